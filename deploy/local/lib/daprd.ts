@@ -1,0 +1,70 @@
+// Starts a daprd sidecar beside an app, with the flags `dapr run` would use, and waits until its
+// HTTP API answers. Used by `npm run dev:dapr` and by the integration tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT, LOG_DIR, sleep } from './proc.ts';
+import { DAPR_BIN } from './services.ts';
+import { local } from './endpoints.ts';
+
+export interface SidecarOptions {
+  appId: string;
+  appPort: number;
+  httpPort: number;
+  grpcPort: number;
+  metricsPort: number;
+  /** Extra resource folders (e.g. a test's own components); the project's components/ is always first. */
+  resourcesPaths?: string[];
+  logName?: string;
+}
+
+export interface Sidecar {
+  process: ChildProcess;
+  options: SidecarOptions;
+  log: string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export function daprdArgs(o: SidecarOptions): string[] {
+  const resources = [path.join(ROOT, 'components'), ...(o.resourcesPaths ?? [])];
+  return [
+    '--app-id', o.appId, '--app-port', String(o.appPort), '--app-protocol', 'http', '--app-channel-address', '127.0.0.1',
+    '--dapr-http-port', String(o.httpPort), '--dapr-grpc-port', String(o.grpcPort), '--dapr-listen-addresses', '127.0.0.1',
+    '--metrics-port', String(o.metricsPort), '--metrics-listen-address', '127.0.0.1',
+    ...resources.flatMap((r) => ['--resources-path', r]),
+    '--config', path.join(ROOT, 'components', 'config.yaml'),
+    '--placement-host-address', `127.0.0.1:${local.placement.port}`,
+    '--scheduler-host-address', `127.0.0.1:${local.scheduler.port}`,
+    '--enable-app-health-check=false', '--log-level', 'info',
+  ];
+}
+
+export async function startSidecar(o: SidecarOptions, readyTimeoutMs = 60_000): Promise<Sidecar> {
+  mkdirSync(LOG_DIR, { recursive: true });
+  const log = path.join(LOG_DIR, `${o.logName ?? `daprd-${o.appId}-${o.httpPort}`}.log`);
+  const fd = openSync(log, 'a');
+  const child = spawn(path.join(DAPR_BIN, 'daprd'), daprdArgs(o), { stdio: ['ignore', fd, fd] });
+  const sidecar: Sidecar = {
+    process: child,
+    options: o,
+    log,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  // Outbound health: the sidecar's own API is up and its components are initialised.
+  const deadline = Date.now() + readyTimeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`daprd exited with ${child.exitCode} while starting (log: ${log})`);
+    const ok = await fetch(`http://127.0.0.1:${o.httpPort}/v1.0/healthz/outbound`, { signal: AbortSignal.timeout(1000) }).then((r) => r.status < 300, () => false);
+    if (ok) return sidecar;
+    await sleep(200);
+  }
+  await sidecar.stop('SIGKILL');
+  throw new Error(`daprd did not become ready within ${readyTimeoutMs / 1000} s (log: ${log})`);
+}
