@@ -1,0 +1,42 @@
+// Commands a TaskActor turn can run. They arrive validated for shape by the API; the decider
+// validates meaning (does the rule parse, is the reminder in the future, is the task deleted …).
+export type ReminderSpec = { before: string } | { at: string };
+
+export interface CreateTask {
+  type: 'create';
+  /** The new task's id: the TaskActor's id, chosen by the caller. */
+  id: string;
+  data: {
+    title: string;
+    description?: string | null;
+    due_date?: string | null;
+    recurrence_rule?: string | null;
+    timezone?: string | null;
+    reminders?: ReminderSpec[];
+  };
+}
+
+export interface UpdateTask {
+  type: 'update';
+  /** Only the fields present change; null clears. */
+  data: Partial<{ title: string; description: string | null; due_date: string | null; recurrence_rule: string | null; timezone: string | null }>;
+  expected_version?: number;
+}
+
+export type TaskCommand =
+  | CreateTask
+  | UpdateTask
+  | { type: 'complete'; expected_version?: number }
+  | { type: 'uncomplete'; expected_version?: number }
+  | { type: 'delete'; expected_version?: number }
+  | { type: 'add_reminder'; data: ReminderSpec }
+  | { type: 'remove_reminder'; reminder_id: string }
+  | { type: 'snooze_reminder'; reminder_id: string; for: string }
+  /** Timer: fire one reminder if it is due and not yet notified (idempotent). */
+  | { type: 'fire_reminder'; reminder_id: string }
+  /** Timer: spawn the series' due occurrence, if any (idempotent). */
+  | { type: 'spawn' }
+  /** The user's zone changed: a series that follows it keeps its wall-clock time in the new zone. */
+  | { type: 'reschedule'; from_zone: string; to_zone: string };
+
+export type TaskCommandType = TaskCommand['type'];

@@ -1,0 +1,322 @@
+// decide(command, state, context) → events. Pure: the clock, the user's zone and id generation come
+// in through the context, so the same inputs always give the same events.
+import { DomainError, invalid, notFound, conflict } from '../errors.ts';
+import type { PendingEvent, Change } from '../events.ts';
+import { parseDuration, minusOffset } from '../durations.ts';
+import { validateRule, nextOccurrence, occurrences, parseStart, localToInstant, RecurrenceError } from '../recurrence.ts';
+import type { TaskCommand, ReminderSpec, CreateTask, UpdateTask } from './commands.ts';
+import { type TaskState, type ReminderState, MAX_REMINDERS, MAX_TITLE, MAX_DESCRIPTION, MAX_LISTED_SKIPS } from './state.ts';
+import { checkZone, readInstant, iso, ms } from './time.ts';
+
+export interface DecideContext {
+  now: Date;
+  userId: string;
+  /** The user's IANA zone; a task without its own zone follows it. */
+  userTimezone: string;
+  newId: () => string;
+}
+
+/** A timer may fire this much early (clock skew between hosts) and still count as due. */
+export const EARLY_TOLERANCE_MS = 1000;
+/** A fire later than this is marked late in its event. */
+export const LATE_AFTER_MS = 2000;
+const MAX_SNOOZE_SECONDS = 30 * 86_400;
+
+export function decide(command: TaskCommand, state: TaskState | null, ctx: DecideContext): PendingEvent[] {
+  if (command.type === 'create') return create(command, state, ctx);
+  if (!state || state.deleted_at !== null) {
+    // Timers for a task that is gone are no-ops, never errors: they may race with the delete.
+    if (command.type === 'fire_reminder' || command.type === 'spawn' || command.type === 'reschedule') return [];
+    throw notFound('task');
+  }
+  if ('expected_version' in command && command.expected_version !== undefined && command.expected_version !== state.version) {
+    throw new DomainError('version_mismatch', `version mismatch: If-Match is ${command.expected_version}, the task is at ${state.version}`);
+  }
+  switch (command.type) {
+    case 'update': return update(command, state, ctx);
+    case 'complete': return complete(state, ctx);
+    case 'uncomplete': return state.completed ? [ev(state, 'task.uncompleted', { changes: { completed: { from: true, to: false } } })] : [];
+    case 'delete': return remove(state, ctx);
+    case 'add_reminder': return addReminder(command.data, state, ctx);
+    case 'remove_reminder': return removeReminder(command.reminder_id, state);
+    case 'snooze_reminder': return snooze(command.reminder_id, command.for, state, ctx);
+    case 'fire_reminder': return fire(command.reminder_id, state, ctx);
+    case 'spawn': return spawn(state, ctx);
+    case 'reschedule': return reschedule(command.from_zone, command.to_zone, state, ctx);
+  }
+}
+
+// ------------------------------------------------------------------ helpers
+function ev(state: Pick<TaskState, 'id'>, event_type: PendingEvent['event_type'], data: Record<string, unknown>): PendingEvent {
+  return { event_type, aggregate_type: 'task', aggregate_id: state.id, data };
+}
+
+const zoneOf = (task: Pick<TaskState, 'timezone'>, ctx: DecideContext): string => task.timezone ?? ctx.userTimezone;
+
+function checkTitle(value: unknown): string {
+  if (typeof value !== 'string') throw invalid('title', 'must be a string');
+  const title = value.trim();
+  if (title.length === 0) throw invalid('title', 'must not be empty');
+  if (title.length > MAX_TITLE) throw invalid('title', `must be at most ${MAX_TITLE} characters`);
+  return title;
+}
+
+function checkDescription(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'string') throw invalid('description', 'must be a string or null');
+  if (value.length > MAX_DESCRIPTION) throw invalid('description', `must be at most ${MAX_DESCRIPTION} characters`);
+  return value;
+}
+
+function checkRule(value: unknown): string | null {
+  if (value === null || value === undefined || value === '') return null;
+  if (typeof value !== 'string') throw invalid('recurrence_rule', 'must be a string or null');
+  try {
+    validateRule(value);
+  } catch (error) {
+    if (error instanceof RecurrenceError) {
+      const message = error.message.startsWith('recurrence_rule') ? error.message : `recurrence_rule: ${error.message}`;
+      throw new DomainError(error.code === 'unsupported_rule' ? 'unsupported' : 'validation', message, 'recurrence_rule');
+    }
+    throw error;
+  }
+  return value.trim();
+}
+
+/** The first occurrence of a series at or after `from` (exclusive of `after` when given). */
+function firstOccurrence(rule: string, start: string, zone: string, after: number): string | null {
+  const next = nextOccurrence(rule, new Date(start), zone, new Date(after));
+  return next ? iso(next) : null;
+}
+
+function seriesAfter(task: Pick<TaskState, 'last_spawned_at'>, ctx: DecideContext): number {
+  const now = ctx.now.getTime() - 1;
+  return task.last_spawned_at ? Math.max(now, ms(task.last_spawned_at)) : now;
+}
+
+// ------------------------------------------------------------------ reminders
+interface ReminderPlan { offset: string | null; remind_at: string | null }
+
+function planReminder(spec: ReminderSpec, field: string, task: Pick<TaskState, 'due_date' | 'is_recurring' | 'timezone'>, ctx: DecideContext): ReminderPlan {
+  if ('before' in spec && spec.before !== undefined) {
+    const offset = parseDuration(`${field}.before`, spec.before);
+    if (task.is_recurring) return { offset: offset.canonical, remind_at: null }; // a template for each instance
+    if (!task.due_date) throw invalid(`${field}.before`, 'needs the task to have a due_date');
+    const at = minusOffset(task.due_date, offset, zoneOf(task, ctx));
+    if (ms(at) <= ctx.now.getTime()) throw invalid(`${field}.before`, `the reminder time ${at} is already in the past`);
+    return { offset: offset.canonical, remind_at: at };
+  }
+  if ('at' in spec && typeof spec.at === 'string') {
+    if (task.is_recurring) throw invalid(`${field}.at`, 'a recurring task takes relative reminders ({before: "PT1H"}), which move with each occurrence');
+    const at = readInstant(`${field}.at`, spec.at, zoneOf(task, ctx));
+    if (ms(at) <= ctx.now.getTime()) throw invalid(`${field}.at`, `${at} is already in the past`);
+    return { offset: null, remind_at: at };
+  }
+  throw invalid(field, 'must be {"before": ISO-8601 duration} or {"at": ISO-8601 date-time}');
+}
+
+function newReminder(task: Pick<TaskState, 'id' | 'user_id'>, plan: ReminderPlan, ctx: DecideContext): ReminderState {
+  return { id: ctx.newId(), task_id: task.id, user_id: task.user_id, offset: plan.offset, remind_at: plan.remind_at, notified: false, cancelled: false, created_at: iso(ctx.now) };
+}
+
+const pending = (r: ReminderState): boolean => !r.cancelled && !r.notified;
+
+function cancelPending(state: TaskState, reason: string): PendingEvent[] {
+  return state.reminders.filter((r) => pending(r) && r.remind_at !== null).map((r) => ev(state, 'reminder.cancelled', { reminder_id: r.id, reason }));
+}
+
+/**
+ * After the due date or the recurrence of a task changed: each relative reminder follows the due date
+ * (re-armed when its new time is still ahead, cancelled when it has passed or the due date is gone),
+ * and a series keeps its reminders as templates without instants.
+ */
+function followDueDate(before: TaskState, after: TaskState, ctx: DecideContext): PendingEvent[] {
+  const out: PendingEvent[] = [];
+  for (const r of before.reminders) {
+    if (r.cancelled) continue;
+    if (after.is_recurring) {
+      if (r.remind_at !== null && !r.notified) out.push(ev(after, 'reminder.scheduled', { reminder: { ...r, remind_at: null } }));
+      continue;
+    }
+    if (r.offset === null) continue; // absolute: stays where it is
+    if (after.due_date === null) {
+      if (!r.notified || r.remind_at === null) out.push(ev(after, 'reminder.cancelled', { reminder_id: r.id, reason: 'no_due_date' }));
+      continue;
+    }
+    const at = minusOffset(after.due_date, parseDuration('offset', r.offset), zoneOf(after, ctx));
+    if (at === r.remind_at) continue;
+    if (ms(at) > ctx.now.getTime()) out.push(ev(after, 'reminder.scheduled', { reminder: { ...r, remind_at: at, notified: false } }));
+    else if (!r.notified) out.push(ev(after, 'reminder.cancelled', { reminder_id: r.id, reason: 'passed' }));
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ commands
+function create(command: CreateTask, state: TaskState | null, ctx: DecideContext): PendingEvent[] {
+  if (state) throw conflict('a task with this id already exists');
+  const d = command.data;
+  const title = checkTitle(d.title);
+  const description = checkDescription(d.description);
+  const timezone = d.timezone ? checkZone('timezone', d.timezone) : null;
+  const zone = timezone ?? ctx.userTimezone;
+  const due_date = d.due_date ? readInstant('due_date', d.due_date, zone) : null;
+  const recurrence_rule = checkRule(d.recurrence_rule);
+  if (recurrence_rule && !due_date) throw invalid('due_date', 'is required for a recurring task: it is the first occurrence (the series start)');
+  const specs = d.reminders ?? [];
+  if (specs.length > MAX_REMINDERS) throw invalid('reminders', `at most ${MAX_REMINDERS} per task`);
+  const id = command.id;
+  const is_recurring = recurrence_rule !== null;
+  const next_occurrence = is_recurring && due_date && recurrence_rule ? firstOccurrence(recurrence_rule, due_date, zone, ctx.now.getTime() - 1) : null;
+  const task = {
+    id, user_id: ctx.userId, title, description, completed: false, due_date, recurrence_rule, timezone, is_recurring,
+    next_occurrence, last_spawned_at: null, series_id: null, occurrence_at: null, created_at: iso(ctx.now), deleted_at: null,
+  };
+  const reminders = specs.map((spec, i) => newReminder(task, planReminder(spec, `reminders[${i}]`, task, ctx), ctx));
+  return [ev(task, 'task.created', { task }), ...reminders.map((reminder) => ev(task, 'reminder.scheduled', { reminder }))];
+}
+
+function update(command: UpdateTask, state: TaskState, ctx: DecideContext): PendingEvent[] {
+  const d = command.data;
+  const next: TaskState = { ...state };
+  if ('title' in d) next.title = checkTitle(d.title);
+  if ('description' in d) next.description = checkDescription(d.description);
+  if ('timezone' in d) next.timezone = d.timezone ? checkZone('timezone', d.timezone) : null;
+  if ('due_date' in d) next.due_date = d.due_date ? readInstant('due_date', d.due_date, zoneOf(next, ctx)) : null;
+  if ('recurrence_rule' in d) next.recurrence_rule = checkRule(d.recurrence_rule);
+  next.is_recurring = next.recurrence_rule !== null;
+  if (next.is_recurring && state.series_id) throw invalid('recurrence_rule', 'an occurrence of a series cannot itself recur; edit the series instead');
+  if (next.is_recurring && !next.due_date) throw invalid('due_date', 'is required for a recurring task: it is the first occurrence (the series start)');
+  if (next.is_recurring && state.reminders.some((r) => !r.cancelled && r.offset === null && !r.notified)) {
+    throw invalid('recurrence_rule', 'the task has absolute reminders; a series takes only relative ones ({before: ...}): remove them first');
+  }
+  if (next.is_recurring && state.completed) throw conflict('a completed task cannot become a series; uncomplete it first');
+
+  const scheduleChanged = next.is_recurring !== state.is_recurring || next.recurrence_rule !== state.recurrence_rule
+    || next.due_date !== state.due_date || next.timezone !== state.timezone;
+  if (scheduleChanged) {
+    next.next_occurrence = next.is_recurring && next.recurrence_rule && next.due_date
+      ? firstOccurrence(next.recurrence_rule, next.due_date, zoneOf(next, ctx), seriesAfter(state, ctx))
+      : null;
+  }
+
+  const changes: Record<string, Change<unknown>> = {};
+  for (const field of ['title', 'description', 'recurrence_rule', 'timezone', 'is_recurring'] as const) {
+    if (next[field] !== state[field]) changes[field] = { from: state[field], to: next[field] };
+  }
+  const events: PendingEvent[] = [];
+  if (Object.keys(changes).length > 0) events.push(ev(state, 'task.updated', { changes }));
+  if (next.due_date !== state.due_date) events.push(ev(state, 'task.due_date_changed', { changes: { due_date: { from: state.due_date, to: next.due_date } } }));
+  if (next.next_occurrence !== state.next_occurrence) {
+    events.push(ev(state, 'recurring.rescheduled', { changes: { next_occurrence: { from: state.next_occurrence, to: next.next_occurrence } }, reason: 'edited' }));
+  }
+  if (scheduleChanged) events.push(...followDueDate(state, next, ctx));
+  return events;
+}
+
+function complete(state: TaskState, _ctx: DecideContext): PendingEvent[] {
+  if (state.is_recurring) throw conflict('a recurring series is not completed itself: complete its occurrences, or delete the series to stop it');
+  if (state.completed) return [];
+  return [ev(state, 'task.completed', { changes: { completed: { from: false, to: true } } }), ...cancelPending(state, 'task_completed')];
+}
+
+function remove(state: TaskState, ctx: DecideContext): PendingEvent[] {
+  const changes = state.next_occurrence !== null ? { next_occurrence: { from: state.next_occurrence, to: null } } : {};
+  return [ev(state, 'task.deleted', { deleted_at: iso(ctx.now), changes }), ...cancelPending(state, 'task_deleted')];
+}
+
+function addReminder(spec: ReminderSpec, state: TaskState, ctx: DecideContext): PendingEvent[] {
+  if (state.completed) throw conflict('the task is completed; uncomplete it to add reminders');
+  if (state.reminders.filter((r) => !r.cancelled).length >= MAX_REMINDERS) throw invalid('reminders', `at most ${MAX_REMINDERS} per task`);
+  const reminder = newReminder(state, planReminder(spec, 'reminder', state, ctx), ctx);
+  return [ev(state, 'reminder.scheduled', { reminder })];
+}
+
+function findReminder(state: TaskState, id: string): ReminderState {
+  const reminder = state.reminders.find((r) => r.id === id && !r.cancelled);
+  if (!reminder) throw notFound('reminder');
+  return reminder;
+}
+
+function removeReminder(id: string, state: TaskState): PendingEvent[] {
+  const reminder = findReminder(state, id);
+  return [ev(state, 'reminder.cancelled', { reminder_id: reminder.id, reason: 'removed' })];
+}
+
+function snooze(id: string, duration: string, state: TaskState, ctx: DecideContext): PendingEvent[] {
+  const reminder = findReminder(state, id);
+  if (state.is_recurring) throw conflict('a series\' reminders are templates; snooze the reminder of an occurrence');
+  if (state.completed) throw conflict('the task is completed');
+  const offset = parseDuration('for', duration, { max: MAX_SNOOZE_SECONDS });
+  const to = new Date(ctx.now.getTime() + offset.millis).toISOString();
+  return [ev(state, 'reminder.snoozed', { reminder_id: reminder.id, for: offset.canonical, remind_at: { from: reminder.remind_at, to }, notified: { from: reminder.notified, to: false } })];
+}
+
+function fire(id: string, state: TaskState, ctx: DecideContext): PendingEvent[] {
+  const reminder = state.reminders.find((r) => r.id === id);
+  if (!reminder || !pending(reminder) || reminder.remind_at === null || state.completed) return [];
+  const due = ms(reminder.remind_at);
+  if (due > ctx.now.getTime() + EARLY_TOLERANCE_MS) return [];
+  const late_ms = Math.max(0, ctx.now.getTime() - due);
+  return [ev(state, 'reminder.triggered', {
+    reminder_id: reminder.id, task_id: state.id, title: state.title, due_date: state.due_date, offset: reminder.offset,
+    remind_at: reminder.remind_at, fired_at: iso(ctx.now), late_ms, late: late_ms > LATE_AFTER_MS,
+  })];
+}
+
+/** How long before an occurrence its instance must exist: the largest reminder offset of the series. */
+function leadMs(state: TaskState, occurrence: string, zone: string): number {
+  let lead = 0;
+  for (const r of state.reminders) {
+    if (r.cancelled || r.offset === null) continue;
+    lead = Math.max(lead, ms(occurrence) - ms(minusOffset(occurrence, parseDuration('offset', r.offset), zone)));
+  }
+  return lead;
+}
+
+function spawn(state: TaskState, ctx: DecideContext): PendingEvent[] {
+  if (!state.is_recurring || !state.recurrence_rule || !state.due_date || !state.next_occurrence) return [];
+  const zone = zoneOf(state, ctx);
+  const now = ctx.now.getTime();
+  const dueAt = (occ: string) => ms(occ) - leadMs(state, occ, zone);
+  if (dueAt(state.next_occurrence) > now + EARLY_TOLERANCE_MS) return [];
+  // Every occurrence whose spawn time has come: after downtime there may be several; the latest is
+  // spawned and the others are recorded as skipped.
+  const maxLead = 400 * 86_400_000;
+  const window = occurrences(state.recurrence_rule, new Date(state.due_date), zone, {
+    after: new Date(ms(state.next_occurrence) - 1), until: new Date(now + maxLead), limit: 1000,
+  }).map(iso);
+  const due = window.filter((occ) => dueAt(occ) <= now + EARLY_TOLERANCE_MS);
+  if (due.length === 0) due.push(state.next_occurrence);
+  const occurrence_at = due[due.length - 1] as string;
+  const skipped = due.slice(0, -1);
+  const following = firstOccurrence(state.recurrence_rule, state.due_date, zone, ms(occurrence_at));
+  const instance = {
+    id: ctx.newId(), user_id: state.user_id, title: state.title, description: state.description, completed: false,
+    due_date: occurrence_at, recurrence_rule: null, timezone: state.timezone, is_recurring: false, next_occurrence: null,
+    last_spawned_at: null, series_id: state.id, occurrence_at, created_at: iso(ctx.now), deleted_at: null,
+  };
+  const reminders = state.reminders.filter((r) => !r.cancelled && r.offset !== null).map((template) =>
+    newReminder(instance, { offset: template.offset, remind_at: minusOffset(occurrence_at, parseDuration('offset', template.offset as string), zone) }, ctx));
+  const late_ms = Math.max(0, now - dueAt(occurrence_at));
+  return [
+    ev(state, 'recurring.spawned', {
+      occurrence_at, instance_id: instance.id, next_occurrence: { from: state.next_occurrence, to: following },
+      skipped: skipped.slice(-MAX_LISTED_SKIPS), skipped_count: skipped.length, late_ms, late: late_ms > LATE_AFTER_MS,
+    }),
+    ev(instance, 'task.created', { task: instance }),
+    ...reminders.map((reminder) => ev(instance, 'reminder.scheduled', { reminder })),
+  ];
+}
+
+function reschedule(fromZone: string, toZone: string, state: TaskState, ctx: DecideContext): PendingEvent[] {
+  if (!state.is_recurring || state.timezone !== null || fromZone === toZone || !state.recurrence_rule || !state.due_date) return [];
+  // The series keeps its wall-clock start: 09:00 in the old zone becomes 09:00 in the new one.
+  const wall = parseStart(new Date(state.due_date), fromZone);
+  const due_date = iso(localToInstant(wall, toZone));
+  const next_occurrence = firstOccurrence(state.recurrence_rule, due_date, toZone, seriesAfter(state, ctx));
+  const changes: Record<string, Change<unknown>> = {};
+  if (due_date !== state.due_date) changes.due_date = { from: state.due_date, to: due_date };
+  if (next_occurrence !== state.next_occurrence) changes.next_occurrence = { from: state.next_occurrence, to: next_occurrence };
+  if (Object.keys(changes).length === 0) return [];
+  return [ev(state, 'recurring.rescheduled', { changes, reason: 'timezone_changed', zone: { from: fromZone, to: toZone } })];
+}

@@ -1,0 +1,63 @@
+// evolve(state, event): the only way a task's state changes. Folding a task's events from
+// initialState() rebuilds its row exactly — the audit log is verified that way.
+import type { EventEnvelope, Change } from '../events.ts';
+import type { TaskState, ReminderState } from './state.ts';
+
+type TaskSnapshot = Omit<TaskState, 'version' | 'updated_at' | 'reminders'>;
+
+export function evolve(state: TaskState | null, event: EventEnvelope): TaskState | null {
+  if (event.aggregate_type !== 'task') return state;
+  const d = event.data;
+  if (event.event_type === 'task.created') {
+    const task = d.task as TaskSnapshot;
+    return { ...task, version: event.version, updated_at: event.timestamp, reminders: [] };
+  }
+  if (!state) throw new Error(`${event.event_type} (${event.event_id}) applied to a task that does not exist`);
+  const next: TaskState = { ...state, version: event.version, updated_at: event.timestamp };
+  switch (event.event_type) {
+    case 'task.updated':
+    case 'task.due_date_changed':
+    case 'recurring.rescheduled':
+      return applyChanges(next, d.changes as Record<string, Change<unknown>>);
+    case 'task.completed':
+      return { ...next, completed: true };
+    case 'task.uncompleted':
+      return { ...next, completed: false };
+    case 'task.deleted':
+      return applyChanges({ ...next, deleted_at: d.deleted_at as string }, (d.changes ?? {}) as Record<string, Change<unknown>>);
+    case 'recurring.spawned':
+      return { ...next, last_spawned_at: d.occurrence_at as string, next_occurrence: (d.next_occurrence as Change<string | null>).to };
+    case 'reminder.scheduled': {
+      const reminder = d.reminder as ReminderState;
+      const others = next.reminders.filter((r) => r.id !== reminder.id);
+      return { ...next, reminders: [...others, reminder].sort(byCreated) };
+    }
+    case 'reminder.cancelled':
+      return withReminder(next, d.reminder_id as string, (r) => ({ ...r, cancelled: true }));
+    case 'reminder.triggered':
+      return withReminder(next, d.reminder_id as string, (r) => ({ ...r, notified: true }));
+    case 'reminder.snoozed':
+      return withReminder(next, d.reminder_id as string, (r) => ({ ...r, notified: false, remind_at: (d.remind_at as Change<string>).to }));
+    default:
+      return next;
+  }
+}
+
+function applyChanges(state: TaskState, changes: Record<string, Change<unknown>>): TaskState {
+  const out: Record<string, unknown> = { ...state };
+  for (const [field, change] of Object.entries(changes)) out[field] = change.to;
+  return out as unknown as TaskState;
+}
+
+function withReminder(state: TaskState, id: string, f: (r: ReminderState) => ReminderState): TaskState {
+  return { ...state, reminders: state.reminders.map((r) => (r.id === id ? f(r) : r)) };
+}
+
+function byCreated(a: ReminderState, b: ReminderState): number {
+  return a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Folds events (already in version order) from nothing. */
+export function fold(events: readonly EventEnvelope[], from: TaskState | null = null): TaskState | null {
+  return events.reduce(evolve, from);
+}

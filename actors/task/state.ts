@@ -1,0 +1,51 @@
+// A task as the deciders see it: exactly the columns of its `tasks` row plus its `reminders` rows.
+// Instants are UTC ISO strings with millisecond precision, as PostgreSQL returns them to us.
+export interface ReminderState {
+  id: string;
+  task_id: string;
+  user_id: string;
+  /** Relative reminders: canonical ISO duration before the due date (e.g. "PT1H", "P1D"); null for absolute ones. */
+  offset: string | null;
+  /** When it fires; null for a series' template reminder (its instances get the instants). */
+  remind_at: string | null;
+  notified: boolean;
+  cancelled: boolean;
+  created_at: string;
+}
+
+export interface TaskState {
+  id: string;
+  user_id: string;
+  title: string;
+  description: string | null;
+  completed: boolean;
+  due_date: string | null;
+  recurrence_rule: string | null;
+  timezone: string | null;
+  is_recurring: boolean;
+  next_occurrence: string | null;
+  /** The occurrence this series spawned last, so an edit never spawns the same occurrence twice. */
+  last_spawned_at: string | null;
+  series_id: string | null;
+  occurrence_at: string | null;
+  version: number;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+  reminders: ReminderState[];
+}
+
+/** Fields a PATCH may change. */
+export const EDITABLE = ['title', 'description', 'due_date', 'recurrence_rule', 'timezone'] as const;
+export type EditableField = (typeof EDITABLE)[number];
+
+/** Before `task.created` there is no task. */
+export function initialState(): TaskState | null {
+  return null;
+}
+
+export const MAX_REMINDERS = 20;
+export const MAX_TITLE = 500;
+export const MAX_DESCRIPTION = 10_000;
+/** How many skipped occurrences a `recurring.spawned` event lists by instant (the count is always exact). */
+export const MAX_LISTED_SKIPS = 50;

@@ -1,0 +1,40 @@
+// One database interface, two adapters (node-postgres Pool, embedded PGlite). Both return rows with
+// timestamptz as UTC ISO strings (ms), int8 as number and interval as its ISO-8601 text, so the domain
+// sees identical values whichever runs underneath.
+export interface QueryResult<R> {
+  rows: R[];
+  rowCount: number;
+}
+
+export interface Queryable {
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'postgres' | 'pglite';
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+const OFFSET = /([+-])(\d{2})(?::?(\d{2}))?(?::?(\d{2}))?$/;
+
+/** "2026-02-14 15:30:00.123+00" → "2026-02-14T15:30:00.123Z". */
+export function parseTimestamptz(text: string): string {
+  const m = OFFSET.exec(text);
+  const iso = m ? `${text.slice(0, m.index).replace(' ', 'T')}${m[1]}${m[2]}:${m[3] ?? '00'}` : `${text.replace(' ', 'T')}Z`;
+  const time = Date.parse(iso);
+  return Number.isNaN(time) ? text : new Date(time).toISOString();
+}
+
+export const TYPE_PARSERS: Record<number, (text: string) => unknown> = {
+  20: (text) => Number(text),        // int8 (seq, counts): well inside 2^53
+  1184: parseTimestamptz,            // timestamptz
+  1114: (text) => parseTimestamptz(`${text}+00`), // timestamp (UTC by convention)
+  1186: (text) => text,              // interval, IntervalStyle iso_8601
+};
+
+/** Session settings both adapters apply, so output formats never depend on server defaults. */
+export const SESSION_SETTINGS = { TimeZone: 'UTC', IntervalStyle: 'iso_8601' } as const;

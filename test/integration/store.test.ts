@@ -1,0 +1,150 @@
+// The event store on both adapters: one transaction per command, per-aggregate versions, a gapless
+// per-user seq, immutable events, and rows that equal the fold of their events.
+import test from 'ava';
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import fc from 'fast-check';
+import { TaskService } from '../../host/tasks/service.ts';
+import { loadTask } from '../../host/tasks/store.ts';
+import { fold, type TaskCommand } from '../../actors/task/index.ts';
+import { DomainError } from '../../actors/errors.ts';
+import { ADAPTERS } from '../helpers/db.ts';
+
+const meta = () => ({ correlationId: randomUUID() });
+
+for (const adapter of ADAPTERS) {
+  test(`${adapter.name}: 50 concurrent updates of one task end at version 51 with 50 events, none lost`, async (t) => {
+    const { db, drop } = await adapter.open();
+    try {
+      const service = new TaskService(db);
+      const user = `u-${randomUUID()}`;
+      const id = randomUUID();
+      await service.execute(user, id, { type: 'create', id, data: { title: 'start' } }, meta());
+      const titles = Array.from({ length: 50 }, (_, i) => `title ${i}`);
+      await Promise.all(titles.map((title) => service.execute(user, id, { type: 'update', data: { title } }, meta())));
+      const task = await service.get(user, id);
+      t.is(task?.version, 51);
+      const history = (await service.history(user, id)) ?? [];
+      t.is(history.length, 51);
+      t.deepEqual(history.map((e) => e.version), Array.from({ length: 51 }, (_, i) => i + 1));
+      // Every update is there, and each one's `from` is the previous one's `to`: no lost update.
+      const updates = history.filter((e) => e.event_type === 'task.updated');
+      t.deepEqual(updates.map((e) => (e.data.changes as { title: { to: string } }).title.to).sort(), [...titles].sort());
+      for (let i = 1; i < updates.length; i++) {
+        const prev = updates[i - 1]?.data.changes as { title: { to: string } };
+        const cur = updates[i]?.data.changes as { title: { from: string } };
+        t.is(cur.title.from, prev.title.to);
+      }
+      t.is(task?.title, (updates.at(-1)?.data.changes as { title: { to: string } }).title.to);
+    } finally {
+      await drop();
+    }
+  });
+
+  test(`${adapter.name}: concurrent writes of one user produce a gapless, ordered seq`, async (t) => {
+    const { db, drop } = await adapter.open();
+    try {
+      const service = new TaskService(db);
+      const user = `u-${randomUUID()}`;
+      const ids = Array.from({ length: 20 }, () => randomUUID());
+      await Promise.all(ids.map((id) => service.execute(user, id, { type: 'create', id, data: { title: id, reminders: [] } }, meta())));
+      await Promise.all(ids.flatMap((id) => [
+        service.execute(user, id, { type: 'update', data: { description: 'x' } }, meta()),
+        service.execute(user, id, { type: 'complete' }, meta()),
+      ]));
+      const seqs = (await db.query<{ seq: number }>('SELECT seq FROM events WHERE user_id = $1 ORDER BY seq', [user])).rows.map((r) => r.seq);
+      t.deepEqual(seqs, Array.from({ length: 60 }, (_, i) => i + 1));
+      const last = await db.query<{ last_seq: number }>('SELECT last_seq FROM users WHERE id = $1', [user]);
+      t.is(last.rows[0]?.last_seq, 60);
+    } finally {
+      await drop();
+    }
+  });
+
+  test(`${adapter.name}: events cannot be changed or deleted; published_at is set once`, async (t) => {
+    const { db, drop } = await adapter.open();
+    try {
+      const service = new TaskService(db);
+      const user = `u-${randomUUID()}`;
+      const id = randomUUID();
+      const { events } = await service.execute(user, id, { type: 'create', id, data: { title: 'immutable' } }, meta());
+      const eventId = events[0]?.event_id;
+      await t.throwsAsync(db.query(`UPDATE events SET data = '{}'::jsonb WHERE event_id = $1`, [eventId]), { message: /immutable/ });
+      await t.throwsAsync(db.query('DELETE FROM events WHERE event_id = $1', [eventId]), { message: /immutable/ });
+      await t.throwsAsync(db.query('TRUNCATE events'), { message: /immutable|cannot truncate/ });
+      const set = await db.query('UPDATE events SET published_at = now() WHERE event_id = $1', [eventId]);
+      t.is(set.rowCount, 1);
+      await t.throwsAsync(db.query(`UPDATE events SET published_at = now() + interval '1 hour' WHERE event_id = $1`, [eventId]), { message: /once/ });
+    } finally {
+      await drop();
+    }
+  });
+
+  test(`${adapter.name}: a failing command writes nothing (one transaction)`, async (t) => {
+    const { db, drop } = await adapter.open();
+    try {
+      const service = new TaskService(db);
+      const user = `u-${randomUUID()}`;
+      const id = randomUUID();
+      await service.execute(user, id, { type: 'create', id, data: { title: 'ok' } }, meta());
+      const error = await t.throwsAsync(service.execute(user, id, { type: 'update', data: { title: 'fine', recurrence_rule: 'FREQ=DAILY;BYSETPOS=1' } }, meta()));
+      t.true(error instanceof DomainError);
+      t.regex(error?.message ?? '', /BYSETPOS/);
+      const task = await service.get(user, id);
+      t.is(task?.title, 'ok');
+      t.is(task?.version, 1);
+      const count = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE user_id = $1', [user]);
+      t.is(count.rows[0]?.n, 1);
+    } finally {
+      await drop();
+    }
+  });
+
+  test(`${adapter.name}: for random command sequences the row equals the fold of its events and seq is gapless`, async (t) => {
+    t.timeout(180_000);
+    const { db, drop } = await adapter.open();
+    try {
+      let clock = Date.parse('2026-03-01T12:00:00Z');
+      const service = new TaskService(db, { clock: () => new Date(clock) });
+      const command = fc.oneof(
+        fc.record({ type: fc.constant('update' as const), data: fc.record({ title: fc.string({ minLength: 1, maxLength: 20 }).filter((s) => s.trim().length > 0) }, { requiredKeys: [] }) }),
+        fc.record({ type: fc.constant('update' as const), data: fc.record({ description: fc.option(fc.string({ maxLength: 30 }), { nil: null }) }) }),
+        fc.record({ type: fc.constant('update' as const), data: fc.record({ due_date: fc.option(fc.integer({ min: 1, max: 400 }).map((h) => new Date(clock + h * 3_600_000).toISOString()), { nil: null }) }) }),
+        fc.record({ type: fc.constant('update' as const), data: fc.record({ timezone: fc.constantFrom('Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', null) }) }),
+        fc.record({ type: fc.constant('update' as const), data: fc.record({ recurrence_rule: fc.constantFrom('FREQ=DAILY', 'FREQ=WEEKLY;BYDAY=MO,WE', 'FREQ=MONTHLY;BYMONTHDAY=-1', null) }) }),
+        fc.constant({ type: 'complete' as const }),
+        fc.constant({ type: 'uncomplete' as const }),
+        fc.constantFrom({ type: 'add_reminder' as const, data: { before: 'PT1H' } }, { type: 'add_reminder' as const, data: { before: 'P1D' } }),
+        fc.constant({ type: 'spawn' as const }),
+        fc.integer({ min: 1, max: 72 }).map((h) => ({ type: 'tick' as const, hours: h })),
+      );
+      const user = `u-${randomUUID()}`;
+      let runs = 0;
+      await fc.assert(fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 25 }), async (commands) => {
+        runs++;
+        const id = randomUUID();
+        await service.execute(user, id, { type: 'create', id, data: { title: 'p', due_date: new Date(clock + 48 * 3_600_000).toISOString() } }, meta());
+        for (const c of commands) {
+          if (c.type === 'tick') { clock += c.hours * 3_600_000; continue; }
+          try {
+            await service.execute(user, id, c as TaskCommand, meta());
+          } catch (error) {
+            if (!(error instanceof DomainError)) throw error;
+          }
+        }
+        const ids = (await db.query<{ id: string }>('SELECT id::text AS id FROM tasks WHERE id = $1 OR series_id = $1', [id])).rows.map((r) => r.id);
+        for (const taskId of ids) {
+          const history = (await service.history(user, taskId)) ?? [];
+          const row = await loadTask(db, user, taskId);
+          if (!isDeepStrictEqual(fold(history), row)) return false;
+        }
+        return true;
+      }), { numRuns: adapter.name === 'PGlite' ? 25 : 40 });
+      const seqs = (await db.query<{ seq: number }>('SELECT seq FROM events WHERE user_id = $1 ORDER BY seq', [user])).rows.map((r) => r.seq);
+      t.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1));
+      t.true(runs > 0);
+    } finally {
+      await drop();
+    }
+  });
+}
