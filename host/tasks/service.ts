@@ -4,15 +4,11 @@ import { randomUUID } from 'node:crypto';
 import type { Db, Queryable } from '../db/index.ts';
 import { decide, type TaskState, type TaskCommand } from '../../actors/task/index.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
+import type { TaskPort, TaskTurnResult } from '../../actors/ports.ts';
 import { ensureUser, loadTask, persist, ConcurrencyError, type CommandMeta } from './store.ts';
 import { EVENT_COLUMNS, toEnvelope } from './rows.ts';
 
-export interface ExecuteResult {
-  task: TaskState | null;
-  events: EventEnvelope[];
-  /** Every task whose state the command changed (a spawn changes the series and creates an instance). */
-  changed: Map<string, TaskState | null>;
-}
+export type ExecuteResult = TaskTurnResult;
 
 export interface TaskServiceOptions {
   clock?: () => Date;
@@ -24,7 +20,7 @@ export interface TaskServiceOptions {
 
 const RETRYABLE_SQLSTATE = new Set(['40001', '40P01']);
 
-export class TaskService {
+export class TaskService implements TaskPort {
   private readonly clock: () => Date;
   private readonly newId: () => string;
   private readonly maxAttempts: number;
@@ -54,12 +50,13 @@ export class TaskService {
     const state = await loadTask(tx, userId, taskId, { lock: true });
     const now = this.clock();
     const pending = decide(command, state, { now, userId, userTimezone: timezone, newId: this.newId });
-    if (pending.length === 0) return { task: state, events: [], changed: new Map() };
+    if (pending.length === 0) return { task: state, events: [], changed: [] };
     const resolved = meta ?? (await timerCause(tx, taskId, command)) ?? { correlationId: randomUUID(), causationId: null };
     const before = new Map<string, TaskState | null>([[taskId, state]]);
     for (const p of pending) if (!before.has(p.aggregate_id) && p.aggregate_type === 'task') before.set(p.aggregate_id, null);
     const persisted = await persist(tx, userId, before, pending, resolved, now);
-    return { task: persisted.tasks.get(taskId) ?? state, events: persisted.events, changed: persisted.tasks };
+    const changed = [...persisted.tasks.values()].filter((t): t is TaskState => t !== null);
+    return { task: persisted.tasks.get(taskId) ?? state, events: persisted.events, changed };
   }
 
   async get(userId: string, taskId: string): Promise<TaskState | null> {

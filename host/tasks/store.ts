@@ -15,10 +15,8 @@ export class ConcurrencyError extends Error {
   }
 }
 
-export interface CommandMeta {
-  correlationId: string;
-  causationId?: string | null;
-}
+export type { CommandMeta } from '../../actors/ports.ts';
+import type { CommandMeta } from '../../actors/ports.ts';
 
 /** Creates the user on first use (UTC) and returns their zone. Takes no row lock on an existing user. */
 export async function ensureUser(q: Queryable, userId: string): Promise<{ timezone: string }> {

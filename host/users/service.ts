@@ -4,10 +4,11 @@ import type { Db } from '../db/index.ts';
 import { decide, evolve, type UserState, type UserCommand } from '../../actors/user/decider.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
 import { ensureUser, type CommandMeta } from '../tasks/store.ts';
+import type { UserPort } from '../../actors/ports.ts';
 
 export interface UserResult { user: UserState; events: EventEnvelope[] }
 
-export class UserService {
+export class UserService implements UserPort {
   onCommitted: ((events: EventEnvelope[]) => void) | undefined;
 
   constructor(readonly db: Db, private readonly clock: () => Date = () => new Date()) {}

@@ -1,0 +1,13 @@
+// One interface, two runtimes (Dapr virtual actors, or the in-process direct runtime).
+import type { TaskCall, TaskTurnResult, TimezoneCall, UserTurnResult } from '../ports.ts';
+
+export type RuntimeMode = 'dapr' | 'direct';
+
+export interface ActorRuntime {
+  readonly mode: RuntimeMode;
+  executeTask(taskId: string, call: TaskCall): Promise<TaskTurnResult>;
+  setTimezone(userId: string, call: TimezoneCall): Promise<UserTurnResult>;
+  start(): Promise<void>;
+  /** Stops taking new turns and waits for running ones. */
+  stop(): Promise<void>;
+}

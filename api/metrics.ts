@@ -1,0 +1,53 @@
+// Prometheus metrics (prom-client) on /metrics: request latency, events written, outbox backlog,
+// open sockets, actor mode.
+import client from 'prom-client';
+import type { Server } from '@hapi/hapi';
+
+export interface Metrics {
+  registry: client.Registry;
+  requestDuration: client.Histogram<'method' | 'route' | 'status'>;
+  eventsWritten: client.Counter<'type'>;
+  eventsPublished: client.Counter<'via'>;
+  outboxBacklog: client.Gauge;
+  openSockets: client.Gauge;
+  actorMode: client.Gauge<'mode'>;
+  timersFired: client.Counter<'kind' | 'via'>;
+  timerLateness: client.Histogram<'kind'>;
+}
+
+export function createMetrics(backlog: () => Promise<number>): Metrics {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+  const metrics: Metrics = {
+    registry,
+    requestDuration: new client.Histogram({ name: 'tasklane_http_request_duration_seconds', help: 'HTTP request latency', labelNames: ['method', 'route', 'status'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] }),
+    eventsWritten: new client.Counter({ name: 'tasklane_events_written_total', help: 'Events committed to the events table', labelNames: ['type'], registers: [registry] }),
+    eventsPublished: new client.Counter({ name: 'tasklane_events_published_total', help: 'Events published to the stream', labelNames: ['via'], registers: [registry] }),
+    outboxBacklog: new client.Gauge({
+      name: 'tasklane_outbox_backlog', help: 'Committed events not yet published to Kafka', registers: [registry],
+      async collect() { this.set(await backlog().catch(() => -1)); },
+    }),
+    openSockets: new client.Gauge({ name: 'tasklane_open_sockets', help: 'WebSocket connections open on this instance', registers: [registry] }),
+    actorMode: new client.Gauge({ name: 'tasklane_actor_mode', help: '1 for the actor runtime in use (dapr or direct)', labelNames: ['mode'], registers: [registry] }),
+    timersFired: new client.Counter({ name: 'tasklane_timers_fired_total', help: 'Reminder and spawn timers that produced an event', labelNames: ['kind', 'via'], registers: [registry] }),
+    timerLateness: new client.Histogram({ name: 'tasklane_timer_lateness_seconds', help: 'How late a reminder or spawn fired after its time', labelNames: ['kind'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 300], registers: [registry] }),
+  };
+  return metrics;
+}
+
+export function registerMetrics(server: Server, metrics: Metrics): void {
+  server.ext('onPreResponse', (request, h) => {
+    const response = request.response;
+    const status = 'isBoom' in response && response.isBoom ? response.output.statusCode : (response as { statusCode?: number }).statusCode ?? 200;
+    const route = request.route.path;
+    if (route !== '/metrics') metrics.requestDuration.observe({ method: request.method, route, status: String(status) }, (Date.now() - request.info.received) / 1000);
+    return h.continue;
+  });
+  server.route({
+    method: 'GET', path: '/metrics',
+    options: {
+      auth: false, tags: ['ops'], description: 'Prometheus metrics',
+      handler: async (_request, h) => h.response(await metrics.registry.metrics()).type(metrics.registry.contentType),
+    },
+  });
+}

@@ -1,0 +1,139 @@
+// /events (sync and recovery), /me, /recurrence/preview, /admin/events, /health, /ready, /auth/dev-token.
+import Boom from '@hapi/boom';
+import type { Server } from '@hapi/hapi';
+import type { ApiDeps } from '../deps.ts';
+import * as S from '../schemas.ts';
+import { toBoom } from '../errors.ts';
+import { userOf, metaOf } from '../context.ts';
+import { encodeCursor, decodeCursor } from '../present.ts';
+import type { Credentials } from '../auth.ts';
+import { occurrences } from '../../actors/recurrence.ts';
+import { checkZone, readInstant } from '../../actors/task/time.ts';
+import { signToken } from '../../host/tokens.ts';
+
+export function eventRoutes(server: Server, deps: ApiDeps): void {
+  server.route({
+    method: 'GET', path: '/events',
+    options: {
+      tags: ['api', 'events'], description: 'The caller\'s events in seq order, after a seq (sync and recovery after a reconnect)',
+      validate: { query: S.eventsQuery },
+      handler: async (request) => {
+        const { after, limit } = request.query as { after: number; limit: number };
+        const user = userOf(request);
+        const events = await deps.reads.eventsAfter(user, after, limit);
+        const last_seq = await deps.reads.lastSeq(user);
+        const next = events.at(-1)?.seq ?? after;
+        return { events: events.map((e) => ({ ...e, type: e.event_type })), next_after: next, last_seq, has_more: next < last_seq };
+      },
+    },
+  });
+}
+
+export function meRoutes(server: Server, deps: ApiDeps): void {
+  server.route({
+    method: 'GET', path: '/me',
+    options: {
+      tags: ['api', 'me'], description: 'The caller: id, time zone, last event seq',
+      handler: async (request) => {
+        const user = await deps.users.get(userOf(request));
+        return { id: user.id, timezone: user.timezone, last_seq: user.last_seq };
+      },
+    },
+  });
+  server.route({
+    method: 'PATCH', path: '/me',
+    options: {
+      tags: ['api', 'me'], description: 'Change the time zone (IANA); series that follow it keep their wall-clock times',
+      validate: { payload: S.patchMe },
+      handler: async (request) => {
+        try {
+          const result = await deps.runtime.setTimezone(userOf(request), { timezone: (request.payload as { timezone: string }).timezone, meta: metaOf(request) });
+          return { id: result.user.id, timezone: result.user.timezone, last_seq: result.user.last_seq };
+        } catch (error) {
+          throw toBoom(error);
+        }
+      },
+    },
+  });
+}
+
+export function recurrenceRoutes(server: Server, deps: ApiDeps): void {
+  server.route({
+    method: 'POST', path: '/recurrence/preview',
+    options: {
+      tags: ['api', 'recurrence'], description: 'Occurrences of a rule from a wall-clock start in a zone, as UTC instants',
+      validate: { payload: S.preview },
+      handler: async (request) => {
+        const p = request.payload as { rule: string; start: string; timezone: string; after?: string; limit: number };
+        try {
+          const zone = checkZone('timezone', p.timezone);
+          // The start goes to the expansion as written: without an offset it is wall-clock time in the
+          // zone, so a start inside a DST gap moves only its own day, not every occurrence.
+          const after = p.after ? new Date(readInstant('after', p.after, zone)) : undefined;
+          const list = occurrences(p.rule, p.start, zone, { limit: p.limit, ...(after ? { after } : {}) });
+          return { occurrences: list.map((d) => d.toISOString()) };
+        } catch (error) {
+          throw toBoom(error);
+        }
+      },
+    },
+  });
+  void deps;
+}
+
+export function adminRoutes(server: Server, deps: ApiDeps): void {
+  server.route({
+    method: 'GET', path: '/admin/events',
+    options: {
+      tags: ['api', 'admin'], description: 'Audit of events across users; needs a token with role: admin',
+      validate: { query: S.adminEventsQuery },
+      handler: async (request) => {
+        if ((request.auth.credentials as unknown as Credentials).role !== 'admin') throw Boom.forbidden('admin role required');
+        const q = request.query as { user?: string; type?: string; aggregate_id?: string; from?: string; to?: string; after?: string; limit: number };
+        const after = q.after ? decodeCursor(q.after, ['timestamp', 'event_id'] as const) : undefined;
+        if (q.after && !after) throw Boom.badRequest('after is not a cursor this API returned');
+        for (const field of ['from', 'to'] as const) {
+          if (q[field] !== undefined && Number.isNaN(Date.parse(q[field] as string))) throw Boom.badRequest(`${field} must be an ISO-8601 date-time`);
+        }
+        const events = await deps.reads.adminEvents({
+          limit: q.limit,
+          ...(q.user ? { user: q.user } : {}), ...(q.type ? { type: q.type } : {}), ...(q.aggregate_id ? { aggregate_id: q.aggregate_id } : {}),
+          ...(q.from ? { from: new Date(q.from).toISOString() } : {}), ...(q.to ? { to: new Date(q.to).toISOString() } : {}),
+          ...(after ? { after } : {}),
+        });
+        const last = events.at(-1);
+        return { events, next: events.length === q.limit && last ? encodeCursor({ timestamp: last.timestamp, event_id: last.event_id }) : null };
+      },
+    },
+  });
+}
+
+export function healthRoutes(server: Server, deps: ApiDeps): void {
+  server.route({ method: 'GET', path: '/health', options: { auth: false, tags: ['api', 'ops'], description: 'Liveness', handler: () => ({ status: 'ok' }) } });
+  server.route({
+    method: 'GET', path: '/ready',
+    options: {
+      auth: false, tags: ['api', 'ops'], description: 'Readiness: actor mode, database, Kafka, outbox backlog',
+      handler: async (_request, h) => {
+        const state = await deps.readiness();
+        return h.response(state).code(state.ready ? 200 : 503);
+      },
+    },
+  });
+}
+
+export function devTokenRoutes(server: Server, deps: ApiDeps): void {
+  if (!deps.auth.devSignIn || !deps.auth.secret) return;
+  const secret = deps.auth.secret;
+  server.route({
+    method: 'POST', path: '/auth/dev-token',
+    options: {
+      auth: false, tags: ['api', 'auth'], description: 'Development sign-in (AUTH_DEV only): a token for any user id',
+      validate: { payload: S.devToken },
+      handler: (request) => {
+        const { user_id, admin } = request.payload as { user_id: string; admin?: boolean };
+        return { token: signToken(secret, user_id, { admin: admin === true }), user_id };
+      },
+    },
+  });
+}

@@ -1,0 +1,195 @@
+// /tasks: create, list, read, edit, complete, delete, reminders, history and occurrences.
+import { randomUUID } from 'node:crypto';
+import Boom from '@hapi/boom';
+import type { Server, Request } from '@hapi/hapi';
+import type { ApiDeps } from '../deps.ts';
+import * as S from '../schemas.ts';
+import { toBoom } from '../errors.ts';
+import { presentTask, presentReminder, encodeCursor, decodeCursor } from '../present.ts';
+import { userOf, metaOf } from '../context.ts';
+import type { TaskCommand, TaskState } from '../../actors/task/index.ts';
+import { occurrences } from '../../actors/recurrence.ts';
+
+const api = (description: string, extra: Record<string, unknown> = {}) => ({ tags: ['api', 'tasks'], description, ...extra });
+
+function ifMatch(request: Request): number | undefined {
+  const header: unknown = request.headers['if-match'];
+  if (typeof header !== 'string') return undefined;
+  return Number(header.replace(/^W\//, '').replaceAll('"', ''));
+}
+
+export function taskRoutes(server: Server, deps: ApiDeps): void {
+  const run = async (request: Request, taskId: string, command: TaskCommand): Promise<TaskState> => {
+    try {
+      const result = await deps.runtime.executeTask(taskId, { userId: userOf(request), command, meta: metaOf(request) });
+      if (!result.task || result.task.deleted_at !== null && command.type !== 'delete') throw Boom.notFound('task not found');
+      return result.task;
+    } catch (error) {
+      throw toBoom(error);
+    }
+  };
+  const respond = (task: TaskState) => presentTask(task);
+
+  server.route({
+    method: 'POST', path: '/tasks',
+    options: {
+      ...api('Create a task'), validate: { payload: S.createTask },
+      handler: async (request, h) => {
+        const id = randomUUID();
+        const task = await run(request, id, { type: 'create', id, data: request.payload as Extract<TaskCommand, { type: 'create' }>['data'] });
+        return h.response(respond(task)).code(201).header('location', `/tasks/${id}`).etag(String(task.version));
+      },
+    },
+  });
+
+  server.route({
+    method: 'GET', path: '/tasks',
+    options: {
+      ...api('List tasks (newest first), with filters and cursor paging'), validate: { query: S.listTasksQuery },
+      handler: async (request) => {
+        const q = request.query as { completed?: boolean; due_before?: string; due_after?: string; series_id?: string; q?: string; limit: number; cursor?: string };
+        const cursor = q.cursor ? decodeCursor(q.cursor, ['created_at', 'id'] as const) : undefined;
+        if (q.cursor && !cursor) throw Boom.badRequest('cursor is not a cursor this API returned');
+        for (const field of ['due_before', 'due_after'] as const) {
+          if (q[field] !== undefined && Number.isNaN(Date.parse(q[field] as string))) throw Boom.badRequest(`${field} must be an ISO-8601 date-time`);
+        }
+        const { tasks, more } = await deps.reads.listTasks(userOf(request), {
+          limit: q.limit,
+          ...(q.completed !== undefined ? { completed: q.completed } : {}),
+          ...(q.due_before ? { due_before: new Date(q.due_before).toISOString() } : {}),
+          ...(q.due_after ? { due_after: new Date(q.due_after).toISOString() } : {}),
+          ...(q.series_id ? { series_id: q.series_id } : {}),
+          ...(q.q ? { q: q.q } : {}),
+          ...(cursor ? { cursor } : {}),
+        });
+        const last = tasks.at(-1);
+        return { tasks: tasks.map(respond), next_cursor: more && last ? encodeCursor({ created_at: last.created_at, id: last.id }) : null };
+      },
+    },
+  });
+
+  server.route({
+    method: 'GET', path: '/tasks/{id}',
+    options: {
+      ...api('A task with its reminders'), validate: { params: S.taskId },
+      handler: async (request, h) => {
+        const task = await deps.tasks.get(userOf(request), (request.params as { id: string }).id);
+        if (!task) throw Boom.notFound('task not found');
+        return h.response(respond(task)).etag(String(task.version));
+      },
+    },
+  });
+
+  server.route({
+    method: 'PATCH', path: '/tasks/{id}',
+    options: {
+      ...api('Edit fields; null clears. If-Match: <version> → 412 on mismatch'),
+      validate: { params: S.taskId, payload: S.patchTask, headers: S.ifMatchHeaders },
+      handler: async (request, h) => {
+        const expected = ifMatch(request);
+        const task = await run(request, (request.params as { id: string }).id, {
+          type: 'update', data: request.payload as Extract<TaskCommand, { type: 'update' }>['data'], ...(expected !== undefined ? { expected_version: expected } : {}),
+        });
+        return h.response(respond(task)).etag(String(task.version));
+      },
+    },
+  });
+
+  for (const action of ['complete', 'uncomplete'] as const) {
+    server.route({
+      method: 'POST', path: `/tasks/{id}/${action}`,
+      options: {
+        ...api(action === 'complete' ? 'Complete a task (cancels its pending reminders)' : 'Mark a task not completed'),
+        validate: { params: S.taskId, headers: S.ifMatchHeaders },
+        handler: async (request, h) => {
+          const expected = ifMatch(request);
+          const task = await run(request, (request.params as { id: string }).id, { type: action, ...(expected !== undefined ? { expected_version: expected } : {}) });
+          return h.response(respond(task)).etag(String(task.version));
+        },
+      },
+    });
+  }
+
+  server.route({
+    method: 'DELETE', path: '/tasks/{id}',
+    options: {
+      ...api('Delete a task: pending reminders are cancelled and a series stops spawning'),
+      validate: { params: S.taskId, headers: S.ifMatchHeaders },
+      handler: async (request, h) => {
+        const expected = ifMatch(request);
+        await run(request, (request.params as { id: string }).id, { type: 'delete', ...(expected !== undefined ? { expected_version: expected } : {}) });
+        return h.response().code(204);
+      },
+    },
+  });
+
+  server.route({
+    method: 'POST', path: '/tasks/{id}/reminders',
+    options: {
+      ...api('Add a reminder: {before: "PT1H"} relative to the due date, or {at: ISO}'),
+      validate: { params: S.taskId, payload: S.reminderSpec },
+      handler: async (request, h) => {
+        const before = await deps.tasks.get(userOf(request), (request.params as { id: string }).id);
+        if (!before) throw Boom.notFound('task not found');
+        const known = new Set(before.reminders.map((r) => r.id));
+        const task = await run(request, before.id, { type: 'add_reminder', data: request.payload as { before: string } });
+        const added = task.reminders.find((r) => !known.has(r.id));
+        if (!added) throw Boom.conflict('the reminder was not added');
+        return h.response(presentReminder(added)).code(201);
+      },
+    },
+  });
+
+  server.route({
+    method: 'DELETE', path: '/tasks/{id}/reminders/{rid}',
+    options: {
+      ...api('Remove a reminder'), validate: { params: S.reminderParams },
+      handler: async (request, h) => {
+        const { id, rid } = request.params as { id: string; rid: string };
+        await run(request, id, { type: 'remove_reminder', reminder_id: rid });
+        return h.response().code(204);
+      },
+    },
+  });
+
+  server.route({
+    method: 'POST', path: '/tasks/{id}/reminders/{rid}/snooze',
+    options: {
+      ...api('Snooze one reminder: {for: "PT10M"} re-arms it once'), validate: { params: S.reminderParams, payload: S.snooze },
+      handler: async (request) => {
+        const { id, rid } = request.params as { id: string; rid: string };
+        const task = await run(request, id, { type: 'snooze_reminder', reminder_id: rid, for: (request.payload as { for: string }).for });
+        const reminder = task.reminders.find((r) => r.id === rid);
+        return reminder ? presentReminder(reminder) : Boom.notFound('reminder not found');
+      },
+    },
+  });
+
+  server.route({
+    method: 'GET', path: '/tasks/{id}/history',
+    options: {
+      ...api('The task\'s events in version order'), validate: { params: S.taskId },
+      handler: async (request) => {
+        const events = await deps.tasks.history(userOf(request), (request.params as { id: string }).id);
+        if (!events) throw Boom.notFound('task not found');
+        return { events };
+      },
+    },
+  });
+
+  server.route({
+    method: 'GET', path: '/tasks/{id}/occurrences',
+    options: {
+      ...api('A series\' upcoming occurrence instants (UTC ISO)'), validate: { params: S.taskId, query: S.occurrencesQuery },
+      handler: async (request) => {
+        const user = await deps.users.get(userOf(request));
+        const task = await deps.tasks.get(userOf(request), (request.params as { id: string }).id);
+        if (!task) throw Boom.notFound('task not found');
+        if (!task.is_recurring || !task.recurrence_rule || !task.due_date) throw Boom.badRequest('task is not recurring: it has no recurrence_rule');
+        const after = new Date(Math.max(Date.now(), task.last_spawned_at ? Date.parse(task.last_spawned_at) + 1 : 0) - 1);
+        const list = occurrences(task.recurrence_rule, new Date(task.due_date), task.timezone ?? user.timezone, { after, limit: (request.query as { limit: number }).limit });
+        return { occurrences: list.map((d) => d.toISOString()), timezone: task.timezone ?? user.timezone };
+      },
+    },
+  });
+}

@@ -1,0 +1,67 @@
+// Builds the hapi server: auth, correlation ids, logging, validation, rate limit, routes, docs,
+// metrics, and (when given) the realtime plugin. No I/O beyond what deps do.
+import Hapi from '@hapi/hapi';
+import HapiPino from 'hapi-pino';
+import Boom from '@hapi/boom';
+import type { ApiDeps } from './deps.ts';
+import { registerAuth } from './auth.ts';
+import { registerCorrelation } from './context.ts';
+import { failAction } from './errors.ts';
+import { MAX_PAYLOAD_BYTES } from './schemas.ts';
+import { registerMetrics } from './metrics.ts';
+import { registerRateLimit } from './rate-limit.ts';
+import { registerDocs } from './docs.ts';
+import { taskRoutes } from './routes/tasks.ts';
+import { eventRoutes, meRoutes, recurrenceRoutes, adminRoutes, healthRoutes, devTokenRoutes } from './routes/misc.ts';
+
+export interface ServerOptions {
+  port: number;
+  host: string;
+  version?: string;
+}
+
+export async function createServer(deps: ApiDeps, options: ServerOptions): Promise<Hapi.Server> {
+  const server = Hapi.server({
+    port: options.port,
+    host: options.host,
+    routes: {
+      validate: { failAction, options: { abortEarly: true, errors: { wrap: { label: false } } } },
+      payload: { maxBytes: MAX_PAYLOAD_BYTES },
+      response: { emptyStatusCode: 204 },
+    },
+    router: { stripTrailingSlash: true },
+  });
+  registerCorrelation(server);
+  await server.register({
+    plugin: HapiPino,
+    options: {
+      instance: deps.logger,
+      logRequestComplete: (request: Hapi.Request) => request.route.path !== '/health' && request.route.path !== '/metrics',
+      getChildBindings: (request: Hapi.Request) => ({ correlation_id: request.app.correlationId }),
+    },
+  });
+  await registerAuth(server, deps.auth);
+  if (deps.rateLimiter) registerRateLimit(server, deps.rateLimiter);
+
+  // Anything unexpected becomes a plain 500 without internals; it is logged with its stack.
+  server.ext('onPreResponse', (request, h) => {
+    const response = request.response;
+    if ('isBoom' in response && response.isBoom && response.output.statusCode >= 500) {
+      request.logger.error({ err: response }, 'request failed');
+      if (!response.isServer || response.output.statusCode === 500) return Boom.internal();
+    }
+    return h.continue;
+  });
+
+  registerMetrics(server, deps.metrics);
+  healthRoutes(server, deps);
+  devTokenRoutes(server, deps);
+  taskRoutes(server, deps);
+  eventRoutes(server, deps);
+  meRoutes(server, deps);
+  recurrenceRoutes(server, deps);
+  adminRoutes(server, deps);
+  await registerDocs(server, options.version ?? '0.0.0');
+  if (deps.realtime) await deps.realtime(server);
+  return server;
+}

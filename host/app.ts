@@ -1,0 +1,106 @@
+// The composition root as a function: wires database, services, runtime, realtime and the API for
+// one configuration, and returns a handle that shuts everything down in order. host/main.ts runs it
+// as a process; tests run it in-process against the real services.
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import type { Server } from '@hapi/hapi';
+import type { Logger } from 'pino';
+import { type Config, shapeOf } from './config.ts';
+import { createLogger } from './logger.ts';
+import { openDb, type Db } from './db/index.ts';
+import { TaskService } from './tasks/service.ts';
+import { UserService } from './users/service.ts';
+import { Reads } from './reads.ts';
+import { DirectRuntime } from '../actors/runtime/direct.ts';
+import type { ActorRuntime } from '../actors/runtime/types.ts';
+import type { TimerPort } from '../actors/shells.ts';
+import type { EventEnvelope } from '../actors/events.ts';
+import { createServer } from '../api/server.ts';
+import { createMetrics } from '../api/metrics.ts';
+import { memoryLimiter, redisLimiter, type RateLimiter } from '../api/rate-limit.ts';
+import type { Readiness } from '../api/deps.ts';
+import { Hub } from '../realtime/hub.ts';
+import { registerNes } from '../realtime/nes.ts';
+import { registerDashboard } from '../realtime/dashboard.ts';
+
+export interface App {
+  config: Config;
+  server: Server;
+  db: Db;
+  logger: Logger;
+  runtime: ActorRuntime;
+  hub: Hub;
+  tasks: TaskService;
+  url: string;
+  stop(): Promise<void>;
+}
+
+const VERSION = (JSON.parse(readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+
+/** Placeholder until timers are armed per runtime: nothing to arm in-process yet. */
+const noTimers: TimerPort = { sync: async () => undefined };
+
+export async function startApp(config: Config, options: { logger?: Logger } = {}): Promise<App> {
+  const logger = options.logger ?? createLogger(config);
+  const shape = shapeOf(config);
+  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'pglite') }, (msg) => logger.info(msg));
+  const tasks = new TaskService(db);
+  const users = new UserService(db);
+  const reads = new Reads(db);
+  const metrics = createMetrics(async () => (await reads.outboxBacklog()).count);
+  const hub = new Hub();
+  const runtime: ActorRuntime = new DirectRuntime({ tasks, users, timers: noTimers });
+  metrics.actorMode.set({ mode: runtime.mode }, 1);
+
+  const committed = (events: EventEnvelope[]) => {
+    for (const e of events) metrics.eventsWritten.inc({ type: e.event_type });
+    // Embedded shape: committed rows feed this instance's sockets directly.
+    hub.deliver(events).catch((error: unknown) => logger.error({ err: error }, 'hub delivery failed'));
+  };
+  tasks.onCommitted = committed;
+  users.onCommitted = committed;
+
+  let rateLimiter: RateLimiter | undefined;
+  if (config.rateLimit.perSecond > 0) {
+    rateLimiter = config.redisUrl
+      ? await redisLimiter(config.redisUrl, config.rateLimit.perSecond, config.rateLimit.burst, (error) => logger.warn({ err: error }, 'rate limiter: redis unavailable, limiting per instance'))
+      : memoryLimiter(config.rateLimit.perSecond, config.rateLimit.burst);
+  }
+
+  const readiness = async (): Promise<Readiness> => {
+    const database = await db.query('SELECT 1').then(() => 'up' as const, () => 'down' as const);
+    const backlog = database === 'up' ? await reads.outboxBacklog() : { count: -1, oldest: null };
+    return {
+      ready: database === 'up', mode: runtime.mode, shape, database, kafka: config.kafka.brokers.length > 0 ? 'disconnected' : 'disabled',
+      outbox_backlog: backlog.count, outbox_oldest: backlog.oldest, instance: config.instanceId,
+    };
+  };
+
+  const server = await createServer({
+    logger, runtime, reads, tasks, users, readiness, metrics, rateLimiter,
+    auth: { secret: config.auth.secret, jwksUrl: config.auth.jwksUrl, devSignIn: config.auth.devSignIn },
+    realtime: async (s) => {
+      hub.attach(await registerNes(s, { onSockets: (open) => metrics.openSockets.set(open) }));
+      registerDashboard(s);
+    },
+  }, { port: config.port, host: config.host, version: VERSION });
+  await runtime.start();
+  await server.start();
+  const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${server.info.port}`;
+  logger.info({ url, shape, mode: runtime.mode }, 'tasklane started');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      logger.info('shutting down: no new requests, finishing in-flight work');
+      await server.stop({ timeout: 10_000 }); // stops accepting, waits for in-flight requests, closes sockets
+      await runtime.stop();
+      await rateLimiter?.close();
+      await db.close();
+      logger.info('stopped');
+      logger.flush?.();
+    })();
+    return stopping;
+  };
+  return { config, server, db, logger, runtime, hub, tasks, url, stop };
+}

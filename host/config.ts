@@ -1,0 +1,113 @@
+// Configuration from the environment, read once at start-up. Production refuses to start without
+// a signing secret or key set, and never enables the dev sign-in.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+export type Shape = 'embedded' | 'local' | 'cluster';
+
+export interface Config {
+  env: 'production' | 'development' | 'test';
+  port: number;
+  host: string;
+  /** postgres://… ; undefined → embedded PGlite under dataDir. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    ssl: boolean;
+    sasl: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } | undefined;
+    topic: string;
+  };
+  redisUrl: string | undefined;
+  auth: {
+    /** HS256 secret, or undefined when keys come from jwksUrl. */
+    secret: string | undefined;
+    jwksUrl: string | undefined;
+    /** True when the secret was generated for development (kept under dataDir), never in production. */
+    devSecret: boolean;
+    devSignIn: boolean;
+  };
+  dapr: { host: string; httpPort: number | undefined; grpcPort: number | undefined; appId: string };
+  logLevel: string;
+  rateLimit: { perSecond: number; burst: number };
+  instanceId: string;
+}
+
+export class ConfigError extends Error {}
+
+function bool(value: string | undefined): boolean | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  throw new ConfigError(`expected true or false, got "${value}"`);
+}
+
+function int(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${value}"`);
+  return n;
+}
+
+/** A development signing secret, generated once and kept beside the embedded data (never in code). */
+function devSecret(dataDir: string): string {
+  const file = path.join(dataDir, '.dev-jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const mode = env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development';
+  const production = mode === 'production';
+  const dataDir = path.resolve(env.DATA_DIR ?? './data');
+  const databaseUrl = env.DATABASE_URL || undefined;
+  const jwksUrl = env.JWKS_URL || undefined;
+  let secret = env.JWT_SECRET || undefined;
+  if (production && !secret && !jwksUrl) throw new ConfigError('NODE_ENV=production needs JWT_SECRET (HS256) or JWKS_URL (RS256/ES256): refusing to start without a way to verify tokens');
+  if (secret && secret.length < 32 && production) throw new ConfigError('JWT_SECRET must be at least 32 characters in production');
+  let generated = false;
+  if (!secret && !jwksUrl) {
+    secret = devSecret(dataDir);
+    generated = true;
+  }
+  // The dev sign-in (POST /auth/dev-token) is the embedded shape's default outside production.
+  const devSignIn = production ? false : bool(env.AUTH_DEV) ?? databaseUrl === undefined;
+  const mechanism = env.KAFKA_SASL_MECHANISM?.toLowerCase();
+  if (mechanism && !['plain', 'scram-sha-256', 'scram-sha-512'].includes(mechanism)) throw new ConfigError(`KAFKA_SASL_MECHANISM must be plain, scram-sha-256 or scram-sha-512, got "${mechanism}"`);
+  const daprHttp = env.DAPR_HTTP_PORT ? int('DAPR_HTTP_PORT', env.DAPR_HTTP_PORT, 3500) : undefined;
+  return {
+    env: mode,
+    port: int('PORT', env.PORT, 3000),
+    host: env.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
+    databaseUrl,
+    dataDir,
+    kafka: {
+      brokers: (env.KAFKA_BROKERS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+      clientId: env.KAFKA_CLIENT_ID ?? 'tasklane',
+      ssl: bool(env.KAFKA_SSL) ?? false,
+      sasl: mechanism ? { mechanism: mechanism as 'plain', username: env.KAFKA_SASL_USERNAME ?? '', password: env.KAFKA_SASL_PASSWORD ?? '' } : undefined,
+      topic: env.KAFKA_TOPIC ?? 'task-events',
+    },
+    redisUrl: env.REDIS_URL || undefined,
+    auth: { secret, jwksUrl, devSecret: generated, devSignIn },
+    dapr: {
+      host: env.DAPR_HOST ?? '127.0.0.1',
+      httpPort: daprHttp,
+      grpcPort: env.DAPR_GRPC_PORT ? int('DAPR_GRPC_PORT', env.DAPR_GRPC_PORT, 50001) : undefined,
+      appId: env.APP_ID ?? 'tasklane',
+    },
+    logLevel: env.LOG_LEVEL ?? (mode === 'test' ? 'warn' : 'info'),
+    rateLimit: { perSecond: int('RATE_LIMIT_PER_SEC', env.RATE_LIMIT_PER_SEC, 50), burst: int('RATE_LIMIT_BURST', env.RATE_LIMIT_BURST, 200) },
+    instanceId: env.INSTANCE_ID ?? randomBytes(4).toString('hex'),
+  };
+}
+
+export function shapeOf(config: Config): Shape {
+  if (config.databaseUrl === undefined) return 'embedded';
+  return config.env === 'production' ? 'cluster' : 'local';
+}

@@ -1,0 +1,36 @@
+// The process: configuration from the environment, the app, graceful shutdown on SIGTERM/SIGINT.
+import { loadConfig, ConfigError, shapeOf } from './config.ts';
+import { startApp } from './app.ts';
+import { signToken } from './tokens.ts';
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(`tasklane: configuration error: ${error.message}`);
+    process.exit(78); // EX_CONFIG
+  }
+  throw error;
+}
+
+const app = await startApp(config);
+if (shapeOf(config) === 'embedded' && config.auth.devSignIn && config.auth.secret) {
+  const token = signToken(config.auth.secret, 'demo');
+  process.stdout.write(`\n  tasklane is running (embedded: PGlite under ${config.dataDir}, ${app.runtime.mode} runtime)\n\n`
+    + `  Dashboard:  ${app.url}/#token=${token}\n  API docs:   ${app.url}/docs\n`
+    + `  Signed in as "demo"; another user: npm run token -- <userId>, or POST /auth/dev-token\n\n`);
+}
+
+let signals = 0;
+const shutdown = (signal: string) => {
+  signals++;
+  if (signals > 1) process.exit(1); // a second Ctrl-C: stop waiting
+  app.logger.info({ signal }, 'signal received');
+  app.stop().then(() => process.exit(0), (error: unknown) => {
+    app.logger.error({ err: error }, 'shutdown failed');
+    process.exit(1);
+  });
+};
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));
