@@ -13,7 +13,8 @@ export const uuid = Joi.string().guid();
 export const reminderSpec = Joi.object({
   before: duration.description('relative to the due date'),
   at: dateTime.description('absolute instant'),
-}).xor('before', 'at').label('reminder');
+}).xor('before', 'at');
+export const reminderPayload = reminderSpec.label('reminder');
 
 export const taskId = Joi.object({ id: uuid.required() });
 export const reminderParams = Joi.object({ id: uuid.required(), rid: uuid.required() });

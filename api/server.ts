@@ -26,7 +26,7 @@ export async function createServer(deps: ApiDeps, options: ServerOptions): Promi
     host: options.host,
     routes: {
       validate: { failAction, options: { abortEarly: true, errors: { wrap: { label: false } } } },
-      payload: { maxBytes: MAX_PAYLOAD_BYTES },
+      payload: { maxBytes: MAX_PAYLOAD_BYTES, allow: ['application/json'] },
       response: { emptyStatusCode: 204 },
     },
     router: { stripTrailingSlash: true },

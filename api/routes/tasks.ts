@@ -127,7 +127,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
     method: 'POST', path: '/tasks/{id}/reminders',
     options: {
       ...api('Add a reminder: {before: "PT1H"} relative to the due date, or {at: ISO}'),
-      validate: { params: S.taskId, payload: S.reminderSpec },
+      validate: { params: S.taskId, payload: S.reminderPayload },
       handler: async (request, h) => {
         const before = await deps.tasks.get(userOf(request), (request.params as { id: string }).id);
         if (!before) throw Boom.notFound('task not found');

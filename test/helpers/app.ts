@@ -1,0 +1,42 @@
+// Starts the real app in-process on a free port: against a fresh PostgreSQL database on the local
+// stack, or the embedded PGlite. Returns the app, its URL and a token signer.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../../host/config.ts';
+import { startApp, type App } from '../../host/app.ts';
+import { signToken, type TokenOptions } from '../../host/tokens.ts';
+import { freePort } from './ports.ts';
+import { freePostgres } from './db-url.ts';
+
+export interface TestApp {
+  app: App;
+  url: string;
+  port: number;
+  token(user: string, options?: TokenOptions): string;
+  stop(): Promise<void>;
+}
+
+export async function startTestApp(options: { database?: 'postgres' | 'pglite'; env?: Record<string, string> } = {}): Promise<TestApp> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tasklane-test-'));
+  const secret = randomBytes(32).toString('base64url');
+  const pgDb = options.database === 'pglite' ? undefined : await freePostgres();
+  const config = loadConfig({
+    NODE_ENV: 'test', PORT: String(port), DATA_DIR: dataDir, JWT_SECRET: secret, LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_SEC: '0', ...(pgDb ? { DATABASE_URL: pgDb.url } : {}), ...options.env,
+  });
+  const app = await startApp(config);
+  return {
+    app,
+    url: app.url,
+    port,
+    token: (user, tokenOptions) => signToken(secret, user, tokenOptions),
+    async stop() {
+      await app.stop();
+      await pgDb?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,150 @@
+// Bad input always gets a clear 4xx JSON answer naming the problem: never a 5xx, never a stack trace,
+// never a half-written change.
+import test from 'ava';
+import { randomUUID } from 'node:crypto';
+import Jwt from '@hapi/jwt';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { loadConfig, ConfigError } from '../../host/config.ts';
+
+let t0: TestApp;
+let token = '';
+let taskId = '';
+let reminderId = '';
+const user = `malformed-${randomUUID()}`;
+
+test.before(async () => {
+  t0 = await startTestApp();
+  token = t0.token(user);
+  const res = await fetch(`${t0.url}/tasks`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'target', due_date: new Date(Date.now() + 86_400_000).toISOString(), reminders: [{ before: 'PT1H' }] }) });
+  const body = await res.json() as { id: string; reminders: { id: string }[] };
+  taskId = body.id;
+  reminderId = body.reminders[0]?.id ?? '';
+});
+test.after.always(async () => { await t0?.stop(); });
+
+type Case = [name: string, method: string, path: string, body: string | undefined, expect: number, message: RegExp, headers?: Record<string, string>];
+const json = (v: unknown) => JSON.stringify(v);
+const T = () => taskId;
+
+const cases = (): Case[] => [
+  ['title missing', 'POST', '/tasks', json({}), 400, /^title is required/],
+  ['title empty', 'POST', '/tasks', json({ title: '' }), 400, /^title is not allowed to be empty/],
+  ['title blank', 'POST', '/tasks', json({ title: '   ' }), 400, /^title/],
+  ['title too long', 'POST', '/tasks', json({ title: 'x'.repeat(501) }), 400, /^title length must be less than or equal to 500/],
+  ['title a number', 'POST', '/tasks', json({ title: 42 }), 400, /^title must be a string/],
+  ['description too long', 'POST', '/tasks', json({ title: 'a', description: 'x'.repeat(10_001) }), 400, /^description/],
+  ['unknown field', 'POST', '/tasks', json({ title: 'a', owner: 'mallory' }), 400, /^owner is not allowed/],
+  ['user_id smuggled', 'POST', '/tasks', json({ title: 'a', user_id: 'victim' }), 400, /^user_id is not allowed/],
+  ['due_date not a date', 'POST', '/tasks', json({ title: 'a', due_date: 'next tuesday' }), 400, /^due_date: /],
+  ['due_date a number', 'POST', '/tasks', json({ title: 'a', due_date: 1700000000 }), 400, /^due_date must be a string/],
+  ['timezone unknown', 'POST', '/tasks', json({ title: 'a', timezone: 'Moon/Base' }), 400, /^timezone: /],
+  ['rule outside subset', 'POST', '/tasks', json({ title: 'a', due_date: '2030-01-01T09:00:00Z', recurrence_rule: 'FREQ=MINUTELY' }), 400, /MINUTELY/],
+  ['rule with EXDATE', 'POST', '/tasks', json({ title: 'a', due_date: '2030-01-01T09:00:00Z', recurrence_rule: 'FREQ=DAILY;EXDATE=20300102' }), 400, /EXDATE/],
+  ['rule garbage', 'POST', '/tasks', json({ title: 'a', due_date: '2030-01-01T09:00:00Z', recurrence_rule: 'every day' }), 400, /^recurrence_rule: /],
+  ['rule without due date', 'POST', '/tasks', json({ title: 'a', recurrence_rule: 'FREQ=DAILY' }), 400, /^due_date: is required for a recurring task/],
+  ['reminder with both kinds', 'POST', '/tasks', json({ title: 'a', reminders: [{ before: 'PT1H', at: '2030-01-01T00:00:00Z' }] }), 400, /reminders\[0\]/],
+  ['reminder empty', 'POST', '/tasks', json({ title: 'a', reminders: [{}] }), 400, /reminders\[0\]/],
+  ['reminder bad duration', 'POST', '/tasks', json({ title: 'a', due_date: '2030-01-01T00:00:00Z', reminders: [{ before: '1 hour' }] }), 400, /reminders\[0\]\.before/],
+  ['reminder month duration', 'POST', '/tasks', json({ title: 'a', due_date: '2030-01-01T00:00:00Z', reminders: [{ before: 'P1M' }] }), 400, /reminders\[0\]\.before: "P1M" is not a supported/],
+  ['too many reminders', 'POST', '/tasks', json({ title: 'a', due_date: '2030-01-01T00:00:00Z', reminders: Array.from({ length: 21 }, () => ({ before: 'PT1H' })) }), 400, /^reminders must contain less than or equal to 20/],
+  ['reminders not an array', 'POST', '/tasks', json({ title: 'a', reminders: 'PT1H' }), 400, /^reminders must be an array/],
+  ['broken JSON', 'POST', '/tasks', '{"title": "a",', 400, /Invalid request payload JSON format/],
+  ['JSON array body', 'POST', '/tasks', '[]', 400, /must be of type object/],
+  ['payload too large', 'POST', '/tasks', json({ title: 'a', description: 'x'.repeat(70_000) }), 413, /Payload content length greater than maximum allowed/],
+  ['wrong content type', 'POST', '/tasks', 'title=a', 415, /Unsupported Media Type/, { 'content-type': 'application/x-www-form-urlencoded' }],
+  ['id not a uuid', 'GET', '/tasks/123', undefined, 400, /^id must be a valid GUID/],
+  ['id sql-ish', 'GET', `/tasks/${encodeURIComponent("1' OR '1'='1")}`, undefined, 400, /^id must be a valid GUID/],
+  ['unknown task', 'GET', `/tasks/${randomUUID()}`, undefined, 404, /task not found/],
+  ['patch empty', 'PATCH', '/tasks/{T}', json({}), 400, /must have at least 1 key/],
+  ['patch unknown field', 'PATCH', '/tasks/{T}', json({ completed: true }), 400, /^completed is not allowed/],
+  ['patch version field', 'PATCH', '/tasks/{T}', json({ version: 99 }), 400, /^version is not allowed/],
+  ['If-Match garbage', 'PATCH', '/tasks/{T}', json({ title: 'b' }), 400, /^header if-match/, { 'if-match': 'banana' }],
+  ['If-Match stale', 'PATCH', '/tasks/{T}', json({ title: 'b' }), 412, /version mismatch/, { 'if-match': '999' }],
+  ['list limit too big', 'GET', '/tasks?limit=100000', undefined, 400, /^limit must be less than or equal to 200/],
+  ['list limit negative', 'GET', '/tasks?limit=-1', undefined, 400, /^limit must be greater than or equal to 1/],
+  ['list completed not bool', 'GET', '/tasks?completed=maybe', undefined, 400, /^completed must be a boolean/],
+  ['list unknown query', 'GET', '/tasks?sort=title', undefined, 400, /^sort is not allowed/],
+  ['list cursor forged', 'GET', '/tasks?cursor=bm90LWEtY3Vyc29y', undefined, 400, /^cursor is not a cursor/],
+  ['list due_before garbage', 'GET', '/tasks?due_before=soon', undefined, 400, /^due_before must be an ISO-8601/],
+  ['list series_id not uuid', 'GET', '/tasks?series_id=abc', undefined, 400, /^series_id must be a valid GUID/],
+  ['snooze bad duration', 'POST', '/tasks/{T}/reminders/{R}/snooze', json({ for: 'ten minutes' }), 400, /^for /],
+  ['snooze too long', 'POST', '/tasks/{T}/reminders/{R}/snooze', json({ for: 'P60D' }), 400, /^for: must be at most 30 days/],
+  ['snooze unknown reminder', 'POST', `/tasks/{T}/reminders/${randomUUID()}/snooze`, json({ for: 'PT5M' }), 404, /reminder not found/],
+  ['reminder in the past', 'POST', '/tasks/{T}/reminders', json({ at: '2001-01-01T00:00:00Z' }), 400, /^reminder\.at: .* already in the past/],
+  ['occurrences of a plain task', 'GET', '/tasks/{T}/occurrences', undefined, 400, /not recurring/],
+  ['occurrences limit', 'GET', '/tasks/{T}/occurrences?limit=0', undefined, 400, /^limit must be greater than or equal to 1/],
+  ['preview missing zone', 'POST', '/recurrence/preview', json({ rule: 'FREQ=DAILY', start: '2030-01-01T09:00' }), 400, /^timezone is required/],
+  ['preview bad zone', 'POST', '/recurrence/preview', json({ rule: 'FREQ=DAILY', start: '2030-01-01T09:00', timezone: 'Nowhere' }), 400, /^timezone: /],
+  ['preview bad start', 'POST', '/recurrence/preview', json({ rule: 'FREQ=DAILY', start: 'yesterday', timezone: 'UTC' }), 400, /^start: /],
+  ['preview BYWEEKNO', 'POST', '/recurrence/preview', json({ rule: 'FREQ=YEARLY;BYWEEKNO=20', start: '2030-01-01T09:00', timezone: 'UTC' }), 400, /^rule: .*BYWEEKNO/],
+  ['preview limit', 'POST', '/recurrence/preview', json({ rule: 'FREQ=DAILY', start: '2030-01-01T09:00', timezone: 'UTC', limit: 5000 }), 400, /^limit must be less than or equal to 100/],
+  ['events after negative', 'GET', '/events?after=-5', undefined, 400, /^after must be greater than or equal to 0/],
+  ['events after text', 'GET', '/events?after=abc', undefined, 400, /^after must be a number/],
+  ['me bad zone', 'PATCH', '/me', json({ timezone: 'Europe/Atlantis' }), 400, /^timezone: /],
+  ['me unknown field', 'PATCH', '/me', json({ timezone: 'UTC', name: 'x' }), 400, /^name is not allowed/],
+  ['correlation id not a uuid', 'GET', '/tasks', undefined, 400, /x-correlation-id must be a UUID/, { 'x-correlation-id': 'not-a-uuid' }],
+  ['admin without role', 'GET', '/admin/events', undefined, 403, /admin role required/],
+  ['unknown route', 'GET', '/tasks/{T}/nope', undefined, 404, /Not Found/],
+  ['method not allowed', 'PUT', '/tasks/{T}', json({ title: 'x' }), 404, /Not Found/],
+];
+
+test('at least 40 malformed requests are each a 4xx with a JSON message, and change nothing', async (t) => {
+  const list = cases();
+  t.true(list.length >= 40);
+  for (const [name, method, rawPath, body, expect, message, headers] of list) {
+    const path = rawPath.replace('{T}', T()).replace('{R}', reminderId);
+    const res = await fetch(`${t0.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      ...(body !== undefined ? { body } : {}),
+    });
+    const text = await res.text();
+    t.is(res.status, expect, `${name}: ${text}`);
+    const parsed = JSON.parse(text) as { statusCode: number; error: string; message: string };
+    t.is(parsed.statusCode, expect, name);
+    t.regex(parsed.message, message, name);
+    t.false(/\n\s+at /.test(text), `${name}: no stack trace`);
+  }
+  const task = await fetch(`${t0.url}/tasks/${taskId}`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json()) as { title: string; version: number };
+  t.is(task.title, 'target');
+  t.is(task.version, 2);
+});
+
+test('a correctly signed token without exp, or without sub, is refused', async (t) => {
+  const secret = (t0.app.config.auth.secret ?? '');
+  const noExp = Jwt.token.generate({ sub: 'x' }, { key: secret, algorithm: 'HS256' }, { iat: false });
+  const noSub = Jwt.token.generate({ exp: Math.floor(Date.now() / 1000) + 60 }, { key: secret, algorithm: 'HS256' });
+  for (const bad of [noExp, noSub]) {
+    const res = await fetch(`${t0.url}/tasks`, { headers: { authorization: `Bearer ${bad}` } });
+    t.is(res.status, 401);
+  }
+});
+
+test('production refuses to start without JWT_SECRET or JWKS_URL, and never enables the dev sign-in', (t) => {
+  t.throws(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://x@127.0.0.1/x' }), { instanceOf: ConfigError, message: /JWT_SECRET/ });
+  const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), AUTH_DEV: 'true' });
+  t.false(config.auth.devSignIn);
+  t.throws(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'short' }), { instanceOf: ConfigError, message: /at least 32/ });
+});
+
+test('the per-user rate limit answers 429 with Retry-After', async (t) => {
+  const limited = await startTestApp({ database: 'pglite', env: { RATE_LIMIT_PER_SEC: '1', RATE_LIMIT_BURST: '3' } });
+  try {
+    const tok = limited.token('hasty');
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 6; i++) {
+      const res = await fetch(`${limited.url}/tasks`, { headers: { authorization: `Bearer ${tok}` } });
+      statuses.push(res.status);
+      if (res.status === 429) retryAfter = res.headers.get('retry-after');
+      await res.arrayBuffer();
+    }
+    t.deepEqual(statuses.slice(0, 3), [200, 200, 200]);
+    t.true(statuses.includes(429));
+    t.truthy(retryAfter);
+    const other = await fetch(`${limited.url}/tasks`, { headers: { authorization: `Bearer ${limited.token('patient')}` } });
+    t.is(other.status, 200, 'another user has their own bucket');
+  } finally {
+    await limited.stop();
+  }
+});
