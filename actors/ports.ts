@@ -14,6 +14,8 @@ export interface TaskTurnResult {
   events: EventEnvelope[];
   /** Every task the turn changed, after it (a spawn changes the series and creates an instance). */
   changed: TaskState[];
+  /** The user's zone at the time of the turn (timers of tasks without their own zone follow it). */
+  userTimezone: string;
 }
 
 export interface UserTurnResult {

@@ -1,18 +1,17 @@
 // The actor shells: what a TaskActor / UserActor turn does, whatever runtime hosts it. Thin by design:
 // the task service decides and persists; the shell re-arms timers and fans a zone change out.
 import type { TaskPort, UserPort, TaskCall, TaskTurnResult, TimezoneCall, UserTurnResult } from './ports.ts';
-import type { TaskState } from './task/index.ts';
 
 /** Arms and cancels the timers of tasks after a turn changed them (Dapr reminders, or in-process timers). */
 export interface TimerPort {
-  sync(tasks: TaskState[]): Promise<void>;
+  sync(turn: TaskTurnResult): Promise<void>;
 }
 
 export function taskActor(ports: { tasks: TaskPort; timers: TimerPort }) {
   return {
     async execute(taskId: string, call: TaskCall): Promise<TaskTurnResult> {
       const result = await ports.tasks.execute(call.userId, taskId, call.command, call.meta);
-      if (result.changed.length > 0) await ports.timers.sync(result.changed);
+      if (result.events.length > 0) await ports.timers.sync(result);
       return result;
     },
   };

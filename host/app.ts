@@ -13,7 +13,10 @@ import { UserService } from './users/service.ts';
 import { Reads } from './reads.ts';
 import { DirectRuntime } from '../actors/runtime/direct.ts';
 import type { ActorRuntime } from '../actors/runtime/types.ts';
-import type { TimerPort } from '../actors/shells.ts';
+import { LocalTimers } from '../actors/runtime/local-timers.ts';
+import { Sweeper } from '../actors/runtime/sweeper.ts';
+import type { Timer } from '../actors/task/timers.ts';
+import { dueTimers } from './timers.ts';
 import type { EventEnvelope } from '../actors/events.ts';
 import { createServer } from '../api/server.ts';
 import { createMetrics } from '../api/metrics.ts';
@@ -37,8 +40,6 @@ export interface App {
 
 const VERSION = (JSON.parse(readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
 
-/** Placeholder until timers are armed per runtime: nothing to arm in-process yet. */
-const noTimers: TimerPort = { sync: async () => undefined };
 
 export async function startApp(config: Config, options: { logger?: Logger } = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config);
@@ -49,7 +50,24 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
   const reads = new Reads(db);
   const metrics = createMetrics(async () => (await reads.outboxBacklog()).count);
   const hub = new Hub();
-  const runtime: ActorRuntime = new DirectRuntime({ tasks, users, timers: noTimers });
+  // Timers fire as actor turns; the turn's own events say whether anything happened and how late.
+  let runtime: ActorRuntime;
+  const fire = async (timer: Timer) => {
+    const result = await runtime.executeTask(timer.taskId, { userId: timer.userId, command: timer.command });
+    for (const e of result.events) {
+      if (e.event_type === 'reminder.triggered' || e.event_type === 'recurring.spawned') {
+        const kind = e.event_type === 'reminder.triggered' ? 'reminder' : 'spawn';
+        metrics.timersFired.inc({ kind, via: runtime.mode });
+        metrics.timerLateness.observe({ kind }, Number(e.data.late_ms ?? 0) / 1000);
+      }
+    }
+  };
+  const localTimers = new LocalTimers({ fire });
+  runtime = new DirectRuntime({ tasks, users, timers: localTimers });
+  const sweeper = new Sweeper({
+    source: dueTimers(db), schedule: (t) => localTimers.schedule(t), intervalMs: 1000, lookaheadMs: 30_000,
+    onError: (error) => logger.warn({ err: error }, 'sweeper: database unavailable, retrying'),
+  });
   metrics.actorMode.set({ mode: runtime.mode }, 1);
 
   const committed = (events: EventEnvelope[]) => {
@@ -85,6 +103,7 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
     },
   }, { port: config.port, host: config.host, version: VERSION });
   await runtime.start();
+  sweeper.start();
   await server.start();
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${server.info.port}`;
   logger.info({ url, shape, mode: runtime.mode }, 'tasklane started');
@@ -94,6 +113,8 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
     stopping ??= (async () => {
       logger.info('shutting down: no new requests, finishing in-flight work');
       await server.stop({ timeout: 10_000 }); // stops accepting, waits for in-flight requests, closes sockets
+      await sweeper.stop();
+      localTimers.stop();
       await runtime.stop();
       await rateLimiter?.close();
       await db.close();

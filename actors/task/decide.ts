@@ -7,6 +7,7 @@ import { validateRule, nextOccurrence, occurrences, parseStart, localToInstant, 
 import type { TaskCommand, ReminderSpec, CreateTask, UpdateTask } from './commands.ts';
 import { type TaskState, type ReminderState, MAX_REMINDERS, MAX_TITLE, MAX_DESCRIPTION, MAX_LISTED_SKIPS } from './state.ts';
 import { checkZone, readInstant, iso, ms } from './time.ts';
+import { leadMs } from './timers.ts';
 
 export interface DecideContext {
   now: Date;
@@ -263,21 +264,15 @@ function fire(id: string, state: TaskState, ctx: DecideContext): PendingEvent[] 
   })];
 }
 
-/** How long before an occurrence its instance must exist: the largest reminder offset of the series. */
-function leadMs(state: TaskState, occurrence: string, zone: string): number {
-  let lead = 0;
-  for (const r of state.reminders) {
-    if (r.cancelled || r.offset === null) continue;
-    lead = Math.max(lead, ms(occurrence) - ms(minusOffset(occurrence, parseDuration('offset', r.offset), zone)));
-  }
-  return lead;
+function leadOf(state: TaskState, occurrence: string, zone: string): number {
+  return leadMs(state.reminders.filter((r) => !r.cancelled && r.offset !== null).map((r) => r.offset as string), occurrence, zone);
 }
 
 function spawn(state: TaskState, ctx: DecideContext): PendingEvent[] {
   if (!state.is_recurring || !state.recurrence_rule || !state.due_date || !state.next_occurrence) return [];
   const zone = zoneOf(state, ctx);
   const now = ctx.now.getTime();
-  const dueAt = (occ: string) => ms(occ) - leadMs(state, occ, zone);
+  const dueAt = (occ: string) => ms(occ) - leadOf(state, occ, zone);
   if (dueAt(state.next_occurrence) > now + EARLY_TOLERANCE_MS) return [];
   // Every occurrence whose spawn time has come: after downtime there may be several; the latest is
   // spawned and the others are recorded as skipped.

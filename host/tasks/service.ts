@@ -50,13 +50,13 @@ export class TaskService implements TaskPort {
     const state = await loadTask(tx, userId, taskId, { lock: true });
     const now = this.clock();
     const pending = decide(command, state, { now, userId, userTimezone: timezone, newId: this.newId });
-    if (pending.length === 0) return { task: state, events: [], changed: [] };
+    if (pending.length === 0) return { task: state, events: [], changed: [], userTimezone: timezone };
     const resolved = meta ?? (await timerCause(tx, taskId, command)) ?? { correlationId: randomUUID(), causationId: null };
     const before = new Map<string, TaskState | null>([[taskId, state]]);
     for (const p of pending) if (!before.has(p.aggregate_id) && p.aggregate_type === 'task') before.set(p.aggregate_id, null);
     const persisted = await persist(tx, userId, before, pending, resolved, now);
     const changed = [...persisted.tasks.values()].filter((t): t is TaskState => t !== null);
-    return { task: persisted.tasks.get(taskId) ?? state, events: persisted.events, changed };
+    return { task: persisted.tasks.get(taskId) ?? state, events: persisted.events, changed, userTimezone: timezone };
   }
 
   async get(userId: string, taskId: string): Promise<TaskState | null> {

@@ -12,17 +12,29 @@ import { freePostgres } from './db-url.ts';
 
 export interface TestApp {
   app: App;
+  dataDir: string;
+  secret: string;
+  database: { url: string; drop(): Promise<void> } | undefined;
+  /** Stops the app but keeps its storage, for a restart with `reuse`. */
+  halt(): Promise<void>;
   url: string;
   port: number;
   token(user: string, options?: TokenOptions): string;
   stop(): Promise<void>;
 }
 
-export async function startTestApp(options: { database?: 'postgres' | 'pglite'; env?: Record<string, string> } = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  database?: 'postgres' | 'pglite';
+  env?: Record<string, string>;
+  /** Restart on the storage of an earlier app (same database, data dir and secret). */
+  reuse?: TestApp;
+}
+
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const port = await freePort();
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tasklane-test-'));
-  const secret = randomBytes(32).toString('base64url');
-  const pgDb = options.database === 'pglite' ? undefined : await freePostgres();
+  const dataDir = options.reuse?.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'tasklane-test-'));
+  const secret = options.reuse?.secret ?? randomBytes(32).toString('base64url');
+  const pgDb = options.reuse ? options.reuse.database : options.database === 'pglite' ? undefined : await freePostgres();
   const config = loadConfig({
     NODE_ENV: 'test', PORT: String(port), DATA_DIR: dataDir, JWT_SECRET: secret, LOG_LEVEL: 'warn',
     RATE_LIMIT_PER_SEC: '0', ...(pgDb ? { DATABASE_URL: pgDb.url } : {}), ...options.env,
@@ -32,7 +44,11 @@ export async function startTestApp(options: { database?: 'postgres' | 'pglite'; 
     app,
     url: app.url,
     port,
+    dataDir,
+    secret,
+    database: pgDb,
     token: (user, tokenOptions) => signToken(secret, user, tokenOptions),
+    halt: () => app.stop(),
     async stop() {
       await app.stop();
       await pgDb?.drop();

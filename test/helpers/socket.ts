@@ -3,7 +3,7 @@ import Nes from '@hapi/nes/lib/client.js';
 
 export interface Collector {
   client: Nes.Client;
-  messages: { seq: number; event_id: string; type: string; user_id: string; correlation_id: string; data: Record<string, unknown> }[];
+  messages: { seq: number; event_id: string; type: string; user_id: string; correlation_id: string; timestamp: string; data: Record<string, unknown> }[];
   waitFor(count: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }

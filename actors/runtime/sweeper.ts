@@ -1,0 +1,76 @@
+// The sweeper: every interval it asks the database for timers that are due (or nearly), so nothing
+// due is ever dropped — after downtime, when an arm failed, or when another process armed it. In the
+// direct runtime it feeds the in-process timers; in the Dapr runtime it is a safety net that fires only
+// what Dapr has left overdue for more than a grace period.
+import type { Timer } from '../task/timers.ts';
+
+export interface DueTimersPort {
+  /** Timers due at or before `until` (epoch ms), oldest first, at most `limit`. */
+  due(until: number, limit: number): Promise<Timer[]>;
+}
+
+export interface SweeperOptions {
+  source: DueTimersPort;
+  /** Direct runtime: hand every timer due within the lookahead to the in-process timers. */
+  schedule?: (timer: Timer) => void;
+  /** Dapr runtime: fire a timer Dapr has left overdue. */
+  fire?: (timer: Timer) => Promise<void>;
+  intervalMs?: number;
+  lookaheadMs?: number;
+  /** Fire only timers overdue by more than this (Dapr's own reminders should have fired them). */
+  graceMs?: number;
+  batch?: number;
+  onError?: (error: unknown) => void;
+  now?: () => number;
+}
+
+export class Sweeper {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private readonly now: () => number;
+  sweeps = 0;
+  fired = 0;
+
+  constructor(private readonly options: SweeperOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  start(): void {
+    const interval = this.options.intervalMs ?? 1000;
+    const tick = () => {
+      this.running = this.sweep().catch((error: unknown) => this.options.onError?.(error)).finally(() => {
+        this.running = undefined;
+        if (this.timer !== undefined) this.timer = setTimeout(tick, interval);
+      });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  async sweep(): Promise<void> {
+    this.sweeps++;
+    const now = this.now();
+    const grace = this.options.graceMs ?? 0;
+    const until = this.options.schedule ? now + (this.options.lookaheadMs ?? 30_000) : now - grace;
+    const batch = this.options.batch ?? 1000;
+    const timers = await this.options.source.due(until, batch);
+    if (this.options.schedule) {
+      for (const t of timers) this.options.schedule(t);
+      return;
+    }
+    const fire = this.options.fire;
+    if (!fire) return;
+    // Overdue timers of different tasks fire concurrently, a few at a time.
+    const queue = [...timers];
+    await Promise.all(Array.from({ length: Math.min(8, queue.length) }, async () => {
+      for (let t = queue.shift(); t; t = queue.shift()) {
+        await fire(t).then(() => { this.fired++; }, (error: unknown) => this.options.onError?.(error));
+      }
+    }));
+  }
+}

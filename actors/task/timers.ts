@@ -1,0 +1,93 @@
+// Which timers a task needs, and which a turn touched. Pure: both runtimes (Dapr reminders, in-process
+// timers) and the sweeper read timers from here, so they always agree on names and due times.
+import type { EventEnvelope } from '../events.ts';
+import type { TaskCommand } from './commands.ts';
+import type { TaskState } from './state.ts';
+import { parseDuration, minusOffset } from '../durations.ts';
+
+export interface Timer {
+  /** `spawn` or `remind:<reminderId>` — the Dapr reminder name. */
+  name: string;
+  taskId: string;
+  userId: string;
+  /** When it is due (epoch ms). */
+  dueAt: number;
+  command: Extract<TaskCommand, { type: 'spawn' | 'fire_reminder' }>;
+}
+
+export const SPAWN = 'spawn';
+export const remindName = (reminderId: string): string => `remind:${reminderId}`;
+
+/** How long before an occurrence its instance must exist: the largest reminder offset of the series. */
+export function leadMs(offsets: readonly string[], occurrence: string, zone: string): number {
+  let lead = 0;
+  for (const offset of offsets) {
+    lead = Math.max(lead, Date.parse(occurrence) - Date.parse(minusOffset(occurrence, parseDuration('offset', offset), zone)));
+  }
+  return lead;
+}
+
+export function spawnDueAt(task: Pick<TaskState, 'next_occurrence' | 'timezone' | 'reminders'>, userZone: string): number | null {
+  if (!task.next_occurrence) return null;
+  const offsets = task.reminders.filter((r) => !r.cancelled && r.offset !== null).map((r) => r.offset as string);
+  return Date.parse(task.next_occurrence) - leadMs(offsets, task.next_occurrence, task.timezone ?? userZone);
+}
+
+/** Every timer the task needs armed now. */
+export function timersOf(task: TaskState, userZone: string): Timer[] {
+  if (task.deleted_at !== null) return [];
+  const timers: Timer[] = [];
+  if (task.is_recurring) {
+    const dueAt = spawnDueAt(task, userZone);
+    if (dueAt !== null) timers.push({ name: SPAWN, taskId: task.id, userId: task.user_id, dueAt, command: { type: 'spawn' } });
+  } else if (!task.completed) {
+    for (const r of task.reminders) {
+      if (r.cancelled || r.notified || r.remind_at === null) continue;
+      timers.push({ name: remindName(r.id), taskId: task.id, userId: task.user_id, dueAt: Date.parse(r.remind_at), command: { type: 'fire_reminder', reminder_id: r.id } });
+    }
+  }
+  return timers;
+}
+
+/** Timer names whose arming a turn's events may have changed, per task. */
+export function touchedTimers(events: readonly EventEnvelope[], tasks: readonly TaskState[]): Map<string, Set<string>> {
+  const recurring = new Set(tasks.filter((t) => t.is_recurring || t.recurrence_rule !== null).map((t) => t.id));
+  const touched = new Map<string, Set<string>>();
+  const touch = (taskId: string, name: string) => {
+    const set = touched.get(taskId) ?? new Set<string>();
+    set.add(name);
+    touched.set(taskId, set);
+  };
+  for (const e of events) {
+    if (e.aggregate_type !== 'task') continue;
+    const d = e.data;
+    if (e.event_type === 'reminder.scheduled') touch(e.aggregate_id, remindName((d.reminder as { id: string }).id));
+    else if (e.event_type.startsWith('reminder.')) touch(e.aggregate_id, remindName(d.reminder_id as string));
+    // Anything on a series may move its spawn (rule, start, zone, reminder offsets); a delete or an
+    // edit that ends the series cancels it.
+    if (recurring.has(e.aggregate_id) || e.event_type === 'task.deleted' || e.event_type === 'task.updated') touch(e.aggregate_id, SPAWN);
+  }
+  return touched;
+}
+
+export interface TimerChange {
+  arm: Timer[];
+  cancel: { taskId: string; name: string }[];
+}
+
+/** What to arm and cancel after a turn. */
+export function timerChanges(events: readonly EventEnvelope[], tasks: readonly TaskState[], userZone: string): TimerChange {
+  const touched = touchedTimers(events, tasks);
+  const change: TimerChange = { arm: [], cancel: [] };
+  for (const task of tasks) {
+    const names = touched.get(task.id);
+    if (!names) continue;
+    const wanted = new Map(timersOf(task, userZone).map((t) => [t.name, t]));
+    for (const name of names) {
+      const timer = wanted.get(name);
+      if (timer) change.arm.push(timer);
+      else change.cancel.push({ taskId: task.id, name });
+    }
+  }
+  return change;
+}
