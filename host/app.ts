@@ -12,6 +12,7 @@ import { TaskService } from './tasks/service.ts';
 import { UserService } from './users/service.ts';
 import { Reads } from './reads.ts';
 import { DirectRuntime } from '../actors/runtime/direct.ts';
+import { connectDapr } from './runtime.ts';
 import type { ActorRuntime } from '../actors/runtime/types.ts';
 import { LocalTimers } from '../actors/runtime/local-timers.ts';
 import { Sweeper } from '../actors/runtime/sweeper.ts';
@@ -63,11 +64,14 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
     }
   };
   const localTimers = new LocalTimers({ fire });
-  runtime = new DirectRuntime({ tasks, users, timers: localTimers });
-  const sweeper = new Sweeper({
-    source: dueTimers(db), schedule: (t) => localTimers.schedule(t), intervalMs: 1000, lookaheadMs: 30_000,
-    onError: (error) => logger.warn({ err: error }, 'sweeper: database unavailable, retrying'),
-  });
+  const dapr = await connectDapr(config, { tasks, users }, logger);
+  runtime = dapr ?? new DirectRuntime({ tasks, users, timers: localTimers });
+  const onSweepError = (error: unknown) => logger.warn({ err: error }, 'sweeper: could not fire, retrying');
+  // Direct: the sweeper feeds the in-process timers. Dapr: Dapr's reminders fire; the sweeper only
+  // catches what is overdue by more than a grace period (an arm lost while the sidecar was away).
+  const sweeper = dapr
+    ? new Sweeper({ source: dueTimers(db), fire, intervalMs: 500, graceMs: 1500, onError: onSweepError })
+    : new Sweeper({ source: dueTimers(db), schedule: (t) => localTimers.schedule(t), intervalMs: 1000, lookaheadMs: 30_000, onError: onSweepError });
   metrics.actorMode.set({ mode: runtime.mode }, 1);
 
   const committed = (events: EventEnvelope[]) => {

@@ -29,7 +29,18 @@ export interface Config {
     devSecret: boolean;
     devSignIn: boolean;
   };
-  dapr: { host: string; httpPort: number | undefined; grpcPort: number | undefined; appId: string };
+  dapr: {
+    host: string;
+    httpPort: number | undefined;
+    grpcPort: number | undefined;
+    appId: string;
+    /** Where DaprServer listens for daprd (the sidecar's --app-port); users reach the API on `port`. */
+    appPort: number;
+    /** How long to wait for a sidecar named by DAPR_HTTP_PORT before running the direct runtime. */
+    waitMs: number;
+    /** Probe the default sidecar port when DAPR_HTTP_PORT is unset. */
+    probeDefault: boolean;
+  };
   logLevel: string;
   rateLimit: { perSecond: number; burst: number };
   instanceId: string;
@@ -80,9 +91,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const mechanism = env.KAFKA_SASL_MECHANISM?.toLowerCase();
   if (mechanism && !['plain', 'scram-sha-256', 'scram-sha-512'].includes(mechanism)) throw new ConfigError(`KAFKA_SASL_MECHANISM must be plain, scram-sha-256 or scram-sha-512, got "${mechanism}"`);
   const daprHttp = env.DAPR_HTTP_PORT ? int('DAPR_HTTP_PORT', env.DAPR_HTTP_PORT, 3500) : undefined;
+  const port = int('PORT', env.PORT, 3000);
   return {
     env: mode,
-    port: int('PORT', env.PORT, 3000),
+    port,
     host: env.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
     databaseUrl,
     dataDir,
@@ -100,6 +112,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       httpPort: daprHttp,
       grpcPort: env.DAPR_GRPC_PORT ? int('DAPR_GRPC_PORT', env.DAPR_GRPC_PORT, 50001) : undefined,
       appId: env.APP_ID ?? 'tasklane',
+      appPort: int('DAPR_APP_PORT', env.DAPR_APP_PORT, port + 1),
+      waitMs: int('DAPR_WAIT_MS', env.DAPR_WAIT_MS, 30_000),
+      probeDefault: mode !== 'test' && bool(env.DAPR_PROBE) !== false,
     },
     logLevel: env.LOG_LEVEL ?? (mode === 'test' ? 'warn' : 'info'),
     rateLimit: { perSecond: int('RATE_LIMIT_PER_SEC', env.RATE_LIMIT_PER_SEC, 50), burst: int('RATE_LIMIT_BURST', env.RATE_LIMIT_BURST, 200) },

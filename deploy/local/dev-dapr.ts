@@ -1,5 +1,5 @@
 // npm run dev:dapr — the local shape: the app beside a daprd sidecar, with the flags `dapr run
-// --app-id tasklane --app-port 3000 --resources-path components -- npm start` would use.
+// --app-id tasklane --app-port 3001 --resources-path components -- npm start` would use.
 // Brings the stack up first. Ctrl-C stops both.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -7,7 +7,9 @@ import { ROOT } from './lib/proc.ts';
 import { local } from './lib/endpoints.ts';
 import { startSidecar } from './lib/daprd.ts';
 
-const appPort = Number(process.env.PORT ?? 3000);
+const port = Number(process.env.PORT ?? 3000);
+// daprd talks to DaprServer on its own port; users reach hapi on PORT.
+const appPort = Number(process.env.DAPR_APP_PORT ?? port + 1);
 const httpPort = Number(process.env.DAPR_HTTP_PORT ?? 3500);
 const grpcPort = Number(process.env.DAPR_GRPC_PORT ?? 50001);
 const metricsPort = Number(process.env.DAPR_METRICS_PORT ?? 9090);
@@ -18,7 +20,8 @@ if (upCode !== 0) process.exit(upCode ?? 1);
 
 const env = {
   ...process.env,
-  PORT: String(appPort),
+  PORT: String(port),
+  DAPR_APP_PORT: String(appPort),
   DAPR_HTTP_PORT: String(httpPort),
   DAPR_GRPC_PORT: String(grpcPort),
   DAPR_HOST: '127.0.0.1',
@@ -29,7 +32,7 @@ const env = {
 };
 const app = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'host', 'main.ts')], { stdio: 'inherit', env });
 const sidecar = await startSidecar({ appId: 'tasklane', appPort, httpPort, grpcPort, metricsPort, logName: 'daprd-tasklane' });
-process.stderr.write(`[dev:dapr] daprd ${httpPort}/${grpcPort} beside the app on :${appPort} (sidecar log: ${path.relative(process.cwd(), sidecar.log)})\n`);
+process.stderr.write(`[dev:dapr] daprd ${httpPort}/${grpcPort} beside the app (API :${port}, actors :${appPort}) (sidecar log: ${path.relative(process.cwd(), sidecar.log)})\n`);
 
 let stopping = false;
 const stop = async (code: number) => {

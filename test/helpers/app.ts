@@ -28,10 +28,11 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Restart on the storage of an earlier app (same database, data dir and secret). */
   reuse?: TestApp;
+  port?: number;
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const port = await freePort();
+  const port = options.port ?? await freePort();
   const dataDir = options.reuse?.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'tasklane-test-'));
   const secret = options.reuse?.secret ?? randomBytes(32).toString('base64url');
   const pgDb = options.reuse ? options.reuse.database : options.database === 'pglite' ? undefined : await freePostgres();

@@ -16,6 +16,8 @@ export interface SidecarOptions {
   /** Extra resource folders (e.g. a test's own components); the project's components/ is always first. */
   resourcesPaths?: string[];
   logName?: string;
+  /** Dapr namespace (actor placement and reminders are per namespace): isolates concurrent test runs. */
+  namespace?: string;
 }
 
 export interface Sidecar {
@@ -43,7 +45,8 @@ export async function startSidecar(o: SidecarOptions, readyTimeoutMs = 60_000): 
   mkdirSync(LOG_DIR, { recursive: true });
   const log = path.join(LOG_DIR, `${o.logName ?? `daprd-${o.appId}-${o.httpPort}`}.log`);
   const fd = openSync(log, 'a');
-  const child = spawn(path.join(DAPR_BIN, 'daprd'), daprdArgs(o), { stdio: ['ignore', fd, fd] });
+  const env = { ...process.env, ...(o.namespace ? { NAMESPACE: o.namespace } : {}) };
+  const child = spawn(path.join(DAPR_BIN, 'daprd'), daprdArgs(o), { stdio: ['ignore', fd, fd], env });
   const sidecar: Sidecar = {
     process: child,
     options: o,

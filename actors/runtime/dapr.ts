@@ -1,0 +1,161 @@
+// The Dapr runtime: TaskActor and UserActor as Dapr virtual actors (DaprServer on the app port that
+// daprd calls), API calls through ActorProxyBuilder, timers as Dapr actor reminders. If the sidecar
+// cannot be reached at all, a call runs in-process instead (PostgreSQL's row lock still serialises it
+// against turns on other replicas), so the app keeps serving while daprd restarts.
+import { DaprServer, DaprClient, AbstractActor, ActorProxyBuilder, ActorId, CommunicationProtocolEnum, LogLevel } from '@dapr/dapr';
+import { DomainError, type DomainErrorCode } from '../errors.ts';
+import { taskActor, userActor } from '../shells.ts';
+import { KeyedQueue } from './keyed-queue.ts';
+import { DaprReminders, type ReminderData } from './dapr-timers.ts';
+import type { ActorRuntime } from './types.ts';
+import type { TaskPort, UserPort, TaskCall, TaskTurnResult, TimezoneCall, UserTurnResult } from '../ports.ts';
+
+/** What an actor method returns: domain errors travel as values, so they keep their type across daprd. */
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: { code: DomainErrorCode | 'internal'; message: string; field?: string } };
+
+async function outcome<T>(work: () => Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await work() };
+  } catch (error) {
+    if (error instanceof DomainError) return { ok: false, error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } };
+    return { ok: false, error: { code: 'internal', message: error instanceof Error ? error.message : String(error) } };
+  }
+}
+
+function unwrap<T>(result: Outcome<T>): T {
+  if (result.ok) return result.value;
+  if (result.error.code === 'internal') throw new Error(result.error.message);
+  throw new DomainError(result.error.code, result.error.message, result.error.field);
+}
+
+interface Shells {
+  task: ReturnType<typeof taskActor>;
+  user: ReturnType<typeof userActor>;
+}
+
+// The SDK constructs actor instances itself; they find their collaborators here.
+let shells: Shells | undefined;
+const need = (): Shells => {
+  if (!shells) throw new Error('Dapr actors are not wired to the task service');
+  return shells;
+};
+
+export class TaskActor extends AbstractActor {
+  async execute(call: TaskCall): Promise<Outcome<TaskTurnResult>> {
+    return outcome(() => need().task.execute(this.getActorId().getId(), call));
+  }
+
+  /** A Dapr actor reminder: `spawn` or `remind:<id>`; what to do is in its data. */
+  override async receiveReminder(data: unknown): Promise<void> {
+    const parsed = (typeof data === 'string' ? JSON.parse(data) : data) as ReminderData;
+    await need().task.execute(this.getActorId().getId(), { userId: parsed.userId, command: parsed.command });
+  }
+}
+
+export class UserActor extends AbstractActor {
+  async setTimezone(call: TimezoneCall): Promise<Outcome<UserTurnResult>> {
+    return outcome(() => need().user.setTimezone(this.getActorId().getId(), call));
+  }
+}
+
+export interface DaprRuntimeOptions {
+  tasks: TaskPort;
+  users: UserPort;
+  daprHost: string;
+  daprHttpPort: number;
+  /** Where DaprServer listens for daprd (the sidecar's --app-port). */
+  appHost: string;
+  appPort: number;
+  onError?: (error: unknown) => void;
+  onFallback?: (reason: string) => void;
+}
+
+function unreachable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: string }).code;
+    const message = (e as { message?: string }).message ?? '';
+    if (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message)) return true;
+  }
+  return false;
+}
+
+export class DaprRuntime implements ActorRuntime {
+  readonly mode = 'dapr' as const;
+  readonly reminders: DaprReminders;
+  private readonly server: DaprServer;
+  private readonly client: DaprClient;
+  private readonly local = new KeyedQueue();
+  private readonly shells: Shells;
+  fallbacks = 0;
+
+  constructor(private readonly options: DaprRuntimeOptions) {
+    const daprUrl = `http://${options.daprHost}:${options.daprHttpPort}`;
+    this.reminders = new DaprReminders(daprUrl, options.onError);
+    this.shells = {
+      task: taskActor({ tasks: options.tasks, timers: this.reminders }),
+      user: userActor({ users: options.users, executeTask: (id, call) => this.executeTask(id, call) }),
+    };
+    const clientOptions = {
+      daprHost: options.daprHost, daprPort: String(options.daprHttpPort), communicationProtocol: CommunicationProtocolEnum.HTTP,
+      logger: { level: LogLevel.Warn },
+      actor: { actorIdleTimeout: '1h', actorScanInterval: '30s', drainOngoingCallTimeout: '30s', drainRebalancedActors: true },
+    };
+    this.server = new DaprServer({ serverHost: options.appHost, serverPort: String(options.appPort), communicationProtocol: CommunicationProtocolEnum.HTTP, clientOptions, logger: { level: LogLevel.Warn } });
+    this.client = new DaprClient(clientOptions);
+  }
+
+  private starting: Promise<void> | undefined;
+
+  /** Listens for daprd and waits until the sidecar answers; rejects after `timeoutMs`. Idempotent. */
+  start(timeoutMs = 60_000): Promise<void> {
+    this.starting ??= this.listen(timeoutMs);
+    return this.starting;
+  }
+
+  private async listen(timeoutMs: number): Promise<void> {
+    shells = this.shells;
+    await this.server.actor.init();
+    this.server.actor.registerActor(TaskActor);
+    this.server.actor.registerActor(UserActor);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.server.start(),
+      new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`no Dapr sidecar answered on ${this.options.daprHost}:${this.options.daprHttpPort} within ${timeoutMs / 1000} s`)), timeoutMs); }),
+    ]).finally(() => clearTimeout(timer));
+  }
+
+  async stop(): Promise<void> {
+    this.reminders.stop();
+    await this.local.drain();
+    await this.server.stop().catch(() => undefined);
+  }
+
+  private async viaDapr<T>(call: () => Promise<Outcome<T>>, local: () => Promise<T>): Promise<T> {
+    const delays = [100, 250, 500];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return unwrap(await call());
+      } catch (error) {
+        if (error instanceof DomainError || !unreachable(error)) throw error;
+        const delay = delays[attempt];
+        if (delay === undefined) {
+          // The sidecar is away: run the turn here rather than fail the request.
+          this.fallbacks++;
+          this.options.onFallback?.(error instanceof Error ? error.message : String(error));
+          return local();
+        }
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  executeTask(taskId: string, call: TaskCall): Promise<TaskTurnResult> {
+    const proxy = new ActorProxyBuilder<TaskActor>(TaskActor, this.client).build(new ActorId(taskId));
+    return this.viaDapr(() => proxy.execute(call), () => this.local.run(`TaskActor/${taskId}`, () => this.shells.task.execute(taskId, call)));
+  }
+
+  setTimezone(userId: string, call: TimezoneCall): Promise<UserTurnResult> {
+    const proxy = new ActorProxyBuilder<UserActor>(UserActor, this.client).build(new ActorId(userId));
+    return this.viaDapr(() => proxy.setTimezone(call), () => this.local.run(`UserActor/${userId}`, () => this.shells.user.setTimezone(userId, call)));
+  }
+}

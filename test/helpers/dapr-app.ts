@@ -1,0 +1,55 @@
+// The real app in the Dapr runtime: the app in-process (its DaprServer on its own port) beside a real
+// daprd sidecar, sharing the stack's placement and scheduler. Each test file gets its own Dapr
+// namespace, so actor placement and reminders never cross between concurrently running files.
+import { randomBytes } from 'node:crypto';
+import { startTestApp, type TestApp } from './app.ts';
+import { startSidecar, type Sidecar } from '../../deploy/local/lib/daprd.ts';
+import { freePorts } from './ports.ts';
+import { portOpen } from '../../deploy/local/lib/proc.ts';
+
+export interface DaprTestApp extends TestApp {
+  sidecar: Sidecar;
+  /** Kills the sidecar (SIGKILL by default) and starts a new one on the same ports. */
+  restartSidecar(signal?: NodeJS.Signals, downMs?: number): Promise<void>;
+}
+
+export async function startDaprTestApp(options: { namespace: string; appId?: string; reuse?: TestApp; database?: 'postgres' } = { namespace: `ns-${randomBytes(4).toString('hex')}` }): Promise<DaprTestApp> {
+  const [apiPort, appPort, httpPort, grpcPort, metricsPort] = (await freePorts(5)) as [number, number, number, number, number];
+  const appId = options.appId ?? `tasklane-${options.namespace}`;
+  const sidecarOptions = { appId, appPort, httpPort, grpcPort, metricsPort, namespace: options.namespace, logName: `daprd-${appId}-${httpPort}` };
+  const appStarting = startTestApp({
+    ...(options.reuse ? { reuse: options.reuse } : {}),
+    port: apiPort,
+    env: { DAPR_HTTP_PORT: String(httpPort), DAPR_APP_PORT: String(appPort), DAPR_WAIT_MS: '60000' },
+  });
+  // daprd picks random ports for its own internal listeners: start it only once DaprServer holds the
+  // app port, so it can never take that one.
+  const deadline = Date.now() + 60_000;
+  while (!(await portOpen(appPort))) {
+    if (Date.now() > deadline) throw new Error(`the app did not listen on ${appPort} for daprd`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  let sidecar = await startSidecar(sidecarOptions);
+  const app = await appStarting;
+  if (app.app.runtime.mode !== 'dapr') throw new Error(`expected the Dapr runtime, got ${app.app.runtime.mode}`);
+  const handle: DaprTestApp = {
+    ...app,
+    sidecar,
+    async restartSidecar(signal = 'SIGKILL', downMs = 0) {
+      await sidecar.stop(signal);
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+      sidecar = await startSidecar(sidecarOptions);
+      handle.sidecar = sidecar;
+    },
+    async stop() {
+      await app.halt();
+      await sidecar.stop();
+      await app.stop().catch(() => undefined);
+    },
+    async halt() {
+      await app.halt();
+      await sidecar.stop();
+    },
+  };
+  return handle;
+}
