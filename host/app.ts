@@ -35,6 +35,7 @@ export interface App {
   runtime: ActorRuntime;
   hub: Hub;
   tasks: TaskService;
+  sweeper: Sweeper;
   url: string;
   stop(): Promise<void>;
 }
@@ -127,5 +128,5 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
     })();
     return stopping;
   };
-  return { config, server, db, logger, runtime, hub, tasks, url, stop };
+  return { config, server, db, logger, runtime, hub, tasks, sweeper, url, stop };
 }

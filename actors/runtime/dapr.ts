@@ -70,11 +70,21 @@ export interface DaprRuntimeOptions {
   onFallback?: (reason: string) => void;
 }
 
+/**
+ * The SDK's HTTP client waits (up to a minute) for the sidecar on its first request. A builder's client
+ * started while the sidecar answers never waits again: calls fail fast when the sidecar is gone.
+ * The SDK does not expose this client in its types, hence the structural access.
+ */
+async function warm(builder: ActorProxyBuilder<unknown>): Promise<void> {
+  const http = (builder as unknown as { actorClient?: { actor?: { client?: { start?: () => Promise<void> } } } }).actorClient?.actor?.client;
+  await http?.start?.();
+}
+
 function unreachable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: string }).code;
     const message = (e as { message?: string }).message ?? '';
-    if (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message)) return true;
+    if (code === 'ECONNREFUSED' || /ECONNREFUSED|DAPR_SIDECAR_COULD_NOT_BE_STARTED/.test(message)) return true;
   }
   return false;
 }
@@ -86,6 +96,10 @@ export class DaprRuntime implements ActorRuntime {
   private readonly client: DaprClient;
   private readonly local = new KeyedQueue();
   private readonly shells: Shells;
+  // One builder per actor type: its HTTP client is initialised once, so a missing sidecar fails fast
+  // (ECONNREFUSED) instead of each new client waiting up to a minute for it.
+  private readonly taskProxies: ActorProxyBuilder<TaskActor>;
+  private readonly userProxies: ActorProxyBuilder<UserActor>;
   fallbacks = 0;
 
   constructor(private readonly options: DaprRuntimeOptions) {
@@ -102,6 +116,8 @@ export class DaprRuntime implements ActorRuntime {
     };
     this.server = new DaprServer({ serverHost: options.appHost, serverPort: String(options.appPort), communicationProtocol: CommunicationProtocolEnum.HTTP, clientOptions, logger: { level: LogLevel.Warn } });
     this.client = new DaprClient(clientOptions);
+    this.taskProxies = new ActorProxyBuilder<TaskActor>(TaskActor, this.client);
+    this.userProxies = new ActorProxyBuilder<UserActor>(UserActor, this.client);
   }
 
   private starting: Promise<void> | undefined;
@@ -122,6 +138,8 @@ export class DaprRuntime implements ActorRuntime {
       this.server.start(),
       new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`no Dapr sidecar answered on ${this.options.daprHost}:${this.options.daprHttpPort} within ${timeoutMs / 1000} s`)), timeoutMs); }),
     ]).finally(() => clearTimeout(timer));
+    // The sidecar answers now: initialise the proxies' HTTP clients while it does.
+    await Promise.all([warm(this.taskProxies), warm(this.userProxies)]);
   }
 
   async stop(): Promise<void> {
@@ -150,12 +168,12 @@ export class DaprRuntime implements ActorRuntime {
   }
 
   executeTask(taskId: string, call: TaskCall): Promise<TaskTurnResult> {
-    const proxy = new ActorProxyBuilder<TaskActor>(TaskActor, this.client).build(new ActorId(taskId));
+    const proxy = this.taskProxies.build(new ActorId(taskId));
     return this.viaDapr(() => proxy.execute(call), () => this.local.run(`TaskActor/${taskId}`, () => this.shells.task.execute(taskId, call)));
   }
 
   setTimezone(userId: string, call: TimezoneCall): Promise<UserTurnResult> {
-    const proxy = new ActorProxyBuilder<UserActor>(UserActor, this.client).build(new ActorId(userId));
+    const proxy = this.userProxies.build(new ActorId(userId));
     return this.viaDapr(() => proxy.setTimezone(call), () => this.local.run(`UserActor/${userId}`, () => this.shells.user.setTimezone(userId, call)));
   }
 }

@@ -1,0 +1,215 @@
+// Every deployment artefact passes the real tool that would reject it, and each of those tools does
+// reject a deliberately broken copy (so none of these checks can pass vacuously).
+// First run builds the validators (helm, kubeconform, compose-check, render-check, schemas; ~2–4 min);
+// later runs reuse ~/.cache/tasklane/tools and take seconds.
+import test from 'ava';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  ROOT, CHART, VALUE_SETS, VERSIONS, ensureTools, validateDockerfile, dockerPolicy, imageCoverage, validateCompose,
+  validateChart, renderChart, kubeconform, validateRender, daprConsistency, secretsDocumented, brokenCopy, type Tools,
+} from '../../deploy/validate/lib.ts';
+
+let tools: Tools | undefined;
+const log = (line: string) => process.stdout.write(`  [deploy tools] ${line}\n`);
+
+test.before('build or reuse the validators', async (t) => {
+  t.timeout(40 * 60_000, 'building the deploy validators took longer than 40 minutes');
+  tools = await ensureTools(log);
+});
+
+function need(): Tools {
+  if (!tools) throw new Error('validators not built');
+  return tools;
+}
+
+const minikube = VALUE_SETS.minikube!;
+const civo = VALUE_SETS['civo-linode']!;
+const newestK8s = VERSIONS.kubernetes[VERSIONS.kubernetes.length - 1]!;
+
+// ---------------------------------------------------------------- Dockerfile
+
+test('Dockerfile passes hadolint and the image policy', async (t) => {
+  const result = await validateDockerfile(need());
+  t.true(result.ok, `${result.command}\n${result.output}`);
+});
+
+test('hadolint rejects a Dockerfile with an unpinned base image', async (t) => {
+  const broken = brokenCopy(path.join(ROOT, 'Dockerfile'), [['FROM ${NODE_IMAGE} AS runtime', 'FROM node:latest AS runtime']]);
+  try {
+    const result = await validateDockerfile(need(), broken.file);
+    t.false(result.ok);
+    t.regex(result.output, /DL3007/);
+  } finally {
+    broken.cleanup();
+  }
+});
+
+test('the image policy rejects root, a missing HEALTHCHECK, dev dependencies and a shell-form CMD', (t) => {
+  const text = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+  t.deepEqual(dockerPolicy(text), []);
+  const withoutUser = text.replace(/^USER .*$/m, '');
+  t.true(dockerPolicy(withoutUser).some((p) => /no USER/.test(p)));
+  t.true(dockerPolicy(text.replace(/^USER .*$/m, 'USER root')).some((p) => /runs as root/.test(p)));
+  t.true(dockerPolicy(text.replace(/^HEALTHCHECK[\s\S]*?\n(?=\S)/m, '')).some((p) => /HEALTHCHECK/.test(p)));
+  t.true(dockerPolicy(text.replace('--omit=dev ', '')).some((p) => /production dependencies only/.test(p)));
+  t.true(dockerPolicy(text.replace(/^CMD .*$/m, 'CMD npm start')).some((p) => /shell form/.test(p)));
+  t.true(dockerPolicy(text.replace(/NODE_ENV=production \\/, 'NODE_ENV=development \\')).some((p) => /NODE_ENV/.test(p)));
+});
+
+test('the image contains every module the app imports', (t) => {
+  const result = imageCoverage();
+  t.true(result.ok, result.output);
+});
+
+test('the image check rejects a runtime import of a dev dependency and of a folder the image lacks', (t) => {
+  const files = [
+    { file: path.join(ROOT, 'host', 'fake.ts'), text: "import test from 'ava';\nimport { x } from '../test/helpers/db.ts';\nimport type { Y } from 'typescript';\n" },
+  ];
+  const result = imageCoverage(ROOT, files);
+  t.false(result.ok);
+  t.regex(result.output, /imports ava, which is not a production dependency/);
+  t.regex(result.output, /outside the folders the image copies/);
+  t.notRegex(result.output, /typescript/, 'type-only imports are erased and need nothing at run time');
+});
+
+// ---------------------------------------------------------------- docker-compose.yml
+
+test('docker-compose.yml loads with compose-go (docker compose config) and passes the up checks', async (t) => {
+  const result = await validateCompose(need());
+  t.true(result.ok, `${result.command}\n${result.output}`);
+  for (const service of ['postgres', 'redis', 'kafka', 'placement', 'scheduler', 'app', 'daprd']) t.regex(result.output, new RegExp(`\\n\\s+${service}\\s`));
+  t.regex(result.output, /daprd .*network_mode=service:app/);
+});
+
+test('compose-go rejects an unknown key, and the up check a wait on a service without healthcheck', async (t) => {
+  const compose = path.join(ROOT, 'docker-compose.yml');
+  // Written inside the project (env_file and bind paths resolve from there), under a unique name.
+  const unknown = brokenCopy(compose, [['    image: redis:7.4-alpine\n', '    image: redis:7.4-alpine\n    helthcheck: {}\n']]);
+  const noHealth = brokenCopy(compose, [[/  redis:\n    image: redis:7.4-alpine\n    command: \["redis-server", "--appendonly", "yes"\]\n    volumes:\n      - redis-data:\/data\n    healthcheck:\n(      .*\n)+?    restart/, '  redis:\n    image: redis:7.4-alpine\n    restart']]);
+  try {
+    const a = await validateCompose(need(), unknown.file, ROOT);
+    t.false(a.ok);
+    t.regex(a.output, /helthcheck/);
+    const b = await validateCompose(need(), noHealth.file, ROOT);
+    t.false(b.ok);
+    t.regex(b.output, /waits for "redis" to be healthy, but "redis" has no healthcheck/);
+  } finally {
+    unknown.cleanup();
+    noHealth.cleanup();
+  }
+});
+
+// ---------------------------------------------------------------- Helm chart
+
+for (const [name, values] of Object.entries(VALUE_SETS)) {
+  test(`chart with values-${name}: helm lint --strict, helm template | kubeconform -strict (k8s ${VERSIONS.kubernetes.join(', ')})`, async (t) => {
+    const result = await validateChart(need(), values);
+    t.true(result.ok, `${result.command}\n${result.output}`);
+    t.regex(result.output, /Invalid: 0, Errors: 0, Skipped: 0/);
+  });
+
+  test(`chart with values-${name}: the Dapr Components and Configuration are the cluster's copies of components/`, async (t) => {
+    const rendered = await renderChart(need(), values, newestK8s);
+    t.is(rendered.code, 0, rendered.stderr);
+    const result = await daprConsistency(need(), rendered.stdout);
+    t.true(result.ok, result.output);
+  });
+}
+
+test('chart: every kind the issue asks for is rendered, with several replicas by default', async (t) => {
+  const rendered = await renderChart(need(), civo, newestK8s);
+  t.is(rendered.code, 0, rendered.stderr);
+  for (const kind of ['Deployment', 'Service', 'Ingress', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Component', 'Configuration']) {
+    t.regex(rendered.stdout, new RegExp(`\\nkind: ${kind}\\n`), kind);
+  }
+  t.regex(rendered.stdout, /minReplicas: 3\n/);
+  t.regex(rendered.stdout, /livenessProbe:[\s\S]*?path: \/health[\s\S]*?readinessProbe:[\s\S]*?path: \/ready/);
+  t.notRegex(rendered.stdout, /\nkind: Secret\n/, 'the chart never carries a Secret: the operator creates it');
+  const mk = await renderChart(need(), minikube, newestK8s);
+  t.regex(mk.stdout, /kind: StatefulSet\nmetadata:\n {2}name: tasklane-postgresql/);
+  t.regex(mk.stdout, /name: tasklane-kafka\n/);
+  t.regex(mk.stdout, /name: tasklane-redis\n/);
+});
+
+test('helm rejects bad values (values.schema.json) and missing required values', async (t) => {
+  const typo = await renderChart(need(), { ...minikube, set: ['replicaCount=three'] }, newestK8s);
+  t.not(typo.code, 0);
+  t.regex(typo.stderr, /replicaCount.*got string, want integer/);
+  const unknownKey = await renderChart(need(), { ...minikube, set: ['ingres.enabled=false'] }, newestK8s);
+  t.not(unknownKey.code, 0);
+  t.regex(unknownKey.stderr, /additional properties 'ingres' not allowed/);
+  const mechanism = await renderChart(need(), { ...civo, set: [...civo.set, 'kafka.sasl.mechanism=scram'] }, newestK8s);
+  t.not(mechanism.code, 0);
+  t.regex(mechanism.stderr, /mechanism/);
+  const noImage = await renderChart(need(), { files: civo.files, set: civo.set.filter((s) => !s.startsWith('image.repository')) }, newestK8s);
+  t.not(noImage.code, 0);
+  t.regex(noImage.stderr, /image\.repository is required/);
+  const noBrokers = await renderChart(need(), { files: civo.files, set: civo.set.filter((s) => !s.startsWith('kafka.brokers')) }, newestK8s);
+  t.not(noBrokers.code, 0);
+  t.regex(noBrokers.stderr, /kafka\.brokers is required/);
+});
+
+test('kubeconform -strict rejects a manifest Kubernetes would refuse and a broken Dapr Component', async (t) => {
+  // A typo the values schema lets through (extraEnv is free-form) but the Kubernetes schema does not.
+  const typo = await renderChart(need(), { ...minikube, setJson: ['app.extraEnv=[{"name":"EXTRA","valueFrm":"x"}]'] }, newestK8s);
+  t.is(typo.code, 0, typo.stderr);
+  const a = await kubeconform(need(), typo.stdout, newestK8s);
+  t.false(a.ok);
+  t.regex(a.output, /additional properties 'valueFrm' not allowed/);
+  const good = await renderChart(need(), minikube, newestK8s);
+  const b = await kubeconform(need(), good.stdout.replace(/\nscopes:\n/, '\nscope:\n'), newestK8s);
+  t.false(b.ok);
+  t.regex(b.output, /Component statestore is invalid[\s\S]*'scope' not allowed/);
+  const c = await kubeconform(need(), good.stdout.replace('kind: HorizontalPodAutoscaler\n', 'kind: HorizontalPodAutoscaler\n').replace(/minReplicas: (\d+)/, 'minReplicas: "$1"'), newestK8s);
+  t.false(c.ok, 'a quoted integer is refused');
+});
+
+test('the Dapr consistency check notices a chart that drifts from components/', async (t) => {
+  const good = await renderChart(need(), minikube, newestK8s);
+  const drifted = good.stdout.replace(/name: consumerGroup\n(\s+)value: "tasklane"/, 'name: consumerGroup\n$1value: "other"').replace('dapr.io/app-port: "3000"', 'dapr.io/app-port: "8080"');
+  const result = await daprConsistency(need(), drifted);
+  t.false(result.ok);
+  t.regex(result.output, /consumerGroup/);
+  t.regex(result.output, /dapr\.io\/app-port/);
+});
+
+// ---------------------------------------------------------------- Render and docs
+
+test('render.yaml passes render-check; a misspelt field and a missing Dockerfile are rejected', async (t) => {
+  const ok = await validateRender(need());
+  t.true(ok.ok, `${ok.command}\n${ok.output}`);
+  const source = path.join(ROOT, 'deploy', 'render', 'render.yaml');
+  const typo = brokenCopy(source, [['healthCheckPath:', 'healthcheckPath:']]);
+  const noDockerfile = brokenCopy(source, [['dockerfilePath: ./Dockerfile', 'dockerfilePath: ./Containerfile']]);
+  try {
+    const a = await validateRender(need(), typo.file);
+    t.false(a.ok);
+    t.regex(a.output, /healthcheckPath/);
+    const b = await validateRender(need(), noDockerfile.file);
+    t.false(b.ok);
+    t.regex(b.output, /Containerfile does not exist/);
+  } finally {
+    typo.cleanup();
+    noDockerfile.cleanup();
+  }
+});
+
+test('docs/deploy.md names every secret of every option', (t) => {
+  const result = secretsDocumented();
+  t.true(result.ok, result.output);
+  const broken = brokenCopy(path.join(ROOT, 'docs', 'deploy.md'), [[/kafka-sasl-password/g, 'the SASL password']]);
+  try {
+    const missing = secretsDocumented(broken.file);
+    t.false(missing.ok);
+    t.regex(missing.output, /kafka-sasl-password/);
+  } finally {
+    broken.cleanup();
+  }
+});
+
+test('chart path and value files exist where the docs say', (t) => {
+  t.true(CHART.endsWith(path.join('deploy', 'k8s', 'tasklane')));
+  const docs = readFileSync(path.join(ROOT, 'docs', 'deploy.md'), 'utf8');
+  for (const file of ['deploy/k8s/tasklane', 'deploy/k8s/values-minikube.yaml', 'deploy/k8s/values-civo-linode.yaml', 'deploy/render/render.yaml', 'docker-compose.yml']) t.true(docs.includes(file), file);
+});
