@@ -18,6 +18,10 @@ import { LocalTimers } from '../actors/runtime/local-timers.ts';
 import { Sweeper } from '../actors/runtime/sweeper.ts';
 import type { Timer } from '../actors/task/timers.ts';
 import { dueTimers } from './timers.ts';
+import { createKafka } from './kafka.ts';
+import { Relay } from './outbox/relay.ts';
+import { kafkaSink, daprSink, hubSink, type Sink } from './outbox/sinks.ts';
+import { KafkaFeed, OutboxFeed } from '../realtime/feeds.ts';
 import type { EventEnvelope } from '../actors/events.ts';
 import { createServer } from '../api/server.ts';
 import { createMetrics } from '../api/metrics.ts';
@@ -34,6 +38,7 @@ export interface App {
   logger: Logger;
   runtime: ActorRuntime;
   hub: Hub;
+  relay: Relay;
   tasks: TaskService;
   sweeper: Sweeper;
   url: string;
@@ -75,10 +80,28 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
     : new Sweeper({ source: dueTimers(db), schedule: (t) => localTimers.schedule(t), intervalMs: 1000, lookaheadMs: 30_000, onError: onSweepError });
   metrics.actorMode.set({ mode: runtime.mode }, 1);
 
+  // Event delivery: the relay publishes the outbox (Dapr pub/sub first in the Dapr runtime, kafkajs
+  // when Dapr is absent or its publish fails; the hub itself in the embedded shape).
+  const kafka = createKafka(config, logger);
+  const sinks: Sink[] = [];
+  if (dapr && kafka) sinks.push(daprSink(`http://${config.dapr.host}:${dapr.httpPort}`, 'pubsub', config.kafka.topic));
+  const kafkaOut = kafka ? kafkaSink(kafka, config.kafka.topic) : undefined;
+  if (kafkaOut) sinks.push(kafkaOut);
+  if (!kafka) sinks.push(hubSink((events) => hub.deliver(events)));
+  const relay = new Relay({
+    db, sinks,
+    onPublished: (events, via) => metrics.eventsPublished.inc({ via }, events.length),
+    onError: (error, sink) => logger.warn({ err: error, sink }, 'relay: publish failed; events wait in the outbox'),
+  });
+  const kafkaFeed = kafka ? new KafkaFeed(kafka, config.kafka.topic, `tasklane-rt-${config.instanceId}`, (events) => hub.deliver(events), (error) => logger.warn({ err: error }, 'realtime: kafka consumer')) : undefined;
+  const outboxFeed = kafka ? new OutboxFeed(db, (events) => hub.deliver(events), () => !(kafkaFeed?.live ?? false) || !relay.healthy) : undefined;
+
   const committed = (events: EventEnvelope[]) => {
     for (const e of events) metrics.eventsWritten.inc({ type: e.event_type });
-    // Embedded shape: committed rows feed this instance's sockets directly.
+    // This instance's sockets get its own commits at once; other instances get them from Kafka (or,
+    // while Kafka is away, from the outbox rows). The hub drops the second copy.
     hub.deliver(events).catch((error: unknown) => logger.error({ err: error }, 'hub delivery failed'));
+    relay.nudge();
   };
   tasks.onCommitted = committed;
   users.onCommitted = committed;
@@ -93,9 +116,12 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
   const readiness = async (): Promise<Readiness> => {
     const database = await db.query('SELECT 1').then(() => 'up' as const, () => 'down' as const);
     const backlog = database === 'up' ? await reads.outboxBacklog() : { count: -1, oldest: null };
+    const kafkaState = !kafka ? 'disabled' as const : relay.healthy && (kafkaFeed?.live ?? false) ? 'connected' as const : 'disconnected' as const;
     return {
-      ready: database === 'up', mode: runtime.mode, shape, database, kafka: config.kafka.brokers.length > 0 ? 'disconnected' : 'disabled',
+      ready: database === 'up', mode: runtime.mode, shape, database, kafka: kafkaState,
       outbox_backlog: backlog.count, outbox_oldest: backlog.oldest, instance: config.instanceId,
+      relay: { healthy: relay.healthy, via: relay.lastSink ?? null, last_error: relay.healthy ? null : relay.lastError ?? null },
+      realtime: { kafka_feed: kafkaFeed ? kafkaFeed.live : null, delivered: hub.delivered, duplicates_dropped: hub.duplicates },
     };
   };
 
@@ -109,6 +135,9 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
   }, { port: config.port, host: config.host, version: VERSION });
   await runtime.start();
   sweeper.start();
+  relay.start();
+  outboxFeed?.start();
+  kafkaFeed?.start().catch((error: unknown) => logger.warn({ err: error }, 'realtime: kafka consumer could not start; the outbox feed covers'));
   await server.start();
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${server.info.port}`;
   logger.info({ url, shape, mode: runtime.mode }, 'tasklane started');
@@ -121,6 +150,10 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
       await sweeper.stop();
       localTimers.stop();
       await runtime.stop();
+      await relay.stop(); // a final flush of what is committed
+      outboxFeed?.stop();
+      await kafkaFeed?.stop();
+      await kafkaOut?.close();
       await rateLimiter?.close();
       await db.close();
       logger.info('stopped');
@@ -128,5 +161,5 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
     })();
     return stopping;
   };
-  return { config, server, db, logger, runtime, hub, tasks, sweeper, url, stop };
+  return { config, server, db, logger, runtime, hub, relay, tasks, sweeper, url, stop };
 }

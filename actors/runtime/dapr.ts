@@ -102,6 +102,10 @@ export class DaprRuntime implements ActorRuntime {
   private readonly userProxies: ActorProxyBuilder<UserActor>;
   fallbacks = 0;
 
+  get httpPort(): number {
+    return this.options.daprHttpPort;
+  }
+
   constructor(private readonly options: DaprRuntimeOptions) {
     const daprUrl = `http://${options.daprHost}:${options.daprHttpPort}`;
     this.reminders = new DaprReminders(daprUrl, options.onError);

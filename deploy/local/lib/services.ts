@@ -134,7 +134,7 @@ export const redis: Service = {
 };
 
 // ---------------------------------------------------------------- Kafka (KRaft)
-function kafkaLib(): string {
+export function kafkaLib(): string {
   const lib = path.join(CACHE, 'kafka', KAFKA_VERSION, 'lib');
   if (existsSync(path.join(lib, `kafka_2.13-${KAFKA_VERSION}.jar`))) return lib;
   progress(`kafka: resolving Apache Kafka ${KAFKA_VERSION} jars from Maven Central (first run, ~60 MB)`);

@@ -1,0 +1,72 @@
+// Where the relay publishes a batch: Kafka through kafkajs (idempotent producer), Kafka through Dapr
+// pub/sub (raw payload, so the topic holds the same JSON envelope), or — in the embedded shape, which
+// has no stream — the in-process hub. A sink either publishes the whole batch or throws.
+import type { Kafka, Producer } from 'kafkajs';
+import type { EventEnvelope } from '../../actors/events.ts';
+
+export interface Sink {
+  readonly name: 'kafka' | 'dapr' | 'hub';
+  publish(events: readonly EventEnvelope[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const messageOf = (e: EventEnvelope) => ({
+  key: e.user_id,
+  value: JSON.stringify(e),
+  headers: { event_type: e.event_type, correlation_id: e.correlation_id },
+});
+
+export function kafkaSink(kafka: Kafka, topic: string): Sink & { connected(): boolean } {
+  let producer: Producer | undefined;
+  let connected = false;
+  const connect = async (): Promise<Producer> => {
+    if (producer && connected) return producer;
+    await producer?.disconnect().catch(() => undefined);
+    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 2, initialRetryTime: 200 } });
+    producer.on(producer.events.DISCONNECT, () => { connected = false; });
+    await producer.connect();
+    connected = true;
+    return producer;
+  };
+  return {
+    name: 'kafka',
+    connected: () => connected,
+    async publish(events) {
+      const p = await connect();
+      try {
+        await p.send({ topic, acks: -1, messages: events.map(messageOf) });
+      } catch (error) {
+        connected = false;
+        throw error;
+      }
+    },
+    async close() {
+      await producer?.disconnect().catch(() => undefined);
+      connected = false;
+    },
+  };
+}
+
+/** Dapr pub/sub `pubsub` with rawPayload; the key becomes the partition key, the headers metadata. */
+export function daprSink(daprUrl: string, pubsub: string, topic: string): Sink {
+  return {
+    name: 'dapr',
+    async publish(events) {
+      for (const e of events) {
+        const params = new URLSearchParams({
+          'metadata.rawPayload': 'true', 'metadata.partitionKey': e.user_id,
+          'metadata.event_type': e.event_type, 'metadata.correlation_id': e.correlation_id,
+        });
+        const res = await fetch(`${daprUrl}/v1.0/publish/${pubsub}/${topic}?${params}`, {
+          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(e), signal: AbortSignal.timeout(5000),
+        });
+        if (!res.ok) throw new Error(`dapr publish: ${res.status} ${await res.text()}`);
+      }
+    },
+    async close() {},
+  };
+}
+
+export function hubSink(deliver: (events: readonly EventEnvelope[]) => Promise<void>): Sink {
+  return { name: 'hub', publish: deliver, async close() {} };
+}

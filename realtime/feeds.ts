@@ -1,0 +1,90 @@
+// What feeds the hub besides this instance's own commits:
+// - KafkaFeed: each instance's own consumer group, starting at latest, so every instance sees every
+//   event (fan-out to all replicas' sockets, unlike a Dapr subscription's competing consumers);
+// - OutboxFeed: while Kafka is unavailable, recent committed-but-unpublished rows straight from
+//   PostgreSQL, so sockets on other instances keep getting events.
+// The hub drops whatever arrives twice (by event_id).
+import { randomUUID } from 'node:crypto';
+import type { Kafka, Consumer } from 'kafkajs';
+import type { EventEnvelope } from '../actors/events.ts';
+import type { Queryable } from '../host/db/index.ts';
+import { EVENT_COLUMNS, toEnvelope } from '../host/tasks/rows.ts';
+
+export type Deliver = (events: readonly EventEnvelope[]) => Promise<void>;
+
+export class KafkaFeed {
+  private consumer: Consumer | undefined;
+  live = false;
+  received = 0;
+
+  constructor(private readonly kafka: Kafka, private readonly topic: string, private readonly groupPrefix: string, private readonly deliver: Deliver, private readonly onError: (error: unknown) => void) {}
+
+  async start(): Promise<void> {
+    const consumer = this.kafka.consumer({
+      groupId: `${this.groupPrefix}-${randomUUID()}`,
+      maxWaitTimeInMs: 20, // latency over throughput: the default waits up to 5 s for a fetch to fill
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1000,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 250, maxRetryTime: 5000 },
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, () => { this.live = true; });
+    consumer.on(consumer.events.CRASH, (e) => { this.live = false; this.onError(e.payload.error); });
+    consumer.on(consumer.events.DISCONNECT, () => { this.live = false; });
+    consumer.on(consumer.events.STOP, () => { this.live = false; });
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.topic, fromBeginning: false });
+    await consumer.run({
+      eachBatchAutoResolve: true,
+      eachBatch: async ({ batch }) => {
+        const events: EventEnvelope[] = [];
+        for (const m of batch.messages) {
+          if (!m.value) continue;
+          try {
+            events.push(JSON.parse(m.value.toString()) as EventEnvelope);
+          } catch (error) {
+            this.onError(error);
+          }
+        }
+        this.received += events.length;
+        this.live = true;
+        await this.deliver(events);
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect().catch(() => undefined);
+    this.live = false;
+  }
+}
+
+export class OutboxFeed {
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+
+  constructor(private readonly db: Queryable, private readonly deliver: Deliver, private readonly active: () => boolean, private readonly intervalMs = 250, private readonly windowMs = 30_000) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.poll(), this.intervalMs);
+    this.timer.unref?.();
+  }
+
+  async poll(): Promise<void> {
+    if (this.busy || !this.active()) return;
+    this.busy = true;
+    try {
+      const since = new Date(Date.now() - this.windowMs).toISOString();
+      const rows = await this.db.query<EventEnvelope>(`SELECT ${EVENT_COLUMNS} FROM events WHERE published_at IS NULL AND "timestamp" > $1 ORDER BY user_id, seq LIMIT 5000`, [since]);
+      if (rows.rows.length > 0) await this.deliver(rows.rows.map(toEnvelope));
+    } catch {
+      // the database is away too: the next poll tries again
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}
