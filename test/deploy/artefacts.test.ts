@@ -167,7 +167,7 @@ test('kubeconform -strict rejects a manifest Kubernetes would refuse and a broke
 
 test('the Dapr consistency check notices a chart that drifts from components/', async (t) => {
   const good = await renderChart(need(), minikube, newestK8s);
-  const drifted = good.stdout.replace(/name: consumerGroup\n(\s+)value: "tasklane"/, 'name: consumerGroup\n$1value: "other"').replace('dapr.io/app-port: "3000"', 'dapr.io/app-port: "8080"');
+  const drifted = good.stdout.replace(/name: consumerGroup\n(\s+)value: "tasklane"/, 'name: consumerGroup\n$1value: "other"').replace('dapr.io/app-port: "3001"', 'dapr.io/app-port: "3000"');
   const result = await daprConsistency(need(), drifted);
   t.false(result.ok);
   t.regex(result.output, /consumerGroup/);
