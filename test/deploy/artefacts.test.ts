@@ -6,7 +6,7 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  ROOT, CHART, VALUE_SETS, VERSIONS, ensureTools, validateDockerfile, dockerPolicy, imageCoverage, validateCompose,
+  ROOT, CHART, VALUE_SETS, VERSIONS, ensureTools, validateDockerfile, dockerPolicy, imageCoverage, validateCompose, composeDaprConsistency,
   validateChart, renderChart, kubeconform, validateRender, daprConsistency, secretsDocumented, brokenCopy, type Tools,
 } from '../../deploy/validate/lib.ts';
 
@@ -97,6 +97,19 @@ test('compose-go rejects an unknown key, and the up check a wait on a service wi
   } finally {
     unknown.cleanup();
     noHealth.cleanup();
+  }
+});
+
+test('docker-compose.yml: daprd and the app agree on app id and ports; a drifted app port is caught', async (t) => {
+  const ok = await composeDaprConsistency(need());
+  t.true(ok.ok, ok.output);
+  const drifted = brokenCopy(path.join(ROOT, 'docker-compose.yml'), [['DAPR_APP_PORT: "3001"', 'DAPR_APP_PORT: "3002"']]);
+  try {
+    const result = await composeDaprConsistency(need(), drifted.file, ROOT);
+    t.false(result.ok);
+    t.regex(result.output, /--app-port 3001 != app DAPR_APP_PORT 3002/);
+  } finally {
+    drifted.cleanup();
   }
 });
 

@@ -6,6 +6,7 @@ import { startTestApp, type TestApp } from './app.ts';
 import { startSidecar, type Sidecar } from '../../deploy/local/lib/daprd.ts';
 import { freePorts } from './ports.ts';
 import { portOpen } from '../../deploy/local/lib/proc.ts';
+import { local } from '../../deploy/local/lib/endpoints.ts';
 
 export interface DaprTestApp extends TestApp {
   sidecar: Sidecar;
@@ -20,7 +21,7 @@ export async function startDaprTestApp(options: { namespace: string; appId?: str
   const appStarting = startTestApp({
     ...(options.reuse ? { reuse: options.reuse } : {}),
     port: apiPort,
-    env: { DAPR_HTTP_PORT: String(httpPort), DAPR_APP_PORT: String(appPort), DAPR_WAIT_MS: '60000' },
+    env: { DAPR_HTTP_PORT: String(httpPort), DAPR_APP_PORT: String(appPort), DAPR_WAIT_MS: '60000', KAFKA_BROKERS: local.kafkaBrokers.join(',') },
   });
   // daprd picks random ports for its own internal listeners: start it only once DaprServer holds the
   // app port, so it can never take that one.

@@ -15,3 +15,19 @@ test('dapr: two reminders on one task each fire once', (t) => S.twoRemindersFire
 test('dapr: a completed task\'s pending reminder never fires', (t) => S.completedTaskNeverFires(t, target()));
 test('dapr: a deleted series never spawns', (t) => S.deletedSeriesNeverSpawns(t, target()));
 test('dapr: a zone change goes through the UserActor and moves the next occurrence', (t) => S.zoneChangeMovesNextOccurrence(t, target()));
+
+test('dapr: the relay publishes through Dapr pub/sub "pubsub", raw, so the topic holds the plain envelope', async (t) => {
+  const user = `pubsub-${randomBytes(4).toString('hex')}`;
+  const token = app.token(user);
+  const created = await S.api(target(), token, 'POST', '/tasks', { title: 'through dapr pubsub' });
+  const deadline = Date.now() + 15_000;
+  let ready: Record<string, unknown> = {};
+  while (Date.now() < deadline) {
+    ready = await fetch(`${app.url}/ready`).then((r) => r.json() as Promise<Record<string, unknown>>);
+    if (ready.outbox_backlog === 0 && (ready.relay as { via?: string }).via) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  t.is((ready.relay as { via: string }).via, 'dapr');
+  const published = await app.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE aggregate_id = $1 AND published_at IS NOT NULL', [created.id]);
+  t.is(published.rows[0]?.n, 1);
+});
