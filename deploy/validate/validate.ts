@@ -4,7 +4,7 @@
 import path from 'node:path';
 import {
   ROOT, VALUE_SETS, VERSIONS, ensureTools, toolVersions, validateDockerfile, imageCoverage, validateCompose,
-  validateChart, validateRender, renderChart, daprConsistency, secretsDocumented, type Result, type Tools,
+  validateChart, validateRender, renderChart, daprConsistency, composeDaprConsistency, secretsDocumented, type Result, type Tools,
 } from './lib.ts';
 
 const started = Date.now();
@@ -28,6 +28,7 @@ const checks: [string, () => Promise<Result> | Result][] = [
   ['Dockerfile (hadolint + image policy)', () => validateDockerfile(tools)],
   ['image contents (.dockerignore, COPY, production dependencies)', () => imageCoverage()],
   ['docker-compose.yml (compose-go)', () => validateCompose(tools)],
+  ['docker-compose.yml: daprd and the app agree', () => composeDaprConsistency(tools)],
   ...Object.entries(VALUE_SETS).map(([name, o]): [string, () => Promise<Result>] => [
     `deploy/k8s chart, values-${name} (helm lint + template | kubeconform -strict, k8s ${VERSIONS.kubernetes.join(' & ')})`,
     () => validateChart(tools, o),
