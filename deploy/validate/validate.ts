@@ -25,8 +25,8 @@ if (args.includes('--versions') || args.includes('--tools-only')) {
 }
 
 const checks: [string, () => Promise<Result> | Result][] = [
-  ['Dockerfile (hadolint + image policy)', () => validateDockerfile(tools)],
-  ['image contents (.dockerignore, COPY, production dependencies)', () => imageCoverage()],
+  ['deploy/Dockerfile (hadolint + image policy)', () => validateDockerfile(tools)],
+  ['image contents (deploy/Dockerfile.dockerignore, COPY, production dependencies)', () => imageCoverage()],
   ['docker-compose.yml (compose-go)', () => validateCompose(tools)],
   ['docker-compose.yml: daprd and the app agree', () => composeDaprConsistency(tools)],
   ...Object.entries(VALUE_SETS).map(([name, o]): [string, () => Promise<Result>] => [
@@ -42,7 +42,7 @@ const checks: [string, () => Promise<Result> | Result][] = [
     },
   ]),
   ['deploy/render/render.yaml (render-check)', () => validateRender(tools)],
-  ['docs/deploy.md names every secret', () => secretsDocumented()],
+  ['deploy/README.md names every secret', () => secretsDocumented()],
 ];
 
 const failed: string[] = [];

@@ -6,7 +6,7 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  ROOT, CHART, VALUE_SETS, VERSIONS, ensureTools, validateDockerfile, dockerPolicy, imageCoverage, validateCompose, composeDaprConsistency,
+  ROOT, CHART, DOCKERFILE, DEPLOY_DOCS, VALUE_SETS, VERSIONS, ensureTools, validateDockerfile, dockerPolicy, imageCoverage, validateCompose, composeDaprConsistency,
   validateChart, renderChart, kubeconform, validateRender, daprConsistency, secretsDocumented, brokenCopy, type Tools,
 } from '../../deploy/validate/lib.ts';
 
@@ -27,7 +27,7 @@ const minikube = VALUE_SETS.minikube!;
 const civo = VALUE_SETS['civo-linode']!;
 const newestK8s = VERSIONS.kubernetes[VERSIONS.kubernetes.length - 1]!;
 
-// ---------------------------------------------------------------- Dockerfile
+// ---------------------------------------------------------------- deploy/Dockerfile (context: the repository root)
 
 test('Dockerfile passes hadolint and the image policy', async (t) => {
   const result = await validateDockerfile(need());
@@ -35,7 +35,7 @@ test('Dockerfile passes hadolint and the image policy', async (t) => {
 });
 
 test('hadolint rejects a Dockerfile with an unpinned base image', async (t) => {
-  const broken = brokenCopy(path.join(ROOT, 'Dockerfile'), [['FROM ${NODE_IMAGE} AS runtime', 'FROM node:latest AS runtime']]);
+  const broken = brokenCopy(DOCKERFILE, [['FROM ${NODE_IMAGE} AS runtime', 'FROM node:latest AS runtime']]);
   try {
     const result = await validateDockerfile(need(), broken.file);
     t.false(result.ok);
@@ -46,7 +46,7 @@ test('hadolint rejects a Dockerfile with an unpinned base image', async (t) => {
 });
 
 test('the image policy rejects root, a missing HEALTHCHECK, dev dependencies and a shell-form CMD', (t) => {
-  const text = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+  const text = readFileSync(DOCKERFILE, 'utf8');
   t.deepEqual(dockerPolicy(text), []);
   const withoutUser = text.replace(/^USER .*$/m, '');
   t.true(dockerPolicy(withoutUser).some((p) => /no USER/.test(p)));
@@ -82,11 +82,13 @@ test('docker-compose.yml loads with compose-go (docker compose config) and passe
   t.regex(result.output, /daprd .*network_mode=service:app/);
 });
 
-test('compose-go rejects an unknown key, and the up check a wait on a service without healthcheck', async (t) => {
+test('compose-go rejects an unknown key, and the up checks a wait on a service without healthcheck and a missing Dockerfile', async (t) => {
   const compose = path.join(ROOT, 'docker-compose.yml');
   // Written inside the project (env_file and bind paths resolve from there), under a unique name.
   const unknown = brokenCopy(compose, [['    image: redis:7.4-alpine\n', '    image: redis:7.4-alpine\n    helthcheck: {}\n']]);
   const noHealth = brokenCopy(compose, [[/  redis:\n    image: redis:7.4-alpine\n    command: \["redis-server", "--appendonly", "yes"\]\n    volumes:\n      - redis-data:\/data\n    healthcheck:\n(      .*\n)+?    restart/, '  redis:\n    image: redis:7.4-alpine\n    restart']]);
+  // The Dockerfile lives in deploy/, not in the build context's root.
+  const oldDockerfile = brokenCopy(compose, [['dockerfile: deploy/Dockerfile', 'dockerfile: Dockerfile']]);
   try {
     const a = await validateCompose(need(), unknown.file, ROOT);
     t.false(a.ok);
@@ -94,9 +96,13 @@ test('compose-go rejects an unknown key, and the up check a wait on a service wi
     const b = await validateCompose(need(), noHealth.file, ROOT);
     t.false(b.ok);
     t.regex(b.output, /waits for "redis" to be healthy, but "redis" has no healthcheck/);
+    const c = await validateCompose(need(), oldDockerfile.file, ROOT);
+    t.false(c.ok);
+    t.regex(c.output, /service "app" builds from Dockerfile, which does not exist/);
   } finally {
     unknown.cleanup();
     noHealth.cleanup();
+    oldDockerfile.cleanup();
   }
 });
 
@@ -189,12 +195,15 @@ test('the Dapr consistency check notices a chart that drifts from components/', 
 
 // ---------------------------------------------------------------- Render and docs
 
-test('render.yaml passes render-check; a misspelt field and a missing Dockerfile are rejected', async (t) => {
+test('render.yaml passes render-check; a misspelt field, a missing Dockerfile and a wrong build context are rejected', async (t) => {
   const ok = await validateRender(need());
   t.true(ok.ok, `${ok.command}\n${ok.output}`);
   const source = path.join(ROOT, 'deploy', 'render', 'render.yaml');
   const typo = brokenCopy(source, [['healthCheckPath:', 'healthcheckPath:']]);
-  const noDockerfile = brokenCopy(source, [['dockerfilePath: ./Dockerfile', 'dockerfilePath: ./Containerfile']]);
+  const noDockerfile = brokenCopy(source, [['dockerfilePath: ./deploy/Dockerfile', 'dockerfilePath: ./deploy/Containerfile']]);
+  // deploy/ as the context holds none of the sources; no context at all is ambiguous for a Dockerfile outside the root.
+  const deployContext = brokenCopy(source, [['dockerContext: .\n', 'dockerContext: deploy\n']]);
+  const noContext = brokenCopy(source, [['    dockerContext: .\n', '']]);
   try {
     const a = await validateRender(need(), typo.file);
     t.false(a.ok);
@@ -202,16 +211,24 @@ test('render.yaml passes render-check; a misspelt field and a missing Dockerfile
     const b = await validateRender(need(), noDockerfile.file);
     t.false(b.ok);
     t.regex(b.output, /Containerfile does not exist/);
+    const c = await validateRender(need(), deployContext.file);
+    t.false(c.ok);
+    t.regex(c.output, /copies actors, which is not in the build context deploy/);
+    const d = await validateRender(need(), noContext.file);
+    t.false(d.ok);
+    t.regex(d.output, /dockerContext must be set explicitly/);
   } finally {
     typo.cleanup();
     noDockerfile.cleanup();
+    deployContext.cleanup();
+    noContext.cleanup();
   }
 });
 
-test('docs/deploy.md names every secret of every option', (t) => {
+test('deploy/README.md names every secret of every option', (t) => {
   const result = secretsDocumented();
   t.true(result.ok, result.output);
-  const broken = brokenCopy(path.join(ROOT, 'docs', 'deploy.md'), [[/kafka-sasl-password/g, 'the SASL password']]);
+  const broken = brokenCopy(DEPLOY_DOCS, [[/kafka-sasl-password/g, 'the SASL password']]);
   try {
     const missing = secretsDocumented(broken.file);
     t.false(missing.ok);
@@ -223,6 +240,6 @@ test('docs/deploy.md names every secret of every option', (t) => {
 
 test('chart path and value files exist where the docs say', (t) => {
   t.true(CHART.endsWith(path.join('deploy', 'k8s', 'tasklane')));
-  const docs = readFileSync(path.join(ROOT, 'docs', 'deploy.md'), 'utf8');
-  for (const file of ['deploy/k8s/tasklane', 'deploy/k8s/values-minikube.yaml', 'deploy/k8s/values-civo-linode.yaml', 'deploy/render/render.yaml', 'docker-compose.yml']) t.true(docs.includes(file), file);
+  const docs = readFileSync(DEPLOY_DOCS, 'utf8');
+  for (const file of ['docker build -f deploy/Dockerfile .', 'deploy/k8s/tasklane', 'deploy/k8s/values-minikube.yaml', 'deploy/k8s/values-civo-linode.yaml', 'deploy/render/render.yaml', 'docker-compose.yml']) t.true(docs.includes(file), file);
 });

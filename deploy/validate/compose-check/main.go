@@ -110,8 +110,34 @@ func upChecks(p *types.Project) []string {
 		if s.Image == "" && s.Build == nil {
 			problems = append(problems, fmt.Sprintf("service %q has neither image nor build", name))
 		}
+		// docker compose up --build: "failed to read dockerfile" (the loader leaves the path unchecked).
+		if dockerfile := localDockerfile(s.Build); dockerfile != "" {
+			if info, err := os.Stat(dockerfile); err != nil || info.IsDir() {
+				rel, relErr := filepath.Rel(p.WorkingDir, dockerfile)
+				if relErr != nil {
+					rel = dockerfile
+				}
+				problems = append(problems, fmt.Sprintf("service %q builds from %s, which does not exist", name, rel))
+			}
+		}
 	}
 	return problems
+}
+
+// localDockerfile is the Dockerfile path of a build from a local context (relative paths are
+// relative to the context, as docker compose resolves them), or "" for none, inline or remote.
+func localDockerfile(b *types.BuildConfig) string {
+	if b == nil || b.DockerfileInline != "" || strings.Contains(b.Context, "://") || strings.HasPrefix(b.Context, "git@") {
+		return ""
+	}
+	dockerfile := b.Dockerfile
+	if dockerfile == "" {
+		dockerfile = "Dockerfile"
+	}
+	if !filepath.IsAbs(dockerfile) {
+		dockerfile = filepath.Join(b.Context, dockerfile)
+	}
+	return dockerfile
 }
 
 func summary(p *types.Project) {
@@ -127,6 +153,9 @@ func summary(p *types.Project) {
 				context = s.Build.Context
 			}
 			what = "build " + context
+			if b := s.Build; b.Dockerfile != "" && b.Dockerfile != "Dockerfile" {
+				what += " -f " + b.Dockerfile
+			}
 			if s.Image != "" {
 				what += " as " + s.Image
 			}

@@ -2,7 +2,8 @@
 // Blueprint reference this project uses; Render's own schema and CLI validator are not reachable
 // here), then checks what the schema cannot: unique service names and env keys per service, a
 // Dockerfile/context that exist (paths are relative to the repository root, as Render reads them),
-// and, for docker web services, a health check path.
+// a build context that holds every COPY/ADD source of that Dockerfile, and, for docker web
+// services, a health check path.
 //
 // usage: render-check -root <repo root> render.yaml
 //
@@ -17,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"sigs.k8s.io/yaml"
@@ -119,16 +121,39 @@ func check(file, root string) ([]string, error) {
 			keys[e.Key] = true
 		}
 		if s.Runtime == "docker" {
+			// Render's documented default when dockerfilePath is left out.
 			dockerfile := s.DockerfilePath
 			if dockerfile == "" {
 				dockerfile = "./Dockerfile"
 			}
+			dockerfileOK := true
 			if _, err := os.Stat(filepath.Join(root, dockerfile)); err != nil {
 				problems = append(problems, fmt.Sprintf("service %q: dockerfilePath %s does not exist under %s", s.Name, dockerfile, root))
+				dockerfileOK = false
 			}
+			contextOK := true
 			if s.DockerContext != "" {
 				if info, err := os.Stat(filepath.Join(root, s.DockerContext)); err != nil || !info.IsDir() {
 					problems = append(problems, fmt.Sprintf("service %q: dockerContext %s is not a folder under %s", s.Name, s.DockerContext, root))
+					contextOK = false
+				}
+			} else if filepath.Dir(filepath.Clean(dockerfile)) != "." {
+				// Without dockerContext Render's tutorial builds from the Dockerfile's folder, other pages
+				// from the repository root: outside the root, only an explicit context is unambiguous.
+				problems = append(problems, fmt.Sprintf("service %q: dockerfilePath %s is not in the repository root, so dockerContext must be set explicitly", s.Name, dockerfile))
+				contextOK = false
+			}
+			if dockerfileOK && contextOK {
+				context := s.DockerContext
+				if context == "" {
+					context = "."
+				}
+				missing, err := missingCopySources(filepath.Join(root, dockerfile), filepath.Join(root, context))
+				if err != nil {
+					return nil, err
+				}
+				for _, src := range missing {
+					problems = append(problems, fmt.Sprintf("service %q: %s copies %s, which is not in the build context %s", s.Name, dockerfile, src, context))
 				}
 			}
 			if s.Type == "web" && s.HealthCheckPath == "" {
@@ -137,6 +162,82 @@ func check(file, root string) ([]string, error) {
 		}
 	}
 	return problems, nil
+}
+
+// missingCopySources lists the sources of the Dockerfile's COPY/ADD instructions (those that read
+// the build context: no --from, no URL, no heredoc, no variable) that match nothing in context.
+func missingCopySources(dockerfile, context string) ([]string, error) {
+	raw, err := os.ReadFile(dockerfile)
+	if err != nil {
+		return nil, err
+	}
+	var instructions []string
+	var buffer strings.Builder
+	for _, line := range strings.Split(strings.ReplaceAll(string(raw), "\r\n", "\n"), "\n") {
+		trimmed := strings.TrimSpace(line)
+		if trimmed == "" || strings.HasPrefix(trimmed, "#") {
+			continue
+		}
+		if strings.HasSuffix(trimmed, "\\") {
+			buffer.WriteString(strings.TrimSuffix(trimmed, "\\") + " ")
+			continue
+		}
+		buffer.WriteString(trimmed)
+		instructions = append(instructions, buffer.String())
+		buffer.Reset()
+	}
+	var missing []string
+	seen := map[string]bool{}
+	for _, instruction := range instructions {
+		fields := strings.Fields(instruction)
+		if len(fields) < 3 {
+			continue
+		}
+		keyword := strings.ToUpper(fields[0])
+		if keyword != "COPY" && keyword != "ADD" {
+			continue
+		}
+		var args []string
+		fromStage := false
+		rest := strings.TrimSpace(strings.TrimPrefix(instruction, fields[0]))
+		for strings.HasPrefix(rest, "--") {
+			flagEnd := strings.IndexAny(rest, " \t")
+			if flagEnd < 0 {
+				flagEnd = len(rest)
+			}
+			if strings.HasPrefix(rest, "--from=") {
+				fromStage = true
+			}
+			rest = strings.TrimSpace(rest[flagEnd:])
+		}
+		if fromStage {
+			continue
+		}
+		if strings.HasPrefix(rest, "[") {
+			if err := json.Unmarshal([]byte(rest), &args); err != nil {
+				return nil, fmt.Errorf("%s: %s: %w", dockerfile, instruction, err)
+			}
+		} else {
+			args = strings.Fields(rest)
+		}
+		if len(args) < 2 {
+			continue
+		}
+		for _, src := range args[:len(args)-1] {
+			if seen[src] || strings.Contains(src, "$") || strings.HasPrefix(src, "<<") || strings.Contains(src, "://") || strings.HasPrefix(src, "git@") {
+				continue
+			}
+			seen[src] = true
+			matches, err := filepath.Glob(filepath.Join(context, filepath.FromSlash(src)))
+			if err != nil {
+				return nil, fmt.Errorf("%s: %s: %w", dockerfile, instruction, err)
+			}
+			if len(matches) == 0 {
+				missing = append(missing, src)
+			}
+		}
+	}
+	return missing, nil
 }
 
 func yamlToJSON(files []string) error {

@@ -47,7 +47,7 @@ app.kubernetes.io/component: {{ $.component }}
 {{- end -}}
 
 {{- define "tasklane.image" -}}
-{{- $repo := required "image.repository is required: the registry path of the image built from ./Dockerfile (e.g. --set image.repository=ghcr.io/<you>/tasklane)" .Values.image.repository -}}
+{{- $repo := required "image.repository is required: the registry path of the image built from deploy/Dockerfile (e.g. --set image.repository=ghcr.io/<you>/tasklane)" .Values.image.repository -}}
 {{- printf "%s:%s" $repo (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
 
