@@ -16,6 +16,8 @@ export interface RelayOptions {
   sinks: Sink[];
   batch?: number;
   pollMs?: number;
+  /** Like Kafka's linger: after a nudge, wait this long so one publish carries many commits. */
+  lingerMs?: number;
   onPublished?: (events: readonly EventEnvelope[], via: Sink['name']) => void;
   onError?: (error: unknown, sink: Sink['name']) => void;
 }
@@ -38,17 +40,22 @@ export class Relay {
     this.schedule(0);
   }
 
-  /** A commit happened: publish soon. */
+  /** A commit happened: publish soon (after the linger, so a burst of commits goes out as one batch). */
   nudge(): void {
     if (this.stopped) return;
     if (this.running) this.again = true;
-    else if (this.backoffMs === 0) this.schedule(0);
+    else if (this.backoffMs === 0 && !this.lingering) {
+      this.lingering = true;
+      this.schedule(this.options.lingerMs ?? 5);
+    }
   }
+
+  private lingering = false;
 
   private schedule(ms: number): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => { this.timer = undefined; void this.tick(); }, ms);
+    this.timer = setTimeout(() => { this.timer = undefined; this.lingering = false; void this.tick(); }, ms);
     this.timer.unref?.();
   }
 
@@ -57,7 +64,7 @@ export class Relay {
     this.running = this.drain();
     await this.running;
     this.running = undefined;
-    if (this.again && this.backoffMs === 0) { this.again = false; this.schedule(0); }
+    if (this.again && this.backoffMs === 0) { this.again = false; this.lingering = true; this.schedule(this.options.lingerMs ?? 5); }
     else this.schedule(this.backoffMs || this.options.pollMs || 1000);
   }
 

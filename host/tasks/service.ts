@@ -5,7 +5,7 @@ import type { Db, Queryable } from '../db/index.ts';
 import { decide, type TaskState, type TaskCommand } from '../../actors/task/index.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
 import type { TaskPort, TaskTurnResult } from '../../actors/ports.ts';
-import { ensureUser, loadTask, persist, ConcurrencyError, type CommandMeta } from './store.ts';
+import { ensureUser, loadTask, loadForTurn, persist, ConcurrencyError, type CommandMeta } from './store.ts';
 import { EVENT_COLUMNS, toEnvelope } from './rows.ts';
 
 export type ExecuteResult = TaskTurnResult;
@@ -46,8 +46,10 @@ export class TaskService implements TaskPort {
   }
 
   private async turn(tx: Queryable, userId: string, taskId: string, command: TaskCommand, meta: CommandMeta | undefined): Promise<ExecuteResult> {
-    const { timezone } = await ensureUser(tx, userId);
-    const state = await loadTask(tx, userId, taskId, { lock: true });
+    // The common case is one round trip: the task (locked), its reminders and the user's zone.
+    const loaded = await loadForTurn(tx, userId, taskId);
+    const state = loaded?.state ?? null;
+    const timezone = loaded?.timezone ?? (await ensureUser(tx, userId)).timezone;
     const now = this.clock();
     const pending = decide(command, state, { now, userId, userTimezone: timezone, newId: this.newId });
     if (pending.length === 0) return { task: state, events: [], changed: [], userTimezone: timezone };

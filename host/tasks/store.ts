@@ -42,18 +42,34 @@ export interface Persisted {
 }
 
 /**
- * Writes one decision. `before` holds the current state of each task aggregate the events touch (null
- * for one being created). Seq numbers come from the user's row, bumped in this transaction, so they are
- * gapless and in commit order per user.
+ * A turn's reads, in two statements: first the task row, locked, with the owner's zone; then its
+ * reminders. They must be separate: under READ COMMITTED a statement that waited for the row lock
+ * re-reads the locked row but evaluates everything else (a reminders subquery) in its old snapshot,
+ * which would let two racing timer fires both see a reminder as not yet notified.
+ * Null when the task does not exist for this user (the caller then makes sure the user exists).
+ */
+export async function loadForTurn(q: Queryable, userId: string, taskId: string): Promise<{ state: TaskState; timezone: string } | null> {
+  const rows = await q.query<TaskRow & { user_timezone: string }>(
+    `SELECT (SELECT timezone FROM users u WHERE u.id = t.user_id) AS user_timezone, ${TASK_COLUMNS}
+       FROM tasks t WHERE t.id = $1 AND t.user_id = $2 FOR UPDATE OF t`, [taskId, userId]);
+  const row = rows.rows[0];
+  if (!row) return null;
+  const { user_timezone, ...task } = row;
+  const reminders = await q.query<ReminderState>(`SELECT ${REMINDER_COLUMNS} FROM reminders WHERE task_id = $1 ORDER BY created_at, id`, [taskId]);
+  return { state: toTask(task, reminders.rows), timezone: user_timezone };
+}
+
+/**
+ * Writes one decision in ONE statement: the user's seq bump, every touched task row (inserted, or
+ * updated under a version check), changed reminder rows, and the events. `before` holds the current
+ * state of each task aggregate the events touch (null for one being created). Seq numbers come from
+ * the user's row, bumped in this transaction, so they are gapless and in commit order per user.
  */
 export async function persist(q: Queryable, userId: string, before: Map<string, TaskState | null>, pending: PendingEvent[], meta: CommandMeta, now: Date): Promise<Persisted> {
-  const bumped = await q.query<{ last_seq: number }>('UPDATE users SET last_seq = last_seq + $2, updated_at = $3 WHERE id = $1 RETURNING last_seq', [userId, pending.length, now.toISOString()]);
-  const lastSeq = bumped.rows[0]?.last_seq;
-  if (lastSeq === undefined) throw new Error(`user ${userId} does not exist`);
   const timestamp = now.toISOString();
   const versions = new Map<string, number>();
   let first: string | null = null;
-  const events: EventEnvelope[] = pending.map((p, i) => {
+  const events: EventEnvelope[] = pending.map((p) => {
     const current = versions.get(p.aggregate_id) ?? before.get(p.aggregate_id)?.version ?? 0;
     versions.set(p.aggregate_id, current + 1);
     const event_id = randomUUID();
@@ -62,63 +78,72 @@ export async function persist(q: Queryable, userId: string, before: Map<string, 
     first ??= event_id;
     return {
       event_id, event_type: p.event_type, user_id: userId, aggregate_type: p.aggregate_type, aggregate_id: p.aggregate_id,
-      version: current + 1, seq: lastSeq - pending.length + 1 + i, timestamp, correlation_id: meta.correlationId, causation_id, data: p.data,
+      version: current + 1, seq: 0, timestamp, correlation_id: meta.correlationId, causation_id, data: p.data,
     };
   });
-
   const after = new Map<string, TaskState | null>();
   for (const e of events) {
     if (e.aggregate_type !== 'task') continue;
     const state = after.has(e.aggregate_id) ? after.get(e.aggregate_id) ?? null : before.get(e.aggregate_id) ?? null;
     after.set(e.aggregate_id, evolve(state, e));
   }
-  for (const [id, state] of after) {
-    if (state) await writeTask(q, before.get(id) ?? null, state);
-  }
-  await insertEvents(q, events);
-  return { events, tasks: after };
-}
 
-async function writeTask(q: Queryable, before: TaskState | null, after: TaskState): Promise<void> {
-  const values = [
-    after.id, after.user_id, after.title, after.description, after.completed, after.due_date, after.recurrence_rule, after.timezone,
-    after.is_recurring, after.next_occurrence, after.last_spawned_at, after.series_id, after.occurrence_at, after.version,
-    after.created_at, after.updated_at, after.deleted_at,
-  ];
-  if (before === null) {
-    await q.query(`INSERT INTO tasks (id, user_id, title, description, completed, due_date, recurrence_rule, timezone, is_recurring,
-      next_occurrence, last_spawned_at, series_id, occurrence_at, version, created_at, updated_at, deleted_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`, values);
-  } else {
-    const updated = await q.query(`UPDATE tasks SET title = $3, description = $4, completed = $5, due_date = $6, recurrence_rule = $7,
-      timezone = $8, is_recurring = $9, next_occurrence = $10, last_spawned_at = $11, series_id = $12, occurrence_at = $13,
-      version = $14, created_at = $15, updated_at = $16, deleted_at = $17
-      WHERE id = $1 AND user_id = $2 AND version = $18`, [...values, before.version]);
-    if (updated.rowCount !== 1) throw new ConcurrencyError(`task ${after.id} is no longer at version ${before.version}`);
-  }
-  const previous = new Map((before?.reminders ?? []).map((r) => [r.id, r]));
-  for (const r of after.reminders) {
-    const old = previous.get(r.id);
-    if (!old) {
-      await q.query(`INSERT INTO reminders (id, task_id, user_id, "offset", remind_at, notified, cancelled, created_at)
-        VALUES ($1, $2, $3, $4::interval, $5, $6, $7, $8)`, [r.id, r.task_id, r.user_id, r.offset, r.remind_at, r.notified, r.cancelled, r.created_at]);
-    } else if (old.remind_at !== r.remind_at || old.notified !== r.notified || old.cancelled !== r.cancelled || old.offset !== r.offset) {
-      // Guarded like every timer fire: a reminder marked notified by someone else is never notified again.
-      const updated = await q.query(`UPDATE reminders SET "offset" = $2::interval, remind_at = $3, notified = $4, cancelled = $5
-        WHERE id = $1 AND notified = $6 AND cancelled = $7`, [r.id, r.offset, r.remind_at, r.notified, r.cancelled, old.notified, old.cancelled]);
-      if (updated.rowCount !== 1) throw new ConcurrencyError(`reminder ${r.id} changed concurrently`);
+  const params: unknown[] = [userId, events.length, timestamp];
+  const p = (value: unknown) => { params.push(value); return `$${params.length}`; };
+  const ctes: string[] = ['s AS (UPDATE users SET last_seq = last_seq + $2, updated_at = $3 WHERE id = $1 RETURNING last_seq)'];
+  const taskCtes: string[] = [];
+  const reminderRows: (ReminderState & { prev_notified: boolean | null; prev_cancelled: boolean | null })[] = [];
+  for (const [id, state] of after) {
+    if (!state) continue;
+    const old = before.get(id) ?? null;
+    const name = `t${taskCtes.length}`;
+    taskCtes.push(name);
+    const v = [state.title, state.description, state.completed, state.due_date, state.recurrence_rule, state.timezone, state.is_recurring,
+      state.next_occurrence, state.last_spawned_at, state.series_id, state.occurrence_at, state.version, state.created_at, state.updated_at, state.deleted_at].map(p);
+    if (old === null) {
+      ctes.push(`${name} AS (INSERT INTO tasks (id, user_id, title, description, completed, due_date, recurrence_rule, timezone, is_recurring,
+        next_occurrence, last_spawned_at, series_id, occurrence_at, version, created_at, updated_at, deleted_at)
+        VALUES (${p(state.id)}, $1, ${v.join(', ')}) RETURNING 1)`);
+    } else {
+      ctes.push(`${name} AS (UPDATE tasks SET title = ${v[0]}, description = ${v[1]}, completed = ${v[2]}, due_date = ${v[3]}, recurrence_rule = ${v[4]},
+        timezone = ${v[5]}, is_recurring = ${v[6]}, next_occurrence = ${v[7]}, last_spawned_at = ${v[8]}, series_id = ${v[9]}, occurrence_at = ${v[10]},
+        version = ${v[11]}, created_at = ${v[12]}, updated_at = ${v[13]}, deleted_at = ${v[14]}
+        WHERE id = ${p(id)} AND user_id = $1 AND version = ${p(old.version)} RETURNING 1)`);
+    }
+    const previous = new Map((old?.reminders ?? []).map((r) => [r.id, r]));
+    for (const r of state.reminders) {
+      const o = previous.get(r.id);
+      if (!o || o.remind_at !== r.remind_at || o.notified !== r.notified || o.cancelled !== r.cancelled || o.offset !== r.offset) {
+        reminderRows.push({ ...r, prev_notified: o?.notified ?? null, prev_cancelled: o?.cancelled ?? null });
+      }
     }
   }
-}
-
-async function insertEvents(q: Queryable, events: EventEnvelope[]): Promise<void> {
-  if (events.length === 0) return;
-  const params: unknown[] = [];
-  const rows = events.map((e) => {
-    const at = params.length;
-    params.push(e.event_id, e.user_id, e.seq, e.aggregate_type, e.aggregate_id, e.version, e.event_type, JSON.stringify(e.data), e.correlation_id, e.causation_id, e.timestamp);
-    return `(${Array.from({ length: 11 }, (_, k) => `$${at + k + 1}`).join(', ')})`;
-  });
-  await q.query(`INSERT INTO events (event_id, user_id, seq, aggregate_type, aggregate_id, version, event_type, data, correlation_id, causation_id, "timestamp")
-    VALUES ${rows.join(', ')}`, params);
+  if (reminderRows.length > 0) {
+    ctes.push(`rx AS (SELECT * FROM json_to_recordset(${p(JSON.stringify(reminderRows))}::json) AS x(id uuid, task_id uuid, user_id text, "offset" text,
+      remind_at timestamptz, notified boolean, cancelled boolean, created_at timestamptz, prev_notified boolean, prev_cancelled boolean))`);
+    ctes.push(`r AS (INSERT INTO reminders (id, task_id, user_id, "offset", remind_at, notified, cancelled, created_at)
+      SELECT id, task_id, user_id, "offset"::interval, remind_at, notified, cancelled, created_at FROM rx
+      ON CONFLICT (id) DO UPDATE SET "offset" = EXCLUDED."offset", remind_at = EXCLUDED.remind_at, notified = EXCLUDED.notified, cancelled = EXCLUDED.cancelled
+        -- Guarded like every timer fire: a reminder someone else already changed is never changed again.
+        WHERE (reminders.notified, reminders.cancelled) = (SELECT rx.prev_notified, rx.prev_cancelled FROM rx WHERE rx.id = reminders.id)
+      RETURNING 1)`);
+  }
+  const eventRows = events.map((e, i) => ({ ...e, ord: i + 1 }));
+  ctes.push(`e AS (INSERT INTO events (event_id, user_id, seq, aggregate_type, aggregate_id, version, event_type, data, correlation_id, causation_id, "timestamp")
+    SELECT x.event_id, $1, s.last_seq - $2 + x.ord, x.aggregate_type, x.aggregate_id, x.version, x.event_type, x.data, x.correlation_id, x.causation_id, x."timestamp"
+      FROM s, json_to_recordset(${p(JSON.stringify(eventRows))}::json) AS x(event_id uuid, ord int, aggregate_type text, aggregate_id text, version int,
+        event_type text, data jsonb, correlation_id uuid, causation_id uuid, "timestamp" timestamptz)
+    RETURNING 1)`);
+  const result = await q.query<{ last_seq: number | null; tasks: number[]; reminders: number; events: number }>(`WITH ${ctes.join(',\n')}
+    SELECT (SELECT last_seq FROM s) AS last_seq,
+           ARRAY[${taskCtes.map((t) => `(SELECT count(*) FROM ${t})::int`).join(', ')}]::int[] AS tasks,
+           ${reminderRows.length > 0 ? '(SELECT count(*) FROM r)::int' : '0'} AS reminders,
+           (SELECT count(*) FROM e)::int AS events`, params);
+  const out = result.rows[0];
+  if (!out || out.last_seq === null) throw new Error(`user ${userId} does not exist`);
+  if (out.tasks.some((n) => n !== 1)) throw new ConcurrencyError('a task changed since it was read (version check failed)');
+  if (out.reminders !== reminderRows.length) throw new ConcurrencyError('a reminder changed since it was read');
+  if (out.events !== events.length) throw new Error('the decision was not written whole');
+  events.forEach((e, i) => { e.seq = (out.last_seq as number) - events.length + 1 + i; });
+  return { events, tasks: after };
 }

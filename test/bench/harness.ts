@@ -1,0 +1,105 @@
+// Shared pieces of the benchmarks: the app as a real child process (optionally beside a daprd),
+// tokens, seeding, percentiles, and the server's memory.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { signToken } from '../../host/tokens.ts';
+import { startSidecar, type Sidecar } from '../../deploy/local/lib/daprd.ts';
+import { freePostgres } from '../helpers/db-url.ts';
+import { freePorts } from '../helpers/ports.ts';
+import { local } from '../../deploy/local/lib/endpoints.ts';
+
+export const ROOT = path.join(import.meta.dirname, '..', '..');
+
+export interface BenchApp {
+  url: string;
+  pid: number;
+  secret: string;
+  databaseUrl: string | undefined;
+  token(user: string): string;
+  rssMb(): number;
+  stop(): Promise<void>;
+}
+
+export type Shape = 'embedded' | 'direct+kafka' | 'dapr';
+
+export async function startBenchApp(shape: Shape, extraEnv: Record<string, string> = {}, nodeArgs: string[] = []): Promise<BenchApp> {
+  const [port, appPort, httpPort, grpcPort, metricsPort] = (await freePorts(5)) as [number, number, number, number, number];
+  const secret = randomBytes(32).toString('base64url');
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tasklane-bench-'));
+  const db = shape === 'embedded' ? undefined : await freePostgres();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env, NODE_ENV: 'development', PORT: String(port), JWT_SECRET: secret, DATA_DIR: dataDir, LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_SEC: '0', DAPR_PROBE: 'false', AUTH_DEV: 'false',
+    ...(db ? { DATABASE_URL: db.url } : {}),
+    ...(shape !== 'embedded' ? { KAFKA_BROKERS: local.kafkaBrokers.join(',') } : {}),
+    ...(shape === 'dapr' ? { DAPR_HTTP_PORT: String(httpPort), DAPR_APP_PORT: String(appPort), DAPR_WAIT_MS: '60000' } : {}),
+    ...extraEnv,
+  };
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'host', 'main.ts')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  let sidecar: Sidecar | undefined;
+  if (shape === 'dapr') {
+    while (!(await fetch(`http://127.0.0.1:${appPort}/healthz`).then(() => true, () => false))) await new Promise((r) => setTimeout(r, 100));
+    sidecar = await startSidecar({ appId: 'tasklane-bench', appPort, httpPort, grpcPort, metricsPort, namespace: `bench-${randomBytes(3).toString('hex')}` });
+  }
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  while (!(await fetch(`${url}/ready`).then((r) => r.ok, () => false))) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`bench app (${shape}) did not start`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    pid: child.pid ?? 0,
+    secret,
+    databaseUrl: db?.url,
+    token: (user) => signToken(secret, user),
+    rssMb: () => {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    },
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      await sidecar?.stop();
+      await db?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Creates `perUser` tasks for each of `users` users through the API; returns [user, taskId][]. */
+export async function seedTasks(app: BenchApp, users: number, perUser: number, body: (i: number) => Record<string, unknown> = () => ({ title: 'seed' })): Promise<[string, string][]> {
+  const out: [string, string][] = [];
+  const jobs: Promise<void>[] = [];
+  for (let u = 0; u < users; u++) {
+    const user = `bench-u${u}`;
+    jobs.push((async () => {
+      for (let i = 0; i < perUser; i++) {
+        const res = await fetch(`${app.url}/tasks`, { method: 'POST', headers: { authorization: `Bearer ${app.token(user)}`, 'content-type': 'application/json' }, body: JSON.stringify(body(i)) });
+        if (res.status !== 201) throw new Error(`seed: ${res.status} ${await res.text()}`);
+        out.push([user, ((await res.json()) as { id: string }).id]);
+      }
+    })());
+    if (jobs.length >= 16) await Promise.all(jobs.splice(0));
+  }
+  await Promise.all(jobs);
+  return out;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i] as number;
+}
+
+export function summary(values: number[]): { n: number; p50: number; p95: number; p99: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { n: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted.at(-1) ?? Number.NaN };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const progress = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
