@@ -47,8 +47,13 @@ export async function createServer(deps: ApiDeps, options: ServerOptions): Promi
   server.ext('onPreResponse', (request, h) => {
     const response = request.response;
     if ('isBoom' in response && response.isBoom && response.output.statusCode >= 500) {
-      request.logger.error({ err: response }, 'request failed');
-      if (!response.isServer || response.output.statusCode === 500) return Boom.internal();
+      if (response.output.statusCode === 503) request.logger.warn({ err: response }, 'request refused: dependency unavailable');
+      else request.logger.error({ err: response }, 'request failed');
+      if (response.output.statusCode === 500) {
+        const plain = Boom.internal();
+        plain.output.headers['x-correlation-id'] = request.app.correlationId;
+        return plain;
+      }
     }
     return h.continue;
   });

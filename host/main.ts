@@ -22,6 +22,9 @@ if (shapeOf(config) === 'embedded' && config.auth.devSignIn && config.auth.secre
     + `  Signed in as "demo"; another user: npm run token -- <userId>, or POST /auth/dev-token\n\n`);
 }
 
+// Truth lives in PostgreSQL, not in this process: a stray rejection from a library is logged, not fatal.
+process.on('unhandledRejection', (reason) => app.logger.error({ err: reason }, 'unhandled rejection'));
+
 let signals = 0;
 const shutdown = (signal: string) => {
   signals++;

@@ -31,6 +31,7 @@ function unwrap<T>(result: Outcome<T>): T {
 interface Shells {
   task: ReturnType<typeof taskActor>;
   user: ReturnType<typeof userActor>;
+  onTimerError?: (error: unknown) => void;
 }
 
 // The SDK constructs actor instances itself; they find their collaborators here.
@@ -45,10 +46,18 @@ export class TaskActor extends AbstractActor {
     return outcome(() => need().task.execute(this.getActorId().getId(), call));
   }
 
-  /** A Dapr actor reminder: `spawn` or `remind:<id>`; what to do is in its data. */
+  /**
+   * A Dapr actor reminder: `spawn` or `remind:<id>`; what to do is in its data. It never throws: the
+   * SDK leaves a rejection here unhandled (which ends the process), and a fire that fails (database
+   * away) is not lost — the sweeper fires whatever is overdue, exactly once.
+   */
   override async receiveReminder(data: unknown): Promise<void> {
-    const parsed = (typeof data === 'string' ? JSON.parse(data) : data) as ReminderData;
-    await need().task.execute(this.getActorId().getId(), { userId: parsed.userId, command: parsed.command });
+    try {
+      const parsed = (typeof data === 'string' ? JSON.parse(data) : data) as ReminderData;
+      await need().task.execute(this.getActorId().getId(), { userId: parsed.userId, command: parsed.command });
+    } catch (error) {
+      need().onTimerError?.(error);
+    }
   }
 }
 
@@ -112,6 +121,7 @@ export class DaprRuntime implements ActorRuntime {
     this.shells = {
       task: taskActor({ tasks: options.tasks, timers: this.reminders }),
       user: userActor({ users: options.users, executeTask: (id, call) => this.executeTask(id, call) }),
+      ...(options.onError ? { onTimerError: options.onError } : {}),
     };
     const clientOptions = {
       daprHost: options.daprHost, daprPort: String(options.daprHttpPort), communicationProtocol: CommunicationProtocolEnum.HTTP,

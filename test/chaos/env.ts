@@ -1,0 +1,161 @@
+// A private, complete tasklane for chaos: its own PostgreSQL, Redis and Kafka processes, its own daprd
+// (sharing only the stack's placement and scheduler), and the app as a child process, each of which
+// can be killed with SIGKILL and started again on the same ports and data. Nothing the rest of the
+// suite uses is ever touched.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, chownSync, openSync, rmSync, readdirSync, existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { privateBroker, type Broker } from '../helpers/kafka-broker.ts';
+import { freePorts } from '../helpers/ports.ts';
+import { startSidecar, type Sidecar } from '../../deploy/local/lib/daprd.ts';
+import { signToken } from '../../host/tokens.ts';
+
+const ROOT = path.join(import.meta.dirname, '..', '..');
+
+export interface Proc {
+  name: string;
+  kill(): Promise<void>;
+  start(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await sleep(100);
+  }
+  throw new Error(`${what} did not come up within ${timeoutMs / 1000} s`);
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ port, host: '127.0.0.1' });
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}
+
+function killChild(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGKILL');
+  return exited;
+}
+
+function postgresBin(tool: string): string {
+  const base = '/usr/lib/postgresql';
+  const v = readdirSync(base).filter((x) => /^\d+$/.test(x)).sort((a, b) => Number(b) - Number(a))[0] ?? '15';
+  return path.join(base, v, 'bin', tool);
+}
+
+export interface ChaosEnv {
+  dir: string;
+  url: string;
+  databaseUrl: string;
+  broker: Broker;
+  token(user: string): string;
+  procs: Record<'kafka' | 'daprd' | 'app' | 'postgres' | 'redis', Proc>;
+  destroy(): Promise<void>;
+}
+
+export async function chaosEnv(): Promise<ChaosEnv> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tasklane-chaos-'));
+  const [pgPort, redisPort, apiPort, appPort, httpPort, grpcPort, metricsPort] = (await freePorts(7)) as number[] as [number, number, number, number, number, number, number];
+  const secret = randomBytes(32).toString('base64url');
+  // Logs outlive the run (the data does not): .stack/logs/chaos-<time>/.
+  const logs = path.join(ROOT, '.stack', 'logs', `chaos-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  mkdirSync(logs, { recursive: true });
+  const log = (name: string) => openSync(path.join(logs, `${name}.log`), 'a');
+
+  // PostgreSQL, as Debian's postgres user when we are root.
+  const pgData = path.join(dir, 'pg');
+  const pgRun = path.join(dir, 'pgrun');
+  mkdirSync(pgRun);
+  const ids = process.getuid?.() === 0 ? { uid: Number(execFileSync('id', ['-u', 'postgres']).toString()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString()) } : {};
+  if (ids.uid !== undefined) { chownSync(dir, ids.uid, ids.gid); chownSync(pgRun, ids.uid, ids.gid); }
+  execFileSync(postgresBin('initdb'), ['-D', pgData, '-U', 'postgres', '--auth=trust', '--no-instructions'], { ...ids, stdio: 'ignore' });
+  let pgChild: ChildProcess | undefined;
+  const databaseUrl = `postgres://postgres@127.0.0.1:${pgPort}/postgres`;
+  const pgReady = async () => { const c = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 500 }); try { await c.connect(); await c.query('SELECT 1'); return true; } finally { await c.end().catch(() => undefined); } };
+  const postgres: Proc = {
+    name: 'postgres',
+    async start() {
+      pgChild = spawn(postgresBin('postgres'), ['-D', pgData, '-p', String(pgPort), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${pgRun}`, '-c', 'max_connections=100'], { ...ids, stdio: ['ignore', log('postgres'), log('postgres')] });
+      await until('postgres', pgReady);
+    },
+    kill: () => killChild(pgChild),
+  };
+
+  let redisChild: ChildProcess | undefined;
+  const redis: Proc = {
+    name: 'redis',
+    async start() {
+      redisChild = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''], { stdio: ['ignore', log('redis'), log('redis')] });
+      await until('redis', () => portOpen(redisPort));
+    },
+    kill: () => killChild(redisChild),
+  };
+
+  await postgres.start();
+  await redis.start();
+  const broker = await privateBroker();
+  const kafka: Proc = { name: 'kafka', start: () => broker.start(), kill: () => broker.kill() };
+
+  // daprd with components pointing at the private Redis and Kafka.
+  const components = path.join(dir, 'components');
+  mkdirSync(components);
+  writeFileSync(path.join(components, 'statestore.yaml'), `apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: statestore\nspec:\n  type: state.redis\n  version: v1\n  metadata:\n    - name: redisHost\n      value: "127.0.0.1:${redisPort}"\n    - name: actorStateStore\n      value: "true"\n`);
+  writeFileSync(path.join(components, 'pubsub.yaml'), `apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: pubsub\nspec:\n  type: pubsub.kafka\n  version: v1\n  metadata:\n    - name: brokers\n      value: "${broker.brokers}"\n    - name: authType\n      value: "none"\n`);
+  const namespace = `chaos-${randomBytes(3).toString('hex')}`;
+  let sidecar: Sidecar | undefined;
+  const daprd: Proc = {
+    name: 'daprd',
+    async start() {
+      await until('app actor port', () => portOpen(appPort));
+      sidecar = await startSidecar({ appId: 'tasklane-chaos', appPort, httpPort, grpcPort, metricsPort, namespace, componentsPath: components, logName: `daprd-chaos-${httpPort}` });
+    },
+    kill: async () => { await sidecar?.stop('SIGKILL'); },
+  };
+
+  let appChild: ChildProcess | undefined;
+  const url = `http://127.0.0.1:${apiPort}`;
+  const app: Proc = {
+    name: 'app',
+    async start() {
+      appChild = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'host', 'main.ts')], {
+        env: {
+          ...process.env, NODE_ENV: 'development', PORT: String(apiPort), DATA_DIR: dir, JWT_SECRET: secret, LOG_LEVEL: 'error', RATE_LIMIT_PER_SEC: '0',
+          DATABASE_URL: databaseUrl, REDIS_URL: `redis://127.0.0.1:${redisPort}`, KAFKA_BROKERS: broker.brokers, AUTH_DEV: 'false',
+          DAPR_HTTP_PORT: String(httpPort), DAPR_APP_PORT: String(appPort), DAPR_WAIT_MS: '60000', DAPR_PROBE: 'false',
+        },
+        stdio: ['ignore', log('app'), log('app')],
+      });
+      await until('app', async () => (await fetch(`${url}/ready`)).ok, 90_000);
+    },
+    kill: () => killChild(appChild),
+  };
+
+  // First start: the app listens for daprd before daprd starts.
+  const appStarting = app.start();
+  await daprd.start();
+  await appStarting;
+  return {
+    dir, url, databaseUrl, broker,
+    token: (user) => signToken(secret, user),
+    procs: { kafka, daprd, app, postgres, redis },
+    async destroy() {
+      await killChild(appChild);
+      await sidecar?.stop('SIGKILL');
+      await broker.destroy();
+      await killChild(redisChild);
+      await killChild(pgChild);
+      if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
