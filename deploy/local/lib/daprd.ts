@@ -18,6 +18,8 @@ export interface SidecarOptions {
   logName?: string;
   /** Dapr namespace (actor placement and reminders are per namespace): isolates concurrent test runs. */
   namespace?: string;
+  /** Replaces the project's components/ (e.g. components pointing at private test services). */
+  componentsPath?: string;
 }
 
 export interface Sidecar {
@@ -28,7 +30,7 @@ export interface Sidecar {
 }
 
 export function daprdArgs(o: SidecarOptions): string[] {
-  const resources = [path.join(ROOT, 'components'), ...(o.resourcesPaths ?? [])];
+  const resources = [o.componentsPath ?? path.join(ROOT, 'components'), ...(o.resourcesPaths ?? [])];
   return [
     '--app-id', o.appId, '--app-port', String(o.appPort), '--app-protocol', 'http', '--app-channel-address', '127.0.0.1',
     '--dapr-http-port', String(o.httpPort), '--dapr-grpc-port', String(o.grpcPort), '--dapr-listen-addresses', '127.0.0.1',
