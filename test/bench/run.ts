@@ -7,7 +7,8 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import Nes from '@hapi/nes/lib/client.js';
+// The package's main module is what gives the client its Node WebSocket (ws).
+import Nes from '@hapi/nes';
 import { startBenchApp, seedTasks, summary, sleep, progress, type BenchApp, type Shape } from './harness.ts';
 import { freePostgres } from '../helpers/db-url.ts';
 import { openDb } from '../../host/db/index.ts';

@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
-import Nes from '@hapi/nes/lib/client.js';
+// The package's main module is what gives the client its Node WebSocket (ws).
+import Nes from '@hapi/nes';
 import { chaosEnv, type ChaosEnv } from './env.ts';
 import { wsUrl } from '../helpers/socket.ts';
 

@@ -1,5 +1,6 @@
 // A real nes WebSocket client for tests, collecting what /events delivers.
-import Nes from '@hapi/nes/lib/client.js';
+// The package's main module is what gives the client its Node WebSocket (ws).
+import Nes from '@hapi/nes';
 
 export interface Collector {
   client: Nes.Client;

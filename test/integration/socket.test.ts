@@ -2,7 +2,8 @@
 // sockets only, and recovery of what a closed socket missed through GET /events?after=.
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
-import Nes from '@hapi/nes/lib/client.js';
+// The package's main module is what gives the client its Node WebSocket (ws).
+import Nes from '@hapi/nes';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { connectSocket, wsUrl } from '../helpers/socket.ts';
 

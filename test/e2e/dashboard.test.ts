@@ -1,0 +1,493 @@
+// The dashboard in a real browser (Debian's chromium through playwright-core) against the real app
+// (embedded shape: PGlite, direct runtime) on a free port. Every check is something a user sees on
+// the page; the `window.__tasklane` hook only adds the client's applied seqs for the ordering checks.
+import test, { type ExecutionContext } from 'ava';
+import { randomUUID } from 'node:crypto';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+
+interface TasklaneHook {
+  state: string;
+  lastSeq: number;
+  applied: number[];
+  duplicates: number;
+  taskCount: number;
+  disconnect(): boolean;
+  reconnect(): void;
+  inject(event: unknown): void;
+}
+
+declare global {
+  interface Window {
+    __tasklane: TasklaneHook;
+    __clickAt?: number;
+    __seenAt?: Record<string, number>;
+  }
+}
+
+interface Task { id: string; title: string; version: number; completed: boolean }
+
+const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let app: TestApp;
+let browser: Browser;
+
+test.before(async () => {
+  app = await startTestApp({ database: 'pglite' });
+  // A fresh temporary profile per launch (Playwright creates and removes it); every user gets its own
+  // context, so tabs of different users share no storage.
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+});
+
+test.after.always(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+// ------------------------------------------------------------------ helpers
+const user = (name: string) => `${name}-${randomUUID().slice(0, 8)}`;
+
+async function rest<T>(token: string, method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${app.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body !== undefined ? JSON.stringify(body) : null,
+  });
+  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${await response.text()}`);
+  return (response.status === 204 ? undefined : await response.json()) as T;
+}
+
+async function newContext(t: ExecutionContext): Promise<BrowserContext> {
+  const context = await browser.newContext({ locale: 'en-US', timezoneId: 'UTC', viewport: { width: 1100, height: 900 } });
+  t.teardown(() => context.close());
+  return context;
+}
+
+/** Opens the dashboard; uncaught page errors fail the test. */
+async function openPage(t: ExecutionContext, context: BrowserContext, token?: string): Promise<Page> {
+  const page = await context.newPage();
+  page.on('pageerror', (error) => t.fail(`page error: ${error.message}`));
+  await page.goto(token ? `${app.url}/#token=${token}` : `${app.url}/`);
+  if (token) await live(page);
+  return page;
+}
+
+async function live(page: Page, timeout = 10_000): Promise<void> {
+  await page.locator('#conn[data-state="live"]').waitFor({ timeout });
+}
+
+const titles = (page: Page) => page.locator('#tasks .title').allTextContents();
+const countTitle = async (page: Page, title: string) => (await titles(page)).filter((x) => x === title).length;
+const item = (page: Page, title: string) => page.locator('#tasks > li').filter({ has: page.locator('.title', { hasText: title }) });
+
+async function showsTitle(page: Page, title: string, timeout = 5000): Promise<void> {
+  await page.locator('#tasks .title').getByText(title, { exact: true }).first().waitFor({ timeout });
+}
+
+const hook = (page: Page) => page.evaluate(() => ({
+  state: window.__tasklane.state, lastSeq: window.__tasklane.lastSeq, applied: window.__tasklane.applied, duplicates: window.__tasklane.duplicates,
+}));
+
+function assertStrictlyIncreasing(t: ExecutionContext, seqs: number[], label: string): void {
+  t.true(seqs.every((s, i) => i === 0 || s > (seqs[i - 1] as number)), `${label}: applied seqs strictly increasing (${seqs.join(',')})`);
+  t.is(new Set(seqs).size, seqs.length, `${label}: no seq applied twice`);
+  t.true(seqs.every((s, i) => i === 0 || s === (seqs[i - 1] as number) + 1), `${label}: no gap`);
+}
+
+/** Waits until the picker's preview lists the dates of `rule` (not those of an earlier choice). */
+async function previewOf(page: Page, rule: string): Promise<void> {
+  await page.locator(`#new-rec-preview[data-rule="${rule}"][aria-busy="false"] li`).nth(4).waitFor({ timeout: 5000 });
+}
+
+async function createThroughUi(page: Page, title: string): Promise<void> {
+  await page.getByLabel('Title', { exact: true }).fill(title);
+  await page.getByRole('button', { name: 'Add task' }).click();
+}
+
+// ------------------------------------------------------------------ a. two tabs of one user
+test.serial('a task created in one tab appears in the other tab of the same user, within milliseconds', async (t) => {
+  const token = app.token(user('alice'));
+  const context = await newContext(t);
+  const tabA = await openPage(t, context, token);
+  const tabB = await openPage(t, context, token);
+  await tabA.bringToFront();
+  t.false(tabA.url().includes('token'), 'the token is taken out of the URL');
+  t.is(await tabA.evaluate(() => localStorage.getItem('tasklane.token')), token, 'and kept in localStorage');
+
+  // Tab B stamps the moment each title appears; tab A stamps the click (same machine clock).
+  await tabB.evaluate(() => {
+    window.__seenAt = {};
+    const seen = window.__seenAt;
+    new MutationObserver(() => {
+      for (const el of Array.from(document.querySelectorAll('#tasks .title'))) {
+        const text = el.textContent ?? '';
+        if (!(text in seen)) seen[text] = performance.timeOrigin + performance.now();
+      }
+    }).observe(document.querySelector('#tasks') as Node, { childList: true, subtree: true, characterData: true });
+  });
+  await tabA.evaluate(() => {
+    document.querySelector('#create-submit')?.addEventListener('click', () => { window.__clickAt = performance.timeOrigin + performance.now(); }, { capture: true });
+  });
+
+  const latencies: number[] = [];
+  for (let i = 1; i <= 5; i++) {
+    const title = `Buy oat milk #${i} ${randomUUID().slice(0, 6)}`;
+    await createThroughUi(tabA, title);
+    await showsTitle(tabB, title);
+    const clickAt = await tabA.evaluate(() => window.__clickAt ?? 0);
+    const seenAt = await tabB.evaluate((x) => window.__seenAt?.[x] ?? 0, title);
+    const latency = seenAt - clickAt;
+    t.true(clickAt > 0 && seenAt > 0, 'both moments recorded');
+    t.true(latency > 0 && latency < 5000, `click in A → visible in B took ${latency.toFixed(1)} ms (sanity bound 5 s)`);
+    latencies.push(latency);
+    t.is(await countTitle(tabA, title), 1, 'tab A shows it once');
+    t.is(await countTitle(tabB, title), 1, 'tab B shows it once');
+  }
+  const sorted = [...latencies].sort((x, y) => x - y);
+  t.log(`tab A click → visible in tab B: ${latencies.map((l) => `${l.toFixed(1)} ms`).join(', ')}; median ${(sorted[2] as number).toFixed(1)} ms`);
+
+  // The second tab is still live and shows the same list as the first.
+  t.deepEqual(await titles(tabB), await titles(tabA));
+  await t.notThrowsAsync(tabB.locator('#conn', { hasText: 'Live' }).waitFor({ timeout: 1000 }));
+});
+
+// ------------------------------------------------------------------ b. isolation between users
+test.serial('a tab of another user sees nothing of it (and does see its own tasks)', async (t) => {
+  const alice = app.token(user('alice'));
+  const bobId = user('bob');
+  const aliceTab = await openPage(t, await newContext(t), alice);
+
+  // Bob signs in through the dev sign-in form of the dashboard.
+  const bobTab = await openPage(t, await newContext(t));
+  await bobTab.getByLabel('User id').fill(bobId);
+  await bobTab.getByRole('button', { name: 'Sign in (development)' }).click();
+  await live(bobTab);
+  await t.notThrowsAsync(bobTab.locator('#user-id', { hasText: bobId }).waitFor({ timeout: 2000 }));
+
+  const secret = `Alice's secret ${randomUUID().slice(0, 6)}`;
+  await createThroughUi(aliceTab, secret);
+  await showsTitle(aliceTab, secret);
+  // Another of Alice's changes through REST, so Bob's tab has had time to receive anything it would get.
+  const other = await rest<Task>(alice, 'POST', '/tasks', { title: `${secret} (2)` });
+  await rest(alice, 'POST', `/tasks/${other.id}/complete`);
+  await showsTitle(aliceTab, `${secret} (2)`);
+  await bobTab.waitForTimeout(500);
+
+  t.deepEqual(await titles(bobTab), [], 'Bob sees none of Alice\'s tasks');
+  t.false((await bobTab.content()).includes(secret), 'nothing of Alice\'s titles anywhere in Bob\'s page');
+  const bobState = await hook(bobTab);
+  t.is(bobState.state, 'live', 'Bob\'s tab is live: the check above is not vacuous');
+  t.deepEqual(bobState.applied, [], 'Bob\'s client received no event');
+
+  // Positive control: Bob's own task reaches Bob's tab, and not Alice's.
+  const mine = `Bob's own ${randomUUID().slice(0, 6)}`;
+  await createThroughUi(bobTab, mine);
+  await showsTitle(bobTab, mine);
+  await aliceTab.waitForTimeout(300);
+  t.is(await countTitle(aliceTab, mine), 0, 'Alice does not see Bob\'s task');
+});
+
+// ------------------------------------------------------------------ c. offline, then recovery
+test.serial('a tab that was offline while 5 changes happened shows all 5 after reconnecting, none twice', async (t) => {
+  const token = app.token(user('carol'));
+  const context = await newContext(t);
+  const page = await openPage(t, context, token);
+  const base = await rest<Task>(token, 'POST', '/tasks', { title: 'Water the plants' });
+  await showsTitle(page, 'Water the plants');
+  const before = await hook(page);
+
+  // Offline: Chromium stops the socket's frames and refuses new connections. The client notices the
+  // dead link through the nes heartbeat and the indicator says so; a few seconds is the design's bound.
+  await context.setOffline(true);
+  const noticedAt = Date.now();
+  await page.locator('#conn:not([data-state="live"])').waitFor({ timeout: 10_000 });
+  t.log(`dead link noticed after ${Date.now() - noticedAt} ms; indicator: "${await page.locator('#conn').textContent()}"`);
+  t.notRegex(await page.locator('#conn').textContent() ?? '', /^Live$/);
+
+  const suffix = randomUUID().slice(0, 6);
+  await rest<Task>(token, 'POST', '/tasks', { title: `Call the bank ${suffix}` });                            // 1
+  const b = await rest<Task>(token, 'POST', '/tasks', { title: `Book the dentist ${suffix}` });              // 2
+  await rest(token, 'PATCH', `/tasks/${base.id}`, { title: `Water the plants (balcony) ${suffix}` });        // 3
+  await rest(token, 'POST', `/tasks/${b.id}/complete`);                                                      // 4
+  await rest<Task>(token, 'POST', '/tasks', { title: `Renew the passport ${suffix}` });                      // 5
+
+  await page.waitForTimeout(1000);
+  t.deepEqual(await titles(page), ['Water the plants'], 'while offline the tab shows none of the 5 changes');
+
+  await context.setOffline(false);
+  const backAt = Date.now();
+  await live(page, 20_000);
+  await showsTitle(page, `Renew the passport ${suffix}`);
+  t.log(`live again ${Date.now() - backAt} ms after the network returned`);
+
+  t.deepEqual(await titles(page), [
+    `Renew the passport ${suffix}`, `Book the dentist ${suffix}`, `Call the bank ${suffix}`, `Water the plants (balcony) ${suffix}`,
+  ], 'all 5 changes shown, each task once, newest first');
+  t.is(await countTitle(page, 'Water the plants'), 0, 'the old title is gone');
+  t.true(await item(page, `Book the dentist ${suffix}`).locator('input[type="checkbox"]').isChecked(), 'the completion arrived');
+  t.true(await item(page, `Call the bank ${suffix}`).locator('input[type="checkbox"]').isChecked() === false);
+
+  const after = await hook(page);
+  const me = await rest<{ last_seq: number }>(token, 'GET', '/me');
+  assertStrictlyIncreasing(t, after.applied, 'after recovery');
+  t.deepEqual(after.applied.slice(before.applied.length), [1, 2, 3, 4, 5].map((n) => before.lastSeq + n), 'exactly the 5 missed events, in order');
+  t.is(after.lastSeq, me.last_seq, 'the tab caught up to the server');
+});
+
+// ------------------------------------------------------------------ e. a misbehaving stream
+test.serial('socket messages out of order, duplicated and lost: each applied once, in seq order, the gap fetched', async (t) => {
+  const token = app.token(user('dave'));
+  const context = await newContext(t);
+  const page = await context.newPage();
+  page.on('pageerror', (error) => t.fail(`page error: ${error.message}`));
+  // A man-in-the-middle on the page's WebSocket that can hold back the server's /events publishes.
+  let hold = false;
+  const held: string[] = [];
+  let deliver: (message: string) => void = () => {};
+  await page.routeWebSocket((url) => url.protocol === 'ws:', (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((message) => server.send(message));
+    server.onMessage((message) => {
+      const text = typeof message === 'string' ? message : message.toString('utf8');
+      if (hold && text.includes('"type":"pub"')) held.push(text);
+      else ws.send(text);
+    });
+    deliver = (text) => ws.send(text);
+  });
+  await page.goto(`${app.url}/#token=${token}`);
+  await live(page);
+  const start = (await hook(page)).lastSeq;
+
+  hold = true;
+  const names = [1, 2, 3, 4].map((n) => `Step ${n} ${randomUUID().slice(0, 6)}`);
+  for (const title of names) await rest<Task>(token, 'POST', '/tasks', { title });
+  const deadline = Date.now() + 5000;
+  while (held.length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  t.is(held.length, 4, 'the 4 publishes were intercepted');
+  const [m1, m2, , m4] = held as [string, string, string, string];
+  // 4, 2, 2, 4 arrive; 1 and 3 are lost on the socket: the client must hold 2 and 4 and fetch 1 and 3.
+  for (const message of [m4, m2, m2, m4]) deliver(message);
+  for (const title of names) await showsTitle(page, title);
+  deliver(m1); // and 1 turns up late, after it was fetched
+  hold = false;
+  await page.waitForTimeout(300);
+
+  t.deepEqual(await titles(page), [...names].reverse(), 'each task once, newest first');
+  const state = await hook(page);
+  t.deepEqual(state.applied.filter((s) => s > start), [start + 1, start + 2, start + 3, start + 4], 'applied in seq order, the lost ones fetched');
+  assertStrictlyIncreasing(t, state.applied, 'misbehaving stream');
+  t.true(state.duplicates >= 3, `duplicates dropped (${state.duplicates})`);
+  t.is(state.state, 'live');
+});
+
+// ------------------------------------------------------------------ d. recurrence picker and reminders
+test.serial('the recurrence picker builds the rule and previews 5 dates; a fired reminder shows a toast', async (t) => {
+  const token = app.token(user('erin'));
+  const context = await newContext(t);
+  const page = await openPage(t, context, token);
+
+  const title = `Team sync ${randomUUID().slice(0, 6)}`;
+  await page.getByLabel('Title', { exact: true }).fill(title);
+  await page.getByLabel(/^Due/).fill('2030-01-07T09:30');
+  await page.getByLabel('Repeats').selectOption('weekly');
+  for (const day of ['Monday', 'Wednesday', 'Friday']) await page.getByLabel(day, { exact: true }).check();
+  await t.notThrowsAsync(page.locator('#new-rec-rule', { hasText: 'Rule: FREQ=WEEKLY;BYDAY=MO,WE,FR' }).waitFor({ timeout: 2000 }));
+  await previewOf(page, 'FREQ=WEEKLY;BYDAY=MO,WE,FR');
+  t.deepEqual(await page.locator('#new-rec-preview li').allTextContents(), [
+    'Mon, Jan 7, 2030, 09:30 AM', 'Wed, Jan 9, 2030, 09:30 AM', 'Fri, Jan 11, 2030, 09:30 AM', 'Mon, Jan 14, 2030, 09:30 AM', 'Wed, Jan 16, 2030, 09:30 AM',
+  ]);
+
+  // Monthly on an ordinal weekday: the last Friday.
+  await page.getByLabel('Repeats').selectOption('monthly-ordinal');
+  await page.getByLabel('On the').selectOption('-1');
+  await page.getByLabel('Weekday').selectOption('FR');
+  await t.notThrowsAsync(page.locator('#new-rec-rule', { hasText: 'Rule: FREQ=MONTHLY;BYDAY=-1FR' }).waitFor({ timeout: 2000 }));
+  await previewOf(page, 'FREQ=MONTHLY;BYDAY=-1FR');
+  t.deepEqual(await page.locator('#new-rec-preview li').allTextContents(), [
+    'Fri, Jan 25, 2030, 09:30 AM', 'Fri, Feb 22, 2030, 09:30 AM', 'Fri, Mar 29, 2030, 09:30 AM', 'Fri, Apr 26, 2030, 09:30 AM', 'Fri, May 31, 2030, 09:30 AM',
+  ]);
+
+  // Back to weekly, and create the series from the form.
+  await page.getByLabel('Repeats').selectOption('weekly');
+  await page.getByRole('button', { name: 'Add task' }).click();
+  await showsTitle(page, title);
+  await t.notThrowsAsync(item(page, title).locator('.meta', { hasText: 'Repeats weekly on Mon, Wed, Fri' }).waitFor({ timeout: 2000 }));
+  const [series] = (await rest<{ tasks: (Task & { recurrence_rule: string })[] }>(token, 'GET', '/tasks')).tasks;
+  t.is(series?.recurrence_rule, 'FREQ=WEEKLY;BYDAY=MO,WE,FR', 'the server stored the rule the picker built');
+
+  // A reminder a few seconds ahead: when reminder.triggered arrives, the page shows a toast.
+  const remind = `Take the bread out ${randomUUID().slice(0, 6)}`;
+  const at = new Date(Date.now() + 3000).toISOString();
+  await rest<Task>(token, 'POST', '/tasks', { title: remind, reminders: [{ at }] });
+  await showsTitle(page, remind);
+  const toast = page.locator('#toasts .toast', { hasText: `Reminder: ${remind}` });
+  await t.notThrowsAsync(toast.waitFor({ timeout: 15_000 }), 'the reminder toast appears');
+  t.is(await page.locator('#toasts').getAttribute('aria-live'), 'polite');
+  await item(page, remind).locator('summary').click();
+  await t.notThrowsAsync(item(page, remind).locator('.status', { hasText: 'fired' }).waitFor({ timeout: 2000 }), 'the reminder shows as fired');
+
+  await page.screenshot({ path: '/tmp/dashboard.png', fullPage: true });
+
+  await toast.getByRole('button', { name: 'Snooze 10 min' }).click();
+  await t.notThrowsAsync(page.locator('#toasts .toast', { hasText: 'Snoozed for 10 minutes' }).waitFor({ timeout: 3000 }));
+  await t.notThrowsAsync(item(page, remind).locator('.status', { hasText: 'pending' }).waitFor({ timeout: 3000 }), 'snoozed: pending again');
+});
+
+// ------------------------------------------------------------------ user text is text
+test.serial('titles are shown as plain text, never as markup', async (t) => {
+  const token = app.token(user('mallory'));
+  const page = await openPage(t, await newContext(t), token);
+  const evil = `<img src=x onerror="window.__owned=1"><b>bold</b> ${randomUUID().slice(0, 4)}`;
+  await createThroughUi(page, evil);
+  await showsTitle(page, evil);
+  t.is(await page.locator('#tasks img, #tasks b').count(), 0, 'no element was made from the title');
+  t.is(await page.evaluate(() => (window as unknown as { __owned?: number }).__owned), undefined);
+});
+
+// ------------------------------------------------------------------ polling fallback
+test.serial('when a proxy blocks the WebSocket, the tab falls back to polling every 30 s and says so', async (t) => {
+  const token = app.token(user('frank'));
+  const context = await newContext(t);
+  const page = await context.newPage();
+  page.on('pageerror', (error) => t.fail(`page error: ${error.message}`));
+  let refused = 0;
+  await page.routeWebSocket((url) => url.protocol === 'ws:', (ws) => {
+    refused++;
+    ws.close({ code: 1008, reason: 'blocked by proxy' });
+  });
+  // The page's timers run on a fake clock, so 30 s of polling take no 30 s of test time.
+  await page.clock.install();
+  await page.goto(`${app.url}/#token=${token}`);
+  for (let i = 0; i < 40 && (await page.locator('#conn').getAttribute('data-state')) !== 'polling'; i++) await page.clock.runFor(500);
+  await page.locator('#conn[data-state="polling"]').waitFor({ timeout: 5000 });
+  t.is(await page.locator('#conn').textContent(), 'Polling every 30 s (live connection unavailable)');
+  t.true(refused >= 3, `the socket was tried ${refused} times before polling`);
+
+  const title = `Polled ${randomUUID().slice(0, 6)}`;
+  await rest<Task>(token, 'POST', '/tasks', { title });
+  await page.clock.runFor(25_000);
+  await page.waitForTimeout(300);
+  t.is(await countTitle(page, title), 0, 'not before the next poll');
+  await page.clock.runFor(6_000);
+  await showsTitle(page, title, 5000);
+  t.is(await countTitle(page, title), 1);
+  t.true(refused > 3, `the socket keeps being tried in the background (${refused} attempts)`);
+  const state = await hook(page);
+  t.is(state.state, 'polling');
+  assertStrictlyIncreasing(t, state.applied, 'polling');
+});
+
+// ------------------------------------------------------------------ editing through the page
+test.serial('edit inline, manage reminders, complete with the keyboard, read the history, delete', async (t) => {
+  const token = app.token(user('grace'));
+  const context = await newContext(t);
+  const page = await openPage(t, context, token);
+  const other = await openPage(t, context, token);
+  await page.bringToFront(); // a background tab gets no animation frames, which Playwright's clicks wait for
+  const task = await rest<Task>(token, 'POST', '/tasks', { title: 'Draft the report', due_date: '2031-05-02T15:00' });
+  await showsTitle(page, 'Draft the report');
+
+  // Inline edit.
+  await page.getByRole('button', { name: 'Edit: Draft the report' }).click();
+  const editor = page.locator('form.edit');
+  await editor.getByLabel('Title').fill('Finish the report');
+  await editor.getByLabel('Description').fill('sections 3 & 4 <draft>');
+  await editor.getByRole('button', { name: 'Save' }).click();
+  await showsTitle(page, 'Finish the report');
+  await showsTitle(other, 'Finish the report');
+  t.is(await item(other, 'Finish the report').locator('.desc').textContent(), 'sections 3 & 4 <draft>', 'the other tab got the edit');
+  t.true(await item(page, 'Finish the report').getByRole('button', { name: /^Edit/ }).evaluate((el) => el === document.activeElement), 'focus returns to Edit');
+
+  // Reminders: add "1 hour before", then remove it.
+  const row = item(page, 'Finish the report');
+  await row.locator('summary').click();
+  await row.getByLabel('Add').selectOption('PT1H');
+  await row.getByRole('button', { name: 'Add reminder' }).click();
+  await t.notThrowsAsync(item(page, 'Finish the report').locator('.reminders li', { hasText: '1 hour before — Fri, May 2, 2031, 02:00 PM' }).waitFor({ timeout: 3000 }));
+  await item(page, 'Finish the report').getByRole('button', { name: /^Remove reminder/ }).click();
+  await t.notThrowsAsync(item(page, 'Finish the report').locator('.reminders li', { hasText: 'No reminders.' }).waitFor({ timeout: 3000 }));
+
+  // Complete with the keyboard.
+  await item(page, 'Finish the report').getByRole('checkbox').focus();
+  await page.keyboard.press('Space');
+  await t.notThrowsAsync(item(other, 'Finish the report').locator('.badge', { hasText: 'done' }).waitFor({ timeout: 3000 }), 'completed in the other tab too');
+  await item(page, 'Finish the report').locator('.badge', { hasText: 'done' }).waitFor({ timeout: 3000 });
+  t.true(await item(page, 'Finish the report').getByRole('checkbox').evaluate((el) => el === document.activeElement && (el as HTMLInputElement).checked), 'focus stays on the re-rendered checkbox');
+  t.true((await rest<Task>(token, 'GET', `/tasks/${task.id}`)).completed);
+
+  // History, readable, with from → to values.
+  await item(page, 'Finish the report').getByRole('button', { name: /^History/ }).click();
+  const history = item(page, 'Finish the report').locator('.history');
+  await t.notThrowsAsync(history.locator('li', { hasText: 'Completed' }).waitFor({ timeout: 3000 }));
+  const text = await history.innerText();
+  t.regex(text, /v1 · Created “Draft the report”, due Fri, May 2, 2031, 03:00 PM/);
+  t.regex(text, /Title: “Draft the report” → “Finish the report”/);
+  t.regex(text, /Description: \(none\) → “sections 3 & 4 <draft>”/);
+  t.regex(text, /Reminder scheduled: 1 hour before, at Fri, May 2, 2031, 02:00 PM/);
+  t.regex(text, /Reminder cancelled \(removed\)/);
+
+  // Delete takes a confirmation, then the task leaves both tabs.
+  await item(page, 'Finish the report').getByRole('button', { name: /^Delete/ }).click();
+  await item(page, 'Finish the report').getByRole('button', { name: /^Confirm delete/ }).click();
+  await page.locator('#tasks .title', { hasText: 'Finish the report' }).waitFor({ state: 'detached', timeout: 3000 });
+  await other.locator('#tasks .title', { hasText: 'Finish the report' }).waitFor({ state: 'detached', timeout: 3000 });
+  t.is(await page.locator('#list-status').textContent(), 'No tasks yet: add one above.');
+  const gone = await fetch(`${app.url}/tasks/${task.id}`, { headers: { authorization: `Bearer ${token}` } });
+  t.is(gone.status, 404);
+});
+
+// ------------------------------------------------------------------ signing in
+test.serial('without dev sign-in the form says so; a rejected token leads back to sign-in', async (t) => {
+  const closed = await startTestApp({ database: 'pglite', env: { AUTH_DEV: 'false' } });
+  t.teardown(() => closed.stop());
+  const page = await (await newContext(t)).newPage();
+  page.on('pageerror', (error) => t.fail(`page error: ${error.message}`));
+  await page.goto(`${closed.url}/`);
+  await page.getByLabel('User id').fill('someone');
+  await page.getByRole('button', { name: 'Sign in (development)' }).click();
+  await t.notThrowsAsync(page.getByRole('alert').filter({ hasText: 'Development sign-in is off on this server' }).waitFor({ timeout: 3000 }));
+
+  // A token signed with another secret: the page drops it and asks to sign in again.
+  await page.goto(`${closed.url}/#token=${app.token('intruder')}`);
+  await t.notThrowsAsync(page.getByRole('alert').filter({ hasText: 'rejected the sign-in token' }).waitFor({ timeout: 3000 }));
+  t.is(await page.evaluate(() => localStorage.getItem('tasklane.token')), null);
+  t.true(await page.locator('#app').isHidden());
+
+  // A good one works.
+  await page.goto(`${closed.url}/#token=${closed.token('rightful')}`);
+  await live(page);
+  t.is(await page.locator('#user-id').textContent(), 'rightful');
+});
+
+// ------------------------------------------------------------------ resuming from the stored seq
+test.serial('a reopened tab resumes after its stored seq: a reminder that fired meanwhile is shown, nothing twice', async (t) => {
+  const token = app.token(user('heidi'));
+  const context = await newContext(t);
+  const first = await openPage(t, context, token);
+  await rest<Task>(token, 'POST', '/tasks', { title: 'Before closing' });
+  await showsTitle(first, 'Before closing');
+  const stored = (await hook(first)).lastSeq;
+  await first.close();
+
+  const renamed = await rest<Task>(token, 'POST', '/tasks', { title: 'Made while away' });
+  await rest(token, 'PATCH', `/tasks/${renamed.id}`, { title: 'Made and renamed while away' });
+  await rest<Task>(token, 'POST', '/tasks', { title: 'Stretch', reminders: [{ at: new Date(Date.now() + 1500).toISOString() }] });
+  const deadline = Date.now() + 10_000;
+  let fired = false;
+  while (!fired && Date.now() < deadline) {
+    const { events } = await rest<{ events: { type: string }[] }>(token, 'GET', `/events?after=${stored}`);
+    fired = events.some((e) => e.type === 'reminder.triggered');
+    if (!fired) await new Promise((r) => setTimeout(r, 200));
+  }
+  t.true(fired, 'the reminder fired while no tab was open');
+
+  const again = await openPage(t, context, token);
+  await t.notThrowsAsync(again.locator('#toasts .toast', { hasText: 'Reminder: Stretch' }).waitFor({ timeout: 5000 }), 'the missed reminder is shown');
+  t.deepEqual(await titles(again), ['Stretch', 'Made and renamed while away', 'Before closing']);
+  const state = await hook(again);
+  const me = await rest<{ last_seq: number }>(token, 'GET', '/me');
+  t.is(state.applied[0], stored + 1, 'replayed from the stored seq');
+  t.is(state.lastSeq, me.last_seq);
+  assertStrictlyIncreasing(t, state.applied, 'resumed tab');
+});
