@@ -2,7 +2,7 @@
 // Measures tasklane on this machine and prints a table; writes test/bench/results/latest.json.
 // Figures are reported, never asserted: goals are in the README beside them.
 import os from 'node:os';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
@@ -150,8 +150,10 @@ async function latency(): Promise<void> {
 async function sockets(): Promise<void> {
   const target = quick ? 2000 : 10_000;
   progress(`sockets: ${target} authenticated, subscribed WebSockets on one instance`);
-  const app = await startBenchApp('embedded');
+  // PostgreSQL shape: PGlite's start-up would dominate the process's memory and hide the sockets.
+  const app = await startBenchApp('direct+kafka');
   try {
+    await sleep(5000);
     const before = app.rssMb();
     const users = Array.from({ length: target / 10 }, (_, i) => `sock-u${i}`);
     const started = Date.now();
@@ -208,9 +210,9 @@ async function backfill(): Promise<void> {
     const token = app.token(user);
     const client = new Nes.Client(wsUrl(app.url));
     await client.connect({ auth: { headers: { authorization: `Bearer ${token}` } }, reconnect: false });
-    let lastSeq = 0;
-    await client.subscribe('/events', (m: unknown) => { lastSeq = Math.max(lastSeq, (m as { seq: number }).seq); });
+    await client.subscribe('/events', () => undefined);
     await sleep(300);
+    const lastSeq = ((await fetch(`${app.url}/me`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json())) as { last_seq: number }).last_seq;
     await client.disconnect();
     for (let i = 0; i < 1000; i++) await fetch(`${app.url}/tasks/${id}`, { method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ title: `m${i}` }) });
     const started = performance.now();
@@ -246,5 +248,10 @@ console.log(`\ntasklane bench — ${os.cpus().length} × ${os.cpus()[0]?.model ?
 for (const r of rows) console.log(`${r[0].padEnd(width[0] ?? 0)}  ${r[1].padEnd(width[1] ?? 0)}  ${r[2]}`);
 const dir = path.join(import.meta.dirname, 'results');
 mkdirSync(dir, { recursive: true });
-writeFileSync(path.join(dir, quick ? 'quick.json' : 'latest.json'), `${JSON.stringify({ ...results, rows }, null, 2)}\n`);
+// A partial run (--only) updates its sections of the saved results and keeps the others.
+const file = path.join(dir, quick ? 'quick.json' : 'latest.json');
+const partial = args.some((a) => a.startsWith('--only='));
+const previous = partial && existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> & { rows?: [string, string, string][] } : {};
+const keep = (previous.rows ?? []).filter((r) => !rows.some((n) => n[0].split(':')[0]?.split(' ')[0] === r[0].split(':')[0]?.split(' ')[0] && n[0].slice(0, 12) === r[0].slice(0, 12)));
+writeFileSync(file, `${JSON.stringify({ ...previous, ...results, rows: [...keep, ...rows] }, null, 2)}\n`);
 process.exit(0);
