@@ -19,7 +19,7 @@ export async function connectDapr(config: Config, ports: { tasks: TaskPort; user
     httpPort = DEFAULT_DAPR_HTTP_PORT;
   }
   const runtime = new DaprRuntime({
-    ...ports, daprHost: config.dapr.host, daprHttpPort: httpPort, appHost: config.host, appPort: config.dapr.appPort,
+    ...ports, daprHost: config.dapr.host, daprHttpPort: httpPort, appHost: config.dapr.appHost, appPort: config.dapr.appPort, appToken: config.dapr.appToken,
     onError: (error) => logger.warn({ err: error }, 'dapr: reminder call failed, will retry'),
     onFallback: (reason) => logger.warn({ reason }, 'dapr: sidecar unreachable, ran the turn in-process'),
   });

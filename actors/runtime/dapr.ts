@@ -2,6 +2,9 @@
 // daprd calls), API calls through ActorProxyBuilder, timers as Dapr actor reminders. If the sidecar
 // cannot be reached at all, a call runs in-process instead (PostgreSQL's row lock still serialises it
 // against turns on other replicas), so the app keeps serving while daprd restarts.
+import http from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import express from 'express';
 import { DaprServer, DaprClient, AbstractActor, ActorProxyBuilder, ActorId, CommunicationProtocolEnum, LogLevel } from '@dapr/dapr';
 import { DomainError, type DomainErrorCode } from '../errors.ts';
 import { taskActor, userActor } from '../shells.ts';
@@ -72,9 +75,11 @@ export interface DaprRuntimeOptions {
   users: UserPort;
   daprHost: string;
   daprHttpPort: number;
-  /** Where DaprServer listens for daprd (the sidecar's --app-port). */
+  /** Where DaprServer listens for daprd (the sidecar's --app-port); loopback, as the sidecar is local. */
   appHost: string;
   appPort: number;
+  /** APP_API_TOKEN: when set, daprd sends it as `dapr-api-token` and every other caller is refused. */
+  appToken?: string | undefined;
   onError?: (error: unknown) => void;
   onFallback?: (reason: string) => void;
 }
@@ -87,6 +92,30 @@ export interface DaprRuntimeOptions {
 async function warm(builder: ActorProxyBuilder<unknown>): Promise<void> {
   const http = (builder as unknown as { actorClient?: { actor?: { client?: { start?: () => Promise<void> } } } }).actorClient?.actor?.client;
   await http?.start?.();
+}
+
+/**
+ * The express app DaprServer serves its actor routes on. The actor routes take commands for any user
+ * without a JWT (daprd is trusted), so they answer only on `host` (loopback: the sidecar shares the
+ * app's host, pod or network namespace) and, with an app token, only to callers presenting it.
+ */
+function appChannel(host: string, token: string | undefined): express.Express {
+  const app = express();
+  if (token) {
+    const expected = Buffer.from(token);
+    app.use((req, res, next) => {
+      const got = Buffer.from(req.header('dapr-api-token') ?? '');
+      if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
+        res.status(401).json({ error: 'dapr-api-token missing or wrong: only the Dapr sidecar may call the actor routes' });
+        return;
+      }
+      next();
+    });
+  }
+  // The SDK calls app.listen(port), which binds every interface; bind the given host instead.
+  // (express' listen is overloaded; this keeps its (port, callback?) form, the one the SDK uses.)
+  app.listen = ((port: number, callback?: () => void) => http.createServer(app).listen(port, host, callback)) as unknown as typeof app.listen;
+  return app;
 }
 
 function unreachable(error: unknown): boolean {
@@ -128,7 +157,10 @@ export class DaprRuntime implements ActorRuntime {
       logger: { level: LogLevel.Warn },
       actor: { actorIdleTimeout: '1h', actorScanInterval: '30s', drainOngoingCallTimeout: '30s', drainRebalancedActors: true },
     };
-    this.server = new DaprServer({ serverHost: options.appHost, serverPort: String(options.appPort), communicationProtocol: CommunicationProtocolEnum.HTTP, clientOptions, logger: { level: LogLevel.Warn } });
+    this.server = new DaprServer({
+      serverHost: options.appHost, serverPort: String(options.appPort), communicationProtocol: CommunicationProtocolEnum.HTTP, clientOptions,
+      logger: { level: LogLevel.Warn }, serverHttp: appChannel(options.appHost, options.appToken),
+    });
     this.client = new DaprClient(clientOptions);
     this.taskProxies = new ActorProxyBuilder<TaskActor>(TaskActor, this.client);
     this.userProxies = new ActorProxyBuilder<UserActor>(UserActor, this.client);

@@ -2,6 +2,7 @@
 // --app-id tasklane --app-port 3001 --resources-path components -- npm start` would use.
 // Brings the stack up first. Ctrl-C stops both.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ROOT } from './lib/proc.ts';
 import { local } from './lib/endpoints.ts';
@@ -18,8 +19,11 @@ const up = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'deploy',
 const upCode = await new Promise<number | null>((resolve) => up.once('exit', resolve));
 if (upCode !== 0) process.exit(upCode ?? 1);
 
+// A fresh token per run: daprd presents it to the app, and the actor routes refuse anyone without it.
+const appToken = process.env.APP_API_TOKEN ?? randomBytes(24).toString('base64url');
 const env = {
   ...process.env,
+  APP_API_TOKEN: appToken,
   PORT: String(port),
   DAPR_APP_PORT: String(appPort),
   DAPR_HTTP_PORT: String(httpPort),
@@ -31,7 +35,7 @@ const env = {
   KAFKA_BROKERS: local.kafkaBrokers.join(','),
 };
 const app = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'host', 'main.ts')], { stdio: 'inherit', env });
-const sidecar = await startSidecar({ appId: 'tasklane', appPort, httpPort, grpcPort, metricsPort, logName: 'daprd-tasklane' });
+const sidecar = await startSidecar({ appId: 'tasklane', appPort, httpPort, grpcPort, metricsPort, appToken, logName: 'daprd-tasklane' });
 process.stderr.write(`[dev:dapr] daprd ${httpPort}/${grpcPort} beside the app (API :${port}, actors :${appPort}) (sidecar log: ${path.relative(process.cwd(), sidecar.log)})\n`);
 
 let stopping = false;

@@ -10,6 +10,7 @@ import { local } from '../../deploy/local/lib/endpoints.ts';
 
 export interface DaprTestApp extends TestApp {
   sidecar: Sidecar;
+  appPort: number;
   /** Kills the sidecar (SIGKILL by default) and starts a new one on the same ports. */
   restartSidecar(signal?: NodeJS.Signals, downMs?: number): Promise<void>;
 }
@@ -17,11 +18,12 @@ export interface DaprTestApp extends TestApp {
 export async function startDaprTestApp(options: { namespace: string; appId?: string; reuse?: TestApp; database?: 'postgres' } = { namespace: `ns-${randomBytes(4).toString('hex')}` }): Promise<DaprTestApp> {
   const [apiPort, appPort, httpPort, grpcPort, metricsPort] = (await freePorts(5)) as [number, number, number, number, number];
   const appId = options.appId ?? `tasklane-${options.namespace}`;
-  const sidecarOptions = { appId, appPort, httpPort, grpcPort, metricsPort, namespace: options.namespace, logName: `daprd-${appId}-${httpPort}` };
+  const appToken = randomBytes(24).toString('base64url');
+  const sidecarOptions = { appId, appPort, httpPort, grpcPort, metricsPort, namespace: options.namespace, appToken, logName: `daprd-${appId}-${httpPort}` };
   const appStarting = startTestApp({
     ...(options.reuse ? { reuse: options.reuse } : {}),
     port: apiPort,
-    env: { DAPR_HTTP_PORT: String(httpPort), DAPR_APP_PORT: String(appPort), DAPR_WAIT_MS: '60000', KAFKA_BROKERS: local.kafkaBrokers.join(',') },
+    env: { DAPR_HTTP_PORT: String(httpPort), DAPR_APP_PORT: String(appPort), DAPR_WAIT_MS: '60000', KAFKA_BROKERS: local.kafkaBrokers.join(','), APP_API_TOKEN: appToken },
   });
   // daprd picks random ports for its own internal listeners: start it only once DaprServer holds the
   // app port, so it can never take that one.
@@ -36,6 +38,7 @@ export async function startDaprTestApp(options: { namespace: string; appId?: str
   const handle: DaprTestApp = {
     ...app,
     sidecar,
+    appPort,
     async restartSidecar(signal = 'SIGKILL', downMs = 0) {
       await sidecar.stop(signal);
       if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));

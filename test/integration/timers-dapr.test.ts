@@ -31,3 +31,16 @@ test('dapr: the relay publishes through Dapr pub/sub "pubsub", raw, so the topic
   const published = await app.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE aggregate_id = $1 AND published_at IS NOT NULL', [created.id]);
   t.is(published.rows[0]?.n, 1);
 });
+
+test('dapr: the actor routes answer only the sidecar (app token) and only on loopback', async (t) => {
+  const route = `http://127.0.0.1:${app.appPort}/actors/TaskActor/${randomBytes(8).toString('hex')}/method/execute`;
+  const forged = await fetch(route, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'victim', command: { type: 'delete' } }) });
+  t.is(forged.status, 401);
+  t.regex(await forged.text(), /dapr-api-token/);
+  const wrong = await fetch(route, { method: 'PUT', headers: { 'content-type': 'application/json', 'dapr-api-token': 'guess' }, body: '{}' });
+  t.is(wrong.status, 401);
+  const { execFileSync } = await import('node:child_process');
+  const listening = execFileSync('ss', ['-ltnH', `sport = :${app.appPort}`]).toString();
+  t.regex(listening, /127\.0\.0\.1:/);
+  t.notRegex(listening, /(\*|0\.0\.0\.0|\[::\]):\d+/);
+});

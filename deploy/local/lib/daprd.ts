@@ -20,6 +20,8 @@ export interface SidecarOptions {
   namespace?: string;
   /** Replaces the project's components/ (e.g. components pointing at private test services). */
   componentsPath?: string;
+  /** APP_API_TOKEN: daprd sends it to the app as `dapr-api-token`. */
+  appToken?: string;
 }
 
 export interface Sidecar {
@@ -47,7 +49,7 @@ export async function startSidecar(o: SidecarOptions, readyTimeoutMs = 60_000): 
   mkdirSync(LOG_DIR, { recursive: true });
   const log = path.join(LOG_DIR, `${o.logName ?? `daprd-${o.appId}-${o.httpPort}`}.log`);
   const fd = openSync(log, 'a');
-  const env = { ...process.env, ...(o.namespace ? { NAMESPACE: o.namespace } : {}) };
+  const env = { ...process.env, ...(o.namespace ? { NAMESPACE: o.namespace } : {}), ...(o.appToken ? { APP_API_TOKEN: o.appToken } : {}) };
   const child = spawn(path.join(DAPR_BIN, 'daprd'), daprdArgs(o), { stdio: ['ignore', fd, fd], env });
   const sidecar: Sidecar = {
     process: child,
