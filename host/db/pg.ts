@@ -23,19 +23,19 @@ export function openPostgres(options: PgOptions): Db {
   // rejects, which is what the caller sees).
   pool.on('error', () => undefined);
   pool.on('connect', (client) => { client.on('error', () => undefined); });
-  const run = async <R>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> => {
-    const result = await client.query(sql, params as unknown[] | undefined);
+  const run = async <R>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[], name?: string): Promise<QueryResult<R>> => {
+    const result = await client.query({ text: sql, values: params as unknown[] | undefined, ...(name ? { name } : {}) });
     return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
   };
   return {
     kind: 'postgres',
-    query: (sql, params) => run(pool, sql, params),
+    query: (sql, params, name) => run(pool, sql, params, name),
     exec: async (sql) => { await pool.query(sql); },
     async transaction(fn) {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        const tx: Queryable = { query: (sql, params) => run(client, sql, params), exec: async (sql) => { await client.query(sql); } };
+        const tx: Queryable = { query: (sql, params, name) => run(client, sql, params, name), exec: async (sql) => { await client.query(sql); } };
         const result = await fn(tx);
         await client.query('COMMIT');
         return result;

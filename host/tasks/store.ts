@@ -41,22 +41,37 @@ export interface Persisted {
   tasks: Map<string, TaskState | null>;
 }
 
+const REMINDERS_JSON = `COALESCE((SELECT json_agg(json_build_object('id', r.id, 'task_id', r.task_id, 'user_id', r.user_id, 'offset', r."offset",
+    'remind_at', r.remind_at, 'notified', r.notified, 'cancelled', r.cancelled, 'created_at', r.created_at) ORDER BY r.created_at, r.id)
+  FROM reminders r WHERE r.task_id = t.id), '[]'::json)`;
+
+const LOAD_FOR_TURN = `SELECT (SELECT timezone FROM users u WHERE u.id = t.user_id) AS user_timezone,
+    (SELECT s.version FROM tasks s WHERE s.id = t.id) AS snapshot_version, ${TASK_COLUMNS}, ${REMINDERS_JSON} AS reminder_rows
+  FROM tasks t WHERE t.id = $1 AND t.user_id = $2 FOR UPDATE OF t`;
+
+const iso = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(v as string).toISOString());
+
 /**
- * A turn's reads, in two statements: first the task row, locked, with the owner's zone; then its
- * reminders. They must be separate: under READ COMMITTED a statement that waited for the row lock
- * re-reads the locked row but evaluates everything else (a reminders subquery) in its old snapshot,
- * which would let two racing timer fires both see a reminder as not yet notified.
+ * A turn's reads in one round trip: the task row (locked), its reminders and the owner's zone.
+ * Under READ COMMITTED a statement that waited for the row lock re-reads the locked row but sees
+ * everything else (the reminders) in its old snapshot. Every reminder change also bumps the task's
+ * version, so the version read in the snapshot equals the locked row's exactly when the reminders are
+ * current; when they differ (a concurrent turn just committed), the reminders are read again.
  * Null when the task does not exist for this user (the caller then makes sure the user exists).
  */
 export async function loadForTurn(q: Queryable, userId: string, taskId: string): Promise<{ state: TaskState; timezone: string } | null> {
-  const rows = await q.query<TaskRow & { user_timezone: string }>(
-    `SELECT (SELECT timezone FROM users u WHERE u.id = t.user_id) AS user_timezone, ${TASK_COLUMNS}
-       FROM tasks t WHERE t.id = $1 AND t.user_id = $2 FOR UPDATE OF t`, [taskId, userId]);
+  const rows = await q.query<TaskRow & { user_timezone: string; snapshot_version: number; reminder_rows: Record<string, unknown>[] }>(LOAD_FOR_TURN, [taskId, userId], 'tasklane_load_for_turn');
   const row = rows.rows[0];
   if (!row) return null;
-  const { user_timezone, ...task } = row;
-  const reminders = await q.query<ReminderState>(`SELECT ${REMINDER_COLUMNS} FROM reminders WHERE task_id = $1 ORDER BY created_at, id`, [taskId]);
-  return { state: toTask(task, reminders.rows), timezone: user_timezone };
+  const { user_timezone, snapshot_version, reminder_rows, ...task } = row;
+  let reminders: ReminderState[] = reminder_rows.map((r) => ({
+    id: String(r.id), task_id: String(r.task_id), user_id: String(r.user_id), offset: (r.offset as string | null) ?? null,
+    remind_at: iso(r.remind_at), notified: r.notified === true, cancelled: r.cancelled === true, created_at: iso(r.created_at) as string,
+  }));
+  if (snapshot_version !== task.version) {
+    reminders = (await q.query<ReminderState>(`SELECT ${REMINDER_COLUMNS} FROM reminders WHERE task_id = $1 ORDER BY created_at, id`, [taskId])).rows;
+  }
+  return { state: toTask(task, reminders), timezone: user_timezone };
 }
 
 /**
