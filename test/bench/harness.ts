@@ -16,6 +16,8 @@ export const ROOT = path.join(import.meta.dirname, '..', '..');
 export interface BenchApp {
   url: string;
   pid: number;
+  /** Resolves with the exit code when the process ends (null when a signal ended it). */
+  exited: Promise<number | null>;
   secret: string;
   databaseUrl: string | undefined;
   token(user: string): string;
@@ -39,6 +41,7 @@ export async function startBenchApp(shape: Shape, extraEnv: Record<string, strin
     ...extraEnv,
   };
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'host', 'main.ts')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let sidecar: Sidecar | undefined;
   if (shape === 'dapr') {
     while (!(await fetch(`http://127.0.0.1:${appPort}/healthz`).then(() => true, () => false))) await new Promise((r) => setTimeout(r, 100));
@@ -53,6 +56,7 @@ export async function startBenchApp(shape: Shape, extraEnv: Record<string, strin
   return {
     url,
     pid: child.pid ?? 0,
+    exited,
     secret,
     databaseUrl: db?.url,
     token: (user) => signToken(secret, user),
@@ -61,8 +65,7 @@ export async function startBenchApp(shape: Shape, extraEnv: Record<string, strin
       return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
     },
     async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
       await sidecar?.stop();
       await db?.drop();
