@@ -77,7 +77,11 @@ export function run(file: string, args: readonly string[], options: { cwd?: stri
       if (timer) clearTimeout(timer);
       resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
     });
-    child.stdin.end(options.input ?? '');
+    // A tool that exits without reading its input (e.g. helm refusing values) closes the pipe: the exit
+    // code reports that, so EPIPE on stdin is not an error of its own (unhandled, it would crash the caller).
+    child.stdin.on('error', (error: NodeJS.ErrnoException) => { if (error.code !== 'EPIPE') reject(error); });
+    if (options.input === undefined) child.stdin.end();
+    else child.stdin.end(options.input);
   });
 }
 
@@ -365,7 +369,13 @@ export async function composeDaprConsistency(tools: Tools, file = path.join(ROOT
   if (flag('--dapr-grpc-port') !== env.DAPR_GRPC_PORT) problems.push(`daprd --dapr-grpc-port ${String(flag('--dapr-grpc-port'))} != app DAPR_GRPC_PORT ${String(env.DAPR_GRPC_PORT)}`);
   const resources = flag('--resources-path');
   if (!resources || !(daprd.volumes ?? []).some((v) => v.target === resources)) problems.push(`daprd --resources-path ${String(resources)} is not a mounted volume`);
-  return { ok: problems.length === 0, command: 'compose-check -print: daprd flags vs the app environment', output: problems.join('\n') || 'daprd and app agree (app id, app port, HTTP/gRPC ports, components volume)' };
+  // The app token (values not printed): daprd presents it as dapr-api-token, the app's actor port refuses calls without it.
+  const appToken = env.APP_API_TOKEN;
+  const sidecarToken = daprd.environment?.APP_API_TOKEN;
+  if (!appToken) problems.push('app has no APP_API_TOKEN: its actor port (DAPR_APP_PORT) would take commands for any user from anything that reaches it');
+  if (!sidecarToken) problems.push(`daprd has no APP_API_TOKEN${appToken ? ', but the app has one: the app would refuse every actor call from its sidecar' : ''}`);
+  else if (appToken && sidecarToken !== appToken) problems.push('daprd APP_API_TOKEN differs from the app\'s: the app would refuse every actor call from its sidecar');
+  return { ok: problems.length === 0, command: 'compose-check -print: daprd flags and APP_API_TOKEN vs the app environment', output: problems.join('\n') || 'daprd and app agree (app id, app port, HTTP/gRPC ports, components volume, APP_API_TOKEN)' };
 }
 
 // ---------------------------------------------------------------- Helm chart
@@ -458,6 +468,10 @@ export function brokenCopy(source: string, replace: [string | RegExp, string][],
 
 interface Manifest { apiVersion?: string; kind?: string; metadata?: { name?: string; annotations?: Record<string, string> }; spec?: Record<string, unknown> }
 interface NameValue { name?: string; value?: unknown; secretKeyRef?: unknown }
+interface EnvVar { name: string; value?: string; valueFrom?: { secretKeyRef?: { name?: string; key?: string } } }
+
+/** The key Dapr's sidecar injector reads from the Secrets named by dapr.io/app-token-secret and dapr.io/api-token-secret (fixed). */
+export const DAPR_APP_TOKEN_KEY = 'token';
 
 /** Metadata that legitimately differs between the local components/ and a cluster: addresses and credentials. */
 const PER_ENVIRONMENT = new Set(['redisHost', 'redisPassword', 'enableTLS', 'brokers', 'authType', 'saslUsername', 'saslPassword', 'saslMechanism', 'disableTls']);
@@ -496,16 +510,24 @@ export async function daprConsistency(tools: Tools, manifests: string): Promise<
   const stores = rendered.filter((r) => r.kind === 'Component' && metadataMap(r).get('actorStateStore') === 'true');
   if (stores.length !== 1) problems.push(`${stores.length} components with actorStateStore=true (Dapr needs exactly one)`);
   const deployment = rendered.find((r) => r.kind === 'Deployment');
-  const template = deployment?.spec?.template as (Manifest & { spec?: { containers?: { env?: { name: string; value?: string }[] }[] } }) | undefined;
+  const template = deployment?.spec?.template as (Manifest & { spec?: { containers?: { env?: EnvVar[] }[] } }) | undefined;
   const annotations = template?.metadata?.annotations ?? {};
-  const env = new Map((template?.spec?.containers?.[0]?.env ?? []).map((e) => [e.name, e.value]));
+  const envList = template?.spec?.containers?.[0]?.env ?? [];
+  const env = new Map(envList.map((e) => [e.name, e.value]));
   const config = local.find((m) => m.kind === 'Configuration')?.metadata?.name;
   // daprd calls the app's DaprServer, which listens on DAPR_APP_PORT (not on PORT, where users are).
   const appPort = env.get('DAPR_APP_PORT');
   if (!appPort || appPort === env.get('PORT')) problems.push(`DAPR_APP_PORT (${String(appPort)}) must be set and differ from PORT (${String(env.get('PORT'))})`);
   const expected: Record<string, string | undefined> = { 'dapr.io/enabled': 'true', 'dapr.io/app-id': 'tasklane', 'dapr.io/app-port': appPort, 'dapr.io/app-protocol': 'http', 'dapr.io/config': config };
   for (const [k, v] of Object.entries(expected)) if (annotations[k] !== v) problems.push(`Deployment annotation ${k} = ${String(annotations[k])}, expected ${String(v)}`);
-  return { ok: problems.length === 0, command: 'chart Components/Configuration vs components/*.yaml, Deployment dapr.io annotations', output: problems.join('\n') || `${local.length} resources of components/ match the chart` };
+  // The app token: Dapr's injector gives daprd APP_API_TOKEN from key `token` of the dapr.io/app-token-secret
+  // Secret; the app must read the same Secret and key, or it refuses its sidecar (or, without one, trusts anyone).
+  const tokenSecret = annotations['dapr.io/app-token-secret'];
+  const appTokenRef = envList.find((e) => e.name === 'APP_API_TOKEN')?.valueFrom?.secretKeyRef;
+  if (!tokenSecret) problems.push('Deployment annotation dapr.io/app-token-secret is not set: daprd would call the actor port without dapr-api-token');
+  if (!appTokenRef) problems.push('the app container has no APP_API_TOKEN from a Secret: its actor port would take commands for any user');
+  else if (tokenSecret && (appTokenRef.name !== tokenSecret || appTokenRef.key !== DAPR_APP_TOKEN_KEY)) problems.push(`the app's APP_API_TOKEN comes from ${String(appTokenRef.name)}/${String(appTokenRef.key)}, daprd's from ${tokenSecret}/${DAPR_APP_TOKEN_KEY} (dapr.io/app-token-secret)`);
+  return { ok: problems.length === 0, command: 'chart Components/Configuration vs components/*.yaml, Deployment dapr.io annotations and app token', output: problems.join('\n') || `${local.length} resources of components/ match the chart` };
 }
 
 /** Every secret an option needs, as named by the artefacts, must be named in deploy/README.md. */
@@ -520,6 +542,73 @@ export function secretsDocumented(docs = DEPLOY_DOCS): Result {
   for (const m of render.matchAll(/- key: (\w+)\n\s+sync: false/g)) wanted.set(m[1] ?? '', 'render.yaml sync:false variable');
   const devEnv = readFileSync(path.join(ROOT, 'deploy', 'compose', 'dev.env'), 'utf8');
   for (const m of devEnv.matchAll(/^(\w+)=/gm)) wanted.set(m[1] ?? '', 'compose dev.env variable');
-  const missing = [...wanted].filter(([name]) => name && !text.includes(name)).map(([name, where]) => `${name} (${where}) is not named in deploy/README.md`);
+  // Chart keys as keys (`name` or --from-literal=name=), not as a word of the prose: `token` is a key too.
+  const named = (name: string, where: string) => where.startsWith('chart Secret key')
+    ? text.includes(`\`${name}\``) || text.includes(`--from-literal=${name}=`) || text.includes(`--from-file=${name}=`)
+    : text.includes(name);
+  const missing = [...wanted].filter(([name, where]) => name && !named(name, where)).map(([name, where]) => `${name} (${where}) is not named in deploy/README.md`);
   return { ok: text !== '' && missing.length === 0, command: 'secret names in values.yaml, render.yaml and dev.env vs deploy/README.md', output: text === '' ? 'deploy/README.md is missing' : missing.join('\n') || `${wanted.size} secret names documented` };
+}
+
+/** The deploy/README.md section of each chart value set (its heading, up to the next `## `). */
+export const DOCS_SECTIONS: Record<string, RegExp> = {
+  minikube: /^## Option \d+: Minikube\b/m,
+  'civo-linode': /^## Option \d+: Civo or Linode\b/m,
+};
+
+/** Secret name -> keys the rendered manifests read: secretKeyRef (containers, Dapr Components), secret volumes, Dapr token annotations. */
+export function secretKeysRead(manifests: unknown[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const add = (name: unknown, key: unknown) => {
+    if (typeof name !== 'string' || typeof key !== 'string') return;
+    if (!out.has(name)) out.set(name, new Set());
+    out.get(name)!.add(key);
+  };
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) { node.forEach(walk); return; }
+    if (!node || typeof node !== 'object') return;
+    const o = node as Record<string, unknown>;
+    const ref = o.secretKeyRef as { name?: unknown; key?: unknown } | undefined;
+    if (ref && typeof ref === 'object') add(ref.name, ref.key);
+    const vol = o.secret as { secretName?: unknown; items?: { key?: unknown }[] } | undefined;
+    if (vol && typeof vol === 'object' && Array.isArray(vol.items)) for (const item of vol.items) add(vol.secretName, item.key);
+    const annotations = (o.metadata as { annotations?: Record<string, unknown> } | undefined)?.annotations;
+    for (const a of ['dapr.io/app-token-secret', 'dapr.io/api-token-secret']) if (annotations?.[a]) add(annotations[a], DAPR_APP_TOKEN_KEY);
+    Object.values(o).forEach(walk);
+  };
+  walk(manifests);
+  return out;
+}
+
+/** Secret name -> keys created by the `kubectl create secret generic` commands of a piece of Markdown. */
+export function secretKeysCreated(markdown: string): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const commands = markdown.replace(/\\\n/g, ' ').split('\n').filter((l) => /\bcreate secret generic\b/.test(l));
+  for (const command of commands) {
+    const name = /create secret generic (\S+)/.exec(command)?.[1] ?? '';
+    if (!out.has(name)) out.set(name, new Set());
+    for (const m of command.matchAll(/--from-(?:literal|file)=([-._a-zA-Z0-9]+)=/g)) out.get(name)!.add(m[1] ?? '');
+  }
+  return out;
+}
+
+/** The `kubectl create secret` commands of a value set's section in deploy/README.md create every key its rendered chart reads. */
+export async function secretCommandsMatchChart(tools: Tools, valueSet: string, manifests: string, docs = DEPLOY_DOCS): Promise<Result> {
+  const command = `kubectl create secret keys in deploy/README.md (values-${valueSet} section) vs Secret keys the rendered chart reads`;
+  const heading = DOCS_SECTIONS[valueSet];
+  const text = existsSync(docs) ? readFileSync(docs, 'utf8') : '';
+  const start = heading ? text.search(heading) : -1;
+  if (start < 0) return { ok: false, command, output: `deploy/README.md has no section for values-${valueSet} (${String(heading)})` };
+  const next = text.slice(start + 3).search(/^## /m);
+  const section = next < 0 ? text.slice(start) : text.slice(start, start + 3 + next);
+  const created = secretKeysCreated(section);
+  const read = secretKeysRead(await yamlDocs(tools, [], manifests));
+  const problems: string[] = [];
+  for (const [secret, keys] of read) {
+    const made = created.get(secret);
+    if (!made) { problems.push(`the chart reads Secret ${secret}, which no \`kubectl create secret generic ${secret}\` in the section creates`); continue; }
+    for (const key of keys) if (!made.has(key)) problems.push(`Secret ${secret} key ${key} is read by the chart but not created by the section's kubectl create secret command`);
+  }
+  const summary = [...read].map(([secret, keys]) => `${secret}: ${[...keys].sort().join(', ')}`).join('; ');
+  return { ok: problems.length === 0, command, output: problems.join('\n') || `created as the chart reads them (${summary})` };
 }

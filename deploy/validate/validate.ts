@@ -4,7 +4,7 @@
 import path from 'node:path';
 import {
   ROOT, VALUE_SETS, VERSIONS, ensureTools, toolVersions, validateDockerfile, imageCoverage, validateCompose,
-  validateChart, validateRender, renderChart, daprConsistency, composeDaprConsistency, secretsDocumented, type Result, type Tools,
+  validateChart, validateRender, renderChart, daprConsistency, composeDaprConsistency, secretsDocumented, secretCommandsMatchChart, type Result, type Tools,
 } from './lib.ts';
 
 const started = Date.now();
@@ -39,6 +39,14 @@ const checks: [string, () => Promise<Result> | Result][] = [
       const rendered = await renderChart(tools, o, VERSIONS.kubernetes[VERSIONS.kubernetes.length - 1] ?? '1.37.2');
       if (rendered.code !== 0) return { ok: false, command: rendered.command, output: rendered.stderr };
       return daprConsistency(tools, rendered.stdout);
+    },
+  ]),
+  ...Object.entries(VALUE_SETS).map(([name, o]): [string, () => Promise<Result>] => [
+    `deploy/README.md, values-${name}: kubectl create secret creates every key the chart reads`,
+    async () => {
+      const rendered = await renderChart(tools, o, VERSIONS.kubernetes[VERSIONS.kubernetes.length - 1] ?? '1.37.2');
+      if (rendered.code !== 0) return { ok: false, command: rendered.command, output: rendered.stderr };
+      return secretCommandsMatchChart(tools, name, rendered.stdout);
     },
   ]),
   ['deploy/render/render.yaml (render-check)', () => validateRender(tools)],

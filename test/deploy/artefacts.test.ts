@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   ROOT, CHART, DOCKERFILE, DEPLOY_DOCS, VALUE_SETS, VERSIONS, ensureTools, validateDockerfile, dockerPolicy, imageCoverage, validateCompose, composeDaprConsistency,
-  validateChart, renderChart, kubeconform, validateRender, daprConsistency, secretsDocumented, brokenCopy, type Tools,
+  validateChart, renderChart, kubeconform, validateRender, daprConsistency, secretsDocumented, secretCommandsMatchChart, brokenCopy, type Tools,
 } from '../../deploy/validate/lib.ts';
 
 let tools: Tools | undefined;
@@ -119,6 +119,25 @@ test('docker-compose.yml: daprd and the app agree on app id and ports; a drifted
   }
 });
 
+test('docker-compose.yml: daprd without the app\'s APP_API_TOKEN, or with another one, is caught', async (t) => {
+  const compose = path.join(ROOT, 'docker-compose.yml');
+  // daprd reads APP_API_TOKEN from the env files it shares with the app (the dev-env anchor).
+  const missing = brokenCopy(compose, [[/(image: daprio\/daprd:1\.18\.2\n[\s\S]*?)    <<: \*dev-env\n/, '$1']]);
+  const other = brokenCopy(compose, [[/(image: daprio\/daprd:1\.18\.2\n[\s\S]*?    <<: \*dev-env\n)/, '$1    environment:\n      APP_API_TOKEN: some-other-token\n']]);
+  try {
+    const a = await composeDaprConsistency(need(), missing.file, ROOT);
+    t.false(a.ok);
+    t.regex(a.output, /daprd has no APP_API_TOKEN, but the app has one/);
+    const b = await composeDaprConsistency(need(), other.file, ROOT);
+    t.false(b.ok);
+    t.regex(b.output, /daprd APP_API_TOKEN differs from the app's/);
+    t.notRegex(b.output, /some-other-token|local-development-only/, 'token values are not printed');
+  } finally {
+    missing.cleanup();
+    other.cleanup();
+  }
+});
+
 // ---------------------------------------------------------------- Helm chart
 
 for (const [name, values] of Object.entries(VALUE_SETS)) {
@@ -164,6 +183,9 @@ test('helm rejects bad values (values.schema.json) and missing required values',
   const noImage = await renderChart(need(), { files: civo.files, set: civo.set.filter((s) => !s.startsWith('image.repository')) }, newestK8s);
   t.not(noImage.code, 0);
   t.regex(noImage.stderr, /image\.repository is required/);
+  const tokenKey = await renderChart(need(), { ...minikube, set: ['secrets.keys.appApiToken=app-token'] }, newestK8s);
+  t.not(tokenKey.code, 0, 'Dapr\'s injector reads the key `token`: another name would split daprd and the app');
+  t.regex(tokenKey.stderr, /appApiToken/);
   const noBrokers = await renderChart(need(), { files: civo.files, set: civo.set.filter((s) => !s.startsWith('kafka.brokers')) }, newestK8s);
   t.not(noBrokers.code, 0);
   t.regex(noBrokers.stderr, /kafka\.brokers is required/);
@@ -191,6 +213,20 @@ test('the Dapr consistency check notices a chart that drifts from components/', 
   t.false(result.ok);
   t.regex(result.output, /consumerGroup/);
   t.regex(result.output, /dapr\.io\/app-port/);
+});
+
+test('the Dapr consistency check notices a chart without the app token, or with the app reading another Secret key', async (t) => {
+  const good = await renderChart(need(), civo, newestK8s);
+  t.regex(good.stdout, /dapr\.io\/app-token-secret: "tasklane-secrets"/);
+  const noAnnotation = await daprConsistency(need(), good.stdout.replace(/\n\s+dapr\.io\/app-token-secret: .*/, ''));
+  t.false(noAnnotation.ok);
+  t.regex(noAnnotation.output, /dapr\.io\/app-token-secret is not set/);
+  const otherKey = await daprConsistency(need(), good.stdout.replace(/(- name: APP_API_TOKEN\n\s+valueFrom:\n\s+secretKeyRef:\n\s+name: tasklane-secrets\n\s+key:) token/, '$1 jwt-secret'));
+  t.false(otherKey.ok);
+  t.regex(otherKey.output, /APP_API_TOKEN comes from tasklane-secrets\/jwt-secret, daprd's from tasklane-secrets\/token/);
+  const noEnv = await daprConsistency(need(), good.stdout.replace(/- name: APP_API_TOKEN\n/, '- name: UNRELATED\n'));
+  t.false(noEnv.ok);
+  t.regex(noEnv.output, /no APP_API_TOKEN from a Secret/);
 });
 
 // ---------------------------------------------------------------- Render and docs
@@ -233,6 +269,29 @@ test('deploy/README.md names every secret of every option', (t) => {
     const missing = secretsDocumented(broken.file);
     t.false(missing.ok);
     t.regex(missing.output, /kafka-sasl-password/);
+  } finally {
+    broken.cleanup();
+  }
+});
+
+for (const [name, values] of Object.entries(VALUE_SETS)) {
+  test(`deploy/README.md: the kubectl create secret command for values-${name} creates every key the chart reads`, async (t) => {
+    const rendered = await renderChart(need(), values, newestK8s);
+    t.is(rendered.code, 0, rendered.stderr);
+    const result = await secretCommandsMatchChart(need(), name, rendered.stdout);
+    t.true(result.ok, result.output);
+    t.regex(result.output, /tasklane-secrets: .*\btoken\b/);
+  });
+}
+
+test('a kubectl create secret command without the Dapr app token key is caught', async (t) => {
+  const rendered = await renderChart(need(), minikube, newestK8s);
+  t.is(rendered.code, 0, rendered.stderr);
+  const broken = brokenCopy(DEPLOY_DOCS, [[/ \\\n {2}--from-literal=token="\$\(openssl rand -hex 32\)"/, '']]);
+  try {
+    const result = await secretCommandsMatchChart(need(), 'minikube', rendered.stdout, broken.file);
+    t.false(result.ok);
+    t.regex(result.output, /Secret tasklane-secrets key token is read by the chart but not created/);
   } finally {
     broken.cleanup();
   }
