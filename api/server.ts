@@ -14,6 +14,13 @@ import { registerDocs } from './docs.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { eventRoutes, meRoutes, recurrenceRoutes, adminRoutes, healthRoutes, devTokenRoutes } from './routes/misc.ts';
 
+declare module '@hapi/hapi' {
+  interface ServerApplicationState {
+    /** Set when shutdown begins: requests not yet started are refused before they run. */
+    draining?: boolean;
+  }
+}
+
 export interface ServerOptions {
   port: number;
   host: string;
@@ -30,6 +37,15 @@ export async function createServer(deps: ApiDeps, options: ServerOptions): Promi
       response: { emptyStatusCode: 204 },
     },
     router: { stripTrailingSlash: true },
+  });
+  // During shutdown hapi ends keep-alive connections that are not processing; a request already
+  // buffered on one may still be parsed. It must not run (its answer could not be delivered): refuse it.
+  server.ext('onRequest', (_request, h) => {
+    if (!server.app.draining) return h.continue;
+    const boom = Boom.serverUnavailable('shutting down; retry on another instance');
+    boom.output.headers.connection = 'close';
+    boom.output.headers['retry-after'] = '1';
+    throw boom;
   });
   registerCorrelation(server);
   await server.register({

@@ -146,6 +146,7 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
   const stop = () => {
     stopping ??= (async () => {
       logger.info('shutting down: no new requests, finishing in-flight work');
+      server.app.draining = true;
       await server.stop({ timeout: 10_000 }); // stops accepting, waits for in-flight requests, closes sockets
       await sweeper.stop();
       localTimers.stop();
