@@ -356,7 +356,7 @@ test.serial('when a proxy blocks the WebSocket, the tab falls back to polling ev
     refused++;
     ws.close({ code: 1008, reason: 'blocked by proxy' });
   });
-  // The page's timers run on a fake clock, so 30 s of polling take no 30 s of test time.
+  // The page's timers run on a controlled clock, so 30 s of polling take no 30 s of test time.
   await page.clock.install();
   await page.goto(`${app.url}/#token=${token}`);
   for (let i = 0; i < 40 && (await page.locator('#conn').getAttribute('data-state')) !== 'polling'; i++) await page.clock.runFor(500);

@@ -640,7 +640,7 @@ function wallOf(instant: Date, zone: string) {
 }
 
 test('property: ascending, strictly after `after`, within `until` and `limit`, wall time = rule time (or gap-shifted)', (t) => {
-  fc.assert(
+  const result = fc.check(
     fc.property(
       ruleArb,
       startArb,
@@ -683,11 +683,12 @@ test('property: ascending, strictly after `after`, within `until` and `limit`, w
     ),
     { numRuns: 300 },
   );
-  t.pass();
+  t.false(result.failed, fc.defaultReportMessage(result) ?? 'property failed');
+  t.true(result.numRuns > 0);
 });
 
 test('property: expanding from a later `after` (shifted dtstart) equals filtering the full expansion', (t) => {
-  fc.assert(
+  const result = fc.check(
     fc.property(ruleArb, startArb, fc.constantFrom(...ZONES), fc.nat({ max: 280 }), fc.integer({ min: 1, max: 20 }), (rule, start, zone, index, limit) => {
       const FULL = 300;
       const full = occurrences(rule.text, start, zone, { limit: FULL });
@@ -702,11 +703,12 @@ test('property: expanding from a later `after` (shifted dtstart) equals filterin
     }),
     { numRuns: 200 },
   );
-  t.pass();
+  t.false(result.failed, fc.defaultReportMessage(result) ?? 'property failed');
+  t.true(result.numRuns > 0);
 });
 
 test('property: chaining nextOccurrence reproduces occurrences', (t) => {
-  fc.assert(
+  const result = fc.check(
     fc.property(ruleArb, startArb, fc.constantFrom(...ZONES), (rule, start, zone) => {
       const list = occurrences(rule.text, start, zone, { limit: 8 });
       const parsed = parseRule(rule.text);
@@ -720,7 +722,8 @@ test('property: chaining nextOccurrence reproduces occurrences', (t) => {
     }),
     { numRuns: 150 },
   );
-  t.pass();
+  t.false(result.failed, fc.defaultReportMessage(result) ?? 'property failed');
+  t.true(result.numRuns > 0);
 });
 
 // -------------------------------------------------------------------------------------------------
