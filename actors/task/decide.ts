@@ -36,7 +36,7 @@ export function decide(command: TaskCommand, state: TaskState | null, ctx: Decid
   switch (command.type) {
     case 'update': return update(command, state, ctx);
     case 'complete': return complete(state, ctx);
-    case 'uncomplete': return state.completed ? [ev(state, 'task.uncompleted', { changes: { completed: { from: true, to: false } } })] : [];
+    case 'uncomplete': return uncomplete(state, ctx);
     case 'delete': return remove(state, ctx);
     case 'add_reminder': return addReminder(command.data, state, ctx);
     case 'remove_reminder': return removeReminder(command.reminder_id, state);
@@ -117,7 +117,7 @@ function planReminder(spec: ReminderSpec, field: string, task: Pick<TaskState, '
 }
 
 function newReminder(task: Pick<TaskState, 'id' | 'user_id'>, plan: ReminderPlan, ctx: DecideContext): ReminderState {
-  return { id: ctx.newId(), task_id: task.id, user_id: task.user_id, offset: plan.offset, remind_at: plan.remind_at, notified: false, cancelled: false, created_at: iso(ctx.now) };
+  return { id: ctx.newId(), task_id: task.id, user_id: task.user_id, offset: plan.offset, remind_at: plan.remind_at, notified: false, cancelled: false, cancel_reason: null, created_at: iso(ctx.now) };
 }
 
 const pending = (r: ReminderState): boolean => !r.cancelled && !r.notified;
@@ -212,6 +212,25 @@ function update(command: UpdateTask, state: TaskState, ctx: DecideContext): Pend
   }
   if (scheduleChanged) events.push(...followDueDate(state, next, ctx));
   return events;
+}
+
+/**
+ * Undoing a completion brings back what the completion cancelled: each reminder it cancelled is re-armed
+ * when its time (a relative one follows the current due date) is still ahead. Reminders removed by the
+ * user, or whose time passed meanwhile, stay cancelled.
+ */
+function uncomplete(state: TaskState, ctx: DecideContext): PendingEvent[] {
+  if (!state.completed) return [];
+  const after: TaskState = { ...state, completed: false };
+  const out: PendingEvent[] = [ev(state, 'task.uncompleted', { changes: { completed: { from: true, to: false } } })];
+  for (const r of state.reminders) {
+    if (!r.cancelled || r.notified || r.cancel_reason !== 'task_completed') continue;
+    let at = r.remind_at;
+    if (r.offset !== null) at = after.due_date === null ? null : minusOffset(after.due_date, parseDuration('offset', r.offset), zoneOf(after, ctx));
+    if (at === null || ms(at) <= ctx.now.getTime()) continue;
+    out.push(ev(after, 'reminder.scheduled', { reminder: { ...r, remind_at: at, cancelled: false, cancel_reason: null }, reason: 'task_uncompleted' }));
+  }
+  return out;
 }
 
 function complete(state: TaskState, _ctx: DecideContext): PendingEvent[] {

@@ -28,12 +28,13 @@ export function evolve(state: TaskState | null, event: EventEnvelope): TaskState
     case 'recurring.spawned':
       return { ...next, last_spawned_at: d.occurrence_at as string, next_occurrence: (d.next_occurrence as Change<string | null>).to };
     case 'reminder.scheduled': {
-      const reminder = d.reminder as ReminderState;
+      // Events written before reminders carried a cancel reason have none: it reads as null.
+      const reminder: ReminderState = { ...(d.reminder as ReminderState), cancel_reason: (d.reminder as Partial<ReminderState>).cancel_reason ?? null };
       const others = next.reminders.filter((r) => r.id !== reminder.id);
       return { ...next, reminders: [...others, reminder].sort(byCreated) };
     }
     case 'reminder.cancelled':
-      return withReminder(next, d.reminder_id as string, (r) => ({ ...r, cancelled: true }));
+      return withReminder(next, d.reminder_id as string, (r) => ({ ...r, cancelled: true, cancel_reason: typeof d.reason === 'string' ? d.reason : null }));
     case 'reminder.triggered':
       return withReminder(next, d.reminder_id as string, (r) => ({ ...r, notified: true }));
     case 'reminder.snoozed':

@@ -10,6 +10,8 @@ export interface ReminderState {
   remind_at: string | null;
   notified: boolean;
   cancelled: boolean;
+  /** Why it was cancelled (`task_completed`, `removed`, `passed`, …); an uncomplete re-arms the `task_completed` ones. */
+  cancel_reason: string | null;
   created_at: string;
 }
 

@@ -6,7 +6,7 @@ import type { EventEnvelope } from '../../actors/events.ts';
 export const TASK_COLUMNS = `id::text AS id, user_id, title, description, completed, due_date, recurrence_rule, timezone, is_recurring,
   next_occurrence, last_spawned_at, series_id::text AS series_id, occurrence_at, version, created_at, updated_at, deleted_at`;
 
-export const REMINDER_COLUMNS = `id::text AS id, task_id::text AS task_id, user_id, "offset", remind_at, notified, cancelled, created_at`;
+export const REMINDER_COLUMNS = `id::text AS id, task_id::text AS task_id, user_id, "offset", remind_at, notified, cancelled, cancel_reason, created_at`;
 
 export const EVENT_COLUMNS = `event_id::text AS event_id, event_type, user_id, aggregate_type, aggregate_id, version, seq, "timestamp",
   correlation_id::text AS correlation_id, causation_id::text AS causation_id, data`;

@@ -42,7 +42,7 @@ export interface Persisted {
 }
 
 const REMINDERS_JSON = `COALESCE((SELECT json_agg(json_build_object('id', r.id, 'task_id', r.task_id, 'user_id', r.user_id, 'offset', r."offset",
-    'remind_at', r.remind_at, 'notified', r.notified, 'cancelled', r.cancelled, 'created_at', r.created_at) ORDER BY r.created_at, r.id)
+    'remind_at', r.remind_at, 'notified', r.notified, 'cancelled', r.cancelled, 'cancel_reason', r.cancel_reason, 'created_at', r.created_at) ORDER BY r.created_at, r.id)
   FROM reminders r WHERE r.task_id = t.id), '[]'::json)`;
 
 const LOAD_FOR_TURN = `SELECT (SELECT timezone FROM users u WHERE u.id = t.user_id) AS user_timezone,
@@ -66,7 +66,8 @@ export async function loadForTurn(q: Queryable, userId: string, taskId: string):
   const { user_timezone, snapshot_version, reminder_rows, ...task } = row;
   let reminders: ReminderState[] = reminder_rows.map((r) => ({
     id: String(r.id), task_id: String(r.task_id), user_id: String(r.user_id), offset: (r.offset as string | null) ?? null,
-    remind_at: iso(r.remind_at), notified: r.notified === true, cancelled: r.cancelled === true, created_at: iso(r.created_at) as string,
+    remind_at: iso(r.remind_at), notified: r.notified === true, cancelled: r.cancelled === true,
+    cancel_reason: (r.cancel_reason as string | null) ?? null, created_at: iso(r.created_at) as string,
   }));
   if (snapshot_version !== task.version) {
     reminders = (await q.query<ReminderState>(`SELECT ${REMINDER_COLUMNS} FROM reminders WHERE task_id = $1 ORDER BY created_at, id`, [taskId])).rows;
@@ -128,17 +129,18 @@ export async function persist(q: Queryable, userId: string, before: Map<string, 
     const previous = new Map((old?.reminders ?? []).map((r) => [r.id, r]));
     for (const r of state.reminders) {
       const o = previous.get(r.id);
-      if (!o || o.remind_at !== r.remind_at || o.notified !== r.notified || o.cancelled !== r.cancelled || o.offset !== r.offset) {
+      if (!o || o.remind_at !== r.remind_at || o.notified !== r.notified || o.cancelled !== r.cancelled || o.cancel_reason !== r.cancel_reason || o.offset !== r.offset) {
         reminderRows.push({ ...r, prev_notified: o?.notified ?? null, prev_cancelled: o?.cancelled ?? null });
       }
     }
   }
   if (reminderRows.length > 0) {
     ctes.push(`rx AS (SELECT * FROM json_to_recordset(${p(JSON.stringify(reminderRows))}::json) AS x(id uuid, task_id uuid, user_id text, "offset" text,
-      remind_at timestamptz, notified boolean, cancelled boolean, created_at timestamptz, prev_notified boolean, prev_cancelled boolean))`);
-    ctes.push(`r AS (INSERT INTO reminders (id, task_id, user_id, "offset", remind_at, notified, cancelled, created_at)
-      SELECT id, task_id, user_id, "offset"::interval, remind_at, notified, cancelled, created_at FROM rx
-      ON CONFLICT (id) DO UPDATE SET "offset" = EXCLUDED."offset", remind_at = EXCLUDED.remind_at, notified = EXCLUDED.notified, cancelled = EXCLUDED.cancelled
+      remind_at timestamptz, notified boolean, cancelled boolean, cancel_reason text, created_at timestamptz, prev_notified boolean, prev_cancelled boolean))`);
+    ctes.push(`r AS (INSERT INTO reminders (id, task_id, user_id, "offset", remind_at, notified, cancelled, cancel_reason, created_at)
+      SELECT id, task_id, user_id, "offset"::interval, remind_at, notified, cancelled, cancel_reason, created_at FROM rx
+      ON CONFLICT (id) DO UPDATE SET "offset" = EXCLUDED."offset", remind_at = EXCLUDED.remind_at, notified = EXCLUDED.notified,
+        cancelled = EXCLUDED.cancelled, cancel_reason = EXCLUDED.cancel_reason
         -- Guarded like every timer fire: a reminder someone else already changed is never changed again.
         WHERE (reminders.notified, reminders.cancelled) = (SELECT rx.prev_notified, rx.prev_cancelled FROM rx WHERE rx.id = reminders.id)
       RETURNING 1)`);

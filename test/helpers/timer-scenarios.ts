@@ -104,7 +104,33 @@ export async function completedTaskNeverFires(t: ExecutionContext, target: Targe
     await api(target, token, 'POST', `/tasks/${task.id as string}/complete`);
     await sleep(4000);
     t.is(byType(socket, 'reminder.triggered').length, 0);
-    t.deepEqual((await api(target, token, 'GET', `/tasks/${task.id as string}`)).reminders && ((await api(target, token, 'GET', `/tasks/${task.id as string}`)).reminders as Json[]).map((r) => r.status), ['cancelled']);
+    const after = await api(target, token, 'GET', `/tasks/${task.id as string}`);
+    t.deepEqual((after.reminders as Json[]).map((r) => r.status), ['cancelled']);
+  } finally {
+    await socket.close();
+  }
+}
+
+/** Completing by mistake and undoing it loses nothing: the reminder comes back and fires once, on time. */
+export async function uncompletedTaskFiresAgain(t: ExecutionContext, target: Target): Promise<void> {
+  const token = target.token(`undo-${randomUUID()}`);
+  const socket = await connectSocket(target.url, token);
+  try {
+    const remindAt = at(3000);
+    const task = await api(target, token, 'POST', '/tasks', { title: 'Oops, not done', due_date: at(3_600_000), reminders: [{ at: remindAt }] });
+    const id = task.id as string;
+    await api(target, token, 'POST', `/tasks/${id}/complete`);
+    const undone = await api(target, token, 'POST', `/tasks/${id}/uncomplete`);
+    t.deepEqual((undone.reminders as Json[]).map((r) => r.status), ['pending']);
+    t.true(await until(socket, () => byType(socket, 'reminder.triggered').length > 0, 15_000), 'the re-armed reminder fired');
+    await sleep(1500);
+    const fired = byType(socket, 'reminder.triggered');
+    t.is(fired.length, 1, 'fired exactly once');
+    const late = Date.parse(fired[0]?.timestamp ?? '') - Date.parse(remindAt);
+    recordLateness(target.label, 'reminder', late);
+    t.true(late >= -1000 && late < SANE_MS, `fired ${late} ms after its time`);
+    const after = await api(target, token, 'GET', `/tasks/${id}`);
+    t.deepEqual((after.reminders as Json[]).map((r) => r.status), ['notified']);
   } finally {
     await socket.close();
   }

@@ -9,6 +9,7 @@ import { loadTask } from '../../host/tasks/store.ts';
 import { fold, type TaskCommand } from '../../actors/task/index.ts';
 import { DomainError } from '../../actors/errors.ts';
 import { ADAPTERS } from '../helpers/db.ts';
+import { migrate } from '../../host/db/migrate.ts';
 
 const meta = () => ({ correlationId: randomUUID() });
 
@@ -143,6 +144,34 @@ for (const adapter of ADAPTERS) {
       const seqs = (await db.query<{ seq: number }>('SELECT seq FROM events WHERE user_id = $1 ORDER BY seq', [user])).rows.map((r) => r.seq);
       t.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1));
       t.true(runs > 0);
+    } finally {
+      await drop();
+    }
+  });
+}
+
+for (const adapter of ADAPTERS) {
+  test(`${adapter.name}: upgrading to cancel reasons fills them from the events, so rows still equal their fold`, async (t) => {
+    const { db, drop } = await adapter.open();
+    try {
+      const service = new TaskService(db);
+      const user = `u-${randomUUID()}`;
+      const id = randomUUID();
+      const due = new Date(Date.now() + 86_400_000).toISOString();
+      await service.execute(user, id, { type: 'create', id, data: { title: 'old data', due_date: due, reminders: [{ before: 'PT1H' }, { before: 'PT2H' }] } }, meta());
+      const [first] = (await service.get(user, id))?.reminders ?? [];
+      await service.execute(user, id, { type: 'remove_reminder', reminder_id: first?.id ?? '' }, meta());
+      await service.execute(user, id, { type: 'complete' }, meta());
+      // The database as the release before this migration left it: no column, migration not recorded.
+      await db.query('ALTER TABLE reminders DROP COLUMN cancel_reason');
+      await db.query("DELETE FROM schema_migrations WHERE name = '002_reminder_cancel_reason.sql'");
+      t.deepEqual(await migrate(db), ['002_reminder_cancel_reason.sql']);
+      const row = await loadTask(db, user, id);
+      t.deepEqual(row?.reminders.map((r) => r.cancel_reason), ['removed', 'task_completed']);
+      t.true(isDeepStrictEqual(fold((await service.history(user, id)) ?? []), row));
+      // And the upgrade is what lets an uncomplete bring back the one the completion cancelled.
+      const undone = await service.execute(user, id, { type: 'uncomplete' }, meta());
+      t.deepEqual(undone.task?.reminders.map((r) => r.cancelled), [true, false]);
     } finally {
       await drop();
     }

@@ -13,6 +13,7 @@ const target = (): S.Target => ({ url: app.url, token: (u) => app.token(u), labe
 test('dapr: a daily series whose first occurrence is seconds ahead spawns its instance on time, once', (t) => S.seriesSpawnsOnTime(t, target()));
 test('dapr: two reminders on one task each fire once', (t) => S.twoRemindersFireOnceEach(t, target()));
 test('dapr: a completed task\'s pending reminder never fires', (t) => S.completedTaskNeverFires(t, target()));
+test('dapr: an uncompleted task\'s reminder is re-armed and fires once', (t) => S.uncompletedTaskFiresAgain(t, target()));
 test('dapr: a deleted series never spawns', (t) => S.deletedSeriesNeverSpawns(t, target()));
 test('dapr: a zone change goes through the UserActor and moves the next occurrence', (t) => S.zoneChangeMovesNextOccurrence(t, target()));
 

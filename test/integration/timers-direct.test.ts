@@ -16,6 +16,7 @@ for (const name of ['pglite', 'postgres'] as const) {
   test(`${name}: a daily series whose first occurrence is seconds ahead spawns its instance on time, once`, (t) => S.seriesSpawnsOnTime(t, target()));
   test(`${name}: two reminders on one task each fire once`, (t) => S.twoRemindersFireOnceEach(t, target()));
   test(`${name}: a completed task's pending reminder never fires`, (t) => S.completedTaskNeverFires(t, target()));
+  test(`${name}: an uncompleted task's reminder is re-armed and fires once`, (t) => S.uncompletedTaskFiresAgain(t, target()));
   test(`${name}: a deleted series never spawns`, (t) => S.deletedSeriesNeverSpawns(t, target()));
   test(`${name}: a zone change moves the next occurrence`, (t) => S.zoneChangeMovesNextOccurrence(t, target()));
 }

@@ -118,6 +118,43 @@ test('complete cancels pending reminders, and a completed task never fires them;
   t.deepEqual(types(h.run(T1, { type: 'uncomplete' })), ['task.uncompleted']);
 });
 
+test('uncomplete re-arms what the completion cancelled (a relative one follows the current due date), not what the user removed or what has passed', (t) => {
+  const h = harness('2026-02-10T12:00:00Z');
+  h.create(T1, { title: 'a', due_date: '2026-02-14T18:00:00Z', reminders: [{ before: 'PT1H' }, { at: '2026-02-13T08:00:00Z' }, { at: '2026-02-10T13:00:00Z' }, { before: 'P1D' }] });
+  const [relative, absolute, soon, removed] = h.state(T1)?.reminders ?? [];
+  h.run(T1, { type: 'remove_reminder', reminder_id: removed?.id ?? '' });
+  h.run(T1, { type: 'complete' });
+  t.true(h.state(T1)?.reminders.every((r) => r.cancelled));
+  t.is(h.state(T1)?.reminders.find((r) => r.id === relative?.id)?.cancel_reason, 'task_completed');
+  t.is(h.state(T1)?.reminders.find((r) => r.id === removed?.id)?.cancel_reason, 'removed');
+  // While completed the due date moves a day later; the 13:00 reminder's time passes.
+  h.run(T1, { type: 'update', data: { due_date: '2026-02-15T18:00:00Z' } });
+  h.at('2026-02-10T14:00:00Z');
+  const events = h.run(T1, { type: 'uncomplete' });
+  t.deepEqual(types(events), ['task.uncompleted', 'reminder.scheduled', 'reminder.scheduled']);
+  const rearmed = new Map(events.slice(1).map((e) => [(e.data.reminder as { id: string }).id, e.data.reminder as { remind_at: string; cancelled: boolean }]));
+  t.like(rearmed.get(relative?.id ?? ''), { remind_at: '2026-02-15T17:00:00.000Z', cancelled: false });
+  t.like(rearmed.get(absolute?.id ?? ''), { remind_at: '2026-02-13T08:00:00.000Z', cancelled: false });
+  const after = h.state(T1);
+  t.is(after?.reminders.find((r) => r.id === soon?.id)?.cancelled, true, 'its time passed while completed: stays cancelled');
+  t.is(after?.reminders.find((r) => r.id === removed?.id)?.cancelled, true, 'removed by the user: stays removed');
+  t.is(after?.reminders.find((r) => r.id === relative?.id)?.cancel_reason, null);
+  // The re-armed reminder fires when its time comes.
+  h.at('2026-02-15T17:00:00Z');
+  t.deepEqual(types(h.run(T1, { type: 'fire_reminder', reminder_id: relative?.id ?? '' })), ['reminder.triggered']);
+});
+
+test('a reminder that fired before the completion is not fired again by an uncomplete', (t) => {
+  const h = harness('2026-02-10T12:00:00Z');
+  h.create(T1, { title: 'a', due_date: '2026-02-14T18:00:00Z', reminders: [{ before: 'PT1H' }] });
+  const rid = h.state(T1)?.reminders[0]?.id ?? '';
+  h.at('2026-02-14T17:00:00Z');
+  h.run(T1, { type: 'fire_reminder', reminder_id: rid });
+  h.run(T1, { type: 'complete' });
+  t.deepEqual(types(h.run(T1, { type: 'uncomplete' })), ['task.uncompleted']);
+  t.like(h.state(T1)?.reminders[0], { notified: true, cancelled: false });
+});
+
 test('a reminder fires exactly once, not early, and says how late it was', (t) => {
   const h = harness('2026-02-10T12:00:00Z');
   h.create(T1, { title: 'a', due_date: '2026-02-14T18:00:00Z', reminders: [{ before: 'PT1H' }] });
