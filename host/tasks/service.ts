@@ -1,11 +1,12 @@
-// The task service: one actor turn = load → decide → persist, in ONE transaction.
-// It holds no state of its own; Postgres is the truth.
+// The task service: one actor turn = load → decide → persist, written in ONE atomic statement.
+// Postgres is the truth; the state it keeps of active tasks is a guess every write verifies.
 import { randomUUID } from 'node:crypto';
 import type { Db, Queryable } from '../db/index.ts';
 import { decide, type TaskState, type TaskCommand } from '../../actors/task/index.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
 import type { TaskPort, TaskTurnResult } from '../../actors/ports.ts';
 import { ensureUser, loadTask, loadForTurn, persist, ConcurrencyError, type CommandMeta } from './store.ts';
+import { DomainError } from '../../actors/errors.ts';
 import { EVENT_COLUMNS, toEnvelope } from './rows.ts';
 
 export type ExecuteResult = TaskTurnResult;
@@ -16,49 +17,112 @@ export interface TaskServiceOptions {
   /** Called after each commit that wrote events (the relay and the hub listen here). */
   onCommitted?: (events: EventEnvelope[]) => void;
   maxAttempts?: number;
+  /** How many active tasks keep their state in memory between turns (PostgreSQL only; 0 turns it off). */
+  cacheSize?: number;
 }
 
-const RETRYABLE_SQLSTATE = new Set(['40001', '40P01']);
+// Each of these rolled the statement back for certain, so deciding again cannot apply a command twice:
+// serialization failure (a check in the write failed), deadlock, and unique violation (a row this
+// decision inserts, such as a spawned occurrence, was inserted by a concurrent turn: a fresh read sees it).
+const RETRYABLE_SQLSTATE = new Set(['40001', '40P01', '23505']);
+
+/** What a turn decides on: the task (null before it exists), the user's zone, and the user row's version it was read at. */
+interface TurnInput {
+  state: TaskState | null;
+  timezone: string;
+  userVersion: number;
+}
+
+type Source = 'cache' | 'read' | 'lock';
 
 export class TaskService implements TaskPort {
   private readonly clock: () => Date;
   private readonly newId: () => string;
   private readonly maxAttempts: number;
+  private readonly cacheSize: number;
+  /** Active tasks' state as last written by this process (DESIGN: state cached while the actor is active). */
+  private readonly cache = new Map<string, TurnInput & { state: TaskState }>();
   onCommitted: ((events: EventEnvelope[]) => void) | undefined;
 
   constructor(readonly db: Db, options: TaskServiceOptions = {}) {
     this.clock = options.clock ?? (() => new Date());
     this.newId = options.newId ?? randomUUID;
     this.maxAttempts = options.maxAttempts ?? 5;
+    this.cacheSize = db.kind === 'postgres' ? options.cacheSize ?? 5000 : 0;
     this.onCommitted = options.onCommitted;
   }
 
+  /**
+   * One turn, written by ONE statement that carries its own checks (the task's version, each changed
+   * reminder's previous flags, the user's version), so a command normally costs one round trip when its
+   * task is cached here and two when it is read. The cache is only a guess: any failed check, or a
+   * decision from it that writes nothing or refuses (both could come from a stale copy), drops it and
+   * decides again from the database. When a check fails on a fresh read too (another process wrote the
+   * task meanwhile), the retry locks the row in a transaction, which always makes progress. PGlite has
+   * one connection: it always takes the lock.
+   */
   async execute(userId: string, taskId: string, command: TaskCommand, meta?: CommandMeta): Promise<ExecuteResult> {
+    const cached = this.cache.get(taskId);
+    if (cached !== undefined) {
+      try {
+        const result = cached.state.user_id === userId ? await this.turn(this.db, userId, taskId, command, meta, 'cache') : null;
+        if (result !== null) return this.committed(result);
+      } catch (error) {
+        if (!retryable(error) && !(error instanceof DomainError)) { this.cache.delete(taskId); throw error; }
+      }
+      this.cache.delete(taskId);
+    }
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await this.db.transaction((tx) => this.turn(tx, userId, taskId, command, meta));
-        if (result.events.length > 0) this.onCommitted?.(result.events);
-        return result;
+        const source: Source = attempt === 1 && this.db.kind === 'postgres' ? 'read' : 'lock';
+        const result = source === 'read'
+          ? await this.turn(this.db, userId, taskId, command, meta, source)
+          : await this.db.transaction((tx) => this.turn(tx, userId, taskId, command, meta, source));
+        return this.committed(result as ExecuteResult);
       } catch (error) {
         if (attempt >= this.maxAttempts || !retryable(error)) throw error;
       }
     }
   }
 
-  private async turn(tx: Queryable, userId: string, taskId: string, command: TaskCommand, meta: CommandMeta | undefined): Promise<ExecuteResult> {
-    // The common case is one round trip: the task (locked), its reminders and the user's zone.
-    const loaded = await loadForTurn(tx, userId, taskId);
-    const state = loaded?.state ?? null;
-    const timezone = loaded?.timezone ?? (await ensureUser(tx, userId)).timezone;
+  private committed(result: ExecuteResult): ExecuteResult {
+    if (result.events.length > 0) this.onCommitted?.(result.events);
+    return result;
+  }
+
+  /** Null when deciding on the cached copy changed nothing: the caller decides again on a fresh read. */
+  private async turn(q: Queryable, userId: string, taskId: string, command: TaskCommand, meta: CommandMeta | undefined, source: Source): Promise<ExecuteResult | null> {
+    const input = source === 'cache' ? this.cache.get(taskId) ?? null : await this.load(q, userId, taskId, source === 'lock');
+    if (input === null) return null;
+    const { state, timezone, userVersion } = input;
     const now = this.clock();
     const pending = decide(command, state, { now, userId, userTimezone: timezone, newId: this.newId });
-    if (pending.length === 0) return { task: state, events: [], changed: [], userTimezone: timezone };
-    const resolved = meta ?? (await timerCause(tx, taskId, command)) ?? { correlationId: randomUUID(), causationId: null };
+    if (pending.length === 0) return source === 'cache' ? null : { task: state, events: [], changed: [], userTimezone: timezone };
+    const resolved = meta ?? (await timerCause(q, taskId, command)) ?? { correlationId: randomUUID(), causationId: null };
     const before = new Map<string, TaskState | null>([[taskId, state]]);
     for (const p of pending) if (!before.has(p.aggregate_id) && p.aggregate_type === 'task') before.set(p.aggregate_id, null);
-    const persisted = await persist(tx, userId, before, pending, resolved, now);
+    const persisted = await persist(q, userId, before, pending, resolved, now, userVersion);
     const changed = [...persisted.tasks.values()].filter((t): t is TaskState => t !== null);
+    for (const task of changed) this.remember({ state: task, timezone, userVersion });
     return { task: persisted.tasks.get(taskId) ?? state, events: persisted.events, changed, userTimezone: timezone };
+  }
+
+  /** The common case is one round trip: the task (locked with `lock`), its reminders and the user's zone. */
+  private async load(q: Queryable, userId: string, taskId: string, lock: boolean): Promise<TurnInput> {
+    const loaded = await loadForTurn(q, userId, taskId, { lock });
+    if (loaded !== null) return loaded;
+    const user = await ensureUser(q, userId);
+    return { state: null, timezone: user.timezone, userVersion: user.version };
+  }
+
+  private remember(entry: TurnInput & { state: TaskState }): void {
+    if (this.cacheSize <= 0) return;
+    this.cache.delete(entry.state.id);
+    this.cache.set(entry.state.id, entry);
+    if (this.cache.size > this.cacheSize) {
+      const oldest = this.cache.keys().next();
+      if (!oldest.done) this.cache.delete(oldest.value);
+    }
   }
 
   async get(userId: string, taskId: string): Promise<TaskState | null> {

@@ -18,13 +18,13 @@ export class ConcurrencyError extends Error {
 export type { CommandMeta } from '../../actors/ports.ts';
 import type { CommandMeta } from '../../actors/ports.ts';
 
-/** Creates the user on first use (UTC) and returns their zone. Takes no row lock on an existing user. */
-export async function ensureUser(q: Queryable, userId: string): Promise<{ timezone: string }> {
-  const found = await q.query<{ timezone: string }>('SELECT timezone FROM users WHERE id = $1', [userId]);
+/** Creates the user on first use (UTC) and returns their zone and version. Takes no row lock on an existing user. */
+export async function ensureUser(q: Queryable, userId: string): Promise<{ timezone: string; version: number }> {
+  const found = await q.query<{ timezone: string; version: number }>('SELECT timezone, version FROM users WHERE id = $1', [userId]);
   if (found.rows[0]) return found.rows[0];
   await q.query('INSERT INTO users (id) VALUES ($1) ON CONFLICT (id) DO NOTHING', [userId]);
-  const created = await q.query<{ timezone: string }>('SELECT timezone FROM users WHERE id = $1', [userId]);
-  return created.rows[0] ?? { timezone: 'UTC' };
+  const created = await q.query<{ timezone: string; version: number }>('SELECT timezone, version FROM users WHERE id = $1', [userId]);
+  return created.rows[0] ?? { timezone: 'UTC', version: 0 };
 }
 
 export async function loadTask(q: Queryable, userId: string, taskId: string, options: { lock?: boolean } = {}): Promise<TaskState | null> {
@@ -45,25 +45,30 @@ const REMINDERS_JSON = `COALESCE((SELECT json_agg(json_build_object('id', r.id, 
     'remind_at', r.remind_at, 'notified', r.notified, 'cancelled', r.cancelled, 'cancel_reason', r.cancel_reason, 'created_at', r.created_at) ORDER BY r.created_at, r.id)
   FROM reminders r WHERE r.task_id = t.id), '[]'::json)`;
 
-const LOAD_FOR_TURN = `SELECT (SELECT timezone FROM users u WHERE u.id = t.user_id) AS user_timezone,
+const LOAD = `SELECT (SELECT timezone FROM users u WHERE u.id = t.user_id) AS user_timezone, (SELECT version FROM users u WHERE u.id = t.user_id) AS user_version,
     (SELECT s.version FROM tasks s WHERE s.id = t.id) AS snapshot_version, ${TASK_COLUMNS}, ${REMINDERS_JSON} AS reminder_rows
-  FROM tasks t WHERE t.id = $1 AND t.user_id = $2 FOR UPDATE OF t`;
+  FROM tasks t WHERE t.id = $1 AND t.user_id = $2`;
+const LOAD_FOR_TURN = `${LOAD} FOR UPDATE OF t`;
 
 const iso = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(v as string).toISOString());
 
 /**
- * A turn's reads in one round trip: the task row (locked), its reminders and the owner's zone.
+ * A turn's reads in one round trip: the task row (locked with `lock`), its reminders and the owner's zone.
+ * Without the lock the read is one snapshot, and the write's version check catches any change since.
  * Under READ COMMITTED a statement that waited for the row lock re-reads the locked row but sees
  * everything else (the reminders) in its old snapshot. Every reminder change also bumps the task's
  * version, so the version read in the snapshot equals the locked row's exactly when the reminders are
  * current; when they differ (a concurrent turn just committed), the reminders are read again.
  * Null when the task does not exist for this user (the caller then makes sure the user exists).
  */
-export async function loadForTurn(q: Queryable, userId: string, taskId: string): Promise<{ state: TaskState; timezone: string } | null> {
-  const rows = await q.query<TaskRow & { user_timezone: string; snapshot_version: number; reminder_rows: Record<string, unknown>[] }>(LOAD_FOR_TURN, [taskId, userId], 'tasklane_load_for_turn');
+export async function loadForTurn(q: Queryable, userId: string, taskId: string, options: { lock: boolean } = { lock: true }): Promise<{ state: TaskState; timezone: string; userVersion: number } | null> {
+  type Row = TaskRow & { user_timezone: string; user_version: number; snapshot_version: number; reminder_rows: Record<string, unknown>[] };
+  const rows = options.lock
+    ? await q.query<Row>(LOAD_FOR_TURN, [taskId, userId], 'tasklane_load_for_turn')
+    : await q.query<Row>(LOAD, [taskId, userId], 'tasklane_load');
   const row = rows.rows[0];
   if (!row) return null;
-  const { user_timezone, snapshot_version, reminder_rows, ...task } = row;
+  const { user_timezone, user_version, snapshot_version, reminder_rows, ...task } = row;
   let reminders: ReminderState[] = reminder_rows.map((r) => ({
     id: String(r.id), task_id: String(r.task_id), user_id: String(r.user_id), offset: (r.offset as string | null) ?? null,
     remind_at: iso(r.remind_at), notified: r.notified === true, cancelled: r.cancelled === true,
@@ -72,16 +77,20 @@ export async function loadForTurn(q: Queryable, userId: string, taskId: string):
   if (snapshot_version !== task.version) {
     reminders = (await q.query<ReminderState>(`SELECT ${REMINDER_COLUMNS} FROM reminders WHERE task_id = $1 ORDER BY created_at, id`, [taskId])).rows;
   }
-  return { state: toTask(task, reminders), timezone: user_timezone };
+  return { state: toTask(task, reminders), timezone: user_timezone, userVersion: user_version };
 }
 
 /**
  * Writes one decision in ONE statement: the user's seq bump, every touched task row (inserted, or
- * updated under a version check), changed reminder rows, and the events. `before` holds the current
+ * updated under a version check), changed reminder rows, and the events. A failed check raises inside
+ * the statement (`tasklane_guard`, serialization_failure), so the decision is written whole or not at
+ * all, in a transaction or without one. `before` holds the current
  * state of each task aggregate the events touch (null for one being created). Seq numbers come from
  * the user's row, bumped in this transaction, so they are gapless and in commit order per user.
+ * With `userVersion` the user's row must still be at that version: the decision used the user's zone
+ * as read then, and a zone change since makes the writer decide again.
  */
-export async function persist(q: Queryable, userId: string, before: Map<string, TaskState | null>, pending: PendingEvent[], meta: CommandMeta, now: Date): Promise<Persisted> {
+export async function persist(q: Queryable, userId: string, before: Map<string, TaskState | null>, pending: PendingEvent[], meta: CommandMeta, now: Date, userVersion?: number): Promise<Persisted> {
   const timestamp = now.toISOString();
   const versions = new Map<string, number>();
   let first: string | null = null;
@@ -106,7 +115,7 @@ export async function persist(q: Queryable, userId: string, before: Map<string, 
 
   const params: unknown[] = [userId, events.length, timestamp];
   const p = (value: unknown) => { params.push(value); return `$${params.length}`; };
-  const ctes: string[] = ['s AS (UPDATE users SET last_seq = last_seq + $2, updated_at = $3 WHERE id = $1 RETURNING last_seq)'];
+  const ctes: string[] = [`s AS (UPDATE users SET last_seq = last_seq + $2, updated_at = $3 WHERE id = $1${userVersion === undefined ? '' : ` AND version = ${p(userVersion)}`} RETURNING last_seq)`];
   const taskCtes: string[] = [];
   const reminderRows: (ReminderState & { prev_notified: boolean | null; prev_cancelled: boolean | null })[] = [];
   for (const [id, state] of after) {
@@ -151,11 +160,16 @@ export async function persist(q: Queryable, userId: string, before: Map<string, 
       FROM s, json_to_recordset(${p(JSON.stringify(eventRows))}::json) AS x(event_id uuid, ord int, aggregate_type text, aggregate_id text, version int,
         event_type text, data jsonb, correlation_id uuid, causation_id uuid, "timestamp" timestamptz)
     RETURNING 1)`);
-  const result = await q.query<{ last_seq: number | null; tasks: number[]; reminders: number; events: number }>(`WITH ${ctes.join(',\n')}
-    SELECT (SELECT last_seq FROM s) AS last_seq,
+  const result = await q.query<{ last_seq: number | null; tasks: number[]; reminders: number; events: number }>(`WITH ${ctes.join(',\n')},
+    c AS (SELECT (SELECT last_seq FROM s) AS last_seq,
            ARRAY[${taskCtes.map((t) => `(SELECT count(*) FROM ${t})::int`).join(', ')}]::int[] AS tasks,
            ${reminderRows.length > 0 ? '(SELECT count(*) FROM r)::int' : '0'} AS reminders,
-           (SELECT count(*) FROM e)::int AS events`, params);
+           (SELECT count(*) FROM e)::int AS events)
+    SELECT c.* FROM c
+     WHERE tasklane_guard(c.last_seq IS NOT NULL, 'the user does not exist, or changed zone since it was read')
+       AND tasklane_guard(c.tasks = ARRAY[${taskCtes.map(() => '1').join(', ')}]::int[], 'a task changed since it was read (version check failed)')
+       AND tasklane_guard(c.reminders = ${reminderRows.length}, 'a reminder changed since it was read')
+       AND tasklane_guard(c.events = ${events.length}, 'the decision was not written whole')`, params);
   const out = result.rows[0];
   if (!out || out.last_seq === null) throw new Error(`user ${userId} does not exist`);
   if (out.tasks.some((n) => n !== 1)) throw new ConcurrencyError('a task changed since it was read (version check failed)');

@@ -50,12 +50,14 @@ test('a task goes through its whole life over the API, with history carrying fro
   t.regex(stale.body.message as string, /version mismatch/);
 
   t.is((await call('POST', `/tasks/${id}/complete`, { token: alice })).body.completed, true);
-  t.is((await call('POST', `/tasks/${id}/uncomplete`, { token: alice })).body.completed, false);
+  const undone = await call('POST', `/tasks/${id}/uncomplete`, { token: alice });
+  t.is(undone.body.completed, false);
+  t.deepEqual((undone.body.reminders as { status: string }[]).map((r) => r.status), ['pending'], 'the completion\'s cancelled reminder is back');
 
   const history = await call('GET', `/tasks/${id}/history`, { token: alice });
   const events = history.body.events as { event_type: string; version: number; correlation_id: string; data: Record<string, unknown> }[];
-  t.deepEqual(events.map((e) => e.event_type), ['task.created', 'reminder.scheduled', 'task.updated', 'task.completed', 'reminder.cancelled', 'task.uncompleted']);
-  t.deepEqual(events.map((e) => e.version), [1, 2, 3, 4, 5, 6]);
+  t.deepEqual(events.map((e) => e.event_type), ['task.created', 'reminder.scheduled', 'task.updated', 'task.completed', 'reminder.cancelled', 'task.uncompleted', 'reminder.scheduled']);
+  t.deepEqual(events.map((e) => e.version), [1, 2, 3, 4, 5, 6, 7]);
   t.deepEqual(events[2]?.data.changes, { title: { from: 'Write report', to: 'Write the report' }, description: { from: null, to: 'Q3' } });
   t.is(events[0]?.correlation_id, correlation);
 

@@ -10,6 +10,7 @@ import { fold, type TaskCommand } from '../../actors/task/index.ts';
 import { DomainError } from '../../actors/errors.ts';
 import { ADAPTERS } from '../helpers/db.ts';
 import { migrate } from '../../host/db/migrate.ts';
+import { UserService } from '../../host/users/service.ts';
 
 const meta = () => ({ correlationId: randomUUID() });
 
@@ -177,3 +178,53 @@ for (const adapter of ADAPTERS) {
     }
   });
 }
+
+// Two services on one PostgreSQL are two processes: each keeps the state of the tasks it wrote, and
+// every write proves that copy current or decides again from the database.
+test('PostgreSQL: a task state kept by one process and changed by another is never written over or lost', async (t) => {
+  const { db, drop } = await ADAPTERS[0].open();
+  try {
+    const a = new TaskService(db);
+    const b = new TaskService(db);
+    const user = `u-${randomUUID()}`;
+    const id = randomUUID();
+    await a.execute(user, id, { type: 'create', id, data: { title: 'one' } }, meta());
+    await b.execute(user, id, { type: 'update', data: { title: 'two' } }, meta());
+    // a's copy says "one" at version 1: its write fails the version check and is decided again.
+    const renamed = await a.execute(user, id, { type: 'update', data: { title: 'three' } }, meta());
+    t.is(renamed.task?.version, 3);
+    t.deepEqual(renamed.events[0]?.data.changes, { title: { from: 'two', to: 'three' } });
+    // a's copy says completed; b undoes it. "complete" on a's copy would change nothing, and must not be lost.
+    await a.execute(user, id, { type: 'complete' }, meta());
+    await b.execute(user, id, { type: 'uncomplete' }, meta());
+    const again = await a.execute(user, id, { type: 'complete' }, meta());
+    t.deepEqual(again.events.map((e) => e.event_type), ['task.completed']);
+    t.is((await a.get(user, id))?.completed, true);
+    // a's copy says the task exists; b deletes it: a's command is refused as a fresh read would refuse it.
+    await b.execute(user, id, { type: 'delete' }, meta());
+    const error = await t.throwsAsync(a.execute(user, id, { type: 'update', data: { title: 'four' } }, meta()), { instanceOf: DomainError });
+    t.is(error?.code, 'not_found');
+    const history = (await a.history(user, id)) ?? [];
+    t.deepEqual(history.map((e) => e.version), history.map((_, i) => i + 1));
+    t.true(isDeepStrictEqual(fold(history), await loadTask(db, user, id)));
+  } finally {
+    await drop();
+  }
+});
+
+test('PostgreSQL: a zone change made elsewhere is seen by the next command on a kept task', async (t) => {
+  const { db, drop } = await ADAPTERS[0].open();
+  try {
+    const tasks = new TaskService(db);
+    const users = new UserService(db);
+    const user = `u-${randomUUID()}`;
+    const id = randomUUID();
+    await tasks.execute(user, id, { type: 'create', id, data: { title: 'call', due_date: '2031-03-10T09:00:00' } }, meta());
+    t.is((await tasks.get(user, id))?.due_date, '2031-03-10T09:00:00.000Z', 'UTC at first');
+    await users.execute(user, { type: 'set_timezone', timezone: 'Asia/Tokyo' });
+    const moved = await tasks.execute(user, id, { type: 'update', data: { due_date: '2031-03-11T09:00:00' } }, meta());
+    t.is(moved.task?.due_date, '2031-03-11T00:00:00.000Z', '09:00 in Tokyo, not 09:00 UTC');
+  } finally {
+    await drop();
+  }
+});
