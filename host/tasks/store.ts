@@ -1,6 +1,6 @@
 // SQL for the task aggregate: load with a row lock, and persist a decision (task rows, reminder rows,
 // event rows with per-aggregate version and per-user seq) inside the caller's transaction.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/index.ts';
 import type { TaskState, ReminderState } from '../../actors/task/index.ts';
 import { evolve } from '../../actors/task/index.ts';
@@ -160,7 +160,7 @@ export async function persist(q: Queryable, userId: string, before: Map<string, 
       FROM s, json_to_recordset(${p(JSON.stringify(eventRows))}::json) AS x(event_id uuid, ord int, aggregate_type text, aggregate_id text, version int,
         event_type text, data jsonb, correlation_id uuid, causation_id uuid, "timestamp" timestamptz)
     RETURNING 1)`);
-  const result = await q.query<{ last_seq: number | null; tasks: number[]; reminders: number; events: number }>(`WITH ${ctes.join(',\n')},
+  const sql = `WITH ${ctes.join(',\n')},
     c AS (SELECT (SELECT last_seq FROM s) AS last_seq,
            ARRAY[${taskCtes.map((t) => `(SELECT count(*) FROM ${t})::int`).join(', ')}]::int[] AS tasks,
            ${reminderRows.length > 0 ? '(SELECT count(*) FROM r)::int' : '0'} AS reminders,
@@ -168,8 +168,12 @@ export async function persist(q: Queryable, userId: string, before: Map<string, 
     SELECT c.* FROM c
      WHERE tasklane_guard(c.last_seq IS NOT NULL, 'the user does not exist, or changed zone since it was read')
        AND tasklane_guard(c.tasks = ARRAY[${taskCtes.map(() => '1').join(', ')}]::int[], 'a task changed since it was read (version check failed)')
-       AND tasklane_guard(c.reminders = ${reminderRows.length}, 'a reminder changed since it was read')
-       AND tasklane_guard(c.events = ${events.length}, 'the decision was not written whole')`, params);
+       AND tasklane_guard(c.reminders = ${p(reminderRows.length)}::int, 'a reminder changed since it was read')
+       AND tasklane_guard(c.events = ${p(events.length)}::int, 'the decision was not written whole')`;
+  // Every value is a parameter, so the text depends only on the decision's shape (how many tasks, created
+  // or updated, reminders or not): a handful of statements, each prepared once per connection.
+  const name = `tasklane_persist_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+  const result = await q.query<{ last_seq: number | null; tasks: number[]; reminders: number; events: number }>(sql, params, name);
   const out = result.rows[0];
   if (!out || out.last_seq === null) throw new Error(`user ${userId} does not exist`);
   if (out.tasks.some((n) => n !== 1)) throw new ConcurrencyError('a task changed since it was read (version check failed)');
