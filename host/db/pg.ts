@@ -46,6 +46,15 @@ export function openPostgres(options: PgOptions): Db {
         client.release();
       }
     },
+    async reserve() {
+      const client = await pool.connect();
+      let released = false;
+      return {
+        query: (sql, params, name) => run(client, sql, params, name),
+        exec: async (sql) => { await client.query(sql); },
+        release: (broken = false) => { if (!released) { released = true; client.release(broken); } },
+      };
+    },
     close: () => pool.end(),
   };
 }

@@ -23,6 +23,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Db> {
       },
       exec: async (sql) => { await tx.exec(sql); },
     })),
+    reserve: async () => ({ query, exec: async (sql) => { await db.exec(sql); }, release: () => undefined }),
     close: () => db.close(),
   };
 }

@@ -13,10 +13,18 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
 }
 
+/** One connection kept for a while (its session-level state, such as an advisory lock, goes with it). */
+export interface Session extends Queryable {
+  /** Gives the connection back; `broken` closes it instead (it failed, or its session state must end). */
+  release(broken?: boolean): void;
+}
+
 export interface Db extends Queryable {
   readonly kind: 'postgres' | 'pglite';
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Takes one connection out of the pool until released (PGlite: its only connection, shared). */
+  reserve(): Promise<Session>;
   close(): Promise<void>;
 }
 

@@ -1,9 +1,12 @@
 // The outbox relay: publishes committed events, in seq order per user, and marks them published.
 // Exactly one relay per database publishes at a time (a PostgreSQL advisory lock elects it), which is
-// what keeps each user's events in order on the topic. After a commit the writer nudges it; it also
+// what keeps each user's events in order on the topic. The leader holds the lock at session level on a
+// connection it keeps, so a batch costs two statements (read, mark) and no transaction; if that
+// connection dies the lock dies with it and any instance can take over. After a commit the writer nudges it; it also
 // polls. When a sink fails the rows simply wait (Kafka down → nothing lost) and go out, in order, on
 // recovery. Delivery is at-least-once: consumers de-duplicate by event_id.
-import type { Db } from '../db/index.ts';
+import type { Db, Queryable } from '../db/index.ts';
+import type { Session } from '../db/types.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
 import { EVENT_COLUMNS, toEnvelope } from '../tasks/rows.ts';
 import type { Sink } from './sinks.ts';
@@ -84,34 +87,65 @@ export class Relay {
     }
   }
 
+  /** The leader's own connection, holding the relay lock for as long as it lives. */
+  private session: Session | undefined;
+
+  private async leaderSession(): Promise<Session | undefined> {
+    if (this.session) return this.session;
+    const session = await this.options.db.reserve();
+    try {
+      const got = await session.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [RELAY_LOCK]);
+      this.leader = got.rows[0]?.ok === true;
+    } catch (error) {
+      session.release(true);
+      throw error;
+    }
+    if (!this.leader) { session.release(); return undefined; }
+    this.session = session;
+    return session;
+  }
+
+  private dropSession(): void {
+    // Closing the connection ends its session, and with it the lock: another instance may lead now.
+    this.session?.release(true);
+    this.session = undefined;
+    this.leader = false;
+  }
+
   private async once(): Promise<number> {
     const { db } = this.options;
-    return db.transaction(async (tx) => {
-      // Leader election: only the holder of this (transaction-scoped) lock publishes; the others wait.
-      if (db.kind === 'postgres') {
-        const got = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [RELAY_LOCK]);
-        this.leader = got.rows[0]?.ok === true;
-        if (!this.leader) return 0;
+    if (db.kind !== 'postgres') return db.transaction((tx) => this.publishBatch(tx)); // one connection: no rival
+    const session = await this.leaderSession();
+    if (!session) return 0;
+    try {
+      return await this.publishBatch(session);
+    } catch (error) {
+      // A sink that failed leaves the connection sound; a statement that failed may mean it is gone.
+      if (!(error instanceof SinkFailure)) this.dropSession();
+      throw error instanceof SinkFailure ? error.cause : error;
+    }
+  }
+
+  private async publishBatch(q: Queryable): Promise<number> {
+    const rows = await q.query<EventEnvelope>(`SELECT ${EVENT_COLUMNS} FROM events WHERE published_at IS NULL ORDER BY user_id, seq LIMIT $1`, [this.options.batch ?? 500], 'tasklane_relay_pending');
+    if (rows.rows.length === 0) return 0;
+    const events = rows.rows.map(toEnvelope);
+    let lastError: unknown;
+    for (const sink of this.options.sinks) {
+      try {
+        await sink.publish(events);
+      } catch (error) {
+        lastError = error;
+        this.options.onError?.(error, sink.name);
+        continue;
       }
-      const rows = await tx.query<EventEnvelope>(`SELECT ${EVENT_COLUMNS} FROM events WHERE published_at IS NULL ORDER BY user_id, seq LIMIT $1`, [this.options.batch ?? 500]);
-      if (rows.rows.length === 0) return 0;
-      const events = rows.rows.map(toEnvelope);
-      let lastError: unknown;
-      for (const sink of this.options.sinks) {
-        try {
-          await sink.publish(events);
-          await tx.query('UPDATE events SET published_at = now() WHERE event_id = ANY($1::uuid[]) AND published_at IS NULL', [events.map((e) => e.event_id)]);
-          this.published += events.length;
-          this.lastSink = sink.name;
-          this.options.onPublished?.(events, sink.name);
-          return events.length;
-        } catch (error) {
-          lastError = error;
-          this.options.onError?.(error, sink.name);
-        }
-      }
-      throw lastError instanceof Error ? lastError : new Error(String(lastError));
-    });
+      await q.query('UPDATE events SET published_at = now() WHERE event_id = ANY($1::uuid[]) AND published_at IS NULL', [events.map((e) => e.event_id)], 'tasklane_relay_mark');
+      this.published += events.length;
+      this.lastSink = sink.name;
+      this.options.onPublished?.(events, sink.name);
+      return events.length;
+    }
+    throw new SinkFailure(lastError instanceof Error ? lastError : new Error(String(lastError)));
   }
 
   /** Stops polling after publishing what is pending (a final flush on shutdown). */
@@ -120,5 +154,13 @@ export class Relay {
     if (this.timer) clearTimeout(this.timer);
     await this.running;
     if (this.healthy) await this.drain();
+    this.dropSession();
+  }
+}
+
+/** Every sink refused the batch (Kafka down): the rows wait, and the leader keeps its connection. */
+class SinkFailure extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message);
   }
 }
