@@ -64,8 +64,10 @@ export function touchedTimers(events: readonly EventEnvelope[], tasks: readonly 
     if (e.event_type === 'reminder.scheduled') touch(e.aggregate_id, remindName((d.reminder as { id: string }).id));
     else if (e.event_type.startsWith('reminder.')) touch(e.aggregate_id, remindName(d.reminder_id as string));
     // Anything on a series may move its spawn (rule, start, zone, reminder offsets); a delete or an
-    // edit that ends the series cancels it.
-    if (recurring.has(e.aggregate_id) || e.event_type === 'task.deleted' || e.event_type === 'task.updated') touch(e.aggregate_id, SPAWN);
+    // edit that ends the series cancels it. Other edits of a plain task touch no timer (in the Dapr
+    // runtime each touched timer is a call to the sidecar).
+    const endsSeries = e.event_type === 'task.updated' && typeof d.changes === 'object' && d.changes !== null && 'recurrence_rule' in d.changes;
+    if (recurring.has(e.aggregate_id) || e.event_type === 'task.deleted' || endsSeries) touch(e.aggregate_id, SPAWN);
   }
   return touched;
 }

@@ -1,6 +1,7 @@
 // The task decider alone: deterministic clock and ids, no database.
 import test from 'ava';
 import { decide, evolve, type TaskState, type TaskCommand, type DecideContext } from '../../actors/task/index.ts';
+import { timerChanges } from '../../actors/task/timers.ts';
 import { DomainError } from '../../actors/errors.ts';
 import type { EventEnvelope, PendingEvent } from '../../actors/events.ts';
 
@@ -255,4 +256,21 @@ test('a recurring series is not completed itself, and an occurrence cannot recur
   const error = t.throws(() => h.run(instanceId, { type: 'update', data: { recurrence_rule: 'FREQ=DAILY' } }), { instanceOf: DomainError });
   t.regex(error?.message ?? '', /^recurrence_rule: an occurrence/);
   t.deepEqual(types(h.run(instanceId, { type: 'complete' })), ['task.completed']);
+});
+
+test('timers a turn touches: a plain edit none, a reminder its own, ending a series cancels its spawn', (t) => {
+  const h = harness('2026-02-10T12:00:00Z');
+  h.create(T1, { title: 'a', due_date: '2026-02-14T18:00:00Z', reminders: [{ before: 'PT1H' }] });
+  const rid = h.state(T1)?.reminders[0]?.id ?? '';
+  const changes = (events: EventEnvelope[]) => {
+    const task = h.state(T1) as TaskState;
+    const c = timerChanges(events, [task], 'UTC');
+    return { arm: c.arm.map((x) => x.name), cancel: c.cancel.map((x) => x.name) };
+  };
+  t.deepEqual(changes(h.run(T1, { type: 'update', data: { title: 'b', description: 'd' } })), { arm: [], cancel: [] });
+  t.deepEqual(changes(h.run(T1, { type: 'update', data: { due_date: '2026-02-15T18:00:00Z' } })), { arm: [`remind:${rid}`], cancel: [] });
+  t.deepEqual(changes(h.run(T1, { type: 'update', data: { recurrence_rule: 'FREQ=DAILY' } })), { arm: ['spawn'], cancel: [`remind:${rid}`] });
+  t.deepEqual(changes(h.run(T1, { type: 'update', data: { title: 'series, renamed' } })), { arm: ['spawn'], cancel: [] });
+  // No longer a series: its spawn is cancelled and the template reminder fires before the due date again.
+  t.deepEqual(changes(h.run(T1, { type: 'update', data: { recurrence_rule: null } })), { arm: [`remind:${rid}`], cancel: ['spawn'] });
 });
