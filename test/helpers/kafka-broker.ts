@@ -2,11 +2,10 @@
 // shared broker is never disturbed. Same jars as the stack (cached), its own ports and data.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, openSync, rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { kafkaLib } from '../../deploy/local/lib/services.ts';
+import { kafkaLib, kafkaClusterId } from '../../deploy/local/lib/services.ts';
 import { freePorts } from './ports.ts';
 
 export interface Broker {
@@ -31,7 +30,7 @@ export async function privateBroker(topic = 'task-events'): Promise<Broker> {
     'transaction.state.log.min.isr=1', 'group.initial.rebalance.delay.ms=0', '',
   ].join('\n'));
   writeFileSync(log4j, 'log4j.rootLogger=WARN, stdout\nlog4j.appender.stdout=org.apache.log4j.ConsoleAppender\nlog4j.appender.stdout.layout=org.apache.log4j.PatternLayout\n');
-  execFileSync('java', [`-Dlog4j.configuration=file:${log4j}`, '-cp', `${lib}/*`, 'kafka.tools.StorageTool', 'format', '-t', randomBytes(16).toString('base64url'), '-c', props], { stdio: 'ignore' });
+  execFileSync('java', [`-Dlog4j.configuration=file:${log4j}`, '-cp', `${lib}/*`, 'kafka.tools.StorageTool', 'format', '-t', kafkaClusterId(), '-c', props], { stdio: 'ignore' });
   let child: ChildProcess | undefined;
   const brokers = `127.0.0.1:${port}`;
   const kafka = new Kafka({ clientId: 'test-broker-admin', brokers: [brokers], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1000 });

@@ -137,6 +137,17 @@ export const redis: Service = {
 };
 
 // ---------------------------------------------------------------- Kafka (KRaft)
+/**
+ * A KRaft cluster id: 16 random bytes in base64url, like Kafka's own, and like Kafka's own never starting
+ * with '-' (the storage tool would read such an id as an option and refuse to format; 1 run in 64).
+ */
+export function kafkaClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 export function kafkaLib(): string {
   const lib = path.join(CACHE, 'kafka', KAFKA_VERSION, 'lib');
   if (existsSync(path.join(lib, `kafka_2.13-${KAFKA_VERSION}.jar`))) return lib;
@@ -218,7 +229,7 @@ export const kafka: Service = {
       const classpath = `${lib}/*`;
       if (!existsSync(path.join(data, 'meta.properties'))) {
         progress('kafka: formatting KRaft storage (first run)');
-        const clusterId = randomBytes(16).toString('base64url');
+        const clusterId = kafkaClusterId();
         try {
           run('java', [`-Dlog4j.configuration=file:${log4j}`, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props]);
         } catch (error) {
