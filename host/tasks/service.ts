@@ -17,7 +17,7 @@ export interface TaskServiceOptions {
   /** Called after each commit that wrote events (the relay and the hub listen here). */
   onCommitted?: (events: EventEnvelope[]) => void;
   maxAttempts?: number;
-  /** How many active tasks keep their state in memory between turns (PostgreSQL only; 0 turns it off). */
+  /** How many active tasks keep their state in memory between turns (0 turns it off). */
   cacheSize?: number;
 }
 
@@ -48,7 +48,7 @@ export class TaskService implements TaskPort {
     this.clock = options.clock ?? (() => new Date());
     this.newId = options.newId ?? randomUUID;
     this.maxAttempts = options.maxAttempts ?? 5;
-    this.cacheSize = db.kind === 'postgres' ? options.cacheSize ?? 5000 : 0;
+    this.cacheSize = options.cacheSize ?? 5000;
     this.onCommitted = options.onCommitted;
   }
 
@@ -58,8 +58,8 @@ export class TaskService implements TaskPort {
    * task is cached here and two when it is read. The cache is only a guess: any failed check, or a
    * decision from it that writes nothing or refuses (both could come from a stale copy), drops it and
    * decides again from the database. When a check fails on a fresh read too (another process wrote the
-   * task meanwhile), the retry locks the row in a transaction, which always makes progress. PGlite has
-   * one connection: it always takes the lock.
+   * task meanwhile), the retry locks the row in a transaction, which always makes progress. On PGlite
+   * the same holds: its one connection runs a statement only between transactions.
    */
   async execute(userId: string, taskId: string, command: TaskCommand, meta?: CommandMeta): Promise<ExecuteResult> {
     const cached = this.cache.get(taskId);
@@ -74,7 +74,7 @@ export class TaskService implements TaskPort {
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        const source: Source = attempt === 1 && this.db.kind === 'postgres' ? 'read' : 'lock';
+        const source: Source = attempt === 1 ? 'read' : 'lock';
         const result = source === 'read'
           ? await this.turn(this.db, userId, taskId, command, meta, source)
           : await this.db.transaction((tx) => this.turn(tx, userId, taskId, command, meta, source));
