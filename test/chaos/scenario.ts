@@ -26,6 +26,8 @@ export interface ChaosReport {
   spawns: number;
   spawns_doubled: number;
   spawns_missed: number;
+  /** Answers 5xx other than 503 (a fault must never show as a server error). */
+  server_errors: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -188,6 +190,7 @@ export async function runChaos(options: { faults?: Fault[]; downMs?: number; set
       rows, acked: acks.length, lost_writes: lost, missing_on_kafka: missingOnKafka, kafka_copies: onKafka.copies, client_gaps: gaps, clients: clients.length,
       reminders_due: Number(reminders.rows[0]?.due), reminders_missed: Number(reminders.rows[0]?.missed), reminders_doubled: Number(doubled.rows[0]?.n),
       spawns: Number(spawns.rows[0]?.n), spawns_doubled: Number(spawnDup.rows[0]?.n), spawns_missed: Number(spawnMissed.rows[0]?.n),
+      server_errors: rows.reduce((n, r) => n + Object.entries(r.reasons).filter(([why]) => /^5\d\d /.test(why) && !why.startsWith('503 ')).reduce((m, [, k]) => m + k, 0), 0),
     };
   } finally {
     await env.destroy();
@@ -222,5 +225,6 @@ export function table(report: ChaosReport): string {
   lines.push(`client seq gaps after recovery: ${report.client_gaps} across ${report.clients} clients`);
   lines.push(`reminders due: ${report.reminders_due}; missed: ${report.reminders_missed}; notified twice: ${report.reminders_doubled}`);
   lines.push(`spawns: ${report.spawns}; doubled: ${report.spawns_doubled}; missed: ${report.spawns_missed}`);
+  lines.push(`server errors (5xx other than 503): ${report.server_errors}`);
   return lines.join('\n');
 }
