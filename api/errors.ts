@@ -44,7 +44,7 @@ function unavailable(error: unknown): boolean {
   const code = (error as { code?: string }).code ?? '';
   const message = error instanceof Error ? error.message : '';
   return ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03'].includes(code) || code.startsWith('08')
-    || /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|not queryable|the database system is (starting up|shutting down|in recovery mode|not (yet )?accepting connections)/i.test(message);
+    || /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|not queryable|terminating connection|server closed the connection|the database system is (starting up|shutting down|in recovery mode|not (yet )?accepting connections)/i.test(message);
 }
 
 /** joi failures: 400 with the first problem, its field path first ("reminders[0].before must …"). */

@@ -63,8 +63,10 @@ export async function createServer(deps: ApiDeps, options: ServerOptions): Promi
   server.ext('onPreResponse', (request, h) => {
     const response = request.response;
     if ('isBoom' in response && response.isBoom && response.output.statusCode >= 500) {
-      if (response.output.statusCode === 503) request.logger.warn({ err: response }, 'request refused: dependency unavailable');
-      else request.logger.error({ err: response }, 'request failed');
+      // A request refused before hapi-pino's own onRequest (draining at shutdown) has no request logger yet.
+      const logger = (request.logger as typeof request.logger | undefined) ?? server.logger;
+      if (response.output.statusCode === 503) logger.warn({ err: response }, 'request refused: dependency unavailable');
+      else logger.error({ err: response }, 'request failed');
       if (response.output.statusCode === 500) {
         const plain = Boom.internal();
         plain.output.headers['x-correlation-id'] = request.app.correlationId;

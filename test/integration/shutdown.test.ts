@@ -9,6 +9,7 @@ import pg from 'pg';
 import Nes from '@hapi/nes';
 import { startBenchApp } from '../bench/harness.ts';
 import { wsUrl } from '../helpers/socket.ts';
+import { startTestApp } from '../helpers/app.ts';
 
 const run = promisify(execFile);
 const ROOT = path.join(import.meta.dirname, '..', '..');
@@ -58,6 +59,20 @@ test('npm run token prints a JWT the app accepts, and --admin opens the audit', 
     const usage = await t.throwsAsync(run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'host', 'token.ts')], { env }));
     t.regex(String((usage as unknown as { stderr: string }).stderr), /usage: npm run token -- <userId>/);
   } finally {
+    await app.stop();
+  }
+});
+
+test('a request that arrives while the server drains is refused 503 with Retry-After, never a 500', async (t) => {
+  const app = await startTestApp({ database: 'pglite' });
+  try {
+    app.app.server.app.draining = true;
+    const res = await app.app.server.inject({ method: 'GET', url: '/tasks', headers: { authorization: `Bearer ${app.token('drain-user')}` } });
+    t.is(res.statusCode, 503);
+    t.is(res.headers['retry-after'], '1');
+    t.regex(String((res.result as { message?: string }).message), /shutting down/);
+  } finally {
+    app.app.server.app.draining = false;
     await app.stop();
   }
 });

@@ -13,6 +13,8 @@ const AWAY: Array<[string, Error]> = [
   ['not yet accepting connections (message only, via Dapr)', pgError('the database system is not yet accepting connections')],
   ['shutting down (message only)', pgError('the database system is shutting down')],
   ['connection lost mid-query', pgError('Connection terminated unexpectedly')],
+  ['postmaster killed (message only, via Dapr)', pgError('terminating connection due to unexpected postmaster exit')],
+  ['server closed the connection (message only)', pgError('server closed the connection unexpectedly')],
 ];
 
 for (const [name, error] of AWAY) {
