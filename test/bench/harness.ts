@@ -5,6 +5,7 @@ import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
+import autocannon from 'autocannon';
 import { signToken } from '../../host/tokens.ts';
 import { startSidecar, type Sidecar } from '../../deploy/local/lib/daprd.ts';
 import { freePostgres } from '../helpers/db-url.ts';
@@ -72,6 +73,26 @@ export async function startBenchApp(shape: Shape, extraEnv: Record<string, strin
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The throughput workload: 200 users × 5 tasks seeded, then PATCH /tasks/{id} (a title edit) round-robin
+ * over them on 32 keep-alive connections for `seconds`. Returns autocannon's result.
+ */
+export async function patchWorkload(app: BenchApp, seconds: number): Promise<autocannon.Result> {
+  const tasks = await seedTasks(app, 200, 5);
+  const tokens = new Map(tasks.map(([u]) => [u, app.token(u)]));
+  let n = 0;
+  return autocannon({
+    url: app.url, connections: 32, duration: seconds, pipelining: 1,
+    requests: [{
+      method: 'PATCH',
+      setupRequest: (req) => {
+        const [user, id] = tasks[n++ % tasks.length] as [string, string];
+        return { ...req, path: `/tasks/${id}`, headers: { authorization: `Bearer ${tokens.get(user) ?? ''}`, 'content-type': 'application/json' }, body: JSON.stringify({ title: `t${n}` }) };
+      },
+    }],
+  });
 }
 
 /** Creates `perUser` tasks for each of `users` users through the API; returns [user, taskId][]. */

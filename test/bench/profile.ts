@@ -1,10 +1,9 @@
 // npm run bench:profile [-- --shape=direct+kafka|dapr|embedded] [-- --seconds=15]
 // The throughput workload of `npm run bench` against an app started with --cpu-prof; prints where the
 // app's CPU went (self time by function and by package) and keeps the .cpuprofile for Chrome DevTools.
-import autocannon from 'autocannon';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startBenchApp, seedTasks, progress, type Shape } from './harness.ts';
+import { startBenchApp, patchWorkload, progress, type Shape } from './harness.ts';
 
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }
 interface CpuProfile { nodes: ProfileNode[]; samples: number[] }
@@ -21,19 +20,7 @@ progress(`profile (${shape}): PATCH /tasks/{id}, 32 keep-alive connections, ${se
 const app = await startBenchApp(shape, {}, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
 let rate = 0;
 try {
-  const tasks = await seedTasks(app, 200, 5);
-  const tokens = new Map(tasks.map(([u]) => [u, app.token(u)]));
-  let n = 0;
-  const result = await autocannon({
-    url: app.url, connections: 32, duration: seconds, pipelining: 1,
-    requests: [{
-      method: 'PATCH',
-      setupRequest: (req) => {
-        const [user, id] = tasks[n++ % tasks.length] as [string, string];
-        return { ...req, path: `/tasks/${id}`, headers: { authorization: `Bearer ${tokens.get(user) ?? ''}`, 'content-type': 'application/json' }, body: JSON.stringify({ title: `t${n}` }) };
-      },
-    }],
-  });
+  const result = await patchWorkload(app, seconds);
   rate = result['2xx'] / seconds;
 } finally {
   await app.stop(); // SIGTERM: the app exits normally, so node writes the profile
@@ -51,6 +38,7 @@ const where = (url: string): string => {
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (m) return m[1] as string;
   if (url.startsWith('node:') || url === '') return url === '' ? '(native / idle / gc)' : 'node core';
+  if (url.startsWith('wasm:')) return 'WebAssembly (PGlite)';
   return `tasklane ${url.replace(/^.*\/work\/[^/]+\//, '').replace(/^file:\/\//, '')}`.split('/').slice(0, 2).join('/');
 };
 const fnKey = (node: ProfileNode) => `${node.callFrame.functionName || '(anonymous)'}  ${node.callFrame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/work\/[^/]+\//, '')}:${node.callFrame.lineNumber + 1}`;

@@ -9,7 +9,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 // The package's main module is what gives the client its Node WebSocket (ws).
 import Nes from '@hapi/nes';
-import { startBenchApp, seedTasks, summary, sleep, progress, type BenchApp, type Shape } from './harness.ts';
+import { startBenchApp, seedTasks, patchWorkload, summary, sleep, progress, type BenchApp, type Shape } from './harness.ts';
 import { freePostgres } from '../helpers/db-url.ts';
 import { openDb } from '../../host/db/index.ts';
 import { wsUrl } from '../helpers/socket.ts';
@@ -72,19 +72,7 @@ async function throughput(shape: Shape, ceilingRate: number | undefined): Promis
   progress(`throughput (${shape}): PATCH /tasks/{id} through the API, 32 keep-alive connections, ${DURATION} s`);
   const app = await startBenchApp(shape);
   try {
-    const tasks = await seedTasks(app, 200, 5);
-    const tokens = new Map(tasks.map(([u]) => [u, app.token(u)]));
-    let n = 0;
-    const result = await autocannon({
-      url: app.url, connections: 32, duration: DURATION, pipelining: 1,
-      requests: [{
-        method: 'PATCH',
-        setupRequest: (req) => {
-          const [user, id] = tasks[n++ % tasks.length] as [string, string];
-          return { ...req, path: `/tasks/${id}`, headers: { authorization: `Bearer ${tokens.get(user) ?? ''}`, 'content-type': 'application/json' }, body: JSON.stringify({ title: `t${n}` }) };
-        },
-      }],
-    });
+    const result = await patchWorkload(app, DURATION);
     const ok = result['2xx'];
     const rate = ok / DURATION;
     const errors = result.non2xx + result.errors;
