@@ -65,8 +65,8 @@ export class TaskService implements TaskPort {
     const cached = this.cache.get(taskId);
     if (cached !== undefined) {
       try {
-        const result = cached.state.user_id === userId ? await this.turn(this.db, userId, taskId, command, meta, 'cache') : null;
-        if (result !== null) return this.committed(result);
+        const turn = cached.state.user_id === userId ? await this.turn(this.db, userId, taskId, command, meta, 'cache') : null;
+        if (turn !== null) return this.committed(turn);
       } catch (error) {
         if (!retryable(error) && !(error instanceof DomainError)) { this.cache.delete(taskId); throw error; }
       }
@@ -75,36 +75,38 @@ export class TaskService implements TaskPort {
     for (let attempt = 1; ; attempt++) {
       try {
         const source: Source = attempt === 1 ? 'read' : 'lock';
-        const result = source === 'read'
+        const turn = source === 'read'
           ? await this.turn(this.db, userId, taskId, command, meta, source)
           : await this.db.transaction((tx) => this.turn(tx, userId, taskId, command, meta, source));
-        return this.committed(result as ExecuteResult);
+        if (turn !== null) return this.committed(turn);
+        throw new Error('a turn on a fresh read always decides'); // unreachable: only 'cache' turns return null
       } catch (error) {
         if (attempt >= this.maxAttempts || !retryable(error)) throw error;
       }
     }
   }
 
-  private committed(result: ExecuteResult): ExecuteResult {
+  /** After the commit: keep the tasks' new state for the next turn, and tell the relay and the hub. */
+  private committed({ result, userVersion }: { result: ExecuteResult; userVersion: number }): ExecuteResult {
+    for (const task of result.changed) this.remember({ state: task, timezone: result.userTimezone, userVersion });
     if (result.events.length > 0) this.onCommitted?.(result.events);
     return result;
   }
 
   /** Null when deciding on the cached copy changed nothing: the caller decides again on a fresh read. */
-  private async turn(q: Queryable, userId: string, taskId: string, command: TaskCommand, meta: CommandMeta | undefined, source: Source): Promise<ExecuteResult | null> {
+  private async turn(q: Queryable, userId: string, taskId: string, command: TaskCommand, meta: CommandMeta | undefined, source: Source): Promise<{ result: ExecuteResult; userVersion: number } | null> {
     const input = source === 'cache' ? this.cache.get(taskId) ?? null : await this.load(q, userId, taskId, source === 'lock');
     if (input === null) return null;
     const { state, timezone, userVersion } = input;
     const now = this.clock();
     const pending = decide(command, state, { now, userId, userTimezone: timezone, newId: this.newId });
-    if (pending.length === 0) return source === 'cache' ? null : { task: state, events: [], changed: [], userTimezone: timezone };
+    if (pending.length === 0) return source === 'cache' ? null : { result: { task: state, events: [], changed: [], userTimezone: timezone }, userVersion };
     const resolved = meta ?? (await timerCause(q, taskId, command)) ?? { correlationId: randomUUID(), causationId: null };
     const before = new Map<string, TaskState | null>([[taskId, state]]);
     for (const p of pending) if (!before.has(p.aggregate_id) && p.aggregate_type === 'task') before.set(p.aggregate_id, null);
     const persisted = await persist(q, userId, before, pending, resolved, now, userVersion);
     const changed = [...persisted.tasks.values()].filter((t): t is TaskState => t !== null);
-    for (const task of changed) this.remember({ state: task, timezone, userVersion });
-    return { task: persisted.tasks.get(taskId) ?? state, events: persisted.events, changed, userTimezone: timezone };
+    return { result: { task: persisted.tasks.get(taskId) ?? state, events: persisted.events, changed, userTimezone: timezone }, userVersion };
   }
 
   /** The common case is one round trip: the task (locked with `lock`), its reminders and the user's zone. */
