@@ -33,7 +33,6 @@ interface TurnInput {
   userVersion: number;
 }
 
-type Source = 'cache' | 'read' | 'lock';
 
 export class TaskService implements TaskPort {
   private readonly clock: () => Date;
@@ -64,22 +63,21 @@ export class TaskService implements TaskPort {
   async execute(userId: string, taskId: string, command: TaskCommand, meta?: CommandMeta): Promise<ExecuteResult> {
     const cached = this.cache.get(taskId);
     if (cached !== undefined) {
+      this.cache.delete(taskId); // taken back by `committed` once a turn on it writes
       try {
-        const turn = cached.state.user_id === userId ? await this.turn(this.db, userId, taskId, command, meta, 'cache') : null;
-        if (turn !== null) return this.committed(turn);
+        // A no-op decided on the kept copy might only be stale: decide again on a fresh read.
+        const turn = cached.state.user_id === userId ? await this.turn(this.db, userId, taskId, command, meta, cached) : null;
+        if (turn !== null && turn.result.events.length > 0) return this.committed(turn);
       } catch (error) {
-        if (!retryable(error) && !(error instanceof DomainError)) { this.cache.delete(taskId); throw error; }
+        if (!retryable(error) && !(error instanceof DomainError)) throw error;
       }
-      this.cache.delete(taskId);
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        const source: Source = attempt === 1 ? 'read' : 'lock';
-        const turn = source === 'read'
-          ? await this.turn(this.db, userId, taskId, command, meta, source)
-          : await this.db.transaction((tx) => this.turn(tx, userId, taskId, command, meta, source));
-        if (turn !== null) return this.committed(turn);
-        throw new Error('a turn on a fresh read always decides'); // unreachable: only 'cache' turns return null
+        const turn = attempt === 1
+          ? await this.turn(this.db, userId, taskId, command, meta, await this.load(this.db, userId, taskId, false))
+          : await this.db.transaction(async (tx) => this.turn(tx, userId, taskId, command, meta, await this.load(tx, userId, taskId, true)));
+        return this.committed(turn);
       } catch (error) {
         if (attempt >= this.maxAttempts || !retryable(error)) throw error;
       }
@@ -93,14 +91,12 @@ export class TaskService implements TaskPort {
     return result;
   }
 
-  /** Null when deciding on the cached copy changed nothing: the caller decides again on a fresh read. */
-  private async turn(q: Queryable, userId: string, taskId: string, command: TaskCommand, meta: CommandMeta | undefined, source: Source): Promise<{ result: ExecuteResult; userVersion: number } | null> {
-    const input = source === 'cache' ? this.cache.get(taskId) ?? null : await this.load(q, userId, taskId, source === 'lock');
-    if (input === null) return null;
+  /** Decides on `input` and writes the decision in one statement (nothing when it changes nothing). */
+  private async turn(q: Queryable, userId: string, taskId: string, command: TaskCommand, meta: CommandMeta | undefined, input: TurnInput): Promise<{ result: ExecuteResult; userVersion: number }> {
     const { state, timezone, userVersion } = input;
     const now = this.clock();
     const pending = decide(command, state, { now, userId, userTimezone: timezone, newId: this.newId });
-    if (pending.length === 0) return source === 'cache' ? null : { result: { task: state, events: [], changed: [], userTimezone: timezone }, userVersion };
+    if (pending.length === 0) return { result: { task: state, events: [], changed: [], userTimezone: timezone }, userVersion };
     const resolved = meta ?? (await timerCause(q, taskId, command)) ?? { correlationId: randomUUID(), causationId: null };
     const before = new Map<string, TaskState | null>([[taskId, state]]);
     for (const p of pending) if (!before.has(p.aggregate_id) && p.aggregate_type === 'task') before.set(p.aggregate_id, null);
