@@ -7,6 +7,20 @@ import type { EventEnvelope } from './events.ts';
 export interface CommandMeta {
   correlationId: string;
   causationId?: string | null;
+  /**
+   * The request's Idempotency-Key (DESIGN: "Retries are safe"). A write that commits stores its answer
+   * under (user, key); a later call with the same key and fingerprint gets that answer back instead of
+   * applying again, one with another fingerprint is refused (422). Plain data: it crosses the Dapr
+   * actor call as JSON. Never copied onto the turns a command fans out to (they are other writes).
+   */
+  idempotency?: IdempotencyMeta;
+}
+
+export interface IdempotencyMeta {
+  /** 1–255 printable ASCII characters, as the client sent them. */
+  key: string;
+  /** Hex sha256 of what makes the request this request: method, path, If-Match and body. */
+  fingerprint: string;
 }
 
 export interface TaskTurnResult {
@@ -16,11 +30,15 @@ export interface TaskTurnResult {
   changed: TaskState[];
   /** The user's zone at the time of the turn (timers of tasks without their own zone follow it). */
   userTimezone: string;
+  /** True when this is the stored first answer to an earlier call with the same Idempotency-Key: nothing was applied now (events and changed are empty). */
+  replayed?: boolean;
 }
 
 export interface UserTurnResult {
   user: UserState;
   events: EventEnvelope[];
+  /** As in TaskTurnResult: the stored first answer to the same Idempotency-Key, nothing applied now. */
+  replayed?: boolean;
 }
 
 export interface TaskPort {

@@ -12,6 +12,7 @@ const STATUS: Record<DomainError['code'], number> = {
   not_found: 404,
   conflict: 409,
   version_mismatch: 412,
+  key_reused: 422,
 };
 
 export function toBoom(error: unknown): Boom.Boom {
