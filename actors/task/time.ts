@@ -1,5 +1,5 @@
 // Instants and zones as the task decider reads them from input.
-import { DateTime, IANAZone } from 'luxon';
+import { IANAZone } from 'luxon';
 import { invalid } from '../errors.ts';
 import { localToInstant } from '../recurrence.ts';
 
@@ -12,24 +12,61 @@ export function checkZone(field: string, zone: string): string {
   return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
 }
 
-const HAS_OFFSET = /(Z|[+-]\d{2}(:?\d{2})?)$/i;
+/** RFC 3339 / ISO-8601 extended date-time or date: 1 date, 2 time, 3 zone designator or offset. */
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
+/** 0001-01-01T00:00:00Z and 10000-01-01T00:00:00Z in epoch ms: what PostgreSQL and ISO text both hold. */
+const FIRST_MS = -62_135_596_800_000;
+const END_MS = 253_402_300_800_000;
+
+const leap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+const daysIn = (y: number, m: number): number => (m === 2 ? (leap(y) ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31);
+
+/** Wall-clock fields as if in UTC (proleptic Gregorian, any year 0–9999), in epoch ms. */
+function floating(y: number, mo: number, d: number, h: number, mi: number, s: number, msec: number): number {
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d);
+  date.setUTCHours(h, mi, s, msec);
+  return date.getTime();
+}
 
 /**
- * Reads an ISO-8601 date-time as an instant. With an offset or Z it is that instant; without one it is
- * a wall-clock time in `zone` (a time in a DST gap moves forward by the gap, an ambiguous one takes the
- * earlier instant). A date alone means 00:00 that day in `zone`. Returns canonical UTC ISO (ms).
+ * The one parser for instants in input (every route, filter and the task decider use it).
+ *
+ * Accepts RFC 3339 / ISO-8601 extended format: `YYYY-MM-DD`, or `YYYY-MM-DDTHH:MM[:SS[.fraction]]`
+ * followed by `Z`, an offset `±HH[:MM]` (at most ±23:59) or nothing. With an offset it is that instant;
+ * without one it is wall-clock time in `zone` (a time in a DST gap moves forward by the gap, an
+ * ambiguous one takes the earlier instant, as for series starts); a date alone is 00:00 that day in
+ * `zone`. The date must exist in the calendar (no 2026-02-30) and the instant, once in UTC, must lie in
+ * years 0001–9999 (what PostgreSQL's timestamptz and ISO text share). Fractions beyond milliseconds
+ * are dropped. `zone` must be a valid IANA zone (checked by the caller).
+ *
+ * Returns canonical UTC ISO text with milliseconds (`2026-03-08T08:30:00.000Z`).
+ * Throws a DomainError `validation` naming `field` for anything else.
  */
 export function readInstant(field: string, value: string, zone: string): string {
-  const text = value.trim();
-  if (HAS_OFFSET.test(text) && text.includes('T')) {
-    const dt = DateTime.fromISO(text, { setZone: true });
-    if (!dt.isValid) throw invalid(field, `"${value}" is not an ISO-8601 date-time`);
-    return new Date(dt.toMillis()).toISOString();
+  const shown = typeof value === 'string' ? JSON.stringify(value.length > 48 ? `${value.slice(0, 48)}…` : value) : String(value);
+  const m = typeof value === 'string' ? INSTANT.exec(value) : null;
+  if (!m) throw invalid(field, `${shown} is not an ISO-8601 date-time (e.g. 2026-03-08T09:30:00Z, 2026-03-08T09:30 in the task's zone, or 2026-03-08)`);
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const [h, mi, s] = [Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)];
+  const msec = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
+  if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo)) throw invalid(field, `${shown} is not a calendar date`);
+  if (h > 23 || mi > 59 || s > 59) throw invalid(field, `${shown} is not a time of day (00:00:00 to 23:59:59)`);
+  let at: number;
+  if (m[8] || m[9]) {
+    const [oh, om] = [Number(m[10] ?? 0), Number(m[11] ?? 0)];
+    if (oh > 23 || om > 59) throw invalid(field, `${shown} has a UTC offset outside ±23:59`);
+    at = floating(y, mo, d, h, mi, s, msec) - (m[9] === '-' ? -1 : 1) * (oh * 60 + om) * 60_000;
+  } else if (y >= 1000) {
+    at = localToInstant({ year: y, month: mo, day: d, hour: h, minute: mi, second: s }, zone).getTime() + msec;
+  } else {
+    // Before 1000 every zone keeps its local mean time (no DST): its offset one day off is exact.
+    const wall = floating(y, mo, d, h, mi, s, msec);
+    at = wall - IANAZone.create(zone).offset(wall) * 60_000;
+    at = wall - IANAZone.create(zone).offset(at) * 60_000;
   }
-  const local = DateTime.fromISO(text, { zone: 'utc' });
-  if (!local.isValid) throw invalid(field, `"${value}" is not an ISO-8601 date-time`);
-  const instant = localToInstant({ year: local.year, month: local.month, day: local.day, hour: local.hour, minute: local.minute, second: local.second }, zone);
-  return new Date(instant.getTime() + local.millisecond).toISOString();
+  if (!(at >= FIRST_MS && at < END_MS)) throw invalid(field, `${shown} lies outside years 0001–9999 once in UTC`);
+  return new Date(at).toISOString();
 }
 
 export const iso = (date: Date): string => date.toISOString();
