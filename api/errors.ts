@@ -1,10 +1,16 @@
-// Errors as @hapi/boom JSON ({statusCode, error, message}); never a stack trace. Domain errors map to
-// 4xx by their code; joi failures name the field.
+// Errors, mapped once (DESIGN: "Errors mapped once"): one onPreResponse extension turns whatever a
+// route, an extension or a dependency threw into @hapi/boom JSON ({statusCode, error, message, field?}),
+// never a stack trace. Domain errors → 4xx by their code; SQLSTATE classes 22 and 54 (bad or oversized
+// data that slipped past validation) → 400; the database or the Dapr sidecar away → 503 with
+// Retry-After, on reads as on writes; anything else → a plain 500 whose cause is only logged.
 import Boom from '@hapi/boom';
-import type { Request, ResponseToolkit, Lifecycle } from '@hapi/hapi';
+import type { Request, ResponseToolkit, Lifecycle, Server } from '@hapi/hapi';
 import type { ValidationError } from 'joi';
 import { DomainError } from '../actors/errors.ts';
 import { RecurrenceError } from '../actors/recurrence.ts';
+
+/** Seconds a client should wait before retrying after a 503 for a dependency that is away. */
+export const RETRY_AFTER_SECONDS = 2;
 
 const STATUS: Record<DomainError['code'], number> = {
   validation: 400,
@@ -15,37 +21,115 @@ const STATUS: Record<DomainError['code'], number> = {
   key_reused: 422,
 };
 
-export function toBoom(error: unknown): Boom.Boom {
-  if (Boom.isBoom(error)) return error;
-  if (error instanceof DomainError) {
-    const boom = new Boom.Boom(error.message, { statusCode: STATUS[error.code] });
-    if (error.field) (boom.output.payload as unknown as Record<string, unknown>).field = error.field;
-    return boom;
+const withField = (boom: Boom.Boom, field: string | undefined): Boom.Boom => {
+  if (field) (boom.output.payload as unknown as Record<string, unknown>).field = field;
+  return boom;
+};
+
+const retryLater = (message: string): Boom.Boom => {
+  const boom = Boom.serverUnavailable(message);
+  boom.output.headers['retry-after'] = String(RETRY_AFTER_SECONDS);
+  return boom;
+};
+
+/** The error and its causes (`cause` chains, as undici and the Dapr SDK build them), at most 5 deep. */
+function chain(error: unknown): Array<{ code: string; message: string }> {
+  const out: Array<{ code: string; message: string }> = [];
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    const message = (e as { message?: unknown }).message;
+    out.push({ code: typeof code === 'string' ? code : '', message: typeof message === 'string' ? message : '' });
   }
+  return out;
+}
+
+/**
+ * The Dapr sidecar (or the app behind it) could not complete an actor call. The SDK's HTTP client
+ * throws `Error(JSON.stringify({error, error_msg, status}))` for a non-2xx answer from daprd, whose
+ * `error_msg` carries daprd's code (ERR_ACTOR_INVOKE_METHOD when daprd could not reach the app, e.g.
+ * "connection reset by peer" while the app restarts; ERR_ACTOR_RUNTIME_NOT_FOUND while the actor runtime
+ * or placement is not ready), and node-fetch/undici errors (socket hang up, ECONNRESET) for daprd
+ * itself going away mid-call. Domain errors never look like this: actor methods return them as values.
+ */
+const DAPR_ERROR = /ERR_ACTOR_[A-Z_]+|ERR_DIRECT_INVOKE|DAPR_SIDECAR_COULD_NOT_BE_STARTED|no Dapr sidecar answered|daprd (is )?(not reachable|unreachable|unavailable)/i;
+const DAPR_CALL = /\/v1\.0\/actors\/|daprd|dapr sidecar/i;
+const TRANSPORT = /connection reset by peer|socket hang up|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|other side closed|broken pipe|context deadline exceeded|fetch failed|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT|"status":\s*(502|503|504)\b/i;
+
+export function sidecarAway(error: unknown): boolean {
+  const links = chain(error);
+  if (links.some((l) => DAPR_ERROR.test(l.message))) return true;
+  return links.some((l) => DAPR_CALL.test(l.message)) && links.some((l) => TRANSPORT.test(l.message) || TRANSPORT.test(l.code));
+}
+
+/**
+ * PostgreSQL (or the embedded PGlite) is away. Through the Dapr actor call only the message survives
+ * (no SQLSTATE), hence the messages PostgreSQL and the drivers give while it starts, stops or restarts.
+ */
+const DB_AWAY = /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|not queryable|after calling end on the pool|terminating connection|server closed the connection|the database system is (starting up|shutting down|in recovery mode|not (yet )?accepting connections)|sorry, too many clients|PGlite is closed|Connection ended unexpectedly/i;
+
+export function databaseAway(error: unknown): boolean {
+  return chain(error).some(({ code, message }) =>
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '53300'].includes(code) || code.startsWith('08') || DB_AWAY.test(message));
+}
+
+/**
+ * Data PostgreSQL refused (SQLSTATE class 22, data exception; class 54, program limit exceeded): input
+ * that validation should have caught. A 400, never a 500; `column` names the field when PostgreSQL says.
+ * Message-only forms cover errors that crossed the Dapr actor call.
+ */
+const DATA_MESSAGE = /invalid byte sequence for encoding|unsupported Unicode escape sequence|date\/time field value out of range|time zone displacement out of range|value too long for type|out of range for type|invalid input syntax for type|numeric field overflow|index row size .* exceeds|stack depth limit exceeded/i;
+
+function dataException(error: unknown): { field: string | undefined } | null {
+  const code = (error as { code?: unknown }).code;
+  const column = (error as { column?: unknown }).column;
+  if (typeof code === 'string' && /^(22|54)[0-9A-Z]{3}$/.test(code)) return { field: typeof column === 'string' ? column : undefined };
+  if (code === undefined && error instanceof Error && DATA_MESSAGE.test(error.message)) return { field: undefined };
+  return null;
+}
+
+/**
+ * What a failure means for the client, as a Boom: the one mapping (the onPreResponse extension of
+ * `registerErrors` applies it to every route). A Boom made on purpose is returned as it is.
+ */
+export function toBoom(error: unknown): Boom.Boom {
+  if (error instanceof DomainError) return withField(new Boom.Boom(error.message, { statusCode: STATUS[error.code] }), error.field);
   if (error instanceof RecurrenceError) {
     // Only /recurrence/preview meets these directly (task commands wrap them as DomainErrors).
     const field = error.code === 'invalid_timezone' ? 'timezone' : error.code === 'invalid_start' ? 'start' : 'rule';
-    const boom = Boom.badRequest(`${field}: ${error.message.replace(/^(recurrence_rule|rule|timezone|start):\s*/, '')}`);
-    (boom.output.payload as unknown as Record<string, unknown>).field = field;
-    return boom;
+    return withField(Boom.badRequest(`${field}: ${error.message.replace(/^(recurrence_rule|rule|timezone|start):\s*/, '')}`), field);
   }
-  if (unavailable(error)) {
-    const boom = Boom.serverUnavailable('the database is unavailable; retry shortly');
-    boom.output.headers['retry-after'] = '2';
-    return boom;
-  }
+  if (Boom.isBoom(error) && error.output.statusCode < 500) return error;
+  if (sidecarAway(error)) return retryLater('the actor sidecar (Dapr) is unavailable; retry shortly');
+  if (databaseAway(error)) return retryLater('the database is unavailable; retry shortly');
+  const data = dataException(error);
+  if (data) return withField(Boom.badRequest(`${data.field ?? 'a value'} is malformed or out of range for storage`), data.field);
+  if (Boom.isBoom(error)) return error;
   return Boom.badImplementation(error instanceof Error ? error.message : String(error));
 }
 
 /**
- * PostgreSQL (or the sidecar) is away: a 503 the client may retry, not a 500. Through the Dapr actor call
- * only the message survives (no SQLSTATE), hence the messages PostgreSQL sends while it starts or stops.
+ * The onPreResponse extension that maps every error response once (see toBoom), logs 5xx (503 as a
+ * warning, others as errors with their stack) and hides a 500's cause from the client. Register it
+ * before extensions that decorate error responses (the correlation id), so they see the mapped one.
  */
-function unavailable(error: unknown): boolean {
-  const code = (error as { code?: string }).code ?? '';
-  const message = error instanceof Error ? error.message : '';
-  return ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03'].includes(code) || code.startsWith('08')
-    || /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|not queryable|terminating connection|server closed the connection|the database system is (starting up|shutting down|in recovery mode|not (yet )?accepting connections)/i.test(message);
+export function registerErrors(server: Server): void {
+  server.ext('onPreResponse', (request, h) => {
+    const response = request.response;
+    if (!('isBoom' in response) || !response.isBoom) return h.continue;
+    const mapped = toBoom(response);
+    const status = mapped.output.statusCode;
+    if (status >= 500) {
+      // A request refused before hapi-pino's own onRequest (draining at shutdown) has no request logger yet.
+      const logger = (request.logger as typeof request.logger | undefined) ?? server.logger;
+      if (status === 503) logger.warn({ err: response }, 'request refused: dependency unavailable');
+      else logger.error({ err: response }, 'request failed');
+      if (status === 500) return Boom.internal();
+    } else if (mapped !== response && dataException(response)) {
+      const logger = (request.logger as typeof request.logger | undefined) ?? server.logger;
+      logger.warn({ err: response }, 'the database refused input that validation let through');
+    }
+    return mapped === response ? h.continue : mapped;
+  });
 }
 
 /** joi failures: 400 with the first problem, its field path first ("reminders[0].before must …"). */

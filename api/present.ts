@@ -1,6 +1,8 @@
 // How tasks and reminders look in responses: the row's fields plus a reminder status, so clients need
 // not re-derive it.
 import type { TaskState, ReminderState } from '../actors/task/index.ts';
+import { invalid } from '../actors/errors.ts';
+import { readInstant } from '../actors/task/time.ts';
 
 export type ReminderStatus = 'pending' | 'notified' | 'cancelled' | 'template';
 
@@ -15,7 +17,9 @@ export function presentReminder(r: ReminderState) {
 }
 
 export function presentTask(t: TaskState) {
-  const { last_spawned_at: _internal, ...rest } = t;
+  // Internal to the series' expansion: when it spawned last, and its wall-clock start (due_date is that
+  // start as an instant, next_occurrence and /occurrences show where it leads).
+  const { last_spawned_at: _internal, dtstart_local: _start, ...rest } = t;
   return { ...rest, reminders: t.reminders.map(presentReminder) };
 }
 
@@ -23,12 +27,36 @@ export function encodeCursor(value: Record<string, string>): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
-export function decodeCursor<K extends string>(text: string, keys: readonly K[]): Record<K, string> | null {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Reads a cursor this API returned (base64url JSON). Each key must hold a string of its kind: an
+ * `instant` passes the one parser for instants (canonical UTC ISO), a `uuid` is a UUID. Anything else
+ * (forged, truncated, another route's cursor) is a DomainError `validation` naming `field` (a 400).
+ */
+export function decodeCursor<K extends string>(field: string, text: string, kinds: Record<K, 'instant' | 'uuid'>): Record<K, string> {
+  const refuse = () => invalid(field, 'is not a cursor this API returned');
+  let value: unknown;
   try {
-    const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Record<string, unknown>;
-    for (const k of keys) if (typeof value[k] !== 'string') return null;
-    return value as Record<K, string>;
+    value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
   } catch {
-    return null;
+    throw refuse();
   }
+  if (typeof value !== 'object' || value === null) throw refuse();
+  const out = {} as Record<K, string>;
+  for (const key of Object.keys(kinds) as K[]) {
+    const v = (value as Record<string, unknown>)[key];
+    if (typeof v !== 'string') throw refuse();
+    if (kinds[key] === 'uuid') {
+      if (!UUID.test(v)) throw refuse();
+      out[key] = v;
+    } else {
+      try {
+        out[key] = readInstant(field, v, 'UTC');
+      } catch {
+        throw refuse();
+      }
+    }
+  }
+  return out;
 }

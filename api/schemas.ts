@@ -1,7 +1,54 @@
 // joi schemas for every route's params, query, payload and headers. Compiled once at start-up; the
-// same objects generate the OpenAPI document.
-import Joi from 'joi';
+// same objects generate the OpenAPI document. Every string here is a `Joi.string()` of the extended
+// Joi below, so the one rule for strings (DESIGN: "Inputs at the edge") holds for every field.
+import BaseJoi from 'joi';
+import type { CustomHelpers, ErrorReport, Root, StringSchema } from 'joi';
 import { MAX_TITLE, MAX_DESCRIPTION, MAX_REMINDERS } from '../actors/task/index.ts';
+
+const LONE_SURROGATE = /\p{Cs}/u;
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const CONTROL_MULTILINE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/**
+ * The one rule for strings from outside: no NUL, no unpaired UTF-16 surrogate (neither fits PostgreSQL's
+ * text or jsonb), and no other C0 control character or DEL — except tab, line feed and carriage return
+ * in multi-line text (descriptions). Returns what is wrong (a phrase to follow the field's name), or
+ * null when the string is acceptable.
+ */
+export function textProblem(value: string, options: { multiline?: boolean } = {}): string | null {
+  if (value.includes('\u0000')) return 'must not contain NUL (U+0000)';
+  if (LONE_SURROGATE.test(value)) return 'must not contain an unpaired UTF-16 surrogate (not valid Unicode text)';
+  const control = (options.multiline ? CONTROL_MULTILINE : CONTROL).exec(value);
+  if (control) return `must not contain control characters (U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')})${options.multiline ? ' other than tab and line breaks' : ''}`;
+  return null;
+}
+
+/** A joi string that also has `.multiline()`: tab, LF and CR allowed (descriptions). */
+export interface TextSchema<TSchema = string> extends StringSchema<TSchema> {
+  multiline(): this;
+}
+interface TextRoot extends Root {
+  string<TSchema = string>(): TextSchema<TSchema>;
+}
+
+/** joi whose every `string()` keeps the rule for strings: a 400 naming the field otherwise. */
+export const Joi = BaseJoi.extend((joi: Root) => ({
+  type: 'string',
+  base: joi.string(),
+  messages: { 'string.text': '{{#label}} {{#problem}}' },
+  rules: {
+    multiline: {
+      method(this: StringSchema) {
+        return this.$_setFlag('multiline', true);
+      },
+    },
+  },
+  validate(value: unknown, helpers: CustomHelpers): { value: unknown; errors?: ErrorReport } | undefined {
+    if (typeof value !== 'string') return undefined;
+    const problem = textProblem(value, { multiline: helpers.schema.$_getFlag('multiline') === true });
+    return problem ? { value, errors: helpers.error('string.text', { problem }) } : undefined;
+  },
+})) as TextRoot;
 
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 const dateTime = Joi.string().max(40).description('ISO-8601 date-time; without an offset it is wall-clock time in the task\'s zone');
@@ -21,7 +68,7 @@ export const reminderParams = Joi.object({ id: uuid.required(), rid: uuid.requir
 
 export const createTask = Joi.object({
   title: Joi.string().trim().min(1).max(MAX_TITLE).required(),
-  description: Joi.string().max(MAX_DESCRIPTION).allow(null, ''),
+  description: Joi.string().multiline().max(MAX_DESCRIPTION).allow(null, ''),
   due_date: dateTime.allow(null),
   recurrence_rule: rule.allow(null),
   timezone: zone.allow(null),
@@ -30,7 +77,7 @@ export const createTask = Joi.object({
 
 export const patchTask = Joi.object({
   title: Joi.string().trim().min(1).max(MAX_TITLE),
-  description: Joi.string().max(MAX_DESCRIPTION).allow(null, ''),
+  description: Joi.string().multiline().max(MAX_DESCRIPTION).allow(null, ''),
   due_date: dateTime.allow(null),
   recurrence_rule: rule.allow(null),
   timezone: zone.allow(null),

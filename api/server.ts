@@ -6,7 +6,7 @@ import Boom from '@hapi/boom';
 import type { ApiDeps } from './deps.ts';
 import { registerAuth } from './auth.ts';
 import { registerCorrelation } from './context.ts';
-import { failAction } from './errors.ts';
+import { failAction, registerErrors } from './errors.ts';
 import { MAX_PAYLOAD_BYTES } from './schemas.ts';
 import { registerMetrics } from './metrics.ts';
 import { registerRateLimit } from './rate-limit.ts';
@@ -47,6 +47,9 @@ export async function createServer(deps: ApiDeps, options: ServerOptions): Promi
     boom.output.headers['retry-after'] = '1';
     throw boom;
   });
+  // Errors are mapped once, for every route (domain → 4xx, dependency away → 503, the rest a plain
+  // 500); registered before the correlation extension so the mapped answer carries the id.
+  registerErrors(server);
   registerCorrelation(server);
   await server.register({
     plugin: HapiPino,
@@ -58,23 +61,6 @@ export async function createServer(deps: ApiDeps, options: ServerOptions): Promi
   });
   await registerAuth(server, deps.auth);
   if (deps.rateLimiter) registerRateLimit(server, deps.rateLimiter);
-
-  // Anything unexpected becomes a plain 500 without internals; it is logged with its stack.
-  server.ext('onPreResponse', (request, h) => {
-    const response = request.response;
-    if ('isBoom' in response && response.isBoom && response.output.statusCode >= 500) {
-      // A request refused before hapi-pino's own onRequest (draining at shutdown) has no request logger yet.
-      const logger = (request.logger as typeof request.logger | undefined) ?? server.logger;
-      if (response.output.statusCode === 503) logger.warn({ err: response }, 'request refused: dependency unavailable');
-      else logger.error({ err: response }, 'request failed');
-      if (response.output.statusCode === 500) {
-        const plain = Boom.internal();
-        plain.output.headers['x-correlation-id'] = request.app.correlationId;
-        return plain;
-      }
-    }
-    return h.continue;
-  });
 
   registerMetrics(server, deps.metrics);
   healthRoutes(server, deps);

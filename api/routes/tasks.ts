@@ -4,11 +4,12 @@ import Boom from '@hapi/boom';
 import type { Server, Request } from '@hapi/hapi';
 import type { ApiDeps } from '../deps.ts';
 import * as S from '../schemas.ts';
-import { toBoom } from '../errors.ts';
 import { presentTask, presentReminder, encodeCursor, decodeCursor } from '../present.ts';
 import { userOf, metaOf } from '../context.ts';
 import type { TaskCommand, TaskState } from '../../actors/task/index.ts';
+import { seriesStart } from '../../actors/task/index.ts';
 import { occurrences } from '../../actors/recurrence.ts';
+import { readInstant } from '../../actors/task/time.ts';
 
 const api = (description: string, extra: Record<string, unknown> = {}) => ({ tags: ['api', 'tasks'], description, ...extra });
 
@@ -19,14 +20,11 @@ function ifMatch(request: Request): number | undefined {
 }
 
 export function taskRoutes(server: Server, deps: ApiDeps): void {
+  // Failures are mapped once, in api/errors.ts' onPreResponse extension: handlers just call and return.
   const run = async (request: Request, taskId: string, command: TaskCommand): Promise<TaskState> => {
-    try {
-      const result = await deps.runtime.executeTask(taskId, { userId: userOf(request), command, meta: metaOf(request) });
-      if (!result.task || result.task.deleted_at !== null && command.type !== 'delete') throw Boom.notFound('task not found');
-      return result.task;
-    } catch (error) {
-      throw toBoom(error);
-    }
+    const result = await deps.runtime.executeTask(taskId, { userId: userOf(request), command, meta: metaOf(request) });
+    if (!result.task || result.task.deleted_at !== null && command.type !== 'delete') throw Boom.notFound('task not found');
+    return result.task;
   };
   const respond = (task: TaskState) => presentTask(task);
 
@@ -37,7 +35,8 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
       handler: async (request, h) => {
         const id = randomUUID();
         const task = await run(request, id, { type: 'create', id, data: request.payload as Extract<TaskCommand, { type: 'create' }>['data'] });
-        return h.response(respond(task)).code(201).header('location', `/tasks/${id}`).etag(String(task.version));
+        // task.id, not id: a retry with the same Idempotency-Key answers with the task the first call created.
+        return h.response(respond(task)).code(201).header('location', `/tasks/${task.id}`).etag(String(task.version));
       },
     },
   });
@@ -48,16 +47,14 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
       ...api('List tasks (newest first), with filters and cursor paging'), validate: { query: S.listTasksQuery },
       handler: async (request) => {
         const q = request.query as { completed?: boolean; due_before?: string; due_after?: string; series_id?: string; q?: string; limit: number; cursor?: string };
-        const cursor = q.cursor ? decodeCursor(q.cursor, ['created_at', 'id'] as const) : undefined;
-        if (q.cursor && !cursor) throw Boom.badRequest('cursor is not a cursor this API returned');
-        for (const field of ['due_before', 'due_after'] as const) {
-          if (q[field] !== undefined && Number.isNaN(Date.parse(q[field] as string))) throw Boom.badRequest(`${field} must be an ISO-8601 date-time`);
-        }
+        const cursor = q.cursor ? decodeCursor('cursor', q.cursor, { created_at: 'instant', id: 'uuid' }) : undefined;
+        // Filters without an offset are wall-clock times in the caller's zone (their users row).
+        const zone = q.due_before || q.due_after ? (await deps.users.get(userOf(request))).timezone : 'UTC';
         const { tasks, more } = await deps.reads.listTasks(userOf(request), {
           limit: q.limit,
           ...(q.completed !== undefined ? { completed: q.completed } : {}),
-          ...(q.due_before ? { due_before: new Date(q.due_before).toISOString() } : {}),
-          ...(q.due_after ? { due_after: new Date(q.due_after).toISOString() } : {}),
+          ...(q.due_before ? { due_before: readInstant('due_before', q.due_before, zone) } : {}),
+          ...(q.due_after ? { due_after: readInstant('due_after', q.due_after, zone) } : {}),
           ...(q.series_id ? { series_id: q.series_id } : {}),
           ...(q.q ? { q: q.q } : {}),
           ...(cursor ? { cursor } : {}),
@@ -133,7 +130,9 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
         if (!before) throw Boom.notFound('task not found');
         const known = new Set(before.reminders.map((r) => r.id));
         const task = await run(request, before.id, { type: 'add_reminder', data: request.payload as { before: string } });
-        const added = task.reminders.find((r) => !known.has(r.id));
+        // A replayed first answer (same Idempotency-Key) is the task as that turn left it, so the reminder
+        // it added is already known here; it is the one created by that turn (at the task's updated_at).
+        const added = task.reminders.find((r) => !known.has(r.id)) ?? task.reminders.findLast((r) => r.created_at === task.updated_at);
         if (!added) throw Boom.conflict('the reminder was not added');
         return h.response(presentReminder(added)).code(201);
       },
@@ -187,7 +186,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
         if (!task) throw Boom.notFound('task not found');
         if (!task.is_recurring || !task.recurrence_rule || !task.due_date) throw Boom.badRequest('task is not recurring: it has no recurrence_rule');
         const after = new Date(Math.max(Date.now(), task.last_spawned_at ? Date.parse(task.last_spawned_at) + 1 : 0) - 1);
-        const list = occurrences(task.recurrence_rule, new Date(task.due_date), task.timezone ?? user.timezone, { after, limit: (request.query as { limit: number }).limit });
+        const list = occurrences(task.recurrence_rule, seriesStart(task), task.timezone ?? user.timezone, { after, limit: (request.query as { limit: number }).limit });
         return { occurrences: list.map((d) => d.toISOString()), timezone: task.timezone ?? user.timezone };
       },
     },
