@@ -28,7 +28,8 @@ export interface ApiDeps {
   readiness: () => Promise<Readiness>;
   metrics: Metrics;
   rateLimiter: RateLimiter | undefined;
-  auth: { secret: string | undefined; jwksUrl: string | undefined; devSignIn: boolean };
+  /** maxLifetimeSec, clockSkewSec: JWT_MAX_LIFETIME_SEC, JWT_CLOCK_SKEW_SEC (api/auth.ts defaults when absent). */
+  auth: { secret: string | undefined; jwksUrl: string | undefined; devSignIn: boolean; maxLifetimeSec?: number; clockSkewSec?: number };
   /** Realtime: wires nes and the dashboard onto the same server. */
   realtime?: (server: import('@hapi/hapi').Server) => Promise<void>;
 }

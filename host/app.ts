@@ -127,7 +127,7 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
 
   const server = await createServer({
     logger, runtime, reads, tasks, users, readiness, metrics, rateLimiter,
-    auth: { secret: config.auth.secret, jwksUrl: config.auth.jwksUrl, devSignIn: config.auth.devSignIn },
+    auth: { secret: config.auth.secret, jwksUrl: config.auth.jwksUrl, devSignIn: config.auth.devSignIn, maxLifetimeSec: config.auth.maxLifetimeSec, clockSkewSec: config.auth.clockSkewSec },
     realtime: async (s) => {
       hub.attach(await registerNes(s, { onSockets: (open) => metrics.openSockets.set(open) }));
       registerDashboard(s);

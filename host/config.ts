@@ -1,5 +1,7 @@
 // Configuration from the environment, read once at start-up. Production refuses to start without
-// a signing secret or key set, and never enables the dev sign-in.
+// a signing secret or key set, and never enables the dev sign-in. NODE_ENV is read lower-cased:
+// unset, `development` and `test` are the only non-production modes; any other value (`Production`,
+// `staging`, a typo) is production-like, so a mistyped NODE_ENV can never open the dev sign-in.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -28,6 +30,10 @@ export interface Config {
     /** True when the secret was generated for development (kept under dataDir), never in production. */
     devSecret: boolean;
     devSignIn: boolean;
+    /** Longest lifetime a token may claim, in seconds (JWT_MAX_LIFETIME_SEC, default 86400 = 24 h). */
+    maxLifetimeSec: number;
+    /** Clock skew allowed on a token's `exp`/`nbf`, in seconds (JWT_CLOCK_SKEW_SEC, default 30). */
+    clockSkewSec: number;
   };
   dapr: {
     host: string;
@@ -76,14 +82,22 @@ function devSecret(dataDir: string): string {
   return secret;
 }
 
+/** NODE_ENV lower-cased: unset/empty → development; `development`, `test` as named; anything else → production. */
+export function modeOf(nodeEnv: string | undefined): Config['env'] {
+  const value = (nodeEnv ?? '').trim().toLowerCase();
+  if (value === '' || value === 'development') return 'development';
+  if (value === 'test') return 'test';
+  return 'production';
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const mode = env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development';
+  const mode = modeOf(env.NODE_ENV);
   const production = mode === 'production';
   const dataDir = path.resolve(env.DATA_DIR ?? './data');
   const databaseUrl = env.DATABASE_URL || undefined;
   const jwksUrl = env.JWKS_URL || undefined;
   let secret = env.JWT_SECRET || undefined;
-  if (production && !secret && !jwksUrl) throw new ConfigError('NODE_ENV=production needs JWT_SECRET (HS256) or JWKS_URL (RS256/ES256): refusing to start without a way to verify tokens');
+  if (production && !secret && !jwksUrl) throw new ConfigError(`NODE_ENV=${env.NODE_ENV} runs as production and needs JWT_SECRET (HS256) or JWKS_URL (RS256/ES256): refusing to start without a way to verify tokens`);
   if (secret && secret.length < 32 && production) throw new ConfigError('JWT_SECRET must be at least 32 characters in production');
   let generated = false;
   if (!secret && !jwksUrl) {
@@ -92,6 +106,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   // The dev sign-in (POST /auth/dev-token) is the embedded shape's default outside production.
   const devSignIn = production ? false : bool(env.AUTH_DEV) ?? databaseUrl === undefined;
+  const maxLifetimeSec = int('JWT_MAX_LIFETIME_SEC', env.JWT_MAX_LIFETIME_SEC, 86_400);
+  if (maxLifetimeSec === 0) throw new ConfigError('JWT_MAX_LIFETIME_SEC must be at least 1 (seconds)');
+  const clockSkewSec = int('JWT_CLOCK_SKEW_SEC', env.JWT_CLOCK_SKEW_SEC, 30);
   const mechanism = env.KAFKA_SASL_MECHANISM?.toLowerCase();
   if (mechanism && !['plain', 'scram-sha-256', 'scram-sha-512'].includes(mechanism)) throw new ConfigError(`KAFKA_SASL_MECHANISM must be plain, scram-sha-256 or scram-sha-512, got "${mechanism}"`);
   const daprHttp = env.DAPR_HTTP_PORT ? int('DAPR_HTTP_PORT', env.DAPR_HTTP_PORT, 3500) : undefined;
@@ -110,7 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       topic: env.KAFKA_TOPIC ?? 'task-events',
     },
     redisUrl: env.REDIS_URL || undefined,
-    auth: { secret, jwksUrl, devSecret: generated, devSignIn },
+    auth: { secret, jwksUrl, devSecret: generated, devSignIn, maxLifetimeSec, clockSkewSec },
     dapr: {
       host: env.DAPR_HOST ?? '127.0.0.1',
       httpPort: daprHttp,

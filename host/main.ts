@@ -16,7 +16,7 @@ try {
 
 const app = await startApp(config);
 if (shapeOf(config) === 'embedded' && config.auth.devSignIn && config.auth.secret) {
-  const token = signToken(config.auth.secret, 'demo');
+  const token = signToken(config.auth.secret, 'demo', { ttl: config.auth.maxLifetimeSec });
   process.stdout.write(`\n  tasklane is running (embedded: PGlite under ${config.dataDir}, ${app.runtime.mode} runtime)\n\n`
     + `  Dashboard:  ${app.url}/#token=${token}\n  API docs:   ${app.url}/docs\n`
     + `  Signed in as "demo"; another user: npm run token -- <userId>, or POST /auth/dev-token\n\n`);
