@@ -1,5 +1,14 @@
 // nes on the app's own server and port: sockets authenticate with the same JWT strategy as REST; the
 // only subscription is /events, and a publish reaches only the sockets of the event's user.
+//
+// A socket follows its token:
+// - it belongs to the user it was opened for: a `reauth` with another user's token is refused and
+//   the socket closed; a `reauth` for the same user replaces the credentials (and so the expiry);
+// - it is closed when the token in force expires (`credentials.expiresAt`, api/auth.ts: exp + skew),
+//   and an event published after that instant is never delivered to it, even if the close is late;
+// - nes' per-user index (maxConnectionsPerUser) counts each open socket once, under its one user.
+import { createRequire } from 'node:module';
+import Boom from '@hapi/boom';
 import Nes from '@hapi/nes';
 import type { Server } from '@hapi/hapi';
 import type { Publish } from './hub.ts';
@@ -7,23 +16,151 @@ import type { Publish } from './hub.ts';
 export interface RealtimeOptions {
   /** Heartbeat tuned so a dead link is noticed within ~5 s (nes' default notices after ~20 s). */
   heartbeat?: { interval: number; timeout: number };
+  /** Sockets one user may hold open at once on this instance (nes `auth.maxConnectionsPerUser`; default 100). */
   maxConnectionsPerUser?: number;
   onSockets?: (open: number) => void;
 }
 
 export const EVENTS_PATH = '/events';
 
+/** The parts of a nes 14 socket this module touches; `_setCredentials` is private (see below). */
+interface NesAuthResult { credentials?: unknown; artifacts?: unknown; strategy?: unknown }
+interface NesSocket {
+  id: string;
+  server: Server;
+  auth: { isAuthenticated: boolean; credentials: unknown; artifacts: unknown; strategy?: unknown; _verified: number };
+  disconnect(): Promise<void>;
+  isOpen(): boolean;
+  _setCredentials(auth: NesAuthResult): void;
+}
+
+const userOf = (credentials: unknown): string | undefined => {
+  const user = (credentials as { user?: unknown } | null | undefined)?.user;
+  return typeof user === 'string' && user.length > 0 ? user : undefined;
+};
+const expiresAtOf = (credentials: unknown): number | undefined => {
+  const at = (credentials as { expiresAt?: unknown } | null | undefined)?.expiresAt;
+  return typeof at === 'number' && Number.isFinite(at) ? at : undefined;
+};
+/** True once the token in force is past its expiry (credentials without an expiry never expire here). */
+const expired = (credentials: unknown, now = Date.now()): boolean => {
+  const at = expiresAtOf(credentials);
+  return at !== undefined && now >= at;
+};
+
+// Per-socket expiry timers; a socket that is gone takes its entry with it.
+const expiryTimers = new WeakMap<NesSocket, NodeJS.Timeout>();
+/** setTimeout's ceiling (~24.8 days); a longer wait is re-armed when it fires. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+function armExpiry(socket: NesSocket): void {
+  clearTimeout(expiryTimers.get(socket));
+  expiryTimers.delete(socket);
+  const at = expiresAtOf(socket.auth.credentials);
+  if (at === undefined) return;
+  const timer = setTimeout(() => {
+    expiryTimers.delete(socket);
+    if (!expired(socket.auth.credentials)) return armExpiry(socket);   // replaced meanwhile, or the ceiling
+    closeExpired(socket);
+  }, Math.min(Math.max(at - Date.now(), 0), MAX_TIMEOUT_MS));
+  timer.unref();
+  expiryTimers.set(socket, timer);
+}
+
+function closeExpired(socket: NesSocket): void {
+  if (!socket.isOpen()) return;
+  socket.server.log(['nes', 'auth', 'info'], { socket: socket.id, user: userOf(socket.auth.credentials), reason: 'token expired' });
+  void socket.disconnect();
+}
+
+function disarmExpiry(socket: NesSocket): void {
+  clearTimeout(expiryTimers.get(socket));
+  expiryTimers.delete(socket);
+}
+
+/**
+ * nes 14.0.1 (lib/socket.js) sets a socket's credentials in the private `Socket#_setCredentials`, on
+ * `hello` and again on every `reauth`, with no hook to refuse or observe it. As shipped it (a) accepts
+ * a reauth for another user, and (b) pushes the socket into the per-user index again under the new
+ * user while the old entry stays, and removal on close only looks under the last user: the old user's
+ * count leaks until restart ("Too many connections"), and the socket keeps the old user's
+ * subscription index entry (his events). nes offers no `onReauth`; so this wraps that one method, once
+ * per process, on the Socket prototype:
+ * - first authentication: nes' own method (index + maxConnectionsPerUser); if it refuses, the socket
+ *   is left unauthenticated and closed, so an over-limit socket cannot subscribe after a failed hello;
+ * - a later one for the same user: credentials, artifacts and the verify clock replaced in place,
+ *   without indexing the socket twice;
+ * - a later one for another user, or credentials without a user: 401 and the socket is closed.
+ * Every accepted authentication (re)arms the expiry timer. Re-check this when upgrading nes.
+ */
+const guarded = Symbol.for('tasklane.nes.setCredentials');
+function guardCredentials(): void {
+  const SocketClass = createRequire(import.meta.url)('@hapi/nes/lib/socket.js') as { prototype: NesSocket & { [guarded]?: true } };
+  const proto = SocketClass.prototype;
+  if (proto[guarded]) return;
+  const original = proto._setCredentials;
+  const refuse = (socket: NesSocket, message: string): never => {
+    setTimeout(() => void socket.disconnect());   // after the error reply is queued, as nes' reauth does
+    throw Boom.unauthorized(message);
+  };
+  proto._setCredentials = function (this: NesSocket, auth: NesAuthResult): void {
+    const next = userOf(auth?.credentials);
+    if (next === undefined) refuse(this, 'Socket credentials must name a user');
+    if (this.auth.isAuthenticated) {
+      const current = userOf(this.auth.credentials);
+      if (current !== next) {
+        this.server.log(['nes', 'auth', 'warn'], { socket: this.id, user: current, attempted: next, reason: 'reauth for another user refused' });
+        refuse(this, 'A socket stays with the user it was opened for: reauthenticate with a token for that user');
+      }
+      this.auth.credentials = auth.credentials;
+      this.auth.artifacts = auth.artifacts;
+      this.auth.strategy = auth.strategy;
+      this.auth._verified = Date.now();
+    } else {
+      try {
+        original.call(this, auth);
+      } catch (error) {
+        Object.assign(this.auth, { isAuthenticated: false, credentials: null, artifacts: null });
+        setTimeout(() => void this.disconnect());
+        throw error;
+      }
+    }
+    armExpiry(this);
+  };
+  proto[guarded] = true;
+}
+
 export async function registerNes(server: Server, options: RealtimeOptions = {}): Promise<Publish> {
+  guardCredentials();
+  // nes calls onDisconnection for every socket that closes, onConnection only after a successful
+  // hello: count only sockets that were counted in, or failed hellos drive the gauge below zero.
+  const counted = new WeakSet<object>();
   let open = 0;
   await server.register({
     plugin: Nes,
     options: {
+      // minAuthVerifyInterval stays nes' default (the heartbeat interval): a message from the client
+      // re-verifies the token's time claims through @hapi/jwt; the timer and filter here need no message.
       auth: { type: 'direct', index: true, maxConnectionsPerUser: options.maxConnectionsPerUser ?? 100 },
       heartbeat: options.heartbeat ?? { interval: 2500, timeout: 2000 },
-      onConnection: () => { open++; options.onSockets?.(open); },
-      onDisconnection: () => { open--; options.onSockets?.(open); },
+      onConnection: (socket: object) => { counted.add(socket); open++; options.onSockets?.(open); },
+      onDisconnection: (socket: object) => {
+        disarmExpiry(socket as NesSocket);
+        if (!counted.delete(socket)) return;
+        open--;
+        options.onSockets?.(open);
+      },
     },
   });
-  server.subscription(EVENTS_PATH, { auth: { mode: 'required', entity: 'user', index: true } });
+  server.subscription(EVENTS_PATH, {
+    auth: { mode: 'required', entity: 'user', index: true },
+    // Delivery checks the token in force at the moment of each publish: an expiry timer that fires
+    // late (a busy event loop) can never let an event through to an expired socket.
+    filter: (_path: string, _message: unknown, { socket, credentials }: { socket: unknown; credentials?: unknown }) => {
+      if (!expired(credentials)) return true;
+      closeExpired(socket as NesSocket);
+      return false;
+    },
+  });
   return (userId, message) => server.publish(EVENTS_PATH, message, { user: userId });
 }

@@ -1,14 +1,18 @@
 // The WebSocket over real connections: same JWT as REST, /events only, each event to its user's
-// sockets only, and recovery of what a closed socket missed through GET /events?after=.
+// sockets only, and recovery of what a closed socket missed through GET /events?after=. A socket
+// follows its token: it stays with its user, closes when the token in force expires, and per-user
+// socket counts never leak.
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
+import Jwt from '@hapi/jwt';
 // The package's main module is what gives the client its Node WebSocket (ws).
 import Nes from '@hapi/nes';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { connectSocket, wsUrl } from '../helpers/socket.ts';
+import { bearer, connectSocket, openClient, wsUrl } from '../helpers/socket.ts';
 
 let t0: TestApp;
-test.before(async () => { t0 = await startTestApp(); });
+// No clock skew on this app, so "the token expired" is the instant `exp` names.
+test.before(async () => { t0 = await startTestApp({ env: { JWT_CLOCK_SKEW_SEC: '0' } }); });
 test.after.always(async () => { await t0?.stop(); });
 
 const post = (token: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -72,4 +76,133 @@ test('the socket refuses expired and forged tokens, and any subscription but /ev
   await t.throwsAsync(good.subscribe('/events/everyone', () => undefined), { message: /Not Found|Subscription not found/i });
   await t.throwsAsync(good.subscribe('/admin', () => undefined), { message: /Not Found|Subscription not found/i });
   await good.disconnect();
+});
+
+const expOf = (token: string): number => (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp: number }).exp;
+const sign = (payload: Record<string, unknown>) => Jwt.token.generate(payload, { key: t0.secret, algorithm: 'HS256' });
+/** Resolves once the wall clock has passed `epochMs` (an instant, not a margin). */
+const passed = async (epochMs: number) => { while (Date.now() <= epochMs) await new Promise((r) => setTimeout(r, Math.min(100, epochMs - Date.now() + 1))); };
+
+test('a reauth with another user\'s token is refused and the socket closed', async (t) => {
+  const alice = t0.token(`alice-${randomUUID()}`);
+  const bob = t0.token(`bob-${randomUUID()}`);
+  const socket = await connectSocket(t0.url, alice);
+  try {
+    await t.throwsAsync(socket.client.reauthenticate(bearer(bob)), { message: /stays with the user/ });
+    await socket.waitClosed(5000);
+    t.true(socket.closed);
+  } finally {
+    await socket.close();
+  }
+});
+
+test('after its token expires a socket receives no event and is closed', async (t) => {
+  const user = `expiring-${randomUUID()}`;
+  const short = t0.token(user, { ttl: 4 });
+  const exp = expOf(short) * 1000;
+  const [socket, control] = await Promise.all([connectSocket(t0.url, short), connectSocket(t0.url, t0.token(user))]);
+  try {
+    await post(t0.token(user), '/tasks', { title: 'before expiry' });
+    await Promise.all([socket.waitFor(1), control.waitFor(1)]);
+    t.true(Date.now() < exp, 'the first event arrived while the token was valid (else the machine is too slow for this test)');
+    await passed(exp);
+    await post(t0.token(user), '/tasks', { title: 'after expiry' });
+    await control.waitFor(2);
+    await socket.waitClosed(5000);
+    t.deepEqual(socket.messages.map((m) => (m.data.task as { title: string }).title), ['before expiry'], 'nothing published after exp reached the expired socket');
+  } finally {
+    await Promise.all([socket.close(), control.close()]);
+  }
+});
+
+test('a reauth for the same user replaces the token: expiry follows the token in force', async (t) => {
+  const user = `renewing-${randomUUID()}`;
+  const first = t0.token(user, { ttl: 3 });
+  const socket = await connectSocket(t0.url, first);
+  try {
+    await socket.client.reauthenticate(bearer(t0.token(user, { ttl: 600 })));
+    await passed(expOf(first) * 1000 + 1000);
+    await post(t0.token(user), '/tasks', { title: 'after the first token expired' });
+    await socket.waitFor(1);
+    t.false(socket.closed, 'the renewed socket outlived its first token');
+    const shorter = t0.token(user, { ttl: 2 });
+    await socket.client.reauthenticate(bearer(shorter));
+    await socket.waitClosed(expOf(shorter) * 1000 + 5000 - Date.now());
+    t.true(socket.closed, 'a shorter token in force closes the socket at its expiry');
+  } finally {
+    await socket.close();
+  }
+});
+
+test('100 cycles of connect-as-A, refused reauth-as-B, disconnect leave A able to connect', async (t) => {
+  const alice = t0.token(`cycler-${randomUUID()}`);
+  const bob = t0.token(`other-${randomUUID()}`);
+  for (let i = 0; i < 100; i++) {
+    const client = await openClient(t0.url, alice);
+    await t.throwsAsync(client.reauthenticate(bearer(bob)), { message: /stays with the user/ }, `cycle ${i}`);
+    await client.disconnect();
+  }
+  const again = await connectSocket(t0.url, alice);
+  await post(alice, '/tasks', { title: 'still here' });
+  await again.waitFor(1);
+  t.is((again.messages[0]?.data.task as { title: string }).title, 'still here');
+  await again.close();
+});
+
+const openSockets = async (): Promise<number> => {
+  const text = await fetch(`${t0.url}/metrics`).then((r) => r.text());
+  return Number(/^tasklane_open_sockets (\S+)$/m.exec(text)?.[1] ?? NaN);
+};
+
+test.serial('after connect/disconnect storms a user still gets exactly the allowed 100 sockets, and the open-socket gauge returns to its start', async (t) => {
+  const user = `storm-${randomUUID()}`;
+  const token = t0.token(user);
+  const before = await openSockets();
+  for (let round = 0; round < 3; round++) {
+    await Promise.all(Array.from({ length: 40 }, async (_, i) => {
+      const client = new Nes.Client(wsUrl(t0.url));
+      const connecting = client.connect({ auth: bearer(i % 4 === 0 ? 'not-a-token' : token), reconnect: false, timeout: 5000 }).catch(() => undefined);
+      if (i % 2 === 0) await connecting;          // half leave at once, some before their hello is answered
+      await client.disconnect();
+      await connecting;
+    }));
+  }
+  const clients = await Promise.all(Array.from({ length: 100 }, () => openClient(t0.url, token)));
+  try {
+    await t.throwsAsync(openClient(t0.url, token), { message: /Too many connections/ }, 'the 101st is refused');
+  } finally {
+    await Promise.all(clients.map((c) => c.disconnect()));
+  }
+  const deadline = Date.now() + 5000;
+  while (await openSockets() !== before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  t.is(await openSockets(), before);
+});
+
+test('tokens beyond the maximum lifetime, or with a control character in sub, are refused on REST and sockets', async (t) => {
+  const now = Math.floor(Date.now() / 1000);
+  const day = 86_400;
+  const refused: [string, Record<string, unknown>][] = [
+    ['lifetime over 24 h', { sub: 'long', iat: now, exp: now + day + 60 }],
+    ['no iat, exp beyond 24 h ahead', { sub: 'long', exp: now + day + 3600 }],
+    ['iat in the future to stretch the window', { sub: 'long', iat: now + day, exp: now + day + 600 }],
+    ['sub with a NUL', { sub: 'a\u0000b', iat: now, exp: now + 600 }],
+    ['sub with a newline', { sub: 'a\nb', iat: now, exp: now + 600 }],
+    ['sub with DEL', { sub: 'a\u007fb', iat: now, exp: now + 600 }],
+    ['sub with a lone surrogate', { sub: 'a\ud800b', iat: now, exp: now + 600 }],
+  ];
+  for (const [name, payload] of refused) {
+    const token = sign(payload);
+    const me = await fetch(`${t0.url}/me`, { headers: { authorization: `Bearer ${token}` } });
+    t.is(me.status, 401, name);
+    await t.throwsAsync(openClient(t0.url, token, 3000), undefined, `${name} (socket)`);
+  }
+  for (const [name, payload] of [
+    ['exactly 24 h', { sub: `max-${randomUUID()}`, iat: now, exp: now + day }],
+    ['no iat, 10 minutes', { sub: `noiat-${randomUUID()}`, exp: now + 600 }],
+  ] as const) {
+    const token = sign(payload);
+    t.is((await fetch(`${t0.url}/me`, { headers: { authorization: `Bearer ${token}` } })).status, 200, name);
+    const client = await openClient(t0.url, token, 3000);
+    await client.disconnect();
+  }
 });
