@@ -4,10 +4,16 @@
  * Pure module: no I/O, no clock, and no dependence on the host's TZ.
  *
  * Design
- * - Rule semantics come from npm `rrule`, but its `tzid` option is never used. The first start's
- *   wall-clock time is encoded as a "floating" Date (`Date.UTC(y, m-1, d, h, mi, s)`), the rule is
- *   expanded in floating time, and every floating result is mapped to a real instant by exactly one
- *   function, `floatingToInstant` (exported as `localToInstant`), using luxon's zone offsets.
+ * - Rule semantics are RFC 5545's as python-dateutil and npm `rrule` implement them (the oracle test
+ *   checks against dateutil, a property test against rrule.js). The expansion is our own because
+ *   rrule.js walks a DAILY rule day by day up to year 9999 with no way to bound it: a sparse rule
+ *   (Feb 29 that is a Monday, INTERVAL=2) took 10-30 s of the event loop. Here a rule is expanded
+ *   month by month from a table of matching days per month shape, with a step budget
+ *   (EXPANSION_BUDGET) that every supported rule provably fits; see `enumerate`.
+ * - The first start's wall-clock time is encoded as a "floating" time (`Date.UTC(y, m-1, d, h, mi,
+ *   s)`), the rule is expanded in floating time, and every floating result is mapped to a real
+ *   instant by exactly one function, `floatingToInstant` (exported as `localToInstant`), using
+ *   luxon's zone offsets.
  * - A wall time inside a spring-forward gap is read with the offset in force before the gap, i.e.
  *   it moves forward by the gap length (RFC 5545 errata 4271). An ambiguous fall-back wall time
  *   takes the earlier instant.
@@ -20,17 +26,14 @@
  * - UNTIL in UTC form is an inclusive instant. UNTIL as a date (YYYYMMDD) means "up to the end of
  *   that local day", i.e. wall-clock time <= YYYY-MM-DD 23:59:59.
  */
-import rrulePkg from 'rrule';
-import type { Options as RRuleOptions, Weekday } from 'rrule';
 import { IANAZone } from 'luxon';
-
-const { RRule } = rrulePkg;
+import { isZone } from './zone.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Public types
 // ---------------------------------------------------------------------------------------------
 
-export type RecurrenceErrorCode = 'invalid_rule' | 'unsupported_rule' | 'invalid_timezone' | 'invalid_start';
+export type RecurrenceErrorCode = 'invalid_rule' | 'unsupported_rule' | 'invalid_timezone' | 'invalid_start' | 'budget_exceeded';
 
 export class RecurrenceError extends Error {
   readonly code: RecurrenceErrorCode;
@@ -88,6 +91,10 @@ export interface OccurrenceOptions {
   limit: number;
   /** No occurrence after this instant (inclusive bound). */
   until?: Date;
+  /** Work allowed, in steps (see EXPANSION_BUDGET, the default); over it: RecurrenceError 'budget_exceeded'. */
+  budget?: number;
+  /** Receives the steps this expansion took (reset to 0 first). */
+  meter?: ExpansionMeter;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -104,7 +111,7 @@ const DAY_MS = 24 * HOUR_MS;
  * within one day of their floating value.
  */
 const SLACK_MS = DAY_MS;
-/** Wider margin for the floating bounds handed to rrule and for the shifted dtstart. */
+/** Wider margin for the floating bounds of a walk and for where a walk after `after` begins. */
 const MARGIN_MS = 2 * DAY_MS;
 
 export const MAX_OCCURRENCE_LIMIT = 1000;
@@ -112,21 +119,12 @@ const MAX_RULE_LENGTH = 2000;
 const MIN_YEAR = 1000;
 const MAX_YEAR = 9999;
 
-/** Index = Python/rrule weekday number (Monday = 0). */
+/** Index = Python/dateutil weekday number (Monday = 0). */
 const WEEKDAY_CODES: readonly WeekdayCode[] = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'];
 const WEEKDAY_INDEX: Readonly<Record<WeekdayCode, number>> = { MO: 0, TU: 1, WE: 2, TH: 3, FR: 4, SA: 5, SU: 6 };
 
 const SUPPORTED_FREQS: readonly RecurrenceFrequency[] = ['DAILY', 'WEEKLY', 'MONTHLY', 'YEARLY'];
 const RFC_FREQS_OUTSIDE_SUBSET = new Set(['HOURLY', 'MINUTELY', 'SECONDLY']);
-
-const RRULE_FREQ = {
-  YEARLY: RRule.YEARLY,
-  MONTHLY: RRule.MONTHLY,
-  WEEKLY: RRule.WEEKLY,
-  DAILY: RRule.DAILY,
-} as const;
-
-const RRULE_WEEKDAYS: readonly Weekday[] = [RRule.MO, RRule.TU, RRule.WE, RRule.TH, RRule.FR, RRule.SA, RRule.SU];
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
@@ -201,7 +199,7 @@ function dayNumber(f: number): number {
 // ---------------------------------------------------------------------------------------------
 
 function resolveZone(zone: string): IANAZone {
-  if (typeof zone !== 'string' || zone.length === 0 || !IANAZone.isValidZone(zone)) {
+  if (!isZone(zone)) { // the one zone validator (actors/zone.ts)
     throw new RecurrenceError(
       'invalid_timezone',
       `timezone: ${JSON.stringify(typeof zone === 'string' ? zone : String(zone))} is not a valid IANA time zone`,
@@ -524,6 +522,14 @@ export function parseRule(rule: string): ParsedRule {
   const byDayRaw = values.get('BYDAY');
   const byDay = byDayRaw === undefined ? [] : parseByDay(byDayRaw);
 
+  const timesPerDay = Math.max(1, byHour.length) * Math.max(1, byMinute.length);
+  if (timesPerDay > MAX_TIMES_PER_DAY) {
+    throw ruleError(
+      'unsupported_rule',
+      'BYMINUTE',
+      `BYHOUR × BYMINUTE gives ${timesPerDay} times a day, more than the ${MAX_TIMES_PER_DAY} of FREQ=HOURLY: a rule that dense is FREQ=MINUTELY in effect, which is not supported`,
+    );
+  }
   if (freq === 'WEEKLY' && byMonthDay.length > 0) {
     throw ruleError('invalid_rule', 'BYMONTHDAY', 'BYMONTHDAY must not be used with FREQ=WEEKLY (RFC 5545)');
   }
@@ -670,14 +676,67 @@ export function localToInstant(
 }
 
 // ---------------------------------------------------------------------------------------------
+// Budget
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * At most this many occurrences on one day: BYHOUR × BYMINUTE (each defaulting to the start's hour
+ * or minute), capped at the 24 a day that FREQ=HOURLY would give. A rule with more (BYHOUR=0..23
+ * with BYMINUTE=0,30 gives 48; every hour × every minute gives 1,440) is sub-hourly in effect:
+ * FREQ=MINUTELY by another name. It is outside the supported subset, like FREQ=HOURLY/MINUTELY
+ * themselves, and parseRule refuses it as 'unsupported_rule' naming BYMINUTE.
+ */
+export const MAX_TIMES_PER_DAY = 24;
+
+/**
+ * The work one expansion may do, in steps: one per calendar month the expansion looks at, plus one
+ * per candidate wall time it considers. Counted, not timed, so it is deterministic.
+ *
+ * Months outside BYMONTH, and months or years off the INTERVAL phase of MONTHLY / YEARLY, are
+ * jumped over arithmetically; each visited month costs one table look-up of its matching days
+ * (`monthMask`), never a day-by-day walk, whatever the INTERVAL. So one call costs at most
+ *   months from the start to the end of the series (start years >= 1000, so <= 12 × 9,000 = 108,000)
+ * + candidates (COUNT <= 10,000; without COUNT <= 2 × limit + 12 days × MAX_TIMES_PER_DAY = 2,288)
+ * = 118,000 at worst, under this budget: every rule of the supported subset fits, from any start.
+ * `expansionBound` gives the bound of one series; `checkSeries` refuses a series whose bound is
+ * over the budget when it is created or changed. An expansion that still reaches the budget stops
+ * with RecurrenceError 'budget_exceeded' (a bug, never a spin).
+ */
+export const EXPANSION_BUDGET = 150_000;
+
+/** Candidates beyond `limit` an expansion without COUNT may consider: edge days around `after` / `until`. */
+const EDGE_DAYS = 12;
+
+/** Steps taken by one expansion; pass one in `OccurrenceOptions.meter` to read it. */
+export interface ExpansionMeter {
+  steps: number;
+}
+
+interface Budget {
+  readonly meter: ExpansionMeter;
+  readonly limit: number;
+}
+
+function spend(budget: Budget, steps: number): void {
+  budget.meter.steps += steps;
+  if (budget.meter.steps > budget.limit) {
+    throw new RecurrenceError(
+      'budget_exceeded',
+      `recurrence_rule: expanding this rule needs more than ${budget.limit} steps (EXPANSION_BUDGET)`,
+      'RRULE',
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Expansion
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Cheap checks for rules that can never produce an occurrence from this start (rrule would scan
- * every period up to year 9999 before giving up): day patterns made impossible by the defaults
- * taken from the start, by MONTHLY's INTERVAL (months never visited) or by DAILY with an INTERVAL
- * that is a multiple of 7 (only the start's weekday is visited).
+ * Cheap checks for rules that can never produce an occurrence from this start, so nothing is
+ * scanned for them: day patterns made impossible by the defaults taken from the start, by
+ * MONTHLY's INTERVAL (months never visited) or by DAILY with an INTERVAL that is a multiple of 7
+ * (only the start's weekday is visited).
  */
 function canEverOccur(p: ParsedRule, start: WallClock): boolean {
   let months: readonly number[] = p.byMonth.length > 0 ? p.byMonth : ALL_MONTHS;
@@ -701,92 +760,213 @@ function canEverOccur(p: ParsedRule, start: WallClock): boolean {
   return dayPatternFeasible({ months, monthDays, byDay, yearScope: p.freq === 'YEARLY' && p.byMonth.length === 0 });
 }
 
-/**
- * For rules without COUNT: a later dtstart at the beginning of a period (day / week per WKST /
- * month / year) that is a whole number of INTERVALs after the start's period and not after
- * `lowerF`, so expansion need not walk from the start. All BY* defaults are made explicit by
- * `buildOptions`, so only the INTERVAL phase depends on dtstart, and it is preserved.
- */
-function shiftedDtstart(p: ParsedRule, start: WallClock, startF: number, lowerF: number): number | undefined {
-  const startDay = dayNumber(startF);
-  const lowerDay = dayNumber(lowerF);
-  if (lowerDay <= startDay) return undefined;
-  let newDay: number;
-  switch (p.freq) {
-    case 'DAILY': {
-      newDay = startDay + Math.floor((lowerDay - startDay) / p.interval) * p.interval;
-      break;
-    }
-    case 'WEEKLY': {
-      const weekStart = startDay - ((weekdayOfDayNumber(startDay) - WEEKDAY_INDEX[p.wkst] + 7) % 7);
-      const weeks = Math.floor((lowerDay - weekStart) / 7);
-      newDay = weekStart + Math.floor(weeks / p.interval) * p.interval * 7;
-      break;
-    }
-    case 'MONTHLY': {
-      const lower = floatingToWall(lowerF);
-      const startMonths = start.year * 12 + (start.month - 1);
-      const months = lower.year * 12 + (lower.month - 1) - startMonths;
-      const target = startMonths + Math.floor(months / p.interval) * p.interval;
-      const d = new Date(0);
-      d.setUTCFullYear(Math.floor(target / 12), target % 12, 1);
-      newDay = dayNumber(d.getTime());
-      break;
-    }
-    case 'YEARLY': {
-      const lower = floatingToWall(lowerF);
-      const year = start.year + Math.floor((lower.year - start.year) / p.interval) * p.interval;
-      const d = new Date(0);
-      d.setUTCFullYear(year, 0, 1);
-      newDay = dayNumber(d.getTime());
-      break;
-    }
-  }
-  if (newDay <= startDay) return undefined;
-  return newDay * DAY_MS + ((start.hour * 60 + start.minute) * 60 + start.second) * SECOND_MS;
+function mod(a: number, n: number): number {
+  return ((a % n) + n) % n;
 }
 
-function buildOptions(p: ParsedRule, start: WallClock, dtstartF: number, untilF: number | undefined): Partial<RRuleOptions> {
-  const options: Partial<RRuleOptions> = {
-    freq: RRULE_FREQ[p.freq],
-    interval: p.interval,
-    wkst: WEEKDAY_INDEX[p.wkst],
-    dtstart: new Date(dtstartF),
-    byhour: p.byHour.length > 0 ? [...p.byHour] : [start.hour],
-    byminute: p.byMinute.length > 0 ? [...p.byMinute] : [start.minute],
-    bysecond: [start.second],
-  };
-  if (p.count !== null) options.count = p.count;
-  if (untilF !== undefined) options.until = new Date(untilF);
-  if (p.byMonth.length > 0) options.bymonth = [...p.byMonth];
-  if (p.byMonthDay.length > 0) options.bymonthday = [...p.byMonthDay];
-  if (p.byDay.length > 0) {
-    options.byweekday = p.byDay.map((b) => {
-      const wd = RRULE_WEEKDAYS[WEEKDAY_INDEX[b.weekday]];
-      if (wd === undefined) throw new Error('unreachable: weekday index');
-      return b.ordinal === null ? wd : wd.nth(b.ordinal);
-    });
+/** Days before the 1st of each month (index 0..11), for common [0] and leap [1] years. */
+const DAYS_BEFORE_MONTH: readonly (readonly number[])[] = [2001, 2000].map((year) => {
+  const out: number[] = [];
+  let sum = 0;
+  for (let month = 1; month <= 12; month++) {
+    out.push(sum);
+    sum += daysInMonth(year, month);
   }
-  // The defaults RFC 5545 / rrule take from DTSTART, made explicit so a shifted dtstart keeps them.
+  return out;
+});
+
+const ALL_DAYS_MASK = 0x7fffffff; // bits 0..30 = days 1..31
+
+/** Month index (year × 12 + month - 1) of a floating time. */
+function monthIndexOf(f: number): number {
+  const w = floatingToWall(f);
+  return w.year * 12 + (w.month - 1);
+}
+
+/**
+ * One rule from one start, with every default RFC 5545 takes from DTSTART made explicit (as
+ * python-dateutil and rrule.js do): YEARLY without BYDAY/BYMONTHDAY → the start's month and day;
+ * MONTHLY → the start's day; WEEKLY → the start's weekday; times → the start's hour, minute, second.
+ *
+ * With BYSETPOS, BYWEEKNO and BYYEARDAY outside the subset, whether a day is an instance depends
+ * only on the day itself (BYMONTH, BYMONTHDAY, BYDAY with ordinals counted in its month, or in its
+ * year for YEARLY without BYMONTH) and on its period's INTERVAL phase. The day filter of a month
+ * depends only on (leap year, weekday of Jan 1, month): 168 shapes, each a 31-bit mask computed
+ * once per plan.
+ */
+interface Plan {
+  readonly freq: RecurrenceFrequency;
+  readonly interval: number;
+  /** index 1..12 */
+  readonly inMonth: readonly boolean[];
+  /** Months to add to reach the next month in BYMONTH (index 1..12). */
+  readonly toNextMonth: readonly number[];
+  readonly pattern: DayPattern;
+  /** Wall times of day, milliseconds after midnight, ascending, distinct. */
+  readonly times: readonly number[];
+  readonly startF: number;
+  readonly startDay: number;
+  readonly startMonthIndex: number;
+  readonly startYear: number;
+  /** WEEKLY: the day number of the WKST day beginning the start's week. */
+  readonly weekAnchor: number;
+  /** Lazily filled day masks, -1 = not yet computed; index (leap × 7 + weekday of Jan 1) × 12 + month - 1. */
+  readonly masks: Int32Array;
+}
+
+function timesOfDay(p: ParsedRule, start: WallClock): number[] {
+  const hours = p.byHour.length > 0 ? p.byHour : [start.hour];
+  const minutes = p.byMinute.length > 0 ? p.byMinute : [start.minute];
+  const set = new Set<number>();
+  for (const h of hours) for (const m of minutes) set.add(((h * 60 + m) * 60 + start.second) * SECOND_MS);
+  return [...set].sort((a, b) => a - b);
+}
+
+function planOf(p: ParsedRule, start: WallClock): Plan {
+  let months: readonly number[] = p.byMonth.length > 0 ? p.byMonth : ALL_MONTHS;
+  let monthDays = p.byMonthDay;
+  let byDay = p.byDay;
+  const startF = wallToFloating(start);
+  const startDay = dayNumber(startF);
+  const startWeekday = weekdayOfDayNumber(startDay);
   if (p.byDay.length === 0 && p.byMonthDay.length === 0) {
-    const startWeekday = RRULE_WEEKDAYS[weekdayOfDayNumber(dayNumber(wallToFloating(start)))];
-    switch (p.freq) {
-      case 'YEARLY':
-        if (p.byMonth.length === 0) options.bymonth = [start.month];
-        options.bymonthday = [start.day];
-        break;
-      case 'MONTHLY':
-        options.bymonthday = [start.day];
-        break;
-      case 'WEEKLY':
-        if (startWeekday === undefined) throw new Error('unreachable: weekday index');
-        options.byweekday = [startWeekday];
-        break;
-      case 'DAILY':
-        break;
+    if (p.freq === 'YEARLY') {
+      if (p.byMonth.length === 0) months = [start.month];
+      monthDays = [start.day];
+    } else if (p.freq === 'MONTHLY') {
+      monthDays = [start.day];
+    } else if (p.freq === 'WEEKLY') {
+      const code = WEEKDAY_CODES[startWeekday];
+      if (code === undefined) throw new Error('unreachable: weekday index');
+      byDay = [{ weekday: code, ordinal: null }];
     }
   }
-  return options;
+  const inMonth = Array.from({ length: 13 }, (_, m) => months.includes(m));
+  const toNextMonth = Array.from({ length: 13 }, (_, m) => {
+    for (let k = 1; k <= 12; k++) if (inMonth[((m - 1 + k) % 12) + 1]) return k;
+    return 12;
+  });
+  return {
+    freq: p.freq,
+    interval: p.interval,
+    inMonth,
+    toNextMonth,
+    pattern: { months: ALL_MONTHS, monthDays, byDay, yearScope: p.freq === 'YEARLY' && p.byMonth.length === 0 },
+    times: timesOfDay(p, start),
+    startF,
+    startDay,
+    startMonthIndex: start.year * 12 + (start.month - 1),
+    startYear: start.year,
+    weekAnchor: startDay - mod(startWeekday - WEEKDAY_INDEX[p.wkst], 7),
+    masks: new Int32Array(2 * 7 * 12).fill(-1),
+  };
+}
+
+/** Days of `month` (bit d-1 for day d) that BYMONTHDAY / BYDAY select, in a year of this shape. */
+function monthMask(plan: Plan, leap: number, jan1Weekday: number, month: number): number {
+  const index = (leap * 7 + jan1Weekday) * 12 + month - 1;
+  const cached = plan.masks[index];
+  if (cached !== undefined && cached !== -1) return cached;
+  const len = daysInMonth(leap ? 2000 : 2001, month);
+  const before = DAYS_BEFORE_MONTH[leap]?.[month - 1] ?? 0;
+  const yearLength = leap ? 366 : 365;
+  let mask = 0;
+  for (let d = 1; d <= len; d++) {
+    const doy = before + d;
+    const weekday = (jan1Weekday + doy - 1) % 7;
+    const ordPos = plan.pattern.yearScope ? Math.ceil(doy / 7) : Math.ceil(d / 7);
+    const ordNeg = plan.pattern.yearScope ? -(Math.floor((yearLength - doy) / 7) + 1) : -(Math.floor((len - d) / 7) + 1);
+    if (dayMatches(plan.pattern, d, len, weekday, ordPos, ordNeg)) mask |= 1 << (d - 1);
+  }
+  plan.masks[index] = mask;
+  return mask;
+}
+
+/** DAILY: days of the month starting on day number `firstDay` that lie on the INTERVAL phase. */
+function dailyPhaseMask(plan: Plan, firstDay: number): number {
+  let mask = 0;
+  for (let o = mod(plan.startDay - firstDay, plan.interval); o < 31; o += plan.interval) mask |= 1 << o;
+  return mask;
+}
+
+/** WEEKLY: days of the month starting on day number `firstDay` whose WKST week lies on the INTERVAL phase. */
+function weeklyPhaseMask(plan: Plan, firstDay: number): number {
+  let mask = 0;
+  for (let week = Math.floor((firstDay - plan.weekAnchor) / 7); ; week++) {
+    const weekStart = plan.weekAnchor + week * 7;
+    if (weekStart >= firstDay + 31) break;
+    if (mod(week, plan.interval) !== 0) continue;
+    for (let d = Math.max(weekStart, firstDay); d < weekStart + 7 && d < firstDay + 31; d++) mask |= 1 << (d - firstDay);
+  }
+  return mask;
+}
+
+/**
+ * Calls `visit(f)` with the floating instances of the plan, ascending: those on days >= `lowerDay`
+ * with startF <= f <= upperF, until `visit` returns false, `count` instances were visited, or year
+ * 9999 ends. `lowerDay` must be the start's day when COUNT applies (instances are counted from the
+ * start). Costs one step per loop turn (each turn moves at least one month on) and one per instance.
+ */
+function enumerate(plan: Plan, count: number | null, lowerDay: number, upperF: number, budget: Budget, visit: (f: number) => boolean): void {
+  const { freq, interval, times, startF } = plan;
+  const lastMonthIndex = Math.min(MAX_YEAR * 12 + 11, Number.isFinite(upperF) ? monthIndexOf(upperF) : Infinity);
+  let monthIndex = Math.max(plan.startMonthIndex, monthIndexOf(lowerDay * DAY_MS));
+  let produced = 0;
+  let cachedYear = Number.NaN;
+  let jan1Day = 0;
+  let leap = 0;
+  let jan1Weekday = 0;
+  while (monthIndex <= lastMonthIndex) {
+    spend(budget, 1);
+    if (freq === 'MONTHLY') {
+      const r = mod(monthIndex - plan.startMonthIndex, interval);
+      if (r !== 0) {
+        monthIndex += interval - r;
+        continue;
+      }
+    }
+    const year = Math.floor(monthIndex / 12);
+    const month = monthIndex - year * 12 + 1;
+    if (freq === 'YEARLY') {
+      const r = mod(year - plan.startYear, interval);
+      if (r !== 0) {
+        monthIndex = (year + interval - r) * 12;
+        continue;
+      }
+    }
+    if (!plan.inMonth[month]) {
+      monthIndex += plan.toNextMonth[month] ?? 1;
+      continue;
+    }
+    if (year !== cachedYear) {
+      cachedYear = year;
+      const jan1 = new Date(0);
+      jan1.setUTCFullYear(year, 0, 1);
+      jan1Day = dayNumber(jan1.getTime());
+      leap = isLeapYear(year) ? 1 : 0;
+      jan1Weekday = weekdayOfDayNumber(jan1Day);
+    }
+    const firstDay = jan1Day + (DAYS_BEFORE_MONTH[leap]?.[month - 1] ?? 0);
+    let mask = monthMask(plan, leap, jan1Weekday, month);
+    if (mask !== 0 && firstDay < lowerDay) mask &= lowerDay - firstDay >= 31 ? 0 : ALL_DAYS_MASK & ~((1 << (lowerDay - firstDay)) - 1);
+    if (mask !== 0 && interval > 1 && freq === 'DAILY') mask &= dailyPhaseMask(plan, firstDay);
+    if (mask !== 0 && interval > 1 && freq === 'WEEKLY') mask &= weeklyPhaseMask(plan, firstDay);
+    while (mask !== 0) {
+      const low = mask & -mask;
+      mask ^= low;
+      const dayStart = (firstDay + 31 - Math.clz32(low)) * DAY_MS;
+      for (const time of times) {
+        const f = dayStart + time;
+        if (f < startF) continue;
+        if (f > upperF) return;
+        spend(budget, 1);
+        produced++;
+        if (!visit(f)) return;
+        if (count !== null && produced >= count) return;
+      }
+    }
+    monthIndex++;
+  }
 }
 
 /** Inserts into an ascending, duplicate-free array, keeping at most `limit` smallest values. */
@@ -814,51 +994,47 @@ function optionalInstant(value: Date | undefined, name: string): number | undefi
 }
 
 /**
- * An equivalent rule that is cheaper to iterate. FREQ=DAILY;INTERVAL=1 with BYDAY and/or BYMONTHDAY
- * (plain weekdays only; ordinals are rejected for DAILY) selects exactly the days FREQ=YEARLY with
- * the same BY* parts expands to (no defaults from the start apply to either), but rrule walks a
- * DAILY rule one day at a time: a sparse rule such as "Friday the 28th of January or October"
- * would otherwise cost ~10^6 iterations for a few hundred occurrences.
+ * The floating upper bound of the series itself (UNTIL), or undefined: UTC UNTIL plus the margin
+ * (its instant is compared exactly later), a date UNTIL as the end of that local day.
  */
-function iterationRule(p: ParsedRule): ParsedRule {
-  if (p.freq === 'DAILY' && p.interval === 1 && (p.byDay.length > 0 || p.byMonthDay.length > 0)) {
-    return { ...p, freq: 'YEARLY' };
-  }
-  return p;
+function ruleFloatingUpper(p: ParsedRule): number | undefined {
+  if (p.until === null) return undefined;
+  if (p.until.kind === 'instant') return p.until.epochMs + MARGIN_MS;
+  return wallToFloating({ year: p.until.year, month: p.until.month, day: p.until.day, hour: 23, minute: 59, second: 59 });
 }
 
-function expand(given: ParsedRule, start: WallClock, zone: IANAZone, afterMs: number | undefined, untilMs: number | undefined, limit: number): number[] {
-  const p = iterationRule(given);
+function expand(
+  p: ParsedRule,
+  start: WallClock,
+  zone: IANAZone,
+  afterMs: number | undefined,
+  untilMs: number | undefined,
+  limit: number,
+  budget: Budget,
+): number[] {
   if (limit <= 0 || !canEverOccur(p, start)) return [];
   const startF = wallToFloating(start);
 
-  // Upper bounds: a real-instant bound (UTC UNTIL, opts.until) and the floating bound given to rrule.
+  // Upper bounds: a real-instant bound (UTC UNTIL, opts.until) and the floating bound of the walk.
   let instantUpper = untilMs;
   let floatingUpper = untilMs === undefined ? undefined : untilMs + MARGIN_MS;
-  if (p.until !== null) {
-    if (p.until.kind === 'instant') {
-      instantUpper = instantUpper === undefined ? p.until.epochMs : Math.min(instantUpper, p.until.epochMs);
-      const f = p.until.epochMs + MARGIN_MS;
-      floatingUpper = floatingUpper === undefined ? f : Math.min(floatingUpper, f);
-    } else {
-      const f = wallToFloating({ year: p.until.year, month: p.until.month, day: p.until.day, hour: 23, minute: 59, second: 59 });
-      floatingUpper = floatingUpper === undefined ? f : Math.min(floatingUpper, f);
-    }
+  const ruleUpper = ruleFloatingUpper(p);
+  if (ruleUpper !== undefined) floatingUpper = floatingUpper === undefined ? ruleUpper : Math.min(floatingUpper, ruleUpper);
+  if (p.until?.kind === 'instant') {
+    instantUpper = instantUpper === undefined ? p.until.epochMs : Math.min(instantUpper, p.until.epochMs);
   }
   if (floatingUpper !== undefined && floatingUpper < startF) return [];
 
   // A floating time below skipBelowF maps to an instant before afterMs, so it is skipped unmapped.
   const skipBelowF = afterMs === undefined ? undefined : afterMs - SLACK_MS;
-  // The shifted dtstart may drop same-day occurrences before the start's time of day; with a
-  // two-day margin those all lie before skipBelowF.
-  let dtstartF = startF;
-  if (p.count === null && afterMs !== undefined) dtstartF = shiftedDtstart(p, start, startF, afterMs - MARGIN_MS) ?? startF;
+  // Without COUNT nothing before `after` needs counting, so the walk starts two days before it (in
+  // the INTERVAL phase of the start, which the plan keeps); with COUNT it starts at the start.
+  const startDay = dayNumber(startF);
+  const lowerDay = p.count === null && afterMs !== undefined ? Math.max(startDay, dayNumber(afterMs - MARGIN_MS)) : startDay;
 
-  const rule = new RRule(buildOptions(p, start, dtstartF, floatingUpper), true);
   const offset = memoOffsets(zone);
   const out: number[] = [];
-  rule.all((date) => {
-    const f = date.getTime();
+  enumerate(planOf(p, start), p.count, lowerDay, floatingUpper ?? Number.POSITIVE_INFINITY, budget, (f) => {
     const kth = out.length >= limit ? out[limit - 1] : undefined;
     // No floating time >= f can map below f - SLACK_MS, so the result is complete.
     if (kth !== undefined && f - SLACK_MS > kth) return false;
@@ -872,10 +1048,22 @@ function expand(given: ParsedRule, start: WallClock, zone: IANAZone, afterMs: nu
   return out;
 }
 
+function budgetOf(opts: OccurrenceOptions): Budget {
+  const limit = opts.budget ?? EXPANSION_BUDGET;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1) {
+    throw new RangeError('occurrences: opts.budget must be a positive integer');
+  }
+  const meter = opts.meter ?? { steps: 0 };
+  meter.steps = 0;
+  return { meter, limit };
+}
+
 /**
  * Occurrences (UTC instants, ascending, no duplicates) of `rule` whose first wall-clock start is
  * `start` in `zone`: strictly after `opts.after`, not after `opts.until`, at most `opts.limit`
- * (capped at 1000).
+ * (capped at 1000). Work is bounded by `opts.budget` steps (default EXPANSION_BUDGET), which every
+ * supported rule fits; throws RecurrenceError ('invalid_rule' | 'unsupported_rule' |
+ * 'invalid_timezone' | 'invalid_start' | 'budget_exceeded') naming the part, RangeError for bad opts.
  */
 export function occurrences(
   rule: string | ParsedRule,
@@ -892,13 +1080,51 @@ export function occurrences(
   const limit = Math.min(Math.floor(opts.limit), MAX_OCCURRENCE_LIMIT);
   const afterMs = optionalInstant(opts.after, 'after');
   const untilMs = optionalInstant(opts.until, 'until');
-  return expand(parsed, startWall, z, afterMs, untilMs, limit).map((ms) => new Date(ms));
+  return expand(parsed, startWall, z, afterMs, untilMs, limit, budgetOf(opts)).map((ms) => new Date(ms));
 }
 
-/** First occurrence strictly after `after`, or null when the series has ended. */
-export function nextOccurrence(rule: string | ParsedRule, start: string | Date, zone: string, after: Date): Date | null {
+/** First occurrence strictly after `after`, or null when the series has ended. Bounded like `occurrences`. */
+export function nextOccurrence(
+  rule: string | ParsedRule,
+  start: string | Date,
+  zone: string,
+  after: Date,
+  opts: Pick<OccurrenceOptions, 'budget' | 'meter'> = {},
+): Date | null {
   if (!(after instanceof Date) || Number.isNaN(after.getTime())) {
     throw new RangeError('nextOccurrence: after must be a valid Date');
   }
-  return occurrences(rule, start, zone, { after, limit: 1 })[0] ?? null;
+  return occurrences(rule, start, zone, { ...opts, after, limit: 1 })[0] ?? null;
+}
+
+/**
+ * Upper bound, in steps, of any expansion of this series (any `after`, `until`, and `limit` up to
+ * 1000): the months from the start's month to the series' end (UNTIL, else December 9999), plus
+ * COUNT, or without COUNT 2 × 1000 (accepted instants and the gap duplicates of them) + 12 edge
+ * days × the times of a day. See EXPANSION_BUDGET.
+ */
+export function expansionBound(rule: string | ParsedRule, start: string | Date, zone: string): number {
+  const p = resolveRule(rule);
+  const startWall = parseStartInZone(start, resolveZone(zone));
+  const upper = ruleFloatingUpper(p);
+  const lastMonthIndex = Math.min(MAX_YEAR * 12 + 11, upper === undefined ? Infinity : monthIndexOf(upper));
+  const months = Math.max(0, lastMonthIndex - (startWall.year * 12 + (startWall.month - 1)) + 1);
+  const candidates = p.count ?? 2 * MAX_OCCURRENCE_LIMIT + EDGE_DAYS * timesOfDay(p, startWall).length;
+  return months + candidates;
+}
+
+/**
+ * Refuses a series whose expansion could exceed EXPANSION_BUDGET, so a stored series never stalls a
+ * timer: call it when a series is created or its rule, start or zone changes. Throws the
+ * RecurrenceErrors of `occurrences` ('budget_exceeded' naming RRULE when over the budget).
+ */
+export function checkSeries(rule: string | ParsedRule, start: string | Date, zone: string): void {
+  const bound = expansionBound(rule, start, zone);
+  if (bound > EXPANSION_BUDGET) {
+    throw new RecurrenceError(
+      'budget_exceeded',
+      `recurrence_rule: expanding this series could take ${bound} steps, more than the budget of ${EXPANSION_BUDGET}`,
+      'RRULE',
+    );
+  }
 }
