@@ -3,7 +3,7 @@
 import { DomainError, invalid, notFound, conflict } from '../errors.ts';
 import type { PendingEvent, Change } from '../events.ts';
 import { parseDuration, minusOffset } from '../durations.ts';
-import { validateRule, nextOccurrence, occurrences, parseStart, localToInstant, RecurrenceError } from '../recurrence.ts';
+import { validateRule, checkSeries, nextOccurrence, occurrences, parseStart, localToInstant, RecurrenceError } from '../recurrence.ts';
 import type { TaskCommand, ReminderSpec, CreateTask, UpdateTask } from './commands.ts';
 import { type TaskState, type ReminderState, MAX_REMINDERS, MAX_TITLE, MAX_DESCRIPTION, MAX_LISTED_SKIPS } from './state.ts';
 import { checkZone, readInstant, iso, ms } from './time.ts';
@@ -67,6 +67,19 @@ function checkDescription(value: unknown): string | null {
   if (typeof value !== 'string') throw invalid('description', 'must be a string or null');
   if (value.length > MAX_DESCRIPTION) throw invalid('description', `must be at most ${MAX_DESCRIPTION} characters`);
   return value;
+}
+
+/**
+ * A series is refused (400 on recurrence_rule) when expanding it could exceed the recurrence budget
+ * (recurrence.ts `checkSeries`), decided when it is created or edited so no timer meets it later.
+ */
+function checkSeriesBudget(rule: string, start: string, zone: string): void {
+  try {
+    checkSeries(rule, new Date(start), zone);
+  } catch (error) {
+    if (error instanceof RecurrenceError) throw new DomainError('validation', error.message, 'recurrence_rule');
+    throw error;
+  }
 }
 
 function checkRule(value: unknown): string | null {
@@ -163,6 +176,7 @@ function create(command: CreateTask, state: TaskState | null, ctx: DecideContext
   const due_date = d.due_date ? readInstant('due_date', d.due_date, zone) : null;
   const recurrence_rule = checkRule(d.recurrence_rule);
   if (recurrence_rule && !due_date) throw invalid('due_date', 'is required for a recurring task: it is the first occurrence (the series start)');
+  if (recurrence_rule && due_date) checkSeriesBudget(recurrence_rule, due_date, zone);
   const specs = d.reminders ?? [];
   if (specs.length > MAX_REMINDERS) throw invalid('reminders', `at most ${MAX_REMINDERS} per task`);
   const id = command.id;
@@ -190,6 +204,7 @@ function update(command: UpdateTask, state: TaskState, ctx: DecideContext): Pend
   if (next.is_recurring && state.reminders.some((r) => !r.cancelled && r.offset === null && !r.notified)) {
     throw invalid('recurrence_rule', 'the task has absolute reminders; a series takes only relative ones ({before: ...}): remove them first');
   }
+  if (next.recurrence_rule && next.due_date) checkSeriesBudget(next.recurrence_rule, next.due_date, zoneOf(next, ctx));
   if (next.is_recurring && state.completed) throw conflict('a completed task cannot become a series; uncomplete it first');
 
   const scheduleChanged = next.is_recurring !== state.is_recurring || next.recurrence_rule !== state.recurrence_rule
