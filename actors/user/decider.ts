@@ -1,7 +1,6 @@
 // The user decider: a user exists from their first request (in UTC until they say otherwise) and
 // owns one setting that matters to time, their IANA zone.
-import { IANAZone } from 'luxon';
-import { invalid } from '../errors.ts';
+import { checkZone } from '../zone.ts';
 import type { PendingEvent, EventEnvelope, Change } from '../events.ts';
 
 export interface UserState {
@@ -22,19 +21,12 @@ export function initialState(id: string): UserState {
 export function decide(command: UserCommand, state: UserState): PendingEvent[] {
   switch (command.type) {
     case 'set_timezone': {
-      const zone = typeof command.timezone === 'string' ? command.timezone.trim() : '';
-      if (!IANAZone.isValidZone(zone)) throw invalid('timezone', `"${command.timezone}" is not an IANA time zone (e.g. Europe/Berlin)`);
-      // Store the canonical spelling luxon resolves to, so "europe/berlin" and "Europe/Berlin" are one zone.
-      const canonical = canonicalZone(zone);
-      if (canonical === state.timezone) return [];
-      return [{ event_type: 'user.timezone_changed', aggregate_type: 'user', aggregate_id: state.id, data: { changes: { timezone: { from: state.timezone, to: canonical } } } }];
+      // Kept as sent (letter case fixed), never replaced by the backward link the runtime resolves it to.
+      const zone = checkZone('timezone', command.timezone);
+      if (zone === state.timezone) return [];
+      return [{ event_type: 'user.timezone_changed', aggregate_type: 'user', aggregate_id: state.id, data: { changes: { timezone: { from: state.timezone, to: zone } } } }];
     }
   }
-}
-
-/** The zone's canonical IANA spelling, as the runtime's tz database names it ("europe/berlin" → "Europe/Berlin"). */
-export function canonicalZone(zone: string): string {
-  return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
 }
 
 export function evolve(state: UserState, event: EventEnvelope): UserState {

@@ -20,3 +20,19 @@ test('a zone that is not IANA is refused, naming the field', (t) => {
     t.regex(error?.message ?? '', /^timezone: /);
   }
 });
+
+test('a zone is kept as sent, never replaced by the backward link the runtime resolves it to', (t) => {
+  const names = ['Europe/Kyiv', 'Asia/Kolkata', 'Asia/Kathmandu', 'America/Nuuk', 'Asia/Ho_Chi_Minh', 'Asia/Yangon', 'Pacific/Kanton', 'America/Argentina/Buenos_Aires', 'Australia/Lord_Howe', 'Etc/UTC'];
+  for (const timezone of names) {
+    const events = decide({ type: 'set_timezone', timezone }, initialState('u1'));
+    t.deepEqual(events[0]?.data, { changes: { timezone: { from: 'UTC', to: timezone } } }, timezone);
+  }
+  // The backward link it used to be stored as changes to the current name.
+  const kiev = { ...initialState('u1'), timezone: 'Europe/Kiev' };
+  t.deepEqual(decide({ type: 'set_timezone', timezone: 'Europe/Kyiv' }, kiev)[0]?.data, { changes: { timezone: { from: 'Europe/Kiev', to: 'Europe/Kyiv' } } });
+  t.deepEqual(decide({ type: 'set_timezone', timezone: ' Europe/Kyiv ' }, { ...kiev, timezone: 'Europe/Kyiv' }), [], 'surrounding spaces are not part of the name');
+  for (const timezone of ['+02:00', 'Europe/Kyiv\u0000', 'Europe/Kyiv/', '../Europe/Kyiv', 'x'.repeat(65)]) {
+    const error = t.throws(() => decide({ type: 'set_timezone', timezone }, initialState('u1')), { instanceOf: DomainError });
+    t.is(error?.field, 'timezone', JSON.stringify(timezone));
+  }
+});
