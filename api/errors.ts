@@ -26,6 +26,9 @@ const withField = (boom: Boom.Boom, field: string | undefined): Boom.Boom => {
   return boom;
 };
 
+/** A 400 that names the field it is about (`field` in the payload), for checks made in a handler. */
+export const badRequest = (field: string, message: string): Boom.Boom => withField(Boom.badRequest(message), field);
+
 const retryLater = (message: string): Boom.Boom => {
   const boom = Boom.serverUnavailable(message);
   boom.output.headers['retry-after'] = String(RETRY_AFTER_SECONDS);

@@ -4,6 +4,7 @@ import Boom from '@hapi/boom';
 import type { Server, Request } from '@hapi/hapi';
 import type { ApiDeps } from '../deps.ts';
 import * as S from '../schemas.ts';
+import { badRequest } from '../errors.ts';
 import { presentTask, presentReminder, encodeCursor, decodeCursor } from '../present.ts';
 import { userOf, metaOf } from '../context.ts';
 import type { TaskCommand, TaskState } from '../../actors/task/index.ts';
@@ -184,7 +185,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
         const user = await deps.users.get(userOf(request));
         const task = await deps.tasks.get(userOf(request), (request.params as { id: string }).id);
         if (!task) throw Boom.notFound('task not found');
-        if (!task.is_recurring || !task.recurrence_rule || !task.due_date) throw Boom.badRequest('task is not recurring: it has no recurrence_rule');
+        if (!task.is_recurring || !task.recurrence_rule || !task.due_date) throw badRequest('id', 'task is not recurring: it has no recurrence_rule');
         const after = new Date(Math.max(Date.now(), task.last_spawned_at ? Date.parse(task.last_spawned_at) + 1 : 0) - 1);
         const list = occurrences(task.recurrence_rule, seriesStart(task), task.timezone ?? user.timezone, { after, limit: (request.query as { limit: number }).limit });
         return { occurrences: list.map((d) => d.toISOString()), timezone: task.timezone ?? user.timezone };

@@ -85,6 +85,31 @@ const cases = (): Case[] => [
   ['correlation id not a uuid', 'GET', '/tasks', undefined, 400, /x-correlation-id must be a UUID/, { 'x-correlation-id': 'not-a-uuid' }],
   ['admin without role', 'GET', '/admin/events', undefined, 403, /admin role required/],
   ['unknown route', 'GET', '/tasks/{T}/nope', undefined, 404, /Not Found/],
+  // Text PostgreSQL cannot hold (NUL, unpaired surrogates) and control characters: the one rule for strings.
+  ['NUL in title', 'POST', '/tasks', '{"title":"a\\u0000b"}', 400, /^title must not contain NUL/],
+  ['NUL in description', 'POST', '/tasks', '{"title":"a","description":"x\\u0000y"}', 400, /^description must not contain NUL/],
+  ['NUL in a PATCH', 'PATCH', '/tasks/{T}', '{"title":"a\\u0000b"}', 400, /^title must not contain NUL/],
+  ['NUL in q', 'GET', '/tasks?q=a%00b', undefined, 400, /^q must not contain NUL/],
+  ['NUL in an admin filter', 'GET', '/admin/events?type=a%00b', undefined, 400, /^type must not contain NUL/],
+  ['lone surrogate in title', 'POST', '/tasks', '{"title":"\\ud800"}', 400, /^title must not contain an unpaired UTF-16 surrogate/],
+  ['lone surrogate in description', 'PATCH', '/tasks/{T}', '{"description":"ok \\udc00"}', 400, /^description must not contain an unpaired/],
+  ['escape character in title', 'POST', '/tasks', '{"title":"a\\u001b[31m"}', 400, /^title must not contain control characters \(U\+001B\)/],
+  ['bell in description', 'POST', '/tasks', '{"title":"a","description":"\\u0007"}', 400, /^description must not contain control characters/],
+  // Instants: one parser, years 0001–9999 once in UTC, real dates, offsets within ±23:59.
+  ['due_date year 0', 'POST', '/tasks', json({ title: 'a', due_date: '0000-01-01T00:00:00Z' }), 400, /^due_date: .* outside years 0001–9999/],
+  ['due_date expanded year', 'POST', '/tasks', json({ title: 'a', due_date: '+010000-01-01T00:00:00Z' }), 400, /^due_date: .* not an ISO-8601 date-time/],
+  ['due_date past 9999 once in UTC', 'POST', '/tasks', json({ title: 'a', due_date: '9999-12-31T23:59:59-12:00' }), 400, /^due_date: .* outside years 0001–9999/],
+  ['due_date offset +25:00', 'POST', '/tasks', json({ title: 'a', due_date: '2030-01-01T09:00:00+25:00' }), 400, /^due_date: .* offset outside ±23:59/],
+  ['due_date 30 February', 'POST', '/tasks', json({ title: 'a', due_date: '2030-02-30T09:00:00Z' }), 400, /^due_date: .* not a calendar date/],
+  ['PATCH due_date year 0', 'PATCH', '/tasks/{T}', json({ due_date: '0000-06-01T00:00:00Z' }), 400, /^due_date: .* outside years/],
+  ['reminder at year 0', 'POST', '/tasks/{T}/reminders', json({ at: '0000-01-01T00:00:00Z' }), 400, /^reminder\.at: .* outside years/],
+  ['list due_after year 0', 'GET', '/tasks?due_after=0000-01-01T00:00:00Z', undefined, 400, /^due_after: .* outside years/],
+  ['list due_before 30 February', 'GET', '/tasks?due_before=2026-02-30', undefined, 400, /^due_before: .* not a calendar date/],
+  ['list due_before offset +25:00', 'GET', `/tasks?due_before=${encodeURIComponent('2026-01-01T00:00:00+25:00')}`, undefined, 400, /^due_before: .* offset/],
+  ['preview start year 0', 'POST', '/recurrence/preview', json({ rule: 'FREQ=DAILY', start: '0000-01-01T09:00', timezone: 'UTC' }), 400, /^start: .* outside years/],
+  ['preview after offset +25:00', 'POST', '/recurrence/preview', json({ rule: 'FREQ=DAILY', start: '2030-01-01T09:00', timezone: 'UTC', after: '2030-01-01T09:00+25:00' }), 400, /^after: /],
+  ['cursor with a forged instant', 'GET', `/tasks?cursor=${Buffer.from(JSON.stringify({ created_at: 'yesterday', id: randomUUID() })).toString('base64url')}`, undefined, 400, /^cursor: is not a cursor/],
+  ['cursor with a forged id', 'GET', `/tasks?cursor=${Buffer.from(JSON.stringify({ created_at: '2030-01-01T00:00:00.000Z', id: 'x' })).toString('base64url')}`, undefined, 400, /^cursor: is not a cursor/],
   ['method not allowed', 'PUT', '/tasks/{T}', json({ title: 'x' }), 404, /Not Found/],
 ];
 
@@ -103,6 +128,7 @@ test('at least 40 malformed requests are each a 4xx with a JSON message, and cha
     const parsed = JSON.parse(text) as { statusCode: number; error: string; message: string };
     t.is(parsed.statusCode, expect, name);
     t.regex(parsed.message, message, name);
+    if (expect === 400 && !/JSON format|x-correlation-id/.test(parsed.message)) t.is(typeof (parsed as { field?: unknown }).field, 'string', `${name}: names its field`);
     t.false(/\n\s+at /.test(text), `${name}: no stack trace`);
   }
   const task = await fetch(`${t0.url}/tasks/${taskId}`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json()) as { title: string; version: number };
@@ -118,6 +144,56 @@ test('a correctly signed token without exp, or without sub, is refused', async (
     const res = await fetch(`${t0.url}/tasks`, { headers: { authorization: `Bearer ${bad}` } });
     t.is(res.status, 401);
   }
+});
+
+test('a correctly signed token whose sub holds a control character is refused (401)', async (t) => {
+  const secret = (t0.app.config.auth.secret ?? '');
+  for (const sub of ['a\u0000b', 'a\nb', 'a\u001bb', '\ud800']) {
+    const bad = Jwt.token.generate({ sub, exp: Math.floor(Date.now() / 1000) + 60 }, { key: secret, algorithm: 'HS256' });
+    const res = await fetch(`${t0.url}/tasks`, { headers: { authorization: `Bearer ${bad}` } });
+    t.is(res.status, 401, JSON.stringify(sub));
+    await res.arrayBuffer();
+  }
+});
+
+test('list filters without an offset are read in the caller\'s zone, not the host\'s', async (t) => {
+  const who = `zone-${randomUUID()}`;
+  const tok = t0.token(who);
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${t0.url}${path}`, { method, headers: { authorization: `Bearer ${tok}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    return { status: res.status, body: await res.json() as Record<string, unknown> };
+  };
+  t.is((await call('PATCH', '/me', { timezone: 'Pacific/Auckland' })).status, 200);
+  // 2030-01-01T10:00Z is 23:00 on 1 January in Auckland (UTC+13).
+  const created = await call('POST', '/tasks', { title: 'late evening', due_date: '2030-01-01T10:00:00Z' });
+  t.is(created.status, 201);
+  const ids = async (query: string) => ((await call('GET', `/tasks?${query}`)).body.tasks as Array<{ id: string }>).map((x) => x.id);
+  // 22:00 in Auckland is 09:00Z: the task is after it (read in UTC it would be before).
+  t.deepEqual(await ids('due_after=2030-01-01T22:00'), [created.body.id]);
+  t.deepEqual(await ids('due_before=2030-01-01T22:00'), []);
+  // A date alone is midnight in the caller's zone: 2 January 00:00 in Auckland is 11:00Z on 1 January.
+  t.deepEqual(await ids('due_before=2030-01-02'), [created.body.id]);
+  t.deepEqual(await ids('due_after=2030-01-02'), []);
+  // With an offset it is that instant, whatever the zone.
+  t.deepEqual(await ids(`due_after=${encodeURIComponent('2030-01-01T09:59:00Z')}`), [created.body.id]);
+  t.deepEqual(await ids(`due_after=${encodeURIComponent('2030-01-01T10:00:01+00:00')}`), []);
+});
+
+test('the admin audit reads from/to without an offset in the caller\'s zone', async (t) => {
+  const admin = `admin-${randomUUID()}`;
+  const tok = t0.token(admin, { admin: true });
+  const headers = { authorization: `Bearer ${tok}`, 'content-type': 'application/json' };
+  t.is((await fetch(`${t0.url}/me`, { method: 'PATCH', headers, body: JSON.stringify({ timezone: 'Pacific/Kiritimati' }) })).status, 200);
+  // The zone change is an event of this user, just now. One minute ahead, written as UTC wall-clock
+  // time without an offset, is 13 h 59 min ago in Kiritimati (UTC+14): nothing of this user before it.
+  const wall = new Date(Date.now() + 60_000).toISOString().slice(0, 19);
+  const count = async (to: string) => {
+    const res = await fetch(`${t0.url}/admin/events?user=${encodeURIComponent(admin)}&to=${encodeURIComponent(to)}`, { headers });
+    t.is(res.status, 200);
+    return ((await res.json()) as { events: unknown[] }).events.length;
+  };
+  t.is(await count(wall), 0);
+  t.is(await count(`${wall}Z`), 1);
 });
 
 test('production refuses to start without JWT_SECRET or JWKS_URL, and never enables the dev sign-in', (t) => {
