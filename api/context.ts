@@ -1,11 +1,15 @@
-// Per-request context: the correlation id (from X-Correlation-Id or generated) and the caller.
-import { randomUUID } from 'node:crypto';
+// Per-request context: the correlation id (from X-Correlation-Id or generated), the caller, and the
+// Idempotency-Key a write may carry (DESIGN: "Retries are safe").
+import { createHash, randomUUID } from 'node:crypto';
 import Boom from '@hapi/boom';
 import type { Request, Server } from '@hapi/hapi';
 import type { Credentials } from './auth.ts';
 import type { CommandMeta } from '../actors/ports.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Idempotency-Key: 1–255 printable ASCII characters (0x20–0x7E), as in draft-ietf-httpapi-idempotency-key-header. */
+export const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
 
 declare module '@hapi/hapi' {
   interface RequestApplicationState {
@@ -21,6 +25,12 @@ export function registerCorrelation(server: Server): void {
       throw Boom.badRequest('header x-correlation-id must be a UUID');
     }
     request.app.correlationId = header ? header.toLowerCase() : randomUUID();
+    const key: unknown = request.headers['idempotency-key'];
+    if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))) {
+      const boom = Boom.badRequest('header idempotency-key must be 1 to 255 printable ASCII characters');
+      (boom.output.payload as unknown as Record<string, unknown>).field = 'idempotency-key';
+      throw boom;
+    }
     return h.continue;
   });
   server.ext('onPreResponse', (request, h) => {
@@ -34,4 +44,25 @@ export function registerCorrelation(server: Server): void {
 }
 
 export const userOf = (request: Request): string => (request.auth.credentials as unknown as Credentials).user;
-export const metaOf = (request: Request): CommandMeta => ({ correlationId: request.app.correlationId, causationId: null });
+
+/**
+ * The command's metadata: correlation id and, when the request carries an Idempotency-Key (checked in
+ * onRequest above), the key with the request's fingerprint (method, path, If-Match and the validated
+ * body as canonical JSON), so a retry is told apart from another request reusing the key.
+ */
+export const metaOf = (request: Request): CommandMeta => {
+  const key: unknown = request.headers['idempotency-key'];
+  if (typeof key !== 'string') return { correlationId: request.app.correlationId, causationId: null };
+  const ifMatch: unknown = request.headers['if-match'];
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify([request.method.toUpperCase(), request.path, typeof ifMatch === 'string' ? ifMatch : null, canonical(request.payload ?? null)]))
+    .digest('hex');
+  return { correlationId: request.app.correlationId, causationId: null, idempotency: { key, fingerprint } };
+};
+
+/** JSON with object keys sorted, so the same body sent with its keys in another order is the same request. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return value;
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, canonical(v)]));
+}

@@ -4,8 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { Db, Queryable } from '../db/index.ts';
 import { decide, type TaskState, type TaskCommand } from '../../actors/task/index.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
-import type { TaskPort, TaskTurnResult } from '../../actors/ports.ts';
-import { ensureUser, loadTask, loadForTurn, persist, ConcurrencyError, type CommandMeta } from './store.ts';
+import type { TaskPort, TaskTurnResult, IdempotencyMeta } from '../../actors/ports.ts';
+import { ensureUser, loadTask, loadForTurn, persist, findAnswer, deleteExpiredAnswers, ConcurrencyError, IDEMPOTENCY_TTL_MS, type CommandMeta } from './store.ts';
 import { DomainError } from '../../actors/errors.ts';
 import { EVENT_COLUMNS, toEnvelope } from './rows.ts';
 
@@ -26,6 +26,15 @@ export interface TaskServiceOptions {
 // decision inserts, such as a spawned occurrence, was inserted by a concurrent turn: a fresh read sees it).
 const RETRYABLE_SQLSTATE = new Set(['40001', '40P01', '23505']);
 
+/** What the idempotency table keeps of a task turn: enough for the route to answer again as it did. */
+interface TaskAnswer {
+  task: TaskState | null;
+  userTimezone: string;
+}
+
+/** Expired Idempotency-Key answers are deleted at most this often, after a keyed write (lazily). */
+const CLEANUP_EVERY_MS = 60 * 60 * 1000;
+
 /** What a turn decides on: the task (null before it exists), the user's zone, and the user row's version it was read at. */
 interface TurnInput {
   state: TaskState | null;
@@ -41,6 +50,7 @@ export class TaskService implements TaskPort {
   private readonly cacheSize: number;
   /** Active tasks' state as last written by this process (DESIGN: state cached while the actor is active). */
   private readonly cache = new Map<string, TurnInput & { state: TaskState }>();
+  private lastCleanup = 0;
   onCommitted: ((events: EventEnvelope[]) => void) | undefined;
 
   constructor(readonly db: Db, options: TaskServiceOptions = {}) {
@@ -59,8 +69,18 @@ export class TaskService implements TaskPort {
    * decides again from the database. When a check fails on a fresh read too (another process wrote the
    * task meanwhile), the retry locks the row in a transaction, which always makes progress. On PGlite
    * the same holds: its one connection runs a statement only between transactions.
+   *
+   * With an Idempotency-Key in `meta` (DESIGN: "Retries are safe"), the first answer stored under it for
+   * this user is returned instead (`replayed`, nothing applied), before the first attempt and again
+   * before each retry: a concurrent duplicate fails the key's check in the write statement, retries, and
+   * finds the answer its twin just committed. A key stored for another request raises `key_reused` (422).
    */
   async execute(userId: string, taskId: string, command: TaskCommand, meta?: CommandMeta): Promise<ExecuteResult> {
+    const key = meta?.idempotency;
+    if (key !== undefined) {
+      const replay = await this.replay(userId, key);
+      if (replay !== null) return replay;
+    }
     const cached = this.cache.get(taskId);
     if (cached !== undefined) {
       this.cache.delete(taskId); // taken back by `committed` once a turn on it writes
@@ -81,7 +101,30 @@ export class TaskService implements TaskPort {
       } catch (error) {
         if (attempt >= this.maxAttempts || !retryable(error)) throw error;
       }
+      if (key !== undefined) {
+        const replay = await this.replay(userId, key);
+        if (replay !== null) return replay;
+      }
     }
+  }
+
+  /** The stored first answer to `key` for this user, as a turn result that applied nothing; null when there is none (or it expired). */
+  private async replay(userId: string, key: IdempotencyMeta): Promise<ExecuteResult | null> {
+    const stored = await findAnswer(this.db, userId, key.key, this.clock());
+    if (stored === null) return null;
+    if (stored.fingerprint !== key.fingerprint) {
+      throw new DomainError('key_reused', `idempotency-key: already used for a different request (method, path, If-Match or body) within ${IDEMPOTENCY_TTL_MS / 3_600_000} h; send a new key`, 'idempotency-key');
+    }
+    const answer = stored.answer as TaskAnswer;
+    return { task: answer.task, events: [], changed: [], userTimezone: answer.userTimezone, replayed: true };
+  }
+
+  /** Now and then, after a keyed write, deletes expired answers; a failure only postpones it. */
+  private cleanup(): void {
+    const now = this.clock();
+    if (now.getTime() - this.lastCleanup < CLEANUP_EVERY_MS) return;
+    this.lastCleanup = now.getTime();
+    deleteExpiredAnswers(this.db, now).catch(() => { this.lastCleanup = 0; });
   }
 
   /** After the commit: keep the tasks' new state for the next turn, and tell the relay and the hub. */
@@ -100,7 +143,12 @@ export class TaskService implements TaskPort {
     const resolved = meta ?? (await timerCause(q, taskId, command)) ?? { correlationId: randomUUID(), causationId: null };
     const before = new Map<string, TaskState | null>([[taskId, state]]);
     for (const p of pending) if (!before.has(p.aggregate_id) && p.aggregate_type === 'task') before.set(p.aggregate_id, null);
-    const persisted = await persist(q, userId, before, pending, resolved, now, userVersion);
+    const key = meta?.idempotency;
+    const record = key === undefined ? undefined : {
+      ...key, answer: (tasks: Map<string, TaskState | null>): TaskAnswer => ({ task: tasks.get(taskId) ?? state, userTimezone: timezone }),
+    };
+    const persisted = await persist(q, userId, before, pending, resolved, now, userVersion, record);
+    if (key !== undefined) this.cleanup();
     const changed = [...persisted.tasks.values()].filter((t): t is TaskState => t !== null);
     return { result: { task: persisted.tasks.get(taskId) ?? state, events: persisted.events, changed, userTimezone: timezone }, userVersion };
   }

@@ -16,7 +16,47 @@ export class ConcurrencyError extends Error {
 }
 
 export type { CommandMeta } from '../../actors/ports.ts';
-import type { CommandMeta } from '../../actors/ports.ts';
+import type { CommandMeta, IdempotencyMeta } from '../../actors/ports.ts';
+
+/** How long an Idempotency-Key's first answer is kept and replayed: 24 h from its write (documented in the README). */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** A write's first answer, to be stored under (user, key) by the statement that writes the turn. */
+export interface IdempotencyRecord extends IdempotencyMeta {
+  /** The answer as JSON-able data, made from the tasks as the turn leaves them. */
+  answer(tasks: Map<string, TaskState | null>): unknown;
+}
+
+export interface StoredAnswer {
+  fingerprint: string;
+  answer: unknown;
+}
+
+/** The unexpired first answer stored under (user, key) at `now`, or null. */
+export async function findAnswer(q: Queryable, userId: string, key: string, now: Date): Promise<StoredAnswer | null> {
+  const rows = await q.query<StoredAnswer>('SELECT fingerprint, answer FROM idempotency WHERE user_id = $1 AND key = $2 AND created_at > $3',
+    [userId, key, new Date(now.getTime() - IDEMPOTENCY_TTL_MS).toISOString()], 'tasklane_idempotency_find');
+  return rows.rows[0] ?? null;
+}
+
+/**
+ * Stores a first answer inside the caller's transaction (the user aggregate's turn). An unexpired row
+ * for the key already there is left alone and this returns false: the caller looked it up under the
+ * user row's lock, so that cannot happen unless the key was just used by another aggregate's write.
+ */
+export async function storeAnswer(q: Queryable, userId: string, record: IdempotencyMeta & { answer: unknown }, now: Date): Promise<boolean> {
+  const rows = await q.query(`INSERT INTO idempotency (user_id, key, fingerprint, answer, created_at) VALUES ($1, $2, $3, $4::jsonb, $5)
+    ON CONFLICT (user_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, answer = EXCLUDED.answer, created_at = EXCLUDED.created_at
+      WHERE idempotency.created_at <= $6 RETURNING 1`,
+  [userId, record.key, record.fingerprint, JSON.stringify(record.answer), now.toISOString(), new Date(now.getTime() - IDEMPOTENCY_TTL_MS).toISOString()]);
+  return rows.rowCount === 1;
+}
+
+/** Deletes answers expired at `now` (lazily, now and then); returns how many. */
+export async function deleteExpiredAnswers(q: Queryable, now: Date): Promise<number> {
+  const rows = await q.query('DELETE FROM idempotency WHERE created_at <= $1', [new Date(now.getTime() - IDEMPOTENCY_TTL_MS).toISOString()]);
+  return rows.rowCount;
+}
 
 /** Creates the user on first use (UTC) and returns their zone and version. Takes no row lock on an existing user. */
 export async function ensureUser(q: Queryable, userId: string): Promise<{ timezone: string; version: number }> {
@@ -90,7 +130,7 @@ export async function loadForTurn(q: Queryable, userId: string, taskId: string, 
  * With `userVersion` the user's row must still be at that version: the decision used the user's zone
  * as read then, and a zone change since makes the writer decide again.
  */
-export async function persist(q: Queryable, userId: string, before: Map<string, TaskState | null>, pending: PendingEvent[], meta: CommandMeta, now: Date, userVersion?: number): Promise<Persisted> {
+export async function persist(q: Queryable, userId: string, before: Map<string, TaskState | null>, pending: PendingEvent[], meta: CommandMeta, now: Date, userVersion?: number, idempotency?: IdempotencyRecord): Promise<Persisted> {
   const timestamp = now.toISOString();
   const versions = new Map<string, number>();
   let first: string | null = null;
@@ -124,15 +164,16 @@ export async function persist(q: Queryable, userId: string, before: Map<string, 
     const name = `t${taskCtes.length}`;
     taskCtes.push(name);
     const v = [state.title, state.description, state.completed, state.due_date, state.recurrence_rule, state.timezone, state.is_recurring,
-      state.next_occurrence, state.last_spawned_at, state.series_id, state.occurrence_at, state.version, state.created_at, state.updated_at, state.deleted_at].map(p);
+      state.next_occurrence, state.last_spawned_at, state.series_id, state.occurrence_at, state.version, state.created_at, state.updated_at, state.deleted_at,
+      state.dtstart_local].map(p);
     if (old === null) {
       ctes.push(`${name} AS (INSERT INTO tasks (id, user_id, title, description, completed, due_date, recurrence_rule, timezone, is_recurring,
-        next_occurrence, last_spawned_at, series_id, occurrence_at, version, created_at, updated_at, deleted_at)
+        next_occurrence, last_spawned_at, series_id, occurrence_at, version, created_at, updated_at, deleted_at, dtstart_local)
         VALUES (${p(state.id)}, $1, ${v.join(', ')}) RETURNING 1)`);
     } else {
       ctes.push(`${name} AS (UPDATE tasks SET title = ${v[0]}, description = ${v[1]}, completed = ${v[2]}, due_date = ${v[3]}, recurrence_rule = ${v[4]},
         timezone = ${v[5]}, is_recurring = ${v[6]}, next_occurrence = ${v[7]}, last_spawned_at = ${v[8]}, series_id = ${v[9]}, occurrence_at = ${v[10]},
-        version = ${v[11]}, created_at = ${v[12]}, updated_at = ${v[13]}, deleted_at = ${v[14]}
+        version = ${v[11]}, created_at = ${v[12]}, updated_at = ${v[13]}, deleted_at = ${v[14]}, dtstart_local = ${v[15]}
         WHERE id = ${p(id)} AND user_id = $1 AND version = ${p(old.version)} RETURNING 1)`);
     }
     const previous = new Map((old?.reminders ?? []).map((r) => [r.id, r]));
@@ -154,6 +195,16 @@ export async function persist(q: Queryable, userId: string, before: Map<string, 
         WHERE (reminders.notified, reminders.cancelled) = (SELECT rx.prev_notified, rx.prev_cancelled FROM rx WHERE rx.id = reminders.id)
       RETURNING 1)`);
   }
+  // The first answer under the Idempotency-Key, in the same statement: it exists exactly when the turn
+  // committed. A row for the key that has not expired stays (no row returned → the guard below raises
+  // and the writer retries, finding that answer); a concurrent duplicate waits on the key and sees it.
+  if (idempotency !== undefined) {
+    ctes.push(`k AS (INSERT INTO idempotency (user_id, key, fingerprint, answer, created_at)
+      VALUES ($1, ${p(idempotency.key)}, ${p(idempotency.fingerprint)}, ${p(JSON.stringify(idempotency.answer(after)))}::jsonb, $3)
+      ON CONFLICT (user_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, answer = EXCLUDED.answer, created_at = EXCLUDED.created_at
+        WHERE idempotency.created_at <= ${p(new Date(now.getTime() - IDEMPOTENCY_TTL_MS).toISOString())}
+      RETURNING 1)`);
+  }
   const eventRows = events.map((e, i) => ({ ...e, ord: i + 1 }));
   ctes.push(`e AS (INSERT INTO events (event_id, user_id, seq, aggregate_type, aggregate_id, version, event_type, data, correlation_id, causation_id, "timestamp")
     SELECT x.event_id, $1, s.last_seq - $2 + x.ord, x.aggregate_type, x.aggregate_id, x.version, x.event_type, x.data, x.correlation_id, x.causation_id, x."timestamp"
@@ -169,7 +220,8 @@ export async function persist(q: Queryable, userId: string, before: Map<string, 
      WHERE tasklane_guard(c.last_seq IS NOT NULL, 'the user does not exist, or changed zone since it was read')
        AND tasklane_guard(c.tasks = ARRAY[${taskCtes.map(() => '1').join(', ')}]::int[], 'a task changed since it was read (version check failed)')
        AND tasklane_guard(c.reminders = ${p(reminderRows.length)}::int, 'a reminder changed since it was read')
-       AND tasklane_guard(c.events = ${p(events.length)}::int, 'the decision was not written whole')`;
+       AND tasklane_guard(c.events = ${p(events.length)}::int, 'the decision was not written whole')${idempotency === undefined ? '' : `
+       AND tasklane_guard((SELECT count(*) FROM k) = 1, 'the Idempotency-Key was used meanwhile')`}`;
   // Every value is a parameter, so the text depends only on the decision's shape (how many tasks, created
   // or updated, reminders or not): a handful of statements, each prepared once per connection.
   const name = `tasklane_persist_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
