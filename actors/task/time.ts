@@ -3,14 +3,8 @@ import { IANAZone } from 'luxon';
 import { invalid } from '../errors.ts';
 import { localToInstant } from '../recurrence.ts';
 
-export function isZone(zone: string): boolean {
-  return IANAZone.isValidZone(zone);
-}
-
-export function checkZone(field: string, zone: string): string {
-  if (!isZone(zone)) throw invalid(field, `"${zone}" is not an IANA time zone (e.g. Europe/Berlin)`);
-  return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
-}
+// Zones: the one validator lives in actors/zone.ts (names kept as sent, never a backward link).
+export { isZone, checkZone } from '../zone.ts';
 
 /** RFC 3339 / ISO-8601 extended date-time or date: 1 date, 2 time, 3 zone designator or offset. */
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
