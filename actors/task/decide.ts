@@ -4,6 +4,7 @@ import { DomainError, invalid, notFound, conflict } from '../errors.ts';
 import type { PendingEvent, Change } from '../events.ts';
 import { parseDuration, minusOffset } from '../durations.ts';
 import { validateRule, checkSeries, nextOccurrence, occurrences, parseStart, localToInstant, RecurrenceError } from '../recurrence.ts';
+import { startOf, seriesStart, formatWall } from './series.ts';
 import type { TaskCommand, ReminderSpec, CreateTask, UpdateTask } from './commands.ts';
 import { type TaskState, type ReminderState, MAX_REMINDERS, MAX_TITLE, MAX_DESCRIPTION, MAX_LISTED_SKIPS } from './state.ts';
 import { checkZone, readInstant, iso, ms } from './time.ts';
@@ -73,9 +74,9 @@ function checkDescription(value: unknown): string | null {
  * A series is refused (400 on recurrence_rule) when expanding it could exceed the recurrence budget
  * (recurrence.ts `checkSeries`), decided when it is created or edited so no timer meets it later.
  */
-function checkSeriesBudget(rule: string, start: string, zone: string): void {
+function checkSeriesBudget(rule: string, start: string | Date, zone: string): void {
   try {
-    checkSeries(rule, new Date(start), zone);
+    checkSeries(rule, start, zone);
   } catch (error) {
     if (error instanceof RecurrenceError) throw new DomainError('validation', error.message, 'recurrence_rule');
     throw error;
@@ -97,9 +98,12 @@ function checkRule(value: unknown): string | null {
   return value.trim();
 }
 
-/** The first occurrence of a series at or after `from` (exclusive of `after` when given). */
-function firstOccurrence(rule: string, start: string, zone: string, after: number): string | null {
-  const next = nextOccurrence(rule, new Date(start), zone, new Date(after));
+/**
+ * The first occurrence of a series strictly after `after` (epoch ms). `start` is the series' start as
+ * `seriesStart` gives it: its wall-clock start (read in `zone`), or an instant for an older series.
+ */
+function firstOccurrence(rule: string, start: string | Date, zone: string, after: number): string | null {
+  const next = nextOccurrence(rule, start, zone, new Date(after));
   return next ? iso(next) : null;
 }
 
@@ -176,15 +180,17 @@ function create(command: CreateTask, state: TaskState | null, ctx: DecideContext
   const due_date = d.due_date ? readInstant('due_date', d.due_date, zone) : null;
   const recurrence_rule = checkRule(d.recurrence_rule);
   if (recurrence_rule && !due_date) throw invalid('due_date', 'is required for a recurring task: it is the first occurrence (the series start)');
-  if (recurrence_rule && due_date) checkSeriesBudget(recurrence_rule, due_date, zone);
+  const is_recurring = recurrence_rule !== null;
+  // A series keeps the wall-clock start as written, even when it falls in a DST gap on its first day.
+  const dtstart_local = is_recurring && due_date ? startOf('due_date', d.due_date ?? null, due_date, zone) : null;
+  if (recurrence_rule && dtstart_local) checkSeriesBudget(recurrence_rule, dtstart_local, zone);
   const specs = d.reminders ?? [];
   if (specs.length > MAX_REMINDERS) throw invalid('reminders', `at most ${MAX_REMINDERS} per task`);
   const id = command.id;
-  const is_recurring = recurrence_rule !== null;
-  const next_occurrence = is_recurring && due_date && recurrence_rule ? firstOccurrence(recurrence_rule, due_date, zone, ctx.now.getTime() - 1) : null;
+  const next_occurrence = is_recurring && dtstart_local && recurrence_rule ? firstOccurrence(recurrence_rule, dtstart_local, zone, ctx.now.getTime() - 1) : null;
   const task = {
     id, user_id: ctx.userId, title, description, completed: false, due_date, recurrence_rule, timezone, is_recurring,
-    next_occurrence, last_spawned_at: null, series_id: null, occurrence_at: null, created_at: iso(ctx.now), deleted_at: null,
+    next_occurrence, dtstart_local, last_spawned_at: null, series_id: null, occurrence_at: null, created_at: iso(ctx.now), deleted_at: null,
   };
   const reminders = specs.map((spec, i) => newReminder(task, planReminder(spec, `reminders[${i}]`, task, ctx), ctx));
   return [ev(task, 'task.created', { task }), ...reminders.map((reminder) => ev(task, 'reminder.scheduled', { reminder }))];
@@ -204,14 +210,15 @@ function update(command: UpdateTask, state: TaskState, ctx: DecideContext): Pend
   if (next.is_recurring && state.reminders.some((r) => !r.cancelled && r.offset === null && !r.notified)) {
     throw invalid('recurrence_rule', 'the task has absolute reminders; a series takes only relative ones ({before: ...}): remove them first');
   }
-  if (next.recurrence_rule && next.due_date) checkSeriesBudget(next.recurrence_rule, next.due_date, zoneOf(next, ctx));
+  next.dtstart_local = seriesWallStart(d, state, next, ctx);
+  if (next.recurrence_rule && next.due_date) checkSeriesBudget(next.recurrence_rule, seriesStart(next), zoneOf(next, ctx));
   if (next.is_recurring && state.completed) throw conflict('a completed task cannot become a series; uncomplete it first');
 
   const scheduleChanged = next.is_recurring !== state.is_recurring || next.recurrence_rule !== state.recurrence_rule
-    || next.due_date !== state.due_date || next.timezone !== state.timezone;
+    || next.due_date !== state.due_date || next.timezone !== state.timezone || next.dtstart_local !== state.dtstart_local;
   if (scheduleChanged) {
     next.next_occurrence = next.is_recurring && next.recurrence_rule && next.due_date
-      ? firstOccurrence(next.recurrence_rule, next.due_date, zoneOf(next, ctx), seriesAfter(state, ctx))
+      ? firstOccurrence(next.recurrence_rule, seriesStart(next), zoneOf(next, ctx), seriesAfter(state, ctx))
       : null;
   }
 
@@ -219,14 +226,33 @@ function update(command: UpdateTask, state: TaskState, ctx: DecideContext): Pend
   for (const field of ['title', 'description', 'recurrence_rule', 'timezone', 'is_recurring'] as const) {
     if (next[field] !== state[field]) changes[field] = { from: state[field], to: next[field] };
   }
+  // The wall-clock start travels with the due date when that changed, else with the other edits.
+  const dueChanges: Record<string, Change<unknown>> = next.due_date !== state.due_date ? { due_date: { from: state.due_date, to: next.due_date } } : {};
+  if (next.dtstart_local !== state.dtstart_local) {
+    (next.due_date !== state.due_date ? dueChanges : changes).dtstart_local = { from: state.dtstart_local, to: next.dtstart_local };
+  }
   const events: PendingEvent[] = [];
   if (Object.keys(changes).length > 0) events.push(ev(state, 'task.updated', { changes }));
-  if (next.due_date !== state.due_date) events.push(ev(state, 'task.due_date_changed', { changes: { due_date: { from: state.due_date, to: next.due_date } } }));
+  if (next.due_date !== state.due_date) events.push(ev(state, 'task.due_date_changed', { changes: dueChanges }));
   if (next.next_occurrence !== state.next_occurrence) {
     events.push(ev(state, 'recurring.rescheduled', { changes: { next_occurrence: { from: state.next_occurrence, to: next.next_occurrence } }, reason: 'edited' }));
   }
   if (scheduleChanged) events.push(...followDueDate(state, next, ctx));
   return events;
+}
+
+/**
+ * The wall-clock start a series keeps after an edit: the due date as written when the edit sets one;
+ * the kept start when neither the due date nor the zone changed; else the due date's wall-clock time
+ * in the series' zone (a zone edit keeps the start's instant, as it always has). Null when the task is
+ * not a series.
+ */
+function seriesWallStart(d: UpdateTask['data'], state: TaskState, next: TaskState, ctx: DecideContext): string | null {
+  if (!next.is_recurring || next.due_date === null) return null;
+  const zone = zoneOf(next, ctx);
+  if ('due_date' in d && typeof d.due_date === 'string') return startOf('due_date', d.due_date, next.due_date, zone);
+  const kept = state.is_recurring && state.dtstart_local !== null && next.due_date === state.due_date && zone === zoneOf(state, ctx);
+  return kept ? state.dtstart_local : startOf('due_date', null, next.due_date, zone);
 }
 
 /**
@@ -277,11 +303,20 @@ function removeReminder(id: string, state: TaskState): PendingEvent[] {
   return [ev(state, 'reminder.cancelled', { reminder_id: reminder.id, reason: 'removed' })];
 }
 
+/**
+ * Snooze postpones a reminder that has fired: it fires again `duration` from now. Any other reminder
+ * is a 409 naming its state, because moving it to "now + duration" could move it earlier (a reminder due
+ * in 18 months would fire in 10 minutes): `pending` (not fired yet, or snoozed and not fired again),
+ * `cancelled`, `template` (a series' per-occurrence reminder), or the task's state when it is completed.
+ */
 function snooze(id: string, duration: string, state: TaskState, ctx: DecideContext): PendingEvent[] {
-  const reminder = findReminder(state, id);
-  if (state.is_recurring) throw conflict('a series\' reminders are templates; snooze the reminder of an occurrence');
-  if (state.completed) throw conflict('the task is completed');
   const offset = parseDuration('for', duration, { max: MAX_SNOOZE_SECONDS });
+  const reminder = state.reminders.find((r) => r.id === id);
+  if (!reminder) throw notFound('reminder');
+  if (reminder.cancelled) throw conflict(`the reminder is cancelled${reminder.cancel_reason ? ` (${reminder.cancel_reason})` : ''}; only a fired reminder can be snoozed`);
+  if (state.is_recurring || reminder.remind_at === null) throw conflict('the reminder is a template of a series; snooze the reminder of an occurrence once it has fired');
+  if (state.completed) throw conflict('the task is completed; only a fired reminder of an open task can be snoozed');
+  if (!reminder.notified) throw conflict(`the reminder is pending (due ${reminder.remind_at}) and has not fired yet; only a fired reminder can be snoozed`);
   const to = new Date(ctx.now.getTime() + offset.millis).toISOString();
   return [ev(state, 'reminder.snoozed', { reminder_id: reminder.id, for: offset.canonical, remind_at: { from: reminder.remind_at, to }, notified: { from: reminder.notified, to: false } })];
 }
@@ -311,18 +346,19 @@ function spawn(state: TaskState, ctx: DecideContext): PendingEvent[] {
   // Every occurrence whose spawn time has come: after downtime there may be several; the latest is
   // spawned and the others are recorded as skipped.
   const maxLead = 400 * 86_400_000;
-  const window = occurrences(state.recurrence_rule, new Date(state.due_date), zone, {
+  const start = seriesStart(state);
+  const window = occurrences(state.recurrence_rule, start, zone, {
     after: new Date(ms(state.next_occurrence) - 1), until: new Date(now + maxLead), limit: 1000,
   }).map(iso);
   const due = window.filter((occ) => dueAt(occ) <= now + EARLY_TOLERANCE_MS);
   if (due.length === 0) due.push(state.next_occurrence);
   const occurrence_at = due[due.length - 1] as string;
   const skipped = due.slice(0, -1);
-  const following = firstOccurrence(state.recurrence_rule, state.due_date, zone, ms(occurrence_at));
+  const following = firstOccurrence(state.recurrence_rule, start, zone, ms(occurrence_at));
   const instance = {
     id: ctx.newId(), user_id: state.user_id, title: state.title, description: state.description, completed: false,
     due_date: occurrence_at, recurrence_rule: null, timezone: state.timezone, is_recurring: false, next_occurrence: null,
-    last_spawned_at: null, series_id: state.id, occurrence_at, created_at: iso(ctx.now), deleted_at: null,
+    dtstart_local: null, last_spawned_at: null, series_id: state.id, occurrence_at, created_at: iso(ctx.now), deleted_at: null,
   };
   const reminders = state.reminders.filter((r) => !r.cancelled && r.offset !== null).map((template) =>
     newReminder(instance, { offset: template.offset, remind_at: minusOffset(occurrence_at, parseDuration('offset', template.offset as string), zone) }, ctx));
@@ -339,12 +375,14 @@ function spawn(state: TaskState, ctx: DecideContext): PendingEvent[] {
 
 function reschedule(fromZone: string, toZone: string, state: TaskState, ctx: DecideContext): PendingEvent[] {
   if (!state.is_recurring || state.timezone !== null || fromZone === toZone || !state.recurrence_rule || !state.due_date) return [];
-  // The series keeps its wall-clock start: 09:00 in the old zone becomes 09:00 in the new one.
-  const wall = parseStart(new Date(state.due_date), fromZone);
-  const due_date = iso(localToInstant(wall, toZone));
-  const next_occurrence = firstOccurrence(state.recurrence_rule, due_date, toZone, seriesAfter(state, ctx));
+  // The series keeps its wall-clock start: 09:00 in the old zone becomes 09:00 in the new one, even
+  // when 09:00 on the first day does not exist in the new zone (only that day's instant moves).
+  const dtstart_local = state.dtstart_local ?? formatWall(parseStart(new Date(state.due_date), fromZone));
+  const due_date = iso(localToInstant(parseStart(dtstart_local, toZone), toZone));
+  const next_occurrence = firstOccurrence(state.recurrence_rule, dtstart_local, toZone, seriesAfter(state, ctx));
   const changes: Record<string, Change<unknown>> = {};
   if (due_date !== state.due_date) changes.due_date = { from: state.due_date, to: due_date };
+  if (dtstart_local !== state.dtstart_local) changes.dtstart_local = { from: state.dtstart_local, to: dtstart_local };
   if (next_occurrence !== state.next_occurrence) changes.next_occurrence = { from: state.next_occurrence, to: next_occurrence };
   if (Object.keys(changes).length === 0) return [];
   return [ev(state, 'recurring.rescheduled', { changes, reason: 'timezone_changed', zone: { from: fromZone, to: toZone } })];

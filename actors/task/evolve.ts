@@ -9,8 +9,9 @@ export function evolve(state: TaskState | null, event: EventEnvelope): TaskState
   if (event.aggregate_type !== 'task') return state;
   const d = event.data;
   if (event.event_type === 'task.created') {
-    const task = d.task as TaskSnapshot;
-    return { ...task, version: event.version, updated_at: event.timestamp, reminders: [] };
+    // Events written before a series kept its wall-clock start have no dtstart_local: it reads as null.
+    const task = d.task as Omit<TaskSnapshot, 'dtstart_local'> & { dtstart_local?: string | null };
+    return { ...task, dtstart_local: task.dtstart_local ?? null, version: event.version, updated_at: event.timestamp, reminders: [] };
   }
   if (!state) throw new Error(`${event.event_type} (${event.event_id}) applied to a task that does not exist`);
   const next: TaskState = { ...state, version: event.version, updated_at: event.timestamp };

@@ -3,3 +3,4 @@ export { decide, type DecideContext, EARLY_TOLERANCE_MS, LATE_AFTER_MS } from '.
 export { evolve, fold } from './evolve.ts';
 export { initialState, type TaskState, type ReminderState, MAX_REMINDERS, MAX_TITLE, MAX_DESCRIPTION } from './state.ts';
 export type { TaskCommand, ReminderSpec } from './commands.ts';
+export { seriesStart } from './series.ts';

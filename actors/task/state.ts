@@ -26,6 +26,14 @@ export interface TaskState {
   timezone: string | null;
   is_recurring: boolean;
   next_occurrence: string | null;
+  /**
+   * A series' first wall-clock start as written, `YYYY-MM-DDTHH:MM:SS` in the series' zone (the task's, or
+   * the user's); null for a task that is not a series, and for a series written before this was kept
+   * (its start is then read from `due_date`). `due_date` is that start as an instant: when the start lies
+   * in a DST gap on its first day, `due_date` moves forward by the gap, while every later occurrence keeps
+   * this wall-clock time (DESIGN.md, "a series keeps its wall-clock start as written").
+   */
+  dtstart_local: string | null;
   /** The occurrence this series spawned last, so an edit never spawns the same occurrence twice. */
   last_spawned_at: string | null;
   series_id: string | null;

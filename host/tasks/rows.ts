@@ -4,7 +4,7 @@ import type { TaskState, ReminderState } from '../../actors/task/index.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
 
 export const TASK_COLUMNS = `id::text AS id, user_id, title, description, completed, due_date, recurrence_rule, timezone, is_recurring,
-  next_occurrence, last_spawned_at, series_id::text AS series_id, occurrence_at, version, created_at, updated_at, deleted_at`;
+  next_occurrence, dtstart_local, last_spawned_at, series_id::text AS series_id, occurrence_at, version, created_at, updated_at, deleted_at`;
 
 export const REMINDER_COLUMNS = `id::text AS id, task_id::text AS task_id, user_id, "offset", remind_at, notified, cancelled, cancel_reason, created_at`;
 

@@ -1,12 +1,13 @@
 // The task decider alone: deterministic clock and ids, no database.
 import test from 'ava';
-import { decide, evolve, type TaskState, type TaskCommand, type DecideContext } from '../../actors/task/index.ts';
+import { decide, evolve, fold, type TaskState, type TaskCommand, type DecideContext } from '../../actors/task/index.ts';
 import { timerChanges } from '../../actors/task/timers.ts';
 import { DomainError } from '../../actors/errors.ts';
 import type { EventEnvelope, PendingEvent } from '../../actors/events.ts';
 
-function harness(start: string, userTimezone = 'UTC') {
+function harness(start: string, initialZone = 'UTC') {
   let now = Date.parse(start);
+  let userTimezone = initialZone;
   let n = 0;
   const versions = new Map<string, number>();
   let seq = 0;
@@ -19,6 +20,8 @@ function harness(start: string, userTimezone = 'UTC') {
   };
   return {
     at: (iso: string) => { now = Date.parse(iso); },
+    /** The user's zone from now on (after a `user.timezone_changed`). */
+    zone: (zone: string) => { userTimezone = zone; },
     advance: (ms: number) => { now += ms; },
     state: (id: string) => states.get(id) ?? null,
     run(id: string, command: TaskCommand): EventEnvelope[] {
@@ -273,4 +276,143 @@ test('timers a turn touches: a plain edit none, a reminder its own, ending a ser
   t.deepEqual(changes(h.run(T1, { type: 'update', data: { title: 'series, renamed' } })), { arm: ['spawn'], cancel: [] });
   // No longer a series: its spawn is cancelled and the template reminder fires before the due date again.
   t.deepEqual(changes(h.run(T1, { type: 'update', data: { recurrence_rule: null } })), { arm: [`remind:${rid}`], cancel: ['spawn'] });
+});
+
+// ------------------------------------------------------------------ time bugs from public reports (issue 12)
+/** Spawns every occurrence in turn from the series' next one: the instances' due dates. */
+function spawnDueDates(h: ReturnType<typeof harness>, id: string, count: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const next = h.state(id)?.next_occurrence;
+    if (!next) break;
+    h.at(next);
+    const spawned = h.run(id, { type: 'spawn' }).find((e) => e.event_type === 'task.created');
+    out.push((spawned?.data.task as TaskState).due_date as string);
+  }
+  return out;
+}
+
+test('a series starting in a DST gap moves only its first day: 07:30Z on the 14th, then 02:30 New York time (06:30Z)', (t) => {
+  const h = harness('2027-03-01T12:00:00Z', 'America/New_York');
+  h.create(T1, { title: 'gap', due_date: '2027-03-14T02:30:00', recurrence_rule: 'FREQ=DAILY' });
+  t.like(h.state(T1), { due_date: '2027-03-14T07:30:00.000Z', dtstart_local: '2027-03-14T02:30:00', next_occurrence: '2027-03-14T07:30:00.000Z' });
+  t.deepEqual(spawnDueDates(h, T1, 4), ['2027-03-14T07:30:00.000Z', '2027-03-15T06:30:00.000Z', '2027-03-16T06:30:00.000Z', '2027-03-17T06:30:00.000Z']);
+});
+
+test('on Lord Howe (a 30-minute gap) a series in the gap moves its first day by 30 minutes only', (t) => {
+  const h = harness('2027-09-01T00:00:00Z');
+  h.create(T1, { title: 'lhi', timezone: 'Australia/Lord_Howe', due_date: '2027-10-03T02:15', recurrence_rule: 'FREQ=DAILY' });
+  t.like(h.state(T1), { due_date: '2027-10-02T15:45:00.000Z', dtstart_local: '2027-10-03T02:15:00' });
+  t.deepEqual(spawnDueDates(h, T1, 3), ['2027-10-02T15:45:00.000Z', '2027-10-03T15:15:00.000Z', '2027-10-04T15:15:00.000Z']);
+});
+
+test('a PATCH of a series\' due date into a DST gap keeps the written time; the wall-clock start travels with the due date', (t) => {
+  const h = harness('2027-03-01T12:00:00Z', 'America/New_York');
+  h.create(T1, { title: 'gap', due_date: '2027-03-10T09:00', recurrence_rule: 'FREQ=DAILY' });
+  const patched = h.run(T1, { type: 'update', data: { due_date: '2027-03-14T02:30' } });
+  t.deepEqual(types(patched), ['task.due_date_changed', 'recurring.rescheduled']);
+  t.deepEqual(patched[0]?.data.changes, {
+    due_date: { from: '2027-03-10T14:00:00.000Z', to: '2027-03-14T07:30:00.000Z' },
+    dtstart_local: { from: '2027-03-10T09:00:00', to: '2027-03-14T02:30:00' },
+  });
+  t.deepEqual(spawnDueDates(h, T1, 2), ['2027-03-14T07:30:00.000Z', '2027-03-15T06:30:00.000Z']);
+
+  // The same instant written as a wall-clock time in the gap: the due date stays, the series' time moves.
+  const T2 = '22222222-2222-4222-8222-222222222222';
+  h.at('2027-03-01T12:00:00Z');
+  h.create(T2, { title: 'instant', due_date: '2027-03-14T07:30:00Z', recurrence_rule: 'FREQ=DAILY' });
+  t.is(h.state(T2)?.dtstart_local, '2027-03-14T03:30:00', 'an instant is kept as its wall-clock time');
+  const rewritten = h.run(T2, { type: 'update', data: { due_date: '2027-03-14T02:30' } });
+  t.deepEqual(types(rewritten), ['task.updated']);
+  t.deepEqual(rewritten[0]?.data.changes, { dtstart_local: { from: '2027-03-14T03:30:00', to: '2027-03-14T02:30:00' } });
+  t.deepEqual(spawnDueDates(h, T2, 2), ['2027-03-14T07:30:00.000Z', '2027-03-15T06:30:00.000Z']);
+  // Ending the series drops its wall-clock start.
+  const ended = h.run(T2, { type: 'update', data: { recurrence_rule: null } });
+  t.like(ended[0]?.data.changes, { dtstart_local: { from: '2027-03-14T02:30:00', to: null } });
+});
+
+test('a user zone change that puts a series\' start in a DST gap keeps the written wall-clock time', (t) => {
+  const h = harness('2027-03-01T12:00:00Z', 'UTC');
+  h.create(T1, { title: 'gap', due_date: '2027-03-14T02:30', recurrence_rule: 'FREQ=DAILY' });
+  t.is(h.state(T1)?.next_occurrence, '2027-03-14T02:30:00.000Z');
+  h.zone('America/New_York');
+  const events = h.run(T1, { type: 'reschedule', from_zone: 'UTC', to_zone: 'America/New_York' });
+  t.deepEqual(types(events), ['recurring.rescheduled']);
+  t.deepEqual(events[0]?.data.changes, {
+    due_date: { from: '2027-03-14T02:30:00.000Z', to: '2027-03-14T07:30:00.000Z' },
+    next_occurrence: { from: '2027-03-14T02:30:00.000Z', to: '2027-03-14T07:30:00.000Z' },
+  });
+  t.is(h.state(T1)?.dtstart_local, '2027-03-14T02:30:00');
+  t.deepEqual(spawnDueDates(h, T1, 3), ['2027-03-14T07:30:00.000Z', '2027-03-15T06:30:00.000Z', '2027-03-16T06:30:00.000Z']);
+  // And back: 02:30 UTC again, not the 03:30 the gap moved the first day to.
+  h.at('2027-03-16T12:00:00Z');
+  h.zone('UTC');
+  h.run(T1, { type: 'reschedule', from_zone: 'America/New_York', to_zone: 'UTC' });
+  t.is(h.state(T1)?.next_occurrence, '2027-03-17T02:30:00.000Z');
+});
+
+test('events written before a series kept its wall-clock start still replay; the next zone change fills it in', (t) => {
+  const h = harness('2027-03-01T12:00:00Z', 'UTC');
+  const created = h.create(T1, { title: 'old', due_date: '2027-03-14T02:30', recurrence_rule: 'FREQ=DAILY' });
+  // The same event as an older version wrote it: no dtstart_local in the snapshot.
+  const { dtstart_local: _dropped, ...oldTask } = created[0]?.data.task as TaskState;
+  const oldCreated: EventEnvelope = { ...(created[0] as EventEnvelope), data: { task: oldTask } };
+  const old = fold([oldCreated]) as TaskState;
+  t.is(old.dtstart_local, null);
+  t.deepEqual({ ...old, dtstart_local: '2027-03-14T02:30:00' }, h.state(T1), 'otherwise the same state');
+  const events = decide({ type: 'reschedule', from_zone: 'UTC', to_zone: 'America/New_York' }, old, {
+    now: new Date('2027-03-01T12:00:00Z'), userId: 'u1', userTimezone: 'America/New_York', newId: () => 'x',
+  });
+  t.like(events[0]?.data.changes, { dtstart_local: { from: null, to: '2027-03-14T02:30:00' }, next_occurrence: { to: '2027-03-14T07:30:00.000Z' } });
+  const stamped = events.map((e, i): EventEnvelope => ({ ...e, event_id: `r${i}`, user_id: 'u1', version: 2 + i, seq: 10 + i, timestamp: '2027-03-01T12:00:00.000Z', correlation_id: 'c', causation_id: null }));
+  t.is((fold(stamped, old) as TaskState).dtstart_local, '2027-03-14T02:30:00');
+});
+
+const CURRENT_ZONES = ['Europe/Kyiv', 'Asia/Kolkata', 'Asia/Kathmandu', 'America/Nuuk', 'Asia/Ho_Chi_Minh', 'Asia/Yangon', 'Pacific/Kanton', 'America/Argentina/Buenos_Aires'];
+
+test('a task keeps its zone name as sent, never the backward link the runtime resolves it to', (t) => {
+  const h = harness('2026-02-10T12:00:00Z');
+  CURRENT_ZONES.forEach((zone, i) => {
+    const id = `00000000-0000-4000-9000-${String(i).padStart(12, '0')}`;
+    const created = h.create(id, { title: zone, timezone: zone, due_date: '2026-06-01T09:00', recurrence_rule: 'FREQ=WEEKLY' });
+    t.is((created[0]?.data.task as TaskState).timezone, zone);
+    t.is(h.state(id)?.timezone, zone);
+    const other = CURRENT_ZONES[(i + 1) % CURRENT_ZONES.length] as string;
+    const patched = h.run(id, { type: 'update', data: { timezone: other } });
+    t.like(patched[0]?.data.changes, { timezone: { from: zone, to: other } });
+    t.is(h.state(id)?.timezone, other);
+  });
+  t.is((h.create(T1, { title: 'case', timezone: 'europe/berlin' })[0]?.data.task as TaskState).timezone, 'Europe/Berlin', 'letter case is fixed');
+  for (const timezone of ['Europe/Atlantis', 'Kyiv', 'UTC+2', '+02:00', 'Europe/Kyiv\u0000', '../../etc/passwd', 'x'.repeat(65)]) {
+    const error = t.throws(() => h.create('33333333-3333-4333-8333-333333333333', { title: 'bad', timezone }), { instanceOf: DomainError });
+    t.is(error?.field, 'timezone', timezone);
+  }
+});
+
+test('snooze postpones a fired reminder; a pending, cancelled or template one is a conflict naming its state', (t) => {
+  const h = harness('2026-02-10T12:00:00Z');
+  // Due in 18 months: a snooze of 10 minutes must never bring it forward.
+  h.create(T1, { title: 'far', due_date: '2027-08-10T12:00:00Z', reminders: [{ before: 'PT1H' }, { before: 'PT2H' }] });
+  const [far, removed] = (h.state(T1) as TaskState).reminders.map((r) => r.id) as [string, string];
+  const pendingError = t.throws(() => h.run(T1, { type: 'snooze_reminder', reminder_id: far, for: 'PT10M' }), { instanceOf: DomainError });
+  t.is(pendingError?.code, 'conflict');
+  t.regex(pendingError?.message ?? '', /pending .*2027-08-10T11:00:00\.000Z.* not fired/);
+  t.is(h.state(T1)?.reminders[0]?.remind_at, '2027-08-10T11:00:00.000Z', 'unchanged');
+  // A bad duration is a 400 whatever the reminder's state.
+  t.is(t.throws(() => h.run(T1, { type: 'snooze_reminder', reminder_id: far, for: 'P60D' }), { instanceOf: DomainError })?.code, 'validation');
+  h.run(T1, { type: 'remove_reminder', reminder_id: removed });
+  t.regex(t.throws(() => h.run(T1, { type: 'snooze_reminder', reminder_id: removed, for: 'PT10M' }), { instanceOf: DomainError })?.message ?? '', /cancelled \(removed\)/);
+  t.is(t.throws(() => h.run(T1, { type: 'snooze_reminder', reminder_id: 'nope', for: 'PT10M' }), { instanceOf: DomainError })?.code, 'not_found');
+
+  // Once it fired, snooze re-arms it; until it fires again it is pending, and another snooze is refused.
+  h.at('2027-08-10T11:00:00Z');
+  t.deepEqual(types(h.run(T1, { type: 'fire_reminder', reminder_id: far })), ['reminder.triggered']);
+  t.deepEqual(types(h.run(T1, { type: 'snooze_reminder', reminder_id: far, for: 'PT10M' })), ['reminder.snoozed']);
+  t.is(h.state(T1)?.reminders.find((r) => r.id === far)?.remind_at, '2027-08-10T11:10:00.000Z');
+  t.regex(t.throws(() => h.run(T1, { type: 'snooze_reminder', reminder_id: far, for: 'PT1M' }), { instanceOf: DomainError })?.message ?? '', /pending/);
+
+  const T2 = '22222222-2222-4222-8222-222222222222';
+  h.create(T2, { title: 'series', due_date: '2027-09-01T09:00:00Z', recurrence_rule: 'FREQ=DAILY', reminders: [{ before: 'PT5M' }] });
+  const template = h.state(T2)?.reminders[0]?.id ?? '';
+  t.regex(t.throws(() => h.run(T2, { type: 'snooze_reminder', reminder_id: template, for: 'PT10M' }), { instanceOf: DomainError })?.message ?? '', /template/);
 });

@@ -1,0 +1,57 @@
+// A series' start as the user wrote it. A series is expanded from its first wall-clock start in its
+// zone, not from its first instant: a start inside a DST gap ("2027-03-14T02:30" in America/New_York)
+// has its first instant moved forward by the gap (07:30Z, 03:30 local), but every later occurrence is
+// at 02:30 local again. Keeping only the instant would turn the series into a 03:30 one for good.
+// Source of the rule: DESIGN.md, "a series keeps its wall-clock start as written, even when that time
+// falls in a gap on its first day"; RFC 5545 §3.3.5 (a nonexistent DTSTART is read with the offset
+// before the gap, and only that instance moves).
+import { invalid } from '../errors.ts';
+import { parseStart, RecurrenceError, type WallClock } from '../recurrence.ts';
+import type { TaskState } from './state.ts';
+
+/** A date-time without offset, as `readInstant` accepts it: date, optional time, optional fraction. */
+const LOCAL = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?$/;
+
+const two = (n: number): string => String(n).padStart(2, '0');
+
+/** `YYYY-MM-DDTHH:MM:SS`, the form `dtstart_local` is kept in. */
+export function formatWall(w: WallClock): string {
+  return `${String(w.year).padStart(4, '0')}-${two(w.month)}-${two(w.day)}T${two(w.hour)}:${two(w.minute)}:${two(w.second)}`;
+}
+
+/**
+ * The wall-clock time written in `text` when it has no offset (`2027-03-14T02:30` →
+ * `2027-03-14T02:30:00`; a date alone is 00:00; fractions of a second are dropped), or null when it
+ * names an instant (`Z` or an offset). Meant for text `readInstant` has already accepted.
+ */
+export function writtenWall(text: string): string | null {
+  const m = LOCAL.exec(text);
+  if (!m) return null;
+  return `${m[1]}-${m[2]}-${m[3]}T${m[4] ?? '00'}:${m[5] ?? '00'}:${m[6] ?? '00'}`;
+}
+
+/**
+ * The wall-clock start to keep for a series whose due date was given as `written` and read as the
+ * instant `instant` (UTC ISO) in `zone`: the time as written when it had no offset, else that instant's
+ * wall-clock time in `zone`. Throws a DomainError `validation` on `field` for a start the recurrence
+ * module cannot expand (years outside 1000–9999).
+ */
+export function startOf(field: string, written: string | null, instant: string, zone: string): string {
+  const wall = written === null ? null : writtenWall(written);
+  try {
+    return formatWall(parseStart(wall ?? new Date(instant), zone));
+  } catch (error) {
+    if (error instanceof RecurrenceError) throw invalid(field, `cannot start a series: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * What every expansion of a series starts from: its wall-clock start (text without offset, which the
+ * recurrence module reads in the series' zone), or, for a series written before the wall-clock start
+ * was kept, its first instant.
+ */
+export function seriesStart(task: Pick<TaskState, 'dtstart_local' | 'due_date'>): string | Date {
+  if (task.dtstart_local !== null && task.dtstart_local !== undefined) return task.dtstart_local;
+  return new Date(task.due_date ?? Number.NaN);
+}
