@@ -3,6 +3,7 @@
 // its sockets close when the token in force expires (realtime/nes.ts reads `expiresAt`).
 import Jwt from '@hapi/jwt';
 import type { Server } from '@hapi/hapi';
+import { textProblem } from './schemas.ts';
 
 export interface AuthConfig {
   secret: string | undefined;
@@ -24,20 +25,20 @@ export interface Credentials {
 export const DEFAULT_MAX_LIFETIME_SEC = 86_400;
 export const DEFAULT_CLOCK_SKEW_SEC = 30;
 const MAX_SUBJECT = 128;
-/** C0/C1 control characters (NUL, newline, escape, DEL, …) and lone surrogates: never part of a user id. */
-const BAD_SUBJECT = /[\p{Cc}\p{Cs}]/u;
 
 /**
  * Why a verified token's claims are still refused, or undefined when they are acceptable.
- * Rules: `sub` a non-empty string of at most 128 characters without control characters or lone
- * surrogates; `exp` a number; `iat`, when present, a number; lifetime `exp - iat` at most
- * `maxLifetimeSec`; and, with or without `iat`, `exp` no further than `maxLifetimeSec` (plus skew)
- * ahead of `nowSec` — so a token without `iat`, or with one in the future, cannot outlive the maximum.
+ * Rules: `sub` a non-empty string of at most 128 characters that keeps the one rule for strings
+ * (api/schemas.ts `textProblem`: no NUL, lone surrogate, control character or DEL); `exp` a number;
+ * `iat`, when present, a number; lifetime `exp - iat` at most `maxLifetimeSec`; and, with or without
+ * `iat`, `exp` no further than `maxLifetimeSec` (plus skew) ahead of `nowSec` (seconds), so a
+ * token without `iat`, or with one in the future, cannot outlive the maximum.
  */
 export function claimProblem(payload: Record<string, unknown>, nowSec: number, maxLifetimeSec: number, clockSkewSec: number): string | undefined {
   const { sub, exp, iat } = payload;
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_SUBJECT) return 'sub must be a string of 1-128 characters';
-  if (BAD_SUBJECT.test(sub)) return 'sub must not contain control characters';
+  const text = textProblem(sub);
+  if (text !== null) return `sub ${text}`;
   if (typeof exp !== 'number' || !Number.isFinite(exp)) return 'exp is required';
   if (iat !== undefined && (typeof iat !== 'number' || !Number.isFinite(iat))) return 'iat must be a number';
   if (typeof iat === 'number' && exp - iat > maxLifetimeSec) return `token lifetime exceeds ${maxLifetimeSec} s`;
