@@ -112,8 +112,9 @@ export function toBoom(error: unknown): Boom.Boom {
 
 /**
  * The onPreResponse extension that maps every error response once (see toBoom), logs 5xx (503 as a
- * warning, others as errors with their stack) and hides a 500's cause from the client. Register it
- * before extensions that decorate error responses (the correlation id), so they see the mapped one.
+ * warning, others as errors with their stack) and hides a 500's cause from the client. The mapped
+ * answer replaces the error's output in place, so the extensions after this one (correlation id,
+ * metrics) see and decorate the answer the client gets.
  */
 export function registerErrors(server: Server): void {
   server.ext('onPreResponse', (request, h) => {
@@ -121,17 +122,17 @@ export function registerErrors(server: Server): void {
     if (!('isBoom' in response) || !response.isBoom) return h.continue;
     const mapped = toBoom(response);
     const status = mapped.output.statusCode;
-    if (status >= 500) {
-      // A request refused before hapi-pino's own onRequest (draining at shutdown) has no request logger yet.
-      const logger = (request.logger as typeof request.logger | undefined) ?? server.logger;
-      if (status === 503) logger.warn({ err: response }, 'request refused: dependency unavailable');
-      else logger.error({ err: response }, 'request failed');
-      if (status === 500) return Boom.internal();
-    } else if (mapped !== response && dataException(response)) {
-      const logger = (request.logger as typeof request.logger | undefined) ?? server.logger;
-      logger.warn({ err: response }, 'the database refused input that validation let through');
+    // A request refused before hapi-pino's own onRequest (draining at shutdown) has no request logger yet.
+    const logger = (request.logger as typeof request.logger | undefined) ?? server.logger;
+    if (status === 503) logger.warn({ err: response }, 'request refused: dependency unavailable');
+    else if (status >= 500) logger.error({ err: response }, 'request failed');
+    else if (mapped !== response && dataException(response)) logger.warn({ err: response }, 'the database refused input that validation let through');
+    const output = status === 500 ? Boom.internal().output : mapped.output;
+    if (output !== response.output) {
+      response.output = output;
+      response.isServer = status >= 500;
     }
-    return mapped === response ? h.continue : mapped;
+    return h.continue;
   });
 }
 

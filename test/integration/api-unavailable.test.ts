@@ -1,0 +1,48 @@
+// A database that is away is a 503 with Retry-After on every route — reads as well as writes — never a
+// 500: the client may retry (writes with their Idempotency-Key). The embedded database is closed under a
+// running app, the deterministic stand-in for PostgreSQL restarting.
+import test from 'ava';
+import { rmSync } from 'node:fs';
+import { startTestApp } from '../helpers/app.ts';
+
+test('with the database away, reads and writes answer 503 with Retry-After and say nothing of the cause', async (t) => {
+  const t0 = await startTestApp({ database: 'pglite' });
+  try {
+    const token = t0.token('away-user');
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const created = await fetch(`${t0.url}/tasks`, { method: 'POST', headers, body: JSON.stringify({ title: 'before the outage' }) });
+    t.is(created.status, 201);
+    const id = ((await created.json()) as { id: string }).id;
+
+    await t0.app.db.close();
+
+    const requests: Array<[string, string, unknown?]> = [
+      ['GET', '/events?after=0'],
+      ['GET', '/tasks'],
+      ['GET', '/tasks?due_before=2030-01-01'],
+      ['GET', `/tasks/${id}`],
+      ['GET', `/tasks/${id}/history`],
+      ['GET', '/me'],
+      ['POST', '/tasks', { title: 'during the outage' }],
+      ['PATCH', `/tasks/${id}`, { title: 'edited during the outage' }],
+      ['POST', `/tasks/${id}/complete`],
+      ['PATCH', '/me', { timezone: 'Europe/Berlin' }],
+    ];
+    for (const [method, path, body] of requests) {
+      const res = await fetch(`${t0.url}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+      const text = await res.text();
+      t.is(res.status, 503, `${method} ${path}: ${text}`);
+      t.is(res.headers.get('retry-after'), '2', `${method} ${path}`);
+      t.truthy(res.headers.get('x-correlation-id'), `${method} ${path}: the answer carries the correlation id`);
+      const payload = JSON.parse(text) as { message: string };
+      t.regex(payload.message, /database is unavailable; retry shortly/, `${method} ${path}`);
+      t.notRegex(text, /PGlite|closed|\n\s+at /, `${method} ${path}: no internals`);
+    }
+    const health = await fetch(`${t0.url}/health`);
+    t.is(health.status, 200, 'liveness does not depend on the database');
+    await health.arrayBuffer();
+  } finally {
+    await t0.app.stop().catch(() => undefined);
+    rmSync(t0.dataDir, { recursive: true, force: true });
+  }
+});
