@@ -4,6 +4,7 @@
 import BaseJoi from 'joi';
 import type { CustomHelpers, ErrorReport, Root, StringSchema } from 'joi';
 import { MAX_TITLE, MAX_DESCRIPTION, MAX_REMINDERS } from '../actors/task/index.ts';
+import { IDEMPOTENCY_KEY } from './context.ts';
 
 const LONE_SURROGATE = /\p{Cs}/u;
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -124,6 +125,16 @@ export const patchMe = Joi.object({ timezone: zone.required() }).label('PatchMe'
 
 export const devToken = Joi.object({ user_id: Joi.string().min(1).max(128).pattern(/^[\w.@:-]+$/).required(), admin: Joi.boolean() }).label('DevToken');
 
-export const ifMatchHeaders = Joi.object({
-  'if-match': Joi.string().max(40).pattern(/^(W\/)?"?\d+"?$/, { name: 'version number' }),
+/**
+ * Idempotency-Key, accepted by every write (DESIGN: "Retries are safe"): a retry with the same key gets
+ * the first answer for 24 h. Checked for every request in api/context.ts (400 naming idempotency-key);
+ * declared here so the OpenAPI document shows it.
+ */
+export const writeHeaders = Joi.object({
+  'idempotency-key': Joi.string().pattern(IDEMPOTENCY_KEY, { name: '1 to 255 printable ASCII characters' })
+    .description('Makes the write safe to retry: a retry with the same key (same user, same request) within 24 h answers as the first call did and applies nothing'),
 }).unknown(true);
+
+export const ifMatchHeaders = writeHeaders.keys({
+  'if-match': Joi.string().max(40).pattern(/^(W\/)?"?\d+"?$/, { name: 'version number' }),
+});

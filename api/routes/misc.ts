@@ -43,7 +43,7 @@ export function meRoutes(server: Server, deps: ApiDeps): void {
     method: 'PATCH', path: '/me',
     options: {
       tags: ['api', 'me'], description: 'Change the time zone (IANA); series that follow it keep their wall-clock times',
-      validate: { payload: S.patchMe },
+      validate: { payload: S.patchMe, headers: S.writeHeaders },
       handler: async (request) => {
         const result = await deps.runtime.setTimezone(userOf(request), { timezone: (request.payload as { timezone: string }).timezone, meta: metaOf(request) });
         return { id: result.user.id, timezone: result.user.timezone, last_seq: result.user.last_seq };

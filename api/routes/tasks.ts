@@ -32,7 +32,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
   server.route({
     method: 'POST', path: '/tasks',
     options: {
-      ...api('Create a task'), validate: { payload: S.createTask },
+      ...api('Create a task'), validate: { payload: S.createTask, headers: S.writeHeaders },
       handler: async (request, h) => {
         const id = randomUUID();
         const task = await run(request, id, { type: 'create', id, data: request.payload as Extract<TaskCommand, { type: 'create' }>['data'] });
@@ -125,7 +125,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
     method: 'POST', path: '/tasks/{id}/reminders',
     options: {
       ...api('Add a reminder: {before: "PT1H"} relative to the due date, or {at: ISO}'),
-      validate: { params: S.taskId, payload: S.reminderPayload },
+      validate: { params: S.taskId, payload: S.reminderPayload, headers: S.writeHeaders },
       handler: async (request, h) => {
         const before = await deps.tasks.get(userOf(request), (request.params as { id: string }).id);
         if (!before) throw Boom.notFound('task not found');
@@ -143,7 +143,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
   server.route({
     method: 'DELETE', path: '/tasks/{id}/reminders/{rid}',
     options: {
-      ...api('Remove a reminder'), validate: { params: S.reminderParams },
+      ...api('Remove a reminder'), validate: { params: S.reminderParams, headers: S.writeHeaders },
       handler: async (request, h) => {
         const { id, rid } = request.params as { id: string; rid: string };
         await run(request, id, { type: 'remove_reminder', reminder_id: rid });
@@ -155,7 +155,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
   server.route({
     method: 'POST', path: '/tasks/{id}/reminders/{rid}/snooze',
     options: {
-      ...api('Snooze one reminder: {for: "PT10M"} re-arms it once'), validate: { params: S.reminderParams, payload: S.snooze },
+      ...api('Snooze one reminder: {for: "PT10M"} re-arms it once'), validate: { params: S.reminderParams, payload: S.snooze, headers: S.writeHeaders },
       handler: async (request) => {
         const { id, rid } = request.params as { id: string; rid: string };
         const task = await run(request, id, { type: 'snooze_reminder', reminder_id: rid, for: (request.payload as { for: string }).for });
