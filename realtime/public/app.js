@@ -1,6 +1,6 @@
 // tasklane dashboard: plain DOM, no framework, no build step. Every piece of user text goes into the
 // page through textContent / Text nodes (the h() helper), never through innerHTML.
-import { SyncClient, readStoredSeq } from './client.js';
+import { SyncClient, readStoredSeq, sendAction } from './client.js';
 
 const TOKEN_KEY = 'tasklane.token';
 const HIDE_DONE_KEY = 'tasklane.hideDone';
@@ -123,7 +123,8 @@ class ApiError extends Error {
 async function api(method, path, body, headers = {}) {
   let response;
   try {
-    response = await fetch(path, {
+    // One call is one user action: a write gets its own Idempotency-Key, reused on sendAction's retries.
+    response = await sendAction(path, {
       method,
       headers: { authorization: `Bearer ${S.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
       body: body !== undefined ? JSON.stringify(body) : undefined,

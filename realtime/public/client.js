@@ -55,6 +55,52 @@ export function backoffDelay(attempt, baseMs, capMs, random = Math.random) {
   return Math.floor(random() * ceiling);
 }
 
+/** Answers that leave it open whether a write was applied (or say "try again"): retried with the same key. */
+const AMBIGUOUS_STATUS = new Set([502, 503, 504]);
+const WRITE_METHODS = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
+
+/** A fresh Idempotency-Key: 128 random bits as hex (getRandomValues also works outside secure contexts, unlike randomUUID). */
+export function newIdempotencyKey(crypto = globalThis.crypto) {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * fetch for one user action. A write (POST, PATCH, PUT, DELETE) carries a fresh `Idempotency-Key`
+ * unless `init.headers` has one; when its outcome is unknown — no answer at all (fetch rejects) or
+ * 502/503/504 — it is sent again with the SAME key, so the server applies the action at most once and
+ * answers the retry as it answered the first call (DESIGN: "Retries are safe"; keys are kept 24 h).
+ * Between tries it waits Retry-After (seconds) or a full-jitter backoff, both capped at `maxDelayMs`.
+ * Resolves with the last Response; rejects with the last network error when no try got an answer.
+ * @param {string} url
+ * @param {RequestInit & {headers?: Record<string, string>}} [init]
+ * @param {{attempts?: number, baseDelayMs?: number, maxDelayMs?: number, fetchFn?: typeof fetch,
+ *   newKey?: () => string, sleep?: (ms: number) => Promise<void>, random?: () => number}} [options]
+ * @returns {Promise<Response>}
+ */
+export async function sendAction(url, init = {}, options = {}) {
+  const {
+    attempts = 4, baseDelayMs = 250, maxDelayMs = 5000, fetchFn = (u, i) => globalThis.fetch(u, i), newKey = () => newIdempotencyKey(),
+    sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms)), random = Math.random,
+  } = options;
+  const method = String(init.method ?? 'GET').toUpperCase();
+  const headers = { ...(init.headers ?? {}) };
+  if (WRITE_METHODS.has(method) && !Object.keys(headers).some((h) => h.toLowerCase() === 'idempotency-key')) headers['idempotency-key'] = newKey();
+  for (let attempt = 0; ; attempt++) {
+    const last = attempt + 1 >= attempts;
+    let response;
+    try {
+      response = await fetchFn(url, { ...init, headers });
+    } catch (error) {
+      if (last) throw error;
+      await sleep(backoffDelay(attempt, baseDelayMs, maxDelayMs, random));
+      continue;
+    }
+    if (last || !AMBIGUOUS_STATUS.has(response.status)) return response;
+    const retryAfter = Number(response.headers.get('retry-after'));
+    await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, maxDelayMs) : backoffDelay(attempt, baseDelayMs, maxDelayMs, random));
+  }
+}
+
 export class SyncClient {
   /**
    * @param {object} o
