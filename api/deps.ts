@@ -8,11 +8,19 @@ import type { Reads } from '../host/reads.ts';
 import type { Metrics } from './metrics.ts';
 import type { RateLimiter } from './rate-limit.ts';
 
+/** GET /ready: 200 when `ready`, else 503. Degraded states that still serve (Kafka away, sidecar down) keep `ready` true and say why. */
 export interface Readiness {
   ready: boolean;
+  /** The actor runtime chosen at start-up. */
   mode: ActorRuntime['mode'];
+  /** Dapr runtime: whether the sidecar can be reached; null in the direct runtime. */
+  sidecar: 'up' | 'down' | null;
+  /** 'direct' while the Dapr sidecar is down and turns run in this process; null otherwise. */
+  fallback: 'direct' | null;
   database: 'up' | 'down';
   kafka: 'connected' | 'disconnected' | 'disabled';
+  /** Why Kafka is disconnected, when known: e.g. `topic "x" does not exist and could not be created: <reason>`; null otherwise. */
+  kafka_error: string | null;
   outbox_backlog: number;
   outbox_oldest: string | null;
   instance: string;

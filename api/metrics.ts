@@ -1,5 +1,5 @@
 // Prometheus metrics (prom-client) on /metrics: request latency, events written, outbox backlog,
-// open sockets, actor mode.
+// open sockets, actor mode and — in the Dapr runtime — the sidecar's state and the in-process fallback.
 import client from 'prom-client';
 import type { Server } from '@hapi/hapi';
 
@@ -13,11 +13,26 @@ export interface Metrics {
   actorMode: client.Gauge<'mode'>;
   timersFired: client.Counter<'kind' | 'via'>;
   timerLateness: client.Histogram<'kind'>;
+  /** Shows the actor runtime's state; the sidecar gauges appear only once a sidecar state is given (Dapr runtime). */
+  showActorState(state: ActorState): void;
+}
+
+/** The actor runtime as /ready and /metrics show it. */
+export interface ActorState {
+  /** The runtime chosen at start-up. */
+  mode: 'dapr' | 'direct';
+  /** Dapr runtime only: whether the sidecar can be reached. */
+  sidecar?: 'up' | 'down';
+  /** 'direct' while the Dapr runtime's sidecar is down and turns run in this process. */
+  fallback?: 'direct' | null;
 }
 
 export function createMetrics(backlog: () => Promise<number>): Metrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
+  // Registered on the first Dapr state only, so the direct runtime shows no sidecar it does not have.
+  const sidecarUp = new client.Gauge({ name: 'tasklane_dapr_sidecar_up', help: '1 while the Dapr sidecar can be reached, 0 while it cannot', registers: [] });
+  const fallback = new client.Gauge({ name: 'tasklane_actor_fallback_active', help: '1 while the Dapr sidecar is down and actor turns run in this process (fallback="direct")', labelNames: ['fallback'], registers: [] });
   const metrics: Metrics = {
     registry,
     requestDuration: new client.Histogram({ name: 'tasklane_http_request_duration_seconds', help: 'HTTP request latency', labelNames: ['method', 'route', 'status'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] }),
@@ -28,9 +43,19 @@ export function createMetrics(backlog: () => Promise<number>): Metrics {
       async collect() { this.set(await backlog().catch(() => -1)); },
     }),
     openSockets: new client.Gauge({ name: 'tasklane_open_sockets', help: 'WebSocket connections open on this instance', registers: [registry] }),
-    actorMode: new client.Gauge({ name: 'tasklane_actor_mode', help: '1 for the actor runtime in use (dapr or direct)', labelNames: ['mode'], registers: [registry] }),
+    actorMode: new client.Gauge({ name: 'tasklane_actor_mode', help: '1 for the actor runtime chosen at start-up (dapr or direct); see tasklane_actor_fallback_active for turns running in-process while the sidecar is down', labelNames: ['mode'], registers: [registry] }),
     timersFired: new client.Counter({ name: 'tasklane_timers_fired_total', help: 'Reminder and spawn timers that produced an event', labelNames: ['kind', 'via'], registers: [registry] }),
     timerLateness: new client.Histogram({ name: 'tasklane_timer_lateness_seconds', help: 'How late a reminder or spawn fired after its time', labelNames: ['kind'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 300], registers: [registry] }),
+    showActorState(state) {
+      metrics.actorMode.set({ mode: state.mode }, 1);
+      if (state.sidecar === undefined) return;
+      if (!registry.getSingleMetric('tasklane_dapr_sidecar_up')) {
+        registry.registerMetric(sidecarUp);
+        registry.registerMetric(fallback);
+      }
+      sidecarUp.set(state.sidecar === 'up' ? 1 : 0);
+      fallback.set({ fallback: 'direct' }, state.fallback === 'direct' ? 1 : 0);
+    },
   };
   return metrics;
 }

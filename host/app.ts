@@ -18,7 +18,7 @@ import { LocalTimers } from '../actors/runtime/local-timers.ts';
 import { Sweeper } from '../actors/runtime/sweeper.ts';
 import type { Timer } from '../actors/task/timers.ts';
 import { dueTimers } from './timers.ts';
-import { createKafka } from './kafka.ts';
+import { createKafka, TopicGuard } from './kafka.ts';
 import { Relay } from './outbox/relay.ts';
 import { kafkaSink, daprSink, hubSink, type Sink } from './outbox/sinks.ts';
 import { KafkaFeed, OutboxFeed } from '../realtime/feeds.ts';
@@ -78,11 +78,25 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
   const sweeper = dapr
     ? new Sweeper({ source: dueTimers(db), fire, intervalMs: 500, graceMs: 1500, onError: onSweepError })
     : new Sweeper({ source: dueTimers(db), schedule: (t) => localTimers.schedule(t), intervalMs: 1000, lookaheadMs: 30_000, onError: onSweepError });
-  metrics.actorMode.set({ mode: runtime.mode }, 1);
+  const actorState = () => ({ mode: runtime.mode, sidecar: dapr ? dapr.sidecar : null, fallback: dapr ? dapr.fallback : null });
+  const showActorState = () => {
+    const state = actorState();
+    metrics.showActorState({ mode: state.mode, ...(state.sidecar ? { sidecar: state.sidecar, fallback: state.fallback } : {}) });
+  };
+  showActorState();
+  if (dapr) {
+    // Once per transition, not per turn: an operator sees when turns start and stop running in-process.
+    dapr.onSidecarChange = (state, reason) => {
+      showActorState();
+      if (state === 'down') logger.warn({ sidecar: 'down', fallback: 'direct', reason }, 'dapr: sidecar unreachable; actor turns run in-process (fallback direct) until it returns');
+      else logger.info({ sidecar: 'up', reason }, 'dapr: sidecar reachable again; actor turns go through Dapr');
+    };
+  }
 
   // Event delivery: the relay publishes the outbox (Dapr pub/sub first in the Dapr runtime, kafkajs
   // when Dapr is absent or its publish fails; the hub itself in the embedded shape).
   const kafka = createKafka(config, logger);
+  const topic = kafka ? new TopicGuard(kafka, { topic: config.kafka.topic, partitions: config.kafka.partitions, replicationFactor: config.kafka.replicationFactor }, logger) : undefined;
   const sinks: Sink[] = [];
   if (dapr && kafka) sinks.push(daprSink(`http://${config.dapr.host}:${dapr.httpPort}`, 'pubsub', config.kafka.topic));
   const kafkaOut = kafka ? kafkaSink(kafka, config.kafka.topic) : undefined;
@@ -93,7 +107,8 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
     onPublished: (events, via) => metrics.eventsPublished.inc({ via }, events.length),
     onError: (error, sink) => logger.warn({ err: error, sink }, 'relay: publish failed; events wait in the outbox'),
   });
-  const kafkaFeed = kafka ? new KafkaFeed(kafka, config.kafka.topic, `tasklane-rt-${config.instanceId}`, (events) => hub.deliver(events), (error) => logger.warn({ err: error }, 'realtime: kafka consumer')) : undefined;
+  let feedError: string | undefined;
+  const kafkaFeed = kafka ? new KafkaFeed(kafka, config.kafka.topic, `tasklane-rt-${config.instanceId}`, (events) => hub.deliver(events), (error) => { feedError = error instanceof Error ? error.message : String(error); logger.warn({ err: error }, 'realtime: kafka consumer'); }) : undefined;
   const outboxFeed = kafka ? new OutboxFeed(db, (events) => hub.deliver(events), () => !(kafkaFeed?.live ?? false) || !relay.healthy) : undefined;
 
   const committed = (events: EventEnvelope[]) => {
@@ -117,8 +132,9 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
     const database = await db.query('SELECT 1').then(() => 'up' as const, () => 'down' as const);
     const backlog = database === 'up' ? await reads.outboxBacklog() : { count: -1, oldest: null };
     const kafkaState = !kafka ? 'disabled' as const : relay.healthy && (kafkaFeed?.live ?? false) ? 'connected' as const : 'disconnected' as const;
+    const kafkaError = kafkaState !== 'disconnected' ? null : topic?.error ?? (relay.healthy ? undefined : relay.lastError) ?? feedError ?? null;
     return {
-      ready: database === 'up', mode: runtime.mode, shape, database, kafka: kafkaState,
+      ready: database === 'up', ...actorState(), shape, database, kafka: kafkaState, kafka_error: kafkaError,
       outbox_backlog: backlog.count, outbox_oldest: backlog.oldest, instance: config.instanceId,
       relay: { healthy: relay.healthy, via: relay.lastSink ?? null, last_error: relay.healthy ? null : relay.lastError ?? null },
       realtime: { kafka_feed: kafkaFeed ? kafkaFeed.live : null, delivered: hub.delivered, duplicates_dropped: hub.duplicates },
@@ -137,7 +153,13 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
   sweeper.start();
   relay.start();
   outboxFeed?.start();
-  kafkaFeed?.start().catch((error: unknown) => logger.warn({ err: error }, 'realtime: kafka consumer could not start; the outbox feed covers'));
+  // The consumer starts once the topic exists (the guard creates it, or logs why it cannot); until then the outbox feed covers.
+  if (topic && kafkaFeed) {
+    void topic.ready().then((exists) => exists ? kafkaFeed.start() : undefined).catch((error: unknown) => {
+      feedError = error instanceof Error ? error.message : String(error);
+      logger.warn({ err: error }, 'realtime: kafka consumer could not start; the outbox feed covers');
+    });
+  }
   await server.start();
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${server.info.port}`;
   logger.info({ url, shape, mode: runtime.mode }, 'tasklane started');
@@ -148,6 +170,7 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
       logger.info('shutting down: no new requests, finishing in-flight work');
       server.app.draining = true;
       await server.stop({ timeout: 10_000 }); // stops accepting, waits for in-flight requests, closes sockets
+      topic?.stop();
       await sweeper.stop();
       localTimers.stop();
       await runtime.stop();

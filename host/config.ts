@@ -21,6 +21,10 @@ export interface Config {
     ssl: boolean;
     sasl: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } | undefined;
     topic: string;
+    /** Partitions of the topic when tasklane creates it (KAFKA_PARTITIONS, default 6). */
+    partitions: number;
+    /** Replication factor when tasklane creates the topic (KAFKA_REPLICATION_FACTOR); -1 = the broker's default.replication.factor. */
+    replicationFactor: number;
   };
   redisUrl: string | undefined;
   auth: {
@@ -69,6 +73,12 @@ function int(name: string, value: string | undefined, fallback: number): number 
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${value}"`);
+  return n;
+}
+
+function positive(name: string, value: string | undefined, fallback: number): number {
+  const n = int(name, value, fallback);
+  if (n < 1) throw new ConfigError(`${name} must be at least 1, got "${value}"`);
   return n;
 }
 
@@ -125,6 +135,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ssl: bool(env.KAFKA_SSL) ?? false,
       sasl: mechanism ? { mechanism: mechanism as 'plain', username: env.KAFKA_SASL_USERNAME ?? '', password: env.KAFKA_SASL_PASSWORD ?? '' } : undefined,
       topic: env.KAFKA_TOPIC ?? 'task-events',
+      partitions: positive('KAFKA_PARTITIONS', env.KAFKA_PARTITIONS, 6),
+      replicationFactor: env.KAFKA_REPLICATION_FACTOR ? positive('KAFKA_REPLICATION_FACTOR', env.KAFKA_REPLICATION_FACTOR, 1) : -1,
     },
     redisUrl: env.REDIS_URL || undefined,
     auth: { secret, jwksUrl, devSecret: generated, devSignIn, maxLifetimeSec, clockSkewSec },

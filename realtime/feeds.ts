@@ -16,10 +16,13 @@ export class KafkaFeed {
   private consumer: Consumer | undefined;
   live = false;
   received = 0;
+  private stopped = false;
 
   constructor(private readonly kafka: Kafka, private readonly topic: string, private readonly groupPrefix: string, private readonly deliver: Deliver, private readonly onError: (error: unknown) => void) {}
 
+  /** Connects, subscribes and consumes. A stop() that lands while this is under way wins: the consumer is disconnected, never left running. */
   async start(): Promise<void> {
+    if (this.stopped) return;
     const consumer = this.kafka.consumer({
       groupId: `${this.groupPrefix}-${randomUUID()}`,
       maxWaitTimeInMs: 20, // latency over throughput: the default waits up to 5 s for a fetch to fill
@@ -33,7 +36,9 @@ export class KafkaFeed {
     consumer.on(consumer.events.DISCONNECT, () => { this.live = false; });
     consumer.on(consumer.events.STOP, () => { this.live = false; });
     await consumer.connect();
+    if (this.stopped) return this.stop();
     await consumer.subscribe({ topic: this.topic, fromBeginning: false });
+    if (this.stopped) return this.stop();
     await consumer.run({
       eachBatchAutoResolve: true,
       eachBatch: async ({ batch }) => {
@@ -54,6 +59,7 @@ export class KafkaFeed {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.consumer?.disconnect().catch(() => undefined);
     this.live = false;
   }

@@ -82,7 +82,12 @@ export interface DaprRuntimeOptions {
   appToken?: string | undefined;
   onError?: (error: unknown) => void;
   onFallback?: (reason: string) => void;
+  /** How often the sidecar's health endpoint is probed, so a sidecar gone quiet is noticed without traffic (ms, default 1000). */
+  probeMs?: number;
 }
+
+/** Whether the sidecar can be reached: 'down' means turns run in-process (the direct fallback). */
+export type SidecarState = 'up' | 'down';
 
 /**
  * The SDK's HTTP client waits (up to a minute) for the sidecar on its first request. A builder's client
@@ -139,6 +144,50 @@ export class DaprRuntime implements ActorRuntime {
   private readonly taskProxies: ActorProxyBuilder<TaskActor>;
   private readonly userProxies: ActorProxyBuilder<UserActor>;
   fallbacks = 0;
+  private sidecarState: SidecarState = 'up';
+  private probe: NodeJS.Timeout | undefined;
+  /**
+   * Called once per transition of the sidecar's state (not per turn): 'down' when it refuses connections
+   * (a call fell back, or the health probe could not connect), 'up' when it answers again.
+   */
+  onSidecarChange: ((state: SidecarState, reason: string) => void) | undefined;
+
+  /** 'up' while the sidecar can be reached; 'down' while turns run in-process instead (see `fallback`). */
+  get sidecar(): SidecarState {
+    return this.sidecarState;
+  }
+
+  /** 'direct' while the sidecar is down and turns run in this process; null while they go through Dapr. */
+  get fallback(): 'direct' | null {
+    return this.sidecarState === 'down' ? 'direct' : null;
+  }
+
+  private setSidecar(state: SidecarState, reason: string): void {
+    if (state === this.sidecarState) return;
+    this.sidecarState = state;
+    this.onSidecarChange?.(state, reason);
+  }
+
+  /**
+   * Probes `/v1.0/healthz/outbound`: a refused or reset connection means down; any HTTP answer means up (the
+   * sidecar is there, so calls go to it). A probe that times out says nothing (a loaded machine, not a gone
+   * sidecar) and leaves the state as it is.
+   */
+  private watchSidecar(): void {
+    const url = `http://${this.options.daprHost}:${this.options.daprHttpPort}/v1.0/healthz/outbound`;
+    const every = this.options.probeMs ?? 1000;
+    const tick = async () => {
+      try {
+        await fetch(url, { signal: AbortSignal.timeout(Math.max(every, 2000)) });
+        this.setSidecar('up', 'the sidecar answers its health endpoint');
+      } catch (error) {
+        const timedOut = (error as { name?: string }).name === 'TimeoutError';
+        if (!timedOut) this.setSidecar('down', `${url}: ${String((error as { cause?: unknown }).cause ?? error)}`);
+      }
+      if (this.probe) this.probe = setTimeout(() => void tick(), every).unref();
+    };
+    this.probe = setTimeout(() => void tick(), every).unref();
+  }
 
   get httpPort(): number {
     return this.options.daprHttpPort;
@@ -186,9 +235,12 @@ export class DaprRuntime implements ActorRuntime {
     ]).finally(() => clearTimeout(timer));
     // The sidecar answers now: initialise the proxies' HTTP clients while it does.
     await Promise.all([warm(this.taskProxies), warm(this.userProxies)]);
+    this.watchSidecar();
   }
 
   async stop(): Promise<void> {
+    if (this.probe) clearTimeout(this.probe);
+    this.probe = undefined;
     this.reminders.stop();
     await this.local.drain();
     await this.server.stop().catch(() => undefined);
@@ -198,13 +250,16 @@ export class DaprRuntime implements ActorRuntime {
     const delays = [100, 250, 500];
     for (let attempt = 0; ; attempt++) {
       try {
-        return unwrap(await call());
+        const result = await call();
+        this.setSidecar('up', 'an actor call went through the sidecar');
+        return unwrap(result);
       } catch (error) {
         if (error instanceof DomainError || !unreachable(error)) throw error;
         const delay = delays[attempt];
         if (delay === undefined) {
           // The sidecar is away: run the turn here rather than fail the request.
           this.fallbacks++;
+          this.setSidecar('down', error instanceof Error ? error.message : String(error));
           this.options.onFallback?.(error instanceof Error ? error.message : String(error));
           return local();
         }
