@@ -1,5 +1,7 @@
 // The chaos scenario: a steady workload with connected clients while each part of the system is
-// killed with SIGKILL and restarted in turn; then an audit of what users would notice.
+// killed with SIGKILL and restarted in turn; then an audit of what users would notice. Writes are sent
+// as the dashboard sends them: each with its own Idempotency-Key, and one whose outcome is unknown (no
+// answer, 502/503/504) is sent again with the same key — the audit counts any write applied twice.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
@@ -11,7 +13,13 @@ import { wsUrl } from '../helpers/socket.ts';
 export type Fault = 'kafka' | 'daprd' | 'app' | 'postgres' | 'redis';
 export const FAULTS: Fault[] = ['kafka', 'daprd', 'app', 'postgres', 'redis'];
 
-export interface FaultRow { fault: Fault; acked: number; failed: number; recovery_ms: number; reasons: Record<string, number> }
+export interface FaultRow {
+  fault: Fault; acked: number; failed: number; recovery_ms: number;
+  /** Why attempts failed (a write retried after an unknown outcome counts each try). */
+  reasons: Record<string, number>;
+  /** Attempts sent again with the same Idempotency-Key after an unknown outcome. */
+  retried: number;
+}
 export interface ChaosReport {
   rows: FaultRow[];
   acked: number;
@@ -28,6 +36,10 @@ export interface ChaosReport {
   spawns_missed: number;
   /** Answers 5xx other than 503 (a fault must never show as a server error). */
   server_errors: number;
+  /** Writes retried with their Idempotency-Key after an unknown outcome, in all. */
+  retried: number;
+  /** Creates whose key made more than one task (each extra task counts): retries must replay, not apply again. */
+  applied_twice: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -105,19 +117,41 @@ export async function runChaos(options: { faults?: Fault[]; downMs?: number; set
     const running = clients.map((c) => c.run());
     const acks: Ack[] = [];
     const owned = new Map<string, string[]>(users.map((u) => [u, []]));
-    let window = { acked: 0, failed: 0, reasons: {} as Record<string, number> };
-    const refuse = (why: string) => { window.failed++; window.reasons[why] = (window.reasons[why] ?? 0) + 1; };
+    let window = { acked: 0, failed: 0, retried: 0, reasons: {} as Record<string, number> };
+    const note = (why: string) => { window.reasons[why] = (window.reasons[why] ?? 0) + 1; };
+    const refuse = (why: string) => { window.failed++; note(why); };
+    /** Sends one write with its key; an unknown outcome is sent again with the same key, with backoff, for up to ~15 s. */
+    const send = async (user: string, req: { method: string; path: string; body?: unknown }, key: string): Promise<Response> => {
+      for (let attempt = 0; ; attempt++) {
+        const last = attempt >= 6;
+        try {
+          const res = await fetch(`${env.url}${req.path}`, {
+            method: req.method, signal: AbortSignal.timeout(10_000), body: JSON.stringify(req.body),
+            headers: { authorization: `Bearer ${env.token(user)}`, 'content-type': 'application/json', 'idempotency-key': key },
+          });
+          if (last || ![502, 503, 504].includes(res.status)) return res;
+          note(`${res.status} ${(await res.text()).slice(0, 80)}`);
+        } catch (error) {
+          if (last) throw error;
+          note(String((error as { cause?: { code?: string } }).cause?.code ?? error).slice(0, 60));
+        }
+        window.retried++;
+        await sleep(Math.min(250 * 2 ** attempt, 4000) * (0.5 + Math.random() / 2));
+      }
+    };
     let writing = true;
     const write = async (): Promise<void> => {
       const user = users[Math.floor(Math.random() * users.length)] as string;
       const mine = owned.get(user) ?? [];
       const roll = Math.random();
       let req: { method: string; path: string; body?: unknown };
-      if (mine.length === 0 || roll < 0.3) req = { method: 'POST', path: '/tasks', body: { title: 'chaos', due_date: new Date(Date.now() + 3_600_000).toISOString(), reminders: [{ at: new Date(Date.now() + 1000 + Math.random() * 4000).toISOString() }] } };
-      else if (roll < 0.37) req = { method: 'POST', path: '/tasks', body: { title: 'chaos series', due_date: new Date(Math.ceil((Date.now() + 2000) / 1000) * 1000).toISOString(), recurrence_rule: 'FREQ=DAILY' } };
+      // A create's title carries its key, so the audit can count the tasks each key made.
+      const key = randomUUID();
+      if (mine.length === 0 || roll < 0.3) req = { method: 'POST', path: '/tasks', body: { title: `chaos ${key}`, due_date: new Date(Date.now() + 3_600_000).toISOString(), reminders: [{ at: new Date(Date.now() + 1000 + Math.random() * 4000).toISOString() }] } };
+      else if (roll < 0.37) req = { method: 'POST', path: '/tasks', body: { title: `chaos series ${key}`, due_date: new Date(Math.ceil((Date.now() + 2000) / 1000) * 1000).toISOString(), recurrence_rule: 'FREQ=DAILY' } };
       else req = { method: 'PATCH', path: `/tasks/${mine[Math.floor(Math.random() * mine.length)] as string}`, body: { title: `chaos ${Math.random().toFixed(6)}` } };
       try {
-        const res = await fetch(`${env.url}${req.path}`, { method: req.method, headers: { authorization: `Bearer ${env.token(user)}`, 'content-type': 'application/json' }, body: JSON.stringify(req.body), signal: AbortSignal.timeout(10_000) });
+        const res = await send(user, req, key);
         if (res.status >= 300) { refuse(`${res.status} ${(await res.text()).slice(0, 80)}`); return; }
         const task = await res.json() as { id: string; version: number };
         if (req.method === 'POST') mine.push(task.id);
@@ -136,7 +170,7 @@ export async function runChaos(options: { faults?: Fault[]; downMs?: number; set
     await sleep(2000);
     const rows: FaultRow[] = [];
     for (const fault of faults) {
-      window = { acked: 0, failed: 0, reasons: {} };
+      window = { acked: 0, failed: 0, retried: 0, reasons: {} };
       log(`fault: SIGKILL ${fault}`);
       const proc = env.procs[fault];
       await proc.kill();
@@ -184,12 +218,16 @@ export async function runChaos(options: { faults?: Fault[]; downMs?: number; set
     const doubled = await db.query<{ n: string }>(`SELECT count(*) AS n FROM (SELECT data->>'reminder_id' FROM events WHERE user_id = ANY($1) AND event_type = 'reminder.triggered' GROUP BY 1 HAVING count(*) > 1) d`, [users]);
     const spawns = await db.query<{ n: string }>(`SELECT count(*) AS n FROM events WHERE user_id = ANY($1) AND event_type = 'recurring.spawned'`, [users]);
     const spawnDup = await db.query<{ n: string }>(`SELECT count(*) AS n FROM (SELECT aggregate_id, data->>'occurrence_at' FROM events WHERE user_id = ANY($1) AND event_type = 'recurring.spawned' GROUP BY 1, 2 HAVING count(*) > 1) d`, [users]);
+    // Tasks made by a request (not spawned occurrences), grouped by the key in their title.
+    const twice = await db.query<{ n: string }>(`SELECT COALESCE(sum(n - 1), 0) AS n FROM (SELECT count(*) AS n FROM tasks
+      WHERE user_id = ANY($1) AND series_id IS NULL AND title ~ '^chaos (series )?[0-9a-f-]{36}$' GROUP BY title) k`, [users]);
     const spawnMissed = await db.query<{ n: string }>(`SELECT count(*) AS n FROM tasks WHERE user_id = ANY($1) AND is_recurring AND deleted_at IS NULL AND next_occurrence < now() - interval '3 seconds'`, [users]);
     await db.end();
     return {
       rows, acked: acks.length, lost_writes: lost, missing_on_kafka: missingOnKafka, kafka_copies: onKafka.copies, client_gaps: gaps, clients: clients.length,
       reminders_due: Number(reminders.rows[0]?.due), reminders_missed: Number(reminders.rows[0]?.missed), reminders_doubled: Number(doubled.rows[0]?.n),
       spawns: Number(spawns.rows[0]?.n), spawns_doubled: Number(spawnDup.rows[0]?.n), spawns_missed: Number(spawnMissed.rows[0]?.n),
+      retried: rows.reduce((n, r) => n + r.retried, 0), applied_twice: Number(twice.rows[0]?.n),
       server_errors: rows.reduce((n, r) => n + Object.entries(r.reasons).filter(([why]) => /^5\d\d /.test(why) && !why.startsWith('503 ')).reduce((m, [, k]) => m + k, 0), 0),
     };
   } finally {
@@ -226,5 +264,6 @@ export function table(report: ChaosReport): string {
   lines.push(`reminders due: ${report.reminders_due}; missed: ${report.reminders_missed}; notified twice: ${report.reminders_doubled}`);
   lines.push(`spawns: ${report.spawns}; doubled: ${report.spawns_doubled}; missed: ${report.spawns_missed}`);
   lines.push(`server errors (5xx other than 503): ${report.server_errors}`);
+  lines.push(`writes retried with their Idempotency-Key: ${report.retried}; applied twice: ${report.applied_twice}`);
   return lines.join('\n');
 }
