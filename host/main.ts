@@ -2,6 +2,7 @@
 import { loadConfig, ConfigError, shapeOf } from './config.ts';
 import { startApp } from './app.ts';
 import { signToken } from './tokens.ts';
+import { DataDirLockedError, PgliteOpenError } from './db/index.ts';
 
 let config;
 try {
@@ -14,7 +15,21 @@ try {
   throw error;
 }
 
-const app = await startApp(config);
+let app;
+try {
+  app = await startApp(config);
+} catch (error) {
+  // The embedded database's two ways to fail at start, told plainly instead of as a stack trace.
+  if (error instanceof DataDirLockedError) {
+    console.error(`tasklane: refusing to start: ${error.message}`);
+    process.exit(75); // EX_TEMPFAIL: try again once the holder has stopped
+  }
+  if (error instanceof PgliteOpenError) {
+    console.error(`tasklane: ${error.message}`);
+    process.exit(74); // EX_IOERR
+  }
+  throw error;
+}
 if (shapeOf(config) === 'embedded' && config.auth.devSignIn && config.auth.secret) {
   const token = signToken(config.auth.secret, 'demo', { ttl: config.auth.maxLifetimeSec });
   process.stdout.write(`\n  tasklane is running (embedded: PGlite under ${config.dataDir}, ${app.runtime.mode} runtime)\n\n`

@@ -5,6 +5,8 @@ import { openPglite } from './pglite.ts';
 import { migrate } from './migrate.ts';
 
 export type { Db, Queryable, QueryResult } from './types.ts';
+export { DataDirLockedError } from './lock.ts';
+export { PgliteOpenError } from './pglite.ts';
 
 export interface DbConfig {
   /** postgres://… for PostgreSQL; unset for the embedded PGlite. */
@@ -17,7 +19,12 @@ export interface DbConfig {
 export async function openDb(config: DbConfig, log?: (msg: string) => void): Promise<Db> {
   const db = config.databaseUrl
     ? openPostgres({ connectionString: config.databaseUrl, max: config.poolSize ?? 20 })
-    : await openPglite(config.dataDir);
-  await migrate(db, log);
+    : await openPglite(config.dataDir, { lock: { onLost: (detail) => log?.(`embedded database lock lost: ${detail}`) } });
+  try {
+    await migrate(db, log);
+  } catch (error) {
+    await db.close().catch(() => undefined); // gives the embedded folder's lock back too
+    throw error;
+  }
   return db;
 }
