@@ -48,12 +48,24 @@ export interface App {
 const VERSION = (JSON.parse(readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
 
 
-export async function startApp(config: Config, options: { logger?: Logger } = {}): Promise<App> {
+export interface StartOptions {
+  logger?: Logger;
+  /**
+   * The time every turn decides with and the timers count in (default the wall clock). Tests pass a
+   * clock they move, so timers fire when the test says instead of seconds later on a busy machine.
+   * The Dapr runtime's own reminders always run on the wall clock.
+   */
+  clock?: () => Date;
+}
+
+export async function startApp(config: Config, options: StartOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config);
+  const clock = options.clock ?? (() => new Date());
+  const now = () => clock().getTime();
   const shape = shapeOf(config);
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'pglite') }, (msg) => logger.info(msg));
-  const tasks = new TaskService(db);
-  const users = new UserService(db);
+  const tasks = new TaskService(db, { clock });
+  const users = new UserService(db, clock);
   const reads = new Reads(db);
   const metrics = createMetrics(async () => (await reads.outboxBacklog()).count);
   const hub = new Hub();
@@ -69,15 +81,15 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
       }
     }
   };
-  const localTimers = new LocalTimers({ fire });
+  const localTimers = new LocalTimers({ fire, now });
   const dapr = await connectDapr(config, { tasks, users }, logger);
   runtime = dapr ?? new DirectRuntime({ tasks, users, timers: localTimers });
   const onSweepError = (error: unknown) => logger.warn({ err: error }, 'sweeper: could not fire, retrying');
   // Direct: the sweeper feeds the in-process timers. Dapr: Dapr's reminders fire; the sweeper only
   // catches what is overdue by more than a grace period (an arm lost while the sidecar was away).
   const sweeper = dapr
-    ? new Sweeper({ source: dueTimers(db), fire, intervalMs: 500, graceMs: 1500, onError: onSweepError })
-    : new Sweeper({ source: dueTimers(db), schedule: (t) => localTimers.schedule(t), intervalMs: 1000, lookaheadMs: 30_000, onError: onSweepError });
+    ? new Sweeper({ source: dueTimers(db), fire, intervalMs: 500, graceMs: 1500, onError: onSweepError, now })
+    : new Sweeper({ source: dueTimers(db), schedule: (t) => localTimers.schedule(t), intervalMs: 1000, lookaheadMs: 30_000, onError: onSweepError, now });
   const actorState = () => ({ mode: runtime.mode, sidecar: dapr ? dapr.sidecar : null, fallback: dapr ? dapr.fallback : null });
   const showActorState = () => {
     const state = actorState();

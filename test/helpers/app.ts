@@ -29,6 +29,8 @@ export interface TestAppOptions {
   /** Restart on the storage of an earlier app (same database, data dir and secret). */
   reuse?: TestApp;
   port?: number;
+  /** The app's time (startApp's `clock`): a test moves it, and the app's timers follow. */
+  clock?: () => Date;
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -40,7 +42,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     NODE_ENV: 'test', PORT: String(port), DATA_DIR: dataDir, JWT_SECRET: secret, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
     RATE_LIMIT_PER_SEC: '0', ...(pgDb ? { DATABASE_URL: pgDb.url } : {}), ...options.env,
   });
-  const app = await startApp(config);
+  const app = await startApp(config, options.clock ? { clock: options.clock } : {});
   return {
     app,
     url: app.url,
