@@ -34,6 +34,7 @@ interface TaskAnswer {
 
 /** Expired Idempotency-Key answers are deleted at most this often, after a keyed write (lazily). */
 const CLEANUP_EVERY_MS = 60 * 60 * 1000;
+const CLEANUP_BATCH = 1000;
 
 /** What a turn decides on: the task (null before it exists), the user's zone, and the user row's version it was read at. */
 interface TurnInput {
@@ -119,12 +120,15 @@ export class TaskService implements TaskPort {
     return { task: answer.task, events: [], changed: [], userTimezone: answer.userTimezone, replayed: true };
   }
 
-  /** Now and then, after a keyed write, deletes expired answers; a failure only postpones it. */
+  /** Now and then, after a keyed write, deletes expired answers in batches, in the background; a failure only postpones it. */
   private cleanup(): void {
     const now = this.clock();
     if (now.getTime() - this.lastCleanup < CLEANUP_EVERY_MS) return;
     this.lastCleanup = now.getTime();
-    deleteExpiredAnswers(this.db, now).catch(() => { this.lastCleanup = 0; });
+    const sweep = async (): Promise<void> => {
+      while ((await deleteExpiredAnswers(this.db, now, CLEANUP_BATCH)) === CLEANUP_BATCH);
+    };
+    sweep().catch(() => { this.lastCleanup = 0; });
   }
 
   /** After the commit: keep the tasks' new state for the next turn, and tell the relay and the hub. */

@@ -52,9 +52,10 @@ export async function storeAnswer(q: Queryable, userId: string, record: Idempote
   return rows.rowCount === 1;
 }
 
-/** Deletes answers expired at `now` (lazily, now and then); returns how many. */
-export async function deleteExpiredAnswers(q: Queryable, now: Date): Promise<number> {
-  const rows = await q.query('DELETE FROM idempotency WHERE created_at <= $1', [new Date(now.getTime() - IDEMPOTENCY_TTL_MS).toISOString()]);
+/** Deletes up to `batch` answers expired at `now` (lazily, now and then; short statements); returns how many. */
+export async function deleteExpiredAnswers(q: Queryable, now: Date, batch = 1000): Promise<number> {
+  const rows = await q.query(`DELETE FROM idempotency WHERE ctid IN (SELECT ctid FROM idempotency WHERE created_at <= $1 LIMIT $2)`,
+    [new Date(now.getTime() - IDEMPOTENCY_TTL_MS).toISOString(), batch]);
   return rows.rowCount;
 }
 
