@@ -136,7 +136,11 @@ export function registerErrors(server: Server): void {
   });
 }
 
-/** joi failures: 400 with the first problem, its field path first ("reminders[0].before must …"). */
+/**
+ * joi failures: 400 with the first problem, its field path first ("reminders[0].before must …"), and
+ * that path as `field`; a problem with the whole object (xor of two keys at the top, not an object at
+ * all) names its source (`payload`, `query`, `params`, `headers`).
+ */
 export const failAction: Lifecycle.Method = (_request: Request, _h: ResponseToolkit, err?: Error) => {
   const details = (err as ValidationError | undefined)?.details;
   const first = details?.[0];
@@ -144,6 +148,6 @@ export const failAction: Lifecycle.Method = (_request: Request, _h: ResponseTool
   const source = (err as unknown as { output?: { payload?: { validation?: { source?: string } } } }).output?.payload?.validation?.source;
   const message = first.message.replace(/^"([^"]+)"/, '$1');
   const boom = Boom.badRequest(source === 'headers' ? `header ${message}` : message);
-  (boom.output.payload as unknown as Record<string, unknown>).field = first.path.join('.');
-  throw boom;
+  const path = first.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+  throw withField(boom, path || source || 'payload');
 };
