@@ -91,6 +91,10 @@ export class TaskService implements TaskPort {
         if (turn !== null && turn.result.events.length > 0) return this.committed(turn);
       } catch (error) {
         if (!retryable(error) && !(error instanceof DomainError)) throw error;
+        if (key !== undefined && retryable(error)) {
+          const replay = await this.replay(userId, key);
+          if (replay !== null) return replay;
+        }
       }
     }
     for (let attempt = 1; ; attempt++) {
