@@ -1,5 +1,11 @@
-// Replay: read task-events from the beginning, fold each task's events through the decider, and
-// compare the result with the row in PostgreSQL. The audit log is only worth something if this holds.
+// Replay: rebuild every task from its events, fold them through the decider and compare with the row in
+// PostgreSQL. The audit log is only worth something if this holds.
+//
+// From the topic (the default), the check runs both ways: a task on the topic that PostgreSQL lacks, and a
+// task whose events PostgreSQL marked published but the topic does not hold (marked without being produced).
+// Events the topic no longer holds because retention (or deleteRecords) removed them cannot be checked:
+// such tasks are reported as not checkable, never as matches. From the events table (`fromDb`, the permanent
+// log), every task is rebuilt from its rows and compared; no Kafka is needed.
 import { isDeepStrictEqual } from 'node:util';
 import type { Kafka } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
@@ -7,48 +13,95 @@ import type { Db } from './db/index.ts';
 import type { EventEnvelope } from '../actors/events.ts';
 import { fold, type TaskState } from '../actors/task/index.ts';
 import { loadTask } from './tasks/store.ts';
+import { EVENT_COLUMNS, toEnvelope } from './tasks/rows.ts';
 
 export interface Mismatch {
   taskId: string;
   userId: string;
-  problem: 'missing_in_database' | 'missing_versions' | 'differs';
+  /**
+   * - missing_in_database: the topic holds events of a task (or versions of it) that PostgreSQL does not have;
+   * - missing_on_topic: PostgreSQL marked events published that the topic does not hold, and retention does not explain it;
+   * - missing_versions: the task's history has a gap (versions not 1..n);
+   * - no_history: a task row without any event;
+   * - differs: the rebuilt state is not the row (`fields` names what differs).
+   */
+  problem: 'missing_in_database' | 'missing_on_topic' | 'missing_versions' | 'no_history' | 'differs';
   fields?: string[];
   detail?: string;
 }
 
+export const RETENTION_REASON = "history older than the topic's retention";
+
+export interface NotCheckable {
+  taskId: string;
+  userId: string;
+  reason: typeof RETENTION_REASON;
+  /** Which published versions the topic no longer holds. */
+  detail: string;
+}
+
 export interface ReplayReport {
+  source: 'topic' | 'database';
+  /** Messages read from the topic (0 from the database). */
   messages: number;
+  /** Distinct events folded. */
   events: number;
+  /** Extra copies of an event on the topic (at-least-once delivery), dropped by event_id. */
   duplicates: number;
+  /** Tasks looked at: the union of those on the topic, in the events table and in the tasks table. */
   tasks: number;
+  /** Tasks whose rebuilt state equals their row. */
+  matched: number;
   mismatches: Mismatch[];
+  notCheckable: NotCheckable[];
+  /** Tasks written while the replay ran (their row is newer than what was read): neither matched nor mismatched. */
+  changed: number;
+  /** Committed events not published yet (they are folded from the events table). */
   unpublished: number;
+  /** Topic only: what retention has removed. */
+  retention?: {
+    /** Some partition's earliest retained offset is above 0. */
+    trimmed: boolean;
+    /** Partitions whose every record was removed: what they held cannot be told apart from what was never produced. */
+    emptyPartitions: number[];
+  };
 }
 
 export interface ReplayOptions {
-  kafka: Kafka;
-  topic: string;
+  kafka?: Kafka;
+  topic?: string;
   db: Db;
   user?: string;
-  onProgress?: (done: number, total: number) => void;
+  /** Rebuild from the events table instead of the topic. */
+  fromDb?: boolean;
+  /** `phase` says what `done`/`total` count: topic messages, or tasks compared. */
+  onProgress?: (done: number, total: number, phase: 'messages' | 'tasks') => void;
 }
 
-async function readAll(options: ReplayOptions): Promise<{ events: EventEnvelope[]; messages: number; duplicates: number }> {
-  const admin = options.kafka.admin();
+interface TopicRead {
+  events: EventEnvelope[];
+  messages: number;
+  duplicates: number;
+  /** Per partition whose log start is above 0: the event id of its first retained record, or null when nothing is retained. */
+  trimmed: Map<number, string | null>;
+}
+
+async function readTopic(kafka: Kafka, topic: string, options: ReplayOptions): Promise<TopicRead> {
+  const admin = kafka.admin();
   await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(options.topic);
-  await admin.disconnect();
+  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
   const end = new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
-  const start = new Map(offsets.map((o) => [o.partition, BigInt(o.low)]));
+  const trimmed = new Map<number, string | null>(offsets.filter((o) => BigInt(o.low) > 0n).map((o) => [o.partition, null]));
   const total = offsets.reduce((n, o) => n + Number(BigInt(o.high) - BigInt(o.low)), 0);
   const seen = new Map<string, EventEnvelope>();
   let messages = 0;
   let duplicates = 0;
-  if (total === 0) return { events: [], messages, duplicates };
-  const done = new Map<number, bigint>([...start]);
-  const consumer = options.kafka.consumer({ groupId: `tasklane-replay-${randomUUID()}`, maxWaitTimeInMs: 100, maxBytes: 10 * 1024 * 1024 });
+  if (total === 0) return { events: [], messages, duplicates, trimmed };
+  const done = new Map<number, bigint>(offsets.map((o) => [o.partition, BigInt(o.low)]));
+  const first = new Set<number>();
+  const consumer = kafka.consumer({ groupId: `tasklane-replay-${randomUUID()}`, maxWaitTimeInMs: 100, maxBytes: 10 * 1024 * 1024 });
   await consumer.connect();
-  await consumer.subscribe({ topic: options.topic, fromBeginning: true });
+  await consumer.subscribe({ topic, fromBeginning: true });
   await new Promise<void>((resolve, reject) => {
     const finished = () => [...end].every(([p, high]) => (done.get(p) ?? 0n) >= high);
     consumer.on(consumer.events.CRASH, (e) => reject(e.payload.error));
@@ -60,51 +113,187 @@ async function readAll(options: ReplayOptions): Promise<{ events: EventEnvelope[
           done.set(batch.partition, BigInt(m.offset) + 1n);
           if (!m.value) continue;
           const e = JSON.parse(m.value.toString()) as EventEnvelope;
+          // The first record a trimmed partition still holds marks where its retained history begins.
+          if (trimmed.has(batch.partition) && !first.has(batch.partition)) {
+            first.add(batch.partition);
+            trimmed.set(batch.partition, e.event_id);
+          }
           if (options.user && e.user_id !== options.user) continue;
           if (seen.has(e.event_id)) duplicates++;
           else seen.set(e.event_id, e);
         }
-        options.onProgress?.(Math.min(messages, total), total);
+        options.onProgress?.(Math.min(messages, total), total, 'messages');
         if (finished()) resolve();
       },
     }).catch(reject);
     if (finished()) resolve();
   });
   await consumer.disconnect();
-  return { events: [...seen.values()], messages, duplicates };
+  return { events: [...seen.values()], messages, duplicates, trimmed };
 }
 
-export async function replay(options: ReplayOptions): Promise<ReplayReport> {
-  const { events, messages, duplicates } = await readAll(options);
-  const byTask = new Map<string, EventEnvelope[]>();
-  for (const e of events) {
+/** What the events table says about one task, read before the topic (so whatever it calls published is on the topic by then). */
+interface Known {
+  userId: string;
+  /** version → published_at in microseconds since the epoch, or null while unpublished. */
+  versions: Map<number, bigint | null>;
+  unpublished: EventEnvelope[];
+}
+
+const byUser = (user: string | undefined, column = 'user_id') => (user ? ` AND ${column} = $1` : '');
+
+async function snapshot(db: Db, user: string | undefined): Promise<Map<string, Known>> {
+  const params = user ? [user] : [];
+  const known = new Map<string, Known>();
+  const entry = (taskId: string, userId: string): Known => {
+    let k = known.get(taskId);
+    if (!k) known.set(taskId, (k = { userId, versions: new Map(), unpublished: [] }));
+    return k;
+  };
+  const rows = await db.query<{ aggregate_id: string; user_id: string; version: number; published_us: string | null }>(
+    `SELECT aggregate_id::text AS aggregate_id, user_id, version, floor(extract(epoch FROM published_at) * 1000000)::bigint::text AS published_us
+       FROM events WHERE aggregate_type = 'task'${byUser(user)}`, params);
+  for (const r of rows.rows) entry(r.aggregate_id, r.user_id).versions.set(Number(r.version), r.published_us === null ? null : BigInt(r.published_us));
+  const pending = await db.query<EventEnvelope>(`SELECT ${EVENT_COLUMNS} FROM events WHERE aggregate_type = 'task' AND published_at IS NULL${byUser(user)}`, params);
+  for (const e of pending.rows.map(toEnvelope)) entry(e.aggregate_id, e.user_id).unpublished.push(e);
+  const tasks = await db.query<{ id: string; user_id: string }>(`SELECT id::text AS id, user_id FROM tasks WHERE true${byUser(user)}`, params);
+  for (const t of tasks.rows) entry(t.id, t.user_id);
+  return known;
+}
+
+/** The latest published_at (µs) among the trimmed partitions' first retained records; +∞ when one holds nothing. */
+async function retentionHorizon(db: Db, trimmed: Map<number, string | null>): Promise<bigint | undefined> {
+  if (trimmed.size === 0) return undefined;
+  if ([...trimmed.values()].some((id) => id === null)) return BigInt(Number.MAX_SAFE_INTEGER) * 1000n;
+  const ids = [...trimmed.values()] as string[];
+  const rows = await db.query<{ published_us: string | null }>(
+    'SELECT floor(extract(epoch FROM published_at) * 1000000)::bigint::text AS published_us FROM events WHERE event_id = ANY($1::uuid[])', [ids]);
+  // A first retained record the events table does not know (or not as published) leaves nothing to bound by: assume the worst.
+  if (rows.rows.length < ids.length || rows.rows.some((r) => r.published_us === null)) return BigInt(Number.MAX_SAFE_INTEGER) * 1000n;
+  return rows.rows.reduce((max, r) => (BigInt(r.published_us as string) > max ? BigInt(r.published_us as string) : max), 0n);
+}
+
+const list = (versions: number[]) => versions.sort((a, b) => a - b).join(',');
+
+/** Folds one task's history (sorted by version) and compares it with the row; 'changed' when the row is newer than the history read (written during the replay). */
+async function compare(db: Db, taskId: string, userId: string, history: EventEnvelope[]): Promise<Mismatch | 'match' | 'changed'> {
+  const versions = history.map((e) => e.version);
+  if (versions.some((v, i) => v !== i + 1)) return { taskId, userId, problem: 'missing_versions', detail: `versions: ${versions.join(',')}` };
+  const row = await loadTask(db, userId, taskId);
+  if (!row) return { taskId, userId, problem: 'missing_in_database', detail: 'events exist but the tasks table has no row' };
+  const rebuilt = fold(history);
+  if (row.version > (rebuilt?.version ?? 0)) {
+    // Newer than what was read: written during the replay, unless the events table has no such version either.
+    const latest = await db.query<{ v: number | null }>('SELECT max(version)::int AS v FROM events WHERE aggregate_id = $1', [taskId]);
+    if ((latest.rows[0]?.v ?? 0) >= row.version) return 'changed';
+  }
+  if (isDeepStrictEqual(rebuilt, row)) return 'match';
+  const fields = (Object.keys(row) as (keyof TaskState)[]).filter((k) => !isDeepStrictEqual(rebuilt?.[k], row[k]));
+  return { taskId, userId, problem: 'differs', fields };
+}
+
+async function fromTopic(options: ReplayOptions): Promise<ReplayReport> {
+  if (!options.kafka || !options.topic) throw new Error('replay from the topic needs kafka and topic');
+  const { db } = options;
+  const known = await snapshot(db, options.user);
+  const read = await readTopic(options.kafka, options.topic, options);
+  const horizon = await retentionHorizon(db, read.trimmed);
+  const onTopic = new Map<string, EventEnvelope[]>();
+  for (const e of read.events) {
     if (e.aggregate_type !== 'task') continue;
-    const list = byTask.get(e.aggregate_id);
-    if (list) list.push(e);
-    else byTask.set(e.aggregate_id, [e]);
+    const l = onTopic.get(e.aggregate_id);
+    if (l) l.push(e);
+    else onTopic.set(e.aggregate_id, [e]);
   }
-  const mismatches: Mismatch[] = [];
-  for (const [taskId, list] of byTask) {
-    list.sort((x, y) => x.version - y.version);
-    const userId = list[0]?.user_id ?? '';
-    const versions = list.map((e) => e.version);
-    if (versions.some((v, i) => v !== i + 1)) {
-      mismatches.push({ taskId, userId, problem: 'missing_versions', detail: `versions on the topic: ${versions.join(',')}` });
+  const ids = new Set([...known.keys(), ...onTopic.keys()]);
+  const report: ReplayReport = {
+    source: 'topic', messages: read.messages, events: read.events.length, duplicates: read.duplicates, tasks: ids.size,
+    matched: 0, mismatches: [], notCheckable: [], changed: 0, unpublished: 0,
+    retention: { trimmed: read.trimmed.size > 0, emptyPartitions: [...read.trimmed].filter(([, id]) => id === null).map(([p]) => p).sort((a, b) => a - b) },
+  };
+  let done = 0;
+  for (const taskId of ids) {
+    options.onProgress?.(done++, ids.size, 'tasks');
+    const k = known.get(taskId);
+    const topicEvents = onTopic.get(taskId) ?? [];
+    const userId = k?.userId ?? topicEvents[0]?.user_id ?? '';
+    report.unpublished += k?.unpublished.length ?? 0;
+    if (!k || k.versions.size === 0) {
+      if (topicEvents.length > 0) {
+        const row = k ? await loadTask(db, userId, taskId) : null;
+        report.mismatches.push({ taskId, userId, problem: 'missing_in_database', detail: row ? 'the events table has none of its events' : 'no row and no events in PostgreSQL' });
+      } else report.mismatches.push({ taskId, userId, problem: 'no_history', detail: 'a task row without any event' });
       continue;
     }
-    const row = await loadTask(options.db, userId, taskId);
-    if (!row) {
-      mismatches.push({ taskId, userId, problem: 'missing_in_database' });
+    const topicVersions = new Set(topicEvents.map((e) => e.version));
+    const extra = [...topicVersions].filter((v) => !k.versions.has(v));
+    if (extra.length > 0) {
+      report.mismatches.push({ taskId, userId, problem: 'missing_in_database', detail: `versions on the topic but not in the events table: ${list(extra)}` });
       continue;
     }
-    // Events not yet published are not on the topic: compare only up to what the topic holds.
-    const rebuilt = fold(list);
-    if (row.version > (rebuilt?.version ?? 0)) continue;
-    if (!isDeepStrictEqual(rebuilt, row)) {
-      const fields = (Object.keys(row) as (keyof TaskState)[]).filter((k) => !isDeepStrictEqual(rebuilt?.[k], row[k]));
-      mismatches.push({ taskId, userId, problem: 'differs', fields });
+    const missing = [...k.versions].filter(([v, at]) => at !== null && !topicVersions.has(v));
+    const lost = missing.filter(([, at]) => horizon !== undefined && (at as bigint) <= horizon).map(([v]) => v);
+    const absent = missing.filter(([, at]) => horizon === undefined || (at as bigint) > horizon).map(([v]) => v);
+    if (absent.length > 0) {
+      report.mismatches.push({ taskId, userId, problem: 'missing_on_topic', detail: `versions marked published but not on the topic: ${list(absent)}` });
+      continue;
+    }
+    if (lost.length > 0) {
+      report.notCheckable.push({ taskId, userId, reason: RETENTION_REASON, detail: `versions no longer on the topic: ${list(lost)}` });
+      continue;
+    }
+    // The topic's copy of everything published, then what the outbox still holds.
+    const history = new Map<number, EventEnvelope>();
+    for (const e of topicEvents) history.set(e.version, e);
+    for (const e of k.unpublished) if (!history.has(e.version)) history.set(e.version, e);
+    const outcome = await compare(db, taskId, userId, [...history.values()].sort((a, b) => a.version - b.version));
+    if (outcome === 'match') report.matched++;
+    else if (outcome === 'changed') report.changed++;
+    else report.mismatches.push(outcome);
+  }
+  options.onProgress?.(ids.size, ids.size, 'tasks');
+  return report;
+}
+
+async function fromDatabase(options: ReplayOptions): Promise<ReplayReport> {
+  const { db, user } = options;
+  const params = user ? [user] : [];
+  const ids = await db.query<{ id: string; user_id: string }>(
+    `SELECT id::text AS id, user_id FROM tasks WHERE true${byUser(user)}
+     UNION SELECT DISTINCT aggregate_id::text, user_id FROM events WHERE aggregate_type = 'task'${byUser(user)} ORDER BY 1`, params);
+  const report: ReplayReport = { source: 'database', messages: 0, events: 0, duplicates: 0, tasks: ids.rows.length, matched: 0, mismatches: [], notCheckable: [], changed: 0, unpublished: 0 };
+  const BATCH = 500;
+  for (let i = 0; i < ids.rows.length; i += BATCH) {
+    options.onProgress?.(i, ids.rows.length, 'tasks');
+    const batch = ids.rows.slice(i, i + BATCH);
+    const rows = await db.query<EventEnvelope & { unpublished: boolean }>(
+      `SELECT ${EVENT_COLUMNS}, published_at IS NULL AS unpublished FROM events WHERE aggregate_id = ANY($1::text[]) ORDER BY aggregate_id, version`, [batch.map((t) => t.id)]);
+    const byTask = new Map<string, EventEnvelope[]>();
+    for (const r of rows.rows) {
+      if (r.unpublished) report.unpublished++;
+      const e = toEnvelope(r);
+      const l = byTask.get(e.aggregate_id);
+      if (l) l.push(e);
+      else byTask.set(e.aggregate_id, [e]);
+    }
+    report.events += rows.rows.length;
+    for (const t of batch) {
+      const history = byTask.get(t.id);
+      if (!history) {
+        report.mismatches.push({ taskId: t.id, userId: t.user_id, problem: 'no_history', detail: 'a task row without any event' });
+        continue;
+      }
+      const outcome = await compare(db, t.id, t.user_id, history);
+      if (outcome === 'match') report.matched++;
+      else if (outcome === 'changed') report.changed++;
+      else report.mismatches.push(outcome);
     }
   }
-  const backlog = await options.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE published_at IS NULL${options.user ? ' AND user_id = $1' : ''}`, options.user ? [options.user] : []);
-  return { messages, events: events.length, duplicates, tasks: byTask.size, mismatches, unpublished: backlog.rows[0]?.n ?? 0 };
+  options.onProgress?.(ids.rows.length, ids.rows.length, 'tasks');
+  return report;
+}
+
+/** Replays from the topic (default) or, with `fromDb`, from the events table; never throws on a mismatch, only reports it. */
+export function replay(options: ReplayOptions): Promise<ReplayReport> {
+  return options.fromDb ? fromDatabase(options) : fromTopic(options);
 }

@@ -1,5 +1,7 @@
 // Replay after a random workload: every task rebuilt from the topic equals its row; a row changed
-// behind the log's back is found; the CLI says so with its exit code.
+// behind the log's back is found; the CLI says so with its exit code. Both ways: events marked published
+// but never produced are found; history the topic no longer holds (deleted records, as retention does) is
+// reported as not checkable; --from-db rebuilds from the events table.
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
@@ -10,7 +12,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { api, type Target } from '../helpers/timer-scenarios.ts';
 import { local } from '../../deploy/local/lib/endpoints.ts';
-import { replay } from '../../host/replay-core.ts';
+import { replay, RETENTION_REASON } from '../../host/replay-core.ts';
 
 const topic = `replay-${randomUUID()}`;
 const kafka = new Kafka({ clientId: 'replay-test', brokers: [...local.kafkaBrokers], logLevel: logLevel.NOTHING });
@@ -22,11 +24,12 @@ test.before(async () => {
   await admin.disconnect();
   app = await startTestApp({ env: { KAFKA_BROKERS: local.kafkaBrokers.join(','), KAFKA_TOPIC: topic } });
 });
+const moreTopics: string[] = [];
 test.after.always(async () => {
   await app?.stop();
   const admin = kafka.admin();
   await admin.connect();
-  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  await admin.deleteTopics({ topics: [topic, ...moreTopics] }).catch(() => undefined);
   await admin.disconnect();
 });
 
@@ -77,4 +80,78 @@ test.serial('after a random workload, replay finds no mismatch; a tampered row i
   const failed = await t.throwsAsync(run(process.execPath, ['--import', 'tsx', cli], { env }));
   t.is((failed as unknown as { code: number }).code, 1);
   t.regex((failed as unknown as { stdout: string }).stdout, new RegExp(`task ${victim.id} .*differs \\[title\\]`));
+});
+
+/** Waits (with a deadline) until the relay has published every committed event. */
+async function allPublished(target: TestApp): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const n = (await target.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE published_at IS NULL')).rows[0]?.n;
+    if (n === 0) return;
+    if (Date.now() > deadline) throw new Error(`${n} events still unpublished`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test.serial('both ways: marked published but never produced is missing from the topic; history the topic no longer holds is not checkable; --from-db rebuilds all', async (t) => {
+  t.timeout(180_000);
+  // A topic the app creates itself, with one partition, so where its retained history begins is one record.
+  const own = `replay-retention-${randomUUID()}`;
+  moreTopics.push(own);
+  const second = await startTestApp({ env: { KAFKA_BROKERS: local.kafkaBrokers.join(','), KAFKA_TOPIC: own, KAFKA_PARTITIONS: '1' } });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const target: Target = { url: second.url, token: second.token, label: 'replay-retention' };
+    const token = second.token(`dee-${randomUUID()}`);
+    const old = await api(target, token, 'POST', '/tasks', { title: 'old', reminders: [{ at: new Date(Date.now() + 86_400_000).toISOString() }] });
+    await api(target, token, 'PATCH', `/tasks/${old.id as string}`, { title: 'old, edited' });
+    await allPublished(second);
+    const [{ high: oldEnd } = { high: '0' }] = await admin.fetchTopicOffsets(own);
+    t.true(Number(oldEnd) >= 3, `the old task's events are on the topic (offsets 0..${oldEnd})`);
+    const fresh = await api(target, token, 'POST', '/tasks', { title: 'fresh' });
+    await allPublished(second);
+    // What retention does after 7 days, now: the records before the fresh task's are gone.
+    await admin.deleteTopicRecords({ topic: own, partitions: [{ partition: 0, offset: oldEnd }] });
+    t.is((await admin.fetchTopicOffsets(own))[0]?.low, oldEnd);
+
+    // The relay stops: what is written from here stays in the outbox...
+    await second.app.relay.stop();
+    const pending = await api(target, token, 'POST', '/tasks', { title: 'still in the outbox' });
+    // ...unless marked published by something that never produced it.
+    const lost = await api(target, token, 'POST', '/tasks', { title: 'marked, never produced' });
+    await api(target, token, 'POST', `/tasks/${lost.id as string}/complete`);
+    await second.app.db.query('UPDATE events SET published_at = now() WHERE aggregate_id = $1', [lost.id]);
+
+    const report = await replay({ kafka, topic: own, db: second.app.db });
+    t.deepEqual(report.mismatches.map((m) => [m.taskId, m.problem, m.detail]), [[lost.id, 'missing_on_topic', 'versions marked published but not on the topic: 1,2']]);
+    t.deepEqual(report.notCheckable.map((n) => [n.taskId, n.reason]), [[old.id, RETENTION_REASON]]);
+    t.is(report.matched, 2, 'the fresh task from the topic, the pending one from the outbox');
+    t.is(report.unpublished, 1);
+    t.deepEqual(report.retention, { trimmed: true, emptyPartitions: [] });
+    t.is(report.tasks, 4);
+    t.false([fresh.id, pending.id].some((id) => report.mismatches.some((m) => m.taskId === id) || report.notCheckable.some((n) => n.taskId === id)));
+
+    // The events table is the permanent log: every task, the old one included, rebuilds to its row.
+    const full = await replay({ db: second.app.db, fromDb: true });
+    t.like(full, { source: 'database', tasks: 4, matched: 4, mismatches: [], notCheckable: [], unpublished: 1 });
+
+    const cli = path.join(import.meta.dirname, '..', '..', 'host', 'replay.ts');
+    const env = { ...process.env, KAFKA_BROKERS: local.kafkaBrokers.join(','), KAFKA_TOPIC: own, DATABASE_URL: second.database?.url ?? '', NODE_ENV: 'test', DATA_DIR: second.dataDir };
+    const failed = await t.throwsAsync(run(process.execPath, ['--import', 'tsx', cli], { env }));
+    t.is((failed as unknown as { code: number }).code, 1);
+    const out = (failed as unknown as { stdout: string }).stdout;
+    t.regex(out, new RegExp(`1 tasks not checkable: history older than the topic's retention[^\\n]*\\n  task ${old.id as string} `));
+    t.regex(out, new RegExp(`task ${lost.id as string} .*missing_on_topic`));
+    const fromDb = await run(process.execPath, ['--import', 'tsx', cli, '--from-db'], { env: { ...env, KAFKA_BROKERS: '' } });
+    t.regex(fromDb.stdout, /every task rebuilt from the events table equals its row in PostgreSQL \(4 tasks\)/);
+
+    // --from-db finds a row changed behind the log too, and the old task is checkable there.
+    await second.app.db.query(`UPDATE tasks SET title = 'changed behind the log' WHERE id = $1`, [old.id]);
+    const tampered = await replay({ db: second.app.db, fromDb: true });
+    t.deepEqual(tampered.mismatches.map((m) => [m.taskId, m.problem, m.fields]), [[old.id, 'differs', ['title']]]);
+  } finally {
+    await admin.disconnect();
+    await second.stop();
+  }
 });
