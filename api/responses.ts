@@ -1,0 +1,185 @@
+// What every operation answers, in one place: the bodies of its 2xx answers and the statuses of its error
+// answers, as joi schemas that api/docs.ts hands to hapi-swagger. These schemas only describe (nothing
+// validates answers at run time); the schemathesis contract test (test/contract) checks that the server's
+// answers match them.
+import Joi from 'joi';
+import { EVENT_TYPES } from '../actors/events.ts';
+
+// hapi-swagger renders `Joi.string().guid()` with `x-format: {guid}`, which api/docs.ts turns into
+// `format: uuid`; `Joi.date().iso()` becomes `format: date-time`. Instants in answers are UTC ISO strings
+// with milliseconds (`2027-01-01T08:00:00.000Z`).
+const uuid = Joi.string().guid();
+const instant = Joi.date().iso();
+/** A reminder offset in the canonical form the API stores (actors/durations.ts): days, then H/M/S. */
+const offset = Joi.string().pattern(/^P(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$/).description('ISO-8601 duration, canonical (e.g. PT10M, PT1H, P1D, P1DT12H)');
+/** A series' start as written: wall-clock time in the series' zone, without an offset. */
+const localDateTime = Joi.string().pattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/).description('wall-clock date-time in the series\' zone, YYYY-MM-DDTHH:MM:SS');
+const zone = Joi.string().description('IANA time zone name, as sent');
+const count = Joi.number().integer().min(0);
+
+/** Every error answer: @hapi/boom's JSON, plus the offending field for a 400 when it is known. */
+export const ErrorBody = Joi.object({
+  statusCode: Joi.number().integer().min(400).max(599).required(),
+  error: Joi.string().required().description('the HTTP reason phrase'),
+  message: Joi.string().required().description('what went wrong, for people; a 400 names the field'),
+  field: Joi.string().description('the request field at fault (e.g. `due_date`, `reminders.0.before`), on 400s'),
+}).label('Error');
+
+export const Reminder = Joi.object({
+  id: uuid.required(),
+  task_id: uuid.required(),
+  user_id: Joi.string().required(),
+  offset: offset.allow(null).required().description('relative reminders: how long before the due date; null for absolute ones'),
+  remind_at: instant.allow(null).required().description('when it fires; null for a series\' template reminder'),
+  notified: Joi.boolean().required(),
+  cancelled: Joi.boolean().required(),
+  cancel_reason: Joi.string().allow(null).required().description('why it was cancelled (task_completed, removed, passed, …)'),
+  created_at: instant.required(),
+  status: Joi.string().valid('pending', 'notified', 'cancelled', 'template').required(),
+}).label('Reminder');
+
+export const Task = Joi.object({
+  id: uuid.required(),
+  user_id: Joi.string().required(),
+  title: Joi.string().required(),
+  description: Joi.string().allow(null, '').required(),
+  completed: Joi.boolean().required(),
+  due_date: instant.allow(null).required(),
+  recurrence_rule: Joi.string().allow(null).required(),
+  timezone: zone.allow(null).required().description('the task\'s own zone; null follows the user\'s'),
+  is_recurring: Joi.boolean().required(),
+  next_occurrence: instant.allow(null).required(),
+  dtstart_local: localDateTime.allow(null).description('a series\' first start as written (wall-clock in its zone); null otherwise'),
+  series_id: uuid.allow(null).required(),
+  occurrence_at: instant.allow(null).required(),
+  version: Joi.number().integer().min(1).required(),
+  created_at: instant.required(),
+  updated_at: instant.required(),
+  deleted_at: instant.allow(null).required(),
+  reminders: Joi.array().items(Reminder).required(),
+}).label('Task');
+
+/** The envelope, identical in the events table, on Kafka and in the API (actors/events.ts). */
+const envelopeKeys = {
+  event_id: uuid.required(),
+  event_type: Joi.string().valid(...EVENT_TYPES).required(),
+  aggregate_type: Joi.string().valid('task', 'user').required(),
+  aggregate_id: Joi.string().required().description('the task id, or the user id for user events'),
+  user_id: Joi.string().required(),
+  version: Joi.number().integer().min(1).required(),
+  seq: Joi.number().integer().min(1).required().description('the user\'s event sequence number'),
+  timestamp: instant.required(),
+  correlation_id: Joi.string().required(),
+  causation_id: Joi.string().allow(null).required(),
+  data: Joi.object().unknown(true).required().description('the event\'s payload; its keys depend on event_type'),
+};
+export const Event = Joi.object(envelopeKeys).label('Event');
+const SyncEvent = Joi.object({ ...envelopeKeys, type: Joi.string().valid(...EVENT_TYPES).required().description('same as event_type') }).label('SyncEvent');
+
+const TaskPage = Joi.object({
+  tasks: Joi.array().items(Task).required(),
+  next_cursor: Joi.string().allow(null).required().description('pass as `cursor` for the next page; null on the last'),
+}).label('TaskPage');
+const EventsPage = Joi.object({
+  events: Joi.array().items(SyncEvent).required(),
+  next_after: count.required().description('pass as `after` for the next page'),
+  last_seq: count.required(),
+  has_more: Joi.boolean().required(),
+}).label('EventsPage');
+const AdminEventsPage = Joi.object({
+  events: Joi.array().items(Event).required(),
+  next: Joi.string().allow(null).required().description('pass as `after` for the next page; null on the last'),
+}).label('AdminEventsPage');
+const History = Joi.object({ events: Joi.array().items(Event).required() }).label('History');
+const Me = Joi.object({ id: Joi.string().required(), timezone: zone.required(), last_seq: count.required() }).label('Me');
+const Occurrences = Joi.object({ occurrences: Joi.array().items(instant).required(), timezone: zone.required() }).label('Occurrences');
+const Preview = Joi.object({ occurrences: Joi.array().items(instant).required() }).label('PreviewOccurrences');
+const Health = Joi.object({ status: Joi.string().valid('ok').required() }).label('Health');
+const Ready = Joi.object({
+  ready: Joi.boolean().required(),
+  mode: Joi.string().valid('dapr', 'direct').required().description('the actor runtime chosen at start-up'),
+  database: Joi.string().valid('up', 'down').required(),
+  kafka: Joi.string().valid('connected', 'disconnected', 'disabled').required(),
+  outbox_backlog: Joi.number().integer().min(-1).required().description('-1 while the database is down'),
+}).unknown(true).label('Ready');
+const DevTokenAnswer = Joi.object({ token: Joi.string().required(), user_id: Joi.string().required() }).label('DevTokenAnswer');
+const Metrics = Joi.string().description('Prometheus text exposition format');
+
+/** A 2xx answer: its body schema, or null for no body (204). */
+type Body = Joi.Schema | null;
+
+/**
+ * One operation's answers: `ok` maps 2xx statuses to bodies, `errors` lists the statuses specific to it.
+ * The statuses every operation may answer are added by {@link answersOf}.
+ */
+export interface Answers {
+  ok: Record<number, Body>;
+  errors?: number[];
+  /** Media type of the 2xx body when it is not JSON. */
+  produces?: string;
+  /** An error status whose body is not (only) the error shape, e.g. /ready's 503. */
+  override?: Record<number, Joi.Schema>;
+}
+
+// Statuses of the commands that change a task: the task or reminder is not there (404), the command
+// conflicts with its state (409), If-Match names another version (412), an Idempotency-Key is reused for a
+// different request (422).
+const COMMAND = [404, 409, 412, 422];
+
+/** Every documented operation, keyed by `METHOD path` as hapi routes it. */
+export const OPERATIONS: Record<string, Answers> = {
+  'GET /health': { ok: { 200: Health } },
+  'GET /ready': { ok: { 200: Ready }, override: { 503: Joi.alternatives().try(Ready, ErrorBody).label('NotReady') } },
+  'GET /metrics': { ok: { 200: Metrics }, produces: 'text/plain' },
+  'POST /auth/dev-token': { ok: { 200: DevTokenAnswer } },
+  'POST /tasks': { ok: { 201: Task }, errors: [409, 422] },
+  'GET /tasks': { ok: { 200: TaskPage } },
+  'GET /tasks/{id}': { ok: { 200: Task }, errors: [404] },
+  'PATCH /tasks/{id}': { ok: { 200: Task }, errors: COMMAND },
+  'DELETE /tasks/{id}': { ok: { 204: null }, errors: COMMAND },
+  'POST /tasks/{id}/complete': { ok: { 200: Task }, errors: COMMAND },
+  'POST /tasks/{id}/uncomplete': { ok: { 200: Task }, errors: COMMAND },
+  'POST /tasks/{id}/reminders': { ok: { 201: Reminder }, errors: COMMAND },
+  'DELETE /tasks/{id}/reminders/{rid}': { ok: { 204: null }, errors: COMMAND },
+  'POST /tasks/{id}/reminders/{rid}/snooze': { ok: { 200: Reminder }, errors: COMMAND },
+  'GET /tasks/{id}/history': { ok: { 200: History }, errors: [404] },
+  'GET /tasks/{id}/occurrences': { ok: { 200: Occurrences }, errors: [404] },
+  'GET /events': { ok: { 200: EventsPage } },
+  'GET /me': { ok: { 200: Me } },
+  'PATCH /me': { ok: { 200: Me }, errors: [409, 422] },
+  'POST /recurrence/preview': { ok: { 200: Preview } },
+  'GET /admin/events': { ok: { 200: AdminEventsPage }, errors: [403] },
+};
+
+const REASON: Record<number, string> = {
+  400: 'Bad request: a field (named in `field`) or a header is invalid, or the body is not JSON',
+  401: 'Missing, expired or invalid bearer token',
+  403: 'The token lacks the role this operation needs',
+  404: 'No such task or reminder for this user',
+  409: 'The request conflicts with the current state (the message says which)',
+  412: 'If-Match names another version than the current one',
+  413: 'The body is larger than 64 KiB',
+  415: 'The body is not application/json',
+  422: 'This Idempotency-Key was used for a different request',
+  429: 'Rate limit exceeded; see Retry-After',
+  503: 'The database or actor sidecar is unavailable, or the instance is shutting down; retry after Retry-After',
+};
+
+/**
+ * hapi-swagger's `responses` for one operation: its 2xx bodies and every error status with its shape.
+ * Every operation may answer 400 (a bad header such as X-Correlation-Id, or bad input) and 503; those that
+ * need a token 401 and 429; those that take a body 413 and 415.
+ */
+export function answersOf(method: string, answers: Answers, isPublic: boolean): Record<number, { description: string; schema?: Joi.Schema }> {
+  const errors = new Set<number>([400, 503, ...(answers.errors ?? [])]);
+  if (!isPublic) for (const s of [401, 429]) errors.add(s);
+  if (method !== 'GET') for (const s of [413, 415]) errors.add(s);
+  const out: Record<number, { description: string; schema?: Joi.Schema }> = {};
+  for (const [status, body] of Object.entries(answers.ok)) {
+    out[Number(status)] = body ? { description: 'Success', schema: body } : { description: 'Success, no body' };
+  }
+  for (const status of [...errors].sort((a, b) => a - b)) {
+    out[status] = { description: REASON[status] ?? 'Error', schema: answers.override?.[status] ?? ErrorBody };
+  }
+  return out;
+}
