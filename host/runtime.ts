@@ -21,7 +21,8 @@ export async function connectDapr(config: Config, ports: { tasks: TaskPort; user
   const runtime = new DaprRuntime({
     ...ports, daprHost: config.dapr.host, daprHttpPort: httpPort, appHost: config.dapr.appHost, appPort: config.dapr.appPort, appToken: config.dapr.appToken,
     onError: (error) => logger.warn({ err: error }, 'dapr: reminder call failed, will retry'),
-    onFallback: (reason) => logger.warn({ reason }, 'dapr: sidecar unreachable, ran the turn in-process'),
+    // Per turn, so debug: the transition itself is logged once (warn down, info back) where the app watches the sidecar.
+    onFallback: (reason) => logger.debug({ reason }, 'dapr: sidecar unreachable, ran the turn in-process'),
   });
   try {
     await runtime.start(config.dapr.waitMs);
