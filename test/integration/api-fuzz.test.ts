@@ -112,8 +112,12 @@ const edgeInstants = fc.constantFrom('0000-01-01T00:00:00Z', '+010000-01-01T00:0
   '2026-02-30', '2026-02-29T09:00', '2026-01-01T00:00:00+25:00', '-000001-01-01T00:00:00Z', '2027-03-14T02:30:00', '275760-09-13T00:00:00Z');
 const anyDate = fc.date({ min: new Date(-8.64e15), max: new Date(8.64e15), noInvalidDate: true }).map((d) => d.toISOString());
 const char16 = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
+/** Text with one character PostgreSQL or a terminal cannot take, somewhere in it. */
+const poisoned = fc.tuple(fc.string({ maxLength: 8 }), fc.constantFrom('\u0000', '\ud800', '\udfff', '\u001b', '\u0007', '\u007f', '\u0085', '\u2028', '\ufffe'), fc.string({ maxLength: 8 }))
+  .map(([a, c, b]) => `${a}${c}${b}`);
 const text = fc.oneof(
   { weight: 3, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
+  { weight: 3, arbitrary: poisoned },
   { weight: 2, arbitrary: fc.string({ unit: char16, maxLength: 24 }) },
   { weight: 1, arbitrary: fc.constantFrom('a\u0000b', '\u0000', '\ud800', 'x\udc00y', '\u001b[31m', 'a\u007fb', '', ' ', 'x'.repeat(70_000), '%00', '../../etc/passwd', "' OR 1=1 --", 'FREQ=MINUTELY', 'PT0S', 'P99999D') },
   { weight: 3, arbitrary: fc.oneof(instantText, edgeInstants, anyDate) },
