@@ -965,7 +965,7 @@ function enumerate(plan: Plan, count: number | null, lowerDay: number, upperF: n
         if (count !== null && produced >= count) return;
       }
     }
-    monthIndex++;
+    monthIndex += plan.toNextMonth[month] ?? 1;
   }
 }
 
