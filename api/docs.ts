@@ -102,8 +102,9 @@ const isNode = (value: unknown): value is OpenApiNode => typeof value === 'objec
  * - request bodies refuse keys they do not name (`additionalProperties: false`), as hapi's joi validation
  *   does (unknown keys are a 400 unless a schema says `.unknown()`). Answers stay open: a client must
  *   accept fields added later;
- * - what the request strings' joi schemas refuse beyond their rules (asked of joi itself, see
- *   {@link describeString}): the empty string, control characters, a blank value that trims to nothing.
+ * - what the requests' joi schemas refuse beyond the rules hapi-swagger renders (asked of joi itself):
+ *   for strings the empty string, control characters, a blank value that trims to nothing; for numbers
+ *   values beyond 2^53; for objects too few keys and exclusive peers; for a body, its absence.
  */
 export function standardise(doc: OpenApiNode, routes: RequestRoute[]): OpenApiNode {
   walk(doc, (node) => {
@@ -148,6 +149,8 @@ export function standardise(doc: OpenApiNode, routes: RequestRoute[]): OpenApiNo
       if (!strings.has(node)) describeObject(joi, node);
       strings.add(node);
       for (const [key, child] of Object.entries(node.properties)) alongside(childOf(joi, key), child);
+    } else if (joi.type === 'number') {
+      describeNumber(joi, node);
     } else if (joi.type === 'array') {
       alongside(termsOf(joi).items?.[0], node.items);
     }
@@ -187,12 +190,54 @@ function describeString(joi: Schema, node: OpenApiNode): void {
     return error !== undefined && (type === undefined || error.details[0]?.type === type);
   };
   if (refuses('') && node.minLength === undefined) node.minLength = 1;
+  const insensitive = (joi.describe() as { rules?: { name: string; args?: { regex?: string } }[] }).rules
+    ?.find((rule) => rule.name === 'pattern' && /\/[a-z]*i[a-z]*$/.test(rule.args?.regex ?? ''));
+  if (insensitive && typeof node.pattern === 'string') node.pattern = caseInsensitive(node.pattern);
   if (node.pattern !== undefined || node.format !== undefined || node.enum !== undefined || node.$ref !== undefined) return;
   if (!refuses('a\u0007b', 'string.text')) return;
   const controls = refuses('a\tb', 'string.text') ? CONTROLS : CONTROLS_BUT_LINES;
   node.pattern = refuses('  ') && !refuses(' a ')
     ? `^[^${controls}]*[^\\s${controls}][^${controls}]*$`
     : `^[^${controls}]*$`;
+}
+
+/**
+ * A regular expression's `i` flag spelled out, since JSON Schema patterns carry no flags: each ASCII letter
+ * outside a class becomes a class of both cases (`^P` → `^[Pp]`), and letters and letter ranges inside a
+ * class gain their other case. Escapes (`\\d`, `\\w`, `\\u0041`) are kept as written.
+ */
+export function caseInsensitive(pattern: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string;
+    if (c === '\\') {
+      out += c + (pattern[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      const range = /^([a-zA-Z])-([a-zA-Z])/.exec(pattern.slice(i));
+      if (range) {
+        const [, from, to] = range as unknown as [string, string, string];
+        out += `${from}-${to}${swap(from)}-${swap(to)}`;
+        i += 2;
+      } else out += /[a-zA-Z]/.test(c) ? c + swap(c) : c;
+      continue;
+    }
+    if (c === '[') inClass = true;
+    out += /[a-zA-Z]/.test(c) ? `[${c}${swap(c)}]` : c;
+  }
+  return out;
+}
+const swap = (c: string): string => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase());
+
+/** joi refuses numbers beyond ±(2^53 − 1) unless a schema says `.unsafe()`: the bounds hapi-swagger omits. */
+function describeNumber(joi: Schema, node: OpenApiNode): void {
+  const unsafe = (value: number): boolean => joi.validate(value).error?.details[0]?.type === 'number.unsafe';
+  if (node.maximum === undefined && unsafe(2 ** 53)) node.maximum = Number.MAX_SAFE_INTEGER;
+  if (node.minimum === undefined && unsafe(-(2 ** 53))) node.minimum = Number.MIN_SAFE_INTEGER;
 }
 
 /** An object's key count and exclusive peers, which hapi-swagger leaves out: `.min(n)`, `.xor(a, b, …)`. */

@@ -12,8 +12,8 @@ import { startTestApp } from '../helpers/app.ts';
 const SCHEMATHESIS = '4.32.5';
 const VENV = path.join(os.homedir(), '.cache', 'tasklane', `schemathesis-${SCHEMATHESIS}`);
 const CONFIG = path.join(path.dirname(fileURLToPath(import.meta.url)), 'schemathesis.toml');
-/** Test cases per operation and phase; with the stateful phase about 1,000 requests in all. */
-const MAX_EXAMPLES = 10;
+/** Test cases per operation and phase: about 1,500 requests in all, with the stateful phase. */
+const MAX_EXAMPLES = 20;
 const SEED = 20261129;
 /** The whole run's bound (a busy 2-core machine takes about a minute). */
 const RUN_DEADLINE_MS = 150_000;
