@@ -4,6 +4,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import Boom from '@hapi/boom';
 import type { Request, Server } from '@hapi/hapi';
 import type { Credentials } from './auth.ts';
+import { badRequest } from './errors.ts';
 import type { CommandMeta } from '../actors/ports.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -22,7 +23,7 @@ export function registerCorrelation(server: Server): void {
     const raw: unknown = request.headers['x-correlation-id'];
     const header = typeof raw === 'string' ? raw : undefined;
     if (raw !== undefined && (header === undefined || !UUID.test(header))) {
-      throw Boom.badRequest('header x-correlation-id must be a UUID');
+      throw badRequest('x-correlation-id', 'header x-correlation-id must be a UUID');
     }
     request.app.correlationId = header ? header.toLowerCase() : randomUUID();
     const key: unknown = request.headers['idempotency-key'];

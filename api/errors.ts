@@ -127,6 +127,10 @@ export function registerErrors(server: Server): void {
     if (status === 503) logger.warn({ err: response }, 'request refused: dependency unavailable');
     else if (status >= 500) logger.error({ err: response }, 'request failed');
     else if (mapped !== response && dataException(response)) logger.warn({ err: response }, 'the database refused input that validation let through');
+    // hapi's own refusals of a body it cannot parse (not JSON, wrong encoding) are about the payload.
+    if (status === 400 && (mapped.output.payload as unknown as { field?: unknown }).field === undefined && /request payload/i.test(String(mapped.output.payload.message))) {
+      (mapped.output.payload as unknown as Record<string, unknown>).field = 'payload';
+    }
     const output = status === 500 ? Boom.internal().output : mapped.output;
     if (output !== response.output) {
       response.output = output;

@@ -110,7 +110,7 @@ const cases = (): Case[] => [
   ['preview after offset +25:00', 'POST', '/recurrence/preview', json({ rule: 'FREQ=DAILY', start: '2030-01-01T09:00', timezone: 'UTC', after: '2030-01-01T09:00+25:00' }), 400, /^after: /],
   ['cursor with a forged instant', 'GET', `/tasks?cursor=${Buffer.from(JSON.stringify({ created_at: 'yesterday', id: randomUUID() })).toString('base64url')}`, undefined, 400, /^cursor: is not a cursor/],
   ['cursor with a forged id', 'GET', `/tasks?cursor=${Buffer.from(JSON.stringify({ created_at: '2030-01-01T00:00:00.000Z', id: 'x' })).toString('base64url')}`, undefined, 400, /^cursor: is not a cursor/],
-  ['method not allowed', 'PUT', '/tasks/{T}', json({ title: 'x' }), 404, /Not Found/],
+  ['method not allowed', 'PUT', '/tasks/{T}', json({ title: 'x' }), 405, /answers DELETE, GET, HEAD, PATCH/],
 ];
 
 test('at least 40 malformed requests are each a 4xx with a JSON message, and change nothing', async (t) => {
@@ -128,7 +128,7 @@ test('at least 40 malformed requests are each a 4xx with a JSON message, and cha
     const parsed = JSON.parse(text) as { statusCode: number; error: string; message: string };
     t.is(parsed.statusCode, expect, name);
     t.regex(parsed.message, message, name);
-    if (expect === 400 && !/JSON format|x-correlation-id/.test(parsed.message)) t.regex(String((parsed as { field?: unknown }).field), /^[\w-]+(\[\d+\]|\.[\w-]+)*$/, `${name}: names its field`);
+    if (expect === 400) t.regex(String((parsed as { field?: unknown }).field), /^[\w-]+(\[\d+\]|\.[\w-]+)*$/, `${name}: names its field`);
     t.false(/\n\s+at /.test(text), `${name}: no stack trace`);
   }
   const task = await fetch(`${t0.url}/tasks/${taskId}`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json()) as { title: string; version: number };
