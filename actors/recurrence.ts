@@ -906,6 +906,8 @@ function weeklyPhaseMask(plan: Plan, firstDay: number): number {
  * with startF <= f <= upperF, until `visit` returns false, `count` instances were visited, or year
  * 9999 ends. `lowerDay` must be the start's day when COUNT applies (instances are counted from the
  * start). Costs one step per loop turn (each turn moves at least one month on) and one per instance.
+ * Months are skipped without a look at their days when outside BYMONTH, off MONTHLY's or YEARLY's
+ * INTERVAL phase, or (DAILY, WEEKLY) holding no day of the INTERVAL phase.
  */
 function enumerate(plan: Plan, count: number | null, lowerDay: number, upperF: number, budget: Budget, visit: (f: number) => boolean): void {
   const { freq, interval, times, startF } = plan;
@@ -947,6 +949,19 @@ function enumerate(plan: Plan, count: number | null, lowerDay: number, upperF: n
       jan1Weekday = weekdayOfDayNumber(jan1Day);
     }
     const firstDay = jan1Day + (DAYS_BEFORE_MONTH[leap]?.[month - 1] ?? 0);
+    if (interval > 1 && (freq === 'DAILY' || freq === 'WEEKLY')) {
+      // The first day of this month or later on the INTERVAL phase; past the month's end, jump there.
+      let nextDay = firstDay + mod(plan.startDay - firstDay, interval);
+      if (freq === 'WEEKLY') {
+        const week = Math.floor((firstDay - plan.weekAnchor) / 7);
+        const r = mod(week, interval);
+        nextDay = r === 0 ? firstDay : plan.weekAnchor + (week + interval - r) * 7;
+      }
+      if (nextDay >= firstDay + daysInMonth(year, month)) {
+        monthIndex = monthIndexOf(nextDay * DAY_MS);
+        continue;
+      }
+    }
     let mask = monthMask(plan, leap, jan1Weekday, month);
     if (mask !== 0 && firstDay < lowerDay) mask &= lowerDay - firstDay >= 31 ? 0 : ALL_DAYS_MASK & ~((1 << (lowerDay - firstDay)) - 1);
     if (mask !== 0 && interval > 1 && freq === 'DAILY') mask &= dailyPhaseMask(plan, firstDay);
