@@ -46,3 +46,28 @@ test('with the database away, reads and writes answer 503 with Retry-After and s
     rmSync(t0.dataDir, { recursive: true, force: true });
   }
 });
+
+test('a write whose actor call daprd could not complete (the app behind it restarting) is a 503 with Retry-After', async (t) => {
+  const t0 = await startTestApp({ database: 'pglite' });
+  try {
+    const headers = { authorization: `Bearer ${t0.token('sidecar-user')}`, 'content-type': 'application/json' };
+    // What the Dapr SDK's HTTP client throws when daprd answers 500 for an actor call it could not deliver.
+    const daprd = () => new Error(JSON.stringify({
+      error: 'Internal Server Error', status: 500,
+      error_msg: JSON.stringify({ errorCode: 'ERR_ACTOR_INVOKE_METHOD', message: 'error invoke actor method: failed to invoke target app: Post "http://127.0.0.1:3000/actors/TaskActor/x/method/execute": read tcp 127.0.0.1:50012->127.0.0.1:3000: read: connection reset by peer' }),
+    }));
+    const runtime = t0.app.runtime as unknown as Record<'executeTask' | 'setTimezone', () => Promise<never>>;
+    runtime.executeTask = () => Promise.reject(daprd());
+    runtime.setTimezone = () => Promise.reject(daprd());
+    for (const [method, path, body] of [['POST', '/tasks', { title: 'x' }], ['PATCH', '/me', { timezone: 'Europe/Berlin' }]] as const) {
+      const res = await fetch(`${t0.url}${path}`, { method, headers, body: JSON.stringify(body) });
+      const text = await res.text();
+      t.is(res.status, 503, `${method} ${path}: ${text}`);
+      t.is(res.headers.get('retry-after'), '2');
+      t.regex(text, /actor sidecar \(Dapr\) is unavailable; retry shortly/);
+      t.notRegex(text, /ERR_ACTOR|connection reset|127\.0\.0\.1/, 'no internals');
+    }
+  } finally {
+    await t0.stop();
+  }
+});
