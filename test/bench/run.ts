@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only=ceiling,throughput,latency,sockets,reminders,backfill]
+// npm run bench [-- --quick] [-- --only=ceiling,throughput,latency,sockets,reminders,backfill,recurrence]
 // Measures tasklane on this machine and prints a table; writes test/bench/results/latest.json.
 // Figures are reported, never asserted: goals are in the README beside them.
 import os from 'node:os';
@@ -13,10 +13,11 @@ import { startBenchApp, seedTasks, patchWorkload, summary, sleep, progress, type
 import { freePostgres } from '../helpers/db-url.ts';
 import { openDb } from '../../host/db/index.ts';
 import { wsUrl } from '../helpers/socket.ts';
+import { recurrenceBench } from './recurrence.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = (args.find((a) => a.startsWith('--only='))?.slice(7).split(',')) ?? ['ceiling', 'throughput', 'latency', 'sockets', 'reminders', 'backfill'];
+const only = (args.find((a) => a.startsWith('--only='))?.slice(7).split(',')) ?? ['ceiling', 'throughput', 'latency', 'sockets', 'reminders', 'backfill', 'recurrence'];
 const DURATION = quick ? 8 : 30;
 const results: Record<string, unknown> = { machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version }, at: new Date().toISOString(), quick };
 const rows: [string, string, string][] = [];
@@ -230,6 +231,11 @@ if (only.includes('latency')) await latency();
 if (only.includes('sockets')) await sockets();
 if (only.includes('reminders')) await reminders();
 if (only.includes('backfill')) await backfill();
+if (only.includes('recurrence')) {
+  const { row, result } = await recurrenceBench(quick);
+  rows.push(row);
+  results.recurrence = result;
+}
 
 const width = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))];
 console.log(`\ntasklane bench — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${results.machine && (results.machine as { memGb: number }).memGb} GB, Node ${process.version}${quick ? ' (quick)' : ''}\n`);
