@@ -1,5 +1,5 @@
 // Prometheus metrics (prom-client) on /metrics: request latency, events written, outbox backlog,
-// open sockets, actor mode and — in the Dapr runtime — the sidecar's state and the in-process fallback.
+// open sockets, actor mode and — in the Dapr runtime — the sidecar's state, the in-process fallback and the actor turns this process ran.
 import client from 'prom-client';
 import type { Server } from '@hapi/hapi';
 
@@ -13,6 +13,13 @@ export interface Metrics {
   actorMode: client.Gauge<'mode'>;
   timersFired: client.Counter<'kind' | 'via'>;
   timerLateness: client.Histogram<'kind'>;
+  /**
+   * Actor turns this process executed (Dapr runtime): `via="dapr"` when daprd delivered the call or
+   * reminder to this process's actor (placement chose this replica), `via="fallback"` when the sidecar
+   * was away and the turn ran here instead. Summed over replicas it is the number of turns; per replica
+   * it shows how placement spread the actors.
+   */
+  actorTurns: client.Counter<'actor' | 'trigger' | 'via'>;
   /** Shows the actor runtime's state; the sidecar gauges appear only once a sidecar state is given (Dapr runtime). */
   showActorState(state: ActorState): void;
 }
@@ -46,6 +53,7 @@ export function createMetrics(backlog: () => Promise<number>): Metrics {
     actorMode: new client.Gauge({ name: 'tasklane_actor_mode', help: '1 for the actor runtime chosen at start-up (dapr or direct); see tasklane_actor_fallback_active for turns running in-process while the sidecar is down', labelNames: ['mode'], registers: [registry] }),
     timersFired: new client.Counter({ name: 'tasklane_timers_fired_total', help: 'Reminder and spawn timers that produced an event', labelNames: ['kind', 'via'], registers: [registry] }),
     timerLateness: new client.Histogram({ name: 'tasklane_timer_lateness_seconds', help: 'How late a reminder or spawn fired after its time', labelNames: ['kind'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 300], registers: [registry] }),
+    actorTurns: new client.Counter({ name: 'tasklane_actor_turns_total', help: 'Actor turns executed in this process (Dapr runtime): via="dapr" when daprd placed the actor here, via="fallback" while the sidecar was away; trigger is "call" or "reminder"', labelNames: ['actor', 'trigger', 'via'], registers: [registry] }),
     showActorState(state) {
       metrics.actorMode.set({ mode: state.mode }, 1);
       if (state.sidecar === undefined) return;

@@ -82,7 +82,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     }
   };
   const localTimers = new LocalTimers({ fire, now });
-  const dapr = await connectDapr(config, { tasks, users }, logger);
+  const dapr = await connectDapr(config, { tasks, users, onTurn: (turn) => metrics.actorTurns.inc({ ...turn }) }, logger);
   runtime = dapr ?? new DirectRuntime({ tasks, users, timers: localTimers });
   const onSweepError = (error: unknown) => logger.warn({ err: error }, 'sweeper: could not fire, retrying');
   // Direct: the sweeper feeds the in-process timers. Dapr: Dapr's reminders fire; the sweeper only

@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { TaskPort, UserPort } from '../actors/ports.ts';
-import { DaprRuntime } from '../actors/runtime/dapr.ts';
+import { DaprRuntime, type ActorTurn } from '../actors/runtime/dapr.ts';
 
 const DEFAULT_DAPR_HTTP_PORT = 3500;
 
@@ -11,7 +11,7 @@ async function answers(url: string, timeoutMs: number): Promise<boolean> {
   return fetch(url, { signal: AbortSignal.timeout(timeoutMs) }).then((r) => r.status < 500, () => false);
 }
 
-export async function connectDapr(config: Config, ports: { tasks: TaskPort; users: UserPort }, logger: Logger): Promise<DaprRuntime | undefined> {
+export async function connectDapr(config: Config, ports: { tasks: TaskPort; users: UserPort; onTurn?: (turn: ActorTurn) => void }, logger: Logger): Promise<DaprRuntime | undefined> {
   let httpPort = config.dapr.httpPort;
   if (httpPort === undefined) {
     if (!config.dapr.probeDefault) return undefined;

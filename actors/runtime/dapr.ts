@@ -35,6 +35,15 @@ interface Shells {
   task: ReturnType<typeof taskActor>;
   user: ReturnType<typeof userActor>;
   onTimerError?: (error: unknown) => void;
+  onTurn?: (turn: ActorTurn) => void;
+}
+
+/** One actor turn this process executed: which actor, what started it, and how it got here. */
+export interface ActorTurn {
+  actor: 'task' | 'user';
+  trigger: 'call' | 'reminder';
+  /** 'dapr': daprd delivered it to this process's actor; 'fallback': the sidecar was away, so it ran here. */
+  via: 'dapr' | 'fallback';
 }
 
 // The SDK constructs actor instances itself; they find their collaborators here.
@@ -46,7 +55,9 @@ const need = (): Shells => {
 
 export class TaskActor extends AbstractActor {
   async execute(call: TaskCall): Promise<Outcome<TaskTurnResult>> {
-    return outcome(() => need().task.execute(this.getActorId().getId(), call));
+    const shells = need();
+    shells.onTurn?.({ actor: 'task', trigger: 'call', via: 'dapr' });
+    return outcome(() => shells.task.execute(this.getActorId().getId(), call));
   }
 
   /**
@@ -56,6 +67,7 @@ export class TaskActor extends AbstractActor {
    */
   override async receiveReminder(data: unknown): Promise<void> {
     try {
+      need().onTurn?.({ actor: 'task', trigger: 'reminder', via: 'dapr' });
       const parsed = (typeof data === 'string' ? JSON.parse(data) : data) as ReminderData;
       await need().task.execute(this.getActorId().getId(), { userId: parsed.userId, command: parsed.command });
     } catch (error) {
@@ -66,7 +78,9 @@ export class TaskActor extends AbstractActor {
 
 export class UserActor extends AbstractActor {
   async setTimezone(call: TimezoneCall): Promise<Outcome<UserTurnResult>> {
-    return outcome(() => need().user.setTimezone(this.getActorId().getId(), call));
+    const shells = need();
+    shells.onTurn?.({ actor: 'user', trigger: 'call', via: 'dapr' });
+    return outcome(() => shells.user.setTimezone(this.getActorId().getId(), call));
   }
 }
 
@@ -82,6 +96,8 @@ export interface DaprRuntimeOptions {
   appToken?: string | undefined;
   onError?: (error: unknown) => void;
   onFallback?: (reason: string) => void;
+  /** Called as each actor turn starts in this process (e.g. a per-replica turn counter). */
+  onTurn?: (turn: ActorTurn) => void;
   /** How often the sidecar's health endpoint is probed, so a sidecar gone quiet is noticed without traffic (ms, default 1000). */
   probeMs?: number;
 }
@@ -200,6 +216,7 @@ export class DaprRuntime implements ActorRuntime {
       task: taskActor({ tasks: options.tasks, timers: this.reminders }),
       user: userActor({ users: options.users, executeTask: (id, call) => this.executeTask(id, call) }),
       ...(options.onError ? { onTimerError: options.onError } : {}),
+      ...(options.onTurn ? { onTurn: options.onTurn } : {}),
     };
     const clientOptions = {
       daprHost: options.daprHost, daprPort: String(options.daprHttpPort), communicationProtocol: CommunicationProtocolEnum.HTTP,
@@ -270,11 +287,17 @@ export class DaprRuntime implements ActorRuntime {
 
   executeTask(taskId: string, call: TaskCall): Promise<TaskTurnResult> {
     const proxy = this.taskProxies.build(new ActorId(taskId));
-    return this.viaDapr(() => proxy.execute(call), () => this.local.run(`TaskActor/${taskId}`, () => this.shells.task.execute(taskId, call)));
+    return this.viaDapr(() => proxy.execute(call), () => this.local.run(`TaskActor/${taskId}`, () => {
+      this.shells.onTurn?.({ actor: 'task', trigger: 'call', via: 'fallback' });
+      return this.shells.task.execute(taskId, call);
+    }));
   }
 
   setTimezone(userId: string, call: TimezoneCall): Promise<UserTurnResult> {
     const proxy = this.userProxies.build(new ActorId(userId));
-    return this.viaDapr(() => proxy.setTimezone(call), () => this.local.run(`UserActor/${userId}`, () => this.shells.user.setTimezone(userId, call)));
+    return this.viaDapr(() => proxy.setTimezone(call), () => this.local.run(`UserActor/${userId}`, () => {
+      this.shells.onTurn?.({ actor: 'user', trigger: 'call', via: 'fallback' });
+      return this.shells.user.setTimezone(userId, call);
+    }));
   }
 }
