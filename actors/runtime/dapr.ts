@@ -115,6 +115,9 @@ async function warm(builder: ActorProxyBuilder<unknown>): Promise<void> {
   await http?.start?.();
 }
 
+/** How long the app channel keeps an idle connection from daprd (ms): longer than daprd's own 90 s idle timeout, so daprd closes first. */
+export const APP_CHANNEL_KEEP_ALIVE_MS = 120_000;
+
 /**
  * The express app DaprServer serves its actor routes on. The actor routes take commands for any user
  * without a JWT (daprd is trusted), so they answer only on `host` (loopback: the sidecar shares the
@@ -135,7 +138,15 @@ function appChannel(host: string, token: string | undefined): express.Express {
   }
   // The SDK calls app.listen(port), which binds every interface; bind the given host instead.
   // (express' listen is overloaded; this keeps its (port, callback?) form, the one the SDK uses.)
-  app.listen = ((port: number, callback?: () => void) => http.createServer(app).listen(port, host, callback)) as unknown as typeof app.listen;
+  app.listen = ((port: number, callback?: () => void) => {
+    const server = http.createServer(app);
+    // daprd (Go's default transport) keeps an idle connection for 90 s and does not resend a PUT whose
+    // reused connection was closed under it. Node's 5 s default closed idle connections first, so an
+    // actor call after a quiet spell could meet a reset (500 from daprd, 503 to the user): hold them longer.
+    server.keepAliveTimeout = APP_CHANNEL_KEEP_ALIVE_MS;
+    server.headersTimeout = APP_CHANNEL_KEEP_ALIVE_MS + 1000;
+    return server.listen(port, host, callback);
+  }) as unknown as typeof app.listen;
   return app;
 }
 
