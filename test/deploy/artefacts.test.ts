@@ -1,13 +1,16 @@
-// Every deployment artefact passes the real tool that would reject it, and each of those tools does
-// reject a deliberately broken copy (so none of these checks can pass vacuously).
-// First run builds the validators (helm, kubeconform, compose-check, render-check, schemas; ~2–4 min);
-// later runs reuse ~/.cache/tasklane/tools and take seconds.
+// The project's own checks of the deployment artefacts: each one catches a deliberately broken copy
+// (image policy and contents, compose up checks, the chart's values schema, the chart and compose file
+// against components/, render-check, the secrets in deploy/README.md), and the chart renders what the
+// issue asks for. That every artefact passes its validators, and that the third-party validators
+// (hadolint, compose-go, kubeconform) reject a broken copy, is checked once per `npm test` by the
+// preflight (test/preflight.ts runs deploy/validate/validate.ts), not again here.
+// The validators are built by the first run (~2–4 min) and reused from ~/.cache/tasklane/tools after.
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  ROOT, CHART, DOCKERFILE, DEPLOY_DOCS, VALUE_SETS, VERSIONS, ensureTools, validateDockerfile, dockerPolicy, imageCoverage, validateCompose, composeDaprConsistency,
-  validateChart, renderChart, kubeconform, validateRender, daprConsistency, secretsDocumented, secretCommandsMatchChart, brokenCopy, type Tools,
+  ROOT, CHART, DOCKERFILE, DEPLOY_DOCS, VALUE_SETS, VERSIONS, ensureTools, dockerPolicy, imageCoverage, validateCompose, composeDaprConsistency,
+  renderChart, validateRender, daprConsistency, secretsDocumented, secretCommandsMatchChart, brokenCopy, type Tools,
 } from '../../deploy/validate/lib.ts';
 
 let tools: Tools | undefined;
@@ -29,22 +32,6 @@ const newestK8s = VERSIONS.kubernetes[VERSIONS.kubernetes.length - 1]!;
 
 // ---------------------------------------------------------------- deploy/Dockerfile (context: the repository root)
 
-test('Dockerfile passes hadolint and the image policy', async (t) => {
-  const result = await validateDockerfile(need());
-  t.true(result.ok, `${result.command}\n${result.output}`);
-});
-
-test('hadolint rejects a Dockerfile with an unpinned base image', async (t) => {
-  const broken = brokenCopy(DOCKERFILE, [['FROM ${NODE_IMAGE} AS runtime', 'FROM node:latest AS runtime']]);
-  try {
-    const result = await validateDockerfile(need(), broken.file);
-    t.false(result.ok);
-    t.regex(result.output, /DL3007/);
-  } finally {
-    broken.cleanup();
-  }
-});
-
 test('the image policy rejects root, a missing HEALTHCHECK, dev dependencies and a shell-form CMD', (t) => {
   const text = readFileSync(DOCKERFILE, 'utf8');
   t.deepEqual(dockerPolicy(text), []);
@@ -55,11 +42,6 @@ test('the image policy rejects root, a missing HEALTHCHECK, dev dependencies and
   t.true(dockerPolicy(text.replace('--omit=dev ', '')).some((p) => /production dependencies only/.test(p)));
   t.true(dockerPolicy(text.replace(/^CMD .*$/m, 'CMD npm start')).some((p) => /shell form/.test(p)));
   t.true(dockerPolicy(text.replace(/NODE_ENV=production \\/, 'NODE_ENV=development \\')).some((p) => /NODE_ENV/.test(p)));
-});
-
-test('the image contains every module the app imports', (t) => {
-  const result = imageCoverage();
-  t.true(result.ok, result.output);
 });
 
 test('the image check rejects a runtime import of a dev dependency and of a folder the image lacks', (t) => {
@@ -75,24 +57,20 @@ test('the image check rejects a runtime import of a dev dependency and of a fold
 
 // ---------------------------------------------------------------- docker-compose.yml
 
-test('docker-compose.yml loads with compose-go (docker compose config) and passes the up checks', async (t) => {
+test('docker-compose.yml defines every service of the stack, with daprd in the app\'s network', async (t) => {
   const result = await validateCompose(need());
   t.true(result.ok, `${result.command}\n${result.output}`);
   for (const service of ['postgres', 'redis', 'kafka', 'placement', 'scheduler', 'app', 'daprd']) t.regex(result.output, new RegExp(`\\n\\s+${service}\\s`));
   t.regex(result.output, /daprd .*network_mode=service:app/);
 });
 
-test('compose-go rejects an unknown key, and the up checks a wait on a service without healthcheck and a missing Dockerfile', async (t) => {
+test('the compose up checks reject a wait on a service without healthcheck and a missing Dockerfile', async (t) => {
   const compose = path.join(ROOT, 'docker-compose.yml');
   // Written inside the project (env_file and bind paths resolve from there), under a unique name.
-  const unknown = brokenCopy(compose, [['    image: redis:7.4-alpine\n', '    image: redis:7.4-alpine\n    helthcheck: {}\n']]);
   const noHealth = brokenCopy(compose, [[/  redis:\n    image: redis:7.4-alpine\n    command: \["redis-server", "--appendonly", "yes"\]\n    volumes:\n      - redis-data:\/data\n    healthcheck:\n(      .*\n)+?    restart/, '  redis:\n    image: redis:7.4-alpine\n    restart']]);
   // The Dockerfile lives in deploy/, not in the build context's root.
   const oldDockerfile = brokenCopy(compose, [['dockerfile: deploy/Dockerfile', 'dockerfile: Dockerfile']]);
   try {
-    const a = await validateCompose(need(), unknown.file, ROOT);
-    t.false(a.ok);
-    t.regex(a.output, /helthcheck/);
     const b = await validateCompose(need(), noHealth.file, ROOT);
     t.false(b.ok);
     t.regex(b.output, /waits for "redis" to be healthy, but "redis" has no healthcheck/);
@@ -100,15 +78,12 @@ test('compose-go rejects an unknown key, and the up checks a wait on a service w
     t.false(c.ok);
     t.regex(c.output, /service "app" builds from Dockerfile, which does not exist/);
   } finally {
-    unknown.cleanup();
     noHealth.cleanup();
     oldDockerfile.cleanup();
   }
 });
 
-test('docker-compose.yml: daprd and the app agree on app id and ports; a drifted app port is caught', async (t) => {
-  const ok = await composeDaprConsistency(need());
-  t.true(ok.ok, ok.output);
+test('docker-compose.yml: a daprd whose app port drifted from the app\'s is caught', async (t) => {
   const drifted = brokenCopy(path.join(ROOT, 'docker-compose.yml'), [['DAPR_APP_PORT: "3001"', 'DAPR_APP_PORT: "3002"']]);
   try {
     const result = await composeDaprConsistency(need(), drifted.file, ROOT);
@@ -139,21 +114,6 @@ test('docker-compose.yml: daprd without the app\'s APP_API_TOKEN, or with anothe
 });
 
 // ---------------------------------------------------------------- Helm chart
-
-for (const [name, values] of Object.entries(VALUE_SETS)) {
-  test(`chart with values-${name}: helm lint --strict, helm template | kubeconform -strict (k8s ${VERSIONS.kubernetes.join(', ')})`, async (t) => {
-    const result = await validateChart(need(), values);
-    t.true(result.ok, `${result.command}\n${result.output}`);
-    t.regex(result.output, /Invalid: 0, Errors: 0, Skipped: 0/);
-  });
-
-  test(`chart with values-${name}: the Dapr Components and Configuration are the cluster's copies of components/`, async (t) => {
-    const rendered = await renderChart(need(), values, newestK8s);
-    t.is(rendered.code, 0, rendered.stderr);
-    const result = await daprConsistency(need(), rendered.stdout);
-    t.true(result.ok, result.output);
-  });
-}
 
 test('chart: every kind the issue asks for is rendered, with several replicas by default', async (t) => {
   const rendered = await renderChart(need(), civo, newestK8s);
@@ -191,21 +151,6 @@ test('helm rejects bad values (values.schema.json) and missing required values',
   t.regex(noBrokers.stderr, /kafka\.brokers is required/);
 });
 
-test('kubeconform -strict rejects a manifest Kubernetes would refuse and a broken Dapr Component', async (t) => {
-  // A typo the values schema lets through (extraEnv is free-form) but the Kubernetes schema does not.
-  const typo = await renderChart(need(), { ...minikube, setJson: ['app.extraEnv=[{"name":"EXTRA","valueFrm":"x"}]'] }, newestK8s);
-  t.is(typo.code, 0, typo.stderr);
-  const a = await kubeconform(need(), typo.stdout, newestK8s);
-  t.false(a.ok);
-  t.regex(a.output, /additional properties 'valueFrm' not allowed/);
-  const good = await renderChart(need(), minikube, newestK8s);
-  const b = await kubeconform(need(), good.stdout.replace(/\nscopes:\n/, '\nscope:\n'), newestK8s);
-  t.false(b.ok);
-  t.regex(b.output, /Component statestore is invalid[\s\S]*'scope' not allowed/);
-  const c = await kubeconform(need(), good.stdout.replace('kind: HorizontalPodAutoscaler\n', 'kind: HorizontalPodAutoscaler\n').replace(/minReplicas: (\d+)/, 'minReplicas: "$1"'), newestK8s);
-  t.false(c.ok, 'a quoted integer is refused');
-});
-
 test('the Dapr consistency check notices a chart that drifts from components/', async (t) => {
   const good = await renderChart(need(), minikube, newestK8s);
   const drifted = good.stdout.replace(/name: consumerGroup\n(\s+)value: "tasklane"/, 'name: consumerGroup\n$1value: "other"').replace('dapr.io/app-port: "3001"', 'dapr.io/app-port: "3000"');
@@ -231,9 +176,7 @@ test('the Dapr consistency check notices a chart without the app token, or with 
 
 // ---------------------------------------------------------------- Render and docs
 
-test('render.yaml passes render-check; a misspelt field, a missing Dockerfile and a wrong build context are rejected', async (t) => {
-  const ok = await validateRender(need());
-  t.true(ok.ok, `${ok.command}\n${ok.output}`);
+test('render-check rejects a misspelt field, a missing Dockerfile and a wrong build context in render.yaml', async (t) => {
   const source = path.join(ROOT, 'deploy', 'render', 'render.yaml');
   const typo = brokenCopy(source, [['healthCheckPath:', 'healthcheckPath:']]);
   const noDockerfile = brokenCopy(source, [['dockerfilePath: ./deploy/Dockerfile', 'dockerfilePath: ./deploy/Containerfile']]);
@@ -261,9 +204,7 @@ test('render.yaml passes render-check; a misspelt field, a missing Dockerfile an
   }
 });
 
-test('deploy/README.md names every secret of every option', (t) => {
-  const result = secretsDocumented();
-  t.true(result.ok, result.output);
+test('a secret deploy/README.md does not name is caught', (t) => {
   const broken = brokenCopy(DEPLOY_DOCS, [[/kafka-sasl-password/g, 'the SASL password']]);
   try {
     const missing = secretsDocumented(broken.file);
@@ -273,16 +214,6 @@ test('deploy/README.md names every secret of every option', (t) => {
     broken.cleanup();
   }
 });
-
-for (const [name, values] of Object.entries(VALUE_SETS)) {
-  test(`deploy/README.md: the kubectl create secret command for values-${name} creates every key the chart reads`, async (t) => {
-    const rendered = await renderChart(need(), values, newestK8s);
-    t.is(rendered.code, 0, rendered.stderr);
-    const result = await secretCommandsMatchChart(need(), name, rendered.stdout);
-    t.true(result.ok, result.output);
-    t.regex(result.output, /tasklane-secrets: .*\btoken\b/);
-  });
-}
 
 test('a kubectl create secret command without the Dapr app token key is caught', async (t) => {
   const rendered = await renderChart(need(), minikube, newestK8s);
