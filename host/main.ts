@@ -1,7 +1,7 @@
 // The process: configuration from the environment, the app, graceful shutdown on SIGTERM/SIGINT.
 import { loadConfig, ConfigError, shapeOf } from './config.ts';
 import { startApp } from './app.ts';
-import { signToken } from './tokens.ts';
+import { signToken } from '../api/tokens.ts';
 import { DataDirLockedError, PgliteOpenError } from './db/index.ts';
 
 let config;

@@ -1,7 +1,7 @@
 // npm run token -- <userId> [--admin] [--ttl seconds]: prints a JWT signed with the configured secret.
 // The lifetime defaults to, and may not exceed, the server's JWT_MAX_LIFETIME_SEC (default 24 h).
 import { loadConfig, ConfigError } from './config.ts';
-import { signToken } from './tokens.ts';
+import { signToken } from '../api/tokens.ts';
 
 const usage = 'usage: npm run token -- <userId> [--admin] [--ttl seconds]';
 const args = process.argv.slice(2);

@@ -8,7 +8,7 @@ import { encodeCursor, decodeCursor } from '../present.ts';
 import type { Credentials } from '../auth.ts';
 import { occurrences } from '../../actors/recurrence.ts';
 import { checkZone, readInstant } from '../../actors/task/time.ts';
-import { signToken } from '../../host/tokens.ts';
+import { signToken } from '../tokens.ts';
 
 export function eventRoutes(server: Server, deps: ApiDeps): void {
   server.route({

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { signToken } from '../../host/tokens.ts';
+import { signToken } from '../../api/tokens.ts';
 import { startSidecar, type Sidecar } from '../../deploy/local/lib/daprd.ts';
 import { freePostgres } from '../helpers/db-url.ts';
 import { freePorts } from '../helpers/ports.ts';

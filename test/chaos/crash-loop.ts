@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { signToken } from '../../host/tokens.ts';
+import { signToken } from '../../api/tokens.ts';
 import { freePort } from '../helpers/ports.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');

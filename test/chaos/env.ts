@@ -12,7 +12,7 @@ import pg from 'pg';
 import { privateBroker, type Broker } from '../helpers/kafka-broker.ts';
 import { freePorts } from '../helpers/ports.ts';
 import { startSidecar, type Sidecar } from '../../deploy/local/lib/daprd.ts';
-import { signToken } from '../../host/tokens.ts';
+import { signToken } from '../../api/tokens.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 

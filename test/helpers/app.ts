@@ -6,7 +6,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../host/config.ts';
 import { startApp, type App } from '../../host/app.ts';
-import { signToken, type TokenOptions } from '../../host/tokens.ts';
+import { signToken, type TokenOptions } from '../../api/tokens.ts';
 import { freePort } from './ports.ts';
 import { freePostgres } from './db-url.ts';
 

@@ -8,7 +8,7 @@ import http from 'node:http';
 import pg from 'pg';
 import { startAppProcess, type AppProcess } from '../helpers/app-process.ts';
 import { freePostgres } from '../helpers/db-url.ts';
-import { signToken } from '../../host/tokens.ts';
+import { signToken } from '../../api/tokens.ts';
 import { APP_CHANNEL_KEEP_ALIVE_MS } from '../../actors/runtime/dapr.ts';
 
 const namespace = `replicas-${randomBytes(4).toString('hex')}`;

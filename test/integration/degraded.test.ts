@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig } from '../../host/config.ts';
 import { startApp, type App } from '../../host/app.ts';
-import { signToken } from '../../host/tokens.ts';
+import { signToken } from '../../api/tokens.ts';
 import { freePort } from '../helpers/ports.ts';
 import { freePostgres } from '../helpers/db-url.ts';
 import { local } from '../../deploy/local/lib/endpoints.ts';

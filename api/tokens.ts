@@ -1,6 +1,6 @@
 // Signing tokens for development and tests with the configured HS256 secret.
 import Jwt from '@hapi/jwt';
-import { DEFAULT_MAX_LIFETIME_SEC } from '../api/auth.ts';
+import { DEFAULT_MAX_LIFETIME_SEC } from './auth.ts';
 
 export interface TokenOptions {
   admin?: boolean;
