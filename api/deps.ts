@@ -1,11 +1,12 @@
-// What the HTTP layer needs, handed in by the composition root (host/main.ts).
+// What the HTTP layer needs, handed in by the composition root (host/app.ts). api/ never imports host/:
+// what it needs from there is an interface here or in api/ports.ts.
 import type { Logger } from 'pino';
 import type { ActorRuntime } from '../actors/runtime/types.ts';
 import type { TaskState } from '../actors/task/index.ts';
 import type { EventEnvelope } from '../actors/events.ts';
 import type { UserState } from '../actors/user/decider.ts';
-import type { Reads } from '../host/reads.ts';
 import type { Metrics } from './metrics.ts';
+import type { ReadsPort } from './ports.ts';
 import type { RateLimiter } from './rate-limit.ts';
 
 /** GET /ready: 200 when `ready`, else 503. Degraded states that still serve (Kafka away, sidecar down) keep `ready` true and say why. */
@@ -30,7 +31,7 @@ export interface Readiness {
 export interface ApiDeps {
   logger: Logger;
   runtime: ActorRuntime;
-  reads: Reads;
+  reads: ReadsPort;
   tasks: { get(userId: string, taskId: string): Promise<TaskState | null>; history(userId: string, taskId: string): Promise<EventEnvelope[] | null> };
   users: { get(userId: string): Promise<UserState> };
   readiness: () => Promise<Readiness>;

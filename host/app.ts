@@ -121,7 +121,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   });
   let feedError: string | undefined;
   const kafkaFeed = kafka ? new KafkaFeed(kafka, config.kafka.topic, `tasklane-rt-${config.instanceId}`, (events) => hub.deliver(events), (error) => { feedError = error instanceof Error ? error.message : String(error); logger.warn({ err: error }, 'realtime: kafka consumer'); }) : undefined;
-  const outboxFeed = kafka ? new OutboxFeed(db, (events) => hub.deliver(events), () => !(kafkaFeed?.live ?? false) || !relay.healthy) : undefined;
+  const outboxFeed = kafka ? new OutboxFeed((since) => reads.unpublishedSince(since), (events) => hub.deliver(events), () => !(kafkaFeed?.live ?? false) || !relay.healthy) : undefined;
 
   const committed = (events: EventEnvelope[]) => {
     for (const e of events) metrics.eventsWritten.inc({ type: e.event_type });

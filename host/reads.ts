@@ -4,30 +4,14 @@ import type { Db } from './db/index.ts';
 import type { TaskState, ReminderState } from '../actors/task/index.ts';
 import type { EventEnvelope } from '../actors/events.ts';
 import { TASK_COLUMNS, REMINDER_COLUMNS, EVENT_COLUMNS, toTask, toEnvelope, type TaskRow } from './tasks/rows.ts';
+import type { ReadsPort, TaskFilter, AdminFilter } from '../api/ports.ts';
 
-export interface TaskFilter {
-  completed?: boolean;
-  due_before?: string;
-  due_after?: string;
-  series_id?: string;
-  q?: string;
-  limit: number;
-  cursor?: { created_at: string; id: string };
-}
-
-export interface AdminFilter {
-  user?: string;
-  type?: string;
-  aggregate_id?: string;
-  from?: string;
-  to?: string;
-  after?: { timestamp: string; event_id: string };
-  limit: number;
-}
+export type { TaskFilter, AdminFilter };
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-export class Reads {
+/** The read side api/ uses (ReadsPort), plus what host/ and realtime/ feeds need. */
+export class Reads implements ReadsPort {
   constructor(private readonly db: Db) {}
 
   async listTasks(userId: string, f: TaskFilter): Promise<{ tasks: TaskState[]; more: boolean }> {
@@ -79,6 +63,15 @@ export class Reads {
     params.push(f.limit);
     const rows = await this.db.query<EventEnvelope>(`SELECT ${EVENT_COLUMNS} FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY "timestamp", event_id LIMIT $${params.length}`, params);
+    return rows.rows.map(toEnvelope);
+  }
+
+  /**
+   * Committed events not yet published to Kafka whose timestamp is after `sinceIso`, ordered by
+   * (user_id, seq), at most 5,000: what realtime/feeds.ts OutboxFeed delivers while Kafka is away.
+   */
+  async unpublishedSince(sinceIso: string): Promise<EventEnvelope[]> {
+    const rows = await this.db.query<EventEnvelope>(`SELECT ${EVENT_COLUMNS} FROM events WHERE published_at IS NULL AND "timestamp" > $1 ORDER BY user_id, seq LIMIT 5000`, [sinceIso]);
     return rows.rows.map(toEnvelope);
   }
 

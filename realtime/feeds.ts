@@ -7,10 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Consumer } from 'kafkajs';
 import type { EventEnvelope } from '../actors/events.ts';
-import type { Queryable } from '../host/db/index.ts';
-import { EVENT_COLUMNS, toEnvelope } from '../host/tasks/rows.ts';
 
 export type Deliver = (events: readonly EventEnvelope[]) => Promise<void>;
+
+/**
+ * Committed events not yet published to Kafka, with timestamp after `sinceIso` (ISO-8601), ordered by
+ * (user_id, seq). Handed in by the composition root (host/app.ts: host/reads.ts `unpublishedSince`);
+ * realtime/ never imports host/. Rejects when the database is away.
+ */
+export type UnpublishedSince = (sinceIso: string) => Promise<EventEnvelope[]>;
 
 export class KafkaFeed {
   private consumer: Consumer | undefined;
@@ -69,7 +74,7 @@ export class OutboxFeed {
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
 
-  constructor(private readonly db: Queryable, private readonly deliver: Deliver, private readonly active: () => boolean, private readonly intervalMs = 250, private readonly windowMs = 30_000) {}
+  constructor(private readonly unpublishedSince: UnpublishedSince, private readonly deliver: Deliver, private readonly active: () => boolean, private readonly intervalMs = 250, private readonly windowMs = 30_000) {}
 
   start(): void {
     this.timer = setInterval(() => void this.poll(), this.intervalMs);
@@ -81,8 +86,8 @@ export class OutboxFeed {
     this.busy = true;
     try {
       const since = new Date(Date.now() - this.windowMs).toISOString();
-      const rows = await this.db.query<EventEnvelope>(`SELECT ${EVENT_COLUMNS} FROM events WHERE published_at IS NULL AND "timestamp" > $1 ORDER BY user_id, seq LIMIT 5000`, [since]);
-      if (rows.rows.length > 0) await this.deliver(rows.rows.map(toEnvelope));
+      const events = await this.unpublishedSince(since);
+      if (events.length > 0) await this.deliver(events);
     } catch {
       // the database is away too: the next poll tries again
     } finally {
