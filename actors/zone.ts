@@ -1,6 +1,7 @@
 // The one validator for IANA time-zone names. The task decider, the user decider, the recurrence
 // module and every route that takes a zone use it, so a name is accepted, refused and kept alike
-// everywhere.
+// everywhere. It is also the one place a name becomes a luxon zone (`ianaZone`), so no module resolves
+// a name the validator has not accepted.
 //
 // Source of the rule: DESIGN.md, "Zones are kept as written (IANA name validated, never replaced by a
 // backward link)". The runtime's ICU resolves a name to its own canonical id, which for many zones is
@@ -39,6 +40,15 @@ function resolved(name: string): string | null {
 /** True when `zone` is an IANA time-zone name this runtime knows (case-insensitive, as ICU reads it). */
 export function isZone(zone: unknown): zone is string {
   return typeof zone === 'string' && resolved(zone) !== null;
+}
+
+/**
+ * The luxon zone for a name `isZone` accepts (offsets come from the runtime's ICU tz data), or null
+ * for anything else. The one way modules turn a zone name into a zone; callers map null to their own
+ * error (the task and user deciders: DomainError via `checkZone`; recurrence: 'invalid_timezone').
+ */
+export function ianaZone(zone: unknown): IANAZone | null {
+  return isZone(zone) ? IANAZone.create(zone) : null;
 }
 
 /**
