@@ -5,13 +5,14 @@
 import { DateTime, Duration } from 'luxon';
 import { invalid } from './errors.ts';
 
-const ISO = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
+/** The ISO-8601 durations accepted (weeks, days, hours, minutes, seconds; case-insensitive after upper-casing). */
+export const ISO_DURATION = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
 
 export interface ParsedDuration { days: number; seconds: number; canonical: string; millis: number }
 
 export function parseDuration(field: string, text: unknown, { max = 366 * 86_400 } = {}): ParsedDuration {
   if (typeof text !== 'string') throw invalid(field, 'must be an ISO-8601 duration such as PT10M, PT1H or P1D');
-  const m = ISO.exec(text.trim().toUpperCase());
+  const m = ISO_DURATION.exec(text.trim().toUpperCase());
   if (!m || text.trim().toUpperCase() === 'P' || /T$/.test(text.trim())) {
     throw invalid(field, `"${text}" is not a supported ISO-8601 duration (use weeks, days, hours, minutes, seconds: PT10M, PT1H, P1D, P1W)`);
   }

@@ -1,13 +1,13 @@
 // Instants and zones as the task decider reads them from input.
 import { IANAZone } from 'luxon';
 import { invalid } from '../errors.ts';
-import { localToInstant } from '../recurrence.ts';
+import { localToInstant } from '../recurrence/index.ts';
 
 // Zones: the one validator lives in actors/zone.ts (names kept as sent, never a backward link).
 export { isZone, checkZone } from '../zone.ts';
 
 /** RFC 3339 / ISO-8601 extended date-time or date: 1 date, 2 time, 3 zone designator or offset. */
-const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
+export const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
 /** 0001-01-01T00:00:00Z and 10000-01-01T00:00:00Z in epoch ms: what PostgreSQL and ISO text both hold. */
 const FIRST_MS = -62_135_596_800_000;
 const END_MS = 253_402_300_800_000;
