@@ -7,7 +7,7 @@ import Boom from '@hapi/boom';
 import type { Request, ResponseToolkit, Lifecycle, Server } from '@hapi/hapi';
 import type { ValidationError } from 'joi';
 import { DomainError } from '../actors/errors.ts';
-import { RecurrenceError } from '../actors/recurrence.ts';
+import { RecurrenceError } from '../actors/recurrence/index.ts';
 
 /** Seconds a client should wait before retrying after a 503 for a dependency that is away. */
 export const RETRY_AFTER_SECONDS = 2;

@@ -3,7 +3,7 @@
 import { DomainError, invalid, notFound, conflict } from '../errors.ts';
 import type { PendingEvent, Change } from '../events.ts';
 import { parseDuration, minusOffset } from '../durations.ts';
-import { validateRule, checkSeries, nextOccurrence, occurrences, parseStart, localToInstant, RecurrenceError } from '../recurrence.ts';
+import { validateRule, checkSeries, nextOccurrence, occurrences, parseStart, localToInstant, RecurrenceError } from '../recurrence/index.ts';
 import { startOf, seriesStart, formatWall } from './series.ts';
 import type { TaskCommand, ReminderSpec, CreateTask, UpdateTask } from './commands.ts';
 import { type TaskState, type ReminderState, MAX_REMINDERS, MAX_TITLE, MAX_DESCRIPTION, MAX_LISTED_SKIPS } from './state.ts';
@@ -72,7 +72,7 @@ function checkDescription(value: unknown): string | null {
 
 /**
  * A series is refused (400 on recurrence_rule) when expanding it could exceed the recurrence budget
- * (recurrence.ts `checkSeries`), decided when it is created or edited so no timer meets it later.
+ * (actors/recurrence `checkSeries`), decided when it is created or edited so no timer meets it later.
  */
 function checkSeriesBudget(rule: string, start: string | Date, zone: string): void {
   try {

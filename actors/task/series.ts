@@ -6,7 +6,7 @@
 // falls in a gap on its first day"; RFC 5545 §3.3.5 (a nonexistent DTSTART is read with the offset
 // before the gap, and only that instance moves).
 import { invalid } from '../errors.ts';
-import { parseStart, RecurrenceError, type WallClock } from '../recurrence.ts';
+import { parseStart, RecurrenceError, type WallClock } from '../recurrence/index.ts';
 import type { TaskState } from './state.ts';
 
 /** A date-time without offset, as `readInstant` accepts it: date, optional time, optional fraction. */

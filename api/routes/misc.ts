@@ -6,7 +6,7 @@ import * as S from '../schemas.ts';
 import { userOf, metaOf } from '../context.ts';
 import { encodeCursor, decodeCursor } from '../present.ts';
 import type { Credentials } from '../auth.ts';
-import { occurrences } from '../../actors/recurrence.ts';
+import { occurrences } from '../../actors/recurrence/index.ts';
 import { checkZone, readInstant } from '../../actors/task/time.ts';
 import { signToken } from '../tokens.ts';
 

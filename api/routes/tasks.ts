@@ -9,7 +9,7 @@ import { presentTask, presentReminder, encodeCursor, decodeCursor } from '../pre
 import { userOf, metaOf } from '../context.ts';
 import type { TaskCommand, TaskState } from '../../actors/task/index.ts';
 import { seriesStart } from '../../actors/task/index.ts';
-import { occurrences } from '../../actors/recurrence.ts';
+import { occurrences } from '../../actors/recurrence/index.ts';
 import { readInstant } from '../../actors/task/time.ts';
 
 const api = (description: string, extra: Record<string, unknown> = {}) => ({ tags: ['api', 'tasks'], description, ...extra });

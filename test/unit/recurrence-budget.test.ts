@@ -1,6 +1,6 @@
 // Bounded recurrence expansion: every hostile rule answers within EXPANSION_BUDGET steps (counted, not
 // timed), sparse rules take the month-by-month fast path at any INTERVAL, rules minutely in effect are
-// refused, and results agree with rrule.js (the engine recurrence.ts used before it had a budget).
+// refused, and results agree with rrule.js (the engine actors/recurrence used before it had a budget).
 import test from 'ava';
 import fc from 'fast-check';
 import rrulePkg from 'rrule';
@@ -19,7 +19,7 @@ import {
   validateRule,
   type ExpansionMeter,
   type OccurrenceOptions,
-} from '../../actors/recurrence.ts';
+} from '../../actors/recurrence/index.ts';
 import { decide, evolve, type TaskState, type TaskCommand, type DecideContext } from '../../actors/task/index.ts';
 import { DomainError } from '../../actors/errors.ts';
 import { HOSTILE_RULES, type HostileCase } from '../fixtures/recurrence-hostile.ts';

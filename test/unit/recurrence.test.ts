@@ -10,8 +10,8 @@ import {
   parseRule,
   parseStart,
   validateRule,
-} from '../../actors/recurrence.ts';
-import type { ExpansionMeter, RecurrenceErrorCode } from '../../actors/recurrence.ts';
+} from '../../actors/recurrence/index.ts';
+import type { ExpansionMeter, RecurrenceErrorCode } from '../../actors/recurrence/index.ts';
 
 const NY = 'America/New_York';
 
@@ -759,7 +759,7 @@ function hostZoneSnapshot(): string {
 }
 
 test('results do not depend on the host TZ (child processes with TZ=Asia/Kolkata, America/Los_Angeles, UTC)', (t) => {
-  const moduleUrl = pathToFileURL(fileURLToPath(new URL('../../actors/recurrence.ts', import.meta.url))).href;
+  const moduleUrl = pathToFileURL(fileURLToPath(new URL('../../actors/recurrence/index.ts', import.meta.url))).href;
   const code = `
     import { occurrences, parseStart } from ${JSON.stringify(moduleUrl)};
     const rules = ${JSON.stringify(HOST_ZONE_RULES)};

@@ -1,0 +1,329 @@
+/**
+ * RRULE parsing and validation: a strict subset of RFC 5545 §3.3.10 (Recurrence Rule).
+ *
+ * Supported parts: FREQ (DAILY, WEEKLY, MONTHLY, YEARLY), INTERVAL (1–1000), BYDAY (with ordinals
+ * for MONTHLY and YEARLY only), BYMONTHDAY, BYMONTH, BYHOUR, BYMINUTE, COUNT (1–10,000), UNTIL and
+ * WKST. Valid RFC 5545 outside the subset (FREQ=HOURLY/MINUTELY/SECONDLY, BYSETPOS, BYWEEKNO,
+ * BYYEARDAY, BYSECOND, EXDATE, RDATE, …) is refused as 'unsupported_rule'; anything else that is not
+ * RFC 5545 as 'invalid_rule'. A rule is never silently changed.
+ */
+import {
+  MIN_YEAR,
+  WEEKDAY_CODES,
+  daysInMonth,
+  wallToFloating,
+  type WeekdayCode,
+} from './calendar.ts';
+import { ALL_MONTHS, dayPatternFeasible } from './day-filter.ts';
+import { RecurrenceError } from './errors.ts';
+
+export type { WeekdayCode } from './calendar.ts';
+
+export type RecurrenceFrequency = 'DAILY' | 'WEEKLY' | 'MONTHLY' | 'YEARLY';
+
+export interface RecurrenceByDay {
+  readonly weekday: WeekdayCode;
+  /** 1..53 or -53..-1; null for a plain weekday. */
+  readonly ordinal: number | null;
+}
+
+export type RecurrenceUntil =
+  | { readonly kind: 'instant'; /** epoch milliseconds (UTC) */ readonly epochMs: number }
+  | { readonly kind: 'date'; readonly year: number; readonly month: number; readonly day: number };
+
+export interface ParsedRule {
+  /** The rule string exactly as given. */
+  readonly source: string;
+  readonly freq: RecurrenceFrequency;
+  readonly interval: number;
+  readonly byDay: readonly RecurrenceByDay[];
+  readonly byMonthDay: readonly number[];
+  readonly byMonth: readonly number[];
+  readonly byHour: readonly number[];
+  readonly byMinute: readonly number[];
+  readonly count: number | null;
+  readonly until: RecurrenceUntil | null;
+  readonly wkst: WeekdayCode;
+}
+
+const MAX_RULE_LENGTH = 2000;
+
+const SUPPORTED_FREQS: readonly RecurrenceFrequency[] = ['DAILY', 'WEEKLY', 'MONTHLY', 'YEARLY'];
+const RFC_FREQS_OUTSIDE_SUBSET = new Set(['HOURLY', 'MINUTELY', 'SECONDLY']);
+
+function ruleError(code: 'invalid_rule' | 'unsupported_rule', part: string, detail: string): RecurrenceError {
+  return new RecurrenceError(code, `recurrence_rule: ${detail}`, part);
+}
+
+function unsupported(part: string, what: string = part): RecurrenceError {
+  return ruleError('unsupported_rule', part, `${what} is not supported`);
+}
+
+/**
+ * At most this many occurrences on one day: BYHOUR × BYMINUTE (each defaulting to the start's hour
+ * or minute), capped at the 24 a day that FREQ=HOURLY would give. A rule with more (BYHOUR=0..23
+ * with BYMINUTE=0,30 gives 48; every hour × every minute gives 1,440) is sub-hourly in effect:
+ * FREQ=MINUTELY by another name. It is outside the supported subset, like FREQ=HOURLY/MINUTELY
+ * themselves, and parseRule refuses it as 'unsupported_rule' naming BYMINUTE.
+ */
+export const MAX_TIMES_PER_DAY = 24;
+
+const SUPPORTED_KEYS = new Set([
+  'FREQ',
+  'INTERVAL',
+  'BYDAY',
+  'BYMONTHDAY',
+  'BYMONTH',
+  'BYHOUR',
+  'BYMINUTE',
+  'COUNT',
+  'UNTIL',
+  'WKST',
+]);
+
+const KEY_SYNTAX = /^[A-Z][A-Z0-9-]*$/;
+const PROPERTY_PREFIX = /^([A-Za-z][A-Za-z0-9-]*)(?:;[^:]*)?:/;
+
+function parseIntStrict(raw: string, allowSign: boolean): number | undefined {
+  const re = allowSign ? /^[+-]?\d{1,6}$/ : /^\d{1,6}$/;
+  if (!re.test(raw)) return undefined;
+  return Number.parseInt(raw, 10);
+}
+
+function parseIntList(key: string, raw: string, min: number, max: number, allowNegative: boolean): number[] {
+  const range = allowNegative ? `${min} to ${max} or -${max} to -${min}` : `${min} to ${max}`;
+  const items = raw.split(',');
+  const out: number[] = [];
+  for (const item of items) {
+    const n = parseIntStrict(item, allowNegative);
+    const abs = n === undefined ? undefined : Math.abs(n);
+    if (n === undefined || abs === undefined || abs < min || abs > max || (!allowNegative && n < 0)) {
+      throw ruleError('invalid_rule', key, `${key} must be a comma-separated list of integers from ${range}`);
+    }
+    out.push(n);
+  }
+  return out;
+}
+
+function parseWeekdayCode(raw: string): WeekdayCode | undefined {
+  return (WEEKDAY_CODES as readonly string[]).includes(raw) ? (raw as WeekdayCode) : undefined;
+}
+
+function parseByDay(raw: string): RecurrenceByDay[] {
+  const out: RecurrenceByDay[] = [];
+  for (const item of raw.split(',')) {
+    const m = /^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$/.exec(item);
+    const weekday = m?.[2] === undefined ? undefined : parseWeekdayCode(m[2]);
+    if (!m || weekday === undefined) {
+      throw ruleError(
+        'invalid_rule',
+        'BYDAY',
+        'BYDAY must be a comma-separated list of weekdays (MO,TU,WE,TH,FR,SA,SU), optionally with an ordinal such as 1MO or -1FR',
+      );
+    }
+    let ordinal: number | null = null;
+    if (m[1] !== undefined) {
+      ordinal = Number.parseInt(m[1], 10);
+      if (ordinal === 0 || Math.abs(ordinal) > 53) {
+        throw ruleError('invalid_rule', 'BYDAY', 'BYDAY ordinals must be from 1 to 53 or -53 to -1');
+      }
+    }
+    out.push(Object.freeze({ weekday, ordinal }));
+  }
+  return out;
+}
+
+function parseUntil(raw: string): RecurrenceUntil {
+  const m = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z)?)?$/.exec(raw);
+  const invalid = (): RecurrenceError =>
+    ruleError(
+      'invalid_rule',
+      'UNTIL',
+      'UNTIL must be a UTC date-time (YYYYMMDDTHHMMSSZ) or a date (YYYYMMDD)',
+    );
+  if (!m) throw invalid();
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  if (year < MIN_YEAR || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) throw invalid();
+  if (m[4] === undefined) return Object.freeze({ kind: 'date', year, month, day });
+  if (m[7] === undefined) {
+    throw ruleError(
+      'invalid_rule',
+      'UNTIL',
+      'UNTIL must be in UTC (YYYYMMDDTHHMMSSZ) or a date (YYYYMMDD); a floating date-time is not allowed with a zoned start (RFC 5545)',
+    );
+  }
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = Number(m[6]);
+  if (hour > 23 || minute > 59 || second > 59) throw invalid();
+  return Object.freeze({ kind: 'instant', epochMs: wallToFloating({ year, month, day, hour, minute, second }) });
+}
+
+/** Rules produced by parseRule (so a ParsedRule built elsewhere is re-validated from its source). */
+const VERIFIED_RULES = new WeakSet<object>();
+
+/**
+ * Parses and validates a rule of the supported RRULE subset. Throws RecurrenceError naming the
+ * offending part; never silently changes a rule.
+ */
+export function parseRule(rule: string): ParsedRule {
+  if (typeof rule !== 'string') {
+    throw ruleError('invalid_rule', 'RRULE', 'the rule must be a string');
+  }
+  if (rule.length > MAX_RULE_LENGTH) {
+    throw ruleError('invalid_rule', 'RRULE', `the rule must be at most ${MAX_RULE_LENGTH} characters`);
+  }
+  const lines = rule.trim().split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  const first = lines[0];
+  if (first === undefined) throw ruleError('invalid_rule', 'FREQ', 'the rule is empty; FREQ is required');
+  for (const [index, line] of lines.entries()) {
+    const prop = PROPERTY_PREFIX.exec(line)?.[1]?.toUpperCase();
+    if (prop !== undefined && prop !== 'RRULE') throw unsupported(prop);
+    if (index > 0) {
+      if (prop === 'RRULE') throw unsupported('RRULE', 'more than one RRULE');
+      throw ruleError('invalid_rule', 'RRULE', 'the rule must be a single line');
+    }
+  }
+
+  let body = first;
+  if (/^RRULE:/i.test(body)) body = body.slice('RRULE:'.length);
+  if (body.endsWith(';')) body = body.slice(0, -1);
+
+  const values = new Map<string, string>();
+  for (const rawPart of body.split(';')) {
+    const eq = rawPart.indexOf('=');
+    const key = (eq < 0 ? rawPart : rawPart.slice(0, eq)).trim().toUpperCase();
+    if (eq < 0 || !KEY_SYNTAX.test(key)) {
+      throw ruleError(
+        'invalid_rule',
+        key.length > 0 && KEY_SYNTAX.test(key) ? key : 'RRULE',
+        `malformed part ${JSON.stringify(rawPart)} in RRULE (expected KEY=VALUE)`,
+      );
+    }
+    if (!SUPPORTED_KEYS.has(key)) throw unsupported(key);
+    if (values.has(key)) throw ruleError('invalid_rule', key, `${key} must not appear more than once`);
+    const value = rawPart.slice(eq + 1).trim().toUpperCase();
+    if (value.length === 0) throw ruleError('invalid_rule', key, `${key} must have a value`);
+    values.set(key, value);
+  }
+
+  const freqRaw = values.get('FREQ');
+  if (freqRaw === undefined) throw ruleError('invalid_rule', 'FREQ', 'FREQ is required');
+  if (RFC_FREQS_OUTSIDE_SUBSET.has(freqRaw)) throw unsupported('FREQ', `FREQ=${freqRaw}`);
+  const freq = SUPPORTED_FREQS.find((f) => f === freqRaw);
+  if (freq === undefined) throw ruleError('invalid_rule', 'FREQ', 'FREQ must be one of DAILY, WEEKLY, MONTHLY, YEARLY');
+
+  let interval = 1;
+  const intervalRaw = values.get('INTERVAL');
+  if (intervalRaw !== undefined) {
+    const n = parseIntStrict(intervalRaw, false);
+    if (n === undefined || n < 1 || n > 1000) {
+      throw ruleError('invalid_rule', 'INTERVAL', 'INTERVAL must be an integer from 1 to 1000');
+    }
+    interval = n;
+  }
+
+  let count: number | null = null;
+  const countRaw = values.get('COUNT');
+  if (countRaw !== undefined) {
+    const n = parseIntStrict(countRaw, false);
+    if (n === undefined || n < 1 || n > 10000) {
+      throw ruleError('invalid_rule', 'COUNT', 'COUNT must be an integer from 1 to 10000');
+    }
+    count = n;
+  }
+
+  const untilRaw = values.get('UNTIL');
+  const until = untilRaw === undefined ? null : parseUntil(untilRaw);
+  if (count !== null && until !== null) {
+    throw ruleError('invalid_rule', 'UNTIL', 'COUNT and UNTIL must not be used together');
+  }
+
+  let wkst: WeekdayCode = 'MO';
+  const wkstRaw = values.get('WKST');
+  if (wkstRaw !== undefined) {
+    const w = parseWeekdayCode(wkstRaw);
+    if (w === undefined) throw ruleError('invalid_rule', 'WKST', 'WKST must be one of MO,TU,WE,TH,FR,SA,SU');
+    wkst = w;
+  }
+
+  const byMonthRaw = values.get('BYMONTH');
+  const byMonth = byMonthRaw === undefined ? [] : parseIntList('BYMONTH', byMonthRaw, 1, 12, false);
+  const byMonthDayRaw = values.get('BYMONTHDAY');
+  const byMonthDay = byMonthDayRaw === undefined ? [] : parseIntList('BYMONTHDAY', byMonthDayRaw, 1, 31, true);
+  const byHourRaw = values.get('BYHOUR');
+  const byHour = byHourRaw === undefined ? [] : parseIntList('BYHOUR', byHourRaw, 0, 23, false);
+  const byMinuteRaw = values.get('BYMINUTE');
+  const byMinute = byMinuteRaw === undefined ? [] : parseIntList('BYMINUTE', byMinuteRaw, 0, 59, false);
+  const byDayRaw = values.get('BYDAY');
+  const byDay = byDayRaw === undefined ? [] : parseByDay(byDayRaw);
+
+  const timesPerDay = Math.max(1, byHour.length) * Math.max(1, byMinute.length);
+  if (timesPerDay > MAX_TIMES_PER_DAY) {
+    throw ruleError(
+      'unsupported_rule',
+      'BYMINUTE',
+      `BYHOUR × BYMINUTE gives ${timesPerDay} times a day, more than the ${MAX_TIMES_PER_DAY} of FREQ=HOURLY: a rule that dense is FREQ=MINUTELY in effect, which is not supported`,
+    );
+  }
+  if (freq === 'WEEKLY' && byMonthDay.length > 0) {
+    throw ruleError('invalid_rule', 'BYMONTHDAY', 'BYMONTHDAY must not be used with FREQ=WEEKLY (RFC 5545)');
+  }
+  const hasOrdinal = byDay.some((b) => b.ordinal !== null);
+  if (hasOrdinal && (freq === 'DAILY' || freq === 'WEEKLY')) {
+    throw ruleError(
+      'invalid_rule',
+      'BYDAY',
+      'BYDAY ordinals (e.g. 1MO, -1FR) are only allowed with FREQ=MONTHLY or FREQ=YEARLY',
+    );
+  }
+  const yearScope = freq === 'YEARLY' && byMonth.length === 0;
+  if (!yearScope && byDay.some((b) => b.ordinal !== null && Math.abs(b.ordinal) > 5)) {
+    throw ruleError(
+      'invalid_rule',
+      'BYDAY',
+      'BYDAY ordinals must be from 1 to 5 or -5 to -1 within a month (FREQ=MONTHLY, or FREQ=YEARLY with BYMONTH)',
+    );
+  }
+  if (
+    (byDay.length > 0 || byMonthDay.length > 0) &&
+    !dayPatternFeasible({ months: byMonth.length > 0 ? byMonth : ALL_MONTHS, monthDays: byMonthDay, byDay, yearScope })
+  ) {
+    const parts = [byMonth.length > 0 ? 'BYMONTH' : '', byMonthDay.length > 0 ? 'BYMONTHDAY' : '', byDay.length > 0 ? 'BYDAY' : '']
+      .filter((s) => s.length > 0)
+      .join('/');
+    throw ruleError('invalid_rule', byMonthDay.length > 0 ? 'BYMONTHDAY' : 'BYDAY', `${parts} never match any date`);
+  }
+
+  const parsed: ParsedRule = Object.freeze({
+    source: rule,
+    freq,
+    interval,
+    byDay: Object.freeze(byDay),
+    byMonthDay: Object.freeze(byMonthDay),
+    byMonth: Object.freeze(byMonth),
+    byHour: Object.freeze(byHour),
+    byMinute: Object.freeze(byMinute),
+    count,
+    until,
+    wkst,
+  });
+  VERIFIED_RULES.add(parsed);
+  return parsed;
+}
+
+export function validateRule(rule: string): void {
+  parseRule(rule);
+}
+
+export function resolveRule(rule: string | ParsedRule): ParsedRule {
+  if (typeof rule === 'string') return parseRule(rule);
+  if (typeof rule === 'object' && rule !== null) {
+    if (VERIFIED_RULES.has(rule)) return rule;
+    if (typeof rule.source === 'string') return parseRule(rule.source);
+  }
+  throw ruleError('invalid_rule', 'RRULE', 'the rule must be a string or a result of parseRule');
+}
+

@@ -1,0 +1,79 @@
+/**
+ * DTSTART and wall-clock times: the first start of a series as a wall-clock time in its zone
+ * (RFC 5545 §3.3.5 form #3, DATE-TIME with TZID), and a wall-clock time read as an instant.
+ */
+import type { IANAZone } from 'luxon';
+import { HOUR_MS, MINUTE_MS, checkWall, wallToFloating, type WallClock } from './calendar.ts';
+import { RecurrenceError } from './errors.ts';
+import { floatingToInstant, instantToWall, offsetMs, resolveZone } from './local-time.ts';
+
+export type { WallClock } from './calendar.ts';
+
+function startError(detail: string): RecurrenceError {
+  return new RecurrenceError('invalid_start', `start: ${detail}`, 'start');
+}
+
+const ISO_START =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
+
+export function parseStartInZone(start: string | Date, zone: IANAZone): WallClock {
+  if (start instanceof Date) {
+    const ms = start.getTime();
+    if (Number.isNaN(ms)) throw startError('invalid Date');
+    const wall = instantToWall(ms, zone);
+    checkWall(wall, startError);
+    return wall;
+  }
+  if (typeof start !== 'string') throw startError('must be an ISO 8601 string or a Date');
+  const m = ISO_START.exec(start);
+  if (!m) throw startError(`${JSON.stringify(start)} is not an ISO 8601 date-time (e.g. 2026-03-08T09:30)`);
+  const wall: WallClock = {
+    year: Number(m[1]),
+    month: Number(m[2]),
+    day: Number(m[3]),
+    hour: m[4] === undefined ? 0 : Number(m[4]),
+    minute: m[5] === undefined ? 0 : Number(m[5]),
+    second: m[6] === undefined ? 0 : Number(m[6]),
+  };
+  checkWall(wall, startError);
+  const hasOffset = m[8] !== undefined || m[9] !== undefined;
+  if (!hasOffset) return wall; // wall-clock time in `zone`, kept as written (even inside a gap)
+  let offset = 0;
+  if (m[9] !== undefined) {
+    const oh = Number(m[10]);
+    const om = m[11] === undefined ? 0 : Number(m[11]);
+    if (oh > 23 || om > 59) throw startError(`${JSON.stringify(start)} has an invalid UTC offset`);
+    offset = (m[9] === '-' ? -1 : 1) * (oh * HOUR_MS + om * MINUTE_MS);
+  }
+  const instant = wallToFloating(wall) - offset;
+  const inZone = instantToWall(instant, zone);
+  checkWall(inZone, startError);
+  return inZone;
+}
+
+/** Wall-clock time of the first start in `zone` (seconds are whole seconds; fractions are dropped). */
+export function parseStart(start: string | Date, zone: string): WallClock {
+  return parseStartInZone(start, resolveZone(zone));
+}
+
+/**
+ * Wall-clock time in `zone` -> instant. A time in a spring-forward gap moves forward by the gap
+ * length; an ambiguous fall-back time takes the earlier instant.
+ */
+export function localToInstant(
+  wall: { year: number; month: number; day: number; hour: number; minute: number; second?: number },
+  zone: string,
+): Date {
+  const z = resolveZone(zone);
+  const w: WallClock = {
+    year: wall.year,
+    month: wall.month,
+    day: wall.day,
+    hour: wall.hour,
+    minute: wall.minute,
+    second: wall.second ?? 0,
+  };
+  checkWall(w, (detail) => new RecurrenceError('invalid_start', `wall-clock time: ${detail}`, 'wall'));
+  return new Date(floatingToInstant(wallToFloating(w), (ms) => offsetMs(z, ms)));
+}
+
