@@ -10,15 +10,23 @@ import type { RecurrenceByDay } from './rule.ts';
 /** Every month, 1..12. */
 export const ALL_MONTHS: readonly number[] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
 
+/** BYMONTH / BYMONTHDAY / BYDAY of a rule, with defaults from the start already filled in where needed. */
 export interface DayPattern {
   /** Months that can be visited (1..12), non-empty. */
   months: readonly number[];
+  /** BYMONTHDAY: 1..31, or -31..-1 counted from the month's last day; empty = any day. */
   monthDays: readonly number[];
+  /** BYDAY; empty = any weekday. */
   byDay: readonly RecurrenceByDay[];
   /** BYDAY ordinals count within the year (YEARLY without BYMONTH) instead of within the month. */
   yearScope: boolean;
 }
 
+/**
+ * Whether a day matches BYMONTHDAY and BYDAY of `p` (BYMONTH is the caller's): `monthDay`
+ * 1..`monthLength`, `weekday` Monday = 0, `ordPos` / `ordNeg` the day's weekday ordinal from the
+ * start (1, 2, …) and from the end (-1, -2, …) of its month, or of its year when `p.yearScope`.
+ */
 export function dayMatches(p: DayPattern, monthDay: number, monthLength: number, weekday: number, ordPos: number, ordNeg: number): boolean {
   if (p.monthDays.length > 0 && !p.monthDays.some((x) => (x > 0 ? x === monthDay : monthLength + 1 + x === monthDay))) {
     return false;

@@ -23,10 +23,11 @@ import { ALL_DAYS_MASK, canEverOccur, monthMask, dailyPhaseMask, weeklyPhaseMask
 import { resolveRule, type ParsedRule } from './rule.ts';
 import { parseStartInZone } from './start.ts';
 
+/** Which occurrences `occurrences` returns, and the work it may do. */
 export interface OccurrenceOptions {
   /** Only occurrences strictly after this instant. */
   after?: Date;
-  /** Maximum number of occurrences returned (capped at 1000). */
+  /** Maximum number of occurrences returned, >= 0 (fractions dropped, capped at MAX_OCCURRENCE_LIMIT = 1000). */
   limit: number;
   /** No occurrence after this instant (inclusive bound). */
   until?: Date;
@@ -37,8 +38,8 @@ export interface OccurrenceOptions {
 }
 
 /**
- * Calls `visit(f)` with the floating instances of the plan, ascending: those on days >= `lowerDay`
- * with startF <= f <= upperF, until `visit` returns false, `count` instances were visited, or year
+ * Calls `visit(f)` with the floating instances of the plan (floating epoch ms), ascending: those on
+ * floating day numbers >= `lowerDay` with startF <= f <= upperF (floating ms, may be +Infinity), until `visit` returns false, `count` instances were visited, or year
  * 9999 ends. `lowerDay` must be the start's day when COUNT applies (instances are counted from the
  * start). Costs one step per loop turn (each turn moves at least one month on) and one per instance.
  * Months are skipped without a look at their days when outside BYMONTH, off MONTHLY's or YEARLY's
@@ -135,6 +136,7 @@ function insertSorted(out: number[], value: number, limit: number): void {
   if (out.length > limit) out.pop();
 }
 
+/** Epoch ms of an optional Date option; RangeError naming `opts.<name>` for an invalid Date. */
 function optionalInstant(value: Date | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
@@ -143,6 +145,10 @@ function optionalInstant(value: Date | undefined, name: string): number | undefi
   return value.getTime();
 }
 
+/**
+ * Instants (epoch ms, ascending, distinct, at most `limit`) of a validated rule from `start` in
+ * `zone`, in (afterMs, untilMs]; every bound optional. Spends from `budget` as `enumerate` does.
+ */
 function expand(
   p: ParsedRule,
   start: WallClock,
@@ -189,8 +195,8 @@ function expand(
 }
 
 /**
- * Occurrences (UTC instants, ascending, no duplicates) of `rule` whose first wall-clock start is
- * `start` in `zone`: strictly after `opts.after`, not after `opts.until`, at most `opts.limit`
+ * Occurrences (UTC instants, ascending, no duplicates) of `rule` (an RRULE string or a ParsedRule)
+ * whose first wall-clock start is `start` in `zone` (read as `parseStart` reads it): strictly after `opts.after`, not after `opts.until`, at most `opts.limit`
  * (capped at 1000). Work is bounded by `opts.budget` steps (default EXPANSION_BUDGET), which every
  * supported rule fits; throws RecurrenceError ('invalid_rule' | 'unsupported_rule' |
  * 'invalid_timezone' | 'invalid_start' | 'budget_exceeded') naming the part, RangeError for bad opts.

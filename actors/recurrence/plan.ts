@@ -4,7 +4,6 @@
  */
 import {
   DAYS_BEFORE_MONTH,
-  DAY_MS,
   SECOND_MS,
   WEEKDAY_CODES,
   WEEKDAY_INDEX,
@@ -47,7 +46,8 @@ export function canEverOccur(p: ParsedRule, start: WallClock): boolean {
   return dayPatternFeasible({ months, monthDays, byDay, yearScope: p.freq === 'YEARLY' && p.byMonth.length === 0 });
 }
 
-export const ALL_DAYS_MASK = 0x7fffffff; // bits 0..30 = days 1..31
+/** A month mask with every day set: bits 0..30 = days 1..31. */
+export const ALL_DAYS_MASK = 0x7fffffff;
 
 /**
  * One rule from one start, with every default RFC 5545 takes from DTSTART made explicit (as
@@ -70,6 +70,7 @@ export interface Plan {
   readonly pattern: DayPattern;
   /** Wall times of day, milliseconds after midnight, ascending, distinct. */
   readonly times: readonly number[];
+  /** The start as floating epoch ms, its floating day number, month index (year × 12 + month - 1) and year. */
   readonly startF: number;
   readonly startDay: number;
   readonly startMonthIndex: number;
@@ -80,6 +81,11 @@ export interface Plan {
   readonly masks: Int32Array;
 }
 
+/**
+ * Wall times of day of the series, in ms after midnight, ascending, distinct: BYHOUR × BYMINUTE, each
+ * defaulting to the start's hour or minute, at the start's second (RFC 5545 §3.3.10: parts absent
+ * from the rule take their values from DTSTART).
+ */
 export function timesOfDay(p: ParsedRule, start: WallClock): number[] {
   const hours = p.byHour.length > 0 ? p.byHour : [start.hour];
   const minutes = p.byMinute.length > 0 ? p.byMinute : [start.minute];
@@ -88,6 +94,7 @@ export function timesOfDay(p: ParsedRule, start: WallClock): number[] {
   return [...set].sort((a, b) => a - b);
 }
 
+/** The Plan of a validated rule from `start` (see Plan). */
 export function planOf(p: ParsedRule, start: WallClock): Plan {
   let months: readonly number[] = p.byMonth.length > 0 ? p.byMonth : ALL_MONTHS;
   let monthDays = p.byMonthDay;

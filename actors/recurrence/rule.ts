@@ -19,33 +19,48 @@ import { RecurrenceError } from './errors.ts';
 
 export type { WeekdayCode } from './calendar.ts';
 
+/** FREQ values of the subset (RFC 5545 §3.3.10 "freq"; HOURLY, MINUTELY and SECONDLY are outside it). */
 export type RecurrenceFrequency = 'DAILY' | 'WEEKLY' | 'MONTHLY' | 'YEARLY';
 
+/** One BYDAY item (RFC 5545 §3.3.10 "weekdaynum"): `MO`, or with an ordinal `1MO`, `-1FR`. */
 export interface RecurrenceByDay {
   readonly weekday: WeekdayCode;
   /** 1..53 or -53..-1; null for a plain weekday. */
   readonly ordinal: number | null;
 }
 
+/**
+ * UNTIL (RFC 5545 §3.3.10): a UTC DATE-TIME (`YYYYMMDDTHHMMSSZ`, an inclusive instant) or a DATE
+ * (`YYYYMMDD`, up to the end of that local day in the series' zone).
+ */
 export type RecurrenceUntil =
   | { readonly kind: 'instant'; /** epoch milliseconds (UTC) */ readonly epochMs: number }
   | { readonly kind: 'date'; readonly year: number; readonly month: number; readonly day: number };
 
+/** A validated rule (frozen). Empty lists mean the part is absent (its default comes from DTSTART). */
 export interface ParsedRule {
   /** The rule string exactly as given. */
   readonly source: string;
   readonly freq: RecurrenceFrequency;
+  /** INTERVAL, 1..1000 (1 when absent): periods of FREQ between instances. */
   readonly interval: number;
   readonly byDay: readonly RecurrenceByDay[];
+  /** BYMONTHDAY, 1..31 or -31..-1 (from the end of the month). */
   readonly byMonthDay: readonly number[];
+  /** BYMONTH, 1..12. */
   readonly byMonth: readonly number[];
+  /** BYHOUR, 0..23 (wall-clock hours in the series' zone). */
   readonly byHour: readonly number[];
+  /** BYMINUTE, 0..59. */
   readonly byMinute: readonly number[];
+  /** COUNT, 1..10,000 instances from DTSTART; null when absent. Never together with UNTIL. */
   readonly count: number | null;
   readonly until: RecurrenceUntil | null;
+  /** WKST, the day a WEEKLY period begins ('MO' when absent); matters only with INTERVAL > 1. */
   readonly wkst: WeekdayCode;
 }
 
+/** Longest rule accepted, in characters (UTF-16 code units, as `String.length` counts). */
 const MAX_RULE_LENGTH = 2000;
 
 const SUPPORTED_FREQS: readonly RecurrenceFrequency[] = ['DAILY', 'WEEKLY', 'MONTHLY', 'YEARLY'];
@@ -165,7 +180,12 @@ function parseUntil(raw: string): RecurrenceUntil {
 const VERIFIED_RULES = new WeakSet<object>();
 
 /**
- * Parses and validates a rule of the supported RRULE subset. Throws RecurrenceError naming the
+ * Parses and validates a rule of the supported RRULE subset (RFC 5545 §3.3.10): one line of
+ * `KEY=VALUE` parts joined by `;`, optionally prefixed `RRULE:`, keys and values case-insensitive,
+ * at most 2,000 characters. Besides the value ranges of ParsedRule it refuses what RFC 5545 forbids
+ * (COUNT with UNTIL, BYMONTHDAY with WEEKLY, BYDAY ordinals with DAILY/WEEKLY, a floating UNTIL with
+ * a zoned start), day patterns that never match a date, and BYHOUR × BYMINUTE above
+ * MAX_TIMES_PER_DAY. Throws RecurrenceError 'invalid_rule' or 'unsupported_rule' naming the
  * offending part; never silently changes a rule.
  */
 export function parseRule(rule: string): ParsedRule {
@@ -314,10 +334,15 @@ export function parseRule(rule: string): ParsedRule {
   return parsed;
 }
 
+/** Throws what parseRule throws; returns nothing for a valid rule. */
 export function validateRule(rule: string): void {
   parseRule(rule);
 }
 
+/**
+ * The validated rule for a rule string or a ParsedRule: a result of parseRule as it is, anything else
+ * re-parsed from its `source` (so a hand-built object cannot bypass validation). Throws as parseRule.
+ */
 export function resolveRule(rule: string | ParsedRule): ParsedRule {
   if (typeof rule === 'string') return parseRule(rule);
   if (typeof rule === 'object' && rule !== null) {

@@ -13,9 +13,11 @@ function startError(detail: string): RecurrenceError {
   return new RecurrenceError('invalid_start', `start: ${detail}`, 'start');
 }
 
+/** ISO 8601 extended date or date-time: 1–3 date, 4–7 time and fraction, 8 `Z`, 9–11 offset sign, hours, minutes. */
 const ISO_START =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
 
+/** parseStart with the zone already resolved (local-time.ts `resolveZone`). */
 export function parseStartInZone(start: string | Date, zone: IANAZone): WallClock {
   if (start instanceof Date) {
     const ms = start.getTime();
@@ -51,14 +53,24 @@ export function parseStartInZone(start: string | Date, zone: IANAZone): WallCloc
   return inZone;
 }
 
-/** Wall-clock time of the first start in `zone` (seconds are whole seconds; fractions are dropped). */
+/**
+ * Wall-clock time of a series' first start (its DTSTART) in `zone`.
+ * - `start` an ISO 8601 string without offset (`2026-03-08T02:30`, or a date alone for 00:00): that
+ *   wall-clock time, kept as written even inside a DST gap (the gap is resolved per occurrence).
+ * - `start` with `Z` or an offset (at most ±23:59), or a Date: that instant, read in `zone`.
+ * Seconds are whole seconds; fractions are dropped. The year must be 1000–9999 and the day exist.
+ * Throws RecurrenceError 'invalid_timezone' (part 'timezone') or 'invalid_start' (part 'start').
+ */
 export function parseStart(start: string | Date, zone: string): WallClock {
   return parseStartInZone(start, resolveZone(zone));
 }
 
 /**
  * Wall-clock time in `zone` -> instant. A time in a spring-forward gap moves forward by the gap
- * length; an ambiguous fall-back time takes the earlier instant.
+ * length (RFC 5545 errata 4271, as RFC 5545 §3.3.5 reads a nonexistent local time); an ambiguous
+ * fall-back time takes the earlier instant. `second` defaults to 0; fields are integers, year
+ * 1000–9999. Throws RecurrenceError 'invalid_timezone' (part 'timezone') or 'invalid_start' (part
+ * 'wall') naming the field out of range.
  */
 export function localToInstant(
   wall: { year: number; month: number; day: number; hour: number; minute: number; second?: number },
