@@ -60,7 +60,8 @@ function describeOperations(server: Server): void {
     }
     described.add(key);
     const isPublic = (route.settings.auth as unknown) === false; // hapi keeps `auth: false` as false (its types omit it)
-    const plugins = (route.settings.plugins ??= {}) as Record<string, unknown>;
+    route.settings.plugins ??= {};
+    const plugins = route.settings.plugins as Record<string, unknown>;
     plugins['hapi-swagger'] = {
       ...(plugins['hapi-swagger'] as object | undefined),
       responses: answersOf(route.method.toUpperCase(), answers, isPublic),

@@ -147,7 +147,10 @@ async function snapshot(db: Db, user: string | undefined): Promise<Map<string, K
   const known = new Map<string, Known>();
   const entry = (taskId: string, userId: string): Known => {
     let k = known.get(taskId);
-    if (!k) known.set(taskId, (k = { userId, versions: new Map(), unpublished: [] }));
+    if (!k) {
+      k = { userId, versions: new Map(), unpublished: [] };
+      known.set(taskId, k);
+    }
     return k;
   };
   const rows = await db.query<{ aggregate_id: string; user_id: string; version: number; published_us: string | null }>(

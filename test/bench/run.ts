@@ -44,7 +44,8 @@ async function ceiling(): Promise<number> {
   await Promise.all(Array.from({ length: 32 }, async (_, w) => {
     let i = w;
     while (Date.now() < until) {
-      const [user, id] = ids[(i += 7) % ids.length] as [string, string];
+      i += 7;
+      const [user, id] = ids[i % ids.length] as [string, string];
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
