@@ -1,0 +1,68 @@
+// A task as the dashboard holds it — as GET /tasks/{id} returns it (api/present.ts) — and how one of
+// its events changes it. Pure, no DOM: test/unit/task-evolve-golden.test.ts folds the same event
+// sequences through this and through the server's actors/task/evolve.ts and requires presentTask()
+// of the server's state at every step.
+
+/** The reminder's status as api/present.ts derives it. */
+export function reminderStatus(r) {
+  if (r.cancelled) return 'cancelled';
+  if (r.remind_at === null) return 'template';
+  return r.notified ? 'notified' : 'pending';
+}
+
+const withStatus = (r) => ({ ...r, status: reminderStatus(r) });
+
+/** The order of a task's reminders (and of the task list): created_at, then id. */
+export function byCreated(a, b) {
+  return a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Fields the server keeps for itself (api/present.ts leaves them out of every response). */
+const INTERNAL = new Set(['last_spawned_at', 'dtstart_local']);
+
+function withoutInternal(task) {
+  const out = {};
+  for (const [key, value] of Object.entries(task)) if (!INTERNAL.has(key)) out[key] = value;
+  return out;
+}
+
+function setChanges(task, changes) {
+  const out = { ...task };
+  for (const [field, change] of Object.entries(changes ?? {})) if (!INTERNAL.has(field)) out[field] = change.to;
+  return out;
+}
+
+/**
+ * A task and one of its events (the envelope GET /events and the socket deliver) → the task after it,
+ * or null once it is deleted. `task` is null only for `task.created`. Events of other aggregates leave
+ * the task as it is.
+ */
+export function evolve(task, event) {
+  if (event.aggregate_type !== undefined && event.aggregate_type !== 'task') return task;
+  const d = event.data ?? {};
+  if (event.event_type === 'task.created') {
+    return withoutInternal({ ...d.task, version: event.version, updated_at: event.timestamp, reminders: [] });
+  }
+  if (!task) return null;
+  const next = { ...task, version: event.version, updated_at: event.timestamp };
+  const withReminder = (id, f) => ({ ...next, reminders: next.reminders.map((r) => (r.id === id ? withStatus(f(r)) : r)) });
+  switch (event.event_type) {
+    case 'task.updated':
+    case 'task.due_date_changed':
+    case 'recurring.rescheduled':
+      return setChanges(next, d.changes);
+    case 'task.completed': return { ...next, completed: true };
+    case 'task.uncompleted': return { ...next, completed: false };
+    case 'task.deleted': return null;
+    case 'recurring.spawned': return { ...next, next_occurrence: d.next_occurrence?.to ?? null };
+    case 'reminder.scheduled': {
+      // Events written before reminders carried a cancel reason have none: it reads as null.
+      const reminder = withStatus({ ...d.reminder, cancel_reason: d.reminder?.cancel_reason ?? null });
+      return { ...next, reminders: [...next.reminders.filter((r) => r.id !== reminder.id), reminder].sort(byCreated) };
+    }
+    case 'reminder.cancelled': return withReminder(d.reminder_id, (r) => ({ ...r, cancelled: true, cancel_reason: typeof d.reason === 'string' ? d.reason : null }));
+    case 'reminder.triggered': return withReminder(d.reminder_id, (r) => ({ ...r, notified: true }));
+    case 'reminder.snoozed': return withReminder(d.reminder_id, (r) => ({ ...r, notified: false, remind_at: d.remind_at?.to ?? r.remind_at }));
+    default: return next;
+  }
+}
