@@ -15,7 +15,11 @@ export interface TokenOptions {
 /** A JWT `{sub: userId, iat: now, exp: now + ttl, role?: 'admin'}` signed HS256 with `secret`. */
 export function signToken(secret: string, userId: string, options: TokenOptions = {}): string {
   const now = Math.floor(Date.now() / 1000);
-  const payload: Record<string, unknown> = { sub: userId, iat: now, exp: now + (options.ttl ?? DEFAULT_MAX_LIFETIME_SEC) };
+  const payload: Record<string, unknown> = {
+    sub: userId,
+    iat: now,
+    exp: now + (options.ttl ?? DEFAULT_MAX_LIFETIME_SEC),
+  };
   if (options.admin) payload.role = 'admin';
   return Jwt.token.generate(payload, { key: secret, algorithm: 'HS256' });
 }

