@@ -41,6 +41,10 @@ export interface AppProcess {
   log: string;
   /** The process's /metrics counter `tasklane_actor_turns_total`, summed over the labels that match `labels`. */
   turns(labels?: Partial<Record<'actor' | 'trigger' | 'via', string>>): Promise<number>;
+  /** SIGKILL to the sidecar alone; resolves once it has exited. The app keeps running. */
+  killSidecar(): Promise<void>;
+  /** A new sidecar on the same ports as the killed one; resolves once it answers. */
+  restartSidecar(): Promise<void>;
   /** A replica dying at once: SIGKILL to the app and its sidecar; resolves when both have exited. */
   kill(): Promise<void>;
   /** Graceful stop (SIGTERM, SIGKILL after 10 s) of the app, then of its sidecar. Idempotent. */
@@ -111,6 +115,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
   };
 
   const url = `http://127.0.0.1:${port}`;
+  let sidecarOptions: SidecarOptions | undefined;
   const deadline = Date.now() + (options.readyTimeoutMs ?? 90_000);
   const failed = (why: string) => new Error(`replica ${instanceId}: ${why} (log: ${log})`);
   try {
@@ -120,7 +125,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
       if (Date.now() > deadline) throw failed(`the app did not listen on ${appPort} for daprd`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    const sidecarOptions: SidecarOptions = { appId, appPort, httpPort, grpcPort, metricsPort, namespace: options.namespace, appToken, logName: `daprd-${options.namespace}-${instanceId}` };
+    sidecarOptions = { appId, appPort, httpPort, grpcPort, metricsPort, namespace: options.namespace, appToken, logName: `daprd-${options.namespace}-${instanceId}` };
     sidecar = await startSidecar(sidecarOptions, Math.max(1000, deadline - Date.now()));
     for (;;) {
       if (exited(child)) throw failed(`the app exited with ${child.exitCode ?? child.signalCode} while starting`);
@@ -138,25 +143,34 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     await cleanUp();
     throw error;
   }
-  const started = sidecar;
+  const options_ = sidecarOptions as SidecarOptions;
   let stopping: Promise<void> | undefined;
-  return {
+  const handle: AppProcess = {
     instance: instanceId,
     url,
     appPort,
     process: child,
-    sidecar: started,
+    sidecar,
     log,
     async turns(labels = {}) {
       const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) });
       return sumTurns(await res.text(), labels);
     },
+    async killSidecar() {
+      await handle.sidecar.stop('SIGKILL');
+    },
+    async restartSidecar() {
+      await handle.sidecar.stop('SIGKILL');
+      sidecar = await startSidecar(options_);
+      handle.sidecar = sidecar;
+    },
     async kill() {
-      await Promise.all([end(child, 'SIGKILL'), started.stop('SIGKILL')]);
+      await Promise.all([end(child, 'SIGKILL'), handle.sidecar.stop('SIGKILL')]);
     },
     stop() {
       stopping ??= cleanUp();
       return stopping;
     },
   };
+  return handle;
 }
