@@ -1,6 +1,8 @@
-// Serves the dashboard (realtime/public, plain files: no build step) and the nes browser client.
+// Serves the dashboard (realtime/public: native ES modules, no build step), the nes browser client,
+// and lit-html's ES modules straight from node_modules (/vendor/lit-html/…, JavaScript files only).
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import Boom from '@hapi/boom';
 import type { Server } from '@hapi/hapi';
 
 const PUBLIC = path.join(import.meta.dirname, 'public');
@@ -8,10 +10,24 @@ const PUBLIC = path.join(import.meta.dirname, 'public');
 export function registerDashboard(server: Server): void {
   const require = createRequire(import.meta.url);
   const nesClient = require.resolve('@hapi/nes/lib/client.js');
+  // The package's browser build sits at its root (lit-html.js, directives/*.js, relative imports);
+  // Node resolves the package to its node/ build, one level down.
+  const litHtml = path.dirname(path.dirname(require.resolve('lit-html')));
   const files = { auth: false as const, tags: ['dashboard'] };
   server.route({ method: 'GET', path: '/', options: { ...files, handler: { file: { path: path.join(PUBLIC, 'index.html'), confine: false } } } });
   server.route({ method: 'GET', path: '/assets/nes.js', options: { ...files, handler: { file: { path: nesClient, confine: false } } } });
   server.route({ method: 'GET', path: '/assets/{file*}', options: { ...files, handler: { directory: { path: PUBLIC, redirectToSlash: false, index: false, listing: false } } } });
+  server.route({
+    method: 'GET', path: '/vendor/lit-html/{file*}',
+    options: {
+      ...files,
+      handler: (request, h) => {
+        const file = String(request.params.file ?? '');
+        if (!VENDOR_FILE.test(file)) throw Boom.notFound();
+        return h.file(path.join(litHtml, file), { confine: litHtml });
+      },
+    },
+  });
   // The page has no inline script or style, so it runs under a strict policy; titles are text nodes.
   server.ext('onPreResponse', (request, h) => {
     const response = request.response;
@@ -24,5 +40,8 @@ export function registerDashboard(server: Server): void {
     return h.continue;
   });
 }
+
+/** A module of the package's browser build: `name.js` or `directives/name.js`, nothing else (no maps, no node/ or development/ builds). */
+const VENDOR_FILE = /^(?:directives\/)?[a-z][a-z-]*\.js$/;
 
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";

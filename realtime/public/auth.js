@@ -1,0 +1,34 @@
+// The sign-in token: kept in localStorage, taken from a #token=… link, or got from the development sign-in.
+
+const TOKEN_KEY = 'tasklane.token';
+
+export const storedToken = () => localStorage.getItem(TOKEN_KEY);
+export const keepToken = (token) => localStorage.setItem(TOKEN_KEY, token);
+export const forgetToken = () => localStorage.removeItem(TOKEN_KEY);
+
+/** A token in the URL (#token=<jwt>) is kept in localStorage and taken out of the address bar. */
+export function tokenFromHash() {
+  const token = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (!token) return null;
+  keepToken(token);
+  history.replaceState(null, '', location.pathname + location.search);
+  return token;
+}
+
+/**
+ * POST /auth/dev-token for `userId`: {token} on success, else {message} saying why (the server has
+ * development sign-in off, refused, or cannot be reached).
+ */
+export async function devSignIn(userId) {
+  try {
+    const response = await fetch('/auth/dev-token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user_id: userId }) });
+    if (response.status === 404) {
+      return { message: 'Development sign-in is off on this server. Open the dashboard with a link ending in #token=… (npm run token -- <user id> prints one).' };
+    }
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok || !body.token) return { message: body.message ?? `Sign-in failed (HTTP ${response.status}).` };
+    return { token: body.token };
+  } catch {
+    return { message: 'The server cannot be reached.' };
+  }
+}

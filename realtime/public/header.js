@@ -1,0 +1,64 @@
+// The header: connection indicator, who is signed in and in which zone (with the zone form), desktop
+// notifications, sign-out.
+import { $, zoneSelect } from './dom.js';
+import { update, subscribe, userZone } from './store.js';
+import { api } from './api.js';
+import { canAskForNotifications } from './notifications.js';
+
+const CONNECTION_TEXT = {
+  live: 'Live',
+  offline: 'Offline: changes will appear when the connection is back',
+  polling: 'Polling every 30 s (live connection unavailable)',
+  unauthorized: 'Signed out',
+  stopped: 'Not connected',
+};
+
+/** The indicator of the live connection (a SyncClient state and its detail). */
+export function showConnection(state, detail) {
+  const el = $('#conn');
+  el.dataset.state = state;
+  el.textContent = state === 'connecting' ? (detail.reconnecting ? 'Reconnecting…' : 'Connecting…') : CONNECTION_TEXT[state] ?? state;
+  el.title = detail.reason || detail.error || '';
+}
+
+export function setupHeader({ signOut }) {
+  $('#sign-out').addEventListener('click', () => signOut());
+  subscribe((s) => {
+    $('#user-zone').textContent = userZone();
+    if (s.me) $('#user-id').textContent = s.me.id;
+  });
+
+  const zoneForm = $('#zone-form');
+  $('#zone-edit').addEventListener('click', () => {
+    const select = zoneSelect('zone-select', userZone());
+    const device = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    $('#zone-select').replaceWith(select);
+    if (device && device !== userZone()) select.value = device;
+    zoneForm.hidden = false;
+    select.focus();
+  });
+  $('#zone-cancel').addEventListener('click', () => { zoneForm.hidden = true; $('#zone-edit').focus(); });
+  zoneForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const error = $('.error', zoneForm);
+    void (async () => {
+      try {
+        const me = await api('PATCH', '/me', { timezone: $('#zone-select').value });
+        update((s) => { s.me = { ...s.me, timezone: me.timezone }; });
+        zoneForm.hidden = true;
+        error.textContent = '';
+        $('#zone-edit').focus();
+      } catch (err) {
+        error.textContent = err.message;
+      }
+    })();
+  });
+
+  const notify = $('#notify-enable');
+  const refreshNotify = () => { notify.hidden = !canAskForNotifications(); };
+  notify.addEventListener('click', async () => {
+    try { await Notification.requestPermission(); } catch { /* ignored */ }
+    refreshNotify();
+  });
+  refreshNotify();
+}

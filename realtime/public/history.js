@@ -1,0 +1,87 @@
+// A task's history: GET /tasks/{id}/history while it is open, reloaded shortly after each new event
+// of the task, shown as readable lines with from → to values.
+import { html } from '/vendor/lit-html/lit-html.js';
+import { getState, update, userZone } from './store.js';
+import { api } from './api.js';
+import { fmt, humanDuration } from './time.js';
+import { describeRule } from './rules.js';
+
+export function toggleHistory(id) {
+  const open = getState().openHistory.has(id);
+  update((s) => {
+    if (open) { s.openHistory.delete(id); s.history.delete(id); }
+    else s.openHistory.add(id);
+  });
+  if (!open) void loadHistory(id);
+}
+
+const timers = new Map();
+/** A new event of task `id` arrived: an open history reloads (once for a burst of events). */
+export function historyChanged(id) {
+  if (!getState().openHistory.has(id)) return;
+  clearTimeout(timers.get(id));
+  timers.set(id, setTimeout(() => void loadHistory(id), 150));
+}
+
+async function loadHistory(id) {
+  let events;
+  try {
+    events = (await api('GET', `/tasks/${id}/history`)).events;
+    if (!getState().openHistory.has(id)) return;
+  } catch (error) {
+    events = { error: error.message };
+  }
+  update((s) => { s.history.set(id, events); });
+}
+
+const DATE_FIELDS = new Set(['due_date', 'next_occurrence', 'remind_at', 'occurrence_at', 'deleted_at', 'fired_at']);
+const FIELD_NAMES = { title: 'Title', description: 'Description', due_date: 'Due', recurrence_rule: 'Repeats', timezone: 'Time zone', is_recurring: 'Recurring', next_occurrence: 'Next occurrence', completed: 'Completed', remind_at: 'Reminder time' };
+
+function showValue(field, value, zone) {
+  if (value === null || value === undefined || value === '') return '(none)';
+  if (DATE_FIELDS.has(field)) return fmt(value, zone);
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (field === 'recurrence_rule') return `${describeRule(value)} (${value})`;
+  return `“${value}”`;
+}
+
+function changeLines(changes, zone) {
+  return Object.entries(changes ?? {}).map(([field, c]) => `${FIELD_NAMES[field] ?? field}: ${showValue(field, c.from, zone)} → ${showValue(field, c.to, zone)}`);
+}
+
+/** One event in words: the first line, then one line per change. */
+export function describeEvent(e, zone) {
+  const d = e.data ?? {};
+  const at = (iso) => fmt(iso, zone);
+  switch (e.event_type) {
+    case 'task.created': return [`Created “${d.task?.title ?? ''}”${d.task?.due_date ? `, due ${at(d.task.due_date)}` : ''}${d.task?.recurrence_rule ? `, repeats ${describeRule(d.task.recurrence_rule)}` : ''}${d.task?.series_id ? ' (an occurrence of a series)' : ''}`];
+    case 'task.updated': return ['Edited', ...changeLines(d.changes, zone)];
+    case 'task.due_date_changed': return changeLines(d.changes, zone);
+    case 'task.completed': return ['Completed'];
+    case 'task.uncompleted': return ['Marked not done'];
+    case 'task.deleted': return ['Deleted', ...changeLines(d.changes, zone)];
+    case 'recurring.spawned': return [`Occurrence for ${at(d.occurrence_at)} created${d.late ? ' (late)' : ''}`, ...changeLines({ next_occurrence: d.next_occurrence }, zone), d.skipped_count ? `${d.skipped_count} missed occurrence(s) skipped` : null].filter(Boolean);
+    case 'recurring.rescheduled': return [`Rescheduled${d.reason === 'timezone_changed' ? ' (time zone changed)' : ''}`, ...changeLines(d.changes, zone)];
+    case 'reminder.scheduled': return [`Reminder scheduled: ${d.reminder?.offset ? `${humanDuration(d.reminder.offset)} before` : 'absolute'}${d.reminder?.remind_at ? `, at ${at(d.reminder.remind_at)}` : ' (each occurrence)'}`];
+    case 'reminder.cancelled': return [`Reminder cancelled (${String(d.reason ?? '').replaceAll('_', ' ') || 'removed'})`];
+    case 'reminder.triggered': return [`Reminder fired at ${at(d.fired_at)}${d.late ? ` (late by ${Math.round((d.late_ms ?? 0) / 1000)} s)` : ''}`];
+    case 'reminder.snoozed': return [`Reminder snoozed${d.for ? ` for ${humanDuration(d.for)}` : ''}`, ...changeLines({ remind_at: d.remind_at }, zone)];
+    default: return [e.event_type];
+  }
+}
+
+/** The open history of task `id`. */
+export function historyView(id) {
+  const events = getState().history.get(id);
+  const zone = userZone();
+  let items;
+  if (!events) items = html`<li class="hint">Loading history…</li>`;
+  else if (events.error) items = html`<li class="error">${events.error}</li>`;
+  else {
+    items = events.map((e) => {
+      const [first, ...rest] = describeEvent(e, zone);
+      return html`<li><time datetime=${e.timestamp}>${fmt(e.timestamp, zone)}</time>v${e.version} · ${first}${rest.length ? html`<ul>${rest.map((line) => html`<li>${line}</li>`)}</ul>` : ''}</li>`;
+    });
+  }
+  return html`<ol class="history" id="history-${id}" aria-label="History">${items}</ol>`;
+}

@@ -1,0 +1,148 @@
+// The recurrence picker: builds an RRULE from plain choices and previews the next 5 dates with
+// POST /recurrence/preview. A self-contained form widget: its choices live in its own controls.
+import { h, option } from './dom.js';
+import { fmt, toLocalInput, calendarOf } from './time.js';
+import { WEEKDAYS, ORDINALS, KINDS, parseRule, buildRule } from './rules.js';
+import { api } from './api.js';
+
+/**
+ * `id` prefixes the ids of its controls; `rule` is the rule to start from (null: does not repeat);
+ * `getStart()` is the due date input's value (the series start, wall-clock), `getZone()` the zone
+ * it is read in. Returns {element, getRule(), refresh(), reset()}.
+ */
+export function recurrencePicker({ id, rule = null, getStart, getZone }) {
+  const model = { kind: 'none', interval: 1, count: null, days: [], monthDay: '1', ordinal: '1', weekday: 'MO', raw: '', ...parseRule(rule) };
+  const ids = (name) => `${id}-${name}`;
+  const kind = h('select', { id: ids('kind') }, KINDS.map(([value, label]) => option(value, label, value === model.kind)));
+  const interval = h('input', { id: ids('interval'), type: 'number', min: '1', max: '999', value: String(model.interval) });
+  const unit = h('span');
+  const dayBoxes = WEEKDAYS.map(([code, short, long]) => h('label', { class: 'inline' },
+    h('input', { type: 'checkbox', value: code, checked: model.days.includes(code), 'aria-label': long }), short));
+  const monthDay = h('select', { id: ids('monthday') },
+    Array.from({ length: 31 }, (_, i) => option(String(i + 1), String(i + 1), String(i + 1) === model.monthDay)),
+    option('-1', 'Last day', model.monthDay === '-1'));
+  const ordinal = h('select', { id: ids('ordinal') }, ORDINALS.map(([value, label]) => option(value, label, value === model.ordinal)));
+  const weekday = h('select', { id: ids('weekday'), 'aria-label': 'Weekday' }, WEEKDAYS.map(([code, , long]) => option(code, long, code === model.weekday)));
+  const raw = h('input', { id: ids('raw'), type: 'text', value: model.raw, placeholder: 'FREQ=WEEKLY;BYDAY=MO,WE', spellcheck: 'false', autocomplete: 'off' });
+  const ends = h('select', { id: ids('ends') }, option('never', 'Never', !model.count), option('count', 'After a number of times', Boolean(model.count)));
+  const count = h('input', { id: ids('count'), type: 'number', min: '1', max: '1000', value: String(model.count ?? 10), 'aria-label': 'Number of occurrences' });
+  const ruleText = h('p', { class: 'rule', id: ids('rule') });
+  const previewHead = h('p', { class: 'preview-head', id: ids('preview-head') }, 'Next 5 dates');
+  const preview = h('ol', { class: 'preview', id: ids('preview'), 'aria-labelledby': ids('preview-head'), 'aria-live': 'polite' });
+  const note = h('p', { class: 'hint', id: ids('note') });
+  const error = h('p', { class: 'error', role: 'alert' });
+
+  const rows = {
+    interval: h('div', { class: 'row' }, h('label', { for: ids('interval') }, 'Every'), interval, unit),
+    weekdays: h('fieldset', { class: 'weekdays' }, h('legend', {}, 'On'), dayBoxes),
+    monthDay: h('div', { class: 'row' }, h('label', { for: ids('monthday') }, 'On day'), monthDay, h('span', { class: 'hint' }, 'months without that day are skipped: pick "Last day" for month ends')),
+    ordinal: h('div', { class: 'row' }, h('label', { for: ids('ordinal') }, 'On the'), ordinal, weekday),
+    raw: h('div', { class: 'row' }, h('label', { for: ids('raw') }, 'RRULE'), raw),
+    ends: h('div', { class: 'row' }, h('label', { for: ids('ends') }, 'Ends'), ends, count),
+  };
+  const output = h('div', {}, ruleText, previewHead, preview, note);
+  const element = h('fieldset', { class: 'recurrence' }, h('legend', {}, 'Repeat'),
+    h('div', { class: 'row' }, h('label', { for: ids('kind') }, 'Repeats'), kind),
+    Object.values(rows), output, error);
+
+  let touched = rule !== null;
+  let timer = null;
+  let request = 0;
+
+  function defaultsFromStart() {
+    const cal = calendarOf(getStart()) ?? calendarOf(toLocalInput(new Date().toISOString(), getZone()));
+    if (!cal) return;
+    const code = WEEKDAYS[cal.weekday][0];
+    if (!dayBoxes.some((l) => l.firstChild.checked)) for (const l of dayBoxes) l.firstChild.checked = l.firstChild.value === code;
+    if (!touched) {
+      monthDay.value = String(cal.day);
+      ordinal.value = String(Math.min(Math.ceil(cal.day / 7), 4));
+      weekday.value = code;
+    }
+  }
+
+  function read() {
+    return {
+      kind: kind.value,
+      interval: Math.max(1, Math.floor(Number(interval.value) || 1)),
+      count: ends.value === 'count' ? Math.max(1, Math.floor(Number(count.value) || 1)) : null,
+      days: dayBoxes.map((l) => l.firstChild).filter((b) => b.checked).map((b) => b.value),
+      monthDay: monthDay.value,
+      ordinal: ordinal.value,
+      weekday: weekday.value,
+      raw: raw.value,
+    };
+  }
+
+  function layout() {
+    const k = kind.value;
+    const repeating = k !== 'none';
+    rows.interval.hidden = !repeating || k === 'custom';
+    unit.textContent = { daily: 'day(s)', weekly: 'week(s)', 'monthly-date': 'month(s)', 'monthly-ordinal': 'month(s)' }[k] ?? '';
+    rows.weekdays.hidden = k !== 'weekly';
+    rows.monthDay.hidden = k !== 'monthly-date';
+    rows.ordinal.hidden = k !== 'monthly-ordinal';
+    rows.raw.hidden = k !== 'custom';
+    rows.ends.hidden = !repeating || k === 'custom';
+    count.hidden = ends.value !== 'count';
+    output.hidden = !repeating;
+  }
+
+  function changed() {
+    layout();
+    const rule = buildRule(read());
+    ruleText.textContent = rule ? `Rule: ${rule}` : '';
+    error.textContent = '';
+    clearTimeout(timer);
+    if (!rule) { request++; showPreview(null, []); note.textContent = ''; return; }
+    preview.setAttribute('aria-busy', 'true'); // what it lists is for an earlier rule until the answer comes
+    timer = setTimeout(() => void refreshPreview(rule), 200);
+  }
+
+  function showPreview(rule, items) {
+    preview.replaceChildren(...items);
+    if (rule) preview.dataset.rule = rule;
+    else delete preview.dataset.rule;
+    preview.setAttribute('aria-busy', 'false');
+  }
+
+  async function refreshPreview(rule) {
+    const mine = ++request;
+    const start = getStart();
+    if (!start) {
+      showPreview(null, []);
+      note.textContent = 'Set a due date: it is the first occurrence of the series.';
+      return;
+    }
+    note.textContent = 'Loading preview…';
+    try {
+      const zone = getZone();
+      const body = await api('POST', '/recurrence/preview', { rule, start, timezone: zone, after: new Date().toISOString(), limit: 5 });
+      if (mine !== request) return;
+      showPreview(rule, body.occurrences.map((iso) => h('li', {}, h('time', { datetime: iso }, fmt(iso, zone)))));
+      note.textContent = body.occurrences.length ? `Times in ${zone}.` : 'No upcoming dates: the rule has ended.';
+    } catch (e) {
+      if (mine !== request) return;
+      showPreview(null, []);
+      note.textContent = '';
+      error.textContent = e.message;
+    }
+  }
+
+  kind.addEventListener('change', () => { defaultsFromStart(); changed(); });
+  for (const el of [interval, monthDay, ordinal, weekday, raw, ends, count, ...dayBoxes.map((l) => l.firstChild)]) {
+    el.addEventListener('input', () => { touched = true; changed(); });
+    el.addEventListener('change', () => { touched = true; changed(); });
+  }
+  layout();
+  changed();
+
+  return {
+    element,
+    /** The RRULE, or null for "does not repeat". */
+    getRule: () => buildRule(read()),
+    /** Call when the start or zone changed. */
+    refresh: () => { if (kind.value === 'weekly' && !touched) defaultsFromStart(); changed(); },
+    reset: () => { kind.value = 'none'; touched = false; for (const l of dayBoxes) l.firstChild.checked = false; ends.value = 'never'; interval.value = '1'; changed(); },
+  };
+}

@@ -1,0 +1,71 @@
+// The dashboard's state, in one store. Modules change it only through update(); views subscribe and
+// re-render once per batch of changes (a microtask later, or at once with flush()).
+import { validZone } from './time.js';
+
+const HIDE_DONE_KEY = 'tasklane.hideDone';
+
+function initialState() {
+  return {
+    token: null,
+    me: null,               // {id, timezone}
+    tasks: new Map(),       // id → task (as GET /tasks/{id} returns it)
+    gone: new Set(),        // ids of tasks known to be deleted
+    editors: new Map(),     // id → {element, title, changedElsewhere(task)} while an inline edit runs
+    openHistory: new Set(),
+    history: new Map(),     // id → events | {error} (while open)
+    openReminders: new Set(),
+    reminderDrafts: new Map(), // id → {choice, at, error}
+    confirming: new Set(),  // ids whose Delete waits for its confirmation
+    flashing: new Set(),    // ids that just arrived (highlighted once)
+    sync: null,             // the SyncClient of the session
+    listStatus: 'Loading…', // what #list-status says while the list is not there (loading, failed); null: shown from the tasks
+    hideDone: globalThis.localStorage?.getItem(HIDE_DONE_KEY) === '1',
+  };
+}
+
+const state = initialState();
+const listeners = new Set();
+let dirty = false;
+
+/** The current state: read it, change it only inside update(). */
+export const getState = () => state;
+
+/** Changes the state; subscribers run once for all changes of the current task (or at flush()). */
+export function update(change) {
+  change(state);
+  if (!dirty) {
+    dirty = true;
+    queueMicrotask(flush);
+  }
+}
+
+/** Runs the subscribers now if anything changed (for code that needs the page up to date, e.g. to move focus). */
+export function flush() {
+  if (!dirty) return;
+  dirty = false;
+  for (const listener of listeners) listener(state);
+}
+
+export function subscribe(listener) {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/** Forgets everything of the signed-in user (sign-out, or a new sign-in). */
+export function resetSession() {
+  update((s) => {
+    s.sync?.stop();
+    const fresh = initialState();
+    for (const key of ['sync', 'me', 'listStatus', 'tasks', 'gone', 'editors', 'openHistory', 'history', 'openReminders', 'reminderDrafts', 'confirming', 'flashing']) s[key] = fresh[key];
+  });
+}
+
+export function setHideDone(on) {
+  update((s) => { s.hideDone = on; });
+  localStorage.setItem(HIDE_DONE_KEY, on ? '1' : '0');
+}
+
+/** The user's zone (UTC until known, or when this browser does not know it). */
+export const userZone = () => (state.me && validZone(state.me.timezone) ? state.me.timezone : 'UTC');
+/** The zone a task's times are read in: its own, else the user's. */
+export const taskZone = (task) => (task.timezone && validZone(task.timezone) ? task.timezone : userZone());

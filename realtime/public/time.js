@@ -1,0 +1,64 @@
+// Instants, zones and durations as the dashboard shows them. Pure: every function is given its zone.
+
+const formatters = new Map();
+
+/** A cached Intl.DateTimeFormat: 'parts' (numeric, for inputs), 'time' (hh:mm) or 'date' (weekday, date, time). */
+export function formatter(zone, kind) {
+  const key = `${zone}|${kind}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = kind === 'parts'
+      ? new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
+      : kind === 'time'
+        ? new Intl.DateTimeFormat(undefined, { timeZone: zone, hour: '2-digit', minute: '2-digit' })
+        : new Intl.DateTimeFormat(undefined, { timeZone: zone, weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+    formatters.set(key, f);
+  }
+  return f;
+}
+
+/** True when this browser knows the IANA zone name. */
+export function validZone(zone) {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The zone names this browser knows (at least UTC). */
+export const zoneNames = (() => {
+  try { return Intl.supportedValuesOf('timeZone'); } catch { return ['UTC']; }
+})();
+
+/** An instant shown in `zone`; '—' for none. */
+export function fmt(iso, zone) {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? String(iso) : formatter(zone, 'date').format(date);
+}
+
+/** An instant as the value of <input type="datetime-local"> (wall-clock time in `zone`). */
+export function toLocalInput(iso, zone) {
+  if (!iso) return '';
+  const parts = Object.fromEntries(formatter(zone, 'parts').formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+}
+
+/** Weekday (0 = Monday) and day of month of a datetime-local value, read as a calendar date. */
+export function calendarOf(local) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(local ?? '');
+  if (!m) return null;
+  const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return { weekday: (date.getUTCDay() + 6) % 7, day: Number(m[3]) };
+}
+
+/** An ISO 8601 duration (PT1H, P1D, …) in words: "1 hour", "2 days", "10 min". */
+export function humanDuration(iso) {
+  const m = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(iso ?? '');
+  if (!m) return String(iso);
+  const units = [['week', m[1]], ['day', m[2]], ['hour', m[3]], ['min', m[4]], ['s', m[5]]];
+  const out = units.filter(([, n]) => n && Number(n) !== 0).map(([unit, n]) => `${Number(n)} ${unit}${Number(n) === 1 || unit === 'min' || unit === 's' ? '' : 's'}`);
+  return out.length ? out.join(' ') : '0 min';
+}

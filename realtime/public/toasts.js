@@ -1,0 +1,18 @@
+// Toasts: short messages in the polite live region #toasts (at most 5; errors are alerts).
+import { $, h } from './dom.js';
+
+/** Shows a toast; `actions` are buttons [{label, run(button)}] that close it when done. Returns the element. */
+export function toast({ title, body, kind = 'info', actions = [], timeoutMs = kind === 'reminder' ? 0 : 6000 }) {
+  const region = $('#toasts');
+  const el = h('div', { class: `toast ${kind}`, role: kind === 'error' ? 'alert' : undefined },
+    h('p', { class: 'toast-title' }, title),
+    body ? h('p', {}, body) : null);
+  const close = () => el.remove();
+  const buttons = actions.map(({ label, run }) => h('button', { type: 'button', onclick: async (e) => { await run(e.currentTarget); close(); } }, label));
+  buttons.push(h('button', { type: 'button', onclick: close }, 'Dismiss'));
+  el.append(h('div', { class: 'actions' }, buttons));
+  region.append(el);
+  while (region.children.length > 5) region.firstElementChild.remove();
+  if (timeoutMs > 0) setTimeout(close, timeoutMs);
+  return el;
+}
