@@ -1,7 +1,9 @@
-// What the actor shells need from the outside, as interfaces: the host implements them with
-// PostgreSQL, the runtimes with Dapr or in-process timers. actors/ imports nothing that does I/O.
+// What the runtimes need from the outside, as interfaces. A runtime only decides WHERE a turn runs (a
+// Dapr actor on some replica, or an in-process queue); what a turn does is one pipeline the host
+// implements with PostgreSQL: host/tasks/turn.ts (TaskTurns) and host/users/turn.ts (UserTurns).
+// actors/ imports nothing that does I/O on the database.
 import type { TaskState, TaskCommand } from './task/index.ts';
-import type { UserState, UserCommand } from './user/decider.ts';
+import type { UserState } from './user/decider.ts';
 import type { EventEnvelope } from './events.ts';
 
 export interface CommandMeta {
@@ -41,15 +43,6 @@ export interface UserTurnResult {
   replayed?: boolean;
 }
 
-export interface TaskPort {
-  execute(userId: string, taskId: string, command: TaskCommand, meta?: CommandMeta): Promise<TaskTurnResult>;
-}
-
-export interface UserPort {
-  execute(userId: string, command: UserCommand, meta?: CommandMeta): Promise<UserTurnResult>;
-  seriesFollowingZone(userId: string): Promise<string[]>;
-}
-
 /** A call to a TaskActor's `execute`. */
 export interface TaskCall {
   userId: string;
@@ -61,4 +54,25 @@ export interface TaskCall {
 export interface TimezoneCall {
   timezone: string;
   meta?: CommandMeta;
+}
+
+/** One task turn: cached state or load → decide → guarded write → notify → timers (host/tasks/turn.ts). */
+export interface TaskTurnPort {
+  execute(userId: string, taskId: string, command: TaskCommand, meta?: CommandMeta): Promise<TaskTurnResult>;
+}
+
+/** One user turn: the zone change, then a reschedule turn for each series following it (host/users/turn.ts). */
+export interface UserTurnPort {
+  setTimezone(userId: string, call: TimezoneCall): Promise<UserTurnResult>;
+}
+
+/** The turns a runtime runs, one per actor type. */
+export interface Turns {
+  task: TaskTurnPort;
+  user: UserTurnPort;
+}
+
+/** Arms and cancels the timers of tasks after a turn changed them (Dapr reminders, or in-process timers). */
+export interface TimerPort {
+  sync(turn: TaskTurnResult): Promise<void>;
 }

@@ -8,8 +8,9 @@ import type { Logger } from 'pino';
 import { type Config, shapeOf } from './config.ts';
 import { createLogger } from './logger.ts';
 import { openDb, type Db } from './db/index.ts';
-import { TaskService } from './tasks/service.ts';
-import { UserService } from './users/service.ts';
+import { TaskTurns } from './tasks/turn.ts';
+import { UserTurns } from './users/turn.ts';
+import { readTask, readHistory, readUser } from './tasks/store.ts';
 import { Reads } from './reads.ts';
 import { DirectRuntime } from '../actors/runtime/direct.ts';
 import { connectDapr } from './runtime.ts';
@@ -23,6 +24,8 @@ import { Relay } from './outbox/relay.ts';
 import { kafkaSink, daprSink, hubSink, type Sink } from './outbox/sinks.ts';
 import { KafkaFeed, OutboxFeed } from '../realtime/feeds.ts';
 import type { EventEnvelope } from '../actors/events.ts';
+import type { TimerPort, Turns } from '../actors/ports.ts';
+import type { DaprRuntime } from '../actors/runtime/dapr.ts';
 import { createServer } from '../api/server.ts';
 import { createMetrics } from '../api/metrics.ts';
 import { memoryLimiter, redisLimiter, type RateLimiter } from '../api/rate-limit.ts';
@@ -39,7 +42,6 @@ export interface App {
   runtime: ActorRuntime;
   hub: Hub;
   relay: Relay;
-  tasks: TaskService;
   sweeper: Sweeper;
   url: string;
   stop(): Promise<void>;
@@ -64,13 +66,28 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const now = () => clock().getTime();
   const shape = shapeOf(config);
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'pglite') }, (msg) => logger.info(msg));
-  const tasks = new TaskService(db, { clock });
-  const users = new UserService(db, clock);
   const reads = new Reads(db);
   const metrics = createMetrics(async () => (await reads.outboxBacklog()).count);
-  const hub = new Hub();
-  // Timers fire as actor turns; the turn's own events say whether anything happened and how late.
+  const hub = new Hub({ registry: metrics.registry });
+  // Chosen below, once it is known whether a Dapr sidecar answers; timers fire, and a zone change
+  // fans out to its series, through it. Neither can happen before the server starts.
   let runtime: ActorRuntime;
+  // The relay is built below, once it is known whether Dapr publishes (a sink); no turn commits before.
+  let nudgeRelay = (): void => undefined;
+
+  const committed = (events: EventEnvelope[]) => {
+    for (const e of events) metrics.eventsWritten.inc({ type: e.event_type });
+    // The hub is fed by one feed (realtime/feeds.ts), not from here: while Kafka is away the outbox
+    // feed reads this commit at once; otherwise the relay (embedded) or the Kafka consumer brings it.
+    outboxFeed?.nudge();
+    nudgeRelay();
+  };
+  // One pipeline per actor type (host/tasks/turn.ts, host/users/turn.ts), whichever runtime runs it.
+  const makeTurns = (timers: TimerPort): Turns => ({
+    task: new TaskTurns(db, { clock, timers, onCommitted: committed }),
+    user: new UserTurns(db, { clock, onCommitted: committed, dispatch: (taskId, call) => runtime.executeTask(taskId, call) }),
+  });
+  // Timers fire as actor turns; the turn's own events say whether anything happened and how late.
   const fire = async (timer: Timer) => {
     const result = await runtime.executeTask(timer.taskId, { userId: timer.userId, command: timer.command });
     for (const e of result.events) {
@@ -82,28 +99,30 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     }
   };
   const localTimers = new LocalTimers({ fire, now });
-  const dapr = await connectDapr(config, { tasks, users, onTurn: (turn) => metrics.actorTurns.inc({ ...turn }) }, logger);
-  runtime = dapr ?? new DirectRuntime({ tasks, users, timers: localTimers });
+  let dapr: DaprRuntime | undefined;
+  const actorState = () => ({ mode: runtime.mode, sidecar: dapr ? dapr.sidecar : null, fallback: dapr ? dapr.fallback : null });
+  const showActorState = () => {
+    const state = actorState();
+    metrics.showActorState({ mode: state.mode, ...(state.sidecar ? { sidecar: state.sidecar, fallback: state.fallback } : {}) });
+  };
+  dapr = await connectDapr(config, {
+    makeTurns,
+    onTurn: (turn) => metrics.actorTurns.inc({ ...turn }),
+    // Once per transition, not per turn: an operator sees when turns start and stop running in-process.
+    onSidecarChange: (state, reason) => {
+      showActorState();
+      if (state === 'down') logger.warn({ sidecar: 'down', fallback: 'direct', reason }, 'dapr: sidecar unreachable; actor turns run in-process (fallback direct) until it returns');
+      else logger.info({ sidecar: 'up', reason }, 'dapr: sidecar reachable again; actor turns go through Dapr');
+    },
+  }, logger);
+  runtime = dapr ?? new DirectRuntime(makeTurns(localTimers));
   const onSweepError = (error: unknown) => logger.warn({ err: error }, 'sweeper: could not fire, retrying');
   // Direct: the sweeper feeds the in-process timers. Dapr: Dapr's reminders fire; the sweeper only
   // catches what is overdue by more than a grace period (an arm lost while the sidecar was away).
   const sweeper = dapr
     ? new Sweeper({ source: dueTimers(db), fire, intervalMs: 500, graceMs: 1500, onError: onSweepError, now })
     : new Sweeper({ source: dueTimers(db), schedule: (t) => localTimers.schedule(t), intervalMs: 1000, lookaheadMs: 30_000, onError: onSweepError, now });
-  const actorState = () => ({ mode: runtime.mode, sidecar: dapr ? dapr.sidecar : null, fallback: dapr ? dapr.fallback : null });
-  const showActorState = () => {
-    const state = actorState();
-    metrics.showActorState({ mode: state.mode, ...(state.sidecar ? { sidecar: state.sidecar, fallback: state.fallback } : {}) });
-  };
   showActorState();
-  if (dapr) {
-    // Once per transition, not per turn: an operator sees when turns start and stop running in-process.
-    dapr.onSidecarChange = (state, reason) => {
-      showActorState();
-      if (state === 'down') logger.warn({ sidecar: 'down', fallback: 'direct', reason }, 'dapr: sidecar unreachable; actor turns run in-process (fallback direct) until it returns');
-      else logger.info({ sidecar: 'up', reason }, 'dapr: sidecar reachable again; actor turns go through Dapr');
-    };
-  }
 
   // Event delivery: the relay publishes the outbox (Dapr pub/sub first in the Dapr runtime, kafkajs
   // when Dapr is absent or its publish fails; the hub itself in the embedded shape).
@@ -113,25 +132,16 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   if (dapr && kafka) sinks.push(daprSink(`http://${config.dapr.host}:${dapr.httpPort}`, 'pubsub', config.kafka.topic));
   const kafkaOut = kafka ? kafkaSink(kafka, config.kafka.topic) : undefined;
   if (kafkaOut) sinks.push(kafkaOut);
-  if (!kafka) sinks.push(hubSink((events) => hub.deliver(events)));
+  if (!kafka) sinks.push(hubSink((events) => hub.deliver(events, 'relay')));
   const relay = new Relay({
     db, sinks,
     onPublished: (events, via) => metrics.eventsPublished.inc({ via }, events.length),
     onError: (error, sink) => logger.warn({ err: error, sink }, 'relay: publish failed; events wait in the outbox'),
   });
+  nudgeRelay = () => relay.nudge();
   let feedError: string | undefined;
-  const kafkaFeed = kafka ? new KafkaFeed(kafka, config.kafka.topic, `tasklane-rt-${config.instanceId}`, (events) => hub.deliver(events), (error) => { feedError = error instanceof Error ? error.message : String(error); logger.warn({ err: error }, 'realtime: kafka consumer'); }) : undefined;
-  const outboxFeed = kafka ? new OutboxFeed((since) => reads.unpublishedSince(since), (events) => hub.deliver(events), () => !(kafkaFeed?.live ?? false) || !relay.healthy) : undefined;
-
-  const committed = (events: EventEnvelope[]) => {
-    for (const e of events) metrics.eventsWritten.inc({ type: e.event_type });
-    // This instance's sockets get its own commits at once; other instances get them from Kafka (or,
-    // while Kafka is away, from the outbox rows). The hub drops the second copy.
-    hub.deliver(events).catch((error: unknown) => logger.error({ err: error }, 'hub delivery failed'));
-    relay.nudge();
-  };
-  tasks.onCommitted = committed;
-  users.onCommitted = committed;
+  const kafkaFeed = kafka ? new KafkaFeed(kafka, config.kafka.topic, `tasklane-rt-${config.instanceId}`, (events) => hub.deliver(events, 'kafka'), (error) => { feedError = error instanceof Error ? error.message : String(error); logger.warn({ err: error }, 'realtime: kafka consumer'); }) : undefined;
+  const outboxFeed = kafka ? new OutboxFeed((since) => reads.unpublishedSince(since), (events) => hub.deliver(events, 'outbox'), () => !(kafkaFeed?.live ?? false) || !relay.healthy) : undefined;
 
   let rateLimiter: RateLimiter | undefined;
   if (config.rateLimit.perSecond > 0) {
@@ -154,7 +164,9 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   };
 
   const server = await createServer({
-    logger, runtime, reads, tasks, users, readiness, metrics, rateLimiter,
+    logger, runtime, reads, readiness,
+    tasks: { get: (userId, taskId) => readTask(db, userId, taskId), history: (userId, taskId) => readHistory(db, userId, taskId) },
+    users: { get: (userId) => readUser(db, userId) }, metrics, rateLimiter,
     auth: { secret: config.auth.secret, jwksUrl: config.auth.jwksUrl, devSignIn: config.auth.devSignIn, maxLifetimeSec: config.auth.maxLifetimeSec, clockSkewSec: config.auth.clockSkewSec },
     realtime: async (s) => {
       hub.attach(await registerNes(s, { onSockets: (open) => metrics.openSockets.set(open) }));
@@ -197,5 +209,5 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     })();
     return stopping;
   };
-  return { config, server, db, logger, runtime, hub, relay, tasks, sweeper, url, stop };
+  return { config, server, db, logger, runtime, hub, relay, sweeper, url, stop };
 }

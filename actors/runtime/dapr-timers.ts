@@ -1,8 +1,7 @@
 // Timers as Dapr actor reminders (held by the Dapr Scheduler, so they survive restarts and move with
 // the actor between replicas). An arm that fails (sidecar away) is kept and retried; the sweeper
 // fires anything left overdue meanwhile.
-import type { TimerPort } from '../shells.ts';
-import type { TaskTurnResult } from '../ports.ts';
+import type { TaskTurnResult, TimerPort } from '../ports.ts';
 import { timerChanges, type Timer } from '../task/timers.ts';
 
 export const TASK_ACTOR = 'TaskActor';

@@ -1,17 +1,18 @@
-// The Dapr runtime: TaskActor and UserActor as Dapr virtual actors (DaprServer on the app port that
-// daprd calls), API calls through ActorProxyBuilder, timers as Dapr actor reminders. If the sidecar
-// cannot be reached at all, a call runs in-process instead (PostgreSQL's row lock still serialises it
-// against turns on other replicas), so the app keeps serving while daprd restarts.
+// The Dapr runtime: decides that a turn runs in a Dapr virtual actor (TaskActor, UserActor: DaprServer
+// on the app port that daprd calls; API calls through ActorProxyBuilder), so placement picks the
+// replica; timers are Dapr actor reminders. What the turn does is the pipeline it is given (`turns`).
+// If the sidecar cannot be reached at all, a call runs in this process through the fallback
+// DirectRuntime on the same turns (the turn's guarded write still orders it against turns on other
+// replicas), so the app keeps serving while daprd restarts.
 import http from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import express from 'express';
 import { DaprServer, DaprClient, AbstractActor, ActorProxyBuilder, ActorId, CommunicationProtocolEnum, LogLevel } from '@dapr/dapr';
 import { DomainError, type DomainErrorCode } from '../errors.ts';
-import { taskActor, userActor } from '../shells.ts';
-import { KeyedQueue } from './keyed-queue.ts';
-import { DaprReminders, type ReminderData } from './dapr-timers.ts';
+import type { DaprReminders, ReminderData } from './dapr-timers.ts';
+import type { DirectRuntime } from './direct.ts';
 import type { ActorRuntime } from './types.ts';
-import type { TaskPort, UserPort, TaskCall, TaskTurnResult, TimezoneCall, UserTurnResult } from '../ports.ts';
+import type { Turns, TaskCall, TaskTurnResult, TimezoneCall, UserTurnResult } from '../ports.ts';
 
 /** What an actor method returns: domain errors travel as values, so they keep their type across daprd. */
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: { code: DomainErrorCode | 'internal'; message: string; field?: string } };
@@ -31,13 +32,6 @@ function unwrap<T>(result: Outcome<T>): T {
   throw new DomainError(result.error.code, result.error.message, result.error.field);
 }
 
-interface Shells {
-  task: ReturnType<typeof taskActor>;
-  user: ReturnType<typeof userActor>;
-  onTimerError?: (error: unknown) => void;
-  onTurn?: (turn: ActorTurn) => void;
-}
-
 /** One actor turn this process executed: which actor, what started it, and how it got here. */
 export interface ActorTurn {
   actor: 'task' | 'user';
@@ -46,47 +40,63 @@ export interface ActorTurn {
   via: 'dapr' | 'fallback';
 }
 
-// The SDK constructs actor instances itself; they find their collaborators here.
-let shells: Shells | undefined;
-const need = (): Shells => {
-  if (!shells) throw new Error('Dapr actors are not wired to the task service');
-  return shells;
-};
+interface ActorHooks {
+  onTurn?: ((turn: ActorTurn) => void) | undefined;
+  onTimerError?: ((error: unknown) => void) | undefined;
+}
 
-export class TaskActor extends AbstractActor {
-  async execute(call: TaskCall): Promise<Outcome<TaskTurnResult>> {
-    const shells = need();
-    shells.onTurn?.({ actor: 'task', trigger: 'call', via: 'dapr' });
-    return outcome(() => shells.task.execute(this.getActorId().getId(), call));
-  }
+/**
+ * The actor classes, closed over the turns they run. The SDK constructs actor instances itself and
+ * knows a class by its name (`constructor.name`: the actor type daprd calls), so the classes are
+ * declared here under the names `TaskActor` and `UserActor`. Note that the SDK keeps ONE actor registry
+ * per process (its ActorRuntime is a singleton, and the first class registered under a name stays):
+ * a process hosts one DaprRuntime's actors; a second DaprRuntime in the same process has its actor
+ * calls run by the first one's turns (same database, so the same outcome, but not its own replica).
+ */
+export function actorClasses(turns: Turns, hooks: ActorHooks) {
+  class TaskActor extends AbstractActor {
+    async execute(call: TaskCall): Promise<Outcome<TaskTurnResult>> {
+      hooks.onTurn?.({ actor: 'task', trigger: 'call', via: 'dapr' });
+      return outcome(() => turns.task.execute(call.userId, this.getActorId().getId(), call.command, call.meta));
+    }
 
-  /**
-   * A Dapr actor reminder: `spawn` or `remind:<id>`; what to do is in its data. It never throws: the
-   * SDK leaves a rejection here unhandled (which ends the process), and a fire that fails (database
-   * away) is not lost — the sweeper fires whatever is overdue, exactly once.
-   */
-  override async receiveReminder(data: unknown): Promise<void> {
-    try {
-      need().onTurn?.({ actor: 'task', trigger: 'reminder', via: 'dapr' });
-      const parsed = (typeof data === 'string' ? JSON.parse(data) : data) as ReminderData;
-      await need().task.execute(this.getActorId().getId(), { userId: parsed.userId, command: parsed.command });
-    } catch (error) {
-      need().onTimerError?.(error);
+    /**
+     * A Dapr actor reminder: `spawn` or `remind:<id>`; what to do is in its data. It never throws: the
+     * SDK leaves a rejection here unhandled (which ends the process), and a fire that fails (database
+     * away) is not lost — the sweeper fires whatever is overdue, exactly once.
+     */
+    override async receiveReminder(data: unknown): Promise<void> {
+      try {
+        hooks.onTurn?.({ actor: 'task', trigger: 'reminder', via: 'dapr' });
+        const parsed = (typeof data === 'string' ? JSON.parse(data) : data) as ReminderData;
+        await turns.task.execute(parsed.userId, this.getActorId().getId(), parsed.command);
+      } catch (error) {
+        hooks.onTimerError?.(error);
+      }
     }
   }
+
+  class UserActor extends AbstractActor {
+    async setTimezone(call: TimezoneCall): Promise<Outcome<UserTurnResult>> {
+      hooks.onTurn?.({ actor: 'user', trigger: 'call', via: 'dapr' });
+      return outcome(() => turns.user.setTimezone(this.getActorId().getId(), call));
+    }
+  }
+
+  return { TaskActor, UserActor };
 }
 
-export class UserActor extends AbstractActor {
-  async setTimezone(call: TimezoneCall): Promise<Outcome<UserTurnResult>> {
-    const shells = need();
-    shells.onTurn?.({ actor: 'user', trigger: 'call', via: 'dapr' });
-    return outcome(() => shells.user.setTimezone(this.getActorId().getId(), call));
-  }
-}
+type ActorClasses = ReturnType<typeof actorClasses>;
+export type TaskActor = InstanceType<ActorClasses['TaskActor']>;
+export type UserActor = InstanceType<ActorClasses['UserActor']>;
 
 export interface DaprRuntimeOptions {
-  tasks: TaskPort;
-  users: UserPort;
+  /** What a turn does, wherever it runs (host/tasks/turn.ts, host/users/turn.ts); its timers are `reminders`. */
+  turns: Turns;
+  /** Arms the turns' timers as Dapr actor reminders; stopped with the runtime. */
+  reminders: DaprReminders;
+  /** Where turns run while the sidecar cannot be reached (built on the same `turns`). */
+  fallback: DirectRuntime;
   daprHost: string;
   daprHttpPort: number;
   /** Where DaprServer listens for daprd (the sidecar's --app-port); loopback, as the sidecar is local. */
@@ -98,6 +108,11 @@ export interface DaprRuntimeOptions {
   onFallback?: (reason: string) => void;
   /** Called as each actor turn starts in this process (e.g. a per-replica turn counter). */
   onTurn?: (turn: ActorTurn) => void;
+  /**
+   * Called once per transition of the sidecar's state (not per turn): 'down' when it refuses connections
+   * (a call fell back, or the health probe could not connect), 'up' when it answers again.
+   */
+  onSidecarChange?: (state: SidecarState, reason: string) => void;
   /** How often the sidecar's health endpoint is probed, so a sidecar gone quiet is noticed without traffic (ms, default 1000). */
   probeMs?: number;
 }
@@ -164,20 +179,14 @@ export class DaprRuntime implements ActorRuntime {
   readonly reminders: DaprReminders;
   private readonly server: DaprServer;
   private readonly client: DaprClient;
-  private readonly local = new KeyedQueue();
-  private readonly shells: Shells;
   // One builder per actor type: its HTTP client is initialised once, so a missing sidecar fails fast
   // (ECONNREFUSED) instead of each new client waiting up to a minute for it.
   private readonly taskProxies: ActorProxyBuilder<TaskActor>;
   private readonly userProxies: ActorProxyBuilder<UserActor>;
+  private readonly actors: ActorClasses;
   fallbacks = 0;
   private sidecarState: SidecarState = 'up';
   private probe: NodeJS.Timeout | undefined;
-  /**
-   * Called once per transition of the sidecar's state (not per turn): 'down' when it refuses connections
-   * (a call fell back, or the health probe could not connect), 'up' when it answers again.
-   */
-  onSidecarChange: ((state: SidecarState, reason: string) => void) | undefined;
 
   /** 'up' while the sidecar can be reached; 'down' while turns run in-process instead (see `fallback`). */
   get sidecar(): SidecarState {
@@ -192,7 +201,7 @@ export class DaprRuntime implements ActorRuntime {
   private setSidecar(state: SidecarState, reason: string): void {
     if (state === this.sidecarState) return;
     this.sidecarState = state;
-    this.onSidecarChange?.(state, reason);
+    this.options.onSidecarChange?.(state, reason);
   }
 
   /**
@@ -221,14 +230,8 @@ export class DaprRuntime implements ActorRuntime {
   }
 
   constructor(private readonly options: DaprRuntimeOptions) {
-    const daprUrl = `http://${options.daprHost}:${options.daprHttpPort}`;
-    this.reminders = new DaprReminders(daprUrl, options.onError);
-    this.shells = {
-      task: taskActor({ tasks: options.tasks, timers: this.reminders }),
-      user: userActor({ users: options.users, executeTask: (id, call) => this.executeTask(id, call) }),
-      ...(options.onError ? { onTimerError: options.onError } : {}),
-      ...(options.onTurn ? { onTurn: options.onTurn } : {}),
-    };
+    this.reminders = options.reminders;
+    this.actors = actorClasses(options.turns, { onTurn: options.onTurn, onTimerError: options.onError });
     const clientOptions = {
       daprHost: options.daprHost, daprPort: String(options.daprHttpPort), communicationProtocol: CommunicationProtocolEnum.HTTP,
       logger: { level: LogLevel.Warn },
@@ -239,8 +242,8 @@ export class DaprRuntime implements ActorRuntime {
       logger: { level: LogLevel.Warn }, serverHttp: appChannel(options.appHost, options.appToken),
     });
     this.client = new DaprClient(clientOptions);
-    this.taskProxies = new ActorProxyBuilder<TaskActor>(TaskActor, this.client);
-    this.userProxies = new ActorProxyBuilder<UserActor>(UserActor, this.client);
+    this.taskProxies = new ActorProxyBuilder<TaskActor>(this.actors.TaskActor, this.client);
+    this.userProxies = new ActorProxyBuilder<UserActor>(this.actors.UserActor, this.client);
   }
 
   private starting: Promise<void> | undefined;
@@ -252,10 +255,9 @@ export class DaprRuntime implements ActorRuntime {
   }
 
   private async listen(timeoutMs: number): Promise<void> {
-    shells = this.shells;
     await this.server.actor.init();
-    this.server.actor.registerActor(TaskActor);
-    this.server.actor.registerActor(UserActor);
+    this.server.actor.registerActor(this.actors.TaskActor);
+    this.server.actor.registerActor(this.actors.UserActor);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       this.server.start(),
@@ -270,7 +272,7 @@ export class DaprRuntime implements ActorRuntime {
     if (this.probe) clearTimeout(this.probe);
     this.probe = undefined;
     this.reminders.stop();
-    await this.local.drain();
+    await this.options.fallback.stop();
     await this.server.stop().catch(() => undefined);
   }
 
@@ -298,17 +300,17 @@ export class DaprRuntime implements ActorRuntime {
 
   executeTask(taskId: string, call: TaskCall): Promise<TaskTurnResult> {
     const proxy = this.taskProxies.build(new ActorId(taskId));
-    return this.viaDapr(() => proxy.execute(call), () => this.local.run(`TaskActor/${taskId}`, () => {
-      this.shells.onTurn?.({ actor: 'task', trigger: 'call', via: 'fallback' });
-      return this.shells.task.execute(taskId, call);
-    }));
+    return this.viaDapr(() => proxy.execute(call), () => {
+      this.options.onTurn?.({ actor: 'task', trigger: 'call', via: 'fallback' });
+      return this.options.fallback.executeTask(taskId, call);
+    });
   }
 
   setTimezone(userId: string, call: TimezoneCall): Promise<UserTurnResult> {
     const proxy = this.userProxies.build(new ActorId(userId));
-    return this.viaDapr(() => proxy.setTimezone(call), () => this.local.run(`UserActor/${userId}`, () => {
-      this.shells.onTurn?.({ actor: 'user', trigger: 'call', via: 'fallback' });
-      return this.shells.user.setTimezone(userId, call);
-    }));
+    return this.viaDapr(() => proxy.setTimezone(call), () => {
+      this.options.onTurn?.({ actor: 'user', trigger: 'call', via: 'fallback' });
+      return this.options.fallback.setTimezone(userId, call);
+    });
   }
 }

@@ -1,36 +1,27 @@
-// The direct runtime: used when no Dapr sidecar answers. A per-key queue serialises turns inside the
-// process; SELECT … FOR UPDATE in the task service serialises across processes.
+// The direct runtime: runs turns in this process. It decides only WHERE a turn runs; what the turn
+// does is the pipeline it is given (host/tasks/turn.ts, host/users/turn.ts). A per-key queue runs one
+// turn at a time per actor inside the process; across processes the turn's write is one guarded
+// statement (the task's version, the user's version), so a turn that lost a race decides again.
+// Used when no Dapr sidecar answers at start-up, and by the Dapr runtime while its sidecar is away.
 import { KeyedQueue } from './keyed-queue.ts';
-import { taskActor, userActor, type TimerPort } from '../shells.ts';
 import type { ActorRuntime } from './types.ts';
-import type { TaskPort, UserPort, TaskCall, TimezoneCall } from '../ports.ts';
-
-export interface DirectRuntimeOptions {
-  tasks: TaskPort;
-  users: UserPort;
-  timers: TimerPort;
-}
+import type { Turns, TaskCall, TaskTurnResult, TimezoneCall, UserTurnResult } from '../ports.ts';
 
 export class DirectRuntime implements ActorRuntime {
   readonly mode = 'direct' as const;
   private readonly queue = new KeyedQueue();
-  private readonly task;
-  private readonly user;
   private stopped = false;
 
-  constructor(options: DirectRuntimeOptions) {
-    this.task = taskActor({ tasks: options.tasks, timers: options.timers });
-    this.user = userActor({ users: options.users, executeTask: (id, call) => this.executeTask(id, call) });
+  constructor(private readonly turns: Turns) {}
+
+  executeTask(taskId: string, call: TaskCall): Promise<TaskTurnResult> {
+    if (this.stopped) return Promise.reject(new Error('runtime is stopping'));
+    return this.queue.run(`TaskActor/${taskId}`, () => this.turns.task.execute(call.userId, taskId, call.command, call.meta));
   }
 
-  executeTask(taskId: string, call: TaskCall) {
+  setTimezone(userId: string, call: TimezoneCall): Promise<UserTurnResult> {
     if (this.stopped) return Promise.reject(new Error('runtime is stopping'));
-    return this.queue.run(`TaskActor/${taskId}`, () => this.task.execute(taskId, call));
-  }
-
-  setTimezone(userId: string, call: TimezoneCall) {
-    if (this.stopped) return Promise.reject(new Error('runtime is stopping'));
-    return this.queue.run(`UserActor/${userId}`, () => this.user.setTimezone(userId, call));
+    return this.queue.run(`UserActor/${userId}`, () => this.turns.user.setTimezone(userId, call));
   }
 
   async start(): Promise<void> {}

@@ -1,8 +1,7 @@
 // In-process timers for the direct runtime: each timer due within the horizon gets a setTimeout, so it
 // fires on time rather than on the next sweep. Timers further out are picked up by the sweeper as they
 // come within the horizon. Firing twice is harmless (the turn is idempotent), so this only has to be fast.
-import type { TimerPort } from '../shells.ts';
-import type { TaskTurnResult } from '../ports.ts';
+import type { TaskTurnResult, TimerPort } from '../ports.ts';
 import { timerChanges, type Timer } from '../task/timers.ts';
 
 export interface LocalTimersOptions {

@@ -1,30 +1,43 @@
-// SQL for the task aggregate: load with a row lock, and persist a decision (task rows, reminder rows,
-// event rows with per-aggregate version and per-user seq) inside the caller's transaction.
+// SQL of the turns: load a task (one round trip, with or without its row lock), and `persist`, the one
+// writer of events: ONE statement that writes a decision on the task and user aggregates (task rows,
+// reminder rows, the user row, event rows with per-aggregate version and per-user seq) under checks
+// that run in SQL, in a transaction or without one. Also the Idempotency-Key table and the SQLSTATEs
+// after which a turn decides again.
 import { createHash, randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/index.ts';
-import type { TaskState, ReminderState } from '../../actors/task/index.ts';
+import type { TaskState, ReminderState, TaskCommand } from '../../actors/task/index.ts';
 import { evolve } from '../../actors/task/index.ts';
+import { evolve as evolveUser, type UserState } from '../../actors/user/decider.ts';
 import type { PendingEvent, EventEnvelope } from '../../actors/events.ts';
-import { TASK_COLUMNS, REMINDER_COLUMNS, toTask, type TaskRow } from './rows.ts';
+import { DomainError } from '../../actors/errors.ts';
+import type { CommandMeta, IdempotencyMeta } from '../../actors/ports.ts';
+import { TASK_COLUMNS, TASK_FIELDS, REMINDER_COLUMNS, REMINDER_FIELDS, REMINDER_RECORD, REMINDER_TABLE, REMINDERS_JSON, EVENT_COLUMNS, sqlName, toTask, toEnvelope, type TaskRow } from './rows.ts';
 
-/** The row changed under us (a version check failed): the caller retries the whole command. */
-export class ConcurrencyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConcurrencyError';
-  }
+// Each of these rolled the statement back for certain, so deciding again cannot apply a command twice:
+// serialization failure (a check in the write failed: `tasklane_guard`), deadlock, and unique violation
+// (a row this decision inserts, such as a spawned occurrence, was inserted by a concurrent turn: a
+// fresh read sees it).
+const RETRYABLE_SQLSTATE = new Set(['40001', '40P01', '23505']);
+
+/** Whether a turn that failed with `error` may decide again on a fresh read (nothing of it was written). */
+export function retryable(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return code !== undefined && RETRYABLE_SQLSTATE.has(code);
 }
 
-export type { CommandMeta } from '../../actors/ports.ts';
-import type { CommandMeta, IdempotencyMeta } from '../../actors/ports.ts';
 
 /** How long an Idempotency-Key's first answer is kept and replayed: 24 h from its write (documented in the README). */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
+/** The refusal of a key stored for another request (422, field `idempotency-key`). */
+export function keyReused(): DomainError {
+  return new DomainError('key_reused', `idempotency-key: already used for a different request (method, path, If-Match or body) within ${IDEMPOTENCY_TTL_MS / 3_600_000} h; send a new key`, 'idempotency-key');
+}
+
 /** A write's first answer, to be stored under (user, key) by the statement that writes the turn. */
 export interface IdempotencyRecord extends IdempotencyMeta {
-  /** The answer as JSON-able data, made from the tasks as the turn leaves them. */
-  answer(tasks: Map<string, TaskState | null>): unknown;
+  /** The answer as JSON-able data, made from the aggregates as the turn leaves them (an answer holding the user as `user` gets its `last_seq` as written). */
+  answer(after: Persisted): unknown;
 }
 
 export interface StoredAnswer {
@@ -37,19 +50,6 @@ export async function findAnswer(q: Queryable, userId: string, key: string, now:
   const rows = await q.query<StoredAnswer>('SELECT fingerprint, answer FROM idempotency WHERE user_id = $1 AND key = $2 AND created_at > $3',
     [userId, key, new Date(now.getTime() - IDEMPOTENCY_TTL_MS).toISOString()], 'tasklane_idempotency_find');
   return rows.rows[0] ?? null;
-}
-
-/**
- * Stores a first answer inside the caller's transaction (the user aggregate's turn). An unexpired row
- * for the key already there is left alone and this returns false: the caller looked it up under the
- * user row's lock, so that cannot happen unless the key was just used by another aggregate's write.
- */
-export async function storeAnswer(q: Queryable, userId: string, record: IdempotencyMeta & { answer: unknown }, now: Date): Promise<boolean> {
-  const rows = await q.query(`INSERT INTO idempotency (user_id, key, fingerprint, answer, created_at) VALUES ($1, $2, $3, $4::jsonb, $5)
-    ON CONFLICT (user_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, answer = EXCLUDED.answer, created_at = EXCLUDED.created_at
-      WHERE idempotency.created_at <= $6 RETURNING 1`,
-  [userId, record.key, record.fingerprint, JSON.stringify(record.answer), now.toISOString(), new Date(now.getTime() - IDEMPOTENCY_TTL_MS).toISOString()]);
-  return rows.rowCount === 1;
 }
 
 /** Deletes up to `batch` answers expired at `now` (lazily, now and then; short statements); returns how many. */
@@ -68,6 +68,27 @@ export async function ensureUser(q: Queryable, userId: string): Promise<{ timezo
   return created.rows[0] ?? { timezone: 'UTC', version: 0 };
 }
 
+/** The user (created on first use, in UTC): GET /me, and what a user turn decides on. */
+export async function readUser(q: Queryable, userId: string): Promise<UserState> {
+  await ensureUser(q, userId);
+  const row = await q.query<UserState>('SELECT id, timezone, last_seq, version FROM users WHERE id = $1', [userId]);
+  return row.rows[0] as UserState;
+}
+
+/** The user's live task with its reminders (GET /tasks/{id}); null when it does not exist for this user or was deleted. */
+export async function readTask(q: Queryable, userId: string, taskId: string): Promise<TaskState | null> {
+  const task = await loadTask(q, userId, taskId);
+  return task && task.deleted_at === null ? task : null;
+}
+
+/** A task's events in version order, at most `limit` (deleted tasks keep their history); null when the task is not this user's. */
+export async function readHistory(q: Queryable, userId: string, taskId: string, limit = 1000): Promise<EventEnvelope[] | null> {
+  const owner = await q.query('SELECT 1 FROM tasks WHERE id = $1 AND user_id = $2', [taskId, userId]);
+  if (owner.rowCount === 0) return null;
+  const rows = await q.query<EventEnvelope>(`SELECT ${EVENT_COLUMNS} FROM events WHERE aggregate_id = $1 AND user_id = $2 ORDER BY version LIMIT $3`, [taskId, userId, limit]);
+  return rows.rows.map(toEnvelope);
+}
+
 export async function loadTask(q: Queryable, userId: string, taskId: string, options: { lock?: boolean } = {}): Promise<TaskState | null> {
   const rows = await q.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1 AND user_id = $2${options.lock ? ' FOR UPDATE' : ''}`, [taskId, userId]);
   const row = rows.rows[0];
@@ -76,15 +97,28 @@ export async function loadTask(q: Queryable, userId: string, taskId: string, opt
   return toTask(row, reminders.rows);
 }
 
+/** The aggregates a decision is written on, as the decision read them. */
+export interface WriteTarget {
+  userId: string;
+  /**
+   * The user row's version the decision was made at (it used the user's zone as read then): the
+   * statement writes only while the row is still at it, so a zone change since makes the turn decide again.
+   */
+  userVersion: number;
+  /** The state of each task aggregate the events touch (null for one being created). */
+  tasks?: Map<string, TaskState | null>;
+  /** The user aggregate, when the events touch it (its `version` equals `userVersion`). */
+  user?: UserState;
+}
+
 export interface Persisted {
+  /** As written, with their seq. */
   events: EventEnvelope[];
   /** The state of every task the decision touched, after it. */
   tasks: Map<string, TaskState | null>;
+  /** The user after the decision (its zone and version as written, `last_seq` after the events), when it touched the user. */
+  user?: UserState;
 }
-
-const REMINDERS_JSON = `COALESCE((SELECT json_agg(json_build_object('id', r.id, 'task_id', r.task_id, 'user_id', r.user_id, 'offset', r."offset",
-    'remind_at', r.remind_at, 'notified', r.notified, 'cancelled', r.cancelled, 'cancel_reason', r.cancel_reason, 'created_at', r.created_at) ORDER BY r.created_at, r.id)
-  FROM reminders r WHERE r.task_id = t.id), '[]'::json)`;
 
 const LOAD = `SELECT (SELECT timezone FROM users u WHERE u.id = t.user_id) AS user_timezone, (SELECT version FROM users u WHERE u.id = t.user_id) AS user_version,
     (SELECT s.version FROM tasks s WHERE s.id = t.id) AS snapshot_version, ${TASK_COLUMNS}, ${REMINDERS_JSON} AS reminder_rows
@@ -122,21 +156,23 @@ export async function loadForTurn(q: Queryable, userId: string, taskId: string, 
 }
 
 /**
- * Writes one decision in ONE statement: the user's seq bump, every touched task row (inserted, or
- * updated under a version check), changed reminder rows, and the events. A failed check raises inside
- * the statement (`tasklane_guard`, serialization_failure), so the decision is written whole or not at
- * all, in a transaction or without one. `before` holds the current
- * state of each task aggregate the events touch (null for one being created). Seq numbers come from
- * the user's row, bumped in this transaction, so they are gapless and in commit order per user.
- * With `userVersion` the user's row must still be at that version: the decision used the user's zone
- * as read then, and a zone change since makes the writer decide again.
+ * The one writer of events: writes one decision in ONE statement — the user row (its seq bump; its
+ * zone and version when the events are on the user), every touched task row (inserted, or updated
+ * under a version check), changed reminder rows, the events, and the Idempotency-Key's first answer.
+ * Every check runs in SQL (`tasklane_guard` raises serialization_failure, 40001), so the decision is
+ * written whole or not at all, in a transaction or without one; the caller decides again after a
+ * `retryable` error. Seq numbers come from the user's row, bumped in this statement, so they are
+ * gapless and in commit order per user; an aggregate's versions continue from the state read.
  */
-export async function persist(q: Queryable, userId: string, before: Map<string, TaskState | null>, pending: PendingEvent[], meta: CommandMeta, now: Date, userVersion?: number, idempotency?: IdempotencyRecord): Promise<Persisted> {
+export async function persist(q: Queryable, target: WriteTarget, pending: PendingEvent[], meta: CommandMeta, now: Date, idempotency?: IdempotencyRecord): Promise<Persisted> {
+  const { userId } = target;
+  const before = target.tasks ?? new Map<string, TaskState | null>();
   const timestamp = now.toISOString();
   const versions = new Map<string, number>();
   let first: string | null = null;
   const events: EventEnvelope[] = pending.map((p) => {
-    const current = versions.get(p.aggregate_id) ?? before.get(p.aggregate_id)?.version ?? 0;
+    const read = p.aggregate_type === 'user' ? target.user?.version : before.get(p.aggregate_id)?.version;
+    const current = versions.get(p.aggregate_id) ?? read ?? 0;
     versions.set(p.aggregate_id, current + 1);
     const event_id = randomUUID();
     // Events on another aggregate than the first (a spawned instance) were caused by that first event.
@@ -148,15 +184,22 @@ export async function persist(q: Queryable, userId: string, before: Map<string, 
     };
   });
   const after = new Map<string, TaskState | null>();
+  let user = target.user;
   for (const e of events) {
-    if (e.aggregate_type !== 'task') continue;
+    if (e.aggregate_type === 'user') {
+      if (user === undefined) throw new Error(`persist: a ${e.event_type} event without the user it applies to`);
+      user = evolveUser(user, e);
+      continue;
+    }
     const state = after.has(e.aggregate_id) ? after.get(e.aggregate_id) ?? null : before.get(e.aggregate_id) ?? null;
     after.set(e.aggregate_id, evolve(state, e));
   }
 
   const params: unknown[] = [userId, events.length, timestamp];
   const p = (value: unknown) => { params.push(value); return `$${params.length}`; };
-  const ctes: string[] = [`s AS (UPDATE users SET last_seq = last_seq + $2, updated_at = $3 WHERE id = $1${userVersion === undefined ? '' : ` AND version = ${p(userVersion)}`} RETURNING last_seq)`];
+  const userSet = user === target.user || user === undefined ? '' : `, timezone = ${p(user.timezone)}, version = ${p(user.version)}`;
+  const ctes: string[] = [`s AS (UPDATE users SET last_seq = last_seq + $2, updated_at = $3${userSet}
+    WHERE id = $1 AND version = ${p(target.userVersion)} RETURNING last_seq)`];
   const taskCtes: string[] = [];
   const reminderRows: (ReminderState & { prev_notified: boolean | null; prev_cancelled: boolean | null })[] = [];
   for (const [id, state] of after) {
@@ -164,34 +207,28 @@ export async function persist(q: Queryable, userId: string, before: Map<string, 
     const old = before.get(id) ?? null;
     const name = `t${taskCtes.length}`;
     taskCtes.push(name);
-    const v = [state.title, state.description, state.completed, state.due_date, state.recurrence_rule, state.timezone, state.is_recurring,
-      state.next_occurrence, state.last_spawned_at, state.series_id, state.occurrence_at, state.version, state.created_at, state.updated_at, state.deleted_at,
-      state.dtstart_local].map(p);
+    const v = TASK_FIELDS.map((f) => p(state[f]));
     if (old === null) {
-      ctes.push(`${name} AS (INSERT INTO tasks (id, user_id, title, description, completed, due_date, recurrence_rule, timezone, is_recurring,
-        next_occurrence, last_spawned_at, series_id, occurrence_at, version, created_at, updated_at, deleted_at, dtstart_local)
+      ctes.push(`${name} AS (INSERT INTO tasks (id, user_id, ${TASK_FIELDS.join(', ')})
         VALUES (${p(state.id)}, $1, ${v.join(', ')}) RETURNING 1)`);
     } else {
-      ctes.push(`${name} AS (UPDATE tasks SET title = ${v[0]}, description = ${v[1]}, completed = ${v[2]}, due_date = ${v[3]}, recurrence_rule = ${v[4]},
-        timezone = ${v[5]}, is_recurring = ${v[6]}, next_occurrence = ${v[7]}, last_spawned_at = ${v[8]}, series_id = ${v[9]}, occurrence_at = ${v[10]},
-        version = ${v[11]}, created_at = ${v[12]}, updated_at = ${v[13]}, deleted_at = ${v[14]}, dtstart_local = ${v[15]}
+      ctes.push(`${name} AS (UPDATE tasks SET ${TASK_FIELDS.map((f, i) => `${f} = ${v[i]}`).join(', ')}
         WHERE id = ${p(id)} AND user_id = $1 AND version = ${p(old.version)} RETURNING 1)`);
     }
     const previous = new Map((old?.reminders ?? []).map((r) => [r.id, r]));
     for (const r of state.reminders) {
       const o = previous.get(r.id);
-      if (!o || o.remind_at !== r.remind_at || o.notified !== r.notified || o.cancelled !== r.cancelled || o.cancel_reason !== r.cancel_reason || o.offset !== r.offset) {
+      if (!o || REMINDER_FIELDS.some((f) => o[f] !== r[f])) {
         reminderRows.push({ ...r, prev_notified: o?.notified ?? null, prev_cancelled: o?.cancelled ?? null });
       }
     }
   }
   if (reminderRows.length > 0) {
-    ctes.push(`rx AS (SELECT * FROM json_to_recordset(${p(JSON.stringify(reminderRows))}::json) AS x(id uuid, task_id uuid, user_id text, "offset" text,
-      remind_at timestamptz, notified boolean, cancelled boolean, cancel_reason text, created_at timestamptz, prev_notified boolean, prev_cancelled boolean))`);
-    ctes.push(`r AS (INSERT INTO reminders (id, task_id, user_id, "offset", remind_at, notified, cancelled, cancel_reason, created_at)
-      SELECT id, task_id, user_id, "offset"::interval, remind_at, notified, cancelled, cancel_reason, created_at FROM rx
-      ON CONFLICT (id) DO UPDATE SET "offset" = EXCLUDED."offset", remind_at = EXCLUDED.remind_at, notified = EXCLUDED.notified,
-        cancelled = EXCLUDED.cancelled, cancel_reason = EXCLUDED.cancel_reason
+    const kept = REMINDER_FIELDS.filter((f) => f !== 'id' && f !== 'task_id' && f !== 'user_id' && f !== 'created_at');
+    ctes.push(`rx AS (SELECT * FROM json_to_recordset(${p(JSON.stringify(reminderRows))}::json) AS x(${REMINDER_RECORD}, prev_notified boolean, prev_cancelled boolean))`);
+    ctes.push(`r AS (INSERT INTO reminders (${REMINDER_FIELDS.map(sqlName).join(', ')})
+      SELECT ${REMINDER_FIELDS.map((f) => `${sqlName(f)}::${REMINDER_TABLE[f].type}`).join(', ')} FROM rx
+      ON CONFLICT (id) DO UPDATE SET ${kept.map((f) => `${sqlName(f)} = EXCLUDED.${sqlName(f)}`).join(', ')}
         -- Guarded like every timer fire: a reminder someone else already changed is never changed again.
         WHERE (reminders.notified, reminders.cancelled) = (SELECT rx.prev_notified, rx.prev_cancelled FROM rx WHERE rx.id = reminders.id)
       RETURNING 1)`);
@@ -200,8 +237,11 @@ export async function persist(q: Queryable, userId: string, before: Map<string, 
   // committed. A row for the key that has not expired stays (no row returned → the guard below raises
   // and the writer retries, finding that answer); a concurrent duplicate waits on the key and sees it.
   if (idempotency !== undefined) {
+    // The user's last_seq is known only inside the statement: an answer holding the user gets it from `s`.
+    const answer = `${p(JSON.stringify(idempotency.answer({ events, tasks: after, ...(userSet ? { user } : {}) })))}::jsonb`;
+    const answerSql = userSet ? `jsonb_set(${answer}, '{user,last_seq}', to_jsonb((SELECT last_seq FROM s)))` : answer;
     ctes.push(`k AS (INSERT INTO idempotency (user_id, key, fingerprint, answer, created_at)
-      VALUES ($1, ${p(idempotency.key)}, ${p(idempotency.fingerprint)}, ${p(JSON.stringify(idempotency.answer(after)))}::jsonb, $3)
+      VALUES ($1, ${p(idempotency.key)}, ${p(idempotency.fingerprint)}, ${answerSql}, $3)
       ON CONFLICT (user_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, answer = EXCLUDED.answer, created_at = EXCLUDED.created_at
         WHERE idempotency.created_at <= ${p(new Date(now.getTime() - IDEMPOTENCY_TTL_MS).toISOString())}
       RETURNING 1)`);
@@ -217,8 +257,8 @@ export async function persist(q: Queryable, userId: string, before: Map<string, 
            ARRAY[${taskCtes.map((t) => `(SELECT count(*) FROM ${t})::int`).join(', ')}]::int[] AS tasks,
            ${reminderRows.length > 0 ? '(SELECT count(*) FROM r)::int' : '0'} AS reminders,
            (SELECT count(*) FROM e)::int AS events)
-    SELECT c.* FROM c
-     WHERE tasklane_guard(c.last_seq IS NOT NULL, 'the user does not exist, or changed zone since it was read')
+    SELECT c.last_seq FROM c
+     WHERE tasklane_guard(c.last_seq IS NOT NULL, 'the user does not exist, or its version changed since it was read (a zone change)')
        AND tasklane_guard(c.tasks = ARRAY[${taskCtes.map(() => '1').join(', ')}]::int[], 'a task changed since it was read (version check failed)')
        AND tasklane_guard(c.reminders = ${p(reminderRows.length)}::int, 'a reminder changed since it was read')
        AND tasklane_guard(c.events = ${p(events.length)}::int, 'the decision was not written whole')${idempotency === undefined ? '' : `
@@ -226,12 +266,31 @@ export async function persist(q: Queryable, userId: string, before: Map<string, 
   // Every value is a parameter, so the text depends only on the decision's shape (how many tasks, created
   // or updated, reminders or not): a handful of statements, each prepared once per connection.
   const name = `tasklane_persist_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
-  const result = await q.query<{ last_seq: number | null; tasks: number[]; reminders: number; events: number }>(sql, params, name);
-  const out = result.rows[0];
-  if (!out || out.last_seq === null) throw new Error(`user ${userId} does not exist`);
-  if (out.tasks.some((n) => n !== 1)) throw new ConcurrencyError('a task changed since it was read (version check failed)');
-  if (out.reminders !== reminderRows.length) throw new ConcurrencyError('a reminder changed since it was read');
-  if (out.events !== events.length) throw new Error('the decision was not written whole');
-  events.forEach((e, i) => { e.seq = (out.last_seq as number) - events.length + 1 + i; });
-  return { events, tasks: after };
+  const result = await q.query<{ last_seq: number }>(sql, params, name);
+  // One row: every guard held (a failed one raised above).
+  const lastSeq = Number(result.rows[0]?.last_seq);
+  events.forEach((e, i) => { e.seq = lastSeq - events.length + 1 + i; });
+  return { events, tasks: after, ...(user ? { user: { ...user, last_seq: lastSeq } } : {}) };
+}
+
+/**
+ * A timer fired without a request: its events carry the correlation id of the request that armed it,
+ * and their causation id is the event that armed it. Undefined for other commands, or when none is found.
+ */
+export async function timerCause(q: Queryable, taskId: string, command: TaskCommand): Promise<CommandMeta | undefined> {
+  let rows;
+  if (command.type === 'fire_reminder') {
+    rows = await q.query<{ event_id: string; correlation_id: string }>(`SELECT event_id::text, correlation_id::text FROM events
+      WHERE aggregate_id = $1 AND ((event_type = 'reminder.scheduled' AND data->'reminder'->>'id' = $2)
+         OR (event_type = 'reminder.snoozed' AND data->>'reminder_id' = $2))
+      ORDER BY version DESC LIMIT 1`, [taskId, command.reminder_id]);
+  } else if (command.type === 'spawn') {
+    rows = await q.query<{ event_id: string; correlation_id: string }>(`SELECT event_id::text, correlation_id::text FROM events
+      WHERE aggregate_id = $1 AND event_type IN ('task.created', 'recurring.spawned', 'recurring.rescheduled')
+      ORDER BY version DESC LIMIT 1`, [taskId]);
+  } else {
+    return undefined;
+  }
+  const row = rows.rows[0];
+  return row ? { correlationId: row.correlation_id, causationId: row.event_id } : undefined;
 }

@@ -1,70 +1,90 @@
-// The user aggregate's turn: load (creating on first use) → decide → persist, in one transaction.
+// One user turn, top to bottom: what a UserActor does, whichever runtime runs it. Like a task turn
+// (host/tasks/turn.ts) it writes through the one writer of events, `persist`, under the same check of
+// the user row's version, and decides again when that check fails:
+//
+//   0. a retry of a keyed request gets its first answer back            replay
+//   1. load the user (created on first use, in UTC)                     readUser
+//   2. decide(command, state) → pending events                          actors/user (pure)
+//   3. ONE guarded statement writes them                                persist (host/tasks/store.ts)
+//   4. notify: the hub and the relay                                    onCommitted
+//   5. a zone change: each series following the zone reschedules, as its own task turn, run where the
+//      runtime runs task turns (`dispatch`), after the user's write committed, so no task turn ever
+//      waits on the user row while holding a task row.
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/index.ts';
-import { decide, evolve, type UserState, type UserCommand } from '../../actors/user/decider.ts';
+import { decide, type UserState, type UserCommand } from '../../actors/user/decider.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
-import { ensureUser, findAnswer, storeAnswer, IDEMPOTENCY_TTL_MS, type CommandMeta } from '../tasks/store.ts';
-import type { UserPort } from '../../actors/ports.ts';
-import { DomainError } from '../../actors/errors.ts';
+import { readUser, findAnswer, persist, retryable, keyReused } from '../tasks/store.ts';
+import type { CommandMeta, IdempotencyMeta, TaskCall, TaskTurnResult, TimezoneCall, UserTurnPort, UserTurnResult } from '../../actors/ports.ts';
 
-export interface UserResult { user: UserState; events: EventEnvelope[]; replayed?: boolean }
+export interface UserTurnsOptions {
+  clock?: () => Date;
+  /** Called after each commit that wrote events (the relay and the hub listen here). */
+  onCommitted?: (events: EventEnvelope[]) => void;
+  /** Runs a task turn where the runtime runs task turns (the fan-out of a zone change); without it, none is run. */
+  dispatch?: (taskId: string, call: TaskCall) => Promise<TaskTurnResult>;
+  maxAttempts?: number;
+}
 
-export class UserService implements UserPort {
-  onCommitted: ((events: EventEnvelope[]) => void) | undefined;
+export class UserTurns implements UserTurnPort {
+  private readonly clock: () => Date;
+  private readonly onCommitted: (events: EventEnvelope[]) => void;
+  private readonly dispatch: ((taskId: string, call: TaskCall) => Promise<TaskTurnResult>) | undefined;
+  private readonly maxAttempts: number;
 
-  constructor(readonly db: Db, private readonly clock: () => Date = () => new Date()) {}
-
-  async get(userId: string): Promise<UserState> {
-    await ensureUser(this.db, userId);
-    const row = await this.db.query<UserState>('SELECT id, timezone, last_seq, version FROM users WHERE id = $1', [userId]);
-    return row.rows[0] as UserState;
+  constructor(readonly db: Db, options: UserTurnsOptions = {}) {
+    this.clock = options.clock ?? (() => new Date());
+    this.onCommitted = options.onCommitted ?? (() => undefined);
+    this.dispatch = options.dispatch;
+    this.maxAttempts = options.maxAttempts ?? 5;
   }
 
-  /**
-   * One turn in one transaction under the user row's lock. With an Idempotency-Key in `meta`, the first
-   * answer stored under it (by this service or a task write, which also locks the user row) is returned
-   * instead (`replayed`, nothing applied), a key stored for another request raises `key_reused` (422);
-   * a turn that writes stores its answer in the same transaction.
-   */
-  async execute(userId: string, command: UserCommand, meta: CommandMeta = { correlationId: randomUUID() }): Promise<UserResult> {
-    const key = meta.idempotency;
-    const result = await this.db.transaction(async (tx): Promise<UserResult> => {
-      await ensureUser(tx, userId);
-      const row = await tx.query<UserState>('SELECT id, timezone, last_seq, version FROM users WHERE id = $1 FOR UPDATE', [userId]);
-      const state = row.rows[0] as UserState;
-      if (key !== undefined) {
-        const stored = await findAnswer(tx, userId, key.key, this.clock());
-        if (stored !== null && stored.fingerprint !== key.fingerprint) {
-          throw new DomainError('key_reused', `idempotency-key: already used for a different request (method, path, If-Match or body) within ${IDEMPOTENCY_TTL_MS / 3_600_000} h; send a new key`, 'idempotency-key');
-        }
-        if (stored !== null) return { user: (stored.answer as { user: UserState }).user, events: [], replayed: true };
+  /** PATCH /me: changes the user's zone (steps 0–4), then asks each series that follows it to reschedule (step 5). */
+  async setTimezone(userId: string, call: TimezoneCall): Promise<UserTurnResult> {
+    const result = await this.execute(userId, { type: 'set_timezone', timezone: call.timezone }, call.meta);
+    const change = result.events[0]?.data.changes as { timezone?: { from: string; to: string } } | undefined;
+    if (change?.timezone && this.dispatch) {
+      const meta = { correlationId: call.meta?.correlationId ?? result.events[0]?.correlation_id ?? '', causationId: result.events[0]?.event_id ?? null };
+      for (const taskId of await this.seriesFollowingZone(userId)) {
+        await this.dispatch(taskId, { userId, command: { type: 'reschedule', from_zone: change.timezone.from, to_zone: change.timezone.to }, meta });
       }
-      const pending = decide(command, state);
-      if (pending.length === 0) return { user: state, events: [] };
-      const now = this.clock();
-      const timestamp = now.toISOString();
-      const events: EventEnvelope[] = pending.map((p, i) => ({
-        event_id: randomUUID(), event_type: p.event_type, user_id: userId, aggregate_type: p.aggregate_type, aggregate_id: p.aggregate_id,
-        version: state.version + i + 1, seq: state.last_seq + i + 1, timestamp, correlation_id: meta.correlationId, causation_id: meta.causationId ?? null, data: p.data,
-      }));
-      const user = events.reduce(evolve, state);
-      await tx.query('UPDATE users SET timezone = $2, version = $3, last_seq = last_seq + $4, updated_at = $5 WHERE id = $1', [userId, user.timezone, user.version, events.length, timestamp]);
-      for (const e of events) {
-        await tx.query(`INSERT INTO events (event_id, user_id, seq, aggregate_type, aggregate_id, version, event_type, data, correlation_id, causation_id, "timestamp")
-          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, [e.event_id, e.user_id, e.seq, e.aggregate_type, e.aggregate_id, e.version, e.event_type, JSON.stringify(e.data), e.correlation_id, e.causation_id, e.timestamp]);
-      }
-      const after = { ...user, last_seq: state.last_seq + events.length };
-      if (key !== undefined && !(await storeAnswer(tx, userId, { ...key, answer: { user: after } }, now))) {
-        throw new Error('the Idempotency-Key was stored by another write meanwhile');
-      }
-      return { user: after, events };
-    });
-    if (result.events.length > 0) this.onCommitted?.(result.events);
+    }
     return result;
   }
 
+  /**
+   * Steps 0–4. Errors: DomainError (an unknown zone: 400; `key_reused`: 422); a database error once the
+   * attempts are spent. With an Idempotency-Key in `meta`, the first answer stored under it for this user
+   * (by a user or a task turn) is returned instead (`replayed`, nothing applied).
+   */
+  async execute(userId: string, command: UserCommand, meta: CommandMeta = { correlationId: randomUUID() }): Promise<UserTurnResult> {
+    const key = meta.idempotency;
+    for (let attempt = 1; ; attempt++) {
+      const replay = key === undefined ? null : await this.replay(userId, key);
+      if (replay !== null) return replay;
+      const state = await readUser(this.db, userId);
+      const pending = decide(command, state);
+      if (pending.length === 0) return { user: state, events: [] };
+      try {
+        const record = key === undefined ? undefined : { ...key, answer: (after: { user?: UserState }) => ({ user: after.user ?? state }) };
+        const persisted = await persist(this.db, { userId, userVersion: state.version, user: state }, pending, meta, this.clock(), record);
+        this.onCommitted(persisted.events);
+        return { user: persisted.user ?? state, events: persisted.events };
+      } catch (error) {
+        if (attempt >= this.maxAttempts || !retryable(error)) throw error;
+      }
+    }
+  }
+
+  private async replay(userId: string, key: IdempotencyMeta): Promise<UserTurnResult | null> {
+    const stored = await findAnswer(this.db, userId, key.key, this.clock());
+    if (stored === null) return null;
+    if (stored.fingerprint !== key.fingerprint) throw keyReused();
+    return { user: (stored.answer as { user: UserState }).user, events: [], replayed: true };
+  }
+
   /** The user's live series that follow the user's zone (no zone of their own): a zone change reschedules them. */
-  async seriesFollowingZone(userId: string): Promise<string[]> {
+  private async seriesFollowingZone(userId: string): Promise<string[]> {
     const rows = await this.db.query<{ id: string }>(`SELECT id::text AS id FROM tasks
       WHERE user_id = $1 AND is_recurring AND timezone IS NULL AND deleted_at IS NULL ORDER BY created_at`, [userId]);
     return rows.rows.map((r) => r.id);

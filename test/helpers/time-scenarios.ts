@@ -4,7 +4,7 @@
 import type { ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../host/db/index.ts';
-import { TaskService } from '../../host/tasks/service.ts';
+import { TaskTurns } from '../../host/tasks/turn.ts';
 import { loadTask } from '../../host/tasks/store.ts';
 import { fold, type TaskState } from '../../actors/task/index.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
@@ -84,7 +84,7 @@ export async function dstGapSeries(t: ExecutionContext, target: Target, db: Db):
 
   // Spawning: the instances' due dates.
   let now = new Date(NY_EXPECTED[0] as string);
-  const service = new TaskService(db, { clock: () => now, cacheSize: 0 });
+  const service = new TaskTurns(db, { clock: () => now, cacheSize: 0 });
   for (const occurrence of NY_EXPECTED.slice(0, 2)) {
     now = new Date(occurrence);
     await service.execute(user, created.id as string, { type: 'spawn' });

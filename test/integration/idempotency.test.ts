@@ -6,8 +6,8 @@ import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { ADAPTERS } from '../helpers/db.ts';
-import { TaskService } from '../../host/tasks/service.ts';
-import { UserService } from '../../host/users/service.ts';
+import { TaskTurns } from '../../host/tasks/turn.ts';
+import { UserTurns } from '../../host/users/turn.ts';
 import { IDEMPOTENCY_TTL_MS } from '../../host/tasks/store.ts';
 import { DomainError } from '../../actors/errors.ts';
 
@@ -172,8 +172,8 @@ for (const adapter of ADAPTERS) {
       let now = new Date('2031-05-01T08:00:00Z');
       const clock = () => now;
       // Two services stand for two replicas: no in-process queue serialises them.
-      const a = new TaskService(db, { clock });
-      const b = new TaskService(db, { clock });
+      const a = new TaskTurns(db, { clock });
+      const b = new TaskTurns(db, { clock });
       const user = `u-${randomUUID()}`;
       const key = { key: 'create-1', fingerprint: 'f1' };
       const meta = () => ({ correlationId: randomUUID(), idempotency: key });
@@ -203,7 +203,7 @@ for (const adapter of ADAPTERS) {
       t.deepEqual((await db.query<{ fingerprint: string }>('SELECT fingerprint FROM idempotency WHERE user_id = $1', [user])).rows.map((r) => r.fingerprint), ['f2']);
 
       // The user aggregate: a replay under the row lock, the answer as first given.
-      const users = new UserService(db, clock);
+      const users = new UserTurns(db, { clock });
       const userKey = { correlationId: randomUUID(), idempotency: { key: 'zone-1', fingerprint: 'z1' } };
       const [x, y] = await Promise.all([users.execute(user, { type: 'set_timezone', timezone: 'Asia/Tokyo' }, userKey), users.execute(user, { type: 'set_timezone', timezone: 'Asia/Tokyo' }, userKey)]);
       t.deepEqual(x?.user, y?.user);

@@ -2,7 +2,7 @@
 // publishes; when its connection is killed, or it stops, publishing carries on — nothing stays behind.
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
-import { TaskService } from '../../host/tasks/service.ts';
+import { TaskTurns } from '../../host/tasks/turn.ts';
 import { Relay } from '../../host/outbox/relay.ts';
 import { hubSink } from '../../host/outbox/sinks.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
@@ -15,7 +15,7 @@ test('one relay leads; killing its connection or stopping it hands the work on, 
   const got: Record<'a' | 'b', EventEnvelope[]> = { a: [], b: [] };
   const relay = (name: 'a' | 'b') => new Relay({ db, sinks: [hubSink(async (events) => { got[name].push(...events); })], pollMs: 50, lingerMs: 2 });
   const relays = { a: relay('a'), b: relay('b') };
-  const service = new TaskService(db, { onCommitted: () => { relays.a.nudge(); relays.b.nudge(); } });
+  const service = new TaskTurns(db, { onCommitted: () => { relays.a.nudge(); relays.b.nudge(); } });
   const user = `relay-${randomUUID()}`;
   const write = async (n: number) => {
     for (let i = 0; i < n; i++) {

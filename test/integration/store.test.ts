@@ -4,13 +4,13 @@ import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
-import { TaskService } from '../../host/tasks/service.ts';
-import { loadTask } from '../../host/tasks/store.ts';
+import { TaskTurns } from '../../host/tasks/turn.ts';
+import { loadTask, readTask, readHistory } from '../../host/tasks/store.ts';
 import { fold, type TaskCommand } from '../../actors/task/index.ts';
 import { DomainError } from '../../actors/errors.ts';
 import { ADAPTERS } from '../helpers/db.ts';
 import { migrate } from '../../host/db/migrate.ts';
-import { UserService } from '../../host/users/service.ts';
+import { UserTurns } from '../../host/users/turn.ts';
 
 const meta = () => ({ correlationId: randomUUID() });
 
@@ -18,15 +18,15 @@ for (const adapter of ADAPTERS) {
   test(`${adapter.name}: 50 concurrent updates of one task end at version 51 with 50 events, none lost`, async (t) => {
     const { db, drop } = await adapter.open();
     try {
-      const service = new TaskService(db);
+      const service = new TaskTurns(db);
       const user = `u-${randomUUID()}`;
       const id = randomUUID();
       await service.execute(user, id, { type: 'create', id, data: { title: 'start' } }, meta());
       const titles = Array.from({ length: 50 }, (_, i) => `title ${i}`);
       await Promise.all(titles.map((title) => service.execute(user, id, { type: 'update', data: { title } }, meta())));
-      const task = await service.get(user, id);
+      const task = await readTask(db, user, id);
       t.is(task?.version, 51);
-      const history = (await service.history(user, id)) ?? [];
+      const history = (await readHistory(db, user, id)) ?? [];
       t.is(history.length, 51);
       t.deepEqual(history.map((e) => e.version), Array.from({ length: 51 }, (_, i) => i + 1));
       // Every update is there, and each one's `from` is the previous one's `to`: no lost update.
@@ -46,7 +46,7 @@ for (const adapter of ADAPTERS) {
   test(`${adapter.name}: concurrent writes of one user produce a gapless, ordered seq`, async (t) => {
     const { db, drop } = await adapter.open();
     try {
-      const service = new TaskService(db);
+      const service = new TaskTurns(db);
       const user = `u-${randomUUID()}`;
       const ids = Array.from({ length: 20 }, () => randomUUID());
       await Promise.all(ids.map((id) => service.execute(user, id, { type: 'create', id, data: { title: id, reminders: [] } }, meta())));
@@ -66,7 +66,7 @@ for (const adapter of ADAPTERS) {
   test(`${adapter.name}: events cannot be changed or deleted; published_at is set once`, async (t) => {
     const { db, drop } = await adapter.open();
     try {
-      const service = new TaskService(db);
+      const service = new TaskTurns(db);
       const user = `u-${randomUUID()}`;
       const id = randomUUID();
       const { events } = await service.execute(user, id, { type: 'create', id, data: { title: 'immutable' } }, meta());
@@ -85,14 +85,14 @@ for (const adapter of ADAPTERS) {
   test(`${adapter.name}: a failing command writes nothing (one transaction)`, async (t) => {
     const { db, drop } = await adapter.open();
     try {
-      const service = new TaskService(db);
+      const service = new TaskTurns(db);
       const user = `u-${randomUUID()}`;
       const id = randomUUID();
       await service.execute(user, id, { type: 'create', id, data: { title: 'ok' } }, meta());
       const error = await t.throwsAsync(service.execute(user, id, { type: 'update', data: { title: 'fine', recurrence_rule: 'FREQ=DAILY;BYSETPOS=1' } }, meta()));
       t.true(error instanceof DomainError);
       t.regex(error?.message ?? '', /BYSETPOS/);
-      const task = await service.get(user, id);
+      const task = await readTask(db, user, id);
       t.is(task?.title, 'ok');
       t.is(task?.version, 1);
       const count = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE user_id = $1', [user]);
@@ -107,7 +107,7 @@ for (const adapter of ADAPTERS) {
     const { db, drop } = await adapter.open();
     try {
       let clock = Date.parse('2026-03-01T12:00:00Z');
-      const service = new TaskService(db, { clock: () => new Date(clock) });
+      const service = new TaskTurns(db, { clock: () => new Date(clock) });
       const command = fc.oneof(
         fc.record({ type: fc.constant('update' as const), data: fc.record({ title: fc.string({ minLength: 1, maxLength: 20 }).filter((s) => s.trim().length > 0) }, { requiredKeys: [] }) }),
         fc.record({ type: fc.constant('update' as const), data: fc.record({ description: fc.option(fc.string({ maxLength: 30 }), { nil: null }) }) }),
@@ -136,7 +136,7 @@ for (const adapter of ADAPTERS) {
         }
         const ids = (await db.query<{ id: string }>('SELECT id::text AS id FROM tasks WHERE id = $1 OR series_id = $1', [id])).rows.map((r) => r.id);
         for (const taskId of ids) {
-          const history = (await service.history(user, taskId)) ?? [];
+          const history = (await readHistory(db, user, taskId)) ?? [];
           const row = await loadTask(db, user, taskId);
           if (!isDeepStrictEqual(fold(history), row)) return false;
         }
@@ -155,12 +155,12 @@ for (const adapter of ADAPTERS) {
   test(`${adapter.name}: upgrading to cancel reasons fills them from the events, so rows still equal their fold`, async (t) => {
     const { db, drop } = await adapter.open();
     try {
-      const service = new TaskService(db);
+      const service = new TaskTurns(db);
       const user = `u-${randomUUID()}`;
       const id = randomUUID();
       const due = new Date(Date.now() + 86_400_000).toISOString();
       await service.execute(user, id, { type: 'create', id, data: { title: 'old data', due_date: due, reminders: [{ before: 'PT1H' }, { before: 'PT2H' }] } }, meta());
-      const [first] = (await service.get(user, id))?.reminders ?? [];
+      const [first] = (await readTask(db, user, id))?.reminders ?? [];
       await service.execute(user, id, { type: 'remove_reminder', reminder_id: first?.id ?? '' }, meta());
       await service.execute(user, id, { type: 'complete' }, meta());
       // The database as the release before this migration left it: no column, migration not recorded.
@@ -169,7 +169,7 @@ for (const adapter of ADAPTERS) {
       t.deepEqual(await migrate(db), ['002_reminder_cancel_reason.sql']);
       const row = await loadTask(db, user, id);
       t.deepEqual(row?.reminders.map((r) => r.cancel_reason), ['removed', 'task_completed']);
-      t.true(isDeepStrictEqual(fold((await service.history(user, id)) ?? []), row));
+      t.true(isDeepStrictEqual(fold((await readHistory(db, user, id)) ?? []), row));
       // And the upgrade is what lets an uncomplete bring back the one the completion cancelled.
       const undone = await service.execute(user, id, { type: 'uncomplete' }, meta());
       t.deepEqual(undone.task?.reminders.map((r) => r.cancelled), [true, false]);
@@ -184,8 +184,8 @@ for (const adapter of ADAPTERS) {
 test('PostgreSQL: a task state kept by one process and changed by another is never written over or lost', async (t) => {
   const { db, drop } = await ADAPTERS[0].open();
   try {
-    const a = new TaskService(db);
-    const b = new TaskService(db);
+    const a = new TaskTurns(db);
+    const b = new TaskTurns(db);
     const user = `u-${randomUUID()}`;
     const id = randomUUID();
     await a.execute(user, id, { type: 'create', id, data: { title: 'one' } }, meta());
@@ -199,12 +199,12 @@ test('PostgreSQL: a task state kept by one process and changed by another is nev
     await b.execute(user, id, { type: 'uncomplete' }, meta());
     const again = await a.execute(user, id, { type: 'complete' }, meta());
     t.deepEqual(again.events.map((e) => e.event_type), ['task.completed']);
-    t.is((await a.get(user, id))?.completed, true);
+    t.is((await readTask(db, user, id))?.completed, true);
     // a's copy says the task exists; b deletes it: a's command is refused as a fresh read would refuse it.
     await b.execute(user, id, { type: 'delete' }, meta());
     const error = await t.throwsAsync(a.execute(user, id, { type: 'update', data: { title: 'four' } }, meta()), { instanceOf: DomainError });
     t.is(error?.code, 'not_found');
-    const history = (await a.history(user, id)) ?? [];
+    const history = (await readHistory(db, user, id)) ?? [];
     t.deepEqual(history.map((e) => e.version), history.map((_, i) => i + 1));
     t.true(isDeepStrictEqual(fold(history), await loadTask(db, user, id)));
   } finally {
@@ -215,12 +215,12 @@ test('PostgreSQL: a task state kept by one process and changed by another is nev
 test('PostgreSQL: a zone change made elsewhere is seen by the next command on a kept task', async (t) => {
   const { db, drop } = await ADAPTERS[0].open();
   try {
-    const tasks = new TaskService(db);
-    const users = new UserService(db);
+    const tasks = new TaskTurns(db);
+    const users = new UserTurns(db);
     const user = `u-${randomUUID()}`;
     const id = randomUUID();
     await tasks.execute(user, id, { type: 'create', id, data: { title: 'call', due_date: '2031-03-10T09:00:00' } }, meta());
-    t.is((await tasks.get(user, id))?.due_date, '2031-03-10T09:00:00.000Z', 'UTC at first');
+    t.is((await readTask(db, user, id))?.due_date, '2031-03-10T09:00:00.000Z', 'UTC at first');
     await users.execute(user, { type: 'set_timezone', timezone: 'Asia/Tokyo' });
     const moved = await tasks.execute(user, id, { type: 'update', data: { due_date: '2031-03-11T09:00:00' } }, meta());
     t.is(moved.task?.due_date, '2031-03-11T00:00:00.000Z', '09:00 in Tokyo, not 09:00 UTC');

@@ -7,7 +7,7 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { ManualClock } from '../helpers/clock.ts';
 import * as S from '../helpers/timer-scenarios.ts';
 import { connectSocket } from '../helpers/socket.ts';
-import { TaskService } from '../../host/tasks/service.ts';
+import { TaskTurns } from '../../host/tasks/turn.ts';
 
 const databases = ['pglite', 'postgres'] as const;
 const clocks = { pglite: new ManualClock(), postgres: new ManualClock() };
@@ -41,7 +41,7 @@ test('postgres: a timer firing twice at once notifies once', (t) => clocks.postg
   const rid = (task.reminders as { id: string }[])[0]?.id ?? '';
   // Its time has come for a second service on the same database (the app's clock stays before it): three
   // fires race straight through that service, as a Dapr reminder and the sweeper of two processes would.
-  const later = new TaskService(app.app.db, { clock: () => new Date(remindAt + 1000) });
+  const later = new TaskTurns(app.app.db, { clock: () => new Date(remindAt + 1000) });
   const results = await Promise.all([1, 2, 3].map(() => later.execute(user, task.id as string, { type: 'fire_reminder', reminder_id: rid })));
   t.is(results.flatMap((r) => r.events).filter((e) => e.event_type === 'reminder.triggered').length, 1);
   const stored = await app.app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE aggregate_id = $1 AND event_type = 'reminder.triggered'`, [task.id]);
