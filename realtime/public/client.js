@@ -24,7 +24,6 @@ const DEFAULTS = {
   failuresBeforePolling: 3,
   connectTimeoutMs: 5000,
   pageLimit: 500,
-  keepApplied: 10000,
 };
 
 /** @typedef {'connecting'|'live'|'offline'|'polling'|'unauthorized'|'stopped'} SyncState */
@@ -128,9 +127,6 @@ export class SyncClient {
     this.lastSeq = o.initialSeq ?? readStoredSeq(this.userId, this.storage) ?? 0;
     /** seq → event, arrived early, waiting for the gap before it to fill. */
     this.pending = new Map();
-    /** The seqs handed to onEvent, in order (the last `keepApplied`), for diagnostics and tests. */
-    this.applied = [];
-    this.duplicates = 0;
 
     this.state = 'stopped';
     this.detail = {};
@@ -185,16 +181,6 @@ export class SyncClient {
     this.retryTimer = null;
     this.retries = 0;
     void this.attempt();
-  }
-
-  /**
-   * Drops the WebSocket the way a network failure would (the raw socket closes under nes), so the
-   * normal recovery path runs: reconnect with backoff, then backfill. For tests and diagnostics.
-   */
-  dropSocket() {
-    const ws = this.socket?._ws;
-    if (ws) ws.close(4000, 'dropped by dropSocket()');
-    return Boolean(ws);
   }
 
   // ------------------------------------------------------------------ state
@@ -338,10 +324,7 @@ export class SyncClient {
   ingest(event) {
     const seq = event?.seq;
     if (!Number.isSafeInteger(seq) || seq < 1) return;
-    if (seq <= this.lastSeq || this.pending.has(seq)) {
-      this.duplicates++;
-      return;
-    }
+    if (seq <= this.lastSeq || this.pending.has(seq)) return; // a duplicate
     this.pending.set(seq, event);
     this.drain();
   }
@@ -352,8 +335,6 @@ export class SyncClient {
       const event = this.pending.get(seq);
       this.pending.delete(seq);
       this.lastSeq = seq;
-      this.applied.push(seq);
-      if (this.applied.length > this.options.keepApplied) this.applied.splice(0, this.applied.length - this.options.keepApplied);
       try { this.onEvent(event); } catch (error) { this.onError(error); }
     }
     this.persist();

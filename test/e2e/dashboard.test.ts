@@ -342,6 +342,21 @@ test.serial('titles are shown as plain text, never as markup', async (t) => {
   t.is(await page.evaluate(() => (window as unknown as { __owned?: number }).__owned), undefined);
 });
 
+// ------------------------------------------------------------------ what the server hands the page
+test.serial('the page and its modules come under the strict policy; only lit-html\'s browser modules are served from node_modules', async (t) => {
+  const page = await fetch(`${app.url}/`);
+  const csp = page.headers.get('content-security-policy') ?? '';
+  t.regex(csp, /script-src 'self';/);
+  t.notRegex(csp, /unsafe-inline|unsafe-eval/);
+  const lit = await fetch(`${app.url}/vendor/lit-html/directives/repeat.js`);
+  t.is(lit.status, 200);
+  t.regex(lit.headers.get('content-type') ?? '', /javascript/);
+  t.is(lit.headers.get('content-security-policy'), csp);
+  for (const path of ['lit-html.js.map', 'package.json', 'node/lit-html.js', '..%2Fpg%2Fpackage.json', '%2E%2E/pg/package.json']) {
+    t.is((await fetch(`${app.url}/vendor/lit-html/${path}`)).status, 404, `/vendor/lit-html/${path} is not served`);
+  }
+});
+
 // ------------------------------------------------------------------ polling fallback
 test.serial('when a proxy blocks the WebSocket, the tab falls back to polling every 30 s and says so', async (t) => {
   const frank = user('frank');
