@@ -6,7 +6,7 @@
 //                behind a real daprd with the stack's placement and scheduler
 //   tools        the deployment validators reject a deliberately broken copy (hadolint, compose-go,
 //                kubeconform), so none of their passes below can be vacuous
-//   deployment   deploy/validate/validate.ts, once: every deployment artefact through its validator
+//   deployment   tools/validate/validate.ts, once: every deployment artefact through its validator
 // The project's own consistency checks (image policy, compose and chart against components/, secrets in
 // the docs) are tests: test/deploy/artefacts.test.ts.
 // Exits 0 when all pass; otherwise prints each failure with the service or tool it names and exits 1.
@@ -20,7 +20,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { DaprServer, DaprClient, AbstractActor, ActorProxyBuilder, ActorId, CommunicationProtocolEnum, LogLevel } from '@dapr/dapr';
 import { local } from '../deploy/local/lib/endpoints.ts';
 import { startSidecar, type Sidecar } from '../deploy/local/lib/daprd.ts';
-import { ROOT, DOCKERFILE, VALUE_SETS, VERSIONS, ensureTools, validateDockerfile, validateCompose, renderChart, kubeconform, brokenCopy, type Tools } from '../deploy/validate/lib.ts';
+import { ROOT, DOCKERFILE, VALUE_SETS, VERSIONS, ensureTools, validateDockerfile, validateCompose, renderChart, kubeconform, brokenCopy, type Tools } from '../tools/validate/lib.ts';
 import { freePorts } from './helpers/ports.ts';
 
 const started = Date.now();
@@ -211,10 +211,10 @@ async function toolsRejectBrokenCopies(tools: Tools): Promise<string> {
   return 'hadolint, compose-go and kubeconform each reject a broken copy';
 }
 
-/** deploy/validate/validate.ts in its own process (it exits with its verdict); its report is printed when it ends. */
+/** tools/validate/validate.ts in its own process (it exits with its verdict); its report is printed when it ends. */
 function deploymentValidation(): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'deploy', 'validate', 'validate.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'tools', 'validate', 'validate.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
     child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
@@ -222,7 +222,7 @@ function deploymentValidation(): Promise<string> {
     child.on('close', (code) => {
       process.stdout.write(output.split('\n').filter(Boolean).map((l) => `    ${l}\n`).join(''));
       if (code === 0) resolve(output.match(/all \d+ artefact checks passed/)?.[0] ?? 'passed');
-      else reject(new Error(`deploy/validate/validate.ts exited with ${code ?? 'a signal'}: ${output.match(/deploy:validate FAILED: .*/)?.[0] ?? 'see its report above'}`));
+      else reject(new Error(`tools/validate/validate.ts exited with ${code ?? 'a signal'}: ${output.match(/deploy:validate FAILED: .*/)?.[0] ?? 'see its report above'}`));
     });
   });
 }
@@ -266,7 +266,7 @@ let tools: Tools | undefined;
 const deployment: Check[] = [
   { name: 'deployment validators (built once, then cached)', run: async () => { tools = await ensureTools(log); return Object.keys(tools).join(', '); }, timeoutMs: 40 * 60_000 },
   { name: 'deployment validators reject broken copies', run: () => { if (!tools) throw new Error('validators not built'); return toolsRejectBrokenCopies(tools); }, timeoutMs: 300_000 },
-  { name: 'deployment artefacts (deploy/validate/validate.ts)', run: deploymentValidation, timeoutMs: 600_000 },
+  { name: 'deployment artefacts (tools/validate/validate.ts)', run: deploymentValidation, timeoutMs: 600_000 },
 ];
 
 /** Runs checks in order, each whatever the one before it gave, so every failure is named. */

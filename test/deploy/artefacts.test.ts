@@ -3,7 +3,7 @@
 // against components/, render-check, the secrets in deploy/README.md), and the chart renders what the
 // issue asks for. That every artefact passes its validators, and that the third-party validators
 // (hadolint, compose-go, kubeconform) reject a broken copy, is checked once per `npm test` by the
-// preflight (test/preflight.ts runs deploy/validate/validate.ts), not again here.
+// preflight (test/preflight.ts runs tools/validate/validate.ts), not again here.
 // The validators are built by the first run (~2–4 min) and reused from ~/.cache/tasklane/tools after.
 import test from 'ava';
 import { readFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import path from 'node:path';
 import {
   ROOT, CHART, DOCKERFILE, DEPLOY_DOCS, VALUE_SETS, VERSIONS, ensureTools, dockerPolicy, imageCoverage, validateCompose, composeDaprConsistency,
   renderChart, validateRender, daprConsistency, secretsDocumented, secretCommandsMatchChart, brokenCopy, type Tools,
-} from '../../deploy/validate/lib.ts';
+} from '../../tools/validate/lib.ts';
 
 let tools: Tools | undefined;
 const log = (line: string) => process.stdout.write(`  [deploy tools] ${line}\n`);

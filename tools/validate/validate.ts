@@ -1,4 +1,4 @@
-// npx tsx deploy/validate/validate.ts [--tools-only] [--versions]
+// npx tsx tools/validate/validate.ts [--tools-only] [--versions]
 // Builds (first run) or reuses the cached validators, then checks every deployment artefact with the
 // tool that would reject it. Exits non-zero naming each artefact that failed.
 import path from 'node:path';

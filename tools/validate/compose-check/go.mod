@@ -1,4 +1,4 @@
-module tasklane/deploy/validate/compose-check
+module tasklane/tools/validate/compose-check
 
 go 1.24
 

@@ -1,4 +1,4 @@
-module tasklane/deploy/validate/render-check
+module tasklane/tools/validate/render-check
 
 go 1.24
 

@@ -1,4 +1,4 @@
-module tasklane/deploy/validate/schemagen
+module tasklane/tools/validate/schemagen
 
 go 1.24
 
