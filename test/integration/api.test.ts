@@ -1,36 +1,33 @@
-// The REST API over real HTTP against the real app on PostgreSQL: every route, user isolation,
-// malformed input, and token checks.
+// The REST API's contracts against the real app on embedded PGlite, through hapi's server.inject (the
+// wire is not the point here: test/integration/api-malformed.test.ts and socket.test.ts keep real HTTP
+// and WebSockets): every route, user isolation, malformed input, and token checks.
 import test from 'ava';
 import { randomUUID, createHmac } from 'node:crypto';
+import { loadConfig } from '../../host/config.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { injector, type Call } from '../helpers/inject.ts';
 
 let t0: TestApp;
-test.before(async () => { t0 = await startTestApp(); });
-test.after.always(async () => { await t0?.stop(); });
-
-interface Res { status: number; body: Record<string, unknown> & { [k: string]: unknown }; headers: Headers }
-
-async function call(method: string, path: string, options: { token?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Res> {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  let body: string | undefined;
-  if (options.raw !== undefined) { body = options.raw; headers['content-type'] ??= 'application/json'; }
-  else if (options.body !== undefined) { body = JSON.stringify(options.body); headers['content-type'] = 'application/json'; }
-  const res = await fetch(`${t0.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
-  const text = await res.text();
-  let parsed: Record<string, unknown> = {};
-  if (text) {
-    try { parsed = JSON.parse(text) as Record<string, unknown>; } catch { parsed = { text }; }
-  }
-  return { status: res.status, body: parsed, headers: res.headers };
-}
+let call: Call;
+test.before(async () => {
+  // AUTH_DEV=false: the embedded shape's default dev sign-in off, as outside that shape.
+  t0 = await startTestApp({ database: 'pglite', env: { AUTH_DEV: 'false' } });
+  call = injector(t0.app.server);
+});
+test.after.always(async () => {
+  await t0?.stop();
+});
 
 const future = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOString();
 
 test('a task goes through its whole life over the API, with history carrying from/to and the correlation id', async (t) => {
   const alice = t0.token(`alice-${randomUUID()}`);
   const correlation = randomUUID();
-  const created = await call('POST', '/tasks', { token: alice, body: { title: 'Write report', due_date: future(48), reminders: [{ before: 'PT1H' }] }, headers: { 'x-correlation-id': correlation } });
+  const created = await call('POST', '/tasks', {
+    token: alice,
+    body: { title: 'Write report', due_date: future(48), reminders: [{ before: 'PT1H' }] },
+    headers: { 'x-correlation-id': correlation },
+  });
   t.is(created.status, 201);
   t.is(created.headers.get('x-correlation-id'), correlation);
   const id = created.body.id as string;
@@ -42,23 +39,57 @@ test('a task goes through its whole life over the API, with history carrying fro
   t.is(got.body.title, 'Write report');
   t.is(got.headers.get('etag'), '"2"');
 
-  const patched = await call('PATCH', `/tasks/${id}`, { token: alice, body: { title: 'Write the report', description: 'Q3' }, headers: { 'if-match': '2' } });
+  const patched = await call('PATCH', `/tasks/${id}`, {
+    token: alice,
+    body: { title: 'Write the report', description: 'Q3' },
+    headers: { 'if-match': '2' },
+  });
   t.is(patched.status, 200);
   t.is(patched.body.version, 3);
-  const stale = await call('PATCH', `/tasks/${id}`, { token: alice, body: { title: 'stale' }, headers: { 'if-match': '2' } });
+  const stale = await call('PATCH', `/tasks/${id}`, {
+    token: alice,
+    body: { title: 'stale' },
+    headers: { 'if-match': '2' },
+  });
   t.is(stale.status, 412);
   t.regex(stale.body.message as string, /version mismatch/);
 
   t.is((await call('POST', `/tasks/${id}/complete`, { token: alice })).body.completed, true);
   const undone = await call('POST', `/tasks/${id}/uncomplete`, { token: alice });
   t.is(undone.body.completed, false);
-  t.deepEqual((undone.body.reminders as { status: string }[]).map((r) => r.status), ['pending'], 'the completion\'s cancelled reminder is back');
+  t.deepEqual(
+    (undone.body.reminders as { status: string }[]).map((r) => r.status),
+    ['pending'],
+    "the completion's cancelled reminder is back",
+  );
 
   const history = await call('GET', `/tasks/${id}/history`, { token: alice });
-  const events = history.body.events as { event_type: string; version: number; correlation_id: string; data: Record<string, unknown> }[];
-  t.deepEqual(events.map((e) => e.event_type), ['task.created', 'reminder.scheduled', 'task.updated', 'task.completed', 'reminder.cancelled', 'task.uncompleted', 'reminder.scheduled']);
-  t.deepEqual(events.map((e) => e.version), [1, 2, 3, 4, 5, 6, 7]);
-  t.deepEqual(events[2]?.data.changes, { title: { from: 'Write report', to: 'Write the report' }, description: { from: null, to: 'Q3' } });
+  const events = history.body.events as {
+    event_type: string;
+    version: number;
+    correlation_id: string;
+    data: Record<string, unknown>;
+  }[];
+  t.deepEqual(
+    events.map((e) => e.event_type),
+    [
+      'task.created',
+      'reminder.scheduled',
+      'task.updated',
+      'task.completed',
+      'reminder.cancelled',
+      'task.uncompleted',
+      'reminder.scheduled',
+    ],
+  );
+  t.deepEqual(
+    events.map((e) => e.version),
+    [1, 2, 3, 4, 5, 6, 7],
+  );
+  t.deepEqual(events[2]?.data.changes, {
+    title: { from: 'Write report', to: 'Write the report' },
+    description: { from: null, to: 'Q3' },
+  });
   t.is(events[0]?.correlation_id, correlation);
 
   t.is((await call('DELETE', `/tasks/${id}`, { token: alice })).status, 204);
@@ -80,77 +111,149 @@ test('reminders: add, snooze, remove; a past reminder is refused naming the fiel
   const snoozed = await call('POST', `/tasks/${id}/reminders/${rid}/snooze`, { token, body: { for: 'PT10M' } });
   t.is(snoozed.status, 409);
   t.regex(snoozed.body.message as string, /pending/);
-  const past = await call('POST', `/tasks/${id}/reminders`, { token, body: { at: new Date(Date.now() - 60_000).toISOString() } });
+  const past = await call('POST', `/tasks/${id}/reminders`, {
+    token,
+    body: { at: new Date(Date.now() - 60_000).toISOString() },
+  });
   t.is(past.status, 400);
   t.regex(past.body.message as string, /^reminder\.at: .* already in the past/);
   t.is((await call('DELETE', `/tasks/${id}/reminders/${rid}`, { token })).status, 204);
   t.is((await call('DELETE', `/tasks/${id}/reminders/${rid}`, { token })).status, 404);
   const reminders = (await call('GET', `/tasks/${id}`, { token })).body.reminders as { status: string }[];
-  t.deepEqual(reminders.map((r) => r.status), ['cancelled']);
+  t.deepEqual(
+    reminders.map((r) => r.status),
+    ['cancelled'],
+  );
 });
 
 test('list: filters and cursor paging', async (t) => {
   const token = t0.token(`list-${randomUUID()}`);
   const ids: string[] = [];
-  for (let i = 0; i < 5; i++) ids.push((await call('POST', '/tasks', { token, body: { title: `task ${i} ${i % 2 ? 'odd' : 'even'}`, due_date: future(i + 1) } })).body.id as string);
+  for (let i = 0; i < 5; i++)
+    ids.push(
+      (
+        await call('POST', '/tasks', {
+          token,
+          body: { title: `task ${i} ${i % 2 ? 'odd' : 'even'}`, due_date: future(i + 1) },
+        })
+      ).body.id as string,
+    );
   await call('POST', `/tasks/${ids[0]}/complete`, { token });
   const page1 = await call('GET', '/tasks?limit=2', { token });
-  t.deepEqual((page1.body.tasks as { id: string }[]).map((x) => x.id), [ids[4], ids[3]]);
+  t.deepEqual(
+    (page1.body.tasks as { id: string }[]).map((x) => x.id),
+    [ids[4], ids[3]],
+  );
   const page2 = await call('GET', `/tasks?limit=2&cursor=${page1.body.next_cursor as string}`, { token });
-  t.deepEqual((page2.body.tasks as { id: string }[]).map((x) => x.id), [ids[2], ids[1]]);
+  t.deepEqual(
+    (page2.body.tasks as { id: string }[]).map((x) => x.id),
+    [ids[2], ids[1]],
+  );
   const page3 = await call('GET', `/tasks?limit=2&cursor=${page2.body.next_cursor as string}`, { token });
-  t.deepEqual((page3.body.tasks as { id: string }[]).map((x) => x.id), [ids[0]]);
+  t.deepEqual(
+    (page3.body.tasks as { id: string }[]).map((x) => x.id),
+    [ids[0]],
+  );
   t.is(page3.body.next_cursor, null);
-  t.deepEqual(((await call('GET', '/tasks?completed=true', { token })).body.tasks as { id: string }[]).map((x) => x.id), [ids[0]]);
+  t.deepEqual(
+    ((await call('GET', '/tasks?completed=true', { token })).body.tasks as { id: string }[]).map((x) => x.id),
+    [ids[0]],
+  );
   t.is(((await call('GET', '/tasks?q=odd', { token })).body.tasks as unknown[]).length, 2);
-  t.is(((await call('GET', `/tasks?due_before=${encodeURIComponent(future(2.5))}`, { token })).body.tasks as unknown[]).length, 2);
-  t.is(((await call('GET', `/tasks?due_after=${encodeURIComponent(future(2.5))}`, { token })).body.tasks as unknown[]).length, 3);
+  t.is(
+    ((await call('GET', `/tasks?due_before=${encodeURIComponent(future(2.5))}`, { token })).body.tasks as unknown[])
+      .length,
+    2,
+  );
+  t.is(
+    ((await call('GET', `/tasks?due_after=${encodeURIComponent(future(2.5))}`, { token })).body.tasks as unknown[])
+      .length,
+    3,
+  );
 });
 
-test('recurrence: preview, a series\' occurrences, and /me time zone changes that move the next occurrence', async (t) => {
+test("recurrence: preview, a series' occurrences, and /me time zone changes that move the next occurrence", async (t) => {
   const user = `tz-${randomUUID()}`;
   const token = t0.token(user);
-  const preview = await call('POST', '/recurrence/preview', { token, body: { rule: 'FREQ=DAILY;COUNT=3', start: '2026-03-28T09:00', timezone: 'Europe/Berlin' } });
-  t.deepEqual(preview.body.occurrences, ['2026-03-28T08:00:00.000Z', '2026-03-29T07:00:00.000Z', '2026-03-30T07:00:00.000Z']);
-  const bad = await call('POST', '/recurrence/preview', { token, body: { rule: 'FREQ=DAILY;BYSETPOS=1', start: '2026-03-28T09:00', timezone: 'Europe/Berlin' } });
+  const preview = await call('POST', '/recurrence/preview', {
+    token,
+    body: { rule: 'FREQ=DAILY;COUNT=3', start: '2026-03-28T09:00', timezone: 'Europe/Berlin' },
+  });
+  t.deepEqual(preview.body.occurrences, [
+    '2026-03-28T08:00:00.000Z',
+    '2026-03-29T07:00:00.000Z',
+    '2026-03-30T07:00:00.000Z',
+  ]);
+  const bad = await call('POST', '/recurrence/preview', {
+    token,
+    body: { rule: 'FREQ=DAILY;BYSETPOS=1', start: '2026-03-28T09:00', timezone: 'Europe/Berlin' },
+  });
   t.is(bad.status, 400);
   t.regex(bad.body.message as string, /^rule: .*BYSETPOS/);
 
   t.is((await call('PATCH', '/me', { token, body: { timezone: 'Europe/Berlin' } })).body.timezone, 'Europe/Berlin');
-  const series = await call('POST', '/tasks', { token, body: { title: 'Gym', due_date: '2030-01-07T07:00', recurrence_rule: 'FREQ=WEEKLY;BYDAY=MO' } });
+  const series = await call('POST', '/tasks', {
+    token,
+    body: { title: 'Gym', due_date: '2030-01-07T07:00', recurrence_rule: 'FREQ=WEEKLY;BYDAY=MO' },
+  });
   t.is(series.body.next_occurrence, '2030-01-07T06:00:00.000Z');
   const occ = await call('GET', `/tasks/${series.body.id as string}/occurrences?limit=3`, { token });
-  t.deepEqual(occ.body.occurrences, ['2030-01-07T06:00:00.000Z', '2030-01-14T06:00:00.000Z', '2030-01-21T06:00:00.000Z']);
+  t.deepEqual(occ.body.occurrences, [
+    '2030-01-07T06:00:00.000Z',
+    '2030-01-14T06:00:00.000Z',
+    '2030-01-21T06:00:00.000Z',
+  ]);
   const me = await call('PATCH', '/me', { token, body: { timezone: 'America/New_York' } });
   t.is(me.body.timezone, 'America/New_York');
   const moved = await call('GET', `/tasks/${series.body.id as string}`, { token });
   t.is(moved.body.next_occurrence, '2030-01-07T12:00:00.000Z', '07:00 in New York');
-  const history = (await call('GET', `/tasks/${series.body.id as string}/history`, { token })).body.events as { event_type: string }[];
+  const history = (await call('GET', `/tasks/${series.body.id as string}/history`, { token })).body.events as {
+    event_type: string;
+  }[];
   t.is(history.at(-1)?.event_type, 'recurring.rescheduled');
   t.is((await call('GET', '/me', { token })).body.timezone, 'America/New_York');
 });
 
-test('GET /events returns the caller\'s events after a seq, in order, with no gap', async (t) => {
+test("GET /events returns the caller's events after a seq, in order, with no gap", async (t) => {
   const token = t0.token(`ev-${randomUUID()}`);
   const id = (await call('POST', '/tasks', { token, body: { title: 'e1' } })).body.id as string;
   for (let i = 0; i < 4; i++) await call('PATCH', `/tasks/${id}`, { token, body: { title: `e${i + 2}` } });
   const all = await call('GET', '/events?after=0', { token });
-  t.deepEqual((all.body.events as { seq: number }[]).map((e) => e.seq), [1, 2, 3, 4, 5]);
+  t.deepEqual(
+    (all.body.events as { seq: number }[]).map((e) => e.seq),
+    [1, 2, 3, 4, 5],
+  );
   const after = await call('GET', '/events?after=3&limit=1', { token });
-  t.deepEqual((after.body.events as { seq: number; type: string }[]).map((e) => [e.seq, e.type]), [[4, 'task.updated']]);
+  t.deepEqual(
+    (after.body.events as { seq: number; type: string }[]).map((e) => [e.seq, e.type]),
+    [[4, 'task.updated']],
+  );
   t.is(after.body.has_more, true);
   t.is(after.body.last_seq, 5);
 });
 
-test('isolation: another user\'s task is a 404 on every route, and their events are invisible', async (t) => {
+test("isolation: another user's task is a 404 on every route, and their events are invisible", async (t) => {
   const owner = t0.token(`owner-${randomUUID()}`);
   const other = t0.token(`other-${randomUUID()}`);
-  const id = (await call('POST', '/tasks', { token: owner, body: { title: 'private', due_date: future(5), recurrence_rule: null } })).body.id as string;
-  const rid = ((await call('POST', `/tasks/${id}/reminders`, { token: owner, body: { before: 'PT1H' } })).body.id) as string;
+  const id = (
+    await call('POST', '/tasks', {
+      token: owner,
+      body: { title: 'private', due_date: future(5), recurrence_rule: null },
+    })
+  ).body.id as string;
+  const rid = (await call('POST', `/tasks/${id}/reminders`, { token: owner, body: { before: 'PT1H' } })).body
+    .id as string;
   const attempts: [string, string, unknown?][] = [
-    ['GET', `/tasks/${id}`], ['PATCH', `/tasks/${id}`, { title: 'mine now' }], ['POST', `/tasks/${id}/complete`], ['POST', `/tasks/${id}/uncomplete`],
-    ['DELETE', `/tasks/${id}`], ['POST', `/tasks/${id}/reminders`, { before: 'PT2H' }], ['DELETE', `/tasks/${id}/reminders/${rid}`],
-    ['POST', `/tasks/${id}/reminders/${rid}/snooze`, { for: 'PT5M' }], ['GET', `/tasks/${id}/history`], ['GET', `/tasks/${id}/occurrences`],
+    ['GET', `/tasks/${id}`],
+    ['PATCH', `/tasks/${id}`, { title: 'mine now' }],
+    ['POST', `/tasks/${id}/complete`],
+    ['POST', `/tasks/${id}/uncomplete`],
+    ['DELETE', `/tasks/${id}`],
+    ['POST', `/tasks/${id}/reminders`, { before: 'PT2H' }],
+    ['DELETE', `/tasks/${id}/reminders/${rid}`],
+    ['POST', `/tasks/${id}/reminders/${rid}/snooze`, { for: 'PT5M' }],
+    ['GET', `/tasks/${id}/history`],
+    ['GET', `/tasks/${id}/occurrences`],
   ];
   for (const [method, path, body] of attempts) {
     const res = await call(method, path, { token: other, ...(body !== undefined ? { body } : {}) });
@@ -167,9 +270,14 @@ test('admin audit: only for role admin, filters by user and type', async (t) => 
   const user = `audited-${randomUUID()}`;
   await call('POST', '/tasks', { token: t0.token(user), body: { title: 'audit me' } });
   t.is((await call('GET', '/admin/events', { token: t0.token(user) })).status, 403);
-  const res = await call('GET', `/admin/events?user=${user}&type=task.created`, { token: t0.token('root', { admin: true }) });
+  const res = await call('GET', `/admin/events?user=${user}&type=task.created`, {
+    token: t0.token('root', { admin: true }),
+  });
   t.is(res.status, 200);
-  t.deepEqual((res.body.events as { user_id: string; event_type: string }[]).map((e) => [e.user_id, e.event_type]), [[user, 'task.created']]);
+  t.deepEqual(
+    (res.body.events as { user_id: string; event_type: string }[]).map((e) => [e.user_id, e.event_type]),
+    [[user, 'task.created']],
+  );
 });
 
 test('operations: health, readiness with mode and backlog, metrics, OpenAPI', async (t) => {
@@ -178,13 +286,42 @@ test('operations: health, readiness with mode and backlog, metrics, OpenAPI', as
   t.is(ready.status, 200);
   t.like(ready.body, { ready: true, mode: 'direct', database: 'up' });
   t.is(typeof ready.body.outbox_backlog, 'number');
-  const metrics = await fetch(`${t0.url}/metrics`).then((r) => r.text());
-  for (const name of ['tasklane_http_request_duration_seconds', 'tasklane_events_written_total', 'tasklane_outbox_backlog', 'tasklane_open_sockets', 'tasklane_actor_mode{mode="direct"} 1']) t.true(metrics.includes(name), name);
+  const metrics = (await call('GET', '/metrics')).text;
+  for (const name of [
+    'tasklane_http_request_duration_seconds',
+    'tasklane_events_written_total',
+    'tasklane_outbox_backlog',
+    'tasklane_open_sockets',
+    'tasklane_actor_mode{mode="direct"} 1',
+  ])
+    t.true(metrics.includes(name), name);
   const spec = await call('GET', '/docs/openapi.json');
   t.is(spec.status, 200);
   const paths = Object.keys(spec.body.paths as Record<string, unknown>);
-  for (const p of ['/tasks', '/tasks/{id}', '/tasks/{id}/reminders/{rid}/snooze', '/recurrence/preview', '/events', '/me', '/admin/events']) t.true(paths.includes(p), p);
-  t.is((await call('GET', '/auth/dev-token')).status, 404, 'dev sign-in is off outside the embedded shape');
+  for (const p of [
+    '/tasks',
+    '/tasks/{id}',
+    '/tasks/{id}/reminders/{rid}/snooze',
+    '/recurrence/preview',
+    '/events',
+    '/me',
+    '/admin/events',
+  ])
+    t.true(paths.includes(p), p);
+  // Outside the embedded shape (a DATABASE_URL) the dev sign-in is off by default; off, its route is absent.
+  t.false(
+    loadConfig({
+      NODE_ENV: 'test',
+      DATA_DIR: t0.dataDir,
+      JWT_SECRET: t0.secret,
+      DATABASE_URL: 'postgres://db.invalid/tasklane',
+    }).auth.devSignIn,
+  );
+  t.is(
+    (await call('POST', '/auth/dev-token', { body: { user_id: 'mallory', admin: true } })).status,
+    404,
+    'dev sign-in is off',
+  );
 });
 
 // ---------------------------------------------------------------- tokens
@@ -204,7 +341,13 @@ test('expired, wrongly signed, alg none and exp-less tokens are refused over RES
   })();
   const none = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'someone', exp: now + 3600 })}.`;
   const expired = t0.token('someone', { ttl: -120 });
-  for (const [name, token] of [['forged payload', forged], ['wrong key', wrongKey], ['alg none', none], ['expired', expired], ['garbage', 'abc.def']] as const) {
+  for (const [name, token] of [
+    ['forged payload', forged],
+    ['wrong key', wrongKey],
+    ['alg none', none],
+    ['expired', expired],
+    ['garbage', 'abc.def'],
+  ] as const) {
     const res = await call('GET', '/tasks', { token });
     t.is(res.status, 401, name);
     t.is(typeof res.body.message, 'string');
