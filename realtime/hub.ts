@@ -1,6 +1,17 @@
-// The fan-out hub: takes committed events from whichever feed runs (Kafka consumer, outbox rows, or
-// the in-process commit hook), drops duplicates by event_id, and publishes each event to its user's
-// sockets only, in seq order per user.
+// The fan-out hub: takes committed events from the ONE feed that is primary at the moment and publishes
+// each event to its user's sockets only, in seq order per user. Which feed that is depends on the shape
+// (realtime/feeds.ts): the Kafka consumer when the stream is up, the outbox feed while it is away, the
+// relay itself in the embedded shape. Two copies of an event reach the hub only around a switch between
+// feeds (e.g. the events the outbox feed delivered while Kafka was down come again from the consumer
+// when it catches up); the hub drops those by event_id — a safety net, not the main path — and counts
+// them per feed, so a second feed pushing every event shows at once in
+// tasklane_realtime_duplicates_dropped_total.
+//
+// Per user the hub keeps the highest seq it delivered (a watermark). A user's seq is gapless (DESIGN.md
+// "per-user seq"), so an event above watermark + 1 means some were skipped (counted as `gap`), and a new
+// event at or below the watermark arrived out of order (counted as `late`; delivered anyway: a late
+// event beats a missing one, and the client orders by seq and backfills gaps through GET /events?after=).
+import client from 'prom-client';
 import type { EventEnvelope } from '../actors/events.ts';
 
 export interface RealtimeMessage extends EventEnvelope {
@@ -8,6 +19,9 @@ export interface RealtimeMessage extends EventEnvelope {
 }
 
 export type Publish = (userId: string, message: RealtimeMessage) => Promise<void> | void;
+
+/** Where a batch of events came from: the Kafka consumer, the outbox feed, or the relay (embedded shape). */
+export type Source = 'kafka' | 'outbox' | 'relay';
 
 export function toMessage(event: EventEnvelope): RealtimeMessage {
   return { ...event, type: event.event_type };
@@ -17,6 +31,10 @@ export function toMessage(event: EventEnvelope): RealtimeMessage {
 export class RecentIds {
   private readonly set = new Set<string>();
   constructor(private readonly capacity: number) {}
+
+  has(id: string): boolean {
+    return this.set.has(id);
+  }
 
   /** True when the id is new (and remembers it). */
   add(id: string): boolean {
@@ -30,23 +48,74 @@ export class RecentIds {
   }
 }
 
+export interface HubOptions {
+  /** Registers the hub's counters here (the app's /metrics registry); without it they are kept but not exposed. */
+  registry?: client.Registry;
+  /** Event ids remembered for de-duplication, and users whose watermark is kept (default 100,000 each). */
+  capacity?: number;
+}
+
+/** What the hub counted, per source (also on /metrics; see HubOptions.registry). */
+export interface HubCounts {
+  delivered: number;
+  duplicates: number;
+  gaps: number;
+  late: number;
+}
+
 export class Hub {
-  private readonly seen = new RecentIds(100_000);
+  private readonly seen: RecentIds;
+  /** user_id → highest seq delivered; Map order is recency of update, so the oldest is evicted first. */
+  private readonly watermark = new Map<string, number>();
+  private readonly capacity: number;
   private publish: Publish | undefined;
+  private readonly counts = new Map<Source, HubCounts>();
+  private readonly deliveredTotal: client.Counter<'source'>;
+  private readonly duplicatesTotal: client.Counter<'source'>;
+  private readonly outOfOrderTotal: client.Counter<'source' | 'kind'>;
+  /** Totals over all sources (shown by /ready). */
   delivered = 0;
   duplicates = 0;
+
+  constructor(options: HubOptions = {}) {
+    this.capacity = options.capacity ?? 100_000;
+    this.seen = new RecentIds(this.capacity);
+    const registers = options.registry ? [options.registry] : [];
+    this.deliveredTotal = new client.Counter({ name: 'tasklane_realtime_events_delivered_total', help: 'Events the hub published to their user\'s sockets on this instance, by the feed that brought them (kafka, outbox, relay)', labelNames: ['source'], registers });
+    this.duplicatesTotal = new client.Counter({ name: 'tasklane_realtime_duplicates_dropped_total', help: 'Copies of an already delivered event that reached the hub and were dropped, by the feed that brought the copy; stays near 0 while one feed is primary', labelNames: ['source'], registers });
+    this.outOfOrderTotal = new client.Counter({ name: 'tasklane_realtime_out_of_order_total', help: 'Events delivered out of per-user seq order: kind="gap" an event above the last delivered seq + 1, kind="late" one at or below it (delivered anyway)', labelNames: ['source', 'kind'], registers });
+  }
 
   attach(publish: Publish): void {
     this.publish = publish;
   }
 
-  async deliver(events: readonly EventEnvelope[]): Promise<void> {
+  /** Counts for one source (zeros when it never delivered). */
+  countsOf(source: Source): HubCounts {
+    return { ...(this.counts.get(source) ?? { delivered: 0, duplicates: 0, gaps: 0, late: 0 }) };
+  }
+
+  /** The highest seq delivered for a user, if the hub has seen the user. */
+  lastSeq(userId: string): number | undefined {
+    return this.watermark.get(userId);
+  }
+
+  /**
+   * Publishes each new event to its user's sockets, per user in seq order within the batch; drops the
+   * events already delivered (by event_id). Resolves when every publish has been handed to the sockets.
+   * Before a publisher is attached (the server is not up yet) nothing is delivered or remembered.
+   */
+  async deliver(events: readonly EventEnvelope[], source: Source): Promise<void> {
     const publish = this.publish;
-    if (!publish) return;
+    if (!publish || events.length === 0) return;
+    const counts = this.counts.get(source) ?? { delivered: 0, duplicates: 0, gaps: 0, late: 0 };
+    this.counts.set(source, counts);
     const byUser = new Map<string, EventEnvelope[]>();
     for (const e of events) {
       if (!this.seen.add(e.event_id)) {
+        counts.duplicates++;
         this.duplicates++;
+        this.duplicatesTotal.inc({ source });
         continue;
       }
       const list = byUser.get(e.user_id);
@@ -54,11 +123,32 @@ export class Hub {
       else byUser.set(e.user_id, [e]);
     }
     await Promise.all([...byUser].map(async ([user, list]) => {
-      list.sort((a, b) => a.seq - b.seq);
+      if (list.length > 1) list.sort((a, b) => a.seq - b.seq);
       for (const e of list) {
+        this.advance(user, e.seq, source, counts);
         await publish(user, toMessage(e));
+        counts.delivered++;
         this.delivered++;
       }
+      this.deliveredTotal.inc({ source }, list.length);
     }));
+  }
+
+  private advance(user: string, seq: number, source: Source, counts: HubCounts): void {
+    const last = this.watermark.get(user);
+    if (last !== undefined && seq > last + 1) {
+      counts.gaps++;
+      this.outOfOrderTotal.inc({ source, kind: 'gap' });
+    } else if (last !== undefined && seq <= last) {
+      counts.late++;
+      this.outOfOrderTotal.inc({ source, kind: 'late' });
+      return;
+    }
+    this.watermark.delete(user);
+    this.watermark.set(user, seq);
+    if (this.watermark.size > this.capacity) {
+      const oldest = this.watermark.keys().next().value;
+      if (oldest !== undefined) this.watermark.delete(oldest);
+    }
   }
 }
