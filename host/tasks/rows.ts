@@ -67,6 +67,8 @@ export const REMINDER_FIELDS = Object.keys(REMINDER_TABLE) as (keyof ReminderSta
 
 /** SELECT list of a task row, as TaskRow (uuids as text). */
 export const TASK_COLUMNS = select(TASK_TABLE);
+/** TASK_COLUMNS with every column qualified by `alias` (for a query that joins tasks). */
+export const taskColumnsOf = (alias: string): string => select(TASK_TABLE, `${alias}.`);
 /** SELECT list of a reminder row, as ReminderState. */
 export const REMINDER_COLUMNS = select(REMINDER_TABLE);
 /** `x(name type, …)` for json_to_recordset over reminder states (the offset read as text, cast when written). */

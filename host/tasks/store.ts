@@ -11,7 +11,7 @@ import { evolve as evolveUser, type UserState } from '../../actors/user/decider.
 import type { PendingEvent, EventEnvelope } from '../../actors/events.ts';
 import { DomainError } from '../../actors/errors.ts';
 import type { CommandMeta, IdempotencyMeta } from '../../actors/ports.ts';
-import { TASK_COLUMNS, TASK_FIELDS, REMINDER_COLUMNS, REMINDER_FIELDS, REMINDER_RECORD, REMINDER_TABLE, REMINDERS_JSON, EVENT_COLUMNS, sqlName, toTask, toEnvelope, type TaskRow } from './rows.ts';
+import { TASK_COLUMNS, taskColumnsOf, TASK_FIELDS, REMINDER_COLUMNS, REMINDER_FIELDS, REMINDER_RECORD, REMINDER_TABLE, REMINDERS_JSON, EVENT_COLUMNS, sqlName, toTask, toEnvelope, type TaskRow } from './rows.ts';
 
 // Each of these rolled the statement back for certain, so deciding again cannot apply a command twice:
 // serialization failure (a check in the write failed: `tasklane_guard`), deadlock, and unique violation
@@ -127,6 +127,40 @@ const LOAD_FOR_TURN = `${LOAD} FOR UPDATE OF t`;
 
 const iso = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(v as string).toISOString());
 
+/** Reminders as REMINDERS_JSON gives them (JSON has no timestamptz: instants come back as text) → ReminderState. */
+function remindersFromJson(rows: Record<string, unknown>[]): ReminderState[] {
+  return rows.map((r) => ({
+    id: String(r.id), task_id: String(r.task_id), user_id: String(r.user_id), offset: (r.offset as string | null) ?? null,
+    remind_at: iso(r.remind_at), notified: r.notified === true, cancelled: r.cancelled === true,
+    cancel_reason: (r.cancel_reason as string | null) ?? null, created_at: iso(r.created_at) as string,
+  }));
+}
+
+/**
+ * Candidates for the sweeper: live tasks that may have a timer due at or before `until` (ISO), with
+ * their reminders and the owner's zone, oldest first, at most `limit`. Coarse on purpose (a series is
+ * taken a day plus its largest reminder offset ahead): which timers are due is decided by the caller
+ * with `timersOf`, the function the turns arm timers with.
+ */
+export async function timerCandidates(q: Queryable, until: string, limit: number): Promise<{ task: TaskState; userTimezone: string }[]> {
+  type Row = TaskRow & { user_timezone: string; reminder_rows: Record<string, unknown>[] };
+  // Two index scans (reminders_due, tasks_spawn_due) name the tasks; the rows are read once.
+  const rows = await q.query<Row>(`WITH c AS (
+        SELECT r.task_id AS id, min(r.remind_at) AS due FROM reminders r
+         WHERE NOT r.notified AND NOT r.cancelled AND r.remind_at IS NOT NULL AND r.remind_at <= $1 GROUP BY r.task_id
+        UNION ALL
+        SELECT s.id, s.next_occurrence FROM tasks s
+         WHERE s.is_recurring AND s.deleted_at IS NULL AND s.next_occurrence IS NOT NULL
+           AND s.next_occurrence <= $1::timestamptz + interval '1 day'
+             + COALESCE((SELECT max(r."offset") FROM reminders r WHERE r.task_id = s.id AND NOT r.cancelled), interval '0')),
+      d AS (SELECT id, min(due) AS due FROM c GROUP BY id)
+    SELECT (SELECT timezone FROM users u WHERE u.id = t.user_id) AS user_timezone, ${taskColumnsOf('t')}, ${REMINDERS_JSON} AS reminder_rows
+      FROM d JOIN tasks t ON t.id = d.id
+     WHERE t.deleted_at IS NULL AND (t.is_recurring OR NOT t.completed)
+     ORDER BY d.due LIMIT $2`, [until, limit], 'tasklane_timer_candidates');
+  return rows.rows.map(({ user_timezone, reminder_rows, ...task }) => ({ task: toTask(task, remindersFromJson(reminder_rows)), userTimezone: user_timezone }));
+}
+
 /**
  * A turn's reads in one round trip: the task row (locked with `lock`), its reminders and the owner's zone.
  * Without the lock the read is one snapshot, and the write's version check catches any change since.
@@ -144,11 +178,7 @@ export async function loadForTurn(q: Queryable, userId: string, taskId: string, 
   const row = rows.rows[0];
   if (!row) return null;
   const { user_timezone, user_version, snapshot_version, reminder_rows, ...task } = row;
-  let reminders: ReminderState[] = reminder_rows.map((r) => ({
-    id: String(r.id), task_id: String(r.task_id), user_id: String(r.user_id), offset: (r.offset as string | null) ?? null,
-    remind_at: iso(r.remind_at), notified: r.notified === true, cancelled: r.cancelled === true,
-    cancel_reason: (r.cancel_reason as string | null) ?? null, created_at: iso(r.created_at) as string,
-  }));
+  let reminders = remindersFromJson(reminder_rows);
   if (snapshot_version !== task.version) {
     reminders = (await q.query<ReminderState>(`SELECT ${REMINDER_COLUMNS} FROM reminders WHERE task_id = $1 ORDER BY created_at, id`, [taskId])).rows;
   }
