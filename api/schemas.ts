@@ -7,6 +7,7 @@ import { MAX_TITLE, MAX_DESCRIPTION, MAX_REMINDERS } from '../actors/task/index.
 import { IDEMPOTENCY_KEY } from './context.ts';
 import { INSTANT } from '../actors/task/time.ts';
 import { ISO_DURATION } from '../actors/durations.ts';
+import { MAX_RULE_LENGTH } from '../actors/recurrence/index.ts';
 
 const LONE_SURROGATE = /\p{Cs}/u;
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -59,7 +60,7 @@ export const MAX_PAYLOAD_BYTES = 64 * 1024;
 const dateTime = Joi.string().max(40).pattern(INSTANT, { name: 'ISO-8601 date-time or date (offset optional)' }).description('ISO-8601 date-time; without an offset it is wall-clock time in the task\'s zone');
 const duration = Joi.string().max(32).pattern(new RegExp(ISO_DURATION.source, 'i'), { name: 'ISO-8601 duration (e.g. PT10M, PT1H, P1D)' });
 const zone = Joi.string().max(64).description('IANA time zone, e.g. Europe/Berlin');
-const rule = Joi.string().max(500).description('RRULE, e.g. FREQ=WEEKLY;BYDAY=MO,WE,FR');
+const rule = Joi.string().max(MAX_RULE_LENGTH).description('RRULE, e.g. FREQ=WEEKLY;BYDAY=MO,WE,FR');
 export const uuid = Joi.string().guid();
 
 export const reminderSpec = Joi.object({

@@ -60,8 +60,11 @@ export interface ParsedRule {
   readonly wkst: WeekdayCode;
 }
 
-/** Longest rule accepted, in characters (UTF-16 code units, as `String.length` counts). */
-const MAX_RULE_LENGTH = 2000;
+/**
+ * Longest rule accepted, in characters (UTF-16 code units, as `String.length` counts). The API's joi
+ * schema and the tasks table's CHECK (migration 006) use this same number; a test compares them.
+ */
+export const MAX_RULE_LENGTH = 500;
 
 const SUPPORTED_FREQS: readonly RecurrenceFrequency[] = ['DAILY', 'WEEKLY', 'MONTHLY', 'YEARLY'];
 const RFC_FREQS_OUTSIDE_SUBSET = new Set(['HOURLY', 'MINUTELY', 'SECONDLY']);

@@ -1,0 +1,53 @@
+// The database refuses exactly what the application refuses: every length CHECK of the migrated schema,
+// read back from pg_constraint, has the same number as the TypeScript constant the routes and deciders
+// use, and no length CHECK exists without such a constant.
+import test from 'ava';
+import { ADAPTERS } from '../helpers/db.ts';
+import { MAX_TITLE, MAX_DESCRIPTION } from '../../actors/task/index.ts';
+import { MAX_RULE_LENGTH } from '../../actors/recurrence/index.ts';
+import { MAX_ZONE_LENGTH } from '../../actors/zone.ts';
+import { IDEMPOTENCY_KEY } from '../../api/context.ts';
+
+/** The longest Idempotency-Key the route accepts, as its pattern says ({1,N}). */
+const MAX_KEY = Number(/\{1,(\d+)\}/.exec(IDEMPOTENCY_KEY.source)?.[1]);
+
+const EXPECTED: Record<string, number> = {
+  'tasks.title': MAX_TITLE,
+  'tasks.description': MAX_DESCRIPTION,
+  'tasks.recurrence_rule': MAX_RULE_LENGTH,
+  'tasks.timezone': MAX_ZONE_LENGTH,
+  'users.timezone': MAX_ZONE_LENGTH,
+  'idempotency.key': MAX_KEY,
+};
+
+for (const adapter of ADAPTERS) {
+  test(`${adapter.name}: each length CHECK equals its TypeScript constant, and each constant has its CHECK`, async (t) => {
+    const { db, drop } = await adapter.open();
+    try {
+      const rows = await db.query<{ table: string; def: string }>(`SELECT c.conrelid::regclass::text AS table, pg_get_constraintdef(c.oid) AS def
+        FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+        WHERE c.contype = 'c' AND n.nspname = current_schema()`);
+      const found: Record<string, number> = {};
+      for (const row of rows.rows) {
+        for (const m of row.def.matchAll(/length\(\(?"?(\w+)"?\)?(?:::text)?\) <= (\d+)/g)) found[`${row.table}.${m[1]}`] = Number(m[2]);
+      }
+      t.true(Number.isInteger(MAX_KEY), 'the Idempotency-Key pattern names its maximum');
+      t.deepEqual(found, EXPECTED);
+    } finally {
+      await drop();
+    }
+  });
+}
+
+test('PGlite: a rule one character over the limit is refused by the database too', async (t) => {
+  const { db, drop } = await ADAPTERS[1].open();
+  try {
+    await db.query(`INSERT INTO users (id) VALUES ('limits')`);
+    const insert = (rule: string) => db.query(`INSERT INTO tasks (id, user_id, title, completed, recurrence_rule, is_recurring, version, created_at, updated_at)
+      VALUES (gen_random_uuid(), 'limits', 't', false, $1, true, 1, now(), now())`, [rule]);
+    await t.notThrowsAsync(insert(`FREQ=DAILY;${'X'.repeat(MAX_RULE_LENGTH - 11)}`));
+    await t.throwsAsync(insert(`FREQ=DAILY;${'X'.repeat(MAX_RULE_LENGTH - 10)}`), { message: /tasks_recurrence_rule_length/ });
+  } finally {
+    await drop();
+  }
+});
