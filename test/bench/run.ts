@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only=ceiling,throughput,latency,sockets,reminders,backfill,recurrence]
+// npm run bench [-- --quick] [-- --only=ceiling,throughput,latency,brokercpu,sockets,reminders,backfill,recurrence]
 // Measures tasklane on this machine and prints a table; writes test/bench/results/latest.json.
 // Figures are reported, never asserted: goals are in the README beside them.
 import os from 'node:os';
@@ -14,10 +14,11 @@ import { freePostgres } from '../helpers/db-url.ts';
 import { openDb } from '../../host/db/index.ts';
 import { wsUrl } from '../helpers/socket.ts';
 import { recurrenceBench } from './recurrence.ts';
+import { brokerCpuBench } from './broker-cpu.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = (args.find((a) => a.startsWith('--only='))?.slice(7).split(',')) ?? ['ceiling', 'throughput', 'latency', 'sockets', 'reminders', 'backfill', 'recurrence'];
+const only = (args.find((a) => a.startsWith('--only='))?.slice(7).split(',')) ?? ['ceiling', 'throughput', 'latency', 'brokercpu', 'sockets', 'reminders', 'backfill', 'recurrence'];
 const DURATION = quick ? 8 : 30;
 const results: Record<string, unknown> = { machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version }, at: new Date().toISOString(), quick };
 const rows: [string, string, string][] = [];
@@ -229,6 +230,11 @@ let ceilingRate: number | undefined;
 if (only.includes('ceiling')) ceilingRate = await ceiling();
 if (only.includes('throughput')) for (const shape of ['embedded', 'direct+kafka', 'dapr'] as const) await throughput(shape, shape === 'embedded' ? undefined : ceilingRate);
 if (only.includes('latency')) await latency();
+if (only.includes('brokercpu')) {
+  const { row, result } = await brokerCpuBench(quick);
+  rows.push(row);
+  results.broker_cpu = result;
+}
 if (only.includes('sockets')) await sockets();
 if (only.includes('reminders')) await reminders();
 if (only.includes('backfill')) await backfill();

@@ -11,6 +11,8 @@ import { freePorts } from './ports.ts';
 export interface Broker {
   brokers: string;
   topic: string;
+  /** The broker's process id while it runs (for CPU readings from /proc). */
+  pid(): number | undefined;
   start(): Promise<void>;
   kill(): Promise<void>;
   destroy(): Promise<void>;
@@ -56,6 +58,7 @@ export async function privateBroker(topic = 'task-events'): Promise<Broker> {
   const broker: Broker = {
     brokers,
     topic,
+    pid: () => (child && child.exitCode === null ? child.pid : undefined),
     async start() {
       const fd = openSync(path.join(dir, 'kafka.log'), 'a');
       child = spawn('java', ['-Xms128m', '-Xmx384m', `-Dlog4j.configuration=file:${log4j}`, '-cp', `${lib}/*`, 'kafka.Kafka', props], { stdio: ['ignore', fd, fd] });
