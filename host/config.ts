@@ -44,12 +44,14 @@ export interface Config {
     httpPort: number | undefined;
     grpcPort: number | undefined;
     appId: string;
-    /** Where DaprServer listens for daprd (the sidecar's --app-port); users reach the API on `port`. */
+    /** Where the actor routes listen for daprd (the sidecar's --app-port); users reach the API on `port`. */
     appPort: number;
     /** Loopback by default: the sidecar shares the app's host, pod or network namespace. */
     appHost: string;
     /** APP_API_TOKEN (the variable daprd reads too): the actor routes answer only to the sidecar. */
     appToken: string | undefined;
+    /** DAPR_API_TOKEN: what daprd requires as `dapr-api-token` on its own API, when it is set there. */
+    apiToken?: string | undefined;
     /** How long to wait for a sidecar named by DAPR_HTTP_PORT before running the direct runtime. */
     waitMs: number;
     /** Probe the default sidecar port when DAPR_HTTP_PORT is unset. */
@@ -148,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       appPort: int('DAPR_APP_PORT', env.DAPR_APP_PORT, port + 1),
       appHost: env.DAPR_APP_HOST ?? '127.0.0.1',
       appToken: env.APP_API_TOKEN || undefined,
+      apiToken: env.DAPR_API_TOKEN || undefined,
       waitMs: int('DAPR_WAIT_MS', env.DAPR_WAIT_MS, 30_000),
       probeDefault: mode !== 'test' && bool(env.DAPR_PROBE) !== false,
     },

@@ -12,7 +12,10 @@ import { DirectRuntime } from '../actors/runtime/direct.ts';
 const DEFAULT_DAPR_HTTP_PORT = 3500;
 
 async function answers(url: string, timeoutMs: number): Promise<boolean> {
-  return fetch(url, { signal: AbortSignal.timeout(timeoutMs) }).then((r) => r.status < 500, () => false);
+  return fetch(url, { signal: AbortSignal.timeout(timeoutMs) }).then(
+    (r) => r.status < 500,
+    () => false,
+  );
 }
 
 export interface DaprParts {
@@ -27,15 +30,23 @@ export async function connectDapr(config: Config, parts: DaprParts, logger: Logg
   let httpPort = config.dapr.httpPort;
   if (httpPort === undefined) {
     if (!config.dapr.probeDefault) return undefined;
-    if (!(await answers(`http://${config.dapr.host}:${DEFAULT_DAPR_HTTP_PORT}/v1.0/healthz/outbound`, 300))) return undefined;
+    if (!(await answers(`http://${config.dapr.host}:${DEFAULT_DAPR_HTTP_PORT}/v1.0/healthz/outbound`, 300)))
+      return undefined;
     httpPort = DEFAULT_DAPR_HTTP_PORT;
   }
   const onError = (error: unknown) => logger.warn({ err: error }, 'dapr: reminder call failed, will retry');
   const reminders = new DaprReminders(`http://${config.dapr.host}:${httpPort}`, onError);
   const turns = parts.makeTurns(reminders);
   const runtime = new DaprRuntime({
-    turns, reminders, fallback: new DirectRuntime(turns),
-    daprHost: config.dapr.host, daprHttpPort: httpPort, appHost: config.dapr.appHost, appPort: config.dapr.appPort, appToken: config.dapr.appToken,
+    turns,
+    reminders,
+    fallback: new DirectRuntime(turns),
+    daprHost: config.dapr.host,
+    daprHttpPort: httpPort,
+    appHost: config.dapr.appHost,
+    appPort: config.dapr.appPort,
+    appToken: config.dapr.appToken,
+    daprApiToken: config.dapr.apiToken,
     onError,
     // Per turn, so debug: the transition itself is logged once (warn down, info back) where the app watches the sidecar.
     onFallback: (reason) => logger.debug({ reason }, 'dapr: sidecar unreachable, ran the turn in-process'),
@@ -44,7 +55,10 @@ export async function connectDapr(config: Config, parts: DaprParts, logger: Logg
   });
   try {
     await runtime.start(config.dapr.waitMs);
-    logger.info({ sidecar: `${config.dapr.host}:${httpPort}`, appPort: config.dapr.appPort }, 'dapr runtime: actors registered');
+    logger.info(
+      { sidecar: `${config.dapr.host}:${httpPort}`, appPort: config.dapr.appPort },
+      'dapr runtime: actors registered',
+    );
     return runtime;
   } catch (error) {
     logger.warn({ err: error }, 'dapr: no sidecar; running the direct runtime');
