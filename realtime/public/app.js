@@ -4,16 +4,21 @@
 //   api.js              REST calls (Idempotency-Key)     client.js            the event stream (SyncClient)
 //   tasks.js            tasks from REST and events       task-state.js        a task's evolve (golden-tested)
 //   task-list.js        the list view                    editor.js            inline edit and its conflicts
+//   views.js            what is shown, paged by cursor   sidebar.js           views, lists, search, sort
+//   labels.js           label chips and the picker       shortcuts.js         keyboard shortcuts and their help
 //   create-form.js      the New task form                recurrence-picker.js / rules.js   recurrence
 //   reminder-chooser.js reminder choice                  notifications.js     fired reminders
 //   history.js          a task's history                 header.js            connection, zone, sign-out
 //   toasts.js, a11y.js, dom.js, time.js                  small helpers
 import { SyncClient, readStoredSeq } from './client.js';
 import { $ } from './dom.js';
-import { getState, update, resetSession } from './store.js';
+import { getState, update, resetSession, inboxList } from './store.js';
 import { api, ApiError, onUnauthorized } from './api.js';
 import { storedToken, forgetToken, keepToken, tokenFromHash, devSignIn } from './auth.js';
-import { applyEvent, loadTasks } from './tasks.js';
+import { applyEvent } from './tasks.js';
+import { loadSidebar, showView } from './views.js';
+import { setupSidebar } from './sidebar.js';
+import { setupShortcuts } from './shortcuts.js';
 import { startTaskList } from './task-list.js';
 import { setupCreateForm } from './create-form.js';
 import { setupHeader, showConnection } from './header.js';
@@ -34,7 +39,9 @@ function showSignIn(message = '') {
 function signOut(message = '') {
   forgetToken();
   resetSession();
-  update((s) => { s.token = null; });
+  update((s) => {
+    s.token = null;
+  });
   showSignIn(message);
 }
 
@@ -43,9 +50,15 @@ function setupSignIn() {
     e.preventDefault();
     const message = $('#signin-message');
     const userId = $('#signin-user').value.trim();
-    if (!userId) { message.textContent = 'Enter a user id.'; return; }
+    if (!userId) {
+      message.textContent = 'Enter a user id.';
+      return;
+    }
     void devSignIn(userId).then(({ token, message: why }) => {
-      if (!token) { message.textContent = why; return; }
+      if (!token) {
+        message.textContent = why;
+        return;
+      }
       message.textContent = '';
       keepToken(token);
       void boot(token);
@@ -56,13 +69,20 @@ function setupSignIn() {
 /** Signs in with `token`: who am I, the task list, then the live event stream from the right seq. */
 async function boot(token) {
   resetSession();
-  update((s) => { s.token = token; s.listStatus = 'Loading…'; });
+  update((s) => {
+    s.token = token;
+    s.listStatus = 'Loading…';
+  });
   $('#signin').hidden = true;
   $('#app').hidden = false;
   showConnection('connecting', {});
   const retry = (what, error) => {
-    update((s) => { s.listStatus = `Could not load${what}: ${error.message} Retrying…`; });
-    setTimeout(() => { if (getState().token === token) void boot(token); }, RETRY_LOAD_MS);
+    update((s) => {
+      s.listStatus = `Could not load${what}: ${error.message} Retrying…`;
+    });
+    setTimeout(() => {
+      if (getState().token === token) void boot(token);
+    }, RETRY_LOAD_MS);
   };
   let me;
   try {
@@ -71,27 +91,41 @@ async function boot(token) {
     if (!(error instanceof ApiError && error.status === 401)) retry('', error);
     return;
   }
-  update((s) => { s.me = { id: me.id, timezone: me.timezone }; });
+  update((s) => {
+    s.me = { id: me.id, timezone: me.timezone };
+  });
   $('#who').hidden = false;
 
   // The snapshot comes after /me: whatever it already contains is skipped by version when replayed.
   const stored = readStoredSeq(me.id);
-  const startSeq = stored !== null && stored <= me.last_seq && me.last_seq - stored <= MAX_REPLAY ? stored : me.last_seq;
+  const startSeq =
+    stored !== null && stored <= me.last_seq && me.last_seq - stored <= MAX_REPLAY ? stored : me.last_seq;
   try {
-    await loadTasks();
+    await loadSidebar();
+    const inbox = inboxList();
+    await showView((s) => {
+      s.view = inbox ? { kind: 'list', listId: inbox.id } : { kind: 'all' };
+    });
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 401)) retry(' the tasks', error);
     return;
   }
   const sync = new SyncClient({
-    baseUrl: location.origin, token, userId: me.id, initialSeq: startSeq,
+    baseUrl: location.origin,
+    token,
+    userId: me.id,
+    initialSeq: startSeq,
     onEvent: applyEvent,
     onState: (state, detail) => {
       showConnection(state, detail);
-      if (state === 'unauthorized') signOut('The live connection was refused: the sign-in token is not valid any more.');
+      if (state === 'unauthorized')
+        signOut('The live connection was refused: the sign-in token is not valid any more.');
     },
   });
-  update((s) => { s.listStatus = null; s.sync = sync; });
+  update((s) => {
+    s.listStatus = null;
+    s.sync = sync;
+  });
   sync.start();
 }
 
@@ -101,9 +135,14 @@ function init() {
   setupSignIn();
   setupCreateForm();
   startTaskList();
+  setupSidebar();
+  setupShortcuts();
   tokenFromHash();
   // A #token= link opened in a tab that already shows the dashboard changes only the hash.
-  window.addEventListener('hashchange', () => { const token = tokenFromHash(); if (token) void boot(token); });
+  window.addEventListener('hashchange', () => {
+    const token = tokenFromHash();
+    if (token) void boot(token);
+  });
   const token = storedToken();
   if (token) void boot(token);
   else showSignIn();

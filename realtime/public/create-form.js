@@ -1,21 +1,37 @@
-// The "New task" form: title, description, due date (in the user's zone), recurrence, one reminder;
-// and the "Hide completed" switch of the list below it.
+// The "New task" form: one line (title, Details, Add task) that keeps the list in view on a phone;
+// Details opens description, due date (in the user's zone), priority, recurrence and one reminder.
+// A task made while a list is shown goes into that list, else into the Inbox.
 import { render } from '/vendor/lit-html/lit-html.js';
 import { $ } from './dom.js';
-import { getState, subscribe, setHideDone, userZone } from './store.js';
+import { getState, subscribe, userZone } from './store.js';
+import { inView } from './views.js';
+import { toast } from './toasts.js';
 import { api } from './api.js';
 import { isBusy, setBusy } from './a11y.js';
 import { recurrencePicker } from './recurrence-picker.js';
 import { reminderChooser, readReminder } from './reminder-chooser.js';
 import { upsertTask } from './tasks.js';
 
+/** Opens (or closes) the form's details. */
+export function expandCreateForm(open = true) {
+  const more = $('#create-more');
+  if (!open && more.hidden) return;
+  more.hidden = !open;
+  $('#more-options').setAttribute('aria-expanded', String(open));
+}
+
 export function setupCreateForm() {
+  $('#more-options').addEventListener('click', () => expandCreateForm($('#create-more').hidden));
   const form = $('#create-form');
   const due = $('#new-due');
   const picker = recurrencePicker({ id: 'new-rec', getStart: () => due.value, getZone: userZone });
   $('#new-recurrence').replaceChildren(picker.element);
   const reminder = { choice: '', at: '' };
-  const showReminder = () => render(reminderChooser({ id: 'new-rem', label: 'Reminder', draft: reminder, onChange: showReminder }), $('#new-reminder'));
+  const showReminder = () =>
+    render(
+      reminderChooser({ id: 'new-rem', label: 'Reminder', draft: reminder, onChange: showReminder }),
+      $('#new-reminder'),
+    );
   showReminder();
   due.addEventListener('change', () => picker.refresh());
 
@@ -32,15 +48,26 @@ export function setupCreateForm() {
     e.preventDefault();
     const error = $('.error', form);
     const title = $('#new-title').value.trim();
-    if (!title) { error.textContent = 'A title is needed.'; $('#new-title').focus(); return; }
+    if (!title) {
+      error.textContent = 'A title is needed.';
+      $('#new-title').focus();
+      return;
+    }
     const body = { title };
     const description = $('#new-description').value;
     if (description.trim()) body.description = description;
     if (due.value) body.due_date = due.value;
+    const priority = Number($('#new-priority').value);
+    if (priority !== 4) body.priority = priority;
+    const { view, q } = getState();
+    if (view.kind === 'list' && !q) body.list_id = view.listId;
     const rule = picker.getRule();
     if (rule) body.recurrence_rule = rule;
     const spec = readReminder(reminder);
-    if (spec?.error) { error.textContent = spec.error; return; }
+    if (spec?.error) {
+      error.textContent = spec.error;
+      return;
+    }
     if (spec) body.reminders = [spec];
     error.textContent = '';
     const submit = $('#create-submit');
@@ -48,8 +75,12 @@ export function setupCreateForm() {
     void (async () => {
       setBusy(submit, true);
       try {
-        upsertTask(await api('POST', '/tasks', body));
+        const task = await api('POST', '/tasks', body);
+        upsertTask(task);
+        if (!inView(task))
+          toast({ title: `Added to ${getState().lists.get(task.list_id)?.name ?? 'your tasks'}`, body: task.title });
         form.reset();
+        expandCreateForm(false);
         picker.reset();
         reminder.choice = '';
         reminder.at = '';
@@ -62,8 +93,4 @@ export function setupCreateForm() {
       }
     })();
   });
-
-  const hide = $('#hide-done');
-  hide.checked = getState().hideDone;
-  hide.addEventListener('change', () => setHideDone(hide.checked));
 }

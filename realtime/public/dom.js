@@ -1,5 +1,6 @@
 // DOM helpers for the parts of the page built imperatively (forms with their own local state).
 // Every piece of user text goes into the page through textContent / Text nodes, never innerHTML.
+import { ref } from '/vendor/lit-html/directives/ref.js';
 import { zoneNames } from './time.js';
 
 export const $ = (selector, root = document) => root.querySelector(selector);
@@ -33,7 +34,16 @@ export function zoneSelect(id, value, { followLabel } = {}) {
   const names = new Set(zoneNames);
   if (value) names.add(value);
   names.add('UTC');
-  return h('select', { id },
+  return h(
+    'select',
+    { id },
     followLabel ? option('', followLabel, !value) : null,
-    [...names].sort().map((z) => option(z, z, z === value)));
+    [...names].sort().map((z) => option(z, z, z === value)),
+  );
 }
+
+/**
+ * A lit-html element binding that sets CSS custom property `name` to `value` through the CSSOM (the
+ * page's policy, style-src 'self', blocks style attributes, which lit-html's styleMap writes first).
+ */
+export const cssVar = (name, value) => ref((el) => el?.style.setProperty(name, value));

@@ -3,23 +3,41 @@
 import { validZone } from './time.js';
 
 const HIDE_DONE_KEY = 'tasklane.hideDone';
+const SORT_KEY = 'tasklane.sort';
+/** The sorts GET /tasks offers ('' = the view's own order). */
+export const SORTS = ['', 'due', 'priority', 'created', 'title'];
+const storedSort = () => {
+  const value = globalThis.localStorage?.getItem(SORT_KEY) ?? '';
+  return SORTS.includes(value) ? value : '';
+};
 
 function initialState() {
   return {
     token: null,
-    me: null,               // {id, timezone}
-    tasks: new Map(),       // id → task (as GET /tasks/{id} returns it)
-    gone: new Set(),        // ids of tasks known to be deleted
-    editors: new Map(),     // id → {element, title, changedElsewhere(task)} while an inline edit runs
+    me: null, // {id, timezone}
+    tasks: new Map(), // id → task (as GET /tasks/{id} returns it)
+    gone: new Set(), // ids of tasks known to be deleted
+    editors: new Map(), // id → {element, title, changedElsewhere(task)} while an inline edit runs
     openHistory: new Set(),
-    history: new Map(),     // id → events | {error} (while open)
+    history: new Map(), // id → events | {error} (while open)
     openReminders: new Set(),
     reminderDrafts: new Map(), // id → {choice, at, error}
-    confirming: new Set(),  // ids whose Delete waits for its confirmation
-    flashing: new Set(),    // ids that just arrived (highlighted once)
-    sync: null,             // the SyncClient of the session
+    confirming: new Set(), // ids whose Delete waits for its confirmation
+    flashing: new Set(), // ids that just arrived (highlighted once)
+    sync: null, // the SyncClient of the session
     listStatus: 'Loading…', // what #list-status says while the list is not there (loading, failed); null: shown from the tasks
     hideDone: globalThis.localStorage?.getItem(HIDE_DONE_KEY) === '1',
+    sort: storedSort(),
+    lists: new Map(), // id → list (GET /lists; list.* events)
+    listsLoaded: false, // false while unknown, or when the server has no lists (then the view is "all")
+    labels: new Map(), // id → label (GET /labels; label.* events)
+    counts: null, // GET /views/counts
+    view: { kind: 'all' }, // {kind: 'list', listId} | {kind: 'today'|'upcoming'|'overdue'|'completed'|'all'}
+    q: '', // the search (across all lists while not empty)
+    page: null, // the paging of the shown query: {key, cursor, loading, error, last, matched}
+    upcoming: null, // GET /views/upcoming: {timezone, days: [{date, occurrences}]}
+    openLabels: new Set(), // ids whose label picker is open
+    labelDrafts: new Map(), // id → the name typed into its "new label" field
   };
 }
 
@@ -56,14 +74,31 @@ export function resetSession() {
   update((s) => {
     s.sync?.stop();
     const fresh = initialState();
-    for (const key of ['sync', 'me', 'listStatus', 'tasks', 'gone', 'editors', 'openHistory', 'history', 'openReminders', 'reminderDrafts', 'confirming', 'flashing']) s[key] = fresh[key];
+    for (const key of Object.keys(fresh))
+      if (key !== 'token' && key !== 'hideDone' && key !== 'sort') s[key] = fresh[key];
   });
 }
 
 export function setHideDone(on) {
-  update((s) => { s.hideDone = on; });
+  update((s) => {
+    s.hideDone = on;
+  });
   localStorage.setItem(HIDE_DONE_KEY, on ? '1' : '0');
 }
+
+export function setSort(sort) {
+  update((s) => {
+    s.sort = sort;
+  });
+  localStorage.setItem(SORT_KEY, sort);
+}
+
+/** The user's lists in their order (Inbox first). */
+export const orderedLists = () =>
+  [...state.lists.values()].sort(
+    (a, b) => b.inbox - a.inbox || a.position - b.position || (a.created_at < b.created_at ? -1 : 1),
+  );
+export const inboxList = () => [...state.lists.values()].find((l) => l.inbox) ?? null;
 
 /** The user's zone (UTC until known, or when this browser does not know it). */
 export const userZone = () => (state.me && validZone(state.me.timezone) ? state.me.timezone : 'UTC');

@@ -3,50 +3,151 @@
 // its focus on (a11y.focusAfterRemoval). Each item: completion, title, badges, due/recurrence line,
 // reminders (with an adder), Edit / History / Delete with confirmation, the open history.
 import { html, render, nothing } from '/vendor/lit-html/lit-html.js';
+import { live } from '/vendor/lit-html/directives/live.js';
 import { repeat } from '/vendor/lit-html/directives/repeat.js';
-import { $ } from './dom.js';
+import { $, cssVar } from './dom.js';
 import { getState, update, subscribe, userZone, taskZone } from './store.js';
 import { api, act } from './api.js';
 import { isBusy, setBusy, focusAfterRemoval } from './a11y.js';
 import { fmt, formatter, humanDuration } from './time.js';
 import { describeRule } from './rules.js';
-import { byCreated, reminderStatus } from './task-state.js';
+import { reminderStatus } from './task-state.js';
 import { upsertTask, fetchTask, removeTask } from './tasks.js';
 import { toggleHistory, historyView } from './history.js';
 import { openEditor } from './editor.js';
 import { snooze } from './notifications.js';
 import { reminderChooser, readReminder } from './reminder-chooser.js';
 import { toast } from './toasts.js';
+import { visibleTasks, loadMore, listOf, localDate, addDays } from './views.js';
+import { labelChips, labelPicker, toggleLabelPicker } from './labels.js';
+import { moveTask, TASK_DRAG_TYPE } from './sidebar.js';
+import { orderedLists } from './store.js';
 
 /** How long Delete waits for its confirmation. */
 const CONFIRM_MS = 4000;
 
+/** Start loading the next page while the end of the list is this far below the screen. */
+const AHEAD_PX = 1200;
+
 export function startTaskList() {
   subscribe(renderList);
   renderList(getState());
+  // Pages come as the end of the list comes near (IntersectionObserver on the line below the list).
+  new IntersectionObserver(
+    (entries) => {
+      if (entries.some((e) => e.isIntersecting)) loadMore();
+    },
+    { rootMargin: `0px 0px ${AHEAD_PX}px 0px` },
+  ).observe($('#more'));
 }
+
+const PRIORITY_NAMES = { 1: 'P1 · urgent', 2: 'P2 · high', 3: 'P3 · medium', 4: 'P4 · none' };
 
 function renderList(s) {
   const list = $('#tasks');
-  const focused = [...list.children].find((li) => li.contains(document.activeElement));
+  const upcoming = s.view.kind === 'upcoming' && !s.q;
+  const container = upcoming ? $('#upcoming') : list;
+  const focused = [...container.querySelectorAll('li.task')].find((li) => li.contains(document.activeElement));
   const handOn = focusAfterRemoval(focused, $('#tasks-heading'));
-  const tasks = [...s.tasks.values()].sort((a, b) => byCreated(b, a));
-  render(repeat(tasks, (task) => task.id, (task) => item(task, s)), list);
+  const tasks = visibleTasks(s);
+  if (upcoming) {
+    render(nothing, list);
+    render(upcomingView(tasks, s), container);
+  } else {
+    render(nothing, $('#upcoming'));
+    render(
+      repeat(
+        tasks,
+        (task) => task.id,
+        (task) => item(task, s),
+      ),
+      list,
+    );
+  }
+  $('#upcoming').hidden = !upcoming;
+  list.hidden = upcoming;
   s.flashing.clear(); // highlighted once, when they arrived
   if (focused && !focused.isConnected) handOn();
 
-  const total = s.tasks.size;
+  const page = s.page;
+  const more = page?.cursor !== null && page?.cursor !== undefined;
   const open = tasks.filter((t) => !t.completed).length;
-  $('#task-count').textContent = total ? `(${open} open, ${total} in all)` : '';
+  $('#task-count').textContent = tasks.length
+    ? `(${more ? `${tasks.length}+ shown` : `${open} open${open !== tasks.length ? `, ${tasks.length} in all` : ''}`})`
+    : '';
   const status = $('#list-status');
-  status.textContent = s.listStatus ?? (total === 0 ? 'No tasks yet: add one above.' : '');
-  status.hidden = s.listStatus === null && total !== 0;
+  const empty = tasks.length === 0 && !(upcoming && s.upcoming?.days.some((d) => d.occurrences.length));
+  const emptyText = s.q
+    ? 'No task matches the search.'
+    : s.view.kind === 'list' || s.view.kind === 'all'
+      ? 'No tasks yet: add one above.'
+      : 'Nothing here.';
+  const text = page?.error
+    ? `Could not load the tasks: ${page.error}`
+    : (s.listStatus ?? (page?.loading && empty ? 'Loading…' : empty ? emptyText : ''));
+  status.textContent = text;
+  status.hidden = !text;
+  $('#more').textContent = page?.error ? '' : more ? (page.loading ? 'Loading more…' : 'Scroll for more') : '';
+}
+
+/** Upcoming: a section per day (the server's days, in the user's zone), its tasks, then the series' next occurrences. */
+function upcomingView(tasks, s) {
+  const zone = userZone();
+  const today = localDate(Date.now(), zone);
+  const days = s.upcoming?.days ?? [];
+  const byDay = new Map();
+  for (const task of tasks) {
+    const date = localDate(task.due_date, zone);
+    if (!byDay.has(date)) byDay.set(date, []);
+    byDay.get(date).push(task);
+  }
+  const dayName = (date) => {
+    const long = new Intl.DateTimeFormat(undefined, {
+      timeZone: 'UTC',
+      weekday: 'long',
+      month: 'short',
+      day: 'numeric',
+    }).format(new Date(`${date}T12:00:00Z`));
+    return date === today ? `Today · ${long}` : date === addDays(today, 1) ? `Tomorrow · ${long}` : long;
+  };
+  return repeat(
+    days,
+    (d) => d.date,
+    (d) => {
+      const dayTasks = byDay.get(d.date) ?? [];
+      const occurrences = d.occurrences;
+      const empty = !dayTasks.length && !occurrences.length;
+      return html`<section class="day${empty ? ' empty' : ''}" aria-labelledby="day-${d.date}"><h3 id="day-${d.date}">${dayName(d.date)}<span class="hint">${
+        empty ? ' · nothing planned' : ` · ${dayTasks.length + occurrences.length}`
+      }</span></h3>${
+        dayTasks.length
+          ? html`<ul class="tasks">${repeat(
+              dayTasks,
+              (task) => task.id,
+              (task) => item(task, s),
+            )}</ul>`
+          : nothing
+      }${
+        occurrences.length
+          ? html`<ul class="occurrences" aria-label="Repeating tasks due ${dayName(d.date)}">${occurrences.map((o) => html`<li class="occurrence"><span class="occ-time">${formatter(zone, 'time').format(new Date(o.at))}</span><span class="occ-title">${o.title}</span><span class="badge">repeats</span></li>`)}</ul>`
+          : nothing
+      }</section>`;
+    },
+  );
 }
 
 function item(task, s) {
   const editor = s.editors.get(task.id);
-  const cls = `task${task.completed ? ' done' : ''}${s.flashing.has(task.id) ? ' flash' : ''}`;
-  return html`<li class=${cls} data-id=${task.id} ?hidden=${s.hideDone && task.completed}>${editor ? editor.element : itemBody(task, s)}</li>`;
+  const cls = `task prio-${task.priority ?? 4}${task.completed ? ' done' : ''}${s.flashing.has(task.id) ? ' flash' : ''}`;
+  return html`<li class=${cls} data-id=${task.id} tabindex="-1" draggable=${editor ? 'false' : 'true'} @dragstart=${dragStart}>${editor ? editor.element : itemBody(task, s)}</li>`;
+}
+
+function dragStart(e) {
+  const li = e.currentTarget;
+  if (e.target !== li) return;
+  e.dataTransfer.setData(TASK_DRAG_TYPE, li.dataset.id);
+  e.dataTransfer.setData('text/plain', li.querySelector('.title')?.textContent ?? '');
+  e.dataTransfer.effectAllowed = 'move';
 }
 
 // The checkbox and <details> are bound to the store without live(): a render that comes between the
@@ -56,51 +157,120 @@ function itemBody(task, s) {
   const zone = userZone();
   const meta = [];
   if (task.due_date) {
-    const own = task.timezone && task.timezone !== zone ? ` (${formatter(taskZone(task), 'time').format(new Date(task.due_date))} ${task.timezone})` : '';
+    const own =
+      task.timezone && task.timezone !== zone
+        ? ` (${formatter(taskZone(task), 'time').format(new Date(task.due_date))} ${task.timezone})`
+        : '';
     const overdue = !task.completed && !task.is_recurring && Date.parse(task.due_date) < Date.now() ? ' — overdue' : '';
     meta.push(`${task.is_recurring ? 'Starts' : 'Due'} ${fmt(task.due_date, zone)}${own}${overdue}`);
   }
   if (task.recurrence_rule) meta.push(`Repeats ${describeRule(task.recurrence_rule)}`);
-  if (task.is_recurring) meta.push(task.next_occurrence ? `Next ${fmt(task.next_occurrence, zone)}` : 'No further occurrences');
+  if (task.is_recurring)
+    meta.push(task.next_occurrence ? `Next ${fmt(task.next_occurrence, zone)}` : 'No further occurrences');
   const historyOpen = s.openHistory.has(id);
   const confirming = s.confirming.has(id);
+  const labelsOpen = s.openLabels.has(id);
+  const priority = task.priority ?? 4;
+  const lists = s.listsLoaded ? orderedLists() : [];
+  const inList = listOf(task);
+  const list = s.lists.get(inList);
+  const showList = list && !(s.view.kind === 'list' && s.view.listId === inList && !s.q);
   return html`<div class="task-head"><input type="checkbox" id="done-${id}" data-k="done" .checked=${task.completed} ?disabled=${task.is_recurring}
       aria-label="Completed: ${task.title}" title=${task.is_recurring ? 'A series is not completed itself: complete its occurrences, or delete the series' : nothing}
       @change=${(e) => setCompleted(id, e.currentTarget)}><span class="title">${task.title}</span>${
-      task.is_recurring ? html`<span class="badge">repeats</span>` : nothing}${
-      task.series_id ? html`<span class="badge">occurrence</span>` : nothing}${
-      task.completed ? html`<span class="badge">done</span>` : nothing}</div>${
-    task.description ? html`<p class="desc">${task.description}</p>` : nothing}${
-    meta.length ? html`<p class="meta">${meta.map((line) => html`<span>${line}</span>`)}</p>` : nothing}${
-    remindersView(task, s)}<div class="actions"><button type="button" data-k="edit" aria-label="Edit: ${task.title}" @click=${() => openEditor(id)}>Edit</button><button type="button" data-k="history"
+        priority < 4 ? html`<span class="flag p${priority}" title="Priority ${priority}">P${priority}</span>` : nothing
+      }${task.is_recurring ? html`<span class="badge">repeats</span>` : nothing}${
+        task.series_id ? html`<span class="badge">occurrence</span>` : nothing
+      }${task.completed ? html`<span class="badge">done</span>` : nothing}</div>${
+        task.description ? html`<p class="desc">${task.description}</p>` : nothing
+      }${
+        meta.length || showList
+          ? html`<p class="meta">${meta.map((line) => html`<span>${line}</span>`)}${
+              showList
+                ? html`<span class="in-list"><span class="dot" ${cssVar('--dot', list.color ?? 'var(--muted)')} aria-hidden="true"></span>${list.name}</span>`
+                : nothing
+            }</p>`
+          : nothing
+      }${labelChips(task, s)}${remindersView(
+        task,
+        s,
+      )}<div class="actions"><button type="button" data-k="edit" aria-label="Edit: ${task.title}" @click=${() => openEditor(id)}>Edit</button><button type="button" data-k="history"
       aria-label="${historyOpen ? 'Hide history' : 'History'}: ${task.title}" aria-expanded=${String(historyOpen)} aria-controls="history-${id}"
-      @click=${() => toggleHistory(id)}>${historyOpen ? 'Hide history' : 'History'}</button><button type="button" class="danger${confirming ? ' confirm' : ''}" data-k="delete"
+      @click=${() => toggleHistory(id)}>${historyOpen ? 'Hide history' : 'History'}</button><button type="button" data-k="labels" aria-label="Labels: ${task.title}"
+      aria-expanded=${String(labelsOpen)} aria-controls="labels-${id}" @click=${() => toggleLabelPicker(id)}>Labels</button><select data-k="priority" class="compact" aria-label="Priority: ${task.title}"
+      @change=${(e) => setPriority(id, e.currentTarget)}>${[1, 2, 3, 4].map((p) => html`<option value=${p} .selected=${live(p === priority)}>${PRIORITY_NAMES[p]}</option>`)}</select>${
+        lists.length > 1
+          ? html`<select data-k="list" class="compact" aria-label="List: ${task.title}" @change=${(e) => moveTask(id, e.currentTarget.value, e.currentTarget)}>${lists.map(
+              (l) => html`<option value=${l.id} .selected=${live(l.id === inList)}>${l.name}</option>`,
+            )}</select>`
+          : nothing
+      }<button type="button" class="danger${confirming ? ' confirm' : ''}" data-k="delete"
       aria-label="${confirming ? 'Confirm delete' : 'Delete'}: ${task.title}" @click=${(e) => deleteTask(id, e.currentTarget)}>${confirming ? 'Confirm delete' : 'Delete'}</button></div>${
-    historyOpen ? historyView(id) : nothing}`;
+        labelsOpen ? labelPicker(task, s) : nothing
+      }${historyOpen ? historyView(id) : nothing}`;
 }
 
-function setCompleted(id, box) {
+/** PATCH {priority} (1 = urgent … 4 = none); from the row's select or the 1–4 keys. */
+export function setPriority(id, control, value = Number(control.value)) {
+  const task = getState().tasks.get(id);
+  if (!task || (task.priority ?? 4) === value) return;
+  void act(
+    control,
+    async () => upsertTask(await api('PATCH', `/tasks/${id}`, { priority: value })),
+    'Could not change the priority',
+  );
+}
+
+export function setCompleted(id, box) {
   const wanted = box.checked;
-  if (isBusy(box)) { box.checked = !wanted; return; }
-  void act(box, async () => upsertTask(await api('POST', `/tasks/${id}/${wanted ? 'complete' : 'uncomplete'}`)), wanted ? 'Could not complete the task' : 'Could not reopen the task')
-    .then(() => { const t = getState().tasks.get(id); if (t && box.isConnected) box.checked = t.completed; });
+  if (isBusy(box)) {
+    box.checked = !wanted;
+    return;
+  }
+  void act(
+    box,
+    async () => upsertTask(await api('POST', `/tasks/${id}/${wanted ? 'complete' : 'uncomplete'}`)),
+    wanted ? 'Could not complete the task' : 'Could not reopen the task',
+  ).then(() => {
+    const t = getState().tasks.get(id);
+    if (t && box.isConnected) box.checked = t.completed;
+  });
 }
 
 const disarm = new Map();
 /** The first press asks for a confirmation (for CONFIRM_MS), the second deletes. */
 function deleteTask(id, button) {
   if (!getState().confirming.has(id)) {
-    update((s) => { s.confirming.add(id); });
-    disarm.set(id, setTimeout(() => update((s) => { s.confirming.delete(id); }), CONFIRM_MS));
+    update((s) => {
+      s.confirming.add(id);
+    });
+    disarm.set(
+      id,
+      setTimeout(
+        () =>
+          update((s) => {
+            s.confirming.delete(id);
+          }),
+        CONFIRM_MS,
+      ),
+    );
     return;
   }
   clearTimeout(disarm.get(id));
-  void act(button, async () => { await api('DELETE', `/tasks/${id}`); removeTask(id); }, 'Could not delete the task');
+  void act(
+    button,
+    async () => {
+      await api('DELETE', `/tasks/${id}`);
+      removeTask(id);
+    },
+    'Could not delete the task',
+  );
 }
 
 function reminderText(r, task) {
   const zone = taskZone(task);
-  if (r.offset) return `${humanDuration(r.offset)} before${r.remind_at ? ` — ${fmt(r.remind_at, zone)}` : ' each occurrence'}`;
+  if (r.offset)
+    return `${humanDuration(r.offset)} before${r.remind_at ? ` — ${fmt(r.remind_at, zone)}` : ' each occurrence'}`;
   return `At ${fmt(r.remind_at, zone)}`;
 }
 
@@ -113,39 +283,67 @@ function remindersView(task, s) {
     const status = r.status ?? reminderStatus(r);
     return html`<li><span>${reminderText(r, task)}</span><span class="status ${status}">${STATUS_TEXT[status] ?? ''}</span>${
       status === 'notified' && !task.is_recurring && !task.completed
-        ? html`<button type="button" data-k="snooze-${r.id}" @click=${(e) => snooze(id, r.id, e.currentTarget)}>Snooze 10 min</button>` : nothing
+        ? html`<button type="button" data-k="snooze-${r.id}" @click=${(e) => snooze(id, r.id, e.currentTarget)}>Snooze 10 min</button>`
+        : nothing
     }<button type="button" data-k="remove-${r.id}" aria-label="Remove reminder: ${reminderText(r, task)}"
-      @click=${(e) => act(e.currentTarget, async () => { await api('DELETE', `/tasks/${id}/reminders/${r.id}`); void fetchTask(id); }, 'Could not remove the reminder')}>Remove</button></li>`;
+      @click=${(e) =>
+        act(
+          e.currentTarget,
+          async () => {
+            await api('DELETE', `/tasks/${id}/reminders/${r.id}`);
+            void fetchTask(id);
+          },
+          'Could not remove the reminder',
+        )}>Remove</button></li>`;
   });
   const toggled = (e) => {
     const open = e.currentTarget.open;
-    update((st) => { if (open) st.openReminders.add(id); else st.openReminders.delete(id); });
+    update((st) => {
+      if (open) st.openReminders.add(id);
+      else st.openReminders.delete(id);
+    });
   };
   return html`<details .open=${s.openReminders.has(id)} @toggle=${toggled}><summary data-k="reminders">Reminders (${visible.length})</summary><ul class="reminders">${rows}${
-    visible.length ? nothing : html`<li class="hint">No reminders.</li>`}</ul>${
-    !task.completed && !task.deleted_at ? reminderAdder(task, s) : nothing}</details>`;
+    visible.length ? nothing : html`<li class="hint">No reminders.</li>`
+  }</ul>${!task.completed && !task.deleted_at ? reminderAdder(task, s) : nothing}</details>`;
 }
 
 function reminderAdder(task, s) {
   const id = task.id;
   // The draft is scratch state of the controls: made on first show, no re-render needed for it.
   let draft = s.reminderDrafts.get(id);
-  if (!draft) { draft = { choice: task.due_date ? 'PT1H' : 'at', at: '', error: '' }; s.reminderDrafts.set(id, draft); }
+  if (!draft) {
+    draft = { choice: task.due_date ? 'PT1H' : 'at', at: '', error: '' };
+    s.reminderDrafts.set(id, draft);
+  }
   const redraw = () => update(() => {});
   const add = (e) => {
     const button = e.currentTarget;
     const spec = readReminder(draft);
-    if (!spec || spec.error) { update(() => { draft.error = spec?.error ?? 'Choose a reminder.'; }); return; }
-    if (draft.error) update(() => { draft.error = ''; });
+    if (!spec || spec.error) {
+      update(() => {
+        draft.error = spec?.error ?? 'Choose a reminder.';
+      });
+      return;
+    }
+    if (draft.error)
+      update(() => {
+        draft.error = '';
+      });
     if (isBusy(button)) return;
     void (async () => {
       setBusy(button, true);
       try {
         await api('POST', `/tasks/${id}/reminders`, spec);
-        update((st) => { st.reminderDrafts.delete(id); });
+        update((st) => {
+          st.reminderDrafts.delete(id);
+        });
         void fetchTask(id);
       } catch (err) {
-        if (getState().tasks.has(id) && getState().reminderDrafts.get(id) === draft) update(() => { draft.error = err.message; });
+        if (getState().tasks.has(id) && getState().reminderDrafts.get(id) === draft)
+          update(() => {
+            draft.error = err.message;
+          });
         else toast({ title: 'Could not add the reminder', body: err.message, kind: 'error' });
       } finally {
         setBusy(button, false);

@@ -8,17 +8,30 @@ import { evolve } from './task-state.js';
 import { toast } from './toasts.js';
 import { notifyReminder } from './notifications.js';
 import { historyChanged } from './history.js';
+import { countsChanged, showView } from './views.js';
 
 /** A reminder that fired longer ago than this is not announced again when it is replayed. */
 const FRESH_REMINDER_MS = 15 * 60_000;
-const LIST_PAGES = 20;
 
 /** One event of the user's stream (each once, in seq order). */
 export function applyEvent(event) {
   const s = getState();
+  const type = String(event.event_type ?? '');
+  if (type.startsWith('list.')) {
+    applyListEvent(event);
+    countsChanged();
+    return;
+  }
+  if (type.startsWith('label.')) {
+    applyLabelEvent(event);
+    return;
+  }
+  if (event.aggregate_type === 'task' || type.startsWith('task.') || type.startsWith('recurring.')) countsChanged();
   if (event.aggregate_type === 'user') {
     if (event.event_type === 'user.timezone_changed' && s.me) {
-      update((st) => { st.me = { ...st.me, timezone: event.data?.changes?.timezone?.to ?? st.me.timezone }; });
+      update((st) => {
+        st.me = { ...st.me, timezone: event.data?.changes?.timezone?.to ?? st.me.timezone };
+      });
     }
     return;
   }
@@ -38,7 +51,10 @@ export function applyEvent(event) {
     return;
   }
   if (event.version <= task.version) return; // already in the fetched state
-  if (event.version > task.version + 1) { void fetchTask(id); return; } // something is missing: reload it
+  if (event.version > task.version + 1) {
+    void fetchTask(id);
+    return;
+  } // something is missing: reload it
   const next = evolve(task, event);
   if (next === null) removeTask(id, 'deleted elsewhere');
   else setTask(next);
@@ -63,7 +79,10 @@ export async function fetchTask(id) {
 /** A task from a REST response: taken when it is newer than what the page holds. */
 export function upsertTask(task) {
   if (!task?.id) return;
-  if (task.deleted_at) { removeTask(task.id); return; }
+  if (task.deleted_at) {
+    removeTask(task.id);
+    return;
+  }
   const s = getState();
   const known = s.tasks.get(task.id);
   if (known && known.version >= task.version) return;
@@ -93,15 +112,71 @@ export function removeTask(id, why) {
   });
 }
 
-/** The first pages of GET /tasks into the store (tasks the stream already brought are kept). */
-export async function loadTasks() {
-  const found = [];
-  let cursor = null;
-  for (let page = 0; page < LIST_PAGES; page++) {
-    const body = await api('GET', `/tasks?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-    found.push(...body.tasks);
-    cursor = body.next_cursor;
-    if (!cursor) break;
+const applyChanges = (thing, changes, version, at) => {
+  const out = { ...thing, version: version ?? thing.version, updated_at: at ?? thing.updated_at };
+  for (const [field, change] of Object.entries(changes ?? {})) out[field] = change.to;
+  return out;
+};
+
+/** list.created / list.updated / list.deleted (a deleted list's tasks went to the Inbox, or were deleted). */
+function applyListEvent(event) {
+  const d = event.data ?? {};
+  const id = d.list?.id ?? d.list_id ?? event.aggregate_id;
+  if (event.event_type === 'list.created' && d.list) {
+    update((s) => {
+      if (!s.lists.has(id)) s.lists.set(id, { ...d.list, version: event.version ?? d.list.version });
+    });
+  } else if (event.event_type === 'list.updated') {
+    const list = getState().lists.get(id);
+    if (list && !(event.version <= list.version))
+      update((s) => {
+        s.lists.set(id, applyChanges(list, d.changes, event.version, event.timestamp));
+      });
+  } else if (event.event_type === 'list.deleted') {
+    listDeleted(id, d.tasks === 'delete' ? 'delete' : 'move');
   }
-  update((s) => { for (const task of found) if (!s.tasks.has(task.id)) s.tasks.set(task.id, task); });
+}
+
+/** The list `id` is gone: its tasks the page holds move to the Inbox (or go); a view of it shows the Inbox. */
+export function listDeleted(id, tasks) {
+  const s = getState();
+  if (!s.lists.has(id)) return;
+  const inbox = [...s.lists.values()].find((l) => l.inbox);
+  update((st) => {
+    st.lists.delete(id);
+    for (const task of [...st.tasks.values()]) {
+      if (task.list_id !== id) continue;
+      if (tasks === 'delete') {
+        st.tasks.delete(task.id);
+        st.gone.add(task.id);
+      } else st.tasks.set(task.id, { ...task, list_id: inbox?.id ?? null });
+    }
+  });
+  if (s.view.kind === 'list' && s.view.listId === id && inbox)
+    void showView((st) => {
+      st.view = { kind: 'list', listId: inbox.id };
+    });
+}
+
+/** label.created / label.updated / label.deleted (tasks lose it through their own task.updated). */
+function applyLabelEvent(event) {
+  const d = event.data ?? {};
+  const id = d.label?.id ?? d.label_id ?? event.aggregate_id;
+  if (event.event_type === 'label.created' && d.label) {
+    update((s) => {
+      if (!s.labels.has(id)) s.labels.set(id, { ...d.label, version: event.version ?? d.label.version });
+    });
+  } else if (event.event_type === 'label.updated') {
+    const label = getState().labels.get(id);
+    if (label && !(event.version <= label.version))
+      update((s) => {
+        s.labels.set(id, applyChanges(label, d.changes, event.version, event.timestamp));
+      });
+  } else if (event.event_type === 'label.deleted') {
+    update((s) => {
+      s.labels.delete(id);
+      for (const task of [...s.tasks.values()])
+        if (task.labels?.includes(id)) s.tasks.set(task.id, { ...task, labels: task.labels.filter((l) => l !== id) });
+    });
+  }
 }

@@ -1,0 +1,65 @@
+// Keyboard shortcuts (listed in the page's help dialog, #help): n or q new task, / search, j/k or the
+// arrow keys move between tasks, x or Space completes, e edits, 1–4 set the priority, ? shows the list.
+// A key typed into a field is the field's; Escape leaves the field.
+import { $ } from './dom.js';
+import { getState } from './store.js';
+import { openEditor } from './editor.js';
+import { setCompleted, setPriority } from './task-list.js';
+
+const FIELD = 'input, textarea, select, [contenteditable=""], [contenteditable="true"]';
+
+/** The task rows on screen, in order. */
+const rows = () => [...document.querySelectorAll('#tasks:not([hidden]) > li.task, #upcoming:not([hidden]) li.task')];
+const currentRow = () => document.activeElement?.closest?.('li.task') ?? null;
+
+function move(step) {
+  const all = rows();
+  if (!all.length) return;
+  const at = all.indexOf(currentRow());
+  const next = all[at < 0 ? (step > 0 ? 0 : all.length - 1) : Math.min(all.length - 1, Math.max(0, at + step))];
+  next.focus();
+  next.scrollIntoView({ block: 'nearest' });
+}
+
+export function setupShortcuts() {
+  const help = $('#help');
+  $('#help-open').addEventListener('click', () => help.showModal());
+  help.addEventListener('close', () => $('#help-open').focus());
+
+  document.addEventListener('keydown', (e) => {
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
+    if ($('#app').hidden || document.querySelector('dialog[open]')) return;
+    const target = e.target instanceof Element ? e.target : null;
+    if (target?.closest(FIELD)) {
+      // A checkbox answers Space itself; Escape leaves a field (the task list's inline editor handles its own).
+      if (
+        e.key === 'Escape' &&
+        !target.closest('form.edit') &&
+        target.matches('input:not([type="checkbox"]), textarea')
+      ) {
+        target.blur();
+        $('#tasks-heading').focus();
+      }
+      return;
+    }
+    const row = currentRow();
+    const id = row?.dataset.id;
+    const key = e.key;
+    let handled = true;
+    if (key === 'n' || key === 'q') $('#new-title').focus();
+    else if (key === '/') $('#search').focus();
+    else if (key === '?') help.showModal();
+    else if (key === 'j' || key === 'ArrowDown') move(1);
+    else if (key === 'k' || key === 'ArrowUp') move(-1);
+    else if ((key === 'x' && row) || (key === ' ' && row && target === row)) {
+      const box = row.querySelector('[data-k="done"]');
+      if (box && !box.disabled) {
+        box.checked = !box.checked;
+        setCompleted(id, box);
+      }
+    } else if (key === 'e' && row && getState().tasks.has(id)) openEditor(id);
+    else if (/^[1-4]$/.test(key) && row) setPriority(id, row.querySelector('[data-k="priority"]'), Number(key));
+    else handled = false;
+    if (handled) e.preventDefault();
+  });
+}

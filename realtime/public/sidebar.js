@@ -1,0 +1,292 @@
+// The sidebar (views with their counts, the lists with colour and open count, a list's create / rename /
+// recolour / delete dialog, drop a task on a list to move it) and the toolbar (search, sort, hide
+// completed, the narrow-screen menu button).
+import { html, render, nothing } from '/vendor/lit-html/lit-html.js';
+import { repeat } from '/vendor/lit-html/directives/repeat.js';
+import { $, h, cssVar } from './dom.js';
+import { getState, update, subscribe, orderedLists, setSort, setHideDone } from './store.js';
+import { api, act, ApiError } from './api.js';
+import { showView, viewTitle, refreshCounts } from './views.js';
+import { listDeleted, upsertTask } from './tasks.js';
+import { toast } from './toasts.js';
+
+/** The colours a list can take: [value, name]. */
+export const COLORS = [
+  ['#db4c3f', 'Red'],
+  ['#e07a1f', 'Orange'],
+  ['#c9a400', 'Yellow'],
+  ['#2e9d5b', 'Green'],
+  ['#1f8a9e', 'Teal'],
+  ['#1f5fbf', 'Blue'],
+  ['#7a4fc9', 'Purple'],
+  ['#c2488f', 'Pink'],
+  ['#6b7280', 'Grey'],
+];
+const SEARCH_DEBOUNCE_MS = 200;
+export const TASK_DRAG_TYPE = 'application/x-tasklane-task';
+
+const VIEWS = [
+  ['today', 'Today', 'today'],
+  ['upcoming', 'Upcoming', 'upcoming'],
+  ['overdue', 'Overdue', 'overdue'],
+  ['completed', 'Completed', 'completed_recent'],
+];
+
+/** Shows a view (closing the menu on a narrow screen, clearing a search). */
+export function goTo(view) {
+  $('#search').value = '';
+  setNav(false);
+  return showView((s) => {
+    s.view = view;
+    s.q = '';
+  });
+}
+
+function setNav(open) {
+  $('#nav-toggle').setAttribute('aria-expanded', String(open));
+  $('#sidebar').classList.toggle('open', open);
+}
+
+/** PATCH the task's list (from the select of its row, or a drop on the sidebar). */
+export async function moveTask(taskId, listId, control) {
+  const task = getState().tasks.get(taskId);
+  if (!task || task.list_id === listId) return;
+  await act(
+    control,
+    async () => {
+      upsertTask(await api('PATCH', `/tasks/${taskId}`, { list_id: listId }));
+      toast({ title: `Moved to ${getState().lists.get(listId)?.name ?? 'the list'}`, body: task.title });
+    },
+    'Could not move the task',
+  );
+}
+
+function sameView(a, b) {
+  return a.kind === b.kind && a.listId === b.listId;
+}
+
+function renderSidebar(s) {
+  const counts = s.counts ?? {};
+  const current = s.q ? null : s.view;
+  const viewItem = ([kind, name, countKey]) => {
+    const active = current && sameView(current, { kind });
+    const n = counts[countKey];
+    return html`<li><button type="button" class="side-item${kind === 'overdue' && n ? ' alert' : ''}" data-view=${kind} aria-current=${active ? 'page' : nothing}
+      @click=${() => goTo({ kind })}><span class="side-icon ${kind}" aria-hidden="true"></span><span class="side-name">${name}</span><span class="side-count" aria-label=${n === undefined ? nothing : `${n} tasks`}>${n ?? ''}</span></button></li>`;
+  };
+  render(VIEWS.map(viewItem), $('#views'));
+
+  const lists = orderedLists();
+  const listItem = (list) => {
+    const active = current && sameView(current, { kind: 'list', listId: list.id });
+    const n = counts.lists?.[list.id];
+    const drop = {
+      over: (e) => {
+        if (e.dataTransfer?.types.includes(TASK_DRAG_TYPE)) {
+          e.preventDefault();
+          e.currentTarget.classList.add('drop');
+        }
+      },
+      leave: (e) => e.currentTarget.classList.remove('drop'),
+      drop: (e) => {
+        e.currentTarget.classList.remove('drop');
+        const id = e.dataTransfer?.getData(TASK_DRAG_TYPE);
+        if (id) {
+          e.preventDefault();
+          void moveTask(id, list.id, e.currentTarget);
+        }
+      },
+    };
+    return html`<li class="side-row" data-list=${list.id} @dragover=${drop.over} @dragleave=${drop.leave} @drop=${drop.drop}><button type="button" class="side-item" aria-current=${active ? 'page' : nothing}
+      @click=${() => goTo({ kind: 'list', listId: list.id })}><span class="dot" ${cssVar('--dot', list.color ?? 'var(--muted)')} aria-hidden="true"></span><span class="side-name">${list.name}</span><span class="side-count" aria-label=${n === undefined ? nothing : `${n} open`}>${n ?? ''}</span></button>${
+        list.inbox
+          ? nothing
+          : html`<button type="button" class="icon side-edit" aria-label="Edit list: ${list.name}" title="Rename, recolour or delete" @click=${() => openListDialog(list)}>⋯</button>`
+      }</li>`;
+  };
+  render(
+    repeat(lists, (l) => l.id, listItem),
+    $('#lists'),
+  );
+  $('#list-new').hidden = !s.listsLoaded;
+  $('#lists-heading').parentElement.hidden = !s.listsLoaded;
+
+  $('#view-title').textContent = viewTitle(s);
+  $('#nav-toggle').textContent = `☰ ${viewTitle(s)}`;
+  document.title = `${viewTitle(s)} · tasklane`;
+}
+
+// ------------------------------------------------------------------ the list dialog
+let editing = null; // the list being edited, null: a new one
+
+/** A dot of `color` (set through the CSSOM: the page's policy allows no style attributes in markup). */
+function colorDot(color) {
+  const dot = h('span', { class: 'swatch-dot', 'aria-hidden': 'true' });
+  dot.style.setProperty('--dot', color);
+  return dot;
+}
+
+function colorChoices(selected) {
+  return COLORS.map(([value, name]) =>
+    h(
+      'label',
+      { class: 'swatch', title: name },
+      h('input', { type: 'radio', name: 'color', value, checked: value === selected, 'aria-label': name }),
+      colorDot(value),
+    ),
+  );
+}
+
+export function openListDialog(list = null) {
+  editing = list;
+  const dialog = $('#list-dialog');
+  $('#list-dialog-heading').textContent = list ? `Edit list “${list.name}”` : 'New list';
+  $('#list-name').value = list?.name ?? '';
+  const used = new Set(orderedLists().map((l) => l.color));
+  const color = list?.color ?? (COLORS.find(([c]) => !used.has(c)) ?? COLORS[0])[0];
+  $('#list-colors').replaceChildren(...colorChoices(color));
+  $('.error', $('#list-form')).textContent = '';
+  $('#list-delete-form').hidden = !list;
+  $('#list-delete').textContent = 'Delete list';
+  delete $('#list-delete').dataset.armed;
+  for (const radio of dialog.querySelectorAll('input[name="tasks"]')) radio.checked = radio.value === 'move';
+  dialog.showModal();
+  $('#list-name').focus();
+}
+
+function setupListDialog() {
+  const dialog = $('#list-dialog');
+  const form = $('#list-form');
+  $('#list-new').addEventListener('click', () => openListDialog(null));
+  $('#list-cancel').addEventListener('click', () => dialog.close());
+  dialog.addEventListener('close', () => {
+    if (!dialog.returnValue) $('#list-new').focus();
+    dialog.returnValue = '';
+  });
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const error = $('.error', form);
+    const name = $('#list-name').value.trim();
+    if (!name) {
+      error.textContent = 'A name is needed.';
+      $('#list-name').focus();
+      return;
+    }
+    const color = form.querySelector('input[name="color"]:checked')?.value ?? null;
+    void act($('#list-save'), async () => {
+      try {
+        let list;
+        if (editing) {
+          const patch = {};
+          if (name !== editing.name) patch.name = name;
+          if (color !== editing.color) patch.color = color;
+          if (Object.keys(patch).length)
+            list = await api('PATCH', `/lists/${editing.id}`, patch, { 'if-match': String(editing.version) });
+        } else {
+          list = await api('POST', '/lists', { name, color, position: getState().lists.size });
+        }
+        if (list)
+          update((s) => {
+            s.lists.set(list.id, { ...s.lists.get(list.id), ...list });
+          });
+        dialog.returnValue = 'saved';
+        dialog.close();
+        if (list && !editing) await goTo({ kind: 'list', listId: list.id });
+        void refreshCounts();
+      } catch (err) {
+        error.textContent =
+          err instanceof ApiError && err.status === 412
+            ? 'This list was changed elsewhere: close and try again.'
+            : err.message;
+      }
+    });
+  });
+  $('#list-delete-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const button = $('#list-delete');
+    const list = editing;
+    if (!list) return;
+    const tasks = $('#list-delete-form').querySelector('input[name="tasks"]:checked')?.value ?? 'move';
+    if (!button.dataset.armed) {
+      button.dataset.armed = '1';
+      button.classList.add('confirm');
+      button.textContent = tasks === 'delete' ? 'Confirm: delete the list and its tasks' : 'Confirm: delete the list';
+      return;
+    }
+    void act(button, async () => {
+      try {
+        await api('DELETE', `/lists/${list.id}?tasks=${tasks}`);
+      } catch (err) {
+        if (!(err instanceof ApiError && err.status === 404)) {
+          $('.error', form).textContent = err.message;
+          return;
+        }
+      }
+      dialog.returnValue = 'deleted';
+      dialog.close();
+      button.classList.remove('confirm');
+      listDeleted(list.id, tasks);
+      toast({
+        title: `List “${list.name}” deleted`,
+        body: tasks === 'delete' ? 'Its tasks were deleted.' : 'Its tasks are in the Inbox now.',
+      });
+      void refreshCounts();
+      $('#tasks-heading').focus();
+    });
+  });
+  for (const radio of $('#list-delete-form').querySelectorAll('input[name="tasks"]')) {
+    radio.addEventListener('change', () => {
+      const button = $('#list-delete');
+      delete button.dataset.armed;
+      button.classList.remove('confirm');
+      button.textContent = 'Delete list';
+    });
+  }
+}
+
+// ------------------------------------------------------------------ toolbar
+function setupToolbar() {
+  const search = $('#search');
+  let timer = null;
+  search.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const q = search.value.trim();
+      if (q !== getState().q)
+        void showView((s) => {
+          s.q = q;
+        });
+    }, SEARCH_DEBOUNCE_MS);
+  });
+  search.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && search.value) {
+      e.preventDefault();
+      e.stopPropagation();
+      search.value = '';
+      clearTimeout(timer);
+      void showView((s) => {
+        s.q = '';
+      });
+    }
+  });
+  const sort = $('#sort');
+  sort.value = getState().sort;
+  sort.addEventListener('change', () => {
+    setSort(sort.value);
+    void showView(() => {});
+  });
+  const hide = $('#hide-done');
+  hide.checked = getState().hideDone;
+  hide.addEventListener('change', () => {
+    setHideDone(hide.checked);
+    void showView(() => {});
+  });
+  $('#nav-toggle').addEventListener('click', () => setNav($('#nav-toggle').getAttribute('aria-expanded') !== 'true'));
+}
+
+export function setupSidebar() {
+  setupToolbar();
+  setupListDialog();
+  subscribe(renderSidebar);
+  renderSidebar(getState());
+}

@@ -1,0 +1,285 @@
+// What the task list shows: the current view (a list, Today, Upcoming, Overdue, Completed, or a search
+// across all lists), fetched page by page with GET /tasks?…&cursor= as the user scrolls (never all at
+// once), and kept current from events by a predicate and a comparator that mirror the server's
+// (docs: /tmp contract "GET /tasks": views in the user's zone; keyset order (sort key, id)).
+// Also the sidebar's data: lists, labels and the counts (refetched, debounced, after events).
+import { getState, update, userZone, inboxList } from './store.js';
+import { api, ApiError } from './api.js';
+import { formatter } from './time.js';
+
+/** Tasks per page of GET /tasks (the first page is what the first paint shows). */
+export const PAGE_SIZE = 50;
+const COUNTS_DEBOUNCE_MS = 250;
+const UPCOMING_DAYS = 7;
+
+export const VIEW_NAMES = {
+  today: 'Today',
+  upcoming: 'Upcoming',
+  overdue: 'Overdue',
+  completed: 'Completed',
+  all: 'All tasks',
+};
+
+/** The local calendar date (YYYY-MM-DD) of an instant in `zone`. */
+export function localDate(iso, zone) {
+  const parts = Object.fromEntries(
+    formatter(zone, 'parts')
+      .formatToParts(new Date(iso))
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day}`;
+}
+
+/** YYYY-MM-DD plus `days` calendar days. */
+export function addDays(date, days) {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** The title of what is shown. */
+export function viewTitle(s = getState()) {
+  if (s.q) return `Search: “${s.q}”`;
+  if (s.view.kind === 'list') return s.lists.get(s.view.listId)?.name ?? 'List';
+  return VIEW_NAMES[s.view.kind] ?? 'Tasks';
+}
+
+/** The effective sort: the chosen one, else the view's own. */
+export function sortOf(s = getState()) {
+  if (s.view.kind === 'completed' && !s.q) return { sort: 'completed', order: 'desc' };
+  const sort = s.sort || (['today', 'overdue', 'upcoming'].includes(s.view.kind) && !s.q ? 'due' : 'created');
+  return { sort, order: sort === 'created' ? 'desc' : 'asc' };
+}
+
+/** The query string of GET /tasks for the current view (without limit and cursor). */
+export function queryOf(s = getState()) {
+  const p = new URLSearchParams();
+  if (s.q) p.set('q', s.q);
+  else if (s.view.kind === 'list') {
+    p.set('list_id', s.view.listId);
+    if (s.hideDone) p.set('completed', 'false');
+  } else if (s.view.kind === 'all') {
+    if (s.hideDone) p.set('completed', 'false');
+  } else p.set('view', s.view.kind);
+  const { sort, order } = sortOf(s);
+  if (sort !== 'completed') {
+    p.set('sort', sort);
+    p.set('order', order);
+  }
+  return p.toString();
+}
+
+const words = (q) => q.toLowerCase().split(/\s+/).filter(Boolean);
+
+/**
+ * Whether `task` belongs to what is shown: the same rules as the server's query, so tasks that events
+ * bring or change join or leave the view at once. A search keeps what the server matched (its
+ * full-text search also matches word forms) and adds tasks containing every word.
+ */
+export function inView(task, s = getState(), now = Date.now()) {
+  if (s.q) {
+    if (s.page?.matched.has(task.id)) return true;
+    const text = `${task.title} ${task.description ?? ''}`.toLowerCase();
+    return words(s.q).every((w) => text.includes(w));
+  }
+  const zone = userZone();
+  const due = task.due_date ? Date.parse(task.due_date) : null;
+  switch (s.view.kind) {
+    case 'list':
+      return listOf(task) === s.view.listId && !(s.hideDone && task.completed);
+    case 'all':
+      return !(s.hideDone && task.completed);
+    case 'completed':
+      return task.completed;
+    case 'overdue':
+      return !task.completed && !task.is_recurring && due !== null && due < now;
+    case 'today':
+      return (
+        !task.completed && !task.is_recurring && due !== null && localDate(task.due_date, zone) <= localDate(now, zone)
+      );
+    case 'upcoming': {
+      if (task.completed || task.is_recurring || due === null || due < now) return false;
+      return localDate(task.due_date, zone) <= addDays(localDate(now, zone), UPCOMING_DAYS);
+    }
+    default:
+      return true;
+  }
+}
+
+/** The list a task is in (tasks from before lists were there are in the Inbox). */
+export const listOf = (task) => task.list_id ?? inboxList()?.id ?? null;
+
+const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+const KEYS = {
+  due: (t) => (t.due_date ? Date.parse(t.due_date) : null),
+  priority: (t) => t.priority ?? 4,
+  created: (t) => t.created_at,
+  title: (t) => t.title,
+  completed: (t) => t.completed_at ?? t.updated_at,
+};
+
+/** The order of the server's keyset (sort key — nulls last —, then id), as a comparator. */
+export function comparator({ sort, order }) {
+  const key = KEYS[sort] ?? KEYS.created;
+  const dir = order === 'desc' ? -1 : 1;
+  return (a, b) => {
+    const x = key(a);
+    const y = key(b);
+    if (x === null || y === null) {
+      if (x !== y) return x === null ? 1 : -1;
+    } else if (x !== y) return dir * cmp(x, y);
+    return dir * cmp(a.id, b.id);
+  };
+}
+
+/** The tasks to draw, in order: those in view, up to the last one the server has handed over. */
+export function visibleTasks(s = getState()) {
+  const order = comparator(sortOf(s));
+  const now = Date.now();
+  const out = [];
+  for (const task of s.tasks.values()) if (inView(task, s, now)) out.push(task);
+  out.sort(order);
+  const last = s.page?.cursor ? s.page.last : null;
+  if (!last) return out;
+  // Beyond the last task of the pages fetched so far, the server may hold others: stop there.
+  const end = out.findIndex((t) => order(t, last) > 0);
+  return end < 0 ? out : out.slice(0, end);
+}
+
+let generation = 0;
+
+/** Shows `view` (and/or search `q`): forgets the tasks held and fetches the first page. */
+export function showView(change) {
+  update((s) => {
+    change(s);
+    s.tasks = new Map();
+    s.gone = new Set();
+    s.page = { key: queryOf(s), cursor: null, loading: true, error: null, last: null, matched: new Set() };
+    s.upcoming = null;
+  });
+  return reload();
+}
+
+/** Refetches the first page of what is shown (keeping the tasks held). */
+export async function reload() {
+  const gen = ++generation;
+  const s = getState();
+  const key = queryOf(s);
+  update((st) => {
+    st.page = { key, cursor: null, loading: true, error: null, last: null, matched: new Set() };
+  });
+  try {
+    if (s.view.kind === 'upcoming' && !s.q) await loadUpcoming(gen);
+    await loadPage(gen, null);
+  } catch (error) {
+    if (gen !== generation) return;
+    update((st) => {
+      st.page = { ...st.page, loading: false, error: error.message };
+    });
+    if (error instanceof ApiError && error.status === 401) return;
+    throw error;
+  }
+}
+
+async function loadPage(gen, cursor) {
+  const key = getState().page.key;
+  const body = await api(
+    'GET',
+    `/tasks?${key}&limit=${PAGE_SIZE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+  );
+  if (gen !== generation) return;
+  update((s) => {
+    for (const task of body.tasks) {
+      const known = s.tasks.get(task.id);
+      if (!s.gone.has(task.id) && (!known || known.version < task.version)) s.tasks.set(task.id, task);
+      s.page.matched.add(task.id);
+    }
+    s.page.cursor = body.next_cursor ?? null;
+    s.page.last = body.tasks.length ? body.tasks[body.tasks.length - 1] : s.page.last;
+    s.page.loading = false;
+    s.page.error = null;
+  });
+}
+
+/** The next page, when there is one and none is on its way (the list calls it when its end comes near). */
+export function loadMore() {
+  const page = getState().page;
+  if (!page || page.loading || !page.cursor || page.error) return;
+  const gen = generation;
+  update((s) => {
+    s.page.loading = true;
+  });
+  loadPage(gen, page.cursor).catch((error) => {
+    if (gen === generation)
+      update((s) => {
+        s.page.loading = false;
+        s.page.error = error.message;
+      });
+  });
+}
+
+async function loadUpcoming(gen) {
+  const body = await api('GET', `/views/upcoming?days=${UPCOMING_DAYS}`);
+  if (gen !== generation) return;
+  update((s) => {
+    for (const day of body.days) {
+      for (const task of day.tasks) {
+        const known = s.tasks.get(task.id);
+        if (!s.gone.has(task.id) && (!known || known.version < task.version)) s.tasks.set(task.id, task);
+      }
+    }
+    s.upcoming = {
+      timezone: body.timezone,
+      days: body.days.map((d) => ({ date: d.date, occurrences: d.occurrences ?? [] })),
+    };
+  });
+}
+
+/** Lists, labels and counts (a server without them leaves the sidebar's lists empty). */
+export async function loadSidebar() {
+  const [lists, labels] = await Promise.all([
+    api('GET', '/lists').catch((error) => {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }),
+    api('GET', '/labels').catch((error) => {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }),
+  ]);
+  update((s) => {
+    s.lists = new Map((lists?.lists ?? []).map((l) => [l.id, l]));
+    s.listsLoaded = Boolean(lists);
+    s.labels = new Map((labels?.labels ?? []).map((l) => [l.id, l]));
+  });
+  void refreshCounts();
+}
+
+let countsTimer = null;
+let countsRun = 0;
+/** GET /views/counts now. */
+export async function refreshCounts() {
+  const run = ++countsRun;
+  try {
+    const counts = await api('GET', '/views/counts');
+    if (run === countsRun)
+      update((s) => {
+        s.counts = counts;
+      });
+  } catch {
+    /* the counts stay as they were; the next event tries again */
+  }
+}
+
+/** Something changed: counts (and the Upcoming occurrences) are fetched again once the burst is over. */
+export function countsChanged() {
+  clearTimeout(countsTimer);
+  countsTimer = setTimeout(() => {
+    void refreshCounts();
+    const s = getState();
+    if (s.view.kind === 'upcoming' && !s.q) {
+      const gen = generation;
+      loadUpcoming(gen).catch(() => {});
+    }
+  }, COUNTS_DEBOUNCE_MS);
+}
