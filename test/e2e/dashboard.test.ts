@@ -15,10 +15,23 @@ declare global {
   }
 }
 
-interface Task { id: string; title: string; version: number; completed: boolean }
+interface Task {
+  id: string;
+  title: string;
+  version: number;
+  completed: boolean;
+}
 
-const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 let app: TestApp;
 let browser: Browser;
@@ -27,7 +40,10 @@ test.before(async () => {
   app = await startTestApp({ database: 'pglite' });
   // A fresh temporary profile per launch (Playwright creates and removes it); every user gets its own
   // context, so tabs of different users share no storage.
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+  });
 });
 
 test.after.always(async () => {
@@ -41,7 +57,10 @@ const user = (name: string) => `${name}-${randomUUID().slice(0, 8)}`;
 async function rest<T>(token: string, method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(`${app.url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     body: body !== undefined ? JSON.stringify(body) : null,
   });
   if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${await response.text()}`);
@@ -49,7 +68,11 @@ async function rest<T>(token: string, method: string, path: string, body?: unkno
 }
 
 async function newContext(t: ExecutionContext): Promise<BrowserContext> {
-  const context = await browser.newContext({ locale: 'en-US', timezoneId: 'UTC', viewport: { width: 1100, height: 900 } });
+  const context = await browser.newContext({
+    locale: 'en-US',
+    timezoneId: 'UTC',
+    viewport: { width: 1100, height: 900 },
+  });
   t.teardown(() => context.close());
   return context;
 }
@@ -82,14 +105,16 @@ async function live(page: Page, timeout = 10_000): Promise<void> {
 
 const titles = (page: Page) => page.locator('#tasks .title').allTextContents();
 const countTitle = async (page: Page, title: string) => (await titles(page)).filter((x) => x === title).length;
-const item = (page: Page, title: string) => page.locator('#tasks > li').filter({ has: page.locator('.title', { hasText: title }) });
+const item = (page: Page, title: string) =>
+  page.locator('#tasks > li').filter({ has: page.locator('.title', { hasText: title }) });
 
 async function showsTitle(page: Page, title: string, timeout = 5000): Promise<void> {
   await page.locator('#tasks .title').getByText(title, { exact: true }).first().waitFor({ timeout });
 }
 
 /** The seq the page will resume after (kept per user in localStorage; 0 before any event). */
-const storedSeq = (page: Page, userId: string) => page.evaluate((id) => Number(localStorage.getItem(`tasklane.lastSeq:${id}`) ?? 0), userId);
+const storedSeq = (page: Page, userId: string) =>
+  page.evaluate((id) => Number(localStorage.getItem(`tasklane.lastSeq:${id}`) ?? 0), userId);
 const connection = (page: Page) => page.locator('#conn').getAttribute('data-state');
 
 /** Waits until the picker's preview lists the dates of `rule` (not those of an earlier choice). */
@@ -124,7 +149,13 @@ test.serial('a task created in one tab appears in the other tab of the same user
     }).observe(document.querySelector('#tasks') as Node, { childList: true, subtree: true, characterData: true });
   });
   await tabA.evaluate(() => {
-    document.querySelector('#create-submit')?.addEventListener('click', () => { window.__clickAt = performance.timeOrigin + performance.now(); }, { capture: true });
+    document.querySelector('#create-submit')?.addEventListener(
+      'click',
+      () => {
+        window.__clickAt = performance.timeOrigin + performance.now();
+      },
+      { capture: true },
+    );
   });
 
   const latencies: number[] = [];
@@ -142,7 +173,9 @@ test.serial('a task created in one tab appears in the other tab of the same user
     t.is(await countTitle(tabB, title), 1, 'tab B shows it once');
   }
   const sorted = [...latencies].sort((x, y) => x - y);
-  t.log(`tab A click → visible in tab B: ${latencies.map((l) => `${l.toFixed(1)} ms`).join(', ')}; median ${(sorted[2] as number).toFixed(1)} ms`);
+  t.log(
+    `tab A click → visible in tab B: ${latencies.map((l) => `${l.toFixed(1)} ms`).join(', ')}; median ${(sorted[2] as number).toFixed(1)} ms`,
+  );
 
   // The second tab is still live and shows the same list as the first.
   t.deepEqual(await titles(tabB), await titles(tabA));
@@ -171,17 +204,17 @@ test.serial('a tab of another user sees nothing of it (and does see its own task
   await showsTitle(aliceTab, `${secret} (2)`);
   await bobTab.waitForTimeout(500);
 
-  t.deepEqual(await titles(bobTab), [], 'Bob sees none of Alice\'s tasks');
-  t.false((await bobTab.content()).includes(secret), 'nothing of Alice\'s titles anywhere in Bob\'s page');
-  t.is(await connection(bobTab), 'live', 'Bob\'s tab is live: the check above is not vacuous');
-  t.is(await storedSeq(bobTab, bobId), 0, 'Bob\'s tab received no event');
+  t.deepEqual(await titles(bobTab), [], "Bob sees none of Alice's tasks");
+  t.false((await bobTab.content()).includes(secret), "nothing of Alice's titles anywhere in Bob's page");
+  t.is(await connection(bobTab), 'live', "Bob's tab is live: the check above is not vacuous");
+  t.is(await storedSeq(bobTab, bobId), 0, "Bob's tab received no event");
 
   // Positive control: Bob's own task reaches Bob's tab, and not Alice's.
   const mine = `Bob's own ${randomUUID().slice(0, 6)}`;
   await createThroughUi(bobTab, mine);
   await showsTitle(bobTab, mine);
   await aliceTab.waitForTimeout(300);
-  t.is(await countTitle(aliceTab, mine), 0, 'Alice does not see Bob\'s task');
+  t.is(await countTitle(aliceTab, mine), 0, "Alice does not see Bob's task");
 });
 
 // ------------------------------------------------------------------ c. offline, then recovery
@@ -200,15 +233,17 @@ test.serial('a tab that was offline while 5 changes happened shows all 5 after r
   await context.setOffline(true);
   const noticedAt = Date.now();
   await page.locator('#conn:not([data-state="live"])').waitFor({ timeout: 10_000 });
-  t.log(`dead link noticed after ${Date.now() - noticedAt} ms; indicator: "${await page.locator('#conn').textContent()}"`);
-  t.notRegex(await page.locator('#conn').textContent() ?? '', /^Live$/);
+  t.log(
+    `dead link noticed after ${Date.now() - noticedAt} ms; indicator: "${await page.locator('#conn').textContent()}"`,
+  );
+  t.notRegex((await page.locator('#conn').textContent()) ?? '', /^Live$/);
 
   const suffix = randomUUID().slice(0, 6);
-  await rest<Task>(token, 'POST', '/tasks', { title: `Call the bank ${suffix}` });                            // 1
-  const b = await rest<Task>(token, 'POST', '/tasks', { title: `Book the dentist ${suffix}` });              // 2
-  await rest(token, 'PATCH', `/tasks/${base.id}`, { title: `Water the plants (balcony) ${suffix}` });        // 3
-  await rest(token, 'POST', `/tasks/${b.id}/complete`);                                                      // 4
-  await rest<Task>(token, 'POST', '/tasks', { title: `Renew the passport ${suffix}` });                      // 5
+  await rest<Task>(token, 'POST', '/tasks', { title: `Call the bank ${suffix}` }); // 1
+  const b = await rest<Task>(token, 'POST', '/tasks', { title: `Book the dentist ${suffix}` }); // 2
+  await rest(token, 'PATCH', `/tasks/${base.id}`, { title: `Water the plants (balcony) ${suffix}` }); // 3
+  await rest(token, 'POST', `/tasks/${b.id}/complete`); // 4
+  await rest<Task>(token, 'POST', '/tasks', { title: `Renew the passport ${suffix}` }); // 5
 
   await page.waitForTimeout(1000);
   t.deepEqual(await titles(page), ['Water the plants'], 'while offline the tab shows none of the 5 changes');
@@ -220,12 +255,22 @@ test.serial('a tab that was offline while 5 changes happened shows all 5 after r
   await showsTitle(page, `Renew the passport ${suffix}`);
   t.log(`live again ${Date.now() - backAt} ms after the network returned`);
 
-  t.deepEqual(await titles(page), [
-    `Renew the passport ${suffix}`, `Book the dentist ${suffix}`, `Call the bank ${suffix}`, `Water the plants (balcony) ${suffix}`,
-  ], 'all 5 changes shown, each task once, newest first');
+  t.deepEqual(
+    await titles(page),
+    [
+      `Renew the passport ${suffix}`,
+      `Book the dentist ${suffix}`,
+      `Call the bank ${suffix}`,
+      `Water the plants (balcony) ${suffix}`,
+    ],
+    'all 5 changes shown, each task once, newest first',
+  );
   t.is(await countTitle(page, 'Water the plants'), 0, 'the old title is gone');
-  t.true(await item(page, `Book the dentist ${suffix}`).locator('input[type="checkbox"]').isChecked(), 'the completion arrived');
-  t.true(await item(page, `Call the bank ${suffix}`).locator('input[type="checkbox"]').isChecked() === false);
+  t.true(
+    await item(page, `Book the dentist ${suffix}`).locator('input[type="checkbox"]').isChecked(),
+    'the completion arrived',
+  );
+  t.true((await item(page, `Call the bank ${suffix}`).locator('input[type="checkbox"]').isChecked()) === false);
 
   const me = await rest<{ last_seq: number }>(token, 'GET', '/me');
   t.is(me.last_seq, before + 5);
@@ -234,49 +279,55 @@ test.serial('a tab that was offline while 5 changes happened shows all 5 after r
 });
 
 // ------------------------------------------------------------------ e. a misbehaving stream
-test.serial('socket messages out of order, duplicated and lost: each applied once, in seq order, the gap fetched', async (t) => {
-  const dave = user('dave');
-  const token = app.token(dave);
-  const context = await newContext(t);
-  const page = watch(t, await context.newPage());
-  // A man-in-the-middle on the page's WebSocket that can hold back the server's /events publishes.
-  let hold = false;
-  const held: string[] = [];
-  let deliver: (message: string) => void = () => {};
-  await page.routeWebSocket((url) => url.protocol === 'ws:', (ws) => {
-    const server = ws.connectToServer();
-    ws.onMessage((message) => server.send(message));
-    server.onMessage((message) => {
-      const text = typeof message === 'string' ? message : message.toString('utf8');
-      if (hold && text.includes('"type":"pub"')) held.push(text);
-      else ws.send(text);
-    });
-    deliver = (text) => ws.send(text);
-  });
-  await page.goto(`${app.url}/#token=${token}`);
-  await live(page);
-  const start = await storedSeq(page, dave);
+test.serial(
+  'socket messages out of order, duplicated and lost: each applied once, in seq order, the gap fetched',
+  async (t) => {
+    const dave = user('dave');
+    const token = app.token(dave);
+    const context = await newContext(t);
+    const page = watch(t, await context.newPage());
+    // A man-in-the-middle on the page's WebSocket that can hold back the server's /events publishes.
+    let hold = false;
+    const held: string[] = [];
+    let deliver: (message: string) => void = () => {};
+    await page.routeWebSocket(
+      (url) => url.protocol === 'ws:',
+      (ws) => {
+        const server = ws.connectToServer();
+        ws.onMessage((message) => server.send(message));
+        server.onMessage((message) => {
+          const text = typeof message === 'string' ? message : message.toString('utf8');
+          if (hold && text.includes('"type":"pub"')) held.push(text);
+          else ws.send(text);
+        });
+        deliver = (text) => ws.send(text);
+      },
+    );
+    await page.goto(`${app.url}/#token=${token}`);
+    await live(page);
+    const start = await storedSeq(page, dave);
 
-  hold = true;
-  const names = [1, 2, 3, 4].map((n) => `Step ${n} ${randomUUID().slice(0, 6)}`);
-  for (const title of names) await rest<Task>(token, 'POST', '/tasks', { title });
-  const deadline = Date.now() + 5000;
-  while (held.length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  t.is(held.length, 4, 'the 4 publishes were intercepted');
-  const [m1, m2, , m4] = held as [string, string, string, string];
-  // 4, 2, 2, 4 arrive; 1 and 3 are lost on the socket: the client must hold 2 and 4 and fetch 1 and 3.
-  const asked = backfillsOf(page).length;
-  for (const message of [m4, m2, m2, m4]) deliver(message);
-  for (const title of names) await showsTitle(page, title);
-  deliver(m1); // and 1 turns up late, after it was fetched
-  hold = false;
-  await page.waitForTimeout(300);
+    hold = true;
+    const names = [1, 2, 3, 4].map((n) => `Step ${n} ${randomUUID().slice(0, 6)}`);
+    for (const title of names) await rest<Task>(token, 'POST', '/tasks', { title });
+    const deadline = Date.now() + 5000;
+    while (held.length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    t.is(held.length, 4, 'the 4 publishes were intercepted');
+    const [m1, m2, , m4] = held as [string, string, string, string];
+    // 4, 2, 2, 4 arrive; 1 and 3 are lost on the socket: the client must hold 2 and 4 and fetch 1 and 3.
+    const asked = backfillsOf(page).length;
+    for (const message of [m4, m2, m2, m4]) deliver(message);
+    for (const title of names) await showsTitle(page, title);
+    deliver(m1); // and 1 turns up late, after it was fetched
+    hold = false;
+    await page.waitForTimeout(300);
 
-  t.deepEqual(await titles(page), [...names].reverse(), 'each task once, newest first');
-  t.is(backfillsOf(page)[asked], start, 'the gap before the held events was fetched from the server');
-  t.is(await storedSeq(page, dave), start + 4, 'all 4 taken, none counted twice');
-  t.is(await connection(page), 'live');
-});
+    t.deepEqual(await titles(page), [...names].reverse(), 'each task once, newest first');
+    t.is(backfillsOf(page)[asked], start, 'the gap before the held events was fetched from the server');
+    t.is(await storedSeq(page, dave), start + 4, 'all 4 taken, none counted twice');
+    t.is(await connection(page), 'live');
+  },
+);
 
 // ------------------------------------------------------------------ d. recurrence picker and reminders
 test.serial('the recurrence picker builds the rule and previews 5 dates; a fired reminder shows a toast', async (t) => {
@@ -286,30 +337,46 @@ test.serial('the recurrence picker builds the rule and previews 5 dates; a fired
 
   const title = `Team sync ${randomUUID().slice(0, 6)}`;
   await page.getByLabel('Title', { exact: true }).fill(title);
+  // The one-line form opens its details (due date, repeat, reminder) on request.
+  await page.getByRole('button', { name: 'Details' }).click();
   await page.getByLabel(/^Due/).fill('2030-01-07T09:30');
   await page.getByLabel('Repeats').selectOption('weekly');
   for (const day of ['Monday', 'Wednesday', 'Friday']) await page.getByLabel(day, { exact: true }).check();
-  await t.notThrowsAsync(page.locator('#new-rec-rule', { hasText: 'Rule: FREQ=WEEKLY;BYDAY=MO,WE,FR' }).waitFor({ timeout: 2000 }));
+  await t.notThrowsAsync(
+    page.locator('#new-rec-rule', { hasText: 'Rule: FREQ=WEEKLY;BYDAY=MO,WE,FR' }).waitFor({ timeout: 2000 }),
+  );
   await previewOf(page, 'FREQ=WEEKLY;BYDAY=MO,WE,FR');
   t.deepEqual(await page.locator('#new-rec-preview li').allTextContents(), [
-    'Mon, Jan 7, 2030, 09:30 AM', 'Wed, Jan 9, 2030, 09:30 AM', 'Fri, Jan 11, 2030, 09:30 AM', 'Mon, Jan 14, 2030, 09:30 AM', 'Wed, Jan 16, 2030, 09:30 AM',
+    'Mon, Jan 7, 2030, 09:30 AM',
+    'Wed, Jan 9, 2030, 09:30 AM',
+    'Fri, Jan 11, 2030, 09:30 AM',
+    'Mon, Jan 14, 2030, 09:30 AM',
+    'Wed, Jan 16, 2030, 09:30 AM',
   ]);
 
   // Monthly on an ordinal weekday: the last Friday.
   await page.getByLabel('Repeats').selectOption('monthly-ordinal');
   await page.getByLabel('On the').selectOption('-1');
   await page.getByLabel('Weekday').selectOption('FR');
-  await t.notThrowsAsync(page.locator('#new-rec-rule', { hasText: 'Rule: FREQ=MONTHLY;BYDAY=-1FR' }).waitFor({ timeout: 2000 }));
+  await t.notThrowsAsync(
+    page.locator('#new-rec-rule', { hasText: 'Rule: FREQ=MONTHLY;BYDAY=-1FR' }).waitFor({ timeout: 2000 }),
+  );
   await previewOf(page, 'FREQ=MONTHLY;BYDAY=-1FR');
   t.deepEqual(await page.locator('#new-rec-preview li').allTextContents(), [
-    'Fri, Jan 25, 2030, 09:30 AM', 'Fri, Feb 22, 2030, 09:30 AM', 'Fri, Mar 29, 2030, 09:30 AM', 'Fri, Apr 26, 2030, 09:30 AM', 'Fri, May 31, 2030, 09:30 AM',
+    'Fri, Jan 25, 2030, 09:30 AM',
+    'Fri, Feb 22, 2030, 09:30 AM',
+    'Fri, Mar 29, 2030, 09:30 AM',
+    'Fri, Apr 26, 2030, 09:30 AM',
+    'Fri, May 31, 2030, 09:30 AM',
   ]);
 
   // Back to weekly, and create the series from the form.
   await page.getByLabel('Repeats').selectOption('weekly');
   await page.getByRole('button', { name: 'Add task' }).click();
   await showsTitle(page, title);
-  await t.notThrowsAsync(item(page, title).locator('.meta', { hasText: 'Repeats weekly on Mon, Wed, Fri' }).waitFor({ timeout: 2000 }));
+  await t.notThrowsAsync(
+    item(page, title).locator('.meta', { hasText: 'Repeats weekly on Mon, Wed, Fri' }).waitFor({ timeout: 2000 }),
+  );
   const [series] = (await rest<{ tasks: (Task & { recurrence_rule: string })[] }>(token, 'GET', '/tasks')).tasks;
   t.is(series?.recurrence_rule, 'FREQ=WEEKLY;BYDAY=MO,WE,FR', 'the server stored the rule the picker built');
 
@@ -322,13 +389,21 @@ test.serial('the recurrence picker builds the rule and previews 5 dates; a fired
   await t.notThrowsAsync(toast.waitFor({ timeout: 15_000 }), 'the reminder toast appears');
   t.is(await page.locator('#toasts').getAttribute('aria-live'), 'polite');
   await item(page, remind).locator('summary').click();
-  await t.notThrowsAsync(item(page, remind).locator('.status', { hasText: 'fired' }).waitFor({ timeout: 2000 }), 'the reminder shows as fired');
+  await t.notThrowsAsync(
+    item(page, remind).locator('.status', { hasText: 'fired' }).waitFor({ timeout: 2000 }),
+    'the reminder shows as fired',
+  );
 
   await page.screenshot({ path: '/tmp/dashboard.png', fullPage: true });
 
   await toast.getByRole('button', { name: 'Snooze 10 min' }).click();
-  await t.notThrowsAsync(page.locator('#toasts .toast', { hasText: 'Snoozed for 10 minutes' }).waitFor({ timeout: 3000 }));
-  await t.notThrowsAsync(item(page, remind).locator('.status', { hasText: 'pending' }).waitFor({ timeout: 3000 }), 'snoozed: pending again');
+  await t.notThrowsAsync(
+    page.locator('#toasts .toast', { hasText: 'Snoozed for 10 minutes' }).waitFor({ timeout: 3000 }),
+  );
+  await t.notThrowsAsync(
+    item(page, remind).locator('.status', { hasText: 'pending' }).waitFor({ timeout: 3000 }),
+    'snoozed: pending again',
+  );
 });
 
 // ------------------------------------------------------------------ user text is text
@@ -343,19 +418,28 @@ test.serial('titles are shown as plain text, never as markup', async (t) => {
 });
 
 // ------------------------------------------------------------------ what the server hands the page
-test.serial('the page and its modules come under the strict policy; only lit-html\'s browser modules are served from node_modules', async (t) => {
-  const page = await fetch(`${app.url}/`);
-  const csp = page.headers.get('content-security-policy') ?? '';
-  t.regex(csp, /script-src 'self';/);
-  t.notRegex(csp, /unsafe-inline|unsafe-eval/);
-  const lit = await fetch(`${app.url}/vendor/lit-html/directives/repeat.js`);
-  t.is(lit.status, 200);
-  t.regex(lit.headers.get('content-type') ?? '', /javascript/);
-  t.is(lit.headers.get('content-security-policy'), csp);
-  for (const path of ['lit-html.js.map', 'package.json', 'node/lit-html.js', '..%2Fpg%2Fpackage.json', '%2E%2E/pg/package.json']) {
-    t.is((await fetch(`${app.url}/vendor/lit-html/${path}`)).status, 404, `/vendor/lit-html/${path} is not served`);
-  }
-});
+test.serial(
+  "the page and its modules come under the strict policy; only lit-html's browser modules are served from node_modules",
+  async (t) => {
+    const page = await fetch(`${app.url}/`);
+    const csp = page.headers.get('content-security-policy') ?? '';
+    t.regex(csp, /script-src 'self';/);
+    t.notRegex(csp, /unsafe-inline|unsafe-eval/);
+    const lit = await fetch(`${app.url}/vendor/lit-html/directives/repeat.js`);
+    t.is(lit.status, 200);
+    t.regex(lit.headers.get('content-type') ?? '', /javascript/);
+    t.is(lit.headers.get('content-security-policy'), csp);
+    for (const path of [
+      'lit-html.js.map',
+      'package.json',
+      'node/lit-html.js',
+      '..%2Fpg%2Fpackage.json',
+      '%2E%2E/pg/package.json',
+    ]) {
+      t.is((await fetch(`${app.url}/vendor/lit-html/${path}`)).status, 404, `/vendor/lit-html/${path} is not served`);
+    }
+  },
+);
 
 // ------------------------------------------------------------------ polling fallback
 test.serial('when a proxy blocks the WebSocket, the tab falls back to polling every 30 s and says so', async (t) => {
@@ -364,14 +448,18 @@ test.serial('when a proxy blocks the WebSocket, the tab falls back to polling ev
   const context = await newContext(t);
   const page = watch(t, await context.newPage());
   let refused = 0;
-  await page.routeWebSocket((url) => url.protocol === 'ws:', (ws) => {
-    refused++;
-    ws.close({ code: 1008, reason: 'blocked by proxy' });
-  });
+  await page.routeWebSocket(
+    (url) => url.protocol === 'ws:',
+    (ws) => {
+      refused++;
+      ws.close({ code: 1008, reason: 'blocked by proxy' });
+    },
+  );
   // The page's timers run on a controlled clock, so 30 s of polling take no 30 s of test time.
   await page.clock.install();
   await page.goto(`${app.url}/#token=${token}`);
-  for (let i = 0; i < 40 && (await page.locator('#conn').getAttribute('data-state')) !== 'polling'; i++) await page.clock.runFor(500);
+  for (let i = 0; i < 40 && (await page.locator('#conn').getAttribute('data-state')) !== 'polling'; i++)
+    await page.clock.runFor(500);
   await page.locator('#conn[data-state="polling"]').waitFor({ timeout: 5000 });
   t.is(await page.locator('#conn').textContent(), 'Polling every 30 s (live connection unavailable)');
   t.true(refused >= 3, `the socket was tried ${refused} times before polling`);
@@ -408,28 +496,55 @@ test.serial('edit inline, manage reminders, complete with the keyboard, read the
   await editor.getByRole('button', { name: 'Save' }).click();
   await showsTitle(page, 'Finish the report');
   await showsTitle(other, 'Finish the report');
-  t.is(await item(other, 'Finish the report').locator('.desc').textContent(), 'sections 3 & 4 <draft>', 'the other tab got the edit');
-  t.true(await item(page, 'Finish the report').getByRole('button', { name: /^Edit/ }).evaluate((el) => el === document.activeElement), 'focus returns to Edit');
+  t.is(
+    await item(other, 'Finish the report').locator('.desc').textContent(),
+    'sections 3 & 4 <draft>',
+    'the other tab got the edit',
+  );
+  t.true(
+    await item(page, 'Finish the report')
+      .getByRole('button', { name: /^Edit/ })
+      .evaluate((el) => el === document.activeElement),
+    'focus returns to Edit',
+  );
 
   // Reminders: add "1 hour before", then remove it.
   const row = item(page, 'Finish the report');
   await row.locator('summary').click();
   await row.getByLabel('Add').selectOption('PT1H');
   await row.getByRole('button', { name: 'Add reminder' }).click();
-  await t.notThrowsAsync(item(page, 'Finish the report').locator('.reminders li', { hasText: '1 hour before — Fri, May 2, 2031, 02:00 PM' }).waitFor({ timeout: 3000 }));
-  await item(page, 'Finish the report').getByRole('button', { name: /^Remove reminder/ }).click();
-  await t.notThrowsAsync(item(page, 'Finish the report').locator('.reminders li', { hasText: 'No reminders.' }).waitFor({ timeout: 3000 }));
+  await t.notThrowsAsync(
+    item(page, 'Finish the report')
+      .locator('.reminders li', { hasText: '1 hour before — Fri, May 2, 2031, 02:00 PM' })
+      .waitFor({ timeout: 3000 }),
+  );
+  await item(page, 'Finish the report')
+    .getByRole('button', { name: /^Remove reminder/ })
+    .click();
+  await t.notThrowsAsync(
+    item(page, 'Finish the report').locator('.reminders li', { hasText: 'No reminders.' }).waitFor({ timeout: 3000 }),
+  );
 
   // Complete with the keyboard.
   await item(page, 'Finish the report').getByRole('checkbox').focus();
   await page.keyboard.press('Space');
-  await t.notThrowsAsync(item(other, 'Finish the report').locator('.badge', { hasText: 'done' }).waitFor({ timeout: 3000 }), 'completed in the other tab too');
+  await t.notThrowsAsync(
+    item(other, 'Finish the report').locator('.badge', { hasText: 'done' }).waitFor({ timeout: 3000 }),
+    'completed in the other tab too',
+  );
   await item(page, 'Finish the report').locator('.badge', { hasText: 'done' }).waitFor({ timeout: 3000 });
-  t.true(await item(page, 'Finish the report').getByRole('checkbox').evaluate((el) => el === document.activeElement && (el as HTMLInputElement).checked), 'focus stays on the re-rendered checkbox');
+  t.true(
+    await item(page, 'Finish the report')
+      .getByRole('checkbox')
+      .evaluate((el) => el === document.activeElement && (el as HTMLInputElement).checked),
+    'focus stays on the re-rendered checkbox',
+  );
   t.true((await rest<Task>(token, 'GET', `/tasks/${task.id}`)).completed);
 
   // History, readable, with from → to values.
-  await item(page, 'Finish the report').getByRole('button', { name: /^History/ }).click();
+  await item(page, 'Finish the report')
+    .getByRole('button', { name: /^History/ })
+    .click();
   const history = item(page, 'Finish the report').locator('.history');
   await t.notThrowsAsync(history.locator('li', { hasText: 'Completed' }).waitFor({ timeout: 3000 }));
   const text = await history.innerText();
@@ -440,8 +555,12 @@ test.serial('edit inline, manage reminders, complete with the keyboard, read the
   t.regex(text, /Reminder cancelled \(removed\)/);
 
   // Delete takes a confirmation, then the task leaves both tabs.
-  await item(page, 'Finish the report').getByRole('button', { name: /^Delete/ }).click();
-  await item(page, 'Finish the report').getByRole('button', { name: /^Confirm delete/ }).click();
+  await item(page, 'Finish the report')
+    .getByRole('button', { name: /^Delete/ })
+    .click();
+  await item(page, 'Finish the report')
+    .getByRole('button', { name: /^Confirm delete/ })
+    .click();
   await page.locator('#tasks .title', { hasText: 'Finish the report' }).waitFor({ state: 'detached', timeout: 3000 });
   await other.locator('#tasks .title', { hasText: 'Finish the report' }).waitFor({ state: 'detached', timeout: 3000 });
   t.is(await page.locator('#list-status').textContent(), 'No tasks yet: add one above.');
@@ -457,11 +576,15 @@ test.serial('without dev sign-in the form says so; a rejected token leads back t
   await page.goto(`${closed.url}/`);
   await page.getByLabel('User id').fill('someone');
   await page.getByRole('button', { name: 'Sign in (development)' }).click();
-  await t.notThrowsAsync(page.getByRole('alert').filter({ hasText: 'Development sign-in is off on this server' }).waitFor({ timeout: 3000 }));
+  await t.notThrowsAsync(
+    page.getByRole('alert').filter({ hasText: 'Development sign-in is off on this server' }).waitFor({ timeout: 3000 }),
+  );
 
   // A token signed with another secret: the page drops it and asks to sign in again.
   await page.goto(`${closed.url}/#token=${app.token('intruder')}`);
-  await t.notThrowsAsync(page.getByRole('alert').filter({ hasText: 'rejected the sign-in token' }).waitFor({ timeout: 3000 }));
+  await t.notThrowsAsync(
+    page.getByRole('alert').filter({ hasText: 'rejected the sign-in token' }).waitFor({ timeout: 3000 }),
+  );
   t.is(await page.evaluate(() => localStorage.getItem('tasklane.token')), null);
   t.true(await page.locator('#app').isHidden());
 
@@ -472,33 +595,46 @@ test.serial('without dev sign-in the form says so; a rejected token leads back t
 });
 
 // ------------------------------------------------------------------ resuming from the stored seq
-test.serial('a reopened tab resumes after its stored seq: a reminder that fired meanwhile is shown, nothing twice', async (t) => {
-  const heidi = user('heidi');
-  const token = app.token(heidi);
-  const context = await newContext(t);
-  const first = await openPage(t, context, token);
-  await rest<Task>(token, 'POST', '/tasks', { title: 'Before closing' });
-  await showsTitle(first, 'Before closing');
-  const stored = await storedSeq(first, heidi);
-  await first.close();
+test.serial(
+  'a reopened tab resumes after its stored seq: a reminder that fired meanwhile is shown, nothing twice',
+  async (t) => {
+    const heidi = user('heidi');
+    const token = app.token(heidi);
+    const context = await newContext(t);
+    const first = await openPage(t, context, token);
+    await rest<Task>(token, 'POST', '/tasks', { title: 'Before closing' });
+    await showsTitle(first, 'Before closing');
+    const stored = await storedSeq(first, heidi);
+    await first.close();
 
-  const renamed = await rest<Task>(token, 'POST', '/tasks', { title: 'Made while away' });
-  await rest(token, 'PATCH', `/tasks/${renamed.id}`, { title: 'Made and renamed while away' });
-  await rest<Task>(token, 'POST', '/tasks', { title: 'Stretch', reminders: [{ at: new Date(Date.now() + 1500).toISOString() }] });
-  const deadline = Date.now() + 10_000;
-  let fired = false;
-  while (!fired && Date.now() < deadline) {
-    const { events } = await rest<{ events: { type: string }[] }>(token, 'GET', `/events?after=${stored}`);
-    fired = events.some((e) => e.type === 'reminder.triggered');
-    if (!fired) await new Promise((r) => setTimeout(r, 200));
-  }
-  t.true(fired, 'the reminder fired while no tab was open');
+    const renamed = await rest<Task>(token, 'POST', '/tasks', { title: 'Made while away' });
+    await rest(token, 'PATCH', `/tasks/${renamed.id}`, { title: 'Made and renamed while away' });
+    await rest<Task>(token, 'POST', '/tasks', {
+      title: 'Stretch',
+      reminders: [{ at: new Date(Date.now() + 1500).toISOString() }],
+    });
+    const deadline = Date.now() + 10_000;
+    let fired = false;
+    while (!fired && Date.now() < deadline) {
+      const { events } = await rest<{ events: { type: string }[] }>(token, 'GET', `/events?after=${stored}`);
+      fired = events.some((e) => e.type === 'reminder.triggered');
+      if (!fired) await new Promise((r) => setTimeout(r, 200));
+    }
+    t.true(fired, 'the reminder fired while no tab was open');
 
-  const again = await openPage(t, context, token);
-  await t.notThrowsAsync(again.locator('#toasts .toast', { hasText: 'Reminder: Stretch' }).waitFor({ timeout: 5000 }), 'the missed reminder is shown');
-  t.deepEqual(await titles(again), ['Stretch', 'Made and renamed while away', 'Before closing']);
-  const me = await rest<{ last_seq: number }>(token, 'GET', '/me');
-  t.is(backfillsOf(again)[0], stored, 'replayed from the stored seq');
-  t.is(await storedSeq(again, heidi), me.last_seq);
-  t.is(await again.locator('#toasts .toast', { hasText: 'Reminder: Stretch' }).count(), 1, 'the reminder is announced once');
-});
+    const again = await openPage(t, context, token);
+    await t.notThrowsAsync(
+      again.locator('#toasts .toast', { hasText: 'Reminder: Stretch' }).waitFor({ timeout: 5000 }),
+      'the missed reminder is shown',
+    );
+    t.deepEqual(await titles(again), ['Stretch', 'Made and renamed while away', 'Before closing']);
+    const me = await rest<{ last_seq: number }>(token, 'GET', '/me');
+    t.is(backfillsOf(again)[0], stored, 'replayed from the stored seq');
+    t.is(await storedSeq(again, heidi), me.last_seq);
+    t.is(
+      await again.locator('#toasts .toast', { hasText: 'Reminder: Stretch' }).count(),
+      1,
+      'the reminder is announced once',
+    );
+  },
+);
