@@ -35,34 +35,61 @@ function setChanges(task, changes) {
 /**
  * A task and one of its events (the envelope GET /events and the socket deliver) → the task after it,
  * or null once it is deleted. `task` is null only for `task.created`. Events of other aggregates leave
- * the task as it is.
+ * the task as it is. `inboxId`: the user's Inbox, where a task created before lists existed is.
  */
-export function evolve(task, event) {
+export function evolve(task, event, { inboxId = null } = {}) {
   if (event.aggregate_type !== undefined && event.aggregate_type !== 'task') return task;
   const d = event.data ?? {};
   if (event.event_type === 'task.created') {
-    return withoutInternal({ ...d.task, version: event.version, updated_at: event.timestamp, reminders: [] });
+    // Events from before lists, priority and labels lack them: no priority, no labels, the user's Inbox
+    // (`inboxId`, as GET /lists names it; null when not known: the page reads null as the Inbox).
+    return withoutInternal({
+      ...d.task,
+      list_id: d.task?.list_id ?? inboxId,
+      priority: d.task?.priority ?? 4,
+      labels: d.task?.labels ?? [],
+      completed_at: d.task?.completed_at ?? null,
+      version: event.version,
+      updated_at: event.timestamp,
+      reminders: [],
+    });
   }
   if (!task) return null;
   const next = { ...task, version: event.version, updated_at: event.timestamp };
-  const withReminder = (id, f) => ({ ...next, reminders: next.reminders.map((r) => (r.id === id ? withStatus(f(r)) : r)) });
+  const withReminder = (id, f) => ({
+    ...next,
+    reminders: next.reminders.map((r) => (r.id === id ? withStatus(f(r)) : r)),
+  });
   switch (event.event_type) {
     case 'task.updated':
     case 'task.due_date_changed':
     case 'recurring.rescheduled':
       return setChanges(next, d.changes);
-    case 'task.completed': return { ...next, completed: true };
-    case 'task.uncompleted': return { ...next, completed: false };
-    case 'task.deleted': return null;
-    case 'recurring.spawned': return { ...next, next_occurrence: d.next_occurrence?.to ?? null };
+    // Completions from before completed_at was kept: the event's time (as the server's evolve reads them).
+    case 'task.completed':
+      return { ...next, completed: true, completed_at: d.changes?.completed_at?.to ?? event.timestamp };
+    case 'task.uncompleted':
+      return { ...next, completed: false, completed_at: null };
+    case 'task.deleted':
+      return null;
+    case 'recurring.spawned':
+      return { ...next, next_occurrence: d.next_occurrence?.to ?? null };
     case 'reminder.scheduled': {
       // Events written before reminders carried a cancel reason have none: it reads as null.
       const reminder = withStatus({ ...d.reminder, cancel_reason: d.reminder?.cancel_reason ?? null });
       return { ...next, reminders: [...next.reminders.filter((r) => r.id !== reminder.id), reminder].sort(byCreated) };
     }
-    case 'reminder.cancelled': return withReminder(d.reminder_id, (r) => ({ ...r, cancelled: true, cancel_reason: typeof d.reason === 'string' ? d.reason : null }));
-    case 'reminder.triggered': return withReminder(d.reminder_id, (r) => ({ ...r, notified: true }));
-    case 'reminder.snoozed': return withReminder(d.reminder_id, (r) => ({ ...r, notified: false, remind_at: d.remind_at?.to ?? r.remind_at }));
-    default: return next;
+    case 'reminder.cancelled':
+      return withReminder(d.reminder_id, (r) => ({
+        ...r,
+        cancelled: true,
+        cancel_reason: typeof d.reason === 'string' ? d.reason : null,
+      }));
+    case 'reminder.triggered':
+      return withReminder(d.reminder_id, (r) => ({ ...r, notified: true }));
+    case 'reminder.snoozed':
+      return withReminder(d.reminder_id, (r) => ({ ...r, notified: false, remind_at: d.remind_at?.to ?? r.remind_at }));
+    default:
+      return next;
   }
 }
