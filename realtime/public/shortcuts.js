@@ -24,7 +24,6 @@ function move(step) {
 export function setupShortcuts() {
   const help = $('#help');
   $('#help-open').addEventListener('click', () => help.showModal());
-  help.addEventListener('close', () => $('#help-open').focus());
 
   document.addEventListener('keydown', (e) => {
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;

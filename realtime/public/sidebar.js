@@ -159,10 +159,6 @@ function setupListDialog() {
   const form = $('#list-form');
   $('#list-new').addEventListener('click', () => openListDialog(null));
   $('#list-cancel').addEventListener('click', () => dialog.close());
-  dialog.addEventListener('close', () => {
-    if (!dialog.returnValue) $('#list-new').focus();
-    dialog.returnValue = '';
-  });
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const error = $('.error', form);
@@ -189,7 +185,6 @@ function setupListDialog() {
           update((s) => {
             s.lists.set(list.id, { ...s.lists.get(list.id), ...list });
           });
-        dialog.returnValue = 'saved';
         dialog.close();
         if (list && !editing) await goTo({ kind: 'list', listId: list.id });
         void refreshCounts();
@@ -222,7 +217,6 @@ function setupListDialog() {
           return;
         }
       }
-      dialog.returnValue = 'deleted';
       dialog.close();
       button.classList.remove('confirm');
       listDeleted(list.id, tasks);
