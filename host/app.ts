@@ -77,9 +77,9 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 
   const committed = (events: EventEnvelope[]) => {
     for (const e of events) metrics.eventsWritten.inc({ type: e.event_type });
-    // The hub is fed by one feed (realtime/feeds.ts), not from here: while Kafka is away the outbox
-    // feed reads this commit at once; otherwise the relay (embedded) or the Kafka consumer brings it.
-    outboxFeed?.nudge();
+    // With Kafka, this instance's sockets get its own commits at once when they are next in seq order
+    // (realtime/hub.ts deliverLocal); the feed brings the rest. Embedded: the relay is the one feed.
+    if (kafka) hub.deliverLocal(events);
     nudgeRelay();
   };
   // One pipeline per actor type (host/tasks/turn.ts, host/users/turn.ts), whichever runtime runs it.

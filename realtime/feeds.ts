@@ -3,12 +3,12 @@
 //   and the relay publishes; it is each instance's own consumer group, starting at latest, so every
 //   instance sees every event, whichever replica committed it (fan-out to all replicas' sockets, unlike a
 //   Dapr subscription's competing consumers). While Kafka is away the OutboxFeed covers: committed rows
-//   not yet published, read from the database on a short poll and at once after a commit on this
-//   instance (nudge). Offsets are committed, so after an outage the consumer resumes where it stopped;
+//   not yet published, read from the database on a short poll. Offsets are committed, so after an outage the consumer resumes where it stopped;
 //   the events the outbox feed delivered meanwhile come again from Kafka then and the hub drops them.
 // - Embedded (no Kafka): the relay hands each batch of committed rows to the hub (host/outbox/sinks.ts
 //   hubSink) — the outbox rows are the one feed, in seq order per user.
-// The commit hook itself never publishes: with Kafka it would push every local event a second time.
+// With Kafka, the commit hook also publishes this instance's own commits at once when they are next in
+// their user's seq order (Hub.deliverLocal); the feed's later copy of those is recognised and skipped.
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Consumer } from 'kafkajs';
 import type { EventEnvelope } from '../actors/events.ts';
@@ -128,12 +128,11 @@ export class KafkaFeed {
 
 /**
  * While Kafka is away (`active()`): delivers committed rows not yet published, polling every
- * `intervalMs` over the last `windowMs` and at once after a local commit (nudge). Rows it handed to the
+ * `intervalMs` over the last `windowMs`. Rows it handed to the
  * hub before are not handed again, so a poll that reads them a second time costs no duplicate.
  */
 export class OutboxFeed {
   private timer: NodeJS.Timeout | undefined;
-  private soon: NodeJS.Timeout | undefined;
   private busy = false;
   private again = false;
   private readonly handed = new RecentIds(100_000);
@@ -143,13 +142,6 @@ export class OutboxFeed {
   start(): void {
     this.timer = setInterval(() => void this.poll(), this.intervalMs);
     this.timer.unref?.();
-  }
-
-  /** A commit on this instance: while the feed is active, poll now rather than at the next interval. */
-  nudge(): void {
-    if (this.soon || !this.active()) return;
-    this.soon = setTimeout(() => { this.soon = undefined; void this.poll(); }, 0);
-    this.soon.unref?.();
   }
 
   async poll(): Promise<void> {
@@ -172,6 +164,5 @@ export class OutboxFeed {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
-    if (this.soon) clearTimeout(this.soon);
   }
 }

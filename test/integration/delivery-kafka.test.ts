@@ -1,8 +1,9 @@
 // Each event reaches the hub once (direct runtime + Kafka, two replicas on one PostgreSQL, a private
-// broker this file may stop): with everything healthy the Kafka consumer is the one feed — every event
-// reaches each of its user's sockets on both replicas exactly once, in seq order, and no replica's hub
-// drops a single duplicate; with the broker down the outbox feed covers, and after it returns nothing is
-// missing and no socket sees an event twice (the copies Kafka brings again are the hub's to drop).
+// broker this file may stop): with everything healthy the Kafka consumer is the one feed (a replica's own
+// commits go out at commit time when next in seq order, and their Kafka copy is skipped as local) — every
+// event reaches each of its user's sockets on both replicas exactly once, in seq order, and no replica's
+// hub drops a single duplicate; with the broker down the outbox feed covers, and after it returns nothing
+// is missing and no socket sees an event twice (the copies Kafka brings again are the hub's to drop).
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
@@ -39,19 +40,20 @@ async function readyUntil(app: TestApp, ok: (r: Record<string, unknown>) => bool
   throw new Error(`/ready never got there: ${JSON.stringify(last)}`);
 }
 
-type Counts = Record<'kafka' | 'outbox' | 'relay', { delivered: number; duplicates: number }>;
+type Source = 'kafka' | 'outbox' | 'relay' | 'commit';
+type Counts = Record<Source, { delivered: number; duplicates: number; local: number }>;
 
 /** The hub's per-feed counters as /metrics shows them. */
 async function hubCounts(app: TestApp): Promise<Counts> {
   const text = await fetch(`${app.url}/metrics`).then((r) => r.text());
   const read = (name: string, source: string) => Number(new RegExp(`^${name}\\{source="${source}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
-  const of = (source: string) => ({ delivered: read('tasklane_realtime_events_delivered_total', source), duplicates: read('tasklane_realtime_duplicates_dropped_total', source) });
-  return { kafka: of('kafka'), outbox: of('outbox'), relay: of('relay') };
+  const of = (source: string) => ({ delivered: read('tasklane_realtime_events_delivered_total', source), duplicates: read('tasklane_realtime_duplicates_dropped_total', source), local: read('tasklane_realtime_local_copies_skipped_total', source) });
+  return { kafka: of('kafka'), outbox: of('outbox'), relay: of('relay'), commit: of('commit') };
 }
 
 const minus = (x: Counts, y: Counts): Counts => {
-  const d = (k: keyof Counts) => ({ delivered: x[k].delivered - y[k].delivered, duplicates: x[k].duplicates - y[k].duplicates });
-  return { kafka: d('kafka'), outbox: d('outbox'), relay: d('relay') };
+  const d = (k: Source) => ({ delivered: x[k].delivered - y[k].delivered, duplicates: x[k].duplicates - y[k].duplicates, local: x[k].local - y[k].local });
+  return { kafka: d('kafka'), outbox: d('outbox'), relay: d('relay'), commit: d('commit') };
 };
 
 interface User { id: string; sockets: Collector[]; task: string | undefined; written: number }
@@ -86,7 +88,7 @@ async function allDelivered(t: import('ava').ExecutionContext, list: User[], tim
   }
 }
 
-test.serial('all healthy: the Kafka consumer is the one feed; each event reaches each socket of its user once, in order, and no hub drops a duplicate', async (t) => {
+test.serial('all healthy: each event reaches each socket of its user once, in order, through Kafka or (own commits) at commit time; no hub drops a duplicate', async (t) => {
   t.timeout(120_000);
   const before = await Promise.all([hubCounts(a), hubCounts(b)]);
   const list = await users(6, 'healthy');
@@ -94,13 +96,15 @@ test.serial('all healthy: the Kafka consumer is the one feed; each event reaches
     await write(list, 12);
     await allDelivered(t, list, 30_000);
     const total = list.reduce((n, u) => n + u.written, 0);
-    // Every event reaches both hubs (each replica consumes the whole topic), each through Kafka only.
+    // Every event reaches both hubs (each replica consumes the whole topic) once: through Kafka, or at
+    // commit time on the replica that wrote it; the outbox feed stays idle.
     for (const [i, app] of [a, b].entries()) {
       const d = minus(await hubCounts(app), before[i] as Counts);
       t.log(`replica ${i === 0 ? 'A' : 'B'}: ${JSON.stringify(d)}`);
-      t.is(d.kafka.delivered, total, 'all through the Kafka consumer');
-      t.is(d.outbox.delivered + d.relay.delivered, 0, 'no second feed delivered');
-      t.is(d.kafka.duplicates + d.outbox.duplicates + d.relay.duplicates, 0, 'no copy reached the hub');
+      t.is(d.kafka.delivered + d.commit.delivered, total, 'each event delivered once, by Kafka or at commit time');
+      t.true(d.commit.delivered > 0 && d.kafka.delivered > 0, 'own commits at commit time, the other replica\'s through Kafka');
+      t.is(d.outbox.delivered + d.relay.delivered, 0, 'no fallback feed delivered');
+      t.is(d.kafka.duplicates + d.outbox.duplicates + d.relay.duplicates + d.commit.duplicates, 0, 'no unexpected copy reached the hub');
     }
   } finally {
     await Promise.all(list.flatMap((u) => u.sockets.map((s) => s.close())));
