@@ -6,6 +6,7 @@
 //   1. the task's state: this process's cached copy, or loaded          cache / loadForTurn
 //   2. decide(command, state, context) → pending events                 actors/task (pure)
 //   3. ONE guarded statement writes them (versions checked in SQL)      persist (host/tasks/store.ts)
+//      grouped with other tasks' turns ready meanwhile into one commit    GroupCommit (./group-commit.ts)
 //      a failed guard: decide again on a fresh read, then under the row lock
 //   4. notify: the hub and the relay                                    onCommitted
 //   5. arm and cancel the timers the events touched                     timers.sync
@@ -18,6 +19,7 @@ import type { EventEnvelope } from '../../actors/events.ts';
 import type { TaskTurnPort, TaskTurnResult, IdempotencyMeta, TimerPort, CommandMeta } from '../../actors/ports.ts';
 import { ensureUser, loadForTurn, persist, findAnswer, deleteExpiredAnswers, timerCause, retryable, keyReused } from './store.ts';
 import { DomainError } from '../../actors/errors.ts';
+import { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
 
 export interface TaskTurnsOptions {
   clock?: () => Date;
@@ -29,6 +31,11 @@ export interface TaskTurnsOptions {
   maxAttempts?: number;
   /** How many active tasks keep their state in memory between turns (0 turns it off). */
   cacheSize?: number;
+  /**
+   * Group commit (./group-commit.ts): decisions of turns on different tasks that are ready while a write
+   * is in flight share one transaction. On by default; `false` writes each turn with its own statement.
+   */
+  groupCommit?: GroupCommitOptions | false;
 }
 
 /** What the idempotency table keeps of a task turn: enough for the route to answer again as it did. */
@@ -61,6 +68,8 @@ export class TaskTurns implements TaskTurnPort {
   private readonly cacheSize: number;
   private readonly onCommitted: (events: EventEnvelope[]) => void;
   private readonly timers: TimerPort | undefined;
+  /** Where first and cached attempts write (retries under the row lock write in their own transaction). */
+  readonly group: GroupCommit | undefined;
   /** Active tasks' state as last written by this process (DESIGN: state cached while the actor is active). */
   private readonly cache = new Map<string, TurnInput & { state: TaskState }>();
   private lastCleanup = 0;
@@ -72,6 +81,7 @@ export class TaskTurns implements TaskTurnPort {
     this.cacheSize = options.cacheSize ?? 5000;
     this.onCommitted = options.onCommitted ?? (() => undefined);
     this.timers = options.timers;
+    this.group = options.groupCommit === false ? undefined : new GroupCommit(db, options.groupCommit);
   }
 
   /**
@@ -153,7 +163,10 @@ export class TaskTurns implements TaskTurnPort {
     const record = key === undefined ? undefined : {
       ...key, answer: (after: { tasks: Map<string, TaskState | null> }): TaskAnswer => ({ task: after.tasks.get(taskId) ?? state, userTimezone: timezone }),
     };
-    const persisted = await persist(q, { userId, userVersion, tasks: before }, pending, resolved, now, record);
+    const target = { userId, userVersion, tasks: before };
+    const persisted = q === this.db && this.group !== undefined
+      ? await this.group.persist(target, pending, resolved, now, record)
+      : await persist(q, target, pending, resolved, now, record);
     if (key !== undefined) this.cleanup();
     const changed = [...persisted.tasks.values()].filter((t): t is TaskState => t !== null);
     return { result: { task: persisted.tasks.get(taskId) ?? state, events: persisted.events, changed, userTimezone: timezone }, userVersion };

@@ -1,0 +1,153 @@
+// Group commit for task turns: turns on different tasks whose decisions are ready while a write is in
+// flight go to the database together, in ONE transaction, so many commands share one commit (one WAL
+// flush, one fsync) instead of paying one each. Nothing waits on a timer: the first write goes out at
+// once; only what arrives while writes are in flight is held, and it leaves the moment one returns
+// (like PostgreSQL's own commit grouping or Kafka's linger with linger = "while busy").
+//
+// Each turn keeps its own decision and its own guarded statement (`persist`, host/tasks/store.ts): in the
+// batch transaction every statement runs under a SAVEPOINT, so a failed check (40001 from
+// `tasklane_guard`), a unique violation or a deadlock rolls back that turn alone, which is then sent
+// back to its turn to decide again; the others commit. Statements run in arrival order (stably grouped
+// by user, so concurrent batches take user rows in one order); each bumps its user's `last_seq`, so
+// several turns of one user in one batch get consecutive seqs in commit order. Answers are given only
+// after COMMIT (a failed turn retries against the committed state, and an Idempotency-Key it lost to a
+// twin in the same batch is then found).
+//
+// Per-task order is the caller's (one turn at a time per task: actors/runtime/keyed-queue.ts, Dapr's
+// actor lock), so a batch never holds two turns on one task.
+import type { Db, Queryable } from '../db/index.ts';
+import type { PendingEvent } from '../../actors/events.ts';
+import type { CommandMeta } from '../../actors/ports.ts';
+import { persist, type IdempotencyRecord, type Persisted, type WriteTarget } from './store.ts';
+
+export interface GroupCommitOptions {
+  /** Most turns in one transaction (default 32; PostgreSQL keeps 64 subtransactions per backend cached, one per turn). */
+  maxBatch?: number;
+  /** Writes (single statements or batches) in flight at once before arrivals are held for the next batch (default 2). */
+  maxInFlight?: number;
+}
+
+/** Counters for /metrics and the bench: how much grouping happened. */
+export interface GroupCommitStats {
+  /** Writes sent: a lone statement or one batch transaction each. */
+  writes: number;
+  /** Turns written through this (committed or sent back). */
+  turns: number;
+  /** Turns whose statement failed inside a batch and were sent back alone. */
+  sentBack: number;
+}
+
+interface Pending {
+  target: WriteTarget;
+  pending: PendingEvent[];
+  meta: CommandMeta;
+  now: Date;
+  idempotency: IdempotencyRecord | undefined;
+  resolve: (persisted: Persisted) => void;
+  reject: (error: unknown) => void;
+}
+
+const SAVEPOINT = 'SAVEPOINT tasklane_turn';
+const NEXT_SAVEPOINT = 'RELEASE SAVEPOINT tasklane_turn; SAVEPOINT tasklane_turn';
+const ROLLBACK_SAVEPOINT = 'ROLLBACK TO SAVEPOINT tasklane_turn';
+
+export class GroupCommit {
+  private readonly maxBatch: number;
+  private readonly maxInFlight: number;
+  private readonly queue: Pending[] = [];
+  private inFlight = 0;
+  readonly stats: GroupCommitStats = { writes: 0, turns: 0, sentBack: 0 };
+
+  constructor(
+    private readonly db: Db,
+    options: GroupCommitOptions = {},
+  ) {
+    this.maxBatch = Math.max(1, options.maxBatch ?? 32);
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 2);
+  }
+
+  /**
+   * Writes one turn's decision as `persist(db, …)` would, alone or in a batch with other turns' decisions.
+   * Resolves after its transaction committed; rejects with the error of its own statement (rolled back
+   * alone: `retryable` tells whether to decide again), or with the batch's error when the transaction as
+   * a whole failed (connection lost, COMMIT refused: then none of the batch is known to be written).
+   */
+  persist(
+    target: WriteTarget,
+    pending: PendingEvent[],
+    meta: CommandMeta,
+    now: Date,
+    idempotency?: IdempotencyRecord,
+  ): Promise<Persisted> {
+    return new Promise<Persisted>((resolve, reject) => {
+      this.queue.push({ target, pending, meta, now, idempotency, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Sends what is held while fewer than `maxInFlight` writes are out. */
+  private pump(): void {
+    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      this.inFlight++;
+      this.stats.writes++;
+      this.stats.turns += batch.length;
+      const sent = batch.length === 1 ? this.writeOne(batch[0] as Pending) : this.writeBatch(batch);
+      void sent.finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
+    }
+  }
+
+  /** A lone turn: its one statement, without a transaction (the statement is its own). */
+  private async writeOne(item: Pending): Promise<void> {
+    try {
+      item.resolve(await persist(this.db, item.target, item.pending, item.meta, item.now, item.idempotency));
+    } catch (error) {
+      item.reject(error);
+    }
+  }
+
+  /** Several turns in one transaction, a savepoint around each statement; answers after COMMIT. */
+  private async writeBatch(batch: Pending[]): Promise<void> {
+    // Stable: a user's turns keep their arrival order (their seqs follow it); batches lock users in one order.
+    const ordered = batch
+      .map((item, i) => ({ item, i }))
+      .sort((a, b) =>
+        a.item.target.userId < b.item.target.userId ? -1 : a.item.target.userId > b.item.target.userId ? 1 : a.i - b.i,
+      )
+      .map((x) => x.item);
+    const outcomes: ({ ok: true; persisted: Persisted } | { ok: false; error: unknown })[] = [];
+    try {
+      await this.db.transaction(async (tx: Queryable) => {
+        await tx.exec(SAVEPOINT);
+        for (let i = 0; i < ordered.length; i++) {
+          const item = ordered[i] as Pending;
+          try {
+            outcomes.push({
+              ok: true,
+              persisted: await persist(tx, item.target, item.pending, item.meta, item.now, item.idempotency),
+            });
+            if (i < ordered.length - 1) await tx.exec(NEXT_SAVEPOINT);
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+            // The savepoint stays after ROLLBACK TO: the next turn runs under it as is.
+            await tx.exec(ROLLBACK_SAVEPOINT);
+          }
+        }
+      });
+    } catch (error) {
+      for (const item of ordered) item.reject(error);
+      return;
+    }
+    ordered.forEach((item, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) item.resolve(outcome.persisted);
+      else {
+        this.stats.sentBack++;
+        item.reject(outcome?.error);
+      }
+    });
+  }
+}
