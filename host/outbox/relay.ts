@@ -18,7 +18,14 @@ export interface RelayOptions {
   /** Tried in order: the first that publishes the batch wins (Dapr pub/sub, then kafkajs). */
   sinks: Sink[];
   batch?: number;
+  /** How often a relay that is not the leader tries to become it (ms, default 1000). */
   pollMs?: number;
+  /**
+   * How often the leader looks for rows on its own (ms, default 50). Only commits on this instance nudge
+   * it; rows committed on another replica (or by another process's actor turn) wait for this poll, so it
+   * bounds their delivery latency. When nothing is pending the query reads an empty partial index.
+   */
+  leaderPollMs?: number;
   /** Like Kafka's linger: after a nudge, wait this long so one publish carries many commits. */
   lingerMs?: number;
   onPublished?: (events: readonly EventEnvelope[], via: Sink['name']) => void;
@@ -68,7 +75,7 @@ export class Relay {
     await this.running;
     this.running = undefined;
     if (this.again && this.backoffMs === 0) { this.again = false; this.lingering = true; this.schedule(this.options.lingerMs ?? 5); }
-    else this.schedule(this.backoffMs || this.options.pollMs || 1000);
+    else this.schedule(this.backoffMs || (this.leader ? this.options.leaderPollMs ?? 50 : this.options.pollMs ?? 1000));
   }
 
   /** Publishes until nothing is pending or a sink fails. */
