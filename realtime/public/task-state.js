@@ -2,6 +2,7 @@
 // its events changes it. Pure, no DOM: test/unit/task-evolve-golden.test.ts folds the same event
 // sequences through this and through the server's actors/task/evolve.ts and requires presentTask()
 // of the server's state at every step.
+import { inboxIdOf } from './inbox-id.js';
 
 /** The reminder's status as api/present.ts derives it. */
 export function reminderStatus(r) {
@@ -35,17 +36,16 @@ function setChanges(task, changes) {
 /**
  * A task and one of its events (the envelope GET /events and the socket deliver) → the task after it,
  * or null once it is deleted. `task` is null only for `task.created`. Events of other aggregates leave
- * the task as it is. `inboxId`: the user's Inbox, where a task created before lists existed is.
+ * the task as it is.
  */
-export function evolve(task, event, { inboxId = null } = {}) {
+export function evolve(task, event) {
   if (event.aggregate_type !== undefined && event.aggregate_type !== 'task') return task;
   const d = event.data ?? {};
   if (event.event_type === 'task.created') {
-    // Events from before lists, priority and labels lack them: no priority, no labels, the user's Inbox
-    // (`inboxId`, as GET /lists names it; null when not known: the page reads null as the Inbox).
+    // Events from before lists, priority and labels lack them: no priority, no labels, the user's Inbox.
     return withoutInternal({
       ...d.task,
-      list_id: d.task?.list_id ?? inboxId,
+      list_id: d.task?.list_id ?? inboxIdOf(d.task?.user_id ?? event.user_id),
       priority: d.task?.priority ?? 4,
       labels: d.task?.labels ?? [],
       completed_at: d.task?.completed_at ?? null,

@@ -2,7 +2,7 @@
 // event stream (applyEvent, in seq order from the SyncClient). Versions decide: an event is applied
 // only on top of the version before it; a gap, or an event of a task the page does not hold, makes
 // the page fetch the task.
-import { getState, update, inboxList } from './store.js';
+import { getState, update } from './store.js';
 import { api, ApiError } from './api.js';
 import { evolve } from './task-state.js';
 import { toast } from './toasts.js';
@@ -42,7 +42,7 @@ export function applyEvent(event) {
   const id = event.aggregate_id;
   const task = s.tasks.get(id);
   if (event.event_type === 'task.created') {
-    if (!task && !s.gone.has(id)) setTask(evolve(null, event, { inboxId: inboxList()?.id ?? null }), { flash: true });
+    if (!task && !s.gone.has(id)) setTask(evolve(null, event), { flash: true });
     return;
   }
   if (!task) {
