@@ -84,7 +84,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   };
   // One pipeline per actor type (host/tasks/turn.ts, host/users/turn.ts), whichever runtime runs it.
   const makeTurns = (timers: TimerPort): Turns => ({
-    task: new TaskTurns(db, { clock, timers, onCommitted: committed }),
+    task: new TaskTurns(db, { clock, timers, onCommitted: committed, ...(config.groupCommit === false ? { groupCommit: false as const } : {}) }),
     user: new UserTurns(db, { clock, onCommitted: committed, dispatch: (taskId, call) => runtime.executeTask(taskId, call) }),
   });
   // Timers fire as actor turns; the turn's own events say whether anything happened and how late.

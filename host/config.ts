@@ -60,6 +60,8 @@ export interface Config {
   logLevel: string;
   rateLimit: { perSecond: number; burst: number };
   instanceId: string;
+  /** GROUP_COMMIT (default on): task turns ready together share one commit (host/tasks/group-commit.ts); off for comparison runs. */
+  groupCommit?: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -157,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL ?? (mode === 'test' ? 'warn' : 'info'),
     rateLimit: { perSecond: int('RATE_LIMIT_PER_SEC', env.RATE_LIMIT_PER_SEC, 50), burst: int('RATE_LIMIT_BURST', env.RATE_LIMIT_BURST, 200) },
     instanceId: env.INSTANCE_ID ?? randomBytes(4).toString('hex'),
+    groupCommit: bool(env.GROUP_COMMIT) ?? true,
   };
 }
 

@@ -95,6 +95,29 @@ export async function patchWorkload(app: BenchApp, seconds: number): Promise<aut
   });
 }
 
+/**
+ * The create workload: POST /tasks round-robin over 200 users on 32 keep-alive connections for `seconds`
+ * (the users exist first: one seed task each). With `reminders`, each new task has a due date two days
+ * ahead and one reminder an hour before it. Returns autocannon's result.
+ */
+export async function createWorkload(app: BenchApp, seconds: number, options: { reminders?: boolean } = {}): Promise<autocannon.Result> {
+  const users = [...new Set((await seedTasks(app, 200, 1)).map(([u]) => u))];
+  const tokens = users.map((u) => app.token(u));
+  const due = new Date(Date.now() + 48 * 3_600_000).toISOString().slice(0, 19);
+  let n = 0;
+  return autocannon({
+    url: app.url, connections: 32, duration: seconds, pipelining: 1,
+    requests: [{
+      method: 'POST',
+      setupRequest: (req) => {
+        const token = tokens[n++ % tokens.length] ?? '';
+        const body = options.reminders ? { title: `c${n}`, due_date: due, reminders: [{ before: 'PT1H' }] } : { title: `c${n}` };
+        return { ...req, path: '/tasks', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) };
+      },
+    }],
+  });
+}
+
 /** Creates `perUser` tasks for each of `users` users through the API; returns [user, taskId][]. */
 export async function seedTasks(app: BenchApp, users: number, perUser: number, body: (i: number) => Record<string, unknown> = () => ({ title: 'seed' })): Promise<[string, string][]> {
   const out: [string, string][] = [];
