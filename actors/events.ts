@@ -4,9 +4,11 @@ export const EVENT_TYPES = [
   'recurring.spawned', 'recurring.rescheduled',
   'reminder.scheduled', 'reminder.cancelled', 'reminder.triggered', 'reminder.snoozed',
   'user.timezone_changed',
+  'list.created', 'list.updated', 'list.deleted',
+  'label.created', 'label.updated', 'label.deleted',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
-export type AggregateType = 'task' | 'user';
+export type AggregateType = 'task' | 'user' | 'list' | 'label';
 
 export interface Change<T> { from: T; to: T }
 

@@ -3,7 +3,9 @@
 // implements with PostgreSQL: host/tasks/turn.ts (TaskTurns) and host/users/turn.ts (UserTurns).
 // actors/ imports nothing that does I/O on the database.
 import type { TaskState, TaskCommand } from './task/index.ts';
-import type { UserState } from './user/decider.ts';
+import type { UserState, OrganiseCommand } from './user/decider.ts';
+import type { ListState } from './list/index.ts';
+import type { LabelState } from './label/index.ts';
 import type { EventEnvelope } from './events.ts';
 
 export interface CommandMeta {
@@ -39,6 +41,9 @@ export interface TaskTurnResult {
 export interface UserTurnResult {
   user: UserState;
   events: EventEnvelope[];
+  /** An organise command's list or label as the turn left it (absent for other commands). */
+  list?: ListState | null;
+  label?: LabelState | null;
   /** As in TaskTurnResult: the stored first answer to the same Idempotency-Key, nothing applied now. */
   replayed?: boolean;
 }
@@ -56,6 +61,12 @@ export interface TimezoneCall {
   meta?: CommandMeta;
 }
 
+/** A call to a UserActor's `organise`: a list or label command. */
+export interface OrganiseCall {
+  command: OrganiseCommand;
+  meta?: CommandMeta;
+}
+
 /** One task turn: cached state or load → decide → guarded write → notify → timers (host/tasks/turn.ts). */
 export interface TaskTurnPort {
   execute(userId: string, taskId: string, command: TaskCommand, meta?: CommandMeta): Promise<TaskTurnResult>;
@@ -64,6 +75,8 @@ export interface TaskTurnPort {
 /** One user turn: the zone change, then a reschedule turn for each series following it (host/users/turn.ts). */
 export interface UserTurnPort {
   setTimezone(userId: string, call: TimezoneCall): Promise<UserTurnResult>;
+  /** A list or label command, then the fan-out of a delete to each task it reaches, as task turns. */
+  organise(userId: string, call: OrganiseCall): Promise<UserTurnResult>;
 }
 
 /** The turns a runtime runs, one per actor type. */

@@ -3,6 +3,13 @@
 // biome.json), so these shapes live here, on the side that uses them.
 import type { TaskState } from '../actors/task/index.ts';
 import type { EventEnvelope } from '../actors/events.ts';
+import type { ListState } from '../actors/list/index.ts';
+import type { LabelState } from '../actors/label/index.ts';
+
+/** GET /tasks sort keys; every page is ordered by (key, id) in `order`, tasks without the key (no due date, never completed) last. */
+export const TASK_SORTS = ['due', 'priority', 'created', 'title', 'completed'] as const;
+export type TaskSort = (typeof TASK_SORTS)[number];
+export type SortOrder = 'asc' | 'desc';
 
 /** GET /tasks filters, already validated by api/schemas.ts. Instants are ISO-8601 strings. */
 export interface TaskFilter {
@@ -11,14 +18,55 @@ export interface TaskFilter {
   due_before?: string;
   /** due_date >= due_after */
   due_after?: string;
+  /** completed_at >= completed_after */
+  completed_after?: string;
   series_id?: string;
-  /** Case-insensitive substring of title or description. */
+  list_id?: string;
+  /** A label id the task carries. */
+  label?: string;
+  priority?: number;
+  /** Leave out series themselves (their occurrences stay): the views list what is due, not the rules. */
+  no_series?: boolean;
+  /** Words searched in title and description (full text, each word a prefix, all must match). */
   q?: string;
+  sort: TaskSort;
+  order: SortOrder;
   /** Page size; one more row is read to tell whether there are more. */
   limit: number;
-  /** Keyset cursor: the last task of the previous page (newest first). */
-  cursor?: { created_at: string; id: string };
+  /** Keyset cursor: the sort key (null: the task has none) and id of the last task of the previous page. */
+  cursor?: { key: string | null; id: string };
 }
+
+/** One page of tasks; `keys` holds each task's sort key as the cursor takes it. */
+export interface TaskPage {
+  tasks: TaskState[];
+  keys: (string | null)[];
+  more: boolean;
+}
+
+/** The windows of the views, as instants (ISO): computed in the user's zone by the route. */
+export interface ViewWindows {
+  now: string;
+  /** The end of today (local), exclusive. */
+  todayEnd: string;
+  /** The end of the upcoming window (local day +7), exclusive. */
+  upcomingEnd: string;
+  /** Completed since (now - 7 days) counts as recently completed. */
+  recentSince: string;
+}
+
+/** GET /views/counts. */
+export interface ViewCounts {
+  today: number;
+  upcoming: number;
+  overdue: number;
+  completed_recent: number;
+  /** Open tasks per live list id (every live list, 0 included). */
+  lists: Record<string, number>;
+}
+
+/** A live series of the user, for the occurrences of GET /views/upcoming. */
+export type SeriesTask = TaskState;
 
 /** GET /admin/events filters. `from` inclusive, `to` exclusive; `after` is the keyset cursor. */
 export interface AdminFilter {
@@ -34,7 +82,17 @@ export interface AdminFilter {
 /** Read-side queries the routes need; never writes. Implemented by host/reads.ts over PostgreSQL or PGlite. */
 export interface ReadsPort {
   /** One page of the user's live tasks, newest first, with their reminders; `more` when a next page exists. */
-  listTasks(userId: string, filter: TaskFilter): Promise<{ tasks: TaskState[]; more: boolean }>;
+  listTasks(userId: string, filter: TaskFilter): Promise<TaskPage>;
+  /** The user's live lists, by position (the Inbox first), then created_at, id. */
+  lists(userId: string): Promise<ListState[]>;
+  /** The user's live labels, by name (case-insensitively), then id. */
+  labels(userId: string): Promise<LabelState[]>;
+  /** One live list or label of the user; null when there is none (or it was deleted). */
+  list(userId: string, id: string): Promise<ListState | null>;
+  label(userId: string, id: string): Promise<LabelState | null>;
+  counts(userId: string, windows: ViewWindows): Promise<ViewCounts>;
+  /** The user's live series (at most 500, oldest first), with their reminders. */
+  series(userId: string): Promise<SeriesTask[]>;
   /** The user's events with seq > `after`, in seq order, at most `limit`. */
   eventsAfter(userId: string, after: number, limit: number): Promise<EventEnvelope[]>;
   /** The user's last event seq; 0 for a user with no events. */

@@ -3,6 +3,9 @@
 import type { TaskState, ReminderState } from '../actors/task/index.ts';
 import { invalid } from '../actors/errors.ts';
 import { readInstant } from '../actors/task/time.ts';
+import type { ListState } from '../actors/list/index.ts';
+import type { LabelState } from '../actors/label/index.ts';
+import type { SortOrder, TaskSort } from './ports.ts';
 
 export type ReminderStatus = 'pending' | 'notified' | 'cancelled' | 'template';
 
@@ -59,4 +62,60 @@ export function decodeCursor<K extends string>(field: string, text: string, kind
     }
   }
   return out;
+}
+
+/** A list as the API shows it (issue 15 contract): no owner, no deletion time (deleted lists are not shown). */
+export function presentList(l: ListState) {
+  return { id: l.id, name: l.name, color: l.color, position: l.position, inbox: l.inbox, version: l.version, created_at: l.created_at, updated_at: l.updated_at };
+}
+
+export function presentLabel(l: LabelState) {
+  return { id: l.id, name: l.name, color: l.color, version: l.version, created_at: l.created_at, updated_at: l.updated_at };
+}
+
+/** GET /tasks' cursor: the sort and order it was made for, and the last task's sort key (null: none) and id. */
+export interface TaskCursor {
+  sort: TaskSort;
+  order: SortOrder;
+  key: string | null;
+  id: string;
+}
+
+export function encodeTaskCursor(c: TaskCursor): string {
+  return Buffer.from(JSON.stringify({ s: c.sort, o: c.order, k: c.key, id: c.id })).toString('base64url');
+}
+
+/**
+ * Reads a GET /tasks cursor for `sort` and `order`: its key must be of the sort's kind (an instant for
+ * due, created and completed, 1–4 for priority, text for title; null where a task may lack the key).
+ * A cursor made for another sort or order, or anything else, is a 400 naming `cursor`.
+ */
+export function decodeTaskCursor(text: string, sort: TaskSort, order: SortOrder): { key: string | null; id: string } {
+  const refuse = () => invalid('cursor', 'is not a cursor this API returned for this sort and order');
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    throw refuse();
+  }
+  if (typeof value !== 'object' || value === null) throw refuse();
+  const { s, o, k, id } = value as Record<string, unknown>;
+  if (s !== sort || o !== order || typeof id !== 'string' || !UUID.test(id)) throw refuse();
+  if (k === null) {
+    if (sort !== 'due' && sort !== 'completed') throw refuse();
+    return { key: null, id };
+  }
+  if (typeof k !== 'string') throw refuse();
+  if (sort === 'priority') {
+    if (!/^[1-4]$/.test(k)) throw refuse();
+  } else if (sort === 'title') {
+    if (k.length > 2000) throw refuse();
+  } else {
+    try {
+      return { key: readInstant('cursor', k, 'UTC'), id };
+    } catch {
+      throw refuse();
+    }
+  }
+  return { key: k, id };
 }

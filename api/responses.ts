@@ -52,6 +52,10 @@ export const Task = Joi.object({
   dtstart_local: localDateTime.allow(null).description('a series\' first start as written (wall-clock in its zone); null otherwise'),
   series_id: uuid.allow(null).required(),
   occurrence_at: instant.allow(null).required(),
+  list_id: uuid.required().description('the list the task is in'),
+  priority: Joi.number().integer().min(1).max(4).required().description('1 (highest) to 4 (none)'),
+  labels: Joi.array().items(uuid).max(20).required().description('ids of the user\'s labels on it'),
+  completed_at: instant.allow(null).required().description('when it was completed; null while open'),
   version: Joi.number().integer().min(1).required(),
   created_at: instant.required(),
   updated_at: instant.required(),
@@ -63,8 +67,8 @@ export const Task = Joi.object({
 const envelopeKeys = {
   event_id: uuid.required(),
   event_type: Joi.string().valid(...EVENT_TYPES).required(),
-  aggregate_type: Joi.string().valid('task', 'user').required(),
-  aggregate_id: Joi.string().required().description('the task id, or the user id for user events'),
+  aggregate_type: Joi.string().valid('task', 'user', 'list', 'label').required(),
+  aggregate_id: Joi.string().required().description('the task, list or label id, or the user id for user events'),
   user_id: Joi.string().required(),
   version: Joi.number().integer().min(1).required(),
   seq: Joi.number().integer().min(1).required().description('the user\'s event sequence number'),
@@ -94,6 +98,42 @@ const History = Joi.object({ events: Joi.array().items(Event).required() }).labe
 const Me = Joi.object({ id: Joi.string().required(), timezone: zone.required(), last_seq: count.required() }).label('Me');
 const Occurrences = Joi.object({ occurrences: Joi.array().items(instant).required(), timezone: zone.required() }).label('Occurrences');
 const Preview = Joi.object({ occurrences: Joi.array().items(instant).required() }).label('PreviewOccurrences');
+const color = Joi.string().pattern(/^#[0-9a-f]{6}$/).allow(null).description('#rrggbb or null');
+const List = Joi.object({
+  id: uuid.required(),
+  name: Joi.string().min(1).max(100).required(),
+  color: color.required(),
+  position: count.required(),
+  inbox: Joi.boolean().required().description('the one list that cannot be deleted; a deleted list\'s tasks go there'),
+  version: Joi.number().integer().min(0).required(),
+  created_at: instant.required(),
+  updated_at: instant.required(),
+}).label('List');
+const Label = Joi.object({
+  id: uuid.required(),
+  name: Joi.string().min(1).max(50).required(),
+  color: color.required(),
+  version: Joi.number().integer().min(1).required(),
+  created_at: instant.required(),
+  updated_at: instant.required(),
+}).label('Label');
+const Lists = Joi.object({ lists: Joi.array().items(List).required() }).label('Lists');
+const Labels = Joi.object({ labels: Joi.array().items(Label).required() }).label('Labels');
+const ViewCounts = Joi.object({
+  today: count.required(),
+  upcoming: count.required(),
+  overdue: count.required(),
+  completed_recent: count.required().description('completed in the last 7 days'),
+  lists: Joi.object().pattern(uuid, count).required().description('open tasks per list id'),
+}).label('ViewCounts');
+const Upcoming = Joi.object({
+  timezone: zone.required(),
+  days: Joi.array().items(Joi.object({
+    date: Joi.string().pattern(/^\d{4}-\d{2}-\d{2}$/).required().description('the local day, YYYY-MM-DD'),
+    tasks: Joi.array().items(Task).required(),
+    occurrences: Joi.array().items(Joi.object({ series_id: uuid.required(), title: Joi.string().required(), at: instant.required() }).label('UpcomingOccurrence')).required(),
+  }).label('UpcomingDay')).required(),
+}).label('Upcoming');
 const Health = Joi.object({ status: Joi.string().valid('ok').required() }).label('Health');
 const Ready = Joi.object({
   ready: Joi.boolean().required(),
@@ -149,13 +189,23 @@ export const OPERATIONS: Record<string, Answers> = {
   'PATCH /me': { ok: { 200: Me }, errors: [409, 422] },
   'POST /recurrence/preview': { ok: { 200: Preview } },
   'GET /admin/events': { ok: { 200: AdminEventsPage }, errors: [403] },
+  'GET /lists': { ok: { 200: Lists } },
+  'POST /lists': { ok: { 201: List }, errors: [409, 422] },
+  'PATCH /lists/{id}': { ok: { 200: List }, errors: COMMAND },
+  'DELETE /lists/{id}': { ok: { 204: null }, errors: COMMAND },
+  'GET /labels': { ok: { 200: Labels } },
+  'POST /labels': { ok: { 201: Label }, errors: [409, 422] },
+  'PATCH /labels/{id}': { ok: { 200: Label }, errors: COMMAND },
+  'DELETE /labels/{id}': { ok: { 204: null }, errors: COMMAND },
+  'GET /views/counts': { ok: { 200: ViewCounts } },
+  'GET /views/upcoming': { ok: { 200: Upcoming } },
 };
 
 const REASON: Record<number, string> = {
   400: 'Bad request: a field (named in `field`) or a header is invalid, or the body is not JSON',
   401: 'Missing, expired or invalid bearer token',
   403: 'The token lacks the role this operation needs',
-  404: 'No such task or reminder for this user',
+  404: 'No such task, reminder, list or label for this user',
   409: 'The request conflicts with the current state (the message says which)',
   412: 'If-Match names another version than the current one',
   413: 'The body is larger than 64 KiB',

@@ -3,7 +3,10 @@
 // Joi below, so the one rule for strings (DESIGN: "Inputs at the edge") holds for every field.
 import BaseJoi from 'joi';
 import type { CustomHelpers, ErrorReport, Root, StringSchema } from 'joi';
-import { MAX_TITLE, MAX_DESCRIPTION, MAX_REMINDERS } from '../actors/task/index.ts';
+import { MAX_TITLE, MAX_DESCRIPTION, MAX_REMINDERS, MAX_TASK_LABELS } from '../actors/task/index.ts';
+import { MAX_LIST_NAME, MAX_POSITION } from '../actors/list/index.ts';
+import { MAX_LABEL_NAME } from '../actors/label/index.ts';
+import { TASK_SORTS } from './ports.ts';
 import { IDEMPOTENCY_KEY } from './context.ts';
 import { INSTANT } from '../actors/task/time.ts';
 import { ISO_DURATION } from '../actors/durations.ts';
@@ -70,6 +73,9 @@ export const reminderSpec = Joi.object({
 export const reminderPayload = reminderSpec.label('reminder');
 
 export const taskId = Joi.object({ id: uuid.required() });
+const color = Joi.string().pattern(/^#[0-9a-fA-F]{6}$/, { name: '#rrggbb' }).description('#rrggbb (stored lower case)');
+const priority = Joi.number().integer().min(1).max(4).description('1 (highest) to 4 (none, the default)');
+const labelIds = Joi.array().items(uuid).max(MAX_TASK_LABELS).description('label ids (the set replaces the task\'s labels)');
 export const reminderParams = Joi.object({ id: uuid.required(), rid: uuid.required() });
 
 export const createTask = Joi.object({
@@ -79,6 +85,9 @@ export const createTask = Joi.object({
   recurrence_rule: rule.allow(null),
   timezone: zone.allow(null),
   reminders: Joi.array().items(reminderSpec).max(MAX_REMINDERS),
+  list_id: uuid.description('default: the Inbox'),
+  priority,
+  labels: labelIds,
 }).label('CreateTask');
 
 export const patchTask = Joi.object({
@@ -87,6 +96,9 @@ export const patchTask = Joi.object({
   due_date: dateTime.allow(null),
   recurrence_rule: rule.allow(null),
   timezone: zone.allow(null),
+  list_id: uuid.description('moves the task to this list'),
+  priority,
+  labels: labelIds,
 }).min(1).label('PatchTask');
 
 export const listTasksQuery = Joi.object({
@@ -94,10 +106,41 @@ export const listTasksQuery = Joi.object({
   due_before: dateTime,
   due_after: dateTime,
   series_id: uuid,
-  q: Joi.string().max(200),
+  list_id: uuid,
+  label: uuid.description('a label id the task carries'),
+  priority,
+  q: Joi.string().max(200).description('words in the title or description (each a prefix, all must match)'),
+  view: Joi.string().valid('today', 'upcoming', 'overdue', 'completed')
+    .description('today: open, due before the end of today in your zone (overdue included); upcoming: open, due from now through the end of day +7; overdue: open, due before now; completed: most recently completed first'),
+  sort: Joi.string().valid(...TASK_SORTS).description('default: created (a view: due; completed: completion time)'),
+  order: Joi.string().valid('asc', 'desc').description('default: desc for created and completed, asc otherwise'),
   limit: Joi.number().integer().min(1).max(200).default(50),
-  cursor: Joi.string().max(200),
+  cursor: Joi.string().max(1000),
 });
+
+export const listId = Joi.object({ id: uuid.required() });
+export const createList = Joi.object({
+  name: Joi.string().trim().min(1).max(MAX_LIST_NAME).required(),
+  color: color.allow(null),
+  position: Joi.number().integer().min(0).max(MAX_POSITION),
+}).label('CreateList');
+export const patchList = Joi.object({
+  name: Joi.string().trim().min(1).max(MAX_LIST_NAME),
+  color: color.allow(null),
+  position: Joi.number().integer().min(0).max(MAX_POSITION),
+}).min(1).label('PatchList');
+export const deleteListQuery = Joi.object({
+  tasks: Joi.string().valid('move', 'delete').default('move').description('move (default): the list\'s tasks go to the Inbox; delete: they are deleted'),
+});
+export const createLabel = Joi.object({
+  name: Joi.string().trim().min(1).max(MAX_LABEL_NAME).required(),
+  color: color.allow(null),
+}).label('CreateLabel');
+export const patchLabel = Joi.object({
+  name: Joi.string().trim().min(1).max(MAX_LABEL_NAME),
+  color: color.allow(null),
+}).min(1).label('PatchLabel');
+export const upcomingQuery = Joi.object({ days: Joi.number().integer().min(1).max(31).default(7).description('local days after today') });
 
 export const snooze = Joi.object({ for: duration.required() }).label('Snooze');
 

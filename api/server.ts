@@ -12,6 +12,7 @@ import { registerMetrics } from './metrics.ts';
 import { registerRateLimit } from './rate-limit.ts';
 import { registerDocs } from './docs.ts';
 import { taskRoutes } from './routes/tasks.ts';
+import { listRoutes } from './routes/lists.ts';
 import { eventRoutes, meRoutes, recurrenceRoutes, adminRoutes, healthRoutes, devTokenRoutes } from './routes/misc.ts';
 
 declare module '@hapi/hapi' {
@@ -73,6 +74,7 @@ export async function createServer(deps: ApiDeps, options: ServerOptions): Promi
   healthRoutes(server, deps);
   devTokenRoutes(server, deps);
   taskRoutes(server, deps);
+  listRoutes(server, deps);
   eventRoutes(server, deps);
   meRoutes(server, deps);
   recurrenceRoutes(server, deps);

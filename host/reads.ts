@@ -1,40 +1,142 @@
-// Read-side queries for the API: task lists with keyset paging, a user's events after a seq, the
-// admin audit, and the outbox backlog. Writes never go through here.
+// Read-side queries for the API: task lists (filters, full-text search, sorts with keyset paging), the
+// user's lists and labels, the views' counts, a user's events after a seq, the admin audit, and the
+// outbox backlog. Writes never go through here.
 import type { Db } from './db/index.ts';
 import type { TaskState, ReminderState } from '../actors/task/index.ts';
 import type { EventEnvelope } from '../actors/events.ts';
-import { TASK_COLUMNS, REMINDER_COLUMNS, EVENT_COLUMNS, toTask, toEnvelope, type TaskRow } from './tasks/rows.ts';
-import type { ReadsPort, TaskFilter, AdminFilter } from '../api/ports.ts';
+import type { ListState } from '../actors/list/index.ts';
+import type { LabelState } from '../actors/label/index.ts';
+import { TASK_COLUMNS, REMINDER_COLUMNS, EVENT_COLUMNS, LIST_COLUMNS, LABEL_COLUMNS, toTask, toEnvelope, type TaskRow } from './tasks/rows.ts';
+import type { ReadsPort, TaskFilter, AdminFilter, TaskPage, TaskSort, ViewCounts, ViewWindows } from '../api/ports.ts';
 
 export type { TaskFilter, AdminFilter };
 
-const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+/**
+ * Each sort's key as SQL orders and compares it, its type for the cursor's parameter, and whether a task
+ * may lack it (those come last in either order). Titles compare lower-cased, byte-wise (COLLATE "C"),
+ * so PostgreSQL and PGlite order them alike whatever their locale; each has an index (migration 007).
+ */
+const SORTS: Record<TaskSort, { expr: string; type: string; nullable: boolean }> = {
+  due: { expr: 'due_date', type: 'timestamptz', nullable: true },
+  priority: { expr: 'priority', type: 'smallint', nullable: false },
+  created: { expr: 'created_at', type: 'timestamptz', nullable: false },
+  title: { expr: 'lower(title) COLLATE "C"', type: 'text', nullable: false },
+  completed: { expr: 'completed_at', type: 'timestamptz', nullable: true },
+};
+
+/** The sort key of a row as a cursor carries it (instants as the row gives them, ISO). */
+function keyOf(sort: TaskSort, row: TaskRow & { title_key: string }): string | null {
+  switch (sort) {
+    case 'due': return row.due_date;
+    case 'priority': return String(row.priority);
+    case 'created': return row.created_at;
+    case 'title': return row.title_key;
+    case 'completed': return row.completed_at;
+  }
+}
+
+/**
+ * A full-text query for what a user typed: its words (letters and digits; at most 8), each a prefix, all
+ * required, in the 'simple' configuration the `search` column is made with. Null when there is no word.
+ */
+export function searchQuery(text: string): string | null {
+  const words = (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 8);
+  return words.length === 0 ? null : words.map((w) => `${w}:*`).join(' & ');
+}
 
 /** The read side api/ uses (ReadsPort), plus what host/ and realtime/ feeds need. */
 export class Reads implements ReadsPort {
   constructor(private readonly db: Db) {}
 
-  async listTasks(userId: string, f: TaskFilter): Promise<{ tasks: TaskState[]; more: boolean }> {
+  /**
+   * One page of the user's live tasks matching `f`, ordered by (sort key, id) in `f.order` (tasks without
+   * the key last), after `f.cursor`: keyset paging, so a page never repeats or skips a task that kept its
+   * key while others were created, edited or deleted. `keys` are the page's sort keys for the next cursor.
+   */
+  async listTasks(userId: string, f: TaskFilter): Promise<TaskPage> {
     const where = ['user_id = $1', 'deleted_at IS NULL'];
     const params: unknown[] = [userId];
-    const add = (sql: (n: string) => string, value: unknown) => { params.push(value); where.push(sql(`$${params.length}`)); };
-    if (f.completed !== undefined) add((p) => `completed = ${p}`, f.completed);
-    if (f.due_before) add((p) => `due_date < ${p}`, f.due_before);
-    if (f.due_after) add((p) => `due_date >= ${p}`, f.due_after);
-    if (f.series_id) add((p) => `series_id = ${p}`, f.series_id);
-    if (f.q) add((p) => `(title ILIKE ${p} OR description ILIKE ${p})`, `%${likeEscape(f.q)}%`);
-    if (f.cursor) {
-      params.push(f.cursor.created_at, f.cursor.id);
-      where.push(`(created_at, id) < ($${params.length - 1}, $${params.length}::uuid)`);
+    const p = (value: unknown) => { params.push(value); return `$${params.length}`; };
+    if (f.completed !== undefined) where.push(`completed = ${p(f.completed)}`);
+    if (f.due_before) where.push(`due_date < ${p(f.due_before)}`);
+    if (f.due_after) where.push(`due_date >= ${p(f.due_after)}`);
+    if (f.completed_after) where.push(`completed_at >= ${p(f.completed_after)}`);
+    if (f.series_id) where.push(`series_id = ${p(f.series_id)}`);
+    if (f.list_id) where.push(`list_id = ${p(f.list_id)}`);
+    if (f.label) where.push(`labels @> ARRAY[${p(f.label)}]::uuid[]`);
+    if (f.priority !== undefined) where.push(`priority = ${p(f.priority)}`);
+    if (f.no_series) where.push('NOT is_recurring');
+    if (f.q !== undefined) {
+      const query = searchQuery(f.q);
+      where.push(query === null ? 'false' : `search @@ to_tsquery('simple', ${p(query)})`);
     }
-    params.push(f.limit + 1);
-    const rows = await this.db.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`, params);
+    const sort = SORTS[f.sort];
+    const dir = f.order === 'asc' ? 'ASC' : 'DESC';
+    const cmp = f.order === 'asc' ? '>' : '<';
+    if (f.cursor) {
+      const id = `${p(f.cursor.id)}::uuid`;
+      if (f.cursor.key === null) where.push(`(${sort.expr} IS NULL AND id ${cmp} ${id})`);
+      else {
+        const after = `(${sort.expr}, id) ${cmp} (${p(f.cursor.key)}::${sort.type}${f.sort === 'title' ? ' COLLATE "C"' : ''}, ${id})`;
+        where.push(sort.nullable ? `(${sort.expr} IS NULL OR ${after})` : after);
+      }
+    }
+    const order = `${sort.nullable ? `(${sort.expr} IS NULL), ` : ''}${sort.expr} ${dir}, id ${dir}`;
+    const rows = await this.db.query<TaskRow & { title_key: string }>(`SELECT ${TASK_COLUMNS}, lower(title) AS title_key FROM tasks
+      WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${p(f.limit + 1)}`, params);
     const page = rows.rows.slice(0, f.limit);
+    const keys = page.map((row) => keyOf(f.sort, row));
     const reminders = page.length === 0 ? [] : (await this.db.query<ReminderState>(
       `SELECT ${REMINDER_COLUMNS} FROM reminders WHERE task_id = ANY($1::uuid[]) ORDER BY created_at, id`, [page.map((t) => t.id)])).rows;
     const byTask = new Map<string, ReminderState[]>();
     for (const r of reminders) byTask.set(r.task_id, [...(byTask.get(r.task_id) ?? []), r]);
-    return { tasks: page.map((t) => toTask(t, byTask.get(t.id) ?? [])), more: rows.rows.length > f.limit };
+    return { tasks: page.map(({ title_key: _key, ...t }) => toTask(t, byTask.get(t.id) ?? [])), keys, more: rows.rows.length > f.limit };
+  }
+
+  async lists(userId: string): Promise<ListState[]> {
+    const rows = await this.db.query<ListState>(`SELECT ${LIST_COLUMNS} FROM lists WHERE user_id = $1 AND deleted_at IS NULL
+      ORDER BY NOT inbox, position, created_at, id`, [userId]);
+    return rows.rows;
+  }
+
+  async labels(userId: string): Promise<LabelState[]> {
+    const rows = await this.db.query<LabelState>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE user_id = $1 AND deleted_at IS NULL
+      ORDER BY lower(name) COLLATE "C", id`, [userId]);
+    return rows.rows;
+  }
+
+  async list(userId: string, id: string): Promise<ListState | null> {
+    const rows = await this.db.query<ListState>(`SELECT ${LIST_COLUMNS} FROM lists WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL`, [userId, id]);
+    return rows.rows[0] ?? null;
+  }
+
+  async label(userId: string, id: string): Promise<LabelState | null> {
+    const rows = await this.db.query<LabelState>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL`, [userId, id]);
+    return rows.rows[0] ?? null;
+  }
+
+  /**
+   * The views' counts in one pass over the user's live tasks (series themselves left out of the views,
+   * as GET /tasks?view= leaves them out), and open tasks per live list.
+   */
+  async counts(userId: string, w: ViewWindows): Promise<ViewCounts> {
+    const views = await this.db.query<{ today: number; upcoming: number; overdue: number; completed_recent: number }>(`SELECT
+        count(*) FILTER (WHERE NOT completed AND NOT is_recurring AND due_date < $3)::int AS today,
+        count(*) FILTER (WHERE NOT completed AND NOT is_recurring AND due_date >= $2 AND due_date < $4)::int AS upcoming,
+        count(*) FILTER (WHERE NOT completed AND NOT is_recurring AND due_date < $2)::int AS overdue,
+        count(*) FILTER (WHERE completed AND completed_at >= $5)::int AS completed_recent
+      FROM tasks WHERE user_id = $1 AND deleted_at IS NULL`, [userId, w.now, w.todayEnd, w.upcomingEnd, w.recentSince]);
+    const perList = await this.db.query<{ id: string; open: number }>(`SELECT l.id::text AS id,
+        (SELECT count(*) FROM tasks t WHERE t.user_id = $1 AND t.list_id = l.id AND t.deleted_at IS NULL AND NOT t.completed)::int AS open
+      FROM lists l WHERE l.user_id = $1 AND l.deleted_at IS NULL`, [userId]);
+    const v = views.rows[0] ?? { today: 0, upcoming: 0, overdue: 0, completed_recent: 0 };
+    return { ...v, lists: Object.fromEntries(perList.rows.map((r) => [r.id, r.open])) };
+  }
+
+  async series(userId: string): Promise<TaskState[]> {
+    const rows = await this.db.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE user_id = $1 AND is_recurring AND deleted_at IS NULL
+      ORDER BY created_at, id LIMIT 500`, [userId]);
+    return rows.rows.map((t) => toTask(t, []));
   }
 
   async eventsAfter(userId: string, after: number, limit: number): Promise<EventEnvelope[]> {

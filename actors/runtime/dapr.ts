@@ -11,7 +11,7 @@ import { SidecarChannel, serveActors, closeServer, type ActorType } from './dapr
 import { TASK_ACTOR, type DaprReminders, type ReminderData } from './dapr-timers.ts';
 import type { DirectRuntime } from './direct.ts';
 import type { ActorRuntime } from './types.ts';
-import type { Turns, TaskCall, TaskTurnResult, TimezoneCall, UserTurnResult } from '../ports.ts';
+import type { Turns, TaskCall, TaskTurnResult, TimezoneCall, UserTurnResult, OrganiseCall } from '../ports.ts';
 
 /** What an actor method returns: domain errors travel as values, so they keep their type across daprd. */
 type Outcome<T> =
@@ -86,6 +86,10 @@ export function actorTypes(turns: Turns, hooks: ActorHooks): Record<string, Acto
         setTimezone: (id, body) => {
           hooks.onTurn?.({ actor: 'user', trigger: 'call', via: 'dapr' });
           return outcome(() => turns.user.setTimezone(id, body as TimezoneCall));
+        },
+        organise: (id, body) => {
+          hooks.onTurn?.({ actor: 'user', trigger: 'call', via: 'dapr' });
+          return outcome(() => turns.user.organise(id, body as OrganiseCall));
         },
       },
     },
@@ -291,6 +295,13 @@ export class DaprRuntime implements ActorRuntime {
     return this.viaDapr(USER_ACTOR, userId, 'setTimezone', call, () => {
       this.options.onTurn?.({ actor: 'user', trigger: 'call', via: 'fallback' });
       return this.options.fallback.setTimezone(userId, call);
+    });
+  }
+
+  organise(userId: string, call: OrganiseCall): Promise<UserTurnResult> {
+    return this.viaDapr(USER_ACTOR, userId, 'organise', call, () => {
+      this.options.onTurn?.({ actor: 'user', trigger: 'call', via: 'fallback' });
+      return this.options.fallback.organise(userId, call);
     });
   }
 }

@@ -5,7 +5,7 @@
 // Used when no Dapr sidecar answers at start-up, and by the Dapr runtime while its sidecar is away.
 import { KeyedQueue } from './keyed-queue.ts';
 import type { ActorRuntime } from './types.ts';
-import type { Turns, TaskCall, TaskTurnResult, TimezoneCall, UserTurnResult } from '../ports.ts';
+import type { Turns, TaskCall, TaskTurnResult, TimezoneCall, UserTurnResult, OrganiseCall } from '../ports.ts';
 
 export class DirectRuntime implements ActorRuntime {
   readonly mode = 'direct' as const;
@@ -22,6 +22,11 @@ export class DirectRuntime implements ActorRuntime {
   setTimezone(userId: string, call: TimezoneCall): Promise<UserTurnResult> {
     if (this.stopped) return Promise.reject(new Error('runtime is stopping'));
     return this.queue.run(`UserActor/${userId}`, () => this.turns.user.setTimezone(userId, call));
+  }
+
+  organise(userId: string, call: OrganiseCall): Promise<UserTurnResult> {
+    if (this.stopped) return Promise.reject(new Error('runtime is stopping'));
+    return this.queue.run(`UserActor/${userId}`, () => this.turns.user.organise(userId, call));
   }
 
   async start(): Promise<void> {}

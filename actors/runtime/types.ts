@@ -1,5 +1,5 @@
 // One interface, two runtimes (Dapr virtual actors, or the in-process direct runtime).
-import type { TaskCall, TaskTurnResult, TimezoneCall, UserTurnResult } from '../ports.ts';
+import type { OrganiseCall, TaskCall, TaskTurnResult, TimezoneCall, UserTurnResult } from '../ports.ts';
 
 export type RuntimeMode = 'dapr' | 'direct';
 
@@ -7,6 +7,8 @@ export interface ActorRuntime {
   readonly mode: RuntimeMode;
   executeTask(taskId: string, call: TaskCall): Promise<TaskTurnResult>;
   setTimezone(userId: string, call: TimezoneCall): Promise<UserTurnResult>;
+  /** A list or label command on the user's UserActor (host/users/turn.ts organise). */
+  organise(userId: string, call: OrganiseCall): Promise<UserTurnResult>;
   start(): Promise<void>;
   /** Stops taking new turns and waits for running ones. */
   stop(): Promise<void>;

@@ -13,13 +13,17 @@ export interface CreateTask {
     recurrence_rule?: string | null;
     timezone?: string | null;
     reminders?: ReminderSpec[];
+    /** Default: the user's Inbox. */
+    list_id?: string;
+    priority?: number;
+    labels?: string[];
   };
 }
 
 export interface UpdateTask {
   type: 'update';
   /** Only the fields present change; null clears. */
-  data: Partial<{ title: string; description: string | null; due_date: string | null; recurrence_rule: string | null; timezone: string | null }>;
+  data: Partial<{ title: string; description: string | null; due_date: string | null; recurrence_rule: string | null; timezone: string | null; list_id: string; priority: number; labels: string[] }>;
   expected_version?: number;
 }
 
@@ -37,6 +41,10 @@ export type TaskCommand =
   /** Timer: spawn the series' due occurrence, if any (idempotent). */
   | { type: 'spawn' }
   /** The user's zone changed: a series that follows it keeps its wall-clock time in the new zone. */
-  | { type: 'reschedule'; from_zone: string; to_zone: string };
+  | { type: 'reschedule'; from_zone: string; to_zone: string }
+  /** The task's list was deleted: a task still in it moves to the Inbox (`move`) or is deleted (`delete`); otherwise nothing. */
+  | { type: 'list_deleted'; list_id: string; tasks: 'move' | 'delete' }
+  /** One of the user's labels was deleted: a task carrying it loses it. */
+  | { type: 'label_deleted'; label_id: string };
 
 export type TaskCommandType = TaskCommand['type'];

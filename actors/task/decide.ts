@@ -6,7 +6,8 @@ import { parseDuration, minusOffset } from '../durations.ts';
 import { validateRule, checkSeries, nextOccurrence, occurrences, parseStart, localToInstant, RecurrenceError } from '../recurrence/index.ts';
 import { startOf, seriesStart, formatWall } from './series.ts';
 import type { TaskCommand, ReminderSpec, CreateTask, UpdateTask } from './commands.ts';
-import { type TaskState, type ReminderState, MAX_REMINDERS, MAX_TITLE, MAX_DESCRIPTION, MAX_LISTED_SKIPS } from './state.ts';
+import { type TaskState, type ReminderState, MAX_REMINDERS, MAX_TITLE, MAX_DESCRIPTION, MAX_LISTED_SKIPS, MAX_TASK_LABELS, DEFAULT_PRIORITY } from './state.ts';
+import { inboxIdOf } from '../list/index.ts';
 import { checkZone, readInstant, iso, ms } from './time.ts';
 import { leadMs } from './timers.ts';
 
@@ -16,6 +17,12 @@ export interface DecideContext {
   /** The user's IANA zone; a task without its own zone follows it. */
   userTimezone: string;
   newId: () => string;
+  /**
+   * The user's live list and label ids, when the command names a list or labels (the host reads them):
+   * an id not among them is a 400 naming the field. Without them nothing is checked here, and the write's
+   * own check (host/tasks/store.ts persist) still refuses a list or label that is gone.
+   */
+  refs?: { lists: ReadonlySet<string>; labels: ReadonlySet<string> };
 }
 
 /** A timer may fire this much early (clock skew between hosts) and still count as due. */
@@ -28,7 +35,8 @@ export function decide(command: TaskCommand, state: TaskState | null, ctx: Decid
   if (command.type === 'create') return create(command, state, ctx);
   if (!state || state.deleted_at !== null) {
     // Timers for a task that is gone are no-ops, never errors: they may race with the delete.
-    if (command.type === 'fire_reminder' || command.type === 'spawn' || command.type === 'reschedule') return [];
+    // So are the fan-outs of a deleted list or label: the task is gone either way.
+    if (command.type === 'fire_reminder' || command.type === 'spawn' || command.type === 'reschedule' || command.type === 'list_deleted' || command.type === 'label_deleted') return [];
     throw notFound('task');
   }
   if ('expected_version' in command && command.expected_version !== undefined && command.expected_version !== state.version) {
@@ -45,6 +53,8 @@ export function decide(command: TaskCommand, state: TaskState | null, ctx: Decid
     case 'fire_reminder': return fire(command.reminder_id, state, ctx);
     case 'spawn': return spawn(state, ctx);
     case 'reschedule': return reschedule(command.from_zone, command.to_zone, state, ctx);
+    case 'list_deleted': return listDeleted(command.list_id, command.tasks, state, ctx);
+    case 'label_deleted': return labelDeleted(command.label_id, state);
   }
 }
 
@@ -82,6 +92,31 @@ function checkSeriesBudget(rule: string, start: string | Date, zone: string): vo
     throw error;
   }
 }
+
+/** A list id of the user: the Inbox, or one of `ctx.refs.lists` when given. */
+function checkList(value: unknown, ctx: DecideContext): string {
+  if (typeof value !== 'string') throw invalid('list_id', 'must be a list id');
+  const id = value.toLowerCase();
+  if (id !== inboxIdOf(ctx.userId) && ctx.refs && !ctx.refs.lists.has(id)) throw invalid('list_id', 'no such list');
+  return id;
+}
+
+function checkPriority(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 4) throw invalid('priority', 'must be 1 (highest) to 4 (none)');
+  return value;
+}
+
+/** Label ids of the user (each among `ctx.refs.labels` when given), distinct and sorted, at most MAX_TASK_LABELS. */
+function checkLabels(value: unknown, ctx: DecideContext): string[] {
+  if (!Array.isArray(value)) throw invalid('labels', 'must be an array of label ids');
+  const ids = [...new Set(value.map((v) => (typeof v === 'string' ? v.toLowerCase() : '')))].sort();
+  if (ids.length > MAX_TASK_LABELS) throw invalid('labels', `at most ${MAX_TASK_LABELS} per task`);
+  const unknown = ids.find((id) => id === '' || (ctx.refs !== undefined && !ctx.refs.labels.has(id)));
+  if (unknown !== undefined) throw invalid('labels', unknown === '' ? 'must be an array of label ids' : `no such label: ${unknown}`);
+  return ids;
+}
+
+const sameLabels = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 function checkRule(value: unknown): string | null {
   if (value === null || value === undefined || value === '') return null;
@@ -190,7 +225,9 @@ function create(command: CreateTask, state: TaskState | null, ctx: DecideContext
   const next_occurrence = is_recurring && dtstart_local && recurrence_rule ? firstOccurrence(recurrence_rule, dtstart_local, zone, ctx.now.getTime() - 1) : null;
   const task = {
     id, user_id: ctx.userId, title, description, completed: false, due_date, recurrence_rule, timezone, is_recurring,
-    next_occurrence, dtstart_local, last_spawned_at: null, series_id: null, occurrence_at: null, created_at: iso(ctx.now), deleted_at: null,
+    next_occurrence, dtstart_local, last_spawned_at: null, series_id: null, occurrence_at: null,
+    list_id: d.list_id === undefined ? inboxIdOf(ctx.userId) : checkList(d.list_id, ctx), priority: d.priority === undefined ? DEFAULT_PRIORITY : checkPriority(d.priority),
+    labels: d.labels === undefined ? [] : checkLabels(d.labels, ctx), completed_at: null, created_at: iso(ctx.now), deleted_at: null,
   };
   const reminders = specs.map((spec, i) => newReminder(task, planReminder(spec, `reminders[${i}]`, task, ctx), ctx));
   return [ev(task, 'task.created', { task }), ...reminders.map((reminder) => ev(task, 'reminder.scheduled', { reminder }))];
@@ -204,6 +241,9 @@ function update(command: UpdateTask, state: TaskState, ctx: DecideContext): Pend
   if ('timezone' in d) next.timezone = d.timezone ? checkZone('timezone', d.timezone) : null;
   if ('due_date' in d) next.due_date = d.due_date ? readInstant('due_date', d.due_date, zoneOf(next, ctx)) : null;
   if ('recurrence_rule' in d) next.recurrence_rule = checkRule(d.recurrence_rule);
+  if ('list_id' in d) next.list_id = checkList(d.list_id, ctx);
+  if ('priority' in d) next.priority = checkPriority(d.priority);
+  if ('labels' in d) next.labels = checkLabels(d.labels, ctx);
   next.is_recurring = next.recurrence_rule !== null;
   if (next.is_recurring && state.series_id) throw invalid('recurrence_rule', 'an occurrence of a series cannot itself recur; edit the series instead');
   if (next.is_recurring && !next.due_date) throw invalid('due_date', 'is required for a recurring task: it is the first occurrence (the series start)');
@@ -223,9 +263,10 @@ function update(command: UpdateTask, state: TaskState, ctx: DecideContext): Pend
   }
 
   const changes: Record<string, Change<unknown>> = {};
-  for (const field of ['title', 'description', 'recurrence_rule', 'timezone', 'is_recurring'] as const) {
+  for (const field of ['title', 'description', 'recurrence_rule', 'timezone', 'is_recurring', 'list_id', 'priority'] as const) {
     if (next[field] !== state[field]) changes[field] = { from: state[field], to: next[field] };
   }
+  if (!sameLabels(next.labels, state.labels)) changes.labels = { from: state.labels, to: next.labels };
   // The wall-clock start travels with the due date when that changed, else with the other edits.
   const dueChanges: Record<string, Change<unknown>> = next.due_date !== state.due_date ? { due_date: { from: state.due_date, to: next.due_date } } : {};
   if (next.dtstart_local !== state.dtstart_local) {
@@ -263,7 +304,7 @@ function seriesWallStart(d: UpdateTask['data'], state: TaskState, next: TaskStat
 function uncomplete(state: TaskState, ctx: DecideContext): PendingEvent[] {
   if (!state.completed) return [];
   const after: TaskState = { ...state, completed: false };
-  const out: PendingEvent[] = [ev(state, 'task.uncompleted', { changes: { completed: { from: true, to: false } } })];
+  const out: PendingEvent[] = [ev(state, 'task.uncompleted', { changes: { completed: { from: true, to: false }, completed_at: { from: state.completed_at, to: null } } })];
   for (const r of state.reminders) {
     if (!r.cancelled || r.notified || r.cancel_reason !== 'task_completed') continue;
     let at = r.remind_at;
@@ -274,10 +315,10 @@ function uncomplete(state: TaskState, ctx: DecideContext): PendingEvent[] {
   return out;
 }
 
-function complete(state: TaskState, _ctx: DecideContext): PendingEvent[] {
+function complete(state: TaskState, ctx: DecideContext): PendingEvent[] {
   if (state.is_recurring) throw conflict('a recurring series is not completed itself: complete its occurrences, or delete the series to stop it');
   if (state.completed) return [];
-  return [ev(state, 'task.completed', { changes: { completed: { from: false, to: true } } }), ...cancelPending(state, 'task_completed')];
+  return [ev(state, 'task.completed', { changes: { completed: { from: false, to: true }, completed_at: { from: state.completed_at, to: iso(ctx.now) } } }), ...cancelPending(state, 'task_completed')];
 }
 
 function remove(state: TaskState, ctx: DecideContext): PendingEvent[] {
@@ -358,7 +399,8 @@ function spawn(state: TaskState, ctx: DecideContext): PendingEvent[] {
   const instance = {
     id: ctx.newId(), user_id: state.user_id, title: state.title, description: state.description, completed: false,
     due_date: occurrence_at, recurrence_rule: null, timezone: state.timezone, is_recurring: false, next_occurrence: null,
-    dtstart_local: null, last_spawned_at: null, series_id: state.id, occurrence_at, created_at: iso(ctx.now), deleted_at: null,
+    dtstart_local: null, last_spawned_at: null, series_id: state.id, occurrence_at,
+    list_id: state.list_id, priority: state.priority, labels: state.labels, completed_at: null, created_at: iso(ctx.now), deleted_at: null,
   };
   const reminders = state.reminders.filter((r) => !r.cancelled && r.offset !== null).map((template) =>
     newReminder(instance, { offset: template.offset, remind_at: minusOffset(occurrence_at, parseDuration('offset', template.offset as string), zone) }, ctx));
@@ -386,4 +428,17 @@ function reschedule(fromZone: string, toZone: string, state: TaskState, ctx: Dec
   if (next_occurrence !== state.next_occurrence) changes.next_occurrence = { from: state.next_occurrence, to: next_occurrence };
   if (Object.keys(changes).length === 0) return [];
   return [ev(state, 'recurring.rescheduled', { changes, reason: 'timezone_changed', zone: { from: fromZone, to: toZone } })];
+}
+
+/** The task's list was deleted: still in it, the task moves to the Inbox or is deleted; moved away meanwhile, nothing. */
+function listDeleted(listId: string, mode: 'move' | 'delete', state: TaskState, ctx: DecideContext): PendingEvent[] {
+  if (state.list_id !== listId) return [];
+  if (mode === 'delete') return remove(state, ctx);
+  return [ev(state, 'task.updated', { changes: { list_id: { from: state.list_id, to: inboxIdOf(ctx.userId) } }, reason: 'list_deleted' })];
+}
+
+/** One of the user's labels was deleted: the task drops it when it carries it. */
+function labelDeleted(labelId: string, state: TaskState): PendingEvent[] {
+  if (!state.labels.includes(labelId)) return [];
+  return [ev(state, 'task.updated', { changes: { labels: { from: state.labels, to: state.labels.filter((l) => l !== labelId) } }, reason: 'label_deleted' })];
 }

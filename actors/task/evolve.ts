@@ -2,16 +2,24 @@
 // initialState() rebuilds its row exactly — the audit log is verified that way.
 import type { EventEnvelope, Change } from '../events.ts';
 import type { TaskState, ReminderState } from './state.ts';
+import { DEFAULT_PRIORITY } from './state.ts';
+import { inboxIdOf } from '../list/index.ts';
 
 type TaskSnapshot = Omit<TaskState, 'version' | 'updated_at' | 'reminders'>;
+/** Fields a `task.created` written before they existed lacks; they read as the migration that added them filled them in (007). */
+type Later = 'dtstart_local' | 'list_id' | 'priority' | 'labels' | 'completed_at';
 
 export function evolve(state: TaskState | null, event: EventEnvelope): TaskState | null {
   if (event.aggregate_type !== 'task') return state;
   const d = event.data;
   if (event.event_type === 'task.created') {
-    // Events written before a series kept its wall-clock start have no dtstart_local: it reads as null.
-    const task = d.task as Omit<TaskSnapshot, 'dtstart_local'> & { dtstart_local?: string | null };
-    return { ...task, dtstart_local: task.dtstart_local ?? null, version: event.version, updated_at: event.timestamp, reminders: [] };
+    // Events written before a series kept its wall-clock start have no dtstart_local: it reads as null;
+    // before lists, priority and labels: the user's Inbox, no priority, no labels.
+    const task = d.task as Omit<TaskSnapshot, Later> & Partial<Pick<TaskSnapshot, Later>>;
+    return {
+      ...task, dtstart_local: task.dtstart_local ?? null, list_id: task.list_id ?? inboxIdOf(task.user_id), priority: task.priority ?? DEFAULT_PRIORITY,
+      labels: task.labels ?? [], completed_at: task.completed_at ?? null, version: event.version, updated_at: event.timestamp, reminders: [],
+    };
   }
   if (!state) throw new Error(`${event.event_type} (${event.event_id}) applied to a task that does not exist`);
   const next: TaskState = { ...state, version: event.version, updated_at: event.timestamp };
@@ -21,9 +29,10 @@ export function evolve(state: TaskState | null, event: EventEnvelope): TaskState
     case 'recurring.rescheduled':
       return applyChanges(next, d.changes as Record<string, Change<unknown>>);
     case 'task.completed':
-      return { ...next, completed: true };
+      // Completions written before completed_at was kept: the event's time (as migration 007 filled it in).
+      return { ...next, completed: true, completed_at: (d.changes as { completed_at?: Change<string> } | undefined)?.completed_at?.to ?? event.timestamp };
     case 'task.uncompleted':
-      return { ...next, completed: false };
+      return { ...next, completed: false, completed_at: null };
     case 'task.deleted':
       return applyChanges({ ...next, deleted_at: d.deleted_at as string }, (d.changes ?? {}) as Record<string, Change<unknown>>);
     case 'recurring.spawned':

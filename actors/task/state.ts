@@ -38,6 +38,14 @@ export interface TaskState {
   last_spawned_at: string | null;
   series_id: string | null;
   occurrence_at: string | null;
+  /** The list the task is in (every task is in one; the user's Inbox by default: actors/list inboxIdOf). */
+  list_id: string;
+  /** 1 (highest) to 4 (none, the default). */
+  priority: number;
+  /** Ids of the user's labels on it: distinct, sorted, at most MAX_TASK_LABELS. */
+  labels: string[];
+  /** When it was completed last; null while open. */
+  completed_at: string | null;
   version: number;
   created_at: string;
   updated_at: string;
@@ -46,7 +54,7 @@ export interface TaskState {
 }
 
 /** Fields a PATCH may change. */
-export const EDITABLE = ['title', 'description', 'due_date', 'recurrence_rule', 'timezone'] as const;
+export const EDITABLE = ['title', 'description', 'due_date', 'recurrence_rule', 'timezone', 'list_id', 'priority', 'labels'] as const;
 export type EditableField = (typeof EDITABLE)[number];
 
 /** Before `task.created` there is no task. */
@@ -57,5 +65,8 @@ export function initialState(): TaskState | null {
 export const MAX_REMINDERS = 20;
 export const MAX_TITLE = 500;
 export const MAX_DESCRIPTION = 10_000;
+export const MAX_TASK_LABELS = 20;
+/** Priority 1 (highest) to 4; 4 means none and is the default. */
+export const DEFAULT_PRIORITY = 4;
 /** How many skipped occurrences a `recurring.spawned` event lists by instant (the count is always exact). */
 export const MAX_LISTED_SKIPS = 50;

@@ -2,6 +2,8 @@
 // owns one setting that matters to time, their IANA zone.
 import { checkZone } from '../zone.ts';
 import type { PendingEvent, EventEnvelope, Change } from '../events.ts';
+import { decideList, type ListCommand, type ListState, type OrganiseContext } from '../list/index.ts';
+import { decideLabel, type LabelCommand, type LabelState } from '../label/index.ts';
 
 export interface UserState {
   id: string;
@@ -36,4 +38,25 @@ export function evolve(state: UserState, event: EventEnvelope): UserState {
     return { ...state, timezone: change.to, version: event.version };
   }
   return { ...state, version: event.version };
+}
+
+/** The user's commands on their lists and labels, serialised by the user's turn (host/users/turn.ts). */
+export type OrganiseCommand = ListCommand | LabelCommand;
+
+/** What an organise command decides on: every list and label of the user, deleted ones included. */
+export interface Organisation {
+  lists: readonly ListState[];
+  labels: readonly LabelState[];
+}
+
+/** Decides a list or label command (actors/list, actors/label); errors as those say. */
+export function decideOrganise(command: OrganiseCommand, state: Organisation, ctx: OrganiseContext): PendingEvent[] {
+  switch (command.type) {
+    case 'create_list':
+    case 'update_list':
+    case 'delete_list':
+      return decideList(command, state.lists, ctx);
+    default:
+      return decideLabel(command, state.labels, ctx);
+  }
 }

@@ -5,7 +5,9 @@ import type { Server, Request } from '@hapi/hapi';
 import type { ApiDeps } from '../deps.ts';
 import * as S from '../schemas.ts';
 import { badRequest } from '../errors.ts';
-import { presentTask, presentReminder, encodeCursor, decodeCursor } from '../present.ts';
+import { presentTask, presentReminder, encodeTaskCursor, decodeTaskCursor } from '../present.ts';
+import { viewFilter, windowsOf, type View } from '../views.ts';
+import type { SortOrder, TaskFilter, TaskSort } from '../ports.ts';
 import { userOf, metaOf } from '../context.ts';
 import type { TaskCommand, TaskState } from '../../actors/task/index.ts';
 import { seriesStart } from '../../actors/task/index.ts';
@@ -13,6 +15,9 @@ import { occurrences } from '../../actors/recurrence/index.ts';
 import { readInstant } from '../../actors/task/time.ts';
 
 const api = (description: string, extra: Record<string, unknown> = {}) => ({ tags: ['api', 'tasks'], description, ...extra });
+
+const earliest = (a: string | undefined, b: string | undefined): string | undefined => (a === undefined ? b : b === undefined ? a : Date.parse(a) <= Date.parse(b) ? a : b);
+const latest = (a: string | undefined, b: string | undefined): string | undefined => (a === undefined ? b : b === undefined ? a : Date.parse(a) >= Date.parse(b) ? a : b);
 
 function ifMatch(request: Request): number | undefined {
   const header: unknown = request.headers['if-match'];
@@ -45,23 +50,40 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
   server.route({
     method: 'GET', path: '/tasks',
     options: {
-      ...api('List tasks (newest first), with filters and cursor paging'), validate: { query: S.listTasksQuery },
+      ...api('List tasks: search, filters, a view (today, upcoming, overdue, completed in your zone), sort, cursor paging'), validate: { query: S.listTasksQuery },
       handler: async (request) => {
-        const q = request.query as { completed?: boolean; due_before?: string; due_after?: string; series_id?: string; q?: string; limit: number; cursor?: string };
-        const cursor = q.cursor ? decodeCursor('cursor', q.cursor, { created_at: 'instant', id: 'uuid' }) : undefined;
-        // Filters without an offset are wall-clock times in the caller's zone (their users row).
-        const zone = q.due_before || q.due_after ? (await deps.users.get(userOf(request))).timezone : 'UTC';
-        const { tasks, more } = await deps.reads.listTasks(userOf(request), {
-          limit: q.limit,
-          ...(q.completed !== undefined ? { completed: q.completed } : {}),
-          ...(q.due_before ? { due_before: readInstant('due_before', q.due_before, zone) } : {}),
-          ...(q.due_after ? { due_after: readInstant('due_after', q.due_after, zone) } : {}),
+        const q = request.query as {
+          completed?: boolean; due_before?: string; due_after?: string; series_id?: string; list_id?: string; label?: string; priority?: number;
+          q?: string; view?: View; sort?: TaskSort; order?: SortOrder; limit: number; cursor?: string;
+        };
+        // Filters without an offset are wall-clock times in the caller's zone (their users row), and the views' days are theirs.
+        const zone = q.due_before || q.due_after || q.view ? (await deps.users.get(userOf(request))).timezone : 'UTC';
+        const view = q.view ? viewFilter(q.view, windowsOf(zone, new Date())) : undefined;
+        const sort: TaskSort = q.sort ?? view?.sort ?? 'created';
+        const order: SortOrder = q.order ?? (q.sort === undefined && view ? view.order : sort === 'created' || sort === 'completed' ? 'desc' : 'asc');
+        // A view's window and the request's own bounds both hold: the narrower wins.
+        const due_before = earliest(view?.due_before, q.due_before ? readInstant('due_before', q.due_before, zone) : undefined);
+        const due_after = latest(view?.due_after, q.due_after ? readInstant('due_after', q.due_after, zone) : undefined);
+        if (view && q.completed !== undefined && q.completed !== view.completed) return { tasks: [], next_cursor: null };
+        const completed = view?.completed ?? q.completed;
+        const filter: TaskFilter = {
+          sort, order, limit: q.limit,
+          ...(completed !== undefined ? { completed } : {}),
+          ...(due_before ? { due_before } : {}),
+          ...(due_after ? { due_after } : {}),
+          ...(view?.completed_after ? { completed_after: view.completed_after } : {}),
+          ...(view?.no_series ? { no_series: true } : {}),
           ...(q.series_id ? { series_id: q.series_id } : {}),
-          ...(q.q ? { q: q.q } : {}),
-          ...(cursor ? { cursor } : {}),
-        });
+          ...(q.list_id ? { list_id: q.list_id } : {}),
+          ...(q.label ? { label: q.label } : {}),
+          ...(q.priority !== undefined ? { priority: q.priority } : {}),
+          ...(q.q !== undefined ? { q: q.q } : {}),
+          ...(q.cursor ? { cursor: decodeTaskCursor(q.cursor, sort, order) } : {}),
+        };
+        const { tasks, keys, more } = await deps.reads.listTasks(userOf(request), filter);
         const last = tasks.at(-1);
-        return { tasks: tasks.map(respond), next_cursor: more && last ? encodeCursor({ created_at: last.created_at, id: last.id }) : null };
+        const next = more && last ? encodeTaskCursor({ sort, order, key: keys.at(-1) ?? null, id: last.id }) : null;
+        return { tasks: tasks.map(respond), next_cursor: next };
       },
     },
   });

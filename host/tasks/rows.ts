@@ -3,6 +3,8 @@
 // JSON list in host/tasks/store.ts is made from the lists here, so a state written and read back is
 // identical. A field missing here (or one too many) is a type error.
 import type { TaskState, ReminderState } from '../../actors/task/index.ts';
+import type { ListState } from '../../actors/list/index.ts';
+import type { LabelState } from '../../actors/label/index.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
 
 export type TaskRow = Omit<TaskState, 'reminders'>;
@@ -29,11 +31,41 @@ export const TASK_TABLE = {
   last_spawned_at: { type: 'timestamptz' },
   series_id: { type: 'uuid', read: 'series_id::text' },
   occurrence_at: { type: 'timestamptz' },
+  list_id: { type: 'uuid', read: 'list_id::text' },
+  priority: { type: 'smallint' },
+  labels: { type: 'uuid[]', read: 'labels::text[]' },
+  completed_at: { type: 'timestamptz' },
   version: { type: 'integer' },
   created_at: { type: 'timestamptz' },
   updated_at: { type: 'timestamptz' },
   deleted_at: { type: 'timestamptz' },
 } as const satisfies { [K in keyof TaskRow]-?: Column };
+
+/** The lists table (migration 007), in column order. */
+export const LIST_TABLE = {
+  id: { type: 'uuid', read: 'id::text' },
+  user_id: { type: 'text' },
+  name: { type: 'text' },
+  color: { type: 'text' },
+  position: { type: 'integer' },
+  inbox: { type: 'boolean' },
+  version: { type: 'integer' },
+  created_at: { type: 'timestamptz' },
+  updated_at: { type: 'timestamptz' },
+  deleted_at: { type: 'timestamptz' },
+} as const satisfies { [K in keyof ListState]-?: Column };
+
+/** The labels table (migration 007), in column order. */
+export const LABEL_TABLE = {
+  id: { type: 'uuid', read: 'id::text' },
+  user_id: { type: 'text' },
+  name: { type: 'text' },
+  color: { type: 'text' },
+  version: { type: 'integer' },
+  created_at: { type: 'timestamptz' },
+  updated_at: { type: 'timestamptz' },
+  deleted_at: { type: 'timestamptz' },
+} as const satisfies { [K in keyof LabelState]-?: Column };
 
 /** The reminders table, in column order. */
 export const REMINDER_TABLE = {
@@ -52,7 +84,9 @@ export const REMINDER_TABLE = {
 type Exact<T, S> = Exclude<keyof T, keyof S> extends never ? true : never;
 const tasksExact: Exact<typeof TASK_TABLE, TaskRow> = true;
 const remindersExact: Exact<typeof REMINDER_TABLE, ReminderState> = true;
-void tasksExact; void remindersExact;
+const listsExact: Exact<typeof LIST_TABLE, ListState> = true;
+const labelsExact: Exact<typeof LABEL_TABLE, LabelState> = true;
+void tasksExact; void remindersExact; void listsExact; void labelsExact;
 
 type Table = Record<string, Column>;
 /** A column's name as SQL spells it ("offset" is a keyword). */
@@ -69,6 +103,12 @@ export const REMINDER_FIELDS = Object.keys(REMINDER_TABLE) as (keyof ReminderSta
 export const TASK_COLUMNS = select(TASK_TABLE);
 /** TASK_COLUMNS with every column qualified by `alias` (for a query that joins tasks). */
 export const taskColumnsOf = (alias: string): string => select(TASK_TABLE, `${alias}.`);
+/** SELECT lists of a list row and a label row, as ListState and LabelState. */
+export const LIST_COLUMNS = select(LIST_TABLE);
+export const LABEL_COLUMNS = select(LABEL_TABLE);
+/** The list and label fields written by persist, besides the key (`id`, `user_id`), in table order. */
+export const LIST_FIELDS = (Object.keys(LIST_TABLE) as (keyof ListState)[]).filter((k) => k !== 'id' && k !== 'user_id');
+export const LABEL_FIELDS = (Object.keys(LABEL_TABLE) as (keyof LabelState)[]).filter((k) => k !== 'id' && k !== 'user_id');
 /** SELECT list of a reminder row, as ReminderState. */
 export const REMINDER_COLUMNS = select(REMINDER_TABLE);
 /** `x(name type, …)` for json_to_recordset over reminder states (the offset read as text, cast when written). */

@@ -8,10 +8,12 @@ import type { Queryable } from '../db/index.ts';
 import type { TaskState, ReminderState, TaskCommand } from '../../actors/task/index.ts';
 import { evolve } from '../../actors/task/index.ts';
 import { evolve as evolveUser, type UserState } from '../../actors/user/decider.ts';
+import { evolveList, type ListState } from '../../actors/list/index.ts';
+import { evolveLabel, type LabelState } from '../../actors/label/index.ts';
 import type { PendingEvent, EventEnvelope } from '../../actors/events.ts';
 import { DomainError } from '../../actors/errors.ts';
 import type { CommandMeta, IdempotencyMeta } from '../../actors/ports.ts';
-import { TASK_COLUMNS, taskColumnsOf, TASK_FIELDS, REMINDER_COLUMNS, REMINDER_FIELDS, REMINDER_RECORD, REMINDER_TABLE, REMINDERS_JSON, EVENT_COLUMNS, sqlName, toTask, toEnvelope, type TaskRow } from './rows.ts';
+import { TASK_COLUMNS, taskColumnsOf, TASK_FIELDS, REMINDER_COLUMNS, REMINDER_FIELDS, REMINDER_RECORD, REMINDER_TABLE, REMINDERS_JSON, EVENT_COLUMNS, sqlName, toTask, toEnvelope, LIST_FIELDS, LABEL_FIELDS, type TaskRow } from './rows.ts';
 
 // Each of these rolled the statement back for certain, so deciding again cannot apply a command twice:
 // serialization failure (a check in the write failed: `tasklane_guard`), deadlock, and unique violation
@@ -81,6 +83,13 @@ export async function readTask(q: Queryable, userId: string, taskId: string): Pr
   return task && task.deleted_at === null ? task : null;
 }
 
+/** The user's live list and label ids: what a task command naming a list or labels is checked against (DecideContext.refs). */
+export async function readRefs(q: Queryable, userId: string): Promise<{ lists: Set<string>; labels: Set<string> }> {
+  const rows = await q.query<{ kind: string; id: string }>(`SELECT 'list' AS kind, id::text AS id FROM lists WHERE user_id = $1 AND deleted_at IS NULL
+    UNION ALL SELECT 'label', id::text FROM labels WHERE user_id = $1 AND deleted_at IS NULL`, [userId], 'tasklane_refs');
+  return { lists: new Set(rows.rows.filter((r) => r.kind === 'list').map((r) => r.id)), labels: new Set(rows.rows.filter((r) => r.kind === 'label').map((r) => r.id)) };
+}
+
 /** A task's events in version order, at most `limit` (deleted tasks keep their history); null when the task is not this user's. */
 export async function readHistory(q: Queryable, userId: string, taskId: string, limit = 1000): Promise<EventEnvelope[] | null> {
   const owner = await q.query('SELECT 1 FROM tasks WHERE id = $1 AND user_id = $2', [taskId, userId]);
@@ -109,6 +118,9 @@ export interface WriteTarget {
   tasks?: Map<string, TaskState | null>;
   /** The user aggregate, when the events touch it (its `version` equals `userVersion`). */
   user?: UserState;
+  /** The state of each list and label aggregate the events touch (null for one being created). */
+  lists?: Map<string, ListState | null>;
+  labels?: Map<string, LabelState | null>;
 }
 
 export interface Persisted {
@@ -118,6 +130,9 @@ export interface Persisted {
   tasks: Map<string, TaskState | null>;
   /** The user after the decision (its zone and version as written, `last_seq` after the events), when it touched the user. */
   user?: UserState;
+  /** Every list and label the decision touched, after it. */
+  lists: Map<string, ListState | null>;
+  labels: Map<string, LabelState | null>;
 }
 
 const LOAD = `SELECT (SELECT timezone FROM users u WHERE u.id = t.user_id) AS user_timezone, (SELECT version FROM users u WHERE u.id = t.user_id) AS user_version,
@@ -201,7 +216,9 @@ export async function persist(q: Queryable, target: WriteTarget, pending: Pendin
   const versions = new Map<string, number>();
   let first: string | null = null;
   const events: EventEnvelope[] = pending.map((p) => {
-    const read = p.aggregate_type === 'user' ? target.user?.version : before.get(p.aggregate_id)?.version;
+    const read = p.aggregate_type === 'user' ? target.user?.version
+      : p.aggregate_type === 'list' ? target.lists?.get(p.aggregate_id)?.version
+        : p.aggregate_type === 'label' ? target.labels?.get(p.aggregate_id)?.version : before.get(p.aggregate_id)?.version;
     const current = versions.get(p.aggregate_id) ?? read ?? 0;
     versions.set(p.aggregate_id, current + 1);
     const event_id = randomUUID();
@@ -214,11 +231,21 @@ export async function persist(q: Queryable, target: WriteTarget, pending: Pendin
     };
   });
   const after = new Map<string, TaskState | null>();
+  const listsAfter = new Map<string, ListState | null>();
+  const labelsAfter = new Map<string, LabelState | null>();
   let user = target.user;
   for (const e of events) {
     if (e.aggregate_type === 'user') {
       if (user === undefined) throw new Error(`persist: a ${e.event_type} event without the user it applies to`);
       user = evolveUser(user, e);
+      continue;
+    }
+    if (e.aggregate_type === 'list') {
+      listsAfter.set(e.aggregate_id, evolveList(listsAfter.has(e.aggregate_id) ? listsAfter.get(e.aggregate_id) ?? null : target.lists?.get(e.aggregate_id) ?? null, e));
+      continue;
+    }
+    if (e.aggregate_type === 'label') {
+      labelsAfter.set(e.aggregate_id, evolveLabel(labelsAfter.has(e.aggregate_id) ? labelsAfter.get(e.aggregate_id) ?? null : target.labels?.get(e.aggregate_id) ?? null, e));
       continue;
     }
     const state = after.has(e.aggregate_id) ? after.get(e.aggregate_id) ?? null : before.get(e.aggregate_id) ?? null;
@@ -232,6 +259,23 @@ export async function persist(q: Queryable, target: WriteTarget, pending: Pendin
     WHERE id = $1 AND version = ${p(target.userVersion)} RETURNING last_seq)`];
   const taskCtes: string[] = [];
   const reminderRows: (ReminderState & { prev_notified: boolean | null; prev_cancelled: boolean | null })[] = [];
+  const listRefs = new Set<string>();
+  const labelRefs = new Set<string>();
+  // Lists and labels: inserted, or updated under their version, like tasks (their writes count with the tasks').
+  const rows = (table: string, fields: readonly string[], states: Map<string, ListState | LabelState | null>, read: Map<string, ListState | LabelState | null> | undefined) => {
+    for (const [id, state] of states) {
+      if (!state) continue;
+      const old = read?.get(id) ?? null;
+      const name = `t${taskCtes.length}`;
+      taskCtes.push(name);
+      const v = fields.map((f) => p((state as unknown as Record<string, unknown>)[f]));
+      ctes.push(old === null
+        ? `${name} AS (INSERT INTO ${table} (id, user_id, ${fields.join(', ')}) VALUES (${p(id)}, $1, ${v.join(', ')}) RETURNING 1)`
+        : `${name} AS (UPDATE ${table} SET ${fields.map((f, i) => `${f} = ${v[i]}`).join(', ')} WHERE id = ${p(id)} AND user_id = $1 AND version = ${p(old.version)} RETURNING 1)`);
+    }
+  };
+  rows('lists', LIST_FIELDS, listsAfter, target.lists);
+  rows('labels', LABEL_FIELDS, labelsAfter, target.labels);
   for (const [id, state] of after) {
     if (!state) continue;
     const old = before.get(id) ?? null;
@@ -245,6 +289,9 @@ export async function persist(q: Queryable, target: WriteTarget, pending: Pendin
       ctes.push(`${name} AS (UPDATE tasks SET ${TASK_FIELDS.map((f, i) => `${f} = ${v[i]}`).join(', ')}
         WHERE id = ${p(id)} AND user_id = $1 AND version = ${p(old.version)} RETURNING 1)`);
     }
+    // A list or label a task newly names must still be live when this writes (see `refs` below).
+    if (old === null || old.list_id !== state.list_id) listRefs.add(state.list_id);
+    for (const l of state.labels) if (!old?.labels.includes(l)) labelRefs.add(l);
     const previous = new Map((old?.reminders ?? []).map((r) => [r.id, r]));
     for (const r of state.reminders) {
       const o = previous.get(r.id);
@@ -268,13 +315,23 @@ export async function persist(q: Queryable, target: WriteTarget, pending: Pendin
   // and the writer retries, finding that answer); a concurrent duplicate waits on the key and sees it.
   if (idempotency !== undefined) {
     // The user's last_seq is known only inside the statement: an answer holding the user gets it from `s`.
-    const answer = `${p(JSON.stringify(idempotency.answer({ events, tasks: after, ...(userSet ? { user } : {}) })))}::jsonb`;
+    const answer = `${p(JSON.stringify(idempotency.answer({ events, tasks: after, lists: listsAfter, labels: labelsAfter, ...(userSet ? { user } : {}) })))}::jsonb`;
     const answerSql = userSet ? `jsonb_set(${answer}, '{user,last_seq}', to_jsonb((SELECT last_seq FROM s)))` : answer;
     ctes.push(`k AS (INSERT INTO idempotency (user_id, key, fingerprint, answer, created_at)
       VALUES ($1, ${p(idempotency.key)}, ${p(idempotency.fingerprint)}, ${answerSql}, $3)
       ON CONFLICT (user_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, answer = EXCLUDED.answer, created_at = EXCLUDED.created_at
         WHERE idempotency.created_at <= ${p(new Date(now.getTime() - IDEMPOTENCY_TTL_MS).toISOString())}
       RETURNING 1)`);
+  }
+  // Each list and label the decision newly names is locked (shared) and must be live: a list or label
+  // deleted by a user turn that committed meanwhile fails the check (the row lock sees its latest
+  // version), so the turn decides again and refuses; one deleted after this commits finds this task.
+  const refs: string[] = [];
+  for (const [table, ids] of [['lists', listRefs], ['labels', labelRefs]] as const) {
+    if (ids.size === 0) continue;
+    const name = `g${refs.length}`;
+    ctes.push(`${name} AS (SELECT id FROM ${table} WHERE user_id = $1 AND id = ANY(${p([...ids])}::uuid[]) AND deleted_at IS NULL FOR SHARE)`);
+    refs.push(`\n       AND tasklane_guard((SELECT count(*) FROM ${name}) = ${p(ids.size)}::int, 'a ${table === 'lists' ? 'list' : 'label'} the task names was deleted')`);
   }
   const eventRows = events.map((e, i) => ({ ...e, ord: i + 1 }));
   ctes.push(`e AS (INSERT INTO events (event_id, user_id, seq, aggregate_type, aggregate_id, version, event_type, data, correlation_id, causation_id, "timestamp")
@@ -291,7 +348,7 @@ export async function persist(q: Queryable, target: WriteTarget, pending: Pendin
      WHERE tasklane_guard(c.last_seq IS NOT NULL, 'the user does not exist, or its version changed since it was read (a zone change)')
        AND tasklane_guard(c.tasks = ARRAY[${taskCtes.map(() => '1').join(', ')}]::int[], 'a task changed since it was read (version check failed)')
        AND tasklane_guard(c.reminders = ${p(reminderRows.length)}::int, 'a reminder changed since it was read')
-       AND tasklane_guard(c.events = ${p(events.length)}::int, 'the decision was not written whole')${idempotency === undefined ? '' : `
+       AND tasklane_guard(c.events = ${p(events.length)}::int, 'the decision was not written whole')${refs.join('')}${idempotency === undefined ? '' : `
        AND tasklane_guard((SELECT count(*) FROM k) = 1, 'the Idempotency-Key was used meanwhile')`}`;
   // Every value is a parameter, so the text depends only on the decision's shape (how many tasks, created
   // or updated, reminders or not): a handful of statements, each prepared once per connection.
@@ -300,7 +357,7 @@ export async function persist(q: Queryable, target: WriteTarget, pending: Pendin
   // One row: every guard held (a failed one raised above).
   const lastSeq = Number(result.rows[0]?.last_seq);
   events.forEach((e, i) => { e.seq = lastSeq - events.length + 1 + i; });
-  return { events, tasks: after, ...(user ? { user: { ...user, last_seq: lastSeq } } : {}) };
+  return { events, tasks: after, lists: listsAfter, labels: labelsAfter, ...(user ? { user: { ...user, last_seq: lastSeq } } : {}) };
 }
 
 /**

@@ -17,7 +17,7 @@ import type { Db, Queryable } from '../db/index.ts';
 import { decide, type TaskState, type TaskCommand } from '../../actors/task/index.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
 import type { TaskTurnPort, TaskTurnResult, IdempotencyMeta, TimerPort, CommandMeta } from '../../actors/ports.ts';
-import { ensureUser, loadForTurn, persist, findAnswer, deleteExpiredAnswers, timerCause, retryable, keyReused } from './store.ts';
+import { ensureUser, loadForTurn, persist, findAnswer, deleteExpiredAnswers, timerCause, retryable, keyReused, readRefs } from './store.ts';
 import { DomainError } from '../../actors/errors.ts';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
 
@@ -72,6 +72,8 @@ export class TaskTurns implements TaskTurnPort {
   readonly group: GroupCommit | undefined;
   /** Active tasks' state as last written by this process (DESIGN: state cached while the actor is active). */
   private readonly cache = new Map<string, TurnInput & { state: TaskState }>();
+  /** Users' zone and row version as last read or written here: what a create decides on without a read (a guess the write's user-version check verifies). */
+  private readonly users = new Map<string, { timezone: string; userVersion: number }>();
   private lastCleanup = 0;
 
   constructor(readonly db: Db, options: TaskTurnsOptions = {}) {
@@ -98,6 +100,7 @@ export class TaskTurns implements TaskTurnPort {
     const { result } = written;
     if (result.replayed === true || result.events.length === 0) return result;
     for (const task of result.changed) this.remember({ state: task, timezone: result.userTimezone, userVersion: written.userVersion });
+    this.rememberUser(userId, result.userTimezone, written.userVersion);
     this.onCommitted(result.events);
     await this.timers?.sync(result);
     return result;
@@ -106,7 +109,9 @@ export class TaskTurns implements TaskTurnPort {
   /**
    * Steps 1–3 with their retries. The write is ONE statement that carries its own checks (the task's
    * version, each changed reminder's previous flags, the user's version), so a command normally costs
-   * one round trip when its task is cached here and two when it is read. The cache is only a guess: a
+   * one round trip when its task is cached here and two when it is read; a create costs one when its
+   * user was seen here before (the new task is taken as absent: an id already taken fails the insert,
+   * 23505, and the turn decides again on a read). The cache is only a guess: a
    * failed check, or a decision from it that writes nothing or refuses (both could come from a stale
    * copy), drops it and decides again from the database. When a check fails on a fresh read too
    * (another process wrote the task meanwhile), the retry locks the row in a transaction, which always
@@ -117,16 +122,19 @@ export class TaskTurns implements TaskTurnPort {
   private async decideAndWrite(userId: string, taskId: string, command: TaskCommand, meta: CommandMeta | undefined): Promise<Written> {
     const key = meta?.idempotency;
     const cached = this.cache.get(taskId);
-    if (cached !== undefined) {
-      this.cache.delete(taskId); // taken back once a turn on it writes
+    if (cached !== undefined) this.cache.delete(taskId); // taken back once a turn on it writes
+    const user = cached === undefined && command.type === 'create' ? this.users.get(userId) : undefined;
+    const guess: TurnInput | undefined = cached !== undefined ? (cached.state.user_id === userId ? cached : undefined) : user && { state: null, ...user };
+    if (guess !== undefined) {
       try {
         // A no-op decided on the kept copy might only be stale: decide again on a fresh read.
-        const written = cached.state.user_id === userId ? await this.attempt(this.db, userId, taskId, command, meta, cached) : null;
-        if (written !== null && written.result.events.length > 0) return written;
+        const written = await this.attempt(this.db, userId, taskId, command, meta, guess);
+        if (written.result.events.length > 0) return written;
       } catch (error) {
         if (!retryable(error) && !(error instanceof DomainError)) throw error;
+        if (retryable(error)) this.users.delete(userId);
         const replay = key !== undefined && retryable(error) ? await this.replay(userId, key) : null;
-        if (replay !== null) return { result: replay, userVersion: cached.userVersion };
+        if (replay !== null) return { result: replay, userVersion: guess.userVersion };
       }
     }
     for (let attempt = 1; ; attempt++) {
@@ -145,8 +153,12 @@ export class TaskTurns implements TaskTurnPort {
   /** Step 1 when nothing is cached: the task (locked with `lock`), its reminders and the user's zone, in one round trip. */
   private async load(q: Queryable, userId: string, taskId: string, lock: boolean): Promise<TurnInput> {
     const loaded = await loadForTurn(q, userId, taskId, { lock });
-    if (loaded !== null) return loaded;
+    if (loaded !== null) {
+      this.rememberUser(userId, loaded.timezone, loaded.userVersion);
+      return loaded;
+    }
     const user = await ensureUser(q, userId);
+    this.rememberUser(userId, user.timezone, user.version);
     return { state: null, timezone: user.timezone, userVersion: user.version };
   }
 
@@ -154,7 +166,10 @@ export class TaskTurns implements TaskTurnPort {
   private async attempt(q: Queryable, userId: string, taskId: string, command: TaskCommand, meta: CommandMeta | undefined, input: TurnInput): Promise<Written> {
     const { state, timezone, userVersion } = input;
     const now = this.clock();
-    const pending = decide(command, state, { now, userId, userTimezone: timezone, newId: this.newId });
+    // A command naming a list or labels is checked against the user's live ones (a 400 naming the field).
+    const names = (command.type === 'create' || command.type === 'update') && ('list_id' in command.data || 'labels' in command.data);
+    const refs = names ? await readRefs(q, userId) : undefined;
+    const pending = decide(command, state, { now, userId, userTimezone: timezone, newId: this.newId, ...(refs ? { refs } : {}) });
     if (pending.length === 0) return { result: { task: state, events: [], changed: [], userTimezone: timezone }, userVersion };
     const resolved = meta ?? (await timerCause(q, taskId, command)) ?? { correlationId: randomUUID(), causationId: null };
     const before = new Map<string, TaskState | null>([[taskId, state]]);
@@ -190,6 +205,16 @@ export class TaskTurns implements TaskTurnPort {
       while ((await deleteExpiredAnswers(this.db, now, CLEANUP_BATCH)) === CLEANUP_BATCH);
     };
     sweep().catch(() => { this.lastCleanup = 0; });
+  }
+
+  private rememberUser(userId: string, timezone: string, userVersion: number): void {
+    if (this.cacheSize <= 0) return;
+    this.users.delete(userId);
+    this.users.set(userId, { timezone, userVersion });
+    if (this.users.size > this.cacheSize) {
+      const oldest = this.users.keys().next();
+      if (!oldest.done) this.users.delete(oldest.value);
+    }
   }
 
   private remember(entry: TurnInput & { state: TaskState }): void {

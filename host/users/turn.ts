@@ -10,12 +10,24 @@
 //   5. a zone change: each series following the zone reschedules, as its own task turn, run where the
 //      runtime runs task turns (`dispatch`), after the user's write committed, so no task turn ever
 //      waits on the user row while holding a task row.
+//
+// Lists and labels (`organise`) take the same steps on the user's list and label aggregates; a deleted
+// list or label then reaches each task in it or carrying it as that task's own turn (step 5 again):
+// `list_deleted` moves the task to the Inbox or deletes it, `label_deleted` strips the label. Both are
+// no-ops for a task that has moved on, so the fan-out may run again: a repeated DELETE (a deleted list
+// or label decides nothing) or a retry with the same Idempotency-Key finishes what a crash left.
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/index.ts';
-import { decide, type UserState, type UserCommand } from '../../actors/user/decider.ts';
+import { decide, decideOrganise, type UserState, type UserCommand, type OrganiseCommand } from '../../actors/user/decider.ts';
+import type { ListState } from '../../actors/list/index.ts';
+import type { LabelState } from '../../actors/label/index.ts';
+import { LIST_COLUMNS, LABEL_COLUMNS } from '../tasks/rows.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
 import { readUser, findAnswer, persist, retryable, keyReused } from '../tasks/store.ts';
-import type { CommandMeta, IdempotencyMeta, TaskCall, TaskTurnResult, TimezoneCall, UserTurnPort, UserTurnResult } from '../../actors/ports.ts';
+import type { CommandMeta, IdempotencyMeta, OrganiseCall, TaskCall, TaskTurnResult, TimezoneCall, UserTurnPort, UserTurnResult } from '../../actors/ports.ts';
+
+/** How many task turns a deleted list or label runs at once. */
+const FAN_OUT = 8;
 
 export interface UserTurnsOptions {
   clock?: () => Date;
@@ -80,7 +92,70 @@ export class UserTurns implements UserTurnPort {
     const stored = await findAnswer(this.db, userId, key.key, this.clock());
     if (stored === null) return null;
     if (stored.fingerprint !== key.fingerprint) throw keyReused();
-    return { user: (stored.answer as { user: UserState }).user, events: [], replayed: true };
+    const answer = stored.answer as { user: UserState; list?: ListState | null; label?: LabelState | null };
+    return { ...answer, events: [], replayed: true };
+  }
+
+  /**
+   * A list or label command (steps 0–4 on the user's lists and labels), then, for a delete, step 5: each
+   * task still in the list or carrying the label gets its own turn. Errors: DomainError (validation 400,
+   * not_found 404, conflict 409, version_mismatch 412, key_reused 422); a database error once the
+   * attempts are spent. `list` / `label` in the result is the aggregate as the command left it.
+   */
+  async organise(userId: string, call: OrganiseCall): Promise<UserTurnResult> {
+    const { command } = call;
+    const meta = call.meta ?? { correlationId: randomUUID() };
+    const key = meta.idempotency;
+    let result: UserTurnResult | undefined;
+    for (let attempt = 1; result === undefined; attempt++) {
+      const replay = key === undefined ? null : await this.replay(userId, key);
+      if (replay !== null) {
+        result = replay;
+        break;
+      }
+      const user = await readUser(this.db, userId);
+      const lists = (await this.db.query<ListState>(`SELECT ${LIST_COLUMNS} FROM lists WHERE user_id = $1`, [userId])).rows;
+      const labels = (await this.db.query<LabelState>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE user_id = $1`, [userId])).rows;
+      const pending = decideOrganise(command, { lists, labels }, { now: this.clock(), userId });
+      const target = { id: targetOf(command) };
+      if (pending.length === 0) {
+        result = { user, events: [], ...(isList(command) ? { list: lists.find((l) => l.id === target.id) ?? null } : { label: labels.find((l) => l.id === target.id) ?? null }) };
+        break;
+      }
+      try {
+        const record = key === undefined ? undefined : {
+          ...key, answer: (after: { lists: Map<string, ListState | null>; labels: Map<string, LabelState | null> }) => ({
+            user, ...(isList(command) ? { list: after.lists.get(target.id) ?? null } : { label: after.labels.get(target.id) ?? null }),
+          }),
+        };
+        const persisted = await persist(this.db, { userId, userVersion: user.version, lists: new Map(lists.map((l) => [l.id, l])), labels: new Map(labels.map((l) => [l.id, l])) },
+          pending, meta, this.clock(), record);
+        this.onCommitted(persisted.events);
+        result = { user, events: persisted.events, ...(isList(command) ? { list: persisted.lists.get(target.id) ?? null } : { label: persisted.labels.get(target.id) ?? null }) };
+      } catch (error) {
+        if (attempt >= this.maxAttempts || !retryable(error)) throw error;
+      }
+    }
+    if (command.type === 'delete_list' || command.type === 'delete_label') await this.fanOut(userId, command, result, meta);
+    return result;
+  }
+
+  /** Step 5 of a delete: a turn for each live task still in the deleted list, or still carrying the deleted label. */
+  private async fanOut(userId: string, command: Extract<OrganiseCommand, { type: 'delete_list' | 'delete_label' }>, result: UserTurnResult, meta: CommandMeta): Promise<void> {
+    if (!this.dispatch) return;
+    const dispatch = this.dispatch;
+    const rows = command.type === 'delete_list'
+      ? await this.db.query<{ id: string }>('SELECT id::text AS id FROM tasks WHERE user_id = $1 AND list_id = $2 AND deleted_at IS NULL ORDER BY created_at, id', [userId, command.list_id])
+      : await this.db.query<{ id: string }>('SELECT id::text AS id FROM tasks WHERE user_id = $1 AND labels @> ARRAY[$2]::uuid[] AND deleted_at IS NULL ORDER BY created_at, id', [userId, command.label_id]);
+    const cause = { correlationId: meta.correlationId, causationId: result.events[0]?.event_id ?? null };
+    const task: TaskCall['command'] = command.type === 'delete_list'
+      ? { type: 'list_deleted', list_id: command.list_id, tasks: command.tasks }
+      : { type: 'label_deleted', label_id: command.label_id };
+    const ids = rows.rows.map((r) => r.id);
+    const worker = async (): Promise<void> => {
+      for (let id = ids.shift(); id !== undefined; id = ids.shift()) await dispatch(id, { userId, command: task, meta: cause });
+    };
+    await Promise.all(Array.from({ length: Math.min(FAN_OUT, ids.length) }, worker));
   }
 
   /** The user's live series that follow the user's zone (no zone of their own): a zone change reschedules them. */
@@ -88,5 +163,21 @@ export class UserTurns implements UserTurnPort {
     const rows = await this.db.query<{ id: string }>(`SELECT id::text AS id FROM tasks
       WHERE user_id = $1 AND is_recurring AND timezone IS NULL AND deleted_at IS NULL ORDER BY created_at`, [userId]);
     return rows.rows.map((r) => r.id);
+  }
+}
+
+const isList = (command: OrganiseCommand): boolean => command.type === 'create_list' || command.type === 'update_list' || command.type === 'delete_list';
+
+/** The id of the list or label a command is about. */
+function targetOf(command: OrganiseCommand): string {
+  switch (command.type) {
+    case 'create_list':
+    case 'create_label':
+      return command.id;
+    case 'update_list':
+    case 'delete_list':
+      return command.list_id;
+    default:
+      return command.label_id;
   }
 }

@@ -1,0 +1,194 @@
+// Lists: a user's task lists (name, colour, position), each its own aggregate with its own versions,
+// decided here without I/O and serialised by the user's turn (host/users/turn.ts), so two edits of a
+// user's lists never interleave. Every task is in exactly one list; the Inbox is created with the user
+// (host/db/migrations/007_lists_labels.sql) under an id derived from the user's id, so a task created
+// before lists existed folds to the Inbox too. Events: list.created {list}, list.updated {changes},
+// list.deleted {list_id, tasks: 'move' | 'delete'} (DESIGN.md, "Growing the model").
+import { createHash } from 'node:crypto';
+import { DomainError, invalid, notFound } from '../errors.ts';
+import type { Change, EventEnvelope, PendingEvent } from '../events.ts';
+
+export interface ListState {
+  id: string;
+  user_id: string;
+  name: string;
+  /** `#rrggbb`, lower case, or null. */
+  color: string | null;
+  /** Order in the sidebar, ascending (ties by created_at, id); the Inbox is 0. */
+  position: number;
+  /** The one list that cannot be deleted; where a deleted list's tasks go. */
+  inbox: boolean;
+  version: number;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+export const MAX_LIST_NAME = 100;
+export const MAX_LISTS = 200;
+export const MAX_POSITION = 1_000_000;
+export const INBOX_NAME = 'Inbox';
+/** A colour as the API takes it: `#rrggbb` (stored lower case). */
+export const COLOR = /^#[0-9a-fA-F]{6}$/;
+
+/** What happens to a deleted list's tasks: moved to the Inbox (default) or deleted. */
+export type ListTasksOnDelete = 'move' | 'delete';
+
+export type ListCommand =
+  | { type: 'create_list'; id: string; data: { name: string; color?: string | null; position?: number } }
+  | {
+      type: 'update_list';
+      list_id: string;
+      data: { name?: string; color?: string | null; position?: number };
+      expected_version?: number;
+    }
+  | { type: 'delete_list'; list_id: string; tasks: ListTasksOnDelete; expected_version?: number };
+
+export interface OrganiseContext {
+  now: Date;
+  userId: string;
+}
+
+/**
+ * The Inbox's id for `userId`: a name-based UUID (md5 of `tasklane-inbox:<user id>`, version nibble 3,
+ * variant 8), computed the same way in SQL by `tasklane_inbox_id` (migration 007), so the database and
+ * a fold of a task created before lists existed agree on it without a lookup.
+ */
+export function inboxIdOf(userId: string): string {
+  const h = createHash('md5').update(`tasklane-inbox:${userId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-3${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The Inbox as the user's creation leaves it (version 0, no event): what a fold of its events starts from. */
+export function inboxOf(userId: string, createdAt: string): ListState {
+  return {
+    id: inboxIdOf(userId),
+    user_id: userId,
+    name: INBOX_NAME,
+    color: null,
+    position: 0,
+    inbox: true,
+    version: 0,
+    created_at: createdAt,
+    updated_at: createdAt,
+    deleted_at: null,
+  };
+}
+
+export function checkName(field: string, value: unknown, max: number): string {
+  if (typeof value !== 'string') throw invalid(field, 'must be a string');
+  const name = value.trim();
+  if (name.length === 0) throw invalid(field, 'must not be empty');
+  if (name.length > max) throw invalid(field, `must be at most ${max} characters`);
+  return name;
+}
+
+export function checkColor(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'string' || !COLOR.test(value)) throw invalid('color', 'must be #rrggbb or null');
+  return value.toLowerCase();
+}
+
+function checkPosition(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_POSITION)
+    throw invalid('position', `must be an integer from 0 to ${MAX_POSITION}`);
+  return value;
+}
+
+const ev = (id: string, event_type: PendingEvent['event_type'], data: Record<string, unknown>): PendingEvent => ({
+  event_type,
+  aggregate_type: 'list',
+  aggregate_id: id,
+  data,
+});
+
+/** The live list `id` of these, or a 404; a 412 when `expected` names another version. */
+function live(lists: readonly ListState[], id: string, expected: number | undefined): ListState {
+  const list = lists.find((l) => l.id === id && l.deleted_at === null);
+  if (!list) throw notFound('list');
+  if (expected !== undefined && expected !== list.version)
+    throw new DomainError(
+      'version_mismatch',
+      `version mismatch: If-Match is ${expected}, the list is at ${list.version}`,
+    );
+  return list;
+}
+
+/**
+ * Decides a list command on the user's lists (every list of theirs, deleted ones included). Errors:
+ * `validation` (a name, colour or position out of range; too many lists), `not_found` (no such live
+ * list), `version_mismatch` (If-Match), `conflict` naming `id` (the Inbox cannot be deleted).
+ * Deleting a list that is already deleted decides nothing (the caller may still finish moving its tasks).
+ */
+export function decideList(command: ListCommand, lists: readonly ListState[], ctx: OrganiseContext): PendingEvent[] {
+  switch (command.type) {
+    case 'create_list': {
+      if (lists.some((l) => l.id === command.id))
+        throw new DomainError('conflict', 'a list with this id already exists', 'id');
+      const alive = lists.filter((l) => l.deleted_at === null);
+      if (alive.length >= MAX_LISTS) throw invalid('name', `at most ${MAX_LISTS} lists per user`);
+      const name = checkName('name', command.data.name, MAX_LIST_NAME);
+      const color = checkColor(command.data.color);
+      const position =
+        command.data.position === undefined
+          ? Math.min(MAX_POSITION, Math.max(0, ...alive.map((l) => l.position)) + 1)
+          : checkPosition(command.data.position);
+      const at = ctx.now.toISOString();
+      const list = {
+        id: command.id,
+        user_id: ctx.userId,
+        name,
+        color,
+        position,
+        inbox: false,
+        created_at: at,
+        deleted_at: null,
+      };
+      return [ev(list.id, 'list.created', { list })];
+    }
+    case 'update_list': {
+      const list = live(lists, command.list_id, command.expected_version);
+      const d = command.data;
+      const next = {
+        name: 'name' in d ? checkName('name', d.name, MAX_LIST_NAME) : list.name,
+        color: 'color' in d ? checkColor(d.color) : list.color,
+        position: 'position' in d ? checkPosition(d.position) : list.position,
+      };
+      const changes: Record<string, Change<unknown>> = {};
+      for (const field of ['name', 'color', 'position'] as const)
+        if (next[field] !== list[field]) changes[field] = { from: list[field], to: next[field] };
+      return Object.keys(changes).length === 0 ? [] : [ev(list.id, 'list.updated', { changes })];
+    }
+    case 'delete_list': {
+      const found = lists.find((l) => l.id === command.list_id);
+      if (found?.inbox)
+        throw new DomainError(
+          'conflict',
+          'the Inbox cannot be deleted: it is where the tasks of deleted lists go',
+          'id',
+        );
+      if (found && found.deleted_at !== null) return [];
+      const list = live(lists, command.list_id, command.expected_version);
+      return [ev(list.id, 'list.deleted', { list_id: list.id, tasks: command.tasks })];
+    }
+  }
+}
+
+/** The only way a list's state changes; folding its events (from `inboxOf` for the Inbox, else null) rebuilds its row. */
+export function evolveList(state: ListState | null, event: EventEnvelope): ListState | null {
+  if (event.aggregate_type !== 'list') return state;
+  if (event.event_type === 'list.created') {
+    const list = event.data.list as Omit<ListState, 'version' | 'updated_at'>;
+    return { ...list, version: event.version, updated_at: event.timestamp };
+  }
+  if (!state) throw new Error(`${event.event_type} (${event.event_id}) applied to a list that does not exist`);
+  const next: ListState = { ...state, version: event.version, updated_at: event.timestamp };
+  if (event.event_type === 'list.updated') {
+    const out: Record<string, unknown> = { ...next };
+    for (const [field, change] of Object.entries(event.data.changes as Record<string, Change<unknown>>))
+      out[field] = change.to;
+    return out as unknown as ListState;
+  }
+  if (event.event_type === 'list.deleted') return { ...next, deleted_at: event.timestamp };
+  return next;
+}

@@ -1,0 +1,268 @@
+// /lists, /labels and /views: a user's lists and labels (commands run on the user's UserActor, in the
+// user's event seq) and the views' counts and upcoming days, computed in the user's zone (issue 15).
+import { randomUUID } from 'node:crypto';
+import Boom from '@hapi/boom';
+import type { Request, Server } from '@hapi/hapi';
+import type { ApiDeps } from '../deps.ts';
+import * as S from '../schemas.ts';
+import { presentList, presentLabel, presentTask } from '../present.ts';
+import { userOf, metaOf } from '../context.ts';
+import { daysOf, windowsOf } from '../views.ts';
+import type { OrganiseCommand } from '../../actors/user/decider.ts';
+import type { ListState } from '../../actors/list/index.ts';
+import type { LabelState } from '../../actors/label/index.ts';
+import { seriesStart } from '../../actors/task/index.ts';
+import { occurrences } from '../../actors/recurrence/index.ts';
+
+const tagged = (tag: string, description: string) => ({ tags: ['api', tag], description });
+
+/** If-Match as a version number (the header's pattern is checked by S.ifMatchHeaders). */
+function ifMatch(request: Request): number | undefined {
+  const header: unknown = request.headers['if-match'];
+  return typeof header === 'string' ? Number(header.replace(/^W\//, '').replaceAll('"', '')) : undefined;
+}
+
+/** At most this many occurrences per series, and in all, in GET /views/upcoming. */
+const MAX_OCCURRENCES_PER_SERIES = 200;
+const MAX_OCCURRENCES = 2000;
+
+export function listRoutes(server: Server, deps: ApiDeps): void {
+  // Failures are mapped once (api/errors.ts): handlers just call and return.
+  const organise = (request: Request, command: OrganiseCommand) =>
+    deps.runtime.organise(userOf(request), { command, meta: metaOf(request) });
+  const listOf = (list: ListState | null | undefined): ListState => {
+    if (!list || list.deleted_at !== null) throw Boom.notFound('list not found');
+    return list;
+  };
+  const labelOf = (label: LabelState | null | undefined): LabelState => {
+    if (!label || label.deleted_at !== null) throw Boom.notFound('label not found');
+    return label;
+  };
+  const expected = (request: Request) => {
+    const version = ifMatch(request);
+    return version === undefined ? {} : { expected_version: version };
+  };
+
+  server.route({
+    method: 'GET',
+    path: '/lists',
+    options: {
+      ...tagged('lists', "The caller's lists, by position, the Inbox first"),
+      handler: async (request) => {
+        await deps.users.get(userOf(request)); // the user and their Inbox exist from the first request
+        return { lists: (await deps.reads.lists(userOf(request))).map(presentList) };
+      },
+    },
+  });
+  server.route({
+    method: 'POST',
+    path: '/lists',
+    options: {
+      ...tagged('lists', 'Create a list'),
+      validate: { payload: S.createList, headers: S.writeHeaders },
+      handler: async (request, h) => {
+        const id = randomUUID();
+        const list = listOf(
+          (await organise(request, { type: 'create_list', id, data: request.payload as { name: string } })).list,
+        );
+        return h
+          .response(presentList(list))
+          .code(201)
+          .header('location', `/lists/${list.id}`)
+          .etag(String(list.version));
+      },
+    },
+  });
+  server.route({
+    method: 'PATCH',
+    path: '/lists/{id}',
+    options: {
+      ...tagged('lists', 'Rename, recolour or reorder a list. If-Match: <version> → 412 on mismatch'),
+      validate: { params: S.listId, payload: S.patchList, headers: S.ifMatchHeaders },
+      handler: async (request, h) => {
+        const list_id = (request.params as { id: string }).id;
+        const list = listOf(
+          (
+            await organise(request, {
+              type: 'update_list',
+              list_id,
+              data: request.payload as { name?: string },
+              ...expected(request),
+            })
+          ).list,
+        );
+        return h.response(presentList(list)).etag(String(list.version));
+      },
+    },
+  });
+  server.route({
+    method: 'DELETE',
+    path: '/lists/{id}',
+    options: {
+      ...tagged(
+        'lists',
+        'Delete a list: its tasks move to the Inbox (tasks=move, the default) or are deleted (tasks=delete); the Inbox cannot be deleted (409)',
+      ),
+      validate: { params: S.listId, query: S.deleteListQuery, headers: S.ifMatchHeaders },
+      handler: async (request, h) => {
+        const list_id = (request.params as { id: string }).id;
+        const result = await organise(request, {
+          type: 'delete_list',
+          list_id,
+          tasks: (request.query as { tasks: 'move' | 'delete' }).tasks,
+          ...expected(request),
+        });
+        if (!result.list) throw Boom.notFound('list not found');
+        return h.response().code(204);
+      },
+    },
+  });
+
+  server.route({
+    method: 'GET',
+    path: '/labels',
+    options: {
+      ...tagged('labels', "The caller's labels, by name"),
+      handler: async (request) => ({ labels: (await deps.reads.labels(userOf(request))).map(presentLabel) }),
+    },
+  });
+  server.route({
+    method: 'POST',
+    path: '/labels',
+    options: {
+      ...tagged('labels', 'Create a label; names are unique per user, case-insensitively (409 naming `name`)'),
+      validate: { payload: S.createLabel, headers: S.writeHeaders },
+      handler: async (request, h) => {
+        const id = randomUUID();
+        const label = labelOf(
+          (await organise(request, { type: 'create_label', id, data: request.payload as { name: string } })).label,
+        );
+        return h
+          .response(presentLabel(label))
+          .code(201)
+          .header('location', `/labels/${label.id}`)
+          .etag(String(label.version));
+      },
+    },
+  });
+  server.route({
+    method: 'PATCH',
+    path: '/labels/{id}',
+    options: {
+      ...tagged(
+        'labels',
+        'Rename or recolour a label; every task carrying it shows the new name. If-Match: <version> → 412',
+      ),
+      validate: { params: S.listId, payload: S.patchLabel, headers: S.ifMatchHeaders },
+      handler: async (request, h) => {
+        const label_id = (request.params as { id: string }).id;
+        const label = labelOf(
+          (
+            await organise(request, {
+              type: 'update_label',
+              label_id,
+              data: request.payload as { name?: string },
+              ...expected(request),
+            })
+          ).label,
+        );
+        return h.response(presentLabel(label)).etag(String(label.version));
+      },
+    },
+  });
+  server.route({
+    method: 'DELETE',
+    path: '/labels/{id}',
+    options: {
+      ...tagged('labels', 'Delete a label: it is removed from every task that carries it'),
+      validate: { params: S.listId, headers: S.ifMatchHeaders },
+      handler: async (request, h) => {
+        const label_id = (request.params as { id: string }).id;
+        const result = await organise(request, { type: 'delete_label', label_id, ...expected(request) });
+        if (!result.label) throw Boom.notFound('label not found');
+        return h.response().code(204);
+      },
+    },
+  });
+
+  server.route({
+    method: 'GET',
+    path: '/views/counts',
+    options: {
+      ...tagged(
+        'views',
+        'Counts of the views (today, upcoming, overdue, completed in the last 7 days, in your zone) and open tasks per list',
+      ),
+      handler: async (request) => {
+        const user = await deps.users.get(userOf(request));
+        return deps.reads.counts(user.id, windowsOf(user.timezone, new Date()));
+      },
+    },
+  });
+  server.route({
+    method: 'GET',
+    path: '/views/upcoming',
+    options: {
+      ...tagged(
+        'views',
+        'Open tasks due from now through the end of local day today + days, by local day, with the occurrences of series not yet spawned',
+      ),
+      validate: { query: S.upcomingQuery },
+      handler: async (request) => {
+        const user = await deps.users.get(userOf(request));
+        const days = (request.query as { days: number }).days;
+        const now = new Date();
+        const window = daysOf(user.timezone, now, days);
+        const end = window.at(-1)?.end as string;
+        const tasks: ReturnType<typeof presentTask>[] = [];
+        for (let cursor: { key: string | null; id: string } | undefined, more = true; more; ) {
+          const page = await deps.reads.listTasks(user.id, {
+            completed: false,
+            no_series: true,
+            due_after: now.toISOString(),
+            due_before: end,
+            sort: 'due',
+            order: 'asc',
+            limit: 200,
+            ...(cursor ? { cursor } : {}),
+          });
+          tasks.push(...page.tasks.map(presentTask));
+          const last = page.tasks.at(-1);
+          more = page.more && last !== undefined && tasks.length < 5000;
+          if (last) cursor = { key: page.keys.at(-1) ?? null, id: last.id };
+        }
+        // Each live series' occurrences in the window that it has not spawned yet (a spawned one is a task above).
+        const found: { series_id: string; title: string; at: string }[] = [];
+        for (const series of await deps.reads.series(user.id)) {
+          if (!series.recurrence_rule || !series.due_date || found.length >= MAX_OCCURRENCES) continue;
+          const after = new Date(
+            Math.max(now.getTime(), series.last_spawned_at ? Date.parse(series.last_spawned_at) + 1 : 0) - 1,
+          );
+          const list = occurrences(series.recurrence_rule, seriesStart(series), series.timezone ?? user.timezone, {
+            after,
+            until: new Date(end),
+            limit: MAX_OCCURRENCES_PER_SERIES,
+          });
+          for (const at of list)
+            if (at.getTime() < Date.parse(end))
+              found.push({ series_id: series.id, title: series.title, at: at.toISOString() });
+        }
+        found.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.series_id < b.series_id ? -1 : 1));
+        const occurrencesShown = found.slice(0, MAX_OCCURRENCES);
+        const within = <T>(items: T[], at: (item: T) => string | null, day: { start: string; end: string }) =>
+          items.filter((item) => {
+            const t = at(item);
+            return t !== null && t >= day.start && t < day.end;
+          });
+        return {
+          timezone: user.timezone,
+          days: window.map((day) => ({
+            date: day.date,
+            tasks: within(tasks, (t) => t.due_date, day),
+            occurrences: within(occurrencesShown, (o) => o.at, day),
+          })),
+        };
+      },
+    },
+  });
+}
