@@ -129,7 +129,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const kafka = createKafka(config, logger);
   const topic = kafka ? new TopicGuard(kafka, { topic: config.kafka.topic, partitions: config.kafka.partitions, replicationFactor: config.kafka.replicationFactor }, logger) : undefined;
   const sinks: Sink[] = [];
-  if (dapr && kafka) sinks.push(daprSink(`http://${config.dapr.host}:${dapr.httpPort}`, 'pubsub', config.kafka.topic));
+  if (dapr && kafka) sinks.push(daprSink(`http://${config.dapr.host}:${dapr.httpPort}`, 'pubsub', config.kafka.topic, config.dapr.apiToken));
   const kafkaOut = kafka ? kafkaSink(kafka, config.kafka.topic) : undefined;
   if (kafkaOut) sinks.push(kafkaOut);
   if (!kafka) sinks.push(hubSink((events) => hub.deliver(events, 'relay')));

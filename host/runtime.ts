@@ -35,7 +35,7 @@ export async function connectDapr(config: Config, parts: DaprParts, logger: Logg
     httpPort = DEFAULT_DAPR_HTTP_PORT;
   }
   const onError = (error: unknown) => logger.warn({ err: error }, 'dapr: reminder call failed, will retry');
-  const reminders = new DaprReminders(`http://${config.dapr.host}:${httpPort}`, onError);
+  const reminders = new DaprReminders(`http://${config.dapr.host}:${httpPort}`, onError, config.dapr.apiToken);
   const turns = parts.makeTurns(reminders);
   const runtime = new DaprRuntime({
     turns,

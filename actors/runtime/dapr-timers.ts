@@ -15,7 +15,16 @@ export class DaprReminders implements TimerPort {
   private readonly retry = new Map<string, { op: 'arm' | 'cancel'; timer?: Timer; taskId: string; name: string }>();
   private retryTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly daprUrl: string, private readonly onError: (error: unknown) => void = () => undefined) {}
+  /** Sent on every call: `dapr-api-token` when daprd's API requires one (DAPR_API_TOKEN). */
+  private readonly auth: Record<string, string>;
+
+  constructor(
+    private readonly daprUrl: string,
+    private readonly onError: (error: unknown) => void = () => undefined,
+    apiToken?: string,
+  ) {
+    this.auth = apiToken ? { 'dapr-api-token': apiToken } : {};
+  }
 
   async sync(turn: TaskTurnResult): Promise<void> {
     const change = timerChanges(turn.events, turn.changed, turn.userTimezone);
@@ -37,11 +46,25 @@ export class DaprReminders implements TimerPort {
       data: JSON.stringify({ userId: timer.userId, command: timer.command } satisfies ReminderData),
     });
     try {
-      let res = await fetch(this.url(timer.taskId, timer.name), { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(5000) });
+      let res = await fetch(this.url(timer.taskId, timer.name), {
+        method: 'POST',
+        headers: { ...this.auth, 'content-type': 'application/json' },
+        body,
+        signal: AbortSignal.timeout(5000),
+      });
       if (!res.ok && /already exists/i.test(await res.clone().text())) {
         // The Scheduler may refuse to overwrite a job (dapr/dapr#9105): remove it and register again.
-        await fetch(this.url(timer.taskId, timer.name), { method: 'DELETE', signal: AbortSignal.timeout(5000) });
-        res = await fetch(this.url(timer.taskId, timer.name), { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(5000) });
+        await fetch(this.url(timer.taskId, timer.name), {
+          method: 'DELETE',
+          headers: this.auth,
+          signal: AbortSignal.timeout(5000),
+        });
+        res = await fetch(this.url(timer.taskId, timer.name), {
+          method: 'POST',
+          headers: { ...this.auth, 'content-type': 'application/json' },
+          body,
+          signal: AbortSignal.timeout(5000),
+        });
       }
       if (!res.ok) throw new Error(`register reminder ${timer.name}: ${res.status} ${await res.text()}`);
       this.retry.delete(key);
@@ -53,15 +76,24 @@ export class DaprReminders implements TimerPort {
   async cancel(taskId: string, name: string): Promise<void> {
     const key = `${taskId}/${name}`;
     try {
-      const res = await fetch(this.url(taskId, name), { method: 'DELETE', signal: AbortSignal.timeout(5000) });
-      if (!res.ok && res.status !== 404) throw new Error(`unregister reminder ${name}: ${res.status} ${await res.text()}`);
+      const res = await fetch(this.url(taskId, name), {
+        method: 'DELETE',
+        headers: this.auth,
+        signal: AbortSignal.timeout(5000),
+      });
+      if (!res.ok && res.status !== 404)
+        throw new Error(`unregister reminder ${name}: ${res.status} ${await res.text()}`);
       this.retry.delete(key);
     } catch (error) {
       this.later(key, { op: 'cancel', taskId, name }, error);
     }
   }
 
-  private later(key: string, entry: { op: 'arm' | 'cancel'; timer?: Timer; taskId: string; name: string }, error: unknown): void {
+  private later(
+    key: string,
+    entry: { op: 'arm' | 'cancel'; timer?: Timer; taskId: string; name: string },
+    error: unknown,
+  ): void {
     this.onError(error);
     this.retry.set(key, entry);
     this.retryTimer ??= setTimeout(() => {

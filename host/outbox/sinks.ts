@@ -22,8 +22,15 @@ export function kafkaSink(kafka: Kafka, topic: string): Sink & { connected(): bo
   const connect = async (): Promise<Producer> => {
     if (producer && connected) return producer;
     await producer?.disconnect().catch(() => undefined);
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 2, initialRetryTime: 200 } });
-    producer.on(producer.events.DISCONNECT, () => { connected = false; });
+    producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { retries: 2, initialRetryTime: 200 },
+    });
+    producer.on(producer.events.DISCONNECT, () => {
+      connected = false;
+    });
     await producer.connect();
     connected = true;
     return producer;
@@ -48,17 +55,23 @@ export function kafkaSink(kafka: Kafka, topic: string): Sink & { connected(): bo
 }
 
 /** Dapr pub/sub `pubsub` with rawPayload; the key becomes the partition key, the headers metadata. */
-export function daprSink(daprUrl: string, pubsub: string, topic: string): Sink {
+export function daprSink(daprUrl: string, pubsub: string, topic: string, apiToken?: string): Sink {
+  const headers = { 'content-type': 'application/json', ...(apiToken ? { 'dapr-api-token': apiToken } : {}) };
   return {
     name: 'dapr',
     async publish(events) {
       for (const e of events) {
         const params = new URLSearchParams({
-          'metadata.rawPayload': 'true', 'metadata.partitionKey': e.user_id,
-          'metadata.event_type': e.event_type, 'metadata.correlation_id': e.correlation_id,
+          'metadata.rawPayload': 'true',
+          'metadata.partitionKey': e.user_id,
+          'metadata.event_type': e.event_type,
+          'metadata.correlation_id': e.correlation_id,
         });
         const res = await fetch(`${daprUrl}/v1.0/publish/${pubsub}/${topic}?${params}`, {
-          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(e), signal: AbortSignal.timeout(5000),
+          method: 'POST',
+          headers,
+          body: JSON.stringify(e),
+          signal: AbortSignal.timeout(5000),
         });
         if (!res.ok) throw new Error(`dapr publish: ${res.status} ${await res.text()}`);
       }
