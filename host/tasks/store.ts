@@ -63,12 +63,16 @@ export async function deleteExpiredAnswers(q: Queryable, now: Date, batch = 1000
 
 /** Creates the user on first use (UTC) and returns their zone and version. Takes no row lock on an existing user. */
 export async function ensureUser(q: Queryable, userId: string): Promise<{ timezone: string; version: number }> {
-  const found = await q.query<{ timezone: string; version: number }>('SELECT timezone, version FROM users WHERE id = $1', [userId]);
+  // One round trip: the row as this statement's snapshot sees it, or the one it inserts. A row inserted
+  // by a concurrent statement after this one's snapshot is neither: then it is read again.
+  const found = await q.query<{ timezone: string; version: number }>(ENSURE_USER, [userId], 'tasklane_ensure_user');
   if (found.rows[0]) return found.rows[0];
-  await q.query('INSERT INTO users (id) VALUES ($1) ON CONFLICT (id) DO NOTHING', [userId]);
   const created = await q.query<{ timezone: string; version: number }>('SELECT timezone, version FROM users WHERE id = $1', [userId]);
   return created.rows[0] ?? { timezone: 'UTC', version: 0 };
 }
+
+const ENSURE_USER = `WITH i AS (INSERT INTO users (id) VALUES ($1) ON CONFLICT (id) DO NOTHING RETURNING timezone, version)
+  SELECT timezone, version FROM users WHERE id = $1 UNION ALL SELECT timezone, version FROM i`;
 
 /** The user (created on first use, in UTC): GET /me, and what a user turn decides on. */
 export async function readUser(q: Queryable, userId: string): Promise<UserState> {
@@ -352,12 +356,26 @@ export async function persist(q: Queryable, target: WriteTarget, pending: Pendin
        AND tasklane_guard((SELECT count(*) FROM k) = 1, 'the Idempotency-Key was used meanwhile')`}`;
   // Every value is a parameter, so the text depends only on the decision's shape (how many tasks, created
   // or updated, reminders or not): a handful of statements, each prepared once per connection.
-  const name = `tasklane_persist_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+  const name = statementName(sql);
   const result = await q.query<{ last_seq: number }>(sql, params, name);
   // One row: every guard held (a failed one raised above).
   const lastSeq = Number(result.rows[0]?.last_seq);
   events.forEach((e, i) => { e.seq = lastSeq - events.length + 1 + i; });
   return { events, tasks: after, lists: listsAfter, labels: labelsAfter, ...(user ? { user: { ...user, last_seq: lastSeq } } : {}) };
+}
+
+/** Names of persist's statement texts, by text (a handful of shapes; hashed once each, not per write). */
+const NAMES = new Map<string, string>();
+const MAX_NAMES = 1000;
+
+function statementName(sql: string): string {
+  let name = NAMES.get(sql);
+  if (name === undefined) {
+    name = `tasklane_persist_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+    if (NAMES.size >= MAX_NAMES) NAMES.clear();
+    NAMES.set(sql, name);
+  }
+  return name;
 }
 
 /**
