@@ -13,10 +13,15 @@ import type { Db } from './db/index.ts';
 import type { EventEnvelope } from '../actors/events.ts';
 import { fold, type TaskState } from '../actors/task/index.ts';
 import { loadTask } from './tasks/store.ts';
-import { EVENT_COLUMNS, toEnvelope } from './tasks/rows.ts';
+import { EVENT_COLUMNS, LIST_COLUMNS, LABEL_COLUMNS, toEnvelope } from './tasks/rows.ts';
+import { evolveList, inboxOf, type ListState } from '../actors/list/index.ts';
+import { evolveLabel, type LabelState } from '../actors/label/index.ts';
 
 export interface Mismatch {
+  /** The task's id (or the list's or label's, with `aggregate`). */
   taskId: string;
+  /** Absent for a task. */
+  aggregate?: 'list' | 'label';
   userId: string;
   /**
    * - missing_in_database: the topic holds events of a task (or versions of it) that PostgreSQL does not have;
@@ -58,6 +63,8 @@ export interface ReplayReport {
   changed: number;
   /** Committed events not published yet (they are folded from the events table). */
   unpublished: number;
+  /** Lists and labels, rebuilt from the events table (both sources) and compared with their rows; their mismatches are in `mismatches`. */
+  organisation?: { checked: number; matched: number };
   /** Topic only: what retention has removed. */
   retention?: {
     /** Some partition's earliest retained offset is above 0. */
@@ -296,7 +303,51 @@ async function fromDatabase(options: ReplayOptions): Promise<ReplayReport> {
   return report;
 }
 
+/**
+ * Every list and label of the users (or of `user`) folded from its events in the events table and compared
+ * with its row: a list from `inboxOf` (the Inbox, created with the user at version 0 and the user's
+ * creation time, as its row says) or from nothing, a label from nothing. Aggregates written while this
+ * runs (the row newer than the events read) are skipped, as tasks are.
+ */
+async function replayOrganisation(db: Db, user: string | undefined): Promise<{ checked: number; matched: number; mismatches: Mismatch[] }> {
+  const params = user ? [user] : [];
+  const events = await db.query<EventEnvelope>(`SELECT ${EVENT_COLUMNS} FROM events WHERE aggregate_type IN ('list', 'label')${byUser(user)} ORDER BY aggregate_id, version`, params);
+  const byId = new Map<string, EventEnvelope[]>();
+  for (const e of events.rows.map(toEnvelope)) byId.set(e.aggregate_id, [...(byId.get(e.aggregate_id) ?? []), e]);
+  const lists = await db.query<ListState>(`SELECT ${LIST_COLUMNS} FROM lists WHERE true${byUser(user)}`, params);
+  const labels = await db.query<LabelState>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE true${byUser(user)}`, params);
+  const out = { checked: 0, matched: 0, mismatches: [] as Mismatch[] };
+  const check = <S extends { id: string; user_id: string; version: number }>(aggregate: 'list' | 'label', row: S, from: S | null, evolve: (s: S | null, e: EventEnvelope) => S | null) => {
+    out.checked++;
+    const history = byId.get(row.id) ?? [];
+    byId.delete(row.id);
+    const first = from?.version ?? 0;
+    if (history.some((e, i) => e.version !== first + i + 1)) {
+      out.mismatches.push({ taskId: row.id, userId: row.user_id, aggregate, problem: 'missing_versions', detail: `versions: ${history.map((e) => e.version).join(',')}` });
+      return;
+    }
+    if (from === null && history.length === 0) {
+      out.mismatches.push({ taskId: row.id, userId: row.user_id, aggregate, problem: 'no_history', detail: `a ${aggregate} row without any event` });
+      return;
+    }
+    const rebuilt = history.reduce(evolve, from);
+    if (row.version > (rebuilt?.version ?? 0)) return; // written while this ran
+    if (isDeepStrictEqual(rebuilt, row)) out.matched++;
+    else out.mismatches.push({ taskId: row.id, userId: row.user_id, aggregate, problem: 'differs', fields: (Object.keys(row) as (keyof S)[]).filter((k) => !isDeepStrictEqual(rebuilt?.[k], row[k])).map(String) });
+  };
+  for (const row of lists.rows) check('list', row, row.inbox ? inboxOf(row.user_id, row.created_at) : null, evolveList);
+  for (const row of labels.rows) check('label', row, null, evolveLabel);
+  for (const [id, history] of byId) {
+    out.mismatches.push({ taskId: id, userId: history[0]?.user_id ?? '', aggregate: history[0]?.aggregate_type === 'label' ? 'label' : 'list', problem: 'missing_in_database', detail: 'events exist but the table has no row' });
+  }
+  return out;
+}
+
 /** Replays from the topic (default) or, with `fromDb`, from the events table; never throws on a mismatch, only reports it. */
-export function replay(options: ReplayOptions): Promise<ReplayReport> {
-  return options.fromDb ? fromDatabase(options) : fromTopic(options);
+export async function replay(options: ReplayOptions): Promise<ReplayReport> {
+  const report = options.fromDb ? await fromDatabase(options) : await fromTopic(options);
+  const organisation = await replayOrganisation(options.db, options.user);
+  report.mismatches.push(...organisation.mismatches);
+  report.organisation = { checked: organisation.checked, matched: organisation.matched };
+  return report;
 }

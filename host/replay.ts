@@ -57,12 +57,13 @@ if (report.notCheckable.length > 0) {
   if (report.notCheckable.length > 50) console.log(`  … and ${report.notCheckable.length - 50} more`);
 }
 const source = report.source === 'topic' ? 'the topic' : 'the events table';
+if (report.organisation) console.log(`${report.organisation.matched} of ${report.organisation.checked} lists and labels rebuilt from the events table equal their rows`);
 if (report.mismatches.length === 0) {
   console.log(report.notCheckable.length === 0 && report.changed === 0
     ? `every task rebuilt from ${source} equals its row in PostgreSQL (${report.matched} tasks)`
     : `${report.matched} tasks rebuilt from ${source} equal their rows in PostgreSQL; no mismatch among those checked`);
 } else {
   console.log(`${report.matched} tasks match; ${report.mismatches.length} mismatches:`);
-  for (const m of report.mismatches) console.log(`  task ${m.taskId} (user ${m.userId}): ${m.problem}${m.fields ? ` [${m.fields.join(', ')}]` : ''}${m.detail ? ` ${m.detail}` : ''}`);
+  for (const m of report.mismatches) console.log(`  ${m.aggregate ?? 'task'} ${m.taskId} (user ${m.userId}): ${m.problem}${m.fields ? ` [${m.fields.join(', ')}]` : ''}${m.detail ? ` ${m.detail}` : ''}`);
   process.exitCode = 1;
 }

@@ -116,7 +116,8 @@ export class UserTurns implements UserTurnPort {
       const user = await readUser(this.db, userId);
       const lists = (await this.db.query<ListState>(`SELECT ${LIST_COLUMNS} FROM lists WHERE user_id = $1`, [userId])).rows;
       const labels = (await this.db.query<LabelState>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE user_id = $1`, [userId])).rows;
-      const pending = decideOrganise(command, { lists, labels }, { now: this.clock(), userId });
+      const now = this.clock();
+      const pending = decideOrganise(command, { lists, labels }, { now, userId });
       const target = { id: targetOf(command) };
       if (pending.length === 0) {
         result = { user, events: [], ...(isList(command) ? { list: lists.find((l) => l.id === target.id) ?? null } : { label: labels.find((l) => l.id === target.id) ?? null }) };
@@ -129,7 +130,7 @@ export class UserTurns implements UserTurnPort {
           }),
         };
         const persisted = await persist(this.db, { userId, userVersion: user.version, lists: new Map(lists.map((l) => [l.id, l])), labels: new Map(labels.map((l) => [l.id, l])) },
-          pending, meta, this.clock(), record);
+          pending, meta, now, record);
         this.onCommitted(persisted.events);
         result = { user, events: persisted.events, ...(isList(command) ? { list: persisted.lists.get(target.id) ?? null } : { label: persisted.labels.get(target.id) ?? null }) };
       } catch (error) {
