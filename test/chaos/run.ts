@@ -11,5 +11,5 @@ console.log(table(report));
 const dir = path.join(import.meta.dirname, 'results');
 mkdirSync(dir, { recursive: true });
 writeFileSync(path.join(dir, short ? 'short.json' : 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-const bad = report.lost_writes + report.missing_on_kafka + report.client_gaps + report.reminders_missed + report.reminders_doubled + report.spawns_doubled + report.spawns_missed + report.server_errors + report.applied_twice;
+const bad = report.lost_writes + report.missing_on_kafka + report.client_gaps + report.reminders_missed + report.reminders_doubled + report.spawns_doubled + report.spawns_missed + report.server_errors + report.applied_twice + report.stranded_in_deleted_lists;
 process.exit(bad === 0 ? 0 : 1);

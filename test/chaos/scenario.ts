@@ -40,6 +40,8 @@ export interface ChaosReport {
   retried: number;
   /** Creates whose key made more than one task (each extra task counts): retries must replay, not apply again. */
   applied_twice: number;
+  /** Live tasks left in a deleted list (a list's delete reaches each of its tasks, even across a crash). */
+  stranded_in_deleted_lists: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -117,6 +119,7 @@ export async function runChaos(options: { faults?: Fault[]; downMs?: number; set
     const running = clients.map((c) => c.run());
     const acks: Ack[] = [];
     const owned = new Map<string, string[]>(users.map((u) => [u, []]));
+    const ownedLists = new Map<string, string[]>(users.map((u) => [u, []]));
     let window = { acked: 0, failed: 0, retried: 0, reasons: {} as Record<string, number> };
     const note = (why: string) => { window.reasons[why] = (window.reasons[why] ?? 0) + 1; };
     const refuse = (why: string) => { window.failed++; note(why); };
@@ -143,17 +146,26 @@ export async function runChaos(options: { faults?: Fault[]; downMs?: number; set
     const write = async (): Promise<void> => {
       const user = users[Math.floor(Math.random() * users.length)] as string;
       const mine = owned.get(user) ?? [];
+      const lists = ownedLists.get(user) ?? [];
       const roll = Math.random();
       let req: { method: string; path: string; body?: unknown };
       // A create's title carries its key, so the audit can count the tasks each key made.
       const key = randomUUID();
       if (mine.length === 0 || roll < 0.3) req = { method: 'POST', path: '/tasks', body: { title: `chaos ${key}`, due_date: new Date(Date.now() + 3_600_000).toISOString(), reminders: [{ at: new Date(Date.now() + 1000 + Math.random() * 4000).toISOString() }] } };
       else if (roll < 0.37) req = { method: 'POST', path: '/tasks', body: { title: `chaos series ${key}`, due_date: new Date(Math.ceil((Date.now() + 2000) / 1000) * 1000).toISOString(), recurrence_rule: 'FREQ=DAILY' } };
+      // Lists (issue 15): created (the name carries the key), tasks moved into them, and now and then one deleted (its tasks go to the Inbox).
+      else if (roll < 0.41) req = { method: 'POST', path: '/lists', body: { name: `chaos list ${key}` } };
+      else if (roll < 0.49 && lists.length > 0) req = { method: 'PATCH', path: `/tasks/${mine[Math.floor(Math.random() * mine.length)] as string}`, body: { list_id: lists[Math.floor(Math.random() * lists.length)] } };
+      else if (roll < 0.51 && lists.length > 0) req = { method: 'DELETE', path: `/lists/${lists.splice(Math.floor(Math.random() * lists.length), 1)[0] as string}` };
       else req = { method: 'PATCH', path: `/tasks/${mine[Math.floor(Math.random() * mine.length)] as string}`, body: { title: `chaos ${Math.random().toFixed(6)}` } };
       try {
         const res = await send(user, req, key);
+        // A move into a list deleted meanwhile is refused (400 naming list_id): part of the workload.
+        if (res.status === 400 && req.method === 'PATCH' && /list_id/.test(await res.clone().text())) return;
         if (res.status >= 300) { refuse(`${res.status} ${(await res.text()).slice(0, 80)}`); return; }
+        if (res.status === 204) { window.acked++; return; }
         const task = await res.json() as { id: string; version: number };
+        if (req.path === '/lists') { lists.push(task.id); acks.push({ user, taskId: task.id, version: task.version }); window.acked++; return; }
         if (req.method === 'POST') mine.push(task.id);
         acks.push({ user, taskId: task.id, version: task.version });
         window.acked++;
@@ -221,13 +233,18 @@ export async function runChaos(options: { faults?: Fault[]; downMs?: number; set
     // Tasks made by a request (not spawned occurrences), grouped by the key in their title.
     const twice = await db.query<{ n: string }>(`SELECT COALESCE(sum(n - 1), 0) AS n FROM (SELECT count(*) AS n FROM tasks
       WHERE user_id = ANY($1) AND series_id IS NULL AND title ~ '^chaos (series )?[0-9a-f-]{36}$' GROUP BY title) k`, [users]);
+    const listsTwice = await db.query<{ n: string }>(`SELECT COALESCE(sum(n - 1), 0) AS n FROM (SELECT count(*) AS n FROM lists
+      WHERE user_id = ANY($1) AND name ~ '^chaos list [0-9a-f-]{36}$' GROUP BY name) k`, [users]);
+    const stranded = await db.query<{ n: string }>(`SELECT count(*) AS n FROM tasks t JOIN lists l ON l.id = t.list_id
+      WHERE t.user_id = ANY($1) AND t.deleted_at IS NULL AND l.deleted_at IS NOT NULL`, [users]);
     const spawnMissed = await db.query<{ n: string }>(`SELECT count(*) AS n FROM tasks WHERE user_id = ANY($1) AND is_recurring AND deleted_at IS NULL AND next_occurrence < now() - interval '3 seconds'`, [users]);
     await db.end();
     return {
       rows, acked: acks.length, lost_writes: lost, missing_on_kafka: missingOnKafka, kafka_copies: onKafka.copies, client_gaps: gaps, clients: clients.length,
       reminders_due: Number(reminders.rows[0]?.due), reminders_missed: Number(reminders.rows[0]?.missed), reminders_doubled: Number(doubled.rows[0]?.n),
       spawns: Number(spawns.rows[0]?.n), spawns_doubled: Number(spawnDup.rows[0]?.n), spawns_missed: Number(spawnMissed.rows[0]?.n),
-      retried: rows.reduce((n, r) => n + r.retried, 0), applied_twice: Number(twice.rows[0]?.n),
+      retried: rows.reduce((n, r) => n + r.retried, 0), applied_twice: Number(twice.rows[0]?.n) + Number(listsTwice.rows[0]?.n),
+      stranded_in_deleted_lists: Number(stranded.rows[0]?.n),
       server_errors: rows.reduce((n, r) => n + Object.entries(r.reasons).filter(([why]) => /^5\d\d /.test(why) && !why.startsWith('503 ')).reduce((m, [, k]) => m + k, 0), 0),
     };
   } finally {
@@ -265,5 +282,6 @@ export function table(report: ChaosReport): string {
   lines.push(`spawns: ${report.spawns}; doubled: ${report.spawns_doubled}; missed: ${report.spawns_missed}`);
   lines.push(`server errors (5xx other than 503): ${report.server_errors}`);
   lines.push(`writes retried with their Idempotency-Key: ${report.retried}; applied twice: ${report.applied_twice}`);
+  lines.push(`tasks left in a deleted list: ${report.stranded_in_deleted_lists}`);
   return lines.join('\n');
 }
