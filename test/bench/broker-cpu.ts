@@ -38,20 +38,27 @@ export interface BrokerCpuResult {
 }
 
 /** Polls the app's /ready until the outbox is empty (every written event went to the broker). */
-async function drained(url: string, ms = 60_000): Promise<void> {
+export async function drained(url: string, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
-    const body = (await fetch(`${url}/ready`).then((r) => r.json(), () => ({}))) as { outbox_backlog?: number };
+    const body = (await fetch(`${url}/ready`).then(
+      (r) => r.json(),
+      () => ({}),
+    )) as { outbox_backlog?: number };
     if (body.outbox_backlog === 0) return;
     await sleep(100);
   }
   throw new Error('the outbox did not drain');
 }
 
-export async function brokerCpuBench(quick: boolean): Promise<{ row: [string, string, string]; result: BrokerCpuResult }> {
+export async function brokerCpuBench(
+  quick: boolean,
+): Promise<{ row: [string, string, string]; result: BrokerCpuResult }> {
   const seconds = quick ? 8 : 20;
   const rate = quick ? 300 : 1000;
-  progress(`broker CPU: private Kafka broker, PATCH at ${rate}/s for ${seconds} s (direct + Kafka), idle spell of ${seconds} s`);
+  progress(
+    `broker CPU: private Kafka broker, PATCH at ${rate}/s for ${seconds} s (direct + Kafka), idle spell of ${seconds} s`,
+  );
   const broker = await privateBroker();
   try {
     const pid = broker.pid();
@@ -69,11 +76,24 @@ export async function brokerCpuBench(quick: boolean): Promise<{ row: [string, st
       const load0 = cpuSeconds(pid);
       const started = Date.now();
       const result = await autocannon({
-        url: app.url, connections: 32, duration: seconds, overallRate: rate,
-        requests: [{ method: 'PATCH', setupRequest: (req) => {
-          const [user, id] = tasks[n++ % tasks.length] as [string, string];
-          return { ...req, path: `/tasks/${id}`, headers: { authorization: `Bearer ${tokens.get(user) ?? ''}`, 'content-type': 'application/json' }, body: JSON.stringify({ title: `b${n}` }) };
-        } }],
+        url: app.url,
+        connections: 32,
+        duration: seconds,
+        overallRate: rate,
+        requests: [
+          {
+            method: 'PATCH',
+            setupRequest: (req) => {
+              const [user, id] = tasks[n++ % tasks.length] as [string, string];
+              return {
+                ...req,
+                path: `/tasks/${id}`,
+                headers: { authorization: `Bearer ${tokens.get(user) ?? ''}`, 'content-type': 'application/json' },
+                body: JSON.stringify({ title: `b${n}` }),
+              };
+            },
+          },
+        ],
       });
       await drained(app.url);
       await sleep(500); // the consumer's last fetches of the run
@@ -83,9 +103,19 @@ export async function brokerCpuBench(quick: boolean): Promise<{ row: [string, st
       // The idle spell was `seconds` long; the load window ran a little longer (drain): scale idle to it.
       const idleShare = idle * (elapsed / seconds);
       const per1000 = { gross: (load / events) * 1000, net_of_idle: (Math.max(0, load - idleShare) / events) * 1000 };
-      const r: BrokerCpuResult = { events, events_per_s: events / seconds, seconds: elapsed, broker_cpu_s: { load, idle }, cpu_s_per_1000_events: per1000 };
+      const r: BrokerCpuResult = {
+        events,
+        events_per_s: events / seconds,
+        seconds: elapsed,
+        broker_cpu_s: { load, idle },
+        cpu_s_per_1000_events: per1000,
+      };
       return {
-        row: [`Kafka broker CPU per 1,000 events (${(events / seconds).toFixed(0)} events/s)`, `${per1000.gross.toFixed(3)} s gross, ${per1000.net_of_idle.toFixed(3)} s net of idle`, `broker ${load.toFixed(2)} s over ${elapsed.toFixed(1)} s, idle ${idle.toFixed(2)} s over ${seconds} s; ${result.non2xx + result.errors} errors`],
+        row: [
+          `Kafka broker CPU per 1,000 events (${(events / seconds).toFixed(0)} events/s)`,
+          `${per1000.gross.toFixed(3)} s gross, ${per1000.net_of_idle.toFixed(3)} s net of idle`,
+          `broker ${load.toFixed(2)} s over ${elapsed.toFixed(1)} s, idle ${idle.toFixed(2)} s over ${seconds} s; ${result.non2xx + result.errors} errors`,
+        ],
         result: r,
       };
     } finally {

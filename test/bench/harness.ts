@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { Kafka, logLevel } from 'kafkajs';
 import { signToken } from '../../api/tokens.ts';
 import { startSidecar, type Sidecar } from '../../deploy/local/lib/daprd.ts';
 import { freePostgres } from '../helpers/db-url.ts';
@@ -21,6 +22,12 @@ export interface BenchApp {
   exited: Promise<number | null>;
   secret: string;
   databaseUrl: string | undefined;
+  /** The app's own PostgreSQL database (undefined for embedded): its backends' CPU is the app's database CPU. */
+  databaseName: string | undefined;
+  /** The Kafka topic this app alone uses (KAFKA_TOPIC, bench-<random>), so other runs' events never reach its sockets. */
+  kafkaTopic: string | undefined;
+  /** daprd's process id (Dapr shape). */
+  daprdPid: number | undefined;
   token(user: string): string;
   rssMb(): number;
   stop(): Promise<void>;
@@ -28,29 +35,73 @@ export interface BenchApp {
 
 export type Shape = 'embedded' | 'direct+kafka' | 'dapr';
 
-export async function startBenchApp(shape: Shape, extraEnv: Record<string, string> = {}, nodeArgs: string[] = []): Promise<BenchApp> {
-  const [port, appPort, httpPort, grpcPort, metricsPort] = (await freePorts(5)) as [number, number, number, number, number];
+export async function startBenchApp(
+  shape: Shape,
+  extraEnv: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<BenchApp> {
+  const [port, appPort, httpPort, grpcPort, metricsPort] = (await freePorts(5)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const secret = randomBytes(32).toString('base64url');
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tasklane-bench-'));
   const db = shape === 'embedded' ? undefined : await freePostgres();
+  const kafkaBrokers = extraEnv.KAFKA_BROKERS ?? local.kafkaBrokers.join(',');
+  const kafkaTopic =
+    shape === 'embedded' ? undefined : (extraEnv.KAFKA_TOPIC ?? `bench-${randomBytes(4).toString('hex')}`);
   const env: NodeJS.ProcessEnv = {
-    ...process.env, NODE_ENV: 'development', PORT: String(port), JWT_SECRET: secret, DATA_DIR: dataDir, LOG_LEVEL: 'warn',
-    RATE_LIMIT_PER_SEC: '0', DAPR_PROBE: 'false', AUTH_DEV: 'false',
+    ...process.env,
+    NODE_ENV: 'development',
+    PORT: String(port),
+    JWT_SECRET: secret,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_SEC: '0',
+    DAPR_PROBE: 'false',
+    AUTH_DEV: 'false',
     ...(db ? { DATABASE_URL: db.url } : {}),
-    ...(shape !== 'embedded' ? { KAFKA_BROKERS: local.kafkaBrokers.join(',') } : {}),
-    ...(shape === 'dapr' ? { DAPR_HTTP_PORT: String(httpPort), DAPR_APP_PORT: String(appPort), DAPR_WAIT_MS: '60000' } : {}),
+    ...(kafkaTopic ? { KAFKA_BROKERS: kafkaBrokers, KAFKA_TOPIC: kafkaTopic } : {}),
+    ...(shape === 'dapr'
+      ? { DAPR_HTTP_PORT: String(httpPort), DAPR_APP_PORT: String(appPort), DAPR_WAIT_MS: '60000' }
+      : {}),
     ...extraEnv,
   };
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'host', 'main.ts')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'host', 'main.ts')],
+    { env, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let sidecar: Sidecar | undefined;
   if (shape === 'dapr') {
-    while (!(await fetch(`http://127.0.0.1:${appPort}/healthz`).then(() => true, () => false))) await new Promise((r) => setTimeout(r, 100));
-    sidecar = await startSidecar({ appId: 'tasklane-bench', appPort, httpPort, grpcPort, metricsPort, namespace: `bench-${randomBytes(3).toString('hex')}` });
+    while (
+      !(await fetch(`http://127.0.0.1:${appPort}/healthz`).then(
+        () => true,
+        () => false,
+      ))
+    )
+      await new Promise((r) => setTimeout(r, 100));
+    sidecar = await startSidecar({
+      appId: 'tasklane-bench',
+      appPort,
+      httpPort,
+      grpcPort,
+      metricsPort,
+      namespace: `bench-${randomBytes(3).toString('hex')}`,
+    });
   }
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 90_000;
-  while (!(await fetch(`${url}/ready`).then((r) => r.ok, () => false))) {
+  while (
+    !(await fetch(`${url}/ready`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`bench app (${shape}) did not start`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -60,6 +111,9 @@ export async function startBenchApp(shape: Shape, extraEnv: Record<string, strin
     exited,
     secret,
     databaseUrl: db?.url,
+    databaseName: db ? new URL(db.url).pathname.slice(1) : undefined,
+    kafkaTopic,
+    daprdPid: sidecar?.process.pid,
     token: (user) => signToken(secret, user),
     rssMb: () => {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
@@ -70,28 +124,69 @@ export async function startBenchApp(shape: Shape, extraEnv: Record<string, strin
       await exited;
       await sidecar?.stop();
       await db?.drop();
+      if (kafkaTopic) await deleteTopic(kafkaBrokers, kafkaTopic);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Deletes a bench app's private topic, so runs leave nothing on the broker; a broker already gone is fine. */
+async function deleteTopic(brokers: string, topic: string): Promise<void> {
+  const admin = new Kafka({
+    clientId: 'tasklane-bench',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+    connectionTimeout: 1000,
+  }).admin();
+  try {
+    await admin.connect();
+    await admin.deleteTopics({ topics: [topic], timeout: 5000 });
+  } catch {
+    // the broker is gone (a private one destroyed first) or the topic never existed
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** Options of a load workload. */
+export interface WorkloadOptions {
+  /** Called after seeding, right before the load starts (to start CPU meters). */
+  beforeLoad?: () => void | Promise<void>;
 }
 
 /**
  * The throughput workload: 200 users × 5 tasks seeded, then PATCH /tasks/{id} (a title edit) round-robin
  * over them on 32 keep-alive connections for `seconds`. Returns autocannon's result.
  */
-export async function patchWorkload(app: BenchApp, seconds: number): Promise<autocannon.Result> {
+export async function patchWorkload(
+  app: BenchApp,
+  seconds: number,
+  options: WorkloadOptions = {},
+): Promise<autocannon.Result> {
   const tasks = await seedTasks(app, 200, 5);
   const tokens = new Map(tasks.map(([u]) => [u, app.token(u)]));
   let n = 0;
+  await options.beforeLoad?.();
   return autocannon({
-    url: app.url, connections: 32, duration: seconds, pipelining: 1,
-    requests: [{
-      method: 'PATCH',
-      setupRequest: (req) => {
-        const [user, id] = tasks[n++ % tasks.length] as [string, string];
-        return { ...req, path: `/tasks/${id}`, headers: { authorization: `Bearer ${tokens.get(user) ?? ''}`, 'content-type': 'application/json' }, body: JSON.stringify({ title: `t${n}` }) };
+    url: app.url,
+    connections: 32,
+    duration: seconds,
+    pipelining: 1,
+    requests: [
+      {
+        method: 'PATCH',
+        setupRequest: (req) => {
+          const [user, id] = tasks[n++ % tasks.length] as [string, string];
+          return {
+            ...req,
+            path: `/tasks/${id}`,
+            headers: { authorization: `Bearer ${tokens.get(user) ?? ''}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ title: `t${n}` }),
+          };
+        },
       },
-    }],
+    ],
   });
 }
 
@@ -100,37 +195,65 @@ export async function patchWorkload(app: BenchApp, seconds: number): Promise<aut
  * (the users exist first: one seed task each). With `reminders`, each new task has a due date two days
  * ahead and one reminder an hour before it. Returns autocannon's result.
  */
-export async function createWorkload(app: BenchApp, seconds: number, options: { reminders?: boolean } = {}): Promise<autocannon.Result> {
+export async function createWorkload(
+  app: BenchApp,
+  seconds: number,
+  options: WorkloadOptions & { reminders?: boolean } = {},
+): Promise<autocannon.Result> {
   const users = [...new Set((await seedTasks(app, 200, 1)).map(([u]) => u))];
   const tokens = users.map((u) => app.token(u));
   const due = new Date(Date.now() + 48 * 3_600_000).toISOString().slice(0, 19);
   let n = 0;
+  await options.beforeLoad?.();
   return autocannon({
-    url: app.url, connections: 32, duration: seconds, pipelining: 1,
-    requests: [{
-      method: 'POST',
-      setupRequest: (req) => {
-        const token = tokens[n++ % tokens.length] ?? '';
-        const body = options.reminders ? { title: `c${n}`, due_date: due, reminders: [{ before: 'PT1H' }] } : { title: `c${n}` };
-        return { ...req, path: '/tasks', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) };
+    url: app.url,
+    connections: 32,
+    duration: seconds,
+    pipelining: 1,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req) => {
+          const token = tokens[n++ % tokens.length] ?? '';
+          const body = options.reminders
+            ? { title: `c${n}`, due_date: due, reminders: [{ before: 'PT1H' }] }
+            : { title: `c${n}` };
+          return {
+            ...req,
+            path: '/tasks',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          };
+        },
       },
-    }],
+    ],
   });
 }
 
 /** Creates `perUser` tasks for each of `users` users through the API; returns [user, taskId][]. */
-export async function seedTasks(app: BenchApp, users: number, perUser: number, body: (i: number) => Record<string, unknown> = () => ({ title: 'seed' })): Promise<[string, string][]> {
+export async function seedTasks(
+  app: BenchApp,
+  users: number,
+  perUser: number,
+  body: (i: number) => Record<string, unknown> = () => ({ title: 'seed' }),
+): Promise<[string, string][]> {
   const out: [string, string][] = [];
   const jobs: Promise<void>[] = [];
   for (let u = 0; u < users; u++) {
     const user = `bench-u${u}`;
-    jobs.push((async () => {
-      for (let i = 0; i < perUser; i++) {
-        const res = await fetch(`${app.url}/tasks`, { method: 'POST', headers: { authorization: `Bearer ${app.token(user)}`, 'content-type': 'application/json' }, body: JSON.stringify(body(i)) });
-        if (res.status !== 201) throw new Error(`seed: ${res.status} ${await res.text()}`);
-        out.push([user, ((await res.json()) as { id: string }).id]);
-      }
-    })());
+    jobs.push(
+      (async () => {
+        for (let i = 0; i < perUser; i++) {
+          const res = await fetch(`${app.url}/tasks`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${app.token(user)}`, 'content-type': 'application/json' },
+            body: JSON.stringify(body(i)),
+          });
+          if (res.status !== 201) throw new Error(`seed: ${res.status} ${await res.text()}`);
+          out.push([user, ((await res.json()) as { id: string }).id]);
+        }
+      })(),
+    );
     if (jobs.length >= 16) await Promise.all(jobs.splice(0));
   }
   await Promise.all(jobs);
@@ -145,7 +268,13 @@ export function percentile(sorted: number[], p: number): number {
 
 export function summary(values: number[]): { n: number; p50: number; p95: number; p99: number; max: number } {
   const sorted = [...values].sort((a, b) => a - b);
-  return { n: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted.at(-1) ?? Number.NaN };
+  return {
+    n: sorted.length,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    max: sorted.at(-1) ?? Number.NaN,
+  };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
