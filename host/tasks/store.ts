@@ -8,7 +8,7 @@ import type { Queryable } from '../db/index.ts';
 import type { TaskState, ReminderState, TaskCommand } from '../../actors/task/index.ts';
 import { evolve } from '../../actors/task/index.ts';
 import { evolve as evolveUser, type UserState } from '../../actors/user/decider.ts';
-import { evolveList, type ListState } from '../../actors/list/index.ts';
+import { evolveList, inboxIdOf, type ListState } from '../../actors/list/index.ts';
 import { evolveLabel, type LabelState } from '../../actors/label/index.ts';
 import type { PendingEvent, EventEnvelope } from '../../actors/events.ts';
 import { DomainError } from '../../actors/errors.ts';
@@ -294,7 +294,8 @@ export async function persist(q: Queryable, target: WriteTarget, pending: Pendin
         WHERE id = ${p(id)} AND user_id = $1 AND version = ${p(old.version)} RETURNING 1)`);
     }
     // A list or label a task newly names must still be live when this writes (see `refs` below).
-    if (old === null || old.list_id !== state.list_id) listRefs.add(state.list_id);
+    // The Inbox is never deleted (lists_inbox_stays), so it needs no lock: most tasks are written unlocked.
+    if ((old === null || old.list_id !== state.list_id) && state.list_id !== inboxIdOf(userId)) listRefs.add(state.list_id);
     for (const l of state.labels) if (!old?.labels.includes(l)) labelRefs.add(l);
     const previous = new Map((old?.reminders ?? []).map((r) => [r.id, r]));
     for (const r of state.reminders) {
