@@ -60,8 +60,10 @@ export const Joi = BaseJoi.extend((joi: Root) => ({
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 // The patterns are the parsers' own (actors/task/time.ts, actors/durations.ts), so the document and the
 // first check agree with the one parser; the parser still decides calendar dates, ranges and offsets.
-const dateTime = Joi.string().max(40).pattern(INSTANT, { name: 'ISO-8601 date-time or date (offset optional)' }).description('ISO-8601 date-time; without an offset it is wall-clock time in the task\'s zone');
-const duration = Joi.string().max(32).pattern(new RegExp(ISO_DURATION.source, 'i'), { name: 'ISO-8601 duration (e.g. PT10M, PT1H, P1D)' });
+const dateTime = Joi.string().max(40).pattern(INSTANT, { name: 'ISO-8601 date-time or date (offset optional)' })
+  .messages({ 'string.pattern.name': '{{#label}}: "{{#value}}" is not an ISO-8601 date-time' }).description('ISO-8601 date-time; without an offset it is wall-clock time in the task\'s zone');
+const duration = Joi.string().max(32).pattern(new RegExp(ISO_DURATION.source, 'i'), { name: 'ISO-8601 duration (e.g. PT10M, PT1H, P1D)' })
+  .messages({ 'string.pattern.name': '{{#label}}: "{{#value}}" is not a supported ISO-8601 duration (weeks, days, hours, minutes, seconds: PT10M, PT1H, P1D, P1W)' });
 const zone = Joi.string().max(64).description('IANA time zone, e.g. Europe/Berlin');
 const rule = Joi.string().max(MAX_RULE_LENGTH).description('RRULE, e.g. FREQ=WEEKLY;BYDAY=MO,WE,FR');
 export const uuid = Joi.string().guid();
