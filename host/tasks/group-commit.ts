@@ -25,6 +25,13 @@ export interface GroupCommitOptions {
   maxBatch?: number;
   /** Writes (single statements or batches) in flight at once before arrivals are held for the next batch (default 2). */
   maxInFlight?: number;
+  /**
+   * How one failed statement is kept from sinking the batch. `savepoint`: each statement under a
+   * SAVEPOINT, rolled back alone (two round trips per turn). `resend`: no savepoints (one round trip per
+   * turn); a failed statement aborts the transaction, its turn is sent back and the others are sent
+   * again at once in a new transaction. Default `resend` (fewer round trips; failures are rare).
+   */
+  isolate?: 'savepoint' | 'resend';
 }
 
 /** Counters for /metrics and the bench: how much grouping happened. */
@@ -51,9 +58,20 @@ const SAVEPOINT = 'SAVEPOINT tasklane_turn';
 const NEXT_SAVEPOINT = 'RELEASE SAVEPOINT tasklane_turn; SAVEPOINT tasklane_turn';
 const ROLLBACK_SAVEPOINT = 'ROLLBACK TO SAVEPOINT tasklane_turn';
 
+/** Stable by user: a user's turns keep their arrival order (their seqs follow it), and batches take user rows in one order. */
+function byUser(batch: Pending[]): Pending[] {
+  return batch
+    .map((item, i) => ({ item, i }))
+    .sort((a, b) =>
+      a.item.target.userId < b.item.target.userId ? -1 : a.item.target.userId > b.item.target.userId ? 1 : a.i - b.i,
+    )
+    .map((x) => x.item);
+}
+
 export class GroupCommit {
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
+  private readonly isolate: 'savepoint' | 'resend';
   private readonly queue: Pending[] = [];
   private inFlight = 0;
   readonly stats: GroupCommitStats = { writes: 0, turns: 0, sentBack: 0 };
@@ -64,6 +82,7 @@ export class GroupCommit {
   ) {
     this.maxBatch = Math.max(1, options.maxBatch ?? 32);
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 2);
+    this.isolate = options.isolate ?? 'resend';
   }
 
   /**
@@ -92,7 +111,12 @@ export class GroupCommit {
       this.inFlight++;
       this.stats.writes++;
       this.stats.turns += batch.length;
-      const sent = batch.length === 1 ? this.writeOne(batch[0] as Pending) : this.writeBatch(batch);
+      const sent =
+        batch.length === 1
+          ? this.writeOne(batch[0] as Pending)
+          : this.isolate === 'savepoint'
+            ? this.writeBatch(batch)
+            : this.resendBatch(batch);
       void sent.finally(() => {
         this.inFlight--;
         this.pump();
@@ -109,15 +133,51 @@ export class GroupCommit {
     }
   }
 
+  /**
+   * Several turns in one transaction without savepoints: the first failed statement aborts it (rolled
+   * back whole), its turn is sent back with its error, and the rest go again in a new transaction; each
+   * round drops one turn, so it ends. Answers after COMMIT; an error outside the statements (COMMIT, the
+   * connection) rejects every turn still in the batch.
+   */
+  private async resendBatch(batch: Pending[]): Promise<void> {
+    let rest = byUser(batch);
+    while (rest.length > 0) {
+      let failed = -1;
+      let failure: unknown;
+      const round = rest;
+      try {
+        const persisted = await this.db.transaction(async (tx: Queryable) => {
+          const out: Persisted[] = [];
+          for (let i = 0; i < round.length; i++) {
+            const item = round[i] as Pending;
+            try {
+              out.push(await persist(tx, item.target, item.pending, item.meta, item.now, item.idempotency));
+            } catch (error) {
+              failed = i;
+              failure = error;
+              throw error;
+            }
+          }
+          return out;
+        });
+        round.forEach((item, i) => item.resolve(persisted[i] as Persisted));
+        return;
+      } catch (error) {
+        if (failed < 0) {
+          for (const item of round) item.reject(error);
+          return;
+        }
+        this.stats.sentBack++;
+        (round[failed] as Pending).reject(failure);
+        rest = round.filter((_, i) => i !== failed);
+        this.stats.writes++;
+      }
+    }
+  }
+
   /** Several turns in one transaction, a savepoint around each statement; answers after COMMIT. */
   private async writeBatch(batch: Pending[]): Promise<void> {
-    // Stable: a user's turns keep their arrival order (their seqs follow it); batches lock users in one order.
-    const ordered = batch
-      .map((item, i) => ({ item, i }))
-      .sort((a, b) =>
-        a.item.target.userId < b.item.target.userId ? -1 : a.item.target.userId > b.item.target.userId ? 1 : a.i - b.i,
-      )
-      .map((x) => x.item);
+    const ordered = byUser(batch);
     const outcomes: ({ ok: true; persisted: Persisted } | { ok: false; error: unknown })[] = [];
     try {
       await this.db.transaction(async (tx: Queryable) => {

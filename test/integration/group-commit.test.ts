@@ -18,7 +18,7 @@ for (const adapter of ADAPTERS) {
     const { db, drop } = await adapter.open();
     try {
       const committed: EventEnvelope[] = [];
-      const tasks = new TaskTurns(db, { onCommitted: (events) => committed.push(...events) });
+      const tasks = new TaskTurns(db, { groupCommit: {}, onCommitted: (events) => committed.push(...events) });
       const runtime = new DirectRuntime({ task: tasks, user: new UserTurns(db) });
       const user = `u-${randomUUID()}`;
       const ids = Array.from({ length: 24 }, () => randomUUID());
@@ -79,87 +79,89 @@ for (const adapter of ADAPTERS) {
     }
   });
 
-  test(`${adapter.name}: a batch with one stale turn commits the others and sends back only that one, which decides again`, async (t) => {
-    const { db, drop } = await adapter.open();
-    try {
-      // One write in flight at a time: the first update goes out alone, the four after it wait and share a batch.
-      const a = new TaskTurns(db, { groupCommit: { maxInFlight: 1 } });
-      const b = new TaskTurns(db, { groupCommit: false });
-      const user = `u-${randomUUID()}`;
-      const ids = Array.from({ length: 5 }, () => randomUUID());
-      for (const id of ids) await a.execute(user, id, { type: 'create', id, data: { title: 'one' } }, meta());
-      // Another process renames the third task: a's kept copy of it is now stale.
-      const stale = ids[2] as string;
-      await b.execute(user, stale, { type: 'update', data: { title: 'two' } }, meta());
-      const before = { ...a.group!.stats };
-      // Issued in one tick from a's kept copies: no read before the write, so they meet in the batcher.
-      const results = await Promise.all(
-        ids.map((id) => a.execute(user, id, { type: 'update', data: { title: 'three' } }, meta())),
-      );
-      const stats = a.group!.stats;
-      t.is(stats.sentBack - before.sentBack, 1, 'only the stale turn failed its check');
-      // The lone write, the batch of four, and the stale turn written again on its own.
-      t.is(stats.writes - before.writes, 3);
-      t.deepEqual(
-        results.map((r) => r.task?.version),
-        ids.map((id) => (id === stale ? 3 : 2)),
-      );
-      t.deepEqual(
-        results[2]?.events[0]?.data.changes,
-        { title: { from: 'two', to: 'three' } },
-        'decided again on the fresh row',
-      );
-      // The batch's turns of this user got consecutive seqs in their order; the retried one came after.
-      const seqOf = (r: (typeof results)[number]) => r.events[0]?.seq ?? 0;
-      const firstSeq = seqOf(results[0]!);
-      t.deepEqual(
-        [results[0], results[1], results[3], results[4], results[2]].map((r) => seqOf(r!)),
-        [0, 1, 2, 3, 4].map((i) => firstSeq + i),
-      );
-      const seqs = (
-        await db.query<{ seq: number }>('SELECT seq FROM events WHERE user_id = $1 ORDER BY seq', [user])
-      ).rows.map((r) => r.seq);
-      t.deepEqual(
-        seqs,
-        Array.from({ length: 11 }, (_, i) => i + 1),
-      );
-      for (const id of ids)
-        t.true(isDeepStrictEqual(fold((await readHistory(db, user, id)) ?? []), await loadTask(db, user, id)));
-    } finally {
-      await drop();
-    }
-  });
+  for (const isolate of ['resend', 'savepoint'] as const) {
+    test(`${adapter.name} (${isolate}): a batch with one stale turn commits the others and sends back only that one, which decides again`, async (t) => {
+      const { db, drop } = await adapter.open();
+      try {
+        // One write in flight at a time: the first update goes out alone, the four after it wait and share a batch.
+        const a = new TaskTurns(db, { groupCommit: { maxInFlight: 1, isolate } });
+        const b = new TaskTurns(db, { groupCommit: false });
+        const user = `u-${randomUUID()}`;
+        const ids = Array.from({ length: 5 }, () => randomUUID());
+        for (const id of ids) await a.execute(user, id, { type: 'create', id, data: { title: 'one' } }, meta());
+        // Another process renames the third task: a's kept copy of it is now stale.
+        const stale = ids[2] as string;
+        await b.execute(user, stale, { type: 'update', data: { title: 'two' } }, meta());
+        const before = { ...a.group!.stats };
+        // Issued in one tick from a's kept copies: no read before the write, so they meet in the batcher.
+        const results = await Promise.all(
+          ids.map((id) => a.execute(user, id, { type: 'update', data: { title: 'three' } }, meta())),
+        );
+        const stats = a.group!.stats;
+        t.is(stats.sentBack - before.sentBack, 1, 'only the stale turn failed its check');
+        // The lone write, the batch of four (resend: and its three again), and the stale turn written again on its own.
+        t.is(stats.writes - before.writes, isolate === 'savepoint' ? 3 : 4);
+        t.deepEqual(
+          results.map((r) => r.task?.version),
+          ids.map((id) => (id === stale ? 3 : 2)),
+        );
+        t.deepEqual(
+          results[2]?.events[0]?.data.changes,
+          { title: { from: 'two', to: 'three' } },
+          'decided again on the fresh row',
+        );
+        // The batch's turns of this user got consecutive seqs in their order; the retried one came after.
+        const seqOf = (r: (typeof results)[number]) => r.events[0]?.seq ?? 0;
+        const firstSeq = seqOf(results[0]!);
+        t.deepEqual(
+          [results[0], results[1], results[3], results[4], results[2]].map((r) => seqOf(r!)),
+          [0, 1, 2, 3, 4].map((i) => firstSeq + i),
+        );
+        const seqs = (
+          await db.query<{ seq: number }>('SELECT seq FROM events WHERE user_id = $1 ORDER BY seq', [user])
+        ).rows.map((r) => r.seq);
+        t.deepEqual(
+          seqs,
+          Array.from({ length: 11 }, (_, i) => i + 1),
+        );
+        for (const id of ids)
+          t.true(isDeepStrictEqual(fold((await readHistory(db, user, id)) ?? []), await loadTask(db, user, id)));
+      } finally {
+        await drop();
+      }
+    });
 
-  test(`${adapter.name}: a refused turn in a batch does not hold back the others`, async (t) => {
-    const { db, drop } = await adapter.open();
-    try {
-      const a = new TaskTurns(db, { groupCommit: { maxInFlight: 1 } });
-      const b = new TaskTurns(db, { groupCommit: false });
-      const user = `u-${randomUUID()}`;
-      const ids = Array.from({ length: 4 }, () => randomUUID());
-      for (const id of ids) await a.execute(user, id, { type: 'create', id, data: { title: 'one' } }, meta());
-      // Deleted elsewhere: a's copy is stale, the fresh read refuses the edit.
-      await b.execute(user, ids[3] as string, { type: 'delete' }, meta());
-      const settled = await Promise.allSettled(
-        ids.map((id) => a.execute(user, id, { type: 'update', data: { title: 'two' } }, meta())),
-      );
-      t.deepEqual(
-        settled.map((s) => s.status),
-        ['fulfilled', 'fulfilled', 'fulfilled', 'rejected'],
-      );
-      t.is((settled[3] as PromiseRejectedResult).reason.code, 'not_found');
-      const titles = (
-        await db.query<{ id: string; title: string }>(
-          'SELECT id, title FROM tasks WHERE user_id = $1 AND deleted_at IS NULL',
-          [user],
-        )
-      ).rows;
-      t.deepEqual(
-        titles.map((r) => r.title),
-        ['two', 'two', 'two'],
-      );
-    } finally {
-      await drop();
-    }
-  });
+    test(`${adapter.name} (${isolate}): a refused turn in a batch does not hold back the others`, async (t) => {
+      const { db, drop } = await adapter.open();
+      try {
+        const a = new TaskTurns(db, { groupCommit: { maxInFlight: 1, isolate } });
+        const b = new TaskTurns(db, { groupCommit: false });
+        const user = `u-${randomUUID()}`;
+        const ids = Array.from({ length: 4 }, () => randomUUID());
+        for (const id of ids) await a.execute(user, id, { type: 'create', id, data: { title: 'one' } }, meta());
+        // Deleted elsewhere: a's copy is stale, the fresh read refuses the edit.
+        await b.execute(user, ids[3] as string, { type: 'delete' }, meta());
+        const settled = await Promise.allSettled(
+          ids.map((id) => a.execute(user, id, { type: 'update', data: { title: 'two' } }, meta())),
+        );
+        t.deepEqual(
+          settled.map((s) => s.status),
+          ['fulfilled', 'fulfilled', 'fulfilled', 'rejected'],
+        );
+        t.is((settled[3] as PromiseRejectedResult).reason.code, 'not_found');
+        const titles = (
+          await db.query<{ id: string; title: string }>(
+            'SELECT id, title FROM tasks WHERE user_id = $1 AND deleted_at IS NULL',
+            [user],
+          )
+        ).rows;
+        t.deepEqual(
+          titles.map((r) => r.title),
+          ['two', 'two', 'two'],
+        );
+      } finally {
+        await drop();
+      }
+    });
+  }
 }
