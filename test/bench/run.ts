@@ -394,7 +394,7 @@ async function latency(): Promise<void> {
     );
     rows.push({
       section: 'latency',
-      what: `delivery commit → socket, ${clients.length} sockets over ${users.length} users`,
+      what: `delivery commit → socket, ${int(clients.length)} sockets over ${users.length} users`,
       shape: SHAPE_LABEL['direct+kafka'],
       rate: `${int(achieved)} events/s`,
       p50: String(s.p50),
@@ -583,8 +583,8 @@ if (only.includes('recurrence')) {
     section: 'recurrence',
     what: row[0],
     shape: 'embedded PGlite, in-process',
-    p50: String(result.preview_ms.p50),
-    p99: String(result.preview_ms.p99),
+    p50: result.preview_ms.p50.toFixed(1),
+    p99: result.preview_ms.p99.toFixed(1),
     notes: `${row[1]}; ${row[2]}`,
   });
   results.recurrence = result;
