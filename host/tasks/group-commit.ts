@@ -74,6 +74,8 @@ export class GroupCommit {
   private readonly isolate: 'savepoint' | 'resend';
   private readonly queue: Pending[] = [];
   private inFlight = 0;
+  /** Users with a write in flight, and how many of their turns it holds. */
+  private readonly busyUsers = new Map<string, number>();
   readonly stats: GroupCommitStats = { writes: 0, turns: 0, sentBack: 0 };
 
   constructor(
@@ -104,10 +106,29 @@ export class GroupCommit {
     });
   }
 
+  /**
+   * The next batch: up to `maxBatch` held turns in arrival order, leaving out those of users with a write
+   * in flight (their user row is locked by it until it commits: a batch waiting on it would stall whole).
+   * A user's later turns stay behind its first one left out, so each user's order holds.
+   */
+  private take(): Pending[] {
+    const batch: Pending[] = [];
+    const kept: Pending[] = [];
+    for (const item of this.queue) {
+      if (batch.length < this.maxBatch && !this.busyUsers.has(item.target.userId)) batch.push(item);
+      else kept.push(item);
+    }
+    if (batch.length > 0) this.queue.splice(0, this.queue.length, ...kept);
+    return batch;
+  }
+
   /** Sends what is held while fewer than `maxInFlight` writes are out. */
   private pump(): void {
     while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxBatch);
+      const batch = this.take();
+      if (batch.length === 0) return;
+      for (const item of batch)
+        this.busyUsers.set(item.target.userId, (this.busyUsers.get(item.target.userId) ?? 0) + 1);
       this.inFlight++;
       this.stats.writes++;
       this.stats.turns += batch.length;
@@ -118,6 +139,11 @@ export class GroupCommit {
             ? this.writeBatch(batch)
             : this.resendBatch(batch);
       void sent.finally(() => {
+        for (const item of batch) {
+          const left = (this.busyUsers.get(item.target.userId) ?? 1) - 1;
+          if (left === 0) this.busyUsers.delete(item.target.userId);
+          else this.busyUsers.set(item.target.userId, left);
+        }
         this.inFlight--;
         this.pump();
       });
