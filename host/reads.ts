@@ -81,7 +81,9 @@ export class Reads implements ReadsPort {
         where.push(sort.nullable ? `(${sort.expr} IS NULL OR ${after})` : after);
       }
     }
-    const order = `${sort.nullable ? `(${sort.expr} IS NULL), ` : ''}${sort.expr} ${dir}, id ${dir}`;
+    // tasks.id, not id: the output column `id` is the text form, and ordering by it keeps the index from
+    // giving the order. NULLS LAST in either direction is "tasks without the key last".
+    const order = `${sort.expr} ${dir}${sort.nullable ? ' NULLS LAST' : ''}, tasks.id ${dir}`;
     const rows = await this.db.query<TaskRow & { title_key: string }>(`SELECT ${TASK_COLUMNS}, lower(title) AS title_key FROM tasks
       WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${p(f.limit + 1)}`, params);
     const page = rows.rows.slice(0, f.limit);

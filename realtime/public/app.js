@@ -14,9 +14,10 @@ import { SyncClient, readStoredSeq } from './client.js';
 import { $ } from './dom.js';
 import { getState, update, resetSession, inboxList } from './store.js';
 import { api, ApiError, onUnauthorized } from './api.js';
-import { storedToken, forgetToken, keepToken, tokenFromHash, devSignIn } from './auth.js';
+import { storedToken, forgetToken, keepToken, tokenFromHash, devSignIn, userOfToken } from './auth.js';
 import { applyEvent } from './tasks.js';
-import { loadSidebar, showView } from './views.js';
+import { loadSidebar, showView, reload, refreshCounts } from './views.js';
+import { inboxIdOf } from './inbox-id.js';
 import { setupSidebar } from './sidebar.js';
 import { setupShortcuts } from './shortcuts.js';
 import { startTaskList } from './task-list.js';
@@ -66,7 +67,11 @@ function setupSignIn() {
   });
 }
 
-/** Signs in with `token`: who am I, the task list, then the live event stream from the right seq. */
+/**
+ * Signs in with `token`: who am I, the lists and labels, and the first page of the Inbox, all at once
+ * (the Inbox id is computed from the token's user: inbox-id.js; prefetch.js may have asked already), the
+ * tasks drawn as soon as their page arrives; then the counts and the live event stream from the right seq.
+ */
 async function boot(token) {
   resetSession();
   update((s) => {
@@ -84,32 +89,52 @@ async function boot(token) {
       if (getState().token === token) void boot(token);
     }, RETRY_LOAD_MS);
   };
+  const guessed = userOfToken(token);
+  const guessedView = guessed ? { kind: 'list', listId: inboxIdOf(guessed) } : null;
+  const meLoad = api('GET', '/me');
+  const sidebarLoad = loadSidebar();
+  const pageLoad = guessedView
+    ? showView((s) => {
+        s.view = guessedView;
+      })
+    : null;
+  for (const load of [meLoad, sidebarLoad, pageLoad]) load?.catch(() => {}); // awaited below
   let me;
   try {
-    me = await api('GET', '/me');
+    me = await meLoad;
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 401)) retry('', error);
     return;
   }
+  if (getState().token !== token) return;
   update((s) => {
     s.me = { id: me.id, timezone: me.timezone };
   });
   $('#who').hidden = false;
 
-  // The snapshot comes after /me: whatever it already contains is skipped by version when replayed.
+  // A stored seq is older than the snapshot read now: replaying from it misses nothing. Without one (or
+  // too far behind), the snapshot may have been read just before /me's last_seq: it is read again below.
   const stored = readStoredSeq(me.id);
-  const startSeq =
-    stored !== null && stored <= me.last_seq && me.last_seq - stored <= MAX_REPLAY ? stored : me.last_seq;
+  const resumable = stored !== null && stored <= me.last_seq && me.last_seq - stored <= MAX_REPLAY;
+  const startSeq = resumable ? stored : me.last_seq;
   try {
-    await loadSidebar();
+    await sidebarLoad;
     const inbox = inboxList();
-    await showView((s) => {
-      s.view = inbox ? { kind: 'list', listId: inbox.id } : { kind: 'all' };
-    });
+    const wanted = inbox ? { kind: 'list', listId: inbox.id } : { kind: 'all' };
+    const shown = getState().view;
+    if (pageLoad && !sameView(shown, guessedView)) {
+      // The user has gone to another view meanwhile: that view is on its way.
+    } else if (pageLoad && sameView(wanted, guessedView)) await pageLoad;
+    else
+      await showView((s) => {
+        s.view = wanted;
+      });
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 401)) retry(' the tasks', error);
     return;
   }
+  if (getState().token !== token) return;
+  void refreshCounts();
   const sync = new SyncClient({
     baseUrl: location.origin,
     token,
@@ -127,7 +152,13 @@ async function boot(token) {
     s.sync = sync;
   });
   sync.start();
+  if (!resumable && pageLoad) {
+    void loadSidebar().catch(() => {});
+    void reload().catch(() => {});
+  }
 }
+
+const sameView = (a, b) => a.kind === b.kind && a.listId === b.listId;
 
 function init() {
   onUnauthorized(signOut);

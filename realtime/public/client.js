@@ -78,12 +78,18 @@ export function newIdempotencyKey(crypto = globalThis.crypto) {
  */
 export async function sendAction(url, init = {}, options = {}) {
   const {
-    attempts = 4, baseDelayMs = 250, maxDelayMs = 5000, fetchFn = (u, i) => globalThis.fetch(u, i), newKey = () => newIdempotencyKey(),
-    sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms)), random = Math.random,
+    attempts = 4,
+    baseDelayMs = 250,
+    maxDelayMs = 5000,
+    fetchFn = (u, i) => globalThis.fetch(u, i),
+    newKey = () => newIdempotencyKey(),
+    sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    random = Math.random,
   } = options;
   const method = String(init.method ?? 'GET').toUpperCase();
   const headers = { ...(init.headers ?? {}) };
-  if (WRITE_METHODS.has(method) && !Object.keys(headers).some((h) => h.toLowerCase() === 'idempotency-key')) headers['idempotency-key'] = newKey();
+  if (WRITE_METHODS.has(method) && !Object.keys(headers).some((h) => h.toLowerCase() === 'idempotency-key'))
+    headers['idempotency-key'] = newKey();
   for (let attempt = 0; ; attempt++) {
     const last = attempt + 1 >= attempts;
     let response;
@@ -96,7 +102,11 @@ export async function sendAction(url, init = {}, options = {}) {
     }
     if (last || !AMBIGUOUS_STATUS.has(response.status)) return response;
     const retryAfter = Number(response.headers.get('retry-after'));
-    await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, maxDelayMs) : backoffDelay(attempt, baseDelayMs, maxDelayMs, random));
+    await sleep(
+      Number.isFinite(retryAfter) && retryAfter > 0
+        ? Math.min(retryAfter * 1000, maxDelayMs)
+        : backoffDelay(attempt, baseDelayMs, maxDelayMs, random),
+    );
   }
 }
 
@@ -132,27 +142,31 @@ export class SyncClient {
     this.detail = {};
     this.running = false;
     this.everLive = false;
-    this.generation = 0;      // bumps whenever the current socket is abandoned
-    this.socket = null;       // the nes client of the current generation
+    this.generation = 0; // bumps whenever the current socket is abandoned
+    this.socket = null; // the nes client of the current generation
     this.attempting = false;
-    this.retries = 0;         // backoff exponent
-    this.failures = 0;        // consecutive failed connection attempts
+    this.retries = 0; // backoff exponent
+    this.failures = 0; // consecutive failed connection attempts
     this.retryTimer = null;
     this.nextRetryAt = null;
     this.pollTimer = null;
     this.gapTimer = null;
     this.gapAttempts = 0;
-    this.backfillRun = null;  // the running backfill
+    this.backfillRun = null; // the running backfill
     this.backfillAgain = false;
 
     this.onOnline = () => this.reconnectNow();
-    this.onOffline = () => { if (this.state !== 'live') this.setState('offline', { reason: 'the browser is offline' }); };
+    this.onOffline = () => {
+      if (this.state !== 'live') this.setState('offline', { reason: 'the browser is offline' });
+    };
   }
 
   // ------------------------------------------------------------------ lifecycle
   start() {
     if (this.running) return;
     this.running = true;
+    // The seq started from is a point the page's snapshot is newer than: the next load may resume there.
+    this.persist();
     globalThis.addEventListener?.('online', this.onOnline);
     globalThis.addEventListener?.('offline', this.onOffline);
     this.setState('connecting', { reconnecting: false });
@@ -189,7 +203,11 @@ export class SyncClient {
     this.state = state;
     this.detail = detail;
     if (changed) {
-      try { this.onState(state, detail); } catch (error) { this.onError(error); }
+      try {
+        this.onState(state, detail);
+      } catch (error) {
+        this.onError(error);
+      }
     }
   }
 
@@ -210,7 +228,8 @@ export class SyncClient {
     const gen = ++this.generation;
     this.abandon(this.socket);
     this.socket = null;
-    if (!this.polling && this.state !== 'offline') this.setState('connecting', { reconnecting: this.everLive, attempt: this.failures + 1 });
+    if (!this.polling && this.state !== 'offline')
+      this.setState('connecting', { reconnecting: this.everLive, attempt: this.failures + 1 });
     const client = new this.Nes.Client(this.wsUrl());
     // The nes client reports trouble through three callbacks; any of them on the live socket means
     // the link is gone (after a heartbeat timeout nes only calls close(), which on a dead link can
@@ -218,7 +237,8 @@ export class SyncClient {
     client.onDisconnect = (_willReconnect, log) => this.lost(gen, `closed (${log?.explanation ?? 'unknown'})`);
     client.onHeartbeatTimeout = () => this.lost(gen, 'heartbeat timeout');
     client.onError = (error) => {
-      if (error?.type === 'ws' || error?.type === 'timeout' || error?.type === 'disconnect') this.lost(gen, error.message);
+      if (error?.type === 'ws' || error?.type === 'timeout' || error?.type === 'disconnect')
+        this.lost(gen, error.message);
     };
     const current = () => {
       if (gen !== this.generation || !this.running) throw new Error('the connection was lost while connecting');
@@ -256,7 +276,12 @@ export class SyncClient {
       this.failures++;
       this.onError(error);
       if (this.failures >= this.options.failuresBeforePolling) this.startPolling();
-      else if (!this.polling) this.setState(navigatorOnline() ? 'connecting' : 'offline', { reconnecting: this.everLive, attempt: this.failures, error: messageOf(error) });
+      else if (!this.polling)
+        this.setState(navigatorOnline() ? 'connecting' : 'offline', {
+          reconnecting: this.everLive,
+          attempt: this.failures,
+          error: messageOf(error),
+        });
       this.scheduleRetry();
     } finally {
       this.attempting = false;
@@ -280,7 +305,10 @@ export class SyncClient {
     const cap = this.polling ? this.options.pollingMaxDelayMs : this.options.maxDelayMs;
     const delay = backoffDelay(this.retries++, this.options.baseDelayMs, cap);
     this.nextRetryAt = Date.now() + delay;
-    this.retryTimer = setTimeout(() => { this.retryTimer = null; void this.attempt(); }, delay);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.attempt();
+    }, delay);
   }
 
   abandon(client) {
@@ -312,9 +340,13 @@ export class SyncClient {
     if (!this.running || this.state === 'live') return;
     try {
       await this.backfill();
-      if (this.state !== 'live' && this.polling) this.setState('polling', { everyMs: this.options.pollEveryMs, lastPollAt: new Date().toISOString() });
+      if (this.state !== 'live' && this.polling)
+        this.setState('polling', { everyMs: this.options.pollEveryMs, lastPollAt: new Date().toISOString() });
     } catch (error) {
-      if (error instanceof AuthError) { this.unauthorized(error); return; }
+      if (error instanceof AuthError) {
+        this.unauthorized(error);
+        return;
+      }
       if (this.state !== 'live') this.setState('offline', { reason: messageOf(error) });
     }
   }
@@ -335,7 +367,11 @@ export class SyncClient {
       const event = this.pending.get(seq);
       this.pending.delete(seq);
       this.lastSeq = seq;
-      try { this.onEvent(event); } catch (error) { this.onError(error); }
+      try {
+        this.onEvent(event);
+      } catch (error) {
+        this.onError(error);
+      }
     }
     this.persist();
     if (this.pending.size === 0) {
@@ -345,7 +381,10 @@ export class SyncClient {
     } else if (!this.gapTimer) {
       // Something before the earliest held event is missing: give the socket a moment, then fetch it.
       const wait = this.options.gapWaitMs * Math.min(2 ** this.gapAttempts, 32);
-      this.gapTimer = setTimeout(() => { this.gapTimer = null; void this.fillGap(); }, wait);
+      this.gapTimer = setTimeout(() => {
+        this.gapTimer = null;
+        void this.fillGap();
+      }, wait);
     }
   }
 
@@ -355,7 +394,10 @@ export class SyncClient {
     try {
       await this.backfill();
     } catch (error) {
-      if (error instanceof AuthError) { this.unauthorized(error); return; }
+      if (error instanceof AuthError) {
+        this.unauthorized(error);
+        return;
+      }
       this.onError(error);
     }
     if (this.pending.size > 0 && !this.gapTimer && this.running) this.drain(); // re-arms the timer
@@ -367,7 +409,9 @@ export class SyncClient {
       // Tabs of one user share the key: never move it backwards.
       const stored = readStoredSeq(this.userId, this.storage) ?? 0;
       if (this.lastSeq > stored) this.storage.setItem(seqKey(this.userId), String(this.lastSeq));
-    } catch { /* storage full or blocked: the seq then lives in memory only */ }
+    } catch {
+      /* storage full or blocked: the seq then lives in memory only */
+    }
   }
 
   // ------------------------------------------------------------------ backfill
@@ -405,7 +449,10 @@ export class SyncClient {
   }
 
   async getJson(path) {
-    const response = await fetch(`${this.baseUrl}${path}`, { headers: { authorization: `Bearer ${this.token}` }, cache: 'no-store' });
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      headers: { authorization: `Bearer ${this.token}` },
+      cache: 'no-store',
+    });
     if (response.status === 401) throw new AuthError('the server rejected the token');
     if (!response.ok) throw new Error(`GET ${path.split('?')[0]}: HTTP ${response.status}`);
     return response.json();

@@ -1,15 +1,9 @@
 // The dashboard's state, in one store. Modules change it only through update(); views subscribe and
 // re-render once per batch of changes (a microtask later, or at once with flush()).
 import { validZone } from './time.js';
+import { HIDE_DONE_KEY, SORT_KEY, SORTS, storedHideDone, storedSort } from './query.js';
 
-const HIDE_DONE_KEY = 'tasklane.hideDone';
-const SORT_KEY = 'tasklane.sort';
-/** The sorts GET /tasks offers ('' = the view's own order). */
-export const SORTS = ['', 'due', 'priority', 'created', 'title'];
-const storedSort = () => {
-  const value = globalThis.localStorage?.getItem(SORT_KEY) ?? '';
-  return SORTS.includes(value) ? value : '';
-};
+export { SORTS };
 
 function initialState() {
   return {
@@ -26,7 +20,7 @@ function initialState() {
     flashing: new Set(), // ids that just arrived (highlighted once)
     sync: null, // the SyncClient of the session
     listStatus: 'Loading…', // what #list-status says while the list is not there (loading, failed); null: shown from the tasks
-    hideDone: globalThis.localStorage?.getItem(HIDE_DONE_KEY) === '1',
+    hideDone: storedHideDone(),
     sort: storedSort(),
     lists: new Map(), // id → list (GET /lists; list.* events)
     listsLoaded: false, // false while unknown, or when the server has no lists (then the view is "all")

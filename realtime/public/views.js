@@ -6,9 +6,9 @@
 import { getState, update, userZone, inboxList } from './store.js';
 import { api, ApiError } from './api.js';
 import { formatter } from './time.js';
+import { PAGE_SIZE, queryOf as queryOfView, sortOf as sortOfQuery } from './query.js';
 
-/** Tasks per page of GET /tasks (the first page is what the first paint shows). */
-export const PAGE_SIZE = 50;
+export { PAGE_SIZE };
 const COUNTS_DEBOUNCE_MS = 250;
 const UPCOMING_DAYS = 7;
 
@@ -45,29 +45,10 @@ export function viewTitle(s = getState()) {
 }
 
 /** The effective sort: the chosen one, else the view's own. */
-export function sortOf(s = getState()) {
-  if (s.view.kind === 'completed' && !s.q) return { sort: 'completed', order: 'desc' };
-  const sort = s.sort || (['today', 'overdue', 'upcoming'].includes(s.view.kind) && !s.q ? 'due' : 'created');
-  return { sort, order: sort === 'created' ? 'desc' : 'asc' };
-}
+export const sortOf = (s = getState()) => sortOfQuery(s);
 
 /** The query string of GET /tasks for the current view (without limit and cursor). */
-export function queryOf(s = getState()) {
-  const p = new URLSearchParams();
-  if (s.q) p.set('q', s.q);
-  else if (s.view.kind === 'list') {
-    p.set('list_id', s.view.listId);
-    if (s.hideDone) p.set('completed', 'false');
-  } else if (s.view.kind === 'all') {
-    if (s.hideDone) p.set('completed', 'false');
-  } else p.set('view', s.view.kind);
-  const { sort, order } = sortOf(s);
-  if (sort !== 'completed') {
-    p.set('sort', sort);
-    p.set('order', order);
-  }
-  return p.toString();
-}
+export const queryOf = (s = getState()) => queryOfView(s);
 
 const words = (q) => q.toLowerCase().split(/\s+/).filter(Boolean);
 
@@ -235,7 +216,7 @@ async function loadUpcoming(gen) {
   });
 }
 
-/** Lists, labels and counts (a server without them leaves the sidebar's lists empty). */
+/** Lists and labels (a server without them leaves the sidebar's lists empty); the counts come apart (refreshCounts). */
 export async function loadSidebar() {
   const [lists, labels] = await Promise.all([
     api('GET', '/lists').catch((error) => {
@@ -252,7 +233,6 @@ export async function loadSidebar() {
     s.listsLoaded = Boolean(lists);
     s.labels = new Map((labels?.labels ?? []).map((l) => [l.id, l]));
   });
-  void refreshCounts();
 }
 
 let countsTimer = null;
