@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import Boom from '@hapi/boom';
 import Nes from '@hapi/nes';
 import type { Server } from '@hapi/hapi';
+import { MAX_PAYLOAD_BYTES } from '../api/schemas.ts';
 import type { Publish } from './hub.ts';
 
 export interface RealtimeOptions {
@@ -19,12 +20,21 @@ export interface RealtimeOptions {
   /** Sockets one user may hold open at once on this instance (nes `auth.maxConnectionsPerUser`; default 100). */
   maxConnectionsPerUser?: number;
   onSockets?: (open: number) => void;
+  /**
+   * Largest WebSocket message (bytes) a client may send; a bigger one closes that socket with 1009
+   * before any of it is parsed. Default: MAX_PAYLOAD_BYTES (api/schemas.ts), the REST body limit.
+   */
+  maxMessageBytes?: number;
 }
 
 export const EVENTS_PATH = '/events';
 
 /** The parts of a nes 14 socket this module touches; `_setCredentials` is private (see below). */
-interface NesAuthResult { credentials?: unknown; artifacts?: unknown; strategy?: unknown }
+interface NesAuthResult {
+  credentials?: unknown;
+  artifacts?: unknown;
+  strategy?: unknown;
+}
 interface NesSocket {
   id: string;
   server: Server;
@@ -58,18 +68,25 @@ function armExpiry(socket: NesSocket): void {
   expiryTimers.delete(socket);
   const at = expiresAtOf(socket.auth.credentials);
   if (at === undefined) return;
-  const timer = setTimeout(() => {
-    expiryTimers.delete(socket);
-    if (!expired(socket.auth.credentials)) return armExpiry(socket);   // replaced meanwhile, or the ceiling
-    closeExpired(socket);
-  }, Math.min(Math.max(at - Date.now(), 0), MAX_TIMEOUT_MS));
+  const timer = setTimeout(
+    () => {
+      expiryTimers.delete(socket);
+      if (!expired(socket.auth.credentials)) return armExpiry(socket); // replaced meanwhile, or the ceiling
+      closeExpired(socket);
+    },
+    Math.min(Math.max(at - Date.now(), 0), MAX_TIMEOUT_MS),
+  );
   timer.unref();
   expiryTimers.set(socket, timer);
 }
 
 function closeExpired(socket: NesSocket): void {
   if (!socket.isOpen()) return;
-  socket.server.log(['nes', 'auth', 'info'], { socket: socket.id, user: userOf(socket.auth.credentials), reason: 'token expired' });
+  socket.server.log(['nes', 'auth', 'info'], {
+    socket: socket.id,
+    user: userOf(socket.auth.credentials),
+    reason: 'token expired',
+  });
   void socket.disconnect();
 }
 
@@ -95,12 +112,14 @@ function disarmExpiry(socket: NesSocket): void {
  */
 const guarded = Symbol.for('tasklane.nes.setCredentials');
 function guardCredentials(): void {
-  const SocketClass = createRequire(import.meta.url)('@hapi/nes/lib/socket.js') as { prototype: NesSocket & { [guarded]?: true } };
+  const SocketClass = createRequire(import.meta.url)('@hapi/nes/lib/socket.js') as {
+    prototype: NesSocket & { [guarded]?: true };
+  };
   const proto = SocketClass.prototype;
   if (proto[guarded]) return;
   const original = proto._setCredentials;
   const refuse = (socket: NesSocket, message: string): never => {
-    setTimeout(() => void socket.disconnect());   // after the error reply is queued, as nes' reauth does
+    setTimeout(() => void socket.disconnect()); // after the error reply is queued, as nes' reauth does
     throw Boom.unauthorized(message);
   };
   proto._setCredentials = function (this: NesSocket, auth: NesAuthResult): void {
@@ -109,7 +128,12 @@ function guardCredentials(): void {
     if (this.auth.isAuthenticated) {
       const current = userOf(this.auth.credentials);
       if (current !== next) {
-        this.server.log(['nes', 'auth', 'warn'], { socket: this.id, user: current, attempted: next, reason: 'reauth for another user refused' });
+        this.server.log(['nes', 'auth', 'warn'], {
+          socket: this.id,
+          user: current,
+          attempted: next,
+          reason: 'reauth for another user refused',
+        });
         refuse(this, 'A socket stays with the user it was opened for: reauthenticate with a token for that user');
       }
       this.auth.credentials = auth.credentials;
@@ -130,6 +154,24 @@ function guardCredentials(): void {
   proto[guarded] = true;
 }
 
+/**
+ * Bounds the size of a client's messages. nes 14.0.1 (lib/listener.js) builds its `ws` server (ws 8)
+ * from `{ server, verifyClient }` only, so ws' default `maxPayload` of 100 MiB applies, and nes
+ * JSON-parses each message on the event loop: one 30 MB message of nested brackets stalled every
+ * request for ~10 s. nes has no option for it (`payload.maxChunkChars` splits what the server sends),
+ * but ws reads `options.maxPayload` at each upgrade, so it is set on nes' server once registered:
+ * a bigger message makes ws close that socket (1009) while receiving, before nes sees it.
+ * Re-check this when upgrading nes or ws.
+ */
+function limitMessageSize(server: Server, maxBytes: number): void {
+  const wss = (server.plugins as { nes?: { _listener?: { _wss?: { options?: { maxPayload?: number } } } } }).nes
+    ?._listener?._wss;
+  if (!wss?.options || typeof wss.options.maxPayload !== 'number') {
+    throw new Error('nes internals changed: cannot bound WebSocket message size (realtime/nes.ts limitMessageSize)');
+  }
+  wss.options.maxPayload = maxBytes;
+}
+
 export async function registerNes(server: Server, options: RealtimeOptions = {}): Promise<Publish> {
   guardCredentials();
   // nes calls onDisconnection for every socket that closes, onConnection only after a successful
@@ -143,7 +185,11 @@ export async function registerNes(server: Server, options: RealtimeOptions = {})
       // re-verifies the token's time claims through @hapi/jwt; the timer and filter here need no message.
       auth: { type: 'direct', index: true, maxConnectionsPerUser: options.maxConnectionsPerUser ?? 100 },
       heartbeat: options.heartbeat ?? { interval: 2500, timeout: 2000 },
-      onConnection: (socket: object) => { counted.add(socket); open++; options.onSockets?.(open); },
+      onConnection: (socket: object) => {
+        counted.add(socket);
+        open++;
+        options.onSockets?.(open);
+      },
       onDisconnection: (socket: object) => {
         disarmExpiry(socket as NesSocket);
         if (!counted.delete(socket)) return;
@@ -152,6 +198,7 @@ export async function registerNes(server: Server, options: RealtimeOptions = {})
       },
     },
   });
+  limitMessageSize(server, options.maxMessageBytes ?? MAX_PAYLOAD_BYTES);
   server.subscription(EVENTS_PATH, {
     auth: { mode: 'required', entity: 'user', index: true },
     // Delivery checks the token in force at the moment of each publish: an expiry timer that fires
