@@ -1,9 +1,10 @@
-// npm run bench:profile [-- --shape=direct+kafka|dapr|embedded] [-- --seconds=15]
+// npm run bench:profile [-- --shape=direct+kafka|dapr|embedded] [-- --seconds=15] [-- --workload=patch|post|post+reminders]
+// [-- --env=NAME=value,…] (e.g. GROUP_COMMIT=off)
 // The throughput workload of `npm run bench` against an app started with --cpu-prof; prints where the
 // app's CPU went (self time by function and by package) and keeps the .cpuprofile for Chrome DevTools.
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startBenchApp, patchWorkload, progress, type Shape } from './harness.ts';
+import { startBenchApp, patchWorkload, createWorkload, progress, type Shape } from './harness.ts';
 
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }
 interface CpuProfile { nodes: ProfileNode[]; samples: number[] }
@@ -13,14 +14,18 @@ const arg = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slic
 const shape = (arg('shape') ?? 'direct+kafka') as Shape;
 if (!['embedded', 'direct+kafka', 'dapr'].includes(shape)) throw new Error(`--shape must be embedded, direct+kafka or dapr, not ${shape}`);
 const seconds = Number(arg('seconds') ?? 15);
+const workload = arg('workload') ?? 'patch';
+if (!['patch', 'post', 'post+reminders'].includes(workload)) throw new Error(`--workload must be patch, post or post+reminders, not ${workload}`);
+const env = Object.fromEntries((arg('env') ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 const dir = path.join(import.meta.dirname, 'results', 'profiles', `${shape}-${new Date().toISOString().replaceAll(':', '-')}`);
 mkdirSync(dir, { recursive: true });
 
-progress(`profile (${shape}): PATCH /tasks/{id}, 32 keep-alive connections, ${seconds} s, --cpu-prof into ${path.relative(process.cwd(), dir)}`);
-const app = await startBenchApp(shape, {}, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+const label = workload === 'patch' ? 'PATCH /tasks/{id}' : workload === 'post' ? 'POST /tasks' : 'POST /tasks with a due date and a reminder';
+progress(`profile (${shape}): ${label}, 32 keep-alive connections, ${seconds} s, --cpu-prof into ${path.relative(process.cwd(), dir)}`);
+const app = await startBenchApp(shape, env, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
 let rate = 0;
 try {
-  const result = await patchWorkload(app, seconds);
+  const result = workload === 'patch' ? await patchWorkload(app, seconds) : await createWorkload(app, seconds, { reminders: workload === 'post+reminders' });
   rate = result['2xx'] / seconds;
 } finally {
   await app.stop(); // SIGTERM: the app exits normally, so node writes the profile
@@ -52,7 +57,7 @@ const tally = (key: (node: ProfileNode) => string) => {
 };
 const pct = (hits: number) => `${((hits / total) * 100).toFixed(1).padStart(5)}%`;
 
-console.log(`\n${shape}: ${rate.toFixed(0)} commands/s while profiled (profiling slows the app)\n\nself time by package:`);
+console.log(`\n${shape}, ${label}: ${rate.toFixed(0)} commands/s while profiled (profiling slows the app)\n\nself time by package:`);
 for (const [name, hits] of tally((node) => where(node.callFrame.url)).slice(0, 15)) console.log(`  ${pct(hits)}  ${name}`);
 console.log('\nself time by function:');
 for (const [name, hits] of tally(fnKey).slice(0, 25)) console.log(`  ${pct(hits)}  ${name}`);
