@@ -11,6 +11,42 @@ import http from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 
 /**
+ * `value` (a reminder name, a method) as one URL path segment: percent-encoded as `encodeURIComponent`
+ * does, and also `.`, `!`, `'`, `(`, `)`, `*` and `~`, which it leaves as they are. So no value can read
+ * as a dot segment (`.` or `..`, which URL resolution removes: RFC 3986 §5.2.4) or as anything but
+ * itself. The result holds only `A-Z a-z 0-9 _ - %`.
+ */
+export function pathSegment(value: string): string {
+  return encodeURIComponent(value).replace(/[.!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/**
+ * The Dapr actor id for an id of ours (a user id, a task id): `pathSegment(id)`, so it holds only
+ * `A-Z a-z 0-9 _ - %`. daprd refuses actor ids with `/`, `\`, `#`, `?`, control characters, or that
+ * are `.` or `..` (dapr pkg/actors ValidateName: 400 ERR_BAD_REQUEST), while a user id may hold any of
+ * the first four (api/schemas.ts `subjectProblem`); ids of letters, digits, `_` and `-` (UUIDs) are
+ * their own actor id. Reversed by `idFromActorSegment`.
+ */
+export function daprActorId(id: string): string {
+  return pathSegment(id);
+}
+
+/** The URL path segment for actor `id` in daprd's actor API: the Dapr actor id, itself path-encoded. */
+export function actorIdSegment(id: string): string {
+  return pathSegment(daprActorId(id));
+}
+
+/**
+ * Our id from the actor-id segment of a path daprd calls on the app channel (`/actors/<type>/<segment>/…`).
+ * daprd puts the Dapr actor id into that path as it is, not encoded again (daprd 1.18,
+ * test/integration/actor-id-dapr.test.ts), and the actor id is `pathSegment(id)`, so one decode gives
+ * the id back. Throws URIError on a malformed segment.
+ */
+export function idFromActorSegment(segment: string): string {
+  return decodeURIComponent(segment);
+}
+
+/**
  * daprd answered an actor call with a non-2xx status. The message has the form the SDK's HTTP client
  * gave it (`{"error","error_msg","status","url"}` as JSON text), which api/errors.ts reads to tell a
  * sidecar that is away (daprd's ERR_ACTOR_* codes, 502/503/504) from anything else.
@@ -77,7 +113,7 @@ export class SidecarChannel {
    * Rejects with DaprCallError (daprd answered non-2xx) or DaprTransportError (no answer).
    */
   invoke(type: string, id: string, method: string, body: string): Promise<string> {
-    const path = `/v1.0/actors/${type}/${encodeURIComponent(id)}/method/${method}`;
+    const path = `/v1.0/actors/${type}/${actorIdSegment(id)}/method/${method}`;
     return new Promise((resolve, reject) => {
       const req = http.request(
         {
@@ -254,7 +290,7 @@ export async function serveActors(options: AppChannelOptions): Promise<http.Serv
       req.resume();
       return send(res, 404, JSON.stringify({ error: `no route ${req.method} ${url}` }));
     }
-    const id = decodeURIComponent(parts[3]);
+    const id = idFromActorSegment(parts[3]);
     if (req.method === 'DELETE' && parts.length === 4) {
       // Deactivation: the actors keep no state in memory between turns (the database holds it).
       req.resume();

@@ -3,6 +3,7 @@
 // fires anything left overdue meanwhile.
 import type { TaskTurnResult, TimerPort } from '../ports.ts';
 import { timerChanges, type Timer } from '../task/timers.ts';
+import { actorIdSegment, pathSegment } from './dapr-channel.ts';
 
 export const TASK_ACTOR = 'TaskActor';
 
@@ -35,7 +36,7 @@ export class DaprReminders implements TimerPort {
   }
 
   private url(taskId: string, name: string): string {
-    return `${this.daprUrl}/v1.0/actors/${TASK_ACTOR}/${encodeURIComponent(taskId)}/reminders/${encodeURIComponent(name)}`;
+    return `${this.daprUrl}/v1.0/actors/${TASK_ACTOR}/${actorIdSegment(taskId)}/reminders/${pathSegment(name)}`;
   }
 
   async arm(timer: Timer): Promise<void> {
