@@ -78,7 +78,11 @@ export function setupCreateForm() {
         const task = await api('POST', '/tasks', body);
         upsertTask(task);
         if (!inView(task))
-          toast({ title: `Added to ${getState().lists.get(task.list_id)?.name ?? 'your tasks'}`, body: task.title });
+          toast({
+            title: `Added to ${getState().lists.get(task.list_id)?.name ?? 'your tasks'}`,
+            body: task.title,
+            group: 'added',
+          });
         form.reset();
         expandCreateForm(false);
         picker.reset();

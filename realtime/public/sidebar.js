@@ -55,7 +55,11 @@ export async function moveTask(taskId, listId, control) {
     control,
     async () => {
       upsertTask(await api('PATCH', `/tasks/${taskId}`, { list_id: listId }));
-      toast({ title: `Moved to ${getState().lists.get(listId)?.name ?? 'the list'}`, body: task.title });
+      toast({
+        title: `Moved to ${getState().lists.get(listId)?.name ?? 'the list'}`,
+        body: task.title,
+        group: 'moved',
+      });
     },
     'Could not move the task',
   );

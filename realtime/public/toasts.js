@@ -1,14 +1,34 @@
 // Toasts: short messages in the polite live region #toasts (at most 5; errors are alerts).
 import { $, h } from './dom.js';
 
-/** Shows a toast; `actions` are buttons [{label, run(button)}] that close it when done. Returns the element. */
-export function toast({ title, body, kind = 'info', actions = [], timeoutMs = kind === 'reminder' ? 0 : 6000 }) {
+/**
+ * Shows a toast; `actions` are buttons [{label, run(button)}] that close it when done. A toast of a
+ * `group` ('moved', 'added') takes the place of the one before it of that group, so a run of moves shows
+ * one toast, not a stack over the tasks. Returns the element.
+ */
+export function toast({ title, body, kind = 'info', actions = [], group, timeoutMs = kind === 'reminder' ? 0 : 6000 }) {
   const region = $('#toasts');
-  const el = h('div', { class: `toast ${kind}`, role: kind === 'error' ? 'alert' : undefined },
+  if (group) for (const old of region.querySelectorAll(`[data-group="${group}"]`)) old.remove();
+  const el = h(
+    'div',
+    { class: `toast ${kind}`, role: kind === 'error' ? 'alert' : undefined, 'data-group': group },
     h('p', { class: 'toast-title' }, title),
-    body ? h('p', {}, body) : null);
+    body ? h('p', {}, body) : null,
+  );
   const close = () => el.remove();
-  const buttons = actions.map(({ label, run }) => h('button', { type: 'button', onclick: async (e) => { await run(e.currentTarget); close(); } }, label));
+  const buttons = actions.map(({ label, run }) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        onclick: async (e) => {
+          await run(e.currentTarget);
+          close();
+        },
+      },
+      label,
+    ),
+  );
   buttons.push(h('button', { type: 'button', onclick: close }, 'Dismiss'));
   el.append(h('div', { class: 'actions' }, buttons));
   region.append(el);
