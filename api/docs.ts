@@ -5,7 +5,7 @@ import Inert from '@hapi/inert';
 import Vision from '@hapi/vision';
 import HapiSwagger from 'hapi-swagger';
 import Boom from '@hapi/boom';
-import type { RequestRoute, ResponseObject, Server } from '@hapi/hapi';
+import type { Request, RequestRoute, ResponseObject, ResponseToolkit, Server } from '@hapi/hapi';
 import type { Schema } from 'joi';
 import { OPERATIONS, answersOf } from './responses.ts';
 
@@ -21,7 +21,12 @@ export async function registerDocs(server: Server, version: string): Promise<voi
       plugin: HapiSwagger,
       options: {
         OAS: 'v3.0',
-        info: { title: 'tasklane API', version, description: 'Event-driven multi-user todo backend. Every operation but /health, /ready, /metrics, /auth/dev-token (and /docs and the dashboard) needs `Authorization: Bearer <JWT>`. Errors are `{statusCode, error, message, field?}`.' },
+        info: {
+          title: 'tasklane API',
+          version,
+          description:
+            'Event-driven multi-user todo backend. Every operation but /health, /ready, /metrics, /auth/dev-token (and /docs and the dashboard) needs `Authorization: Bearer <JWT>`. Errors are `{statusCode, error, message, field?}`.',
+        },
         documentationPath: '/docs',
         jsonPath: OPENAPI_PATH,
         swaggerUIPath: '/docs/ui/',
@@ -34,12 +39,81 @@ export async function registerDocs(server: Server, version: string): Promise<voi
       },
     },
   ]);
-  server.ext('onPostHandler', (request, h) => {
-    const response = request.response;
-    if (request.route.path !== OPENAPI_PATH || ('isBoom' in response && response.isBoom)) return h.continue;
-    standardise((response as ResponseObject).source as OpenApiNode, request.server.table());
+  cacheDocument(server);
+}
+
+/**
+ * The document is built once per process and served from memory. Building it (hapi-swagger over every
+ * route, then `standardise`) holds the event loop ~300 ms, and the route needs no login: rebuilt per
+ * request it let anyone stall the server. The routes cannot change after start, so the first request
+ * builds it (concurrent first requests wait for that one build) and every later one gets the same
+ * document. Two things hapi-swagger 17.3.2 derives per request are kept per request or left out:
+ * - `servers[0].url`, from the request (X-Forwarded-Host/-Proto, Referer, Host) as hapi-swagger's
+ *   `getServerUrl` does, so a spoofed Host on the first request is never shown to others;
+ * - its `?tags=` filter is not offered: the one document is always whole (a filter per query would
+ *   bring the per-request cost back).
+ */
+function cacheDocument(server: Server): void {
+  let cached: OpenApiNode | undefined;
+  let building: { done: Promise<void>; finish(): void } | undefined;
+  const serve = (request: Request, h: ResponseToolkit, doc: OpenApiNode) =>
+    h.response({ ...doc, servers: [{ url: serverUrlOf(request) }] }).takeover();
+  server.ext('onPreHandler', async (request, h) => {
+    if (request.route.path !== OPENAPI_PATH) return h.continue;
+    if (!cached && building) await building.done;
+    if (cached) return serve(request, h, cached);
+    let finish = (): void => undefined;
+    const done = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    building = { done, finish };
+    // Waiters are released however this request ends (a client gone before the handler included).
+    request.events.once('finish', finish);
+    request.events.once('disconnect', finish);
+    delete (request.query as Record<string, unknown>).tags;
     return h.continue;
   });
+  server.ext('onPostHandler', (request, h) => {
+    if (request.route.path !== OPENAPI_PATH) return h.continue;
+    const response = request.response;
+    const flight = building;
+    building = undefined;
+    try {
+      if ('isBoom' in response && response.isBoom) return h.continue;
+      cached = standardise((response as ResponseObject).source as OpenApiNode, request.server.table());
+      return serve(request, h, cached);
+    } finally {
+      flight?.finish();
+    }
+  });
+}
+
+/** `servers[0].url` as hapi-swagger 17.3.2 (lib/builder.js `getServerUrl`, basePath '/') derives it. */
+function serverUrlOf(request: Request): string {
+  const first = (name: string): string | undefined => {
+    const value = request.headers[name];
+    return typeof value === 'string' && value.length > 0 ? value.split(',')[0] : undefined;
+  };
+  const proxyHost = first('x-forwarded-host') ?? first('disguised-host');
+  if (proxyHost) {
+    const protocol =
+      first('x-forwarded-proto') ??
+      (request.headers['x-arr-ssl']
+        ? 'https'
+        : request.server.info.protocol === 'socket'
+          ? 'http'
+          : request.server.info.protocol);
+    return `${protocol}://${proxyHost}/`;
+  }
+  try {
+    const url = new URL(request.info.referrer);
+    url.search = '';
+    url.hash = '';
+    url.pathname = '/';
+    return url.toString();
+  } catch {
+    return `${request.url.protocol}//${request.info.host}`;
+  }
 }
 
 /**
@@ -55,7 +129,8 @@ function describeOperations(server: Server): void {
     const answers = OPERATIONS[key];
     const tags = route.settings.tags ?? [];
     if (!answers) {
-      if (tags.includes('api')) throw new Error(`${key} is tagged 'api' but api/responses.ts does not say what it answers`);
+      if (tags.includes('api'))
+        throw new Error(`${key} is tagged 'api' but api/responses.ts does not say what it answers`);
       continue;
     }
     described.add(key);
@@ -71,7 +146,8 @@ function describeOperations(server: Server): void {
     if (!tags.includes('api')) route.settings.tags = [...tags, 'api'];
   }
   const missing = Object.keys(OPERATIONS).filter((key) => !described.has(key) && key !== 'POST /auth/dev-token');
-  if (missing.length > 0) throw new Error(`api/responses.ts describes operations no route serves: ${missing.join(', ')}`);
+  if (missing.length > 0)
+    throw new Error(`api/responses.ts describes operations no route serves: ${missing.join(', ')}`);
 }
 
 /**
@@ -87,8 +163,14 @@ function refuseOtherMethods(server: Server): void {
   for (const [path, methods] of allowed) {
     const allow = [...methods, ...(methods.includes('GET') ? ['HEAD'] : [])].sort();
     server.route({
-      method: '*', path,
-      options: { auth: false, handler: () => { throw Boom.methodNotAllowed(`${path} answers ${allow.join(', ')}`, undefined, allow); } },
+      method: '*',
+      path,
+      options: {
+        auth: false,
+        handler: () => {
+          throw Boom.methodNotAllowed(`${path} answers ${allow.join(', ')}`, undefined, allow);
+        },
+      },
     });
   }
 }
@@ -128,7 +210,11 @@ export function standardise(doc: OpenApiNode, routes: RequestRoute[]): OpenApiNo
     if (closed.has(node)) return;
     closed.add(node);
     if (node.type === 'object' && node.additionalProperties === undefined) node.additionalProperties = false;
-    for (const child of [...Object.values(isNode(node.properties) ? node.properties : {}), node.items, ...(Array.isArray(node.anyOf) ? node.anyOf : [])]) {
+    for (const child of [
+      ...Object.values(isNode(node.properties) ? node.properties : {}),
+      node.items,
+      ...(Array.isArray(node.anyOf) ? node.anyOf : []),
+    ]) {
       if (isNode(child)) close(child);
     }
   };
@@ -136,7 +222,8 @@ export function standardise(doc: OpenApiNode, routes: RequestRoute[]): OpenApiNo
   for (const item of Object.values(paths)) {
     for (const operation of Object.values(isNode(item) ? item : {})) {
       const content = isNode(operation) && isNode(operation.requestBody) ? operation.requestBody.content : undefined;
-      for (const media of Object.values(isNode(content) ? content : {})) if (isNode(media) && isNode(media.schema)) close(media.schema);
+      for (const media of Object.values(isNode(content) ? content : {}))
+        if (isNode(media) && isNode(media.schema)) close(media.schema);
     }
   }
   const strings = new Set<OpenApiNode>(); // nodes already described (components are shared)
@@ -160,17 +247,23 @@ export function standardise(doc: OpenApiNode, routes: RequestRoute[]): OpenApiNo
     const operation = (paths[route.path] as OpenApiNode | undefined)?.[route.method];
     if (!isNode(operation)) continue;
     const validate = route.settings.validate ?? {};
-    const parameters = Array.isArray(operation.parameters) ? operation.parameters as OpenApiNode[] : [];
-    for (const [location, joi] of [['path', validate.params], ['query', validate.query], ['header', validate.headers]] as const) {
+    const parameters = Array.isArray(operation.parameters) ? (operation.parameters as OpenApiNode[]) : [];
+    for (const [location, joi] of [
+      ['path', validate.params],
+      ['query', validate.query],
+      ['header', validate.headers],
+    ] as const) {
       for (const parameter of parameters) {
-        if (parameter.in === location && typeof parameter.name === 'string') alongside(childOf(joi as Schema | undefined, parameter.name), parameter.schema);
+        if (parameter.in === location && typeof parameter.name === 'string')
+          alongside(childOf(joi as Schema | undefined, parameter.name), parameter.schema);
       }
     }
     const content = isNode(operation.requestBody) ? operation.requestBody.content : undefined;
     const media = isNode(content) ? content['application/json'] : undefined;
     if (isNode(media)) alongside(validate.payload as Schema | undefined, media.schema);
     // hapi validates an absent body as null: a schema that refuses null makes the body required.
-    if (isNode(operation.requestBody) && validate.payload && (validate.payload as Schema).validate(null).error) operation.requestBody.required = true;
+    if (isNode(operation.requestBody) && validate.payload && (validate.payload as Schema).validate(null).error)
+      operation.requestBody.required = true;
   }
   return doc;
 }
@@ -191,15 +284,16 @@ function describeString(joi: Schema, node: OpenApiNode): void {
     return error !== undefined && (type === undefined || error.details[0]?.type === type);
   };
   if (refuses('') && node.minLength === undefined) node.minLength = 1;
-  const insensitive = (joi.describe() as { rules?: { name: string; args?: { regex?: string } }[] }).rules
-    ?.find((rule) => rule.name === 'pattern' && /\/[a-z]*i[a-z]*$/.test(rule.args?.regex ?? ''));
+  const insensitive = (joi.describe() as { rules?: { name: string; args?: { regex?: string } }[] }).rules?.find(
+    (rule) => rule.name === 'pattern' && /\/[a-z]*i[a-z]*$/.test(rule.args?.regex ?? ''),
+  );
   if (insensitive && typeof node.pattern === 'string') node.pattern = caseInsensitive(node.pattern);
-  if (node.pattern !== undefined || node.format !== undefined || node.enum !== undefined || node.$ref !== undefined) return;
+  if (node.pattern !== undefined || node.format !== undefined || node.enum !== undefined || node.$ref !== undefined)
+    return;
   if (!refuses('a\u0007b', 'string.text')) return;
   const controls = refuses('a\tb', 'string.text') ? CONTROLS : CONTROLS_BUT_LINES;
-  node.pattern = refuses('  ') && !refuses(' a ')
-    ? `^[^${controls}]*[^\\s${controls}][^${controls}]*$`
-    : `^[^${controls}]*$`;
+  node.pattern =
+    refuses('  ') && !refuses(' a ') ? `^[^${controls}]*[^\\s${controls}][^${controls}]*$` : `^[^${controls}]*$`;
 }
 
 /**
@@ -243,7 +337,10 @@ function describeNumber(joi: Schema, node: OpenApiNode): void {
 
 /** An object's key count and exclusive peers, which hapi-swagger leaves out: `.min(n)`, `.xor(a, b, …)`. */
 function describeObject(joi: Schema, node: OpenApiNode): void {
-  const description = joi.describe() as { rules?: { name: string; args?: { limit?: number } }[]; dependencies?: { rel: string; peers?: string[] }[] };
+  const description = joi.describe() as {
+    rules?: { name: string; args?: { limit?: number } }[];
+    dependencies?: { rel: string; peers?: string[] }[];
+  };
   const min = description.rules?.find((rule) => rule.name === 'min')?.args?.limit;
   if (min !== undefined && node.minProperties === undefined) node.minProperties = min;
   const xor = description.dependencies?.find((dependency) => dependency.rel === 'xor');
@@ -251,8 +348,10 @@ function describeObject(joi: Schema, node: OpenApiNode): void {
 }
 
 /** joi's own record of an object's keys and an array's items (public only through describe()). */
-const termsOf = (joi: Schema): { keys?: { key: string; schema: Schema }[]; items?: Schema[] } => (joi as unknown as { $_terms: { keys?: { key: string; schema: Schema }[]; items?: Schema[] } }).$_terms;
-const childOf = (joi: Schema | undefined, key: string): Schema | undefined => (joi ? termsOf(joi).keys?.find((k) => k.key === key)?.schema : undefined);
+const termsOf = (joi: Schema): { keys?: { key: string; schema: Schema }[]; items?: Schema[] } =>
+  (joi as unknown as { $_terms: { keys?: { key: string; schema: Schema }[]; items?: Schema[] } }).$_terms;
+const childOf = (joi: Schema | undefined, key: string): Schema | undefined =>
+  joi ? termsOf(joi).keys?.find((k) => k.key === key)?.schema : undefined;
 
 function walk(node: unknown, visit: (node: OpenApiNode) => void): void {
   if (Array.isArray(node)) for (const item of node) walk(item, visit);
