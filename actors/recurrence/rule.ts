@@ -7,13 +7,7 @@
  * BYYEARDAY, BYSECOND, EXDATE, RDATE, …) is refused as 'unsupported_rule'; anything else that is not
  * RFC 5545 as 'invalid_rule'. A rule is never silently changed.
  */
-import {
-  MIN_YEAR,
-  WEEKDAY_CODES,
-  daysInMonth,
-  wallToFloating,
-  type WeekdayCode,
-} from './calendar.ts';
+import { MIN_YEAR, WEEKDAY_CODES, WEEKDAY_INDEX, daysInMonth, wallToFloating, type WeekdayCode } from './calendar.ts';
 import { ALL_MONTHS, dayPatternFeasible } from './day-filter.ts';
 import { RecurrenceError } from './errors.ts';
 
@@ -34,7 +28,7 @@ export interface RecurrenceByDay {
  * (`YYYYMMDD`, up to the end of that local day in the series' zone).
  */
 export type RecurrenceUntil =
-  | { readonly kind: 'instant'; /** epoch milliseconds (UTC) */ readonly epochMs: number }
+  | { readonly kind: 'instant' /** epoch milliseconds (UTC) */; readonly epochMs: number }
   | { readonly kind: 'date'; readonly year: number; readonly month: number; readonly day: number };
 
 /** A validated rule (frozen). Empty lists mean the part is absent (its default comes from DTSTART). */
@@ -44,8 +38,9 @@ export interface ParsedRule {
   readonly freq: RecurrenceFrequency;
   /** INTERVAL, 1..1000 (1 when absent): periods of FREQ between instances. */
   readonly interval: number;
+  /** BYDAY, distinct, by weekday (MO first) then ordinal (plain first). */
   readonly byDay: readonly RecurrenceByDay[];
-  /** BYMONTHDAY, 1..31 or -31..-1 (from the end of the month). */
+  /** BYMONTHDAY, 1..31 or -31..-1 (from the end of the month); this and every list below: distinct, ascending. */
   readonly byMonthDay: readonly number[];
   /** BYMONTH, 1..12. */
   readonly byMonth: readonly number[];
@@ -120,7 +115,17 @@ function parseIntList(key: string, raw: string, min: number, max: number, allowN
     }
     out.push(n);
   }
-  return out;
+  return distinctSorted(out);
+}
+
+/**
+ * A BY* list's distinct values, ascending. RFC 5545 gives a repeated value no meaning (a set of
+ * values), and the expansion's work grows with each list's length: BYMONTHDAY=-1,-1,…(150×),31 cost
+ * 10× the rule BYMONTHDAY=-1,31. So every BY* list is reduced here, once, and work follows the
+ * distinct values; ParsedRule.source keeps the text as written.
+ */
+function distinctSorted(values: readonly number[]): number[] {
+  return [...new Set(values)].sort((a, b) => a - b);
 }
 
 function parseWeekdayCode(raw: string): WeekdayCode | undefined {
@@ -148,17 +153,19 @@ function parseByDay(raw: string): RecurrenceByDay[] {
     }
     out.push(Object.freeze({ weekday, ordinal }));
   }
-  return out;
+  // Distinct items, by weekday (MO first) then ordinal (plain first), as distinctSorted does for numbers.
+  const distinct = new Map<string, RecurrenceByDay>();
+  for (const item of out) distinct.set(`${item.ordinal ?? 0}${item.weekday}`, item);
+  return [...distinct.values()].sort(
+    (a, b) =>
+      WEEKDAY_INDEX[a.weekday] - WEEKDAY_INDEX[b.weekday] || (a.ordinal ?? -Infinity) - (b.ordinal ?? -Infinity),
+  );
 }
 
 function parseUntil(raw: string): RecurrenceUntil {
   const m = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z)?)?$/.exec(raw);
   const invalid = (): RecurrenceError =>
-    ruleError(
-      'invalid_rule',
-      'UNTIL',
-      'UNTIL must be a UTC date-time (YYYYMMDDTHHMMSSZ) or a date (YYYYMMDD)',
-    );
+    ruleError('invalid_rule', 'UNTIL', 'UNTIL must be a UTC date-time (YYYYMMDDTHHMMSSZ) or a date (YYYYMMDD)');
   if (!m) throw invalid();
   const year = Number(m[1]);
   const month = Number(m[2]);
@@ -198,7 +205,11 @@ export function parseRule(rule: string): ParsedRule {
   if (rule.length > MAX_RULE_LENGTH) {
     throw ruleError('invalid_rule', 'RRULE', `the rule must be at most ${MAX_RULE_LENGTH} characters`);
   }
-  const lines = rule.trim().split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  const lines = rule
+    .trim()
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   const first = lines[0];
   if (first === undefined) throw ruleError('invalid_rule', 'FREQ', 'the rule is empty; FREQ is required');
   for (const [index, line] of lines.entries()) {
@@ -227,7 +238,10 @@ export function parseRule(rule: string): ParsedRule {
     }
     if (!SUPPORTED_KEYS.has(key)) throw unsupported(key);
     if (values.has(key)) throw ruleError('invalid_rule', key, `${key} must not appear more than once`);
-    const value = rawPart.slice(eq + 1).trim().toUpperCase();
+    const value = rawPart
+      .slice(eq + 1)
+      .trim()
+      .toUpperCase();
     if (value.length === 0) throw ruleError('invalid_rule', key, `${key} must have a value`);
     values.set(key, value);
   }
@@ -314,7 +328,11 @@ export function parseRule(rule: string): ParsedRule {
     (byDay.length > 0 || byMonthDay.length > 0) &&
     !dayPatternFeasible({ months: byMonth.length > 0 ? byMonth : ALL_MONTHS, monthDays: byMonthDay, byDay, yearScope })
   ) {
-    const parts = [byMonth.length > 0 ? 'BYMONTH' : '', byMonthDay.length > 0 ? 'BYMONTHDAY' : '', byDay.length > 0 ? 'BYDAY' : '']
+    const parts = [
+      byMonth.length > 0 ? 'BYMONTH' : '',
+      byMonthDay.length > 0 ? 'BYMONTHDAY' : '',
+      byDay.length > 0 ? 'BYDAY' : '',
+    ]
       .filter((s) => s.length > 0)
       .join('/');
     throw ruleError('invalid_rule', byMonthDay.length > 0 ? 'BYMONTHDAY' : 'BYDAY', `${parts} never match any date`);
@@ -354,4 +372,3 @@ export function resolveRule(rule: string | ParsedRule): ParsedRule {
   }
   throw ruleError('invalid_rule', 'RRULE', 'the rule must be a string or a result of parseRule');
 }
-
