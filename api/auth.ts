@@ -3,7 +3,7 @@
 // its sockets close when the token in force expires (realtime/nes.ts reads `expiresAt`).
 import Jwt from '@hapi/jwt';
 import type { Server } from '@hapi/hapi';
-import { textProblem } from './schemas.ts';
+import { subjectProblem } from './schemas.ts';
 
 export interface AuthConfig {
   secret: string | undefined;
@@ -24,24 +24,40 @@ export interface Credentials {
 
 export const DEFAULT_MAX_LIFETIME_SEC = 86_400;
 export const DEFAULT_CLOCK_SKEW_SEC = 30;
-const MAX_SUBJECT = 128;
+/** A finite JSON number (a NumericDate, RFC 7519 §2), not NaN or ±Infinity. */
+function isNumericDate(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
 
 /**
- * Why a verified token's claims are still refused, or undefined when they are acceptable.
- * Rules: `sub` a non-empty string of at most 128 characters that keeps the one rule for strings
- * (api/schemas.ts `textProblem`: no NUL, lone surrogate, control character or DEL); `exp` a number;
- * `iat`, when present, a number; lifetime `exp - iat` at most `maxLifetimeSec`; and, with or without
- * `iat`, `exp` no further than `maxLifetimeSec` (plus skew) ahead of `nowSec` (seconds), so a
- * token without `iat`, or with one in the future, cannot outlive the maximum.
+ * Why a verified token is still refused, or undefined when it is acceptable. `header` is the JOSE header,
+ * `payload` the claims, `nowSec` the time in seconds since the epoch, `maxLifetimeSec` and `clockSkewSec`
+ * in seconds. Rules:
+ * - no `crit` header: RFC 7515 §4.1.11 says a recipient that does not understand a listed critical
+ *   extension MUST reject the JWS, and tasklane understands none;
+ * - `sub` a user id by the one rule for subjects (api/schemas.ts `subjectProblem`);
+ * - `exp` a finite number; `iat` and `nbf`, when present, finite numbers no later than `nowSec` plus the
+ *   skew (a token is not issued, nor valid from, the future: RFC 7519 §4.1.5-6);
+ * - lifetime `exp - iat` at most `maxLifetimeSec`; and, with or without `iat`, `exp` no further than
+ *   `maxLifetimeSec` (plus skew) ahead of `nowSec`, so no token outlives the maximum.
  */
-export function claimProblem(payload: Record<string, unknown>, nowSec: number, maxLifetimeSec: number, clockSkewSec: number): string | undefined {
-  const { sub, exp, iat } = payload;
-  if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_SUBJECT) return 'sub must be a string of 1-128 characters';
-  const text = textProblem(sub);
-  if (text !== null) return `sub ${text}`;
-  if (typeof exp !== 'number' || !Number.isFinite(exp)) return 'exp is required';
-  if (iat !== undefined && (typeof iat !== 'number' || !Number.isFinite(iat))) return 'iat must be a number';
-  if (typeof iat === 'number' && exp - iat > maxLifetimeSec) return `token lifetime exceeds ${maxLifetimeSec} s`;
+export function claimProblem(
+  payload: Record<string, unknown>,
+  nowSec: number,
+  maxLifetimeSec: number,
+  clockSkewSec: number,
+  header: Record<string, unknown> = {},
+): string | undefined {
+  if (Object.hasOwn(header, 'crit')) return 'crit header: no critical extension is understood (RFC 7515 §4.1.11)';
+  const { sub, exp, iat, nbf } = payload;
+  const subject = subjectProblem(sub);
+  if (subject !== null) return `sub ${subject}`;
+  if (!isNumericDate(exp)) return 'exp is required';
+  if (iat !== undefined && !isNumericDate(iat)) return 'iat must be a number';
+  if (nbf !== undefined && !isNumericDate(nbf)) return 'nbf must be a number';
+  if (iat !== undefined && iat > nowSec + clockSkewSec) return 'iat lies in the future';
+  if (nbf !== undefined && nbf > nowSec + clockSkewSec) return 'nbf lies in the future';
+  if (iat !== undefined && exp - iat > maxLifetimeSec) return `token lifetime exceeds ${maxLifetimeSec} s`;
   if (exp - nowSec > maxLifetimeSec + clockSkewSec) return `token expires more than ${maxLifetimeSec} s ahead`;
   return undefined;
 }
@@ -51,14 +67,15 @@ export async function registerAuth(server: Server, config: AuthConfig): Promise<
   const maxLifetimeSec = config.maxLifetimeSec ?? DEFAULT_MAX_LIFETIME_SEC;
   const clockSkewSec = config.clockSkewSec ?? DEFAULT_CLOCK_SKEW_SEC;
   const keys = config.secret
-    ? { key: config.secret, algorithms: ['HS256'] as ('HS256')[] }
+    ? { key: config.secret, algorithms: ['HS256'] as 'HS256'[] }
     : { uri: config.jwksUrl as string, algorithms: ['RS256', 'ES256'] as ('RS256' | 'ES256')[] };
   server.auth.strategy('jwt', 'jwt', {
     keys,
     verify: { aud: false, iss: false, sub: false, nbf: true, exp: true, timeSkewSec: clockSkewSec },
-    validate: (artifacts: { decoded: { payload: Record<string, unknown> } }) => {
-      const payload = artifacts.decoded.payload;
-      if (claimProblem(payload, Date.now() / 1000, maxLifetimeSec, clockSkewSec) !== undefined) return { isValid: false };
+    validate: (artifacts: { decoded: { header: Record<string, unknown>; payload: Record<string, unknown> } }) => {
+      const { header, payload } = artifacts.decoded;
+      if (claimProblem(payload, Date.now() / 1000, maxLifetimeSec, clockSkewSec, header) !== undefined)
+        return { isValid: false };
       const credentials: Credentials = {
         user: payload.sub as string,
         role: payload.role === 'admin' ? 'admin' : 'user',

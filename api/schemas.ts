@@ -26,7 +26,33 @@ export function textProblem(value: string, options: { multiline?: boolean } = {}
   if (value.includes('\u0000')) return 'must not contain NUL (U+0000)';
   if (LONE_SURROGATE.test(value)) return 'must not contain an unpaired UTF-16 surrogate (not valid Unicode text)';
   const control = (options.multiline ? CONTROL_MULTILINE : CONTROL).exec(value);
-  if (control) return `must not contain control characters (U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')})${options.multiline ? ' other than tab and line breaks' : ''}`;
+  if (control)
+    return `must not contain control characters (U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')})${options.multiline ? ' other than tab and line breaks' : ''}`;
+  return null;
+}
+
+export const MAX_SUBJECT = 128;
+const FORMAT_CHARACTER = /\p{Cf}/u;
+
+/**
+ * The one rule for user ids (a token's `sub`, POST /auth/dev-token's `user_id`, `npm run token`'s
+ * argument): 1 to 128 UTF-16 code units, the rule for strings (`textProblem`: no control characters),
+ * no Unicode format character (general category Cf: bidi overrides such as U+202E, zero-width
+ * characters, soft hyphen), no leading or trailing whitespace, and not `.` or `..` (path segments).
+ * Everything else an identity provider issues passes: `auth0|123`, `google-oauth2|1093…`, e-mail
+ * addresses, UUIDs, non-ASCII letters. Returns what is wrong (a phrase to follow the field's name), or
+ * null when the id is acceptable.
+ */
+export function subjectProblem(value: unknown): string | null {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_SUBJECT)
+    return `must be a string of 1-${MAX_SUBJECT} characters`;
+  const text = textProblem(value);
+  if (text !== null) return text;
+  const format = FORMAT_CHARACTER.exec(value);
+  if (format)
+    return `must not contain Unicode format characters (U+${(format[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}: bidi controls, zero-width characters)`;
+  if (value.trim() !== value) return 'must not begin or end with whitespace';
+  if (value === '.' || value === '..') return 'must not be "." or ".."';
   return null;
 }
 
@@ -60,10 +86,18 @@ export const Joi = BaseJoi.extend((joi: Root) => ({
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 // The patterns are the parsers' own (actors/task/time.ts, actors/durations.ts), so the document and the
 // first check agree with the one parser; the parser still decides calendar dates, ranges and offsets.
-const dateTime = Joi.string().max(40).pattern(INSTANT, { name: 'ISO-8601 date-time or date (offset optional)' })
-  .messages({ 'string.pattern.name': '{{#label}}: "{{#value}}" is not an ISO-8601 date-time' }).description('ISO-8601 date-time; without an offset it is wall-clock time in the task\'s zone');
-const duration = Joi.string().max(32).pattern(new RegExp(ISO_DURATION.source, 'i'), { name: 'ISO-8601 duration (e.g. PT10M, PT1H, P1D)' })
-  .messages({ 'string.pattern.name': '{{#label}}: "{{#value}}" is not a supported ISO-8601 duration (weeks, days, hours, minutes, seconds: PT10M, PT1H, P1D, P1W)' });
+const dateTime = Joi.string()
+  .max(40)
+  .pattern(INSTANT, { name: 'ISO-8601 date-time or date (offset optional)' })
+  .messages({ 'string.pattern.name': '{{#label}}: "{{#value}}" is not an ISO-8601 date-time' })
+  .description("ISO-8601 date-time; without an offset it is wall-clock time in the task's zone");
+const duration = Joi.string()
+  .max(32)
+  .pattern(new RegExp(ISO_DURATION.source, 'i'), { name: 'ISO-8601 duration (e.g. PT10M, PT1H, P1D)' })
+  .messages({
+    'string.pattern.name':
+      '{{#label}}: "{{#value}}" is not a supported ISO-8601 duration (weeks, days, hours, minutes, seconds: PT10M, PT1H, P1D, P1W)',
+  });
 const zone = Joi.string().max(64).description('IANA time zone, e.g. Europe/Berlin');
 const rule = Joi.string().max(MAX_RULE_LENGTH).description('RRULE, e.g. FREQ=WEEKLY;BYDAY=MO,WE,FR');
 export const uuid = Joi.string().guid();
@@ -75,9 +109,14 @@ export const reminderSpec = Joi.object({
 export const reminderPayload = reminderSpec.label('reminder');
 
 export const taskId = Joi.object({ id: uuid.required() });
-const color = Joi.string().pattern(/^#[0-9a-fA-F]{6}$/, { name: '#rrggbb' }).description('#rrggbb (stored lower case)');
+const color = Joi.string()
+  .pattern(/^#[0-9a-fA-F]{6}$/, { name: '#rrggbb' })
+  .description('#rrggbb (stored lower case)');
 const priority = Joi.number().integer().min(1).max(4).description('1 (highest) to 4 (none, the default)');
-const labelIds = Joi.array().items(uuid).max(MAX_TASK_LABELS).description('label ids (the set replaces the task\'s labels)');
+const labelIds = Joi.array()
+  .items(uuid)
+  .max(MAX_TASK_LABELS)
+  .description("label ids (the set replaces the task's labels)");
 export const reminderParams = Joi.object({ id: uuid.required(), rid: uuid.required() });
 
 export const createTask = Joi.object({
@@ -101,7 +140,9 @@ export const patchTask = Joi.object({
   list_id: uuid.description('moves the task to this list'),
   priority,
   labels: labelIds,
-}).min(1).label('PatchTask');
+})
+  .min(1)
+  .label('PatchTask');
 
 export const listTasksQuery = Joi.object({
   completed: Joi.boolean(),
@@ -112,9 +153,14 @@ export const listTasksQuery = Joi.object({
   label: uuid.description('a label id the task carries'),
   priority,
   q: Joi.string().max(200).description('words in the title or description (each a prefix, all must match)'),
-  view: Joi.string().valid('today', 'upcoming', 'overdue', 'completed')
-    .description('today: open, due before the end of today in your zone (overdue included); upcoming: open, due from now through the end of day +7; overdue: open, due before now; completed: most recently completed first'),
-  sort: Joi.string().valid(...TASK_SORTS).description('default: created (a view: due; completed: completion time)'),
+  view: Joi.string()
+    .valid('today', 'upcoming', 'overdue', 'completed')
+    .description(
+      'today: open, due before the end of today in your zone (overdue included); upcoming: open, due from now through the end of day +7; overdue: open, due before now; completed: most recently completed first',
+    ),
+  sort: Joi.string()
+    .valid(...TASK_SORTS)
+    .description('default: created (a view: due; completed: completion time)'),
   order: Joi.string().valid('asc', 'desc').description('default: desc for created and completed, asc otherwise'),
   limit: Joi.number().integer().min(1).max(200).default(50),
   cursor: Joi.string().max(1000),
@@ -130,9 +176,14 @@ export const patchList = Joi.object({
   name: Joi.string().trim().min(1).max(MAX_LIST_NAME),
   color: color.allow(null),
   position: Joi.number().integer().min(0).max(MAX_POSITION),
-}).min(1).label('PatchList');
+})
+  .min(1)
+  .label('PatchList');
 export const deleteListQuery = Joi.object({
-  tasks: Joi.string().valid('move', 'delete').default('move').description('move (default): the list\'s tasks go to the Inbox; delete: they are deleted'),
+  tasks: Joi.string()
+    .valid('move', 'delete')
+    .default('move')
+    .description("move (default): the list's tasks go to the Inbox; delete: they are deleted"),
 });
 export const createLabel = Joi.object({
   name: Joi.string().trim().min(1).max(MAX_LABEL_NAME).required(),
@@ -141,8 +192,12 @@ export const createLabel = Joi.object({
 export const patchLabel = Joi.object({
   name: Joi.string().trim().min(1).max(MAX_LABEL_NAME),
   color: color.allow(null),
-}).min(1).label('PatchLabel');
-export const upcomingQuery = Joi.object({ days: Joi.number().integer().min(1).max(31).default(7).description('local days after today') });
+})
+  .min(1)
+  .label('PatchLabel');
+export const upcomingQuery = Joi.object({
+  days: Joi.number().integer().min(1).max(31).default(7).description('local days after today'),
+});
 
 export const snooze = Joi.object({ for: duration.required() }).label('Snooze');
 
@@ -173,7 +228,19 @@ export const adminEventsQuery = Joi.object({
 
 export const patchMe = Joi.object({ timezone: zone.required() }).label('PatchMe');
 
-export const devToken = Joi.object({ user_id: Joi.string().min(1).max(128).pattern(/^[\w.@:-]+$/).required(), admin: Joi.boolean() }).label('DevToken');
+/** A user id by the one rule for subjects (`subjectProblem`): a 400 naming the field otherwise. */
+export const subject = Joi.string()
+  .min(1)
+  .max(MAX_SUBJECT)
+  .custom((value: string, helpers) => {
+    const problem = subjectProblem(value);
+    return problem === null ? value : helpers.error('string.text', { problem });
+  }, 'user id (1-128 characters; no control or format characters, no leading or trailing whitespace, not "." or "..")')
+  .description(
+    'user id: 1-128 characters, no control or Unicode format characters, no leading or trailing whitespace, not "." or ".." (e-mail addresses, auth0|123, UUIDs are fine)',
+  );
+
+export const devToken = Joi.object({ user_id: subject.required(), admin: Joi.boolean() }).label('DevToken');
 
 /**
  * Idempotency-Key, accepted by every write (DESIGN: "Retries are safe"): a retry with the same key gets
@@ -181,10 +248,15 @@ export const devToken = Joi.object({ user_id: Joi.string().min(1).max(128).patte
  * declared here so the OpenAPI document shows it.
  */
 export const writeHeaders = Joi.object({
-  'idempotency-key': Joi.string().pattern(IDEMPOTENCY_KEY, { name: '1 to 255 printable ASCII characters' })
-    .description('Makes the write safe to retry: a retry with the same key (same user, same request) within 24 h answers as the first call did and applies nothing'),
+  'idempotency-key': Joi.string()
+    .pattern(IDEMPOTENCY_KEY, { name: '1 to 255 printable ASCII characters' })
+    .description(
+      'Makes the write safe to retry: a retry with the same key (same user, same request) within 24 h answers as the first call did and applies nothing',
+    ),
 }).unknown(true);
 
 export const ifMatchHeaders = writeHeaders.keys({
-  'if-match': Joi.string().max(40).pattern(/^(W\/)?"?\d+"?$/, { name: 'version number' }),
+  'if-match': Joi.string()
+    .max(40)
+    .pattern(/^(W\/)?"?\d+"?$/, { name: 'version number' }),
 });

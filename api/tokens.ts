@@ -1,6 +1,7 @@
 // Signing tokens for development and tests with the configured HS256 secret.
 import Jwt from '@hapi/jwt';
 import { DEFAULT_MAX_LIFETIME_SEC } from './auth.ts';
+import { subjectProblem } from './schemas.ts';
 
 export interface TokenOptions {
   admin?: boolean;
@@ -12,8 +13,14 @@ export interface TokenOptions {
   ttl?: number;
 }
 
-/** A JWT `{sub: userId, iat: now, exp: now + ttl, role?: 'admin'}` signed HS256 with `secret`. */
+/**
+ * A JWT `{sub: userId, iat: now, exp: now + ttl, role?: 'admin'}` signed HS256 with `secret`.
+ * Throws a TypeError when `userId` breaks the one rule for user ids (api/schemas.ts `subjectProblem`),
+ * as the server would refuse such a token.
+ */
 export function signToken(secret: string, userId: string, options: TokenOptions = {}): string {
+  const problem = subjectProblem(userId);
+  if (problem !== null) throw new TypeError(`user id ${problem}`);
   const now = Math.floor(Date.now() / 1000);
   const payload: Record<string, unknown> = {
     sub: userId,

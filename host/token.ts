@@ -2,12 +2,18 @@
 // The lifetime defaults to, and may not exceed, the server's JWT_MAX_LIFETIME_SEC (default 24 h).
 import { loadConfig, ConfigError } from './config.ts';
 import { signToken } from '../api/tokens.ts';
+import { subjectProblem } from '../api/schemas.ts';
 
 const usage = 'usage: npm run token -- <userId> [--admin] [--ttl seconds]';
 const args = process.argv.slice(2);
 const userId = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--ttl');
 if (!userId) {
   console.error(usage);
+  process.exit(2);
+}
+const idProblem = subjectProblem(userId);
+if (idProblem !== null) {
+  console.error(`user id ${JSON.stringify(userId)} ${idProblem}\n${usage}`);
   process.exit(2);
 }
 let config;

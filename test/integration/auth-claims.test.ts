@@ -1,0 +1,89 @@
+// Correctly signed tokens that still lie are 401 on REST and on sockets: an absurd or future `iat`,
+// a non-finite or future `nbf`, a `crit` header (RFC 7515 §4.1.11), a `sub` that breaks the one rule
+// for user ids. The dev sign-in refuses the same ids (400 naming user_id) and admits the same ones.
+import test from 'ava';
+import { createHmac, randomUUID } from 'node:crypto';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { openClient } from '../helpers/socket.ts';
+
+let t0: TestApp;
+test.before(async () => {
+  t0 = await startTestApp({ database: 'pglite' });
+});
+test.after.always(async () => {
+  await t0?.stop();
+});
+
+/** An HS256 JWT over the given header and payload JSON text, as written (so `1e999` stays in it). */
+function signRaw(header: string, payload: string): string {
+  const secret = t0.app.config.auth.secret ?? '';
+  const body = `${Buffer.from(header).toString('base64url')}.${Buffer.from(payload).toString('base64url')}`;
+  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
+}
+const HEADER = '{"alg":"HS256","typ":"JWT"}';
+const me = (token: string) => fetch(`${t0.url}/me`, { headers: { authorization: `Bearer ${token}` } });
+
+test('absurd or future iat and nbf, a crit header and ids outside the rule are 401 on REST and sockets', async (t) => {
+  const now = Math.floor(Date.now() / 1000);
+  const refused: Array<[string, string]> = [
+    ['iat 1e308', signRaw(HEADER, `{"sub":"u","iat":1e308,"exp":${now + 600}}`)],
+    ['iat one hour ahead', signRaw(HEADER, `{"sub":"u","iat":${now + 3600},"exp":${now + 4200}}`)],
+    ['iat 1e999 (Infinity once parsed)', signRaw(HEADER, `{"sub":"u","iat":1e999,"exp":${now + 600}}`)],
+    [
+      'nbf -1e999 (minus Infinity once parsed)',
+      signRaw(HEADER, `{"sub":"u","iat":${now},"nbf":-1e999,"exp":${now + 600}}`),
+    ],
+    ['exp 1e999', signRaw(HEADER, `{"sub":"u","iat":${now},"exp":1e999}`)],
+    [
+      'crit header',
+      signRaw('{"alg":"HS256","typ":"JWT","crit":["exp"]}', `{"sub":"u","iat":${now},"exp":${now + 600}}`),
+    ],
+    ...[' ', '..', '.', '\u202eadmin', 'ad\u200bmin', ' admin'].map((sub): [string, string] => [
+      `sub ${JSON.stringify(sub)}`,
+      signRaw(HEADER, JSON.stringify({ sub, iat: now, exp: now + 600 })),
+    ]),
+  ];
+  for (const [name, token] of refused) {
+    const res = await me(token);
+    t.is(res.status, 401, name);
+    await res.arrayBuffer();
+    await t.throwsAsync(openClient(t0.url, token, 3000), undefined, `${name} (socket)`);
+  }
+  // The same signing, with honest claims, is accepted: the refusals above are the claims'. A slash is
+  // no path here: the id is stored and answered as it is (actor ids are encoded whole, see
+  // test/integration/actor-id-dapr.test.ts).
+  for (const user of [`auth0|${randomUUID()}`, `../admin-${randomUUID()}`]) {
+    const good = signRaw(HEADER, JSON.stringify({ sub: user, iat: now, nbf: now, exp: now + 600 }));
+    const res = await me(good);
+    t.is(res.status, 200, user);
+    t.is(((await res.json()) as { id: string }).id, user);
+    const client = await openClient(t0.url, good, 3000);
+    await client.disconnect();
+  }
+});
+
+test('the dev sign-in refuses the ids the JWT check refuses, and issues tokens for provider-style ids', async (t) => {
+  const devToken = (user_id: unknown) =>
+    fetch(`${t0.url}/auth/dev-token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user_id }),
+    });
+  for (const id of [' ', '.', '..', '\u202eadmin', 'a\u0000b', 'x'.repeat(129)]) {
+    const res = await devToken(id);
+    t.is(res.status, 400, JSON.stringify(id));
+    t.is(((await res.json()) as { field?: string }).field, 'user_id', JSON.stringify(id));
+  }
+  for (const id of [
+    `auth0|${randomUUID()}`,
+    `google-oauth2|${Date.now()}`,
+    `user-${randomUUID()}@x.y`,
+    randomUUID(),
+    `a.b-${randomUUID()}`,
+  ]) {
+    const res = await devToken(id);
+    t.is(res.status, 200, id);
+    const { token } = (await res.json()) as { token: string };
+    t.is((await me(token)).status, 200, `${id}: the issued token is accepted`);
+  }
+});
