@@ -91,8 +91,12 @@ export interface ReadsPort {
   list(userId: string, id: string): Promise<ListState | null>;
   label(userId: string, id: string): Promise<LabelState | null>;
   counts(userId: string, windows: ViewWindows): Promise<ViewCounts>;
-  /** The user's live series (at most 500, oldest first), with their reminders. */
-  series(userId: string): Promise<SeriesTask[]>;
+  /**
+   * The user's live series with a next occurrence before `before` (ISO instant), soonest first (then id),
+   * at most `limit`; `total` counts all that match, so a caller can say how many it did not read.
+   * Series that ended (next occurrence null) or whose next occurrence is later are left out.
+   */
+  series(userId: string, before: string, limit: number): Promise<{ series: SeriesTask[]; total: number }>;
   /** The user's events with seq > `after`, in seq order, at most `limit`. */
   eventsAfter(userId: string, after: number, limit: number): Promise<EventEnvelope[]>;
   /** The user's last event seq; 0 for a user with no events. */

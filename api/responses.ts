@@ -11,9 +11,13 @@ import { EVENT_TYPES } from '../actors/events.ts';
 const uuid = Joi.string().guid();
 const instant = Joi.date().iso();
 /** A reminder offset in the canonical form the API stores (actors/durations.ts): days, then H/M/S. */
-const offset = Joi.string().pattern(/^P(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$/).description('ISO-8601 duration, canonical (e.g. PT10M, PT1H, P1D, P1DT12H)');
+const offset = Joi.string()
+  .pattern(/^P(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$/)
+  .description('ISO-8601 duration, canonical (e.g. PT10M, PT1H, P1D, P1DT12H)');
 /** A series' start as written: wall-clock time in the series' zone, without an offset. */
-const localDateTime = Joi.string().pattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/).description('wall-clock date-time in the series\' zone, YYYY-MM-DDTHH:MM:SS');
+const localDateTime = Joi.string()
+  .pattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/)
+  .description("wall-clock date-time in the series' zone, YYYY-MM-DDTHH:MM:SS");
 const zone = Joi.string().description('IANA time zone name, as sent');
 const count = Joi.number().integer().min(0);
 
@@ -29,11 +33,17 @@ export const Reminder = Joi.object({
   id: uuid.required(),
   task_id: uuid.required(),
   user_id: Joi.string().required(),
-  offset: offset.allow(null).required().description('relative reminders: how long before the due date; null for absolute ones'),
-  remind_at: instant.allow(null).required().description('when it fires; null for a series\' template reminder'),
+  offset: offset
+    .allow(null)
+    .required()
+    .description('relative reminders: how long before the due date; null for absolute ones'),
+  remind_at: instant.allow(null).required().description("when it fires; null for a series' template reminder"),
   notified: Joi.boolean().required(),
   cancelled: Joi.boolean().required(),
-  cancel_reason: Joi.string().allow(null).required().description('why it was cancelled (task_completed, removed, passed, …)'),
+  cancel_reason: Joi.string()
+    .allow(null)
+    .required()
+    .description('why it was cancelled (task_completed, removed, passed, …)'),
   created_at: instant.required(),
   status: Joi.string().valid('pending', 'notified', 'cancelled', 'template').required(),
 }).label('Reminder');
@@ -46,15 +56,17 @@ export const Task = Joi.object({
   completed: Joi.boolean().required(),
   due_date: instant.allow(null).required(),
   recurrence_rule: Joi.string().allow(null).required(),
-  timezone: zone.allow(null).required().description('the task\'s own zone; null follows the user\'s'),
+  timezone: zone.allow(null).required().description("the task's own zone; null follows the user's"),
   is_recurring: Joi.boolean().required(),
   next_occurrence: instant.allow(null).required(),
-  dtstart_local: localDateTime.allow(null).description('a series\' first start as written (wall-clock in its zone); null otherwise'),
+  dtstart_local: localDateTime
+    .allow(null)
+    .description("a series' first start as written (wall-clock in its zone); null otherwise"),
   series_id: uuid.allow(null).required(),
   occurrence_at: instant.allow(null).required(),
   list_id: uuid.required().description('the list the task is in'),
   priority: Joi.number().integer().min(1).max(4).required().description('1 (highest) to 4 (none)'),
-  labels: Joi.array().items(uuid).max(20).required().description('ids of the user\'s labels on it'),
+  labels: Joi.array().items(uuid).max(20).required().description("ids of the user's labels on it"),
   completed_at: instant.allow(null).required().description('when it was completed; null while open'),
   version: Joi.number().integer().min(1).required(),
   created_at: instant.required(),
@@ -66,19 +78,27 @@ export const Task = Joi.object({
 /** The envelope, identical in the events table, on Kafka and in the API (actors/events.ts). */
 const envelopeKeys = {
   event_id: uuid.required(),
-  event_type: Joi.string().valid(...EVENT_TYPES).required(),
+  event_type: Joi.string()
+    .valid(...EVENT_TYPES)
+    .required(),
   aggregate_type: Joi.string().valid('task', 'user', 'list', 'label').required(),
   aggregate_id: Joi.string().required().description('the task, list or label id, or the user id for user events'),
   user_id: Joi.string().required(),
   version: Joi.number().integer().min(1).required(),
-  seq: Joi.number().integer().min(1).required().description('the user\'s event sequence number'),
+  seq: Joi.number().integer().min(1).required().description("the user's event sequence number"),
   timestamp: instant.required(),
   correlation_id: Joi.string().required(),
   causation_id: Joi.string().allow(null).required(),
-  data: Joi.object().unknown(true).required().description('the event\'s payload; its keys depend on event_type'),
+  data: Joi.object().unknown(true).required().description("the event's payload; its keys depend on event_type"),
 };
 export const Event = Joi.object(envelopeKeys).label('Event');
-const SyncEvent = Joi.object({ ...envelopeKeys, type: Joi.string().valid(...EVENT_TYPES).required().description('same as event_type') }).label('SyncEvent');
+const SyncEvent = Joi.object({
+  ...envelopeKeys,
+  type: Joi.string()
+    .valid(...EVENT_TYPES)
+    .required()
+    .description('same as event_type'),
+}).label('SyncEvent');
 
 const TaskPage = Joi.object({
   tasks: Joi.array().items(Task).required(),
@@ -95,16 +115,23 @@ const AdminEventsPage = Joi.object({
   next: Joi.string().allow(null).required().description('pass as `after` for the next page; null on the last'),
 }).label('AdminEventsPage');
 const History = Joi.object({ events: Joi.array().items(Event).required() }).label('History');
-const Me = Joi.object({ id: Joi.string().required(), timezone: zone.required(), last_seq: count.required() }).label('Me');
-const Occurrences = Joi.object({ occurrences: Joi.array().items(instant).required(), timezone: zone.required() }).label('Occurrences');
+const Me = Joi.object({ id: Joi.string().required(), timezone: zone.required(), last_seq: count.required() }).label(
+  'Me',
+);
+const Occurrences = Joi.object({ occurrences: Joi.array().items(instant).required(), timezone: zone.required() }).label(
+  'Occurrences',
+);
 const Preview = Joi.object({ occurrences: Joi.array().items(instant).required() }).label('PreviewOccurrences');
-const color = Joi.string().pattern(/^#[0-9a-f]{6}$/).allow(null).description('#rrggbb or null');
+const color = Joi.string()
+  .pattern(/^#[0-9a-f]{6}$/)
+  .allow(null)
+  .description('#rrggbb or null');
 const List = Joi.object({
   id: uuid.required(),
   name: Joi.string().min(1).max(100).required(),
   color: color.required(),
   position: count.required(),
-  inbox: Joi.boolean().required().description('the one list that cannot be deleted; a deleted list\'s tasks go there'),
+  inbox: Joi.boolean().required().description("the one list that cannot be deleted; a deleted list's tasks go there"),
   version: Joi.number().integer().min(0).required(),
   created_at: instant.required(),
   updated_at: instant.required(),
@@ -128,11 +155,32 @@ const ViewCounts = Joi.object({
 }).label('ViewCounts');
 const Upcoming = Joi.object({
   timezone: zone.required(),
-  days: Joi.array().items(Joi.object({
-    date: Joi.string().pattern(/^\d{4}-\d{2}-\d{2}$/).required().description('the local day, YYYY-MM-DD'),
-    tasks: Joi.array().items(Task).required(),
-    occurrences: Joi.array().items(Joi.object({ series_id: uuid.required(), title: Joi.string().required(), at: instant.required() }).label('UpcomingOccurrence')).required(),
-  }).label('UpcomingDay')).required(),
+  truncated: Joi.boolean()
+    .required()
+    .description('true when something due in the window is left out: series_left_out > 0, or more than 5,000 tasks'),
+  series_left_out: count
+    .required()
+    .description(
+      "series whose occurrences in the window are missing or incomplete: over the request's expansion budget, over 200 occurrences each or 2,000 in all, or over the 1,000 series read",
+    ),
+  days: Joi.array()
+    .items(
+      Joi.object({
+        date: Joi.string()
+          .pattern(/^\d{4}-\d{2}-\d{2}$/)
+          .required()
+          .description('the local day, YYYY-MM-DD'),
+        tasks: Joi.array().items(Task).required(),
+        occurrences: Joi.array()
+          .items(
+            Joi.object({ series_id: uuid.required(), title: Joi.string().required(), at: instant.required() }).label(
+              'UpcomingOccurrence',
+            ),
+          )
+          .required(),
+      }).label('UpcomingDay'),
+    )
+    .required(),
 }).label('Upcoming');
 const Health = Joi.object({ status: Joi.string().valid('ok').required() }).label('Health');
 const Ready = Joi.object({
@@ -141,8 +189,12 @@ const Ready = Joi.object({
   database: Joi.string().valid('up', 'down').required(),
   kafka: Joi.string().valid('connected', 'disconnected', 'disabled').required(),
   outbox_backlog: Joi.number().integer().min(-1).required().description('-1 while the database is down'),
-}).unknown(true).label('Ready');
-const DevTokenAnswer = Joi.object({ token: Joi.string().required(), user_id: Joi.string().required() }).label('DevTokenAnswer');
+})
+  .unknown(true)
+  .label('Ready');
+const DevTokenAnswer = Joi.object({ token: Joi.string().required(), user_id: Joi.string().required() }).label(
+  'DevTokenAnswer',
+);
 const Metrics = Joi.string().description('Prometheus text exposition format');
 
 /** A 2xx answer: its body schema, or null for no body (204). */
@@ -220,7 +272,11 @@ const REASON: Record<number, string> = {
  * Every operation may answer 400 (a bad header such as X-Correlation-Id, or bad input) and 503; those that
  * need a token 401 and 429; those that take a body 413 and 415.
  */
-export function answersOf(method: string, answers: Answers, isPublic: boolean): Record<number, { description: string; schema?: Joi.Schema }> {
+export function answersOf(
+  method: string,
+  answers: Answers,
+  isPublic: boolean,
+): Record<number, { description: string; schema?: Joi.Schema }> {
   const errors = new Set<number>([400, 503, ...(answers.errors ?? [])]);
   if (!isPublic) for (const s of [401, 429]) errors.add(s);
   if (method !== 'GET') for (const s of [413, 415]) errors.add(s);

@@ -135,10 +135,13 @@ export class Reads implements ReadsPort {
     return { ...v, lists: Object.fromEntries(perList.rows.map((r) => [r.id, r.open])) };
   }
 
-  async series(userId: string): Promise<TaskState[]> {
-    const rows = await this.db.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE user_id = $1 AND is_recurring AND deleted_at IS NULL
-      ORDER BY created_at, id LIMIT 500`, [userId]);
-    return rows.rows.map((t) => toTask(t, []));
+  async series(userId: string, before: string, limit: number): Promise<{ series: TaskState[]; total: number }> {
+    // next_occurrence is the first occurrence not spawned yet (null once the series ended): a series
+    // whose next one is at or after `before` has nothing in the window, and costs no expansion.
+    const rows = await this.db.query<TaskRow & { total: string | number }>(`SELECT ${TASK_COLUMNS}, count(*) OVER () AS total FROM tasks
+      WHERE user_id = $1 AND is_recurring AND deleted_at IS NULL AND next_occurrence IS NOT NULL AND next_occurrence < $2
+      ORDER BY next_occurrence, id LIMIT $3`, [userId, before, limit]);
+    return { series: rows.rows.map(({ total: _total, ...t }) => toTask(t, [])), total: Number(rows.rows[0]?.total ?? 0) };
   }
 
   async eventsAfter(userId: string, after: number, limit: number): Promise<EventEnvelope[]> {

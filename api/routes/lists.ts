@@ -11,8 +11,7 @@ import { daysOf, windowsOf } from '../views.ts';
 import type { OrganiseCommand } from '../../actors/user/decider.ts';
 import type { ListState } from '../../actors/list/index.ts';
 import type { LabelState } from '../../actors/label/index.ts';
-import { seriesStart } from '../../actors/task/index.ts';
-import { occurrences } from '../../actors/recurrence/index.ts';
+import { MAX_UPCOMING_SERIES, upcomingOccurrences } from '../upcoming.ts';
 
 const tagged = (tag: string, description: string) => ({ tags: ['api', tag], description });
 
@@ -22,9 +21,8 @@ function ifMatch(request: Request): number | undefined {
   return typeof header === 'string' ? Number(header.replace(/^W\//, '').replaceAll('"', '')) : undefined;
 }
 
-/** At most this many occurrences per series, and in all, in GET /views/upcoming. */
-const MAX_OCCURRENCES_PER_SERIES = 200;
-const MAX_OCCURRENCES = 2000;
+/** At most this many tasks in GET /views/upcoming (more: `truncated`). */
+const MAX_UPCOMING_TASKS = 5000;
 
 export function listRoutes(server: Server, deps: ApiDeps): void {
   // Failures are mapped once (api/errors.ts): handlers just call and return.
@@ -215,6 +213,7 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
         const window = daysOf(user.timezone, now, days);
         const end = window.at(-1)?.end as string;
         const tasks: ReturnType<typeof presentTask>[] = [];
+        let tasksLeftOut = false;
         for (let cursor: { key: string | null; id: string } | undefined, more = true; more; ) {
           const page = await deps.reads.listTasks(user.id, {
             completed: false,
@@ -228,27 +227,20 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
           });
           tasks.push(...page.tasks.map(presentTask));
           const last = page.tasks.at(-1);
-          more = page.more && last !== undefined && tasks.length < 5000;
+          more = page.more && last !== undefined && tasks.length < MAX_UPCOMING_TASKS;
+          tasksLeftOut = page.more && !more;
           if (last) cursor = { key: page.keys.at(-1) ?? null, id: last.id };
         }
-        // Each live series' occurrences in the window that it has not spawned yet (a spawned one is a task above).
-        const found: { series_id: string; title: string; at: string }[] = [];
-        for (const series of await deps.reads.series(user.id)) {
-          if (!series.recurrence_rule || !series.due_date || found.length >= MAX_OCCURRENCES) continue;
-          const after = new Date(
-            Math.max(now.getTime(), series.last_spawned_at ? Date.parse(series.last_spawned_at) + 1 : 0) - 1,
-          );
-          const list = occurrences(series.recurrence_rule, seriesStart(series), series.timezone ?? user.timezone, {
-            after,
-            until: new Date(end),
-            limit: MAX_OCCURRENCES_PER_SERIES,
-          });
-          for (const at of list)
-            if (at.getTime() < Date.parse(end))
-              found.push({ series_id: series.id, title: series.title, at: at.toISOString() });
-        }
-        found.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.series_id < b.series_id ? -1 : 1));
-        const occurrencesShown = found.slice(0, MAX_OCCURRENCES);
+        // Each live series' occurrences in the window that it has not spawned yet (a spawned one is a
+        // task above), within one step budget for the request (api/upcoming.ts).
+        const read = await deps.reads.series(user.id, end, MAX_UPCOMING_SERIES);
+        const expanded = await upcomingOccurrences(read.series, {
+          now,
+          end: new Date(end),
+          zone: user.timezone,
+          unread: read.total - read.series.length,
+        });
+        const occurrencesShown = expanded.occurrences;
         const within = <T>(items: T[], at: (item: T) => string | null, day: { start: string; end: string }) =>
           items.filter((item) => {
             const t = at(item);
@@ -256,6 +248,8 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
           });
         return {
           timezone: user.timezone,
+          truncated: tasksLeftOut || expanded.seriesLeftOut > 0,
+          series_left_out: expanded.seriesLeftOut,
           days: window.map((day) => ({
             date: day.date,
             tasks: within(tasks, (t) => t.due_date, day),
