@@ -7,6 +7,8 @@ import { MAX_TITLE, MAX_DESCRIPTION } from '../../actors/task/index.ts';
 import { MAX_RULE_LENGTH } from '../../actors/recurrence/index.ts';
 import { MAX_ZONE_LENGTH } from '../../actors/zone.ts';
 import { IDEMPOTENCY_KEY } from '../../api/context.ts';
+import { MAX_LIST_NAME, inboxIdOf } from '../../actors/list/index.ts';
+import { MAX_LABEL_NAME } from '../../actors/label/index.ts';
 
 /** The longest Idempotency-Key the route accepts, as its pattern says ({1,N}). */
 const MAX_KEY = Number(/\{1,(\d+)\}/.exec(IDEMPOTENCY_KEY.source)?.[1]);
@@ -18,18 +20,24 @@ const EXPECTED: Record<string, number> = {
   'tasks.timezone': MAX_ZONE_LENGTH,
   'users.timezone': MAX_ZONE_LENGTH,
   'idempotency.key': MAX_KEY,
+  'lists.name': MAX_LIST_NAME,
+  'labels.name': MAX_LABEL_NAME,
 };
 
 for (const adapter of ADAPTERS) {
   test(`${adapter.name}: each length CHECK equals its TypeScript constant, and each constant has its CHECK`, async (t) => {
     const { db, drop } = await adapter.open();
     try {
-      const rows = await db.query<{ table: string; def: string }>(`SELECT c.conrelid::regclass::text AS table, pg_get_constraintdef(c.oid) AS def
+      const rows = await db.query<{
+        table: string;
+        def: string;
+      }>(`SELECT c.conrelid::regclass::text AS table, pg_get_constraintdef(c.oid) AS def
         FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
         WHERE c.contype = 'c' AND n.nspname = current_schema()`);
       const found: Record<string, number> = {};
       for (const row of rows.rows) {
-        for (const m of row.def.matchAll(/length\(\(?"?(\w+)"?\)?(?:::text)?\) <= (\d+)/g)) found[`${row.table}.${m[1]}`] = Number(m[2]);
+        for (const m of row.def.matchAll(/length\(\(?"?(\w+)"?\)?(?:::text)?\) <= (\d+)/g))
+          found[`${row.table}.${m[1]}`] = Number(m[2]);
       }
       t.true(Number.isInteger(MAX_KEY), 'the Idempotency-Key pattern names its maximum');
       t.deepEqual(found, EXPECTED);
@@ -43,10 +51,17 @@ test('PGlite: a rule one character over the limit is refused by the database too
   const { db, drop } = await ADAPTERS[1].open();
   try {
     await db.query(`INSERT INTO users (id) VALUES ('limits')`);
-    const insert = (rule: string) => db.query(`INSERT INTO tasks (id, user_id, title, completed, recurrence_rule, is_recurring, version, created_at, updated_at)
-      VALUES (gen_random_uuid(), 'limits', 't', false, $1, true, 1, now(), now())`, [rule]);
+    // The user's Inbox is made with the user (a trigger); every task is in a list.
+    const insert = (rule: string) =>
+      db.query(
+        `INSERT INTO tasks (id, user_id, list_id, title, completed, recurrence_rule, is_recurring, version, created_at, updated_at)
+      VALUES (gen_random_uuid(), 'limits', $2, 't', false, $1, true, 1, now(), now())`,
+        [rule, inboxIdOf('limits')],
+      );
     await t.notThrowsAsync(insert(`FREQ=DAILY;${'X'.repeat(MAX_RULE_LENGTH - 11)}`));
-    await t.throwsAsync(insert(`FREQ=DAILY;${'X'.repeat(MAX_RULE_LENGTH - 10)}`), { message: /tasks_recurrence_rule_length/ });
+    await t.throwsAsync(insert(`FREQ=DAILY;${'X'.repeat(MAX_RULE_LENGTH - 10)}`), {
+      message: /tasks_recurrence_rule_length/,
+    });
   } finally {
     await drop();
   }
