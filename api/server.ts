@@ -22,6 +22,9 @@ declare module '@hapi/hapi' {
   }
 }
 
+/** How long an idle keep-alive connection stays open, in ms. */
+export const KEEP_ALIVE_MS = 65_000;
+
 export interface ServerOptions {
   port: number;
   host: string;
@@ -39,6 +42,12 @@ export async function createServer(deps: ApiDeps, options: ServerOptions): Promi
     },
     router: { stripTrailingSlash: true },
   });
+  // Idle keep-alive connections live 65 s (Node's default is 5 s). A client reuses an idle connection
+  // until shortly before the server's advertised timeout (undici: 1 s before); on a busy machine that
+  // margin is overrun and a request meets a connection the server just closed ("fetch failed"). Longer
+  // than the usual 60 s of load balancers and proxies, so they close first, as they expect to.
+  server.listener.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.listener.headersTimeout = KEEP_ALIVE_MS + 1000;
   // During shutdown hapi ends keep-alive connections that are not processing; a request already
   // buffered on one may still be parsed. It must not run (its answer could not be delivered): refuse it.
   server.ext('onRequest', (_request, h) => {
@@ -56,7 +65,8 @@ export async function createServer(deps: ApiDeps, options: ServerOptions): Promi
     plugin: HapiPino,
     options: {
       instance: deps.logger,
-      logRequestComplete: (request: Hapi.Request) => request.route.path !== '/health' && request.route.path !== '/metrics',
+      logRequestComplete: (request: Hapi.Request) =>
+        request.route.path !== '/health' && request.route.path !== '/metrics',
       getChildBindings: (request: Hapi.Request) => ({ correlation_id: request.app.correlationId }),
       // A client's malformed bytes (bad header characters, a broken request line) are the client's
       // problem, answered 400 by node: logged at debug below, never as a server error.
