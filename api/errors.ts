@@ -8,6 +8,9 @@ import type { Request, ResponseToolkit, Lifecycle, Server } from '@hapi/hapi';
 import type { ValidationError } from 'joi';
 import { DomainError } from '../actors/errors.ts';
 import { RecurrenceError } from '../actors/recurrence/index.ts';
+import { causeChain as chain, sidecarAway } from '../actors/runtime/dapr-errors.ts';
+
+export { sidecarAway };
 
 /** Seconds a client should wait before retrying after a 503 for a dependency that is away. */
 export const RETRY_AFTER_SECONDS = 2;
@@ -35,44 +38,20 @@ const retryLater = (message: string): Boom.Boom => {
   return boom;
 };
 
-/** The error and its causes (`cause` chains, as undici and the Dapr SDK build them), at most 5 deep. */
-function chain(error: unknown): Array<{ code: string; message: string }> {
-  const out: Array<{ code: string; message: string }> = [];
-  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    const message = (e as { message?: unknown }).message;
-    out.push({ code: typeof code === 'string' ? code : '', message: typeof message === 'string' ? message : '' });
-  }
-  return out;
-}
-
-/**
- * The Dapr sidecar (or the app behind it) could not complete an actor call. The SDK's HTTP client
- * throws `Error(JSON.stringify({error, error_msg, status}))` for a non-2xx answer from daprd, whose
- * `error_msg` carries daprd's code (ERR_ACTOR_INVOKE_METHOD when daprd could not reach the app, e.g.
- * "connection reset by peer" while the app restarts; ERR_ACTOR_RUNTIME_NOT_FOUND while the actor runtime
- * or placement is not ready), and node-fetch/undici errors (socket hang up, ECONNRESET) for daprd
- * itself going away mid-call. Domain errors never look like this: actor methods return them as values.
- */
-const DAPR_ERROR = /ERR_ACTOR_[A-Z_]+|ERR_DIRECT_INVOKE|DAPR_SIDECAR_COULD_NOT_BE_STARTED|no Dapr sidecar answered|daprd (is )?(not reachable|unreachable|unavailable)/i;
-const DAPR_CALL = /\/v1\.0\/actors\/|daprd|dapr sidecar/i;
-const TRANSPORT = /connection reset by peer|socket hang up|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|other side closed|broken pipe|context deadline exceeded|fetch failed|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT|"status":\s*(502|503|504)\b/i;
-
-export function sidecarAway(error: unknown): boolean {
-  const links = chain(error);
-  if (links.some((l) => DAPR_ERROR.test(l.message))) return true;
-  return links.some((l) => DAPR_CALL.test(l.message)) && links.some((l) => TRANSPORT.test(l.message) || TRANSPORT.test(l.code));
-}
-
 /**
  * PostgreSQL (or the embedded PGlite) is away. Through the Dapr actor call only the message survives
  * (no SQLSTATE), hence the messages PostgreSQL and the drivers give while it starts, stops or restarts.
  */
-const DB_AWAY = /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|not queryable|after calling end on the pool|terminating connection|server closed the connection|the database system is (starting up|shutting down|in recovery mode|not (yet )?accepting connections)|sorry, too many clients|PGlite is closed|Connection ended unexpectedly/i;
+const DB_AWAY =
+  /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|not queryable|after calling end on the pool|terminating connection|server closed the connection|the database system is (starting up|shutting down|in recovery mode|not (yet )?accepting connections)|sorry, too many clients|PGlite is closed|Connection ended unexpectedly/i;
 
 export function databaseAway(error: unknown): boolean {
-  return chain(error).some(({ code, message }) =>
-    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '53300'].includes(code) || code.startsWith('08') || DB_AWAY.test(message));
+  return chain(error).some(
+    ({ code, message }) =>
+      ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '53300'].includes(code) ||
+      code.startsWith('08') ||
+      DB_AWAY.test(message),
+  );
 }
 
 /**
@@ -80,12 +59,14 @@ export function databaseAway(error: unknown): boolean {
  * that validation should have caught. A 400, never a 500; `column` names the field when PostgreSQL says.
  * Message-only forms cover errors that crossed the Dapr actor call.
  */
-const DATA_MESSAGE = /invalid byte sequence for encoding|unsupported Unicode escape sequence|date\/time field value out of range|time zone displacement out of range|value too long for type|out of range for type|invalid input syntax for type|numeric field overflow|index row size .* exceeds|stack depth limit exceeded/i;
+const DATA_MESSAGE =
+  /invalid byte sequence for encoding|unsupported Unicode escape sequence|date\/time field value out of range|time zone displacement out of range|value too long for type|out of range for type|invalid input syntax for type|numeric field overflow|index row size .* exceeds|stack depth limit exceeded/i;
 
 function dataException(error: unknown): { field: string | undefined } | null {
   const code = (error as { code?: unknown }).code;
   const column = (error as { column?: unknown }).column;
-  if (typeof code === 'string' && /^(22|54)[0-9A-Z]{3}$/.test(code)) return { field: typeof column === 'string' ? column : undefined };
+  if (typeof code === 'string' && /^(22|54)[0-9A-Z]{3}$/.test(code))
+    return { field: typeof column === 'string' ? column : undefined };
   if (code === undefined && error instanceof Error && DATA_MESSAGE.test(error.message)) return { field: undefined };
   return null;
 }
@@ -95,17 +76,25 @@ function dataException(error: unknown): { field: string | undefined } | null {
  * `registerErrors` applies it to every route). A Boom made on purpose is returned as it is.
  */
 export function toBoom(error: unknown): Boom.Boom {
-  if (error instanceof DomainError) return withField(new Boom.Boom(error.message, { statusCode: STATUS[error.code] }), error.field);
+  if (error instanceof DomainError)
+    return withField(new Boom.Boom(error.message, { statusCode: STATUS[error.code] }), error.field);
   if (error instanceof RecurrenceError) {
     // Only /recurrence/preview meets these directly (task commands wrap them as DomainErrors).
     const field = error.code === 'invalid_timezone' ? 'timezone' : error.code === 'invalid_start' ? 'start' : 'rule';
-    return withField(Boom.badRequest(`${field}: ${error.message.replace(/^(recurrence_rule|rule|timezone|start):\s*/, '')}`), field);
+    return withField(
+      Boom.badRequest(`${field}: ${error.message.replace(/^(recurrence_rule|rule|timezone|start):\s*/, '')}`),
+      field,
+    );
   }
   if (Boom.isBoom(error) && error.output.statusCode < 500) return error;
   if (sidecarAway(error)) return retryLater('the actor sidecar (Dapr) is unavailable; retry shortly');
   if (databaseAway(error)) return retryLater('the database is unavailable; retry shortly');
   const data = dataException(error);
-  if (data) return withField(Boom.badRequest(`${data.field ?? 'a value'} is malformed or out of range for storage`), data.field);
+  if (data)
+    return withField(
+      Boom.badRequest(`${data.field ?? 'a value'} is malformed or out of range for storage`),
+      data.field,
+    );
   if (Boom.isBoom(error)) return error;
   return Boom.badImplementation(error instanceof Error ? error.message : String(error));
 }
@@ -126,9 +115,14 @@ export function registerErrors(server: Server): void {
     const logger = (request.logger as typeof request.logger | undefined) ?? server.logger;
     if (status === 503) logger.warn({ err: response }, 'request refused: dependency unavailable');
     else if (status >= 500) logger.error({ err: response }, 'request failed');
-    else if (mapped !== response && dataException(response)) logger.warn({ err: response }, 'the database refused input that validation let through');
+    else if (mapped !== response && dataException(response))
+      logger.warn({ err: response }, 'the database refused input that validation let through');
     // hapi's own refusals of a body it cannot parse (not JSON, wrong encoding) are about the payload.
-    if (status === 400 && (mapped.output.payload as unknown as { field?: unknown }).field === undefined && /request payload/i.test(String(mapped.output.payload.message))) {
+    if (
+      status === 400 &&
+      (mapped.output.payload as unknown as { field?: unknown }).field === undefined &&
+      /request payload/i.test(String(mapped.output.payload.message))
+    ) {
       (mapped.output.payload as unknown as Record<string, unknown>).field = 'payload';
     }
     const output = status === 500 ? Boom.internal().output : mapped.output;
@@ -149,7 +143,8 @@ export const failAction: Lifecycle.Method = (_request: Request, _h: ResponseTool
   const details = (err as ValidationError | undefined)?.details;
   const first = details?.[0];
   if (!first) throw Boom.badRequest(err?.message ?? 'invalid request');
-  const source = (err as unknown as { output?: { payload?: { validation?: { source?: string } } } }).output?.payload?.validation?.source;
+  const source = (err as unknown as { output?: { payload?: { validation?: { source?: string } } } }).output?.payload
+    ?.validation?.source;
   const message = first.message.replace(/^"([^"]+)"/, '$1');
   const boom = Boom.badRequest(source === 'headers' ? `header ${message}` : message);
   const path = first.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');

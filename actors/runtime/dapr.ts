@@ -8,6 +8,7 @@
 import type http from 'node:http';
 import { DomainError, type DomainErrorCode } from '../errors.ts';
 import { SidecarChannel, serveActors, closeServer, type ActorType } from './dapr-channel.ts';
+import { sidecarRefused } from './dapr-errors.ts';
 import { TASK_ACTOR, type DaprReminders, type ReminderData } from './dapr-timers.ts';
 import type { DirectRuntime } from './direct.ts';
 import type { ActorRuntime } from './types.ts';
@@ -139,15 +140,6 @@ const ACTOR_CONFIG = {
   drainRebalancedActors: true,
 };
 
-function unreachable(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: string }).code;
-    const message = (e as { message?: string }).message ?? '';
-    if (code === 'ECONNREFUSED' || /ECONNREFUSED|DAPR_SIDECAR_COULD_NOT_BE_STARTED/.test(message)) return true;
-  }
-  return false;
-}
-
 export class DaprRuntime implements ActorRuntime {
   readonly mode = 'dapr' as const;
   readonly reminders: DaprReminders;
@@ -270,7 +262,7 @@ export class DaprRuntime implements ActorRuntime {
         this.setSidecar('up', 'an actor call went through the sidecar');
         return unwrap(result);
       } catch (error) {
-        if (error instanceof DomainError || !unreachable(error)) throw error;
+        if (error instanceof DomainError || !sidecarRefused(error)) throw error;
         const delay = delays[attempt];
         if (delay === undefined) {
           // The sidecar is away: run the turn here rather than fail the request.
