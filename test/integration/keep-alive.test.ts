@@ -17,10 +17,10 @@ test('the server keeps idle connections 65 s and says so in Keep-Alive', async (
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   try {
     const get = () =>
-      new Promise<{ header: string | undefined; socket: unknown }>((resolve, reject) => {
+      new Promise<{ header: string; socket: unknown }>((resolve, reject) => {
         const req = http.get(`${app.url}/health`, { agent }, (res) => {
           res.resume();
-          res.on('end', () => resolve({ header: res.headers['keep-alive'], socket: req.socket }));
+          res.on('end', () => resolve({ header: String(res.headers['keep-alive']), socket: req.socket }));
         });
         req.on('error', reject);
       });
