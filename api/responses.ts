@@ -4,6 +4,9 @@
 // answers match them.
 import Joi from 'joi';
 import { EVENT_TYPES } from '../actors/events.ts';
+import { MAX_TASK_LABELS, MIN_PRIORITY, MAX_PRIORITY } from '../actors/task/index.ts';
+import { MAX_LIST_NAME, STORED_COLOR } from '../actors/list/index.ts';
+import { MAX_LABEL_NAME } from '../actors/label/index.ts';
 
 // hapi-swagger renders `Joi.string().guid()` with `x-format: {guid}`, which api/docs.ts turns into
 // `format: uuid`; `Joi.date().iso()` becomes `format: date-time`. Instants in answers are UTC ISO strings
@@ -65,8 +68,13 @@ export const Task = Joi.object({
   series_id: uuid.allow(null).required(),
   occurrence_at: instant.allow(null).required(),
   list_id: uuid.required().description('the list the task is in'),
-  priority: Joi.number().integer().min(1).max(4).required().description('1 (highest) to 4 (none)'),
-  labels: Joi.array().items(uuid).max(20).required().description("ids of the user's labels on it"),
+  priority: Joi.number()
+    .integer()
+    .min(MIN_PRIORITY)
+    .max(MAX_PRIORITY)
+    .required()
+    .description(`${MIN_PRIORITY} (highest) to ${MAX_PRIORITY} (none)`),
+  labels: Joi.array().items(uuid).max(MAX_TASK_LABELS).required().description("ids of the user's labels on it"),
   completed_at: instant.allow(null).required().description('when it was completed; null while open'),
   version: Joi.number().integer().min(1).required(),
   created_at: instant.required(),
@@ -122,13 +130,10 @@ const Occurrences = Joi.object({ occurrences: Joi.array().items(instant).require
   'Occurrences',
 );
 const Preview = Joi.object({ occurrences: Joi.array().items(instant).required() }).label('PreviewOccurrences');
-const color = Joi.string()
-  .pattern(/^#[0-9a-f]{6}$/)
-  .allow(null)
-  .description('#rrggbb or null');
+const color = Joi.string().pattern(STORED_COLOR).allow(null).description('#rrggbb or null');
 const List = Joi.object({
   id: uuid.required(),
-  name: Joi.string().min(1).max(100).required(),
+  name: Joi.string().min(1).max(MAX_LIST_NAME).required(),
   color: color.required(),
   position: count.required(),
   inbox: Joi.boolean().required().description("the one list that cannot be deleted; a deleted list's tasks go there"),
@@ -138,7 +143,7 @@ const List = Joi.object({
 }).label('List');
 const Label = Joi.object({
   id: uuid.required(),
-  name: Joi.string().min(1).max(50).required(),
+  name: Joi.string().min(1).max(MAX_LABEL_NAME).required(),
   color: color.required(),
   version: Joi.number().integer().min(1).required(),
   created_at: instant.required(),

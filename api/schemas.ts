@@ -3,8 +3,16 @@
 // Joi below, so the one rule for strings (DESIGN: "Inputs at the edge") holds for every field.
 import BaseJoi from 'joi';
 import type { CustomHelpers, ErrorReport, Root, StringSchema } from 'joi';
-import { MAX_TITLE, MAX_DESCRIPTION, MAX_REMINDERS, MAX_TASK_LABELS } from '../actors/task/index.ts';
-import { MAX_LIST_NAME, MAX_POSITION } from '../actors/list/index.ts';
+import {
+  MAX_TITLE,
+  MAX_DESCRIPTION,
+  MAX_REMINDERS,
+  MAX_TASK_LABELS,
+  MIN_PRIORITY,
+  MAX_PRIORITY,
+} from '../actors/task/index.ts';
+import { MAX_LIST_NAME, MAX_POSITION, COLOR } from '../actors/list/index.ts';
+import { MAX_ZONE_LENGTH } from '../actors/zone.ts';
 import { MAX_LABEL_NAME } from '../actors/label/index.ts';
 import { TASK_SORTS } from './ports.ts';
 import { IDEMPOTENCY_KEY } from './context.ts';
@@ -98,7 +106,7 @@ const duration = Joi.string()
     'string.pattern.name':
       '{{#label}}: "{{#value}}" is not a supported ISO-8601 duration (weeks, days, hours, minutes, seconds: PT10M, PT1H, P1D, P1W)',
   });
-const zone = Joi.string().max(64).description('IANA time zone, e.g. Europe/Berlin');
+const zone = Joi.string().max(MAX_ZONE_LENGTH).description('IANA time zone, e.g. Europe/Berlin');
 const rule = Joi.string().max(MAX_RULE_LENGTH).description('RRULE, e.g. FREQ=WEEKLY;BYDAY=MO,WE,FR');
 export const uuid = Joi.string().guid();
 
@@ -109,10 +117,12 @@ export const reminderSpec = Joi.object({
 export const reminderPayload = reminderSpec.label('reminder');
 
 export const taskId = Joi.object({ id: uuid.required() });
-const color = Joi.string()
-  .pattern(/^#[0-9a-fA-F]{6}$/, { name: '#rrggbb' })
-  .description('#rrggbb (stored lower case)');
-const priority = Joi.number().integer().min(1).max(4).description('1 (highest) to 4 (none, the default)');
+const color = Joi.string().pattern(COLOR, { name: '#rrggbb' }).description('#rrggbb (stored lower case)');
+const priority = Joi.number()
+  .integer()
+  .min(MIN_PRIORITY)
+  .max(MAX_PRIORITY)
+  .description(`${MIN_PRIORITY} (highest) to ${MAX_PRIORITY} (none, the default)`);
 const labelIds = Joi.array()
   .items(uuid)
   .max(MAX_TASK_LABELS)

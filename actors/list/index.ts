@@ -30,6 +30,8 @@ export const MAX_POSITION = 1_000_000;
 export const INBOX_NAME = 'Inbox';
 /** A colour as the API takes it: `#rrggbb` (stored lower case). */
 export const COLOR = /^#[0-9a-fA-F]{6}$/;
+/** A colour as it is stored and answered: `#rrggbb` in lower case (the CHECK of lists.color and labels.color). */
+export const STORED_COLOR = /^#[0-9a-f]{6}$/;
 
 /** What happens to a deleted list's tasks: moved to the Inbox (default) or deleted. */
 export type ListTasksOnDelete = 'move' | 'delete';

@@ -3,10 +3,29 @@
 import { DomainError, invalid, notFound, conflict } from '../errors.ts';
 import type { PendingEvent, Change } from '../events.ts';
 import { parseDuration, minusOffset } from '../durations.ts';
-import { validateRule, checkSeries, nextOccurrence, occurrences, parseStart, localToInstant, RecurrenceError } from '../recurrence/index.ts';
+import {
+  validateRule,
+  checkSeries,
+  nextOccurrence,
+  occurrences,
+  parseStart,
+  localToInstant,
+  RecurrenceError,
+} from '../recurrence/index.ts';
 import { startOf, seriesStart, formatWall } from './series.ts';
 import type { TaskCommand, ReminderSpec, CreateTask, UpdateTask } from './commands.ts';
-import { type TaskState, type ReminderState, MAX_REMINDERS, MAX_TITLE, MAX_DESCRIPTION, MAX_LISTED_SKIPS, MAX_TASK_LABELS, DEFAULT_PRIORITY } from './state.ts';
+import {
+  type TaskState,
+  type ReminderState,
+  MAX_REMINDERS,
+  MAX_TITLE,
+  MAX_DESCRIPTION,
+  MAX_LISTED_SKIPS,
+  MAX_TASK_LABELS,
+  MIN_PRIORITY,
+  MAX_PRIORITY,
+  DEFAULT_PRIORITY,
+} from './state.ts';
 import { inboxIdOf } from '../list/index.ts';
 import { checkZone, readInstant, iso, ms } from './time.ts';
 import { leadMs } from './timers.ts';
@@ -36,30 +55,60 @@ export function decide(command: TaskCommand, state: TaskState | null, ctx: Decid
   if (!state || state.deleted_at !== null) {
     // Timers for a task that is gone are no-ops, never errors: they may race with the delete.
     // So are the fan-outs of a deleted list or label: the task is gone either way.
-    if (command.type === 'fire_reminder' || command.type === 'spawn' || command.type === 'reschedule' || command.type === 'list_deleted' || command.type === 'label_deleted') return [];
+    if (
+      command.type === 'fire_reminder' ||
+      command.type === 'spawn' ||
+      command.type === 'reschedule' ||
+      command.type === 'list_deleted' ||
+      command.type === 'label_deleted'
+    )
+      return [];
     throw notFound('task');
   }
-  if ('expected_version' in command && command.expected_version !== undefined && command.expected_version !== state.version) {
-    throw new DomainError('version_mismatch', `version mismatch: If-Match is ${command.expected_version}, the task is at ${state.version}`);
+  if (
+    'expected_version' in command &&
+    command.expected_version !== undefined &&
+    command.expected_version !== state.version
+  ) {
+    throw new DomainError(
+      'version_mismatch',
+      `version mismatch: If-Match is ${command.expected_version}, the task is at ${state.version}`,
+    );
   }
   switch (command.type) {
-    case 'update': return update(command, state, ctx);
-    case 'complete': return complete(state, ctx);
-    case 'uncomplete': return uncomplete(state, ctx);
-    case 'delete': return remove(state, ctx);
-    case 'add_reminder': return addReminder(command.data, state, ctx);
-    case 'remove_reminder': return removeReminder(command.reminder_id, state);
-    case 'snooze_reminder': return snooze(command.reminder_id, command.for, state, ctx);
-    case 'fire_reminder': return fire(command.reminder_id, state, ctx);
-    case 'spawn': return spawn(state, ctx);
-    case 'reschedule': return reschedule(command.from_zone, command.to_zone, state, ctx);
-    case 'list_deleted': return listDeleted(command.list_id, command.tasks, state, ctx);
-    case 'label_deleted': return labelDeleted(command.label_id, state);
+    case 'update':
+      return update(command, state, ctx);
+    case 'complete':
+      return complete(state, ctx);
+    case 'uncomplete':
+      return uncomplete(state, ctx);
+    case 'delete':
+      return remove(state, ctx);
+    case 'add_reminder':
+      return addReminder(command.data, state, ctx);
+    case 'remove_reminder':
+      return removeReminder(command.reminder_id, state);
+    case 'snooze_reminder':
+      return snooze(command.reminder_id, command.for, state, ctx);
+    case 'fire_reminder':
+      return fire(command.reminder_id, state, ctx);
+    case 'spawn':
+      return spawn(state, ctx);
+    case 'reschedule':
+      return reschedule(command.from_zone, command.to_zone, state, ctx);
+    case 'list_deleted':
+      return listDeleted(command.list_id, command.tasks, state, ctx);
+    case 'label_deleted':
+      return labelDeleted(command.label_id, state);
   }
 }
 
 // ------------------------------------------------------------------ helpers
-function ev(state: Pick<TaskState, 'id'>, event_type: PendingEvent['event_type'], data: Record<string, unknown>): PendingEvent {
+function ev(
+  state: Pick<TaskState, 'id'>,
+  event_type: PendingEvent['event_type'],
+  data: Record<string, unknown>,
+): PendingEvent {
   return { event_type, aggregate_type: 'task', aggregate_id: state.id, data };
 }
 
@@ -102,7 +151,8 @@ function checkList(value: unknown, ctx: DecideContext): string {
 }
 
 function checkPriority(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 4) throw invalid('priority', 'must be 1 (highest) to 4 (none)');
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < MIN_PRIORITY || value > MAX_PRIORITY)
+    throw invalid('priority', `must be ${MIN_PRIORITY} (highest) to ${MAX_PRIORITY} (none)`);
   return value;
 }
 
@@ -112,11 +162,13 @@ function checkLabels(value: unknown, ctx: DecideContext): string[] {
   const ids = [...new Set(value.map((v) => (typeof v === 'string' ? v.toLowerCase() : '')))].sort();
   if (ids.length > MAX_TASK_LABELS) throw invalid('labels', `at most ${MAX_TASK_LABELS} per task`);
   const unknown = ids.find((id) => id === '' || (ctx.refs !== undefined && !ctx.refs.labels.has(id)));
-  if (unknown !== undefined) throw invalid('labels', unknown === '' ? 'must be an array of label ids' : `no such label: ${unknown}`);
+  if (unknown !== undefined)
+    throw invalid('labels', unknown === '' ? 'must be an array of label ids' : `no such label: ${unknown}`);
   return ids;
 }
 
-const sameLabels = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+const sameLabels = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 
 function checkRule(value: unknown): string | null {
   if (value === null || value === undefined || value === '') return null;
@@ -126,7 +178,11 @@ function checkRule(value: unknown): string | null {
   } catch (error) {
     if (error instanceof RecurrenceError) {
       const message = error.message.startsWith('recurrence_rule') ? error.message : `recurrence_rule: ${error.message}`;
-      throw new DomainError(error.code === 'unsupported_rule' ? 'unsupported' : 'validation', message, 'recurrence_rule');
+      throw new DomainError(
+        error.code === 'unsupported_rule' ? 'unsupported' : 'validation',
+        message,
+        'recurrence_rule',
+      );
     }
     throw error;
   }
@@ -148,9 +204,17 @@ function seriesAfter(task: Pick<TaskState, 'last_spawned_at'>, ctx: DecideContex
 }
 
 // ------------------------------------------------------------------ reminders
-interface ReminderPlan { offset: string | null; remind_at: string | null }
+interface ReminderPlan {
+  offset: string | null;
+  remind_at: string | null;
+}
 
-function planReminder(spec: ReminderSpec, field: string, task: Pick<TaskState, 'due_date' | 'is_recurring' | 'timezone'>, ctx: DecideContext): ReminderPlan {
+function planReminder(
+  spec: ReminderSpec,
+  field: string,
+  task: Pick<TaskState, 'due_date' | 'is_recurring' | 'timezone'>,
+  ctx: DecideContext,
+): ReminderPlan {
   if ('before' in spec && spec.before !== undefined) {
     const offset = parseDuration(`${field}.before`, spec.before);
     if (task.is_recurring) return { offset: offset.canonical, remind_at: null }; // a template for each instance
@@ -160,7 +224,11 @@ function planReminder(spec: ReminderSpec, field: string, task: Pick<TaskState, '
     return { offset: offset.canonical, remind_at: at };
   }
   if ('at' in spec && typeof spec.at === 'string') {
-    if (task.is_recurring) throw invalid(`${field}.at`, 'a recurring task takes relative reminders ({before: "PT1H"}), which move with each occurrence');
+    if (task.is_recurring)
+      throw invalid(
+        `${field}.at`,
+        'a recurring task takes relative reminders ({before: "PT1H"}), which move with each occurrence',
+      );
     const at = readInstant(`${field}.at`, spec.at, zoneOf(task, ctx));
     if (ms(at) <= ctx.now.getTime()) throw invalid(`${field}.at`, `${at} is already in the past`);
     return { offset: null, remind_at: at };
@@ -169,13 +237,25 @@ function planReminder(spec: ReminderSpec, field: string, task: Pick<TaskState, '
 }
 
 function newReminder(task: Pick<TaskState, 'id' | 'user_id'>, plan: ReminderPlan, ctx: DecideContext): ReminderState {
-  return { id: ctx.newId(), task_id: task.id, user_id: task.user_id, offset: plan.offset, remind_at: plan.remind_at, notified: false, cancelled: false, cancel_reason: null, created_at: iso(ctx.now) };
+  return {
+    id: ctx.newId(),
+    task_id: task.id,
+    user_id: task.user_id,
+    offset: plan.offset,
+    remind_at: plan.remind_at,
+    notified: false,
+    cancelled: false,
+    cancel_reason: null,
+    created_at: iso(ctx.now),
+  };
 }
 
 const pending = (r: ReminderState): boolean => !r.cancelled && !r.notified;
 
 function cancelPending(state: TaskState, reason: string): PendingEvent[] {
-  return state.reminders.filter((r) => pending(r) && r.remind_at !== null).map((r) => ev(state, 'reminder.cancelled', { reminder_id: r.id, reason }));
+  return state.reminders
+    .filter((r) => pending(r) && r.remind_at !== null)
+    .map((r) => ev(state, 'reminder.cancelled', { reminder_id: r.id, reason }));
 }
 
 /**
@@ -188,17 +268,20 @@ function followDueDate(before: TaskState, after: TaskState, ctx: DecideContext):
   for (const r of before.reminders) {
     if (r.cancelled) continue;
     if (after.is_recurring) {
-      if (r.remind_at !== null && !r.notified) out.push(ev(after, 'reminder.scheduled', { reminder: { ...r, remind_at: null } }));
+      if (r.remind_at !== null && !r.notified)
+        out.push(ev(after, 'reminder.scheduled', { reminder: { ...r, remind_at: null } }));
       continue;
     }
     if (r.offset === null) continue; // absolute: stays where it is
     if (after.due_date === null) {
-      if (!r.notified || r.remind_at === null) out.push(ev(after, 'reminder.cancelled', { reminder_id: r.id, reason: 'no_due_date' }));
+      if (!r.notified || r.remind_at === null)
+        out.push(ev(after, 'reminder.cancelled', { reminder_id: r.id, reason: 'no_due_date' }));
       continue;
     }
     const at = minusOffset(after.due_date, parseDuration('offset', r.offset), zoneOf(after, ctx));
     if (at === r.remind_at) continue;
-    if (ms(at) > ctx.now.getTime()) out.push(ev(after, 'reminder.scheduled', { reminder: { ...r, remind_at: at, notified: false } }));
+    if (ms(at) > ctx.now.getTime())
+      out.push(ev(after, 'reminder.scheduled', { reminder: { ...r, remind_at: at, notified: false } }));
     else if (!r.notified) out.push(ev(after, 'reminder.cancelled', { reminder_id: r.id, reason: 'passed' }));
   }
   return out;
@@ -214,7 +297,8 @@ function create(command: CreateTask, state: TaskState | null, ctx: DecideContext
   const zone = timezone ?? ctx.userTimezone;
   const due_date = d.due_date ? readInstant('due_date', d.due_date, zone) : null;
   const recurrence_rule = checkRule(d.recurrence_rule);
-  if (recurrence_rule && !due_date) throw invalid('due_date', 'is required for a recurring task: it is the first occurrence (the series start)');
+  if (recurrence_rule && !due_date)
+    throw invalid('due_date', 'is required for a recurring task: it is the first occurrence (the series start)');
   const is_recurring = recurrence_rule !== null;
   // A series keeps the wall-clock start as written, even when it falls in a DST gap on its first day.
   const dtstart_local = is_recurring && due_date ? startOf('due_date', d.due_date ?? null, due_date, zone) : null;
@@ -222,15 +306,37 @@ function create(command: CreateTask, state: TaskState | null, ctx: DecideContext
   const specs = d.reminders ?? [];
   if (specs.length > MAX_REMINDERS) throw invalid('reminders', `at most ${MAX_REMINDERS} per task`);
   const id = command.id;
-  const next_occurrence = is_recurring && dtstart_local && recurrence_rule ? firstOccurrence(recurrence_rule, dtstart_local, zone, ctx.now.getTime() - 1) : null;
+  const next_occurrence =
+    is_recurring && dtstart_local && recurrence_rule
+      ? firstOccurrence(recurrence_rule, dtstart_local, zone, ctx.now.getTime() - 1)
+      : null;
   const task = {
-    id, user_id: ctx.userId, title, description, completed: false, due_date, recurrence_rule, timezone, is_recurring,
-    next_occurrence, dtstart_local, last_spawned_at: null, series_id: null, occurrence_at: null,
-    list_id: d.list_id === undefined ? inboxIdOf(ctx.userId) : checkList(d.list_id, ctx), priority: d.priority === undefined ? DEFAULT_PRIORITY : checkPriority(d.priority),
-    labels: d.labels === undefined ? [] : checkLabels(d.labels, ctx), completed_at: null, created_at: iso(ctx.now), deleted_at: null,
+    id,
+    user_id: ctx.userId,
+    title,
+    description,
+    completed: false,
+    due_date,
+    recurrence_rule,
+    timezone,
+    is_recurring,
+    next_occurrence,
+    dtstart_local,
+    last_spawned_at: null,
+    series_id: null,
+    occurrence_at: null,
+    list_id: d.list_id === undefined ? inboxIdOf(ctx.userId) : checkList(d.list_id, ctx),
+    priority: d.priority === undefined ? DEFAULT_PRIORITY : checkPriority(d.priority),
+    labels: d.labels === undefined ? [] : checkLabels(d.labels, ctx),
+    completed_at: null,
+    created_at: iso(ctx.now),
+    deleted_at: null,
   };
   const reminders = specs.map((spec, i) => newReminder(task, planReminder(spec, `reminders[${i}]`, task, ctx), ctx));
-  return [ev(task, 'task.created', { task }), ...reminders.map((reminder) => ev(task, 'reminder.scheduled', { reminder }))];
+  return [
+    ev(task, 'task.created', { task }),
+    ...reminders.map((reminder) => ev(task, 'reminder.scheduled', { reminder })),
+  ];
 }
 
 function update(command: UpdateTask, state: TaskState, ctx: DecideContext): PendingEvent[] {
@@ -245,38 +351,68 @@ function update(command: UpdateTask, state: TaskState, ctx: DecideContext): Pend
   if ('priority' in d) next.priority = checkPriority(d.priority);
   if ('labels' in d) next.labels = checkLabels(d.labels, ctx);
   next.is_recurring = next.recurrence_rule !== null;
-  if (next.is_recurring && state.series_id) throw invalid('recurrence_rule', 'an occurrence of a series cannot itself recur; edit the series instead');
-  if (next.is_recurring && !next.due_date) throw invalid('due_date', 'is required for a recurring task: it is the first occurrence (the series start)');
+  if (next.is_recurring && state.series_id)
+    throw invalid('recurrence_rule', 'an occurrence of a series cannot itself recur; edit the series instead');
+  if (next.is_recurring && !next.due_date)
+    throw invalid('due_date', 'is required for a recurring task: it is the first occurrence (the series start)');
   if (next.is_recurring && state.reminders.some((r) => !r.cancelled && r.offset === null && !r.notified)) {
-    throw invalid('recurrence_rule', 'the task has absolute reminders; a series takes only relative ones ({before: ...}): remove them first');
+    throw invalid(
+      'recurrence_rule',
+      'the task has absolute reminders; a series takes only relative ones ({before: ...}): remove them first',
+    );
   }
   next.dtstart_local = seriesWallStart(d, state, next, ctx);
-  if (next.recurrence_rule && next.due_date) checkSeriesBudget(next.recurrence_rule, seriesStart(next), zoneOf(next, ctx));
-  if (next.is_recurring && state.completed) throw conflict('a completed task cannot become a series; uncomplete it first');
+  if (next.recurrence_rule && next.due_date)
+    checkSeriesBudget(next.recurrence_rule, seriesStart(next), zoneOf(next, ctx));
+  if (next.is_recurring && state.completed)
+    throw conflict('a completed task cannot become a series; uncomplete it first');
 
-  const scheduleChanged = next.is_recurring !== state.is_recurring || next.recurrence_rule !== state.recurrence_rule
-    || next.due_date !== state.due_date || next.timezone !== state.timezone || next.dtstart_local !== state.dtstart_local;
+  const scheduleChanged =
+    next.is_recurring !== state.is_recurring ||
+    next.recurrence_rule !== state.recurrence_rule ||
+    next.due_date !== state.due_date ||
+    next.timezone !== state.timezone ||
+    next.dtstart_local !== state.dtstart_local;
   if (scheduleChanged) {
-    next.next_occurrence = next.is_recurring && next.recurrence_rule && next.due_date
-      ? firstOccurrence(next.recurrence_rule, seriesStart(next), zoneOf(next, ctx), seriesAfter(state, ctx))
-      : null;
+    next.next_occurrence =
+      next.is_recurring && next.recurrence_rule && next.due_date
+        ? firstOccurrence(next.recurrence_rule, seriesStart(next), zoneOf(next, ctx), seriesAfter(state, ctx))
+        : null;
   }
 
   const changes: Record<string, Change<unknown>> = {};
-  for (const field of ['title', 'description', 'recurrence_rule', 'timezone', 'is_recurring', 'list_id', 'priority'] as const) {
+  for (const field of [
+    'title',
+    'description',
+    'recurrence_rule',
+    'timezone',
+    'is_recurring',
+    'list_id',
+    'priority',
+  ] as const) {
     if (next[field] !== state[field]) changes[field] = { from: state[field], to: next[field] };
   }
   if (!sameLabels(next.labels, state.labels)) changes.labels = { from: state.labels, to: next.labels };
   // The wall-clock start travels with the due date when that changed, else with the other edits.
-  const dueChanges: Record<string, Change<unknown>> = next.due_date !== state.due_date ? { due_date: { from: state.due_date, to: next.due_date } } : {};
+  const dueChanges: Record<string, Change<unknown>> = next.due_date !== state.due_date
+    ? { due_date: { from: state.due_date, to: next.due_date } }
+    : {};
   if (next.dtstart_local !== state.dtstart_local) {
-    (next.due_date !== state.due_date ? dueChanges : changes).dtstart_local = { from: state.dtstart_local, to: next.dtstart_local };
+    (next.due_date !== state.due_date ? dueChanges : changes).dtstart_local = {
+      from: state.dtstart_local,
+      to: next.dtstart_local,
+    };
   }
   const events: PendingEvent[] = [];
   if (Object.keys(changes).length > 0) events.push(ev(state, 'task.updated', { changes }));
   if (next.due_date !== state.due_date) events.push(ev(state, 'task.due_date_changed', { changes: dueChanges }));
   if (next.next_occurrence !== state.next_occurrence) {
-    events.push(ev(state, 'recurring.rescheduled', { changes: { next_occurrence: { from: state.next_occurrence, to: next.next_occurrence } }, reason: 'edited' }));
+    events.push(
+      ev(state, 'recurring.rescheduled', {
+        changes: { next_occurrence: { from: state.next_occurrence, to: next.next_occurrence } },
+        reason: 'edited',
+      }),
+    );
   }
   if (scheduleChanged) events.push(...followDueDate(state, next, ctx));
   return events;
@@ -292,7 +428,11 @@ function seriesWallStart(d: UpdateTask['data'], state: TaskState, next: TaskStat
   if (!next.is_recurring || next.due_date === null) return null;
   const zone = zoneOf(next, ctx);
   if ('due_date' in d && typeof d.due_date === 'string') return startOf('due_date', d.due_date, next.due_date, zone);
-  const kept = state.is_recurring && state.dtstart_local !== null && next.due_date === state.due_date && zone === zoneOf(state, ctx);
+  const kept =
+    state.is_recurring &&
+    state.dtstart_local !== null &&
+    next.due_date === state.due_date &&
+    zone === zoneOf(state, ctx);
   return kept ? state.dtstart_local : startOf('due_date', null, next.due_date, zone);
 }
 
@@ -304,21 +444,42 @@ function seriesWallStart(d: UpdateTask['data'], state: TaskState, next: TaskStat
 function uncomplete(state: TaskState, ctx: DecideContext): PendingEvent[] {
   if (!state.completed) return [];
   const after: TaskState = { ...state, completed: false };
-  const out: PendingEvent[] = [ev(state, 'task.uncompleted', { changes: { completed: { from: true, to: false }, completed_at: { from: state.completed_at, to: null } } })];
+  const out: PendingEvent[] = [
+    ev(state, 'task.uncompleted', {
+      changes: { completed: { from: true, to: false }, completed_at: { from: state.completed_at, to: null } },
+    }),
+  ];
   for (const r of state.reminders) {
     if (!r.cancelled || r.notified || r.cancel_reason !== 'task_completed') continue;
     let at = r.remind_at;
-    if (r.offset !== null) at = after.due_date === null ? null : minusOffset(after.due_date, parseDuration('offset', r.offset), zoneOf(after, ctx));
+    if (r.offset !== null)
+      at =
+        after.due_date === null
+          ? null
+          : minusOffset(after.due_date, parseDuration('offset', r.offset), zoneOf(after, ctx));
     if (at === null || ms(at) <= ctx.now.getTime()) continue;
-    out.push(ev(after, 'reminder.scheduled', { reminder: { ...r, remind_at: at, cancelled: false, cancel_reason: null }, reason: 'task_uncompleted' }));
+    out.push(
+      ev(after, 'reminder.scheduled', {
+        reminder: { ...r, remind_at: at, cancelled: false, cancel_reason: null },
+        reason: 'task_uncompleted',
+      }),
+    );
   }
   return out;
 }
 
 function complete(state: TaskState, ctx: DecideContext): PendingEvent[] {
-  if (state.is_recurring) throw conflict('a recurring series is not completed itself: complete its occurrences, or delete the series to stop it');
+  if (state.is_recurring)
+    throw conflict(
+      'a recurring series is not completed itself: complete its occurrences, or delete the series to stop it',
+    );
   if (state.completed) return [];
-  return [ev(state, 'task.completed', { changes: { completed: { from: false, to: true }, completed_at: { from: state.completed_at, to: iso(ctx.now) } } }), ...cancelPending(state, 'task_completed')];
+  return [
+    ev(state, 'task.completed', {
+      changes: { completed: { from: false, to: true }, completed_at: { from: state.completed_at, to: iso(ctx.now) } },
+    }),
+    ...cancelPending(state, 'task_completed'),
+  ];
 }
 
 function remove(state: TaskState, ctx: DecideContext): PendingEvent[] {
@@ -328,7 +489,8 @@ function remove(state: TaskState, ctx: DecideContext): PendingEvent[] {
 
 function addReminder(spec: ReminderSpec, state: TaskState, ctx: DecideContext): PendingEvent[] {
   if (state.completed) throw conflict('the task is completed; uncomplete it to add reminders');
-  if (state.reminders.filter((r) => !r.cancelled).length >= MAX_REMINDERS) throw invalid('reminders', `at most ${MAX_REMINDERS} per task`);
+  if (state.reminders.filter((r) => !r.cancelled).length >= MAX_REMINDERS)
+    throw invalid('reminders', `at most ${MAX_REMINDERS} per task`);
   const reminder = newReminder(state, planReminder(spec, 'reminder', state, ctx), ctx);
   return [ev(state, 'reminder.scheduled', { reminder })];
 }
@@ -354,12 +516,26 @@ function snooze(id: string, duration: string, state: TaskState, ctx: DecideConte
   const offset = parseDuration('for', duration, { max: MAX_SNOOZE_SECONDS });
   const reminder = state.reminders.find((r) => r.id === id);
   if (!reminder) throw notFound('reminder');
-  if (reminder.cancelled) throw conflict(`the reminder is cancelled${reminder.cancel_reason ? ` (${reminder.cancel_reason})` : ''}; only a fired reminder can be snoozed`);
-  if (state.is_recurring || reminder.remind_at === null) throw conflict('the reminder is a template of a series; snooze the reminder of an occurrence once it has fired');
+  if (reminder.cancelled)
+    throw conflict(
+      `the reminder is cancelled${reminder.cancel_reason ? ` (${reminder.cancel_reason})` : ''}; only a fired reminder can be snoozed`,
+    );
+  if (state.is_recurring || reminder.remind_at === null)
+    throw conflict('the reminder is a template of a series; snooze the reminder of an occurrence once it has fired');
   if (state.completed) throw conflict('the task is completed; only a fired reminder of an open task can be snoozed');
-  if (!reminder.notified) throw conflict(`the reminder is pending (due ${reminder.remind_at}) and has not fired yet; only a fired reminder can be snoozed`);
+  if (!reminder.notified)
+    throw conflict(
+      `the reminder is pending (due ${reminder.remind_at}) and has not fired yet; only a fired reminder can be snoozed`,
+    );
   const to = new Date(ctx.now.getTime() + offset.millis).toISOString();
-  return [ev(state, 'reminder.snoozed', { reminder_id: reminder.id, for: offset.canonical, remind_at: { from: reminder.remind_at, to }, notified: { from: reminder.notified, to: false } })];
+  return [
+    ev(state, 'reminder.snoozed', {
+      reminder_id: reminder.id,
+      for: offset.canonical,
+      remind_at: { from: reminder.remind_at, to },
+      notified: { from: reminder.notified, to: false },
+    }),
+  ];
 }
 
 function fire(id: string, state: TaskState, ctx: DecideContext): PendingEvent[] {
@@ -368,14 +544,27 @@ function fire(id: string, state: TaskState, ctx: DecideContext): PendingEvent[] 
   const due = ms(reminder.remind_at);
   if (due > ctx.now.getTime() + EARLY_TOLERANCE_MS) return [];
   const late_ms = Math.max(0, ctx.now.getTime() - due);
-  return [ev(state, 'reminder.triggered', {
-    reminder_id: reminder.id, task_id: state.id, title: state.title, due_date: state.due_date, offset: reminder.offset,
-    remind_at: reminder.remind_at, fired_at: iso(ctx.now), late_ms, late: late_ms > LATE_AFTER_MS,
-  })];
+  return [
+    ev(state, 'reminder.triggered', {
+      reminder_id: reminder.id,
+      task_id: state.id,
+      title: state.title,
+      due_date: state.due_date,
+      offset: reminder.offset,
+      remind_at: reminder.remind_at,
+      fired_at: iso(ctx.now),
+      late_ms,
+      late: late_ms > LATE_AFTER_MS,
+    }),
+  ];
 }
 
 function leadOf(state: TaskState, occurrence: string, zone: string): number {
-  return leadMs(state.reminders.filter((r) => !r.cancelled && r.offset !== null).map((r) => r.offset as string), occurrence, zone);
+  return leadMs(
+    state.reminders.filter((r) => !r.cancelled && r.offset !== null).map((r) => r.offset as string),
+    occurrence,
+    zone,
+  );
 }
 
 function spawn(state: TaskState, ctx: DecideContext): PendingEvent[] {
@@ -389,7 +578,9 @@ function spawn(state: TaskState, ctx: DecideContext): PendingEvent[] {
   const maxLead = 400 * 86_400_000;
   const start = seriesStart(state);
   const window = occurrences(state.recurrence_rule, start, zone, {
-    after: new Date(ms(state.next_occurrence) - 1), until: new Date(now + maxLead), limit: 1000,
+    after: new Date(ms(state.next_occurrence) - 1),
+    until: new Date(now + maxLead),
+    limit: 1000,
   }).map(iso);
   const due = window.filter((occ) => dueAt(occ) <= now + EARLY_TOLERANCE_MS);
   if (due.length === 0) due.push(state.next_occurrence);
@@ -397,18 +588,49 @@ function spawn(state: TaskState, ctx: DecideContext): PendingEvent[] {
   const skipped = due.slice(0, -1);
   const following = firstOccurrence(state.recurrence_rule, start, zone, ms(occurrence_at));
   const instance = {
-    id: ctx.newId(), user_id: state.user_id, title: state.title, description: state.description, completed: false,
-    due_date: occurrence_at, recurrence_rule: null, timezone: state.timezone, is_recurring: false, next_occurrence: null,
-    dtstart_local: null, last_spawned_at: null, series_id: state.id, occurrence_at,
-    list_id: state.list_id, priority: state.priority, labels: state.labels, completed_at: null, created_at: iso(ctx.now), deleted_at: null,
+    id: ctx.newId(),
+    user_id: state.user_id,
+    title: state.title,
+    description: state.description,
+    completed: false,
+    due_date: occurrence_at,
+    recurrence_rule: null,
+    timezone: state.timezone,
+    is_recurring: false,
+    next_occurrence: null,
+    dtstart_local: null,
+    last_spawned_at: null,
+    series_id: state.id,
+    occurrence_at,
+    list_id: state.list_id,
+    priority: state.priority,
+    labels: state.labels,
+    completed_at: null,
+    created_at: iso(ctx.now),
+    deleted_at: null,
   };
-  const reminders = state.reminders.filter((r) => !r.cancelled && r.offset !== null).map((template) =>
-    newReminder(instance, { offset: template.offset, remind_at: minusOffset(occurrence_at, parseDuration('offset', template.offset as string), zone) }, ctx));
+  const reminders = state.reminders
+    .filter((r) => !r.cancelled && r.offset !== null)
+    .map((template) =>
+      newReminder(
+        instance,
+        {
+          offset: template.offset,
+          remind_at: minusOffset(occurrence_at, parseDuration('offset', template.offset as string), zone),
+        },
+        ctx,
+      ),
+    );
   const late_ms = Math.max(0, now - dueAt(occurrence_at));
   return [
     ev(state, 'recurring.spawned', {
-      occurrence_at, instance_id: instance.id, next_occurrence: { from: state.next_occurrence, to: following },
-      skipped: skipped.slice(-MAX_LISTED_SKIPS), skipped_count: skipped.length, late_ms, late: late_ms > LATE_AFTER_MS,
+      occurrence_at,
+      instance_id: instance.id,
+      next_occurrence: { from: state.next_occurrence, to: following },
+      skipped: skipped.slice(-MAX_LISTED_SKIPS),
+      skipped_count: skipped.length,
+      late_ms,
+      late: late_ms > LATE_AFTER_MS,
     }),
     ev(instance, 'task.created', { task: instance }),
     ...reminders.map((reminder) => ev(instance, 'reminder.scheduled', { reminder })),
@@ -416,7 +638,14 @@ function spawn(state: TaskState, ctx: DecideContext): PendingEvent[] {
 }
 
 function reschedule(fromZone: string, toZone: string, state: TaskState, ctx: DecideContext): PendingEvent[] {
-  if (!state.is_recurring || state.timezone !== null || fromZone === toZone || !state.recurrence_rule || !state.due_date) return [];
+  if (
+    !state.is_recurring ||
+    state.timezone !== null ||
+    fromZone === toZone ||
+    !state.recurrence_rule ||
+    !state.due_date
+  )
+    return [];
   // The series keeps its wall-clock start: 09:00 in the old zone becomes 09:00 in the new one, even
   // when 09:00 on the first day does not exist in the new zone (only that day's instant moves).
   const dtstart_local = state.dtstart_local ?? formatWall(parseStart(new Date(state.due_date), fromZone));
@@ -425,20 +654,33 @@ function reschedule(fromZone: string, toZone: string, state: TaskState, ctx: Dec
   const changes: Record<string, Change<unknown>> = {};
   if (due_date !== state.due_date) changes.due_date = { from: state.due_date, to: due_date };
   if (dtstart_local !== state.dtstart_local) changes.dtstart_local = { from: state.dtstart_local, to: dtstart_local };
-  if (next_occurrence !== state.next_occurrence) changes.next_occurrence = { from: state.next_occurrence, to: next_occurrence };
+  if (next_occurrence !== state.next_occurrence)
+    changes.next_occurrence = { from: state.next_occurrence, to: next_occurrence };
   if (Object.keys(changes).length === 0) return [];
-  return [ev(state, 'recurring.rescheduled', { changes, reason: 'timezone_changed', zone: { from: fromZone, to: toZone } })];
+  return [
+    ev(state, 'recurring.rescheduled', { changes, reason: 'timezone_changed', zone: { from: fromZone, to: toZone } }),
+  ];
 }
 
 /** The task's list was deleted: still in it, the task moves to the Inbox or is deleted; moved away meanwhile, nothing. */
 function listDeleted(listId: string, mode: 'move' | 'delete', state: TaskState, ctx: DecideContext): PendingEvent[] {
   if (state.list_id !== listId) return [];
   if (mode === 'delete') return remove(state, ctx);
-  return [ev(state, 'task.updated', { changes: { list_id: { from: state.list_id, to: inboxIdOf(ctx.userId) } }, reason: 'list_deleted' })];
+  return [
+    ev(state, 'task.updated', {
+      changes: { list_id: { from: state.list_id, to: inboxIdOf(ctx.userId) } },
+      reason: 'list_deleted',
+    }),
+  ];
 }
 
 /** One of the user's labels was deleted: the task drops it when it carries it. */
 function labelDeleted(labelId: string, state: TaskState): PendingEvent[] {
   if (!state.labels.includes(labelId)) return [];
-  return [ev(state, 'task.updated', { changes: { labels: { from: state.labels, to: state.labels.filter((l) => l !== labelId) } }, reason: 'label_deleted' })];
+  return [
+    ev(state, 'task.updated', {
+      changes: { labels: { from: state.labels, to: state.labels.filter((l) => l !== labelId) } },
+      reason: 'label_deleted',
+    }),
+  ];
 }

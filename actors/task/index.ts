@@ -1,6 +1,17 @@
 // The task decider: decide / evolve / initialState, no I/O.
 export { decide, type DecideContext, EARLY_TOLERANCE_MS, LATE_AFTER_MS } from './decide.ts';
 export { evolve, fold } from './evolve.ts';
-export { initialState, type TaskState, type ReminderState, MAX_REMINDERS, MAX_TITLE, MAX_DESCRIPTION, MAX_TASK_LABELS, DEFAULT_PRIORITY } from './state.ts';
+export {
+  initialState,
+  type TaskState,
+  type ReminderState,
+  MAX_REMINDERS,
+  MAX_TITLE,
+  MAX_DESCRIPTION,
+  MAX_TASK_LABELS,
+  MIN_PRIORITY,
+  MAX_PRIORITY,
+  DEFAULT_PRIORITY,
+} from './state.ts';
 export type { TaskCommand, ReminderSpec } from './commands.ts';
 export { seriesStart } from './series.ts';

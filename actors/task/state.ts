@@ -54,7 +54,16 @@ export interface TaskState {
 }
 
 /** Fields a PATCH may change. */
-export const EDITABLE = ['title', 'description', 'due_date', 'recurrence_rule', 'timezone', 'list_id', 'priority', 'labels'] as const;
+export const EDITABLE = [
+  'title',
+  'description',
+  'due_date',
+  'recurrence_rule',
+  'timezone',
+  'list_id',
+  'priority',
+  'labels',
+] as const;
 export type EditableField = (typeof EDITABLE)[number];
 
 /** Before `task.created` there is no task. */
@@ -66,7 +75,9 @@ export const MAX_REMINDERS = 20;
 export const MAX_TITLE = 500;
 export const MAX_DESCRIPTION = 10_000;
 export const MAX_TASK_LABELS = 20;
-/** Priority 1 (highest) to 4; 4 means none and is the default. */
-export const DEFAULT_PRIORITY = 4;
+/** Priority MIN_PRIORITY (highest) to MAX_PRIORITY; MAX_PRIORITY means none and is the default. */
+export const MIN_PRIORITY = 1;
+export const MAX_PRIORITY = 4;
+export const DEFAULT_PRIORITY = MAX_PRIORITY;
 /** How many skipped occurrences a `recurring.spawned` event lists by instant (the count is always exact). */
 export const MAX_LISTED_SKIPS = 50;

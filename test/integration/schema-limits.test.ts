@@ -1,13 +1,15 @@
 // The database refuses exactly what the application refuses: every length CHECK of the migrated schema,
 // read back from pg_constraint, has the same number as the TypeScript constant the routes and deciders
-// use, and no length CHECK exists without such a constant.
+// use, and no length CHECK exists without such a constant. The other limits the CHECKs hold (how many
+// labels a task carries, a list's position, a task's priority, the stored form of a colour) are read
+// back the same way and compared with their constants too.
 import test from 'ava';
 import { ADAPTERS } from '../helpers/db.ts';
-import { MAX_TITLE, MAX_DESCRIPTION } from '../../actors/task/index.ts';
+import { MAX_TITLE, MAX_DESCRIPTION, MAX_TASK_LABELS, MIN_PRIORITY, MAX_PRIORITY } from '../../actors/task/index.ts';
 import { MAX_RULE_LENGTH } from '../../actors/recurrence/index.ts';
 import { MAX_ZONE_LENGTH } from '../../actors/zone.ts';
 import { IDEMPOTENCY_KEY } from '../../api/context.ts';
-import { MAX_LIST_NAME, inboxIdOf } from '../../actors/list/index.ts';
+import { MAX_LIST_NAME, MAX_POSITION, STORED_COLOR, inboxIdOf } from '../../actors/list/index.ts';
 import { MAX_LABEL_NAME } from '../../actors/label/index.ts';
 
 /** The longest Idempotency-Key the route accepts, as its pattern says ({1,N}). */
@@ -24,7 +26,52 @@ const EXPECTED: Record<string, number> = {
   'labels.name': MAX_LABEL_NAME,
 };
 
+/** `cardinality(column) <= N` CHECKs: the most elements an array column holds. */
+const EXPECTED_CARDINALITY: Record<string, number> = { 'tasks.labels': MAX_TASK_LABELS };
+/** `column BETWEEN min AND max` CHECKs (PostgreSQL shows them as `column >= min AND column <= max`). */
+// (a column named by a keyword, such as position, is shown quoted)
+const EXPECTED_RANGES: Record<string, [number, number]> = {
+  'lists.position': [0, MAX_POSITION],
+  'tasks.priority': [MIN_PRIORITY, MAX_PRIORITY],
+};
+/** The stored form of a colour, `column ~ 'pattern'`. */
+const EXPECTED_COLORS: Record<string, string> = {
+  'lists.color': STORED_COLOR.source,
+  'labels.color': STORED_COLOR.source,
+};
+
+/** Every CHECK of the migrated schema: its table and its definition as pg_get_constraintdef gives it. */
+async function checks(db: Awaited<ReturnType<(typeof ADAPTERS)[number]['open']>>['db']) {
+  const rows = await db.query<{ table: string; def: string }>(
+    `SELECT c.conrelid::regclass::text AS table, pg_get_constraintdef(c.oid) AS def
+        FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+        WHERE c.contype = 'c' AND n.nspname = current_schema()`,
+  );
+  return rows.rows;
+}
+
 for (const adapter of ADAPTERS) {
+  test(`${adapter.name}: each cardinality, range and colour CHECK equals its TypeScript constant`, async (t) => {
+    const { db, drop } = await adapter.open();
+    try {
+      const cardinality: Record<string, number> = {};
+      const ranges: Record<string, [number, number]> = {};
+      const colors: Record<string, string> = {};
+      for (const row of await checks(db)) {
+        for (const m of row.def.matchAll(/cardinality\((\w+)\) <= (\d+)/g))
+          cardinality[`${row.table}.${m[1]}`] = Number(m[2]);
+        for (const m of row.def.matchAll(/\("?(\w+)"? >= (\d+)\) AND \("?\1"? <= (\d+)\)/g))
+          ranges[`${row.table}.${m[1]}`] = [Number(m[2]), Number(m[3])];
+        for (const m of row.def.matchAll(/\((color) ~ '([^']+)'/g)) colors[`${row.table}.${m[1]}`] = m[2] as string;
+      }
+      t.deepEqual(cardinality, EXPECTED_CARDINALITY);
+      t.deepEqual(ranges, EXPECTED_RANGES);
+      t.deepEqual(colors, EXPECTED_COLORS);
+    } finally {
+      await drop();
+    }
+  });
+
   test(`${adapter.name}: each length CHECK equals its TypeScript constant, and each constant has its CHECK`, async (t) => {
     const { db, drop } = await adapter.open();
     try {
