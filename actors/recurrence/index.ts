@@ -34,6 +34,7 @@
  */
 export { RecurrenceError, type RecurrenceErrorCode } from './errors.ts';
 export type { WallClock, WeekdayCode } from './calendar.ts';
+export { daysInMonth } from './calendar.ts';
 export {
   MAX_RULE_LENGTH,
   MAX_TIMES_PER_DAY,

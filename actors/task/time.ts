@@ -1,19 +1,17 @@
 // Instants and zones as the task decider reads them from input.
-import { IANAZone } from 'luxon';
 import { invalid } from '../errors.ts';
-import { localToInstant } from '../recurrence/index.ts';
+import { daysInMonth, localToInstant } from '../recurrence/index.ts';
+import { ianaZone } from '../zone.ts';
 
 // Zones: the one validator lives in actors/zone.ts (names kept as sent, never a backward link).
 export { isZone, checkZone } from '../zone.ts';
 
 /** RFC 3339 / ISO-8601 extended date-time or date: 1 date, 2 time, 3 zone designator or offset. */
-export const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
+export const INSTANT =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
 /** 0001-01-01T00:00:00Z and 10000-01-01T00:00:00Z in epoch ms: what PostgreSQL and ISO text both hold. */
 const FIRST_MS = -62_135_596_800_000;
 const END_MS = 253_402_300_800_000;
-
-const leap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-const daysIn = (y: number, m: number): number => (m === 2 ? (leap(y) ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31);
 
 /** Wall-clock fields as if in UTC (proleptic Gregorian, any year 0–9999), in epoch ms. */
 function floating(y: number, mo: number, d: number, h: number, mi: number, s: number, msec: number): number {
@@ -38,13 +36,18 @@ function floating(y: number, mo: number, d: number, h: number, mi: number, s: nu
  * Throws a DomainError `validation` naming `field` for anything else.
  */
 export function readInstant(field: string, value: string, zone: string): string {
-  const shown = typeof value === 'string' ? JSON.stringify(value.length > 48 ? `${value.slice(0, 48)}…` : value) : String(value);
+  const shown =
+    typeof value === 'string' ? JSON.stringify(value.length > 48 ? `${value.slice(0, 48)}…` : value) : String(value);
   const m = typeof value === 'string' ? INSTANT.exec(value) : null;
-  if (!m) throw invalid(field, `${shown} is not an ISO-8601 date-time (e.g. 2026-03-08T09:30:00Z, 2026-03-08T09:30 in the task's zone, or 2026-03-08)`);
+  if (!m)
+    throw invalid(
+      field,
+      `${shown} is not an ISO-8601 date-time (e.g. 2026-03-08T09:30:00Z, 2026-03-08T09:30 in the task's zone, or 2026-03-08)`,
+    );
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const [h, mi, s] = [Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)];
   const msec = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
-  if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo)) throw invalid(field, `${shown} is not a calendar date`);
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) throw invalid(field, `${shown} is not a calendar date`);
   if (h > 23 || mi > 59 || s > 59) throw invalid(field, `${shown} is not a time of day (00:00:00 to 23:59:59)`);
   let at: number;
   if (m[8] || m[9]) {
@@ -55,9 +58,11 @@ export function readInstant(field: string, value: string, zone: string): string 
     at = localToInstant({ year: y, month: mo, day: d, hour: h, minute: mi, second: s }, zone).getTime() + msec;
   } else {
     // Before 1000 every zone keeps its local mean time (no DST): its offset one day off is exact.
+    // (`zone` is checked by the caller; were it not a zone, NaN would fail the range check below.)
+    const offset = (t: number): number => ianaZone(zone)?.offset(t) ?? Number.NaN;
     const wall = floating(y, mo, d, h, mi, s, msec);
-    at = wall - IANAZone.create(zone).offset(wall) * 60_000;
-    at = wall - IANAZone.create(zone).offset(at) * 60_000;
+    at = wall - offset(wall) * 60_000;
+    at = wall - offset(at) * 60_000;
   }
   if (!(at >= FIRST_MS && at < END_MS)) throw invalid(field, `${shown} lies outside years 0001–9999 once in UTC`);
   return new Date(at).toISOString();
