@@ -23,6 +23,13 @@ export const MAX_YEAR = 9999;
 export type WeekdayCode = 'MO' | 'TU' | 'WE' | 'TH' | 'FR' | 'SA' | 'SU';
 
 /** Index = Python/dateutil weekday number (Monday = 0). */
+/** One BYDAY item (RFC 5545 §3.3.10 "weekdaynum"): `MO`, or with an ordinal `1MO`, `-1FR`. */
+export interface RecurrenceByDay {
+  readonly weekday: WeekdayCode;
+  /** 1..53 or -53..-1; null for a plain weekday. */
+  readonly ordinal: number | null;
+}
+
 export const WEEKDAY_CODES: readonly WeekdayCode[] = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'];
 export const WEEKDAY_INDEX: Readonly<Record<WeekdayCode, number>> = { MO: 0, TU: 1, WE: 2, TH: 3, FR: 4, SA: 5, SU: 6 };
 

@@ -4,8 +4,7 @@
  * FREQ=YEARLY without BYMONTH. parseRule uses it to refuse patterns that never match any date; the
  * expansion uses it to build its table of matching days per month shape.
  */
-import { WEEKDAY_INDEX, daysInMonth, maxDaysInMonth } from './calendar.ts';
-import type { RecurrenceByDay } from './rule.ts';
+import { WEEKDAY_INDEX, daysInMonth, maxDaysInMonth, type RecurrenceByDay } from './calendar.ts';
 
 /** Every month, 1..12. */
 export const ALL_MONTHS: readonly number[] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
@@ -27,7 +26,14 @@ export interface DayPattern {
  * 1..`monthLength`, `weekday` Monday = 0, `ordPos` / `ordNeg` the day's weekday ordinal from the
  * start (1, 2, …) and from the end (-1, -2, …) of its month, or of its year when `p.yearScope`.
  */
-export function dayMatches(p: DayPattern, monthDay: number, monthLength: number, weekday: number, ordPos: number, ordNeg: number): boolean {
+export function dayMatches(
+  p: DayPattern,
+  monthDay: number,
+  monthLength: number,
+  weekday: number,
+  ordPos: number,
+  ordNeg: number,
+): boolean {
   if (p.monthDays.length > 0 && !p.monthDays.some((x) => (x > 0 ? x === monthDay : monthLength + 1 + x === monthDay))) {
     return false;
   }

@@ -28,12 +28,12 @@
  *   that local day", i.e. wall-clock time <= YYYY-MM-DD 23:59:59.
  *
  * Files, in dependency order: errors.ts (RecurrenceError), calendar.ts (floating time, month tables),
- * local-time.ts (zone offsets, floating <-> instant), rule.ts + day-filter.ts (RRULE parsing and the
- * BYMONTH/BYMONTHDAY/BYDAY filter), start.ts (DTSTART, localToInstant), plan.ts (one rule from one
+ * local-time.ts (zone offsets, floating <-> instant), day-filter.ts (the BYMONTH/BYMONTHDAY/BYDAY
+ * filter), rule.ts (RRULE parsing), start.ts (DTSTART, localToInstant), plan.ts (one rule from one
  * start), budget.ts (step budget, series bound), expand.ts (occurrences).
  */
 export { RecurrenceError, type RecurrenceErrorCode } from './errors.ts';
-export type { WallClock, WeekdayCode } from './calendar.ts';
+export type { RecurrenceByDay, WallClock, WeekdayCode } from './calendar.ts';
 export { daysInMonth } from './calendar.ts';
 export {
   MAX_RULE_LENGTH,
@@ -41,7 +41,6 @@ export {
   parseRule,
   validateRule,
   type ParsedRule,
-  type RecurrenceByDay,
   type RecurrenceFrequency,
   type RecurrenceUntil,
 } from './rule.ts';

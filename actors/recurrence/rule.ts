@@ -7,7 +7,15 @@
  * BYYEARDAY, BYSECOND, EXDATE, RDATE, …) is refused as 'unsupported_rule'; anything else that is not
  * RFC 5545 as 'invalid_rule'. A rule is never silently changed.
  */
-import { MIN_YEAR, WEEKDAY_CODES, WEEKDAY_INDEX, daysInMonth, wallToFloating, type WeekdayCode } from './calendar.ts';
+import {
+  MIN_YEAR,
+  WEEKDAY_CODES,
+  WEEKDAY_INDEX,
+  daysInMonth,
+  wallToFloating,
+  type RecurrenceByDay,
+  type WeekdayCode,
+} from './calendar.ts';
 import { ALL_MONTHS, dayPatternFeasible } from './day-filter.ts';
 import { RecurrenceError } from './errors.ts';
 
@@ -15,13 +23,6 @@ export type { WeekdayCode } from './calendar.ts';
 
 /** FREQ values of the subset (RFC 5545 §3.3.10 "freq"; HOURLY, MINUTELY and SECONDLY are outside it). */
 export type RecurrenceFrequency = 'DAILY' | 'WEEKLY' | 'MONTHLY' | 'YEARLY';
-
-/** One BYDAY item (RFC 5545 §3.3.10 "weekdaynum"): `MO`, or with an ordinal `1MO`, `-1FR`. */
-export interface RecurrenceByDay {
-  readonly weekday: WeekdayCode;
-  /** 1..53 or -53..-1; null for a plain weekday. */
-  readonly ordinal: number | null;
-}
 
 /**
  * UNTIL (RFC 5545 §3.3.10): a UTC DATE-TIME (`YYYYMMDDTHHMMSSZ`, an inclusive instant) or a DATE
