@@ -22,21 +22,11 @@ import { local } from '../deploy/local/lib/endpoints.ts';
 import { startSidecar, type Sidecar } from '../deploy/local/lib/daprd.ts';
 import { ROOT, DOCKERFILE, VALUE_SETS, VERSIONS, ensureTools, validateDockerfile, validateCompose, renderChart, kubeconform, brokenCopy, type Tools } from '../tools/validate/lib.ts';
 import { freePorts } from './helpers/ports.ts';
+import { eventually } from './helpers/eventually.ts';
 
 const started = Date.now();
 const stamp = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s`;
 const log = (line: string) => process.stdout.write(`[preflight ${stamp()}] ${line}\n`);
-
-/** Polls `probe` until it returns a value; throws `what` once `timeoutMs` has passed. */
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs: number, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 // ------------------------------------------------------------------ services
 
@@ -78,7 +68,7 @@ async function readMessages(topic: string, count: number, timeoutMs: number): Pr
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({ eachMessage: async ({ message }) => { got.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? '' }); } });
-    await until(async () => (got.length >= count ? true : undefined), `${got.length}/${count} messages read back from ${topic}`, timeoutMs);
+    await eventually(() => got.length >= count, { what: `${count} messages read back from ${topic}`, timeoutMs });
   } finally {
     await consumer.disconnect();
   }
@@ -148,7 +138,7 @@ async function dapr(): Promise<string> {
     // The placement table takes a moment to include a freshly registered host.
     const actorId = `preflight-${randomUUID()}`;
     const proxy = new ActorProxyBuilder<PreflightActor>(PreflightActor, client).build(new ActorId(actorId));
-    const reply = await until(() => proxy.greet('preflight').catch(() => undefined), 'an actor call through placement (is dapr placement up?)', 60_000, 500);
+    const reply = await eventually(() => proxy.greet('preflight'), { what: 'an actor call through placement (is dapr placement up?)', ignoreErrors: true, intervalMs: 500 });
     assert.equal(reply, `hello preflight from ${actorId}`);
 
     const payload = JSON.stringify({ kind: 'preflight', nonce: randomUUID() });
@@ -157,7 +147,7 @@ async function dapr(): Promise<string> {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dueTime: '1s', data: payload }),
     });
     assert.ok(res.ok, `register an actor reminder: ${res.status} ${await res.text()}`);
-    const hit = await until(async () => fired.find((f) => f.actorId === actorId), 'the actor reminder fired (is dapr scheduler up?)', 60_000);
+    const hit = await eventually(() => fired.find((f) => f.actorId === actorId), { what: 'the actor reminder fired (is dapr scheduler up?)' });
     assert.equal(hit.data, payload, 'the reminder carries its data');
     assert.ok(hit.at - armedAt >= 900, `the reminder fired ${hit.at - armedAt} ms after it was armed with dueTime 1s`);
 

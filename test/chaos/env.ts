@@ -11,6 +11,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { privateBroker, type Broker } from '../helpers/kafka-broker.ts';
 import { freePorts } from '../helpers/ports.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { startSidecar, type Sidecar } from '../../deploy/local/lib/daprd.ts';
 import { signToken } from '../../api/tokens.ts';
 
@@ -23,15 +24,6 @@ export interface Proc {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await sleep(100);
-  }
-  throw new Error(`${what} did not come up within ${timeoutMs / 1000} s`);
-}
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -87,7 +79,7 @@ export async function chaosEnv(): Promise<ChaosEnv> {
     name: 'postgres',
     async start() {
       pgChild = spawn(postgresBin('postgres'), ['-D', pgData, '-p', String(pgPort), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${pgRun}`, '-c', 'max_connections=100'], { ...ids, stdio: ['ignore', log('postgres'), log('postgres')] });
-      await until('postgres', pgReady);
+      await eventually(pgReady, { what: 'postgres', ignoreErrors: true });
     },
     kill: () => killChild(pgChild),
   };
@@ -97,7 +89,7 @@ export async function chaosEnv(): Promise<ChaosEnv> {
     name: 'redis',
     async start() {
       redisChild = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''], { stdio: ['ignore', log('redis'), log('redis')] });
-      await until('redis', () => portOpen(redisPort));
+      await eventually(() => portOpen(redisPort), { what: 'redis', ignoreErrors: true });
     },
     kill: () => killChild(redisChild),
   };
@@ -117,7 +109,7 @@ export async function chaosEnv(): Promise<ChaosEnv> {
   const daprd: Proc = {
     name: 'daprd',
     async start() {
-      await until('app actor port', () => portOpen(appPort));
+      await eventually(() => portOpen(appPort), { what: 'app actor port', ignoreErrors: true });
       sidecar = await startSidecar({ appId: 'tasklane-chaos', appPort, httpPort, grpcPort, metricsPort, namespace, componentsPath: components, logName: `daprd-chaos-${httpPort}` });
     },
     kill: async () => { await sidecar?.stop('SIGKILL'); },
@@ -136,7 +128,7 @@ export async function chaosEnv(): Promise<ChaosEnv> {
         },
         stdio: ['ignore', log('app'), log('app')],
       });
-      await until('app', async () => (await fetch(`${url}/ready`)).ok, 90_000);
+      await eventually(async () => (await fetch(`${url}/ready`)).ok, { what: 'app', ignoreErrors: true, timeoutMs: 90_000 });
     },
     kill: () => killChild(appChild),
   };

@@ -8,7 +8,8 @@ import { TaskTurns } from '../../host/tasks/turn.ts';
 import { loadTask } from '../../host/tasks/store.ts';
 import { fold, type TaskState } from '../../actors/task/index.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
-import { until, type Target } from './timer-scenarios.ts';
+import { eventually } from './eventually.ts';
+import type { Target } from './timer-scenarios.ts';
 
 type Json = Record<string, unknown>;
 export interface Res { status: number; body: Json }
@@ -162,7 +163,7 @@ export async function snoozeOnlyFired(t: ExecutionContext, target: Target): Prom
   }
   const rid = ((soon.reminders as { id: string }[])[0] as { id: string }).id;
   const statusOf = async () => ((await ok(t, target, token, 'GET', `/tasks/${soon.id as string}`)).reminders as { status: string }[])[0]?.status;
-  await until(async () => (await statusOf()) === 'notified', `${target.label}: the reminder fired`);
+  await eventually(async () => (await statusOf()) === 'notified', { what: `${target.label}: the reminder fired` });
   const before = Date.now();
   const snoozed = await call(target, token, 'POST', `/tasks/${soon.id as string}/reminders/${rid}/snooze`, { for: 'PT10M' });
   t.is(snoozed.status, 200);

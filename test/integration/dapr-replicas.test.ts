@@ -8,6 +8,7 @@ import http from 'node:http';
 import pg from 'pg';
 import { startAppProcess, type AppProcess } from '../helpers/app-process.ts';
 import { freePostgres } from '../helpers/db-url.ts';
+import { eventuallyValue } from '../helpers/eventually.ts';
 import { signToken } from '../../api/tokens.ts';
 import { APP_CHANNEL_KEEP_ALIVE_MS } from '../../actors/runtime/dapr.ts';
 
@@ -61,17 +62,6 @@ async function api(app: AppProcess, user: string, method: string, path: string, 
   return res.body;
 }
 
-/** Polls `get` until `done` holds; at the deadline fails with the last value. */
-async function until<T>(what: string, get: () => Promise<T>, done: (value: T) => boolean, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await get();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)} at the deadline`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 const taskTurns = (app: AppProcess) => app.turns({ actor: 'task', via: 'dapr' });
 const fallbackTurns = async () => (await a.turns({ via: 'fallback' })) + (b.process.exitCode === null && b.process.signalCode === null ? await b.turns({ via: 'fallback' }) : 0);
 const at = (msFromNow: number) => new Date(Math.ceil((Date.now() + msFromNow) / 1000) * 1000).toISOString();
@@ -92,11 +82,11 @@ test.serial('tasks created through one replica have their turns run on both proc
   let created = 0;
   // Placement tells each sidecar about the other a few seconds after both joined: until then every actor
   // may live on A. Create through A until a turn has run on B (the deadline bounds the dissemination).
-  await until('a turn ran on B for a task created through A', async () => {
+  await eventuallyValue(async () => {
     await api(a, user, 'POST', '/tasks', { title: `warm-up ${created}` });
     created++;
     return taskTurns(b);
-  }, (n) => n > before.b, 45_000);
+  }, (n) => n > before.b, { what: 'a turn ran on B for a task created through A', timeoutMs: 45_000, intervalMs: 200 });
 
   const mid = { a: await taskTurns(a), b: await taskTurns(b) };
   const titles = Array.from({ length: 30 }, (_, i) => `spread ${i}`);
@@ -157,7 +147,7 @@ test.serial('a replica killed: its actors move to the survivor, turns continue, 
   const aBefore = await taskTurns(a);
   const killedAt = Date.now();
   for (const [i, task] of tasks.entries()) {
-    await until(`task ${i} takes an update through A`, () => call(a, user, 'PATCH', `/tasks/${task.id as string}`, { title: `r${i} after the kill` }), (r) => r.status === 200, 45_000);
+    await eventuallyValue(() => call(a, user, 'PATCH', `/tasks/${task.id as string}`, { title: `r${i} after the kill` }), (r) => r.status === 200, { what: `task ${i} takes an update through A`, timeoutMs: 45_000, intervalMs: 200 });
   }
   t.log(`${onB} of 20 actors were on B; all 16 tasks took an update through A ${Date.now() - killedAt} ms after the kill`);
   t.true((await taskTurns(a)) - aBefore >= tasks.length, 'the updates ran on A');
@@ -167,8 +157,8 @@ test.serial('a replica killed: its actors move to the survivor, turns continue, 
   const reminderIds = tasks.flatMap((task) => (task.reminders as { id: string }[]).map((r) => r.id)).sort();
   const seriesIds = series.map((s) => s.id as string);
   // Deadline: past the latest due time, plus Dapr's reminder or the sweeper's grace on a busy machine.
-  const fired = await until('every reminder fired', () => countEvents('reminder.triggered', taskIds), (m) => reminderIds.every((id) => m.has(id)), 45_000);
-  const spawned = await until('every series spawned', () => countEvents('recurring.spawned', seriesIds), (m) => seriesIds.every((id) => m.has(id)), 30_000);
+  const fired = await eventuallyValue(() => countEvents('reminder.triggered', taskIds), (m) => reminderIds.every((id) => m.has(id)), { what: 'every reminder fired', timeoutMs: 45_000, intervalMs: 200 });
+  const spawned = await eventuallyValue(() => countEvents('recurring.spawned', seriesIds), (m) => seriesIds.every((id) => m.has(id)), { what: 'every series spawned', timeoutMs: 30_000, intervalMs: 200 });
   t.deepEqual(reminderIds.map((id) => [id, fired.get(id)]), reminderIds.map((id) => [id, 1]), 'each reminder exactly once');
   t.deepEqual(seriesIds.map((id) => spawned.get(id)), seriesIds.map(() => 1), 'each series spawned exactly once');
   const instances = await pool!.query<{ n: number }>('SELECT count(*)::int AS n FROM tasks WHERE series_id = ANY($1)', [seriesIds]);
@@ -201,12 +191,12 @@ test.serial('the survivor\'s daprd killed and restarted: the app keeps serving i
   // A call in flight as daprd dies is answered 503 (it may have reached daprd: running it here could run it
   // twice); once the app has seen the sidecar gone, turns run in this process (PostgreSQL's guard still
   // serialises them against other replicas).
-  t.like(await until('/ready says the sidecar is down', ready, (r) => r.sidecar === 'down', 30_000), { ready: true, fallback: 'direct' });
+  t.like(await eventuallyValue(ready, (r) => r.sidecar === 'down', { what: '/ready says the sidecar is down', timeoutMs: 30_000, intervalMs: 200 }), { ready: true, fallback: 'direct' });
   const during = await api(a, user, 'POST', '/tasks', { title: 'written while daprd was down', due_date: at(86_400_000), reminders: [{ at: at(3000) }] });
   t.true((await a.turns({ via: 'fallback' })) > fallbackBefore, 'the write ran in-process');
 
   await a.restartSidecar();
-  await until('/ready says the sidecar is back', ready, (r) => r.sidecar === 'up', 30_000);
+  await eventuallyValue(ready, (r) => r.sidecar === 'up', { what: '/ready says the sidecar is back', timeoutMs: 30_000, intervalMs: 200 });
   const counts = async () => ({ fallback: await a.turns({ via: 'fallback' }), dapr: await taskTurns(a) });
   const beforeAfter = await counts();
   const after = await api(a, user, 'POST', '/tasks', { title: 'armed after the restart', due_date: at(86_400_000), reminders: [{ at: at(3000) }] });
@@ -216,6 +206,6 @@ test.serial('the survivor\'s daprd killed and restarted: the app keeps serving i
 
   const ids = [armed, during, after].map((task) => task.id as string);
   const reminderIds = [armed, during, after].map((task) => (task.reminders as { id: string }[])[0]!.id);
-  const fired = await until('every reminder fired', () => countEvents('reminder.triggered', ids), (m) => reminderIds.every((id) => m.has(id)), 45_000);
+  const fired = await eventuallyValue(() => countEvents('reminder.triggered', ids), (m) => reminderIds.every((id) => m.has(id)), { what: 'every reminder fired', timeoutMs: 45_000, intervalMs: 200 });
   t.deepEqual(reminderIds.map((id) => fired.get(id)), [1, 1, 1], 'each reminder exactly once: armed before the kill, while daprd was down, after the restart');
 });

@@ -5,6 +5,7 @@ import test from 'ava';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { startDaprTestApp, type DaprTestApp } from '../helpers/dapr-app.ts';
+import { eventuallyValue } from '../helpers/eventually.ts';
 
 let app: DaprTestApp;
 test.before(async () => {
@@ -13,17 +14,6 @@ test.before(async () => {
 test.after.always(async () => {
   await app?.stop();
 });
-
-/** Polls until `done` holds, or fails with the last value at the deadline. */
-async function until<T>(what: string, get: () => Promise<T>, done: (value: T) => boolean, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await get();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what} never held: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const readyBody = async () => (await (await fetch(`${app.url}/ready`)).json()) as Record<string, unknown>;
 const metricsText = async () => (await fetch(`${app.url}/metrics`)).text();
@@ -48,7 +38,7 @@ test('a killed sidecar shows as down with the direct fallback in /ready, /metric
   t.regex(before, /^tasklane_actor_fallback_active\{fallback="direct"\} 0$/m);
 
   await app.sidecar.stop('SIGKILL');
-  const down = await until('/ready says the sidecar is down', readyBody, (b) => b.sidecar === 'down');
+  const down = await eventuallyValue(readyBody, (b) => b.sidecar === 'down', { what: '/ready says the sidecar is down', timeoutMs: 30_000 });
   t.like(down, { ready: true, mode: 'dapr', sidecar: 'down', fallback: 'direct' });
   const during = await metricsText();
   t.regex(during, /^tasklane_dapr_sidecar_up 0$/m);
@@ -65,7 +55,7 @@ test('a killed sidecar shows as down with the direct fallback in /ready, /metric
   t.like(sidecarLines()[0]?.obj, { sidecar: 'down', fallback: 'direct' });
 
   await app.restartSidecar();
-  const up = await until('/ready says the sidecar is up', readyBody, (b) => b.sidecar === 'up');
+  const up = await eventuallyValue(readyBody, (b) => b.sidecar === 'up', { what: '/ready says the sidecar is up', timeoutMs: 30_000 });
   t.like(up, { mode: 'dapr', sidecar: 'up', fallback: null });
   const after = await metricsText();
   t.regex(after, /^tasklane_dapr_sidecar_up 1$/m);

@@ -14,6 +14,7 @@ import { startApp, type App } from '../../host/app.ts';
 import { signToken } from '../../api/tokens.ts';
 import { freePort } from '../helpers/ports.ts';
 import { freePostgres } from '../helpers/db-url.ts';
+import { eventuallyValue } from '../helpers/eventually.ts';
 import { local } from '../../deploy/local/lib/endpoints.ts';
 
 const kafka = new Kafka({ clientId: 'degraded-test', brokers: [...local.kafkaBrokers], logLevel: logLevel.NOTHING });
@@ -55,13 +56,7 @@ async function ready(url: string): Promise<{ status: number; body: Record<string
 
 /** Polls /ready until `done` holds, or fails with the last answer at the deadline. */
 async function readyUntil(url: string, done: (body: Record<string, unknown>) => boolean, ms = 60_000): Promise<{ status: number; body: Record<string, unknown> }> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const answer = await ready(url);
-    if (done(answer.body)) return answer;
-    if (Date.now() > deadline) throw new Error(`/ready never got there: ${JSON.stringify(answer.body)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  return eventuallyValue(() => ready(url), (answer) => done(answer.body), { what: '/ready never got there', timeoutMs: ms, intervalMs: 200 });
 }
 
 test.after.always(async () => {
@@ -89,12 +84,7 @@ test('a KAFKA_TOPIC that does not exist is created with KAFKA_PARTITIONS and eve
     // An event written now reaches the new topic.
     const res = await fetch(`${s.app.url}/tasks`, { method: 'POST', headers: { authorization: `Bearer ${signToken(s.secret, 'ann')}`, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'through the new topic' }) });
     t.is(res.status, 201);
-    const deadline = Date.now() + 30_000;
-    let onTopic = 0;
-    while (onTopic === 0 && Date.now() < deadline) {
-      onTopic = (await admin.fetchTopicOffsets(topic)).reduce((n, o) => n + Number(o.high), 0);
-      if (onTopic === 0) await new Promise((r) => setTimeout(r, 200));
-    }
+    const onTopic = await eventuallyValue(async () => (await admin.fetchTopicOffsets(topic)).reduce((n, o) => n + Number(o.high), 0), (n) => n > 0, { what: 'the event on the new topic', timeoutMs: 30_000, intervalMs: 200 });
     t.is(onTopic, 1);
   } finally {
     await admin.disconnect();

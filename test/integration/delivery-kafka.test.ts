@@ -8,6 +8,7 @@ import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { privateBroker, type Broker } from '../helpers/kafka-broker.ts';
+import { eventuallyValue } from '../helpers/eventually.ts';
 import { connectSocket, type Collector } from '../helpers/socket.ts';
 import { api, type Target } from '../helpers/timer-scenarios.ts';
 
@@ -30,14 +31,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const target = (app: TestApp): Target => ({ url: app.url, token: app.token, label: 'delivery' });
 
 async function readyUntil(app: TestApp, ok: (r: Record<string, unknown>) => boolean, timeoutMs = 90_000): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: Record<string, unknown> = {};
-  while (Date.now() < deadline) {
-    last = await fetch(`${app.url}/ready`).then((r) => r.json() as Promise<Record<string, unknown>>);
-    if (ok(last)) return last;
-    await sleep(200);
-  }
-  throw new Error(`/ready never got there: ${JSON.stringify(last)}`);
+  const ready = () => fetch(`${app.url}/ready`).then((r) => r.json() as Promise<Record<string, unknown>>);
+  return eventuallyValue(ready, ok, { what: '/ready never got there', timeoutMs, intervalMs: 200 });
 }
 
 type Source = 'kafka' | 'outbox' | 'relay' | 'commit';

@@ -6,6 +6,7 @@ import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { ADAPTERS } from '../helpers/db.ts';
+import { eventuallyValue } from '../helpers/eventually.ts';
 import { TaskTurns } from '../../host/tasks/turn.ts';
 import { UserTurns } from '../../host/users/turn.ts';
 import { IDEMPOTENCY_TTL_MS } from '../../host/tasks/store.ts';
@@ -197,9 +198,7 @@ for (const adapter of ADAPTERS) {
       t.is(await count(), 2);
       // That keyed write, more than an hour after the last sweep, deleted the other expired answer lazily.
       const keys = async () => (await db.query<{ key: string }>('SELECT key FROM idempotency WHERE user_id = $1 ORDER BY key', [user])).rows.map((r) => r.key);
-      const deadline = Date.now() + 10_000;
-      while ((await keys()).includes('edit-1') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      t.deepEqual(await keys(), ['create-1']);
+      t.deepEqual(await eventuallyValue(keys, (k) => !k.includes('edit-1'), { what: 'the expired answer deleted', timeoutMs: 10_000, intervalMs: 50 }), ['create-1']);
       t.deepEqual((await db.query<{ fingerprint: string }>('SELECT fingerprint FROM idempotency WHERE user_id = $1', [user])).rows.map((r) => r.fingerprint), ['f2']);
 
       // The user aggregate: a replay under the row lock, the answer as first given.

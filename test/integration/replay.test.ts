@@ -10,6 +10,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { Kafka, logLevel } from 'kafkajs';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { eventuallyValue } from '../helpers/eventually.ts';
 import { api, type Target } from '../helpers/timer-scenarios.ts';
 import { local } from '../../deploy/local/lib/endpoints.ts';
 import { replay, RETENTION_REASON } from '../../host/replay-core.ts';
@@ -60,8 +61,8 @@ test.serial('after a random workload, replay finds no mismatch; a tampered row i
       if (!/→ 4\d\d/.test(String(error))) throw error; // domain refusals (completing a series, a deleted task) are part of the workload
     }
   }
-  const deadline = Date.now() + 30_000;
-  while ((await app.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE published_at IS NULL')).rows[0]?.n !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  const unpublished = async () => (await app.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE published_at IS NULL')).rows[0]?.n;
+  await eventuallyValue(unpublished, (n) => n === 0, { what: 'every event published to the topic', timeoutMs: 30_000, intervalMs: 200 });
 
   const clean = await replay({ kafka, topic, db: app.app.db });
   t.true(clean.tasks >= 20, `${clean.tasks} tasks replayed`);
