@@ -11,6 +11,8 @@ export interface Metrics {
   outboxBacklog: client.Gauge;
   openSockets: client.Gauge;
   actorMode: client.Gauge<'mode'>;
+  /** Sweeps of the database for due timers started (tasklane_sweeps_total). */
+  sweeps: client.Counter;
   timersFired: client.Counter<'kind' | 'via'>;
   timerLateness: client.Histogram<'kind'>;
   /**
@@ -51,6 +53,7 @@ export function createMetrics(backlog: () => Promise<number>): Metrics {
     }),
     openSockets: new client.Gauge({ name: 'tasklane_open_sockets', help: 'WebSocket connections open on this instance', registers: [registry] }),
     actorMode: new client.Gauge({ name: 'tasklane_actor_mode', help: '1 for the actor runtime chosen at start-up (dapr or direct); see tasklane_actor_fallback_active for turns running in-process while the sidecar is down', labelNames: ['mode'], registers: [registry] }),
+    sweeps: new client.Counter({ name: 'tasklane_sweeps_total', help: 'Sweeps of the database for due timers started by this process (every 1 s in the direct runtime, 0.5 s in the Dapr runtime)', registers: [registry] }),
     timersFired: new client.Counter({ name: 'tasklane_timers_fired_total', help: 'Reminder and spawn timers that produced an event', labelNames: ['kind', 'via'], registers: [registry] }),
     timerLateness: new client.Histogram({ name: 'tasklane_timer_lateness_seconds', help: 'How late a reminder or spawn fired after its time', labelNames: ['kind'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 300], registers: [registry] }),
     actorTurns: new client.Counter({ name: 'tasklane_actor_turns_total', help: 'Actor turns executed in this process (Dapr runtime): via="dapr" when daprd placed the actor here, via="fallback" while the sidecar was away; trigger is "call" or "reminder"', labelNames: ['actor', 'trigger', 'via'], registers: [registry] }),

@@ -60,6 +60,13 @@ export interface StartOptions {
   clock?: () => Date;
 }
 
+/**
+ * Dapr runtime: the sweeper fires a timer only once it is overdue by more than this (ms), since Dapr's
+ * own reminder should have fired it by then; a timer pending this long after its time was lost (an arm
+ * that failed while the sidecar was away).
+ */
+export const SWEEPER_GRACE_MS = 1500;
+
 export async function startApp(config: Config, options: StartOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config);
   const clock = options.clock ?? (() => new Date());
@@ -117,11 +124,12 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   }, logger);
   runtime = dapr ?? new DirectRuntime(makeTurns(localTimers));
   const onSweepError = (error: unknown) => logger.warn({ err: error }, 'sweeper: could not fire, retrying');
+  const onSweep = () => metrics.sweeps.inc();
   // Direct: the sweeper feeds the in-process timers. Dapr: Dapr's reminders fire; the sweeper only
   // catches what is overdue by more than a grace period (an arm lost while the sidecar was away).
   const sweeper = dapr
-    ? new Sweeper({ source: dueTimers(db), fire, intervalMs: 500, graceMs: 1500, onError: onSweepError, now })
-    : new Sweeper({ source: dueTimers(db), schedule: (t) => localTimers.schedule(t), intervalMs: 1000, lookaheadMs: 30_000, onError: onSweepError, now });
+    ? new Sweeper({ source: dueTimers(db), fire, intervalMs: 500, graceMs: SWEEPER_GRACE_MS, onError: onSweepError, onSweep, now })
+    : new Sweeper({ source: dueTimers(db), schedule: (t) => localTimers.schedule(t), intervalMs: 1000, lookaheadMs: 30_000, onError: onSweepError, onSweep, now });
   showActorState();
 
   // Event delivery: the relay publishes the outbox (Dapr pub/sub first in the Dapr runtime, kafkajs

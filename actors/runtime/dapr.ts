@@ -147,7 +147,6 @@ export class DaprRuntime implements ActorRuntime {
   private readonly sidecarChannel: SidecarChannel;
   private readonly types: Record<string, ActorType>;
   private appServer: http.Server | undefined;
-  fallbacks = 0;
   private sidecarState: SidecarState = 'up';
   private probe: NodeJS.Timeout | undefined;
 
@@ -266,7 +265,6 @@ export class DaprRuntime implements ActorRuntime {
         const delay = delays[attempt];
         if (delay === undefined) {
           // The sidecar is away: run the turn here rather than fail the request.
-          this.fallbacks++;
           this.setSidecar('down', error instanceof Error ? error.message : String(error));
           this.options.onFallback?.(error instanceof Error ? error.message : String(error));
           return local();

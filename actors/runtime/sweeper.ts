@@ -21,6 +21,8 @@ export interface SweeperOptions {
   graceMs?: number;
   batch?: number;
   onError?: (error: unknown) => void;
+  /** Called as each sweep starts (the host counts them in `tasklane_sweeps_total`). */
+  onSweep?: () => void;
   now?: () => number;
 }
 
@@ -28,8 +30,6 @@ export class Sweeper {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private readonly now: () => number;
-  sweeps = 0;
-  fired = 0;
 
   constructor(private readonly options: SweeperOptions) {
     this.now = options.now ?? Date.now;
@@ -53,7 +53,7 @@ export class Sweeper {
   }
 
   async sweep(): Promise<void> {
-    this.sweeps++;
+    this.options.onSweep?.();
     const now = this.now();
     const grace = this.options.graceMs ?? 0;
     const until = this.options.schedule ? now + (this.options.lookaheadMs ?? 30_000) : now - grace;
@@ -69,7 +69,7 @@ export class Sweeper {
     const queue = [...timers];
     await Promise.all(Array.from({ length: Math.min(8, queue.length) }, async () => {
       for (let t = queue.shift(); t; t = queue.shift()) {
-        await fire(t).then(() => { this.fired++; }, (error: unknown) => this.options.onError?.(error));
+        await fire(t).catch((error: unknown) => this.options.onError?.(error));
       }
     }));
   }

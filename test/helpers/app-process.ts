@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { startSidecar, type Sidecar, type SidecarOptions } from '../../deploy/local/lib/daprd.ts';
 import { ROOT, LOG_DIR, portOpen } from '../../deploy/local/lib/proc.ts';
 import { local } from '../../deploy/local/lib/endpoints.ts';
+import { sumMetric } from './metrics.ts';
 import { freePorts } from './ports.ts';
 
 export interface AppProcessOptions {
@@ -67,14 +68,7 @@ async function end(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
  * A counter never incremented has no series: 0.
  */
 export function sumTurns(metrics: string, labels: Partial<Record<string, string>> = {}): number {
-  let sum = 0;
-  for (const line of metrics.split('\n')) {
-    const m = /^tasklane_actor_turns_total\{([^}]*)\} (\S+)$/.exec(line);
-    if (!m) continue;
-    const series = Object.fromEntries([...(m[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
-    if (Object.entries(labels).every(([k, v]) => series[k] === v)) sum += Number(m[2]);
-  }
-  return sum;
+  return sumMetric(metrics, 'tasklane_actor_turns_total', labels);
 }
 
 /**

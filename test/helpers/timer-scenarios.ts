@@ -13,7 +13,9 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { connectSocket, type Collector } from './socket.ts';
 import type { TestClock } from './clock.ts';
+import { eventually } from './eventually.ts';
 import { EARLY_TOLERANCE_MS, LATE_AFTER_MS } from '../../actors/task/index.ts';
+import { SWEEPER_GRACE_MS } from '../../host/app.ts';
 
 export interface Target {
   url: string;
@@ -21,10 +23,10 @@ export interface Target {
   label: string;
 }
 
-/** An app whose timers a scenario drives: its clock, and its sweeper's count of sweeps started (App.sweeper.sweeps). */
+/** An app whose timers a scenario drives: its clock, and its sweeper's count of sweeps started (`tasklane_sweeps_total` on /metrics). */
 export interface TimerTarget extends Target {
   clock: TestClock;
-  sweeps(): number;
+  sweeps(): Promise<number>;
 }
 
 type Json = Record<string, unknown>;
@@ -32,28 +34,17 @@ type Message = Collector['messages'][number];
 
 export const api = async (target: Target, token: string, method: string, p: string, body?: unknown): Promise<Json> => {
   const res = await fetch(`${target.url}${p}`, {
-    method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await res.text();
   if (res.status >= 400) throw new Error(`${method} ${p} → ${res.status} ${text}`);
-  return text ? JSON.parse(text) as Json : {};
+  return text ? (JSON.parse(text) as Json) : {};
 };
-
-/**
- * How long a scenario waits for something that must happen. A bound on waiting, not a margin: a passing
- * run goes on the moment it happens, and only a broken one waits this long.
- */
-const DEADLINE_MS = 60_000;
-
-/** Polls `predicate` until it holds; throws naming `what` if it still does not after `timeoutMs`. */
-export async function until(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = DEADLINE_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const byType = (socket: Collector, type: string): Message[] => socket.messages.filter((m) => m.type === type);
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -62,7 +53,10 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 export function recordLateness(label: string, kind: 'spawn' | 'reminder', lateMs: number): void {
   const dir = path.join(import.meta.dirname, '..', '..', '.stack', 'results');
   mkdirSync(dir, { recursive: true });
-  appendFileSync(path.join(dir, 'lateness.jsonl'), `${JSON.stringify({ label, kind, late_ms: lateMs, at: new Date().toISOString() })}\n`);
+  appendFileSync(
+    path.join(dir, 'lateness.jsonl'),
+    `${JSON.stringify({ label, kind, late_ms: lateMs, at: new Date().toISOString() })}\n`,
+  );
 }
 
 /**
@@ -70,7 +64,13 @@ export function recordLateness(label: string, kind: 'spawn' | 'reminder', lateMs
  * not late. On the wall clock: never earlier than the decider allows, and the late flag agrees with the
  * lateness it reports (the figure itself goes to the report, not into an assertion).
  */
-function firedOnTime(t: ExecutionContext, target: TimerTarget, kind: 'spawn' | 'reminder', event: Message | undefined, dueAt: number): void {
+function firedOnTime(
+  t: ExecutionContext,
+  target: TimerTarget,
+  kind: 'spawn' | 'reminder',
+  event: Message | undefined,
+  dueAt: number,
+): void {
   const data = (event?.data ?? {}) as { late_ms?: number; late?: boolean };
   const firedAt = Date.parse(event?.timestamp ?? '');
   if (target.clock.manual) {
@@ -110,7 +110,10 @@ async function arrange<T>(target: TimerTarget, name: string, setup: (s: Session)
     const start = target.clock.now();
     let earliest = Infinity;
     const session: Session = {
-      user, token, socket, lead,
+      user,
+      token,
+      socket,
+      lead,
       at(ms = 0) {
         const at = Math.ceil((start + lead + ms) / 1000) * 1000;
         earliest = Math.min(earliest, at);
@@ -127,7 +130,10 @@ async function arrange<T>(target: TimerTarget, name: string, setup: (s: Session)
     const inTime = target.clock.now() < earliest - EARLY_TOLERANCE_MS;
     if (inTime && failure === undefined) return Object.assign(session, result as T);
     await socket.close();
-    if (inTime || attempt === 3) throw failure ?? new Error(`${target.label}: the setup took longer than its lead of ${lead} ms, ${attempt} times`);
+    if (inTime || attempt === 3)
+      throw (
+        failure ?? new Error(`${target.label}: the setup took longer than its lead of ${lead} ms, ${attempt} times`)
+      );
   }
 }
 
@@ -139,14 +145,25 @@ async function arrange<T>(target: TimerTarget, name: string, setup: (s: Session)
  * it reached the socket (the socket carries a user's events in commit order).
  */
 export async function settle(target: TimerTarget, s: Pick<Session, 'token' | 'socket'>, taskId: string): Promise<void> {
-  const from = target.sweeps();
-  await until(() => target.sweeps() >= from + 2, `${target.label}: two more sweeps after sweep ${from}`);
-  const res = await fetch(`${target.url}/tasks/${taskId}`, {
-    method: 'PATCH', headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ description: 'settled' }),
+  const from = await target.sweeps();
+  await eventually(async () => (await target.sweeps()) >= from + 2, {
+    what: `${target.label}: two more sweeps after sweep ${from}`,
   });
-  if (res.status !== 200 && res.status !== 404) throw new Error(`PATCH /tasks/${taskId} → ${res.status} ${await res.text()}`);
+  const res = await fetch(`${target.url}/tasks/${taskId}`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ description: 'settled' }),
+  });
+  if (res.status !== 200 && res.status !== 404)
+    throw new Error(`PATCH /tasks/${taskId} → ${res.status} ${await res.text()}`);
   const marker = await api(target, s.token, 'POST', '/tasks', { title: 'marker' });
-  await until(() => s.socket.messages.some((m) => m.type === 'task.created' && (m as Message & { aggregate_id?: string }).aggregate_id === marker.id), `${target.label}: the marker task on the socket`);
+  await eventually(
+    () =>
+      s.socket.messages.some(
+        (m) => m.type === 'task.created' && (m as Message & { aggregate_id?: string }).aggregate_id === marker.id,
+      ),
+    { what: `${target.label}: the marker task on the socket` },
+  );
 }
 
 export const historyOf = async (target: Target, token: string, id: string, type: string): Promise<Json[]> =>
@@ -155,13 +172,19 @@ export const historyOf = async (target: Target, token: string, id: string, type:
 export async function seriesSpawnsOnTime(t: ExecutionContext, target: TimerTarget): Promise<void> {
   const s = await arrange(target, 'spawn', async (s) => {
     const due = s.at();
-    const series = await api(target, s.token, 'POST', '/tasks', { title: 'Daily standup', due_date: iso(due), recurrence_rule: 'FREQ=DAILY' });
+    const series = await api(target, s.token, 'POST', '/tasks', {
+      title: 'Daily standup',
+      due_date: iso(due),
+      recurrence_rule: 'FREQ=DAILY',
+    });
     return { due, series };
   });
   try {
     t.is(s.series.next_occurrence, iso(s.due));
     await target.clock.reach(s.due);
-    await until(() => byType(s.socket, 'recurring.spawned').length > 0, `${target.label}: the series spawned`);
+    await eventually(() => byType(s.socket, 'recurring.spawned').length > 0, {
+      what: `${target.label}: the series spawned`,
+    });
     firedOnTime(t, target, 'spawn', byType(s.socket, 'recurring.spawned')[0], s.due);
     const list = (await api(target, s.token, 'GET', `/tasks?series_id=${s.series.id as string}`)).tasks as Json[];
     t.is(list.length, 1);
@@ -181,7 +204,11 @@ export async function twoRemindersFireOnceEach(t: ExecutionContext, target: Time
   const s = await arrange(target, 'remind', async (s) => {
     const first = s.at();
     const second = s.at(s.lead);
-    const task = await api(target, s.token, 'POST', '/tasks', { title: 'Call mum', due_date: iso(s.at(10 * s.lead)), reminders: [{ at: iso(first) }, { at: iso(second) }] });
+    const task = await api(target, s.token, 'POST', '/tasks', {
+      title: 'Call mum',
+      due_date: iso(s.at(10 * s.lead)),
+      reminders: [{ at: iso(first) }, { at: iso(second) }],
+    });
     return { first, second, task };
   });
   try {
@@ -190,49 +217,65 @@ export async function twoRemindersFireOnceEach(t: ExecutionContext, target: Time
     t.truthy(firstId && secondId, 'both reminders are scheduled at the times sent');
     const fired = () => byType(s.socket, 'reminder.triggered');
     await target.clock.reach(s.first);
-    await until(() => fired().length >= 1, `${target.label}: the first reminder fired`);
+    await eventually(() => fired().length >= 1, { what: `${target.label}: the first reminder fired` });
     t.is(fired()[0]?.data.reminder_id, firstId, 'the earlier reminder fires first');
     if (target.clock.manual) {
       await settle(target, s, s.task.id as string);
       t.is(fired().length, 1, 'the second reminder waits for its own time');
     }
     await target.clock.reach(s.second);
-    await until(() => fired().length >= 2, `${target.label}: the second reminder fired`);
+    await eventually(() => fired().length >= 2, { what: `${target.label}: the second reminder fired` });
     await settle(target, s, s.task.id as string);
     t.is(fired().length, 2, 'each fired exactly once');
-    t.deepEqual(fired().map((m) => m.data.reminder_id), [firstId, secondId]);
+    t.deepEqual(
+      fired().map((m) => m.data.reminder_id),
+      [firstId, secondId],
+    );
     firedOnTime(t, target, 'reminder', fired()[0], s.first);
     firedOnTime(t, target, 'reminder', fired()[1], s.second);
     for (const m of fired()) t.is(m.data.title, 'Call mum');
     t.is((await historyOf(target, s.token, s.task.id as string, 'reminder.triggered')).length, 2);
     const after = await api(target, s.token, 'GET', `/tasks/${s.task.id as string}`);
-    t.deepEqual((after.reminders as Json[]).map((r) => r.status), ['notified', 'notified']);
+    t.deepEqual(
+      (after.reminders as Json[]).map((r) => r.status),
+      ['notified', 'notified'],
+    );
   } finally {
     await s.socket.close();
   }
 }
 
 /**
- * Past a due time by this much, the Dapr runtime's sweeper (grace 1.5 s, host/app.ts) would also have
- * fired a timer it found pending; a scenario proving "never" moves the clock this far past.
+ * Past a due time by this much, the Dapr runtime's sweeper would also have fired a timer it found
+ * pending; a scenario proving "never" moves the clock this far past (and `settle` waits two sweeps more).
  */
-const PAST_EVERY_GRACE_MS = 2000;
+const PAST_EVERY_GRACE_MS = SWEEPER_GRACE_MS;
 
 export async function completedTaskNeverFires(t: ExecutionContext, target: TimerTarget): Promise<void> {
   const s = await arrange(target, 'done', async (s) => {
     const due = s.at();
-    const task = await api(target, s.token, 'POST', '/tasks', { title: 'Done early', due_date: iso(s.at(10 * s.lead)), reminders: [{ at: iso(due) }] });
+    const task = await api(target, s.token, 'POST', '/tasks', {
+      title: 'Done early',
+      due_date: iso(s.at(10 * s.lead)),
+      reminders: [{ at: iso(due) }],
+    });
     const completed = await api(target, s.token, 'POST', `/tasks/${task.id as string}/complete`);
     return { due, task, completed };
   });
   try {
-    t.deepEqual((s.completed.reminders as Json[]).map((r) => r.status), ['cancelled']);
+    t.deepEqual(
+      (s.completed.reminders as Json[]).map((r) => r.status),
+      ['cancelled'],
+    );
     await target.clock.reach(s.due + PAST_EVERY_GRACE_MS);
     await settle(target, s, s.task.id as string);
     t.is(byType(s.socket, 'reminder.triggered').length, 0);
     t.deepEqual(await historyOf(target, s.token, s.task.id as string, 'reminder.triggered'), []);
     const after = await api(target, s.token, 'GET', `/tasks/${s.task.id as string}`);
-    t.deepEqual((after.reminders as Json[]).map((r) => r.status), ['cancelled']);
+    t.deepEqual(
+      (after.reminders as Json[]).map((r) => r.status),
+      ['cancelled'],
+    );
   } finally {
     await s.socket.close();
   }
@@ -242,23 +285,35 @@ export async function completedTaskNeverFires(t: ExecutionContext, target: Timer
 export async function uncompletedTaskFiresAgain(t: ExecutionContext, target: TimerTarget): Promise<void> {
   const s = await arrange(target, 'undo', async (s) => {
     const due = s.at();
-    const task = await api(target, s.token, 'POST', '/tasks', { title: 'Oops, not done', due_date: iso(s.at(10 * s.lead)), reminders: [{ at: iso(due) }] });
+    const task = await api(target, s.token, 'POST', '/tasks', {
+      title: 'Oops, not done',
+      due_date: iso(s.at(10 * s.lead)),
+      reminders: [{ at: iso(due) }],
+    });
     await api(target, s.token, 'POST', `/tasks/${task.id as string}/complete`);
     const undone = await api(target, s.token, 'POST', `/tasks/${task.id as string}/uncomplete`);
     return { due, task, undone };
   });
   try {
     const id = s.task.id as string;
-    t.deepEqual((s.undone.reminders as Json[]).map((r) => r.status), ['pending']);
+    t.deepEqual(
+      (s.undone.reminders as Json[]).map((r) => r.status),
+      ['pending'],
+    );
     await target.clock.reach(s.due);
-    await until(() => byType(s.socket, 'reminder.triggered').length > 0, `${target.label}: the re-armed reminder fired`);
+    await eventually(() => byType(s.socket, 'reminder.triggered').length > 0, {
+      what: `${target.label}: the re-armed reminder fired`,
+    });
     await settle(target, s, id);
     const fired = byType(s.socket, 'reminder.triggered');
     t.is(fired.length, 1, 'fired exactly once');
     firedOnTime(t, target, 'reminder', fired[0], s.due);
     t.is((await historyOf(target, s.token, id, 'reminder.triggered')).length, 1);
     const after = await api(target, s.token, 'GET', `/tasks/${id}`);
-    t.deepEqual((after.reminders as Json[]).map((r) => r.status), ['notified']);
+    t.deepEqual(
+      (after.reminders as Json[]).map((r) => r.status),
+      ['notified'],
+    );
   } finally {
     await s.socket.close();
   }
@@ -267,7 +322,11 @@ export async function uncompletedTaskFiresAgain(t: ExecutionContext, target: Tim
 export async function deletedSeriesNeverSpawns(t: ExecutionContext, target: TimerTarget): Promise<void> {
   const s = await arrange(target, 'deleted', async (s) => {
     const due = s.at();
-    const series = await api(target, s.token, 'POST', '/tasks', { title: 'Cancelled class', due_date: iso(due), recurrence_rule: 'FREQ=DAILY' });
+    const series = await api(target, s.token, 'POST', '/tasks', {
+      title: 'Cancelled class',
+      due_date: iso(due),
+      recurrence_rule: 'FREQ=DAILY',
+    });
     await api(target, s.token, 'DELETE', `/tasks/${series.id as string}`);
     return { due, series };
   });
@@ -286,8 +345,16 @@ export async function deletedSeriesNeverSpawns(t: ExecutionContext, target: Time
 export async function zoneChangeMovesNextOccurrence(t: ExecutionContext, target: Target): Promise<void> {
   const token = target.token(`zone-${randomUUID()}`);
   await api(target, token, 'PATCH', '/me', { timezone: 'Asia/Tokyo' });
-  const series = await api(target, token, 'POST', '/tasks', { title: 'Tea', due_date: '2031-06-02T16:00', recurrence_rule: 'FREQ=WEEKLY' });
+  const series = await api(target, token, 'POST', '/tasks', {
+    title: 'Tea',
+    due_date: '2031-06-02T16:00',
+    recurrence_rule: 'FREQ=WEEKLY',
+  });
   t.is(series.next_occurrence, '2031-06-02T07:00:00.000Z');
   await api(target, token, 'PATCH', '/me', { timezone: 'Europe/London' });
-  t.is((await api(target, token, 'GET', `/tasks/${series.id as string}`)).next_occurrence, '2031-06-02T15:00:00.000Z', '16:00 BST');
+  t.is(
+    (await api(target, token, 'GET', `/tasks/${series.id as string}`)).next_occurrence,
+    '2031-06-02T15:00:00.000Z',
+    '16:00 BST',
+  );
 }

@@ -5,13 +5,15 @@ import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { startDaprTestApp, type DaprTestApp } from '../helpers/dapr-app.ts';
 import * as S from '../helpers/timer-scenarios.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { readMetric } from '../helpers/metrics.ts';
 import { wallClock } from '../helpers/clock.ts';
 
 let app: DaprTestApp;
 test.before(async () => { app = await startDaprTestApp({ namespace: `timers-${randomBytes(4).toString('hex')}` }); });
 test.after.always(async () => { await app?.stop(); });
 
-const target = (): S.TimerTarget => ({ url: app.url, token: (u) => app.token(u), label: 'dapr', clock: wallClock, sweeps: () => app.app.sweeper.sweeps });
+const target = (): S.TimerTarget => ({ url: app.url, token: (u) => app.token(u), label: 'dapr', clock: wallClock, sweeps: () => readMetric(app.url, 'tasklane_sweeps_total') });
 
 test('dapr: a daily series spawns its instance when its time comes, once', (t) => S.seriesSpawnsOnTime(t, target()));
 test('dapr: two reminders on one task each fire at their own time, once', (t) => S.twoRemindersFireOnceEach(t, target()));
@@ -25,10 +27,10 @@ test('dapr: the relay publishes through Dapr pub/sub "pubsub", raw, so the topic
   const token = app.token(user);
   const created = await S.api(target(), token, 'POST', '/tasks', { title: 'through dapr pubsub' });
   let ready: Record<string, unknown> = {};
-  await S.until(async () => {
+  await eventually(async () => {
     ready = await fetch(`${app.url}/ready`).then((r) => r.json() as Promise<Record<string, unknown>>);
     return ready.outbox_backlog === 0 && Boolean((ready.relay as { via?: string }).via);
-  }, 'the outbox published');
+  }, { what: 'the outbox published' });
   t.is((ready.relay as { via: string }).via, 'dapr');
   const published = await app.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE aggregate_id = $1 AND published_at IS NOT NULL', [created.id]);
   t.is(published.rows[0]?.n, 1);
