@@ -1,10 +1,11 @@
-// The real app in the Dapr runtime: the app in-process (its DaprServer on its own port) beside a real
+// The real app in the Dapr runtime: the app in-process (serving daprd's actor API on its own port) beside a real
 // daprd sidecar, sharing the stack's placement and scheduler. Each test file gets its own Dapr
 // namespace, so actor placement and reminders never cross between concurrently running files.
 import { randomBytes } from 'node:crypto';
 import { startTestApp, type TestApp } from './app.ts';
 import { startSidecar, type Sidecar } from '../../deploy/local/lib/daprd.ts';
 import { freePorts } from './ports.ts';
+import { eventually } from './eventually.ts';
 import { portOpen } from '../../deploy/local/lib/proc.ts';
 import { local } from '../../deploy/local/lib/endpoints.ts';
 
@@ -25,13 +26,9 @@ export async function startDaprTestApp(options: { namespace: string; appId?: str
     port: apiPort,
     env: { DAPR_HTTP_PORT: String(httpPort), DAPR_APP_PORT: String(appPort), DAPR_WAIT_MS: '60000', KAFKA_BROKERS: local.kafkaBrokers.join(','), APP_API_TOKEN: appToken },
   });
-  // daprd picks random ports for its own internal listeners: start it only once DaprServer holds the
-  // app port, so it can never take that one.
-  const deadline = Date.now() + 60_000;
-  while (!(await portOpen(appPort))) {
-    if (Date.now() > deadline) throw new Error(`the app did not listen on ${appPort} for daprd`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  // daprd picks random ports for its own internal listeners: start it only once the app holds its
+  // actor port, so it can never take that one.
+  await eventually(() => portOpen(appPort), { what: `the app listening on ${appPort} for daprd`, intervalMs: 50 });
   let sidecar = await startSidecar(sidecarOptions);
   const app = await appStarting;
   if (app.app.runtime.mode !== 'dapr') throw new Error(`expected the Dapr runtime, got ${app.app.runtime.mode}`);

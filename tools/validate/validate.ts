@@ -27,7 +27,12 @@ if (args.includes('--versions') || args.includes('--tools-only')) {
 const checks: [string, () => Promise<Result> | Result][] = [
   ['deploy/Dockerfile (hadolint + image policy)', () => validateDockerfile(tools)],
   ['image contents (deploy/Dockerfile.dockerignore, COPY, production dependencies)', () => imageCoverage()],
-  ['docker-compose.yml (compose-go)', () => validateCompose(tools)],
+  ['docker-compose.yml (compose-go): every service of the stack, daprd in the app\'s network', async () => {
+    const result = await validateCompose(tools);
+    const missing = ['postgres', 'redis', 'kafka', 'placement', 'scheduler', 'app', 'daprd'].filter((service) => !new RegExp(`\\n\\s+${service}\\s`).test(result.output));
+    if (!/daprd .*network_mode=service:app/.test(result.output)) missing.push('daprd network_mode=service:app');
+    return missing.length === 0 ? result : { ...result, ok: false, output: `${result.output}\nmissing: ${missing.join(', ')}` };
+  }],
   ['docker-compose.yml: daprd and the app agree', () => composeDaprConsistency(tools)],
   ...Object.entries(VALUE_SETS).map(([name, o]): [string, () => Promise<Result>] => [
     `deploy/k8s chart, values-${name} (helm lint + template | kubeconform -strict, k8s ${VERSIONS.kubernetes.join(' & ')})`,
