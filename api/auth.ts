@@ -3,7 +3,7 @@
 // its sockets close when the token in force expires (realtime/nes.ts reads `expiresAt`).
 import Jwt from '@hapi/jwt';
 import type { Server } from '@hapi/hapi';
-import { subjectProblem } from './schemas.ts';
+import { subjectProblem } from './text.ts';
 
 export interface AuthConfig {
   secret: string | undefined;
@@ -35,7 +35,7 @@ function isNumericDate(value: unknown): value is number {
  * in seconds. Rules:
  * - no `crit` header: RFC 7515 §4.1.11 says a recipient that does not understand a listed critical
  *   extension MUST reject the JWS, and tasklane understands none;
- * - `sub` a user id by the one rule for subjects (api/schemas.ts `subjectProblem`);
+ * - `sub` a user id by the one rule for subjects (api/text.ts `subjectProblem`);
  * - `exp` a finite number; `iat` and `nbf`, when present, finite numbers no later than `nowSec` plus the
  *   skew (a token is not issued, nor valid from, the future: RFC 7519 §4.1.5-6);
  * - lifetime `exp - iat` at most `maxLifetimeSec`; and, with or without `iat`, `exp` no further than

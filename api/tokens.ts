@@ -1,7 +1,7 @@
 // Signing tokens for development and tests with the configured HS256 secret.
 import Jwt from '@hapi/jwt';
 import { DEFAULT_MAX_LIFETIME_SEC } from './auth.ts';
-import { subjectProblem } from './schemas.ts';
+import { subjectProblem } from './text.ts';
 
 export interface TokenOptions {
   admin?: boolean;
@@ -15,7 +15,7 @@ export interface TokenOptions {
 
 /**
  * A JWT `{sub: userId, iat: now, exp: now + ttl, role?: 'admin'}` signed HS256 with `secret`.
- * Throws a TypeError when `userId` breaks the one rule for user ids (api/schemas.ts `subjectProblem`),
+ * Throws a TypeError when `userId` breaks the one rule for user ids (api/text.ts `subjectProblem`),
  * as the server would refuse such a token.
  */
 export function signToken(secret: string, userId: string, options: TokenOptions = {}): string {
