@@ -1,6 +1,6 @@
 // What the HTTP layer reads, as interfaces: host/ implements them and the composition root
 // (host/app.ts) hands the implementations in through ApiDeps. api/ never imports host/ (lint rule in
-// biome.json), so these shapes live here, on the side that uses them.
+// biome.jsonc), so these shapes live here, on the side that uses them.
 import type { TaskState } from '../actors/task/index.ts';
 import type { EventEnvelope } from '../actors/events.ts';
 import type { ListState } from '../actors/list/index.ts';
