@@ -14,7 +14,10 @@ export type Fault = 'kafka' | 'daprd' | 'app' | 'postgres' | 'redis';
 export const FAULTS: Fault[] = ['kafka', 'daprd', 'app', 'postgres', 'redis'];
 
 export interface FaultRow {
-  fault: Fault; acked: number; failed: number; recovery_ms: number;
+  fault: Fault;
+  acked: number;
+  failed: number;
+  recovery_ms: number;
   /** Why attempts failed (a write retried after an unknown outcome counts each try). */
   reasons: Record<string, number>;
   /** Attempts sent again with the same Idempotency-Key after an unknown outcome. */
@@ -53,7 +56,10 @@ class Client {
   private nes: Nes.Client | undefined;
   private stopped = false;
 
-  constructor(private readonly env: ChaosEnv, readonly user: string) {}
+  constructor(
+    private readonly env: ChaosEnv,
+    readonly user: string,
+  ) {}
 
   async run(): Promise<void> {
     let delay = 250;
@@ -61,8 +67,14 @@ class Client {
       try {
         const client = new Nes.Client(wsUrl(this.env.url));
         this.nes = client;
-        const closed = new Promise<void>((resolve) => { client.onDisconnect = () => resolve(); });
-        await client.connect({ auth: { headers: { authorization: `Bearer ${this.env.token(this.user)}` } }, reconnect: false, timeout: 3000 });
+        const closed = new Promise<void>((resolve) => {
+          client.onDisconnect = () => resolve();
+        });
+        await client.connect({
+          auth: { headers: { authorization: `Bearer ${this.env.token(this.user)}` } },
+          reconnect: false,
+          timeout: 3000,
+        });
         await client.subscribe('/events', (m: unknown) => this.take((m as { seq: number }).seq));
         await this.backfill();
         delay = 250;
@@ -82,10 +94,12 @@ class Client {
 
   async backfill(): Promise<void> {
     let after = this.contiguous();
-    for (let more = true; more;) {
-      const res = await fetch(`${this.env.url}/events?after=${after}&limit=1000`, { headers: { authorization: `Bearer ${this.env.token(this.user)}` } });
+    for (let more = true; more; ) {
+      const res = await fetch(`${this.env.url}/events?after=${after}&limit=1000`, {
+        headers: { authorization: `Bearer ${this.env.token(this.user)}` },
+      });
       if (!res.ok) throw new Error(`backfill ${res.status}`);
-      const page = await res.json() as { events: { seq: number }[]; next_after: number; has_more: boolean };
+      const page = (await res.json()) as { events: { seq: number }[]; next_after: number; has_more: boolean };
       for (const e of page.events) this.take(e.seq);
       after = page.next_after;
       more = page.has_more;
@@ -105,9 +119,15 @@ class Client {
   }
 }
 
-interface Ack { user: string; taskId: string; version: number }
+interface Ack {
+  user: string;
+  taskId: string;
+  version: number;
+}
 
-export async function runChaos(options: { faults?: Fault[]; downMs?: number; settleMs?: number; users?: number; log?: (msg: string) => void } = {}): Promise<ChaosReport> {
+export async function runChaos(
+  options: { faults?: Fault[]; downMs?: number; settleMs?: number; users?: number; log?: (msg: string) => void } = {},
+): Promise<ChaosReport> {
   const log = options.log ?? (() => undefined);
   const faults = options.faults ?? FAULTS;
   const downMs = options.downMs ?? 3000;
@@ -121,16 +141,31 @@ export async function runChaos(options: { faults?: Fault[]; downMs?: number; set
     const owned = new Map<string, string[]>(users.map((u) => [u, []]));
     const ownedLists = new Map<string, string[]>(users.map((u) => [u, []]));
     let window = { acked: 0, failed: 0, retried: 0, reasons: {} as Record<string, number> };
-    const note = (why: string) => { window.reasons[why] = (window.reasons[why] ?? 0) + 1; };
-    const refuse = (why: string) => { window.failed++; note(why); };
+    const note = (why: string) => {
+      window.reasons[why] = (window.reasons[why] ?? 0) + 1;
+    };
+    const refuse = (why: string) => {
+      window.failed++;
+      note(why);
+    };
     /** Sends one write with its key; an unknown outcome is sent again with the same key, with backoff, for up to ~15 s. */
-    const send = async (user: string, req: { method: string; path: string; body?: unknown }, key: string): Promise<Response> => {
+    const send = async (
+      user: string,
+      req: { method: string; path: string; body?: unknown },
+      key: string,
+    ): Promise<Response> => {
       for (let attempt = 0; ; attempt++) {
         const last = attempt >= 6;
         try {
           const res = await fetch(`${env.url}${req.path}`, {
-            method: req.method, signal: AbortSignal.timeout(10_000), body: JSON.stringify(req.body),
-            headers: { authorization: `Bearer ${env.token(user)}`, 'content-type': 'application/json', 'idempotency-key': key },
+            method: req.method,
+            signal: AbortSignal.timeout(10_000),
+            body: JSON.stringify(req.body),
+            headers: {
+              authorization: `Bearer ${env.token(user)}`,
+              'content-type': 'application/json',
+              'idempotency-key': key,
+            },
           });
           if (last || ![502, 503, 504].includes(res.status)) return res;
           note(`${res.status} ${(await res.text()).slice(0, 80)}`);
@@ -151,21 +186,64 @@ export async function runChaos(options: { faults?: Fault[]; downMs?: number; set
       let req: { method: string; path: string; body?: unknown };
       // A create's title carries its key, so the audit can count the tasks each key made.
       const key = randomUUID();
-      if (mine.length === 0 || roll < 0.3) req = { method: 'POST', path: '/tasks', body: { title: `chaos ${key}`, due_date: new Date(Date.now() + 3_600_000).toISOString(), reminders: [{ at: new Date(Date.now() + 1000 + Math.random() * 4000).toISOString() }] } };
-      else if (roll < 0.37) req = { method: 'POST', path: '/tasks', body: { title: `chaos series ${key}`, due_date: new Date(Math.ceil((Date.now() + 2000) / 1000) * 1000).toISOString(), recurrence_rule: 'FREQ=DAILY' } };
+      if (mine.length === 0 || roll < 0.3)
+        req = {
+          method: 'POST',
+          path: '/tasks',
+          body: {
+            title: `chaos ${key}`,
+            due_date: new Date(Date.now() + 3_600_000).toISOString(),
+            reminders: [{ at: new Date(Date.now() + 1000 + Math.random() * 4000).toISOString() }],
+          },
+        };
+      else if (roll < 0.37)
+        req = {
+          method: 'POST',
+          path: '/tasks',
+          body: {
+            title: `chaos series ${key}`,
+            due_date: new Date(Math.ceil((Date.now() + 2000) / 1000) * 1000).toISOString(),
+            recurrence_rule: 'FREQ=DAILY',
+          },
+        };
       // Lists (issue 15): created (the name carries the key), tasks moved into them, and now and then one deleted (its tasks go to the Inbox).
       else if (roll < 0.41) req = { method: 'POST', path: '/lists', body: { name: `chaos list ${key}` } };
-      else if (roll < 0.49 && lists.length > 0) req = { method: 'PATCH', path: `/tasks/${mine[Math.floor(Math.random() * mine.length)] as string}`, body: { list_id: lists[Math.floor(Math.random() * lists.length)] } };
-      else if (roll < 0.51 && lists.length > 0) req = { method: 'DELETE', path: `/lists/${lists.splice(Math.floor(Math.random() * lists.length), 1)[0] as string}` };
-      else req = { method: 'PATCH', path: `/tasks/${mine[Math.floor(Math.random() * mine.length)] as string}`, body: { title: `chaos ${Math.random().toFixed(6)}` } };
+      else if (roll < 0.49 && lists.length > 0)
+        req = {
+          method: 'PATCH',
+          path: `/tasks/${mine[Math.floor(Math.random() * mine.length)] as string}`,
+          body: { list_id: lists[Math.floor(Math.random() * lists.length)] },
+        };
+      else if (roll < 0.51 && lists.length > 0)
+        req = {
+          method: 'DELETE',
+          path: `/lists/${lists.splice(Math.floor(Math.random() * lists.length), 1)[0] as string}`,
+        };
+      else
+        req = {
+          method: 'PATCH',
+          path: `/tasks/${mine[Math.floor(Math.random() * mine.length)] as string}`,
+          body: { title: `chaos ${Math.random().toFixed(6)}` },
+        };
       try {
         const res = await send(user, req, key);
         // A move into a list deleted meanwhile is refused (400 naming list_id): part of the workload.
         if (res.status === 400 && req.method === 'PATCH' && /list_id/.test(await res.clone().text())) return;
-        if (res.status >= 300) { refuse(`${res.status} ${(await res.text()).slice(0, 80)}`); return; }
-        if (res.status === 204) { window.acked++; return; }
-        const task = await res.json() as { id: string; version: number };
-        if (req.path === '/lists') { lists.push(task.id); acks.push({ user, taskId: task.id, version: task.version }); window.acked++; return; }
+        if (res.status >= 300) {
+          refuse(`${res.status} ${(await res.text()).slice(0, 80)}`);
+          return;
+        }
+        if (res.status === 204) {
+          window.acked++;
+          return;
+        }
+        const task = (await res.json()) as { id: string; version: number };
+        if (req.path === '/lists') {
+          lists.push(task.id);
+          acks.push({ user, taskId: task.id, version: task.version });
+          window.acked++;
+          return;
+        }
         if (req.method === 'POST') mine.push(task.id);
         acks.push({ user, taskId: task.id, version: task.version });
         window.acked++;
@@ -202,50 +280,124 @@ export async function runChaos(options: { faults?: Fault[]; downMs?: number; set
     }
     writing = false;
     await writer;
-    log('workload stopped; letting timers come due and the outbox drain');
-    await sleep(6000);
+    log('workload stopped; waiting until everything due by now has fired and the outbox has drained');
     const db = new pg.Client({ connectionString: env.databaseUrl });
     await db.connect();
-    for (let i = 0; i < 120; i++) {
-      const n = await db.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE published_at IS NULL');
-      if (Number(n.rows[0]?.n) === 0) break;
+    // The audit's cutoff: what was due by the moment the workload stopped must have fired. No margin on the
+    // wall clock: we wait (with a deadline long enough for a loaded machine) until nothing due is left, and
+    // only what is still unfired at that deadline counts as missed.
+    const cutoff = (await db.query<{ t: Date }>('SELECT now() AS t')).rows[0]?.t ?? new Date();
+    const OUTSTANDING = `SELECT
+        (SELECT count(*) FROM events WHERE published_at IS NULL)::int AS outbox,
+        (SELECT count(*) FROM reminders r JOIN tasks t ON t.id = r.task_id WHERE r.user_id = ANY($1) AND NOT r.cancelled AND NOT r.notified
+           AND r.remind_at < $2 AND NOT t.completed AND t.deleted_at IS NULL AND NOT t.is_recurring)::int AS reminders,
+        (SELECT count(*) FROM tasks WHERE user_id = ANY($1) AND is_recurring AND deleted_at IS NULL AND next_occurrence < $2)::int AS spawns`;
+    const settled = Date.now() + 120_000;
+    for (;;) {
+      const left = (await db.query<{ outbox: number; reminders: number; spawns: number }>(OUTSTANDING, [users, cutoff]))
+        .rows[0];
+      if (!left || left.outbox + left.reminders + left.spawns === 0) break;
+      if (Date.now() > settled) {
+        log(`still outstanding at the deadline: ${JSON.stringify(left)}`);
+        break;
+      }
       await sleep(500);
     }
-    await Promise.all(clients.map((c) => c.backfill().catch(() => undefined)));
+    // Every client must hold every event up to the user's seq as it is now (timers due later may still add
+    // events; those are not the clients' to have yet): one last backfill, as a dashboard does on reconnect.
+    const lastSeq = new Map(
+      (
+        await db.query<{ id: string; last_seq: string }>('SELECT id, last_seq FROM users WHERE id = ANY($1)', [users])
+      ).rows.map((r) => [r.id, Number(r.last_seq)]),
+    );
+    await Promise.all(
+      clients.map((c) =>
+        c.backfill().catch((error: unknown) => log(`backfill for ${c.user} failed: ${String(error)}`)),
+      ),
+    );
     await Promise.all(clients.map((c) => c.stop()));
     await Promise.allSettled(running);
 
     // ---- audit
-    const stored = await db.query<{ aggregate_id: string; version: number }>('SELECT aggregate_id, version FROM events WHERE user_id = ANY($1)', [users]);
+    const stored = await db.query<{ aggregate_id: string; version: number }>(
+      'SELECT aggregate_id, version FROM events WHERE user_id = ANY($1)',
+      [users],
+    );
     const have = new Set(stored.rows.map((r) => `${r.aggregate_id}/${r.version}`));
-    const lost = acks.filter((a) => ![...Array(a.version).keys()].every((k) => have.has(`${a.taskId}/${k + 1}`))).length;
-    const events = await db.query<{ event_id: string }>('SELECT event_id::text AS event_id FROM events WHERE user_id = ANY($1)', [users]);
+    const lost = acks.filter(
+      (a) => ![...Array(a.version).keys()].every((k) => have.has(`${a.taskId}/${k + 1}`)),
+    ).length;
+    const events = await db.query<{ event_id: string }>(
+      'SELECT event_id::text AS event_id FROM events WHERE user_id = ANY($1)',
+      [users],
+    );
     const onKafka = await readTopic(env);
     const missingOnKafka = events.rows.filter((e) => !onKafka.ids.has(e.event_id)).length;
-    const lastSeq = new Map((await db.query<{ id: string; last_seq: string }>('SELECT id, last_seq FROM users WHERE id = ANY($1)', [users])).rows.map((r) => [r.id, Number(r.last_seq)]));
-    const gaps = clients.reduce((n, c) => n + ((lastSeq.get(c.user) ?? 0) - c.contiguous()), 0);
-    const reminders = await db.query<{ due: string; missed: string }>(`SELECT count(*) FILTER (WHERE TRUE) AS due,
+    const gaps = clients.reduce((n, c) => n + Math.max(0, (lastSeq.get(c.user) ?? 0) - c.contiguous()), 0);
+    const reminders = await db.query<{ due: string; missed: string }>(
+      `SELECT count(*) FILTER (WHERE TRUE) AS due,
         count(*) FILTER (WHERE NOT r.notified) AS missed
-      FROM reminders r JOIN tasks t ON t.id = r.task_id WHERE r.user_id = ANY($1) AND NOT r.cancelled AND r.remind_at < now() - interval '3 seconds' AND NOT t.completed AND t.deleted_at IS NULL AND NOT t.is_recurring`, [users]);
-    const doubled = await db.query<{ n: string }>(`SELECT count(*) AS n FROM (SELECT data->>'reminder_id' FROM events WHERE user_id = ANY($1) AND event_type = 'reminder.triggered' GROUP BY 1 HAVING count(*) > 1) d`, [users]);
-    const spawns = await db.query<{ n: string }>(`SELECT count(*) AS n FROM events WHERE user_id = ANY($1) AND event_type = 'recurring.spawned'`, [users]);
-    const spawnDup = await db.query<{ n: string }>(`SELECT count(*) AS n FROM (SELECT aggregate_id, data->>'occurrence_at' FROM events WHERE user_id = ANY($1) AND event_type = 'recurring.spawned' GROUP BY 1, 2 HAVING count(*) > 1) d`, [users]);
+      FROM reminders r JOIN tasks t ON t.id = r.task_id WHERE r.user_id = ANY($1) AND NOT r.cancelled AND r.remind_at < $2 AND NOT t.completed AND t.deleted_at IS NULL AND NOT t.is_recurring`,
+      [users, cutoff],
+    );
+    const doubled = await db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM (SELECT data->>'reminder_id' FROM events WHERE user_id = ANY($1) AND event_type = 'reminder.triggered' GROUP BY 1 HAVING count(*) > 1) d`,
+      [users],
+    );
+    const spawns = await db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM events WHERE user_id = ANY($1) AND event_type = 'recurring.spawned'`,
+      [users],
+    );
+    const spawnDup = await db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM (SELECT aggregate_id, data->>'occurrence_at' FROM events WHERE user_id = ANY($1) AND event_type = 'recurring.spawned' GROUP BY 1, 2 HAVING count(*) > 1) d`,
+      [users],
+    );
     // Tasks made by a request (not spawned occurrences), grouped by the key in their title.
-    const twice = await db.query<{ n: string }>(`SELECT COALESCE(sum(n - 1), 0) AS n FROM (SELECT count(*) AS n FROM tasks
-      WHERE user_id = ANY($1) AND series_id IS NULL AND title ~ '^chaos (series )?[0-9a-f-]{36}$' GROUP BY title) k`, [users]);
-    const listsTwice = await db.query<{ n: string }>(`SELECT COALESCE(sum(n - 1), 0) AS n FROM (SELECT count(*) AS n FROM lists
-      WHERE user_id = ANY($1) AND name ~ '^chaos list [0-9a-f-]{36}$' GROUP BY name) k`, [users]);
-    const stranded = await db.query<{ n: string }>(`SELECT count(*) AS n FROM tasks t JOIN lists l ON l.id = t.list_id
-      WHERE t.user_id = ANY($1) AND t.deleted_at IS NULL AND l.deleted_at IS NOT NULL`, [users]);
-    const spawnMissed = await db.query<{ n: string }>(`SELECT count(*) AS n FROM tasks WHERE user_id = ANY($1) AND is_recurring AND deleted_at IS NULL AND next_occurrence < now() - interval '3 seconds'`, [users]);
+    const twice = await db.query<{ n: string }>(
+      `SELECT COALESCE(sum(n - 1), 0) AS n FROM (SELECT count(*) AS n FROM tasks
+      WHERE user_id = ANY($1) AND series_id IS NULL AND title ~ '^chaos (series )?[0-9a-f-]{36}$' GROUP BY title) k`,
+      [users],
+    );
+    const listsTwice = await db.query<{ n: string }>(
+      `SELECT COALESCE(sum(n - 1), 0) AS n FROM (SELECT count(*) AS n FROM lists
+      WHERE user_id = ANY($1) AND name ~ '^chaos list [0-9a-f-]{36}$' GROUP BY name) k`,
+      [users],
+    );
+    const stranded = await db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM tasks t JOIN lists l ON l.id = t.list_id
+      WHERE t.user_id = ANY($1) AND t.deleted_at IS NULL AND l.deleted_at IS NOT NULL`,
+      [users],
+    );
+    const spawnMissed = await db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM tasks WHERE user_id = ANY($1) AND is_recurring AND deleted_at IS NULL AND next_occurrence < $2`,
+      [users, cutoff],
+    );
     await db.end();
     return {
-      rows, acked: acks.length, lost_writes: lost, missing_on_kafka: missingOnKafka, kafka_copies: onKafka.copies, client_gaps: gaps, clients: clients.length,
-      reminders_due: Number(reminders.rows[0]?.due), reminders_missed: Number(reminders.rows[0]?.missed), reminders_doubled: Number(doubled.rows[0]?.n),
-      spawns: Number(spawns.rows[0]?.n), spawns_doubled: Number(spawnDup.rows[0]?.n), spawns_missed: Number(spawnMissed.rows[0]?.n),
-      retried: rows.reduce((n, r) => n + r.retried, 0), applied_twice: Number(twice.rows[0]?.n) + Number(listsTwice.rows[0]?.n),
+      rows,
+      acked: acks.length,
+      lost_writes: lost,
+      missing_on_kafka: missingOnKafka,
+      kafka_copies: onKafka.copies,
+      client_gaps: gaps,
+      clients: clients.length,
+      reminders_due: Number(reminders.rows[0]?.due),
+      reminders_missed: Number(reminders.rows[0]?.missed),
+      reminders_doubled: Number(doubled.rows[0]?.n),
+      spawns: Number(spawns.rows[0]?.n),
+      spawns_doubled: Number(spawnDup.rows[0]?.n),
+      spawns_missed: Number(spawnMissed.rows[0]?.n),
+      retried: rows.reduce((n, r) => n + r.retried, 0),
+      applied_twice: Number(twice.rows[0]?.n) + Number(listsTwice.rows[0]?.n),
       stranded_in_deleted_lists: Number(stranded.rows[0]?.n),
-      server_errors: rows.reduce((n, r) => n + Object.entries(r.reasons).filter(([why]) => /^5\d\d /.test(why) && !why.startsWith('503 ')).reduce((m, [, k]) => m + k, 0), 0),
+      server_errors: rows.reduce(
+        (n, r) =>
+          n +
+          Object.entries(r.reasons)
+            .filter(([why]) => /^5\d\d /.test(why) && !why.startsWith('503 '))
+            .reduce((m, [, k]) => m + k, 0),
+        0,
+      ),
     };
   } finally {
     await env.destroy();
@@ -264,7 +416,12 @@ async function readTopic(env: ChaosEnv): Promise<{ ids: Set<string>; copies: num
   const consumer = kafka.consumer({ groupId: `audit-${randomUUID()}`, maxWaitTimeInMs: 100 });
   await consumer.connect();
   await consumer.subscribe({ topic: env.broker.topic, fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => { copies++; ids.add((JSON.parse(message.value?.toString() ?? '{}') as { event_id: string }).event_id); } });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      copies++;
+      ids.add((JSON.parse(message.value?.toString() ?? '{}') as { event_id: string }).event_id);
+    },
+  });
   const deadline = Date.now() + 60_000;
   while (copies < total && Date.now() < deadline) await sleep(100);
   await consumer.disconnect();
@@ -273,12 +430,19 @@ async function readTopic(env: ChaosEnv): Promise<{ ids: Set<string>; copies: num
 
 export function table(report: ChaosReport): string {
   const lines = ['fault (SIGKILL + restart)  writes acked during  refused during  recovered after'];
-  for (const r of report.rows) lines.push(`${r.fault.padEnd(26)} ${String(r.acked).padStart(19)} ${String(r.failed).padStart(15)} ${`${(r.recovery_ms / 1000).toFixed(1)} s`.padStart(16)}`);
+  for (const r of report.rows)
+    lines.push(
+      `${r.fault.padEnd(26)} ${String(r.acked).padStart(19)} ${String(r.failed).padStart(15)} ${`${(r.recovery_ms / 1000).toFixed(1)} s`.padStart(16)}`,
+    );
   lines.push('');
   lines.push(`acknowledged writes: ${report.acked}; lost: ${report.lost_writes}`);
-  lines.push(`events missing on Kafka: ${report.missing_on_kafka} (topic copies ${report.kafka_copies}; at-least-once, de-duplicated by event_id)`);
+  lines.push(
+    `events missing on Kafka: ${report.missing_on_kafka} (topic copies ${report.kafka_copies}; at-least-once, de-duplicated by event_id)`,
+  );
   lines.push(`client seq gaps after recovery: ${report.client_gaps} across ${report.clients} clients`);
-  lines.push(`reminders due: ${report.reminders_due}; missed: ${report.reminders_missed}; notified twice: ${report.reminders_doubled}`);
+  lines.push(
+    `reminders due: ${report.reminders_due}; missed: ${report.reminders_missed}; notified twice: ${report.reminders_doubled}`,
+  );
   lines.push(`spawns: ${report.spawns}; doubled: ${report.spawns_doubled}; missed: ${report.spawns_missed}`);
   lines.push(`server errors (5xx other than 503): ${report.server_errors}`);
   lines.push(`writes retried with their Idempotency-Key: ${report.retried}; applied twice: ${report.applied_twice}`);
