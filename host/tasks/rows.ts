@@ -1,11 +1,14 @@
-// Row ↔ state mapping, from ONE definition of the columns: the tasks and reminders tables hold exactly
-// the fields of TaskState (without `reminders`) and ReminderState, and every SELECT, INSERT, UPDATE and
-// JSON list in host/tasks/store.ts is made from the lists here, so a state written and read back is
-// identical. A field missing here (or one too many) is a type error.
+// Row ↔ state mapping, from ONE definition of the columns of each table: tasks and reminders hold exactly
+// the fields of TaskState (without `reminders`) and ReminderState, lists and labels those of ListState
+// and LabelState, events those of the envelope (EventEnvelope), users those of UserState. The column
+// lists the stores and readers use (SELECT lists, INSERT and json_to_recordset lists, JSON objects) are
+// made from these tables, so a state written and read back is identical. A field missing here (or one
+// too many) is a type error.
 import type { TaskState, ReminderState } from '../../actors/task/index.ts';
 import type { ListState } from '../../actors/list/index.ts';
 import type { LabelState } from '../../actors/label/index.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
+import type { UserState } from '../../actors/user/decider.ts';
 
 export type TaskRow = Omit<TaskState, 'reminders'>;
 
@@ -80,19 +83,53 @@ export const REMINDER_TABLE = {
   created_at: { type: 'timestamptz' },
 } as const satisfies { [K in keyof ReminderState]-?: Column };
 
+/** The events table's columns that make the envelope, in the envelope's key order (actors/events.ts). */
+export const EVENT_TABLE = {
+  event_id: { type: 'uuid', read: 'event_id::text' },
+  event_type: { type: 'text' },
+  user_id: { type: 'text' },
+  aggregate_type: { type: 'text' },
+  aggregate_id: { type: 'text' },
+  version: { type: 'integer' },
+  seq: { type: 'bigint' },
+  timestamp: { type: 'timestamptz' },
+  correlation_id: { type: 'uuid', read: 'correlation_id::text' },
+  causation_id: { type: 'uuid', read: 'causation_id::text' },
+  data: { type: 'jsonb' },
+} as const satisfies { [K in keyof EventEnvelope]-?: Column };
+
+/** The users table's columns that make the user aggregate. */
+export const USER_TABLE = {
+  id: { type: 'text' },
+  timezone: { type: 'text' },
+  last_seq: { type: 'bigint' },
+  version: { type: 'integer' },
+} as const satisfies { [K in keyof UserState]-?: Column };
+
 // Every field of the state is a column, and no more: `satisfies` above checks the first half, this the second.
 type Exact<T, S> = Exclude<keyof T, keyof S> extends never ? true : never;
 const tasksExact: Exact<typeof TASK_TABLE, TaskRow> = true;
 const remindersExact: Exact<typeof REMINDER_TABLE, ReminderState> = true;
 const listsExact: Exact<typeof LIST_TABLE, ListState> = true;
 const labelsExact: Exact<typeof LABEL_TABLE, LabelState> = true;
-void tasksExact; void remindersExact; void listsExact; void labelsExact;
+const eventsExact: Exact<typeof EVENT_TABLE, EventEnvelope> = true;
+const usersExact: Exact<typeof USER_TABLE, UserState> = true;
+void tasksExact;
+void remindersExact;
+void listsExact;
+void labelsExact;
+void eventsExact;
+void usersExact;
 
 type Table = Record<string, Column>;
 /** A column's name as SQL spells it ("offset" is a keyword). */
-export const sqlName = (name: string): string => (name === 'offset' ? '"offset"' : name);
-const select = (table: Table, alias = ''): string => Object.entries(table)
-  .map(([name, c]) => `${c.read === undefined ? `${alias}${sqlName(name)}` : `${alias}${c.read}`} AS ${sqlName(name)}`).join(', ');
+export const sqlName = (name: string): string => (name === 'offset' || name === 'timestamp' ? `"${name}"` : name);
+const select = (table: Table, alias = ''): string =>
+  Object.entries(table)
+    .map(
+      ([name, c]) => `${c.read === undefined ? `${alias}${sqlName(name)}` : `${alias}${c.read}`} AS ${sqlName(name)}`,
+    )
+    .join(', ');
 
 /** The task fields written by persist, besides the key (`id`, `user_id`), in table order. */
 export const TASK_FIELDS = (Object.keys(TASK_TABLE) as (keyof TaskRow)[]).filter((k) => k !== 'id' && k !== 'user_id');
@@ -107,18 +144,35 @@ export const taskColumnsOf = (alias: string): string => select(TASK_TABLE, `${al
 export const LIST_COLUMNS = select(LIST_TABLE);
 export const LABEL_COLUMNS = select(LABEL_TABLE);
 /** The list and label fields written by persist, besides the key (`id`, `user_id`), in table order. */
-export const LIST_FIELDS = (Object.keys(LIST_TABLE) as (keyof ListState)[]).filter((k) => k !== 'id' && k !== 'user_id');
-export const LABEL_FIELDS = (Object.keys(LABEL_TABLE) as (keyof LabelState)[]).filter((k) => k !== 'id' && k !== 'user_id');
+export const LIST_FIELDS = (Object.keys(LIST_TABLE) as (keyof ListState)[]).filter(
+  (k) => k !== 'id' && k !== 'user_id',
+);
+export const LABEL_FIELDS = (Object.keys(LABEL_TABLE) as (keyof LabelState)[]).filter(
+  (k) => k !== 'id' && k !== 'user_id',
+);
 /** SELECT list of a reminder row, as ReminderState. */
 export const REMINDER_COLUMNS = select(REMINDER_TABLE);
 /** `x(name type, …)` for json_to_recordset over reminder states (the offset read as text, cast when written). */
-export const REMINDER_RECORD = REMINDER_FIELDS.map((f) => `${sqlName(f)} ${f === 'offset' ? 'text' : REMINDER_TABLE[f].type}`).join(', ');
+export const REMINDER_RECORD = REMINDER_FIELDS.map(
+  (f) => `${sqlName(f)} ${f === 'offset' ? 'text' : REMINDER_TABLE[f].type}`,
+).join(', ');
 /** A JSON array of the reminders of task `t` (alias of the tasks row), ordered as loadTask orders them. */
 export const REMINDERS_JSON = `COALESCE((SELECT json_agg(json_build_object(${REMINDER_FIELDS.map((f) => `'${f}', r.${sqlName(f)}`).join(', ')}) ORDER BY r.created_at, r.id)
   FROM reminders r WHERE r.task_id = t.id), '[]'::json)`;
 
-export const EVENT_COLUMNS = `event_id::text AS event_id, event_type, user_id, aggregate_type, aggregate_id, version, seq, "timestamp",
-  correlation_id::text AS correlation_id, causation_id::text AS causation_id, data`;
+/** The envelope's fields, in its key order. */
+export const EVENT_FIELDS = Object.keys(EVENT_TABLE) as (keyof EventEnvelope)[];
+/** SELECT list of an event row, as EventEnvelope. */
+export const EVENT_COLUMNS = select(EVENT_TABLE);
+/**
+ * The event fields a decision writes from its JSON rows: all but `user_id` and `seq`, which the writing
+ * statement supplies (the user, and the seq from the user's row).
+ */
+export const EVENT_WRITTEN = EVENT_FIELDS.filter((f) => f !== 'user_id' && f !== 'seq');
+/** `name type, …` of EVENT_WRITTEN, for json_to_recordset. */
+export const EVENT_RECORD = EVENT_WRITTEN.map((f) => `${sqlName(f)} ${EVENT_TABLE[f].type}`).join(', ');
+/** SELECT list of the user aggregate, as UserState. */
+export const USER_COLUMNS = select(USER_TABLE);
 
 export function toTask(row: TaskRow, reminders: ReminderState[]): TaskState {
   return { ...row, reminders };
@@ -126,9 +180,5 @@ export function toTask(row: TaskRow, reminders: ReminderState[]): TaskState {
 
 /** Events as stored, in the envelope's key order. */
 export function toEnvelope(row: EventEnvelope): EventEnvelope {
-  return {
-    event_id: row.event_id, event_type: row.event_type, user_id: row.user_id, aggregate_type: row.aggregate_type,
-    aggregate_id: row.aggregate_id, version: row.version, seq: row.seq, timestamp: row.timestamp,
-    correlation_id: row.correlation_id, causation_id: row.causation_id, data: row.data,
-  };
+  return Object.fromEntries(EVENT_FIELDS.map((f) => [f, row[f]])) as unknown as EventEnvelope;
 }

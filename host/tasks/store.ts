@@ -13,7 +13,7 @@ import { evolveLabel, type LabelState } from '../../actors/label/index.ts';
 import type { PendingEvent, EventEnvelope } from '../../actors/events.ts';
 import { DomainError } from '../../actors/errors.ts';
 import type { CommandMeta, IdempotencyMeta } from '../../actors/ports.ts';
-import { TASK_COLUMNS, taskColumnsOf, TASK_FIELDS, REMINDER_COLUMNS, REMINDER_FIELDS, REMINDER_RECORD, REMINDER_TABLE, REMINDERS_JSON, EVENT_COLUMNS, sqlName, toTask, toEnvelope, LIST_FIELDS, LABEL_FIELDS, type TaskRow } from './rows.ts';
+import { TASK_COLUMNS, taskColumnsOf, TASK_FIELDS, REMINDER_COLUMNS, REMINDER_FIELDS, REMINDER_RECORD, REMINDER_TABLE, REMINDERS_JSON, EVENT_COLUMNS, EVENT_WRITTEN, EVENT_RECORD, USER_COLUMNS, sqlName, toTask, toEnvelope, LIST_FIELDS, LABEL_FIELDS, type TaskRow } from './rows.ts';
 
 // Each of these rolled the statement back for certain, so deciding again cannot apply a command twice:
 // serialization failure (a check in the write failed: `tasklane_guard`), deadlock, and unique violation
@@ -77,7 +77,7 @@ const ENSURE_USER = `WITH i AS (INSERT INTO users (id) VALUES ($1) ON CONFLICT (
 /** The user (created on first use, in UTC): GET /me, and what a user turn decides on. */
 export async function readUser(q: Queryable, userId: string): Promise<UserState> {
   await ensureUser(q, userId);
-  const row = await q.query<UserState>('SELECT id, timezone, last_seq, version FROM users WHERE id = $1', [userId]);
+  const row = await q.query<UserState>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [userId]);
   return row.rows[0] as UserState;
 }
 
@@ -148,11 +148,15 @@ const iso = (v: unknown): string | null => (v === null || v === undefined ? null
 
 /** Reminders as REMINDERS_JSON gives them (JSON has no timestamptz: instants come back as text) → ReminderState. */
 function remindersFromJson(rows: Record<string, unknown>[]): ReminderState[] {
-  return rows.map((r) => ({
-    id: String(r.id), task_id: String(r.task_id), user_id: String(r.user_id), offset: (r.offset as string | null) ?? null,
-    remind_at: iso(r.remind_at), notified: r.notified === true, cancelled: r.cancelled === true,
-    cancel_reason: (r.cancel_reason as string | null) ?? null, created_at: iso(r.created_at) as string,
-  }));
+  // Each column read by its REMINDER_TABLE type: uuids as text, instants to ISO, booleans strict, text or null.
+  return rows.map((r) => Object.fromEntries(REMINDER_FIELDS.map((f) => {
+    const { type } = REMINDER_TABLE[f];
+    const v = r[f];
+    if (type === 'timestamptz') return [f, iso(v)];
+    if (type === 'boolean') return [f, v === true];
+    if (type === 'uuid' || f === 'user_id') return [f, String(v)];
+    return [f, (v as string | null) ?? null];
+  })) as unknown as ReminderState);
 }
 
 /**
@@ -339,10 +343,9 @@ export async function persist(q: Queryable, target: WriteTarget, pending: Pendin
     refs.push(`\n       AND tasklane_guard((SELECT count(*) FROM ${name}) = ${p(ids.size)}::int, 'a ${table === 'lists' ? 'list' : 'label'} the task names was deleted')`);
   }
   const eventRows = events.map((e, i) => ({ ...e, ord: i + 1 }));
-  ctes.push(`e AS (INSERT INTO events (event_id, user_id, seq, aggregate_type, aggregate_id, version, event_type, data, correlation_id, causation_id, "timestamp")
-    SELECT x.event_id, $1, s.last_seq - $2 + x.ord, x.aggregate_type, x.aggregate_id, x.version, x.event_type, x.data, x.correlation_id, x.causation_id, x."timestamp"
-      FROM s, json_to_recordset(${p(JSON.stringify(eventRows))}::json) AS x(event_id uuid, ord int, aggregate_type text, aggregate_id text, version int,
-        event_type text, data jsonb, correlation_id uuid, causation_id uuid, "timestamp" timestamptz)
+  ctes.push(`e AS (INSERT INTO events (user_id, seq, ${EVENT_WRITTEN.map(sqlName).join(', ')})
+    SELECT $1, s.last_seq - $2 + x.ord, ${EVENT_WRITTEN.map((f) => `x.${sqlName(f)}`).join(', ')}
+      FROM s, json_to_recordset(${p(JSON.stringify(eventRows))}::json) AS x(ord int, ${EVENT_RECORD})
     RETURNING 1)`);
   const sql = `WITH ${ctes.join(',\n')},
     c AS (SELECT (SELECT last_seq FROM s) AS last_seq,
