@@ -8,7 +8,9 @@
 //
 // `given` folds the past events of one stream (the aggregate of the first event) through `evolve` from
 // `initialState()`; `when` runs `decide` on that state and stamps what it returns as the store would
-// (per-aggregate versions, one growing seq). Each `then` asserts through ava's `t` and returns the
+// (per-aggregate versions, one growing seq). A CollectionDecider (`collection: true`) decides on the
+// state of every stream given instead, and its outcome's `state` is that of the stream the new events
+// are about (else the first given's). Each `then` asserts through ava's `t` and returns the
 // outcome again, so a test chains several; `outcome.history` (the given events and the new ones) is the
 // `given` of the next step.
 import type { ExecutionContext } from 'ava';
@@ -17,6 +19,18 @@ import type { EventEnvelope, PendingEvent } from '../../actors/events.ts';
 
 export interface Decider<Command, State, Context> {
   decide(command: Command, state: State, context: Context): PendingEvent[];
+  evolve(state: State, event: EventEnvelope): State;
+  initialState(): State;
+}
+
+/**
+ * A decider over every aggregate of its kind that one owner has (a user's lists, a user's labels):
+ * `decide` sees the state of each stream in the given events, in order of first appearance; `evolve`
+ * and `initialState` are per stream.
+ */
+export interface CollectionDecider<Command, State, Context> {
+  collection: true;
+  decide(command: Command, states: readonly State[], context: Context): PendingEvent[];
   evolve(state: State, event: EventEnvelope): State;
   initialState(): State;
 }
@@ -36,6 +50,7 @@ export type ExpectedEvent =
   | PendingEvent['event_type']
   | {
       event_type: PendingEvent['event_type'];
+      aggregate_type?: PendingEvent['aggregate_type'];
       aggregate_id?: string;
       data?: Record<string, unknown>;
       /** `data` has no fields beyond those named. */
@@ -89,7 +104,7 @@ const isStamped = (e: EventEnvelope | PendingEvent): e is EventEnvelope => 'vers
 
 export function deciderSpec<Command, State, Context>(
   t: ExecutionContext,
-  decider: Decider<Command, State, Context>,
+  decider: Decider<Command, State, Context> | CollectionDecider<Command, State, Context>,
   options: SpecOptions<Context> = {},
 ): Given<Command, State, Context> {
   const userId = options.userId ?? 'u1';
@@ -131,17 +146,25 @@ export function deciderSpec<Command, State, Context>(
     return {
       when(command, ...rest) {
         const context = rest[0] as Context;
-        const before = fold(past, stream);
         let emitted: EventEnvelope[] = [];
         let error: unknown;
         try {
           const timestamp = (options.clock?.(context) ?? new Date(0)).toISOString();
-          emitted = decider.decide(command, before, context).map(stamper(past, timestamp));
+          const pending =
+            'collection' in decider
+              ? decider.decide(
+                  command,
+                  [...new Set(past.map((e) => e.aggregate_id))].map((id) => fold(past, id)),
+                  context,
+                )
+              : decider.decide(command, fold(past, stream), context);
+          emitted = pending.map(stamper(past, timestamp));
         } catch (caught) {
           error = caught;
         }
         const history = [...past, ...emitted];
-        const id = stream ?? emitted[0]?.aggregate_id;
+        const id =
+          'collection' in decider ? (emitted[0]?.aggregate_id ?? stream) : (stream ?? emitted[0]?.aggregate_id);
         const ok = <T>(value: () => T): T => {
           if (error !== undefined) throw error;
           return value();
@@ -194,6 +217,8 @@ export function deciderSpec<Command, State, Context>(
               wanted.forEach((want, i) => {
                 const got = emitted[i];
                 if (typeof want === 'string' || !got) return;
+                if (want.aggregate_type !== undefined)
+                  t.is(got.aggregate_type, want.aggregate_type, `${label}events[${i}].aggregate_type`);
                 if (want.aggregate_id !== undefined)
                   t.is(got.aggregate_id, want.aggregate_id, `${label}events[${i}].aggregate_id`);
                 if (want.exact)
