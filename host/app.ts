@@ -16,6 +16,7 @@ import { DirectRuntime } from '../actors/runtime/direct.ts';
 import { connectDapr } from './runtime.ts';
 import type { ActorRuntime } from '../actors/runtime/types.ts';
 import { LocalTimers } from '../actors/runtime/local-timers.ts';
+import { FireQueue } from '../actors/runtime/fire-queue.ts';
 import { Sweeper } from '../actors/runtime/sweeper.ts';
 import type { Timer } from '../actors/task/timers.ts';
 import { dueTimers } from './timers.ts';
@@ -105,7 +106,10 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       }
     }
   };
-  const localTimers = new LocalTimers({ fire, now });
+  // Every timer of this process fires through one bounded queue (a few turns at a time, in due order).
+  const fireQueue = new FireQueue({ fire });
+  metrics.watchTimerTurns(() => ({ now: fireQueue.inFlight, peak: fireQueue.peak }));
+  const localTimers = new LocalTimers({ queue: fireQueue, now });
   let dapr: DaprRuntime | undefined;
   const actorState = () => ({ mode: runtime.mode, sidecar: dapr ? dapr.sidecar : null, fallback: dapr ? dapr.fallback : null });
   const showActorState = () => {
@@ -128,7 +132,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   // Direct: the sweeper feeds the in-process timers. Dapr: Dapr's reminders fire; the sweeper only
   // catches what is overdue by more than a grace period (an arm lost while the sidecar was away).
   const sweeper = dapr
-    ? new Sweeper({ source: dueTimers(db), fire, intervalMs: 500, graceMs: SWEEPER_GRACE_MS, onError: onSweepError, onSweep, now })
+    ? new Sweeper({ source: dueTimers(db), queue: fireQueue, intervalMs: 500, graceMs: SWEEPER_GRACE_MS, onError: onSweepError, onSweep, now })
     : new Sweeper({ source: dueTimers(db), schedule: (t) => localTimers.schedule(t), intervalMs: 1000, lookaheadMs: 30_000, onError: onSweepError, onSweep, now });
   showActorState();
 
@@ -205,6 +209,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       topic?.stop();
       await sweeper.stop();
       localTimers.stop();
+      await fireQueue.stop();
       await runtime.stop();
       await relay.stop(); // a final flush of what is committed
       outboxFeed?.stop();

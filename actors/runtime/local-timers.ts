@@ -1,11 +1,15 @@
 // In-process timers for the direct runtime: each timer due within the horizon gets a setTimeout, so it
 // fires on time rather than on the next sweep. Timers further out are picked up by the sweeper as they
 // come within the horizon. Firing twice is harmless (the turn is idempotent), so this only has to be fast.
+// A timer that comes due is handed to the process's one FireQueue (fire-queue.ts), which runs a few turns
+// at a time in due order, so hundreds due at one instant never hold the event loop together.
 import type { TaskTurnResult, TimerPort } from '../ports.ts';
 import { timerChanges, type Timer } from '../task/timers.ts';
+import type { FireQueue } from './fire-queue.ts';
 
 export interface LocalTimersOptions {
-  fire: (timer: Timer) => Promise<void>;
+  /** The process's one bounded dispatcher of timer turns (shared with the sweeper). */
+  queue: FireQueue;
   /** Only timers due within this many ms are held in memory. */
   horizonMs?: number;
   now?: () => number;
@@ -44,10 +48,13 @@ export class LocalTimers implements TimerPort {
       this.pending.delete(key);
       return;
     }
-    const handle = setTimeout(() => {
-      if (this.pending.get(key)?.handle === handle) this.pending.delete(key);
-      this.options.fire(timer).catch(() => undefined); // the sweeper retries anything still due
-    }, Math.max(0, delay));
+    const handle = setTimeout(
+      () => {
+        if (this.pending.get(key)?.handle === handle) this.pending.delete(key);
+        this.options.queue.fire(timer).catch(() => undefined); // the sweeper retries anything still due
+      },
+      Math.max(0, delay),
+    );
     handle.unref?.();
     this.pending.set(key, { dueAt: timer.dueAt, handle });
   }

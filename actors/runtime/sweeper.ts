@@ -1,8 +1,10 @@
 // The sweeper: every interval it asks the database for timers that are due (or nearly), so nothing
 // due is ever dropped — after downtime, when an arm failed, or when another process armed it. In the
 // direct runtime it feeds the in-process timers; in the Dapr runtime it is a safety net that fires only
-// what Dapr has left overdue for more than a grace period.
+// what Dapr has left overdue for more than a grace period, through the process's one FireQueue
+// (fire-queue.ts): a batch of up to `batch` overdue timers runs a few turns at a time, in due order.
 import type { Timer } from '../task/timers.ts';
+import type { FireQueue } from './fire-queue.ts';
 
 export interface DueTimersPort {
   /** Timers due at or before `until` (epoch ms), oldest first, at most `limit`. */
@@ -13,8 +15,8 @@ export interface SweeperOptions {
   source: DueTimersPort;
   /** Direct runtime: hand every timer due within the lookahead to the in-process timers. */
   schedule?: (timer: Timer) => void;
-  /** Dapr runtime: fire a timer Dapr has left overdue. */
-  fire?: (timer: Timer) => Promise<void>;
+  /** Dapr runtime: the process's one bounded dispatcher, which fires what Dapr has left overdue. */
+  queue?: FireQueue;
   intervalMs?: number;
   lookaheadMs?: number;
   /** Fire only timers overdue by more than this (Dapr's own reminders should have fired them). */
@@ -38,10 +40,12 @@ export class Sweeper {
   start(): void {
     const interval = this.options.intervalMs ?? 1000;
     const tick = () => {
-      this.running = this.sweep().catch((error: unknown) => this.options.onError?.(error)).finally(() => {
-        this.running = undefined;
-        if (this.timer !== undefined) this.timer = setTimeout(tick, interval);
-      });
+      this.running = this.sweep()
+        .catch((error: unknown) => this.options.onError?.(error))
+        .finally(() => {
+          this.running = undefined;
+          if (this.timer !== undefined) this.timer = setTimeout(tick, interval);
+        });
     };
     this.timer = setTimeout(tick, 0);
   }
@@ -63,14 +67,9 @@ export class Sweeper {
       for (const t of timers) this.options.schedule(t);
       return;
     }
-    const fire = this.options.fire;
-    if (!fire) return;
-    // Overdue timers of different tasks fire concurrently, a few at a time.
-    const queue = [...timers];
-    await Promise.all(Array.from({ length: Math.min(8, queue.length) }, async () => {
-      for (let t = queue.shift(); t; t = queue.shift()) {
-        await fire(t).catch((error: unknown) => this.options.onError?.(error));
-      }
-    }));
+    const queue = this.options.queue;
+    if (!queue) return;
+    // The whole batch is queued at once in due order; the queue bounds how many turns run together.
+    await Promise.all(timers.map((t) => queue.fire(t).catch((error: unknown) => this.options.onError?.(error))));
   }
 }
