@@ -32,7 +32,7 @@ export interface ApiDeps {
   logger: Logger;
   runtime: ActorRuntime;
   reads: ReadsPort;
-  tasks: { get(userId: string, taskId: string): Promise<TaskState | null>; history(userId: string, taskId: string): Promise<EventEnvelope[] | null> };
+  tasks: { get(userId: string, taskId: string): Promise<TaskState | null>; history(userId: string, taskId: string, page?: { after?: number; limit?: number }): Promise<EventEnvelope[] | null> };
   users: { get(userId: string): Promise<UserState> };
   readiness: () => Promise<Readiness>;
   metrics: Metrics;

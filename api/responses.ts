@@ -122,7 +122,11 @@ const AdminEventsPage = Joi.object({
   events: Joi.array().items(Event).required(),
   next: Joi.string().allow(null).required().description('pass as `after` for the next page; null on the last'),
 }).label('AdminEventsPage');
-const History = Joi.object({ events: Joi.array().items(Event).required() }).label('History');
+const History = Joi.object({
+  events: Joi.array().items(Event).required(),
+  next: count.required().description('the last version returned: pass as `after` for the next page'),
+  has_more: Joi.boolean().required().description('more events after `next` (a count or byte limit ended the page)'),
+}).label('History');
 const Me = Joi.object({ id: Joi.string().required(), timezone: zone.required(), last_seq: count.required() }).label(
   'Me',
 );
@@ -162,7 +166,9 @@ const Upcoming = Joi.object({
   timezone: zone.required(),
   truncated: Joi.boolean()
     .required()
-    .description('true when something due in the window is left out: series_left_out > 0, or more than 5,000 tasks'),
+    .description(
+      'true when something due in the window is left out: series_left_out > 0, more than 5,000 tasks, or tasks and occurrences over 1 MiB of JSON',
+    ),
   series_left_out: count
     .required()
     .description(

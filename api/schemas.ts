@@ -181,6 +181,16 @@ export const preview = Joi.object({
   limit: Joi.number().integer().min(1).max(100).default(10),
 }).label('RecurrencePreview');
 
+export const historyQuery = Joi.object({
+  after: Joi.number()
+    .integer()
+    .min(0)
+    .max(2147483647)
+    .default(0)
+    .description('version: events after it (`next` of the previous page)'),
+  limit: Joi.number().integer().min(1).max(1000).default(200),
+});
+
 export const eventsQuery = Joi.object({
   after: Joi.number().integer().min(0).default(0),
   limit: Joi.number().integer().min(1).max(1000).default(200),

@@ -12,6 +12,7 @@ import type { OrganiseCommand } from '../../actors/user/decider.ts';
 import type { ListState } from '../../actors/list/index.ts';
 import type { LabelState } from '../../actors/label/index.ts';
 import { MAX_UPCOMING_SERIES, upcomingOccurrences } from '../upcoming.ts';
+import { MAX_PAGE_BYTES, bytesOf } from '../page-budget.ts';
 
 const tagged = (tag: string, description: string) => ({ tags: ['api', tag], description });
 
@@ -214,6 +215,9 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
         const end = window.at(-1)?.end as string;
         const tasks: ReturnType<typeof presentTask>[] = [];
         let tasksLeftOut = false;
+        // Tasks and occurrences share one MAX_PAGE_BYTES budget (api/page-budget.ts); what does not fit is
+        // left out and makes `truncated` (occurrences: their series count in series_left_out).
+        let bytesLeft = MAX_PAGE_BYTES;
         for (let cursor: { key: string | null; id: string } | undefined, more = true; more; ) {
           const page = await deps.reads.listTasks(user.id, {
             completed: false,
@@ -225,10 +229,19 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
             limit: 200,
             ...(cursor ? { cursor } : {}),
           });
-          tasks.push(...page.tasks.map(presentTask));
+          let cut = false;
+          for (const task of page.tasks.map(presentTask)) {
+            const size = bytesOf(task);
+            if (size > bytesLeft && tasks.length > 0) {
+              cut = true;
+              break;
+            }
+            bytesLeft -= size;
+            tasks.push(task);
+          }
           const last = page.tasks.at(-1);
-          more = page.more && last !== undefined && tasks.length < MAX_UPCOMING_TASKS;
-          tasksLeftOut = page.more && !more;
+          more = !cut && page.more && last !== undefined && tasks.length < MAX_UPCOMING_TASKS;
+          tasksLeftOut = cut || (page.more && !more);
           if (last) cursor = { key: page.keys.at(-1) ?? null, id: last.id };
         }
         // Each live series' occurrences in the window that it has not spawned yet (a spawned one is a
@@ -240,7 +253,17 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
           zone: user.timezone,
           unread: read.total - read.series.length,
         });
-        const occurrencesShown = expanded.occurrences;
+        const occurrencesShown: typeof expanded.occurrences = [];
+        const seriesCut = new Set<string>();
+        for (const occurrence of expanded.occurrences) {
+          const size = bytesOf(occurrence);
+          if (size > bytesLeft) seriesCut.add(occurrence.series_id);
+          else {
+            bytesLeft -= size;
+            occurrencesShown.push(occurrence);
+          }
+        }
+        const seriesLeftOut = expanded.seriesLeftOut + seriesCut.size;
         const within = <T>(items: T[], at: (item: T) => string | null, day: { start: string; end: string }) =>
           items.filter((item) => {
             const t = at(item);
@@ -248,8 +271,8 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
           });
         return {
           timezone: user.timezone,
-          truncated: tasksLeftOut || expanded.seriesLeftOut > 0,
-          series_left_out: expanded.seriesLeftOut,
+          truncated: tasksLeftOut || seriesLeftOut > 0,
+          series_left_out: seriesLeftOut,
           days: window.map((day) => ({
             date: day.date,
             tasks: within(tasks, (t) => t.due_date, day),

@@ -9,20 +9,27 @@ import type { Credentials } from '../auth.ts';
 import { occurrences } from '../../actors/recurrence/index.ts';
 import { checkZone, readInstant } from '../../actors/task/time.ts';
 import { signToken } from '../tokens.ts';
+import { withinBudget } from '../page-budget.ts';
 
 export function eventRoutes(server: Server, deps: ApiDeps): void {
   server.route({
-    method: 'GET', path: '/events',
+    method: 'GET',
+    path: '/events',
     options: {
-      tags: ['api', 'events'], description: 'The caller\'s events in seq order, after a seq (sync and recovery after a reconnect)',
+      tags: ['api', 'events'],
+      description: "The caller's events in seq order, after a seq (sync and recovery after a reconnect)",
       validate: { query: S.eventsQuery },
       handler: async (request) => {
         const { after, limit } = request.query as { after: number; limit: number };
         const user = userOf(request);
-        const events = await deps.reads.eventsAfter(user, after, limit);
+        // At most `limit` events and at most MAX_PAGE_BYTES of them: next_after is the last seq returned,
+        // so has_more stays true and a client that follows it gets every event once.
+        const { items: events } = withinBudget(
+          (await deps.reads.eventsAfter(user, after, limit)).map((e) => ({ ...e, type: e.event_type })),
+        );
         const last_seq = await deps.reads.lastSeq(user);
         const next = events.at(-1)?.seq ?? after;
-        return { events: events.map((e) => ({ ...e, type: e.event_type })), next_after: next, last_seq, has_more: next < last_seq };
+        return { events, next_after: next, last_seq, has_more: next < last_seq };
       },
     },
   });
@@ -30,9 +37,11 @@ export function eventRoutes(server: Server, deps: ApiDeps): void {
 
 export function meRoutes(server: Server, deps: ApiDeps): void {
   server.route({
-    method: 'GET', path: '/me',
+    method: 'GET',
+    path: '/me',
     options: {
-      tags: ['api', 'me'], description: 'The caller: id, time zone, last event seq',
+      tags: ['api', 'me'],
+      description: 'The caller: id, time zone, last event seq',
       handler: async (request) => {
         const user = await deps.users.get(userOf(request));
         return { id: user.id, timezone: user.timezone, last_seq: user.last_seq };
@@ -40,12 +49,17 @@ export function meRoutes(server: Server, deps: ApiDeps): void {
     },
   });
   server.route({
-    method: 'PATCH', path: '/me',
+    method: 'PATCH',
+    path: '/me',
     options: {
-      tags: ['api', 'me'], description: 'Change the time zone (IANA); series that follow it keep their wall-clock times',
+      tags: ['api', 'me'],
+      description: 'Change the time zone (IANA); series that follow it keep their wall-clock times',
       validate: { payload: S.patchMe, headers: S.writeHeaders },
       handler: async (request) => {
-        const result = await deps.runtime.setTimezone(userOf(request), { timezone: (request.payload as { timezone: string }).timezone, meta: metaOf(request) });
+        const result = await deps.runtime.setTimezone(userOf(request), {
+          timezone: (request.payload as { timezone: string }).timezone,
+          meta: metaOf(request),
+        });
         return { id: result.user.id, timezone: result.user.timezone, last_seq: result.user.last_seq };
       },
     },
@@ -54,9 +68,11 @@ export function meRoutes(server: Server, deps: ApiDeps): void {
 
 export function recurrenceRoutes(server: Server, deps: ApiDeps): void {
   server.route({
-    method: 'POST', path: '/recurrence/preview',
+    method: 'POST',
+    path: '/recurrence/preview',
     options: {
-      tags: ['api', 'recurrence'], description: 'Occurrences of a rule from a wall-clock start in a zone, as UTC instants',
+      tags: ['api', 'recurrence'],
+      description: 'Occurrences of a rule from a wall-clock start in a zone, as UTC instants',
       validate: { payload: S.preview },
       handler: async (request) => {
         const p = request.payload as { rule: string; start: string; timezone: string; after?: string; limit: number };
@@ -76,35 +92,64 @@ export function recurrenceRoutes(server: Server, deps: ApiDeps): void {
 
 export function adminRoutes(server: Server, deps: ApiDeps): void {
   server.route({
-    method: 'GET', path: '/admin/events',
+    method: 'GET',
+    path: '/admin/events',
     options: {
-      tags: ['api', 'admin'], description: 'Audit of events across users; needs a token with role: admin',
+      tags: ['api', 'admin'],
+      description: 'Audit of events across users; needs a token with role: admin',
       validate: { query: S.adminEventsQuery },
       handler: async (request) => {
-        if ((request.auth.credentials as unknown as Credentials).role !== 'admin') throw Boom.forbidden('admin role required');
-        const q = request.query as { user?: string; type?: string; aggregate_id?: string; from?: string; to?: string; after?: string; limit: number };
+        if ((request.auth.credentials as unknown as Credentials).role !== 'admin')
+          throw Boom.forbidden('admin role required');
+        const q = request.query as {
+          user?: string;
+          type?: string;
+          aggregate_id?: string;
+          from?: string;
+          to?: string;
+          after?: string;
+          limit: number;
+        };
         const after = q.after ? decodeCursor('after', q.after, { timestamp: 'instant', event_id: 'uuid' }) : undefined;
         // from/to without an offset are wall-clock times in the caller's zone (their users row).
         const zone = q.from || q.to ? (await deps.users.get(userOf(request))).timezone : 'UTC';
-        const events = await deps.reads.adminEvents({
+        const read = await deps.reads.adminEvents({
           limit: q.limit,
-          ...(q.user ? { user: q.user } : {}), ...(q.type ? { type: q.type } : {}), ...(q.aggregate_id ? { aggregate_id: q.aggregate_id } : {}),
-          ...(q.from ? { from: readInstant('from', q.from, zone) } : {}), ...(q.to ? { to: readInstant('to', q.to, zone) } : {}),
+          ...(q.user ? { user: q.user } : {}),
+          ...(q.type ? { type: q.type } : {}),
+          ...(q.aggregate_id ? { aggregate_id: q.aggregate_id } : {}),
+          ...(q.from ? { from: readInstant('from', q.from, zone) } : {}),
+          ...(q.to ? { to: readInstant('to', q.to, zone) } : {}),
           ...(after ? { after } : {}),
         });
+        // At most `limit` events and at most MAX_PAGE_BYTES of them; `next` follows the last one returned.
+        const { items: events, cut } = withinBudget(read);
         const last = events.at(-1);
-        return { events, next: events.length === q.limit && last ? encodeCursor({ timestamp: last.timestamp, event_id: last.event_id }) : null };
+        return {
+          events,
+          next:
+            (cut || read.length === q.limit) && last
+              ? encodeCursor({ timestamp: last.timestamp, event_id: last.event_id })
+              : null,
+        };
       },
     },
   });
 }
 
 export function healthRoutes(server: Server, deps: ApiDeps): void {
-  server.route({ method: 'GET', path: '/health', options: { auth: false, tags: ['api', 'ops'], description: 'Liveness', handler: () => ({ status: 'ok' }) } });
   server.route({
-    method: 'GET', path: '/ready',
+    method: 'GET',
+    path: '/health',
+    options: { auth: false, tags: ['api', 'ops'], description: 'Liveness', handler: () => ({ status: 'ok' }) },
+  });
+  server.route({
+    method: 'GET',
+    path: '/ready',
     options: {
-      auth: false, tags: ['api', 'ops'], description: 'Readiness: actor mode, database, Kafka, outbox backlog',
+      auth: false,
+      tags: ['api', 'ops'],
+      description: 'Readiness: actor mode, database, Kafka, outbox backlog',
       handler: async (_request, h) => {
         const state = await deps.readiness();
         return h.response(state).code(state.ready ? 200 : 503);
@@ -117,13 +162,22 @@ export function devTokenRoutes(server: Server, deps: ApiDeps): void {
   if (!deps.auth.devSignIn || !deps.auth.secret) return;
   const secret = deps.auth.secret;
   server.route({
-    method: 'POST', path: '/auth/dev-token',
+    method: 'POST',
+    path: '/auth/dev-token',
     options: {
-      auth: false, tags: ['api', 'auth'], description: 'Development sign-in (AUTH_DEV only): a token for any user id',
+      auth: false,
+      tags: ['api', 'auth'],
+      description: 'Development sign-in (AUTH_DEV only): a token for any user id',
       validate: { payload: S.devToken },
       handler: (request) => {
         const { user_id, admin } = request.payload as { user_id: string; admin?: boolean };
-        return { token: signToken(secret, user_id, { admin: admin === true, ...(deps.auth.maxLifetimeSec ? { ttl: deps.auth.maxLifetimeSec } : {}) }), user_id };
+        return {
+          token: signToken(secret, user_id, {
+            admin: admin === true,
+            ...(deps.auth.maxLifetimeSec ? { ttl: deps.auth.maxLifetimeSec } : {}),
+          }),
+          user_id,
+        };
       },
     },
   });

@@ -13,11 +13,18 @@ import type { TaskCommand, TaskState } from '../../actors/task/index.ts';
 import { seriesStart } from '../../actors/task/index.ts';
 import { occurrences } from '../../actors/recurrence/index.ts';
 import { readInstant } from '../../actors/task/time.ts';
+import { withinBudget } from '../page-budget.ts';
 
-const api = (description: string, extra: Record<string, unknown> = {}) => ({ tags: ['api', 'tasks'], description, ...extra });
+const api = (description: string, extra: Record<string, unknown> = {}) => ({
+  tags: ['api', 'tasks'],
+  description,
+  ...extra,
+});
 
-const earliest = (a: string | undefined, b: string | undefined): string | undefined => (a === undefined ? b : b === undefined ? a : Date.parse(a) <= Date.parse(b) ? a : b);
-const latest = (a: string | undefined, b: string | undefined): string | undefined => (a === undefined ? b : b === undefined ? a : Date.parse(a) >= Date.parse(b) ? a : b);
+const earliest = (a: string | undefined, b: string | undefined): string | undefined =>
+  a === undefined ? b : b === undefined ? a : Date.parse(a) <= Date.parse(b) ? a : b;
+const latest = (a: string | undefined, b: string | undefined): string | undefined =>
+  a === undefined ? b : b === undefined ? a : Date.parse(a) >= Date.parse(b) ? a : b;
 
 function ifMatch(request: Request): number | undefined {
   const header: unknown = request.headers['if-match'];
@@ -29,18 +36,25 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
   // Failures are mapped once, in api/errors.ts' onPreResponse extension: handlers just call and return.
   const run = async (request: Request, taskId: string, command: TaskCommand): Promise<TaskState> => {
     const result = await deps.runtime.executeTask(taskId, { userId: userOf(request), command, meta: metaOf(request) });
-    if (!result.task || result.task.deleted_at !== null && command.type !== 'delete') throw Boom.notFound('task not found');
+    if (!result.task || (result.task.deleted_at !== null && command.type !== 'delete'))
+      throw Boom.notFound('task not found');
     return result.task;
   };
   const respond = (task: TaskState) => presentTask(task);
 
   server.route({
-    method: 'POST', path: '/tasks',
+    method: 'POST',
+    path: '/tasks',
     options: {
-      ...api('Create a task'), validate: { payload: S.createTask, headers: S.writeHeaders },
+      ...api('Create a task'),
+      validate: { payload: S.createTask, headers: S.writeHeaders },
       handler: async (request, h) => {
         const id = randomUUID();
-        const task = await run(request, id, { type: 'create', id, data: request.payload as Extract<TaskCommand, { type: 'create' }>['data'] });
+        const task = await run(request, id, {
+          type: 'create',
+          id,
+          data: request.payload as Extract<TaskCommand, { type: 'create' }>['data'],
+        });
         // task.id, not id: a retry with the same Idempotency-Key answers with the task the first call created.
         return h.response(respond(task)).code(201).header('location', `/tasks/${task.id}`).etag(String(task.version));
       },
@@ -48,26 +62,52 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
   });
 
   server.route({
-    method: 'GET', path: '/tasks',
+    method: 'GET',
+    path: '/tasks',
     options: {
-      ...api('List tasks: search, filters, a view (today, upcoming, overdue, completed in your zone), sort, cursor paging'), validate: { query: S.listTasksQuery },
+      ...api(
+        'List tasks: search, filters, a view (today, upcoming, overdue, completed in your zone), sort, cursor paging',
+      ),
+      validate: { query: S.listTasksQuery },
       handler: async (request) => {
         const q = request.query as {
-          completed?: boolean; due_before?: string; due_after?: string; series_id?: string; list_id?: string; label?: string; priority?: number;
-          q?: string; view?: View; sort?: TaskSort; order?: SortOrder; limit: number; cursor?: string;
+          completed?: boolean;
+          due_before?: string;
+          due_after?: string;
+          series_id?: string;
+          list_id?: string;
+          label?: string;
+          priority?: number;
+          q?: string;
+          view?: View;
+          sort?: TaskSort;
+          order?: SortOrder;
+          limit: number;
+          cursor?: string;
         };
         // Filters without an offset are wall-clock times in the caller's zone (their users row), and the views' days are theirs.
         const zone = q.due_before || q.due_after || q.view ? (await deps.users.get(userOf(request))).timezone : 'UTC';
         const view = q.view ? viewFilter(q.view, windowsOf(zone, new Date())) : undefined;
         const sort: TaskSort = q.sort ?? view?.sort ?? 'created';
-        const order: SortOrder = q.order ?? (q.sort === undefined && view ? view.order : sort === 'created' || sort === 'completed' ? 'desc' : 'asc');
+        const order: SortOrder =
+          q.order ??
+          (q.sort === undefined && view ? view.order : sort === 'created' || sort === 'completed' ? 'desc' : 'asc');
         // A view's window and the request's own bounds both hold: the narrower wins.
-        const due_before = earliest(view?.due_before, q.due_before ? readInstant('due_before', q.due_before, zone) : undefined);
-        const due_after = latest(view?.due_after, q.due_after ? readInstant('due_after', q.due_after, zone) : undefined);
-        if (view && q.completed !== undefined && q.completed !== view.completed) return { tasks: [], next_cursor: null };
+        const due_before = earliest(
+          view?.due_before,
+          q.due_before ? readInstant('due_before', q.due_before, zone) : undefined,
+        );
+        const due_after = latest(
+          view?.due_after,
+          q.due_after ? readInstant('due_after', q.due_after, zone) : undefined,
+        );
+        if (view && q.completed !== undefined && q.completed !== view.completed)
+          return { tasks: [], next_cursor: null };
         const completed = view?.completed ?? q.completed;
         const filter: TaskFilter = {
-          sort, order, limit: q.limit,
+          sort,
+          order,
+          limit: q.limit,
           ...(completed !== undefined ? { completed } : {}),
           ...(due_before ? { due_before } : {}),
           ...(due_after ? { due_after } : {}),
@@ -80,18 +120,25 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
           ...(q.q !== undefined ? { q: q.q } : {}),
           ...(q.cursor ? { cursor: decodeTaskCursor(q.cursor, sort, order) } : {}),
         };
-        const { tasks, keys, more } = await deps.reads.listTasks(userOf(request), filter);
+        const page = await deps.reads.listTasks(userOf(request), filter);
+        // At most `limit` tasks and at most MAX_PAGE_BYTES of them: the cursor follows the last one returned.
+        const { items: tasks, cut } = withinBudget(page.tasks.map(respond));
         const last = tasks.at(-1);
-        const next = more && last ? encodeTaskCursor({ sort, order, key: keys.at(-1) ?? null, id: last.id }) : null;
-        return { tasks: tasks.map(respond), next_cursor: next };
+        const next =
+          (page.more || cut) && last
+            ? encodeTaskCursor({ sort, order, key: page.keys[tasks.length - 1] ?? null, id: last.id })
+            : null;
+        return { tasks, next_cursor: next };
       },
     },
   });
 
   server.route({
-    method: 'GET', path: '/tasks/{id}',
+    method: 'GET',
+    path: '/tasks/{id}',
     options: {
-      ...api('A task with its reminders'), validate: { params: S.taskId },
+      ...api('A task with its reminders'),
+      validate: { params: S.taskId },
       handler: async (request, h) => {
         const task = await deps.tasks.get(userOf(request), (request.params as { id: string }).id);
         if (!task) throw Boom.notFound('task not found');
@@ -101,14 +148,17 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
   });
 
   server.route({
-    method: 'PATCH', path: '/tasks/{id}',
+    method: 'PATCH',
+    path: '/tasks/{id}',
     options: {
       ...api('Edit fields; null clears. If-Match: <version> → 412 on mismatch'),
       validate: { params: S.taskId, payload: S.patchTask, headers: S.ifMatchHeaders },
       handler: async (request, h) => {
         const expected = ifMatch(request);
         const task = await run(request, (request.params as { id: string }).id, {
-          type: 'update', data: request.payload as Extract<TaskCommand, { type: 'update' }>['data'], ...(expected !== undefined ? { expected_version: expected } : {}),
+          type: 'update',
+          data: request.payload as Extract<TaskCommand, { type: 'update' }>['data'],
+          ...(expected !== undefined ? { expected_version: expected } : {}),
         });
         return h.response(respond(task)).etag(String(task.version));
       },
@@ -117,13 +167,17 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
 
   for (const action of ['complete', 'uncomplete'] as const) {
     server.route({
-      method: 'POST', path: `/tasks/{id}/${action}`,
+      method: 'POST',
+      path: `/tasks/{id}/${action}`,
       options: {
         ...api(action === 'complete' ? 'Complete a task (cancels its pending reminders)' : 'Mark a task not completed'),
         validate: { params: S.taskId, headers: S.ifMatchHeaders },
         handler: async (request, h) => {
           const expected = ifMatch(request);
-          const task = await run(request, (request.params as { id: string }).id, { type: action, ...(expected !== undefined ? { expected_version: expected } : {}) });
+          const task = await run(request, (request.params as { id: string }).id, {
+            type: action,
+            ...(expected !== undefined ? { expected_version: expected } : {}),
+          });
           return h.response(respond(task)).etag(String(task.version));
         },
       },
@@ -131,20 +185,25 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
   }
 
   server.route({
-    method: 'DELETE', path: '/tasks/{id}',
+    method: 'DELETE',
+    path: '/tasks/{id}',
     options: {
       ...api('Delete a task: pending reminders are cancelled and a series stops spawning'),
       validate: { params: S.taskId, headers: S.ifMatchHeaders },
       handler: async (request, h) => {
         const expected = ifMatch(request);
-        await run(request, (request.params as { id: string }).id, { type: 'delete', ...(expected !== undefined ? { expected_version: expected } : {}) });
+        await run(request, (request.params as { id: string }).id, {
+          type: 'delete',
+          ...(expected !== undefined ? { expected_version: expected } : {}),
+        });
         return h.response().code(204);
       },
     },
   });
 
   server.route({
-    method: 'POST', path: '/tasks/{id}/reminders',
+    method: 'POST',
+    path: '/tasks/{id}/reminders',
     options: {
       ...api('Add a reminder: {before: "PT1H"} relative to the due date, or {at: ISO}'),
       validate: { params: S.taskId, payload: S.reminderPayload, headers: S.writeHeaders },
@@ -152,10 +211,15 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
         const before = await deps.tasks.get(userOf(request), (request.params as { id: string }).id);
         if (!before) throw Boom.notFound('task not found');
         const known = new Set(before.reminders.map((r) => r.id));
-        const task = await run(request, before.id, { type: 'add_reminder', data: request.payload as { before: string } });
+        const task = await run(request, before.id, {
+          type: 'add_reminder',
+          data: request.payload as { before: string },
+        });
         // A replayed first answer (same Idempotency-Key) is the task as that turn left it, so the reminder
         // it added is already known here; it is the one created by that turn (at the task's updated_at).
-        const added = task.reminders.find((r) => !known.has(r.id)) ?? task.reminders.findLast((r) => r.created_at === task.updated_at);
+        const added =
+          task.reminders.find((r) => !known.has(r.id)) ??
+          task.reminders.findLast((r) => r.created_at === task.updated_at);
         if (!added) throw Boom.conflict('the reminder was not added');
         return h.response(presentReminder(added)).code(201);
       },
@@ -163,9 +227,11 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
   });
 
   server.route({
-    method: 'DELETE', path: '/tasks/{id}/reminders/{rid}',
+    method: 'DELETE',
+    path: '/tasks/{id}/reminders/{rid}',
     options: {
-      ...api('Remove a reminder'), validate: { params: S.reminderParams, headers: S.writeHeaders },
+      ...api('Remove a reminder'),
+      validate: { params: S.reminderParams, headers: S.writeHeaders },
       handler: async (request, h) => {
         const { id, rid } = request.params as { id: string; rid: string };
         await run(request, id, { type: 'remove_reminder', reminder_id: rid });
@@ -175,12 +241,18 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
   });
 
   server.route({
-    method: 'POST', path: '/tasks/{id}/reminders/{rid}/snooze',
+    method: 'POST',
+    path: '/tasks/{id}/reminders/{rid}/snooze',
     options: {
-      ...api('Snooze one reminder: {for: "PT10M"} re-arms it once'), validate: { params: S.reminderParams, payload: S.snooze, headers: S.writeHeaders },
+      ...api('Snooze one reminder: {for: "PT10M"} re-arms it once'),
+      validate: { params: S.reminderParams, payload: S.snooze, headers: S.writeHeaders },
       handler: async (request) => {
         const { id, rid } = request.params as { id: string; rid: string };
-        const task = await run(request, id, { type: 'snooze_reminder', reminder_id: rid, for: (request.payload as { for: string }).for });
+        const task = await run(request, id, {
+          type: 'snooze_reminder',
+          reminder_id: rid,
+          for: (request.payload as { for: string }).for,
+        });
         const reminder = task.reminders.find((r) => r.id === rid);
         return reminder ? presentReminder(reminder) : Boom.notFound('reminder not found');
       },
@@ -188,28 +260,45 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
   });
 
   server.route({
-    method: 'GET', path: '/tasks/{id}/history',
+    method: 'GET',
+    path: '/tasks/{id}/history',
     options: {
-      ...api('The task\'s events in version order'), validate: { params: S.taskId },
+      ...api("The task's events in version order, a page at a time: pass `next` as `after` while `has_more`"),
+      validate: { params: S.taskId, query: S.historyQuery },
       handler: async (request) => {
-        const events = await deps.tasks.history(userOf(request), (request.params as { id: string }).id);
-        if (!events) throw Boom.notFound('task not found');
-        return { events };
+        const { after, limit } = request.query as { after: number; limit: number };
+        const read = await deps.tasks.history(userOf(request), (request.params as { id: string }).id, {
+          after,
+          limit: limit + 1,
+        });
+        if (!read) throw Boom.notFound('task not found');
+        // At most `limit` events and at most MAX_PAGE_BYTES of them; `next` is the last version returned.
+        const { items: events, cut } = withinBudget(read.slice(0, limit));
+        const has_more = cut || read.length > limit;
+        return { events, next: events.at(-1)?.version ?? after, has_more };
       },
     },
   });
 
   server.route({
-    method: 'GET', path: '/tasks/{id}/occurrences',
+    method: 'GET',
+    path: '/tasks/{id}/occurrences',
     options: {
-      ...api('A series\' upcoming occurrence instants (UTC ISO)'), validate: { params: S.taskId, query: S.occurrencesQuery },
+      ...api("A series' upcoming occurrence instants (UTC ISO)"),
+      validate: { params: S.taskId, query: S.occurrencesQuery },
       handler: async (request) => {
         const user = await deps.users.get(userOf(request));
         const task = await deps.tasks.get(userOf(request), (request.params as { id: string }).id);
         if (!task) throw Boom.notFound('task not found');
-        if (!task.is_recurring || !task.recurrence_rule || !task.due_date) throw badRequest('id', 'task is not recurring: it has no recurrence_rule');
-        const after = new Date(Math.max(Date.now(), task.last_spawned_at ? Date.parse(task.last_spawned_at) + 1 : 0) - 1);
-        const list = occurrences(task.recurrence_rule, seriesStart(task), task.timezone ?? user.timezone, { after, limit: (request.query as { limit: number }).limit });
+        if (!task.is_recurring || !task.recurrence_rule || !task.due_date)
+          throw badRequest('id', 'task is not recurring: it has no recurrence_rule');
+        const after = new Date(
+          Math.max(Date.now(), task.last_spawned_at ? Date.parse(task.last_spawned_at) + 1 : 0) - 1,
+        );
+        const list = occurrences(task.recurrence_rule, seriesStart(task), task.timezone ?? user.timezone, {
+          after,
+          limit: (request.query as { limit: number }).limit,
+        });
         return { occurrences: list.map((d) => d.toISOString()), timezone: task.timezone ?? user.timezone };
       },
     },

@@ -94,11 +94,17 @@ export async function readRefs(q: Queryable, userId: string): Promise<{ lists: S
   return { lists: new Set(rows.rows.filter((r) => r.kind === 'list').map((r) => r.id)), labels: new Set(rows.rows.filter((r) => r.kind === 'label').map((r) => r.id)) };
 }
 
-/** A task's events in version order, at most `limit` (deleted tasks keep their history); null when the task is not this user's. */
-export async function readHistory(q: Queryable, userId: string, taskId: string, limit = 1000): Promise<EventEnvelope[] | null> {
+/**
+ * A task's events with version > `after` (default 0), in version order, at most `limit` (default 1000);
+ * deleted tasks keep their history. Null when the task is not this user's.
+ */
+export async function readHistory(q: Queryable, userId: string, taskId: string, page: { after?: number; limit?: number } = {}): Promise<EventEnvelope[] | null> {
   const owner = await q.query('SELECT 1 FROM tasks WHERE id = $1 AND user_id = $2', [taskId, userId]);
   if (owner.rowCount === 0) return null;
-  const rows = await q.query<EventEnvelope>(`SELECT ${EVENT_COLUMNS} FROM events WHERE aggregate_id = $1 AND user_id = $2 ORDER BY version LIMIT $3`, [taskId, userId, limit]);
+  const rows = await q.query<EventEnvelope>(
+    `SELECT ${EVENT_COLUMNS} FROM events WHERE aggregate_id = $1 AND user_id = $2 AND version > $3 ORDER BY version LIMIT $4`,
+    [taskId, userId, page.after ?? 0, page.limit ?? 1000],
+  );
   return rows.rows.map(toEnvelope);
 }
 

@@ -9,8 +9,10 @@ import { describeRule } from './rules.js';
 export function toggleHistory(id) {
   const open = getState().openHistory.has(id);
   update((s) => {
-    if (open) { s.openHistory.delete(id); s.history.delete(id); }
-    else s.openHistory.add(id);
+    if (open) {
+      s.openHistory.delete(id);
+      s.history.delete(id);
+    } else s.openHistory.add(id);
   });
   if (!open) void loadHistory(id);
 }
@@ -20,22 +22,45 @@ const timers = new Map();
 export function historyChanged(id) {
   if (!getState().openHistory.has(id)) return;
   clearTimeout(timers.get(id));
-  timers.set(id, setTimeout(() => void loadHistory(id), 150));
+  timers.set(
+    id,
+    setTimeout(() => void loadHistory(id), 150),
+  );
 }
 
 async function loadHistory(id) {
   let events;
   try {
-    events = (await api('GET', `/tasks/${id}/history`)).events;
-    if (!getState().openHistory.has(id)) return;
+    // The history comes a page at a time (a count and a byte budget end a page): follow `next` while
+    // `has_more`, as long as the history stays open.
+    events = [];
+    for (let after = 0, more = true; more; ) {
+      const page = await api('GET', `/tasks/${id}/history?after=${after}`);
+      if (!getState().openHistory.has(id)) return;
+      events.push(...page.events);
+      more = page.has_more === true && page.next > after;
+      after = page.next;
+    }
   } catch (error) {
     events = { error: error.message };
   }
-  update((s) => { s.history.set(id, events); });
+  update((s) => {
+    s.history.set(id, events);
+  });
 }
 
 const DATE_FIELDS = new Set(['due_date', 'next_occurrence', 'remind_at', 'occurrence_at', 'deleted_at', 'fired_at']);
-const FIELD_NAMES = { title: 'Title', description: 'Description', due_date: 'Due', recurrence_rule: 'Repeats', timezone: 'Time zone', is_recurring: 'Recurring', next_occurrence: 'Next occurrence', completed: 'Completed', remind_at: 'Reminder time' };
+const FIELD_NAMES = {
+  title: 'Title',
+  description: 'Description',
+  due_date: 'Due',
+  recurrence_rule: 'Repeats',
+  timezone: 'Time zone',
+  is_recurring: 'Recurring',
+  next_occurrence: 'Next occurrence',
+  completed: 'Completed',
+  remind_at: 'Reminder time',
+};
 
 function showValue(field, value, zone) {
   if (value === null || value === undefined || value === '') return '(none)';
@@ -46,7 +71,10 @@ function showValue(field, value, zone) {
 }
 
 function changeLines(changes, zone) {
-  return Object.entries(changes ?? {}).map(([field, c]) => `${FIELD_NAMES[field] ?? field}: ${showValue(field, c.from, zone)} → ${showValue(field, c.to, zone)}`);
+  return Object.entries(changes ?? {}).map(
+    ([field, c]) =>
+      `${FIELD_NAMES[field] ?? field}: ${showValue(field, c.from, zone)} → ${showValue(field, c.to, zone)}`,
+  );
 }
 
 /** One event in words: the first line, then one line per change. */
@@ -54,19 +82,48 @@ export function describeEvent(e, zone) {
   const d = e.data ?? {};
   const at = (iso) => fmt(iso, zone);
   switch (e.event_type) {
-    case 'task.created': return [`Created “${d.task?.title ?? ''}”${d.task?.due_date ? `, due ${at(d.task.due_date)}` : ''}${d.task?.recurrence_rule ? `, repeats ${describeRule(d.task.recurrence_rule)}` : ''}${d.task?.series_id ? ' (an occurrence of a series)' : ''}`];
-    case 'task.updated': return ['Edited', ...changeLines(d.changes, zone)];
-    case 'task.due_date_changed': return changeLines(d.changes, zone);
-    case 'task.completed': return ['Completed'];
-    case 'task.uncompleted': return ['Marked not done'];
-    case 'task.deleted': return ['Deleted', ...changeLines(d.changes, zone)];
-    case 'recurring.spawned': return [`Occurrence for ${at(d.occurrence_at)} created${d.late ? ' (late)' : ''}`, ...changeLines({ next_occurrence: d.next_occurrence }, zone), d.skipped_count ? `${d.skipped_count} missed occurrence(s) skipped` : null].filter(Boolean);
-    case 'recurring.rescheduled': return [`Rescheduled${d.reason === 'timezone_changed' ? ' (time zone changed)' : ''}`, ...changeLines(d.changes, zone)];
-    case 'reminder.scheduled': return [`Reminder scheduled: ${d.reminder?.offset ? `${humanDuration(d.reminder.offset)} before` : 'absolute'}${d.reminder?.remind_at ? `, at ${at(d.reminder.remind_at)}` : ' (each occurrence)'}`];
-    case 'reminder.cancelled': return [`Reminder cancelled (${String(d.reason ?? '').replaceAll('_', ' ') || 'removed'})`];
-    case 'reminder.triggered': return [`Reminder fired at ${at(d.fired_at)}${d.late ? ` (late by ${Math.round((d.late_ms ?? 0) / 1000)} s)` : ''}`];
-    case 'reminder.snoozed': return [`Reminder snoozed${d.for ? ` for ${humanDuration(d.for)}` : ''}`, ...changeLines({ remind_at: d.remind_at }, zone)];
-    default: return [e.event_type];
+    case 'task.created':
+      return [
+        `Created “${d.task?.title ?? ''}”${d.task?.due_date ? `, due ${at(d.task.due_date)}` : ''}${d.task?.recurrence_rule ? `, repeats ${describeRule(d.task.recurrence_rule)}` : ''}${d.task?.series_id ? ' (an occurrence of a series)' : ''}`,
+      ];
+    case 'task.updated':
+      return ['Edited', ...changeLines(d.changes, zone)];
+    case 'task.due_date_changed':
+      return changeLines(d.changes, zone);
+    case 'task.completed':
+      return ['Completed'];
+    case 'task.uncompleted':
+      return ['Marked not done'];
+    case 'task.deleted':
+      return ['Deleted', ...changeLines(d.changes, zone)];
+    case 'recurring.spawned':
+      return [
+        `Occurrence for ${at(d.occurrence_at)} created${d.late ? ' (late)' : ''}`,
+        ...changeLines({ next_occurrence: d.next_occurrence }, zone),
+        d.skipped_count ? `${d.skipped_count} missed occurrence(s) skipped` : null,
+      ].filter(Boolean);
+    case 'recurring.rescheduled':
+      return [
+        `Rescheduled${d.reason === 'timezone_changed' ? ' (time zone changed)' : ''}`,
+        ...changeLines(d.changes, zone),
+      ];
+    case 'reminder.scheduled':
+      return [
+        `Reminder scheduled: ${d.reminder?.offset ? `${humanDuration(d.reminder.offset)} before` : 'absolute'}${d.reminder?.remind_at ? `, at ${at(d.reminder.remind_at)}` : ' (each occurrence)'}`,
+      ];
+    case 'reminder.cancelled':
+      return [`Reminder cancelled (${String(d.reason ?? '').replaceAll('_', ' ') || 'removed'})`];
+    case 'reminder.triggered':
+      return [
+        `Reminder fired at ${at(d.fired_at)}${d.late ? ` (late by ${Math.round((d.late_ms ?? 0) / 1000)} s)` : ''}`,
+      ];
+    case 'reminder.snoozed':
+      return [
+        `Reminder snoozed${d.for ? ` for ${humanDuration(d.for)}` : ''}`,
+        ...changeLines({ remind_at: d.remind_at }, zone),
+      ];
+    default:
+      return [e.event_type];
   }
 }
 
