@@ -177,7 +177,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 
   const server = await createServer({
     logger, runtime, reads, readiness,
-    tasks: { get: (userId, taskId) => readTask(db, userId, taskId), history: (userId, taskId) => readHistory(db, userId, taskId) },
+    tasks: { get: (userId, taskId) => readTask(db, userId, taskId), history: (userId, taskId, page) => readHistory(db, userId, taskId, page) },
     users: { get: (userId) => readUser(db, userId) }, metrics, rateLimiter,
     auth: { secret: config.auth.secret, jwksUrl: config.auth.jwksUrl, devSignIn: config.auth.devSignIn, maxLifetimeSec: config.auth.maxLifetimeSec, clockSkewSec: config.auth.clockSkewSec },
     realtime: async (s) => {
