@@ -137,15 +137,21 @@ export class FireQueue {
     this.inFlightNow++;
     this.dispatched++;
     this.inFlightPeak = Math.max(this.inFlightPeak, this.inFlightNow);
+    // The slot and the key are freed before the caller hears the outcome, so a fire asked for after it
+    // (a re-arm) is a fire of its own.
+    const settle = (outcome: () => void) => {
+      this.inFlightNow--;
+      this.byKey.delete(entry.key);
+      this.running.delete(run);
+      outcome();
+      this.schedule();
+    };
     const run: Promise<void> = Promise.resolve()
       .then(() => this.options.fire(entry.timer))
-      .then(entry.resolve, entry.reject)
-      .finally(() => {
-        this.inFlightNow--;
-        this.byKey.delete(entry.key);
-        this.running.delete(run);
-        this.schedule();
-      });
+      .then(
+        () => settle(entry.resolve),
+        (error: unknown) => settle(() => entry.reject(error)),
+      );
     this.running.add(run);
   }
 }
