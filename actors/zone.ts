@@ -6,10 +6,16 @@
 // Source of the rule: DESIGN.md, "Zones are kept as written (IANA name validated, never replaced by a
 // backward link)". The runtime's ICU resolves a name to its own canonical id, which for many zones is
 // an old IANA backward link (Europe/Kyiv → Europe/Kiev, Asia/Kolkata → Asia/Calcutta, America/Nuuk →
-// America/Godthab, …). So the resolved id is used only to fix the letter case of a name that is
-// itself that id ("europe/berlin" → "Europe/Berlin"); any other valid name is kept exactly as sent.
+// America/Godthab, …), so a valid name is kept as IANA spells it, never replaced by that id.
+//
+// Spellings are bounded: a name is accepted exactly as IANA spells it (zones and links, zone-names.ts)
+// or as the runtime lists it (`Intl.supportedValuesOf('timeZone')`), or in any other letter case
+// normalised to that one spelling ("europe/kyiv" → "Europe/Kyiv"). So luxon, which keeps a zone object
+// and an Intl.DateTimeFormat per spelling for the life of the process, only ever sees a fixed set of
+// names (were any capitalisation passed on, requests could grow memory without limit).
 import { IANAZone } from 'luxon';
 import { invalid } from './errors.ts';
+import { IANA_ZONE_NAMES } from './zone-names.ts';
 
 /** Longest zone name accepted (the longest IANA name, America/Argentina/ComodRivadavia, has 32). */
 export const MAX_ZONE_LENGTH = 64;
@@ -17,27 +23,29 @@ export const MAX_ZONE_LENGTH = 64;
 /** Letters, digits and the separators IANA names use ("Etc/GMT+5", "America/Port-au-Prince"). */
 const ZONE_NAME = /^[A-Za-z0-9_+\-/]+$/;
 
-/** Names already looked up (an Intl.DateTimeFormat costs tens of µs; expansions check their zone each time). */
-const seen = new Map<string, string | null>();
-const MAX_SEEN = 2048;
+/** Lower-cased name → its one accepted spelling (IANA's, else the runtime's), for names the runtime knows. */
+const SPELLING: ReadonlyMap<string, string> = (() => {
+  const map = new Map<string, string>();
+  const runtime = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+  for (const name of [...IANA_ZONE_NAMES, ...runtime]) {
+    const key = name.toLowerCase();
+    if (map.has(key)) continue; // IANA's spelling first
+    try {
+      if (IANAZone.isValidZone(name)) map.set(key, name);
+    } catch {
+      // not known to this runtime's ICU: not accepted
+    }
+  }
+  return map;
+})();
 
-/** The runtime's canonical id for a valid name, or null when the runtime does not know the zone. */
+/** The one accepted spelling of a zone name in any letter case (see the header), or null when it is not a zone. */
 function resolved(name: string): string | null {
   if (name.length === 0 || name.length > MAX_ZONE_LENGTH || !ZONE_NAME.test(name)) return null;
-  const known = seen.get(name);
-  if (known !== undefined) return known;
-  let id: string | null = null;
-  try {
-    if (IANAZone.isValidZone(name)) id = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
-  } catch {
-    id = null;
-  }
-  if (seen.size >= MAX_SEEN) seen.clear();
-  seen.set(name, id);
-  return id;
+  return SPELLING.get(name.toLowerCase()) ?? null;
 }
 
-/** True when `zone` is an IANA time-zone name this runtime knows (case-insensitive, as ICU reads it). */
+/** True when `zone` is an IANA time-zone name this runtime knows, in any letter case (see the header). */
 export function isZone(zone: unknown): zone is string {
   return typeof zone === 'string' && resolved(zone) !== null;
 }
@@ -46,23 +54,26 @@ export function isZone(zone: unknown): zone is string {
  * The luxon zone for a name `isZone` accepts (offsets come from the runtime's ICU tz data), or null
  * for anything else. The one way modules turn a zone name into a zone; callers map null to their own
  * error (the task and user deciders: DomainError via `checkZone`; recurrence: 'invalid_timezone').
+ * luxon is handed the name's one accepted spelling, so it caches a bounded set of zones.
  */
 export function ianaZone(zone: unknown): IANAZone | null {
-  return isZone(zone) ? IANAZone.create(zone) : null;
+  const name = typeof zone === 'string' ? resolved(zone) : null;
+  return name === null ? null : IANAZone.create(name);
 }
 
 /**
- * The name to keep for a zone given as input: `zone` trimmed, with its letter case fixed when it is the
- * runtime's canonical id in another case, otherwise exactly as sent (a current name such as
- * "Europe/Kyiv" is never replaced by the backward link the runtime resolves it to).
- * Throws a DomainError `validation` naming `field` when `zone` is not an IANA zone.
+ * The name to keep for a zone given as input: `zone` trimmed, in its one accepted spelling (IANA's:
+ * "europe/kyiv" → "Europe/Kyiv", "Europe/Kiev" kept as sent; never the backward link the runtime
+ * resolves a name to). Throws a DomainError `validation` naming `field` when `zone` is not an IANA
+ * zone in any letter case.
  */
 export function checkZone(field: string, zone: unknown): string {
   const name = typeof zone === 'string' ? zone.trim() : '';
   const id = resolved(name);
   if (id === null) {
-    const shown = typeof zone === 'string' ? JSON.stringify(zone.length > 48 ? `${zone.slice(0, 48)}…` : zone) : String(zone);
+    const shown =
+      typeof zone === 'string' ? JSON.stringify(zone.length > 48 ? `${zone.slice(0, 48)}…` : zone) : String(zone);
     throw invalid(field, `${shown} is not an IANA time zone (e.g. Europe/Berlin)`);
   }
-  return id.toLowerCase() === name.toLowerCase() ? id : name;
+  return id;
 }

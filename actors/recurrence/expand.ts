@@ -18,8 +18,17 @@ import {
   type WallClock,
 } from './calendar.ts';
 import { MAX_OCCURRENCE_LIMIT, budgetOf, spend, type Budget, type ExpansionMeter } from './budget.ts';
-import { MARGIN_MS, SLACK_MS, floatingToInstant, memoOffsets, resolveZone } from './local-time.ts';
-import { ALL_DAYS_MASK, canEverOccur, monthMask, dailyPhaseMask, weeklyPhaseMask, planOf, ruleFloatingUpper, type Plan } from './plan.ts';
+import { MARGIN_MS, SLACK_MS, floatingToInstant, inInstantRange, memoOffsets, resolveZone } from './local-time.ts';
+import {
+  ALL_DAYS_MASK,
+  canEverOccur,
+  monthMask,
+  dailyPhaseMask,
+  weeklyPhaseMask,
+  planOf,
+  ruleFloatingUpper,
+  type Plan,
+} from './plan.ts';
 import { resolveRule, type ParsedRule } from './rule.ts';
 import { parseStartInZone } from './start.ts';
 
@@ -45,7 +54,14 @@ export interface OccurrenceOptions {
  * Months are skipped without a look at their days when outside BYMONTH, off MONTHLY's or YEARLY's
  * INTERVAL phase, or (DAILY, WEEKLY) holding no day of the INTERVAL phase.
  */
-function enumerate(plan: Plan, count: number | null, lowerDay: number, upperF: number, budget: Budget, visit: (f: number) => boolean): void {
+function enumerate(
+  plan: Plan,
+  count: number | null,
+  lowerDay: number,
+  upperF: number,
+  budget: Budget,
+  visit: (f: number) => boolean,
+): void {
   const { freq, interval, times, startF } = plan;
   const lastMonthIndex = Math.min(MAX_YEAR * 12 + 11, Number.isFinite(upperF) ? monthIndexOf(upperF) : Infinity);
   let monthIndex = Math.max(plan.startMonthIndex, monthIndexOf(lowerDay * DAY_MS));
@@ -99,7 +115,8 @@ function enumerate(plan: Plan, count: number | null, lowerDay: number, upperF: n
       }
     }
     let mask = monthMask(plan, leap, jan1Weekday, month);
-    if (mask !== 0 && firstDay < lowerDay) mask &= lowerDay - firstDay >= 31 ? 0 : ALL_DAYS_MASK & ~((1 << (lowerDay - firstDay)) - 1);
+    if (mask !== 0 && firstDay < lowerDay)
+      mask &= lowerDay - firstDay >= 31 ? 0 : ALL_DAYS_MASK & ~((1 << (lowerDay - firstDay)) - 1);
     if (mask !== 0 && interval > 1 && freq === 'DAILY') mask &= dailyPhaseMask(plan, firstDay);
     if (mask !== 0 && interval > 1 && freq === 'WEEKLY') mask &= weeklyPhaseMask(plan, firstDay);
     while (mask !== 0) {
@@ -165,7 +182,8 @@ function expand(
   let instantUpper = untilMs;
   let floatingUpper = untilMs === undefined ? undefined : untilMs + MARGIN_MS;
   const ruleUpper = ruleFloatingUpper(p);
-  if (ruleUpper !== undefined) floatingUpper = floatingUpper === undefined ? ruleUpper : Math.min(floatingUpper, ruleUpper);
+  if (ruleUpper !== undefined)
+    floatingUpper = floatingUpper === undefined ? ruleUpper : Math.min(floatingUpper, ruleUpper);
   if (p.until?.kind === 'instant') {
     instantUpper = instantUpper === undefined ? p.until.epochMs : Math.min(instantUpper, p.until.epochMs);
   }
@@ -176,7 +194,8 @@ function expand(
   // Without COUNT nothing before `after` needs counting, so the walk starts two days before it (in
   // the INTERVAL phase of the start, which the plan keeps); with COUNT it starts at the start.
   const startDay = dayNumber(startF);
-  const lowerDay = p.count === null && afterMs !== undefined ? Math.max(startDay, dayNumber(afterMs - MARGIN_MS)) : startDay;
+  const lowerDay =
+    p.count === null && afterMs !== undefined ? Math.max(startDay, dayNumber(afterMs - MARGIN_MS)) : startDay;
 
   const offset = memoOffsets(zone);
   const out: number[] = [];
@@ -186,6 +205,8 @@ function expand(
     if (kth !== undefined && f - SLACK_MS > kth) return false;
     if (skipBelowF !== undefined && f < skipBelowF) return true;
     const instant = floatingToInstant(f, offset);
+    // Outside years 0001–9999 in UTC (e.g. 9999-12-31T13:00 in Etc/GMT+12) there is no occurrence.
+    if (!inInstantRange(instant)) return true;
     if (instantUpper !== undefined && instant > instantUpper) return true;
     if (afterMs !== undefined && instant <= afterMs) return true;
     insertSorted(out, instant, limit);
@@ -195,7 +216,8 @@ function expand(
 }
 
 /**
- * Occurrences (UTC instants, ascending, no duplicates) of `rule` (an RRULE string or a ParsedRule)
+ * Occurrences (UTC instants, ascending, no duplicates, each within 0001-01-01T00:00:00Z..9999-12-31T23:59:59.999Z:
+ * a wall-clock time that maps outside is no occurrence) of `rule` (an RRULE string or a ParsedRule)
  * whose first wall-clock start is `start` in `zone` (read as `parseStart` reads it): strictly after `opts.after`, not after `opts.until`, at most `opts.limit`
  * (capped at 1000). Work is bounded by `opts.budget` steps (default EXPANSION_BUDGET), which every
  * supported rule fits; throws RecurrenceError ('invalid_rule' | 'unsupported_rule' |
@@ -210,7 +232,13 @@ export function occurrences(
   const parsed = resolveRule(rule);
   const z = resolveZone(zone);
   const startWall = parseStartInZone(start, z);
-  if (typeof opts !== 'object' || opts === null || typeof opts.limit !== 'number' || Number.isNaN(opts.limit) || opts.limit < 0) {
+  if (
+    typeof opts !== 'object' ||
+    opts === null ||
+    typeof opts.limit !== 'number' ||
+    Number.isNaN(opts.limit) ||
+    opts.limit < 0
+  ) {
     throw new RangeError('occurrences: opts.limit must be a non-negative number');
   }
   const limit = Math.min(Math.floor(opts.limit), MAX_OCCURRENCE_LIMIT);

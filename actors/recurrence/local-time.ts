@@ -34,6 +34,17 @@ export const SLACK_MS = DAY_MS;
 /** Wider margin for the floating bounds of a walk and for where a walk after `after` begins. */
 export const MARGIN_MS = 2 * DAY_MS;
 
+/**
+ * The instants a series may have: 0001-01-01T00:00:00Z (inclusive) to 10000-01-01T00:00:00Z
+ * (exclusive), in epoch ms — what PostgreSQL's timestamptz and four-digit ISO text share. An
+ * occurrence whose wall-clock time maps outside them does not exist (the series has no more
+ * occurrences there). actors/task/time.ts uses the same bounds for every other instant a decider computes.
+ */
+export const FIRST_INSTANT_MS = -62_135_596_800_000;
+export const END_INSTANT_MS = 253_402_300_800_000;
+/** True when `epochMs` is an instant a series, a task or a reminder may hold (see FIRST_INSTANT_MS). */
+export const inInstantRange = (epochMs: number): boolean => epochMs >= FIRST_INSTANT_MS && epochMs < END_INSTANT_MS;
+
 /** UTC offset of `zone` at the instant `epochMs`, in milliseconds. */
 export function offsetMs(zone: IANAZone, epochMs: number): number {
   return Math.round(zone.offset(epochMs) * MINUTE_MS);

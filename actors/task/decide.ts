@@ -27,7 +27,7 @@ import {
   DEFAULT_PRIORITY,
 } from './state.ts';
 import { inboxIdOf } from '../list/index.ts';
-import { checkZone, readInstant, iso, ms } from './time.ts';
+import { checkInstant, checkZone, inRange, readInstant, iso, ms } from './time.ts';
 import { leadMs } from './timers.ts';
 
 export interface DecideContext {
@@ -219,7 +219,11 @@ function planReminder(
     const offset = parseDuration(`${field}.before`, spec.before);
     if (task.is_recurring) return { offset: offset.canonical, remind_at: null }; // a template for each instance
     if (!task.due_date) throw invalid(`${field}.before`, 'needs the task to have a due_date');
-    const at = minusOffset(task.due_date, offset, zoneOf(task, ctx));
+    const at = checkInstant(
+      `${field}.before`,
+      ms(minusOffset(task.due_date, offset, zoneOf(task, ctx))),
+      'the reminder time',
+    );
     if (ms(at) <= ctx.now.getTime()) throw invalid(`${field}.before`, `the reminder time ${at} is already in the past`);
     return { offset: offset.canonical, remind_at: at };
   }
@@ -280,7 +284,8 @@ function followDueDate(before: TaskState, after: TaskState, ctx: DecideContext):
     }
     const at = minusOffset(after.due_date, parseDuration('offset', r.offset), zoneOf(after, ctx));
     if (at === r.remind_at) continue;
-    if (ms(at) > ctx.now.getTime())
+    // Out of years 0001–9999 it can only lie before year 1 (due − offset), so it has passed.
+    if (inRange(ms(at)) && ms(at) > ctx.now.getTime())
       out.push(ev(after, 'reminder.scheduled', { reminder: { ...r, remind_at: at, notified: false } }));
     else if (!r.notified) out.push(ev(after, 'reminder.cancelled', { reminder_id: r.id, reason: 'passed' }));
   }
@@ -637,6 +642,35 @@ function spawn(state: TaskState, ctx: DecideContext): PendingEvent[] {
   ];
 }
 
+type Rescheduled = Pick<TaskState, 'due_date' | 'dtstart_local'>;
+
+/**
+ * Where a series that follows the user's zone starts once the zone changes from `fromZone` to `toZone`:
+ * it keeps its wall-clock start (`dtstart_local`, ISO local date-time; for an older series read from
+ * `due_date` in `fromZone`), 09:00 in the old zone becomes 09:00 in the new one, even when 09:00 on the
+ * first day does not exist in the new zone (only that day's instant moves). `due_date` is that start's
+ * instant in `toZone` (UTC ISO text).
+ *
+ * Throws a DomainError `validation` naming `timezone` when that instant lies outside years 0001–9999
+ * (9999-12-31T13:00 is 10000-01-01T01:00Z in Etc/GMT+12). The user turn runs this for every following
+ * series BEFORE it commits a zone change, so such a change is refused whole (400 on `timezone`) rather
+ * than committed with some series left unrescheduled; `reschedule` checks again for a series created
+ * meanwhile (that one keeps its old instant: its turn is refused, the others go on).
+ */
+export function rescheduledStart(
+  state: Rescheduled & { due_date: string },
+  fromZone: string,
+  toZone: string,
+): { dtstart_local: string; due_date: string } {
+  const dtstart_local = state.dtstart_local ?? formatWall(parseStart(new Date(state.due_date), fromZone));
+  const due_date = checkInstant(
+    'timezone',
+    localToInstant(parseStart(dtstart_local, toZone), toZone).getTime(),
+    `a series starting ${dtstart_local} (wall clock) in ${toZone}`,
+  );
+  return { dtstart_local, due_date };
+}
+
 function reschedule(fromZone: string, toZone: string, state: TaskState, ctx: DecideContext): PendingEvent[] {
   if (
     !state.is_recurring ||
@@ -646,10 +680,11 @@ function reschedule(fromZone: string, toZone: string, state: TaskState, ctx: Dec
     !state.due_date
   )
     return [];
-  // The series keeps its wall-clock start: 09:00 in the old zone becomes 09:00 in the new one, even
-  // when 09:00 on the first day does not exist in the new zone (only that day's instant moves).
-  const dtstart_local = state.dtstart_local ?? formatWall(parseStart(new Date(state.due_date), fromZone));
-  const due_date = iso(localToInstant(parseStart(dtstart_local, toZone), toZone));
+  const { dtstart_local, due_date } = rescheduledStart(
+    { due_date: state.due_date, dtstart_local: state.dtstart_local },
+    fromZone,
+    toZone,
+  );
   const next_occurrence = firstOccurrence(state.recurrence_rule, dtstart_local, toZone, seriesAfter(state, ctx));
   const changes: Record<string, Change<unknown>> = {};
   if (due_date !== state.due_date) changes.due_date = { from: state.due_date, to: due_date };

@@ -1,6 +1,7 @@
 // Instants and zones as the task decider reads them from input.
 import { invalid } from '../errors.ts';
 import { daysInMonth, localToInstant } from '../recurrence/index.ts';
+import { END_INSTANT_MS, FIRST_INSTANT_MS, inInstantRange } from '../recurrence/local-time.ts';
 import { ianaZone } from '../zone.ts';
 
 // Zones: the one validator lives in actors/zone.ts (names kept as sent, never a backward link).
@@ -10,8 +11,22 @@ export { isZone, checkZone } from '../zone.ts';
 export const INSTANT =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
 /** 0001-01-01T00:00:00Z and 10000-01-01T00:00:00Z in epoch ms: what PostgreSQL and ISO text both hold. */
-const FIRST_MS = -62_135_596_800_000;
-const END_MS = 253_402_300_800_000;
+export const FIRST_MS = FIRST_INSTANT_MS;
+export const END_MS = END_INSTANT_MS;
+
+/** True when `epochMs` lies in years 0001–9999 once in UTC (FIRST_MS inclusive, END_MS exclusive). */
+export const inRange = inInstantRange;
+
+/**
+ * An instant a decider computed (a reminder's `due − offset`, a series' start rescheduled into a new
+ * zone), checked before it becomes an event: canonical UTC ISO text with milliseconds. Throws a
+ * DomainError `validation` naming `field` when `epochMs` is not a number in years 0001–9999 once in
+ * UTC, so it never reaches PostgreSQL (which refuses it) as a 400 without a field.
+ */
+export function checkInstant(field: string, epochMs: number, what = 'the computed time'): string {
+  if (!inRange(epochMs)) throw invalid(field, `${what} lies outside years 0001–9999 once in UTC`);
+  return new Date(epochMs).toISOString();
+}
 
 /** Wall-clock fields as if in UTC (proleptic Gregorian, any year 0–9999), in epoch ms. */
 function floating(y: number, mo: number, d: number, h: number, mi: number, s: number, msec: number): number {
@@ -64,7 +79,7 @@ export function readInstant(field: string, value: string, zone: string): string 
     at = wall - offset(wall) * 60_000;
     at = wall - offset(at) * 60_000;
   }
-  if (!(at >= FIRST_MS && at < END_MS)) throw invalid(field, `${shown} lies outside years 0001–9999 once in UTC`);
+  if (!inRange(at)) throw invalid(field, `${shown} lies outside years 0001–9999 once in UTC`);
   return new Date(at).toISOString();
 }
 

@@ -18,13 +18,30 @@
 // or label decides nothing) or a retry with the same Idempotency-Key finishes what a crash left.
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/index.ts';
-import { decide, decideOrganise, type UserState, type UserCommand, type OrganiseCommand } from '../../actors/user/decider.ts';
+import {
+  decide,
+  decideOrganise,
+  type UserState,
+  type UserCommand,
+  type OrganiseCommand,
+} from '../../actors/user/decider.ts';
 import type { ListState } from '../../actors/list/index.ts';
 import type { LabelState } from '../../actors/label/index.ts';
-import { LIST_COLUMNS, LABEL_COLUMNS } from '../tasks/rows.ts';
+import { LIST_COLUMNS, LABEL_COLUMNS, TASK_COLUMNS } from '../tasks/rows.ts';
+import { rescheduledStart } from '../../actors/task/decide.ts';
+import { DomainError } from '../../actors/errors.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
 import { readUser, findAnswer, persist, retryable, keyReused } from '../tasks/store.ts';
-import type { CommandMeta, IdempotencyMeta, OrganiseCall, TaskCall, TaskTurnResult, TimezoneCall, UserTurnPort, UserTurnResult } from '../../actors/ports.ts';
+import type {
+  CommandMeta,
+  IdempotencyMeta,
+  OrganiseCall,
+  TaskCall,
+  TaskTurnResult,
+  TimezoneCall,
+  UserTurnPort,
+  UserTurnResult,
+} from '../../actors/ports.ts';
 
 /** How many task turns a deleted list or label runs at once. */
 const FAN_OUT = 8;
@@ -44,7 +61,10 @@ export class UserTurns implements UserTurnPort {
   private readonly dispatch: ((taskId: string, call: TaskCall) => Promise<TaskTurnResult>) | undefined;
   private readonly maxAttempts: number;
 
-  constructor(readonly db: Db, options: UserTurnsOptions = {}) {
+  constructor(
+    readonly db: Db,
+    options: UserTurnsOptions = {},
+  ) {
     this.clock = options.clock ?? (() => new Date());
     this.onCommitted = options.onCommitted ?? (() => undefined);
     this.dispatch = options.dispatch;
@@ -56,9 +76,22 @@ export class UserTurns implements UserTurnPort {
     const result = await this.execute(userId, { type: 'set_timezone', timezone: call.timezone }, call.meta);
     const change = result.events[0]?.data.changes as { timezone?: { from: string; to: string } } | undefined;
     if (change?.timezone && this.dispatch) {
-      const meta = { correlationId: call.meta?.correlationId ?? result.events[0]?.correlation_id ?? '', causationId: result.events[0]?.event_id ?? null };
+      const meta = {
+        correlationId: call.meta?.correlationId ?? result.events[0]?.correlation_id ?? '',
+        causationId: result.events[0]?.event_id ?? null,
+      };
       for (const taskId of await this.seriesFollowingZone(userId)) {
-        await this.dispatch(taskId, { userId, command: { type: 'reschedule', from_zone: change.timezone.from, to_zone: change.timezone.to }, meta });
+        try {
+          await this.dispatch(taskId, {
+            userId,
+            command: { type: 'reschedule', from_zone: change.timezone.from, to_zone: change.timezone.to },
+            meta,
+          });
+        } catch (error) {
+          // Only a series created after the check above can be refused here (its start has no instant
+          // in the new zone): it keeps its old instant, and the other series still follow the zone.
+          if (!(error instanceof DomainError)) throw error;
+        }
       }
     }
     return result;
@@ -69,7 +102,11 @@ export class UserTurns implements UserTurnPort {
    * attempts are spent. With an Idempotency-Key in `meta`, the first answer stored under it for this user
    * (by a user or a task turn) is returned instead (`replayed`, nothing applied).
    */
-  async execute(userId: string, command: UserCommand, meta: CommandMeta = { correlationId: randomUUID() }): Promise<UserTurnResult> {
+  async execute(
+    userId: string,
+    command: UserCommand,
+    meta: CommandMeta = { correlationId: randomUUID() },
+  ): Promise<UserTurnResult> {
     const key = meta.idempotency;
     for (let attempt = 1; ; attempt++) {
       const replay = key === undefined ? null : await this.replay(userId, key);
@@ -77,9 +114,23 @@ export class UserTurns implements UserTurnPort {
       const state = await readUser(this.db, userId);
       const pending = decide(command, state);
       if (pending.length === 0) return { user: state, events: [] };
+      // A zone change is refused whole (400 on `timezone`) before anything commits when a series that
+      // follows the zone has no start in the new zone within years 0001–9999 (rescheduledStart).
+      const moved = (pending[0]?.data.changes as { timezone?: { from: string; to: string } } | undefined)?.timezone;
+      if (moved) await this.checkSeriesMove(userId, moved.from, moved.to);
       try {
-        const record = key === undefined ? undefined : { ...key, answer: (after: { user?: UserState }) => ({ user: after.user ?? state }) };
-        const persisted = await persist(this.db, { userId, userVersion: state.version, user: state }, pending, meta, this.clock(), record);
+        const record =
+          key === undefined
+            ? undefined
+            : { ...key, answer: (after: { user?: UserState }) => ({ user: after.user ?? state }) };
+        const persisted = await persist(
+          this.db,
+          { userId, userVersion: state.version, user: state },
+          pending,
+          meta,
+          this.clock(),
+          record,
+        );
         this.onCommitted(persisted.events);
         return { user: persisted.user ?? state, events: persisted.events };
       } catch (error) {
@@ -114,60 +165,125 @@ export class UserTurns implements UserTurnPort {
         break;
       }
       const user = await readUser(this.db, userId);
-      const lists = (await this.db.query<ListState>(`SELECT ${LIST_COLUMNS} FROM lists WHERE user_id = $1`, [userId])).rows;
-      const labels = (await this.db.query<LabelState>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE user_id = $1`, [userId])).rows;
+      const lists = (await this.db.query<ListState>(`SELECT ${LIST_COLUMNS} FROM lists WHERE user_id = $1`, [userId]))
+        .rows;
+      const labels = (
+        await this.db.query<LabelState>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE user_id = $1`, [userId])
+      ).rows;
       const now = this.clock();
       const pending = decideOrganise(command, { lists, labels }, { now, userId });
       const target = { id: targetOf(command) };
       if (pending.length === 0) {
-        result = { user, events: [], ...(isList(command) ? { list: lists.find((l) => l.id === target.id) ?? null } : { label: labels.find((l) => l.id === target.id) ?? null }) };
+        result = {
+          user,
+          events: [],
+          ...(isList(command)
+            ? { list: lists.find((l) => l.id === target.id) ?? null }
+            : { label: labels.find((l) => l.id === target.id) ?? null }),
+        };
         break;
       }
       try {
-        const record = key === undefined ? undefined : {
-          ...key, answer: (after: { lists: Map<string, ListState | null>; labels: Map<string, LabelState | null> }) => ({
-            user, ...(isList(command) ? { list: after.lists.get(target.id) ?? null } : { label: after.labels.get(target.id) ?? null }),
-          }),
-        };
-        const persisted = await persist(this.db, { userId, userVersion: user.version, lists: new Map(lists.map((l) => [l.id, l])), labels: new Map(labels.map((l) => [l.id, l])) },
-          pending, meta, now, record);
+        const record =
+          key === undefined
+            ? undefined
+            : {
+                ...key,
+                answer: (after: { lists: Map<string, ListState | null>; labels: Map<string, LabelState | null> }) => ({
+                  user,
+                  ...(isList(command)
+                    ? { list: after.lists.get(target.id) ?? null }
+                    : { label: after.labels.get(target.id) ?? null }),
+                }),
+              };
+        const persisted = await persist(
+          this.db,
+          {
+            userId,
+            userVersion: user.version,
+            lists: new Map(lists.map((l) => [l.id, l])),
+            labels: new Map(labels.map((l) => [l.id, l])),
+          },
+          pending,
+          meta,
+          now,
+          record,
+        );
         this.onCommitted(persisted.events);
-        result = { user, events: persisted.events, ...(isList(command) ? { list: persisted.lists.get(target.id) ?? null } : { label: persisted.labels.get(target.id) ?? null }) };
+        result = {
+          user,
+          events: persisted.events,
+          ...(isList(command)
+            ? { list: persisted.lists.get(target.id) ?? null }
+            : { label: persisted.labels.get(target.id) ?? null }),
+        };
       } catch (error) {
         if (attempt >= this.maxAttempts || !retryable(error)) throw error;
       }
     }
-    if (command.type === 'delete_list' || command.type === 'delete_label') await this.fanOut(userId, command, result, meta);
+    if (command.type === 'delete_list' || command.type === 'delete_label')
+      await this.fanOut(userId, command, result, meta);
     return result;
   }
 
   /** Step 5 of a delete: a turn for each live task still in the deleted list, or still carrying the deleted label. */
-  private async fanOut(userId: string, command: Extract<OrganiseCommand, { type: 'delete_list' | 'delete_label' }>, result: UserTurnResult, meta: CommandMeta): Promise<void> {
+  private async fanOut(
+    userId: string,
+    command: Extract<OrganiseCommand, { type: 'delete_list' | 'delete_label' }>,
+    result: UserTurnResult,
+    meta: CommandMeta,
+  ): Promise<void> {
     if (!this.dispatch) return;
     const dispatch = this.dispatch;
-    const rows = command.type === 'delete_list'
-      ? await this.db.query<{ id: string }>('SELECT id::text AS id FROM tasks WHERE user_id = $1 AND list_id = $2 AND deleted_at IS NULL ORDER BY created_at, id', [userId, command.list_id])
-      : await this.db.query<{ id: string }>('SELECT id::text AS id FROM tasks WHERE user_id = $1 AND labels @> ARRAY[$2]::uuid[] AND deleted_at IS NULL ORDER BY created_at, id', [userId, command.label_id]);
+    const rows =
+      command.type === 'delete_list'
+        ? await this.db.query<{ id: string }>(
+            'SELECT id::text AS id FROM tasks WHERE user_id = $1 AND list_id = $2 AND deleted_at IS NULL ORDER BY created_at, id',
+            [userId, command.list_id],
+          )
+        : await this.db.query<{ id: string }>(
+            'SELECT id::text AS id FROM tasks WHERE user_id = $1 AND labels @> ARRAY[$2]::uuid[] AND deleted_at IS NULL ORDER BY created_at, id',
+            [userId, command.label_id],
+          );
     const cause = { correlationId: meta.correlationId, causationId: result.events[0]?.event_id ?? null };
-    const task: TaskCall['command'] = command.type === 'delete_list'
-      ? { type: 'list_deleted', list_id: command.list_id, tasks: command.tasks }
-      : { type: 'label_deleted', label_id: command.label_id };
+    const task: TaskCall['command'] =
+      command.type === 'delete_list'
+        ? { type: 'list_deleted', list_id: command.list_id, tasks: command.tasks }
+        : { type: 'label_deleted', label_id: command.label_id };
     const ids = rows.rows.map((r) => r.id);
     const worker = async (): Promise<void> => {
-      for (let id = ids.shift(); id !== undefined; id = ids.shift()) await dispatch(id, { userId, command: task, meta: cause });
+      for (let id = ids.shift(); id !== undefined; id = ids.shift())
+        await dispatch(id, { userId, command: task, meta: cause });
     };
     await Promise.all(Array.from({ length: Math.min(FAN_OUT, ids.length) }, worker));
   }
 
+  /**
+   * Throws the DomainError of `rescheduledStart` (validation on `timezone`) when any live series that
+   * follows the user's zone has no start within years 0001–9999 in `toZone`. Pure reads; nothing written.
+   */
+  private async checkSeriesMove(userId: string, fromZone: string, toZone: string): Promise<void> {
+    const rows = await this.db.query<{ due_date: string; dtstart_local: string | null }>(
+      `SELECT ${TASK_COLUMNS} FROM tasks
+      WHERE user_id = $1 AND is_recurring AND timezone IS NULL AND deleted_at IS NULL AND recurrence_rule IS NOT NULL AND due_date IS NOT NULL`,
+      [userId],
+    );
+    for (const row of rows.rows) rescheduledStart(row, fromZone, toZone);
+  }
+
   /** The user's live series that follow the user's zone (no zone of their own): a zone change reschedules them. */
   private async seriesFollowingZone(userId: string): Promise<string[]> {
-    const rows = await this.db.query<{ id: string }>(`SELECT id::text AS id FROM tasks
-      WHERE user_id = $1 AND is_recurring AND timezone IS NULL AND deleted_at IS NULL ORDER BY created_at`, [userId]);
+    const rows = await this.db.query<{ id: string }>(
+      `SELECT id::text AS id FROM tasks
+      WHERE user_id = $1 AND is_recurring AND timezone IS NULL AND deleted_at IS NULL ORDER BY created_at`,
+      [userId],
+    );
     return rows.rows.map((r) => r.id);
   }
 }
 
-const isList = (command: OrganiseCommand): boolean => command.type === 'create_list' || command.type === 'update_list' || command.type === 'delete_list';
+const isList = (command: OrganiseCommand): boolean =>
+  command.type === 'create_list' || command.type === 'update_list' || command.type === 'delete_list';
 
 /** The id of the list or label a command is about. */
 function targetOf(command: OrganiseCommand): string {
