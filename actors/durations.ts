@@ -8,20 +8,29 @@ import { invalid } from './errors.ts';
 /** The ISO-8601 durations accepted (weeks, days, hours, minutes, seconds; case-insensitive after upper-casing). */
 export const ISO_DURATION = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
 
-export interface ParsedDuration { days: number; seconds: number; canonical: string; millis: number }
+export interface ParsedDuration {
+  days: number;
+  seconds: number;
+  canonical: string;
+  millis: number;
+}
 
 export function parseDuration(field: string, text: unknown, { max = 366 * 86_400 } = {}): ParsedDuration {
   if (typeof text !== 'string') throw invalid(field, 'must be an ISO-8601 duration such as PT10M, PT1H or P1D');
   const m = ISO_DURATION.exec(text.trim().toUpperCase());
   if (!m || text.trim().toUpperCase() === 'P' || /T$/.test(text.trim())) {
-    throw invalid(field, `"${text}" is not a supported ISO-8601 duration (use weeks, days, hours, minutes, seconds: PT10M, PT1H, P1D, P1W)`);
+    throw invalid(
+      field,
+      `"${text}" is not a supported ISO-8601 duration (use weeks, days, hours, minutes, seconds: PT10M, PT1H, P1D, P1W)`,
+    );
   }
   const [w, d, h, mi, s] = m.slice(1).map((x) => (x ? Number(x) : 0)) as [number, number, number, number, number];
   const days = w * 7 + d;
   const seconds = h * 3600 + mi * 60 + s;
   const millis = (days * 86_400 + seconds) * 1000;
   if (millis <= 0) throw invalid(field, 'must be longer than zero');
-  if (millis > max * 1000) throw invalid(field, `must be at most ${Duration.fromObject({ seconds: max }).shiftTo('days').days} days`);
+  if (millis > max * 1000)
+    throw invalid(field, `must be at most ${Duration.fromObject({ seconds: max }).shiftTo('days').days} days`);
   return { days, seconds, canonical: canonical(days, seconds), millis };
 }
 

@@ -1,19 +1,24 @@
 // Typed domain errors. The API maps `code` to an HTTP status; `field` names the offending input.
 export type DomainErrorCode =
-  | 'validation'        // 400: a value is malformed or out of range
-  | 'unsupported'       // 400: outside what tasklane supports (e.g. an RRULE part)
-  | 'not_found'         // 404: no such task/reminder for this user (or it was deleted)
-  | 'conflict'          // 409: the command does not apply in the current state
-  | 'version_mismatch'  // 412: If-Match did not match the current version
-  | 'key_reused';       // 422: an Idempotency-Key already answered a different request
+  | 'validation' // 400: a value is malformed or out of range
+  | 'unsupported' // 400: outside what tasklane supports (e.g. an RRULE part)
+  | 'not_found' // 404: no such task/reminder for this user (or it was deleted)
+  | 'conflict' // 409: the command does not apply in the current state
+  | 'version_mismatch' // 412: If-Match did not match the current version
+  | 'key_reused'; // 422: an Idempotency-Key already answered a different request
 
 export class DomainError extends Error {
-  constructor(readonly code: DomainErrorCode, message: string, readonly field?: string) {
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
     super(message);
     this.name = 'DomainError';
   }
 }
 
-export const invalid = (field: string, message: string): DomainError => new DomainError('validation', `${field}: ${message}`, field);
+export const invalid = (field: string, message: string): DomainError =>
+  new DomainError('validation', `${field}: ${message}`, field);
 export const notFound = (what: string): DomainError => new DomainError('not_found', `${what} not found`);
 export const conflict = (message: string): DomainError => new DomainError('conflict', message);

@@ -1,16 +1,32 @@
 // The event vocabulary and the envelope shared by the events table, Kafka and the history API.
 export const EVENT_TYPES = [
-  'task.created', 'task.updated', 'task.due_date_changed', 'task.completed', 'task.uncompleted', 'task.deleted',
-  'recurring.spawned', 'recurring.rescheduled',
-  'reminder.scheduled', 'reminder.cancelled', 'reminder.triggered', 'reminder.snoozed',
+  'task.created',
+  'task.updated',
+  'task.due_date_changed',
+  'task.completed',
+  'task.uncompleted',
+  'task.deleted',
+  'recurring.spawned',
+  'recurring.rescheduled',
+  'reminder.scheduled',
+  'reminder.cancelled',
+  'reminder.triggered',
+  'reminder.snoozed',
   'user.timezone_changed',
-  'list.created', 'list.updated', 'list.deleted',
-  'label.created', 'label.updated', 'label.deleted',
+  'list.created',
+  'list.updated',
+  'list.deleted',
+  'label.created',
+  'label.updated',
+  'label.deleted',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 export type AggregateType = 'task' | 'user' | 'list' | 'label';
 
-export interface Change<T> { from: T; to: T }
+export interface Change<T> {
+  from: T;
+  to: T;
+}
 
 /** What a decider says happened: no ids, versions, sequence numbers or timestamps yet. */
 export interface PendingEvent {

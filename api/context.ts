@@ -56,7 +56,14 @@ export const metaOf = (request: Request): CommandMeta => {
   if (typeof key !== 'string') return { correlationId: request.app.correlationId, causationId: null };
   const ifMatch: unknown = request.headers['if-match'];
   const fingerprint = createHash('sha256')
-    .update(JSON.stringify([request.method.toUpperCase(), request.path, typeof ifMatch === 'string' ? ifMatch : null, canonical(request.payload ?? null)]))
+    .update(
+      JSON.stringify([
+        request.method.toUpperCase(),
+        request.path,
+        typeof ifMatch === 'string' ? ifMatch : null,
+        canonical(request.payload ?? null),
+      ]),
+    )
     .digest('hex');
   return { correlationId: request.app.correlationId, causationId: null, idempotency: { key, fingerprint } };
 };
@@ -65,5 +72,9 @@ export const metaOf = (request: Request): CommandMeta => {
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   if (value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return value;
-  return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, canonical(v)]));
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => [k, canonical(v)]),
+  );
 }

@@ -32,13 +32,22 @@ export interface ApiDeps {
   logger: Logger;
   runtime: ActorRuntime;
   reads: ReadsPort;
-  tasks: { get(userId: string, taskId: string): Promise<TaskState | null>; history(userId: string, taskId: string, page?: { after?: number; limit?: number }): Promise<EventEnvelope[] | null> };
+  tasks: {
+    get(userId: string, taskId: string): Promise<TaskState | null>;
+    history(userId: string, taskId: string, page?: { after?: number; limit?: number }): Promise<EventEnvelope[] | null>;
+  };
   users: { get(userId: string): Promise<UserState> };
   readiness: () => Promise<Readiness>;
   metrics: Metrics;
   rateLimiter: RateLimiter | undefined;
   /** maxLifetimeSec, clockSkewSec: JWT_MAX_LIFETIME_SEC, JWT_CLOCK_SKEW_SEC (api/auth.ts defaults when absent). */
-  auth: { secret: string | undefined; jwksUrl: string | undefined; devSignIn: boolean; maxLifetimeSec?: number; clockSkewSec?: number };
+  auth: {
+    secret: string | undefined;
+    jwksUrl: string | undefined;
+    devSignIn: boolean;
+    maxLifetimeSec?: number;
+    clockSkewSec?: number;
+  };
   /** Realtime: wires nes and the dashboard onto the same server. */
   realtime?: (server: import('@hapi/hapi').Server) => Promise<void>;
 }

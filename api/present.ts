@@ -37,7 +37,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * `instant` passes the one parser for instants (canonical UTC ISO), a `uuid` is a UUID. Anything else
  * (forged, truncated, another route's cursor) is a DomainError `validation` naming `field` (a 400).
  */
-export function decodeCursor<K extends string>(field: string, text: string, kinds: Record<K, 'instant' | 'uuid'>): Record<K, string> {
+export function decodeCursor<K extends string>(
+  field: string,
+  text: string,
+  kinds: Record<K, 'instant' | 'uuid'>,
+): Record<K, string> {
   const refuse = () => invalid(field, 'is not a cursor this API returned');
   let value: unknown;
   try {
@@ -66,11 +70,27 @@ export function decodeCursor<K extends string>(field: string, text: string, kind
 
 /** A list as the API shows it (issue 15 contract): no owner, no deletion time (deleted lists are not shown). */
 export function presentList(l: ListState) {
-  return { id: l.id, name: l.name, color: l.color, position: l.position, inbox: l.inbox, version: l.version, created_at: l.created_at, updated_at: l.updated_at };
+  return {
+    id: l.id,
+    name: l.name,
+    color: l.color,
+    position: l.position,
+    inbox: l.inbox,
+    version: l.version,
+    created_at: l.created_at,
+    updated_at: l.updated_at,
+  };
 }
 
 export function presentLabel(l: LabelState) {
-  return { id: l.id, name: l.name, color: l.color, version: l.version, created_at: l.created_at, updated_at: l.updated_at };
+  return {
+    id: l.id,
+    name: l.name,
+    color: l.color,
+    version: l.version,
+    created_at: l.created_at,
+    updated_at: l.updated_at,
+  };
 }
 
 /** GET /tasks' cursor: the sort and order it was made for, and the last task's sort key (null: none) and id. */

@@ -41,7 +41,12 @@ redis.call('HSET', KEYS[1], 'tokens', tokens, 'at', now)
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
 return wait`;
 
-export async function redisLimiter(url: string, perSecond: number, burst: number, onError: (error: unknown) => void): Promise<RateLimiter> {
+export async function redisLimiter(
+  url: string,
+  perSecond: number,
+  burst: number,
+  onError: (error: unknown) => void,
+): Promise<RateLimiter> {
   const { createClient } = await import('redis');
   const client = createClient({ url, socket: { reconnectStrategy: (retries) => Math.min(retries * 200, 5000) } });
   client.on('error', onError);
@@ -51,13 +56,20 @@ export async function redisLimiter(url: string, perSecond: number, burst: number
     async take(key) {
       if (!client.isReady) return fallback.take(key); // Redis down: limit per instance rather than not at all
       try {
-        return Number(await client.eval(SCRIPT, { keys: [`tasklane:rate:${key}`], arguments: [String(perSecond), String(burst), String(Date.now())] }));
+        return Number(
+          await client.eval(SCRIPT, {
+            keys: [`tasklane:rate:${key}`],
+            arguments: [String(perSecond), String(burst), String(Date.now())],
+          }),
+        );
       } catch (error) {
         onError(error);
         return fallback.take(key);
       }
     },
-    async close() { await client.quit().catch(() => undefined); },
+    async close() {
+      await client.quit().catch(() => undefined);
+    },
   };
 }
 

@@ -111,20 +111,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const databaseUrl = env.DATABASE_URL || undefined;
   const jwksUrl = env.JWKS_URL || undefined;
   let secret = env.JWT_SECRET || undefined;
-  if (production && !secret && !jwksUrl) throw new ConfigError(`NODE_ENV=${env.NODE_ENV} runs as production and needs JWT_SECRET (HS256) or JWKS_URL (RS256/ES256): refusing to start without a way to verify tokens`);
-  if (secret && secret.length < 32 && production) throw new ConfigError('JWT_SECRET must be at least 32 characters in production');
+  if (production && !secret && !jwksUrl)
+    throw new ConfigError(
+      `NODE_ENV=${env.NODE_ENV} runs as production and needs JWT_SECRET (HS256) or JWKS_URL (RS256/ES256): refusing to start without a way to verify tokens`,
+    );
+  if (secret && secret.length < 32 && production)
+    throw new ConfigError('JWT_SECRET must be at least 32 characters in production');
   let generated = false;
   if (!secret && !jwksUrl) {
     secret = devSecret(dataDir);
     generated = true;
   }
   // The dev sign-in (POST /auth/dev-token) is the embedded shape's default outside production.
-  const devSignIn = production ? false : bool(env.AUTH_DEV) ?? databaseUrl === undefined;
+  const devSignIn = production ? false : (bool(env.AUTH_DEV) ?? databaseUrl === undefined);
   const maxLifetimeSec = int('JWT_MAX_LIFETIME_SEC', env.JWT_MAX_LIFETIME_SEC, 86_400);
   if (maxLifetimeSec === 0) throw new ConfigError('JWT_MAX_LIFETIME_SEC must be at least 1 (seconds)');
   const clockSkewSec = int('JWT_CLOCK_SKEW_SEC', env.JWT_CLOCK_SKEW_SEC, 30);
   const mechanism = env.KAFKA_SASL_MECHANISM?.toLowerCase();
-  if (mechanism && !['plain', 'scram-sha-256', 'scram-sha-512'].includes(mechanism)) throw new ConfigError(`KAFKA_SASL_MECHANISM must be plain, scram-sha-256 or scram-sha-512, got "${mechanism}"`);
+  if (mechanism && !['plain', 'scram-sha-256', 'scram-sha-512'].includes(mechanism))
+    throw new ConfigError(`KAFKA_SASL_MECHANISM must be plain, scram-sha-256 or scram-sha-512, got "${mechanism}"`);
   const daprHttp = env.DAPR_HTTP_PORT ? int('DAPR_HTTP_PORT', env.DAPR_HTTP_PORT, 3500) : undefined;
   const port = int('PORT', env.PORT, 3000);
   return {
@@ -134,13 +139,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl,
     dataDir,
     kafka: {
-      brokers: (env.KAFKA_BROKERS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+      brokers: (env.KAFKA_BROKERS ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
       clientId: env.KAFKA_CLIENT_ID ?? 'tasklane',
       ssl: bool(env.KAFKA_SSL) ?? false,
-      sasl: mechanism ? { mechanism: mechanism as 'plain', username: env.KAFKA_SASL_USERNAME ?? '', password: env.KAFKA_SASL_PASSWORD ?? '' } : undefined,
+      sasl: mechanism
+        ? {
+            mechanism: mechanism as 'plain',
+            username: env.KAFKA_SASL_USERNAME ?? '',
+            password: env.KAFKA_SASL_PASSWORD ?? '',
+          }
+        : undefined,
       topic: env.KAFKA_TOPIC ?? 'task-events',
       partitions: positive('KAFKA_PARTITIONS', env.KAFKA_PARTITIONS, 6),
-      replicationFactor: env.KAFKA_REPLICATION_FACTOR ? positive('KAFKA_REPLICATION_FACTOR', env.KAFKA_REPLICATION_FACTOR, 1) : -1,
+      replicationFactor: env.KAFKA_REPLICATION_FACTOR
+        ? positive('KAFKA_REPLICATION_FACTOR', env.KAFKA_REPLICATION_FACTOR, 1)
+        : -1,
     },
     redisUrl: env.REDIS_URL || undefined,
     auth: { secret, jwksUrl, devSecret: generated, devSignIn, maxLifetimeSec, clockSkewSec },
@@ -157,7 +173,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       probeDefault: mode !== 'test' && bool(env.DAPR_PROBE) !== false,
     },
     logLevel: env.LOG_LEVEL ?? (mode === 'test' ? 'warn' : 'info'),
-    rateLimit: { perSecond: int('RATE_LIMIT_PER_SEC', env.RATE_LIMIT_PER_SEC, 50), burst: int('RATE_LIMIT_BURST', env.RATE_LIMIT_BURST, 200) },
+    rateLimit: {
+      perSecond: int('RATE_LIMIT_PER_SEC', env.RATE_LIMIT_PER_SEC, 50),
+      burst: int('RATE_LIMIT_BURST', env.RATE_LIMIT_BURST, 200),
+    },
     instanceId: env.INSTANCE_ID ?? randomBytes(4).toString('hex'),
     groupCommit: bool(env.GROUP_COMMIT) ?? true,
   };

@@ -32,9 +32,11 @@ try {
 }
 if (shapeOf(config) === 'embedded' && config.auth.devSignIn && config.auth.secret) {
   const token = signToken(config.auth.secret, 'demo', { ttl: config.auth.maxLifetimeSec });
-  process.stdout.write(`\n  tasklane is running (embedded: PGlite under ${config.dataDir}, ${app.runtime.mode} runtime)\n\n`
-    + `  Dashboard:  ${app.url}/#token=${token}\n  API docs:   ${app.url}/docs\n`
-    + `  Signed in as "demo"; another user: npm run token -- <userId>, or POST /auth/dev-token\n\n`);
+  process.stdout.write(
+    `\n  tasklane is running (embedded: PGlite under ${config.dataDir}, ${app.runtime.mode} runtime)\n\n` +
+      `  Dashboard:  ${app.url}/#token=${token}\n  API docs:   ${app.url}/docs\n` +
+      `  Signed in as "demo"; another user: npm run token -- <userId>, or POST /auth/dev-token\n\n`,
+  );
 }
 
 // Truth lives in PostgreSQL, not in this process: a stray rejection from a library is logged, not fatal.
@@ -45,10 +47,13 @@ const shutdown = (signal: string) => {
   signals++;
   if (signals > 1) process.exit(1); // a second Ctrl-C: stop waiting
   app.logger.info({ signal }, 'signal received');
-  app.stop().then(() => process.exit(0), (error: unknown) => {
-    app.logger.error({ err: error }, 'shutdown failed');
-    process.exit(1);
-  });
+  app.stop().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      app.logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    },
+  );
 };
 process.on('SIGTERM', () => shutdown('SIGTERM'));
 process.on('SIGINT', () => shutdown('SIGINT'));

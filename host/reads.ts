@@ -6,7 +6,16 @@ import type { TaskState, ReminderState } from '../actors/task/index.ts';
 import type { EventEnvelope } from '../actors/events.ts';
 import type { ListState } from '../actors/list/index.ts';
 import type { LabelState } from '../actors/label/index.ts';
-import { TASK_COLUMNS, REMINDER_COLUMNS, EVENT_COLUMNS, LIST_COLUMNS, LABEL_COLUMNS, toTask, toEnvelope, type TaskRow } from './tasks/rows.ts';
+import {
+  TASK_COLUMNS,
+  REMINDER_COLUMNS,
+  EVENT_COLUMNS,
+  LIST_COLUMNS,
+  LABEL_COLUMNS,
+  toTask,
+  toEnvelope,
+  type TaskRow,
+} from './tasks/rows.ts';
 import type { ReadsPort, TaskFilter, AdminFilter, TaskPage, TaskSort, ViewCounts, ViewWindows } from '../api/ports.ts';
 
 export type { TaskFilter, AdminFilter };
@@ -27,11 +36,16 @@ const SORTS: Record<TaskSort, { expr: string; type: string; nullable: boolean }>
 /** The sort key of a row as a cursor carries it (instants as the row gives them, ISO). */
 function keyOf(sort: TaskSort, row: TaskRow & { title_key: string }): string | null {
   switch (sort) {
-    case 'due': return row.due_date;
-    case 'priority': return String(row.priority);
-    case 'created': return row.created_at;
-    case 'title': return row.title_key;
-    case 'completed': return row.completed_at;
+    case 'due':
+      return row.due_date;
+    case 'priority':
+      return String(row.priority);
+    case 'created':
+      return row.created_at;
+    case 'title':
+      return row.title_key;
+    case 'completed':
+      return row.completed_at;
   }
 }
 
@@ -56,7 +70,10 @@ export class Reads implements ReadsPort {
   async listTasks(userId: string, f: TaskFilter): Promise<TaskPage> {
     const where = ['user_id = $1', 'deleted_at IS NULL'];
     const params: unknown[] = [userId];
-    const p = (value: unknown) => { params.push(value); return `$${params.length}`; };
+    const p = (value: unknown) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
     if (f.completed !== undefined) where.push(`completed = ${p(f.completed)}`);
     if (f.due_before) where.push(`due_date < ${p(f.due_before)}`);
     if (f.due_after) where.push(`due_date >= ${p(f.due_after)}`);
@@ -84,36 +101,62 @@ export class Reads implements ReadsPort {
     // tasks.id, not id: the output column `id` is the text form, and ordering by it keeps the index from
     // giving the order. NULLS LAST in either direction is "tasks without the key last".
     const order = `${sort.expr} ${dir}${sort.nullable ? ' NULLS LAST' : ''}, tasks.id ${dir}`;
-    const rows = await this.db.query<TaskRow & { title_key: string }>(`SELECT ${TASK_COLUMNS}, lower(title) AS title_key FROM tasks
-      WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${p(f.limit + 1)}`, params);
+    const rows = await this.db.query<TaskRow & { title_key: string }>(
+      `SELECT ${TASK_COLUMNS}, lower(title) AS title_key FROM tasks
+      WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${p(f.limit + 1)}`,
+      params,
+    );
     const page = rows.rows.slice(0, f.limit);
     const keys = page.map((row) => keyOf(f.sort, row));
-    const reminders = page.length === 0 ? [] : (await this.db.query<ReminderState>(
-      `SELECT ${REMINDER_COLUMNS} FROM reminders WHERE task_id = ANY($1::uuid[]) ORDER BY created_at, id`, [page.map((t) => t.id)])).rows;
+    const reminders =
+      page.length === 0
+        ? []
+        : (
+            await this.db.query<ReminderState>(
+              `SELECT ${REMINDER_COLUMNS} FROM reminders WHERE task_id = ANY($1::uuid[]) ORDER BY created_at, id`,
+              [page.map((t) => t.id)],
+            )
+          ).rows;
     const byTask = new Map<string, ReminderState[]>();
     for (const r of reminders) byTask.set(r.task_id, [...(byTask.get(r.task_id) ?? []), r]);
-    return { tasks: page.map(({ title_key: _key, ...t }) => toTask(t, byTask.get(t.id) ?? [])), keys, more: rows.rows.length > f.limit };
+    return {
+      tasks: page.map(({ title_key: _key, ...t }) => toTask(t, byTask.get(t.id) ?? [])),
+      keys,
+      more: rows.rows.length > f.limit,
+    };
   }
 
   async lists(userId: string): Promise<ListState[]> {
-    const rows = await this.db.query<ListState>(`SELECT ${LIST_COLUMNS} FROM lists WHERE user_id = $1 AND deleted_at IS NULL
-      ORDER BY NOT inbox, position, created_at, id`, [userId]);
+    const rows = await this.db.query<ListState>(
+      `SELECT ${LIST_COLUMNS} FROM lists WHERE user_id = $1 AND deleted_at IS NULL
+      ORDER BY NOT inbox, position, created_at, id`,
+      [userId],
+    );
     return rows.rows;
   }
 
   async labels(userId: string): Promise<LabelState[]> {
-    const rows = await this.db.query<LabelState>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE user_id = $1 AND deleted_at IS NULL
-      ORDER BY lower(name) COLLATE "C", id`, [userId]);
+    const rows = await this.db.query<LabelState>(
+      `SELECT ${LABEL_COLUMNS} FROM labels WHERE user_id = $1 AND deleted_at IS NULL
+      ORDER BY lower(name) COLLATE "C", id`,
+      [userId],
+    );
     return rows.rows;
   }
 
   async list(userId: string, id: string): Promise<ListState | null> {
-    const rows = await this.db.query<ListState>(`SELECT ${LIST_COLUMNS} FROM lists WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL`, [userId, id]);
+    const rows = await this.db.query<ListState>(
+      `SELECT ${LIST_COLUMNS} FROM lists WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL`,
+      [userId, id],
+    );
     return rows.rows[0] ?? null;
   }
 
   async label(userId: string, id: string): Promise<LabelState | null> {
-    const rows = await this.db.query<LabelState>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL`, [userId, id]);
+    const rows = await this.db.query<LabelState>(
+      `SELECT ${LABEL_COLUMNS} FROM labels WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL`,
+      [userId, id],
+    );
     return rows.rows[0] ?? null;
   }
 
@@ -122,15 +165,21 @@ export class Reads implements ReadsPort {
    * as GET /tasks?view= leaves them out), and open tasks per live list.
    */
   async counts(userId: string, w: ViewWindows): Promise<ViewCounts> {
-    const views = await this.db.query<{ today: number; upcoming: number; overdue: number; completed_recent: number }>(`SELECT
+    const views = await this.db.query<{ today: number; upcoming: number; overdue: number; completed_recent: number }>(
+      `SELECT
         count(*) FILTER (WHERE NOT completed AND NOT is_recurring AND due_date < $3)::int AS today,
         count(*) FILTER (WHERE NOT completed AND NOT is_recurring AND due_date >= $2 AND due_date < $4)::int AS upcoming,
         count(*) FILTER (WHERE NOT completed AND NOT is_recurring AND due_date < $2)::int AS overdue,
         count(*) FILTER (WHERE completed AND completed_at >= $5)::int AS completed_recent
-      FROM tasks WHERE user_id = $1 AND deleted_at IS NULL`, [userId, w.now, w.todayEnd, w.upcomingEnd, w.recentSince]);
-    const perList = await this.db.query<{ id: string; open: number }>(`SELECT l.id::text AS id,
+      FROM tasks WHERE user_id = $1 AND deleted_at IS NULL`,
+      [userId, w.now, w.todayEnd, w.upcomingEnd, w.recentSince],
+    );
+    const perList = await this.db.query<{ id: string; open: number }>(
+      `SELECT l.id::text AS id,
         (SELECT count(*) FROM tasks t WHERE t.user_id = $1 AND t.list_id = l.id AND t.deleted_at IS NULL AND NOT t.completed)::int AS open
-      FROM lists l WHERE l.user_id = $1 AND l.deleted_at IS NULL`, [userId]);
+      FROM lists l WHERE l.user_id = $1 AND l.deleted_at IS NULL`,
+      [userId],
+    );
     const v = views.rows[0] ?? { today: 0, upcoming: 0, overdue: 0, completed_recent: 0 };
     return { ...v, lists: Object.fromEntries(perList.rows.map((r) => [r.id, r.open])) };
   }
@@ -138,14 +187,23 @@ export class Reads implements ReadsPort {
   async series(userId: string, before: string, limit: number): Promise<{ series: TaskState[]; total: number }> {
     // next_occurrence is the first occurrence not spawned yet (null once the series ended): a series
     // whose next one is at or after `before` has nothing in the window, and costs no expansion.
-    const rows = await this.db.query<TaskRow & { total: string | number }>(`SELECT ${TASK_COLUMNS}, count(*) OVER () AS total FROM tasks
+    const rows = await this.db.query<TaskRow & { total: string | number }>(
+      `SELECT ${TASK_COLUMNS}, count(*) OVER () AS total FROM tasks
       WHERE user_id = $1 AND is_recurring AND deleted_at IS NULL AND next_occurrence IS NOT NULL AND next_occurrence < $2
-      ORDER BY next_occurrence, id LIMIT $3`, [userId, before, limit]);
-    return { series: rows.rows.map(({ total: _total, ...t }) => toTask(t, [])), total: Number(rows.rows[0]?.total ?? 0) };
+      ORDER BY next_occurrence, id LIMIT $3`,
+      [userId, before, limit],
+    );
+    return {
+      series: rows.rows.map(({ total: _total, ...t }) => toTask(t, [])),
+      total: Number(rows.rows[0]?.total ?? 0),
+    };
   }
 
   async eventsAfter(userId: string, after: number, limit: number): Promise<EventEnvelope[]> {
-    const rows = await this.db.query<EventEnvelope>(`SELECT ${EVENT_COLUMNS} FROM events WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, [userId, after, limit]);
+    const rows = await this.db.query<EventEnvelope>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+      [userId, after, limit],
+    );
     return rows.rows.map(toEnvelope);
   }
 
@@ -157,7 +215,10 @@ export class Reads implements ReadsPort {
   async adminEvents(f: AdminFilter): Promise<EventEnvelope[]> {
     const where: string[] = [];
     const params: unknown[] = [];
-    const add = (sql: (n: string) => string, value: unknown) => { params.push(value); where.push(sql(`$${params.length}`)); };
+    const add = (sql: (n: string) => string, value: unknown) => {
+      params.push(value);
+      where.push(sql(`$${params.length}`));
+    };
     if (f.user) add((p) => `user_id = ${p}`, f.user);
     if (f.type) add((p) => `event_type = ${p}`, f.type);
     if (f.aggregate_id) add((p) => `aggregate_id = ${p}`, f.aggregate_id);
@@ -168,8 +229,11 @@ export class Reads implements ReadsPort {
       where.push(`("timestamp", event_id) > ($${params.length - 1}, $${params.length}::uuid)`);
     }
     params.push(f.limit);
-    const rows = await this.db.query<EventEnvelope>(`SELECT ${EVENT_COLUMNS} FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY "timestamp", event_id LIMIT $${params.length}`, params);
+    const rows = await this.db.query<EventEnvelope>(
+      `SELECT ${EVENT_COLUMNS} FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY "timestamp", event_id LIMIT $${params.length}`,
+      params,
+    );
     return rows.rows.map(toEnvelope);
   }
 
@@ -178,12 +242,17 @@ export class Reads implements ReadsPort {
    * (user_id, seq), at most 5,000: what realtime/feeds.ts OutboxFeed delivers while Kafka is away.
    */
   async unpublishedSince(sinceIso: string): Promise<EventEnvelope[]> {
-    const rows = await this.db.query<EventEnvelope>(`SELECT ${EVENT_COLUMNS} FROM events WHERE published_at IS NULL AND "timestamp" > $1 ORDER BY user_id, seq LIMIT 5000`, [sinceIso]);
+    const rows = await this.db.query<EventEnvelope>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE published_at IS NULL AND "timestamp" > $1 ORDER BY user_id, seq LIMIT 5000`,
+      [sinceIso],
+    );
     return rows.rows.map(toEnvelope);
   }
 
   async outboxBacklog(): Promise<{ count: number; oldest: string | null }> {
-    const rows = await this.db.query<{ count: number; oldest: string | null }>('SELECT count(*)::int AS count, min("timestamp") AS oldest FROM events WHERE published_at IS NULL');
+    const rows = await this.db.query<{ count: number; oldest: string | null }>(
+      'SELECT count(*)::int AS count, min("timestamp") AS oldest FROM events WHERE published_at IS NULL',
+    );
     return rows.rows[0] ?? { count: 0, oldest: null };
   }
 }

@@ -98,7 +98,9 @@ async function readTopic(kafka: Kafka, topic: string, options: ReplayOptions): P
   await admin.connect();
   const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
   const end = new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
-  const trimmed = new Map<number, string | null>(offsets.filter((o) => BigInt(o.low) > 0n).map((o) => [o.partition, null]));
+  const trimmed = new Map<number, string | null>(
+    offsets.filter((o) => BigInt(o.low) > 0n).map((o) => [o.partition, null]),
+  );
   const total = offsets.reduce((n, o) => n + Number(BigInt(o.high) - BigInt(o.low)), 0);
   const seen = new Map<string, EventEnvelope>();
   let messages = 0;
@@ -106,33 +108,39 @@ async function readTopic(kafka: Kafka, topic: string, options: ReplayOptions): P
   if (total === 0) return { events: [], messages, duplicates, trimmed };
   const done = new Map<number, bigint>(offsets.map((o) => [o.partition, BigInt(o.low)]));
   const first = new Set<number>();
-  const consumer = kafka.consumer({ groupId: `tasklane-replay-${randomUUID()}`, maxWaitTimeInMs: 100, maxBytes: 10 * 1024 * 1024 });
+  const consumer = kafka.consumer({
+    groupId: `tasklane-replay-${randomUUID()}`,
+    maxWaitTimeInMs: 100,
+    maxBytes: 10 * 1024 * 1024,
+  });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await new Promise<void>((resolve, reject) => {
     const finished = () => [...end].every(([p, high]) => (done.get(p) ?? 0n) >= high);
     consumer.on(consumer.events.CRASH, (e) => reject(e.payload.error));
-    void consumer.run({
-      eachBatchAutoResolve: true,
-      eachBatch: async ({ batch }) => {
-        for (const m of batch.messages) {
-          messages++;
-          done.set(batch.partition, BigInt(m.offset) + 1n);
-          if (!m.value) continue;
-          const e = JSON.parse(m.value.toString()) as EventEnvelope;
-          // The first record a trimmed partition still holds marks where its retained history begins.
-          if (trimmed.has(batch.partition) && !first.has(batch.partition)) {
-            first.add(batch.partition);
-            trimmed.set(batch.partition, e.event_id);
+    void consumer
+      .run({
+        eachBatchAutoResolve: true,
+        eachBatch: async ({ batch }) => {
+          for (const m of batch.messages) {
+            messages++;
+            done.set(batch.partition, BigInt(m.offset) + 1n);
+            if (!m.value) continue;
+            const e = JSON.parse(m.value.toString()) as EventEnvelope;
+            // The first record a trimmed partition still holds marks where its retained history begins.
+            if (trimmed.has(batch.partition) && !first.has(batch.partition)) {
+              first.add(batch.partition);
+              trimmed.set(batch.partition, e.event_id);
+            }
+            if (options.user && e.user_id !== options.user) continue;
+            if (seen.has(e.event_id)) duplicates++;
+            else seen.set(e.event_id, e);
           }
-          if (options.user && e.user_id !== options.user) continue;
-          if (seen.has(e.event_id)) duplicates++;
-          else seen.set(e.event_id, e);
-        }
-        options.onProgress?.(Math.min(messages, total), total, 'messages');
-        if (finished()) resolve();
-      },
-    }).catch(reject);
+          options.onProgress?.(Math.min(messages, total), total, 'messages');
+          if (finished()) resolve();
+        },
+      })
+      .catch(reject);
     if (finished()) resolve();
   });
   await consumer.disconnect();
@@ -162,11 +170,23 @@ async function snapshot(db: Db, user: string | undefined): Promise<Map<string, K
   };
   const rows = await db.query<{ aggregate_id: string; user_id: string; version: number; published_us: string | null }>(
     `SELECT aggregate_id::text AS aggregate_id, user_id, version, floor(extract(epoch FROM published_at) * 1000000)::bigint::text AS published_us
-       FROM events WHERE aggregate_type = 'task'${byUser(user)}`, params);
-  for (const r of rows.rows) entry(r.aggregate_id, r.user_id).versions.set(Number(r.version), r.published_us === null ? null : BigInt(r.published_us));
-  const pending = await db.query<EventEnvelope>(`SELECT ${EVENT_COLUMNS} FROM events WHERE aggregate_type = 'task' AND published_at IS NULL${byUser(user)}`, params);
+       FROM events WHERE aggregate_type = 'task'${byUser(user)}`,
+    params,
+  );
+  for (const r of rows.rows)
+    entry(r.aggregate_id, r.user_id).versions.set(
+      Number(r.version),
+      r.published_us === null ? null : BigInt(r.published_us),
+    );
+  const pending = await db.query<EventEnvelope>(
+    `SELECT ${EVENT_COLUMNS} FROM events WHERE aggregate_type = 'task' AND published_at IS NULL${byUser(user)}`,
+    params,
+  );
   for (const e of pending.rows.map(toEnvelope)) entry(e.aggregate_id, e.user_id).unpublished.push(e);
-  const tasks = await db.query<{ id: string; user_id: string }>(`SELECT id::text AS id, user_id FROM tasks WHERE true${byUser(user)}`, params);
+  const tasks = await db.query<{ id: string; user_id: string }>(
+    `SELECT id::text AS id, user_id FROM tasks WHERE true${byUser(user)}`,
+    params,
+  );
   for (const t of tasks.rows) entry(t.id, t.user_id);
   return known;
 }
@@ -177,24 +197,40 @@ async function retentionHorizon(db: Db, trimmed: Map<number, string | null>): Pr
   if ([...trimmed.values()].some((id) => id === null)) return BigInt(Number.MAX_SAFE_INTEGER) * 1000n;
   const ids = [...trimmed.values()] as string[];
   const rows = await db.query<{ published_us: string | null }>(
-    'SELECT floor(extract(epoch FROM published_at) * 1000000)::bigint::text AS published_us FROM events WHERE event_id = ANY($1::uuid[])', [ids]);
+    'SELECT floor(extract(epoch FROM published_at) * 1000000)::bigint::text AS published_us FROM events WHERE event_id = ANY($1::uuid[])',
+    [ids],
+  );
   // A first retained record the events table does not know (or not as published) leaves nothing to bound by: assume the worst.
-  if (rows.rows.length < ids.length || rows.rows.some((r) => r.published_us === null)) return BigInt(Number.MAX_SAFE_INTEGER) * 1000n;
-  return rows.rows.reduce((max, r) => (BigInt(r.published_us as string) > max ? BigInt(r.published_us as string) : max), 0n);
+  if (rows.rows.length < ids.length || rows.rows.some((r) => r.published_us === null))
+    return BigInt(Number.MAX_SAFE_INTEGER) * 1000n;
+  return rows.rows.reduce(
+    (max, r) => (BigInt(r.published_us as string) > max ? BigInt(r.published_us as string) : max),
+    0n,
+  );
 }
 
 const list = (versions: number[]) => versions.sort((a, b) => a - b).join(',');
 
 /** Folds one task's history (sorted by version) and compares it with the row; 'changed' when the row is newer than the history read (written during the replay). */
-async function compare(db: Db, taskId: string, userId: string, history: EventEnvelope[]): Promise<Mismatch | 'match' | 'changed'> {
+async function compare(
+  db: Db,
+  taskId: string,
+  userId: string,
+  history: EventEnvelope[],
+): Promise<Mismatch | 'match' | 'changed'> {
   const versions = history.map((e) => e.version);
-  if (versions.some((v, i) => v !== i + 1)) return { taskId, userId, problem: 'missing_versions', detail: `versions: ${versions.join(',')}` };
+  if (versions.some((v, i) => v !== i + 1))
+    return { taskId, userId, problem: 'missing_versions', detail: `versions: ${versions.join(',')}` };
   const row = await loadTask(db, userId, taskId);
-  if (!row) return { taskId, userId, problem: 'missing_in_database', detail: 'events exist but the tasks table has no row' };
+  if (!row)
+    return { taskId, userId, problem: 'missing_in_database', detail: 'events exist but the tasks table has no row' };
   const rebuilt = fold(history);
   if (row.version > (rebuilt?.version ?? 0)) {
     // Newer than what was read: written during the replay, unless the events table has no such version either.
-    const latest = await db.query<{ v: number | null }>('SELECT max(version)::int AS v FROM events WHERE aggregate_id = $1', [taskId]);
+    const latest = await db.query<{ v: number | null }>(
+      'SELECT max(version)::int AS v FROM events WHERE aggregate_id = $1',
+      [taskId],
+    );
     if ((latest.rows[0]?.v ?? 0) >= row.version) return 'changed';
   }
   if (isDeepStrictEqual(rebuilt, row)) return 'match';
@@ -217,9 +253,23 @@ async function fromTopic(options: ReplayOptions): Promise<ReplayReport> {
   }
   const ids = new Set([...known.keys(), ...onTopic.keys()]);
   const report: ReplayReport = {
-    source: 'topic', messages: read.messages, events: read.events.length, duplicates: read.duplicates, tasks: ids.size,
-    matched: 0, mismatches: [], notCheckable: [], changed: 0, unpublished: 0,
-    retention: { trimmed: read.trimmed.size > 0, emptyPartitions: [...read.trimmed].filter(([, id]) => id === null).map(([p]) => p).sort((a, b) => a - b) },
+    source: 'topic',
+    messages: read.messages,
+    events: read.events.length,
+    duplicates: read.duplicates,
+    tasks: ids.size,
+    matched: 0,
+    mismatches: [],
+    notCheckable: [],
+    changed: 0,
+    unpublished: 0,
+    retention: {
+      trimmed: read.trimmed.size > 0,
+      emptyPartitions: [...read.trimmed]
+        .filter(([, id]) => id === null)
+        .map(([p]) => p)
+        .sort((a, b) => a - b),
+    },
   };
   let done = 0;
   for (const taskId of ids) {
@@ -231,32 +281,57 @@ async function fromTopic(options: ReplayOptions): Promise<ReplayReport> {
     if (!k || k.versions.size === 0) {
       if (topicEvents.length > 0) {
         const row = k ? await loadTask(db, userId, taskId) : null;
-        report.mismatches.push({ taskId, userId, problem: 'missing_in_database', detail: row ? 'the events table has none of its events' : 'no row and no events in PostgreSQL' });
+        report.mismatches.push({
+          taskId,
+          userId,
+          problem: 'missing_in_database',
+          detail: row ? 'the events table has none of its events' : 'no row and no events in PostgreSQL',
+        });
       } else report.mismatches.push({ taskId, userId, problem: 'no_history', detail: 'a task row without any event' });
       continue;
     }
     const topicVersions = new Set(topicEvents.map((e) => e.version));
     const extra = [...topicVersions].filter((v) => !k.versions.has(v));
     if (extra.length > 0) {
-      report.mismatches.push({ taskId, userId, problem: 'missing_in_database', detail: `versions on the topic but not in the events table: ${list(extra)}` });
+      report.mismatches.push({
+        taskId,
+        userId,
+        problem: 'missing_in_database',
+        detail: `versions on the topic but not in the events table: ${list(extra)}`,
+      });
       continue;
     }
     const missing = [...k.versions].filter(([v, at]) => at !== null && !topicVersions.has(v));
     const lost = missing.filter(([, at]) => horizon !== undefined && (at as bigint) <= horizon).map(([v]) => v);
     const absent = missing.filter(([, at]) => horizon === undefined || (at as bigint) > horizon).map(([v]) => v);
     if (absent.length > 0) {
-      report.mismatches.push({ taskId, userId, problem: 'missing_on_topic', detail: `versions marked published but not on the topic: ${list(absent)}` });
+      report.mismatches.push({
+        taskId,
+        userId,
+        problem: 'missing_on_topic',
+        detail: `versions marked published but not on the topic: ${list(absent)}`,
+      });
       continue;
     }
     if (lost.length > 0) {
-      report.notCheckable.push({ taskId, userId, reason: RETENTION_REASON, detail: `versions no longer on the topic: ${list(lost)}` });
+      report.notCheckable.push({
+        taskId,
+        userId,
+        reason: RETENTION_REASON,
+        detail: `versions no longer on the topic: ${list(lost)}`,
+      });
       continue;
     }
     // The topic's copy of everything published, then what the outbox still holds.
     const history = new Map<number, EventEnvelope>();
     for (const e of topicEvents) history.set(e.version, e);
     for (const e of k.unpublished) if (!history.has(e.version)) history.set(e.version, e);
-    const outcome = await compare(db, taskId, userId, [...history.values()].sort((a, b) => a.version - b.version));
+    const outcome = await compare(
+      db,
+      taskId,
+      userId,
+      [...history.values()].sort((a, b) => a.version - b.version),
+    );
     if (outcome === 'match') report.matched++;
     else if (outcome === 'changed') report.changed++;
     else report.mismatches.push(outcome);
@@ -270,14 +345,29 @@ async function fromDatabase(options: ReplayOptions): Promise<ReplayReport> {
   const params = user ? [user] : [];
   const ids = await db.query<{ id: string; user_id: string }>(
     `SELECT id::text AS id, user_id FROM tasks WHERE true${byUser(user)}
-     UNION SELECT DISTINCT aggregate_id::text, user_id FROM events WHERE aggregate_type = 'task'${byUser(user)} ORDER BY 1`, params);
-  const report: ReplayReport = { source: 'database', messages: 0, events: 0, duplicates: 0, tasks: ids.rows.length, matched: 0, mismatches: [], notCheckable: [], changed: 0, unpublished: 0 };
+     UNION SELECT DISTINCT aggregate_id::text, user_id FROM events WHERE aggregate_type = 'task'${byUser(user)} ORDER BY 1`,
+    params,
+  );
+  const report: ReplayReport = {
+    source: 'database',
+    messages: 0,
+    events: 0,
+    duplicates: 0,
+    tasks: ids.rows.length,
+    matched: 0,
+    mismatches: [],
+    notCheckable: [],
+    changed: 0,
+    unpublished: 0,
+  };
   const BATCH = 500;
   for (let i = 0; i < ids.rows.length; i += BATCH) {
     options.onProgress?.(i, ids.rows.length, 'tasks');
     const batch = ids.rows.slice(i, i + BATCH);
     const rows = await db.query<EventEnvelope & { unpublished: boolean }>(
-      `SELECT ${EVENT_COLUMNS}, published_at IS NULL AS unpublished FROM events WHERE aggregate_id = ANY($1::text[]) ORDER BY aggregate_id, version`, [batch.map((t) => t.id)]);
+      `SELECT ${EVENT_COLUMNS}, published_at IS NULL AS unpublished FROM events WHERE aggregate_id = ANY($1::text[]) ORDER BY aggregate_id, version`,
+      [batch.map((t) => t.id)],
+    );
     const byTask = new Map<string, EventEnvelope[]>();
     for (const r of rows.rows) {
       if (r.unpublished) report.unpublished++;
@@ -290,7 +380,12 @@ async function fromDatabase(options: ReplayOptions): Promise<ReplayReport> {
     for (const t of batch) {
       const history = byTask.get(t.id);
       if (!history) {
-        report.mismatches.push({ taskId: t.id, userId: t.user_id, problem: 'no_history', detail: 'a task row without any event' });
+        report.mismatches.push({
+          taskId: t.id,
+          userId: t.user_id,
+          problem: 'no_history',
+          detail: 'a task row without any event',
+        });
         continue;
       }
       const outcome = await compare(db, t.id, t.user_id, history);
@@ -309,36 +404,72 @@ async function fromDatabase(options: ReplayOptions): Promise<ReplayReport> {
  * creation time, as its row says) or from nothing, a label from nothing. Aggregates written while this
  * runs (the row newer than the events read) are skipped, as tasks are.
  */
-async function replayOrganisation(db: Db, user: string | undefined): Promise<{ checked: number; matched: number; mismatches: Mismatch[] }> {
+async function replayOrganisation(
+  db: Db,
+  user: string | undefined,
+): Promise<{ checked: number; matched: number; mismatches: Mismatch[] }> {
   const params = user ? [user] : [];
-  const events = await db.query<EventEnvelope>(`SELECT ${EVENT_COLUMNS} FROM events WHERE aggregate_type IN ('list', 'label')${byUser(user)} ORDER BY aggregate_id, version`, params);
+  const events = await db.query<EventEnvelope>(
+    `SELECT ${EVENT_COLUMNS} FROM events WHERE aggregate_type IN ('list', 'label')${byUser(user)} ORDER BY aggregate_id, version`,
+    params,
+  );
   const byId = new Map<string, EventEnvelope[]>();
   for (const e of events.rows.map(toEnvelope)) byId.set(e.aggregate_id, [...(byId.get(e.aggregate_id) ?? []), e]);
   const lists = await db.query<ListState>(`SELECT ${LIST_COLUMNS} FROM lists WHERE true${byUser(user)}`, params);
   const labels = await db.query<LabelState>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE true${byUser(user)}`, params);
   const out = { checked: 0, matched: 0, mismatches: [] as Mismatch[] };
-  const check = <S extends { id: string; user_id: string; version: number }>(aggregate: 'list' | 'label', row: S, from: S | null, evolve: (s: S | null, e: EventEnvelope) => S | null) => {
+  const check = <S extends { id: string; user_id: string; version: number }>(
+    aggregate: 'list' | 'label',
+    row: S,
+    from: S | null,
+    evolve: (s: S | null, e: EventEnvelope) => S | null,
+  ) => {
     out.checked++;
     const history = byId.get(row.id) ?? [];
     byId.delete(row.id);
     const first = from?.version ?? 0;
     if (history.some((e, i) => e.version !== first + i + 1)) {
-      out.mismatches.push({ taskId: row.id, userId: row.user_id, aggregate, problem: 'missing_versions', detail: `versions: ${history.map((e) => e.version).join(',')}` });
+      out.mismatches.push({
+        taskId: row.id,
+        userId: row.user_id,
+        aggregate,
+        problem: 'missing_versions',
+        detail: `versions: ${history.map((e) => e.version).join(',')}`,
+      });
       return;
     }
     if (from === null && history.length === 0) {
-      out.mismatches.push({ taskId: row.id, userId: row.user_id, aggregate, problem: 'no_history', detail: `a ${aggregate} row without any event` });
+      out.mismatches.push({
+        taskId: row.id,
+        userId: row.user_id,
+        aggregate,
+        problem: 'no_history',
+        detail: `a ${aggregate} row without any event`,
+      });
       return;
     }
     const rebuilt = history.reduce(evolve, from);
     if (row.version > (rebuilt?.version ?? 0)) return; // written while this ran
     if (isDeepStrictEqual(rebuilt, row)) out.matched++;
-    else out.mismatches.push({ taskId: row.id, userId: row.user_id, aggregate, problem: 'differs', fields: (Object.keys(row) as (keyof S)[]).filter((k) => !isDeepStrictEqual(rebuilt?.[k], row[k])).map(String) });
+    else
+      out.mismatches.push({
+        taskId: row.id,
+        userId: row.user_id,
+        aggregate,
+        problem: 'differs',
+        fields: (Object.keys(row) as (keyof S)[]).filter((k) => !isDeepStrictEqual(rebuilt?.[k], row[k])).map(String),
+      });
   };
   for (const row of lists.rows) check('list', row, row.inbox ? inboxOf(row.user_id, row.created_at) : null, evolveList);
   for (const row of labels.rows) check('label', row, null, evolveLabel);
   for (const [id, history] of byId) {
-    out.mismatches.push({ taskId: id, userId: history[0]?.user_id ?? '', aggregate: history[0]?.aggregate_type === 'label' ? 'label' : 'list', problem: 'missing_in_database', detail: 'events exist but the table has no row' });
+    out.mismatches.push({
+      taskId: id,
+      userId: history[0]?.user_id ?? '',
+      aggregate: history[0]?.aggregate_type === 'label' ? 'label' : 'list',
+      problem: 'missing_in_database',
+      detail: 'events exist but the table has no row',
+    });
   }
   return out;
 }

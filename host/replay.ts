@@ -17,10 +17,13 @@ const config = loadConfig();
 const logger = createLogger({ ...config, logLevel: 'error' });
 const kafka = fromDb ? undefined : createKafka(config, logger);
 if (!fromDb && !kafka) {
-  console.error('replay needs KAFKA_BROKERS (the topic is the log it replays), or --from-db to rebuild from the events table');
+  console.error(
+    'replay needs KAFKA_BROKERS (the topic is the log it replays), or --from-db to rebuild from the events table',
+  );
   process.exit(2);
 }
-if (!config.databaseUrl) console.error('note: DATABASE_URL is unset, comparing with the embedded database under', config.dataDir);
+if (!config.databaseUrl)
+  console.error('note: DATABASE_URL is unset, comparing with the embedded database under', config.dataDir);
 const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: `${config.dataDir}/pglite` });
 const tty = process.stderr.isTTY;
 let lastDraw = 0;
@@ -38,32 +41,54 @@ const draw = (done: number, total: number, phase: 'messages' | 'tasks') => {
   process.stderr.write(tty ? `\r${line}` : `${line}\n`);
 };
 const started = Date.now();
-const report = await replay({ db, fromDb, ...(kafka ? { kafka, topic: config.kafka.topic } : {}), ...(user ? { user } : {}), onProgress: draw });
+const report = await replay({
+  db,
+  fromDb,
+  ...(kafka ? { kafka, topic: config.kafka.topic } : {}),
+  ...(user ? { user } : {}),
+  onProgress: draw,
+});
 if (tty) process.stderr.write('\n');
 await db.close();
 const took = `${((Date.now() - started) / 1000).toFixed(1)} s`;
 const whose = user ? ` of ${user}` : '';
 if (report.source === 'topic') {
-  console.log(`replayed ${report.messages} messages (${report.events} events, ${report.duplicates} duplicate copies dropped) for ${report.tasks} tasks${whose} in ${took}`);
+  console.log(
+    `replayed ${report.messages} messages (${report.events} events, ${report.duplicates} duplicate copies dropped) for ${report.tasks} tasks${whose} in ${took}`,
+  );
 } else {
   console.log(`rebuilt ${report.tasks} tasks${whose} from the events table (${report.events} events) in ${took}`);
 }
-if (report.unpublished > 0) console.log(`${report.unpublished} committed events are not on the topic yet (the outbox relay publishes them); they were folded from the events table`);
+if (report.unpublished > 0)
+  console.log(
+    `${report.unpublished} committed events are not on the topic yet (the outbox relay publishes them); they were folded from the events table`,
+  );
 if (report.changed > 0) console.log(`${report.changed} tasks changed while the replay ran and were not compared`);
-if (report.retention?.emptyPartitions.length) console.log(`partitions ${report.retention.emptyPartitions.join(', ')} retain no records: what they held cannot be told from what was never produced`);
+if (report.retention?.emptyPartitions.length)
+  console.log(
+    `partitions ${report.retention.emptyPartitions.join(', ')} retain no records: what they held cannot be told from what was never produced`,
+  );
 if (report.notCheckable.length > 0) {
   console.log(`${report.notCheckable.length} tasks not checkable: ${RETENTION_REASON} (rebuild them with --from-db):`);
   for (const n of report.notCheckable.slice(0, 50)) console.log(`  task ${n.taskId} (user ${n.userId}): ${n.detail}`);
   if (report.notCheckable.length > 50) console.log(`  … and ${report.notCheckable.length - 50} more`);
 }
 const source = report.source === 'topic' ? 'the topic' : 'the events table';
-if (report.organisation) console.log(`${report.organisation.matched} of ${report.organisation.checked} lists and labels rebuilt from the events table equal their rows`);
+if (report.organisation)
+  console.log(
+    `${report.organisation.matched} of ${report.organisation.checked} lists and labels rebuilt from the events table equal their rows`,
+  );
 if (report.mismatches.length === 0) {
-  console.log(report.notCheckable.length === 0 && report.changed === 0
-    ? `every task rebuilt from ${source} equals its row in PostgreSQL (${report.matched} tasks)`
-    : `${report.matched} tasks rebuilt from ${source} equal their rows in PostgreSQL; no mismatch among those checked`);
+  console.log(
+    report.notCheckable.length === 0 && report.changed === 0
+      ? `every task rebuilt from ${source} equals its row in PostgreSQL (${report.matched} tasks)`
+      : `${report.matched} tasks rebuilt from ${source} equal their rows in PostgreSQL; no mismatch among those checked`,
+  );
 } else {
   console.log(`${report.matched} tasks match; ${report.mismatches.length} mismatches:`);
-  for (const m of report.mismatches) console.log(`  ${m.aggregate ?? 'task'} ${m.taskId} (user ${m.userId}): ${m.problem}${m.fields ? ` [${m.fields.join(', ')}]` : ''}${m.detail ? ` ${m.detail}` : ''}`);
+  for (const m of report.mismatches)
+    console.log(
+      `  ${m.aggregate ?? 'task'} ${m.taskId} (user ${m.userId}): ${m.problem}${m.fields ? ` [${m.fields.join(', ')}]` : ''}${m.detail ? ` ${m.detail}` : ''}`,
+    );
   process.exitCode = 1;
 }

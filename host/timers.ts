@@ -11,7 +11,9 @@ export function dueTimers(db: Db): DueTimersPort {
   return {
     async due(until, limit) {
       const candidates = await timerCandidates(db, new Date(until).toISOString(), limit);
-      const timers: Timer[] = candidates.flatMap(({ task, userTimezone }) => timersOf(task, userTimezone).filter((t) => t.dueAt <= until));
+      const timers: Timer[] = candidates.flatMap(({ task, userTimezone }) =>
+        timersOf(task, userTimezone).filter((t) => t.dueAt <= until),
+      );
       return timers.sort((a, b) => a.dueAt - b.dueAt).slice(0, limit);
     },
   };

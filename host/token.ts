@@ -32,7 +32,9 @@ const max = config.auth.maxLifetimeSec;
 const ttlAt = args.indexOf('--ttl');
 const ttl = ttlAt >= 0 ? Number(args[ttlAt + 1]) : max;
 if (!Number.isInteger(ttl) || ttl < 1 || ttl > max) {
-  console.error(`--ttl must be a whole number of seconds from 1 to ${max} (JWT_MAX_LIFETIME_SEC), got "${args[ttlAt + 1] ?? ''}"\n${usage}`);
+  console.error(
+    `--ttl must be a whole number of seconds from 1 to ${max} (JWT_MAX_LIFETIME_SEC), got "${args[ttlAt + 1] ?? ''}"\n${usage}`,
+  );
   process.exit(2);
 }
 console.log(signToken(config.auth.secret, userId, { admin: args.includes('--admin'), ttl }));

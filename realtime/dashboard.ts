@@ -14,11 +14,27 @@ export function registerDashboard(server: Server): void {
   // Node resolves the package to its node/ build, one level down.
   const litHtml = path.dirname(path.dirname(require.resolve('lit-html')));
   const files = { auth: false as const, tags: ['dashboard'] };
-  server.route({ method: 'GET', path: '/', options: { ...files, handler: { file: { path: path.join(PUBLIC, 'index.html'), confine: false } } } });
-  server.route({ method: 'GET', path: '/assets/nes.js', options: { ...files, handler: { file: { path: nesClient, confine: false } } } });
-  server.route({ method: 'GET', path: '/assets/{file*}', options: { ...files, handler: { directory: { path: PUBLIC, redirectToSlash: false, index: false, listing: false } } } });
   server.route({
-    method: 'GET', path: '/vendor/lit-html/{file*}',
+    method: 'GET',
+    path: '/',
+    options: { ...files, handler: { file: { path: path.join(PUBLIC, 'index.html'), confine: false } } },
+  });
+  server.route({
+    method: 'GET',
+    path: '/assets/nes.js',
+    options: { ...files, handler: { file: { path: nesClient, confine: false } } },
+  });
+  server.route({
+    method: 'GET',
+    path: '/assets/{file*}',
+    options: {
+      ...files,
+      handler: { directory: { path: PUBLIC, redirectToSlash: false, index: false, listing: false } },
+    },
+  });
+  server.route({
+    method: 'GET',
+    path: '/vendor/lit-html/{file*}',
     options: {
       ...files,
       handler: (request, h) => {
@@ -31,7 +47,8 @@ export function registerDashboard(server: Server): void {
   // The page has no inline script or style, so it runs under a strict policy; titles are text nodes.
   server.ext('onPreResponse', (request, h) => {
     const response = request.response;
-    if (!request.route.settings.tags?.includes('dashboard') || ('isBoom' in response && response.isBoom)) return h.continue;
+    if (!request.route.settings.tags?.includes('dashboard') || ('isBoom' in response && response.isBoom))
+      return h.continue;
     if ('header' in response) {
       response.header('content-security-policy', CSP);
       response.header('x-content-type-options', 'nosniff');
@@ -44,4 +61,5 @@ export function registerDashboard(server: Server): void {
 /** A module of the package's browser build: `name.js` or `directives/name.js`, nothing else (no maps, no node/ or development/ builds). */
 const VENDOR_FILE = /^(?:directives\/)?[a-z][a-z-]*\.js$/;
 
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";

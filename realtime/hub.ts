@@ -96,10 +96,30 @@ export class Hub {
     this.seen = new RecentIds(this.capacity);
     this.local = new RecentIds(this.capacity);
     const registers = options.registry ? [options.registry] : [];
-    this.deliveredTotal = new client.Counter({ name: 'tasklane_realtime_events_delivered_total', help: 'Events the hub published to their user\'s sockets on this instance, by the feed that brought them (kafka, outbox, relay; commit = this instance\'s own commits, published at commit time)', labelNames: ['source'], registers });
-    this.duplicatesTotal = new client.Counter({ name: 'tasklane_realtime_duplicates_dropped_total', help: 'Copies of an already delivered event that reached the hub and were dropped, by the feed that brought the copy; stays near 0 while one feed is primary', labelNames: ['source'], registers });
-    this.localCopiesTotal = new client.Counter({ name: 'tasklane_realtime_local_copies_skipped_total', help: 'Copies, brought by a feed, of events this instance already published at commit time; expected with Kafka (every instance receives every event), by the feed that brought the copy', labelNames: ['source'], registers });
-    this.outOfOrderTotal = new client.Counter({ name: 'tasklane_realtime_out_of_order_total', help: 'Events delivered out of per-user seq order: kind="gap" an event above the last delivered seq + 1, kind="late" one at or below it (delivered anyway)', labelNames: ['source', 'kind'], registers });
+    this.deliveredTotal = new client.Counter({
+      name: 'tasklane_realtime_events_delivered_total',
+      help: "Events the hub published to their user's sockets on this instance, by the feed that brought them (kafka, outbox, relay; commit = this instance's own commits, published at commit time)",
+      labelNames: ['source'],
+      registers,
+    });
+    this.duplicatesTotal = new client.Counter({
+      name: 'tasklane_realtime_duplicates_dropped_total',
+      help: 'Copies of an already delivered event that reached the hub and were dropped, by the feed that brought the copy; stays near 0 while one feed is primary',
+      labelNames: ['source'],
+      registers,
+    });
+    this.localCopiesTotal = new client.Counter({
+      name: 'tasklane_realtime_local_copies_skipped_total',
+      help: 'Copies, brought by a feed, of events this instance already published at commit time; expected with Kafka (every instance receives every event), by the feed that brought the copy',
+      labelNames: ['source'],
+      registers,
+    });
+    this.outOfOrderTotal = new client.Counter({
+      name: 'tasklane_realtime_out_of_order_total',
+      help: 'Events delivered out of per-user seq order: kind="gap" an event above the last delivered seq + 1, kind="late" one at or below it (delivered anyway)',
+      labelNames: ['source', 'kind'],
+      registers,
+    });
   }
 
   attach(publish: Publish): void {
@@ -142,16 +162,18 @@ export class Hub {
       if (list) list.push(e);
       else byUser.set(e.user_id, [e]);
     }
-    await Promise.all([...byUser].map(async ([user, list]) => {
-      if (list.length > 1) list.sort((a, b) => a.seq - b.seq);
-      for (const e of list) {
-        this.advance(user, e.seq, source, counts);
-        await publish(user, toMessage(e));
-        counts.delivered++;
-        this.delivered++;
-      }
-      this.deliveredTotal.inc({ source }, list.length);
-    }));
+    await Promise.all(
+      [...byUser].map(async ([user, list]) => {
+        if (list.length > 1) list.sort((a, b) => a.seq - b.seq);
+        for (const e of list) {
+          this.advance(user, e.seq, source, counts);
+          await publish(user, toMessage(e));
+          counts.delivered++;
+          this.delivered++;
+        }
+        this.deliveredTotal.inc({ source }, list.length);
+      }),
+    );
   }
 
   /**
@@ -164,7 +186,10 @@ export class Hub {
     const publish = this.publish;
     if (!publish || events.length === 0) return 0;
     const counts = this.countsFor('commit');
-    const sorted = events.length > 1 ? [...events].sort((a, b) => (a.user_id < b.user_id ? -1 : a.user_id > b.user_id ? 1 : a.seq - b.seq)) : events;
+    const sorted =
+      events.length > 1
+        ? [...events].sort((a, b) => (a.user_id < b.user_id ? -1 : a.user_id > b.user_id ? 1 : a.seq - b.seq))
+        : events;
     let taken = 0;
     let blocked: string | undefined;
     for (const e of sorted) {

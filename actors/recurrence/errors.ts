@@ -11,7 +11,12 @@
  * The task decider wraps it as a DomainError on the command's field; api/errors.ts maps one met by
  * /recurrence/preview to a 400 naming `rule`, `timezone` or `start`.
  */
-export type RecurrenceErrorCode = 'invalid_rule' | 'unsupported_rule' | 'invalid_timezone' | 'invalid_start' | 'budget_exceeded';
+export type RecurrenceErrorCode =
+  | 'invalid_rule'
+  | 'unsupported_rule'
+  | 'invalid_timezone'
+  | 'invalid_start'
+  | 'budget_exceeded';
 
 export class RecurrenceError extends Error {
   readonly code: RecurrenceErrorCode;

@@ -39,7 +39,8 @@ export function canEverOccur(p: ParsedRule, start: WallClock): boolean {
   if (p.freq === 'DAILY' && p.interval % 7 === 0) {
     const startWeekday = WEEKDAY_CODES[weekdayOfDayNumber(dayNumber(wallToFloating(start)))];
     if (startWeekday === undefined) return false;
-    byDay = byDay.length === 0 ? [{ weekday: startWeekday, ordinal: null }] : byDay.filter((b) => b.weekday === startWeekday);
+    byDay =
+      byDay.length === 0 ? [{ weekday: startWeekday, ordinal: null }] : byDay.filter((b) => b.weekday === startWeekday);
     if (byDay.length === 0) return false;
   }
   if (months.length === 0) return false;
@@ -148,7 +149,9 @@ export function monthMask(plan: Plan, leap: number, jan1Weekday: number, month: 
     const doy = before + d;
     const weekday = (jan1Weekday + doy - 1) % 7;
     const ordPos = plan.pattern.yearScope ? Math.ceil(doy / 7) : Math.ceil(d / 7);
-    const ordNeg = plan.pattern.yearScope ? -(Math.floor((yearLength - doy) / 7) + 1) : -(Math.floor((len - d) / 7) + 1);
+    const ordNeg = plan.pattern.yearScope
+      ? -(Math.floor((yearLength - doy) / 7) + 1)
+      : -(Math.floor((len - d) / 7) + 1);
     if (dayMatches(plan.pattern, d, len, weekday, ordPos, ordNeg)) mask |= 1 << (d - 1);
   }
   plan.masks[index] = mask;
@@ -169,7 +172,8 @@ export function weeklyPhaseMask(plan: Plan, firstDay: number): number {
     const weekStart = plan.weekAnchor + week * 7;
     if (weekStart >= firstDay + 31) break;
     if (mod(week, plan.interval) !== 0) continue;
-    for (let d = Math.max(weekStart, firstDay); d < weekStart + 7 && d < firstDay + 31; d++) mask |= 1 << (d - firstDay);
+    for (let d = Math.max(weekStart, firstDay); d < weekStart + 7 && d < firstDay + 31; d++)
+      mask |= 1 << (d - firstDay);
   }
   return mask;
 }
@@ -180,5 +184,12 @@ export function weeklyPhaseMask(plan: Plan, firstDay: number): number {
 export function ruleFloatingUpper(p: ParsedRule): number | undefined {
   if (p.until === null) return undefined;
   if (p.until.kind === 'instant') return p.until.epochMs + MARGIN_MS;
-  return wallToFloating({ year: p.until.year, month: p.until.month, day: p.until.day, hour: 23, minute: 59, second: 59 });
+  return wallToFloating({
+    year: p.until.year,
+    month: p.until.month,
+    day: p.until.day,
+    hour: 23,
+    minute: 59,
+    second: 59,
+  });
 }

@@ -88,4 +88,3 @@ export function localToInstant(
   checkWall(w, (detail) => new RecurrenceError('invalid_start', `wall-clock time: ${detail}`, 'wall'));
   return new Date(floatingToInstant(wallToFloating(w), (ms) => offsetMs(z, ms)));
 }
-

@@ -16,7 +16,9 @@ export class DirectRuntime implements ActorRuntime {
 
   executeTask(taskId: string, call: TaskCall): Promise<TaskTurnResult> {
     if (this.stopped) return Promise.reject(new Error('runtime is stopping'));
-    return this.queue.run(`TaskActor/${taskId}`, () => this.turns.task.execute(call.userId, taskId, call.command, call.meta));
+    return this.queue.run(`TaskActor/${taskId}`, () =>
+      this.turns.task.execute(call.userId, taskId, call.command, call.meta),
+    );
   }
 
   setTimezone(userId: string, call: TimezoneCall): Promise<UserTurnResult> {

@@ -23,7 +23,16 @@ export interface CreateTask {
 export interface UpdateTask {
   type: 'update';
   /** Only the fields present change; null clears. */
-  data: Partial<{ title: string; description: string | null; due_date: string | null; recurrence_rule: string | null; timezone: string | null; list_id: string; priority: number; labels: string[] }>;
+  data: Partial<{
+    title: string;
+    description: string | null;
+    due_date: string | null;
+    recurrence_rule: string | null;
+    timezone: string | null;
+    list_id: string;
+    priority: number;
+    labels: string[];
+  }>;
   expected_version?: number;
 }
 

@@ -17,8 +17,15 @@ export function evolve(state: TaskState | null, event: EventEnvelope): TaskState
     // before lists, priority and labels: the user's Inbox, no priority, no labels.
     const task = d.task as Omit<TaskSnapshot, Later> & Partial<Pick<TaskSnapshot, Later>>;
     return {
-      ...task, dtstart_local: task.dtstart_local ?? null, list_id: task.list_id ?? inboxIdOf(task.user_id), priority: task.priority ?? DEFAULT_PRIORITY,
-      labels: task.labels ?? [], completed_at: task.completed_at ?? null, version: event.version, updated_at: event.timestamp, reminders: [],
+      ...task,
+      dtstart_local: task.dtstart_local ?? null,
+      list_id: task.list_id ?? inboxIdOf(task.user_id),
+      priority: task.priority ?? DEFAULT_PRIORITY,
+      labels: task.labels ?? [],
+      completed_at: task.completed_at ?? null,
+      version: event.version,
+      updated_at: event.timestamp,
+      reminders: [],
     };
   }
   if (!state) throw new Error(`${event.event_type} (${event.event_id}) applied to a task that does not exist`);
@@ -30,25 +37,47 @@ export function evolve(state: TaskState | null, event: EventEnvelope): TaskState
       return applyChanges(next, d.changes as Record<string, Change<unknown>>);
     case 'task.completed':
       // Completions written before completed_at was kept: the event's time (as migration 007 filled it in).
-      return { ...next, completed: true, completed_at: (d.changes as { completed_at?: Change<string> } | undefined)?.completed_at?.to ?? event.timestamp };
+      return {
+        ...next,
+        completed: true,
+        completed_at: (d.changes as { completed_at?: Change<string> } | undefined)?.completed_at?.to ?? event.timestamp,
+      };
     case 'task.uncompleted':
       return { ...next, completed: false, completed_at: null };
     case 'task.deleted':
-      return applyChanges({ ...next, deleted_at: d.deleted_at as string }, (d.changes ?? {}) as Record<string, Change<unknown>>);
+      return applyChanges(
+        { ...next, deleted_at: d.deleted_at as string },
+        (d.changes ?? {}) as Record<string, Change<unknown>>,
+      );
     case 'recurring.spawned':
-      return { ...next, last_spawned_at: d.occurrence_at as string, next_occurrence: (d.next_occurrence as Change<string | null>).to };
+      return {
+        ...next,
+        last_spawned_at: d.occurrence_at as string,
+        next_occurrence: (d.next_occurrence as Change<string | null>).to,
+      };
     case 'reminder.scheduled': {
       // Events written before reminders carried a cancel reason have none: it reads as null.
-      const reminder: ReminderState = { ...(d.reminder as ReminderState), cancel_reason: (d.reminder as Partial<ReminderState>).cancel_reason ?? null };
+      const reminder: ReminderState = {
+        ...(d.reminder as ReminderState),
+        cancel_reason: (d.reminder as Partial<ReminderState>).cancel_reason ?? null,
+      };
       const others = next.reminders.filter((r) => r.id !== reminder.id);
       return { ...next, reminders: [...others, reminder].sort(byCreated) };
     }
     case 'reminder.cancelled':
-      return withReminder(next, d.reminder_id as string, (r) => ({ ...r, cancelled: true, cancel_reason: typeof d.reason === 'string' ? d.reason : null }));
+      return withReminder(next, d.reminder_id as string, (r) => ({
+        ...r,
+        cancelled: true,
+        cancel_reason: typeof d.reason === 'string' ? d.reason : null,
+      }));
     case 'reminder.triggered':
       return withReminder(next, d.reminder_id as string, (r) => ({ ...r, notified: true }));
     case 'reminder.snoozed':
-      return withReminder(next, d.reminder_id as string, (r) => ({ ...r, notified: false, remind_at: (d.remind_at as Change<string>).to }));
+      return withReminder(next, d.reminder_id as string, (r) => ({
+        ...r,
+        notified: false,
+        remind_at: (d.remind_at as Change<string>).to,
+      }));
     default:
       return next;
   }

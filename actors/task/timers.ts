@@ -22,12 +22,18 @@ export const remindName = (reminderId: string): string => `remind:${reminderId}`
 export function leadMs(offsets: readonly string[], occurrence: string, zone: string): number {
   let lead = 0;
   for (const offset of offsets) {
-    lead = Math.max(lead, Date.parse(occurrence) - Date.parse(minusOffset(occurrence, parseDuration('offset', offset), zone)));
+    lead = Math.max(
+      lead,
+      Date.parse(occurrence) - Date.parse(minusOffset(occurrence, parseDuration('offset', offset), zone)),
+    );
   }
   return lead;
 }
 
-export function spawnDueAt(task: Pick<TaskState, 'next_occurrence' | 'timezone' | 'reminders'>, userZone: string): number | null {
+export function spawnDueAt(
+  task: Pick<TaskState, 'next_occurrence' | 'timezone' | 'reminders'>,
+  userZone: string,
+): number | null {
   if (!task.next_occurrence) return null;
   const offsets = task.reminders.filter((r) => !r.cancelled && r.offset !== null).map((r) => r.offset as string);
   return Date.parse(task.next_occurrence) - leadMs(offsets, task.next_occurrence, task.timezone ?? userZone);
@@ -39,11 +45,18 @@ export function timersOf(task: TaskState, userZone: string): Timer[] {
   const timers: Timer[] = [];
   if (task.is_recurring) {
     const dueAt = spawnDueAt(task, userZone);
-    if (dueAt !== null) timers.push({ name: SPAWN, taskId: task.id, userId: task.user_id, dueAt, command: { type: 'spawn' } });
+    if (dueAt !== null)
+      timers.push({ name: SPAWN, taskId: task.id, userId: task.user_id, dueAt, command: { type: 'spawn' } });
   } else if (!task.completed) {
     for (const r of task.reminders) {
       if (r.cancelled || r.notified || r.remind_at === null) continue;
-      timers.push({ name: remindName(r.id), taskId: task.id, userId: task.user_id, dueAt: Date.parse(r.remind_at), command: { type: 'fire_reminder', reminder_id: r.id } });
+      timers.push({
+        name: remindName(r.id),
+        taskId: task.id,
+        userId: task.user_id,
+        dueAt: Date.parse(r.remind_at),
+        command: { type: 'fire_reminder', reminder_id: r.id },
+      });
     }
   }
   return timers;
@@ -66,7 +79,11 @@ export function touchedTimers(events: readonly EventEnvelope[], tasks: readonly 
     // Anything on a series may move its spawn (rule, start, zone, reminder offsets); a delete or an
     // edit that ends the series cancels it. Other edits of a plain task touch no timer (in the Dapr
     // runtime each touched timer is a call to the sidecar).
-    const endsSeries = e.event_type === 'task.updated' && typeof d.changes === 'object' && d.changes !== null && 'recurrence_rule' in d.changes;
+    const endsSeries =
+      e.event_type === 'task.updated' &&
+      typeof d.changes === 'object' &&
+      d.changes !== null &&
+      'recurrence_rule' in d.changes;
     if (recurring.has(e.aggregate_id) || e.event_type === 'task.deleted' || endsSeries) touch(e.aggregate_id, SPAWN);
   }
   return touched;
@@ -78,7 +95,11 @@ export interface TimerChange {
 }
 
 /** What to arm and cancel after a turn. */
-export function timerChanges(events: readonly EventEnvelope[], tasks: readonly TaskState[], userZone: string): TimerChange {
+export function timerChanges(
+  events: readonly EventEnvelope[],
+  tasks: readonly TaskState[],
+  userZone: string,
+): TimerChange {
   const touched = touchedTimers(events, tasks);
   const change: TimerChange = { arm: [], cancel: [] };
   for (const task of tasks) {

@@ -26,7 +26,14 @@ export function decide(command: UserCommand, state: UserState): PendingEvent[] {
       // Kept as sent (letter case fixed), never replaced by the backward link the runtime resolves it to.
       const zone = checkZone('timezone', command.timezone);
       if (zone === state.timezone) return [];
-      return [{ event_type: 'user.timezone_changed', aggregate_type: 'user', aggregate_id: state.id, data: { changes: { timezone: { from: state.timezone, to: zone } } } }];
+      return [
+        {
+          event_type: 'user.timezone_changed',
+          aggregate_type: 'user',
+          aggregate_id: state.id,
+          data: { changes: { timezone: { from: state.timezone, to: zone } } },
+        },
+      ];
     }
   }
 }

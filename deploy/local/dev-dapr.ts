@@ -15,7 +15,9 @@ const httpPort = Number(process.env.DAPR_HTTP_PORT ?? 3500);
 const grpcPort = Number(process.env.DAPR_GRPC_PORT ?? 50001);
 const metricsPort = Number(process.env.DAPR_METRICS_PORT ?? 9090);
 
-const up = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'deploy', 'local', 'stack.ts'), 'up'], { stdio: 'inherit' });
+const up = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'deploy', 'local', 'stack.ts'), 'up'], {
+  stdio: 'inherit',
+});
 const upCode = await new Promise<number | null>((resolve) => up.once('exit', resolve));
 if (upCode !== 0) process.exit(upCode ?? 1);
 
@@ -35,8 +37,18 @@ const env = {
   KAFKA_BROKERS: local.kafkaBrokers.join(','),
 };
 const app = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'host', 'main.ts')], { stdio: 'inherit', env });
-const sidecar = await startSidecar({ appId: 'tasklane', appPort, httpPort, grpcPort, metricsPort, appToken, logName: 'daprd-tasklane' });
-process.stderr.write(`[dev:dapr] daprd ${httpPort}/${grpcPort} beside the app (API :${port}, actors :${appPort}) (sidecar log: ${path.relative(process.cwd(), sidecar.log)})\n`);
+const sidecar = await startSidecar({
+  appId: 'tasklane',
+  appPort,
+  httpPort,
+  grpcPort,
+  metricsPort,
+  appToken,
+  logName: 'daprd-tasklane',
+});
+process.stderr.write(
+  `[dev:dapr] daprd ${httpPort}/${grpcPort} beside the app (API :${port}, actors :${appPort}) (sidecar log: ${path.relative(process.cwd(), sidecar.log)})\n`,
+);
 
 let stopping = false;
 const stop = async (code: number) => {
@@ -51,5 +63,8 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 app.once('exit', (code) => void stop(code ?? 0));
 sidecar.process.once('exit', (code) => {
-  if (!stopping) process.stderr.write(`[dev:dapr] daprd exited (${code}); the app keeps serving in its fallback mode until you restart\n`);
+  if (!stopping)
+    process.stderr.write(
+      `[dev:dapr] daprd exited (${code}); the app keeps serving in its fallback mode until you restart\n`,
+    );
 });

@@ -40,13 +40,21 @@ async function down(): Promise<void> {
 }
 
 async function status(): Promise<void> {
-  const rows = await Promise.all(SERVICES.map(async (service) => {
-    const pid = readPid(service.name);
-    const owned = pid !== undefined && isAlive(pid);
-    const healthy = await service.healthy();
-    const state = healthy ? (owned ? 'up' : 'up (external)') : owned ? 'unhealthy' : 'down';
-    return { service: service.name, state, pid: owned ? String(pid) : '-', endpoint: service.endpoint(), log: path.relative(process.cwd(), logFile(service.name)) };
-  }));
+  const rows = await Promise.all(
+    SERVICES.map(async (service) => {
+      const pid = readPid(service.name);
+      const owned = pid !== undefined && isAlive(pid);
+      const healthy = await service.healthy();
+      const state = healthy ? (owned ? 'up' : 'up (external)') : owned ? 'unhealthy' : 'down';
+      return {
+        service: service.name,
+        state,
+        pid: owned ? String(pid) : '-',
+        endpoint: service.endpoint(),
+        log: path.relative(process.cwd(), logFile(service.name)),
+      };
+    }),
+  );
   const cols = ['service', 'state', 'pid', 'endpoint', 'log'] as const;
   const width = (c: (typeof cols)[number]) => Math.max(c.length, ...rows.map((r) => r[c].length));
   const line = (r: Record<(typeof cols)[number], string>) => cols.map((c) => r[c].padEnd(width(c))).join('  ');
@@ -62,7 +70,9 @@ function logs(args: string[]): void {
   for (const service of SERVICES.filter((s) => wanted.length === 0 || wanted.includes(s.name))) {
     const file = logFile(service.name);
     console.log(`==> ${service.name} (${path.relative(process.cwd(), file)}) <==`);
-    console.log(existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-count).join('\n') : '(no log yet)');
+    console.log(
+      existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-count).join('\n') : '(no log yet)',
+    );
   }
 }
 

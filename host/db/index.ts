@@ -19,7 +19,9 @@ export interface DbConfig {
 export async function openDb(config: DbConfig, log?: (msg: string) => void): Promise<Db> {
   const db = config.databaseUrl
     ? openPostgres({ connectionString: config.databaseUrl, max: config.poolSize ?? 20 })
-    : await openPglite(config.dataDir, { lock: { onLost: (detail) => log?.(`embedded database lock lost: ${detail}`) } });
+    : await openPglite(config.dataDir, {
+        lock: { onLost: (detail) => log?.(`embedded database lock lost: ${detail}`) },
+      });
   try {
     await migrate(db, log);
   } catch (error) {

@@ -17,7 +17,17 @@
 //   then the new record is linked as above. A racing starter either loses the link or finds a live holder.
 // - Two apps in one process are refused too: the process keeps a registry of the folders it holds.
 // - Released on close and on process exit; after SIGKILL the file stays and is stale at the next start.
-import { closeSync, fsyncSync, linkSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeSync,
+} from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,9 +49,16 @@ export interface LockOwner {
 /** The folder is held by a live process (another one, or another app in this process). */
 export class DataDirLockedError extends Error {
   readonly code = 'DATA_DIR_LOCKED';
-  constructor(readonly dir: string, readonly lockPath: string, readonly holder: LockOwner, readonly sameProcess: boolean) {
-    super(`the embedded database ${dir} is in use by ${describeOwner(holder, sameProcess)}; `
-      + `stop that process first, or set DATA_DIR to another folder (lock file: ${lockPath})`);
+  constructor(
+    readonly dir: string,
+    readonly lockPath: string,
+    readonly holder: LockOwner,
+    readonly sameProcess: boolean,
+  ) {
+    super(
+      `the embedded database ${dir} is in use by ${describeOwner(holder, sameProcess)}; ` +
+        `stop that process first, or set DATA_DIR to another folder (lock file: ${lockPath})`,
+    );
     this.name = 'DataDirLockedError';
   }
 }
@@ -73,7 +90,11 @@ function describeOwner(owner: LockOwner, sameProcess: boolean): string {
 }
 
 function readOptional(file: string): string | undefined {
-  try { return readFileSync(file, 'utf8').trim(); } catch { return undefined; }
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
 }
 
 const bootId = (): string | undefined => readOptional('/proc/sys/kernel/random/boot_id');
@@ -88,15 +109,35 @@ export function processStart(pid: number): string | undefined {
 }
 
 function selfOwner(): LockOwner {
-  return { pid: process.pid, hostname: os.hostname(), bootId: bootId(), procStart: processStart(process.pid), startedAt: new Date().toISOString(), token: randomUUID() };
+  return {
+    pid: process.pid,
+    hostname: os.hostname(),
+    bootId: bootId(),
+    procStart: processStart(process.pid),
+    startedAt: new Date().toISOString(),
+    token: randomUUID(),
+  };
 }
 
 function parseOwner(text: string | undefined): LockOwner | undefined {
   if (!text) return undefined;
   try {
     const value = JSON.parse(text) as Partial<LockOwner>;
-    if (typeof value.pid !== 'number' || typeof value.hostname !== 'string' || typeof value.token !== 'string' || typeof value.startedAt !== 'string') return undefined;
-    return { pid: value.pid, hostname: value.hostname, bootId: value.bootId ?? undefined, procStart: value.procStart ?? undefined, startedAt: value.startedAt, token: value.token };
+    if (
+      typeof value.pid !== 'number' ||
+      typeof value.hostname !== 'string' ||
+      typeof value.token !== 'string' ||
+      typeof value.startedAt !== 'string'
+    )
+      return undefined;
+    return {
+      pid: value.pid,
+      hostname: value.hostname,
+      bootId: value.bootId ?? undefined,
+      procStart: value.procStart ?? undefined,
+      startedAt: value.startedAt,
+      token: value.token,
+    };
   } catch {
     return undefined;
   }
@@ -112,10 +153,17 @@ function pidAlive(pid: number): boolean {
 }
 
 /** Why a recorded holder no longer holds the lock, or undefined when it is (or may be) alive. */
-export function staleReason(owner: LockOwner, mtimeMs: number, remoteStaleMs: number, now = Date.now()): string | undefined {
+export function staleReason(
+  owner: LockOwner,
+  mtimeMs: number,
+  remoteStaleMs: number,
+  now = Date.now(),
+): string | undefined {
   if (owner.hostname !== os.hostname()) {
     const age = now - mtimeMs;
-    return age > remoteStaleMs ? `the holder on host ${owner.hostname} has not refreshed the lock for ${Math.round(age / 1000)} s` : undefined;
+    return age > remoteStaleMs
+      ? `the holder on host ${owner.hostname} has not refreshed the lock for ${Math.round(age / 1000)} s`
+      : undefined;
   }
   const boot = bootId();
   if (owner.bootId && boot && owner.bootId !== boot) return 'the holder ran before the machine restarted';
@@ -152,11 +200,19 @@ function linkNew(file: string, owner: LockOwner): boolean {
   }
 }
 
-interface Seen { owner: LockOwner | undefined; mtimeMs: number; text: string | undefined }
+interface Seen {
+  owner: LockOwner | undefined;
+  mtimeMs: number;
+  text: string | undefined;
+}
 
 function look(file: string): Seen | undefined {
   let mtimeMs: number;
-  try { mtimeMs = statSync(file).mtimeMs; } catch { return undefined; }
+  try {
+    mtimeMs = statSync(file).mtimeMs;
+  } catch {
+    return undefined;
+  }
   const text = readOptional(file);
   if (text === undefined) return undefined; // removed between stat and read
   return { owner: parseOwner(text), mtimeMs, text };
@@ -164,7 +220,11 @@ function look(file: string): Seen | undefined {
 
 function unlinkIfSame(file: string, text: string | undefined): boolean {
   if (readOptional(file) !== text) return false;
-  try { unlinkSync(file); } catch { /* already gone */ }
+  try {
+    unlinkSync(file);
+  } catch {
+    /* already gone */
+  }
   return true;
 }
 
@@ -210,7 +270,8 @@ export async function lockDir(dir: string, options: LockOptions = {}): Promise<D
       unlinkIfSame(guardPath, guard.text); // a starter died within its takeover
       continue;
     }
-    if (Date.now() > deadline) throw new Error(`could not take the lock ${lockPath}: another process is taking it over (guard ${guardPath})`);
+    if (Date.now() > deadline)
+      throw new Error(`could not take the lock ${lockPath}: another process is taking it over (guard ${guardPath})`);
     await sleep(50);
   }
 
@@ -224,7 +285,12 @@ export async function lockDir(dir: string, options: LockOptions = {}): Promise<D
       options.onLost?.(`the lock file ${lockPath} was removed or replaced while this process held it`);
       return;
     }
-    try { const now = new Date(); utimesSync(lockPath, now, now); } catch { /* checked again next beat */ }
+    try {
+      const now = new Date();
+      utimesSync(lockPath, now, now);
+    } catch {
+      /* checked again next beat */
+    }
   }, heartbeatMs);
   heartbeat.unref();
   const release = () => {

@@ -8,12 +8,18 @@ const DIR = path.join(import.meta.dirname, 'migrations');
 const LOCK = 7_145_826_001; // arbitrary, fixed: "tasklane migrations"
 
 export async function migrate(db: Db, log: (msg: string) => void = () => undefined): Promise<string[]> {
-  const files = readdirSync(DIR).filter((f) => f.endsWith('.sql')).sort();
+  const files = readdirSync(DIR)
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
   const applied: string[] = [];
   await db.transaction(async (tx) => {
     if (db.kind === 'postgres') await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK]);
-    await tx.query('CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
-    const done = new Set((await tx.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((r) => r.name));
+    await tx.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const done = new Set(
+      (await tx.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((r) => r.name),
+    );
     for (const file of files) {
       if (done.has(file)) continue;
       const sql = readFileSync(path.join(DIR, file), 'utf8');

@@ -18,14 +18,21 @@ import { lockDir, type LockOptions } from './lock.ts';
 /** PGlite could not create its data folder, or not open an existing one (damaged files, another version's format). */
 export class PgliteOpenError extends Error {
   readonly code = 'PGLITE_OPEN_FAILED';
-  constructor(readonly dir: string, readonly existed: boolean, cause: unknown) {
+  constructor(
+    readonly dir: string,
+    readonly existed: boolean,
+    cause: unknown,
+  ) {
     const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
-    super(!existed
-      ? `the embedded database could not be created in ${dir} (${reason}): check that the folder is writable and the disk has space`
-      : `the embedded database in ${dir} could not be opened (${reason}). The folder is likely damaged, `
-      + `for example by two processes writing to it at once or a disk that filled up. To start afresh, `
-      + `move it aside (mv '${dir}' '${dir}.broken') and start again: a new, empty database is created; `
-      + `keep the moved folder if its data matters, or restore the folder from a backup`, { cause });
+    super(
+      !existed
+        ? `the embedded database could not be created in ${dir} (${reason}): check that the folder is writable and the disk has space`
+        : `the embedded database in ${dir} could not be opened (${reason}). The folder is likely damaged, ` +
+            `for example by two processes writing to it at once or a disk that filled up. To start afresh, ` +
+            `move it aside (mv '${dir}' '${dir}.broken') and start again: a new, empty database is created; ` +
+            `keep the moved folder if its data matters, or restore the folder from a backup`,
+      { cause },
+    );
     this.name = 'PgliteOpenError';
   }
 }
@@ -73,16 +80,29 @@ export async function openPglite(dataDir: string | undefined, options: PgliteOpt
   return {
     kind: 'pglite',
     query,
-    exec: async (sql) => { await db.exec(sql); },
-    transaction: (fn) => db.transaction(async (tx) => fn({
-      query: async (sql, params) => {
-        const result = await tx.query(sql, params as unknown[] | undefined);
-        return { rows: result.rows as never[], rowCount: Math.max(result.affectedRows ?? 0, result.rows.length) };
+    exec: async (sql) => {
+      await db.exec(sql);
+    },
+    transaction: (fn) =>
+      db.transaction(async (tx) =>
+        fn({
+          query: async (sql, params) => {
+            const result = await tx.query(sql, params as unknown[] | undefined);
+            return { rows: result.rows as never[], rowCount: Math.max(result.affectedRows ?? 0, result.rows.length) };
+          },
+          exec: async (sql) => {
+            await tx.exec(sql);
+          },
+        }),
+      ),
+    reserve: async () => ({
+      query,
+      exec: async (sql) => {
+        await db.exec(sql);
       },
-      exec: async (sql) => { await tx.exec(sql); },
-    })),
-    reserve: async () => ({ query, exec: async (sql) => { await db.exec(sql); }, release: () => undefined }),
+      release: () => undefined,
+    }),
     // The lock goes only after PGlite has closed its files, whether or not closing succeeded.
-    close: () => closing ??= db.close().finally(() => lock?.release()),
+    close: () => (closing ??= db.close().finally(() => lock?.release())),
   };
 }

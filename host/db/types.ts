@@ -33,16 +33,18 @@ const OFFSET = /([+-])(\d{2})(?::?(\d{2}))?(?::?(\d{2}))?$/;
 /** "2026-02-14 15:30:00.123+00" → "2026-02-14T15:30:00.123Z". */
 export function parseTimestamptz(text: string): string {
   const m = OFFSET.exec(text);
-  const iso = m ? `${text.slice(0, m.index).replace(' ', 'T')}${m[1]}${m[2]}:${m[3] ?? '00'}` : `${text.replace(' ', 'T')}Z`;
+  const iso = m
+    ? `${text.slice(0, m.index).replace(' ', 'T')}${m[1]}${m[2]}:${m[3] ?? '00'}`
+    : `${text.replace(' ', 'T')}Z`;
   const time = Date.parse(iso);
   return Number.isNaN(time) ? text : new Date(time).toISOString();
 }
 
 export const TYPE_PARSERS: Record<number, (text: string) => unknown> = {
-  20: (text) => Number(text),        // int8 (seq, counts): well inside 2^53
-  1184: parseTimestamptz,            // timestamptz
+  20: (text) => Number(text), // int8 (seq, counts): well inside 2^53
+  1184: parseTimestamptz, // timestamptz
   1114: (text) => parseTimestamptz(`${text}+00`), // timestamp (UTC by convention)
-  1186: (text) => text,              // interval, IntervalStyle iso_8601
+  1186: (text) => text, // interval, IntervalStyle iso_8601
 };
 
 /** Session settings both adapters apply, so output formats never depend on server defaults. */

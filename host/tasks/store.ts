@@ -13,7 +13,26 @@ import { evolveLabel, type LabelState } from '../../actors/label/index.ts';
 import type { PendingEvent, EventEnvelope } from '../../actors/events.ts';
 import { DomainError } from '../../actors/errors.ts';
 import type { CommandMeta, IdempotencyMeta } from '../../actors/ports.ts';
-import { TASK_COLUMNS, taskColumnsOf, TASK_FIELDS, REMINDER_COLUMNS, REMINDER_FIELDS, REMINDER_RECORD, REMINDER_TABLE, REMINDERS_JSON, EVENT_COLUMNS, EVENT_WRITTEN, EVENT_RECORD, USER_COLUMNS, sqlName, toTask, toEnvelope, LIST_FIELDS, LABEL_FIELDS, type TaskRow } from './rows.ts';
+import {
+  TASK_COLUMNS,
+  taskColumnsOf,
+  TASK_FIELDS,
+  REMINDER_COLUMNS,
+  REMINDER_FIELDS,
+  REMINDER_RECORD,
+  REMINDER_TABLE,
+  REMINDERS_JSON,
+  EVENT_COLUMNS,
+  EVENT_WRITTEN,
+  EVENT_RECORD,
+  USER_COLUMNS,
+  sqlName,
+  toTask,
+  toEnvelope,
+  LIST_FIELDS,
+  LABEL_FIELDS,
+  type TaskRow,
+} from './rows.ts';
 
 // Each of these rolled the statement back for certain, so deciding again cannot apply a command twice:
 // serialization failure (a check in the write failed: `tasklane_guard`), deadlock, and unique violation
@@ -27,13 +46,16 @@ export function retryable(error: unknown): boolean {
   return code !== undefined && RETRYABLE_SQLSTATE.has(code);
 }
 
-
 /** How long an Idempotency-Key's first answer is kept and replayed: 24 h from its write (documented in the README). */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** The refusal of a key stored for another request (422, field `idempotency-key`). */
 export function keyReused(): DomainError {
-  return new DomainError('key_reused', `idempotency-key: already used for a different request (method, path, If-Match or body) within ${IDEMPOTENCY_TTL_MS / 3_600_000} h; send a new key`, 'idempotency-key');
+  return new DomainError(
+    'key_reused',
+    `idempotency-key: already used for a different request (method, path, If-Match or body) within ${IDEMPOTENCY_TTL_MS / 3_600_000} h; send a new key`,
+    'idempotency-key',
+  );
 }
 
 /** A write's first answer, to be stored under (user, key) by the statement that writes the turn. */
@@ -49,15 +71,20 @@ export interface StoredAnswer {
 
 /** The unexpired first answer stored under (user, key) at `now`, or null. */
 export async function findAnswer(q: Queryable, userId: string, key: string, now: Date): Promise<StoredAnswer | null> {
-  const rows = await q.query<StoredAnswer>('SELECT fingerprint, answer FROM idempotency WHERE user_id = $1 AND key = $2 AND created_at > $3',
-    [userId, key, new Date(now.getTime() - IDEMPOTENCY_TTL_MS).toISOString()], 'tasklane_idempotency_find');
+  const rows = await q.query<StoredAnswer>(
+    'SELECT fingerprint, answer FROM idempotency WHERE user_id = $1 AND key = $2 AND created_at > $3',
+    [userId, key, new Date(now.getTime() - IDEMPOTENCY_TTL_MS).toISOString()],
+    'tasklane_idempotency_find',
+  );
   return rows.rows[0] ?? null;
 }
 
 /** Deletes up to `batch` answers expired at `now` (lazily, now and then; short statements); returns how many. */
 export async function deleteExpiredAnswers(q: Queryable, now: Date, batch = 1000): Promise<number> {
-  const rows = await q.query(`DELETE FROM idempotency WHERE ctid IN (SELECT ctid FROM idempotency WHERE created_at <= $1 LIMIT $2)`,
-    [new Date(now.getTime() - IDEMPOTENCY_TTL_MS).toISOString(), batch]);
+  const rows = await q.query(
+    `DELETE FROM idempotency WHERE ctid IN (SELECT ctid FROM idempotency WHERE created_at <= $1 LIMIT $2)`,
+    [new Date(now.getTime() - IDEMPOTENCY_TTL_MS).toISOString(), batch],
+  );
   return rows.rowCount;
 }
 
@@ -67,7 +94,10 @@ export async function ensureUser(q: Queryable, userId: string): Promise<{ timezo
   // by a concurrent statement after this one's snapshot is neither: then it is read again.
   const found = await q.query<{ timezone: string; version: number }>(ENSURE_USER, [userId], 'tasklane_ensure_user');
   if (found.rows[0]) return found.rows[0];
-  const created = await q.query<{ timezone: string; version: number }>('SELECT timezone, version FROM users WHERE id = $1', [userId]);
+  const created = await q.query<{ timezone: string; version: number }>(
+    'SELECT timezone, version FROM users WHERE id = $1',
+    [userId],
+  );
   return created.rows[0] ?? { timezone: 'UTC', version: 0 };
 }
 
@@ -89,16 +119,28 @@ export async function readTask(q: Queryable, userId: string, taskId: string): Pr
 
 /** The user's live list and label ids: what a task command naming a list or labels is checked against (DecideContext.refs). */
 export async function readRefs(q: Queryable, userId: string): Promise<{ lists: Set<string>; labels: Set<string> }> {
-  const rows = await q.query<{ kind: string; id: string }>(`SELECT 'list' AS kind, id::text AS id FROM lists WHERE user_id = $1 AND deleted_at IS NULL
-    UNION ALL SELECT 'label', id::text FROM labels WHERE user_id = $1 AND deleted_at IS NULL`, [userId], 'tasklane_refs');
-  return { lists: new Set(rows.rows.filter((r) => r.kind === 'list').map((r) => r.id)), labels: new Set(rows.rows.filter((r) => r.kind === 'label').map((r) => r.id)) };
+  const rows = await q.query<{ kind: string; id: string }>(
+    `SELECT 'list' AS kind, id::text AS id FROM lists WHERE user_id = $1 AND deleted_at IS NULL
+    UNION ALL SELECT 'label', id::text FROM labels WHERE user_id = $1 AND deleted_at IS NULL`,
+    [userId],
+    'tasklane_refs',
+  );
+  return {
+    lists: new Set(rows.rows.filter((r) => r.kind === 'list').map((r) => r.id)),
+    labels: new Set(rows.rows.filter((r) => r.kind === 'label').map((r) => r.id)),
+  };
 }
 
 /**
  * A task's events with version > `after` (default 0), in version order, at most `limit` (default 1000);
  * deleted tasks keep their history. Null when the task is not this user's.
  */
-export async function readHistory(q: Queryable, userId: string, taskId: string, page: { after?: number; limit?: number } = {}): Promise<EventEnvelope[] | null> {
+export async function readHistory(
+  q: Queryable,
+  userId: string,
+  taskId: string,
+  page: { after?: number; limit?: number } = {},
+): Promise<EventEnvelope[] | null> {
   const owner = await q.query('SELECT 1 FROM tasks WHERE id = $1 AND user_id = $2', [taskId, userId]);
   if (owner.rowCount === 0) return null;
   const rows = await q.query<EventEnvelope>(
@@ -108,11 +150,22 @@ export async function readHistory(q: Queryable, userId: string, taskId: string, 
   return rows.rows.map(toEnvelope);
 }
 
-export async function loadTask(q: Queryable, userId: string, taskId: string, options: { lock?: boolean } = {}): Promise<TaskState | null> {
-  const rows = await q.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1 AND user_id = $2${options.lock ? ' FOR UPDATE' : ''}`, [taskId, userId]);
+export async function loadTask(
+  q: Queryable,
+  userId: string,
+  taskId: string,
+  options: { lock?: boolean } = {},
+): Promise<TaskState | null> {
+  const rows = await q.query<TaskRow>(
+    `SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1 AND user_id = $2${options.lock ? ' FOR UPDATE' : ''}`,
+    [taskId, userId],
+  );
   const row = rows.rows[0];
   if (!row) return null;
-  const reminders = await q.query<ReminderState>(`SELECT ${REMINDER_COLUMNS} FROM reminders WHERE task_id = $1 ORDER BY created_at, id`, [taskId]);
+  const reminders = await q.query<ReminderState>(
+    `SELECT ${REMINDER_COLUMNS} FROM reminders WHERE task_id = $1 ORDER BY created_at, id`,
+    [taskId],
+  );
   return toTask(row, reminders.rows);
 }
 
@@ -155,14 +208,19 @@ const iso = (v: unknown): string | null => (v === null || v === undefined ? null
 /** Reminders as REMINDERS_JSON gives them (JSON has no timestamptz: instants come back as text) → ReminderState. */
 function remindersFromJson(rows: Record<string, unknown>[]): ReminderState[] {
   // Each column read by its REMINDER_TABLE type: uuids as text, instants to ISO, booleans strict, text or null.
-  return rows.map((r) => Object.fromEntries(REMINDER_FIELDS.map((f) => {
-    const { type } = REMINDER_TABLE[f];
-    const v = r[f];
-    if (type === 'timestamptz') return [f, iso(v)];
-    if (type === 'boolean') return [f, v === true];
-    if (type === 'uuid' || f === 'user_id') return [f, String(v)];
-    return [f, (v as string | null) ?? null];
-  })) as unknown as ReminderState);
+  return rows.map(
+    (r) =>
+      Object.fromEntries(
+        REMINDER_FIELDS.map((f) => {
+          const { type } = REMINDER_TABLE[f];
+          const v = r[f];
+          if (type === 'timestamptz') return [f, iso(v)];
+          if (type === 'boolean') return [f, v === true];
+          if (type === 'uuid' || f === 'user_id') return [f, String(v)];
+          return [f, (v as string | null) ?? null];
+        }),
+      ) as unknown as ReminderState,
+  );
 }
 
 /**
@@ -171,10 +229,15 @@ function remindersFromJson(rows: Record<string, unknown>[]): ReminderState[] {
  * taken a day plus its largest reminder offset ahead): which timers are due is decided by the caller
  * with `timersOf`, the function the turns arm timers with.
  */
-export async function timerCandidates(q: Queryable, until: string, limit: number): Promise<{ task: TaskState; userTimezone: string }[]> {
+export async function timerCandidates(
+  q: Queryable,
+  until: string,
+  limit: number,
+): Promise<{ task: TaskState; userTimezone: string }[]> {
   type Row = TaskRow & { user_timezone: string; reminder_rows: Record<string, unknown>[] };
   // Two index scans (reminders_due, tasks_spawn_due) name the tasks; the rows are read once.
-  const rows = await q.query<Row>(`WITH c AS (
+  const rows = await q.query<Row>(
+    `WITH c AS (
         SELECT r.task_id AS id, min(r.remind_at) AS due FROM reminders r
          WHERE NOT r.notified AND NOT r.cancelled AND r.remind_at IS NOT NULL AND r.remind_at <= $1 GROUP BY r.task_id
         UNION ALL
@@ -186,8 +249,14 @@ export async function timerCandidates(q: Queryable, until: string, limit: number
     SELECT (SELECT timezone FROM users u WHERE u.id = t.user_id) AS user_timezone, ${taskColumnsOf('t')}, ${REMINDERS_JSON} AS reminder_rows
       FROM d JOIN tasks t ON t.id = d.id
      WHERE t.deleted_at IS NULL AND (t.is_recurring OR NOT t.completed)
-     ORDER BY d.due LIMIT $2`, [until, limit], 'tasklane_timer_candidates');
-  return rows.rows.map(({ user_timezone, reminder_rows, ...task }) => ({ task: toTask(task, remindersFromJson(reminder_rows)), userTimezone: user_timezone }));
+     ORDER BY d.due LIMIT $2`,
+    [until, limit],
+    'tasklane_timer_candidates',
+  );
+  return rows.rows.map(({ user_timezone, reminder_rows, ...task }) => ({
+    task: toTask(task, remindersFromJson(reminder_rows)),
+    userTimezone: user_timezone,
+  }));
 }
 
 /**
@@ -199,8 +268,18 @@ export async function timerCandidates(q: Queryable, until: string, limit: number
  * current; when they differ (a concurrent turn just committed), the reminders are read again.
  * Null when the task does not exist for this user (the caller then makes sure the user exists).
  */
-export async function loadForTurn(q: Queryable, userId: string, taskId: string, options: { lock: boolean } = { lock: true }): Promise<{ state: TaskState; timezone: string; userVersion: number } | null> {
-  type Row = TaskRow & { user_timezone: string; user_version: number; snapshot_version: number; reminder_rows: Record<string, unknown>[] };
+export async function loadForTurn(
+  q: Queryable,
+  userId: string,
+  taskId: string,
+  options: { lock: boolean } = { lock: true },
+): Promise<{ state: TaskState; timezone: string; userVersion: number } | null> {
+  type Row = TaskRow & {
+    user_timezone: string;
+    user_version: number;
+    snapshot_version: number;
+    reminder_rows: Record<string, unknown>[];
+  };
   const rows = options.lock
     ? await q.query<Row>(LOAD_FOR_TURN, [taskId, userId], 'tasklane_load_for_turn')
     : await q.query<Row>(LOAD, [taskId, userId], 'tasklane_load');
@@ -209,7 +288,12 @@ export async function loadForTurn(q: Queryable, userId: string, taskId: string, 
   const { user_timezone, user_version, snapshot_version, reminder_rows, ...task } = row;
   let reminders = remindersFromJson(reminder_rows);
   if (snapshot_version !== task.version) {
-    reminders = (await q.query<ReminderState>(`SELECT ${REMINDER_COLUMNS} FROM reminders WHERE task_id = $1 ORDER BY created_at, id`, [taskId])).rows;
+    reminders = (
+      await q.query<ReminderState>(
+        `SELECT ${REMINDER_COLUMNS} FROM reminders WHERE task_id = $1 ORDER BY created_at, id`,
+        [taskId],
+      )
+    ).rows;
   }
   return { state: toTask(task, reminders), timezone: user_timezone, userVersion: user_version };
 }
@@ -223,25 +307,47 @@ export async function loadForTurn(q: Queryable, userId: string, taskId: string, 
  * `retryable` error. Seq numbers come from the user's row, bumped in this statement, so they are
  * gapless and in commit order per user; an aggregate's versions continue from the state read.
  */
-export async function persist(q: Queryable, target: WriteTarget, pending: PendingEvent[], meta: CommandMeta, now: Date, idempotency?: IdempotencyRecord): Promise<Persisted> {
+export async function persist(
+  q: Queryable,
+  target: WriteTarget,
+  pending: PendingEvent[],
+  meta: CommandMeta,
+  now: Date,
+  idempotency?: IdempotencyRecord,
+): Promise<Persisted> {
   const { userId } = target;
   const before = target.tasks ?? new Map<string, TaskState | null>();
   const timestamp = now.toISOString();
   const versions = new Map<string, number>();
   let first: string | null = null;
   const events: EventEnvelope[] = pending.map((p) => {
-    const read = p.aggregate_type === 'user' ? target.user?.version
-      : p.aggregate_type === 'list' ? target.lists?.get(p.aggregate_id)?.version
-        : p.aggregate_type === 'label' ? target.labels?.get(p.aggregate_id)?.version : before.get(p.aggregate_id)?.version;
+    const read =
+      p.aggregate_type === 'user'
+        ? target.user?.version
+        : p.aggregate_type === 'list'
+          ? target.lists?.get(p.aggregate_id)?.version
+          : p.aggregate_type === 'label'
+            ? target.labels?.get(p.aggregate_id)?.version
+            : before.get(p.aggregate_id)?.version;
     const current = versions.get(p.aggregate_id) ?? read ?? 0;
     versions.set(p.aggregate_id, current + 1);
     const event_id = randomUUID();
     // Events on another aggregate than the first (a spawned instance) were caused by that first event.
-    const causation_id = first !== null && p.aggregate_id !== pending[0]?.aggregate_id ? first : meta.causationId ?? null;
+    const causation_id =
+      first !== null && p.aggregate_id !== pending[0]?.aggregate_id ? first : (meta.causationId ?? null);
     first ??= event_id;
     return {
-      event_id, event_type: p.event_type, user_id: userId, aggregate_type: p.aggregate_type, aggregate_id: p.aggregate_id,
-      version: current + 1, seq: 0, timestamp, correlation_id: meta.correlationId, causation_id, data: p.data,
+      event_id,
+      event_type: p.event_type,
+      user_id: userId,
+      aggregate_type: p.aggregate_type,
+      aggregate_id: p.aggregate_id,
+      version: current + 1,
+      seq: 0,
+      timestamp,
+      correlation_id: meta.correlationId,
+      causation_id,
+      data: p.data,
     };
   });
   const after = new Map<string, TaskState | null>();
@@ -255,37 +361,68 @@ export async function persist(q: Queryable, target: WriteTarget, pending: Pendin
       continue;
     }
     if (e.aggregate_type === 'list') {
-      listsAfter.set(e.aggregate_id, evolveList(listsAfter.has(e.aggregate_id) ? listsAfter.get(e.aggregate_id) ?? null : target.lists?.get(e.aggregate_id) ?? null, e));
+      listsAfter.set(
+        e.aggregate_id,
+        evolveList(
+          listsAfter.has(e.aggregate_id)
+            ? (listsAfter.get(e.aggregate_id) ?? null)
+            : (target.lists?.get(e.aggregate_id) ?? null),
+          e,
+        ),
+      );
       continue;
     }
     if (e.aggregate_type === 'label') {
-      labelsAfter.set(e.aggregate_id, evolveLabel(labelsAfter.has(e.aggregate_id) ? labelsAfter.get(e.aggregate_id) ?? null : target.labels?.get(e.aggregate_id) ?? null, e));
+      labelsAfter.set(
+        e.aggregate_id,
+        evolveLabel(
+          labelsAfter.has(e.aggregate_id)
+            ? (labelsAfter.get(e.aggregate_id) ?? null)
+            : (target.labels?.get(e.aggregate_id) ?? null),
+          e,
+        ),
+      );
       continue;
     }
-    const state = after.has(e.aggregate_id) ? after.get(e.aggregate_id) ?? null : before.get(e.aggregate_id) ?? null;
+    const state = after.has(e.aggregate_id)
+      ? (after.get(e.aggregate_id) ?? null)
+      : (before.get(e.aggregate_id) ?? null);
     after.set(e.aggregate_id, evolve(state, e));
   }
 
   const params: unknown[] = [userId, events.length, timestamp];
-  const p = (value: unknown) => { params.push(value); return `$${params.length}`; };
-  const userSet = user === target.user || user === undefined ? '' : `, timezone = ${p(user.timezone)}, version = ${p(user.version)}`;
-  const ctes: string[] = [`s AS (UPDATE users SET last_seq = last_seq + $2, updated_at = $3${userSet}
-    WHERE id = $1 AND version = ${p(target.userVersion)} RETURNING last_seq)`];
+  const p = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const userSet =
+    user === target.user || user === undefined ? '' : `, timezone = ${p(user.timezone)}, version = ${p(user.version)}`;
+  const ctes: string[] = [
+    `s AS (UPDATE users SET last_seq = last_seq + $2, updated_at = $3${userSet}
+    WHERE id = $1 AND version = ${p(target.userVersion)} RETURNING last_seq)`,
+  ];
   const taskCtes: string[] = [];
   const reminderRows: (ReminderState & { prev_notified: boolean | null; prev_cancelled: boolean | null })[] = [];
   const listRefs = new Set<string>();
   const labelRefs = new Set<string>();
   // Lists and labels: inserted, or updated under their version, like tasks (their writes count with the tasks').
-  const rows = (table: string, fields: readonly string[], states: Map<string, ListState | LabelState | null>, read: Map<string, ListState | LabelState | null> | undefined) => {
+  const rows = (
+    table: string,
+    fields: readonly string[],
+    states: Map<string, ListState | LabelState | null>,
+    read: Map<string, ListState | LabelState | null> | undefined,
+  ) => {
     for (const [id, state] of states) {
       if (!state) continue;
       const old = read?.get(id) ?? null;
       const name = `t${taskCtes.length}`;
       taskCtes.push(name);
       const v = fields.map((f) => p((state as unknown as Record<string, unknown>)[f]));
-      ctes.push(old === null
-        ? `${name} AS (INSERT INTO ${table} (id, user_id, ${fields.join(', ')}) VALUES (${p(id)}, $1, ${v.join(', ')}) RETURNING 1)`
-        : `${name} AS (UPDATE ${table} SET ${fields.map((f, i) => `${f} = ${v[i]}`).join(', ')} WHERE id = ${p(id)} AND user_id = $1 AND version = ${p(old.version)} RETURNING 1)`);
+      ctes.push(
+        old === null
+          ? `${name} AS (INSERT INTO ${table} (id, user_id, ${fields.join(', ')}) VALUES (${p(id)}, $1, ${v.join(', ')}) RETURNING 1)`
+          : `${name} AS (UPDATE ${table} SET ${fields.map((f, i) => `${f} = ${v[i]}`).join(', ')} WHERE id = ${p(id)} AND user_id = $1 AND version = ${p(old.version)} RETURNING 1)`,
+      );
     }
   };
   rows('lists', LIST_FIELDS, listsAfter, target.lists);
@@ -305,7 +442,8 @@ export async function persist(q: Queryable, target: WriteTarget, pending: Pendin
     }
     // A list or label a task newly names must still be live when this writes (see `refs` below).
     // The Inbox is never deleted (lists_inbox_stays), so it needs no lock: most tasks are written unlocked.
-    if ((old === null || old.list_id !== state.list_id) && state.list_id !== inboxIdOf(userId)) listRefs.add(state.list_id);
+    if ((old === null || old.list_id !== state.list_id) && state.list_id !== inboxIdOf(userId))
+      listRefs.add(state.list_id);
     for (const l of state.labels) if (!old?.labels.includes(l)) labelRefs.add(l);
     const previous = new Map((old?.reminders ?? []).map((r) => [r.id, r]));
     for (const r of state.reminders) {
@@ -317,7 +455,9 @@ export async function persist(q: Queryable, target: WriteTarget, pending: Pendin
   }
   if (reminderRows.length > 0) {
     const kept = REMINDER_FIELDS.filter((f) => f !== 'id' && f !== 'task_id' && f !== 'user_id' && f !== 'created_at');
-    ctes.push(`rx AS (SELECT * FROM json_to_recordset(${p(JSON.stringify(reminderRows))}::json) AS x(${REMINDER_RECORD}, prev_notified boolean, prev_cancelled boolean))`);
+    ctes.push(
+      `rx AS (SELECT * FROM json_to_recordset(${p(JSON.stringify(reminderRows))}::json) AS x(${REMINDER_RECORD}, prev_notified boolean, prev_cancelled boolean))`,
+    );
     ctes.push(`r AS (INSERT INTO reminders (${REMINDER_FIELDS.map(sqlName).join(', ')})
       SELECT ${REMINDER_FIELDS.map((f) => `${sqlName(f)}::${REMINDER_TABLE[f].type}`).join(', ')} FROM rx
       ON CONFLICT (id) DO UPDATE SET ${kept.map((f) => `${sqlName(f)} = EXCLUDED.${sqlName(f)}`).join(', ')}
@@ -342,11 +482,18 @@ export async function persist(q: Queryable, target: WriteTarget, pending: Pendin
   // deleted by a user turn that committed meanwhile fails the check (the row lock sees its latest
   // version), so the turn decides again and refuses; one deleted after this commits finds this task.
   const refs: string[] = [];
-  for (const [table, ids] of [['lists', listRefs], ['labels', labelRefs]] as const) {
+  for (const [table, ids] of [
+    ['lists', listRefs],
+    ['labels', labelRefs],
+  ] as const) {
     if (ids.size === 0) continue;
     const name = `g${refs.length}`;
-    ctes.push(`${name} AS (SELECT id FROM ${table} WHERE user_id = $1 AND id = ANY(${p([...ids])}::uuid[]) AND deleted_at IS NULL FOR SHARE)`);
-    refs.push(`\n       AND tasklane_guard((SELECT count(*) FROM ${name}) = ${p(ids.size)}::int, 'a ${table === 'lists' ? 'list' : 'label'} the task names was deleted')`);
+    ctes.push(
+      `${name} AS (SELECT id FROM ${table} WHERE user_id = $1 AND id = ANY(${p([...ids])}::uuid[]) AND deleted_at IS NULL FOR SHARE)`,
+    );
+    refs.push(
+      `\n       AND tasklane_guard((SELECT count(*) FROM ${name}) = ${p(ids.size)}::int, 'a ${table === 'lists' ? 'list' : 'label'} the task names was deleted')`,
+    );
   }
   const eventRows = events.map((e, i) => ({ ...e, ord: i + 1 }));
   ctes.push(`e AS (INSERT INTO events (user_id, seq, ${EVENT_WRITTEN.map(sqlName).join(', ')})
@@ -362,16 +509,28 @@ export async function persist(q: Queryable, target: WriteTarget, pending: Pendin
      WHERE tasklane_guard(c.last_seq IS NOT NULL, 'the user does not exist, or its version changed since it was read (a zone change)')
        AND tasklane_guard(c.tasks = ARRAY[${taskCtes.map(() => '1').join(', ')}]::int[], 'a task changed since it was read (version check failed)')
        AND tasklane_guard(c.reminders = ${p(reminderRows.length)}::int, 'a reminder changed since it was read')
-       AND tasklane_guard(c.events = ${p(events.length)}::int, 'the decision was not written whole')${refs.join('')}${idempotency === undefined ? '' : `
-       AND tasklane_guard((SELECT count(*) FROM k) = 1, 'the Idempotency-Key was used meanwhile')`}`;
+       AND tasklane_guard(c.events = ${p(events.length)}::int, 'the decision was not written whole')${refs.join('')}${
+         idempotency === undefined
+           ? ''
+           : `
+       AND tasklane_guard((SELECT count(*) FROM k) = 1, 'the Idempotency-Key was used meanwhile')`
+       }`;
   // Every value is a parameter, so the text depends only on the decision's shape (how many tasks, created
   // or updated, reminders or not): a handful of statements, each prepared once per connection.
   const name = statementName(sql);
   const result = await q.query<{ last_seq: number }>(sql, params, name);
   // One row: every guard held (a failed one raised above).
   const lastSeq = Number(result.rows[0]?.last_seq);
-  events.forEach((e, i) => { e.seq = lastSeq - events.length + 1 + i; });
-  return { events, tasks: after, lists: listsAfter, labels: labelsAfter, ...(user ? { user: { ...user, last_seq: lastSeq } } : {}) };
+  events.forEach((e, i) => {
+    e.seq = lastSeq - events.length + 1 + i;
+  });
+  return {
+    events,
+    tasks: after,
+    lists: listsAfter,
+    labels: labelsAfter,
+    ...(user ? { user: { ...user, last_seq: lastSeq } } : {}),
+  };
 }
 
 /** Names of persist's statement texts, by text (a handful of shapes; hashed once each, not per write). */
@@ -395,14 +554,20 @@ function statementName(sql: string): string {
 export async function timerCause(q: Queryable, taskId: string, command: TaskCommand): Promise<CommandMeta | undefined> {
   let rows;
   if (command.type === 'fire_reminder') {
-    rows = await q.query<{ event_id: string; correlation_id: string }>(`SELECT event_id::text, correlation_id::text FROM events
+    rows = await q.query<{ event_id: string; correlation_id: string }>(
+      `SELECT event_id::text, correlation_id::text FROM events
       WHERE aggregate_id = $1 AND ((event_type = 'reminder.scheduled' AND data->'reminder'->>'id' = $2)
          OR (event_type = 'reminder.snoozed' AND data->>'reminder_id' = $2))
-      ORDER BY version DESC LIMIT 1`, [taskId, command.reminder_id]);
+      ORDER BY version DESC LIMIT 1`,
+      [taskId, command.reminder_id],
+    );
   } else if (command.type === 'spawn') {
-    rows = await q.query<{ event_id: string; correlation_id: string }>(`SELECT event_id::text, correlation_id::text FROM events
+    rows = await q.query<{ event_id: string; correlation_id: string }>(
+      `SELECT event_id::text, correlation_id::text FROM events
       WHERE aggregate_id = $1 AND event_type IN ('task.created', 'recurring.spawned', 'recurring.rescheduled')
-      ORDER BY version DESC LIMIT 1`, [taskId]);
+      ORDER BY version DESC LIMIT 1`,
+      [taskId],
+    );
   } else {
     return undefined;
   }

@@ -17,7 +17,17 @@ import type { Db, Queryable } from '../db/index.ts';
 import { decide, type TaskState, type TaskCommand } from '../../actors/task/index.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
 import type { TaskTurnPort, TaskTurnResult, IdempotencyMeta, TimerPort, CommandMeta } from '../../actors/ports.ts';
-import { ensureUser, loadForTurn, persist, findAnswer, deleteExpiredAnswers, timerCause, retryable, keyReused, readRefs } from './store.ts';
+import {
+  ensureUser,
+  loadForTurn,
+  persist,
+  findAnswer,
+  deleteExpiredAnswers,
+  timerCause,
+  retryable,
+  keyReused,
+  readRefs,
+} from './store.ts';
 import { DomainError } from '../../actors/errors.ts';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
 
@@ -77,7 +87,10 @@ export class TaskTurns implements TaskTurnPort {
   private readonly users = new Map<string, { timezone: string; userVersion: number }>();
   private lastCleanup = 0;
 
-  constructor(readonly db: Db, options: TaskTurnsOptions = {}) {
+  constructor(
+    readonly db: Db,
+    options: TaskTurnsOptions = {},
+  ) {
     this.clock = options.clock ?? (() => new Date());
     this.newId = options.newId ?? randomUUID;
     this.maxAttempts = options.maxAttempts ?? 5;
@@ -102,7 +115,8 @@ export class TaskTurns implements TaskTurnPort {
     const written = await this.decideAndWrite(userId, taskId, command, meta);
     const { result } = written;
     if (result.replayed === true || result.events.length === 0) return result;
-    for (const task of result.changed) this.remember({ state: task, timezone: result.userTimezone, userVersion: written.userVersion });
+    for (const task of result.changed)
+      this.remember({ state: task, timezone: result.userTimezone, userVersion: written.userVersion });
     this.rememberUser(userId, result.userTimezone, written.userVersion);
     this.onCommitted(result.events);
     await this.timers?.sync(result);
@@ -122,12 +136,18 @@ export class TaskTurns implements TaskTurnPort {
    * transactions. A concurrent duplicate of a keyed request fails the key's check, retries, and finds
    * the answer its twin just committed.
    */
-  private async decideAndWrite(userId: string, taskId: string, command: TaskCommand, meta: CommandMeta | undefined): Promise<Written> {
+  private async decideAndWrite(
+    userId: string,
+    taskId: string,
+    command: TaskCommand,
+    meta: CommandMeta | undefined,
+  ): Promise<Written> {
     const key = meta?.idempotency;
     const cached = this.cache.get(taskId);
     if (cached !== undefined) this.cache.delete(taskId); // taken back once a turn on it writes
     const user = cached === undefined && command.type === 'create' ? this.users.get(userId) : undefined;
-    const guess: TurnInput | undefined = cached !== undefined ? (cached.state.user_id === userId ? cached : undefined) : user && { state: null, ...user };
+    const guess: TurnInput | undefined =
+      cached !== undefined ? (cached.state.user_id === userId ? cached : undefined) : user && { state: null, ...user };
     if (guess !== undefined) {
       try {
         // A no-op decided on the kept copy might only be stale: decide again on a fresh read.
@@ -144,7 +164,9 @@ export class TaskTurns implements TaskTurnPort {
       try {
         return attempt === 1
           ? await this.attempt(this.db, userId, taskId, command, meta, await this.load(this.db, userId, taskId, false))
-          : await this.db.transaction(async (tx) => this.attempt(tx, userId, taskId, command, meta, await this.load(tx, userId, taskId, true)));
+          : await this.db.transaction(async (tx) =>
+              this.attempt(tx, userId, taskId, command, meta, await this.load(tx, userId, taskId, true)),
+            );
       } catch (error) {
         if (attempt >= this.maxAttempts || !retryable(error)) throw error;
       }
@@ -166,28 +188,57 @@ export class TaskTurns implements TaskTurnPort {
   }
 
   /** Steps 2 and 3: decides on `input` and writes the decision in one guarded statement (nothing when it changes nothing). */
-  private async attempt(q: Queryable, userId: string, taskId: string, command: TaskCommand, meta: CommandMeta | undefined, input: TurnInput): Promise<Written> {
+  private async attempt(
+    q: Queryable,
+    userId: string,
+    taskId: string,
+    command: TaskCommand,
+    meta: CommandMeta | undefined,
+    input: TurnInput,
+  ): Promise<Written> {
     const { state, timezone, userVersion } = input;
     const now = this.clock();
     // A command naming a list or labels is checked against the user's live ones (a 400 naming the field).
-    const names = (command.type === 'create' || command.type === 'update') && ('list_id' in command.data || 'labels' in command.data);
+    const names =
+      (command.type === 'create' || command.type === 'update') &&
+      ('list_id' in command.data || 'labels' in command.data);
     const refs = names ? await readRefs(q, userId) : undefined;
-    const pending = decide(command, state, { now, userId, userTimezone: timezone, newId: this.newId, ...(refs ? { refs } : {}) });
-    if (pending.length === 0) return { result: { task: state, events: [], changed: [], userTimezone: timezone }, userVersion };
-    const resolved = meta ?? (await timerCause(q, taskId, command)) ?? { correlationId: randomUUID(), causationId: null };
+    const pending = decide(command, state, {
+      now,
+      userId,
+      userTimezone: timezone,
+      newId: this.newId,
+      ...(refs ? { refs } : {}),
+    });
+    if (pending.length === 0)
+      return { result: { task: state, events: [], changed: [], userTimezone: timezone }, userVersion };
+    const resolved = meta ??
+      (await timerCause(q, taskId, command)) ?? { correlationId: randomUUID(), causationId: null };
     const before = new Map<string, TaskState | null>([[taskId, state]]);
-    for (const p of pending) if (!before.has(p.aggregate_id) && p.aggregate_type === 'task') before.set(p.aggregate_id, null);
+    for (const p of pending)
+      if (!before.has(p.aggregate_id) && p.aggregate_type === 'task') before.set(p.aggregate_id, null);
     const key = meta?.idempotency;
-    const record = key === undefined ? undefined : {
-      ...key, answer: (after: { tasks: Map<string, TaskState | null> }): TaskAnswer => ({ task: after.tasks.get(taskId) ?? state, userTimezone: timezone }),
-    };
+    const record =
+      key === undefined
+        ? undefined
+        : {
+            ...key,
+            answer: (after: { tasks: Map<string, TaskState | null> }): TaskAnswer => ({
+              task: after.tasks.get(taskId) ?? state,
+              userTimezone: timezone,
+            }),
+          };
     const target = { userId, userVersion, tasks: before };
-    const persisted = q === this.db && this.group !== undefined
-      ? await this.group.persist(target, pending, resolved, now, record)
-      : await persist(q, target, pending, resolved, now, record);
+    const persisted =
+      q === this.db && this.group !== undefined
+        ? await this.group.persist(target, pending, resolved, now, record)
+        : await persist(q, target, pending, resolved, now, record);
     if (key !== undefined) this.cleanup();
     const changed = [...persisted.tasks.values()].filter((t): t is TaskState => t !== null);
-    return { result: { task: persisted.tasks.get(taskId) ?? state, events: persisted.events, changed, userTimezone: timezone }, userVersion };
+    return {
+      result: { task: persisted.tasks.get(taskId) ?? state, events: persisted.events, changed, userTimezone: timezone },
+      userVersion,
+    };
   }
 
   /** The stored first answer to `key` for this user, as a turn result that applied nothing; null when there is none (or it expired). */
@@ -207,7 +258,9 @@ export class TaskTurns implements TaskTurnPort {
     const sweep = async (): Promise<void> => {
       while ((await deleteExpiredAnswers(this.db, now, CLEANUP_BATCH)) === CLEANUP_BATCH);
     };
-    sweep().catch(() => { this.lastCleanup = 0; });
+    sweep().catch(() => {
+      this.lastCleanup = 0;
+    });
   }
 
   private rememberUser(userId: string, timezone: string, userVersion: number): void {

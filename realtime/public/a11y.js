@@ -7,8 +7,13 @@ import { $ } from './dom.js';
  */
 export function setBusy(el, on) {
   if (!el) return;
-  if (on) { el.dataset.busy = '1'; el.setAttribute('aria-disabled', 'true'); }
-  else { delete el.dataset.busy; el.removeAttribute('aria-disabled'); }
+  if (on) {
+    el.dataset.busy = '1';
+    el.setAttribute('aria-disabled', 'true');
+  } else {
+    delete el.dataset.busy;
+    el.removeAttribute('aria-disabled');
+  }
 }
 
 export const isBusy = (el) => el?.dataset.busy === '1';

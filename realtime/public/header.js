@@ -17,7 +17,12 @@ const CONNECTION_TEXT = {
 export function showConnection(state, detail) {
   const el = $('#conn');
   el.dataset.state = state;
-  el.textContent = state === 'connecting' ? (detail.reconnecting ? 'Reconnecting…' : 'Connecting…') : CONNECTION_TEXT[state] ?? state;
+  el.textContent =
+    state === 'connecting'
+      ? detail.reconnecting
+        ? 'Reconnecting…'
+        : 'Connecting…'
+      : (CONNECTION_TEXT[state] ?? state);
   el.title = detail.reason || detail.error || '';
 }
 
@@ -37,14 +42,19 @@ export function setupHeader({ signOut }) {
     zoneForm.hidden = false;
     select.focus();
   });
-  $('#zone-cancel').addEventListener('click', () => { zoneForm.hidden = true; $('#zone-edit').focus(); });
+  $('#zone-cancel').addEventListener('click', () => {
+    zoneForm.hidden = true;
+    $('#zone-edit').focus();
+  });
   zoneForm.addEventListener('submit', (e) => {
     e.preventDefault();
     const error = $('.error', zoneForm);
     void (async () => {
       try {
         const me = await api('PATCH', '/me', { timezone: $('#zone-select').value });
-        update((s) => { s.me = { ...s.me, timezone: me.timezone }; });
+        update((s) => {
+          s.me = { ...s.me, timezone: me.timezone };
+        });
         zoneForm.hidden = true;
         error.textContent = '';
         $('#zone-edit').focus();
@@ -55,9 +65,15 @@ export function setupHeader({ signOut }) {
   });
 
   const notify = $('#notify-enable');
-  const refreshNotify = () => { notify.hidden = !canAskForNotifications(); };
+  const refreshNotify = () => {
+    notify.hidden = !canAskForNotifications();
+  };
   notify.addEventListener('click', async () => {
-    try { await Notification.requestPermission(); } catch { /* ignored */ }
+    try {
+      await Notification.requestPermission();
+    } catch {
+      /* ignored */
+    }
     refreshNotify();
   });
   refreshNotify();

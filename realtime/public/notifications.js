@@ -14,22 +14,33 @@ export function notifyReminder(event) {
   if ('Notification' in window && Notification.permission === 'granted') {
     try {
       const n = new Notification(`Reminder: ${title}`, { body, tag: `tasklane-${d.reminder_id}` });
-      n.onclick = () => { window.focus(); n.close(); };
+      n.onclick = () => {
+        window.focus();
+        n.close();
+      };
       return;
-    } catch { /* fall back to the toast (e.g. Notification needs a service worker here) */ }
+    } catch {
+      /* fall back to the toast (e.g. Notification needs a service worker here) */
+    }
   }
   toast({
-    title: `Reminder: ${title}`, body, kind: 'reminder',
+    title: `Reminder: ${title}`,
+    body,
+    kind: 'reminder',
     actions: [{ label: 'Snooze 10 min', run: (button) => snooze(taskId, d.reminder_id, button) }],
   });
 }
 
 /** POST …/snooze for 10 minutes, from `button` (busy meanwhile). */
 export async function snooze(taskId, reminderId, button) {
-  await act(button, async () => {
-    await api('POST', `/tasks/${taskId}/reminders/${reminderId}/snooze`, { for: 'PT10M' });
-    toast({ title: 'Snoozed for 10 minutes' });
-  }, 'Could not snooze');
+  await act(
+    button,
+    async () => {
+      await api('POST', `/tasks/${taskId}/reminders/${reminderId}/snooze`, { for: 'PT10M' });
+      toast({ title: 'Snoozed for 10 minutes' });
+    },
+    'Could not snooze',
+  );
 }
 
 /** Whether the "Enable desktop notifications" button has anything to offer. */

@@ -11,39 +11,112 @@ import { api } from './api.js';
  * it is read in. Returns {element, getRule(), refresh(), reset()}.
  */
 export function recurrencePicker({ id, rule = null, getStart, getZone }) {
-  const model = { kind: 'none', interval: 1, count: null, days: [], monthDay: '1', ordinal: '1', weekday: 'MO', raw: '', ...parseRule(rule) };
+  const model = {
+    kind: 'none',
+    interval: 1,
+    count: null,
+    days: [],
+    monthDay: '1',
+    ordinal: '1',
+    weekday: 'MO',
+    raw: '',
+    ...parseRule(rule),
+  };
   const ids = (name) => `${id}-${name}`;
-  const kind = h('select', { id: ids('kind') }, KINDS.map(([value, label]) => option(value, label, value === model.kind)));
-  const interval = h('input', { id: ids('interval'), type: 'number', min: '1', max: '999', value: String(model.interval) });
+  const kind = h(
+    'select',
+    { id: ids('kind') },
+    KINDS.map(([value, label]) => option(value, label, value === model.kind)),
+  );
+  const interval = h('input', {
+    id: ids('interval'),
+    type: 'number',
+    min: '1',
+    max: '999',
+    value: String(model.interval),
+  });
   const unit = h('span');
-  const dayBoxes = WEEKDAYS.map(([code, short, long]) => h('label', { class: 'inline' },
-    h('input', { type: 'checkbox', value: code, checked: model.days.includes(code), 'aria-label': long }), short));
-  const monthDay = h('select', { id: ids('monthday') },
+  const dayBoxes = WEEKDAYS.map(([code, short, long]) =>
+    h(
+      'label',
+      { class: 'inline' },
+      h('input', { type: 'checkbox', value: code, checked: model.days.includes(code), 'aria-label': long }),
+      short,
+    ),
+  );
+  const monthDay = h(
+    'select',
+    { id: ids('monthday') },
     Array.from({ length: 31 }, (_, i) => option(String(i + 1), String(i + 1), String(i + 1) === model.monthDay)),
-    option('-1', 'Last day', model.monthDay === '-1'));
-  const ordinal = h('select', { id: ids('ordinal') }, ORDINALS.map(([value, label]) => option(value, label, value === model.ordinal)));
-  const weekday = h('select', { id: ids('weekday'), 'aria-label': 'Weekday' }, WEEKDAYS.map(([code, , long]) => option(code, long, code === model.weekday)));
-  const raw = h('input', { id: ids('raw'), type: 'text', value: model.raw, placeholder: 'FREQ=WEEKLY;BYDAY=MO,WE', spellcheck: 'false', autocomplete: 'off' });
-  const ends = h('select', { id: ids('ends') }, option('never', 'Never', !model.count), option('count', 'After a number of times', Boolean(model.count)));
-  const count = h('input', { id: ids('count'), type: 'number', min: '1', max: '1000', value: String(model.count ?? 10), 'aria-label': 'Number of occurrences' });
+    option('-1', 'Last day', model.monthDay === '-1'),
+  );
+  const ordinal = h(
+    'select',
+    { id: ids('ordinal') },
+    ORDINALS.map(([value, label]) => option(value, label, value === model.ordinal)),
+  );
+  const weekday = h(
+    'select',
+    { id: ids('weekday'), 'aria-label': 'Weekday' },
+    WEEKDAYS.map(([code, , long]) => option(code, long, code === model.weekday)),
+  );
+  const raw = h('input', {
+    id: ids('raw'),
+    type: 'text',
+    value: model.raw,
+    placeholder: 'FREQ=WEEKLY;BYDAY=MO,WE',
+    spellcheck: 'false',
+    autocomplete: 'off',
+  });
+  const ends = h(
+    'select',
+    { id: ids('ends') },
+    option('never', 'Never', !model.count),
+    option('count', 'After a number of times', Boolean(model.count)),
+  );
+  const count = h('input', {
+    id: ids('count'),
+    type: 'number',
+    min: '1',
+    max: '1000',
+    value: String(model.count ?? 10),
+    'aria-label': 'Number of occurrences',
+  });
   const ruleText = h('p', { class: 'rule', id: ids('rule') });
   const previewHead = h('p', { class: 'preview-head', id: ids('preview-head') }, 'Next 5 dates');
-  const preview = h('ol', { class: 'preview', id: ids('preview'), 'aria-labelledby': ids('preview-head'), 'aria-live': 'polite' });
+  const preview = h('ol', {
+    class: 'preview',
+    id: ids('preview'),
+    'aria-labelledby': ids('preview-head'),
+    'aria-live': 'polite',
+  });
   const note = h('p', { class: 'hint', id: ids('note') });
   const error = h('p', { class: 'error', role: 'alert' });
 
   const rows = {
     interval: h('div', { class: 'row' }, h('label', { for: ids('interval') }, 'Every'), interval, unit),
     weekdays: h('fieldset', { class: 'weekdays' }, h('legend', {}, 'On'), dayBoxes),
-    monthDay: h('div', { class: 'row' }, h('label', { for: ids('monthday') }, 'On day'), monthDay, h('span', { class: 'hint' }, 'months without that day are skipped: pick "Last day" for month ends')),
+    monthDay: h(
+      'div',
+      { class: 'row' },
+      h('label', { for: ids('monthday') }, 'On day'),
+      monthDay,
+      h('span', { class: 'hint' }, 'months without that day are skipped: pick "Last day" for month ends'),
+    ),
     ordinal: h('div', { class: 'row' }, h('label', { for: ids('ordinal') }, 'On the'), ordinal, weekday),
     raw: h('div', { class: 'row' }, h('label', { for: ids('raw') }, 'RRULE'), raw),
     ends: h('div', { class: 'row' }, h('label', { for: ids('ends') }, 'Ends'), ends, count),
   };
   const output = h('div', {}, ruleText, previewHead, preview, note);
-  const element = h('fieldset', { class: 'recurrence' }, h('legend', {}, 'Repeat'),
+  const element = h(
+    'fieldset',
+    { class: 'recurrence' },
+    h('legend', {}, 'Repeat'),
     h('div', { class: 'row' }, h('label', { for: ids('kind') }, 'Repeats'), kind),
-    Object.values(rows), output, error);
+    Object.values(rows),
+    output,
+    error,
+  );
 
   let touched = rule !== null;
   let timer = null;
@@ -53,7 +126,8 @@ export function recurrencePicker({ id, rule = null, getStart, getZone }) {
     const cal = calendarOf(getStart()) ?? calendarOf(toLocalInput(new Date().toISOString(), getZone()));
     if (!cal) return;
     const code = WEEKDAYS[cal.weekday][0];
-    if (!dayBoxes.some((l) => l.firstChild.checked)) for (const l of dayBoxes) l.firstChild.checked = l.firstChild.value === code;
+    if (!dayBoxes.some((l) => l.firstChild.checked))
+      for (const l of dayBoxes) l.firstChild.checked = l.firstChild.value === code;
     if (!touched) {
       monthDay.value = String(cal.day);
       ordinal.value = String(Math.min(Math.ceil(cal.day / 7), 4));
@@ -66,7 +140,10 @@ export function recurrencePicker({ id, rule = null, getStart, getZone }) {
       kind: kind.value,
       interval: Math.max(1, Math.floor(Number(interval.value) || 1)),
       count: ends.value === 'count' ? Math.max(1, Math.floor(Number(count.value) || 1)) : null,
-      days: dayBoxes.map((l) => l.firstChild).filter((b) => b.checked).map((b) => b.value),
+      days: dayBoxes
+        .map((l) => l.firstChild)
+        .filter((b) => b.checked)
+        .map((b) => b.value),
       monthDay: monthDay.value,
       ordinal: ordinal.value,
       weekday: weekday.value,
@@ -78,7 +155,8 @@ export function recurrencePicker({ id, rule = null, getStart, getZone }) {
     const k = kind.value;
     const repeating = k !== 'none';
     rows.interval.hidden = !repeating || k === 'custom';
-    unit.textContent = { daily: 'day(s)', weekly: 'week(s)', 'monthly-date': 'month(s)', 'monthly-ordinal': 'month(s)' }[k] ?? '';
+    unit.textContent =
+      { daily: 'day(s)', weekly: 'week(s)', 'monthly-date': 'month(s)', 'monthly-ordinal': 'month(s)' }[k] ?? '';
     rows.weekdays.hidden = k !== 'weekly';
     rows.monthDay.hidden = k !== 'monthly-date';
     rows.ordinal.hidden = k !== 'monthly-ordinal';
@@ -94,7 +172,12 @@ export function recurrencePicker({ id, rule = null, getStart, getZone }) {
     ruleText.textContent = rule ? `Rule: ${rule}` : '';
     error.textContent = '';
     clearTimeout(timer);
-    if (!rule) { request++; showPreview(null, []); note.textContent = ''; return; }
+    if (!rule) {
+      request++;
+      showPreview(null, []);
+      note.textContent = '';
+      return;
+    }
     preview.setAttribute('aria-busy', 'true'); // what it lists is for an earlier rule until the answer comes
     timer = setTimeout(() => void refreshPreview(rule), 200);
   }
@@ -117,9 +200,18 @@ export function recurrencePicker({ id, rule = null, getStart, getZone }) {
     note.textContent = 'Loading preview…';
     try {
       const zone = getZone();
-      const body = await api('POST', '/recurrence/preview', { rule, start, timezone: zone, after: new Date().toISOString(), limit: 5 });
+      const body = await api('POST', '/recurrence/preview', {
+        rule,
+        start,
+        timezone: zone,
+        after: new Date().toISOString(),
+        limit: 5,
+      });
       if (mine !== request) return;
-      showPreview(rule, body.occurrences.map((iso) => h('li', {}, h('time', { datetime: iso }, fmt(iso, zone)))));
+      showPreview(
+        rule,
+        body.occurrences.map((iso) => h('li', {}, h('time', { datetime: iso }, fmt(iso, zone)))),
+      );
       note.textContent = body.occurrences.length ? `Times in ${zone}.` : 'No upcoming dates: the rule has ended.';
     } catch (e) {
       if (mine !== request) return;
@@ -129,10 +221,19 @@ export function recurrencePicker({ id, rule = null, getStart, getZone }) {
     }
   }
 
-  kind.addEventListener('change', () => { defaultsFromStart(); changed(); });
+  kind.addEventListener('change', () => {
+    defaultsFromStart();
+    changed();
+  });
   for (const el of [interval, monthDay, ordinal, weekday, raw, ends, count, ...dayBoxes.map((l) => l.firstChild)]) {
-    el.addEventListener('input', () => { touched = true; changed(); });
-    el.addEventListener('change', () => { touched = true; changed(); });
+    el.addEventListener('input', () => {
+      touched = true;
+      changed();
+    });
+    el.addEventListener('change', () => {
+      touched = true;
+      changed();
+    });
   }
   layout();
   changed();
@@ -142,7 +243,17 @@ export function recurrencePicker({ id, rule = null, getStart, getZone }) {
     /** The RRULE, or null for "does not repeat". */
     getRule: () => buildRule(read()),
     /** Call when the start or zone changed. */
-    refresh: () => { if (kind.value === 'weekly' && !touched) defaultsFromStart(); changed(); },
-    reset: () => { kind.value = 'none'; touched = false; for (const l of dayBoxes) l.firstChild.checked = false; ends.value = 'never'; interval.value = '1'; changed(); },
+    refresh: () => {
+      if (kind.value === 'weekly' && !touched) defaultsFromStart();
+      changed();
+    },
+    reset: () => {
+      kind.value = 'none';
+      touched = false;
+      for (const l of dayBoxes) l.firstChild.checked = false;
+      ends.value = 'never';
+      interval.value = '1';
+      changed();
+    },
   };
 }

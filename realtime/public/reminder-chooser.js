@@ -3,24 +3,43 @@
 import { html, nothing } from '/vendor/lit-html/lit-html.js';
 import { live } from '/vendor/lit-html/directives/live.js';
 
-const PRESETS = [['PT10M', '10 min before'], ['PT1H', '1 hour before'], ['P1D', '1 day before']];
+const PRESETS = [
+  ['PT10M', '10 min before'],
+  ['PT1H', '1 hour before'],
+  ['P1D', '1 day before'],
+];
 
 /**
  * `id` prefixes the ids of its controls, `dataK` marks the select (focus keys); `onChange()` runs
  * after the draft changed. A draft whose choice is not offered takes the first choice.
  */
-export function reminderChooser({ id, label = 'Reminder', allowNone = true, allowBefore = true, allowAt = true, draft, dataK, onChange = () => {} }) {
+export function reminderChooser({
+  id,
+  label = 'Reminder',
+  allowNone = true,
+  allowBefore = true,
+  allowAt = true,
+  draft,
+  dataK,
+  onChange = () => {},
+}) {
   const choices = [
     ...(allowNone ? [['', 'None']] : []),
     ...(allowBefore ? PRESETS : []),
     ...(allowAt ? [['at', 'At a time…']] : []),
   ];
   if (!choices.some(([value]) => value === draft.choice)) draft.choice = choices[0]?.[0] ?? '';
-  const choose = (e) => { draft.choice = e.target.value; onChange(); };
-  const type = (e) => { draft.at = e.target.value; onChange(); };
-  return html`<span class="row"><label for="${id}-choice">${label}</label><select id="${id}-choice" data-k=${dataK ?? nothing} @change=${choose}>${
-    choices.map(([value, text]) => html`<option value=${value} .selected=${live(value === draft.choice)}>${text}</option>`)
-  }</select><span class="row" ?hidden=${draft.choice !== 'at'}><label for="${id}-at">Remind at</label><input id="${id}-at" type="datetime-local" .value=${live(draft.at ?? '')} @input=${type}></span></span>`;
+  const choose = (e) => {
+    draft.choice = e.target.value;
+    onChange();
+  };
+  const type = (e) => {
+    draft.at = e.target.value;
+    onChange();
+  };
+  return html`<span class="row"><label for="${id}-choice">${label}</label><select id="${id}-choice" data-k=${dataK ?? nothing} @change=${choose}>${choices.map(
+    ([value, text]) => html`<option value=${value} .selected=${live(value === draft.choice)}>${text}</option>`,
+  )}</select><span class="row" ?hidden=${draft.choice !== 'at'}><label for="${id}-at">Remind at</label><input id="${id}-at" type="datetime-local" .value=${live(draft.at ?? '')} @input=${type}></span></span>`;
 }
 
 /** What the draft asks for: {before} | {at} | null (none) | {error}. */

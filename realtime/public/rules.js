@@ -1,8 +1,29 @@
 // Recurrence rules as the picker shows them: an RRULE ⇄ a small model of plain choices, and in words. Pure.
 
-export const WEEKDAYS = [['MO', 'Mon', 'Monday'], ['TU', 'Tue', 'Tuesday'], ['WE', 'Wed', 'Wednesday'], ['TH', 'Thu', 'Thursday'], ['FR', 'Fri', 'Friday'], ['SA', 'Sat', 'Saturday'], ['SU', 'Sun', 'Sunday']];
-export const ORDINALS = [['1', 'first'], ['2', 'second'], ['3', 'third'], ['4', 'fourth'], ['-1', 'last']];
-export const KINDS = [['none', 'Does not repeat'], ['daily', 'Daily'], ['weekly', 'Weekly, on chosen days'], ['monthly-date', 'Monthly, on a date'], ['monthly-ordinal', 'Monthly, on a weekday (e.g. last Friday)'], ['custom', 'Custom rule (RRULE)']];
+export const WEEKDAYS = [
+  ['MO', 'Mon', 'Monday'],
+  ['TU', 'Tue', 'Tuesday'],
+  ['WE', 'Wed', 'Wednesday'],
+  ['TH', 'Thu', 'Thursday'],
+  ['FR', 'Fri', 'Friday'],
+  ['SA', 'Sat', 'Saturday'],
+  ['SU', 'Sun', 'Sunday'],
+];
+export const ORDINALS = [
+  ['1', 'first'],
+  ['2', 'second'],
+  ['3', 'third'],
+  ['4', 'fourth'],
+  ['-1', 'last'],
+];
+export const KINDS = [
+  ['none', 'Does not repeat'],
+  ['daily', 'Daily'],
+  ['weekly', 'Weekly, on chosen days'],
+  ['monthly-date', 'Monthly, on a date'],
+  ['monthly-ordinal', 'Monthly, on a weekday (e.g. last Friday)'],
+  ['custom', 'Custom rule (RRULE)'],
+];
 
 /** The picker's model of a rule, or {kind: 'custom'} for anything it cannot show. */
 export function parseRule(rule) {
@@ -18,14 +39,20 @@ export function parseRule(rule) {
   if (Object.keys(parts).some((k) => !known.has(k))) return { kind: 'custom', raw };
   const interval = parts.INTERVAL ? Number(parts.INTERVAL) : 1;
   const count = parts.COUNT ? Number(parts.COUNT) : null;
-  if (!Number.isInteger(interval) || interval < 1 || (count !== null && !(Number.isInteger(count) && count > 0))) return { kind: 'custom', raw };
+  if (!Number.isInteger(interval) || interval < 1 || (count !== null && !(Number.isInteger(count) && count > 0)))
+    return { kind: 'custom', raw };
   const base = { interval, count };
   if (parts.FREQ === 'DAILY' && !parts.BYDAY && !parts.BYMONTHDAY) return { kind: 'daily', ...base };
   if (parts.FREQ === 'WEEKLY' && !parts.BYMONTHDAY) {
     const days = (parts.BYDAY ?? '').split(',').filter(Boolean);
     if (days.every((d) => WEEKDAYS.some(([code]) => code === d))) return { kind: 'weekly', ...base, days };
   }
-  if (parts.FREQ === 'MONTHLY' && parts.BYMONTHDAY && !parts.BYDAY && /^(-1|[1-9]|[12]\d|3[01])$/.test(parts.BYMONTHDAY)) {
+  if (
+    parts.FREQ === 'MONTHLY' &&
+    parts.BYMONTHDAY &&
+    !parts.BYDAY &&
+    /^(-1|[1-9]|[12]\d|3[01])$/.test(parts.BYMONTHDAY)
+  ) {
     return { kind: 'monthly-date', ...base, monthDay: parts.BYMONTHDAY };
   }
   if (parts.FREQ === 'MONTHLY' && parts.BYDAY && !parts.BYMONTHDAY) {
@@ -39,12 +66,18 @@ export function parseRule(rule) {
 export function buildRule(model) {
   const tail = `${model.interval > 1 ? `;INTERVAL=${model.interval}` : ''}${model.count ? `;COUNT=${model.count}` : ''}`;
   switch (model.kind) {
-    case 'daily': return `FREQ=DAILY${tail}`;
-    case 'weekly': return `FREQ=WEEKLY${tail}${model.days.length ? `;BYDAY=${model.days.join(',')}` : ''}`;
-    case 'monthly-date': return `FREQ=MONTHLY${tail};BYMONTHDAY=${model.monthDay}`;
-    case 'monthly-ordinal': return `FREQ=MONTHLY${tail};BYDAY=${model.ordinal}${model.weekday}`;
-    case 'custom': return model.raw?.trim() || null;
-    default: return null;
+    case 'daily':
+      return `FREQ=DAILY${tail}`;
+    case 'weekly':
+      return `FREQ=WEEKLY${tail}${model.days.length ? `;BYDAY=${model.days.join(',')}` : ''}`;
+    case 'monthly-date':
+      return `FREQ=MONTHLY${tail};BYMONTHDAY=${model.monthDay}`;
+    case 'monthly-ordinal':
+      return `FREQ=MONTHLY${tail};BYDAY=${model.ordinal}${model.weekday}`;
+    case 'custom':
+      return model.raw?.trim() || null;
+    default:
+      return null;
   }
 }
 
@@ -55,11 +88,17 @@ export function describeRule(rule) {
   const dayName = (code) => WEEKDAYS.find(([c]) => c === code)?.[1] ?? code;
   const times = m.count ? `, ${m.count} times` : '';
   switch (m.kind) {
-    case 'daily': return `${every('day', 'daily')}${times}`;
-    case 'weekly': return `${every('week', 'weekly')}${m.days.length ? ` on ${m.days.map(dayName).join(', ')}` : ''}${times}`;
-    case 'monthly-date': return `${every('month', 'monthly')} on ${m.monthDay === '-1' ? 'the last day' : `day ${m.monthDay}`}${times}`;
-    case 'monthly-ordinal': return `${every('month', 'monthly')} on the ${ORDINALS.find(([o]) => o === m.ordinal)?.[1] ?? m.ordinal} ${WEEKDAYS.find(([c]) => c === m.weekday)?.[2] ?? m.weekday}${times}`;
-    case 'none': return '';
-    default: return rule;
+    case 'daily':
+      return `${every('day', 'daily')}${times}`;
+    case 'weekly':
+      return `${every('week', 'weekly')}${m.days.length ? ` on ${m.days.map(dayName).join(', ')}` : ''}${times}`;
+    case 'monthly-date':
+      return `${every('month', 'monthly')} on ${m.monthDay === '-1' ? 'the last day' : `day ${m.monthDay}`}${times}`;
+    case 'monthly-ordinal':
+      return `${every('month', 'monthly')} on the ${ORDINALS.find(([o]) => o === m.ordinal)?.[1] ?? m.ordinal} ${WEEKDAYS.find(([c]) => c === m.weekday)?.[2] ?? m.weekday}${times}`;
+    case 'none':
+      return '';
+    default:
+      return rule;
   }
 }

@@ -7,11 +7,29 @@ export function formatter(zone, kind) {
   const key = `${zone}|${kind}`;
   let f = formatters.get(key);
   if (!f) {
-    f = kind === 'parts'
-      ? new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
-      : kind === 'time'
-        ? new Intl.DateTimeFormat(undefined, { timeZone: zone, hour: '2-digit', minute: '2-digit' })
-        : new Intl.DateTimeFormat(undefined, { timeZone: zone, weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+    f =
+      kind === 'parts'
+        ? new Intl.DateTimeFormat('en-US', {
+            timeZone: zone,
+            year: 'numeric',
+            month: '2-digit',
+            day: '2-digit',
+            hour: '2-digit',
+            minute: '2-digit',
+            second: '2-digit',
+            hourCycle: 'h23',
+          })
+        : kind === 'time'
+          ? new Intl.DateTimeFormat(undefined, { timeZone: zone, hour: '2-digit', minute: '2-digit' })
+          : new Intl.DateTimeFormat(undefined, {
+              timeZone: zone,
+              weekday: 'short',
+              year: 'numeric',
+              month: 'short',
+              day: 'numeric',
+              hour: '2-digit',
+              minute: '2-digit',
+            });
     formatters.set(key, f);
   }
   return f;
@@ -29,7 +47,11 @@ export function validZone(zone) {
 
 /** The zone names this browser knows (at least UTC). */
 export const zoneNames = (() => {
-  try { return Intl.supportedValuesOf('timeZone'); } catch { return ['UTC']; }
+  try {
+    return Intl.supportedValuesOf('timeZone');
+  } catch {
+    return ['UTC'];
+  }
 })();
 
 /** An instant shown in `zone`; '—' for none. */
@@ -42,7 +64,11 @@ export function fmt(iso, zone) {
 /** An instant as the value of <input type="datetime-local"> (wall-clock time in `zone`). */
 export function toLocalInput(iso, zone) {
   if (!iso) return '';
-  const parts = Object.fromEntries(formatter(zone, 'parts').formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    formatter(zone, 'parts')
+      .formatToParts(new Date(iso))
+      .map((p) => [p.type, p.value]),
+  );
   return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
 }
 
@@ -58,7 +84,15 @@ export function calendarOf(local) {
 export function humanDuration(iso) {
   const m = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(iso ?? '');
   if (!m) return String(iso);
-  const units = [['week', m[1]], ['day', m[2]], ['hour', m[3]], ['min', m[4]], ['s', m[5]]];
-  const out = units.filter(([, n]) => n && Number(n) !== 0).map(([unit, n]) => `${Number(n)} ${unit}${Number(n) === 1 || unit === 'min' || unit === 's' ? '' : 's'}`);
+  const units = [
+    ['week', m[1]],
+    ['day', m[2]],
+    ['hour', m[3]],
+    ['min', m[4]],
+    ['s', m[5]],
+  ];
+  const out = units
+    .filter(([, n]) => n && Number(n) !== 0)
+    .map(([unit, n]) => `${Number(n)} ${unit}${Number(n) === 1 || unit === 'min' || unit === 's' ? '' : 's'}`);
   return out.length ? out.join(' ') : '0 min';
 }

@@ -6,26 +6,55 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startBenchApp, patchWorkload, createWorkload, progress, type Shape } from './harness.ts';
 
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }
-interface CpuProfile { nodes: ProfileNode[]; samples: number[] }
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+}
 
 const args = process.argv.slice(2);
 const arg = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const shape = (arg('shape') ?? 'direct+kafka') as Shape;
-if (!['embedded', 'direct+kafka', 'dapr'].includes(shape)) throw new Error(`--shape must be embedded, direct+kafka or dapr, not ${shape}`);
+if (!['embedded', 'direct+kafka', 'dapr'].includes(shape))
+  throw new Error(`--shape must be embedded, direct+kafka or dapr, not ${shape}`);
 const seconds = Number(arg('seconds') ?? 15);
 const workload = arg('workload') ?? 'patch';
-if (!['patch', 'post', 'post+reminders'].includes(workload)) throw new Error(`--workload must be patch, post or post+reminders, not ${workload}`);
-const env = Object.fromEntries((arg('env') ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-const dir = path.join(import.meta.dirname, 'results', 'profiles', `${shape}-${new Date().toISOString().replaceAll(':', '-')}`);
+if (!['patch', 'post', 'post+reminders'].includes(workload))
+  throw new Error(`--workload must be patch, post or post+reminders, not ${workload}`);
+const env = Object.fromEntries(
+  (arg('env') ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
+const dir = path.join(
+  import.meta.dirname,
+  'results',
+  'profiles',
+  `${shape}-${new Date().toISOString().replaceAll(':', '-')}`,
+);
 mkdirSync(dir, { recursive: true });
 
-const label = workload === 'patch' ? 'PATCH /tasks/{id}' : workload === 'post' ? 'POST /tasks' : 'POST /tasks with a due date and a reminder';
-progress(`profile (${shape}): ${label}, 32 keep-alive connections, ${seconds} s, --cpu-prof into ${path.relative(process.cwd(), dir)}`);
+const label =
+  workload === 'patch'
+    ? 'PATCH /tasks/{id}'
+    : workload === 'post'
+      ? 'POST /tasks'
+      : 'POST /tasks with a due date and a reminder';
+progress(
+  `profile (${shape}): ${label}, 32 keep-alive connections, ${seconds} s, --cpu-prof into ${path.relative(process.cwd(), dir)}`,
+);
 const app = await startBenchApp(shape, env, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
 let rate = 0;
 try {
-  const result = workload === 'patch' ? await patchWorkload(app, seconds) : await createWorkload(app, seconds, { reminders: workload === 'post+reminders' });
+  const result =
+    workload === 'patch'
+      ? await patchWorkload(app, seconds)
+      : await createWorkload(app, seconds, { reminders: workload === 'post+reminders' });
   rate = result['2xx'] / seconds;
 } finally {
   await app.stop(); // SIGTERM: the app exits normally, so node writes the profile
@@ -46,7 +75,8 @@ const where = (url: string): string => {
   if (url.startsWith('wasm:')) return 'WebAssembly (PGlite)';
   return `tasklane ${url.replace(/^.*\/work\/[^/]+\//, '').replace(/^file:\/\//, '')}`.split('/').slice(0, 2).join('/');
 };
-const fnKey = (node: ProfileNode) => `${node.callFrame.functionName || '(anonymous)'}  ${node.callFrame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/work\/[^/]+\//, '')}:${node.callFrame.lineNumber + 1}`;
+const fnKey = (node: ProfileNode) =>
+  `${node.callFrame.functionName || '(anonymous)'}  ${node.callFrame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/work\/[^/]+\//, '')}:${node.callFrame.lineNumber + 1}`;
 const tally = (key: (node: ProfileNode) => string) => {
   const out = new Map<string, number>();
   for (const [id, hits] of self) {
@@ -57,8 +87,13 @@ const tally = (key: (node: ProfileNode) => string) => {
 };
 const pct = (hits: number) => `${((hits / total) * 100).toFixed(1).padStart(5)}%`;
 
-console.log(`\n${shape}, ${label}: ${rate.toFixed(0)} commands/s while profiled (profiling slows the app)\n\nself time by package:`);
-for (const [name, hits] of tally((node) => where(node.callFrame.url)).slice(0, 15)) console.log(`  ${pct(hits)}  ${name}`);
+console.log(
+  `\n${shape}, ${label}: ${rate.toFixed(0)} commands/s while profiled (profiling slows the app)\n\nself time by package:`,
+);
+for (const [name, hits] of tally((node) => where(node.callFrame.url)).slice(0, 15))
+  console.log(`  ${pct(hits)}  ${name}`);
 console.log('\nself time by function:');
 for (const [name, hits] of tally(fnKey).slice(0, 25)) console.log(`  ${pct(hits)}  ${name}`);
-console.log(`\nfull profile: ${path.relative(process.cwd(), path.join(dir, file))} (open in Chrome DevTools → Performance)`);
+console.log(
+  `\nfull profile: ${path.relative(process.cwd(), path.join(dir, file))} (open in Chrome DevTools → Performance)`,
+);

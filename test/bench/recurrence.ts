@@ -19,15 +19,29 @@ export interface RecurrenceBenchResult {
 }
 
 /** Runs the corpus `rounds` times (quick: 2, else 10) and returns the row for the bench table and the figures. */
-export async function recurrenceBench(quick: boolean): Promise<{ row: [string, string, string]; result: RecurrenceBenchResult }> {
+export async function recurrenceBench(
+  quick: boolean,
+): Promise<{ row: [string, string, string]; result: RecurrenceBenchResult }> {
   const rounds = quick ? 2 : 10;
-  progress(`recurrence: ${HOSTILE_RULES.length} hostile rules × ${rounds} through POST /recurrence/preview (in-process app, embedded database)`);
+  progress(
+    `recurrence: ${HOSTILE_RULES.length} hostile rules × ${rounds} through POST /recurrence/preview (in-process app, embedded database)`,
+  );
   const app = await startTestApp({ database: 'pglite' });
   try {
     const headers = { authorization: `Bearer ${app.token('bench-recurrence')}`, 'content-type': 'application/json' };
     const preview = async (c: (typeof HOSTILE_RULES)[number]): Promise<number> => {
-      const body = { rule: c.rule, start: c.start, timezone: c.zone, limit: c.limit, ...(c.after ? { after: c.after } : {}) };
-      const response = await fetch(`${app.url}/recurrence/preview`, { method: 'POST', headers, body: JSON.stringify(body) });
+      const body = {
+        rule: c.rule,
+        start: c.start,
+        timezone: c.zone,
+        limit: c.limit,
+        ...(c.after ? { after: c.after } : {}),
+      };
+      const response = await fetch(`${app.url}/recurrence/preview`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+      });
       await response.arrayBuffer();
       return response.status;
     };
@@ -72,7 +86,9 @@ export async function recurrenceBench(quick: boolean): Promise<{ row: [string, s
       event_loop_delay_ms: { p50: round1(loop.p50), p99: round1(loop.p99), max: round1(loop.max) },
       health_max_ms: round1(healthMax),
     };
-    const codes = Object.entries(statuses).map(([code, n]) => `${n}×${code}`).join(', ');
+    const codes = Object.entries(statuses)
+      .map(([code, n]) => `${n}×${code}`)
+      .join(', ');
     return {
       row: [
         `recurrence: ${HOSTILE_RULES.length} hostile rules × ${rounds}, POST /recurrence/preview`,

@@ -7,9 +7,23 @@ test('every fault in turn under load: no acknowledged write lost or applied twic
   t.timeout(600_000);
   const report = await runChaos({ downMs: 1500, settleMs: 1000, users: 4 });
   t.log(`\n${table(report)}`);
-  t.deepEqual(report.rows.map((r) => r.fault), ['kafka', 'daprd', 'app', 'postgres', 'redis']);
+  t.deepEqual(
+    report.rows.map((r) => r.fault),
+    ['kafka', 'daprd', 'app', 'postgres', 'redis'],
+  );
   t.true(report.acked > 100, `only ${report.acked} writes acknowledged`);
   for (const r of report.rows) t.true(r.recovery_ms < 60_000, `${r.fault} recovered in ${r.recovery_ms} ms`);
   t.true(report.reminders_due > 0 && report.spawns > 0, 'the workload had timers to fire');
-  t.like(report, { lost_writes: 0, missing_on_kafka: 0, client_gaps: 0, reminders_missed: 0, reminders_doubled: 0, spawns_doubled: 0, spawns_missed: 0, server_errors: 0, applied_twice: 0, stranded_in_deleted_lists: 0 });
+  t.like(report, {
+    lost_writes: 0,
+    missing_on_kafka: 0,
+    client_gaps: 0,
+    reminders_missed: 0,
+    reminders_doubled: 0,
+    spawns_doubled: 0,
+    spawns_missed: 0,
+    server_errors: 0,
+    applied_twice: 0,
+    stranded_in_deleted_lists: 0,
+  });
 });

@@ -62,14 +62,33 @@ interface Child {
 async function startChild(dataDir: string, secret: string, timeoutMs: number): Promise<Child & { startMs: number }> {
   const port = await freePort();
   const t0 = Date.now();
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, JWT_SECRET: secret, LOG_LEVEL: 'error', RATE_LIMIT_PER_SEC: '0', DAPR_PROBE: 'false' };
-  for (const name of ['DATABASE_URL', 'KAFKA_BROKERS', 'DAPR_HTTP_PORT', 'DAPR_GRPC_PORT', 'REDIS_URL', 'JWKS_URL']) delete env[name];
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'host/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'test',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    JWT_SECRET: secret,
+    LOG_LEVEL: 'error',
+    RATE_LIMIT_PER_SEC: '0',
+    DAPR_PROBE: 'false',
+  };
+  for (const name of ['DATABASE_URL', 'KAFKA_BROKERS', 'DAPR_HTTP_PORT', 'DAPR_GRPC_PORT', 'REDIS_URL', 'JWKS_URL'])
+    delete env[name];
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'host/main.ts'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
-  proc.stderr!.on('data', (chunk: Buffer) => { err = (err + chunk.toString()).slice(-4000); });
+  proc.stderr!.on('data', (chunk: Buffer) => {
+    err = (err + chunk.toString()).slice(-4000);
+  });
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   let gone = false;
-  void exited.then(() => { gone = true; });
+  void exited.then(() => {
+    gone = true;
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -78,7 +97,10 @@ async function startChild(dataDir: string, secret: string, timeoutMs: number): P
       proc.kill('SIGKILL');
       throw new Error(`the app did not answer /health within ${timeoutMs} ms: ${err.trim()}`);
     }
-    const ok = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -87,9 +109,11 @@ async function startChild(dataDir: string, secret: string, timeoutMs: number): P
 
 async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(size, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
 /** Runs the loop; never throws for a lost write (it is counted), only reports a failed restart in `failure`. */
@@ -115,28 +139,35 @@ export async function runCrashLoop(options: CrashOptions): Promise<CrashReport> 
       const ids: string[] = [];
       let unanswered = 0;
       // Kill once a share of the burst is acknowledged (varied per round), so the kill lands mid-burst.
-      const killAt = Math.max(1, Math.round(options.creates * (0.1 + 0.5 * ((round * 7) % 10) / 10)));
+      const killAt = Math.max(1, Math.round(options.creates * (0.1 + (0.5 * ((round * 7) % 10)) / 10)));
       let killedAfter = -1;
       const kill = () => {
         if (killedAfter >= 0) return;
         killedAfter = ids.length;
         current.proc.kill('SIGKILL');
       };
-      await Promise.all(Array.from({ length: options.creates }, async (_, i) => {
-        try {
-          const res = await fetch(`${current.url}/tasks`, { method: 'POST', headers, body: JSON.stringify({ title: `crash r${round} #${i}` }), signal: AbortSignal.timeout(60_000) });
-          if (res.status === 201) {
-            const body = await res.json() as { id: string };
-            // The answer counts as acknowledged only if it arrived whole before the process died.
-            ids.push(body.id);
-            if (ids.length >= killAt) kill();
-          } else {
+      await Promise.all(
+        Array.from({ length: options.creates }, async (_, i) => {
+          try {
+            const res = await fetch(`${current.url}/tasks`, {
+              method: 'POST',
+              headers,
+              body: JSON.stringify({ title: `crash r${round} #${i}` }),
+              signal: AbortSignal.timeout(60_000),
+            });
+            if (res.status === 201) {
+              const body = (await res.json()) as { id: string };
+              // The answer counts as acknowledged only if it arrived whole before the process died.
+              ids.push(body.id);
+              if (ids.length >= killAt) kill();
+            } else {
+              unanswered++;
+            }
+          } catch {
             unanswered++;
           }
-        } catch {
-          unanswered++;
-        }
-      }));
+        }),
+      );
       kill(); // the whole burst answered before the threshold (it never is with a sane killAt): kill anyway
       await current.exited;
       acknowledged.push(...ids);
@@ -151,7 +182,9 @@ export async function runCrashLoop(options: CrashOptions): Promise<CrashReport> 
       const next: Child = child;
       const lostIds: string[] = [];
       await inBatches(acknowledged, 16, async (id) => {
-        const res = await fetch(`${next.url}/tasks/${id}`, { headers, signal: AbortSignal.timeout(30_000) }).catch(() => undefined);
+        const res = await fetch(`${next.url}/tasks/${id}`, { headers, signal: AbortSignal.timeout(30_000) }).catch(
+          () => undefined,
+        );
         if (res?.status !== 200) {
           lostIds.push(id);
           lostEver.add(id);
@@ -159,12 +192,21 @@ export async function runCrashLoop(options: CrashOptions): Promise<CrashReport> 
         await res?.arrayBuffer();
       });
       const row: CrashRound = {
-        round, sent: options.creates, acknowledged: ids.length, unanswered, killed_after_acks: killedAfter,
-        restart_ms: child.startMs, checked: acknowledged.length, lost: lostIds.length, lost_ids: lostIds.slice(0, 20),
+        round,
+        sent: options.creates,
+        acknowledged: ids.length,
+        unanswered,
+        killed_after_acks: killedAfter,
+        restart_ms: child.startMs,
+        checked: acknowledged.length,
+        lost: lostIds.length,
+        lost_ids: lostIds.slice(0, 20),
       };
       rounds.push(row);
-      log(`round ${round}/${options.rounds}: ${row.sent} sent, SIGKILL after ${row.killed_after_acks} acks, ${row.acknowledged} acknowledged, `
-        + `${row.unanswered} cut; restart ${(row.restart_ms / 1000).toFixed(1)} s; ${row.checked - row.lost}/${row.checked} acknowledged present`);
+      log(
+        `round ${round}/${options.rounds}: ${row.sent} sent, SIGKILL after ${row.killed_after_acks} acks, ${row.acknowledged} acknowledged, ` +
+          `${row.unanswered} cut; restart ${(row.restart_ms / 1000).toFixed(1)} s; ${row.checked - row.lost}/${row.checked} acknowledged present`,
+      );
     }
   } catch (error) {
     failure ??= (error as Error).message;
@@ -178,15 +220,32 @@ export async function runCrashLoop(options: CrashOptions): Promise<CrashReport> 
   }
   const sum = (f: (r: CrashRound) => number) => rounds.reduce((n, r) => n + f(r), 0);
   return {
-    rounds, creates_per_round: options.creates, sent: sum((r) => r.sent), acknowledged: sum((r) => r.acknowledged),
-    lost: lostEver.size, failure, started_at: new Date(started).toISOString(), duration_s: Math.round((Date.now() - started) / 100) / 10,
+    rounds,
+    creates_per_round: options.creates,
+    sent: sum((r) => r.sent),
+    acknowledged: sum((r) => r.acknowledged),
+    lost: lostEver.size,
+    failure,
+    started_at: new Date(started).toISOString(),
+    duration_s: Math.round((Date.now() - started) / 100) / 10,
   };
 }
 
 /** The report as a fixed-width table, one row per round. */
 export function crashTable(report: CrashReport): string {
   const head = ['round', 'sent', 'acked', 'cut', 'kill@acks', 'restart s', 'checked', 'lost'];
-  const rows = report.rounds.map((r) => [r.round, r.sent, r.acknowledged, r.unanswered, r.killed_after_acks, (r.restart_ms / 1000).toFixed(1), r.checked, r.lost].map(String));
+  const rows = report.rounds.map((r) =>
+    [
+      r.round,
+      r.sent,
+      r.acknowledged,
+      r.unanswered,
+      r.killed_after_acks,
+      (r.restart_ms / 1000).toFixed(1),
+      r.checked,
+      r.lost,
+    ].map(String),
+  );
   rows.push(['total', String(report.sent), String(report.acknowledged), '', '', '', '', String(report.lost)]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');

@@ -28,7 +28,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect({ port, host: '127.0.0.1' });
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
   });
 }
@@ -42,7 +45,10 @@ function killChild(child: ChildProcess | undefined): Promise<void> {
 
 function postgresBin(tool: string): string {
   const base = '/usr/lib/postgresql';
-  const v = readdirSync(base).filter((x) => /^\d+$/.test(x)).sort((a, b) => Number(b) - Number(a))[0] ?? '15';
+  const v =
+    readdirSync(base)
+      .filter((x) => /^\d+$/.test(x))
+      .sort((a, b) => Number(b) - Number(a))[0] ?? '15';
   return path.join(base, v, 'bin', tool);
 }
 
@@ -58,7 +64,15 @@ export interface ChaosEnv {
 
 export async function chaosEnv(): Promise<ChaosEnv> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tasklane-chaos-'));
-  const [pgPort, redisPort, apiPort, appPort, httpPort, grpcPort, metricsPort] = (await freePorts(7)) as number[] as [number, number, number, number, number, number, number];
+  const [pgPort, redisPort, apiPort, appPort, httpPort, grpcPort, metricsPort] = (await freePorts(7)) as number[] as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const secret = randomBytes(32).toString('base64url');
   // Logs outlive the run (the data does not): .stack/logs/chaos-<time>/.
   const logs = path.join(ROOT, '.stack', 'logs', `chaos-${new Date().toISOString().replace(/[:.]/g, '-')}`);
@@ -69,16 +83,52 @@ export async function chaosEnv(): Promise<ChaosEnv> {
   const pgData = path.join(dir, 'pg');
   const pgRun = path.join(dir, 'pgrun');
   mkdirSync(pgRun);
-  const ids = process.getuid?.() === 0 ? { uid: Number(execFileSync('id', ['-u', 'postgres']).toString()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString()) } : {};
-  if (ids.uid !== undefined) { chownSync(dir, ids.uid, ids.gid); chownSync(pgRun, ids.uid, ids.gid); }
-  execFileSync(postgresBin('initdb'), ['-D', pgData, '-U', 'postgres', '--auth=trust', '--no-instructions'], { ...ids, stdio: 'ignore' });
+  const ids =
+    process.getuid?.() === 0
+      ? {
+          uid: Number(execFileSync('id', ['-u', 'postgres']).toString()),
+          gid: Number(execFileSync('id', ['-g', 'postgres']).toString()),
+        }
+      : {};
+  if (ids.uid !== undefined) {
+    chownSync(dir, ids.uid, ids.gid);
+    chownSync(pgRun, ids.uid, ids.gid);
+  }
+  execFileSync(postgresBin('initdb'), ['-D', pgData, '-U', 'postgres', '--auth=trust', '--no-instructions'], {
+    ...ids,
+    stdio: 'ignore',
+  });
   let pgChild: ChildProcess | undefined;
   const databaseUrl = `postgres://postgres@127.0.0.1:${pgPort}/postgres`;
-  const pgReady = async () => { const c = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 500 }); try { await c.connect(); await c.query('SELECT 1'); return true; } finally { await c.end().catch(() => undefined); } };
+  const pgReady = async () => {
+    const c = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 500 });
+    try {
+      await c.connect();
+      await c.query('SELECT 1');
+      return true;
+    } finally {
+      await c.end().catch(() => undefined);
+    }
+  };
   const postgres: Proc = {
     name: 'postgres',
     async start() {
-      pgChild = spawn(postgresBin('postgres'), ['-D', pgData, '-p', String(pgPort), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${pgRun}`, '-c', 'max_connections=100'], { ...ids, stdio: ['ignore', log('postgres'), log('postgres')] });
+      pgChild = spawn(
+        postgresBin('postgres'),
+        [
+          '-D',
+          pgData,
+          '-p',
+          String(pgPort),
+          '-c',
+          'listen_addresses=127.0.0.1',
+          '-c',
+          `unix_socket_directories=${pgRun}`,
+          '-c',
+          'max_connections=100',
+        ],
+        { ...ids, stdio: ['ignore', log('postgres'), log('postgres')] },
+      );
       await eventually(pgReady, { what: 'postgres', ignoreErrors: true });
     },
     kill: () => killChild(pgChild),
@@ -88,7 +138,11 @@ export async function chaosEnv(): Promise<ChaosEnv> {
   const redis: Proc = {
     name: 'redis',
     async start() {
-      redisChild = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''], { stdio: ['ignore', log('redis'), log('redis')] });
+      redisChild = spawn(
+        'redis-server',
+        ['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''],
+        { stdio: ['ignore', log('redis'), log('redis')] },
+      );
       await eventually(() => portOpen(redisPort), { what: 'redis', ignoreErrors: true });
     },
     kill: () => killChild(redisChild),
@@ -102,17 +156,34 @@ export async function chaosEnv(): Promise<ChaosEnv> {
   // daprd with components pointing at the private Redis and Kafka.
   const components = path.join(dir, 'components');
   mkdirSync(components);
-  writeFileSync(path.join(components, 'statestore.yaml'), `apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: statestore\nspec:\n  type: state.redis\n  version: v1\n  metadata:\n    - name: redisHost\n      value: "127.0.0.1:${redisPort}"\n    - name: actorStateStore\n      value: "true"\n`);
-  writeFileSync(path.join(components, 'pubsub.yaml'), `apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: pubsub\nspec:\n  type: pubsub.kafka\n  version: v1\n  metadata:\n    - name: brokers\n      value: "${broker.brokers}"\n    - name: authType\n      value: "none"\n`);
+  writeFileSync(
+    path.join(components, 'statestore.yaml'),
+    `apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: statestore\nspec:\n  type: state.redis\n  version: v1\n  metadata:\n    - name: redisHost\n      value: "127.0.0.1:${redisPort}"\n    - name: actorStateStore\n      value: "true"\n`,
+  );
+  writeFileSync(
+    path.join(components, 'pubsub.yaml'),
+    `apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: pubsub\nspec:\n  type: pubsub.kafka\n  version: v1\n  metadata:\n    - name: brokers\n      value: "${broker.brokers}"\n    - name: authType\n      value: "none"\n`,
+  );
   const namespace = `chaos-${randomBytes(3).toString('hex')}`;
   let sidecar: Sidecar | undefined;
   const daprd: Proc = {
     name: 'daprd',
     async start() {
       await eventually(() => portOpen(appPort), { what: 'app actor port', ignoreErrors: true });
-      sidecar = await startSidecar({ appId: 'tasklane-chaos', appPort, httpPort, grpcPort, metricsPort, namespace, componentsPath: components, logName: `daprd-chaos-${httpPort}` });
+      sidecar = await startSidecar({
+        appId: 'tasklane-chaos',
+        appPort,
+        httpPort,
+        grpcPort,
+        metricsPort,
+        namespace,
+        componentsPath: components,
+        logName: `daprd-chaos-${httpPort}`,
+      });
     },
-    kill: async () => { await sidecar?.stop('SIGKILL'); },
+    kill: async () => {
+      await sidecar?.stop('SIGKILL');
+    },
   };
 
   let appChild: ChildProcess | undefined;
@@ -122,13 +193,29 @@ export async function chaosEnv(): Promise<ChaosEnv> {
     async start() {
       appChild = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'host', 'main.ts')], {
         env: {
-          ...process.env, NODE_ENV: 'development', PORT: String(apiPort), DATA_DIR: dir, JWT_SECRET: secret, LOG_LEVEL: 'error', RATE_LIMIT_PER_SEC: '0',
-          DATABASE_URL: databaseUrl, REDIS_URL: `redis://127.0.0.1:${redisPort}`, KAFKA_BROKERS: broker.brokers, AUTH_DEV: 'false',
-          DAPR_HTTP_PORT: String(httpPort), DAPR_APP_PORT: String(appPort), DAPR_WAIT_MS: '60000', DAPR_PROBE: 'false',
+          ...process.env,
+          NODE_ENV: 'development',
+          PORT: String(apiPort),
+          DATA_DIR: dir,
+          JWT_SECRET: secret,
+          LOG_LEVEL: 'error',
+          RATE_LIMIT_PER_SEC: '0',
+          DATABASE_URL: databaseUrl,
+          REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+          KAFKA_BROKERS: broker.brokers,
+          AUTH_DEV: 'false',
+          DAPR_HTTP_PORT: String(httpPort),
+          DAPR_APP_PORT: String(appPort),
+          DAPR_WAIT_MS: '60000',
+          DAPR_PROBE: 'false',
         },
         stdio: ['ignore', log('app'), log('app')],
       });
-      await eventually(async () => (await fetch(`${url}/ready`)).ok, { what: 'app', ignoreErrors: true, timeoutMs: 90_000 });
+      await eventually(async () => (await fetch(`${url}/ready`)).ok, {
+        what: 'app',
+        ignoreErrors: true,
+        timeoutMs: 90_000,
+      });
     },
     kill: () => killChild(appChild),
   };
@@ -138,7 +225,10 @@ export async function chaosEnv(): Promise<ChaosEnv> {
   await daprd.start();
   await appStarting;
   return {
-    dir, url, databaseUrl, broker,
+    dir,
+    url,
+    databaseUrl,
+    broker,
     token: (user) => signToken(secret, user),
     procs: { kafka, daprd, app, postgres, redis },
     async destroy() {

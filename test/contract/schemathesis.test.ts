@@ -36,28 +36,50 @@ function provision(): string {
   mkdirSync(path.dirname(VENV), { recursive: true });
   const steps: [string, string[]][] = [
     ['python3', ['-m', 'venv', VENV]],
-    [path.join(VENV, 'bin', 'pip'), ['install', '--disable-pip-version-check', '--quiet', `schemathesis==${SCHEMATHESIS}`]],
+    [
+      path.join(VENV, 'bin', 'pip'),
+      ['install', '--disable-pip-version-check', '--quiet', `schemathesis==${SCHEMATHESIS}`],
+    ],
   ];
   for (const [command, args] of steps) {
     const result = spawnSync(command, args, { encoding: 'utf8', timeout: 300_000 });
     if (result.status !== 0) {
-      throw new Error(`cannot provision schemathesis ${SCHEMATHESIS} (${command} ${args.join(' ')} → ${result.error?.message ?? `exit ${String(result.status)}`}):\n${result.stdout}${result.stderr}`);
+      throw new Error(
+        `cannot provision schemathesis ${SCHEMATHESIS} (${command} ${args.join(' ')} → ${result.error?.message ?? `exit ${String(result.status)}`}):\n${result.stdout}${result.stderr}`,
+      );
     }
   }
   writeFileSync(marker, `schemathesis==${SCHEMATHESIS}\n`);
   return st;
 }
 
-function run(command: string, args: string[], deadlineMs: number): Promise<{ code: number | null; output: string; timedOut: boolean }> {
+function run(
+  command: string,
+  args: string[],
+  deadlineMs: number,
+): Promise<{ code: number | null; output: string; timedOut: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: os.tmpdir(), env: { ...process.env, NO_COLOR: '1', PYTHONUNBUFFERED: '1' } });
+    const child = spawn(command, args, {
+      cwd: os.tmpdir(),
+      env: { ...process.env, NO_COLOR: '1', PYTHONUNBUFFERED: '1' },
+    });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
     let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, deadlineMs);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, deadlineMs);
     child.on('error', reject);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, output, timedOut }); });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output, timedOut });
+    });
   });
 }
 
@@ -68,23 +90,39 @@ test('schemathesis finds nothing wrong with the server against its OpenAPI docum
   t.teardown(() => app.stop());
   // An admin, so /admin/events is exercised beyond its 403.
   const token = app.token('contract-fuzzer', { admin: true });
-  const result = await run(st, [
-    '--config-file', CONFIG,
-    'run', `${app.url}/docs/openapi.json`,
-    '--checks', 'all',
-    '--header', `Authorization: Bearer ${token}`,
-    '--max-examples', String(MAX_EXAMPLES),
-    '--max-time', String(BUDGET_S),
-    '--seed', String(SEED),
-    '--workers', '1', // CPython 3.11 can fail parsing in parallel threads ("AST constructor recursion depth mismatch")
-    '--request-timeout', '10',
-    '--generation-database', 'none',
-    '--no-color',
-  ], RUN_DEADLINE_MS);
+  const result = await run(
+    st,
+    [
+      '--config-file',
+      CONFIG,
+      'run',
+      `${app.url}/docs/openapi.json`,
+      '--checks',
+      'all',
+      '--header',
+      `Authorization: Bearer ${token}`,
+      '--max-examples',
+      String(MAX_EXAMPLES),
+      '--max-time',
+      String(BUDGET_S),
+      '--seed',
+      String(SEED),
+      '--workers',
+      '1', // CPython 3.11 can fail parsing in parallel threads ("AST constructor recursion depth mismatch")
+      '--request-timeout',
+      '10',
+      '--generation-database',
+      'none',
+      '--no-color',
+    ],
+    RUN_DEADLINE_MS,
+  );
   if (result.timedOut || result.code !== 0) t.log(result.output);
   t.false(result.timedOut, `schemathesis ran longer than ${RUN_DEADLINE_MS / 1000} s`);
   t.is(result.code, 0, 'schemathesis reported findings (printed above)');
-  const doc = await fetch(`${app.url}/docs/openapi.json`).then((r) => r.json()) as { paths: Record<string, Record<string, unknown>> };
+  const doc = (await fetch(`${app.url}/docs/openapi.json`).then((r) => r.json())) as {
+    paths: Record<string, Record<string, unknown>>;
+  };
   const operations = Object.values(doc.paths).reduce((n, item) => n + Object.keys(item).length, 0);
   t.true(operations >= 20, `the document lists ${operations} operations`);
   t.regex(result.output, new RegExp(`Tested: ${operations}\\b`), 'every documented operation was tested');

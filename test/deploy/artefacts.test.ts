@@ -9,8 +9,24 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  ROOT, CHART, DOCKERFILE, DEPLOY_DOCS, VALUE_SETS, VERSIONS, ensureTools, dockerPolicy, imageCoverage, validateCompose, composeDaprConsistency,
-  renderChart, validateRender, daprConsistency, secretsDocumented, secretCommandsMatchChart, brokenCopy, type Tools,
+  ROOT,
+  CHART,
+  DOCKERFILE,
+  DEPLOY_DOCS,
+  VALUE_SETS,
+  VERSIONS,
+  ensureTools,
+  dockerPolicy,
+  imageCoverage,
+  validateCompose,
+  composeDaprConsistency,
+  renderChart,
+  validateRender,
+  daprConsistency,
+  secretsDocumented,
+  secretCommandsMatchChart,
+  brokenCopy,
+  type Tools,
 } from '../../tools/validate/lib.ts';
 
 let tools: Tools | undefined;
@@ -41,12 +57,17 @@ test('the image policy rejects root, a missing HEALTHCHECK, dev dependencies and
   t.true(dockerPolicy(text.replace(/^HEALTHCHECK[\s\S]*?\n(?=\S)/m, '')).some((p) => /HEALTHCHECK/.test(p)));
   t.true(dockerPolicy(text.replace('--omit=dev ', '')).some((p) => /production dependencies only/.test(p)));
   t.true(dockerPolicy(text.replace(/^CMD .*$/m, 'CMD npm start')).some((p) => /shell form/.test(p)));
-  t.true(dockerPolicy(text.replace(/NODE_ENV=production \\/, 'NODE_ENV=development \\')).some((p) => /NODE_ENV/.test(p)));
+  t.true(
+    dockerPolicy(text.replace(/NODE_ENV=production \\/, 'NODE_ENV=development \\')).some((p) => /NODE_ENV/.test(p)),
+  );
 });
 
 test('the image check rejects a runtime import of a dev dependency and of a folder the image lacks', (t) => {
   const files = [
-    { file: path.join(ROOT, 'host', 'fake.ts'), text: "import test from 'ava';\nimport { x } from '../test/helpers/db.ts';\nimport type { Y } from 'typescript';\n" },
+    {
+      file: path.join(ROOT, 'host', 'fake.ts'),
+      text: "import test from 'ava';\nimport { x } from '../test/helpers/db.ts';\nimport type { Y } from 'typescript';\n",
+    },
   ];
   const result = imageCoverage(ROOT, files);
   t.false(result.ok);
@@ -60,7 +81,12 @@ test('the image check rejects a runtime import of a dev dependency and of a fold
 test('the compose up checks reject a wait on a service without healthcheck and a missing Dockerfile', async (t) => {
   const compose = path.join(ROOT, 'docker-compose.yml');
   // Written inside the project (env_file and bind paths resolve from there), under a unique name.
-  const noHealth = brokenCopy(compose, [[/  redis:\n    image: redis:7.4-alpine\n    command: \["redis-server", "--appendonly", "yes"\]\n    volumes:\n      - redis-data:\/data\n    healthcheck:\n(      .*\n)+?    restart/, '  redis:\n    image: redis:7.4-alpine\n    restart']]);
+  const noHealth = brokenCopy(compose, [
+    [
+      /  redis:\n    image: redis:7.4-alpine\n    command: \["redis-server", "--appendonly", "yes"\]\n    volumes:\n      - redis-data:\/data\n    healthcheck:\n(      .*\n)+?    restart/,
+      '  redis:\n    image: redis:7.4-alpine\n    restart',
+    ],
+  ]);
   // The Dockerfile lives in deploy/, not in the build context's root.
   const oldDockerfile = brokenCopy(compose, [['dockerfile: deploy/Dockerfile', 'dockerfile: Dockerfile']]);
   try {
@@ -76,8 +102,10 @@ test('the compose up checks reject a wait on a service without healthcheck and a
   }
 });
 
-test('docker-compose.yml: a daprd whose app port drifted from the app\'s is caught', async (t) => {
-  const drifted = brokenCopy(path.join(ROOT, 'docker-compose.yml'), [['DAPR_APP_PORT: "3001"', 'DAPR_APP_PORT: "3002"']]);
+test("docker-compose.yml: a daprd whose app port drifted from the app's is caught", async (t) => {
+  const drifted = brokenCopy(path.join(ROOT, 'docker-compose.yml'), [
+    ['DAPR_APP_PORT: "3001"', 'DAPR_APP_PORT: "3002"'],
+  ]);
   try {
     const result = await composeDaprConsistency(need(), drifted.file, ROOT);
     t.false(result.ok);
@@ -87,11 +115,16 @@ test('docker-compose.yml: a daprd whose app port drifted from the app\'s is caug
   }
 });
 
-test('docker-compose.yml: daprd without the app\'s APP_API_TOKEN, or with another one, is caught', async (t) => {
+test("docker-compose.yml: daprd without the app's APP_API_TOKEN, or with another one, is caught", async (t) => {
   const compose = path.join(ROOT, 'docker-compose.yml');
   // daprd reads APP_API_TOKEN from the env files it shares with the app (the dev-env anchor).
   const missing = brokenCopy(compose, [[/(image: daprio\/daprd:1\.18\.2\n[\s\S]*?)    <<: \*dev-env\n/, '$1']]);
-  const other = brokenCopy(compose, [[/(image: daprio\/daprd:1\.18\.2\n[\s\S]*?    <<: \*dev-env\n)/, '$1    environment:\n      APP_API_TOKEN: some-other-token\n']]);
+  const other = brokenCopy(compose, [
+    [
+      /(image: daprio\/daprd:1\.18\.2\n[\s\S]*?    <<: \*dev-env\n)/,
+      '$1    environment:\n      APP_API_TOKEN: some-other-token\n',
+    ],
+  ]);
   try {
     const a = await composeDaprConsistency(need(), missing.file, ROOT);
     t.false(a.ok);
@@ -111,7 +144,15 @@ test('docker-compose.yml: daprd without the app\'s APP_API_TOKEN, or with anothe
 test('chart: every kind the issue asks for is rendered, with several replicas by default', async (t) => {
   const rendered = await renderChart(need(), civo, newestK8s);
   t.is(rendered.code, 0, rendered.stderr);
-  for (const kind of ['Deployment', 'Service', 'Ingress', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Component', 'Configuration']) {
+  for (const kind of [
+    'Deployment',
+    'Service',
+    'Ingress',
+    'HorizontalPodAutoscaler',
+    'PodDisruptionBudget',
+    'Component',
+    'Configuration',
+  ]) {
     t.regex(rendered.stdout, new RegExp(`\\nkind: ${kind}\\n`), kind);
   }
   t.regex(rendered.stdout, /minReplicas: 3\n/);
@@ -133,20 +174,30 @@ test('helm rejects bad values (values.schema.json) and missing required values',
   const mechanism = await renderChart(need(), { ...civo, set: [...civo.set, 'kafka.sasl.mechanism=scram'] }, newestK8s);
   t.not(mechanism.code, 0);
   t.regex(mechanism.stderr, /mechanism/);
-  const noImage = await renderChart(need(), { files: civo.files, set: civo.set.filter((s) => !s.startsWith('image.repository')) }, newestK8s);
+  const noImage = await renderChart(
+    need(),
+    { files: civo.files, set: civo.set.filter((s) => !s.startsWith('image.repository')) },
+    newestK8s,
+  );
   t.not(noImage.code, 0);
   t.regex(noImage.stderr, /image\.repository is required/);
   const tokenKey = await renderChart(need(), { ...minikube, set: ['secrets.keys.appApiToken=app-token'] }, newestK8s);
-  t.not(tokenKey.code, 0, 'Dapr\'s injector reads the key `token`: another name would split daprd and the app');
+  t.not(tokenKey.code, 0, "Dapr's injector reads the key `token`: another name would split daprd and the app");
   t.regex(tokenKey.stderr, /appApiToken/);
-  const noBrokers = await renderChart(need(), { files: civo.files, set: civo.set.filter((s) => !s.startsWith('kafka.brokers')) }, newestK8s);
+  const noBrokers = await renderChart(
+    need(),
+    { files: civo.files, set: civo.set.filter((s) => !s.startsWith('kafka.brokers')) },
+    newestK8s,
+  );
   t.not(noBrokers.code, 0);
   t.regex(noBrokers.stderr, /kafka\.brokers is required/);
 });
 
 test('the Dapr consistency check notices a chart that drifts from components/', async (t) => {
   const good = await renderChart(need(), minikube, newestK8s);
-  const drifted = good.stdout.replace(/name: consumerGroup\n(\s+)value: "tasklane"/, 'name: consumerGroup\n$1value: "other"').replace('dapr.io/app-port: "3001"', 'dapr.io/app-port: "3000"');
+  const drifted = good.stdout
+    .replace(/name: consumerGroup\n(\s+)value: "tasklane"/, 'name: consumerGroup\n$1value: "other"')
+    .replace('dapr.io/app-port: "3001"', 'dapr.io/app-port: "3000"');
   const result = await daprConsistency(need(), drifted);
   t.false(result.ok);
   t.regex(result.output, /consumerGroup/);
@@ -159,9 +210,18 @@ test('the Dapr consistency check notices a chart without the app token, or with 
   const noAnnotation = await daprConsistency(need(), good.stdout.replace(/\n\s+dapr\.io\/app-token-secret: .*/, ''));
   t.false(noAnnotation.ok);
   t.regex(noAnnotation.output, /dapr\.io\/app-token-secret is not set/);
-  const otherKey = await daprConsistency(need(), good.stdout.replace(/(- name: APP_API_TOKEN\n\s+valueFrom:\n\s+secretKeyRef:\n\s+name: tasklane-secrets\n\s+key:) token/, '$1 jwt-secret'));
+  const otherKey = await daprConsistency(
+    need(),
+    good.stdout.replace(
+      /(- name: APP_API_TOKEN\n\s+valueFrom:\n\s+secretKeyRef:\n\s+name: tasklane-secrets\n\s+key:) token/,
+      '$1 jwt-secret',
+    ),
+  );
   t.false(otherKey.ok);
-  t.regex(otherKey.output, /APP_API_TOKEN comes from tasklane-secrets\/jwt-secret, daprd's from tasklane-secrets\/token/);
+  t.regex(
+    otherKey.output,
+    /APP_API_TOKEN comes from tasklane-secrets\/jwt-secret, daprd's from tasklane-secrets\/token/,
+  );
   const noEnv = await daprConsistency(need(), good.stdout.replace(/- name: APP_API_TOKEN\n/, '- name: UNRELATED\n'));
   t.false(noEnv.ok);
   t.regex(noEnv.output, /no APP_API_TOKEN from a Secret/);
@@ -172,7 +232,9 @@ test('the Dapr consistency check notices a chart without the app token, or with 
 test('render-check rejects a misspelt field, a missing Dockerfile and a wrong build context in render.yaml', async (t) => {
   const source = path.join(ROOT, 'deploy', 'render', 'render.yaml');
   const typo = brokenCopy(source, [['healthCheckPath:', 'healthcheckPath:']]);
-  const noDockerfile = brokenCopy(source, [['dockerfilePath: ./deploy/Dockerfile', 'dockerfilePath: ./deploy/Containerfile']]);
+  const noDockerfile = brokenCopy(source, [
+    ['dockerfilePath: ./deploy/Dockerfile', 'dockerfilePath: ./deploy/Containerfile'],
+  ]);
   // deploy/ as the context holds none of the sources; no context at all is ambiguous for a Dockerfile outside the root.
   const deployContext = brokenCopy(source, [['dockerContext: .\n', 'dockerContext: deploy\n']]);
   const noContext = brokenCopy(source, [['    dockerContext: .\n', '']]);
@@ -224,5 +286,13 @@ test('a kubectl create secret command without the Dapr app token key is caught',
 test('chart path and value files exist where the docs say', (t) => {
   t.true(CHART.endsWith(path.join('deploy', 'k8s', 'tasklane')));
   const docs = readFileSync(DEPLOY_DOCS, 'utf8');
-  for (const file of ['docker build -f deploy/Dockerfile .', 'deploy/k8s/tasklane', 'deploy/k8s/values-minikube.yaml', 'deploy/k8s/values-civo-linode.yaml', 'deploy/render/render.yaml', 'docker-compose.yml']) t.true(docs.includes(file), file);
+  for (const file of [
+    'docker build -f deploy/Dockerfile .',
+    'deploy/k8s/tasklane',
+    'deploy/k8s/values-minikube.yaml',
+    'deploy/k8s/values-civo-linode.yaml',
+    'deploy/render/render.yaml',
+    'docker-compose.yml',
+  ])
+    t.true(docs.includes(file), file);
 });

@@ -78,7 +78,13 @@ export function sumTurns(metrics: string, labels: Partial<Record<string, string>
  * running then.
  */
 export async function startAppProcess(options: AppProcessOptions): Promise<AppProcess> {
-  const [port, appPort, httpPort, grpcPort, metricsPort] = (await freePorts(5)) as [number, number, number, number, number];
+  const [port, appPort, httpPort, grpcPort, metricsPort] = (await freePorts(5)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const instanceId = options.instanceId ?? randomBytes(4).toString('hex');
   const appId = options.appId ?? 'tasklane';
   const appToken = randomBytes(24).toString('base64url');
@@ -86,13 +92,30 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
   const log = path.join(LOG_DIR, `app-${options.namespace}-${instanceId}.log`);
   const fd = openSync(log, 'a');
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.homedir(),
-    NODE_ENV: 'test', PORT: String(port), DATA_DIR: dataDir, DATABASE_URL: options.databaseUrl, JWT_SECRET: options.secret,
-    INSTANCE_ID: instanceId, LOG_LEVEL: 'info', RATE_LIMIT_PER_SEC: '0', KAFKA_BROKERS: local.kafkaBrokers.join(','),
-    APP_ID: appId, DAPR_HTTP_PORT: String(httpPort), DAPR_GRPC_PORT: String(grpcPort), DAPR_APP_PORT: String(appPort),
-    DAPR_WAIT_MS: '60000', APP_API_TOKEN: appToken, ...options.env,
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? os.homedir(),
+    NODE_ENV: 'test',
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    DATABASE_URL: options.databaseUrl,
+    JWT_SECRET: options.secret,
+    INSTANCE_ID: instanceId,
+    LOG_LEVEL: 'info',
+    RATE_LIMIT_PER_SEC: '0',
+    KAFKA_BROKERS: local.kafkaBrokers.join(','),
+    APP_ID: appId,
+    DAPR_HTTP_PORT: String(httpPort),
+    DAPR_GRPC_PORT: String(grpcPort),
+    DAPR_APP_PORT: String(appPort),
+    DAPR_WAIT_MS: '60000',
+    APP_API_TOKEN: appToken,
+    ...options.env,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'host', 'main.ts')], { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'host', 'main.ts')], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', fd, fd],
+  });
   closeSync(fd);
   // Should the test's own process end without its after hooks (a crash, a timeout), take the children along.
   let sidecar: Sidecar | undefined;
@@ -119,13 +142,26 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
       if (Date.now() > deadline) throw failed(`the app did not listen on ${appPort} for daprd`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    sidecarOptions = { appId, appPort, httpPort, grpcPort, metricsPort, namespace: options.namespace, appToken, logName: `daprd-${options.namespace}-${instanceId}` };
+    sidecarOptions = {
+      appId,
+      appPort,
+      httpPort,
+      grpcPort,
+      metricsPort,
+      namespace: options.namespace,
+      appToken,
+      logName: `daprd-${options.namespace}-${instanceId}`,
+    };
     sidecar = await startSidecar(sidecarOptions, Math.max(1000, deadline - Date.now()));
     for (;;) {
       if (exited(child)) throw failed(`the app exited with ${child.exitCode ?? child.signalCode} while starting`);
-      const ready = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(2000) }).then(async (r) => (await r.json()) as Record<string, unknown>, () => undefined);
+      const ready = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(2000) }).then(
+        async (r) => (await r.json()) as Record<string, unknown>,
+        () => undefined,
+      );
       if (ready?.ready === true) {
-        if (ready.mode !== 'dapr' || ready.sidecar !== 'up') throw failed(`expected the Dapr runtime with its sidecar up, /ready says ${JSON.stringify(ready)}`);
+        if (ready.mode !== 'dapr' || ready.sidecar !== 'up')
+          throw failed(`expected the Dapr runtime with its sidecar up, /ready says ${JSON.stringify(ready)}`);
         if (ready.instance !== instanceId) throw failed(`/ready names instance ${String(ready.instance)}`);
         break;
       }

@@ -34,13 +34,23 @@ export interface TestAppOptions {
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const port = options.port ?? await freePort();
+  const port = options.port ?? (await freePort());
   const dataDir = options.reuse?.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'tasklane-test-'));
   const secret = options.reuse?.secret ?? randomBytes(32).toString('base64url');
-  const pgDb = options.reuse ? options.reuse.database : options.database === 'pglite' ? undefined : await freePostgres();
+  const pgDb = options.reuse
+    ? options.reuse.database
+    : options.database === 'pglite'
+      ? undefined
+      : await freePostgres();
   const config = loadConfig({
-    NODE_ENV: 'test', PORT: String(port), DATA_DIR: dataDir, JWT_SECRET: secret, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
-    RATE_LIMIT_PER_SEC: '0', ...(pgDb ? { DATABASE_URL: pgDb.url } : {}), ...options.env,
+    NODE_ENV: 'test',
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    JWT_SECRET: secret,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
+    RATE_LIMIT_PER_SEC: '0',
+    ...(pgDb ? { DATABASE_URL: pgDb.url } : {}),
+    ...options.env,
   });
   const app = await startApp(config, options.clock ? { clock: options.clock } : {});
   return {

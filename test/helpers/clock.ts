@@ -47,7 +47,10 @@ export class ManualClock implements TestClock {
 
   exclusive<T>(body: () => Promise<T>): Promise<T> {
     const run = this.tail.then(body, body);
-    this.tail = run.then(() => undefined, () => undefined);
+    this.tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
     return run;
   }
 }
@@ -58,7 +61,8 @@ export const wallClock: TestClock = {
   manual: false,
   now: () => Date.now(),
   async reach(at) {
-    for (let left = at - Date.now(); left > 0; left = at - Date.now()) await new Promise((r) => setTimeout(r, Math.min(left, 200)));
+    for (let left = at - Date.now(); left > 0; left = at - Date.now())
+      await new Promise((r) => setTimeout(r, Math.min(left, 200)));
   },
   exclusive: (body) => body(),
 };

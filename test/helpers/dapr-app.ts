@@ -16,15 +16,40 @@ export interface DaprTestApp extends TestApp {
   restartSidecar(signal?: NodeJS.Signals, downMs?: number): Promise<void>;
 }
 
-export async function startDaprTestApp(options: { namespace: string; appId?: string; reuse?: TestApp; database?: 'postgres' } = { namespace: `ns-${randomBytes(4).toString('hex')}` }): Promise<DaprTestApp> {
-  const [apiPort, appPort, httpPort, grpcPort, metricsPort] = (await freePorts(5)) as [number, number, number, number, number];
+export async function startDaprTestApp(
+  options: { namespace: string; appId?: string; reuse?: TestApp; database?: 'postgres' } = {
+    namespace: `ns-${randomBytes(4).toString('hex')}`,
+  },
+): Promise<DaprTestApp> {
+  const [apiPort, appPort, httpPort, grpcPort, metricsPort] = (await freePorts(5)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const appId = options.appId ?? `tasklane-${options.namespace}`;
   const appToken = randomBytes(24).toString('base64url');
-  const sidecarOptions = { appId, appPort, httpPort, grpcPort, metricsPort, namespace: options.namespace, appToken, logName: `daprd-${appId}-${httpPort}` };
+  const sidecarOptions = {
+    appId,
+    appPort,
+    httpPort,
+    grpcPort,
+    metricsPort,
+    namespace: options.namespace,
+    appToken,
+    logName: `daprd-${appId}-${httpPort}`,
+  };
   const appStarting = startTestApp({
     ...(options.reuse ? { reuse: options.reuse } : {}),
     port: apiPort,
-    env: { DAPR_HTTP_PORT: String(httpPort), DAPR_APP_PORT: String(appPort), DAPR_WAIT_MS: '60000', KAFKA_BROKERS: local.kafkaBrokers.join(','), APP_API_TOKEN: appToken },
+    env: {
+      DAPR_HTTP_PORT: String(httpPort),
+      DAPR_APP_PORT: String(appPort),
+      DAPR_WAIT_MS: '60000',
+      KAFKA_BROKERS: local.kafkaBrokers.join(','),
+      APP_API_TOKEN: appToken,
+    },
   });
   // daprd picks random ports for its own internal listeners: start it only once the app holds its
   // actor port, so it can never take that one.

@@ -24,18 +24,53 @@ export async function privateBroker(topic = 'task-events'): Promise<Broker> {
   const lib = kafkaLib();
   const props = path.join(dir, 'server.properties');
   const log4j = path.join(dir, 'log4j.properties');
-  writeFileSync(props, [
-    'process.roles=broker,controller', 'node.id=1', `controller.quorum.voters=1@127.0.0.1:${controller}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controller}`, `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
-    'controller.listener.names=CONTROLLER', 'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-    `log.dirs=${path.join(dir, 'data')}`, 'num.partitions=6', 'offsets.topic.replication.factor=1', 'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1', 'group.initial.rebalance.delay.ms=0', '',
-  ].join('\n'));
-  writeFileSync(log4j, 'log4j.rootLogger=WARN, stdout\nlog4j.appender.stdout=org.apache.log4j.ConsoleAppender\nlog4j.appender.stdout.layout=org.apache.log4j.PatternLayout\n');
-  execFileSync('java', [`-Dlog4j.configuration=file:${log4j}`, '-cp', `${lib}/*`, 'kafka.tools.StorageTool', 'format', '-t', kafkaClusterId(), '-c', props], { stdio: 'ignore' });
+  writeFileSync(
+    props,
+    [
+      'process.roles=broker,controller',
+      'node.id=1',
+      `controller.quorum.voters=1@127.0.0.1:${controller}`,
+      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controller}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+      'controller.listener.names=CONTROLLER',
+      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+      `log.dirs=${path.join(dir, 'data')}`,
+      'num.partitions=6',
+      'offsets.topic.replication.factor=1',
+      'transaction.state.log.replication.factor=1',
+      'transaction.state.log.min.isr=1',
+      'group.initial.rebalance.delay.ms=0',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    log4j,
+    'log4j.rootLogger=WARN, stdout\nlog4j.appender.stdout=org.apache.log4j.ConsoleAppender\nlog4j.appender.stdout.layout=org.apache.log4j.PatternLayout\n',
+  );
+  execFileSync(
+    'java',
+    [
+      `-Dlog4j.configuration=file:${log4j}`,
+      '-cp',
+      `${lib}/*`,
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      kafkaClusterId(),
+      '-c',
+      props,
+    ],
+    { stdio: 'ignore' },
+  );
   let child: ChildProcess | undefined;
   const brokers = `127.0.0.1:${port}`;
-  const kafka = new Kafka({ clientId: 'test-broker-admin', brokers: [brokers], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1000 });
+  const kafka = new Kafka({
+    clientId: 'test-broker-admin',
+    brokers: [brokers],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+    connectionTimeout: 1000,
+  });
   const ready = async () => {
     const deadline = Date.now() + 90_000;
     while (Date.now() < deadline) {
@@ -43,7 +78,8 @@ export async function privateBroker(topic = 'task-events'): Promise<Broker> {
       try {
         await admin.connect();
         const topics = await admin.listTopics();
-        if (!topics.includes(topic)) await admin.createTopics({ topics: [{ topic, numPartitions: 6 }], waitForLeaders: true });
+        if (!topics.includes(topic))
+          await admin.createTopics({ topics: [{ topic, numPartitions: 6 }], waitForLeaders: true });
         const meta = await admin.fetchTopicMetadata({ topics: [topic] });
         if (meta.topics[0]?.partitions.every((p) => p.leader >= 0)) return;
       } catch {
@@ -61,7 +97,11 @@ export async function privateBroker(topic = 'task-events'): Promise<Broker> {
     pid: () => (child && child.exitCode === null ? child.pid : undefined),
     async start() {
       const fd = openSync(path.join(dir, 'kafka.log'), 'a');
-      child = spawn('java', ['-Xms128m', '-Xmx384m', `-Dlog4j.configuration=file:${log4j}`, '-cp', `${lib}/*`, 'kafka.Kafka', props], { stdio: ['ignore', fd, fd] });
+      child = spawn(
+        'java',
+        ['-Xms128m', '-Xmx384m', `-Dlog4j.configuration=file:${log4j}`, '-cp', `${lib}/*`, 'kafka.Kafka', props],
+        { stdio: ['ignore', fd, fd] },
+      );
       await ready();
     },
     async kill() {

@@ -15,14 +15,32 @@ const user = `malformed-${randomUUID()}`;
 test.before(async () => {
   t0 = await startTestApp();
   token = t0.token(user);
-  const res = await fetch(`${t0.url}/tasks`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'target', due_date: new Date(Date.now() + 86_400_000).toISOString(), reminders: [{ before: 'PT1H' }] }) });
-  const body = await res.json() as { id: string; reminders: { id: string }[] };
+  const res = await fetch(`${t0.url}/tasks`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      title: 'target',
+      due_date: new Date(Date.now() + 86_400_000).toISOString(),
+      reminders: [{ before: 'PT1H' }],
+    }),
+  });
+  const body = (await res.json()) as { id: string; reminders: { id: string }[] };
   taskId = body.id;
   reminderId = body.reminders[0]?.id ?? '';
 });
-test.after.always(async () => { await t0?.stop(); });
+test.after.always(async () => {
+  await t0?.stop();
+});
 
-type Case = [name: string, method: string, path: string, body: string | undefined, expect: number, message: RegExp, headers?: Record<string, string>];
+type Case = [
+  name: string,
+  method: string,
+  path: string,
+  body: string | undefined,
+  expect: number,
+  message: RegExp,
+  headers?: Record<string, string>,
+];
 const json = (v: unknown) => JSON.stringify(v);
 const T = () => taskId;
 
@@ -30,28 +48,131 @@ const cases = (): Case[] => [
   ['title missing', 'POST', '/tasks', json({}), 400, /^title is required/],
   ['title empty', 'POST', '/tasks', json({ title: '' }), 400, /^title is not allowed to be empty/],
   ['title blank', 'POST', '/tasks', json({ title: '   ' }), 400, /^title/],
-  ['title too long', 'POST', '/tasks', json({ title: 'x'.repeat(501) }), 400, /^title length must be less than or equal to 500/],
+  [
+    'title too long',
+    'POST',
+    '/tasks',
+    json({ title: 'x'.repeat(501) }),
+    400,
+    /^title length must be less than or equal to 500/,
+  ],
   ['title a number', 'POST', '/tasks', json({ title: 42 }), 400, /^title must be a string/],
-  ['description too long', 'POST', '/tasks', json({ title: 'a', description: 'x'.repeat(10_001) }), 400, /^description/],
+  [
+    'description too long',
+    'POST',
+    '/tasks',
+    json({ title: 'a', description: 'x'.repeat(10_001) }),
+    400,
+    /^description/,
+  ],
   ['unknown field', 'POST', '/tasks', json({ title: 'a', owner: 'mallory' }), 400, /^owner is not allowed/],
   ['user_id smuggled', 'POST', '/tasks', json({ title: 'a', user_id: 'victim' }), 400, /^user_id is not allowed/],
   ['due_date not a date', 'POST', '/tasks', json({ title: 'a', due_date: 'next tuesday' }), 400, /^due_date: /],
-  ['due_date a number', 'POST', '/tasks', json({ title: 'a', due_date: 1700000000 }), 400, /^due_date must be a string/],
+  [
+    'due_date a number',
+    'POST',
+    '/tasks',
+    json({ title: 'a', due_date: 1700000000 }),
+    400,
+    /^due_date must be a string/,
+  ],
   ['timezone unknown', 'POST', '/tasks', json({ title: 'a', timezone: 'Moon/Base' }), 400, /^timezone: /],
-  ['rule outside subset', 'POST', '/tasks', json({ title: 'a', due_date: '2030-01-01T09:00:00Z', recurrence_rule: 'FREQ=MINUTELY' }), 400, /MINUTELY/],
-  ['rule with EXDATE', 'POST', '/tasks', json({ title: 'a', due_date: '2030-01-01T09:00:00Z', recurrence_rule: 'FREQ=DAILY;EXDATE=20300102' }), 400, /EXDATE/],
-  ['rule garbage', 'POST', '/tasks', json({ title: 'a', due_date: '2030-01-01T09:00:00Z', recurrence_rule: 'every day' }), 400, /^recurrence_rule: /],
-  ['rule without due date', 'POST', '/tasks', json({ title: 'a', recurrence_rule: 'FREQ=DAILY' }), 400, /^due_date: is required for a recurring task/],
-  ['reminder with both kinds', 'POST', '/tasks', json({ title: 'a', reminders: [{ before: 'PT1H', at: '2030-01-01T00:00:00Z' }] }), 400, /reminders\[0\]/],
+  [
+    'rule outside subset',
+    'POST',
+    '/tasks',
+    json({ title: 'a', due_date: '2030-01-01T09:00:00Z', recurrence_rule: 'FREQ=MINUTELY' }),
+    400,
+    /MINUTELY/,
+  ],
+  [
+    'rule with EXDATE',
+    'POST',
+    '/tasks',
+    json({ title: 'a', due_date: '2030-01-01T09:00:00Z', recurrence_rule: 'FREQ=DAILY;EXDATE=20300102' }),
+    400,
+    /EXDATE/,
+  ],
+  [
+    'rule garbage',
+    'POST',
+    '/tasks',
+    json({ title: 'a', due_date: '2030-01-01T09:00:00Z', recurrence_rule: 'every day' }),
+    400,
+    /^recurrence_rule: /,
+  ],
+  [
+    'rule without due date',
+    'POST',
+    '/tasks',
+    json({ title: 'a', recurrence_rule: 'FREQ=DAILY' }),
+    400,
+    /^due_date: is required for a recurring task/,
+  ],
+  [
+    'reminder with both kinds',
+    'POST',
+    '/tasks',
+    json({ title: 'a', reminders: [{ before: 'PT1H', at: '2030-01-01T00:00:00Z' }] }),
+    400,
+    /reminders\[0\]/,
+  ],
   ['reminder empty', 'POST', '/tasks', json({ title: 'a', reminders: [{}] }), 400, /reminders\[0\]/],
-  ['reminder bad duration', 'POST', '/tasks', json({ title: 'a', due_date: '2030-01-01T00:00:00Z', reminders: [{ before: '1 hour' }] }), 400, /reminders\[0\]\.before/],
-  ['reminder month duration', 'POST', '/tasks', json({ title: 'a', due_date: '2030-01-01T00:00:00Z', reminders: [{ before: 'P1M' }] }), 400, /reminders\[0\]\.before: "P1M" is not a supported/],
-  ['too many reminders', 'POST', '/tasks', json({ title: 'a', due_date: '2030-01-01T00:00:00Z', reminders: Array.from({ length: 21 }, () => ({ before: 'PT1H' })) }), 400, /^reminders must contain less than or equal to 20/],
-  ['reminders not an array', 'POST', '/tasks', json({ title: 'a', reminders: 'PT1H' }), 400, /^reminders must be an array/],
+  [
+    'reminder bad duration',
+    'POST',
+    '/tasks',
+    json({ title: 'a', due_date: '2030-01-01T00:00:00Z', reminders: [{ before: '1 hour' }] }),
+    400,
+    /reminders\[0\]\.before/,
+  ],
+  [
+    'reminder month duration',
+    'POST',
+    '/tasks',
+    json({ title: 'a', due_date: '2030-01-01T00:00:00Z', reminders: [{ before: 'P1M' }] }),
+    400,
+    /reminders\[0\]\.before: "P1M" is not a supported/,
+  ],
+  [
+    'too many reminders',
+    'POST',
+    '/tasks',
+    json({
+      title: 'a',
+      due_date: '2030-01-01T00:00:00Z',
+      reminders: Array.from({ length: 21 }, () => ({ before: 'PT1H' })),
+    }),
+    400,
+    /^reminders must contain less than or equal to 20/,
+  ],
+  [
+    'reminders not an array',
+    'POST',
+    '/tasks',
+    json({ title: 'a', reminders: 'PT1H' }),
+    400,
+    /^reminders must be an array/,
+  ],
   ['broken JSON', 'POST', '/tasks', '{"title": "a",', 400, /Invalid request payload JSON format/],
   ['JSON array body', 'POST', '/tasks', '[]', 400, /must be of type object/],
-  ['payload too large', 'POST', '/tasks', json({ title: 'a', description: 'x'.repeat(70_000) }), 413, /Payload content length greater than maximum allowed/],
-  ['wrong content type', 'POST', '/tasks', 'title=a', 415, /Unsupported Media Type/, { 'content-type': 'application/x-www-form-urlencoded' }],
+  [
+    'payload too large',
+    'POST',
+    '/tasks',
+    json({ title: 'a', description: 'x'.repeat(70_000) }),
+    413,
+    /Payload content length greater than maximum allowed/,
+  ],
+  [
+    'wrong content type',
+    'POST',
+    '/tasks',
+    'title=a',
+    415,
+    /Unsupported Media Type/,
+    { 'content-type': 'application/x-www-form-urlencoded' },
+  ],
   ['id not a uuid', 'GET', '/tasks/123', undefined, 400, /^id must be a valid GUID/],
   ['id sql-ish', 'GET', `/tasks/${encodeURIComponent("1' OR '1'='1")}`, undefined, 400, /^id must be a valid GUID/],
   ['unknown task', 'GET', `/tasks/${randomUUID()}`, undefined, 404, /task not found/],
@@ -67,49 +188,260 @@ const cases = (): Case[] => [
   ['list cursor forged', 'GET', '/tasks?cursor=bm90LWEtY3Vyc29y', undefined, 400, /^cursor: is not a cursor/],
   ['list due_before garbage', 'GET', '/tasks?due_before=soon', undefined, 400, /^due_before: .* is not an ISO-8601/],
   ['list series_id not uuid', 'GET', '/tasks?series_id=abc', undefined, 400, /^series_id must be a valid GUID/],
-  ['snooze bad duration', 'POST', '/tasks/{T}/reminders/{R}/snooze', json({ for: 'ten minutes' }), 400, /^for: .*not a supported ISO-8601 duration/],
-  ['snooze too long', 'POST', '/tasks/{T}/reminders/{R}/snooze', json({ for: 'P60D' }), 400, /^for: must be at most 30 days/],
-  ['snooze unknown reminder', 'POST', `/tasks/{T}/reminders/${randomUUID()}/snooze`, json({ for: 'PT5M' }), 404, /reminder not found/],
-  ['reminder in the past', 'POST', '/tasks/{T}/reminders', json({ at: '2001-01-01T00:00:00Z' }), 400, /^reminder\.at: .* already in the past/],
+  [
+    'snooze bad duration',
+    'POST',
+    '/tasks/{T}/reminders/{R}/snooze',
+    json({ for: 'ten minutes' }),
+    400,
+    /^for: .*not a supported ISO-8601 duration/,
+  ],
+  [
+    'snooze too long',
+    'POST',
+    '/tasks/{T}/reminders/{R}/snooze',
+    json({ for: 'P60D' }),
+    400,
+    /^for: must be at most 30 days/,
+  ],
+  [
+    'snooze unknown reminder',
+    'POST',
+    `/tasks/{T}/reminders/${randomUUID()}/snooze`,
+    json({ for: 'PT5M' }),
+    404,
+    /reminder not found/,
+  ],
+  [
+    'reminder in the past',
+    'POST',
+    '/tasks/{T}/reminders',
+    json({ at: '2001-01-01T00:00:00Z' }),
+    400,
+    /^reminder\.at: .* already in the past/,
+  ],
   ['occurrences of a plain task', 'GET', '/tasks/{T}/occurrences', undefined, 400, /not recurring/],
-  ['occurrences limit', 'GET', '/tasks/{T}/occurrences?limit=0', undefined, 400, /^limit must be greater than or equal to 1/],
-  ['preview missing zone', 'POST', '/recurrence/preview', json({ rule: 'FREQ=DAILY', start: '2030-01-01T09:00' }), 400, /^timezone is required/],
-  ['preview bad zone', 'POST', '/recurrence/preview', json({ rule: 'FREQ=DAILY', start: '2030-01-01T09:00', timezone: 'Nowhere' }), 400, /^timezone: /],
-  ['preview bad start', 'POST', '/recurrence/preview', json({ rule: 'FREQ=DAILY', start: 'yesterday', timezone: 'UTC' }), 400, /^start: /],
-  ['preview BYWEEKNO', 'POST', '/recurrence/preview', json({ rule: 'FREQ=YEARLY;BYWEEKNO=20', start: '2030-01-01T09:00', timezone: 'UTC' }), 400, /^rule: .*BYWEEKNO/],
-  ['preview limit', 'POST', '/recurrence/preview', json({ rule: 'FREQ=DAILY', start: '2030-01-01T09:00', timezone: 'UTC', limit: 5000 }), 400, /^limit must be less than or equal to 100/],
+  [
+    'occurrences limit',
+    'GET',
+    '/tasks/{T}/occurrences?limit=0',
+    undefined,
+    400,
+    /^limit must be greater than or equal to 1/,
+  ],
+  [
+    'preview missing zone',
+    'POST',
+    '/recurrence/preview',
+    json({ rule: 'FREQ=DAILY', start: '2030-01-01T09:00' }),
+    400,
+    /^timezone is required/,
+  ],
+  [
+    'preview bad zone',
+    'POST',
+    '/recurrence/preview',
+    json({ rule: 'FREQ=DAILY', start: '2030-01-01T09:00', timezone: 'Nowhere' }),
+    400,
+    /^timezone: /,
+  ],
+  [
+    'preview bad start',
+    'POST',
+    '/recurrence/preview',
+    json({ rule: 'FREQ=DAILY', start: 'yesterday', timezone: 'UTC' }),
+    400,
+    /^start: /,
+  ],
+  [
+    'preview BYWEEKNO',
+    'POST',
+    '/recurrence/preview',
+    json({ rule: 'FREQ=YEARLY;BYWEEKNO=20', start: '2030-01-01T09:00', timezone: 'UTC' }),
+    400,
+    /^rule: .*BYWEEKNO/,
+  ],
+  [
+    'preview limit',
+    'POST',
+    '/recurrence/preview',
+    json({ rule: 'FREQ=DAILY', start: '2030-01-01T09:00', timezone: 'UTC', limit: 5000 }),
+    400,
+    /^limit must be less than or equal to 100/,
+  ],
   ['events after negative', 'GET', '/events?after=-5', undefined, 400, /^after must be greater than or equal to 0/],
   ['events after text', 'GET', '/events?after=abc', undefined, 400, /^after must be a number/],
   ['me bad zone', 'PATCH', '/me', json({ timezone: 'Europe/Atlantis' }), 400, /^timezone: /],
   ['me unknown field', 'PATCH', '/me', json({ timezone: 'UTC', name: 'x' }), 400, /^name is not allowed/],
-  ['correlation id not a uuid', 'GET', '/tasks', undefined, 400, /x-correlation-id must be a UUID/, { 'x-correlation-id': 'not-a-uuid' }],
+  [
+    'correlation id not a uuid',
+    'GET',
+    '/tasks',
+    undefined,
+    400,
+    /x-correlation-id must be a UUID/,
+    { 'x-correlation-id': 'not-a-uuid' },
+  ],
   ['admin without role', 'GET', '/admin/events', undefined, 403, /admin role required/],
   ['unknown route', 'GET', '/tasks/{T}/nope', undefined, 404, /Not Found/],
   // Text PostgreSQL cannot hold (NUL, unpaired surrogates) and control characters: the one rule for strings.
   ['NUL in title', 'POST', '/tasks', '{"title":"a\\u0000b"}', 400, /^title must not contain NUL/],
-  ['NUL in description', 'POST', '/tasks', '{"title":"a","description":"x\\u0000y"}', 400, /^description must not contain NUL/],
+  [
+    'NUL in description',
+    'POST',
+    '/tasks',
+    '{"title":"a","description":"x\\u0000y"}',
+    400,
+    /^description must not contain NUL/,
+  ],
   ['NUL in a PATCH', 'PATCH', '/tasks/{T}', '{"title":"a\\u0000b"}', 400, /^title must not contain NUL/],
   ['NUL in q', 'GET', '/tasks?q=a%00b', undefined, 400, /^q must not contain NUL/],
   ['NUL in an admin filter', 'GET', '/admin/events?type=a%00b', undefined, 400, /^type must not contain NUL/],
-  ['lone surrogate in title', 'POST', '/tasks', '{"title":"\\ud800"}', 400, /^title must not contain an unpaired UTF-16 surrogate/],
-  ['lone surrogate in description', 'PATCH', '/tasks/{T}', '{"description":"ok \\udc00"}', 400, /^description must not contain an unpaired/],
-  ['escape character in title', 'POST', '/tasks', '{"title":"a\\u001b[31m"}', 400, /^title must not contain control characters \(U\+001B\)/],
-  ['bell in description', 'POST', '/tasks', '{"title":"a","description":"\\u0007"}', 400, /^description must not contain control characters/],
+  [
+    'lone surrogate in title',
+    'POST',
+    '/tasks',
+    '{"title":"\\ud800"}',
+    400,
+    /^title must not contain an unpaired UTF-16 surrogate/,
+  ],
+  [
+    'lone surrogate in description',
+    'PATCH',
+    '/tasks/{T}',
+    '{"description":"ok \\udc00"}',
+    400,
+    /^description must not contain an unpaired/,
+  ],
+  [
+    'escape character in title',
+    'POST',
+    '/tasks',
+    '{"title":"a\\u001b[31m"}',
+    400,
+    /^title must not contain control characters \(U\+001B\)/,
+  ],
+  [
+    'bell in description',
+    'POST',
+    '/tasks',
+    '{"title":"a","description":"\\u0007"}',
+    400,
+    /^description must not contain control characters/,
+  ],
   // Instants: one parser, years 0001–9999 once in UTC, real dates, offsets within ±23:59.
-  ['due_date year 0', 'POST', '/tasks', json({ title: 'a', due_date: '0000-01-01T00:00:00Z' }), 400, /^due_date: .* outside years 0001–9999/],
-  ['due_date expanded year', 'POST', '/tasks', json({ title: 'a', due_date: '+010000-01-01T00:00:00Z' }), 400, /^due_date: .* not an ISO-8601 date-time/],
-  ['due_date past 9999 once in UTC', 'POST', '/tasks', json({ title: 'a', due_date: '9999-12-31T23:59:59-12:00' }), 400, /^due_date: .* outside years 0001–9999/],
-  ['due_date offset +25:00', 'POST', '/tasks', json({ title: 'a', due_date: '2030-01-01T09:00:00+25:00' }), 400, /^due_date: .* offset outside ±23:59/],
-  ['due_date 30 February', 'POST', '/tasks', json({ title: 'a', due_date: '2030-02-30T09:00:00Z' }), 400, /^due_date: .* not a calendar date/],
-  ['PATCH due_date year 0', 'PATCH', '/tasks/{T}', json({ due_date: '0000-06-01T00:00:00Z' }), 400, /^due_date: .* outside years/],
-  ['reminder at year 0', 'POST', '/tasks/{T}/reminders', json({ at: '0000-01-01T00:00:00Z' }), 400, /^reminder\.at: .* outside years/],
-  ['list due_after year 0', 'GET', '/tasks?due_after=0000-01-01T00:00:00Z', undefined, 400, /^due_after: .* outside years/],
-  ['list due_before 30 February', 'GET', '/tasks?due_before=2026-02-30', undefined, 400, /^due_before: .* not a calendar date/],
-  ['list due_before offset +25:00', 'GET', `/tasks?due_before=${encodeURIComponent('2026-01-01T00:00:00+25:00')}`, undefined, 400, /^due_before: .* offset/],
-  ['preview start year 0', 'POST', '/recurrence/preview', json({ rule: 'FREQ=DAILY', start: '0000-01-01T09:00', timezone: 'UTC' }), 400, /^start: .* outside years/],
-  ['preview after offset +25:00', 'POST', '/recurrence/preview', json({ rule: 'FREQ=DAILY', start: '2030-01-01T09:00', timezone: 'UTC', after: '2030-01-01T09:00+25:00' }), 400, /^after: /],
-  ['cursor with a forged instant', 'GET', `/tasks?cursor=${Buffer.from(JSON.stringify({ created_at: 'yesterday', id: randomUUID() })).toString('base64url')}`, undefined, 400, /^cursor: is not a cursor/],
-  ['cursor with a forged id', 'GET', `/tasks?cursor=${Buffer.from(JSON.stringify({ created_at: '2030-01-01T00:00:00.000Z', id: 'x' })).toString('base64url')}`, undefined, 400, /^cursor: is not a cursor/],
+  [
+    'due_date year 0',
+    'POST',
+    '/tasks',
+    json({ title: 'a', due_date: '0000-01-01T00:00:00Z' }),
+    400,
+    /^due_date: .* outside years 0001–9999/,
+  ],
+  [
+    'due_date expanded year',
+    'POST',
+    '/tasks',
+    json({ title: 'a', due_date: '+010000-01-01T00:00:00Z' }),
+    400,
+    /^due_date: .* not an ISO-8601 date-time/,
+  ],
+  [
+    'due_date past 9999 once in UTC',
+    'POST',
+    '/tasks',
+    json({ title: 'a', due_date: '9999-12-31T23:59:59-12:00' }),
+    400,
+    /^due_date: .* outside years 0001–9999/,
+  ],
+  [
+    'due_date offset +25:00',
+    'POST',
+    '/tasks',
+    json({ title: 'a', due_date: '2030-01-01T09:00:00+25:00' }),
+    400,
+    /^due_date: .* offset outside ±23:59/,
+  ],
+  [
+    'due_date 30 February',
+    'POST',
+    '/tasks',
+    json({ title: 'a', due_date: '2030-02-30T09:00:00Z' }),
+    400,
+    /^due_date: .* not a calendar date/,
+  ],
+  [
+    'PATCH due_date year 0',
+    'PATCH',
+    '/tasks/{T}',
+    json({ due_date: '0000-06-01T00:00:00Z' }),
+    400,
+    /^due_date: .* outside years/,
+  ],
+  [
+    'reminder at year 0',
+    'POST',
+    '/tasks/{T}/reminders',
+    json({ at: '0000-01-01T00:00:00Z' }),
+    400,
+    /^reminder\.at: .* outside years/,
+  ],
+  [
+    'list due_after year 0',
+    'GET',
+    '/tasks?due_after=0000-01-01T00:00:00Z',
+    undefined,
+    400,
+    /^due_after: .* outside years/,
+  ],
+  [
+    'list due_before 30 February',
+    'GET',
+    '/tasks?due_before=2026-02-30',
+    undefined,
+    400,
+    /^due_before: .* not a calendar date/,
+  ],
+  [
+    'list due_before offset +25:00',
+    'GET',
+    `/tasks?due_before=${encodeURIComponent('2026-01-01T00:00:00+25:00')}`,
+    undefined,
+    400,
+    /^due_before: .* offset/,
+  ],
+  [
+    'preview start year 0',
+    'POST',
+    '/recurrence/preview',
+    json({ rule: 'FREQ=DAILY', start: '0000-01-01T09:00', timezone: 'UTC' }),
+    400,
+    /^start: .* outside years/,
+  ],
+  [
+    'preview after offset +25:00',
+    'POST',
+    '/recurrence/preview',
+    json({ rule: 'FREQ=DAILY', start: '2030-01-01T09:00', timezone: 'UTC', after: '2030-01-01T09:00+25:00' }),
+    400,
+    /^after: /,
+  ],
+  [
+    'cursor with a forged instant',
+    'GET',
+    `/tasks?cursor=${Buffer.from(JSON.stringify({ created_at: 'yesterday', id: randomUUID() })).toString('base64url')}`,
+    undefined,
+    400,
+    /^cursor: is not a cursor/,
+  ],
+  [
+    'cursor with a forged id',
+    'GET',
+    `/tasks?cursor=${Buffer.from(JSON.stringify({ created_at: '2030-01-01T00:00:00.000Z', id: 'x' })).toString('base64url')}`,
+    undefined,
+    400,
+    /^cursor: is not a cursor/,
+  ],
   ['method not allowed', 'PUT', '/tasks/{T}', json({ title: 'x' }), 405, /answers DELETE, GET, HEAD, PATCH/],
 ];
 
@@ -120,7 +452,11 @@ test('at least 40 malformed requests are each a 4xx with a JSON message, and cha
     const path = rawPath.replace('{T}', T()).replace('{R}', reminderId);
     const res = await fetch(`${t0.url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
       ...(body !== undefined ? { body } : {}),
     });
     const text = await res.text();
@@ -128,16 +464,19 @@ test('at least 40 malformed requests are each a 4xx with a JSON message, and cha
     const parsed = JSON.parse(text) as { statusCode: number; error: string; message: string };
     t.is(parsed.statusCode, expect, name);
     t.regex(parsed.message, message, name);
-    if (expect === 400) t.regex(String((parsed as { field?: unknown }).field), /^[\w-]+(\[\d+\]|\.[\w-]+)*$/, `${name}: names its field`);
+    if (expect === 400)
+      t.regex(String((parsed as { field?: unknown }).field), /^[\w-]+(\[\d+\]|\.[\w-]+)*$/, `${name}: names its field`);
     t.false(/\n\s+at /.test(text), `${name}: no stack trace`);
   }
-  const task = await fetch(`${t0.url}/tasks/${taskId}`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json()) as { title: string; version: number };
+  const task = (await fetch(`${t0.url}/tasks/${taskId}`, { headers: { authorization: `Bearer ${token}` } }).then((r) =>
+    r.json(),
+  )) as { title: string; version: number };
   t.is(task.title, 'target');
   t.is(task.version, 2);
 });
 
 test('a correctly signed token without exp, or without sub, is refused', async (t) => {
-  const secret = (t0.app.config.auth.secret ?? '');
+  const secret = t0.app.config.auth.secret ?? '';
   const noExp = Jwt.token.generate({ sub: 'x' }, { key: secret, algorithm: 'HS256' }, { iat: false });
   const noSub = Jwt.token.generate({ exp: Math.floor(Date.now() / 1000) + 60 }, { key: secret, algorithm: 'HS256' });
   for (const bad of [noExp, noSub]) {
@@ -147,27 +486,35 @@ test('a correctly signed token without exp, or without sub, is refused', async (
 });
 
 test('a correctly signed token whose sub holds a control character is refused (401)', async (t) => {
-  const secret = (t0.app.config.auth.secret ?? '');
+  const secret = t0.app.config.auth.secret ?? '';
   for (const sub of ['a\u0000b', 'a\nb', 'a\u001bb', '\ud800']) {
-    const bad = Jwt.token.generate({ sub, exp: Math.floor(Date.now() / 1000) + 60 }, { key: secret, algorithm: 'HS256' });
+    const bad = Jwt.token.generate(
+      { sub, exp: Math.floor(Date.now() / 1000) + 60 },
+      { key: secret, algorithm: 'HS256' },
+    );
     const res = await fetch(`${t0.url}/tasks`, { headers: { authorization: `Bearer ${bad}` } });
     t.is(res.status, 401, JSON.stringify(sub));
     await res.arrayBuffer();
   }
 });
 
-test('list filters without an offset are read in the caller\'s zone, not the host\'s', async (t) => {
+test("list filters without an offset are read in the caller's zone, not the host's", async (t) => {
   const who = `zone-${randomUUID()}`;
   const tok = t0.token(who);
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${t0.url}${path}`, { method, headers: { authorization: `Bearer ${tok}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    return { status: res.status, body: await res.json() as Record<string, unknown> };
+    const res = await fetch(`${t0.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${tok}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   t.is((await call('PATCH', '/me', { timezone: 'Pacific/Auckland' })).status, 200);
   // 2030-01-01T10:00Z is 23:00 on 1 January in Auckland (UTC+13).
   const created = await call('POST', '/tasks', { title: 'late evening', due_date: '2030-01-01T10:00:00Z' });
   t.is(created.status, 201);
-  const ids = async (query: string) => ((await call('GET', `/tasks?${query}`)).body.tasks as Array<{ id: string }>).map((x) => x.id);
+  const ids = async (query: string) =>
+    ((await call('GET', `/tasks?${query}`)).body.tasks as Array<{ id: string }>).map((x) => x.id);
   // 22:00 in Auckland is 09:00Z: the task is after it (read in UTC it would be before).
   t.deepEqual(await ids('due_after=2030-01-01T22:00'), [created.body.id]);
   t.deepEqual(await ids('due_before=2030-01-01T22:00'), []);
@@ -179,16 +526,27 @@ test('list filters without an offset are read in the caller\'s zone, not the hos
   t.deepEqual(await ids(`due_after=${encodeURIComponent('2030-01-01T10:00:01+00:00')}`), []);
 });
 
-test('the admin audit reads from/to without an offset in the caller\'s zone', async (t) => {
+test("the admin audit reads from/to without an offset in the caller's zone", async (t) => {
   const admin = `admin-${randomUUID()}`;
   const tok = t0.token(admin, { admin: true });
   const headers = { authorization: `Bearer ${tok}`, 'content-type': 'application/json' };
-  t.is((await fetch(`${t0.url}/me`, { method: 'PATCH', headers, body: JSON.stringify({ timezone: 'Pacific/Kiritimati' }) })).status, 200);
+  t.is(
+    (
+      await fetch(`${t0.url}/me`, {
+        method: 'PATCH',
+        headers,
+        body: JSON.stringify({ timezone: 'Pacific/Kiritimati' }),
+      })
+    ).status,
+    200,
+  );
   // The zone change is an event of this user, just now. One minute ahead, written as UTC wall-clock
   // time without an offset, is 13 h 59 min ago in Kiritimati (UTC+14): nothing of this user before it.
   const wall = new Date(Date.now() + 60_000).toISOString().slice(0, 19);
   const count = async (to: string) => {
-    const res = await fetch(`${t0.url}/admin/events?user=${encodeURIComponent(admin)}&to=${encodeURIComponent(to)}`, { headers });
+    const res = await fetch(`${t0.url}/admin/events?user=${encodeURIComponent(admin)}&to=${encodeURIComponent(to)}`, {
+      headers,
+    });
     t.is(res.status, 200);
     return ((await res.json()) as { events: unknown[] }).events.length;
   };
@@ -197,10 +555,16 @@ test('the admin audit reads from/to without an offset in the caller\'s zone', as
 });
 
 test('production refuses to start without JWT_SECRET or JWKS_URL, and never enables the dev sign-in', (t) => {
-  t.throws(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://x@127.0.0.1/x' }), { instanceOf: ConfigError, message: /JWT_SECRET/ });
+  t.throws(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://x@127.0.0.1/x' }), {
+    instanceOf: ConfigError,
+    message: /JWT_SECRET/,
+  });
   const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), AUTH_DEV: 'true' });
   t.false(config.auth.devSignIn);
-  t.throws(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'short' }), { instanceOf: ConfigError, message: /at least 32/ });
+  t.throws(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'short' }), {
+    instanceOf: ConfigError,
+    message: /at least 32/,
+  });
 });
 
 test('the per-user rate limit answers 429 with Retry-After', async (t) => {
@@ -218,7 +582,9 @@ test('the per-user rate limit answers 429 with Retry-After', async (t) => {
     t.deepEqual(statuses.slice(0, 3), [200, 200, 200]);
     t.true(statuses.includes(429));
     t.truthy(retryAfter);
-    const other = await fetch(`${limited.url}/tasks`, { headers: { authorization: `Bearer ${limited.token('patient')}` } });
+    const other = await fetch(`${limited.url}/tasks`, {
+      headers: { authorization: `Bearer ${limited.token('patient')}` },
+    });
     t.is(other.status, 200, 'another user has their own bucket');
   } finally {
     await limited.stop();

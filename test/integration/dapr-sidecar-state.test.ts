@@ -38,7 +38,10 @@ test('a killed sidecar shows as down with the direct fallback in /ready, /metric
   t.regex(before, /^tasklane_actor_fallback_active\{fallback="direct"\} 0$/m);
 
   await app.sidecar.stop('SIGKILL');
-  const down = await eventuallyValue(readyBody, (b) => b.sidecar === 'down', { what: '/ready says the sidecar is down', timeoutMs: 30_000 });
+  const down = await eventuallyValue(readyBody, (b) => b.sidecar === 'down', {
+    what: '/ready says the sidecar is down',
+    timeoutMs: 30_000,
+  });
   t.like(down, { ready: true, mode: 'dapr', sidecar: 'down', fallback: 'direct' });
   const during = await metricsText();
   t.regex(during, /^tasklane_dapr_sidecar_up 0$/m);
@@ -48,17 +51,30 @@ test('a killed sidecar shows as down with the direct fallback in /ready, /metric
   // Turns run in-process meanwhile; several of them still make one transition in the log.
   const token = app.token(`sidecar-${randomUUID()}`);
   for (let i = 0; i < 3; i++) {
-    const res = await fetch(`${app.url}/tasks`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ title: `while the sidecar is away ${i}` }) });
+    const res = await fetch(`${app.url}/tasks`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: `while the sidecar is away ${i}` }),
+    });
     t.is(res.status, 201);
   }
-  t.deepEqual(sidecarLines().map((l) => l.level), ['warn']);
+  t.deepEqual(
+    sidecarLines().map((l) => l.level),
+    ['warn'],
+  );
   t.like(sidecarLines()[0]?.obj, { sidecar: 'down', fallback: 'direct' });
 
   await app.restartSidecar();
-  const up = await eventuallyValue(readyBody, (b) => b.sidecar === 'up', { what: '/ready says the sidecar is up', timeoutMs: 30_000 });
+  const up = await eventuallyValue(readyBody, (b) => b.sidecar === 'up', {
+    what: '/ready says the sidecar is up',
+    timeoutMs: 30_000,
+  });
   t.like(up, { mode: 'dapr', sidecar: 'up', fallback: null });
   const after = await metricsText();
   t.regex(after, /^tasklane_dapr_sidecar_up 1$/m);
   t.regex(after, /^tasklane_actor_fallback_active\{fallback="direct"\} 0$/m);
-  t.deepEqual(sidecarLines().map((l) => l.level), ['warn', 'info']);
+  t.deepEqual(
+    sidecarLines().map((l) => l.level),
+    ['warn', 'info'],
+  );
 });

@@ -20,10 +20,17 @@ import { local } from '../../deploy/local/lib/endpoints.ts';
 const kafka = new Kafka({ clientId: 'degraded-test', brokers: [...local.kafkaBrokers], logLevel: logLevel.NOTHING });
 const topics: string[] = [];
 
-interface LogLine { level: number; msg: string; topic?: string; [key: string]: unknown }
+interface LogLine {
+  level: number;
+  msg: string;
+  topic?: string;
+  [key: string]: unknown;
+}
 
 /** The real app with its log captured, so a test can assert what an operator would read. */
-async function start(env: Record<string, string>): Promise<{ app: App; logs: LogLine[]; secret: string; stop(): Promise<void> }> {
+async function start(
+  env: Record<string, string>,
+): Promise<{ app: App; logs: LogLine[]; secret: string; stop(): Promise<void> }> {
   const logs: LogLine[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -35,12 +42,20 @@ async function start(env: Record<string, string>): Promise<{ app: App; logs: Log
   const db = await freePostgres();
   const secret = randomBytes(32).toString('base64url');
   const config = loadConfig({
-    NODE_ENV: 'test', PORT: String(await freePort()), DATA_DIR: dataDir, JWT_SECRET: secret, RATE_LIMIT_PER_SEC: '0',
-    DATABASE_URL: db.url, KAFKA_BROKERS: local.kafkaBrokers.join(','), ...env,
+    NODE_ENV: 'test',
+    PORT: String(await freePort()),
+    DATA_DIR: dataDir,
+    JWT_SECRET: secret,
+    RATE_LIMIT_PER_SEC: '0',
+    DATABASE_URL: db.url,
+    KAFKA_BROKERS: local.kafkaBrokers.join(','),
+    ...env,
   });
   const app = await startApp(config, { logger: pino({ level: 'info' }, sink) });
   return {
-    app, logs, secret,
+    app,
+    logs,
+    secret,
     async stop() {
       await app.stop();
       await db.drop();
@@ -55,8 +70,16 @@ async function ready(url: string): Promise<{ status: number; body: Record<string
 }
 
 /** Polls /ready until `done` holds, or fails with the last answer at the deadline. */
-async function readyUntil(url: string, done: (body: Record<string, unknown>) => boolean, ms = 60_000): Promise<{ status: number; body: Record<string, unknown> }> {
-  return eventuallyValue(() => ready(url), (answer) => done(answer.body), { what: '/ready never got there', timeoutMs: ms, intervalMs: 200 });
+async function readyUntil(
+  url: string,
+  done: (body: Record<string, unknown>) => boolean,
+  ms = 60_000,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  return eventuallyValue(
+    () => ready(url),
+    (answer) => done(answer.body),
+    { what: '/ready never got there', timeoutMs: ms, intervalMs: 200 },
+  );
 }
 
 test.after.always(async () => {
@@ -80,11 +103,22 @@ test('a KAFKA_TOPIC that does not exist is created with KAFKA_PARTITIONS and eve
     t.is(body.kafka_error, null);
     const meta = await admin.fetchTopicMetadata({ topics: [topic] });
     t.is(meta.topics[0]?.partitions.length, 3);
-    t.true(s.logs.some((l) => l.level === 30 && l.topic === topic && /created topic/.test(l.msg)), 'the creation is logged with the topic');
+    t.true(
+      s.logs.some((l) => l.level === 30 && l.topic === topic && /created topic/.test(l.msg)),
+      'the creation is logged with the topic',
+    );
     // An event written now reaches the new topic.
-    const res = await fetch(`${s.app.url}/tasks`, { method: 'POST', headers: { authorization: `Bearer ${signToken(s.secret, 'ann')}`, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'through the new topic' }) });
+    const res = await fetch(`${s.app.url}/tasks`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${signToken(s.secret, 'ann')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'through the new topic' }),
+    });
     t.is(res.status, 201);
-    const onTopic = await eventuallyValue(async () => (await admin.fetchTopicOffsets(topic)).reduce((n, o) => n + Number(o.high), 0), (n) => n > 0, { what: 'the event on the new topic', timeoutMs: 30_000, intervalMs: 200 });
+    const onTopic = await eventuallyValue(
+      async () => (await admin.fetchTopicOffsets(topic)).reduce((n, o) => n + Number(o.high), 0),
+      (n) => n > 0,
+      { what: 'the event on the new topic', timeoutMs: 30_000, intervalMs: 200 },
+    );
     t.is(onTopic, 1);
   } finally {
     await admin.disconnect();
@@ -102,11 +136,18 @@ test('a topic the broker refuses to create: an error log names it, /ready shows 
     const { status, body } = await readyUntil(s.app.url, (b) => typeof b.kafka_error === 'string');
     t.is(status, 200, 'the database is up: the app is ready, degraded');
     t.is(body.kafka, 'disconnected');
-    t.regex(body.kafka_error as string, new RegExp(`^topic "${topic}" does not exist and could not be created: .*INVALID_REPLICATION_FACTOR`));
+    t.regex(
+      body.kafka_error as string,
+      new RegExp(`^topic "${topic}" does not exist and could not be created: .*INVALID_REPLICATION_FACTOR`),
+    );
     const errors = s.logs.filter((l) => l.level === 50 && l.topic === topic);
     t.is(errors.length, 1, 'logged once, not once per retry');
     t.regex(errors[0]?.msg ?? '', new RegExp(`topic "${topic}" does not exist and could not be created`));
-    const res = await fetch(`${s.app.url}/tasks`, { method: 'POST', headers: { authorization: `Bearer ${signToken(s.secret, 'ben')}`, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'waits in the outbox' }) });
+    const res = await fetch(`${s.app.url}/tasks`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${signToken(s.secret, 'ben')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'waits in the outbox' }),
+    });
     t.is(res.status, 201);
     const after = await readyUntil(s.app.url, (b) => b.outbox_backlog === 1);
     t.is(after.body.kafka, 'disconnected');

@@ -16,16 +16,28 @@ import { runCrashLoop } from '../chaos/crash-loop.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs a node process (with tsx) to its end. */
 function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['--import', 'tsx', ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
-    proc.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    proc.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    proc.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    proc.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
     proc.stdin.end();
     proc.once('exit', (code) => resolve({ code, stdout, stderr }));
   });
@@ -33,7 +45,15 @@ function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
 
 /** `npm start`'s command on a data folder, as its own process. */
 async function npmStart(dataDir: string): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test', DATA_DIR: dataDir, PORT: String(await freePort()), JWT_SECRET: 'x'.repeat(32), LOG_LEVEL: 'error', DAPR_PROBE: 'false' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'test',
+    DATA_DIR: dataDir,
+    PORT: String(await freePort()),
+    JWT_SECRET: 'x'.repeat(32),
+    LOG_LEVEL: 'error',
+    DAPR_PROBE: 'false',
+  };
   delete env.DATABASE_URL;
   delete env.KAFKA_BROKERS;
   delete env.DAPR_HTTP_PORT;
@@ -49,8 +69,13 @@ function deadPid(): Promise<number> {
 
 function owner(over: Partial<LockOwner>): LockOwner {
   return {
-    pid: process.pid, hostname: os.hostname(), bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
-    procStart: processStart(process.pid), startedAt: '2026-01-01T00:00:00.000Z', token: randomUUID(), ...over,
+    pid: process.pid,
+    hostname: os.hostname(),
+    bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
+    procStart: processStart(process.pid),
+    startedAt: '2026-01-01T00:00:00.000Z',
+    token: randomUUID(),
+    ...over,
   };
 }
 
@@ -64,7 +89,9 @@ test('a second app on one DATA_DIR is refused at once, in another process and in
   t.timeout(240_000);
   const first = await startTestApp({ database: 'pglite' });
   let stopped = false;
-  t.teardown(async () => { if (!stopped) await first.stop(); });
+  t.teardown(async () => {
+    if (!stopped) await first.stop();
+  });
   const lockFile = path.join(first.dataDir, 'pglite.lock');
   t.true(existsSync(lockFile));
 
@@ -74,13 +101,23 @@ test('a second app on one DATA_DIR is refused at once, in another process and in
   t.true(other.stderr.includes(`pid ${process.pid} on host ${os.hostname()}`), other.stderr);
   t.true(other.stderr.includes(path.join(first.dataDir, 'pglite')), other.stderr);
 
-  const sameProcess = loadConfig({ NODE_ENV: 'test', DATA_DIR: first.dataDir, PORT: String(await freePort()), JWT_SECRET: first.secret, LOG_LEVEL: 'error' });
+  const sameProcess = loadConfig({
+    NODE_ENV: 'test',
+    DATA_DIR: first.dataDir,
+    PORT: String(await freePort()),
+    JWT_SECRET: first.secret,
+    LOG_LEVEL: 'error',
+  });
   const error = await t.throwsAsync(startApp(sameProcess), { instanceOf: DataDirLockedError });
   t.true(error?.sameProcess);
   t.regex(error?.message ?? '', new RegExp(`another app in this same process \\(pid ${process.pid}`));
 
   // The refusals left the holder serving.
-  const created = await fetch(`${first.url}/tasks`, { method: 'POST', headers: { authorization: `Bearer ${first.token('u1')}`, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'still mine' }) });
+  const created = await fetch(`${first.url}/tasks`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${first.token('u1')}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ title: 'still mine' }),
+  });
   t.is(created.status, 201);
 
   await first.halt();
@@ -90,7 +127,10 @@ test('a second app on one DATA_DIR is refused at once, in another process and in
   rmSync(path.join(first.dataDir, 'pglite', 'global', 'pg_control'));
   const damaged = await npmStart(first.dataDir);
   t.is(damaged.code, 74, damaged.stderr);
-  t.true(damaged.stderr.includes(`the embedded database in ${path.join(first.dataDir, 'pglite')} could not be opened`), damaged.stderr);
+  t.true(
+    damaged.stderr.includes(`the embedded database in ${path.join(first.dataDir, 'pglite')} could not be opened`),
+    damaged.stderr,
+  );
   t.regex(damaged.stderr, /move it aside \(mv /);
   t.false(existsSync(lockFile));
   stopped = true;
@@ -107,7 +147,9 @@ test('a lock left by a dead pid, a reused pid, an earlier boot, a silent remote 
   const records: Record<string, string> = {
     'dead pid': JSON.stringify(owner({ pid: await deadPid(), procStart: undefined })),
     'reused pid': JSON.stringify(owner({ pid: live.pid!, procStart: '1' })),
-    'earlier boot': JSON.stringify(owner({ pid: live.pid!, bootId: 'another-boot', procStart: processStart(live.pid!) })),
+    'earlier boot': JSON.stringify(
+      owner({ pid: live.pid!, bootId: 'another-boot', procStart: processStart(live.pid!) }),
+    ),
     'remote host, silent': JSON.stringify(owner({ hostname: `not-${os.hostname()}` })),
     'torn record': '{"pid": 12',
   };
@@ -133,7 +175,7 @@ test('a lock held by a live process, or by a remote host that keeps it fresh, is
   const error = await t.throwsAsync(lockDir(dir), { instanceOf: DataDirLockedError });
   t.is(error?.holder.pid, live.pid!);
   t.true(error?.message.includes(`pid ${live.pid} on host ${os.hostname()}, holding it since ${holder.startedAt}`));
-  t.is(readFileSync(lockFile, 'utf8'), JSON.stringify(holder), 'the live holder\'s lock is untouched');
+  t.is(readFileSync(lockFile, 'utf8'), JSON.stringify(holder), "the live holder's lock is untouched");
 
   writeFileSync(lockFile, JSON.stringify(owner({ hostname: 'elsewhere' })));
   const remote = await t.throwsAsync(lockDir(dir), { instanceOf: DataDirLockedError });
@@ -152,19 +194,30 @@ test('of several processes racing to take over one stale lock, exactly one wins'
     try { await lockDir(${JSON.stringify(dir)}); console.log('won'); } catch (e) { console.log(e.name); }
     process.stdin.on('end', () => process.exit(0));`;
   const contenders = Array.from({ length: 4 }, () => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const out = { text: '', err: '' };
-    proc.stdout.on('data', (c: Buffer) => { out.text += c.toString(); });
-    proc.stderr.on('data', (c: Buffer) => { out.err += c.toString(); });
+    proc.stdout.on('data', (c: Buffer) => {
+      out.text += c.toString();
+    });
+    proc.stderr.on('data', (c: Buffer) => {
+      out.err += c.toString();
+    });
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
     return { proc, out, exited };
   });
-  t.teardown(() => { for (const c of contenders) c.proc.kill('SIGKILL'); });
+  t.teardown(() => {
+    for (const c of contenders) c.proc.kill('SIGKILL');
+  });
   const deadline = Date.now() + 90_000;
-  const lines = (c: typeof contenders[number]) => c.out.text.split('\n').filter(Boolean);
-  while (contenders.some((c) => lines(c).length < 1) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  const lines = (c: (typeof contenders)[number]) => c.out.text.split('\n').filter(Boolean);
+  while (contenders.some((c) => lines(c).length < 1) && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 50));
   for (const c of contenders) c.proc.stdin.write('go\n');
-  while (contenders.some((c) => lines(c).length < 2) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  while (contenders.some((c) => lines(c).length < 2) && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 50));
   const answers = contenders.map((c) => lines(c)[1]);
   for (const c of contenders) c.proc.stdin.end();
   await Promise.all(contenders.map((c) => c.exited));
@@ -179,6 +232,9 @@ test('SIGKILL during concurrent creates, then a restart on the same folder: noth
   t.is(report.failure, undefined);
   t.is(report.rounds.length, 2);
   t.true(report.acknowledged > 0, 'some creates were acknowledged before each kill');
-  t.true(report.rounds.every((r) => r.killed_after_acks >= 1 && r.killed_after_acks < r.sent), 'each kill landed mid-burst');
+  t.true(
+    report.rounds.every((r) => r.killed_after_acks >= 1 && r.killed_after_acks < r.sent),
+    'each kill landed mid-burst',
+  );
   t.is(report.lost, 0, JSON.stringify(report.rounds.map((r) => r.lost_ids)));
 });

@@ -13,27 +13,55 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 test('one relay leads; killing its connection or stopping it hands the work on, in seq order, nothing left unpublished', async (t) => {
   const { db, drop } = await freshPostgres(6);
   const got: Record<'a' | 'b', EventEnvelope[]> = { a: [], b: [] };
-  const relay = (name: 'a' | 'b') => new Relay({ db, sinks: [hubSink(async (events) => { got[name].push(...events); })], pollMs: 50, lingerMs: 2 });
+  const relay = (name: 'a' | 'b') =>
+    new Relay({
+      db,
+      sinks: [
+        hubSink(async (events) => {
+          got[name].push(...events);
+        }),
+      ],
+      pollMs: 50,
+      lingerMs: 2,
+    });
   const relays = { a: relay('a'), b: relay('b') };
-  const service = new TaskTurns(db, { onCommitted: () => { relays.a.nudge(); relays.b.nudge(); } });
+  const service = new TaskTurns(db, {
+    onCommitted: () => {
+      relays.a.nudge();
+      relays.b.nudge();
+    },
+  });
   const user = `relay-${randomUUID()}`;
   const write = async (n: number) => {
     for (let i = 0; i < n; i++) {
       const id = randomUUID();
-      await service.execute(user, id, { type: 'create', id, data: { title: `t${i}` } }, { correlationId: randomUUID() });
+      await service.execute(
+        user,
+        id,
+        { type: 'create', id, data: { title: `t${i}` } },
+        { correlationId: randomUUID() },
+      );
     }
   };
   const allPublished = async (timeoutMs = 15_000) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const left = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE user_id = $1 AND published_at IS NULL', [user])).rows[0]?.n;
+      const left = (
+        await db.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM events WHERE user_id = $1 AND published_at IS NULL',
+          [user],
+        )
+      ).rows[0]?.n;
       if (left === 0) return true;
       if (Date.now() > deadline) return false;
       await sleep(50);
     }
   };
-  const leaderPid = async () => (await db.query<{ pid: number }>(`SELECT pid FROM pg_locks
-    WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`)).rows.map((r) => r.pid);
+  const leaderPid = async () =>
+    (
+      await db.query<{ pid: number }>(`SELECT pid FROM pg_locks
+    WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`)
+    ).rows.map((r) => r.pid);
   try {
     relays.a.start();
     relays.b.start();
@@ -58,10 +86,17 @@ test('one relay leads; killing its connection or stopping it hands the work on, 
 
     // At least once, in seq order per publisher, and every event of the user is there.
     const seqs = [...new Set([...got.a, ...got.b].map((e) => e.seq))].sort((x, y) => x - y);
-    t.deepEqual(seqs, Array.from({ length: 30 }, (_, i) => i + 1));
+    t.deepEqual(
+      seqs,
+      Array.from({ length: 30 }, (_, i) => i + 1),
+    );
     for (const list of [got.a, got.b]) {
       const mine = list.filter((e) => e.user_id === user).map((e) => e.seq);
-      t.deepEqual(mine, [...mine].sort((x, y) => x - y), 'each relay published in seq order');
+      t.deepEqual(
+        mine,
+        [...mine].sort((x, y) => x - y),
+        'each relay published in seq order',
+      );
     }
   } finally {
     await relays.a.stop();

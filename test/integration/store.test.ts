@@ -28,10 +28,16 @@ for (const adapter of ADAPTERS) {
       t.is(task?.version, 51);
       const history = (await readHistory(db, user, id)) ?? [];
       t.is(history.length, 51);
-      t.deepEqual(history.map((e) => e.version), Array.from({ length: 51 }, (_, i) => i + 1));
+      t.deepEqual(
+        history.map((e) => e.version),
+        Array.from({ length: 51 }, (_, i) => i + 1),
+      );
       // Every update is there, and each one's `from` is the previous one's `to`: no lost update.
       const updates = history.filter((e) => e.event_type === 'task.updated');
-      t.deepEqual(updates.map((e) => (e.data.changes as { title: { to: string } }).title.to).sort(), [...titles].sort());
+      t.deepEqual(
+        updates.map((e) => (e.data.changes as { title: { to: string } }).title.to).sort(),
+        [...titles].sort(),
+      );
       for (let i = 1; i < updates.length; i++) {
         const prev = updates[i - 1]?.data.changes as { title: { to: string } };
         const cur = updates[i]?.data.changes as { title: { from: string } };
@@ -49,13 +55,22 @@ for (const adapter of ADAPTERS) {
       const service = new TaskTurns(db);
       const user = `u-${randomUUID()}`;
       const ids = Array.from({ length: 20 }, () => randomUUID());
-      await Promise.all(ids.map((id) => service.execute(user, id, { type: 'create', id, data: { title: id, reminders: [] } }, meta())));
-      await Promise.all(ids.flatMap((id) => [
-        service.execute(user, id, { type: 'update', data: { description: 'x' } }, meta()),
-        service.execute(user, id, { type: 'complete' }, meta()),
-      ]));
-      const seqs = (await db.query<{ seq: number }>('SELECT seq FROM events WHERE user_id = $1 ORDER BY seq', [user])).rows.map((r) => r.seq);
-      t.deepEqual(seqs, Array.from({ length: 60 }, (_, i) => i + 1));
+      await Promise.all(
+        ids.map((id) => service.execute(user, id, { type: 'create', id, data: { title: id, reminders: [] } }, meta())),
+      );
+      await Promise.all(
+        ids.flatMap((id) => [
+          service.execute(user, id, { type: 'update', data: { description: 'x' } }, meta()),
+          service.execute(user, id, { type: 'complete' }, meta()),
+        ]),
+      );
+      const seqs = (
+        await db.query<{ seq: number }>('SELECT seq FROM events WHERE user_id = $1 ORDER BY seq', [user])
+      ).rows.map((r) => r.seq);
+      t.deepEqual(
+        seqs,
+        Array.from({ length: 60 }, (_, i) => i + 1),
+      );
       const last = await db.query<{ last_seq: number }>('SELECT last_seq FROM users WHERE id = $1', [user]);
       t.is(last.rows[0]?.last_seq, 60);
     } finally {
@@ -71,12 +86,17 @@ for (const adapter of ADAPTERS) {
       const id = randomUUID();
       const { events } = await service.execute(user, id, { type: 'create', id, data: { title: 'immutable' } }, meta());
       const eventId = events[0]?.event_id;
-      await t.throwsAsync(db.query(`UPDATE events SET data = '{}'::jsonb WHERE event_id = $1`, [eventId]), { message: /immutable/ });
+      await t.throwsAsync(db.query(`UPDATE events SET data = '{}'::jsonb WHERE event_id = $1`, [eventId]), {
+        message: /immutable/,
+      });
       await t.throwsAsync(db.query('DELETE FROM events WHERE event_id = $1', [eventId]), { message: /immutable/ });
       await t.throwsAsync(db.query('TRUNCATE events'), { message: /immutable|cannot truncate/ });
       const set = await db.query('UPDATE events SET published_at = now() WHERE event_id = $1', [eventId]);
       t.is(set.rowCount, 1);
-      await t.throwsAsync(db.query(`UPDATE events SET published_at = now() + interval '1 hour' WHERE event_id = $1`, [eventId]), { message: /once/ });
+      await t.throwsAsync(
+        db.query(`UPDATE events SET published_at = now() + interval '1 hour' WHERE event_id = $1`, [eventId]),
+        { message: /once/ },
+      );
     } finally {
       await drop();
     }
@@ -89,7 +109,14 @@ for (const adapter of ADAPTERS) {
       const user = `u-${randomUUID()}`;
       const id = randomUUID();
       await service.execute(user, id, { type: 'create', id, data: { title: 'ok' } }, meta());
-      const error = await t.throwsAsync(service.execute(user, id, { type: 'update', data: { title: 'fine', recurrence_rule: 'FREQ=DAILY;BYSETPOS=1' } }, meta()));
+      const error = await t.throwsAsync(
+        service.execute(
+          user,
+          id,
+          { type: 'update', data: { title: 'fine', recurrence_rule: 'FREQ=DAILY;BYSETPOS=1' } },
+          meta(),
+        ),
+      );
       t.true(error instanceof DomainError);
       t.regex(error?.message ?? '', /BYSETPOS/);
       const task = await readTask(db, user, id);
@@ -109,41 +136,94 @@ for (const adapter of ADAPTERS) {
       let clock = Date.parse('2026-03-01T12:00:00Z');
       const service = new TaskTurns(db, { clock: () => new Date(clock) });
       const command = fc.oneof(
-        fc.record({ type: fc.constant('update' as const), data: fc.record({ title: fc.string({ minLength: 1, maxLength: 20 }).filter((s) => s.trim().length > 0) }, { requiredKeys: [] }) }),
-        fc.record({ type: fc.constant('update' as const), data: fc.record({ description: fc.option(fc.string({ maxLength: 30 }), { nil: null }) }) }),
-        fc.record({ type: fc.constant('update' as const), data: fc.record({ due_date: fc.option(fc.integer({ min: 1, max: 400 }).map((h) => new Date(clock + h * 3_600_000).toISOString()), { nil: null }) }) }),
-        fc.record({ type: fc.constant('update' as const), data: fc.record({ timezone: fc.constantFrom('Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', null) }) }),
-        fc.record({ type: fc.constant('update' as const), data: fc.record({ recurrence_rule: fc.constantFrom('FREQ=DAILY', 'FREQ=WEEKLY;BYDAY=MO,WE', 'FREQ=MONTHLY;BYMONTHDAY=-1', null) }) }),
+        fc.record({
+          type: fc.constant('update' as const),
+          data: fc.record(
+            { title: fc.string({ minLength: 1, maxLength: 20 }).filter((s) => s.trim().length > 0) },
+            { requiredKeys: [] },
+          ),
+        }),
+        fc.record({
+          type: fc.constant('update' as const),
+          data: fc.record({ description: fc.option(fc.string({ maxLength: 30 }), { nil: null }) }),
+        }),
+        fc.record({
+          type: fc.constant('update' as const),
+          data: fc.record({
+            due_date: fc.option(
+              fc.integer({ min: 1, max: 400 }).map((h) => new Date(clock + h * 3_600_000).toISOString()),
+              { nil: null },
+            ),
+          }),
+        }),
+        fc.record({
+          type: fc.constant('update' as const),
+          data: fc.record({
+            timezone: fc.constantFrom('Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', null),
+          }),
+        }),
+        fc.record({
+          type: fc.constant('update' as const),
+          data: fc.record({
+            recurrence_rule: fc.constantFrom(
+              'FREQ=DAILY',
+              'FREQ=WEEKLY;BYDAY=MO,WE',
+              'FREQ=MONTHLY;BYMONTHDAY=-1',
+              null,
+            ),
+          }),
+        }),
         fc.constant({ type: 'complete' as const }),
         fc.constant({ type: 'uncomplete' as const }),
-        fc.constantFrom({ type: 'add_reminder' as const, data: { before: 'PT1H' } }, { type: 'add_reminder' as const, data: { before: 'P1D' } }),
+        fc.constantFrom(
+          { type: 'add_reminder' as const, data: { before: 'PT1H' } },
+          { type: 'add_reminder' as const, data: { before: 'P1D' } },
+        ),
         fc.constant({ type: 'spawn' as const }),
         fc.integer({ min: 1, max: 72 }).map((h) => ({ type: 'tick' as const, hours: h })),
       );
       const user = `u-${randomUUID()}`;
       let runs = 0;
-      await fc.assert(fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 25 }), async (commands) => {
-        runs++;
-        const id = randomUUID();
-        await service.execute(user, id, { type: 'create', id, data: { title: 'p', due_date: new Date(clock + 48 * 3_600_000).toISOString() } }, meta());
-        for (const c of commands) {
-          if (c.type === 'tick') { clock += c.hours * 3_600_000; continue; }
-          try {
-            await service.execute(user, id, c as TaskCommand, meta());
-          } catch (error) {
-            if (!(error instanceof DomainError)) throw error;
+      await fc.assert(
+        fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 25 }), async (commands) => {
+          runs++;
+          const id = randomUUID();
+          await service.execute(
+            user,
+            id,
+            { type: 'create', id, data: { title: 'p', due_date: new Date(clock + 48 * 3_600_000).toISOString() } },
+            meta(),
+          );
+          for (const c of commands) {
+            if (c.type === 'tick') {
+              clock += c.hours * 3_600_000;
+              continue;
+            }
+            try {
+              await service.execute(user, id, c as TaskCommand, meta());
+            } catch (error) {
+              if (!(error instanceof DomainError)) throw error;
+            }
           }
-        }
-        const ids = (await db.query<{ id: string }>('SELECT id::text AS id FROM tasks WHERE id = $1 OR series_id = $1', [id])).rows.map((r) => r.id);
-        for (const taskId of ids) {
-          const history = (await readHistory(db, user, taskId)) ?? [];
-          const row = await loadTask(db, user, taskId);
-          if (!isDeepStrictEqual(fold(history), row)) return false;
-        }
-        return true;
-      }), { numRuns: adapter.name === 'PGlite' ? 25 : 40 });
-      const seqs = (await db.query<{ seq: number }>('SELECT seq FROM events WHERE user_id = $1 ORDER BY seq', [user])).rows.map((r) => r.seq);
-      t.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1));
+          const ids = (
+            await db.query<{ id: string }>('SELECT id::text AS id FROM tasks WHERE id = $1 OR series_id = $1', [id])
+          ).rows.map((r) => r.id);
+          for (const taskId of ids) {
+            const history = (await readHistory(db, user, taskId)) ?? [];
+            const row = await loadTask(db, user, taskId);
+            if (!isDeepStrictEqual(fold(history), row)) return false;
+          }
+          return true;
+        }),
+        { numRuns: adapter.name === 'PGlite' ? 25 : 40 },
+      );
+      const seqs = (
+        await db.query<{ seq: number }>('SELECT seq FROM events WHERE user_id = $1 ORDER BY seq', [user])
+      ).rows.map((r) => r.seq);
+      t.deepEqual(
+        seqs,
+        Array.from({ length: seqs.length }, (_, i) => i + 1),
+      );
       t.true(runs > 0);
     } finally {
       await drop();
@@ -159,7 +239,16 @@ for (const adapter of ADAPTERS) {
       const user = `u-${randomUUID()}`;
       const id = randomUUID();
       const due = new Date(Date.now() + 86_400_000).toISOString();
-      await service.execute(user, id, { type: 'create', id, data: { title: 'old data', due_date: due, reminders: [{ before: 'PT1H' }, { before: 'PT2H' }] } }, meta());
+      await service.execute(
+        user,
+        id,
+        {
+          type: 'create',
+          id,
+          data: { title: 'old data', due_date: due, reminders: [{ before: 'PT1H' }, { before: 'PT2H' }] },
+        },
+        meta(),
+      );
       const [first] = (await readTask(db, user, id))?.reminders ?? [];
       await service.execute(user, id, { type: 'remove_reminder', reminder_id: first?.id ?? '' }, meta());
       await service.execute(user, id, { type: 'complete' }, meta());
@@ -168,11 +257,17 @@ for (const adapter of ADAPTERS) {
       await db.query("DELETE FROM schema_migrations WHERE name = '002_reminder_cancel_reason.sql'");
       t.deepEqual(await migrate(db), ['002_reminder_cancel_reason.sql']);
       const row = await loadTask(db, user, id);
-      t.deepEqual(row?.reminders.map((r) => r.cancel_reason), ['removed', 'task_completed']);
+      t.deepEqual(
+        row?.reminders.map((r) => r.cancel_reason),
+        ['removed', 'task_completed'],
+      );
       t.true(isDeepStrictEqual(fold((await readHistory(db, user, id)) ?? []), row));
       // And the upgrade is what lets an uncomplete bring back the one the completion cancelled.
       const undone = await service.execute(user, id, { type: 'uncomplete' }, meta());
-      t.deepEqual(undone.task?.reminders.map((r) => r.cancelled), [true, false]);
+      t.deepEqual(
+        undone.task?.reminders.map((r) => r.cancelled),
+        [true, false],
+      );
     } finally {
       await drop();
     }
@@ -198,14 +293,22 @@ test('PostgreSQL: a task state kept by one process and changed by another is nev
     await a.execute(user, id, { type: 'complete' }, meta());
     await b.execute(user, id, { type: 'uncomplete' }, meta());
     const again = await a.execute(user, id, { type: 'complete' }, meta());
-    t.deepEqual(again.events.map((e) => e.event_type), ['task.completed']);
+    t.deepEqual(
+      again.events.map((e) => e.event_type),
+      ['task.completed'],
+    );
     t.is((await readTask(db, user, id))?.completed, true);
     // a's copy says the task exists; b deletes it: a's command is refused as a fresh read would refuse it.
     await b.execute(user, id, { type: 'delete' }, meta());
-    const error = await t.throwsAsync(a.execute(user, id, { type: 'update', data: { title: 'four' } }, meta()), { instanceOf: DomainError });
+    const error = await t.throwsAsync(a.execute(user, id, { type: 'update', data: { title: 'four' } }, meta()), {
+      instanceOf: DomainError,
+    });
     t.is(error?.code, 'not_found');
     const history = (await readHistory(db, user, id)) ?? [];
-    t.deepEqual(history.map((e) => e.version), history.map((_, i) => i + 1));
+    t.deepEqual(
+      history.map((e) => e.version),
+      history.map((_, i) => i + 1),
+    );
     t.true(isDeepStrictEqual(fold(history), await loadTask(db, user, id)));
   } finally {
     await drop();
@@ -219,7 +322,12 @@ test('PostgreSQL: a zone change made elsewhere is seen by the next command on a 
     const users = new UserTurns(db);
     const user = `u-${randomUUID()}`;
     const id = randomUUID();
-    await tasks.execute(user, id, { type: 'create', id, data: { title: 'call', due_date: '2031-03-10T09:00:00' } }, meta());
+    await tasks.execute(
+      user,
+      id,
+      { type: 'create', id, data: { title: 'call', due_date: '2031-03-10T09:00:00' } },
+      meta(),
+    );
     t.is((await readTask(db, user, id))?.due_date, '2031-03-10T09:00:00.000Z', 'UTC at first');
     await users.execute(user, { type: 'set_timezone', timezone: 'Asia/Tokyo' });
     const moved = await tasks.execute(user, id, { type: 'update', data: { due_date: '2031-03-11T09:00:00' } }, meta());

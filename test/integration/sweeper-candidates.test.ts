@@ -22,7 +22,13 @@ for (const adapter of ADAPTERS) {
       const user = `u-${randomUUID()}`;
       const meta = () => ({ correlationId: randomUUID() });
       const at = (ms: number) => new Date(now + ms).toISOString();
-      const create = async (data: Parameters<TaskTurns['execute']>[2] extends infer C ? C extends { type: 'create'; data: infer D } ? D : never : never) => {
+      const create = async (
+        data: Parameters<TaskTurns['execute']>[2] extends infer C
+          ? C extends { type: 'create'; data: infer D }
+            ? D
+            : never
+          : never,
+      ) => {
         const id = randomUUID();
         await turns.execute(user, id, { type: 'create', id, data }, meta());
         return id;
@@ -30,7 +36,12 @@ for (const adapter of ADAPTERS) {
       const plain = await create({ title: 'two reminders', reminders: [{ at: at(HOUR) }, { at: at(3 * HOUR) }] });
       const done = await create({ title: 'completed', reminders: [{ at: at(HOUR) }] });
       await turns.execute(user, done, { type: 'complete' }, meta());
-      const series = await create({ title: 'daily', due_date: at(1.5 * HOUR), recurrence_rule: 'FREQ=DAILY', reminders: [{ before: 'PT1H' }] });
+      const series = await create({
+        title: 'daily',
+        due_date: at(1.5 * HOUR),
+        recurrence_rule: 'FREQ=DAILY',
+        reminders: [{ before: 'PT1H' }],
+      });
       const gone = await create({ title: 'deleted daily', due_date: at(1.5 * HOUR), recurrence_rule: 'FREQ=DAILY' });
       await turns.execute(user, gone, { type: 'delete' }, meta());
       const later = await create({ title: 'later', reminders: [{ at: at(5 * HOUR) }] });
@@ -42,14 +53,28 @@ for (const adapter of ADAPTERS) {
         const task = await readTask(db, user, id);
         if (task) expected.push(...timersOf(task, 'UTC').filter((timer) => timer.dueAt <= until));
       }
-      t.deepEqual(due, expected.sort((a, b) => a.dueAt - b.dueAt));
+      t.deepEqual(
+        due,
+        expected.sort((a, b) => a.dueAt - b.dueAt),
+      );
       const reminderId = (await readTask(db, user, plain))?.reminders.find((r) => r.remind_at === at(HOUR))?.id ?? '';
-      t.deepEqual(due.map((timer) => `${timer.taskId}/${timer.name}`).sort(), [`${plain}/${remindName(reminderId)}`, `${series}/${SPAWN}`].sort());
-      t.is(due.find((timer) => timer.name === SPAWN)?.dueAt, now + 0.5 * HOUR, 'a spawn is due its largest reminder lead before the occurrence');
+      t.deepEqual(
+        due.map((timer) => `${timer.taskId}/${timer.name}`).sort(),
+        [`${plain}/${remindName(reminderId)}`, `${series}/${SPAWN}`].sort(),
+      );
+      t.is(
+        due.find((timer) => timer.name === SPAWN)?.dueAt,
+        now + 0.5 * HOUR,
+        'a spawn is due its largest reminder lead before the occurrence',
+      );
 
       clock = now + HOUR; // its time has come
       await turns.execute(user, plain, { type: 'fire_reminder', reminder_id: reminderId }, meta());
-      t.deepEqual((await dueTimers(db).due(until, 100)).map((timer) => timer.taskId), [series], 'a fired reminder is no longer due');
+      t.deepEqual(
+        (await dueTimers(db).due(until, 100)).map((timer) => timer.taskId),
+        [series],
+        'a fired reminder is no longer due',
+      );
     } finally {
       await drop();
     }

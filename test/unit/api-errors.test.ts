@@ -13,7 +13,10 @@ const AWAY: Array<[string, Error]> = [
   ['backend terminated', pgError('terminating connection due to administrator command', '57P01')],
   ['starting up (SQLSTATE)', pgError('the database system is starting up', '57P03')],
   ['starting up (message only, via Dapr)', pgError('the database system is starting up')],
-  ['not yet accepting connections (message only, via Dapr)', pgError('the database system is not yet accepting connections')],
+  [
+    'not yet accepting connections (message only, via Dapr)',
+    pgError('the database system is not yet accepting connections'),
+  ],
   ['shutting down (message only)', pgError('the database system is shutting down')],
   ['connection lost mid-query', pgError('Connection terminated unexpectedly')],
   ['postmaster killed (message only, via Dapr)', pgError('terminating connection due to unexpected postmaster exit')],
@@ -37,18 +40,53 @@ test('an unexpected failure is a 500 whose payload says nothing of its cause', (
 
 // What the Dapr SDK's HTTP client throws for a non-2xx answer from daprd: the answer as JSON text.
 const daprd = (status: number, errorCode: string, message: string) =>
-  new Error(JSON.stringify({ error: 'Internal Server Error', error_msg: JSON.stringify({ errorCode, message }), status }));
+  new Error(
+    JSON.stringify({ error: 'Internal Server Error', error_msg: JSON.stringify({ errorCode, message }), status }),
+  );
 
 const SIDECAR_AWAY: Array<[string, unknown]> = [
-  ['daprd could not reach the restarting app (ERR_ACTOR_INVOKE_METHOD … connection reset by peer)',
-    daprd(500, 'ERR_ACTOR_INVOKE_METHOD', 'error invoke actor method: failed to invoke target app: Post "http://127.0.0.1:3000/actors/TaskActor/x/method/execute": read tcp 127.0.0.1:50012->127.0.0.1:3000: read: connection reset by peer')],
-  ['actor runtime not ready (ERR_ACTOR_RUNTIME_NOT_FOUND)', daprd(500, 'ERR_ACTOR_RUNTIME_NOT_FOUND', 'the state store is not configured to use the actor runtime')],
+  [
+    'daprd could not reach the restarting app (ERR_ACTOR_INVOKE_METHOD … connection reset by peer)',
+    daprd(
+      500,
+      'ERR_ACTOR_INVOKE_METHOD',
+      'error invoke actor method: failed to invoke target app: Post "http://127.0.0.1:3000/actors/TaskActor/x/method/execute": read tcp 127.0.0.1:50012->127.0.0.1:3000: read: connection reset by peer',
+    ),
+  ],
+  [
+    'actor runtime not ready (ERR_ACTOR_RUNTIME_NOT_FOUND)',
+    daprd(500, 'ERR_ACTOR_RUNTIME_NOT_FOUND', 'the state store is not configured to use the actor runtime'),
+  ],
   ['placement not ready', daprd(500, 'ERR_ACTOR_INVOKE_METHOD', 'did not find address for actor TaskActor/x')],
-  ['daprd went away mid-call (node-fetch: socket hang up)',
-    Object.assign(new Error('request to http://127.0.0.1:3500/v1.0/actors/TaskActor/x/method/execute failed, reason: socket hang up'), { code: 'ECONNRESET', type: 'system' })],
-  ['daprd went away mid-call (node-fetch: read ECONNRESET)',
-    Object.assign(new Error('request to http://127.0.0.1:3500/v1.0/actors/UserActor/u/method/setTimezone failed, reason: read ECONNRESET'), { code: 'ECONNRESET', errno: 'ECONNRESET', type: 'system' })],
-  ['daprd answered 503', new Error(JSON.stringify({ error: 'Service Unavailable', error_msg: '', status: 503, url: 'http://127.0.0.1:3500/v1.0/actors/UserActor/u/method/setTimezone' }))],
+  [
+    'daprd went away mid-call (node-fetch: socket hang up)',
+    Object.assign(
+      new Error(
+        'request to http://127.0.0.1:3500/v1.0/actors/TaskActor/x/method/execute failed, reason: socket hang up',
+      ),
+      { code: 'ECONNRESET', type: 'system' },
+    ),
+  ],
+  [
+    'daprd went away mid-call (node-fetch: read ECONNRESET)',
+    Object.assign(
+      new Error(
+        'request to http://127.0.0.1:3500/v1.0/actors/UserActor/u/method/setTimezone failed, reason: read ECONNRESET',
+      ),
+      { code: 'ECONNRESET', errno: 'ECONNRESET', type: 'system' },
+    ),
+  ],
+  [
+    'daprd answered 503',
+    new Error(
+      JSON.stringify({
+        error: 'Service Unavailable',
+        error_msg: '',
+        status: 503,
+        url: 'http://127.0.0.1:3500/v1.0/actors/UserActor/u/method/setTimezone',
+      }),
+    ),
+  ],
   ['sidecar never answered at start', new Error('no Dapr sidecar answered on 127.0.0.1:3500 within 60 s')],
   ['daprd not reachable', new Error('daprd not reachable at 127.0.0.1:3500')],
 ];
@@ -81,7 +119,11 @@ test('a Dapr error that is not about reaching anything is not mistaken for one',
 const DATA: Array<[string, Error, string | undefined]> = [
   ['NUL in text (22021)', pgError('invalid byte sequence for encoding "UTF8": 0x00', '22021'), undefined],
   ['lone surrogate in jsonb (22P05)', pgError('unsupported Unicode escape sequence', '22P05'), undefined],
-  ['year out of range (22008) with its column', Object.assign(pgError('date/time field value out of range: "+010000-01-01"', '22008'), { column: 'due_date' }), 'due_date'],
+  [
+    'year out of range (22008) with its column',
+    Object.assign(pgError('date/time field value out of range: "+010000-01-01"', '22008'), { column: 'due_date' }),
+    'due_date',
+  ],
   ['program limit (54000)', pgError('index row requires 9000 bytes, maximum size is 8191', '54000'), undefined],
   ['NUL, message only (via Dapr)', pgError('invalid byte sequence for encoding "UTF8": 0x00'), undefined],
 ];

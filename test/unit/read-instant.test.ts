@@ -11,7 +11,9 @@ const refused = (value: string, zone = 'UTC') => {
     readInstant('due_date', value, zone);
     return null;
   } catch (error) {
-    return error instanceof DomainError && error.code === 'validation' && error.field === 'due_date' ? error.message : `unexpected: ${String(error)}`;
+    return error instanceof DomainError && error.code === 'validation' && error.field === 'due_date'
+      ? error.message
+      : `unexpected: ${String(error)}`;
   }
 };
 
@@ -49,32 +51,47 @@ test('what the hostile run sent is refused, naming the field', (t) => {
     ['2026-03-08T09:30:00Z\u0000', /not an ISO-8601 date-time/],
     ['1700000000', /not an ISO-8601 date-time/],
   ];
-  for (const [value, message, zone] of cases) t.regex(refused(value, zone) ?? 'accepted', message, JSON.stringify(value));
+  for (const [value, message, zone] of cases)
+    t.regex(refused(value, zone) ?? 'accepted', message, JSON.stringify(value));
 });
 
 // A day inside either end, so that the local time written with an offset stays a four-digit year.
-const inRange = fc.date({ min: new Date('0001-01-02T00:00:00Z'), max: new Date('9999-12-30T00:00:00Z'), noInvalidDate: true });
+const inRange = fc.date({
+  min: new Date('0001-01-02T00:00:00Z'),
+  max: new Date('9999-12-30T00:00:00Z'),
+  noInvalidDate: true,
+});
 
 test('property: any instant in range, written with any offset within ±23:59, reads back as itself', (t) => {
-  fc.assert(fc.property(inRange, fc.integer({ min: -(23 * 60 + 59), max: 23 * 60 + 59 }), (date, offsetMin) => {
-    const local = new Date(date.getTime() + offsetMin * 60_000).toISOString().slice(0, 23);
-    const sign = offsetMin < 0 ? '-' : '+';
-    const abs = Math.abs(offsetMin);
-    const text = `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
-    return readInstant('f', text, 'UTC') === date.toISOString();
-  }), { numRuns: 300 });
+  fc.assert(
+    fc.property(inRange, fc.integer({ min: -(23 * 60 + 59), max: 23 * 60 + 59 }), (date, offsetMin) => {
+      const local = new Date(date.getTime() + offsetMin * 60_000).toISOString().slice(0, 23);
+      const sign = offsetMin < 0 ? '-' : '+';
+      const abs = Math.abs(offsetMin);
+      const text = `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+      return readInstant('f', text, 'UTC') === date.toISOString();
+    }),
+    { numRuns: 300 },
+  );
   t.pass();
 });
 
 test('property: whatever text comes in, the answer is a UTC instant in years 0001–9999 or a validation error', (t) => {
   const digits = fc.string({ unit: fc.constantFrom(...'0123456789-+:TZ. '), maxLength: 30 });
-  fc.assert(fc.property(fc.oneof(digits, fc.string({ unit: 'binary', maxLength: 30 })), fc.constantFrom('UTC', 'Pacific/Kiritimati', 'Pacific/Niue', 'Europe/Berlin'), (text, zone) => {
-    try {
-      const out = readInstant('f', text, zone);
-      return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(out) && out >= '0001-01-01' && out < '10000';
-    } catch (error) {
-      return error instanceof DomainError && error.field === 'f';
-    }
-  }), { numRuns: 500 });
+  fc.assert(
+    fc.property(
+      fc.oneof(digits, fc.string({ unit: 'binary', maxLength: 30 })),
+      fc.constantFrom('UTC', 'Pacific/Kiritimati', 'Pacific/Niue', 'Europe/Berlin'),
+      (text, zone) => {
+        try {
+          const out = readInstant('f', text, zone);
+          return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(out) && out >= '0001-01-01' && out < '10000';
+        } catch (error) {
+          return error instanceof DomainError && error.field === 'f';
+        }
+      },
+    ),
+    { numRuns: 500 },
+  );
   t.pass();
 });

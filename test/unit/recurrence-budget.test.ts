@@ -66,7 +66,12 @@ function periodsPerYear(rule: string): number {
  * MONTHLY/YEARLY with BYMONTHDAY, so no default from the start depends on it) it is left out of what
  * rrule.js sees and applied here, and COUNT is applied here to the filtered instances, in order.
  */
-function reference(c: Pick<HostileCase, 'rule' | 'start' | 'zone'>, after: number | undefined, limit: number, horizonF: number): { list: number[]; cut: number } {
+function reference(
+  c: Pick<HostileCase, 'rule' | 'start' | 'zone'>,
+  after: number | undefined,
+  limit: number,
+  horizonF: number,
+): { list: number[]; cut: number } {
   const p = parseRule(c.rule);
   const wall = parseStart(c.start, c.zone);
   const dtstart = new Date(0);
@@ -84,7 +89,8 @@ function reference(c: Pick<HostileCase, 'rule' | 'start' | 'zone'>, after: numbe
   if (p.byHour.length > 0) options.byhour = [...p.byHour];
   if (p.byMinute.length > 0) options.byminute = [...p.byMinute];
   const plain = p.byDay.every((b) => b.ordinal === null);
-  const postFilter = p.byDay.length > 0 && plain && (p.freq === 'DAILY' || (p.freq !== 'WEEKLY' && p.byMonthDay.length > 0));
+  const postFilter =
+    p.byDay.length > 0 && plain && (p.freq === 'DAILY' || (p.freq !== 'WEEKLY' && p.byMonthDay.length > 0));
   const weekdays = new Set(p.byDay.map((b) => (WEEKDAY_INDEX[b.weekday] + 1) % 7)); // as Date#getUTCDay
   if (p.byDay.length > 0 && !postFilter) {
     options.byweekday = p.byDay.map((b) => {
@@ -117,7 +123,14 @@ function reference(c: Pick<HostileCase, 'rule' | 'start' | 'zone'>, after: numbe
     if (postFilter && !weekdays.has(f.getUTCDay())) return true;
     if (p.count !== null && ++counted > p.count) return false;
     const instant = localToInstant(
-      { year: f.getUTCFullYear(), month: f.getUTCMonth() + 1, day: f.getUTCDate(), hour: f.getUTCHours(), minute: f.getUTCMinutes(), second: f.getUTCSeconds() },
+      {
+        year: f.getUTCFullYear(),
+        month: f.getUTCMonth() + 1,
+        day: f.getUTCDate(),
+        hour: f.getUTCHours(),
+        minute: f.getUTCMinutes(),
+        second: f.getUTCSeconds(),
+      },
       c.zone,
     ).getTime();
     if (instant <= instantUntil && (after === undefined || instant > after) && !found.includes(instant)) {
@@ -142,15 +155,28 @@ function horizonOf(start: string, zone: string, years: number): number {
 // The hostile corpus
 // -------------------------------------------------------------------------------------------------
 
-test('the issue\'s rule (DAILY;INTERVAL=2 on a Feb 29 that is a Monday) answers 100 occurrences by looking at Februaries only', (t) => {
-  const { list, steps } = run('FREQ=DAILY;INTERVAL=2;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO', '2027-01-01T09:00', 'Europe/Berlin', { limit: 100 });
+test("the issue's rule (DAILY;INTERVAL=2 on a Feb 29 that is a Monday) answers 100 occurrences by looking at Februaries only", (t) => {
+  const { list, steps } = run(
+    'FREQ=DAILY;INTERVAL=2;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO',
+    '2027-01-01T09:00',
+    'Europe/Berlin',
+    { limit: 100 },
+  );
   t.is(list.length, 100);
   // 2044-02-29 is a Monday, 6,268 days (even) after 2027-01-01; 2072-02-29 is one too, but 10,227 days after (odd).
-  t.deepEqual(list.slice(0, 2).map((x) => new Date(x).toISOString()), ['2044-02-29T08:00:00.000Z', '2112-02-29T08:00:00.000Z']);
+  t.deepEqual(
+    list.slice(0, 2).map((x) => new Date(x).toISOString()),
+    ['2044-02-29T08:00:00.000Z', '2112-02-29T08:00:00.000Z'],
+  );
   // One step per visited February (BYMONTH jumps over the other months) plus one per candidate: the
   // walk ends at the 101st occurrence, which shows the 100th is the last one wanted (+1: it begins in
   // January, one jump before the first February).
-  const next = occurrences('FREQ=DAILY;INTERVAL=2;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO', '2027-01-01T09:00', 'Europe/Berlin', { limit: 101 })[100];
+  const next = occurrences(
+    'FREQ=DAILY;INTERVAL=2;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO',
+    '2027-01-01T09:00',
+    'Europe/Berlin',
+    { limit: 101 },
+  )[100];
   const years = (next?.getUTCFullYear() ?? 0) - 2027 + 1;
   t.true(steps <= years + 102, `${steps} steps for ${years} years`);
   t.true(steps >= years, 'every February up to there was looked at');
@@ -178,7 +204,11 @@ for (const c of HOSTILE_RULES) {
     if (c.expect === 'none') t.deepEqual(preview.list, []);
     else t.true(preview.list.length > 0, 'some occurrences');
     const point = new Date(preview.list[0] ?? Date.parse(c.after ?? '2030-01-01T00:00:00Z'));
-    const spawn = run(c.rule, c.start, c.zone, { after: point, until: new Date(point.getTime() + 400 * DAY_MS), limit: 1000 });
+    const spawn = run(c.rule, c.start, c.zone, {
+      after: point,
+      until: new Date(point.getTime() + 400 * DAY_MS),
+      limit: 1000,
+    });
     t.true(spawn.steps <= bound, `spawn window: ${spawn.steps} steps > bound ${bound}`);
     let cursor = after ?? new Date(Date.UTC(1000, 0, 1));
     for (const expected of preview.list.slice(0, 5)) {
@@ -193,7 +223,10 @@ for (const c of HOSTILE_RULES) {
     {
       const horizon = horizonOf(c.start, c.zone, 60_000 / periodsPerYear(c.rule));
       const ref = reference(c, after?.getTime(), c.limit, horizon);
-      t.deepEqual(preview.list.filter((x) => x < ref.cut).map((x) => new Date(x).toISOString()), ref.list.map((x) => new Date(x).toISOString()));
+      t.deepEqual(
+        preview.list.filter((x) => x < ref.cut).map((x) => new Date(x).toISOString()),
+        ref.list.map((x) => new Date(x).toISOString()),
+      );
     }
   });
 }
@@ -202,7 +235,8 @@ test('the corpus compares real results with rrule.js, not only empty windows', (
   let compared = 0;
   for (const c of HOSTILE_RULES.filter((h) => h.expect === 'some')) {
     const horizon = horizonOf(c.start, c.zone, 60_000 / periodsPerYear(c.rule));
-    compared += reference(c, c.after === undefined ? undefined : Date.parse(c.after), c.limit, horizon).list.length > 0 ? 1 : 0;
+    compared +=
+      reference(c, c.after === undefined ? undefined : Date.parse(c.after), c.limit, horizon).list.length > 0 ? 1 : 0;
   }
   t.true(compared >= HOSTILE_RULES.filter((h) => h.expect === 'some').length - 3, `${compared} cases compared`);
 });
@@ -213,16 +247,28 @@ test('the corpus compares real results with rrule.js, not only empty windows', (
 
 test('an expansion that reaches its budget stops at it with budget_exceeded, naming RRULE', (t) => {
   const meter: ExpansionMeter = { steps: 0 };
-  const e = errorOf(() => occurrences('FREQ=DAILY;INTERVAL=773;BYMONTHDAY=31;BYDAY=MO', '1000-01-01T00:00', 'UTC', { limit: 100, budget: 500, meter }));
+  const e = errorOf(() =>
+    occurrences('FREQ=DAILY;INTERVAL=773;BYMONTHDAY=31;BYDAY=MO', '1000-01-01T00:00', 'UTC', {
+      limit: 100,
+      budget: 500,
+      meter,
+    }),
+  );
   t.is(e.code, 'budget_exceeded');
   t.is(e.part, 'RRULE');
   t.is(meter.steps, 501);
-  t.throws(() => occurrences('FREQ=DAILY', '2026-01-01T09:00', 'UTC', { limit: 1, budget: 0 }), { instanceOf: RangeError });
+  t.throws(() => occurrences('FREQ=DAILY', '2026-01-01T09:00', 'UTC', { limit: 1, budget: 0 }), {
+    instanceOf: RangeError,
+  });
 });
 
 test('the worst series of the subset stays within the budget: COUNT=10000 hourly from year 1000, and no end from year 1000', (t) => {
   const hours = Array.from({ length: 24 }, (_, h) => h).join(',');
-  for (const rule of [`FREQ=DAILY;COUNT=10000;BYHOUR=${hours}`, `FREQ=DAILY;BYHOUR=${hours}`, 'FREQ=DAILY;INTERVAL=2;BYMONTHDAY=31;BYDAY=MO']) {
+  for (const rule of [
+    `FREQ=DAILY;COUNT=10000;BYHOUR=${hours}`,
+    `FREQ=DAILY;BYHOUR=${hours}`,
+    'FREQ=DAILY;INTERVAL=2;BYMONTHDAY=31;BYDAY=MO',
+  ]) {
     const bound = expansionBound(rule, '1000-01-01T00:00', 'UTC');
     t.true(bound <= EXPANSION_BUDGET, `${rule}: ${bound}`);
     t.true(bound > 100_000, 'the bound counts every month to 9999');
@@ -230,12 +276,20 @@ test('the worst series of the subset stays within the budget: COUNT=10000 hourly
     t.true(steps <= bound, `${rule}: ${steps}`);
   }
   // UNTIL shortens the range the bound counts.
-  t.true(expansionBound('FREQ=DAILY;UNTIL=10101231', '1000-01-01T00:00', 'UTC') < 200 + 2 * 1000 + 12 * MAX_TIMES_PER_DAY);
+  t.true(
+    expansionBound('FREQ=DAILY;UNTIL=10101231', '1000-01-01T00:00', 'UTC') < 200 + 2 * 1000 + 12 * MAX_TIMES_PER_DAY,
+  );
 });
 
 test('without COUNT a walk starts just before `after`: far-ahead expansions cost no more than near ones', (t) => {
-  const near = run('FREQ=DAILY', '1971-01-01T09:00', 'America/New_York', { after: new Date('1971-06-01T00:00Z'), limit: 2 });
-  const far = run('FREQ=DAILY', '1971-01-01T09:00', 'America/New_York', { after: new Date('9000-06-01T00:00Z'), limit: 2 });
+  const near = run('FREQ=DAILY', '1971-01-01T09:00', 'America/New_York', {
+    after: new Date('1971-06-01T00:00Z'),
+    limit: 2,
+  });
+  const far = run('FREQ=DAILY', '1971-01-01T09:00', 'America/New_York', {
+    after: new Date('9000-06-01T00:00Z'),
+    limit: 2,
+  });
   t.is(far.list.length, 2);
   t.true(far.steps <= near.steps + 2, `${far.steps} vs ${near.steps}`);
 });
@@ -243,13 +297,21 @@ test('without COUNT a walk starts just before `after`: far-ahead expansions cost
 test(`BYHOUR × BYMINUTE above ${MAX_TIMES_PER_DAY} a day is FREQ=MINUTELY in effect: unsupported, naming BYMINUTE`, (t) => {
   t.is(MAX_TIMES_PER_DAY, 24);
   const every = (n: number) => Array.from({ length: n }, (_, i) => i).join(',');
-  for (const rule of [`FREQ=DAILY;BYHOUR=${every(24)};BYMINUTE=${every(60)}`, `FREQ=YEARLY;BYHOUR=${every(5)};BYMINUTE=${every(5)}`, 'FREQ=MONTHLY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12;BYMINUTE=0,30']) {
+  for (const rule of [
+    `FREQ=DAILY;BYHOUR=${every(24)};BYMINUTE=${every(60)}`,
+    `FREQ=YEARLY;BYHOUR=${every(5)};BYMINUTE=${every(5)}`,
+    'FREQ=MONTHLY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12;BYMINUTE=0,30',
+  ]) {
     const e = errorOf(() => parseRule(rule));
     t.is(e.code, 'unsupported_rule', rule);
     t.is(e.part, 'BYMINUTE');
     t.regex(e.message, /^recurrence_rule: BYHOUR × BYMINUTE gives \d+ times a day, more than the 24 of FREQ=HOURLY/);
   }
-  for (const rule of [`FREQ=DAILY;BYHOUR=${every(24)}`, `FREQ=DAILY;BYMINUTE=${every(24)}`, 'FREQ=DAILY;BYHOUR=1,2,3,4,5,6;BYMINUTE=0,15,30,45']) {
+  for (const rule of [
+    `FREQ=DAILY;BYHOUR=${every(24)}`,
+    `FREQ=DAILY;BYMINUTE=${every(24)}`,
+    'FREQ=DAILY;BYHOUR=1,2,3,4,5,6;BYMINUTE=0,15,30,45',
+  ]) {
     t.notThrows(() => validateRule(rule), rule);
   }
   // The 24 of a day are all there, in order.
@@ -277,7 +339,8 @@ const ruleArb = fc
   .map((r) => {
     const parts = [`FREQ=${r.freq}`, `INTERVAL=${r.interval}`, `WKST=${r.wkst}`];
     const ordinalOk = r.freq === 'MONTHLY' || r.freq === 'YEARLY';
-    if (r.days.length > 0) parts.push(`BYDAY=${r.days.map((d) => `${ordinalOk && r.ordinal !== 0 ? r.ordinal : ''}${d}`).join(',')}`);
+    if (r.days.length > 0)
+      parts.push(`BYDAY=${r.days.map((d) => `${ordinalOk && r.ordinal !== 0 ? r.ordinal : ''}${d}`).join(',')}`);
     if (r.monthDays.length > 0 && r.freq !== 'WEEKLY') parts.push(`BYMONTHDAY=${r.monthDays.join(',')}`);
     if (r.months.length > 0) parts.push(`BYMONTH=${r.months.join(',')}`);
     if (r.hours.length > 0) parts.push(`BYHOUR=${r.hours.join(',')}`);
@@ -295,7 +358,12 @@ const ruleArb = fc
   });
 
 const startArb = fc
-  .record({ dayOffset: fc.integer({ min: 0, max: 20_000 }), hour: fc.constantFrom(0, 2, 9, 23), minute: fc.constantFrom(0, 30), second: fc.constantFrom(0, 7) })
+  .record({
+    dayOffset: fc.integer({ min: 0, max: 20_000 }),
+    hour: fc.constantFrom(0, 2, 9, 23),
+    minute: fc.constantFrom(0, 30),
+    second: fc.constantFrom(0, 7),
+  })
   .map(({ dayOffset, hour, minute, second }) => {
     const d = new Date(Date.UTC(1990, 0, 1) + dayOffset * DAY_MS);
     const pad = (n: number) => String(n).padStart(2, '0');
@@ -304,15 +372,22 @@ const startArb = fc
 
 test('property: equals rrule.js (sparse rules and INTERVAL up to 1000 included), each call within its bound', (t) => {
   const result = fc.check(
-    fc.property(ruleArb, startArb, fc.constantFrom('UTC', 'America/New_York', 'Australia/Lord_Howe'), fc.option(fc.integer({ min: 0, max: 40_000 }), { nil: undefined }), fc.integer({ min: 1, max: 40 }), (rule, start, zone, afterDays, limit) => {
-      const startMs = localToInstant(parseStart(start, zone), zone).getTime();
-      const after = afterDays === undefined ? undefined : startMs + afterDays * DAY_MS - 3_600_000;
-      const got = run(rule, start, zone, { limit, ...(after === undefined ? {} : { after: new Date(after) }) });
-      if (got.steps > expansionBound(rule, start, zone)) return false;
-      const years = Math.min(400, 20_000 / periodsPerYear(rule)) + (afterDays ?? 0) / 365;
-      const ref = reference({ rule, start, zone }, after, limit, horizonOf(start, zone, years));
-      return JSON.stringify(got.list.filter((x) => x < ref.cut)) === JSON.stringify(ref.list);
-    }),
+    fc.property(
+      ruleArb,
+      startArb,
+      fc.constantFrom('UTC', 'America/New_York', 'Australia/Lord_Howe'),
+      fc.option(fc.integer({ min: 0, max: 40_000 }), { nil: undefined }),
+      fc.integer({ min: 1, max: 40 }),
+      (rule, start, zone, afterDays, limit) => {
+        const startMs = localToInstant(parseStart(start, zone), zone).getTime();
+        const after = afterDays === undefined ? undefined : startMs + afterDays * DAY_MS - 3_600_000;
+        const got = run(rule, start, zone, { limit, ...(after === undefined ? {} : { after: new Date(after) }) });
+        if (got.steps > expansionBound(rule, start, zone)) return false;
+        const years = Math.min(400, 20_000 / periodsPerYear(rule)) + (afterDays ?? 0) / 365;
+        const ref = reference({ rule, start, zone }, after, limit, horizonOf(start, zone, years));
+        return JSON.stringify(got.list.filter((x) => x < ref.cut)) === JSON.stringify(ref.list);
+      },
+    ),
     { numRuns: 250 },
   );
   t.false(result.failed, fc.defaultReportMessage(result) ?? 'property failed');
@@ -328,15 +403,33 @@ function decider(nowIso: string) {
   let n = 0;
   let state: TaskState | null = null;
   let version = 0;
-  const ctx = (): DecideContext => ({ now: new Date(now), userId: 'u1', userTimezone: 'Europe/Berlin', newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}` });
+  const ctx = (): DecideContext => ({
+    now: new Date(now),
+    userId: 'u1',
+    userTimezone: 'Europe/Berlin',
+    newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
+  });
   return {
-    at(iso: string) { now = Date.parse(iso); },
-    get state() { return state; },
+    at(iso: string) {
+      now = Date.parse(iso);
+    },
+    get state() {
+      return state;
+    },
     run(command: TaskCommand) {
       const events = decide(command, state, ctx());
       for (const e of events) {
         if (e.aggregate_id !== 'series') continue;
-        state = evolve(state, { ...e, event_id: `e${++version}`, user_id: 'u1', version, seq: version, timestamp: new Date(now).toISOString(), correlation_id: 'c', causation_id: null });
+        state = evolve(state, {
+          ...e,
+          event_id: `e${++version}`,
+          user_id: 'u1',
+          version,
+          seq: version,
+          timestamp: new Date(now).toISOString(),
+          correlation_id: 'c',
+          causation_id: null,
+        });
       }
       return events;
     },
@@ -353,7 +446,7 @@ function domainErrorOf(fn: () => unknown): DomainError {
   throw new Error('expected a DomainError');
 }
 
-test('a series on the issue\'s sparse rule is accepted, scheduled and spawned; one minutely in effect is a 400 on recurrence_rule', (t) => {
+test("a series on the issue's sparse rule is accepted, scheduled and spawned; one minutely in effect is a 400 on recurrence_rule", (t) => {
   const h = decider('2026-12-01T00:00:00Z');
   const rule = 'FREQ=DAILY;INTERVAL=2;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO';
   h.run({ type: 'create', id: 'series', data: { title: 'rare', due_date: '2027-01-01T09:00', recurrence_rule: rule } });
@@ -365,7 +458,13 @@ test('a series on the issue\'s sparse rule is accepted, scheduled and spawned; o
 
   const every = (n: number) => Array.from({ length: n }, (_, i) => i).join(',');
   const minutely = `FREQ=DAILY;BYHOUR=${every(24)};BYMINUTE=${every(60)}`;
-  const onCreate = domainErrorOf(() => decider('2026-12-01T00:00:00Z').run({ type: 'create', id: 'series', data: { title: 'x', due_date: '2027-01-01T09:00', recurrence_rule: minutely } }));
+  const onCreate = domainErrorOf(() =>
+    decider('2026-12-01T00:00:00Z').run({
+      type: 'create',
+      id: 'series',
+      data: { title: 'x', due_date: '2027-01-01T09:00', recurrence_rule: minutely },
+    }),
+  );
   t.is(onCreate.field, 'recurrence_rule');
   t.regex(onCreate.message, /BYMINUTE/);
   const onEdit = domainErrorOf(() => h.run({ type: 'update', data: { recurrence_rule: minutely } }));

@@ -40,9 +40,21 @@ test('oracle fixture covers the intended ground', (t) => {
   t.true(oracle.cases.length >= 300);
   const zones = new Set(oracle.cases.map((c) => c.zone));
   for (const zone of [
-    'America/New_York', 'Europe/Berlin', 'Europe/London', 'Australia/Lord_Howe', 'Australia/Sydney', 'Pacific/Apia',
-    'America/Sao_Paulo', 'Asia/Kolkata', 'Asia/Tehran', 'America/Santiago', 'Pacific/Chatham', 'Africa/Casablanca',
-    'America/St_Johns', 'Europe/Dublin', 'UTC',
+    'America/New_York',
+    'Europe/Berlin',
+    'Europe/London',
+    'Australia/Lord_Howe',
+    'Australia/Sydney',
+    'Pacific/Apia',
+    'America/Sao_Paulo',
+    'Asia/Kolkata',
+    'Asia/Tehran',
+    'America/Santiago',
+    'Pacific/Chatham',
+    'Africa/Casablanca',
+    'America/St_Johns',
+    'Europe/Dublin',
+    'UTC',
   ]) {
     t.true(zones.has(zone), zone);
   }
@@ -77,7 +89,14 @@ test(`oracle: localToInstant around DST transitions (${oracle.wallCases.length} 
       continue;
     }
     const got = localToInstant(
-      { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]), hour: Number(m[4]), minute: Number(m[5]), second: Number(m[6]) },
+      {
+        year: Number(m[1]),
+        month: Number(m[2]),
+        day: Number(m[3]),
+        hour: Number(m[4]),
+        minute: Number(m[5]),
+        second: Number(m[6]),
+      },
       w.zone,
     ).toISOString();
     if (got !== w.expected) mismatches.push(`${w.zone} ${w.wall}: got ${got}, oracle ${w.expected}`);

@@ -38,8 +38,16 @@ test('RFC 5545: daily for 10 occurrences', (t) => {
   t.deepEqual(
     all('RRULE:FREQ=DAILY;COUNT=10', '1997-09-02T09:00', NY),
     z(
-      '1997-09-02T13:00', '1997-09-03T13:00', '1997-09-04T13:00', '1997-09-05T13:00', '1997-09-06T13:00',
-      '1997-09-07T13:00', '1997-09-08T13:00', '1997-09-09T13:00', '1997-09-10T13:00', '1997-09-11T13:00',
+      '1997-09-02T13:00',
+      '1997-09-03T13:00',
+      '1997-09-04T13:00',
+      '1997-09-05T13:00',
+      '1997-09-06T13:00',
+      '1997-09-07T13:00',
+      '1997-09-08T13:00',
+      '1997-09-09T13:00',
+      '1997-09-10T13:00',
+      '1997-09-11T13:00',
     ),
   );
 });
@@ -71,16 +79,32 @@ test('RFC 5545: weekly for 10 occurrences', (t) => {
   t.deepEqual(
     all('FREQ=WEEKLY;COUNT=10', '1997-09-02T09:00', NY),
     z(
-      '1997-09-02T13:00', '1997-09-09T13:00', '1997-09-16T13:00', '1997-09-23T13:00', '1997-09-30T13:00',
-      '1997-10-07T13:00', '1997-10-14T13:00', '1997-10-21T13:00', '1997-10-28T14:00', '1997-11-04T14:00',
+      '1997-09-02T13:00',
+      '1997-09-09T13:00',
+      '1997-09-16T13:00',
+      '1997-09-23T13:00',
+      '1997-09-30T13:00',
+      '1997-10-07T13:00',
+      '1997-10-14T13:00',
+      '1997-10-21T13:00',
+      '1997-10-28T14:00',
+      '1997-11-04T14:00',
     ),
   );
 });
 
 test('RFC 5545: weekly on Tuesday and Thursday for five weeks (UNTIL and COUNT forms)', (t) => {
   const expected = z(
-    '1997-09-02T13:00', '1997-09-04T13:00', '1997-09-09T13:00', '1997-09-11T13:00', '1997-09-16T13:00',
-    '1997-09-18T13:00', '1997-09-23T13:00', '1997-09-25T13:00', '1997-09-30T13:00', '1997-10-02T13:00',
+    '1997-09-02T13:00',
+    '1997-09-04T13:00',
+    '1997-09-09T13:00',
+    '1997-09-11T13:00',
+    '1997-09-16T13:00',
+    '1997-09-18T13:00',
+    '1997-09-23T13:00',
+    '1997-09-25T13:00',
+    '1997-09-30T13:00',
+    '1997-10-02T13:00',
   );
   t.deepEqual(all('FREQ=WEEKLY;UNTIL=19971007T000000Z;WKST=SU;BYDAY=TU,TH', '1997-09-02T09:00', NY), expected);
   t.deepEqual(all('FREQ=WEEKLY;COUNT=10;WKST=SU;BYDAY=TU,TH', '1997-09-02T09:00', NY), expected);
@@ -90,8 +114,14 @@ test('RFC 5545: every other week on Tuesday and Thursday, for 8 occurrences', (t
   t.deepEqual(
     all('FREQ=WEEKLY;INTERVAL=2;COUNT=8;WKST=SU;BYDAY=TU,TH', '1997-09-02T09:00', NY),
     z(
-      '1997-09-02T13:00', '1997-09-04T13:00', '1997-09-16T13:00', '1997-09-18T13:00',
-      '1997-09-30T13:00', '1997-10-02T13:00', '1997-10-14T13:00', '1997-10-16T13:00',
+      '1997-09-02T13:00',
+      '1997-09-04T13:00',
+      '1997-09-16T13:00',
+      '1997-09-18T13:00',
+      '1997-09-30T13:00',
+      '1997-10-02T13:00',
+      '1997-10-14T13:00',
+      '1997-10-16T13:00',
     ),
   );
 });
@@ -100,8 +130,16 @@ test('RFC 5545: monthly on the first Friday for 10 occurrences', (t) => {
   t.deepEqual(
     all('FREQ=MONTHLY;COUNT=10;BYDAY=1FR', '1997-09-05T09:00', NY),
     z(
-      '1997-09-05T13:00', '1997-10-03T13:00', '1997-11-07T14:00', '1997-12-05T14:00', '1998-01-02T14:00',
-      '1998-02-06T14:00', '1998-03-06T14:00', '1998-04-03T14:00', '1998-05-01T13:00', '1998-06-05T13:00',
+      '1997-09-05T13:00',
+      '1997-10-03T13:00',
+      '1997-11-07T14:00',
+      '1997-12-05T14:00',
+      '1998-01-02T14:00',
+      '1998-02-06T14:00',
+      '1998-03-06T14:00',
+      '1998-04-03T14:00',
+      '1998-05-01T13:00',
+      '1998-06-05T13:00',
     ),
   );
 });
@@ -110,8 +148,16 @@ test('RFC 5545: every other month on the first and last Sunday, 10 occurrences',
   t.deepEqual(
     all('FREQ=MONTHLY;INTERVAL=2;COUNT=10;BYDAY=1SU,-1SU', '1997-09-07T09:00', NY),
     z(
-      '1997-09-07T13:00', '1997-09-28T13:00', '1997-11-02T14:00', '1997-11-30T14:00', '1998-01-04T14:00',
-      '1998-01-25T14:00', '1998-03-01T14:00', '1998-03-29T14:00', '1998-05-03T13:00', '1998-05-31T13:00',
+      '1997-09-07T13:00',
+      '1997-09-28T13:00',
+      '1997-11-02T14:00',
+      '1997-11-30T14:00',
+      '1998-01-04T14:00',
+      '1998-01-25T14:00',
+      '1998-03-01T14:00',
+      '1998-03-29T14:00',
+      '1998-05-03T13:00',
+      '1998-05-31T13:00',
     ),
   );
 });
@@ -119,14 +165,28 @@ test('RFC 5545: every other month on the first and last Sunday, 10 occurrences',
 test('RFC 5545: monthly on the second-to-last Monday for 6 months', (t) => {
   t.deepEqual(
     all('FREQ=MONTHLY;COUNT=6;BYDAY=-2MO', '1997-09-22T09:00', NY),
-    z('1997-09-22T13:00', '1997-10-20T13:00', '1997-11-17T14:00', '1997-12-22T14:00', '1998-01-19T14:00', '1998-02-16T14:00'),
+    z(
+      '1997-09-22T13:00',
+      '1997-10-20T13:00',
+      '1997-11-17T14:00',
+      '1997-12-22T14:00',
+      '1998-01-19T14:00',
+      '1998-02-16T14:00',
+    ),
   );
 });
 
 test('RFC 5545: monthly on the third-to-the-last day of the month', (t) => {
   t.deepEqual(
     all('FREQ=MONTHLY;BYMONTHDAY=-3', '1997-09-28T09:00', NY, 6),
-    z('1997-09-28T13:00', '1997-10-29T14:00', '1997-11-28T14:00', '1997-12-29T14:00', '1998-01-29T14:00', '1998-02-26T14:00'),
+    z(
+      '1997-09-28T13:00',
+      '1997-10-29T14:00',
+      '1997-11-28T14:00',
+      '1997-12-29T14:00',
+      '1998-01-29T14:00',
+      '1998-02-26T14:00',
+    ),
   );
 });
 
@@ -134,8 +194,16 @@ test('RFC 5545: monthly on the 2nd and 15th for 10 occurrences', (t) => {
   t.deepEqual(
     all('FREQ=MONTHLY;COUNT=10;BYMONTHDAY=2,15', '1997-09-02T09:00', NY),
     z(
-      '1997-09-02T13:00', '1997-09-15T13:00', '1997-10-02T13:00', '1997-10-15T13:00', '1997-11-02T14:00',
-      '1997-11-15T14:00', '1997-12-02T14:00', '1997-12-15T14:00', '1998-01-02T14:00', '1998-01-15T14:00',
+      '1997-09-02T13:00',
+      '1997-09-15T13:00',
+      '1997-10-02T13:00',
+      '1997-10-15T13:00',
+      '1997-11-02T14:00',
+      '1997-11-15T14:00',
+      '1997-12-02T14:00',
+      '1997-12-15T14:00',
+      '1998-01-02T14:00',
+      '1998-01-15T14:00',
     ),
   );
 });
@@ -144,8 +212,16 @@ test('RFC 5545: monthly on the first and last day for 10 occurrences', (t) => {
   t.deepEqual(
     all('FREQ=MONTHLY;COUNT=10;BYMONTHDAY=1,-1', '1997-09-30T09:00', NY),
     z(
-      '1997-09-30T13:00', '1997-10-01T13:00', '1997-10-31T14:00', '1997-11-01T14:00', '1997-11-30T14:00',
-      '1997-12-01T14:00', '1997-12-31T14:00', '1998-01-01T14:00', '1998-01-31T14:00', '1998-02-01T14:00',
+      '1997-09-30T13:00',
+      '1997-10-01T13:00',
+      '1997-10-31T14:00',
+      '1997-11-01T14:00',
+      '1997-11-30T14:00',
+      '1997-12-01T14:00',
+      '1997-12-31T14:00',
+      '1998-01-01T14:00',
+      '1998-01-31T14:00',
+      '1998-02-01T14:00',
     ),
   );
 });
@@ -154,8 +230,16 @@ test('RFC 5545: every 18 months on the 10th thru 15th, 10 occurrences', (t) => {
   t.deepEqual(
     all('FREQ=MONTHLY;INTERVAL=18;COUNT=10;BYMONTHDAY=10,11,12,13,14,15', '1997-09-10T09:00', NY),
     z(
-      '1997-09-10T13:00', '1997-09-11T13:00', '1997-09-12T13:00', '1997-09-13T13:00', '1997-09-14T13:00',
-      '1997-09-15T13:00', '1999-03-10T14:00', '1999-03-11T14:00', '1999-03-12T14:00', '1999-03-13T14:00',
+      '1997-09-10T13:00',
+      '1997-09-11T13:00',
+      '1997-09-12T13:00',
+      '1997-09-13T13:00',
+      '1997-09-14T13:00',
+      '1997-09-15T13:00',
+      '1999-03-10T14:00',
+      '1999-03-11T14:00',
+      '1999-03-12T14:00',
+      '1999-03-13T14:00',
     ),
   );
 });
@@ -164,8 +248,16 @@ test('RFC 5545: yearly in June and July for 10 occurrences', (t) => {
   t.deepEqual(
     all('FREQ=YEARLY;COUNT=10;BYMONTH=6,7', '1997-06-10T09:00', NY),
     z(
-      '1997-06-10T13:00', '1997-07-10T13:00', '1998-06-10T13:00', '1998-07-10T13:00', '1999-06-10T13:00',
-      '1999-07-10T13:00', '2000-06-10T13:00', '2000-07-10T13:00', '2001-06-10T13:00', '2001-07-10T13:00',
+      '1997-06-10T13:00',
+      '1997-07-10T13:00',
+      '1998-06-10T13:00',
+      '1998-07-10T13:00',
+      '1999-06-10T13:00',
+      '1999-07-10T13:00',
+      '2000-06-10T13:00',
+      '2000-07-10T13:00',
+      '2001-06-10T13:00',
+      '2001-07-10T13:00',
     ),
   );
 });
@@ -174,8 +266,16 @@ test('RFC 5545: every other year on January, February and March, 10 occurrences'
   t.deepEqual(
     all('FREQ=YEARLY;INTERVAL=2;COUNT=10;BYMONTH=1,2,3', '1997-03-10T09:00', NY),
     z(
-      '1997-03-10T14:00', '1999-01-10T14:00', '1999-02-10T14:00', '1999-03-10T14:00', '2001-01-10T14:00',
-      '2001-02-10T14:00', '2001-03-10T14:00', '2003-01-10T14:00', '2003-02-10T14:00', '2003-03-10T14:00',
+      '1997-03-10T14:00',
+      '1999-01-10T14:00',
+      '1999-02-10T14:00',
+      '1999-03-10T14:00',
+      '2001-01-10T14:00',
+      '2001-02-10T14:00',
+      '2001-03-10T14:00',
+      '2003-01-10T14:00',
+      '2003-02-10T14:00',
+      '2003-03-10T14:00',
     ),
   );
 });
@@ -191,8 +291,16 @@ test('RFC 5545: the first Saturday that follows the first Sunday of the month', 
   t.deepEqual(
     all('FREQ=MONTHLY;BYDAY=SA;BYMONTHDAY=7,8,9,10,11,12,13', '1997-09-13T09:00', NY, 10),
     z(
-      '1997-09-13T13:00', '1997-10-11T13:00', '1997-11-08T14:00', '1997-12-13T14:00', '1998-01-10T14:00',
-      '1998-02-07T14:00', '1998-03-07T14:00', '1998-04-11T13:00', '1998-05-09T13:00', '1998-06-13T13:00',
+      '1997-09-13T13:00',
+      '1997-10-11T13:00',
+      '1997-11-08T14:00',
+      '1997-12-13T14:00',
+      '1998-01-10T14:00',
+      '1998-02-07T14:00',
+      '1998-03-07T14:00',
+      '1998-04-11T13:00',
+      '1998-05-09T13:00',
+      '1998-06-13T13:00',
     ),
   );
 });
@@ -220,7 +328,13 @@ test('RFC 5545: WKST changes the result (WEEKLY;INTERVAL=2;COUNT=4;BYDAY=TU,SU)'
 // -------------------------------------------------------------------------------------------------
 
 test('BYMONTHDAY=31 (and the default from a 31st start) skips shorter months', (t) => {
-  const expected = z('2026-01-31T14:00', '2026-03-31T13:00', '2026-05-31T13:00', '2026-07-31T13:00', '2026-08-31T13:00');
+  const expected = z(
+    '2026-01-31T14:00',
+    '2026-03-31T13:00',
+    '2026-05-31T13:00',
+    '2026-07-31T13:00',
+    '2026-08-31T13:00',
+  );
   t.deepEqual(all('FREQ=MONTHLY;COUNT=5', '2026-01-31T09:00', NY), expected);
   t.deepEqual(all('FREQ=MONTHLY;BYMONTHDAY=31', '2026-01-31T09:00', NY, 5), expected);
 });
@@ -237,7 +351,10 @@ test('last Friday (-1FR) and last day (BYMONTHDAY=-1)', (t) => {
 });
 
 test('yearly on Feb 29 only in leap years', (t) => {
-  t.deepEqual(all('FREQ=YEARLY;COUNT=3', '2024-02-29T12:00', 'UTC'), z('2024-02-29T12:00', '2028-02-29T12:00', '2032-02-29T12:00'));
+  t.deepEqual(
+    all('FREQ=YEARLY;COUNT=3', '2024-02-29T12:00', 'UTC'),
+    z('2024-02-29T12:00', '2028-02-29T12:00', '2032-02-29T12:00'),
+  );
 });
 
 // -------------------------------------------------------------------------------------------------
@@ -256,7 +373,10 @@ test('Europe/Berlin: daily 09:00 stays 09:00 local across 2026-03-29 and 2026-10
 });
 
 test('America/New_York: gap time moves forward (2007-03-11 02:30 -> 03:30 EDT = 07:30Z)', (t) => {
-  t.is(localToInstant({ year: 2007, month: 3, day: 11, hour: 2, minute: 30 }, NY).toISOString(), '2007-03-11T07:30:00.000Z');
+  t.is(
+    localToInstant({ year: 2007, month: 3, day: 11, hour: 2, minute: 30 }, NY).toISOString(),
+    '2007-03-11T07:30:00.000Z',
+  );
   t.deepEqual(
     all('FREQ=DAILY;COUNT=3', '2007-03-10T02:30', NY),
     z('2007-03-10T07:30', '2007-03-11T07:30', '2007-03-12T06:30'),
@@ -266,7 +386,10 @@ test('America/New_York: gap time moves forward (2007-03-11 02:30 -> 03:30 EDT = 
 });
 
 test('America/New_York: ambiguous time takes the earlier instant (2026-11-01 01:30 -> 05:30Z, not 06:30Z)', (t) => {
-  t.is(localToInstant({ year: 2026, month: 11, day: 1, hour: 1, minute: 30 }, NY).toISOString(), '2026-11-01T05:30:00.000Z');
+  t.is(
+    localToInstant({ year: 2026, month: 11, day: 1, hour: 1, minute: 30 }, NY).toISOString(),
+    '2026-11-01T05:30:00.000Z',
+  );
   t.deepEqual(
     all('FREQ=DAILY;COUNT=3', '2026-10-31T01:30', NY),
     z('2026-10-31T05:30', '2026-11-01T05:30', '2026-11-02T06:30'),
@@ -300,8 +423,14 @@ test('Australia/Lord_Howe: 30-minute DST', (t) => {
 
 test('Pacific/Apia: 2011-12-30 does not exist', (t) => {
   // Thursday 2011-12-29 23:59:59 -10:00 was followed by Saturday 2011-12-31 00:00 +14:00.
-  t.is(localToInstant({ year: 2011, month: 12, day: 30, hour: 0, minute: 0 }, 'Pacific/Apia').toISOString(), '2011-12-30T10:00:00.000Z');
-  t.is(localToInstant({ year: 2011, month: 12, day: 30, hour: 9, minute: 0 }, 'Pacific/Apia').toISOString(), '2011-12-30T19:00:00.000Z');
+  t.is(
+    localToInstant({ year: 2011, month: 12, day: 30, hour: 0, minute: 0 }, 'Pacific/Apia').toISOString(),
+    '2011-12-30T10:00:00.000Z',
+  );
+  t.is(
+    localToInstant({ year: 2011, month: 12, day: 30, hour: 9, minute: 0 }, 'Pacific/Apia').toISOString(),
+    '2011-12-30T19:00:00.000Z',
+  );
   // Daily 09:00: Dec 30 09:00 is read at -10:00, i.e. Dec 31 09:00 +14:00 -- the same instant as the
   // Dec 31 occurrence, so it is emitted once.
   // COUNT=5 covers the floating days Dec 28..Jan 1; Dec 30 and Dec 31 collapse into one instant.
@@ -349,11 +478,19 @@ test('UNTIL as a date means the end of that local day', (t) => {
 
 test('COUNT counts from the start; a start that does not match the rule is not an occurrence', (t) => {
   // 2026-01-05 is a Monday.
-  t.deepEqual(all('FREQ=WEEKLY;BYDAY=MO;COUNT=3', '2026-01-05T09:00', 'UTC'), z('2026-01-05T09:00', '2026-01-12T09:00', '2026-01-19T09:00'));
-  t.deepEqual(all('FREQ=WEEKLY;BYDAY=MO;COUNT=3', '2026-01-06T09:00', 'UTC'), z('2026-01-12T09:00', '2026-01-19T09:00', '2026-01-26T09:00'));
+  t.deepEqual(
+    all('FREQ=WEEKLY;BYDAY=MO;COUNT=3', '2026-01-05T09:00', 'UTC'),
+    z('2026-01-05T09:00', '2026-01-12T09:00', '2026-01-19T09:00'),
+  );
+  t.deepEqual(
+    all('FREQ=WEEKLY;BYDAY=MO;COUNT=3', '2026-01-06T09:00', 'UTC'),
+    z('2026-01-12T09:00', '2026-01-19T09:00', '2026-01-26T09:00'),
+  );
   // COUNT still counts from the start when `after` skips some.
   t.deepEqual(
-    iso(occurrences('FREQ=DAILY;COUNT=5', '2026-01-01T09:00', 'UTC', { after: new Date('2026-01-03T09:00Z'), limit: 10 })),
+    iso(
+      occurrences('FREQ=DAILY;COUNT=5', '2026-01-01T09:00', 'UTC', { after: new Date('2026-01-03T09:00Z'), limit: 10 }),
+    ),
     z('2026-01-04T09:00', '2026-01-05T09:00'),
   );
 });
@@ -366,7 +503,13 @@ test('`after` is strict, `until` inclusive, `limit` respected and capped at 1000
     z('2026-01-03T09:00', '2026-01-04T09:00'),
   );
   t.deepEqual(
-    iso(occurrences(rule, start, 'UTC', { after: new Date('2026-01-02T09:00Z'), until: new Date('2026-01-04T09:00Z'), limit: 10 })),
+    iso(
+      occurrences(rule, start, 'UTC', {
+        after: new Date('2026-01-02T09:00Z'),
+        until: new Date('2026-01-04T09:00Z'),
+        limit: 10,
+      }),
+    ),
     z('2026-01-03T09:00', '2026-01-04T09:00'),
   );
   t.is(occurrences(rule, start, 'UTC', { limit: 5000 }).length, 1000);
@@ -384,23 +527,40 @@ test('far-ahead `after` does not change results, and the walk starts near it', (
   // = 633 periods of 21 days + 8 days, so the current period began Sunday 2026-05-24 (Mon 25 and
   // Fri 29 already past) and the next one begins 2026-06-14: Mon 15 and Fri 19 at 09:00 CEST.
   t.deepEqual(
-    iso(occurrences('FREQ=WEEKLY;INTERVAL=3;BYDAY=MO,FR;WKST=SU', '1990-01-01T09:00', 'Europe/Berlin', { after: new Date('2026-06-01T00:00Z'), limit: 2 })),
+    iso(
+      occurrences('FREQ=WEEKLY;INTERVAL=3;BYDAY=MO,FR;WKST=SU', '1990-01-01T09:00', 'Europe/Berlin', {
+        after: new Date('2026-06-01T00:00Z'),
+        limit: 2,
+      }),
+    ),
     z('2026-06-15T07:00', '2026-06-19T07:00'),
   );
 });
 
 test('nextOccurrence: first occurrence strictly after, null when ended', (t) => {
-  t.is(nextOccurrence('FREQ=DAILY;COUNT=3', '2026-01-01T09:00', 'UTC', new Date('2026-01-02T09:00Z'))?.toISOString(), '2026-01-03T09:00:00.000Z');
+  t.is(
+    nextOccurrence('FREQ=DAILY;COUNT=3', '2026-01-01T09:00', 'UTC', new Date('2026-01-02T09:00Z'))?.toISOString(),
+    '2026-01-03T09:00:00.000Z',
+  );
   t.is(nextOccurrence('FREQ=DAILY;COUNT=3', '2026-01-01T09:00', 'UTC', new Date('2026-01-03T09:00Z')), null);
-  t.is(nextOccurrence('FREQ=DAILY;UNTIL=20260103T090000Z', '2026-01-01T09:00', 'UTC', new Date('2026-01-03T09:00Z')), null);
-  t.is(nextOccurrence('FREQ=DAILY', '2026-01-01T09:00', 'UTC', new Date('2025-06-01T00:00Z'))?.toISOString(), '2026-01-01T09:00:00.000Z');
+  t.is(
+    nextOccurrence('FREQ=DAILY;UNTIL=20260103T090000Z', '2026-01-01T09:00', 'UTC', new Date('2026-01-03T09:00Z')),
+    null,
+  );
+  t.is(
+    nextOccurrence('FREQ=DAILY', '2026-01-01T09:00', 'UTC', new Date('2025-06-01T00:00Z'))?.toISOString(),
+    '2026-01-01T09:00:00.000Z',
+  );
 });
 
 test('BYHOUR/BYMINUTE replace the time of day; seconds come from the start', (t) => {
-  t.deepEqual(
-    all('FREQ=DAILY;BYHOUR=8,17;BYMINUTE=0,30;COUNT=5', '2026-01-01T09:15:42', 'UTC'),
-    ['2026-01-01T17:00:42.000Z', '2026-01-01T17:30:42.000Z', '2026-01-02T08:00:42.000Z', '2026-01-02T08:30:42.000Z', '2026-01-02T17:00:42.000Z'],
-  );
+  t.deepEqual(all('FREQ=DAILY;BYHOUR=8,17;BYMINUTE=0,30;COUNT=5', '2026-01-01T09:15:42', 'UTC'), [
+    '2026-01-01T17:00:42.000Z',
+    '2026-01-01T17:30:42.000Z',
+    '2026-01-02T08:00:42.000Z',
+    '2026-01-02T08:30:42.000Z',
+    '2026-01-02T17:00:42.000Z',
+  ]);
 });
 
 // -------------------------------------------------------------------------------------------------
@@ -409,10 +569,31 @@ test('BYHOUR/BYMINUTE replace the time of day; seconds come from the start', (t)
 
 test('parseStart: wall-clock strings vs instants', (t) => {
   t.deepEqual(parseStart('2026-03-08T02:30', NY), { year: 2026, month: 3, day: 8, hour: 2, minute: 30, second: 0 });
-  t.deepEqual(parseStart('2026-03-08T07:30:15Z', NY), { year: 2026, month: 3, day: 8, hour: 3, minute: 30, second: 15 });
+  t.deepEqual(parseStart('2026-03-08T07:30:15Z', NY), {
+    year: 2026,
+    month: 3,
+    day: 8,
+    hour: 3,
+    minute: 30,
+    second: 15,
+  });
   // 12:00+05:30 = 06:30Z = 01:30 EST (before the 02:00 change that day).
-  t.deepEqual(parseStart('2026-03-08T12:00+05:30', NY), { year: 2026, month: 3, day: 8, hour: 1, minute: 30, second: 0 });
-  t.deepEqual(parseStart(new Date('2026-11-01T06:30:00Z'), NY), { year: 2026, month: 11, day: 1, hour: 1, minute: 30, second: 0 });
+  t.deepEqual(parseStart('2026-03-08T12:00+05:30', NY), {
+    year: 2026,
+    month: 3,
+    day: 8,
+    hour: 1,
+    minute: 30,
+    second: 0,
+  });
+  t.deepEqual(parseStart(new Date('2026-11-01T06:30:00Z'), NY), {
+    year: 2026,
+    month: 11,
+    day: 1,
+    hour: 1,
+    minute: 30,
+    second: 0,
+  });
   // The same instant given as a Date and as a string gives the same occurrences.
   t.deepEqual(
     all('FREQ=WEEKLY;COUNT=3', new Date('2026-01-05T14:00:00Z'), NY),
@@ -431,7 +612,14 @@ function errorOf(fn: () => unknown): RecurrenceError {
 }
 
 test('invalid starts are rejected with invalid_start', (t) => {
-  for (const start of ['not-a-date', '2026-02-30T09:00', '2026-01-01T24:00', '2026-13-01T09:00', '', '2026-01-01T09:00+25:00']) {
+  for (const start of [
+    'not-a-date',
+    '2026-02-30T09:00',
+    '2026-01-01T24:00',
+    '2026-13-01T09:00',
+    '',
+    '2026-01-01T09:00+25:00',
+  ]) {
     const e = errorOf(() => occurrences('FREQ=DAILY', start, 'UTC', { limit: 1 }));
     t.is(e.code, 'invalid_start', start);
     t.is(e.part, 'start');
@@ -446,7 +634,10 @@ test('invalid zones are rejected with invalid_timezone', (t) => {
     t.is(e.part, 'timezone');
     t.regex(e.message, /^timezone: /);
   }
-  t.is(errorOf(() => localToInstant({ year: 2026, month: 1, day: 1, hour: 0, minute: 0 }, 'Nowhere/Land')).code, 'invalid_timezone');
+  t.is(
+    errorOf(() => localToInstant({ year: 2026, month: 1, day: 1, hour: 0, minute: 0 }, 'Nowhere/Land')).code,
+    'invalid_timezone',
+  );
 });
 
 // -------------------------------------------------------------------------------------------------
@@ -523,8 +714,14 @@ test('rules outside the subset or malformed are rejected, naming the part', (t) 
 });
 
 test('example messages', (t) => {
-  t.is(errorOf(() => parseRule('FREQ=MONTHLY;BYDAY=MO;BYSETPOS=1')).message, 'recurrence_rule: BYSETPOS is not supported');
-  t.is(errorOf(() => parseRule('FREQ=DAILY;INTERVAL=0')).message, 'recurrence_rule: INTERVAL must be an integer from 1 to 1000');
+  t.is(
+    errorOf(() => parseRule('FREQ=MONTHLY;BYDAY=MO;BYSETPOS=1')).message,
+    'recurrence_rule: BYSETPOS is not supported',
+  );
+  t.is(
+    errorOf(() => parseRule('FREQ=DAILY;INTERVAL=0')).message,
+    'recurrence_rule: INTERVAL must be an integer from 1 to 1000',
+  );
   t.is(errorOf(() => parseRule('FREQ=HOURLY')).message, 'recurrence_rule: FREQ=HOURLY is not supported');
 });
 
@@ -548,7 +745,10 @@ test('accepted rule forms', (t) => {
   const parsed = parseRule('rrule:freq=weekly;byday=mo,fr');
   t.is(parsed.source, 'rrule:freq=weekly;byday=mo,fr');
   t.is(parsed.freq, 'WEEKLY');
-  t.deepEqual(parsed.byDay, [{ weekday: 'MO', ordinal: null }, { weekday: 'FR', ordinal: null }]);
+  t.deepEqual(parsed.byDay, [
+    { weekday: 'MO', ordinal: null },
+    { weekday: 'FR', ordinal: null },
+  ]);
   // A ParsedRule can be passed instead of the string.
   t.deepEqual(
     iso(occurrences(parsed, '2026-01-05T09:00', 'UTC', { limit: 3 })),
@@ -567,7 +767,12 @@ test('rules that can never occur from this start return nothing, proved without 
   // Every 12 months from January never visits March.
   t.deepEqual(occurrences('FREQ=MONTHLY;INTERVAL=12;BYMONTH=3', '2026-01-15T09:00', 'UTC', { limit: 5, meter }), []);
   t.is(meter.steps, 0);
-  t.is(nextOccurrence('FREQ=DAILY;INTERVAL=14;BYDAY=SA,SU', '2026-01-05T09:00', 'UTC', new Date('2026-01-01T00:00Z'), { meter }), null);
+  t.is(
+    nextOccurrence('FREQ=DAILY;INTERVAL=14;BYDAY=SA,SU', '2026-01-05T09:00', 'UTC', new Date('2026-01-01T00:00Z'), {
+      meter,
+    }),
+    null,
+  );
   t.is(meter.steps, 0);
 });
 
@@ -576,9 +781,21 @@ test('rules that can never occur from this start return nothing, proved without 
 // -------------------------------------------------------------------------------------------------
 
 const ZONES = [
-  'America/New_York', 'Europe/Berlin', 'Europe/London', 'Australia/Lord_Howe', 'Australia/Sydney', 'Pacific/Apia',
-  'America/Sao_Paulo', 'Asia/Kolkata', 'Asia/Tehran', 'America/Santiago', 'Pacific/Chatham', 'Africa/Casablanca',
-  'America/St_Johns', 'Europe/Dublin', 'UTC',
+  'America/New_York',
+  'Europe/Berlin',
+  'Europe/London',
+  'Australia/Lord_Howe',
+  'Australia/Sydney',
+  'Pacific/Apia',
+  'America/Sao_Paulo',
+  'Asia/Kolkata',
+  'Asia/Tehran',
+  'America/Santiago',
+  'Pacific/Chatham',
+  'Africa/Casablanca',
+  'America/St_Johns',
+  'Europe/Dublin',
+  'UTC',
 ];
 const WD = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'] as const;
 
@@ -599,12 +816,16 @@ const ruleArb: fc.Arbitrary<GenRule> = fc
     hours: fc.subarray([0, 1, 2, 3, 9, 23], { minLength: 0, maxLength: 2 }),
     minutes: fc.subarray([0, 15, 30, 45], { minLength: 0, maxLength: 2 }),
     wkst: fc.constantFrom(...WD),
-    end: fc.oneof(fc.constant(''), fc.integer({ min: 1, max: 50 }).map((n) => `COUNT=${n}`)),
+    end: fc.oneof(
+      fc.constant(''),
+      fc.integer({ min: 1, max: 50 }).map((n) => `COUNT=${n}`),
+    ),
   })
   .map((r) => {
     const parts = [`FREQ=${r.freq}`, `INTERVAL=${r.interval}`, `WKST=${r.wkst}`];
     const ordinalOk = r.freq === 'MONTHLY' || r.freq === 'YEARLY';
-    if (r.days.length > 0) parts.push(`BYDAY=${r.days.map((d) => `${ordinalOk && r.ordinal !== 0 ? r.ordinal : ''}${d}`).join(',')}`);
+    if (r.days.length > 0)
+      parts.push(`BYDAY=${r.days.map((d) => `${ordinalOk && r.ordinal !== 0 ? r.ordinal : ''}${d}`).join(',')}`);
     // DAILY;INTERVAL>1 with BYMONTHDAY can be extremely sparse: expanded month by month, it costs no more.
     if (r.monthDays.length > 0 && r.freq !== 'WEEKLY') {
       parts.push(`BYMONTHDAY=${r.monthDays.join(',')}`);
@@ -672,7 +893,14 @@ test('property: ascending, strictly after `after`, within `until` and `limit`, w
             for (const hour of hours) {
               for (const minute of minutes) {
                 const candidate = localToInstant(
-                  { year: day.getUTCFullYear(), month: day.getUTCMonth() + 1, day: day.getUTCDate(), hour, minute, second: startWall.second },
+                  {
+                    year: day.getUTCFullYear(),
+                    month: day.getUTCMonth() + 1,
+                    day: day.getUTCDate(),
+                    hour,
+                    minute,
+                    second: startWall.second,
+                  },
                   zone,
                 );
                 if (candidate.getTime() === d.getTime()) explained = true;
@@ -692,18 +920,25 @@ test('property: ascending, strictly after `after`, within `until` and `limit`, w
 
 test('property: expanding from a later `after` (shifted dtstart) equals filtering the full expansion', (t) => {
   const result = fc.check(
-    fc.property(ruleArb, startArb, fc.constantFrom(...ZONES), fc.nat({ max: 280 }), fc.integer({ min: 1, max: 20 }), (rule, start, zone, index, limit) => {
-      const FULL = 300;
-      const full = occurrences(rule.text, start, zone, { limit: FULL });
-      if (full.length === 0) return true;
-      const pivot = full[Math.min(index, full.length - 1)];
-      if (pivot === undefined) return false;
-      const after = new Date(pivot.getTime() + (index % 3 === 0 ? 0 : 1_000));
-      const expected = full.filter((d) => d.getTime() > after.getTime()).slice(0, limit);
-      if (full.length === FULL && expected.length < limit) return true; // beyond what `full` covers
-      const got = occurrences(rule.text, start, zone, { after, limit });
-      return JSON.stringify(iso(got)) === JSON.stringify(iso(expected));
-    }),
+    fc.property(
+      ruleArb,
+      startArb,
+      fc.constantFrom(...ZONES),
+      fc.nat({ max: 280 }),
+      fc.integer({ min: 1, max: 20 }),
+      (rule, start, zone, index, limit) => {
+        const FULL = 300;
+        const full = occurrences(rule.text, start, zone, { limit: FULL });
+        if (full.length === 0) return true;
+        const pivot = full[Math.min(index, full.length - 1)];
+        if (pivot === undefined) return false;
+        const after = new Date(pivot.getTime() + (index % 3 === 0 ? 0 : 1_000));
+        const expected = full.filter((d) => d.getTime() > after.getTime()).slice(0, limit);
+        if (full.length === FULL && expected.length < limit) return true; // beyond what `full` covers
+        const got = occurrences(rule.text, start, zone, { after, limit });
+        return JSON.stringify(iso(got)) === JSON.stringify(iso(expected));
+      },
+    ),
     { numRuns: 200 },
   );
   t.false(result.failed, fc.defaultReportMessage(result) ?? 'property failed');

@@ -13,7 +13,7 @@ interface TaskStateModule {
   evolve(task: object | null, event: EventEnvelope): object | null;
 }
 const modulePath = '../../realtime/public/task-state.js';
-const browser = await import(modulePath) as TaskStateModule;
+const browser = (await import(modulePath)) as TaskStateModule;
 
 type Step =
   | { at: string }
@@ -29,12 +29,26 @@ function eventsOf(start: string, steps: Step[], initialZone = 'UTC'): EventEnvel
   const versions = new Map<string, number>();
   const states = new Map<string, TaskState | null>();
   const out: EventEnvelope[] = [];
-  const ctx = (): DecideContext => ({ now: new Date(now), userId: 'u1', userTimezone: zone, newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}` });
+  const ctx = (): DecideContext => ({
+    now: new Date(now),
+    userId: 'u1',
+    userTimezone: zone,
+    newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
+  });
   const run = (id: string, command: TaskCommand) => {
     for (const p of decide(command, states.get(id) ?? null, ctx()) as PendingEvent[]) {
       const version = (versions.get(p.aggregate_id) ?? 0) + 1;
       versions.set(p.aggregate_id, version);
-      const event: EventEnvelope = { ...p, event_id: `e${++seq}`, user_id: 'u1', version, seq, timestamp: new Date(now).toISOString(), correlation_id: 'c', causation_id: null };
+      const event: EventEnvelope = {
+        ...p,
+        event_id: `e${++seq}`,
+        user_id: 'u1',
+        version,
+        seq,
+        timestamp: new Date(now).toISOString(),
+        correlation_id: 'c',
+        causation_id: null,
+      };
       states.set(event.aggregate_id, evolve(states.get(event.aggregate_id) ?? null, event));
       out.push(event);
     }
@@ -75,12 +89,37 @@ const firstReminder = (state: TaskState) => state.reminders.find((r) => !r.cance
 
 test('a task with reminders: edits, fire, snooze, remove, complete, uncomplete, delete', (t) => {
   const events = eventsOf('2026-02-10T12:00:00Z', [
-    { id: T1, command: { type: 'create', id: T1, data: { title: 'Report', description: 'draft', due_date: '2026-02-14T18:00:00Z', reminders: [{ before: 'PT1H' }, { at: '2026-02-13T08:00:00Z' }] } } },
-    { id: T1, command: { type: 'update', data: { title: 'Final report', description: null, timezone: 'Europe/Berlin' } } },
+    {
+      id: T1,
+      command: {
+        type: 'create',
+        id: T1,
+        data: {
+          title: 'Report',
+          description: 'draft',
+          due_date: '2026-02-14T18:00:00Z',
+          reminders: [{ before: 'PT1H' }, { at: '2026-02-13T08:00:00Z' }],
+        },
+      },
+    },
+    {
+      id: T1,
+      command: { type: 'update', data: { title: 'Final report', description: null, timezone: 'Europe/Berlin' } },
+    },
     { id: T1, command: { type: 'update', data: { due_date: '2026-02-15T09:00' } } },
     { at: '2026-02-13T08:00:01Z' },
-    { id: T1, command: (s) => ({ type: 'fire_reminder', reminder_id: s.reminders.find((r) => r.offset === null)?.id ?? '' }) },
-    { id: T1, command: (s) => ({ type: 'snooze_reminder', reminder_id: s.reminders.find((r) => r.offset === null)?.id ?? '', for: 'PT10M' }) },
+    {
+      id: T1,
+      command: (s) => ({ type: 'fire_reminder', reminder_id: s.reminders.find((r) => r.offset === null)?.id ?? '' }),
+    },
+    {
+      id: T1,
+      command: (s) => ({
+        type: 'snooze_reminder',
+        reminder_id: s.reminders.find((r) => r.offset === null)?.id ?? '',
+        for: 'PT10M',
+      }),
+    },
     { id: T1, command: { type: 'add_reminder', data: { before: 'P1D' } } },
     { id: T1, command: (s) => ({ type: 'remove_reminder', reminder_id: firstReminder(s) }) },
     { id: T1, command: { type: 'complete' } },
@@ -88,42 +127,127 @@ test('a task with reminders: edits, fire, snooze, remove, complete, uncomplete, 
     { id: T1, command: { type: 'delete' } },
   ]);
   const types = new Set(events.map((e) => e.event_type));
-  for (const type of ['task.created', 'task.updated', 'task.due_date_changed', 'reminder.scheduled', 'reminder.triggered', 'reminder.snoozed', 'reminder.cancelled', 'task.completed', 'task.uncompleted', 'task.deleted'] as const) {
+  for (const type of [
+    'task.created',
+    'task.updated',
+    'task.due_date_changed',
+    'reminder.scheduled',
+    'reminder.triggered',
+    'reminder.snoozed',
+    'reminder.cancelled',
+    'task.completed',
+    'task.uncompleted',
+    'task.deleted',
+  ] as const) {
     t.true(types.has(type), `the sequence has ${type}`);
   }
-  t.true(events.some((e) => e.event_type === 'reminder.cancelled' && e.data.reason === 'task_completed'), 'a reminder cancelled with a reason');
+  t.true(
+    events.some((e) => e.event_type === 'reminder.cancelled' && e.data.reason === 'task_completed'),
+    'a reminder cancelled with a reason',
+  );
   t.is(assertSameFold(t, events), events.length);
 });
 
 test('a series: created with a wall-clock start, edited, spawns occurrences, follows the user into another zone, deleted', (t) => {
-  const events = eventsOf('2026-02-10T12:00:00Z', [
-    { id: S1, command: { type: 'create', id: S1, data: { title: 'Standup', due_date: '2026-02-11T09:00', recurrence_rule: 'FREQ=WEEKLY;BYDAY=MO,WE,FR', reminders: [{ before: 'PT10M' }] } } },
-    { id: S1, command: { type: 'update', data: { due_date: '2026-02-11T09:30' } } },
-    { id: S1, command: { type: 'update', data: { recurrence_rule: 'FREQ=DAILY' } } },
-    { at: '2026-02-11T09:25:00Z' },
-    { id: S1, command: { type: 'spawn' } },
-    { at: '2026-02-14T09:25:00Z' },
-    { id: S1, command: { type: 'spawn' } },
-    { zone: 'America/New_York', from: 'Europe/Berlin', series: [S1] },
-    { id: S1, command: { type: 'delete' } },
-  ], 'Europe/Berlin');
+  const events = eventsOf(
+    '2026-02-10T12:00:00Z',
+    [
+      {
+        id: S1,
+        command: {
+          type: 'create',
+          id: S1,
+          data: {
+            title: 'Standup',
+            due_date: '2026-02-11T09:00',
+            recurrence_rule: 'FREQ=WEEKLY;BYDAY=MO,WE,FR',
+            reminders: [{ before: 'PT10M' }],
+          },
+        },
+      },
+      { id: S1, command: { type: 'update', data: { due_date: '2026-02-11T09:30' } } },
+      { id: S1, command: { type: 'update', data: { recurrence_rule: 'FREQ=DAILY' } } },
+      { at: '2026-02-11T09:25:00Z' },
+      { id: S1, command: { type: 'spawn' } },
+      { at: '2026-02-14T09:25:00Z' },
+      { id: S1, command: { type: 'spawn' } },
+      { zone: 'America/New_York', from: 'Europe/Berlin', series: [S1] },
+      { id: S1, command: { type: 'delete' } },
+    ],
+    'Europe/Berlin',
+  );
   const types = events.map((e) => e.event_type);
-  for (const type of ['recurring.spawned', 'recurring.rescheduled', 'task.deleted'] as const) t.true(types.includes(type), `the sequence has ${type}`);
-  t.true(events.some((e) => e.event_type === 'task.created' && (e.data.task as TaskState).series_id === S1), 'an occurrence was created');
-  t.true(events.some((e) => Object.keys((e.data.changes ?? {}) as object).includes('dtstart_local')), 'a change of the internal wall-clock start travels in an event');
+  for (const type of ['recurring.spawned', 'recurring.rescheduled', 'task.deleted'] as const)
+    t.true(types.includes(type), `the sequence has ${type}`);
+  t.true(
+    events.some((e) => e.event_type === 'task.created' && (e.data.task as TaskState).series_id === S1),
+    'an occurrence was created',
+  );
+  t.true(
+    events.some((e) => Object.keys((e.data.changes ?? {}) as object).includes('dtstart_local')),
+    'a change of the internal wall-clock start travels in an event',
+  );
   t.is(assertSameFold(t, events), events.length);
 });
 
 test('events written before dtstart_local and cancel_reason existed read the same in both', (t) => {
   const created: EventEnvelope = {
-    event_id: 'old1', event_type: 'task.created', aggregate_type: 'task', aggregate_id: T1, user_id: 'u1', version: 1, seq: 1,
-    timestamp: '2025-01-01T10:00:00.000Z', correlation_id: 'c', causation_id: null,
-    data: { task: { id: T1, user_id: 'u1', title: 'Old', description: null, completed: false, due_date: '2025-01-02T10:00:00.000Z', recurrence_rule: null, timezone: null, is_recurring: false, next_occurrence: null, last_spawned_at: null, series_id: null, occurrence_at: null, created_at: '2025-01-01T10:00:00.000Z', deleted_at: null } },
+    event_id: 'old1',
+    event_type: 'task.created',
+    aggregate_type: 'task',
+    aggregate_id: T1,
+    user_id: 'u1',
+    version: 1,
+    seq: 1,
+    timestamp: '2025-01-01T10:00:00.000Z',
+    correlation_id: 'c',
+    causation_id: null,
+    data: {
+      task: {
+        id: T1,
+        user_id: 'u1',
+        title: 'Old',
+        description: null,
+        completed: false,
+        due_date: '2025-01-02T10:00:00.000Z',
+        recurrence_rule: null,
+        timezone: null,
+        is_recurring: false,
+        next_occurrence: null,
+        last_spawned_at: null,
+        series_id: null,
+        occurrence_at: null,
+        created_at: '2025-01-01T10:00:00.000Z',
+        deleted_at: null,
+      },
+    },
   };
   const scheduled: EventEnvelope = {
-    ...created, event_id: 'old2', event_type: 'reminder.scheduled', version: 2, seq: 2,
-    data: { reminder: { id: 'r1', task_id: T1, user_id: 'u1', offset: 'PT1H', remind_at: '2025-01-02T09:00:00.000Z', notified: false, cancelled: false, created_at: '2025-01-01T10:00:00.000Z' } },
+    ...created,
+    event_id: 'old2',
+    event_type: 'reminder.scheduled',
+    version: 2,
+    seq: 2,
+    data: {
+      reminder: {
+        id: 'r1',
+        task_id: T1,
+        user_id: 'u1',
+        offset: 'PT1H',
+        remind_at: '2025-01-02T09:00:00.000Z',
+        notified: false,
+        cancelled: false,
+        created_at: '2025-01-01T10:00:00.000Z',
+      },
+    },
   };
-  const cancelled: EventEnvelope = { ...created, event_id: 'old3', event_type: 'reminder.cancelled', version: 3, seq: 3, data: { reminder_id: 'r1', task_id: T1 } };
+  const cancelled: EventEnvelope = {
+    ...created,
+    event_id: 'old3',
+    event_type: 'reminder.cancelled',
+    version: 3,
+    seq: 3,
+    data: { reminder_id: 'r1', task_id: T1 },
+  };
   t.is(assertSameFold(t, [created, scheduled, cancelled]), 3);
 });

@@ -3,8 +3,23 @@
 // tool that would reject it. Exits non-zero naming each artefact that failed.
 import path from 'node:path';
 import {
-  ROOT, VALUE_SETS, VERSIONS, ensureTools, toolVersions, validateDockerfile, imageCoverage, validateCompose,
-  validateChart, validateRender, renderChart, daprConsistency, composeDaprConsistency, secretsDocumented, secretCommandsMatchChart, type Result, type Tools,
+  ROOT,
+  VALUE_SETS,
+  VERSIONS,
+  ensureTools,
+  toolVersions,
+  validateDockerfile,
+  imageCoverage,
+  validateCompose,
+  validateChart,
+  validateRender,
+  renderChart,
+  daprConsistency,
+  composeDaprConsistency,
+  secretsDocumented,
+  secretCommandsMatchChart,
+  type Result,
+  type Tools,
 } from './lib.ts';
 
 const started = Date.now();
@@ -16,7 +31,9 @@ let tools: Tools;
 try {
   tools = await ensureTools(log);
 } catch (error) {
-  process.stderr.write(`\ndeploy:validate FAILED: the validators could not be built\n${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `\ndeploy:validate FAILED: the validators could not be built\n${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 }
 if (args.includes('--versions') || args.includes('--tools-only')) {
@@ -27,12 +44,19 @@ if (args.includes('--versions') || args.includes('--tools-only')) {
 const checks: [string, () => Promise<Result> | Result][] = [
   ['deploy/Dockerfile (hadolint + image policy)', () => validateDockerfile(tools)],
   ['image contents (deploy/Dockerfile.dockerignore, COPY, production dependencies)', () => imageCoverage()],
-  ['docker-compose.yml (compose-go): every service of the stack, daprd in the app\'s network', async () => {
-    const result = await validateCompose(tools);
-    const missing = ['postgres', 'redis', 'kafka', 'placement', 'scheduler', 'app', 'daprd'].filter((service) => !new RegExp(`\\n\\s+${service}\\s`).test(result.output));
-    if (!/daprd .*network_mode=service:app/.test(result.output)) missing.push('daprd network_mode=service:app');
-    return missing.length === 0 ? result : { ...result, ok: false, output: `${result.output}\nmissing: ${missing.join(', ')}` };
-  }],
+  [
+    "docker-compose.yml (compose-go): every service of the stack, daprd in the app's network",
+    async () => {
+      const result = await validateCompose(tools);
+      const missing = ['postgres', 'redis', 'kafka', 'placement', 'scheduler', 'app', 'daprd'].filter(
+        (service) => !new RegExp(`\\n\\s+${service}\\s`).test(result.output),
+      );
+      if (!/daprd .*network_mode=service:app/.test(result.output)) missing.push('daprd network_mode=service:app');
+      return missing.length === 0
+        ? result
+        : { ...result, ok: false, output: `${result.output}\nmissing: ${missing.join(', ')}` };
+    },
+  ],
   ['docker-compose.yml: daprd and the app agree', () => composeDaprConsistency(tools)],
   ...Object.entries(VALUE_SETS).map(([name, o]): [string, () => Promise<Result>] => [
     `deploy/k8s chart, values-${name} (helm lint + template | kubeconform -strict, k8s ${VERSIONS.kubernetes.join(' & ')})`,
@@ -64,12 +88,19 @@ for (const [name, check] of checks) {
   const result = await check();
   const ms = Date.now() - t0;
   log(`${result.ok ? 'PASS' : 'FAIL'} ${name} (${ms} ms)`);
-  const detail = result.output.split('\n').filter(Boolean).map((l) => `    ${l}`).join('\n');
-  if (!result.ok || args.includes('--verbose')) process.stdout.write(`    $ ${result.command.replaceAll(ROOT + path.sep, '')}\n${detail}\n`);
+  const detail = result.output
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => `    ${l}`)
+    .join('\n');
+  if (!result.ok || args.includes('--verbose'))
+    process.stdout.write(`    $ ${result.command.replaceAll(ROOT + path.sep, '')}\n${detail}\n`);
   if (!result.ok) failed.push(name);
 }
 if (failed.length > 0) {
-  process.stderr.write(`\ndeploy:validate FAILED: ${failed.length} of ${checks.length} artefact checks\n${failed.map((f) => `  ✗ ${f}`).join('\n')}\n`);
+  process.stderr.write(
+    `\ndeploy:validate FAILED: ${failed.length} of ${checks.length} artefact checks\n${failed.map((f) => `  ✗ ${f}`).join('\n')}\n`,
+  );
   process.exit(1);
 }
 log(`all ${checks.length} artefact checks passed`);

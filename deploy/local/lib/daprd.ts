@@ -34,14 +34,34 @@ export interface Sidecar {
 export function daprdArgs(o: SidecarOptions): string[] {
   const resources = [o.componentsPath ?? path.join(ROOT, 'components'), ...(o.resourcesPaths ?? [])];
   return [
-    '--app-id', o.appId, '--app-port', String(o.appPort), '--app-protocol', 'http', '--app-channel-address', '127.0.0.1',
-    '--dapr-http-port', String(o.httpPort), '--dapr-grpc-port', String(o.grpcPort), '--dapr-listen-addresses', '127.0.0.1',
-    '--metrics-port', String(o.metricsPort), '--metrics-listen-address', '127.0.0.1',
+    '--app-id',
+    o.appId,
+    '--app-port',
+    String(o.appPort),
+    '--app-protocol',
+    'http',
+    '--app-channel-address',
+    '127.0.0.1',
+    '--dapr-http-port',
+    String(o.httpPort),
+    '--dapr-grpc-port',
+    String(o.grpcPort),
+    '--dapr-listen-addresses',
+    '127.0.0.1',
+    '--metrics-port',
+    String(o.metricsPort),
+    '--metrics-listen-address',
+    '127.0.0.1',
     ...resources.flatMap((r) => ['--resources-path', r]),
-    '--config', path.join(ROOT, 'components', 'config.yaml'),
-    '--placement-host-address', `127.0.0.1:${local.placement.port}`,
-    '--scheduler-host-address', `127.0.0.1:${local.scheduler.port}`,
-    '--enable-app-health-check=false', '--log-level', 'info',
+    '--config',
+    path.join(ROOT, 'components', 'config.yaml'),
+    '--placement-host-address',
+    `127.0.0.1:${local.placement.port}`,
+    '--scheduler-host-address',
+    `127.0.0.1:${local.scheduler.port}`,
+    '--enable-app-health-check=false',
+    '--log-level',
+    'info',
   ];
 }
 
@@ -49,7 +69,11 @@ export async function startSidecar(o: SidecarOptions, readyTimeoutMs = 60_000): 
   mkdirSync(LOG_DIR, { recursive: true });
   const log = path.join(LOG_DIR, `${o.logName ?? `daprd-${o.appId}-${o.httpPort}`}.log`);
   const fd = openSync(log, 'a');
-  const env = { ...process.env, ...(o.namespace ? { NAMESPACE: o.namespace } : {}), ...(o.appToken ? { APP_API_TOKEN: o.appToken } : {}) };
+  const env = {
+    ...process.env,
+    ...(o.namespace ? { NAMESPACE: o.namespace } : {}),
+    ...(o.appToken ? { APP_API_TOKEN: o.appToken } : {}),
+  };
   const child = spawn(path.join(DAPR_BIN, 'daprd'), daprdArgs(o), { stdio: ['ignore', fd, fd], env });
   const sidecar: Sidecar = {
     process: child,
@@ -68,7 +92,12 @@ export async function startSidecar(o: SidecarOptions, readyTimeoutMs = 60_000): 
   const deadline = Date.now() + readyTimeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`daprd exited with ${child.exitCode} while starting (log: ${log})`);
-    const ok = await fetch(`http://127.0.0.1:${o.httpPort}/v1.0/healthz/outbound`, { signal: AbortSignal.timeout(1000) }).then((r) => r.status < 300, () => false);
+    const ok = await fetch(`http://127.0.0.1:${o.httpPort}/v1.0/healthz/outbound`, {
+      signal: AbortSignal.timeout(1000),
+    }).then(
+      (r) => r.status < 300,
+      () => false,
+    );
     if (ok) return sidecar;
     await sleep(200);
   }

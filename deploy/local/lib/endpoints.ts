@@ -8,7 +8,10 @@ export const TOPIC_PARTITIONS = 6;
 export const local = {
   databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/tasklane',
   redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-  kafkaBrokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((s) => s.trim()).filter(Boolean),
+  kafkaBrokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
   kafkaControllerPort: 9093,
   placement: { port: 50005, healthz: 58080, metrics: 59090 },
   scheduler: { port: 50006, healthz: 58081, metrics: 59091, etcdClient: 2379, etcdPeer: 2380 },

@@ -11,7 +11,11 @@ export const LOG_DIR = path.join(STACK_DIR, 'logs');
 export const PID_DIR = path.join(STACK_DIR, 'pids');
 
 export class ServiceError extends Error {
-  constructor(readonly service: string, message: string, readonly logFile?: string) {
+  constructor(
+    readonly service: string,
+    message: string,
+    readonly logFile?: string,
+  ) {
     super(`${service}: ${message}${logFile ? ` (log: ${path.relative(process.cwd(), logFile) || logFile})` : ''}`);
   }
 }
@@ -73,7 +77,11 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal); // detached → its own process group
   } catch {
-    try { process.kill(pid, signal); } catch { /* already gone */ }
+    try {
+      process.kill(pid, signal);
+    } catch {
+      /* already gone */
+    }
   }
 }
 
@@ -84,7 +92,10 @@ export function sleep(ms: number): Promise<void> {
 export function portOpen(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ port, host });
-    const done = (open: boolean) => { socket.destroy(); resolve(open); };
+    const done = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
+    };
     socket.setTimeout(timeoutMs, () => done(false));
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
@@ -92,7 +103,14 @@ export function portOpen(port: number, host = '127.0.0.1', timeoutMs = 500): Pro
 }
 
 /** Polls `check` until it resolves true or the deadline passes; the last error explains a failure. */
-export async function waitFor(service: string, what: string, check: () => Promise<boolean>, timeoutMs: number, log?: string, pid?: number): Promise<void> {
+export async function waitFor(
+  service: string,
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  log?: string,
+  pid?: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -116,12 +134,19 @@ function tail(log: string | undefined, lines = 15): string {
   return text ? `\n  last lines of the log:\n    ${text}` : '';
 }
 
-export function run(command: string, args: string[], options: { cwd?: string; uid?: number; gid?: number; env?: NodeJS.ProcessEnv } = {}): string {
+export function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; uid?: number; gid?: number; env?: NodeJS.ProcessEnv } = {},
+): string {
   return execFileSync(command, args, { ...options, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 export function httpOk(url: string, timeoutMs = 1000): Promise<boolean> {
-  return fetch(url, { signal: AbortSignal.timeout(timeoutMs) }).then((r) => r.ok, () => false);
+  return fetch(url, { signal: AbortSignal.timeout(timeoutMs) }).then(
+    (r) => r.ok,
+    () => false,
+  );
 }
 
 export function progress(message: string): void {
