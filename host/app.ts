@@ -206,7 +206,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       logger.info('shutting down: no new requests, finishing in-flight work');
       server.app.draining = true;
       await server.stop({ timeout: 10_000 }); // stops accepting, waits for in-flight requests, closes sockets
-      topic?.stop();
+      await topic?.stop(); // waits for a look at the topic under way, so its admin client is closed
       await sweeper.stop();
       localTimers.stop();
       await fireQueue.stop();

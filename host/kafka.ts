@@ -6,7 +6,8 @@ import type { Config } from './config.ts';
 
 export function createKafka(config: Config, logger: Logger): Kafka | undefined {
   if (config.kafka.brokers.length === 0) return undefined;
-  const toPino = (level: logLevel): 'error' | 'warn' | 'info' | 'debug' => (level <= logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : level === logLevel.INFO ? 'info' : 'debug');
+  const toPino = (level: logLevel): 'error' | 'warn' | 'info' | 'debug' =>
+    level <= logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : level === logLevel.INFO ? 'info' : 'debug';
   const kafkaConfig: KafkaConfig = {
     clientId: `${config.kafka.clientId}-${config.instanceId}`,
     brokers: config.kafka.brokers,
@@ -16,10 +17,12 @@ export function createKafka(config: Config, logger: Logger): Kafka | undefined {
     retry: { initialRetryTime: 200, retries: 5, maxRetryTime: 5000 },
     // kafkajs is chatty while a broker is away; our own components log the state changes that matter.
     logLevel: logLevel.ERROR,
-    logCreator: () => ({ namespace, level, log }) => {
-      const { message, ...extra } = log;
-      logger[toPino(level)]({ namespace, ...extra }, `kafka: ${message}`);
-    },
+    logCreator:
+      () =>
+      ({ namespace, level, log }) => {
+        const { message, ...extra } = log;
+        logger[toPino(level)]({ namespace, ...extra }, `kafka: ${message}`);
+      },
     ...(config.kafka.sasl ? { sasl: config.kafka.sasl as SASLOptions } : {}),
   };
   return new Kafka(kafkaConfig);
@@ -61,19 +64,30 @@ export class TopicGuard {
   private wake: (() => void) | undefined;
   private readonly done: Promise<boolean>;
 
-  constructor(private readonly kafka: Kafka, private readonly spec: TopicSpec, private readonly logger: Logger, private readonly maxRetryMs = 30_000) {
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly spec: TopicSpec,
+    private readonly logger: Logger,
+    private readonly maxRetryMs = 30_000,
+  ) {
     this.done = this.loop();
   }
 
-  /** Resolves true once the topic exists, false if stopped before that. Never rejects. */
+  /** Resolves true once the topic exists, false if stopped before that (or while looking). Never rejects. */
   ready(): Promise<boolean> {
     return this.done;
   }
 
-  stop(): void {
+  /**
+   * Stops retrying; resolves once a look at the topic that was under way has finished and closed its
+   * admin client (kafkajs' admin.disconnect() while connect() is in flight does not hold, so the guard
+   * waits for it instead of racing it). ready() then resolves false, even if that last look found the topic.
+   */
+  async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.wake?.();
+    await this.done;
   }
 
   private async loop(): Promise<boolean> {
@@ -81,6 +95,8 @@ export class TopicGuard {
     for (;;) {
       if (this.stopped) return false;
       const problem = await this.check();
+      // Stopped meanwhile: whatever the look found, nothing is to start on the topic now.
+      if (this.stopped) return false;
       if (problem === undefined) return true;
       if (problem.message !== this.error) {
         const fields = { topic: this.spec.topic, reason: problem.reason };
@@ -98,7 +114,9 @@ export class TopicGuard {
     }
   }
 
-  private async check(): Promise<{ kind: 'unreachable' | 'cannot_create'; message: string; reason: string } | undefined> {
+  private async check(): Promise<
+    { kind: 'unreachable' | 'cannot_create'; message: string; reason: string } | undefined
+  > {
     const { topic, partitions, replicationFactor } = this.spec;
     const admin = this.kafka.admin();
     try {
@@ -106,11 +124,22 @@ export class TopicGuard {
       const exists = (await admin.listTopics()).includes(topic);
       if (!exists) {
         try {
-          const created = await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor }], waitForLeaders: true });
-          if (created) this.logger.info({ topic, partitions, replicationFactor }, `kafka: created topic "${topic}" (${partitions} partitions)`);
+          const created = await admin.createTopics({
+            topics: [{ topic, numPartitions: partitions, replicationFactor }],
+            waitForLeaders: true,
+          });
+          if (created)
+            this.logger.info(
+              { topic, partitions, replicationFactor },
+              `kafka: created topic "${topic}" (${partitions} partitions)`,
+            );
         } catch (error) {
           const reason = reasonOf(error);
-          return { kind: 'cannot_create', reason, message: `topic "${topic}" does not exist and could not be created: ${reason}` };
+          return {
+            kind: 'cannot_create',
+            reason,
+            message: `topic "${topic}" does not exist and could not be created: ${reason}`,
+          };
         }
       }
     } catch (error) {

@@ -42,16 +42,33 @@ export class KafkaFeed {
   private lastFetch = 0;
   received = 0;
   private stopped = false;
+  private starting: Promise<void> | undefined;
 
-  constructor(private readonly kafka: Kafka, private readonly topic: string, private readonly groupPrefix: string, private readonly deliver: Deliver, private readonly onError: (error: unknown) => void, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly topic: string,
+    private readonly groupPrefix: string,
+    private readonly deliver: Deliver,
+    private readonly onError: (error: unknown) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** True while the consumer is in its group and its fetches are answered (within STALE_MS). */
   get live(): boolean {
     return this.joined && this.now() - this.lastFetch < STALE_MS;
   }
 
-  /** Connects, subscribes and consumes. A stop() that lands while this is under way wins: the consumer is disconnected, never left running. */
-  async start(): Promise<void> {
+  /**
+   * Connects, subscribes and consumes; resolves once the consumer runs (or start gave up: see onError).
+   * A stop() that lands while this is under way wins: start() goes no further, and stop() disconnects
+   * the consumer once this has settled (see stop()). Calling it again returns the same start.
+   */
+  start(): Promise<void> {
+    this.starting ??= this.connectAndRun();
+    return this.starting;
+  }
+
+  private async connectAndRun(): Promise<void> {
     if (this.stopped) return;
     // Where the topic ends now: committed as this group's first offsets once the consumer runs, so a
     // consumer that rejoins after an outage resumes there even on partitions it has not read from yet
@@ -67,20 +84,32 @@ export class KafkaFeed {
     });
     this.consumer = consumer;
     let firstFetch = true;
-    consumer.on(consumer.events.GROUP_JOIN, () => { this.joined = true; });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.joined = true;
+    });
     consumer.on(consumer.events.FETCH, () => {
       this.lastFetch = this.now();
       if (!firstFetch) return;
       firstFetch = false;
-      if (start.length > 0) consumer.commitOffsets(start.map((p) => ({ topic: this.topic, ...p }))).catch((error: unknown) => this.onError(error));
+      if (start.length > 0)
+        consumer
+          .commitOffsets(start.map((p) => ({ topic: this.topic, ...p })))
+          .catch((error: unknown) => this.onError(error));
     });
-    consumer.on(consumer.events.CRASH, (e) => { this.joined = false; this.onError(e.payload.error); });
-    consumer.on(consumer.events.DISCONNECT, () => { this.joined = false; });
-    consumer.on(consumer.events.STOP, () => { this.joined = false; });
+    consumer.on(consumer.events.CRASH, (e) => {
+      this.joined = false;
+      this.onError(e.payload.error);
+    });
+    consumer.on(consumer.events.DISCONNECT, () => {
+      this.joined = false;
+    });
+    consumer.on(consumer.events.STOP, () => {
+      this.joined = false;
+    });
     await consumer.connect();
-    if (this.stopped) return this.stop();
+    if (this.stopped) return;
     await consumer.subscribe({ topic: this.topic, fromBeginning: false });
-    if (this.stopped) return this.stop();
+    if (this.stopped) return;
     await consumer.run({
       // Offsets are committed every COMMIT_INTERVAL_MS below, not after every batch (one request each).
       autoCommit: false,
@@ -119,8 +148,17 @@ export class KafkaFeed {
     }
   }
 
+  /**
+   * Stops consuming and closes every connection the feed opened; resolves once they are closed. When a
+   * start() is under way it first waits for that to settle (bounded by kafkajs' connect retries and one
+   * group join), then disconnects: kafkajs' consumer.disconnect() while connect() or run() is in flight
+   * does not hold — a run() still joining its group goes on to join and fetch with no owner (its runner
+   * is dropped by the disconnect but not stopped), and a connect() retries onto a fresh seed connection —
+   * which left sockets to the broker open after the app had stopped.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.starting?.catch(() => undefined);
     await this.consumer?.disconnect().catch(() => undefined);
     this.joined = false;
   }
@@ -137,7 +175,13 @@ export class OutboxFeed {
   private again = false;
   private readonly handed = new RecentIds(100_000);
 
-  constructor(private readonly unpublishedSince: UnpublishedSince, private readonly deliver: Deliver, private readonly active: () => boolean, private readonly intervalMs = 250, private readonly windowMs = 30_000) {}
+  constructor(
+    private readonly unpublishedSince: UnpublishedSince,
+    private readonly deliver: Deliver,
+    private readonly active: () => boolean,
+    private readonly intervalMs = 250,
+    private readonly windowMs = 30_000,
+  ) {}
 
   start(): void {
     this.timer = setInterval(() => void this.poll(), this.intervalMs);
@@ -146,7 +190,10 @@ export class OutboxFeed {
 
   async poll(): Promise<void> {
     if (!this.active()) return;
-    if (this.busy) { this.again = true; return; }
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
     this.busy = true;
     try {
       do {

@@ -16,9 +16,18 @@ export const messageOf = (e: EventEnvelope) => ({
   headers: { event_type: e.event_type, correlation_id: e.correlation_id },
 });
 
+/**
+ * The relay's kafkajs sink: one idempotent producer, connected on the first publish and replaced after
+ * a failed send. close() disconnects it; a publish under way then (its connect or send in flight) is
+ * waited for first, since kafkajs' producer.disconnect() during connect() does not hold (the connect
+ * retries onto a fresh connection and leaves it open). A publish after close() throws.
+ */
 export function kafkaSink(kafka: Kafka, topic: string): Sink & { connected(): boolean } {
   let producer: Producer | undefined;
   let connected = false;
+  let closed = false;
+  /** The publishes under way, so close() can let them settle before it disconnects. */
+  const inFlight = new Set<Promise<void>>();
   const connect = async (): Promise<Producer> => {
     if (producer && connected) return producer;
     await producer?.disconnect().catch(() => undefined);
@@ -35,19 +44,35 @@ export function kafkaSink(kafka: Kafka, topic: string): Sink & { connected(): bo
     connected = true;
     return producer;
   };
+  const send = async (events: readonly EventEnvelope[]): Promise<void> => {
+    const p = await connect();
+    try {
+      await p.send({ topic, acks: -1, messages: events.map(messageOf) });
+    } catch (error) {
+      connected = false;
+      throw error;
+    }
+  };
   return {
     name: 'kafka',
     connected: () => connected,
     async publish(events) {
-      const p = await connect();
+      if (closed) throw new Error('kafka sink: closed');
+      let settle = (): void => undefined;
+      const settled = new Promise<void>((resolve) => {
+        settle = resolve;
+      });
+      inFlight.add(settled);
       try {
-        await p.send({ topic, acks: -1, messages: events.map(messageOf) });
-      } catch (error) {
-        connected = false;
-        throw error;
+        await send(events);
+      } finally {
+        inFlight.delete(settled);
+        settle();
       }
     },
     async close() {
+      closed = true;
+      await Promise.all(inFlight);
       await producer?.disconnect().catch(() => undefined);
       connected = false;
     },
