@@ -48,8 +48,9 @@ export interface App {
   stop(): Promise<void>;
 }
 
-const VERSION = (JSON.parse(readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
-
+const VERSION = (
+  JSON.parse(readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string }
+).version;
 
 export interface StartOptions {
   logger?: Logger;
@@ -73,7 +74,9 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const clock = options.clock ?? (() => new Date());
   const now = () => clock().getTime();
   const shape = shapeOf(config);
-  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'pglite') }, (msg) => logger.info(msg));
+  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'pglite') }, (msg) =>
+    logger.info(msg),
+  );
   const reads = new Reads(db);
   const metrics = createMetrics(async () => (await reads.outboxBacklog()).count);
   const hub = new Hub({ registry: metrics.registry });
@@ -92,8 +95,17 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   };
   // One pipeline per actor type (host/tasks/turn.ts, host/users/turn.ts), whichever runtime runs it.
   const makeTurns = (timers: TimerPort): Turns => ({
-    task: new TaskTurns(db, { clock, timers, onCommitted: committed, ...(config.groupCommit === false ? { groupCommit: false as const } : {}) }),
-    user: new UserTurns(db, { clock, onCommitted: committed, dispatch: (taskId, call) => runtime.executeTask(taskId, call) }),
+    task: new TaskTurns(db, {
+      clock,
+      timers,
+      onCommitted: committed,
+      ...(config.groupCommit === false ? { groupCommit: false as const } : {}),
+    }),
+    user: new UserTurns(db, {
+      clock,
+      onCommitted: committed,
+      dispatch: (taskId, call) => runtime.executeTask(taskId, call),
+    }),
   });
   // Timers fire as actor turns; the turn's own events say whether anything happened and how late.
   const fire = async (timer: Timer) => {
@@ -111,90 +123,199 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   metrics.watchTimerTurns(() => ({ now: fireQueue.inFlight, peak: fireQueue.peak }));
   const localTimers = new LocalTimers({ queue: fireQueue, now });
   let dapr: DaprRuntime | undefined;
-  const actorState = () => ({ mode: runtime.mode, sidecar: dapr ? dapr.sidecar : null, fallback: dapr ? dapr.fallback : null });
+  const actorState = () => ({
+    mode: runtime.mode,
+    sidecar: dapr ? dapr.sidecar : null,
+    fallback: dapr ? dapr.fallback : null,
+  });
   const showActorState = () => {
     const state = actorState();
-    metrics.showActorState({ mode: state.mode, ...(state.sidecar ? { sidecar: state.sidecar, fallback: state.fallback } : {}) });
+    metrics.showActorState({
+      mode: state.mode,
+      ...(state.sidecar ? { sidecar: state.sidecar, fallback: state.fallback } : {}),
+    });
   };
-  dapr = await connectDapr(config, {
-    makeTurns,
-    onTurn: (turn) => metrics.actorTurns.inc({ ...turn }),
-    // Once per transition, not per turn: an operator sees when turns start and stop running in-process.
-    onSidecarChange: (state, reason) => {
-      showActorState();
-      if (state === 'down') logger.warn({ sidecar: 'down', fallback: 'direct', reason }, 'dapr: sidecar unreachable; actor turns run in-process (fallback direct) until it returns');
-      else logger.info({ sidecar: 'up', reason }, 'dapr: sidecar reachable again; actor turns go through Dapr');
+  dapr = await connectDapr(
+    config,
+    {
+      makeTurns,
+      onTurn: (turn) => metrics.actorTurns.inc({ ...turn }),
+      // Once per transition, not per turn: an operator sees when turns start and stop running in-process.
+      onSidecarChange: (state, reason) => {
+        showActorState();
+        if (state === 'down')
+          logger.warn(
+            { sidecar: 'down', fallback: 'direct', reason },
+            'dapr: sidecar unreachable; actor turns run in-process (fallback direct) until it returns',
+          );
+        else logger.info({ sidecar: 'up', reason }, 'dapr: sidecar reachable again; actor turns go through Dapr');
+      },
     },
-  }, logger);
+    logger,
+  );
   runtime = dapr ?? new DirectRuntime(makeTurns(localTimers));
   const onSweepError = (error: unknown) => logger.warn({ err: error }, 'sweeper: could not fire, retrying');
   const onSweep = () => metrics.sweeps.inc();
   // Direct: the sweeper feeds the in-process timers. Dapr: Dapr's reminders fire; the sweeper only
   // catches what is overdue by more than a grace period (an arm lost while the sidecar was away).
   const sweeper = dapr
-    ? new Sweeper({ source: dueTimers(db), queue: fireQueue, intervalMs: 500, graceMs: SWEEPER_GRACE_MS, onError: onSweepError, onSweep, now })
-    : new Sweeper({ source: dueTimers(db), schedule: (t) => localTimers.schedule(t), intervalMs: 1000, lookaheadMs: 30_000, onError: onSweepError, onSweep, now });
+    ? new Sweeper({
+        source: dueTimers(db),
+        queue: fireQueue,
+        intervalMs: 500,
+        graceMs: SWEEPER_GRACE_MS,
+        onError: onSweepError,
+        onSweep,
+        now,
+      })
+    : new Sweeper({
+        source: dueTimers(db),
+        schedule: (t) => localTimers.schedule(t),
+        intervalMs: 1000,
+        lookaheadMs: 30_000,
+        onError: onSweepError,
+        onSweep,
+        now,
+      });
   showActorState();
 
   // Event delivery: the relay publishes the outbox (Dapr pub/sub first in the Dapr runtime, kafkajs
   // when Dapr is absent or its publish fails; the hub itself in the embedded shape).
   const kafka = createKafka(config, logger);
-  const topic = kafka ? new TopicGuard(kafka, { topic: config.kafka.topic, partitions: config.kafka.partitions, replicationFactor: config.kafka.replicationFactor }, logger) : undefined;
+  const topic = kafka
+    ? new TopicGuard(
+        kafka,
+        {
+          topic: config.kafka.topic,
+          partitions: config.kafka.partitions,
+          replicationFactor: config.kafka.replicationFactor,
+        },
+        logger,
+      )
+    : undefined;
   const sinks: Sink[] = [];
-  if (dapr && kafka) sinks.push(daprSink(`http://${config.dapr.host}:${dapr.httpPort}`, 'pubsub', config.kafka.topic, config.dapr.apiToken));
+  if (dapr && kafka)
+    sinks.push(
+      daprSink(`http://${config.dapr.host}:${dapr.httpPort}`, 'pubsub', config.kafka.topic, config.dapr.apiToken),
+    );
   const kafkaOut = kafka ? kafkaSink(kafka, config.kafka.topic) : undefined;
   if (kafkaOut) sinks.push(kafkaOut);
   if (!kafka) sinks.push(hubSink((events) => hub.deliver(events, 'relay')));
   const relay = new Relay({
-    db, sinks,
+    db,
+    sinks,
     onPublished: (events, via) => metrics.eventsPublished.inc({ via }, events.length),
     onError: (error, sink) => logger.warn({ err: error, sink }, 'relay: publish failed; events wait in the outbox'),
   });
   nudgeRelay = () => relay.nudge();
   let feedError: string | undefined;
-  const kafkaFeed = kafka ? new KafkaFeed(kafka, config.kafka.topic, `tasklane-rt-${config.instanceId}`, (events) => hub.deliver(events, 'kafka'), (error) => { feedError = error instanceof Error ? error.message : String(error); logger.warn({ err: error }, 'realtime: kafka consumer'); }) : undefined;
-  const outboxFeed = kafka ? new OutboxFeed((since) => reads.unpublishedSince(since), (events) => hub.deliver(events, 'outbox'), () => !(kafkaFeed?.live ?? false) || !relay.healthy) : undefined;
+  const kafkaFeed = kafka
+    ? new KafkaFeed(
+        kafka,
+        config.kafka.topic,
+        `tasklane-rt-${config.instanceId}`,
+        (events) => hub.deliver(events, 'kafka'),
+        (error) => {
+          feedError = error instanceof Error ? error.message : String(error);
+          logger.warn({ err: error }, 'realtime: kafka consumer');
+        },
+      )
+    : undefined;
+  const outboxFeed = kafka
+    ? new OutboxFeed(
+        (since) => reads.unpublishedSince(since),
+        (events) => hub.deliver(events, 'outbox'),
+        () => !(kafkaFeed?.live ?? false) || !relay.healthy,
+      )
+    : undefined;
 
   let rateLimiter: RateLimiter | undefined;
   if (config.rateLimit.perSecond > 0) {
     rateLimiter = config.redisUrl
-      ? await redisLimiter(config.redisUrl, config.rateLimit.perSecond, config.rateLimit.burst, (error) => logger.warn({ err: error }, 'rate limiter: redis unavailable, limiting per instance'))
+      ? await redisLimiter(config.redisUrl, config.rateLimit.perSecond, config.rateLimit.burst, (error) =>
+          logger.warn({ err: error }, 'rate limiter: redis unavailable, limiting per instance'),
+        )
       : memoryLimiter(config.rateLimit.perSecond, config.rateLimit.burst);
   }
 
   const readiness = async (): Promise<Readiness> => {
-    const database = await db.query('SELECT 1').then(() => 'up' as const, () => 'down' as const);
+    const database = await db.query('SELECT 1').then(
+      () => 'up' as const,
+      () => 'down' as const,
+    );
     const backlog = database === 'up' ? await reads.outboxBacklog() : { count: -1, oldest: null };
-    const kafkaState = !kafka ? 'disabled' as const : relay.healthy && (kafkaFeed?.live ?? false) ? 'connected' as const : 'disconnected' as const;
-    const kafkaError = kafkaState !== 'disconnected' ? null : topic?.error ?? (relay.healthy ? undefined : relay.lastError) ?? feedError ?? null;
+    const kafkaState = !kafka
+      ? ('disabled' as const)
+      : relay.healthy && (kafkaFeed?.live ?? false)
+        ? ('connected' as const)
+        : ('disconnected' as const);
+    const kafkaError =
+      kafkaState !== 'disconnected'
+        ? null
+        : (topic?.error ?? (relay.healthy ? undefined : relay.lastError) ?? feedError ?? null);
     return {
-      ready: database === 'up', ...actorState(), shape, database, kafka: kafkaState, kafka_error: kafkaError,
-      outbox_backlog: backlog.count, outbox_oldest: backlog.oldest, instance: config.instanceId,
-      relay: { healthy: relay.healthy, via: relay.lastSink ?? null, last_error: relay.healthy ? null : relay.lastError ?? null },
-      realtime: { kafka_feed: kafkaFeed ? kafkaFeed.live : null, delivered: hub.delivered, duplicates_dropped: hub.duplicates },
+      ready: database === 'up',
+      ...actorState(),
+      shape,
+      database,
+      kafka: kafkaState,
+      kafka_error: kafkaError,
+      outbox_backlog: backlog.count,
+      outbox_oldest: backlog.oldest,
+      instance: config.instanceId,
+      relay: {
+        healthy: relay.healthy,
+        via: relay.lastSink ?? null,
+        last_error: relay.healthy ? null : (relay.lastError ?? null),
+      },
+      realtime: {
+        kafka_feed: kafkaFeed ? kafkaFeed.live : null,
+        delivered: hub.delivered,
+        duplicates_dropped: hub.duplicates,
+      },
     };
   };
 
-  const server = await createServer({
-    logger, runtime, reads, readiness,
-    tasks: { get: (userId, taskId) => readTask(db, userId, taskId), history: (userId, taskId, page) => readHistory(db, userId, taskId, page) },
-    users: { get: (userId) => readUser(db, userId) }, metrics, rateLimiter,
-    auth: { secret: config.auth.secret, jwksUrl: config.auth.jwksUrl, devSignIn: config.auth.devSignIn, maxLifetimeSec: config.auth.maxLifetimeSec, clockSkewSec: config.auth.clockSkewSec },
-    realtime: async (s) => {
-      hub.attach(await registerNes(s, { onSockets: (open) => metrics.openSockets.set(open) }));
-      registerDashboard(s);
+  const server = await createServer(
+    {
+      logger,
+      runtime,
+      reads,
+      readiness,
+      tasks: {
+        get: (userId, taskId) => readTask(db, userId, taskId),
+        history: (userId, taskId, page) => readHistory(db, userId, taskId, page),
+      },
+      users: { get: (userId) => readUser(db, userId) },
+      metrics,
+      rateLimiter,
+      auth: {
+        secret: config.auth.secret,
+        jwksUrl: config.auth.jwksUrl,
+        devSignIn: config.auth.devSignIn,
+        maxLifetimeSec: config.auth.maxLifetimeSec,
+        clockSkewSec: config.auth.clockSkewSec,
+      },
+      realtime: async (s) => {
+        hub.attach(await registerNes(s, { onSockets: (open) => metrics.openSockets.set(open) }));
+        registerDashboard(s);
+      },
     },
-  }, { port: config.port, host: config.host, version: VERSION });
+    { port: config.port, host: config.host, version: VERSION },
+  );
   await runtime.start();
   sweeper.start();
   relay.start();
   outboxFeed?.start();
   // The consumer starts once the topic exists (the guard creates it, or logs why it cannot); until then the outbox feed covers.
   if (topic && kafkaFeed) {
-    void topic.ready().then((exists) => exists ? kafkaFeed.start() : undefined).catch((error: unknown) => {
-      feedError = error instanceof Error ? error.message : String(error);
-      logger.warn({ err: error }, 'realtime: kafka consumer could not start; the outbox feed covers');
-    });
+    void topic
+      .ready()
+      .then((exists) => (exists ? kafkaFeed.start() : undefined))
+      .catch((error: unknown) => {
+        feedError = error instanceof Error ? error.message : String(error);
+        logger.warn({ err: error }, 'realtime: kafka consumer could not start; the outbox feed covers');
+      });
   }
   await server.start();
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${server.info.port}`;

@@ -65,17 +65,30 @@ export class Relay {
   private schedule(ms: number): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => { this.timer = undefined; this.lingering = false; void this.tick(); }, ms);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.lingering = false;
+      void this.tick();
+    }, ms);
     this.timer.unref?.();
   }
 
   private async tick(): Promise<void> {
-    if (this.running) { this.again = true; return; }
+    if (this.running) {
+      this.again = true;
+      return;
+    }
     this.running = this.drain();
     await this.running;
     this.running = undefined;
-    if (this.again && this.backoffMs === 0) { this.again = false; this.lingering = true; this.schedule(this.options.lingerMs ?? 5); }
-    else this.schedule(this.backoffMs || (this.leader ? this.options.leaderPollMs ?? 50 : this.options.pollMs ?? 1000));
+    if (this.again && this.backoffMs === 0) {
+      this.again = false;
+      this.lingering = true;
+      this.schedule(this.options.lingerMs ?? 5);
+    } else
+      this.schedule(
+        this.backoffMs || (this.leader ? (this.options.leaderPollMs ?? 50) : (this.options.pollMs ?? 1000)),
+      );
   }
 
   /** Publishes until nothing is pending or a sink fails. */
@@ -107,7 +120,10 @@ export class Relay {
       session.release(true);
       throw error;
     }
-    if (!this.leader) { session.release(); return undefined; }
+    if (!this.leader) {
+      session.release();
+      return undefined;
+    }
     this.session = session;
     return session;
   }
@@ -134,7 +150,11 @@ export class Relay {
   }
 
   private async publishBatch(q: Queryable): Promise<number> {
-    const rows = await q.query<EventEnvelope>(`SELECT ${EVENT_COLUMNS} FROM events WHERE published_at IS NULL ORDER BY user_id, seq LIMIT $1`, [this.options.batch ?? 500], 'tasklane_relay_pending');
+    const rows = await q.query<EventEnvelope>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE published_at IS NULL ORDER BY user_id, seq LIMIT $1`,
+      [this.options.batch ?? 500],
+      'tasklane_relay_pending',
+    );
     if (rows.rows.length === 0) return 0;
     const events = rows.rows.map(toEnvelope);
     let lastError: unknown;
@@ -146,7 +166,11 @@ export class Relay {
         this.options.onError?.(error, sink.name);
         continue;
       }
-      await q.query('UPDATE events SET published_at = now() WHERE event_id = ANY($1::uuid[]) AND published_at IS NULL', [events.map((e) => e.event_id)], 'tasklane_relay_mark');
+      await q.query(
+        'UPDATE events SET published_at = now() WHERE event_id = ANY($1::uuid[]) AND published_at IS NULL',
+        [events.map((e) => e.event_id)],
+        'tasklane_relay_mark',
+      );
       this.published += events.length;
       this.lastSink = sink.name;
       this.options.onPublished?.(events, sink.name);
