@@ -284,9 +284,11 @@ function describeString(joi: Schema, node: OpenApiNode): void {
     return error !== undefined && (type === undefined || error.details[0]?.type === type);
   };
   if (refuses('') && node.minLength === undefined) node.minLength = 1;
-  const insensitive = (joi.describe() as { rules?: { name: string; args?: { regex?: string } }[] }).rules?.find(
-    (rule) => rule.name === 'pattern' && /\/[a-z]*i[a-z]*$/.test(rule.args?.regex ?? ''),
-  );
+  const rules = (joi.describe() as { rules?: { name: string; args?: { regex?: string; limit?: number } }[] }).rules;
+  // chars() (api/schemas.ts) counts code points, as maxLength does; hapi-swagger knows only max().
+  const chars = rules?.find((rule) => rule.name === 'chars')?.args?.limit;
+  if (typeof chars === 'number') node.maxLength = chars;
+  const insensitive = rules?.find((rule) => rule.name === 'pattern' && /\/[a-z]*i[a-z]*$/.test(rule.args?.regex ?? ''));
   if (insensitive && typeof node.pattern === 'string') node.pattern = caseInsensitive(node.pattern);
   if (node.pattern !== undefined || node.format !== undefined || node.enum !== undefined || node.$ref !== undefined)
     return;

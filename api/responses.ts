@@ -3,6 +3,7 @@
 // validates answers at run time); the schemathesis contract test (test/contract) checks that the server's
 // answers match them.
 import Joi from 'joi';
+import { Joi as TextJoi } from './schemas.ts';
 import { EVENT_TYPES } from '../actors/events.ts';
 import { MAX_TASK_LABELS, MIN_PRIORITY, MAX_PRIORITY } from '../actors/task/index.ts';
 import { MAX_LIST_NAME, STORED_COLOR } from '../actors/list/index.ts';
@@ -137,7 +138,7 @@ const Preview = Joi.object({ occurrences: Joi.array().items(instant).required() 
 const color = Joi.string().pattern(STORED_COLOR).allow(null).description('#rrggbb or null');
 const List = Joi.object({
   id: uuid.required(),
-  name: Joi.string().min(1).max(MAX_LIST_NAME).required(),
+  name: TextJoi.string().min(1).chars(MAX_LIST_NAME).required(), // code points, as the request and the database count
   color: color.required(),
   position: count.required(),
   inbox: Joi.boolean().required().description("the one list that cannot be deleted; a deleted list's tasks go there"),
@@ -147,7 +148,7 @@ const List = Joi.object({
 }).label('List');
 const Label = Joi.object({
   id: uuid.required(),
-  name: Joi.string().min(1).max(MAX_LABEL_NAME).required(),
+  name: TextJoi.string().min(1).chars(MAX_LABEL_NAME).required(), // code points, as the request and the database count
   color: color.required(),
   version: Joi.number().integer().min(1).required(),
   created_at: instant.required(),

@@ -27,6 +27,8 @@ export { MAX_SUBJECT, subjectProblem, textProblem } from './text.ts';
 /** A joi string that also has `.multiline()`: tab, LF and CR allowed (descriptions). */
 export interface TextSchema<TSchema = string> extends StringSchema<TSchema> {
   multiline(): this;
+  /** At most `limit` characters (Unicode code points, as PostgreSQL's length() and JSON Schema's maxLength count). */
+  chars(limit: number): this;
 }
 interface TextRoot extends Root {
   string<TSchema = string>(): TextSchema<TSchema>;
@@ -38,6 +40,27 @@ export const Joi = BaseJoi.extend((joi: Root) => ({
   base: joi.string(),
   messages: { 'string.text': '{{#label}} {{#problem}}' },
   rules: {
+    // joi's max() counts UTF-16 code units: an emoji is 2, so 50 emoji would pass the document's maxLength
+    // of 50 (JSON Schema counts code points) and fail here. chars() counts what the document and the
+    // database count; its error is joi's own string.max, so messages stay the same.
+    chars: {
+      method(this: StringSchema, limit: number) {
+        return this.$_addRule({ name: 'chars', args: { limit } });
+      },
+      args: [
+        {
+          name: 'limit',
+          assert: (v: unknown) => Number.isInteger(v) && (v as number) >= 0,
+          message: 'must be a non-negative integer',
+        },
+      ],
+      validate(value: string, helpers: CustomHelpers, args: Record<string, unknown>) {
+        let n = 0;
+        for (const _ of value)
+          if (++n > (args.limit as number)) return helpers.error('string.max', { limit: args.limit, value });
+        return value;
+      },
+    },
     multiline: {
       method(this: StringSchema) {
         return this.$_setFlag('multiline', true);
@@ -55,19 +78,19 @@ export const MAX_PAYLOAD_BYTES = 64 * 1024;
 // The patterns are the parsers' own (actors/task/time.ts, actors/durations.ts), so the document and the
 // first check agree with the one parser; the parser still decides calendar dates, ranges and offsets.
 const dateTime = Joi.string()
-  .max(40)
+  .chars(40)
   .pattern(INSTANT, { name: 'ISO-8601 date-time or date (offset optional)' })
   .messages({ 'string.pattern.name': '{{#label}}: "{{#value}}" is not an ISO-8601 date-time' })
   .description("ISO-8601 date-time; without an offset it is wall-clock time in the task's zone");
 const duration = Joi.string()
-  .max(32)
+  .chars(32)
   .pattern(new RegExp(ISO_DURATION.source, 'i'), { name: 'ISO-8601 duration (e.g. PT10M, PT1H, P1D)' })
   .messages({
     'string.pattern.name':
       '{{#label}}: "{{#value}}" is not a supported ISO-8601 duration (weeks, days, hours, minutes, seconds: PT10M, PT1H, P1D, P1W)',
   });
-const zone = Joi.string().max(MAX_ZONE_LENGTH).description('IANA time zone, e.g. Europe/Berlin');
-const rule = Joi.string().max(MAX_RULE_LENGTH).description('RRULE, e.g. FREQ=WEEKLY;BYDAY=MO,WE,FR');
+const zone = Joi.string().chars(MAX_ZONE_LENGTH).description('IANA time zone, e.g. Europe/Berlin');
+const rule = Joi.string().chars(MAX_RULE_LENGTH).description('RRULE, e.g. FREQ=WEEKLY;BYDAY=MO,WE,FR');
 export const uuid = Joi.string().guid();
 
 export const reminderSpec = Joi.object({
@@ -90,8 +113,8 @@ const labelIds = Joi.array()
 export const reminderParams = Joi.object({ id: uuid.required(), rid: uuid.required() });
 
 export const createTask = Joi.object({
-  title: Joi.string().trim().min(1).max(MAX_TITLE).required(),
-  description: Joi.string().multiline().max(MAX_DESCRIPTION).allow(null, ''),
+  title: Joi.string().trim().min(1).chars(MAX_TITLE).required(),
+  description: Joi.string().multiline().chars(MAX_DESCRIPTION).allow(null, ''),
   due_date: dateTime.allow(null),
   recurrence_rule: rule.allow(null),
   timezone: zone.allow(null),
@@ -102,8 +125,8 @@ export const createTask = Joi.object({
 }).label('CreateTask');
 
 export const patchTask = Joi.object({
-  title: Joi.string().trim().min(1).max(MAX_TITLE),
-  description: Joi.string().multiline().max(MAX_DESCRIPTION).allow(null, ''),
+  title: Joi.string().trim().min(1).chars(MAX_TITLE),
+  description: Joi.string().multiline().chars(MAX_DESCRIPTION).allow(null, ''),
   due_date: dateTime.allow(null),
   recurrence_rule: rule.allow(null),
   timezone: zone.allow(null),
@@ -122,7 +145,7 @@ export const listTasksQuery = Joi.object({
   list_id: uuid,
   label: uuid.description('a label id the task carries'),
   priority,
-  q: Joi.string().max(200).description('words in the title or description (each a prefix, all must match)'),
+  q: Joi.string().chars(200).description('words in the title or description (each a prefix, all must match)'),
   view: Joi.string()
     .valid('today', 'upcoming', 'overdue', 'completed')
     .description(
@@ -133,17 +156,17 @@ export const listTasksQuery = Joi.object({
     .description('default: created (a view: due; completed: completion time)'),
   order: Joi.string().valid('asc', 'desc').description('default: desc for created and completed, asc otherwise'),
   limit: Joi.number().integer().min(1).max(200).default(50),
-  cursor: Joi.string().max(1000),
+  cursor: Joi.string().chars(1000),
 });
 
 export const listId = Joi.object({ id: uuid.required() });
 export const createList = Joi.object({
-  name: Joi.string().trim().min(1).max(MAX_LIST_NAME).required(),
+  name: Joi.string().trim().min(1).chars(MAX_LIST_NAME).required(),
   color: color.allow(null),
   position: Joi.number().integer().min(0).max(MAX_POSITION),
 }).label('CreateList');
 export const patchList = Joi.object({
-  name: Joi.string().trim().min(1).max(MAX_LIST_NAME),
+  name: Joi.string().trim().min(1).chars(MAX_LIST_NAME),
   color: color.allow(null),
   position: Joi.number().integer().min(0).max(MAX_POSITION),
 })
@@ -156,11 +179,11 @@ export const deleteListQuery = Joi.object({
     .description("move (default): the list's tasks go to the Inbox; delete: they are deleted"),
 });
 export const createLabel = Joi.object({
-  name: Joi.string().trim().min(1).max(MAX_LABEL_NAME).required(),
+  name: Joi.string().trim().min(1).chars(MAX_LABEL_NAME).required(),
   color: color.allow(null),
 }).label('CreateLabel');
 export const patchLabel = Joi.object({
-  name: Joi.string().trim().min(1).max(MAX_LABEL_NAME),
+  name: Joi.string().trim().min(1).chars(MAX_LABEL_NAME),
   color: color.allow(null),
 })
   .min(1)
@@ -197,12 +220,12 @@ export const eventsQuery = Joi.object({
 });
 
 export const adminEventsQuery = Joi.object({
-  user: Joi.string().max(128),
-  type: Joi.string().max(64),
-  aggregate_id: Joi.string().max(64),
+  user: Joi.string().chars(128),
+  type: Joi.string().chars(64),
+  aggregate_id: Joi.string().chars(64),
   from: dateTime,
   to: dateTime,
-  after: Joi.string().max(200).description('cursor from the previous page'),
+  after: Joi.string().chars(200).description('cursor from the previous page'),
   limit: Joi.number().integer().min(1).max(1000).default(200),
 });
 
@@ -211,7 +234,7 @@ export const patchMe = Joi.object({ timezone: zone.required() }).label('PatchMe'
 /** A user id by the one rule for subjects (`subjectProblem`): a 400 naming the field otherwise. */
 export const subject = Joi.string()
   .min(1)
-  .max(MAX_SUBJECT)
+  .chars(MAX_SUBJECT)
   .custom((value: string, helpers) => {
     const problem = subjectProblem(value);
     return problem === null ? value : helpers.error('string.text', { problem });
@@ -237,6 +260,6 @@ export const writeHeaders = Joi.object({
 
 export const ifMatchHeaders = writeHeaders.keys({
   'if-match': Joi.string()
-    .max(40)
+    .chars(40)
     .pattern(/^(W\/)?"?\d+"?$/, { name: 'version number' }),
 });

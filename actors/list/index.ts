@@ -4,6 +4,7 @@
 // (host/db/migrations/007_lists_labels.sql) under an id derived from the user's id, so a task created
 // before lists existed folds to the Inbox too. Events: list.created {list}, list.updated {changes},
 // list.deleted {list_id, tasks: 'move' | 'delete'} (DESIGN.md, "Growing the model").
+import { charCount } from '../text.ts';
 import { createHash } from 'node:crypto';
 import { DomainError, invalid, notFound } from '../errors.ts';
 import type { Change, EventEnvelope, PendingEvent } from '../events.ts';
@@ -81,7 +82,7 @@ export function checkName(field: string, value: unknown, max: number): string {
   if (typeof value !== 'string') throw invalid(field, 'must be a string');
   const name = value.trim();
   if (name.length === 0) throw invalid(field, 'must not be empty');
-  if (name.length > max) throw invalid(field, `must be at most ${max} characters`);
+  if (charCount(name) > max) throw invalid(field, `must be at most ${max} characters`);
   return name;
 }
 

@@ -1,5 +1,6 @@
 // decide(command, state, context) → events. Pure: the clock, the user's zone and id generation come
 // in through the context, so the same inputs always give the same events.
+import { charCount } from '../text.ts';
 import { DomainError, invalid, notFound, conflict } from '../errors.ts';
 import type { PendingEvent, Change } from '../events.ts';
 import { parseDuration, minusOffset } from '../durations.ts';
@@ -118,14 +119,14 @@ function checkTitle(value: unknown): string {
   if (typeof value !== 'string') throw invalid('title', 'must be a string');
   const title = value.trim();
   if (title.length === 0) throw invalid('title', 'must not be empty');
-  if (title.length > MAX_TITLE) throw invalid('title', `must be at most ${MAX_TITLE} characters`);
+  if (charCount(title) > MAX_TITLE) throw invalid('title', `must be at most ${MAX_TITLE} characters`);
   return title;
 }
 
 function checkDescription(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (typeof value !== 'string') throw invalid('description', 'must be a string or null');
-  if (value.length > MAX_DESCRIPTION) throw invalid('description', `must be at most ${MAX_DESCRIPTION} characters`);
+  if (charCount(value) > MAX_DESCRIPTION) throw invalid('description', `must be at most ${MAX_DESCRIPTION} characters`);
   return value;
 }
 
