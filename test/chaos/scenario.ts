@@ -9,6 +9,10 @@ import { Kafka, logLevel } from 'kafkajs';
 import Nes from '@hapi/nes';
 import { chaosEnv, type ChaosEnv } from './env.ts';
 import { wsUrl } from '../helpers/socket.ts';
+import { eventually } from '../helpers/eventually.ts';
+
+/** Writes acknowledged before the first fault: the workload is flowing. */
+const WARM_ACKS = 20;
 
 export type Fault = 'kafka' | 'daprd' | 'app' | 'postgres' | 'redis';
 export const FAULTS: Fault[] = ['kafka', 'daprd', 'app', 'postgres', 'redis'];
@@ -257,7 +261,10 @@ export async function runChaos(
         await sleep(50);
       }
     })();
-    await sleep(2000);
+    // Faults start once the workload is flowing: the first writes acknowledged, not a fixed time.
+    await eventually(() => acks.length >= WARM_ACKS, {
+      what: `the workload warmed up (${WARM_ACKS} writes acknowledged before the first fault)`,
+    });
     const rows: FaultRow[] = [];
     for (const fault of faults) {
       window = { acked: 0, failed: 0, retried: 0, reasons: {} };

@@ -63,7 +63,7 @@ const inRange = fc.date({
 });
 
 test('property: any instant in range, written with any offset within ±23:59, reads back as itself', (t) => {
-  fc.assert(
+  const result = fc.check(
     fc.property(inRange, fc.integer({ min: -(23 * 60 + 59), max: 23 * 60 + 59 }), (date, offsetMin) => {
       const local = new Date(date.getTime() + offsetMin * 60_000).toISOString().slice(0, 23);
       const sign = offsetMin < 0 ? '-' : '+';
@@ -73,12 +73,12 @@ test('property: any instant in range, written with any offset within ±23:59, re
     }),
     { numRuns: 300 },
   );
-  t.pass();
+  t.false(result.failed, fc.defaultReportMessage(result) ?? 'property failed');
 });
 
 test('property: whatever text comes in, the answer is a UTC instant in years 0001–9999 or a validation error', (t) => {
   const digits = fc.string({ unit: fc.constantFrom(...'0123456789-+:TZ. '), maxLength: 30 });
-  fc.assert(
+  const result = fc.check(
     fc.property(
       fc.oneof(digits, fc.string({ unit: 'binary', maxLength: 30 })),
       fc.constantFrom('UTC', 'Pacific/Kiritimati', 'Pacific/Niue', 'Europe/Berlin'),
@@ -93,5 +93,5 @@ test('property: whatever text comes in, the answer is a UTC instant in years 000
     ),
     { numRuns: 500 },
   );
-  t.pass();
+  t.false(result.failed, fc.defaultReportMessage(result) ?? 'property failed');
 });
