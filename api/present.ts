@@ -32,6 +32,18 @@ export function encodeCursor(value: Record<string, string>): string {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A cursor's JSON object (cursors are base64url JSON); anything else throws `refuse()`. */
+function cursorObject(text: string, refuse: () => Error): object {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    throw refuse();
+  }
+  if (typeof value !== 'object' || value === null) throw refuse();
+  return value;
+}
+
 /**
  * Reads a cursor this API returned (base64url JSON). Each key must hold a string of its kind: an
  * `instant` passes the one parser for instants (canonical UTC ISO), a `uuid` is a UUID. Anything else
@@ -43,13 +55,7 @@ export function decodeCursor<K extends string>(
   kinds: Record<K, 'instant' | 'uuid'>,
 ): Record<K, string> {
   const refuse = () => invalid(field, 'is not a cursor this API returned');
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch {
-    throw refuse();
-  }
-  if (typeof value !== 'object' || value === null) throw refuse();
+  const value = cursorObject(text, refuse);
   const out = {} as Record<K, string>;
   for (const key of Object.keys(kinds) as K[]) {
     const v = (value as Record<string, unknown>)[key];
@@ -112,13 +118,7 @@ export function encodeTaskCursor(c: TaskCursor): string {
  */
 export function decodeTaskCursor(text: string, sort: TaskSort, order: SortOrder): { key: string | null; id: string } {
   const refuse = () => invalid('cursor', 'is not a cursor this API returned for this sort and order');
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch {
-    throw refuse();
-  }
-  if (typeof value !== 'object' || value === null) throw refuse();
+  const value = cursorObject(text, refuse);
   const { s, o, k, id } = value as Record<string, unknown>;
   if (s !== sort || o !== order || typeof id !== 'string' || !UUID.test(id)) throw refuse();
   if (k === null) {
