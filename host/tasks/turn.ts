@@ -114,6 +114,10 @@ export class TaskTurns implements TaskTurnPort {
     if (replay !== null) return replay;
     const written = await this.decideAndWrite(userId, taskId, command, meta);
     const { result } = written;
+    // A keyed turn that decided nothing may have read what its concurrent twin just committed: the
+    // twin's answer is the one to give (checked after the read, so it is seen whenever it mattered).
+    if (result.events.length === 0 && key !== undefined && result.replayed !== true)
+      return (await this.replay(userId, key)) ?? result;
     if (result.replayed === true || result.events.length === 0) return result;
     for (const task of result.changed)
       this.remember({ state: task, timezone: result.userTimezone, userVersion: written.userVersion });

@@ -122,7 +122,9 @@ export class UserTurns implements UserTurnPort {
       if (replay !== null) return replay;
       const state = await readUser(this.db, userId);
       const pending = decide(command, state);
-      if (pending.length === 0) return { user: state, events: [] };
+      // Nothing to do may be what a concurrent twin with the same key just did: its answer is the one to give.
+      if (pending.length === 0)
+        return (key === undefined ? null : await this.replay(userId, key)) ?? { user: state, events: [] };
       // A zone change is refused whole (400 on `timezone`) before anything commits when a series that
       // follows the zone has no start in the new zone within years 0001–9999 (rescheduledStart).
       const moved = (pending[0]?.data.changes as { timezone?: { from: string; to: string } } | undefined)?.timezone;
@@ -182,6 +184,11 @@ export class UserTurns implements UserTurnPort {
       const now = this.clock();
       const pending = decideOrganise(command, { lists, labels }, { now, userId });
       const target = { id: targetOf(command) };
+      const twin = pending.length === 0 && key !== undefined ? await this.replay(userId, key) : null;
+      if (twin !== null) {
+        result = twin;
+        break;
+      }
       if (pending.length === 0) {
         result = {
           user,

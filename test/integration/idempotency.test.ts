@@ -270,6 +270,17 @@ for (const adapter of ADAPTERS) {
         { type: 'update', data: { title: 'edited' } },
         { correlationId: randomUUID(), idempotency: { key: 'edit-1', fingerprint: 'e1' } },
       );
+      // A twin that reads what the other just wrote decides nothing; it still gets the twin's answer.
+      for (let round = 0; round < 4; round++) {
+        const done = { correlationId: randomUUID(), idempotency: { key: `done-${round}`, fingerprint: 'd' } };
+        const command = { type: round % 2 === 0 ? 'complete' : 'uncomplete' } as const;
+        const twins = await Promise.all([
+          a.execute(user, edited, command, done),
+          b.execute(user, edited, command, done),
+        ]);
+        t.is(twins.filter((r) => r.replayed === true).length, 1, `round ${round}: one applied, one replayed`);
+        t.deepEqual(twins[0]?.task, twins[1]?.task);
+      }
 
       const other = randomUUID();
       const reused = { correlationId: randomUUID(), idempotency: { key: 'create-1', fingerprint: 'f2' } };
