@@ -220,6 +220,11 @@ function undoEdit(
       if (key === field) data[field] = change.from;
     }
   }
+  // A later change undone since, and its undo, leave the field as this edit set it: they do not block.
+  const turnKey = (e: EventEnvelope) => `${e.correlation_id} ${e.timestamp}`;
+  const laterIds = new Set(later.map((e) => e.event_id));
+  const correctedIds = new Set(later.map((e) => e.data.corrects).filter((c): c is string => laterIds.has(c as string)));
+  const undoneTurns = new Set(later.filter((e) => correctedIds.has(e.event_id)).map(turnKey));
   for (const e of later) {
     if (
       e.event_type !== 'task.updated' &&
@@ -227,6 +232,7 @@ function undoEdit(
       e.event_type !== 'recurring.rescheduled'
     )
       continue;
+    if (laterIds.has(e.data.corrects as string) || undoneTurns.has(turnKey(e))) continue;
     const field = Object.keys(changesOf(e))
       .map((k) => FIELD_OF[k])
       .find((f) => f !== undefined && touched.has(f));
