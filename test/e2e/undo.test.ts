@@ -74,6 +74,13 @@ test('an undone completion brings the task back on both tabs; so does an undone 
     await page.locator('#tasks .title', { hasText: 'Call the plumber' }).waitFor({ state: 'detached', timeout: 5000 });
   await one.locator('#toasts .toast', { hasText: 'Deleted' }).getByRole('button', { name: 'Undo' }).click();
   for (const page of [one, two]) await showsOpen(page, 'Call the plumber');
+  // The history says what was undone.
+  await item(two, 'Call the plumber')
+    .getByRole('button', { name: /^History/ })
+    .click();
+  const history = item(two, 'Call the plumber').locator('.history');
+  await history.locator('li', { hasText: 'Marked not done (undo)' }).waitFor({ timeout: 5000 });
+  await history.locator('li', { hasText: 'Restored (undo of the delete)' }).waitFor({ timeout: 5000 });
   const task = (await (
     await fetch(`${app.url}/tasks/${((await created.json()) as { id: string }).id}`, {
       headers: { authorization: `Bearer ${token}` },
