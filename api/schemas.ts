@@ -193,6 +193,9 @@ export const upcomingQuery = Joi.object({
 });
 
 export const snooze = Joi.object({ for: duration.required() }).label('Snooze');
+export const undo = Joi.object({
+  event_id: uuid.required().description("the event to undo, from the task's history or the event stream"),
+}).label('Undo');
 
 export const occurrencesQuery = Joi.object({ limit: Joi.number().integer().min(1).max(100).default(10) });
 
