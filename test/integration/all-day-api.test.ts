@@ -9,6 +9,7 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { injector, type Call } from '../helpers/inject.ts';
 import { ManualClock } from '../helpers/clock.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { replay } from '../../host/replay-core.ts';
 
 type Json = Record<string, unknown>;
 const databases = ['pglite', 'postgres'] as const;
@@ -61,7 +62,8 @@ async function views(call: Call, token: string) {
 
 async function allDayScenario(t: ExecutionContext, app: TestApp, clock: ManualClock): Promise<void> {
   const call = injector(app.app.server);
-  const token = app.token(`allday-${randomUUID()}`);
+  const user = `allday-${randomUUID()}`;
+  const token = app.token(user);
   await ok(call('PATCH', '/me', { token, body: { timezone: 'Pacific/Kiritimati' } }));
 
   // A date alone: all day, on that date in the user's zone (UTC+14), not at midnight UTC.
@@ -234,6 +236,17 @@ async function allDayScenario(t: ExecutionContext, app: TestApp, clock: ManualCl
     t.like(instances[n], { due_day: day, all_day: true, due_date: due, occurrence_at: due });
     t.like((instances[n]?.reminders as Json[])[0], { at_time: '20:00', days_before: 1, remind_at: remind });
   }
+
+  // Replay folds the same rows out of the events, due_day and the day reminders included.
+  const report = await replay({ db: app.app.db, fromDb: true, user });
+  t.deepEqual(report.mismatches, []);
+  t.is(report.matched, report.tasks);
+  await app.app.db.query('UPDATE tasks SET due_day = $1 WHERE id = $2', ['2027-03-15', dst.id]);
+  const tampered = await replay({ db: app.app.db, fromDb: true, user });
+  t.deepEqual(
+    tampered.mismatches.map((m) => [m.taskId, m.fields]),
+    [[dst.id, ['due_day']]],
+  );
 }
 
 for (const database of databases) {
