@@ -112,7 +112,8 @@ export function setupCreateForm() {
           });
         form.reset();
         // Says what the server made of it: "Added “Title”: all day, Thu, 24 Dec".
-        if (task.due_date) $('#new-due-said').textContent = `Added “${task.title}”: ${taskDueSaid(task, userZone())}`;
+        $('#new-due-said').textContent = '';
+        $('#new-added').textContent = task.due_date ? `Added “${task.title}”: ${taskDueSaid(task, userZone())}` : '';
         if (due.type !== 'datetime-local') {
           due.type = 'datetime-local';
           showReminder();
