@@ -205,9 +205,12 @@ const Upcoming = Joi.object({
         tasks: Joi.array().items(Task).required(),
         occurrences: Joi.array()
           .items(
-            Joi.object({ series_id: uuid.required(), title: Joi.string().required(), at: instant.required() }).label(
-              'UpcomingOccurrence',
-            ),
+            Joi.object({
+              series_id: uuid.required(),
+              title: Joi.string().required(),
+              at: instant.required(),
+              all_day: Joi.boolean().description("an all-day series' occurrence: `at` is the first instant of its day"),
+            }).label('UpcomingOccurrence'),
           )
           .required(),
       }).label('UpcomingDay'),

@@ -644,6 +644,8 @@ function fire(id: string, state: TaskState, ctx: DecideContext): PendingEvent[] 
       task_id: state.id,
       title: state.title,
       due_date: state.due_date,
+      // An all-day task's date, so a notification says the day without a time (issue 16).
+      ...(state.due_day !== null ? { due_day: state.due_day } : {}),
       offset: reminder.offset,
       remind_at: reminder.remind_at,
       fired_at: iso(ctx.now),

@@ -130,7 +130,7 @@ function upcomingView(tasks, s) {
           : nothing
       }${
         occurrences.length
-          ? html`<ul class="occurrences" aria-label="Repeating tasks due ${dayName(d.date)}">${occurrences.map((o) => html`<li class="occurrence"><span class="occ-time">${formatter(zone, 'time').format(new Date(o.at))}</span><span class="occ-title">${o.title}</span><span class="badge">repeats</span></li>`)}</ul>`
+          ? html`<ul class="occurrences" aria-label="Repeating tasks due ${dayName(d.date)}">${occurrences.map((o) => html`<li class="occurrence"><span class="occ-time">${o.all_day ? 'all day' : formatter(zone, 'time').format(new Date(o.at))}</span><span class="occ-title">${o.title}</span><span class="badge">repeats</span></li>`)}</ul>`
           : nothing
       }</section>`;
     },
