@@ -122,4 +122,31 @@ test('a date-only task made in the form lands on its day in a zone 14 hours ahea
     page.locator('#upcoming section.day').filter({ has: page.locator(`h3[id="day-${date}"]`) });
   await t.notThrowsAsync(day(today).locator('.title', { hasText: 'Pay rent' }).waitFor({ timeout: 5000 }));
   await t.notThrowsAsync(day(tomorrow).locator('.title', { hasText: 'Christmas party' }).waitFor({ timeout: 5000 }));
+
+  // The edit form keeps it all day and takes another date alone; it moves to that day.
+  const later = dateIn(ZONE, 3);
+  await page.getByRole('button', { name: 'Edit: Christmas party' }).click();
+  const editor = page.locator('form.edit');
+  t.true(await editor.getByLabel('All day').isChecked(), 'the editor shows it as all day');
+  t.is(await editor.getByLabel('Due').inputValue(), tomorrow);
+  await editor.getByLabel('Due').fill(later);
+  await editor.locator('[role="status"]', { hasText: `All day, ${said(later)}` }).waitFor({ timeout: 5000 });
+  await editor.getByRole('button', { name: 'Save' }).click();
+  await t.notThrowsAsync(day(later).locator('.title', { hasText: 'Christmas party' }).waitFor({ timeout: 5000 }));
+  const moved = (await rest<{ tasks: Task[] }>(token, 'GET', '/tasks')).tasks.find(
+    (x) => x.title === 'Christmas party',
+  );
+  t.like(moved, { due_day: later, all_day: true });
+
+  // A date typed without a time while "All day" is off is not dropped silently: the form says so.
+  await page.locator('#new-title').fill('Half a date');
+  if (await page.locator('#create-more').isHidden()) await page.locator('#more-options').click();
+  await page.locator('#new-due').click();
+  await page.keyboard.type('12242026');
+  await page.locator('#create-submit').click();
+  await page.locator('#create-form .error', { hasText: 'The due date has no time' }).waitFor({ timeout: 5000 });
+  t.false(
+    (await rest<{ tasks: Task[] }>(token, 'GET', '/tasks')).tasks.some((x) => x.title === 'Half a date'),
+    'nothing was created without its date',
+  );
 });
