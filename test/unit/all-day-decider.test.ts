@@ -78,6 +78,15 @@ test('all-day reminders fire at wall-clock times on the day or days before it, a
     )
     .then(['reminder.scheduled']);
   t.like(added.state?.reminders[3], { at_time: '18:30', days_before: 3, remind_at: '2026-03-27T17:30:00.000Z' });
+  // It fires then, and says the day (no time) for the notification.
+  given(created)
+    .when(
+      { type: 'fire_reminder', reminder_id: created.state?.reminders[2]?.id ?? '' },
+      at('2026-03-28T08:00:00Z', 'Europe/Berlin'),
+    )
+    .then([
+      { event_type: 'reminder.triggered', data: { due_day: '2026-03-30', remind_at: '2026-03-28T08:00:00.000Z' } },
+    ]);
 });
 
 test('reminders of the wrong kind, and bad times of day, are 400s naming the field', (t) => {
