@@ -1,6 +1,7 @@
 // Commands a TaskActor turn can run. They arrive validated for shape by the API; the decider
 // validates meaning (does the rule parse, is the reminder in the future, is the task deleted …).
-export type ReminderSpec = { before: string } | { at: string };
+/** Relative to the due date, an absolute instant, or (all-day tasks) wall-clock `HH:MM` on its day or `days_before` it. */
+export type ReminderSpec = { before: string } | { at: string } | { at_time: string; days_before?: number };
 
 export interface CreateTask {
   type: 'create';

@@ -50,6 +50,7 @@ const FIELD_OF: Record<string, EditableField> = {
   description: 'description',
   due_date: 'due_date',
   dtstart_local: 'due_date',
+  due_day: 'due_date',
   recurrence_rule: 'recurrence_rule',
   is_recurring: 'recurrence_rule',
   timezone: 'timezone',
@@ -212,14 +213,18 @@ function undoEdit(
   );
   const data: Record<string, unknown> = {};
   const touched = new Set<EditableField>();
+  let dayBefore: unknown;
   for (const e of edits) {
     for (const [key, change] of Object.entries(changesOf(e))) {
       const field = FIELD_OF[key];
       if (field === undefined) continue;
       touched.add(field);
       if (key === field) data[field] = change.from;
+      if (key === 'due_day') dayBefore = change.from;
     }
   }
+  // An all-day due date comes back as its date, so the task is all-day again (actors/task/all-day.ts).
+  if (typeof dayBefore === 'string') data.due_date = dayBefore;
   // A later change undone since, and its undo, leave the field as this edit set it: they do not block.
   const turnKey = (e: EventEnvelope) => `${e.correlation_id} ${e.timestamp}`;
   const laterIds = new Set(later.map((e) => e.event_id));

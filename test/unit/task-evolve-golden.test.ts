@@ -201,6 +201,54 @@ test('undone changes: a completion, an edit with a due date move, a removed remi
   t.is(assertSameFold(t, events), events.length);
 });
 
+test('an all-day task and an all-day series: created by date, day reminders, zone moves, switched to timed and back', (t) => {
+  const A1 = '33333333-3333-4333-8333-333333333333';
+  const events = eventsOf(
+    '2026-12-01T12:00:00Z',
+    [
+      {
+        id: A1,
+        command: {
+          type: 'create',
+          id: A1,
+          data: { title: 'Party', due_date: '2026-12-24', reminders: [{ at_time: '09:00', days_before: 1 }] },
+        },
+      },
+      { zone: 'Pacific/Pago_Pago', from: 'Pacific/Kiritimati', series: [A1] },
+      { id: A1, command: { type: 'update', data: { timezone: 'America/St_Johns' } } },
+      { id: A1, command: (s) => ({ type: 'remove_reminder', reminder_id: firstReminder(s) }) },
+      { id: A1, command: { type: 'update', data: { due_date: '2026-12-24T18:00' } } },
+      { id: A1, command: { type: 'update', data: { due_date: '2026-12-25' } } },
+      {
+        id: S1,
+        command: {
+          type: 'create',
+          id: S1,
+          data: {
+            title: 'Water plants',
+            due_date: '2026-12-02',
+            recurrence_rule: 'FREQ=DAILY',
+            reminders: [{ at_time: '08:00' }],
+          },
+        },
+      },
+      { at: '2026-12-02T19:00:00Z' },
+      { id: S1, command: { type: 'spawn' } },
+      { zone: 'Pacific/Kiritimati', from: 'Pacific/Pago_Pago', series: [S1] },
+    ],
+    'Pacific/Kiritimati',
+  );
+  t.true(
+    events.some((e) => Object.keys((e.data.changes ?? {}) as object).includes('due_day')),
+    'a change of due_day travels in an event',
+  );
+  t.true(
+    events.some((e) => e.event_type === 'task.created' && (e.data.task as TaskState).series_id === S1),
+    'an all-day occurrence was created',
+  );
+  t.is(assertSameFold(t, events), events.length);
+});
+
 test('a series: created with a wall-clock start, edited, spawns occurrences, follows the user into another zone, deleted', (t) => {
   const events = eventsOf(
     '2026-02-10T12:00:00Z',

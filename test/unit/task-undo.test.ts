@@ -232,3 +232,30 @@ test('an added reminder undone is cancelled; a removed one undone is armed again
     throws('validation', 'event_id', /not removed by the user/),
   );
 });
+
+test('an undone edit that made an all-day task timed makes it all-day again on its date, and the other way', (t) => {
+  const given = spec(t);
+  const start = given().when(
+    { type: 'create', id: T1, data: { title: 'Party', due_date: '2026-12-24' } },
+    at('2026-12-01T12:00:00Z'),
+  );
+  t.is(start.state?.due_day, '2026-12-24');
+  const timed = given(start).when(
+    { type: 'update', data: { due_date: '2026-12-24T18:00:00Z' } },
+    at('2026-12-01T12:01:00Z'),
+  );
+  t.is(timed.state?.due_day, null);
+  const back = undo(given, timed, first(timed, 'task.due_date_changed'), '2026-12-01T12:02:00Z');
+  t.is(back.state?.due_day, '2026-12-24', 'all-day again');
+  // The other way: a timed task made all-day comes back timed, at its instant.
+  const allDay = given(back).when({ type: 'update', data: { due_date: '2026-12-26' } }, at('2026-12-01T12:03:00Z'));
+  t.is(allDay.state?.due_day, '2026-12-26');
+  const made = given(allDay).when(
+    { type: 'update', data: { due_date: '2026-12-27T07:30:00Z' } },
+    at('2026-12-01T12:04:00Z'),
+  );
+  const timedAgain = given(made).when({ type: 'update', data: { due_date: '2026-12-28' } }, at('2026-12-01T12:05:00Z'));
+  const undone = undo(given, timedAgain, first(timedAgain, 'task.due_date_changed'), '2026-12-01T12:06:00Z');
+  t.is(undone.state?.due_day, null, 'timed again');
+  t.is(undone.state?.due_date, '2026-12-27T07:30:00.000Z');
+});
