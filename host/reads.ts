@@ -262,7 +262,7 @@ export class Reads implements ReadsPort {
           AND t.deleted_at IS NULL AND NOT t.completed ${after}
         ORDER BY r.remind_at DESC, r.id DESC LIMIT $2`,
       params,
-      'tasklane_unacknowledged_reminders',
+      page.after ? 'tasklane_unacknowledged_reminders_after' : 'tasklane_unacknowledged_reminders',
     );
     return rows.rows.map(({ task_title, task_due_date, ...reminder }) => ({
       reminder,
