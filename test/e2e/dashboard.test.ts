@@ -207,7 +207,10 @@ test.serial('a tab of another user sees nothing of it (and does see its own task
   t.deepEqual(await titles(bobTab), [], "Bob sees none of Alice's tasks");
   t.false((await bobTab.content()).includes(secret), "nothing of Alice's titles anywhere in Bob's page");
   t.is(await connection(bobTab), 'live', "Bob's tab is live: the check above is not vacuous");
-  t.is(await storedSeq(bobTab, bobId), 0, "Bob's tab received no event");
+  // Bob's one event is his own: the first sign-in chose his zone (the browser's).
+  const bobMe = await rest<{ last_seq: number; timezone_chosen: boolean }>(app.token(bobId), 'GET', '/me');
+  t.like(bobMe, { last_seq: 1, timezone_chosen: true });
+  t.is(await storedSeq(bobTab, bobId), bobMe.last_seq, "Bob's tab received no event of Alice's");
 
   // Positive control: Bob's own task reaches Bob's tab, and not Alice's.
   const mine = `Bob's own ${randomUUID().slice(0, 6)}`;
