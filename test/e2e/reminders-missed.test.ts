@@ -43,11 +43,12 @@ async function rest(token: string, method: string, path: string, body?: unknown)
 }
 const iso = (ms: number) => new Date(ms).toISOString();
 
-async function openTab(t: ExecutionContext, token: string): Promise<Page> {
+async function openTab(t: ExecutionContext, token: string, permissions: string[] = []): Promise<Page> {
   const context = await browser.newContext({
     locale: 'en-US',
     timezoneId: ZONE,
     viewport: { width: 1100, height: 900 },
+    permissions,
   });
   t.teardown(() => context.close());
   const page = await context.newPage();
@@ -133,3 +134,48 @@ test.serial('"Seen" in one tab clears the reminder in the other', async (t) => {
   await t.notThrowsAsync(toastIn(b).waitFor({ state: 'detached', timeout: 5000 }), 'the other tab clears it');
   t.deepEqual((await rest(token, 'GET', '/reminders?state=unacknowledged')).reminders, []);
 });
+
+test.serial(
+  'with desktop notifications allowed, the notification offers snooze (a service worker shows it)',
+  async (t) => {
+    const token = app.token(`desk-${randomUUID().slice(0, 8)}`);
+    const page = await openTab(t, token, ['notifications']);
+    const remindAt = clock.now() + clock.leadMs;
+    await rest(token, 'POST', '/tasks', {
+      title: 'Take out the bins',
+      due_date: iso(remindAt + clock.leadMs),
+      reminders: [{ at: iso(remindAt) }],
+    });
+    const [fired] = await fireUntil(token, remindAt, 1);
+    // The in-page toast is there too: notifications on no longer hide the reminder from the page.
+    await page
+      .locator('#toasts .toast.reminder', { hasText: 'Reminder: Take out the bins' })
+      .waitFor({ timeout: 10_000 });
+    const shown = await eventuallyValue(
+      () =>
+        page.evaluate(async () => {
+          const reg = await navigator.serviceWorker.getRegistration('/assets/');
+          const list = (await reg?.getNotifications()) ?? [];
+          return list.map((n) => ({ title: n.title, actions: n.actions.map((a) => a.title) }));
+        }),
+      (list) => list.length > 0,
+      { what: 'the desktop notification', timeoutMs: 10_000 },
+    );
+    t.deepEqual(shown, [{ title: 'Reminder: Take out the bins', actions: ['Snooze 10 min', 'Tomorrow 09:00'] }]);
+    // A click on its "Tomorrow 09:00" reaches the page as the worker's message (sw.js); the page snoozes.
+    // (The click itself is the OS's: here the message is sent as sw.js sends it.)
+    await page.evaluate((m) => navigator.serviceWorker.dispatchEvent(new MessageEvent('message', { data: m })), {
+      type: 'tasklane.reminder',
+      action: 'snooze-tomorrow',
+      taskId: fired?.task_id,
+      reminderId: fired?.id,
+    });
+    const nine = tomorrowAt(new Date(clock.now()), ZONE, '09:00').toISOString();
+    const task = await eventuallyValue(
+      () => rest(token, 'GET', `/tasks/${fired?.task_id as string}`),
+      (read) => (read.reminders as Json[])[0]?.status === 'pending',
+      { what: 'the reminder snoozed from the notification', timeoutMs: 10_000 },
+    );
+    t.is((task.reminders as Json[])[0]?.remind_at, nine, 'to tomorrow 09:00 in Auckland');
+  },
+);
