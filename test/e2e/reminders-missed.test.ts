@@ -156,7 +156,9 @@ test.serial(
         page.evaluate(async () => {
           const reg = await navigator.serviceWorker.getRegistration('/assets/');
           const list = (await reg?.getNotifications()) ?? [];
-          return list.map((n) => ({ title: n.title, actions: n.actions.map((a) => a.title) }));
+          // `actions` is Chromium's (a service worker's notification), not in TypeScript's DOM library.
+          type WithActions = Notification & { actions: { title: string }[] };
+          return list.map((n) => ({ title: n.title, actions: (n as WithActions).actions.map((a) => a.title) }));
         }),
       (list) => list.length > 0,
       { what: 'the desktop notification', timeoutMs: 10_000 },
