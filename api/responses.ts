@@ -264,6 +264,7 @@ export const OPERATIONS: Record<string, Answers> = {
   'DELETE /tasks/{id}': { ok: { 204: null }, errors: COMMAND },
   'POST /tasks/{id}/complete': { ok: { 200: Task }, errors: COMMAND },
   'POST /tasks/{id}/uncomplete': { ok: { 200: Task }, errors: COMMAND },
+  'POST /tasks/{id}/undo': { ok: { 200: Task }, errors: COMMAND },
   'POST /tasks/{id}/reminders': { ok: { 201: Reminder }, errors: COMMAND },
   'DELETE /tasks/{id}/reminders/{rid}': { ok: { 204: null }, errors: COMMAND },
   'POST /tasks/{id}/reminders/{rid}/snooze': { ok: { 200: Reminder }, errors: COMMAND },

@@ -211,6 +211,9 @@ export const remindersQuery = Joi.object({
   limit: Joi.number().integer().min(1).max(200).default(50),
   cursor: Joi.string().chars(400).description('`next_cursor` of the previous page'),
 });
+export const undo = Joi.object({
+  event_id: uuid.required().description("the event to undo, from the task's history or the event stream"),
+}).label('Undo');
 
 export const occurrencesQuery = Joi.object({ limit: Joi.number().integer().min(1).max(100).default(10) });
 

@@ -58,6 +58,8 @@ export type TaskCommand =
   /** The task's list was deleted: a task still in it moves to the Inbox (`move`) or is deleted (`delete`); otherwise nothing. */
   | { type: 'list_deleted'; list_id: string; tasks: 'move' | 'delete' }
   /** One of the user's labels was deleted: a task carrying it loses it. */
-  | { type: 'label_deleted'; label_id: string };
+  | { type: 'label_deleted'; label_id: string }
+  /** Undo one change (a completion, a delete, an edit, an added or removed reminder) with compensating events (./undo.ts). */
+  | { type: 'undo'; event_id: string };
 
 export type TaskCommandType = TaskCommand['type'];

@@ -31,6 +31,7 @@ import { inboxIdOf } from '../list/index.ts';
 import { checkInstant, checkZone, inRange, readInstant, iso, ms } from './time.ts';
 import { leadMs } from './timers.ts';
 import { planSnooze } from './snooze.ts';
+import { undo, type UndoEvents } from './undo.ts';
 
 export interface DecideContext {
   now: Date;
@@ -44,6 +45,8 @@ export interface DecideContext {
    * own check (host/tasks/store.ts persist) still refuses a list or label that is gone.
    */
   refs?: { lists: ReadonlySet<string>; labels: ReadonlySet<string> };
+  /** For an `undo`: the task's events from the undone event's turn on, as the host read them (./undo.ts UndoEvents). */
+  undo?: UndoEvents;
 }
 
 /** A timer may fire this much early (clock skew between hosts) and still count as due. */
@@ -53,6 +56,8 @@ export const LATE_AFTER_MS = 2000;
 
 export function decide(command: TaskCommand, state: TaskState | null, ctx: DecideContext): PendingEvent[] {
   if (command.type === 'create') return create(command, state, ctx);
+  // An undo may bring a deleted task back, so it passes the guard below on its own terms (./undo.ts).
+  if (command.type === 'undo') return undo(command.event_id, state, ctx);
   if (!state || state.deleted_at !== null) {
     // Timers for a task that is gone are no-ops, never errors: they may race with the delete.
     // So are the fan-outs of a deleted list or label: the task is gone either way.
@@ -107,7 +112,7 @@ export function decide(command: TaskCommand, state: TaskState | null, ctx: Decid
 }
 
 // ------------------------------------------------------------------ helpers
-function ev(
+export function ev(
   state: Pick<TaskState, 'id'>,
   event_type: PendingEvent['event_type'],
   data: Record<string, unknown>,
@@ -115,7 +120,8 @@ function ev(
   return { event_type, aggregate_type: 'task', aggregate_id: state.id, data };
 }
 
-const zoneOf = (task: Pick<TaskState, 'timezone'>, ctx: DecideContext): string => task.timezone ?? ctx.userTimezone;
+export const zoneOf = (task: Pick<TaskState, 'timezone'>, ctx: DecideContext): string =>
+  task.timezone ?? ctx.userTimezone;
 
 function checkTitle(value: unknown): string {
   if (typeof value !== 'string') throw invalid('title', 'must be a string');
@@ -196,12 +202,12 @@ function checkRule(value: unknown): string | null {
  * The first occurrence of a series strictly after `after` (epoch ms). `start` is the series' start as
  * `seriesStart` gives it: its wall-clock start (read in `zone`), or an instant for an older series.
  */
-function firstOccurrence(rule: string, start: string | Date, zone: string, after: number): string | null {
+export function firstOccurrence(rule: string, start: string | Date, zone: string, after: number): string | null {
   const next = nextOccurrence(rule, start, zone, new Date(after));
   return next ? iso(next) : null;
 }
 
-function seriesAfter(task: Pick<TaskState, 'last_spawned_at'>, ctx: DecideContext): number {
+export function seriesAfter(task: Pick<TaskState, 'last_spawned_at'>, ctx: DecideContext): number {
   const now = ctx.now.getTime() - 1;
   return task.last_spawned_at ? Math.max(now, ms(task.last_spawned_at)) : now;
 }
@@ -348,7 +354,7 @@ function create(command: CreateTask, state: TaskState | null, ctx: DecideContext
   ];
 }
 
-function update(command: UpdateTask, state: TaskState, ctx: DecideContext): PendingEvent[] {
+export function update(command: UpdateTask, state: TaskState, ctx: DecideContext): PendingEvent[] {
   const d = command.data;
   const next: TaskState = { ...state };
   if ('title' in d) next.title = checkTitle(d.title);
@@ -450,7 +456,7 @@ function seriesWallStart(d: UpdateTask['data'], state: TaskState, next: TaskStat
  * when its time (a relative one follows the current due date) is still ahead. Reminders removed by the
  * user, or whose time passed meanwhile, stay cancelled.
  */
-function uncomplete(state: TaskState, ctx: DecideContext): PendingEvent[] {
+export function uncomplete(state: TaskState, ctx: DecideContext): PendingEvent[] {
   if (!state.completed) return [];
   const after: TaskState = { ...state, completed: false };
   const out: PendingEvent[] = [

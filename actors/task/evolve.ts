@@ -49,6 +49,9 @@ export function evolve(state: TaskState | null, event: EventEnvelope): TaskState
         { ...next, deleted_at: d.deleted_at as string },
         (d.changes ?? {}) as Record<string, Change<unknown>>,
       );
+    case 'task.restored':
+      // An undone delete (actors/task/undo.ts): `deleted_at` back to null and what moved with it.
+      return applyChanges(next, d.changes as Record<string, Change<unknown>>);
     case 'recurring.spawned':
       return {
         ...next,

@@ -186,6 +186,23 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
   }
 
   server.route({
+    method: 'POST',
+    path: '/tasks/{id}/undo',
+    options: {
+      ...api(
+        'Undo a completion, a delete, an edit, an added or a removed reminder: appends events that correct it (each names it in `data.corrects`); history is never edited. 409 when already undone or a later change would be overwritten; 404 for an event of another task',
+      ),
+      validate: { params: S.taskId, payload: S.undo, headers: S.writeHeaders },
+      handler: async (request, h) => {
+        // Event ids are stored lower case, without braces (the decider compares them as text).
+        const eventId = (request.payload as { event_id: string }).event_id.toLowerCase().replace(/[{}]/g, '');
+        const task = await run(request, (request.params as { id: string }).id, { type: 'undo', event_id: eventId });
+        return h.response(respond(task)).etag(String(task.version));
+      },
+    },
+  });
+
+  server.route({
     method: 'DELETE',
     path: '/tasks/{id}',
     options: {

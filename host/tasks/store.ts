@@ -12,6 +12,7 @@ import { evolveList, inboxIdOf, type ListState } from '../../actors/list/index.t
 import { evolveLabel, type LabelState } from '../../actors/label/index.ts';
 import type { PendingEvent, EventEnvelope } from '../../actors/events.ts';
 import { DomainError } from '../../actors/errors.ts';
+import { UNDO_READ_BEFORE, MAX_UNDO_LATER } from '../../actors/task/undo.ts';
 import type { CommandMeta, IdempotencyMeta } from '../../actors/ports.ts';
 import {
   TASK_COLUMNS,
@@ -129,6 +130,28 @@ export async function readRefs(q: Queryable, userId: string): Promise<{ lists: S
     lists: new Set(rows.rows.filter((r) => r.kind === 'list').map((r) => r.id)),
     labels: new Set(rows.rows.filter((r) => r.kind === 'label').map((r) => r.id)),
   };
+}
+
+/**
+ * What an undo of `eventId` decides on (actors/task/undo.ts UndoEvents): the task's events from
+ * UNDO_READ_BEFORE versions before that event to MAX_UNDO_LATER after it, in version order; none when the
+ * event is not one of this user's events on this task.
+ */
+export async function readUndoEvents(
+  q: Queryable,
+  userId: string,
+  taskId: string,
+  eventId: string,
+): Promise<EventEnvelope[]> {
+  const rows = await q.query<EventEnvelope>(
+    `SELECT ${EVENT_COLUMNS} FROM events WHERE aggregate_id = $2 AND user_id = $1
+      AND version BETWEEN (SELECT t.version FROM events t WHERE t.event_id = $3 AND t.aggregate_id = $2 AND t.user_id = $1) - $4::int
+        AND (SELECT t.version FROM events t WHERE t.event_id = $3 AND t.aggregate_id = $2 AND t.user_id = $1) + $5::int
+      ORDER BY version`,
+    [userId, taskId, eventId, UNDO_READ_BEFORE, MAX_UNDO_LATER],
+    'tasklane_undo_events',
+  );
+  return rows.rows.map(toEnvelope);
 }
 
 /**

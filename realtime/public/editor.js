@@ -8,6 +8,7 @@ import { isBusy, setBusy } from './a11y.js';
 import { toLocalInput } from './time.js';
 import { recurrencePicker } from './recurrence-picker.js';
 import { upsertTask, fetchTask } from './tasks.js';
+import { undoable } from './undo.js';
 
 const itemOf = (id) => document.querySelector(`li.task[data-id="${CSS.escape(id)}"]`);
 
@@ -113,7 +114,11 @@ export function openEditor(id) {
     void (async () => {
       setBusy(save, true);
       try {
-        const updated = await api('PATCH', `/tasks/${id}`, patch, { 'if-match': String(baseVersion) });
+        const before = getState().tasks.get(id);
+        const send = (headers = {}) =>
+          api('PATCH', `/tasks/${id}`, patch, { 'if-match': String(baseVersion), ...headers });
+        // The edit can be undone for a while (undo.js); the history is read after the version it was made on.
+        const updated = before ? await undoable('edit', { ...before, version: baseVersion }, send) : await send();
         update((st) => {
           st.editors.delete(id);
         });

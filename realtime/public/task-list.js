@@ -18,6 +18,7 @@ import { openEditor } from './editor.js';
 import { snooze } from './notifications.js';
 import { reminderChooser, readReminder } from './reminder-chooser.js';
 import { toast } from './toasts.js';
+import { undoable } from './undo.js';
 import { visibleTasks, loadMore, listOf, localDate, addDays } from './views.js';
 import { labelChips, labelPicker, toggleLabelPicker } from './labels.js';
 import { moveTask, TASK_DRAG_TYPE } from './sidebar.js';
@@ -229,7 +230,13 @@ export function setCompleted(id, box) {
   }
   void act(
     box,
-    async () => upsertTask(await api('POST', `/tasks/${id}/${wanted ? 'complete' : 'uncomplete'}`)),
+    async () => {
+      const path = `/tasks/${id}/${wanted ? 'complete' : 'uncomplete'}`;
+      const task = getState().tasks.get(id);
+      // A completion can be undone for a while (undo.js); reopening is its own undo.
+      if (!wanted || !task) return upsertTask(await api('POST', path));
+      return upsertTask(await undoable('complete', task, (headers) => api('POST', path, undefined, headers)));
+    },
     wanted ? 'Could not complete the task' : 'Could not reopen the task',
   ).then(() => {
     const t = getState().tasks.get(id);
@@ -260,7 +267,9 @@ function deleteTask(id, button) {
   void act(
     button,
     async () => {
-      await api('DELETE', `/tasks/${id}`);
+      const task = getState().tasks.get(id);
+      if (task) await undoable('delete', task, (headers) => api('DELETE', `/tasks/${id}`, undefined, headers));
+      else await api('DELETE', `/tasks/${id}`);
       removeTask(id);
     },
     'Could not delete the task',

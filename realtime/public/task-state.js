@@ -54,7 +54,7 @@ export function evolve(task, event) {
       reminders: [],
     });
   }
-  if (!task) return null;
+  if (!task && event.event_type !== 'task.restored') return null;
   const next = { ...task, version: event.version, updated_at: event.timestamp };
   const withReminder = (id, f) => ({
     ...next,
@@ -72,6 +72,14 @@ export function evolve(task, event) {
       return { ...next, completed: false, completed_at: null };
     case 'task.deleted':
       return null;
+    // An undone delete: the event carries the task as restored (the page dropped it at the delete).
+    case 'task.restored':
+      return withoutInternal({
+        ...d.task,
+        version: event.version,
+        updated_at: event.timestamp,
+        reminders: (d.task?.reminders ?? []).map(withStatus),
+      });
     case 'recurring.spawned':
       return { ...next, next_occurrence: d.next_occurrence?.to ?? null };
     case 'reminder.scheduled': {
