@@ -13,6 +13,7 @@ export const EVENT_TYPES = [
   'reminder.cancelled',
   'reminder.triggered',
   'reminder.snoozed',
+  'reminder.acknowledged',
   'user.timezone_changed',
   'list.created',
   'list.updated',

@@ -1,7 +1,7 @@
 // What the HTTP layer reads, as interfaces: host/ implements them and the composition root
 // (host/app.ts) hands the implementations in through ApiDeps. api/ never imports host/ (lint rule in
 // biome.jsonc), so these shapes live here, on the side that uses them.
-import type { TaskState } from '../actors/task/index.ts';
+import type { TaskState, ReminderState } from '../actors/task/index.ts';
 import type { EventEnvelope } from '../actors/events.ts';
 import type { ListState } from '../actors/list/index.ts';
 import type { LabelState } from '../actors/label/index.ts';
@@ -112,4 +112,18 @@ export interface ReadsPort {
   lastSeq(userId: string): Promise<number>;
   /** All users' events matching `filter`, ordered by (timestamp, event_id). */
   adminEvents(filter: AdminFilter): Promise<EventEnvelope[]>;
+  /**
+   * The user's fired reminders waiting to be acknowledged (`unacknowledged`, not cancelled) on live, open
+   * tasks, newest `remind_at` first (then id, descending), after the keyset `after`, at most `limit`.
+   */
+  unacknowledgedReminders(
+    userId: string,
+    page: { limit: number; after?: { remind_at: string; id: string } },
+  ): Promise<WaitingReminder[]>;
+}
+
+/** A fired, unacknowledged reminder with what a notification shows of its task. */
+export interface WaitingReminder {
+  reminder: ReminderState;
+  task: Pick<TaskState, 'id' | 'title' | 'due_date' | 'due_day'>;
 }

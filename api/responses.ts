@@ -60,8 +60,31 @@ export const Reminder = Joi.object({
     .required()
     .description('why it was cancelled (task_completed, removed, passed, …)'),
   created_at: instant.required(),
+  unacknowledged: Joi.boolean()
+    .required()
+    .description('fired and not yet acknowledged (nor snoozed) on any device: GET /reminders?state=unacknowledged'),
   status: Joi.string().valid('pending', 'notified', 'cancelled', 'template').required(),
 }).label('Reminder');
+const WaitingReminder = Reminder.keys({
+  task: Joi.object({
+    id: uuid.required(),
+    title: Joi.string().required(),
+    due_date: instant.allow(null).required(),
+    due_day: Joi.string()
+      .pattern(/^\d{4}-\d{2}-\d{2}$/)
+      .allow(null)
+      .required()
+      .description(
+        'The date of an all-day task (its due_date is the start of that day in its zone); null for a timed one',
+      ),
+  })
+    .required()
+    .label('WaitingReminderTask'),
+}).label('WaitingReminder');
+const WaitingReminders = Joi.object({
+  reminders: Joi.array().items(WaitingReminder).required(),
+  next_cursor: Joi.string().allow(null).required().description('pass as `cursor` for the next page; null on the last'),
+}).label('WaitingReminders');
 
 export const Task = Joi.object({
   id: uuid.required(),
@@ -148,9 +171,14 @@ const History = Joi.object({
   next: count.required().description('the last version returned: pass as `after` for the next page'),
   has_more: Joi.boolean().required().description('more events after `next` (a count or byte limit ended the page)'),
 }).label('History');
-const Me = Joi.object({ id: Joi.string().required(), timezone: zone.required(), last_seq: count.required() }).label(
-  'Me',
-);
+const Me = Joi.object({
+  id: Joi.string().required(),
+  timezone: zone.required().description('the effective zone: UTC until chosen'),
+  timezone_chosen: Joi.boolean()
+    .required()
+    .description('false while nobody chose the zone (a user created on first use): a client may set its own'),
+  last_seq: count.required(),
+}).label('Me');
 const Occurrences = Joi.object({ occurrences: Joi.array().items(instant).required(), timezone: zone.required() }).label(
   'Occurrences',
 );
@@ -270,6 +298,8 @@ export const OPERATIONS: Record<string, Answers> = {
   'POST /tasks/{id}/reminders': { ok: { 201: Reminder }, errors: COMMAND },
   'DELETE /tasks/{id}/reminders/{rid}': { ok: { 204: null }, errors: COMMAND },
   'POST /tasks/{id}/reminders/{rid}/snooze': { ok: { 200: Reminder }, errors: COMMAND },
+  'POST /tasks/{id}/reminders/{rid}/acknowledge': { ok: { 200: Reminder }, errors: COMMAND },
+  'GET /reminders': { ok: { 200: WaitingReminders } },
   'GET /tasks/{id}/history': { ok: { 200: History }, errors: [404] },
   'GET /tasks/{id}/occurrences': { ok: { 200: Occurrences }, errors: [404] },
   'GET /events': { ok: { 200: EventsPage } },

@@ -18,6 +18,7 @@ import { TASK_SORTS } from './ports.ts';
 import { IDEMPOTENCY_KEY } from './context.ts';
 import { INSTANT } from '../actors/task/time.ts';
 import { TIME_OF_DAY, MAX_DAYS_BEFORE } from '../actors/task/all-day.ts';
+import { WALL_TIME } from '../actors/task/snooze.ts';
 import { ISO_DURATION } from '../actors/durations.ts';
 import { MAX_RULE_LENGTH } from '../actors/recurrence/index.ts';
 import { MAX_SUBJECT, subjectProblem, textProblem } from './text.ts';
@@ -207,7 +208,24 @@ export const upcomingQuery = Joi.object({
   days: Joi.number().integer().min(1).max(31).default(7).description('local days after today'),
 });
 
-export const snooze = Joi.object({ for: duration.required() }).label('Snooze');
+export const snooze = Joi.object({
+  for: duration.description('a duration from now (e.g. PT10M, PT1H); at most 30 days'),
+  until: dateTime.description(
+    "an instant; without an offset, wall-clock time in the user's zone; at most 30 days ahead",
+  ),
+  tomorrow_at: Joi.string()
+    .pattern(WALL_TIME, { name: 'HH:MM' })
+    .description("wall-clock time on the next day, both in the user's zone (e.g. 09:00); correct across DST"),
+})
+  .xor('for', 'until', 'tomorrow_at')
+  .label('Snooze');
+
+/** GET /reminders: the user's fired, unacknowledged reminders, newest first. */
+export const remindersQuery = Joi.object({
+  state: Joi.string().valid('unacknowledged').required().description('only `unacknowledged` for now'),
+  limit: Joi.number().integer().min(1).max(200).default(50),
+  cursor: Joi.string().chars(400).description('`next_cursor` of the previous page'),
+});
 export const undo = Joi.object({
   event_id: uuid.required().description("the event to undo, from the task's history or the event stream"),
 }).label('Undo');

@@ -9,6 +9,7 @@ import type { LabelState } from '../actors/label/index.ts';
 import {
   TASK_COLUMNS,
   REMINDER_COLUMNS,
+  reminderColumnsOf,
   EVENT_COLUMNS,
   LIST_COLUMNS,
   LABEL_COLUMNS,
@@ -16,7 +17,16 @@ import {
   toEnvelope,
   type TaskRow,
 } from './tasks/rows.ts';
-import type { ReadsPort, TaskFilter, AdminFilter, TaskPage, TaskSort, ViewCounts, ViewWindows } from '../api/ports.ts';
+import type {
+  ReadsPort,
+  TaskFilter,
+  AdminFilter,
+  TaskPage,
+  TaskSort,
+  ViewCounts,
+  ViewWindows,
+  WaitingReminder,
+} from '../api/ports.ts';
 
 export type { TaskFilter, AdminFilter };
 
@@ -247,6 +257,31 @@ export class Reads implements ReadsPort {
       params,
     );
     return rows.rows.map(toEnvelope);
+  }
+
+  /** ReadsPort.unacknowledgedReminders: one index scan (reminders_unacknowledged, migration 009). */
+  async unacknowledgedReminders(
+    userId: string,
+    page: { limit: number; after?: { remind_at: string; id: string } },
+  ): Promise<WaitingReminder[]> {
+    const params: unknown[] = [userId, page.limit];
+    const after = page.after ? 'AND (r.remind_at, r.id) < ($3::timestamptz, $4::uuid)' : '';
+    if (page.after) params.push(page.after.remind_at, page.after.id);
+    const rows = await this.db.query<
+      ReminderState & { task_title: string; task_due_date: string | null; task_due_day: string | null }
+    >(
+      `SELECT ${reminderColumnsOf('r')}, t.title AS task_title, t.due_date AS task_due_date, t.due_day AS task_due_day
+         FROM reminders r JOIN tasks t ON t.id = r.task_id
+        WHERE r.user_id = $1 AND r.unacknowledged AND NOT r.cancelled AND t.user_id = $1
+          AND t.deleted_at IS NULL AND NOT t.completed ${after}
+        ORDER BY r.remind_at DESC, r.id DESC LIMIT $2`,
+      params,
+      page.after ? 'tasklane_unacknowledged_reminders_after' : 'tasklane_unacknowledged_reminders',
+    );
+    return rows.rows.map(({ task_title, task_due_date, task_due_day, ...reminder }) => ({
+      reminder,
+      task: { id: reminder.task_id, title: task_title, due_date: task_due_date, due_day: task_due_day },
+    }));
   }
 
   /**

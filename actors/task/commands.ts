@@ -1,5 +1,6 @@
 // Commands a TaskActor turn can run. They arrive validated for shape by the API; the decider
 // validates meaning (does the rule parse, is the reminder in the future, is the task deleted …).
+import type { SnoozeChoice } from './snooze.ts';
 /** Relative to the due date, an absolute instant, or (all-day tasks) wall-clock `HH:MM` on its day or `days_before` it. */
 export type ReminderSpec = { before: string } | { at: string } | { at_time: string; days_before?: number };
 
@@ -45,7 +46,10 @@ export type TaskCommand =
   | { type: 'delete'; expected_version?: number }
   | { type: 'add_reminder'; data: ReminderSpec }
   | { type: 'remove_reminder'; reminder_id: string }
-  | { type: 'snooze_reminder'; reminder_id: string; for: string }
+  /** Re-arm a fired reminder once, at the time the choice names (actors/task/snooze.ts). */
+  | ({ type: 'snooze_reminder'; reminder_id: string } & SnoozeChoice)
+  /** The user saw a fired reminder (on any device): it no longer waits (GET /reminders?state=unacknowledged). */
+  | { type: 'acknowledge_reminder'; reminder_id: string }
   /** Timer: fire one reminder if it is due and not yet notified (idempotent). */
   | { type: 'fire_reminder'; reminder_id: string }
   /** Timer: spawn the series' due occurrence, if any (idempotent). */

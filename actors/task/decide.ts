@@ -30,6 +30,7 @@ import {
 import { inboxIdOf } from '../list/index.ts';
 import { checkInstant, checkZone, inRange, readInstant, iso, ms } from './time.ts';
 import { leadOfReminders } from './timers.ts';
+import { planSnooze } from './snooze.ts';
 import { undo, type UndoEvents } from './undo.ts';
 import { readDue, dayStart, dayOf, dayReminderAt, checkDayReminder, checkAllDayRule } from './all-day.ts';
 
@@ -53,7 +54,6 @@ export interface DecideContext {
 export const EARLY_TOLERANCE_MS = 1000;
 /** A fire later than this is marked late in its event. */
 export const LATE_AFTER_MS = 2000;
-const MAX_SNOOZE_SECONDS = 30 * 86_400;
 
 export function decide(command: TaskCommand, state: TaskState | null, ctx: DecideContext): PendingEvent[] {
   if (command.type === 'create') return create(command, state, ctx);
@@ -96,7 +96,9 @@ export function decide(command: TaskCommand, state: TaskState | null, ctx: Decid
     case 'remove_reminder':
       return removeReminder(command.reminder_id, state);
     case 'snooze_reminder':
-      return snooze(command.reminder_id, command.for, state, ctx);
+      return snooze(command, state, ctx);
+    case 'acknowledge_reminder':
+      return acknowledge(command.reminder_id, state, ctx);
     case 'fire_reminder':
       return fire(command.reminder_id, state, ctx);
     case 'spawn':
@@ -309,6 +311,7 @@ function newReminder(task: Pick<TaskState, 'id' | 'user_id'>, plan: ReminderPlan
     cancelled: false,
     cancel_reason: null,
     created_at: iso(ctx.now),
+    unacknowledged: false,
   };
 }
 
@@ -607,13 +610,20 @@ function removeReminder(id: string, state: TaskState): PendingEvent[] {
 }
 
 /**
- * Snooze postpones a reminder that has fired: it fires again `duration` from now. Any other reminder
- * is a 409 naming its state, because moving it to "now + duration" could move it earlier (a reminder due
- * in 18 months would fire in 10 minutes): `pending` (not fired yet, or snoozed and not fired again),
- * `cancelled`, `template` (a series' per-occurrence reminder), or the task's state when it is completed.
+ * Snooze postpones a reminder that has fired: it fires again at the time the choice names (actors/task/
+ * snooze.ts: a duration from now, an instant, or tomorrow at HH:MM in the user's zone), and no longer
+ * waits to be acknowledged. Any other reminder is a 409 naming its state, because moving it to "now +
+ * duration" could move it earlier (a reminder due in 18 months would fire in 10 minutes): `pending` (not
+ * fired yet, or snoozed and not fired again), `cancelled`, `template` (a series' per-occurrence reminder),
+ * or the task's state when it is completed. A bad choice is a 400 naming its field.
  */
-function snooze(id: string, duration: string, state: TaskState, ctx: DecideContext): PendingEvent[] {
-  const offset = parseDuration('for', duration, { max: MAX_SNOOZE_SECONDS });
+function snooze(
+  command: Extract<TaskCommand, { type: 'snooze_reminder' }>,
+  state: TaskState,
+  ctx: DecideContext,
+): PendingEvent[] {
+  const { type: _type, reminder_id: id, ...choice } = command;
+  const plan = planSnooze(choice, ctx.now, ctx.userTimezone);
   const reminder = state.reminders.find((r) => r.id === id);
   if (!reminder) throw notFound('reminder');
   if (reminder.cancelled)
@@ -627,15 +637,39 @@ function snooze(id: string, duration: string, state: TaskState, ctx: DecideConte
     throw conflict(
       `the reminder is pending (due ${reminder.remind_at}) and has not fired yet; only a fired reminder can be snoozed`,
     );
-  const to = new Date(ctx.now.getTime() + offset.millis).toISOString();
   return [
     ev(state, 'reminder.snoozed', {
       reminder_id: reminder.id,
-      for: offset.canonical,
-      remind_at: { from: reminder.remind_at, to },
+      ...plan.choice,
+      remind_at: { from: reminder.remind_at, to: plan.remind_at },
       notified: { from: reminder.notified, to: false },
     }),
   ];
+}
+
+/**
+ * The user saw a fired reminder: `reminder.acknowledged`, which every device of the user receives and
+ * clears. Idempotent: a fired reminder already acknowledged (or snoozed and fired again, then
+ * acknowledged) decides nothing. 404 for a reminder the task does not have; 409 for one that cannot
+ * have been seen: cancelled, a series' template, or pending (not fired yet, or snoozed and not fired again).
+ */
+function acknowledge(id: string, state: TaskState, ctx: DecideContext): PendingEvent[] {
+  const reminder = state.reminders.find((r) => r.id === id);
+  if (!reminder) throw notFound('reminder');
+  if (reminder.unacknowledged)
+    return [ev(state, 'reminder.acknowledged', { reminder_id: reminder.id, acknowledged_at: iso(ctx.now) })];
+  if (reminder.notified) return [];
+  if (reminder.cancelled)
+    throw conflict(
+      `the reminder is cancelled${reminder.cancel_reason ? ` (${reminder.cancel_reason})` : ''}; only a fired reminder can be acknowledged`,
+    );
+  if (reminder.remind_at === null)
+    throw conflict(
+      'the reminder is a template of a series; acknowledge the reminder of an occurrence once it has fired',
+    );
+  throw conflict(
+    `the reminder is pending (due ${reminder.remind_at}) and has not fired yet; only a fired reminder can be acknowledged`,
+  );
 }
 
 function fire(id: string, state: TaskState, ctx: DecideContext): PendingEvent[] {
@@ -657,6 +691,7 @@ function fire(id: string, state: TaskState, ctx: DecideContext): PendingEvent[] 
       fired_at: iso(ctx.now),
       late_ms,
       late: late_ms > LATE_AFTER_MS,
+      unacknowledged: true,
     }),
   ];
 }

@@ -61,13 +61,16 @@ export function evolve(state: TaskState | null, event: EventEnvelope): TaskState
         next_occurrence: (d.next_occurrence as Change<string | null>).to,
       };
     case 'reminder.scheduled': {
-      // Events written before reminders carried a cancel reason have none: it reads as null.
+      // Events written before reminders carried a cancel reason have none: it reads as null. One written
+      // before acknowledgement existed has no `unacknowledged`: false (migration 009's default).
       // Before all-day reminders (migration 008): no time of day.
+      const given = d.reminder as ReminderState;
       const reminder: ReminderState = {
-        ...(d.reminder as ReminderState),
+        ...given,
         cancel_reason: (d.reminder as Partial<ReminderState>).cancel_reason ?? null,
         at_time: (d.reminder as Partial<ReminderState>).at_time ?? null,
         days_before: (d.reminder as Partial<ReminderState>).days_before ?? null,
+        unacknowledged: given.notified && given.unacknowledged === true,
       };
       const others = next.reminders.filter((r) => r.id !== reminder.id);
       return { ...next, reminders: [...others, reminder].sort(byCreated) };
@@ -76,14 +79,23 @@ export function evolve(state: TaskState | null, event: EventEnvelope): TaskState
       return withReminder(next, d.reminder_id as string, (r) => ({
         ...r,
         cancelled: true,
+        unacknowledged: false,
         cancel_reason: typeof d.reason === 'string' ? d.reason : null,
       }));
     case 'reminder.triggered':
-      return withReminder(next, d.reminder_id as string, (r) => ({ ...r, notified: true }));
+      // A fire written before acknowledgement existed has no `unacknowledged`: it reads as seen (migration 009).
+      return withReminder(next, d.reminder_id as string, (r) => ({
+        ...r,
+        notified: true,
+        unacknowledged: d.unacknowledged === true,
+      }));
+    case 'reminder.acknowledged':
+      return withReminder(next, d.reminder_id as string, (r) => ({ ...r, unacknowledged: false }));
     case 'reminder.snoozed':
       return withReminder(next, d.reminder_id as string, (r) => ({
         ...r,
         notified: false,
+        unacknowledged: false,
         remind_at: (d.remind_at as Change<string>).to,
       }));
     default:

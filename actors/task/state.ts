@@ -16,6 +16,11 @@ export interface ReminderState {
   /** Why it was cancelled (`task_completed`, `removed`, `passed`, …); an uncomplete re-arms the `task_completed` ones. */
   cancel_reason: string | null;
   created_at: string;
+  /**
+   * Fired and not yet acknowledged on any device (nor snoozed, nor removed): it waits for the user
+   * (GET /reminders?state=unacknowledged). False for reminders fired before acknowledgement existed.
+   */
+  unacknowledged: boolean;
 }
 
 export interface TaskState {

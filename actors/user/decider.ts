@@ -1,5 +1,6 @@
 // The user decider: a user exists from their first request (in UTC until they say otherwise) and
-// owns one setting that matters to time, their IANA zone.
+// owns one setting that matters to time, their IANA zone. Whether that zone was ever chosen is kept
+// (`timezone_chosen`), so a client can tell a user who lives in UTC from one nobody asked yet (issue 16).
 import { checkZone } from '../zone.ts';
 import type { PendingEvent, EventEnvelope, Change } from '../events.ts';
 import { decideList, type ListCommand, type ListState, type OrganiseContext } from '../list/index.ts';
@@ -10,6 +11,8 @@ export interface UserState {
   timezone: string;
   last_seq: number;
   version: number;
+  /** False while the zone is the default of a user created on first use; true once it was set (PATCH /me). */
+  timezone_chosen: boolean;
 }
 
 export type UserCommand = { type: 'set_timezone'; timezone: string };
@@ -17,22 +20,21 @@ export type UserCommand = { type: 'set_timezone'; timezone: string };
 export const DEFAULT_TIMEZONE = 'UTC';
 
 export function initialState(id: string): UserState {
-  return { id, timezone: DEFAULT_TIMEZONE, last_seq: 0, version: 0 };
+  return { id, timezone: DEFAULT_TIMEZONE, last_seq: 0, version: 0, timezone_chosen: false };
 }
 
 export function decide(command: UserCommand, state: UserState): PendingEvent[] {
   switch (command.type) {
     case 'set_timezone': {
       // Kept as sent (letter case fixed), never replaced by the backward link the runtime resolves it to.
+      // Choosing the zone the user already has (UTC, the default) still records the choice.
       const zone = checkZone('timezone', command.timezone);
-      if (zone === state.timezone) return [];
+      if (zone === state.timezone && state.timezone_chosen) return [];
+      const changes: Record<string, Change<unknown>> = {};
+      if (zone !== state.timezone) changes.timezone = { from: state.timezone, to: zone };
+      if (!state.timezone_chosen) changes.timezone_chosen = { from: false, to: true };
       return [
-        {
-          event_type: 'user.timezone_changed',
-          aggregate_type: 'user',
-          aggregate_id: state.id,
-          data: { changes: { timezone: { from: state.timezone, to: zone } } },
-        },
+        { event_type: 'user.timezone_changed', aggregate_type: 'user', aggregate_id: state.id, data: { changes } },
       ];
     }
   }
@@ -41,8 +43,9 @@ export function decide(command: UserCommand, state: UserState): PendingEvent[] {
 export function evolve(state: UserState, event: EventEnvelope): UserState {
   if (event.aggregate_type !== 'user') return state;
   if (event.event_type === 'user.timezone_changed') {
-    const change = (event.data.changes as { timezone: Change<string> }).timezone;
-    return { ...state, timezone: change.to, version: event.version };
+    // Every zone change is a choice; one written before choices were kept carries only `timezone`.
+    const change = (event.data.changes as { timezone?: Change<string> }).timezone;
+    return { ...state, timezone: change?.to ?? state.timezone, timezone_chosen: true, version: event.version };
   }
   return { ...state, version: event.version };
 }

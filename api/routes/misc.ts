@@ -41,10 +41,11 @@ export function meRoutes(server: Server, deps: ApiDeps): void {
     path: '/me',
     options: {
       tags: ['api', 'me'],
-      description: 'The caller: id, time zone, last event seq',
+      description:
+        'The caller: id, time zone (UTC until chosen), whether it was ever chosen (timezone_chosen), last event seq',
       handler: async (request) => {
         const user = await deps.users.get(userOf(request));
-        return { id: user.id, timezone: user.timezone, last_seq: user.last_seq };
+        return { id: user.id, timezone: user.timezone, timezone_chosen: user.timezone_chosen, last_seq: user.last_seq };
       },
     },
   });
@@ -53,14 +54,20 @@ export function meRoutes(server: Server, deps: ApiDeps): void {
     path: '/me',
     options: {
       tags: ['api', 'me'],
-      description: 'Change the time zone (IANA); series that follow it keep their wall-clock times',
+      description:
+        'Choose the time zone (IANA); series that follow it keep their wall-clock times. Choosing the zone the user already has records the choice',
       validate: { payload: S.patchMe, headers: S.writeHeaders },
       handler: async (request) => {
         const result = await deps.runtime.setTimezone(userOf(request), {
           timezone: (request.payload as { timezone: string }).timezone,
           meta: metaOf(request),
         });
-        return { id: result.user.id, timezone: result.user.timezone, last_seq: result.user.last_seq };
+        return {
+          id: result.user.id,
+          timezone: result.user.timezone,
+          timezone_chosen: result.user.timezone_chosen,
+          last_seq: result.user.last_seq,
+        };
       },
     },
   });

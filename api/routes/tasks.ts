@@ -14,6 +14,7 @@ import { seriesStart } from '../../actors/task/index.ts';
 import { occurrences } from '../../actors/recurrence/index.ts';
 import { readInstant } from '../../actors/task/time.ts';
 import { withinBudget } from '../page-budget.ts';
+import type { SnoozeChoice } from '../../actors/task/snooze.ts';
 
 const api = (description: string, extra: Record<string, unknown> = {}) => ({
   tags: ['api', 'tasks'],
@@ -251,14 +252,16 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
     method: 'POST',
     path: '/tasks/{id}/reminders/{rid}/snooze',
     options: {
-      ...api('Snooze one reminder: {for: "PT10M"} re-arms it once'),
+      ...api(
+        'Snooze one fired reminder: it fires again once, {for: "PT10M"} from now, {until: instant}, or {tomorrow_at: "09:00"} in your zone',
+      ),
       validate: { params: S.reminderParams, payload: S.snooze, headers: S.writeHeaders },
       handler: async (request) => {
         const { id, rid } = request.params as { id: string; rid: string };
         const task = await run(request, id, {
           type: 'snooze_reminder',
           reminder_id: rid,
-          for: (request.payload as { for: string }).for,
+          ...(request.payload as SnoozeChoice),
         });
         const reminder = task.reminders.find((r) => r.id === rid);
         return reminder ? presentReminder(reminder) : Boom.notFound('reminder not found');

@@ -84,6 +84,7 @@ export const REMINDER_TABLE = {
   cancelled: { type: 'boolean' },
   cancel_reason: { type: 'text' },
   created_at: { type: 'timestamptz' },
+  unacknowledged: { type: 'boolean' },
 } as const satisfies { [K in keyof ReminderState]-?: Column };
 
 /** The events table's columns that make the envelope, in the envelope's key order (actors/events.ts). */
@@ -107,6 +108,7 @@ export const USER_TABLE = {
   timezone: { type: 'text' },
   last_seq: { type: 'bigint' },
   version: { type: 'integer' },
+  timezone_chosen: { type: 'boolean' },
 } as const satisfies { [K in keyof UserState]-?: Column };
 
 // Every field of the state is a column, and no more: `satisfies` above checks the first half, this the second.
@@ -155,6 +157,8 @@ export const LABEL_FIELDS = (Object.keys(LABEL_TABLE) as (keyof LabelState)[]).f
 );
 /** SELECT list of a reminder row, as ReminderState. */
 export const REMINDER_COLUMNS = select(REMINDER_TABLE);
+/** REMINDER_COLUMNS with every column qualified by `alias` (for a query that joins reminders). */
+export const reminderColumnsOf = (alias: string): string => select(REMINDER_TABLE, `${alias}.`);
 /** `x(name type, …)` for json_to_recordset over reminder states (the offset read as text, cast when written). */
 export const REMINDER_RECORD = REMINDER_FIELDS.map(
   (f) => `${sqlName(f)} ${f === 'offset' ? 'text' : REMINDER_TABLE[f].type}`,

@@ -419,7 +419,9 @@ export async function persist(
     return `$${params.length}`;
   };
   const userSet =
-    user === target.user || user === undefined ? '' : `, timezone = ${p(user.timezone)}, version = ${p(user.version)}`;
+    user === target.user || user === undefined
+      ? ''
+      : `, timezone = ${p(user.timezone)}, version = ${p(user.version)}, timezone_chosen = ${p(user.timezone_chosen)}`;
   const ctes: string[] = [
     `s AS (UPDATE users SET last_seq = last_seq + $2, updated_at = $3${userSet}
     WHERE id = $1 AND version = ${p(target.userVersion)} RETURNING last_seq)`,

@@ -7,7 +7,8 @@
 //   views.js            what is shown, paged by cursor   sidebar.js           views, lists, search, sort
 //   labels.js           label chips and the picker       shortcuts.js         keyboard shortcuts and their help
 //   create-form.js      the New task form                recurrence-picker.js / rules.js   recurrence
-//   reminder-chooser.js reminder choice                  notifications.js     fired reminders
+//   reminder-chooser.js reminder choice                  notifications.js     fired and missed reminders, snooze
+//   zone-choice.js      the browser's zone at sign-in    sw.js                desktop notifications' actions
 //   history.js          a task's history                 header.js            connection, zone, sign-out
 //   toasts.js, a11y.js, dom.js, time.js                  small helpers
 import { SyncClient, readStoredSeq } from './client.js';
@@ -23,6 +24,8 @@ import { setupShortcuts } from './shortcuts.js';
 import { startTaskList } from './task-list.js';
 import { setupCreateForm } from './create-form.js';
 import { setupHeader, showConnection } from './header.js';
+import { chooseBrowserZone } from './zone-choice.js';
+import { loadWaiting, setupNotificationActions } from './notifications.js';
 
 /** A persisted seq further behind than this is not replayed on load (the task list is fetched anyway). */
 const MAX_REPLAY = 1000;
@@ -101,14 +104,20 @@ async function boot(token) {
   for (const load of [meLoad, sidebarLoad, pageLoad]) load?.catch(() => {}); // awaited below
   let me;
   try {
-    me = await meLoad;
+    // First sign-in of a user whose zone nobody chose: this browser's (its answer's last_seq counts the change).
+    me = await chooseBrowserZone(await meLoad);
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 401)) retry('', error);
     return;
   }
   if (getState().token !== token) return;
   update((s) => {
-    s.me = { id: me.id, timezone: me.timezone };
+    s.me = {
+      id: me.id,
+      timezone: me.timezone,
+      timezone_chosen: me.timezone_chosen,
+      zone_from_browser: me.zone_from_browser === true,
+    };
   });
   $('#who').hidden = false;
 
@@ -143,6 +152,8 @@ async function boot(token) {
     onEvent: applyEvent,
     onState: (state, detail) => {
       showConnection(state, detail);
+      // Reminders that fired while no page was open, or while this one was offline.
+      if (state === 'live' || state === 'polling') void loadWaiting();
       if (state === 'unauthorized')
         signOut('The live connection was refused: the sign-in token is not valid any more.');
     },
@@ -168,6 +179,7 @@ function init() {
   startTaskList();
   setupSidebar();
   setupShortcuts();
+  setupNotificationActions();
   tokenFromHash();
   // A #token= link opened in a tab that already shows the dashboard changes only the hash.
   window.addEventListener('hashchange', () => {

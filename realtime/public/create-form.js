@@ -58,10 +58,12 @@ export function setupCreateForm() {
 
   // The zone the due date is read in is shown beside it; the preview follows it.
   let zone = null;
-  subscribe(() => {
+  subscribe((s) => {
+    const unchosen = s.me?.timezone_chosen === false;
+    const text = unchosen ? `(in ${userZone()}: your zone is not chosen yet)` : `(in ${userZone()})`;
+    if ($('.new-zone').textContent !== text) $('.new-zone').textContent = text;
     if (userZone() === zone) return;
     zone = userZone();
-    $('.new-zone').textContent = `(in ${zone})`;
     picker.refresh();
   });
 

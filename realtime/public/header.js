@@ -30,6 +30,14 @@ export function setupHeader({ signOut }) {
   $('#sign-out').addEventListener('click', () => signOut());
   subscribe((s) => {
     $('#user-zone').textContent = userZone();
+    // Never silently UTC: say when the zone was taken from this browser, or was never chosen.
+    $('#zone-note').textContent = !s.me
+      ? ''
+      : s.me.timezone_chosen === false
+        ? '(not chosen yet: pick yours)'
+        : s.me.zone_from_browser
+          ? '(from this browser)'
+          : '';
     if (s.me) $('#user-id').textContent = s.me.id;
   });
 
@@ -53,7 +61,7 @@ export function setupHeader({ signOut }) {
       try {
         const me = await api('PATCH', '/me', { timezone: $('#zone-select').value });
         update((s) => {
-          s.me = { ...s.me, timezone: me.timezone };
+          s.me = { ...s.me, timezone: me.timezone, timezone_chosen: true, zone_from_browser: false };
         });
         zoneForm.hidden = true;
         error.textContent = '';

@@ -129,9 +129,11 @@ function describeOne(e, zone) {
       ];
     case 'reminder.snoozed':
       return [
-        `Reminder snoozed${d.for ? ` for ${humanDuration(d.for)}` : ''}`,
+        `Reminder snoozed${d.for ? ` for ${humanDuration(d.for)}` : d.tomorrow_at ? ` to tomorrow ${d.tomorrow_at}` : d.until ? ' to a time picked' : ''}`,
         ...changeLines({ remind_at: d.remind_at }, zone),
       ];
+    case 'reminder.acknowledged':
+      return ['Reminder seen'];
     default:
       return [e.event_type];
   }

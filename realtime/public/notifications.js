@@ -1,51 +1,214 @@
-// Reminders that fire: a desktop notification when the user allowed them, else a toast with Snooze.
+// Reminders that fire, and those that fired while no page was open (issue 16, "Reminders you missed").
+// Each waits in the page as a toast until the user answers it — here or on another device, which the
+// event stream tells (reminder.acknowledged / snoozed / cancelled, the task completed or deleted) — with
+// the snooze choices: 10 min, 1 h, tomorrow 09:00 in the user's zone (computed by the server), or a time
+// picked. A desktop notification, when allowed, offers snooze too: Notification actions exist only on a
+// service worker's notifications, so one small worker (sw.js) shows them and hands a click back to the page.
 import { getState, userZone } from './store.js';
 import { fmt } from './time.js';
-import { api, act } from './api.js';
+import { api, act, ApiError } from './api.js';
 import { toast } from './toasts.js';
 import { fmtDay } from './due.js';
+import { h } from './dom.js';
 
-/** Announces a `reminder.triggered` event. */
+/** Reminder id → {el, taskId} of the toasts shown this session (dismissed ones too: not shown again on a reload of the list). */
+const shown = new Map();
+/** Pages of GET /reminders?state=unacknowledged read on open and on every reconnect. */
+const MAX_PAGES = 4;
+
+/** The snooze choices as the API takes them (POST …/snooze), with their labels. */
+export const SNOOZE_CHOICES = [
+  { label: 'Snooze 10 min', body: { for: 'PT10M' }, done: 'Snoozed for 10 minutes' },
+  { label: 'Snooze 1 hour', body: { for: 'PT1H' }, done: 'Snoozed for 1 hour' },
+  { label: 'Tomorrow 09:00', body: { tomorrow_at: '09:00' } },
+];
+
+/** Announces a `reminder.triggered` event: the waiting toast, and a desktop notification when allowed. */
 export function notifyReminder(event) {
   const d = event.data;
   const taskId = d.task_id ?? event.aggregate_id;
-  const task = getState().tasks.get(taskId);
-  const title = task?.title ?? d.title ?? 'a task';
-  const body = d.due_day
-    ? `Due all day, ${fmtDay(d.due_day)}`
-    : d.due_date
-      ? `Due ${fmt(d.due_date, userZone())}`
-      : `Reminder set for ${fmt(d.remind_at, userZone())}`;
-  if ('Notification' in window && Notification.permission === 'granted') {
-    try {
-      const n = new Notification(`Reminder: ${title}`, { body, tag: `tasklane-${d.reminder_id}` });
-      n.onclick = () => {
-        window.focus();
-        n.close();
-      };
-      return;
-    } catch {
-      /* fall back to the toast (e.g. Notification needs a service worker here) */
-    }
-  }
-  toast({
-    title: `Reminder: ${title}`,
-    body,
-    kind: 'reminder',
-    actions: [{ label: 'Snooze 10 min', run: (button) => snooze(taskId, d.reminder_id, button) }],
-  });
+  const title = getState().tasks.get(taskId)?.title ?? d.title ?? 'a task';
+  const item = {
+    reminderId: d.reminder_id,
+    taskId,
+    title,
+    due_date: d.due_date,
+    due_day: d.due_day ?? null,
+    remind_at: d.remind_at,
+  };
+  // Fired again (after a snooze): shown again even if an earlier toast of it was dismissed.
+  showWaiting(item, { again: true });
+  void desktop(item);
 }
 
-/** POST …/snooze for 10 minutes, from `button` (busy meanwhile). */
-export async function snooze(taskId, reminderId, button) {
+/** GET /reminders?state=unacknowledged (a few pages) → a toast for each one not shown yet. On open and after each reconnect. */
+export async function loadWaiting() {
+  let cursor = null;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    let answer;
+    try {
+      answer = await api(
+        'GET',
+        `/reminders?state=unacknowledged&limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
+    } catch {
+      return; // offline or signed out: the next reconnect asks again
+    }
+    // Oldest first on the page, so the newest ends up nearest the corner.
+    for (const r of [...answer.reminders].reverse())
+      showWaiting({
+        reminderId: r.id,
+        taskId: r.task_id,
+        title: r.task.title,
+        due_date: r.task.due_date,
+        due_day: r.task.due_day ?? null,
+        remind_at: r.remind_at,
+      });
+    cursor = answer.next_cursor;
+    if (!cursor) return;
+  }
+}
+
+/** A reminder was answered (acknowledged, snoozed, removed) here or elsewhere: its toast goes. */
+export function reminderAnswered(reminderId) {
+  shown.get(reminderId)?.el.remove();
+}
+
+/** A task was completed or deleted: its reminders' toasts go. */
+export function taskAnswered(taskId) {
+  for (const entry of shown.values()) if (entry.taskId === taskId) entry.el.remove();
+}
+
+/** What a reminder's toast or notification says about its task: all day on a date, due at a time, or the reminder's time. */
+function dueText(item, zone) {
+  if (item.due_day) return `Due all day, ${fmtDay(item.due_day)}`;
+  return item.due_date ? `Due ${fmt(item.due_date, zone)}` : `Reminder for ${fmt(item.remind_at, zone)}`;
+}
+
+function showWaiting(item, { again = false } = {}) {
+  const old = shown.get(item.reminderId);
+  if (old && (old.el.isConnected || !again)) return;
+  const zone = userZone();
+  const when = dueText(item, zone);
+  const picker = h('input', { type: 'datetime-local', 'aria-label': `Snooze until (in ${zone})`, required: true });
+  const custom = h(
+    'form',
+    {
+      class: 'snooze-custom',
+      onsubmit: (e) => {
+        e.preventDefault();
+        if (!picker.value) return;
+        void snooze(item, { until: picker.value }, e.submitter ?? null).then((done) => done && el.remove());
+      },
+    },
+    h('label', {}, `Or until (${zone}) `, picker),
+    h('button', { type: 'submit' }, 'Snooze'),
+  );
+  const el = toast({
+    title: `Reminder: ${item.title}`,
+    body: h('span', {}, when, custom),
+    kind: 'reminder',
+    actions: [
+      { label: 'Seen', run: (button) => acknowledge(item, button) },
+      ...SNOOZE_CHOICES.map((c) => ({ label: c.label, run: (button) => snooze(item, c.body, button, c.done) })),
+    ],
+  });
+  el.dataset.reminder = item.reminderId;
+  shown.set(item.reminderId, { el, taskId: item.taskId });
+}
+
+/** POST …/acknowledge. Already answered elsewhere (404: gone; 409: snoozed meanwhile) counts as done. */
+async function acknowledge(item, button) {
   await act(
     button,
     async () => {
-      await api('POST', `/tasks/${taskId}/reminders/${reminderId}/snooze`, { for: 'PT10M' });
-      toast({ title: 'Snoozed for 10 minutes' });
+      try {
+        await api('POST', `/tasks/${item.taskId}/reminders/${item.reminderId}/acknowledge`);
+      } catch (error) {
+        if (!(error instanceof ApiError && (error.status === 404 || error.status === 409))) throw error;
+      }
     },
+    'Could not mark the reminder as seen',
+  );
+}
+
+/** POST …/snooze with one of the choices; says until when. True when it was snoozed. */
+export async function snooze(item, body, button, done) {
+  const reminder = await act(
+    button,
+    () => api('POST', `/tasks/${item.taskId}/reminders/${item.reminderId}/snooze`, body),
     'Could not snooze',
   );
+  if (!reminder) return false;
+  toast({ title: done ?? `Snoozed until ${fmt(reminder.remind_at, userZone())}` });
+  return true;
+}
+
+// ------------------------------------------------------------------ desktop notifications
+let worker = null;
+
+/** The service worker's registration (sw.js, scope /assets/), active; null where there is none. */
+function registration() {
+  if (!('serviceWorker' in navigator)) return Promise.resolve(null);
+  worker ??= (async () => {
+    try {
+      const reg = await navigator.serviceWorker.register('/assets/sw.js', { scope: '/assets/' });
+      const pending = reg.installing ?? reg.waiting;
+      if (!reg.active && pending)
+        await new Promise((resolve) =>
+          pending.addEventListener('statechange', () => pending.state === 'activated' && resolve()),
+        );
+      return reg;
+    } catch {
+      return null;
+    }
+  })();
+  return worker;
+}
+
+async function desktop(item) {
+  if (!('Notification' in window) || Notification.permission !== 'granted') return;
+  const zone = userZone();
+  const body = dueText(item, zone);
+  const options = {
+    body,
+    tag: `tasklane-${item.reminderId}`,
+    data: { taskId: item.taskId, reminderId: item.reminderId },
+  };
+  const reg = await registration();
+  if (reg) {
+    // Browsers show at most two actions (Notification.maxActions); the toast in the page has them all.
+    await reg.showNotification(`Reminder: ${item.title}`, {
+      ...options,
+      actions: [
+        { action: 'snooze-10m', title: 'Snooze 10 min' },
+        { action: 'snooze-tomorrow', title: 'Tomorrow 09:00' },
+      ],
+    });
+    return;
+  }
+  try {
+    const n = new Notification(`Reminder: ${item.title}`, options);
+    n.onclick = () => {
+      window.focus();
+      n.close();
+    };
+  } catch {
+    /* the toast in the page stays */
+  }
+}
+
+/** A click on a desktop notification, handed over by sw.js: a snooze choice, or the body (focus only). */
+export function setupNotificationActions() {
+  if (!('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.addEventListener('message', (event) => {
+    const m = event.data;
+    if (m?.type !== 'tasklane.reminder') return;
+    const item = { taskId: m.taskId, reminderId: m.reminderId };
+    const choice =
+      m.action === 'snooze-10m' ? SNOOZE_CHOICES[0] : m.action === 'snooze-tomorrow' ? SNOOZE_CHOICES[2] : null;
+    if (choice) void snooze(item, choice.body, null, choice.done);
+  });
 }
 
 /** Whether the "Enable desktop notifications" button has anything to offer. */

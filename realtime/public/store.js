@@ -8,7 +8,7 @@ export { SORTS };
 function initialState() {
   return {
     token: null,
-    me: null, // {id, timezone}
+    me: null, // {id, timezone, timezone_chosen, zone_from_browser}
     tasks: new Map(), // id → task (as GET /tasks/{id} returns it)
     gone: new Set(), // ids of tasks known to be deleted
     editors: new Map(), // id → {element, title, changedElsewhere(task)} while an inline edit runs

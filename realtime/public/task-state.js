@@ -89,12 +89,14 @@ export function evolve(task, event) {
     case 'recurring.spawned':
       return { ...next, next_occurrence: d.next_occurrence?.to ?? null };
     case 'reminder.scheduled': {
-      // Events written before reminders carried a cancel reason have none: it reads as null.
+      // Events written before reminders carried a cancel reason have none: it reads as null; before
+      // acknowledgement existed, no `unacknowledged`: false (as the server's evolve reads them).
       const reminder = withStatus({
         ...d.reminder,
         cancel_reason: d.reminder?.cancel_reason ?? null,
         at_time: d.reminder?.at_time ?? null,
         days_before: d.reminder?.days_before ?? null,
+        unacknowledged: d.reminder?.notified === true && d.reminder?.unacknowledged === true,
       });
       return { ...next, reminders: [...next.reminders.filter((r) => r.id !== reminder.id), reminder].sort(byCreated) };
     }
@@ -103,11 +105,19 @@ export function evolve(task, event) {
         ...r,
         cancelled: true,
         cancel_reason: typeof d.reason === 'string' ? d.reason : null,
+        unacknowledged: false,
       }));
     case 'reminder.triggered':
-      return withReminder(d.reminder_id, (r) => ({ ...r, notified: true }));
+      return withReminder(d.reminder_id, (r) => ({ ...r, notified: true, unacknowledged: d.unacknowledged === true }));
+    case 'reminder.acknowledged':
+      return withReminder(d.reminder_id, (r) => ({ ...r, unacknowledged: false }));
     case 'reminder.snoozed':
-      return withReminder(d.reminder_id, (r) => ({ ...r, notified: false, remind_at: d.remind_at?.to ?? r.remind_at }));
+      return withReminder(d.reminder_id, (r) => ({
+        ...r,
+        notified: false,
+        unacknowledged: false,
+        remind_at: d.remind_at?.to ?? r.remind_at,
+      }));
     default:
       return next;
   }

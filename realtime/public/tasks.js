@@ -6,7 +6,7 @@ import { getState, update } from './store.js';
 import { api, ApiError } from './api.js';
 import { evolve } from './task-state.js';
 import { toast } from './toasts.js';
-import { notifyReminder } from './notifications.js';
+import { notifyReminder, reminderAnswered, taskAnswered } from './notifications.js';
 import { historyChanged } from './history.js';
 import { countsChanged, showView } from './views.js';
 
@@ -30,7 +30,7 @@ export function applyEvent(event) {
   if (event.aggregate_type === 'user') {
     if (event.event_type === 'user.timezone_changed' && s.me) {
       update((st) => {
-        st.me = { ...st.me, timezone: event.data?.changes?.timezone?.to ?? st.me.timezone };
+        st.me = { ...st.me, timezone: event.data?.changes?.timezone?.to ?? st.me.timezone, timezone_chosen: true };
       });
     }
     return;
@@ -39,6 +39,10 @@ export function applyEvent(event) {
     const firedAt = Date.parse(event.data?.fired_at ?? event.timestamp);
     if (Date.now() - firedAt < FRESH_REMINDER_MS) notifyReminder(event);
   }
+  // Answered here or on another device: its toast goes everywhere.
+  if (['reminder.acknowledged', 'reminder.snoozed', 'reminder.cancelled'].includes(event.event_type))
+    reminderAnswered(event.data?.reminder_id);
+  if (event.event_type === 'task.completed' || event.event_type === 'task.deleted') taskAnswered(event.aggregate_id);
   const id = event.aggregate_id;
   const task = s.tasks.get(id);
   if (event.event_type === 'task.restored') {

@@ -32,7 +32,9 @@ export function toast({ title, body, kind = 'info', actions = [], group, timeout
   buttons.push(h('button', { type: 'button', onclick: close }, 'Dismiss'));
   el.append(h('div', { class: 'actions' }, buttons));
   region.append(el);
-  while (region.children.length > 5) region.firstElementChild.remove();
+  // At most 5 passing toasts; reminders stay until answered (notifications.js).
+  const passing = [...region.children].filter((child) => !child.classList.contains('reminder'));
+  while (passing.length > 5) passing.shift().remove();
   if (timeoutMs > 0) setTimeout(close, timeoutMs);
   return el;
 }

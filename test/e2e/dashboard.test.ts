@@ -210,7 +210,10 @@ test.serial('a tab of another user sees nothing of it (and does see its own task
   t.deepEqual(await titles(bobTab), [mine], "Bob sees his own task and none of Alice's");
   t.false((await bobTab.content()).includes(secret), "nothing of Alice's titles anywhere in Bob's page");
   t.is(await connection(bobTab), 'live', "Bob's tab is live: the check above is not vacuous");
-  t.is(await storedSeq(bobTab, bobId), 1, "Bob's tab received his one event and nothing else");
+  // Bob's events are his own two: the first sign-in chose his zone (the browser's), then his task.
+  const bobMe = await rest<{ last_seq: number; timezone_chosen: boolean }>(app.token(bobId), 'GET', '/me');
+  t.like(bobMe, { last_seq: 2, timezone_chosen: true });
+  t.is(await storedSeq(bobTab, bobId), bobMe.last_seq, "Bob's tab received his own events and nothing else");
 
   // The same the other way: Alice's next change is the marker for Bob's task on her tab.
   const marker = `${secret} (3)`;

@@ -19,14 +19,20 @@ const changed = (from: string, to: string) => ({
   data: { changes: { timezone: { from, to } } },
   exact: true,
 });
+/** A new user's first choice: the zone, and that it was chosen. */
+const chosen = (from: string, to: string) => ({
+  event_type: 'user.timezone_changed' as const,
+  data: { changes: { timezone: { from, to }, timezone_chosen: { from: false, to: true } } },
+  exact: true,
+});
 
 test('a user starts in UTC and changes zone with a from/to event in the canonical spelling', (t) => {
   const given = spec(t);
   t.is(initialState('u1').timezone, 'UTC');
   const berlin = given()
     .when(setZone('europe/berlin'))
-    .then([changed('UTC', 'Europe/Berlin')])
-    .then({ timezone: 'Europe/Berlin', version: 1 });
+    .then([chosen('UTC', 'Europe/Berlin')])
+    .then({ timezone: 'Europe/Berlin', version: 1, timezone_chosen: true });
   given(berlin).when(setZone('Europe/Berlin')).then([], 'the same zone again changes nothing');
 });
 
@@ -56,7 +62,7 @@ test('a zone is kept as sent, never replaced by the backward link the runtime re
   for (const timezone of names)
     given()
       .when(setZone(timezone))
-      .then([changed('UTC', timezone)], timezone);
+      .then([chosen('UTC', timezone)], timezone);
   // The backward link it used to be stored as changes to the current name.
   given(zoneChanged('UTC', 'Europe/Kiev'))
     .when(setZone('Europe/Kyiv'))
@@ -67,4 +73,44 @@ test('a zone is kept as sent, never replaced by the backward link the runtime re
   for (const timezone of ['+02:00', 'Europe/Kyiv\u0000', 'Europe/Kyiv/', '../Europe/Kyiv', 'x'.repeat(65)]) {
     given().when(setZone(timezone)).then(throws('validation', 'timezone'), JSON.stringify(timezone));
   }
+});
+
+test('a new user is in UTC with the zone not chosen; choosing UTC itself records only the choice', (t) => {
+  const given = spec(t);
+  t.false(initialState('u1').timezone_chosen);
+  const utc = given()
+    .when(setZone('UTC'))
+    .then([
+      {
+        event_type: 'user.timezone_changed',
+        data: { changes: { timezone_chosen: { from: false, to: true } } },
+        exact: true,
+      },
+    ])
+    .then({ timezone: 'UTC', timezone_chosen: true, version: 1 });
+  given(utc).when(setZone('UTC')).then([], 'choosing it again changes nothing');
+  given(utc)
+    .when(setZone('Asia/Kolkata'))
+    .then([changed('UTC', 'Asia/Kolkata')], 'a later change names only the zone');
+});
+
+test('a zone change written before choices were kept reads as a choice', (t) => {
+  const given = spec(t);
+  given(zoneChanged('UTC', 'Pacific/Auckland'))
+    .when(setZone('Pacific/Auckland'))
+    .then([], 'the same zone, already chosen');
+  const folded = evolve(initialState('u1'), {
+    ...zoneChanged('UTC', 'Pacific/Auckland'),
+    event_id: 'e1',
+    user_id: 'u1',
+    version: 1,
+    seq: 1,
+    timestamp: '2026-01-01T00:00:00.000Z',
+    correlation_id: 'c',
+    causation_id: null,
+  });
+  t.deepEqual(
+    { timezone: folded.timezone, timezone_chosen: folded.timezone_chosen },
+    { timezone: 'Pacific/Auckland', timezone_chosen: true },
+  );
 });
