@@ -7,7 +7,7 @@ import { inboxIdOf } from '../list/index.ts';
 
 type TaskSnapshot = Omit<TaskState, 'version' | 'updated_at' | 'reminders'>;
 /** Fields a `task.created` written before they existed lacks; they read as the migration that added them filled them in (007). */
-type Later = 'dtstart_local' | 'list_id' | 'priority' | 'labels' | 'completed_at';
+type Later = 'dtstart_local' | 'list_id' | 'priority' | 'labels' | 'completed_at' | 'recurrence_mode' | 'spawn_count';
 
 export function evolve(state: TaskState | null, event: EventEnvelope): TaskState | null {
   if (event.aggregate_type !== 'task') return state;
@@ -23,6 +23,9 @@ export function evolve(state: TaskState | null, event: EventEnvelope): TaskState
       priority: task.priority ?? DEFAULT_PRIORITY,
       labels: task.labels ?? [],
       completed_at: task.completed_at ?? null,
+      // Before series had a mode (migration 010): every series followed its calendar, none had spawned yet.
+      recurrence_mode: task.recurrence_mode ?? 'calendar',
+      spawn_count: task.spawn_count ?? 0,
       version: event.version,
       updated_at: event.timestamp,
       reminders: [],
@@ -54,6 +57,7 @@ export function evolve(state: TaskState | null, event: EventEnvelope): TaskState
         ...next,
         last_spawned_at: d.occurrence_at as string,
         next_occurrence: (d.next_occurrence as Change<string | null>).to,
+        spawn_count: next.spawn_count + 1,
       };
     case 'reminder.scheduled': {
       // Events written before reminders carried a cancel reason have none: it reads as null.

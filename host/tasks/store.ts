@@ -169,6 +169,24 @@ export async function loadTask(
   return toTask(row, reminders.rows);
 }
 
+/**
+ * The after-completion series of the instance `state` that `command` completes or deletes (what the
+ * decider may spawn its next instance on: DecideContext.series), read without a lock (the write checks
+ * its version); undefined for any other command or task, or a series that is not after_completion.
+ */
+export async function readSeriesFor(
+  q: Queryable,
+  userId: string,
+  command: TaskCommand,
+  state: TaskState | null,
+): Promise<TaskState | undefined> {
+  if (command.type !== 'complete' && command.type !== 'delete') return undefined;
+  if (state === null || state.series_id === null || state.deleted_at !== null) return undefined;
+  if (command.type === 'complete' && state.completed) return undefined;
+  const series = await loadTask(q, userId, state.series_id);
+  return series !== null && series.recurrence_mode === 'after_completion' ? series : undefined;
+}
+
 /** The aggregates a decision is written on, as the decision read them. */
 export interface WriteTarget {
   userId: string;

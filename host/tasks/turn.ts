@@ -27,6 +27,7 @@ import {
   retryable,
   keyReused,
   readRefs,
+  readSeriesFor,
 } from './store.ts';
 import { DomainError } from '../../actors/errors.ts';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
@@ -207,18 +208,22 @@ export class TaskTurns implements TaskTurnPort {
       (command.type === 'create' || command.type === 'update') &&
       ('list_id' in command.data || 'labels' in command.data);
     const refs = names ? await readRefs(q, userId) : undefined;
+    // Completing or deleting an instance may spawn its after-completion series' next one in this turn.
+    const series = await readSeriesFor(q, userId, command, state);
     const pending = decide(command, state, {
       now,
       userId,
       userTimezone: timezone,
       newId: this.newId,
       ...(refs ? { refs } : {}),
+      ...(series ? { series } : {}),
     });
     if (pending.length === 0)
       return { result: { task: state, events: [], changed: [], userTimezone: timezone }, userVersion };
     const resolved = meta ??
       (await timerCause(q, taskId, command)) ?? { correlationId: randomUUID(), causationId: null };
     const before = new Map<string, TaskState | null>([[taskId, state]]);
+    if (series && pending.some((p) => p.aggregate_id === series.id)) before.set(series.id, series);
     for (const p of pending)
       if (!before.has(p.aggregate_id) && p.aggregate_type === 'task') before.set(p.aggregate_id, null);
     const key = meta?.idempotency;
