@@ -630,9 +630,11 @@ function spawn(state: TaskState, ctx: DecideContext): PendingEvent[] {
   const zone = zoneOf(state, ctx);
   const now = ctx.now.getTime();
   const dueAt = (occ: string) => ms(occ) - leadOf(state, occ, zone);
-  if (dueAt(state.next_occurrence) > now + EARLY_TOLERANCE_MS) return [];
-  // Every occurrence whose spawn time has come: after downtime there may be several; the latest is
-  // spawned and the others are recorded as skipped.
+  // The next instance shows ahead (timers.ts spawnDueAt): once the occurrence spawned last has come.
+  const ahead = state.last_spawned_at === null ? Number.POSITIVE_INFINITY : ms(state.last_spawned_at);
+  if (Math.min(dueAt(state.next_occurrence), ahead) > now + EARLY_TOLERANCE_MS) return [];
+  // Every occurrence whose own spawn time has come: after downtime there may be several; the latest is
+  // spawned and the others are recorded as skipped. None: this is the next one, spawned ahead.
   const maxLead = 400 * 86_400_000;
   const start = seriesStart(state);
   const window = occurrences(state.recurrence_rule, start, zone, {
@@ -649,8 +651,19 @@ function spawn(state: TaskState, ctx: DecideContext): PendingEvent[] {
     state.recurrence_mode === 'after_completion'
       ? null
       : firstOccurrence(state.recurrence_rule, start, zone, ms(occurrence_at));
-  const late_ms = Math.max(0, now - dueAt(occurrence_at));
-  return spawnEvents(state, occurrence_at, following, skipped, zone, ctx, { late_ms, late: late_ms > LATE_AFTER_MS });
+  const late_ms = Math.max(
+    0,
+    now - Math.min(dueAt(occurrence_at), occurrence_at === state.next_occurrence ? ahead : Number.POSITIVE_INFINITY),
+  );
+  const events = spawnEvents(state, occurrence_at, following, skipped, zone, ctx, {
+    late_ms,
+    late: late_ms > LATE_AFTER_MS,
+  });
+  // That occurrence has come (it was due, or missed): the one after it shows at once, ahead of its time.
+  if (following === null || ms(occurrence_at) > now + EARLY_TOLERANCE_MS) return events;
+  const after = { ...state, next_occurrence: following };
+  const then = firstOccurrence(state.recurrence_rule, start, zone, ms(following));
+  return [...events, ...spawnEvents(after, following, then, [], zone, ctx, { late_ms: 0, late: false, ahead: true })];
 }
 
 /**

@@ -244,7 +244,8 @@ function remindersFromJson(rows: Record<string, unknown>[]): ReminderState[] {
 /**
  * Candidates for the sweeper: live tasks that may have a timer due at or before `until` (ISO), with
  * their reminders and the owner's zone, oldest first, at most `limit`. Coarse on purpose (a series is
- * taken a day plus its largest reminder offset ahead): which timers are due is decided by the caller
+ * taken a day plus its largest reminder offset ahead, or once the occurrence it spawned last has come):
+ * which timers are due is decided by the caller
  * with `timersOf`, the function the turns arm timers with.
  */
 export async function timerCandidates(
@@ -262,7 +263,11 @@ export async function timerCandidates(
         SELECT s.id, s.next_occurrence FROM tasks s
          WHERE s.is_recurring AND s.deleted_at IS NULL AND s.next_occurrence IS NOT NULL
            AND s.next_occurrence <= $1::timestamptz + interval '1 day'
-             + COALESCE((SELECT max(r."offset") FROM reminders r WHERE r.task_id = s.id AND NOT r.cancelled), interval '0')),
+             + COALESCE((SELECT max(r."offset") FROM reminders r WHERE r.task_id = s.id AND NOT r.cancelled), interval '0')
+        UNION ALL
+        -- A series' next instance shows ahead: it spawns once the occurrence spawned last has come (timers.ts spawnDueAt).
+        SELECT s.id, s.last_spawned_at FROM tasks s
+         WHERE s.is_recurring AND s.deleted_at IS NULL AND s.next_occurrence IS NOT NULL AND s.last_spawned_at <= $1),
       d AS (SELECT id, min(due) AS due FROM c GROUP BY id)
     SELECT (SELECT timezone FROM users u WHERE u.id = t.user_id) AS user_timezone, ${taskColumnsOf('t')}, ${REMINDERS_JSON} AS reminder_rows
       FROM d JOIN tasks t ON t.id = d.id

@@ -12,3 +12,8 @@ ALTER TABLE tasks ADD COLUMN spawn_count integer NOT NULL DEFAULT 0
 UPDATE tasks t SET spawn_count = s.n
   FROM (SELECT aggregate_id, count(*)::integer AS n FROM events WHERE event_type = 'recurring.spawned' GROUP BY aggregate_id) s
  WHERE s.aggregate_id = t.id::text;
+
+-- A calendar series shows its next instance ahead of its due time: it spawns once the occurrence spawned
+-- last has come (actors/task/timers.ts spawnDueAt). The sweeper finds those by this index, as it finds
+-- series due by their own occurrence through tasks_spawn_due.
+CREATE INDEX tasks_spawn_ahead ON tasks (last_spawned_at) WHERE is_recurring AND deleted_at IS NULL AND next_occurrence IS NOT NULL;
