@@ -658,6 +658,7 @@ function spawn(state: TaskState, ctx: DecideContext): PendingEvent[] {
   const events = spawnEvents(state, occurrence_at, following, skipped, zone, ctx, {
     late_ms,
     late: late_ms > LATE_AFTER_MS,
+    ...(dueAt(occurrence_at) > now + EARLY_TOLERANCE_MS ? { ahead: true } : {}),
   });
   // That occurrence has come (it was due, or missed): the one after it shows at once, ahead of its time.
   if (following === null || ms(occurrence_at) > now + EARLY_TOLERANCE_MS) return events;

@@ -437,6 +437,7 @@ test('once a series has spawned, its next instance is there ahead of its time: i
           occurrence_at: '2026-02-13T08:00:00.000Z',
           next_occurrence: { from: '2026-02-13T08:00:00.000Z', to: '2026-02-16T08:00:00.000Z' },
           late: false,
+          ahead: true,
         },
       },
       'task.created',
