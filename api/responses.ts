@@ -6,6 +6,7 @@ import Joi from 'joi';
 import { Joi as TextJoi } from './schemas.ts';
 import { EVENT_TYPES } from '../actors/events.ts';
 import { MAX_TASK_LABELS, MIN_PRIORITY, MAX_PRIORITY } from '../actors/task/index.ts';
+import { RECURRENCE_MODES } from '../actors/task/index.ts';
 import { MAX_LIST_NAME, STORED_COLOR } from '../actors/list/index.ts';
 import { MAX_LABEL_NAME } from '../actors/label/index.ts';
 
@@ -120,6 +121,12 @@ export const Task = Joi.object({
     .description(`${MIN_PRIORITY} (highest) to ${MAX_PRIORITY} (none)`),
   labels: Joi.array().items(uuid).max(MAX_TASK_LABELS).required().description("ids of the user's labels on it"),
   completed_at: instant.allow(null).required().description('when it was completed; null while open'),
+  recurrence_mode: Joi.string()
+    .valid(...RECURRENCE_MODES)
+    .required()
+    .description(
+      "calendar: instances follow the rule's calendar; after_completion: the next instance spawns when the latest one is completed (or deleted), next_occurrence staying null meanwhile. Always calendar on a task that is not a series",
+    ),
   version: Joi.number().integer().min(1).required(),
   created_at: instant.required(),
   updated_at: instant.required(),

@@ -11,6 +11,7 @@ import {
   MIN_PRIORITY,
   MAX_PRIORITY,
 } from '../actors/task/index.ts';
+import { RECURRENCE_MODES } from '../actors/task/index.ts';
 import { MAX_LIST_NAME, MAX_POSITION, COLOR } from '../actors/list/index.ts';
 import { MAX_ZONE_LENGTH } from '../actors/zone.ts';
 import { MAX_LABEL_NAME } from '../actors/label/index.ts';
@@ -126,6 +127,11 @@ const labelIds = Joi.array()
   .items(uuid)
   .max(MAX_TASK_LABELS)
   .description("label ids (the set replaces the task's labels)");
+const recurrenceMode = Joi.string()
+  .valid(...RECURRENCE_MODES)
+  .description(
+    "how a series finds its next occurrence: calendar (the rule's calendar from due_date, the default) or after_completion (the next instance spawns when the previous one is completed, due on the completion day at the series' time of day advanced by the rule; FREQ with INTERVAL, COUNT or UNTIL, WKST, and plain weekdays in BYDAY for WEEKLY)",
+  );
 export const reminderParams = Joi.object({ id: uuid.required(), rid: uuid.required() });
 
 export const createTask = Joi.object({
@@ -138,6 +144,7 @@ export const createTask = Joi.object({
   list_id: uuid.description('default: the Inbox'),
   priority,
   labels: labelIds,
+  recurrence_mode: recurrenceMode,
 }).label('CreateTask');
 
 export const patchTask = Joi.object({
@@ -149,6 +156,7 @@ export const patchTask = Joi.object({
   list_id: uuid.description('moves the task to this list'),
   priority,
   labels: labelIds,
+  recurrence_mode: recurrenceMode,
 })
   .min(1)
   .label('PatchTask');

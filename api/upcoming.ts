@@ -70,7 +70,8 @@ export async function upcomingOccurrences(
       list = occurrences(s.recurrence_rule, seriesStart(s), s.timezone ?? window.zone, {
         after,
         until: window.end,
-        limit: MAX_OCCURRENCES_PER_SERIES + 1,
+        // An after-completion series has only its scheduled first instance ahead: the rest follow completions.
+        limit: s.recurrence_mode === 'after_completion' ? 1 : MAX_OCCURRENCES_PER_SERIES + 1,
         budget: budget - steps,
         meter,
       });

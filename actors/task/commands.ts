@@ -19,6 +19,8 @@ export interface CreateTask {
     list_id?: string;
     priority?: number;
     labels?: string[];
+    /** How a series finds its next occurrence (default `calendar`); `after_completion` needs a recurrence_rule. */
+    recurrence_mode?: string;
   };
 }
 
@@ -34,6 +36,7 @@ export interface UpdateTask {
     list_id: string;
     priority: number;
     labels: string[];
+    recurrence_mode: string;
   }>;
   expected_version?: number;
 }

@@ -33,6 +33,7 @@ import { leadOfReminders } from './timers.ts';
 import { planSnooze } from './snooze.ts';
 import { undo, type UndoEvents } from './undo.ts';
 import { readDue, dayStart, dayOf, dayReminderAt, checkDayReminder, checkAllDayRule } from './all-day.ts';
+import { awaitingCompletion, checkAfterCompletionRule, checkMode, nextAfterCompletion } from './after-completion.ts';
 
 export interface DecideContext {
   now: Date;
@@ -48,6 +49,12 @@ export interface DecideContext {
   refs?: { lists: ReadonlySet<string>; labels: ReadonlySet<string> };
   /** For an `undo`: the task's events from the undone event's turn on, as the host read them (./undo.ts UndoEvents). */
   undo?: UndoEvents;
+  /**
+   * The series of the task, when the command completes or deletes an instance (the host reads it): an
+   * after-completion series spawns its next instance in that same turn (./after-completion.ts). Without
+   * it nothing is spawned; the write checks the series' version like the task's.
+   */
+  series?: TaskState;
 }
 
 /** A timer may fire this much early (clock skew between hosts) and still count as due. */
@@ -371,6 +378,11 @@ function create(command: CreateTask, state: TaskState | null, ctx: DecideContext
   if (recurrence_rule && !due_date)
     throw invalid('due_date', 'is required for a recurring task: it is the first occurrence (the series start)');
   const is_recurring = recurrence_rule !== null;
+  const recurrence_mode = d.recurrence_mode === undefined ? 'calendar' : checkMode(d.recurrence_mode);
+  if (recurrence_mode === 'after_completion') {
+    if (recurrence_rule === null) throw invalid('recurrence_mode', 'after_completion needs a recurrence_rule');
+    checkAfterCompletionRule(recurrence_rule, 'recurrence_rule');
+  }
   // A series keeps the wall-clock start as written, even when it falls in a DST gap on its first day.
   const dtstart_local = is_recurring && due_date ? startOf('due_date', d.due_date ?? null, due_date, zone) : null;
   if (recurrence_rule && dtstart_local) checkSeriesBudget(recurrence_rule, dtstart_local, zone);
@@ -401,6 +413,8 @@ function create(command: CreateTask, state: TaskState | null, ctx: DecideContext
     priority: d.priority === undefined ? DEFAULT_PRIORITY : checkPriority(d.priority),
     labels: d.labels === undefined ? [] : checkLabels(d.labels, ctx),
     completed_at: null,
+    recurrence_mode,
+    spawn_count: 0,
     created_at: iso(ctx.now),
     deleted_at: null,
   };
@@ -429,7 +443,15 @@ export function update(command: UpdateTask, state: TaskState, ctx: DecideContext
   if ('list_id' in d) next.list_id = checkList(d.list_id, ctx);
   if ('priority' in d) next.priority = checkPriority(d.priority);
   if ('labels' in d) next.labels = checkLabels(d.labels, ctx);
+  if ('recurrence_mode' in d) next.recurrence_mode = checkMode(d.recurrence_mode);
   next.is_recurring = next.recurrence_rule !== null;
+  if (!next.is_recurring && next.recurrence_mode !== 'calendar') {
+    // A task that stops being a series drops its mode; asking for after_completion without a rule is refused.
+    if ('recurrence_mode' in d) throw invalid('recurrence_mode', 'after_completion needs a recurrence_rule');
+    next.recurrence_mode = 'calendar';
+  }
+  if (next.recurrence_mode === 'after_completion' && next.recurrence_rule !== null)
+    checkAfterCompletionRule(next.recurrence_rule, 'recurrence_rule' in d ? 'recurrence_rule' : 'recurrence_mode');
   if (next.is_recurring && state.series_id)
     throw invalid('recurrence_rule', 'an occurrence of a series cannot itself recur; edit the series instead');
   if (next.is_recurring && !next.due_date)
@@ -464,10 +486,14 @@ export function update(command: UpdateTask, state: TaskState, ctx: DecideContext
     next.due_date !== state.due_date ||
     next.due_day !== state.due_day ||
     next.timezone !== state.timezone ||
-    next.dtstart_local !== state.dtstart_local;
+    next.dtstart_local !== state.dtstart_local ||
+    next.recurrence_mode !== state.recurrence_mode;
   if (scheduleChanged) {
+    // An after-completion series waiting for its open instance keeps waiting: the edit applies from the
+    // next completion on. Any other series (re)starts on its calendar after what it spawned last.
+    const waiting = awaitingCompletion(state) && next.recurrence_mode === 'after_completion' && next.is_recurring;
     next.next_occurrence =
-      next.is_recurring && next.recurrence_rule && next.due_date
+      next.is_recurring && next.recurrence_rule && next.due_date && !waiting
         ? firstOccurrence(next.recurrence_rule, seriesStart(next), zoneOf(next, ctx), seriesAfter(state, ctx))
         : null;
   }
@@ -481,6 +507,7 @@ export function update(command: UpdateTask, state: TaskState, ctx: DecideContext
     'is_recurring',
     'list_id',
     'priority',
+    'recurrence_mode',
   ] as const) {
     if (next[field] !== state[field]) changes[field] = { from: state[field], to: next[field] };
   }
@@ -582,12 +609,37 @@ function complete(state: TaskState, ctx: DecideContext): PendingEvent[] {
       changes: { completed: { from: false, to: true }, completed_at: { from: state.completed_at, to: iso(ctx.now) } },
     }),
     ...cancelPending(state, 'task_completed'),
+    ...spawnAfter(state, 'completed', ctx),
   ];
+}
+
+/**
+ * The next instance of an after-completion series, spawned because its latest instance `instance` was
+ * completed or deleted now (./after-completion.ts): nothing unless `ctx.series` is that instance's live
+ * after-completion series, waiting for exactly this instance (so completing again after an uncomplete,
+ * or completing an older instance, never spawns twice), and the series has not ended.
+ */
+function spawnAfter(instance: TaskState, how: 'completed' | 'deleted', ctx: DecideContext): PendingEvent[] {
+  const series = ctx.series;
+  if (series === undefined || instance.series_id === null || series.id !== instance.series_id) return [];
+  if (series.deleted_at !== null || !series.is_recurring || !awaitingCompletion(series)) return [];
+  if (series.last_spawned_at !== instance.occurrence_at) return [];
+  const zone = zoneOf(series, ctx);
+  const occurrence_at = nextAfterCompletion(series, ctx.now.getTime(), zone);
+  if (occurrence_at === null) return [];
+  return spawnEvents(series, occurrence_at, null, [], zone, ctx, {
+    after: { instance_id: instance.id, [how]: iso(ctx.now) },
+  });
 }
 
 function remove(state: TaskState, ctx: DecideContext): PendingEvent[] {
   const changes = state.next_occurrence !== null ? { next_occurrence: { from: state.next_occurrence, to: null } } : {};
-  return [ev(state, 'task.deleted', { deleted_at: iso(ctx.now), changes }), ...cancelPending(state, 'task_deleted')];
+  return [
+    ev(state, 'task.deleted', { deleted_at: iso(ctx.now), changes }),
+    ...cancelPending(state, 'task_deleted'),
+    // Deleting the open instance of an after-completion series skips it: the series goes on from now.
+    ...(state.completed ? [] : spawnAfter(state, 'deleted', ctx)),
+  ];
 }
 
 function addReminder(spec: ReminderSpec, state: TaskState, ctx: DecideContext): PendingEvent[] {
@@ -705,9 +757,11 @@ function spawn(state: TaskState, ctx: DecideContext): PendingEvent[] {
   const zone = zoneOf(state, ctx);
   const now = ctx.now.getTime();
   const dueAt = (occ: string) => ms(occ) - leadOf(state, occ, zone);
-  if (dueAt(state.next_occurrence) > now + EARLY_TOLERANCE_MS) return [];
-  // Every occurrence whose spawn time has come: after downtime there may be several; the latest is
-  // spawned and the others are recorded as skipped.
+  // The next instance shows ahead (timers.ts spawnDueAt): once the occurrence spawned last has come.
+  const ahead = state.last_spawned_at === null ? Number.POSITIVE_INFINITY : ms(state.last_spawned_at);
+  if (Math.min(dueAt(state.next_occurrence), ahead) > now + EARLY_TOLERANCE_MS) return [];
+  // Every occurrence whose own spawn time has come: after downtime there may be several; the latest is
+  // spawned and the others are recorded as skipped. None: this is the next one, spawned ahead.
   const maxLead = 400 * 86_400_000;
   const start = seriesStart(state);
   const window = occurrences(state.recurrence_rule, start, zone, {
@@ -719,7 +773,41 @@ function spawn(state: TaskState, ctx: DecideContext): PendingEvent[] {
   if (due.length === 0) due.push(state.next_occurrence);
   const occurrence_at = due[due.length - 1] as string;
   const skipped = due.slice(0, -1);
-  const following = firstOccurrence(state.recurrence_rule, start, zone, ms(occurrence_at));
+  // An after-completion series spawns by its calendar only this once: the next waits for a completion.
+  const following =
+    state.recurrence_mode === 'after_completion'
+      ? null
+      : firstOccurrence(state.recurrence_rule, start, zone, ms(occurrence_at));
+  const late_ms = Math.max(
+    0,
+    now - Math.min(dueAt(occurrence_at), occurrence_at === state.next_occurrence ? ahead : Number.POSITIVE_INFINITY),
+  );
+  const events = spawnEvents(state, occurrence_at, following, skipped, zone, ctx, {
+    late_ms,
+    late: late_ms > LATE_AFTER_MS,
+    ...(dueAt(occurrence_at) > now + EARLY_TOLERANCE_MS ? { ahead: true } : {}),
+  });
+  // That occurrence has come (it was due, or missed): the one after it shows at once, ahead of its time.
+  if (following === null || ms(occurrence_at) > now + EARLY_TOLERANCE_MS) return events;
+  const after = { ...state, next_occurrence: following };
+  const then = firstOccurrence(state.recurrence_rule, start, zone, ms(following));
+  return [...events, ...spawnEvents(after, following, then, [], zone, ctx, { late_ms: 0, late: false, ahead: true })];
+}
+
+/**
+ * The events of `series` spawning the instance due `occurrence_at`: `recurring.spawned` (with `following`
+ * as the series' next occurrence, the skipped occurrences, and `extra` fields), the instance's
+ * `task.created`, and one reminder per template reminder of the series.
+ */
+function spawnEvents(
+  state: TaskState,
+  occurrence_at: string,
+  following: string | null,
+  skipped: readonly string[],
+  zone: string,
+  ctx: DecideContext,
+  extra: Record<string, unknown>,
+): PendingEvent[] {
   const instance = {
     id: ctx.newId(),
     user_id: state.user_id,
@@ -741,6 +829,8 @@ function spawn(state: TaskState, ctx: DecideContext): PendingEvent[] {
     priority: state.priority,
     labels: state.labels,
     completed_at: null,
+    recurrence_mode: 'calendar' as const,
+    spawn_count: 0,
     created_at: iso(ctx.now),
     deleted_at: null,
   };
@@ -758,7 +848,6 @@ function spawn(state: TaskState, ctx: DecideContext): PendingEvent[] {
         ctx,
       ),
     );
-  const late_ms = Math.max(0, now - dueAt(occurrence_at));
   return [
     ev(state, 'recurring.spawned', {
       occurrence_at,
@@ -766,8 +855,7 @@ function spawn(state: TaskState, ctx: DecideContext): PendingEvent[] {
       next_occurrence: { from: state.next_occurrence, to: following },
       skipped: skipped.slice(-MAX_LISTED_SKIPS),
       skipped_count: skipped.length,
-      late_ms,
-      late: late_ms > LATE_AFTER_MS,
+      ...extra,
     }),
     ev(instance, 'task.created', { task: instance }),
     ...reminders.map((reminder) => ev(instance, 'reminder.scheduled', { reminder })),
@@ -818,7 +906,10 @@ function reschedule(fromZone: string, toZone: string, state: TaskState, ctx: Dec
     fromZone,
     toZone,
   );
-  const next_occurrence = firstOccurrence(state.recurrence_rule, dtstart_local, toZone, seriesAfter(state, ctx));
+  // An after-completion series waiting for its open instance keeps waiting (its next due follows the completion).
+  const next_occurrence = awaitingCompletion(state)
+    ? null
+    : firstOccurrence(state.recurrence_rule, dtstart_local, toZone, seriesAfter(state, ctx));
   const changes: Record<string, Change<unknown>> = {};
   if (due_date !== state.due_date) changes.due_date = { from: state.due_date, to: due_date };
   if (dtstart_local !== state.dtstart_local) changes.dtstart_local = { from: state.dtstart_local, to: dtstart_local };

@@ -7,7 +7,15 @@ import { inboxIdOf } from '../list/index.ts';
 
 type TaskSnapshot = Omit<TaskState, 'version' | 'updated_at' | 'reminders'>;
 /** Fields a `task.created` written before they existed lacks; they read as the migration that added them filled them in (007). */
-type Later = 'dtstart_local' | 'list_id' | 'priority' | 'labels' | 'completed_at' | 'due_day';
+type Later =
+  | 'dtstart_local'
+  | 'list_id'
+  | 'priority'
+  | 'labels'
+  | 'completed_at'
+  | 'due_day'
+  | 'recurrence_mode'
+  | 'spawn_count';
 
 export function evolve(state: TaskState | null, event: EventEnvelope): TaskState | null {
   if (event.aggregate_type !== 'task') return state;
@@ -25,6 +33,9 @@ export function evolve(state: TaskState | null, event: EventEnvelope): TaskState
       completed_at: task.completed_at ?? null,
       // Before all-day dates (migration 008): a timed task.
       due_day: task.due_day ?? null,
+      // Before series had a mode (migration 010): every series followed its calendar, none had spawned yet.
+      recurrence_mode: task.recurrence_mode ?? 'calendar',
+      spawn_count: task.spawn_count ?? 0,
       version: event.version,
       updated_at: event.timestamp,
       reminders: [],
@@ -59,6 +70,7 @@ export function evolve(state: TaskState | null, event: EventEnvelope): TaskState
         ...next,
         last_spawned_at: d.occurrence_at as string,
         next_occurrence: (d.next_occurrence as Change<string | null>).to,
+        spawn_count: next.spawn_count + 1,
       };
     case 'reminder.scheduled': {
       // Events written before reminders carried a cancel reason have none: it reads as null. One written

@@ -13,5 +13,7 @@ export {
   MAX_PRIORITY,
   DEFAULT_PRIORITY,
 } from './state.ts';
+export { RECURRENCE_MODES, type RecurrenceMode } from './state.ts';
+export { nextAfterCompletion, afterCompletionProblem } from './after-completion.ts';
 export type { TaskCommand, ReminderSpec } from './commands.ts';
 export { seriesStart } from './series.ts';

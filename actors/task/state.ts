@@ -59,12 +59,24 @@ export interface TaskState {
   labels: string[];
   /** When it was completed last; null while open. */
   completed_at: string | null;
+  /**
+   * How a series finds its next occurrence: `calendar` (the rule's calendar from the series start, the
+   * default) or `after_completion` (from the moment the previous instance was completed:
+   * actors/task/after-completion.ts). Always `calendar` on a task that is not a series.
+   */
+  recurrence_mode: RecurrenceMode;
+  /** How many instances this series has spawned (0 for a task that is not a series); COUNT of an after-completion series counts these. */
+  spawn_count: number;
   version: number;
   created_at: string;
   updated_at: string;
   deleted_at: string | null;
   reminders: ReminderState[];
 }
+
+/** The values of `recurrence_mode`; the first is the default. */
+export const RECURRENCE_MODES = ['calendar', 'after_completion'] as const;
+export type RecurrenceMode = (typeof RECURRENCE_MODES)[number];
 
 /** Fields a PATCH may change. */
 export const EDITABLE = [
@@ -76,6 +88,7 @@ export const EDITABLE = [
   'list_id',
   'priority',
   'labels',
+  'recurrence_mode',
 ] as const;
 export type EditableField = (typeof EDITABLE)[number];
 

@@ -55,14 +55,20 @@ export function leadOfReminders(
   return lead;
 }
 
+/**
+ * When a series spawns its next occurrence (epoch ms): its largest reminder offset before it, and no later
+ * than the occurrence it spawned last (so, once a series has spawned, its next instance is always there
+ * ahead of its due time: it appears when the one before it comes due). The first instance of a series
+ * spawns at its occurrence (less the reminder lead). Null when nothing is scheduled.
+ */
 export function spawnDueAt(
-  task: Pick<TaskState, 'next_occurrence' | 'timezone' | 'reminders'>,
+  task: Pick<TaskState, 'next_occurrence' | 'timezone' | 'reminders' | 'last_spawned_at'>,
   userZone: string,
 ): number | null {
   if (!task.next_occurrence) return null;
-  return (
-    Date.parse(task.next_occurrence) - leadOfReminders(task.reminders, task.next_occurrence, task.timezone ?? userZone)
-  );
+  const own =
+    Date.parse(task.next_occurrence) - leadOfReminders(task.reminders, task.next_occurrence, task.timezone ?? userZone);
+  return task.last_spawned_at === null ? own : Math.min(own, Date.parse(task.last_spawned_at));
 }
 
 /** Every timer the task needs armed now. */

@@ -302,6 +302,12 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
         if (!task) throw Boom.notFound('task not found');
         if (!task.is_recurring || !task.recurrence_rule || !task.due_date)
           throw badRequest('id', 'task is not recurring: it has no recurrence_rule');
+        // An after-completion series has no calendar beyond what it has scheduled: its next due follows a completion.
+        if (task.recurrence_mode === 'after_completion')
+          return {
+            occurrences: task.next_occurrence === null ? [] : [task.next_occurrence],
+            timezone: task.timezone ?? user.timezone,
+          };
         const after = new Date(
           Math.max(Date.now(), task.last_spawned_at ? Date.parse(task.last_spawned_at) + 1 : 0) - 1,
         );

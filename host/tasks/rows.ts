@@ -39,6 +39,8 @@ export const TASK_TABLE = {
   priority: { type: 'smallint' },
   labels: { type: 'uuid[]', read: 'labels::text[]' },
   completed_at: { type: 'timestamptz' },
+  recurrence_mode: { type: 'text' },
+  spawn_count: { type: 'integer' },
   version: { type: 'integer' },
   created_at: { type: 'timestamptz' },
   updated_at: { type: 'timestamptz' },

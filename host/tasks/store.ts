@@ -192,6 +192,24 @@ export async function loadTask(
   return toTask(row, reminders.rows);
 }
 
+/**
+ * The after-completion series of the instance `state` that `command` completes or deletes (what the
+ * decider may spawn its next instance on: DecideContext.series), read without a lock (the write checks
+ * its version); undefined for any other command or task, or a series that is not after_completion.
+ */
+export async function readSeriesFor(
+  q: Queryable,
+  userId: string,
+  command: TaskCommand,
+  state: TaskState | null,
+): Promise<TaskState | undefined> {
+  if (command.type !== 'complete' && command.type !== 'delete') return undefined;
+  if (state === null || state.series_id === null || state.deleted_at !== null) return undefined;
+  if (command.type === 'complete' && state.completed) return undefined;
+  const series = await loadTask(q, userId, state.series_id);
+  return series !== null && series.recurrence_mode === 'after_completion' ? series : undefined;
+}
+
 /** The aggregates a decision is written on, as the decision read them. */
 export interface WriteTarget {
   userId: string;
@@ -249,7 +267,8 @@ function remindersFromJson(rows: Record<string, unknown>[]): ReminderState[] {
 /**
  * Candidates for the sweeper: live tasks that may have a timer due at or before `until` (ISO), with
  * their reminders and the owner's zone, oldest first, at most `limit`. Coarse on purpose (a series is
- * taken a day plus its largest reminder offset, or days before for an all-day one, ahead): which timers are due is decided by the caller
+ * taken a day plus its largest reminder offset, or days before for an all-day one, ahead, or once the
+ * occurrence it spawned last has come): which timers are due is decided by the caller
  * with `timersOf`, the function the turns arm timers with.
  */
 export async function timerCandidates(
@@ -267,7 +286,11 @@ export async function timerCandidates(
         SELECT s.id, s.next_occurrence FROM tasks s
          WHERE s.is_recurring AND s.deleted_at IS NULL AND s.next_occurrence IS NOT NULL
            AND s.next_occurrence <= $1::timestamptz + interval '1 day'
-             + COALESCE((SELECT max(COALESCE(r."offset", make_interval(days => r.days_before::int))) FROM reminders r WHERE r.task_id = s.id AND NOT r.cancelled), interval '0')),
+             + COALESCE((SELECT max(COALESCE(r."offset", make_interval(days => r.days_before::int))) FROM reminders r WHERE r.task_id = s.id AND NOT r.cancelled), interval '0')
+        UNION ALL
+        -- A series' next instance shows ahead: it spawns once the occurrence spawned last has come (timers.ts spawnDueAt).
+        SELECT s.id, s.last_spawned_at FROM tasks s
+         WHERE s.is_recurring AND s.deleted_at IS NULL AND s.next_occurrence IS NOT NULL AND s.last_spawned_at <= $1),
       d AS (SELECT id, min(due) AS due FROM c GROUP BY id)
     SELECT (SELECT timezone FROM users u WHERE u.id = t.user_id) AS user_timezone, ${taskColumnsOf('t')}, ${REMINDERS_JSON} AS reminder_rows
       FROM d JOIN tasks t ON t.id = d.id

@@ -28,6 +28,7 @@ import {
   keyReused,
   readRefs,
   readUndoEvents,
+  readSeriesFor,
 } from './store.ts';
 import { DomainError } from '../../actors/errors.ts';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
@@ -211,6 +212,8 @@ export class TaskTurns implements TaskTurnPort {
     const refs = names || command.type === 'undo' ? await readRefs(q, userId) : undefined;
     const undo =
       command.type === 'undo' ? { events: await readUndoEvents(q, userId, taskId, command.event_id) } : undefined;
+    // Completing or deleting an instance may spawn its after-completion series' next one in this turn.
+    const series = await readSeriesFor(q, userId, command, state);
     const pending = decide(command, state, {
       now,
       userId,
@@ -218,12 +221,14 @@ export class TaskTurns implements TaskTurnPort {
       newId: this.newId,
       ...(refs ? { refs } : {}),
       ...(undo ? { undo } : {}),
+      ...(series ? { series } : {}),
     });
     if (pending.length === 0)
       return { result: { task: state, events: [], changed: [], userTimezone: timezone }, userVersion };
     const resolved = meta ??
       (await timerCause(q, taskId, command)) ?? { correlationId: randomUUID(), causationId: null };
     const before = new Map<string, TaskState | null>([[taskId, state]]);
+    if (series && pending.some((p) => p.aggregate_id === series.id)) before.set(series.id, series);
     for (const p of pending)
       if (!before.has(p.aggregate_id) && p.aggregate_type === 'task') before.set(p.aggregate_id, null);
     const key = meta?.idempotency;

@@ -92,6 +92,7 @@ export function setupCreateForm() {
     if (view.kind === 'list' && !q) body.list_id = view.listId;
     const rule = picker.getRule();
     if (rule) body.recurrence_rule = rule;
+    if (rule && picker.getMode() !== 'calendar') body.recurrence_mode = picker.getMode();
     const spec = readReminder(reminder);
     if (spec?.error) {
       error.textContent = spec.error;

@@ -25,6 +25,7 @@ export function openEditor(id) {
     due: task.due_day ?? toLocalInput(task.due_date, taskZone(task)),
     timezone: task.timezone ?? '',
     rule: task.recurrence_rule ?? null,
+    mode: task.recurrence_mode ?? 'calendar',
   };
   let baseVersion = task.version;
   const title = h('input', {
@@ -53,7 +54,13 @@ export function openEditor(id) {
   const zoneNow = () => tz.value || userZone();
   const picker = task.series_id
     ? null
-    : recurrencePicker({ id: `${p}-rec`, rule: task.recurrence_rule, getStart: () => due.value, getZone: zoneNow });
+    : recurrencePicker({
+        id: `${p}-rec`,
+        rule: task.recurrence_rule,
+        mode: original.mode,
+        getStart: () => due.value,
+        getZone: zoneNow,
+      });
   const note = h('p', { class: 'hint', role: 'status' });
   const error = h('p', { class: 'error', role: 'alert' });
   const save = h('button', { type: 'submit' }, 'Save');
@@ -131,6 +138,7 @@ export function openEditor(id) {
     if (picker) {
       const rule = picker.getRule();
       if (rule !== original.rule) patch.recurrence_rule = rule;
+      if (rule !== null && picker.getMode() !== original.mode) patch.recurrence_mode = picker.getMode();
     }
     if (Object.keys(patch).length === 0) {
       close();

@@ -2,19 +2,21 @@
 // POST /recurrence/preview. A self-contained form widget: its choices live in its own controls.
 import { h, option } from './dom.js';
 import { fmt, toLocalInput, calendarOf } from './time.js';
-import { WEEKDAYS, ORDINALS, KINDS, parseRule, buildRule } from './rules.js';
+import { WEEKDAYS, ORDINALS, KINDS, AFTER_COMPLETION_KINDS, parseRule, buildRule } from './rules.js';
 import { api } from './api.js';
 
 /**
  * `id` prefixes the ids of its controls; `rule` is the rule to start from (null: does not repeat);
  * `getStart()` is the due date input's value (the series start, wall-clock), `getZone()` the zone
- * it is read in. Returns {element, getRule(), refresh(), reset()}.
+ * it is read in; `mode` the series' recurrence_mode to start from. Returns {element, getRule(), getMode(),
+ * refresh(), reset()}.
  */
-export function recurrencePicker({ id, rule = null, getStart, getZone }) {
+export function recurrencePicker({ id, rule = null, mode = 'calendar', getStart, getZone }) {
   const model = {
     kind: 'none',
     interval: 1,
     count: null,
+    until: null,
     days: [],
     monthDay: '1',
     ordinal: '1',
@@ -73,6 +75,21 @@ export function recurrencePicker({ id, rule = null, getStart, getZone }) {
     { id: ids('ends') },
     option('never', 'Never', !model.count),
     option('count', 'After a number of times', Boolean(model.count)),
+    option('until', 'On a date', Boolean(model.until)),
+  );
+  const untilDate = h('input', {
+    id: ids('until'),
+    type: 'date',
+    value: model.until ?? '',
+    'aria-label': 'Last date',
+  });
+  // Repeat after completion (Todoist's every!, Tasks.org's "from completion date"): the next due date is
+  // counted from the day an instance is completed, at the series' time of day.
+  const repeatFrom = h(
+    'select',
+    { id: ids('mode') },
+    option('calendar', 'the due dates (calendar)', mode !== 'after_completion'),
+    option('after_completion', 'the day I complete one', mode === 'after_completion'),
   );
   const count = h('input', {
     id: ids('count'),
@@ -105,7 +122,8 @@ export function recurrencePicker({ id, rule = null, getStart, getZone }) {
     ),
     ordinal: h('div', { class: 'row' }, h('label', { for: ids('ordinal') }, 'On the'), ordinal, weekday),
     raw: h('div', { class: 'row' }, h('label', { for: ids('raw') }, 'RRULE'), raw),
-    ends: h('div', { class: 'row' }, h('label', { for: ids('ends') }, 'Ends'), ends, count),
+    ends: h('div', { class: 'row' }, h('label', { for: ids('ends') }, 'Ends'), ends, count, untilDate),
+    mode: h('div', { class: 'row' }, h('label', { for: ids('mode') }, 'Repeat from'), repeatFrom),
   };
   const output = h('div', {}, ruleText, previewHead, preview, note);
   const element = h(
@@ -119,14 +137,17 @@ export function recurrencePicker({ id, rule = null, getStart, getZone }) {
   );
 
   let touched = rule !== null;
+  // Whether the weekdays are the user's choice; until then they follow the start's weekday.
+  let daysChosen = rule !== null;
   let timer = null;
   let request = 0;
 
   function defaultsFromStart() {
+    // The chosen date's weekday; today's only while no date is set (replaced once one is).
     const cal = calendarOf(getStart()) ?? calendarOf(toLocalInput(new Date().toISOString(), getZone()));
     if (!cal) return;
     const code = WEEKDAYS[cal.weekday][0];
-    if (!dayBoxes.some((l) => l.firstChild.checked))
+    if (!daysChosen || !dayBoxes.some((l) => l.firstChild.checked))
       for (const l of dayBoxes) l.firstChild.checked = l.firstChild.value === code;
     if (!touched) {
       monthDay.value = String(cal.day);
@@ -140,6 +161,7 @@ export function recurrencePicker({ id, rule = null, getStart, getZone }) {
       kind: kind.value,
       interval: Math.max(1, Math.floor(Number(interval.value) || 1)),
       count: ends.value === 'count' ? Math.max(1, Math.floor(Number(count.value) || 1)) : null,
+      until: ends.value === 'until' ? untilDate.value || null : null,
       days: dayBoxes
         .map((l) => l.firstChild)
         .filter((b) => b.checked)
@@ -163,6 +185,8 @@ export function recurrencePicker({ id, rule = null, getStart, getZone }) {
     rows.raw.hidden = k !== 'custom';
     rows.ends.hidden = !repeating || k === 'custom';
     count.hidden = ends.value !== 'count';
+    untilDate.hidden = ends.value !== 'until';
+    rows.mode.hidden = !AFTER_COMPLETION_KINDS.has(k);
     output.hidden = !repeating;
   }
 
@@ -212,7 +236,11 @@ export function recurrencePicker({ id, rule = null, getStart, getZone }) {
         rule,
         body.occurrences.map((iso) => h('li', {}, h('time', { datetime: iso }, fmt(iso, zone)))),
       );
-      note.textContent = body.occurrences.length ? `Times in ${zone}.` : 'No upcoming dates: the rule has ended.';
+      note.textContent = body.occurrences.length
+        ? readMode() === 'after_completion'
+          ? `Times in ${zone}. After the first, each date is counted from the day you complete the one before.`
+          : `Times in ${zone}.`
+        : 'No upcoming dates: the rule has ended.';
     } catch (e) {
       if (mine !== request) return;
       showPreview(null, []);
@@ -221,11 +249,28 @@ export function recurrencePicker({ id, rule = null, getStart, getZone }) {
     }
   }
 
+  /** The mode to send: after_completion only where the chosen kind allows it. */
+  function readMode() {
+    return AFTER_COMPLETION_KINDS.has(kind.value) ? repeatFrom.value : 'calendar';
+  }
+
   kind.addEventListener('change', () => {
     defaultsFromStart();
     changed();
   });
-  for (const el of [interval, monthDay, ordinal, weekday, raw, ends, count, ...dayBoxes.map((l) => l.firstChild)]) {
+  for (const l of dayBoxes) l.firstChild.addEventListener('change', () => (daysChosen = true));
+  for (const el of [
+    interval,
+    monthDay,
+    ordinal,
+    weekday,
+    raw,
+    ends,
+    count,
+    untilDate,
+    repeatFrom,
+    ...dayBoxes.map((l) => l.firstChild),
+  ]) {
     el.addEventListener('input', () => {
       touched = true;
       changed();
@@ -242,16 +287,21 @@ export function recurrencePicker({ id, rule = null, getStart, getZone }) {
     element,
     /** The RRULE, or null for "does not repeat". */
     getRule: () => buildRule(read()),
+    /** The recurrence_mode: `calendar` or `after_completion`. */
+    getMode: readMode,
     /** Call when the start or zone changed. */
     refresh: () => {
-      if (kind.value === 'weekly' && !touched) defaultsFromStart();
+      if (kind.value === 'weekly' && !daysChosen) defaultsFromStart();
       changed();
     },
     reset: () => {
       kind.value = 'none';
       touched = false;
+      daysChosen = false;
       for (const l of dayBoxes) l.firstChild.checked = false;
       ends.value = 'never';
+      untilDate.value = '';
+      repeatFrom.value = 'calendar';
       interval.value = '1';
       changed();
     },

@@ -22,8 +22,16 @@ export const KINDS = [
   ['weekly', 'Weekly, on chosen days'],
   ['monthly-date', 'Monthly, on a date'],
   ['monthly-ordinal', 'Monthly, on a weekday (e.g. last Friday)'],
+  ['yearly', 'Yearly'],
   ['custom', 'Custom rule (RRULE)'],
 ];
+/** Kinds whose rule can also repeat after completion (no calendar day pinned: actors/task/after-completion.ts). */
+export const AFTER_COMPLETION_KINDS = new Set(['daily', 'weekly', 'yearly', 'custom']);
+
+/** `YYYY-MM-DD` (a date input's value) → UNTIL's date form `YYYYMMDD`, and back; null when not a date. */
+export const untilOf = (date) => (/^\d{4}-\d{2}-\d{2}$/.test(date ?? '') ? date.replaceAll('-', '') : null);
+const dateOfUntil = (until) =>
+  /^\d{8}$/.test(until) ? `${until.slice(0, 4)}-${until.slice(4, 6)}-${until.slice(6, 8)}` : null;
 
 /** The picker's model of a rule, or {kind: 'custom'} for anything it cannot show. */
 export function parseRule(rule) {
@@ -35,14 +43,18 @@ export function parseRule(rule) {
     if (!k || v === undefined) return { kind: 'custom', raw };
     parts[k.toUpperCase()] = v.toUpperCase();
   }
-  const known = new Set(['FREQ', 'INTERVAL', 'BYDAY', 'BYMONTHDAY', 'COUNT']);
+  const known = new Set(['FREQ', 'INTERVAL', 'BYDAY', 'BYMONTHDAY', 'COUNT', 'UNTIL']);
   if (Object.keys(parts).some((k) => !known.has(k))) return { kind: 'custom', raw };
   const interval = parts.INTERVAL ? Number(parts.INTERVAL) : 1;
   const count = parts.COUNT ? Number(parts.COUNT) : null;
+  // The picker offers UNTIL as a date (the end of that local day); an UNTIL instant is a custom rule.
+  const until = parts.UNTIL === undefined ? null : dateOfUntil(parts.UNTIL);
+  if (parts.UNTIL !== undefined && until === null) return { kind: 'custom', raw };
   if (!Number.isInteger(interval) || interval < 1 || (count !== null && !(Number.isInteger(count) && count > 0)))
     return { kind: 'custom', raw };
-  const base = { interval, count };
+  const base = { interval, count, until };
   if (parts.FREQ === 'DAILY' && !parts.BYDAY && !parts.BYMONTHDAY) return { kind: 'daily', ...base };
+  if (parts.FREQ === 'YEARLY' && !parts.BYDAY && !parts.BYMONTHDAY) return { kind: 'yearly', ...base };
   if (parts.FREQ === 'WEEKLY' && !parts.BYMONTHDAY) {
     const days = (parts.BYDAY ?? '').split(',').filter(Boolean);
     if (days.every((d) => WEEKDAYS.some(([code]) => code === d))) return { kind: 'weekly', ...base, days };
@@ -64,10 +76,13 @@ export function parseRule(rule) {
 
 /** The RRULE of a model, or null for "does not repeat". */
 export function buildRule(model) {
-  const tail = `${model.interval > 1 ? `;INTERVAL=${model.interval}` : ''}${model.count ? `;COUNT=${model.count}` : ''}`;
+  const until = model.count ? null : untilOf(model.until);
+  const tail = `${model.interval > 1 ? `;INTERVAL=${model.interval}` : ''}${model.count ? `;COUNT=${model.count}` : ''}${until ? `;UNTIL=${until}` : ''}`;
   switch (model.kind) {
     case 'daily':
       return `FREQ=DAILY${tail}`;
+    case 'yearly':
+      return `FREQ=YEARLY${tail}`;
     case 'weekly':
       return `FREQ=WEEKLY${tail}${model.days.length ? `;BYDAY=${model.days.join(',')}` : ''}`;
     case 'monthly-date':
@@ -86,10 +101,12 @@ export function describeRule(rule) {
   const m = parseRule(rule);
   const every = (unit, adverb) => (m.interval > 1 ? `every ${m.interval} ${unit}s` : adverb);
   const dayName = (code) => WEEKDAYS.find(([c]) => c === code)?.[1] ?? code;
-  const times = m.count ? `, ${m.count} times` : '';
+  const times = m.count ? `, ${m.count} times` : m.until ? `, until ${m.until}` : '';
   switch (m.kind) {
     case 'daily':
       return `${every('day', 'daily')}${times}`;
+    case 'yearly':
+      return `${every('year', 'yearly')}${times}`;
     case 'weekly':
       return `${every('week', 'weekly')}${m.days.length ? ` on ${m.days.map(dayName).join(', ')}` : ''}${times}`;
     case 'monthly-date':

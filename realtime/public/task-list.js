@@ -170,7 +170,10 @@ function itemBody(task, s) {
     const overdue = !task.completed && !task.is_recurring && Date.parse(task.due_date) < Date.now() ? ' — overdue' : '';
     meta.push(`${task.is_recurring ? 'Starts' : 'Due'} ${fmt(task.due_date, zone)}${own}${overdue}`);
   }
-  if (task.recurrence_rule) meta.push(`Repeats ${describeRule(task.recurrence_rule)}`);
+  if (task.recurrence_rule)
+    meta.push(
+      `Repeats ${describeRule(task.recurrence_rule)}${task.recurrence_mode === 'after_completion' ? ', counted from each completion' : ''}`,
+    );
   if (task.is_recurring)
     meta.push(task.next_occurrence ? `Next ${fmt(task.next_occurrence, zone)}` : 'No further occurrences');
   const historyOpen = s.openHistory.has(id);

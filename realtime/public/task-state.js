@@ -19,7 +19,7 @@ export function byCreated(a, b) {
 }
 
 /** Fields the server keeps for itself (api/present.ts leaves them out of every response). */
-const INTERNAL = new Set(['last_spawned_at', 'dtstart_local']);
+const INTERNAL = new Set(['last_spawned_at', 'dtstart_local', 'spawn_count']);
 
 function withoutInternal(task) {
   const out = {};
@@ -53,6 +53,8 @@ export function evolve(task, event) {
       // All-day tasks (issue 16): the date, and the flag api/present.ts derives from it.
       due_day: d.task?.due_day ?? null,
       all_day: (d.task?.due_day ?? null) !== null,
+      // Before series had a mode (migration 010) every series followed its calendar.
+      recurrence_mode: d.task?.recurrence_mode ?? 'calendar',
       version: event.version,
       updated_at: event.timestamp,
       reminders: [],

@@ -417,6 +417,41 @@ test.serial('the recurrence picker builds the rule and previews 5 dates; a fired
   );
 });
 
+test.serial(
+  'the builder: weekly days follow the date chosen after them; yearly until a date, repeated from completion',
+  async (t) => {
+    const token = app.token(user('fay'));
+    const page = await openPage(t, await newContext(t), token);
+    const title = `Dentist ${randomUUID().slice(0, 6)}`;
+    await page.getByLabel('Title', { exact: true }).fill(title);
+    await page.getByRole('button', { name: 'Details' }).click();
+    // Weekly is picked before the date, so its day first comes from today; the date chosen next decides it.
+    // (A Thursday, or a Friday when today is a Thursday, so that the two can differ.)
+    const thursdayToday = new Date().getUTCDay() === 4;
+    await page.getByLabel('Repeats').selectOption('weekly');
+    await page.getByLabel(/^Due/).fill(thursdayToday ? '2030-01-11T08:00' : '2030-01-10T08:00');
+    const weekly = `Rule: FREQ=WEEKLY;BYDAY=${thursdayToday ? 'FR' : 'TH'}`;
+    await t.notThrowsAsync(page.locator('#new-rec-rule', { hasText: weekly }).waitFor({ timeout: 2000 }), weekly);
+
+    await page.getByLabel('Repeats').selectOption('yearly');
+    await page.getByLabel('Ends').selectOption('until');
+    await page.getByLabel('Last date').fill('2034-12-31');
+    await page.getByLabel('Repeat from').selectOption('after_completion');
+    await t.notThrowsAsync(
+      page.locator('#new-rec-rule', { hasText: 'Rule: FREQ=YEARLY;UNTIL=20341231' }).waitFor({ timeout: 2000 }),
+    );
+    await page.getByRole('button', { name: 'Add task' }).click();
+    await showsTitle(page, title);
+    await t.notThrowsAsync(
+      item(page, title)
+        .locator('.meta', { hasText: 'Repeats yearly, until 2034-12-31, counted from each completion' })
+        .waitFor({ timeout: 2000 }),
+    );
+    const [series] = (await rest<{ tasks: Task[] }>(token, 'GET', '/tasks')).tasks;
+    t.like(series, { recurrence_rule: 'FREQ=YEARLY;UNTIL=20341231', recurrence_mode: 'after_completion' });
+  },
+);
+
 // ------------------------------------------------------------------ user text is text
 test.serial('titles are shown as plain text, never as markup', async (t) => {
   const token = app.token(user('mallory'));

@@ -186,14 +186,22 @@ export async function seriesSpawnsOnTime(t: ExecutionContext, target: TimerTarge
       what: `${target.label}: the series spawned`,
     });
     firedOnTime(t, target, 'spawn', byType(s.socket, 'recurring.spawned')[0], s.due);
-    const list = (await api(target, s.token, 'GET', `/tasks?series_id=${s.series.id as string}`)).tasks as Json[];
-    t.is(list.length, 1);
+    // The same turn spawns tomorrow's instance ahead of its time (the series always shows its next one).
+    const list = (await api(target, s.token, 'GET', `/tasks?series_id=${s.series.id as string}&sort=due&order=asc`))
+      .tasks as Json[];
+    t.is(list.length, 2);
     t.like(list[0], { series_id: s.series.id, occurrence_at: iso(s.due), due_date: iso(s.due) });
+    t.like(list[1], { series_id: s.series.id, occurrence_at: iso(s.due + 86_400_000), completed: false });
     const after = await api(target, s.token, 'GET', `/tasks/${s.series.id as string}`);
-    t.is(after.next_occurrence, iso(s.due + 86_400_000));
+    t.is(after.next_occurrence, iso(s.due + 2 * 86_400_000));
     await settle(target, s, s.series.id as string);
-    t.is(byType(s.socket, 'recurring.spawned').length, 1, 'spawned once');
-    t.is((await historyOf(target, s.token, s.series.id as string, 'recurring.spawned')).length, 1);
+    const occurrences = (e: { data?: unknown }) => (e.data as { occurrence_at: string }).occurrence_at;
+    const spawned = [iso(s.due), iso(s.due + 86_400_000)];
+    t.deepEqual(byType(s.socket, 'recurring.spawned').map(occurrences), spawned, 'each occurrence spawned once');
+    t.deepEqual(
+      (await historyOf(target, s.token, s.series.id as string, 'recurring.spawned')).map(occurrences),
+      spawned,
+    );
   } finally {
     await s.socket.close();
   }

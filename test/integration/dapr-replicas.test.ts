@@ -246,16 +246,17 @@ test.serial(
       reminderIds.map((id) => [id, 1]),
       'each reminder exactly once',
     );
+    // The turn that spawns a series' due occurrence also spawns the next one, ahead of its time.
     t.deepEqual(
       seriesIds.map((id) => spawned.get(id)),
-      seriesIds.map(() => 1),
-      'each series spawned exactly once',
+      seriesIds.map(() => 2),
+      'each series spawned its due and its next occurrence exactly once',
     );
     const instances = await pool!.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM tasks WHERE series_id = ANY($1)',
       [seriesIds],
     );
-    t.is(instances.rows[0]?.n, 4, 'one next instance per series');
+    t.is(instances.rows[0]?.n, 8, 'the due instance and the next one per series');
     t.like(await api(a, user, 'GET', '/ready'), { ready: true, mode: 'dapr', sidecar: 'up', fallback: null });
   },
 );

@@ -34,7 +34,7 @@ const targetOf = (app: TestApp, clock: ManualClock, label: string): S.TimerTarge
 for (const name of databases) {
   const clock = clocks[name];
   const target = () => targetOf(apps[name]!, clock, `direct/${name}`);
-  test(`${name}: a daily series spawns its instance when its time comes, once`, (t) =>
+  test(`${name}: a daily series spawns its instance when its time comes, and the next one ahead, once each`, (t) =>
     clock.exclusive(() => S.seriesSpawnsOnTime(t, target())));
   test(`${name}: two reminders on one task each fire at their own time, once`, (t) =>
     clock.exclusive(() => S.twoRemindersFireOnceEach(t, target())));

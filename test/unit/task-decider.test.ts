@@ -10,7 +10,7 @@ import {
   type TaskCommand,
   type DecideContext,
 } from '../../actors/task/index.ts';
-import { timerChanges } from '../../actors/task/timers.ts';
+import { spawnDueAt, timerChanges } from '../../actors/task/timers.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
 import { deciderSpec, throws, type Given, type Outcome } from '../helpers/decider-spec.ts';
 
@@ -379,6 +379,8 @@ test('a series spawns an instance at its occurrence, early by its largest remind
   given(spawned).when({ type: 'spawn' }, berlin('2026-02-11T07:00:00Z')).then([], 'spawning again is a no-op');
 });
 
+// Since series show their next instance ahead (issue 16), the turn that spawns the missed occurrence also
+// spawns the one after it, which is then the instance ahead; the missed-occurrence rule is unchanged.
 test('after downtime a series spawns the most recent missed occurrence once and records the skipped ones', (t) => {
   const given = spec(t);
   const created = given().when(
@@ -398,8 +400,55 @@ test('after downtime a series spawns the most recent missed occurrence once and 
         },
       },
       'task.created',
+      {
+        event_type: 'recurring.spawned',
+        data: { occurrence_at: '2026-02-15T09:00:00.000Z', skipped_count: 0, late: false, ahead: true },
+      },
+      'task.created',
     ])
-    .then({ next_occurrence: '2026-02-15T09:00:00.000Z' });
+    .then({ next_occurrence: '2026-02-16T09:00:00.000Z' });
+});
+
+test('once a series has spawned, its next instance is there ahead of its time: it spawns when the one before it comes', (t) => {
+  const given = spec(t);
+  const berlin = (iso: string) => at(iso, 'Europe/Berlin');
+  const created = given().when(
+    create(T1, {
+      title: 'Standup',
+      due_date: '2026-02-11T09:00',
+      recurrence_rule: 'FREQ=WEEKLY;BYDAY=MO,WE,FR',
+      reminders: [{ before: 'PT1H' }],
+    }),
+    berlin(NOW),
+  );
+  // The first at its occurrence less its reminder's hour (Wed 07:00Z); the occurrence has not come yet.
+  const first = given(created)
+    .when({ type: 'spawn' }, berlin('2026-02-11T07:00:00Z'))
+    .then(['recurring.spawned', 'task.created', 'reminder.scheduled']);
+  t.is(spawnDueAt(first.state as TaskState, 'Europe/Berlin'), Date.parse('2026-02-11T08:00:00Z'));
+  // When Wednesday's comes, Friday's shows, two days ahead, with its reminder armed.
+  given(first).when({ type: 'spawn' }, berlin('2026-02-11T07:59:58Z')).then([], 'not before');
+  const friday = given(first)
+    .when({ type: 'spawn' }, berlin('2026-02-11T08:00:00Z'))
+    .then([
+      {
+        event_type: 'recurring.spawned',
+        data: {
+          occurrence_at: '2026-02-13T08:00:00.000Z',
+          next_occurrence: { from: '2026-02-13T08:00:00.000Z', to: '2026-02-16T08:00:00.000Z' },
+          late: false,
+          ahead: true,
+        },
+      },
+      'task.created',
+      'reminder.scheduled',
+    ]);
+  t.like(friday.stateOf((friday.events[0]?.data as { instance_id: string }).instance_id), {
+    due_date: '2026-02-13T08:00:00.000Z',
+    completed: false,
+  });
+  t.is(spawnDueAt(friday.state as TaskState, 'Europe/Berlin'), Date.parse('2026-02-13T08:00:00Z'), "at Friday's");
+  given(friday).when({ type: 'spawn' }, berlin('2026-02-12T08:00:00Z')).then([], 'spawning again is a no-op');
 });
 
 test('editing the rule never re-spawns an occurrence already spawned', (t) => {
@@ -481,7 +530,11 @@ test('timers a turn touches: a plain edit none, a reminder its own, ending a ser
 });
 
 // ------------------------------------------------------------------ time bugs from public reports (issue 12)
-/** Spawns every occurrence in turn from the series' next one: the instances' due dates, and the last step. */
+/**
+ * Spawns the series' instances in turn, each turn at the time its timer is due (the first at its
+ * occurrence, each later one ahead, when the one before it comes): the first `count` instances' due
+ * dates, and the last step.
+ */
 function spawnDueDates(
   given: Given<TaskCommand, TaskState | null, DecideContext>,
   from: Step,
@@ -490,14 +543,15 @@ function spawnDueDates(
 ): { dueDates: string[]; last: Step } {
   const dueDates: string[] = [];
   let step = from;
-  for (let i = 0; i < count; i++) {
-    const next = step.state?.next_occurrence;
-    if (!next) break;
-    step = given(step).when({ type: 'spawn' }, at(next, zone));
-    const spawned = step.events.find((e) => e.event_type === 'task.created');
-    dueDates.push((spawned?.data.task as TaskState).due_date as string);
+  while (dueDates.length < count) {
+    const due = step.state ? spawnDueAt(step.state, zone) : null;
+    if (due === null) break;
+    step = given(step).when({ type: 'spawn' }, at(new Date(due).toISOString(), zone));
+    if (step.events.length === 0) break;
+    for (const e of step.events)
+      if (e.event_type === 'task.created') dueDates.push((e.data.task as TaskState).due_date as string);
   }
-  return { dueDates, last: step };
+  return { dueDates: dueDates.slice(0, count), last: step };
 }
 
 test('a series starting in a DST gap moves only its first day: 07:30Z on the 14th, then 02:30 New York time (06:30Z)', (t) => {

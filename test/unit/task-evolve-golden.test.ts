@@ -20,7 +20,9 @@ type Step =
   | { zone: string; from: string; series: string[] }
   | { id: string; command: TaskCommand | ((state: TaskState) => TaskCommand) }
   /** An undo of the last event of `type` on the task, decided on the task's events so far (as the host reads them). */
-  | { id: string; undo: EventEnvelope['event_type'] };
+  | { id: string; undo: EventEnvelope['event_type'] }
+  /** A command on the series' latest instance, decided with the series in the context (as the host reads it). */
+  | { latestOf: string; command: TaskCommand };
 
 /** Runs the steps through decide + the server's evolve; returns every event, stamped as the events table stamps it. */
 function eventsOf(start: string, steps: Step[], initialZone = 'UTC'): EventEnvelope[] {
@@ -31,15 +33,16 @@ function eventsOf(start: string, steps: Step[], initialZone = 'UTC'): EventEnvel
   const versions = new Map<string, number>();
   const states = new Map<string, TaskState | null>();
   const out: EventEnvelope[] = [];
-  const ctx = (undo?: EventEnvelope[]): DecideContext => ({
+  const ctx = (extra: { undo?: EventEnvelope[]; series?: TaskState } = {}): DecideContext => ({
     now: new Date(now),
     userId: 'u1',
     userTimezone: zone,
     newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
-    ...(undo ? { undo: { events: undo } } : {}),
+    ...(extra.undo ? { undo: { events: extra.undo } } : {}),
+    ...(extra.series ? { series: extra.series } : {}),
   });
-  const run = (id: string, command: TaskCommand, undo?: EventEnvelope[]) => {
-    for (const p of decide(command, states.get(id) ?? null, ctx(undo)) as PendingEvent[]) {
+  const run = (id: string, command: TaskCommand, extra: { undo?: EventEnvelope[]; series?: TaskState } = {}) => {
+    for (const p of decide(command, states.get(id) ?? null, ctx(extra)) as PendingEvent[]) {
       const version = (versions.get(p.aggregate_id) ?? 0) + 1;
       versions.set(p.aggregate_id, version);
       const event: EventEnvelope = {
@@ -58,13 +61,19 @@ function eventsOf(start: string, steps: Step[], initialZone = 'UTC'): EventEnvel
   };
   for (const step of steps) {
     if ('at' in step) now = Date.parse(step.at);
-    else if ('zone' in step) {
+    else if ('latestOf' in step) {
+      const series = states.get(step.latestOf) as TaskState;
+      const latest = [...states.values()].find(
+        (s) => s?.series_id === step.latestOf && s.occurrence_at === series.last_spawned_at,
+      );
+      run(latest?.id ?? '', step.command, { series });
+    } else if ('zone' in step) {
       zone = step.zone;
       for (const id of step.series) run(id, { type: 'reschedule', from_zone: step.from, to_zone: step.zone });
     } else if ('undo' in step) {
       const mine = out.filter((e) => e.aggregate_id === step.id);
       const target = mine.findLast((e) => e.event_type === step.undo);
-      run(step.id, { type: 'undo', event_id: target?.event_id ?? '' }, mine);
+      run(step.id, { type: 'undo', event_id: target?.event_id ?? '' }, { undo: mine });
     } else {
       const state = states.get(step.id);
       run(step.id, typeof step.command === 'function' ? step.command(state as TaskState) : step.command);
@@ -300,6 +309,50 @@ test('a series: created with a wall-clock start, edited, spawns occurrences, fol
   t.true(
     events.some((e) => Object.keys((e.data.changes ?? {}) as object).includes('dtstart_local')),
     'a change of the internal wall-clock start travels in an event',
+  );
+  t.is(assertSameFold(t, events), events.length);
+});
+
+test('an after-completion series: spawns on completion and on deleting the open instance, switched to calendar and back', (t) => {
+  const events = eventsOf(
+    '2026-03-20T12:00:00Z',
+    [
+      {
+        id: S1,
+        command: {
+          type: 'create',
+          id: S1,
+          data: {
+            title: 'Water the plants',
+            due_date: '2026-03-23T09:00',
+            recurrence_rule: 'FREQ=DAILY;INTERVAL=3',
+            recurrence_mode: 'after_completion',
+            reminders: [{ before: 'PT1H' }],
+          },
+        },
+      },
+      { at: '2026-03-23T07:00:00Z' },
+      { id: S1, command: { type: 'spawn' } },
+      { at: '2026-03-27T19:00:00Z' },
+      { latestOf: S1, command: { type: 'complete' } },
+      { id: S1, command: { type: 'update', data: { recurrence_rule: 'FREQ=WEEKLY;INTERVAL=1' } } },
+      { at: '2026-03-28T10:00:00Z' },
+      { latestOf: S1, command: { type: 'delete' } },
+      { id: S1, command: { type: 'update', data: { recurrence_mode: 'calendar' } } },
+      { id: S1, command: { type: 'update', data: { recurrence_mode: 'after_completion' } } },
+      { id: S1, command: { type: 'update', data: { recurrence_rule: null } } },
+    ],
+    'Europe/Berlin',
+  );
+  const spawned = events.filter((e) => e.event_type === 'recurring.spawned');
+  t.deepEqual(
+    spawned.map((e) => Object.keys((e.data.after ?? {}) as object)),
+    [[], ['instance_id', 'completed'], ['instance_id', 'deleted']],
+    'on the calendar, then after a completion, then after a delete',
+  );
+  t.true(
+    events.some((e) => Object.keys((e.data.changes ?? {}) as object).includes('recurrence_mode')),
+    'a change of mode travels in an event',
   );
   t.is(assertSameFold(t, events), events.length);
 });
