@@ -13,6 +13,7 @@ import { registerRateLimit } from './rate-limit.ts';
 import { registerDocs } from './docs.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { listRoutes } from './routes/lists.ts';
+import { quickAddRoutes } from './routes/quick-add.ts';
 import { eventRoutes, meRoutes, recurrenceRoutes, adminRoutes, healthRoutes, devTokenRoutes } from './routes/misc.ts';
 
 declare module '@hapi/hapi' {
@@ -85,6 +86,7 @@ export async function createServer(deps: ApiDeps, options: ServerOptions): Promi
   devTokenRoutes(server, deps);
   taskRoutes(server, deps);
   listRoutes(server, deps);
+  quickAddRoutes(server, deps);
   eventRoutes(server, deps);
   meRoutes(server, deps);
   recurrenceRoutes(server, deps);
