@@ -28,9 +28,9 @@
  * 6. The rest is the title, with spaces collapsed and a dangling connector ("by", "on", "at", …) at
  *    either end dropped.
  *
- * A series starts at its first occurrence on or after today (a date alone) or now (a time): DTSTART
- * then matches the rule, and a date given in the phrase ("every year on Dec 24", "every monday
- * starting next month") is where the search starts.
+ * A series starts on the soonest day its pattern (the rule without INTERVAL) allows, on or after
+ * today (a date alone) or now (a time): DTSTART then matches the rule, and INTERVAL counts from it. A
+ * date given in the phrase ("every year on Dec 24") is where the search starts.
  */
 import * as chrono from 'chrono-node';
 import { DateTime } from 'luxon';
@@ -84,7 +84,11 @@ export interface QuickAddResult {
   notes: string[];
 }
 
-/** The hour given to a part of the day named without a clock time ("tomorrow evening" → 19:00). */
+/**
+ * The hour given to a part of the day named without a clock time: "tomorrow morning" → 09:00,
+ * "afternoon" → 15:00, "evening" → 19:00, "tonight" and "night" → 20:00 (noon and midnight are 12:00
+ * and 00:00, as chrono reads them).
+ */
 export const CASUAL_HOURS: Readonly<Record<'morning' | 'afternoon' | 'evening' | 'tonight', number>> = {
   morning: 9,
   afternoon: 15,
@@ -166,6 +170,9 @@ function timeOf(r: chrono.ParsedResult): { hour: number; minute: number } | null
   const s = r.start;
   if (s.isCertain('hour')) return { hour: s.get('hour') ?? 0, minute: s.get('minute') ?? 0 };
   const tagged = r.tags();
+  // chrono reads "night" as evening; it is the later hour here, as "tonight" is.
+  if (tagged.has('casualReference/evening') && /\bnight\b/i.test(r.text))
+    return { hour: CASUAL_HOURS.tonight, minute: 0 };
   for (const part of ['morning', 'afternoon', 'evening', 'tonight'] as const)
     if (tagged.has(`casualReference/${part}`)) return { hour: CASUAL_HOURS[part], minute: 0 };
   return null;
@@ -350,7 +357,10 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
     const floor = time ? Math.max(now.getTime(), instantOf(anchor, time).getTime()) : instantOf(anchor, null).getTime();
     let first: Date | undefined;
     try {
-      first = occurrences(rule, start, zone, { after: new Date(floor - 1), limit: 1 })[0];
+      // The soonest day the pattern allows, INTERVAL aside ("every 3 months on the 1st" typed on
+      // Nov 30 starts on Dec 1, not Feb 1): from there the full rule's first instance is that day.
+      const pattern = rule.replace(/;INTERVAL=\d+/, '');
+      first = occurrences(pattern, start, zone, { after: new Date(floor - 1), limit: 1 })[0];
     } catch (error) {
       if (!(error instanceof RecurrenceError)) throw error;
       notes.push(`the repeat could not be used: ${error.message}`);
