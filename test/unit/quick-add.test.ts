@@ -78,7 +78,8 @@ for (const group of table.groups) {
         ...(c.mode === 'after_completion' && !AFTER_COMPLETION_FIELDS ? ['repeating after completion'] : []),
       ];
       t.is(result.notes.length, notes.length, `${c.text}: notes ${JSON.stringify(result.notes)}`);
-      notes.forEach((note, i) => t.true(result.notes[i]?.startsWith(note), `${c.text}: ${result.notes[i]}`));
+      for (const [i, note] of notes.entries())
+        t.true(result.notes[i]?.startsWith(note), `${c.text}: ${result.notes[i]}`);
     }
   });
 }
