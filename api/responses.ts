@@ -289,7 +289,7 @@ export const OPERATIONS: Record<string, Answers> = {
   'POST /auth/dev-token': { ok: { 200: DevTokenAnswer } },
   'POST /tasks': { ok: { 201: Task }, errors: [409, 422] },
   'GET /tasks': { ok: { 200: TaskPage } },
-  'POST /tasks/parse': { ok: { 200: QuickAddPreview } },
+  'POST /quick-add/preview': { ok: { 200: QuickAddPreview } },
   'GET /tasks/{id}': { ok: { 200: Task }, errors: [404] },
   'PATCH /tasks/{id}': { ok: { 200: Task }, errors: COMMAND },
   'DELETE /tasks/{id}': { ok: { 204: null }, errors: COMMAND },

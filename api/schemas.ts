@@ -125,7 +125,7 @@ export const createTask = Joi.object({
   labels: labelIds,
 }).label('CreateTask');
 
-/** POST /tasks/parse: one line of quick-add text (api/quick-add/parse.ts). */
+/** POST /quick-add/preview: one line of quick-add text (api/quick-add/parse.ts). */
 export const parseTask = Joi.object({
   text: Joi.string()
     .min(1)

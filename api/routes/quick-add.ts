@@ -1,4 +1,4 @@
-// POST /tasks/parse: quick add's preview. Reads one line of plain English in the caller's zone against
+// POST /quick-add/preview: quick add's preview. Reads one line of plain English in the caller's zone against
 // their lists and labels (api/quick-add/parse.ts) and answers the fields POST /tasks would get. It
 // creates nothing.
 import type { Server } from '@hapi/hapi';
@@ -10,7 +10,7 @@ import { parseQuickAdd } from '../quick-add/parse.ts';
 export function quickAddRoutes(server: Server, deps: ApiDeps): void {
   server.route({
     method: 'POST',
-    path: '/tasks/parse',
+    path: '/quick-add/preview',
     options: {
       tags: ['api', 'tasks'],
       description:

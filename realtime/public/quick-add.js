@@ -1,5 +1,5 @@
 // Quick add: one line of plain English ("Pay rent every month on the 1st at 9am !1 #Home"). While the
-// user types, the server reads it (POST /tasks/parse, debounced) and the fields it would create are
+// user types, the server reads it (POST /quick-add/preview, debounced) and the fields it would create are
 // previewed under the box; Enter saves exactly the previewed fields with POST /tasks. Nothing is parsed
 // here: the preview is the server's reading, in the user's zone, against their lists and labels.
 import { html, render } from '/vendor/lit-html/lit-html.js';
@@ -100,7 +100,7 @@ export function setupQuickAdd() {
     }
     if (shown?.text === text) return shown;
     const mine = ++asked;
-    const result = await api('POST', '/tasks/parse', { text });
+    const result = await api('POST', '/quick-add/preview', { text });
     if (mine !== asked || input.value !== text) return null;
     const preview = { text, result };
     show(preview);

@@ -1,4 +1,4 @@
-// POST /tasks/parse (quick add's preview) through the REST API on embedded PGlite (server.inject), as a
+// POST /quick-add/preview (quick add's preview) through the REST API on embedded PGlite (server.inject), as a
 // user in Auckland (+13) would use it: the preview names the fields in their zone against their lists
 // and labels, creates nothing, and POST /tasks with exactly those fields creates that task.
 import test from 'ava';
@@ -38,7 +38,10 @@ async function newUser() {
 test('the preview reads the phrase in the user zone against their lists and labels, creates nothing, and POST /tasks with its fields creates that task', async (t) => {
   const { token, home, urgent } = await newUser();
   const preview = await ok(
-    call('POST', '/tasks/parse', { token, body: { text: 'Pay rent every month on the 1st at 9am !1 #home @urgent' } }),
+    call('POST', '/quick-add/preview', {
+      token,
+      body: { text: 'Pay rent every month on the 1st at 9am !1 #home @urgent' },
+    }),
   );
   const fields = preview.fields as Json;
   t.like(fields, {
@@ -79,7 +82,7 @@ test('what the preview did not understand is a note: an unknown list or label, a
   const tomorrow = () => DateTime.now().setZone(ZONE).plus({ days: 1 }).toISODate();
   const before = tomorrow();
   const preview = await ok(
-    call('POST', '/tasks/parse', { token, body: { text: 'Call mum tomorrow evening #Hoem @nope !7' } }),
+    call('POST', '/quick-add/preview', { token, body: { text: 'Call mum tomorrow evening #Hoem @nope !7' } }),
   );
   const after = tomorrow();
   t.like(preview.fields, { title: 'Call mum' });
@@ -95,7 +98,7 @@ test('what the preview did not understand is a note: an unknown list or label, a
   );
   t.true(notes.some((n) => n.startsWith('no such label "nope"')));
   t.true(notes.some((n) => n.startsWith('"!7" is not a priority')));
-  const empty = await ok(call('POST', '/tasks/parse', { token, body: { text: 'tomorrow !2' } }));
+  const empty = await ok(call('POST', '/quick-add/preview', { token, body: { text: 'tomorrow !2' } }));
   t.like(empty, { fields: { title: '', priority: 2 } });
   t.true((empty.notes as string[]).some((n) => n.startsWith('a title is needed')));
 });
@@ -112,17 +115,18 @@ for (const [name, body, field] of [
 ] as const) {
   test(`bad input is a 400 naming the field: ${name}`, async (t) => {
     const token = t0.token(`quick-${randomUUID()}`);
-    const reply = await call('POST', '/tasks/parse', { token, body });
+    const reply = await call('POST', '/quick-add/preview', { token, body });
     t.is(reply.status, 400, JSON.stringify(reply.body));
     t.is(reply.body.field, field, JSON.stringify(reply.body));
   });
 }
 
-test('the longest text allowed is read, and without a token there is no preview', async (t) => {
+test('the longest text allowed is read; without a token there is no preview; other methods are 405', async (t) => {
   const token = t0.token(`quick-${randomUUID()}`);
   const long = await ok(
-    call('POST', '/tasks/parse', { token, body: { text: `${'a '.repeat(MAX_QUICK_ADD / 2 - 4)}!1 #x` } }),
+    call('POST', '/quick-add/preview', { token, body: { text: `${'a '.repeat(MAX_QUICK_ADD / 2 - 4)}!1 #x` } }),
   );
   t.is((long.fields as Json).priority, 1);
-  t.is((await call('POST', '/tasks/parse', { body: { text: 'a' } })).status, 401);
+  t.is((await call('POST', '/quick-add/preview', { body: { text: 'a' } })).status, 401);
+  t.is((await call('PATCH', '/quick-add/preview', { token, body: { text: 'a' } })).status, 405, 'POST only');
 });
