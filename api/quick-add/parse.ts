@@ -119,7 +119,7 @@ interface Span {
   end: number;
 }
 
-const CONNECTOR = /^(?:on|at|by|due|from|starting|start|until|till|in|for|the|and|to|of|,|-|–|:)$/i;
+const CONNECTOR = /^(?:on|at|by|due|from|starting|until|till|,|-|–|:)$/i;
 const wordEnd = (text: string, i: number): boolean => i >= text.length || /[\s,.;:!?)]/.test(text.charAt(i));
 
 /** The user's item named at `text[from…]` (case-insensitively, longest name first), or null. */
@@ -158,9 +158,14 @@ const mask = (text: string, spans: readonly Span[]): string => {
 const pad = (n: number): string => String(n).padStart(2, '0');
 const dateText = (y: number, m: number, d: number): string => `${String(y).padStart(4, '0')}-${pad(m)}-${pad(d)}`;
 
-/** Whether chrono's result names a date or time (not a bare number such as a year in a title). */
+/**
+ * Whether chrono's result names a date or time (not a bare number such as a year in a title) in years
+ * 1000–9999 (what a series start and the API's instants hold).
+ */
 function meaningful(r: chrono.ParsedResult): boolean {
   const s = r.start;
+  const year = s.get('year');
+  if (year === null || year < 1000 || year > 9999) return false;
   if (['day', 'weekday', 'hour', 'month'].some((c) => s.isCertain(c as chrono.Component))) return true;
   return [...r.tags()].some((t) => t.startsWith('casualReference/') || t.startsWith('result/relativeDate'));
 }
@@ -213,16 +218,37 @@ function forwardDate(
   return { date: dateText(day.year, day.month, day.day), time };
 }
 
-/** Title: the text without the recognised spans, spaces collapsed, dangling connectors dropped. */
+/**
+ * Title: the text without the recognised spans, spaces collapsed. A connector word right before a
+ * removed span ("by" in "Submit report by Friday", "due on" in "Taxes due on the 15th") goes with it;
+ * the same word elsewhere stays ("Log in", "Sign up by email").
+ */
 function titleOf(text: string, spans: readonly Span[]): string {
-  const words = mask(text, spans).split(/\s+/).filter(Boolean);
-  while (words.length > 0 && CONNECTOR.test(words.at(-1) ?? '')) words.pop();
-  while (words.length > 0 && CONNECTOR.test(words[0] ?? '') && !/^(?:the|in|to|for|and|of)$/i.test(words[0] ?? ''))
-    words.shift();
-  return words
+  const CUT = '\u0001'; // stands for a removed span (the rule for strings keeps control characters out of input)
+  let marked = '';
+  let at = 0;
+  for (const s of [...spans].sort((a, b) => a.start - b.start)) {
+    if (s.start < at) {
+      at = Math.max(at, s.end);
+      continue;
+    }
+    marked += `${text.slice(at, s.start)} ${CUT} `;
+    at = s.end;
+  }
+  marked += text.slice(at);
+  const words = marked.split(/\s+/).filter(Boolean);
+  const kept: string[] = [];
+  for (const w of words) {
+    if (w !== CUT) kept.push(w);
+    else while (kept.length > 0 && CONNECTOR.test(kept.at(-1) ?? '')) kept.pop();
+  }
+  return kept
     .join(' ')
-    .replace(/\s+([,.;:!?])/g, '$1')
-    .replace(/[,;:–-]+$/, '')
+    .replaceAll(CUT, '')
+    .replace(/\(\s*\)|\[\s*\]/g, '')
+    .replace(/\s+([,.;:!?)\]])/g, '$1')
+    .replace(/^[,;:–-]+\s*|\s*[,;:–-]+$/g, '')
+    .replace(/\s{2,}/g, ' ')
     .trim();
 }
 
