@@ -83,6 +83,11 @@ const LIST_SEP = '(?:\\s*,\\s*(?:and\\s+)?|\\s+and\\s+|\\s*&\\s*|\\s*/\\s*)';
 const COMPLETION =
   '(?:\\s+(?:after|from)\\s+(?:completion|completing(?:\\s+it)?|done|finishing(?:\\s+it)?|i\\s+finish(?:\\s+it)?))';
 
+// Compiled once: V8 compiles a regular expression again for each `new RegExp`.
+const DAY_RANGE_ONLY = new RegExp(`^(${DAY})\\s*(?:-|to|through|thru)\\s*(${DAY})$`, 'i');
+const ANY_DAY = new RegExp(DAY, 'gi');
+const COMPLETION_RE = new RegExp(`^${COMPLETION}`, 'i');
+
 const dayOf = (word: string): Day => {
   const d = DAY_WORDS[word.toLowerCase().replace(/s$/, '')] ?? DAY_WORDS[word.toLowerCase()];
   if (!d) throw new Error(`not a weekday: ${word}`); // unreachable: the patterns only match DAY
@@ -90,14 +95,14 @@ const dayOf = (word: string): Day => {
 };
 const daysIn = (text: string): Day[] => {
   const found = new Set<Day>();
-  const range = new RegExp(`^(${DAY})\\s*(?:-|to|through|thru)\\s*(${DAY})$`, 'i').exec(text.trim());
+  const range = DAY_RANGE_ONLY.exec(text.trim());
   if (range) {
     const [from, to] = [DAYS.indexOf(dayOf(range[1] ?? '')), DAYS.indexOf(dayOf(range[2] ?? ''))];
     for (let i = from; ; i = (i + 1) % 7) {
       found.add(DAYS[i] as Day);
       if (i === to) break;
     }
-  } else for (const m of text.matchAll(new RegExp(DAY, 'gi'))) found.add(dayOf(m[0]));
+  } else for (const m of text.matchAll(ANY_DAY)) found.add(dayOf(m[0]));
   return DAYS.filter((d) => found.has(d));
 };
 const numberOf = (word: string): number => NUMBER_WORDS[word.toLowerCase()] ?? Number(word);
@@ -108,9 +113,9 @@ const monthDaysIn = (text: string): number[] => {
 };
 const interval = (n: number): string => (n > 1 ? `;INTERVAL=${n}` : n === 1 ? '' : ';INTERVAL=0');
 
-const DAY_LIST = `${DAY}(?:${LIST_SEP}${DAY})*`;
+const DAY_LIST = `${DAY}(?:${LIST_SEP}${DAY}){0,6}`; // at most the 7 days: a bounded match
 const DAY_RANGE = `${DAY}\\s*(?:-|to|through|thru)\\s*${DAY}`;
-const MONTH_DAY_LIST = `${MONTH_DAY}(?:${LIST_SEP}(?:the\\s+)?${MONTH_DAY})*`;
+const MONTH_DAY_LIST = `${MONTH_DAY}(?:${LIST_SEP}(?:the\\s+)?${MONTH_DAY}){0,30}`; // at most 31 days
 const OF_MONTH = '(?:\\s+of\\s+(?:the|each|every)\\s+month)?';
 
 /**
@@ -212,7 +217,7 @@ export function findRepeat(text: string): RepeatMatch | null {
       lead = 1;
       shift = -unit.length;
       if (tail === '') {
-        const completion = new RegExp(`^${COMPLETION}`, 'i').exec(text.slice(at + m[0].length));
+        const completion = COMPLETION_RE.exec(text.slice(at + m[0].length));
         return {
           start: at,
           end: at + m[0].length + (completion?.[0].length ?? 0),
@@ -232,7 +237,7 @@ export function findRepeat(text: string): RepeatMatch | null {
       const n = /INTERVAL=(\d+)/.exec(rule ?? '');
       if (rule === null || (n && (Number(n[1]) > MAX_INTERVAL || Number(n[1]) < 1))) break;
       let end = at + m[0].length + (m[3] ? 0 : lead) + f[0].length + shift;
-      const completion = new RegExp(`^${COMPLETION}`, 'i').exec(text.slice(end));
+      const completion = COMPLETION_RE.exec(text.slice(end));
       if (completion) end += completion[0].length;
       return { start: at, end, rule, mode: completion ? 'after_completion' : mode };
     }
