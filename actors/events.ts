@@ -6,6 +6,7 @@ export const EVENT_TYPES = [
   'task.completed',
   'task.uncompleted',
   'task.deleted',
+  'task.restored',
   'recurring.spawned',
   'recurring.rescheduled',
   'reminder.scheduled',

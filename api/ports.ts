@@ -18,6 +18,11 @@ export interface TaskFilter {
   due_before?: string;
   /** due_date >= due_after */
   due_after?: string;
+  /**
+   * A view's window (issue 16): a timed task must lie in [due_after, due_before) by instant, an all-day
+   * task in [day_from, day_before) by its date (`due_day`, `YYYY-MM-DD`). Bounds left out are open.
+   */
+  window?: { due_before?: string; due_after?: string; day_from?: string; day_before?: string };
   /** completed_at >= completed_after */
   completed_after?: string;
   series_id?: string;
@@ -51,6 +56,10 @@ export interface ViewWindows {
   todayEnd: string;
   /** The end of the upcoming window (local day +7), exclusive. */
   upcomingEnd: string;
+  /** All-day tasks are placed by date (issue 16): today's local date, tomorrow's, and the day after the window, `YYYY-MM-DD`. */
+  today: string;
+  tomorrow: string;
+  upcomingEndDay: string;
   /** Completed since (now - 7 days) counts as recently completed. */
   recentSince: string;
 }

@@ -23,7 +23,8 @@ export function presentTask(t: TaskState) {
   // Internal to the series' expansion: when it spawned last, and its wall-clock start (due_date is that
   // start as an instant, next_occurrence and /occurrences show where it leads).
   const { last_spawned_at: _internal, dtstart_local: _start, ...rest } = t;
-  return { ...rest, reminders: t.reminders.map(presentReminder) };
+  // all_day: due_day holds the floating date of an all-day task (actors/task/all-day.ts).
+  return { ...rest, all_day: t.due_day !== null, reminders: t.reminders.map(presentReminder) };
 }
 
 export function encodeCursor(value: Record<string, string>): string {

@@ -42,6 +42,17 @@ export const Reminder = Joi.object({
     .required()
     .description('relative reminders: how long before the due date; null for absolute ones'),
   remind_at: instant.allow(null).required().description("when it fires; null for a series' template reminder"),
+  at_time: Joi.string()
+    .pattern(/^([01]\d|2[0-3]):[0-5]\d$/)
+    .allow(null)
+    .required()
+    .description("all-day reminders: wall-clock HH:MM in the task's zone; null for the other kinds"),
+  days_before: Joi.number()
+    .integer()
+    .min(0)
+    .allow(null)
+    .required()
+    .description('all-day reminders: days before the date (0: on the day); null for the other kinds'),
   notified: Joi.boolean().required(),
   cancelled: Joi.boolean().required(),
   cancel_reason: Joi.string()
@@ -58,7 +69,16 @@ export const Task = Joi.object({
   title: Joi.string().required(),
   description: Joi.string().allow(null, '').required(),
   completed: Joi.boolean().required(),
-  due_date: instant.allow(null).required(),
+  due_date: instant
+    .allow(null)
+    .required()
+    .description("the due instant; for an all-day task the first instant of due_day in the task's zone"),
+  due_day: Joi.string()
+    .pattern(/^\d{4}-\d{2}-\d{2}$/)
+    .allow(null)
+    .required()
+    .description("an all-day task's date (YYYY-MM-DD, floating in the task's zone); null for a timed task"),
+  all_day: Joi.boolean().required().description('true when due_date was given as a date alone (due_day is set)'),
   recurrence_rule: Joi.string().allow(null).required(),
   timezone: zone.allow(null).required().description("the task's own zone; null follows the user's"),
   is_recurring: Joi.boolean().required(),
@@ -185,9 +205,12 @@ const Upcoming = Joi.object({
         tasks: Joi.array().items(Task).required(),
         occurrences: Joi.array()
           .items(
-            Joi.object({ series_id: uuid.required(), title: Joi.string().required(), at: instant.required() }).label(
-              'UpcomingOccurrence',
-            ),
+            Joi.object({
+              series_id: uuid.required(),
+              title: Joi.string().required(),
+              at: instant.required(),
+              all_day: Joi.boolean().description("an all-day series' occurrence: `at` is the first instant of its day"),
+            }).label('UpcomingOccurrence'),
           )
           .required(),
       }).label('UpcomingDay'),
@@ -295,6 +318,7 @@ export const OPERATIONS: Record<string, Answers> = {
   'DELETE /tasks/{id}': { ok: { 204: null }, errors: COMMAND },
   'POST /tasks/{id}/complete': { ok: { 200: Task }, errors: COMMAND },
   'POST /tasks/{id}/uncomplete': { ok: { 200: Task }, errors: COMMAND },
+  'POST /tasks/{id}/undo': { ok: { 200: Task }, errors: COMMAND },
   'POST /tasks/{id}/reminders': { ok: { 201: Reminder }, errors: COMMAND },
   'DELETE /tasks/{id}/reminders/{rid}': { ok: { 204: null }, errors: COMMAND },
   'POST /tasks/{id}/reminders/{rid}/snooze': { ok: { 200: Reminder }, errors: COMMAND },

@@ -17,6 +17,7 @@ import { MAX_LABEL_NAME } from '../actors/label/index.ts';
 import { TASK_SORTS } from './ports.ts';
 import { IDEMPOTENCY_KEY } from './context.ts';
 import { INSTANT } from '../actors/task/time.ts';
+import { TIME_OF_DAY, MAX_DAYS_BEFORE } from '../actors/task/all-day.ts';
 import { ISO_DURATION } from '../actors/durations.ts';
 import { MAX_RULE_LENGTH } from '../actors/recurrence/index.ts';
 import { MAX_SUBJECT, subjectProblem, textProblem } from './text.ts';
@@ -82,7 +83,9 @@ const dateTime = Joi.string()
   .chars(40)
   .pattern(INSTANT, { name: 'ISO-8601 date-time or date (offset optional)' })
   .messages({ 'string.pattern.name': '{{#label}}: "{{#value}}" is not an ISO-8601 date-time' })
-  .description("ISO-8601 date-time; without an offset it is wall-clock time in the task's zone");
+  .description(
+    "ISO-8601 date-time; without an offset it is wall-clock time in the task's zone. As a due_date, a date alone (2026-12-24) makes an all-day task",
+  );
 const duration = Joi.string()
   .chars(32)
   .pattern(new RegExp(ISO_DURATION.source, 'i'), { name: 'ISO-8601 duration (e.g. PT10M, PT1H, P1D)' })
@@ -95,9 +98,21 @@ const rule = Joi.string().chars(MAX_RULE_LENGTH).description('RRULE, e.g. FREQ=W
 export const uuid = Joi.string().guid();
 
 export const reminderSpec = Joi.object({
-  before: duration.description('relative to the due date'),
+  before: duration.description('relative to the due date (timed tasks)'),
   at: dateTime.description('absolute instant'),
-}).xor('before', 'at');
+  at_time: Joi.string()
+    .chars(5)
+    .pattern(TIME_OF_DAY, { name: 'HH:MM' })
+    .messages({ 'string.pattern.name': '{{#label}}: "{{#value}}" is not a time of day HH:MM (00:00 to 23:59)' })
+    .description("all-day tasks: wall-clock time HH:MM in the task's zone, on its day or days_before it"),
+  days_before: Joi.number()
+    .integer()
+    .min(0)
+    .max(MAX_DAYS_BEFORE)
+    .description('with at_time: how many days before the all-day date (default 0, on the day)'),
+})
+  .xor('before', 'at', 'at_time')
+  .with('days_before', 'at_time');
 export const reminderPayload = reminderSpec.label('reminder');
 
 export const taskId = Joi.object({ id: uuid.required() });
@@ -161,7 +176,7 @@ export const listTasksQuery = Joi.object({
   view: Joi.string()
     .valid('today', 'upcoming', 'overdue', 'completed')
     .description(
-      'today: open, due before the end of today in your zone (overdue included); upcoming: open, due from now through the end of day +7; overdue: open, due before now; completed: most recently completed first',
+      'today: open, due before the end of today in your zone (overdue included); upcoming: open, due from now through the end of day +7; overdue: open, due before now; completed: most recently completed first. An all-day task counts by its date in your zone: due today until the day ends, overdue from the next day',
     ),
   sort: Joi.string()
     .valid(...TASK_SORTS)
@@ -205,6 +220,9 @@ export const upcomingQuery = Joi.object({
 });
 
 export const snooze = Joi.object({ for: duration.required() }).label('Snooze');
+export const undo = Joi.object({
+  event_id: uuid.required().description("the event to undo, from the task's history or the event stream"),
+}).label('Undo');
 
 export const occurrencesQuery = Joi.object({ limit: Joi.number().integer().min(1).max(100).default(10) });
 

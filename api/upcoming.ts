@@ -23,6 +23,8 @@ export interface UpcomingOccurrence {
   title: string;
   /** UTC ISO instant. */
   at: string;
+  /** Present (true) for an occurrence of an all-day series: `at` is the first instant of its day. */
+  all_day?: true;
 }
 
 export interface UpcomingExpansion {
@@ -81,7 +83,13 @@ export async function upcomingOccurrences(
     steps += meter.steps;
     if (list.length > MAX_OCCURRENCES_PER_SERIES) leftOut.add(s.id);
     for (const at of list.slice(0, MAX_OCCURRENCES_PER_SERIES)) {
-      if (at.getTime() < endMs) found.push({ series_id: s.id, title: s.title, at: at.toISOString() });
+      if (at.getTime() < endMs)
+        found.push({
+          series_id: s.id,
+          title: s.title,
+          at: at.toISOString(),
+          ...(s.due_day ? { all_day: true as const } : {}),
+        });
     }
   }
   found.sort((a, b) =>

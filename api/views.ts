@@ -1,7 +1,7 @@
 // The views' windows (Today, Upcoming, Overdue, recently Completed) as instants, computed in the user's
 // zone: "today" is the user's local calendar day, whatever the server's or UTC's day is (issue 15).
 import { DateTime } from 'luxon';
-import type { ViewWindows } from './ports.ts';
+import type { TaskFilter, ViewWindows } from './ports.ts';
 
 /** How far back "recently completed" reaches (GET /views/counts completed_recent). */
 export const RECENT_DAYS = 7;
@@ -25,6 +25,9 @@ export function windowsOf(zone: string, now: Date, days = UPCOMING_DAYS): ViewWi
       .toUTC()
       .toISO() as string,
     recentSince: new Date(now.getTime() - RECENT_DAYS * 86_400_000).toISOString(),
+    today: today.toISODate() as string,
+    tomorrow: today.plus({ days: 1 }).toISODate() as string,
+    upcomingEndDay: today.plus({ days: days + 1 }).toISODate() as string,
   };
 }
 
@@ -41,14 +44,17 @@ export function daysOf(zone: string, now: Date, days = UPCOMING_DAYS): { date: s
   });
 }
 
-/** A view as GET /tasks filters: which tasks, and the order it lists them in unless the request says another. */
+/**
+ * A view as GET /tasks filters: which tasks, and the order it lists them in unless the request says another.
+ * A timed task is placed by its instant, an all-day task by its date in the user's zone (`w.today`): it is
+ * due today all day long and overdue only once its day has ended (issue 16).
+ */
 export function viewFilter(
   view: View,
   w: ViewWindows,
 ): {
   completed: boolean;
-  due_before?: string;
-  due_after?: string;
+  window?: NonNullable<TaskFilter['window']>;
   completed_after?: string;
   no_series: boolean;
   sort: 'due' | 'completed';
@@ -56,18 +62,29 @@ export function viewFilter(
 } {
   switch (view) {
     case 'today':
-      return { completed: false, due_before: w.todayEnd, no_series: true, sort: 'due', order: 'asc' };
+      return {
+        completed: false,
+        window: { due_before: w.todayEnd, day_before: w.tomorrow },
+        no_series: true,
+        sort: 'due',
+        order: 'asc',
+      };
     case 'upcoming':
       return {
         completed: false,
-        due_after: w.now,
-        due_before: w.upcomingEnd,
+        window: { due_after: w.now, due_before: w.upcomingEnd, day_from: w.today, day_before: w.upcomingEndDay },
         no_series: true,
         sort: 'due',
         order: 'asc',
       };
     case 'overdue':
-      return { completed: false, due_before: w.now, no_series: true, sort: 'due', order: 'asc' };
+      return {
+        completed: false,
+        window: { due_before: w.now, day_before: w.today },
+        no_series: true,
+        sort: 'due',
+        order: 'asc',
+      };
     case 'completed':
       return { completed: true, no_series: false, sort: 'completed', order: 'desc' };
   }

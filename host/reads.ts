@@ -77,6 +77,17 @@ export class Reads implements ReadsPort {
     if (f.completed !== undefined) where.push(`completed = ${p(f.completed)}`);
     if (f.due_before) where.push(`due_date < ${p(f.due_before)}`);
     if (f.due_after) where.push(`due_date >= ${p(f.due_after)}`);
+    if (f.window) {
+      // A view: timed tasks by instant, all-day tasks by their date (issue 16).
+      const w = f.window;
+      const timed = ['due_day IS NULL', 'due_date IS NOT NULL'];
+      if (w.due_before) timed.push(`due_date < ${p(w.due_before)}`);
+      if (w.due_after) timed.push(`due_date >= ${p(w.due_after)}`);
+      const allDay = ['due_day IS NOT NULL'];
+      if (w.day_before) allDay.push(`due_day < ${p(w.day_before)}`);
+      if (w.day_from) allDay.push(`due_day >= ${p(w.day_from)}`);
+      where.push(`((${timed.join(' AND ')}) OR (${allDay.join(' AND ')}))`);
+    }
     if (f.completed_after) where.push(`completed_at >= ${p(f.completed_after)}`);
     if (f.series_id) where.push(`series_id = ${p(f.series_id)}`);
     if (f.list_id) where.push(`list_id = ${p(f.list_id)}`);
@@ -167,12 +178,13 @@ export class Reads implements ReadsPort {
   async counts(userId: string, w: ViewWindows): Promise<ViewCounts> {
     const views = await this.db.query<{ today: number; upcoming: number; overdue: number; completed_recent: number }>(
       `SELECT
-        count(*) FILTER (WHERE NOT completed AND NOT is_recurring AND due_date < $3)::int AS today,
-        count(*) FILTER (WHERE NOT completed AND NOT is_recurring AND due_date >= $2 AND due_date < $4)::int AS upcoming,
-        count(*) FILTER (WHERE NOT completed AND NOT is_recurring AND due_date < $2)::int AS overdue,
+        count(*) FILTER (WHERE NOT completed AND NOT is_recurring AND CASE WHEN due_day IS NULL THEN due_date < $3 ELSE due_day < $7 END)::int AS today,
+        count(*) FILTER (WHERE NOT completed AND NOT is_recurring AND CASE WHEN due_day IS NULL THEN due_date >= $2 AND due_date < $4 ELSE due_day >= $6 AND due_day < $8 END)::int AS upcoming,
+        count(*) FILTER (WHERE NOT completed AND NOT is_recurring AND CASE WHEN due_day IS NULL THEN due_date < $2 ELSE due_day < $6 END)::int AS overdue,
         count(*) FILTER (WHERE completed AND completed_at >= $5)::int AS completed_recent
       FROM tasks WHERE user_id = $1 AND deleted_at IS NULL`,
-      [userId, w.now, w.todayEnd, w.upcomingEnd, w.recentSince],
+      // All-day tasks count by their date in the user's zone (issue 16), as the views list them (api/views.ts).
+      [userId, w.now, w.todayEnd, w.upcomingEnd, w.recentSince, w.today, w.tomorrow, w.upcomingEndDay],
     );
     const perList = await this.db.query<{ id: string; open: number }>(
       `SELECT l.id::text AS id,

@@ -1,6 +1,7 @@
 // Commands a TaskActor turn can run. They arrive validated for shape by the API; the decider
 // validates meaning (does the rule parse, is the reminder in the future, is the task deleted …).
-export type ReminderSpec = { before: string } | { at: string };
+/** Relative to the due date, an absolute instant, or (all-day tasks) wall-clock `HH:MM` on its day or `days_before` it. */
+export type ReminderSpec = { before: string } | { at: string } | { at_time: string; days_before?: number };
 
 export interface CreateTask {
   type: 'create';
@@ -54,6 +55,8 @@ export type TaskCommand =
   /** The task's list was deleted: a task still in it moves to the Inbox (`move`) or is deleted (`delete`); otherwise nothing. */
   | { type: 'list_deleted'; list_id: string; tasks: 'move' | 'delete' }
   /** One of the user's labels was deleted: a task carrying it loses it. */
-  | { type: 'label_deleted'; label_id: string };
+  | { type: 'label_deleted'; label_id: string }
+  /** Undo one change (a completion, a delete, an edit, an added or removed reminder) with compensating events (./undo.ts). */
+  | { type: 'undo'; event_id: string };
 
 export type TaskCommandType = TaskCommand['type'];

@@ -29,7 +29,9 @@ import {
 } from './state.ts';
 import { inboxIdOf } from '../list/index.ts';
 import { checkInstant, checkZone, inRange, readInstant, iso, ms } from './time.ts';
-import { leadMs } from './timers.ts';
+import { leadOfReminders } from './timers.ts';
+import { undo, type UndoEvents } from './undo.ts';
+import { readDue, dayStart, dayOf, dayReminderAt, checkDayReminder, checkAllDayRule } from './all-day.ts';
 
 export interface DecideContext {
   now: Date;
@@ -43,6 +45,8 @@ export interface DecideContext {
    * own check (host/tasks/store.ts persist) still refuses a list or label that is gone.
    */
   refs?: { lists: ReadonlySet<string>; labels: ReadonlySet<string> };
+  /** For an `undo`: the task's events from the undone event's turn on, as the host read them (./undo.ts UndoEvents). */
+  undo?: UndoEvents;
 }
 
 /** A timer may fire this much early (clock skew between hosts) and still count as due. */
@@ -53,6 +57,8 @@ const MAX_SNOOZE_SECONDS = 30 * 86_400;
 
 export function decide(command: TaskCommand, state: TaskState | null, ctx: DecideContext): PendingEvent[] {
   if (command.type === 'create') return create(command, state, ctx);
+  // An undo may bring a deleted task back, so it passes the guard below on its own terms (./undo.ts).
+  if (command.type === 'undo') return undo(command.event_id, state, ctx);
   if (!state || state.deleted_at !== null) {
     // Timers for a task that is gone are no-ops, never errors: they may race with the delete.
     // So are the fan-outs of a deleted list or label: the task is gone either way.
@@ -105,7 +111,7 @@ export function decide(command: TaskCommand, state: TaskState | null, ctx: Decid
 }
 
 // ------------------------------------------------------------------ helpers
-function ev(
+export function ev(
   state: Pick<TaskState, 'id'>,
   event_type: PendingEvent['event_type'],
   data: Record<string, unknown>,
@@ -113,7 +119,8 @@ function ev(
   return { event_type, aggregate_type: 'task', aggregate_id: state.id, data };
 }
 
-const zoneOf = (task: Pick<TaskState, 'timezone'>, ctx: DecideContext): string => task.timezone ?? ctx.userTimezone;
+export const zoneOf = (task: Pick<TaskState, 'timezone'>, ctx: DecideContext): string =>
+  task.timezone ?? ctx.userTimezone;
 
 function checkTitle(value: unknown): string {
   if (typeof value !== 'string') throw invalid('title', 'must be a string');
@@ -194,12 +201,12 @@ function checkRule(value: unknown): string | null {
  * The first occurrence of a series strictly after `after` (epoch ms). `start` is the series' start as
  * `seriesStart` gives it: its wall-clock start (read in `zone`), or an instant for an older series.
  */
-function firstOccurrence(rule: string, start: string | Date, zone: string, after: number): string | null {
+export function firstOccurrence(rule: string, start: string | Date, zone: string, after: number): string | null {
   const next = nextOccurrence(rule, start, zone, new Date(after));
   return next ? iso(next) : null;
 }
 
-function seriesAfter(task: Pick<TaskState, 'last_spawned_at'>, ctx: DecideContext): number {
+export function seriesAfter(task: Pick<TaskState, 'last_spawned_at'>, ctx: DecideContext): number {
   const now = ctx.now.getTime() - 1;
   return task.last_spawned_at ? Math.max(now, ms(task.last_spawned_at)) : now;
 }
@@ -208,16 +215,61 @@ function seriesAfter(task: Pick<TaskState, 'last_spawned_at'>, ctx: DecideContex
 interface ReminderPlan {
   offset: string | null;
   remind_at: string | null;
+  at_time?: string | null;
+  days_before?: number | null;
 }
+
+/** A reminder that moves with the due date: an offset before it, or (all-day) a time on or before its day. */
+const isRelative = (r: Pick<ReminderState, 'offset' | 'at_time'>): boolean => r.offset !== null || r.at_time !== null;
+
+/**
+ * When a relative reminder fires for a task due `due_date` (all-day: on `due_day`) in `zone` (UTC ISO);
+ * null when the task has no due date of the reminder's kind. Absolute reminders keep their instant.
+ */
+function relativeAt(
+  r: Pick<ReminderState, 'offset' | 'at_time' | 'days_before' | 'remind_at'>,
+  task: Pick<TaskState, 'due_date' | 'due_day'>,
+  zone: string,
+): string | null {
+  if (r.at_time !== null)
+    return task.due_day === null ? null : dayReminderAt('due_date', task.due_day, r.days_before ?? 0, r.at_time, zone);
+  if (r.offset !== null)
+    return task.due_date === null ? null : minusOffset(task.due_date, parseDuration('offset', r.offset), zone);
+  return r.remind_at;
+}
+
+/** True when relative reminder `r` is of the kind the task's due date takes: `at_time` for all-day, `offset` for timed. */
+const fitsDue = (r: Pick<ReminderState, 'at_time'>, task: Pick<TaskState, 'due_day'>): boolean =>
+  (r.at_time !== null) === (task.due_day !== null);
 
 function planReminder(
   spec: ReminderSpec,
   field: string,
-  task: Pick<TaskState, 'due_date' | 'is_recurring' | 'timezone'>,
+  task: Pick<TaskState, 'due_date' | 'due_day' | 'is_recurring' | 'timezone'>,
   ctx: DecideContext,
 ): ReminderPlan {
+  if ('at_time' in spec && spec.at_time !== undefined) {
+    const { at_time, days_before } = checkDayReminder(field, spec.at_time, spec.days_before);
+    if (task.due_day === null)
+      throw invalid(
+        `${field}.at_time`,
+        task.due_date === null
+          ? 'needs the task to have an all-day due_date (a date alone, e.g. 2026-12-24)'
+          : 'is for all-day tasks (due_date a date alone); a timed task takes {"before": "PT1H"} or {"at": ISO-8601}',
+      );
+    if (task.is_recurring) return { offset: null, remind_at: null, at_time, days_before }; // a template for each instance
+    const at = dayReminderAt(`${field}.at_time`, task.due_day, days_before, at_time, zoneOf(task, ctx));
+    if (ms(at) <= ctx.now.getTime())
+      throw invalid(`${field}.at_time`, `the reminder time ${at} is already in the past`);
+    return { offset: null, remind_at: at, at_time, days_before };
+  }
   if ('before' in spec && spec.before !== undefined) {
     const offset = parseDuration(`${field}.before`, spec.before);
+    if (task.due_day !== null)
+      throw invalid(
+        `${field}.before`,
+        'an all-day task has no time to be before: use {"at_time": "09:00", "days_before": N} (wall clock on its day, or N days before)',
+      );
     if (task.is_recurring) return { offset: offset.canonical, remind_at: null }; // a template for each instance
     if (!task.due_date) throw invalid(`${field}.before`, 'needs the task to have a due_date');
     const at = checkInstant(
@@ -238,7 +290,10 @@ function planReminder(
     if (ms(at) <= ctx.now.getTime()) throw invalid(`${field}.at`, `${at} is already in the past`);
     return { offset: null, remind_at: at };
   }
-  throw invalid(field, 'must be {"before": ISO-8601 duration} or {"at": ISO-8601 date-time}');
+  throw invalid(
+    field,
+    'must be {"before": ISO-8601 duration}, {"at": ISO-8601 date-time} or, for an all-day task, {"at_time": "HH:MM", "days_before": N}',
+  );
 }
 
 function newReminder(task: Pick<TaskState, 'id' | 'user_id'>, plan: ReminderPlan, ctx: DecideContext): ReminderState {
@@ -248,6 +303,8 @@ function newReminder(task: Pick<TaskState, 'id' | 'user_id'>, plan: ReminderPlan
     user_id: task.user_id,
     offset: plan.offset,
     remind_at: plan.remind_at,
+    at_time: plan.at_time ?? null,
+    days_before: plan.days_before ?? null,
     notified: false,
     cancelled: false,
     cancel_reason: null,
@@ -277,13 +334,15 @@ function followDueDate(before: TaskState, after: TaskState, ctx: DecideContext):
         out.push(ev(after, 'reminder.scheduled', { reminder: { ...r, remind_at: null } }));
       continue;
     }
-    if (r.offset === null) continue; // absolute: stays where it is
+    if (!isRelative(r)) continue; // absolute: stays where it is
     if (after.due_date === null) {
       if (!r.notified || r.remind_at === null)
         out.push(ev(after, 'reminder.cancelled', { reminder_id: r.id, reason: 'no_due_date' }));
       continue;
     }
-    const at = minusOffset(after.due_date, parseDuration('offset', r.offset), zoneOf(after, ctx));
+    // One of the other kind (all-day vs timed) has fired: it stays as it fired (`update` refuses pending ones).
+    if (!fitsDue(r, after)) continue;
+    const at = relativeAt(r, after, zoneOf(after, ctx)) as string;
     if (at === r.remind_at) continue;
     // Out of years 0001–9999 it can only lie before year 1 (due − offset), so it has passed.
     if (inRange(ms(at)) && ms(at) > ctx.now.getTime())
@@ -301,8 +360,11 @@ function create(command: CreateTask, state: TaskState | null, ctx: DecideContext
   const description = checkDescription(d.description);
   const timezone = d.timezone ? checkZone('timezone', d.timezone) : null;
   const zone = timezone ?? ctx.userTimezone;
-  const due_date = d.due_date ? readInstant('due_date', d.due_date, zone) : null;
+  const due = d.due_date ? readDue('due_date', d.due_date, zone) : null;
+  const due_date = due?.due_date ?? null;
+  const due_day = due?.due_day ?? null;
   const recurrence_rule = checkRule(d.recurrence_rule);
+  if (recurrence_rule && due_day) checkAllDayRule(recurrence_rule);
   if (recurrence_rule && !due_date)
     throw invalid('due_date', 'is required for a recurring task: it is the first occurrence (the series start)');
   const is_recurring = recurrence_rule !== null;
@@ -323,6 +385,7 @@ function create(command: CreateTask, state: TaskState | null, ctx: DecideContext
     description,
     completed: false,
     due_date,
+    due_day,
     recurrence_rule,
     timezone,
     is_recurring,
@@ -345,13 +408,20 @@ function create(command: CreateTask, state: TaskState | null, ctx: DecideContext
   ];
 }
 
-function update(command: UpdateTask, state: TaskState, ctx: DecideContext): PendingEvent[] {
+export function update(command: UpdateTask, state: TaskState, ctx: DecideContext): PendingEvent[] {
   const d = command.data;
   const next: TaskState = { ...state };
   if ('title' in d) next.title = checkTitle(d.title);
   if ('description' in d) next.description = checkDescription(d.description);
   if ('timezone' in d) next.timezone = d.timezone ? checkZone('timezone', d.timezone) : null;
-  if ('due_date' in d) next.due_date = d.due_date ? readInstant('due_date', d.due_date, zoneOf(next, ctx)) : null;
+  if ('due_date' in d) {
+    const due = d.due_date ? readDue('due_date', d.due_date, zoneOf(next, ctx)) : null;
+    next.due_date = due?.due_date ?? null;
+    next.due_day = due?.due_day ?? null;
+  } else if (next.due_day !== null && zoneOf(next, ctx) !== zoneOf(state, ctx)) {
+    // A zone edit keeps an all-day task on its calendar date: its first instant moves.
+    next.due_date = dayStart('timezone', next.due_day, zoneOf(next, ctx));
+  }
   if ('recurrence_rule' in d) next.recurrence_rule = checkRule(d.recurrence_rule);
   if ('list_id' in d) next.list_id = checkList(d.list_id, ctx);
   if ('priority' in d) next.priority = checkPriority(d.priority);
@@ -361,7 +431,19 @@ function update(command: UpdateTask, state: TaskState, ctx: DecideContext): Pend
     throw invalid('recurrence_rule', 'an occurrence of a series cannot itself recur; edit the series instead');
   if (next.is_recurring && !next.due_date)
     throw invalid('due_date', 'is required for a recurring task: it is the first occurrence (the series start)');
-  if (next.is_recurring && state.reminders.some((r) => !r.cancelled && r.offset === null && !r.notified)) {
+  if (next.recurrence_rule && next.due_day) checkAllDayRule(next.recurrence_rule);
+  // Switching between all-day and timed: pending relative reminders of the other kind have no meaning.
+  if (
+    next.due_date !== null &&
+    state.reminders.some((r) => !r.cancelled && !r.notified && isRelative(r) && !fitsDue(r, next))
+  )
+    throw invalid(
+      'due_date',
+      next.due_day === null
+        ? 'the task has all-day reminders ({at_time, days_before}); a timed due date takes {before} or {at}: remove them first'
+        : 'the task has reminders relative to its time ({before}); an all-day due date takes {at_time, days_before}: remove them first',
+    );
+  if (next.is_recurring && state.reminders.some((r) => !r.cancelled && !isRelative(r) && !r.notified)) {
     throw invalid(
       'recurrence_rule',
       'the task has absolute reminders; a series takes only relative ones ({before: ...}): remove them first',
@@ -377,6 +459,7 @@ function update(command: UpdateTask, state: TaskState, ctx: DecideContext): Pend
     next.is_recurring !== state.is_recurring ||
     next.recurrence_rule !== state.recurrence_rule ||
     next.due_date !== state.due_date ||
+    next.due_day !== state.due_day ||
     next.timezone !== state.timezone ||
     next.dtstart_local !== state.dtstart_local;
   if (scheduleChanged) {
@@ -400,18 +483,20 @@ function update(command: UpdateTask, state: TaskState, ctx: DecideContext): Pend
   }
   if (!sameLabels(next.labels, state.labels)) changes.labels = { from: state.labels, to: next.labels };
   // The wall-clock start travels with the due date when that changed, else with the other edits.
-  const dueChanges: Record<string, Change<unknown>> = next.due_date !== state.due_date
+  const dueMoved = next.due_date !== state.due_date || next.due_day !== state.due_day;
+  const dueChanges: Record<string, Change<unknown>> = dueMoved
     ? { due_date: { from: state.due_date, to: next.due_date } }
     : {};
+  if (next.due_day !== state.due_day) dueChanges.due_day = { from: state.due_day, to: next.due_day };
   if (next.dtstart_local !== state.dtstart_local) {
-    (next.due_date !== state.due_date ? dueChanges : changes).dtstart_local = {
+    (dueMoved ? dueChanges : changes).dtstart_local = {
       from: state.dtstart_local,
       to: next.dtstart_local,
     };
   }
   const events: PendingEvent[] = [];
   if (Object.keys(changes).length > 0) events.push(ev(state, 'task.updated', { changes }));
-  if (next.due_date !== state.due_date) events.push(ev(state, 'task.due_date_changed', { changes: dueChanges }));
+  if (dueMoved) events.push(ev(state, 'task.due_date_changed', { changes: dueChanges }));
   if (next.next_occurrence !== state.next_occurrence) {
     events.push(
       ev(state, 'recurring.rescheduled', {
@@ -434,6 +519,8 @@ function seriesWallStart(d: UpdateTask['data'], state: TaskState, next: TaskStat
   if (!next.is_recurring || next.due_date === null) return null;
   const zone = zoneOf(next, ctx);
   if ('due_date' in d && typeof d.due_date === 'string') return startOf('due_date', d.due_date, next.due_date, zone);
+  // An all-day series starts at the beginning of its date, whatever the zone (RFC 5545 DTSTART;VALUE=DATE).
+  if (next.due_day !== null) return startOf('due_date', next.due_day, next.due_date, zone);
   const kept =
     state.is_recurring &&
     state.dtstart_local !== null &&
@@ -447,7 +534,7 @@ function seriesWallStart(d: UpdateTask['data'], state: TaskState, next: TaskStat
  * when its time (a relative one follows the current due date) is still ahead. Reminders removed by the
  * user, or whose time passed meanwhile, stay cancelled.
  */
-function uncomplete(state: TaskState, ctx: DecideContext): PendingEvent[] {
+export function uncomplete(state: TaskState, ctx: DecideContext): PendingEvent[] {
   if (!state.completed) return [];
   const after: TaskState = { ...state, completed: false };
   const out: PendingEvent[] = [
@@ -455,14 +542,21 @@ function uncomplete(state: TaskState, ctx: DecideContext): PendingEvent[] {
       changes: { completed: { from: true, to: false }, completed_at: { from: state.completed_at, to: null } },
     }),
   ];
+  // A completed all-day task is not moved by a zone change (host/users/turn.ts); reopened, it starts its
+  // date in the zone it follows now.
+  if (state.due_day !== null) {
+    after.due_date = dayStart('due_date', state.due_day, zoneOf(state, ctx));
+    if (after.due_date !== state.due_date)
+      out.push(
+        ev(state, 'task.due_date_changed', {
+          changes: { due_date: { from: state.due_date, to: after.due_date } },
+          reason: 'timezone_changed',
+        }),
+      );
+  }
   for (const r of state.reminders) {
     if (!r.cancelled || r.notified || r.cancel_reason !== 'task_completed') continue;
-    let at = r.remind_at;
-    if (r.offset !== null)
-      at =
-        after.due_date === null
-          ? null
-          : minusOffset(after.due_date, parseDuration('offset', r.offset), zoneOf(after, ctx));
+    const at = isRelative(r) && !fitsDue(r, after) ? null : relativeAt(r, after, zoneOf(after, ctx));
     if (at === null || ms(at) <= ctx.now.getTime()) continue;
     out.push(
       ev(after, 'reminder.scheduled', {
@@ -556,6 +650,8 @@ function fire(id: string, state: TaskState, ctx: DecideContext): PendingEvent[] 
       task_id: state.id,
       title: state.title,
       due_date: state.due_date,
+      // An all-day task's date, so a notification says the day without a time (issue 16).
+      ...(state.due_day !== null ? { due_day: state.due_day } : {}),
       offset: reminder.offset,
       remind_at: reminder.remind_at,
       fired_at: iso(ctx.now),
@@ -566,11 +662,7 @@ function fire(id: string, state: TaskState, ctx: DecideContext): PendingEvent[] 
 }
 
 function leadOf(state: TaskState, occurrence: string, zone: string): number {
-  return leadMs(
-    state.reminders.filter((r) => !r.cancelled && r.offset !== null).map((r) => r.offset as string),
-    occurrence,
-    zone,
-  );
+  return leadOfReminders(state.reminders, occurrence, zone);
 }
 
 function spawn(state: TaskState, ctx: DecideContext): PendingEvent[] {
@@ -600,6 +692,8 @@ function spawn(state: TaskState, ctx: DecideContext): PendingEvent[] {
     description: state.description,
     completed: false,
     due_date: occurrence_at,
+    // An all-day series spawns all-day instances, each on its occurrence's local date.
+    due_day: state.due_day === null ? null : dayOf(occurrence_at, zone),
     recurrence_rule: null,
     timezone: state.timezone,
     is_recurring: false,
@@ -616,13 +710,15 @@ function spawn(state: TaskState, ctx: DecideContext): PendingEvent[] {
     deleted_at: null,
   };
   const reminders = state.reminders
-    .filter((r) => !r.cancelled && r.offset !== null)
+    .filter((r) => !r.cancelled && isRelative(r) && fitsDue(r, instance))
     .map((template) =>
       newReminder(
         instance,
         {
           offset: template.offset,
-          remind_at: minusOffset(occurrence_at, parseDuration('offset', template.offset as string), zone),
+          remind_at: relativeAt(template, instance, zone),
+          at_time: template.at_time,
+          days_before: template.days_before,
         },
         ctx,
       ),
@@ -673,6 +769,7 @@ export function rescheduledStart(
 }
 
 function reschedule(fromZone: string, toZone: string, state: TaskState, ctx: DecideContext): PendingEvent[] {
+  if (!state.is_recurring && state.due_day !== null) return rescheduleDay(fromZone, toZone, state, ctx);
   if (
     !state.is_recurring ||
     state.timezone !== null ||
@@ -695,6 +792,25 @@ function reschedule(fromZone: string, toZone: string, state: TaskState, ctx: Dec
   if (Object.keys(changes).length === 0) return [];
   return [
     ev(state, 'recurring.rescheduled', { changes, reason: 'timezone_changed', zone: { from: fromZone, to: toZone } }),
+  ];
+}
+
+/**
+ * An all-day task that follows the user's zone keeps its calendar date when the zone changes: its first
+ * instant moves to the start of that date in `toZone`, and its reminders keep their wall-clock times.
+ */
+function rescheduleDay(fromZone: string, toZone: string, state: TaskState, ctx: DecideContext): PendingEvent[] {
+  if (state.timezone !== null || fromZone === toZone || state.due_day === null) return [];
+  const due_date = dayStart('timezone', state.due_day, toZone);
+  if (due_date === state.due_date) return [];
+  const after: TaskState = { ...state, due_date };
+  return [
+    ev(state, 'task.due_date_changed', {
+      changes: { due_date: { from: state.due_date, to: due_date } },
+      reason: 'timezone_changed',
+      zone: { from: fromZone, to: toZone },
+    }),
+    ...(state.completed ? [] : followDueDate(state, after, { ...ctx, userTimezone: toZone })),
   ];
 }
 

@@ -7,7 +7,7 @@ import { inboxIdOf } from '../list/index.ts';
 
 type TaskSnapshot = Omit<TaskState, 'version' | 'updated_at' | 'reminders'>;
 /** Fields a `task.created` written before they existed lacks; they read as the migration that added them filled them in (007). */
-type Later = 'dtstart_local' | 'list_id' | 'priority' | 'labels' | 'completed_at';
+type Later = 'dtstart_local' | 'list_id' | 'priority' | 'labels' | 'completed_at' | 'due_day';
 
 export function evolve(state: TaskState | null, event: EventEnvelope): TaskState | null {
   if (event.aggregate_type !== 'task') return state;
@@ -23,6 +23,8 @@ export function evolve(state: TaskState | null, event: EventEnvelope): TaskState
       priority: task.priority ?? DEFAULT_PRIORITY,
       labels: task.labels ?? [],
       completed_at: task.completed_at ?? null,
+      // Before all-day dates (migration 008): a timed task.
+      due_day: task.due_day ?? null,
       version: event.version,
       updated_at: event.timestamp,
       reminders: [],
@@ -49,6 +51,9 @@ export function evolve(state: TaskState | null, event: EventEnvelope): TaskState
         { ...next, deleted_at: d.deleted_at as string },
         (d.changes ?? {}) as Record<string, Change<unknown>>,
       );
+    case 'task.restored':
+      // An undone delete (actors/task/undo.ts): `deleted_at` back to null and what moved with it.
+      return applyChanges(next, d.changes as Record<string, Change<unknown>>);
     case 'recurring.spawned':
       return {
         ...next,
@@ -57,9 +62,12 @@ export function evolve(state: TaskState | null, event: EventEnvelope): TaskState
       };
     case 'reminder.scheduled': {
       // Events written before reminders carried a cancel reason have none: it reads as null.
+      // Before all-day reminders (migration 008): no time of day.
       const reminder: ReminderState = {
         ...(d.reminder as ReminderState),
         cancel_reason: (d.reminder as Partial<ReminderState>).cancel_reason ?? null,
+        at_time: (d.reminder as Partial<ReminderState>).at_time ?? null,
+        days_before: (d.reminder as Partial<ReminderState>).days_before ?? null,
       };
       const others = next.reminders.filter((r) => r.id !== reminder.id);
       return { ...next, reminders: [...others, reminder].sort(byCreated) };

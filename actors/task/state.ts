@@ -8,6 +8,9 @@ export interface ReminderState {
   offset: string | null;
   /** When it fires; null for a series' template reminder (its instances get the instants). */
   remind_at: string | null;
+  /** All-day reminders: wall-clock `HH:MM` in the task's zone, `days_before` its day (0: on the day); both null for the other kinds (actors/task/all-day.ts). */
+  at_time: string | null;
+  days_before: number | null;
   notified: boolean;
   cancelled: boolean;
   /** Why it was cancelled (`task_completed`, `removed`, `passed`, …); an uncomplete re-arms the `task_completed` ones. */
@@ -22,6 +25,11 @@ export interface TaskState {
   description: string | null;
   completed: boolean;
   due_date: string | null;
+  /**
+   * An all-day task's date, `YYYY-MM-DD`, floating in the task's zone; null for a timed task. `due_date` is
+   * then the first instant of that local day in the task's zone (actors/task/all-day.ts).
+   */
+  due_day: string | null;
   recurrence_rule: string | null;
   timezone: string | null;
   is_recurring: boolean;

@@ -4,6 +4,7 @@ import type { EventEnvelope } from '../events.ts';
 import type { TaskCommand } from './commands.ts';
 import type { TaskState } from './state.ts';
 import { parseDuration, minusOffset } from '../durations.ts';
+import { dayOf, dayReminderAt } from './all-day.ts';
 
 export interface Timer {
   /** `spawn` or `remind:<reminderId>` — the Dapr reminder name. */
@@ -30,13 +31,38 @@ export function leadMs(offsets: readonly string[], occurrence: string, zone: str
   return lead;
 }
 
+/**
+ * How long before an occurrence (UTC ISO) its instance must exist, in ms: the earliest of the series'
+ * template reminders, relative (`offset`) or, for an all-day series, `at_time` on the occurrence's local
+ * day in `zone` or `days_before` it (never less than 0: "on the day at 09:00" fires after the day begins).
+ */
+export function leadOfReminders(
+  reminders: readonly Pick<TaskState['reminders'][number], 'cancelled' | 'offset' | 'at_time' | 'days_before'>[],
+  occurrence: string,
+  zone: string,
+): number {
+  const live = reminders.filter((r) => !r.cancelled);
+  let lead = leadMs(
+    live.filter((r) => r.offset !== null).map((r) => r.offset as string),
+    occurrence,
+    zone,
+  );
+  for (const r of live) {
+    if (r.at_time === null) continue;
+    const at = dayReminderAt('offset', dayOf(occurrence, zone), r.days_before ?? 0, r.at_time, zone);
+    lead = Math.max(lead, Date.parse(occurrence) - Date.parse(at));
+  }
+  return lead;
+}
+
 export function spawnDueAt(
   task: Pick<TaskState, 'next_occurrence' | 'timezone' | 'reminders'>,
   userZone: string,
 ): number | null {
   if (!task.next_occurrence) return null;
-  const offsets = task.reminders.filter((r) => !r.cancelled && r.offset !== null).map((r) => r.offset as string);
-  return Date.parse(task.next_occurrence) - leadMs(offsets, task.next_occurrence, task.timezone ?? userZone);
+  return (
+    Date.parse(task.next_occurrence) - leadOfReminders(task.reminders, task.next_occurrence, task.timezone ?? userZone)
+  );
 }
 
 /** Every timer the task needs armed now. */

@@ -222,8 +222,13 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
           const page = await deps.reads.listTasks(user.id, {
             completed: false,
             no_series: true,
-            due_after: now.toISOString(),
-            due_before: end,
+            // Timed tasks from now on; all-day tasks by date, from today (issue 16).
+            window: {
+              due_after: now.toISOString(),
+              due_before: end,
+              day_from: window[0]?.date as string,
+              day_before: windowsOf(user.timezone, now, days).upcomingEndDay,
+            },
             sort: 'due',
             order: 'asc',
             limit: 200,
@@ -275,7 +280,9 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
           series_left_out: seriesLeftOut,
           days: window.map((day) => ({
             date: day.date,
-            tasks: within(tasks, (t) => t.due_date, day),
+            tasks: tasks.filter((t) =>
+              t.due_day !== null ? t.due_day === day.date : within([t], (x) => x.due_date, day).length > 0,
+            ),
             occurrences: within(occurrencesShown, (o) => o.at, day),
           })),
         };

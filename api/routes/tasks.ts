@@ -21,11 +21,6 @@ const api = (description: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-const earliest = (a: string | undefined, b: string | undefined): string | undefined =>
-  a === undefined ? b : b === undefined ? a : Date.parse(a) <= Date.parse(b) ? a : b;
-const latest = (a: string | undefined, b: string | undefined): string | undefined =>
-  a === undefined ? b : b === undefined ? a : Date.parse(a) >= Date.parse(b) ? a : b;
-
 function ifMatch(request: Request): number | undefined {
   const header: unknown = request.headers['if-match'];
   if (typeof header !== 'string') return undefined;
@@ -92,15 +87,9 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
         const order: SortOrder =
           q.order ??
           (q.sort === undefined && view ? view.order : sort === 'created' || sort === 'completed' ? 'desc' : 'asc');
-        // A view's window and the request's own bounds both hold: the narrower wins.
-        const due_before = earliest(
-          view?.due_before,
-          q.due_before ? readInstant('due_before', q.due_before, zone) : undefined,
-        );
-        const due_after = latest(
-          view?.due_after,
-          q.due_after ? readInstant('due_after', q.due_after, zone) : undefined,
-        );
+        // A view's window and the request's own bounds both hold (a view places all-day tasks by date: `window`).
+        const due_before = q.due_before ? readInstant('due_before', q.due_before, zone) : undefined;
+        const due_after = q.due_after ? readInstant('due_after', q.due_after, zone) : undefined;
         if (view && q.completed !== undefined && q.completed !== view.completed)
           return { tasks: [], next_cursor: null };
         const completed = view?.completed ?? q.completed;
@@ -111,6 +100,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
           ...(completed !== undefined ? { completed } : {}),
           ...(due_before ? { due_before } : {}),
           ...(due_after ? { due_after } : {}),
+          ...(view?.window ? { window: view.window } : {}),
           ...(view?.completed_after ? { completed_after: view.completed_after } : {}),
           ...(view?.no_series ? { no_series: true } : {}),
           ...(q.series_id ? { series_id: q.series_id } : {}),
@@ -183,6 +173,23 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
       },
     });
   }
+
+  server.route({
+    method: 'POST',
+    path: '/tasks/{id}/undo',
+    options: {
+      ...api(
+        'Undo a completion, a delete, an edit, an added or a removed reminder: appends events that correct it (each names it in `data.corrects`); history is never edited. 409 when already undone or a later change would be overwritten; 404 for an event of another task',
+      ),
+      validate: { params: S.taskId, payload: S.undo, headers: S.writeHeaders },
+      handler: async (request, h) => {
+        // Event ids are stored lower case, without braces (the decider compares them as text).
+        const eventId = (request.payload as { event_id: string }).event_id.toLowerCase().replace(/[{}]/g, '');
+        const task = await run(request, (request.params as { id: string }).id, { type: 'undo', event_id: eventId });
+        return h.response(respond(task)).etag(String(task.version));
+      },
+    },
+  });
 
   server.route({
     method: 'DELETE',

@@ -12,6 +12,7 @@ import { evolveList, inboxIdOf, type ListState } from '../../actors/list/index.t
 import { evolveLabel, type LabelState } from '../../actors/label/index.ts';
 import type { PendingEvent, EventEnvelope } from '../../actors/events.ts';
 import { DomainError } from '../../actors/errors.ts';
+import { UNDO_READ_BEFORE, MAX_UNDO_LATER } from '../../actors/task/undo.ts';
 import type { CommandMeta, IdempotencyMeta } from '../../actors/ports.ts';
 import {
   TASK_COLUMNS,
@@ -132,6 +133,28 @@ export async function readRefs(q: Queryable, userId: string): Promise<{ lists: S
 }
 
 /**
+ * What an undo of `eventId` decides on (actors/task/undo.ts UndoEvents): the task's events from
+ * UNDO_READ_BEFORE versions before that event to MAX_UNDO_LATER after it, in version order; none when the
+ * event is not one of this user's events on this task.
+ */
+export async function readUndoEvents(
+  q: Queryable,
+  userId: string,
+  taskId: string,
+  eventId: string,
+): Promise<EventEnvelope[]> {
+  const rows = await q.query<EventEnvelope>(
+    `SELECT ${EVENT_COLUMNS} FROM events WHERE aggregate_id = $2 AND user_id = $1
+      AND version BETWEEN (SELECT t.version FROM events t WHERE t.event_id = $3 AND t.aggregate_id = $2 AND t.user_id = $1) - $4::int
+        AND (SELECT t.version FROM events t WHERE t.event_id = $3 AND t.aggregate_id = $2 AND t.user_id = $1) + $5::int
+      ORDER BY version`,
+    [userId, taskId, eventId, UNDO_READ_BEFORE, MAX_UNDO_LATER],
+    'tasklane_undo_events',
+  );
+  return rows.rows.map(toEnvelope);
+}
+
+/**
  * A task's events with version > `after` (default 0), in version order, at most `limit` (default 1000);
  * deleted tasks keep their history. Null when the task is not this user's.
  */
@@ -226,7 +249,7 @@ function remindersFromJson(rows: Record<string, unknown>[]): ReminderState[] {
 /**
  * Candidates for the sweeper: live tasks that may have a timer due at or before `until` (ISO), with
  * their reminders and the owner's zone, oldest first, at most `limit`. Coarse on purpose (a series is
- * taken a day plus its largest reminder offset ahead): which timers are due is decided by the caller
+ * taken a day plus its largest reminder offset, or days before for an all-day one, ahead): which timers are due is decided by the caller
  * with `timersOf`, the function the turns arm timers with.
  */
 export async function timerCandidates(
@@ -244,7 +267,7 @@ export async function timerCandidates(
         SELECT s.id, s.next_occurrence FROM tasks s
          WHERE s.is_recurring AND s.deleted_at IS NULL AND s.next_occurrence IS NOT NULL
            AND s.next_occurrence <= $1::timestamptz + interval '1 day'
-             + COALESCE((SELECT max(r."offset") FROM reminders r WHERE r.task_id = s.id AND NOT r.cancelled), interval '0')),
+             + COALESCE((SELECT max(COALESCE(r."offset", make_interval(days => r.days_before::int))) FROM reminders r WHERE r.task_id = s.id AND NOT r.cancelled), interval '0')),
       d AS (SELECT id, min(due) AS due FROM c GROUP BY id)
     SELECT (SELECT timezone FROM users u WHERE u.id = t.user_id) AS user_timezone, ${taskColumnsOf('t')}, ${REMINDERS_JSON} AS reminder_rows
       FROM d JOIN tasks t ON t.id = d.id

@@ -27,6 +27,7 @@ import {
   retryable,
   keyReused,
   readRefs,
+  readUndoEvents,
 } from './store.ts';
 import { DomainError } from '../../actors/errors.ts';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
@@ -206,13 +207,17 @@ export class TaskTurns implements TaskTurnPort {
     const names =
       (command.type === 'create' || command.type === 'update') &&
       ('list_id' in command.data || 'labels' in command.data);
-    const refs = names ? await readRefs(q, userId) : undefined;
+    // An undo decides on the events around the one it undoes, and on the live lists and labels a restore keeps.
+    const refs = names || command.type === 'undo' ? await readRefs(q, userId) : undefined;
+    const undo =
+      command.type === 'undo' ? { events: await readUndoEvents(q, userId, taskId, command.event_id) } : undefined;
     const pending = decide(command, state, {
       now,
       userId,
       userTimezone: timezone,
       newId: this.newId,
       ...(refs ? { refs } : {}),
+      ...(undo ? { undo } : {}),
     });
     if (pending.length === 0)
       return { result: { task: state, events: [], changed: [], userTimezone: timezone }, userVersion };

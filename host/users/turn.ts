@@ -289,11 +289,14 @@ export class UserTurns implements UserTurnPort {
     for (const row of rows.rows) rescheduledStart(row, fromZone, toZone);
   }
 
-  /** The user's live series that follow the user's zone (no zone of their own): a zone change reschedules them. */
+  /**
+   * The user's live series, and open all-day tasks, that follow the user's zone (no zone of their own): a
+   * zone change reschedules them (an all-day task keeps its date, its first instant moves).
+   */
   private async seriesFollowingZone(userId: string): Promise<string[]> {
     const rows = await this.db.query<{ id: string }>(
       `SELECT id::text AS id FROM tasks
-      WHERE user_id = $1 AND is_recurring AND timezone IS NULL AND deleted_at IS NULL ORDER BY created_at`,
+      WHERE user_id = $1 AND (is_recurring OR (due_day IS NOT NULL AND NOT completed)) AND timezone IS NULL AND deleted_at IS NULL ORDER BY created_at`,
       [userId],
     );
     return rows.rows.map((r) => r.id);

@@ -11,6 +11,7 @@ import { isBusy, setBusy } from './a11y.js';
 import { recurrencePicker } from './recurrence-picker.js';
 import { reminderChooser, readReminder } from './reminder-chooser.js';
 import { upsertTask } from './tasks.js';
+import { allDayToggle, dueSaid, taskDueSaid } from './due.js';
 
 /** Opens (or closes) the form's details. */
 export function expandCreateForm(open = true) {
@@ -24,16 +25,36 @@ export function setupCreateForm() {
   $('#more-options').addEventListener('click', () => expandCreateForm($('#create-more').hidden));
   const form = $('#create-form');
   const due = $('#new-due');
+  const allDay = $('#new-all-day');
   const picker = recurrencePicker({ id: 'new-rec', getStart: () => due.value, getZone: userZone });
   $('#new-recurrence').replaceChildren(picker.element);
   const reminder = { choice: '', at: '' };
   const showReminder = () =>
     render(
-      reminderChooser({ id: 'new-rem', label: 'Reminder', draft: reminder, onChange: showReminder }),
+      reminderChooser({
+        id: 'new-rem',
+        label: 'Reminder',
+        draft: reminder,
+        allDay: allDay.checked,
+        onChange: showReminder,
+      }),
       $('#new-reminder'),
     );
   showReminder();
-  due.addEventListener('change', () => picker.refresh());
+  // What the due date will make, said beside it ("All day, Thu, 24 Dec").
+  const said = () => {
+    $('#new-due-said').textContent = allDay.checked || due.value ? dueSaid(due.value, userZone()) : '';
+  };
+  const readDue = allDayToggle(due, allDay, () => {
+    picker.refresh();
+    showReminder();
+    said();
+  });
+  due.addEventListener('input', said);
+  due.addEventListener('change', () => {
+    picker.refresh();
+    said();
+  });
 
   // The zone the due date is read in is shown beside it; the preview follows it.
   let zone = null;
@@ -56,7 +77,13 @@ export function setupCreateForm() {
     const body = { title };
     const description = $('#new-description').value;
     if (description.trim()) body.description = description;
-    if (due.value) body.due_date = due.value;
+    const dueValue = readDue();
+    if (dueValue?.error) {
+      error.textContent = dueValue.error;
+      due.focus();
+      return;
+    }
+    if (dueValue) body.due_date = dueValue;
     const priority = Number($('#new-priority').value);
     if (priority !== 4) body.priority = priority;
     const { view, q } = getState();
@@ -84,6 +111,13 @@ export function setupCreateForm() {
             group: 'added',
           });
         form.reset();
+        // Says what the server made of it: "Added “Title”: all day, Thu, 24 Dec".
+        $('#new-due-said').textContent = '';
+        $('#new-added').textContent = task.due_date ? `Added “${task.title}”: ${taskDueSaid(task, userZone())}` : '';
+        if (due.type !== 'datetime-local') {
+          due.type = 'datetime-local';
+          showReminder();
+        }
         expandCreateForm(false);
         picker.reset();
         reminder.choice = '';

@@ -8,6 +8,8 @@ import { isBusy, setBusy } from './a11y.js';
 import { toLocalInput } from './time.js';
 import { recurrencePicker } from './recurrence-picker.js';
 import { upsertTask, fetchTask } from './tasks.js';
+import { undoable } from './undo.js';
+import { allDayToggle, dueSaid } from './due.js';
 
 const itemOf = (id) => document.querySelector(`li.task[data-id="${CSS.escape(id)}"]`);
 
@@ -19,7 +21,8 @@ export function openEditor(id) {
   const original = {
     title: task.title,
     description: task.description ?? '',
-    due: toLocalInput(task.due_date, taskZone(task)),
+    // An all-day task's date as it is (issue 16), else the instant as wall-clock time in the task's zone.
+    due: task.due_day ?? toLocalInput(task.due_date, taskZone(task)),
     timezone: task.timezone ?? '',
     rule: task.recurrence_rule ?? null,
   };
@@ -33,7 +36,18 @@ export function openEditor(id) {
   });
   const description = h('textarea', { id: `${p}-description`, rows: '2', maxlength: '10000' });
   description.value = original.description;
-  const due = h('input', { id: `${p}-due`, type: 'datetime-local', value: original.due });
+  const due = h('input', { id: `${p}-due`, type: task.due_day ? 'date' : 'datetime-local', value: original.due });
+  const allDay = h('input', { id: `${p}-all-day`, type: 'checkbox' });
+  allDay.checked = Boolean(task.due_day);
+  const dueSaidNow = h('span', { class: 'hint', role: 'status' });
+  const said = () => {
+    dueSaidNow.textContent = dueSaid(due.value, zoneNow());
+  };
+  const readDue = allDayToggle(due, allDay, () => {
+    said();
+    picker?.refresh();
+  });
+  due.addEventListener('input', said);
   const dueZone = h('span', { class: 'hint' });
   const tz = zoneSelect(`${p}-tz`, task.timezone, { followLabel: `Follow my zone (${userZone()})` });
   const zoneNow = () => tz.value || userZone();
@@ -47,6 +61,7 @@ export function openEditor(id) {
   const updateZone = () => {
     dueZone.textContent = `(in ${zoneNow()})`;
     picker?.refresh();
+    said();
   };
   tz.addEventListener('change', updateZone);
   due.addEventListener('change', () => picker?.refresh());
@@ -57,7 +72,14 @@ export function openEditor(id) {
     { class: 'edit', 'aria-label': `Edit task: ${task.title}` },
     h('div', { class: 'field' }, h('label', { for: `${p}-title` }, 'Title'), title),
     h('div', { class: 'field' }, h('label', { for: `${p}-description` }, 'Description'), description),
-    h('div', { class: 'field' }, h('label', { for: `${p}-due` }, 'Due ', dueZone), due),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: `${p}-due` }, 'Due ', dueZone),
+      due,
+      h('label', { class: 'inline hint' }, allDay, ' All day'),
+      dueSaidNow,
+    ),
     h('div', { class: 'field' }, h('label', { for: `${p}-tz` }, 'Time zone of this task'), tz),
     picker
       ? picker.element
@@ -99,7 +121,13 @@ export function openEditor(id) {
     if (description.value !== original.description)
       patch.description = description.value === '' ? null : description.value;
     if (tz.value !== original.timezone) patch.timezone = tz.value || null;
-    if (due.value !== original.due) patch.due_date = due.value || null;
+    const dueValue = readDue();
+    if (dueValue?.error) {
+      error.textContent = dueValue.error;
+      due.focus();
+      return;
+    }
+    if (dueValue !== original.due) patch.due_date = dueValue || null;
     if (picker) {
       const rule = picker.getRule();
       if (rule !== original.rule) patch.recurrence_rule = rule;
@@ -113,7 +141,11 @@ export function openEditor(id) {
     void (async () => {
       setBusy(save, true);
       try {
-        const updated = await api('PATCH', `/tasks/${id}`, patch, { 'if-match': String(baseVersion) });
+        const before = getState().tasks.get(id);
+        const send = (headers = {}) =>
+          api('PATCH', `/tasks/${id}`, patch, { 'if-match': String(baseVersion), ...headers });
+        // The edit can be undone for a while (undo.js); the history is read after the version it was made on.
+        const updated = before ? await undoable('edit', { ...before, version: baseVersion }, send) : await send();
         update((st) => {
           st.editors.delete(id);
         });

@@ -79,6 +79,14 @@ function changeLines(changes, zone) {
 
 /** One event in words: the first line, then one line per change. */
 export function describeEvent(e, zone) {
+  const lines = describeOne(e, zone);
+  // A compensating event of an undo names the event it corrects (actors/task/undo.ts).
+  return typeof e.data?.corrects === 'string' && e.event_type !== 'task.restored'
+    ? [`${lines[0]} (undo)`, ...lines.slice(1)]
+    : lines;
+}
+
+function describeOne(e, zone) {
   const d = e.data ?? {};
   const at = (iso) => fmt(iso, zone);
   switch (e.event_type) {
@@ -96,6 +104,8 @@ export function describeEvent(e, zone) {
       return ['Marked not done'];
     case 'task.deleted':
       return ['Deleted', ...changeLines(d.changes, zone)];
+    case 'task.restored':
+      return ['Restored (undo of the delete)', ...changeLines(d.changes, zone)];
     case 'recurring.spawned':
       return [
         `Occurrence for ${at(d.occurrence_at)} created${d.late ? ' (late)' : ''}`,

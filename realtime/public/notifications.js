@@ -3,6 +3,7 @@ import { getState, userZone } from './store.js';
 import { fmt } from './time.js';
 import { api, act } from './api.js';
 import { toast } from './toasts.js';
+import { fmtDay } from './due.js';
 
 /** Announces a `reminder.triggered` event. */
 export function notifyReminder(event) {
@@ -10,7 +11,11 @@ export function notifyReminder(event) {
   const taskId = d.task_id ?? event.aggregate_id;
   const task = getState().tasks.get(taskId);
   const title = task?.title ?? d.title ?? 'a task';
-  const body = d.due_date ? `Due ${fmt(d.due_date, userZone())}` : `Reminder set for ${fmt(d.remind_at, userZone())}`;
+  const body = d.due_day
+    ? `Due all day, ${fmtDay(d.due_day)}`
+    : d.due_date
+      ? `Due ${fmt(d.due_date, userZone())}`
+      : `Reminder set for ${fmt(d.remind_at, userZone())}`;
   if ('Notification' in window && Notification.permission === 'granted') {
     try {
       const n = new Notification(`Reminder: ${title}`, { body, tag: `tasklane-${d.reminder_id}` });

@@ -2,6 +2,7 @@
 // ({choice, at}) its owner keeps, so a re-render shows what the user had chosen.
 import { html, nothing } from '/vendor/lit-html/lit-html.js';
 import { live } from '/vendor/lit-html/directives/live.js';
+import { DAY_PRESETS, readDayPreset } from './due.js';
 
 const PRESETS = [
   ['PT10M', '10 min before'],
@@ -19,13 +20,15 @@ export function reminderChooser({
   allowNone = true,
   allowBefore = true,
   allowAt = true,
+  allDay = false,
   draft,
   dataK,
   onChange = () => {},
 }) {
   const choices = [
     ...(allowNone ? [['', 'None']] : []),
-    ...(allowBefore ? PRESETS : []),
+    // An all-day task has no time to be before: wall-clock times on its day, or days before it.
+    ...(allowBefore ? (allDay ? DAY_PRESETS : PRESETS) : []),
     ...(allowAt ? [['at', 'At a time…']] : []),
   ];
   if (!choices.some(([value]) => value === draft.choice)) draft.choice = choices[0]?.[0] ?? '';
@@ -42,9 +45,9 @@ export function reminderChooser({
   )}</select><span class="row" ?hidden=${draft.choice !== 'at'}><label for="${id}-at">Remind at</label><input id="${id}-at" type="datetime-local" .value=${live(draft.at ?? '')} @input=${type}></span></span>`;
 }
 
-/** What the draft asks for: {before} | {at} | null (none) | {error}. */
+/** What the draft asks for: {before} | {at} | {at_time, days_before} | null (none) | {error}. */
 export function readReminder(draft) {
   if (draft.choice === '') return null;
   if (draft.choice === 'at') return draft.at ? { at: draft.at } : { error: 'Choose when to be reminded.' };
-  return { before: draft.choice };
+  return readDayPreset(draft.choice) ?? { before: draft.choice };
 }

@@ -18,10 +18,12 @@ import { openEditor } from './editor.js';
 import { snooze } from './notifications.js';
 import { reminderChooser, readReminder } from './reminder-chooser.js';
 import { toast } from './toasts.js';
+import { undoable } from './undo.js';
 import { visibleTasks, loadMore, listOf, localDate, addDays } from './views.js';
 import { labelChips, labelPicker, toggleLabelPicker } from './labels.js';
 import { moveTask, TASK_DRAG_TYPE } from './sidebar.js';
 import { orderedLists } from './store.js';
+import { fmtDay, isOverdue } from './due.js';
 
 /** How long Delete waits for its confirmation. */
 const CONFIRM_MS = 4000;
@@ -97,7 +99,7 @@ function upcomingView(tasks, s) {
   const days = s.upcoming?.days ?? [];
   const byDay = new Map();
   for (const task of tasks) {
-    const date = localDate(task.due_date, zone);
+    const date = task.due_day ?? localDate(task.due_date, zone);
     if (!byDay.has(date)) byDay.set(date, []);
     byDay.get(date).push(task);
   }
@@ -129,7 +131,7 @@ function upcomingView(tasks, s) {
           : nothing
       }${
         occurrences.length
-          ? html`<ul class="occurrences" aria-label="Repeating tasks due ${dayName(d.date)}">${occurrences.map((o) => html`<li class="occurrence"><span class="occ-time">${formatter(zone, 'time').format(new Date(o.at))}</span><span class="occ-title">${o.title}</span><span class="badge">repeats</span></li>`)}</ul>`
+          ? html`<ul class="occurrences" aria-label="Repeating tasks due ${dayName(d.date)}">${occurrences.map((o) => html`<li class="occurrence"><span class="occ-time">${o.all_day ? 'all day' : formatter(zone, 'time').format(new Date(o.at))}</span><span class="occ-title">${o.title}</span><span class="badge">repeats</span></li>`)}</ul>`
           : nothing
       }</section>`;
     },
@@ -156,7 +158,11 @@ function itemBody(task, s) {
   const id = task.id;
   const zone = userZone();
   const meta = [];
-  if (task.due_date) {
+  if (task.due_day) {
+    // An all-day task: its date, no time (issue 16); overdue once its day has ended.
+    const overdue = isOverdue(task, zone) ? ' — overdue' : '';
+    meta.push(`${task.is_recurring ? 'Starts' : 'Due'} all day, ${fmtDay(task.due_day)}${overdue}`);
+  } else if (task.due_date) {
     const own =
       task.timezone && task.timezone !== zone
         ? ` (${formatter(taskZone(task), 'time').format(new Date(task.due_date))} ${task.timezone})`
@@ -229,7 +235,13 @@ export function setCompleted(id, box) {
   }
   void act(
     box,
-    async () => upsertTask(await api('POST', `/tasks/${id}/${wanted ? 'complete' : 'uncomplete'}`)),
+    async () => {
+      const path = `/tasks/${id}/${wanted ? 'complete' : 'uncomplete'}`;
+      const task = getState().tasks.get(id);
+      // A completion can be undone for a while (undo.js); reopening is its own undo.
+      if (!wanted || !task) return upsertTask(await api('POST', path));
+      return upsertTask(await undoable('complete', task, (headers) => api('POST', path, undefined, headers)));
+    },
     wanted ? 'Could not complete the task' : 'Could not reopen the task',
   ).then(() => {
     const t = getState().tasks.get(id);
@@ -260,7 +272,9 @@ function deleteTask(id, button) {
   void act(
     button,
     async () => {
-      await api('DELETE', `/tasks/${id}`);
+      const task = getState().tasks.get(id);
+      if (task) await undoable('delete', task, (headers) => api('DELETE', `/tasks/${id}`, undefined, headers));
+      else await api('DELETE', `/tasks/${id}`);
       removeTask(id);
     },
     'Could not delete the task',
@@ -269,6 +283,8 @@ function deleteTask(id, button) {
 
 function reminderText(r, task) {
   const zone = taskZone(task);
+  if (r.at_time)
+    return `${r.days_before ? `${r.days_before} day${r.days_before === 1 ? '' : 's'} before` : 'On the day'} at ${r.at_time}${r.remind_at ? ` — ${fmt(r.remind_at, zone)}` : ' of each occurrence'}`;
   if (r.offset)
     return `${humanDuration(r.offset)} before${r.remind_at ? ` — ${fmt(r.remind_at, zone)}` : ' each occurrence'}`;
   return `At ${fmt(r.remind_at, zone)}`;
@@ -313,7 +329,7 @@ function reminderAdder(task, s) {
   // The draft is scratch state of the controls: made on first show, no re-render needed for it.
   let draft = s.reminderDrafts.get(id);
   if (!draft) {
-    draft = { choice: task.due_date ? 'PT1H' : 'at', at: '', error: '' };
+    draft = { choice: task.due_day ? 'day:0@09:00' : task.due_date ? 'PT1H' : 'at', at: '', error: '' };
     s.reminderDrafts.set(id, draft);
   }
   const redraw = () => update(() => {});
@@ -350,5 +366,5 @@ function reminderAdder(task, s) {
       }
     })();
   };
-  return html`<div class="row">${reminderChooser({ id: `rem-${id}`, label: 'Add', allowNone: false, allowBefore: Boolean(task.due_date), allowAt: !task.is_recurring, draft, dataK: 'rem-choice', onChange: redraw })}<button type="button" data-k="rem-add" @click=${add}>Add reminder</button><p class="error" role="alert">${draft.error}</p></div>`;
+  return html`<div class="row">${reminderChooser({ id: `rem-${id}`, label: 'Add', allowNone: false, allowBefore: Boolean(task.due_date), allDay: Boolean(task.due_day), allowAt: !task.is_recurring, draft, dataK: 'rem-choice', onChange: redraw })}<button type="button" data-k="rem-add" @click=${add}>Add reminder</button><p class="error" role="alert">${draft.error}</p></div>`;
 }

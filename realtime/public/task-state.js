@@ -30,6 +30,7 @@ function withoutInternal(task) {
 function setChanges(task, changes) {
   const out = { ...task };
   for (const [field, change] of Object.entries(changes ?? {})) if (!INTERNAL.has(field)) out[field] = change.to;
+  out.all_day = out.due_day !== null && out.due_day !== undefined;
   return out;
 }
 
@@ -49,12 +50,15 @@ export function evolve(task, event) {
       priority: d.task?.priority ?? 4,
       labels: d.task?.labels ?? [],
       completed_at: d.task?.completed_at ?? null,
+      // All-day tasks (issue 16): the date, and the flag api/present.ts derives from it.
+      due_day: d.task?.due_day ?? null,
+      all_day: (d.task?.due_day ?? null) !== null,
       version: event.version,
       updated_at: event.timestamp,
       reminders: [],
     });
   }
-  if (!task) return null;
+  if (!task && event.event_type !== 'task.restored') return null;
   const next = { ...task, version: event.version, updated_at: event.timestamp };
   const withReminder = (id, f) => ({
     ...next,
@@ -72,11 +76,26 @@ export function evolve(task, event) {
       return { ...next, completed: false, completed_at: null };
     case 'task.deleted':
       return null;
+    // An undone delete: the event carries the task as restored (the page dropped it at the delete).
+    case 'task.restored':
+      return withoutInternal({
+        ...d.task,
+        due_day: d.task?.due_day ?? null,
+        all_day: (d.task?.due_day ?? null) !== null,
+        version: event.version,
+        updated_at: event.timestamp,
+        reminders: (d.task?.reminders ?? []).map(withStatus),
+      });
     case 'recurring.spawned':
       return { ...next, next_occurrence: d.next_occurrence?.to ?? null };
     case 'reminder.scheduled': {
       // Events written before reminders carried a cancel reason have none: it reads as null.
-      const reminder = withStatus({ ...d.reminder, cancel_reason: d.reminder?.cancel_reason ?? null });
+      const reminder = withStatus({
+        ...d.reminder,
+        cancel_reason: d.reminder?.cancel_reason ?? null,
+        at_time: d.reminder?.at_time ?? null,
+        days_before: d.reminder?.days_before ?? null,
+      });
       return { ...next, reminders: [...next.reminders.filter((r) => r.id !== reminder.id), reminder].sort(byCreated) };
     }
     case 'reminder.cancelled':

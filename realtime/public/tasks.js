@@ -41,6 +41,17 @@ export function applyEvent(event) {
   }
   const id = event.aggregate_id;
   const task = s.tasks.get(id);
+  if (event.event_type === 'task.restored') {
+    // An undone delete: the task this page dropped (or never held) comes back, whole, from the event.
+    if (!task || event.version > task.version) {
+      update((st) => {
+        st.gone.delete(id);
+      });
+      setTask(evolve(null, event), { flash: !task });
+      historyChanged(id);
+    }
+    return;
+  }
   if (event.event_type === 'task.created') {
     if (!task && !s.gone.has(id)) setTask(evolve(null, event), { flash: true });
     return;

@@ -72,13 +72,25 @@ export function inView(task, s = getState(), now = Date.now()) {
       return !(s.hideDone && task.completed);
     case 'completed':
       return task.completed;
+    // An all-day task by its date (due_day): due all its day, overdue once the day has ended (issue 16).
     case 'overdue':
+      if (task.due_day) return !task.completed && !task.is_recurring && task.due_day < localDate(now, zone);
       return !task.completed && !task.is_recurring && due !== null && due < now;
     case 'today':
       return (
-        !task.completed && !task.is_recurring && due !== null && localDate(task.due_date, zone) <= localDate(now, zone)
+        !task.completed &&
+        !task.is_recurring &&
+        due !== null &&
+        (task.due_day ?? localDate(task.due_date, zone)) <= localDate(now, zone)
       );
     case 'upcoming': {
+      if (task.due_day)
+        return (
+          !task.completed &&
+          !task.is_recurring &&
+          task.due_day >= localDate(now, zone) &&
+          task.due_day <= addDays(localDate(now, zone), UPCOMING_DAYS)
+        );
       if (task.completed || task.is_recurring || due === null || due < now) return false;
       return localDate(task.due_date, zone) <= addDays(localDate(now, zone), UPCOMING_DAYS);
     }

@@ -198,22 +198,24 @@ test.serial('a tab of another user sees nothing of it (and does see its own task
   const secret = `Alice's secret ${randomUUID().slice(0, 6)}`;
   await createThroughUi(aliceTab, secret);
   await showsTitle(aliceTab, secret);
-  // Another of Alice's changes through REST, so Bob's tab has had time to receive anything it would get.
   const other = await rest<Task>(alice, 'POST', '/tasks', { title: `${secret} (2)` });
   await rest(alice, 'POST', `/tasks/${other.id}/complete`);
   await showsTitle(aliceTab, `${secret} (2)`);
-  await bobTab.waitForTimeout(500);
 
-  t.deepEqual(await titles(bobTab), [], "Bob sees none of Alice's tasks");
-  t.false((await bobTab.content()).includes(secret), "nothing of Alice's titles anywhere in Bob's page");
-  t.is(await connection(bobTab), 'live', "Bob's tab is live: the check above is not vacuous");
-  t.is(await storedSeq(bobTab, bobId), 0, "Bob's tab received no event");
-
-  // Positive control: Bob's own task reaches Bob's tab, and not Alice's.
+  // Bob's own task, committed after all of Alice's, is the marker: the hub publishes in commit order and a
+  // socket delivers in order, so anything of Alice's that reached Bob's socket arrived before it.
   const mine = `Bob's own ${randomUUID().slice(0, 6)}`;
   await createThroughUi(bobTab, mine);
   await showsTitle(bobTab, mine);
-  await aliceTab.waitForTimeout(300);
+  t.deepEqual(await titles(bobTab), [mine], "Bob sees his own task and none of Alice's");
+  t.false((await bobTab.content()).includes(secret), "nothing of Alice's titles anywhere in Bob's page");
+  t.is(await connection(bobTab), 'live', "Bob's tab is live: the check above is not vacuous");
+  t.is(await storedSeq(bobTab, bobId), 1, "Bob's tab received his one event and nothing else");
+
+  // The same the other way: Alice's next change is the marker for Bob's task on her tab.
+  const marker = `${secret} (3)`;
+  await rest<Task>(alice, 'POST', '/tasks', { title: marker });
+  await showsTitle(aliceTab, marker);
   t.is(await countTitle(aliceTab, mine), 0, "Alice does not see Bob's task");
 });
 
@@ -322,11 +324,15 @@ test.serial(
     for (const title of names) await showsTitle(page, title);
     deliver(m1); // and 1 turns up late, after it was fetched
     hold = false;
-    await page.waitForTimeout(300);
+    // A fifth change is the marker: it follows the late copy of 1 on the same socket, so once it shows,
+    // the late copy has been taken (or ignored).
+    const marker = `Step 5 ${randomUUID().slice(0, 6)}`;
+    await rest<Task>(token, 'POST', '/tasks', { title: marker });
+    await showsTitle(page, marker);
 
-    t.deepEqual(await titles(page), [...names].reverse(), 'each task once, newest first');
+    t.deepEqual(await titles(page), [marker, ...[...names].reverse()], 'each task once, newest first');
     t.is(backfillsOf(page)[asked], start, 'the gap before the held events was fetched from the server');
-    t.is(await storedSeq(page, dave), start + 4, 'all 4 taken, none counted twice');
+    t.is(await storedSeq(page, dave), start + 5, 'all 5 taken, none counted twice');
     t.is(await connection(page), 'live');
   },
 );
@@ -468,8 +474,14 @@ test.serial('when a proxy blocks the WebSocket, the tab falls back to polling ev
 
   const title = `Polled ${randomUUID().slice(0, 6)}`;
   await rest<Task>(token, 'POST', '/tasks', { title });
+  const polls = backfillsOf(page).length;
   await page.clock.runFor(25_000);
-  await page.waitForTimeout(300);
+  // A request the page sends now is the marker: the browser reports requests in the order they are sent,
+  // so a poll sent during those 25 s would have been recorded before it.
+  const marked = page.waitForRequest((request) => request.url().endsWith('/health?marker'));
+  await page.evaluate(() => fetch('/health?marker').then(() => undefined));
+  await marked;
+  t.is(backfillsOf(page).length, polls, 'no poll before 30 s');
   t.is(await countTitle(page, title), 0, 'not before the next poll');
   await page.clock.runFor(6_000);
   await showsTitle(page, title, 5000);

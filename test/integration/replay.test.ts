@@ -45,7 +45,7 @@ test.serial(
     const tasks: { user: string; id: string }[] = [];
     const op = fc.record({
       user: fc.integer({ min: 0, max: 2 }),
-      kind: fc.constantFrom('create', 'patch', 'complete', 'uncomplete', 'remind', 'delete', 'series'),
+      kind: fc.constantFrom('create', 'patch', 'complete', 'uncomplete', 'remind', 'delete', 'series', 'undo'),
       pick: fc.nat(),
       text: fc.string({ minLength: 1, maxLength: 12 }).filter((s) => s.trim().length > 0),
     });
@@ -80,7 +80,21 @@ test.serial(
             title: o.text,
             due_date: new Date(Date.now() + (2 + (o.pick % 72)) * 3_600_000).toISOString(),
           });
-        else if (o.kind === 'remind')
+        else if (o.kind === 'undo') {
+          // The task's latest completion, delete or edit, undone with compensating events (when it still can be).
+          const history = (await api(target, token, 'GET', `/tasks/${pick.id}/history?limit=1000`)).events as {
+            event_id: string;
+            event_type: string;
+            data: { corrects?: string; reason?: string };
+          }[];
+          const last = history.findLast(
+            (e) =>
+              ['task.completed', 'task.deleted', 'task.updated'].includes(e.event_type) &&
+              e.data.corrects === undefined &&
+              e.data.reason === undefined,
+          );
+          if (last) await api(target, token, 'POST', `/tasks/${pick.id}/undo`, { event_id: last.event_id });
+        } else if (o.kind === 'remind')
           await api(target, token, 'POST', `/tasks/${pick.id}/reminders`, {
             at: new Date(Date.now() + 7_200_000).toISOString(),
           });
@@ -104,6 +118,10 @@ test.serial(
       intervalMs: 200,
     });
 
+    const corrections = (
+      await app.app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE data ? 'corrects'`)
+    ).rows[0]?.n;
+    t.true((corrections ?? 0) > 0, 'the log holds undo corrections');
     const clean = await replay({ kafka, topic, db: app.app.db });
     t.true(clean.tasks >= 20, `${clean.tasks} tasks replayed`);
     t.deepEqual(clean.mismatches, []);

@@ -11,6 +11,7 @@ import { MAX_ZONE_LENGTH } from '../../actors/zone.ts';
 import { IDEMPOTENCY_KEY } from '../../api/context.ts';
 import { MAX_LIST_NAME, MAX_POSITION, STORED_COLOR, inboxIdOf } from '../../actors/list/index.ts';
 import { MAX_LABEL_NAME } from '../../actors/label/index.ts';
+import { MAX_DAYS_BEFORE } from '../../actors/task/all-day.ts';
 
 /** The longest Idempotency-Key the route accepts, as its pattern says ({1,N}). */
 const MAX_KEY = Number(/\{1,(\d+)\}/.exec(IDEMPOTENCY_KEY.source)?.[1]);
@@ -33,6 +34,7 @@ const EXPECTED_CARDINALITY: Record<string, number> = { 'tasks.labels': MAX_TASK_
 const EXPECTED_RANGES: Record<string, [number, number]> = {
   'lists.position': [0, MAX_POSITION],
   'tasks.priority': [MIN_PRIORITY, MAX_PRIORITY],
+  'reminders.days_before': [0, MAX_DAYS_BEFORE],
 };
 /** The stored form of a colour, `column ~ 'pattern'`. */
 const EXPECTED_COLORS: Record<string, string> = {

@@ -18,7 +18,9 @@ const browser = (await import(modulePath)) as TaskStateModule;
 type Step =
   | { at: string }
   | { zone: string; from: string; series: string[] }
-  | { id: string; command: TaskCommand | ((state: TaskState) => TaskCommand) };
+  | { id: string; command: TaskCommand | ((state: TaskState) => TaskCommand) }
+  /** An undo of the last event of `type` on the task, decided on the task's events so far (as the host reads them). */
+  | { id: string; undo: EventEnvelope['event_type'] };
 
 /** Runs the steps through decide + the server's evolve; returns every event, stamped as the events table stamps it. */
 function eventsOf(start: string, steps: Step[], initialZone = 'UTC'): EventEnvelope[] {
@@ -29,14 +31,15 @@ function eventsOf(start: string, steps: Step[], initialZone = 'UTC'): EventEnvel
   const versions = new Map<string, number>();
   const states = new Map<string, TaskState | null>();
   const out: EventEnvelope[] = [];
-  const ctx = (): DecideContext => ({
+  const ctx = (undo?: EventEnvelope[]): DecideContext => ({
     now: new Date(now),
     userId: 'u1',
     userTimezone: zone,
     newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
+    ...(undo ? { undo: { events: undo } } : {}),
   });
-  const run = (id: string, command: TaskCommand) => {
-    for (const p of decide(command, states.get(id) ?? null, ctx()) as PendingEvent[]) {
+  const run = (id: string, command: TaskCommand, undo?: EventEnvelope[]) => {
+    for (const p of decide(command, states.get(id) ?? null, ctx(undo)) as PendingEvent[]) {
       const version = (versions.get(p.aggregate_id) ?? 0) + 1;
       versions.set(p.aggregate_id, version);
       const event: EventEnvelope = {
@@ -58,6 +61,10 @@ function eventsOf(start: string, steps: Step[], initialZone = 'UTC'): EventEnvel
     else if ('zone' in step) {
       zone = step.zone;
       for (const id of step.series) run(id, { type: 'reschedule', from_zone: step.from, to_zone: step.zone });
+    } else if ('undo' in step) {
+      const mine = out.filter((e) => e.aggregate_id === step.id);
+      const target = mine.findLast((e) => e.event_type === step.undo);
+      run(step.id, { type: 'undo', event_id: target?.event_id ?? '' }, mine);
     } else {
       const state = states.get(step.id);
       run(step.id, typeof step.command === 'function' ? step.command(state as TaskState) : step.command);
@@ -144,6 +151,100 @@ test('a task with reminders: edits, fire, snooze, remove, complete, uncomplete, 
   t.true(
     events.some((e) => e.event_type === 'reminder.cancelled' && e.data.reason === 'task_completed'),
     'a reminder cancelled with a reason',
+  );
+  t.is(assertSameFold(t, events), events.length);
+});
+
+test('undone changes: a completion, an edit with a due date move, a removed reminder and a delete', (t) => {
+  // Each step at its own instant: one turn each, as the store writes them.
+  const events = eventsOf('2026-02-10T12:00:00Z', [
+    {
+      id: T1,
+      command: {
+        type: 'create',
+        id: T1,
+        data: { title: 'Report', due_date: '2026-02-14T18:00:00Z', reminders: [{ before: 'PT1H' }] },
+      },
+    },
+    { at: '2026-02-10T12:01:00Z' },
+    { id: T1, command: { type: 'complete' } },
+    { at: '2026-02-10T12:02:00Z' },
+    { id: T1, undo: 'task.completed' },
+    { at: '2026-02-10T12:03:00Z' },
+    { id: T1, command: { type: 'update', data: { title: 'Final', due_date: '2026-02-16T09:00:00Z', priority: 2 } } },
+    { at: '2026-02-10T12:04:00Z' },
+    { id: T1, undo: 'task.due_date_changed' },
+    { at: '2026-02-10T12:05:00Z' },
+    { id: T1, command: (s) => ({ type: 'remove_reminder', reminder_id: firstReminder(s) }) },
+    { at: '2026-02-10T12:06:00Z' },
+    { id: T1, undo: 'reminder.cancelled' },
+    { at: '2026-02-10T12:07:00Z' },
+    { id: T1, command: { type: 'delete' } },
+    { at: '2026-02-10T12:08:00Z' },
+    { id: T1, undo: 'task.deleted' },
+    { at: '2026-02-10T12:09:00Z' },
+    { id: T1, command: { type: 'update', data: { title: 'After the restore' } } },
+  ]);
+  t.deepEqual(
+    events.filter((e) => typeof e.data.corrects === 'string').map((e) => e.event_type),
+    [
+      'task.uncompleted',
+      'reminder.scheduled',
+      'task.updated',
+      'task.due_date_changed',
+      'reminder.scheduled',
+      'reminder.scheduled',
+      'task.restored',
+      'reminder.scheduled',
+    ],
+  );
+  t.is(assertSameFold(t, events), events.length);
+});
+
+test('an all-day task and an all-day series: created by date, day reminders, zone moves, switched to timed and back', (t) => {
+  const A1 = '33333333-3333-4333-8333-333333333333';
+  const events = eventsOf(
+    '2026-12-01T12:00:00Z',
+    [
+      {
+        id: A1,
+        command: {
+          type: 'create',
+          id: A1,
+          data: { title: 'Party', due_date: '2026-12-24', reminders: [{ at_time: '09:00', days_before: 1 }] },
+        },
+      },
+      { zone: 'Pacific/Pago_Pago', from: 'Pacific/Kiritimati', series: [A1] },
+      { id: A1, command: { type: 'update', data: { timezone: 'America/St_Johns' } } },
+      { id: A1, command: (s) => ({ type: 'remove_reminder', reminder_id: firstReminder(s) }) },
+      { id: A1, command: { type: 'update', data: { due_date: '2026-12-24T18:00' } } },
+      { id: A1, command: { type: 'update', data: { due_date: '2026-12-25' } } },
+      {
+        id: S1,
+        command: {
+          type: 'create',
+          id: S1,
+          data: {
+            title: 'Water plants',
+            due_date: '2026-12-02',
+            recurrence_rule: 'FREQ=DAILY',
+            reminders: [{ at_time: '08:00' }],
+          },
+        },
+      },
+      { at: '2026-12-02T19:00:00Z' },
+      { id: S1, command: { type: 'spawn' } },
+      { zone: 'Pacific/Kiritimati', from: 'Pacific/Pago_Pago', series: [S1] },
+    ],
+    'Pacific/Kiritimati',
+  );
+  t.true(
+    events.some((e) => Object.keys((e.data.changes ?? {}) as object).includes('due_day')),
+    'a change of due_day travels in an event',
+  );
+  t.true(
+    events.some((e) => e.event_type === 'task.created' && (e.data.task as TaskState).series_id === S1),
+    'an all-day occurrence was created',
   );
   t.is(assertSameFold(t, events), events.length);
 });

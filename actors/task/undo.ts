@@ -1,0 +1,324 @@
+// Undo: a change is taken back by compensating events appended after it, each naming the event it
+// corrects in `data.corrects` (DESIGN.md, "Growing the model": "Undo appends compensating events that
+// name the event they correct … history is never edited"). Pure: the host reads the task's events
+// around the undone one (UndoEvents) and passes them in the decide context.
+//
+// What can be undone (any other event_id is a 400 naming `event_id`):
+// - `task.completed`        → `task.uncompleted` + the reminders the completion cancelled, re-armed when
+//                             still ahead (exactly as POST …/uncomplete does);
+// - `task.deleted`          → `task.restored` (fields as they were; a list deleted since → the Inbox, labels
+//                             deleted since are stripped, both named in its `changes`; a series restarts
+//                             from its next occurrence after now, the ones missed meanwhile are not spawned)
+//                             + the reminders the delete cancelled, re-armed when still ahead;
+// - `task.updated` / `task.due_date_changed` of an edit (PATCH) → the edit's fields set back, through the
+//                             same rules as a PATCH (reminders follow the due date, a series re-plans);
+//                             naming either event of one edit undoes the whole edit;
+// - `reminder.scheduled` that added a reminder → `reminder.cancelled` (reason `undone`);
+// - `reminder.cancelled` with reason `removed` → `reminder.scheduled` (reason `undone`) when its time is ahead.
+// Refusals (409, never a silent overwrite): already undone (names the correcting event); a later change
+// to a field the edit set (names the field and the event); a later change of the same reminder; a later
+// uncomplete / re-complete; the task deleted since (undo that first). An event of another task or user,
+// or none: 404. A correction itself cannot be undone (400: make the change again). There is no time
+// limit, but the change must be among the task's last MAX_UNDO_LATER events (409 otherwise).
+import type { EventEnvelope, PendingEvent, Change } from '../events.ts';
+import { DomainError, invalid, notFound, conflict } from '../errors.ts';
+import { parseDuration, minusOffset } from '../durations.ts';
+import { inboxIdOf } from '../list/index.ts';
+import { type TaskState, type ReminderState, type EditableField, MAX_REMINDERS } from './state.ts';
+import type { UpdateTask } from './commands.ts';
+import { ev, zoneOf, firstOccurrence, seriesAfter, update, uncomplete, type DecideContext } from './decide.ts';
+import { seriesStart } from './series.ts';
+import { ms } from './time.ts';
+
+/** How many events before the undone one the host reads: the first events of its turn (an edit writes `task.updated` before `task.due_date_changed`). */
+export const UNDO_READ_BEFORE = 2;
+/** How many later events of the task an undo looks through; a change further back is refused (409). */
+export const MAX_UNDO_LATER = 200;
+
+/**
+ * The task's events with versions from the undone event's minus UNDO_READ_BEFORE to its plus
+ * MAX_UNDO_LATER, in version order, as the host read them (no event of another task or user; empty
+ * when the event is not this task's).
+ */
+export interface UndoEvents {
+  events: readonly EventEnvelope[];
+}
+
+/** A change key of an edit → the field a PATCH sets (derived keys count as the field they follow). */
+const FIELD_OF: Record<string, EditableField> = {
+  title: 'title',
+  description: 'description',
+  due_date: 'due_date',
+  dtstart_local: 'due_date',
+  due_day: 'due_date',
+  recurrence_rule: 'recurrence_rule',
+  is_recurring: 'recurrence_rule',
+  timezone: 'timezone',
+  list_id: 'list_id',
+  priority: 'priority',
+  labels: 'labels',
+};
+
+const changesOf = (e: EventEnvelope): Record<string, Change<unknown>> =>
+  (e.data.changes ?? {}) as Record<string, Change<unknown>>;
+
+const describe = (e: EventEnvelope): string => `event ${e.event_id} (${e.event_type} at ${e.timestamp})`;
+
+/**
+ * decide() of `{type: 'undo', event_id}`. Errors: DomainError `not_found` (no task, or the event is not
+ * this task's), `validation` on `event_id` (an event that cannot be undone), `conflict` (see above).
+ */
+export function undo(eventId: string, state: TaskState | null, ctx: DecideContext): PendingEvent[] {
+  if (!ctx.undo) throw new Error('undo: the host passes the task events in the context (DecideContext.undo)');
+  if (!state) throw notFound('task');
+  // Events newer than the state read are not decided on (the write's version check catches a stale state).
+  const events = ctx.undo.events.filter((e) => e.aggregate_id === state.id && e.version <= state.version);
+  const at = events.findIndex((e) => e.event_id === eventId);
+  const target = events[at];
+  if (target === undefined) throw notFound('event');
+  if ((events.at(-1)?.version ?? 0) < state.version)
+    throw conflict(
+      `the change is more than ${MAX_UNDO_LATER} events back in the task's history; it can no longer be undone`,
+    );
+  if (typeof target.data.corrects === 'string')
+    throw invalid('event_id', 'names a correction (an undo) itself; make the change again instead');
+  // The undone event's turn: the run of events around it written by the same request at the same instant.
+  const sameTurn = (e: EventEnvelope | undefined): e is EventEnvelope =>
+    e !== undefined && e.correlation_id === target.correlation_id && e.timestamp === target.timestamp;
+  let first = at;
+  while (first > 0 && sameTurn(events[first - 1])) first--;
+  let end = at;
+  while (sameTurn(events[end + 1])) end++;
+  const turn = events.slice(first, end + 1);
+  const later = events.slice(end + 1);
+  const ids = new Set(turn.map((e) => e.event_id));
+  const undone = later.find((e) => typeof e.data.corrects === 'string' && ids.has(e.data.corrects));
+  if (undone) throw new DomainError('conflict', `already undone by ${describe(undone)}`, 'event_id');
+  if (target.event_type !== 'task.deleted' && state.deleted_at !== null) {
+    const deleted = later.find((e) => e.event_type === 'task.deleted');
+    throw conflict(`the task was deleted since${deleted ? ` (${describe(deleted)})` : ''}; undo the delete first`);
+  }
+  let out: PendingEvent[];
+  switch (target.event_type) {
+    case 'task.completed':
+      out = undoComplete(later, state, ctx);
+      break;
+    case 'task.deleted':
+      out = restore(turn, state, ctx);
+      break;
+    case 'task.updated':
+    case 'task.due_date_changed':
+      out = undoEdit(target, turn, later, state, ctx);
+      break;
+    case 'reminder.scheduled':
+      out = undoAddedReminder(target, turn, later, state);
+      break;
+    case 'reminder.cancelled':
+      out = undoRemovedReminder(target, turn, later, state, ctx);
+      break;
+    default:
+      throw invalid(
+        'event_id',
+        `a ${target.event_type} cannot be undone; undoable: task.completed, task.deleted, task.updated, task.due_date_changed, an added reminder (reminder.scheduled), a removed one (reminder.cancelled)`,
+      );
+  }
+  return out.map((p) => ({ ...p, data: { ...p.data, corrects: target.event_id } }));
+}
+
+function undoComplete(later: EventEnvelope[], state: TaskState, ctx: DecideContext): PendingEvent[] {
+  const since = later.findLast((e) => e.event_type === 'task.uncompleted' || e.event_type === 'task.completed');
+  if (since)
+    throw conflict(
+      `the task was ${since.event_type === 'task.completed' ? 'completed again' : 'uncompleted'} since (${describe(since)}); there is nothing to undo`,
+    );
+  return uncomplete(state, ctx);
+}
+
+/** When a reminder the undone change cancelled fires if re-armed now (a relative one follows the current due date); null when that time has passed or there is none. */
+function rearmAt(r: ReminderState, task: TaskState, ctx: DecideContext): string | null {
+  const at =
+    r.offset === null
+      ? r.remind_at
+      : task.due_date === null
+        ? null
+        : minusOffset(task.due_date, parseDuration('offset', r.offset), zoneOf(task, ctx));
+  return at !== null && ms(at) > ctx.now.getTime() ? at : null;
+}
+
+function restore(turn: EventEnvelope[], state: TaskState, ctx: DecideContext): PendingEvent[] {
+  if (state.deleted_at === null) throw conflict('the task is not deleted; there is nothing to undo');
+  const changes: Record<string, Change<unknown>> = { deleted_at: { from: state.deleted_at, to: null } };
+  const inbox = inboxIdOf(ctx.userId);
+  const refs = ctx.refs;
+  const after: TaskState = { ...state, deleted_at: null };
+  if (refs && state.list_id !== inbox && !refs.lists.has(state.list_id)) {
+    after.list_id = inbox;
+    changes.list_id = { from: state.list_id, to: inbox };
+  }
+  if (refs) {
+    const kept = state.labels.filter((l) => refs.labels.has(l));
+    if (kept.length !== state.labels.length) {
+      after.labels = kept;
+      changes.labels = { from: state.labels, to: kept };
+    }
+  }
+  if (state.is_recurring && state.recurrence_rule && state.due_date) {
+    // The series restarts: its next occurrence after now (or after the last one it spawned).
+    const next = firstOccurrence(
+      state.recurrence_rule,
+      seriesStart(state),
+      zoneOf(state, ctx),
+      seriesAfter(state, ctx),
+    );
+    if (next !== state.next_occurrence) {
+      after.next_occurrence = next;
+      changes.next_occurrence = { from: state.next_occurrence, to: next };
+    }
+  }
+  const cancelled = new Set(
+    turn.filter((e) => e.event_type === 'reminder.cancelled').map((e) => e.data.reminder_id as string),
+  );
+  const rearmed: PendingEvent[] = [];
+  for (const r of state.reminders) {
+    if (!cancelled.has(r.id) || !r.cancelled || r.notified || r.cancel_reason !== 'task_deleted') continue;
+    const at = rearmAt(r, after, ctx);
+    if (at === null) continue;
+    rearmed.push(
+      ev(state, 'reminder.scheduled', {
+        reminder: { ...r, remind_at: at, cancelled: false, cancel_reason: null },
+        reason: 'task_restored',
+      }),
+    );
+  }
+  // `task` is the task as restored (before the re-armed reminders that follow), for clients that no
+  // longer hold it; the state itself changes by `changes` alone.
+  const { version: _v, updated_at: _u, ...task } = after;
+  return [ev(state, 'task.restored', { changes, task }), ...rearmed];
+}
+
+function undoEdit(
+  target: EventEnvelope,
+  turn: EventEnvelope[],
+  later: EventEnvelope[],
+  state: TaskState,
+  ctx: DecideContext,
+): PendingEvent[] {
+  if (target.data.reason !== undefined)
+    throw invalid(
+      'event_id',
+      `names a change made by ${String(target.data.reason)}, not an edit; only an edit can be undone`,
+    );
+  const edits = turn.filter(
+    (e) => (e.event_type === 'task.updated' || e.event_type === 'task.due_date_changed') && e.data.reason === undefined,
+  );
+  const data: Record<string, unknown> = {};
+  const touched = new Set<EditableField>();
+  let dayBefore: unknown;
+  for (const e of edits) {
+    for (const [key, change] of Object.entries(changesOf(e))) {
+      const field = FIELD_OF[key];
+      if (field === undefined) continue;
+      touched.add(field);
+      if (key === field) data[field] = change.from;
+      if (key === 'due_day') dayBefore = change.from;
+    }
+  }
+  // An all-day due date comes back as its date, so the task is all-day again (actors/task/all-day.ts).
+  if (typeof dayBefore === 'string') data.due_date = dayBefore;
+  // A later change undone since, and its undo, leave the field as this edit set it: they do not block.
+  const turnKey = (e: EventEnvelope) => `${e.correlation_id} ${e.timestamp}`;
+  const laterIds = new Set(later.map((e) => e.event_id));
+  const correctedIds = new Set(later.map((e) => e.data.corrects).filter((c): c is string => laterIds.has(c as string)));
+  const undoneTurns = new Set(later.filter((e) => correctedIds.has(e.event_id)).map(turnKey));
+  for (const e of later) {
+    if (
+      e.event_type !== 'task.updated' &&
+      e.event_type !== 'task.due_date_changed' &&
+      e.event_type !== 'recurring.rescheduled'
+    )
+      continue;
+    if (laterIds.has(e.data.corrects as string) || undoneTurns.has(turnKey(e))) continue;
+    const field = Object.keys(changesOf(e))
+      .map((k) => FIELD_OF[k])
+      .find((f) => f !== undefined && touched.has(f));
+    if (field !== undefined)
+      throw new DomainError(
+        'conflict',
+        `${field} was changed again since (${describe(e)}); undoing the edit would overwrite that change`,
+        field,
+      );
+  }
+  const inbox = inboxIdOf(ctx.userId);
+  const refs = ctx.refs;
+  if (typeof data.list_id === 'string' && data.list_id !== inbox && refs && !refs.lists.has(data.list_id))
+    throw new DomainError(
+      'conflict',
+      `list_id: the list the task was in (${data.list_id}) was deleted since; move the task instead`,
+      'list_id',
+    );
+  // Labels deleted since are left out (a task never names a deleted label).
+  if (Array.isArray(data.labels) && refs) data.labels = (data.labels as string[]).filter((l) => refs.labels.has(l));
+  return update({ type: 'update', data: data as UpdateTask['data'] }, state, ctx);
+}
+
+/** A later event that changed the reminder `id`, if any. */
+const laterOfReminder = (later: EventEnvelope[], id: string): EventEnvelope | undefined =>
+  later.find(
+    (e) =>
+      e.event_type.startsWith('reminder.') &&
+      (e.data.reminder_id === id || (e.data.reminder as { id?: string } | undefined)?.id === id),
+  );
+
+function undoAddedReminder(
+  target: EventEnvelope,
+  turn: EventEnvelope[],
+  later: EventEnvelope[],
+  state: TaskState,
+): PendingEvent[] {
+  const reminder = target.data.reminder as ReminderState;
+  if (turn.length !== 1 || target.data.reason !== undefined || reminder.created_at !== target.timestamp)
+    throw invalid(
+      'event_id',
+      'names a reminder.scheduled that moved or re-armed a reminder; only adding a reminder can be undone',
+    );
+  const since = laterOfReminder(later, reminder.id);
+  if (since) throw conflict(`the reminder changed since (${describe(since)}); remove it instead`);
+  return [ev(state, 'reminder.cancelled', { reminder_id: reminder.id, reason: 'undone' })];
+}
+
+function undoRemovedReminder(
+  target: EventEnvelope,
+  turn: EventEnvelope[],
+  later: EventEnvelope[],
+  state: TaskState,
+  ctx: DecideContext,
+): PendingEvent[] {
+  if (turn.length !== 1 || target.data.reason !== 'removed')
+    throw invalid(
+      'event_id',
+      `names a reminder cancelled by ${String(target.data.reason ?? 'the task')}, not removed by the user; undo that change instead`,
+    );
+  const id = target.data.reminder_id as string;
+  const since = laterOfReminder(later, id);
+  if (since) throw conflict(`the reminder changed since (${describe(since)})`);
+  const r = state.reminders.find((x) => x.id === id);
+  if (!r?.cancelled) throw conflict('the reminder is not removed; there is nothing to undo');
+  if (state.completed) throw conflict('the task is completed; uncomplete it, then add the reminder again');
+  if (state.reminders.filter((x) => !x.cancelled).length >= MAX_REMINDERS)
+    throw conflict(`the task has ${MAX_REMINDERS} reminders already`);
+  let remind_at: string | null = r.remind_at;
+  if (state.is_recurring) {
+    if (r.offset === null) throw conflict('the task became a series since, and a series takes only relative reminders');
+    remind_at = null; // a template again
+  } else if (!r.notified) {
+    remind_at = rearmAt(r, state, ctx);
+    if (remind_at === null)
+      throw conflict('the reminder time has passed (or the task has no due date now); add a new reminder instead');
+  }
+  return [
+    ev(state, 'reminder.scheduled', {
+      reminder: { ...r, remind_at, cancelled: false, cancel_reason: null },
+      reason: 'undone',
+    }),
+  ];
+}

@@ -1,0 +1,81 @@
+// All-day due dates as the dashboard reads and shows them (issue 16). A task whose due date was given as
+// a date alone has `due_day` ('YYYY-MM-DD', floating in its zone) and `all_day: true`; its `due_date` is
+// the first instant of that day in the task's zone. Pure: every function is given its zone and clock.
+import { fmt, formatter } from './time.js';
+
+const dayFormat = new Intl.DateTimeFormat(undefined, {
+  timeZone: 'UTC',
+  weekday: 'short',
+  day: 'numeric',
+  month: 'short',
+});
+
+/** A calendar date ('YYYY-MM-DD') in words, e.g. "Thu, 24 Dec" (the browser's language); '' for none. */
+export function fmtDay(day) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day ?? '')) return '';
+  return dayFormat.format(new Date(`${day}T12:00:00Z`));
+}
+
+/** The local calendar date of an instant in `zone`, 'YYYY-MM-DD'. */
+export function dayIn(iso, zone) {
+  const parts = Object.fromEntries(
+    formatter(zone, 'parts')
+      .formatToParts(new Date(iso))
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day}`;
+}
+
+/** What a due value of the form will make, in words: "All day, Thu, 24 Dec" or "Thu, 24 Dec, 09:00 in Zone"; '' for none. */
+export function dueSaid(value, zone) {
+  if (!value) return '';
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return `All day, ${fmtDay(value)}`;
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(value);
+  return m ? `${fmtDay(m[1])}, ${m[2]} in ${zone}` : '';
+}
+
+/** What the server made of a task's due date, in words (its answer, not what was typed). */
+export function taskDueSaid(task, zone) {
+  if (task.due_day) return `All day, ${fmtDay(task.due_day)}`;
+  return task.due_date ? fmt(task.due_date, zone) : 'no due date';
+}
+
+/** True when an open task is overdue at `now`: an all-day one once its day has ended in `zone`, a timed one once its instant has passed. */
+export function isOverdue(task, zone, now = Date.now()) {
+  if (task.completed || task.is_recurring || !task.due_date) return false;
+  if (task.due_day) return task.due_day < dayIn(new Date(now).toISOString(), zone);
+  return Date.parse(task.due_date) < now;
+}
+
+/** The reminder presets an all-day task offers: wall-clock times on its day or before it. */
+export const DAY_PRESETS = [
+  ['day:0@09:00', 'On the day at 09:00'],
+  ['day:1@09:00', '1 day before at 09:00'],
+  ['day:2@09:00', '2 days before at 09:00'],
+];
+
+/** A day preset's value → {at_time, days_before}; null for anything else. */
+export function readDayPreset(choice) {
+  const m = /^day:(\d+)@(\d{2}:\d{2})$/.exec(choice ?? '');
+  return m ? { at_time: m[2], days_before: Number(m[1]) } : null;
+}
+
+/**
+ * Makes a due-date input switchable between a date and time (datetime-local) and a date alone (date) by
+ * the checkbox `allDay`, keeping the date when switching. Returns `read()`: the value to send
+ * ('2026-12-24' all day, '2026-12-24T09:00' timed, '' none), or {error} when the input holds a date
+ * without a time while "All day" is off (the browser then reports no value at all).
+ */
+export function allDayToggle(input, allDay, onChange = () => {}) {
+  allDay.addEventListener('change', () => {
+    const date = input.value.slice(0, 10);
+    input.type = allDay.checked ? 'date' : 'datetime-local';
+    input.value = allDay.checked ? date : date ? `${date}T09:00` : '';
+    onChange();
+  });
+  return () => {
+    if (input.validity?.badInput)
+      return { error: 'The due date has no time: add one, or tick “All day” for a date alone.' };
+    return input.value;
+  };
+}

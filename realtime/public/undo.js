@@ -1,0 +1,64 @@
+// Undo in the dashboard: for UNDO_MS after a complete, a delete or an edit, a toast ("Completed", with
+// Undo) offers to take it back. The write carries its own X-Correlation-Id, so pressing Undo finds the
+// event that write made in the task's history and asks POST /tasks/{id}/undo for it. The server answers
+// with compensating events, which every open tab of the user applies live (tasks.js applyEvent).
+import { api, act } from './api.js';
+import { toast } from './toasts.js';
+import { upsertTask } from './tasks.js';
+import { update } from './store.js';
+
+/** How long the toast offers the undo (issue 16: "for 10 seconds"). */
+export const UNDO_MS = 10_000;
+
+/** The event types the change of each kind writes first; the undo names that event. */
+const EVENTS = {
+  complete: ['task.completed'],
+  delete: ['task.deleted'],
+  edit: ['task.updated', 'task.due_date_changed'],
+};
+const TITLES = { complete: 'Completed', delete: 'Deleted', edit: 'Saved' };
+
+/** A version-4 UUID from getRandomValues (randomUUID needs a secure context). */
+function uuid() {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * Runs `write(headers)` — the API call of a `kind` change ('complete', 'delete', 'edit') of the task
+ * `task` ({id, title, version} before the change) — with a correlation id of its own, then shows the
+ * undo toast. Resolves with what `write` resolves with; a failed write shows no toast.
+ */
+export async function undoable(kind, task, write) {
+  const correlation = uuid();
+  const result = await write({ 'x-correlation-id': correlation });
+  offerUndo(kind, task, correlation);
+  return result;
+}
+
+function offerUndo(kind, task, correlation) {
+  toast({
+    title: TITLES[kind],
+    body: task.title,
+    group: 'undo',
+    timeoutMs: UNDO_MS,
+    actions: [{ label: 'Undo', run: (button) => act(button, () => undo(kind, task, correlation), 'Could not undo') }],
+  });
+}
+
+/** Finds the change's event (after the version the task had before it) and undoes it. */
+async function undo(kind, task, correlation) {
+  const page = await api('GET', `/tasks/${task.id}/history?after=${task.version}&limit=100`);
+  const event = page.events.find((e) => e.correlation_id === correlation && EVENTS[kind].includes(e.event_type));
+  if (!event) throw new Error('The change was not found in the task history');
+  const back = await api('POST', `/tasks/${task.id}/undo`, { event_id: event.event_id });
+  // A deleted task is kept out of the page (it is "gone"): the restore brings it back.
+  if (kind === 'delete')
+    update((s) => {
+      s.gone.delete(task.id);
+    });
+  upsertTask(back);
+}

@@ -1,0 +1,152 @@
+// All-day tasks in the dashboard (issue 16), in real Chromium (Debian's chromium through playwright-core)
+// whose zone is 14 hours ahead of UTC, against the real app (embedded shape: PGlite, direct runtime): a
+// date alone typed in the new-task form makes an all-day task on that date, the form says what it made,
+// and the task shows on its day without a time — due today all day, not overdue.
+import test, { type ExecutionContext } from 'ava';
+import { randomUUID } from 'node:crypto';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+
+interface Task {
+  id: string;
+  title: string;
+  due_date: string | null;
+  due_day: string | null;
+  all_day: boolean;
+}
+
+const ZONE = 'Pacific/Kiritimati';
+let app: TestApp;
+let browser: Browser;
+
+test.before(async () => {
+  app = await startTestApp({ database: 'pglite' });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
+});
+test.after.always(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+async function rest<T>(token: string, method: string, url: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${app.url}${url}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    body: body !== undefined ? JSON.stringify(body) : null,
+  });
+  if (!response.ok) throw new Error(`${method} ${url}: HTTP ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** Today's date in `zone` moved by `days`, YYYY-MM-DD. */
+function dateIn(zone: string, days = 0): string {
+  const today = new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(new Date());
+  const d = new Date(`${today}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** A date as the dashboard says it in en-US ("Thu, Dec 24"). */
+const said = (day: string) =>
+  new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', weekday: 'short', day: 'numeric', month: 'short' }).format(
+    new Date(`${day}T12:00:00Z`),
+  );
+
+async function addAllDay(page: Page, title: string, day: string): Promise<void> {
+  await page.locator('#new-title').fill(title);
+  if (await page.locator('#create-more').isHidden()) await page.locator('#more-options').click();
+  await page.locator('#new-all-day').check();
+  await page.locator('#new-due').fill(day);
+  await page.locator('#new-due-said', { hasText: `All day, ${said(day)}` }).waitFor({ timeout: 5000 });
+  await page.locator('#create-submit').click();
+  await page.locator('#new-added', { hasText: `Added “${title}”: All day, ${said(day)}` }).waitFor({ timeout: 5000 });
+}
+
+const row = (page: Page, title: string) =>
+  page.locator('li.task:visible').filter({ has: page.locator('.title', { hasText: title }) });
+const viewButton = (page: Page, name: string) =>
+  page.locator('#views button').filter({ has: page.locator('.side-name', { hasText: new RegExp(`^${name}$`) }) });
+
+test('a date-only task made in the form lands on its day in a zone 14 hours ahead of UTC', async (t: ExecutionContext) => {
+  const token = app.token(`allday-${randomUUID().slice(0, 8)}`);
+  await rest(token, 'PATCH', '/me', { timezone: ZONE });
+  const context = await browser.newContext({
+    locale: 'en-US',
+    timezoneId: ZONE,
+    viewport: { width: 1100, height: 900 },
+  });
+  t.teardown(() => context.close());
+  const page = await context.newPage();
+  page.on('pageerror', (error) => t.fail(`page error: ${error.message}`));
+  await page.goto(`${app.url}/#token=${token}`);
+  await page.locator('#conn[data-state="live"]').waitFor({ timeout: 10_000 });
+
+  const today = dateIn(ZONE);
+  const tomorrow = dateIn(ZONE, 1);
+  await addAllDay(page, 'Pay rent', today);
+  await addAllDay(page, 'Christmas party', tomorrow);
+
+  // The server holds floating dates: the first instant of each day in the user's zone (UTC+14), not midnight UTC.
+  const tasks = (await rest<{ tasks: Task[] }>(token, 'GET', '/tasks')).tasks;
+  const rent = tasks.find((x) => x.title === 'Pay rent');
+  t.like(rent, { due_day: today, all_day: true });
+  t.is(rent?.due_date, new Date(Date.parse(`${today}T00:00:00Z`) - 14 * 3_600_000).toISOString());
+
+  // In the list: the date without a time.
+  const meta = row(page, 'Christmas party').locator('.meta');
+  await meta.filter({ hasText: `Due all day, ${said(tomorrow)}` }).waitFor({ timeout: 5000 });
+  t.notRegex((await meta.textContent()) ?? '', /\d:\d\d/, 'no time of day is shown');
+
+  // Today lists today's all-day task, not overdue; Overdue does not; Upcoming has each under its own day.
+  await viewButton(page, 'Today').click();
+  await row(page, 'Pay rent').waitFor({ timeout: 5000 });
+  t.false(await row(page, 'Christmas party').isVisible(), "tomorrow's task is not due today");
+  t.notRegex((await row(page, 'Pay rent').locator('.meta').textContent()) ?? '', /overdue/);
+  await viewButton(page, 'Overdue').click();
+  await page.locator('#view-title', { hasText: 'Overdue' }).waitFor({ timeout: 5000 });
+  await row(page, 'Pay rent').waitFor({ state: 'hidden', timeout: 5000 });
+  t.false(await row(page, 'Pay rent').isVisible(), 'an all-day task is not overdue on its own day');
+  await viewButton(page, 'Upcoming').click();
+  const day = (date: string) =>
+    page.locator('#upcoming section.day').filter({ has: page.locator(`h3[id="day-${date}"]`) });
+  await t.notThrowsAsync(day(today).locator('.title', { hasText: 'Pay rent' }).waitFor({ timeout: 5000 }));
+  await t.notThrowsAsync(day(tomorrow).locator('.title', { hasText: 'Christmas party' }).waitFor({ timeout: 5000 }));
+
+  // The edit form keeps it all day and takes another date alone; it moves to that day.
+  const later = dateIn(ZONE, 3);
+  await page.getByRole('button', { name: 'Edit: Christmas party' }).click();
+  const editor = page.locator('form.edit');
+  t.true(await editor.getByLabel('All day').isChecked(), 'the editor shows it as all day');
+  t.is(await editor.getByLabel('Due').inputValue(), tomorrow);
+  await editor.getByLabel('Due').fill(later);
+  await editor.locator('[role="status"]', { hasText: `All day, ${said(later)}` }).waitFor({ timeout: 5000 });
+  await editor.getByRole('button', { name: 'Save' }).click();
+  await t.notThrowsAsync(day(later).locator('.title', { hasText: 'Christmas party' }).waitFor({ timeout: 5000 }));
+  const moved = (await rest<{ tasks: Task[] }>(token, 'GET', '/tasks')).tasks.find(
+    (x) => x.title === 'Christmas party',
+  );
+  t.like(moved, { due_day: later, all_day: true });
+
+  // A date typed without a time while "All day" is off is not dropped silently: the form says so.
+  await page.locator('#new-title').fill('Half a date');
+  if (await page.locator('#create-more').isHidden()) await page.locator('#more-options').click();
+  await page.locator('#new-due').click();
+  await page.keyboard.type('12242026');
+  await page.locator('#create-submit').click();
+  await page.locator('#create-form .error', { hasText: 'The due date has no time' }).waitFor({ timeout: 5000 });
+  t.false(
+    (await rest<{ tasks: Task[] }>(token, 'GET', '/tasks')).tasks.some((x) => x.title === 'Half a date'),
+    'nothing was created without its date',
+  );
+});

@@ -1,0 +1,90 @@
+// Undo in a real browser (Debian's chromium through playwright-core) against the real app (embedded
+// shape): two tabs of one user, a browser zone far from UTC. A completion (then a delete) made in tab 1
+// is undone from its toast, and the task is back, not completed, in both tabs. Every wait is for
+// rendered state, with a deadline.
+import test, { type ExecutionContext } from 'ava';
+import { randomUUID } from 'node:crypto';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+
+const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'];
+
+let app: TestApp;
+let browser: Browser;
+test.before(async () => {
+  app = await startTestApp({ database: 'pglite' });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+  });
+});
+test.after.always(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+async function openTab(t: ExecutionContext, page: Page, token: string): Promise<Page> {
+  page.on('pageerror', (error) => t.fail(`page error: ${error.message}`));
+  await page.goto(`${app.url}/#token=${token}`);
+  await page.locator('#conn[data-state="live"]').waitFor({ timeout: 10_000 });
+  return page;
+}
+
+const item = (page: Page, title: string) =>
+  page.locator('#tasks > li').filter({ has: page.locator('.title', { hasText: title }) });
+/** Waits until the task's row shows it open (no "done" badge, box unchecked). */
+async function showsOpen(page: Page, title: string): Promise<void> {
+  const row = item(page, title);
+  await row.getByRole('checkbox', { checked: false }).waitFor({ timeout: 5000 });
+  await row.locator('.badge', { hasText: 'done' }).waitFor({ state: 'detached', timeout: 5000 });
+}
+
+test('an undone completion brings the task back on both tabs; so does an undone delete', async (t) => {
+  t.timeout(90_000);
+  const token = app.token(`undo-${randomUUID().slice(0, 8)}`);
+  const created = await fetch(`${app.url}/tasks`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ title: 'Call the plumber' }),
+  });
+  t.is(created.status, 201);
+  const context = await browser.newContext({ locale: 'en-US', timezoneId: 'Pacific/Auckland' });
+  t.teardown(() => context.close());
+  const one = await openTab(t, await context.newPage(), token);
+  const two = await openTab(t, await context.newPage(), token);
+  for (const page of [one, two]) await showsOpen(page, 'Call the plumber');
+
+  // Complete in tab 1: both tabs show it done, and tab 1 offers the undo.
+  await item(one, 'Call the plumber').getByRole('checkbox').check();
+  for (const page of [one, two])
+    await item(page, 'Call the plumber').locator('.badge', { hasText: 'done' }).waitFor({ timeout: 5000 });
+  const toast = one.locator('#toasts .toast', { hasText: 'Completed' });
+  await toast.getByRole('button', { name: 'Undo' }).click();
+  for (const page of [one, two]) await showsOpen(page, 'Call the plumber');
+  await toast.waitFor({ state: 'detached', timeout: 5000 });
+
+  // Delete in tab 1 (with its confirmation): gone from both tabs; Undo brings it back to both.
+  await item(one, 'Call the plumber')
+    .getByRole('button', { name: /^Delete/ })
+    .click();
+  await item(one, 'Call the plumber')
+    .getByRole('button', { name: /^Confirm delete/ })
+    .click();
+  for (const page of [one, two])
+    await page.locator('#tasks .title', { hasText: 'Call the plumber' }).waitFor({ state: 'detached', timeout: 5000 });
+  await one.locator('#toasts .toast', { hasText: 'Deleted' }).getByRole('button', { name: 'Undo' }).click();
+  for (const page of [one, two]) await showsOpen(page, 'Call the plumber');
+  // The history says what was undone.
+  await item(two, 'Call the plumber')
+    .getByRole('button', { name: /^History/ })
+    .click();
+  const history = item(two, 'Call the plumber').locator('.history');
+  await history.locator('li', { hasText: 'Marked not done (undo)' }).waitFor({ timeout: 5000 });
+  await history.locator('li', { hasText: 'Restored (undo of the delete)' }).waitFor({ timeout: 5000 });
+  const task = (await (
+    await fetch(`${app.url}/tasks/${((await created.json()) as { id: string }).id}`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
+  ).json()) as { completed: boolean; deleted_at: string | null };
+  t.like(task, { completed: false, deleted_at: null });
+});

@@ -1,0 +1,261 @@
+// Undo in the task decider alone (actors/task/undo.ts), given / when / then: each step runs at its own
+// instant, so each step's events are one turn, as the store writes them; the undo context carries the
+// history as the host reads it.
+import test, { type ExecutionContext } from 'ava';
+import {
+  decide,
+  evolve,
+  initialState,
+  type TaskState,
+  type TaskCommand,
+  type DecideContext,
+} from '../../actors/task/index.ts';
+import { inboxIdOf } from '../../actors/list/index.ts';
+import type { EventEnvelope } from '../../actors/events.ts';
+import { deciderSpec, throws, type Given, type Outcome } from '../helpers/decider-spec.ts';
+
+type Step = Outcome<TaskState | null>;
+
+let ids = 0;
+const newId = () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`;
+const at = (iso: string, refs?: DecideContext['refs']): DecideContext => ({
+  now: new Date(iso),
+  userId: 'u1',
+  userTimezone: 'UTC',
+  newId,
+  ...(refs ? { refs } : {}),
+});
+const spec = (t: ExecutionContext): Given<TaskCommand, TaskState | null, DecideContext> =>
+  deciderSpec(t, { decide, evolve, initialState }, { clock: (context) => context.now });
+/** An undo of `event` decided at `iso` on `step`'s history (what the host reads). */
+const undoOf = (step: Step, event: EventEnvelope | undefined, iso: string, refs?: DecideContext['refs']) => ({
+  command: { type: 'undo', event_id: event?.event_id ?? 'missing' } as TaskCommand,
+  ctx: { ...at(iso, refs), undo: { events: step.history } },
+});
+const undo = (
+  given: Given<TaskCommand, TaskState | null, DecideContext>,
+  step: Step,
+  event: EventEnvelope | undefined,
+  iso: string,
+  refs?: DecideContext['refs'],
+): Step => {
+  const { command, ctx } = undoOf(step, event, iso, refs);
+  return given(step).when(command, ctx);
+};
+const first = (step: Step, type: string): EventEnvelope | undefined => step.events.find((e) => e.event_type === type);
+
+const T1 = '11111111-1111-4111-8111-111111111111';
+const T2 = '22222222-2222-4222-8222-222222222222';
+const L1 = '33333333-3333-4333-8333-333333333333';
+const LB1 = '44444444-4444-4444-8444-444444444444';
+const LB2 = '55555555-5555-4555-8555-555555555555';
+
+const created = (given: Given<TaskCommand, TaskState | null, DecideContext>, data: Record<string, unknown> = {}) =>
+  given().when(
+    {
+      type: 'create',
+      id: T1,
+      data: {
+        title: 'Pay rent',
+        due_date: '2026-03-01T09:00:00Z',
+        reminders: [{ before: 'PT1H' }, { at: '2026-02-10T12:30:00Z' }],
+        ...data,
+      },
+    },
+    at('2026-02-10T12:00:00Z', { lists: new Set([L1]), labels: new Set([LB1, LB2]) }),
+  );
+
+test('an undone completion is a task.uncompleted naming it, and re-arms the reminders still ahead', (t) => {
+  const given = spec(t);
+  const done = given(created(given))
+    .when({ type: 'complete' }, at('2026-02-10T12:10:00Z'))
+    .then(['task.completed', 'reminder.cancelled', 'reminder.cancelled']);
+  const completion = first(done, 'task.completed');
+  // 12:40: the absolute 12:30 reminder has passed and stays cancelled; the one an hour before the due date comes back.
+  const undone = undo(given, done, completion, '2026-02-10T12:40:00Z')
+    .then([
+      { event_type: 'task.uncompleted', data: { corrects: completion?.event_id } },
+      { event_type: 'reminder.scheduled', data: { corrects: completion?.event_id, reason: 'task_uncompleted' } },
+    ])
+    .then({ completed: false, completed_at: null });
+  t.deepEqual(
+    undone.state?.reminders.map((r) => [r.offset, r.cancelled]),
+    [
+      ['PT1H', false],
+      [null, true],
+    ],
+  );
+  // Undone once: a second undo of the same completion names the correction.
+  undo(given, undone, completion, '2026-02-10T12:41:00Z').then(
+    throws('conflict', 'event_id', new RegExp(`already undone by event ${undone.events[0]?.event_id}`)),
+  );
+});
+
+test('a completion uncompleted or completed again since cannot be undone', (t) => {
+  const given = spec(t);
+  const done = given(created(given)).when({ type: 'complete' }, at('2026-02-10T12:10:00Z'));
+  const completion = first(done, 'task.completed');
+  const reopened = given(done).when({ type: 'uncomplete' }, at('2026-02-10T12:11:00Z'));
+  undo(given, reopened, completion, '2026-02-10T12:12:00Z').then(throws('conflict', undefined, /uncompleted since/));
+  const again = given(reopened).when({ type: 'complete' }, at('2026-02-10T12:13:00Z'));
+  undo(given, again, completion, '2026-02-10T12:14:00Z').then(throws('conflict', undefined, /completed again since/));
+});
+
+test('an undone delete restores the task with task.restored and re-arms its reminders still ahead', (t) => {
+  const given = spec(t);
+  const start = created(given, { list_id: L1, labels: [LB1, LB2] });
+  const gone = given(start)
+    .when({ type: 'delete' }, at('2026-02-10T12:10:00Z'))
+    .then({ deleted_at: '2026-02-10T12:10:00.000Z' });
+  const deletion = first(gone, 'task.deleted');
+  // Meanwhile the list and one label were deleted: the task comes back in the Inbox with the label that is left.
+  const back = undo(given, gone, deletion, '2026-02-10T12:20:00Z', { lists: new Set(), labels: new Set([LB2]) })
+    .then([
+      {
+        event_type: 'task.restored',
+        data: {
+          corrects: deletion?.event_id,
+          changes: {
+            deleted_at: { from: '2026-02-10T12:10:00.000Z', to: null },
+            list_id: { from: L1, to: inboxIdOf('u1') },
+            labels: { from: [LB1, LB2].sort(), to: [LB2] },
+          },
+        },
+      },
+      { event_type: 'reminder.scheduled', data: { reason: 'task_restored', corrects: deletion?.event_id } },
+      { event_type: 'reminder.scheduled', data: { reason: 'task_restored', corrects: deletion?.event_id } },
+    ])
+    .then({ deleted_at: null, title: 'Pay rent', list_id: inboxIdOf('u1'), labels: [LB2] });
+  t.true(back.state?.reminders.every((r) => !r.cancelled));
+  // The event carries the task as restored, for a client that dropped it.
+  t.like(back.events[0]?.data.task, { id: T1, title: 'Pay rent', deleted_at: null });
+  undo(given, back, deletion, '2026-02-10T12:21:00Z').then(throws('conflict', 'event_id', /already undone/));
+});
+
+test('a deleted series restored restarts at its next occurrence after now; the ones missed meanwhile are not spawned', (t) => {
+  const given = spec(t);
+  const series = given().when(
+    {
+      type: 'create',
+      id: T1,
+      data: { title: 'Standup', due_date: '2026-02-11T09:00:00Z', recurrence_rule: 'FREQ=DAILY' },
+    },
+    at('2026-02-10T12:00:00Z'),
+  );
+  const gone = given(series).when({ type: 'delete' }, at('2026-02-10T12:10:00Z')).then({ next_occurrence: null });
+  undo(given, gone, first(gone, 'task.deleted'), '2026-02-14T10:00:00Z').then({
+    deleted_at: null,
+    next_occurrence: '2026-02-15T09:00:00.000Z',
+  });
+});
+
+test('an undone edit sets every field of that edit back, and the reminders follow the due date back', (t) => {
+  const given = spec(t);
+  const start = created(given);
+  const edited = given(start)
+    .when(
+      { type: 'update', data: { title: 'Pay the rent', due_date: '2026-03-02T09:00:00Z' } },
+      at('2026-02-10T12:05:00Z'),
+    )
+    .then(['task.updated', 'task.due_date_changed', 'reminder.scheduled']);
+  // Naming the edit's second event undoes the whole edit.
+  const dueEvent = first(edited, 'task.due_date_changed');
+  const back = undo(given, edited, dueEvent, '2026-02-10T12:06:00Z')
+    .then([
+      {
+        event_type: 'task.updated',
+        data: { changes: { title: { from: 'Pay the rent', to: 'Pay rent' } }, corrects: dueEvent?.event_id },
+      },
+      { event_type: 'task.due_date_changed', data: { corrects: dueEvent?.event_id } },
+      { event_type: 'reminder.scheduled', data: { corrects: dueEvent?.event_id } },
+    ])
+    .then({ title: 'Pay rent', due_date: '2026-03-01T09:00:00.000Z' });
+  t.is(back.state?.reminders.find((r) => r.offset === 'PT1H')?.remind_at, '2026-03-01T08:00:00.000Z');
+});
+
+test('an edit is not undone over a later change of the same field (409 naming it); other later changes do not block it', (t) => {
+  const given = spec(t);
+  const edited = given(created(given)).when({ type: 'update', data: { title: 'B' } }, at('2026-02-10T12:05:00Z'));
+  const titleEdit = first(edited, 'task.updated');
+  const prioritised = given(edited).when({ type: 'update', data: { priority: 1 } }, at('2026-02-10T12:06:00Z'));
+  const retitled = given(prioritised).when({ type: 'update', data: { title: 'C' } }, at('2026-02-10T12:07:00Z'));
+  undo(given, retitled, titleEdit, '2026-02-10T12:08:00Z').then(
+    throws('conflict', 'title', new RegExp(`title was changed again since \\(event ${retitled.events[0]?.event_id}`)),
+  );
+  undo(given, prioritised, titleEdit, '2026-02-10T12:08:00Z').then({ title: 'Pay rent', priority: 1 });
+});
+
+test('undo refuses what it cannot take back: another task’s event (404), a fire or a correction (400), a change to a deleted task (409)', (t) => {
+  const given = spec(t);
+  const start = created(given);
+  // The host reads only this task's events of this user: another task's event is not among them.
+  const other = given().when({ type: 'create', id: T2, data: { title: 'Other' } }, at('2026-02-10T12:00:00Z'));
+  const foreign = { ...(other.events[0] as EventEnvelope), event_id: 'event-of-another-task' };
+  undo(given, start, foreign, '2026-02-10T12:01:00Z').then(throws('not_found', undefined, /event not found/));
+  const fired = given(start).when(
+    { type: 'fire_reminder', reminder_id: start.state?.reminders[1]?.id ?? '' },
+    at('2026-02-10T12:30:00Z'),
+  );
+  undo(given, fired, first(fired, 'reminder.triggered'), '2026-02-10T12:31:00Z').then(
+    throws('validation', 'event_id', /reminder.triggered cannot be undone/),
+  );
+  const done = given(start).when({ type: 'complete' }, at('2026-02-10T12:10:00Z'));
+  const undone = undo(given, done, first(done, 'task.completed'), '2026-02-10T12:11:00Z');
+  undo(given, undone, undone.events[0], '2026-02-10T12:12:00Z').then(throws('validation', 'event_id', /correction/));
+  const edited = given(start).when({ type: 'update', data: { title: 'B' } }, at('2026-02-10T12:05:00Z'));
+  const gone = given(edited).when({ type: 'delete' }, at('2026-02-10T12:06:00Z'));
+  undo(given, gone, first(edited, 'task.updated'), '2026-02-10T12:07:00Z').then(
+    throws('conflict', undefined, /deleted since .*undo the delete first/),
+  );
+});
+
+test('an added reminder undone is cancelled; a removed one undone is armed again while its time is ahead', (t) => {
+  const given = spec(t);
+  const start = created(given);
+  const added = given(start).when({ type: 'add_reminder', data: { before: 'P1D' } }, at('2026-02-10T12:05:00Z'));
+  const addition = first(added, 'reminder.scheduled');
+  const id = (addition?.data.reminder as { id: string }).id;
+  undo(given, added, addition, '2026-02-10T12:06:00Z').then([
+    { event_type: 'reminder.cancelled', data: { reminder_id: id, reason: 'undone', corrects: addition?.event_id } },
+  ]);
+  const removed = given(added).when({ type: 'remove_reminder', reminder_id: id }, at('2026-02-10T12:07:00Z'));
+  const back = undo(given, removed, first(removed, 'reminder.cancelled'), '2026-02-10T12:08:00Z').then([
+    { event_type: 'reminder.scheduled', data: { reason: 'undone' } },
+  ]);
+  t.like(
+    back.state?.reminders.find((r) => r.id === id),
+    { cancelled: false, remind_at: '2026-02-28T09:00:00.000Z' },
+  );
+  // The cancellation a completion made is the completion's to undo, not a removal.
+  const done = given(start).when({ type: 'complete' }, at('2026-02-10T12:10:00Z'));
+  undo(given, done, first(done, 'reminder.cancelled'), '2026-02-10T12:11:00Z').then(
+    throws('validation', 'event_id', /not removed by the user/),
+  );
+});
+
+test('an undone edit that made an all-day task timed makes it all-day again on its date, and the other way', (t) => {
+  const given = spec(t);
+  const start = given().when(
+    { type: 'create', id: T1, data: { title: 'Party', due_date: '2026-12-24' } },
+    at('2026-12-01T12:00:00Z'),
+  );
+  t.is(start.state?.due_day, '2026-12-24');
+  const timed = given(start).when(
+    { type: 'update', data: { due_date: '2026-12-24T18:00:00Z' } },
+    at('2026-12-01T12:01:00Z'),
+  );
+  t.is(timed.state?.due_day, null);
+  const back = undo(given, timed, first(timed, 'task.due_date_changed'), '2026-12-01T12:02:00Z');
+  t.is(back.state?.due_day, '2026-12-24', 'all-day again');
+  // The other way: a timed task made all-day comes back timed, at its instant.
+  const allDay = given(back).when({ type: 'update', data: { due_date: '2026-12-26' } }, at('2026-12-01T12:03:00Z'));
+  t.is(allDay.state?.due_day, '2026-12-26');
+  const made = given(allDay).when(
+    { type: 'update', data: { due_date: '2026-12-27T07:30:00Z' } },
+    at('2026-12-01T12:04:00Z'),
+  );
+  const timedAgain = given(made).when({ type: 'update', data: { due_date: '2026-12-28' } }, at('2026-12-01T12:05:00Z'));
+  const undone = undo(given, timedAgain, first(timedAgain, 'task.due_date_changed'), '2026-12-01T12:06:00Z');
+  t.is(undone.state?.due_day, null, 'timed again');
+  t.is(undone.state?.due_date, '2026-12-27T07:30:00.000Z');
+});
