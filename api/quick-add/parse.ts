@@ -97,9 +97,9 @@ export const CASUAL_HOURS: Readonly<Record<'morning' | 'afternoon' | 'evening' |
 };
 
 /**
- * The `due_date` sent for a date alone ("Call mum on Friday"). `YYYY-MM-DD` is read by POST /tasks as
- * the start of that day in the task's zone until all-day tasks exist, and as an all-day task once they
- * do (issue 16, deliverable 1). To keep a start-of-day instant instead, return `${date}T00:00:00`.
+ * The `due_date` sent for a date alone ("Call mum on Friday"): `YYYY-MM-DD`, which POST /tasks makes an
+ * all-day task (a floating date in the task's zone; issue 16, deliverable 1). For a start-of-day
+ * instant instead, return `${date}T00:00:00`.
  */
 export const dateOnlyDue = (date: string): string => date;
 

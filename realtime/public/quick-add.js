@@ -41,7 +41,7 @@ function dueText(due, zone) {
     month: 'short',
     day: 'numeric',
   }).format(new Date(Date.UTC(y, m - 1, d)));
-  return due.time ? `${day}, ${due.time} (${zone})` : `${day} (a date, no time)`;
+  return due.time ? `${day}, ${due.time} (${zone})` : `${day}, all day`;
 }
 
 function previewView(preview) {

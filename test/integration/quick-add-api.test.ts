@@ -76,6 +76,21 @@ test('the preview reads the phrase in the user zone against their lists and labe
   });
 });
 
+test('a date alone is previewed without a time and saved as the all-day task it shows, a series too', async (t) => {
+  const { token } = await newUser();
+  for (const text of ['Call mum on Friday', 'Water plants every day']) {
+    const preview = await ok(call('POST', '/quick-add/preview', { token, body: { text } }));
+    const due = preview.due as { date: string; time: string | null; at: string };
+    t.is(due.time, null, text);
+    t.is((preview.fields as Json).due_date, due.date, `${text}: a date alone is sent as YYYY-MM-DD`);
+    const task = await ok(call('POST', '/tasks', { token, body: preview.fields }), 201);
+    t.like(task, { all_day: true, due_day: due.date, due_date: due.at }, text);
+    t.is(DateTime.fromISO(due.at, { zone: ZONE }).toISODate(), due.date, `${text}: the day in Auckland`);
+    if (text === 'Call mum on Friday') t.is(DateTime.fromISO(due.date).weekday, 5, 'a Friday');
+    else t.like(task, { recurrence_rule: 'FREQ=DAILY', is_recurring: true });
+  }
+});
+
 test('what the preview did not understand is a note: an unknown list or label, a priority off the scale, no title', async (t) => {
   const { token } = await newUser();
   // Tomorrow in Auckland as the test sees it before and after the call (the server's clock is between).
