@@ -252,6 +252,57 @@ const Upcoming = Joi.object({
     )
     .required(),
 }).label('Upcoming');
+const NamedItem = Joi.object({ id: uuid.required(), name: Joi.string().required() }).label('NamedItem');
+const QuickAddPreview = Joi.object({
+  fields: Joi.object({
+    title: Joi.string()
+      .allow('')
+      .required()
+      .description('empty when the text holds nothing but a date, tags or a repeat'),
+    due_date: Joi.string().description(
+      'YYYY-MM-DDTHH:MM:SS (wall clock in your zone), an instant ending in Z ("in 2 hours"), or YYYY-MM-DD (a date alone)',
+    ),
+    recurrence_rule: Joi.string().description('RFC 5545 RRULE, e.g. FREQ=MONTHLY;BYMONTHDAY=1'),
+    priority: Joi.number().integer().min(MIN_PRIORITY).max(MAX_PRIORITY),
+    list_id: uuid,
+    labels: Joi.array().items(uuid),
+  })
+    .required()
+    .label('QuickAddFields')
+    .description('exactly the body of POST /tasks that would create the task'),
+  due: Joi.object({
+    date: Joi.string()
+      .pattern(/^\d{4}-\d{2}-\d{2}$/)
+      .required()
+      .description('local date in `timezone`'),
+    time: Joi.string()
+      .pattern(/^\d{2}:\d{2}$/)
+      .allow(null)
+      .required()
+      .description('local time HH:MM; null for a date alone'),
+    at: instant.required().description('the instant (a date alone: its 00:00 in `timezone`)'),
+  })
+    .allow(null)
+    .required()
+    .label('QuickAddDue'),
+  repeat: Joi.object({
+    rule: Joi.string().required(),
+    mode: Joi.string()
+      .valid('calendar', 'after_completion')
+      .required()
+      .description('after_completion: asked for with `every!` or "after completion"'),
+  })
+    .allow(null)
+    .required()
+    .label('QuickAddRepeat'),
+  list: NamedItem.allow(null).required().description('the list named with #List, when it exists'),
+  labels: Joi.array().items(NamedItem).required().description('the labels named with @label that exist'),
+  notes: Joi.array()
+    .items(Joi.string())
+    .required()
+    .description('what was not understood or not used, e.g. no such list'),
+  timezone: zone.required().description('the zone the words were read in (yours)'),
+}).label('QuickAddPreview');
 const Health = Joi.object({ status: Joi.string().valid('ok').required() }).label('Health');
 const Ready = Joi.object({
   ready: Joi.boolean().required(),
@@ -296,6 +347,7 @@ export const OPERATIONS: Record<string, Answers> = {
   'POST /auth/dev-token': { ok: { 200: DevTokenAnswer } },
   'POST /tasks': { ok: { 201: Task }, errors: [409, 422] },
   'GET /tasks': { ok: { 200: TaskPage } },
+  'POST /quick-add/preview': { ok: { 200: QuickAddPreview } },
   'GET /tasks/{id}': { ok: { 200: Task }, errors: [404] },
   'PATCH /tasks/{id}': { ok: { 200: Task }, errors: COMMAND },
   'DELETE /tasks/{id}': { ok: { 204: null }, errors: COMMAND },

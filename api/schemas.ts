@@ -23,6 +23,7 @@ import { WALL_TIME } from '../actors/task/snooze.ts';
 import { ISO_DURATION } from '../actors/durations.ts';
 import { MAX_RULE_LENGTH } from '../actors/recurrence/index.ts';
 import { MAX_SUBJECT, subjectProblem, textProblem } from './text.ts';
+import { MAX_QUICK_ADD } from './quick-add/parse.ts';
 
 // The rules for strings and user ids live in api/text.ts (no imports, so auth.ts can use them without a cycle).
 export { MAX_SUBJECT, subjectProblem, textProblem } from './text.ts';
@@ -146,6 +147,17 @@ export const createTask = Joi.object({
   labels: labelIds,
   recurrence_mode: recurrenceMode,
 }).label('CreateTask');
+
+/** POST /quick-add/preview: one line of quick-add text (api/quick-add/parse.ts). */
+export const parseTask = Joi.object({
+  text: Joi.string()
+    .min(1)
+    .chars(MAX_QUICK_ADD)
+    .required()
+    .description(
+      'one line of plain English, e.g. "Pay rent every month on the 1st at 9am !1 #Home" (!1-!4 priority, #List, @label, every … repeats)',
+    ),
+}).label('ParseTask');
 
 export const patchTask = Joi.object({
   title: Joi.string().trim().min(1).chars(MAX_TITLE),

@@ -14,6 +14,7 @@ import { registerDocs } from './docs.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { listRoutes } from './routes/lists.ts';
 import { reminderRoutes } from './routes/reminders.ts';
+import { quickAddRoutes } from './routes/quick-add.ts';
 import { eventRoutes, meRoutes, recurrenceRoutes, adminRoutes, healthRoutes, devTokenRoutes } from './routes/misc.ts';
 
 declare module '@hapi/hapi' {
@@ -87,6 +88,7 @@ export async function createServer(deps: ApiDeps, options: ServerOptions): Promi
   taskRoutes(server, deps);
   listRoutes(server, deps);
   reminderRoutes(server, deps);
+  quickAddRoutes(server, deps);
   eventRoutes(server, deps);
   meRoutes(server, deps);
   recurrenceRoutes(server, deps);

@@ -7,6 +7,7 @@
 //   views.js            what is shown, paged by cursor   sidebar.js           views, lists, search, sort
 //   labels.js           label chips and the picker       shortcuts.js         keyboard shortcuts and their help
 //   create-form.js      the New task form                recurrence-picker.js / rules.js   recurrence
+//   quick-add.js        quick add in plain words, previewed by the server
 //   reminder-chooser.js reminder choice                  notifications.js     fired and missed reminders, snooze
 //   zone-choice.js      the browser's zone at sign-in    sw.js                desktop notifications' actions
 //   history.js          a task's history                 header.js            connection, zone, sign-out
@@ -23,6 +24,7 @@ import { setupSidebar } from './sidebar.js';
 import { setupShortcuts } from './shortcuts.js';
 import { startTaskList } from './task-list.js';
 import { setupCreateForm } from './create-form.js';
+import { setupQuickAdd } from './quick-add.js';
 import { setupHeader, showConnection } from './header.js';
 import { chooseBrowserZone } from './zone-choice.js';
 import { loadWaiting, setupNotificationActions } from './notifications.js';
@@ -176,6 +178,7 @@ function init() {
   setupHeader({ signOut });
   setupSignIn();
   setupCreateForm();
+  setupQuickAdd();
   startTaskList();
   setupSidebar();
   setupShortcuts();

@@ -1,0 +1,434 @@
+/**
+ * Quick add: one line of plain English → the fields of a new task (the body of POST /tasks), plus
+ * notes on what was not understood. English only. Pure: no I/O, no clock (`now` is an input), no
+ * dependence on the host's TZ.
+ *
+ * "Pay rent every month on the 1st at 9am !1 #Home" →
+ *   { title: "Pay rent", due_date: "2026-12-01T09:00:00", recurrence_rule: "FREQ=MONTHLY;BYMONTHDAY=1",
+ *     priority: 1, list_id: <Home's id> }
+ *
+ * Rules, applied in this order to the text (each recognised part is cut out of the title):
+ * 1. `!1`…`!4` (a word of its own): priority, the scale of tasks.priority (1 highest … 4 none, the
+ *    default). `!0`, `!5`… are a note, not a priority.
+ * 2. `#List`: the user's list whose name matches case-insensitively (names with spaces too: the
+ *    longest name that matches wins). An unknown name is a note ("no such list") and the task goes to
+ *    the default list; `#123` (digits only, an issue number) stays in the title.
+ * 3. `@label` (a word start, so e-mail addresses are left alone): the user's labels, matched like
+ *    lists; unknown names are a note ("no such label").
+ * 4. "every …" (repeat.ts: our own rule builder, RFC 5545 RRULE), `N times` (COUNT), `until <date>`
+ *    (UNTIL as a DATE). `every!` / "after completion" ask for mode 'after_completion': see
+ *    AFTER_COMPLETION_FIELDS.
+ * 5. Dates and times: chrono-node (English casual parser), read with `now` as the reference instant
+ *    and `zone`'s UTC offset at `now`, only for the wall-clock fields it names; the instant is then
+ *    computed by actors/recurrence's `localToInstant` in `zone` (so DST is the zone's, not a fixed
+ *    offset's). A time in a DST gap moves forward by the gap, as everywhere else. Dates are read
+ *    forward (a weekday or a day without a year is the next one). Parts of the day without a clock
+ *    time take CASUAL_HOURS. "in 2 hours" is that instant (`now` + 2 h), not a wall-clock time.
+ *    A date without a time is a date alone (see `dateOnlyDue`).
+ * 6. The rest is the title, with spaces collapsed and a dangling connector ("by", "on", "at", …) at
+ *    either end dropped.
+ *
+ * A series starts on the soonest day its pattern (the rule without INTERVAL) allows, on or after
+ * today (a date alone) or now (a time): DTSTART then matches the rule, and INTERVAL counts from it. A
+ * date given in the phrase ("every year on Dec 24") is where the search starts.
+ */
+import * as chrono from 'chrono-node';
+import { DateTime } from 'luxon';
+import { MAX_TITLE, MIN_PRIORITY, MAX_PRIORITY } from '../../actors/task/index.ts';
+import { afterCompletionProblem } from '../../actors/task/after-completion.ts';
+import { localToInstant, occurrences, RecurrenceError } from '../../actors/recurrence/index.ts';
+import { ianaZone } from '../../actors/zone.ts';
+import { findCount, findRepeat, withEnd, type RepeatMode } from './repeat.ts';
+
+export type { RepeatMode } from './repeat.ts';
+
+/** A list or label the user has: its id and its name as shown. */
+export interface Named {
+  readonly id: string;
+  readonly name: string;
+}
+
+/** What the parser reads: the text, the instant it is typed at, the user's zone, lists and labels. */
+export interface QuickAddInput {
+  readonly text: string;
+  /** The reference instant ("tomorrow" is the day after this one, in `zone`). */
+  readonly now: Date;
+  /** IANA zone the words are read in (the user's zone). Must be valid (checked by the caller). */
+  readonly zone: string;
+  readonly lists: readonly Named[];
+  readonly labels: readonly Named[];
+}
+
+/** The body of POST /tasks the phrase asks for: only the fields the phrase names. */
+export interface QuickAddFields {
+  title: string;
+  /** `YYYY-MM-DDTHH:MM:SS` (wall clock in the user's zone), `…Z` (an exact instant), or a date alone. */
+  due_date?: string;
+  /** RFC 5545 RRULE (without DTSTART: the due date is the series' first start). */
+  recurrence_rule?: string;
+  /** 1 (highest) … 4 (none). */
+  priority?: number;
+  list_id?: string;
+  /** Label ids. */
+  labels?: string[];
+}
+
+/** What quick add understood: the fields, and readable parts for a preview. */
+export interface QuickAddResult {
+  fields: QuickAddFields;
+  /** The due date: local date, local time (null for a date alone) and the instant (UTC ISO; a date alone: its 00:00). */
+  due: { date: string; time: string | null; at: string } | null;
+  repeat: { rule: string; mode: RepeatMode } | null;
+  list: Named | null;
+  labels: Named[];
+  /** Sentences about what was not understood or not used (shown beside the preview). */
+  notes: string[];
+}
+
+/**
+ * The hour given to a part of the day named without a clock time: "tomorrow morning" → 09:00,
+ * "afternoon" → 15:00, "evening" → 19:00, "tonight" and "night" → 20:00 (noon and midnight are 12:00
+ * and 00:00, as chrono reads them).
+ */
+export const CASUAL_HOURS: Readonly<Record<'morning' | 'afternoon' | 'evening' | 'tonight', number>> = {
+  morning: 9,
+  afternoon: 15,
+  evening: 19,
+  tonight: 20,
+};
+
+/**
+ * The `due_date` sent for a date alone ("Call mum on Friday"): `YYYY-MM-DD`, which POST /tasks makes an
+ * all-day task (a floating date in the task's zone; issue 16, deliverable 1). For a start-of-day
+ * instant instead, return `${date}T00:00:00`.
+ */
+export const dateOnlyDue = (date: string): string => date;
+
+/**
+ * Extra fields for a series that repeats after completion (`every!`, "after completion"): POST /tasks'
+ * `recurrence_mode` (actors/task/after-completion.ts; issue 16, deliverable 3).
+ */
+export const AFTER_COMPLETION_FIELDS: Readonly<Record<string, unknown>> | null = {
+  recurrence_mode: 'after_completion',
+};
+
+/** At most this many characters of quick-add text (the title's limit plus room for dates, tags and a rule). */
+export const MAX_QUICK_ADD = MAX_TITLE + 300;
+
+interface Span {
+  start: number;
+  end: number;
+}
+
+const CONNECTOR = /^(?:on|at|by|due|from|starting|until|till|,|-|–|:)$/i;
+const wordEnd = (text: string, i: number): boolean => i >= text.length || /[\s,.;:!?)]/.test(text.charAt(i));
+
+/** The user's item named at `text[from…]` (case-insensitively, longest name first), or null. */
+function named(text: string, from: number, items: readonly Named[]): Named | null {
+  const lower = text.toLowerCase();
+  let best: Named | null = null;
+  for (const item of items) {
+    const name = item.name.toLowerCase();
+    if (name.length === 0 || (best && best.name.length >= name.length)) continue;
+    if (lower.startsWith(name, from) && wordEnd(text, from + name.length)) best = item;
+  }
+  return best;
+}
+
+/** Tags `#…` or `@…` at word starts: what they name (or the unknown word) and their spans. */
+function tags(text: string, sigil: '#' | '@', items: readonly Named[]) {
+  const found: { item: Named | null; word: string; span: Span }[] = [];
+  const re = sigil === '#' ? /(?<!\S)#(?=\S)/g : /(?<!\S)@(?=\S)/g;
+  for (const m of text.matchAll(re)) {
+    const from = m.index + 1;
+    const item = named(text, from, items);
+    const word = item ? text.slice(from, from + item.name.length) : (/^\S+/.exec(text.slice(from))?.[0] ?? '');
+    const clean = item ? word : word.replace(/[,.;:!?)]+$/, '');
+    if (!item && sigil === '#' && /^\d+$/.test(clean)) continue; // "#123": an issue number, part of the title
+    found.push({ item, word: clean, span: { start: m.index, end: from + clean.length } });
+  }
+  return found;
+}
+
+const mask = (text: string, spans: readonly Span[]): string => {
+  let out = text;
+  for (const s of spans) out = out.slice(0, s.start) + ' '.repeat(s.end - s.start) + out.slice(s.end);
+  return out;
+};
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+const dateText = (y: number, m: number, d: number): string => `${String(y).padStart(4, '0')}-${pad(m)}-${pad(d)}`;
+
+/**
+ * Whether chrono's result names a date or time (not a bare number such as a year in a title) in years
+ * 1000–9999 (what a series start and the API's instants hold).
+ */
+function meaningful(r: chrono.ParsedResult): boolean {
+  const s = r.start;
+  const year = s.get('year');
+  if (year === null || year < 1000 || year > 9999) return false;
+  if (['day', 'weekday', 'hour', 'month'].some((c) => s.isCertain(c as chrono.Component))) return true;
+  return [...r.tags()].some((t) => t.startsWith('casualReference/') || t.startsWith('result/relativeDate'));
+}
+
+/** The hour and minute chrono's result names, with CASUAL_HOURS for parts of the day; null for a date alone. */
+function timeOf(r: chrono.ParsedResult): { hour: number; minute: number } | null {
+  const s = r.start;
+  if (s.isCertain('hour')) return { hour: s.get('hour') ?? 0, minute: s.get('minute') ?? 0 };
+  const tagged = r.tags();
+  // chrono reads "night" as evening; it is the later hour here, as "tonight" is.
+  if (tagged.has('casualReference/evening') && /\bnight\b/i.test(r.text))
+    return { hour: CASUAL_HOURS.tonight, minute: 0 };
+  for (const part of ['morning', 'afternoon', 'evening', 'tonight'] as const)
+    if (tagged.has(`casualReference/${part}`)) return { hour: CASUAL_HOURS[part], minute: 0 };
+  return null;
+}
+
+/**
+ * The wall-clock date and time chrono's result names, moved forward as chrono's forwardDate means to
+ * (a time alone that has passed today → tomorrow; a weekday alone before today → a week later; a day
+ * and month without a year before today → the next year), compared in the user's zone (`local` is now there).
+ */
+function forwardDate(
+  r: chrono.ParsedResult,
+  local: DateTime,
+): { date: string; time: { hour: number; minute: number } | null } {
+  const s = r.start;
+  const certain = (c: chrono.Component) => s.isCertain(c);
+  let day = DateTime.fromObject(
+    { year: s.get('year') ?? local.year, month: s.get('month') ?? local.month, day: s.get('day') ?? local.day },
+    { zone: 'UTC' },
+  );
+  const today = DateTime.fromObject({ year: local.year, month: local.month, day: local.day }, { zone: 'UTC' });
+  const time = timeOf(r);
+  const onlyTime = !certain('weekday') && !certain('day') && !certain('month') && !certain('year');
+  const relative = [...r.tags()].some(
+    (t) => t.startsWith('result/relative') || /\/(today|tonight|tomorrow|now)$/.test(t),
+  );
+  if (
+    onlyTime &&
+    !relative &&
+    time &&
+    day.equals(today) &&
+    time.hour * 60 + time.minute < local.hour * 60 + local.minute
+  )
+    day = day.plus({ days: 1 });
+  else if (certain('weekday') && !certain('day') && !certain('month') && day < today) day = day.plus({ days: 7 });
+  else if (certain('month') && !certain('year'))
+    for (let i = 0; i < 4 && day < today; i++) day = day.plus({ years: 1 });
+  return { date: dateText(day.year, day.month, day.day), time };
+}
+
+/**
+ * Title: the text without the recognised spans, spaces collapsed. A connector word right before a
+ * removed span ("by" in "Submit report by Friday", "due on" in "Taxes due on the 15th") goes with it;
+ * the same word elsewhere stays ("Log in", "Sign up by email").
+ */
+function titleOf(text: string, spans: readonly Span[]): string {
+  const CUT = '\u0001'; // stands for a removed span (the rule for strings keeps control characters out of input)
+  let marked = '';
+  let at = 0;
+  for (const s of [...spans].sort((a, b) => a.start - b.start)) {
+    if (s.start < at) {
+      at = Math.max(at, s.end);
+      continue;
+    }
+    marked += `${text.slice(at, s.start)} ${CUT} `;
+    at = s.end;
+  }
+  marked += text.slice(at);
+  const words = marked.split(/\s+/).filter(Boolean);
+  const kept: string[] = [];
+  for (const w of words) {
+    if (w !== CUT) kept.push(w);
+    else while (kept.length > 0 && CONNECTOR.test(kept.at(-1) ?? '')) kept.pop();
+  }
+  return kept
+    .join(' ')
+    .replaceAll(CUT, '')
+    .replace(/\(\s*\)|\[\s*\]/g, '')
+    .replace(/\s+([,.;:!?)\]])/g, '$1')
+    .replace(/^[,;:–-]+\s*|\s*[,;:–-]+$/g, '')
+    .replace(/\s{2,}/g, ' ')
+    .trim();
+}
+
+/**
+ * Reads one line of quick-add text (see the module comment for the rules). Never throws for any
+ * string: what it cannot use becomes a note. Throws only for a bad `zone` (a programming error: the
+ * route passes the user's validated zone).
+ */
+export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
+  const { text, now, zone } = input;
+  const z = ianaZone(zone);
+  if (z === null) throw new RangeError(`parseQuickAdd: ${JSON.stringify(zone)} is not an IANA zone`);
+  const notes: string[] = [];
+  const spans: Span[] = [];
+  const fields: QuickAddFields = { title: '' };
+
+  // 1. Priority.
+  for (const m of text.matchAll(/(?<!\S)!(\d+)(?=[\s,.;]|$)/g)) {
+    const p = Number(m[1]);
+    spans.push({ start: m.index, end: m.index + m[0].length });
+    if (p < MIN_PRIORITY || p > MAX_PRIORITY)
+      notes.push(`"${m[0]}" is not a priority: use !${MIN_PRIORITY} (highest) to !${MAX_PRIORITY} (none)`);
+    else if (fields.priority === undefined) fields.priority = p;
+    else if (fields.priority !== p) notes.push(`only one priority: "${m[0]}" is left out`);
+  }
+
+  // 2. List.
+  let list: Named | null = null;
+  for (const tag of tags(text, '#', input.lists)) {
+    spans.push(tag.span);
+    if (!tag.item) notes.push(`no such list "${tag.word}": the task goes to the default list`);
+    else if (!list) list = tag.item;
+    else if (tag.item.id !== list.id) notes.push(`only one list: #${tag.word} is left out`);
+  }
+  if (list) fields.list_id = list.id;
+
+  // 3. Labels.
+  const labels: Named[] = [];
+  for (const tag of tags(text, '@', input.labels)) {
+    spans.push(tag.span);
+    if (!tag.item) notes.push(`no such label "${tag.word}"`);
+    else if (!labels.some((l) => l.id === tag.item?.id)) labels.push(tag.item);
+  }
+  if (labels.length > 0) fields.labels = labels.map((l) => l.id);
+
+  // 4. Repeat: "every …", "N times", "until <date>".
+  const reference = { instant: now, timezone: Math.round(z.offset(now.getTime())) };
+  // chrono's own forwardDate compares a zone-shifted reference with real instants (wrong far from
+  // UTC: "June 16 at noon" typed on June 16 in Pacific/Kiritimati became next year), so dates are
+  // moved forward here, on wall-clock fields (forwardDate below).
+  const options = { forwardDate: false };
+  const local = DateTime.fromJSDate(now, { zone: z });
+  let masked = mask(text, spans);
+  const repeat = findRepeat(masked);
+  let until: string | undefined;
+  let count: number | undefined;
+  if (repeat) {
+    spans.push({ start: repeat.start, end: repeat.end });
+    masked = mask(text, spans);
+    const c = findCount(masked);
+    if (c) {
+      spans.push({ start: c.start, end: c.end });
+      count = c.count;
+      masked = mask(text, spans);
+    }
+    for (const m of masked.matchAll(/(?<!\S)(?:until|till|through|ending(?:\s+on)?)\s+/gi)) {
+      const after = m.index + m[0].length;
+      const hit = chrono.en.casual.parse(masked.slice(after), reference, options)[0];
+      if (hit?.index !== 0 || !meaningful(hit)) continue;
+      until = forwardDate(hit, local).date;
+      spans.push({ start: m.index, end: after + hit.text.length });
+      masked = mask(text, spans);
+      if (count !== undefined) {
+        notes.push('a repeat ends either after a number of times or on a date: the date is used');
+        count = undefined;
+      }
+      break;
+    }
+  }
+
+  // 5. Date and time.
+  const today = dateText(local.year, local.month, local.day);
+  const hit = chrono.en.casual.parse(masked, reference, options).find(meaningful);
+  let date: string | null = null;
+  let time: { hour: number; minute: number } | null = null;
+  let exact: Date | null = null;
+  if (hit) {
+    spans.push({ start: hit.index, end: hit.index + hit.text.length });
+    ({ date, time } = forwardDate(hit, local));
+  }
+  // "on the 15th" (no month: chrono reads none): the next such day, today included; a time beside it
+  // ("on the 1st at 9am") is chrono's time-only result.
+  const nth = /(?<!\S)(?:on|by|due(?:\s+on)?)\s+the\s+(\d{1,2})(?:st|nd|rd|th)(?=[\s,.;!?]|$)/i.exec(masked);
+  const onlyTime = (r: chrono.ParsedResult) =>
+    !['weekday', 'day', 'month', 'year'].some((c) => r.start.isCertain(c as chrono.Component));
+  if (nth && Number(nth[1]) >= 1 && Number(nth[1]) <= 31) {
+    const end = nth.index + nth[0].length;
+    if (!hit || ((hit.index >= end || hit.index + hit.text.length <= nth.index) && onlyTime(hit))) {
+      if (!hit) time = null;
+      spans.push({ start: nth.index, end });
+      let month = DateTime.fromObject({ year: local.year, month: local.month, day: 1 }, { zone: 'UTC' });
+      const n = Number(nth[1]);
+      while (
+        month.daysInMonth !== undefined &&
+        (month.daysInMonth < n || (month.month === local.month && month.year === local.year && n < local.day))
+      )
+        month = month.plus({ months: 1 });
+      date = dateText(month.year, month.month, n);
+    }
+  }
+  if (hit && date) {
+    if (hit.tags().has('result/relativeDateAndTime')) exact = hit.start.date();
+    if (hit.end) notes.push(`only the start of "${hit.text}" is used`);
+  }
+
+  const clock = (t: { hour: number; minute: number }) => `${pad(t.hour)}:${pad(t.minute)}`;
+  const wallOf = (d: string, t: { hour: number; minute: number } | null) =>
+    t ? `${d}T${clock(t)}:00` : dateOnlyDue(d);
+  const instantOf = (d: string, t: { hour: number; minute: number } | null): Date => {
+    const [y, m, dd] = d.split('-').map(Number) as [number, number, number];
+    return localToInstant({ year: y, month: m, day: dd, hour: t?.hour ?? 0, minute: t?.minute ?? 0 }, zone);
+  };
+
+  let due: QuickAddResult['due'] = null;
+  let repeatOut: QuickAddResult['repeat'] = null;
+  if (repeat) {
+    const rule = withEnd(repeat.rule, { ...(count !== undefined ? { count } : {}), ...(until ? { until } : {}) });
+    // The series' first start: its first occurrence on or after the phrase's date (today when none),
+    // not before now (a time) or today (a date alone).
+    const anchor = date && date > today ? date : today;
+    const start = `${anchor}T${clock(time ?? { hour: 0, minute: 0 })}:00`;
+    const floor = time ? Math.max(now.getTime(), instantOf(anchor, time).getTime()) : instantOf(anchor, null).getTime();
+    let first: Date | undefined;
+    try {
+      // The soonest day the pattern allows, INTERVAL aside ("every 3 months on the 1st" typed on
+      // Nov 30 starts on Dec 1, not Feb 1): from there the full rule's first instance is that day.
+      const pattern = rule.replace(/;INTERVAL=\d+/, '');
+      first = occurrences(pattern, start, zone, { after: new Date(floor - 1), limit: 1 })[0];
+    } catch (error) {
+      if (!(error instanceof RecurrenceError)) throw error;
+      notes.push(`the repeat could not be used: ${error.message}`);
+    }
+    if (first) {
+      const at = DateTime.fromJSDate(first, { zone: z });
+      const d = dateText(at.year, at.month, at.day);
+      fields.due_date = wallOf(d, time);
+      fields.recurrence_rule = rule;
+      due = { date: d, time: time ? clock(time) : null, at: first.toISOString() };
+      repeatOut = { rule, mode: repeat.mode };
+      if (repeat.mode === 'after_completion') {
+        // Counted from a completion, a rule keeps only its frequency, interval, weekdays and end.
+        const problem = afterCompletionProblem(rule);
+        if (AFTER_COMPLETION_FIELDS && problem === null) Object.assign(fields, AFTER_COMPLETION_FIELDS);
+        else if (problem !== null) notes.push(`it repeats on the calendar: after completion, ${problem}`);
+        else notes.push('repeating after completion is not available yet: it repeats on the calendar');
+      }
+    } else if (first === undefined && !notes.some((n) => n.startsWith('the repeat'))) {
+      notes.push('the repeat ends before its first occurrence: no repeat is set');
+    }
+  } else if (date) {
+    if (exact) {
+      const at = DateTime.fromJSDate(exact, { zone: z });
+      fields.due_date = exact.toISOString();
+      due = {
+        date: dateText(at.year, at.month, at.day),
+        time: `${pad(at.hour)}:${pad(at.minute)}`,
+        at: exact.toISOString(),
+      };
+    } else {
+      fields.due_date = wallOf(date, time);
+      due = { date, time: time ? clock(time) : null, at: instantOf(date, time).toISOString() };
+    }
+    if (time ? Date.parse(due.at) < now.getTime() : date < today) notes.push('the due date is in the past');
+  }
+
+  // 6. Title.
+  fields.title = titleOf(text, spans);
+  if (fields.title === '') notes.push('a title is needed: only a date, tags or a repeat were found');
+  else if ([...fields.title].length > MAX_TITLE) notes.push(`the title is longer than ${MAX_TITLE} characters`);
+
+  return { fields, due, repeat: repeatOut, list, labels, notes };
+}

@@ -1,0 +1,262 @@
+/**
+ * Quick add's own rule builder: "every …" phrases in English → an RFC 5545 RRULE (§3.3.10, within the
+ * subset actors/recurrence/ supports). Pure: no I/O, no clock.
+ *
+ * Recognised (case-insensitive; `every!` is the same as `every` with `mode: 'after_completion'`):
+ * - `daily`, `weekly`, `fortnightly`, `monthly`, `yearly`, `annually` → FREQ=DAILY|WEEKLY|WEEKLY;INTERVAL=2|…
+ * - `every day`, `every N days`, `every other day` → FREQ=DAILY[;INTERVAL=N]
+ * - `every weekday` / `every workday` → FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR; `every weekend` → BYDAY=SA,SU
+ * - `every week`, `every N weeks` [`on` weekdays] → FREQ=WEEKLY[;INTERVAL=N][;BYDAY=…]
+ * - `every Monday`, `every mon, wed and fri`, `every Monday to Friday`, `every other Tuesday`
+ *   → FREQ=WEEKLY[;INTERVAL=2];BYDAY=… (days always in MO…SU order)
+ * - `every month`, `every N months` [`on the 1st`, `on the 1st and 15th`, `on the last day`,
+ *   `on the first Monday`, `on the last Friday`] → FREQ=MONTHLY[;INTERVAL=N][;BYMONTHDAY=1,15 | -1 | ;BYDAY=1MO | -1FR]
+ * - `every 1st`, `every 15th of the month`, `every last day of the month`, `every first Monday`,
+ *   `every last Friday of the month` → FREQ=MONTHLY;BYMONTHDAY=… or BYDAY=<ordinal><day>
+ * - `every year`, `every N years` → FREQ=YEARLY[;INTERVAL=N] (the day is the start's, e.g. "every year on Dec 24")
+ * - `every morning|afternoon|evening|night` → FREQ=DAILY; the time-of-day word is left in the text for
+ *   the date parser, which gives it its hour (see CASUAL_HOURS in parse.ts).
+ * - a trailing `after completion`, `from completion`, `after done`, `after I finish` → mode
+ *   'after_completion' (Todoist's `every!`, Tasks.org's "from completion").
+ * - `N times` / `for N times` anywhere → COUNT=N (1–10,000), appended by `withEnd`.
+ * Hours and minutes are not in the rule: the series' start (DTSTART) carries the time of day.
+ */
+
+/** How the next occurrence is computed: from the rule's calendar, or from the completion time. */
+export type RepeatMode = 'calendar' | 'after_completion';
+
+/** One recognised "every …" phrase: where it is in the text and the rule it means. */
+export interface RepeatMatch {
+  /** Offsets (UTF-16 code units) of the phrase in the text: [start, end). */
+  readonly start: number;
+  readonly end: number;
+  /** FREQ=…;… without COUNT or UNTIL (added by `withEnd`). */
+  readonly rule: string;
+  readonly mode: RepeatMode;
+}
+
+const DAYS = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'] as const;
+type Day = (typeof DAYS)[number];
+const DAY_WORDS: Record<string, Day> = {
+  monday: 'MO',
+  mon: 'MO',
+  tuesday: 'TU',
+  tue: 'TU',
+  tues: 'TU',
+  wednesday: 'WE',
+  wed: 'WE',
+  thursday: 'TH',
+  thu: 'TH',
+  thur: 'TH',
+  thurs: 'TH',
+  friday: 'FR',
+  fri: 'FR',
+  saturday: 'SA',
+  sat: 'SA',
+  sunday: 'SU',
+  sun: 'SU',
+};
+const DAY =
+  '(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|tue|wed|thurs|thur|thu|fri|sat|sun)s?';
+const NUMBER_WORDS: Record<string, number> = {
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  other: 2,
+  second: 2,
+  third: 3,
+};
+const NUMBER = `(?:\\d{1,3}|${Object.keys(NUMBER_WORDS).join('|')})`;
+const ORDINAL_WORDS: Record<string, number> = { first: 1, second: 2, third: 3, fourth: 4, fifth: 5, last: -1 };
+const ORDINAL_WORD = '(?:first|second|third|fourth|fifth|last)';
+const MONTH_DAY = '(?:\\d{1,2}(?:st|nd|rd|th)|last day)';
+const LIST_SEP = '(?:\\s*,\\s*(?:and\\s+)?|\\s+and\\s+|\\s*&\\s*|\\s*/\\s*)';
+const COMPLETION =
+  '(?:\\s+(?:after|from)\\s+(?:completion|completing(?:\\s+it)?|done|finishing(?:\\s+it)?|i\\s+finish(?:\\s+it)?))';
+
+// Compiled once: V8 compiles a regular expression again for each `new RegExp`.
+const DAY_RANGE_ONLY = new RegExp(`^(${DAY})\\s*(?:-|to|through|thru)\\s*(${DAY})$`, 'i');
+const ANY_DAY = new RegExp(DAY, 'gi');
+const COMPLETION_RE = new RegExp(`^${COMPLETION}`, 'i');
+
+const dayOf = (word: string): Day => {
+  const d = DAY_WORDS[word.toLowerCase().replace(/s$/, '')] ?? DAY_WORDS[word.toLowerCase()];
+  if (!d) throw new Error(`not a weekday: ${word}`); // unreachable: the patterns only match DAY
+  return d;
+};
+const daysIn = (text: string): Day[] => {
+  const found = new Set<Day>();
+  const range = DAY_RANGE_ONLY.exec(text.trim());
+  if (range) {
+    const [from, to] = [DAYS.indexOf(dayOf(range[1] ?? '')), DAYS.indexOf(dayOf(range[2] ?? ''))];
+    for (let i = from; ; i = (i + 1) % 7) {
+      found.add(DAYS[i] as Day);
+      if (i === to) break;
+    }
+  } else for (const m of text.matchAll(ANY_DAY)) found.add(dayOf(m[0]));
+  return DAYS.filter((d) => found.has(d));
+};
+const numberOf = (word: string): number => NUMBER_WORDS[word.toLowerCase()] ?? Number(word);
+const monthDaysIn = (text: string): number[] => {
+  const days = new Set<number>();
+  for (const m of text.matchAll(/(\d{1,2})(?:st|nd|rd|th)|last day/gi)) days.add(m[1] ? Number(m[1]) : -1);
+  return [...days].sort((a, b) => (a < 0 ? 1 : b < 0 ? -1 : a - b));
+};
+const interval = (n: number): string => (n > 1 ? `;INTERVAL=${n}` : n === 1 ? '' : ';INTERVAL=0');
+
+const DAY_LIST = `${DAY}(?:${LIST_SEP}${DAY}){0,6}`; // at most the 7 days: a bounded match
+const DAY_RANGE = `${DAY}\\s*(?:-|to|through|thru)\\s*${DAY}`;
+const MONTH_DAY_LIST = `${MONTH_DAY}(?:${LIST_SEP}(?:the\\s+)?${MONTH_DAY}){0,30}`; // at most 31 days
+const OF_MONTH = '(?:\\s+of\\s+(?:the|each|every)\\s+month)?';
+
+/**
+ * The forms after `every` (or `every!`), longest first; each returns the rule, or null when a number
+ * is out of range (the phrase is then not recognised and stays in the title).
+ */
+const FORMS: readonly { re: RegExp; rule: (m: RegExpExecArray) => string | null }[] = [
+  // every month on the 1st and 15th / every 2 months on the last day / every month on the first monday
+  {
+    re: new RegExp(
+      `^(?:(${NUMBER})\\s+)?months?\\s+on\\s+the\\s+(?:(${MONTH_DAY_LIST})|(${ORDINAL_WORD})\\s+(${DAY}))${OF_MONTH}`,
+      'i',
+    ),
+    rule: (m) => monthly(m[1] ? numberOf(m[1]) : 1, m[2], m[3], m[4]),
+  },
+  // every 1st / every 15th of the month / every last day of the month / every first monday (of the month)
+  {
+    re: new RegExp(`^(?:the\\s+)?(?:(${MONTH_DAY_LIST})|(${ORDINAL_WORD})\\s+(${DAY}))${OF_MONTH}`, 'i'),
+    rule: (m) => monthly(1, m[1], m[2], m[3]),
+  },
+  // every week on monday and friday / every 2 weeks on tue
+  {
+    re: new RegExp(`^(?:(${NUMBER})\\s+)?weeks?\\s+on\\s+(${DAY_RANGE}|${DAY_LIST})\\b`, 'i'),
+    rule: (m) => `FREQ=WEEKLY${interval(m[1] ? numberOf(m[1]) : 1)};BYDAY=${daysIn(m[2] ?? '').join(',')}`,
+  },
+  { re: /^(?:week\s*days?|work\s*days?|business\s+days?)\b/i, rule: () => 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR' },
+  { re: /^weekends?\b/i, rule: () => 'FREQ=WEEKLY;BYDAY=SA,SU' },
+  // every monday / every other tuesday / every mon, wed and fri / every monday to friday
+  {
+    re: new RegExp(`^(?:(${NUMBER})\\s+)?(${DAY_RANGE}|${DAY_LIST})\\b`, 'i'),
+    rule: (m) => `FREQ=WEEKLY${interval(m[1] ? numberOf(m[1]) : 1)};BYDAY=${daysIn(m[2] ?? '').join(',')}`,
+  },
+  // every day / every 3 days / every other week / every 2 months / every year
+  {
+    re: new RegExp(`^(?:(${NUMBER})\\s+)?(day|week|month|year)s?\\b`, 'i'),
+    rule: (m) => {
+      const unit = (m[2] ?? '').toLowerCase();
+      const freq = { day: 'DAILY', week: 'WEEKLY', month: 'MONTHLY', year: 'YEARLY' }[unit];
+      return `FREQ=${freq}${interval(m[1] ? numberOf(m[1]) : 1)}`;
+    },
+  },
+];
+
+/** A monthly rule by month days ("1st and 15th", "last day") or by an ordinal weekday ("first monday"). */
+function monthly(n: number, monthDays?: string, ordinal?: string, day?: string): string | null {
+  if (monthDays) {
+    const days = monthDaysIn(monthDays);
+    if (days.some((d) => d === 0 || d > 31)) return null;
+    return `FREQ=MONTHLY${interval(n)};BYMONTHDAY=${days.join(',')}`;
+  }
+  const nth = ORDINAL_WORDS[(ordinal ?? '').toLowerCase()];
+  return `FREQ=MONTHLY${interval(n)};BYDAY=${nth}${dayOf(day ?? '')}`;
+}
+
+const ADVERBS: Record<string, string> = {
+  daily: 'FREQ=DAILY',
+  weekly: 'FREQ=WEEKLY',
+  fortnightly: 'FREQ=WEEKLY;INTERVAL=2',
+  monthly: 'FREQ=MONTHLY',
+  yearly: 'FREQ=YEARLY',
+  annually: 'FREQ=YEARLY',
+};
+const DAYPART = /^(?:morning|afternoon|evening|night)s?\b/i;
+/** "every Dec 24", "every 24th of December": yearly; the date itself is left for the date parser. */
+const YEARLY_DATE =
+  /^(?:(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|september|october|november|december)\b/i;
+const ADVERB_UNITS: Record<string, string> = {
+  daily: 'day',
+  weekly: 'week',
+  fortnightly: '2 weeks',
+  monthly: 'month',
+  yearly: 'year',
+  annually: 'year',
+};
+
+/** The largest INTERVAL quick add writes (actors/recurrence accepts 1–1000). */
+export const MAX_INTERVAL = 1000;
+
+/**
+ * The first "every …" phrase (or `daily`, `weekly`, …) in `text`, with the RRULE it means, or null.
+ * Word boundaries are respected (`everyone` and `dailyness` are not phrases). An INTERVAL above
+ * MAX_INTERVAL or a month day above 31 makes the phrase unrecognised (it stays in the title).
+ */
+export function findRepeat(text: string): RepeatMatch | null {
+  for (const m of text.matchAll(
+    /(?<![\w!#@])(?:(every)(!?)|(daily|weekly|fortnightly|monthly|yearly|annually))(?=[\s!,.]|$)/gi,
+  )) {
+    const at = m.index;
+    const mode: RepeatMode = m[2] ? 'after_completion' : 'calendar';
+    // An adverb reads as "every <unit>" ("monthly on the 1st" = "every month on the 1st"): the forms
+    // below see the unit followed by the rest of the text; `shift` maps their length back.
+    let rest = text.slice(at + m[0].length);
+    let lead = /^\s+/.exec(rest)?.[0].length ?? 0;
+    let shift = 0;
+    if (m[3]) {
+      const unit = ADVERB_UNITS[m[3].toLowerCase()] ?? 'day';
+      const tail = /^\s+on\s/i.test(rest) ? rest : '';
+      rest = ` ${unit}${tail}`;
+      lead = 1;
+      shift = -unit.length;
+      if (tail === '') {
+        const completion = COMPLETION_RE.exec(text.slice(at + m[0].length));
+        return {
+          start: at,
+          end: at + m[0].length + (completion?.[0].length ?? 0),
+          rule: ADVERBS[m[3].toLowerCase()] ?? 'FREQ=DAILY',
+          mode: completion ? 'after_completion' : 'calendar',
+        };
+      }
+    }
+    if (lead === 0) continue;
+    const body = rest.slice(lead);
+    if (!m[3] && DAYPART.exec(body)) return { start: at, end: at + m[0].length, rule: 'FREQ=DAILY', mode };
+    if (!m[3] && YEARLY_DATE.exec(body)) return { start: at, end: at + m[0].length, rule: 'FREQ=YEARLY', mode };
+    for (const form of FORMS) {
+      const f = form.re.exec(body);
+      if (!f) continue;
+      const rule = form.rule(f);
+      const n = /INTERVAL=(\d+)/.exec(rule ?? '');
+      if (rule === null || (n && (Number(n[1]) > MAX_INTERVAL || Number(n[1]) < 1))) break;
+      let end = at + m[0].length + (m[3] ? 0 : lead) + f[0].length + shift;
+      const completion = COMPLETION_RE.exec(text.slice(end));
+      if (completion) end += completion[0].length;
+      return { start: at, end, rule, mode: completion ? 'after_completion' : mode };
+    }
+  }
+  return null;
+}
+
+/** `N times` / `for N times` (COUNT, RFC 5545 §3.3.10) in `text`: its span and N (1–10,000), or null. */
+export function findCount(text: string): { start: number; end: number; count: number } | null {
+  const m = /(?<![\w])(?:for\s+)?(\d{1,5})\s+times\b/i.exec(text);
+  if (!m) return null;
+  const count = Number(m[1]);
+  if (count < 1 || count > 10_000) return null;
+  return { start: m.index, end: m.index + m[0].length, count };
+}
+
+/** The rule with its end: `;COUNT=n`, or `;UNTIL=YYYYMMDD` (a DATE: through the end of that local day). */
+export function withEnd(rule: string, end: { count?: number; until?: string }): string {
+  if (end.count !== undefined) return `${rule};COUNT=${end.count}`;
+  if (end.until !== undefined) return `${rule};UNTIL=${end.until.replaceAll('-', '')}`;
+  return rule;
+}

@@ -1,0 +1,164 @@
+// Quick add: one line of plain English ("Pay rent every month on the 1st at 9am !1 #Home"). While the
+// user types, the server reads it (POST /quick-add/preview, debounced) and the fields it would create are
+// previewed under the box; Enter saves exactly the previewed fields with POST /tasks. Nothing is parsed
+// here: the preview is the server's reading, in the user's zone, against their lists and labels.
+import { html, render } from '/vendor/lit-html/lit-html.js';
+import { $ } from './dom.js';
+import { getState, subscribe, userZone } from './store.js';
+import { inView } from './views.js';
+import { toast } from './toasts.js';
+import { api } from './api.js';
+import { isBusy, setBusy } from './a11y.js';
+import { describeRule } from './rules.js';
+import { upsertTask } from './tasks.js';
+
+/** Quiet time after the last keystroke before the text is read (ms). */
+const DEBOUNCE_MS = 250;
+const PRIORITY = { 1: 'P1 · urgent', 2: 'P2 · high', 3: 'P3 · medium', 4: 'P4 · none' };
+
+/** The list a task without `#List` goes to: the list shown (not a search), else the Inbox (null: the server's default). */
+function defaultList() {
+  const { view, q, lists } = getState();
+  if (view.kind === 'list' && !q && lists.has(view.listId)) return lists.get(view.listId);
+  return [...lists.values()].find((l) => l.inbox) ?? null;
+}
+
+/** The body POST /tasks gets for a preview: its fields, with the default list when it names none. */
+function bodyOf(preview) {
+  const body = { ...preview.fields };
+  const fallback = defaultList();
+  if (!body.list_id && fallback) body.list_id = fallback.id;
+  return body;
+}
+
+function dueText(due, zone) {
+  if (!due) return null;
+  const [y, m, d] = due.date.split('-').map(Number);
+  const day = new Intl.DateTimeFormat(undefined, {
+    timeZone: 'UTC',
+    weekday: 'short',
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+  }).format(new Date(Date.UTC(y, m - 1, d)));
+  return due.time ? `${day}, ${due.time} (${zone})` : `${day}, all day`;
+}
+
+function previewView(preview) {
+  if (!preview) return html``;
+  const zone = preview.timezone ?? userZone();
+  const body = bodyOf(preview);
+  const list = preview.list ?? (body.list_id ? getState().lists.get(body.list_id) : null);
+  const rows = [
+    ['Title', preview.fields.title || '—', 'title'],
+    ['Due', dueText(preview.due, zone), 'due'],
+    [
+      'Repeats',
+      preview.repeat
+        ? `${describeRule(preview.repeat.rule)}${preview.repeat.mode === 'after_completion' ? ', after completion' : ''}`
+        : null,
+      'repeat',
+    ],
+    ['Priority', preview.fields.priority ? PRIORITY[preview.fields.priority] : null, 'priority'],
+    ['List', list ? `${list.name}${preview.list ? '' : ' (default)'}` : null, 'list'],
+    ['Labels', preview.labels.length ? preview.labels.map((l) => l.name).join(', ') : null, 'labels'],
+  ].filter(([, value]) => value !== null);
+  return html`<dl class="qa-fields">
+      ${rows.map(([name, value, key]) => html`<div data-field=${key}><dt>${name}</dt><dd>${value}</dd></div>`)}
+    </dl>
+    ${
+      preview.notes.length
+        ? html`<ul class="qa-notes">
+          ${preview.notes.map((n) => html`<li>${n}</li>`)}
+        </ul>`
+        : ''
+    }`;
+}
+
+export function setupQuickAdd() {
+  const form = $('#quick-add-form');
+  const input = $('#quick-add');
+  const out = $('#quick-add-preview');
+  const error = $('.error', form);
+  /** The preview shown, for the text it was read from. */
+  let shown = null;
+  let timer = null;
+  let asked = 0;
+
+  const show = (preview) => {
+    shown = preview;
+    out.hidden = !preview;
+    render(previewView(preview?.result ?? null), out);
+  };
+
+  /** Reads the box's text now; resolves with the preview (shown) or null when the text changed meanwhile. */
+  const read = async () => {
+    const text = input.value;
+    if (!text.trim()) {
+      show(null);
+      return null;
+    }
+    if (shown?.text === text) return shown;
+    const mine = ++asked;
+    const result = await api('POST', '/quick-add/preview', { text });
+    if (mine !== asked || input.value !== text) return null;
+    const preview = { text, result };
+    show(preview);
+    return preview;
+  };
+
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    error.textContent = '';
+    if (!input.value.trim()) {
+      asked++;
+      show(null);
+      return;
+    }
+    timer = setTimeout(() => {
+      read().catch((err) => {
+        error.textContent = err.message;
+      });
+    }, DEBOUNCE_MS);
+  });
+
+  // The default list shown in the preview follows the view.
+  subscribe(() => {
+    if (shown) render(previewView(shown.result), out);
+  });
+
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const submit = $('#quick-add-submit');
+    if (isBusy(submit)) return;
+    clearTimeout(timer);
+    void (async () => {
+      setBusy(submit, true);
+      try {
+        // Enter before the preview came: read it first, show it, and save what it shows.
+        const preview = await read();
+        if (!preview) return;
+        if (!preview.result.fields.title) {
+          error.textContent = 'A title is needed.';
+          return;
+        }
+        const task = await api('POST', '/tasks', bodyOf(preview.result));
+        upsertTask(task);
+        if (!inView(task))
+          toast({
+            title: `Added to ${getState().lists.get(task.list_id)?.name ?? 'your tasks'}`,
+            body: task.title,
+            group: 'added',
+          });
+        input.value = '';
+        error.textContent = '';
+        show(null);
+        input.focus();
+      } catch (err) {
+        error.textContent = err.message;
+      } finally {
+        setBusy(submit, false);
+      }
+    })();
+  });
+}

@@ -1,0 +1,149 @@
+// Quick add in a real browser (Debian's chromium through playwright-core) against the real app (embedded
+// shape: PGlite, direct runtime), with the browser and the user in Pacific/Kiritimati (UTC+14): typing a
+// phrase shows the server's reading of it before anything is saved, the preview follows edits, and
+// Enter creates the task with exactly the previewed fields (read back through the API).
+import test, { type ExecutionContext } from 'ava';
+import { randomUUID } from 'node:crypto';
+import { DateTime } from 'luxon';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { eventually } from '../helpers/eventually.ts';
+
+interface Task {
+  id: string;
+  title: string;
+  due_date: string | null;
+  recurrence_rule: string | null;
+  priority: number;
+  list_id: string;
+  labels: string[];
+}
+interface Named {
+  id: string;
+  name: string;
+  inbox?: boolean;
+}
+
+const ZONE = 'Pacific/Kiritimati';
+const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+let app: TestApp;
+let browser: Browser;
+
+test.before(async () => {
+  app = await startTestApp({ database: 'pglite' });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+  });
+});
+
+test.after.always(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+async function rest<T>(token: string, method: string, url: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${app.url}${url}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    body: body !== undefined ? JSON.stringify(body) : null,
+  });
+  if (!response.ok) throw new Error(`${method} ${url}: HTTP ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+async function openPage(t: ExecutionContext, token: string): Promise<Page> {
+  const context = await browser.newContext({
+    locale: 'en-US',
+    timezoneId: ZONE,
+    viewport: { width: 1100, height: 900 },
+  });
+  t.teardown(() => context.close());
+  const page = await context.newPage();
+  page.on('pageerror', (error) => t.fail(`page error: ${error.message}`));
+  await page.goto(`${app.url}/#token=${token}`);
+  await page.locator('#conn[data-state="live"]').waitFor({ timeout: 10_000 });
+  return page;
+}
+
+const field = (page: Page, name: string) => page.locator(`#quick-add-preview [data-field="${name}"] dd`);
+async function shows(page: Page, name: string, text: string | RegExp): Promise<void> {
+  await field(page, name).filter({ hasText: text }).waitFor({ timeout: 5000 });
+}
+
+test('quick add previews the parsed fields while typing and Enter saves exactly them, in a zone far from UTC', async (t) => {
+  const token = app.token(`quick-${randomUUID().slice(0, 8)}`);
+  await rest(token, 'PATCH', '/me', { timezone: ZONE });
+  const home = await rest<Named>(token, 'POST', '/lists', { name: 'Home' });
+  const urgent = await rest<Named>(token, 'POST', '/labels', { name: 'urgent' });
+  const inbox = (await rest<{ lists: Named[] }>(token, 'GET', '/lists')).lists.find((l) => l.inbox);
+  const page = await openPage(t, token);
+  const box = page.getByLabel('Quick add, in plain words');
+
+  // The issue's phrase, typed key by key: the preview is the server's reading, and nothing is saved yet.
+  await box.pressSequentially('Pay rent every month on the 1st at 9am !2 #home @urgent');
+  await shows(page, 'title', /^Pay rent$/);
+  await shows(page, 'due', /, 09:00 \(Pacific\/Kiritimati\)$/);
+  await shows(page, 'repeat', /./);
+  await shows(page, 'priority', 'P2');
+  await shows(page, 'list', /^Home$/);
+  await shows(page, 'labels', /^urgent$/);
+  t.regex((await field(page, 'due').textContent()) ?? '', /\b1\b/, 'on the 1st');
+  t.deepEqual((await rest<{ tasks: Task[] }>(token, 'GET', '/tasks')).tasks, [], 'a preview saves nothing');
+
+  // An edit is previewed again.
+  await box.fill('Pay rent every month on the 1st at 9am !1 #home @urgent');
+  await shows(page, 'priority', 'P1');
+
+  await box.press('Enter');
+  const rent = await eventually(
+    async () => (await rest<{ tasks: Task[] }>(token, 'GET', `/tasks?list_id=${home.id}`)).tasks[0],
+    { what: 'the task saved in Home', timeoutMs: 10_000 },
+  );
+  t.like(rent, {
+    title: 'Pay rent',
+    priority: 1,
+    list_id: home.id,
+    labels: [urgent.id],
+    recurrence_rule: 'FREQ=MONTHLY;BYMONTHDAY=1',
+  });
+  const due = DateTime.fromISO(rent.due_date ?? '', { zone: ZONE });
+  t.deepEqual([due.day, due.hour, due.minute], [1, 9, 0], `09:00 on the 1st in ${ZONE}: ${rent.due_date}`);
+  t.true(due.toMillis() > Date.now() - 60_000 && due.diffNow('days').days < 32, 'the next 1st');
+  await page.locator('#quick-add-preview').waitFor({ state: 'hidden', timeout: 5000 });
+  t.is(await box.inputValue(), '', 'the box is cleared after saving');
+
+  // A phrase with no list goes to the list shown (the Inbox), as the preview says; evening is 19:00.
+  const tomorrow = () => DateTime.now().setZone(ZONE).plus({ days: 1 }).toISODate();
+  const before = tomorrow();
+  await box.fill('Call mum tomorrow evening');
+  await shows(page, 'list', /^Inbox \(default\)$/);
+  await shows(page, 'due', /, 19:00 \(Pacific\/Kiritimati\)$/);
+  await box.press('Enter');
+  await page.locator('li.task .title', { hasText: 'Call mum' }).waitFor({ timeout: 5000 });
+  const after = tomorrow();
+  const mum = (await rest<{ tasks: Task[] }>(token, 'GET', `/tasks?list_id=${inbox?.id}`)).tasks.find(
+    (x) => x.title === 'Call mum',
+  );
+  t.like(mum, { priority: 4, labels: [], recurrence_rule: null });
+  const evening = DateTime.fromISO(mum?.due_date ?? '', { zone: ZONE });
+  t.true([before, after].includes(evening.toISODate()), `tomorrow in ${ZONE}: ${mum?.due_date}`);
+  t.is(evening.hour, 19);
+
+  // What was not understood is said, not dropped silently.
+  await box.fill('Plan trip #Hoem');
+  await page.locator('#quick-add-preview .qa-notes li', { hasText: 'no such list "Hoem"' }).waitFor({ timeout: 5000 });
+});
