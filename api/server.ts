@@ -13,6 +13,7 @@ import { registerRateLimit } from './rate-limit.ts';
 import { registerDocs } from './docs.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { listRoutes } from './routes/lists.ts';
+import { feedRoutes } from './feed/routes.ts';
 import { eventRoutes, meRoutes, recurrenceRoutes, adminRoutes, healthRoutes, devTokenRoutes } from './routes/misc.ts';
 
 declare module '@hapi/hapi' {
@@ -89,6 +90,7 @@ export async function createServer(deps: ApiDeps, options: ServerOptions): Promi
   meRoutes(server, deps);
   recurrenceRoutes(server, deps);
   adminRoutes(server, deps);
+  feedRoutes(server, deps);
   await registerDocs(server, options.version ?? '0.0.0');
   if (deps.realtime) await deps.realtime(server);
   return server;
