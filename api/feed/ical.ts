@@ -23,7 +23,7 @@
 //   template reminder as TRIGGER;RELATED=END:-<offset> (before each occurrence's DUE), every other one as
 //   TRIGGER;VALUE=DATE-TIME:<remind_at UTC> (the instant it fires, snoozes included).
 import ICAL from 'ical.js';
-import { tzlib_get_ical_block } from 'timezones-ical-library';
+import { tzlib_get_ical_block, tzlib_get_timezones } from 'timezones-ical-library';
 import { DateTime } from 'luxon';
 import type { TaskState } from '../../actors/task/index.ts';
 import { seriesStart } from '../../actors/task/index.ts';
@@ -64,13 +64,15 @@ interface ZoneBlock {
 }
 
 const blocks = new Map<string, ZoneBlock | null>();
+/** The names the library has a VTIMEZONE for (zones and links); asked first, since it logs about any other. */
+const KNOWN = new Set(tzlib_get_timezones() as string[]);
 
 /** The VTIMEZONE for an IANA name (a backward link gives its target's TZID, e.g. Asia/Calcutta → Asia/Kolkata). */
 function zoneBlock(zone: string): ZoneBlock | null {
   const name = ianaZone(zone)?.name ?? zone;
   if (blocks.has(name)) return blocks.get(name) ?? null;
   let block: ZoneBlock | null = null;
-  if (!/^(Etc\/)?(UTC|UCT|GMT|Zulu|Universal|Greenwich)$/.test(name)) {
+  if (KNOWN.has(name) && !/^(Etc\/)?(UTC|UCT|GMT|Zulu|Universal|Greenwich)$/.test(name)) {
     const found = tzlib_get_ical_block(name);
     const text = Array.isArray(found) ? found[0] : undefined;
     const tzid = text ? /^TZID:(.+)$/m.exec(text)?.[1]?.trim() : undefined;

@@ -347,3 +347,17 @@ for (const database of DATABASES) {
     t.true(reply.text.includes(`UID:${String(soon.id)}@tasklane`), 'the soonest due task is in');
   });
 }
+
+test('the public feed route is rate limited per client address, whatever secret is tried', async (t) => {
+  const app = await startTestApp({ database: 'pglite', env: { RATE_LIMIT_PER_SEC: '1', RATE_LIMIT_BURST: '3' } });
+  t.teardown(() => app.stop());
+  const call = injector(app.app.server);
+  // 30 guesses at once against a bucket of 3 refilled at 1 a second: most are refused before any lookup.
+  const replies = await Promise.all(
+    Array.from({ length: 30 }, () => call('GET', `/feeds/${randomUUID().replaceAll('-', '').padEnd(43, 'x')}.ics`)),
+  );
+  const limited = replies.filter((r) => r.status === 429);
+  t.true(limited.length > 0, `statuses: ${replies.map((r) => r.status).join(' ')}`);
+  t.true(replies.every((r) => r.status === 404 || r.status === 429));
+  t.regex(limited[0]?.headers.get('retry-after') ?? '', /^\d+$/);
+});
