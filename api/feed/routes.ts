@@ -3,9 +3,9 @@
 // - POST /me/calendar-feed makes the caller's feed, or replaces it: a new secret (32 random bytes, base64url),
 //   answered once as `webcal://<host>/feeds/<secret>.ics` and its https:// twin. Only the secret's SHA-256 is
 //   stored, so the URL cannot be shown again: GET /me/calendar-feed says whether a feed exists and since when,
-//   and a user who lost the URL makes a new one (which revokes the old). An Idempotency-Key is accepted but not
-//   replayed: the answer holds a secret that is never stored, so a retry makes another URL (the lost answer's
-//   URL then no longer works, and no one has seen it).
+//   and a user who lost the URL makes a new one (which revokes the old). Idempotency-Key is not offered (the
+//   header is not documented here and a retry is not replayed): the answer holds a secret that is never stored,
+//   so a retry makes another URL, and the lost answer's URL, which no one has seen, stops working.
 // - DELETE /me/calendar-feed revokes it (204 whether or not there was one); the URL then answers 404.
 // - GET /feeds/{secret}.ics needs no token: the secret is the credential. It is looked up by its hash through a
 //   unique index (the attacker cannot choose hashes, so timing says nothing about stored secrets) and compared
@@ -72,7 +72,6 @@ export function feedRoutes(server: Server, deps: ApiDeps): void {
       tags: ['api', 'me'],
       description:
         "Make the caller's calendar feed, or replace it (the old URL stops working): answers its secret URL once",
-      validate: { headers: S.writeHeaders },
       handler: async (request, h) => {
         const secret = randomBytes(32).toString('base64url');
         const stored = await deps.feeds.put(userOf(request), hashOf(secret));
@@ -99,7 +98,6 @@ export function feedRoutes(server: Server, deps: ApiDeps): void {
     options: {
       tags: ['api', 'me'],
       description: "Revoke the caller's calendar feed: its URL answers 404 from now on",
-      validate: { headers: S.writeHeaders },
       handler: async (request, h) => {
         await deps.feeds.revoke(userOf(request));
         return h.response().code(204);
