@@ -224,7 +224,7 @@ const CalendarFeedState = Joi.object({
   created_at: instant.allow(null).required().description('when the current feed was made; null without one'),
 }).label('CalendarFeedState');
 const Calendar = Joi.string().description(
-  'iCalendar (RFC 5545): one VCALENDAR with a VTODO per open task (at most 2,000, soonest due first; X-Feed-Truncated: true when more), VTIMEZONEs and VALARMs',
+  'iCalendar (RFC 5545): one VCALENDAR with a VTODO per open task (at most 2,000, soonest due first), VTIMEZONEs and VALARMs; header X-Feed-Truncated: true when tasks were left out or series written without their RRULE (work budget)',
 );
 
 /** A 2xx answer: its body schema, or null for no body (204). */

@@ -158,20 +158,37 @@ function occurrenceWall(task: FeedTask, next: string, zone: string): WallClock {
   return seen;
 }
 
-/** How many occurrences of the series lie strictly before `next` (ISO), counted in bounded pages. */
-function occurrencesBefore(task: FeedTask, next: string, zone: string, count: number): number {
+/**
+ * Occurrences one feed may expand to reduce COUNTs (the only expansion the feed does): about 1 s of one core at
+ * worst. A series met after the budget is spent is written without its RRULE (see `todoOf`).
+ */
+export const FEED_COUNT_BUDGET = 20_000;
+
+/** What one feed may still expand, and how many series it wrote without their RRULE for want of budget. */
+export interface FeedBudget {
+  left: number;
+  simplified: number;
+}
+
+/**
+ * How many occurrences of the series lie strictly before `next` (ISO), counted in pages of at most 1,000 taken
+ * from `budget`; null when the budget ran out first.
+ */
+function occurrencesBefore(task: FeedTask, next: string, zone: string, budget: FeedBudget): number | null {
   const rule = task.recurrence_rule ?? '';
   const until = new Date(Date.parse(next) - 1);
   let seen = 0;
   let after: Date | undefined;
-  while (seen < count) {
-    const page = occurrences(rule, seriesStart(task), zone, { until, limit: 1000, ...(after ? { after } : {}) });
+  for (;;) {
+    if (budget.left <= 0) return null;
+    const limit = Math.min(1000, budget.left);
+    const page = occurrences(rule, seriesStart(task), zone, { until, limit, ...(after ? { after } : {}) });
+    budget.left -= page.length;
     seen += page.length;
     const last = page.at(-1);
-    if (page.length < 1000 || !last) break;
+    if (page.length < limit || !last) return seen;
     after = last;
   }
-  return seen;
 }
 
 const utcText = (ms: number): string => {
@@ -181,10 +198,10 @@ const utcText = (ms: number): string => {
 
 /**
  * The RRULE (§3.3.10) of a series from its next occurrence on: the stored rule with COUNT reduced by the
- * occurrences before `next` and a DATE-form UNTIL made the UTC instant ending that local day. Null when no
- * occurrence remains (COUNT used up).
+ * occurrences before `next` and a DATE-form UNTIL made the UTC instant ending that local day. 'ended' when no
+ * occurrence remains (COUNT used up), 'over-budget' when counting them would go over `budget`.
  */
-function feedRule(task: FeedTask, next: string, zone: string): string | null {
+function feedRule(task: FeedTask, next: string, zone: string, budget: FeedBudget): string | 'ended' | 'over-budget' {
   const source = (task.recurrence_rule ?? '').replace(/^RRULE:/i, '');
   const rule = parseRule(source);
   const parts: string[] = [];
@@ -192,8 +209,10 @@ function feedRule(task: FeedTask, next: string, zone: string): string | null {
     const [key] = part.split('=');
     switch (key?.toUpperCase()) {
       case 'COUNT': {
-        const left = (rule.count ?? 0) - occurrencesBefore(task, next, zone, rule.count ?? 0);
-        if (left <= 0) return null;
+        const before = occurrencesBefore(task, next, zone, budget);
+        if (before === null) return 'over-budget';
+        const left = (rule.count ?? 0) - before;
+        if (left <= 0) return 'ended';
         parts.push(`COUNT=${left}`);
         break;
       }
@@ -235,11 +254,16 @@ function alarmsOf(task: FeedTask, series: boolean): ICAL.Component[] {
   return out;
 }
 
-/** One task's VTODO as text, and the TZIDs it uses; null for a series that has no occurrence left. */
+/**
+ * One task's VTODO as text, and the TZIDs it uses; null for a series that has no occurrence left. A series whose
+ * COUNT cannot be reduced within `budget` is written with its next occurrence as DUE and no RRULE, and counted in
+ * `budget.simplified`.
+ */
 export function todoOf(
   task: FeedTask,
   userZone: string,
   labelNames: ReadonlyMap<string, string>,
+  budget: FeedBudget = { left: FEED_COUNT_BUDGET, simplified: 0 },
 ): { text: string; tzids: string[] } | null {
   const zone = task.timezone ?? userZone;
   const tzids: string[] = [];
@@ -268,12 +292,17 @@ export function todoOf(
   if (series) {
     const next = task.next_occurrence;
     if (next === null) return null;
-    const rrule = feedRule(task, next, zone);
-    if (rrule === null) return null;
+    const rrule = feedRule(task, next, zone, budget);
+    if (rrule === 'ended') return null;
     const wall = occurrenceWall(task, next, zone);
-    used(addZoned(c, 'dtstart', next, wall, zone));
-    used(addZoned(c, 'due', next, wall, zone));
-    c.addPropertyWithValue('rrule', ICAL.Recur.fromString(rrule));
+    if (rrule === 'over-budget') {
+      budget.simplified += 1;
+      used(addZoned(c, 'due', next, wall, zone));
+    } else {
+      used(addZoned(c, 'dtstart', next, wall, zone));
+      used(addZoned(c, 'due', next, wall, zone));
+      c.addPropertyWithValue('rrule', ICAL.Recur.fromString(rrule));
+    }
   } else {
     used(dueOf(c, task, zone));
   }
@@ -290,29 +319,44 @@ function line(name: string, value: string): string {
 }
 
 /**
- * The whole feed as text (CRLF line ends, folded): VCALENDAR with PRODID, VERSION:2.0, CALSCALE, X-WR-CALNAME,
- * X-WR-TIMEZONE, REFRESH-INTERVAL (RFC 7986), the VTIMEZONE of every TZID used, then one VTODO per task that has
- * one (see `todoOf`), in the order given.
+ * Builds the whole feed one task at a time (so a caller can yield between tasks), within one FeedBudget:
+ * VCALENDAR with PRODID, VERSION:2.0, CALSCALE, X-WR-CALNAME, X-WR-TIMEZONE, REFRESH-INTERVAL (RFC 7986), the
+ * VTIMEZONE of every TZID used, then one VTODO per task that has one (see `todoOf`), in the order added; CRLF
+ * line ends, folded.
  */
-export function renderFeed(input: FeedInput): string {
-  const todos: string[] = [];
-  const tzids = new Set<string>();
-  for (const task of input.tasks) {
-    const todo = todoOf(task, input.userZone, input.labelNames);
-    if (!todo) continue;
-    todos.push(todo.text);
-    for (const id of todo.tzids) tzids.add(id);
+export class FeedWriter {
+  readonly budget: FeedBudget = { left: FEED_COUNT_BUDGET, simplified: 0 };
+  private readonly todos: string[] = [];
+  private readonly tzids = new Set<string>();
+
+  constructor(private readonly input: Omit<FeedInput, 'tasks'>) {}
+
+  add(task: FeedTask): void {
+    const todo = todoOf(task, this.input.userZone, this.input.labelNames, this.budget);
+    if (!todo) return;
+    this.todos.push(todo.text);
+    for (const id of todo.tzids) this.tzids.add(id);
   }
-  const zones = [...tzids].sort().map((tzid) => (zoneBlock(tzid) as ZoneBlock).vtimezone);
-  const head = [
-    'BEGIN:VCALENDAR',
-    `PRODID:${PRODID}`,
-    'VERSION:2.0',
-    'CALSCALE:GREGORIAN',
-    line('X-WR-CALNAME', input.name),
-    line('X-WR-TIMEZONE', ianaZone(input.userZone)?.name ?? input.userZone),
-    'REFRESH-INTERVAL;VALUE=DURATION:PT1H',
-    'X-PUBLISHED-TTL:PT1H',
-  ];
-  return [...head, ...zones, ...todos, 'END:VCALENDAR'].join(CRLF) + CRLF;
+
+  finish(): string {
+    const zones = [...this.tzids].sort().map((tzid) => (zoneBlock(tzid) as ZoneBlock).vtimezone);
+    const head = [
+      'BEGIN:VCALENDAR',
+      `PRODID:${PRODID}`,
+      'VERSION:2.0',
+      'CALSCALE:GREGORIAN',
+      line('X-WR-CALNAME', this.input.name),
+      line('X-WR-TIMEZONE', ianaZone(this.input.userZone)?.name ?? this.input.userZone),
+      'REFRESH-INTERVAL;VALUE=DURATION:PT1H',
+      'X-PUBLISHED-TTL:PT1H',
+    ];
+    return [...head, ...zones, ...this.todos, 'END:VCALENDAR'].join(CRLF) + CRLF;
+  }
+}
+
+/** The whole feed of `input.tasks` at once (FeedWriter without pauses). */
+export function renderFeed(input: FeedInput): string {
+  const writer = new FeedWriter(input);
+  for (const task of input.tasks) writer.add(task);
+  return writer.finish();
 }

@@ -2,7 +2,7 @@
 // reach through the API: the all-day hook, a zone without a VTIMEZONE, series with nothing left, the priority
 // scale, and the RFC 5545 text rules (CRLF, 75-octet lines, escaping) on a hostile calendar name.
 import test from 'ava';
-import { PRODID, renderFeed, todoOf, type FeedTask } from '../../api/feed/ical.ts';
+import { PRODID, renderFeed, todoOf, type FeedBudget, type FeedTask } from '../../api/feed/ical.ts';
 
 const task = (over: Partial<FeedTask> = {}): FeedTask => ({
   id: '0b6a0a4e-7d0c-4f47-9a51-3c1f4b7d2e10',
@@ -92,4 +92,23 @@ test('the calendar is CRLF text with lines of at most 75 octets; its name is esc
   t.true(unfolded.includes('DESCRIPTION:a\\nb\\, c\\; d\r\n'));
   t.true(unfolded.includes('X-WR-TIMEZONE:Asia/Kolkata\r\n'));
   t.is(body.match(/^BEGIN:VTIMEZONE\r$/gm)?.length, 1, 'one VTIMEZONE per TZID used');
+});
+
+test('a series whose COUNT cannot be reduced within the budget keeps its next occurrence as DUE, without RRULE', (t) => {
+  // 700 daily occurrences lie before the next one; a budget of 500 runs out while counting them.
+  const series = task({
+    recurrence_rule: 'FREQ=DAILY;COUNT=5000',
+    is_recurring: true,
+    dtstart_local: '2025-01-01T09:00:00',
+    due_date: '2024-12-31T19:00:00.000Z',
+    next_occurrence: '2026-12-01T19:00:00.000Z',
+  });
+  const budget: FeedBudget = { left: 500, simplified: 0 };
+  const text = todoOf(series, 'UTC', none, budget)?.text ?? '';
+  t.true(lines(text).includes('DUE;TZID=Pacific/Kiritimati:20261202T090000'));
+  t.false(/^(RRULE|DTSTART)/m.test(text));
+  t.is(budget.simplified, 1);
+  const enough: FeedBudget = { left: 1000, simplified: 0 };
+  t.regex(todoOf(series, 'UTC', none, enough)?.text ?? '', /RRULE:FREQ=DAILY;COUNT=4300\r\n/);
+  t.is(enough.simplified, 0);
 });
