@@ -13,7 +13,7 @@ import { registerRateLimit } from './rate-limit.ts';
 import { registerDocs } from './docs.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { listRoutes } from './routes/lists.ts';
-import { feedRoutes } from './feed/routes.ts';
+import { feedRoutes, maskFeedSecret } from './feed/routes.ts';
 import { eventRoutes, meRoutes, recurrenceRoutes, adminRoutes, healthRoutes, devTokenRoutes } from './routes/misc.ts';
 
 declare module '@hapi/hapi' {
@@ -69,6 +69,10 @@ export async function createServer(deps: ApiDeps, options: ServerOptions): Promi
       logRequestComplete: (request: Hapi.Request) =>
         request.route.path !== '/health' && request.route.path !== '/metrics',
       getChildBindings: (request: Hapi.Request) => ({ correlation_id: request.app.correlationId }),
+      // A calendar feed's path holds its secret: masked in the request line and in the logged `req`.
+      customRequestCompleteMessage: (request: Hapi.Request, responseTime: number) =>
+        `[response] ${request.method} ${maskFeedSecret(request.path)} ${request.raw.res.headersSent ? request.raw.res.statusCode : '-'} (${responseTime}ms)`,
+      serializers: { req: (req: { url?: string }) => (req.url ? { ...req, url: maskFeedSecret(req.url) } : req) },
       // A client's malformed bytes (bad header characters, a broken request line) are the client's
       // problem, answered 400 by node: logged at debug below, never as a server error.
       // hapi-pino 13 reads `{log, request}` (index.js) while its index.d.ts says object[].

@@ -43,6 +43,14 @@ const feedParams = S.Joi.object({
   secret: S.Joi.string().pattern(FEED_SECRET, { name: '43 base64url characters' }).required(),
 });
 
+/**
+ * `text` (a path or URL) with any feed secret replaced by `<secret>`: the secret is a credential, so request logs
+ * (api/server.ts hands this to hapi-pino for the request line and the serialized `req.url`) never hold one.
+ */
+export function maskFeedSecret(text: string): string {
+  return text.replace(/\/feeds\/[^/?#]*/g, '/feeds/<secret>');
+}
+
 const hashOf = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('hex');
 
 /** `host[:port]` the client used (X-Forwarded-Host first, as api/docs.ts reads it), when it looks like one. */
@@ -80,7 +88,7 @@ export function feedRoutes(server: Server, deps: ApiDeps): void {
       handler: async (request, h) => {
         const secret = randomBytes(32).toString('base64url');
         const stored = await deps.feeds.put(userOf(request), hashOf(secret));
-        request.log(['feed'], 'calendar feed made');
+        request.logger.info('calendar feed made (the previous one, if any, revoked)');
         return h.response({ ...urlsOf(request, secret), created_at: stored.created_at }).code(201);
       },
     },
@@ -172,6 +180,10 @@ export function feedRoutes(server: Server, deps: ApiDeps): void {
           .header('content-disposition', 'inline; filename="tasklane.ics"')
           .header('x-robots-tag', 'noindex');
         if (truncated || writer.budget.simplified > 0) response.header('x-feed-truncated', 'true');
+        request.logger.info(
+          { feed_user: userId, tasks: tasks.length, truncated, simplified_series: writer.budget.simplified },
+          'calendar feed served',
+        );
         return response;
       },
     },

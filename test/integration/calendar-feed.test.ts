@@ -6,6 +6,7 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import ical, { type CalendarComponent, type VTodo } from 'node-ical';
+import pino from 'pino';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { injector, type Call, type Reply } from '../helpers/inject.ts';
 import { ManualClock } from '../helpers/clock.ts';
@@ -360,4 +361,27 @@ test('the public feed route is rate limited per client address, whatever secret 
   t.true(limited.length > 0, `statuses: ${replies.map((r) => r.status).join(' ')}`);
   t.true(replies.every((r) => r.status === 404 || r.status === 429));
   t.regex(limited[0]?.headers.get('retry-after') ?? '', /^\d+$/);
+});
+
+test("the request log never holds a feed's secret: its path is logged masked", async (t) => {
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+  const app = await startTestApp({ database: 'pglite', logger });
+  t.teardown(() => app.stop());
+  const call = injector(app.app.server);
+  const token = app.token(`feed-${randomUUID()}`);
+  const made = await ok(call('POST', '/me/calendar-feed', { token }), 201);
+  const path = pathOf(made.url as string);
+  const secret = path.slice('/feeds/'.length, -'.ics'.length);
+  t.is((await call('GET', path)).status, 200);
+  t.is((await call('GET', `/feeds/${'B'.repeat(43)}.ics`)).status, 404);
+  const served = await eventually(() => lines.find((l) => l.includes('calendar feed served')), {
+    what: 'the feed request was logged',
+  });
+  t.regex(served, /"correlation_id"/);
+  await eventually(() => lines.filter((l) => l.includes('/feeds/<secret>')).length >= 2, {
+    what: 'both feed requests were logged, masked',
+  });
+  const leaked = lines.filter((l) => l.includes(secret) || l.includes('B'.repeat(43)));
+  t.deepEqual(leaked, [], 'no log line holds a secret');
 });
