@@ -5,7 +5,8 @@
 // properties, writes CRLF and folds long lines by UTF-8 octets (§3.1). Its fold length counts the first line
 // only, so a continuation line (a space plus the octets) would be one octet over 75: it is set to 74 below.
 // VTIMEZONE blocks come from timezones-ical-library (IANA tzdata compiled to VTIMEZONE with the zone's current
-// rules as yearly RRULEs); a zone it does not know (only "Factory" among our names) is written in UTC.
+// rules as yearly RRULEs, so a date before a zone last changed its rules is read with today's rules by a client);
+// a zone it does not know (only "Factory" among our names) is written in UTC.
 //
 // Mapping (RFC 5545 names):
 // - UID `<task id>@tasklane`; DTSTAMP, LAST-MODIFIED = updated_at (§3.8.7.2: without METHOD, DTSTAMP is the
@@ -16,7 +17,9 @@
 // - CATEGORIES: the names of the task's labels.
 // - A series (a task with a recurrence_rule) is one VTODO whose RRULE describes the occurrences not spawned yet:
 //   DTSTART and DUE are its next occurrence's wall-clock time (so the spawned instances, which are open tasks
-//   of their own in the feed, are not listed twice), COUNT is reduced by the occurrences before it, and an
+//   of their own in the feed, are not listed twice; DTSTART is what RRULE expands from, §3.8.5.3, and DUE is
+//   equal to it, where §3.8.2.3 would have it later: an occurrence has no duration), COUNT is reduced by the
+//   occurrences before it (within a FeedBudget; past it the series keeps only DUE, no RRULE), and an
 //   UNTIL given as a date becomes the UTC instant that ends that local day (§3.3.10: with a zoned DTSTART,
 //   UNTIL MUST be UTC). A series that has ended (no next occurrence) has no VTODO; its instances still do.
 // - VALARM (ACTION:DISPLAY, DESCRIPTION = title) per pending reminder (not fired, not cancelled): a series'

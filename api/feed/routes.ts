@@ -9,9 +9,9 @@
 // - DELETE /me/calendar-feed revokes it (204 whether or not there was one); the URL then answers 404.
 // - GET /feeds/{secret}.ics needs no token: the secret is the credential. It is looked up by its hash through a
 //   unique index (the attacker cannot choose hashes, so timing says nothing about stored secrets) and compared
-//   again in constant time; an unknown, revoked or malformed secret answers the same 404 (no oracle). Requests
-//   are rate limited per client address (there is no user before the lookup) by the same limiter as every
-//   route. The answer is text/calendar with a strong ETag (the body's SHA-256; If-None-Match → 304) and
+//   again in constant time; an unknown or a revoked secret answers the same 404 (no oracle), a malformed one a
+//   400 naming `secret` (its format is public, and it costs no lookup). Lookups are rate limited per client
+//   address (there is no user before the lookup) by the same limiter as every route. The answer is text/calendar with a strong ETag (the body's SHA-256; If-None-Match → 304) and
 //   `Cache-Control: private, no-cache`. No Last-Modified: a task that leaves the feed (completed, deleted) has
 //   no date the feed could show, so If-Modified-Since could not be answered truthfully.
 // - Bounded work: at most MAX_FEED_TASKS open tasks, soonest due first (then those without a due date), read in
