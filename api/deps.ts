@@ -8,6 +8,7 @@ import type { UserState } from '../actors/user/decider.ts';
 import type { Metrics } from './metrics.ts';
 import type { ReadsPort } from './ports.ts';
 import type { RateLimiter } from './rate-limit.ts';
+import type { FeedsPort } from './feed/port.ts';
 
 /** GET /ready: 200 when `ready`, else 503. Degraded states that still serve (Kafka away, sidecar down) keep `ready` true and say why. */
 export interface Readiness {
@@ -37,6 +38,8 @@ export interface ApiDeps {
     history(userId: string, taskId: string, page?: { after?: number; limit?: number }): Promise<EventEnvelope[] | null>;
   };
   users: { get(userId: string): Promise<UserState> };
+  /** Calendar feeds: hashes of their secrets (api/feed/routes.ts). */
+  feeds: FeedsPort;
   readiness: () => Promise<Readiness>;
   metrics: Metrics;
   rateLimiter: RateLimiter | undefined;

@@ -224,6 +224,14 @@ export function standardise(doc: OpenApiNode, routes: RequestRoute[]): OpenApiNo
       const content = isNode(operation) && isNode(operation.requestBody) ? operation.requestBody.content : undefined;
       for (const media of Object.values(isNode(content) ? content : {}))
         if (isNode(media) && isNode(media.schema)) close(media.schema);
+      // Error answers are @hapi/boom JSON whatever the operation's own media type (text/calendar, text/plain):
+      // hapi-swagger gives them the operation's `produces`.
+      const responses = isNode(operation) && isNode(operation.responses) ? operation.responses : {};
+      for (const [status, response] of Object.entries(responses)) {
+        if (Number(status) < 400 || !isNode(response) || !isNode(response.content)) continue;
+        const media = Object.values(response.content)[0];
+        if (isNode(media)) response.content = { 'application/json': media };
+      }
     }
   }
   const strings = new Set<OpenApiNode>(); // nodes already described (components are shared)

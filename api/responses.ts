@@ -317,6 +317,24 @@ const DevTokenAnswer = Joi.object({ token: Joi.string().required(), user_id: Joi
   'DevTokenAnswer',
 );
 const Metrics = Joi.string().description('Prometheus text exposition format');
+const CalendarFeedMade = Joi.object({
+  url: Joi.string()
+    .pattern(/^webcal:\/\/[^/]+\/feeds\/[A-Za-z0-9_-]{43}\.ics$/)
+    .required()
+    .description('the secret feed URL for calendar apps; shown only in this answer'),
+  https_url: Joi.string()
+    .pattern(/^https?:\/\/[^/]+\/feeds\/[A-Za-z0-9_-]{43}\.ics$/)
+    .required()
+    .description('the same feed over http(s)'),
+  created_at: instant.required(),
+}).label('CalendarFeedMade');
+const CalendarFeedState = Joi.object({
+  active: Joi.boolean().required().description('whether the caller has a feed (its URL is never shown again)'),
+  created_at: instant.allow(null).required().description('when the current feed was made; null without one'),
+}).label('CalendarFeedState');
+const Calendar = Joi.string().description(
+  'iCalendar (RFC 5545): one VCALENDAR with a VTODO per open task (at most 2,000, soonest due first), VTIMEZONEs and VALARMs; header X-Feed-Truncated: true when tasks were left out or series written without their RRULE (work budget)',
+);
 
 /** A 2xx answer: its body schema, or null for no body (204). */
 type Body = Joi.Schema | null;
@@ -376,13 +394,18 @@ export const OPERATIONS: Record<string, Answers> = {
   'DELETE /labels/{id}': { ok: { 204: null }, errors: COMMAND },
   'GET /views/counts': { ok: { 200: ViewCounts } },
   'GET /views/upcoming': { ok: { 200: Upcoming } },
+  'POST /me/calendar-feed': { ok: { 201: CalendarFeedMade } },
+  'GET /me/calendar-feed': { ok: { 200: CalendarFeedState } },
+  'DELETE /me/calendar-feed': { ok: { 204: null } },
+  // Public (the secret is the credential) but rate limited per client address: 429 too.
+  'GET /feeds/{secret}.ics': { ok: { 200: Calendar, 304: null }, errors: [404, 429], produces: 'text/calendar' },
 };
 
 const REASON: Record<number, string> = {
   400: 'Bad request: a field (named in `field`) or a header is invalid, or the body is not JSON',
   401: 'Missing, expired or invalid bearer token',
   403: 'The token lacks the role this operation needs',
-  404: 'No such task, reminder, list or label for this user',
+  404: 'No such task, reminder, list or label for this user (or calendar feed)',
   409: 'The request conflicts with the current state (the message says which)',
   412: 'If-Match names another version than the current one',
   413: 'The body is larger than 64 KiB',

@@ -15,6 +15,7 @@ import { taskRoutes } from './routes/tasks.ts';
 import { listRoutes } from './routes/lists.ts';
 import { reminderRoutes } from './routes/reminders.ts';
 import { quickAddRoutes } from './routes/quick-add.ts';
+import { feedRoutes, maskFeedSecret } from './feed/routes.ts';
 import { eventRoutes, meRoutes, recurrenceRoutes, adminRoutes, healthRoutes, devTokenRoutes } from './routes/misc.ts';
 
 declare module '@hapi/hapi' {
@@ -70,6 +71,10 @@ export async function createServer(deps: ApiDeps, options: ServerOptions): Promi
       logRequestComplete: (request: Hapi.Request) =>
         request.route.path !== '/health' && request.route.path !== '/metrics',
       getChildBindings: (request: Hapi.Request) => ({ correlation_id: request.app.correlationId }),
+      // A calendar feed's path holds its secret: masked in the request line and in the logged `req`.
+      customRequestCompleteMessage: (request: Hapi.Request, responseTime: number) =>
+        `[response] ${request.method} ${maskFeedSecret(request.path)} ${request.raw.res.headersSent ? request.raw.res.statusCode : '-'} (${responseTime}ms)`,
+      serializers: { req: (req: { url?: string }) => (req.url ? { ...req, url: maskFeedSecret(req.url) } : req) },
       // A client's malformed bytes (bad header characters, a broken request line) are the client's
       // problem, answered 400 by node: logged at debug below, never as a server error.
       // hapi-pino 13 reads `{log, request}` (index.js) while its index.d.ts says object[].
@@ -93,6 +98,7 @@ export async function createServer(deps: ApiDeps, options: ServerOptions): Promi
   meRoutes(server, deps);
   recurrenceRoutes(server, deps);
   adminRoutes(server, deps);
+  feedRoutes(server, deps);
   await registerDocs(server, options.version ?? '0.0.0');
   if (deps.realtime) await deps.realtime(server);
   return server;

@@ -12,6 +12,7 @@ import { TaskTurns } from './tasks/turn.ts';
 import { UserTurns } from './users/turn.ts';
 import { readTask, readHistory, readUser } from './tasks/store.ts';
 import { Reads } from './reads.ts';
+import { Feeds } from './feeds.ts';
 import { DirectRuntime } from '../actors/runtime/direct.ts';
 import { connectDapr } from './runtime.ts';
 import type { ActorRuntime } from '../actors/runtime/types.ts';
@@ -287,6 +288,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         history: (userId, taskId, page) => readHistory(db, userId, taskId, page),
       },
       users: { get: (userId) => readUser(db, userId) },
+      feeds: new Feeds(db),
       metrics,
       rateLimiter,
       auth: {

@@ -31,6 +31,8 @@ export interface TestAppOptions {
   port?: number;
   /** The app's time (startApp's `clock`): a test moves it, and the app's timers follow. */
   clock?: () => Date;
+  /** The app's logger (startApp's `logger`), e.g. one that writes to memory for a test that reads the logs. */
+  logger?: import('pino').Logger;
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -52,7 +54,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...(pgDb ? { DATABASE_URL: pgDb.url } : {}),
     ...options.env,
   });
-  const app = await startApp(config, options.clock ? { clock: options.clock } : {});
+  const app = await startApp(config, {
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   return {
     app,
     url: app.url,

@@ -1,0 +1,365 @@
+// The calendar feed's body: a user's open tasks as one iCalendar object (RFC 5545), one VTODO per task. Pure:
+// no I/O, no clock; the same tasks give the same bytes (so the route's ETag is the body's hash).
+//
+// Serialisation is ical.js' (ICAL.Component → text): it escapes TEXT values (§3.3.11), joins multi-valued
+// properties, writes CRLF and folds long lines by UTF-8 octets (§3.1). Its fold length counts the first line
+// only, so a continuation line (a space plus the octets) would be one octet over 75: it is set to 74 below.
+// VTIMEZONE blocks come from timezones-ical-library (IANA tzdata compiled to VTIMEZONE with the zone's current
+// rules as yearly RRULEs, so a date before a zone last changed its rules is read with today's rules by a client);
+// a zone it does not know (only "Factory" among our names) is written in UTC.
+//
+// Mapping (RFC 5545 names):
+// - UID `<task id>@tasklane`; DTSTAMP, LAST-MODIFIED = updated_at (§3.8.7.2: without METHOD, DTSTAMP is the
+//   last revision); CREATED; SUMMARY = title; DESCRIPTION; STATUS:NEEDS-ACTION (only open tasks are listed).
+// - DUE;TZID=<zone>:<wall-clock> in the task's zone (its own, else the user's); the VTIMEZONE of every TZID used
+//   is in the calendar. All-day tasks (date-only due dates): DUE;VALUE=DATE (see `dueOf`, the one hook).
+// - PRIORITY (§3.8.1.9: 1 highest … 9 lowest, 0 undefined): ours 1 → 1, 2 → 5, 3 → 9; 4 ("none") is left out.
+// - CATEGORIES: the names of the task's labels.
+// - A series (a task with a recurrence_rule) is one VTODO whose RRULE describes the occurrences not spawned yet:
+//   DTSTART and DUE are its next occurrence's wall-clock time (so the spawned instances, which are open tasks
+//   of their own in the feed, are not listed twice; DTSTART is what RRULE expands from, §3.8.5.3, and DUE is
+//   equal to it, where §3.8.2.3 would have it later: an occurrence has no duration), COUNT is reduced by the
+//   occurrences before it (within a FeedBudget; past it the series keeps only DUE, no RRULE), and an
+//   UNTIL given as a date becomes the UTC instant that ends that local day (§3.3.10: with a zoned DTSTART,
+//   UNTIL MUST be UTC). A series that has ended (no next occurrence) has no VTODO; its instances still do.
+// - VALARM (ACTION:DISPLAY, DESCRIPTION = title) per pending reminder (not fired, not cancelled): a series'
+//   template reminder as TRIGGER;RELATED=END:-<offset> (before each occurrence's DUE), every other one as
+//   TRIGGER;VALUE=DATE-TIME:<remind_at UTC> (the instant it fires, snoozes included).
+import ICAL from 'ical.js';
+import { tzlib_get_ical_block, tzlib_get_timezones } from 'timezones-ical-library';
+import { DateTime } from 'luxon';
+import type { TaskState } from '../../actors/task/index.ts';
+import { seriesStart } from '../../actors/task/index.ts';
+import { ianaZone } from '../../actors/zone.ts';
+import { localToInstant, occurrences, parseRule, parseStart, type WallClock } from '../../actors/recurrence/index.ts';
+
+ICAL.foldLength = 74;
+
+/** The domain of every UID (RFC 5545 §3.8.4.7 recommends `<unique>@<domain>`). */
+export const UID_DOMAIN = 'tasklane';
+/** PRODID of the calendar (§3.7.3). */
+export const PRODID = '-//tasklane//calendar feed//EN';
+
+/** Our priority (1 highest … 4 none) → RFC 5545 PRIORITY; none is left out. */
+const PRIORITY: Record<number, number> = { 1: 1, 2: 5, 3: 9 };
+
+/**
+ * A task as the feed reads it. `all_day` is the hook for date-only due dates (issue 16, deliverable 1): when
+ * that work lands and marks such tasks, their DUE is written as a DATE in the task's zone (see `dueOf`).
+ */
+export type FeedTask = TaskState & { all_day?: boolean };
+
+export interface FeedInput {
+  /** X-WR-CALNAME. */
+  name: string;
+  /** The user's zone: tasks without their own zone are in it; also X-WR-TIMEZONE. */
+  userZone: string;
+  /** Open tasks (not completed, not deleted), in the order they are to appear. */
+  tasks: readonly FeedTask[];
+  /** Label id → name, for CATEGORIES; ids not in it are left out. */
+  labelNames: ReadonlyMap<string, string>;
+}
+
+/** What the feed says about one zone: the TZID to write and its VTIMEZONE, or null for "write in UTC". */
+interface ZoneBlock {
+  tzid: string;
+  vtimezone: string;
+}
+
+const blocks = new Map<string, ZoneBlock | null>();
+/** The names the library has a VTIMEZONE for (zones and links); asked first, since it logs about any other. */
+const KNOWN = new Set(tzlib_get_timezones() as string[]);
+
+/** The VTIMEZONE for an IANA name (a backward link gives its target's TZID, e.g. Asia/Calcutta → Asia/Kolkata). */
+function zoneBlock(zone: string): ZoneBlock | null {
+  const name = ianaZone(zone)?.name ?? zone;
+  if (blocks.has(name)) return blocks.get(name) ?? null;
+  let block: ZoneBlock | null = null;
+  if (KNOWN.has(name) && !/^(Etc\/)?(UTC|UCT|GMT|Zulu|Universal|Greenwich)$/.test(name)) {
+    const found = tzlib_get_ical_block(name);
+    const text = Array.isArray(found) ? found[0] : undefined;
+    const tzid = text ? /^TZID:(.+)$/m.exec(text)?.[1]?.trim() : undefined;
+    if (text && tzid) block = { tzid, vtimezone: text };
+  }
+  if (blocks.size < 1000) blocks.set(name, block);
+  return block;
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** A wall-clock time as an ical.js floating DATE-TIME (its TZID parameter says where). */
+function floating(w: WallClock): ICAL.Time {
+  return ICAL.Time.fromData({
+    year: w.year,
+    month: w.month,
+    day: w.day,
+    hour: w.hour,
+    minute: w.minute,
+    second: w.second,
+    isDate: false,
+  });
+}
+
+const utcTime = (iso: string): ICAL.Time => ICAL.Time.fromJSDate(new Date(iso), true);
+
+/** `instant` (ISO) as wall-clock time in `zone`. */
+function wallOf(instant: string | number, zone: string): WallClock {
+  const d = (typeof instant === 'number' ? DateTime.fromMillis(instant) : DateTime.fromISO(instant)).setZone(
+    ianaZone(zone) ?? 'UTC',
+  );
+  return { year: d.year, month: d.month, day: d.day, hour: d.hour, minute: d.minute, second: d.second };
+}
+
+/**
+ * Adds a DATE-TIME property at wall-clock `wall` in `zone` (TZID + VTIMEZONE), or in UTC when the zone has no
+ * VTIMEZONE. Returns the TZID used, if any.
+ */
+function addZoned(c: ICAL.Component, name: string, instant: string, wall: WallClock, zone: string): string | null {
+  const block = zoneBlock(zone);
+  if (!block) {
+    c.addPropertyWithValue(name, utcTime(instant));
+    return null;
+  }
+  c.addPropertyWithValue(name, floating(wall)).setParameter('tzid', block.tzid);
+  return block.tzid;
+}
+
+/**
+ * DUE (§3.8.2.3) of a task that is not a series. THE ALL-DAY HOOK: a task marked `all_day` gets
+ * `DUE;VALUE=DATE:<its local date in the zone>` (a floating date, §3.3.4), every other one a zoned DATE-TIME.
+ */
+function dueOf(c: ICAL.Component, task: FeedTask, zone: string): string | null {
+  if (task.due_date === null) return null;
+  const wall = wallOf(task.due_date, zone);
+  if (task.all_day === true) {
+    c.addPropertyWithValue(
+      'due',
+      ICAL.Time.fromData({ year: wall.year, month: wall.month, day: wall.day, isDate: true }),
+    );
+    return null;
+  }
+  return addZoned(c, 'due', task.due_date, wall, zone);
+}
+
+/**
+ * The wall-clock time of a series' next occurrence: the rule's own time of day (BYHOUR/BYMINUTE, else the
+ * start's) on the occurrence's local date, so an occurrence moved forward by a DST gap keeps the wall-clock
+ * time the rule gives it (and so every later one). Falls back to the instant's wall-clock time.
+ */
+function occurrenceWall(task: FeedTask, next: string, zone: string): WallClock {
+  const at = Date.parse(next);
+  const seen = wallOf(at, zone);
+  const rule = parseRule(task.recurrence_rule ?? '');
+  const start = parseStart(seriesStart(task), zone);
+  const hours = rule.byHour.length > 0 ? rule.byHour : [start.hour];
+  const minutes = rule.byMinute.length > 0 ? rule.byMinute : [start.minute];
+  for (const hour of hours)
+    for (const minute of minutes) {
+      const wall = { ...seen, hour, minute, second: start.second };
+      if (localToInstant(wall, zone).getTime() === at) return wall;
+    }
+  return seen;
+}
+
+/**
+ * Occurrences one feed may expand to reduce COUNTs (the only expansion the feed does): about 1 s of one core at
+ * worst. A series met after the budget is spent is written without its RRULE (see `todoOf`).
+ */
+export const FEED_COUNT_BUDGET = 20_000;
+
+/** What one feed may still expand, and how many series it wrote without their RRULE for want of budget. */
+export interface FeedBudget {
+  left: number;
+  simplified: number;
+}
+
+/**
+ * How many occurrences of the series lie strictly before `next` (ISO), counted in pages of at most 1,000 taken
+ * from `budget`; null when the budget ran out first.
+ */
+function occurrencesBefore(task: FeedTask, next: string, zone: string, budget: FeedBudget): number | null {
+  const rule = task.recurrence_rule ?? '';
+  const until = new Date(Date.parse(next) - 1);
+  let seen = 0;
+  let after: Date | undefined;
+  for (;;) {
+    if (budget.left <= 0) return null;
+    const limit = Math.min(1000, budget.left);
+    const page = occurrences(rule, seriesStart(task), zone, { until, limit, ...(after ? { after } : {}) });
+    budget.left -= page.length;
+    seen += page.length;
+    const last = page.at(-1);
+    if (page.length < limit || !last) return seen;
+    after = last;
+  }
+}
+
+const utcText = (ms: number): string => {
+  const d = new Date(ms);
+  return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}T${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}Z`;
+};
+
+/**
+ * The RRULE (§3.3.10) of a series from its next occurrence on: the stored rule with COUNT reduced by the
+ * occurrences before `next` and a DATE-form UNTIL made the UTC instant ending that local day. 'ended' when no
+ * occurrence remains (COUNT used up), 'over-budget' when counting them would go over `budget`.
+ */
+function feedRule(task: FeedTask, next: string, zone: string, budget: FeedBudget): string | 'ended' | 'over-budget' {
+  const source = (task.recurrence_rule ?? '').replace(/^RRULE:/i, '');
+  const rule = parseRule(source);
+  const parts: string[] = [];
+  for (const part of source.split(';')) {
+    const [key] = part.split('=');
+    switch (key?.toUpperCase()) {
+      case 'COUNT': {
+        const before = occurrencesBefore(task, next, zone, budget);
+        if (before === null) return 'over-budget';
+        const left = (rule.count ?? 0) - before;
+        if (left <= 0) return 'ended';
+        parts.push(`COUNT=${left}`);
+        break;
+      }
+      case 'UNTIL': {
+        const until = rule.until;
+        if (until?.kind === 'date') {
+          const end = localToInstant(
+            { year: until.year, month: until.month, day: until.day, hour: 23, minute: 59, second: 59 },
+            zone,
+          );
+          parts.push(`UNTIL=${utcText(end.getTime())}`);
+        } else if (until) parts.push(`UNTIL=${utcText(until.epochMs)}`);
+        break;
+      }
+      default:
+        if (part.length > 0) parts.push(part);
+    }
+  }
+  return parts.join(';');
+}
+
+/** The VALARMs of the task's pending reminders (see the header). */
+function alarmsOf(task: FeedTask, series: boolean): ICAL.Component[] {
+  const out: ICAL.Component[] = [];
+  for (const r of task.reminders) {
+    if (r.notified || r.cancelled) continue;
+    const alarm = new ICAL.Component('valarm');
+    alarm.addPropertyWithValue('action', 'DISPLAY');
+    alarm.addPropertyWithValue('description', task.title);
+    if (r.remind_at !== null && !series) {
+      alarm.addPropertyWithValue('trigger', utcTime(r.remind_at)); // ical.js writes VALUE=DATE-TIME itself
+    } else if (r.offset !== null) {
+      const before = ICAL.Duration.fromString(r.offset);
+      before.isNegative = true;
+      alarm.addPropertyWithValue('trigger', before).setParameter('related', 'END');
+    } else continue;
+    out.push(alarm);
+  }
+  return out;
+}
+
+/**
+ * One task's VTODO as text, and the TZIDs it uses; null for a series that has no occurrence left. A series whose
+ * COUNT cannot be reduced within `budget` is written with its next occurrence as DUE and no RRULE, and counted in
+ * `budget.simplified`.
+ */
+export function todoOf(
+  task: FeedTask,
+  userZone: string,
+  labelNames: ReadonlyMap<string, string>,
+  budget: FeedBudget = { left: FEED_COUNT_BUDGET, simplified: 0 },
+): { text: string; tzids: string[] } | null {
+  const zone = task.timezone ?? userZone;
+  const tzids: string[] = [];
+  const used = (tzid: string | null) => {
+    if (tzid !== null && !tzids.includes(tzid)) tzids.push(tzid);
+  };
+  const c = new ICAL.Component('vtodo');
+  c.addPropertyWithValue('uid', `${task.id}@${UID_DOMAIN}`);
+  c.addPropertyWithValue('dtstamp', utcTime(task.updated_at));
+  c.addPropertyWithValue('created', utcTime(task.created_at));
+  c.addPropertyWithValue('last-modified', utcTime(task.updated_at));
+  c.addPropertyWithValue('summary', task.title);
+  if (task.description) c.addPropertyWithValue('description', task.description);
+  c.addPropertyWithValue('status', 'NEEDS-ACTION');
+  const priority = PRIORITY[task.priority];
+  if (priority !== undefined) c.addPropertyWithValue('priority', priority);
+  const categories = task.labels.map((id) => labelNames.get(id)).filter((n): n is string => n !== undefined);
+  if (categories.length > 0) {
+    const p = new ICAL.Property('categories');
+    p.setValues(categories);
+    c.addProperty(p);
+  }
+  const series = task.is_recurring && task.recurrence_rule !== null;
+  // Repeat-after-completion series (issue 16, deliverable 3) have no calendar rule to give: when that mode
+  // lands, such a series should take the `else` branch (its next occurrence as a plain DUE, no RRULE).
+  if (series) {
+    const next = task.next_occurrence;
+    if (next === null) return null;
+    const rrule = feedRule(task, next, zone, budget);
+    if (rrule === 'ended') return null;
+    const wall = occurrenceWall(task, next, zone);
+    if (rrule === 'over-budget') {
+      budget.simplified += 1;
+      used(addZoned(c, 'due', next, wall, zone));
+    } else {
+      used(addZoned(c, 'dtstart', next, wall, zone));
+      used(addZoned(c, 'due', next, wall, zone));
+      c.addPropertyWithValue('rrule', ICAL.Recur.fromString(rrule));
+    }
+  } else {
+    used(dueOf(c, task, zone));
+  }
+  for (const alarm of alarmsOf(task, series)) c.addSubcomponent(alarm);
+  return { text: c.toString(), tzids };
+}
+
+const CRLF = '\r\n';
+
+/** A TEXT property line of the calendar itself: escaped (§3.3.11) and folded by ical.js. */
+function line(name: string, value: string): string {
+  const escaped = value.replace(/[\\;,]/g, (ch) => `\\${ch}`).replace(/\r?\n/g, '\\n');
+  return ICAL.helpers.foldline(`${name}:${escaped}`);
+}
+
+/**
+ * Builds the whole feed one task at a time (so a caller can yield between tasks), within one FeedBudget:
+ * VCALENDAR with PRODID, VERSION:2.0, CALSCALE, X-WR-CALNAME, X-WR-TIMEZONE, REFRESH-INTERVAL (RFC 7986), the
+ * VTIMEZONE of every TZID used, then one VTODO per task that has one (see `todoOf`), in the order added; CRLF
+ * line ends, folded.
+ */
+export class FeedWriter {
+  readonly budget: FeedBudget = { left: FEED_COUNT_BUDGET, simplified: 0 };
+  private readonly todos: string[] = [];
+  private readonly tzids = new Set<string>();
+
+  constructor(private readonly input: Omit<FeedInput, 'tasks'>) {}
+
+  add(task: FeedTask): void {
+    const todo = todoOf(task, this.input.userZone, this.input.labelNames, this.budget);
+    if (!todo) return;
+    this.todos.push(todo.text);
+    for (const id of todo.tzids) this.tzids.add(id);
+  }
+
+  finish(): string {
+    const zones = [...this.tzids].sort().map((tzid) => (zoneBlock(tzid) as ZoneBlock).vtimezone);
+    const head = [
+      'BEGIN:VCALENDAR',
+      `PRODID:${PRODID}`,
+      'VERSION:2.0',
+      'CALSCALE:GREGORIAN',
+      line('X-WR-CALNAME', this.input.name),
+      line('X-WR-TIMEZONE', ianaZone(this.input.userZone)?.name ?? this.input.userZone),
+      'REFRESH-INTERVAL;VALUE=DURATION:PT1H',
+      'X-PUBLISHED-TTL:PT1H',
+    ];
+    return [...head, ...zones, ...this.todos, 'END:VCALENDAR'].join(CRLF) + CRLF;
+  }
+}
+
+/** The whole feed of `input.tasks` at once (FeedWriter without pauses). */
+export function renderFeed(input: FeedInput): string {
+  const writer = new FeedWriter(input);
+  for (const task of input.tasks) writer.add(task);
+  return writer.finish();
+}

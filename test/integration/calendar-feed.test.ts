@@ -1,0 +1,387 @@
+// The calendar feed (issue 16, deliverable 7), on PGlite and PostgreSQL: a user makes, rotates and revokes a
+// secret webcal:// URL; the feed it serves opens in two independent parsers (Python's icalendar, node-ical);
+// each series' RRULE, expanded on the parser's side (python-dateutil in the feed's own VTIMEZONE), gives the
+// same next 50 occurrences as our recurrence engine, in zones far from UTC and across DST changes; reminders
+// are VALARMs with the right triggers; a user with thousands of tasks gets a capped feed that says so.
+import test from 'ava';
+import { randomUUID } from 'node:crypto';
+import ical, { type CalendarComponent, type VTodo } from 'node-ical';
+import pino from 'pino';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { injector, type Call, type Reply } from '../helpers/inject.ts';
+import { ManualClock } from '../helpers/clock.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { parseWithPython, provisionIcalendar } from '../helpers/python-ical.ts';
+import { occurrences } from '../../actors/recurrence/index.ts';
+import { seriesStart, type TaskState } from '../../actors/task/index.ts';
+import { MAX_FEED_TASKS } from '../../api/feed/routes.ts';
+import { readTask } from '../../host/tasks/store.ts';
+
+type Json = Record<string, unknown>;
+const DATABASES = ['pglite', 'postgres'] as const;
+/** The app's time: every series below starts after it, except the two that start before on purpose. */
+const NOW = Date.UTC(2026, 11, 1, 0, 0, 0);
+
+const apps = new Map<string, { app: TestApp; call: Call }>();
+let python: string;
+
+test.before(async () => {
+  python = provisionIcalendar();
+  for (const database of DATABASES) {
+    const clock = new ManualClock(NOW);
+    const app = await startTestApp({ database, clock: clock.date });
+    apps.set(database, { app, call: injector(app.app.server) });
+  }
+});
+test.after.always(async () => {
+  for (const { app } of apps.values()) await app.stop();
+});
+
+async function ok(promise: Promise<Reply>, status = 200): Promise<Json> {
+  const reply = await promise;
+  if (reply.status !== status) throw new Error(`expected ${status}, got ${reply.status}: ${reply.text.slice(0, 500)}`);
+  return reply.body;
+}
+/** The path of a feed URL (webcal:// or https://), to request through inject. */
+const pathOf = (url: string) => new URL(url.replace(/^webcal:/, 'http:')).pathname;
+
+for (const database of DATABASES) {
+  const ctx = () => apps.get(database) as { app: TestApp; call: Call };
+
+  test(`${database}: a feed URL is made, rotated and revoked; only the current secret opens it, without a token`, async (t) => {
+    const { app, call } = ctx();
+    const token = app.token(`feed-${randomUUID()}`);
+    t.deepEqual(await ok(call('GET', '/me/calendar-feed', { token })), { active: false, created_at: null });
+    t.is((await call('POST', '/me/calendar-feed')).status, 401, 'making a feed needs a token');
+
+    const made = await ok(call('POST', '/me/calendar-feed', { token }), 201);
+    t.regex(made.url as string, /^webcal:\/\/[^/]+\/feeds\/[A-Za-z0-9_-]{43}\.ics$/);
+    t.is((made.https_url as string).replace(/^https?:/, 'webcal:'), made.url as string);
+    t.like(await ok(call('GET', '/me/calendar-feed', { token })), { active: true, created_at: made.created_at });
+    const secret = pathOf(made.url as string).slice('/feeds/'.length, -'.ics'.length);
+    t.is(secret.length, 43);
+    t.false(
+      JSON.stringify(await ok(call('GET', '/me/calendar-feed', { token }))).includes(secret),
+      'the secret is never shown again',
+    );
+
+    const first = await call('GET', pathOf(made.url as string));
+    t.is(first.status, 200);
+    t.is(first.headers.get('content-type'), 'text/calendar; charset=utf-8');
+    t.regex(first.headers.get('cache-control') ?? '', /\bprivate\b/);
+    t.true(first.text.startsWith('BEGIN:VCALENDAR\r\n'));
+    const etag = first.headers.get('etag');
+    t.truthy(etag);
+    t.is((await call('GET', pathOf(made.url as string), { headers: { 'if-none-match': etag as string } })).status, 304);
+
+    // Over the socket too, as a calendar app fetches it (webcal:// is https:// or http:// on the wire).
+    const wire = await fetch(`${app.url}${pathOf(made.url as string)}`);
+    t.is(wire.status, 200);
+    t.is(wire.headers.get('content-type'), 'text/calendar; charset=utf-8');
+
+    const rotated = await ok(call('POST', '/me/calendar-feed', { token }), 201);
+    t.not(rotated.url, made.url);
+    const stale = await call('GET', pathOf(made.url as string));
+    t.is(stale.status, 404, 'the old URL stops working when a new one is made');
+    t.is((await call('GET', pathOf(rotated.url as string))).status, 200);
+
+    // An unknown secret answers exactly as a revoked one: nothing tells them apart.
+    const unknown = await call('GET', `/feeds/${'A'.repeat(43)}.ics`);
+    t.is(unknown.status, 404);
+    t.deepEqual(unknown.body, stale.body);
+    const malformed = await call('GET', '/feeds/short.ics');
+    t.is(malformed.status, 400);
+    t.is(malformed.body.field, 'secret');
+
+    t.is((await call('DELETE', '/me/calendar-feed', { token })).status, 204);
+    t.is((await call('GET', pathOf(rotated.url as string))).status, 404, 'a revoked feed answers 404');
+    t.deepEqual(await ok(call('GET', '/me/calendar-feed', { token })), { active: false, created_at: null });
+    t.is((await call('DELETE', '/me/calendar-feed', { token })).status, 204, 'revoking twice is harmless');
+  });
+
+  test(`${database}: the feed opens in Python's icalendar and node-ical; series agree with our engine over 50 occurrences; reminders are VALARMs`, async (t) => {
+    const { app, call } = ctx();
+    const userId = `feed-${randomUUID()}`;
+    const token = app.token(userId);
+    await ok(call('PATCH', '/me', { token, body: { timezone: 'Pacific/Kiritimati' } }));
+    const home = await ok(call('POST', '/labels', { token, body: { name: 'Home' } }), 201);
+    const bills = await ok(call('POST', '/labels', { token, body: { name: 'Bills, urgent; now' } }), 201);
+    const create = async (body: Json) => ok(call('POST', '/tasks', { token, body }), 201);
+
+    const longTitle = `Pay rent, today; ok \\ ${'ünïcödé ✓ '.repeat(12)}end`;
+    const rent = await create({
+      title: longTitle,
+      description: 'Line one, with comma;\nline two 🏠',
+      due_date: '2026-12-24T18:00',
+      priority: 1,
+      labels: [home.id, bills.id],
+      reminders: [{ before: 'PT2H' }, { at: '2026-12-24T03:00:00Z' }],
+    });
+    const someday = await create({ title: 'Someday', priority: 3, timezone: 'America/St_Johns' });
+    const cancelled = await create({
+      title: 'Reminder removed',
+      due_date: '2027-01-10T10:00',
+      reminders: [{ before: 'PT1H' }],
+    });
+    const removed = (cancelled.reminders as Json[])[0] as Json;
+    t.is((await call('DELETE', `/tasks/${cancelled.id}/reminders/${removed.id}`, { token })).status, 204);
+    const done = await create({ title: 'Done already', due_date: '2026-12-02T10:00' });
+    await ok(call('POST', `/tasks/${done.id}/complete`, { token }));
+    const gone = await create({ title: 'Deleted', due_date: '2026-12-02T10:00' });
+    t.is((await call('DELETE', `/tasks/${gone.id}`, { token })).status, 204);
+
+    // Series in zones far from UTC, across DST gaps and overlaps, with COUNT and UNTIL (date and instant forms).
+    const seriesSpecs: Json[] = [
+      // 02:30 falls in New York's spring-forward gap on 2027-03-14: that day moves to 03:30, the rest stay 02:30.
+      {
+        title: 'NY gap',
+        due_date: '2027-03-01T02:30',
+        timezone: 'America/New_York',
+        recurrence_rule: 'FREQ=DAILY',
+        reminders: [{ before: 'PT15M' }],
+      },
+      // Its next occurrence is the gap itself (03:30 that day): the feed's DTSTART keeps 02:30 for the days after.
+      {
+        title: 'NY gap start',
+        due_date: '2027-03-14T02:30',
+        timezone: 'America/New_York',
+        recurrence_rule: 'FREQ=DAILY;INTERVAL=2',
+      },
+      // 01:30 on 2027-11-07 happens twice in New York: the first one counts.
+      {
+        title: 'NY overlap',
+        due_date: '2027-10-03T01:30',
+        timezone: 'America/New_York',
+        recurrence_rule: 'FREQ=WEEKLY;BYDAY=SU',
+      },
+      {
+        title: 'Kiritimati',
+        due_date: '2026-12-03T08:00',
+        timezone: 'Pacific/Kiritimati',
+        recurrence_rule: 'FREQ=WEEKLY;BYDAY=MO,TH',
+      },
+      // A backward link: the feed's TZID is its target (Asia/Kolkata).
+      {
+        title: 'Kolkata month end',
+        due_date: '2026-12-25T09:00',
+        timezone: 'Asia/Calcutta',
+        recurrence_rule: 'FREQ=MONTHLY;BYDAY=-1FR;UNTIL=20301231',
+      },
+      // Lord Howe shifts by 30 minutes; 02:15 on the first Sunday of October is in its gap.
+      {
+        title: 'Lord Howe',
+        due_date: '2026-12-06T02:15',
+        timezone: 'Australia/Lord_Howe',
+        recurrence_rule: 'FREQ=MONTHLY;BYDAY=1SU;COUNT=60',
+      },
+      {
+        title: 'Chatham twice',
+        due_date: '2026-12-05T09:45',
+        timezone: 'Pacific/Chatham',
+        recurrence_rule: 'FREQ=WEEKLY;BYDAY=SA;BYHOUR=9,21;BYMINUTE=45',
+      },
+      {
+        title: 'St Johns yearly',
+        due_date: '2027-02-28T12:00',
+        timezone: 'America/St_Johns',
+        recurrence_rule: 'FREQ=YEARLY;UNTIL=20600101T000000Z',
+      },
+      // Started before the app's time: the feed starts at the next occurrence and COUNT keeps what is left.
+      {
+        title: 'Berlin count',
+        due_date: '2026-11-20T07:00',
+        timezone: 'Europe/Berlin',
+        recurrence_rule: 'FREQ=DAILY;COUNT=40',
+        reminders: [{ before: 'P1D' }],
+      },
+      { title: 'Kiritimati late', due_date: '2026-11-01T23:59', recurrence_rule: 'FREQ=DAILY;INTERVAL=3' },
+    ];
+    const series: Json[] = [];
+    for (const spec of seriesSpecs) series.push(await create(spec));
+    // "Berlin count" reminds a day ahead, so its 2026-12-01 07:00 occurrence spawns at once (its spawn time has
+    // come): the instance is an open task of its own, and the series goes on from 2026-12-02.
+    const berlin = series[8] as Json;
+    const instances = await eventually(
+      async () => {
+        const page = await ok(call('GET', `/tasks?series_id=${String(berlin.id)}`, { token }));
+        return (page.tasks as Json[]).length > 0 ? (page.tasks as Json[]) : null;
+      },
+      { what: 'the Berlin series spawned its first instance' },
+    );
+    t.is(instances.length, 1);
+    const instance = instances[0] as Json;
+    // The instance's reminder (a day before 2026-12-01 07:00) is overdue, so it fires late: then it is no alarm.
+    await eventually(
+      async () =>
+        ((await ok(call('GET', `/tasks/${String(instance.id)}`, { token }))).reminders as Json[]).every(
+          (r) => r.notified,
+        ),
+      { what: "the instance's overdue reminder fired" },
+    );
+
+    const made = await ok(call('POST', '/me/calendar-feed', { token }), 201);
+    const reply = await call('GET', pathOf(made.https_url as string));
+    t.is(reply.status, 200);
+    const ics = reply.text;
+
+    // RFC 5545 §3.1: CRLF line ends, lines of at most 75 octets.
+    t.true(ics.endsWith('\r\n'));
+    t.false(/[^\r]\n/.test(ics), 'no bare LF');
+    const longest = Math.max(...ics.split('\r\n').map((l) => Buffer.byteLength(l, 'utf8')));
+    t.true(longest <= 75, `longest line ${longest} octets`);
+
+    // From the store: the API leaves out a series' wall-clock start (dtstart_local), which the engine expands from.
+    const read = async (id: unknown) => (await readTask(app.app.db, userId, String(id))) as TaskState;
+    const py = parseWithPython(python, ics, 50);
+    t.is(py.calendar.version, '2.0');
+    t.truthy(py.calendar.prodid);
+    const open = [rent, someday, cancelled, ...series, ...instances];
+    t.deepEqual(
+      py.todos.map((x) => x.uid).sort(),
+      open.map((x) => `${String(x.id)}@tasklane`).sort(),
+      'one VTODO per open task',
+    );
+    const pyTodo = (task: Json) =>
+      py.todos.find((x) => x.uid === `${String(task.id)}@tasklane`) as (typeof py.todos)[number];
+
+    const rentNow = await read(rent.id);
+    t.like(pyTodo(rent), {
+      summary: longTitle,
+      description: 'Line one, with comma;\nline two 🏠',
+      status: 'NEEDS-ACTION',
+      priority: 1,
+      due: rentNow.due_date,
+      due_tzid: 'Pacific/Kiritimati',
+    });
+    t.deepEqual(pyTodo(rent).categories.sort(), ['Bills, urgent; now', 'Home']);
+    t.deepEqual(
+      pyTodo(rent)
+        .alarms.map((a) => a.trigger)
+        .sort(),
+      rentNow.reminders.map((r) => r.remind_at).sort(),
+      'each pending reminder is an alarm at the instant it fires',
+    );
+    t.true(pyTodo(rent).alarms.every((a) => a.action === 'DISPLAY' && a.description === longTitle));
+    t.like(pyTodo(someday), { priority: 9, due: null, categories: [] });
+    t.deepEqual(pyTodo(cancelled).alarms, [], 'a removed reminder is no alarm');
+
+    for (const s of series) {
+      const task = await read(s.id);
+      const zone = task.timezone ?? 'Pacific/Kiritimati';
+      const ours = occurrences(task.recurrence_rule as string, seriesStart(task), zone, {
+        after: new Date(Date.parse(task.next_occurrence as string) - 1),
+        limit: 50,
+      }).map((d) => d.toISOString());
+      const theirs = pyTodo(s);
+      t.is(theirs.due, task.next_occurrence, `${task.title}: DUE is the next occurrence`);
+      t.deepEqual(theirs.occurrences, ours, `${task.title}: RRULE ${String(theirs.rrule)} expands as our engine does`);
+      t.true(
+        ours.length === 50 || /COUNT|UNTIL/.test(task.recurrence_rule as string),
+        `${task.title}: ${ours.length} occurrences compared`,
+      );
+    }
+    t.regex(pyTodo(berlin).rrule ?? '', /COUNT=28\b/, 'COUNT keeps the 28 occurrences left of 40');
+    t.like(pyTodo(instance), { due: '2026-12-01T06:00:00.000Z', due_tzid: 'Europe/Berlin', rrule: null });
+    t.deepEqual(pyTodo(instance).alarms, [], 'a reminder that fired is no alarm');
+    t.true(py.zones.includes('Asia/Kolkata') && py.zones.includes('Australia/Lord_Howe'), 'a VTIMEZONE per TZID used');
+    t.deepEqual(
+      pyTodo(series[0] as Json).alarms.map((a) => [a.related, a.trigger]),
+      [['END', -900]],
+      "a series' reminder is relative to each occurrence's DUE",
+    );
+    t.deepEqual(
+      pyTodo(berlin).alarms.map((a) => [a.related, a.trigger]),
+      [['END', -86400]],
+    );
+
+    // node-ical, an independent parser, reads the same tasks, dates, categories and alarms.
+    const parsed = Object.values(ical.sync.parseICS(ics)).filter(
+      (c): c is VTodo => (c as CalendarComponent | undefined)?.type === 'VTODO',
+    );
+    t.deepEqual(parsed.map((c) => c.uid).sort(), open.map((x) => `${String(x.id)}@tasklane`).sort());
+    const node = (task: Json) => parsed.find((c) => c.uid === `${String(task.id)}@tasklane`);
+    const rentNode = node(rent) as VTodo;
+    t.is(rentNode.summary, longTitle);
+    t.is(new Date(rentNode.due as Date).toISOString(), rentNow.due_date ?? 'no due date');
+    t.deepEqual([...(rentNode.categories ?? [])].sort(), ['Bills, urgent; now', 'Home']);
+    t.is(rentNode.alarms?.length, 2);
+    for (const s of series) {
+      const c = node(s) as VTodo;
+      const task = await read(s.id);
+      t.truthy(c.rrule, `${task.title}: node-ical reads the RRULE`);
+      t.is(
+        new Date(c.due as Date).toISOString(),
+        task.next_occurrence ?? 'ended',
+        `${task.title}: node-ical reads DUE in its zone`,
+      );
+    }
+  });
+
+  test(`${database}: a user with more open tasks than the cap gets the soonest ${MAX_FEED_TASKS} and a header saying so`, async (t) => {
+    const { app, call } = ctx();
+    const userId = `feed-${randomUUID()}`;
+    const token = app.token(userId);
+    const seed = await ok(
+      call('POST', '/tasks', { token, body: { title: 'copy me', due_date: '2027-06-01T09:00' } }),
+      201,
+    );
+    const soon = await ok(
+      call('POST', '/tasks', { token, body: { title: 'soonest', due_date: '2026-12-02T09:00' } }),
+      201,
+    );
+    // Thousands of rows straight into the table (the feed only reads them): copies of one task under new ids.
+    const columns = (
+      await app.app.db.query<{ column_name: string }>(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'tasks' AND is_generated = 'NEVER' AND column_name <> 'id' ORDER BY ordinal_position",
+      )
+    ).rows.map((r) => r.column_name);
+    const list = columns.join(', ');
+    await app.app.db.query(
+      `INSERT INTO tasks (id, ${list}) SELECT gen_random_uuid(), ${list} FROM tasks, generate_series(1, $2) WHERE id = $1`,
+      [seed.id, MAX_FEED_TASKS + 500],
+    );
+    const made = await ok(call('POST', '/me/calendar-feed', { token }), 201);
+    const reply = await call('GET', pathOf(made.url as string));
+    t.is(reply.status, 200);
+    t.is(reply.headers.get('x-feed-truncated'), 'true');
+    t.is(reply.text.match(/^BEGIN:VTODO\r$/gm)?.length, MAX_FEED_TASKS);
+    t.true(reply.text.includes(`UID:${String(soon.id)}@tasklane`), 'the soonest due task is in');
+  });
+}
+
+test('the public feed route is rate limited per client address, whatever secret is tried', async (t) => {
+  const app = await startTestApp({ database: 'pglite', env: { RATE_LIMIT_PER_SEC: '1', RATE_LIMIT_BURST: '3' } });
+  t.teardown(() => app.stop());
+  const call = injector(app.app.server);
+  // 30 guesses at once against a bucket of 3 refilled at 1 a second: most are refused before any lookup.
+  const replies = await Promise.all(
+    Array.from({ length: 30 }, () => call('GET', `/feeds/${randomUUID().replaceAll('-', '').padEnd(43, 'x')}.ics`)),
+  );
+  const limited = replies.filter((r) => r.status === 429);
+  t.true(limited.length > 0, `statuses: ${replies.map((r) => r.status).join(' ')}`);
+  t.true(replies.every((r) => r.status === 404 || r.status === 429));
+  t.regex(limited[0]?.headers.get('retry-after') ?? '', /^\d+$/);
+});
+
+test("the request log never holds a feed's secret: its path is logged masked", async (t) => {
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+  const app = await startTestApp({ database: 'pglite', logger });
+  t.teardown(() => app.stop());
+  const call = injector(app.app.server);
+  const token = app.token(`feed-${randomUUID()}`);
+  const made = await ok(call('POST', '/me/calendar-feed', { token }), 201);
+  const path = pathOf(made.url as string);
+  const secret = path.slice('/feeds/'.length, -'.ics'.length);
+  t.is((await call('GET', path)).status, 200);
+  t.is((await call('GET', `/feeds/${'B'.repeat(43)}.ics`)).status, 404);
+  const served = await eventually(() => lines.find((l) => l.includes('calendar feed served')), {
+    what: 'the feed request was logged',
+  });
+  t.regex(served, /"correlation_id"/);
+  await eventually(() => lines.filter((l) => l.includes('/feeds/<secret>')).length >= 2, {
+    what: 'both feed requests were logged, masked',
+  });
+  const leaked = lines.filter((l) => l.includes(secret) || l.includes('B'.repeat(43)));
+  t.deepEqual(leaked, [], 'no log line holds a secret');
+});

@@ -1,0 +1,117 @@
+// The pure mapping of tasks to the calendar feed (api/feed/ical.ts), on the cases the integration test does not
+// reach through the API: the all-day hook, a zone without a VTIMEZONE, series with nothing left, the priority
+// scale, and the RFC 5545 text rules (CRLF, 75-octet lines, escaping) on a hostile calendar name.
+import test from 'ava';
+import { PRODID, renderFeed, todoOf, type FeedBudget, type FeedTask } from '../../api/feed/ical.ts';
+
+const task = (over: Partial<FeedTask> = {}): FeedTask => ({
+  id: '0b6a0a4e-7d0c-4f47-9a51-3c1f4b7d2e10',
+  user_id: 'u1',
+  title: 'Task',
+  description: null,
+  completed: false,
+  due_date: '2026-12-23T10:00:00.000Z',
+  due_day: null,
+  recurrence_rule: null,
+  recurrence_mode: 'calendar',
+  spawn_count: 0,
+  timezone: 'Pacific/Kiritimati',
+  is_recurring: false,
+  next_occurrence: null,
+  dtstart_local: null,
+  last_spawned_at: null,
+  series_id: null,
+  occurrence_at: null,
+  list_id: '7f1c2d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f',
+  priority: 4,
+  labels: [],
+  completed_at: null,
+  version: 1,
+  created_at: '2026-12-01T00:00:00.000Z',
+  updated_at: '2026-12-01T00:00:00.000Z',
+  deleted_at: null,
+  reminders: [],
+  ...over,
+});
+const none = new Map<string, string>();
+const lines = (text: string) => text.split('\r\n');
+
+test("a task's DUE is its wall-clock time in its zone, with that zone's TZID", (t) => {
+  const todo = todoOf(task(), 'UTC', none);
+  t.true(lines(todo?.text ?? '').includes('DUE;TZID=Pacific/Kiritimati:20261224T000000'));
+  t.deepEqual(todo?.tzids, ['Pacific/Kiritimati']);
+});
+
+test('an all-day task (the hook for date-only due dates) has DUE;VALUE=DATE on its local day and no TZID', (t) => {
+  const todo = todoOf(task({ all_day: true }), 'UTC', none);
+  t.true(lines(todo?.text ?? '').includes('DUE;VALUE=DATE:20261224'));
+  t.deepEqual(todo?.tzids, []);
+});
+
+test('a zone with no VTIMEZONE, and UTC itself, are written as UTC instants', (t) => {
+  for (const timezone of ['Factory', 'UTC', 'Etc/UTC']) {
+    const todo = todoOf(task({ timezone }), 'UTC', none);
+    t.true(lines(todo?.text ?? '').includes('DUE:20261223T100000Z'), timezone);
+    t.deepEqual(todo?.tzids, [], timezone);
+  }
+});
+
+test('priority 1, 2, 3 become PRIORITY 1, 5, 9; 4 (none) writes no PRIORITY', (t) => {
+  const priorityOf = (priority: number) =>
+    lines(todoOf(task({ priority }), 'UTC', none)?.text ?? '').find((l) => l.startsWith('PRIORITY:')) ?? null;
+  t.deepEqual([1, 2, 3, 4].map(priorityOf), ['PRIORITY:1', 'PRIORITY:5', 'PRIORITY:9', null]);
+});
+
+test('a series that has ended has no VTODO; one with COUNT keeps the occurrences left', (t) => {
+  const series = {
+    recurrence_rule: 'FREQ=DAILY;COUNT=3',
+    is_recurring: true,
+    dtstart_local: '2026-12-01T09:00:00',
+    due_date: '2026-11-30T19:00:00.000Z',
+  };
+  t.is(todoOf(task({ ...series, next_occurrence: null }), 'UTC', none), null);
+  // The third (last) occurrence is next: one is left.
+  t.regex(
+    todoOf(task({ ...series, next_occurrence: '2026-12-02T19:00:00.000Z' }), 'UTC', none)?.text ?? '',
+    /COUNT=1\r\n/,
+  );
+});
+
+test('the calendar is CRLF text with lines of at most 75 octets; its name is escaped; the same tasks give the same bytes', (t) => {
+  const input = {
+    name: 'Mine, all; mine \\ ✓'.repeat(8),
+    userZone: 'Asia/Kolkata',
+    tasks: [task({ title: 'ü'.repeat(200), description: 'a\nb, c; d' })],
+    labelNames: none,
+  };
+  const body = renderFeed(input);
+  t.is(renderFeed(input), body);
+  t.true(body.startsWith(`BEGIN:VCALENDAR\r\nPRODID:${PRODID}\r\nVERSION:2.0\r\n`));
+  t.true(body.endsWith('END:VCALENDAR\r\n'));
+  t.false(/[^\r]\n/.test(body));
+  for (const l of lines(body)) t.true(Buffer.byteLength(l) <= 75, l);
+  const unfolded = body.replace(/\r\n /g, '');
+  t.true(unfolded.includes(`X-WR-CALNAME:${'Mine\\, all\\; mine \\\\ ✓'.repeat(8)}\r\n`));
+  t.true(unfolded.includes('DESCRIPTION:a\\nb\\, c\\; d\r\n'));
+  t.true(unfolded.includes('X-WR-TIMEZONE:Asia/Kolkata\r\n'));
+  t.is(body.match(/^BEGIN:VTIMEZONE\r$/gm)?.length, 1, 'one VTIMEZONE per TZID used');
+});
+
+test('a series whose COUNT cannot be reduced within the budget keeps its next occurrence as DUE, without RRULE', (t) => {
+  // 700 daily occurrences lie before the next one; a budget of 500 runs out while counting them.
+  const series = task({
+    recurrence_rule: 'FREQ=DAILY;COUNT=5000',
+    is_recurring: true,
+    dtstart_local: '2025-01-01T09:00:00',
+    due_date: '2024-12-31T19:00:00.000Z',
+    next_occurrence: '2026-12-01T19:00:00.000Z',
+  });
+  const budget: FeedBudget = { left: 500, simplified: 0 };
+  const text = todoOf(series, 'UTC', none, budget)?.text ?? '';
+  t.true(lines(text).includes('DUE;TZID=Pacific/Kiritimati:20261202T090000'));
+  t.false(/^(RRULE|DTSTART)/m.test(text));
+  t.is(budget.simplified, 1);
+  const enough: FeedBudget = { left: 1000, simplified: 0 };
+  t.regex(todoOf(series, 'UTC', none, enough)?.text ?? '', /RRULE:FREQ=DAILY;COUNT=4300\r\n/);
+  t.is(enough.simplified, 0);
+});
