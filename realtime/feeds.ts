@@ -80,7 +80,15 @@ export class KafkaFeed {
       ...FETCH,
       sessionTimeout: 10_000,
       heartbeatInterval: 1000,
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 250, maxRetryTime: 5000 },
+      // Bounded retries, then kafkajs' restart, which we allow only while the feed runs: with endless
+      // retries a restart kafkajs began while the broker was away outlived stop() and kept a stopped
+      // app's consumer retrying forever.
+      retry: {
+        retries: 8,
+        initialRetryTime: 250,
+        maxRetryTime: 5000,
+        restartOnFailure: async () => !this.stopped,
+      },
     });
     this.consumer = consumer;
     let firstFetch = true;
@@ -98,6 +106,12 @@ export class KafkaFeed {
     });
     consumer.on(consumer.events.CRASH, (e) => {
       this.joined = false;
+      if (this.stopped) {
+        // A crash handled across stop(): kafkajs arms its restart right after this event; a disconnect
+        // on the next turn clears it.
+        if (e.payload.restart) setImmediate(() => void consumer.disconnect().catch(() => undefined));
+        return;
+      }
       this.onError(e.payload.error);
     });
     consumer.on(consumer.events.DISCONNECT, () => {
