@@ -12,7 +12,8 @@
 // - UID `<task id>@tasklane`; DTSTAMP, LAST-MODIFIED = updated_at (§3.8.7.2: without METHOD, DTSTAMP is the
 //   last revision); CREATED; SUMMARY = title; DESCRIPTION; STATUS:NEEDS-ACTION (only open tasks are listed).
 // - DUE;TZID=<zone>:<wall-clock> in the task's zone (its own, else the user's); the VTIMEZONE of every TZID used
-//   is in the calendar. All-day tasks (date-only due dates): DUE;VALUE=DATE (see `dueOf`, the one hook).
+//   is in the calendar. All-day tasks (`due_day`, actors/task/all-day.ts): DUE;VALUE=DATE:<due_day>, a floating
+//   date (§3.3.4) with no TZID, as the task's date is one in its zone.
 // - PRIORITY (§3.8.1.9: 1 highest … 9 lowest, 0 undefined): ours 1 → 1, 2 → 5, 3 → 9; 4 ("none") is left out.
 // - CATEGORIES: the names of the task's labels.
 // - A series (a task with a recurrence_rule) is one VTODO whose RRULE describes the occurrences not spawned yet:
@@ -22,9 +23,19 @@
 //   occurrences before it (within a FeedBudget; past it the series keeps only DUE, no RRULE), and an
 //   UNTIL given as a date becomes the UTC instant that ends that local day (§3.3.10: with a zoned DTSTART,
 //   UNTIL MUST be UTC). A series that has ended (no next occurrence) has no VTODO; its instances still do.
+// - An all-day series: DTSTART;VALUE=DATE and DUE;VALUE=DATE on its next occurrence's local date, and UNTIL as
+//   a DATE (§3.3.10: UNTIL has DTSTART's value type; an instant UNTIL becomes its local date in the zone, the
+//   last day whose start it does not precede).
+// - A repeat-after-completion series (`recurrence_mode: after_completion`) has no calendar to publish: no RRULE,
+//   its next occurrence as DUE only. While it waits for a completion (`next_occurrence` null) it has no VTODO;
+//   its open instance is a task of its own in the feed.
 // - VALARM (ACTION:DISPLAY, DESCRIPTION = title) per pending reminder (not fired, not cancelled): a series'
 //   template reminder as TRIGGER;RELATED=END:-<offset> (before each occurrence's DUE), every other one as
-//   TRIGGER;VALUE=DATE-TIME:<remind_at UTC> (the instant it fires, snoozes included).
+//   TRIGGER;VALUE=DATE-TIME:<remind_at UTC> (the instant it fires, snoozes included). A series' template day
+//   reminder ("N days before at HH:MM") is relative to the DUE date's start (§3.8.6.3, RELATED=END): the
+//   duration from 00:00 of the day to HH:MM N days earlier, e.g. -PT15H for 09:00 the day before, PT9H for
+//   09:00 on the day. DUE is a floating date, so the trigger is floating too: it lands on that wall-clock time
+//   in whatever zone the calendar app shows, DST changes included.
 import ICAL from 'ical.js';
 import { tzlib_get_ical_block, tzlib_get_timezones } from 'timezones-ical-library';
 import { DateTime } from 'luxon';
@@ -43,11 +54,8 @@ export const PRODID = '-//tasklane//calendar feed//EN';
 /** Our priority (1 highest … 4 none) → RFC 5545 PRIORITY; none is left out. */
 const PRIORITY: Record<number, number> = { 1: 1, 2: 5, 3: 9 };
 
-/**
- * A task as the feed reads it. `all_day` is the hook for date-only due dates (issue 16, deliverable 1): when
- * that work lands and marks such tasks, their DUE is written as a DATE in the task's zone (see `dueOf`).
- */
-export type FeedTask = TaskState & { all_day?: boolean };
+/** A task as the feed reads it: its state (an all-day one has `due_day`; a series has `recurrence_mode`). */
+export type FeedTask = TaskState;
 
 export interface FeedInput {
   /** X-WR-CALNAME. */
@@ -110,6 +118,12 @@ function wallOf(instant: string | number, zone: string): WallClock {
   return { year: d.year, month: d.month, day: d.day, hour: d.hour, minute: d.minute, second: d.second };
 }
 
+/** The local date (`YYYY-MM-DD`) of `instant` (ISO, or epoch ms) in `zone`. */
+function dateOf(instant: string | number, zone: string): string {
+  const w = wallOf(instant, zone);
+  return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}`;
+}
+
 /**
  * Adds a DATE-TIME property at wall-clock `wall` in `zone` (TZID + VTIMEZONE), or in UTC when the zone has no
  * VTIMEZONE. Returns the TZID used, if any.
@@ -124,21 +138,23 @@ function addZoned(c: ICAL.Component, name: string, instant: string, wall: WallCl
   return block.tzid;
 }
 
+/** A `YYYY-MM-DD` date as an ical.js DATE value (§3.3.4). */
+function dateValue(day: string): ICAL.Time {
+  const [year, month, date] = day.split('-').map(Number) as [number, number, number];
+  return ICAL.Time.fromData({ year, month, day: date, isDate: true });
+}
+
 /**
- * DUE (§3.8.2.3) of a task that is not a series. THE ALL-DAY HOOK: a task marked `all_day` gets
- * `DUE;VALUE=DATE:<its local date in the zone>` (a floating date, §3.3.4), every other one a zoned DATE-TIME.
+ * DUE (§3.8.2.3) of a task that is not a series: `DUE;VALUE=DATE:<due_day>` for an all-day task (a floating
+ * date, §3.3.4), a zoned DATE-TIME for every other one. Returns the TZID used, if any.
  */
 function dueOf(c: ICAL.Component, task: FeedTask, zone: string): string | null {
   if (task.due_date === null) return null;
-  const wall = wallOf(task.due_date, zone);
-  if (task.all_day === true) {
-    c.addPropertyWithValue(
-      'due',
-      ICAL.Time.fromData({ year: wall.year, month: wall.month, day: wall.day, isDate: true }),
-    );
+  if (task.due_day !== null) {
+    c.addPropertyWithValue('due', dateValue(task.due_day));
     return null;
   }
-  return addZoned(c, 'due', task.due_date, wall, zone);
+  return addZoned(c, 'due', task.due_date, wallOf(task.due_date, zone), zone);
 }
 
 /**
@@ -205,6 +221,7 @@ const utcText = (ms: number): string => {
  * occurrence remains (COUNT used up), 'over-budget' when counting them would go over `budget`.
  */
 function feedRule(task: FeedTask, next: string, zone: string, budget: FeedBudget): string | 'ended' | 'over-budget' {
+  const allDay = task.due_day !== null;
   const source = (task.recurrence_rule ?? '').replace(/^RRULE:/i, '');
   const rule = parseRule(source);
   const parts: string[] = [];
@@ -221,7 +238,12 @@ function feedRule(task: FeedTask, next: string, zone: string, budget: FeedBudget
       }
       case 'UNTIL': {
         const until = rule.until;
-        if (until?.kind === 'date') {
+        if (allDay && until) {
+          // A DATE DTSTART takes a DATE UNTIL: the written date, or the local date of an instant.
+          parts.push(
+            `UNTIL=${(until.kind === 'date' ? `${pad(until.year, 4)}-${pad(until.month)}-${pad(until.day)}` : dateOf(until.epochMs, zone)).replaceAll('-', '')}`,
+          );
+        } else if (until?.kind === 'date') {
           const end = localToInstant(
             { year: until.year, month: until.month, day: until.day, hour: 23, minute: 59, second: 59 },
             zone,
@@ -235,6 +257,15 @@ function feedRule(task: FeedTask, next: string, zone: string, budget: FeedBudget
     }
   }
   return parts.join(';');
+}
+
+/**
+ * The relative TRIGGER of a day reminder from the start of its DUE date: `at_time` (`HH:MM`) `days_before` days
+ * earlier, as a signed duration (ical.js writes it in days, hours and minutes, §3.3.6).
+ */
+function dayTrigger(at_time: string, days_before: number): ICAL.Duration {
+  const [hours, minutes] = at_time.split(':').map(Number) as [number, number];
+  return ICAL.Duration.fromSeconds((hours * 60 + minutes - days_before * 24 * 60) * 60);
 }
 
 /** The VALARMs of the task's pending reminders (see the header). */
@@ -251,6 +282,8 @@ function alarmsOf(task: FeedTask, series: boolean): ICAL.Component[] {
       const before = ICAL.Duration.fromString(r.offset);
       before.isNegative = true;
       alarm.addPropertyWithValue('trigger', before).setParameter('related', 'END');
+    } else if (r.at_time !== null && task.due_day !== null) {
+      alarm.addPropertyWithValue('trigger', dayTrigger(r.at_time, r.days_before ?? 0)).setParameter('related', 'END');
     } else continue;
     out.push(alarm);
   }
@@ -290,22 +323,24 @@ export function todoOf(
     c.addProperty(p);
   }
   const series = task.is_recurring && task.recurrence_rule !== null;
-  // Repeat-after-completion series (issue 16, deliverable 3) have no calendar rule to give: when that mode
-  // lands, such a series should take the `else` branch (its next occurrence as a plain DUE, no RRULE).
   if (series) {
     const next = task.next_occurrence;
     if (next === null) return null;
-    const rrule = feedRule(task, next, zone, budget);
+    // After completion there is no calendar to publish: the next occurrence alone, as DUE.
+    const rrule = task.recurrence_mode === 'after_completion' ? null : feedRule(task, next, zone, budget);
     if (rrule === 'ended') return null;
-    const wall = occurrenceWall(task, next, zone);
-    if (rrule === 'over-budget') {
-      budget.simplified += 1;
-      used(addZoned(c, 'due', next, wall, zone));
+    if (rrule === 'over-budget') budget.simplified += 1;
+    const withRule = rrule !== null && rrule !== 'over-budget';
+    if (task.due_day !== null) {
+      const day = dateValue(dateOf(next, zone));
+      if (withRule) c.addPropertyWithValue('dtstart', day);
+      c.addPropertyWithValue('due', day);
     } else {
-      used(addZoned(c, 'dtstart', next, wall, zone));
+      const wall = occurrenceWall(task, next, zone);
+      if (withRule) used(addZoned(c, 'dtstart', next, wall, zone));
       used(addZoned(c, 'due', next, wall, zone));
-      c.addPropertyWithValue('rrule', ICAL.Recur.fromString(rrule));
     }
+    if (withRule) c.addPropertyWithValue('rrule', ICAL.Recur.fromString(rrule));
   } else {
     used(dueOf(c, task, zone));
   }

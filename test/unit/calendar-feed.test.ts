@@ -1,5 +1,5 @@
 // The pure mapping of tasks to the calendar feed (api/feed/ical.ts), on the cases the integration test does not
-// reach through the API: the all-day hook, a zone without a VTIMEZONE, series with nothing left, the priority
+// reach through the API: all-day tasks and series, day reminders, after-completion series, a zone without a VTIMEZONE, series with nothing left, the priority
 // scale, and the RFC 5545 text rules (CRLF, 75-octet lines, escaping) on a hostile calendar name.
 import test from 'ava';
 import { PRODID, renderFeed, todoOf, type FeedBudget, type FeedTask } from '../../api/feed/ical.ts';
@@ -42,10 +42,95 @@ test("a task's DUE is its wall-clock time in its zone, with that zone's TZID", (
   t.deepEqual(todo?.tzids, ['Pacific/Kiritimati']);
 });
 
-test('an all-day task (the hook for date-only due dates) has DUE;VALUE=DATE on its local day and no TZID', (t) => {
-  const todo = todoOf(task({ all_day: true }), 'UTC', none);
+test('an all-day task has DUE;VALUE=DATE on its date (due_day) and no TZID', (t) => {
+  // due_date is the first instant of 2026-12-24 in Kiritimati (UTC+14): the day before in UTC.
+  const todo = todoOf(task({ due_day: '2026-12-24', due_date: '2026-12-23T10:00:00.000Z' }), 'UTC', none);
   t.true(lines(todo?.text ?? '').includes('DUE;VALUE=DATE:20261224'));
+  t.false(/^DTSTART/m.test(todo?.text ?? ''));
   t.deepEqual(todo?.tzids, []);
+});
+
+/** An all-day weekly series in Kiritimati from Thursday 2026-12-24; its next occurrence is 2026-12-31. */
+const allDaySeries = (over: Partial<FeedTask> = {}): FeedTask =>
+  task({
+    due_day: '2026-12-24',
+    due_date: '2026-12-23T10:00:00.000Z',
+    recurrence_rule: 'FREQ=WEEKLY',
+    is_recurring: true,
+    dtstart_local: '2026-12-24T00:00:00',
+    next_occurrence: '2026-12-30T10:00:00.000Z',
+    ...over,
+  });
+
+test('an all-day series has DTSTART and DUE as DATEs on its next local day, and its UNTIL as a DATE', (t) => {
+  const dated = lines(todoOf(allDaySeries({ recurrence_rule: 'FREQ=WEEKLY;UNTIL=20270304' }), 'UTC', none)?.text ?? '');
+  t.true(dated.includes('DTSTART;VALUE=DATE:20261231'));
+  t.true(dated.includes('DUE;VALUE=DATE:20261231'));
+  t.true(dated.includes('RRULE:FREQ=WEEKLY;UNTIL=20270304'));
+  // An instant UNTIL (12:00Z on 1 March is 02:00 on 2 March in Kiritimati) becomes that local date.
+  const instant = todoOf(allDaySeries({ recurrence_rule: 'FREQ=WEEKLY;UNTIL=20270301T120000Z' }), 'UTC', none);
+  t.true(lines(instant?.text ?? '').includes('RRULE:FREQ=WEEKLY;UNTIL=20270302'));
+  t.deepEqual(instant?.tzids, [], 'an all-day series needs no VTIMEZONE');
+});
+
+const dayReminder = (at_time: string, days_before: number, remind_at: string | null = null) => ({
+  id: `r-${at_time}-${days_before}`,
+  task_id: 't',
+  user_id: 'u1',
+  offset: null,
+  remind_at,
+  at_time,
+  days_before,
+  notified: false,
+  cancelled: false,
+  cancel_reason: null,
+  created_at: '2026-12-01T00:00:00.000Z',
+  unacknowledged: false,
+});
+
+test("a series' day reminders are triggers relative to the start of its DUE date; an instance's fire at their instant", (t) => {
+  const reminders = [
+    dayReminder('09:00', 0),
+    dayReminder('09:00', 1),
+    dayReminder('18:30', 3),
+    dayReminder('00:00', 7),
+  ];
+  const triggers = lines(todoOf(allDaySeries({ reminders }), 'UTC', none)?.text ?? '').filter((l) =>
+    l.startsWith('TRIGGER'),
+  );
+  t.deepEqual(triggers, [
+    'TRIGGER;RELATED=END:PT9H',
+    'TRIGGER;RELATED=END:-PT15H',
+    'TRIGGER;RELATED=END:-P2DT5H30M',
+    'TRIGGER;RELATED=END:-P1W',
+  ]);
+  // A task's own day reminder has its instant (09:00 the day before in Kiritimati = 19:00Z two days before).
+  const single = task({
+    due_day: '2026-12-24',
+    due_date: '2026-12-23T10:00:00.000Z',
+    reminders: [dayReminder('09:00', 1, '2026-12-22T19:00:00.000Z')],
+  });
+  t.true(lines(todoOf(single, 'UTC', none)?.text ?? '').includes('TRIGGER;VALUE=DATE-TIME:20261222T190000Z'));
+});
+
+test('a repeat-after-completion series has no RRULE: its next occurrence is DUE; waiting for a completion, no VTODO', (t) => {
+  const series = task({
+    recurrence_rule: 'FREQ=DAILY;INTERVAL=3;COUNT=5',
+    recurrence_mode: 'after_completion',
+    is_recurring: true,
+    dtstart_local: '2026-12-24T09:00:00',
+    due_date: '2026-12-23T19:00:00.000Z',
+    next_occurrence: '2026-12-23T19:00:00.000Z',
+    reminders: [{ ...dayReminder('00:00', 0), at_time: null, days_before: null, offset: 'PT1H' }],
+  });
+  const text = todoOf(series, 'UTC', none)?.text ?? '';
+  t.true(lines(text).includes('DUE;TZID=Pacific/Kiritimati:20261224T090000'));
+  t.false(/^(RRULE|DTSTART)/m.test(text));
+  t.true(lines(text).includes('TRIGGER;RELATED=END:-PT1H'), 'its reminder is still relative to DUE');
+  t.is(todoOf({ ...series, next_occurrence: null, spawn_count: 1 }, 'UTC', none), null);
+  const allDay = todoOf(allDaySeries({ recurrence_mode: 'after_completion' }), 'UTC', none)?.text ?? '';
+  t.true(lines(allDay).includes('DUE;VALUE=DATE:20261231'));
+  t.false(/^(RRULE|DTSTART)/m.test(allDay));
 });
 
 test('a zone with no VTIMEZONE, and UTC itself, are written as UTC instants', (t) => {
