@@ -36,7 +36,10 @@ export function provisionIcalendar(): string {
   return python;
 }
 
-/** What feed_parse.py reports (see its docstring). Instants are UTC ISO with milliseconds. */
+/**
+ * What feed_parse.py reports (see its docstring). Instants are UTC ISO with milliseconds; DATE values (all-day
+ * DUE, DTSTART and their series' occurrences) are `YYYY-MM-DD`.
+ */
 export interface PyFeed {
   calendar: { version: string; prodid: string; name: string };
   zones: string[];

@@ -2,18 +2,21 @@
 // secret webcal:// URL; the feed it serves opens in two independent parsers (Python's icalendar, node-ical);
 // each series' RRULE, expanded on the parser's side (python-dateutil in the feed's own VTIMEZONE), gives the
 // same next 50 occurrences as our recurrence engine, in zones far from UTC and across DST changes; reminders
-// are VALARMs with the right triggers; a user with thousands of tasks gets a capped feed that says so.
+// are VALARMs with the right triggers (day reminders of all-day series relative to the DUE date); all-day
+// tasks and series are DATEs; after-completion series have no RRULE; a user with thousands of tasks gets a capped feed that says so.
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
-import ical, { type CalendarComponent, type VTodo } from 'node-ical';
+import { DateTime } from 'luxon';
+import ical, { type CalendarComponent, type VAlarm, type VTodo } from 'node-ical';
 import pino from 'pino';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { injector, type Call, type Reply } from '../helpers/inject.ts';
 import { ManualClock } from '../helpers/clock.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { parseWithPython, provisionIcalendar } from '../helpers/python-ical.ts';
-import { occurrences } from '../../actors/recurrence/index.ts';
+import { localToInstant, occurrences } from '../../actors/recurrence/index.ts';
 import { seriesStart, type TaskState } from '../../actors/task/index.ts';
+import { dayOf, dayReminderAt } from '../../actors/task/all-day.ts';
 import { MAX_FEED_TASKS } from '../../api/feed/routes.ts';
 import { readTask } from '../../host/tasks/store.ts';
 
@@ -44,6 +47,19 @@ async function ok(promise: Promise<Reply>, status = 200): Promise<Json> {
 }
 /** The path of a feed URL (webcal:// or https://), to request through inject. */
 const pathOf = (url: string) => new URL(url.replace(/^webcal:/, 'http:')).pathname;
+const pad = (n: number) => String(n).padStart(2, '0');
+/** node-ical keeps a TRIGGER with parameters as {params, val}: its value. */
+const triggerOf = (alarm: VAlarm | undefined): unknown => {
+  const trigger = alarm?.trigger as unknown;
+  return typeof trigger === 'object' && trigger !== null ? (trigger as { val: unknown }).val : trigger;
+};
+/** An RFC 5545 §3.3.6 duration (`-P2DT5H30M`, `PT9H`, `-P1W`) in seconds, read here rather than by the writer's library. */
+function durationSeconds(text: string): number {
+  const m = /^([+-])?P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(text);
+  if (!m) throw new Error(`not a duration: ${text}`);
+  const [w, d, h, min, sec] = m.slice(2).map((x) => Number(x ?? 0)) as [number, number, number, number, number];
+  return (m[1] === '-' ? -1 : 1) * ((((w * 7 + d) * 24 + h) * 60 + min) * 60 + sec);
+}
 
 for (const database of DATABASES) {
   const ctx = () => apps.get(database) as { app: TestApp; call: Call };
@@ -315,6 +331,171 @@ for (const database of DATABASES) {
         `${task.title}: node-ical reads DUE in its zone`,
       );
     }
+  });
+
+  test(`${database}: all-day tasks and series, day reminders and after-completion series open in both parsers; all-day series agree over 50 dates`, async (t) => {
+    const { app, call } = ctx();
+    const userId = `feed-${randomUUID()}`;
+    const token = app.token(userId);
+    await ok(call('PATCH', '/me', { token, body: { timezone: 'Pacific/Kiritimati' } }));
+    const create = async (body: Json) => ok(call('POST', '/tasks', { token, body }), 201);
+    const read = async (id: unknown) => (await readTask(app.app.db, userId, String(id))) as TaskState;
+
+    // Kiritimati is UTC+14: 2026-12-24 begins on the 23rd in UTC, and a reminder the day before at 09:00 is
+    // 19:00Z two days before.
+    const gift = await create({
+      title: 'Buy gifts',
+      due_date: '2026-12-24',
+      reminders: [{ at_time: '09:00', days_before: 1 }],
+    });
+    t.like(gift, { due_day: '2026-12-24', all_day: true });
+    // All-day series: weekly far from UTC; daily in Chatham (UTC+13:45) across its DST end on 2027-04-04; daily in
+    // New York across its DST start on 2027-03-14 with UNTIL as a date.
+    const seriesSpecs: Json[] = [
+      {
+        title: 'Bins',
+        due_date: '2026-12-10',
+        recurrence_rule: 'FREQ=WEEKLY;BYDAY=TH,SU',
+        reminders: [{ at_time: '20:00', days_before: 1 }, { at_time: '07:30' }],
+      },
+      {
+        title: 'Chatham days',
+        due_date: '2027-03-20',
+        timezone: 'Pacific/Chatham',
+        recurrence_rule: 'FREQ=DAILY;COUNT=70',
+        reminders: [{ at_time: '08:00', days_before: 3 }],
+      },
+      {
+        title: 'NY days',
+        due_date: '2027-03-01',
+        timezone: 'America/New_York',
+        recurrence_rule: 'FREQ=DAILY;INTERVAL=2;UNTIL=20270610',
+      },
+    ];
+    const allDaySeries: Json[] = [];
+    for (const spec of seriesSpecs) allDaySeries.push(await create(spec));
+
+    // After completion: one whose first instance is still to come (its next occurrence is DUE, no RRULE); one
+    // whose first instance spawns at once (its reminder, a day ahead, is due) and which then waits for it.
+    const ahead = await create({
+      title: 'Water plants',
+      due_date: '2026-12-05T09:00',
+      recurrence_rule: 'FREQ=DAILY;INTERVAL=3',
+      recurrence_mode: 'after_completion',
+      reminders: [{ before: 'PT30M' }],
+    });
+    const waiting = await create({
+      title: 'Haircut',
+      due_date: '2026-12-01T20:00',
+      recurrence_rule: 'FREQ=WEEKLY;INTERVAL=4',
+      recurrence_mode: 'after_completion',
+      reminders: [{ before: 'P1D' }],
+    });
+    const haircut = await eventually(
+      async () => {
+        const page = await ok(call('GET', `/tasks?series_id=${String(waiting.id)}`, { token }));
+        return (page.tasks as Json[])[0] ?? null;
+      },
+      { what: 'the after-completion series spawned its first instance' },
+    );
+    t.is((await read(waiting.id)).next_occurrence, null, 'the series waits for a completion');
+
+    const made = await ok(call('POST', '/me/calendar-feed', { token }), 201);
+    const reply = await call('GET', pathOf(made.url as string));
+    t.is(reply.status, 200);
+    const ics = reply.text;
+    const uid = (task: Json) => `${String(task.id)}@tasklane`;
+    const open = [gift, ...allDaySeries, ahead, haircut];
+
+    // Python's icalendar.
+    const py = parseWithPython(python, ics, 50);
+    t.deepEqual(py.todos.map((x) => x.uid).sort(), open.map(uid).sort(), 'a waiting series has no VTODO');
+    const pyTodo = (task: Json) => py.todos.find((x) => x.uid === uid(task)) as (typeof py.todos)[number];
+    t.like(pyTodo(gift), { due: '2026-12-24', due_tzid: null, dtstart: null, rrule: null });
+    t.deepEqual(
+      pyTodo(gift).alarms.map((a) => a.trigger),
+      ['2026-12-22T19:00:00.000Z'],
+      "an all-day task's reminder fires at its instant",
+    );
+
+    /** Where a trigger relative to a DATE DUE lands: the date's wall-clock midnight plus `seconds`, in `zone`. */
+    const landing = (due: string, seconds: number, zone: string) => {
+      const wall = DateTime.fromISO(`${due}T00:00:00`, { zone: 'UTC' }).plus({ seconds });
+      return localToInstant(
+        { year: wall.year, month: wall.month, day: wall.day, hour: wall.hour, minute: wall.minute },
+        zone,
+      ).toISOString();
+    };
+    for (const s of allDaySeries) {
+      const task = await read(s.id);
+      const zone = task.timezone ?? 'Pacific/Kiritimati';
+      const next = task.next_occurrence as string;
+      const ours = occurrences(task.recurrence_rule as string, seriesStart(task), zone, {
+        after: new Date(Date.parse(next) - 1),
+        limit: 50,
+      }).map((d) => dayOf(d.toISOString(), zone));
+      const theirs = pyTodo(s);
+      t.is(ours.length, 50, `${task.title}: 50 dates compared`);
+      t.like(theirs, { due: dayOf(next, zone), dtstart: dayOf(next, zone), due_tzid: null }, task.title);
+      t.deepEqual(theirs.occurrences, ours, `${task.title}: RRULE ${String(theirs.rrule)} gives our dates`);
+      // Each day reminder lands where our engine fires it: at_time, days_before the occurrence's date, in its zone.
+      const want = task.reminders.map((r) =>
+        dayReminderAt('r', dayOf(next, zone), r.days_before ?? 0, r.at_time as string, zone),
+      );
+      t.deepEqual(
+        theirs.alarms.map((a) => [a.related, landing(theirs.due as string, a.trigger as number, zone)]),
+        want.map((at) => ['END', at]),
+        `${task.title}: day reminders relative to the DUE date`,
+      );
+    }
+    t.regex(pyTodo(allDaySeries[1] as Json).rrule ?? '', /COUNT=70\b/);
+    t.regex(pyTodo(allDaySeries[2] as Json).rrule ?? '', /UNTIL=20270610(?!T)/, 'UNTIL stays a DATE');
+    const aheadNow = await read(ahead.id);
+    t.like(pyTodo(ahead), {
+      due: aheadNow.next_occurrence,
+      due_tzid: 'Pacific/Kiritimati',
+      rrule: null,
+      dtstart: null,
+    });
+    t.deepEqual(
+      pyTodo(ahead).alarms.map((a) => [a.related, a.trigger]),
+      [['END', -1800]],
+    );
+    t.like(pyTodo(haircut), { due: (await read(haircut.id)).due_date, rrule: null });
+
+    // node-ical: DATE values are local-midnight Dates marked dateOnly; their calendar date is read locally.
+    const parsed = Object.values(ical.sync.parseICS(ics)).filter(
+      (c): c is VTodo => (c as CalendarComponent | undefined)?.type === 'VTODO',
+    );
+    t.deepEqual(parsed.map((c) => c.uid).sort(), open.map(uid).sort());
+    const node = (task: Json) => parsed.find((c) => c.uid === uid(task)) as VTodo;
+    const localDate = (d: Date) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+    const dateOnly = (d: unknown) => (d as { dateOnly?: boolean } | undefined)?.dateOnly === true;
+    t.true(dateOnly(node(gift).due));
+    t.is(localDate(node(gift).due as Date), '2026-12-24');
+    t.is(
+      DateTime.fromISO(String(triggerOf(node(gift).alarms?.[0])))
+        .toUTC()
+        .toISO(),
+      '2026-12-22T19:00:00.000Z',
+    );
+    for (const s of allDaySeries) {
+      const task = await read(s.id);
+      const zone = task.timezone ?? 'Pacific/Kiritimati';
+      const c = node(s);
+      const next = dayOf(task.next_occurrence as string, zone);
+      t.true(dateOnly(c.start) && dateOnly(c.due), `${task.title}: DTSTART and DUE are dates`);
+      t.is(localDate(c.due as Date), next);
+      const dates = (c.rrule?.all((_, i) => i < 50) ?? []).map(localDate);
+      t.deepEqual(dates, pyTodo(s).occurrences, `${task.title}: node-ical expands the same dates`);
+      t.deepEqual(
+        (c.alarms ?? []).map((a) => landing(next, durationSeconds(String(triggerOf(a))), zone)),
+        task.reminders.map((r) => dayReminderAt('r', next, r.days_before ?? 0, r.at_time as string, zone)),
+        `${task.title}: node-ical reads the same triggers`,
+      );
+    }
+    t.is(node(ahead).rrule, undefined);
+    t.is(new Date(node(ahead).due as Date).toISOString(), aheadNow.next_occurrence ?? 'none');
   });
 
   test(`${database}: a user with more open tasks than the cap gets the soonest ${MAX_FEED_TASKS} and a header saying so`, async (t) => {
