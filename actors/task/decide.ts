@@ -215,8 +215,21 @@ export function firstOccurrence(rule: string, start: string | Date, zone: string
   return next ? iso(next) : null;
 }
 
-export function seriesAfter(task: Pick<TaskState, 'last_spawned_at'>, ctx: DecideContext): number {
-  const now = ctx.now.getTime() - 1;
+/**
+ * The instant (epoch ms) a series' next occurrence comes strictly after, wherever a series decides its
+ * first or next occurrence (creation, edits, zone changes, restores): now, or the occurrence it spawned
+ * last when that is later. An all-day occurrence is current until its local day ends in `zone` (the
+ * series' zone; RFC 5545 §3.3.4: a DATE names the whole day), so for an all-day series (`due_day` set)
+ * "now" is the first instant of today's local date in `zone`: a series starting today gets today's
+ * instance, although its midnight has passed.
+ */
+export function seriesAfter(
+  task: Pick<TaskState, 'last_spawned_at' | 'due_day'>,
+  zone: string,
+  ctx: DecideContext,
+): number {
+  const now =
+    task.due_day === null ? ctx.now.getTime() - 1 : ms(dayStart('due_date', dayOf(iso(ctx.now), zone), zone)) - 1;
   return task.last_spawned_at ? Math.max(now, ms(task.last_spawned_at)) : now;
 }
 
@@ -391,7 +404,12 @@ function create(command: CreateTask, state: TaskState | null, ctx: DecideContext
   const id = command.id;
   const next_occurrence =
     is_recurring && dtstart_local && recurrence_rule
-      ? firstOccurrence(recurrence_rule, dtstart_local, zone, ctx.now.getTime() - 1)
+      ? firstOccurrence(
+          recurrence_rule,
+          dtstart_local,
+          zone,
+          seriesAfter({ last_spawned_at: null, due_day }, zone, ctx),
+        )
       : null;
   const task = {
     id,
@@ -494,7 +512,12 @@ export function update(command: UpdateTask, state: TaskState, ctx: DecideContext
     const waiting = awaitingCompletion(state) && next.recurrence_mode === 'after_completion' && next.is_recurring;
     next.next_occurrence =
       next.is_recurring && next.recurrence_rule && next.due_date && !waiting
-        ? firstOccurrence(next.recurrence_rule, seriesStart(next), zoneOf(next, ctx), seriesAfter(state, ctx))
+        ? firstOccurrence(
+            next.recurrence_rule,
+            seriesStart(next),
+            zoneOf(next, ctx),
+            seriesAfter({ last_spawned_at: state.last_spawned_at, due_day: next.due_day }, zoneOf(next, ctx), ctx),
+          )
         : null;
   }
 
@@ -909,7 +932,7 @@ function reschedule(fromZone: string, toZone: string, state: TaskState, ctx: Dec
   // An after-completion series waiting for its open instance keeps waiting (its next due follows the completion).
   const next_occurrence = awaitingCompletion(state)
     ? null
-    : firstOccurrence(state.recurrence_rule, dtstart_local, toZone, seriesAfter(state, ctx));
+    : firstOccurrence(state.recurrence_rule, dtstart_local, toZone, seriesAfter(state, toZone, ctx));
   const changes: Record<string, Change<unknown>> = {};
   if (due_date !== state.due_date) changes.due_date = { from: state.due_date, to: due_date };
   if (dtstart_local !== state.dtstart_local) changes.dtstart_local = { from: state.dtstart_local, to: dtstart_local };

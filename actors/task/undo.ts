@@ -28,6 +28,7 @@ import { type TaskState, type ReminderState, type EditableField, MAX_REMINDERS }
 import type { UpdateTask } from './commands.ts';
 import { ev, zoneOf, firstOccurrence, seriesAfter, update, uncomplete, type DecideContext } from './decide.ts';
 import { seriesStart } from './series.ts';
+import { dayStart, dayReminderAt } from './all-day.ts';
 import { ms } from './time.ts';
 
 /** How many events before the undone one the host reads: the first events of its turn (an edit writes `task.updated` before `task.due_date_changed`). */
@@ -134,14 +135,22 @@ function undoComplete(later: EventEnvelope[], state: TaskState, ctx: DecideConte
   return uncomplete(state, ctx);
 }
 
-/** When a reminder the undone change cancelled fires if re-armed now (a relative one follows the current due date); null when that time has passed or there is none. */
+/**
+ * When a reminder the undone change cancelled fires if re-armed now (a relative one follows the current
+ * due date; a day reminder, `at_time`, its wall-clock time on or before the current `due_day`); null when
+ * that time has passed or there is none.
+ */
 function rearmAt(r: ReminderState, task: TaskState, ctx: DecideContext): string | null {
   const at =
-    r.offset === null
-      ? r.remind_at
-      : task.due_date === null
+    r.at_time !== null
+      ? task.due_day === null
         ? null
-        : minusOffset(task.due_date, parseDuration('offset', r.offset), zoneOf(task, ctx));
+        : dayReminderAt('due_date', task.due_day, r.days_before ?? 0, r.at_time, zoneOf(task, ctx))
+      : r.offset === null
+        ? r.remind_at
+        : task.due_date === null
+          ? null
+          : minusOffset(task.due_date, parseDuration('offset', r.offset), zoneOf(task, ctx));
   return at !== null && ms(at) > ctx.now.getTime() ? at : null;
 }
 
@@ -162,13 +171,22 @@ function restore(turn: EventEnvelope[], state: TaskState, ctx: DecideContext): P
       changes.labels = { from: state.labels, to: kept };
     }
   }
+  // A deleted task is not moved by a zone change (host/users/turn.ts): restored, an all-day one starts its
+  // date in the zone it follows now, as an uncomplete does (its series' start is a wall-clock date already).
+  if (state.due_day !== null) {
+    const due_date = dayStart('due_date', state.due_day, zoneOf(state, ctx));
+    if (due_date !== state.due_date) {
+      after.due_date = due_date;
+      changes.due_date = { from: state.due_date, to: due_date };
+    }
+  }
   if (state.is_recurring && state.recurrence_rule && state.due_date) {
     // The series restarts: its next occurrence after now (or after the last one it spawned).
     const next = firstOccurrence(
       state.recurrence_rule,
       seriesStart(state),
       zoneOf(state, ctx),
-      seriesAfter(state, ctx),
+      seriesAfter(state, zoneOf(state, ctx), ctx),
     );
     if (next !== state.next_occurrence) {
       after.next_occurrence = next;

@@ -248,3 +248,43 @@ test('an all-day series that follows the user keeps its dates in a new zone', (t
   const id = (spawned.events[0]?.data as { instance_id: string }).instance_id;
   t.like(spawned.stateOf(id), { due_day: '2026-12-04', due_date: '2026-12-04T11:00:00.000Z', series_id: T1 });
 });
+
+test("an all-day series starting today (or yesterday) gets today's instance: an all-day occurrence is current until its local day ends", (t) => {
+  const given = spec(t);
+  // 11:30 on 30 November in Kiritimati (UTC+14); that day began at 2026-11-29T10:00Z.
+  const kiri = at('2026-11-29T21:30:00Z', 'Pacific/Kiritimati');
+  const today = '2026-11-29T10:00:00.000Z';
+  for (const recurrence_mode of ['calendar', 'after_completion'] as const) {
+    const created = given()
+      .when(
+        create({ title: 'w', due_date: '2026-11-30', recurrence_rule: 'FREQ=DAILY;INTERVAL=3', recurrence_mode }),
+        kiri,
+      )
+      .then({ next_occurrence: today }, `${recurrence_mode}: today's occurrence, not 3 December`);
+    const spawned = given(created).when({ type: 'spawn' }, kiri);
+    const id = (spawned.events[0]?.data as { instance_id: string }).instance_id;
+    t.like(spawned.stateOf(id), { due_day: '2026-11-30', due_date: today, series_id: T1 });
+  }
+  given()
+    .when(create({ title: 'y', due_date: '2026-11-29', recurrence_rule: 'FREQ=DAILY' }), kiri)
+    .then({ next_occurrence: today }, 'a daily series that started yesterday: today');
+  given()
+    .when(create({ title: 'y3', due_date: '2026-11-29', recurrence_rule: 'FREQ=DAILY;INTERVAL=3' }), kiri)
+    .then({ next_occurrence: '2026-12-01T10:00:00.000Z' }, 'yesterday + 3 days: today is no occurrence');
+  // A timed series keeps "after now": 09:00 today has passed.
+  given()
+    .when(create({ title: 'timed', due_date: '2026-11-30T09:00', recurrence_rule: 'FREQ=DAILY' }), kiri)
+    .then({ next_occurrence: '2026-11-30T19:00:00.000Z' });
+  // An edit of the start, and a zone change, decide the same way.
+  const later = given().when(create({ title: 'e', due_date: '2026-12-10', recurrence_rule: 'FREQ=WEEKLY' }), kiri);
+  given(later)
+    .when({ type: 'update', data: { due_date: '2026-11-30' } }, kiri)
+    .then({ next_occurrence: today }, 'PATCH due_date to today');
+  const utcToday = given().when(
+    create({ title: 'z', due_date: '2026-11-29', recurrence_rule: 'FREQ=DAILY' }),
+    at('2026-11-29T21:30:00Z', 'UTC'),
+  );
+  given(utcToday)
+    .when({ type: 'reschedule', from_zone: 'UTC', to_zone: 'Pacific/Kiritimati' }, kiri)
+    .then({ next_occurrence: today }, "a zone change: today's date in the new zone");
+});

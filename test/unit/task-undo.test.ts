@@ -259,3 +259,35 @@ test('an undone edit that made an all-day task timed makes it all-day again on i
   t.is(undone.state?.due_day, null, 'timed again');
   t.is(undone.state?.due_date, '2026-12-27T07:30:00.000Z');
 });
+
+test('an all-day task restored after a zone change starts its date in the zone it follows now, its day reminders with it', (t) => {
+  const given = spec(t);
+  const inZone = (iso: string, userTimezone: string): DecideContext => ({ ...at(iso), userTimezone });
+  const start = given().when(
+    { type: 'create', id: T1, data: { title: 'Gift', due_date: '2026-12-06', reminders: [{ at_time: '09:00' }] } },
+    inZone('2026-11-29T12:00:00Z', 'America/Los_Angeles'),
+  );
+  const gone = given(start).when({ type: 'delete' }, inZone('2026-11-29T12:05:00Z', 'America/Los_Angeles'));
+  const deletion = first(gone, 'task.deleted');
+  // Meanwhile the user moved to Kiritimati (UTC+14): the deleted task was not rescheduled.
+  const back = given(gone)
+    .when(
+      { type: 'undo', event_id: deletion?.event_id ?? 'missing' },
+      { ...inZone('2026-11-29T12:10:00Z', 'Pacific/Kiritimati'), undo: { events: gone.history } },
+    )
+    .then(['task.restored', 'reminder.scheduled'])
+    .then({ deleted_at: null, due_day: '2026-12-06', due_date: '2026-12-05T10:00:00.000Z' });
+  t.is(back.state?.reminders[0]?.remind_at, '2026-12-05T19:00:00.000Z', '09:00 on 6 December in Kiritimati');
+  // An all-day series restored there: its next occurrence is today's date in the new zone.
+  const series = given().when(
+    { type: 'create', id: T2, data: { title: 'w', due_date: '2026-11-29', recurrence_rule: 'FREQ=DAILY' } },
+    inZone('2026-11-29T12:00:00Z', 'America/Los_Angeles'),
+  );
+  const seriesGone = given(series).when({ type: 'delete' }, inZone('2026-11-29T12:05:00Z', 'America/Los_Angeles'));
+  given(seriesGone)
+    .when(
+      { type: 'undo', event_id: first(seriesGone, 'task.deleted')?.event_id ?? 'missing' },
+      { ...inZone('2026-11-29T21:30:00Z', 'Pacific/Kiritimati'), undo: { events: seriesGone.history } },
+    )
+    .then({ due_date: '2026-11-28T10:00:00.000Z', next_occurrence: '2026-11-29T10:00:00.000Z' });
+});
