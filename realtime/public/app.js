@@ -11,6 +11,7 @@
 //   reminder-chooser.js reminder choice                  notifications.js     fired and missed reminders, snooze
 //   zone-choice.js      the browser's zone at sign-in    sw.js                desktop notifications' actions
 //   history.js          a task's history                 header.js            connection, zone, sign-out
+//   calendar-feed.js    the calendar feed URL (make, rotate, revoke)
 //   toasts.js, a11y.js, dom.js, time.js                  small helpers
 import { SyncClient, readStoredSeq } from './client.js';
 import { $ } from './dom.js';
@@ -28,6 +29,7 @@ import { setupQuickAdd } from './quick-add.js';
 import { setupHeader, showConnection } from './header.js';
 import { chooseBrowserZone } from './zone-choice.js';
 import { loadWaiting, setupNotificationActions } from './notifications.js';
+import { setupCalendarFeed } from './calendar-feed.js';
 
 /** A persisted seq further behind than this is not replayed on load (the task list is fetched anyway). */
 const MAX_REPLAY = 1000;
@@ -176,6 +178,7 @@ const sameView = (a, b) => a.kind === b.kind && a.listId === b.listId;
 function init() {
   onUnauthorized(signOut);
   setupHeader({ signOut });
+  setupCalendarFeed();
   setupSignIn();
   setupCreateForm();
   setupQuickAdd();
