@@ -148,15 +148,24 @@ function checkDescription(value: unknown): string | null {
 
 /**
  * A series is refused (400 on recurrence_rule) when expanding it could exceed the recurrence budget
- * (actors/recurrence `checkSeries`), decided when it is created or edited so no timer meets it later.
+ * (actors/recurrence `checkSeries`), or when it has no occurrence at all from its start (an UNTIL
+ * before its first occurrence, RFC 5545 §3.3.10), decided when it is created or edited so no timer
+ * meets it later and no series sits waiting for an instance that never comes.
  */
 function checkSeriesBudget(rule: string, start: string | Date, zone: string): void {
+  let first: Date | null;
   try {
     checkSeries(rule, start, zone);
+    first = nextOccurrence(rule, start, zone, new Date(-8.64e15));
   } catch (error) {
     if (error instanceof RecurrenceError) throw new DomainError('validation', error.message, 'recurrence_rule');
     throw error;
   }
+  if (first === null)
+    throw invalid(
+      'recurrence_rule',
+      `ends before its first occurrence: UNTIL (or the rule's days) leaves no occurrence from the start ${typeof start === 'string' ? start : start.toISOString()}; move UNTIL after the due date`,
+    );
 }
 
 /** A list id of the user: the Inbox, or one of `ctx.refs.lists` when given. */

@@ -801,3 +801,40 @@ test('snooze postpones a fired reminder; a pending, cancelled or template one is
     .when(snooze(template), at('2027-08-10T11:00:00Z'))
     .then(throws('conflict', undefined, /template/));
 });
+
+test('a series whose UNTIL ends before its first occurrence is refused on create and on edit (400 naming recurrence_rule)', (t) => {
+  const given = spec(t);
+  const now = at('2026-11-29T12:00:00Z');
+  given()
+    .when(create(T1, { title: 'x', due_date: '2026-12-05', recurrence_rule: 'FREQ=DAILY;UNTIL=20261201' }), now)
+    .then(throws('validation', 'recurrence_rule', /ends before its first occurrence/));
+  given()
+    .when(
+      create(T1, {
+        title: 'x',
+        due_date: '2026-12-05T09:00',
+        recurrence_rule: 'FREQ=DAILY;UNTIL=20261201T000000Z',
+        recurrence_mode: 'after_completion',
+      }),
+      now,
+    )
+    .then(throws('validation', 'recurrence_rule', /ends before its first occurrence/));
+  // UNTIL on the start's own day keeps that one occurrence.
+  given()
+    .when(create(T1, { title: 'x', due_date: '2026-12-05', recurrence_rule: 'FREQ=DAILY;UNTIL=20261205' }), now)
+    .then({ next_occurrence: '2026-12-05T00:00:00.000Z' });
+  const series = given().when(
+    create(T1, { title: 'x', due_date: '2026-12-05', recurrence_rule: 'FREQ=DAILY;UNTIL=20261210' }),
+    now,
+  );
+  given(series)
+    .when({ type: 'update', data: { due_date: '2026-12-11' } }, now)
+    .then(throws('validation', 'recurrence_rule', /ends before its first occurrence/));
+  given(series)
+    .when({ type: 'update', data: { recurrence_rule: 'FREQ=WEEKLY;UNTIL=20261201' } }, now)
+    .then(throws('validation', 'recurrence_rule', /ends before its first occurrence/));
+  const plain = given().when(create(T1, { title: 'x', due_date: '2026-12-05' }), now);
+  given(plain)
+    .when({ type: 'update', data: { recurrence_rule: 'FREQ=DAILY;UNTIL=20261201' } }, now)
+    .then(throws('validation', 'recurrence_rule', /ends before its first occurrence/));
+});
