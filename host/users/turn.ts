@@ -29,7 +29,8 @@ import type { ListState } from '../../actors/list/index.ts';
 import type { LabelState } from '../../actors/label/index.ts';
 import { LIST_COLUMNS, LABEL_COLUMNS, TASK_COLUMNS } from '../tasks/rows.ts';
 import { rescheduledStart } from '../../actors/task/decide.ts';
-import { DomainError } from '../../actors/errors.ts';
+import { DomainError, invalid } from '../../actors/errors.ts';
+import { dayStart } from '../../actors/task/all-day.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
 import { readUser, findAnswer, persist, retryable, keyReused } from '../tasks/store.ts';
 import type {
@@ -277,16 +278,38 @@ export class UserTurns implements UserTurnPort {
   }
 
   /**
-   * Throws the DomainError of `rescheduledStart` (validation on `timezone`) when any live series that
-   * follows the user's zone has no start within years 0001–9999 in `toZone`. Pure reads; nothing written.
+   * Throws a DomainError `validation` on `timezone` when any task the zone change would move cannot
+   * follow it (every one `seriesFollowingZone` names): a live series with no start within years
+   * 0001–9999 in `toZone` (`rescheduledStart`), or an open all-day task whose date has no first instant
+   * there (`dayStart`). Pure reads; nothing written.
    */
   private async checkSeriesMove(userId: string, fromZone: string, toZone: string): Promise<void> {
-    const rows = await this.db.query<{ due_date: string; dtstart_local: string | null }>(
+    const rows = await this.db.query<{
+      id: string;
+      is_recurring: boolean;
+      due_date: string;
+      due_day: string | null;
+      dtstart_local: string | null;
+    }>(
       `SELECT ${TASK_COLUMNS} FROM tasks
-      WHERE user_id = $1 AND is_recurring AND timezone IS NULL AND deleted_at IS NULL AND recurrence_rule IS NOT NULL AND due_date IS NOT NULL`,
+      WHERE user_id = $1 AND timezone IS NULL AND deleted_at IS NULL AND due_date IS NOT NULL
+        AND ((is_recurring AND recurrence_rule IS NOT NULL) OR (due_day IS NOT NULL AND NOT completed))`,
       [userId],
     );
-    for (const row of rows.rows) rescheduledStart(row, fromZone, toZone);
+    for (const row of rows.rows) {
+      if (row.is_recurring) rescheduledStart(row, fromZone, toZone);
+      else if (row.due_day !== null) {
+        try {
+          dayStart('timezone', row.due_day, toZone);
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          throw invalid(
+            'timezone',
+            `the all-day task ${row.id} due ${row.due_day} has no such date in ${toZone} within years 0001–9999; change its due date first`,
+          );
+        }
+      }
+    }
   }
 
   /**

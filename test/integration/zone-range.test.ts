@@ -94,3 +94,18 @@ test('any capitalisation of a zone name comes back in its one IANA spelling; unk
   t.is(bad.status, 400);
   t.regex(String(bad.body.message), /^"?timezone/);
 });
+
+test('PATCH /me to a zone where an open all-day task’s date cannot exist is a 400 on timezone and changes nothing', async (t) => {
+  const token = app.token(`range-${randomUUID()}`);
+  t.is((await call(token, 'PATCH', '/me', { timezone: 'Pacific/Kiritimati' })).status, 200);
+  const a = await call(token, 'POST', '/tasks', { title: 'Year one', due_date: '0001-01-01' });
+  t.is(a.status, 201, JSON.stringify(a.body));
+  const refused = await call(token, 'PATCH', '/me', { timezone: 'Asia/Tokyo' });
+  t.is(refused.status, 400, JSON.stringify(refused.body));
+  t.regex(String(refused.body.message), /^timezone: .*0001-01-01/);
+  t.is((await call(token, 'GET', '/me')).body.timezone, 'Pacific/Kiritimati', 'the zone did not change');
+  t.like((await call(token, 'GET', `/tasks/${a.body.id}`)).body, { due_day: '0001-01-01', due_date: a.body.due_date });
+  // Completed, it no longer follows the zone (its uncomplete starts the date anew): the change goes through.
+  t.is((await call(token, 'POST', `/tasks/${a.body.id}/complete`)).status, 200);
+  t.is((await call(token, 'PATCH', '/me', { timezone: 'Asia/Tokyo' })).status, 200);
+});
