@@ -375,7 +375,9 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
 
   let due: QuickAddResult['due'] = null;
   let repeatOut: QuickAddResult['repeat'] = null;
-  if (repeat) {
+  if (repeat?.problem !== undefined) {
+    notes.push(`the repeat could not be used: ${repeat.problem}; no repeat is set`);
+  } else if (repeat) {
     const rule = withEnd(repeat.rule, { ...(count !== undefined ? { count } : {}), ...(until ? { until } : {}) });
     // The series' first start: its first occurrence on or after the phrase's date (today when none),
     // not before now (a time) or today (a date alone).

@@ -33,6 +33,8 @@ export interface RepeatMatch {
   /** FREQ=…;… without COUNT or UNTIL (added by `withEnd`). */
   readonly rule: string;
   readonly mode: RepeatMode;
+  /** Why the phrase cannot repeat (a date no year has, such as Feb 30): a note, and no repeat is set. */
+  readonly problem?: string;
 }
 
 const DAYS = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'] as const;
@@ -182,6 +184,49 @@ const DAYPART = /^(?:morning|afternoon|evening|night)s?\b/i;
 /** "every Dec 24", "every 24th of December": yearly; the date itself is left for the date parser. */
 const YEARLY_DATE =
   /^(?:(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|september|october|november|december)\b/i;
+const MONTH_NUMBERS: Record<string, number> = {
+  jan: 1,
+  feb: 2,
+  mar: 3,
+  apr: 4,
+  may: 5,
+  jun: 6,
+  jul: 7,
+  aug: 8,
+  sep: 9,
+  oct: 10,
+  nov: 11,
+  dec: 12,
+};
+const MONTH_NAME =
+  '(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)';
+/** "[N years on] Feb 29", "[year on] the 29th of February": an interval, then the day and month in either order. */
+const YEAR_DAY = new RegExp(
+  `^(?:(?:(${NUMBER})\\s+)?years?\\s+on\\s+)?(?:(?:the\\s+)?(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH_NAME}|${MONTH_NAME}\\s+(\\d{1,2})(?:st|nd|rd|th)?)(?![\\w:])`,
+  'i',
+);
+/** Days in each month of a leap year (index 1–12). */
+const LEAP_MONTH_DAYS = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * "every [N years on] <month> <day>" for a day that is not in every year: Feb 29 gives
+ * FREQ=YEARLY[;INTERVAL=N];BYMONTH=2;BYMONTHDAY=29 (RFC 5545 §3.3.10: a yearly rule names the date, so
+ * the series falls in leap years only and its start is the next Feb 29), and a day no month has (Feb
+ * 30, Apr 31) a problem. Other dates are left to the date parser (`FREQ=YEARLY` from that date is the
+ * same series). Null when `body` starts with no such date.
+ */
+function yearDay(body: string): { length: number; rule: string | null; problem?: string } | null {
+  const m = YEAR_DAY.exec(body);
+  if (!m) return null;
+  const month = MONTH_NUMBERS[(m[3] ?? m[4] ?? '').slice(0, 3).toLowerCase()] ?? 0;
+  const day = Number(m[2] ?? m[5]);
+  const n = m[1] ? numberOf(m[1]) : 1;
+  if (day >= 1 && day <= (LEAP_MONTH_DAYS[month] ?? 0) && !(month === 2 && day === 29)) return null;
+  if (month === 2 && day === 29)
+    return { length: m[0].length, rule: `FREQ=YEARLY${interval(n)};BYMONTH=2;BYMONTHDAY=29` };
+  return { length: m[0].length, rule: null, problem: `"${m[0].trim()}" is a date no year has` };
+}
+
 const ADVERB_UNITS: Record<string, string> = {
   daily: 'day',
   weekly: 'week',
@@ -229,6 +274,14 @@ export function findRepeat(text: string): RepeatMatch | null {
     if (lead === 0) continue;
     const body = rest.slice(lead);
     if (!m[3] && DAYPART.exec(body)) return { start: at, end: at + m[0].length, rule: 'FREQ=DAILY', mode };
+    const leap = m[3] ? null : yearDay(body);
+    if (leap) {
+      let end = at + m[0].length + lead + leap.length;
+      const completion = COMPLETION_RE.exec(text.slice(end));
+      if (completion) end += completion[0].length;
+      const found = { start: at, end, rule: leap.rule ?? 'FREQ=YEARLY', mode: completion ? 'after_completion' : mode };
+      return leap.problem === undefined ? found : { ...found, problem: leap.problem };
+    }
     if (!m[3] && YEARLY_DATE.exec(body)) return { start: at, end: at + m[0].length, rule: 'FREQ=YEARLY', mode };
     for (const form of FORMS) {
       const f = form.re.exec(body);

@@ -249,7 +249,41 @@ async function allDayScenario(t: ExecutionContext, app: TestApp, clock: ManualCl
   );
 }
 
+/**
+ * Issue 16 review: an all-day series that starts today (typed by quick add, in either mode) shows today's
+ * instance in the today view, in a zone where today began long ago in UTC terms. Serial: it runs on the
+ * app's clock before the scenario above moves that clock to 2027.
+ */
+async function seriesFromToday(t: ExecutionContext, app: TestApp, clock: ManualClock): Promise<void> {
+  const call = injector(app.app.server);
+  const token = app.token(`allday-today-${randomUUID()}`);
+  const zone = 'Pacific/Kiritimati';
+  await ok(call('PATCH', '/me', { token, body: { timezone: zone } }));
+  const today = DateTime.fromMillis(clock.now(), { zone }).toISODate() as string;
+  for (const text of ['Water plants every! 3 days', 'Stretch every day']) {
+    const preview = await ok(call('POST', '/quick-add/preview', { token, body: { text } }));
+    t.like(preview.fields, { due_date: today }, text);
+    const series = await ok(call('POST', '/tasks', { token, body: preview.fields }), 201);
+    t.is(series.next_occurrence, startOfDay(today, zone), `${text}: today's occurrence is next`);
+  }
+  await clock.reach(clock.now() + 1000);
+  const shown = await eventually(
+    async () => {
+      const list = (await ok(call('GET', '/tasks?view=today', { token }))).tasks as Json[];
+      return list.length === 2 ? list : null;
+    },
+    { what: "today's instances of both series" },
+  );
+  t.deepEqual(shown.map((x) => [x.title, x.due_day]).sort(), [
+    ['Stretch', today],
+    ['Water plants', today],
+  ]);
+}
+
 for (const database of databases) {
+  test.serial(`${database}: an all-day series starting today shows today's instance`, (t) =>
+    seriesFromToday(t, apps[database] as TestApp, clocks[database]),
+  );
   test(`${database}: all-day tasks land on their date in far zones, across zone changes and DST`, (t) =>
     allDayScenario(t, apps[database] as TestApp, clocks[database]));
 }
