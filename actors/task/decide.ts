@@ -55,6 +55,11 @@ export interface DecideContext {
    * it nothing is spawned; the write checks the series' version like the task's.
    */
   series?: TaskState;
+  /**
+   * For an undo of an instance's completion: the live instance its after-completion series spawned last
+   * (the host reads it), which the undone completion may have spawned and then takes back (./undo.ts).
+   */
+  successor?: TaskState;
 }
 
 /** A timer may fire this much early (clock skew between hosts) and still count as due. */

@@ -29,7 +29,7 @@ import type { UpdateTask } from './commands.ts';
 import { ev, zoneOf, firstOccurrence, seriesAfter, update, uncomplete, type DecideContext } from './decide.ts';
 import { seriesStart } from './series.ts';
 import { dayStart, dayReminderAt } from './all-day.ts';
-import { ms } from './time.ts';
+import { iso, ms } from './time.ts';
 
 /** How many events before the undone one the host reads: the first events of its turn (an edit writes `task.updated` before `task.due_date_changed`). */
 export const UNDO_READ_BEFORE = 2;
@@ -102,7 +102,7 @@ export function undo(eventId: string, state: TaskState | null, ctx: DecideContex
   let out: PendingEvent[];
   switch (target.event_type) {
     case 'task.completed':
-      out = undoComplete(later, state, ctx);
+      out = [...undoComplete(later, state, ctx), ...takeBackSuccessor(target, state, ctx)];
       break;
     case 'task.deleted':
       out = restore(turn, state, ctx);
@@ -133,6 +133,53 @@ function undoComplete(later: EventEnvelope[], state: TaskState, ctx: DecideConte
       `the task was ${since.event_type === 'task.completed' ? 'completed again' : 'uncompleted'} since (${describe(since)}); there is nothing to undo`,
     );
   return uncomplete(state, ctx);
+}
+
+/**
+ * An instance of an after-completion series completed spawned the series' next instance in the same
+ * turn (./after-completion.ts). Undoing the completion takes that instance back while it is as spawned
+ * (open, never changed, no event since its creation): it is deleted, its reminders cancelled, and the
+ * series' bookkeeping (`last_spawned_at`, `spawn_count`) goes back, so completing the instance again
+ * spawns once; the deleted one gives up its `occurrence_at` (null) for the instance spawned anew. A successor changed or completed since, or gone, makes the undo a 409 naming it: undoing
+ * would leave two open instances of the series.
+ */
+function takeBackSuccessor(target: EventEnvelope, state: TaskState, ctx: DecideContext): PendingEvent[] {
+  const series = ctx.series;
+  if (series === undefined || state.series_id !== series.id || series.recurrence_mode !== 'after_completion') return [];
+  if (series.deleted_at !== null || series.last_spawned_at === null || series.last_spawned_at === state.occurrence_at)
+    return []; // nothing spawned after this instance
+  const next = ctx.successor;
+  if (next === undefined || next.occurrence_at !== series.last_spawned_at || next.created_at !== target.timestamp)
+    throw new DomainError(
+      'conflict',
+      `the series has spawned its next instance (due ${series.last_spawned_at}) since this one, and it is gone or was not spawned by this completion; undoing the completion would leave two open instances`,
+      'event_id',
+    );
+  if (next.completed || next.updated_at !== next.created_at)
+    throw new DomainError(
+      'conflict',
+      `the completion spawned the next instance ${next.id} (due ${next.due_date}), which was ${next.completed ? 'completed' : 'changed'} since; undoing the completion would leave two open instances: delete or uncomplete that one instead`,
+      'event_id',
+    );
+  return [
+    // Its occurrence is free again (the series' UNIQUE (series_id, occurrence_at)): completing the
+    // instance again on the same day spawns that occurrence anew.
+    ev(next, 'task.deleted', {
+      deleted_at: iso(ctx.now),
+      changes: { occurrence_at: { from: next.occurrence_at, to: null } },
+      reason: 'undone',
+    }),
+    ...next.reminders
+      .filter((r) => !r.cancelled && !r.notified && r.remind_at !== null)
+      .map((r) => ev(next, 'reminder.cancelled', { reminder_id: r.id, reason: 'task_deleted' })),
+    ev(series, 'recurring.rescheduled', {
+      changes: {
+        last_spawned_at: { from: series.last_spawned_at, to: state.occurrence_at },
+        spawn_count: { from: series.spawn_count, to: Math.max(0, series.spawn_count - 1) },
+      },
+      reason: 'undone',
+    }),
+  ];
 }
 
 /**

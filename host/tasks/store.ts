@@ -203,11 +203,32 @@ export async function readSeriesFor(
   command: TaskCommand,
   state: TaskState | null,
 ): Promise<TaskState | undefined> {
-  if (command.type !== 'complete' && command.type !== 'delete') return undefined;
+  if (command.type !== 'complete' && command.type !== 'delete' && command.type !== 'undo') return undefined;
   if (state === null || state.series_id === null || state.deleted_at !== null) return undefined;
+  // An undone completion of an instance may take back the instance that completion spawned.
+  if (command.type === 'undo' && !state.completed) return undefined;
   if (command.type === 'complete' && state.completed) return undefined;
   const series = await loadTask(q, userId, state.series_id);
   return series !== null && series.recurrence_mode === 'after_completion' ? series : undefined;
+}
+
+/**
+ * The live instance `series` spawned last (its `occurrence_at` is the series' `last_spawned_at`), or
+ * undefined: what an undone completion of the instance before it may take back (actors/task/undo.ts).
+ */
+export async function readLatestInstance(
+  q: Queryable,
+  userId: string,
+  series: TaskState,
+): Promise<TaskState | undefined> {
+  if (series.last_spawned_at === null) return undefined;
+  const rows = await q.query<{ id: string }>(
+    `SELECT id::text AS id FROM tasks
+    WHERE user_id = $1 AND series_id = $2 AND occurrence_at = $3 AND deleted_at IS NULL ORDER BY created_at DESC LIMIT 1`,
+    [userId, series.id, series.last_spawned_at],
+  );
+  const id = rows.rows[0]?.id;
+  return id === undefined ? undefined : ((await loadTask(q, userId, id)) ?? undefined);
 }
 
 /** The aggregates a decision is written on, as the decision read them. */

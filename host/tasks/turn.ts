@@ -29,6 +29,7 @@ import {
   readRefs,
   readUndoEvents,
   readSeriesFor,
+  readLatestInstance,
 } from './store.ts';
 import { DomainError } from '../../actors/errors.ts';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
@@ -214,6 +215,8 @@ export class TaskTurns implements TaskTurnPort {
       command.type === 'undo' ? { events: await readUndoEvents(q, userId, taskId, command.event_id) } : undefined;
     // Completing or deleting an instance may spawn its after-completion series' next one in this turn.
     const series = await readSeriesFor(q, userId, command, state);
+    // An undone completion may take back the instance that completion spawned (actors/task/undo.ts).
+    const successor = command.type === 'undo' && series ? await readLatestInstance(q, userId, series) : undefined;
     const pending = decide(command, state, {
       now,
       userId,
@@ -222,6 +225,7 @@ export class TaskTurns implements TaskTurnPort {
       ...(refs ? { refs } : {}),
       ...(undo ? { undo } : {}),
       ...(series ? { series } : {}),
+      ...(successor ? { successor } : {}),
     });
     if (pending.length === 0)
       return { result: { task: state, events: [], changed: [], userTimezone: timezone }, userVersion };
@@ -229,6 +233,7 @@ export class TaskTurns implements TaskTurnPort {
       (await timerCause(q, taskId, command)) ?? { correlationId: randomUUID(), causationId: null };
     const before = new Map<string, TaskState | null>([[taskId, state]]);
     if (series && pending.some((p) => p.aggregate_id === series.id)) before.set(series.id, series);
+    if (successor && pending.some((p) => p.aggregate_id === successor.id)) before.set(successor.id, successor);
     for (const p of pending)
       if (!before.has(p.aggregate_id) && p.aggregate_type === 'task') before.set(p.aggregate_id, null);
     const key = meta?.idempotency;

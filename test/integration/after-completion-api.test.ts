@@ -94,7 +94,7 @@ for (const database of ['pglite', 'postgres'] as const) {
         await ok('POST', `/tasks/${first?.id}/complete`);
         const afterDone = await instances(sid);
         t.is(afterDone.length, 2, 'the next instance is there when the completion is answered');
-        const second = afterDone.find((i) => i.id !== first?.id) as Json;
+        let second = afterDone.find((i) => i.id !== first?.id) as Json;
         const expected = doneAt.startOf('day').set({ hour: firstDue.hour, minute: firstDue.minute }).plus({ days: 3 });
         t.like(second, { completed: false, due_date: expected.toUTC().toISO(), series_id: sid });
         t.deepEqual(
@@ -109,6 +109,24 @@ for (const database of ['pglite', 'postgres'] as const) {
           await ok('POST', `/tasks/${first?.id}/complete`);
         }
         t.is((await instances(sid)).length, 2);
+
+        // Undone (POST …/undo), the completion takes back the instance it spawned, untouched; completed
+        // again, the series spawns it once. The one after that makes undoing an older completion a 409.
+        const completionOf = async (id: unknown) =>
+          ((await ok('GET', `/tasks/${id}/history`)).events as Json[])
+            .filter((e) => e.event_type === 'task.completed')
+            .at(-1)?.event_id;
+        await ok('POST', `/tasks/${first?.id}/undo`, { event_id: await completionOf(first?.id) });
+        t.deepEqual(
+          (await instances(sid)).map((i) => [i.id, i.completed]),
+          [[first?.id, false]],
+          'only the reopened instance is open',
+        );
+        await ok('POST', `/tasks/${first?.id}/complete`);
+        const again = await instances(sid);
+        t.is(again.length, 2);
+        second = again.find((i) => i.id !== first?.id) as Json;
+        t.is(second.due_date, expected.toUTC().toISO());
 
         // Deleting the open instance skips it: the series goes on from the deletion.
         await clock.reach(clock.now() + 24 * HOUR);
@@ -125,12 +143,19 @@ for (const database of ['pglite', 'postgres'] as const) {
             .toISO(),
         );
 
+        const stale = await call('POST', `/tasks/${first?.id}/undo`, {
+          token,
+          body: { event_id: await completionOf(first?.id) },
+        });
+        t.is(stale.status, 409, JSON.stringify(stale.body));
+        t.regex(String(stale.body.message), /would leave two open instances/);
+
         const history = (await ok('GET', `/tasks/${sid}/history`)).events as Json[];
         t.deepEqual(
           history
             .filter((e) => e.event_type === 'recurring.spawned')
             .map((e) => Object.keys((e.data as Json).after ?? {}).sort()),
-          [[], ['completed', 'instance_id'], ['deleted', 'instance_id']],
+          [[], ['completed', 'instance_id'], ['completed', 'instance_id'], ['deleted', 'instance_id']],
         );
 
         const report = await replay({ db: app.app.db, fromDb: true });

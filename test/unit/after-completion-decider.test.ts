@@ -265,3 +265,58 @@ test('completing an instance of a calendar series, or without the series in the 
     .when({ type: 'complete' }, at('2026-03-23T09:00:00Z'))
     .then(['task.completed']);
 });
+
+test('an undone completion takes back the instance it spawned while untouched, so completing again spawns once; a touched one makes it a 409', (t) => {
+  const given = spec(t);
+  const created = given().when(create(EVERY_3_DAYS), at(NOW));
+  const first = given(created).when({ type: 'spawn' }, at('2026-03-23T08:00:00Z'));
+  const i1 = spawnedId(first);
+  const done = given(...onInstance(first, i1)).when(
+    { type: 'complete' },
+    at('2026-03-27T19:00:00Z', 'Europe/Berlin', first.state),
+  );
+  const i2 = spawnedId(done);
+  const completion = done.events.find((e) => e.event_type === 'task.completed');
+  const undoCtx = (iso: string, successor: TaskState | null): DecideContext => ({
+    ...at(iso, 'Europe/Berlin', done.stateOf(S)),
+    ...(successor ? { successor } : {}),
+    undo: { events: done.streamOf(i1) },
+  });
+  const undone = given(...onInstance(done, i1), ...done.streamOf(i2))
+    .when(
+      { type: 'undo', event_id: completion?.event_id ?? 'missing' },
+      undoCtx('2026-03-27T19:00:05Z', done.stateOf(i2)),
+    )
+    .then([
+      { event_type: 'task.uncompleted', aggregate_id: i1 },
+      { event_type: 'task.deleted', aggregate_id: i2, data: { corrects: completion?.event_id } },
+      {
+        event_type: 'recurring.rescheduled',
+        aggregate_id: S,
+        data: {
+          reason: 'undone',
+          corrects: completion?.event_id,
+          changes: {
+            last_spawned_at: { from: '2026-03-30T07:00:00.000Z', to: '2026-03-23T08:00:00.000Z' },
+            spawn_count: { from: 2, to: 1 },
+          },
+        },
+      },
+    ]);
+  t.like(undone.stateOf(i1), { completed: false });
+  t.like(undone.stateOf(i2), { deleted_at: '2026-03-27T19:00:05.000Z' });
+  t.like(undone.stateOf(S), { last_spawned_at: '2026-03-23T08:00:00.000Z', next_occurrence: null, spawn_count: 1 });
+  // Completed again: the series spawns its next instance once more.
+  given(...onInstance(undone, i1))
+    .when({ type: 'complete' }, at('2026-03-27T19:01:00Z', 'Europe/Berlin', undone.stateOf(S)))
+    .then(['task.completed', { event_type: 'recurring.spawned', aggregate_id: S }, 'task.created']);
+
+  // The spawned instance was edited meanwhile: it is kept and the undo is a 409 naming it.
+  const edited = given(...done.streamOf(i2)).when(
+    { type: 'update', data: { title: 'water the big plants' } },
+    at('2026-03-27T19:00:03Z'),
+  );
+  given(...onInstance(done, i1))
+    .when({ type: 'undo', event_id: completion?.event_id ?? 'missing' }, undoCtx('2026-03-27T19:00:05Z', edited.state))
+    .then(throws('conflict', 'event_id', new RegExp(`next instance ${i2} .* changed since`)));
+});
