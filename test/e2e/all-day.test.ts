@@ -4,8 +4,8 @@
 // and the task shows on its day without a time — due today all day, not overdue.
 import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import type { Page } from 'playwright-core';
+import { appWithChromium, DESKTOP, newContext, openDashboard } from '../helpers/browser.ts';
 
 interface Task {
   id: string;
@@ -16,33 +16,8 @@ interface Task {
 }
 
 const ZONE = 'Pacific/Kiritimati';
-let app: TestApp;
-let browser: Browser;
-
-test.before(async () => {
-  app = await startTestApp({ database: 'pglite' });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
-});
-test.after.always(async () => {
-  await browser?.close();
-  await app?.stop();
-});
-
-async function rest<T>(token: string, method: string, url: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${app.url}${url}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    body: body !== undefined ? JSON.stringify(body) : null,
-  });
-  if (!response.ok) throw new Error(`${method} ${url}: HTTP ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
+const rig = appWithChromium();
+const { rest } = rig;
 
 /** Today's date in `zone` moved by `days`, YYYY-MM-DD. */
 function dateIn(zone: string, days = 0): string {
@@ -79,18 +54,10 @@ const viewButton = (page: Page, name: string) =>
   page.locator('#views button').filter({ has: page.locator('.side-name', { hasText: new RegExp(`^${name}$`) }) });
 
 test('a date-only task made in the form lands on its day in a zone 14 hours ahead of UTC', async (t: ExecutionContext) => {
-  const token = app.token(`allday-${randomUUID().slice(0, 8)}`);
+  const token = rig.app.token(`allday-${randomUUID().slice(0, 8)}`);
   await rest(token, 'PATCH', '/me', { timezone: ZONE });
-  const context = await browser.newContext({
-    locale: 'en-US',
-    timezoneId: ZONE,
-    viewport: { width: 1100, height: 900 },
-  });
-  t.teardown(() => context.close());
-  const page = await context.newPage();
-  page.on('pageerror', (error) => t.fail(`page error: ${error.message}`));
-  await page.goto(`${app.url}/#token=${token}`);
-  await page.locator('#conn[data-state="live"]').waitFor({ timeout: 10_000 });
+  const context = await newContext(t, rig.browser, { timezoneId: ZONE, viewport: DESKTOP });
+  const page = await openDashboard(t, context, rig.app, token);
 
   const today = dateIn(ZONE);
   const tomorrow = dateIn(ZONE, 1);

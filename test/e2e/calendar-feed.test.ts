@@ -5,44 +5,25 @@
 // rendered state, with a deadline.
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
-import { chromium, type Browser } from 'playwright-core';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { appWithChromium, newContext, openDashboard } from '../helpers/browser.ts';
 
-const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'];
-
-let app: TestApp;
-let browser: Browser;
-test.before(async () => {
-  app = await startTestApp({ database: 'pglite' });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-  });
-});
-test.after.always(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+const rig = appWithChromium();
 
 /** The feed as a calendar app fetches it: webcal:// is plain HTTP(S) on the wire. */
 const fetchFeed = (url: string) => fetch(url.replace(/^webcal:/, 'http:'));
 
 test('the header makes a webcal URL shown once, which serves the tasks as text/calendar; revoking it makes it 404', async (t) => {
   t.timeout(90_000);
-  const token = app.token(`feed-${randomUUID().slice(0, 8)}`);
-  const created = await fetch(`${app.url}/tasks`, {
+  const token = rig.app.token(`feed-${randomUUID().slice(0, 8)}`);
+  const created = await fetch(`${rig.app.url}/tasks`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ title: 'Renew the passport', due_date: '2030-05-14' }),
   });
   t.is(created.status, 201);
-  const context = await browser.newContext({ locale: 'en-US', timezoneId: 'Pacific/Kiritimati' });
-  t.teardown(() => context.close());
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.url });
-  const page = await context.newPage();
-  page.on('pageerror', (error) => t.fail(`page error: ${error.message}`));
-  await page.goto(`${app.url}/#token=${token}`);
-  await page.locator('#conn[data-state="live"]').waitFor({ timeout: 10_000 });
+  const context = await newContext(t, rig.browser, { timezoneId: 'Pacific/Kiritimati' });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: rig.app.url });
+  const page = await openDashboard(t, context, rig.app, token);
 
   const panel = page.locator('#feed-panel');
   await page.getByRole('button', { name: 'Calendar feed' }).click();

@@ -4,8 +4,9 @@
 // asks the server for) and the resume point it keeps in localStorage. The page has no test hooks.
 import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { startTestApp } from '../helpers/app.ts';
+import { appWithChromium, DESKTOP, failOnPageError, live, newContext as contextOf } from '../helpers/browser.ts';
 
 declare global {
   interface Window {
@@ -22,65 +23,19 @@ interface Task {
   completed: boolean;
 }
 
-const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-let app: TestApp;
-let browser: Browser;
-
-test.before(async () => {
-  app = await startTestApp({ database: 'pglite' });
-  // A fresh temporary profile per launch (Playwright creates and removes it); every user gets its own
-  // context, so tabs of different users share no storage.
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-  });
-});
-
-test.after.always(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+// Every user gets its own context, so tabs of different users share no storage.
+const rig = appWithChromium();
+const { rest } = rig;
 
 // ------------------------------------------------------------------ helpers
 const user = (name: string) => `${name}-${randomUUID().slice(0, 8)}`;
 
-async function rest<T>(token: string, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${app.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    body: body !== undefined ? JSON.stringify(body) : null,
-  });
-  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${await response.text()}`);
-  return (response.status === 204 ? undefined : await response.json()) as T;
-}
-
-async function newContext(t: ExecutionContext): Promise<BrowserContext> {
-  const context = await browser.newContext({
-    locale: 'en-US',
-    timezoneId: 'UTC',
-    viewport: { width: 1100, height: 900 },
-  });
-  t.teardown(() => context.close());
-  return context;
-}
+const newContext = (t: ExecutionContext) => contextOf(t, rig.browser, { timezoneId: 'UTC', viewport: DESKTOP });
 
 /** The `after` of every GET /events the page sent (its backfills and polls), in order. */
 const backfills = new WeakMap<Page, number[]>();
 function watch(t: ExecutionContext, page: Page): Page {
-  page.on('pageerror', (error) => t.fail(`page error: ${error.message}`));
+  failOnPageError(t, page);
   const afters: number[] = [];
   backfills.set(page, afters);
   page.on('request', (request) => {
@@ -94,13 +49,9 @@ const backfillsOf = (page: Page) => backfills.get(page) ?? [];
 /** Opens the dashboard; uncaught page errors fail the test. */
 async function openPage(t: ExecutionContext, context: BrowserContext, token?: string): Promise<Page> {
   const page = watch(t, await context.newPage());
-  await page.goto(token ? `${app.url}/#token=${token}` : `${app.url}/`);
+  await page.goto(token ? `${rig.app.url}/#token=${token}` : `${rig.app.url}/`);
   if (token) await live(page);
   return page;
-}
-
-async function live(page: Page, timeout = 10_000): Promise<void> {
-  await page.locator('#conn[data-state="live"]').waitFor({ timeout });
 }
 
 const titles = (page: Page) => page.locator('#tasks .title').allTextContents();
@@ -129,7 +80,7 @@ async function createThroughUi(page: Page, title: string): Promise<void> {
 
 // ------------------------------------------------------------------ a. two tabs of one user
 test.serial('a task created in one tab appears in the other tab of the same user, within milliseconds', async (t) => {
-  const token = app.token(user('alice'));
+  const token = rig.app.token(user('alice'));
   const context = await newContext(t);
   const tabA = await openPage(t, context, token);
   const tabB = await openPage(t, context, token);
@@ -184,7 +135,7 @@ test.serial('a task created in one tab appears in the other tab of the same user
 
 // ------------------------------------------------------------------ b. isolation between users
 test.serial('a tab of another user sees nothing of it (and does see its own tasks)', async (t) => {
-  const alice = app.token(user('alice'));
+  const alice = rig.app.token(user('alice'));
   const bobId = user('bob');
   const aliceTab = await openPage(t, await newContext(t), alice);
 
@@ -211,7 +162,7 @@ test.serial('a tab of another user sees nothing of it (and does see its own task
   t.false((await bobTab.content()).includes(secret), "nothing of Alice's titles anywhere in Bob's page");
   t.is(await connection(bobTab), 'live', "Bob's tab is live: the check above is not vacuous");
   // Bob's events are his own two: the first sign-in chose his zone (the browser's), then his task.
-  const bobMe = await rest<{ last_seq: number; timezone_chosen: boolean }>(app.token(bobId), 'GET', '/me');
+  const bobMe = await rest<{ last_seq: number; timezone_chosen: boolean }>(rig.app.token(bobId), 'GET', '/me');
   t.like(bobMe, { last_seq: 2, timezone_chosen: true });
   t.is(await storedSeq(bobTab, bobId), bobMe.last_seq, "Bob's tab received his own events and nothing else");
 
@@ -225,7 +176,7 @@ test.serial('a tab of another user sees nothing of it (and does see its own task
 // ------------------------------------------------------------------ c. offline, then recovery
 test.serial('a tab that was offline while 5 changes happened shows all 5 after reconnecting, none twice', async (t) => {
   const carol = user('carol');
-  const token = app.token(carol);
+  const token = rig.app.token(carol);
   const context = await newContext(t);
   const page = await openPage(t, context, token);
   const base = await rest<Task>(token, 'POST', '/tasks', { title: 'Water the plants' });
@@ -290,7 +241,7 @@ test.serial(
   'socket messages out of order, duplicated and lost: each applied once, in seq order, the gap fetched',
   async (t) => {
     const dave = user('dave');
-    const token = app.token(dave);
+    const token = rig.app.token(dave);
     const context = await newContext(t);
     const page = watch(t, await context.newPage());
     // A man-in-the-middle on the page's WebSocket that can hold back the server's /events publishes.
@@ -310,7 +261,7 @@ test.serial(
         deliver = (text) => ws.send(text);
       },
     );
-    await page.goto(`${app.url}/#token=${token}`);
+    await page.goto(`${rig.app.url}/#token=${token}`);
     await live(page);
     const start = await storedSeq(page, dave);
 
@@ -342,7 +293,7 @@ test.serial(
 
 // ------------------------------------------------------------------ d. recurrence picker and reminders
 test.serial('the recurrence picker builds the rule and previews 5 dates; a fired reminder shows a toast', async (t) => {
-  const token = app.token(user('erin'));
+  const token = rig.app.token(user('erin'));
   const context = await newContext(t);
   const page = await openPage(t, context, token);
 
@@ -420,7 +371,7 @@ test.serial('the recurrence picker builds the rule and previews 5 dates; a fired
 test.serial(
   'the builder: weekly days follow the date chosen after them; yearly until a date, repeated from completion',
   async (t) => {
-    const token = app.token(user('fay'));
+    const token = rig.app.token(user('fay'));
     const page = await openPage(t, await newContext(t), token);
     const title = `Dentist ${randomUUID().slice(0, 6)}`;
     await page.getByLabel('Title', { exact: true }).fill(title);
@@ -454,7 +405,7 @@ test.serial(
 
 // ------------------------------------------------------------------ user text is text
 test.serial('titles are shown as plain text, never as markup', async (t) => {
-  const token = app.token(user('mallory'));
+  const token = rig.app.token(user('mallory'));
   const page = await openPage(t, await newContext(t), token);
   const evil = `<img src=x onerror="window.__owned=1"><b>bold</b> ${randomUUID().slice(0, 4)}`;
   await createThroughUi(page, evil);
@@ -467,11 +418,11 @@ test.serial('titles are shown as plain text, never as markup', async (t) => {
 test.serial(
   "the page and its modules come under the strict policy; only lit-html's browser modules are served from node_modules",
   async (t) => {
-    const page = await fetch(`${app.url}/`);
+    const page = await fetch(`${rig.app.url}/`);
     const csp = page.headers.get('content-security-policy') ?? '';
     t.regex(csp, /script-src 'self';/);
     t.notRegex(csp, /unsafe-inline|unsafe-eval/);
-    const lit = await fetch(`${app.url}/vendor/lit-html/directives/repeat.js`);
+    const lit = await fetch(`${rig.app.url}/vendor/lit-html/directives/repeat.js`);
     t.is(lit.status, 200);
     t.regex(lit.headers.get('content-type') ?? '', /javascript/);
     t.is(lit.headers.get('content-security-policy'), csp);
@@ -482,7 +433,11 @@ test.serial(
       '..%2Fpg%2Fpackage.json',
       '%2E%2E/pg/package.json',
     ]) {
-      t.is((await fetch(`${app.url}/vendor/lit-html/${path}`)).status, 404, `/vendor/lit-html/${path} is not served`);
+      t.is(
+        (await fetch(`${rig.app.url}/vendor/lit-html/${path}`)).status,
+        404,
+        `/vendor/lit-html/${path} is not served`,
+      );
     }
   },
 );
@@ -490,7 +445,7 @@ test.serial(
 // ------------------------------------------------------------------ polling fallback
 test.serial('when a proxy blocks the WebSocket, the tab falls back to polling every 30 s and says so', async (t) => {
   const frank = user('frank');
-  const token = app.token(frank);
+  const token = rig.app.token(frank);
   const context = await newContext(t);
   const page = watch(t, await context.newPage());
   let refused = 0;
@@ -503,7 +458,7 @@ test.serial('when a proxy blocks the WebSocket, the tab falls back to polling ev
   );
   // The page's timers run on a controlled clock, so 30 s of polling take no 30 s of test time.
   await page.clock.install();
-  await page.goto(`${app.url}/#token=${token}`);
+  await page.goto(`${rig.app.url}/#token=${token}`);
   for (let i = 0; i < 40 && (await page.locator('#conn').getAttribute('data-state')) !== 'polling'; i++)
     await page.clock.runFor(500);
   await page.locator('#conn[data-state="polling"]').waitFor({ timeout: 5000 });
@@ -532,7 +487,7 @@ test.serial('when a proxy blocks the WebSocket, the tab falls back to polling ev
 
 // ------------------------------------------------------------------ editing through the page
 test.serial('edit inline, manage reminders, complete with the keyboard, read the history, delete', async (t) => {
-  const token = app.token(user('grace'));
+  const token = rig.app.token(user('grace'));
   const context = await newContext(t);
   const page = await openPage(t, context, token);
   const other = await openPage(t, context, token);
@@ -616,7 +571,7 @@ test.serial('edit inline, manage reminders, complete with the keyboard, read the
   await page.locator('#tasks .title', { hasText: 'Finish the report' }).waitFor({ state: 'detached', timeout: 3000 });
   await other.locator('#tasks .title', { hasText: 'Finish the report' }).waitFor({ state: 'detached', timeout: 3000 });
   t.is(await page.locator('#list-status').textContent(), 'No tasks yet: add one above.');
-  const gone = await fetch(`${app.url}/tasks/${task.id}`, { headers: { authorization: `Bearer ${token}` } });
+  const gone = await fetch(`${rig.app.url}/tasks/${task.id}`, { headers: { authorization: `Bearer ${token}` } });
   t.is(gone.status, 404);
 });
 
@@ -633,7 +588,7 @@ test.serial('without dev sign-in the form says so; a rejected token leads back t
   );
 
   // A token signed with another secret: the page drops it and asks to sign in again.
-  await page.goto(`${closed.url}/#token=${app.token('intruder')}`);
+  await page.goto(`${closed.url}/#token=${rig.app.token('intruder')}`);
   await t.notThrowsAsync(
     page.getByRole('alert').filter({ hasText: 'rejected the sign-in token' }).waitFor({ timeout: 3000 }),
   );
@@ -651,7 +606,7 @@ test.serial(
   'a reopened tab resumes after its stored seq: a reminder that fired meanwhile is shown, nothing twice',
   async (t) => {
     const heidi = user('heidi');
-    const token = app.token(heidi);
+    const token = rig.app.token(heidi);
     const context = await newContext(t);
     const first = await openPage(t, context, token);
     await rest<Task>(token, 'POST', '/tasks', { title: 'Before closing' });

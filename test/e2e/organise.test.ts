@@ -8,8 +8,8 @@ import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
+import { appWithChromium, DESKTOP, newContext as contextOf, openDashboard } from '../helpers/browser.ts';
 
 interface Task {
   id: string;
@@ -40,70 +40,26 @@ declare global {
   }
 }
 
-const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const RESULTS = path.join(import.meta.dirname, 'results');
 
-let app: TestApp;
-let browser: Browser;
-
-test.before(async () => {
-  app = await startTestApp({ database: 'pglite' });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-  });
-});
-
-test.after.always(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+const rig = appWithChromium();
+const { rest } = rig;
 
 // ------------------------------------------------------------------ helpers
 const user = (name: string) => `${name}-${randomUUID().slice(0, 8)}`;
-
-async function rest<T>(token: string, method: string, url: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${app.url}${url}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    body: body !== undefined ? JSON.stringify(body) : null,
-  });
-  if (!response.ok) throw new Error(`${method} ${url}: HTTP ${response.status} ${await response.text()}`);
-  return (response.status === 204 ? undefined : await response.json()) as T;
-}
 
 async function newContext(
   t: ExecutionContext,
   options: { timezoneId?: string; viewport?: { width: number; height: number } } = {},
 ): Promise<BrowserContext> {
-  const context = await browser.newContext({
-    locale: 'en-US',
+  return contextOf(t, rig.browser, {
     timezoneId: options.timezoneId ?? 'UTC',
-    viewport: options.viewport ?? { width: 1100, height: 900 },
+    viewport: options.viewport ?? DESKTOP,
   });
-  t.teardown(() => context.close());
-  return context;
 }
 
-async function openPage(t: ExecutionContext, context: BrowserContext, token: string): Promise<Page> {
-  const page = await context.newPage();
-  page.on('pageerror', (error) => t.fail(`page error: ${error.message}`));
-  await page.goto(`${app.url}/#token=${token}`);
-  await page.locator('#conn[data-state="live"]').waitFor({ timeout: 10_000 });
-  return page;
-}
+const openPage = (t: ExecutionContext, context: BrowserContext, token: string) =>
+  openDashboard(t, context, rig.app, token);
 
 const rows = (page: Page) => page.locator('li.task:visible');
 const titles = (page: Page) => page.locator('li.task:visible .title').allTextContents();
@@ -156,7 +112,7 @@ async function addTask(page: Page, title: string): Promise<void> {
 test.serial(
   'lists: make three, add into them, move tasks by select and by drag, counts follow; delete one moving its tasks to the Inbox',
   async (t) => {
-    const token = app.token(user('lena'));
+    const token = rig.app.token(user('lena'));
     const page = await openPage(t, await newContext(t), token);
     await page.locator('#view-title', { hasText: 'Inbox' }).waitFor({ timeout: 5000 });
 
@@ -220,7 +176,7 @@ test.serial(
 
 // ------------------------------------------------------------------ priority, labels, sort
 test.serial('priority flags and label chips: set, create, add and remove; sort by priority and by title', async (t) => {
-  const token = app.token(user('pia'));
+  const token = rig.app.token(user('pia'));
   const page = await openPage(t, await newContext(t), token);
   for (const title of ['Cedar task', 'Apple task', 'Birch task']) await rest<Task>(token, 'POST', '/tasks', { title });
   await showsExactly(t, page, ['Birch task', 'Apple task', 'Cedar task'], 'newest first by default');
@@ -268,7 +224,7 @@ test.serial('priority flags and label chips: set, create, add and remove; sort b
 test.serial(
   'search finds a task by a word of its description, across lists, and clears back to the list',
   async (t) => {
-    const token = app.token(user('sam'));
+    const token = rig.app.token(user('sam'));
     const page = await openPage(t, await newContext(t), token);
     const work = await rest<List>(token, 'POST', '/lists', { name: 'Work' });
     await rest<Task>(token, 'POST', '/tasks', {
@@ -318,7 +274,7 @@ test.serial(
   'Today, Upcoming (by day, with the next occurrences of a series), Overdue and Completed in a zone 14 hours from UTC',
   async (t) => {
     const zone = 'Pacific/Kiritimati';
-    const token = app.token(user('kira'));
+    const token = rig.app.token(user('kira'));
     await rest(token, 'PATCH', '/me', { timezone: zone });
     const page = await openPage(t, await newContext(t, { timezoneId: zone }), token);
     const at = (days: number, time: string) => `${dateIn(zone, days)}T${time}`;
@@ -388,7 +344,7 @@ test.serial(
 test.serial(
   'keyboard shortcuts: ? lists them in a dialog, n adds, j/k move, x completes, e edits, 1–4 set the priority',
   async (t) => {
-    const token = app.token(user('kim'));
+    const token = rig.app.token(user('kim'));
     const page = await openPage(t, await newContext(t), token);
     for (const title of ['Third', 'Second', 'First']) await rest<Task>(token, 'POST', '/tasks', { title });
     await showsExactly(t, page, ['First', 'Second', 'Third'], 'newest first');
@@ -447,7 +403,7 @@ test.serial(
 
 // ------------------------------------------------------------------ live across tabs
 test.serial('a list made and renamed in one tab appears in the other at once; labels too', async (t) => {
-  const token = app.token(user('tom'));
+  const token = rig.app.token(user('tom'));
   const context = await newContext(t);
   const a = await openPage(t, context, token);
   const b = await openPage(t, context, token);
@@ -491,7 +447,7 @@ function unnamedControls(page: Page): Promise<string[]> {
 test.serial(
   'on a phone the one-line form and the first tasks fit the first screen; every control has a name; screenshots',
   async (t) => {
-    const token = app.token(user('pho'));
+    const token = rig.app.token(user('pho'));
     const work = await rest<List>(token, 'POST', '/lists', { name: 'Work', color: '#1f5fbf' });
     const label = await rest<Label>(token, 'POST', '/labels', { name: 'deep work', color: '#7a4fc9' });
     await rest<Task>(token, 'POST', '/tasks', {
@@ -576,7 +532,7 @@ test.serial(
   `with ${SEED} tasks in a list: the first page paints, more come by scrolling, search and typing stay responsive (measured, reported)`,
   async (t) => {
     t.timeout(600_000);
-    const token = app.token(user('bulk'));
+    const token = rig.app.token(user('bulk'));
     const seedStart = Date.now();
     let next = 0;
     const worker = async () => {
@@ -606,7 +562,7 @@ test.serial(
         }
       }).observe(document, { childList: true, subtree: true });
     });
-    await page.goto(`${app.url}/`);
+    await page.goto(`${rig.app.url}/`);
     await page.locator('#tasks li.task').first().waitFor({ timeout: 30_000 });
     const firstPaint = await page.evaluate(() => window.__firstRowAt ?? Number.NaN);
     const nav = await page.evaluate(

@@ -5,8 +5,8 @@
 import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import type { Page } from 'playwright-core';
+import { appWithChromium, DESKTOP, newContext, openDashboard } from '../helpers/browser.ts';
 import { eventually } from '../helpers/eventually.ts';
 
 interface Task {
@@ -25,58 +25,12 @@ interface Named {
 }
 
 const ZONE = 'Pacific/Kiritimati';
-const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-let app: TestApp;
-let browser: Browser;
-
-test.before(async () => {
-  app = await startTestApp({ database: 'pglite' });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-  });
-});
-
-test.after.always(async () => {
-  await browser?.close();
-  await app?.stop();
-});
-
-async function rest<T>(token: string, method: string, url: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${app.url}${url}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    body: body !== undefined ? JSON.stringify(body) : null,
-  });
-  if (!response.ok) throw new Error(`${method} ${url}: HTTP ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
+const rig = appWithChromium();
+const { rest } = rig;
 
 async function openPage(t: ExecutionContext, token: string): Promise<Page> {
-  const context = await browser.newContext({
-    locale: 'en-US',
-    timezoneId: ZONE,
-    viewport: { width: 1100, height: 900 },
-  });
-  t.teardown(() => context.close());
-  const page = await context.newPage();
-  page.on('pageerror', (error) => t.fail(`page error: ${error.message}`));
-  await page.goto(`${app.url}/#token=${token}`);
-  await page.locator('#conn[data-state="live"]').waitFor({ timeout: 10_000 });
-  return page;
+  const context = await newContext(t, rig.browser, { timezoneId: ZONE, viewport: DESKTOP });
+  return openDashboard(t, context, rig.app, token);
 }
 
 const field = (page: Page, name: string) => page.locator(`#quick-add-preview [data-field="${name}"] dd`);
@@ -85,7 +39,7 @@ async function shows(page: Page, name: string, text: string | RegExp): Promise<v
 }
 
 test('quick add previews the parsed fields while typing and Enter saves exactly them, in a zone far from UTC', async (t) => {
-  const token = app.token(`quick-${randomUUID().slice(0, 8)}`);
+  const token = rig.app.token(`quick-${randomUUID().slice(0, 8)}`);
   await rest(token, 'PATCH', '/me', { timezone: ZONE });
   const home = await rest<Named>(token, 'POST', '/lists', { name: 'Home' });
   const urgent = await rest<Named>(token, 'POST', '/labels', { name: 'urgent' });

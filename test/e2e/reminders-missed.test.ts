@@ -5,57 +5,23 @@
 // test hooks: everything checked is on the page or in the API.
 import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import type { Page } from 'playwright-core';
+import { appWithChromium, DESKTOP, newContext, openDashboard } from '../helpers/browser.ts';
 import { ManualClock } from '../helpers/clock.ts';
 import { eventuallyValue } from '../helpers/eventually.ts';
 import { tomorrowAt } from '../../actors/task/snooze.ts';
 
 const ZONE = 'Pacific/Auckland';
 const clock = new ManualClock();
-let app: TestApp;
-let browser: Browser;
-
-test.before(async () => {
-  app = await startTestApp({ database: 'pglite', clock: clock.date });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
-});
-test.after.always(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+const rig = appWithChromium({ database: 'pglite', clock: clock.date });
+const { rest } = rig;
 
 type Json = Record<string, unknown>;
-async function rest(token: string, method: string, path: string, body?: unknown): Promise<Json> {
-  const response = await fetch(`${app.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    body: body !== undefined ? JSON.stringify(body) : null,
-  });
-  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${await response.text()}`);
-  return (response.status === 204 ? {} : await response.json()) as Json;
-}
 const iso = (ms: number) => new Date(ms).toISOString();
 
 async function openTab(t: ExecutionContext, token: string, permissions: string[] = []): Promise<Page> {
-  const context = await browser.newContext({
-    locale: 'en-US',
-    timezoneId: ZONE,
-    viewport: { width: 1100, height: 900 },
-    permissions,
-  });
-  t.teardown(() => context.close());
-  const page = await context.newPage();
-  page.on('pageerror', (error) => t.fail(`page error: ${error.message}`));
-  await page.goto(`${app.url}/#token=${token}`);
-  await page.locator('#conn[data-state="live"]').waitFor({ timeout: 15_000 });
-  return page;
+  const context = await newContext(t, rig.browser, { timezoneId: ZONE, viewport: DESKTOP, permissions });
+  return openDashboard(t, context, rig.app, token, 15_000);
 }
 
 /** Moves the app's clock to `at` and waits until the API lists `count` waiting reminders (they fired). */
@@ -72,7 +38,7 @@ async function fireUntil(token: string, at: number, count: number): Promise<Json
 test.serial(
   'a reminder that fired while no tab was open shows on return and is snoozed to tomorrow 09:00 local',
   async (t) => {
-    const token = app.token(`kiwi-${randomUUID().slice(0, 8)}`);
+    const token = rig.app.token(`kiwi-${randomUUID().slice(0, 8)}`);
     // The user's first request is an API call: the zone is UTC and not chosen.
     const remindAt = clock.now() + clock.leadMs;
     const task = await rest(token, 'POST', '/tasks', {
@@ -116,7 +82,7 @@ test.serial(
 );
 
 test.serial('"Seen" in one tab clears the reminder in the other', async (t) => {
-  const token = app.token(`pair-${randomUUID().slice(0, 8)}`);
+  const token = rig.app.token(`pair-${randomUUID().slice(0, 8)}`);
   await rest(token, 'PATCH', '/me', { timezone: ZONE });
   const [a, b] = [await openTab(t, token), await openTab(t, token)];
   const remindAt = clock.now() + clock.leadMs;
@@ -138,7 +104,7 @@ test.serial('"Seen" in one tab clears the reminder in the other', async (t) => {
 test.serial(
   'with desktop notifications allowed, the notification offers snooze (a service worker shows it)',
   async (t) => {
-    const token = app.token(`desk-${randomUUID().slice(0, 8)}`);
+    const token = rig.app.token(`desk-${randomUUID().slice(0, 8)}`);
     const page = await openTab(t, token, ['notifications']);
     const remindAt = clock.now() + clock.leadMs;
     await rest(token, 'POST', '/tasks', {

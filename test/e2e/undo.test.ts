@@ -2,33 +2,12 @@
 // shape): two tabs of one user, a browser zone far from UTC. A completion (then a delete) made in tab 1
 // is undone from its toast, and the task is back, not completed, in both tabs. Every wait is for
 // rendered state, with a deadline.
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { randomUUID } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import type { Page } from 'playwright-core';
+import { appWithChromium, newContext, openDashboard } from '../helpers/browser.ts';
 
-const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'];
-
-let app: TestApp;
-let browser: Browser;
-test.before(async () => {
-  app = await startTestApp({ database: 'pglite' });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-  });
-});
-test.after.always(async () => {
-  await browser?.close();
-  await app?.stop();
-});
-
-async function openTab(t: ExecutionContext, page: Page, token: string): Promise<Page> {
-  page.on('pageerror', (error) => t.fail(`page error: ${error.message}`));
-  await page.goto(`${app.url}/#token=${token}`);
-  await page.locator('#conn[data-state="live"]').waitFor({ timeout: 10_000 });
-  return page;
-}
+const rig = appWithChromium();
 
 const item = (page: Page, title: string) =>
   page.locator('#tasks > li').filter({ has: page.locator('.title', { hasText: title }) });
@@ -41,17 +20,16 @@ async function showsOpen(page: Page, title: string): Promise<void> {
 
 test('an undone completion brings the task back on both tabs; so does an undone delete', async (t) => {
   t.timeout(90_000);
-  const token = app.token(`undo-${randomUUID().slice(0, 8)}`);
-  const created = await fetch(`${app.url}/tasks`, {
+  const token = rig.app.token(`undo-${randomUUID().slice(0, 8)}`);
+  const created = await fetch(`${rig.app.url}/tasks`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ title: 'Call the plumber' }),
   });
   t.is(created.status, 201);
-  const context = await browser.newContext({ locale: 'en-US', timezoneId: 'Pacific/Auckland' });
-  t.teardown(() => context.close());
-  const one = await openTab(t, await context.newPage(), token);
-  const two = await openTab(t, await context.newPage(), token);
+  const context = await newContext(t, rig.browser, { timezoneId: 'Pacific/Auckland' });
+  const one = await openDashboard(t, context, rig.app, token);
+  const two = await openDashboard(t, context, rig.app, token);
   for (const page of [one, two]) await showsOpen(page, 'Call the plumber');
 
   // Complete in tab 1: both tabs show it done, and tab 1 offers the undo.
@@ -82,7 +60,7 @@ test('an undone completion brings the task back on both tabs; so does an undone 
   await history.locator('li', { hasText: 'Marked not done (undo)' }).waitFor({ timeout: 5000 });
   await history.locator('li', { hasText: 'Restored (undo of the delete)' }).waitFor({ timeout: 5000 });
   const task = (await (
-    await fetch(`${app.url}/tasks/${((await created.json()) as { id: string }).id}`, {
+    await fetch(`${rig.app.url}/tasks/${((await created.json()) as { id: string }).id}`, {
       headers: { authorization: `Bearer ${token}` },
     })
   ).json()) as { completed: boolean; deleted_at: string | null };
