@@ -1,32 +1,19 @@
 // Series mode after_completion in the task decider, given / when / then (test/helpers/decider-spec.ts).
 // A step on an instance is given the instance's stream first and the series' after it, with the series'
 // state in the context (as the host reads it for a complete or delete of an instance).
-import test, { type ExecutionContext } from 'ava';
-import {
-  decide,
-  evolve,
-  initialState,
-  type TaskState,
-  type TaskCommand,
-  type DecideContext,
-} from '../../actors/task/index.ts';
+import test from 'ava';
+import type { TaskState, TaskCommand, DecideContext } from '../../actors/task/index.ts';
 import { timersOf } from '../../actors/task/timers.ts';
-import { deciderSpec, throws, type Given, type Outcome } from '../helpers/decider-spec.ts';
+import { taskSpec as spec, contextsAt } from '../helpers/task-context.ts';
+import { throws, type Outcome } from '../helpers/decider-spec.ts';
 
 type Step = Outcome<TaskState | null>;
 type CreateData = Extract<TaskCommand, { type: 'create' }>['data'];
 
-let ids = 0;
-const newId = () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`;
-const at = (iso: string, zone = 'Europe/Berlin', series?: TaskState | null): DecideContext => ({
-  now: new Date(iso),
-  userId: 'u1',
-  userTimezone: zone,
-  newId,
-  ...(series ? { series } : {}),
-});
-const spec = (t: ExecutionContext): Given<TaskCommand, TaskState | null, DecideContext> =>
-  deciderSpec(t, { decide, evolve, initialState }, { clock: (context) => context.now });
+const inBerlin = contextsAt('Europe/Berlin');
+/** The context at `iso` in `zone` (default Europe/Berlin), with the series' state when given. */
+const at = (iso: string, zone?: string, series?: TaskState | null): DecideContext =>
+  inBerlin(iso, zone, series ? { series } : {});
 const create = (data: Partial<CreateData>): TaskCommand => ({
   type: 'create',
   id: S,

@@ -1,29 +1,14 @@
 // All-day tasks in the task decider, given / when / then (test/helpers/decider-spec.ts): a due date given
 // as a date alone is a floating calendar date in the task's zone (issue 16; actors/task/all-day.ts).
-import test, { type ExecutionContext } from 'ava';
-import {
-  decide,
-  evolve,
-  initialState,
-  type TaskState,
-  type TaskCommand,
-  type DecideContext,
-} from '../../actors/task/index.ts';
+import test from 'ava';
+import type { TaskCommand } from '../../actors/task/index.ts';
 import { timersOf } from '../../actors/task/timers.ts';
-import { deciderSpec, throws, type Given } from '../helpers/decider-spec.ts';
+import { taskSpec as spec, contextsAt } from '../helpers/task-context.ts';
+import { throws } from '../helpers/decider-spec.ts';
 
 type CreateData = Extract<TaskCommand, { type: 'create' }>['data'];
 
-let ids = 0;
-const newId = () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`;
-const at = (iso: string, zone = 'UTC'): DecideContext => ({
-  now: new Date(iso),
-  userId: 'u1',
-  userTimezone: zone,
-  newId,
-});
-const spec = (t: ExecutionContext): Given<TaskCommand, TaskState | null, DecideContext> =>
-  deciderSpec(t, { decide, evolve, initialState }, { clock: (context) => context.now });
+const at = contextsAt();
 const create = (data: CreateData, id = T1): TaskCommand => ({ type: 'create', id, data });
 
 const T1 = '11111111-1111-4111-8111-111111111111';

@@ -13,14 +13,8 @@ import {
   type OrganiseContext,
 } from '../../actors/list/index.ts';
 import { decideLabel, evolveLabel, type LabelCommand, type LabelState } from '../../actors/label/index.ts';
-import {
-  decide,
-  evolve,
-  initialState,
-  type DecideContext,
-  type TaskCommand,
-  type TaskState,
-} from '../../actors/task/index.ts';
+import type { DecideContext, TaskState } from '../../actors/task/index.ts';
+import { taskSpec } from '../helpers/task-context.ts';
 import { deciderSpec, throws, type CollectionDecider, type Given } from '../helpers/decider-spec.ts';
 
 const now = new Date('2026-03-01T10:00:00.000Z');
@@ -167,8 +161,6 @@ const taskCtx = (refs?: DecideContext['refs']): DecideContext => ({
   newId: () => '22222222-2222-4222-8222-222222222222',
   ...(refs ? { refs } : {}),
 });
-const taskSpec = (t: ExecutionContext): Given<TaskCommand, TaskState | null, DecideContext> =>
-  deciderSpec(t, { decide, evolve, initialState }, { clock: (context) => context.now });
 const refs = { lists: new Set([L1]), labels: new Set([L1, L2]) };
 
 test('a task is in the Inbox with priority 4 and no labels by default; list, priority and labels are checked and change by task.updated', (t) => {

@@ -2,26 +2,11 @@
 // to be acknowledged; acknowledging is an event, idempotent; snoozing answers it too, with the choices of
 // actors/task/snooze.ts computed in the user's zone.
 import test, { type ExecutionContext } from 'ava';
-import {
-  decide,
-  evolve,
-  initialState,
-  type TaskState,
-  type TaskCommand,
-  type DecideContext,
-} from '../../actors/task/index.ts';
-import { deciderSpec, throws, type Given } from '../helpers/decider-spec.ts';
+import type { TaskCommand } from '../../actors/task/index.ts';
+import { taskSpec as spec, contextsAt } from '../helpers/task-context.ts';
+import { throws } from '../helpers/decider-spec.ts';
 
-let ids = 0;
-const newId = () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`;
-const at = (iso: string, zone = 'UTC'): DecideContext => ({
-  now: new Date(iso),
-  userId: 'u1',
-  userTimezone: zone,
-  newId,
-});
-const spec = (t: ExecutionContext): Given<TaskCommand, TaskState | null, DecideContext> =>
-  deciderSpec(t, { decide, evolve, initialState }, { clock: (context) => context.now });
+const at = contextsAt();
 
 const T1 = '11111111-1111-4111-8111-111111111111';
 const NOW = '2026-02-10T12:00:00Z';

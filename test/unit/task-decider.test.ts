@@ -1,33 +1,17 @@
 // The task decider alone, given / when / then (test/helpers/decider-spec.ts): deterministic clock and
 // ids, no database. A step's outcome is the `given` of the next one.
-import test, { type ExecutionContext } from 'ava';
-import {
-  decide,
-  evolve,
-  fold,
-  initialState,
-  type TaskState,
-  type TaskCommand,
-  type DecideContext,
-} from '../../actors/task/index.ts';
+import test from 'ava';
+import { fold, type TaskState, type TaskCommand, type DecideContext } from '../../actors/task/index.ts';
 import { spawnDueAt, timerChanges } from '../../actors/task/timers.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
-import { deciderSpec, throws, type Given, type Outcome } from '../helpers/decider-spec.ts';
+import { taskSpec as spec, contextsAt } from '../helpers/task-context.ts';
+import { throws, type Given, type Outcome } from '../helpers/decider-spec.ts';
 
 type Step = Outcome<TaskState | null>;
 type CreateData = Extract<TaskCommand, { type: 'create' }>['data'];
 
-let ids = 0;
-const newId = () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`;
-/** The decide context at `iso`, for a user whose zone is `zone`. */
-const at = (iso: string, zone = 'UTC'): DecideContext => ({
-  now: new Date(iso),
-  userId: 'u1',
-  userTimezone: zone,
-  newId,
-});
-const spec = (t: ExecutionContext): Given<TaskCommand, TaskState | null, DecideContext> =>
-  deciderSpec(t, { decide, evolve, initialState }, { clock: (context) => context.now });
+/** The decide context at `iso`, for a user whose zone is `zone` (default UTC). */
+const at = contextsAt();
 const create = (id: string, data: CreateData): TaskCommand => ({ type: 'create', id, data });
 const reminderIds = (step: Step): string[] => step.state?.reminders.map((r) => r.id) ?? [];
 

@@ -1,32 +1,18 @@
 // Undo in the task decider alone (actors/task/undo.ts), given / when / then: each step runs at its own
 // instant, so each step's events are one turn, as the store writes them; the undo context carries the
 // history as the host reads it.
-import test, { type ExecutionContext } from 'ava';
-import {
-  decide,
-  evolve,
-  initialState,
-  type TaskState,
-  type TaskCommand,
-  type DecideContext,
-} from '../../actors/task/index.ts';
+import test from 'ava';
+import type { TaskState, TaskCommand, DecideContext } from '../../actors/task/index.ts';
 import { inboxIdOf } from '../../actors/list/index.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
-import { deciderSpec, throws, type Given, type Outcome } from '../helpers/decider-spec.ts';
+import { taskSpec as spec, contextsAt } from '../helpers/task-context.ts';
+import { throws, type Given, type Outcome } from '../helpers/decider-spec.ts';
 
 type Step = Outcome<TaskState | null>;
 
-let ids = 0;
-const newId = () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`;
-const at = (iso: string, refs?: DecideContext['refs']): DecideContext => ({
-  now: new Date(iso),
-  userId: 'u1',
-  userTimezone: 'UTC',
-  newId,
-  ...(refs ? { refs } : {}),
-});
-const spec = (t: ExecutionContext): Given<TaskCommand, TaskState | null, DecideContext> =>
-  deciderSpec(t, { decide, evolve, initialState }, { clock: (context) => context.now });
+const inUtc = contextsAt();
+/** The context at `iso` (UTC), with the lists and labels that exist when given. */
+const at = (iso: string, refs?: DecideContext['refs']): DecideContext => inUtc(iso, 'UTC', refs ? { refs } : {});
 /** An undo of `event` decided at `iso` on `step`'s history (what the host reads). */
 const undoOf = (step: Step, event: EventEnvelope | undefined, iso: string, refs?: DecideContext['refs']) => ({
   command: { type: 'undo', event_id: event?.event_id ?? 'missing' } as TaskCommand,
