@@ -5,32 +5,15 @@
 import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import type { TestApp } from '../helpers/app.ts';
+import { appsOnManualClocks, ok } from '../helpers/api-suite.ts';
 import { injector, type Call } from '../helpers/inject.ts';
-import { ManualClock } from '../helpers/clock.ts';
+import type { ManualClock } from '../helpers/clock.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { replay } from '../../host/replay-core.ts';
 
 type Json = Record<string, unknown>;
-const databases = ['pglite', 'postgres'] as const;
-const clocks = { pglite: new ManualClock(), postgres: new ManualClock() };
-const apps: Partial<Record<(typeof databases)[number], TestApp>> = {};
-
-test.before(async () => {
-  [apps.pglite, apps.postgres] = await Promise.all(
-    databases.map((database) => startTestApp({ database, clock: clocks[database].date })),
-  );
-});
-test.after.always(async () => {
-  await Promise.all(Object.values(apps).map((a) => a.stop()));
-});
-
-async function ok(promise: Promise<{ status: number; body: Json }>, status = 200): Promise<Json> {
-  const reply = await promise;
-  if (reply.status !== status)
-    throw new Error(`expected ${status}, got ${reply.status}: ${JSON.stringify(reply.body)}`);
-  return reply.body;
-}
+const { databases, apps, clocks } = appsOnManualClocks();
 
 /** The local date in `zone` of now (the views' clock is the wall clock), moved by `days`. */
 const localDay = (zone: string, days = 0): string =>

@@ -3,28 +3,14 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { injector, type Call } from '../helpers/inject.ts';
+import { injectedApp, ok } from '../helpers/api-suite.ts';
 import { inboxIdOf } from '../../actors/list/index.ts';
 
-let t0: TestApp;
-let call: Call;
-test.before(async () => {
-  t0 = await startTestApp({ database: 'pglite' });
-  call = injector(t0.app.server);
-});
-test.after.always(async () => {
-  await t0?.stop();
-});
+const suite = injectedApp();
+const { call } = suite;
 
 type Json = Record<string, unknown>;
-const user = () => t0.token(`org-${randomUUID()}`);
-async function ok(promise: Promise<{ status: number; body: Json }>, status = 200): Promise<Json> {
-  const reply = await promise;
-  if (reply.status !== status)
-    throw new Error(`expected ${status}, got ${reply.status}: ${JSON.stringify(reply.body)}`);
-  return reply.body;
-}
+const user = () => suite.app.token(`org-${randomUUID()}`);
 const titles = (body: Json) => (body.tasks as Json[]).map((t) => t.title);
 
 test('a user has an Inbox from the first request; lists are created, renamed, reordered and deleted, their tasks moving to the Inbox', async (t) => {

@@ -4,18 +4,10 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { MAX_PAGE_BYTES } from '../../api/page-budget.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { injector, type Call } from '../helpers/inject.ts';
+import { injectedApp } from '../helpers/api-suite.ts';
 
-let t0: TestApp;
-let call: Call;
-test.before(async () => {
-  t0 = await startTestApp({ database: 'pglite' });
-  call = injector(t0.app.server);
-});
-test.after.always(async () => {
-  await t0?.stop();
-});
+const suite = injectedApp();
+const { call } = suite;
 
 /** 10,000 CJK characters: 30,000 bytes of UTF-8 (each event or task carrying it is over 30 KB as JSON). */
 const big = (n: number) => `${n}:${'漢'.repeat(9_990)}`;
@@ -23,7 +15,7 @@ const big = (n: number) => `${n}:${'漢'.repeat(9_990)}`;
 const MANY = Math.ceil((MAX_PAGE_BYTES * 1.5) / 30_000);
 
 test('big events: /events pages stay within the byte budget and following has_more yields every event once', async (t) => {
-  const token = t0.token(`big-${randomUUID()}`);
+  const token = suite.app.token(`big-${randomUUID()}`);
   const ids: string[] = [];
   for (let i = 0; i < MANY; i++) {
     const res = await call('POST', '/tasks', { token, body: { title: `t${i}`, description: big(i) } });
@@ -73,7 +65,7 @@ test('big events: /events pages stay within the byte budget and following has_mo
 });
 
 test('big history: /tasks/{id}/history pages by version within the byte budget, every event once', async (t) => {
-  const token = t0.token(`hist-${randomUUID()}`);
+  const token = suite.app.token(`hist-${randomUUID()}`);
   const created = await call('POST', '/tasks', { token, body: { title: 'h', description: big(0) } });
   const id = created.body.id as string;
   // Each update carries the description from and to: about 60 KB per event.
@@ -111,7 +103,7 @@ test('big history: /tasks/{id}/history pages by version within the byte budget, 
 });
 
 test('big upcoming tasks: /views/upcoming stays within the byte budget and says it is truncated', async (t) => {
-  const token = t0.token(`up-${randomUUID()}`);
+  const token = suite.app.token(`up-${randomUUID()}`);
   const due = new Date(Date.now() + 3_600_000).toISOString();
   for (let i = 0; i < MANY; i++) {
     t.is(

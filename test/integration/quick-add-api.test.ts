@@ -4,31 +4,17 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { injector, type Call } from '../helpers/inject.ts';
+import { injectedApp, ok } from '../helpers/api-suite.ts';
 import { MAX_QUICK_ADD } from '../../api/quick-add/parse.ts';
 
-let t0: TestApp;
-let call: Call;
-test.before(async () => {
-  t0 = await startTestApp({ database: 'pglite' });
-  call = injector(t0.app.server);
-});
-test.after.always(async () => {
-  await t0?.stop();
-});
+const suite = injectedApp();
+const { call } = suite;
 
 type Json = Record<string, unknown>;
-async function ok(promise: Promise<{ status: number; body: Json }>, status = 200): Promise<Json> {
-  const reply = await promise;
-  if (reply.status !== status)
-    throw new Error(`expected ${status}, got ${reply.status}: ${JSON.stringify(reply.body)}`);
-  return reply.body;
-}
 const ZONE = 'Pacific/Auckland';
 
 async function newUser() {
-  const token = t0.token(`quick-${randomUUID()}`);
+  const token = suite.app.token(`quick-${randomUUID()}`);
   await ok(call('PATCH', '/me', { token, body: { timezone: ZONE } }));
   const home = await ok(call('POST', '/lists', { token, body: { name: 'Home' } }), 201);
   const urgent = await ok(call('POST', '/labels', { token, body: { name: 'Urgent' } }), 201);
@@ -129,7 +115,7 @@ for (const [name, body, field] of [
   ['an unknown field', { text: 'a', due_date: '2026-01-01' }, 'due_date'],
 ] as const) {
   test(`bad input is a 400 naming the field: ${name}`, async (t) => {
-    const token = t0.token(`quick-${randomUUID()}`);
+    const token = suite.app.token(`quick-${randomUUID()}`);
     const reply = await call('POST', '/quick-add/preview', { token, body });
     t.is(reply.status, 400, JSON.stringify(reply.body));
     t.is(reply.body.field, field, JSON.stringify(reply.body));
@@ -137,7 +123,7 @@ for (const [name, body, field] of [
 }
 
 test('the longest text allowed is read; without a token there is no preview; other methods are 405', async (t) => {
-  const token = t0.token(`quick-${randomUUID()}`);
+  const token = suite.app.token(`quick-${randomUUID()}`);
   const long = await ok(
     call('POST', '/quick-add/preview', { token, body: { text: `${'a '.repeat(MAX_QUICK_ADD / 2 - 4)}!1 #x` } }),
   );

@@ -4,25 +4,15 @@
 // rebuilds every task exactly. The app runs on a manual clock, moved by the test, so timers fire when told.
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { ManualClock } from '../helpers/clock.ts';
+import type { TestApp } from '../helpers/app.ts';
+import { appsOnManualClocks } from '../helpers/api-suite.ts';
 import { connectSocket } from '../helpers/socket.ts';
 import { eventuallyValue } from '../helpers/eventually.ts';
 import { tomorrowAt } from '../../actors/task/snooze.ts';
 import { replay } from '../../host/replay-core.ts';
 
 type Json = Record<string, unknown>;
-const databases = ['pglite', 'postgres'] as const;
-const clocks = { pglite: new ManualClock(), postgres: new ManualClock() };
-const apps: Partial<Record<(typeof databases)[number], TestApp>> = {};
-test.before(async () => {
-  [apps.pglite, apps.postgres] = await Promise.all(
-    databases.map((database) => startTestApp({ database, clock: clocks[database].date })),
-  );
-});
-test.after.always(async () => {
-  await Promise.all(Object.values(apps).map((a) => a.stop()));
-});
+const { databases, apps, clocks } = appsOnManualClocks();
 
 async function call(app: TestApp, token: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${app.url}${path}`, {

@@ -4,6 +4,7 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { appsOnManualClocks } from '../helpers/api-suite.ts';
 import { ManualClock } from '../helpers/clock.ts';
 import * as S from '../helpers/timer-scenarios.ts';
 import { eventually } from '../helpers/eventually.ts';
@@ -11,17 +12,7 @@ import { readMetric } from '../helpers/metrics.ts';
 import { connectSocket } from '../helpers/socket.ts';
 import { TaskTurns } from '../../host/tasks/turn.ts';
 
-const databases = ['pglite', 'postgres'] as const;
-const clocks = { pglite: new ManualClock(), postgres: new ManualClock() };
-const apps: Partial<Record<(typeof databases)[number], TestApp>> = {};
-test.before(async () => {
-  [apps.pglite, apps.postgres] = await Promise.all(
-    databases.map((database) => startTestApp({ database, clock: clocks[database].date })),
-  );
-});
-test.after.always(async () => {
-  await Promise.all(Object.values(apps).map((a) => a.stop()));
-});
+const { databases, apps, clocks } = appsOnManualClocks();
 
 const targetOf = (app: TestApp, clock: ManualClock, label: string): S.TimerTarget => ({
   url: app.url,
