@@ -1,6 +1,19 @@
 // node-postgres adapter: a Pool with our type parsers and session settings.
 import pg from 'pg';
-import { TYPE_PARSERS, SESSION_SETTINGS, type Db, type Queryable, type QueryResult } from './types.ts';
+import {
+  TYPE_PARSERS,
+  SESSION_SETTINGS,
+  type Db,
+  type Queryable,
+  type QueryResult,
+  type Statement,
+  type PipelineOutcome,
+} from './types.ts';
+
+/** The socket under a pg client (not in pg's types): corked, the queries queued meanwhile leave in one write. */
+function streamOf(client: pg.PoolClient): { cork(): void; uncork(): void } {
+  return (client as unknown as { connection: { stream: { cork(): void; uncork(): void } } }).connection.stream;
+}
 
 export interface PgOptions {
   connectionString: string;
@@ -13,6 +26,9 @@ export function openPostgres(options: PgOptions): Db {
     connectionString: options.connectionString,
     max: options.max ?? 20,
     application_name: options.applicationName ?? 'tasklane',
+    // pg's pipeline mode: a query is sent as soon as it is queued, not after the one before it is answered,
+    // so `pipeline` below sends a whole transaction at once. Code that awaits each query sees no difference.
+    pipeline: true,
     options: Object.entries(SESSION_SETTINGS)
       .map(([k, v]) => `-c ${k}=${v}`)
       .join(' '),
@@ -65,6 +81,58 @@ export function openPostgres(options: PgOptions): Db {
         throw error;
       } finally {
         client.release();
+      }
+    },
+    async pipeline(statements: readonly Statement[]): Promise<PipelineOutcome> {
+      const client = await pool.connect();
+      let broken: unknown;
+      try {
+        const stream = streamOf(client);
+        let sent: Promise<pg.QueryResult>[];
+        stream.cork();
+        try {
+          sent = [
+            client.query('BEGIN'),
+            ...statements.map((s) =>
+              client.query({
+                text: s.sql,
+                values: s.params as unknown[] | undefined,
+                ...(s.name ? { name: s.name } : {}),
+              }),
+            ),
+            client.query('COMMIT'),
+          ];
+        } finally {
+          stream.uncork();
+        }
+        const settled = await Promise.allSettled(sent);
+        const failedAt = settled.findIndex((r) => r.status === 'rejected');
+        if (failedAt >= 0) {
+          const error = (settled[failedAt] as PromiseRejectedResult).reason;
+          // A statement the server refused (a DatabaseError) aborted the transaction: the statements after
+          // it were refused too and COMMIT answered ROLLBACK. Anything else (BEGIN, COMMIT, the connection)
+          // failed the transaction as a whole.
+          if (failedAt === 0 || failedAt === sent.length - 1 || !(error instanceof pg.DatabaseError)) {
+            broken = error;
+            throw error;
+          }
+          return { committed: false, failed: failedAt - 1, error };
+        }
+        const commit = (settled[sent.length - 1] as PromiseFulfilledResult<pg.QueryResult>).value;
+        if (commit.command !== 'COMMIT') {
+          broken = new Error(`pipeline: COMMIT answered ${commit.command}`);
+          throw broken;
+        }
+        return {
+          committed: true,
+          results: settled
+            .slice(1, -1)
+            .map((r) => (r as PromiseFulfilledResult<pg.QueryResult>).value)
+            .map((r) => ({ rows: r.rows as Record<string, unknown>[], rowCount: r.rowCount ?? 0 })),
+        };
+      } finally {
+        // A connection whose transaction's end is unknown is closed, not reused.
+        client.release(broken !== undefined);
       }
     },
     async reserve() {
