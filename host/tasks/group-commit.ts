@@ -18,7 +18,9 @@
 // actor lock); without it the guards still hold (a second turn on a task fails its version check).
 // Used on PostgreSQL, where each commit waits for a WAL flush; PGlite (fsync off, one connection) writes
 // each turn alone by default (host/tasks/turn.ts). Measured in-process, 32 concurrent PATCH-like turns:
-// WAL syncs per turn 0.30 → 0.18 and turns/s +35% at maxInFlight 8 (0.10 and ±0 at 2).
+// WAL syncs per turn 0.30 → 0.18 and turns/s +35% at maxInFlight 8 (0.10 and ±0 at 2). Since a batch is
+// one pipelined round trip (Db.pipeline), waiting for the next batch costs little: 8 → 2 in flight gave
+// 534 → 723 turns/s and WAL syncs per turn 0.14 → 0.10 (test/bench/group-commit.ts, interleaved).
 import type { Db, Queryable, QueryResult, Statement, PipelineOutcome } from '../db/index.ts';
 import type { PendingEvent } from '../../actors/events.ts';
 import type { CommandMeta } from '../../actors/ports.ts';
@@ -29,7 +31,8 @@ export interface GroupCommitOptions {
   maxBatch?: number;
   /**
    * Writes (single statements or batches) in flight at once before arrivals are held for the next batch
-   * (default 8: several batches overlap their round trips; measured best of 2, 4, 8, 16 in-process).
+   * (default 2: one batch fills while the other is out; measured best of 2, 4, 8 in-process with
+   * pipelined batches, where 8 was best when a batch cost a round trip per statement).
    */
   maxInFlight?: number;
   /**
@@ -93,7 +96,7 @@ export class GroupCommit {
     options: GroupCommitOptions = {},
   ) {
     this.maxBatch = Math.max(1, options.maxBatch ?? 32);
-    this.maxInFlight = Math.max(1, options.maxInFlight ?? 8);
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 2);
     this.isolate = options.isolate ?? 'resend';
   }
 
