@@ -21,14 +21,14 @@ export interface PgOptions {
   applicationName?: string;
 }
 
+/** Connections of the pool that serves `Db.pipeline` (group commit keeps a few writes in flight). */
+const PIPELINE_POOL_SIZE = 4;
+
 export function openPostgres(options: PgOptions): Db {
-  const pool = new pg.Pool({
+  const config: pg.PoolConfig = {
     connectionString: options.connectionString,
     max: options.max ?? 20,
     application_name: options.applicationName ?? 'tasklane',
-    // pg's pipeline mode: a query is sent as soon as it is queued, not after the one before it is answered,
-    // so `pipeline` below sends a whole transaction at once. Code that awaits each query sees no difference.
-    pipeline: true,
     options: Object.entries(SESSION_SETTINGS)
       .map(([k, v]) => `-c ${k}=${v}`)
       .join(' '),
@@ -36,14 +36,22 @@ export function openPostgres(options: PgOptions): Db {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         TYPE_PARSERS[oid] ?? pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
-  });
+  };
+  const pool = new pg.Pool(config);
+  // `pipeline` runs on its own few connections in pg's pipeline mode: a query is sent as soon as it is
+  // queued, not after the one before it is answered, so a whole transaction leaves at once. Not the main
+  // pool: a pipelined client's end() waits for its queries to finish, and a session there may wait on a
+  // lock (the relay's leader lock) for as long as another holds it, so closing would hang.
+  const pipelinePool = new pg.Pool({ ...config, max: PIPELINE_POOL_SIZE, pipeline: true });
   // A client losing its connection (database restart) must not crash the process: the pool reports
   // idle clients here, and a client checked out mid-transaction emits on itself (its pending query
   // rejects, which is what the caller sees).
-  pool.on('error', () => undefined);
-  pool.on('connect', (client) => {
-    client.on('error', () => undefined);
-  });
+  for (const p of [pool, pipelinePool]) {
+    p.on('error', () => undefined);
+    p.on('connect', (client) => {
+      client.on('error', () => undefined);
+    });
+  }
   const run = async <R>(
     client: pg.Pool | pg.PoolClient,
     sql: string,
@@ -84,7 +92,7 @@ export function openPostgres(options: PgOptions): Db {
       }
     },
     async pipeline(statements: readonly Statement[]): Promise<PipelineOutcome> {
-      const client = await pool.connect();
+      const client = await pipelinePool.connect();
       let broken: unknown;
       try {
         const stream = streamOf(client);
@@ -151,6 +159,8 @@ export function openPostgres(options: PgOptions): Db {
         },
       };
     },
-    close: () => pool.end(),
+    close: async () => {
+      await Promise.all([pool.end(), pipelinePool.end()]);
+    },
   };
 }
