@@ -58,9 +58,19 @@ export interface OrganiseContext {
  * a fold of a task created before lists existed agree on it without a lookup.
  */
 export function inboxIdOf(userId: string): string {
-  const h = createHash('md5').update(`tasklane-inbox:${userId}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-3${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  let id = INBOX_IDS.get(userId);
+  if (id === undefined) {
+    const h = createHash('md5').update(`tasklane-inbox:${userId}`).digest('hex');
+    id = `${h.slice(0, 8)}-${h.slice(8, 12)}-3${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+    if (INBOX_IDS.size >= MAX_INBOX_IDS) INBOX_IDS.clear();
+    INBOX_IDS.set(userId, id);
+  }
+  return id;
 }
+
+/** inboxIdOf's answers for recent users (a hash per call showed in create profiles: every write asks it); bounded. */
+const INBOX_IDS = new Map<string, string>();
+const MAX_INBOX_IDS = 10_000;
 
 /** The Inbox as the user's creation leaves it (version 0, no event): what a fold of its events starts from. */
 export function inboxOf(userId: string, createdAt: string): ListState {

@@ -4,7 +4,7 @@ import { openPostgres } from './pg.ts';
 import { openPglite } from './pglite.ts';
 import { migrate } from './migrate.ts';
 
-export type { Db, Queryable, QueryResult } from './types.ts';
+export type { Db, Queryable, QueryResult, Statement, PipelineOutcome } from './types.ts';
 export { DataDirLockedError } from './lock.ts';
 export { PgliteOpenError } from './pglite.ts';
 

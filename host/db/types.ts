@@ -19,10 +19,31 @@ export interface Session extends Queryable {
   release(broken?: boolean): void;
 }
 
+/** One statement of a pipelined transaction (`Db.pipeline`). */
+export interface Statement {
+  sql: string;
+  params?: readonly unknown[];
+  /** Prepared once per connection under this name, as `Queryable.query`'s `name`. */
+  name?: string;
+}
+
+/** How a pipelined transaction ended: committed with every statement's result, or rolled back at `failed`. */
+export type PipelineOutcome =
+  | { committed: true; results: QueryResult<Record<string, unknown>>[] }
+  | { committed: false; failed: number; error: unknown };
+
 export interface Db extends Queryable {
   readonly kind: 'postgres' | 'pglite';
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs `statements` in order in ONE transaction sent in one write, answered in one round trip
+   * (PostgreSQL's pipeline mode: BEGIN, the statements, COMMIT without waiting between them). The first
+   * failing statement rolls the whole back (the rest are not applied): the outcome names it and its error.
+   * Rejects when the transaction as a whole failed (connection lost, COMMIT refused): nothing is known
+   * to be written. Absent where a round trip costs little (PGlite, in-process).
+   */
+  pipeline?(statements: readonly Statement[]): Promise<PipelineOutcome>;
   /** Takes one connection out of the pool until released (PGlite: its only connection, shared). */
   reserve(): Promise<Session>;
   close(): Promise<void>;

@@ -18,8 +18,10 @@
 // actor lock); without it the guards still hold (a second turn on a task fails its version check).
 // Used on PostgreSQL, where each commit waits for a WAL flush; PGlite (fsync off, one connection) writes
 // each turn alone by default (host/tasks/turn.ts). Measured in-process, 32 concurrent PATCH-like turns:
-// WAL syncs per turn 0.30 → 0.18 and turns/s +35% at maxInFlight 8 (0.10 and ±0 at 2).
-import type { Db, Queryable } from '../db/index.ts';
+// WAL syncs per turn 0.30 → 0.18 and turns/s +35% at maxInFlight 8 (0.10 and ±0 at 2). Since a batch is
+// one pipelined round trip (Db.pipeline), waiting for the next batch costs little: 8 → 2 in flight gave
+// 534 → 723 turns/s and WAL syncs per turn 0.14 → 0.10 (test/bench/group-commit.ts, interleaved).
+import type { Db, Queryable, QueryResult, Statement, PipelineOutcome } from '../db/index.ts';
 import type { PendingEvent } from '../../actors/events.ts';
 import type { CommandMeta } from '../../actors/ports.ts';
 import { persist, type IdempotencyRecord, type Persisted, type WriteTarget } from './store.ts';
@@ -29,7 +31,8 @@ export interface GroupCommitOptions {
   maxBatch?: number;
   /**
    * Writes (single statements or batches) in flight at once before arrivals are held for the next batch
-   * (default 8: several batches overlap their round trips; measured best of 2, 4, 8, 16 in-process).
+   * (default 2: one batch fills while the other is out; measured best of 2, 4, 8 in-process with
+   * pipelined batches, where 8 was best when a batch cost a round trip per statement).
    */
   maxInFlight?: number;
   /**
@@ -61,6 +64,9 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+/** A round of a batch: committed with each turn's result (in round order), or rolled back at `failed`. */
+type Round = { committed: true; persisted: Persisted[] } | { committed: false; failed: number; error: unknown };
+
 const SAVEPOINT = 'SAVEPOINT tasklane_turn';
 const NEXT_SAVEPOINT = 'RELEASE SAVEPOINT tasklane_turn; SAVEPOINT tasklane_turn';
 const ROLLBACK_SAVEPOINT = 'ROLLBACK TO SAVEPOINT tasklane_turn';
@@ -90,7 +96,7 @@ export class GroupCommit {
     options: GroupCommitOptions = {},
   ) {
     this.maxBatch = Math.max(1, options.maxBatch ?? 32);
-    this.maxInFlight = Math.max(1, options.maxInFlight ?? 8);
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 2);
     this.isolate = options.isolate ?? 'resend';
   }
 
@@ -170,44 +176,111 @@ export class GroupCommit {
    * Several turns in one transaction without savepoints: the first failed statement aborts it (rolled
    * back whole), its turn is sent back with its error, and the rest go again in a new transaction; each
    * round drops one turn, so it ends. Answers after COMMIT; an error outside the statements (COMMIT, the
-   * connection) rejects every turn still in the batch.
+   * connection) rejects every turn still in the batch. Where the database pipelines (`Db.pipeline`), a
+   * round is one write and one round trip (BEGIN, every statement, COMMIT); otherwise one per statement.
    */
   private async resendBatch(batch: Pending[]): Promise<void> {
     let rest = byUser(batch);
     while (rest.length > 0) {
-      let failed = -1;
-      let failure: unknown;
       const round = rest;
+      let outcome: Round;
       try {
-        const persisted = await this.db.transaction(async (tx: Queryable) => {
-          const out: Persisted[] = [];
-          for (let i = 0; i < round.length; i++) {
-            const item = round[i] as Pending;
-            try {
-              out.push(await persist(tx, item.target, item.pending, item.meta, item.now, item.idempotency));
-            } catch (error) {
-              failed = i;
-              failure = error;
-              throw error;
-            }
-          }
-          return out;
-        });
+        outcome = this.db.pipeline ? await this.pipelined(round) : await this.oneByOne(round);
+      } catch (error) {
+        for (const item of round) item.reject(error);
+        return;
+      }
+      if (outcome.committed) {
         round.forEach((item, i) => {
-          item.resolve(persisted[i] as Persisted);
+          item.resolve(outcome.persisted[i] as Persisted);
         });
         return;
-      } catch (error) {
-        if (failed < 0) {
-          for (const item of round) item.reject(error);
-          return;
+      }
+      this.stats.sentBack++;
+      (round[outcome.failed] as Pending).reject(outcome.error);
+      rest = round.filter((_, i) => i !== outcome.failed);
+      if (rest.length > 0) this.stats.writes++;
+    }
+  }
+
+  /** A round as one transaction, each statement awaited before the next is sent. */
+  private async oneByOne(round: Pending[]): Promise<Round> {
+    let failed = -1;
+    let failure: unknown;
+    try {
+      const persisted = await this.db.transaction(async (tx: Queryable) => {
+        const out: Persisted[] = [];
+        for (let i = 0; i < round.length; i++) {
+          const item = round[i] as Pending;
+          try {
+            out.push(await persist(tx, item.target, item.pending, item.meta, item.now, item.idempotency));
+          } catch (error) {
+            failed = i;
+            failure = error;
+            throw error;
+          }
         }
-        this.stats.sentBack++;
-        (round[failed] as Pending).reject(failure);
-        rest = round.filter((_, i) => i !== failed);
-        this.stats.writes++;
+        return out;
+      });
+      return { committed: true, persisted };
+    } catch (error) {
+      if (failed < 0) throw error;
+      return { committed: false, failed, error: failure };
+    }
+  }
+
+  /**
+   * A round as one pipelined transaction: each turn's `persist` builds its one statement against a
+   * recorder (it issues it before its first await), the statements go out together, and each persist
+   * finishes on its own statement's result.
+   */
+  private async pipelined(round: Pending[]): Promise<Round> {
+    const pipeline = this.db.pipeline?.bind(this.db);
+    if (pipeline === undefined) return this.oneByOne(round);
+    const statements: Statement[] = [];
+    const answers: { resolve: (result: QueryResult<Record<string, unknown>>) => void; reject: (e: unknown) => void }[] =
+      [];
+    const recorder: Queryable = {
+      query: <R>(sql: string, params?: readonly unknown[], name?: string) =>
+        new Promise<QueryResult<R>>((resolve, reject) => {
+          statements.push({ sql, ...(params ? { params } : {}), ...(name ? { name } : {}) });
+          answers.push({ resolve: resolve as (result: QueryResult<Record<string, unknown>>) => void, reject });
+        }),
+      exec: () => Promise.reject(new Error('group commit: a turn ran a script in a pipelined batch')),
+    };
+    const persisted: Promise<Persisted>[] = [];
+    for (const item of round) {
+      const before = statements.length;
+      const written = persist(recorder, item.target, item.pending, item.meta, item.now, item.idempotency);
+      written.catch(() => undefined); // settled below; a rejection is read where it is awaited
+      persisted.push(written);
+      if (statements.length !== before + 1) {
+        // persist refused before its statement (a defect in the decision): only this turn fails.
+        for (const answer of answers.splice(before)) answer.reject(new Error('group commit: not sent'));
+        statements.splice(before);
+        const error = await written.then(
+          () => new Error('group commit: a turn wrote without its one statement'),
+          (e: unknown) => e,
+        );
+        for (const answer of answers) answer.reject(new Error('group commit: not sent'));
+        return { committed: false, failed: persisted.length - 1, error };
       }
     }
+    let outcome: PipelineOutcome;
+    try {
+      outcome = await pipeline(statements);
+    } catch (error) {
+      for (const answer of answers) answer.reject(error);
+      throw error;
+    }
+    if (!outcome.committed) {
+      for (const answer of answers) answer.reject(outcome.error);
+      return { committed: false, failed: outcome.failed, error: outcome.error };
+    }
+    outcome.results.forEach((result, i) => {
+      answers[i]?.resolve(result);
+    });
+    return { committed: true, persisted: await Promise.all(persisted) };
   }
 
   /** Several turns in one transaction, a savepoint around each statement; answers after COMMIT. */

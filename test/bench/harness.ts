@@ -153,6 +153,8 @@ async function deleteTopic(brokers: string, topic: string): Promise<void> {
 export interface WorkloadOptions {
   /** Called after seeding, right before the load starts (to start CPU meters). */
   beforeLoad?: () => void | Promise<void>;
+  /** Requests per second over all connections (autocannon's overallRate); unset: as fast as answered. */
+  rate?: number;
 }
 
 /**
@@ -173,6 +175,7 @@ export async function patchWorkload(
     connections: 32,
     duration: seconds,
     pipelining: 1,
+    ...(options.rate ? { overallRate: options.rate } : {}),
     requests: [
       {
         method: 'PATCH',
@@ -210,6 +213,7 @@ export async function createWorkload(
     connections: 32,
     duration: seconds,
     pipelining: 1,
+    ...(options.rate ? { overallRate: options.rate } : {}),
     requests: [
       {
         method: 'POST',

@@ -1,5 +1,5 @@
 // npm run bench:profile [-- --shape=direct+kafka|dapr|embedded] [-- --seconds=15] [-- --workload=patch|post|post+reminders]
-// [-- --env=NAME=value,…] (e.g. GROUP_COMMIT=off)
+// [-- --env=NAME=value,…] (e.g. GROUP_COMMIT=off) [-- --rate=N] (requests/s; unset: as fast as answered)
 // The throughput workload of `npm run bench` against an app started with --cpu-prof; prints where the
 // app's CPU went (self time by function and by package) and keeps the .cpuprofile for Chrome DevTools.
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -22,6 +22,7 @@ const shape = (arg('shape') ?? 'direct+kafka') as Shape;
 if (!['embedded', 'direct+kafka', 'dapr'].includes(shape))
   throw new Error(`--shape must be embedded, direct+kafka or dapr, not ${shape}`);
 const seconds = Number(arg('seconds') ?? 15);
+const rate = arg('rate') === undefined ? undefined : Number(arg('rate'));
 const workload = arg('workload') ?? 'patch';
 if (!['patch', 'post', 'post+reminders'].includes(workload))
   throw new Error(`--workload must be patch, post or post+reminders, not ${workload}`);
@@ -49,13 +50,13 @@ progress(
   `profile (${shape}): ${label}, 32 keep-alive connections, ${seconds} s, --cpu-prof into ${path.relative(process.cwd(), dir)}`,
 );
 const app = await startBenchApp(shape, env, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
-let rate = 0;
+let done = 0;
 try {
   const result =
     workload === 'patch'
-      ? await patchWorkload(app, seconds)
-      : await createWorkload(app, seconds, { reminders: workload === 'post+reminders' });
-  rate = result['2xx'] / seconds;
+      ? await patchWorkload(app, seconds, rate ? { rate } : {})
+      : await createWorkload(app, seconds, { reminders: workload === 'post+reminders', ...(rate ? { rate } : {}) });
+  done = result['2xx'] / seconds;
 } finally {
   await app.stop(); // SIGTERM: the app exits normally, so node writes the profile
 }
@@ -88,7 +89,7 @@ const tally = (key: (node: ProfileNode) => string) => {
 const pct = (hits: number) => `${((hits / total) * 100).toFixed(1).padStart(5)}%`;
 
 console.log(
-  `\n${shape}, ${label}: ${rate.toFixed(0)} commands/s while profiled (profiling slows the app)\n\nself time by package:`,
+  `\n${shape}, ${label}: ${done.toFixed(0)} commands/s while profiled (profiling slows the app)\n\nself time by package:`,
 );
 for (const [name, hits] of tally((node) => where(node.callFrame.url)).slice(0, 15))
   console.log(`  ${pct(hits)}  ${name}`);

@@ -165,3 +165,46 @@ for (const adapter of ADAPTERS) {
     });
   }
 }
+
+test('PostgreSQL: a batch goes out as one pipelined transaction (one round trip), not one statement at a time', async (t) => {
+  const { db, drop } = await ADAPTERS[0]!.open();
+  try {
+    const pipelines: number[] = [];
+    let transactions = 0;
+    const counted: typeof db = {
+      ...db,
+      pipeline: (statements) => {
+        pipelines.push(statements.length);
+        return db.pipeline!(statements);
+      },
+      transaction: (fn) => {
+        transactions++;
+        return db.transaction(fn);
+      },
+    };
+    const tasks = new TaskTurns(counted, { groupCommit: { maxInFlight: 1 } });
+    const user = `u-${randomUUID()}`;
+    const ids = Array.from({ length: 5 }, () => randomUUID());
+    for (const id of ids) await tasks.execute(user, id, { type: 'create', id, data: { title: 'one' } }, meta());
+    pipelines.length = 0;
+    // Issued in one tick from kept copies: the first goes alone, the four after it wait and share a batch.
+    const results = await Promise.all(
+      ids.map((id) => tasks.execute(user, id, { type: 'update', data: { title: 'two' } }, meta())),
+    );
+    t.deepEqual(pipelines, [4], 'the four waiting turns: one pipeline of four statements');
+    t.is(transactions, 0, 'no transaction sent statement by statement');
+    t.deepEqual(
+      results.map((r) => r.task?.title),
+      ids.map(() => 'two'),
+    );
+    const seqs = (
+      await db.query<{ seq: number }>('SELECT seq FROM events WHERE user_id = $1 ORDER BY seq', [user])
+    ).rows.map((r) => r.seq);
+    t.deepEqual(
+      seqs,
+      Array.from({ length: 10 }, (_, i) => i + 1),
+    );
+  } finally {
+    await drop();
+  }
+});
