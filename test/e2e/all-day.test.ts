@@ -5,7 +5,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
-import { appWithChromium, DESKTOP, newContext, openDashboard } from '../helpers/browser.ts';
+import { appWithChromium, dateIn, DESKTOP, newContext, openDashboard } from '../helpers/browser.ts';
 
 interface Task {
   id: string;
@@ -18,19 +18,6 @@ interface Task {
 const ZONE = 'Pacific/Kiritimati';
 const rig = appWithChromium();
 const { rest } = rig;
-
-/** Today's date in `zone` moved by `days`, YYYY-MM-DD. */
-function dateIn(zone: string, days = 0): string {
-  const today = new Intl.DateTimeFormat('en-CA', {
-    timeZone: zone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(new Date());
-  const d = new Date(`${today}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
 
 /** A date as the dashboard says it in en-US ("Thu, Dec 24"). */
 const said = (day: string) =>

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
-import { appWithChromium, DESKTOP, newContext as contextOf, openDashboard } from '../helpers/browser.ts';
+import { appWithChromium, dateIn, DESKTOP, newContext as contextOf, openDashboard } from '../helpers/browser.ts';
 
 interface Task {
   id: string;
@@ -257,19 +257,6 @@ test.serial(
 );
 
 // ------------------------------------------------------------------ views, far from UTC
-/** Today's date (YYYY-MM-DD) in `zone`, plus `days`. */
-function dateIn(zone: string, days = 0): string {
-  const today = new Intl.DateTimeFormat('en-CA', {
-    timeZone: zone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(new Date());
-  const d = new Date(`${today}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
-
 test.serial(
   'Today, Upcoming (by day, with the next occurrences of a series), Overdue and Completed in a zone 14 hours from UTC',
   async (t) => {

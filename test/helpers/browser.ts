@@ -119,3 +119,16 @@ export async function openDashboard(
   await live(page, timeout);
   return page;
 }
+
+/** Today's date in the IANA `zone` (by the wall clock, as the page sees it) moved by `days`, YYYY-MM-DD. */
+export function dateIn(zone: string, days = 0): string {
+  const today = new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(new Date());
+  const d = new Date(`${today}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}

@@ -6,6 +6,7 @@ import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import type { TestApp } from '../helpers/app.ts';
 import { appsOnManualClocks } from '../helpers/api-suite.ts';
+import { call as fetchCall } from '../helpers/time-scenarios.ts';
 import { connectSocket } from '../helpers/socket.ts';
 import { eventuallyValue } from '../helpers/eventually.ts';
 import { tomorrowAt } from '../../actors/task/snooze.ts';
@@ -14,18 +15,9 @@ import { replay } from '../../host/replay-core.ts';
 type Json = Record<string, unknown>;
 const { databases, apps, clocks } = appsOnManualClocks();
 
-async function call(app: TestApp, token: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${app.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : {}) as Json };
-}
+/** A fetch to `app` as the token's user: its status and JSON body (`{}` when empty). */
+const call = (app: TestApp, token: string, method: string, path: string, body?: unknown) =>
+  fetchCall({ url: app.url, token: app.token, label: 'reminders-missed' }, token, method, path, body);
 async function ok(app: TestApp, token: string, method: string, path: string, body?: unknown): Promise<Json> {
   const reply = await call(app, token, method, path, body);
   if (reply.status >= 300) throw new Error(`${method} ${path} → ${reply.status} ${JSON.stringify(reply.body)}`);
