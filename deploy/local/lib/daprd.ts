@@ -6,6 +6,7 @@ import path from 'node:path';
 import { ROOT, LOG_DIR, sleep } from './proc.ts';
 import { DAPR_BIN } from './services.ts';
 import { local } from './endpoints.ts';
+import { freePort } from './ports.ts';
 
 export interface SidecarOptions {
   appId: string;
@@ -22,6 +23,11 @@ export interface SidecarOptions {
   componentsPath?: string;
   /** APP_API_TOKEN: daprd sends it to the app as `dapr-api-token`. */
   appToken?: string;
+  /**
+   * The port of daprd's internal gRPC API (actor calls between sidecars), on 127.0.0.1. Picked by
+   * startSidecar when absent: left to daprd, it picked a port in the ephemeral range on every address.
+   */
+  internalGrpcPort?: number;
 }
 
 export interface Sidecar {
@@ -48,6 +54,9 @@ export function daprdArgs(o: SidecarOptions): string[] {
     String(o.grpcPort),
     '--dapr-listen-addresses',
     '127.0.0.1',
+    ...(o.internalGrpcPort !== undefined
+      ? ['--dapr-internal-grpc-port', String(o.internalGrpcPort), '--dapr-internal-grpc-listen-address', '127.0.0.1']
+      : []),
     '--metrics-port',
     String(o.metricsPort),
     '--metrics-listen-address',
@@ -65,7 +74,8 @@ export function daprdArgs(o: SidecarOptions): string[] {
   ];
 }
 
-export async function startSidecar(o: SidecarOptions, readyTimeoutMs = 60_000): Promise<Sidecar> {
+export async function startSidecar(given: SidecarOptions, readyTimeoutMs = 60_000): Promise<Sidecar> {
+  const o = { ...given, internalGrpcPort: given.internalGrpcPort ?? (await freePort()) };
   mkdirSync(LOG_DIR, { recursive: true });
   const log = path.join(LOG_DIR, `${o.logName ?? `daprd-${o.appId}-${o.httpPort}`}.log`);
   const fd = openSync(log, 'a');
