@@ -9,7 +9,7 @@ import { startTestApp } from '../helpers/app.ts';
 import { injector } from '../helpers/inject.ts';
 import { ManualClock } from '../helpers/clock.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { replay } from '../../host/replay-core.ts';
+import { replayAtRest } from '../helpers/replay.ts';
 
 type Json = Record<string, unknown>;
 const HOUR = 3_600_000;
@@ -158,7 +158,7 @@ for (const database of ['pglite', 'postgres'] as const) {
           [[], ['completed', 'instance_id'], ['completed', 'instance_id'], ['deleted', 'instance_id']],
         );
 
-        const report = await replay({ db: app.app.db, fromDb: true });
+        const report = await replayAtRest({ db: app.app.db, fromDb: true });
         t.deepEqual(report.mismatches, []);
         t.is(report.matched, report.tasks);
       } finally {

@@ -11,6 +11,7 @@ import { injector, type Call } from '../helpers/inject.ts';
 import type { ManualClock } from '../helpers/clock.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { replay } from '../../host/replay-core.ts';
+import { replayAtRest } from '../helpers/replay.ts';
 
 type Json = Record<string, unknown>;
 const { databases, apps, clocks } = appsOnManualClocks();
@@ -221,7 +222,7 @@ async function allDayScenario(t: ExecutionContext, app: TestApp, clock: ManualCl
   }
 
   // Replay folds the same rows out of the events, due_day and the day reminders included.
-  const report = await replay({ db: app.app.db, fromDb: true, user });
+  const report = await replayAtRest({ db: app.app.db, fromDb: true, user });
   t.deepEqual(report.mismatches, []);
   t.is(report.matched, report.tasks);
   await app.app.db.query('UPDATE tasks SET due_day = $1 WHERE id = $2', ['2027-03-15', dst.id]);

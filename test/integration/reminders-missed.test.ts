@@ -10,7 +10,7 @@ import { call as fetchCall } from '../helpers/time-scenarios.ts';
 import { connectSocket } from '../helpers/socket.ts';
 import { eventuallyValue } from '../helpers/eventually.ts';
 import { tomorrowAt } from '../../actors/task/snooze.ts';
-import { replay } from '../../host/replay-core.ts';
+import { replayAtRest } from '../helpers/replay.ts';
 
 type Json = Record<string, unknown>;
 const { databases, apps, clocks } = appsOnManualClocks();
@@ -133,7 +133,7 @@ for (const name of databases) {
       t.is((await call(app, stranger, 'POST', `/tasks/${task.id}/reminders/${rid}/acknowledge`)).status, 404);
       t.is((await call(app, token, 'POST', `/tasks/${task.id}/reminders/${randomUUID()}/acknowledge`)).status, 404);
 
-      const report = await replay({ db: app.app.db, fromDb: true, user });
+      const report = await replayAtRest({ db: app.app.db, fromDb: true, user });
       t.deepEqual(report.mismatches, []);
       t.is(report.matched, report.tasks);
     }));

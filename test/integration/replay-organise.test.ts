@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { injector, type Call } from '../helpers/inject.ts';
 import { replay } from '../../host/replay-core.ts';
+import { replayAtRest } from '../helpers/replay.ts';
 
 for (const database of ['pglite', 'postgres'] as const) {
   test(`${database}: after lists, labels, moves and deletes, replay rebuilds every task, list and label exactly`, async (t) => {
@@ -54,7 +55,7 @@ for (const database of ['pglite', 'postgres'] as const) {
       await ok('DELETE', `/lists/${lists[1]}`);
       await ok('DELETE', `/lists/${lists[2]}?tasks=delete`);
 
-      const report = await replay({ db: app.app.db, fromDb: true });
+      const report = await replayAtRest({ db: app.app.db, fromDb: true });
       t.deepEqual(report.mismatches, []);
       t.is(report.matched, report.tasks);
       t.true(report.tasks >= 10);

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { connectSocket } from '../helpers/socket.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { replay } from '../../host/replay-core.ts';
+import { replayAtRest } from '../helpers/replay.ts';
 
 type Body = Record<string, unknown>;
 interface Reply {
@@ -174,7 +174,7 @@ for (const database of ['pglite', 'postgres'] as const) {
   test.serial(
     `${database}: replay from the events table equals every row after undone completions, deletes and edits`,
     async (t) => {
-      const report = await replay({ db: app.app.db, fromDb: true });
+      const report = await replayAtRest({ db: app.app.db, fromDb: true });
       t.true(report.tasks >= 5, `${report.tasks} tasks replayed`);
       t.deepEqual(report.mismatches, []);
       t.is(report.matched, report.tasks);
