@@ -11,8 +11,8 @@
 // (IndexedDB, OPFS) and does nothing here. `npm run chaos:crash` checks the SIGKILL case.
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { TYPE_PARSERS, SESSION_SETTINGS, type Db, type Queryable } from './types.ts';
+import { PGlite, parse, protocol } from '@electric-sql/pglite';
+import { TYPE_PARSERS, SESSION_SETTINGS, type Db, type Queryable, type QueryResult } from './types.ts';
 import { lockDir, type LockOptions } from './lock.ts';
 
 /** PGlite could not create its data folder, or not open an existing one (damaged files, another version's format). */
@@ -72,37 +72,92 @@ export async function openPglite(dataDir: string | undefined, options: PgliteOpt
     lock?.release();
     throw error;
   }
-  const query: Queryable['query'] = async (sql, params) => {
-    const result = await db.query(sql, params as unknown[] | undefined);
-    return { rows: result.rows as never[], rowCount: Math.max(result.affectedRows ?? 0, result.rows.length) };
+  const named = preparedStatements(db);
+  // Outside a transaction a statement takes the transaction lock, as PGlite's own `query` does, so it never
+  // runs between the statements of a transaction in progress; inside one it takes only the query lock.
+  const query: Queryable['query'] = async (sql, params, name) => {
+    if (name) return db._runExclusiveTransaction(() => named(sql, params, name));
+    return resultOf(await db.query(sql, params as unknown[] | undefined));
+  };
+  const exec = async (sql: string) => {
+    await db.exec(sql);
   };
   let closing: Promise<void> | undefined;
   return {
     kind: 'pglite',
     query,
-    exec: async (sql) => {
-      await db.exec(sql);
-    },
+    exec,
     transaction: (fn) =>
       db.transaction(async (tx) =>
         fn({
-          query: async (sql, params) => {
-            const result = await tx.query(sql, params as unknown[] | undefined);
-            return { rows: result.rows as never[], rowCount: Math.max(result.affectedRows ?? 0, result.rows.length) };
-          },
+          query: async (sql, params, name) =>
+            name ? named(sql, params, name) : resultOf(await tx.query(sql, params as unknown[] | undefined)),
           exec: async (sql) => {
             await tx.exec(sql);
           },
         }),
       ),
-    reserve: async () => ({
-      query,
-      exec: async (sql) => {
-        await db.exec(sql);
-      },
-      release: () => undefined,
-    }),
+    reserve: async () => ({ query, exec, release: () => undefined }),
     // The lock goes only after PGlite has closed its files, whether or not closing succeeded.
     close: () => (closing ??= db.close().finally(() => lock?.release())),
   };
+}
+
+function resultOf(result: { rows: unknown[]; affectedRows?: number }): QueryResult<never> {
+  return { rows: result.rows as never[], rowCount: Math.max(result.affectedRows ?? 0, result.rows.length) };
+}
+
+const concat = (parts: Uint8Array[]): Uint8Array => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+};
+
+/**
+ * Named statements on PGlite, as node-postgres keeps them per connection: the first call parses and plans
+ * the text once under `name` (Parse + Describe), every later call only binds and executes it, in one
+ * message to the WASM backend. PGlite's own `query` parses, describes and plans every statement again and
+ * crosses into WASM five times; for the turn's statements (a load, a CTE of several writes) that was most
+ * of the embedded runtime's CPU (test/bench/run.ts, embedded rows). The caller holds PGlite's query lock
+ * (inside a transaction) or its transaction lock (outside), so the protocol exchange is never interleaved.
+ * A statement whose Parse fails is not kept; errors are PGlite's DatabaseError, SQLSTATE in `code`.
+ */
+/** A backend message as PGlite's protocol parser gives it (its package is bundled, not importable). */
+type BackendMessage = Parameters<typeof parse.parseResults>[0][number];
+
+function preparedStatements(db: PGlite) {
+  /** Per name: the parameters' type oids and the RowDescription of its result (null when it returns none). */
+  const prepared = new Map<string, { oids: number[]; row: BackendMessage | null }>();
+  const serialize = protocol.serialize;
+  return (sql: string, params: readonly unknown[] | undefined, name: string): Promise<QueryResult<never>> =>
+    db._runExclusiveQuery(async () => {
+      let statement = prepared.get(name);
+      if (statement === undefined) {
+        const described = await db.execProtocol(
+          concat([serialize.parse({ name, text: sql }), serialize.describe({ type: 'S', name }), serialize.sync()]),
+          { syncToFs: false },
+        );
+        statement = {
+          oids: parse.parseDescribeStatementResults(described.messages),
+          row: described.messages.find((m) => m.name === 'rowDescription') ?? null,
+        };
+        prepared.set(name, statement);
+      }
+      const { oids, row } = statement;
+      const values = (params ?? []).map((value, i) => {
+        if (value === null || value === undefined) return null;
+        const write = db.serializers[oids[i] ?? 0];
+        return write ? write(value) : String(value);
+      });
+      // The result's shape was described once, with the statement: Bind and Execute only.
+      const done = await db.execProtocol(
+        concat([serialize.bind({ statement: name, values }), serialize.execute({}), serialize.sync()]),
+      );
+      const [result] = parse.parseResults(row ? [row, ...done.messages] : done.messages, db.parsers);
+      return resultOf(result ?? { rows: [] });
+    });
 }
