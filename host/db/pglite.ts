@@ -1,19 +1,19 @@
-// Embedded adapter: PGlite (PostgreSQL compiled to WASM) on disk. One connection, so transactions are
-// naturally serialised; queries outside a transaction wait for the running one.
+// Embedded adapter: PGlite on disk (or in memory for tests), run in its own worker thread
+// (host/db/pglite-worker.ts) and reached through one message per request. The app thread keeps the event
+// loop for HTTP, sockets and timers while PostgreSQL's WASM works beside it; the `Db` it returns behaves as
+// the in-thread engine does (host/db/pglite-engine.ts: one connection, serialised transactions, named
+// statements prepared once).
 //
-// Ownership: the data folder is locked for this process before PGlite opens it (host/db/lock.ts); a second
-// process, or a second app in this one, is refused at once, naming the holder.
-// Durability: PGlite's Node filesystem (Emscripten NODEFS) writes straight through to the folder with
-// synchronous write(2) calls, and PGlite runs with fsync off (`-F` in its start parameters). A COMMIT
-// returns after its WAL is written, so an acknowledged write survives the process being killed (SIGKILL,
-// OOM: the kernel keeps what was written); a power loss or kernel crash can lose the latest commits
-// (NODEFS implements no fsync). `relaxedDurability` only defers the sync of in-memory filesystems
-// (IndexedDB, OPFS) and does nothing here. `npm run chaos:crash` checks the SIGKILL case.
+// Ownership: the data folder is locked for this process before the engine opens it (host/db/lock.ts); a
+// second process, or a second app in this one, is refused at once, naming the holder.
+// Errors cross the thread as their name, message and primitive fields, so a PostgreSQL error keeps its
+// SQLSTATE `code` (api/errors.ts maps it) and its detail.
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { PGlite, parse, protocol } from '@electric-sql/pglite';
-import { TYPE_PARSERS, SESSION_SETTINGS, type Db, type Queryable, type QueryResult } from './types.ts';
+import { Worker } from 'node:worker_threads';
+import type { Db, Queryable, QueryResult } from './types.ts';
 import { lockDir, type LockOptions } from './lock.ts';
+import type { EngineReply, EngineRequest, WireError } from './pglite-worker.ts';
 
 /** PGlite could not create its data folder, or not open an existing one (damaged files, another version's format). */
 export class PgliteOpenError extends Error {
@@ -43,121 +43,128 @@ export interface PgliteOptions {
 }
 
 /**
- * Opens PGlite on `dataDir` (created if missing), or in memory when it is undefined.
+ * The worker's first lines: a worker thread does not inherit the app thread's TypeScript loader (tsx), so it
+ * registers tsx itself before it imports the engine's module.
+ */
+const BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+  .then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./pglite-worker.ts', import.meta.url).href)}); })`;
+
+/** The engine's thread failed or stopped (not PostgreSQL refusing something). */
+export class EngineThreadError extends Error {
+  override name = 'EngineThreadError';
+}
+
+/** Request without its id: what a caller asks the engine thread. */
+type Ask = EngineRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+function fromWire(wire: WireError): Error {
+  const error = Object.assign(new Error(wire.message), wire.fields);
+  error.name = wire.name;
+  if (wire.stack) error.stack = wire.stack;
+  return error;
+}
+
+/** The app thread's end of the engine: numbered requests, answers matched by id, the thread kept alive only while one is out. */
+class EngineThread {
+  private readonly waiting = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  private next = 0;
+  private gone: Error | undefined;
+  readonly ready: Promise<void>;
+
+  constructor(private readonly worker: Worker) {
+    let started!: { resolve: (value: unknown) => void; reject: (error: Error) => void };
+    this.ready = new Promise<void>((resolve, reject) => {
+      started = { resolve: () => resolve(), reject };
+    });
+    this.waiting.set(0, started);
+    worker.on('message', (reply: EngineReply) => {
+      const entry = this.waiting.get(reply.id);
+      if (!entry) return;
+      this.waiting.delete(reply.id);
+      if (this.waiting.size === 0) worker.unref();
+      if (reply.ok) entry.resolve(reply.value);
+      else entry.reject(fromWire(reply.error));
+    });
+    const stop = (error: Error) => {
+      this.gone ??= error;
+      for (const entry of this.waiting.values()) entry.reject(this.gone);
+      this.waiting.clear();
+    };
+    worker.on('error', (error) =>
+      stop(new EngineThreadError(`the embedded database's thread failed: ${error.message}`, { cause: error })),
+    );
+    worker.on('exit', (code) =>
+      stop(new EngineThreadError(`the embedded database's thread has stopped (exit code ${code})`)),
+    );
+  }
+
+  ask<T>(request: Ask): Promise<T> {
+    if (this.gone) return Promise.reject(this.gone);
+    const id = ++this.next;
+    if (this.waiting.size === 0) this.worker.ref();
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.worker.postMessage({ ...request, id });
+    });
+  }
+
+  terminate(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
+/**
+ * Opens PGlite on `dataDir` (created if missing), or in memory when it is undefined, in a worker thread.
  * @throws DataDirLockedError when a live process (or another app here) holds the folder.
- * @throws PgliteOpenError when the folder exists but PostgreSQL cannot start on it.
+ * @throws PgliteOpenError when the folder exists but PostgreSQL cannot start on it, or cannot be created.
  */
 export async function openPglite(dataDir: string | undefined, options: PgliteOptions = {}): Promise<Db> {
   const dir = dataDir ? path.resolve(dataDir) : undefined;
   let lock: Awaited<ReturnType<typeof lockDir>> | undefined;
-  let db: PGlite;
+  let existed = false;
   if (dir) {
     mkdirSync(path.dirname(dir), { recursive: true });
     lock = await lockDir(dir, options.lock);
-    const existed = existsSync(path.join(dir, 'PG_VERSION'));
-    try {
-      mkdirSync(dir, { recursive: true });
-      db = await PGlite.create(dir, { parsers: TYPE_PARSERS });
-    } catch (error) {
-      lock.release();
-      throw new PgliteOpenError(dir, existed, error);
-    }
-  } else {
-    db = await PGlite.create(undefined, { parsers: TYPE_PARSERS });
+    existed = existsSync(path.join(dir, 'PG_VERSION'));
   }
+  const engine = new EngineThread(new Worker(BOOT, { eval: true, workerData: { dir } }));
   try {
-    for (const [k, v] of Object.entries(SESSION_SETTINGS)) await db.exec(`SET ${k} = '${v}'`);
+    await engine.ready;
   } catch (error) {
-    await db.close().catch(() => undefined);
+    await engine.terminate();
     lock?.release();
-    throw error;
+    throw dir && !(error instanceof EngineThreadError) ? new PgliteOpenError(dir, existed, error) : error;
   }
-  const named = preparedStatements(db);
-  // Outside a transaction a statement takes the transaction lock, as PGlite's own `query` does, so it never
-  // runs between the statements of a transaction in progress; inside one it takes only the query lock.
-  const query: Queryable['query'] = async (sql, params, name) => {
-    if (name) return db._runExclusiveTransaction(() => named(sql, params, name));
-    return resultOf(await db.query(sql, params as unknown[] | undefined));
-  };
-  const exec = async (sql: string) => {
-    await db.exec(sql);
-  };
+  const on = (tx?: number): Queryable => ({
+    query: <R>(sql: string, params?: readonly unknown[], name?: string) =>
+      engine.ask<QueryResult<R>>({ op: 'query', sql, params, name, ...(tx === undefined ? {} : { tx }) }),
+    exec: (sql: string) => engine.ask<void>({ op: 'exec', sql, ...(tx === undefined ? {} : { tx }) }),
+  });
+  const base = on();
   let closing: Promise<void> | undefined;
   return {
     kind: 'pglite',
-    query,
-    exec,
-    transaction: (fn) =>
-      db.transaction(async (tx) =>
-        fn({
-          query: async (sql, params, name) =>
-            name ? named(sql, params, name) : resultOf(await tx.query(sql, params as unknown[] | undefined)),
-          exec: async (sql) => {
-            await tx.exec(sql);
-          },
-        }),
-      ),
-    reserve: async () => ({ query, exec, release: () => undefined }),
-    // The lock goes only after PGlite has closed its files, whether or not closing succeeded.
-    close: () => (closing ??= db.close().finally(() => lock?.release())),
-  };
-}
-
-function resultOf(result: { rows: unknown[]; affectedRows?: number }): QueryResult<never> {
-  return { rows: result.rows as never[], rowCount: Math.max(result.affectedRows ?? 0, result.rows.length) };
-}
-
-const concat = (parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-};
-
-/**
- * Named statements on PGlite, as node-postgres keeps them per connection: the first call parses and plans
- * the text once under `name` (Parse + Describe), every later call only binds and executes it, in one
- * message to the WASM backend. PGlite's own `query` parses, describes and plans every statement again and
- * crosses into WASM five times; for the turn's statements (a load, a CTE of several writes) that was most
- * of the embedded runtime's CPU (test/bench/run.ts, embedded rows). The caller holds PGlite's query lock
- * (inside a transaction) or its transaction lock (outside), so the protocol exchange is never interleaved.
- * A statement whose Parse fails is not kept; errors are PGlite's DatabaseError, SQLSTATE in `code`.
- */
-/** A backend message as PGlite's protocol parser gives it (its package is bundled, not importable). */
-type BackendMessage = Parameters<typeof parse.parseResults>[0][number];
-
-function preparedStatements(db: PGlite) {
-  /** Per name: the parameters' type oids and the RowDescription of its result (null when it returns none). */
-  const prepared = new Map<string, { oids: number[]; row: BackendMessage | null }>();
-  const serialize = protocol.serialize;
-  return (sql: string, params: readonly unknown[] | undefined, name: string): Promise<QueryResult<never>> =>
-    db._runExclusiveQuery(async () => {
-      let statement = prepared.get(name);
-      if (statement === undefined) {
-        const described = await db.execProtocol(
-          concat([serialize.parse({ name, text: sql }), serialize.describe({ type: 'S', name }), serialize.sync()]),
-          { syncToFs: false },
-        );
-        statement = {
-          oids: parse.parseDescribeStatementResults(described.messages),
-          row: described.messages.find((m) => m.name === 'rowDescription') ?? null,
-        };
-        prepared.set(name, statement);
+    ...base,
+    transaction: async (fn) => {
+      const tx = await engine.ask<number>({ op: 'begin' });
+      let result: Awaited<ReturnType<typeof fn>>;
+      try {
+        result = await fn(on(tx));
+      } catch (error) {
+        await engine.ask({ op: 'end', tx, commit: false }).catch(() => undefined);
+        throw error;
       }
-      const { oids, row } = statement;
-      const values = (params ?? []).map((value, i) => {
-        if (value === null || value === undefined) return null;
-        const write = db.serializers[oids[i] ?? 0];
-        return write ? write(value) : String(value);
-      });
-      // The result's shape was described once, with the statement: Bind and Execute only.
-      const done = await db.execProtocol(
-        concat([serialize.bind({ statement: name, values }), serialize.execute({}), serialize.sync()]),
-      );
-      const [result] = parse.parseResults(row ? [row, ...done.messages] : done.messages, db.parsers);
-      return resultOf(result ?? { rows: [] });
-    });
+      await engine.ask({ op: 'end', tx, commit: true });
+      return result;
+    },
+    reserve: async () => ({ ...base, release: () => undefined }),
+    // The lock goes only after PGlite has closed its files, whether or not closing succeeded.
+    close: () =>
+      (closing ??= engine
+        .ask<void>({ op: 'close' })
+        .catch(() => undefined)
+        .then(() => engine.terminate())
+        .then(() => undefined)
+        .finally(() => lock?.release())),
+  };
 }
