@@ -255,7 +255,7 @@ async function throughput(shape: Shape, ceilingRate: number | undefined, groupCo
         postgres: cpuCell(cpu.postgres),
         kafka: cpuCell(cpu.kafka),
         daprd: cpuCell(cpu.daprd),
-        notes: `${errors} errors${shape === 'embedded' ? '; the database runs inside the app' : ''}`,
+        notes: `${errors} errors${shape === 'embedded' ? '; the database runs in a worker thread of the app' : ''}`,
       });
       results.throughput ??= {} as Record<string, unknown>;
       (results.throughput as Record<string, unknown>)[`${variant} ${workload}`] = {
