@@ -30,7 +30,14 @@ export interface BenchApp {
   daprdPid: number | undefined;
   token(user: string): string;
   rssMb(): number;
-  stop(): Promise<void>;
+  /** Stops the app; `inspect` runs after it has exited and before its database and data folder are removed. */
+  stop(inspect?: (storage: BenchStorage) => Promise<void>): Promise<void>;
+}
+
+/** Where a stopped bench app's data is: its PostgreSQL database, or its PGlite folder (embedded). */
+export interface BenchStorage {
+  databaseUrl: string | undefined;
+  pgliteDir: string;
 }
 
 export type Shape = 'embedded' | 'direct+kafka' | 'dapr';
@@ -119,13 +126,17 @@ export async function startBenchApp(
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
     },
-    async stop() {
+    async stop(inspect) {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
       await sidecar?.stop();
-      await db?.drop();
-      if (kafkaTopic) await deleteTopic(kafkaBrokers, kafkaTopic);
-      rmSync(dataDir, { recursive: true, force: true });
+      try {
+        await inspect?.({ databaseUrl: db?.url, pgliteDir: path.join(dataDir, 'pglite') });
+      } finally {
+        await db?.drop();
+        if (kafkaTopic) await deleteTopic(kafkaBrokers, kafkaTopic);
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     },
   };
 }

@@ -22,8 +22,10 @@ import {
   sleep,
   progress,
   type BenchApp,
+  type BenchStorage,
   type Shape,
 } from './harness.ts';
+import { replay } from '../../host/replay-core.ts';
 import { freePostgres } from '../helpers/db-url.ts';
 import { openDb } from '../../host/db/index.ts';
 import { wsUrl } from '../helpers/socket.ts';
@@ -202,12 +204,25 @@ async function throughput(shape: Shape, ceilingRate: number | undefined, groupCo
   const app = await startBenchApp(shape, groupCommit ? {} : { GROUP_COMMIT: 'off' });
   // The stack's broker (shared): its CPU while this app is idle is measured first and taken out.
   const kafkaPid = shape === 'embedded' ? undefined : readPid('kafka');
+  // One socket per user, as a user's browser would hold: each event of the run must reach its user's
+  // socket exactly once (counted per seq, from the user's last_seq before the load to after it).
+  const users = Array.from({ length: 200 }, (_, i) => `bench-u${i}`);
+  const received = new Map<string, Map<number, number>>();
+  let clients: Nes.Client[] = [];
   try {
     for (const workload of workloads) {
       let meter: CpuMeter | undefined;
       let kafkaIdlePerS = 0;
       let started = 0;
+      let before = new Map<string, number>();
       const beforeLoad = async () => {
+        if (clients.length === 0)
+          clients = await connectMany(app, users, 1, (_socket, user, m) => {
+            const seqs = received.get(user) ?? new Map<number, number>();
+            seqs.set(m.seq, (seqs.get(m.seq) ?? 0) + 1);
+            received.set(user, seqs);
+          });
+        before = await lastSeqsOf(app, users);
         await drained(app.url, 60_000).catch(() =>
           progress('throughput: the seed had not reached the broker after 60 s; measuring anyway'),
         );
@@ -238,6 +253,7 @@ async function throughput(shape: Shape, ceilingRate: number | undefined, groupCo
       const ok = result['2xx'];
       const rate = ok / DURATION;
       const errors = result.non2xx + result.errors;
+      const delivery = await deliveredOnce(app, users, before, received);
       const cpu = per1000(used, ok);
       const ratio = ceilingRate ? rate / ceilingRate : undefined;
       progress(
@@ -255,7 +271,7 @@ async function throughput(shape: Shape, ceilingRate: number | undefined, groupCo
         postgres: cpuCell(cpu.postgres),
         kafka: cpuCell(cpu.kafka),
         daprd: cpuCell(cpu.daprd),
-        notes: `${errors} errors${shape === 'embedded' ? '; the database runs in a worker thread of the app' : ''}`,
+        notes: `${errors} errors; ${delivery.events} events on their users' sockets, ${delivery.missing} missing, ${delivery.twice} twice${shape === 'embedded' ? '; the database runs in a worker thread of the app' : ''}`,
       });
       results.throughput ??= {} as Record<string, unknown>;
       (results.throughput as Record<string, unknown>)[`${variant} ${workload}`] = {
@@ -264,6 +280,7 @@ async function throughput(shape: Shape, ceilingRate: number | undefined, groupCo
         latency_ms: { p50: result.latency.p50, p99: result.latency.p99 },
         non2xx: result.non2xx,
         errors: result.errors,
+        delivery,
         cpu_s_per_1000_commands: cpu,
         cpu_s: gross,
         kafka_idle_cpu_s_per_s: kafkaIdlePerS,
@@ -271,7 +288,81 @@ async function throughput(shape: Shape, ceilingRate: number | undefined, groupCo
       };
     }
   } finally {
-    await app.stop();
+    for (const c of clients) await c.disconnect();
+    await app.stop((storage) => replayAfterRun(shape, variant, storage));
+  }
+}
+
+/** Each user's last_seq now, from GET /me (the API works the same on every shape). */
+async function lastSeqsOf(app: BenchApp, users: string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (let i = 0; i < users.length; i += 20)
+    await Promise.all(
+      users.slice(i, i + 20).map(async (user) => {
+        const me = (await (
+          await fetch(`${app.url}/me`, { headers: { authorization: `Bearer ${app.token(user)}` } })
+        ).json()) as { last_seq: number };
+        out.set(user, me.last_seq);
+      }),
+    );
+  return out;
+}
+
+/**
+ * Waits (up to 30 s) until every event the load wrote, by each user's seq range, is on that user's socket,
+ * and counts what is missing then and what arrived twice.
+ */
+async function deliveredOnce(
+  app: BenchApp,
+  users: string[],
+  before: Map<string, number>,
+  received: Map<string, Map<number, number>>,
+): Promise<{ events: number; missing: number; twice: number }> {
+  const after = await lastSeqsOf(app, users);
+  const count = () => {
+    let events = 0;
+    let missing = 0;
+    let twice = 0;
+    for (const user of users) {
+      const seqs = received.get(user);
+      for (let seq = (before.get(user) ?? 0) + 1; seq <= (after.get(user) ?? 0); seq++) {
+        events++;
+        const n = seqs?.get(seq) ?? 0;
+        if (n === 0) missing++;
+        if (n > 1) twice++;
+      }
+    }
+    return { events, missing, twice };
+  };
+  for (const deadline = Date.now() + 30_000; count().missing > 0 && Date.now() < deadline; ) await sleep(200);
+  return count();
+}
+
+/** After the app has stopped: every task rebuilt from the events table must equal its row (host/replay-core.ts). */
+async function replayAfterRun(shape: Shape, variant: string, storage: BenchStorage): Promise<void> {
+  progress(`throughput (${variant}): replaying the run's events against the database`);
+  const db = await openDb(
+    storage.databaseUrl ? { databaseUrl: storage.databaseUrl, poolSize: 2 } : { dataDir: storage.pgliteDir },
+  );
+  try {
+    const report = await replay({ db, fromDb: true });
+    const mismatches = report.mismatches.length;
+    progress(`throughput (${variant}): replay ${report.matched}/${report.tasks} tasks match, ${mismatches} mismatches`);
+    rows.push({
+      section: 'throughput',
+      what: 'replay after the run: every task rebuilt from its events vs its row',
+      shape: SHAPE_LABEL[shape],
+      notes: `${report.tasks} tasks, ${report.events} events; ${report.matched} match, ${mismatches} mismatches`,
+    });
+    results.replay ??= {} as Record<string, unknown>;
+    (results.replay as Record<string, unknown>)[variant] = {
+      tasks: report.tasks,
+      events: report.events,
+      matched: report.matched,
+      mismatches,
+    };
+  } finally {
+    await db.close();
   }
 }
 
