@@ -4,6 +4,7 @@ export type DomainErrorCode =
   | 'unsupported' // 400: outside what tasklane supports (e.g. an RRULE part)
   | 'not_found' // 404: no such task/reminder for this user (or it was deleted)
   | 'conflict' // 409: the command does not apply in the current state
+  | 'forbidden' // 403: the caller may see the aggregate but not do this to it (an editor doing an owner's act)
   | 'version_mismatch' // 412: If-Match did not match the current version
   | 'key_reused'; // 422: an Idempotency-Key already answered a different request
 

@@ -18,6 +18,18 @@ export const EVENT_TYPES = [
   'list.created',
   'list.updated',
   'list.deleted',
+  // Membership of a shared list (actors/list/membership.ts, issue 17), aggregate_type 'list', one version each:
+  // list.shared {user_id, role: 'editor', invited_by, list: {id, name, color}}: user_id is invited (again);
+  // list.invitation_accepted {user_id}: invited → active; list.invitation_declined {user_id}: invited → declined;
+  // list.member_left {user_id}: an active editor left; list.member_removed {user_id, was: 'active' | 'invited'}:
+  // the owner removed an editor or revoked an invitation; list.ownership_transferred {from, to}: `to`, an active
+  // editor, became the owner and `from` an active editor.
+  'list.shared',
+  'list.invitation_accepted',
+  'list.invitation_declined',
+  'list.member_left',
+  'list.member_removed',
+  'list.ownership_transferred',
   'label.created',
   'label.updated',
   'label.deleted',

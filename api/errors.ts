@@ -20,6 +20,7 @@ const STATUS: Record<DomainError['code'], number> = {
   unsupported: 400,
   not_found: 404,
   conflict: 409,
+  forbidden: 403,
   version_mismatch: 412,
   key_reused: 422,
 };

@@ -3,14 +3,35 @@
 // user's lists never interleave. Every task is in exactly one list; the Inbox is created with the user
 // (host/db/migrations/007_lists_labels.sql) under an id derived from the user's id, so a task created
 // before lists existed folds to the Inbox too. Events: list.created {list}, list.updated {changes},
-// list.deleted {list_id, tasks: 'move' | 'delete'} (DESIGN.md, "Growing the model").
+// list.deleted {list_id, tasks: 'move' | 'delete'} (DESIGN.md, "Growing the model"). A list may be shared
+// (issue 17): its membership events (actors/list/membership.ts decides them, actors/events.ts gives their
+// shapes) are folded here into `shared`, `members` and `user_id`, the one owner.
 import { charCount } from '../text.ts';
 import { createHash } from 'node:crypto';
 import { DomainError, invalid, notFound } from '../errors.ts';
 import type { Change, EventEnvelope, PendingEvent } from '../events.ts';
 
+/** A member's role: the one owner (also `ListState.user_id`) or an editor. */
+export type MemberRole = 'owner' | 'editor';
+/** Where a member stands: only `active` gives access (the owner's row is always active). */
+export type MemberStatus = 'invited' | 'active' | 'declined' | 'left' | 'removed';
+
+/** One row of `list_members` (migration 013): a user invited to a shared list at some time, whatever became of it. */
+export interface MemberState {
+  user_id: string;
+  role: MemberRole;
+  state: MemberStatus;
+  /** Who sent the last invitation (the owner's own row: the owner). */
+  invited_by: string;
+  /** The first invitation (UTC ISO); a re-invitation keeps it. */
+  created_at: string;
+  /** The last change of this row (UTC ISO): the timestamp of the event that made it. */
+  updated_at: string;
+}
+
 export interface ListState {
   id: string;
+  /** The one owner: the list's creator until an ownership transfer. */
   user_id: string;
   name: string;
   /** `#rrggbb`, lower case, or null. */
@@ -23,6 +44,13 @@ export interface ListState {
   created_at: string;
   updated_at: string;
   deleted_at: string | null;
+  /** Set by the first `list.shared`, never unset (lists.shared). */
+  shared: boolean;
+  /**
+   * Everyone ever invited, the owner included once the list is shared (empty before), ordered by
+   * (created_at, user_id) as rows.ts reads `list_members`.
+   */
+  members: MemberState[];
 }
 
 export const MAX_LIST_NAME = 100;
@@ -85,6 +113,8 @@ export function inboxOf(userId: string, createdAt: string): ListState {
     created_at: createdAt,
     updated_at: createdAt,
     deleted_at: null,
+    shared: false,
+    members: [],
   };
 }
 
@@ -191,11 +221,13 @@ export function decideList(command: ListCommand, lists: readonly ListState[], ct
 export function evolveList(state: ListState | null, event: EventEnvelope): ListState | null {
   if (event.aggregate_type !== 'list') return state;
   if (event.event_type === 'list.created') {
-    const list = event.data.list as Omit<ListState, 'version' | 'updated_at'>;
-    return { ...list, version: event.version, updated_at: event.timestamp };
+    const list = event.data.list as Omit<ListState, 'version' | 'updated_at' | 'shared' | 'members'>;
+    return { ...list, version: event.version, updated_at: event.timestamp, shared: false, members: [] };
   }
   if (!state) throw new Error(`${event.event_type} (${event.event_id}) applied to a list that does not exist`);
   const next: ListState = { ...state, version: event.version, updated_at: event.timestamp };
+  const membership = evolveMembership(next, event);
+  if (membership) return membership;
   if (event.event_type === 'list.updated') {
     const out: Record<string, unknown> = { ...next };
     for (const [field, change] of Object.entries(event.data.changes as Record<string, Change<unknown>>))
@@ -204,4 +236,71 @@ export function evolveList(state: ListState | null, event: EventEnvelope): ListS
   }
   if (event.event_type === 'list.deleted') return { ...next, deleted_at: event.timestamp };
   return next;
+}
+
+/** `members` with `user_id`'s row changed by `change` (or made by it from null), in (created_at, user_id) order. */
+function withMember(
+  members: readonly MemberState[],
+  userId: string,
+  change: (row: MemberState | null) => MemberState,
+): MemberState[] {
+  const old = members.find((m) => m.user_id === userId) ?? null;
+  const rest = members.filter((m) => m.user_id !== userId);
+  return [...rest, change(old)].sort((a, b) =>
+    a.created_at === b.created_at ? (a.user_id < b.user_id ? -1 : 1) : a.created_at < b.created_at ? -1 : 1,
+  );
+}
+
+/** Folds a membership event into `next` (the list with its new version and updated_at); null for any other event. */
+function evolveMembership(next: ListState, event: EventEnvelope): ListState | null {
+  const at = event.timestamp;
+  const d = event.data;
+  const set = (userId: string, fields: Partial<MemberState>, members = next.members): MemberState[] =>
+    withMember(members, userId, (row) => {
+      if (!row) throw new Error(`${event.event_type} (${event.event_id}): ${userId} is not a member of ${next.id}`);
+      return { ...row, ...fields, updated_at: at };
+    });
+  switch (event.event_type) {
+    case 'list.shared': {
+      const userId = d.user_id as string;
+      // The first share writes the owner's own row.
+      const members = next.shared
+        ? next.members
+        : withMember(next.members, next.user_id, () => ({
+            user_id: next.user_id,
+            role: 'owner',
+            state: 'active',
+            invited_by: next.user_id,
+            created_at: at,
+            updated_at: at,
+          }));
+      return {
+        ...next,
+        shared: true,
+        members: withMember(members, userId, (row) => ({
+          user_id: userId,
+          role: d.role as MemberRole,
+          state: 'invited',
+          invited_by: d.invited_by as string,
+          created_at: row?.created_at ?? at,
+          updated_at: at,
+        })),
+      };
+    }
+    case 'list.invitation_accepted':
+      return { ...next, members: set(d.user_id as string, { state: 'active' }) };
+    case 'list.invitation_declined':
+      return { ...next, members: set(d.user_id as string, { state: 'declined' }) };
+    case 'list.member_left':
+      return { ...next, members: set(d.user_id as string, { state: 'left' }) };
+    case 'list.member_removed':
+      return { ...next, members: set(d.user_id as string, { state: 'removed' }) };
+    case 'list.ownership_transferred': {
+      const from = d.from as string;
+      const to = d.to as string;
+      return { ...next, user_id: to, members: set(from, { role: 'editor' }, set(to, { role: 'owner' })) };
+    }
+    default:
+      return null;
+  }
 }

@@ -47,7 +47,18 @@ export const TASK_TABLE = {
   deleted_at: { type: 'timestamptz' },
 } as const satisfies { [K in keyof TaskRow]-?: Column };
 
-/** The lists table (migration 007), in column order. */
+/** An instant as the adapters give a timestamptz (host/db/types.ts), for instants read through JSON. */
+const isoOf = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * The members of the list of a `FROM lists` row (unaliased), as ListState.members: each list_members row
+ * (migration 013) in (created_at, user_id) order, instants as UTC ISO text; `[]` for a list never shared.
+ */
+const LIST_MEMBERS_JSON = `COALESCE((SELECT json_agg(json_build_object('user_id', m.user_id, 'role', m.role, 'state', m.state,
+  'invited_by', m.invited_by, 'created_at', ${isoOf('m.created_at')}, 'updated_at', ${isoOf('m.updated_at')})
+  ORDER BY m.created_at, m.user_id COLLATE "C") FROM list_members m WHERE m.list_id = lists.id), '[]'::json)`;
+
+/** The lists table (migrations 007, 013), in column order, and the list's members. */
 export const LIST_TABLE = {
   id: { type: 'uuid', read: 'id::text' },
   user_id: { type: 'text' },
@@ -59,6 +70,9 @@ export const LIST_TABLE = {
   created_at: { type: 'timestamptz' },
   updated_at: { type: 'timestamptz' },
   deleted_at: { type: 'timestamptz' },
+  shared: { type: 'boolean' },
+  /** Not a column: the list's list_members rows as MemberState[] (read only; LIST_FIELDS leaves it out). */
+  members: { type: 'json', read: LIST_MEMBERS_JSON },
 } as const satisfies { [K in keyof ListState]-?: Column };
 
 /** The labels table (migration 007), in column order. */
@@ -150,9 +164,9 @@ export const taskColumnsOf = (alias: string): string => select(TASK_TABLE, `${al
 /** SELECT lists of a list row and a label row, as ListState and LabelState. */
 export const LIST_COLUMNS = select(LIST_TABLE);
 export const LABEL_COLUMNS = select(LABEL_TABLE);
-/** The list and label fields written by persist, besides the key (`id`, `user_id`), in table order. */
+/** The list and label fields written by persist, besides the key (`id`, `user_id`) and a list's `members`, in table order. */
 export const LIST_FIELDS = (Object.keys(LIST_TABLE) as (keyof ListState)[]).filter(
-  (k) => k !== 'id' && k !== 'user_id',
+  (k) => k !== 'id' && k !== 'user_id' && k !== 'members',
 );
 export const LABEL_FIELDS = (Object.keys(LABEL_TABLE) as (keyof LabelState)[]).filter(
   (k) => k !== 'id' && k !== 'user_id',
