@@ -143,6 +143,7 @@ test('domain errors map by code, with the field they name, also after hapi boomi
     [new DomainError('unsupported', 'recurrence_rule: BYSETPOS is not supported', 'recurrence_rule'), 400],
     [new DomainError('not_found', 'task not found'), 404],
     [new DomainError('conflict', 'the task is completed'), 409],
+    [new DomainError('forbidden', "only the list's owner may share it"), 403],
     [new DomainError('version_mismatch', 'version mismatch'), 412],
   ];
   for (const [error, status] of cases) {
