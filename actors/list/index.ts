@@ -11,10 +11,12 @@ import { createHash } from 'node:crypto';
 import { DomainError, invalid, notFound } from '../errors.ts';
 import type { Change, EventEnvelope, PendingEvent } from '../events.ts';
 
-/** A member's role: the one owner (also `ListState.user_id`) or an editor. */
-export type MemberRole = 'owner' | 'editor';
-/** Where a member stands: only `active` gives access (the owner's row is always active). */
-export type MemberStatus = 'invited' | 'active' | 'declined' | 'left' | 'removed';
+/** A member's role: the one owner (also `ListState.user_id`) or an editor (the CHECK of list_members.role). */
+export const MEMBER_ROLES = ['owner', 'editor'] as const;
+export type MemberRole = (typeof MEMBER_ROLES)[number];
+/** Where a member stands: only `active` gives access (the owner's row is always active); list_members.state's CHECK. */
+export const MEMBER_STATUSES = ['invited', 'active', 'declined', 'left', 'removed'] as const;
+export type MemberStatus = (typeof MEMBER_STATUSES)[number];
 
 /** One row of `list_members` (migration 013): a user invited to a shared list at some time, whatever became of it. */
 export interface MemberState {

@@ -1,15 +1,30 @@
 // The database refuses exactly what the application refuses: every length CHECK of the migrated schema,
 // read back from pg_constraint, has the same number as the TypeScript constant the routes and deciders
 // use, and no length CHECK exists without such a constant. The other limits the CHECKs hold (how many
-// labels a task carries, a list's position, a task's priority, the stored form of a colour) are read
-// back the same way and compared with their constants too.
+// labels a task carries, a list's position, a task's priority, the stored form of a colour, the values a
+// column may hold) are read back the same way and compared with their constants too.
 import test from 'ava';
 import { ADAPTERS } from '../helpers/db.ts';
-import { MAX_TITLE, MAX_DESCRIPTION, MAX_TASK_LABELS, MIN_PRIORITY, MAX_PRIORITY } from '../../actors/task/index.ts';
+import {
+  MAX_TITLE,
+  MAX_DESCRIPTION,
+  MAX_TASK_LABELS,
+  MIN_PRIORITY,
+  MAX_PRIORITY,
+  RECURRENCE_MODES,
+} from '../../actors/task/index.ts';
+import type { AggregateType } from '../../actors/events.ts';
 import { MAX_RULE_LENGTH } from '../../actors/recurrence/index.ts';
 import { MAX_ZONE_LENGTH } from '../../actors/zone.ts';
 import { IDEMPOTENCY_KEY } from '../../api/context.ts';
-import { MAX_LIST_NAME, MAX_POSITION, STORED_COLOR, inboxIdOf } from '../../actors/list/index.ts';
+import {
+  MAX_LIST_NAME,
+  MAX_POSITION,
+  MEMBER_ROLES,
+  MEMBER_STATUSES,
+  STORED_COLOR,
+  inboxIdOf,
+} from '../../actors/list/index.ts';
 import { MAX_LABEL_NAME } from '../../actors/label/index.ts';
 import { MAX_DAYS_BEFORE } from '../../actors/task/all-day.ts';
 
@@ -42,6 +57,20 @@ const EXPECTED_COLORS: Record<string, string> = {
   'labels.color': STORED_COLOR.source,
 };
 
+/** Every AggregateType, and no more (a type has no runtime list; the two lines below check it is complete). */
+const AGGREGATE_TYPES = ['task', 'user', 'list', 'label'] as const satisfies readonly AggregateType[];
+const aggregatesComplete: [Exclude<AggregateType, (typeof AGGREGATE_TYPES)[number]>] extends [never] ? true : never =
+  true;
+void aggregatesComplete;
+
+/** `column IN (…)` CHECKs (PostgreSQL shows them as `column = ANY (ARRAY[…])`): the values a column may hold. */
+const EXPECTED_ENUMS: Record<string, readonly string[]> = {
+  'events.aggregate_type': AGGREGATE_TYPES,
+  'tasks.recurrence_mode': RECURRENCE_MODES,
+  'list_members.role': MEMBER_ROLES,
+  'list_members.state': MEMBER_STATUSES,
+};
+
 /** Every CHECK of the migrated schema: its table and its definition as pg_get_constraintdef gives it. */
 async function checks(db: Awaited<ReturnType<(typeof ADAPTERS)[number]['open']>>['db']) {
   const rows = await db.query<{ table: string; def: string }>(
@@ -69,6 +98,19 @@ for (const adapter of ADAPTERS) {
       t.deepEqual(cardinality, EXPECTED_CARDINALITY);
       t.deepEqual(ranges, EXPECTED_RANGES);
       t.deepEqual(colors, EXPECTED_COLORS);
+    } finally {
+      await drop();
+    }
+  });
+
+  test(`${adapter.name}: each list of allowed values in a CHECK equals its TypeScript constant`, async (t) => {
+    const { db, drop } = await adapter.open();
+    try {
+      const enums: Record<string, string[]> = {};
+      for (const row of await checks(db))
+        for (const m of row.def.matchAll(/\((\w+) = ANY \(ARRAY\[([^\]]+)\]\)\)/g))
+          enums[`${row.table}.${m[1]}`] = [...(m[2] as string).matchAll(/'([^']*)'/g)].map((v) => v[1] as string);
+      t.deepEqual(enums, Object.fromEntries(Object.entries(EXPECTED_ENUMS).map(([k, v]) => [k, [...v]])));
     } finally {
       await drop();
     }
