@@ -161,7 +161,7 @@ export const REMINDER_FIELDS = Object.keys(REMINDER_TABLE) as (keyof ReminderSta
 export const TASK_COLUMNS = select(TASK_TABLE);
 /** TASK_COLUMNS with every column qualified by `alias` (for a query that joins tasks). */
 export const taskColumnsOf = (alias: string): string => select(TASK_TABLE, `${alias}.`);
-/** SELECT lists of a list row and a label row, as ListState and LabelState. */
+/** SELECT lists of a list row and a label row, as ListState and LabelState (a list's only from an unaliased `FROM lists`: its members are read by a subquery on `lists.id`). */
 export const LIST_COLUMNS = select(LIST_TABLE);
 export const LABEL_COLUMNS = select(LABEL_TABLE);
 /** The list and label fields written by persist, besides the key (`id`, `user_id`) and a list's `members`, in table order. */
