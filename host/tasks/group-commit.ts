@@ -64,6 +64,13 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+/** Whether a write touches a shared list (one of its scopes, or a list it writes): such a write bypasses the batches. */
+export function touchesShared(target: WriteTarget): boolean {
+  for (const scope of target.scopes?.values() ?? []) if (scope.shared) return true;
+  for (const list of target.lists?.values() ?? []) if (list?.shared) return true;
+  return false;
+}
+
 /** A round of a batch: committed with each turn's result (in round order), or rolled back at `failed`. */
 type Round = { committed: true; persisted: Persisted[] } | { committed: false; failed: number; error: unknown };
 
@@ -113,6 +120,9 @@ export class GroupCommit {
     now: Date,
     idempotency?: IdempotencyRecord,
   ): Promise<Persisted> {
+    // A write on a shared list moves several users' rows (each recipient's seq): batched with other
+    // users' turns it could take those rows in another order than they do, so it is written alone.
+    if (touchesShared(target)) return persist(this.db, target, pending, meta, now, idempotency);
     return new Promise<Persisted>((resolve, reject) => {
       this.queue.push({ target, pending, meta, now, idempotency, resolve, reject });
       this.pump();

@@ -8,7 +8,8 @@ import type { Queryable } from '../db/index.ts';
 import type { TaskState, ReminderState, TaskCommand } from '../../actors/task/index.ts';
 import { evolve } from '../../actors/task/index.ts';
 import { evolve as evolveUser, type UserState } from '../../actors/user/decider.ts';
-import { evolveList, inboxIdOf, type ListState } from '../../actors/list/index.ts';
+import { evolveList, inboxIdOf, type ListState, type MemberState } from '../../actors/list/index.ts';
+import { audienceOf, canonicalOf, scopeOf, type AudienceState, type ListScope } from '../../actors/list/audience.ts';
 import { evolveLabel, type LabelState } from '../../actors/label/index.ts';
 import type { PendingEvent, EventEnvelope } from '../../actors/events.ts';
 import { DomainError } from '../../actors/errors.ts';
@@ -31,6 +32,7 @@ import {
   toTask,
   toEnvelope,
   LIST_FIELDS,
+  LIST_COLUMNS,
   LABEL_FIELDS,
   type TaskRow,
 } from './rows.ts';
@@ -246,6 +248,18 @@ export interface WriteTarget {
   /** The state of each list and label aggregate the events touch (null for one being created). */
   lists?: Map<string, ListState | null>;
   labels?: Map<string, LabelState | null>;
+  /**
+   * Who issued the decision, written as events.actor_id: a user, or null for a timer or system turn
+   * (default: `userId`). The canonical recipient of an event is the actor when they receive it.
+   */
+  actor?: string | null;
+  /**
+   * The lists the decision's tasks are in before or after it, as the turn read them (`readScopes`): who
+   * receives each task event (actors/list/audience.ts). Each is checked in SQL to be still at its version
+   * (`FOR SHARE`), so a membership change committed meanwhile makes the turn decide again. A task's list
+   * without a scope here is taken as the private list of `userId` (the Inbox needs none: it is never shared).
+   */
+  scopes?: Map<string, ListScope>;
 }
 
 export interface Persisted {
@@ -258,6 +272,49 @@ export interface Persisted {
   /** Every list and label the decision touched, after it. */
   lists: Map<string, ListState | null>;
   labels: Map<string, LabelState | null>;
+  /**
+   * The events again, once per recipient other than the one whose stream holds the event (its
+   * event_deliveries rows): `user_id` is the recipient and `seq` the recipient's own; empty when every
+   * event reached `userId` alone. Turns hand them to the hub and the relay with the events.
+   */
+  copies: EventEnvelope[];
+}
+
+/**
+ * The scope of each of these lists (their version, owner, shared flag and members), as a write that
+ * touches their tasks checks it (WriteTarget.scopes); a list that does not exist is left out.
+ */
+export async function readScopes(q: Queryable, listIds: Iterable<string>): Promise<Map<string, ListScope>> {
+  const ids = [...new Set(listIds)];
+  if (ids.length === 0) return new Map();
+  const rows = await q.query<ListState>(
+    `SELECT ${LIST_COLUMNS} FROM lists WHERE id = ANY($1::uuid[])`,
+    [ids],
+    'tasklane_read_scopes',
+  );
+  return new Map(rows.rows.map((l) => [l.id, scopeOf(l)]));
+}
+
+/**
+ * The lists other than `userId`'s Inbox that a decision on `before` (task states, null: created) with
+ * `pending` puts tasks in or takes them from: what a task turn reads the scopes of (`readScopes`).
+ */
+export function listsTouched(
+  userId: string,
+  before: Iterable<TaskState | null>,
+  pending: readonly PendingEvent[],
+): string[] {
+  const ids = new Set<string>();
+  for (const t of before) if (t) ids.add(t.list_id);
+  for (const p of pending) {
+    if (p.aggregate_type !== 'task') continue;
+    const task = p.data.task as { list_id?: unknown } | undefined;
+    if (typeof task?.list_id === 'string') ids.add(task.list_id);
+    const moved = (p.data.changes as { list_id?: { to?: unknown } } | undefined)?.list_id?.to;
+    if (typeof moved === 'string') ids.add(moved);
+  }
+  ids.delete(inboxIdOf(userId));
+  return [...ids];
 }
 
 const LOAD = `SELECT (SELECT timezone FROM users u WHERE u.id = t.user_id) AS user_timezone, (SELECT version FROM users u WHERE u.id = t.user_id) AS user_version,
@@ -365,6 +422,76 @@ export async function loadForTurn(
   return { state: toTask(task, reminders), timezone: user_timezone, userVersion: user_version };
 }
 
+/** Who receives each event of a decision, and where each is stored (persist's fan-out, shared-lists plan section 4). */
+interface FanOut {
+  /** events.actor_id of every event. */
+  actor: string | null;
+  /** Some event reaches a user other than the target user, or is stored in another stream: the shared path. */
+  shared: boolean;
+  /** Per event: the recipient whose stream holds it (events.user_id) and its rank among that user's events of this decision (1-based). */
+  canon: string[];
+  rank: number[];
+  /** Per event: the shared lists whose members make up its audience (events.scope), or null. */
+  scope: (string[] | null)[];
+  /** Events each recipient receives (the target user always listed, possibly with 0): how far its last_seq moves. */
+  counts: Map<string, number>;
+  /** Each delivery: event index, recipient, and its rank among the recipient's events of this decision. */
+  copies: { index: number; user_id: string; rank: number }[];
+}
+
+function audiences(
+  target: WriteTarget,
+  events: readonly EventEnvelope[],
+  states: readonly { before: AudienceState | null; after: AudienceState | null }[],
+): FanOut {
+  const { userId } = target;
+  const actor = target.actor === undefined ? userId : target.actor;
+  const scopes = new Map(target.scopes ?? []);
+  // A task's list without a scope: the target user's private list (today's rule: their events only).
+  const own: ListScope = { version: 0, owner: userId, shared: false, deleted_at: null, members: [] };
+  const listsOf = (i: number): string[] =>
+    events[i]?.aggregate_type === 'task'
+      ? [
+          ...new Set(
+            [states[i]?.before, states[i]?.after].flatMap((t) => (t && 'list_id' in t ? [t.list_id as string] : [])),
+          ),
+        ]
+      : [];
+  events.forEach((_, i) => {
+    for (const id of listsOf(i)) if (!scopes.has(id)) scopes.set(id, own);
+  });
+  const out: FanOut = {
+    actor,
+    shared: false,
+    canon: [],
+    rank: [],
+    scope: [],
+    counts: new Map([[userId, 0]]),
+    copies: [],
+  };
+  events.forEach((e, i) => {
+    const st = states[i] ?? { before: null, after: null };
+    const audience = audienceOf(e, st.before, st.after, scopes);
+    const canon = canonicalOf(audience, actor);
+    if (audience.length !== 1 || canon !== userId) out.shared = true;
+    for (const u of audience) {
+      const rank = (out.counts.get(u) ?? 0) + 1;
+      out.counts.set(u, rank);
+      if (u === canon) out.rank.push(rank);
+      else out.copies.push({ index: i, user_id: u, rank });
+    }
+    out.canon.push(canon);
+    const lists =
+      e.aggregate_type === 'task'
+        ? listsOf(i).filter((id) => scopes.get(id)?.shared === true)
+        : e.aggregate_type === 'list' && [st.before, st.after].some((l) => (l as ListState | null)?.shared === true)
+          ? [e.aggregate_id]
+          : [];
+    out.scope.push(lists.length > 0 ? lists : null);
+  });
+  return out;
+}
+
 /**
  * The one writer of events: writes one decision in ONE statement — the user row (its seq bump; its
  * zone and version when the events are on the user), every touched task row (inserted, or updated
@@ -420,42 +547,42 @@ export async function persist(
   const after = new Map<string, TaskState | null>();
   const listsAfter = new Map<string, ListState | null>();
   const labelsAfter = new Map<string, LabelState | null>();
+  // Each event's aggregate just before and just after it: who receives it (audienceOf) depends on both.
+  const states: { before: AudienceState | null; after: AudienceState | null }[] = [];
   let user = target.user;
   for (const e of events) {
     if (e.aggregate_type === 'user') {
       if (user === undefined) throw new Error(`persist: a ${e.event_type} event without the user it applies to`);
       user = evolveUser(user, e);
+      states.push({ before: null, after: null });
       continue;
     }
     if (e.aggregate_type === 'list') {
-      listsAfter.set(
-        e.aggregate_id,
-        evolveList(
-          listsAfter.has(e.aggregate_id)
-            ? (listsAfter.get(e.aggregate_id) ?? null)
-            : (target.lists?.get(e.aggregate_id) ?? null),
-          e,
-        ),
-      );
+      const prev = listsAfter.has(e.aggregate_id)
+        ? (listsAfter.get(e.aggregate_id) ?? null)
+        : (target.lists?.get(e.aggregate_id) ?? null);
+      const next = evolveList(prev, e);
+      listsAfter.set(e.aggregate_id, next);
+      states.push({ before: prev, after: next });
       continue;
     }
     if (e.aggregate_type === 'label') {
-      labelsAfter.set(
-        e.aggregate_id,
-        evolveLabel(
-          labelsAfter.has(e.aggregate_id)
-            ? (labelsAfter.get(e.aggregate_id) ?? null)
-            : (target.labels?.get(e.aggregate_id) ?? null),
-          e,
-        ),
-      );
+      const prev = labelsAfter.has(e.aggregate_id)
+        ? (labelsAfter.get(e.aggregate_id) ?? null)
+        : (target.labels?.get(e.aggregate_id) ?? null);
+      const next = evolveLabel(prev, e);
+      labelsAfter.set(e.aggregate_id, next);
+      states.push({ before: prev, after: next });
       continue;
     }
     const state = after.has(e.aggregate_id)
       ? (after.get(e.aggregate_id) ?? null)
       : (before.get(e.aggregate_id) ?? null);
-    after.set(e.aggregate_id, evolve(state, e));
+    const next = evolve(state, e);
+    after.set(e.aggregate_id, next);
+    states.push({ before: state, after: next });
   }
+  const fanOut = audiences(target, events, states);
 
   const params: unknown[] = [userId, events.length, timestamp];
   const p = (value: unknown) => {
@@ -466,15 +593,28 @@ export async function persist(
     user === target.user || user === undefined
       ? ''
       : `, timezone = ${p(user.timezone)}, version = ${p(user.version)}, timezone_chosen = ${p(user.timezone_chosen)}`;
-  const ctes: string[] = [
-    `s AS (UPDATE users SET last_seq = last_seq + $2, updated_at = $3${userSet}
+  if (fanOut.shared && userSet !== '') throw new Error('persist: a user event in a decision that reaches other users');
+  // Private: the target user's row alone moves by the events' count. Shared: every recipient's row moves
+  // by the count of events it receives (the target user's checked at its version, moved by 0 if it
+  // receives none), in this one statement, so each user's events and deliveries stay gapless.
+  const ctes: string[] = fanOut.shared
+    ? [
+        `dv AS (SELECT * FROM json_to_recordset(${p(JSON.stringify([...fanOut.counts].map(([id, n]) => ({ user_id: id, n }))))}::json) AS x(user_id text, n int))`,
+        `s AS (UPDATE users u SET last_seq = u.last_seq + dv.n, updated_at = $3 FROM dv
+    WHERE u.id = dv.user_id AND (u.id <> $1 OR u.version = ${p(target.userVersion)}) RETURNING u.id, u.last_seq, dv.n)`,
+      ]
+    : [
+        `s AS (UPDATE users SET last_seq = last_seq + $2, updated_at = $3${userSet}
     WHERE id = $1 AND version = ${p(target.userVersion)} RETURNING last_seq)`,
-  ];
+      ];
   const taskCtes: string[] = [];
   const reminderRows: (ReminderState & { prev_notified: boolean | null; prev_cancelled: boolean | null })[] = [];
+  const memberRows: (MemberState & { list_id: string })[] = [];
   const listRefs = new Set<string>();
   const labelRefs = new Set<string>();
   // Lists and labels: inserted, or updated under their version, like tasks (their writes count with the tasks').
+  // A shared list is written by whichever member the turn is for (an invitee accepting), and a transfer
+  // moves its owner, so it is checked by its version alone; a private one also by its owner, as before.
   const rows = (
     table: string,
     fields: readonly string[],
@@ -487,11 +627,20 @@ export async function persist(
       const name = `t${taskCtes.length}`;
       taskCtes.push(name);
       const v = fields.map((f) => p((state as unknown as Record<string, unknown>)[f]));
+      const shared = old !== null && 'shared' in old && (old.shared || (state as ListState).shared);
+      const owner = old !== null && state.user_id !== old.user_id ? `user_id = ${p(state.user_id)}, ` : '';
       ctes.push(
         old === null
           ? `${name} AS (INSERT INTO ${table} (id, user_id, ${fields.join(', ')}) VALUES (${p(id)}, $1, ${v.join(', ')}) RETURNING 1)`
-          : `${name} AS (UPDATE ${table} SET ${fields.map((f, i) => `${f} = ${v[i]}`).join(', ')} WHERE id = ${p(id)} AND user_id = $1 AND version = ${p(old.version)} RETURNING 1)`,
+          : `${name} AS (UPDATE ${table} SET ${owner}${fields.map((f, i) => `${f} = ${v[i]}`).join(', ')} WHERE id = ${p(id)}${shared ? '' : ' AND user_id = $1'} AND version = ${p(old.version)} RETURNING 1)`,
       );
+      if (!('members' in state)) continue;
+      const was = new Map((old as ListState | null)?.members.map((m) => [m.user_id, m]) ?? []);
+      for (const m of state.members) {
+        const o = was.get(m.user_id);
+        if (!o || (Object.keys(m) as (keyof MemberState)[]).some((f) => o[f] !== m[f]))
+          memberRows.push({ ...m, list_id: id });
+      }
     }
   };
   rows('lists', LIST_FIELDS, listsAfter, target.lists);
@@ -534,12 +683,25 @@ export async function persist(
         WHERE (reminders.notified, reminders.cancelled) = (SELECT rx.prev_notified, rx.prev_cancelled FROM rx WHERE rx.id = reminders.id)
       RETURNING 1)`);
   }
+  // A list's member rows as its state holds them, upserted under the list's version check above. A
+  // transfer's demotion is written before its promotion (list_members_one_owner holds at every row).
+  if (memberRows.length > 0) {
+    memberRows.sort((a, b) => (a.role === b.role ? 0 : a.role === 'editor' ? -1 : 1));
+    ctes.push(`m AS (INSERT INTO list_members (list_id, user_id, role, state, invited_by, created_at, updated_at)
+      SELECT x.list_id, x.user_id, x.role, x.state, x.invited_by, x.created_at, x.updated_at
+        FROM json_to_recordset(${p(JSON.stringify(memberRows.map((m, i) => ({ ...m, ord: i + 1 }))))}::json)
+          AS x(ord int, list_id uuid, user_id text, role text, state text, invited_by text, created_at timestamptz, updated_at timestamptz)
+       ORDER BY x.ord
+      ON CONFLICT (list_id, user_id) DO UPDATE SET role = EXCLUDED.role, state = EXCLUDED.state,
+        invited_by = EXCLUDED.invited_by, updated_at = EXCLUDED.updated_at
+      RETURNING 1)`);
+  }
   // The first answer under the Idempotency-Key, in the same statement: it exists exactly when the turn
   // committed. A row for the key that has not expired stays (no row returned → the guard below raises
   // and the writer retries, finding that answer); a concurrent duplicate waits on the key and sees it.
   if (idempotency !== undefined) {
     // The user's last_seq is known only inside the statement: an answer holding the user gets it from `s`.
-    const answer = `${p(JSON.stringify(idempotency.answer({ events, tasks: after, lists: listsAfter, labels: labelsAfter, ...(userSet ? { user } : {}) })))}::jsonb`;
+    const answer = `${p(JSON.stringify(idempotency.answer({ events, tasks: after, lists: listsAfter, labels: labelsAfter, copies: [], ...(userSet ? { user } : {}) })))}::jsonb`;
     const answerSql = userSet ? `jsonb_set(${answer}, '{user,last_seq}', to_jsonb((SELECT last_seq FROM s)))` : answer;
     ctes.push(`k AS (INSERT INTO idempotency (user_id, key, fingerprint, answer, created_at)
       VALUES ($1, ${p(idempotency.key)}, ${p(idempotency.fingerprint)}, ${answerSql}, $3)
@@ -550,6 +712,7 @@ export async function persist(
   // Each list and label the decision newly names is locked (shared) and must be live: a list or label
   // deleted by a user turn that committed meanwhile fails the check (the row lock sees its latest
   // version), so the turn decides again and refuses; one deleted after this commits finds this task.
+  // A list is the target user's own, or (a turn for another member) one the actor has access to.
   const refs: string[] = [];
   for (const [table, ids] of [
     ['lists', listRefs],
@@ -557,28 +720,73 @@ export async function persist(
   ] as const) {
     if (ids.size === 0) continue;
     const name = `g${refs.length}`;
+    const whose =
+      table === 'lists' && fanOut.actor !== null && fanOut.actor !== userId
+        ? `id IN (SELECT a.list_id FROM list_access a WHERE a.user_id = ${p(fanOut.actor)})`
+        : 'user_id = $1';
     ctes.push(
-      `${name} AS (SELECT id FROM ${table} WHERE user_id = $1 AND id = ANY(${p([...ids])}::uuid[]) AND deleted_at IS NULL FOR SHARE)`,
+      `${name} AS (SELECT id FROM ${table} WHERE ${whose} AND id = ANY(${p([...ids])}::uuid[]) AND deleted_at IS NULL FOR SHARE)`,
     );
     refs.push(
       `\n       AND tasklane_guard((SELECT count(*) FROM ${name}) = ${p(ids.size)}::int, 'a ${table === 'lists' ? 'list' : 'label'} the task names was deleted')`,
     );
   }
-  const eventRows = events.map((e, i) => ({ ...e, ord: i + 1 }));
-  ctes.push(`e AS (INSERT INTO events (user_id, seq, ${EVENT_WRITTEN.map(sqlName).join(', ')})
-    SELECT $1, s.last_seq - $2 + x.ord, ${EVENT_WRITTEN.map((f) => `x.${sqlName(f)}`).join(', ')}
-      FROM s, json_to_recordset(${p(JSON.stringify(eventRows))}::json) AS x(ord int, ${EVENT_RECORD})
+  // Each list whose members decided who receives the task events (and who may write them) is still at
+  // the version the turn read: a share, an accept or a removal committed meanwhile makes the turn decide again.
+  const guarded = [...(target.scopes ?? [])].filter(([id]) => !listsAfter.has(id));
+  if (guarded.length > 0) {
+    ctes.push(`gs AS (SELECT l.id FROM lists l
+      JOIN unnest(${p(guarded.map(([id]) => id))}::uuid[], ${p(guarded.map(([, sc]) => sc.version))}::int[]) AS v(id, version)
+        ON l.id = v.id AND l.version = v.version FOR SHARE OF l)`);
+    refs.push(
+      `\n       AND tasklane_guard((SELECT count(*) FROM gs) = ${p(guarded.length)}::int, 'a list the task is in changed since it was read (its members or owner)')`,
+    );
+  }
+  const eventRows = events.map((e, i) => ({
+    ...e,
+    ord: i + 1,
+    canon: fanOut.canon[i],
+    rank: fanOut.rank[i],
+    actor_id: fanOut.actor,
+    scope: fanOut.scope[i],
+  }));
+  const eventRecord = `ord int, canon text, rank int, actor_id text, scope uuid[], ${EVENT_RECORD}`;
+  const eventCols = EVENT_WRITTEN.map((f) => `x.${sqlName(f)}`).join(', ');
+  if (fanOut.shared) {
+    // Each event in the stream of its canonical recipient, at that user's next seqs; a delivery row,
+    // with a seq of their own, for every other recipient.
+    ctes.push(`e AS (INSERT INTO events (user_id, seq, actor_id, scope, ${EVENT_WRITTEN.map(sqlName).join(', ')})
+    SELECT x.canon, s.last_seq - s.n + x.rank, x.actor_id, x.scope, ${eventCols}
+      FROM json_to_recordset(${p(JSON.stringify(eventRows))}::json) AS x(${eventRecord}) JOIN s ON s.id = x.canon
     RETURNING 1)`);
+    ctes.push(`d AS (INSERT INTO event_deliveries (user_id, seq, event_id)
+    SELECT y.user_id, s.last_seq - s.n + y.rank, y.event_id
+      FROM json_to_recordset(${p(JSON.stringify(fanOut.copies.map((c) => ({ user_id: c.user_id, rank: c.rank, event_id: events[c.index]?.event_id }))))}::json)
+        AS y(user_id text, rank int, event_id uuid) JOIN s ON s.id = y.user_id
+    RETURNING 1)`);
+  } else {
+    ctes.push(`e AS (INSERT INTO events (user_id, seq, actor_id, scope, ${EVENT_WRITTEN.map(sqlName).join(', ')})
+    SELECT $1, s.last_seq - $2 + x.ord, x.actor_id, x.scope, ${eventCols}
+      FROM s, json_to_recordset(${p(JSON.stringify(eventRows))}::json) AS x(${eventRecord})
+    RETURNING 1)`);
+  }
+  const shared = fanOut.shared
+    ? `
+       AND tasklane_guard((SELECT count(*) FROM s) = ${p(fanOut.counts.size)}::int, 'a member of the list does not exist')
+       AND tasklane_guard((SELECT count(*) FROM d) = ${p(fanOut.copies.length)}::int, 'the deliveries were not written whole')`
+    : '';
   const sql = `WITH ${ctes.join(',\n')},
-    c AS (SELECT (SELECT last_seq FROM s) AS last_seq,
+    c AS (SELECT (SELECT last_seq FROM s${fanOut.shared ? ' WHERE id = $1' : ''}) AS last_seq,
            ARRAY[${taskCtes.map((t) => `(SELECT count(*) FROM ${t})::int`).join(', ')}]::int[] AS tasks,
            ${reminderRows.length > 0 ? '(SELECT count(*) FROM r)::int' : '0'} AS reminders,
+           ${memberRows.length > 0 ? '(SELECT count(*) FROM m)::int' : '0'} AS members,
            (SELECT count(*) FROM e)::int AS events)
-    SELECT c.last_seq FROM c
+    SELECT c.last_seq${fanOut.shared ? ", (SELECT json_agg(json_build_object('id', s.id, 'last_seq', s.last_seq, 'n', s.n)) FROM s) AS seqs" : ''} FROM c
      WHERE tasklane_guard(c.last_seq IS NOT NULL, 'the user does not exist, or its version changed since it was read (a zone change)')
        AND tasklane_guard(c.tasks = ARRAY[${taskCtes.map(() => '1').join(', ')}]::int[], 'a task changed since it was read (version check failed)')
        AND tasklane_guard(c.reminders = ${p(reminderRows.length)}::int, 'a reminder changed since it was read')
-       AND tasklane_guard(c.events = ${p(events.length)}::int, 'the decision was not written whole')${refs.join('')}${
+       AND tasklane_guard(c.members = ${p(memberRows.length)}::int, 'a member row was not written')
+       AND tasklane_guard(c.events = $2::int, 'the decision was not written whole')${shared}${refs.join('')}${
          idempotency === undefined
            ? ''
            : `
@@ -587,17 +795,42 @@ export async function persist(
   // Every value is a parameter, so the text depends only on the decision's shape (how many tasks, created
   // or updated, reminders or not): a handful of statements, each prepared once per connection.
   const name = statementName(sql);
-  const result = await q.query<{ last_seq: number }>(sql, params, name);
+  const result = await q.query<{ last_seq: number; seqs?: { id: string; last_seq: number; n: number }[] | string }>(
+    sql,
+    params,
+    name,
+  );
   // One row: every guard held (a failed one raised above).
-  const lastSeq = Number(result.rows[0]?.last_seq);
-  events.forEach((e, i) => {
-    e.seq = lastSeq - events.length + 1 + i;
-  });
+  const row = result.rows[0];
+  const lastSeq = Number(row?.last_seq);
+  const copies: EventEnvelope[] = [];
+  if (fanOut.shared) {
+    const raw = row?.seqs ?? [];
+    const moved = new Map(
+      (typeof raw === 'string' ? (JSON.parse(raw) as { id: string; last_seq: number; n: number }[]) : raw).map(
+        (u) => [u.id, Number(u.last_seq) - Number(u.n)] as const,
+      ),
+    );
+    const seqOf = (userId: string, rank: number): number => (moved.get(userId) ?? 0) + rank;
+    events.forEach((e, i) => {
+      e.user_id = fanOut.canon[i] ?? userId;
+      e.seq = seqOf(e.user_id, fanOut.rank[i] ?? 0);
+    });
+    for (const c of fanOut.copies) {
+      const e = events[c.index] as EventEnvelope;
+      copies.push({ ...e, user_id: c.user_id, seq: seqOf(c.user_id, c.rank) });
+    }
+  } else {
+    events.forEach((e, i) => {
+      e.seq = lastSeq - events.length + 1 + i;
+    });
+  }
   return {
     events,
     tasks: after,
     lists: listsAfter,
     labels: labelsAfter,
+    copies,
     ...(user ? { user: { ...user, last_seq: lastSeq } } : {}),
   };
 }

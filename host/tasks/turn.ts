@@ -27,6 +27,8 @@ import {
   retryable,
   keyReused,
   readRefs,
+  readScopes,
+  listsTouched,
   readUndoEvents,
   readSeriesFor,
   readLatestInstance,
@@ -70,9 +72,20 @@ interface TurnInput {
 }
 
 /** A decision written (or one that wrote nothing), with the user version it was decided at. */
+/** Commands no user issues (timers, and the fan-out of another turn): their events have no actor (events.actor_id null). */
+const SYSTEM_COMMANDS = new Set<TaskCommand['type']>([
+  'fire_reminder',
+  'spawn',
+  'reschedule',
+  'list_deleted',
+  'label_deleted',
+]);
+
 interface Written {
   result: TaskTurnResult;
   userVersion: number;
+  /** The events' delivery copies to the other members of a shared list (Persisted.copies). */
+  copies?: EventEnvelope[];
 }
 
 export class TaskTurns implements TaskTurnPort {
@@ -125,7 +138,7 @@ export class TaskTurns implements TaskTurnPort {
     for (const task of result.changed)
       this.remember({ state: task, timezone: result.userTimezone, userVersion: written.userVersion });
     this.rememberUser(userId, result.userTimezone, written.userVersion);
-    this.onCommitted(result.events);
+    this.onCommitted(written.copies?.length ? [...result.events, ...written.copies] : result.events);
     await this.timers?.sync(result);
     return result;
   }
@@ -247,7 +260,16 @@ export class TaskTurns implements TaskTurnPort {
               userTimezone: timezone,
             }),
           };
-    const target = { userId, userVersion, tasks: before };
+    // Who receives the events depends on the lists the tasks are in (shared lists: their members); the
+    // write checks each is still at the version read here. A timer or system command has no actor.
+    const scopes = await readScopes(q, listsTouched(userId, before.values(), pending));
+    const target = {
+      userId,
+      userVersion,
+      tasks: before,
+      actor: SYSTEM_COMMANDS.has(command.type) ? null : userId,
+      ...(scopes.size > 0 ? { scopes } : {}),
+    };
     const persisted =
       q === this.db && this.group !== undefined
         ? await this.group.persist(target, pending, resolved, now, record)
@@ -257,6 +279,7 @@ export class TaskTurns implements TaskTurnPort {
     return {
       result: { task: persisted.tasks.get(taskId) ?? state, events: persisted.events, changed, userTimezone: timezone },
       userVersion,
+      copies: persisted.copies,
     };
   }
 

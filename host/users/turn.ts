@@ -226,7 +226,8 @@ export class UserTurns implements UserTurnPort {
           now,
           record,
         );
-        this.onCommitted(persisted.events);
+        // A shared list's rename or delete also reaches its members (Persisted.copies).
+        this.onCommitted(persisted.copies.length > 0 ? [...persisted.events, ...persisted.copies] : persisted.events);
         result = {
           user,
           events: persisted.events,
