@@ -5,6 +5,7 @@
 import type { TaskState, TaskCommand } from './task/index.ts';
 import type { UserState, OrganiseCommand } from './user/decider.ts';
 import type { ListState } from './list/index.ts';
+import type { MembershipCommand } from './list/membership.ts';
 import type { LabelState } from './label/index.ts';
 import type { EventEnvelope } from './events.ts';
 
@@ -48,6 +49,22 @@ export interface UserTurnResult {
   replayed?: boolean;
 }
 
+export interface ListTurnResult {
+  /** The list with its members as the command left it (null: it does not exist). */
+  list: ListState | null;
+  /** As written, in the caller's stream (a recipient's own copies go to the hub, not here). */
+  events: EventEnvelope[];
+  /** As in TaskTurnResult: the stored first answer to the same Idempotency-Key, nothing applied now. */
+  replayed?: boolean;
+}
+
+/** A call to a ListActor's `membership`: `userId` (the JWT's `sub`) shares, accepts, declines, leaves, removes or transfers. */
+export interface MembershipCall {
+  userId: string;
+  command: MembershipCommand;
+  meta?: CommandMeta;
+}
+
 /** A call to a TaskActor's `execute`. */
 export interface TaskCall {
   userId: string;
@@ -79,10 +96,16 @@ export interface UserTurnPort {
   organise(userId: string, call: OrganiseCall): Promise<UserTurnResult>;
 }
 
+/** One list turn: the membership of a shared list (host/lists/turn.ts), serialised per list (ListActor, id = list id). */
+export interface ListTurnPort {
+  membership(listId: string, call: MembershipCall): Promise<ListTurnResult>;
+}
+
 /** The turns a runtime runs, one per actor type. */
 export interface Turns {
   task: TaskTurnPort;
   user: UserTurnPort;
+  list: ListTurnPort;
 }
 
 /** Arms and cancels the timers of tasks after a turn changed them (Dapr reminders, or in-process timers). */

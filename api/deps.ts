@@ -5,6 +5,16 @@ import type { ActorRuntime } from '../actors/runtime/types.ts';
 import type { TaskState } from '../actors/task/index.ts';
 import type { EventEnvelope } from '../actors/events.ts';
 import type { UserState } from '../actors/user/decider.ts';
+import type { ListState } from '../actors/list/index.ts';
+
+/** An open invitation as its invitee sees it: the list's name and colour only (GET /invitations). */
+export interface Invitation {
+  list_id: string;
+  name: string;
+  color: string | null;
+  invited_by: string;
+  invited_at: string;
+}
 import type { Metrics } from './metrics.ts';
 import type { ReadsPort } from './ports.ts';
 import type { RateLimiter } from './rate-limit.ts';
@@ -38,6 +48,11 @@ export interface ApiDeps {
     history(userId: string, taskId: string, page?: { after?: number; limit?: number }): Promise<EventEnvelope[] | null>;
   };
   users: { get(userId: string): Promise<UserState> };
+  /** Shared lists (api/routes/sharing.ts): a list with its members, deleted or not (null: none), and a user's open invitations. */
+  sharing: {
+    list(listId: string): Promise<ListState | null>;
+    invitations(userId: string): Promise<Invitation[]>;
+  };
   /** Calendar feeds: hashes of their secrets (api/feed/routes.ts). */
   feeds: FeedsPort;
   readiness: () => Promise<Readiness>;

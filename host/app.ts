@@ -10,6 +10,7 @@ import { createLogger } from './logger.ts';
 import { openDb, type Db } from './db/index.ts';
 import { TaskTurns } from './tasks/turn.ts';
 import { UserTurns } from './users/turn.ts';
+import { ListTurns, readList, readInvitations } from './lists/turn.ts';
 import { readTask, readHistory, readUser } from './tasks/store.ts';
 import { Reads } from './reads.ts';
 import { Feeds } from './feeds.ts';
@@ -107,6 +108,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       onCommitted: committed,
       dispatch: (taskId, call) => runtime.executeTask(taskId, call),
     }),
+    list: new ListTurns(db, { clock, onCommitted: committed }),
   });
   // Timers fire as actor turns; the turn's own events say whether anything happened and how late.
   const fire = async (timer: Timer) => {
@@ -288,6 +290,10 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         history: (userId, taskId, page) => readHistory(db, userId, taskId, page),
       },
       users: { get: (userId) => readUser(db, userId) },
+      sharing: {
+        list: (listId) => readList(db, listId),
+        invitations: (userId) => readInvitations(db, userId),
+      },
       feeds: new Feeds(db),
       metrics,
       rateLimiter,

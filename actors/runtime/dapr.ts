@@ -12,7 +12,16 @@ import { sidecarRefused } from './dapr-errors.ts';
 import { TASK_ACTOR, type DaprReminders, type ReminderData } from './dapr-timers.ts';
 import type { DirectRuntime } from './direct.ts';
 import type { ActorRuntime } from './types.ts';
-import type { Turns, TaskCall, TaskTurnResult, TimezoneCall, UserTurnResult, OrganiseCall } from '../ports.ts';
+import type {
+  Turns,
+  TaskCall,
+  TaskTurnResult,
+  TimezoneCall,
+  UserTurnResult,
+  OrganiseCall,
+  MembershipCall,
+  ListTurnResult,
+} from '../ports.ts';
 
 /** What an actor method returns: domain errors travel as values, so they keep their type across daprd. */
 type Outcome<T> =
@@ -40,7 +49,7 @@ function unwrap<T>(result: Outcome<T>): T {
 
 /** One actor turn this process executed: which actor, what started it, and how it got here. */
 export interface ActorTurn {
-  actor: 'task' | 'user';
+  actor: 'task' | 'user' | 'list';
   trigger: 'call' | 'reminder';
   /** 'dapr': daprd delivered it to this process's actor; 'fallback': the sidecar was away, so it ran here. */
   via: 'dapr' | 'fallback';
@@ -53,6 +62,8 @@ interface ActorHooks {
 
 /** The actor types daprd knows this app by (the names the SDK took from its classes, kept so placement and reminders carry over). */
 export const USER_ACTOR = 'UserActor';
+/** The actor that serialises a shared list's membership (id = list id). */
+export const LIST_ACTOR = 'ListActor';
 
 /**
  * The actor types this process hosts, closed over the turns they run: what daprd's calls on the app
@@ -91,6 +102,14 @@ export function actorTypes(turns: Turns, hooks: ActorHooks): Record<string, Acto
         organise: (id, body) => {
           hooks.onTurn?.({ actor: 'user', trigger: 'call', via: 'dapr' });
           return outcome(() => turns.user.organise(id, body as OrganiseCall));
+        },
+      },
+    },
+    [LIST_ACTOR]: {
+      methods: {
+        membership: (id, body) => {
+          hooks.onTurn?.({ actor: 'list', trigger: 'call', via: 'dapr' });
+          return outcome(() => turns.list.membership(id, body as MembershipCall));
         },
       },
     },
@@ -292,6 +311,13 @@ export class DaprRuntime implements ActorRuntime {
     return this.viaDapr(USER_ACTOR, userId, 'organise', call, () => {
       this.options.onTurn?.({ actor: 'user', trigger: 'call', via: 'fallback' });
       return this.options.fallback.organise(userId, call);
+    });
+  }
+
+  membership(listId: string, call: MembershipCall): Promise<ListTurnResult> {
+    return this.viaDapr(LIST_ACTOR, listId, 'membership', call, () => {
+      this.options.onTurn?.({ actor: 'list', trigger: 'call', via: 'fallback' });
+      return this.options.fallback.membership(listId, call);
     });
   }
 }

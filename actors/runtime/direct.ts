@@ -5,7 +5,16 @@
 // Used when no Dapr sidecar answers at start-up, and by the Dapr runtime while its sidecar is away.
 import { KeyedQueue } from './keyed-queue.ts';
 import type { ActorRuntime } from './types.ts';
-import type { Turns, TaskCall, TaskTurnResult, TimezoneCall, UserTurnResult, OrganiseCall } from '../ports.ts';
+import type {
+  Turns,
+  TaskCall,
+  TaskTurnResult,
+  TimezoneCall,
+  UserTurnResult,
+  OrganiseCall,
+  MembershipCall,
+  ListTurnResult,
+} from '../ports.ts';
 
 export class DirectRuntime implements ActorRuntime {
   readonly mode = 'direct' as const;
@@ -29,6 +38,11 @@ export class DirectRuntime implements ActorRuntime {
   organise(userId: string, call: OrganiseCall): Promise<UserTurnResult> {
     if (this.stopped) return Promise.reject(new Error('runtime is stopping'));
     return this.queue.run(`UserActor/${userId}`, () => this.turns.user.organise(userId, call));
+  }
+
+  membership(listId: string, call: MembershipCall): Promise<ListTurnResult> {
+    if (this.stopped) return Promise.reject(new Error('runtime is stopping'));
+    return this.queue.run(`ListActor/${listId}`, () => this.turns.list.membership(listId, call));
   }
 
   async start(): Promise<void> {}

@@ -1,5 +1,13 @@
 // One interface, two runtimes (Dapr virtual actors, or the in-process direct runtime).
-import type { OrganiseCall, TaskCall, TaskTurnResult, TimezoneCall, UserTurnResult } from '../ports.ts';
+import type {
+  ListTurnResult,
+  MembershipCall,
+  OrganiseCall,
+  TaskCall,
+  TaskTurnResult,
+  TimezoneCall,
+  UserTurnResult,
+} from '../ports.ts';
 
 export type RuntimeMode = 'dapr' | 'direct';
 
@@ -9,6 +17,8 @@ export interface ActorRuntime {
   setTimezone(userId: string, call: TimezoneCall): Promise<UserTurnResult>;
   /** A list or label command on the user's UserActor (host/users/turn.ts organise). */
   organise(userId: string, call: OrganiseCall): Promise<UserTurnResult>;
+  /** A membership command on the list's ListActor (host/lists/turn.ts membership). */
+  membership(listId: string, call: MembershipCall): Promise<ListTurnResult>;
   start(): Promise<void>;
   /** Stops taking new turns and waits for running ones. */
   stop(): Promise<void>;

@@ -8,6 +8,7 @@ import { loadTask, readHistory } from '../../host/tasks/store.ts';
 import { fold } from '../../actors/task/index.ts';
 import { DirectRuntime } from '../../actors/runtime/direct.ts';
 import { UserTurns } from '../../host/users/turn.ts';
+import { ListTurns } from '../../host/lists/turn.ts';
 import { ADAPTERS } from '../helpers/db.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
 
@@ -19,7 +20,7 @@ for (const adapter of ADAPTERS) {
     try {
       const committed: EventEnvelope[] = [];
       const tasks = new TaskTurns(db, { groupCommit: {}, onCommitted: (events) => committed.push(...events) });
-      const runtime = new DirectRuntime({ task: tasks, user: new UserTurns(db) });
+      const runtime = new DirectRuntime({ task: tasks, user: new UserTurns(db), list: new ListTurns(db) });
       const user = `u-${randomUUID()}`;
       const ids = Array.from({ length: 24 }, () => randomUUID());
       await Promise.all(

@@ -1,0 +1,123 @@
+// One list turn, top to bottom: what a ListActor (id = list id) does, whichever runtime runs it: the
+// membership of a shared list (issue 17; shared-lists plan, section 3). Like a user turn
+// (host/users/turn.ts) it writes through the one writer of events, `persist`, and decides again when a
+// check of the write fails:
+//
+//   0. a retry of a keyed request gets its first answer back            replay
+//   1. load the list with its members (and make sure the users exist)   readList, ensureUser
+//   2. decideMembership(command, list) → pending events                 actors/list/membership.ts (pure)
+//   3. ONE guarded statement writes them under the list's version:      persist (host/tasks/store.ts)
+//      the list row, its member rows, the events in the stream of each
+//      event's canonical recipient and a delivery row for every other
+//   4. notify: the hub and the relay, with every recipient's copy        onCommitted
+//
+// Rename and delete stay on the owner's UserActor (`organise`). Reads for the API (a list's members, a
+// user's invitations) are here too, as the same access rule says them.
+import { randomUUID } from 'node:crypto';
+import type { Db, Queryable } from '../db/index.ts';
+import type { EventEnvelope } from '../../actors/events.ts';
+import { notFound } from '../../actors/errors.ts';
+import type { ListState } from '../../actors/list/index.ts';
+import { decideMembership } from '../../actors/list/membership.ts';
+import type { CommandMeta, IdempotencyMeta, ListTurnPort, ListTurnResult, MembershipCall } from '../../actors/ports.ts';
+import type { Invitation } from '../../api/deps.ts';
+import { LIST_COLUMNS } from '../tasks/rows.ts';
+import { ensureUser, findAnswer, keyReused, persist, retryable } from '../tasks/store.ts';
+
+export interface ListTurnsOptions {
+  clock?: () => Date;
+  /** Called after each commit that wrote events, with every recipient's copy (the relay and the hub listen here). */
+  onCommitted?: (events: EventEnvelope[]) => void;
+  maxAttempts?: number;
+}
+
+/** The list `listId` with its members (ListState.members), deleted or not; null when there is none. */
+export async function readList(q: Queryable, listId: string): Promise<ListState | null> {
+  const rows = await q.query<ListState>(`SELECT ${LIST_COLUMNS} FROM lists WHERE id = $1`, [listId], 'tasklane_list');
+  return rows.rows[0] ?? null;
+}
+
+/** The live lists `userId` is invited to and has not answered, newest invitation first (at most 200: MAX_LISTS). */
+export async function readInvitations(q: Queryable, userId: string): Promise<Invitation[]> {
+  const rows = await q.query<Invitation>(
+    `SELECT l.id::text AS list_id, l.name, l.color, m.invited_by, m.updated_at AS invited_at
+       FROM list_members m JOIN lists l ON l.id = m.list_id
+      WHERE m.user_id = $1 AND m.state = 'invited' AND l.deleted_at IS NULL
+      ORDER BY m.updated_at DESC, l.id LIMIT 200`,
+    [userId],
+    'tasklane_invitations',
+  );
+  return rows.rows;
+}
+
+export class ListTurns implements ListTurnPort {
+  private readonly clock: () => Date;
+  private readonly onCommitted: (events: EventEnvelope[]) => void;
+  private readonly maxAttempts: number;
+
+  constructor(
+    readonly db: Db,
+    options: ListTurnsOptions = {},
+  ) {
+    this.clock = options.clock ?? (() => new Date());
+    this.onCommitted = options.onCommitted ?? (() => undefined);
+    this.maxAttempts = options.maxAttempts ?? 5;
+  }
+
+  /**
+   * Steps 0–4 for `call.userId` on list `listId`. Errors: DomainError from decideMembership (not_found
+   * 404 for a non-member, a missing list or member; forbidden 403 for an editor doing the owner's part;
+   * validation 400; conflict 409), `key_reused` 422; a database error once the attempts are spent. With
+   * an Idempotency-Key in `meta`, the first answer stored under it for this user is returned instead
+   * (`replayed`, nothing applied). `list` in the result is the list with its members after the command.
+   */
+  async membership(listId: string, call: MembershipCall): Promise<ListTurnResult> {
+    const meta: CommandMeta = call.meta ?? { correlationId: randomUUID() };
+    const key = meta.idempotency;
+    const actor = call.userId;
+    for (let attempt = 1; ; attempt++) {
+      const replay = key === undefined ? null : await this.replay(actor, key);
+      if (replay !== null) return replay;
+      const list = await readList(this.db, listId);
+      if (list === null) throw notFound('list');
+      const user = await ensureUser(this.db, actor);
+      const now = this.clock();
+      const pending = decideMembership(call.command, list, { now, actor });
+      if (pending.length === 0)
+        return (key === undefined ? null : await this.replay(actor, key)) ?? { list, events: [] };
+      // Sharing with a user id never seen creates that user, so the answer does not tell whether it existed.
+      if (call.command.type === 'share') await ensureUser(this.db, call.command.user_id);
+      try {
+        const record =
+          key === undefined
+            ? undefined
+            : {
+                ...key,
+                answer: (after: { lists: Map<string, ListState | null> }) => ({
+                  list: after.lists.get(listId) ?? list,
+                }),
+              };
+        const persisted = await persist(
+          this.db,
+          { userId: actor, userVersion: user.version, actor, lists: new Map([[listId, list]]) },
+          pending,
+          meta,
+          now,
+          record,
+        );
+        this.onCommitted([...persisted.events, ...persisted.copies]);
+        return { list: persisted.lists.get(listId) ?? list, events: persisted.events };
+      } catch (error) {
+        if (attempt >= this.maxAttempts || !retryable(error)) throw error;
+      }
+    }
+  }
+
+  private async replay(userId: string, key: IdempotencyMeta): Promise<ListTurnResult | null> {
+    const stored = await findAnswer(this.db, userId, key.key, this.clock());
+    if (stored === null) return null;
+    if (stored.fingerprint !== key.fingerprint) throw keyReused();
+    const answer = stored.answer as { list: ListState | null };
+    return { list: answer.list, events: [], replayed: true };
+  }
+}
