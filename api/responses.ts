@@ -7,7 +7,7 @@ import { Joi as TextJoi } from './schemas.ts';
 import { EVENT_TYPES } from '../actors/events.ts';
 import { MAX_TASK_LABELS, MIN_PRIORITY, MAX_PRIORITY } from '../actors/task/index.ts';
 import { RECURRENCE_MODES } from '../actors/task/index.ts';
-import { MAX_LIST_NAME, STORED_COLOR } from '../actors/list/index.ts';
+import { MAX_LIST_NAME, MEMBER_ROLES, STORED_COLOR } from '../actors/list/index.ts';
 import { MAX_LABEL_NAME } from '../actors/label/index.ts';
 
 // hapi-swagger renders `Joi.string().guid()` with `x-format: {guid}`, which api/docs.ts turns into
@@ -210,6 +210,37 @@ const Label = Joi.object({
   updated_at: instant.required(),
 }).label('Label');
 const Lists = Joi.object({ lists: Joi.array().items(List).required() }).label('Lists');
+const Member = Joi.object({
+  user_id: Joi.string().required(),
+  role: Joi.string()
+    .valid(...MEMBER_ROLES)
+    .required()
+    .description("the list's one owner, or an editor"),
+  state: Joi.string().valid('invited', 'active').required().description('invited: not yet accepted'),
+  invited_by: Joi.string().required(),
+  created_at: instant
+    .required()
+    .description('the first invitation (the owner: when the list was first shared, or made)'),
+  updated_at: instant.required(),
+}).label('Member');
+const Members = Joi.object({
+  list_id: uuid.required(),
+  owner_id: Joi.string().required(),
+  members: Joi.array().items(Member).required().description('the owner first, then the invited and active editors'),
+}).label('Members');
+const Invitations = Joi.object({
+  invitations: Joi.array()
+    .items(
+      Joi.object({
+        list_id: uuid.required(),
+        name: TextJoi.string().min(1).chars(MAX_LIST_NAME).required(),
+        color: color.required(),
+        invited_by: Joi.string().required(),
+        invited_at: instant.required(),
+      }).label('Invitation'),
+    )
+    .required(),
+}).label('Invitations');
 const Labels = Joi.object({ labels: Joi.array().items(Label).required() }).label('Labels');
 const ViewCounts = Joi.object({
   today: count.required(),
@@ -356,6 +387,9 @@ export interface Answers {
 // conflicts with its state (409), If-Match names another version (412), an Idempotency-Key is reused for a
 // different request (422).
 const COMMAND = [404, 409, 412, 422];
+// Statuses of the membership commands of a shared list: an editor doing what only the owner may (403),
+// a non-member or a member not there (404), a conflict with the membership (409), a reused key (422).
+const SHARING = [403, 404, 409, 422];
 
 /** Every documented operation, keyed by `METHOD path` as hapi routes it. */
 export const OPERATIONS: Record<string, Answers> = {
@@ -388,6 +422,14 @@ export const OPERATIONS: Record<string, Answers> = {
   'POST /lists': { ok: { 201: List }, errors: [409, 422] },
   'PATCH /lists/{id}': { ok: { 200: List }, errors: COMMAND },
   'DELETE /lists/{id}': { ok: { 204: null }, errors: COMMAND },
+  // Shared lists (api/routes/sharing.ts): a non-member gets 404, an editor doing the owner's part 403.
+  'GET /lists/{id}/members': { ok: { 200: Members }, errors: [404] },
+  'POST /lists/{id}/members': { ok: { 200: Members, 201: Members }, errors: SHARING },
+  'DELETE /lists/{id}/members/{user_id}': { ok: { 204: null }, errors: SHARING },
+  'POST /lists/{id}/owner': { ok: { 200: Members }, errors: SHARING },
+  'GET /invitations': { ok: { 200: Invitations } },
+  'POST /invitations/{list_id}/accept': { ok: { 200: Members }, errors: [404, 422] },
+  'POST /invitations/{list_id}/decline': { ok: { 204: null }, errors: [404, 422] },
   'GET /labels': { ok: { 200: Labels } },
   'POST /labels': { ok: { 201: Label }, errors: [409, 422] },
   'PATCH /labels/{id}': { ok: { 200: Label }, errors: COMMAND },
@@ -404,7 +446,7 @@ export const OPERATIONS: Record<string, Answers> = {
 const REASON: Record<number, string> = {
   400: 'Bad request: a field (named in `field`) or a header is invalid, or the body is not JSON',
   401: 'Missing, expired or invalid bearer token',
-  403: 'The token lacks the role this operation needs',
+  403: "The token lacks the role this operation needs, or (a shared list) only the list's owner may do this",
   404: 'No such task, reminder, list or label for this user (or calendar feed)',
   409: 'The request conflicts with the current state (the message says which)',
   412: 'If-Match names another version than the current one',

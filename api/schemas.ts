@@ -301,6 +301,15 @@ export const subject = Joi.string()
 
 export const devToken = Joi.object({ user_id: subject.required(), admin: Joi.boolean() }).label('DevToken');
 
+/** Shared lists (api/routes/sharing.ts): whom to invite, as what (only editors are invited; the owner hands over with /owner). */
+export const shareList = Joi.object({
+  user_id: subject.required(),
+  role: Joi.string().valid('editor').default('editor'),
+}).label('ShareList');
+export const memberParams = Joi.object({ id: uuid.required(), user_id: subject.required() });
+export const transferList = Joi.object({ user_id: subject.required() }).label('TransferList');
+export const invitationParams = Joi.object({ list_id: uuid.required() });
+
 /**
  * Idempotency-Key, accepted by every write (DESIGN: "Retries are safe"): a retry with the same key gets
  * the first answer for 24 h. Checked for every request in api/context.ts (400 naming idempotency-key);

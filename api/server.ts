@@ -13,6 +13,7 @@ import { registerRateLimit } from './rate-limit.ts';
 import { registerDocs } from './docs.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { listRoutes } from './routes/lists.ts';
+import { sharingRoutes } from './routes/sharing.ts';
 import { reminderRoutes } from './routes/reminders.ts';
 import { quickAddRoutes } from './routes/quick-add.ts';
 import { feedRoutes, maskFeedSecret } from './feed/routes.ts';
@@ -92,6 +93,7 @@ export async function createServer(deps: ApiDeps, options: ServerOptions): Promi
   devTokenRoutes(server, deps);
   taskRoutes(server, deps);
   listRoutes(server, deps);
+  sharingRoutes(server, deps);
   reminderRoutes(server, deps);
   quickAddRoutes(server, deps);
   eventRoutes(server, deps);

@@ -1,0 +1,344 @@
+// Shared lists, the write side (issue 17): the membership routes (api/routes/sharing.ts) running on the
+// ListActor turn (host/lists/turn.ts), and `persist` fanning each event out to its audience: the event
+// stored once, in its canonical recipient's stream, and a delivery row with a seq of their own for every
+// other recipient. Checked through the REST API and, for the streams, in the events and event_deliveries
+// tables themselves, on embedded PGlite and on PostgreSQL.
+import test, { type ExecutionContext } from 'ava';
+import { randomUUID } from 'node:crypto';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { injector, type Call } from '../helpers/inject.ts';
+import { ok, DATABASES, type Database } from '../helpers/api-suite.ts';
+import { inboxIdOf } from '../../actors/list/index.ts';
+
+type Json = Record<string, unknown>;
+
+const apps: Partial<Record<Database, { app: TestApp; call: Call }>> = {};
+test.before(async () => {
+  await Promise.all(
+    DATABASES.map(async (database) => {
+      const app = await startTestApp({ database });
+      apps[database] = { app, call: injector(app.app.server) };
+    }),
+  );
+});
+test.after.always(async () => {
+  await Promise.all(Object.values(apps).map((a) => a.app.stop()));
+});
+
+const suite = (database: Database) => {
+  const found = apps[database];
+  if (!found) throw new Error(`${database}: the app did not start`);
+  return found;
+};
+
+interface StreamRow {
+  seq: number;
+  event_id: string;
+  event_type: string;
+  aggregate_id: string;
+  actor_id: string | null;
+  scope: string[] | null;
+  canonical: boolean;
+}
+
+/** `userId`'s stream as the tables hold it: their events rows and their delivery rows, in seq order. */
+async function streamOf(app: TestApp, userId: string): Promise<StreamRow[]> {
+  const rows = await app.app.db.query<StreamRow>(
+    `SELECT seq::int AS seq, event_id::text AS event_id, event_type, aggregate_id, actor_id, scope::text[] AS scope, true AS canonical
+       FROM events WHERE user_id = $1
+     UNION ALL
+     SELECT d.seq::int, e.event_id::text, e.event_type, e.aggregate_id, e.actor_id, e.scope::text[], false
+       FROM event_deliveries d JOIN events e ON e.event_id = d.event_id WHERE d.user_id = $1
+     ORDER BY seq`,
+    [userId],
+  );
+  return rows.rows;
+}
+
+/** Asserts `userId`'s stream is exactly seqs 1..users.last_seq, each once; returns it. */
+async function gapless(t: ExecutionContext, app: TestApp, userId: string): Promise<StreamRow[]> {
+  const stream = await streamOf(app, userId);
+  const last = await app.app.db.query<{ last_seq: number }>(
+    'SELECT last_seq::int AS last_seq FROM users WHERE id = $1',
+    [userId],
+  );
+  t.deepEqual(
+    stream.map((r) => r.seq),
+    Array.from({ length: Number(last.rows[0]?.last_seq ?? 0) }, (_, i) => i + 1),
+    `${userId}'s events and deliveries are seqs 1..last_seq, each once`,
+  );
+  return stream;
+}
+
+/** A user with a token; their user row exists once they made a request. */
+function person(app: TestApp, name: string) {
+  const id = `${name}-${randomUUID()}`;
+  return { id, token: app.token(id) };
+}
+
+/** Alice's new list shared with Bob, who accepted: the list id and the three users. */
+async function sharedList(database: Database) {
+  const { app, call } = suite(database);
+  const alice = person(app, 'alice');
+  const bob = person(app, 'bob');
+  const carol = person(app, 'carol');
+  for (const u of [alice, bob, carol]) await ok(call('GET', '/me', { token: u.token }));
+  const list = await ok(call('POST', '/lists', { token: alice.token, body: { name: 'Groceries' } }), 201);
+  const id = list.id as string;
+  await ok(call('POST', `/lists/${id}/members`, { token: alice.token, body: { user_id: bob.id } }), 201);
+  await ok(call('POST', `/invitations/${id}/accept`, { token: bob.token }));
+  return { app, call, alice, bob, carol, id };
+}
+
+for (const database of DATABASES) {
+  test(`${database}: share, accept, and a task written in the list: every event in both users' streams, each stream gapless`, async (t) => {
+    const { app, call } = suite(database);
+    const alice = person(app, 'alice');
+    const bob = person(app, 'bob');
+    await ok(call('GET', '/me', { token: bob.token }));
+    const list = await ok(call('POST', '/lists', { token: alice.token, body: { name: 'Groceries' } }), 201);
+    const id = list.id as string;
+
+    const shared = await ok(
+      call('POST', `/lists/${id}/members`, { token: alice.token, body: { user_id: bob.id, role: 'editor' } }),
+      201,
+    );
+    t.like(shared, { list_id: id, owner_id: alice.id });
+    t.deepEqual(
+      (shared.members as Json[]).map((m) => [m.user_id, m.role, m.state]),
+      [
+        [alice.id, 'owner', 'active'],
+        [bob.id, 'editor', 'invited'],
+      ],
+    );
+    // Sharing again while invited changes nothing (200, no event).
+    await ok(call('POST', `/lists/${id}/members`, { token: alice.token, body: { user_id: bob.id } }), 200);
+    const invitations = await ok(call('GET', '/invitations', { token: bob.token }));
+    t.like((invitations.invitations as Json[])[0], { list_id: id, name: 'Groceries', invited_by: alice.id });
+    t.is(
+      (await call('GET', `/lists/${id}/members`, { token: bob.token })).status,
+      404,
+      'an invitee does not see the members',
+    );
+
+    const accepted = await ok(call('POST', `/invitations/${id}/accept`, { token: bob.token }));
+    t.deepEqual(
+      (accepted.members as Json[]).map((m) => [m.user_id, m.state]),
+      [
+        [alice.id, 'active'],
+        [bob.id, 'active'],
+      ],
+    );
+    t.deepEqual((await ok(call('GET', '/invitations', { token: bob.token }))).invitations, []);
+
+    const task = await ok(call('POST', '/tasks', { token: alice.token, body: { title: 'Milk', list_id: id } }), 201);
+    await ok(call('PATCH', `/tasks/${task.id}`, { token: alice.token, body: { title: 'Oat milk' } }));
+
+    const aliceStream = await gapless(t, app, alice.id);
+    const bobStream = await gapless(t, app, bob.id);
+    const aboutList = (s: StreamRow[]) =>
+      s.filter((r) => r.aggregate_id === id || r.aggregate_id === task.id).map((r) => [r.event_type, r.canonical]);
+    t.deepEqual(aboutList(aliceStream), [
+      ['list.created', true],
+      ['list.shared', true],
+      ['list.invitation_accepted', false],
+      ['task.created', true],
+      ['task.updated', true],
+    ]);
+    t.deepEqual(aboutList(bobStream), [
+      ['list.shared', false],
+      ['list.invitation_accepted', true],
+      ['task.created', false],
+      ['task.updated', false],
+    ]);
+    // Each event is stored once; its actor is who issued it, its scope the shared list.
+    const accept = bobStream.find((r) => r.event_type === 'list.invitation_accepted');
+    t.like(accept, { actor_id: bob.id, scope: [id] });
+    t.like(
+      aliceStream.find((r) => r.event_type === 'task.created'),
+      { actor_id: alice.id, scope: [id] },
+    );
+    const copies = await app.app.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM events WHERE event_id = ANY($1::uuid[])',
+      [bobStream.map((r) => r.event_id)],
+    );
+    t.is(copies.rows[0]?.n, bobStream.length, 'no event row is duplicated');
+    // The rows of the list as its state holds them.
+    const members = await app.app.db.query<{ user_id: string; role: string; state: string }>(
+      'SELECT user_id, role, state FROM list_members WHERE list_id = $1 ORDER BY role DESC',
+      [id],
+    );
+    t.deepEqual(members.rows, [
+      { user_id: alice.id, role: 'owner', state: 'active' },
+      { user_id: bob.id, role: 'editor', state: 'active' },
+    ]);
+  });
+
+  test(`${database}: a private list writes as before: one stream, no delivery rows, the actor recorded, no scope`, async (t) => {
+    const { app, call } = suite(database);
+    const dana = person(app, 'dana');
+    const list = await ok(call('POST', '/lists', { token: dana.token, body: { name: 'Mine' } }), 201);
+    await ok(call('POST', '/tasks', { token: dana.token, body: { title: 'x', list_id: list.id } }), 201);
+    const stream = await gapless(t, app, dana.id);
+    t.true(stream.length >= 2);
+    t.true(stream.every((r) => r.canonical && r.actor_id === dana.id && r.scope === null));
+    const deliveries = await app.app.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM event_deliveries d JOIN events e ON e.event_id = d.event_id WHERE e.user_id = $1',
+      [dana.id],
+    );
+    t.is(deliveries.rows[0]?.n, 0);
+  });
+
+  test(`${database}: after a removal the removed member gets its removal and nothing later`, async (t) => {
+    const { app, call, alice, bob, id } = await sharedList(database);
+    const task = await ok(call('POST', '/tasks', { token: alice.token, body: { title: 'Bread', list_id: id } }), 201);
+    t.is((await call('DELETE', `/lists/${id}/members/${bob.id}`, { token: alice.token })).status, 204);
+    const before = await gapless(t, app, bob.id);
+    t.is(
+      before.at(-1)?.event_type,
+      'list.member_removed',
+      "the removal is the removed member's last event about the list",
+    );
+
+    await ok(call('PATCH', `/tasks/${task.id}`, { token: alice.token, body: { title: 'Rye bread' } }));
+    await ok(call('PATCH', `/lists/${id}`, { token: alice.token, body: { name: 'Shopping' } }));
+    const after = await gapless(t, app, bob.id);
+    t.deepEqual(after, before, 'no delivery row for the removed member afterwards');
+    const aliceStream = await gapless(t, app, alice.id);
+    t.deepEqual(
+      aliceStream.slice(-2).map((r) => r.event_type),
+      ['task.updated', 'list.updated'],
+    );
+    t.is((await call('GET', `/lists/${id}/members`, { token: bob.token })).status, 404);
+    t.is(
+      (await call('DELETE', `/lists/${id}/members/${bob.id}`, { token: bob.token })).status,
+      404,
+      'a removed member cannot leave',
+    );
+  });
+
+  test(`${database}: a shared list's rename reaches its editors; an editor leaves and gets nothing later`, async (t) => {
+    const { app, call, alice, bob, id } = await sharedList(database);
+    await ok(call('PATCH', `/lists/${id}`, { token: alice.token, body: { name: 'Weekly shop' } }));
+    const renamed = (await gapless(t, app, bob.id)).at(-1);
+    t.like(renamed, { event_type: 'list.updated', canonical: false, actor_id: alice.id });
+    t.is((await call('DELETE', `/lists/${id}/members/${bob.id}`, { token: bob.token })).status, 204);
+    const left = await gapless(t, app, bob.id);
+    t.like(left.at(-1), { event_type: 'list.member_left', canonical: true, actor_id: bob.id });
+    await ok(call('POST', '/tasks', { token: alice.token, body: { title: 'Eggs', list_id: id } }), 201);
+    t.deepEqual(await gapless(t, app, bob.id), left);
+  });
+
+  test(`${database}: refusals: a non-member 404, an editor doing the owner's part 403, conflicts 409, each naming the reason`, async (t) => {
+    const { call, alice, bob, carol, id } = await sharedList(database);
+    const status = async (method: string, path: string, token: string, body?: unknown) => {
+      const reply = await call(method, path, { token, ...(body === undefined ? {} : { body }) });
+      return { status: reply.status, message: String(reply.body.message ?? '') };
+    };
+    // An editor may not share, remove or transfer: 403 saying only the owner may.
+    const share = await status('POST', `/lists/${id}/members`, bob.token, { user_id: carol.id });
+    t.is(share.status, 403);
+    t.regex(share.message, /owner/);
+    t.is((await status('DELETE', `/lists/${id}/members/${alice.id}`, bob.token)).status, 403);
+    t.is((await status('POST', `/lists/${id}/owner`, bob.token, { user_id: bob.id })).status, 403);
+    // A stranger learns nothing: 404 everywhere, as for a list that does not exist.
+    for (const list of [id, randomUUID()]) {
+      t.is((await status('GET', `/lists/${list}/members`, carol.token)).status, 404);
+      t.is((await status('POST', `/lists/${list}/members`, carol.token, { user_id: bob.id })).status, 404);
+      t.is((await status('POST', `/invitations/${list}/accept`, carol.token)).status, 404);
+      t.is((await status('POST', `/invitations/${list}/decline`, carol.token)).status, 404);
+    }
+    // Conflicts: the Inbox, an active member, the owner leaving, a transfer to someone not yet in.
+    const inbox = await status('POST', `/lists/${inboxIdOf(alice.id)}/members`, alice.token, { user_id: bob.id });
+    t.is(inbox.status, 409);
+    t.regex(inbox.message, /Inbox/);
+    const again = await status('POST', `/lists/${id}/members`, alice.token, { user_id: bob.id });
+    t.is(again.status, 409);
+    t.regex(again.message, /already a member/);
+    const leave = await status('DELETE', `/lists/${id}/members/${alice.id}`, alice.token);
+    t.is(leave.status, 409);
+    t.regex(leave.message, /transfer ownership first/);
+    await ok(call('POST', `/lists/${id}/members`, { token: alice.token, body: { user_id: carol.id } }), 201);
+    const early = await status('POST', `/lists/${id}/owner`, alice.token, { user_id: carol.id });
+    t.is(early.status, 409);
+    t.regex(early.message, /not accepted/);
+    // Bad input: 400 naming the field.
+    const self = await call('POST', `/lists/${id}/members`, { token: alice.token, body: { user_id: alice.id } });
+    t.is(self.status, 400);
+    t.is(self.body.field, 'user_id');
+    const role = await call('POST', `/lists/${id}/members`, {
+      token: alice.token,
+      body: { user_id: carol.id, role: 'owner' },
+    });
+    t.is(role.status, 400);
+    t.regex(String(role.body.message), /role/);
+  });
+
+  test(`${database}: sharing with a user id never seen answers as for a known user`, async (t) => {
+    const { app, call } = suite(database);
+    const alice = person(app, 'alice');
+    const known = person(app, 'known');
+    await ok(call('GET', '/me', { token: known.token }));
+    const list = await ok(call('POST', '/lists', { token: alice.token, body: { name: 'Trip' } }), 201);
+    const ghost = `ghost-${randomUUID()}`;
+    const a = await call('POST', `/lists/${list.id}/members`, { token: alice.token, body: { user_id: known.id } });
+    const b = await call('POST', `/lists/${list.id}/members`, { token: alice.token, body: { user_id: ghost } });
+    t.is(a.status, 201);
+    t.is(b.status, a.status);
+    const keys = (m: Json | undefined) => Object.keys(m ?? {}).sort();
+    t.deepEqual(keys((b.body.members as Json[]).at(-1)), keys((a.body.members as Json[]).at(-1)));
+    t.like((b.body.members as Json[]).at(-1), { user_id: ghost, role: 'editor', state: 'invited' });
+    // The new user sees the invitation once they sign in.
+    const invitations = await ok(call('GET', '/invitations', { token: app.token(ghost) }));
+    t.like((invitations.invitations as Json[])[0], { list_id: list.id, invited_by: alice.id });
+  });
+
+  test(`${database}: a retried share with the same Idempotency-Key answers as the first and applies once; another body is 422`, async (t) => {
+    const { app, call } = suite(database);
+    const alice = person(app, 'alice');
+    const bob = person(app, 'bob');
+    const carol = person(app, 'carol');
+    const list = await ok(call('POST', '/lists', { token: alice.token, body: { name: 'Party' } }), 201);
+    const key = randomUUID();
+    const send = (user: string) =>
+      call('POST', `/lists/${list.id}/members`, {
+        token: alice.token,
+        body: { user_id: user },
+        headers: { 'idempotency-key': key },
+      });
+    const first = await send(bob.id);
+    t.is(first.status, 201);
+    // Bob declines meanwhile: the retry still answers what the first call answered.
+    await call('POST', `/invitations/${list.id}/decline`, { token: bob.token });
+    const retry = await send(bob.id);
+    t.is(retry.status, 201);
+    t.deepEqual(retry.body, first.body);
+    const shares = await app.app.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM events WHERE aggregate_id = $1 AND event_type = 'list.shared'",
+      [list.id],
+    );
+    t.is(shares.rows[0]?.n, 1, 'the retry applied nothing');
+    const other = await send(carol.id);
+    t.is(other.status, 422);
+    t.is(other.body.field, 'idempotency-key');
+  });
+
+  test(`${database}: a transfer makes the editor the owner and the owner an editor`, async (t) => {
+    const { app, call, alice, bob, carol, id } = await sharedList(database);
+    const moved = await ok(call('POST', `/lists/${id}/owner`, { token: alice.token, body: { user_id: bob.id } }));
+    t.is(moved.owner_id, bob.id);
+    t.deepEqual(
+      (moved.members as Json[]).map((m) => [m.user_id, m.role]),
+      [
+        [bob.id, 'owner'],
+        [alice.id, 'editor'],
+      ],
+    );
+    const row = await app.app.db.query<{ user_id: string }>('SELECT user_id FROM lists WHERE id = $1', [id]);
+    t.is(row.rows[0]?.user_id, bob.id);
+    // The new owner shares; the old one may not any more.
+    await ok(call('POST', `/lists/${id}/members`, { token: bob.token, body: { user_id: carol.id } }), 201);
+    t.is((await call('POST', `/lists/${id}/members`, { token: alice.token, body: { user_id: carol.id } })).status, 403);
+    for (const u of [alice.id, bob.id, carol.id]) await gapless(t, app, u);
+  });
+}
