@@ -9,10 +9,17 @@ import type { TaskState, ReminderState, TaskCommand } from '../../actors/task/in
 import { evolve } from '../../actors/task/index.ts';
 import { evolve as evolveUser, type UserState } from '../../actors/user/decider.ts';
 import { evolveList, inboxIdOf, type ListState, type MemberState } from '../../actors/list/index.ts';
-import { audienceOf, canonicalOf, scopeOf, type AudienceState, type ListScope } from '../../actors/list/audience.ts';
+import {
+  accessOf,
+  audienceOf,
+  canonicalOf,
+  scopeOf,
+  type AudienceState,
+  type ListScope,
+} from '../../actors/list/audience.ts';
 import { evolveLabel, type LabelState } from '../../actors/label/index.ts';
 import type { PendingEvent, EventEnvelope } from '../../actors/events.ts';
-import { DomainError } from '../../actors/errors.ts';
+import { DomainError, notFound } from '../../actors/errors.ts';
 import { UNDO_READ_BEFORE, MAX_UNDO_LATER } from '../../actors/task/undo.ts';
 import type { CommandMeta, IdempotencyMeta } from '../../actors/ports.ts';
 import {
@@ -471,6 +478,10 @@ function audiences(
   };
   events.forEach((e, i) => {
     const st = states[i] ?? { before: null, after: null };
+    // A user writes a task only in lists they have access to (the scopes' versions are checked in SQL, so
+    // this holds at commit): a member removed since the turn read the task is refused as a stranger is.
+    if (actor !== null)
+      for (const id of listsOf(i)) if (!accessOf(scopes.get(id) ?? own).includes(actor)) throw notFound('task');
     const audience = audienceOf(e, st.before, st.after, scopes);
     const canon = canonicalOf(audience, actor);
     if (audience.length !== 1 || canon !== userId) out.shared = true;

@@ -174,6 +174,28 @@ for (const database of DATABASES) {
     ]);
   });
 
+  test(`${database}: concurrent writes in a shared list and in a member's own list keep both streams gapless, each shared event delivered once`, async (t) => {
+    const { app, call, alice, bob, id } = await sharedList(database);
+    const own = await ok(call('POST', '/lists', { token: bob.token, body: { name: 'Own' } }), 201);
+    const writes = [
+      ...Array.from({ length: 12 }, (_, i) =>
+        call('POST', '/tasks', { token: alice.token, body: { title: `shared ${i}`, list_id: id } }),
+      ),
+      ...Array.from({ length: 12 }, (_, i) =>
+        call('POST', '/tasks', { token: bob.token, body: { title: `own ${i}`, list_id: own.id } }),
+      ),
+    ];
+    t.deepEqual(
+      (await Promise.all(writes)).map((r) => r.status),
+      writes.map(() => 201),
+    );
+    const bobStream = await gapless(t, app, bob.id);
+    await gapless(t, app, alice.id);
+    const created = bobStream.filter((r) => r.event_type === 'task.created');
+    t.is(created.filter((r) => !r.canonical).length, 12, "each of Alice's tasks reached Bob once");
+    t.is(created.filter((r) => r.canonical).length, 12);
+  });
+
   test(`${database}: a private list writes as before: one stream, no delivery rows, the actor recorded, no scope`, async (t) => {
     const { app, call } = suite(database);
     const dana = person(app, 'dana');
