@@ -9,6 +9,9 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { injector, type Call } from '../helpers/inject.ts';
 import { ok, DATABASES, type Database } from '../helpers/api-suite.ts';
 import { inboxIdOf } from '../../actors/list/index.ts';
+import { decide } from '../../actors/task/index.ts';
+import { persist, readScopes, readUser, retryable } from '../../host/tasks/store.ts';
+import { DomainError } from '../../actors/errors.ts';
 
 type Json = Record<string, unknown>;
 
@@ -194,6 +197,53 @@ for (const database of DATABASES) {
     const created = bobStream.filter((r) => r.event_type === 'task.created');
     t.is(created.filter((r) => !r.canonical).length, 12, "each of Alice's tasks reached Bob once");
     t.is(created.filter((r) => r.canonical).length, 12);
+  });
+
+  test(`${database}: a task write decided before a membership change is written only after deciding again on the new members`, async (t) => {
+    const { app, call, alice, bob, carol, id } = await sharedList(database);
+    const db = app.app.db;
+    const write = async (userId: string, scopes: Awaited<ReturnType<typeof readScopes>>) => {
+      const taskId = randomUUID();
+      const now = new Date();
+      const pending = decide({ type: 'create', id: taskId, data: { title: 'raced', list_id: id } }, null, {
+        now,
+        userId,
+        userTimezone: 'UTC',
+        newId: randomUUID,
+      });
+      const user = await readUser(db, userId);
+      return persist(
+        db,
+        { userId, userVersion: user.version, tasks: new Map([[taskId, null]]), actor: userId, scopes },
+        pending,
+        { correlationId: randomUUID() },
+        now,
+      );
+    };
+    // Read before Carol joins: the write must not commit without her.
+    const stale = await readScopes(db, [id]);
+    await ok(call('POST', `/lists/${id}/members`, { token: alice.token, body: { user_id: carol.id } }), 201);
+    await ok(call('POST', `/invitations/${id}/accept`, { token: carol.token }));
+    const refused = await write(alice.id, stale).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    t.true(retryable(refused), 'the list guard fails: the turn decides again');
+    const written = await write(alice.id, await readScopes(db, [id]));
+    t.deepEqual(written.copies.map((c) => c.user_id).sort(), [bob.id, carol.id].sort());
+    t.deepEqual(
+      written.copies.map((c) => c.event_id),
+      written.events.map((e) => e.event_id).flatMap((e) => [e, e]),
+    );
+    for (const u of [alice.id, bob.id, carol.id]) await gapless(t, app, u);
+
+    // Bob is removed: his write in the list, on its current scope, is refused as a stranger's.
+    t.is((await call('DELETE', `/lists/${id}/members/${bob.id}`, { token: alice.token })).status, 204);
+    const stranger = await write(bob.id, await readScopes(db, [id])).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    t.true(stranger instanceof DomainError && stranger.code === 'not_found');
   });
 
   test(`${database}: a private list writes as before: one stream, no delivery rows, the actor recorded, no scope`, async (t) => {
