@@ -723,7 +723,7 @@ export async function persist(
   // Each list and label the decision newly names is locked (shared) and must be live: a list or label
   // deleted by a user turn that committed meanwhile fails the check (the row lock sees its latest
   // version), so the turn decides again and refuses; one deleted after this commits finds this task.
-  // A list is the target user's own, or (a turn for another member) one the actor has access to.
+  // A list must be one the actor (a system turn: the target user) has access to; a label, the user's own.
   const refs: string[] = [];
   for (const [table, ids] of [
     ['lists', listRefs],
@@ -731,9 +731,11 @@ export async function persist(
   ] as const) {
     if (ids.size === 0) continue;
     const name = `g${refs.length}`;
+    // The list_access rule (migration 013) for a live list: its owner, or an active member.
+    const who = fanOut.actor === null || fanOut.actor === userId ? '$1' : p(fanOut.actor);
     const whose =
-      table === 'lists' && fanOut.actor !== null && fanOut.actor !== userId
-        ? `id IN (SELECT a.list_id FROM list_access a WHERE a.user_id = ${p(fanOut.actor)})`
+      table === 'lists'
+        ? `(user_id = ${who} OR EXISTS (SELECT 1 FROM list_members m WHERE m.list_id = lists.id AND m.user_id = ${who} AND m.state = 'active'))`
         : 'user_id = $1';
     ctes.push(
       `${name} AS (SELECT id FROM ${table} WHERE ${whose} AND id = ANY(${p([...ids])}::uuid[]) AND deleted_at IS NULL FOR SHARE)`,

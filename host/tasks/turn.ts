@@ -71,7 +71,6 @@ interface TurnInput {
   userVersion: number;
 }
 
-/** A decision written (or one that wrote nothing), with the user version it was decided at. */
 /** Commands no user issues (timers, and the fan-out of another turn): their events have no actor (events.actor_id null). */
 const SYSTEM_COMMANDS = new Set<TaskCommand['type']>([
   'fire_reminder',
@@ -81,6 +80,7 @@ const SYSTEM_COMMANDS = new Set<TaskCommand['type']>([
   'label_deleted',
 ]);
 
+/** A decision written (or one that wrote nothing), with the user version it was decided at. */
 interface Written {
   result: TaskTurnResult;
   userVersion: number;

@@ -10,7 +10,7 @@ import { injector, type Call } from '../helpers/inject.ts';
 import { ok, DATABASES, type Database } from '../helpers/api-suite.ts';
 import { inboxIdOf } from '../../actors/list/index.ts';
 import { decide } from '../../actors/task/index.ts';
-import { persist, readScopes, readUser, retryable } from '../../host/tasks/store.ts';
+import { loadTask, persist, readScopes, readUser, retryable } from '../../host/tasks/store.ts';
 import { DomainError } from '../../actors/errors.ts';
 
 type Json = Record<string, unknown>;
@@ -244,6 +244,45 @@ for (const database of DATABASES) {
       (error: unknown) => error,
     );
     t.true(stranger instanceof DomainError && stranger.code === 'not_found');
+  });
+
+  test(`${database}: an editor moves their own task into the shared list: it reaches the owner, and the list guard admits the editor`, async (t) => {
+    const { app, call, alice, bob, id } = await sharedList(database);
+    const db = app.app.db;
+    const task = await ok(call('POST', '/tasks', { token: bob.token, body: { title: 'Napkins' } }), 201);
+    const move = async () => {
+      const state = await loadTask(db, bob.id, task.id as string);
+      const now = new Date();
+      const pending = decide({ type: 'update', data: { list_id: id } }, state, {
+        now,
+        userId: bob.id,
+        userTimezone: 'UTC',
+        newId: randomUUID,
+        refs: { lists: new Set([id]), labels: new Set() },
+      });
+      const user = await readUser(db, bob.id);
+      return persist(
+        db,
+        {
+          userId: bob.id,
+          userVersion: user.version,
+          tasks: new Map([[task.id as string, state]]),
+          actor: bob.id,
+          scopes: await readScopes(db, [id]),
+        },
+        pending,
+        { correlationId: randomUUID() },
+        now,
+      );
+    };
+    const moved = await move();
+    t.is(moved.tasks.get(task.id as string)?.list_id, id);
+    t.deepEqual(
+      moved.copies.map((c) => [c.event_type, c.user_id]),
+      [['task.updated', alice.id]],
+    );
+    t.like(moved.events[0], { user_id: bob.id, event_type: 'task.updated' });
+    for (const u of [alice.id, bob.id]) await gapless(t, app, u);
   });
 
   test(`${database}: a private list writes as before: one stream, no delivery rows, the actor recorded, no scope`, async (t) => {
