@@ -118,6 +118,10 @@ for (const database of DATABASES) {
     await ok(call('POST', `/lists/${id}/members`, { token: alice.token, body: { user_id: bob.id } }), 200);
     const invitations = await ok(call('GET', '/invitations', { token: bob.token }));
     t.like((invitations.invitations as Json[])[0], { list_id: id, name: 'Groceries', invited_by: alice.id });
+    t.regex(
+      String((invitations.invitations as Json[])[0]?.invited_at),
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/,
+    );
     t.is(
       (await call('GET', `/lists/${id}/members`, { token: bob.token })).status,
       404,
