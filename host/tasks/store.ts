@@ -611,8 +611,11 @@ export async function persist(
   const ctes: string[] = fanOut.shared
     ? [
         `dv AS (SELECT * FROM json_to_recordset(${p(JSON.stringify([...fanOut.counts].map(([id, n]) => ({ user_id: id, n }))))}::json) AS x(user_id text, n int))`,
-        `s AS (UPDATE users u SET last_seq = u.last_seq + dv.n, updated_at = $3 FROM dv
-    WHERE u.id = dv.user_id AND (u.id <> $1 OR u.version = ${p(target.userVersion)}) RETURNING u.id, u.last_seq, dv.n)`,
+        // The rows are locked in user id order (as group commit orders its users), so two shared writes
+        // with overlapping members wait for each other instead of deadlocking.
+        `lk AS (SELECT u.id FROM users u JOIN dv ON dv.user_id = u.id ORDER BY u.id COLLATE "C" FOR UPDATE OF u)`,
+        `s AS (UPDATE users u SET last_seq = u.last_seq + dv.n, updated_at = $3 FROM lk JOIN dv ON dv.user_id = lk.id
+    WHERE u.id = lk.id AND (u.id <> $1 OR u.version = ${p(target.userVersion)}) RETURNING u.id, u.last_seq, dv.n)`,
       ]
     : [
         `s AS (UPDATE users SET last_seq = last_seq + $2, updated_at = $3${userSet}

@@ -203,6 +203,27 @@ for (const database of DATABASES) {
     t.is(created.filter((r) => r.canonical).length, 12);
   });
 
+  test(`${database}: two lists shared each way, written at once by both owners: every write lands, each stream gapless`, async (t) => {
+    const { app, call, alice, bob, id } = await sharedList(database);
+    const theirs = await ok(call('POST', '/lists', { token: bob.token, body: { name: 'Theirs' } }), 201);
+    await ok(call('POST', `/lists/${theirs.id}/members`, { token: bob.token, body: { user_id: alice.id } }), 201);
+    await ok(call('POST', `/invitations/${theirs.id}/accept`, { token: alice.token }));
+    // Each write moves both users' rows, in opposite canonical order: they must wait, not deadlock.
+    const writes = Array.from({ length: 12 }, (_, i) => [
+      call('POST', '/tasks', { token: alice.token, body: { title: `a${i}`, list_id: id } }),
+      call('POST', '/tasks', { token: bob.token, body: { title: `b${i}`, list_id: theirs.id } }),
+    ]).flat();
+    t.deepEqual(
+      (await Promise.all(writes)).map((r) => r.status),
+      writes.map(() => 201),
+    );
+    for (const u of [alice, bob]) {
+      const created = (await gapless(t, app, u.id)).filter((r) => r.event_type === 'task.created');
+      t.is(created.filter((r) => r.canonical).length, 12);
+      t.is(created.filter((r) => !r.canonical).length, 12);
+    }
+  });
+
   test(`${database}: a task write decided before a membership change is written only after deciding again on the new members`, async (t) => {
     const { app, call, alice, bob, carol, id } = await sharedList(database);
     const db = app.app.db;
