@@ -12,6 +12,7 @@ import { inboxIdOf } from '../../actors/list/index.ts';
 import { decide } from '../../actors/task/index.ts';
 import { loadTask, persist, readScopes, readUser, retryable } from '../../host/tasks/store.ts';
 import { DomainError } from '../../actors/errors.ts';
+import { GroupCommit } from '../../host/tasks/group-commit.ts';
 
 type Json = Record<string, unknown>;
 
@@ -307,6 +308,40 @@ for (const database of DATABASES) {
       [['task.updated', alice.id]],
     );
     t.like(moved.events[0], { user_id: bob.id, event_type: 'task.updated' });
+    for (const u of [alice.id, bob.id]) await gapless(t, app, u);
+  });
+
+  test(`${database}: group commit writes a shared list's task alone and batches a private one as before`, async (t) => {
+    const { app, alice, bob, id } = await sharedList(database);
+    const db = app.app.db;
+    const group = new GroupCommit(db);
+    const create = async (listId: string) => {
+      const taskId = randomUUID();
+      const now = new Date();
+      const pending = decide({ type: 'create', id: taskId, data: { title: 'grouped', list_id: listId } }, null, {
+        now,
+        userId: alice.id,
+        userTimezone: 'UTC',
+        newId: randomUUID,
+      });
+      const user = await readUser(db, alice.id);
+      const scopes = await readScopes(db, [listId]);
+      return group.persist(
+        { userId: alice.id, userVersion: user.version, tasks: new Map([[taskId, null]]), actor: alice.id, scopes },
+        pending,
+        { correlationId: randomUUID() },
+        now,
+      );
+    };
+    const shared = await create(id);
+    t.deepEqual(
+      shared.copies.map((c) => c.user_id),
+      [bob.id],
+    );
+    t.is(group.stats.turns, 0, 'the shared write bypassed the batches');
+    const mine = await create(inboxIdOf(alice.id));
+    t.deepEqual(mine.copies, []);
+    t.is(group.stats.turns, 1, 'a private write still goes through group commit');
     for (const u of [alice.id, bob.id]) await gapless(t, app, u);
   });
 
