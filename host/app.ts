@@ -89,7 +89,13 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   let nudgeRelay = (): void => undefined;
 
   const committed = (events: EventEnvelope[]) => {
-    for (const e of events) metrics.eventsWritten.inc({ type: e.event_type });
+    // An event delivered to several members of a shared list comes once per recipient: it was written once.
+    const written = new Set<string>();
+    for (const e of events) {
+      if (written.has(e.event_id)) continue;
+      written.add(e.event_id);
+      metrics.eventsWritten.inc({ type: e.event_type });
+    }
     // With Kafka, this instance's sockets get its own commits at once when they are next in seq order
     // (realtime/hub.ts deliverLocal); the feed brings the rest. Embedded: the relay is the one feed.
     if (kafka) hub.deliverLocal(events);

@@ -13,6 +13,7 @@ import { decide } from '../../actors/task/index.ts';
 import { loadTask, persist, readScopes, readUser, retryable } from '../../host/tasks/store.ts';
 import { DomainError } from '../../actors/errors.ts';
 import { GroupCommit } from '../../host/tasks/group-commit.ts';
+import { readMetric } from '../helpers/metrics.ts';
 
 type Json = Record<string, unknown>;
 
@@ -95,6 +96,15 @@ async function sharedList(database: Database) {
 }
 
 for (const database of DATABASES) {
+  // Serial: ava runs serial tests before the others, so nothing else writes while the counter is read.
+  test.serial(`${database}: an event delivered to several members counts once as written`, async (t) => {
+    const { app } = suite(database);
+    const accepted = () => readMetric(app.url, 'tasklane_events_written_total', { type: 'list.invitation_accepted' });
+    const before = await accepted();
+    await sharedList(database);
+    t.is((await accepted()) - before, 1);
+  });
+
   test(`${database}: share, accept, and a task written in the list: every event in both users' streams, each stream gapless`, async (t) => {
     const { app, call } = suite(database);
     const alice = person(app, 'alice');
