@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { connectSocket } from '../helpers/socket.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { readMetric } from '../helpers/metrics.ts';
 import { listTasksQuery } from '../../host/reads.ts';
 import { TASK_FIELDS } from '../../host/tasks/rows.ts';
 import type { TaskSort } from '../../api/ports.ts';
@@ -243,6 +244,17 @@ for (const database of ['pglite', 'postgres'] as const) {
           aliceSocket.messages.some((m) => m.user_id !== alice),
           "no copy of bob's reached alice's socket",
         );
+
+        // Defence in depth: a message for bob's sockets that is not bob's is dropped and counted.
+        t.is(await readMetric(app.url, 'tasklane_realtime_misrouted_total'), 0);
+        await app.app.server.publish('/events', { ...bobSocket.messages[1], user_id: alice, seq: 99 }, { user: bob });
+        await api(bob, 'POST', '/tasks', { title: 'bob marker' }); // seq 5, after the stray one on the same path
+        await bobSocket.waitFor(5);
+        t.deepEqual(
+          bobSocket.messages.map((m) => m.seq),
+          [1, 2, 3, 4, 5],
+        );
+        t.is(await readMetric(app.url, 'tasklane_realtime_misrouted_total'), 1);
 
         // The admin audit names who received each event.
         const admin = (await fetch(`${app.url}/admin/events?aggregate_id=${milk.id}`, {
