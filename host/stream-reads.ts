@@ -101,7 +101,8 @@ export async function unpublishedSince(q: Queryable, sinceIso: string): Promise<
 /**
  * GET /admin/events: events (each once, its canonical row) by (timestamp, event_id) after `f.after`, with
  * who issued each and every user whose stream holds it. `f.user` selects the events in that user's
- * stream: stored there or delivered there.
+ * stream: stored there or delivered there; `f.actor` those the user issued; `f.list` those whose
+ * audience was made up of the list's members.
  */
 export async function adminEvents(q: Queryable, f: AdminFilter): Promise<AuditedEvent[]> {
   const where: string[] = [];
@@ -117,6 +118,8 @@ export async function adminEvents(q: Queryable, f: AdminFilter): Promise<Audited
     );
   if (f.type) add((p) => `event_type = ${p}`, f.type);
   if (f.aggregate_id) add((p) => `aggregate_id = ${p}`, f.aggregate_id);
+  if (f.actor) add((p) => `actor_id = ${p}`, f.actor);
+  if (f.list) add((p) => `scope @> ARRAY[${p}::uuid]`, f.list);
   if (f.from) add((p) => `"timestamp" >= ${p}`, f.from);
   if (f.to) add((p) => `"timestamp" < ${p}`, f.to);
   if (f.after) {

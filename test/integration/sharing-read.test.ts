@@ -264,6 +264,40 @@ for (const database of ['pglite', 'postgres'] as const) {
           admin.events.map((e) => [e.event_id, e.recipients]),
           aliceEvents.map((id) => [id, [alice, bob]]),
         );
+        // An event as the write side stores one of bob's edits: in bob's stream, issued by bob, scoped to the list.
+        const edit = randomUUID();
+        await app.app.db.query(
+          `WITH u AS (UPDATE users SET last_seq = last_seq + 1 WHERE id = $2 RETURNING last_seq)
+           INSERT INTO events (event_id, user_id, seq, aggregate_type, aggregate_id, version, event_type, data,
+             correlation_id, causation_id, "timestamp", actor_id, scope)
+           SELECT $1, $2, u.last_seq, 'task', $3, 3, 'task.updated', '{"changes":{}}', $1, NULL, now(), $2, ARRAY[$4::uuid] FROM u`,
+          [edit, bob, milk.id, list.id],
+        );
+        const audit = async (query: string) =>
+          (
+            (await fetch(`${app.url}/admin/events?${query}`, {
+              headers: { authorization: `Bearer ${app.token('root', { admin: true })}` },
+            }).then((r) => r.json())) as {
+              events: { event_id: string; actor_id: string | null; lists: string[] | null }[];
+            }
+          ).events;
+        t.deepEqual(
+          (await audit(`actor=${bob}`)).map((e) => [e.event_id, e.actor_id, e.lists]),
+          [[edit, bob, [list.id]]],
+        );
+        t.deepEqual(
+          (await audit(`list=${list.id}`)).map((e) => e.event_id),
+          [edit],
+        );
+        t.deepEqual(
+          (await audit(`user=${bob}&aggregate_id=${milk.id}`)).map((e) => e.event_id),
+          [...aliceEvents, edit],
+          "bob's stream: alice's events delivered to him and his own",
+        );
+        t.deepEqual(
+          (await audit(`user=${alice}&aggregate_id=${milk.id}`)).map((e) => e.event_id),
+          aliceEvents,
+        );
       } finally {
         await Promise.all([aliceSocket.close(), bobSocket.close()]);
       }
