@@ -16,7 +16,8 @@ import {
   toTask,
   visibleBranches,
   visibleTasks,
-  inSharedLists,
+  viaSharedLists,
+  sharedListsWhere,
   accessibleTo,
   type TaskRow,
 } from './tasks/rows.ts';
@@ -127,11 +128,11 @@ export function listTasksQuery(userId: string, f: TaskFilter): { text: string; p
   const limit = p(f.limit + 1);
   const { home, shared } = visibleBranches('tasks', '$1');
   const branch = (access: string) =>
-    `(SELECT ${TASK_COLUMNS}, lower(title) AS title_key, tasks.id AS sort_id, ${sort.expr} AS sort_key FROM tasks
-      WHERE ${access} AND ${where.join(' AND ')} ORDER BY ${order} LIMIT ${limit})`;
+    `SELECT ${TASK_COLUMNS}, lower(title) AS title_key, tasks.id AS sort_id, ${sort.expr} AS sort_key FROM tasks
+      WHERE ${access} AND ${where.join(' AND ')} ORDER BY ${order} LIMIT ${limit}`;
   const collate = f.sort === 'title' ? ' COLLATE "C"' : '';
   return {
-    text: `SELECT * FROM (${branch(home)} UNION ALL ${branch(shared)}) v
+    text: `SELECT * FROM ((${branch(home)}) UNION ALL (${viaSharedLists('$1', branch(shared))})) v
       ORDER BY v.sort_key${collate} ${dir}${nulls}, v.sort_id ${dir} LIMIT ${limit}`,
     params,
   };
@@ -184,8 +185,7 @@ export class Reads implements ReadsPort {
       `SELECT ${LIST_COLUMNS}, 'owner' AS role, 0 AS part, lists.id AS sort_id FROM lists
         WHERE user_id = $1 AND deleted_at IS NULL
       UNION ALL
-      SELECT ${LIST_COLUMNS}, 'editor', 1, lists.id FROM lists
-        WHERE user_id <> $1 AND deleted_at IS NULL AND ${inSharedLists('id', '$1')}
+      ${viaSharedLists('$1', `SELECT ${LIST_COLUMNS}, 'editor', 1, lists.id FROM lists WHERE ${sharedListsWhere('$1')}`)}
       ORDER BY part, inbox DESC, position, created_at, sort_id`,
       [userId],
     );
@@ -238,7 +238,7 @@ export class Reads implements ReadsPort {
       `SELECT l.id::text AS id,
         (SELECT count(*) FROM tasks t WHERE t.list_id = l.id AND t.deleted_at IS NULL AND NOT t.completed)::int AS open
       FROM (SELECT id FROM lists WHERE user_id = $1 AND deleted_at IS NULL
-        UNION ALL SELECT id FROM lists WHERE user_id <> $1 AND deleted_at IS NULL AND ${inSharedLists('id', '$1')}) l`,
+        UNION ALL ${viaSharedLists('$1', `SELECT lists.id FROM lists WHERE ${sharedListsWhere('$1')}`)}) l`,
       [userId],
     );
     const v = views.rows[0] ?? { today: 0, upcoming: 0, overdue: 0, completed_recent: 0 };

@@ -217,35 +217,31 @@ export const accessibleTo = (t: string, n: string): string =>
   `EXISTS (SELECT 1 FROM list_access a WHERE a.list_id = ${t}.list_id AND a.user_id = ${n})`;
 
 /**
- * The shared lists user `n` has access to: every list they are an active member of (the owner of a
- * shared list has a role 'owner' row, written with its first share) that list_access still grants them.
- * Read through list_members_of_user, so it costs one index probe for a user who shares nothing.
+ * `select`, run once per shared list user `n` has access to, and the union of its rows: `select` reads
+ * the list's rows through `s.list_id`. The shared lists are every list `n` is an active member of (the
+ * owner of a shared list has a role 'owner' row, written with its first share) that list_access still
+ * grants them, read through list_members_of_user: for a user who shares nothing one index probe, and
+ * `select` never runs. A LATERAL join, so each list is read through its own index whatever the planner
+ * estimates (`list_id = ANY(…)` or a semi-join let it read every user's tasks).
  */
-const sharedListsOf = (n: string): string =>
-  `SELECT m.list_id FROM list_members m WHERE m.user_id = ${n} AND m.state = 'active'
-    AND EXISTS (SELECT 1 FROM list_access a WHERE a.list_id = m.list_id AND a.user_id = ${n})`;
-
-/**
- * `column` (a list id) is one of the shared lists user `n` has access to. Its first term does not refer
- * to the row, so the planner runs it once, first, as a one-time filter: for a user who is an active
- * member of no list (the owner of a shared list has an owner row) the rest of the query is not run at
- * all, whatever plan the planner chose for it.
- */
-export const inSharedLists = (column: string, n: string): string =>
-  `EXISTS (SELECT 1 FROM list_members g WHERE g.user_id = ${n} AND g.state = 'active') AND ${column} IN (${sharedListsOf(n)})`;
+export const viaSharedLists = (n: string, select: string): string =>
+  `SELECT x.* FROM (SELECT m.list_id FROM list_members m WHERE m.user_id = ${n} AND m.state = 'active'
+    AND EXISTS (SELECT 1 FROM list_access a WHERE a.list_id = m.list_id AND a.user_id = ${n})) s
+  CROSS JOIN LATERAL (${select}) x`;
 
 /**
  * The listing rule `visibleTo`, as its two disjoint branches on the tasks row aliased `t`, for user `n`:
  * `home` — `n`'s own tasks (t.user_id = n, so today's tasks_by_* index scans keep their order) in a list
- * `n` has access to; `shared` — other users' tasks in the shared lists `n` has access to (empty for a
- * user who shares nothing). A listing query runs one SELECT per branch and a UNION ALL of the two:
- * an OR of them would lose the index-ordered plans (test/integration/sharing-read.test.ts EXPLAINs it).
+ * `n` has access to; `shared` — other users' tasks in one shared list `n` has access to, `s.list_id`,
+ * for a SELECT inside `viaSharedLists`. A listing query runs one SELECT per branch and a UNION ALL of
+ * the two: an OR of them would lose the index-ordered plans (test/integration/sharing-read.test.ts
+ * EXPLAINs it, with and without shared lists).
  */
 export const visibleBranches = (t: string, n: string): { home: string; shared: string } => ({
   // `IS TRUE` keeps the planner from making the EXISTS a semi-join (which would read all of the user's
   // tasks and sort them): as a filter on the index scan it costs two primary-key probes per row read.
   home: `${t}.user_id = ${n} AND (${accessibleTo(t, n)}) IS TRUE`,
-  shared: `${t}.user_id <> ${n} AND ${inSharedLists(`${t}.list_id`, n)}`,
+  shared: `${t}.list_id = s.list_id AND ${t}.user_id <> ${n}`,
 });
 
 /**
@@ -254,8 +250,12 @@ export const visibleBranches = (t: string, n: string): { home: string; shared: s
  */
 export const visibleTasks = (n: string, alias: string): string => {
   const { home, shared } = visibleBranches('v', n);
-  return `(SELECT v.* FROM tasks v WHERE ${home} UNION ALL SELECT v.* FROM tasks v WHERE ${shared}) ${alias}`;
+  return `(SELECT v.* FROM tasks v WHERE ${home} UNION ALL ${viaSharedLists(n, `SELECT v.* FROM tasks v WHERE ${shared}`)}) ${alias}`;
 };
+
+/** The live shared lists of others that user `n` is an active editor of, each as `select` over `lists` reads it (for viaSharedLists). */
+export const sharedListsWhere = (n: string): string =>
+  `lists.id = s.list_id AND lists.user_id <> ${n} AND lists.deleted_at IS NULL`;
 
 /**
  * SELECT list of an envelope from `events e JOIN event_deliveries d`: the event's row as EVENT_COLUMNS

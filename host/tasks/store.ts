@@ -33,7 +33,8 @@ import {
   LIST_FIELDS,
   LABEL_FIELDS,
   accessibleTo,
-  inSharedLists,
+  viaSharedLists,
+  sharedListsWhere,
   type TaskRow,
 } from './rows.ts';
 
@@ -140,7 +141,7 @@ export async function readTask(q: Queryable, userId: string, taskId: string): Pr
 export async function readRefs(q: Queryable, userId: string): Promise<{ lists: Set<string>; labels: Set<string> }> {
   const rows = await q.query<{ kind: string; id: string }>(
     `SELECT 'list' AS kind, id::text AS id FROM lists WHERE user_id = $1 AND deleted_at IS NULL
-    UNION ALL SELECT 'list', id::text FROM lists WHERE user_id <> $1 AND deleted_at IS NULL AND ${inSharedLists('id', '$1')}
+    UNION ALL ${viaSharedLists('$1', `SELECT 'list' AS kind, lists.id::text AS id FROM lists WHERE ${sharedListsWhere('$1')}`)}
     UNION ALL SELECT 'label', id::text FROM labels WHERE user_id = $1 AND deleted_at IS NULL`,
     [userId],
     'tasklane_refs',
