@@ -67,7 +67,12 @@ for (const database of ['pglite', 'postgres'] as const) {
       for (const u of [alice, bob, carol, dave]) t.is((await api(u, 'GET', '/me')).status, 200);
       const list = (await api(alice, 'POST', '/lists', { name: 'Groceries' })).body as { id: string };
       const milk = (
-        await api(alice, 'POST', '/tasks', { title: 'buy oat milk', list_id: list.id, due_date: tomorrow() })
+        await api(alice, 'POST', '/tasks', {
+          title: 'buy oat milk',
+          list_id: list.id,
+          due_date: tomorrow(),
+          reminders: [{ before: 'PT1H' }],
+        })
       ).body as unknown as Task;
       const eggs = (await api(alice, 'POST', '/tasks', { title: 'buy eggs', list_id: list.id }))
         .body as unknown as Task;
@@ -97,6 +102,13 @@ for (const database of ['pglite', 'postgres'] as const) {
       t.deepEqual(
         (history.body.events as { event_type: string }[]).map((e) => e.event_type),
         ['task.created'],
+        "the member sees the task's history but not the owner's reminder (reminders are private)",
+      );
+      t.deepEqual(
+        ((await api(alice, 'GET', `/tasks/${milk.id}/history`)).body.events as { event_type: string }[]).map(
+          (e) => e.event_type,
+        ),
+        ['task.created', 'reminder.scheduled'],
       );
       // The owner still sees their own tasks, and the member's tasks stay theirs.
       t.deepEqual(ids(await api(alice, 'GET', '/tasks')), [...shared, diary.id].sort());
