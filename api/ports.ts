@@ -79,9 +79,14 @@ export type SeriesTask = TaskState;
 
 /** GET /admin/events filters. `from` inclusive, `to` exclusive; `after` is the keyset cursor. */
 export interface AdminFilter {
+  /** Events in this user's stream: stored there, or delivered there (shared lists). */
   user?: string;
   type?: string;
   aggregate_id?: string;
+  /** Events this user issued (events.actor_id). */
+  actor?: string;
+  /** Events whose audience was made up of this list's members (events.scope holds it). */
+  list?: string;
   from?: string;
   to?: string;
   after?: { timestamp: string; event_id: string };

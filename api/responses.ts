@@ -169,8 +169,30 @@ const EventsPage = Joi.object({
   last_seq: count.required(),
   has_more: Joi.boolean().required(),
 }).label('EventsPage');
+/** An event in the admin audit: the envelope, who issued it and whose streams hold it (shared lists, issue 17). */
+const AuditedEvent = Joi.object({
+  ...envelopeKeys,
+  actor_id: Joi.string()
+    .allow(null)
+    .required()
+    .description(
+      'who issued it; null for a timer or the system, or an event written before actor_id existed (issued by its user_id)',
+    ),
+  recipients: Joi.array()
+    .items(Joi.string())
+    .min(1)
+    .required()
+    .description(
+      'every user whose stream holds it: user_id (its canonical stream) first, then the members it was delivered to',
+    ),
+  lists: Joi.array()
+    .items(uuid)
+    .allow(null)
+    .required()
+    .description('the lists whose members made up its audience; null for a private event'),
+}).label('AuditedEvent');
 const AdminEventsPage = Joi.object({
-  events: Joi.array().items(Event).required(),
+  events: Joi.array().items(AuditedEvent).required(),
   next: Joi.string().allow(null).required().description('pass as `after` for the next page; null on the last'),
 }).label('AdminEventsPage');
 const History = Joi.object({

@@ -279,6 +279,8 @@ export const adminEventsQuery = Joi.object({
   user: Joi.string().chars(128),
   type: Joi.string().chars(64),
   aggregate_id: Joi.string().chars(64),
+  actor: Joi.string().chars(128).description('only events this user issued'),
+  list: uuid.description("only events whose audience was made up of this list's members"),
   from: dateTime,
   to: dateTime,
   after: Joi.string().chars(200).description('cursor from the previous page'),

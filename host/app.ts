@@ -311,7 +311,9 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         clockSkewSec: config.auth.clockSkewSec,
       },
       realtime: async (s) => {
-        hub.attach(await registerNes(s, { onSockets: (open) => metrics.openSockets.set(open) }));
+        hub.attach(
+          await registerNes(s, { onSockets: (open) => metrics.openSockets.set(open), registry: metrics.registry }),
+        );
         registerDashboard(s);
       },
     },

@@ -8,15 +8,20 @@ import type { ListState } from '../actors/list/index.ts';
 import type { LabelState } from '../actors/label/index.ts';
 import {
   TASK_COLUMNS,
+  taskColumnsOf,
   REMINDER_COLUMNS,
   reminderColumnsOf,
-  EVENT_COLUMNS,
   LIST_COLUMNS,
   LABEL_COLUMNS,
   toTask,
-  toEnvelope,
+  visibleBranches,
+  visibleTasks,
+  viaSharedLists,
+  sharedListsWhere,
+  accessibleTo,
   type TaskRow,
 } from './tasks/rows.ts';
+import { eventsAfter, adminEvents, unpublishedSince, type AuditedEvent } from './stream-reads.ts';
 import type {
   ReadsPort,
   TaskFilter,
@@ -68,6 +73,71 @@ export function searchQuery(text: string): string | null {
   return words.length === 0 ? null : words.map((w) => `${w}:*`).join(' & ');
 }
 
+/**
+ * The SQL of one page of `userId`'s visible tasks matching `f` (Reads.listTasks), as text and parameters;
+ * exported so a test can EXPLAIN exactly what the API runs.
+ */
+export function listTasksQuery(userId: string, f: TaskFilter): { text: string; params: unknown[] } {
+  const where = ['deleted_at IS NULL'];
+  const params: unknown[] = [userId];
+  const p = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  if (f.completed !== undefined) where.push(`completed = ${p(f.completed)}`);
+  if (f.due_before) where.push(`due_date < ${p(f.due_before)}`);
+  if (f.due_after) where.push(`due_date >= ${p(f.due_after)}`);
+  if (f.window) {
+    // A view: timed tasks by instant, all-day tasks by their date (issue 16).
+    const w = f.window;
+    const timed = ['due_day IS NULL', 'due_date IS NOT NULL'];
+    if (w.due_before) timed.push(`due_date < ${p(w.due_before)}`);
+    if (w.due_after) timed.push(`due_date >= ${p(w.due_after)}`);
+    const allDay = ['due_day IS NOT NULL'];
+    if (w.day_before) allDay.push(`due_day < ${p(w.day_before)}`);
+    if (w.day_from) allDay.push(`due_day >= ${p(w.day_from)}`);
+    where.push(`((${timed.join(' AND ')}) OR (${allDay.join(' AND ')}))`);
+  }
+  if (f.completed_after) where.push(`completed_at >= ${p(f.completed_after)}`);
+  if (f.series_id) where.push(`series_id = ${p(f.series_id)}`);
+  if (f.list_id) where.push(`list_id = ${p(f.list_id)}`);
+  if (f.label) where.push(`labels @> ARRAY[${p(f.label)}]::uuid[]`);
+  if (f.priority !== undefined) where.push(`priority = ${p(f.priority)}`);
+  if (f.no_series) where.push('NOT is_recurring');
+  if (f.q !== undefined) {
+    const query = searchQuery(f.q);
+    where.push(query === null ? 'false' : `search @@ to_tsquery('simple', ${p(query)})`);
+  }
+  const sort = SORTS[f.sort];
+  const dir = f.order === 'asc' ? 'ASC' : 'DESC';
+  const cmp = f.order === 'asc' ? '>' : '<';
+  if (f.cursor) {
+    const id = `${p(f.cursor.id)}::uuid`;
+    if (f.cursor.key === null) where.push(`(${sort.expr} IS NULL AND id ${cmp} ${id})`);
+    else {
+      const after = `(${sort.expr}, id) ${cmp} (${p(f.cursor.key)}::${sort.type}${f.sort === 'title' ? ' COLLATE "C"' : ''}, ${id})`;
+      where.push(sort.nullable ? `(${sort.expr} IS NULL OR ${after})` : after);
+    }
+  }
+  // tasks.id, not id: the output column `id` is the text form, and ordering by it keeps the index from
+  // giving the order. NULLS LAST in either direction is "tasks without the key last".
+  const nulls = sort.nullable ? ' NULLS LAST' : '';
+  const order = `${sort.expr} ${dir}${nulls}, tasks.id ${dir}`;
+  // One page of each branch of visibleTo (the user's own tasks, others' in their shared lists), each
+  // on its index order, then the page of both: an OR of the branches would lose the index order.
+  const limit = p(f.limit + 1);
+  const { home, shared } = visibleBranches('tasks', '$1');
+  const branch = (access: string) =>
+    `SELECT ${TASK_COLUMNS}, lower(title) AS title_key, tasks.id AS sort_id, ${sort.expr} AS sort_key FROM tasks
+      WHERE ${access} AND ${where.join(' AND ')} ORDER BY ${order} LIMIT ${limit}`;
+  const collate = f.sort === 'title' ? ' COLLATE "C"' : '';
+  return {
+    text: `SELECT * FROM ((${branch(home)}) UNION ALL (${viaSharedLists('$1', branch(shared))})) v
+      ORDER BY v.sort_key${collate} ${dir}${nulls}, v.sort_id ${dir} LIMIT ${limit}`,
+    params,
+  };
+}
+
 /** The read side api/ uses (ReadsPort), plus what host/ and realtime/ feeds need. */
 export class Reads implements ReadsPort {
   constructor(private readonly db: Db) {}
@@ -78,56 +148,12 @@ export class Reads implements ReadsPort {
    * key while others were created, edited or deleted. `keys` are the page's sort keys for the next cursor.
    */
   async listTasks(userId: string, f: TaskFilter): Promise<TaskPage> {
-    const where = ['user_id = $1', 'deleted_at IS NULL'];
-    const params: unknown[] = [userId];
-    const p = (value: unknown) => {
-      params.push(value);
-      return `$${params.length}`;
-    };
-    if (f.completed !== undefined) where.push(`completed = ${p(f.completed)}`);
-    if (f.due_before) where.push(`due_date < ${p(f.due_before)}`);
-    if (f.due_after) where.push(`due_date >= ${p(f.due_after)}`);
-    if (f.window) {
-      // A view: timed tasks by instant, all-day tasks by their date (issue 16).
-      const w = f.window;
-      const timed = ['due_day IS NULL', 'due_date IS NOT NULL'];
-      if (w.due_before) timed.push(`due_date < ${p(w.due_before)}`);
-      if (w.due_after) timed.push(`due_date >= ${p(w.due_after)}`);
-      const allDay = ['due_day IS NOT NULL'];
-      if (w.day_before) allDay.push(`due_day < ${p(w.day_before)}`);
-      if (w.day_from) allDay.push(`due_day >= ${p(w.day_from)}`);
-      where.push(`((${timed.join(' AND ')}) OR (${allDay.join(' AND ')}))`);
-    }
-    if (f.completed_after) where.push(`completed_at >= ${p(f.completed_after)}`);
-    if (f.series_id) where.push(`series_id = ${p(f.series_id)}`);
-    if (f.list_id) where.push(`list_id = ${p(f.list_id)}`);
-    if (f.label) where.push(`labels @> ARRAY[${p(f.label)}]::uuid[]`);
-    if (f.priority !== undefined) where.push(`priority = ${p(f.priority)}`);
-    if (f.no_series) where.push('NOT is_recurring');
-    if (f.q !== undefined) {
-      const query = searchQuery(f.q);
-      where.push(query === null ? 'false' : `search @@ to_tsquery('simple', ${p(query)})`);
-    }
-    const sort = SORTS[f.sort];
-    const dir = f.order === 'asc' ? 'ASC' : 'DESC';
-    const cmp = f.order === 'asc' ? '>' : '<';
-    if (f.cursor) {
-      const id = `${p(f.cursor.id)}::uuid`;
-      if (f.cursor.key === null) where.push(`(${sort.expr} IS NULL AND id ${cmp} ${id})`);
-      else {
-        const after = `(${sort.expr}, id) ${cmp} (${p(f.cursor.key)}::${sort.type}${f.sort === 'title' ? ' COLLATE "C"' : ''}, ${id})`;
-        where.push(sort.nullable ? `(${sort.expr} IS NULL OR ${after})` : after);
-      }
-    }
-    // tasks.id, not id: the output column `id` is the text form, and ordering by it keeps the index from
-    // giving the order. NULLS LAST in either direction is "tasks without the key last".
-    const order = `${sort.expr} ${dir}${sort.nullable ? ' NULLS LAST' : ''}, tasks.id ${dir}`;
-    const rows = await this.db.query<TaskRow & { title_key: string }>(
-      `SELECT ${TASK_COLUMNS}, lower(title) AS title_key FROM tasks
-      WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${p(f.limit + 1)}`,
-      params,
+    const query = listTasksQuery(userId, f);
+    const rows = await this.db.query<TaskRow & { title_key: string; sort_id: string; sort_key: unknown }>(
+      query.text,
+      query.params,
     );
-    const page = rows.rows.slice(0, f.limit);
+    const page = rows.rows.slice(0, f.limit).map(({ sort_id: _id, sort_key: _key, ...row }) => row);
     const keys = page.map((row) => keyOf(f.sort, row));
     const reminders =
       page.length === 0
@@ -147,13 +173,23 @@ export class Reads implements ReadsPort {
     };
   }
 
-  async lists(userId: string): Promise<ListState[]> {
-    const rows = await this.db.query<ListState>(
-      `SELECT ${LIST_COLUMNS} FROM lists WHERE user_id = $1 AND deleted_at IS NULL
-      ORDER BY NOT inbox, position, created_at, id`,
+  /**
+   * The user's live lists (ReadsPort.lists): their own, by position (the Inbox first), then created_at,
+   * id; then the live shared lists of others they are an active editor of, by their owner's position,
+   * created_at, id. `role`
+   * is the user's role in each ('owner' for their own); the owner is `user_id`, `shared` says whether
+   * the list was ever shared.
+   */
+  async lists(userId: string): Promise<(ListState & { role: 'owner' | 'editor' })[]> {
+    const rows = await this.db.query<ListState & { role: 'owner' | 'editor'; part: number; sort_id: string }>(
+      `SELECT ${LIST_COLUMNS}, 'owner' AS role, 0 AS part, lists.id AS sort_id FROM lists
+        WHERE user_id = $1 AND deleted_at IS NULL
+      UNION ALL
+      ${viaSharedLists('$1', `SELECT ${LIST_COLUMNS}, 'editor', 1, lists.id FROM lists WHERE ${sharedListsWhere('$1')}`)}
+      ORDER BY part, inbox DESC, position, created_at, sort_id`,
       [userId],
     );
-    return rows.rows;
+    return rows.rows.map(({ part: _part, sort_id: _id, ...list }) => list);
   }
 
   async labels(userId: string): Promise<LabelState[]> {
@@ -192,14 +228,17 @@ export class Reads implements ReadsPort {
         count(*) FILTER (WHERE NOT completed AND NOT is_recurring AND CASE WHEN due_day IS NULL THEN due_date >= $2 AND due_date < $4 ELSE due_day >= $6 AND due_day < $8 END)::int AS upcoming,
         count(*) FILTER (WHERE NOT completed AND NOT is_recurring AND CASE WHEN due_day IS NULL THEN due_date < $2 ELSE due_day < $6 END)::int AS overdue,
         count(*) FILTER (WHERE completed AND completed_at >= $5)::int AS completed_recent
-      FROM tasks WHERE user_id = $1 AND deleted_at IS NULL`,
+      FROM ${visibleTasks('$1', 't')} WHERE t.deleted_at IS NULL`,
       // All-day tasks count by their date in the user's zone (issue 16), as the views list them (api/views.ts).
       [userId, w.now, w.todayEnd, w.upcomingEnd, w.recentSince, w.today, w.tomorrow, w.upcomingEndDay],
     );
+    // Every list the user sees (their own, and the shared ones they have access to): the user sees all
+    // of its tasks (a list holds others' tasks only once it is shared).
     const perList = await this.db.query<{ id: string; open: number }>(
       `SELECT l.id::text AS id,
-        (SELECT count(*) FROM tasks t WHERE t.user_id = $1 AND t.list_id = l.id AND t.deleted_at IS NULL AND NOT t.completed)::int AS open
-      FROM lists l WHERE l.user_id = $1 AND l.deleted_at IS NULL`,
+        (SELECT count(*) FROM tasks t WHERE t.list_id = l.id AND t.deleted_at IS NULL AND NOT t.completed)::int AS open
+      FROM (SELECT id FROM lists WHERE user_id = $1 AND deleted_at IS NULL
+        UNION ALL ${viaSharedLists('$1', `SELECT lists.id FROM lists WHERE ${sharedListsWhere('$1')}`)}) l`,
       [userId],
     );
     const v = views.rows[0] ?? { today: 0, upcoming: 0, overdue: 0, completed_recent: 0 };
@@ -210,9 +249,9 @@ export class Reads implements ReadsPort {
     // next_occurrence is the first occurrence not spawned yet (null once the series ended): a series
     // whose next one is at or after `before` has nothing in the window, and costs no expansion.
     const rows = await this.db.query<TaskRow & { total: string | number }>(
-      `SELECT ${TASK_COLUMNS}, count(*) OVER () AS total FROM tasks
-      WHERE user_id = $1 AND is_recurring AND deleted_at IS NULL AND next_occurrence IS NOT NULL AND next_occurrence < $2
-      ORDER BY next_occurrence, id LIMIT $3`,
+      `SELECT ${taskColumnsOf('tasks')}, count(*) OVER () AS total FROM ${visibleTasks('$1', 'tasks')}
+      WHERE is_recurring AND deleted_at IS NULL AND next_occurrence IS NOT NULL AND next_occurrence < $2
+      ORDER BY next_occurrence, tasks.id LIMIT $3`,
       [userId, before, limit],
     );
     return {
@@ -221,12 +260,9 @@ export class Reads implements ReadsPort {
     };
   }
 
+  /** The user's stream after `after` (events and deliveries, host/stream-reads.ts). */
   async eventsAfter(userId: string, after: number, limit: number): Promise<EventEnvelope[]> {
-    const rows = await this.db.query<EventEnvelope>(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-      [userId, after, limit],
-    );
-    return rows.rows.map(toEnvelope);
+    return eventsAfter(this.db, userId, after, limit);
   }
 
   async lastSeq(userId: string): Promise<number> {
@@ -234,29 +270,9 @@ export class Reads implements ReadsPort {
     return rows.rows[0]?.last_seq ?? 0;
   }
 
-  async adminEvents(f: AdminFilter): Promise<EventEnvelope[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: (n: string) => string, value: unknown) => {
-      params.push(value);
-      where.push(sql(`$${params.length}`));
-    };
-    if (f.user) add((p) => `user_id = ${p}`, f.user);
-    if (f.type) add((p) => `event_type = ${p}`, f.type);
-    if (f.aggregate_id) add((p) => `aggregate_id = ${p}`, f.aggregate_id);
-    if (f.from) add((p) => `"timestamp" >= ${p}`, f.from);
-    if (f.to) add((p) => `"timestamp" < ${p}`, f.to);
-    if (f.after) {
-      params.push(f.after.timestamp, f.after.event_id);
-      where.push(`("timestamp", event_id) > ($${params.length - 1}, $${params.length}::uuid)`);
-    }
-    params.push(f.limit);
-    const rows = await this.db.query<EventEnvelope>(
-      `SELECT ${EVENT_COLUMNS} FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY "timestamp", event_id LIMIT $${params.length}`,
-      params,
-    );
-    return rows.rows.map(toEnvelope);
+  /** The admin audit, with each event's actor and recipients (host/stream-reads.ts). */
+  async adminEvents(f: AdminFilter): Promise<AuditedEvent[]> {
+    return adminEvents(this.db, f);
   }
 
   /** ReadsPort.unacknowledgedReminders: one index scan (reminders_unacknowledged, migration 009). */
@@ -272,7 +288,7 @@ export class Reads implements ReadsPort {
     >(
       `SELECT ${reminderColumnsOf('r')}, t.title AS task_title, t.due_date AS task_due_date, t.due_day AS task_due_day
          FROM reminders r JOIN tasks t ON t.id = r.task_id
-        WHERE r.user_id = $1 AND r.unacknowledged AND NOT r.cancelled AND t.user_id = $1
+        WHERE r.user_id = $1 AND r.unacknowledged AND NOT r.cancelled AND ${accessibleTo('t', '$1')}
           AND t.deleted_at IS NULL AND NOT t.completed ${after}
         ORDER BY r.remind_at DESC, r.id DESC LIMIT $2`,
       params,
@@ -285,20 +301,19 @@ export class Reads implements ReadsPort {
   }
 
   /**
-   * Committed events not yet published to Kafka whose timestamp is after `sinceIso`, ordered by
-   * (user_id, seq), at most 5,000: what realtime/feeds.ts OutboxFeed delivers while Kafka is away.
+   * Committed rows (events and deliveries) not yet published to Kafka whose timestamp is after
+   * `sinceIso`, ordered by (user_id, seq), at most 5,000: what realtime/feeds.ts OutboxFeed delivers
+   * while Kafka is away (host/stream-reads.ts).
    */
   async unpublishedSince(sinceIso: string): Promise<EventEnvelope[]> {
-    const rows = await this.db.query<EventEnvelope>(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE published_at IS NULL AND "timestamp" > $1 ORDER BY user_id, seq LIMIT 5000`,
-      [sinceIso],
-    );
-    return rows.rows.map(toEnvelope);
+    return unpublishedSince(this.db, sinceIso);
   }
 
   async outboxBacklog(): Promise<{ count: number; oldest: string | null }> {
     const rows = await this.db.query<{ count: number; oldest: string | null }>(
-      'SELECT count(*)::int AS count, min("timestamp") AS oldest FROM events WHERE published_at IS NULL',
+      `SELECT count(*)::int AS count, min("timestamp") AS oldest FROM (
+        SELECT "timestamp" FROM events WHERE published_at IS NULL
+        UNION ALL SELECT e."timestamp" FROM event_deliveries d JOIN events e ON e.event_id = d.event_id WHERE d.published_at IS NULL) o`,
     );
     return rows.rows[0] ?? { count: 0, oldest: null };
   }

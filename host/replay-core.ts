@@ -51,8 +51,13 @@ export interface ReplayReport {
   messages: number;
   /** Distinct events folded. */
   events: number;
-  /** Extra copies of an event on the topic (at-least-once delivery), dropped by event_id. */
+  /** Extra copies of an event on the topic (at-least-once delivery), dropped by user and event_id. */
   duplicates: number;
+  /**
+   * Messages of an event already read for another user: its delivery to another member of a shared list
+   * (issue 17), on the topic under that recipient. Not duplicates, and folded once.
+   */
+  copies: number;
   /** Tasks looked at: the union of those on the topic, in the events table and in the tasks table. */
   tasks: number;
   /** Tasks whose rebuilt state equals their row. */
@@ -89,6 +94,7 @@ interface TopicRead {
   events: EventEnvelope[];
   messages: number;
   duplicates: number;
+  copies: number;
   /** Per partition whose log start is above 0: the event id of its first retained record, or null when nothing is retained. */
   trimmed: Map<number, string | null>;
 }
@@ -105,7 +111,10 @@ async function readTopic(kafka: Kafka, topic: string, options: ReplayOptions): P
   const seen = new Map<string, EventEnvelope>();
   let messages = 0;
   let duplicates = 0;
-  if (total === 0) return { events: [], messages, duplicates, trimmed };
+  let copies = 0;
+  /** `${user_id}\0${event_id}` of every message read: one event reaches each recipient's stream once. */
+  const delivered = new Set<string>();
+  if (total === 0) return { events: [], messages, duplicates, copies, trimmed };
   const done = new Map<number, bigint>(offsets.map((o) => [o.partition, BigInt(o.low)]));
   const first = new Set<number>();
   const consumer = kafka.consumer({
@@ -133,8 +142,13 @@ async function readTopic(kafka: Kafka, topic: string, options: ReplayOptions): P
               trimmed.set(batch.partition, e.event_id);
             }
             if (options.user && e.user_id !== options.user) continue;
-            if (seen.has(e.event_id)) duplicates++;
-            else seen.set(e.event_id, e);
+            const key = `${e.user_id}\0${e.event_id}`;
+            if (delivered.has(key)) duplicates++;
+            else {
+              delivered.add(key);
+              if (seen.has(e.event_id)) copies++;
+              else seen.set(e.event_id, e);
+            }
           }
           options.onProgress?.(Math.min(messages, total), total, 'messages');
           if (finished()) resolve();
@@ -144,7 +158,7 @@ async function readTopic(kafka: Kafka, topic: string, options: ReplayOptions): P
     if (finished()) resolve();
   });
   await consumer.disconnect();
-  return { events: [...seen.values()], messages, duplicates, trimmed };
+  return { events: [...seen.values()], messages, duplicates, copies, trimmed };
 }
 
 /** What the events table says about one task, read before the topic (so whatever it calls published is on the topic by then). */
@@ -257,6 +271,7 @@ async function fromTopic(options: ReplayOptions): Promise<ReplayReport> {
     messages: read.messages,
     events: read.events.length,
     duplicates: read.duplicates,
+    copies: read.copies,
     tasks: ids.size,
     matched: 0,
     mismatches: [],
@@ -353,6 +368,7 @@ async function fromDatabase(options: ReplayOptions): Promise<ReplayReport> {
     messages: 0,
     events: 0,
     duplicates: 0,
+    copies: 0,
     tasks: ids.rows.length,
     matched: 0,
     mismatches: [],

@@ -54,7 +54,7 @@ const took = `${((Date.now() - started) / 1000).toFixed(1)} s`;
 const whose = user ? ` of ${user}` : '';
 if (report.source === 'topic') {
   console.log(
-    `replayed ${report.messages} messages (${report.events} events, ${report.duplicates} duplicate copies dropped) for ${report.tasks} tasks${whose} in ${took}`,
+    `replayed ${report.messages} messages (${report.events} events, ${report.duplicates} duplicate copies dropped, ${report.copies} deliveries to other members) for ${report.tasks} tasks${whose} in ${took}`,
   );
 } else {
   console.log(`rebuilt ${report.tasks} tasks${whose} from the events table (${report.events} events) in ${took}`);

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Consumer } from 'kafkajs';
 import type { EventEnvelope } from '../actors/events.ts';
-import { RecentIds } from './hub.ts';
+import { RecentIds, deliveryKey } from './hub.ts';
 
 export type Deliver = (events: readonly EventEnvelope[]) => Promise<void>;
 
@@ -213,7 +213,7 @@ export class OutboxFeed {
       do {
         this.again = false;
         const since = new Date(Date.now() - this.windowMs).toISOString();
-        const fresh = (await this.unpublishedSince(since)).filter((e) => this.handed.add(e.event_id));
+        const fresh = (await this.unpublishedSince(since)).filter((e) => this.handed.add(deliveryKey(e)));
         if (fresh.length > 0) await this.deliver(fresh);
       } while (this.again && this.active());
     } catch {

@@ -3,7 +3,7 @@
 // (realtime/feeds.ts): the Kafka consumer when the stream is up, the outbox feed while it is away, the
 // relay itself in the embedded shape. Two copies of an event reach the hub only around a switch between
 // feeds (e.g. the events the outbox feed delivered while Kafka was down come again from the consumer
-// when it catches up); the hub drops those by event_id — a safety net, not the main path — and counts
+// when it catches up); the hub drops those by user and event_id — a safety net, not the main path — and counts
 // them per feed, so a second feed pushing every event shows at once in
 // tasklane_realtime_duplicates_dropped_total.
 //
@@ -29,6 +29,13 @@ export type Publish = (userId: string, message: RealtimeMessage) => Promise<void
 
 /** Where a batch of events came from: the Kafka consumer, the outbox feed, or the relay (embedded shape). */
 export type Source = 'kafka' | 'outbox' | 'relay' | 'commit';
+
+/**
+ * The identity of one event in one user's stream, `${user_id}\0${event_id}`: an event of a shared list
+ * reaches each member as its own row (the canonical one or a delivery copy, shared-lists plan section 4),
+ * so the same event_id arriving for two users is two deliveries, not a duplicate.
+ */
+export const deliveryKey = (e: Pick<EventEnvelope, 'user_id' | 'event_id'>): string => `${e.user_id}\0${e.event_id}`;
 
 export function toMessage(event: EventEnvelope): RealtimeMessage {
   return { ...event, type: event.event_type };
@@ -138,7 +145,7 @@ export class Hub {
 
   /**
    * Publishes each new event to its user's sockets, per user in seq order within the batch; drops the
-   * events already delivered (by event_id). Resolves when every publish has been handed to the sockets.
+   * events already delivered (by user and event_id, deliveryKey). Resolves when every publish has been handed to the sockets.
    * Before a publisher is attached (the server is not up yet) nothing is delivered or remembered.
    */
   async deliver(events: readonly EventEnvelope[], source: Source): Promise<void> {
@@ -147,12 +154,13 @@ export class Hub {
     const counts = this.countsFor(source);
     const byUser = new Map<string, EventEnvelope[]>();
     for (const e of events) {
-      if (this.local.has(e.event_id)) {
+      const key = deliveryKey(e);
+      if (this.local.has(key)) {
         counts.localCopies++;
         this.localCopiesTotal.inc({ source });
         continue;
       }
-      if (!this.seen.add(e.event_id)) {
+      if (!this.seen.add(key)) {
         counts.duplicates++;
         this.duplicates++;
         this.duplicatesTotal.inc({ source });
@@ -195,12 +203,13 @@ export class Hub {
     for (const e of sorted) {
       if (e.user_id === blocked) continue;
       const last = this.watermark.get(e.user_id);
-      if ((last === undefined ? e.seq !== 1 : e.seq !== last + 1) || this.seen.has(e.event_id)) {
+      const key = deliveryKey(e);
+      if ((last === undefined ? e.seq !== 1 : e.seq !== last + 1) || this.seen.has(key)) {
         blocked = e.user_id;
         continue;
       }
-      this.seen.add(e.event_id);
-      this.local.add(e.event_id);
+      this.seen.add(key);
+      this.local.add(key);
       this.advance(e.user_id, e.seq, 'commit', counts);
       void Promise.resolve(publish(e.user_id, toMessage(e))).catch(() => undefined);
       counts.delivered++;

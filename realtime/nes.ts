@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import Boom from '@hapi/boom';
 import Nes from '@hapi/nes';
 import type { Server } from '@hapi/hapi';
+import client from 'prom-client';
 import { MAX_PAYLOAD_BYTES } from '../api/schemas.ts';
 import type { Publish } from './hub.ts';
 
@@ -25,6 +26,8 @@ export interface RealtimeOptions {
    * before any of it is parsed. Default: MAX_PAYLOAD_BYTES (api/schemas.ts), the REST body limit.
    */
   maxMessageBytes?: number;
+  /** Registers tasklane_realtime_misrouted_total here (the app's /metrics registry). */
+  registry?: client.Registry;
 }
 
 export const EVENTS_PATH = '/events';
@@ -199,13 +202,25 @@ export async function registerNes(server: Server, options: RealtimeOptions = {})
     },
   });
   limitMessageSize(server, options.maxMessageBytes ?? MAX_PAYLOAD_BYTES);
+  // Defence in depth (shared lists, issue 17): a publish already reaches only its user's sockets (nes'
+  // user index), and an event reaches another member only as their own copy (user_id = that member);
+  // a message whose user_id is not the socket's user is dropped and counted, and the count must stay 0.
+  const misrouted = new client.Counter({
+    name: 'tasklane_realtime_misrouted_total',
+    help: "Socket messages dropped because their user_id is not the socket's user; any value above 0 is a bug",
+    registers: options.registry ? [options.registry] : [],
+  });
   server.subscription(EVENTS_PATH, {
     auth: { mode: 'required', entity: 'user', index: true },
     // Delivery checks the token in force at the moment of each publish: an expiry timer that fires
     // late (a busy event loop) can never let an event through to an expired socket.
-    filter: (_path: string, _message: unknown, { socket, credentials }: { socket: unknown; credentials?: unknown }) => {
-      if (!expired(credentials)) return true;
-      closeExpired(socket as NesSocket);
+    filter: (_path: string, message: unknown, { socket, credentials }: { socket: unknown; credentials?: unknown }) => {
+      if (expired(credentials)) {
+        closeExpired(socket as NesSocket);
+        return false;
+      }
+      if ((message as { user_id?: unknown }).user_id === userOf(credentials)) return true;
+      misrouted.inc();
       return false;
     },
   });

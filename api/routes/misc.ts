@@ -112,6 +112,8 @@ export function adminRoutes(server: Server, deps: ApiDeps): void {
           user?: string;
           type?: string;
           aggregate_id?: string;
+          actor?: string;
+          list?: string;
           from?: string;
           to?: string;
           after?: string;
@@ -125,6 +127,8 @@ export function adminRoutes(server: Server, deps: ApiDeps): void {
           ...(q.user ? { user: q.user } : {}),
           ...(q.type ? { type: q.type } : {}),
           ...(q.aggregate_id ? { aggregate_id: q.aggregate_id } : {}),
+          ...(q.actor ? { actor: q.actor } : {}),
+          ...(q.list ? { list: q.list } : {}),
           ...(q.from ? { from: readInstant('from', q.from, zone) } : {}),
           ...(q.to ? { to: readInstant('to', q.to, zone) } : {}),
           ...(after ? { after } : {}),

@@ -4,11 +4,12 @@
 // connection it keeps, so a batch costs two statements (read, mark) and no transaction; if that
 // connection dies the lock dies with it and any instance can take over. After a commit the writer nudges it; it also
 // polls. When a sink fails the rows simply wait (Kafka down → nothing lost) and go out, in order, on
-// recovery. Delivery is at-least-once: consumers de-duplicate by event_id.
+// recovery. Delivery is at-least-once: consumers de-duplicate by user and event_id (a shared list's event
+// goes out once per member, each copy keyed by its recipient).
 import type { Db, Queryable } from '../db/index.ts';
 import type { Session } from '../db/types.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
-import { EVENT_COLUMNS, toEnvelope } from '../tasks/rows.ts';
+import { unpublished, markPublished } from '../stream-reads.ts';
 import type { Sink } from './sinks.ts';
 
 const RELAY_LOCK = 7_145_826_002;
@@ -150,13 +151,11 @@ export class Relay {
   }
 
   private async publishBatch(q: Queryable): Promise<number> {
-    const rows = await q.query<EventEnvelope>(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE published_at IS NULL ORDER BY user_id, seq LIMIT $1`,
-      [this.options.batch ?? 500],
-      'tasklane_relay_pending',
-    );
-    if (rows.rows.length === 0) return 0;
-    const events = rows.rows.map(toEnvelope);
+    // The outbox is the events rows and the delivery rows (an event's copy for another member of a shared
+    // list, keyed by that recipient), in (user_id, seq) order: each user's order on the topic holds.
+    const rows = await unpublished(q, this.options.batch ?? 500);
+    if (rows.length === 0) return 0;
+    const events = rows.map((r) => r.envelope);
     let lastError: unknown;
     for (const sink of this.options.sinks) {
       try {
@@ -166,11 +165,7 @@ export class Relay {
         this.options.onError?.(error, sink.name);
         continue;
       }
-      await q.query(
-        'UPDATE events SET published_at = now() WHERE event_id = ANY($1::uuid[]) AND published_at IS NULL',
-        [events.map((e) => e.event_id)],
-        'tasklane_relay_mark',
-      );
+      await markPublished(q, rows);
       this.published += events.length;
       this.lastSink = sink.name;
       this.options.onPublished?.(events, sink.name);

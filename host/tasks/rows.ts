@@ -205,3 +205,66 @@ export function toTask(row: TaskRow, reminders: ReminderState[]): TaskState {
 export function toEnvelope(row: EventEnvelope): EventEnvelope {
   return Object.fromEntries(EVENT_FIELDS.map((f) => [f, row[f]])) as unknown as EventEnvelope;
 }
+
+// Who may see a task (issue 17, shared lists): access is decided by the task's list through the
+// list_access view (migration 013), never by tasks.user_id, which is only the task's home (its creator).
+
+/**
+ * The by-id rule, a condition on the tasks row aliased `t`: user `n` (a parameter such as `$2`) owns
+ * `t`'s list or is an active editor of it (list_access). Two primary-key probes per row.
+ */
+export const accessibleTo = (t: string, n: string): string =>
+  `EXISTS (SELECT 1 FROM list_access a WHERE a.list_id = ${t}.list_id AND a.user_id = ${n})`;
+
+/**
+ * `select`, run once per shared list user `n` has access to, and the union of its rows: `select` reads
+ * the list's rows through `s.list_id`. The shared lists are every list `n` is an active member of (the
+ * owner of a shared list has a role 'owner' row, written with its first share) that list_access still
+ * grants them, read through list_members_of_user: for a user who shares nothing one index probe, and
+ * `select` never runs. A LATERAL join, so each list is read through its own index whatever the planner
+ * estimates (`list_id = ANY(…)` or a semi-join let it read every user's tasks).
+ */
+export const viaSharedLists = (n: string, select: string): string =>
+  `SELECT x.* FROM (SELECT m.list_id FROM list_members m WHERE m.user_id = ${n} AND m.state = 'active'
+    AND EXISTS (SELECT 1 FROM list_access a WHERE a.list_id = m.list_id AND a.user_id = ${n})) s
+  CROSS JOIN LATERAL (${select}) x`;
+
+/**
+ * The listing rule `visibleTo`, as its two disjoint branches on the tasks row aliased `t`, for user `n`:
+ * `home` — `n`'s own tasks (t.user_id = n, so today's tasks_by_* index scans keep their order) in a list
+ * `n` has access to; `shared` — other users' tasks in one shared list `n` has access to, `s.list_id`,
+ * for a SELECT inside `viaSharedLists`. A listing query runs one SELECT per branch and a UNION ALL of
+ * the two: an OR of them would lose the index-ordered plans (test/integration/sharing-read.test.ts
+ * EXPLAINs it, with and without shared lists).
+ */
+export const visibleBranches = (t: string, n: string): { home: string; shared: string } => ({
+  // `IS TRUE` keeps the planner from making the EXISTS a semi-join (which would read all of the user's
+  // tasks and sort them): as a filter on the index scan it costs two primary-key probes per row read.
+  home: `${t}.user_id = ${n} AND (${accessibleTo(t, n)}) IS TRUE`,
+  shared: `${t}.list_id = s.list_id AND ${t}.user_id <> ${n}`,
+});
+
+/**
+ * A FROM item `(…) alias` holding every tasks row user `n` may see (deleted ones too: the caller filters),
+ * with all of the tasks table's columns: the UNION ALL of the two branches of `visibleBranches`.
+ */
+export const visibleTasks = (n: string, alias: string): string => {
+  const { home, shared } = visibleBranches('v', n);
+  return `(SELECT v.* FROM tasks v WHERE ${home} UNION ALL ${viaSharedLists(n, `SELECT v.* FROM tasks v WHERE ${shared}`)}) ${alias}`;
+};
+
+/** The live shared lists of others that user `n` is an active editor of, each as `select` over `lists` reads it (for viaSharedLists). */
+export const sharedListsWhere = (n: string): string =>
+  `lists.id = s.list_id AND lists.user_id <> ${n} AND lists.deleted_at IS NULL`;
+
+/**
+ * SELECT list of an envelope from `events e JOIN event_deliveries d`: the event's row as EVENT_COLUMNS
+ * reads it, but in the recipient's stream (`user_id` and `seq` of the delivery row `d`).
+ */
+export const DELIVERED_EVENT_COLUMNS = (Object.entries(EVENT_TABLE) as [string, Column][])
+  .map(([name, c]) =>
+    name === 'user_id' || name === 'seq'
+      ? `d.${name} AS ${name}`
+      : `${c.read === undefined ? `e.${sqlName(name)}` : `e.${c.read}`} AS ${sqlName(name)}`,
+  )
+  .join(', ');

@@ -41,6 +41,9 @@ import {
   LIST_FIELDS,
   LIST_COLUMNS,
   LABEL_FIELDS,
+  accessibleTo,
+  viaSharedLists,
+  sharedListsWhere,
   type TaskRow,
 } from './rows.ts';
 
@@ -121,16 +124,33 @@ export async function readUser(q: Queryable, userId: string): Promise<UserState>
   return row.rows[0] as UserState;
 }
 
-/** The user's live task with its reminders (GET /tasks/{id}); null when it does not exist for this user or was deleted. */
+/**
+ * A live task with its reminders that `userId` may see (GET /tasks/{id}): its list is theirs or they
+ * are an active editor of it (the by-id rule, rows.ts accessibleTo). Null when it does not exist, was
+ * deleted, or the user has no access (every by-id route answers all three with 404).
+ */
 export async function readTask(q: Queryable, userId: string, taskId: string): Promise<TaskState | null> {
-  const task = await loadTask(q, userId, taskId);
-  return task && task.deleted_at === null ? task : null;
+  const rows = await q.query<TaskRow & { reminder_rows: Record<string, unknown>[] }>(
+    `SELECT ${taskColumnsOf('t')}, ${REMINDERS_JSON} AS reminder_rows FROM tasks t
+      WHERE t.id = $1 AND t.deleted_at IS NULL AND ${accessibleTo('t', '$2')}`,
+    [taskId, userId],
+    'tasklane_read_task',
+  );
+  const row = rows.rows[0];
+  if (!row) return null;
+  const { reminder_rows, ...task } = row;
+  return toTask(task, remindersFromJson(reminder_rows));
 }
 
-/** The user's live list and label ids: what a task command naming a list or labels is checked against (DecideContext.refs). */
+/**
+ * The live list and label ids a task command of `userId` may name (DecideContext.refs): the lists they
+ * have access to (their own, and the shared ones they are an active member of), and their own labels
+ * (labels are personal).
+ */
 export async function readRefs(q: Queryable, userId: string): Promise<{ lists: Set<string>; labels: Set<string> }> {
   const rows = await q.query<{ kind: string; id: string }>(
     `SELECT 'list' AS kind, id::text AS id FROM lists WHERE user_id = $1 AND deleted_at IS NULL
+    UNION ALL ${viaSharedLists('$1', `SELECT 'list' AS kind, lists.id::text AS id FROM lists WHERE ${sharedListsWhere('$1')}`)}
     UNION ALL SELECT 'label', id::text FROM labels WHERE user_id = $1 AND deleted_at IS NULL`,
     [userId],
     'tasklane_refs',
@@ -143,8 +163,9 @@ export async function readRefs(q: Queryable, userId: string): Promise<{ lists: S
 
 /**
  * What an undo of `eventId` decides on (actors/task/undo.ts UndoEvents): the task's events from
- * UNDO_READ_BEFORE versions before that event to MAX_UNDO_LATER after it, in version order; none when the
- * event is not one of this user's events on this task.
+ * UNDO_READ_BEFORE versions before that event to MAX_UNDO_LATER after it, in version order; none when
+ * `userId` has no access to the task (rows.ts accessibleTo) or did not issue that event (its actor_id;
+ * an event written before actor_id existed reads as issued by its user_id): a member undoes only their own.
  */
 export async function readUndoEvents(
   q: Queryable,
@@ -152,10 +173,12 @@ export async function readUndoEvents(
   taskId: string,
   eventId: string,
 ): Promise<EventEnvelope[]> {
+  const undone = `(SELECT u.version FROM events u WHERE u.event_id = $3 AND u.aggregate_id = $2
+    AND COALESCE(u.actor_id, u.user_id) = $1)`;
   const rows = await q.query<EventEnvelope>(
-    `SELECT ${EVENT_COLUMNS} FROM events WHERE aggregate_id = $2 AND user_id = $1
-      AND version BETWEEN (SELECT t.version FROM events t WHERE t.event_id = $3 AND t.aggregate_id = $2 AND t.user_id = $1) - $4::int
-        AND (SELECT t.version FROM events t WHERE t.event_id = $3 AND t.aggregate_id = $2 AND t.user_id = $1) + $5::int
+    `SELECT ${EVENT_COLUMNS} FROM events WHERE aggregate_id = $2
+      AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = $2::uuid AND ${accessibleTo('t', '$1')})
+      AND version BETWEEN ${undone} - $4::int AND ${undone} + $5::int
       ORDER BY version`,
     [userId, taskId, eventId, UNDO_READ_BEFORE, MAX_UNDO_LATER],
     'tasklane_undo_events',
@@ -164,8 +187,16 @@ export async function readUndoEvents(
 }
 
 /**
+ * The user a reminder event of the events row `e` is about (its reminder's owner): the reminder it
+ * carries, or the reminders row it names (never deleted). Null for any other event.
+ */
+const REMINDER_OWNER = `CASE WHEN e.event_type LIKE 'reminder.%' THEN COALESCE(e.data->'reminder'->>'user_id',
+  (SELECT r.user_id FROM reminders r WHERE r.id = COALESCE(e.data->>'reminder_id', e.data->'reminder'->>'id')::uuid)) END`;
+
+/**
  * A task's events with version > `after` (default 0), in version order, at most `limit` (default 1000);
- * deleted tasks keep their history. Null when the task is not this user's.
+ * deleted tasks keep their history. Null when `userId` has no access to the task (rows.ts accessibleTo).
+ * Every event of the task is shown but other members' reminder events (reminders are private).
  */
 export async function readHistory(
   q: Queryable,
@@ -173,10 +204,15 @@ export async function readHistory(
   taskId: string,
   page: { after?: number; limit?: number } = {},
 ): Promise<EventEnvelope[] | null> {
-  const owner = await q.query('SELECT 1 FROM tasks WHERE id = $1 AND user_id = $2', [taskId, userId]);
-  if (owner.rowCount === 0) return null;
+  const access = await q.query(`SELECT 1 FROM tasks t WHERE t.id = $1 AND ${accessibleTo('t', '$2')}`, [
+    taskId,
+    userId,
+  ]);
+  if (access.rowCount === 0) return null;
   const rows = await q.query<EventEnvelope>(
-    `SELECT ${EVENT_COLUMNS} FROM events WHERE aggregate_id = $1 AND user_id = $2 AND version > $3 ORDER BY version LIMIT $4`,
+    `SELECT ${EVENT_COLUMNS} FROM events e WHERE aggregate_id = $1 AND version > $3
+      AND NOT COALESCE((${REMINDER_OWNER}) <> $2, false)
+      ORDER BY version LIMIT $4`,
     [taskId, userId, page.after ?? 0, page.limit ?? 1000],
   );
   return rows.rows.map(toEnvelope);
@@ -326,7 +362,7 @@ export function listsTouched(
 
 const LOAD = `SELECT (SELECT timezone FROM users u WHERE u.id = t.user_id) AS user_timezone, (SELECT version FROM users u WHERE u.id = t.user_id) AS user_version,
     (SELECT s.version FROM tasks s WHERE s.id = t.id) AS snapshot_version, ${TASK_COLUMNS}, ${REMINDERS_JSON} AS reminder_rows
-  FROM tasks t WHERE t.id = $1 AND t.user_id = $2`;
+  FROM tasks t WHERE t.id = $1 AND ${accessibleTo('t', '$2')}`;
 const LOAD_FOR_TURN = `${LOAD} FOR UPDATE OF t`;
 
 const iso = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(v as string).toISOString());

@@ -1,0 +1,441 @@
+// The read side of shared lists (issue 17), on PostgreSQL and PGlite, before the write side exists: the
+// membership rows and delivery rows a share and a shared write will make are written here with SQL.
+// A member sees the shared list's tasks in every listing and by id; a stranger and a removed member get
+// 404 and see none of them; a member's stream (GET /events and the socket) holds their deliveries in
+// seq order with no gap; and a user who shares nothing keeps today's index-ordered task pages.
+import test from 'ava';
+import { randomUUID } from 'node:crypto';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { connectSocket } from '../helpers/socket.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { readMetric } from '../helpers/metrics.ts';
+import { listTasksQuery } from '../../host/reads.ts';
+import { TASK_FIELDS } from '../../host/tasks/rows.ts';
+import type { TaskSort } from '../../api/ports.ts';
+
+interface Api {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+function client(app: TestApp) {
+  return async (user: string, method: string, path: string, body?: unknown): Promise<Api> => {
+    const response = await fetch(`${app.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${app.token(user)}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  };
+}
+
+type Task = { id: string; title: string; list_id: string };
+const ids = (r: Api, key = 'tasks') => (r.body[key] as Task[]).map((t) => t.id).sort();
+const tomorrow = () => new Date(Date.now() + 86_400_000).toISOString();
+
+/** Makes `member` an active editor of `list` (owned by `owner`), as an accepted share leaves the rows. */
+async function makeMember(app: TestApp, list: string, owner: string, member: string): Promise<void> {
+  const at = new Date().toISOString();
+  await app.app.db.query('UPDATE lists SET shared = true WHERE id = $1', [list]);
+  await app.app.db.query(
+    `INSERT INTO list_members (list_id, user_id, role, state, invited_by, created_at, updated_at)
+     VALUES ($1, $2, 'owner', 'active', $2, $3, $3) ON CONFLICT (list_id, user_id) DO NOTHING`,
+    [list, owner, at],
+  );
+  await app.app.db.query(
+    `INSERT INTO list_members (list_id, user_id, role, state, invited_by, created_at, updated_at)
+     VALUES ($1, $2, 'editor', 'active', $3, $4, $4)`,
+    [list, member, owner, at],
+  );
+}
+
+for (const database of ['pglite', 'postgres'] as const) {
+  test(`${database}: a member sees a shared list's tasks everywhere; a stranger and a removed member get 404 and see none`, async (t) => {
+    const app = await startTestApp({ database });
+    const api = client(app);
+    try {
+      const [alice, bob, carol, dave] = ['alice', 'bob', 'carol', 'dave'].map((u) => `${u}-${randomUUID()}`) as [
+        string,
+        string,
+        string,
+        string,
+      ];
+      for (const u of [alice, bob, carol, dave]) t.is((await api(u, 'GET', '/me')).status, 200);
+      const list = (await api(alice, 'POST', '/lists', { name: 'Groceries' })).body as { id: string };
+      const milk = (
+        await api(alice, 'POST', '/tasks', {
+          title: 'buy oat milk',
+          list_id: list.id,
+          due_date: tomorrow(),
+          reminders: [{ before: 'PT1H' }],
+        })
+      ).body as unknown as Task;
+      const eggs = (await api(alice, 'POST', '/tasks', { title: 'buy eggs', list_id: list.id }))
+        .body as unknown as Task;
+      const diary = (await api(alice, 'POST', '/tasks', { title: 'private diary', due_date: tomorrow() }))
+        .body as unknown as Task;
+      const own = (await api(bob, 'POST', '/tasks', { title: 'bob oat plan' })).body as unknown as Task;
+      const shared = [milk.id, eggs.id].sort();
+      await makeMember(app, list.id, alice, bob);
+      await makeMember(app, list.id, alice, dave);
+
+      // The member: every listing, by id, history.
+      t.deepEqual(ids(await api(bob, 'GET', '/tasks')), [...shared, own.id].sort());
+      t.deepEqual(ids(await api(bob, 'GET', `/tasks?list_id=${list.id}`)), shared);
+      t.deepEqual(ids(await api(bob, 'GET', '/tasks?q=oat')), [milk.id, own.id].sort());
+      t.deepEqual(ids(await api(bob, 'GET', '/tasks?sort=title&order=asc&limit=1')), [own.id], 'paged across both');
+      const counts = (await api(bob, 'GET', '/views/counts')).body as { lists: Record<string, number> };
+      t.is(counts.lists[list.id], 2);
+      const upcoming = (await api(bob, 'GET', '/views/upcoming?days=3')).body as { days: { tasks: Task[] }[] };
+      t.deepEqual(
+        upcoming.days.flatMap((d) => d.tasks.map((x) => x.id)),
+        [milk.id],
+      );
+      t.true(((await api(bob, 'GET', '/lists')).body.lists as { id: string }[]).some((l) => l.id === list.id));
+      t.is((await api(bob, 'GET', `/tasks/${milk.id}`)).status, 200);
+      const history = await api(bob, 'GET', `/tasks/${milk.id}/history`);
+      t.is(history.status, 200);
+      t.deepEqual(
+        (history.body.events as { event_type: string }[]).map((e) => e.event_type),
+        ['task.created'],
+        "the member sees the task's history but not the owner's reminder (reminders are private)",
+      );
+      t.deepEqual(
+        ((await api(alice, 'GET', `/tasks/${milk.id}/history`)).body.events as { event_type: string }[]).map(
+          (e) => e.event_type,
+        ),
+        ['task.created', 'reminder.scheduled'],
+      );
+      // The owner still sees their own tasks, and the member's tasks stay theirs.
+      t.deepEqual(ids(await api(alice, 'GET', '/tasks')), [...shared, diary.id].sort());
+
+      // The stranger: nothing in any listing, 404 by id.
+      const none = async (user: string, what: string) => {
+        for (const path of ['/tasks', `/tasks?list_id=${list.id}`, '/tasks?q=buy', '/tasks?sort=due'])
+          t.deepEqual(ids(await api(user, 'GET', path)), [], `${what}: ${path}`);
+        const c = (await api(user, 'GET', '/views/counts')).body as { lists: Record<string, number> };
+        t.false(list.id in c.lists, `${what}: counts`);
+        const u = (await api(user, 'GET', '/views/upcoming?days=3')).body as { days: { tasks: Task[] }[] };
+        t.deepEqual(
+          u.days.flatMap((d) => d.tasks),
+          [],
+          `${what}: upcoming`,
+        );
+        t.false(
+          ((await api(user, 'GET', '/lists')).body.lists as { id: string }[]).some((l) => l.id === list.id),
+          `${what}: lists`,
+        );
+        for (const id of [milk.id, eggs.id]) {
+          t.is((await api(user, 'GET', `/tasks/${id}`)).status, 404, `${what}: GET ${id}`);
+          t.is((await api(user, 'GET', `/tasks/${id}/history`)).status, 404, `${what}: history`);
+          t.is((await api(user, 'GET', `/tasks/${id}/occurrences`)).status, 404, `${what}: occurrences`);
+          t.is((await api(user, 'PATCH', `/tasks/${id}`, { title: 'x' })).status, 404, `${what}: PATCH`);
+          t.is((await api(user, 'POST', `/tasks/${id}/complete`, {})).status, 404, `${what}: complete`);
+          t.is((await api(user, 'DELETE', `/tasks/${id}`)).status, 404, `${what}: DELETE`);
+        }
+      };
+      await none(carol, 'stranger');
+      t.is(
+        (await api(bob, 'GET', `/tasks/${diary.id}`)).status,
+        404,
+        "the member does not see the owner's private task",
+      );
+
+      // The removed member: 404 from the next request on.
+      t.is((await api(dave, 'GET', `/tasks/${eggs.id}`)).status, 200);
+      await app.app.db.query(`UPDATE list_members SET state = 'removed' WHERE list_id = $1 AND user_id = $2`, [
+        list.id,
+        dave,
+      ]);
+      await none(dave, 'removed');
+      t.deepEqual(ids(await api(alice, 'GET', '/tasks')), [...shared, diary.id].sort(), 'the owner is unaffected');
+    } finally {
+      await app.stop();
+    }
+  });
+
+  test(`${database}: a member's stream holds their deliveries in seq order without gaps, on GET /events and on the socket`, async (t) => {
+    const app = await startTestApp({ database });
+    const api = client(app);
+    try {
+      const alice = `alice-${randomUUID()}`;
+      const bob = `bob-${randomUUID()}`;
+      const list = (await api(alice, 'POST', '/lists', { name: 'Groceries' })).body as { id: string };
+      const aliceSocket = await connectSocket(app.url, app.token(alice));
+      const bobSocket = await connectSocket(app.url, app.token(bob));
+      try {
+        await api(bob, 'POST', '/tasks', { title: 'bob first' }); // bob's seq 1
+        await makeMember(app, list.id, alice, bob);
+        const milk = (await api(alice, 'POST', '/tasks', { title: 'milk', list_id: list.id })).body as unknown as Task;
+        await api(alice, 'POST', `/tasks/${milk.id}/complete`, {});
+        // Alice's socket got both events (so the hub has seen their ids) before the copies exist.
+        await eventually(() => aliceSocket.messages.filter((m) => m.type.startsWith('task.')).length >= 2, {
+          what: "alice's events on her socket",
+        });
+        const aliceEvents = (
+          await app.app.db.query<{ event_id: string }>(
+            `SELECT event_id::text AS event_id FROM events WHERE aggregate_id = $1 ORDER BY version`,
+            [milk.id],
+          )
+        ).rows.map((r) => r.event_id);
+        t.is(aliceEvents.length, 2);
+        // What the write side's shared path does in its statement: bump bob's seq, one delivery row per event.
+        const bumped = await app.app.db.query<{ last_seq: string | number }>(
+          'UPDATE users SET last_seq = last_seq + 2 WHERE id = $1 RETURNING last_seq',
+          [bob],
+        );
+        const top = Number(bumped.rows[0]?.last_seq);
+        t.is(top, 3);
+        for (const [i, id] of aliceEvents.entries())
+          await app.app.db.query('INSERT INTO event_deliveries (user_id, seq, event_id) VALUES ($1, $2, $3)', [
+            bob,
+            top - 1 + i,
+            id,
+          ]);
+        await api(bob, 'POST', '/tasks', { title: 'bob after' }); // bob's seq 4: the commit nudges the relay too
+
+        const read = (await api(bob, 'GET', '/events?after=0')).body as {
+          events: { seq: number; user_id: string; event_id: string; event_type: string; aggregate_id: string }[];
+          last_seq: number;
+        };
+        t.deepEqual(
+          read.events.map((e) => e.seq),
+          [1, 2, 3, 4],
+        );
+        t.is(read.last_seq, 4);
+        t.true(read.events.every((e) => e.user_id === bob));
+        t.deepEqual(
+          read.events.slice(1, 3).map((e) => [e.event_id, e.event_type, e.aggregate_id]),
+          [
+            [aliceEvents[0], 'task.created', milk.id],
+            [aliceEvents[1], 'task.completed', milk.id],
+          ],
+        );
+        t.deepEqual(
+          ((await api(bob, 'GET', '/events?after=2')).body.events as { seq: number }[]).map((e) => e.seq),
+          [3, 4],
+        );
+        // Alice's own stream is unchanged by the copies.
+        const aliceRead = (await api(alice, 'GET', '/events?after=0')).body as { events: { seq: number }[] };
+        t.deepEqual(
+          aliceRead.events.map((e) => e.seq),
+          aliceRead.events.map((_, i) => i + 1),
+        );
+
+        // The relay publishes the copies, keyed by bob, and the hub hands them to bob's socket, in order.
+        await bobSocket.waitFor(4);
+        t.deepEqual(
+          bobSocket.messages.map((m) => [m.seq, m.user_id]),
+          [
+            [1, bob],
+            [2, bob],
+            [3, bob],
+            [4, bob],
+          ],
+        );
+        t.deepEqual(
+          bobSocket.messages.slice(1, 3).map((m) => m.event_id),
+          aliceEvents,
+        );
+        await eventually(
+          async () =>
+            Number(
+              (
+                await app.app.db.query<{ n: number }>(
+                  'SELECT count(*)::int AS n FROM event_deliveries WHERE published_at IS NULL',
+                )
+              ).rows[0]?.n,
+            ) === 0,
+          { what: 'the deliveries marked published' },
+        );
+        t.false(
+          aliceSocket.messages.some((m) => m.user_id !== alice),
+          "no copy of bob's reached alice's socket",
+        );
+
+        // Defence in depth: a message for bob's sockets that is not bob's is dropped and counted.
+        t.is(await readMetric(app.url, 'tasklane_realtime_misrouted_total'), 0);
+        await app.app.server.publish('/events', { ...bobSocket.messages[1], user_id: alice, seq: 99 }, { user: bob });
+        await api(bob, 'POST', '/tasks', { title: 'bob marker' }); // seq 5, after the stray one on the same path
+        await bobSocket.waitFor(5);
+        t.deepEqual(
+          bobSocket.messages.map((m) => m.seq),
+          [1, 2, 3, 4, 5],
+        );
+        t.is(await readMetric(app.url, 'tasklane_realtime_misrouted_total'), 1);
+
+        // The admin audit names who received each event.
+        const admin = (await fetch(`${app.url}/admin/events?aggregate_id=${milk.id}`, {
+          headers: { authorization: `Bearer ${app.token('root', { admin: true })}` },
+        }).then((r) => r.json())) as { events: { event_id: string; recipients: string[]; actor_id: string | null }[] };
+        t.deepEqual(
+          admin.events.map((e) => [e.event_id, e.recipients]),
+          aliceEvents.map((id) => [id, [alice, bob]]),
+        );
+        // An event as the write side stores one of bob's edits: in bob's stream, issued by bob, scoped to the list.
+        const edit = randomUUID();
+        await app.app.db.query(
+          `WITH u AS (UPDATE users SET last_seq = last_seq + 1 WHERE id = $2 RETURNING last_seq)
+           INSERT INTO events (event_id, user_id, seq, aggregate_type, aggregate_id, version, event_type, data,
+             correlation_id, causation_id, "timestamp", actor_id, scope)
+           SELECT $1, $2, u.last_seq, 'task', $3, 3, 'task.updated', '{"changes":{}}', $1, NULL, now(), $2, ARRAY[$4::uuid] FROM u`,
+          [edit, bob, milk.id, list.id],
+        );
+        const audit = async (query: string) =>
+          (
+            (await fetch(`${app.url}/admin/events?${query}`, {
+              headers: { authorization: `Bearer ${app.token('root', { admin: true })}` },
+            }).then((r) => r.json())) as {
+              events: { event_id: string; actor_id: string | null; lists: string[] | null }[];
+            }
+          ).events;
+        t.deepEqual(
+          (await audit(`actor=${bob}`)).map((e) => [e.event_id, e.actor_id, e.lists]),
+          [[edit, bob, [list.id]]],
+        );
+        t.deepEqual(
+          (await audit(`list=${list.id}`)).map((e) => e.event_id),
+          [edit],
+        );
+        t.deepEqual(
+          (await audit(`user=${bob}&aggregate_id=${milk.id}`)).map((e) => e.event_id),
+          [...aliceEvents, edit],
+          "bob's stream: alice's events delivered to him and his own",
+        );
+        t.deepEqual(
+          (await audit(`user=${alice}&aggregate_id=${milk.id}`)).map((e) => e.event_id),
+          aliceEvents,
+        );
+      } finally {
+        await Promise.all([aliceSocket.close(), bobSocket.close()]);
+      }
+    } finally {
+      await app.stop();
+    }
+  });
+
+  test(`${database}: a page of 5,000 tasks reads no more rows than before shared lists, and about a page once the user shares a list`, async (t) => {
+    const app = await startTestApp({ database });
+    const api = client(app);
+    try {
+      const user = `perf-${randomUUID()}`;
+      const seed = (await api(user, 'POST', '/tasks', { title: 'seed', due_date: tomorrow(), priority: 2 }))
+        .body as unknown as Task;
+      const fields = TASK_FIELDS as readonly string[];
+      const value = (f: string) =>
+        f === 'title'
+          ? `title || ' ' || g`
+          : f === 'created_at' || f === 'due_date'
+            ? `${f} - g * interval '1 minute'`
+            : f === 'priority'
+              ? '1 + g % 4'
+              : f;
+      await app.app.db.query(
+        `INSERT INTO tasks (id, user_id, ${fields.join(', ')})
+         SELECT gen_random_uuid(), user_id, ${fields.map(value).join(', ')} FROM tasks, generate_series(1, 4999) g WHERE id = $1`,
+        [seed.id],
+      );
+      // Everyone else: 300 lists of another user, 10 tasks each, so the statistics look like a server's
+      // (many lists, a few tasks each) and not like one user's database.
+      const crowd = `crowd-${randomUUID()}`;
+      t.is((await api(crowd, 'GET', '/me')).status, 200);
+      await app.app.db.query(
+        `INSERT INTO lists (id, user_id, name, color, position, inbox, version, created_at, updated_at)
+         SELECT gen_random_uuid(), $1, 'list ' || g, NULL, g, false, 1, now(), now() FROM generate_series(1, 300) g`,
+        [crowd],
+      );
+      const crowdValue = (f: string) => (f === 'list_id' ? 'l.id' : f === 'title' ? `t.title || ' ' || g` : `t.${f}`);
+      await app.app.db.query(
+        `INSERT INTO tasks (id, user_id, ${fields.join(', ')})
+         SELECT gen_random_uuid(), l.user_id, ${fields.map(crowdValue).join(', ')}
+           FROM tasks t, lists l, generate_series(1, 10) g WHERE t.id = $1 AND l.user_id = $2`,
+        [seed.id, crowd],
+      );
+      await app.app.db.query('ANALYZE');
+      const rowsRead = async (text: string, params: unknown[]) => {
+        const plan = await app.app.db.query<{ 'QUERY PLAN': unknown }>(
+          `EXPLAIN (ANALYZE, FORMAT JSON) ${text}`,
+          params,
+        );
+        const raw = plan.rows[0]?.['QUERY PLAN'];
+        const root = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[];
+        return tasksRead((root[0] as { Plan: PlanNode }).Plan);
+      };
+      for (const sort of Object.keys(BEFORE) as TaskSort[])
+        for (const order of ['asc', 'desc'] as const) {
+          const query = listTasksQuery(user, { sort, order, limit: 50 });
+          const read = await rowsRead(query.text, query.params);
+          // The query before shared lists: the user's tasks on the sort's index, in the same order.
+          const before = await rowsRead(
+            `SELECT id FROM tasks WHERE user_id = $1 AND deleted_at IS NULL ORDER BY ${BEFORE[sort](order)} LIMIT 51`,
+            [user],
+          );
+          t.true(read <= before + 5, `${sort} ${order}: read ${read} tasks rows for a page of 50, before ${before}`);
+          // The default page (created, newest first) and due dates ascending come from an index in order.
+          if ((sort === 'created' && order === 'desc') || (sort === 'due' && order === 'asc'))
+            t.true(read <= 60, `${sort} ${order}: read ${read} tasks rows for a page of 50`);
+        }
+      t.is((((await api(user, 'GET', '/tasks?limit=50')).body.tasks as Task[]) ?? []).length, 50);
+
+      // Once users share, a page still reads about a page: the other members' tasks through their lists,
+      // never everyone's tasks. Here a friend's small list is shared with the user of the 5,000 tasks.
+      const friend = `friend-${randomUUID()}`;
+      const small = (await api(friend, 'POST', '/lists', { name: 'Small' })).body as { id: string };
+      for (const title of ['one', 'two', 'three'])
+        t.is((await api(friend, 'POST', '/tasks', { title, list_id: small.id })).status, 201);
+      await makeMember(app, small.id, friend, user);
+      await app.app.db.query('ANALYZE');
+      for (const [who, page] of [
+        [user, 50],
+        [friend, 3],
+      ] as const)
+        for (const sort of ['created', 'due', 'title'] as TaskSort[]) {
+          const query = listTasksQuery(who, { sort, order: sort === 'created' ? 'desc' : 'asc', limit: 50 });
+          const read = await rowsRead(query.text, query.params);
+          if (read > 200) {
+            const plan = await app.app.db.query(`EXPLAIN ANALYZE ${query.text}`, query.params);
+            t.log(plan.rows.map((r) => Object.values(r)[0]).join('\n'));
+          }
+          t.true(
+            read <= 200,
+            `sharing, ${who.split('-')[0]} by ${sort}: read ${read} tasks rows for a page of ${page}`,
+          );
+          const rows = await app.app.db.query(query.text, query.params);
+          t.is(rows.rows.length, who === user ? 51 : 3);
+        }
+    } finally {
+      await app.stop();
+    }
+  });
+}
+
+/** ORDER BY of GET /tasks per sort as it was before shared lists (host/reads.ts SORTS). */
+const BEFORE: Record<TaskSort, (order: 'asc' | 'desc') => string> = {
+  due: (o) => `due_date ${o} NULLS LAST, id ${o}`,
+  priority: (o) => `priority ${o}, id ${o}`,
+  created: (o) => `created_at ${o}, id ${o}`,
+  title: (o) => `lower(title) COLLATE "C" ${o}, id ${o}`,
+  completed: (o) => `completed_at ${o} NULLS LAST, id ${o}`,
+};
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Actual Rows'?: number;
+  'Actual Loops'?: number;
+  'Rows Removed by Filter'?: number;
+  Plans?: PlanNode[];
+}
+
+/** The tasks rows a plan read: every scan of tasks, its rows out and those its filter removed, over all loops. */
+function tasksRead(node: PlanNode): number {
+  const own =
+    node['Relation Name'] === 'tasks'
+      ? ((node['Actual Rows'] ?? 0) + (node['Rows Removed by Filter'] ?? 0)) * (node['Actual Loops'] ?? 1)
+      : 0;
+  return own + (node.Plans ?? []).reduce((n, p) => n + tasksRead(p), 0);
+}
