@@ -1,7 +1,8 @@
 // The relay through daprd's pub/sub to Kafka (the stack's broker, as components/pubsub.yaml says), on the
 // app's own topic: every value is the envelope's JSON as the kafkajs sink writes it, keyed by user, with
 // event_type and correlation_id headers, and each user's events are on the topic in seq order, also when
-// commands for a user come in together so that one relay batch holds several of their events.
+// a user's commands come in together (a relay batch then may hold several of their events; how a batch is
+// split into rounds of one event per user is test/unit/dapr-sink.test.ts).
 import test from 'ava';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
@@ -58,7 +59,7 @@ test('dapr pub/sub: each value is the envelope as written, keyed by user, with h
   const users = [`events-a-${randomUUID()}`, `events-b/${randomUUID()}`];
   const perUser = 3;
   const edits = 4;
-  // Every user's commands at once: the relay's batches then hold several events of one user.
+  // Every user's commands at once, so the relay's batches may hold several events of one user.
   await Promise.all(
     users.map(async (user) => {
       const token = app.token(user);
