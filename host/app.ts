@@ -204,9 +204,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     : undefined;
   const sinks: Sink[] = [];
   if (dapr && kafka)
-    sinks.push(
-      daprSink(`http://${config.dapr.host}:${dapr.httpPort}`, 'pubsub', config.kafka.topic, config.dapr.apiToken),
-    );
+    sinks.push(daprSink(config.dapr.host, dapr.httpPort, 'pubsub', config.kafka.topic, config.dapr.apiToken));
   const kafkaOut = kafka ? kafkaSink(kafka, config.kafka.topic) : undefined;
   if (kafkaOut) sinks.push(kafkaOut);
   if (!kafka) sinks.push(hubSink((events) => hub.deliver(events, 'relay')));

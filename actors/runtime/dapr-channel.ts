@@ -113,13 +113,20 @@ export class SidecarChannel {
    * Rejects with DaprCallError (daprd answered non-2xx) or DaprTransportError (no answer).
    */
   invoke(type: string, id: string, method: string, body: string): Promise<string> {
-    const path = `/v1.0/actors/${type}/${actorIdSegment(id)}/method/${method}`;
+    return this.send('PUT', `/v1.0/actors/${type}/${actorIdSegment(id)}/method/${method}`, body);
+  }
+
+  /**
+   * Sends `body` (JSON text) to `path` on daprd (e.g. `/v1.0-alpha1/publish/bulk/<pubsub>/<topic>`);
+   * resolves with the answer (text) on 2xx. Rejects with DaprCallError (non-2xx) or DaprTransportError.
+   */
+  send(method: 'PUT' | 'POST', path: string, body: string): Promise<string> {
     return new Promise((resolve, reject) => {
       const req = http.request(
         {
           host: this.options.host,
           port: this.options.port,
-          method: 'PUT',
+          method,
           path,
           agent: this.agent,
           headers: { ...this.headers, 'content-length': Buffer.byteLength(body) },
@@ -131,7 +138,11 @@ export class SidecarChannel {
           res.on('error', (error) => reject(new DaprTransportError(this.base + path, error)));
           res.on('end', () => {
             const text =
-              chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
+              chunks.length === 0
+                ? ''
+                : chunks.length === 1
+                  ? (chunks[0] as Buffer).toString('utf8')
+                  : Buffer.concat(chunks).toString('utf8');
             const status = res.statusCode ?? 0;
             if (status >= 200 && status < 300) resolve(text);
             else reject(new DaprCallError(status, res.statusMessage ?? '', text, this.base + path));

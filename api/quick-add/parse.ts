@@ -34,8 +34,7 @@
  */
 import * as chrono from 'chrono-node';
 import { DateTime } from 'luxon';
-import { MAX_TITLE, MIN_PRIORITY, MAX_PRIORITY } from '../../actors/task/index.ts';
-import { afterCompletionProblem } from '../../actors/task/after-completion.ts';
+import { MAX_TITLE, MIN_PRIORITY, MAX_PRIORITY, afterCompletionProblem } from '../../actors/task/index.ts';
 import { localToInstant, occurrences, RecurrenceError } from '../../actors/recurrence/index.ts';
 import { ianaZone } from '../../actors/zone.ts';
 import { findCount, findRepeat, withEnd, type RepeatMode } from './repeat.ts';

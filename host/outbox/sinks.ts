@@ -3,6 +3,7 @@
 // has no stream — the in-process hub. A sink either publishes the whole batch or throws.
 import type { Kafka, Producer } from 'kafkajs';
 import type { EventEnvelope } from '../../actors/events.ts';
+import { SidecarChannel } from '../../actors/runtime/dapr-channel.ts';
 
 export interface Sink {
   readonly name: 'kafka' | 'dapr' | 'hub';
@@ -79,29 +80,54 @@ export function kafkaSink(kafka: Kafka, topic: string): Sink & { connected(): bo
   };
 }
 
-/** Dapr pub/sub `pubsub` with rawPayload; the key becomes the partition key, the headers metadata. */
-export function daprSink(daprUrl: string, pubsub: string, topic: string, apiToken?: string): Sink {
-  const headers = { 'content-type': 'application/json', ...(apiToken ? { 'dapr-api-token': apiToken } : {}) };
+/**
+ * `events` (in the relay's order: by user, then seq) as rounds: round k holds each user's k-th event of
+ * the batch, so no round holds two events of one user. Publishing the rounds one after another keeps each
+ * user's order whatever order a round is published in.
+ */
+export function perUserRounds(events: readonly EventEnvelope[]): EventEnvelope[][] {
+  const rounds: EventEnvelope[][] = [];
+  const seen = new Map<string, number>();
+  for (const e of events) {
+    const k = seen.get(e.user_id) ?? 0;
+    seen.set(e.user_id, k + 1);
+    const round = rounds[k];
+    if (round) round.push(e);
+    else rounds.push([e]);
+  }
+  return rounds;
+}
+
+/**
+ * Dapr pub/sub `pubsub` with rawPayload; the key becomes the partition key, the headers metadata. A batch
+ * goes out through Dapr's bulk publish API (`POST /v1.0-alpha1/publish/bulk/<pubsub>/<topic>`, docs.dapr.io
+ * reference/api/pubsub_api), one request per round of `perUserRounds`, each awaited before the next: bulk
+ * publish promises no order among a request's entries, and a round holds at most one event per user. Each
+ * entry is the envelope's JSON as `text/plain`, which daprd passes on as its bytes (JSON content would be
+ * decoded and encoded again, keys sorted), so the topic holds what the kafkajs sink writes. Any failed
+ * entry fails the batch (daprd answers non-2xx), and the relay publishes it again later (at-least-once).
+ */
+export function daprSink(daprHost: string, daprPort: number, pubsub: string, topic: string, apiToken?: string): Sink {
+  const channel = new SidecarChannel({ host: daprHost, port: daprPort, apiToken, maxSockets: 4, timeoutMs: 5000 });
+  const path = `/v1.0-alpha1/publish/bulk/${pubsub}/${topic}?metadata.rawPayload=true`;
   return {
     name: 'dapr',
     async publish(events) {
-      for (const e of events) {
-        const params = new URLSearchParams({
-          'metadata.rawPayload': 'true',
-          'metadata.partitionKey': e.user_id,
-          'metadata.event_type': e.event_type,
-          'metadata.correlation_id': e.correlation_id,
+      for (const round of perUserRounds(events)) {
+        const entries = round.map((e, i) => ({
+          entryId: String(i),
+          event: JSON.stringify(e),
+          contentType: 'text/plain',
+          metadata: { partitionKey: e.user_id, event_type: e.event_type, correlation_id: e.correlation_id },
+        }));
+        await channel.send('POST', path, JSON.stringify(entries)).catch((error: unknown) => {
+          throw new Error(`dapr publish: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
         });
-        const res = await fetch(`${daprUrl}/v1.0/publish/${pubsub}/${topic}?${params}`, {
-          method: 'POST',
-          headers,
-          body: JSON.stringify(e),
-          signal: AbortSignal.timeout(5000),
-        });
-        if (!res.ok) throw new Error(`dapr publish: ${res.status} ${await res.text()}`);
       }
     },
-    async close() {},
+    async close() {
+      channel.close();
+    },
   };
 }
 

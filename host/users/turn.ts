@@ -44,16 +44,32 @@ import type {
   UserTurnResult,
 } from '../../actors/ports.ts';
 
-/** How many task turns a deleted list or label runs at once. */
 /** How many task turns of a fan-out run at once. */
 export const FAN_OUT = 8;
 
 /**
- * Lets the event loop serve other requests between two turns of a fan-out (DESIGN: bounded work). On the
- * embedded database every statement runs on this thread, so a fan-out over many tasks would otherwise hold
- * the loop for its whole length.
+ * Lets the event loop serve other requests between two turns of a fan-out (DESIGN: bounded work): turns
+ * whose answers are ready at once would otherwise follow each other without letting a request in.
  */
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Runs `turn` for every id, FAN_OUT at a time, yielding to the event loop after each: the task turns a
+ * user turn sets off (a zone change's reschedules, a deleted list's or label's tasks). Turns of one user
+ * that are ready together commit together (host/tasks/group-commit.ts), so a zone change that moves
+ * 1,100 tasks costs about 1,100 / FAN_OUT commits instead of 1,100 in a row. Rejects with the first
+ * error a turn throws (the others still run to their end).
+ */
+async function fanOut(ids: readonly string[], turn: (id: string) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < ids.length; i = next++) {
+      await turn(ids[i] as string);
+      await yieldToLoop();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(FAN_OUT, ids.length) }, worker));
+}
 
 export interface UserTurnsOptions {
   clock?: () => Date;
@@ -89,20 +105,17 @@ export class UserTurns implements UserTurnPort {
         correlationId: call.meta?.correlationId ?? result.events[0]?.correlation_id ?? '',
         causationId: result.events[0]?.event_id ?? null,
       };
-      for (const taskId of await this.seriesFollowingZone(userId)) {
+      const dispatch = this.dispatch;
+      const command = { type: 'reschedule', from_zone: change.timezone.from, to_zone: change.timezone.to } as const;
+      await fanOut(await this.seriesFollowingZone(userId), async (taskId) => {
         try {
-          await this.dispatch(taskId, {
-            userId,
-            command: { type: 'reschedule', from_zone: change.timezone.from, to_zone: change.timezone.to },
-            meta,
-          });
+          await dispatch(taskId, { userId, command, meta });
         } catch (error) {
           // Only a series created after the check above can be refused here (its start has no instant
           // in the new zone): it keeps its old instant, and the other series still follow the zone.
           if (!(error instanceof DomainError)) throw error;
         }
-        await yieldToLoop();
-      }
+      });
     }
     return result;
   }
@@ -268,14 +281,10 @@ export class UserTurns implements UserTurnPort {
       command.type === 'delete_list'
         ? { type: 'list_deleted', list_id: command.list_id, tasks: command.tasks }
         : { type: 'label_deleted', label_id: command.label_id };
-    const ids = rows.rows.map((r) => r.id);
-    const worker = async (): Promise<void> => {
-      for (let id = ids.shift(); id !== undefined; id = ids.shift()) {
-        await dispatch(id, { userId, command: task, meta: cause });
-        await yieldToLoop();
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(FAN_OUT, ids.length) }, worker));
+    await fanOut(
+      rows.rows.map((r) => r.id),
+      (id) => dispatch(id, { userId, command: task, meta: cause }),
+    );
   }
 
   /**

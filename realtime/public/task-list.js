@@ -175,7 +175,13 @@ function itemBody(task, s) {
       `Repeats ${describeRule(task.recurrence_rule)}${task.recurrence_mode === 'after_completion' ? ', counted from each completion' : ''}`,
     );
   if (task.is_recurring)
-    meta.push(task.next_occurrence ? `Next ${fmt(task.next_occurrence, zone)}` : 'No further occurrences');
+    meta.push(
+      task.next_occurrence
+        ? `Next ${fmt(task.next_occurrence, zone)}`
+        : task.recurrence_mode === 'after_completion'
+          ? 'Next one dated from when the open one is completed'
+          : 'No further occurrences',
+    );
   const historyOpen = s.openHistory.has(id);
   const confirming = s.confirming.has(id);
   const labelsOpen = s.openLabels.has(id);

@@ -79,6 +79,7 @@ const beforeLoad = async () => {
   meter = new CpuMeter({
     app: app.pid,
     ...(app.databaseName ? { postgresDatabase: app.databaseName } : {}),
+    ...(app.daprdPid ? { daprd: app.daprdPid } : {}),
   }).start();
 };
 progress(`cost (${shape}): ${workload} at ${rate}/s for ${seconds} s`);
@@ -110,7 +111,12 @@ try {
       errors: result.errors,
       p50_ms: latency.p50,
       p99_ms: latency.p99,
-      cpu_s_per_1000: { app: f(cpu.app), postgres: f(cpu.postgres), loadgen: f(cpu.loadgen) },
+      cpu_s_per_1000: {
+        app: f(cpu.app),
+        postgres: f(cpu.postgres),
+        ...(app.daprdPid ? { daprd: f(cpu.daprd) } : {}),
+        loadgen: f(cpu.loadgen),
+      },
       per_command: {
         round_trips: f((after.roundTrips - before.roundTrips) / ok),
         statements: f((after.statements - before.statements) / ok),

@@ -12,6 +12,9 @@ import { startSidecar, type Sidecar } from '../../deploy/local/lib/daprd.ts';
 import { freePostgres } from '../helpers/db-url.ts';
 import { freePorts } from '../helpers/ports.ts';
 import { local } from '../../deploy/local/lib/endpoints.ts';
+import { wsUrl } from '../helpers/socket.ts';
+// The package's main module is what gives the client its Node WebSocket (ws).
+import Nes from '@hapi/nes';
 
 export const ROOT = path.join(import.meta.dirname, '..', '..');
 
@@ -294,3 +297,37 @@ export function summary(values: number[]): { n: number; p50: number; p95: number
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const progress = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+
+/** Opens `perUser` subscribed sockets per user; `onMessage` gets the socket's index and the event. */
+export async function connectMany(
+  app: BenchApp,
+  users: string[],
+  perUser: number,
+  onMessage: (socket: number, user: string, m: { timestamp: string; seq: number }) => void,
+): Promise<Nes.Client[]> {
+  const clients: Nes.Client[] = [];
+  const jobs: Promise<void>[] = [];
+  let next = 0;
+  for (const user of users) {
+    for (let k = 0; k < perUser; k++) {
+      const socket = next++;
+      jobs.push(
+        (async () => {
+          const client = new Nes.Client(wsUrl(app.url));
+          await client.connect({
+            auth: { headers: { authorization: `Bearer ${app.token(user)}` } },
+            reconnect: false,
+            timeout: 20_000,
+          });
+          await client.subscribe('/events', (m: unknown) =>
+            onMessage(socket, user, m as { timestamp: string; seq: number }),
+          );
+          clients.push(client);
+        })(),
+      );
+      if (jobs.length >= 100) await Promise.all(jobs.splice(0));
+    }
+  }
+  await Promise.all(jobs);
+  return clients;
+}

@@ -1,10 +1,10 @@
 // npm run bench:profile [-- --shape=direct+kafka|dapr|embedded] [-- --seconds=15] [-- --workload=patch|post|post+reminders]
-// [-- --env=NAME=value,…] (e.g. GROUP_COMMIT=off) [-- --rate=N] (requests/s; unset: as fast as answered)
+// [-- --sockets] (one subscribed socket per user) [-- --env=NAME=value,…] (e.g. GROUP_COMMIT=off) [-- --rate=N] (requests/s; unset: as fast as answered)
 // The throughput workload of `npm run bench` against an app started with --cpu-prof; prints where the
 // app's CPU went (self time by function and by package) and keeps the .cpuprofile for Chrome DevTools.
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startBenchApp, patchWorkload, createWorkload, progress, type Shape } from './harness.ts';
+import { startBenchApp, patchWorkload, createWorkload, progress, connectMany, type Shape } from './harness.ts';
 
 interface ProfileNode {
   id: number;
@@ -24,6 +24,8 @@ if (!['embedded', 'direct+kafka', 'dapr'].includes(shape))
 const seconds = Number(arg('seconds') ?? 15);
 const rate = arg('rate') === undefined ? undefined : Number(arg('rate'));
 const workload = arg('workload') ?? 'patch';
+/** One subscribed socket per workload user (200), as the throughput section holds: delivery's CPU shows too. */
+const withSockets = args.includes('--sockets');
 if (!['patch', 'post', 'post+reminders'].includes(workload))
   throw new Error(`--workload must be patch, post or post+reminders, not ${workload}`);
 const env = Object.fromEntries(
@@ -51,13 +53,25 @@ progress(
 );
 const app = await startBenchApp(shape, env, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
 let done = 0;
+let clients: Awaited<ReturnType<typeof connectMany>> = [];
 try {
+  const beforeLoad = async () => {
+    if (withSockets)
+      clients = await connectMany(
+        app,
+        Array.from({ length: 200 }, (_, i) => `bench-u${i}`),
+        1,
+        () => undefined,
+      );
+  };
+  const options = { beforeLoad, ...(rate ? { rate } : {}) };
   const result =
     workload === 'patch'
-      ? await patchWorkload(app, seconds, rate ? { rate } : {})
-      : await createWorkload(app, seconds, { reminders: workload === 'post+reminders', ...(rate ? { rate } : {}) });
+      ? await patchWorkload(app, seconds, options)
+      : await createWorkload(app, seconds, { reminders: workload === 'post+reminders', ...options });
   done = result['2xx'] / seconds;
 } finally {
+  for (const c of clients) await c.disconnect();
   await app.stop(); // SIGTERM: the app exits normally, so node writes the profile
 }
 

@@ -24,6 +24,7 @@ import {
   type BenchApp,
   type BenchStorage,
   type Shape,
+  connectMany,
 } from './harness.ts';
 import { replay } from '../../host/replay-core.ts';
 import { freePostgres } from '../helpers/db-url.ts';
@@ -367,40 +368,6 @@ async function replayAfterRun(shape: Shape, variant: string, storage: BenchStora
 }
 
 // ------------------------------------------------------------------ delivery latency
-/** Opens `perUser` subscribed sockets per user; `onMessage` gets the socket's index and the event. */
-async function connectMany(
-  app: BenchApp,
-  users: string[],
-  perUser: number,
-  onMessage: (socket: number, user: string, m: { timestamp: string; seq: number }) => void,
-): Promise<Nes.Client[]> {
-  const clients: Nes.Client[] = [];
-  const jobs: Promise<void>[] = [];
-  let next = 0;
-  for (const user of users) {
-    for (let k = 0; k < perUser; k++) {
-      const socket = next++;
-      jobs.push(
-        (async () => {
-          const client = new Nes.Client(wsUrl(app.url));
-          await client.connect({
-            auth: { headers: { authorization: `Bearer ${app.token(user)}` } },
-            reconnect: false,
-            timeout: 20_000,
-          });
-          await client.subscribe('/events', (m: unknown) =>
-            onMessage(socket, user, m as { timestamp: string; seq: number }),
-          );
-          clients.push(client);
-        })(),
-      );
-      if (jobs.length >= 100) await Promise.all(jobs.splice(0));
-    }
-  }
-  await Promise.all(jobs);
-  return clients;
-}
-
 async function lastSeqs(pool: pg.Pool, users: string[]): Promise<Map<string, number>> {
   const r = await pool.query<{ id: string; last_seq: string }>('SELECT id, last_seq FROM users WHERE id = ANY($1)', [
     users,

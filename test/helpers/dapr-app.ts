@@ -17,7 +17,14 @@ export interface DaprTestApp extends TestApp {
 }
 
 export async function startDaprTestApp(
-  options: { namespace: string; appId?: string; reuse?: TestApp; database?: 'postgres' } = {
+  options: {
+    namespace: string;
+    appId?: string;
+    reuse?: TestApp;
+    database?: 'postgres';
+    /** More environment for the app (e.g. its own KAFKA_TOPIC). */
+    env?: Record<string, string>;
+  } = {
     namespace: `ns-${randomBytes(4).toString('hex')}`,
   },
 ): Promise<DaprTestApp> {
@@ -49,6 +56,7 @@ export async function startDaprTestApp(
       DAPR_WAIT_MS: '60000',
       KAFKA_BROKERS: local.kafkaBrokers.join(','),
       APP_API_TOKEN: appToken,
+      ...options.env,
     },
   });
   // daprd picks random ports for its own internal listeners: start it only once the app holds its

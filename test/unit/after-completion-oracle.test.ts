@@ -22,8 +22,8 @@ import { readFileSync } from 'node:fs';
 import { nextAfterCompletion } from '../../actors/task/index.ts';
 import rrulePkg from 'rrule';
 import type { Options as RRuleOptions } from 'rrule';
-import { decide, evolve, type TaskState, type DecideContext } from '../../actors/task/index.ts';
-import type { EventEnvelope, PendingEvent } from '../../actors/events.ts';
+import { decide, type TaskState, type DecideContext } from '../../actors/task/index.ts';
+import { eventLog } from '../helpers/task-context.ts';
 
 const { RRule } = rrulePkg;
 const DAY_MS = 86_400_000;
@@ -226,10 +226,7 @@ const dstScenario: fc.Arbitrary<Scenario> = fc
 
 // ------------------------------------------------------------------ running the decider
 function runner(zone: string) {
-  let seq = 0;
   let n = 0;
-  const versions = new Map<string, number>();
-  const states = new Map<string, TaskState | null>();
   const ctx = (now: number, series?: TaskState): DecideContext => ({
     now: new Date(now),
     userId: 'u1',
@@ -237,23 +234,7 @@ function runner(zone: string) {
     newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
     ...(series ? { series } : {}),
   });
-  const apply = (pending: PendingEvent[], now: number): EventEnvelope[] =>
-    pending.map((p) => {
-      const version = (versions.get(p.aggregate_id) ?? 0) + 1;
-      versions.set(p.aggregate_id, version);
-      const e: EventEnvelope = {
-        ...p,
-        event_id: `e${++seq}`,
-        user_id: 'u1',
-        version,
-        seq,
-        timestamp: new Date(now).toISOString(),
-        correlation_id: 'c',
-        causation_id: null,
-      };
-      states.set(e.aggregate_id, evolve(states.get(e.aggregate_id) ?? null, e));
-      return e;
-    });
+  const { states, append: apply } = eventLog();
   return { ctx, apply, states };
 }
 

@@ -7,6 +7,7 @@ import test from 'ava';
 import { decide, evolve, type TaskState, type TaskCommand, type DecideContext } from '../../actors/task/index.ts';
 import type { EventEnvelope, PendingEvent } from '../../actors/events.ts';
 import { presentTask } from '../../api/present.ts';
+import { eventLog } from '../helpers/task-context.ts';
 
 // The browser module is plain JavaScript without declarations: its shape, as used here.
 interface TaskStateModule {
@@ -29,9 +30,7 @@ function eventsOf(start: string, steps: Step[], initialZone = 'UTC'): EventEnvel
   let now = Date.parse(start);
   let zone = initialZone;
   let n = 0;
-  let seq = 0;
-  const versions = new Map<string, number>();
-  const states = new Map<string, TaskState | null>();
+  const { states, append } = eventLog();
   const out: EventEnvelope[] = [];
   const ctx = (extra: { undo?: EventEnvelope[]; series?: TaskState } = {}): DecideContext => ({
     now: new Date(now),
@@ -42,22 +41,7 @@ function eventsOf(start: string, steps: Step[], initialZone = 'UTC'): EventEnvel
     ...(extra.series ? { series: extra.series } : {}),
   });
   const run = (id: string, command: TaskCommand, extra: { undo?: EventEnvelope[]; series?: TaskState } = {}) => {
-    for (const p of decide(command, states.get(id) ?? null, ctx(extra)) as PendingEvent[]) {
-      const version = (versions.get(p.aggregate_id) ?? 0) + 1;
-      versions.set(p.aggregate_id, version);
-      const event: EventEnvelope = {
-        ...p,
-        event_id: `e${++seq}`,
-        user_id: 'u1',
-        version,
-        seq,
-        timestamp: new Date(now).toISOString(),
-        correlation_id: 'c',
-        causation_id: null,
-      };
-      states.set(event.aggregate_id, evolve(states.get(event.aggregate_id) ?? null, event));
-      out.push(event);
-    }
+    out.push(...append(decide(command, states.get(id) ?? null, ctx(extra)) as PendingEvent[], now));
   };
   for (const step of steps) {
     if ('at' in step) now = Date.parse(step.at);
