@@ -52,6 +52,11 @@ const BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
 /** The engine's thread failed or stopped (not PostgreSQL refusing something). */
 export class EngineThreadError extends Error {
   override name = 'EngineThreadError';
+  /**
+   * SQLSTATE 08006 (connection_failure): to a caller the engine's thread gone is the database connection
+   * gone, so every route answers it as the database away (api/errors.ts databaseAway: 503 with Retry-After).
+   */
+  readonly code = '08006';
 }
 
 /** Request without its id: what a caller asks the engine thread. */
@@ -108,7 +113,9 @@ class EngineThread {
     });
   }
 
+  /** Stops the thread; every request from now on is refused as the database closed. */
   terminate(): Promise<number> {
+    this.gone ??= new EngineThreadError('the embedded database is closed');
     return this.worker.terminate();
   }
 }
