@@ -138,11 +138,7 @@ export class SidecarChannel {
           res.on('error', (error) => reject(new DaprTransportError(this.base + path, error)));
           res.on('end', () => {
             const text =
-              chunks.length === 0
-                ? ''
-                : chunks.length === 1
-                  ? (chunks[0] as Buffer).toString('utf8')
-                  : Buffer.concat(chunks).toString('utf8');
+              chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
             const status = res.statusCode ?? 0;
             if (status >= 200 && status < 300) resolve(text);
             else reject(new DaprCallError(status, res.statusMessage ?? '', text, this.base + path));

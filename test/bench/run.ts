@@ -368,13 +368,6 @@ async function replayAfterRun(shape: Shape, variant: string, storage: BenchStora
 }
 
 // ------------------------------------------------------------------ delivery latency
-async function lastSeqs(pool: pg.Pool, users: string[]): Promise<Map<string, number>> {
-  const r = await pool.query<{ id: string; last_seq: string }>('SELECT id, last_seq FROM users WHERE id = ANY($1)', [
-    users,
-  ]);
-  return new Map(r.rows.map((row) => [row.id, Number(row.last_seq)]));
-}
-
 async function latency(): Promise<void> {
   const users = Array.from({ length: 200 }, (_, i) => `bench-u${i}`);
   const perUser = 5;
@@ -384,8 +377,6 @@ async function latency(): Promise<void> {
     `delivery latency: commit → socket at ${rate} events/s for ${seconds} s, ${users.length * perUser} sockets over ${users.length} users (direct + Kafka, private topic)`,
   );
   const app = await startBenchApp('direct+kafka');
-  const pool = new pg.Pool({ connectionString: app.databaseUrl, max: 2 });
-  pool.on('error', () => undefined);
   try {
     const tasks = await seedTasks(app, users.length, 2);
     await drained(app.url).catch(() => undefined);
@@ -401,7 +392,7 @@ async function latency(): Promise<void> {
       set.add(m.seq);
       seen.set(socket, set);
     });
-    const before = await lastSeqs(pool, users);
+    const before = await lastSeqsOf(app, users);
     measuring = true;
     let n = 0;
     const tokens = new Map(users.map((u) => [u, app.token(u)]));
@@ -425,7 +416,7 @@ async function latency(): Promise<void> {
         },
       ],
     });
-    const after = await lastSeqs(pool, users);
+    const after = await lastSeqsOf(app, users);
     // Every socket should get each of its user's new events once: wait for the tail, up to 15 s.
     const written = users.reduce((sum, u) => sum + (after.get(u) ?? 0) - (before.get(u) ?? 0), 0);
     const expected = written * perUser;
@@ -472,7 +463,6 @@ async function latency(): Promise<void> {
       ms: s,
     };
   } finally {
-    await pool.end();
     await app.stop();
   }
 }
