@@ -244,7 +244,6 @@ export async function loadTask(
  */
 export async function readSeriesFor(
   q: Queryable,
-  userId: string,
   command: TaskCommand,
   state: TaskState | null,
 ): Promise<TaskState | undefined> {
@@ -253,7 +252,8 @@ export async function readSeriesFor(
   // An undone completion of an instance may take back the instance that completion spawned.
   if (command.type === 'undo' && !state.completed) return undefined;
   if (command.type === 'complete' && state.completed) return undefined;
-  const series = await loadTask(q, userId, state.series_id);
+  // The series is its instance's home user's, whichever member of a shared list completes the instance.
+  const series = await loadTask(q, state.user_id, state.series_id);
   return series !== null && series.recurrence_mode === 'after_completion' ? series : undefined;
 }
 
@@ -261,19 +261,15 @@ export async function readSeriesFor(
  * The live instance `series` spawned last (its `occurrence_at` is the series' `last_spawned_at`), or
  * undefined: what an undone completion of the instance before it may take back (actors/task/undo.ts).
  */
-export async function readLatestInstance(
-  q: Queryable,
-  userId: string,
-  series: TaskState,
-): Promise<TaskState | undefined> {
+export async function readLatestInstance(q: Queryable, series: TaskState): Promise<TaskState | undefined> {
   if (series.last_spawned_at === null) return undefined;
   const rows = await q.query<{ id: string }>(
     `SELECT id::text AS id FROM tasks
     WHERE user_id = $1 AND series_id = $2 AND occurrence_at = $3 AND deleted_at IS NULL ORDER BY created_at DESC LIMIT 1`,
-    [userId, series.id, series.last_spawned_at],
+    [series.user_id, series.id, series.last_spawned_at],
   );
   const id = rows.rows[0]?.id;
-  return id === undefined ? undefined : ((await loadTask(q, userId, id)) ?? undefined);
+  return id === undefined ? undefined : ((await loadTask(q, series.user_id, id)) ?? undefined);
 }
 
 /** The aggregates a decision is written on, as the decision read them. */
@@ -704,8 +700,9 @@ export async function persist(
     taskCtes.push(name);
     const v = TASK_FIELDS.map((f) => p(state[f]));
     if (old === null) {
+      // A task's user is its home (the creator; a spawned instance's is its series'), whoever the turn is for.
       ctes.push(`${name} AS (INSERT INTO tasks (id, user_id, ${TASK_FIELDS.join(', ')})
-        VALUES (${p(state.id)}, $1, ${v.join(', ')}) RETURNING 1)`);
+        VALUES (${p(state.id)}, ${state.user_id === userId ? '$1' : p(state.user_id)}, ${v.join(', ')}) RETURNING 1)`);
     } else {
       ctes.push(`${name} AS (UPDATE tasks SET ${TASK_FIELDS.map((f, i) => `${f} = ${v[i]}`).join(', ')}
         WHERE id = ${p(id)} AND user_id = ${old.user_id === userId ? '$1' : p(old.user_id)} AND version = ${p(old.version)} RETURNING 1)`);

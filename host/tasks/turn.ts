@@ -231,9 +231,9 @@ export class TaskTurns implements TaskTurnPort {
     const undo =
       command.type === 'undo' ? { events: await readUndoEvents(q, userId, taskId, command.event_id) } : undefined;
     // Completing or deleting an instance may spawn its after-completion series' next one in this turn.
-    const series = await readSeriesFor(q, userId, command, state);
+    const series = await readSeriesFor(q, command, state);
     // An undone completion may take back the instance that completion spawned (actors/task/undo.ts).
-    const successor = command.type === 'undo' && series ? await readLatestInstance(q, userId, series) : undefined;
+    const successor = command.type === 'undo' && series ? await readLatestInstance(q, series) : undefined;
     const pending = decide(command, state, {
       now,
       userId,

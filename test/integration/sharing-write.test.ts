@@ -461,6 +461,36 @@ for (const database of DATABASES) {
     }
   });
 
+  test(`${database}: a member completes an instance of the owner's after-completion series: the next one is spawned in the list, the owner's, for both to see`, async (t) => {
+    const { call, alice, bob, id } = await sharedList(database);
+    const series = await ok(
+      call('POST', '/tasks', {
+        token: alice.token,
+        body: {
+          title: 'water the plants',
+          list_id: id,
+          due_date: new Date(Date.now() + 1_000).toISOString(), // its first occurrence comes in a second
+          recurrence_rule: 'FREQ=DAILY;INTERVAL=3',
+          recurrence_mode: 'after_completion',
+        },
+      }),
+      201,
+    );
+    const instances = async (who: { token: string }) =>
+      (
+        (await ok(call('GET', `/tasks?series_id=${series.id}&sort=due&order=asc`, { token: who.token })))
+          .tasks as Json[]
+      ).map((x) => ({ id: x.id, completed: x.completed, list_id: x.list_id }));
+    const [first] = await eventually(async () => ((await instances(bob)).length === 1 ? instances(bob) : null), {
+      what: 'the first instance, spawned as its occurrence has come',
+    });
+    await ok(call('POST', `/tasks/${first?.id}/complete`, { token: bob.token }));
+    const after = await instances(bob);
+    t.is(after.length, 2, 'the next instance is there when the completion is answered');
+    t.true(after.every((x) => x.list_id === id));
+    t.deepEqual(await instances(alice), after, 'the owner sees the same instances');
+  });
+
   test(`${database}: a private list writes as before: one stream, no delivery rows, the actor recorded, no scope`, async (t) => {
     const { app, call } = suite(database);
     const dana = person(app, 'dana');
