@@ -16,6 +16,7 @@ import { GroupCommit } from '../../host/tasks/group-commit.ts';
 import { readMetric } from '../helpers/metrics.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { replayAtRest } from '../helpers/replay.ts';
+import { ManualClock } from '../helpers/clock.ts';
 
 type Json = Record<string, unknown>;
 
@@ -462,33 +463,47 @@ for (const database of DATABASES) {
   });
 
   test(`${database}: a member completes an instance of the owner's after-completion series: the next one is spawned in the list, the owner's, for both to see`, async (t) => {
-    const { call, alice, bob, id } = await sharedList(database);
-    const series = await ok(
-      call('POST', '/tasks', {
-        token: alice.token,
-        body: {
-          title: 'water the plants',
-          list_id: id,
-          due_date: new Date(Date.now() + 1_000).toISOString(), // its first occurrence comes in a second
-          recurrence_rule: 'FREQ=DAILY;INTERVAL=3',
-          recurrence_mode: 'after_completion',
-        },
-      }),
-      201,
-    );
-    const instances = async (who: { token: string }) =>
-      (
-        (await ok(call('GET', `/tasks?series_id=${series.id}&sort=due&order=asc`, { token: who.token })))
-          .tasks as Json[]
-      ).map((x) => ({ id: x.id, completed: x.completed, list_id: x.list_id }));
-    const [first] = await eventually(async () => ((await instances(bob)).length === 1 ? instances(bob) : null), {
-      what: 'the first instance, spawned as its occurrence has come',
-    });
-    await ok(call('POST', `/tasks/${first?.id}/complete`, { token: bob.token }));
-    const after = await instances(bob);
-    t.is(after.length, 2, 'the next instance is there when the completion is answered');
-    t.true(after.every((x) => x.list_id === id));
-    t.deepEqual(await instances(alice), after, 'the owner sees the same instances');
+    // Its own app on a manual clock: the first instance spawns when the test moves the clock to it.
+    const clock = new ManualClock();
+    const app = await startTestApp({ database, clock: clock.date });
+    try {
+      const call = injector(app.app.server);
+      const [alice, bob] = [person(app, 'alice'), person(app, 'bob')];
+      for (const u of [alice, bob]) await ok(call('GET', '/me', { token: u.token }));
+      const id = (await ok(call('POST', '/lists', { token: alice.token, body: { name: 'Plants' } }), 201)).id;
+      await ok(call('POST', `/lists/${id}/members`, { token: alice.token, body: { user_id: bob.id } }), 201);
+      await ok(call('POST', `/invitations/${id}/accept`, { token: bob.token }));
+      const due = clock.now() + 3_600_000;
+      const series = await ok(
+        call('POST', '/tasks', {
+          token: alice.token,
+          body: {
+            title: 'water the plants',
+            list_id: id,
+            due_date: new Date(due).toISOString(),
+            recurrence_rule: 'FREQ=DAILY;INTERVAL=3',
+            recurrence_mode: 'after_completion',
+          },
+        }),
+        201,
+      );
+      const instances = async (who: { token: string }) =>
+        (
+          (await ok(call('GET', `/tasks?series_id=${series.id}&sort=due&order=asc`, { token: who.token })))
+            .tasks as Json[]
+        ).map((x) => ({ id: x.id, completed: x.completed, list_id: x.list_id }));
+      await clock.reach(due);
+      const [first] = await eventually(async () => ((await instances(bob)).length === 1 ? instances(bob) : null), {
+        what: 'the first instance, spawned as its occurrence has come',
+      });
+      await ok(call('POST', `/tasks/${first?.id}/complete`, { token: bob.token }));
+      const after = await instances(bob);
+      t.is(after.length, 2, 'the next instance is there when the completion is answered');
+      t.true(after.every((x) => x.list_id === id));
+      t.deepEqual(await instances(alice), after, 'the owner sees the same instances');
+    } finally {
+      await app.stop();
+    }
   });
 
   test(`${database}: a private list writes as before: one stream, no delivery rows, the actor recorded, no scope`, async (t) => {
