@@ -1,6 +1,7 @@
 // The membership audit (test/helpers/membership-audit.ts), on PGlite and PostgreSQL: on a shared list's
-// history made through the API (share, accept, edits, removal, re-invitation, leaving) it finds no row
-// outside a membership window and no gap; and a leak written by hand inside a transaction that is then
+// history made through the API (share, accept, members editing each other's tasks, removal, re-invitation,
+// leaving, the list's delete sending each task to its home user's Inbox) it finds no row outside a
+// membership window and no gap; and a leak written by hand inside a transaction that is then
 // rolled back (a delivery to a stranger, one to a member after they left, a seq skipped or held twice) is
 // caught, naming the row. So the audit the chaos run and the model test rely on is shown able to fail.
 import test from 'ava';
@@ -9,6 +10,7 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { injector, type Call } from '../helpers/inject.ts';
 import { ok, DATABASES, type Database } from '../helpers/api-suite.ts';
 import { auditGaps, auditMembership } from '../helpers/membership-audit.ts';
+import { eventually } from '../helpers/eventually.ts';
 import type { Queryable } from '../../host/db/types.ts';
 
 const apps: Partial<Record<Database, { app: TestApp; call: Call }>> = {};
@@ -75,8 +77,6 @@ for (const database of DATABASES) {
       await ok(call('POST', `/lists/${list}/members`, { token: alice.token, body: { user_id: u.id } }), 201);
       await ok(call('POST', `/invitations/${list}/accept`, { token: u.token }));
     }
-    // Each member edits the tasks they made: a member's edit of another's task is not yet written by the
-    // task turns (README "Shared lists", section 5), and the audit is about who receives what.
     const create = async (who: { token: string }, title: string, extra: Record<string, unknown> = {}) =>
       (await ok(call('POST', '/tasks', { token: who.token, body: { title, list_id: list, ...extra } }), 201))
         .id as string;
@@ -84,10 +84,11 @@ for (const database of DATABASES) {
     const milk = await create(bob, 'buy oat milk', { due_date: soon, reminders: [{ before: 'PT10M' }] });
     const eggs = await create(alice, 'buy eggs');
     await ok(call('POST', '/tasks', { token: carol.token, body: { title: "carol's own" } }), 201);
-    await edit(alice, eggs);
+    await edit(alice, milk);
+    await edit(dave, eggs);
     await ok(call('DELETE', `/lists/${list}/members/${dave.id}`, { token: alice.token }), 204);
-    await edit(alice, eggs);
-    await edit(bob, milk);
+    await edit(alice, milk);
+    await edit(bob, eggs);
     await ok(call('POST', `/lists/${list}/members`, { token: alice.token, body: { user_id: dave.id } }), 201);
     await edit(alice, eggs);
     await ok(call('POST', `/invitations/${list}/accept`, { token: dave.token }));
@@ -95,28 +96,41 @@ for (const database of DATABASES) {
     // Bob's own reminder cancelled (the due date dropped): it reaches Bob alone.
     await ok(call('PATCH', `/tasks/${milk}`, { token: bob.token, body: { due_date: null } }));
     await ok(call('DELETE', `/lists/${list}/members/${bob.id}`, { token: bob.token }), 204);
-    await edit(dave, bread);
-    await edit(alice, eggs);
+    await edit(dave, milk);
+    await edit(alice, bread);
+    const latest = await app.app.db.query<{ event_id: string }>(
+      `SELECT event_id::text AS event_id FROM events WHERE aggregate_id = $1 ORDER BY version DESC LIMIT 1`,
+      [bread],
+    );
+    // Alice's last edit, made after Bob left.
+    const eventId = latest.rows[0]?.event_id as string;
+    // The list deleted: each task goes back to its home user's Inbox, Bob's (who left) and Dave's (whose
+    // membership ended with the delete) too, which reaches them as their own task coming home.
+    await ok(call('DELETE', `/lists/${list}`, { token: alice.token }), 204);
+    await eventually(
+      async () =>
+        (
+          await app.app.db.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM tasks WHERE list_id = $1 AND deleted_at IS NULL',
+            [list],
+          )
+        ).rows[0]?.n === 0,
+      { what: "the deleted list's tasks went home" },
+    );
 
     const clean = await auditMembership(app.app.db, { users });
     t.deepEqual(clean.rows, [], 'no row outside a membership window');
     t.is(clean.outside, 0);
     // The events about the shared list above, each in one stream or more.
-    t.true(clean.checked >= 16, `only ${clean.checked} rows about the shared list checked`);
+    t.true(clean.checked >= 20, `only ${clean.checked} rows about the shared list checked`);
     t.like(await auditGaps(app.app.db, { users }), { users: 4, gapped: 0, streams: [] });
-
-    const latest = await app.app.db.query<{ event_id: string }>(
-      `SELECT event_id::text AS event_id FROM events WHERE aggregate_id = $1 ORDER BY version DESC LIMIT 1`,
-      [eggs],
-    );
-    const eventId = latest.rows[0]?.event_id as string;
 
     // A stranger receives the list's task event: caught, named.
     await rolledBack(app, async (tx) => {
       const seq = await deliver(tx, carol.id, eventId);
       const audit = await auditMembership(tx, { users });
       t.is(audit.outside, 1, 'a delivery to a stranger is caught');
-      t.like(audit.rows[0], { user_id: carol.id, seq, event_id: eventId, aggregate_id: eggs, canonical: false });
+      t.like(audit.rows[0], { user_id: carol.id, seq, event_id: eventId, aggregate_id: bread, canonical: false });
       t.deepEqual(audit.rows[0]?.scope, [list]);
       t.like(await auditGaps(tx, { users }), { gapped: 0 }, 'the leak itself keeps her stream gapless');
     });
