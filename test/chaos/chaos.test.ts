@@ -1,5 +1,7 @@
 // The short chaos run inside npm test: Kafka, daprd, the app, PostgreSQL and Redis are each killed
-// with SIGKILL and restarted under load (all private processes), and nothing is lost or doubled.
+// with SIGKILL and restarted under load (all private processes), and nothing is lost or doubled; a shared
+// list's members write to it and are removed and invited again throughout, and no event about it reaches
+// anyone outside their membership.
 import test from 'ava';
 import { runChaos, table } from './scenario.ts';
 
