@@ -28,5 +28,11 @@ const bad =
   report.spawns_missed +
   report.server_errors +
   report.applied_twice +
-  report.stranded_in_deleted_lists;
+  report.stranded_in_deleted_lists +
+  report.shared_outside_membership +
+  report.stream_gaps +
+  report.removed_member_messages +
+  report.misrouted_messages +
+  report.shared_member_gaps +
+  report.deliveries_missing_on_kafka;
 process.exit(bad === 0 ? 0 : 1);
