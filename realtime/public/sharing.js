@@ -211,12 +211,31 @@ const goToList = (listId) =>
  * One event of the user's stream, before the dashboard's own handling (tasks.js applyEvent). Returns
  * true when it is fully handled here (the page must not apply it again: a deleted list of which the user
  * is an editor is dropped with its tasks, not moved to the user's Inbox; a membership event about the
- * user who goes), else false.
+ * user who goes; a task moved into a list the user has no access to, which leaves the page), else false.
  */
 export function sharingEvent(event) {
   const type = String(event.event_type ?? '');
-  if (event.aggregate_type !== 'list' && !type.startsWith('list.')) return false;
   const d = event.data ?? {};
+  if (type === 'task.updated' && typeof d.changes?.list_id?.to === 'string') {
+    // Moved by another member out of a shared list into a list this user cannot see (the owner's own):
+    // its last event here, so it leaves the page as it left the user's reach.
+    const s = getState();
+    const id = event.aggregate_id;
+    if (s.listsLoaded && !s.lists.has(d.changes.list_id.to)) {
+      const editing = s.editors.get(id);
+      if (s.tasks.has(id)) removeTask(id);
+      if (editing)
+        toast({ title: 'A task you were editing was moved to a list you do not share', body: editing.title });
+      return true;
+    }
+    // Moved (back) into a list the user sees: a task this page dropped earlier is fetched again (tasks.js).
+    if (!s.tasks.has(id) && s.gone.has(id))
+      update((st) => {
+        st.gone.delete(id);
+      });
+    return false;
+  }
+  if (event.aggregate_type !== 'list' && !type.startsWith('list.')) return false;
   const listId = d.list?.id ?? d.list_id ?? event.aggregate_id;
   const me = meId();
   const held = getState().lists.get(listId);

@@ -143,7 +143,7 @@ test.serial(
   'three browsers: A shares a list with B, both see each other live (also editing at once), C sees nothing, and B removed is cut off',
   async (t) => {
     const [a, b, c] = [user('ann'), user('ben'), user('cleo')];
-    const [tokenA, tokenB, tokenC] = [a, b, c].map((u) => rig.app.token(u));
+    const [tokenA, tokenB, tokenC] = [rig.app.token(a), rig.app.token(b), rig.app.token(c)];
     const framesA: Frame[] = [];
     const framesB: Frame[] = [];
     const framesC: Frame[] = [];
@@ -304,5 +304,115 @@ test.serial(
     t.log(JSON.stringify(results, null, 2));
     mkdirSync(RESULTS, { recursive: true });
     writeFileSync(path.join(RESULTS, 'shared-lists.json'), `${JSON.stringify(results, null, 2)}\n`);
+  },
+);
+
+test.serial(
+  "the members dialog by keyboard and by role: an editor sees the members and may only leave; the owner's error is the API's message; ownership handed over; a task moved out of the list leaves the other member's page; leaving drops the list",
+  async (t) => {
+    const [d, e] = [user('dora'), user('emil')];
+    const [tokenD, tokenE] = [rig.app.token(d), rig.app.token(e)];
+    await rest(tokenE, 'GET', '/me');
+    const list = await rest<List>(tokenD, 'POST', '/lists', { name: 'Book club', color: '#7a4fc9' });
+    await rest(tokenD, 'POST', `/lists/${list.id}/members`, { user_id: e, role: 'editor' });
+    await rest(tokenE, 'POST', `/invitations/${list.id}/accept`);
+    await rest<Task>(tokenD, 'POST', '/tasks', { title: 'Pick a book', list_id: list.id });
+    const context = () => newContext(t, rig.browser, { timezoneId: 'UTC', viewport: DESKTOP });
+    const [pageD, pageE] = await Promise.all([
+      context().then((ctx) => openRecorded(t, ctx, tokenD, [])),
+      context().then((ctx) => openRecorded(t, ctx, tokenE, [])),
+    ]);
+
+    // ---- The editor: the list marked shared, no rename or delete; the dialog by keyboard lists the members.
+    const rowE = sideList(pageE, 'Book club');
+    await rowE.waitFor({ timeout: DEADLINE_MS });
+    t.true(await rowE.getByRole('img', { name: 'shared' }).isVisible(), "the editor's list is marked shared");
+    t.is(
+      await rowE.getByRole('button', { name: 'Edit list: Book club' }).count(),
+      0,
+      'no rename or delete for an editor',
+    );
+    await rowE.getByRole('button', { name: 'Share list: Book club' }).focus();
+    await pageE.keyboard.press('Enter');
+    const dialogE = pageE.getByRole('dialog', { name: 'Share “Book club”' });
+    await dialogE.locator('.member', { hasText: e }).waitFor({ timeout: DEADLINE_MS });
+    t.deepEqual(
+      (await dialogE.locator('.member').allInnerTexts()).map((x) => x.replace(/\s+/g, ' ').trim()),
+      [`${d} Owner · Member`, `${e} (you) Editor · Member Leave list`],
+      'the owner first, then the editor, each with role and state',
+    );
+    t.is(await dialogE.getByLabel('Share with (user id)').count(), 0, 'an editor cannot share');
+    t.is(await dialogE.getByRole('button', { name: /^Remove / }).count(), 0, 'an editor cannot remove');
+    await pageE.keyboard.press('Escape');
+    await dialogE.waitFor({ state: 'hidden', timeout: DEADLINE_MS });
+
+    // ---- The owner: sharing with oneself shows the API's own message.
+    const rowD = sideList(pageD, 'Book club');
+    await rowD.getByRole('button', { name: 'Share list: Book club' }).click();
+    const dialogD = pageD.getByRole('dialog', { name: 'Share “Book club”' });
+    const input = dialogD.getByLabel('Share with (user id)');
+    await input.waitFor({ timeout: DEADLINE_MS });
+    await t.notThrowsAsync(
+      pageD.waitForFunction(() => document.activeElement?.id === 'share-user', undefined, { timeout: DEADLINE_MS }),
+      'the dialog opens with the focus in the share field',
+    );
+    await input.fill(d);
+    await pageD.keyboard.press('Enter');
+    const refused = await fetch(`${rig.app.url}/lists/${list.id}/members`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokenD}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ user_id: d, role: 'editor' }),
+    });
+    const why = ((await refused.json()) as { message: string }).message;
+    t.is(refused.status, 400);
+    await t.notThrowsAsync(
+      dialogD.getByRole('alert').filter({ hasText: why }).waitFor({ timeout: DEADLINE_MS }),
+      "the dialog shows the API's message",
+    );
+
+    // ---- Handing over: the old owner becomes an editor on both pages.
+    await dialogD.getByRole('button', { name: `Make ${e} the owner` }).click();
+    await dialogD.getByRole('button', { name: `Confirm: make ${e} the owner` }).click();
+    await dialogD.locator('.member', { hasText: d }).filter({ hasText: 'Editor' }).waitFor({ timeout: DEADLINE_MS });
+    t.is(await dialogD.getByLabel('Share with (user id)').count(), 0, 'the old owner cannot share any more');
+    await dialogD.getByRole('button', { name: 'Close' }).click();
+    await t.notThrowsAsync(
+      rowD.getByRole('button', { name: 'Edit list: Book club' }).waitFor({ state: 'detached', timeout: DEADLINE_MS }),
+      'the old owner is offered no rename or delete',
+    );
+    await t.notThrowsAsync(
+      rowE.getByRole('button', { name: 'Edit list: Book club' }).waitFor({ timeout: DEADLINE_MS }),
+      'the new owner is offered rename and delete, live',
+    );
+
+    // ---- The new owner moves the task into their own Inbox: it leaves the old owner's page.
+    await rowD.locator('.side-item').click();
+    await item(pageD, 'Pick a book').waitFor({ timeout: DEADLINE_MS });
+    const book = (await rest<{ tasks: Task[] }>(tokenE, 'GET', `/tasks?list_id=${list.id}`)).tasks[0];
+    const inboxE = (await rest<{ lists: (List & { inbox: boolean })[] }>(tokenE, 'GET', '/lists')).lists.find(
+      (l) => l.inbox,
+    );
+    if (!book || !inboxE) throw new Error('no task or no Inbox');
+    await rest(tokenE, 'PATCH', `/tasks/${book.id}`, { list_id: inboxE.id });
+    await t.notThrowsAsync(
+      item(pageD, 'Pick a book').waitFor({ state: 'detached', timeout: DEADLINE_MS }),
+      "a task moved to a list the user does not share leaves the user's page",
+    );
+
+    // ---- Leaving: the list goes from the page at once, and from the server's lists.
+    await rowD.getByRole('button', { name: 'Share list: Book club' }).click();
+    await dialogD.getByRole('button', { name: 'Leave the list' }).click();
+    await dialogD.getByRole('button', { name: 'Confirm: leave the list' }).click();
+    await t.notThrowsAsync(rowD.waitFor({ state: 'detached', timeout: DEADLINE_MS }), 'the list left is gone');
+    await pageD.locator('#view-title', { hasText: /^Inbox$/ }).waitFor({ timeout: DEADLINE_MS });
+    const listsD = (await rest<{ lists: List[] }>(tokenD, 'GET', '/lists')).lists;
+    t.false(
+      listsD.some((l) => l.id === list.id),
+      'the server lists it no more for the one who left',
+    );
+    await t.notThrowsAsync(
+      rowE.getByRole('img', { name: 'shared' }).waitFor({ timeout: DEADLINE_MS }),
+      "the owner's list stays (shared once, still marked)",
+    );
   },
 );
