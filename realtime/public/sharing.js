@@ -9,7 +9,7 @@
 // POST /invitations/{list_id}/accept|decline. Membership events reach the user's own stream:
 // list.shared {user_id, role, invited_by, list}, list.invitation_accepted|declined {user_id},
 // list.member_left {user_id}, list.member_removed {user_id, was}, list.ownership_transferred {from, to}.
-import { html, render, nothing } from '/vendor/lit-html/lit-html.js';
+import { html, svg, render, nothing } from '/vendor/lit-html/lit-html.js';
 import { $, cssVar } from './dom.js';
 import { getState, update, subscribe } from './store.js';
 import { api, act, ApiError } from './api.js';
@@ -43,6 +43,9 @@ export function roleOf(list) {
   if (typeof list.owner_id === 'string' && meId()) return list.owner_id === meId() ? 'owner' : 'editor';
   return 'owner';
 }
+
+/** Two people: the mark of a shared list and of the Share button (an SVG: the page may have no emoji font). */
+export const peopleIcon = svg`<svg class="people" viewBox="0 0 20 16" width="16" height="13" aria-hidden="true" focusable="false"><circle cx="7" cy="4.5" r="3" /><path d="M1 15c0-3.3 2.7-5.5 6-5.5s6 2.2 6 5.5" /><circle cx="14.5" cy="5" r="2.5" /><path d="M14 9.6c2.9 0 5 1.9 5 4.9" /></svg>`;
 
 /** Lists whose role one sign-in learns from their members at most (a server whose GET /lists gives no `role`). */
 const LEARN_AT_MOST = 50;
@@ -269,6 +272,7 @@ export function sharingEvent(event) {
   const held = getState().lists.get(listId);
   if (type === 'list.deleted') {
     dropInvitation(listId);
+    if (openFor === listId) closeDialog();
     if (held && roleOf(held) === 'editor') {
       dropList(listId, (name) => `“${name}” was deleted by its owner`);
       return true;
@@ -375,7 +379,8 @@ function refreshDialog(listId) {
   if (openFor === listId && $('#members-dialog')?.open) void loadMembers(listId);
 }
 
-const STATES = { invited: 'Invitation pending', active: 'Member' };
+/** A member's state when it is not simply active. */
+const STATES = { invited: 'Invitation pending' };
 
 /** Runs a membership action from `button`: its error shown in the dialog as the API said it. */
 async function run(button, fn) {
@@ -485,7 +490,7 @@ function draw() {
           ? html`<button type="button" class="danger${armed === 'leave' ? ' confirm' : ''}" aria-label=${armed === 'leave' ? 'Confirm: leave the list' : 'Leave the list'}
             @click=${(e) => leave(e.currentTarget)}>${armed === 'leave' ? 'Confirm: leave' : 'Leave list'}</button>`
           : nothing;
-    return html`<li class="member" data-user=${m.user_id}><span class="member-who"><span class="member-id">${m.user_id}</span>${self ? html` <span class="hint">(you)</span>` : nothing}</span><span class="member-role">${isOwner ? 'Owner' : 'Editor'}<span class="hint"> · ${STATES[m.state] ?? m.state}</span></span><span class="actions">${controls}</span></li>`;
+    return html`<li class="member" data-user=${m.user_id}><span class="member-who"><span class="member-id">${m.user_id}</span>${self ? html` <span class="hint">(you)</span>` : nothing}</span><span class="member-role">${isOwner ? 'Owner' : 'Editor'}${m.state === 'active' ? nothing : html`<span class="hint"> · ${STATES[m.state] ?? m.state}</span>`}</span><span class="actions">${controls}</span></li>`;
   };
   render(
     html`<h2 id="members-heading" tabindex="-1">Share “${name}”</h2>
@@ -496,7 +501,7 @@ function draw() {
       }
       ${
         owner
-          ? html`<form id="share-form" class="share-form" novalidate @submit=${share}><label for="share-user">Share with (user id)</label><div class="quick-row"><input id="share-user" autocomplete="off" maxlength="128" required aria-describedby="share-hint"><button type="submit" id="share-submit">Share</button></div><p id="share-hint" class="hint">They can add, edit and complete the list's tasks once they accept.</p></form>`
+          ? html`<form id="share-form" class="share-form" novalidate @submit=${share}><label for="share-user">Share with (user id)</label><div class="share-row"><input id="share-user" autocomplete="off" maxlength="128" required aria-describedby="share-hint"><button type="submit" id="share-submit">Share</button></div><p id="share-hint" class="hint">They can add, edit and complete the list's tasks once they accept.</p></form>`
           : html`<p class="hint">Only the owner can invite or remove members.</p>`
       }
       <p class="error" role="alert">${message}</p>

@@ -9,7 +9,7 @@ import { api, act, ApiError } from './api.js';
 import { showView, viewTitle, refreshCounts } from './views.js';
 import { listDeleted, upsertTask } from './tasks.js';
 import { toast } from './toasts.js';
-import { openMembersDialog, roleOf, isShared } from './sharing.js';
+import { openMembersDialog, roleOf, isShared, peopleIcon } from './sharing.js';
 
 /** The colours a list can take: [value, name]. */
 export const COLORS = [
@@ -105,12 +105,12 @@ function renderSidebar(s) {
     return html`<li class="side-row" data-list=${list.id} @dragover=${drop.over} @dragleave=${drop.leave} @drop=${drop.drop}><button type="button" class="side-item" aria-current=${active ? 'page' : nothing}
       @click=${() => goTo({ kind: 'list', listId: list.id })}><span class="dot" ${cssVar('--dot', list.color ?? 'var(--muted)')} aria-hidden="true"></span><span class="side-name">${list.name}</span>${
         isShared(list)
-          ? html`<span class="side-shared" role="img" aria-label="shared" title="Shared list"></span>`
+          ? html`<span class="side-shared" role="img" aria-label="shared" title="Shared list">${peopleIcon}</span>`
           : nothing
       }<span class="side-count" aria-label=${n === undefined ? nothing : `${n} open`}>${n ?? ''}</span></button>${
         list.inbox
           ? nothing
-          : html`<button type="button" class="icon side-edit side-share" aria-label="Share list: ${list.name}" title="Members and sharing" @click=${() => openMembersDialog(list)}>👥</button>`
+          : html`<button type="button" class="icon side-edit side-share" aria-label="Share list: ${list.name}" title="Members and sharing" @click=${() => openMembersDialog(list)}>${peopleIcon}</button>`
       }${
         // Renaming, recolouring and deleting are the owner's (an editor gets 403).
         list.inbox || roleOf(list) === 'editor'

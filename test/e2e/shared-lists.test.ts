@@ -340,7 +340,7 @@ test.serial(
     await dialogE.locator('.member', { hasText: e }).waitFor({ timeout: DEADLINE_MS });
     t.deepEqual(
       (await dialogE.locator('.member').allInnerTexts()).map((x) => x.replace(/\s+/g, ' ').trim()),
-      [`${d} Owner · Member`, `${e} (you) Editor · Member Leave list`],
+      [`${d} Owner`, `${e} (you) Editor Leave list`],
       'the owner first, then the editor, each with role and state',
     );
     t.is(await dialogE.getByLabel('Share with (user id)').count(), 0, 'an editor cannot share');
