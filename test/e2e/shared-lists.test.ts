@@ -300,6 +300,25 @@ test.serial(
     t.is(await sideList(pageB, 'Groceries').count(), 0, 'the list stays gone from B');
     await t.notThrowsAsync(item(pageA, 'Bread').waitFor({ timeout: DEADLINE_MS }), "A's page still follows the list");
 
+    // Other members' events came in each user's own stream: every page applied it up to its last seq, no gap left.
+    for (const [who, page, token, id] of [
+      ['A', pageA, tokenA, a],
+      ['B', pageB, tokenB, b],
+      ['C', pageC, tokenC, c],
+    ] as const) {
+      const { last_seq } = await rest<{ last_seq: number }>(token, 'GET', '/me');
+      await t.notThrowsAsync(
+        page.waitForFunction(
+          ([key, last]) => Number(localStorage.getItem(key)) === last,
+          [`tasklane.lastSeq:${id}`, last_seq] as const,
+          {
+            timeout: DEADLINE_MS,
+          },
+        ),
+        `${who}'s page applied its stream up to its last seq, ${last_seq}`,
+      );
+    }
+
     const results = { at: new Date().toISOString(), deadlineMs: DEADLINE_MS, goalMs: 1000, ...timings };
     t.log(JSON.stringify(results, null, 2));
     mkdirSync(RESULTS, { recursive: true });
