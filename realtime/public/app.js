@@ -12,6 +12,7 @@
 //   zone-choice.js      the browser's zone at sign-in    sw.js                desktop notifications' actions
 //   history.js          a task's history                 header.js            connection, zone, sign-out
 //   calendar-feed.js    the calendar feed URL (make, rotate, revoke)
+//   sharing.js          shared lists: members dialog, invitations, membership events
 //   toasts.js, a11y.js, dom.js, time.js                  small helpers
 import { SyncClient, readStoredSeq } from './client.js';
 import { $ } from './dom.js';
@@ -30,6 +31,7 @@ import { setupHeader, showConnection } from './header.js';
 import { chooseBrowserZone } from './zone-choice.js';
 import { loadWaiting, setupNotificationActions } from './notifications.js';
 import { setupCalendarFeed } from './calendar-feed.js';
+import { setupSharing, sharingEvent, loadInvitations, learnRoles } from './sharing.js';
 
 /** A persisted seq further behind than this is not replayed on load (the task list is fetched anyway). */
 const MAX_REPLAY = 1000;
@@ -153,7 +155,10 @@ async function boot(token) {
     token,
     userId: me.id,
     initialSeq: startSeq,
-    onEvent: applyEvent,
+    // Membership events first: a shared list the user lost goes with its tasks (sharing.js).
+    onEvent: (event) => {
+      if (!sharingEvent(event)) applyEvent(event);
+    },
     onState: (state, detail) => {
       showConnection(state, detail);
       // Reminders that fired while no page was open, or while this one was offline.
@@ -167,8 +172,12 @@ async function boot(token) {
     s.sync = sync;
   });
   sync.start();
+  void loadInvitations();
+  void learnRoles();
   if (!resumable && pageLoad) {
-    void loadSidebar().catch(() => {});
+    void loadSidebar()
+      .then(learnRoles)
+      .catch(() => {});
     void reload().catch(() => {});
   }
 }
@@ -179,6 +188,7 @@ function init() {
   onUnauthorized(signOut);
   setupHeader({ signOut });
   setupCalendarFeed();
+  setupSharing();
   setupSignIn();
   setupCreateForm();
   setupQuickAdd();

@@ -95,10 +95,35 @@ export function openEditor(id) {
           { class: 'hint' },
           'This is one occurrence of a repeating task: edit the series to change the schedule.',
         ),
+    // A task of a shared list may be assigned to one member (issue 17).
+    task.assignee
+      ? h('p', { class: 'hint assignee' }, `Assigned to ${task.assignee === getState().me?.id ? 'you' : task.assignee}`)
+      : null,
     h('div', { class: 'actions' }, save, cancel),
     note,
     error,
   );
+
+  /** Whether `now` (the task as the server has it) still holds what this edit started from in every field of `patch`. */
+  const untouched = (now, patch) =>
+    Object.keys(patch).every((field) => {
+      switch (field) {
+        case 'title':
+          return now.title === original.title;
+        case 'description':
+          return (now.description ?? '') === original.description;
+        case 'timezone':
+          return (now.timezone ?? '') === original.timezone;
+        case 'due_date':
+          return (now.due_day ?? toLocalInput(now.due_date, taskZone(now))) === original.due;
+        case 'recurrence_rule':
+          return (now.recurrence_rule ?? null) === original.rule;
+        case 'recurrence_mode':
+          return (now.recurrence_mode ?? 'calendar') === original.mode;
+        default:
+          return false;
+      }
+    });
 
   /** Back to the item (showing the task as it is now), focus on its Edit button. */
   const close = (focus = true) => {
@@ -149,16 +174,30 @@ export function openEditor(id) {
     void (async () => {
       setBusy(save, true);
       try {
-        const before = getState().tasks.get(id);
-        const send = (headers = {}) =>
-          api('PATCH', `/tasks/${id}`, patch, { 'if-match': String(baseVersion), ...headers });
-        // The edit can be undone for a while (undo.js); the history is read after the version it was made on.
-        const updated = before ? await undoable('edit', { ...before, version: baseVersion }, send) : await send();
-        update((st) => {
-          st.editors.delete(id);
-        });
-        upsertTask(updated);
-        close();
+        for (let tries = 0; ; tries++) {
+          try {
+            const before = getState().tasks.get(id);
+            const send = (headers = {}) =>
+              api('PATCH', `/tasks/${id}`, patch, { 'if-match': String(baseVersion), ...headers });
+            // The edit can be undone for a while (undo.js); the history is read after the version it was made on.
+            const updated = before ? await undoable('edit', { ...before, version: baseVersion }, send) : await send();
+            update((st) => {
+              st.editors.delete(id);
+            });
+            upsertTask(updated);
+            close();
+            return;
+          } catch (err) {
+            // Changed elsewhere (another tab, another member of a shared list): when none of the fields this
+            // edit changes was touched there, the edit is sent again on top (edits of different fields both
+            // land, as PATCH sends only the fields changed); else the user decides below.
+            if (!(err instanceof ApiError && err.status === 412) || tries >= 2) throw err;
+            const now = await api('GET', `/tasks/${id}`).catch(() => null);
+            if (!now || !untouched(now, patch)) throw err;
+            upsertTask(now);
+            baseVersion = now.version;
+          }
+        }
       } catch (err) {
         if (err instanceof ApiError && err.status === 412) {
           baseVersion = getState().tasks.get(id)?.version ?? baseVersion;

@@ -1,6 +1,6 @@
 // The sidebar (views with their counts, the lists with colour and open count, a list's create / rename /
-// recolour / delete dialog, drop a task on a list to move it) and the toolbar (search, sort, hide
-// completed, the narrow-screen menu button).
+// recolour / delete dialog, drop a task on a list to move it; a shared list marked, and every list's
+// members dialog: sharing.js) and the toolbar (search, sort, hide completed, the narrow-screen menu button).
 import { html, render, nothing } from '/vendor/lit-html/lit-html.js';
 import { repeat } from '/vendor/lit-html/directives/repeat.js';
 import { $, h, cssVar } from './dom.js';
@@ -9,6 +9,7 @@ import { api, act, ApiError } from './api.js';
 import { showView, viewTitle, refreshCounts } from './views.js';
 import { listDeleted, upsertTask } from './tasks.js';
 import { toast } from './toasts.js';
+import { openMembersDialog, roleOf, isShared, peopleIcon } from './sharing.js';
 
 /** The colours a list can take: [value, name]. */
 export const COLORS = [
@@ -102,8 +103,17 @@ function renderSidebar(s) {
       },
     };
     return html`<li class="side-row" data-list=${list.id} @dragover=${drop.over} @dragleave=${drop.leave} @drop=${drop.drop}><button type="button" class="side-item" aria-current=${active ? 'page' : nothing}
-      @click=${() => goTo({ kind: 'list', listId: list.id })}><span class="dot" ${cssVar('--dot', list.color ?? 'var(--muted)')} aria-hidden="true"></span><span class="side-name">${list.name}</span><span class="side-count" aria-label=${n === undefined ? nothing : `${n} open`}>${n ?? ''}</span></button>${
+      @click=${() => goTo({ kind: 'list', listId: list.id })}><span class="dot" ${cssVar('--dot', list.color ?? 'var(--muted)')} aria-hidden="true"></span><span class="side-name">${list.name}</span>${
+        isShared(list)
+          ? html`<span class="side-shared" role="img" aria-label="shared" title="Shared list">${peopleIcon}</span>`
+          : nothing
+      }<span class="side-count" aria-label=${n === undefined ? nothing : `${n} open`}>${n ?? ''}</span></button>${
         list.inbox
+          ? nothing
+          : html`<button type="button" class="icon side-edit side-share" aria-label="Share list: ${list.name}" title="Members and sharing" @click=${() => openMembersDialog(list)}>${peopleIcon}</button>`
+      }${
+        // Renaming, recolouring and deleting are the owner's (an editor gets 403).
+        list.inbox || roleOf(list) === 'editor'
           ? nothing
           : html`<button type="button" class="icon side-edit" aria-label="Edit list: ${list.name}" title="Rename, recolour or delete" @click=${() => openListDialog(list)}>⋯</button>`
       }</li>`;

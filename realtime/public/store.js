@@ -32,6 +32,7 @@ function initialState() {
     upcoming: null, // GET /views/upcoming: {timezone, days: [{date, occurrences}]}
     openLabels: new Set(), // ids whose label picker is open
     labelDrafts: new Map(), // id → the name typed into its "new label" field
+    invitations: [], // GET /invitations: the user's open invitations to shared lists (sharing.js)
   };
 }
 
