@@ -222,6 +222,14 @@ const List = Joi.object({
   version: Joi.number().integer().min(0).required(),
   created_at: instant.required(),
   updated_at: instant.required(),
+  role: Joi.string()
+    .valid(...MEMBER_ROLES)
+    .required()
+    .description(
+      "the caller's role: 'owner' (may rename, delete and share it) or 'editor' (of a list shared with them)",
+    ),
+  owner_id: Joi.string().required().description("the list's one owner (the caller's own id for their lists)"),
+  shared: Joi.boolean().required().description('whether the list was ever shared (GET /lists/{id}/members lists who)'),
 }).label('List');
 const Label = Joi.object({
   id: uuid.required(),

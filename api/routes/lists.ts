@@ -49,7 +49,7 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
       ...tagged('lists', "The caller's lists, by position, the Inbox first"),
       handler: async (request) => {
         await deps.users.get(userOf(request)); // the user and their Inbox exist from the first request
-        return { lists: (await deps.reads.lists(userOf(request))).map(presentList) };
+        return { lists: (await deps.reads.lists(userOf(request))).map((l) => presentList(l, userOf(request))) };
       },
     },
   });
@@ -65,7 +65,7 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
           (await organise(request, { type: 'create_list', id, data: request.payload as { name: string } })).list,
         );
         return h
-          .response(presentList(list))
+          .response(presentList(list, userOf(request)))
           .code(201)
           .header('location', `/lists/${list.id}`)
           .etag(String(list.version));
@@ -90,7 +90,7 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
             })
           ).list,
         );
-        return h.response(presentList(list)).etag(String(list.version));
+        return h.response(presentList(list, userOf(request))).etag(String(list.version));
       },
     },
   });
