@@ -195,6 +195,11 @@ export class UserTurns implements UserTurnPort {
       const labels = (
         await this.db.query<LabelState>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE user_id = $1`, [userId])
       ).rows;
+      if (
+        (command.type === 'update_list' || command.type === 'delete_list') &&
+        !lists.some((l) => l.id === command.list_id)
+      )
+        await this.refuseEditor(userId, command);
       const now = this.clock();
       const pending = decideOrganise(command, { lists, labels }, { now, userId });
       const target = { id: targetOf(command) };
@@ -255,6 +260,26 @@ export class UserTurns implements UserTurnPort {
     if (command.type === 'delete_list' || command.type === 'delete_label')
       await this.fanOut(userId, command, result, meta);
     return result;
+  }
+
+  /**
+   * A rename or delete of a list the user does not own: when they are an active editor of it (the
+   * list_access view, migration 013), a DomainError `forbidden` (403) saying only its owner may; else
+   * nothing, and the decider answers 404 as for any list the user cannot see (shared-lists plan, section 2).
+   */
+  private async refuseEditor(
+    userId: string,
+    command: Extract<OrganiseCommand, { type: 'update_list' | 'delete_list' }>,
+  ): Promise<void> {
+    const editor = await this.db.query(
+      "SELECT 1 FROM list_access a WHERE a.list_id = $1 AND a.user_id = $2 AND a.role = 'editor'",
+      [command.list_id, userId],
+    );
+    if (editor.rows.length > 0)
+      throw new DomainError(
+        'forbidden',
+        `only the list's owner can ${command.type === 'delete_list' ? 'delete' : 'rename, recolour or reorder'} it`,
+      );
   }
 
   /** Step 5 of a delete: a turn for each live task still in the deleted list, or still carrying the deleted label. */
