@@ -124,7 +124,7 @@ export function feedRoutes(server: Server, deps: ApiDeps): void {
       auth: false,
       tags: ['api', 'feeds'],
       description:
-        "A user's open tasks as an iCalendar feed (VTODO per task, VTIMEZONE, VALARM); the secret in the path is the credential",
+        "A user's open tasks, those of lists shared with them included, as an iCalendar feed (VTODO per task, VTIMEZONE, a VALARM per reminder of the user's own); the secret in the path is the credential",
       cache: { otherwise: 'private, no-cache' },
       validate: { params: feedParams },
       handler: async (request, h) => {
@@ -170,7 +170,9 @@ export function feedRoutes(server: Server, deps: ApiDeps): void {
         for (const [index, task] of tasks.entries()) {
           // Other requests run between slices of the work (each VTODO takes about a tenth of a millisecond).
           if (index > 0 && index % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-          writer.add(task);
+          // Tasks of shared lists are in the feed too (listTasks reads what the user may see), but only the
+          // user's own reminders become VALARMs: reminders belong to one member (shared-lists plan, section 0).
+          writer.add({ ...task, reminders: task.reminders.filter((r) => r.user_id === userId) });
         }
         const body = writer.finish();
         const response = h
