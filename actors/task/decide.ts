@@ -977,13 +977,16 @@ function rescheduleDay(fromZone: string, toZone: string, state: TaskState, ctx: 
   ];
 }
 
-/** The task's list was deleted: still in it, the task moves to the Inbox or is deleted; moved away meanwhile, nothing. */
+/**
+ * The task's list was deleted: still in it, the task moves to its own user's Inbox (a member's task in a
+ * shared list goes back to that member, never to the deleting owner) or is deleted; moved away meanwhile, nothing.
+ */
 function listDeleted(listId: string, mode: 'move' | 'delete', state: TaskState, ctx: DecideContext): PendingEvent[] {
   if (state.list_id !== listId) return [];
   if (mode === 'delete') return remove(state, ctx);
   return [
     ev(state, 'task.updated', {
-      changes: { list_id: { from: state.list_id, to: inboxIdOf(ctx.userId) } },
+      changes: { list_id: { from: state.list_id, to: inboxIdOf(state.user_id) } },
       reason: 'list_deleted',
     }),
   ];

@@ -360,7 +360,9 @@ export function listsTouched(
   return [...ids];
 }
 
-const LOAD = `SELECT (SELECT timezone FROM users u WHERE u.id = t.user_id) AS user_timezone, (SELECT version FROM users u WHERE u.id = t.user_id) AS user_version,
+// The zone is the task's home user's (a task follows its creator's zone); the version is the caller's,
+// whose users row the write moves and checks (a member of a shared list writes another's task).
+const LOAD = `SELECT (SELECT timezone FROM users u WHERE u.id = t.user_id) AS user_timezone, (SELECT version FROM users u WHERE u.id = $2) AS user_version,
     (SELECT s.version FROM tasks s WHERE s.id = t.id) AS snapshot_version, ${TASK_COLUMNS}, ${REMINDERS_JSON} AS reminder_rows
   FROM tasks t WHERE t.id = $1 AND ${accessibleTo('t', '$2')}`;
 const LOAD_FOR_TURN = `${LOAD} FOR UPDATE OF t`;
@@ -706,11 +708,11 @@ export async function persist(
         VALUES (${p(state.id)}, $1, ${v.join(', ')}) RETURNING 1)`);
     } else {
       ctes.push(`${name} AS (UPDATE tasks SET ${TASK_FIELDS.map((f, i) => `${f} = ${v[i]}`).join(', ')}
-        WHERE id = ${p(id)} AND user_id = $1 AND version = ${p(old.version)} RETURNING 1)`);
+        WHERE id = ${p(id)} AND user_id = ${old.user_id === userId ? '$1' : p(old.user_id)} AND version = ${p(old.version)} RETURNING 1)`);
     }
     // A list or label a task newly names must still be live when this writes (see `refs` below).
     // The Inbox is never deleted (lists_inbox_stays), so it needs no lock: most tasks are written unlocked.
-    if ((old === null || old.list_id !== state.list_id) && state.list_id !== inboxIdOf(userId))
+    if ((old === null || old.list_id !== state.list_id) && state.list_id !== inboxIdOf(state.user_id))
       listRefs.add(state.list_id);
     for (const l of state.labels) if (!old?.labels.includes(l)) labelRefs.add(l);
     const previous = new Map((old?.reminders ?? []).map((r) => [r.id, r]));

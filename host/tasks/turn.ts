@@ -135,9 +135,13 @@ export class TaskTurns implements TaskTurnPort {
     if (result.events.length === 0 && key !== undefined && result.replayed !== true)
       return (await this.replay(userId, key)) ?? result;
     if (result.replayed === true || result.events.length === 0) return result;
-    for (const task of result.changed)
+    // Kept for the next turn only what this user's own version and zone describe: another member's task
+    // in a shared list follows its home user's zone and is read again by its next turn.
+    const own = result.changed.filter((task) => task.user_id === userId);
+    for (const task of own)
       this.remember({ state: task, timezone: result.userTimezone, userVersion: written.userVersion });
-    this.rememberUser(userId, result.userTimezone, written.userVersion);
+    if (own.length > 0 || result.changed.length === 0)
+      this.rememberUser(userId, result.userTimezone, written.userVersion);
     this.onCommitted(written.copies?.length ? [...result.events, ...written.copies] : result.events);
     await this.timers?.sync(result);
     return result;
@@ -199,7 +203,7 @@ export class TaskTurns implements TaskTurnPort {
   private async load(q: Queryable, userId: string, taskId: string, lock: boolean): Promise<TurnInput> {
     const loaded = await loadForTurn(q, userId, taskId, { lock });
     if (loaded !== null) {
-      this.rememberUser(userId, loaded.timezone, loaded.userVersion);
+      if (loaded.state.user_id === userId) this.rememberUser(userId, loaded.timezone, loaded.userVersion);
       return loaded;
     }
     const user = await ensureUser(q, userId);

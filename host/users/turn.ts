@@ -294,8 +294,10 @@ export class UserTurns implements UserTurnPort {
     const rows =
       command.type === 'delete_list'
         ? await this.db.query<{ id: string }>(
-            'SELECT id::text AS id FROM tasks WHERE user_id = $1 AND list_id = $2 AND deleted_at IS NULL ORDER BY created_at, id',
-            [userId, command.list_id],
+            // Every task in the list, also its members' when it was shared (the owner's turn reaches them:
+            // list_access keeps a deleted list the owner's while its delete fans out).
+            'SELECT id::text AS id FROM tasks WHERE list_id = $1 AND deleted_at IS NULL ORDER BY created_at, id',
+            [command.list_id],
           )
         : await this.db.query<{ id: string }>(
             'SELECT id::text AS id FROM tasks WHERE user_id = $1 AND labels @> ARRAY[$2]::uuid[] AND deleted_at IS NULL ORDER BY created_at, id',

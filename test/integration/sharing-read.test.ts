@@ -1,6 +1,5 @@
-// The read side of shared lists (issue 17), on PostgreSQL and PGlite, before the write side exists: the
-// membership rows and delivery rows a share and a shared write will make are written here with SQL.
-// A member sees the shared list's tasks in every listing and by id; a stranger and a removed member get
+// The read side of shared lists (issue 17), on PostgreSQL and PGlite, with memberships made through the
+// sharing routes (share, accept, remove). A member sees the shared list's tasks in every listing and by id; a stranger and a removed member get
 // 404 and see none of them; a member's stream (GET /events and the socket) holds their deliveries in
 // seq order with no gap; and a user who shares nothing keeps today's index-ordered task pages.
 import test from 'ava';
@@ -37,20 +36,12 @@ type Task = { id: string; title: string; list_id: string };
 const ids = (r: Api, key = 'tasks') => (r.body[key] as Task[]).map((t) => t.id).sort();
 const tomorrow = () => new Date(Date.now() + 86_400_000).toISOString();
 
-/** Makes `member` an active editor of `list` (owned by `owner`), as an accepted share leaves the rows. */
-async function makeMember(app: TestApp, list: string, owner: string, member: string): Promise<void> {
-  const at = new Date().toISOString();
-  await app.app.db.query('UPDATE lists SET shared = true WHERE id = $1', [list]);
-  await app.app.db.query(
-    `INSERT INTO list_members (list_id, user_id, role, state, invited_by, created_at, updated_at)
-     VALUES ($1, $2, 'owner', 'active', $2, $3, $3) ON CONFLICT (list_id, user_id) DO NOTHING`,
-    [list, owner, at],
-  );
-  await app.app.db.query(
-    `INSERT INTO list_members (list_id, user_id, role, state, invited_by, created_at, updated_at)
-     VALUES ($1, $2, 'editor', 'active', $3, $4, $4)`,
-    [list, member, owner, at],
-  );
+/** Makes `member` an active editor of `list` (owned by `owner`): the owner shares it, the member accepts. */
+async function makeMember(api: ReturnType<typeof client>, list: string, owner: string, member: string): Promise<void> {
+  const shared = await api(owner, 'POST', `/lists/${list}/members`, { user_id: member, role: 'editor' });
+  if (shared.status !== 201) throw new Error(`share: ${shared.status} ${JSON.stringify(shared.body)}`);
+  const accepted = await api(member, 'POST', `/invitations/${list}/accept`);
+  if (accepted.status !== 200) throw new Error(`accept: ${accepted.status} ${JSON.stringify(accepted.body)}`);
 }
 
 for (const database of ['pglite', 'postgres'] as const) {
@@ -80,8 +71,8 @@ for (const database of ['pglite', 'postgres'] as const) {
         .body as unknown as Task;
       const own = (await api(bob, 'POST', '/tasks', { title: 'bob oat plan' })).body as unknown as Task;
       const shared = [milk.id, eggs.id].sort();
-      await makeMember(app, list.id, alice, bob);
-      await makeMember(app, list.id, alice, dave);
+      await makeMember(api, list.id, alice, bob);
+      await makeMember(api, list.id, alice, dave);
 
       // The member: every listing, by id, history.
       t.deepEqual(ids(await api(bob, 'GET', '/tasks')), [...shared, own.id].sort());
@@ -147,10 +138,7 @@ for (const database of ['pglite', 'postgres'] as const) {
 
       // The removed member: 404 from the next request on.
       t.is((await api(dave, 'GET', `/tasks/${eggs.id}`)).status, 200);
-      await app.app.db.query(`UPDATE list_members SET state = 'removed' WHERE list_id = $1 AND user_id = $2`, [
-        list.id,
-        dave,
-      ]);
+      t.is((await api(alice, 'DELETE', `/lists/${list.id}/members/${dave}`)).status, 204);
       await none(dave, 'removed');
       t.deepEqual(ids(await api(alice, 'GET', '/tasks')), [...shared, diary.id].sort(), 'the owner is unaffected');
     } finally {
@@ -169,13 +157,9 @@ for (const database of ['pglite', 'postgres'] as const) {
       const bobSocket = await connectSocket(app.url, app.token(bob));
       try {
         await api(bob, 'POST', '/tasks', { title: 'bob first' }); // bob's seq 1
-        await makeMember(app, list.id, alice, bob);
+        await makeMember(api, list.id, alice, bob); // bob's 2: list.shared (alice's, delivered); 3: his acceptance
         const milk = (await api(alice, 'POST', '/tasks', { title: 'milk', list_id: list.id })).body as unknown as Task;
-        await api(alice, 'POST', `/tasks/${milk.id}/complete`, {});
-        // Alice's socket got both events (so the hub has seen their ids) before the copies exist.
-        await eventually(() => aliceSocket.messages.filter((m) => m.type.startsWith('task.')).length >= 2, {
-          what: "alice's events on her socket",
-        });
+        await api(alice, 'POST', `/tasks/${milk.id}/complete`, {}); // bob's 4 and 5: alice's, delivered
         const aliceEvents = (
           await app.app.db.query<{ event_id: string }>(
             `SELECT event_id::text AS event_id FROM events WHERE aggregate_id = $1 ORDER BY version`,
@@ -183,62 +167,54 @@ for (const database of ['pglite', 'postgres'] as const) {
           )
         ).rows.map((r) => r.event_id);
         t.is(aliceEvents.length, 2);
-        // What the write side's shared path does in its statement: bump bob's seq, one delivery row per event.
-        const bumped = await app.app.db.query<{ last_seq: string | number }>(
-          'UPDATE users SET last_seq = last_seq + 2 WHERE id = $1 RETURNING last_seq',
-          [bob],
-        );
-        const top = Number(bumped.rows[0]?.last_seq);
-        t.is(top, 3);
-        for (const [i, id] of aliceEvents.entries())
-          await app.app.db.query('INSERT INTO event_deliveries (user_id, seq, event_id) VALUES ($1, $2, $3)', [
-            bob,
-            top - 1 + i,
-            id,
-          ]);
-        await api(bob, 'POST', '/tasks', { title: 'bob after' }); // bob's seq 4: the commit nudges the relay too
+        await api(bob, 'POST', '/tasks', { title: 'bob after' }); // bob's seq 6
 
         const read = (await api(bob, 'GET', '/events?after=0')).body as {
           events: { seq: number; user_id: string; event_id: string; event_type: string; aggregate_id: string }[];
           last_seq: number;
         };
         t.deepEqual(
-          read.events.map((e) => e.seq),
-          [1, 2, 3, 4],
+          read.events.map((e) => [e.seq, e.event_type]),
+          [
+            [1, 'task.created'],
+            [2, 'list.shared'],
+            [3, 'list.invitation_accepted'],
+            [4, 'task.created'],
+            [5, 'task.completed'],
+            [6, 'task.created'],
+          ],
         );
-        t.is(read.last_seq, 4);
+        t.is(read.last_seq, 6);
         t.true(read.events.every((e) => e.user_id === bob));
         t.deepEqual(
-          read.events.slice(1, 3).map((e) => [e.event_id, e.event_type, e.aggregate_id]),
+          read.events.slice(3, 5).map((e) => [e.event_id, e.aggregate_id]),
           [
-            [aliceEvents[0], 'task.created', milk.id],
-            [aliceEvents[1], 'task.completed', milk.id],
+            [aliceEvents[0], milk.id],
+            [aliceEvents[1], milk.id],
           ],
         );
         t.deepEqual(
-          ((await api(bob, 'GET', '/events?after=2')).body.events as { seq: number }[]).map((e) => e.seq),
-          [3, 4],
+          ((await api(bob, 'GET', '/events?after=4')).body.events as { seq: number }[]).map((e) => e.seq),
+          [5, 6],
         );
-        // Alice's own stream is unchanged by the copies.
-        const aliceRead = (await api(alice, 'GET', '/events?after=0')).body as { events: { seq: number }[] };
+        // Alice's own stream is gapless too, with bob's acceptance delivered to her.
+        const aliceRead = (await api(alice, 'GET', '/events?after=0')).body as {
+          events: { seq: number; event_type: string }[];
+        };
         t.deepEqual(
           aliceRead.events.map((e) => e.seq),
           aliceRead.events.map((_, i) => i + 1),
         );
+        t.true(aliceRead.events.some((e) => e.event_type === 'list.invitation_accepted'));
 
         // The relay publishes the copies, keyed by bob, and the hub hands them to bob's socket, in order.
-        await bobSocket.waitFor(4);
+        await bobSocket.waitFor(6);
         t.deepEqual(
           bobSocket.messages.map((m) => [m.seq, m.user_id]),
-          [
-            [1, bob],
-            [2, bob],
-            [3, bob],
-            [4, bob],
-          ],
+          [1, 2, 3, 4, 5, 6].map((seq) => [seq, bob]),
         );
         t.deepEqual(
-          bobSocket.messages.slice(1, 3).map((m) => m.event_id),
+          bobSocket.messages.slice(3, 5).map((m) => m.event_id),
           aliceEvents,
         );
         await eventually(
@@ -259,12 +235,12 @@ for (const database of ['pglite', 'postgres'] as const) {
 
         // Defence in depth: a message for bob's sockets that is not bob's is dropped and counted.
         t.is(await readMetric(app.url, 'tasklane_realtime_misrouted_total'), 0);
-        await app.app.server.publish('/events', { ...bobSocket.messages[1], user_id: alice, seq: 99 }, { user: bob });
-        await api(bob, 'POST', '/tasks', { title: 'bob marker' }); // seq 5, after the stray one on the same path
-        await bobSocket.waitFor(5);
+        await app.app.server.publish('/events', { ...bobSocket.messages[3], user_id: alice, seq: 99 }, { user: bob });
+        await api(bob, 'POST', '/tasks', { title: 'bob marker' }); // seq 7, after the stray one on the same path
+        await bobSocket.waitFor(7);
         t.deepEqual(
           bobSocket.messages.map((m) => m.seq),
-          [1, 2, 3, 4, 5],
+          [1, 2, 3, 4, 5, 6, 7],
         );
         t.is(await readMetric(app.url, 'tasklane_realtime_misrouted_total'), 1);
 
@@ -276,15 +252,15 @@ for (const database of ['pglite', 'postgres'] as const) {
           admin.events.map((e) => [e.event_id, e.recipients]),
           aliceEvents.map((id) => [id, [alice, bob]]),
         );
-        // An event as the write side stores one of bob's edits: in bob's stream, issued by bob, scoped to the list.
-        const edit = randomUUID();
-        await app.app.db.query(
-          `WITH u AS (UPDATE users SET last_seq = last_seq + 1 WHERE id = $2 RETURNING last_seq)
-           INSERT INTO events (event_id, user_id, seq, aggregate_type, aggregate_id, version, event_type, data,
-             correlation_id, causation_id, "timestamp", actor_id, scope)
-           SELECT $1, $2, u.last_seq, 'task', $3, 3, 'task.updated', '{"changes":{}}', $1, NULL, now(), $2, ARRAY[$4::uuid] FROM u`,
-          [edit, bob, milk.id, list.id],
-        );
+        // One of bob's edits: stored in bob's stream, issued by bob, scoped to the list.
+        const patched = await api(bob, 'PATCH', `/tasks/${milk.id}`, { title: 'oat milk' });
+        t.is(patched.status, 200, JSON.stringify(patched.body));
+        const edit = (
+          await app.app.db.query<{ event_id: string }>(
+            `SELECT event_id::text AS event_id FROM events WHERE aggregate_id = $1 AND version = 3`,
+            [milk.id],
+          )
+        ).rows[0]?.event_id;
         const audit = async (query: string) =>
           (
             (await fetch(`${app.url}/admin/events?${query}`, {
@@ -294,12 +270,23 @@ for (const database of ['pglite', 'postgres'] as const) {
             }
           ).events;
         t.deepEqual(
-          (await audit(`actor=${bob}`)).map((e) => [e.event_id, e.actor_id, e.lists]),
+          (await audit(`actor=${bob}&aggregate_id=${milk.id}`)).map((e) => [e.event_id, e.actor_id, e.lists]),
           [[edit, bob, [list.id]]],
         );
         t.deepEqual(
           (await audit(`list=${list.id}`)).map((e) => e.event_id),
-          [edit],
+          [
+            ...(
+              await app.app.db.query<{ event_id: string }>(
+                `SELECT event_id::text AS event_id FROM events WHERE aggregate_id = $1 AND event_type <> 'list.created'
+                  ORDER BY version`,
+                [list.id],
+              )
+            ).rows.map((r) => r.event_id),
+            ...aliceEvents,
+            edit,
+          ],
+          "the list's events since it was shared: the share, the acceptance, and its task's",
         );
         t.deepEqual(
           (await audit(`user=${bob}&aggregate_id=${milk.id}`)).map((e) => e.event_id),
@@ -308,8 +295,12 @@ for (const database of ['pglite', 'postgres'] as const) {
         );
         t.deepEqual(
           (await audit(`user=${alice}&aggregate_id=${milk.id}`)).map((e) => e.event_id),
-          aliceEvents,
+          [...aliceEvents, edit],
+          "alice's stream: her own events and bob's edit delivered to her",
         );
+        // Bob's edit of alice's task is alice's task still: hers by id and in her listing, with his title.
+        const seen = await api(alice, 'GET', `/tasks/${milk.id}`);
+        t.like(seen.body, { title: 'oat milk', version: 3 });
       } finally {
         await Promise.all([aliceSocket.close(), bobSocket.close()]);
       }
@@ -387,7 +378,7 @@ for (const database of ['pglite', 'postgres'] as const) {
       const small = (await api(friend, 'POST', '/lists', { name: 'Small' })).body as { id: string };
       for (const title of ['one', 'two', 'three'])
         t.is((await api(friend, 'POST', '/tasks', { title, list_id: small.id })).status, 201);
-      await makeMember(app, small.id, friend, user);
+      await makeMember(api, small.id, friend, user);
       await app.app.db.query('ANALYZE');
       for (const [who, page] of [
         [user, 50],

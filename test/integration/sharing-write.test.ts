@@ -14,6 +14,7 @@ import { loadTask, persist, readScopes, readUser, retryable } from '../../host/t
 import { DomainError } from '../../actors/errors.ts';
 import { GroupCommit } from '../../host/tasks/group-commit.ts';
 import { readMetric } from '../helpers/metrics.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 type Json = Record<string, unknown>;
 
@@ -353,6 +354,94 @@ for (const database of DATABASES) {
     t.deepEqual(mine.copies, []);
     t.is(group.stats.turns, 1, 'a private write still goes through group commit');
     for (const u of [alice.id, bob.id]) await gapless(t, app, u);
+  });
+
+  test(`${database}: two members edit one task at once: different fields both land, the same field ends as the later commit, a stale If-Match is 412`, async (t) => {
+    const { app, call, alice, bob, id } = await sharedList(database);
+    const task = await ok(call('POST', '/tasks', { token: alice.token, body: { title: 'Milk', list_id: id } }), 201);
+    const path = `/tasks/${task.id}`;
+    // Different fields at once: both land, whichever commits first.
+    const [a, b] = await Promise.all([
+      call('PATCH', path, { token: alice.token, body: { title: 'Oat milk' } }),
+      call('PATCH', path, { token: bob.token, body: { priority: 3 } }),
+    ]);
+    t.deepEqual([a.status, b.status], [200, 200]);
+    for (const who of [alice, bob])
+      t.like(await ok(call('GET', path, { token: who.token })), { title: 'Oat milk', priority: 3, version: 3 });
+    // The same field at once: the later commit wins, both read it, and both updates are in both streams.
+    const [c, d] = await Promise.all([
+      call('PATCH', path, { token: alice.token, body: { title: 'by alice' } }),
+      call('PATCH', path, { token: bob.token, body: { title: 'by bob' } }),
+    ]);
+    t.deepEqual([c.status, d.status], [200, 200]);
+    const later = [c.body, d.body].sort((x, y) => Number(y.version) - Number(x.version))[0];
+    t.is(later?.version, 5);
+    const final = await ok(call('GET', path, { token: bob.token }));
+    t.is(final.title, later?.title, 'the later commit is the final state');
+    t.deepEqual(await ok(call('GET', path, { token: alice.token })), final);
+    for (const who of [alice, bob]) {
+      const updates = (await gapless(t, app, who.id)).filter(
+        (r) => r.aggregate_id === task.id && r.event_type === 'task.updated',
+      );
+      t.is(updates.length, 4, `${who.id} received every update`);
+      t.deepEqual(
+        updates.map((r) => r.actor_id).filter((x) => x === bob.id).length,
+        2,
+        'each update names who made it',
+      );
+    }
+    // A write on a version another member has since moved past is refused, whatever field it touches.
+    const stale = await call('PATCH', path, {
+      token: alice.token,
+      body: { description: 'stale' },
+      headers: { 'if-match': '"3"' },
+    });
+    t.is(stale.status, 412);
+    const fresh = await call('PATCH', path, {
+      token: alice.token,
+      body: { description: 'fresh' },
+      headers: { 'if-match': `"${final.version}"` },
+    });
+    t.is(fresh.status, 200);
+  });
+
+  test(`${database}: deleting a shared list gives each member's tasks back to their own Inbox, or deletes them all`, async (t) => {
+    for (const mode of ['move', 'delete'] as const) {
+      const { call, alice, bob, id } = await sharedList(database);
+      const mine = await ok(call('POST', '/tasks', { token: alice.token, body: { title: 'alice', list_id: id } }), 201);
+      const his = await ok(call('POST', '/tasks', { token: bob.token, body: { title: 'bob', list_id: id } }), 201);
+      t.is((await call('DELETE', `/lists/${id}?tasks=${mode}`, { token: alice.token })).status, 204);
+      const inbox = async (who: { token: string }) => ({
+        tasks: (await ok(call('GET', '/tasks', { token: who.token }))).tasks as Json[],
+      });
+      await eventually(
+        async () => {
+          const a = await inbox(alice);
+          const b = await inbox(bob);
+          return (
+            a.tasks.every((x) => x.id !== his.id) &&
+            b.tasks.every((x) => x.id !== mine.id) &&
+            (mode === 'delete'
+              ? a.tasks.length === 0 && b.tasks.length === 0
+              : a.tasks.some((x) => x.id === mine.id && x.list_id !== id) &&
+                b.tasks.some((x) => x.id === his.id && x.list_id !== id))
+          );
+        },
+        { what: `the list's tasks after its delete (${mode})` },
+      );
+      if (mode === 'move') {
+        const own = await ok(call('GET', `/tasks/${his.id}`, { token: bob.token }));
+        const lists = (await ok(call('GET', '/lists', { token: bob.token }))).lists as Json[];
+        t.is(own.list_id, lists.find((l) => l.inbox === true)?.id, "bob's task is in bob's Inbox");
+        t.is(
+          (await call('GET', `/tasks/${his.id}`, { token: alice.token })).status,
+          404,
+          'and no longer alice’s to see',
+        );
+      } else {
+        t.is((await call('GET', `/tasks/${his.id}`, { token: bob.token })).status, 404);
+      }
+    }
   });
 
   test(`${database}: a private list writes as before: one stream, no delivery rows, the actor recorded, no scope`, async (t) => {
