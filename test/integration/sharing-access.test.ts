@@ -659,3 +659,143 @@ for (const database of DATABASES) {
     });
   }
 }
+
+for (const database of DATABASES) {
+  test(`${database}: GET /tasks' filters, search and views find the list's tasks for its members only`, async (t) => {
+    const fx = await shared(database);
+    const word = fx.tasks.owner.title; // a unique word: its prefix search finds this task alone
+    const queries = [
+      `list_id=${fx.list.id}`,
+      `q=${encodeURIComponent(word)}`,
+      `series_id=${fx.tasks.series.id}`,
+      'view=upcoming',
+      'completed=false&sort=due&order=asc',
+      `due_after=${encodeURIComponent(new Date().toISOString())}`,
+    ];
+    for (const query of queries) {
+      for (const role of ROLES) {
+        const reply = await fx.call('GET', `/tasks?${query}&limit=200`, { token: fx.people[role].token });
+        t.is(reply.status, 200, `GET /tasks?${query} as ${role}`);
+        // (A series' instances are spawned later: its filter's answer is only checked to hold nothing for outsiders.)
+        if (isMember(role) && !query.startsWith('series_id'))
+          t.true(reply.text.includes(fx.tasks.owner.id), `GET /tasks?${query} as ${role} finds the list's task`);
+        else t.deepEqual(leaked(reply.text, fx.secrets), [], `GET /tasks?${query} as ${role} reveals nothing`);
+      }
+    }
+    const search = await ok(fx.call('GET', `/tasks?q=${encodeURIComponent(word)}`, { token: fx.people.editor.token }));
+    t.deepEqual(
+      (search.tasks as Json[]).map((x) => x.id),
+      [fx.tasks.owner.id],
+      "the editor's search finds the owner's task",
+    );
+  });
+
+  test(`${database}: creating a task in the shared list as an outsider answers as for a list that does not exist`, async (t) => {
+    const fx = await shared(database);
+    const nobody = randomUUID();
+    for (const role of OUTSIDERS) {
+      const into = await fx.call('POST', '/tasks', {
+        token: fx.people[role].token,
+        body: { title: 'x', list_id: fx.list.id },
+      });
+      const none = await fx.call('POST', '/tasks', {
+        token: fx.people[role].token,
+        body: { title: 'x', list_id: nobody },
+      });
+      t.is(into.status, 400);
+      t.is(into.body.field, 'list_id');
+      t.deepEqual(
+        { ...into.body, message: String(into.body.message).replace(fx.list.id, '<id>') },
+        { ...none.body, message: String(none.body.message).replace(nobody, '<id>') },
+        `${role}: the same answer as for a list nobody has`,
+      );
+    }
+  });
+
+  test(`${database}: an editor undoes their own edit of the owner's task, not the owner's`, async (t) => {
+    const fx = await shared(database);
+    const { owner, editor } = fx.people;
+    const task = await ok(
+      fx.call('POST', '/tasks', { token: owner.token, body: { title: unique('t'), list_id: fx.list.id } }),
+      201,
+    );
+    await ok(fx.call('PATCH', `/tasks/${task.id}`, { token: owner.token, body: { priority: 1 } }));
+    await ok(fx.call('PATCH', `/tasks/${task.id}`, { token: editor.token, body: { title: unique('renamed') } }));
+    const history = await ok(fx.call('GET', `/tasks/${task.id}/history`, { token: editor.token }));
+    const edits = (history.events as Json[]).filter((e) => e.event_type === 'task.updated');
+    t.is(edits.length, 2);
+    t.is(
+      (await fx.call('POST', `/tasks/${task.id}/undo`, { token: editor.token, body: { event_id: edits[0]?.event_id } }))
+        .status,
+      404,
+      "the owner's edit is not the editor's to undo",
+    );
+    const undone = await ok(
+      fx.call('POST', `/tasks/${task.id}/undo`, { token: editor.token, body: { event_id: edits[1]?.event_id } }),
+    );
+    t.is(undone.title, task.title, "the editor's rename is undone");
+    t.is(undone.priority, 1, "the owner's edit stays");
+  });
+
+  test(`${database}: an editor who leaves loses the list and its tasks at once`, async (t) => {
+    const fx = await fixture(database);
+    const { editor } = fx.people;
+    await ok(fx.call('DELETE', `/lists/${fx.list.id}/members/${editor.id}`, { token: editor.token }), 204);
+    for (const [method, path] of [
+      ['GET', `/tasks/${fx.tasks.owner.id}`],
+      ['GET', `/tasks/${fx.tasks.owner.id}/history`],
+      ['PATCH', `/tasks/${fx.tasks.owner.id}`],
+      ['GET', `/lists/${fx.list.id}/members`],
+      ['PATCH', `/lists/${fx.list.id}`],
+    ] as const) {
+      const reply = await fx.call(method, path, {
+        token: editor.token,
+        ...(method === 'PATCH' ? { body: path.startsWith('/lists') ? { color: '#000000' } : { priority: 2 } } : {}),
+      });
+      t.is(reply.status, 404, `${method} ${path} after leaving`);
+      t.deepEqual(leaked(reply.text, fx.secrets), []);
+    }
+    for (const path of ['/lists', '/views/counts', '/views/upcoming?days=7']) {
+      const reply = await fx.call('GET', path, { token: editor.token });
+      t.deepEqual(leaked(reply.text, fx.secrets), [], `GET ${path} after leaving`);
+    }
+    const tasks = await ok(fx.call('GET', '/tasks?limit=200', { token: editor.token }));
+    t.deepEqual(
+      (tasks.tasks as Json[]).map((x) => x.id).filter((id) => fx.secrets.includes(String(id))),
+      [],
+      'none of the list’s tasks, not even the one the editor made there',
+    );
+  });
+
+  test(`${database}: the owner deletes a shared list: every member hears of it, and its tasks leave their views`, async (t) => {
+    const fx = await fixture(database);
+    const { owner, editor, stranger } = fx.people;
+    const before = (await ok(fx.call('GET', '/events?after=0&limit=500', { token: editor.token }))).last_seq as number;
+    await ok(fx.call('DELETE', `/lists/${fx.list.id}`, { token: owner.token }), 204);
+    const events = await ok(fx.call('GET', `/events?after=${before}&limit=500`, { token: editor.token }));
+    t.true(
+      (events.events as Json[]).some((e) => e.event_type === 'list.deleted' && e.aggregate_id === fx.list.id),
+      "list.deleted is in the editor's stream",
+    );
+    for (const id of [fx.tasks.owner.id, fx.tasks.series.id, fx.tasks.removed.id])
+      t.is((await fx.call('GET', `/tasks/${id}`, { token: editor.token })).status, 404, `${id} is gone for the editor`);
+    const editorLists = await ok(fx.call('GET', '/lists', { token: editor.token }));
+    t.false(
+      (editorLists.lists as Json[]).some((l) => l.id === fx.list.id),
+      "the list left the editor's lists",
+    );
+    const counts = await ok(fx.call('GET', '/views/counts', { token: editor.token }));
+    t.false(fx.list.id in (counts.lists as Json));
+    // Each member's own tasks go back to their own Inbox (tasks=move, the default): the owner's to the
+    // owner's, the editor's to the editor's; neither sees the other's any more.
+    const inboxOf = async (p: Person) =>
+      ((await ok(fx.call('GET', '/lists', { token: p.token }))).lists as Json[]).find((l) => l.inbox)?.id;
+    const mine = await ok(fx.call('GET', `/tasks/${fx.tasks.editor.id}`, { token: editor.token }));
+    t.is(mine.list_id, await inboxOf(editor));
+    const owners = await ok(fx.call('GET', `/tasks/${fx.tasks.owner.id}`, { token: owner.token }));
+    t.is(owners.list_id, await inboxOf(owner));
+    t.is((await fx.call('GET', `/tasks/${fx.tasks.editor.id}`, { token: owner.token })).status, 404);
+    const strangers = await fx.call('GET', '/events?after=0&limit=500', { token: stranger.token });
+    t.deepEqual(leaked(strangers.text, fx.secrets), [], 'the stranger heard nothing of it');
+  });
+}
