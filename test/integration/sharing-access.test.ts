@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { injector, type Call, type Reply } from '../helpers/inject.ts';
 import { ok, DATABASES, type Database } from '../helpers/api-suite.ts';
+import { OPERATIONS } from '../../api/responses.ts';
 
 type Json = Record<string, unknown>;
 
@@ -628,6 +629,13 @@ async function check(t: ExecutionContext, fx: Fixture, row: Row, role: Role, cro
     t.deepEqual(leaked(reply.text, secrets), [], `${row.route} as ${as} reveals nothing of the list`);
   }
   if (reply.status === expected && (expected < 400 || expected === 403)) made.check?.(t, reply);
+  // A JSON 2xx answer is the one the OpenAPI document gives for it (api/responses.ts), whoever asks.
+  const documented = OPERATIONS[row.route];
+  const schema = documented?.ok[reply.status];
+  if (reply.status < 300 && schema && documented.produces === undefined) {
+    const { error } = schema.validate(reply.body);
+    t.is(error?.message, undefined, `${row.route} as ${as}: the answer is as documented`);
+  }
 }
 
 for (const database of DATABASES) {
