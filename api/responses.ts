@@ -356,7 +356,20 @@ const QuickAddPreview = Joi.object({
     .allow(null)
     .required()
     .label('QuickAddRepeat'),
-  list: NamedItem.allow(null).required().description('the list named with #List, when it exists'),
+  list: NamedItem.keys({
+    role: Joi.string()
+      .valid(...MEMBER_ROLES)
+      .required()
+      .description("the caller's role in it, as GET /lists gives it"),
+    owner_id: Joi.string().required(),
+    shared: Joi.boolean().required(),
+  })
+    .label('QuickAddList')
+    .allow(null)
+    .required()
+    .description(
+      'the list named with #List, when the caller sees one by that name (their own or one shared with them)',
+    ),
   labels: Joi.array().items(NamedItem).required().description('the labels named with @label that exist'),
   notes: Joi.array()
     .items(Joi.string())

@@ -355,7 +355,12 @@ const ROWS: Row[] = [
       body: { text: `buy oats #${fx.list.name}` },
       check: (t, reply) => {
         const list = asJson(reply).list as Json | null;
-        if (role === 'owner' || role === 'editor') t.is(list?.id, fx.list.id, `${role}'s #name is the shared list`);
+        if (role === 'owner' || role === 'editor')
+          t.like(
+            list,
+            { id: fx.list.id, role, owner_id: fx.people.owner.id, shared: true },
+            `${role}'s #name is the shared list`,
+          );
         else t.is(list, null);
       },
     }),
