@@ -13,6 +13,7 @@ import type { ListState } from '../../actors/list/index.ts';
 import type { LabelState } from '../../actors/label/index.ts';
 import { MAX_UPCOMING_SERIES, upcomingOccurrences } from '../upcoming.ts';
 import { MAX_PAGE_BYTES, bytesOf } from '../page-budget.ts';
+import { homeZones, withHomeZones } from '../home-zone.ts';
 
 const tagged = (tag: string, description: string) => ({ tags: ['api', tag], description });
 
@@ -252,7 +253,9 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
         // Each live series' occurrences in the window that it has not spawned yet (a spawned one is a
         // task above), within one step budget for the request (api/upcoming.ts).
         const read = await deps.reads.series(user.id, end, MAX_UPCOMING_SERIES);
-        const expanded = await upcomingOccurrences(read.series, {
+        // Another member's series follows its home user's zone when it has none of its own (api/home-zone.ts).
+        const series = await withHomeZones(read.series, user.id, homeZones(deps.users, user));
+        const expanded = await upcomingOccurrences(series, {
           now,
           end: new Date(end),
           zone: user.timezone,

@@ -812,3 +812,67 @@ for (const database of DATABASES) {
     t.deepEqual(leaked(strangers.text, fx.secrets), [], 'the stranger heard nothing of it');
   });
 }
+
+for (const database of DATABASES) {
+  test(`${database}: another member's series keeps its home user's wall-clock times in every member's occurrences, upcoming view and feed`, async (t) => {
+    const { app, call } = suite(database);
+    const owner = await person(app, call, 'berlin');
+    const editor = await person(app, call, 'newyork');
+    await ok(call('PATCH', '/me', { token: owner.token, body: { timezone: 'Europe/Berlin' } }));
+    await ok(call('PATCH', '/me', { token: editor.token, body: { timezone: 'America/New_York' } }));
+    const list = await ok(call('POST', '/lists', { token: owner.token, body: { name: unique('Bins') } }), 201);
+    await ok(call('POST', `/lists/${list.id}/members`, { token: owner.token, body: { user_id: editor.id } }), 201);
+    await ok(call('POST', `/invitations/${list.id}/accept`, { token: editor.token }));
+    // Tomorrow at 09:00 in Berlin, written without an offset: read in the owner's zone, and the series follows it.
+    const tomorrow = new Date(Date.now() + 24 * 3600_000).toLocaleDateString('sv-SE', { timeZone: 'Europe/Berlin' });
+    const series = await ok(
+      call('POST', '/tasks', {
+        token: owner.token,
+        body: {
+          title: unique('bins'),
+          list_id: list.id,
+          due_date: `${tomorrow}T09:00:00`,
+          recurrence_rule: 'FREQ=DAILY',
+        },
+      }),
+      201,
+    );
+    t.is(series.timezone, null, 'the series follows its home user’s zone');
+    const berlin9 = (at: string) =>
+      new Date(at).toLocaleTimeString('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit' });
+
+    const occurrences = async (p: Person) =>
+      ok(call('GET', `/tasks/${series.id}/occurrences?limit=5`, { token: p.token }));
+    const ownerOccurrences = await occurrences(owner);
+    const editorOccurrences = await occurrences(editor);
+    t.deepEqual(editorOccurrences, ownerOccurrences, 'the same instants and zone for both members');
+    t.is(editorOccurrences.timezone, 'Europe/Berlin');
+    t.deepEqual(
+      [...new Set((editorOccurrences.occurrences as string[]).map(berlin9))],
+      ['09:00'],
+      '09:00 in Berlin, every day',
+    );
+
+    const upcoming = async (p: Person) => {
+      const view = await ok(call('GET', '/views/upcoming?days=7', { token: p.token }));
+      return (view.days as { occurrences: Json[] }[])
+        .flatMap((d) => d.occurrences)
+        .filter((o) => o.series_id === series.id)
+        .map((o) => o.at as string);
+    };
+    const editorUpcoming = await upcoming(editor);
+    t.true(editorUpcoming.length > 0);
+    // (Each member's view covers their own days, so the two windows may differ by a day at their ends.)
+    t.deepEqual([...new Set(editorUpcoming.map(berlin9))], ['09:00'], "the editor's upcoming view has 09:00 in Berlin");
+    t.deepEqual([...new Set((await upcoming(owner)).map(berlin9))], ['09:00']);
+
+    const feed = await ok(call('POST', '/me/calendar-feed', { token: editor.token }), 201);
+    const ics = await call('GET', new URL(String(feed.https_url)).pathname);
+    t.is(ics.status, 200);
+    const vtodo = ics.text
+      .replace(/\r\n[ \t]/g, '')
+      .split('BEGIN:VTODO')
+      .find((block) => block.includes(`UID:${series.id}@`));
+    t.regex(String(vtodo), /DUE;TZID=Europe\/Berlin:\d{8}T090000/, "the editor's feed writes the series in Berlin");
+  });
+}
