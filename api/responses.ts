@@ -463,8 +463,9 @@ export const OPERATIONS: Record<string, Answers> = {
   'GET /admin/events': { ok: { 200: AdminEventsPage }, errors: [403] },
   'GET /lists': { ok: { 200: Lists } },
   'POST /lists': { ok: { 201: List }, errors: [409, 422] },
-  'PATCH /lists/{id}': { ok: { 200: List }, errors: COMMAND },
-  'DELETE /lists/{id}': { ok: { 204: null }, errors: COMMAND },
+  // An editor of a shared list renaming or deleting it: 403 (the owner only).
+  'PATCH /lists/{id}': { ok: { 200: List }, errors: [403, ...COMMAND] },
+  'DELETE /lists/{id}': { ok: { 204: null }, errors: [403, ...COMMAND] },
   // Shared lists (api/routes/sharing.ts): a non-member gets 404, an editor doing the owner's part 403.
   'GET /lists/{id}/members': { ok: { 200: Members }, errors: [404] },
   'POST /lists/{id}/members': { ok: { 200: Members, 201: Members }, errors: SHARING },

@@ -47,7 +47,10 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
     method: 'GET',
     path: '/lists',
     options: {
-      ...tagged('lists', "The caller's lists, by position, the Inbox first"),
+      ...tagged(
+        'lists',
+        "The caller's lists, by position, the Inbox first, then the lists shared with them; each with the caller's role, its owner and whether it is shared",
+      ),
       handler: async (request) => {
         await deps.users.get(userOf(request)); // the user and their Inbox exist from the first request
         return { lists: (await deps.reads.lists(userOf(request))).map((l) => presentList(l, userOf(request))) };
@@ -77,7 +80,10 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
     method: 'PATCH',
     path: '/lists/{id}',
     options: {
-      ...tagged('lists', 'Rename, recolour or reorder a list. If-Match: <version> → 412 on mismatch'),
+      ...tagged(
+        'lists',
+        'Rename, recolour or reorder a list (its owner only: an editor of a shared list gets 403). If-Match: <version> → 412 on mismatch',
+      ),
       validate: { params: S.listId, payload: S.patchList, headers: S.ifMatchHeaders },
       handler: async (request, h) => {
         const list_id = (request.params as { id: string }).id;
@@ -101,7 +107,7 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
     options: {
       ...tagged(
         'lists',
-        'Delete a list: its tasks move to the Inbox (tasks=move, the default) or are deleted (tasks=delete); the Inbox cannot be deleted (409)',
+        "Delete a list (its owner only: an editor of a shared list gets 403): its tasks move to the Inbox (tasks=move, the default; each member's own tasks to their own Inbox) or are deleted (tasks=delete); the Inbox cannot be deleted (409)",
       ),
       validate: { params: S.listId, query: S.deleteListQuery, headers: S.ifMatchHeaders },
       handler: async (request, h) => {
