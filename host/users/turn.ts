@@ -293,24 +293,30 @@ export class UserTurns implements UserTurnPort {
     const dispatch = this.dispatch;
     const rows =
       command.type === 'delete_list'
-        ? await this.db.query<{ id: string }>(
+        ? await this.db.query<{ id: string; gone: boolean }>(
             // Every task in the list, also its members' when it was shared (the owner's turn reaches them:
-            // list_access keeps a deleted list the owner's while its delete fans out).
-            'SELECT id::text AS id FROM tasks WHERE list_id = $1 AND deleted_at IS NULL ORDER BY created_at, id',
+            // list_access keeps a deleted list the owner's while its delete fans out). `gone`: the task's
+            // user is neither the owner nor an active member (they left or were removed): its task is
+            // deleted, never moved back to them, since they lost it, and the edits made since, with the list.
+            `SELECT t.id::text AS id, NOT (t.user_id = l.user_id OR EXISTS (SELECT 1 FROM list_members m
+                WHERE m.list_id = t.list_id AND m.user_id = t.user_id AND m.state = 'active')) AS gone
+              FROM tasks t JOIN lists l ON l.id = t.list_id
+             WHERE t.list_id = $1 AND t.deleted_at IS NULL ORDER BY t.created_at, t.id`,
             [command.list_id],
           )
-        : await this.db.query<{ id: string }>(
+        : await this.db.query<{ id: string; gone?: boolean }>(
             'SELECT id::text AS id FROM tasks WHERE user_id = $1 AND labels @> ARRAY[$2]::uuid[] AND deleted_at IS NULL ORDER BY created_at, id',
             [userId, command.label_id],
           );
     const cause = { correlationId: meta.correlationId, causationId: result.events[0]?.event_id ?? null };
-    const task: TaskCall['command'] =
+    const gone = new Set(rows.rows.filter((r) => r.gone === true).map((r) => r.id));
+    const task = (id: string): TaskCall['command'] =>
       command.type === 'delete_list'
-        ? { type: 'list_deleted', list_id: command.list_id, tasks: command.tasks }
+        ? { type: 'list_deleted', list_id: command.list_id, tasks: gone.has(id) ? 'delete' : command.tasks }
         : { type: 'label_deleted', label_id: command.label_id };
     await fanOut(
       rows.rows.map((r) => r.id),
-      (id) => dispatch(id, { userId, command: task, meta: cause }),
+      (id) => dispatch(id, { userId, command: task(id), meta: cause }),
     );
   }
 

@@ -808,6 +808,11 @@ for (const database of DATABASES) {
     const owners = await ok(fx.call('GET', `/tasks/${fx.tasks.owner.id}`, { token: owner.token }));
     t.is(owners.list_id, await inboxOf(owner));
     t.is((await fx.call('GET', `/tasks/${fx.tasks.editor.id}`, { token: owner.token })).status, 404);
+    // The removed member's task is not given back to them: they lost it, and the edits made since, with the list.
+    t.is((await fx.call('GET', `/tasks/${fx.tasks.removed.id}`, { token: fx.people.removed.token })).status, 404);
+    const removedTasks = await ok(fx.call('GET', '/tasks?limit=200', { token: fx.people.removed.token }));
+    t.deepEqual(leaked(JSON.stringify(removedTasks), fx.secrets), [], 'nothing of the list reaches the removed member');
+    t.is((await fx.call('GET', `/tasks/${fx.tasks.removed.id}`, { token: owner.token })).status, 404);
     const strangers = await fx.call('GET', '/events?after=0&limit=500', { token: stranger.token });
     t.deepEqual(leaked(strangers.text, fx.secrets), [], 'the stranger heard nothing of it');
   });
