@@ -107,7 +107,7 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
     options: {
       ...tagged(
         'lists',
-        "Delete a list (its owner only: an editor of a shared list gets 403): its tasks move to the Inbox (tasks=move, the default; each member's own tasks to their own Inbox) or are deleted (tasks=delete); the Inbox cannot be deleted (409)",
+        "Delete a list (its owner only: an editor of a shared list gets 403): its tasks move to the Inbox (tasks=move, the default; each member's own tasks to their own Inbox, those of members who left or were removed are deleted) or are deleted (tasks=delete); the Inbox cannot be deleted (409)",
       ),
       validate: { params: S.listId, query: S.deleteListQuery, headers: S.ifMatchHeaders },
       handler: async (request, h) => {
