@@ -97,7 +97,10 @@ export interface AdminFilter {
 export interface ReadsPort {
   /** One page of the user's live tasks, newest first, with their reminders; `more` when a next page exists. */
   listTasks(userId: string, filter: TaskFilter): Promise<TaskPage>;
-  /** The user's live lists, by position (the Inbox first), then created_at, id. */
+  /**
+   * The user's live lists, by position (the Inbox first), then created_at, id; then the live lists of
+   * others shared with them, where they are an active editor (issue 17). Each list's owner is `user_id`.
+   */
   lists(userId: string): Promise<ListState[]>;
   /** The user's live labels, by name (case-insensitively), then id. */
   labels(userId: string): Promise<LabelState[]>;

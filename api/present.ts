@@ -3,7 +3,7 @@
 import type { TaskState, ReminderState } from '../actors/task/index.ts';
 import { invalid } from '../actors/errors.ts';
 import { readInstant } from '../actors/task/time.ts';
-import type { ListState } from '../actors/list/index.ts';
+import type { ListState, MemberRole } from '../actors/list/index.ts';
 import type { LabelState } from '../actors/label/index.ts';
 import type { SortOrder, TaskSort } from './ports.ts';
 
@@ -75,8 +75,13 @@ export function decodeCursor<K extends string>(
   return out;
 }
 
-/** A list as the API shows it (issue 15 contract): no owner, no deletion time (deleted lists are not shown). */
-export function presentList(l: ListState) {
+/**
+ * A list as `viewer` sees it (issue 15 contract, plus issue 17's sharing fields): no deletion time
+ * (deleted lists are not shown) and no members (GET /lists/{id}/members). `role` is the viewer's:
+ * 'owner' for the list's one owner (`owner_id`), else 'editor' (only lists the viewer may see are ever
+ * presented to them); `shared` says whether the list was ever shared.
+ */
+export function presentList(l: ListState, viewer: string) {
   return {
     id: l.id,
     name: l.name,
@@ -86,6 +91,9 @@ export function presentList(l: ListState) {
     version: l.version,
     created_at: l.created_at,
     updated_at: l.updated_at,
+    role: (l.user_id === viewer ? 'owner' : 'editor') as MemberRole,
+    owner_id: l.user_id,
+    shared: l.shared,
   };
 }
 

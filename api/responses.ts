@@ -222,6 +222,14 @@ const List = Joi.object({
   version: Joi.number().integer().min(0).required(),
   created_at: instant.required(),
   updated_at: instant.required(),
+  role: Joi.string()
+    .valid(...MEMBER_ROLES)
+    .required()
+    .description(
+      "the caller's role: 'owner' (may rename, delete and share it) or 'editor' (of a list shared with them)",
+    ),
+  owner_id: Joi.string().required().description("the list's one owner (the caller's own id for their lists)"),
+  shared: Joi.boolean().required().description('whether the list was ever shared (GET /lists/{id}/members lists who)'),
 }).label('List');
 const Label = Joi.object({
   id: uuid.required(),
@@ -348,7 +356,20 @@ const QuickAddPreview = Joi.object({
     .allow(null)
     .required()
     .label('QuickAddRepeat'),
-  list: NamedItem.allow(null).required().description('the list named with #List, when it exists'),
+  list: NamedItem.keys({
+    role: Joi.string()
+      .valid(...MEMBER_ROLES)
+      .required()
+      .description("the caller's role in it, as GET /lists gives it"),
+    owner_id: Joi.string().required(),
+    shared: Joi.boolean().required(),
+  })
+    .label('QuickAddList')
+    .allow(null)
+    .required()
+    .description(
+      'the list named with #List, when the caller sees one by that name (their own or one shared with them)',
+    ),
   labels: Joi.array().items(NamedItem).required().description('the labels named with @label that exist'),
   notes: Joi.array()
     .items(Joi.string())
@@ -442,8 +463,9 @@ export const OPERATIONS: Record<string, Answers> = {
   'GET /admin/events': { ok: { 200: AdminEventsPage }, errors: [403] },
   'GET /lists': { ok: { 200: Lists } },
   'POST /lists': { ok: { 201: List }, errors: [409, 422] },
-  'PATCH /lists/{id}': { ok: { 200: List }, errors: COMMAND },
-  'DELETE /lists/{id}': { ok: { 204: null }, errors: COMMAND },
+  // An editor of a shared list renaming or deleting it: 403 (the owner only).
+  'PATCH /lists/{id}': { ok: { 200: List }, errors: [403, ...COMMAND] },
+  'DELETE /lists/{id}': { ok: { 204: null }, errors: [403, ...COMMAND] },
   // Shared lists (api/routes/sharing.ts): a non-member gets 404, an editor doing the owner's part 403.
   'GET /lists/{id}/members': { ok: { 200: Members }, errors: [404] },
   'POST /lists/{id}/members': { ok: { 200: Members, 201: Members }, errors: SHARING },

@@ -27,6 +27,7 @@ import { userOf } from '../context.ts';
 import * as S from '../schemas.ts';
 import type { TaskState } from '../../actors/task/index.ts';
 import { FeedWriter } from './ical.ts';
+import { homeZones, withHomeZones } from '../home-zone.ts';
 
 /** The most open tasks one feed lists (soonest due first); the rest are left out and the answer says so. */
 export const MAX_FEED_TASKS = 2000;
@@ -124,7 +125,7 @@ export function feedRoutes(server: Server, deps: ApiDeps): void {
       auth: false,
       tags: ['api', 'feeds'],
       description:
-        "A user's open tasks as an iCalendar feed (VTODO per task, VTIMEZONE, VALARM); the secret in the path is the credential",
+        "A user's open tasks, those of lists shared with them included, as an iCalendar feed (VTODO per task, VTIMEZONE, a VALARM per reminder of the user's own); the secret in the path is the credential",
       cache: { otherwise: 'private, no-cache' },
       validate: { params: feedParams },
       handler: async (request, h) => {
@@ -162,15 +163,19 @@ export function feedRoutes(server: Server, deps: ApiDeps): void {
           }
           cursor = { key: page.keys.at(-1) ?? null, id: last.id };
         }
+        // A task of another member that follows its home user's zone is written in that zone (api/home-zone.ts).
+        const zoned = await withHomeZones(tasks, userId, homeZones(deps.users, user));
         const writer = new FeedWriter({
           name: FEED_CALENDAR_NAME,
           userZone: user.timezone,
           labelNames: new Map(labels.map((l) => [l.id, l.name])),
         });
-        for (const [index, task] of tasks.entries()) {
+        for (const [index, task] of zoned.entries()) {
           // Other requests run between slices of the work (each VTODO takes about a tenth of a millisecond).
           if (index > 0 && index % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-          writer.add(task);
+          // Tasks of shared lists are in the feed too (listTasks reads what the user may see), but only the
+          // user's own reminders become VALARMs: reminders belong to one member (shared-lists plan, section 0).
+          writer.add({ ...task, reminders: task.reminders.filter((r) => r.user_id === userId) });
         }
         const body = writer.finish();
         const response = h

@@ -13,6 +13,7 @@ import type { ListState } from '../../actors/list/index.ts';
 import type { LabelState } from '../../actors/label/index.ts';
 import { MAX_UPCOMING_SERIES, upcomingOccurrences } from '../upcoming.ts';
 import { MAX_PAGE_BYTES, bytesOf } from '../page-budget.ts';
+import { homeZones, withHomeZones } from '../home-zone.ts';
 
 const tagged = (tag: string, description: string) => ({ tags: ['api', tag], description });
 
@@ -46,10 +47,13 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
     method: 'GET',
     path: '/lists',
     options: {
-      ...tagged('lists', "The caller's lists, by position, the Inbox first"),
+      ...tagged(
+        'lists',
+        "The caller's lists, by position, the Inbox first, then the lists shared with them; each with the caller's role, its owner and whether it is shared",
+      ),
       handler: async (request) => {
         await deps.users.get(userOf(request)); // the user and their Inbox exist from the first request
-        return { lists: (await deps.reads.lists(userOf(request))).map(presentList) };
+        return { lists: (await deps.reads.lists(userOf(request))).map((l) => presentList(l, userOf(request))) };
       },
     },
   });
@@ -65,7 +69,7 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
           (await organise(request, { type: 'create_list', id, data: request.payload as { name: string } })).list,
         );
         return h
-          .response(presentList(list))
+          .response(presentList(list, userOf(request)))
           .code(201)
           .header('location', `/lists/${list.id}`)
           .etag(String(list.version));
@@ -76,7 +80,10 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
     method: 'PATCH',
     path: '/lists/{id}',
     options: {
-      ...tagged('lists', 'Rename, recolour or reorder a list. If-Match: <version> → 412 on mismatch'),
+      ...tagged(
+        'lists',
+        'Rename, recolour or reorder a list (its owner only: an editor of a shared list gets 403). If-Match: <version> → 412 on mismatch',
+      ),
       validate: { params: S.listId, payload: S.patchList, headers: S.ifMatchHeaders },
       handler: async (request, h) => {
         const list_id = (request.params as { id: string }).id;
@@ -90,7 +97,7 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
             })
           ).list,
         );
-        return h.response(presentList(list)).etag(String(list.version));
+        return h.response(presentList(list, userOf(request))).etag(String(list.version));
       },
     },
   });
@@ -100,7 +107,7 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
     options: {
       ...tagged(
         'lists',
-        'Delete a list: its tasks move to the Inbox (tasks=move, the default) or are deleted (tasks=delete); the Inbox cannot be deleted (409)',
+        "Delete a list (its owner only: an editor of a shared list gets 403): its tasks move to the Inbox (tasks=move, the default; each member's own tasks to their own Inbox, those of members who left or were removed are deleted) or are deleted (tasks=delete); the Inbox cannot be deleted (409)",
       ),
       validate: { params: S.listId, query: S.deleteListQuery, headers: S.ifMatchHeaders },
       handler: async (request, h) => {
@@ -252,7 +259,9 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
         // Each live series' occurrences in the window that it has not spawned yet (a spawned one is a
         // task above), within one step budget for the request (api/upcoming.ts).
         const read = await deps.reads.series(user.id, end, MAX_UPCOMING_SERIES);
-        const expanded = await upcomingOccurrences(read.series, {
+        // Another member's series follows its home user's zone when it has none of its own (api/home-zone.ts).
+        const series = await withHomeZones(read.series, user.id, homeZones(deps.users, user));
+        const expanded = await upcomingOccurrences(series, {
           now,
           end: new Date(end),
           zone: user.timezone,

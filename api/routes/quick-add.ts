@@ -14,7 +14,7 @@ export function quickAddRoutes(server: Server, deps: ApiDeps): void {
     options: {
       tags: ['api', 'tasks'],
       description:
-        'Quick add preview: {text} in plain English → the body POST /tasks would get (title, due_date, recurrence_rule, priority, list_id, labels), with notes on what was not understood. Creates nothing.',
+        'Quick add preview: {text} in plain English → the body POST /tasks would get (title, due_date, recurrence_rule, priority, list_id, labels), with notes on what was not understood. #List names any list the caller sees, those shared with them included. Creates nothing.',
       validate: { payload: S.parseTask },
       handler: async (request) => {
         const userId = userOf(request);
@@ -27,7 +27,19 @@ export function quickAddRoutes(server: Server, deps: ApiDeps): void {
           lists: lists.map((l) => ({ id: l.id, name: l.name })),
           labels: labels.map((l) => ({ id: l.id, name: l.name })),
         });
-        return { ...result, timezone: user.timezone };
+        // The list named with #List says, as GET /lists does, the caller's role in it, its owner and
+        // whether it is shared: a list shared with the caller can be chosen too (issue 17).
+        const chosen = result.list && lists.find((l) => l.id === result.list?.id);
+        const list =
+          result.list && chosen
+            ? {
+                ...result.list,
+                role: chosen.user_id === userId ? 'owner' : 'editor',
+                owner_id: chosen.user_id,
+                shared: chosen.shared,
+              }
+            : result.list;
+        return { ...result, list, timezone: user.timezone };
       },
     },
   });

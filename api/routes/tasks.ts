@@ -14,6 +14,7 @@ import { seriesStart } from '../../actors/task/index.ts';
 import { occurrences } from '../../actors/recurrence/index.ts';
 import { readInstant } from '../../actors/task/time.ts';
 import { withinBudget } from '../page-budget.ts';
+import { homeZones } from '../home-zone.ts';
 import type { SnoozeChoice } from '../../actors/task/snooze.ts';
 
 const api = (description: string, extra: Record<string, unknown> = {}) => ({
@@ -302,20 +303,22 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
         if (!task) throw Boom.notFound('task not found');
         if (!task.is_recurring || !task.recurrence_rule || !task.due_date)
           throw badRequest('id', 'task is not recurring: it has no recurrence_rule');
+        // Its own zone, else its home user's: another member's series keeps its wall-clock times.
+        const zone = await homeZones(deps.users, user)(task);
         // An after-completion series has no calendar beyond what it has scheduled: its next due follows a completion.
         if (task.recurrence_mode === 'after_completion')
           return {
             occurrences: task.next_occurrence === null ? [] : [task.next_occurrence],
-            timezone: task.timezone ?? user.timezone,
+            timezone: zone,
           };
         const after = new Date(
           Math.max(Date.now(), task.last_spawned_at ? Date.parse(task.last_spawned_at) + 1 : 0) - 1,
         );
-        const list = occurrences(task.recurrence_rule, seriesStart(task), task.timezone ?? user.timezone, {
+        const list = occurrences(task.recurrence_rule, seriesStart(task), zone, {
           after,
           limit: (request.query as { limit: number }).limit,
         });
-        return { occurrences: list.map((d) => d.toISOString()), timezone: task.timezone ?? user.timezone };
+        return { occurrences: list.map((d) => d.toISOString()), timezone: zone };
       },
     },
   });

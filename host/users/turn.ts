@@ -195,6 +195,11 @@ export class UserTurns implements UserTurnPort {
       const labels = (
         await this.db.query<LabelState>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE user_id = $1`, [userId])
       ).rows;
+      if (
+        (command.type === 'update_list' || command.type === 'delete_list') &&
+        !lists.some((l) => l.id === command.list_id)
+      )
+        await this.refuseEditor(userId, command);
       const now = this.clock();
       const pending = decideOrganise(command, { lists, labels }, { now, userId });
       const target = { id: targetOf(command) };
@@ -257,6 +262,26 @@ export class UserTurns implements UserTurnPort {
     return result;
   }
 
+  /**
+   * A rename or delete of a list the user does not own: when they are an active editor of it (the
+   * list_access view, migration 013), a DomainError `forbidden` (403) saying only its owner may; else
+   * nothing, and the decider answers 404 as for any list the user cannot see (shared-lists plan, section 2).
+   */
+  private async refuseEditor(
+    userId: string,
+    command: Extract<OrganiseCommand, { type: 'update_list' | 'delete_list' }>,
+  ): Promise<void> {
+    const editor = await this.db.query(
+      "SELECT 1 FROM list_access a WHERE a.list_id = $1 AND a.user_id = $2 AND a.role = 'editor'",
+      [command.list_id, userId],
+    );
+    if (editor.rows.length > 0)
+      throw new DomainError(
+        'forbidden',
+        `only the list's owner can ${command.type === 'delete_list' ? 'delete' : 'rename, recolour or reorder'} it`,
+      );
+  }
+
   /** Step 5 of a delete: a turn for each live task still in the deleted list, or still carrying the deleted label. */
   private async fanOut(
     userId: string,
@@ -268,24 +293,30 @@ export class UserTurns implements UserTurnPort {
     const dispatch = this.dispatch;
     const rows =
       command.type === 'delete_list'
-        ? await this.db.query<{ id: string }>(
+        ? await this.db.query<{ id: string; gone: boolean }>(
             // Every task in the list, also its members' when it was shared (the owner's turn reaches them:
-            // list_access keeps a deleted list the owner's while its delete fans out).
-            'SELECT id::text AS id FROM tasks WHERE list_id = $1 AND deleted_at IS NULL ORDER BY created_at, id',
+            // list_access keeps a deleted list the owner's while its delete fans out). `gone`: the task's
+            // user is neither the owner nor an active member (they left or were removed): its task is
+            // deleted, never moved back to them, since they lost it, and the edits made since, with the list.
+            `SELECT t.id::text AS id, NOT (t.user_id = l.user_id OR EXISTS (SELECT 1 FROM list_members m
+                WHERE m.list_id = t.list_id AND m.user_id = t.user_id AND m.state = 'active')) AS gone
+              FROM tasks t JOIN lists l ON l.id = t.list_id
+             WHERE t.list_id = $1 AND t.deleted_at IS NULL ORDER BY t.created_at, t.id`,
             [command.list_id],
           )
-        : await this.db.query<{ id: string }>(
+        : await this.db.query<{ id: string; gone?: boolean }>(
             'SELECT id::text AS id FROM tasks WHERE user_id = $1 AND labels @> ARRAY[$2]::uuid[] AND deleted_at IS NULL ORDER BY created_at, id',
             [userId, command.label_id],
           );
     const cause = { correlationId: meta.correlationId, causationId: result.events[0]?.event_id ?? null };
-    const task: TaskCall['command'] =
+    const gone = new Set(rows.rows.filter((r) => r.gone === true).map((r) => r.id));
+    const task = (id: string): TaskCall['command'] =>
       command.type === 'delete_list'
-        ? { type: 'list_deleted', list_id: command.list_id, tasks: command.tasks }
+        ? { type: 'list_deleted', list_id: command.list_id, tasks: gone.has(id) ? 'delete' : command.tasks }
         : { type: 'label_deleted', label_id: command.label_id };
     await fanOut(
       rows.rows.map((r) => r.id),
-      (id) => dispatch(id, { userId, command: task, meta: cause }),
+      (id) => dispatch(id, { userId, command: task(id), meta: cause }),
     );
   }
 

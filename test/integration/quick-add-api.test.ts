@@ -43,7 +43,7 @@ test('the preview reads the phrase in the user zone against their lists and labe
   t.deepEqual([local.day, local.hour, local.minute], [1, 9, 0], 'the instant is 09:00 on the 1st in Auckland');
   t.true(local.toMillis() > Date.now() && local.toMillis() < Date.now() + 32 * 86_400_000, 'the next 1st');
   t.is(`${due.date}T${due.time}:00`, String(fields.due_date));
-  t.deepEqual(preview.list, { id: home.id, name: 'Home' });
+  t.deepEqual(preview.list, { id: home.id, name: 'Home', role: 'owner', owner_id: home.owner_id, shared: false });
   t.deepEqual(preview.labels, [{ id: urgent.id, name: 'Urgent' }]);
   t.deepEqual(preview.repeat, { rule: 'FREQ=MONTHLY;BYMONTHDAY=1', mode: 'calendar' });
   t.deepEqual(preview.notes, []);
