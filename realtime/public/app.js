@@ -31,7 +31,7 @@ import { setupHeader, showConnection } from './header.js';
 import { chooseBrowserZone } from './zone-choice.js';
 import { loadWaiting, setupNotificationActions } from './notifications.js';
 import { setupCalendarFeed } from './calendar-feed.js';
-import { setupSharing, sharingEvent, loadInvitations, learnRoles } from './sharing.js';
+import { setupSharing, sharingEvent, loadInvitations } from './sharing.js';
 
 /** A persisted seq further behind than this is not replayed on load (the task list is fetched anyway). */
 const MAX_REPLAY = 1000;
@@ -173,11 +173,8 @@ async function boot(token) {
   });
   sync.start();
   void loadInvitations();
-  void learnRoles();
   if (!resumable && pageLoad) {
-    void loadSidebar()
-      .then(learnRoles)
-      .catch(() => {});
+    void loadSidebar().catch(() => {});
     void reload().catch(() => {});
   }
 }

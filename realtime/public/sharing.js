@@ -47,34 +47,6 @@ export function roleOf(list) {
 /** Two people: the mark of a shared list and of the Share button (an SVG: the page may have no emoji font). */
 export const peopleIcon = svg`<svg class="people" viewBox="0 0 20 16" width="16" height="13" aria-hidden="true" focusable="false"><circle cx="7" cy="4.5" r="3" /><path d="M1 15c0-3.3 2.7-5.5 6-5.5s6 2.2 6 5.5" /><circle cx="14.5" cy="5" r="2.5" /><path d="M14 9.6c2.9 0 5 1.9 5 4.9" /></svg>`;
 
-/** Lists whose role one sign-in learns from their members at most (a server whose GET /lists gives no `role`). */
-const LEARN_AT_MOST = 50;
-const LEARN_AT_ONCE = 4;
-
-/**
- * For a server whose GET /lists does not say the caller's `role` (before shared lists were read with
- * it): each list's role, owner and shared flag from GET /lists/{id}/members, a few at a time, so a list
- * shared with the user is marked and offers only what an editor may do. Nothing when every list says it.
- */
-export async function learnRoles() {
-  const unknown = [...getState().lists.values()]
-    .filter((l) => !l.inbox && l.role === undefined)
-    .slice(0, LEARN_AT_MOST);
-  const next = async () => {
-    for (let list = unknown.shift(); list; list = unknown.shift()) {
-      const body = await api('GET', `/lists/${list.id}/members`).catch(() => null);
-      if (!body?.owner_id) continue;
-      const me = meId();
-      patchList(list.id, {
-        role: body.owner_id === me ? 'owner' : 'editor',
-        owner_id: body.owner_id,
-        shared: (body.members ?? []).some((m) => m.user_id !== body.owner_id),
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: LEARN_AT_ONCE }, next));
-}
-
 /** Whether `list` is shared (GET /lists `shared`, or what this page learnt from membership events). */
 export const isShared = (list) => Boolean(list?.shared) || roleOf(list) === 'editor';
 
