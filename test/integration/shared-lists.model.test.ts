@@ -242,7 +242,9 @@ function expectStatus(what: string, answer: Answer, expected: number | number[])
   const allowed = Array.isArray(expected) ? expected : [expected];
   count(`${what} → ${answer.status}`);
   if (!allowed.includes(answer.status))
-    throw new Error(`I1 ${what}: expected ${allowed.join(' or ')}, got ${answer.status} ${JSON.stringify(answer.body)}`);
+    throw new Error(
+      `I1 ${what}: expected ${allowed.join(' or ')}, got ${answer.status} ${JSON.stringify(answer.body)}`,
+    );
 }
 
 /** The answer for a list_id the caller cannot use: 400 naming list_id, as for a list that does not exist. */
@@ -323,8 +325,7 @@ function windows(r: Real, u: UserReal, index: number, e: Envelope): void {
     }
     if (!u.open.has(list) && !(MEMBERSHIP_EVENTS_ABOUT_A_USER.has(e.event_type) && aboutMe))
       throw new Error(`${where}: outside the user's membership windows of the list`);
-    if ((e.event_type === 'list.member_left' || e.event_type === 'list.member_removed') && aboutMe)
-      u.open.delete(list);
+    if ((e.event_type === 'list.member_left' || e.event_type === 'list.member_removed') && aboutMe) u.open.delete(list);
     if (e.event_type === 'list.deleted' && !u.owned.has(list)) u.open.delete(list);
     return;
   }
@@ -363,9 +364,7 @@ async function checkTasks(m: Model, r: Real, probe: number[]): Promise<void> {
       const expected = visible(m, r, i);
       const modelled = expected.map((t) => ({ ...t, list_id: t.list }));
       const show = (ts: Task[]) =>
-        JSON.stringify(
-          ts.map((t) => [t.id.slice(0, 8), t.list_id.slice(0, 8), t.title, t.priority, t.version]).sort(),
-        );
+        JSON.stringify(ts.map((t) => [t.id.slice(0, 8), t.list_id.slice(0, 8), t.title, t.priority, t.version]).sort());
       const pick = (ts: Task[]) =>
         ts.map((t) => ({ id: t.id, list_id: t.list_id, title: t.title, priority: t.priority, version: t.version }));
       if (show(pick(seen)) !== show(pick(modelled)))
@@ -373,7 +372,8 @@ async function checkTasks(m: Model, r: Real, probe: number[]): Promise<void> {
       if (!probe.includes(i)) return;
       for (const t of m.tasks.filter((x) => !expected.includes(x))) {
         const answer = await http(r.target, u.token, 'GET', `/tasks/${t.id}`);
-        if (answer.status !== 404) throw new Error(`I4 user ${i} reads task ${t.id} outside their access: ${answer.status}`);
+        if (answer.status !== 404)
+          throw new Error(`I4 user ${i} reads task ${t.id} outside their access: ${answer.status}`);
       }
     }),
   );
@@ -421,7 +421,8 @@ async function finish(m: Model, r: Real): Promise<void> {
       const have = new Set([...c.collector.messages.map((x) => x.seq), ...c.backfill.map((x) => x.seq)]);
       const end = open && c === current ? top : reach(c);
       for (let seq = c.from + 1; seq <= end; seq++)
-        if (!have.has(seq)) throw new Error(`I5 socket ${s} of user ${socket.user}: seq ${seq} neither received nor backfilled`);
+        if (!have.has(seq))
+          throw new Error(`I5 socket ${s} of user ${socket.user}: seq ${seq} neither received nor backfilled`);
     }
   }
   r.users.forEach((u, i) => fold(r, u, i));
@@ -475,7 +476,8 @@ function fold(r: Real, u: UserReal, index: number): void {
         if (!owned.has(list)) open.delete(list);
         break;
       case 'task.created':
-        take(e.data.task as Task);
+        // The created task as the event holds it; its version is the envelope's.
+        take({ ...(e.data.task as Task), version: e.version });
         break;
       case 'task.deleted':
         tasks.delete(e.aggregate_id);
@@ -595,8 +597,12 @@ const memberPairs = (m: Model, which: (list: MList) => Iterable<number>) =>
   m.lists.flatMap((list) => (list.live ? [...which(list)].map((u) => ({ list, u })) : []));
 /** A user with access to `listId`, or a random one. */
 const withAccess = (m: Model, r: Real, d: Draw, listId: string): number =>
-  (d.valid ? pick(Array.from({ length: m.users }, (_, i) => i).filter((u) => access(m, r, u, listId)), d.k) : undefined) ??
-  d.a % m.users;
+  (d.valid
+    ? pick(
+        Array.from({ length: m.users }, (_, i) => i).filter((u) => access(m, r, u, listId)),
+        d.k,
+      )
+    : undefined) ?? d.a % m.users;
 /** The status a membership command gets from someone neither owner nor active editor (404), or an editor (403). */
 const notOwner = (list: MList, u: number): number | undefined =>
   !list.live || (list.owner !== u && !list.active.has(u)) ? 404 : list.owner !== u ? 403 : undefined;
@@ -648,7 +654,12 @@ const commands: fc.Arbitrary<Cmd>[] = [
       d.flag ? 'Accept' : 'Decline',
       (m) => m.lists.length > 0,
       async (m, r, say) => {
-        const chosen = d.valid ? pick(memberPairs(m, (l) => l.invited), d.k) : undefined;
+        const chosen = d.valid
+          ? pick(
+              memberPairs(m, (l) => l.invited),
+              d.k,
+            )
+          : undefined;
         const [list, u] = chosen ? [chosen.list, chosen.u] : [pick(m.lists, d.l) as MList, d.a % m.users];
         say(`${u}, L${m.lists.indexOf(list)}`);
         const answer = await write(r, u, 'POST', `/invitations/${list.id}/${d.flag ? 'accept' : 'decline'}`);
@@ -671,7 +682,12 @@ const commands: fc.Arbitrary<Cmd>[] = [
       'Leave',
       (m) => m.lists.length > 0,
       async (m, r, say) => {
-        const chosen = d.valid ? pick(memberPairs(m, (l) => l.active), d.k) : undefined;
+        const chosen = d.valid
+          ? pick(
+              memberPairs(m, (l) => l.active),
+              d.k,
+            )
+          : undefined;
         const [list, u] = chosen ? [chosen.list, chosen.u] : [pick(m.lists, d.l) as MList, d.a % m.users];
         say(`${u}, L${m.lists.indexOf(list)}`);
         const answer = await write(r, u, 'DELETE', `/lists/${list.id}/members/${(r.users[u] as UserReal).id}`);
@@ -690,7 +706,12 @@ const commands: fc.Arbitrary<Cmd>[] = [
       'Remove',
       (m) => m.lists.length > 0,
       async (m, r, say) => {
-        const chosen = d.valid ? pick(memberPairs(m, (l) => [...l.active, ...l.invited]), d.k) : undefined;
+        const chosen = d.valid
+          ? pick(
+              memberPairs(m, (l) => [...l.active, ...l.invited]),
+              d.k,
+            )
+          : undefined;
         const list = chosen ? chosen.list : (pick(m.lists, d.l) as MList);
         const u = chosen ? list.owner : d.a % m.users;
         const v = chosen ? chosen.u : (pick(others(m, u), d.b) as number);
@@ -713,7 +734,12 @@ const commands: fc.Arbitrary<Cmd>[] = [
       'Transfer',
       (m) => m.lists.length > 0,
       async (m, r, say) => {
-        const chosen = d.valid ? pick(memberPairs(m, (l) => l.active), d.k) : undefined;
+        const chosen = d.valid
+          ? pick(
+              memberPairs(m, (l) => l.active),
+              d.k,
+            )
+          : undefined;
         const list = chosen ? chosen.list : (pick(m.lists, d.l) as MList);
         const u = chosen ? list.owner : d.a % m.users;
         const v = chosen ? chosen.u : d.b % m.users;
@@ -742,7 +768,8 @@ const commands: fc.Arbitrary<Cmd>[] = [
       // Moved tasks go to their home user's Inbox: a move is drawn only when that is the owner's.
       (m) =>
         m.lists.length > 0 &&
-        (!d.flag || m.tasks.every((t) => !t.live || t.list !== pick(m.lists, d.l)?.id || t.home === pick(m.lists, d.l)?.owner)),
+        (!d.flag ||
+          m.tasks.every((t) => !t.live || t.list !== pick(m.lists, d.l)?.id || t.home === pick(m.lists, d.l)?.owner)),
       async (m, r, say) => {
         const list = pick(m.lists, d.l) as MList;
         const u = d.valid ? list.owner : d.a % m.users;
@@ -926,7 +953,12 @@ const commands: fc.Arbitrary<Cmd>[] = [
       d.flag ? 'Reconnect' : 'Disconnect',
       (m) => m.sockets.some((s) => s.open),
       async (m, r, say) => {
-        const s = m.sockets.indexOf(pick(m.sockets.filter((x) => x.open), d.k) as Model['sockets'][number]);
+        const s = m.sockets.indexOf(
+          pick(
+            m.sockets.filter((x) => x.open),
+            d.k,
+          ) as Model['sockets'][number],
+        );
         say(`S${s}`);
         const socket = r.sockets[s] as Real['sockets'][number];
         const current = socket.connections.at(-1) as Connection;
@@ -960,7 +992,18 @@ async function setup(target: Target): Promise<{ model: Model; real: Real }> {
       const inbox = lists.find((l) => l.inbox)?.id;
       if (!inbox) throw new Error(`${id} has no Inbox`);
       const before = new Set((await allTasks(target, token)).map((t) => t.id));
-      return { id, token, inbox, start, stream: [], open: new Set(), owned: new Set(), checked: 0, snapshots: [], before };
+      return {
+        id,
+        token,
+        inbox,
+        start,
+        stream: [],
+        open: new Set(),
+        owned: new Set(),
+        checked: 0,
+        snapshots: [],
+        before,
+      };
     }),
   );
   return {
@@ -990,18 +1033,22 @@ async function property(target: Target, runs: number): Promise<void> {
   const path = process.env.SHARED_PATH;
   const replayPath = process.env.SHARED_REPLAY;
   await fc.assert(
-    fc.asyncProperty(fc.commands(weighted, { maxCommands: 40, size: 'max', ...(replayPath ? { replayPath } : {}) }), async (cmds) => {
-      let state: { model: Model; real: Real } | undefined;
-      try {
-        await fc.asyncModelRun(async () => {
-          state = await setup(target);
-          return state;
-        }, cmds);
-        if (state) await finish(state.model, state.real);
-      } finally {
-        if (state) await teardown(state.model, state.real);
-      }
-    }),
+    // Unbiased: up to 40 commands, as often long runs as short ones.
+    fc.asyncProperty(
+      fc.noBias(fc.commands(weighted, { maxCommands: 40, size: 'max', ...(replayPath ? { replayPath } : {}) })),
+      async (cmds) => {
+        let state: { model: Model; real: Real } | undefined;
+        try {
+          await fc.asyncModelRun(async () => {
+            state = await setup(target);
+            return state;
+          }, cmds);
+          if (state) await finish(state.model, state.real);
+        } finally {
+          if (state) await teardown(state.model, state.real);
+        }
+      },
+    ),
     {
       numRuns: runs,
       // Each run is a real workload: shrinking replays it many times, so only when asked for.
