@@ -99,7 +99,12 @@ interface TopicRead {
   trimmed: Map<number, string | null>;
 }
 
-async function readTopic(kafka: Kafka, topic: string, options: ReplayOptions): Promise<TopicRead> {
+async function readTopic(
+  kafka: Kafka,
+  topic: string,
+  options: ReplayOptions,
+  held?: ReadonlySet<string>,
+): Promise<TopicRead> {
   const admin = kafka.admin();
   await admin.connect();
   const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
@@ -141,7 +146,9 @@ async function readTopic(kafka: Kafka, topic: string, options: ReplayOptions): P
               first.add(batch.partition);
               trimmed.set(batch.partition, e.event_id);
             }
-            if (options.user && e.user_id !== options.user) continue;
+            // With a user: the events of the tasks they hold (in any member's stream), and their own others.
+            if (options.user && (e.aggregate_type === 'task' ? !held?.has(e.aggregate_id) : e.user_id !== options.user))
+              continue;
             const key = `${e.user_id}\0${e.event_id}`;
             if (delivered.has(key)) duplicates++;
             else {
@@ -171,6 +178,20 @@ interface Known {
 
 const byUser = (user: string | undefined, column = 'user_id') => (user ? ` AND ${column} = $1` : '');
 
+/**
+ * The events of what `user` holds (` AND …` on the events table, $1 = user; '' without a user): every
+ * event of the rows of `tables` whose user_id is theirs — the tasks they created (their home), the lists
+ * they own, their labels — in whichever member's stream it is stored (a shared list's events are stored
+ * in the stream of the member who issued them, issue 17), and the events in their own stream whose
+ * aggregate has no row in any of `tables` (so a row lost from the table is still reported).
+ */
+function heldBy(user: string | undefined, tables: readonly string[]): string {
+  if (!user) return '';
+  const held = tables.map((t) => `events.aggregate_id IN (SELECT id::text FROM ${t} WHERE user_id = $1)`);
+  const rowless = tables.map((t) => `NOT EXISTS (SELECT 1 FROM ${t} x WHERE x.id::text = events.aggregate_id)`);
+  return ` AND (${held.join(' OR ')} OR (events.user_id = $1 AND ${rowless.join(' AND ')}))`;
+}
+
 async function snapshot(db: Db, user: string | undefined): Promise<Map<string, Known>> {
   const params = user ? [user] : [];
   const known = new Map<string, Known>();
@@ -182,9 +203,15 @@ async function snapshot(db: Db, user: string | undefined): Promise<Map<string, K
     }
     return k;
   };
+  // A task is its home user's (tasks.user_id): its events may be stored in several members' streams.
+  const tasks = await db.query<{ id: string; user_id: string }>(
+    `SELECT id::text AS id, user_id FROM tasks WHERE true${byUser(user)}`,
+    params,
+  );
+  for (const t of tasks.rows) entry(t.id, t.user_id);
   const rows = await db.query<{ aggregate_id: string; user_id: string; version: number; published_us: string | null }>(
     `SELECT aggregate_id::text AS aggregate_id, user_id, version, floor(extract(epoch FROM published_at) * 1000000)::bigint::text AS published_us
-       FROM events WHERE aggregate_type = 'task'${byUser(user)}`,
+       FROM events WHERE aggregate_type = 'task'${heldBy(user, ['tasks'])}`,
     params,
   );
   for (const r of rows.rows)
@@ -193,15 +220,10 @@ async function snapshot(db: Db, user: string | undefined): Promise<Map<string, K
       r.published_us === null ? null : BigInt(r.published_us),
     );
   const pending = await db.query<EventEnvelope>(
-    `SELECT ${EVENT_COLUMNS} FROM events WHERE aggregate_type = 'task' AND published_at IS NULL${byUser(user)}`,
+    `SELECT ${EVENT_COLUMNS} FROM events WHERE aggregate_type = 'task' AND published_at IS NULL${heldBy(user, ['tasks'])}`,
     params,
   );
   for (const e of pending.rows.map(toEnvelope)) entry(e.aggregate_id, e.user_id).unpublished.push(e);
-  const tasks = await db.query<{ id: string; user_id: string }>(
-    `SELECT id::text AS id, user_id FROM tasks WHERE true${byUser(user)}`,
-    params,
-  );
-  for (const t of tasks.rows) entry(t.id, t.user_id);
   return known;
 }
 
@@ -256,7 +278,7 @@ async function fromTopic(options: ReplayOptions): Promise<ReplayReport> {
   if (!options.kafka || !options.topic) throw new Error('replay from the topic needs kafka and topic');
   const { db } = options;
   const known = await snapshot(db, options.user);
-  const read = await readTopic(options.kafka, options.topic, options);
+  const read = await readTopic(options.kafka, options.topic, options, new Set(known.keys()));
   const horizon = await retentionHorizon(db, read.trimmed);
   const onTopic = new Map<string, EventEnvelope[]>();
   for (const e of read.events) {
@@ -359,8 +381,11 @@ async function fromDatabase(options: ReplayOptions): Promise<ReplayReport> {
   const { db, user } = options;
   const params = user ? [user] : [];
   const ids = await db.query<{ id: string; user_id: string }>(
+    // Each task once, as its home user's; an event whose task has no row, as its stream's user's.
     `SELECT id::text AS id, user_id FROM tasks WHERE true${byUser(user)}
-     UNION SELECT DISTINCT aggregate_id::text, user_id FROM events WHERE aggregate_type = 'task'${byUser(user)} ORDER BY 1`,
+     UNION SELECT DISTINCT ON (aggregate_id) aggregate_id::text, user_id FROM events
+      WHERE aggregate_type = 'task' AND NOT EXISTS (SELECT 1 FROM tasks x WHERE x.id::text = events.aggregate_id)${byUser(user)}
+     ORDER BY 1`,
     params,
   );
   const report: ReplayReport = {
@@ -426,7 +451,7 @@ async function replayOrganisation(
 ): Promise<{ checked: number; matched: number; mismatches: Mismatch[] }> {
   const params = user ? [user] : [];
   const events = await db.query<EventEnvelope>(
-    `SELECT ${EVENT_COLUMNS} FROM events WHERE aggregate_type IN ('list', 'label')${byUser(user)} ORDER BY aggregate_id, version`,
+    `SELECT ${EVENT_COLUMNS} FROM events WHERE aggregate_type IN ('list', 'label')${heldBy(user, ['lists', 'labels'])} ORDER BY aggregate_id, version`,
     params,
   );
   const byId = new Map<string, EventEnvelope[]>();

@@ -3,6 +3,9 @@
 // the topic that PostgreSQL lacks, and tasks whose events PostgreSQL marked published but the topic lacks.
 // Tasks whose history the topic no longer holds (retention) are listed as not checkable. Shows a progress
 // bar on stderr, prints a summary, exits 1 on any mismatch (not-checkable tasks alone exit 0).
+// --user <id> checks what that user holds: the tasks they created, the lists they own and their labels, with
+// every event of each wherever it is stored (a shared list's events are stored in the stream of the member
+// who issued them), not the events of their stream.
 import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { openDb } from './db/index.ts';

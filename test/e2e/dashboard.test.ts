@@ -467,13 +467,18 @@ test.serial('when a proxy blocks the WebSocket, the tab falls back to polling ev
 
   const title = `Polled ${randomUUID().slice(0, 6)}`;
   await rest<Task>(token, 'POST', '/tasks', { title });
+  // A request the page sends is a marker: the browser reports requests in the order they are sent, so
+  // once a marker is seen every request sent before it has been recorded (the first poll's included).
+  const mark = async (name: string) => {
+    const marked = page.waitForRequest((request) => request.url().endsWith(`/health?${name}`));
+    await page.evaluate((n) => fetch(`/health?${n}`).then(() => undefined), name);
+    await marked;
+  };
+  await mark('before');
   const polls = backfillsOf(page).length;
   await page.clock.runFor(25_000);
-  // A request the page sends now is the marker: the browser reports requests in the order they are sent,
-  // so a poll sent during those 25 s would have been recorded before it.
-  const marked = page.waitForRequest((request) => request.url().endsWith('/health?marker'));
-  await page.evaluate(() => fetch('/health?marker').then(() => undefined));
-  await marked;
+  // A poll sent during those 25 s would have been recorded before this marker.
+  await mark('after');
   t.is(backfillsOf(page).length, polls, 'no poll before 30 s');
   t.is(await countTitle(page, title), 0, 'not before the next poll');
   await page.clock.runFor(6_000);

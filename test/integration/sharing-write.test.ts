@@ -15,6 +15,7 @@ import { DomainError } from '../../actors/errors.ts';
 import { GroupCommit } from '../../host/tasks/group-commit.ts';
 import { readMetric } from '../helpers/metrics.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { replayAtRest } from '../helpers/replay.ts';
 
 type Json = Record<string, unknown>;
 
@@ -441,6 +442,22 @@ for (const database of DATABASES) {
       } else {
         t.is((await call('GET', `/tasks/${his.id}`, { token: bob.token })).status, 404);
       }
+    }
+  });
+
+  test(`${database}: replay from the events table equals the rows of a shared list's history, for each member and for all`, async (t) => {
+    const { app, call, alice, bob, id } = await sharedList(database);
+    const task = await ok(call('POST', '/tasks', { token: alice.token, body: { title: 'Milk', list_id: id } }), 201);
+    await ok(call('PATCH', `/tasks/${task.id}`, { token: bob.token, body: { title: 'Oat milk' } }));
+    await ok(call('POST', '/tasks', { token: bob.token, body: { title: 'Bread', list_id: id } }), 201);
+    await ok(call('POST', `/lists/${id}/owner`, { token: alice.token, body: { user_id: bob.id } }));
+    await ok(call('PATCH', `/tasks/${task.id}`, { token: alice.token, body: { priority: 2 } }));
+    for (const user of [alice.id, bob.id, undefined]) {
+      const report = await replayAtRest({ db: app.app.db, fromDb: true, ...(user ? { user } : {}) });
+      t.deepEqual(report.mismatches, [], `replay ${user ?? 'of everyone'}`);
+      if (user === alice.id)
+        t.true(report.tasks >= 1, "alice's task is checked with bob's edit stored in bob's stream");
+      if (user === bob.id) t.true((report.organisation?.checked ?? 0) >= 2, 'the list bob now owns is checked as his');
     }
   });
 
