@@ -31,9 +31,11 @@
  * the Dapr runtime (test/helpers/dapr-app.ts, the stack's daprd placement and Kafka).
  *
  * Run: `npx ava test/integration/shared-lists.model.test.ts`. Environment:
- * - SHARED_RUNS=n: n runs on the direct stack and ceil(n/3) on Dapr (default 6 and 2, so the file stays
- *   well under 90 s on a busy 2-core machine);
- * - SHARED_SEED=s and SHARED_PATH=p replay one failing run as fast-check printed it (seed and path);
+ * - SHARED_RUNS=n: n runs on the direct stack and ceil(n/3) on Dapr (default 6 and 2: the file takes 20 s
+ *   on an idle 2-core machine, about 60 s on a busy one). A run is at most 40 commands (MAX_STEPS);
+ * - a failing run prints its seed, path and replayPath: SHARED_SEED=<seed> SHARED_PATH=<path>
+ *   SHARED_REPLAY=<replayPath> run it again (add `--match 'direct*'` or `'Dapr*'`); SHARED_SHRINK=1 lets
+ *   fast-check shrink it (each try is a real workload, so it is off by default);
  * - LEAK_CHECK_URL=https://host and LEAK_CHECK_TOKENS='{"user-a":"<jwt>","user-b":"<jwt>",...}' (2-4
  *   users, user id → bearer token): run only against that deployment instead of starting one (I7 is left
  *   out: it needs the database and an admin token). The users should be dedicated to the check: tasks they
