@@ -384,6 +384,17 @@ async function checkTasks(m: Model, r: Real, probe: number[]): Promise<void> {
       if (show(pick(seen)) !== show(pick(modelled)))
         throw new Error(`I4 user ${i}'s GET /tasks is ${show(seen)}, the model's ${show(modelled)}`);
       if (!probe.includes(i)) return;
+      // GET /lists names the model's lists the user owns or is an active editor of, none other.
+      const lists = ((await ok(r.target, u.token, 'GET', '/lists')).lists as { id: string }[])
+        .map((l) => l.id)
+        .filter((id) => r.listIds.has(id))
+        .sort();
+      const own = m.lists
+        .filter((l) => access(m, r, i, l.id))
+        .map((l) => l.id)
+        .sort();
+      if (lists.join() !== own.join())
+        throw new Error(`I4 user ${i}'s GET /lists holds ${lists.join(', ')}, the model's ${own.join(', ')}`);
       for (const t of m.tasks.filter((x) => !expected.includes(x))) {
         const answer = await http(r.target, u.token, 'GET', `/tasks/${t.id}`);
         if (answer.status !== 404)
@@ -815,6 +826,22 @@ const commands: fc.Arbitrary<Cmd>[] = [
   ),
   draw.map((d) =>
     command(
+      'RenameList',
+      (m) => m.lists.length > 0,
+      async (m, r, say) => {
+        const list = listFor(m, d);
+        const u = d.valid ? list.owner : d.a % m.users;
+        say(`${u}, L${m.lists.indexOf(list)}`);
+        const answer = await write(r, u, 'PATCH', `/lists/${list.id}`, { body: { name: `renamed ${m.titles++}` } });
+        const refused = notOwner(list, u);
+        if (refused) expectStatus(r, 'RenameList by a non-owner', answer, refused);
+        else expectStatus(r, 'RenameList', answer, 200);
+        return [u];
+      },
+    ),
+  ),
+  draw.map((d) =>
+    command(
       'CreateTask',
       (m) => m.lists.length > 0 && m.tasks.length < MAX_TASKS,
       async (m, r, say) => {
@@ -1058,7 +1085,7 @@ const commands: fc.Arbitrary<Cmd>[] = [
 ];
 
 /** The commands, those that build up state drawn more often (fc.commands draws each entry alike). */
-const weighted = [0, 1, 1, 1, 2, 2, 2, 2, 7, 7, 8, 10, 10, 16]
+const weighted = [0, 1, 1, 1, 2, 2, 2, 2, 8, 8, 9, 11, 11, 17]
   .map((i) => commands[i] as fc.Arbitrary<Cmd>)
   .concat(commands);
 
