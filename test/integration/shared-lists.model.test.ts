@@ -637,8 +637,9 @@ const listFor = (m: Model, d: Draw): MList =>
 const notOwner = (list: MList, u: number): number | undefined =>
   !list.live || (list.owner !== u && !list.active.has(u)) ? 404 : list.owner !== u ? 403 : undefined;
 
-const commands: fc.Arbitrary<Cmd>[] = [
-  draw.map((d) =>
+/** Each kind of command, built from its drawn numbers. */
+const builders: ((d: Draw) => Cmd)[] = [
+  (d) =>
     command(
       'CreateList',
       (m) => m.lists.length < MAX_LISTS,
@@ -653,8 +654,7 @@ const commands: fc.Arbitrary<Cmd>[] = [
         return [u];
       },
     ),
-  ),
-  draw.map((d) =>
+  (d) =>
     command(
       'Share',
       (m) => m.lists.length > 0,
@@ -678,8 +678,7 @@ const commands: fc.Arbitrary<Cmd>[] = [
         return [u, v];
       },
     ),
-  ),
-  draw.map((d) =>
+  (d) =>
     command(
       d.k % 4 > 0 ? 'Accept' : 'Decline',
       (m) => (d.valid ? memberPairs(m, (l) => l.invited).length > 0 : m.lists.length > 0),
@@ -707,8 +706,7 @@ const commands: fc.Arbitrary<Cmd>[] = [
         return [u];
       },
     ),
-  ),
-  draw.map((d) =>
+  (d) =>
     command(
       'Leave',
       (m) => (d.valid ? memberPairs(m, (l) => l.active).length > 0 : m.lists.length > 0),
@@ -731,8 +729,7 @@ const commands: fc.Arbitrary<Cmd>[] = [
         return [u];
       },
     ),
-  ),
-  draw.map((d) =>
+  (d) =>
     command(
       'Remove',
       (m) => (d.valid ? memberPairs(m, (l) => [...l.active, ...l.invited]).length > 0 : m.lists.length > 0),
@@ -759,8 +756,7 @@ const commands: fc.Arbitrary<Cmd>[] = [
         return [u, v];
       },
     ),
-  ),
-  draw.map((d) =>
+  (d) =>
     command(
       'Transfer',
       (m) => (d.valid ? memberPairs(m, (l) => l.active).length > 0 : m.lists.length > 0),
@@ -792,8 +788,7 @@ const commands: fc.Arbitrary<Cmd>[] = [
         return [u, v];
       },
     ),
-  ),
-  draw.map((d) =>
+  (d) =>
     command(
       'DeleteList',
       // Moved tasks go to their home user's Inbox: a move is drawn only when that is the owner's.
@@ -823,8 +818,7 @@ const commands: fc.Arbitrary<Cmd>[] = [
         return members;
       },
     ),
-  ),
-  draw.map((d) =>
+  (d) =>
     command(
       'RenameList',
       (m) => m.lists.length > 0,
@@ -839,8 +833,7 @@ const commands: fc.Arbitrary<Cmd>[] = [
         return [u];
       },
     ),
-  ),
-  draw.map((d) =>
+  (d) =>
     command(
       'CreateTask',
       (m) => m.lists.length > 0 && m.tasks.length < MAX_TASKS,
@@ -862,8 +855,7 @@ const commands: fc.Arbitrary<Cmd>[] = [
         return [u];
       },
     ),
-  ),
-  draw.map((d) =>
+  (d) =>
     command(
       'Edit',
       (m) => m.tasks.length > 0,
@@ -885,8 +877,7 @@ const commands: fc.Arbitrary<Cmd>[] = [
         return [u];
       },
     ),
-  ),
-  draw.map((d) =>
+  (d) =>
     command(
       'EditIfMatch',
       (m) => m.tasks.length > 0,
@@ -911,8 +902,7 @@ const commands: fc.Arbitrary<Cmd>[] = [
         return [u];
       },
     ),
-  ),
-  draw.map((d) =>
+  (d) =>
     command(
       'Move',
       (m) => m.tasks.length > 0,
@@ -936,8 +926,7 @@ const commands: fc.Arbitrary<Cmd>[] = [
         return touched;
       },
     ),
-  ),
-  draw.map((d) =>
+  (d) =>
     command(
       'ReadTask',
       (m) => m.tasks.length > 0,
@@ -958,8 +947,7 @@ const commands: fc.Arbitrary<Cmd>[] = [
         return [];
       },
     ),
-  ),
-  draw.map((d) =>
+  (d) =>
     command(
       'ListTasks',
       (m) => m.lists.length > 0,
@@ -977,8 +965,7 @@ const commands: fc.Arbitrary<Cmd>[] = [
         return [];
       },
     ),
-  ),
-  draw.map((d) =>
+  (d) =>
     command(
       'Connect',
       (m) => m.sockets.length < MAX_SOCKETS,
@@ -993,8 +980,7 @@ const commands: fc.Arbitrary<Cmd>[] = [
         return [];
       },
     ),
-  ),
-  draw.map((d) =>
+  (d) =>
     command(
       d.flag ? 'Reconnect' : 'Disconnect',
       (m) => m.sockets.some((s) => s.open),
@@ -1014,9 +1000,8 @@ const commands: fc.Arbitrary<Cmd>[] = [
         return [];
       },
     ),
-  ),
   // Two members edit one task at once: different fields both land; the same field holds the later commit's value.
-  draw.map((d) =>
+  (d) =>
     command(
       'ConcurrentEdit',
       (m) => m.tasks.some((t) => t.live),
@@ -1051,10 +1036,9 @@ const commands: fc.Arbitrary<Cmd>[] = [
         return [u, v];
       },
     ),
-  ),
   // The owner removes an editor while the editor edits one of the list's tasks: the edit lands before the
   // removal (200, in the editor's window) or is refused after it (404); never written after the removal.
-  draw.map((d) =>
+  (d) =>
     command(
       'RemoveWhileEditing',
       (m) => m.tasks.some((t) => t.live && m.lists.some((l) => l.live && l.id === t.list && l.active.size > 0)),
@@ -1081,13 +1065,36 @@ const commands: fc.Arbitrary<Cmd>[] = [
         return [list.owner, v];
       },
     ),
-  ),
 ];
+
+const commands = builders.map((build) => draw.map(build));
 
 /** The commands, those that build up state drawn more often (fc.commands draws each entry alike). */
 const weighted = [0, 1, 1, 1, 2, 2, 2, 2, 8, 8, 9, 11, 11, 17]
   .map((i) => commands[i] as fc.Arbitrary<Cmd>)
   .concat(commands);
+
+/** A command of kind `kind` (its index in `builders`) with the drawn numbers `p` (valid by default). */
+const fixed = (kind: number, p: Partial<Draw> = {}): Cmd =>
+  (builders[kind] as (d: Draw) => Cmd)({ valid: true, a: 0, b: 0, l: 0, k: 0, flag: false, ...p });
+const [CREATE_LIST, SHARE, ACCEPT, DELETE_LIST, RENAME_LIST, CREATE_TASK, MOVE] = [0, 1, 2, 6, 7, 8, 11];
+/** User 0's list L0 shared with user 1, who accepted (Accept: k % 4 > 0). */
+const shared = () => [fixed(CREATE_LIST), fixed(SHARE), fixed(ACCEPT, { k: 1 })];
+
+/**
+ * Runs every run starts with, each once: the cases a random run found, so they fail every time until
+ * fixed rather than now and then.
+ */
+const examples = (): [Cmd[]][] => [
+  // An editor moves the owner's task into the editor's own Inbox: it is theirs to read by id, so their
+  // GET /tasks lists it too (I4).
+  [[...shared(), fixed(CREATE_TASK), fixed(MOVE, { k: 1, flag: true })]],
+  // The owner moves an editor's task into a list of theirs never shared: the same, for the owner.
+  [[fixed(CREATE_LIST), ...shared(), fixed(CREATE_TASK, { k: 1 }), fixed(MOVE, { b: 1 })]],
+  // An editor may not delete or rename the list: 403 (plan section 2), not the stranger's 404.
+  [[...shared(), fixed(RENAME_LIST, { valid: false, a: 1 })]],
+  [[...shared(), fixed(DELETE_LIST, { valid: false, a: 1 })]],
+];
 
 /** A new connection that takes over from seq `from`: subscribed, then backfilled after `from`. */
 async function open(r: Real, u: UserReal, from: number): Promise<Connection> {
@@ -1168,6 +1175,7 @@ async function property(target: Target, runs: number): Promise<void> {
     ),
     {
       numRuns: runs,
+      examples: examples(),
       // Each run is a real workload: shrinking replays it many times, so only when asked for.
       endOnFailure: process.env.SHARED_SHRINK !== '1',
       includeErrorInReport: true,
