@@ -19,7 +19,7 @@ import {
 } from '../../actors/list/audience.ts';
 import { evolveLabel, type LabelState } from '../../actors/label/index.ts';
 import type { PendingEvent, EventEnvelope } from '../../actors/events.ts';
-import { DomainError, notFound } from '../../actors/errors.ts';
+import { DomainError, invalid, notFound } from '../../actors/errors.ts';
 import { UNDO_READ_BEFORE, MAX_UNDO_LATER } from '../../actors/task/undo.ts';
 import type { CommandMeta, IdempotencyMeta } from '../../actors/ports.ts';
 import {
@@ -516,6 +516,17 @@ function audiences(
     // this holds at commit): a member removed since the turn read the task is refused as a stranger is.
     if (actor !== null)
       for (const id of listsOf(i)) if (!accessOf(scopes.get(id) ?? own).includes(actor)) throw notFound('task');
+    // A list that was never shared holds only its owner's tasks (the listings find another user's task
+    // only through a shared list): another member's task moves only to a shared list or to its creator's.
+    const moved = st.after as TaskState | null;
+    if (e.aggregate_type === 'task' && moved && (st.before as TaskState | null)?.list_id !== moved.list_id) {
+      const into = scopes.get(moved.list_id) ?? own;
+      if (!into.shared && into.owner !== moved.user_id)
+        throw invalid(
+          'list_id',
+          "another member's task can move only to a shared list or to one of its creator's lists",
+        );
+    }
     const audience = audienceOf(e, st.before, st.after, scopes);
     const canon = canonicalOf(audience, actor);
     if (audience.length !== 1 || canon !== userId) out.shared = true;

@@ -47,6 +47,14 @@ export function roleOf(list) {
 /** Two people: the mark of a shared list and of the Share button (an SVG: the page may have no emoji font). */
 export const peopleIcon = svg`<svg class="people" viewBox="0 0 20 16" width="16" height="13" aria-hidden="true" focusable="false"><circle cx="7" cy="4.5" r="3" /><path d="M1 15c0-3.3 2.7-5.5 6-5.5s6 2.2 6 5.5" /><circle cx="14.5" cy="5" r="2.5" /><path d="M14 9.6c2.9 0 5 1.9 5 4.9" /></svg>`;
 
+/**
+ * Whether `task` may be moved into `list`: a list never shared holds only its owner's tasks, so another
+ * member's task goes only to a shared list or to one of its creator's (the server refuses the rest: 400
+ * on list_id).
+ */
+export const canHold = (list, task) =>
+  Boolean(list?.shared) || (list?.owner_id ?? meId()) === (task?.user_id ?? meId());
+
 /** Whether `list` is shared (GET /lists `shared`, or what this page learnt from membership events). */
 export const isShared = (list) => Boolean(list?.shared) || roleOf(list) === 'editor';
 

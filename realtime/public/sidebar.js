@@ -9,7 +9,7 @@ import { api, act, ApiError } from './api.js';
 import { showView, viewTitle, refreshCounts } from './views.js';
 import { listDeleted, upsertTask } from './tasks.js';
 import { toast } from './toasts.js';
-import { openMembersDialog, roleOf, isShared, peopleIcon } from './sharing.js';
+import { openMembersDialog, roleOf, isShared, peopleIcon, canHold } from './sharing.js';
 
 /** The colours a list can take: [value, name]. */
 export const COLORS = [
@@ -52,6 +52,15 @@ function setNav(open) {
 export async function moveTask(taskId, listId, control) {
   const task = getState().tasks.get(taskId);
   if (!task || task.list_id === listId) return;
+  const list = getState().lists.get(listId);
+  if (list && !canHold(list, task)) {
+    toast({
+      title: `Cannot move to ${list.name}`,
+      body: `${task.title} was added by ${task.user_id}: it can go to a shared list or one of theirs.`,
+      group: 'moved',
+    });
+    return;
+  }
   await act(
     control,
     async () => {

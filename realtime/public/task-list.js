@@ -23,6 +23,7 @@ import { visibleTasks, loadMore, listOf, localDate, addDays } from './views.js';
 import { labelChips, labelPicker, toggleLabelPicker } from './labels.js';
 import { moveTask, TASK_DRAG_TYPE } from './sidebar.js';
 import { orderedLists } from './store.js';
+import { canHold } from './sharing.js';
 import { fmtDay, isOverdue } from './due.js';
 
 /** How long Delete waits for its confirmation. */
@@ -186,7 +187,7 @@ function itemBody(task, s) {
   const confirming = s.confirming.has(id);
   const labelsOpen = s.openLabels.has(id);
   const priority = task.priority ?? 4;
-  const lists = s.listsLoaded ? orderedLists() : [];
+  const lists = s.listsLoaded ? orderedLists().filter((l) => l.id === listOf(task) || canHold(l, task)) : [];
   const inList = listOf(task);
   const list = s.lists.get(inList);
   const showList = list && !(s.view.kind === 'list' && s.view.listId === inList && !s.q);

@@ -437,17 +437,26 @@ test.serial(
       'the new owner is offered rename and delete, live',
     );
 
-    // ---- The new owner moves the task into their own Inbox: it leaves the old owner's page.
+    // ---- The new owner moves a task of theirs into their own Inbox: it leaves the old owner's page. The
+    // old owner's task cannot go there (a list never shared holds only its owner's tasks): not offered.
     await rowD.locator('.side-item').click();
     await item(pageD, 'Pick a short book').waitFor({ timeout: DEADLINE_MS });
-    const book = (await rest<{ tasks: Task[] }>(tokenE, 'GET', `/tasks?list_id=${list.id}`)).tasks[0];
+    const errand = await rest<Task>(tokenE, 'POST', '/tasks', { title: 'Return the old book', list_id: list.id });
+    await item(pageD, 'Return the old book').waitFor({ timeout: DEADLINE_MS });
     const inboxE = (await rest<{ lists: (List & { inbox: boolean })[] }>(tokenE, 'GET', '/lists')).lists.find(
       (l) => l.inbox,
     );
-    if (!book || !inboxE) throw new Error('no task or no Inbox');
-    await rest(tokenE, 'PATCH', `/tasks/${book.id}`, { list_id: inboxE.id });
+    if (!inboxE) throw new Error('no Inbox');
+    const offered = async (title: string) =>
+      item(pageE, title)
+        .locator('select[data-k="list"] option')
+        .evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+    await item(pageE, 'Return the old book').waitFor({ timeout: DEADLINE_MS });
+    t.true((await offered('Return the old book')).includes(inboxE.id), "one's own task may go to one's Inbox");
+    t.false((await offered('Pick a short book')).includes(inboxE.id), "another member's task is not offered it");
+    await rest(tokenE, 'PATCH', `/tasks/${errand.id}`, { list_id: inboxE.id });
     await t.notThrowsAsync(
-      item(pageD, 'Pick a short book').waitFor({ state: 'detached', timeout: DEADLINE_MS }),
+      item(pageD, 'Return the old book').waitFor({ state: 'detached', timeout: DEADLINE_MS }),
       "a task moved to a list the user does not share leaves the user's page",
     );
 

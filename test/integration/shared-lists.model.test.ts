@@ -173,6 +173,8 @@ interface MList {
   active: Set<number>;
   invited: Set<number>;
   live: boolean;
+  /** Shared at least once (lists.shared: set by the first share, never unset). */
+  everShared: boolean;
 }
 
 interface MTask {
@@ -255,6 +257,16 @@ function expectStatus(r: Real, what: string, answer: Answer, expected: number | 
     throw new Error(
       `I1 ${what}: expected ${allowed.join(' or ')}, got ${answer.status} ${JSON.stringify(answer.body)}`,
     );
+}
+
+/**
+ * Whether `task` may move into list `to` (its own Inbox when `to` is no model list): a list never shared
+ * holds only its owner's tasks, so another member's task moves only to a shared list or to its creator's.
+ */
+function movableInto(m: Model, r: Real, task: MTask, to: string): boolean {
+  const list = m.lists.find((l) => l.id === to);
+  if (list) return list.everShared || list.owner === task.home;
+  return (r.users[task.home] as UserReal).inbox === to;
 }
 
 /** The answer for a list_id the caller cannot use: 400 naming list_id, as for a list that does not exist. */
@@ -650,7 +662,7 @@ const builders: ((d: Draw) => Cmd)[] = [
         const answer = await write(r, u, 'POST', '/lists', { body: { name: `model ${m.lists.length}` } });
         expectStatus(r, 'CreateList', answer, 201);
         const id = answer.body.id as string;
-        m.lists.push({ id, owner: u, active: new Set(), invited: new Set(), live: true });
+        m.lists.push({ id, owner: u, active: new Set(), invited: new Set(), live: true, everShared: false });
         r.listIds.add(id);
         return [u];
       },
@@ -675,6 +687,7 @@ const builders: ((d: Draw) => Cmd)[] = [
         else {
           expectStatus(r, 'Share', answer, 201);
           list.invited.add(v);
+          list.everShared = true;
         }
         return [u, v];
       },
@@ -919,6 +932,7 @@ const builders: ((d: Draw) => Cmd)[] = [
         const answer = await write(r, u, 'PATCH', `/tasks/${task.id}`, { body: { list_id: to } });
         if (!task.live || !access(m, r, u, task.list)) expectStatus(r, 'Move without access', answer, 404);
         else if (!access(m, r, u, to)) noSuchList(r, 'Move into a list without access', answer);
+        else if (!movableInto(m, r, task, to)) noSuchList(r, "Move of another's task into a list never shared", answer);
         else {
           expectStatus(r, 'Move', answer, 200);
           task.list = to;
@@ -1087,10 +1101,11 @@ const shared = () => [fixed(CREATE_LIST), fixed(SHARE), fixed(ACCEPT, { k: 1 })]
  * fixed rather than now and then.
  */
 const examples = (): [Cmd[]][] => [
-  // An editor moves the owner's task into the editor's own Inbox: it is theirs to read by id, so their
-  // GET /tasks lists it too (I4).
+  // An editor moves the owner's task into the editor's own Inbox, a list never shared: refused (400 on
+  // list_id), since only a shared list holds another user's task (before, it was readable by id but listed
+  // by nobody: I4).
   [[...shared(), fixed(CREATE_TASK), fixed(MOVE, { k: 1, flag: true })]],
-  // The owner moves an editor's task into a list of theirs never shared: the same, for the owner.
+  // The owner moves an editor's task into a list of theirs never shared: refused the same way.
   [[fixed(CREATE_LIST), ...shared(), fixed(CREATE_TASK, { k: 1 }), fixed(MOVE, { b: 1 })]],
   // An editor may not delete or rename the list: 403 (plan section 2), not the stranger's 404.
   [[...shared(), fixed(RENAME_LIST, { valid: false, a: 1 })]],
