@@ -58,6 +58,7 @@ const FIELD_OF: Record<string, EditableField> = {
   list_id: 'list_id',
   priority: 'priority',
   labels: 'labels',
+  assignee: 'assignee',
 };
 
 const changesOf = (e: EventEnvelope): Record<string, Change<unknown>> =>

@@ -36,7 +36,8 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
       throw Boom.notFound('task not found');
     return result.task;
   };
-  const respond = (task: TaskState) => presentTask(task);
+  // Each member sees only their own reminders on a task (issue 17): the caller is the viewer.
+  const respond = (request: Request) => (task: TaskState) => presentTask(task, userOf(request));
 
   server.route({
     method: 'POST',
@@ -52,7 +53,11 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
           data: request.payload as Extract<TaskCommand, { type: 'create' }>['data'],
         });
         // task.id, not id: a retry with the same Idempotency-Key answers with the task the first call created.
-        return h.response(respond(task)).code(201).header('location', `/tasks/${task.id}`).etag(String(task.version));
+        return h
+          .response(respond(request)(task))
+          .code(201)
+          .header('location', `/tasks/${task.id}`)
+          .etag(String(task.version));
       },
     },
   });
@@ -113,7 +118,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
         };
         const page = await deps.reads.listTasks(userOf(request), filter);
         // At most `limit` tasks and at most MAX_PAGE_BYTES of them: the cursor follows the last one returned.
-        const { items: tasks, cut } = withinBudget(page.tasks.map(respond));
+        const { items: tasks, cut } = withinBudget(page.tasks.map(respond(request)));
         const last = tasks.at(-1);
         const next =
           (page.more || cut) && last
@@ -133,7 +138,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
       handler: async (request, h) => {
         const task = await deps.tasks.get(userOf(request), (request.params as { id: string }).id);
         if (!task) throw Boom.notFound('task not found');
-        return h.response(respond(task)).etag(String(task.version));
+        return h.response(respond(request)(task)).etag(String(task.version));
       },
     },
   });
@@ -151,7 +156,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
           data: request.payload as Extract<TaskCommand, { type: 'update' }>['data'],
           ...(expected !== undefined ? { expected_version: expected } : {}),
         });
-        return h.response(respond(task)).etag(String(task.version));
+        return h.response(respond(request)(task)).etag(String(task.version));
       },
     },
   });
@@ -169,7 +174,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
             type: action,
             ...(expected !== undefined ? { expected_version: expected } : {}),
           });
-          return h.response(respond(task)).etag(String(task.version));
+          return h.response(respond(request)(task)).etag(String(task.version));
         },
       },
     });
@@ -187,7 +192,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
         // Event ids are stored lower case, without braces (the decider compares them as text).
         const eventId = (request.payload as { event_id: string }).event_id.toLowerCase().replace(/[{}]/g, '');
         const task = await run(request, (request.params as { id: string }).id, { type: 'undo', event_id: eventId });
-        return h.response(respond(task)).etag(String(task.version));
+        return h.response(respond(request)(task)).etag(String(task.version));
       },
     },
   });
@@ -225,9 +230,8 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
         });
         // A replayed first answer (same Idempotency-Key) is the task as that turn left it, so the reminder
         // it added is already known here; it is the one created by that turn (at the task's updated_at).
-        const added =
-          task.reminders.find((r) => !known.has(r.id)) ??
-          task.reminders.findLast((r) => r.created_at === task.updated_at);
+        const mine = task.reminders.filter((r) => r.user_id === userOf(request));
+        const added = mine.find((r) => !known.has(r.id)) ?? mine.findLast((r) => r.created_at === task.updated_at);
         if (!added) throw Boom.conflict('the reminder was not added');
         return h.response(presentReminder(added)).code(201);
       },
