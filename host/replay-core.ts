@@ -359,8 +359,11 @@ async function fromDatabase(options: ReplayOptions): Promise<ReplayReport> {
   const { db, user } = options;
   const params = user ? [user] : [];
   const ids = await db.query<{ id: string; user_id: string }>(
+    // A task with a row is its home user's (tasks.user_id); events of it stored in another member's
+    // stream (a shared list's canonical rows, issue 17) name the same task, not another one.
     `SELECT id::text AS id, user_id FROM tasks WHERE true${byUser(user)}
-     UNION SELECT DISTINCT aggregate_id::text, user_id FROM events WHERE aggregate_type = 'task'${byUser(user)} ORDER BY 1`,
+     UNION SELECT DISTINCT aggregate_id::text, user_id FROM events e WHERE aggregate_type = 'task'${byUser(user, 'e.user_id')}
+       AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id::text = e.aggregate_id) ORDER BY 1`,
     params,
   );
   const report: ReplayReport = {
