@@ -736,6 +736,8 @@ export function uncomplete(state: TaskState, ctx: DecideContext): PendingEvent[]
   }
   for (const r of state.reminders) {
     if (!r.cancelled || r.notified || r.cancel_reason !== 'task_completed') continue;
+    // A member who has no access to the task's list any more gets nothing back (issue 17).
+    if (!accessTo(state.list_id, ctx).includes(r.user_id)) continue;
     // While the task is assigned, another member's reminder waits for the unassignment instead.
     if (state.assignee !== null && r.user_id !== state.assignee) {
       out.push(ev(after, 'reminder.cancelled', { reminder_id: r.id, reason: 'assigned' }));

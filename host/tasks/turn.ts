@@ -86,7 +86,8 @@ const SYSTEM_COMMANDS = new Set<TaskCommand['type']>([
 /**
  * Commands whose decision depends on who has access to the task's list (DecideContext.membersOf): an
  * assignment (and a move, which must keep the assignee a member), a create naming an assignee, an undo
- * (it may undo one), a reminder's fire (its owner must still have access) and a member's removal.
+ * (it may undo one) and an uncomplete (they re-arm only members' reminders), a reminder's fire (its owner
+ * must still have access) and a member's removal.
  */
 function needsMembers(command: TaskCommand): boolean {
   switch (command.type) {
@@ -95,6 +96,7 @@ function needsMembers(command: TaskCommand): boolean {
     case 'update':
       return 'assignee' in command.data || 'list_id' in command.data;
     case 'undo':
+    case 'uncomplete':
     case 'fire_reminder':
     case 'member_gone':
       return true;

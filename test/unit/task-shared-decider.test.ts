@@ -262,3 +262,41 @@ test("completed while assigned to bob: uncompleting re-arms bob's reminders, and
     ['bob', 'live'],
   ]);
 });
+
+test("an undone delete tells every member of the list the task, without anyone's reminders; the owner's own list, with them", (t) => {
+  const both = bothRemind(t);
+  const deleted = spec(t)(both)
+    .when({ type: 'delete' }, by('alice'))
+    .then(['task.deleted', 'reminder.cancelled', 'reminder.cancelled']);
+  const undone = (members: readonly string[]) =>
+    spec(t)(deleted).when(
+      { type: 'undo', event_id: deleted.events[0]?.event_id ?? '' },
+      { ...by('alice', members), undo: { events: deleted.history } },
+    );
+  const shared = undone(['alice', 'bob']).then(['task.restored', 'reminder.scheduled', 'reminder.scheduled']);
+  t.deepEqual((shared.events[0]?.data.task as TaskState).reminders, []);
+  t.deepEqual(owners(shared), [
+    ['alice', 'live'],
+    ['bob', 'live'],
+  ]);
+  const alone = undone(['alice']);
+  t.is((alone.events[0]?.data.task as TaskState).reminders.length, 2);
+});
+
+test('a completion or delete taken back re-arms only the reminders of members who still have access', (t) => {
+  const both = bothRemind(t);
+  const completed = spec(t)(both).when({ type: 'complete' }, by('alice'));
+  t.deepEqual(owners(spec(t)(completed).when({ type: 'uncomplete' }, by('alice', ['alice']))), [
+    ['alice', 'live'],
+    ['bob', 'task_completed'],
+  ]);
+  const deleted = spec(t)(both).when({ type: 'delete' }, by('alice'));
+  const restored = spec(t)(deleted).when(
+    { type: 'undo', event_id: deleted.events[0]?.event_id ?? '' },
+    { ...by('alice', ['alice']), undo: { events: deleted.history } },
+  );
+  t.deepEqual(owners(restored), [
+    ['alice', 'live'],
+    ['bob', 'task_deleted'],
+  ]);
+});
