@@ -218,7 +218,9 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
     method: 'POST',
     path: '/tasks/{id}/reminders',
     options: {
-      ...api('Add a reminder: {before: "PT1H"} relative to the due date, or {at: ISO}'),
+      ...api(
+        'Add a reminder of your own: {before: "PT1H"} relative to the due date, or {at: ISO}; on a shared task each member sees and acts on their own reminders only (another\'s: 404), and while it is assigned only the assignee may add one (409)',
+      ),
       validate: { params: S.taskId, payload: S.reminderPayload, headers: S.writeHeaders },
       handler: async (request, h) => {
         const before = await deps.tasks.get(userOf(request), (request.params as { id: string }).id);
