@@ -1109,14 +1109,31 @@ function rescheduleDay(fromZone: string, toZone: string, state: TaskState, ctx: 
 }
 
 /** The task's list was deleted: still in it, the task moves to the Inbox or is deleted; moved away meanwhile, nothing. */
+/**
+ * The task's list was deleted: still in it, the task moves to its home user's Inbox or is deleted;
+ * moved away meanwhile, nothing. Moved from a shared list (issue 17), it is the home user's alone: the
+ * other members' reminders are cancelled (`member_removed`) and an assignment to another member is
+ * cleared, which re-arms the home user's reminders that assignment had cancelled.
+ */
 function listDeleted(listId: string, mode: 'move' | 'delete', state: TaskState, ctx: DecideContext): PendingEvent[] {
   if (state.list_id !== listId) return [];
   if (mode === 'delete') return remove(state, ctx);
+  const home = ctx.userId;
+  const others = state.reminders
+    .filter((r) => r.user_id !== home && (!r.cancelled || r.cancel_reason === 'assigned'))
+    .map((r) => ev(state, 'reminder.cancelled', { reminder_id: r.id, reason: 'member_removed' }));
+  const unassign = state.assignee !== null && state.assignee !== home;
+  const next: TaskState = { ...state, list_id: inboxIdOf(home), ...(unassign ? { assignee: null } : {}) };
   return [
+    ...others,
     ev(state, 'task.updated', {
-      changes: { list_id: { from: state.list_id, to: inboxIdOf(ctx.userId) } },
+      changes: {
+        list_id: { from: state.list_id, to: next.list_id },
+        ...(unassign ? { assignee: { from: state.assignee, to: null } } : {}),
+      },
       reason: 'list_deleted',
     }),
+    ...(unassign ? reassigned(state, next, others, { ...ctx, membersOf: () => [home] }) : []),
   ];
 }
 

@@ -269,8 +269,9 @@ export class UserTurns implements UserTurnPort {
     const rows =
       command.type === 'delete_list'
         ? await this.db.query<{ id: string }>(
-            'SELECT id::text AS id FROM tasks WHERE user_id = $1 AND list_id = $2 AND deleted_at IS NULL ORDER BY created_at, id',
-            [userId, command.list_id],
+            // Every task in the list, the members' of a shared list too (each moves to its own home's Inbox).
+            'SELECT id::text AS id FROM tasks WHERE list_id = $1 AND deleted_at IS NULL ORDER BY created_at, id',
+            [command.list_id],
           )
         : await this.db.query<{ id: string }>(
             'SELECT id::text AS id FROM tasks WHERE user_id = $1 AND labels @> ARRAY[$2]::uuid[] AND deleted_at IS NULL ORDER BY created_at, id',

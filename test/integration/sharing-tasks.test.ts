@@ -12,6 +12,7 @@ import { call as fetchCall } from '../helpers/time-scenarios.ts';
 import { connectSocket, type Collector } from '../helpers/socket.ts';
 import { eventuallyValue } from '../helpers/eventually.ts';
 import { replayAtRest } from '../helpers/replay.ts';
+import { inboxIdOf } from '../../actors/list/index.ts';
 
 type Json = Record<string, unknown>;
 const { databases, apps, clocks } = appsOnManualClocks();
@@ -214,6 +215,30 @@ for (const name of databases) {
       t.deepEqual(report.mismatches, []);
       t.is(report.matched, report.tasks);
     }));
+
+  test(`${name}: the shared list deleted: a member's task moves to their own Inbox, the owner's reminder and assignment on it go`, async (t) => {
+    const app = apps[name]!;
+    const { call, ok } = api(app);
+    const [alice, bob] = ['alice', 'bob'].map((u) => `${u}-${randomUUID()}`) as [string, string];
+    for (const u of [alice, bob]) await ok(u, 'GET', '/me');
+    const list = (await ok(alice, 'POST', '/lists', { name: 'Trip' })).id as string;
+    await ok(alice, 'POST', `/lists/${list}/members`, { user_id: bob });
+    await ok(bob, 'POST', `/invitations/${list}/accept`);
+    const due = iso(clocks[name].now() + 6 * clocks[name].leadMs);
+    const napkins = await ok(bob, 'POST', '/tasks', { title: 'Napkins', list_id: list, due_date: due });
+    const alices = (await ok(alice, 'POST', `/tasks/${napkins.id}/reminders`, { before: 'PT1H' })).id as string;
+    await ok(bob, 'PATCH', `/tasks/${napkins.id}`, { assignee: alice });
+    t.is((await call(alice, 'DELETE', `/lists/${list}`)).status, 204);
+    const moved = await ok(bob, 'GET', `/tasks/${napkins.id}`);
+    t.like(moved, { list_id: inboxIdOf(bob), assignee: null });
+    t.is((await call(alice, 'GET', `/tasks/${napkins.id}`)).status, 404);
+    t.like((await reminderRows(app, napkins.id as string))[0], {
+      id: alices,
+      user_id: alice,
+      cancelled: true,
+      cancel_reason: 'member_removed',
+    });
+  });
 
   test(`${name}: a private task keeps its one user's reminders, and can be assigned only to that user`, async (t) => {
     const app = apps[name]!;

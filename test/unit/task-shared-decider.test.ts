@@ -300,3 +300,32 @@ test('a completion or delete taken back re-arms only the reminders of members wh
     ['bob', 'task_deleted'],
   ]);
 });
+
+test("the shared list deleted: bob's task moves to his Inbox, alice's reminder on it is cancelled and her assignment cleared", (t) => {
+  // Bob's task in alice's list L1 (his home: he created it), alice's reminder on it, assigned to alice.
+  const asBob = (actor: string | undefined): DecideContext => ({ ...by(actor), userId: 'bob' });
+  const created = spec(t)()
+    .when(create({ title: 'Napkins', due_date: DUE, list_id: L1, reminders: [{ before: 'PT1H' }] }), asBob('bob'))
+    .then(['task.created', 'reminder.scheduled']);
+  const withAlice = spec(t)(created).when(addBefore('PT2H'), asBob('alice'));
+  const assigned = spec(t)(withAlice).when(assign('alice'), asBob('bob'));
+  t.deepEqual(owners(assigned), [
+    ['bob', 'assigned'],
+    ['alice', 'live'],
+  ]);
+  const moved = spec(t)(assigned)
+    .when({ type: 'list_deleted', list_id: L1, tasks: 'move' }, asBob(undefined))
+    .then([
+      { event_type: 'reminder.cancelled', data: { reason: 'member_removed' } },
+      {
+        event_type: 'task.updated',
+        data: { changes: { list_id: { from: L1, to: inboxIdOf('bob') }, assignee: { from: 'alice', to: null } } },
+      },
+      { event_type: 'reminder.scheduled', data: { reason: 'unassigned' } },
+    ])
+    .then({ list_id: inboxIdOf('bob'), assignee: null });
+  t.deepEqual(owners(moved), [
+    ['bob', 'live'],
+    ['alice', 'member_removed'],
+  ]);
+});
