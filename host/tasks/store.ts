@@ -142,6 +142,16 @@ export async function readTask(q: Queryable, userId: string, taskId: string): Pr
   return toTask(task, remindersFromJson(reminder_rows));
 }
 
+/** True when `userId` may see the task `taskId`, live or deleted (the by-id rule, rows.ts accessibleTo). */
+export async function canAccess(q: Queryable, userId: string, taskId: string): Promise<boolean> {
+  const rows = await q.query(
+    `SELECT 1 FROM tasks t WHERE t.id = $1 AND ${accessibleTo('t', '$2')}`,
+    [taskId, userId],
+    'tasklane_can_access',
+  );
+  return rows.rowCount !== 0;
+}
+
 /**
  * The live list and label ids a task command of `userId` may name (DecideContext.refs): the lists they
  * have access to (their own, and the shared ones they are an active member of), and their own labels

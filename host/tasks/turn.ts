@@ -32,8 +32,9 @@ import {
   readUndoEvents,
   readSeriesFor,
   readLatestInstance,
+  canAccess,
 } from './store.ts';
-import { DomainError } from '../../actors/errors.ts';
+import { DomainError, notFound } from '../../actors/errors.ts';
 import { inboxIdOf } from '../../actors/list/index.ts';
 import { accessOf, type ListScope } from '../../actors/list/audience.ts';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
@@ -363,6 +364,9 @@ export class TaskTurns implements TaskTurnPort {
     if (stored === null) return null;
     if (stored.fingerprint !== key.fingerprint) throw keyReused();
     const answer = stored.answer as TaskAnswer;
+    // The first answer is given again only while the user may still see the task (issue 17): a member
+    // removed since gets the 404 a stranger gets, not the task as it was.
+    if (answer.task !== null && !(await canAccess(this.db, userId, answer.task.id))) throw notFound('task');
     return { task: answer.task, events: [], changed: [], userTimezone: answer.userTimezone, replayed: true };
   }
 

@@ -145,14 +145,26 @@ for (const name of databases) {
           remind_at: iso(t0 + 3 * lead),
         });
 
-        // Assigned to bob again, then bob is removed: his reminders are cancelled, the assignment cleared,
-        // and alice's reminder re-armed.
-        await ok(alice, 'PATCH', `/tasks/${id}`, { assignee: bob });
+        // Assigned to bob again (by bob, with an Idempotency-Key), then bob is removed: his reminders are
+        // cancelled, the assignment cleared, and alice's reminder re-armed.
+        const keyed = () =>
+          fetch(`${app.url}/tasks/${id}`, {
+            method: 'PATCH',
+            headers: {
+              authorization: `Bearer ${app.token(bob)}`,
+              'content-type': 'application/json',
+              'idempotency-key': `assign-${id}`,
+            },
+            body: JSON.stringify({ assignee: bob }),
+          });
+        t.is((await keyed()).status, 200);
+        t.is((await keyed()).status, 200, 'a retry while a member gets the first answer');
         await ok(alice, 'DELETE', `/lists/${list}/members/${bob}`);
         const after = await ok(alice, 'GET', `/tasks/${id}`);
         t.is(after.assignee, null);
         t.like((after.reminders as Json[])[0], { id: alices, status: 'pending' });
         t.is((await call(bob, 'GET', `/tasks/${id}`)).status, 404);
+        t.is((await keyed()).status, 404, 'a retry after the removal is a 404, not the answer kept for the key');
         // (The manual clock stands still, so the rows are told apart by id, not by creation time.)
         const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
         t.deepEqual(
