@@ -95,7 +95,7 @@ export interface AdminFilter {
 
 /** Read-side queries the routes need; never writes. Implemented by host/reads.ts over PostgreSQL or PGlite. */
 export interface ReadsPort {
-  /** One page of the user's live tasks, newest first, with their reminders; `more` when a next page exists. */
+  /** One page of the live tasks the user may see, newest first, with the user's own reminders (per member, issue 17); `more` when a next page exists. */
   listTasks(userId: string, filter: TaskFilter): Promise<TaskPage>;
   /**
    * The user's live lists, by position (the Inbox first), then created_at, id; then the live lists of

@@ -121,6 +121,10 @@ export const Task = Joi.object({
     .description(`${MIN_PRIORITY} (highest) to ${MAX_PRIORITY} (none)`),
   labels: Joi.array().items(uuid).max(MAX_TASK_LABELS).required().description("ids of the user's labels on it"),
   completed_at: instant.allow(null).required().description('when it was completed; null while open'),
+  assignee: Joi.string()
+    .allow(null)
+    .required()
+    .description("the user it is assigned to (its list's owner or an active member), or null"),
   recurrence_mode: Joi.string()
     .valid(...RECURRENCE_MODES)
     .required()

@@ -134,6 +134,16 @@ const recurrenceMode = Joi.string()
     "how a series finds its next occurrence: calendar (the rule's calendar from due_date, the default) or after_completion (the next instance spawns when the previous one is completed, due on the completion day at the series' time of day advanced by the rule; FREQ with INTERVAL, COUNT or UNTIL, WKST, and plain weekdays in BYDAY for WEEKLY)",
   );
 export const reminderParams = Joi.object({ id: uuid.required(), rid: uuid.required() });
+/**
+ * Whom a task is assigned to: a user with access to its list (on a private list only its owner), or null.
+ * Not such a user: 400 naming `assignee` (actors/task/decide.ts checkAssignee).
+ */
+const assignee = () =>
+  subjectSchema()
+    .allow(null)
+    .description(
+      "the user the task is assigned to: its list's owner or an active member (on a private list only you), or null; while assigned, only the assignee's reminders are live (the others' are cancelled, reason assigned, and come back when it is unassigned) and only the assignee may add reminders (409)",
+    );
 
 export const createTask = Joi.object({
   title: Joi.string().trim().min(1).chars(MAX_TITLE).required(),
@@ -146,6 +156,7 @@ export const createTask = Joi.object({
   priority,
   labels: labelIds,
   recurrence_mode: recurrenceMode,
+  assignee: assignee(),
 }).label('CreateTask');
 
 /** POST /quick-add/preview: one line of quick-add text (api/quick-add/parse.ts). */
@@ -169,6 +180,7 @@ export const patchTask = Joi.object({
   priority,
   labels: labelIds,
   recurrence_mode: recurrenceMode,
+  assignee: assignee(),
 })
   .min(1)
   .label('PatchTask');
@@ -290,16 +302,21 @@ export const adminEventsQuery = Joi.object({
 export const patchMe = Joi.object({ timezone: zone.required() }).label('PatchMe');
 
 /** A user id by the one rule for subjects (`subjectProblem`): a 400 naming the field otherwise. */
-export const subject = Joi.string()
-  .min(1)
-  .chars(MAX_SUBJECT)
-  .custom((value: string, helpers) => {
-    const problem = subjectProblem(value);
-    return problem === null ? value : helpers.error('string.text', { problem });
-  }, 'user id (1-128 characters; no control or format characters, no leading or trailing whitespace, not "." or "..")')
-  .description(
-    'user id: 1-128 characters, no control or Unicode format characters, no leading or trailing whitespace, not "." or ".." (e-mail addresses, auth0|123, UUIDs are fine)',
-  );
+export const subject = subjectSchema();
+
+/** `subject`, as a function so schemas defined above it (a task's assignee) can use it. */
+function subjectSchema() {
+  return Joi.string()
+    .min(1)
+    .chars(MAX_SUBJECT)
+    .custom((value: string, helpers) => {
+      const problem = subjectProblem(value);
+      return problem === null ? value : helpers.error('string.text', { problem });
+    }, 'user id (1-128 characters; no control or format characters, no leading or trailing whitespace, not "." or "..")')
+    .description(
+      'user id: 1-128 characters, no control or Unicode format characters, no leading or trailing whitespace, not "." or ".." (e-mail addresses, auth0|123, UUIDs are fine)',
+    );
+}
 
 export const devToken = Joi.object({ user_id: subject.required(), admin: Joi.boolean() }).label('DevToken');
 

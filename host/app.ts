@@ -114,7 +114,11 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       onCommitted: committed,
       dispatch: (taskId, call) => runtime.executeTask(taskId, call),
     }),
-    list: new ListTurns(db, { clock, onCommitted: committed }),
+    list: new ListTurns(db, {
+      clock,
+      onCommitted: committed,
+      dispatch: (taskId, call) => runtime.executeTask(taskId, call),
+    }),
   });
   // Timers fire as actor turns; the turn's own events say whether anything happened and how late.
   const fire = async (timer: Timer) => {

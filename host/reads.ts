@@ -160,8 +160,9 @@ export class Reads implements ReadsPort {
         ? []
         : (
             await this.db.query<ReminderState>(
-              `SELECT ${REMINDER_COLUMNS} FROM reminders WHERE task_id = ANY($1::uuid[]) ORDER BY created_at, id`,
-              [page.map((t) => t.id)],
+              // Only the viewer's own reminders: reminders are per member (issue 17).
+              `SELECT ${REMINDER_COLUMNS} FROM reminders WHERE task_id = ANY($1::uuid[]) AND user_id = $2 ORDER BY created_at, id`,
+              [page.map((t) => t.id), userId],
             )
           ).rows;
     const byTask = new Map<string, ReminderState[]>();

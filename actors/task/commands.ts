@@ -21,6 +21,8 @@ export interface CreateTask {
     labels?: string[];
     /** How a series finds its next occurrence (default `calendar`); `after_completion` needs a recurrence_rule. */
     recurrence_mode?: string;
+    /** A user with access to the task's list, or null (the default): TaskState.assignee. */
+    assignee?: string | null;
   };
 }
 
@@ -37,6 +39,7 @@ export interface UpdateTask {
     priority: number;
     labels: string[];
     recurrence_mode: string;
+    assignee: string | null;
   }>;
   expected_version?: number;
 }
@@ -63,6 +66,11 @@ export type TaskCommand =
   | { type: 'list_deleted'; list_id: string; tasks: 'move' | 'delete' }
   /** One of the user's labels was deleted: a task carrying it loses it. */
   | { type: 'label_deleted'; label_id: string }
+  /**
+   * System: `user_id` left the task's shared list or was removed from it (host/lists/turn.ts fans this out):
+   * their reminders on the task are cancelled (`member_removed`) and an assignment to them is cleared.
+   */
+  | { type: 'member_gone'; user_id: string }
   /** Undo one change (a completion, a delete, an edit, an added or removed reminder) with compensating events (./undo.ts). */
   | { type: 'undo'; event_id: string };
 

@@ -37,7 +37,21 @@ import { awaitingCompletion, checkAfterCompletionRule, checkMode, nextAfterCompl
 
 export interface DecideContext {
   now: Date;
+  /** The task's home user (tasks.user_id: its creator); a task without its own zone follows theirs. */
   userId: string;
+  /**
+   * Who issued the command (issue 17, shared lists): a member of the task's list, who need not be its home
+   * user. Undefined for a system turn (a timer, a fan-out) and where nobody else can act (then the home
+   * user is taken). A new reminder is theirs, and reminder commands act only on their own reminders.
+   */
+  actor?: string;
+  /**
+   * The users with access to list `listId` (list_access: its owner and its active editors), as the turn
+   * read them under the list's version (host/tasks/turn.ts); undefined for a list it did not read, which
+   * counts as the home user's private list (only the home user). Who may be assigned, and whether a
+   * reminder's owner may still be notified (fire_reminder heals a fan-out that did not run).
+   */
+  membersOf?: (listId: string) => readonly string[] | undefined;
   /** The user's IANA zone; a task without its own zone follows it. */
   userTimezone: string;
   newId: () => string;
@@ -79,7 +93,8 @@ export function decide(command: TaskCommand, state: TaskState | null, ctx: Decid
       command.type === 'spawn' ||
       command.type === 'reschedule' ||
       command.type === 'list_deleted' ||
-      command.type === 'label_deleted'
+      command.type === 'label_deleted' ||
+      command.type === 'member_gone'
     )
       return [];
     throw notFound('task');
@@ -106,7 +121,7 @@ export function decide(command: TaskCommand, state: TaskState | null, ctx: Decid
     case 'add_reminder':
       return addReminder(command.data, state, ctx);
     case 'remove_reminder':
-      return removeReminder(command.reminder_id, state);
+      return removeReminder(command.reminder_id, state, ctx);
     case 'snooze_reminder':
       return snooze(command, state, ctx);
     case 'acknowledge_reminder':
@@ -121,6 +136,8 @@ export function decide(command: TaskCommand, state: TaskState | null, ctx: Decid
       return listDeleted(command.list_id, command.tasks, state, ctx);
     case 'label_deleted':
       return labelDeleted(command.label_id, state);
+    case 'member_gone':
+      return memberGone(command.user_id, state, ctx);
   }
 }
 
@@ -179,6 +196,25 @@ function checkList(value: unknown, ctx: DecideContext): string {
   const id = value.toLowerCase();
   if (id !== inboxIdOf(ctx.userId) && ctx.refs && !ctx.refs.lists.has(id)) throw invalid('list_id', 'no such list');
   return id;
+}
+
+/** Who issued the command: `ctx.actor`, or the home user when none is given. */
+export const actorOf = (ctx: DecideContext): string => ctx.actor ?? ctx.userId;
+
+/** The users with access to list `listId` (DecideContext.membersOf); a list not read counts as the home user's alone. */
+export const accessTo = (listId: string, ctx: DecideContext): readonly string[] =>
+  ctx.membersOf?.(listId) ?? [ctx.userId];
+
+/**
+ * An assignee for a task in list `listId`: null, or a user with access to that list (list_access; on a
+ * private list only its owner). Anything else is a 400 naming `assignee`.
+ */
+function checkAssignee(value: unknown, listId: string, ctx: DecideContext): string | null {
+  if (value === null) return null;
+  if (typeof value !== 'string' || value === '') throw invalid('assignee', 'must be a user id or null');
+  if (!accessTo(listId, ctx).includes(value))
+    throw invalid('assignee', "must be a user with access to the task's list (its owner or an active member), or null");
+  return value;
 }
 
 function checkPriority(value: unknown): number {
@@ -332,11 +368,17 @@ function planReminder(
   );
 }
 
-function newReminder(task: Pick<TaskState, 'id' | 'user_id'>, plan: ReminderPlan, ctx: DecideContext): ReminderState {
+/** A new reminder of `owner` (default: who issued the command): reminders are per member (issue 17). */
+function newReminder(
+  task: Pick<TaskState, 'id'>,
+  plan: ReminderPlan,
+  ctx: DecideContext,
+  owner: string = actorOf(ctx),
+): ReminderState {
   return {
     id: ctx.newId(),
     task_id: task.id,
-    user_id: task.user_id,
+    user_id: owner,
     offset: plan.offset,
     remind_at: plan.remind_at,
     at_time: plan.at_time ?? null,
@@ -416,6 +458,10 @@ function create(command: CreateTask, state: TaskState | null, ctx: DecideContext
   const specs = d.reminders ?? [];
   if (specs.length > MAX_REMINDERS) throw invalid('reminders', `at most ${MAX_REMINDERS} per task`);
   const id = command.id;
+  const list_id = d.list_id === undefined ? inboxIdOf(ctx.userId) : checkList(d.list_id, ctx);
+  const assignee = d.assignee === undefined ? null : checkAssignee(d.assignee, list_id, ctx);
+  if (assignee !== null && assignee !== actorOf(ctx) && specs.length > 0)
+    throw conflict(`the task is assigned to ${assignee}; only the assignee sets reminders on it`);
   const next_occurrence =
     is_recurring && dtstart_local && recurrence_rule
       ? firstOccurrence(
@@ -441,12 +487,13 @@ function create(command: CreateTask, state: TaskState | null, ctx: DecideContext
     last_spawned_at: null,
     series_id: null,
     occurrence_at: null,
-    list_id: d.list_id === undefined ? inboxIdOf(ctx.userId) : checkList(d.list_id, ctx),
+    list_id,
     priority: d.priority === undefined ? DEFAULT_PRIORITY : checkPriority(d.priority),
     labels: d.labels === undefined ? [] : checkLabels(d.labels, ctx),
     completed_at: null,
     recurrence_mode,
     spawn_count: 0,
+    assignee,
     created_at: iso(ctx.now),
     deleted_at: null,
   };
@@ -476,6 +523,16 @@ export function update(command: UpdateTask, state: TaskState, ctx: DecideContext
   if ('priority' in d) next.priority = checkPriority(d.priority);
   if ('labels' in d) next.labels = checkLabels(d.labels, ctx);
   if ('recurrence_mode' in d) next.recurrence_mode = checkMode(d.recurrence_mode);
+  if ('assignee' in d) next.assignee = checkAssignee(d.assignee, next.list_id, ctx);
+  else if (
+    next.assignee !== null &&
+    next.list_id !== state.list_id &&
+    !accessTo(next.list_id, ctx).includes(next.assignee)
+  )
+    throw invalid(
+      'assignee',
+      `the task is assigned to ${next.assignee}, who has no access to the list it moves to; assign it to a member of that list, or null, in the same edit`,
+    );
   next.is_recurring = next.recurrence_rule !== null;
   if (!next.is_recurring && next.recurrence_mode !== 'calendar') {
     // A task that stops being a series drops its mode; asking for after_completion without a rule is refused.
@@ -545,6 +602,7 @@ export function update(command: UpdateTask, state: TaskState, ctx: DecideContext
     'list_id',
     'priority',
     'recurrence_mode',
+    'assignee',
   ] as const) {
     if (next[field] !== state[field]) changes[field] = { from: state[field], to: next[field] };
   }
@@ -573,7 +631,62 @@ export function update(command: UpdateTask, state: TaskState, ctx: DecideContext
     );
   }
   if (scheduleChanged) events.push(...followDueDate(state, next, ctx));
+  if (next.assignee !== state.assignee) events.push(...reassigned(state, next, events, ctx));
   return events;
+}
+
+/**
+ * The reminders an assignment change re-plans (issue 17): while a task is assigned, only the assignee's
+ * reminders are live. Assigning it to Y cancels every other member's pending reminder (and series
+ * template) with reason `assigned`; unassigning it, or assigning it to one of them, re-arms theirs as an
+ * uncomplete re-arms those a completion cancelled: when their time (a relative one follows `next`'s due
+ * date) is still ahead, and only for members who still have access to the task's list. `earlier` are
+ * the events the same decision already has (a due date edit re-plans reminders first).
+ */
+function reassigned(
+  state: TaskState,
+  next: TaskState,
+  earlier: readonly PendingEvent[],
+  ctx: DecideContext,
+): PendingEvent[] {
+  const to = next.assignee;
+  const access = accessTo(next.list_id, ctx);
+  // A reminder a due date edit of this decision cancelled stays as that edit left it.
+  const gone = new Set(
+    earlier.filter((e) => e.event_type === 'reminder.cancelled').map((e) => e.data.reminder_id as string),
+  );
+  const out: PendingEvent[] = [];
+  for (const r of state.reminders) {
+    if (r.notified || gone.has(r.id)) continue;
+    if (!r.cancelled) {
+      if (to !== null && r.user_id !== to)
+        out.push(ev(next, 'reminder.cancelled', { reminder_id: r.id, reason: 'assigned' }));
+      continue;
+    }
+    if (r.cancel_reason !== 'assigned' || (to !== null && r.user_id !== to) || !access.includes(r.user_id)) continue;
+    const at = rearmAt(r, next, ctx);
+    if (at === undefined) continue;
+    out.push(
+      ev(next, 'reminder.scheduled', {
+        reminder: { ...r, remind_at: at, cancelled: false, cancel_reason: null },
+        reason: 'unassigned',
+      }),
+    );
+  }
+  return out;
+}
+
+/**
+ * When a cancelled reminder `r` fires if re-armed on `task` now: null for a series' template (relative,
+ * of the due date's kind), its instant when still ahead (a relative one follows the task's due date);
+ * undefined when it cannot come back (its time has passed, or it no longer fits the due date).
+ */
+function rearmAt(r: ReminderState, task: TaskState, ctx: DecideContext): string | null | undefined {
+  if (task.is_recurring) return isRelative(r) && fitsDue(r, task) ? null : undefined;
+  if (task.completed) return undefined;
+  const at = isRelative(r) && !fitsDue(r, task) ? null : relativeAt(r, task, zoneOf(task, ctx));
+  if (at === null || ms(at) <= ctx.now.getTime()) return undefined;
+  return at;
 }
 
 /**
@@ -623,6 +736,13 @@ export function uncomplete(state: TaskState, ctx: DecideContext): PendingEvent[]
   }
   for (const r of state.reminders) {
     if (!r.cancelled || r.notified || r.cancel_reason !== 'task_completed') continue;
+    // A member who has no access to the task's list any more gets nothing back (issue 17).
+    if (!accessTo(state.list_id, ctx).includes(r.user_id)) continue;
+    // While the task is assigned, another member's reminder waits for the unassignment instead.
+    if (state.assignee !== null && r.user_id !== state.assignee) {
+      out.push(ev(after, 'reminder.cancelled', { reminder_id: r.id, reason: 'assigned' }));
+      continue;
+    }
     const at = isRelative(r) && !fitsDue(r, after) ? null : relativeAt(r, after, zoneOf(after, ctx));
     if (at === null || ms(at) <= ctx.now.getTime()) continue;
     out.push(
@@ -681,20 +801,26 @@ function remove(state: TaskState, ctx: DecideContext): PendingEvent[] {
 
 function addReminder(spec: ReminderSpec, state: TaskState, ctx: DecideContext): PendingEvent[] {
   if (state.completed) throw conflict('the task is completed; uncomplete it to add reminders');
+  if (state.assignee !== null && state.assignee !== actorOf(ctx))
+    throw conflict(`the task is assigned to ${state.assignee}; only the assignee sets reminders on it`);
   if (state.reminders.filter((r) => !r.cancelled).length >= MAX_REMINDERS)
     throw invalid('reminders', `at most ${MAX_REMINDERS} per task`);
   const reminder = newReminder(state, planReminder(spec, 'reminder', state, ctx), ctx);
   return [ev(state, 'reminder.scheduled', { reminder })];
 }
 
-function findReminder(state: TaskState, id: string): ReminderState {
-  const reminder = state.reminders.find((r) => r.id === id && !r.cancelled);
+/**
+ * The reminder `id` of the member who issued the command (reminders are per member: another member's is
+ * a 404, as one that does not exist); with `live`, only while it is not cancelled.
+ */
+function ownReminder(state: TaskState, id: string, ctx: DecideContext, live = false): ReminderState {
+  const reminder = state.reminders.find((r) => r.id === id && r.user_id === actorOf(ctx) && !(live && r.cancelled));
   if (!reminder) throw notFound('reminder');
   return reminder;
 }
 
-function removeReminder(id: string, state: TaskState): PendingEvent[] {
-  const reminder = findReminder(state, id);
+function removeReminder(id: string, state: TaskState, ctx: DecideContext): PendingEvent[] {
+  const reminder = ownReminder(state, id, ctx, true);
   return [ev(state, 'reminder.cancelled', { reminder_id: reminder.id, reason: 'removed' })];
 }
 
@@ -713,8 +839,7 @@ function snooze(
 ): PendingEvent[] {
   const { type: _type, reminder_id: id, ...choice } = command;
   const plan = planSnooze(choice, ctx.now, ctx.userTimezone);
-  const reminder = state.reminders.find((r) => r.id === id);
-  if (!reminder) throw notFound('reminder');
+  const reminder = ownReminder(state, id, ctx);
   if (reminder.cancelled)
     throw conflict(
       `the reminder is cancelled${reminder.cancel_reason ? ` (${reminder.cancel_reason})` : ''}; only a fired reminder can be snoozed`,
@@ -743,8 +868,7 @@ function snooze(
  * have been seen: cancelled, a series' template, or pending (not fired yet, or snoozed and not fired again).
  */
 function acknowledge(id: string, state: TaskState, ctx: DecideContext): PendingEvent[] {
-  const reminder = state.reminders.find((r) => r.id === id);
-  if (!reminder) throw notFound('reminder');
+  const reminder = ownReminder(state, id, ctx);
   if (reminder.unacknowledged)
     return [ev(state, 'reminder.acknowledged', { reminder_id: reminder.id, acknowledged_at: iso(ctx.now) })];
   if (reminder.notified) return [];
@@ -766,6 +890,10 @@ function fire(id: string, state: TaskState, ctx: DecideContext): PendingEvent[] 
   if (!reminder || !pending(reminder) || reminder.remind_at === null || state.completed) return [];
   const due = ms(reminder.remind_at);
   if (due > ctx.now.getTime() + EARLY_TOLERANCE_MS) return [];
+  // Fire heals itself (issue 17): an owner who no longer has access to the task's list is never notified,
+  // even when the member_gone fan-out of their removal has not reached this task (yet, or at all).
+  if (!accessTo(state.list_id, ctx).includes(reminder.user_id))
+    return [ev(state, 'reminder.cancelled', { reminder_id: reminder.id, reason: 'member_removed' })];
   const late_ms = Math.max(0, ctx.now.getTime() - due);
   return [
     ev(state, 'reminder.triggered', {
@@ -868,9 +996,11 @@ function spawnEvents(
     completed_at: null,
     recurrence_mode: 'calendar' as const,
     spawn_count: 0,
+    assignee: state.assignee,
     created_at: iso(ctx.now),
     deleted_at: null,
   };
+  // Each instance reminder belongs to the member whose template it copies.
   const reminders = state.reminders
     .filter((r) => !r.cancelled && isRelative(r) && fitsDue(r, instance))
     .map((template) =>
@@ -883,6 +1013,7 @@ function spawnEvents(
           days_before: template.days_before,
         },
         ctx,
+        template.user_id,
       ),
     );
   return [
@@ -978,17 +1109,30 @@ function rescheduleDay(fromZone: string, toZone: string, state: TaskState, ctx: 
 }
 
 /**
- * The task's list was deleted: still in it, the task moves to its own user's Inbox (a member's task in a
- * shared list goes back to that member, never to the deleting owner) or is deleted; moved away meanwhile, nothing.
+ * The task's list was deleted: still in it, the task moves to its home user's Inbox or is deleted;
+ * moved away meanwhile, nothing. Moved from a shared list (issue 17), it is the home user's alone: the
+ * other members' reminders are cancelled (`member_removed`) and an assignment to another member is
+ * cleared, which re-arms the home user's reminders that assignment had cancelled.
  */
 function listDeleted(listId: string, mode: 'move' | 'delete', state: TaskState, ctx: DecideContext): PendingEvent[] {
   if (state.list_id !== listId) return [];
   if (mode === 'delete') return remove(state, ctx);
+  const home = ctx.userId;
+  const others = state.reminders
+    .filter((r) => r.user_id !== home && (!r.cancelled || r.cancel_reason === 'assigned'))
+    .map((r) => ev(state, 'reminder.cancelled', { reminder_id: r.id, reason: 'member_removed' }));
+  const unassign = state.assignee !== null && state.assignee !== home;
+  const next: TaskState = { ...state, list_id: inboxIdOf(home), ...(unassign ? { assignee: null } : {}) };
   return [
+    ...others,
     ev(state, 'task.updated', {
-      changes: { list_id: { from: state.list_id, to: inboxIdOf(state.user_id) } },
+      changes: {
+        list_id: { from: state.list_id, to: next.list_id },
+        ...(unassign ? { assignee: { from: state.assignee, to: null } } : {}),
+      },
       reason: 'list_deleted',
     }),
+    ...(unassign ? reassigned(state, next, others, { ...ctx, membersOf: () => [home] }) : []),
   ];
 }
 
@@ -1001,4 +1145,25 @@ function labelDeleted(labelId: string, state: TaskState): PendingEvent[] {
       reason: 'label_deleted',
     }),
   ];
+}
+
+/**
+ * `userId` left the task's list or was removed from it (host/lists/turn.ts fans this out once the removal
+ * committed): their reminders on the task are cancelled (`member_removed`; also those an assignment had
+ * cancelled, so unassigning never re-arms them), and an assignment to them is cleared, which re-arms the
+ * other members' reminders (`reassigned`). Nothing when they have access to the task's list again (a
+ * new invitation accepted since, or the task moved to a list of theirs).
+ */
+function memberGone(userId: string, state: TaskState, ctx: DecideContext): PendingEvent[] {
+  if (accessTo(state.list_id, ctx).includes(userId)) return [];
+  const out: PendingEvent[] = state.reminders
+    .filter((r) => r.user_id === userId && (!r.cancelled || r.cancel_reason === 'assigned'))
+    .map((r) => ev(state, 'reminder.cancelled', { reminder_id: r.id, reason: 'member_removed' }));
+  if (state.assignee !== userId) return out;
+  const next: TaskState = { ...state, assignee: null };
+  out.push(
+    ev(state, 'task.updated', { changes: { assignee: { from: userId, to: null } }, reason: 'member_removed' }),
+    ...reassigned(state, next, out, ctx),
+  );
+  return out;
 }

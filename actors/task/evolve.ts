@@ -15,7 +15,8 @@ type Later =
   | 'completed_at'
   | 'due_day'
   | 'recurrence_mode'
-  | 'spawn_count';
+  | 'spawn_count'
+  | 'assignee';
 
 export function evolve(state: TaskState | null, event: EventEnvelope): TaskState | null {
   if (event.aggregate_type !== 'task') return state;
@@ -36,6 +37,8 @@ export function evolve(state: TaskState | null, event: EventEnvelope): TaskState
       // Before series had a mode (migration 010): every series followed its calendar, none had spawned yet.
       recurrence_mode: task.recurrence_mode ?? 'calendar',
       spawn_count: task.spawn_count ?? 0,
+      // Before shared lists (migration 013): nobody assigned.
+      assignee: task.assignee ?? null,
       version: event.version,
       updated_at: event.timestamp,
       reminders: [],

@@ -3,6 +3,7 @@
 export interface ReminderState {
   id: string;
   task_id: string;
+  /** The member who set it (reminders are per member, issue 17): only they see it, act on it and are notified. */
   user_id: string;
   /** Relative reminders: canonical ISO duration before the due date (e.g. "PT1H", "P1D"); null for absolute ones. */
   offset: string | null;
@@ -13,7 +14,11 @@ export interface ReminderState {
   days_before: number | null;
   notified: boolean;
   cancelled: boolean;
-  /** Why it was cancelled (`task_completed`, `removed`, `passed`, …); an uncomplete re-arms the `task_completed` ones. */
+  /**
+   * Why it was cancelled (`task_completed`, `removed`, `passed`, …); an uncomplete re-arms the `task_completed`
+   * ones. On a shared list (issue 17): `assigned` (the task was assigned to another member; unassigning re-arms
+   * it) and `member_removed` (its owner left the list or was removed).
+   */
   cancel_reason: string | null;
   created_at: string;
   /**
@@ -55,6 +60,12 @@ export interface TaskState {
   list_id: string;
   /** 1 (highest) to 4 (none, the default). */
   priority: number;
+  /**
+   * The member the task is assigned to (tasks.assignee, migration 013), or null: a user with access to the
+   * task's list (list_access; on a private list only its owner). While it is set, only the assignee's
+   * reminders are live: the other members' are cancelled (`assigned`) and re-armed when it is cleared.
+   */
+  assignee: string | null;
   /** Ids of the user's labels on it: distinct, sorted, at most MAX_TASK_LABELS. */
   labels: string[];
   /** When it was completed last; null while open. */
@@ -89,6 +100,7 @@ export const EDITABLE = [
   'priority',
   'labels',
   'recurrence_mode',
+  'assignee',
 ] as const;
 export type EditableField = (typeof EDITABLE)[number];
 

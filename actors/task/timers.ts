@@ -10,6 +10,7 @@ export interface Timer {
   /** `spawn` or `remind:<reminderId>` — the Dapr reminder name. */
   name: string;
   taskId: string;
+  /** Whom it fires for: a reminder's owner (ReminderState.user_id), a series' home user. */
   userId: string;
   /** When it is due (epoch ms). */
   dueAt: number;
@@ -82,10 +83,11 @@ export function timersOf(task: TaskState, userZone: string): Timer[] {
   } else if (!task.completed) {
     for (const r of task.reminders) {
       if (r.cancelled || r.notified || r.remind_at === null) continue;
+      // The reminder's owner (reminders are per member, issue 17): whom its fire is for.
       timers.push({
         name: remindName(r.id),
         taskId: task.id,
-        userId: task.user_id,
+        userId: r.user_id,
         dueAt: Date.parse(r.remind_at),
         command: { type: 'fire_reminder', reminder_id: r.id },
       });

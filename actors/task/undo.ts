@@ -26,7 +26,16 @@ import { parseDuration, minusOffset } from '../durations.ts';
 import { inboxIdOf } from '../list/index.ts';
 import { type TaskState, type ReminderState, type EditableField, MAX_REMINDERS } from './state.ts';
 import type { UpdateTask } from './commands.ts';
-import { ev, zoneOf, firstOccurrence, seriesAfter, update, uncomplete, type DecideContext } from './decide.ts';
+import {
+  ev,
+  zoneOf,
+  firstOccurrence,
+  seriesAfter,
+  update,
+  uncomplete,
+  accessTo,
+  type DecideContext,
+} from './decide.ts';
 import { seriesStart } from './series.ts';
 import { dayStart, dayReminderAt } from './all-day.ts';
 import { iso, ms } from './time.ts';
@@ -58,6 +67,7 @@ const FIELD_OF: Record<string, EditableField> = {
   list_id: 'list_id',
   priority: 'priority',
   labels: 'labels',
+  assignee: 'assignee',
 };
 
 const changesOf = (e: EventEnvelope): Record<string, Change<unknown>> =>
@@ -246,6 +256,8 @@ function restore(turn: EventEnvelope[], state: TaskState, ctx: DecideContext): P
   const rearmed: PendingEvent[] = [];
   for (const r of state.reminders) {
     if (!cancelled.has(r.id) || !r.cancelled || r.notified || r.cancel_reason !== 'task_deleted') continue;
+    // A member who has no access to the task's list any more gets nothing back (issue 17).
+    if (!accessTo(after.list_id, ctx).includes(r.user_id)) continue;
     const at = rearmAt(r, after, ctx);
     if (at === null) continue;
     rearmed.push(
@@ -256,8 +268,11 @@ function restore(turn: EventEnvelope[], state: TaskState, ctx: DecideContext): P
     );
   }
   // `task` is the task as restored (before the re-armed reminders that follow), for clients that no
-  // longer hold it; the state itself changes by `changes` alone.
-  const { version: _v, updated_at: _u, ...task } = after;
+  // longer hold it; the state itself changes by `changes` alone. On a list others have access to, every
+  // member receives it, and reminders are per member (issue 17): it carries none (each member's re-armed
+  // reminders follow as their own reminder.scheduled events).
+  const { version: _v, updated_at: _u, ...restored } = after;
+  const task = accessTo(after.list_id, ctx).length > 1 ? { ...restored, reminders: [] } : restored;
   return [ev(state, 'task.restored', { changes, task }), ...rearmed];
 }
 

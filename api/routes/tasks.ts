@@ -37,7 +37,8 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
       throw Boom.notFound('task not found');
     return result.task;
   };
-  const respond = (task: TaskState) => presentTask(task);
+  // Each member sees only their own reminders on a task (issue 17): the caller is the viewer.
+  const respond = (request: Request) => (task: TaskState) => presentTask(task, userOf(request));
 
   server.route({
     method: 'POST',
@@ -53,7 +54,11 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
           data: request.payload as Extract<TaskCommand, { type: 'create' }>['data'],
         });
         // task.id, not id: a retry with the same Idempotency-Key answers with the task the first call created.
-        return h.response(respond(task)).code(201).header('location', `/tasks/${task.id}`).etag(String(task.version));
+        return h
+          .response(respond(request)(task))
+          .code(201)
+          .header('location', `/tasks/${task.id}`)
+          .etag(String(task.version));
       },
     },
   });
@@ -114,7 +119,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
         };
         const page = await deps.reads.listTasks(userOf(request), filter);
         // At most `limit` tasks and at most MAX_PAGE_BYTES of them: the cursor follows the last one returned.
-        const { items: tasks, cut } = withinBudget(page.tasks.map(respond));
+        const { items: tasks, cut } = withinBudget(page.tasks.map(respond(request)));
         const last = tasks.at(-1);
         const next =
           (page.more || cut) && last
@@ -134,7 +139,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
       handler: async (request, h) => {
         const task = await deps.tasks.get(userOf(request), (request.params as { id: string }).id);
         if (!task) throw Boom.notFound('task not found');
-        return h.response(respond(task)).etag(String(task.version));
+        return h.response(respond(request)(task)).etag(String(task.version));
       },
     },
   });
@@ -152,7 +157,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
           data: request.payload as Extract<TaskCommand, { type: 'update' }>['data'],
           ...(expected !== undefined ? { expected_version: expected } : {}),
         });
-        return h.response(respond(task)).etag(String(task.version));
+        return h.response(respond(request)(task)).etag(String(task.version));
       },
     },
   });
@@ -170,7 +175,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
             type: action,
             ...(expected !== undefined ? { expected_version: expected } : {}),
           });
-          return h.response(respond(task)).etag(String(task.version));
+          return h.response(respond(request)(task)).etag(String(task.version));
         },
       },
     });
@@ -188,7 +193,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
         // Event ids are stored lower case, without braces (the decider compares them as text).
         const eventId = (request.payload as { event_id: string }).event_id.toLowerCase().replace(/[{}]/g, '');
         const task = await run(request, (request.params as { id: string }).id, { type: 'undo', event_id: eventId });
-        return h.response(respond(task)).etag(String(task.version));
+        return h.response(respond(request)(task)).etag(String(task.version));
       },
     },
   });
@@ -214,7 +219,9 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
     method: 'POST',
     path: '/tasks/{id}/reminders',
     options: {
-      ...api('Add a reminder: {before: "PT1H"} relative to the due date, or {at: ISO}'),
+      ...api(
+        'Add a reminder of your own: {before: "PT1H"} relative to the due date, or {at: ISO}; on a shared task each member sees and acts on their own reminders only (another\'s: 404), and while it is assigned only the assignee may add one (409)',
+      ),
       validate: { params: S.taskId, payload: S.reminderPayload, headers: S.writeHeaders },
       handler: async (request, h) => {
         const before = await deps.tasks.get(userOf(request), (request.params as { id: string }).id);
@@ -226,9 +233,8 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
         });
         // A replayed first answer (same Idempotency-Key) is the task as that turn left it, so the reminder
         // it added is already known here; it is the one created by that turn (at the task's updated_at).
-        const added =
-          task.reminders.find((r) => !known.has(r.id)) ??
-          task.reminders.findLast((r) => r.created_at === task.updated_at);
+        const mine = task.reminders.filter((r) => r.user_id === userOf(request));
+        const added = mine.find((r) => !known.has(r.id)) ?? mine.findLast((r) => r.created_at === task.updated_at);
         if (!added) throw Boom.conflict('the reminder was not added');
         return h.response(presentReminder(added)).code(201);
       },

@@ -10,6 +10,9 @@
 //      the list row, its member rows, the events in the stream of each
 //      event's canonical recipient and a delivery row for every other
 //   4. notify: the hub and the relay, with every recipient's copy        onCommitted
+//   5. a member who left or was removed: a `member_gone` task turn for   dispatch
+//      each live task of the list holding their reminders or assigned
+//      to them (their reminders cancelled, the assignment cleared)
 //
 // Rename and delete stay on the owner's UserActor (`organise`). Reads for the API (a list's members, a
 // user's invitations) are here too, as the same access rule says them.
@@ -23,12 +26,34 @@ import type { CommandMeta, IdempotencyMeta, ListTurnPort, ListTurnResult, Member
 import type { Invitation } from '../../api/deps.ts';
 import { LIST_COLUMNS } from '../tasks/rows.ts';
 import { ensureUser, findAnswer, keyReused, persist, retryable } from '../tasks/store.ts';
+import { fanOut } from '../users/turn.ts';
+import { DomainError } from '../../actors/errors.ts';
+import type { TaskCall, TaskTurnResult } from '../../actors/ports.ts';
 
 export interface ListTurnsOptions {
   clock?: () => Date;
   /** Called after each commit that wrote events, with every recipient's copy (the relay and the hub listen here). */
   onCommitted?: (events: EventEnvelope[]) => void;
+  /** Runs a task turn where the runtime runs task turns (step 5's `member_gone`); without it, none is run. */
+  dispatch?: (taskId: string, call: TaskCall) => Promise<TaskTurnResult>;
   maxAttempts?: number;
+}
+
+/**
+ * The live tasks of list `listId` on which `userId` has reminders that a removal must cancel (live ones,
+ * and those an assignment cancelled, which an unassignment would re-arm) or which are assigned to them,
+ * oldest first: what step 5 runs `member_gone` on.
+ */
+export async function tasksOfGoneMember(q: Queryable, listId: string, userId: string): Promise<string[]> {
+  const rows = await q.query<{ id: string }>(
+    `SELECT t.id::text AS id FROM tasks t WHERE t.list_id = $1 AND t.deleted_at IS NULL
+       AND (t.assignee = $2 OR EXISTS (SELECT 1 FROM reminders r WHERE r.task_id = t.id AND r.user_id = $2
+         AND (NOT r.cancelled OR r.cancel_reason = 'assigned')))
+     ORDER BY t.created_at, t.id`,
+    [listId, userId],
+    'tasklane_tasks_of_gone_member',
+  );
+  return rows.rows.map((r) => r.id);
 }
 
 /** The list `listId` with its members (ListState.members), deleted or not; null when there is none. */
@@ -54,6 +79,7 @@ export class ListTurns implements ListTurnPort {
   private readonly clock: () => Date;
   private readonly onCommitted: (events: EventEnvelope[]) => void;
   private readonly maxAttempts: number;
+  private readonly dispatch: ((taskId: string, call: TaskCall) => Promise<TaskTurnResult>) | undefined;
 
   constructor(
     readonly db: Db,
@@ -62,6 +88,7 @@ export class ListTurns implements ListTurnPort {
     this.clock = options.clock ?? (() => new Date());
     this.onCommitted = options.onCommitted ?? (() => undefined);
     this.maxAttempts = options.maxAttempts ?? 5;
+    this.dispatch = options.dispatch;
   }
 
   /**
@@ -106,10 +133,35 @@ export class ListTurns implements ListTurnPort {
           record,
         );
         this.onCommitted([...persisted.events, ...persisted.copies]);
+        await this.memberGone(listId, persisted.events, meta);
         return { list: persisted.lists.get(listId) ?? list, events: persisted.events };
       } catch (error) {
         if (attempt >= this.maxAttempts || !retryable(error)) throw error;
       }
+    }
+  }
+
+  /**
+   * Step 5, after a `list.member_left` or `list.member_removed` committed: `member_gone` on each task
+   * `tasksOfGoneMember` names, FAN_OUT at a time (host/users/turn.ts fanOut), as a system turn caused by
+   * the membership event. A refusal of one task's turn does not stop the others; should the fan-out not
+   * run to its end (a crash), a reminder of the user that comes due is cancelled when it fires instead
+   * (actors/task/decide.ts `fire`), so they are never notified.
+   */
+  private async memberGone(listId: string, events: readonly EventEnvelope[], meta: CommandMeta): Promise<void> {
+    const dispatch = this.dispatch;
+    if (dispatch === undefined) return;
+    for (const e of events) {
+      if (e.event_type !== 'list.member_left' && e.event_type !== 'list.member_removed') continue;
+      const gone = e.data.user_id as string;
+      const cause = { correlationId: meta.correlationId, causationId: e.event_id };
+      await fanOut(await tasksOfGoneMember(this.db, listId, gone), async (taskId) => {
+        try {
+          await dispatch(taskId, { userId: gone, command: { type: 'member_gone', user_id: gone }, meta: cause });
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+        }
+      });
     }
   }
 

@@ -41,6 +41,7 @@ export const TASK_TABLE = {
   completed_at: { type: 'timestamptz' },
   recurrence_mode: { type: 'text' },
   spawn_count: { type: 'integer' },
+  assignee: { type: 'text' },
   version: { type: 'integer' },
   created_at: { type: 'timestamptz' },
   updated_at: { type: 'timestamptz' },

@@ -142,6 +142,16 @@ export async function readTask(q: Queryable, userId: string, taskId: string): Pr
   return toTask(task, remindersFromJson(reminder_rows));
 }
 
+/** True when `userId` may see the task `taskId`, live or deleted (the by-id rule, rows.ts accessibleTo). */
+export async function canAccess(q: Queryable, userId: string, taskId: string): Promise<boolean> {
+  const rows = await q.query(
+    `SELECT 1 FROM tasks t WHERE t.id = $1 AND ${accessibleTo('t', '$2')}`,
+    [taskId, userId],
+    'tasklane_can_access',
+  );
+  return rows.rowCount !== 0;
+}
+
 /**
  * The live list and label ids a task command of `userId` may name (DecideContext.refs): the lists they
  * have access to (their own, and the shared ones they are an active member of), and their own labels
@@ -356,12 +366,13 @@ export function listsTouched(
   return [...ids];
 }
 
-// The zone is the task's home user's (a task follows its creator's zone); the version is the caller's,
-// whose users row the write moves and checks (a member of a shared list writes another's task).
-const LOAD = `SELECT (SELECT timezone FROM users u WHERE u.id = t.user_id) AS user_timezone, (SELECT version FROM users u WHERE u.id = $2) AS user_version,
+const LOAD_ANY = `SELECT (SELECT timezone FROM users u WHERE u.id = t.user_id) AS user_timezone, (SELECT version FROM users u WHERE u.id = t.user_id) AS user_version,
     (SELECT s.version FROM tasks s WHERE s.id = t.id) AS snapshot_version, ${TASK_COLUMNS}, ${REMINDERS_JSON} AS reminder_rows
-  FROM tasks t WHERE t.id = $1 AND ${accessibleTo('t', '$2')}`;
+  FROM tasks t WHERE t.id = $1`;
+const LOAD = `${LOAD_ANY} AND ${accessibleTo('t', '$2')}`;
 const LOAD_FOR_TURN = `${LOAD} FOR UPDATE OF t`;
+/** A system turn's read (a timer, a fan-out): the task by id, whoever may see it. */
+const LOAD_SYSTEM_FOR_TURN = `${LOAD_ANY} FOR UPDATE OF t`;
 
 const iso = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(v as string).toISOString());
 
@@ -431,13 +442,15 @@ export async function timerCandidates(
  * everything else (the reminders) in its old snapshot. Every reminder change also bumps the task's
  * version, so the version read in the snapshot equals the locked row's exactly when the reminders are
  * current; when they differ (a concurrent turn just committed), the reminders are read again.
- * Null when the task does not exist for this user (the caller then makes sure the user exists).
+ * Null when the task does not exist for this user (the caller then makes sure the user exists). With
+ * `system` (a timer or fan-out turn, which has no actor) the task is read by id alone, without the access
+ * rule: the decider then decides what a user who has no access any more may still get (nothing).
  */
 export async function loadForTurn(
   q: Queryable,
   userId: string,
   taskId: string,
-  options: { lock: boolean } = { lock: true },
+  options: { lock: boolean; system?: boolean } = { lock: true },
 ): Promise<{ state: TaskState; timezone: string; userVersion: number } | null> {
   type Row = TaskRow & {
     user_timezone: string;
@@ -445,9 +458,13 @@ export async function loadForTurn(
     snapshot_version: number;
     reminder_rows: Record<string, unknown>[];
   };
-  const rows = options.lock
-    ? await q.query<Row>(LOAD_FOR_TURN, [taskId, userId], 'tasklane_load_for_turn')
-    : await q.query<Row>(LOAD, [taskId, userId], 'tasklane_load');
+  const rows = options.system
+    ? options.lock
+      ? await q.query<Row>(LOAD_SYSTEM_FOR_TURN, [taskId], 'tasklane_load_system_for_turn')
+      : await q.query<Row>(LOAD_ANY, [taskId], 'tasklane_load_system')
+    : options.lock
+      ? await q.query<Row>(LOAD_FOR_TURN, [taskId, userId], 'tasklane_load_for_turn')
+      : await q.query<Row>(LOAD, [taskId, userId], 'tasklane_load');
   const row = rows.rows[0];
   if (!row) return null;
   const { user_timezone, user_version, snapshot_version, reminder_rows, ...task } = row;
@@ -763,8 +780,10 @@ export async function persist(
     // The user's last_seq is known only inside the statement: an answer holding the user gets it from `s`.
     const answer = `${p(JSON.stringify(idempotency.answer({ events, tasks: after, lists: listsAfter, labels: labelsAfter, copies: [], ...(userSet ? { user } : {}) })))}::jsonb`;
     const answerSql = userSet ? `jsonb_set(${answer}, '{user,last_seq}', to_jsonb((SELECT last_seq FROM s)))` : answer;
+    // Kept for the user who sent the request (the actor; a system turn's: the target user), who asks again.
+    const keyOwner = fanOut.actor === null || fanOut.actor === userId ? '$1' : p(fanOut.actor);
     ctes.push(`k AS (INSERT INTO idempotency (user_id, key, fingerprint, answer, created_at)
-      VALUES ($1, ${p(idempotency.key)}, ${p(idempotency.fingerprint)}, ${answerSql}, $3)
+      VALUES (${keyOwner}, ${p(idempotency.key)}, ${p(idempotency.fingerprint)}, ${answerSql}, $3)
       ON CONFLICT (user_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, answer = EXCLUDED.answer, created_at = EXCLUDED.created_at
         WHERE idempotency.created_at <= ${p(new Date(now.getTime() - IDEMPOTENCY_TTL_MS).toISOString())}
       RETURNING 1)`);

@@ -32,8 +32,11 @@ import {
   readUndoEvents,
   readSeriesFor,
   readLatestInstance,
+  canAccess,
 } from './store.ts';
-import { DomainError } from '../../actors/errors.ts';
+import { DomainError, notFound } from '../../actors/errors.ts';
+import { inboxIdOf } from '../../actors/list/index.ts';
+import { accessOf, type ListScope } from '../../actors/list/audience.ts';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
 
 export interface TaskTurnsOptions {
@@ -78,7 +81,30 @@ const SYSTEM_COMMANDS = new Set<TaskCommand['type']>([
   'reschedule',
   'list_deleted',
   'label_deleted',
+  'member_gone',
 ]);
+
+/**
+ * Commands whose decision depends on who has access to the task's list (DecideContext.membersOf): an
+ * assignment (and a move, which must keep the assignee a member), a create naming an assignee, an undo
+ * (it may undo one) and an uncomplete (they re-arm only members' reminders), a reminder's fire (its owner
+ * must still have access) and a member's removal.
+ */
+function needsMembers(command: TaskCommand): boolean {
+  switch (command.type) {
+    case 'create':
+      return command.data.assignee !== undefined && command.data.assignee !== null;
+    case 'update':
+      return 'assignee' in command.data || 'list_id' in command.data;
+    case 'undo':
+    case 'uncomplete':
+    case 'fire_reminder':
+    case 'member_gone':
+      return true;
+    default:
+      return false;
+  }
+}
 
 /** A decision written (or one that wrote nothing), with the user version it was decided at. */
 interface Written {
@@ -135,13 +161,10 @@ export class TaskTurns implements TaskTurnPort {
     if (result.events.length === 0 && key !== undefined && result.replayed !== true)
       return (await this.replay(userId, key)) ?? result;
     if (result.replayed === true || result.events.length === 0) return result;
-    // Kept for the next turn only what this user's own version and zone describe: another member's task
-    // in a shared list follows its home user's zone and is read again by its next turn.
-    const own = result.changed.filter((task) => task.user_id === userId);
-    for (const task of own)
+    for (const task of result.changed)
       this.remember({ state: task, timezone: result.userTimezone, userVersion: written.userVersion });
-    if (own.length > 0 || result.changed.length === 0)
-      this.rememberUser(userId, result.userTimezone, written.userVersion);
+    // The zone and version are the task's home user's (a member may act on another's task).
+    this.rememberUser(result.task?.user_id ?? userId, result.userTimezone, written.userVersion);
     this.onCommitted(written.copies?.length ? [...result.events, ...written.copies] : result.events);
     await this.timers?.sync(result);
     return result;
@@ -170,8 +193,11 @@ export class TaskTurns implements TaskTurnPort {
     const cached = this.cache.get(taskId);
     if (cached !== undefined) this.cache.delete(taskId); // taken back once a turn on it writes
     const user = cached === undefined && command.type === 'create' ? this.users.get(userId) : undefined;
+    // A kept copy is used for its home user's commands and for system turns; another member's command reads
+    // the task through the access rule (persist checks the actor's access at the lists' versions too).
+    const mine = cached !== undefined && (cached.state.user_id === userId || SYSTEM_COMMANDS.has(command.type));
     const guess: TurnInput | undefined =
-      cached !== undefined ? (cached.state.user_id === userId ? cached : undefined) : user && { state: null, ...user };
+      cached !== undefined ? (mine ? cached : undefined) : user && { state: null, ...user };
     if (guess !== undefined) {
       try {
         // A no-op decided on the kept copy might only be stale: decide again on a fresh read.
@@ -187,9 +213,16 @@ export class TaskTurns implements TaskTurnPort {
     for (let attempt = 1; ; attempt++) {
       try {
         return attempt === 1
-          ? await this.attempt(this.db, userId, taskId, command, meta, await this.load(this.db, userId, taskId, false))
+          ? await this.attempt(
+              this.db,
+              userId,
+              taskId,
+              command,
+              meta,
+              await this.load(this.db, userId, taskId, false, command),
+            )
           : await this.db.transaction(async (tx) =>
-              this.attempt(tx, userId, taskId, command, meta, await this.load(tx, userId, taskId, true)),
+              this.attempt(tx, userId, taskId, command, meta, await this.load(tx, userId, taskId, true, command)),
             );
       } catch (error) {
         if (attempt >= this.maxAttempts || !retryable(error)) throw error;
@@ -199,11 +232,20 @@ export class TaskTurns implements TaskTurnPort {
     }
   }
 
-  /** Step 1 when nothing is cached: the task (locked with `lock`), its reminders and the user's zone, in one round trip. */
-  private async load(q: Queryable, userId: string, taskId: string, lock: boolean): Promise<TurnInput> {
-    const loaded = await loadForTurn(q, userId, taskId, { lock });
+  /**
+   * Step 1 when nothing is cached: the task (locked with `lock`), its reminders and its home user's zone,
+   * in one round trip; through the access rule for `userId`, except for a system command (any task).
+   */
+  private async load(
+    q: Queryable,
+    userId: string,
+    taskId: string,
+    lock: boolean,
+    command: TaskCommand,
+  ): Promise<TurnInput> {
+    const loaded = await loadForTurn(q, userId, taskId, { lock, system: SYSTEM_COMMANDS.has(command.type) });
     if (loaded !== null) {
-      if (loaded.state.user_id === userId) this.rememberUser(userId, loaded.timezone, loaded.userVersion);
+      this.rememberUser(loaded.state.user_id, loaded.timezone, loaded.userVersion);
       return loaded;
     }
     const user = await ensureUser(q, userId);
@@ -222,6 +264,10 @@ export class TaskTurns implements TaskTurnPort {
   ): Promise<Written> {
     const { state, timezone, userVersion } = input;
     const now = this.clock();
+    // The task's home user (its creator, tasks.user_id) decides the zone and owns the row; the caller is
+    // the actor (issue 17: a member may act on another member's task). A system turn has no actor.
+    const home = state?.user_id ?? userId;
+    const actor = SYSTEM_COMMANDS.has(command.type) ? null : userId;
     // A command naming a list or labels is checked against the user's live ones (a 400 naming the field).
     const names =
       (command.type === 'create' || command.type === 'update') &&
@@ -234,9 +280,28 @@ export class TaskTurns implements TaskTurnPort {
     const series = await readSeriesFor(q, command, state);
     // An undone completion may take back the instance that completion spawned (actors/task/undo.ts).
     const successor = command.type === 'undo' && series ? await readLatestInstance(q, series) : undefined;
+    // Who has access to the task's list (and to a list the command names), read before deciding when the
+    // decision depends on it; the write checks each list is still at the version read here.
+    const named =
+      (command.type === 'create' || command.type === 'update') && typeof command.data.list_id === 'string'
+        ? [command.data.list_id.toLowerCase()]
+        : [];
+    const early = needsMembers(command)
+      ? await readScopes(
+          q,
+          [...(state ? [state.list_id] : []), ...named].filter((id) => id !== inboxIdOf(home)),
+        )
+      : new Map<string, ListScope>();
+    const membersOf = (listId: string): readonly string[] | undefined => {
+      if (listId === inboxIdOf(home)) return [home];
+      const scope = early.get(listId);
+      return scope === undefined ? undefined : accessOf(scope);
+    };
     const pending = decide(command, state, {
       now,
-      userId,
+      userId: home,
+      ...(actor !== null ? { actor } : {}),
+      membersOf,
       userTimezone: timezone,
       newId: this.newId,
       ...(refs ? { refs } : {}),
@@ -266,12 +331,18 @@ export class TaskTurns implements TaskTurnPort {
           };
     // Who receives the events depends on the lists the tasks are in (shared lists: their members); the
     // write checks each is still at the version read here. A timer or system command has no actor.
-    const scopes = await readScopes(q, listsTouched(userId, before.values(), pending));
+    const touched = listsTouched(home, before.values(), pending);
+    const scopes = new Map([...early].filter(([id]) => touched.includes(id)));
+    for (const [id, scope] of await readScopes(
+      q,
+      touched.filter((id) => !scopes.has(id)),
+    ))
+      scopes.set(id, scope);
     const target = {
-      userId,
+      userId: home,
       userVersion,
       tasks: before,
-      actor: SYSTEM_COMMANDS.has(command.type) ? null : userId,
+      actor,
       ...(scopes.size > 0 ? { scopes } : {}),
     };
     const persisted =
@@ -293,6 +364,9 @@ export class TaskTurns implements TaskTurnPort {
     if (stored === null) return null;
     if (stored.fingerprint !== key.fingerprint) throw keyReused();
     const answer = stored.answer as TaskAnswer;
+    // The first answer is given again only while the user may still see the task (issue 17): a member
+    // removed since gets the 404 a stranger gets, not the task as it was.
+    if (answer.task !== null && !(await canAccess(this.db, userId, answer.task.id))) throw notFound('task');
     return { task: answer.task, events: [], changed: [], userTimezone: answer.userTimezone, replayed: true };
   }
 

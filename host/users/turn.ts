@@ -60,7 +60,7 @@ const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(r
  * 1,100 tasks costs about 1,100 / FAN_OUT commits instead of 1,100 in a row. Rejects with the first
  * error a turn throws (the others still run to their end).
  */
-async function fanOut(ids: readonly string[], turn: (id: string) => Promise<unknown>): Promise<void> {
+export async function fanOut(ids: readonly string[], turn: (id: string) => Promise<unknown>): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     for (let i = next++; i < ids.length; i = next++) {

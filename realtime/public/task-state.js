@@ -55,6 +55,8 @@ export function evolve(task, event) {
       all_day: (d.task?.due_day ?? null) !== null,
       // Before series had a mode (migration 010) every series followed its calendar.
       recurrence_mode: d.task?.recurrence_mode ?? 'calendar',
+      // Before shared lists (issue 17) nobody was assigned.
+      assignee: d.task?.assignee ?? null,
       version: event.version,
       updated_at: event.timestamp,
       reminders: [],

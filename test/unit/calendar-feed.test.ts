@@ -15,6 +15,7 @@ const task = (over: Partial<FeedTask> = {}): FeedTask => ({
   recurrence_rule: null,
   recurrence_mode: 'calendar',
   spawn_count: 0,
+  assignee: null,
   timezone: 'Pacific/Kiritimati',
   is_recurring: false,
   next_occurrence: null,

@@ -402,3 +402,71 @@ test('events written before dtstart_local and cancel_reason existed read the sam
   };
   t.is(assertSameFold(t, [created, scheduled, cancelled]), 3);
 });
+
+test("a shared task seen by each member: the task's events and only their own reminders' events fold to what the API shows them", (t) => {
+  // Alice's task in her list L, shared with bob: both set reminders, it is assigned to bob and back,
+  // completed and reopened. Each member's stream holds every task event and only their own reminders'
+  // events (actors/list/audience.ts); presentTask(state, viewer) shows them only their own reminders.
+  const L = '33333333-3333-4333-8333-333333333333';
+  const { states, append } = eventLog();
+  let n = 0;
+  let now = Date.parse('2026-02-10T12:00:00Z');
+  const events: EventEnvelope[] = [];
+  const run = (actor: string | undefined, command: TaskCommand | ((s: TaskState) => TaskCommand)) => {
+    const state = states.get(T1) ?? null;
+    const ctx: DecideContext = {
+      now: new Date(now),
+      userId: 'alice',
+      ...(actor ? { actor } : {}),
+      userTimezone: 'UTC',
+      newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
+      membersOf: (id) => (id === L ? ['alice', 'bob'] : undefined),
+    };
+    const cmd = typeof command === 'function' ? command(state as TaskState) : command;
+    events.push(...append(decide(cmd, state, ctx), now));
+  };
+  const own = (user: string) => (s: TaskState) => s.reminders.find((r) => r.user_id === user)?.id ?? '';
+  run('alice', {
+    type: 'create',
+    id: T1,
+    data: { title: 'Milk', list_id: L, due_date: '2026-02-14T18:00:00Z', reminders: [{ before: 'PT1H' }] },
+  });
+  run('bob', { type: 'add_reminder', data: { at: '2026-02-13T08:00:00Z' } });
+  run('alice', { type: 'update', data: { assignee: 'bob', priority: 1 } });
+  run('bob', { type: 'add_reminder', data: { before: 'P1D' } });
+  run('bob', { type: 'update', data: { assignee: null } });
+  now = Date.parse('2026-02-13T08:00:01Z');
+  run(undefined, (s) => ({ type: 'fire_reminder', reminder_id: own('bob')(s) }));
+  run('bob', (s) => ({ type: 'acknowledge_reminder', reminder_id: own('bob')(s) }));
+  run('alice', { type: 'complete' });
+  run('bob', { type: 'uncomplete' });
+  run('alice', (s) => ({ type: 'remove_reminder', reminder_id: own('alice')(s) }));
+
+  // Whose reminder each reminder event is about, from the server's fold.
+  const owner = new Map<string, string>();
+  for (const e of events) {
+    const given = e.data.reminder as { id: string; user_id: string } | undefined;
+    if (given) owner.set(given.id, given.user_id);
+  }
+  const seenBy = (viewer: string, e: EventEnvelope) =>
+    !e.event_type.startsWith('reminder.') ||
+    owner.get((e.data.reminder_id as string | undefined) ?? (e.data.reminder as { id: string }).id) === viewer;
+  for (const viewer of ['alice', 'bob']) {
+    let server: TaskState | null = null;
+    let shown: object | null = null;
+    let compared = 0;
+    for (const e of events) {
+      server = evolve(server, e);
+      if (!seenBy(viewer, e)) continue;
+      shown = browser.evolve(shown, e);
+      // Another member's reminder events move the task's version without reaching this member: the
+      // fields and this member's reminders agree, the version catches up with the next task event.
+      const { version: _v, updated_at: _u, ...fields } = presentTask(server as TaskState, viewer);
+      const { version: _bv, updated_at: _bu, ...got } = shown as Record<string, unknown>;
+      t.deepEqual(got, fields, `${viewer} after ${e.event_type} v${e.version}`);
+      compared++;
+    }
+    t.true(compared >= 8, `${viewer} compared ${compared} times`);
+  }
+  t.is((states.get(T1) as TaskState).assignee, null);
+});

@@ -1,0 +1,331 @@
+// The task decider on a shared list (issue 17), given / when / then (test/helpers/decider-spec.ts):
+// reminders per member (each added by its actor, acted on only by its owner, copied by a series to its
+// owner), the assignee (a member with access to the list) and what an assignment does to the other
+// members' reminders, a member's removal (`member_gone`) and a fire that never notifies a non-member.
+import test from 'ava';
+import type { DecideContext, TaskCommand, TaskState } from '../../actors/task/index.ts';
+import { timersOf } from '../../actors/task/timers.ts';
+import { inboxIdOf } from '../../actors/list/index.ts';
+import { taskSpec as spec, sequentialIds } from '../helpers/task-context.ts';
+import { throws, type Outcome } from '../helpers/decider-spec.ts';
+
+type Step = Outcome<TaskState | null>;
+
+const T1 = '11111111-1111-4111-8111-111111111111';
+/** Alice's shared list "Groceries", and her private list "Own". */
+const L1 = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
+const L2 = 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb';
+const NOW = '2026-03-01T10:00:00Z';
+const DUE = '2026-03-05T18:00:00Z';
+
+const newId = sequentialIds();
+/**
+ * The context of `actor` (undefined: a system turn) on a task whose home is alice, at `iso`, when
+ * `members` have access to L1 (alice alone to L2).
+ */
+const by = (actor: string | undefined, members: readonly string[] = ['alice', 'bob'], iso = NOW): DecideContext => ({
+  now: new Date(iso),
+  userId: 'alice',
+  ...(actor !== undefined ? { actor } : {}),
+  userTimezone: 'UTC',
+  newId,
+  membersOf: (id) => (id === L1 ? members : id === L2 ? ['alice'] : undefined),
+});
+
+const create = (data: Extract<TaskCommand, { type: 'create' }>['data']): TaskCommand => ({
+  type: 'create',
+  id: T1,
+  data,
+});
+const addBefore = (before: string): TaskCommand => ({ type: 'add_reminder', data: { before } });
+const assign = (assignee: string | null): TaskCommand => ({ type: 'update', data: { assignee } });
+const owners = (step: Step) =>
+  (step.state?.reminders ?? []).map((r) => [r.user_id, r.cancelled ? r.cancel_reason : 'live'] as const);
+const reminderOf = (step: Step, user: string) => step.state?.reminders.find((r) => r.user_id === user)?.id ?? '';
+
+/** Alice's task in L1 with her reminder, and Bob's reminder on it. */
+function bothRemind(t: import('ava').ExecutionContext): Step {
+  const created = spec(t)()
+    .when(create({ title: 'Milk', due_date: DUE, list_id: L1, reminders: [{ before: 'PT1H' }] }), by('alice'))
+    .then(['task.created', 'reminder.scheduled']);
+  return spec(t)(created).when(addBefore('PT2H'), by('bob')).then(['reminder.scheduled']);
+}
+
+test("a reminder is its actor's: alice's from the create, bob's from his add; each acts on their own only", (t) => {
+  const both = bothRemind(t);
+  t.deepEqual(owners(both), [
+    ['alice', 'live'],
+    ['bob', 'live'],
+  ]);
+  const alices = reminderOf(both, 'alice');
+  spec(t)(both)
+    .when({ type: 'remove_reminder', reminder_id: alices }, by('bob'))
+    .then(throws('not_found'), "bob removing alice's reminder");
+  spec(t)(both)
+    .when({ type: 'acknowledge_reminder', reminder_id: alices }, by('bob'))
+    .then(throws('not_found'), "bob acknowledging alice's reminder");
+  spec(t)(both)
+    .when({ type: 'snooze_reminder', reminder_id: alices, for: 'PT10M' }, by('bob'))
+    .then(throws('not_found'), "bob snoozing alice's reminder");
+  spec(t)(both)
+    .when({ type: 'remove_reminder', reminder_id: reminderOf(both, 'bob') }, by('bob'))
+    .then([{ event_type: 'reminder.cancelled', data: { reason: 'removed' } }]);
+  // A turn without an actor (a caller that predates sharing) acts as the home user.
+  spec(t)(both)
+    .when({ type: 'remove_reminder', reminder_id: alices }, by(undefined))
+    .then([{ event_type: 'reminder.cancelled', data: { reminder_id: alices, reason: 'removed' } }]);
+});
+
+test("assigning to bob cancels alice's reminders (assigned), only bob may add; unassigning re-arms hers at their time", (t) => {
+  const both = bothRemind(t);
+  const alices = both.state?.reminders.find((r) => r.user_id === 'alice');
+  const assigned = spec(t)(both)
+    .when(assign('bob'), by('alice'))
+    .then([
+      { event_type: 'task.updated', data: { changes: { assignee: { from: null, to: 'bob' } } }, exact: true },
+      { event_type: 'reminder.cancelled', data: { reminder_id: alices?.id, reason: 'assigned' } },
+    ])
+    .then({ assignee: 'bob' });
+  t.deepEqual(owners(assigned), [
+    ['alice', 'assigned'],
+    ['bob', 'live'],
+  ]);
+  spec(t)(assigned)
+    .when(addBefore('PT3H'), by('alice'))
+    .then(throws('conflict', undefined, /assigned to bob/));
+  spec(t)(assigned).when(addBefore('PT3H'), by('bob')).then(['reminder.scheduled']);
+
+  const unassigned = spec(t)(assigned)
+    .when(assign(null), by('bob'))
+    .then([
+      { event_type: 'task.updated', data: { changes: { assignee: { from: 'bob', to: null } } } },
+      { event_type: 'reminder.scheduled', data: { reason: 'unassigned' } },
+    ])
+    .then({ assignee: null });
+  t.deepEqual(owners(unassigned), [
+    ['alice', 'live'],
+    ['bob', 'live'],
+  ]);
+  t.is(unassigned.state?.reminders[0]?.remind_at, alices?.remind_at);
+
+  // Reassigned to alice: bob's go, alice's come back.
+  const toAlice = spec(t)(assigned).when(assign('alice'), by('bob'));
+  t.deepEqual(owners(toAlice), [
+    ['alice', 'live'],
+    ['bob', 'assigned'],
+  ]);
+  // Unassigned after alice's time has passed: hers stays cancelled.
+  spec(t)(assigned)
+    .when(assign(null), by('bob', ['alice', 'bob'], '2026-03-05T17:30:00Z'))
+    .then(['task.updated']);
+});
+
+test('the assignee is a user with access to the list, or null: anyone else is a 400 naming assignee', (t) => {
+  const both = bothRemind(t);
+  spec(t)(both)
+    .when(assign('carol'), by('alice'))
+    .then(throws('validation', 'assignee', /access to the task's list/));
+  spec(t)(both).when(assign(''), by('alice')).then(throws('validation', 'assignee'));
+  // A private task: its owner alone.
+  const own = spec(t)().when(create({ title: 'Own', list_id: L2 }), by('alice'));
+  spec(t)(own).when(assign('bob'), by('alice')).then(throws('validation', 'assignee'));
+  spec(t)(own).when(assign('alice'), by('alice')).then({ assignee: 'alice' });
+  const inbox = spec(t)().when(create({ title: 'Inbox' }), by('alice'));
+  t.is(inbox.state?.list_id, inboxIdOf('alice'));
+  spec(t)(inbox).when(assign('bob'), by('alice')).then(throws('validation', 'assignee'));
+  // Created assigned: bob may be named; reminders by anyone else in the same create are a 409.
+  spec(t)()
+    .when(create({ title: 'Bread', list_id: L1, assignee: 'bob' }), by('alice'))
+    .then({ assignee: 'bob' });
+  spec(t)()
+    .when(
+      create({ title: 'Bread', due_date: DUE, list_id: L1, assignee: 'bob', reminders: [{ before: 'PT1H' }] }),
+      by('alice'),
+    )
+    .then(throws('conflict'));
+  // Moving an assigned task to a list the assignee has no access to, without unassigning it: 400.
+  const assigned = spec(t)(both).when(assign('bob'), by('alice'));
+  spec(t)(assigned)
+    .when({ type: 'update', data: { list_id: L2 } }, by('alice'))
+    .then(throws('validation', 'assignee', /no access to the list it moves to/));
+  spec(t)(assigned)
+    .when({ type: 'update', data: { list_id: L2, assignee: null } }, by('alice'))
+    .then({ list_id: L2, assignee: null });
+});
+
+test("member_gone: bob's reminders are cancelled (member_removed), his assignment cleared, alice's re-armed; nothing while he has access", (t) => {
+  const both = bothRemind(t);
+  const assigned = spec(t)(both).when(assign('bob'), by('alice'));
+  const gone = spec(t)(assigned)
+    .when({ type: 'member_gone', user_id: 'bob' }, by(undefined, ['alice']))
+    .then([
+      { event_type: 'reminder.cancelled', data: { reminder_id: reminderOf(both, 'bob'), reason: 'member_removed' } },
+      {
+        event_type: 'task.updated',
+        data: { changes: { assignee: { from: 'bob', to: null } }, reason: 'member_removed' },
+      },
+      { event_type: 'reminder.scheduled', data: { reason: 'unassigned' } },
+    ])
+    .then({ assignee: null });
+  t.deepEqual(owners(gone), [
+    ['alice', 'live'],
+    ['bob', 'member_removed'],
+  ]);
+  // Bob back on the list before the fan-out reached the task: nothing.
+  spec(t)(assigned).when({ type: 'member_gone', user_id: 'bob' }, by(undefined)).then([]);
+  // Alice assigned, bob gone: his reminder (cancelled by the assignment) is cancelled for good, so
+  // unassigning never re-arms it.
+  const toAlice = spec(t)(both).when(assign('alice'), by('alice'));
+  const bobGone = spec(t)(toAlice).when({ type: 'member_gone', user_id: 'bob' }, by(undefined, ['alice']));
+  t.deepEqual(owners(bobGone), [
+    ['alice', 'live'],
+    ['bob', 'member_removed'],
+  ]);
+  spec(t)(bobGone)
+    .when(assign(null), by('alice', ['alice']))
+    .then(['task.updated']);
+});
+
+test("fire heals itself: bob's reminder due after he lost access is cancelled, never triggered; alice's fires", (t) => {
+  const both = bothRemind(t);
+  const bobs = reminderOf(both, 'bob');
+  spec(t)(both)
+    .when({ type: 'fire_reminder', reminder_id: bobs }, by(undefined, ['alice'], '2026-03-05T16:00:00Z'))
+    .then([{ event_type: 'reminder.cancelled', data: { reminder_id: bobs, reason: 'member_removed' }, exact: true }]);
+  spec(t)(both)
+    .when({ type: 'fire_reminder', reminder_id: bobs }, by(undefined, ['alice', 'bob'], '2026-03-05T16:00:00Z'))
+    .then(['reminder.triggered']);
+  spec(t)(both)
+    .when(
+      { type: 'fire_reminder', reminder_id: reminderOf(both, 'alice') },
+      by(undefined, ['alice'], '2026-03-05T17:00:00Z'),
+    )
+    .then(['reminder.triggered']);
+  // Each reminder's timer is for its owner, whose sockets get the notification.
+  t.deepEqual(
+    timersOf(both.state as TaskState, 'UTC').map((timer) => [timer.userId, timer.command]),
+    [
+      ['alice', { type: 'fire_reminder', reminder_id: reminderOf(both, 'alice') }],
+      ['bob', { type: 'fire_reminder', reminder_id: bobs }],
+    ],
+  );
+});
+
+test("a series' instance copies each template reminder with its owner, and the series' assignee", (t) => {
+  const series = spec(t)()
+    .when(
+      create({
+        title: 'Bins',
+        due_date: DUE,
+        recurrence_rule: 'FREQ=WEEKLY',
+        list_id: L1,
+        reminders: [{ before: 'PT1H' }],
+      }),
+      by('alice'),
+    )
+    .then(['task.created', 'reminder.scheduled']);
+  const withBob = spec(t)(series).when(addBefore('PT2H'), by('bob')).then(['reminder.scheduled']);
+  const spawned = spec(t)(withBob)
+    .when({ type: 'spawn' }, by(undefined, ['alice', 'bob'], '2026-03-05T16:30:00Z'))
+    .then(['recurring.spawned', 'task.created', 'reminder.scheduled', 'reminder.scheduled']);
+  const instance = spawned.events[1]?.aggregate_id ?? '';
+  t.deepEqual(
+    spawned.stateOf(instance)?.reminders.map((r) => [r.user_id, r.offset]),
+    [
+      ['alice', 'PT1H'],
+      ['bob', 'PT2H'],
+    ],
+  );
+  // Assigned to bob: alice's template is cancelled, so instances carry bob's alone, and are his.
+  const assigned = spec(t)(withBob).when(assign('bob'), by('alice'));
+  const next = spec(t)(assigned).when({ type: 'spawn' }, by(undefined, ['alice', 'bob'], '2026-03-05T16:30:00Z'));
+  const id = next.events[1]?.aggregate_id ?? '';
+  t.like(next.stateOf(id), { assignee: 'bob' });
+  t.deepEqual(
+    next.stateOf(id)?.reminders.map((r) => r.user_id),
+    ['bob'],
+  );
+});
+
+test("completed while assigned to bob: uncompleting re-arms bob's reminders, and keeps alice's for the unassignment", (t) => {
+  const both = bothRemind(t);
+  const assigned = spec(t)(both).when(assign('bob'), by('alice'));
+  const completed = spec(t)(assigned).when({ type: 'complete' }, by('bob'));
+  const reopened = spec(t)(completed).when({ type: 'uncomplete' }, by('bob'));
+  t.deepEqual(owners(reopened), [
+    ['alice', 'assigned'],
+    ['bob', 'live'],
+  ]);
+  const unassigned = spec(t)(reopened).when(assign(null), by('alice'));
+  t.deepEqual(owners(unassigned), [
+    ['alice', 'live'],
+    ['bob', 'live'],
+  ]);
+});
+
+test("an undone delete tells every member of the list the task, without anyone's reminders; the owner's own list, with them", (t) => {
+  const both = bothRemind(t);
+  const deleted = spec(t)(both)
+    .when({ type: 'delete' }, by('alice'))
+    .then(['task.deleted', 'reminder.cancelled', 'reminder.cancelled']);
+  const undone = (members: readonly string[]) =>
+    spec(t)(deleted).when(
+      { type: 'undo', event_id: deleted.events[0]?.event_id ?? '' },
+      { ...by('alice', members), undo: { events: deleted.history } },
+    );
+  const shared = undone(['alice', 'bob']).then(['task.restored', 'reminder.scheduled', 'reminder.scheduled']);
+  t.deepEqual((shared.events[0]?.data.task as TaskState).reminders, []);
+  t.deepEqual(owners(shared), [
+    ['alice', 'live'],
+    ['bob', 'live'],
+  ]);
+  const alone = undone(['alice']);
+  t.is((alone.events[0]?.data.task as TaskState).reminders.length, 2);
+});
+
+test('a completion or delete taken back re-arms only the reminders of members who still have access', (t) => {
+  const both = bothRemind(t);
+  const completed = spec(t)(both).when({ type: 'complete' }, by('alice'));
+  t.deepEqual(owners(spec(t)(completed).when({ type: 'uncomplete' }, by('alice', ['alice']))), [
+    ['alice', 'live'],
+    ['bob', 'task_completed'],
+  ]);
+  const deleted = spec(t)(both).when({ type: 'delete' }, by('alice'));
+  const restored = spec(t)(deleted).when(
+    { type: 'undo', event_id: deleted.events[0]?.event_id ?? '' },
+    { ...by('alice', ['alice']), undo: { events: deleted.history } },
+  );
+  t.deepEqual(owners(restored), [
+    ['alice', 'live'],
+    ['bob', 'task_deleted'],
+  ]);
+});
+
+test("the shared list deleted: bob's task moves to his Inbox, alice's reminder on it is cancelled and her assignment cleared", (t) => {
+  // Bob's task in alice's list L1 (his home: he created it), alice's reminder on it, assigned to alice.
+  const asBob = (actor: string | undefined): DecideContext => ({ ...by(actor), userId: 'bob' });
+  const created = spec(t)()
+    .when(create({ title: 'Napkins', due_date: DUE, list_id: L1, reminders: [{ before: 'PT1H' }] }), asBob('bob'))
+    .then(['task.created', 'reminder.scheduled']);
+  const withAlice = spec(t)(created).when(addBefore('PT2H'), asBob('alice'));
+  const assigned = spec(t)(withAlice).when(assign('alice'), asBob('bob'));
+  t.deepEqual(owners(assigned), [
+    ['bob', 'assigned'],
+    ['alice', 'live'],
+  ]);
+  const moved = spec(t)(assigned)
+    .when({ type: 'list_deleted', list_id: L1, tasks: 'move' }, asBob(undefined))
+    .then([
+      { event_type: 'reminder.cancelled', data: { reason: 'member_removed' } },
+      {
+        event_type: 'task.updated',
+        data: { changes: { list_id: { from: L1, to: inboxIdOf('bob') }, assignee: { from: 'alice', to: null } } },
+      },
+      { event_type: 'reminder.scheduled', data: { reason: 'unassigned' } },
+    ])
+    .then({ list_id: inboxIdOf('bob'), assignee: null });
+  t.deepEqual(owners(moved), [
+    ['bob', 'live'],
+    ['alice', 'member_removed'],
+  ]);
+});
