@@ -521,7 +521,13 @@ export function update(command: UpdateTask, state: TaskState, ctx: DecideContext
   if ('recurrence_rule' in d) next.recurrence_rule = checkRule(d.recurrence_rule);
   if ('list_id' in d) next.list_id = checkList(d.list_id, ctx);
   if ('priority' in d) next.priority = checkPriority(d.priority);
-  if ('labels' in d) next.labels = checkLabels(d.labels, ctx);
+  if ('labels' in d) {
+    // Labels are personal (each user's own, named by id): another member of a shared list cannot resolve
+    // them, so only the task's creator labels it.
+    if (ctx.actor !== undefined && ctx.actor !== state.user_id)
+      throw invalid('labels', "labels are personal: only the task's creator sets them");
+    next.labels = checkLabels(d.labels, ctx);
+  }
   if ('recurrence_mode' in d) next.recurrence_mode = checkMode(d.recurrence_mode);
   if ('assignee' in d) next.assignee = checkAssignee(d.assignee, next.list_id, ctx);
   else if (

@@ -185,7 +185,9 @@ function itemBody(task, s) {
     );
   const historyOpen = s.openHistory.has(id);
   const confirming = s.confirming.has(id);
-  const labelsOpen = s.openLabels.has(id);
+  // Labels are personal: only the task's creator labels it (another member's task in a shared list: none).
+  const ownTask = !task.user_id || !s.me?.id || task.user_id === s.me.id;
+  const labelsOpen = ownTask && s.openLabels.has(id);
   const priority = task.priority ?? 4;
   const lists = s.listsLoaded ? orderedLists().filter((l) => l.id === listOf(task) || canHold(l, task)) : [];
   const inList = listOf(task);
@@ -212,8 +214,12 @@ function itemBody(task, s) {
         s,
       )}<div class="actions"><button type="button" data-k="edit" aria-label="Edit: ${task.title}" @click=${() => openEditor(id)}>Edit</button><button type="button" data-k="history"
       aria-label="${historyOpen ? 'Hide history' : 'History'}: ${task.title}" aria-expanded=${String(historyOpen)} aria-controls="history-${id}"
-      @click=${() => toggleHistory(id)}>${historyOpen ? 'Hide history' : 'History'}</button><button type="button" data-k="labels" aria-label="Labels: ${task.title}"
-      aria-expanded=${String(labelsOpen)} aria-controls="labels-${id}" @click=${() => toggleLabelPicker(id)}>Labels</button><select data-k="priority" class="compact" aria-label="Priority: ${task.title}"
+      @click=${() => toggleHistory(id)}>${historyOpen ? 'Hide history' : 'History'}</button>${
+        ownTask
+          ? html`<button type="button" data-k="labels" aria-label="Labels: ${task.title}"
+      aria-expanded=${String(labelsOpen)} aria-controls="labels-${id}" @click=${() => toggleLabelPicker(id)}>Labels</button>`
+          : nothing
+      }<select data-k="priority" class="compact" aria-label="Priority: ${task.title}"
       @change=${(e) => setPriority(id, e.currentTarget)}>${[1, 2, 3, 4].map((p) => html`<option value=${p} .selected=${live(p === priority)}>${PRIORITY_NAMES[p]}</option>`)}</select>${
         lists.length > 1
           ? html`<select data-k="list" class="compact" aria-label="List: ${task.title}" @change=${(e) => moveTask(id, e.currentTarget.value, e.currentTarget)}>${lists.map(

@@ -392,6 +392,11 @@ for (const database of DATABASES) {
         'each update names who made it',
       );
     }
+    // Labels are personal: another member cannot set them on the owner's task (a 400 naming labels).
+    const label = await ok(call('POST', '/labels', { token: bob.token, body: { name: 'errands' } }), 201);
+    const labelled = await call('PATCH', path, { token: bob.token, body: { labels: [label.id] } });
+    t.is(labelled.status, 400);
+    t.is(labelled.body.field, 'labels');
     // A write on a version another member has since moved past is refused, whatever field it touches.
     const stale = await call('PATCH', path, {
       token: alice.token,
