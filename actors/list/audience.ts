@@ -62,9 +62,9 @@ const ABOUT_A_USER = new Set<PendingEvent['event_type']>([
  * task event's task is in, before or after (a move touches two). Rules (shared-lists plan, section 4):
  * - a task event (task.*, recurring.*) reaches everyone with access to the task's list before or after it
  *   (`accessOf`), so a move between a private and a shared list reaches both lists' users once;
- * - a reminder event (reminder.*) reaches the reminder's owner only, while they have access to the task's
- *   list; otherwise (their reminder cancelled after they left or were removed) the list's owner, so the
- *   event still lands in a stream and a user without access never receives it;
+ * - a reminder event (reminder.*) reaches the reminder's owner only (reminders are private), also when
+ *   their reminder is cancelled after they left or were removed: it is theirs, and nobody else learns of
+ *   it (a reminder of a user without access never fires: the decider cancels it instead);
  * - a list event reaches everyone with access to the list before or after it; `list.shared` and
  *   `list.invitation_declined` also reach the invitee, `list.member_left` and `list.member_removed` the
  *   user who goes; a user removed or gone receives nothing later;
@@ -102,8 +102,7 @@ export function audienceOf(
       });
       const access = new Set(lists.flatMap(accessOf));
       if (event.event_type.startsWith('reminder.')) {
-        const owner = reminderOwner(event, tasks);
-        return access.has(owner) ? [owner] : [...new Set(lists.map((l) => l.owner))].sort();
+        return [reminderOwner(event, tasks)];
       }
       return [...access].sort();
     }

@@ -127,7 +127,7 @@ test('a move between a private and a shared list reaches both lists’ users onc
   t.deepEqual(audienceOf(edit, task(bobs.id), task(bobs.id), all), ['bob']);
 });
 
-test('a reminder event reaches the reminder’s owner only; after they lose access, the list’s owner', (t) => {
+test('a reminder event reaches the reminder’s owner only, also once they lost access', (t) => {
   const reminders = [
     { id: 'r-alice', user_id: 'alice' },
     { id: 'r-bob', user_id: 'bob' },
@@ -147,10 +147,11 @@ test('a reminder event reaches the reminder’s owner only; after they lose acce
     t.deepEqual(audienceOf(taskEvent(type, { reminder_id: 'r-bob' }), on, on, both), ['bob'], type);
     t.deepEqual(audienceOf(taskEvent(type, { reminder_id: 'r-alice' }), on, on, both), ['alice'], type);
   }
-  // Bob is removed; the turn that follows cancels his reminders: the events go to alice, never to bob.
+  // Bob is removed; the turn that follows cancels his reminders: the events are his own, and nobody else
+  // learns of his reminders (not even their ids).
   const gone = run(shared, ['alice', { type: 'remove', user_id: 'bob' }]);
-  const cancel = taskEvent('reminder.cancelled', { reminder_id: 'r-bob', reason: 'removed' });
-  t.deepEqual(audienceOf(cancel, on, on, scopes(gone)), ['alice']);
+  const cancel = taskEvent('reminder.cancelled', { reminder_id: 'r-bob', reason: 'member_removed' });
+  t.deepEqual(audienceOf(cancel, on, on, scopes(gone)), ['bob']);
   t.throws(() => audienceOf(taskEvent('reminder.triggered', { reminder_id: 'r-nobody' }), on, on, both), {
     message: /r-nobody/,
   });
