@@ -626,7 +626,14 @@ export function update(command: UpdateTask, state: TaskState, ctx: DecideContext
     };
   }
   const events: PendingEvent[] = [];
-  if (Object.keys(changes).length > 0) events.push(ev(state, 'task.updated', { changes }));
+  // A move with other edits is two events, the move first: the members of a shared list the task leaves
+  // receive the move (they see it go) and none of the edits made with it, which reach only the members of
+  // the list it goes to (each event's audience is the task's list before and after it: actors/list/audience.ts).
+  const { list_id: moved, ...edited } = changes;
+  if (moved !== undefined && Object.keys(edited).length > 0) {
+    events.push(ev(state, 'task.updated', { changes: { list_id: moved } }));
+    events.push(ev(state, 'task.updated', { changes: edited }));
+  } else if (Object.keys(changes).length > 0) events.push(ev(state, 'task.updated', { changes }));
   if (dueMoved) events.push(ev(state, 'task.due_date_changed', { changes: dueChanges }));
   if (next.next_occurrence !== state.next_occurrence) {
     events.push(

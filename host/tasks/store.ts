@@ -197,16 +197,11 @@ export async function readUndoEvents(
 }
 
 /**
- * The user a reminder event of the events row `e` is about (its reminder's owner): the reminder it
- * carries, or the reminders row it names (never deleted). Null for any other event.
- */
-const REMINDER_OWNER = `CASE WHEN e.event_type LIKE 'reminder.%' THEN COALESCE(e.data->'reminder'->>'user_id',
-  (SELECT r.user_id FROM reminders r WHERE r.id = COALESCE(e.data->>'reminder_id', e.data->'reminder'->>'id')::uuid)) END`;
-
-/**
  * A task's events with version > `after` (default 0), in version order, at most `limit` (default 1000);
  * deleted tasks keep their history. Null when `userId` has no access to the task (rows.ts accessibleTo).
- * Every event of the task is shown but other members' reminder events (reminders are private).
+ * Only the events that reached the user's own stream (stored there, or delivered there): what the task
+ * went through while it was in a list the user had no access to, and other members' reminder events
+ * (reminders are private), are not theirs to read.
  */
 export async function readHistory(
   q: Queryable,
@@ -221,7 +216,7 @@ export async function readHistory(
   if (access.rowCount === 0) return null;
   const rows = await q.query<EventEnvelope>(
     `SELECT ${EVENT_COLUMNS} FROM events e WHERE aggregate_id = $1 AND version > $3
-      AND NOT COALESCE((${REMINDER_OWNER}) <> $2, false)
+      AND (e.user_id = $2 OR EXISTS (SELECT 1 FROM event_deliveries d WHERE d.event_id = e.event_id AND d.user_id = $2))
       ORDER BY version LIMIT $4`,
     [taskId, userId, page.after ?? 0, page.limit ?? 1000],
   );
@@ -800,11 +795,15 @@ export async function persist(
     if (ids.size === 0) continue;
     const name = `g${refs.length}`;
     // The list_access rule (migration 013) for a live list: its owner, or an active member.
+    // A system turn (a timer, a fan-out) acts for nobody: a task's home user may have left the shared
+    // list their series is in, which keeps spawning there (a list never shared holds only its owner's tasks).
     const who = fanOut.actor === null || fanOut.actor === userId ? '$1' : p(fanOut.actor);
     const whose =
-      table === 'lists'
-        ? `(user_id = ${who} OR EXISTS (SELECT 1 FROM list_members m WHERE m.list_id = lists.id AND m.user_id = ${who} AND m.state = 'active'))`
-        : 'user_id = $1';
+      table !== 'lists'
+        ? 'user_id = $1'
+        : fanOut.actor === null
+          ? '(user_id = $1 OR shared)'
+          : `(user_id = ${who} OR EXISTS (SELECT 1 FROM list_members m WHERE m.list_id = lists.id AND m.user_id = ${who} AND m.state = 'active'))`;
     ctes.push(
       `${name} AS (SELECT id FROM ${table} WHERE ${whose} AND id = ANY(${p([...ids])}::uuid[]) AND deleted_at IS NULL FOR SHARE)`,
     );

@@ -88,18 +88,24 @@ for (const database of ['pglite', 'postgres'] as const) {
       );
       t.true(((await api(bob, 'GET', '/lists')).body.lists as { id: string }[]).some((l) => l.id === list.id));
       t.is((await api(bob, 'GET', `/tasks/${milk.id}`)).status, 200);
+      t.deepEqual(
+        ((await api(bob, 'GET', `/tasks/${milk.id}/history`)).body.events as unknown[]).length,
+        0,
+        'a history holds what reached the user: the task was made before the member joined',
+      );
+      t.is((await api(alice, 'PATCH', `/tasks/${milk.id}`, { priority: 2 })).status, 200);
       const history = await api(bob, 'GET', `/tasks/${milk.id}/history`);
       t.is(history.status, 200);
       t.deepEqual(
         (history.body.events as { event_type: string }[]).map((e) => e.event_type),
-        ['task.created'],
-        "the member sees the task's history but not the owner's reminder (reminders are private)",
+        ['task.updated'],
+        "the member sees the task's history since he joined, and not the owner's reminder (reminders are private)",
       );
       t.deepEqual(
         ((await api(alice, 'GET', `/tasks/${milk.id}/history`)).body.events as { event_type: string }[]).map(
           (e) => e.event_type,
         ),
-        ['task.created', 'reminder.scheduled'],
+        ['task.created', 'reminder.scheduled', 'task.updated'],
       );
       // The owner still sees their own tasks, and the member's tasks stay theirs.
       t.deepEqual(ids(await api(alice, 'GET', '/tasks')), [...shared, diary.id].sort());

@@ -511,6 +511,77 @@ for (const database of DATABASES) {
     }
   });
 
+  test(`${database}: a task moved out of a shared list with edits: its old members see it go and none of the edits, nor the history it makes elsewhere`, async (t) => {
+    const { call, alice, bob, id } = await sharedList(database);
+    const own = await ok(call('POST', '/lists', { token: alice.token, body: { name: 'Private' } }), 201);
+    const task = await ok(call('POST', '/tasks', { token: alice.token, body: { title: 'Milk', list_id: id } }), 201);
+    const path = `/tasks/${task.id}`;
+    const body = { list_id: own.id, title: 'PRIVATE title', description: 'private notes' };
+    await ok(call('PATCH', path, { token: alice.token, body }));
+    await ok(call('PATCH', path, { token: alice.token, body: { title: 'Secret plan' } }));
+    await ok(call('PATCH', path, { token: alice.token, body: { title: 'Milk again', description: null } }));
+    await ok(call('PATCH', path, { token: alice.token, body: { list_id: id } }));
+    const seen = JSON.stringify((await ok(call('GET', '/events?after=0', { token: bob.token }))).events);
+    for (const secret of ['PRIVATE title', 'private notes', 'Secret plan'])
+      t.false(seen.includes(secret), `bob's stream holds nothing of "${secret}"`);
+    const moves = ((await ok(call('GET', '/events?after=0', { token: bob.token }))).events as Json[]).filter(
+      (e) => e.aggregate_id === task.id && e.event_type === 'task.updated',
+    );
+    t.deepEqual(
+      moves.map((e) => Object.keys((e.data as { changes: Json }).changes)),
+      [['list_id'], ['list_id']],
+      'bob saw it leave and come back',
+    );
+    const history = await ok(call('GET', `${path}/history`, { token: bob.token }));
+    t.false(
+      JSON.stringify(history.events).includes('Secret plan'),
+      "bob's history of the task holds nothing of its time in alice's private list",
+    );
+    t.like(await ok(call('GET', path, { token: bob.token })), { title: 'Milk again', description: null });
+    const hers = await ok(call('GET', `${path}/history`, { token: alice.token }));
+    t.true(JSON.stringify(hers.events).includes('Secret plan'), 'alice reads all of it');
+  });
+
+  test(`${database}: a series a removed member made in the list keeps spawning there for the members left`, async (t) => {
+    const clock = new ManualClock();
+    const app = await startTestApp({ database, clock: clock.date });
+    try {
+      const call = injector(app.app.server);
+      const [alice, bob] = [person(app, 'alice'), person(app, 'bob')];
+      for (const u of [alice, bob]) await ok(call('GET', '/me', { token: u.token }));
+      const id = (await ok(call('POST', '/lists', { token: alice.token, body: { name: 'Chores' } }), 201)).id;
+      await ok(call('POST', `/lists/${id}/members`, { token: alice.token, body: { user_id: bob.id } }), 201);
+      await ok(call('POST', `/invitations/${id}/accept`, { token: bob.token }));
+      const due = clock.now() + 3_600_000;
+      const series = await ok(
+        call('POST', '/tasks', {
+          token: bob.token,
+          body: {
+            title: 'bins out',
+            list_id: id,
+            due_date: new Date(due).toISOString(),
+            recurrence_rule: 'FREQ=DAILY',
+          },
+        }),
+        201,
+      );
+      t.is((await call('DELETE', `/lists/${id}/members/${bob.id}`, { token: alice.token })).status, 204);
+      await clock.reach(due);
+      const spawned = await eventually(
+        async () => {
+          const tasks = (await ok(call('GET', `/tasks?series_id=${series.id}`, { token: alice.token })))
+            .tasks as Json[];
+          return tasks.length > 0 ? tasks : null;
+        },
+        { what: "the instances of bob's series, for alice" },
+      );
+      t.true(spawned.every((x) => x.list_id === id && x.title === 'bins out'));
+      t.is((await call('GET', `/tasks/${spawned[0]?.id}`, { token: bob.token })).status, 404, 'not for bob any more');
+    } finally {
+      await app.stop();
+    }
+  });
+
   test(`${database}: a private list writes as before: one stream, no delivery rows, the actor recorded, no scope`, async (t) => {
     const { app, call } = suite(database);
     const dana = person(app, 'dana');
