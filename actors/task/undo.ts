@@ -333,7 +333,7 @@ function undoEdit(
   if (typeof data.list_id === 'string' && data.list_id !== inbox && refs && !refs.lists.has(data.list_id))
     throw new DomainError(
       'conflict',
-      `list_id: the list the task was in (${data.list_id}) was deleted since; move the task instead`,
+      `list_id: the list the task was in (${data.list_id}) was deleted or is no longer shared with you; move the task instead`,
       'list_id',
     );
   // Labels deleted since are left out (a task never names a deleted label).

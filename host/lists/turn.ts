@@ -22,6 +22,7 @@ import type { EventEnvelope } from '../../actors/events.ts';
 import { notFound } from '../../actors/errors.ts';
 import type { ListState } from '../../actors/list/index.ts';
 import { decideMembership } from '../../actors/list/membership.ts';
+import { accessOf } from '../../actors/list/audience.ts';
 import type { CommandMeta, IdempotencyMeta, ListTurnPort, ListTurnResult, MembershipCall } from '../../actors/ports.ts';
 import type { Invitation } from '../../api/deps.ts';
 import { LIST_COLUMNS } from '../tasks/rows.ts';
@@ -103,7 +104,7 @@ export class ListTurns implements ListTurnPort {
     const key = meta.idempotency;
     const actor = call.userId;
     for (let attempt = 1; ; attempt++) {
-      const replay = key === undefined ? null : await this.replay(actor, key);
+      const replay = key === undefined ? null : await this.replay(actor, key, listId, call.command.type);
       if (replay !== null) return replay;
       const list = await readList(this.db, listId);
       if (list === null) throw notFound('list');
@@ -111,7 +112,9 @@ export class ListTurns implements ListTurnPort {
       const now = this.clock();
       const pending = decideMembership(call.command, list, { now, actor });
       if (pending.length === 0)
-        return (key === undefined ? null : await this.replay(actor, key)) ?? { list, events: [] };
+        return (
+          (key === undefined ? null : await this.replay(actor, key, listId, call.command.type)) ?? { list, events: [] }
+        );
       // Sharing with a user id never seen creates that user, so the answer does not tell whether it existed.
       if (call.command.type === 'share') await ensureUser(this.db, call.command.user_id);
       try {
@@ -165,10 +168,25 @@ export class ListTurns implements ListTurnPort {
     }
   }
 
-  private async replay(userId: string, key: IdempotencyMeta): Promise<ListTurnResult | null> {
+  /**
+   * The stored first answer to `key`, or null. An answer that shows the list and its members (share,
+   * accept, transfer) is given again only while the caller still has access to the list: a member
+   * removed since gets a 404 as on any other request about it. Leave, remove and decline answer nothing
+   * about the list (204), so their retries are answered as stored.
+   */
+  private async replay(
+    userId: string,
+    key: IdempotencyMeta,
+    listId: string,
+    command: MembershipCall['command']['type'],
+  ): Promise<ListTurnResult | null> {
     const stored = await findAnswer(this.db, userId, key.key, this.clock());
     if (stored === null) return null;
     if (stored.fingerprint !== key.fingerprint) throw keyReused();
+    if (command === 'share' || command === 'accept' || command === 'transfer') {
+      const now = await readList(this.db, listId);
+      if (now === null || now.deleted_at !== null || !accessOf(now).includes(userId)) throw notFound('list');
+    }
     const answer = stored.answer as { list: ListState | null };
     return { list: answer.list, events: [], replayed: true };
   }

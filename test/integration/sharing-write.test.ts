@@ -731,6 +731,35 @@ for (const database of DATABASES) {
     t.is(other.body.field, 'idempotency-key');
   });
 
+  test(`${database}: a removed member retrying their accept with its Idempotency-Key gets 404, not the members as they were`, async (t) => {
+    const { call, alice, bob, id } = await (async () => {
+      const { app, call } = suite(database);
+      const alice = person(app, 'alice');
+      const bob = person(app, 'bob');
+      for (const u of [alice, bob]) await ok(call('GET', '/me', { token: u.token }));
+      const list = await ok(call('POST', '/lists', { token: alice.token, body: { name: 'Party' } }), 201);
+      await ok(call('POST', `/lists/${list.id}/members`, { token: alice.token, body: { user_id: bob.id } }), 201);
+      return { call, alice, bob, id: list.id as string };
+    })();
+    const accept = () =>
+      call('POST', `/invitations/${id}/accept`, { token: bob.token, headers: { 'idempotency-key': 'accept-1' } });
+    const first = await accept();
+    t.is(first.status, 200);
+    const again = await accept();
+    t.deepEqual([again.status, again.body], [first.status, first.body], 'a retry while a member: the first answer');
+    t.is((await call('DELETE', `/lists/${id}/members/${bob.id}`, { token: alice.token })).status, 204);
+    const after = await accept();
+    t.is(after.status, 404);
+    t.false(JSON.stringify(after.body).includes(alice.id), 'nothing of the list in the answer');
+    // A leave retried after it applied answers as the first time (204: nothing about the list).
+    await ok(call('POST', `/lists/${id}/members`, { token: alice.token, body: { user_id: bob.id } }), 201);
+    await ok(call('POST', `/invitations/${id}/accept`, { token: bob.token }));
+    const leave = () =>
+      call('DELETE', `/lists/${id}/members/${bob.id}`, { token: bob.token, headers: { 'idempotency-key': 'leave-1' } });
+    t.is((await leave()).status, 204);
+    t.is((await leave()).status, 204);
+  });
+
   test(`${database}: a transfer makes the editor the owner and the owner an editor`, async (t) => {
     const { app, call, alice, bob, carol, id } = await sharedList(database);
     const moved = await ok(call('POST', `/lists/${id}/owner`, { token: alice.token, body: { user_id: bob.id } }));
