@@ -24,12 +24,15 @@ export function presentReminder(r: ReminderState) {
  * member, issue 17: another member's reminders on a shared task are never shown). Without a viewer (a
  * task some read already narrowed to the viewer's reminders, host/reads.ts), every reminder it holds.
  */
-export function presentTask(t: TaskState, viewer?: string | number) {
+/**
+ * A task as the API shows it to `viewer` (the caller's user id): its reminders are only the viewer's own
+ * (reminders are per member of a shared list, issue 17).
+ */
+export function presentTask(t: TaskState, viewer: string) {
   // Internal to the series' expansion: when it spawned last, and its wall-clock start (due_date is that
   // start as an instant, next_occurrence and /occurrences show where it leads).
   const { last_spawned_at: _internal, dtstart_local: _start, spawn_count: _count, ...rest } = t;
-  // `Array.map(presentTask)` passes an index second: only a user id narrows.
-  const shown = typeof viewer === 'string' ? t.reminders.filter((r) => r.user_id === viewer) : t.reminders;
+  const shown = t.reminders.filter((r) => r.user_id === viewer);
   // all_day: due_day holds the floating date of an all-day task (actors/task/all-day.ts).
   return { ...rest, all_day: t.due_day !== null, reminders: shown.map(presentReminder) };
 }

@@ -242,7 +242,7 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
             ...(cursor ? { cursor } : {}),
           });
           let cut = false;
-          for (const task of page.tasks.map(presentTask)) {
+          for (const task of page.tasks.map((t) => presentTask(t, user.id))) {
             const size = bytesOf(task);
             if (size > bytesLeft && tasks.length > 0) {
               cut = true;

@@ -76,7 +76,7 @@ function assertSameFold(t: import('ava').ExecutionContext, events: EventEnvelope
     const after = evolve(server.get(id) ?? null, event);
     server.set(id, after);
     shown.set(id, browser.evolve(shown.get(id) ?? null, event));
-    const expected = after === null || after.deleted_at !== null ? null : presentTask(after);
+    const expected = after === null || after.deleted_at !== null ? null : presentTask(after, event.user_id);
     t.deepEqual(shown.get(id), expected, `after ${event.event_type} (v${event.version} of ${id})`);
     compared++;
   }
