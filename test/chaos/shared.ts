@@ -38,8 +38,10 @@ export function received(e: {
  * ever in it) whose seq lies outside the user's membership of the list. `stream` is everything the
  * user's client received, by seq (socket and backfill); `socket` the seqs that came over a socket. The
  * user is a member from `list.created` in their stream or `list.invitation_accepted` about them, and no
- * longer after `list.member_removed` or `list.member_left` about them; those events and the invitation
- * (`list.shared` about them) reach them outside a membership by design.
+ * longer after `list.member_removed` or `list.member_left` about them; those events, the invitation
+ * (`list.shared` about them) and the cancellation of their own reminders on the list's tasks (a reminder
+ * event reaches only its owner, actors/list/audience.ts) reach them outside a membership by design, as
+ * the SQL audit allows them (test/helpers/membership-audit.ts).
  */
 export function outsideMembership(
   user: string,
@@ -62,6 +64,7 @@ export function outsideMembership(
       }
       if (e.event_type === 'list.shared' || e.event_type === 'list.invitation_declined') continue;
     }
+    if (e.event_type === 'reminder.cancelled') continue; // their own reminder, cancelled as they go
     if (!member && socket.has(seq) && (onList || taskIds.has(e.aggregate_id))) out.push(e);
   }
   return out;
