@@ -44,7 +44,19 @@ export function toast({
   // At most 5 passing toasts; reminders stay until answered (notifications.js).
   const passing = [...region.children].filter((child) => !child.classList.contains('reminder'));
   while (passing.length > 5) passing.shift().remove();
-  if (timeoutMs > 0) setTimeout(close, timeoutMs);
+  if (timeoutMs > 0) {
+    // Held while the pointer or the focus is on it (WCAG 2.2.1: time to read it and reach its buttons).
+    let timer = setTimeout(close, timeoutMs);
+    const hold = () => clearTimeout(timer);
+    const resume = () => {
+      clearTimeout(timer);
+      if (!el.matches(':hover') && !el.contains(document.activeElement)) timer = setTimeout(close, timeoutMs);
+    };
+    el.addEventListener('mouseenter', hold);
+    el.addEventListener('focusin', hold);
+    el.addEventListener('mouseleave', resume);
+    el.addEventListener('focusout', () => requestAnimationFrame(resume));
+  }
   return el;
 }
 
