@@ -426,7 +426,7 @@ test.serial(
       await dialogD
         .getByRole('status')
         .filter({ hasText: `Make ${e} the owner?` })
-        .innerText(),
+        .textContent(),
       `Make ${e} the owner? You will stay as an editor and can no longer rename, delete or share it.`,
       'the confirmation says what happens',
     );
