@@ -12,6 +12,7 @@ import { recurrencePicker } from './recurrence-picker.js';
 import { reminderChooser, readReminder } from './reminder-chooser.js';
 import { upsertTask } from './tasks.js';
 import { allDayToggle, dueSaid, taskDueSaid } from './due.js';
+import { sentence } from './sharing.js';
 
 /** Opens (or closes) the form's details. */
 export function expandCreateForm(open = true) {
@@ -100,6 +101,7 @@ export function setupCreateForm() {
     }
     if (spec) body.reminders = [spec];
     error.textContent = '';
+    $('#new-title').removeAttribute('aria-invalid');
     const submit = $('#create-submit');
     if (isBusy(submit)) return;
     void (async () => {
@@ -128,7 +130,9 @@ export function setupCreateForm() {
         showReminder();
         $('#new-title').focus();
       } catch (err) {
-        error.textContent = err.message;
+        // Said beside the title field (not only in the Details panel, which may be closed), and kept there.
+        error.textContent = `Could not add the task: ${sentence(err.message)}`;
+        $('#new-title').setAttribute('aria-invalid', 'true');
       } finally {
         setBusy(submit, false);
       }

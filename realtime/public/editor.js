@@ -10,6 +10,7 @@ import { recurrencePicker } from './recurrence-picker.js';
 import { upsertTask, fetchTask } from './tasks.js';
 import { undoable } from './undo.js';
 import { allDayToggle, dueSaid } from './due.js';
+import { assignableMembers, isShared } from './sharing.js';
 
 const itemOf = (id) => document.querySelector(`li.task[data-id="${CSS.escape(id)}"]`);
 
@@ -26,6 +27,7 @@ export function openEditor(id) {
     timezone: task.timezone ?? '',
     rule: task.recurrence_rule ?? null,
     mode: task.recurrence_mode ?? 'calendar',
+    assignee: task.assignee ?? '',
   };
   let baseVersion = task.version;
   const title = h('input', {
@@ -61,6 +63,38 @@ export function openEditor(id) {
         getStart: () => due.value,
         getZone: zoneNow,
       });
+  // "Assign to": the list's owner and active members (PATCH {assignee}); only for a task of a shared list.
+  const me = getState().me?.id ?? null;
+  const whoName = (userId) => (userId === me ? `${userId} (you)` : userId);
+  const assign = h('select', { id: `${p}-assignee` });
+  const setAssignOptions = (ids) => {
+    const all = [...new Set([...ids, ...(original.assignee ? [original.assignee] : [])])];
+    assign.replaceChildren(
+      h('option', { value: '' }, 'Nobody'),
+      ...all.map((userId) => h('option', { value: userId }, whoName(userId))),
+    );
+    assign.value = original.assignee;
+  };
+  setAssignOptions([]);
+  const taskList = getState().lists.get(task.list_id);
+  const assignField =
+    isShared(taskList) || task.assignee
+      ? h(
+          'div',
+          { class: 'field' },
+          h('label', { for: `${p}-assignee` }, 'Assign to'),
+          assign,
+          h('span', { class: 'hint' }, ' Only the assignee sets reminders on an assigned task.'),
+        )
+      : null;
+  if (assignField)
+    void assignableMembers(task.list_id).then((ids) => {
+      if (assign.isConnected || getState().editors.has(id)) {
+        const chosen = assign.value;
+        setAssignOptions(ids);
+        assign.value = chosen;
+      }
+    });
   const note = h('p', { class: 'hint', role: 'status' });
   const error = h('p', { class: 'error', role: 'alert' });
   const save = h('button', { type: 'submit' }, 'Save');
@@ -96,9 +130,7 @@ export function openEditor(id) {
           'This is one occurrence of a repeating task: edit the series to change the schedule.',
         ),
     // A task of a shared list may be assigned to one member (issue 17).
-    task.assignee
-      ? h('p', { class: 'hint assignee' }, `Assigned to ${task.assignee === getState().me?.id ? 'you' : task.assignee}`)
-      : null,
+    assignField,
     h('div', { class: 'actions' }, save, cancel),
     note,
     error,
@@ -120,6 +152,8 @@ export function openEditor(id) {
           return (now.recurrence_rule ?? null) === original.rule;
         case 'recurrence_mode':
           return (now.recurrence_mode ?? 'calendar') === original.mode;
+        case 'assignee':
+          return (now.assignee ?? '') === original.assignee;
         default:
           return false;
       }
@@ -165,6 +199,7 @@ export function openEditor(id) {
       if (rule !== original.rule) patch.recurrence_rule = rule;
       if (rule !== null && picker.getMode() !== original.mode) patch.recurrence_mode = picker.getMode();
     }
+    if (assignField && assign.value !== original.assignee) patch.assignee = assign.value || null;
     if (Object.keys(patch).length === 0) {
       close();
       return;

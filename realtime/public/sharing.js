@@ -15,7 +15,7 @@ import { getState, update, subscribe } from './store.js';
 import { api, act, ApiError } from './api.js';
 import { upsertTask, removeTask } from './tasks.js';
 import { showView, refreshCounts } from './views.js';
-import { toast } from './toasts.js';
+import { toast, dismissToastsOf } from './toasts.js';
 
 /** Pages of a newly joined list's tasks read at most (PAGE of 200 each); later ones come with their events. */
 const JOIN_PAGES = 10;
@@ -112,6 +112,7 @@ async function answer(invitation, how, button) {
         toast({
           title: `You joined “${invitation.name}”`,
           body: `Shared by ${invitation.invited_by}.`,
+          opens: invitation.list_id,
           actions: [{ label: 'Open', run: () => goToList(invitation.list_id) }],
         });
       } else toast({ title: `Invitation to “${invitation.name}” declined` });
@@ -196,6 +197,7 @@ export function dropList(listId, message) {
   const s = getState();
   const list = s.lists.get(listId);
   if (openFor === listId) closeDialog();
+  dismissToastsOf(listId);
   const ids = [...s.tasks.values()].filter((t) => t.list_id === listId).map((t) => t.id);
   for (const id of ids) removeTask(id);
   update((st) => {
@@ -212,11 +214,39 @@ export function dropList(listId, message) {
   void refreshCounts();
 }
 
-const goToList = (listId) =>
-  showView((s) => {
-    s.view = { kind: 'list', listId };
+/** Opens list `listId` when the user still has it (else the Inbox, with a word why). */
+const goToList = (listId) => {
+  const held = getState().lists.has(listId);
+  if (!held) toast({ title: 'That list is not shared with you any more' });
+  const inbox = [...getState().lists.values()].find((l) => l.inbox);
+  return showView((s) => {
+    s.view = held ? { kind: 'list', listId } : inbox ? { kind: 'list', listId: inbox.id } : { kind: 'all' };
     s.q = '';
   });
+};
+
+/**
+ * Who a task of `listId` may be assigned to (PATCH /tasks/{id} {assignee}): the list's owner and its active
+ * members, from GET /lists/{id}/members, owner first; [] when the list is not shared or cannot be read.
+ */
+export async function assignableMembers(listId) {
+  try {
+    const body = await api('GET', `/lists/${listId}/members`);
+    const ids = [body.owner_id, ...(body.members ?? []).filter((m) => m.state === 'active').map((m) => m.user_id)];
+    const unique = [...new Set(ids.filter((id) => typeof id === 'string'))];
+    return unique.length > 1 ? unique : [];
+  } catch {
+    return [];
+  }
+}
+
+/** An API message as a sentence: a capital first letter and a full stop ("cannot share with yourself" → "Cannot share with yourself."). */
+export const sentence = (text) => {
+  const t = String(text ?? '').trim();
+  if (!t) return t;
+  const first = t[0].toUpperCase() + t.slice(1);
+  return /[.!?]$/.test(first) ? first : `${first}.`;
+};
 
 /**
  * One event of the user's stream, before the dashboard's own handling (tasks.js applyEvent). Returns
@@ -277,9 +307,13 @@ export function sharingEvent(event) {
       break;
     case 'list.invitation_declined':
       if (aboutMe) dropInvitation(listId);
+      else if (held && roleOf(held) === 'owner')
+        toast({ title: `${d.user_id} declined your invitation to “${held.name}”`, group: 'shared' });
       break;
     case 'list.member_left':
     case 'list.member_removed':
+      if (!aboutMe && type === 'list.member_left' && held && roleOf(held) === 'owner')
+        toast({ title: `${d.user_id} left “${held.name}”`, group: 'shared' });
       if (aboutMe) {
         dropInvitation(listId);
         // The owner never leaves nor is removed: whoever this is about had the list as an editor.
@@ -293,8 +327,16 @@ export function sharingEvent(event) {
       }
       break;
     case 'list.ownership_transferred':
-      if (d.to === me) patchList(listId, { role: 'owner', owner_id: me, shared: true });
-      else if (d.from === me) patchList(listId, { role: 'editor', owner_id: d.to, shared: true });
+      if (d.to === me) {
+        // Told once: the page that handed it over knows already, the one that receives it learns it here.
+        if (held && roleOf(held) !== 'owner')
+          toast({
+            title: `${d.from ?? 'The owner'} made you the owner of “${held.name}”`,
+            body: 'You can rename, share or delete it now.',
+            group: 'shared',
+          });
+        patchList(listId, { role: 'owner', owner_id: me, shared: true });
+      } else if (d.from === me) patchList(listId, { role: 'editor', owner_id: d.to, shared: true });
       else patchList(listId, { owner_id: d.to });
       break;
   }
@@ -337,7 +379,7 @@ async function loadMembers(listId) {
     shown(body);
   } catch (error) {
     if (run !== loadRun || openFor !== listId) return;
-    message = error.message;
+    message = sentence(error.message);
     draw();
   }
 }
@@ -371,7 +413,7 @@ async function run(button, fn) {
       await fn();
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) throw error;
-      message = error.message;
+      message = sentence(error.message);
       draw();
     }
   });
@@ -383,6 +425,20 @@ function share(e) {
   const userId = input.value.trim();
   if (!userId) {
     message = 'Enter the user id to share with.';
+    draw();
+    input.focus();
+    return;
+  }
+  if (userId === meId()) {
+    message = 'That is you: enter the user id of someone to share this list with.';
+    draw();
+    input.focus();
+    return;
+  }
+  const already = view?.members?.find((m) => m.user_id === userId);
+  if (already) {
+    message =
+      already.state === 'invited' ? `${userId} is invited already.` : `${userId} is a member of this list already.`;
     draw();
     input.focus();
     return;
@@ -473,7 +529,7 @@ function draw() {
     return html`<li class="member" data-user=${m.user_id}><span class="member-who"><span class="member-id">${m.user_id}</span>${self ? html` <span class="hint">(you)</span>` : nothing}</span><span class="member-role">${isOwner ? 'Owner' : 'Editor'}${m.state === 'active' ? nothing : html`<span class="hint"> · ${STATES[m.state] ?? m.state}</span>`}</span><span class="actions">${controls}</span></li>`;
   };
   render(
-    html`<h2 id="members-heading" tabindex="-1">Share “${name}”</h2>
+    html`<h2 id="members-heading" tabindex="-1">${owner ? 'Share' : 'Members of'} “${name}”</h2>
       ${
         view
           ? html`<ul class="members" aria-label="Members of ${name}">${view.members.map(member)}</ul>`
@@ -483,6 +539,11 @@ function draw() {
         owner
           ? html`<form id="share-form" class="share-form" novalidate @submit=${share}><label for="share-user">Share with (user id)</label><div class="share-row"><input id="share-user" autocomplete="off" maxlength="128" required aria-describedby="share-hint"><button type="submit" id="share-submit">Share</button></div><p id="share-hint" class="hint">They can add, edit and complete the list's tasks once they accept.</p></form>`
           : html`<p class="hint">Only the owner can invite or remove members.</p>`
+      }
+      ${
+        armed?.startsWith('owner:')
+          ? html`<p class="confirm-text" role="status">Make ${armed.slice(6)} the owner? You will stay as an editor and can no longer rename, delete or share it.</p>`
+          : nothing
       }
       <p class="error" role="alert">${message}</p>
       <div class="actions"><button type="button" id="members-close" @click=${closeDialog}>Close</button></div>`,

@@ -114,12 +114,14 @@ function renderSidebar(s) {
     return html`<li class="side-row" data-list=${list.id} @dragover=${drop.over} @dragleave=${drop.leave} @drop=${drop.drop}><button type="button" class="side-item" aria-current=${active ? 'page' : nothing}
       @click=${() => goTo({ kind: 'list', listId: list.id })}><span class="dot" ${cssVar('--dot', list.color ?? 'var(--muted)')} aria-hidden="true"></span><span class="side-name">${list.name}</span>${
         isShared(list)
-          ? html`<span class="side-shared" role="img" aria-label="shared" title="Shared list">${peopleIcon}</span>`
+          ? html`<span class="side-shared" role="img" aria-label="shared" title="Shared list">shared</span>`
           : nothing
       }<span class="side-count" aria-label=${n === undefined ? nothing : `${n} open`}>${n ?? ''}</span></button>${
         list.inbox
           ? nothing
-          : html`<button type="button" class="icon side-edit side-share" aria-label="Share list: ${list.name}" title="Members and sharing" @click=${() => openMembersDialog(list)}>${peopleIcon}</button>`
+          : roleOf(list) === 'editor'
+            ? html`<button type="button" class="icon side-edit side-share" aria-label="Members of ${list.name}" title="Members" @click=${() => openMembersDialog(list)}>${peopleIcon}</button>`
+            : html`<button type="button" class="icon side-edit side-share" aria-label="Share list: ${list.name}" title="Members and sharing" @click=${() => openMembersDialog(list)}>${peopleIcon}</button>`
       }${
         // Renaming, recolouring and deleting are the owner's (an editor gets 403).
         list.inbox || roleOf(list) === 'editor'
@@ -172,6 +174,10 @@ export function openListDialog(list = null) {
   $('#list-delete-form').hidden = !list;
   $('#list-delete').textContent = 'Delete list';
   delete $('#list-delete').dataset.armed;
+  const note = $('#list-delete-note');
+  if (note) delete note.dataset.members;
+  deleteNote(list, null);
+  if (list && isShared(list)) void countMembers(list);
   for (const radio of dialog.querySelectorAll('input[name="tasks"]')) radio.checked = radio.value === 'move';
   dialog.showModal();
   $('#list-name').focus();
@@ -257,8 +263,43 @@ function setupListDialog() {
       delete button.dataset.armed;
       button.classList.remove('confirm');
       button.textContent = 'Delete list';
+      if (editing) deleteNote(editing, null);
     });
   }
+}
+
+/** The members (active or invited, the owner not counted) of shared `list`, for the delete dialog's note. */
+async function countMembers(list) {
+  try {
+    const body = await api('GET', `/lists/${list.id}/members`);
+    const n = (body.members ?? []).filter((m) => m.user_id !== body.owner_id).length;
+    if (editing?.id === list.id) deleteNote(list, n);
+  } catch {
+    /* the note stays without a count */
+  }
+}
+
+/**
+ * What deleting `list` does to others, under the delete choices: a shared list's members lose it, and the
+ * tasks each added go to that member's own Inbox (or are deleted, as the choice says). `n`: its members.
+ */
+function deleteNote(list, n) {
+  const form = $('#list-delete-form');
+  let note = $('#list-delete-note');
+  if (!note) {
+    note = h('p', { id: 'list-delete-note', class: 'hint' });
+    form.querySelector('.actions')?.before(note);
+  }
+  const tasks = form.querySelector('input[name="tasks"]:checked')?.value ?? 'move';
+  if (n !== null) note.dataset.members = String(n);
+  const count = n ?? (note.dataset.members ? Number(note.dataset.members) : null);
+  const shared = list && (isShared(list) || (count ?? 0) > 0);
+  note.hidden = !shared;
+  if (!shared) return;
+  const who = count === null ? 'other members' : `${count} member${count === 1 ? '' : 's'}`;
+  note.textContent = `This list is shared with ${who}: it goes from their pages too, and ${
+    tasks === 'delete' ? "every member's tasks in it are deleted." : "each member's tasks go back to their own Inbox."
+  }`;
 }
 
 // ------------------------------------------------------------------ toolbar

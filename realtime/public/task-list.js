@@ -23,7 +23,7 @@ import { visibleTasks, loadMore, listOf, localDate, addDays } from './views.js';
 import { labelChips, labelPicker, toggleLabelPicker } from './labels.js';
 import { moveTask, TASK_DRAG_TYPE } from './sidebar.js';
 import { orderedLists } from './store.js';
-import { canHold } from './sharing.js';
+import { canHold, sentence } from './sharing.js';
 import { fmtDay, isOverdue } from './due.js';
 
 /** How long Delete waits for its confirmation. */
@@ -193,6 +193,7 @@ function itemBody(task, s) {
   const inList = listOf(task);
   const list = s.lists.get(inList);
   const showList = list && !(s.view.kind === 'list' && s.view.listId === inList && !s.q);
+  const assigned = assigneeText(task, s);
   return html`<div class="task-head"><input type="checkbox" id="done-${id}" data-k="done" .checked=${task.completed} ?disabled=${task.is_recurring}
       aria-label="Completed: ${task.title}" title=${task.is_recurring ? 'A series is not completed itself: complete its occurrences, or delete the series' : nothing}
       @change=${(e) => setCompleted(id, e.currentTarget)}><span class="title">${task.title}</span>${
@@ -202,8 +203,10 @@ function itemBody(task, s) {
       }${task.completed ? html`<span class="badge">done</span>` : nothing}</div>${
         task.description ? html`<p class="desc">${task.description}</p>` : nothing
       }${
-        meta.length || showList
+        meta.length || showList || assigned
           ? html`<p class="meta">${meta.map((line) => html`<span>${line}</span>`)}${
+              assigned ? html`<span class="in-assignee" data-k="assignee">${assigned}</span>` : nothing
+            }${
               showList
                 ? html`<span class="in-list"><span class="dot" ${cssVar('--dot', list.color ?? 'var(--muted)')} aria-hidden="true"></span>${list.name}</span>`
                 : nothing
@@ -306,6 +309,15 @@ function reminderText(r, task) {
   return `At ${fmt(r.remind_at, zone)}`;
 }
 
+/** "Assigned to you" / "Assigned to <user id>" for an assigned task (issue 17), else ''. */
+export function assigneeText(task, s = getState()) {
+  if (!task.assignee) return '';
+  return `Assigned to ${task.assignee === s.me?.id ? 'you' : task.assignee}`;
+}
+
+/** Whether `task` is assigned to someone other than the signed-in user (then only they add reminders: 409). */
+const assignedElsewhere = (task, s) => Boolean(task.assignee) && Boolean(s.me?.id) && task.assignee !== s.me.id;
+
 const STATUS_TEXT = { pending: 'pending', notified: 'fired', template: 'per occurrence' };
 
 function remindersView(task, s) {
@@ -337,7 +349,13 @@ function remindersView(task, s) {
   };
   return html`<details .open=${s.openReminders.has(id)} @toggle=${toggled}><summary data-k="reminders">Reminders (${visible.length})</summary><ul class="reminders">${rows}${
     visible.length ? nothing : html`<li class="hint">No reminders.</li>`
-  }</ul>${!task.completed && !task.deleted_at ? reminderAdder(task, s) : nothing}</details>`;
+  }</ul>${
+    task.completed || task.deleted_at
+      ? nothing
+      : assignedElsewhere(task, s)
+        ? html`<p class="hint assignee-hint" data-k="rem-assigned">${task.assignee} is assigned this task: only they set reminders on it while it is assigned to them.</p>`
+        : reminderAdder(task, s)
+  }</details>`;
 }
 
 function reminderAdder(task, s) {
@@ -348,6 +366,8 @@ function reminderAdder(task, s) {
     draft = { choice: task.due_day ? 'day:0@09:00' : task.due_date ? 'PT1H' : 'at', at: '', error: '' };
     s.reminderDrafts.set(id, draft);
   }
+  // An error said of one version of the task goes once the task changes (a refusal may not hold any more).
+  if (draft.error && draft.errorVersion !== undefined && draft.errorVersion !== task.version) draft.error = '';
   const redraw = () => update(() => {});
   const add = (e) => {
     const button = e.currentTarget;
@@ -355,6 +375,7 @@ function reminderAdder(task, s) {
     if (!spec || spec.error) {
       update(() => {
         draft.error = spec?.error ?? 'Choose a reminder.';
+        draft.errorVersion = task.version;
       });
       return;
     }
@@ -374,7 +395,8 @@ function reminderAdder(task, s) {
       } catch (err) {
         if (getState().tasks.has(id) && getState().reminderDrafts.get(id) === draft)
           update(() => {
-            draft.error = err.message;
+            draft.error = sentence(err.message);
+            draft.errorVersion = getState().tasks.get(id)?.version;
           });
         else toast({ title: 'Could not add the reminder', body: err.message, kind: 'error' });
       } finally {

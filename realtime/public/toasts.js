@@ -4,14 +4,23 @@ import { $, h } from './dom.js';
 /**
  * Shows a toast; `actions` are buttons [{label, run(button)}] that close it when done. A toast of a
  * `group` ('moved', 'added') takes the place of the one before it of that group, so a run of moves shows
- * one toast, not a stack over the tasks. Returns the element.
+ * one toast, not a stack over the tasks. A toast whose action `opens` a list (its id) goes when the user loses
+that list (dismissToastsOf). Returns the element.
  */
-export function toast({ title, body, kind = 'info', actions = [], group, timeoutMs = kind === 'reminder' ? 0 : 6000 }) {
+export function toast({
+  title,
+  body,
+  kind = 'info',
+  actions = [],
+  group,
+  opens,
+  timeoutMs = kind === 'reminder' ? 0 : 6000,
+}) {
   const region = $('#toasts');
   if (group) for (const old of region.querySelectorAll(`[data-group="${group}"]`)) old.remove();
   const el = h(
     'div',
-    { class: `toast ${kind}`, role: kind === 'error' ? 'alert' : undefined, 'data-group': group },
+    { class: `toast ${kind}`, role: kind === 'error' ? 'alert' : undefined, 'data-group': group, 'data-opens': opens },
     h('p', { class: 'toast-title' }, title),
     body ? h('p', {}, body) : null,
   );
@@ -35,6 +44,23 @@ export function toast({ title, body, kind = 'info', actions = [], group, timeout
   // At most 5 passing toasts; reminders stay until answered (notifications.js).
   const passing = [...region.children].filter((child) => !child.classList.contains('reminder'));
   while (passing.length > 5) passing.shift().remove();
-  if (timeoutMs > 0) setTimeout(close, timeoutMs);
+  if (timeoutMs > 0) {
+    // Held while the pointer or the focus is on it (WCAG 2.2.1: time to read it and reach its buttons).
+    let timer = setTimeout(close, timeoutMs);
+    const hold = () => clearTimeout(timer);
+    const resume = () => {
+      clearTimeout(timer);
+      if (!el.matches(':hover') && !el.contains(document.activeElement)) timer = setTimeout(close, timeoutMs);
+    };
+    el.addEventListener('mouseenter', hold);
+    el.addEventListener('focusin', hold);
+    el.addEventListener('mouseleave', resume);
+    el.addEventListener('focusout', () => requestAnimationFrame(resume));
+  }
   return el;
+}
+
+/** Removes the toasts whose action opens list `listId` (the user has no access to it any more). */
+export function dismissToastsOf(listId) {
+  for (const el of $('#toasts')?.querySelectorAll('[data-opens]') ?? []) if (el.dataset.opens === listId) el.remove();
 }

@@ -145,6 +145,11 @@ let generation = 0;
 export function showView(change) {
   update((s) => {
     change(s);
+    // Never a view of a list the user no longer has (left, removed, deleted: a stale link or toast): the Inbox.
+    if (s.view.kind === 'list' && s.listsLoaded && !s.lists.has(s.view.listId)) {
+      const inbox = [...s.lists.values()].find((l) => l.inbox);
+      s.view = inbox ? { kind: 'list', listId: inbox.id } : { kind: 'all' };
+    }
     s.tasks = new Map();
     s.gone = new Set();
     s.page = { key: queryOf(s), cursor: null, loading: true, error: null, last: null, matched: new Set() };

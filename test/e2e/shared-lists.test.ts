@@ -327,7 +327,7 @@ test.serial(
 );
 
 test.serial(
-  "the members dialog by keyboard and by role: an editor sees the members and may only leave; the owner's error is the API's message; ownership handed over; a task moved out of the list leaves the other member's page; leaving drops the list",
+  "the members dialog by keyboard and by role: an editor sees the members and may only leave; sharing with oneself refused kindly; ownership handed over, its confirmation saying what happens, the new owner told; a task moved out of the list leaves the other member's page; leaving drops the list",
   async (t) => {
     const [d, e] = [user('dora'), user('emil')];
     const [tokenD, tokenE] = [rig.app.token(d), rig.app.token(e)];
@@ -353,9 +353,14 @@ test.serial(
       rowE.getByRole('button', { name: 'Edit list: Book club' }).waitFor({ state: 'detached', timeout: DEADLINE_MS }),
       'no rename or delete for an editor',
     );
-    await rowE.getByRole('button', { name: 'Share list: Book club' }).focus();
+    t.is(
+      await rowE.getByRole('button', { name: 'Share list: Book club' }).count(),
+      0,
+      'an editor is not offered to share',
+    );
+    await rowE.getByRole('button', { name: 'Members of Book club' }).focus();
     await pageE.keyboard.press('Enter');
-    const dialogE = pageE.getByRole('dialog', { name: 'Share “Book club”' });
+    const dialogE = pageE.getByRole('dialog', { name: 'Members of “Book club”' });
     await dialogE.locator('.member', { hasText: e }).waitFor({ timeout: DEADLINE_MS });
     t.deepEqual(
       (await dialogE.locator('.member').allInnerTexts()).map((x) => x.replace(/\s+/g, ' ').trim()),
@@ -398,7 +403,7 @@ test.serial(
     t.is((await rest<Task>(tokenD, 'GET', `/tasks/${picked.id}`)).title, 'Pick a short book', 'nothing overwritten');
     await againE.getByRole('button', { name: 'Cancel' }).click();
 
-    // ---- The owner: sharing with oneself shows the API's own message.
+    // ---- The owner: sharing with oneself is refused in the page, kindly.
     const rowD = sideList(pageD, 'Book club');
     await rowD.getByRole('button', { name: 'Share list: Book club' }).click();
     const dialogD = pageD.getByRole('dialog', { name: 'Share “Book club”' });
@@ -410,24 +415,32 @@ test.serial(
     );
     await input.fill(d);
     await pageD.keyboard.press('Enter');
-    const refused = await fetch(`${rig.app.url}/lists/${list.id}/members`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${tokenD}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ user_id: d, role: 'editor' }),
-    });
-    const why = ((await refused.json()) as { message: string }).message;
-    t.is(refused.status, 400);
     await t.notThrowsAsync(
-      dialogD.getByRole('alert').filter({ hasText: why }).waitFor({ timeout: DEADLINE_MS }),
-      "the dialog shows the API's message",
+      dialogD.getByRole('alert').filter({ hasText: 'That is you' }).waitFor({ timeout: DEADLINE_MS }),
+      'sharing with oneself: the dialog says that is you',
     );
 
     // ---- Handing over: the old owner becomes an editor on both pages.
     await dialogD.getByRole('button', { name: `Make ${e} the owner` }).click();
+    t.is(
+      await dialogD
+        .getByRole('status')
+        .filter({ hasText: `Make ${e} the owner?` })
+        .textContent(),
+      `Make ${e} the owner? You will stay as an editor and can no longer rename, delete or share it.`,
+      'the confirmation says what happens',
+    );
     await dialogD.getByRole('button', { name: `Confirm: make ${e} the owner` }).click();
-    await dialogD.locator('.member', { hasText: d }).filter({ hasText: 'Editor' }).waitFor({ timeout: DEADLINE_MS });
-    t.is(await dialogD.getByLabel('Share with (user id)').count(), 0, 'the old owner cannot share any more');
-    await dialogD.getByRole('button', { name: 'Close' }).click();
+    const membersD = pageD.getByRole('dialog', { name: 'Members of “Book club”' });
+    await membersD.locator('.member', { hasText: d }).filter({ hasText: 'Editor' }).waitFor({ timeout: DEADLINE_MS });
+    t.is(await membersD.getByLabel('Share with (user id)').count(), 0, 'the old owner cannot share any more');
+    await t.notThrowsAsync(
+      pageE
+        .locator('#toasts .toast', { hasText: `${d} made you the owner of “Book club”` })
+        .waitFor({ timeout: DEADLINE_MS }),
+      'the new owner is told',
+    );
+    await membersD.getByRole('button', { name: 'Close' }).click();
     await t.notThrowsAsync(
       rowD.getByRole('button', { name: 'Edit list: Book club' }).waitFor({ state: 'detached', timeout: DEADLINE_MS }),
       'the old owner is offered no rename or delete',
@@ -461,9 +474,9 @@ test.serial(
     );
 
     // ---- Leaving: the list goes from the page at once, and from the server's lists.
-    await rowD.getByRole('button', { name: 'Share list: Book club' }).click();
-    await dialogD.getByRole('button', { name: 'Leave the list' }).click();
-    await dialogD.getByRole('button', { name: 'Confirm: leave the list' }).click();
+    await rowD.getByRole('button', { name: 'Members of Book club' }).click();
+    await membersD.getByRole('button', { name: 'Leave the list' }).click();
+    await membersD.getByRole('button', { name: 'Confirm: leave the list' }).click();
     await t.notThrowsAsync(rowD.waitFor({ state: 'detached', timeout: DEADLINE_MS }), 'the list left is gone');
     await pageD.locator('#view-title', { hasText: /^Inbox$/ }).waitFor({ timeout: DEADLINE_MS });
     const listsD = (await rest<{ lists: List[] }>(tokenD, 'GET', '/lists')).lists;
@@ -474,6 +487,116 @@ test.serial(
     await t.notThrowsAsync(
       rowE.getByRole('img', { name: 'shared' }).waitFor({ timeout: DEADLINE_MS }),
       "the owner's list stays (shared once, still marked)",
+    );
+    await t.notThrowsAsync(
+      pageE.locator('#toasts .toast', { hasText: `${d} left “Book club”` }).waitFor({ timeout: DEADLINE_MS }),
+      'the owner is told who left',
+    );
+  },
+);
+
+test.serial(
+  'assigning: the owner assigns a task to the member in its editor, both rows say so, only the assignee is offered reminders; on a phone a long list name gives way to the members button; leaving drops the stale "Open" toast and the view of the list, and the owner is told',
+  async (t) => {
+    const [f, g] = [user('fay'), user('gus')];
+    const [tokenF, tokenG] = [rig.app.token(f), rig.app.token(g)];
+    await rest(tokenG, 'GET', '/me');
+    const name = 'Party supplies for the weekend barbecue at the lake house';
+    const list = await rest<List>(tokenF, 'POST', '/lists', { name, color: '#db4c3f' });
+    await rest(tokenF, 'POST', `/lists/${list.id}/members`, { user_id: g, role: 'editor' });
+    await rest(tokenG, 'POST', `/invitations/${list.id}/accept`);
+    const charcoal = await rest<Task>(tokenF, 'POST', '/tasks', { title: 'Charcoal', list_id: list.id });
+    const pageF = await openRecorded(
+      t,
+      await newContext(t, rig.browser, { timezoneId: 'UTC', viewport: DESKTOP }),
+      tokenF,
+      [],
+    );
+    const pageG = await openRecorded(
+      t,
+      await newContext(t, rig.browser, { timezoneId: 'UTC', viewport: { width: 390, height: 844 } }),
+      tokenG,
+      [],
+    );
+
+    // ---- On a phone the menu shows the long-named list with its members button whole, the name cut.
+    await pageG.locator('#nav-toggle').click();
+    const rowG = sideList(pageG, name);
+    const membersButton = rowG.getByRole('button', { name: `Members of ${name}` });
+    await membersButton.waitFor({ timeout: DEADLINE_MS });
+    const button = await membersButton.boundingBox();
+    const sidebar = await pageG.locator('#sidebar').boundingBox();
+    if (!button || !sidebar) throw new Error('the members button or the sidebar is not laid out');
+    t.true(button.width >= 24, `the members button keeps its size (${button.width}px wide)`);
+    t.true(
+      button.x >= sidebar.x && button.x + button.width <= sidebar.x + sidebar.width,
+      'the members button is inside the sidebar',
+    );
+    t.true(
+      await rowG.locator('.side-name').evaluate((el) => el.scrollWidth > el.clientWidth),
+      'the long name is cut (with an ellipsis), not the buttons',
+    );
+    await rowG.locator('.side-item').click();
+    await item(pageG, 'Charcoal').waitFor({ timeout: DEADLINE_MS });
+
+    // ---- F assigns Charcoal to G in its editor: both rows say so; F, not the assignee, is offered no reminder.
+    await sideList(pageF, name).locator('.side-item').click();
+    await item(pageF, 'Charcoal').getByRole('button', { name: 'Edit: Charcoal' }).click();
+    const editor = pageF.getByRole('form', { name: 'Edit task: Charcoal' });
+    const assign = editor.getByLabel('Assign to');
+    await assign.locator(`option[value="${g}"]`).waitFor({ state: 'attached', timeout: DEADLINE_MS });
+    await assign.selectOption(g);
+    await editor.getByRole('button', { name: 'Save' }).click();
+    await t.notThrowsAsync(
+      item(pageF, 'Charcoal').getByText(`Assigned to ${g}`).waitFor({ timeout: DEADLINE_MS }),
+      "the owner's row says who has it",
+    );
+    await t.notThrowsAsync(
+      item(pageG, 'Charcoal').getByText('Assigned to you').waitFor({ timeout: DEADLINE_MS }),
+      "the assignee's row says it is theirs, live",
+    );
+    t.like(await rest<Task & { assignee: string }>(tokenF, 'GET', `/tasks/${charcoal.id}`), { assignee: g });
+    // By keyboard: a toast (the edit's Undo) may lie over the row.
+    await item(pageF, 'Charcoal').locator('summary[data-k="reminders"]').press('Enter');
+    await t.notThrowsAsync(
+      item(pageF, 'Charcoal')
+        .locator('[data-k="rem-assigned"]', { hasText: `${g} is assigned this task: only they set reminders` })
+        .waitFor({ timeout: DEADLINE_MS }),
+      'F is told why there is no adder',
+    );
+    t.is(await item(pageF, 'Charcoal').getByRole('button', { name: 'Add reminder' }).count(), 0, 'no adder for F');
+    await item(pageG, 'Charcoal').locator('summary[data-k="reminders"]').press('Enter');
+    await t.notThrowsAsync(
+      item(pageG, 'Charcoal').getByRole('button', { name: 'Add reminder' }).waitFor({ timeout: DEADLINE_MS }),
+      'the assignee is offered reminders',
+    );
+
+    // ---- G leaves (in another tab): G's view of the list becomes the Inbox; F is told.
+    await rest(tokenG, 'DELETE', `/lists/${list.id}/members/${encodeURIComponent(g)}`);
+    await t.notThrowsAsync(
+      pageG.locator('#view-title', { hasText: /^Inbox$/ }).waitFor({ timeout: DEADLINE_MS }),
+      'the page shows the Inbox, not a view of the list left',
+    );
+    await t.notThrowsAsync(
+      pageF.locator('#toasts .toast', { hasText: `${g} left “${name}”` }).waitFor({ timeout: DEADLINE_MS }),
+      'the owner is told who left',
+    );
+
+    // ---- Invited again, G accepts from the banner: its "Open" toast goes when G leaves again.
+    await rest(tokenF, 'POST', `/lists/${list.id}/members`, { user_id: g, role: 'editor' });
+    await pageG.getByRole('button', { name: `Accept invitation to ${name}` }).click({ timeout: DEADLINE_MS });
+    const openToast = pageG.locator('#toasts .toast', { hasText: `You joined “${name}”` });
+    // Focused, the toast waits (as it would for a user reaching for its button) instead of timing out.
+    await openToast.getByRole('button', { name: 'Open' }).focus({ timeout: DEADLINE_MS });
+    await rest(tokenG, 'DELETE', `/lists/${list.id}/members/${encodeURIComponent(g)}`);
+    await t.notThrowsAsync(
+      openToast.waitFor({ state: 'detached', timeout: DEADLINE_MS }),
+      'the toast that opens the list left is dismissed',
+    );
+    t.is(await sideList(pageG, name).count(), 0, 'the list is gone from the sidebar');
+    await t.notThrowsAsync(
+      pageG.locator('#view-title', { hasText: /^Inbox$/ }).waitFor({ timeout: DEADLINE_MS }),
+      'still the Inbox',
     );
   },
 );
