@@ -58,7 +58,12 @@ interface Fixture {
 }
 
 /** A name no other fixture uses, so finding it in a body can only mean this fixture's data leaked. */
-const unique = (what: string) => `${what}-${randomUUID().slice(0, 8)}`;
+// Letters only: the search's tokenizer reads a suffix like "2909e70c" as a number in scientific notation
+// and a word, which no query finds (a known search defect, README Notes); these titles test access, not that.
+const unique = (what: string) =>
+  `${what}-${randomUUID()
+    .slice(0, 8)
+    .replace(/\d/g, (d) => String.fromCharCode(103 + Number(d)))}`;
 
 async function person(app: TestApp, call: Call, name: string): Promise<Person> {
   const id = `${name}-${randomUUID()}`;
