@@ -29,7 +29,13 @@ export function registerDashboard(server: Server): void {
     path: '/assets/{file*}',
     options: {
       ...files,
-      handler: { directory: { path: PUBLIC, redirectToSlash: false, index: false, listing: false } },
+      // Only a name the dashboard's files can have reaches the file system: anything else (a path, a
+      // name too long for it) is a 404, never the file system's own error (ENAMETOOLONG was a 500).
+      handler: (request, h) => {
+        const file = String(request.params.file ?? '');
+        if (!ASSET_FILE.test(file)) throw Boom.notFound();
+        return h.file(path.join(PUBLIC, file), { confine: PUBLIC });
+      },
     },
   });
   server.route({
@@ -57,6 +63,9 @@ export function registerDashboard(server: Server): void {
     return h.continue;
   });
 }
+
+/** A file of realtime/public: a flat name of at most 64 characters, a script, a style sheet or a page. */
+const ASSET_FILE = /^[a-z][a-z0-9-]{0,58}\.(?:js|css|html)$/;
 
 /** A module of the package's browser build: `name.js` or `directives/name.js`, nothing else (no maps, no node/ or development/ builds). */
 const VENDOR_FILE = /^(?:directives\/)?[a-z][a-z-]*\.js$/;

@@ -188,6 +188,8 @@ const cases = (): Case[] => [
   ['list cursor forged', 'GET', '/tasks?cursor=bm90LWEtY3Vyc29y', undefined, 400, /^cursor: is not a cursor/],
   ['list due_before garbage', 'GET', '/tasks?due_before=soon', undefined, 400, /^due_before: .* is not an ISO-8601/],
   ['list series_id not uuid', 'GET', '/tasks?series_id=abc', undefined, 400, /^series_id must be a valid GUID/],
+  ['asset name too long for the file system', 'GET', `/assets/${'x'.repeat(3000)}`, undefined, 404, /Not Found/],
+  ['asset path climbing out', 'GET', '/assets/..%2F..%2Fpackage.json', undefined, 404, /Not Found/],
   [
     'snooze bad duration',
     'POST',
