@@ -98,6 +98,22 @@ async function sharedList(database: Database) {
   return { app, call, alice, bob, carol, id };
 }
 
+/**
+ * Alice's list `name` shared with Bob, who accepted, on an app of its own whose clock moves only when the
+ * test moves it (a timer fires when the test says); the caller stops the app.
+ */
+async function sharedOnClock(database: Database, name: string) {
+  const clock = new ManualClock();
+  const app = await startTestApp({ database, clock: clock.date });
+  const call = injector(app.app.server);
+  const [alice, bob] = [person(app, 'alice'), person(app, 'bob')];
+  for (const u of [alice, bob]) await ok(call('GET', '/me', { token: u.token }));
+  const id = (await ok(call('POST', '/lists', { token: alice.token, body: { name } }), 201)).id as string;
+  await ok(call('POST', `/lists/${id}/members`, { token: alice.token, body: { user_id: bob.id } }), 201);
+  await ok(call('POST', `/invitations/${id}/accept`, { token: bob.token }));
+  return { clock, app, call, alice, bob, id };
+}
+
 for (const database of DATABASES) {
   // Serial: ava runs serial tests before the others, so nothing else writes while the counter is read.
   test.serial(`${database}: an event delivered to several members counts once as written`, async (t) => {
@@ -468,16 +484,8 @@ for (const database of DATABASES) {
   });
 
   test(`${database}: a member completes an instance of the owner's after-completion series: the next one is spawned in the list, the owner's, for both to see`, async (t) => {
-    // Its own app on a manual clock: the first instance spawns when the test moves the clock to it.
-    const clock = new ManualClock();
-    const app = await startTestApp({ database, clock: clock.date });
+    const { clock, app, call, alice, bob, id } = await sharedOnClock(database, 'Plants');
     try {
-      const call = injector(app.app.server);
-      const [alice, bob] = [person(app, 'alice'), person(app, 'bob')];
-      for (const u of [alice, bob]) await ok(call('GET', '/me', { token: u.token }));
-      const id = (await ok(call('POST', '/lists', { token: alice.token, body: { name: 'Plants' } }), 201)).id;
-      await ok(call('POST', `/lists/${id}/members`, { token: alice.token, body: { user_id: bob.id } }), 201);
-      await ok(call('POST', `/invitations/${id}/accept`, { token: bob.token }));
       const due = clock.now() + 3_600_000;
       const series = await ok(
         call('POST', '/tasks', {
@@ -543,15 +551,8 @@ for (const database of DATABASES) {
   });
 
   test(`${database}: a series a removed member made in the list keeps spawning there for the members left`, async (t) => {
-    const clock = new ManualClock();
-    const app = await startTestApp({ database, clock: clock.date });
+    const { clock, app, call, alice, bob, id } = await sharedOnClock(database, 'Chores');
     try {
-      const call = injector(app.app.server);
-      const [alice, bob] = [person(app, 'alice'), person(app, 'bob')];
-      for (const u of [alice, bob]) await ok(call('GET', '/me', { token: u.token }));
-      const id = (await ok(call('POST', '/lists', { token: alice.token, body: { name: 'Chores' } }), 201)).id;
-      await ok(call('POST', `/lists/${id}/members`, { token: alice.token, body: { user_id: bob.id } }), 201);
-      await ok(call('POST', `/invitations/${id}/accept`, { token: bob.token }));
       const due = clock.now() + 3_600_000;
       const series = await ok(
         call('POST', '/tasks', {
