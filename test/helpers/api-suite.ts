@@ -36,6 +36,31 @@ export function injectedApp(options: TestAppOptions = { database: 'pglite' }): I
   return suite;
 }
 
+/**
+ * Registers this file's `test.before` (start an app per database of DATABASES, in parallel) and
+ * `test.after.always` (stop them), and returns the lookup of each database's app and requests to it,
+ * usable from a test. Call at the top level of a test file.
+ */
+export function injectedApps(): (database: Database) => { app: TestApp; call: Call } {
+  const apps: Partial<Record<Database, { app: TestApp; call: Call }>> = {};
+  test.before(async () => {
+    await Promise.all(
+      DATABASES.map(async (database) => {
+        const app = await startTestApp({ database });
+        apps[database] = { app, call: injector(app.app.server) };
+      }),
+    );
+  });
+  test.after.always(async () => {
+    await Promise.all(Object.values(apps).map((a) => a.app.stop()));
+  });
+  return (database) => {
+    const found = apps[database];
+    if (!found) throw new Error(`${database}: the app did not start`);
+    return found;
+  };
+}
+
 /** The body of `reply` when its status is `status` (default 200); else throws with the status and body. */
 export async function ok(reply: Promise<{ status: number; body: Json }>, status = 200): Promise<Json> {
   const { status: got, body } = await reply;

@@ -6,25 +6,13 @@
 // caught, naming the row. So the audit the chaos run and the model test rely on is shown able to fail.
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { injector, type Call } from '../helpers/inject.ts';
-import { ok, DATABASES, type Database } from '../helpers/api-suite.ts';
+import type { TestApp } from '../helpers/app.ts';
+import { ok, injectedApps, DATABASES } from '../helpers/api-suite.ts';
 import { auditGaps, auditMembership } from '../helpers/membership-audit.ts';
 import { eventually } from '../helpers/eventually.ts';
 import type { Queryable } from '../../host/db/types.ts';
 
-const apps: Partial<Record<Database, { app: TestApp; call: Call }>> = {};
-test.before(async () => {
-  await Promise.all(
-    DATABASES.map(async (database) => {
-      const app = await startTestApp({ database });
-      apps[database] = { app, call: injector(app.app.server) };
-    }),
-  );
-});
-test.after.always(async () => {
-  await Promise.all(Object.values(apps).map((a) => a.app.stop()));
-});
+const suite = injectedApps();
 
 /** Thrown to roll a transaction back after the audit inside it was read. */
 class RollBack extends Error {}
@@ -55,9 +43,7 @@ async function deliver(tx: Queryable, userId: string, eventId: string): Promise<
 
 for (const database of DATABASES) {
   test(`${database}: a shared list's history has no row outside a membership window and no gap; a hand-made leak is caught`, async (t) => {
-    const found = apps[database];
-    if (!found) throw new Error(`${database}: the app did not start`);
-    const { app, call } = found;
+    const { app, call } = suite(database);
     const [alice, bob, carol, dave] = ['alice', 'bob', 'carol', 'dave'].map((name) => {
       const id = `${name}-${randomUUID()}`;
       return { id, token: app.token(id) };

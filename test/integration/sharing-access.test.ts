@@ -8,31 +8,14 @@
 // added later without a row here fails. On embedded PGlite and on PostgreSQL, one app each.
 import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { injector, type Call, type Reply } from '../helpers/inject.ts';
-import { ok, DATABASES, type Database } from '../helpers/api-suite.ts';
+import type { TestApp } from '../helpers/app.ts';
+import type { Call, Reply } from '../helpers/inject.ts';
+import { ok, injectedApps, DATABASES, type Database } from '../helpers/api-suite.ts';
 import { OPERATIONS } from '../../api/responses.ts';
 
 type Json = Record<string, unknown>;
 
-const apps: Partial<Record<Database, { app: TestApp; call: Call }>> = {};
-test.before(async () => {
-  await Promise.all(
-    DATABASES.map(async (database) => {
-      const app = await startTestApp({ database });
-      apps[database] = { app, call: injector(app.app.server) };
-    }),
-  );
-});
-test.after.always(async () => {
-  await Promise.all(Object.values(apps).map((a) => a.app.stop()));
-});
-
-const suite = (database: Database) => {
-  const found = apps[database];
-  if (!found) throw new Error(`${database}: the app did not start`);
-  return found;
-};
+const suite = injectedApps();
 
 /** The five people around a shared list, by how they stand to it. */
 const ROLES = ['owner', 'editor', 'invitee', 'removed', 'stranger'] as const;

@@ -6,8 +6,8 @@
 import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { injector, type Call } from '../helpers/inject.ts';
-import { ok, DATABASES, type Database } from '../helpers/api-suite.ts';
+import { injector } from '../helpers/inject.ts';
+import { ok, injectedApps, DATABASES, type Database } from '../helpers/api-suite.ts';
 import { inboxIdOf } from '../../actors/list/index.ts';
 import { decide } from '../../actors/task/index.ts';
 import { loadTask, persist, readScopes, readUser, retryable } from '../../host/tasks/store.ts';
@@ -20,24 +20,7 @@ import { ManualClock } from '../helpers/clock.ts';
 
 type Json = Record<string, unknown>;
 
-const apps: Partial<Record<Database, { app: TestApp; call: Call }>> = {};
-test.before(async () => {
-  await Promise.all(
-    DATABASES.map(async (database) => {
-      const app = await startTestApp({ database });
-      apps[database] = { app, call: injector(app.app.server) };
-    }),
-  );
-});
-test.after.always(async () => {
-  await Promise.all(Object.values(apps).map((a) => a.app.stop()));
-});
-
-const suite = (database: Database) => {
-  const found = apps[database];
-  if (!found) throw new Error(`${database}: the app did not start`);
-  return found;
-};
+const suite = injectedApps();
 
 interface StreamRow {
   seq: number;
