@@ -1,9 +1,11 @@
 // JWT auth with @hapi/jwt: HS256 with JWT_SECRET, or RS256/ES256 keys from JWKS_URL. `exp` is
 // required, `sub` is the user; `role: admin` opens /admin routes. nes uses the same strategy, and
 // its sockets close when the token in force expires (realtime/nes.ts reads `expiresAt`).
+import Boom from '@hapi/boom';
 import Jwt from '@hapi/jwt';
 import type { Server } from '@hapi/hapi';
 import { subjectProblem } from './text.ts';
+import { VerifiedTokens, bearerToken, inForce, type VerifiedToken } from './verified-tokens.ts';
 
 export interface AuthConfig {
   secret: string | undefined;
@@ -69,7 +71,10 @@ export async function registerAuth(server: Server, config: AuthConfig): Promise<
   const keys = config.secret
     ? { key: config.secret, algorithms: ['HS256'] as 'HS256'[] }
     : { uri: config.jwksUrl as string, algorithms: ['RS256', 'ES256'] as ('RS256' | 'ES256')[] };
-  server.auth.strategy('jwt', 'jwt', {
+  // The full check (@hapi/jwt, then the claim rules here) runs as strategy `jwt-verify`; the default
+  // strategy `jwt` answers from the tokens it verified within the last minute (api/verified-tokens.ts) and
+  // asks `jwt-verify` for any other. REST and nes (its `direct` auth injects through the default) share it.
+  server.auth.strategy(VERIFY_STRATEGY, 'jwt', {
     keys,
     verify: { aud: false, iss: false, sub: false, nbf: true, exp: true, timeSkewSec: clockSkewSec },
     validate: (artifacts: { decoded: { header: Record<string, unknown>; payload: Record<string, unknown> } }) => {
@@ -84,5 +89,33 @@ export async function registerAuth(server: Server, config: AuthConfig): Promise<
       return { isValid: true, credentials };
     },
   });
+  const verified = new VerifiedTokens({ clockSkewSec });
+  server.auth.scheme('jwt-verified', () => ({
+    authenticate: async (request, h) => {
+      const token = bearerToken(request.headers.authorization);
+      if (token !== undefined) {
+        const hit = verified.get(token, Date.now());
+        if (hit) return h.authenticated(hit);
+      }
+      let result: VerifiedToken;
+      try {
+        result = (await server.auth.test(VERIFY_STRATEGY, request)) as VerifiedToken;
+      } catch (error) {
+        // @hapi/jwt's own answer (a missing token keeps its `Bearer` challenge), as if it ran directly.
+        return h.unauthenticated(error instanceof Error ? error : Boom.unauthorized());
+      }
+      if (token !== undefined) verified.set(token, result, Date.now());
+      return h.authenticated(result);
+    },
+    // nes re-checks a socket's token on its messages (minAuthVerifyInterval): the same instants as @hapi/jwt.
+    verify: async (auth) => {
+      if (!inForce(auth as unknown as VerifiedToken, Date.now(), clockSkewSec))
+        throw Boom.unauthorized('Token expired');
+    },
+  }));
+  server.auth.strategy('jwt', 'jwt-verified');
   server.auth.default('jwt');
 }
+
+/** The strategy that runs the full verification (signature, time claims, claim rules) of a token not verified lately. */
+const VERIFY_STRATEGY = 'jwt-verify';

@@ -5,12 +5,13 @@
 // these figures move only when the code does.
 //
 // npx tsx test/bench/cost.ts [--shape=direct+kafka|embedded|dapr] [--workload=patch|post|post+reminders]
-//   [--rate=300] [--seconds=10] [--env=NAME=value,…]
+//   [--rate=300] [--seconds=10] [--env=NAME=value,…] [--sockets] (one subscribed socket per user, as the
+//   throughput section holds: delivery's cost shows too)
 import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { startBenchApp, patchWorkload, createWorkload, progress, sleep, type Shape } from './harness.ts';
+import { startBenchApp, patchWorkload, createWorkload, progress, sleep, connectMany, type Shape } from './harness.ts';
 import { CpuMeter, per1000, type CpuReading } from './cpu.ts';
 
 const args = process.argv.slice(2);
@@ -19,6 +20,7 @@ const shape = (arg('shape') ?? 'direct+kafka') as Shape;
 const workload = arg('workload') ?? 'patch';
 const rate = Number(arg('rate') ?? 300);
 const seconds = Number(arg('seconds') ?? 10);
+const withSockets = args.includes('--sockets');
 const env = Object.fromEntries(
   (arg('env') ?? '')
     .split(',')
@@ -73,7 +75,19 @@ async function commits(): Promise<number> {
 let meter: CpuMeter | undefined;
 let before: Counts = { roundTrips: 0, statements: 0, byText: {} };
 let commits0 = 0;
+let clients: Awaited<ReturnType<typeof connectMany>> = [];
+let received = 0;
 const beforeLoad = async () => {
+  if (withSockets)
+    clients = await connectMany(
+      app,
+      Array.from({ length: 200 }, (_, i) => `bench-u${i}`),
+      1,
+      () => {
+        received++;
+      },
+    );
+  received = 0;
   commits0 = await commits();
   before = await counts();
   meter = new CpuMeter({
@@ -107,6 +121,7 @@ try {
       rate,
       seconds,
       commands: ok,
+      ...(withSockets ? { socket_messages: received } : {}),
       non2xx: result.non2xx,
       errors: result.errors,
       p50_ms: latency.p50,
@@ -132,6 +147,7 @@ try {
     }),
   );
 } finally {
+  for (const c of clients) await c.disconnect();
   await app.stop();
   rmSync(countFile, { force: true });
 }

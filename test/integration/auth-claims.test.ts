@@ -5,6 +5,7 @@ import test from 'ava';
 import { createHmac, randomUUID } from 'node:crypto';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { openClient } from '../helpers/socket.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 let t0: TestApp;
 test.before(async () => {
@@ -86,4 +87,29 @@ test('the dev sign-in refuses the ids the JWT check refuses, and issues tokens f
     const { token } = (await res.json()) as { token: string };
     t.is((await me(token)).status, 200, `${id}: the issued token is accepted`);
   }
+});
+
+// Tokens verified once are reused for a minute (api/verified-tokens.ts); what a user notices must not change.
+test('a token accepted before is refused the moment it expires, and a refused one is accepted once it becomes valid', async (t) => {
+  const skew = t0.app.config.auth.clockSkewSec ?? 30;
+  const now = Math.floor(Date.now() / 1000);
+  const user = `cache-${randomUUID()}`;
+  // In force for about five more seconds (exp + skew): accepted now, from the cache on the second call.
+  const ending = signRaw(HEADER, JSON.stringify({ sub: user, iat: now - 60, exp: now - skew + 5 }));
+  t.is((await me(ending)).status, 200, 'accepted while in force');
+  t.is((await me(ending)).status, 200, 'accepted again (verified before)');
+  await eventually(async () => (await me(ending)).status === 401, {
+    what: 'the verified token refused after exp + skew',
+    timeoutMs: 15_000,
+  });
+  // Not yet valid for about five seconds (nbf - skew): refused, and the refusal is not kept.
+  const later = Math.floor(Date.now() / 1000);
+  const starting = signRaw(HEADER, JSON.stringify({ sub: user, iat: later, nbf: later + skew + 5, exp: later + 600 }));
+  t.is((await me(starting)).status, 401, 'refused before nbf');
+  await eventually(async () => (await me(starting)).status === 200, {
+    what: 'the once refused token accepted after nbf - skew',
+    timeoutMs: 15_000,
+  });
+  const client = await openClient(t0.url, starting, 3000);
+  await client.disconnect();
 });
