@@ -65,12 +65,15 @@ function keyOf(sort: TaskSort, row: TaskRow & { title_key: string }): string | n
 }
 
 /**
- * A full-text query for what a user typed: its words (letters and digits; at most 8), each a prefix, all
- * required, in the 'simple' configuration the `search` column is made with. Null when there is no word.
+ * A full-text query for what a user typed, as `tsquery` input text: its words (runs of letters and digits,
+ * lower-cased; at most 8), each a literal prefix lexeme (`'word':*`), all required. It is cast, not given
+ * to to_tsquery: no text parser reads the words again (it would split `2909e70c` into a number and a
+ * word), and the `search` column holds each run of letters and digits of the task's text as a lexeme of
+ * its own (migration 014). Null when there is no word.
  */
 export function searchQuery(text: string): string | null {
   const words = (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 8);
-  return words.length === 0 ? null : words.map((w) => `${w}:*`).join(' & ');
+  return words.length === 0 ? null : words.map((w) => `'${w.replace(/['\\]/g, '\\$&')}':*`).join(' & ');
 }
 
 /**
@@ -106,7 +109,7 @@ export function listTasksQuery(userId: string, f: TaskFilter): { text: string; p
   if (f.no_series) where.push('NOT is_recurring');
   if (f.q !== undefined) {
     const query = searchQuery(f.q);
-    where.push(query === null ? 'false' : `search @@ to_tsquery('simple', ${p(query)})`);
+    where.push(query === null ? 'false' : `search @@ ${p(query)}::tsquery`);
   }
   const sort = SORTS[f.sort];
   const dir = f.order === 'asc' ? 'ASC' : 'DESC';

@@ -1,0 +1,67 @@
+// Search finds a task by any word of its text, typed as it stands there, whatever PostgreSQL's text parser
+// makes of it in context (migration 014, host/reads.ts searchQuery): numbers in scientific notation glued
+// to letters (`2909e70c`), version numbers, hyphenated words, paths, addresses, words in other scripts.
+// A property over generated titles, on PostgreSQL and on PGlite.
+import test from 'ava';
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { DATABASES, injectedApps, ok } from '../helpers/api-suite.ts';
+
+const apps = injectedApps();
+type Json = Record<string, unknown>;
+
+/** Pieces the parser reads by context: numbers, versions, hyphens, addresses, paths, accents, other scripts. */
+const PIECES = [
+  '2909e70c',
+  '1e5',
+  '7E10x',
+  '3.14',
+  'v1.2.3',
+  'e-mail',
+  'milk',
+  'x_y',
+  'foo@bar.com',
+  'http://x.example/a-b',
+  '/usr/local',
+  'Café',
+  'naïve',
+  'Ünïcode',
+  'Привет',
+  '東京',
+  '12abc',
+  '0x1F',
+  '-42',
+  '+7',
+  'a.b.c',
+  "o'clock",
+];
+const SEPARATORS = [' ', '-', '.', '/', '_', ', ', ' - '];
+
+for (const database of DATABASES) {
+  test(`${database}: a task is found by its whole title and by each of its words, typed as they stand`, async (t) => {
+    const { app, call } = apps(database);
+    const token = app.token(`search-${randomUUID()}`);
+    let searched = 0;
+    const title = fc.tuple(
+      fc.array(fc.constantFrom(...PIECES), { minLength: 1, maxLength: 4 }),
+      fc.array(fc.constantFrom(...SEPARATORS), { minLength: 4, maxLength: 4 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(title, async ([pieces, separators]) => {
+        const text = pieces.map((p, i) => (i === 0 ? p : `${separators[i - 1]}${p}`)).join('');
+        const created = await ok(call('POST', '/tasks', { token, body: { title: text } }), 201);
+        const words = text.match(/[\p{L}\p{N}]+/gu) ?? [];
+        for (const typed of [text, ...words, ...words.map((w) => w.slice(0, Math.max(1, w.length - 1)))]) {
+          const found = await ok(call('GET', `/tasks?q=${encodeURIComponent(typed)}&limit=200`, { token }));
+          const ids = (found.tasks as Json[]).map((x) => x.id);
+          searched++;
+          if (!ids.includes(created.id))
+            throw new Error(`q=${JSON.stringify(typed)} did not find ${JSON.stringify(text)}`);
+        }
+        await ok(call('DELETE', `/tasks/${created.id}`, { token }), 204);
+      }),
+      { numRuns: 40 },
+    );
+    t.true(searched >= 40 * 3, `${searched} searches, each finding its task`);
+  });
+}
