@@ -5,7 +5,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
-import { appWithChromium, dateIn, DESKTOP, newContext, openDashboard } from '../helpers/browser.ts';
+import { appWithChromium, dateIn, DESKTOP, newContext, openDashboard, UI_DEADLINE_MS } from '../helpers/browser.ts';
 
 interface Task {
   id: string;
@@ -30,9 +30,11 @@ async function addAllDay(page: Page, title: string, day: string): Promise<void> 
   if (await page.locator('#create-more').isHidden()) await page.locator('#more-options').click();
   await page.locator('#new-all-day').check();
   await page.locator('#new-due').fill(day);
-  await page.locator('#new-due-said', { hasText: `All day, ${said(day)}` }).waitFor({ timeout: 5000 });
+  await page.locator('#new-due-said', { hasText: `All day, ${said(day)}` }).waitFor({ timeout: UI_DEADLINE_MS });
   await page.locator('#create-submit').click();
-  await page.locator('#new-added', { hasText: `Added “${title}”: All day, ${said(day)}` }).waitFor({ timeout: 5000 });
+  await page
+    .locator('#new-added', { hasText: `Added “${title}”: All day, ${said(day)}` })
+    .waitFor({ timeout: UI_DEADLINE_MS });
 }
 
 const row = (page: Page, title: string) =>
@@ -59,23 +61,25 @@ test('a date-only task made in the form lands on its day in a zone 14 hours ahea
 
   // In the list: the date without a time.
   const meta = row(page, 'Christmas party').locator('.meta');
-  await meta.filter({ hasText: `Due all day, ${said(tomorrow)}` }).waitFor({ timeout: 5000 });
+  await meta.filter({ hasText: `Due all day, ${said(tomorrow)}` }).waitFor({ timeout: UI_DEADLINE_MS });
   t.notRegex((await meta.textContent()) ?? '', /\d:\d\d/, 'no time of day is shown');
 
   // Today lists today's all-day task, not overdue; Overdue does not; Upcoming has each under its own day.
   await viewButton(page, 'Today').click();
-  await row(page, 'Pay rent').waitFor({ timeout: 5000 });
+  await row(page, 'Pay rent').waitFor({ timeout: UI_DEADLINE_MS });
   t.false(await row(page, 'Christmas party').isVisible(), "tomorrow's task is not due today");
   t.notRegex((await row(page, 'Pay rent').locator('.meta').textContent()) ?? '', /overdue/);
   await viewButton(page, 'Overdue').click();
-  await page.locator('#view-title', { hasText: 'Overdue' }).waitFor({ timeout: 5000 });
-  await row(page, 'Pay rent').waitFor({ state: 'hidden', timeout: 5000 });
+  await page.locator('#view-title', { hasText: 'Overdue' }).waitFor({ timeout: UI_DEADLINE_MS });
+  await row(page, 'Pay rent').waitFor({ state: 'hidden', timeout: UI_DEADLINE_MS });
   t.false(await row(page, 'Pay rent').isVisible(), 'an all-day task is not overdue on its own day');
   await viewButton(page, 'Upcoming').click();
   const day = (date: string) =>
     page.locator('#upcoming section.day').filter({ has: page.locator(`h3[id="day-${date}"]`) });
-  await t.notThrowsAsync(day(today).locator('.title', { hasText: 'Pay rent' }).waitFor({ timeout: 5000 }));
-  await t.notThrowsAsync(day(tomorrow).locator('.title', { hasText: 'Christmas party' }).waitFor({ timeout: 5000 }));
+  await t.notThrowsAsync(day(today).locator('.title', { hasText: 'Pay rent' }).waitFor({ timeout: UI_DEADLINE_MS }));
+  await t.notThrowsAsync(
+    day(tomorrow).locator('.title', { hasText: 'Christmas party' }).waitFor({ timeout: UI_DEADLINE_MS }),
+  );
 
   // The edit form keeps it all day and takes another date alone; it moves to that day.
   const later = dateIn(ZONE, 3);
@@ -84,9 +88,11 @@ test('a date-only task made in the form lands on its day in a zone 14 hours ahea
   t.true(await editor.getByLabel('All day').isChecked(), 'the editor shows it as all day');
   t.is(await editor.getByLabel('Due').inputValue(), tomorrow);
   await editor.getByLabel('Due').fill(later);
-  await editor.locator('[role="status"]', { hasText: `All day, ${said(later)}` }).waitFor({ timeout: 5000 });
+  await editor.locator('[role="status"]', { hasText: `All day, ${said(later)}` }).waitFor({ timeout: UI_DEADLINE_MS });
   await editor.getByRole('button', { name: 'Save' }).click();
-  await t.notThrowsAsync(day(later).locator('.title', { hasText: 'Christmas party' }).waitFor({ timeout: 5000 }));
+  await t.notThrowsAsync(
+    day(later).locator('.title', { hasText: 'Christmas party' }).waitFor({ timeout: UI_DEADLINE_MS }),
+  );
   const moved = (await rest<{ tasks: Task[] }>(token, 'GET', '/tasks')).tasks.find(
     (x) => x.title === 'Christmas party',
   );
@@ -98,7 +104,9 @@ test('a date-only task made in the form lands on its day in a zone 14 hours ahea
   await page.locator('#new-due').click();
   await page.keyboard.type('12242026');
   await page.locator('#create-submit').click();
-  await page.locator('#create-form .error', { hasText: 'The due date has no time' }).waitFor({ timeout: 5000 });
+  await page
+    .locator('#create-form .error', { hasText: 'The due date has no time' })
+    .waitFor({ timeout: UI_DEADLINE_MS });
   t.false(
     (await rest<{ tasks: Task[] }>(token, 'GET', '/tasks')).tasks.some((x) => x.title === 'Half a date'),
     'nothing was created without its date',

@@ -5,7 +5,7 @@
 // rendered state, with a deadline.
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
-import { appWithChromium, newContext, openDashboard } from '../helpers/browser.ts';
+import { appWithChromium, newContext, openDashboard, UI_DEADLINE_MS } from '../helpers/browser.ts';
 
 const rig = appWithChromium();
 
@@ -27,17 +27,17 @@ test('the header makes a webcal URL shown once, which serves the tasks as text/c
 
   const panel = page.locator('#feed-panel');
   await page.getByRole('button', { name: 'Calendar feed' }).click();
-  await panel.locator('#feed-status', { hasText: 'No feed URL is active.' }).waitFor({ timeout: 5000 });
+  await panel.locator('#feed-status', { hasText: 'No feed URL is active.' }).waitFor({ timeout: UI_DEADLINE_MS });
   await panel.getByRole('button', { name: 'Create feed URL' }).click();
   const field = panel.getByLabel('Your feed URL');
-  await field.waitFor({ timeout: 5000 });
+  await field.waitFor({ timeout: UI_DEADLINE_MS });
   const url = await field.inputValue();
   t.regex(url, /^webcal:\/\/[^/]+\/feeds\/[A-Za-z0-9_-]{43}\.ics$/);
   t.true(await panel.getByText('It is shown only once').isVisible());
-  await panel.locator('#feed-status', { hasText: 'A feed URL is active' }).waitFor({ timeout: 5000 });
+  await panel.locator('#feed-status', { hasText: 'A feed URL is active' }).waitFor({ timeout: UI_DEADLINE_MS });
 
   await panel.getByRole('button', { name: 'Copy' }).click();
-  await panel.locator('#feed-copied', { hasText: 'Copied.' }).waitFor({ timeout: 5000 });
+  await panel.locator('#feed-copied', { hasText: 'Copied.' }).waitFor({ timeout: UI_DEADLINE_MS });
   t.is(await page.evaluate(() => navigator.clipboard.readText()), url);
 
   const feed = await fetchFeed(url);
@@ -49,21 +49,21 @@ test('the header makes a webcal URL shown once, which serves the tasks as text/c
 
   // Closed and opened again: active, and the URL is not shown any more.
   await panel.getByRole('button', { name: 'Close' }).click();
-  await panel.waitFor({ state: 'hidden', timeout: 5000 });
+  await panel.waitFor({ state: 'hidden', timeout: UI_DEADLINE_MS });
   await page.getByRole('button', { name: 'Calendar feed' }).click();
-  await panel.locator('#feed-status', { hasText: 'A feed URL is active' }).waitFor({ timeout: 5000 });
+  await panel.locator('#feed-status', { hasText: 'A feed URL is active' }).waitFor({ timeout: UI_DEADLINE_MS });
   t.is(await panel.locator('#feed-url').count(), 0);
 
   // A new URL in place of the old one: the old one stops working.
   await panel.getByRole('button', { name: /^Make a new URL/ }).click();
-  await panel.locator('#feed-url').waitFor({ timeout: 5000 });
+  await panel.locator('#feed-url').waitFor({ timeout: UI_DEADLINE_MS });
   const rotated = await panel.locator('#feed-url').inputValue();
   t.not(rotated, url);
   t.is((await fetchFeed(url)).status, 404, 'the replaced URL answers 404');
   t.is((await fetchFeed(rotated)).status, 200);
 
   await panel.getByRole('button', { name: 'Revoke' }).click();
-  await panel.locator('#feed-status', { hasText: 'No feed URL is active.' }).waitFor({ timeout: 5000 });
+  await panel.locator('#feed-status', { hasText: 'No feed URL is active.' }).waitFor({ timeout: UI_DEADLINE_MS });
   t.is(await panel.locator('#feed-url').count(), 0, 'a revoked URL is not shown');
   t.is((await fetchFeed(rotated)).status, 404, 'a revoked URL answers 404');
 });

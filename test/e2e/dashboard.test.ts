@@ -6,7 +6,14 @@ import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startTestApp } from '../helpers/app.ts';
-import { appWithChromium, DESKTOP, failOnPageError, live, newContext as contextOf } from '../helpers/browser.ts';
+import {
+  appWithChromium,
+  DESKTOP,
+  failOnPageError,
+  live,
+  newContext as contextOf,
+  UI_DEADLINE_MS,
+} from '../helpers/browser.ts';
 
 declare global {
   interface Window {
@@ -70,7 +77,10 @@ const connection = (page: Page) => page.locator('#conn').getAttribute('data-stat
 
 /** Waits until the picker's preview lists the dates of `rule` (not those of an earlier choice). */
 async function previewOf(page: Page, rule: string): Promise<void> {
-  await page.locator(`#new-rec-preview[data-rule="${rule}"][aria-busy="false"] li`).nth(4).waitFor({ timeout: 5000 });
+  await page
+    .locator(`#new-rec-preview[data-rule="${rule}"][aria-busy="false"] li`)
+    .nth(4)
+    .waitFor({ timeout: UI_DEADLINE_MS });
 }
 
 async function createThroughUi(page: Page, title: string): Promise<void> {
@@ -130,7 +140,7 @@ test.serial('a task created in one tab appears in the other tab of the same user
 
   // The second tab is still live and shows the same list as the first.
   t.deepEqual(await titles(tabB), await titles(tabA));
-  await t.notThrowsAsync(tabB.locator('#conn', { hasText: 'Live' }).waitFor({ timeout: 1000 }));
+  await t.notThrowsAsync(tabB.locator('#conn', { hasText: 'Live' }).waitFor({ timeout: UI_DEADLINE_MS }));
 });
 
 // ------------------------------------------------------------------ b. isolation between users
@@ -144,7 +154,7 @@ test.serial('a tab of another user sees nothing of it (and does see its own task
   await bobTab.getByLabel('User id').fill(bobId);
   await bobTab.getByRole('button', { name: 'Sign in (development)' }).click();
   await live(bobTab);
-  await t.notThrowsAsync(bobTab.locator('#user-id', { hasText: bobId }).waitFor({ timeout: 2000 }));
+  await t.notThrowsAsync(bobTab.locator('#user-id', { hasText: bobId }).waitFor({ timeout: UI_DEADLINE_MS }));
 
   const secret = `Alice's secret ${randomUUID().slice(0, 6)}`;
   await createThroughUi(aliceTab, secret);
@@ -188,7 +198,7 @@ test.serial('a tab that was offline while 5 changes happened shows all 5 after r
   // dead link through the nes heartbeat and the indicator says so; a few seconds is the design's bound.
   await context.setOffline(true);
   const noticedAt = Date.now();
-  await page.locator('#conn:not([data-state="live"])').waitFor({ timeout: 10_000 });
+  await page.locator('#conn:not([data-state="live"])').waitFor({ timeout: UI_DEADLINE_MS });
   t.log(
     `dead link noticed after ${Date.now() - noticedAt} ms; indicator: "${await page.locator('#conn').textContent()}"`,
   );
@@ -305,7 +315,7 @@ test.serial('the recurrence picker builds the rule and previews 5 dates; a fired
   await page.getByLabel('Repeats').selectOption('weekly');
   for (const day of ['Monday', 'Wednesday', 'Friday']) await page.getByLabel(day, { exact: true }).check();
   await t.notThrowsAsync(
-    page.locator('#new-rec-rule', { hasText: 'Rule: FREQ=WEEKLY;BYDAY=MO,WE,FR' }).waitFor({ timeout: 2000 }),
+    page.locator('#new-rec-rule', { hasText: 'Rule: FREQ=WEEKLY;BYDAY=MO,WE,FR' }).waitFor({ timeout: UI_DEADLINE_MS }),
   );
   await previewOf(page, 'FREQ=WEEKLY;BYDAY=MO,WE,FR');
   t.deepEqual(await page.locator('#new-rec-preview li').allTextContents(), [
@@ -321,7 +331,7 @@ test.serial('the recurrence picker builds the rule and previews 5 dates; a fired
   await page.getByLabel('On the').selectOption('-1');
   await page.getByLabel('Weekday').selectOption('FR');
   await t.notThrowsAsync(
-    page.locator('#new-rec-rule', { hasText: 'Rule: FREQ=MONTHLY;BYDAY=-1FR' }).waitFor({ timeout: 2000 }),
+    page.locator('#new-rec-rule', { hasText: 'Rule: FREQ=MONTHLY;BYDAY=-1FR' }).waitFor({ timeout: UI_DEADLINE_MS }),
   );
   await previewOf(page, 'FREQ=MONTHLY;BYDAY=-1FR');
   t.deepEqual(await page.locator('#new-rec-preview li').allTextContents(), [
@@ -337,7 +347,9 @@ test.serial('the recurrence picker builds the rule and previews 5 dates; a fired
   await page.getByRole('button', { name: 'Add task' }).click();
   await showsTitle(page, title);
   await t.notThrowsAsync(
-    item(page, title).locator('.meta', { hasText: 'Repeats weekly on Mon, Wed, Fri' }).waitFor({ timeout: 2000 }),
+    item(page, title)
+      .locator('.meta', { hasText: 'Repeats weekly on Mon, Wed, Fri' })
+      .waitFor({ timeout: UI_DEADLINE_MS }),
   );
   const [series] = (await rest<{ tasks: (Task & { recurrence_rule: string })[] }>(token, 'GET', '/tasks')).tasks;
   t.is(series?.recurrence_rule, 'FREQ=WEEKLY;BYDAY=MO,WE,FR', 'the server stored the rule the picker built');
@@ -348,11 +360,11 @@ test.serial('the recurrence picker builds the rule and previews 5 dates; a fired
   await rest<Task>(token, 'POST', '/tasks', { title: remind, reminders: [{ at }] });
   await showsTitle(page, remind);
   const toast = page.locator('#toasts .toast', { hasText: `Reminder: ${remind}` });
-  await t.notThrowsAsync(toast.waitFor({ timeout: 15_000 }), 'the reminder toast appears');
+  await t.notThrowsAsync(toast.waitFor({ timeout: UI_DEADLINE_MS }), 'the reminder toast appears');
   t.is(await page.locator('#toasts').getAttribute('aria-live'), 'polite');
   await item(page, remind).locator('summary').click();
   await t.notThrowsAsync(
-    item(page, remind).locator('.status', { hasText: 'fired' }).waitFor({ timeout: 2000 }),
+    item(page, remind).locator('.status', { hasText: 'fired' }).waitFor({ timeout: UI_DEADLINE_MS }),
     'the reminder shows as fired',
   );
 
@@ -360,10 +372,10 @@ test.serial('the recurrence picker builds the rule and previews 5 dates; a fired
 
   await toast.getByRole('button', { name: 'Snooze 10 min' }).click();
   await t.notThrowsAsync(
-    page.locator('#toasts .toast', { hasText: 'Snoozed for 10 minutes' }).waitFor({ timeout: 3000 }),
+    page.locator('#toasts .toast', { hasText: 'Snoozed for 10 minutes' }).waitFor({ timeout: UI_DEADLINE_MS }),
   );
   await t.notThrowsAsync(
-    item(page, remind).locator('.status', { hasText: 'pending' }).waitFor({ timeout: 3000 }),
+    item(page, remind).locator('.status', { hasText: 'pending' }).waitFor({ timeout: UI_DEADLINE_MS }),
     'snoozed: pending again',
   );
 });
@@ -382,21 +394,26 @@ test.serial(
     await page.getByLabel('Repeats').selectOption('weekly');
     await page.getByLabel(/^Due/).fill(thursdayToday ? '2030-01-11T08:00' : '2030-01-10T08:00');
     const weekly = `Rule: FREQ=WEEKLY;BYDAY=${thursdayToday ? 'FR' : 'TH'}`;
-    await t.notThrowsAsync(page.locator('#new-rec-rule', { hasText: weekly }).waitFor({ timeout: 2000 }), weekly);
+    await t.notThrowsAsync(
+      page.locator('#new-rec-rule', { hasText: weekly }).waitFor({ timeout: UI_DEADLINE_MS }),
+      weekly,
+    );
 
     await page.getByLabel('Repeats').selectOption('yearly');
     await page.getByLabel('Ends').selectOption('until');
     await page.getByLabel('Last date').fill('2034-12-31');
     await page.getByLabel('Repeat from').selectOption('after_completion');
     await t.notThrowsAsync(
-      page.locator('#new-rec-rule', { hasText: 'Rule: FREQ=YEARLY;UNTIL=20341231' }).waitFor({ timeout: 2000 }),
+      page
+        .locator('#new-rec-rule', { hasText: 'Rule: FREQ=YEARLY;UNTIL=20341231' })
+        .waitFor({ timeout: UI_DEADLINE_MS }),
     );
     await page.getByRole('button', { name: 'Add task' }).click();
     await showsTitle(page, title);
     await t.notThrowsAsync(
       item(page, title)
         .locator('.meta', { hasText: 'Repeats yearly, until 2034-12-31, counted from each completion' })
-        .waitFor({ timeout: 2000 }),
+        .waitFor({ timeout: UI_DEADLINE_MS }),
     );
     const [series] = (await rest<{ tasks: Task[] }>(token, 'GET', '/tasks')).tasks;
     t.like(series, { recurrence_rule: 'FREQ=YEARLY;UNTIL=20341231', recurrence_mode: 'after_completion' });
@@ -461,7 +478,7 @@ test.serial('when a proxy blocks the WebSocket, the tab falls back to polling ev
   await page.goto(`${rig.app.url}/#token=${token}`);
   for (let i = 0; i < 40 && (await page.locator('#conn').getAttribute('data-state')) !== 'polling'; i++)
     await page.clock.runFor(500);
-  await page.locator('#conn[data-state="polling"]').waitFor({ timeout: 5000 });
+  await page.locator('#conn[data-state="polling"]').waitFor({ timeout: UI_DEADLINE_MS });
   t.is(await page.locator('#conn').textContent(), 'Polling every 30 s (live connection unavailable)');
   t.true(refused >= 3, `the socket was tried ${refused} times before polling`);
 
@@ -528,23 +545,25 @@ test.serial('edit inline, manage reminders, complete with the keyboard, read the
   await t.notThrowsAsync(
     item(page, 'Finish the report')
       .locator('.reminders li', { hasText: '1 hour before — Fri, May 2, 2031, 02:00 PM' })
-      .waitFor({ timeout: 3000 }),
+      .waitFor({ timeout: UI_DEADLINE_MS }),
   );
   await item(page, 'Finish the report')
     .getByRole('button', { name: /^Remove reminder/ })
     .click();
   await t.notThrowsAsync(
-    item(page, 'Finish the report').locator('.reminders li', { hasText: 'No reminders.' }).waitFor({ timeout: 3000 }),
+    item(page, 'Finish the report')
+      .locator('.reminders li', { hasText: 'No reminders.' })
+      .waitFor({ timeout: UI_DEADLINE_MS }),
   );
 
   // Complete with the keyboard.
   await item(page, 'Finish the report').getByRole('checkbox').focus();
   await page.keyboard.press('Space');
   await t.notThrowsAsync(
-    item(other, 'Finish the report').locator('.badge', { hasText: 'done' }).waitFor({ timeout: 3000 }),
+    item(other, 'Finish the report').locator('.badge', { hasText: 'done' }).waitFor({ timeout: UI_DEADLINE_MS }),
     'completed in the other tab too',
   );
-  await item(page, 'Finish the report').locator('.badge', { hasText: 'done' }).waitFor({ timeout: 3000 });
+  await item(page, 'Finish the report').locator('.badge', { hasText: 'done' }).waitFor({ timeout: UI_DEADLINE_MS });
   t.true(
     await item(page, 'Finish the report')
       .getByRole('checkbox')
@@ -558,7 +577,7 @@ test.serial('edit inline, manage reminders, complete with the keyboard, read the
     .getByRole('button', { name: /^History/ })
     .click();
   const history = item(page, 'Finish the report').locator('.history');
-  await t.notThrowsAsync(history.locator('li', { hasText: 'Completed' }).waitFor({ timeout: 3000 }));
+  await t.notThrowsAsync(history.locator('li', { hasText: 'Completed' }).waitFor({ timeout: UI_DEADLINE_MS }));
   const text = await history.innerText();
   t.regex(text, /v1 · Created “Draft the report”, due Fri, May 2, 2031, 03:00 PM/);
   t.regex(text, /Title: “Draft the report” → “Finish the report”/);
@@ -573,8 +592,12 @@ test.serial('edit inline, manage reminders, complete with the keyboard, read the
   await item(page, 'Finish the report')
     .getByRole('button', { name: /^Confirm delete/ })
     .click();
-  await page.locator('#tasks .title', { hasText: 'Finish the report' }).waitFor({ state: 'detached', timeout: 3000 });
-  await other.locator('#tasks .title', { hasText: 'Finish the report' }).waitFor({ state: 'detached', timeout: 3000 });
+  await page
+    .locator('#tasks .title', { hasText: 'Finish the report' })
+    .waitFor({ state: 'detached', timeout: UI_DEADLINE_MS });
+  await other
+    .locator('#tasks .title', { hasText: 'Finish the report' })
+    .waitFor({ state: 'detached', timeout: UI_DEADLINE_MS });
   t.is(await page.locator('#list-status').textContent(), 'No tasks yet: add one above.');
   const gone = await fetch(`${rig.app.url}/tasks/${task.id}`, { headers: { authorization: `Bearer ${token}` } });
   t.is(gone.status, 404);
@@ -589,13 +612,16 @@ test.serial('without dev sign-in the form says so; a rejected token leads back t
   await page.getByLabel('User id').fill('someone');
   await page.getByRole('button', { name: 'Sign in (development)' }).click();
   await t.notThrowsAsync(
-    page.getByRole('alert').filter({ hasText: 'Development sign-in is off on this server' }).waitFor({ timeout: 3000 }),
+    page
+      .getByRole('alert')
+      .filter({ hasText: 'Development sign-in is off on this server' })
+      .waitFor({ timeout: UI_DEADLINE_MS }),
   );
 
   // A token signed with another secret: the page drops it and asks to sign in again.
   await page.goto(`${closed.url}/#token=${rig.app.token('intruder')}`);
   await t.notThrowsAsync(
-    page.getByRole('alert').filter({ hasText: 'rejected the sign-in token' }).waitFor({ timeout: 3000 }),
+    page.getByRole('alert').filter({ hasText: 'rejected the sign-in token' }).waitFor({ timeout: UI_DEADLINE_MS }),
   );
   t.is(await page.evaluate(() => localStorage.getItem('tasklane.token')), null);
   t.true(await page.locator('#app').isHidden());
@@ -636,7 +662,7 @@ test.serial(
 
     const again = await openPage(t, context, token);
     await t.notThrowsAsync(
-      again.locator('#toasts .toast', { hasText: 'Reminder: Stretch' }).waitFor({ timeout: 5000 }),
+      again.locator('#toasts .toast', { hasText: 'Reminder: Stretch' }).waitFor({ timeout: UI_DEADLINE_MS }),
       'the missed reminder is shown',
     );
     t.deepEqual(await titles(again), ['Stretch', 'Made and renamed while away', 'Before closing']);

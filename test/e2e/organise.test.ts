@@ -9,7 +9,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
-import { appWithChromium, dateIn, DESKTOP, newContext as contextOf, openDashboard } from '../helpers/browser.ts';
+import {
+  appWithChromium,
+  dateIn,
+  DESKTOP,
+  newContext as contextOf,
+  openDashboard,
+  UI_DEADLINE_MS,
+} from '../helpers/browser.ts';
 
 interface Task {
   id: string;
@@ -90,7 +97,10 @@ async function showsExactly(
 }
 
 async function countIs(t: ExecutionContext, locator: Locator, expected: string, message: string): Promise<void> {
-  await t.notThrowsAsync(locator.filter({ hasText: new RegExp(`^${expected}$`) }).waitFor({ timeout: 5000 }), message);
+  await t.notThrowsAsync(
+    locator.filter({ hasText: new RegExp(`^${expected}$`) }).waitFor({ timeout: UI_DEADLINE_MS }),
+    message,
+  );
 }
 
 async function newList(page: Page, name: string, color: string): Promise<void> {
@@ -99,13 +109,13 @@ async function newList(page: Page, name: string, color: string): Promise<void> {
   await dialog.getByLabel('Name').fill(name);
   await dialog.getByRole('radio', { name: color }).check();
   await dialog.getByRole('button', { name: 'Save' }).click();
-  await page.locator('#view-title', { hasText: name }).waitFor({ timeout: 5000 });
+  await page.locator('#view-title', { hasText: name }).waitFor({ timeout: UI_DEADLINE_MS });
 }
 
 async function addTask(page: Page, title: string): Promise<void> {
   await page.getByLabel('Title', { exact: true }).fill(title);
   await page.getByRole('button', { name: 'Add task' }).click();
-  await item(page, title).waitFor({ timeout: 5000 });
+  await item(page, title).waitFor({ timeout: UI_DEADLINE_MS });
 }
 
 // ------------------------------------------------------------------ lists
@@ -114,7 +124,7 @@ test.serial(
   async (t) => {
     const token = rig.app.token(user('lena'));
     const page = await openPage(t, await newContext(t), token);
-    await page.locator('#view-title', { hasText: 'Inbox' }).waitFor({ timeout: 5000 });
+    await page.locator('#view-title', { hasText: 'Inbox' }).waitFor({ timeout: UI_DEADLINE_MS });
 
     await newList(page, 'Work', 'Blue');
     await newList(page, 'Home', 'Green');
@@ -156,7 +166,7 @@ test.serial(
     await edit.getByLabel('Name').fill('Office');
     await edit.getByRole('radio', { name: 'Purple' }).check();
     await edit.getByRole('button', { name: 'Save' }).click();
-    await sideList(page, 'Office').waitFor({ timeout: 5000 });
+    await sideList(page, 'Office').waitFor({ timeout: UI_DEADLINE_MS });
     const office = (await rest<{ lists: List[] }>(token, 'GET', '/lists')).lists.find((l) => l.name === 'Office');
     t.is(office?.color, '#7a4fc9', 'renamed and recoloured on the server');
 
@@ -164,9 +174,9 @@ test.serial(
     await edit.getByLabel('Move its tasks to the Inbox').check();
     await edit.getByRole('button', { name: 'Delete list' }).click();
     await edit.getByRole('button', { name: /^Confirm/ }).click();
-    await sideList(page, 'Office').waitFor({ state: 'detached', timeout: 5000 });
+    await sideList(page, 'Office').waitFor({ state: 'detached', timeout: UI_DEADLINE_MS });
     await sideList(page, 'Inbox').getByRole('button').first().click();
-    await item(page, 'Post the parcel').waitFor({ timeout: 5000 });
+    await item(page, 'Post the parcel').waitFor({ timeout: UI_DEADLINE_MS });
     const moved = (await rest<{ tasks: Task[] }>(token, 'GET', '/tasks?limit=200')).tasks.find(
       (x) => x.title === 'Post the parcel',
     );
@@ -182,9 +192,9 @@ test.serial('priority flags and label chips: set, create, add and remove; sort b
   await showsExactly(t, page, ['Birch task', 'Apple task', 'Cedar task'], 'newest first by default');
 
   await item(page, 'Cedar task').getByLabel('Priority: Cedar task').selectOption('1');
-  await item(page, 'Cedar task').locator('.flag', { hasText: 'P1' }).waitFor({ timeout: 5000 });
+  await item(page, 'Cedar task').locator('.flag', { hasText: 'P1' }).waitFor({ timeout: UI_DEADLINE_MS });
   await item(page, 'Apple task').getByLabel('Priority: Apple task').selectOption('3');
-  await item(page, 'Apple task').locator('.flag', { hasText: 'P3' }).waitFor({ timeout: 5000 });
+  await item(page, 'Apple task').locator('.flag', { hasText: 'P3' }).waitFor({ timeout: UI_DEADLINE_MS });
 
   await page.getByLabel('Sort by').selectOption('priority');
   await showsExactly(t, page, ['Cedar task', 'Apple task', 'Birch task'], 'by priority: P1, P3, then none');
@@ -195,17 +205,17 @@ test.serial('priority flags and label chips: set, create, add and remove; sort b
   await item(page, 'Birch task').getByRole('button', { name: 'Labels: Birch task' }).click();
   await item(page, 'Birch task').getByLabel('New label for: Birch task').fill('errand');
   await item(page, 'Birch task').getByRole('button', { name: 'Create label' }).click();
-  await item(page, 'Birch task').locator('.chips .chip', { hasText: 'errand' }).waitFor({ timeout: 5000 });
+  await item(page, 'Birch task').locator('.chips .chip', { hasText: 'errand' }).waitFor({ timeout: UI_DEADLINE_MS });
   await item(page, 'Birch task').getByLabel('New label for: Birch task').fill('weekend');
   await item(page, 'Birch task').getByRole('button', { name: 'Create label' }).click();
-  await item(page, 'Birch task').locator('.chips .chip', { hasText: 'weekend' }).waitFor({ timeout: 5000 });
+  await item(page, 'Birch task').locator('.chips .chip', { hasText: 'weekend' }).waitFor({ timeout: UI_DEADLINE_MS });
   await item(page, 'Apple task').getByRole('button', { name: 'Labels: Apple task' }).click();
   await item(page, 'Apple task').locator('.label-picker').getByRole('checkbox', { name: 'weekend' }).check();
-  await item(page, 'Apple task').locator('.chips .chip', { hasText: 'weekend' }).waitFor({ timeout: 5000 });
+  await item(page, 'Apple task').locator('.chips .chip', { hasText: 'weekend' }).waitFor({ timeout: UI_DEADLINE_MS });
   await item(page, 'Birch task').getByRole('button', { name: 'Remove label errand from: Birch task' }).click();
   await item(page, 'Birch task')
     .locator('.chips .chip', { hasText: 'errand' })
-    .waitFor({ state: 'detached', timeout: 5000 });
+    .waitFor({ state: 'detached', timeout: UI_DEADLINE_MS });
 
   const labels = (await rest<{ labels: Label[] }>(token, 'GET', '/labels')).labels;
   t.deepEqual(labels.map((l) => l.name).sort(), ['errand', 'weekend']);
@@ -239,7 +249,9 @@ test.serial(
     t.true(await page.locator('#search').evaluate((el) => el === document.activeElement), '/ focuses the search box');
     await page.keyboard.type('harbour');
     await showsExactly(t, page, ['Quarterly report'], 'found by a word of its description, in another list');
-    await t.notThrowsAsync(page.locator('#view-title', { hasText: 'Search: “harbour”' }).waitFor({ timeout: 2000 }));
+    await t.notThrowsAsync(
+      page.locator('#view-title', { hasText: 'Search: “harbour”' }).waitFor({ timeout: UI_DEADLINE_MS }),
+    );
     t.regex(
       await item(page, 'Quarterly report').locator('.meta').innerText(),
       /Work/,
@@ -248,7 +260,7 @@ test.serial(
 
     // A task made elsewhere that matches joins the results live.
     await rest<Task>(token, 'POST', '/tasks', { title: 'Harbour walk' });
-    await item(page, 'Harbour walk').waitFor({ timeout: 5000 });
+    await item(page, 'Harbour walk').waitFor({ timeout: UI_DEADLINE_MS });
 
     await page.locator('#search').fill('');
     await page.locator('#search').press('Escape');
@@ -299,18 +311,18 @@ test.serial(
     const day = (days: number) =>
       page.locator('#upcoming section.day').filter({ has: page.locator(`h3[id="day-${dateIn(zone, days)}"]`) });
     await t.notThrowsAsync(
-      day(1).locator('.title', { hasText: 'Tomorrow morning' }).waitFor({ timeout: 5000 }),
+      day(1).locator('.title', { hasText: 'Tomorrow morning' }).waitFor({ timeout: UI_DEADLINE_MS }),
       "tomorrow's task under tomorrow",
     );
     t.deepEqual(await day(0).locator('.title').allTextContents(), ['Late tonight'], 'today: what is still ahead today');
     t.deepEqual(await day(3).locator('.title').allTextContents(), ['In three days']);
     t.regex(await day(1).locator('h3').innerText(), /^Tomorrow/);
     await t.notThrowsAsync(
-      day(2).locator('.occurrence', { hasText: 'Stand-up' }).waitFor({ timeout: 5000 }),
+      day(2).locator('.occurrence', { hasText: 'Stand-up' }).waitFor({ timeout: UI_DEADLINE_MS }),
       "the series' occurrence on its first day",
     );
     await t.notThrowsAsync(
-      day(5).locator('.occurrence', { hasText: 'Stand-up' }).waitFor({ timeout: 5000 }),
+      day(5).locator('.occurrence', { hasText: 'Stand-up' }).waitFor({ timeout: UI_DEADLINE_MS }),
       'and on the days after',
     );
     t.false((await page.locator('#upcoming').innerText()).includes('Next month'), 'beyond the week is not upcoming');
@@ -319,7 +331,7 @@ test.serial(
     const other = await openPage(t, page.context(), token);
     await viewButton(other, 'Today').click();
     await item(other, 'Late tonight').getByRole('checkbox').click(); // it leaves Today at once
-    await item(other, 'Late tonight').waitFor({ state: 'detached', timeout: 5000 });
+    await item(other, 'Late tonight').waitFor({ state: 'detached', timeout: UI_DEADLINE_MS });
     await page.bringToFront();
     await viewButton(page, 'Today').click();
     await showsExactly(t, page, ['Overdue since yesterday'], 'completed elsewhere: gone from Today');
@@ -339,10 +351,10 @@ test.serial(
 
     await page.keyboard.press('?');
     const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
-    await t.notThrowsAsync(help.waitFor({ timeout: 2000 }), '? opens the list of shortcuts');
+    await t.notThrowsAsync(help.waitFor({ timeout: UI_DEADLINE_MS }), '? opens the list of shortcuts');
     t.regex(await help.innerText(), /New task[\s\S]*Search[\s\S]*Next \/ previous task[\s\S]*Complete/);
     await page.keyboard.press('Escape');
-    await help.waitFor({ state: 'hidden', timeout: 2000 });
+    await help.waitFor({ state: 'hidden', timeout: UI_DEADLINE_MS });
 
     await page.keyboard.press('n');
     t.true(
@@ -351,7 +363,7 @@ test.serial(
     );
     await page.keyboard.type('Made by keyboard');
     await page.keyboard.press('Enter');
-    await item(page, 'Made by keyboard').waitFor({ timeout: 5000 });
+    await item(page, 'Made by keyboard').waitFor({ timeout: UI_DEADLINE_MS });
     await page.keyboard.press('Escape'); // leave the field
 
     const focusedTitle = () =>
@@ -365,11 +377,11 @@ test.serial(
     t.is(await focusedTitle(), 'First', 'k: one up');
 
     await page.keyboard.press('x');
-    await item(page, 'First').locator('.badge', { hasText: 'done' }).waitFor({ timeout: 5000 });
+    await item(page, 'First').locator('.badge', { hasText: 'done' }).waitFor({ timeout: UI_DEADLINE_MS });
     await page.keyboard.press('2');
-    await item(page, 'First').locator('.flag', { hasText: 'P2' }).waitFor({ timeout: 5000 });
+    await item(page, 'First').locator('.flag', { hasText: 'P2' }).waitFor({ timeout: UI_DEADLINE_MS });
     await page.keyboard.press('e');
-    await page.locator('form.edit').getByLabel('Title').waitFor({ timeout: 2000 });
+    await page.locator('form.edit').getByLabel('Title').waitFor({ timeout: UI_DEADLINE_MS });
     t.true(
       await page
         .locator('form.edit')
@@ -378,7 +390,7 @@ test.serial(
       'e opens the editor on the title',
     );
     await page.keyboard.press('Escape');
-    await page.locator('form.edit').waitFor({ state: 'detached', timeout: 2000 });
+    await page.locator('form.edit').waitFor({ state: 'detached', timeout: UI_DEADLINE_MS });
 
     const first = (await rest<{ tasks: Task[] }>(token, 'GET', '/tasks?limit=200')).tasks.find(
       (x) => x.title === 'First',
@@ -396,16 +408,19 @@ test.serial('a list made and renamed in one tab appears in the other at once; la
   const b = await openPage(t, context, token);
   await a.bringToFront();
   await newList(a, 'Garden', 'Green');
-  await t.notThrowsAsync(sideList(b, 'Garden').waitFor({ timeout: 5000 }), 'the new list shows in the other tab');
+  await t.notThrowsAsync(
+    sideList(b, 'Garden').waitFor({ timeout: UI_DEADLINE_MS }),
+    'the new list shows in the other tab',
+  );
   const garden = (await rest<{ lists: List[] }>(token, 'GET', '/lists')).lists.find((l) => l.name === 'Garden') as List;
   await rest(token, 'PATCH', `/lists/${garden.id}`, { name: 'Allotment' });
-  await t.notThrowsAsync(sideList(b, 'Allotment').waitFor({ timeout: 5000 }), 'renamed in the other tab');
-  await t.notThrowsAsync(sideList(a, 'Allotment').waitFor({ timeout: 5000 }));
+  await t.notThrowsAsync(sideList(b, 'Allotment').waitFor({ timeout: UI_DEADLINE_MS }), 'renamed in the other tab');
+  await t.notThrowsAsync(sideList(a, 'Allotment').waitFor({ timeout: UI_DEADLINE_MS }));
   await rest<Task>(token, 'POST', '/tasks', { title: 'Sow beans', list_id: garden.id });
   await countIs(t, countOf(sideList(b, 'Allotment')), '1', 'its count follows in the other tab');
   await rest(token, 'DELETE', `/lists/${garden.id}?tasks=delete`);
   await t.notThrowsAsync(
-    sideList(b, 'Allotment').waitFor({ state: 'detached', timeout: 5000 }),
+    sideList(b, 'Allotment').waitFor({ state: 'detached', timeout: UI_DEADLINE_MS }),
     'deleted in the other tab',
   );
 });
@@ -453,21 +468,21 @@ test.serial(
     await rest<Task>(token, 'POST', '/tasks', { title: 'Buy oat milk' });
 
     const phone = await openPage(t, await newContext(t, { viewport: { width: 390, height: 844 } }), token);
-    await item(phone, 'Buy oat milk').waitFor({ timeout: 5000 });
+    await item(phone, 'Buy oat milk').waitFor({ timeout: UI_DEADLINE_MS });
     const rowsOnScreen = await rows(phone).evaluateAll(
       (els) => els.filter((el) => el.getBoundingClientRect().bottom <= window.innerHeight).length,
     );
     t.true(rowsOnScreen >= 2, `${rowsOnScreen} task rows are on the first screen of a phone, below the form`);
     t.true(await phone.locator('#create-more').isHidden(), 'the details of the form stay closed');
     await phone.getByRole('button', { name: /Inbox/ }).first().click(); // the menu button says what is shown
-    await sideList(phone, 'Work').waitFor({ timeout: 2000 });
+    await sideList(phone, 'Work').waitFor({ timeout: UI_DEADLINE_MS });
     t.deepEqual(await unnamedControls(phone), [], 'phone: every visible control has an accessible name');
     mkdirSync(RESULTS, { recursive: true });
     await phone.getByRole('button', { name: /Inbox/ }).first().click();
     await phone.screenshot({ path: path.join(RESULTS, 'phone.png') });
 
     const desktop = await openPage(t, await newContext(t, { viewport: { width: 1280, height: 860 } }), token);
-    await item(desktop, 'Buy oat milk').waitFor({ timeout: 5000 });
+    await item(desktop, 'Buy oat milk').waitFor({ timeout: UI_DEADLINE_MS });
     t.deepEqual(await unnamedControls(desktop), [], 'desktop: every visible control has an accessible name');
     t.is(
       await desktop.getByRole('navigation', { name: 'Views and lists' }).count(),
@@ -505,7 +520,7 @@ async function keyLatencies(page: Page, selector: string, keys: string): Promise
     );
   }, selector);
   await page.keyboard.type(keys, { delay: 40 });
-  await page.waitForFunction((n) => (window.__latencies?.length ?? 0) >= n, keys.length, { timeout: 10_000 });
+  await page.waitForFunction((n) => (window.__latencies?.length ?? 0) >= n, keys.length, { timeout: UI_DEADLINE_MS });
   return page.evaluate(() => window.__latencies ?? []);
 }
 
@@ -569,7 +584,7 @@ test.serial(
     // Scrolling to the end of what is drawn brings the next page.
     await page.locator('#tasks li.task').last().scrollIntoViewIfNeeded();
     await page.waitForFunction((n) => document.querySelectorAll('#tasks li.task').length > n, shown, {
-      timeout: 10_000,
+      timeout: UI_DEADLINE_MS,
     });
     const afterScroll = await page.locator('#tasks li.task').count();
     t.true(afterScroll > shown && afterScroll < SEED, `scrolling drew the next page (${afterScroll} rows)`);

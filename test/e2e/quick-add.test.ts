@@ -6,7 +6,7 @@ import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { Page } from 'playwright-core';
-import { appWithChromium, DESKTOP, newContext, openDashboard } from '../helpers/browser.ts';
+import { appWithChromium, DESKTOP, newContext, openDashboard, UI_DEADLINE_MS } from '../helpers/browser.ts';
 import { eventually } from '../helpers/eventually.ts';
 
 interface Task {
@@ -35,7 +35,7 @@ async function openPage(t: ExecutionContext, token: string): Promise<Page> {
 
 const field = (page: Page, name: string) => page.locator(`#quick-add-preview [data-field="${name}"] dd`);
 async function shows(page: Page, name: string, text: string | RegExp): Promise<void> {
-  await field(page, name).filter({ hasText: text }).waitFor({ timeout: 5000 });
+  await field(page, name).filter({ hasText: text }).waitFor({ timeout: UI_DEADLINE_MS });
 }
 
 test('quick add previews the parsed fields while typing and Enter saves exactly them, in a zone far from UTC', async (t) => {
@@ -77,7 +77,7 @@ test('quick add previews the parsed fields while typing and Enter saves exactly 
   const due = DateTime.fromISO(rent.due_date ?? '', { zone: ZONE });
   t.deepEqual([due.day, due.hour, due.minute], [1, 9, 0], `09:00 on the 1st in ${ZONE}: ${rent.due_date}`);
   t.true(due.toMillis() > Date.now() - 60_000 && due.diffNow('days').days < 32, 'the next 1st');
-  await page.locator('#quick-add-preview').waitFor({ state: 'hidden', timeout: 5000 });
+  await page.locator('#quick-add-preview').waitFor({ state: 'hidden', timeout: UI_DEADLINE_MS });
   t.is(await box.inputValue(), '', 'the box is cleared after saving');
 
   // A phrase with no list goes to the list shown (the Inbox), as the preview says; evening is 19:00.
@@ -87,7 +87,7 @@ test('quick add previews the parsed fields while typing and Enter saves exactly 
   await shows(page, 'list', /^Inbox \(default\)$/);
   await shows(page, 'due', /, 19:00 \(Pacific\/Kiritimati\)$/);
   await box.press('Enter');
-  await page.locator('li.task .title', { hasText: 'Call mum' }).waitFor({ timeout: 5000 });
+  await page.locator('li.task .title', { hasText: 'Call mum' }).waitFor({ timeout: UI_DEADLINE_MS });
   const after = tomorrow();
   const mum = (await rest<{ tasks: Task[] }>(token, 'GET', `/tasks?list_id=${inbox?.id}`)).tasks.find(
     (x) => x.title === 'Call mum',
@@ -99,5 +99,7 @@ test('quick add previews the parsed fields while typing and Enter saves exactly 
 
   // What was not understood is said, not dropped silently.
   await box.fill('Plan trip #Hoem');
-  await page.locator('#quick-add-preview .qa-notes li', { hasText: 'no such list "Hoem"' }).waitFor({ timeout: 5000 });
+  await page
+    .locator('#quick-add-preview .qa-notes li', { hasText: 'no such list "Hoem"' })
+    .waitFor({ timeout: UI_DEADLINE_MS });
 });

@@ -6,7 +6,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
-import { appWithChromium, DESKTOP, newContext, openDashboard } from '../helpers/browser.ts';
+import { appWithChromium, DESKTOP, newContext, openDashboard, UI_DEADLINE_MS } from '../helpers/browser.ts';
 import { ManualClock } from '../helpers/clock.ts';
 import { eventuallyValue } from '../helpers/eventually.ts';
 import { tomorrowAt } from '../../actors/task/snooze.ts';
@@ -52,12 +52,12 @@ test.serial(
 
     const page = await openTab(t, token);
     // First sign-in: the browser's zone, said plainly in the header.
-    await page.locator('#user-zone', { hasText: ZONE }).waitFor({ timeout: 5000 });
+    await page.locator('#user-zone', { hasText: ZONE }).waitFor({ timeout: UI_DEADLINE_MS });
     t.is(await page.locator('#zone-note').textContent(), '(from this browser)');
     t.like(await rest(token, 'GET', '/me'), { timezone: ZONE, timezone_chosen: true });
 
     const toast = page.locator('#toasts .toast.reminder', { hasText: 'Reminder: Feed the cat' });
-    await t.notThrowsAsync(toast.waitFor({ timeout: 10_000 }), 'the missed reminder is shown on return');
+    await t.notThrowsAsync(toast.waitFor({ timeout: UI_DEADLINE_MS }), 'the missed reminder is shown on return');
     await toast.getByRole('button', { name: 'Tomorrow 09:00' }).click();
     const nine = tomorrowAt(new Date(clock.now()), ZONE, '09:00').toISOString();
     const local = new Intl.DateTimeFormat('en-US', {
@@ -68,10 +68,10 @@ test.serial(
     });
     t.is(local.format(new Date(nine)), '09:00', 'the instant is 09:00 on the Auckland wall clock');
     await t.notThrowsAsync(
-      page.locator('#toasts .toast', { hasText: /^Snoozed until .*09:00/ }).waitFor({ timeout: 5000 }),
+      page.locator('#toasts .toast', { hasText: /^Snoozed until .*09:00/ }).waitFor({ timeout: UI_DEADLINE_MS }),
       'the page says until when, in local time',
     );
-    await toast.waitFor({ state: 'detached', timeout: 5000 });
+    await toast.waitFor({ state: 'detached', timeout: UI_DEADLINE_MS });
     const after = await rest(token, 'GET', `/tasks/${task.id as string}`);
     t.like(
       (after.reminders as Json[]).find((r) => r.id === rid),
@@ -93,11 +93,11 @@ test.serial('"Seen" in one tab clears the reminder in the other', async (t) => {
   });
   await fireUntil(token, remindAt, 1);
   const toastIn = (page: Page) => page.locator('#toasts .toast.reminder', { hasText: 'Reminder: Call the plumber' });
-  await toastIn(a).waitFor({ timeout: 10_000 });
-  await toastIn(b).waitFor({ timeout: 10_000 });
+  await toastIn(a).waitFor({ timeout: UI_DEADLINE_MS });
+  await toastIn(b).waitFor({ timeout: UI_DEADLINE_MS });
   t.is(await toastIn(b).count(), 1, 'shown once, though both the event and the list bring it');
   await toastIn(a).getByRole('button', { name: 'Seen' }).click();
-  await t.notThrowsAsync(toastIn(b).waitFor({ state: 'detached', timeout: 5000 }), 'the other tab clears it');
+  await t.notThrowsAsync(toastIn(b).waitFor({ state: 'detached', timeout: UI_DEADLINE_MS }), 'the other tab clears it');
   t.deepEqual((await rest(token, 'GET', '/reminders?state=unacknowledged')).reminders, []);
 });
 
@@ -116,7 +116,7 @@ test.serial(
     // The in-page toast is there too: notifications on no longer hide the reminder from the page.
     await page
       .locator('#toasts .toast.reminder', { hasText: 'Reminder: Take out the bins' })
-      .waitFor({ timeout: 10_000 });
+      .waitFor({ timeout: UI_DEADLINE_MS });
     const shown = await eventuallyValue(
       () =>
         page.evaluate(async () => {

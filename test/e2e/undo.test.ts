@@ -5,7 +5,7 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
-import { appWithChromium, newContext, openDashboard } from '../helpers/browser.ts';
+import { appWithChromium, newContext, openDashboard, UI_DEADLINE_MS } from '../helpers/browser.ts';
 
 const rig = appWithChromium();
 
@@ -14,8 +14,8 @@ const item = (page: Page, title: string) =>
 /** Waits until the task's row shows it open (no "done" badge, box unchecked). */
 async function showsOpen(page: Page, title: string): Promise<void> {
   const row = item(page, title);
-  await row.getByRole('checkbox', { checked: false }).waitFor({ timeout: 5000 });
-  await row.locator('.badge', { hasText: 'done' }).waitFor({ state: 'detached', timeout: 5000 });
+  await row.getByRole('checkbox', { checked: false }).waitFor({ timeout: UI_DEADLINE_MS });
+  await row.locator('.badge', { hasText: 'done' }).waitFor({ state: 'detached', timeout: UI_DEADLINE_MS });
 }
 
 test('an undone completion brings the task back on both tabs; so does an undone delete', async (t) => {
@@ -35,11 +35,11 @@ test('an undone completion brings the task back on both tabs; so does an undone 
   // Complete in tab 1: both tabs show it done, and tab 1 offers the undo.
   await item(one, 'Call the plumber').getByRole('checkbox').check();
   for (const page of [one, two])
-    await item(page, 'Call the plumber').locator('.badge', { hasText: 'done' }).waitFor({ timeout: 5000 });
+    await item(page, 'Call the plumber').locator('.badge', { hasText: 'done' }).waitFor({ timeout: UI_DEADLINE_MS });
   const toast = one.locator('#toasts .toast', { hasText: 'Completed' });
   await toast.getByRole('button', { name: 'Undo' }).click();
   for (const page of [one, two]) await showsOpen(page, 'Call the plumber');
-  await toast.waitFor({ state: 'detached', timeout: 5000 });
+  await toast.waitFor({ state: 'detached', timeout: UI_DEADLINE_MS });
 
   // Delete in tab 1 (with its confirmation): gone from both tabs; Undo brings it back to both.
   await item(one, 'Call the plumber')
@@ -49,7 +49,9 @@ test('an undone completion brings the task back on both tabs; so does an undone 
     .getByRole('button', { name: /^Confirm delete/ })
     .click();
   for (const page of [one, two])
-    await page.locator('#tasks .title', { hasText: 'Call the plumber' }).waitFor({ state: 'detached', timeout: 5000 });
+    await page
+      .locator('#tasks .title', { hasText: 'Call the plumber' })
+      .waitFor({ state: 'detached', timeout: UI_DEADLINE_MS });
   await one.locator('#toasts .toast', { hasText: 'Deleted' }).getByRole('button', { name: 'Undo' }).click();
   for (const page of [one, two]) await showsOpen(page, 'Call the plumber');
   // The history says what was undone.
@@ -57,8 +59,8 @@ test('an undone completion brings the task back on both tabs; so does an undone 
     .getByRole('button', { name: /^History/ })
     .click();
   const history = item(two, 'Call the plumber').locator('.history');
-  await history.locator('li', { hasText: 'Marked not done (undo)' }).waitFor({ timeout: 5000 });
-  await history.locator('li', { hasText: 'Restored (undo of the delete)' }).waitFor({ timeout: 5000 });
+  await history.locator('li', { hasText: 'Marked not done (undo)' }).waitFor({ timeout: UI_DEADLINE_MS });
+  await history.locator('li', { hasText: 'Restored (undo of the delete)' }).waitFor({ timeout: UI_DEADLINE_MS });
   const task = (await (
     await fetch(`${rig.app.url}/tasks/${((await created.json()) as { id: string }).id}`, {
       headers: { authorization: `Bearer ${token}` },

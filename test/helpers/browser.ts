@@ -18,6 +18,14 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
+/**
+ * How long a browser test waits for what the page should show (ms): a deadline, not a margin. A passing
+ * run goes on the moment the element is there; only a broken one waits this long. Generous, because on a
+ * busy 2-core CI machine a page, its socket and the app share the cores with other test files: how fast
+ * the page updates is measured by the benchmarks and the timed walk-through, never asserted here.
+ */
+export const UI_DEADLINE_MS = 20_000;
+
 /** The desktop window the dashboard tests use (the phone layout is narrower). */
 export const DESKTOP = { width: 1100, height: 900 };
 
