@@ -112,9 +112,9 @@ function renderSidebar(s) {
       },
     };
     return html`<li class="side-row" data-list=${list.id} @dragover=${drop.over} @dragleave=${drop.leave} @drop=${drop.drop}><button type="button" class="side-item" aria-current=${active ? 'page' : nothing}
-      @click=${() => goTo({ kind: 'list', listId: list.id })}><span class="dot" ${cssVar('--dot', list.color ?? 'var(--muted)')} aria-hidden="true"></span><span class="side-name">${list.name}</span>${
+      @click=${() => goTo({ kind: 'list', listId: list.id })}><span class="dot" ${cssVar('--dot', list.color ?? 'var(--muted)')} aria-hidden="true"></span><span class="side-name" title=${list.name}>${list.name}</span>${
         isShared(list)
-          ? html`<span class="side-shared" role="img" aria-label="shared" title="Shared list">shared</span>`
+          ? html`<span class="side-shared" role="img" aria-label="shared" title="Shared list">${peopleIcon}</span>`
           : nothing
       }<span class="side-count" aria-label=${n === undefined ? nothing : `${n} open`}>${n ?? ''}</span></button>${
         list.inbox
