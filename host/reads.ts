@@ -65,15 +65,26 @@ function keyOf(sort: TaskSort, row: TaskRow & { title_key: string }): string | n
 }
 
 /**
- * A full-text query for what a user typed, as `tsquery` input text: its words (runs of letters and digits,
- * lower-cased; at most 8), each a literal prefix lexeme (`'word':*`), all required. It is cast, not given
- * to to_tsquery: no text parser reads the words again (it would split `2909e70c` into a number and a
- * word), and the `search` column holds each run of letters and digits of the task's text as a lexeme of
- * its own (migration 014). Null when there is no word.
+ * The words of a search as a user typed them: runs of letters and digits, lower-cased, at most 8. Each
+ * must match (a prefix) for a task to be found; empty when nothing was typed but separators.
  */
-export function searchQuery(text: string): string | null {
-  const words = (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 8);
-  return words.length === 0 ? null : words.map((w) => `'${w.replace(/['\\]/g, '\\$&')}':*`).join(' & ');
+export function searchWords(text: string): string[] {
+  return (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 8);
+}
+
+/**
+ * The SQL condition that a task's `search` column matches every word of `words`, each in either reading:
+ * as typed (a literal prefix lexeme: the title's runs of letters and digits are lexemes of their own,
+ * migration 015), or as PostgreSQL's text parser reads it (`2909e70c` alone reads as the number `2909e70`
+ * and the word `c`, as a description holding it was indexed). `p` adds a parameter and returns its
+ * placeholder. Null when there is no word.
+ */
+export function searchCondition(words: readonly string[], p: (value: unknown) => string): string | null {
+  if (words.length === 0) return null;
+  const either = words.map(
+    (w) => `(${p(`'${w.replace(/['\\]/g, '\\$&')}':*`)}::tsquery || to_tsquery('simple', ${p(`${w}:*`)}))`,
+  );
+  return `search @@ (${either.join(' && ')})`;
 }
 
 /**
@@ -107,10 +118,7 @@ export function listTasksQuery(userId: string, f: TaskFilter): { text: string; p
   if (f.label) where.push(`labels @> ARRAY[${p(f.label)}]::uuid[]`);
   if (f.priority !== undefined) where.push(`priority = ${p(f.priority)}`);
   if (f.no_series) where.push('NOT is_recurring');
-  if (f.q !== undefined) {
-    const query = searchQuery(f.q);
-    where.push(query === null ? 'false' : `search @@ ${p(query)}::tsquery`);
-  }
+  if (f.q !== undefined) where.push(searchCondition(searchWords(f.q), p) ?? 'false');
   const sort = SORTS[f.sort];
   const dir = f.order === 'asc' ? 'ASC' : 'DESC';
   const cmp = f.order === 'asc' ? '>' : '<';
