@@ -2,13 +2,15 @@
 // client and DaprServer's Express app), following the Dapr actor API (docs.dapr.io, reference/api/actors_api)
 // and what @dapr/dapr 3.18 sends and answers:
 // - `SidecarChannel`: this process → daprd (`PUT /v1.0/actors/<type>/<id>/method/<method>`), one
-//   kept-alive connection pool, the JSON body sent as it is given;
+//   kept-alive undici connection pool (half the client CPU per call of node:http's request, measured:
+//   30 against 63 µs), the JSON body sent as it is given;
 // - `serveActors`: daprd → this process (the app channel, daprd's --app-port): `GET /dapr/config`,
 //   `PUT /actors/<type>/<id>/method/<method>`, `PUT /actors/<type>/<id>/method/remind/<name>`,
 //   `PUT /actors/<type>/<id>/method/timer/<name>`, `DELETE /actors/<type>/<id>`, `GET /healthz`,
 //   `GET /dapr/subscribe`, on a plain node:http server.
 import http from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import { Pool, errors as undiciErrors } from 'undici';
 
 /**
  * `value` (a reminder name, a method) as one URL path segment: percent-encoded as `encodeURIComponent`
@@ -88,24 +90,36 @@ export interface SidecarChannelOptions {
   timeoutMs?: number;
 }
 
+/** undici's errors for an answer that did not come in time, as the `ETIMEDOUT` they stand for here. */
+function timedOut(error: unknown): boolean {
+  return error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError;
+}
+
 /**
- * Calls daprd's actor API over kept-alive HTTP/1.1 connections (one node:http Agent, so no connection
- * set-up per call). Bodies are strings in and out: the caller serialises once and parses once.
+ * Calls daprd's actor API over kept-alive HTTP/1.1 connections (an undici Pool for calls, so no
+ * connection set-up per call and little work per request; one node:http Agent for the rare health probe).
+ * Bodies are strings in and out: the caller serialises once and parses once.
  */
 export class SidecarChannel {
   private readonly agent: http.Agent;
+  private readonly pool: Pool;
   private readonly base: string;
-  private readonly headers: http.OutgoingHttpHeaders;
+  private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
 
   constructor(private readonly options: SidecarChannelOptions) {
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64, scheduling: 'lifo' });
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: 2, scheduling: 'lifo' });
     this.base = `http://${options.host}:${options.port}`;
+    this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.pool = new Pool(this.base, {
+      connections: options.maxSockets ?? 64,
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+    });
     this.headers = {
       'content-type': 'application/json',
       ...(options.apiToken ? { 'dapr-api-token': options.apiToken } : {}),
     };
-    this.timeoutMs = options.timeoutMs ?? 60_000;
   }
 
   /**
@@ -118,39 +132,24 @@ export class SidecarChannel {
 
   /**
    * Sends `body` (JSON text) to `path` on daprd (e.g. `/v1.0-alpha1/publish/bulk/<pubsub>/<topic>`);
-   * resolves with the answer (text) on 2xx. Rejects with DaprCallError (non-2xx) or DaprTransportError.
+   * resolves with the answer (text) on 2xx. Rejects with DaprCallError (non-2xx) or DaprTransportError
+   * (no answer: refused, reset, or none within `timeoutMs`, then with code ETIMEDOUT).
    */
-  send(method: 'PUT' | 'POST', path: string, body: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const req = http.request(
-        {
-          host: this.options.host,
-          port: this.options.port,
-          method,
-          path,
-          agent: this.agent,
-          headers: { ...this.headers, 'content-length': Buffer.byteLength(body) },
-          timeout: this.timeoutMs,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('error', (error) => reject(new DaprTransportError(this.base + path, error)));
-          res.on('end', () => {
-            const text =
-              chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
-            const status = res.statusCode ?? 0;
-            if (status >= 200 && status < 300) resolve(text);
-            else reject(new DaprCallError(status, res.statusMessage ?? '', text, this.base + path));
-          });
-        },
-      );
-      req.on('timeout', () =>
-        req.destroy(Object.assign(new Error(`no answer within ${this.timeoutMs} ms`), { code: 'ETIMEDOUT' })),
-      );
-      req.on('error', (error) => reject(new DaprTransportError(this.base + path, error)));
-      req.end(body);
-    });
+  async send(method: 'PUT' | 'POST', path: string, body: string): Promise<string> {
+    let status: number;
+    let text: string;
+    try {
+      const answer = await this.pool.request({ method, path, headers: this.headers, body });
+      status = answer.statusCode;
+      text = await answer.body.text();
+    } catch (error) {
+      const cause = timedOut(error)
+        ? Object.assign(new Error(`no answer within ${this.timeoutMs} ms`, { cause: error }), { code: 'ETIMEDOUT' })
+        : (error as Error & { code?: string });
+      throw new DaprTransportError(this.base + path, cause);
+    }
+    if (status >= 200 && status < 300) return text;
+    throw new DaprCallError(status, http.STATUS_CODES[status] ?? '', text, this.base + path);
   }
 
   /** GET `path` on daprd; resolves with the status (rejects when nothing answers). */
@@ -184,6 +183,7 @@ export class SidecarChannel {
 
   close(): void {
     this.agent.destroy();
+    void this.pool.destroy().catch(() => undefined);
   }
 }
 
