@@ -51,7 +51,7 @@ for (const database of DATABASES) {
       fc.asyncProperty(title, async ([pieces, separators]) => {
         const text = pieces.map((p, i) => (i === 0 ? p : `${separators[i - 1]}${p}`)).join('');
         const created = await ok(call('POST', '/tasks', { token, body: { title: text } }), 201);
-        const words = text.match(/[\p{L}\p{N}]+/gu) ?? [];
+        const words = text.match(/[\p{L}\p{M}\p{N}]+/gu) ?? [];
         for (const typed of [text, ...words, ...words.map((w) => w.slice(0, Math.max(1, w.length - 1)))]) {
           const found = await ok(call('GET', `/tasks?q=${encodeURIComponent(typed)}&limit=200`, { token }));
           const ids = (found.tasks as Json[]).map((x) => x.id);
@@ -82,5 +82,13 @@ for (const database of DATABASES) {
     t.deepEqual(await found('code 2909e'), [alone.id], 'prefixes of both words');
     t.deepEqual(await found('7e10x'), [inside.id], 'the same inside a hyphenated word');
     t.deepEqual(await found('milk-7e10x'), [inside.id], 'the compound as typed');
+    const pi = await ok(
+      call('POST', '/tasks', { token, body: { title: 'three', description: 'pi is 3.14, release v1.2.3' } }),
+      201,
+    );
+    t.deepEqual(await found('3.14'), [pi.id], 'a number with a fraction, as written');
+    t.deepEqual(await found('v1.2.3'), [pi.id], 'a version, as written');
+    const half = await ok(call('POST', '/tasks', { token, body: { title: '½ cup milk' } }), 201);
+    t.deepEqual(await found('½ cup'), [half.id], 'a character the index leaves out does not empty the search');
   });
 }

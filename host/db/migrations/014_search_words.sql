@@ -2,7 +2,7 @@
 -- reads by context: `2909e70c` alone is a number in scientific notation (`2909e70`) and a word (`c`), but
 -- inside `milk-2909e70c` it is one word, and `3.14` is one token while a query splits it. A query built
 -- by the same parser from other context (to_tsquery) then missed tasks whose title holds the very text
--- typed. Now the query side takes no parser at all (host/reads.ts `searchQuery`: each typed run of letters
+-- typed. Now the query side takes no parser at all (host/reads.ts: each typed run of letters
 -- and digits, lower-cased, as a literal prefix lexeme), and the `search` column holds, beside the parser's
 -- lexemes, every run of letters and digits of the text (`tasklane_search_words`), so each typed word has
 -- its run in the document, however the parser read it.

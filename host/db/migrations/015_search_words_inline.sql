@@ -4,10 +4,11 @@
 -- 1,000). The same words now come from an inline expression (about 21 µs), and from the title only: a
 -- title is at most 500 characters, so no run exceeds a lexeme's 2,047 bytes (array_to_tsvector would keep
 -- a longer one garbled), while a description may hold 10,000. A description's words are found as the
--- parser reads them, and the query accepts either reading of each typed word (host/reads.ts searchQuery).
+-- parser reads them, and the query accepts either reading of each typed word, or the parser's reading of the whole text
+-- (host/reads.ts searchCondition).
 DROP INDEX tasks_search;
 ALTER TABLE tasks DROP COLUMN search;
-DROP FUNCTION tasklane_search_words(text);
+DROP FUNCTION IF EXISTS tasklane_search_words(text);
 ALTER TABLE tasks ADD COLUMN search tsvector
   GENERATED ALWAYS AS (
     to_tsvector('simple', title || ' ' || coalesce(description, ''))
