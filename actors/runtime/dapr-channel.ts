@@ -92,7 +92,11 @@ export interface SidecarChannelOptions {
 
 /** undici's errors for an answer that did not come in time, as the `ETIMEDOUT` they stand for here. */
 function timedOut(error: unknown): boolean {
-  return error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError;
+  return (
+    error instanceof undiciErrors.HeadersTimeoutError ||
+    error instanceof undiciErrors.BodyTimeoutError ||
+    error instanceof undiciErrors.ConnectTimeoutError
+  );
 }
 
 /**
@@ -115,6 +119,8 @@ export class SidecarChannel {
       connections: options.maxSockets ?? 64,
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
+      // undici's own connect limit is 10 s; a shorter call limit holds for connecting too.
+      connect: { timeout: Math.min(this.timeoutMs, 10_000) },
     });
     this.headers = {
       'content-type': 'application/json',
@@ -181,9 +187,13 @@ export class SidecarChannel {
     });
   }
 
+  /**
+   * Closes the connections: calls under way finish first; a call after this rejects with a
+   * DaprTransportError (undici's UND_ERR_CLOSED, which actors/runtime/dapr-errors.ts reads as the sidecar away).
+   */
   close(): void {
     this.agent.destroy();
-    void this.pool.destroy().catch(() => undefined);
+    void this.pool.close().catch(() => undefined);
   }
 }
 

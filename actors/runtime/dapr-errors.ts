@@ -43,7 +43,7 @@ const DAPR_ERROR =
 const DAPR_CALL = /\/v1\.0\/actors\/|daprd|dapr sidecar/i;
 /** The connection failed, or daprd answered 502/503/504. */
 const TRANSPORT =
-  /connection reset by peer|socket hang up|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|other side closed|broken pipe|context deadline exceeded|fetch failed|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT|"status":\s*(502|503|504)\b/i;
+  /connection reset by peer|socket hang up|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|other side closed|broken pipe|context deadline exceeded|fetch failed|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT|UND_ERR_CLOSED|UND_ERR_DESTROYED|"status":\s*(502|503|504)\b/i;
 
 /**
  * The Dapr sidecar (or the app behind it) could not complete an actor call: daprd's own error code, or

@@ -120,3 +120,25 @@ test('a non-2xx answer from daprd and a refused connection both read as the side
   t.is((refused as DaprTransportError).code, 'ECONNREFUSED');
   t.true(sidecarAway(refused));
 });
+
+test('a call that meets a closed channel (the app stopping) or no answer in time reads as the sidecar away', async (t) => {
+  const daprd = http.createServer(() => {
+    // never answers
+  });
+  await new Promise<void>((resolve) => daprd.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => daprd.closeAllConnections());
+  t.teardown(() => daprd.close());
+  const port = (daprd.address() as AddressInfo).port;
+  const slow = new SidecarChannel({ host: '127.0.0.1', port, timeoutMs: 200 });
+  t.teardown(() => slow.close());
+  const late = await t.throwsAsync(slow.invoke('TaskActor', 'x', 'execute', '{}'), { instanceOf: DaprTransportError });
+  t.is((late as DaprTransportError).code, 'ETIMEDOUT');
+  t.true(sidecarAway(late));
+
+  const closed = new SidecarChannel({ host: '127.0.0.1', port });
+  closed.close();
+  const after = await t.throwsAsync(closed.invoke('TaskActor', 'x', 'execute', '{}'), {
+    instanceOf: DaprTransportError,
+  });
+  t.true(sidecarAway(after), (after as Error).message);
+});
