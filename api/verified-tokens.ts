@@ -2,8 +2,9 @@
 // does) pays for its signature check, base64 and JSON decoding and claim rules once a minute instead of on
 // every request. The key is the whole token, signature included: only the exact bytes that were verified
 // hit. Every hit is checked against the clock again (`exp` plus skew, `nbf`), so a cached token is refused
-// at the same instant as an uncached one; the entry itself is dropped after `ttlMs`, which bounds how long
-// a key removed from the JWKS keeps accepting tokens it signed (what the JWKS cache of @hapi/jwt bounds too).
+// at the same instant as an uncached one; the entry itself is dropped after `ttlMs`, which bounds what it
+// adds to how long a key removed from the JWKS keeps accepting tokens it signed (@hapi/jwt refreshes its own
+// copy of the JWKS after an hour by default: its strategy `cache.staleIn`).
 // Failures are never cached: a refused token is checked again on its next use.
 import type { AuthArtifacts, AuthCredentials } from '@hapi/hapi';
 
@@ -28,12 +29,16 @@ interface Entry {
   until: number;
 }
 
-/** The `Bearer` token of an Authorization header value, or undefined (RFC 6750 §2.1: the scheme is case-insensitive). */
+/**
+ * The `Bearer` token of an Authorization header value, or undefined. Read as @hapi/jwt reads it (its
+ * plugin's `internals.token`): the value split on whitespace must be exactly the scheme (any case, RFC 6750
+ * §2.1) and the token, so a header it refuses is never answered from here either.
+ */
 export function bearerToken(header: unknown): string | undefined {
-  if (typeof header !== 'string' || header.length < 8) return undefined;
-  if (header.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
-  const token = header.slice(7).trim();
-  return token.length > 0 ? token : undefined;
+  if (typeof header !== 'string') return undefined;
+  const parts = header.split(/\s+/);
+  if (parts.length !== 2 || parts[0]?.toLowerCase() !== 'bearer') return undefined;
+  return parts[1] || undefined;
 }
 
 /**
