@@ -65,25 +65,19 @@ function keyOf(sort: TaskSort, row: TaskRow & { title_key: string }): string | n
 }
 
 /**
- * The words of a search as a user typed them: runs of letters, marks and digits (so a word of a script
- * written with combining marks stays whole), at most 8, as typed: lower-cased in SQL, by the same rules
- * the index was (JavaScript's and PostgreSQL's case mappings differ, e.g. for a final sigma). Each must
- * match (a prefix) for a task to be found; empty when nothing was typed but separators.
+ * The SQL condition that a task's `search` column matches what a user typed (`text`). Its words are its runs
+ * of letters, marks and digits (a word of a script written with combining marks stays whole), at most 8,
+ * lower-cased in SQL by the rules the index was (JavaScript's and PostgreSQL's case mappings differ, e.g.
+ * for a final sigma). Every word must match as a prefix, in either reading — as typed (a literal lexeme:
+ * the title's runs of letters and digits are lexemes of their own, migration 015) or as PostgreSQL's text
+ * parser reads it (`2909e70c` alone reads as the number `2909e70` and the word `c`) — or else the whole text
+ * must match as the parser reads it (`3.14` and `v1.2.3` are one lexeme each in a description). A word the
+ * parser does not index at all (`½`) is left out, as to_tsquery leaves it out. `p` adds a parameter and
+ * returns its placeholder. Null when there is no word. Words hold only letters, marks and digits, so quoting
+ * them as a lexeme needs no escapes.
  */
-export function searchWords(text: string): string[] {
-  return (text.match(/[\p{L}\p{M}\p{N}]+/gu) ?? []).slice(0, 8);
-}
-
-/**
- * The SQL condition that a task's `search` column matches what was typed (`text`, its `words`): every word,
- * each in either reading — as typed (a literal prefix lexeme: the title's runs of letters and digits are
- * lexemes of their own, migration 015) or as PostgreSQL's text parser reads it (`2909e70c` alone reads as
- * the number `2909e70` and the word `c`) — or else the whole text as the parser reads it (`3.14` and
- * `v1.2.3` are one lexeme each in a description). A word the parser does not index at all (`½`) is left
- * out, as to_tsquery leaves it out. `p` adds a parameter and returns its placeholder. Null when there is
- * no word. Words hold only letters, marks and digits, so quoting them as a lexeme needs no escapes.
- */
-export function searchCondition(text: string, words: readonly string[], p: (value: unknown) => string): string | null {
+export function searchCondition(text: string, p: (value: unknown) => string): string | null {
+  const words = (text.match(/[\p{L}\p{M}\p{N}]+/gu) ?? []).slice(0, 8);
   if (words.length === 0) return null;
   const each = words.map((w) => {
     const x = p(w);
@@ -124,7 +118,7 @@ export function listTasksQuery(userId: string, f: TaskFilter): { text: string; p
   if (f.label) where.push(`labels @> ARRAY[${p(f.label)}]::uuid[]`);
   if (f.priority !== undefined) where.push(`priority = ${p(f.priority)}`);
   if (f.no_series) where.push('NOT is_recurring');
-  if (f.q !== undefined) where.push(searchCondition(f.q, searchWords(f.q), p) ?? 'false');
+  if (f.q !== undefined) where.push(searchCondition(f.q, p) ?? 'false');
   const sort = SORTS[f.sort];
   const dir = f.order === 'asc' ? 'ASC' : 'DESC';
   const cmp = f.order === 'asc' ? '>' : '<';

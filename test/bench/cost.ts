@@ -11,7 +11,16 @@ import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { startBenchApp, patchWorkload, createWorkload, progress, sleep, connectMany, type Shape } from './harness.ts';
+import {
+  startBenchApp,
+  patchWorkload,
+  createWorkload,
+  progress,
+  sleep,
+  connectMany,
+  WORKLOAD_USERS,
+  type Shape,
+} from './harness.ts';
 import { CpuMeter, per1000, type CpuReading } from './cpu.ts';
 
 const args = process.argv.slice(2);
@@ -79,14 +88,9 @@ let clients: Awaited<ReturnType<typeof connectMany>> = [];
 let received = 0;
 const beforeLoad = async () => {
   if (withSockets)
-    clients = await connectMany(
-      app,
-      Array.from({ length: 200 }, (_, i) => `bench-u${i}`),
-      1,
-      () => {
-        received++;
-      },
-    );
+    clients = await connectMany(app, [...WORKLOAD_USERS], 1, () => {
+      received++;
+    });
   received = 0;
   commits0 = await commits();
   before = await counts();

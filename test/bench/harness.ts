@@ -180,7 +180,7 @@ export async function patchWorkload(
   seconds: number,
   options: WorkloadOptions = {},
 ): Promise<autocannon.Result> {
-  const tasks = await seedTasks(app, 200, 5);
+  const tasks = await seedTasks(app, WORKLOAD_USERS.length, 5);
   const tokens = new Map(tasks.map(([u]) => [u, app.token(u)]));
   let n = 0;
   await options.beforeLoad?.();
@@ -217,7 +217,7 @@ export async function createWorkload(
   seconds: number,
   options: WorkloadOptions & { reminders?: boolean } = {},
 ): Promise<autocannon.Result> {
-  const users = [...new Set((await seedTasks(app, 200, 1)).map(([u]) => u))];
+  const users = [...new Set((await seedTasks(app, WORKLOAD_USERS.length, 1)).map(([u]) => u))];
   const tokens = users.map((u) => app.token(u));
   const due = new Date(Date.now() + 48 * 3_600_000).toISOString().slice(0, 19);
   let n = 0;
@@ -248,7 +248,13 @@ export async function createWorkload(
   });
 }
 
-/** Creates `perUser` tasks for each of `users` users through the API; returns [user, taskId][]. */
+/** The id of the workloads' `i`-th user (seedTasks creates them): `bench-u<i>`. */
+export const workloadUser = (i: number): string => `bench-u${i}`;
+
+/** The 200 users the throughput workloads write as (patchWorkload, createWorkload), who hold the sockets. */
+export const WORKLOAD_USERS: readonly string[] = Array.from({ length: 200 }, (_, i) => workloadUser(i));
+
+/** Creates `perUser` tasks for each of `users` users (workloadUser 0, 1, …) through the API; returns [user, taskId][]. */
 export async function seedTasks(
   app: BenchApp,
   users: number,
@@ -258,7 +264,7 @@ export async function seedTasks(
   const out: [string, string][] = [];
   const jobs: Promise<void>[] = [];
   for (let u = 0; u < users; u++) {
-    const user = `bench-u${u}`;
+    const user = workloadUser(u);
     jobs.push(
       (async () => {
         for (let i = 0; i < perUser; i++) {

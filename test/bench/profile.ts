@@ -4,7 +4,15 @@
 // app's CPU went (self time by function and by package) and keeps the .cpuprofile for Chrome DevTools.
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startBenchApp, patchWorkload, createWorkload, progress, connectMany, type Shape } from './harness.ts';
+import {
+  startBenchApp,
+  patchWorkload,
+  createWorkload,
+  progress,
+  connectMany,
+  WORKLOAD_USERS,
+  type Shape,
+} from './harness.ts';
 
 interface ProfileNode {
   id: number;
@@ -56,13 +64,7 @@ let done = 0;
 let clients: Awaited<ReturnType<typeof connectMany>> = [];
 try {
   const beforeLoad = async () => {
-    if (withSockets)
-      clients = await connectMany(
-        app,
-        Array.from({ length: 200 }, (_, i) => `bench-u${i}`),
-        1,
-        () => undefined,
-      );
+    if (withSockets) clients = await connectMany(app, [...WORKLOAD_USERS], 1, () => undefined);
   };
   const options = { beforeLoad, ...(rate ? { rate } : {}) };
   const result =

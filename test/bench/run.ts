@@ -25,6 +25,7 @@ import {
   type BenchStorage,
   type Shape,
   connectMany,
+  WORKLOAD_USERS,
 } from './harness.ts';
 import { replay } from '../../host/replay-core.ts';
 import { freePostgres } from '../helpers/db-url.ts';
@@ -207,7 +208,7 @@ async function throughput(shape: Shape, ceilingRate: number | undefined, groupCo
   const kafkaPid = shape === 'embedded' ? undefined : readPid('kafka');
   // One socket per user, as a user's browser would hold: each event of the run must reach its user's
   // socket exactly once (counted per seq, from the user's last_seq before the load to after it).
-  const users = Array.from({ length: 200 }, (_, i) => `bench-u${i}`);
+  const users = [...WORKLOAD_USERS];
   const received = new Map<string, Map<number, number>>();
   let clients: Nes.Client[] = [];
   try {
@@ -369,7 +370,7 @@ async function replayAfterRun(shape: Shape, variant: string, storage: BenchStora
 
 // ------------------------------------------------------------------ delivery latency
 async function latency(): Promise<void> {
-  const users = Array.from({ length: 200 }, (_, i) => `bench-u${i}`);
+  const users = [...WORKLOAD_USERS];
   const perUser = 5;
   const rate = 1000;
   const seconds = quick ? 8 : 20;

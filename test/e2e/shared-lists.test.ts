@@ -46,6 +46,15 @@ const { rest } = rig;
 
 const user = (name: string) => `${name}-${randomUUID().slice(0, 8)}`;
 
+/** A new list of the owner (`body`), shared with `member` (who exists first) as an editor and accepted. */
+async function sharedWith(ownerToken: string, member: string, memberToken: string, body: object): Promise<List> {
+  await rest(memberToken, 'GET', '/me');
+  const list = await rest<List>(ownerToken, 'POST', '/lists', body);
+  await rest(ownerToken, 'POST', `/lists/${list.id}/members`, { user_id: member, role: 'editor' });
+  await rest(memberToken, 'POST', `/invitations/${list.id}/accept`);
+  return list;
+}
+
 /** The dashboard of `token`'s user in a new page of `context`, every WebSocket frame it receives recorded in `frames`. */
 async function openRecorded(t: ExecutionContext, context: BrowserContext, token: string, frames: Frame[]) {
   const page = failOnPageError(t, await context.newPage());
@@ -331,10 +340,7 @@ test.serial(
   async (t) => {
     const [d, e] = [user('dora'), user('emil')];
     const [tokenD, tokenE] = [rig.app.token(d), rig.app.token(e)];
-    await rest(tokenE, 'GET', '/me');
-    const list = await rest<List>(tokenD, 'POST', '/lists', { name: 'Book club', color: '#7a4fc9' });
-    await rest(tokenD, 'POST', `/lists/${list.id}/members`, { user_id: e, role: 'editor' });
-    await rest(tokenE, 'POST', `/invitations/${list.id}/accept`);
+    const list = await sharedWith(tokenD, e, tokenE, { name: 'Book club', color: '#7a4fc9' });
     await rest<Task>(tokenD, 'POST', '/tasks', { title: 'Pick a book', list_id: list.id });
     const context = () => newContext(t, rig.browser, { timezoneId: 'UTC', viewport: DESKTOP });
     const [pageD, pageE] = await Promise.all([
@@ -500,11 +506,8 @@ test.serial(
   async (t) => {
     const [f, g] = [user('fay'), user('gus')];
     const [tokenF, tokenG] = [rig.app.token(f), rig.app.token(g)];
-    await rest(tokenG, 'GET', '/me');
     const name = 'Party supplies for the weekend barbecue at the lake house';
-    const list = await rest<List>(tokenF, 'POST', '/lists', { name, color: '#db4c3f' });
-    await rest(tokenF, 'POST', `/lists/${list.id}/members`, { user_id: g, role: 'editor' });
-    await rest(tokenG, 'POST', `/invitations/${list.id}/accept`);
+    const list = await sharedWith(tokenF, g, tokenG, { name, color: '#db4c3f' });
     const charcoal = await rest<Task>(tokenF, 'POST', '/tasks', { title: 'Charcoal', list_id: list.id });
     const pageF = await openRecorded(
       t,
