@@ -39,6 +39,13 @@ export interface TaskTurnResult {
   replayed?: boolean;
 }
 
+/**
+ * What a caller of a task actor gets back (ActorRuntime.executeTask): the turn's result without `changed`.
+ * `changed` arms the turn's timers where the turn ran (actors/runtime/*-timers.ts); no caller reads it, so
+ * it does not travel back over daprd (it repeated `task`, about 1 KB of JSON each way).
+ */
+export type TaskCallAnswer = Omit<TaskTurnResult, 'changed'>;
+
 export interface UserTurnResult {
   user: UserState;
   events: EventEnvelope[];

@@ -15,7 +15,7 @@ import type { ActorRuntime } from './types.ts';
 import type {
   Turns,
   TaskCall,
-  TaskTurnResult,
+  TaskCallAnswer,
   TimezoneCall,
   UserTurnResult,
   OrganiseCall,
@@ -76,7 +76,15 @@ export function actorTypes(turns: Turns, hooks: ActorHooks): Record<string, Acto
         execute: (id, body) => {
           const call = body as TaskCall;
           hooks.onTurn?.({ actor: 'task', trigger: 'call', via: 'dapr' });
-          return outcome(() => turns.task.execute(call.userId, id, call.command, call.meta));
+          return outcome(async (): Promise<TaskCallAnswer> => {
+            const { changed: _armedHere, ...answer } = await turns.task.execute(
+              call.userId,
+              id,
+              call.command,
+              call.meta,
+            );
+            return answer;
+          });
         },
       },
       /**
@@ -293,7 +301,7 @@ export class DaprRuntime implements ActorRuntime {
     }
   }
 
-  executeTask(taskId: string, call: TaskCall): Promise<TaskTurnResult> {
+  executeTask(taskId: string, call: TaskCall): Promise<TaskCallAnswer> {
     return this.viaDapr(TASK_ACTOR, taskId, 'execute', call, () => {
       this.options.onTurn?.({ actor: 'task', trigger: 'call', via: 'fallback' });
       return this.options.fallback.executeTask(taskId, call);

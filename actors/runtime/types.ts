@@ -4,7 +4,7 @@ import type {
   MembershipCall,
   OrganiseCall,
   TaskCall,
-  TaskTurnResult,
+  TaskCallAnswer,
   TimezoneCall,
   UserTurnResult,
 } from '../ports.ts';
@@ -13,7 +13,7 @@ export type RuntimeMode = 'dapr' | 'direct';
 
 export interface ActorRuntime {
   readonly mode: RuntimeMode;
-  executeTask(taskId: string, call: TaskCall): Promise<TaskTurnResult>;
+  executeTask(taskId: string, call: TaskCall): Promise<TaskCallAnswer>;
   setTimezone(userId: string, call: TimezoneCall): Promise<UserTurnResult>;
   /** A list or label command on the user's UserActor (host/users/turn.ts organise). */
   organise(userId: string, call: OrganiseCall): Promise<UserTurnResult>;

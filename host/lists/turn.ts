@@ -29,14 +29,14 @@ import { LIST_COLUMNS } from '../tasks/rows.ts';
 import { ensureUser, findAnswer, keyReused, persist, retryable } from '../tasks/store.ts';
 import { fanOut } from '../users/turn.ts';
 import { DomainError } from '../../actors/errors.ts';
-import type { TaskCall, TaskTurnResult } from '../../actors/ports.ts';
+import type { TaskCall, TaskCallAnswer } from '../../actors/ports.ts';
 
 export interface ListTurnsOptions {
   clock?: () => Date;
   /** Called after each commit that wrote events, with every recipient's copy (the relay and the hub listen here). */
   onCommitted?: (events: EventEnvelope[]) => void;
   /** Runs a task turn where the runtime runs task turns (step 5's `member_gone`); without it, none is run. */
-  dispatch?: (taskId: string, call: TaskCall) => Promise<TaskTurnResult>;
+  dispatch?: (taskId: string, call: TaskCall) => Promise<TaskCallAnswer>;
   maxAttempts?: number;
 }
 
@@ -80,7 +80,7 @@ export class ListTurns implements ListTurnPort {
   private readonly clock: () => Date;
   private readonly onCommitted: (events: EventEnvelope[]) => void;
   private readonly maxAttempts: number;
-  private readonly dispatch: ((taskId: string, call: TaskCall) => Promise<TaskTurnResult>) | undefined;
+  private readonly dispatch: ((taskId: string, call: TaskCall) => Promise<TaskCallAnswer>) | undefined;
 
   constructor(
     readonly db: Db,

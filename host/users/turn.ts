@@ -38,7 +38,7 @@ import type {
   IdempotencyMeta,
   OrganiseCall,
   TaskCall,
-  TaskTurnResult,
+  TaskCallAnswer,
   TimezoneCall,
   UserTurnPort,
   UserTurnResult,
@@ -76,14 +76,14 @@ export interface UserTurnsOptions {
   /** Called after each commit that wrote events (the relay and the hub listen here). */
   onCommitted?: (events: EventEnvelope[]) => void;
   /** Runs a task turn where the runtime runs task turns (the fan-out of a zone change); without it, none is run. */
-  dispatch?: (taskId: string, call: TaskCall) => Promise<TaskTurnResult>;
+  dispatch?: (taskId: string, call: TaskCall) => Promise<TaskCallAnswer>;
   maxAttempts?: number;
 }
 
 export class UserTurns implements UserTurnPort {
   private readonly clock: () => Date;
   private readonly onCommitted: (events: EventEnvelope[]) => void;
-  private readonly dispatch: ((taskId: string, call: TaskCall) => Promise<TaskTurnResult>) | undefined;
+  private readonly dispatch: ((taskId: string, call: TaskCall) => Promise<TaskCallAnswer>) | undefined;
   private readonly maxAttempts: number;
 
   constructor(

@@ -12,7 +12,7 @@ import { eventually } from '../helpers/eventually.ts';
 import { readMetric } from '../helpers/metrics.ts';
 import { api } from '../helpers/timer-scenarios.ts';
 import { TIMER_TURNS_IN_FLIGHT } from '../../actors/runtime/fire-queue.ts';
-import type { TaskCall, TaskTurnResult } from '../../actors/ports.ts';
+import type { TaskCall, TaskCallAnswer } from '../../actors/ports.ts';
 
 const REMINDERS = 300;
 const USERS = 10;
@@ -36,7 +36,7 @@ for (const database of databases) {
       let mostInFlight = 0;
       let ended = 0;
       const execute = runtime.executeTask.bind(runtime);
-      runtime.executeTask = async (taskId: string, call: TaskCall): Promise<TaskTurnResult> => {
+      runtime.executeTask = async (taskId: string, call: TaskCall): Promise<TaskCallAnswer> => {
         const timerTurn = call.command.type === 'fire_reminder' || call.command.type === 'spawn';
         if (!timerTurn) return execute(taskId, call);
         inFlight++;
