@@ -2,7 +2,8 @@
 // shape: PGlite, direct runtime): A makes "Groceries" and shares it with B through the members dialog, B
 // accepts from the invitation banner; a task A adds shows on B's page, B completing it shows on A's; A and B
 // edit the title and the priority at once and both edits show on both pages; C sees nothing of it, in the
-// page and in every WebSocket frame C receives; A removes B, and the list goes from B's page, B's REST read
+// page and in every WebSocket frame C receives, then A invites C to "Party" and deletes it unanswered, and
+// the invitation leaves C's banner; A removes B, and the list goes from B's page, B's REST read
 // of the task is a 404 and no later frame (nor B's stream) mentions the list.
 // Each change is waited for with a deadline (15 s: the test fails if it never arrives); how long it took is
 // measured in the receiving page (a MutationObserver's Date.now(), the same clock as the test's) and written
@@ -149,7 +150,7 @@ async function frameWith(page: Page, frames: Frame[], text: string): Promise<num
 }
 
 test.serial(
-  'three browsers: A shares a list with B, both see each other live (also editing at once), C sees nothing, and B removed is cut off',
+  'three browsers: A shares a list with B, both see each other live (also editing at once), C sees nothing of it and loses an invitation whose list is deleted, and B removed is cut off',
   async (t) => {
     const [a, b, c] = [user('ann'), user('ben'), user('cleo')];
     const [tokenA, tokenB, tokenC] = [rig.app.token(a), rig.app.token(b), rig.app.token(c)];
@@ -308,6 +309,19 @@ test.serial(
     );
     t.is(await sideList(pageB, 'Groceries').count(), 0, 'the list stays gone from B');
     await t.notThrowsAsync(item(pageA, 'Bread').waitFor({ timeout: DEADLINE_MS }), "A's page still follows the list");
+
+    // ---- A invites C to "Party" and deletes it before C answers: C's banner shows the invitation, then drops it
+    // without a reload (the deletion reaches those invited: actors/list/audience.ts).
+    const party = await rest<List>(tokenA, 'POST', '/lists', { name: 'Party' });
+    await rest(tokenA, 'POST', `/lists/${party.id}/members`, { user_id: c, role: 'editor' });
+    const invitation = pageC.locator('#invitations .invitation', { hasText: `${a} invited you to “Party”` });
+    await t.notThrowsAsync(invitation.waitFor({ timeout: DEADLINE_MS }), "C's banner shows the invitation to Party");
+    await rest(tokenA, 'DELETE', `/lists/${party.id}`);
+    await t.notThrowsAsync(
+      pageC.locator('#invitations').waitFor({ state: 'hidden', timeout: DEADLINE_MS }),
+      "the deleted list's invitation leaves C's banner without a reload",
+    );
+    t.is(await sideList(pageC, 'Party').count(), 0, 'C never had the list');
 
     // Other members' events came in each user's own stream: every page applied it up to its last seq, no gap left.
     for (const [who, page, token, id] of [

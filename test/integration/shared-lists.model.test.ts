@@ -12,7 +12,8 @@
  *   outside u's membership windows of L, read from u's own stream: opened by `list.created` (the owner) or
  *   u's `list.invitation_accepted`, closed by u's `list.member_left` / `list.member_removed` or, for all
  *   but the owner, `list.deleted`. The membership events about u themselves (list.shared to the invitee,
- *   declined, left, removed) are the exception. A task event's lists are the task's list at that version
+ *   declined, left, removed) are the exception, and so is `list.deleted` while u's invitation to L is open
+ *   (it ends the invitation). A task event's lists are the task's list at that version
  *   (both lists for a move), from the union of the users' streams;
  * - I4 GET /tasks (every page) equals the model's visible set, and each model task outside it is a 404 by id
  *   (for the users the command touched; for every user at the end of a run).
@@ -99,6 +100,12 @@ const MAX_TASKS = 8;
 const MAX_SOCKETS = 4;
 /** Commands run in one run; more are drawn, as those whose precondition fails are skipped. */
 const MAX_STEPS = 40;
+/** Membership events about a user that answer or withdraw their invitation (a revoked one is `list.member_removed`). */
+const ANSWERS_OR_ENDS_AN_INVITATION = new Set([
+  'list.invitation_accepted',
+  'list.invitation_declined',
+  'list.member_removed',
+]);
 const MEMBERSHIP_EVENTS_ABOUT_A_USER = new Set([
   'list.shared',
   'list.invitation_declined',
@@ -216,9 +223,10 @@ interface UserReal {
   /** The user's seq when the run began; their stream is read from there. */
   start: number;
   stream: Envelope[];
-  /** I3 state: lists open for the user now, lists they own, stream rows checked. */
+  /** I3 state: lists open for the user now, lists they own, lists they are invited to and have not answered, stream rows checked. */
   open: Set<string>;
   owned: Set<string>;
+  invited: Set<string>;
   checked: number;
   /** GET /tasks?list_id= snapshots taken at each accept, in order. */
   snapshots: { list: string; tasks: Task[] }[];
@@ -349,10 +357,16 @@ function windows(r: Real, u: UserReal, index: number, e: Envelope): void {
       if (e.data.to === u.id) u.owned.add(list);
       if (e.data.from === u.id) u.owned.delete(list);
     }
-    if (!u.open.has(list) && !(MEMBERSHIP_EVENTS_ABOUT_A_USER.has(e.event_type) && aboutMe))
+    const endsInvitation = e.event_type === 'list.deleted' && u.invited.has(list);
+    if (!u.open.has(list) && !(MEMBERSHIP_EVENTS_ABOUT_A_USER.has(e.event_type) && aboutMe) && !endsInvitation)
       throw new Error(`${where}: outside the user's membership windows of the list`);
+    if (e.event_type === 'list.shared' && aboutMe) u.invited.add(list);
+    if (ANSWERS_OR_ENDS_AN_INVITATION.has(e.event_type) && aboutMe) u.invited.delete(list);
     if ((e.event_type === 'list.member_left' || e.event_type === 'list.member_removed') && aboutMe) u.open.delete(list);
-    if (e.event_type === 'list.deleted' && !u.owned.has(list)) u.open.delete(list);
+    if (e.event_type === 'list.deleted') {
+      u.invited.delete(list);
+      if (!u.owned.has(list)) u.open.delete(list);
+    }
     return;
   }
   if (!r.taskIds.has(e.aggregate_id)) return;
@@ -1138,6 +1152,7 @@ async function setup(target: Target): Promise<{ model: Model; real: Real }> {
         stream: [],
         open: new Set(),
         owned: new Set(),
+        invited: new Set(),
         checked: 0,
         snapshots: [],
         before,
@@ -1240,6 +1255,7 @@ test('the checkers: an event outside a membership window, a misrouted or reorder
     stream: [],
     open: new Set(),
     owned: new Set(),
+    invited: new Set(),
     checked: 0,
     snapshots: [],
     before: new Set(),
@@ -1276,6 +1292,21 @@ test('the checkers: an event outside a membership window, a misrouted or reorder
   t.notThrows(() => windows(real, member, 1, event(member, 'list.member_removed', { user_id: member.id })));
   const edited = event(member, 'task.updated', { changes: { title: { from: 'a', to: 'b' } } }, task, 2);
   t.throws(() => windows(real, member, 1, edited), { message: /^I3 / });
+  // An invitee hears of the list's deletion while their invitation is open, and not once they declined.
+  const invitee = user('invitee');
+  const deletedFor = (u: UserReal) => event(u, 'list.deleted', {});
+  t.throws(() => windows(real, invitee, 2, deletedFor(invitee)), { message: /^I3 / });
+  t.notThrows(() => windows(real, invitee, 2, event(invitee, 'list.shared', { user_id: invitee.id })));
+  t.notThrows(() => windows(real, invitee, 2, deletedFor(invitee)));
+  t.throws(
+    () => windows(real, invitee, 2, deletedFor(invitee)),
+    { message: /^I3 / },
+    'the deletion ended the invitation',
+  );
+  const decliner = user('decliner');
+  t.notThrows(() => windows(real, decliner, 3, event(decliner, 'list.shared', { user_id: decliner.id })));
+  t.notThrows(() => windows(real, decliner, 3, event(decliner, 'list.invitation_declined', { user_id: decliner.id })));
+  t.throws(() => windows(real, decliner, 3, deletedFor(decliner)), { message: /^I3 / });
   // An owner keeps their deleted list (its delete fans out to the tasks); an editor loses it.
   t.notThrows(() => windows(real, owner, 0, event(owner, 'list.created', {})));
   t.notThrows(() => windows(real, owner, 0, event(owner, 'list.deleted', {})));

@@ -315,6 +315,58 @@ for (const database of ['pglite', 'postgres'] as const) {
     }
   });
 
+  test(`${database}: deleting a list reaches those still invited to it, on GET /events and the socket, and ends their invitation; who declined hears nothing`, async (t) => {
+    const app = await startTestApp({ database });
+    const api = client(app);
+    try {
+      const [alice, carol, erin] = ['alice', 'carol', 'erin'].map((u) => `${u}-${randomUUID()}`) as [
+        string,
+        string,
+        string,
+      ];
+      for (const u of [alice, carol, erin]) t.is((await api(u, 'GET', '/me')).status, 200);
+      const list = (await api(alice, 'POST', '/lists', { name: 'Trip' })).body as { id: string };
+      for (const u of [carol, erin])
+        t.is((await api(alice, 'POST', `/lists/${list.id}/members`, { user_id: u, role: 'editor' })).status, 201);
+      t.is((await api(erin, 'POST', `/invitations/${list.id}/decline`)).status, 204);
+      const invitations = async (u: string) =>
+        ((await api(u, 'GET', '/invitations')).body.invitations as { list_id: string }[]).map((i) => i.list_id);
+      t.deepEqual(await invitations(carol), [list.id]);
+      const carolSocket = await connectSocket(app.url, app.token(carol));
+      try {
+        t.is((await api(alice, 'DELETE', `/lists/${list.id}`)).status, 204);
+        type Row = { seq: number; event_type: string; aggregate_id: string };
+        const stream = async (u: string) => (await api(u, 'GET', '/events?after=0')).body.events as Row[];
+        const carolRows = await stream(carol);
+        t.deepEqual(
+          carolRows.map((e) => [e.seq, e.event_type, e.aggregate_id]),
+          [
+            [1, 'list.shared', list.id],
+            [2, 'list.deleted', list.id],
+          ],
+          "carol's stream: her invitation, then the deletion that ended it",
+        );
+        await carolSocket.waitFor(1);
+        t.deepEqual(
+          carolSocket.messages.map((m) => [m.seq, m.type]),
+          [[2, 'list.deleted']],
+          'the deletion on her socket, which she opened after the invitation',
+        );
+        t.deepEqual(await invitations(carol), [], 'the invitation is gone');
+        t.is((await api(carol, 'POST', `/invitations/${list.id}/accept`)).status, 404);
+        t.deepEqual(
+          (await stream(erin)).map((e) => e.event_type),
+          ['list.shared', 'list.invitation_declined'],
+          'erin declined: the list is nothing of hers any more',
+        );
+      } finally {
+        await carolSocket.close();
+      }
+    } finally {
+      await app.stop();
+    }
+  });
+
   test(`${database}: a page of 5,000 tasks reads no more rows than before shared lists, and about a page once the user shares a list`, async (t) => {
     const app = await startTestApp({ database });
     const api = client(app);

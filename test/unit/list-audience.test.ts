@@ -198,8 +198,14 @@ test('membership events reach the list’s members and the user they are about; 
   };
   t.deepEqual(
     audienceOf(deleted, shared, evolveList(shared, stamp(shared, deleted)), new Map()),
+    ['alice', 'bob', 'carol'],
+    'the editors hear of the deletion, and carol, whose open invitation ends with it; dave (removed) does not',
+  );
+  const answered = run(shared, ['carol', { type: 'decline' }]);
+  t.deepEqual(
+    audienceOf(deleted, answered, evolveList(answered, stamp(answered, deleted)), new Map()),
     ['alice', 'bob'],
-    'the editors hear of the deletion',
+    'a declined invitation is over: carol no longer hears of the list',
   );
 });
 
