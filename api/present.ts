@@ -89,9 +89,11 @@ export function decodeCursor<K extends string>(
  * A list as `viewer` sees it (issue 15 contract, plus issue 17's sharing fields): no deletion time
  * (deleted lists are not shown) and no members (GET /lists/{id}/members). `role` is the viewer's:
  * 'owner' for the list's one owner (`owner_id`), else 'editor' (only lists the viewer may see are ever
- * presented to them); `shared` says whether the list was ever shared.
+ * presented to them); `shared` says whether the list was ever shared (a list never shared holds only its
+ * owner's tasks), `member_count` and `invited_count` who is in it now.
  */
 export function presentList(l: ListState, viewer: string) {
+  const { active, invited } = headcount(l);
   return {
     id: l.id,
     name: l.name,
@@ -104,7 +106,24 @@ export function presentList(l: ListState, viewer: string) {
     role: (l.user_id === viewer ? 'owner' : 'editor') as MemberRole,
     owner_id: l.user_id,
     shared: l.shared,
+    member_count: active,
+    invited_count: invited,
   };
+}
+
+/**
+ * Who is in `l` now: `active`, its members, the owner included (1: the owner alone), and `invited`, the
+ * invitations not answered yet. From the list's member rows (ListState.members; a list never shared has none).
+ */
+function headcount(l: ListState): { active: number; invited: number } {
+  let active = 1;
+  let invited = 0;
+  for (const m of l.members) {
+    if (m.user_id === l.user_id) continue;
+    if (m.state === 'active') active++;
+    else if (m.state === 'invited') invited++;
+  }
+  return { active, invited };
 }
 
 export function presentLabel(l: LabelState) {

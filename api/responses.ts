@@ -233,7 +233,19 @@ const List = Joi.object({
       "the caller's role: 'owner' (may rename, delete and share it) or 'editor' (of a list shared with them)",
     ),
   owner_id: Joi.string().required().description("the list's one owner (the caller's own id for their lists)"),
-  shared: Joi.boolean().required().description('whether the list was ever shared (GET /lists/{id}/members lists who)'),
+  shared: Joi.boolean()
+    .required()
+    .description(
+      "whether the list was ever shared: a list never shared holds only its owner's tasks (another member's task cannot be moved into it)",
+    ),
+  member_count: Joi.number()
+    .integer()
+    .min(1)
+    .required()
+    .description(
+      'its members now, the owner included: 1 while nobody else has joined (GET /lists/{id}/members lists who)',
+    ),
+  invited_count: Joi.number().integer().min(0).required().description('invitations to it not answered yet'),
 }).label('List');
 const Label = Joi.object({
   id: uuid.required(),
@@ -467,6 +479,7 @@ export const OPERATIONS: Record<string, Answers> = {
   'GET /admin/events': { ok: { 200: AdminEventsPage }, errors: [403] },
   'GET /lists': { ok: { 200: Lists } },
   'POST /lists': { ok: { 201: List }, errors: [409, 422] },
+  'GET /lists/{id}': { ok: { 200: List }, errors: [404] },
   // An editor of a shared list renaming or deleting it: 403 (the owner only).
   'PATCH /lists/{id}': { ok: { 200: List }, errors: [403, ...COMMAND] },
   'DELETE /lists/{id}': { ok: { 204: null }, errors: [403, ...COMMAND] },

@@ -14,6 +14,7 @@ import type { LabelState } from '../../actors/label/index.ts';
 import { MAX_UPCOMING_SERIES, upcomingOccurrences } from '../upcoming.ts';
 import { MAX_PAGE_BYTES, bytesOf } from '../page-budget.ts';
 import { homeZones, withHomeZones } from '../home-zone.ts';
+import { membersOf } from './sharing.ts';
 
 const tagged = (tag: string, description: string) => ({ tags: ['api', tag], description });
 
@@ -73,6 +74,23 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
           .code(201)
           .header('location', `/lists/${list.id}`)
           .etag(String(list.version));
+      },
+    },
+  });
+  server.route({
+    method: 'GET',
+    path: '/lists/{id}',
+    options: {
+      ...tagged(
+        'lists',
+        'One list as GET /lists shows it, with who is in it now (its owner and active editors; others 404); ETag: its version',
+      ),
+      validate: { params: S.listId },
+      handler: async (request, h) => {
+        const list = await deps.sharing.list((request.params as { id: string }).id);
+        // The access rule of GET /lists/{id}/members (membersOf): live, and the caller its owner or an active editor.
+        if (!list || membersOf(list, userOf(request)) === null) throw Boom.notFound('list not found');
+        return h.response(presentList(list, userOf(request))).etag(String(list.version));
       },
     },
   });

@@ -55,8 +55,32 @@ export const peopleIcon = svg`<svg class="people" viewBox="0 0 20 16" width="16"
 export const canHold = (list, task) =>
   Boolean(list?.shared) || (list?.owner_id ?? meId()) === (task?.user_id ?? meId());
 
-/** Whether `list` is shared (GET /lists `shared`, or what this page learnt from membership events). */
-export const isShared = (list) => Boolean(list?.shared) || roleOf(list) === 'editor';
+/**
+ * Whether others are in `list` now: the caller edits it, or it has another member or an open invitation
+ * (GET /lists `member_count`, `invited_count`, kept current here after each membership event).
+ */
+export const isShared = (list) =>
+  roleOf(list) === 'editor' || (list?.member_count ?? 1) > 1 || (list?.invited_count ?? 0) > 0;
+
+/**
+ * Reads the list's membership counts again after a membership event changed them (GET /lists/{id}); a
+ * read older than the list this page holds (a later event came first) is dropped. A list gone or out of
+ * reach meanwhile is the event's to handle.
+ */
+async function refreshHeadcount(listId) {
+  try {
+    const fresh = await api('GET', `/lists/${listId}`);
+    const held = getState().lists.get(listId);
+    if (held && fresh && (fresh.version ?? 0) >= (held.version ?? 0))
+      patchList(listId, {
+        shared: fresh.shared,
+        member_count: fresh.member_count,
+        invited_count: fresh.invited_count,
+      });
+  } catch {
+    /* 404: removed or deleted meanwhile, which its own event tells the page */
+  }
+}
 
 function patchList(id, change) {
   const list = getState().lists.get(id);
@@ -340,6 +364,7 @@ export function sharingEvent(event) {
       else patchList(listId, { owner_id: d.to });
       break;
   }
+  if (getState().lists.has(listId)) void refreshHeadcount(listId);
   refreshDialog(listId);
   return false;
 }

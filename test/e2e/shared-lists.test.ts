@@ -274,6 +274,12 @@ test.serial(
     await again.getByRole('button', { name: 'Close' }).click();
     t.is(await item(pageB, 'Oat milk').count(), 0, "the list's task is gone from B's page");
     await t.notThrowsAsync(
+      sideList(pageA, 'Groceries')
+        .getByRole('img', { name: 'shared' })
+        .waitFor({ state: 'detached', timeout: DEADLINE_MS }),
+      "nobody else is in Groceries now: A's sidebar no longer marks it shared",
+    );
+    await t.notThrowsAsync(
       pageB.locator('#view-title', { hasText: /^Inbox$/ }).waitFor({ timeout: DEADLINE_MS }),
       'B, who had the list open, is taken to the Inbox',
     );
@@ -505,9 +511,10 @@ test.serial(
       'the server lists it no more for the one who left',
     );
     await t.notThrowsAsync(
-      rowE.getByRole('img', { name: 'shared' }).waitFor({ timeout: DEADLINE_MS }),
-      "the owner's list stays (shared once, still marked)",
+      rowE.getByRole('img', { name: 'shared' }).waitFor({ state: 'detached', timeout: DEADLINE_MS }),
+      "the owner's list is no longer marked shared: nobody else is in it",
     );
+    t.is(await rowE.count(), 1, "the owner's list stays");
     await t.notThrowsAsync(
       pageE.locator('#toasts .toast', { hasText: `${d} left “Book club”` }).waitFor({ timeout: DEADLINE_MS }),
       'the owner is told who left',

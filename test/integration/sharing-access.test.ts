@@ -382,6 +382,20 @@ const ROWS: Row[] = [
     }),
   },
   {
+    route: 'GET /lists/{id}',
+    expect: members(200),
+    make: async (fx, role) => ({
+      method: 'GET',
+      path: `/lists/${fx.list.id}`,
+      check: (t, reply) =>
+        t.like(
+          asJson(reply),
+          { id: fx.list.id, name: fx.list.name, role, owner_id: fx.people.owner.id, shared: true },
+          `${role}'s GET /lists/{id}`,
+        ),
+    }),
+  },
+  {
     route: 'POST /lists',
     note: 'a list of their own, whoever they are',
     expect: all(201),

@@ -315,6 +315,41 @@ for (const database of ['pglite', 'postgres'] as const) {
     }
   });
 
+  test(`${database}: GET /lists says who is in a list now (member_count, invited_count) through invitations, answers and removals; shared stays once shared`, async (t) => {
+    const app = await startTestApp({ database });
+    const api = client(app);
+    try {
+      const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((u) => `${u}-${randomUUID()}`) as [
+        string,
+        string,
+        string,
+      ];
+      for (const u of [alice, bob, carol]) t.is((await api(u, 'GET', '/me')).status, 200);
+      const list = (await api(alice, 'POST', '/lists', { name: 'Trip' })).body as { id: string };
+      const seen = async (u: string) =>
+        ((await api(u, 'GET', '/lists')).body.lists as Record<string, unknown>[]).find((l) => l.id === list.id);
+      const counts = async (u = alice) => {
+        const l = await seen(u);
+        return l && [l.shared, l.member_count, l.invited_count];
+      };
+      t.like(list, { shared: false, member_count: 1, invited_count: 0 }, 'a new list: the owner alone');
+      t.deepEqual(await counts(), [false, 1, 0]);
+      for (const u of [bob, carol])
+        t.is((await api(alice, 'POST', `/lists/${list.id}/members`, { user_id: u, role: 'editor' })).status, 201);
+      t.deepEqual(await counts(), [true, 1, 2], 'two invitations out');
+      t.is((await api(bob, 'POST', `/invitations/${list.id}/accept`)).status, 200);
+      t.deepEqual(await counts(), [true, 2, 1], 'bob joined');
+      t.deepEqual(await counts(bob), [true, 2, 1], 'bob sees the same counts');
+      t.is((await api(carol, 'POST', `/invitations/${list.id}/decline`)).status, 204);
+      t.deepEqual(await counts(), [true, 2, 0], 'carol declined');
+      t.is((await api(alice, 'DELETE', `/lists/${list.id}/members/${bob}`)).status, 204);
+      t.deepEqual(await counts(), [true, 1, 0], 'bob removed: nobody else is in it, though it was shared');
+      t.like((await api(alice, 'GET', `/lists/${list.id}`)).body, { shared: true, member_count: 1, invited_count: 0 });
+    } finally {
+      await app.stop();
+    }
+  });
+
   test(`${database}: deleting a list reaches those still invited to it, on GET /events and the socket, and ends their invitation; who declined hears nothing`, async (t) => {
     const app = await startTestApp({ database });
     const api = client(app);
