@@ -1,4 +1,5 @@
-// JWT auth with @hapi/jwt: HS256 with JWT_SECRET, or RS256/ES256 keys from JWKS_URL. `exp` is
+// JWT auth with @hapi/jwt: HS256 with JWT_SECRET, or RS256 with the RSA keys of JWKS_URL (@hapi/jwt 3.2 reads
+// only RSA keys, `use: sig`, from a JWKS: an EC key there is skipped, so ES256 is not offered). `exp` is
 // required, `sub` is the user; `role: admin` opens /admin routes. nes uses the same strategy, and
 // its sockets close when the token in force expires (realtime/nes.ts reads `expiresAt`).
 import Boom from '@hapi/boom';
@@ -10,6 +11,11 @@ import { VerifiedTokens, bearerToken, inForce, type VerifiedToken } from './veri
 export interface AuthConfig {
   secret: string | undefined;
   jwksUrl: string | undefined;
+  /**
+   * How often, at most, the JWKS is read again, in seconds (JWKS_REFRESH_SEC; default 300): a token signed
+   * with a key the IdP published since is accepted within this long. @hapi/jwt's own default is an hour.
+   */
+  jwksRefreshSec?: number;
   /** Longest lifetime a token may claim, in seconds (JWT_MAX_LIFETIME_SEC; default 24 h). */
   maxLifetimeSec?: number;
   /** Clock skew allowed on `exp` and `nbf`, in seconds (JWT_CLOCK_SKEW_SEC; default 30). */
@@ -26,6 +32,7 @@ export interface Credentials {
 
 export const DEFAULT_MAX_LIFETIME_SEC = 86_400;
 export const DEFAULT_CLOCK_SKEW_SEC = 30;
+export const DEFAULT_JWKS_REFRESH_SEC = 300;
 /** A finite JSON number (a NumericDate, RFC 7519 §2), not NaN or ±Infinity. */
 function isNumericDate(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
@@ -70,12 +77,20 @@ export async function registerAuth(server: Server, config: AuthConfig): Promise<
   const clockSkewSec = config.clockSkewSec ?? DEFAULT_CLOCK_SKEW_SEC;
   const keys = config.secret
     ? { key: config.secret, algorithms: ['HS256'] as 'HS256'[] }
-    : { uri: config.jwksUrl as string, algorithms: ['RS256', 'ES256'] as ('RS256' | 'ES256')[] };
+    : { uri: config.jwksUrl as string, algorithms: ['RS256'] as 'RS256'[] };
   // The full check (@hapi/jwt, then the claim rules here) runs as strategy `jwt-verify`; the default
   // strategy `jwt` answers from the tokens it verified within the last minute (api/verified-tokens.ts) and
   // asks `jwt-verify` for any other. REST and nes (its `direct` auth injects through the default) share it.
   server.auth.strategy(VERIFY_STRATEGY, 'jwt', {
     keys,
+    // @hapi/jwt keeps the JWKS in a catbox policy: served for a week, read again in the background once older
+    // than `staleIn` (while a token is verified; the old copy answers meanwhile). Its own default is an hour.
+    cache: {
+      expiresIn: 7 * 24 * 3_600_000,
+      staleIn: (config.jwksRefreshSec ?? DEFAULT_JWKS_REFRESH_SEC) * 1000,
+      staleTimeout: 500,
+      generateTimeout: 10_000,
+    },
     verify: { aud: false, iss: false, sub: false, nbf: true, exp: true, timeSkewSec: clockSkewSec },
     validate: (artifacts: { decoded: { header: Record<string, unknown>; payload: Record<string, unknown> } }) => {
       const { header, payload } = artifacts.decoded;

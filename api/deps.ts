@@ -62,6 +62,7 @@ export interface ApiDeps {
   auth: {
     secret: string | undefined;
     jwksUrl: string | undefined;
+    jwksRefreshSec?: number;
     devSignIn: boolean;
     maxLifetimeSec?: number;
     clockSkewSec?: number;

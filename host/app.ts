@@ -308,6 +308,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       auth: {
         secret: config.auth.secret,
         jwksUrl: config.auth.jwksUrl,
+        jwksRefreshSec: config.auth.jwksRefreshSec,
         devSignIn: config.auth.devSignIn,
         maxLifetimeSec: config.auth.maxLifetimeSec,
         clockSkewSec: config.auth.clockSkewSec,

@@ -31,6 +31,8 @@ export interface Config {
     /** HS256 secret, or undefined when keys come from jwksUrl. */
     secret: string | undefined;
     jwksUrl: string | undefined;
+    /** How often, at most, the JWKS is read again while tokens arrive, in seconds (JWKS_REFRESH_SEC, default 300). */
+    jwksRefreshSec: number;
     /** True when the secret was generated for development (kept under dataDir), never in production. */
     devSecret: boolean;
     devSignIn: boolean;
@@ -113,7 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   let secret = env.JWT_SECRET || undefined;
   if (production && !secret && !jwksUrl)
     throw new ConfigError(
-      `NODE_ENV=${env.NODE_ENV} runs as production and needs JWT_SECRET (HS256) or JWKS_URL (RS256/ES256): refusing to start without a way to verify tokens`,
+      `NODE_ENV=${env.NODE_ENV} runs as production and needs JWT_SECRET (HS256) or JWKS_URL (RS256): refusing to start without a way to verify tokens`,
     );
   if (secret && secret.length < 32 && production)
     throw new ConfigError('JWT_SECRET must be at least 32 characters in production');
@@ -127,6 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const maxLifetimeSec = int('JWT_MAX_LIFETIME_SEC', env.JWT_MAX_LIFETIME_SEC, 86_400);
   if (maxLifetimeSec === 0) throw new ConfigError('JWT_MAX_LIFETIME_SEC must be at least 1 (seconds)');
   const clockSkewSec = int('JWT_CLOCK_SKEW_SEC', env.JWT_CLOCK_SKEW_SEC, 30);
+  const jwksRefreshSec = int('JWKS_REFRESH_SEC', env.JWKS_REFRESH_SEC, 300);
+  if (jwksRefreshSec === 0) throw new ConfigError('JWKS_REFRESH_SEC must be at least 1 (seconds)');
   const mechanism = env.KAFKA_SASL_MECHANISM?.toLowerCase();
   if (mechanism && !['plain', 'scram-sha-256', 'scram-sha-512'].includes(mechanism))
     throw new ConfigError(`KAFKA_SASL_MECHANISM must be plain, scram-sha-256 or scram-sha-512, got "${mechanism}"`);
@@ -159,7 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : -1,
     },
     redisUrl: env.REDIS_URL || undefined,
-    auth: { secret, jwksUrl, devSecret: generated, devSignIn, maxLifetimeSec, clockSkewSec },
+    auth: { secret, jwksUrl, jwksRefreshSec, devSecret: generated, devSignIn, maxLifetimeSec, clockSkewSec },
     dapr: {
       host: env.DAPR_HOST ?? '127.0.0.1',
       httpPort: daprHttp,
