@@ -38,6 +38,7 @@ export { daysInMonth } from './calendar.ts';
 export {
   MAX_RULE_LENGTH,
   MAX_TIMES_PER_DAY,
+  formatRule,
   parseRule,
   validateRule,
   type ParsedRule,

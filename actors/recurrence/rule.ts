@@ -356,6 +356,44 @@ export function parseRule(rule: string): ParsedRule {
   return parsed;
 }
 
+/**
+ * A rule in canonical RFC 5545 text (§3.3.10): upper case, no spaces, parts in one order (FREQ, INTERVAL,
+ * BYMONTH, BYMONTHDAY, BYDAY, BYHOUR, BYMINUTE, COUNT, UNTIL, WKST), each BY* list as ParsedRule holds it
+ * (distinct, ascending), ordinals without leading zeros, defaults left out (INTERVAL=1, WKST=MO). It means
+ * what `rule` means (RFC 5545 gives a BY* list's order and repeats no meaning), for readers stricter than
+ * parseRule, which takes any case, spaces around keys and values, and `01MO`. `count` and `until` replace
+ * the rule's own when given (null: left out). The stored rule is never rewritten: this is for output.
+ */
+export function formatRule(
+  rule: ParsedRule,
+  replace: { count?: number | null; until?: RecurrenceUntil | null } = {},
+): string {
+  const count = replace.count === undefined ? rule.count : replace.count;
+  const until = replace.until === undefined ? rule.until : replace.until;
+  const p2 = (n: number) => String(n).padStart(2, '0');
+  const parts = [`FREQ=${rule.freq}`];
+  if (rule.interval !== 1) parts.push(`INTERVAL=${rule.interval}`);
+  if (rule.byMonth.length > 0) parts.push(`BYMONTH=${rule.byMonth.join(',')}`);
+  if (rule.byMonthDay.length > 0) parts.push(`BYMONTHDAY=${rule.byMonthDay.join(',')}`);
+  if (rule.byDay.length > 0)
+    parts.push(`BYDAY=${rule.byDay.map((d) => `${d.ordinal === null ? '' : d.ordinal}${d.weekday}`).join(',')}`);
+  if (rule.byHour.length > 0) parts.push(`BYHOUR=${rule.byHour.join(',')}`);
+  if (rule.byMinute.length > 0) parts.push(`BYMINUTE=${rule.byMinute.join(',')}`);
+  if (count !== null) parts.push(`COUNT=${count}`);
+  if (until !== null) {
+    if (until.kind === 'date')
+      parts.push(`UNTIL=${String(until.year).padStart(4, '0')}${p2(until.month)}${p2(until.day)}`);
+    else {
+      const d = new Date(until.epochMs);
+      parts.push(
+        `UNTIL=${String(d.getUTCFullYear()).padStart(4, '0')}${p2(d.getUTCMonth() + 1)}${p2(d.getUTCDate())}T${p2(d.getUTCHours())}${p2(d.getUTCMinutes())}${p2(d.getUTCSeconds())}Z`,
+      );
+    }
+  }
+  if (rule.wkst !== 'MO') parts.push(`WKST=${rule.wkst}`);
+  return parts.join(';');
+}
+
 /** Throws what parseRule throws; returns nothing for a valid rule. */
 export function validateRule(rule: string): void {
   parseRule(rule);

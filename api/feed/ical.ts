@@ -42,7 +42,15 @@ import { DateTime } from 'luxon';
 import type { TaskState } from '../../actors/task/index.ts';
 import { seriesStart } from '../../actors/task/index.ts';
 import { ianaZone } from '../../actors/zone.ts';
-import { localToInstant, occurrences, parseRule, parseStart, type WallClock } from '../../actors/recurrence/index.ts';
+import {
+  formatRule,
+  localToInstant,
+  occurrences,
+  parseRule,
+  parseStart,
+  type RecurrenceUntil,
+  type WallClock,
+} from '../../actors/recurrence/index.ts';
 
 ICAL.foldLength = 74;
 
@@ -75,6 +83,12 @@ interface ZoneBlock {
 }
 
 const blocks = new Map<string, ZoneBlock | null>();
+/**
+ * TZID → VTIMEZONE of every block zoneBlock gave out. A zone's TZID need not be its name (a link such as
+ * Etc/GMT+0 has TZID Etc/GMT, which zoneBlock itself writes in UTC), so the calendar's VTIMEZONEs are looked
+ * up here, by the TZIDs its properties carry, never by asking zoneBlock again.
+ */
+const vtimezones = new Map<string, string>();
 /** The names the library has a VTIMEZONE for (zones and links); asked first, since it logs about any other. */
 const KNOWN = new Set(tzlib_get_timezones() as string[]);
 
@@ -87,7 +101,10 @@ function zoneBlock(zone: string): ZoneBlock | null {
     const found = tzlib_get_ical_block(name);
     const text = Array.isArray(found) ? found[0] : undefined;
     const tzid = text ? /^TZID:(.+)$/m.exec(text)?.[1]?.trim() : undefined;
-    if (text && tzid) block = { tzid, vtimezone: text };
+    if (text && tzid) {
+      block = { tzid, vtimezone: text };
+      vtimezones.set(tzid, text);
+    }
   }
   if (blocks.size < 1000) blocks.set(name, block);
   return block;
@@ -210,53 +227,38 @@ function occurrencesBefore(task: FeedTask, next: string, zone: string, budget: F
   }
 }
 
-const utcText = (ms: number): string => {
-  const d = new Date(ms);
-  return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}T${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}Z`;
-};
-
 /**
- * The RRULE (§3.3.10) of a series from its next occurrence on: the stored rule with COUNT reduced by the
- * occurrences before `next` and a DATE-form UNTIL made the UTC instant ending that local day. 'ended' when no
- * occurrence remains (COUNT used up), 'over-budget' when counting them would go over `budget`.
+ * The RRULE (§3.3.10) of a series from its next occurrence on, in canonical text (formatRule: the stored
+ * rule may be written in any case, with spaces or `01MO`, as parseRule takes it): COUNT reduced by the
+ * occurrences before `next`, and a DATE-form UNTIL made the UTC instant ending that local day (a DATE for
+ * an all-day series). 'ended' when no occurrence remains (COUNT used up), 'over-budget' when counting them
+ * would go over `budget`.
  */
 function feedRule(task: FeedTask, next: string, zone: string, budget: FeedBudget): string | 'ended' | 'over-budget' {
   const allDay = task.due_day !== null;
-  const source = (task.recurrence_rule ?? '').replace(/^RRULE:/i, '');
-  const rule = parseRule(source);
-  const parts: string[] = [];
-  for (const part of source.split(';')) {
-    const [key] = part.split('=');
-    switch (key?.toUpperCase()) {
-      case 'COUNT': {
-        const before = occurrencesBefore(task, next, zone, budget);
-        if (before === null) return 'over-budget';
-        const left = (rule.count ?? 0) - before;
-        if (left <= 0) return 'ended';
-        parts.push(`COUNT=${left}`);
-        break;
-      }
-      case 'UNTIL': {
-        const until = rule.until;
-        if (allDay && until) {
-          // A DATE DTSTART takes a DATE UNTIL: the written date, or the local date of an instant.
-          parts.push(
-            `UNTIL=${(until.kind === 'date' ? `${pad(until.year, 4)}-${pad(until.month)}-${pad(until.day)}` : dateOf(until.epochMs, zone)).replaceAll('-', '')}`,
-          );
-        } else if (until?.kind === 'date') {
-          const end = localToInstant(
-            { year: until.year, month: until.month, day: until.day, hour: 23, minute: 59, second: 59 },
-            zone,
-          );
-          parts.push(`UNTIL=${utcText(end.getTime())}`);
-        } else if (until) parts.push(`UNTIL=${utcText(until.epochMs)}`);
-        break;
-      }
-      default:
-        if (part.length > 0) parts.push(part);
-    }
+  const rule = parseRule(task.recurrence_rule ?? '');
+  let count: number | null = null;
+  if (rule.count !== null) {
+    const before = occurrencesBefore(task, next, zone, budget);
+    if (before === null) return 'over-budget';
+    count = rule.count - before;
+    if (count <= 0) return 'ended';
   }
-  return parts.join(';');
+  let until: RecurrenceUntil | null = rule.until;
+  if (until && allDay) {
+    // A DATE DTSTART takes a DATE UNTIL: the written date, or the local date of an instant.
+    if (until.kind === 'instant') {
+      const [year, month, day] = dateOf(until.epochMs, zone).split('-').map(Number) as [number, number, number];
+      until = { kind: 'date', year, month, day };
+    }
+  } else if (until?.kind === 'date') {
+    const end = localToInstant(
+      { year: until.year, month: until.month, day: until.day, hour: 23, minute: 59, second: 59 },
+      zone,
+    );
+    until = { kind: 'instant', epochMs: end.getTime() };
+  }
+  return formatRule(rule, { count, until });
 }
 
 /**
@@ -377,7 +379,7 @@ export class FeedWriter {
   }
 
   finish(): string {
-    const zones = [...this.tzids].sort().map((tzid) => (zoneBlock(tzid) as ZoneBlock).vtimezone);
+    const zones = [...this.tzids].sort().map((tzid) => vtimezones.get(tzid) as string);
     const head = [
       'BEGIN:VCALENDAR',
       `PRODID:${PRODID}`,

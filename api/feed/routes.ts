@@ -165,6 +165,7 @@ export function feedRoutes(server: Server, deps: ApiDeps): void {
         }
         // A task of another member that follows its home user's zone is written in that zone (api/home-zone.ts).
         const zoned = await withHomeZones(tasks, userId, homeZones(deps.users, user));
+        let skipped = 0;
         const writer = new FeedWriter({
           name: FEED_CALENDAR_NAME,
           userZone: user.timezone,
@@ -175,7 +176,14 @@ export function feedRoutes(server: Server, deps: ApiDeps): void {
           if (index > 0 && index % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
           // Tasks of shared lists are in the feed too (listTasks reads what the user may see), but only the
           // user's own reminders become VALARMs: reminders belong to one member (shared-lists plan, section 0).
-          writer.add({ ...task, reminders: task.reminders.filter((r) => r.user_id === userId) });
+          try {
+            writer.add({ ...task, reminders: task.reminders.filter((r) => r.user_id === userId) });
+          } catch (error) {
+            // One task the writer cannot express must not take the whole calendar down (a calendar app
+            // would keep failing on it): it is left out and logged, for a fix of the writer.
+            skipped++;
+            request.logger.error({ err: error, task_id: task.id }, 'calendar feed: a task left out');
+          }
         }
         const body = writer.finish();
         const response = h
@@ -186,7 +194,7 @@ export function feedRoutes(server: Server, deps: ApiDeps): void {
           .header('x-robots-tag', 'noindex');
         if (truncated || writer.budget.simplified > 0) response.header('x-feed-truncated', 'true');
         request.logger.info(
-          { feed_user: userId, tasks: tasks.length, truncated, simplified_series: writer.budget.simplified },
+          { feed_user: userId, tasks: tasks.length, truncated, simplified_series: writer.budget.simplified, skipped },
           'calendar feed served',
         );
         return response;

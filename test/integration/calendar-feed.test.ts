@@ -211,6 +211,29 @@ for (const database of DATABASES) {
         reminders: [{ before: 'P1D' }],
       },
       { title: 'Kiritimati late', due_date: '2026-11-01T23:59', recurrence_rule: 'FREQ=DAILY;INTERVAL=3' },
+      // Written as the API takes them and stricter readers do not (lower case, spaces, a zero-padded ordinal):
+      // the feed writes each in canonical RFC 5545 text (formatRule).
+      {
+        title: 'lower case',
+        due_date: '2027-01-05T10:00',
+        timezone: 'America/New_York',
+        recurrence_rule: 'freq=weekly;byday=th,tu;wkst=su;interval=2',
+      },
+      {
+        title: 'spaced',
+        due_date: '2027-01-05T10:00',
+        timezone: 'Europe/Berlin',
+        recurrence_rule: 'FREQ=DAILY; COUNT = 3',
+      },
+      {
+        title: 'padded ordinal',
+        due_date: '2027-02-01T09:00',
+        timezone: 'Europe/Berlin',
+        recurrence_rule: 'FREQ=MONTHLY;BYDAY=01MO;UNTIL=20271231',
+      },
+      // Zones whose VTIMEZONE the zone library names Etc/GMT (a TZID the feed otherwise writes in UTC).
+      { title: 'GMT plus 0', due_date: '2027-01-05T10:00', timezone: 'Etc/GMT+0', recurrence_rule: 'FREQ=DAILY' },
+      { title: 'GMT minus 0', due_date: '2027-01-06T10:00', timezone: 'GMT-0', recurrence_rule: 'FREQ=WEEKLY' },
     ];
     const series: Json[] = [];
     for (const spec of seriesSpecs) series.push(await create(spec));
@@ -297,6 +320,18 @@ for (const database of DATABASES) {
       );
     }
     t.regex(pyTodo(berlin).rrule ?? '', /COUNT=28\b/, 'COUNT keeps the 28 occurrences left of 40');
+    const rruleOf = (title: string) => {
+      const uid = `${String(series.find((x) => x.title === title)?.id)}@tasklane`;
+      const todo = ics.split('BEGIN:VTODO').find((block) => block.includes(`UID:${uid}`)) ?? '';
+      return /^RRULE:(.*)$/m.exec(todo.replaceAll('\r\n ', ''))?.[1]?.trim();
+    };
+    t.is(rruleOf('lower case'), 'FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH;WKST=SU', 'canonical: upper case, in order');
+    t.is(rruleOf('spaced'), 'FREQ=DAILY;COUNT=3', 'spaces gone, COUNT kept');
+    t.regex(
+      rruleOf('padded ordinal') ?? '',
+      /^FREQ=MONTHLY;BYDAY=1MO;UNTIL=20271231T\d{6}Z$/,
+      'the ordinal as a number',
+    );
     t.like(pyTodo(instance), { due: '2026-12-01T06:00:00.000Z', due_tzid: 'Europe/Berlin', rrule: null });
     t.deepEqual(pyTodo(instance).alarms, [], 'a reminder that fired is no alarm');
     t.true(py.zones.includes('Asia/Kolkata') && py.zones.includes('Australia/Lord_Howe'), 'a VTIMEZONE per TZID used');
