@@ -126,6 +126,19 @@ export function registerErrors(server: Server): void {
     ) {
       (mapped.output.payload as unknown as Record<string, unknown>).field = 'payload';
     }
+    // hapi's router answers a path parameter that is not percent-encoded UTF-8 (`%ED%A0%80`) with a bare
+    // 400 from its special `badRequest` route, before any route (and its parameter names) is known.
+    if (
+      status === 400 &&
+      (request.route.method as string) === '_special' &&
+      mapped === response &&
+      mapped.output.payload.message === 'Bad Request'
+    ) {
+      const refused = Boom.badRequest('path: a segment is not valid percent-encoded UTF-8 (RFC 3986)');
+      (refused.output.payload as unknown as Record<string, unknown>).field = 'path';
+      response.output = refused.output;
+      return h.continue;
+    }
     const output = status === 500 ? Boom.internal().output : mapped.output;
     if (output !== response.output) {
       response.output = output;

@@ -6,6 +6,7 @@ import { readInstant } from '../actors/task/time.ts';
 import type { ListState, MemberRole } from '../actors/list/index.ts';
 import type { LabelState } from '../actors/label/index.ts';
 import type { SortOrder, TaskSort } from './ports.ts';
+import { textProblem } from './text.ts';
 
 export type ReminderStatus = 'pending' | 'notified' | 'cancelled' | 'template';
 
@@ -167,7 +168,8 @@ export function decodeTaskCursor(text: string, sort: TaskSort, order: SortOrder)
   if (sort === 'priority') {
     if (!/^[1-4]$/.test(k)) throw refuse();
   } else if (sort === 'title') {
-    if (k.length > 2000) throw refuse();
+    // A title's key is text as titles are (api/text.ts): NUL or a lone surrogate would reach PostgreSQL.
+    if (k.length > 2000 || textProblem(k) !== null) throw refuse();
   } else {
     try {
       return { key: readInstant('cursor', k, 'UTC'), id };

@@ -188,6 +188,11 @@ export async function registerNes(server: Server, options: RealtimeOptions = {})
       // re-verifies the token's time claims through @hapi/jwt; the timer and filter here need no message.
       auth: { type: 'direct', index: true, maxConnectionsPerUser: options.maxConnectionsPerUser ?? 100 },
       heartbeat: options.heartbeat ?? { interval: 2500, timeout: 2000 },
+      // The socket only delivers events; commands go through the REST API. Without this nes answers a
+      // client's `message` frame 501, a server error for a client's mistake.
+      onMessage: () => {
+        throw Boom.badRequest('message: this socket takes no messages; send commands to the REST API');
+      },
       onConnection: (socket: object) => {
         counted.add(socket);
         open++;

@@ -444,6 +444,19 @@ const cases = (): Case[] => [
     400,
     /^cursor: is not a cursor/,
   ],
+  ...['a\u0000b', 'a\ud800b', 'tab\there'].map(
+    (k) =>
+      [
+        `title-sort cursor whose key is not text a title may hold (${JSON.stringify(k)})`,
+        'GET',
+        `/tasks?sort=title&cursor=${Buffer.from(JSON.stringify({ s: 'title', o: 'asc', k, id: randomUUID() })).toString('base64url')}`,
+        undefined,
+        400,
+        /^cursor: is not a cursor/,
+      ] as Case,
+  ),
+  ['path parameter not percent-encoded UTF-8', 'GET', '/tasks/%ED%A0%80', undefined, 400, /^path: /],
+  ['path parameter a lone %', 'DELETE', '/lists/%E0%A4/members/x', undefined, 400, /^path: /],
   ['method not allowed', 'PUT', '/tasks/{T}', json({ title: 'x' }), 405, /answers DELETE, GET, HEAD, PATCH/],
 ];
 

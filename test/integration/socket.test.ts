@@ -109,7 +109,7 @@ test('a socket that missed events recovers exactly those through GET /events?aft
   );
 });
 
-test('the socket refuses expired and forged tokens, and any subscription but /events', async (t) => {
+test('the socket refuses expired and forged tokens, any subscription but /events, and messages', async (t) => {
   const expired = t0.token('late', { ttl: -120 });
   const forged = `${t0.token('x').split('.').slice(0, 2).join('.')}.AAAA`;
   const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'x', exp: Math.floor(Date.now() / 1000) + 60 })).toString('base64url')}.`;
@@ -152,6 +152,10 @@ test('the socket refuses expired and forged tokens, and any subscription but /ev
     good.subscribe('/admin', () => undefined),
     { message: /Not Found|Subscription not found/i },
   );
+  // A `message` frame is the client's mistake (commands go through REST): a 400 saying so, not nes' 501.
+  const refused = (await t.throwsAsync(good.message({ a: 1 }))) as Error & { statusCode?: number };
+  t.is(refused.statusCode, 400);
+  t.regex(refused.message, /takes no messages/);
   await good.disconnect();
 });
 
