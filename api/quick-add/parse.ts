@@ -16,7 +16,8 @@
  * 3. `@label` (a word start, so e-mail addresses are left alone): the user's labels, matched like
  *    lists; unknown names are a note ("no such label").
  * 4. "every …" (repeat.ts: our own rule builder, RFC 5545 RRULE), `N times` (COUNT), `until <date>`
- *    (UNTIL as a DATE). `every!` / "after completion" ask for mode 'after_completion': see
+ *    (UNTIL as a DATE), `starting|beginning|from <date>` (the series' first day). `every!` / "after
+ *    completion" ask for mode 'after_completion': see
  *    AFTER_COMPLETION_FIELDS.
  * 5. Dates and times: chrono-node (English casual parser), read with `now` as the reference instant
  *    and `zone`'s UTC offset at `now`, only for the wall-clock fields it names; the instant is then
@@ -24,7 +25,9 @@
  *    offset's). A time in a DST gap moves forward by the gap, as everywhere else. Dates are read
  *    forward (a weekday or a day without a year is the next one). Parts of the day without a clock
  *    time take CASUAL_HOURS. "in 2 hours" is that instant (`now` + 2 h), not a wall-clock time.
- *    A date without a time is a date alone (see `dateOnlyDue`).
+ *    A date without a time is a date alone (see `dateOnlyDue`). A part of the day named alone ("Night",
+ *    "in the morning") counts only when nothing else names a date or time, and never as the first word
+ *    ("Night shift tomorrow" is a title and a date: chooseDateTime).
  * 6. The rest is the title, with spaces collapsed and a dangling connector ("by", "on", "at", …) at
  *    either end dropped.
  *
@@ -183,6 +186,20 @@ function timeOf(r: chrono.ParsedResult): { hour: number; minute: number } | null
   return null;
 }
 
+/** A part of the day named alone ("Night", "in the morning", "noon"), with no date or clock time beside it. */
+const PART_OF_DAY_ALONE = /^(?:(?:this|in\s+the|at)\s+)?(?:morning|afternoon|evening|night|noon|midday|midnight)$/i;
+
+/**
+ * Which of chrono's results in the text is the task's date and time: the first that names a date or a
+ * clock time; a part of the day named alone only when nothing else does, and never as the text's first
+ * word — "Night shift tomorrow", "Evening class on Friday", "Morning run every day" are titles that
+ * start with a part of the day, not times (chrono reads "Night" as this evening).
+ */
+function chooseDateTime(results: readonly chrono.ParsedResult[], text: string): chrono.ParsedResult | undefined {
+  const alone = (r: chrono.ParsedResult) => PART_OF_DAY_ALONE.test(r.text.trim());
+  return results.find((r) => !alone(r)) ?? results.find((r) => alone(r) && text.slice(0, r.index).trim().length > 0);
+}
+
 /**
  * The wall-clock date and time chrono's result names, moved forward as chrono's forwardDate means to
  * (a time alone that has passed today → tomorrow; a weekday alone before today → a week later; a day
@@ -305,6 +322,8 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   const repeat = findRepeat(masked);
   let until: string | undefined;
   let count: number | undefined;
+  /** A series' first day from "starting|beginning|from <date>" (with its time, if the phrase names one). */
+  let startsOn: ReturnType<typeof forwardDate> | undefined;
   if (repeat) {
     spans.push({ start: repeat.start, end: repeat.end });
     masked = mask(text, spans);
@@ -313,6 +332,15 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
       spans.push({ start: c.start, end: c.end });
       count = c.count;
       masked = mask(text, spans);
+    }
+    for (const m of masked.matchAll(/(?<!\S)(?:starting|beginning|from)(?:\s+on)?\s+/gi)) {
+      const after = m.index + m[0].length;
+      const found = chrono.en.casual.parse(masked.slice(after), reference, options)[0];
+      if (found?.index !== 0 || !meaningful(found)) continue;
+      startsOn = forwardDate(found, local);
+      spans.push({ start: m.index, end: after + found.text.length });
+      masked = mask(text, spans);
+      break;
     }
     for (const m of masked.matchAll(/(?<!\S)(?:until|till|through|ending(?:\s+on)?)\s+/gi)) {
       const after = m.index + m[0].length;
@@ -331,13 +359,28 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
 
   // 5. Date and time.
   const today = dateText(local.year, local.month, local.day);
-  const hit = chrono.en.casual.parse(masked, reference, options).find(meaningful);
+  const hit = chooseDateTime(chrono.en.casual.parse(masked, reference, options).filter(meaningful), masked);
   let date: string | null = null;
   let time: { hour: number; minute: number } | null = null;
   let exact: Date | null = null;
   if (hit) {
-    spans.push({ start: hit.index, end: hit.index + hit.text.length });
+    // "in March", "in the morning": the words before go with the month (without a day) or the part of the
+    // day, so the title keeps no dangling "in" or "in the".
+    const before = masked.slice(0, hit.index);
+    const lead =
+      hit.start.isCertain('month') && !hit.start.isCertain('day')
+        ? /(?<!\S)in\s+$/i.exec(before)
+        : PART_OF_DAY_ALONE.test(hit.text.trim())
+          ? /(?<!\S)in\s+the\s+$/i.exec(before)
+          : null;
+    const from = lead ? lead.index : hit.index;
+    spans.push({ start: from, end: hit.index + hit.text.length });
     ({ date, time } = forwardDate(hit, local));
+  }
+  if (startsOn) {
+    // "starting Mar 12": the series starts that day, at the time the phrase names (if any).
+    date = startsOn.date;
+    time = startsOn.time ?? time;
   }
   // "on the 15th" (no month: chrono reads none): the next such day, today included; a time beside it
   // ("on the 1st at 9am") is chrono's time-only result.
