@@ -321,7 +321,14 @@ const Upcoming = Joi.object({
               series_id: uuid.required(),
               title: Joi.string().required(),
               at: instant.required(),
-              all_day: Joi.boolean().description("an all-day series' occurrence: `at` is the first instant of its day"),
+              all_day: Joi.boolean().description(
+                "an all-day series' occurrence: `at` is the first instant of its day in the series' zone",
+              ),
+              date: Joi.string()
+                .pattern(/^\d{4}-\d{2}-\d{2}$/)
+                .description(
+                  "an all-day occurrence's date (YYYY-MM-DD) in its series' zone: the day it is listed under, wherever the viewer is",
+                ),
             }).label('UpcomingOccurrence'),
           )
           .required(),

@@ -6,6 +6,8 @@
 import { EXPANSION_BUDGET, RecurrenceError, occurrences, type ExpansionMeter } from '../actors/recurrence/index.ts';
 import { seriesStart } from '../actors/task/index.ts';
 import type { SeriesTask } from './ports.ts';
+import { DateTime } from 'luxon';
+import { ianaZone } from '../actors/zone.ts';
 
 /**
  * Steps (actors/recurrence/budget.ts) one request may spend on all its series together: EXPANSION_BUDGET,
@@ -23,8 +25,13 @@ export interface UpcomingOccurrence {
   title: string;
   /** UTC ISO instant. */
   at: string;
-  /** Present (true) for an occurrence of an all-day series: `at` is the first instant of its day. */
+  /** Present (true) for an occurrence of an all-day series: `at` is the first instant of its day in its zone. */
   all_day?: true;
+  /**
+   * An all-day occurrence's date (`YYYY-MM-DD`) in its series' zone: the day it is on for everyone, as a
+   * task's `due_day` is, wherever the viewer is (Saturday in Tokyo is still Saturday in New York).
+   */
+  date?: string;
 }
 
 export interface UpcomingExpansion {
@@ -37,6 +44,7 @@ export interface UpcomingExpansion {
 }
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+const DAY_MS = 86_400_000;
 
 /**
  * The occurrences in [now, end) of `series` (ordered soonest first, as host/reads.ts `series` gives them)
@@ -65,11 +73,15 @@ export async function upcomingOccurrences(
       Math.max(window.now.getTime(), s.last_spawned_at ? Date.parse(s.last_spawned_at) + 1 : 0) - 1,
     );
     const meter: ExpansionMeter = { steps: 0 };
+    const zone = s.timezone ?? window.zone;
+    // An all-day occurrence belongs to its date, not its instant: a day of a series in a zone west of the
+    // viewer's may start after the window's last instant, so those are expanded a day further.
+    const until = s.due_day ? new Date(endMs + DAY_MS) : window.end;
     let list: Date[];
     try {
-      list = occurrences(s.recurrence_rule, seriesStart(s), s.timezone ?? window.zone, {
+      list = occurrences(s.recurrence_rule, seriesStart(s), zone, {
         after,
-        until: window.end,
+        until,
         // An after-completion series has only its scheduled first instance ahead: the rest follow completions.
         limit: s.recurrence_mode === 'after_completion' ? 1 : MAX_OCCURRENCES_PER_SERIES + 1,
         budget: budget - steps,
@@ -84,12 +96,17 @@ export async function upcomingOccurrences(
     steps += meter.steps;
     if (list.length > MAX_OCCURRENCES_PER_SERIES) leftOut.add(s.id);
     for (const at of list.slice(0, MAX_OCCURRENCES_PER_SERIES)) {
-      if (at.getTime() < endMs)
+      if (at.getTime() < until.getTime())
         found.push({
           series_id: s.id,
           title: s.title,
           at: at.toISOString(),
-          ...(s.due_day ? { all_day: true as const } : {}),
+          ...(s.due_day
+            ? {
+                all_day: true as const,
+                date: DateTime.fromJSDate(at, { zone: ianaZone(zone) ?? 'UTC' }).toISODate() ?? '',
+              }
+            : {}),
         });
     }
   }

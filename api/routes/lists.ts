@@ -310,7 +310,10 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
             tasks: tasks.filter((t) =>
               t.due_day !== null ? t.due_day === day.date : within([t], (x) => x.due_date, day).length > 0,
             ),
-            occurrences: within(occurrencesShown, (o) => o.at, day),
+            // An all-day occurrence is on its date (in its series' zone), as an all-day task is on its due_day.
+            occurrences: occurrencesShown.filter((o) =>
+              o.date !== undefined ? o.date === day.date : within([o], (x) => x.at, day).length > 0,
+            ),
           })),
         };
       },

@@ -24,7 +24,7 @@ import { labelChips, labelPicker, toggleLabelPicker } from './labels.js';
 import { moveTask, TASK_DRAG_TYPE } from './sidebar.js';
 import { orderedLists } from './store.js';
 import { canHold, sentence } from './sharing.js';
-import { fmtDay, isOverdue } from './due.js';
+import { dayIn, fmtDay, isOverdue } from './due.js';
 
 /** How long Delete waits for its confirmation. */
 const CONFIRM_MS = 4000;
@@ -178,7 +178,8 @@ function itemBody(task, s) {
   if (task.is_recurring)
     meta.push(
       task.next_occurrence
-        ? `Next ${fmt(task.next_occurrence, zone)}`
+        ? // An all-day series' next occurrence is a date (its day in the series' zone), not midnight somewhere.
+          `Next ${task.due_day ? `${fmtDay(dayIn(task.next_occurrence, taskZone(task)))}, all day` : fmt(task.next_occurrence, zone)}`
         : task.recurrence_mode === 'after_completion'
           ? 'Next one dated from when the open one is completed'
           : 'No further occurrences',

@@ -112,3 +112,30 @@ test('a date-only task made in the form lands on its day in a zone 14 hours ahea
     'nothing was created without its date',
   );
 });
+
+test('an all-day series in a zone a day behind the user says its next date, all day, and is listed on that date', async (t: ExecutionContext) => {
+  const token = rig.app.token(`allday-series-${randomUUID().slice(0, 8)}`);
+  await rest(token, 'PATCH', '/me', { timezone: ZONE });
+  // Honolulu is 24 hours behind Kiritimati: its day D begins at D+1 00:00 for this user.
+  const day = dateIn('Pacific/Honolulu', 3);
+  await rest(token, 'POST', '/tasks', {
+    title: 'Water the plants',
+    due_date: day,
+    timezone: 'Pacific/Honolulu',
+    recurrence_rule: 'FREQ=MONTHLY',
+  });
+  const context = await newContext(t, rig.browser, { timezoneId: ZONE, viewport: DESKTOP });
+  const page = await openDashboard(t, context, rig.app, token);
+  const meta = row(page, 'Water the plants').locator('.meta');
+  await t.notThrowsAsync(
+    meta.filter({ hasText: `Next ${said(day)}, all day` }).waitFor({ timeout: UI_DEADLINE_MS }),
+    'the next occurrence is a date, all day, not midnight in some zone',
+  );
+  await viewButton(page, 'Upcoming').click();
+  const listed = page
+    .locator('#upcoming section.day')
+    .filter({ has: page.locator(`h3[id="day-${day}"]`) })
+    .locator('.occurrence', { hasText: 'Water the plants' });
+  await t.notThrowsAsync(listed.waitFor({ timeout: UI_DEADLINE_MS }), 'Upcoming lists it on its own date');
+  t.regex((await listed.textContent()) ?? '', /all day/);
+});

@@ -264,7 +264,45 @@ async function seriesFromToday(t: ExecutionContext, app: TestApp, clock: ManualC
   ]);
 }
 
+/**
+ * An all-day series' occurrence is on its date, as an all-day task is on its due_day, wherever the viewer
+ * is: a monthly series in Tokyo (east of the New York viewer: its day starts the evening before there) and
+ * one in Honolulu (west: its day starts the morning after) are listed in Upcoming under their own dates,
+ * beside a one-off all-day task of the same date. Serial: before the scenario below moves the clock.
+ */
+async function occurrencesOnTheirDate(t: ExecutionContext, app: TestApp, clock: ManualClock): Promise<void> {
+  const call = injector(app.app.server);
+  const token = app.token(`allday-upcoming-${randomUUID()}`);
+  await ok(call('PATCH', '/me', { token, body: { timezone: 'America/New_York' } }));
+  const dayIn = (zone: string, days: number) =>
+    DateTime.fromMillis(clock.now(), { zone }).startOf('day').plus({ days }).toISODate() as string;
+  const tokyo = dayIn('Asia/Tokyo', 3);
+  const honolulu = dayIn('Pacific/Honolulu', 4);
+  const create = (body: Json) => ok(call('POST', '/tasks', { token, body }), 201);
+  await create({ title: 'Tokyo monthly', due_date: tokyo, timezone: 'Asia/Tokyo', recurrence_rule: 'FREQ=MONTHLY' });
+  await create({ title: 'Tokyo once', due_date: tokyo, timezone: 'Asia/Tokyo' });
+  await create({
+    title: 'Honolulu monthly',
+    due_date: honolulu,
+    timezone: 'Pacific/Honolulu',
+    recurrence_rule: 'FREQ=MONTHLY',
+  });
+  const upcoming = await ok(call('GET', '/views/upcoming', { token }));
+  const days = upcoming.days as { date: string; tasks: Json[]; occurrences: Json[] }[];
+  const listedOn = (title: string) =>
+    days.filter((d) => [...d.tasks, ...d.occurrences].some((x) => x.title === title)).map((d) => d.date);
+  t.deepEqual(listedOn('Tokyo once'), [tokyo]);
+  t.deepEqual(listedOn('Tokyo monthly'), [tokyo], "the series' occurrence is on the one-off task's date");
+  t.deepEqual(listedOn('Honolulu monthly'), [honolulu]);
+  const occurrence = days.flatMap((d) => d.occurrences).find((o) => o.title === 'Tokyo monthly');
+  t.like(occurrence, { all_day: true, date: tokyo, at: startOfDay(tokyo, 'Asia/Tokyo') });
+}
+
 for (const database of databases) {
+  test.serial(
+    `${database}: an all-day series' occurrences are listed under their own date for a viewer in another zone`,
+    (t) => occurrencesOnTheirDate(t, apps[database] as TestApp, clocks[database] as ManualClock),
+  );
   test.serial(`${database}: an all-day series starting today shows today's instance`, (t) =>
     seriesFromToday(t, apps[database] as TestApp, clocks[database]),
   );
