@@ -32,9 +32,12 @@ try {
 }
 if (shapeOf(config) === 'embedded' && config.auth.devSignIn && config.auth.secret) {
   const token = signToken(config.auth.secret, 'demo', { ttl: config.auth.maxLifetimeSec });
+  // The address the README gives (http://localhost:3000): the sign-in is kept per origin, so the link printed
+  // and the address typed must be the same one.
+  const shown = app.url.replace('//127.0.0.1:', '//localhost:');
   process.stdout.write(
     `\n  tasklane is running (embedded: PGlite under ${config.dataDir}, ${app.runtime.mode} runtime)\n\n` +
-      `  Dashboard:  ${app.url}/#token=${token}\n  API docs:   ${app.url}/docs\n` +
+      `  Dashboard:  ${shown}/#token=${token}\n  API docs:   ${shown}/docs\n` +
       `  Signed in as "demo"; another user: npm run token -- <userId>, or POST /auth/dev-token\n\n`,
   );
 }

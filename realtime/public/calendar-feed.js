@@ -85,7 +85,7 @@ function render() {
           ? `A feed URL is active (made ${fmt(feed.created_at, userZone())}).`
           : 'No feed URL is active.';
   const active = feed?.active === true;
-  el.replaceChildren(
+  const children = [
     h('h2', { id: 'feed-heading' }, 'Calendar feed'),
     h(
       'p',
@@ -121,7 +121,9 @@ function render() {
         : null,
       h('button', { type: 'button', id: 'feed-close', onclick: close }, 'Close'),
     ),
-  );
+  ];
+  // A part not on show is null here; replaceChildren would print it as the text "null".
+  el.replaceChildren(...children.filter((child) => child !== null));
   if (focused) (document.getElementById(focused) ?? $('#feed-make'))?.focus();
 }
 
@@ -138,6 +140,13 @@ export function setupCalendarFeed() {
     render();
     void load();
     $('#feed-make')?.focus();
+  });
+  // Esc closes it, as it closes the dialogs (the keyboard help says so), and gives the focus back.
+  panel()?.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape' || panel().hidden) return;
+    e.preventDefault();
+    e.stopPropagation();
+    close();
   });
   subscribe((s) => {
     const who = s.token ? (s.me?.id ?? null) : null;

@@ -50,9 +50,17 @@ export function setupHeader({ signOut }) {
     zoneForm.hidden = false;
     select.focus();
   });
-  $('#zone-cancel').addEventListener('click', () => {
+  const closeZoneForm = () => {
     zoneForm.hidden = true;
     $('#zone-edit').focus();
+  };
+  $('#zone-cancel').addEventListener('click', closeZoneForm);
+  // Esc closes it, as it closes the dialogs (the keyboard help says so).
+  zoneForm.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape' || zoneForm.hidden) return;
+    e.preventDefault();
+    e.stopPropagation();
+    closeZoneForm();
   });
   zoneForm.addEventListener('submit', (e) => {
     e.preventDefault();

@@ -431,6 +431,36 @@ test.serial('titles are shown as plain text, never as markup', async (t) => {
   t.is(await page.evaluate(() => (window as unknown as { __owned?: number }).__owned), undefined);
 });
 
+test.serial(
+  'the header changes the zone: Esc leaves the form unchanged, Save zone keeps the choice on the server',
+  async (t) => {
+    const id = user('traveller');
+    const token = rig.app.token(id);
+    await rest(token, 'PATCH', '/me', { timezone: 'UTC' });
+    const page = await openPage(t, await newContext(t), token);
+    const form = page.locator('#zone-form');
+    await page.getByRole('button', { name: 'Change zone' }).click();
+    await form.waitFor({ timeout: UI_DEADLINE_MS });
+    await page.keyboard.press('Escape');
+    await form.waitFor({ state: 'hidden', timeout: UI_DEADLINE_MS });
+    t.is(await page.evaluate(() => document.activeElement?.id), 'zone-edit', 'Esc gives the focus back to the button');
+    t.like(await rest<{ timezone: string }>(token, 'GET', '/me'), { timezone: 'UTC' }, 'Esc changed nothing');
+
+    await page.getByRole('button', { name: 'Change zone' }).click();
+    await form.getByLabel('Your time zone').selectOption('Asia/Tokyo');
+    await form.getByRole('button', { name: 'Save zone' }).click();
+    await form.waitFor({ state: 'hidden', timeout: UI_DEADLINE_MS });
+    await t.notThrowsAsync(
+      page.locator('#user-zone', { hasText: 'Asia/Tokyo' }).waitFor({ timeout: UI_DEADLINE_MS }),
+      'the header says the new zone',
+    );
+    t.like(await rest<{ timezone: string; timezone_chosen: boolean }>(token, 'GET', '/me'), {
+      timezone: 'Asia/Tokyo',
+      timezone_chosen: true,
+    });
+  },
+);
+
 // ------------------------------------------------------------------ what the server hands the page
 test.serial(
   "the page and its modules come under the strict policy; only lit-html's browser modules are served from node_modules",
