@@ -28,7 +28,7 @@ test('the header makes a webcal URL shown once, which serves the tasks as text/c
   const panel = page.locator('#feed-panel');
   await page.getByRole('button', { name: 'Calendar feed' }).click();
   await panel.locator('#feed-status', { hasText: 'No feed URL is active.' }).waitFor({ timeout: UI_DEADLINE_MS });
-  t.notRegex((await panel.innerText()) ?? '', /\bnull\b|undefined/, 'no part not on show is printed as text');
+  t.notRegex((await panel.textContent()) ?? '', /\bnull\b|undefined/, 'no part not on show is printed as text');
   await page.keyboard.press('Escape');
   await panel.waitFor({ state: 'hidden', timeout: UI_DEADLINE_MS });
   t.is(
@@ -63,7 +63,7 @@ test('the header makes a webcal URL shown once, which serves the tasks as text/c
   await page.getByRole('button', { name: 'Calendar feed' }).click();
   await panel.locator('#feed-status', { hasText: 'A feed URL is active' }).waitFor({ timeout: UI_DEADLINE_MS });
   t.is(await panel.locator('#feed-url').count(), 0);
-  t.notRegex((await panel.innerText()) ?? '', /\bnull\b|undefined/, 'reopened: no "null" where the URL was');
+  t.notRegex((await panel.textContent()) ?? '', /\bnull\b|undefined/, 'reopened: no "null" where the URL was');
 
   // A new URL in place of the old one: the old one stops working.
   await panel.getByRole('button', { name: /^Make a new URL/ }).click();
