@@ -107,7 +107,12 @@ export function upsertTask(task) {
 
 function setTask(task, { flash = false } = {}) {
   update((s) => {
-    if (flash && !s.tasks.has(task.id)) s.flashing.add(task.id);
+    const before = s.tasks.get(task.id);
+    if (flash && !before) s.flashing.add(task.id);
+    // A search keeps what the server matched (views.js inView); once the words of a task change here or
+    // elsewhere, that match says nothing more: the task stays only while it still holds every word.
+    if (before && (before.title !== task.title || before.description !== task.description))
+      s.page?.matched.delete(task.id);
     s.tasks.set(task.id, task);
   });
   getState().editors.get(task.id)?.changedElsewhere(task);

@@ -237,7 +237,7 @@ test.serial(
     const token = rig.app.token(user('sam'));
     const page = await openPage(t, await newContext(t), token);
     const work = await rest<List>(token, 'POST', '/lists', { name: 'Work' });
-    await rest<Task>(token, 'POST', '/tasks', {
+    const report = await rest<Task>(token, 'POST', '/tasks', {
       title: 'Quarterly report',
       description: 'include the harbour figures',
       list_id: work.id,
@@ -261,6 +261,9 @@ test.serial(
     // A task made elsewhere that matches joins the results live.
     await rest<Task>(token, 'POST', '/tasks', { title: 'Harbour walk' });
     await item(page, 'Harbour walk').waitFor({ timeout: UI_DEADLINE_MS });
+    // A result the server matched, changed elsewhere so it no longer holds the word, leaves the results live.
+    await rest<Task>(token, 'PATCH', `/tasks/${report.id}`, { description: 'include the port figures' });
+    await showsExactly(t, page, ['Harbour walk'], 'a result whose words changed away from the search leaves');
 
     await page.locator('#search').fill('');
     await page.locator('#search').press('Escape');
