@@ -4,6 +4,7 @@ import { $, zoneSelect } from './dom.js';
 import { update, subscribe, userZone } from './store.js';
 import { api } from './api.js';
 import { canAskForNotifications } from './notifications.js';
+import { deviceZone } from './time.js';
 
 const CONNECTION_TEXT = {
   live: 'Live',
@@ -44,7 +45,7 @@ export function setupHeader({ signOut }) {
   const zoneForm = $('#zone-form');
   $('#zone-edit').addEventListener('click', () => {
     const select = zoneSelect('zone-select', userZone());
-    const device = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const device = deviceZone();
     $('#zone-select').replaceWith(select);
     if (device && device !== userZone()) select.value = device;
     zoneForm.hidden = false;

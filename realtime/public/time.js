@@ -45,14 +45,47 @@ export function validZone(zone) {
   }
 }
 
-/** The zone names this browser knows (at least UTC). */
+/**
+ * Zone names the browser's ICU still gives in their old spelling (CLDR keeps them as its canonical IDs),
+ * with the name the IANA tz database uses today: both name the same zone and the server takes either, but
+ * people look for Kyiv, Kolkata and Ho Chi Minh City under today's names (tzdata's `backward` file).
+ */
+const RENAMED = {
+  'Africa/Asmera': 'Africa/Asmara',
+  'America/Buenos_Aires': 'America/Argentina/Buenos_Aires',
+  'America/Catamarca': 'America/Argentina/Catamarca',
+  'America/Coral_Harbour': 'America/Atikokan',
+  'America/Cordoba': 'America/Argentina/Cordoba',
+  'America/Godthab': 'America/Nuuk',
+  'America/Indianapolis': 'America/Indiana/Indianapolis',
+  'America/Jujuy': 'America/Argentina/Jujuy',
+  'America/Louisville': 'America/Kentucky/Louisville',
+  'America/Mendoza': 'America/Argentina/Mendoza',
+  'Asia/Calcutta': 'Asia/Kolkata',
+  'Asia/Katmandu': 'Asia/Kathmandu',
+  'Asia/Rangoon': 'Asia/Yangon',
+  'Asia/Saigon': 'Asia/Ho_Chi_Minh',
+  'Atlantic/Faeroe': 'Atlantic/Faroe',
+  'Europe/Kiev': 'Europe/Kyiv',
+  'Pacific/Enderbury': 'Pacific/Kanton',
+  'Pacific/Ponape': 'Pacific/Pohnpei',
+  'Pacific/Truk': 'Pacific/Chuuk',
+};
+
+/** `zone` under the name the tz database uses today (the browser may give an old spelling). */
+export const currentZoneName = (zone) => RENAMED[zone] ?? zone;
+
+/** The zone names this browser knows (at least UTC), under today's names. */
 export const zoneNames = (() => {
   try {
-    return Intl.supportedValuesOf('timeZone');
+    return [...new Set(Intl.supportedValuesOf('timeZone').map(currentZoneName))];
   } catch {
     return ['UTC'];
   }
 })();
+
+/** This browser's zone, under today's name. */
+export const deviceZone = () => currentZoneName(Intl.DateTimeFormat().resolvedOptions().timeZone);
 
 /** An instant shown in `zone`; '—' for none. */
 export function fmt(iso, zone) {

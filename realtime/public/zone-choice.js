@@ -2,12 +2,12 @@
 // e.g. created by a first API call) gets this browser's zone at sign-in, through PATCH /me like any
 // change; the header then says where it came from, and "Change zone" stays there to pick another.
 import { api, ApiError } from './api.js';
-import { validZone } from './time.js';
+import { currentZoneName, validZone } from './time.js';
 
-/** This browser's IANA zone (Intl), or null when it has none the page knows. */
+/** This browser's IANA zone (Intl, under today's name: Asia/Kolkata, not Asia/Calcutta), or null when it has none the page knows. */
 export function browserZone() {
   try {
-    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const zone = currentZoneName(Intl.DateTimeFormat().resolvedOptions().timeZone);
     return zone && validZone(zone) ? zone : null;
   } catch {
     return null;
