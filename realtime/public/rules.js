@@ -116,6 +116,88 @@ export function describeRule(rule) {
     case 'none':
       return '';
     default:
-      return rule;
+      return describeAny(rule) ?? rule;
   }
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const UNITS = {
+  DAILY: ['day', 'daily'],
+  WEEKLY: ['week', 'weekly'],
+  MONTHLY: ['month', 'monthly'],
+  YEARLY: ['year', 'yearly'],
+};
+
+/**
+ * Words for a rule the picker cannot show, from its parts (the subset the server takes: FREQ, INTERVAL,
+ * BYMONTH, BYMONTHDAY, BYDAY with ordinals, BYHOUR, BYMINUTE, COUNT, UNTIL, WKST): "yearly on Feb 29",
+ * "yearly on the last Sunday of Mar", "daily at 09:00 and 21:00". Null when a part is not one of those,
+ * so the rule is shown as written rather than half described.
+ */
+function describeAny(rule) {
+  const parts = {};
+  for (const piece of String(rule)
+    .trim()
+    .replace(/^RRULE:/i, '')
+    .split(';')) {
+    if (!piece.trim()) continue;
+    const [k, v] = piece.split('=').map((x) => x?.trim().toUpperCase());
+    if (!k || !v) return null;
+    parts[k] = v;
+  }
+  const unit = UNITS[parts.FREQ];
+  if (!unit) return null;
+  const known = new Set([
+    'FREQ',
+    'INTERVAL',
+    'BYMONTH',
+    'BYMONTHDAY',
+    'BYDAY',
+    'BYHOUR',
+    'BYMINUTE',
+    'COUNT',
+    'UNTIL',
+    'WKST',
+  ]);
+  if (Object.keys(parts).some((k) => !known.has(k))) return null;
+  const list = (v) => (v ? v.split(',') : []);
+  const and = (items) => (items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`);
+  const months = list(parts.BYMONTH).map((m) => MONTHS[Number(m) - 1]);
+  const monthDays = list(parts.BYMONTHDAY).map((d) => (d === '-1' ? 'the last day' : d));
+  const days = list(parts.BYDAY).map((d) => {
+    const m = /^([+-]?\d+)?(MO|TU|WE|TH|FR|SA|SU)$/.exec(d);
+    if (!m) return null;
+    const name = WEEKDAYS.find(([c]) => c === m[2])?.[m[1] ? 2 : 1];
+    return m[1] ? `the ${ORDINALS.find(([o]) => o === String(Number(m[1])))?.[1] ?? `${m[1]}.`} ${name}` : name;
+  });
+  if (months.includes(undefined) || days.includes(null)) return null;
+  const interval = Number(parts.INTERVAL ?? 1);
+  let out = interval > 1 ? `every ${interval} ${unit[0]}s` : unit[1];
+  if (monthDays.length && months.length === 1 && monthDays.every((d) => /^\d+$/.test(d)))
+    out += ` on ${months[0]} ${and(monthDays)}`;
+  else {
+    const ordinal = days.some((d) => d.startsWith('the '));
+    if (days.length && monthDays.length && !ordinal) {
+      // Both: the days of the month that fall on those weekdays (RFC 5545: each narrows the other).
+      out += ` on ${and(monthDays.map((d) => (/^\d+$/.test(d) ? `day ${d}` : d)))} when it is a ${days.join(' or ')}`;
+      days.length = 0;
+      monthDays.length = 0;
+    }
+    if (days.length) out += ` on ${and(days)}`;
+    if (monthDays.length)
+      out += ` on ${monthDays.every((d) => /^\d+$/.test(d)) ? `day ${and(monthDays)}` : and(monthDays)}`;
+    if (months.length) out += `${ordinal ? ' of' : ' in'} ${and(months)}`;
+  }
+  const hours = list(parts.BYHOUR);
+  const minutes = list(parts.BYMINUTE);
+  if (hours.length) {
+    const pad = (n) => String(n).padStart(2, '0');
+    out += ` at ${and(hours.flatMap((h) => (minutes.length ? minutes : ['0']).map((m) => `${pad(h)}:${pad(m)}`)))}`;
+  }
+  if (parts.COUNT) out += `, ${Number(parts.COUNT)} times`;
+  else if (parts.UNTIL) {
+    const u = /^(\d{4})(\d{2})(\d{2})/.exec(parts.UNTIL);
+    if (u) out += `, until ${u[1]}-${u[2]}-${u[3]}`;
+  }
+  return out;
 }

@@ -541,7 +541,7 @@ function draw() {
       owner && !isOwner
         ? html`${
             m.state === 'active'
-              ? html`<button type="button" class=${armed === ownerKey ? 'confirm' : ''} aria-label=${armed === ownerKey ? `Confirm: make ${m.user_id} the owner` : `Make ${m.user_id} the owner`}
+              ? html`<button type="button" class=${armed === ownerKey ? 'confirm' : ''} aria-label=${armed === ownerKey ? `Confirm: make owner: ${m.user_id}` : `Make owner: ${m.user_id}`}
               @click=${(e) => handOver(m, e.currentTarget)}>${armed === ownerKey ? 'Confirm: make owner' : 'Make owner'}</button>`
               : nothing
           }<button type="button" class="danger${armed === removeKey ? ' confirm' : ''}"

@@ -447,7 +447,7 @@ test.serial(
     );
 
     // ---- Handing over: the old owner becomes an editor on both pages.
-    await dialogD.getByRole('button', { name: `Make ${e} the owner` }).click();
+    await dialogD.getByRole('button', { name: `Make owner: ${e}` }).click();
     t.is(
       await dialogD
         .getByRole('status')
@@ -456,7 +456,7 @@ test.serial(
       `Make ${e} the owner? You will stay as an editor and can no longer rename, delete or share it.`,
       'the confirmation says what happens',
     );
-    await dialogD.getByRole('button', { name: `Confirm: make ${e} the owner` }).click();
+    await dialogD.getByRole('button', { name: `Confirm: make owner: ${e}` }).click();
     const membersD = pageD.getByRole('dialog', { name: 'Members of “Book club”' });
     await membersD.locator('.member', { hasText: d }).filter({ hasText: 'Editor' }).waitFor({ timeout: DEADLINE_MS });
     t.is(await membersD.getByLabel('Share with (user id)').count(), 0, 'the old owner cannot share any more');

@@ -1,0 +1,32 @@
+// The dashboard's rules in words (realtime/public/rules.js describeRule): what the picker can show in its own
+// words, and every other rule the server takes described from its parts — never the raw RRULE a user would
+// have to read (a newcomer saw "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29" for "every year on Feb 29").
+import test from 'ava';
+
+// The browser module is plain JavaScript without declarations: its shape, as used here.
+interface RulesModule {
+  describeRule(rule: string): string;
+}
+const modulePath = '../../realtime/public/rules.js';
+const { describeRule } = (await import(modulePath)) as RulesModule;
+
+test('rules in words', (t) => {
+  const cases: [string, string][] = [
+    ['FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE', 'every 2 weeks on Mon, Wed'],
+    ['FREQ=MONTHLY;BYDAY=2TU', 'monthly on the second Tuesday'],
+    ['FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29', 'yearly on Feb 29'],
+    ['freq=yearly;bymonth=12;bymonthday=24', 'yearly on Dec 24'],
+    ['FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU', 'yearly on the last Sunday of Mar'],
+    ['FREQ=YEARLY;BYMONTH=1,7;BYMONTHDAY=1', 'yearly on day 1 in Jan and Jul'],
+    ['FREQ=DAILY;BYHOUR=9,21', 'daily at 09:00 and 21:00'],
+    ['FREQ=WEEKLY;BYDAY=SA;BYHOUR=9,21;BYMINUTE=45', 'weekly on Sat at 09:45 and 21:45'],
+    ['FREQ=MONTHLY;BYDAY=MO,FR;BYMONTHDAY=13', 'monthly on day 13 when it is a Mon or Fri'],
+    ['FREQ=MONTHLY;BYDAY=1SU;COUNT=60', 'monthly on the first Sunday, 60 times'],
+    ['FREQ=MONTHLY;BYDAY=-1FR;UNTIL=20301231', 'monthly on the last Friday, until 2030-12-31'],
+  ];
+  for (const [rule, words] of cases) t.is(describeRule(rule), words, rule);
+});
+
+test('a rule outside the subset the server takes is shown as written, not half described', (t) => {
+  for (const rule of ['FREQ=HOURLY', 'FREQ=YEARLY;BYSETPOS=1', 'FREQ=MONTHLY;BYDAY=XX']) t.is(describeRule(rule), rule);
+});
