@@ -415,6 +415,18 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
     return localToInstant({ year: y, month: m, day: dd, hour: t?.hour ?? 0, minute: t?.minute ?? 0 }, zone);
   };
 
+  /**
+   * A wall-clock time the clocks skip that day (a DST gap) is the instant after the gap, as everywhere:
+   * the preview says so and shows the time it will be, rather than a time the task will not have.
+   */
+  const gapNote = (d: NonNullable<QuickAddResult['due']>, t: { hour: number; minute: number } | null) => {
+    if (!t) return;
+    const shown = DateTime.fromISO(d.at, { zone: z });
+    const actual = clock({ hour: shown.hour, minute: shown.minute });
+    if (actual === clock(t)) return;
+    notes.push(`${clock(t)} does not exist on ${d.date} in ${zone} (the clocks go forward): it is ${actual}`);
+    d.time = actual;
+  };
   let due: QuickAddResult['due'] = null;
   let repeatOut: QuickAddResult['repeat'] = null;
   if (repeat?.problem !== undefined) {
@@ -442,6 +454,7 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
       fields.due_date = wallOf(d, time);
       fields.recurrence_rule = rule;
       due = { date: d, time: time ? clock(time) : null, at: first.toISOString() };
+      gapNote(due, time);
       repeatOut = { rule, mode: repeat.mode };
       if (repeat.mode === 'after_completion') {
         // Counted from a completion, a rule keeps only its frequency, interval, weekdays and end.
@@ -465,6 +478,7 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
     } else {
       fields.due_date = wallOf(date, time);
       due = { date, time: time ? clock(time) : null, at: instantOf(date, time).toISOString() };
+      gapNote(due, time);
     }
     if (time ? Date.parse(due.at) < now.getTime() : date < today) notes.push('the due date is in the past');
   }
