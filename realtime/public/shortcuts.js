@@ -1,10 +1,12 @@
 // Keyboard shortcuts (listed in the page's help dialog, #help): n or q new task, / search, j/k or the
-// arrow keys move between tasks, x or Space completes, e edits, 1–4 set the priority, ? shows the list.
+// arrow keys move between tasks, x or Space completes, e edits, 1–4 set the priority, z undoes the last
+// change while its toast shows, ? shows the list.
 // A key typed into a field is the field's; Escape leaves the field.
 import { $ } from './dom.js';
 import { getState } from './store.js';
 import { openEditor } from './editor.js';
 import { setCompleted, setPriority } from './task-list.js';
+import { undoLatest } from './undo.js';
 
 const FIELD = 'input, textarea, select, [contenteditable=""], [contenteditable="true"]';
 
@@ -58,6 +60,7 @@ export function setupShortcuts() {
       }
     } else if (key === 'e' && row && getState().tasks.has(id)) openEditor(id);
     else if (/^[1-4]$/.test(key) && row) setPriority(id, row.querySelector('[data-k="priority"]'), Number(key));
+    else if (key === 'z') handled = undoLatest();
     else handled = false;
     if (handled) e.preventDefault();
   });

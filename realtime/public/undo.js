@@ -45,8 +45,37 @@ function offerUndo(kind, task, correlation) {
     body: task.title,
     group: 'undo',
     timeoutMs: UNDO_MS,
-    actions: [{ label: 'Undo', run: (button) => act(button, () => undo(kind, task, correlation), 'Could not undo') }],
+    actions: [
+      {
+        label: 'Undo',
+        run: async (button) => {
+          const done = await act(button, () => undo(kind, task, correlation), 'Could not undo');
+          // The toast closes after this: the focus goes to the task it brought back (its row), not to <body>.
+          if (done !== undefined) focusTask(task.id);
+        },
+      },
+    ],
   });
+}
+
+/** Focuses the row of task `id` once the page has drawn it, else the list's heading. */
+function focusTask(id) {
+  requestAnimationFrame(() => {
+    const row = document.querySelector(`li.task[data-id="${CSS.escape(id)}"]`);
+    (row ?? document.getElementById('tasks-heading'))?.focus();
+  });
+}
+
+/**
+ * The keyboard's undo (`z`): presses Undo on the newest undo toast still showing. False when there is
+ * none (its 10 s have passed, or nothing was done here).
+ */
+export function undoLatest() {
+  const toasts = document.querySelectorAll('#toasts [data-group="undo"]');
+  const button = toasts[toasts.length - 1]?.querySelector('.actions button');
+  if (!button || button.disabled) return false;
+  button.click();
+  return true;
 }
 
 /** Finds the change's event (after the version the task had before it) and undoes it. */
@@ -61,4 +90,5 @@ async function undo(kind, task, correlation) {
       s.gone.delete(task.id);
     });
   upsertTask(back);
+  return back;
 }

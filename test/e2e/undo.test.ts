@@ -67,4 +67,23 @@ test('an undone completion brings the task back on both tabs; so does an undone 
     })
   ).json()) as { completed: boolean; deleted_at: string | null };
   t.like(task, { completed: false, deleted_at: null });
+
+  // By keyboard: x completes the focused task, z undoes it, and the focus is back on its row (not <body>).
+  const row = item(one, 'Call the plumber');
+  await row.focus();
+  await one.keyboard.press('x');
+  await row.locator('.badge', { hasText: 'done' }).waitFor({ timeout: UI_DEADLINE_MS });
+  await one.locator('#toasts .toast', { hasText: 'Completed' }).waitFor({ timeout: UI_DEADLINE_MS });
+  await one.locator('body').press('z');
+  await showsOpen(one, 'Call the plumber');
+  await t.notThrowsAsync(
+    one.waitForFunction(
+      () => document.activeElement?.closest('li.task')?.textContent?.includes('Call the plumber'),
+      null,
+      {
+        timeout: UI_DEADLINE_MS,
+      },
+    ),
+    'the focus is on the task brought back',
+  );
 });
