@@ -471,6 +471,47 @@ test.serial(
   },
 );
 
+test.serial(
+  "a task's controls never cover its text: below it in a narrow row, floating beside it in a wide one",
+  async (t) => {
+    const token = rig.app.token(user('hover'));
+    await rest(token, 'POST', '/lists', { name: 'Work' }); // a second list: the row offers the list select too
+    await rest(token, 'POST', '/tasks', {
+      title: 'Standup with the whole team',
+      due_date: '2030-12-02T09:30',
+      recurrence_rule: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR',
+      priority: 1,
+      reminders: [{ before: 'PT10M' }],
+    });
+    // 820 px: the width where the floating controls used to hide "Reminders (1)"; 1300 px: rows at their widest.
+    for (const width of [820, 1300]) {
+      const context = await contextOf(t, rig.browser, { timezoneId: 'UTC', viewport: { width, height: 800 } });
+      const page = await openPage(t, context, token);
+      const row = item(page, 'Standup with the whole team');
+      await row.waitFor({ timeout: UI_DEADLINE_MS });
+      await row.hover();
+      // The text's own boxes (a Range over each part's contents), not the parts' boxes, which include padding.
+      const covered = await row.evaluate((li) => {
+        const bar = li.querySelector('.actions')?.getBoundingClientRect();
+        if (!bar || bar.width === 0) return ['no controls shown'];
+        const hit: string[] = [];
+        for (const selector of ['.task-head', '.meta', 'summary']) {
+          const el = li.querySelector(selector);
+          if (!el) continue;
+          const range = document.createRange();
+          range.selectNodeContents(el);
+          for (const r of Array.from(range.getClientRects()))
+            if (r.width > 0 && r.left < bar.right && bar.left < r.right && r.top < bar.bottom && bar.top < r.bottom)
+              hit.push(selector);
+        }
+        return [...new Set(hit)];
+      });
+      t.deepEqual(covered, [], `${width} px: the controls cover no text`);
+      await context.close();
+    }
+  },
+);
+
 // ------------------------------------------------------------------ what the server hands the page
 test.serial(
   "the page and its modules come under the strict policy; only lit-html's browser modules are served from node_modules",
