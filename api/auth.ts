@@ -1,5 +1,6 @@
-// JWT auth with @hapi/jwt: HS256 with JWT_SECRET, or RS256 with the RSA keys of JWKS_URL (@hapi/jwt 3.2 reads
-// only RSA keys, `use: sig`, from a JWKS: an EC key there is skipped, so ES256 is not offered). `exp` is
+// JWT auth with @hapi/jwt: HS256 with JWT_SECRET, or RS256 / ES256 / ES384 with the signing keys of an identity
+// provider's JWKS at JWKS_URL (api/jwks.ts: read on the first token, again every JWKS_REFRESH_SEC and for a
+// new kid; a provider away is a 503 until a first read succeeds, and keeps the keys read before). `exp` is
 // required, `sub` is the user; `role: admin` opens /admin routes. nes uses the same strategy, and
 // its sockets close when the token in force expires (realtime/nes.ts reads `expiresAt`).
 import Boom from '@hapi/boom';
@@ -7,13 +8,14 @@ import Jwt from '@hapi/jwt';
 import type { Server } from '@hapi/hapi';
 import { subjectProblem } from './text.ts';
 import { VerifiedTokens, bearerToken, inForce, type VerifiedToken } from './verified-tokens.ts';
+import { JwksKeys } from './jwks.ts';
 
 export interface AuthConfig {
   secret: string | undefined;
   jwksUrl: string | undefined;
   /**
-   * How often, at most, the JWKS is read again, in seconds (JWKS_REFRESH_SEC; default 300): a token signed
-   * with a key the IdP published since is accepted within this long. @hapi/jwt's own default is an hour.
+   * How often the JWKS is read again, in seconds (JWKS_REFRESH_SEC; default 300): a key the provider
+   * withdrew is refused within this long; one it published since is read at once when a token names it.
    */
   jwksRefreshSec?: number;
   /** Longest lifetime a token may claim, in seconds (JWT_MAX_LIFETIME_SEC; default 24 h). */
@@ -75,22 +77,24 @@ export async function registerAuth(server: Server, config: AuthConfig): Promise<
   await server.register(Jwt);
   const maxLifetimeSec = config.maxLifetimeSec ?? DEFAULT_MAX_LIFETIME_SEC;
   const clockSkewSec = config.clockSkewSec ?? DEFAULT_CLOCK_SKEW_SEC;
-  const keys = config.secret
-    ? { key: config.secret, algorithms: ['HS256'] as 'HS256'[] }
-    : { uri: config.jwksUrl as string, algorithms: ['RS256'] as 'RS256'[] };
+  // HS256 with the secret, or the identity provider's keys read by api/jwks.ts (not @hapi/jwt's own JWKS
+  // reader: RSA only, read at start-up so a provider away stops the start, a new kid waits an hour).
+  const jwks = config.secret
+    ? undefined
+    : new JwksKeys(
+        config.jwksUrl as string,
+        (config.jwksRefreshSec ?? DEFAULT_JWKS_REFRESH_SEC) * 1000,
+        Date.now,
+        (error) => server.log(['auth', 'jwks', 'error'], error instanceof Error ? error.message : String(error)),
+      );
+  const keys = jwks
+    ? (artifacts: { decoded: { header: Record<string, unknown> } }) => jwks.keysFor(artifacts.decoded.header.kid)
+    : { key: config.secret as string, algorithms: ['HS256'] as 'HS256'[] };
   // The full check (@hapi/jwt, then the claim rules here) runs as strategy `jwt-verify`; the default
   // strategy `jwt` answers from the tokens it verified within the last minute (api/verified-tokens.ts) and
   // asks `jwt-verify` for any other. REST and nes (its `direct` auth injects through the default) share it.
   server.auth.strategy(VERIFY_STRATEGY, 'jwt', {
     keys,
-    // @hapi/jwt keeps the JWKS in a catbox policy: served for a week, read again in the background once older
-    // than `staleIn` (while a token is verified; the old copy answers meanwhile). Its own default is an hour.
-    cache: {
-      expiresIn: 7 * 24 * 3_600_000,
-      staleIn: (config.jwksRefreshSec ?? DEFAULT_JWKS_REFRESH_SEC) * 1000,
-      staleTimeout: 500,
-      generateTimeout: 10_000,
-    },
     verify: { aud: false, iss: false, sub: false, nbf: true, exp: true, timeSkewSec: clockSkewSec },
     validate: (artifacts: { decoded: { header: Record<string, unknown>; payload: Record<string, unknown> } }) => {
       const { header, payload } = artifacts.decoded;
@@ -116,6 +120,13 @@ export async function registerAuth(server: Server, config: AuthConfig): Promise<
       try {
         result = (await server.auth.test(VERIFY_STRATEGY, request)) as VerifiedToken;
       } catch (error) {
+        // The keys could not be read at all (JWKS_URL away before any read succeeded): @hapi/jwt's 500 says
+        // nothing of that; it is a dependency away, as for the database (503, retry).
+        if (Boom.isBoom(error) && error.output.statusCode >= 500) {
+          const away = Boom.serverUnavailable("the identity provider's keys (JWKS_URL) cannot be read; retry shortly");
+          away.output.headers['retry-after'] = '5';
+          throw away;
+        }
         // @hapi/jwt's own answer (a missing token keeps its `Bearer` challenge), as if it ran directly.
         return h.unauthenticated(error instanceof Error ? error : Boom.unauthorized());
       }

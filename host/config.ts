@@ -115,7 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   let secret = env.JWT_SECRET || undefined;
   if (production && !secret && !jwksUrl)
     throw new ConfigError(
-      `NODE_ENV=${env.NODE_ENV} runs as production and needs JWT_SECRET (HS256) or JWKS_URL (RS256): refusing to start without a way to verify tokens`,
+      `NODE_ENV=${env.NODE_ENV} runs as production and needs JWT_SECRET (HS256) or JWKS_URL (RS256/ES256): refusing to start without a way to verify tokens`,
     );
   if (secret && secret.length < 32 && production)
     throw new ConfigError('JWT_SECRET must be at least 32 characters in production');
@@ -130,7 +130,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (maxLifetimeSec === 0) throw new ConfigError('JWT_MAX_LIFETIME_SEC must be at least 1 (seconds)');
   const clockSkewSec = int('JWT_CLOCK_SKEW_SEC', env.JWT_CLOCK_SKEW_SEC, 30);
   const jwksRefreshSec = int('JWKS_REFRESH_SEC', env.JWKS_REFRESH_SEC, 300);
-  if (jwksRefreshSec === 0) throw new ConfigError('JWKS_REFRESH_SEC must be at least 1 (seconds)');
+  if (jwksRefreshSec === 0 || jwksRefreshSec >= 7 * 86_400)
+    throw new ConfigError(
+      'JWKS_REFRESH_SEC must be from 1 to 604799 seconds (under a week: a key the provider withdrew is refused within it)',
+    );
   const mechanism = env.KAFKA_SASL_MECHANISM?.toLowerCase();
   if (mechanism && !['plain', 'scram-sha-256', 'scram-sha-512'].includes(mechanism))
     throw new ConfigError(`KAFKA_SASL_MECHANISM must be plain, scram-sha-256 or scram-sha-512, got "${mechanism}"`);

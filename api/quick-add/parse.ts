@@ -186,6 +186,8 @@ function timeOf(r: chrono.ParsedResult): { hour: number; minute: number } | null
   return null;
 }
 
+/** A part of the day opening chrono's text ("evening tomorrow"). */
+const PART_OF_DAY = /^(?:(?:this|in\s+the|at)\s+)?(?:morning|afternoon|evening|night|noon|midday|midnight)\b/i;
 /** A part of the day named alone ("Night", "in the morning", "noon"), with no date or clock time beside it. */
 const PART_OF_DAY_ALONE = /^(?:(?:this|in\s+the|at)\s+)?(?:morning|afternoon|evening|night|noon|midday|midnight)$/i;
 
@@ -333,15 +335,6 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
       count = c.count;
       masked = mask(text, spans);
     }
-    for (const m of masked.matchAll(/(?<!\S)(?:starting|beginning|from)(?:\s+on)?\s+/gi)) {
-      const after = m.index + m[0].length;
-      const found = chrono.en.casual.parse(masked.slice(after), reference, options)[0];
-      if (found?.index !== 0 || !meaningful(found)) continue;
-      startsOn = forwardDate(found, local);
-      spans.push({ start: m.index, end: after + found.text.length });
-      masked = mask(text, spans);
-      break;
-    }
     for (const m of masked.matchAll(/(?<!\S)(?:until|till|through|ending(?:\s+on)?)\s+/gi)) {
       const after = m.index + m[0].length;
       const hit = chrono.en.casual.parse(masked.slice(after), reference, options)[0];
@@ -355,27 +348,56 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
       }
       break;
     }
+    // "starting|beginning|from <date>": the series' first day (its end, if any, was taken just above).
+    for (const m of masked.matchAll(/(?<!\S)(?:starting|beginning|from)(?:\s+on)?\s+/gi)) {
+      const after = m.index + m[0].length;
+      const found = chrono.en.casual.parse(masked.slice(after), reference, options)[0];
+      if (found?.index !== 0 || !meaningful(found)) continue;
+      startsOn = forwardDate(found, local);
+      // After "until" is taken: a range left here ("from 9am to 10am", "from Mar 10 to Jun 1") starts the series.
+      if (found.end) notes.push(`only the start of "${found.text}" is used`);
+      spans.push({ start: m.index, end: after + found.text.length });
+      masked = mask(text, spans);
+      break;
+    }
   }
 
   // 5. Date and time.
   const today = dateText(local.year, local.month, local.day);
-  const hit = chooseDateTime(chrono.en.casual.parse(masked, reference, options).filter(meaningful), masked);
+  const found = chrono.en.casual.parse(masked, reference, options).filter(meaningful);
+  const hit = chooseDateTime(found, masked);
   let date: string | null = null;
   let time: { hour: number; minute: number } | null = null;
   let exact: Date | null = null;
-  if (hit) {
-    // "in March", "in the morning": the words before go with the month (without a day) or the part of the
-    // day, so the title keeps no dangling "in" or "in the".
-    const before = masked.slice(0, hit.index);
+  /** The span of `r`, with "in" before a month alone and "in the" before a part of the day ("in the evening"). */
+  const spanOf = (r: chrono.ParsedResult): Span => {
+    const before = masked.slice(0, r.index);
     const lead =
-      hit.start.isCertain('month') && !hit.start.isCertain('day')
+      r.start.isCertain('month') && !r.start.isCertain('day')
         ? /(?<!\S)in\s+$/i.exec(before)
-        : PART_OF_DAY_ALONE.test(hit.text.trim())
+        : PART_OF_DAY.test(r.text)
           ? /(?<!\S)in\s+the\s+$/i.exec(before)
           : null;
-    const from = lead ? lead.index : hit.index;
-    spans.push({ start: from, end: hit.index + hit.text.length });
+    return { start: lead ? lead.index : r.index, end: r.index + r.text.length };
+  };
+  if (hit) {
+    spans.push(spanOf(hit));
     ({ date, time } = forwardDate(hit, local));
+    const part = PART_OF_DAY.exec(hit.text);
+    if (part && hit.text.length > part[0].length) {
+      // chrono joins "evening tomorrow" and "afternoon on Friday" but keeps only the part of the day: the
+      // date is read again from the words after it.
+      const rest = hit.text.slice(part[0].length).replace(/^\s*(?:on\s+)?/i, '');
+      const again = chrono.en.casual.parse(rest, reference, options).find((r) => r.index === 0 && meaningful(r));
+      if (again && !PART_OF_DAY_ALONE.test(again.text.trim())) date = forwardDate(again, local).date;
+    } else if (!PART_OF_DAY_ALONE.test(hit.text.trim()) && timeOf(hit) === null) {
+      // A date here, and a part of the day named alone elsewhere ("tomorrow … in the evening"): its time.
+      const later = found.find((r) => r !== hit && PART_OF_DAY_ALONE.test(r.text.trim()) && r.index > 0);
+      if (later) {
+        time = timeOf(later);
+        spans.push(spanOf(later));
+      }
+    }
   }
   if (startsOn) {
     // "starting Mar 12": the series starts that day, at the time the phrase names (if any).

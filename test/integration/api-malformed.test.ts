@@ -580,6 +580,14 @@ test('production refuses to start without JWT_SECRET or JWKS_URL, and never enab
     instanceOf: ConfigError,
     message: /at least 32/,
   });
+  for (const refresh of ['0', '604800'])
+    t.throws(
+      () => loadConfig({ NODE_ENV: 'production', JWKS_URL: 'https://idp.example/jwks', JWKS_REFRESH_SEC: refresh }),
+      {
+        instanceOf: ConfigError,
+        message: /JWKS_REFRESH_SEC must be from 1 to 604799/,
+      },
+    );
 });
 
 test('the per-user rate limit answers 429 with Retry-After', async (t) => {
