@@ -162,22 +162,33 @@ function describeAny(rule) {
   if (Object.keys(parts).some((k) => !known.has(k))) return null;
   const list = (v) => (v ? v.split(',') : []);
   const and = (items) => (items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`);
+  // Only what can be said exactly: anything else (BYHOUR without BYMINUTE takes the start's minute; ordinals
+  // beyond the picker's; a month day counted from the end other than the last; an UNTIL instant) is shown
+  // as written.
+  if (Boolean(parts.BYHOUR) !== Boolean(parts.BYMINUTE)) return null;
+  if (parts.UNTIL && !/^\d{8}$/.test(parts.UNTIL)) return null;
   const months = list(parts.BYMONTH).map((m) => MONTHS[Number(m) - 1]);
-  const monthDays = list(parts.BYMONTHDAY).map((d) => (d === '-1' ? 'the last day' : d));
+  const monthDays = list(parts.BYMONTHDAY).map((d) =>
+    d === '-1' ? 'the last day' : /^([1-9]|[12]\d|3[01])$/.test(d) ? d : null,
+  );
+  let ordinal = false;
   const days = list(parts.BYDAY).map((d) => {
     const m = /^([+-]?\d+)?(MO|TU|WE|TH|FR|SA|SU)$/.exec(d);
     if (!m) return null;
     const name = WEEKDAYS.find(([c]) => c === m[2])?.[m[1] ? 2 : 1];
-    return m[1] ? `the ${ORDINALS.find(([o]) => o === String(Number(m[1])))?.[1] ?? `${m[1]}.`} ${name}` : name;
+    if (!m[1]) return name;
+    const word = ORDINALS.find(([o]) => o === String(Number(m[1])))?.[1];
+    ordinal = true;
+    return word ? `the ${word} ${name}` : null;
   });
-  if (months.includes(undefined) || days.includes(null)) return null;
+  if (months.includes(undefined) || days.includes(null) || monthDays.includes(null)) return null;
+  if (ordinal && monthDays.length) return null;
   const interval = Number(parts.INTERVAL ?? 1);
   let out = interval > 1 ? `every ${interval} ${unit[0]}s` : unit[1];
-  if (monthDays.length && months.length === 1 && monthDays.every((d) => /^\d+$/.test(d)))
+  if (monthDays.length && months.length === 1 && !days.length && monthDays.every((d) => /^\d+$/.test(d)))
     out += ` on ${months[0]} ${and(monthDays)}`;
   else {
-    const ordinal = days.some((d) => d.startsWith('the '));
-    if (days.length && monthDays.length && !ordinal) {
+    if (days.length && monthDays.length) {
       // Both: the days of the month that fall on those weekdays (RFC 5545: each narrows the other).
       out += ` on ${and(monthDays.map((d) => (/^\d+$/.test(d) ? `day ${d}` : d)))} when it is a ${days.join(' or ')}`;
       days.length = 0;

@@ -72,8 +72,20 @@ const RENAMED = {
   'Pacific/Truk': 'Pacific/Chuuk',
 };
 
-/** `zone` under the name the tz database uses today (the browser may give an old spelling). */
-export const currentZoneName = (zone) => RENAMED[zone] ?? zone;
+/**
+ * `zone` under the name the tz database uses today (the browser may give an old spelling) — when this
+ * browser knows that name too (an older ICU may not: then the old one, which it can show).
+ */
+export const currentZoneName = (zone) => {
+  const renamed = RENAMED[zone];
+  if (!renamed) return zone;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: renamed });
+    return renamed;
+  } catch {
+    return zone;
+  }
+};
 
 /** The zone names this browser knows (at least UTC), under today's names. */
 export const zoneNames = (() => {

@@ -50,7 +50,12 @@ export const sortOf = (s = getState()) => sortOfQuery(s);
 /** The query string of GET /tasks for the current view (without limit and cursor). */
 export const queryOf = (s = getState()) => queryOfView(s);
 
-const words = (q) => q.toLowerCase().split(/\s+/).filter(Boolean);
+/**
+ * The words of a search as the server reads them (host/reads.ts searchCondition): runs of letters, marks and
+ * digits, so "team-meeting" is "team" and "meeting". A task holding each of them (anywhere: the server's
+ * prefix match is narrower) stays in the results.
+ */
+const words = (q) => q.toLowerCase().split(/[^\p{L}\p{M}\p{N}]+/u).filter(Boolean);
 
 /**
  * Whether `task` belongs to what is shown: the same rules as the server's query, so tasks that events

@@ -18,7 +18,8 @@ test('rules in words', (t) => {
     ['freq=yearly;bymonth=12;bymonthday=24', 'yearly on Dec 24'],
     ['FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU', 'yearly on the last Sunday of Mar'],
     ['FREQ=YEARLY;BYMONTH=1,7;BYMONTHDAY=1', 'yearly on day 1 in Jan and Jul'],
-    ['FREQ=DAILY;BYHOUR=9,21', 'daily at 09:00 and 21:00'],
+    ['FREQ=DAILY;BYHOUR=9,21;BYMINUTE=0', 'daily at 09:00 and 21:00'],
+    ['FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO', 'yearly on day 29 when it is a Mon in Feb'],
     ['FREQ=WEEKLY;BYDAY=SA;BYHOUR=9,21;BYMINUTE=45', 'weekly on Sat at 09:45 and 21:45'],
     ['FREQ=MONTHLY;BYDAY=MO,FR;BYMONTHDAY=13', 'monthly on day 13 when it is a Mon or Fri'],
     ['FREQ=MONTHLY;BYDAY=1SU;COUNT=60', 'monthly on the first Sunday, 60 times'],
@@ -27,6 +28,20 @@ test('rules in words', (t) => {
   for (const [rule, words] of cases) t.is(describeRule(rule), words, rule);
 });
 
-test('a rule outside the subset the server takes is shown as written, not half described', (t) => {
-  for (const rule of ['FREQ=HOURLY', 'FREQ=YEARLY;BYSETPOS=1', 'FREQ=MONTHLY;BYDAY=XX']) t.is(describeRule(rule), rule);
+test('a rule that cannot be said exactly is shown as written, not half described', (t) => {
+  for (const rule of [
+    'FREQ=HOURLY',
+    'FREQ=YEARLY;BYSETPOS=1',
+    'FREQ=MONTHLY;BYDAY=XX',
+    // What cannot be said exactly from the rule alone: the minute comes from the start; ordinals and days
+    // counted from the end beyond the picker's words; an ordinal weekday with a month day; an UNTIL instant.
+    'FREQ=DAILY;BYHOUR=9,21',
+    'FREQ=DAILY;BYMINUTE=0,30',
+    'FREQ=MONTHLY;BYMONTHDAY=-2',
+    'FREQ=MONTHLY;BYDAY=-2FR',
+    'FREQ=MONTHLY;BYDAY=5FR',
+    'FREQ=MONTHLY;BYDAY=1MO;BYMONTHDAY=1',
+    'FREQ=MONTHLY;BYDAY=-1FR;UNTIL=20301231T120000Z',
+  ])
+    t.is(describeRule(rule), rule);
 });
