@@ -136,9 +136,27 @@ export function openEditor(id) {
     error,
   );
 
+  /** The fields the editor shows, in words (for what changed elsewhere meanwhile). */
+  const FIELD_WORDS = {
+    title: 'the title',
+    description: 'the description',
+    due_date: 'the due date',
+    timezone: 'the time zone',
+    recurrence_rule: 'the repeat',
+    recurrence_mode: 'how it repeats',
+    assignee: 'who it is assigned to',
+  };
+
   /** Whether `now` (the task as the server has it) still holds what this edit started from in every field of `patch`. */
-  const untouched = (now, patch) =>
-    Object.keys(patch).every((field) => {
+  const untouched = (now, patch) => Object.keys(patch).every((field) => same(now, field));
+  /** The fields (in words) another change touched since this edit started, among those the editor shows. */
+  const changedFields = (now) =>
+    Object.entries(FIELD_WORDS)
+      .filter(([field]) => !same(now, field))
+      .map(([, words]) => words);
+  /** Whether `now` holds in `field` what this edit started from. */
+  const same = (now, field) =>
+    ((field) => {
       switch (field) {
         case 'title':
           return now.title === original.title;
@@ -157,7 +175,7 @@ export function openEditor(id) {
         default:
           return false;
       }
-    });
+    })(field);
 
   /** Back to the item (showing the task as it is now), focus on its Edit button. */
   const close = (focus = true) => {
@@ -236,9 +254,10 @@ export function openEditor(id) {
       } catch (err) {
         if (err instanceof ApiError && err.status === 412) {
           baseVersion = getState().tasks.get(id)?.version ?? baseVersion;
-          error.textContent =
-            'This task was changed elsewhere since you started editing. Check it, then Save again to overwrite, or Cancel.';
-          void fetchTask(id);
+          await fetchTask(id);
+          const now = getState().tasks.get(id);
+          const fields = now ? changedFields(now) : [];
+          error.textContent = `Changed elsewhere since you started${fields.length ? `: ${fields.join(', ')}` : ''}. Save again to keep your version, or Cancel to see theirs.`;
         } else {
           error.textContent = err.message;
         }
@@ -253,8 +272,11 @@ export function openEditor(id) {
       element: form,
       title: task.title,
       changedElsewhere(now) {
-        if (now.version !== baseVersion)
-          note.textContent = `Changed elsewhere while you edit (now version ${now.version}).`;
+        if (now.version === baseVersion) return;
+        const fields = changedFields(now);
+        note.textContent = fields.length
+          ? `Changed elsewhere while you edit: ${fields.join(', ')}.`
+          : 'Changed elsewhere while you edit (not in what this form shows).';
       },
     });
   });

@@ -41,6 +41,8 @@ declare global {
 const RESULTS = path.join(import.meta.dirname, 'results');
 /** How long a change may take before the test fails: it must arrive, however loaded the machine. */
 const DEADLINE_MS = 15_000;
+/** A window whose task rows float their controls (rows of 800 px and more). */
+const WIDE = { width: 1300, height: 900 };
 
 const rig = appWithChromium();
 const { rest } = rig;
@@ -362,7 +364,8 @@ test.serial(
     const [tokenD, tokenE] = [rig.app.token(d), rig.app.token(e)];
     const list = await sharedWith(tokenD, e, tokenE, { name: 'Book club', color: '#7a4fc9' });
     await rest<Task>(tokenD, 'POST', '/tasks', { title: 'Pick a book', list_id: list.id });
-    const context = () => newContext(t, rig.browser, { timezoneId: 'UTC', viewport: DESKTOP });
+    // Wide: rows float their controls here, so the editor's own buttons are checked not to cover its text.
+    const context = () => newContext(t, rig.browser, { timezoneId: 'UTC', viewport: WIDE });
     const [pageD, pageE] = await Promise.all([
       context().then((ctx) => openRecorded(t, ctx, tokenD, [])),
       context().then((ctx) => openRecorded(t, ctx, tokenE, [])),
@@ -417,15 +420,28 @@ test.serial(
     const againE = pageE.getByRole('form', { name: 'Edit task: Pick two books' });
     await againE.getByLabel('Title').fill('Pick three books');
     await rest(tokenD, 'PATCH', `/tasks/${picked.id}`, { title: 'Pick a short book' });
-    await againE.getByText(/Changed elsewhere while you edit/).waitFor({ timeout: DEADLINE_MS });
-    await againE.getByRole('button', { name: 'Save' }).click();
     await t.notThrowsAsync(
-      againE
-        .getByRole('alert')
-        .filter({ hasText: 'This task was changed elsewhere' })
-        .waitFor({ timeout: DEADLINE_MS }),
-      'the same field changed by another member: the editor asks before overwriting',
+      againE.getByText('Changed elsewhere while you edit: the title.').waitFor({ timeout: DEADLINE_MS }),
+      'the editor says what the other member changed',
     );
+    await againE.getByRole('button', { name: 'Save' }).click();
+    const asks = againE.getByRole('alert').filter({ hasText: 'Changed elsewhere since you started: the title.' });
+    await t.notThrowsAsync(
+      asks.waitFor({ timeout: DEADLINE_MS }),
+      'the same field changed by another member: the editor asks before overwriting, naming the field',
+    );
+    // The question is readable: its text is not drawn under the form's buttons.
+    const clear = await againE.evaluate((form) => {
+      const alert = form.querySelector('[role="alert"]')?.getBoundingClientRect();
+      const buttons = Array.from(form.querySelectorAll('button')).map((b) => b.getBoundingClientRect());
+      return (
+        alert !== undefined &&
+        buttons.every(
+          (b) => b.bottom <= alert.top || b.top >= alert.bottom || b.right <= alert.left || b.left >= alert.right,
+        )
+      );
+    });
+    t.true(clear, "the editor's question is not covered by its buttons");
     t.is((await rest<Task>(tokenD, 'GET', `/tasks/${picked.id}`)).title, 'Pick a short book', 'nothing overwritten');
     await againE.getByRole('button', { name: 'Cancel' }).click();
 
