@@ -4,22 +4,9 @@
 // parses back to the same rule, is its own canonical form, opens in ical.js, and expands to the oracle's
 // instants.
 import test from 'ava';
-import { readFileSync } from 'node:fs';
 import ICAL from 'ical.js';
 import { formatRule, occurrences, parseRule, type ParsedRule } from '../../actors/recurrence/index.ts';
-
-interface OracleCase {
-  rule: string;
-  start: string;
-  zone: string;
-  after?: string;
-  until?: string;
-  limit: number;
-  expected: string[];
-}
-const oracle = JSON.parse(readFileSync(new URL('../fixtures/recurrence-oracle.json', import.meta.url), 'utf8')) as {
-  cases: OracleCase[];
-};
+import { oracle } from '../helpers/recurrence-oracle.ts';
 
 const meaning = ({ source: _source, ...rest }: ParsedRule) => rest;
 

@@ -5,36 +5,8 @@
  * Python is not needed here). Regenerate with: python3 test/fixtures/gen-recurrence-oracle.py
  */
 import test from 'ava';
-import { readFileSync } from 'node:fs';
 import { localToInstant, occurrences } from '../../actors/recurrence/index.ts';
-
-interface OracleCase {
-  id: number;
-  rule: string;
-  start: string;
-  zone: string;
-  after?: string;
-  until?: string;
-  limit: number;
-  expected: string[];
-}
-
-interface WallCase {
-  zone: string;
-  wall: string;
-  expected: string;
-}
-
-interface OracleFile {
-  tzdata: string;
-  expected_kinds: Record<string, number>;
-  wallCases: WallCase[];
-  cases: OracleCase[];
-}
-
-const oracle = JSON.parse(
-  readFileSync(new URL('../fixtures/recurrence-oracle.json', import.meta.url), 'utf8'),
-) as OracleFile;
+import { oracle } from '../helpers/recurrence-oracle.ts';
 
 test('oracle fixture covers the intended ground', (t) => {
   t.true(oracle.cases.length >= 300);
