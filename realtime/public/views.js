@@ -55,7 +55,11 @@ export const queryOf = (s = getState()) => queryOfView(s);
  * digits, so "team-meeting" is "team" and "meeting". A task holding each of them (anywhere: the server's
  * prefix match is narrower) stays in the results.
  */
-const words = (q) => q.toLowerCase().split(/[^\p{L}\p{M}\p{N}]+/u).filter(Boolean);
+const words = (q) =>
+  q
+    .toLowerCase()
+    .split(/[^\p{L}\p{M}\p{N}]+/u)
+    .filter(Boolean);
 
 /**
  * Whether `task` belongs to what is shown: the same rules as the server's query, so tasks that events
