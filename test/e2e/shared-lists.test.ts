@@ -431,14 +431,13 @@ test.serial(
       'the same field changed by another member: the editor asks before overwriting, naming the field',
     );
     // The question is readable: its text is not drawn under the form's buttons.
-    const clear = await againE.evaluate((form) => {
-      const alert = form.querySelector('[role="alert"]')?.getBoundingClientRect();
-      const buttons = Array.from(form.querySelectorAll('button')).map((b) => b.getBoundingClientRect());
+    const clear = await asks.evaluate((alert) => {
+      const box = alert.getBoundingClientRect();
+      const form = alert.closest('form');
+      const buttons = Array.from(form?.querySelectorAll('button') ?? []).map((b) => b.getBoundingClientRect());
       return (
-        alert !== undefined &&
-        buttons.every(
-          (b) => b.bottom <= alert.top || b.top >= alert.bottom || b.right <= alert.left || b.left >= alert.right,
-        )
+        box.width > 0 &&
+        buttons.every((b) => b.bottom <= box.top || b.top >= box.bottom || b.right <= box.left || b.left >= box.right)
       );
     });
     t.true(clear, "the editor's question is not covered by its buttons");
