@@ -12,6 +12,17 @@ import { undoable } from './undo.js';
 import { allDayToggle, dueSaid } from './due.js';
 import { assignableMembers, isShared } from './sharing.js';
 
+/** The fields the editor shows, in words (for what changed elsewhere meanwhile). */
+const FIELD_WORDS = {
+  title: 'the title',
+  description: 'the description',
+  due_date: 'the due date',
+  timezone: 'the time zone',
+  recurrence_rule: 'the repeat',
+  recurrence_mode: 'how it repeats',
+  assignee: 'who it is assigned to',
+};
+
 const itemOf = (id) => document.querySelector(`li.task[data-id="${CSS.escape(id)}"]`);
 
 export function openEditor(id) {
@@ -135,17 +146,6 @@ export function openEditor(id) {
     note,
     error,
   );
-
-  /** The fields the editor shows, in words (for what changed elsewhere meanwhile). */
-  const FIELD_WORDS = {
-    title: 'the title',
-    description: 'the description',
-    due_date: 'the due date',
-    timezone: 'the time zone',
-    recurrence_rule: 'the repeat',
-    recurrence_mode: 'how it repeats',
-    assignee: 'who it is assigned to',
-  };
 
   /** Whether `now` (the task as the server has it) still holds what this edit started from in every field of `patch`. */
   const untouched = (now, patch) => Object.keys(patch).every((field) => same(now, field));
