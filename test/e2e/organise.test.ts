@@ -4,7 +4,6 @@
 // live counts across tabs, the phone layout, accessible names; and 5,000 tasks in one list, where
 // first paint and keystroke latency are measured and reported (logged and written to
 // test/e2e/results/organise-perf.json), not asserted: the machine's load decides them.
-import { DateTime } from 'luxon';
 import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -18,6 +17,7 @@ import {
   openDashboard,
   UI_DEADLINE_MS,
 } from '../helpers/browser.ts';
+import { zoneAwayFromMidnight } from '../helpers/zone-for-date-tests.ts';
 
 interface Task {
   id: string;
@@ -277,10 +277,8 @@ test.serial(
   'Today, Upcoming (by day, with the next occurrences of a series), Overdue and Completed in a zone far from UTC',
   async (t) => {
     // The views run on the wall clock: a run that crosses the zone's midnight would see "Late tonight" turn
-    // overdue mid-test. Kiritimati (UTC+14), unless its midnight is under two hours away; then St John's
-    // (UTC-3:30, a half-hour offset), whose midnight is far from Kiritimati's.
-    const kiritimati = DateTime.now().setZone('Pacific/Kiritimati');
-    const zone = kiritimati.hour >= 22 || kiritimati.hour < 1 ? 'America/St_Johns' : 'Pacific/Kiritimati';
+    // overdue mid-test. Kiritimati (UTC+14), unless its midnight is near; then St John's (UTC-3:30).
+    const zone = zoneAwayFromMidnight();
     t.log(`zone: ${zone}`);
     const token = rig.app.token(user('kira'));
     await rest(token, 'PATCH', '/me', { timezone: zone });
