@@ -82,11 +82,11 @@ export const MAX_PAYLOAD_BYTES = 64 * 1024;
 // The patterns are the parsers' own (actors/task/time.ts, actors/durations.ts), so the document and the
 // first check agree with the one parser; the parser still decides calendar dates, ranges and offsets.
 const dateTime = Joi.string()
-  .chars(40)
+  .chars(112)
   .pattern(INSTANT, { name: 'ISO-8601 date-time or date (offset optional)' })
   .messages({ 'string.pattern.name': '{{#label}}: "{{#value}}" is not an ISO-8601 date-time' })
   .description(
-    "ISO-8601 date-time; without an offset it is wall-clock time in the task's zone. As a due_date, a date alone (2026-12-24) makes an all-day task",
+    "ISO-8601 date-time; without an offset it is wall-clock time in the task's zone, or in the zone an RFC 9557 suffix names (2026-12-24T09:00[America/New_York]). As a due_date, a date alone (2026-12-24) makes an all-day task",
   );
 const duration = Joi.string()
   .chars(32)

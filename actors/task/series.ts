@@ -8,9 +8,13 @@
 import { invalid } from '../errors.ts';
 import { parseStart, RecurrenceError, type WallClock } from '../recurrence/index.ts';
 import type { TaskState } from './state.ts';
+import { ianaZone } from '../zone.ts';
 
-/** A date-time without offset, as `readInstant` accepts it: date, optional time, optional fraction. */
-const LOCAL = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?$/;
+/**
+ * A date-time without offset, as `readInstant` accepts it: date, optional time, optional fraction, optional
+ * RFC 9557 zone suffix (group 7: the zone it was written in).
+ */
+const LOCAL = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?(?:\[!?([^\]]+)\])?$/;
 
 const two = (n: number): string => String(n).padStart(2, '0');
 
@@ -20,13 +24,15 @@ export function formatWall(w: WallClock): string {
 }
 
 /**
- * The wall-clock time written in `text` when it has no offset (`2027-03-14T02:30` →
+ * The wall-clock time written in `text` for a series in `zone` when it has no offset (`2027-03-14T02:30` →
  * `2027-03-14T02:30:00`; a date alone is 00:00; fractions of a second are dropped), or null when it
- * names an instant (`Z` or an offset). Meant for text `readInstant` has already accepted.
+ * names an instant (`Z` or an offset) or was written in another zone (an RFC 9557 suffix naming another
+ * zone than `zone`: its wall clock is not the series'). Meant for text `readInstant` has already accepted.
  */
-export function writtenWall(text: string): string | null {
+export function writtenWall(text: string, zone: string): string | null {
   const m = LOCAL.exec(text);
   if (!m) return null;
+  if (m[7] !== undefined && ianaZone(m[7])?.name !== ianaZone(zone)?.name) return null;
   return `${m[1]}-${m[2]}-${m[3]}T${m[4] ?? '00'}:${m[5] ?? '00'}:${m[6] ?? '00'}`;
 }
 
@@ -37,7 +43,7 @@ export function writtenWall(text: string): string | null {
  * module cannot expand (years outside 1000–9999).
  */
 export function startOf(field: string, written: string | null, instant: string, zone: string): string {
-  const wall = written === null ? null : writtenWall(written);
+  const wall = written === null ? null : writtenWall(written, zone);
   try {
     return formatWall(parseStart(wall ?? new Date(instant), zone));
   } catch (error) {

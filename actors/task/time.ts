@@ -7,9 +7,12 @@ import { ianaZone } from '../zone.ts';
 // Zones: the one validator lives in actors/zone.ts (names kept as sent, never a backward link).
 export { isZone, checkZone } from '../zone.ts';
 
-/** RFC 3339 / ISO-8601 extended date-time or date: 1 date, 2 time, 3 zone designator or offset. */
+/**
+ * RFC 3339 / ISO-8601 extended date-time or date (groups 1–7: date and time; 8 `Z`; 9–11 offset), optionally
+ * followed by an RFC 9557 time-zone suffix (12 its critical flag `!`, 13 the IANA name): `2026-03-08T09:30[America/New_York]`.
+ */
 export const INSTANT =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?(?:\[(!?)([A-Za-z][A-Za-z0-9_+\-/]{0,63})\])?$/;
 /** 0001-01-01T00:00:00Z and 10000-01-01T00:00:00Z in epoch ms: what PostgreSQL and ISO text both hold. */
 export const FIRST_MS = FIRST_INSTANT_MS;
 export const END_MS = END_INSTANT_MS;
@@ -43,7 +46,10 @@ function floating(y: number, mo: number, d: number, h: number, mi: number, s: nu
  * followed by `Z`, an offset `±HH[:MM]` (at most ±23:59) or nothing. With an offset it is that instant;
  * without one it is wall-clock time in `zone` (a time in a DST gap moves forward by the gap, an
  * ambiguous one takes the earlier instant, as for series starts); a date alone is 00:00 that day in
- * `zone`. The date must exist in the calendar (no 2026-02-30) and the instant, once in UTC, must lie in
+ * `zone`. An RFC 9557 suffix names the zone the value was written in, `…T09:30[America/New_York]`: without
+ * an offset the wall-clock time is read there instead of in `zone` (a client that shows a task's times in
+ * its user's zone says so, whichever zone the task follows); with one, the offset must be that zone's at
+ * that instant (`Z` says nothing about local time and always agrees). The suffix changes no task's zone. The date must exist in the calendar (no 2026-02-30) and the instant, once in UTC, must lie in
  * years 0001–9999 (what PostgreSQL's timestamptz and ISO text share). Fractions beyond milliseconds
  * are dropped. `zone` must be a valid IANA zone (checked by the caller).
  *
@@ -64,17 +70,25 @@ export function readInstant(field: string, value: string, zone: string): string 
   const msec = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
   if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) throw invalid(field, `${shown} is not a calendar date`);
   if (h > 23 || mi > 59 || s > 59) throw invalid(field, `${shown} is not a time of day (00:00:00 to 23:59:59)`);
+  const named = m[13];
+  if (named !== undefined && ianaZone(named) === null)
+    throw invalid(field, `${shown} names [${named}], which is not an IANA time zone (e.g. Europe/Berlin)`);
+  // Wall-clock time is read in the zone the value names, else in the task's.
+  const wallZone = named !== undefined && !m[8] && !m[9] ? named : zone;
   let at: number;
   if (m[8] || m[9]) {
     const [oh, om] = [Number(m[10] ?? 0), Number(m[11] ?? 0)];
     if (oh > 23 || om > 59) throw invalid(field, `${shown} has a UTC offset outside ±23:59`);
-    at = floating(y, mo, d, h, mi, s, msec) - (m[9] === '-' ? -1 : 1) * (oh * 60 + om) * 60_000;
+    const offset = (m[9] === '-' ? -1 : 1) * (oh * 60 + om);
+    at = floating(y, mo, d, h, mi, s, msec) - offset * 60_000;
+    if (named !== undefined && m[9] && inRange(at) && ianaZone(named)?.offset(at) !== offset)
+      throw invalid(field, `${shown}: the offset is not ${named}'s at that time`);
   } else if (y >= 1000) {
-    at = localToInstant({ year: y, month: mo, day: d, hour: h, minute: mi, second: s }, zone).getTime() + msec;
+    at = localToInstant({ year: y, month: mo, day: d, hour: h, minute: mi, second: s }, wallZone).getTime() + msec;
   } else {
     // Before 1000 every zone keeps its local mean time (no DST): its offset one day off is exact.
     // (`zone` is checked by the caller; were it not a zone, NaN would fail the range check below.)
-    const offset = (t: number): number => ianaZone(zone)?.offset(t) ?? Number.NaN;
+    const offset = (t: number): number => ianaZone(wallZone)?.offset(t) ?? Number.NaN;
     const wall = floating(y, mo, d, h, mi, s, msec);
     at = wall - offset(wall) * 60_000;
     at = wall - offset(at) * 60_000;

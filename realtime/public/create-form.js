@@ -11,7 +11,7 @@ import { isBusy, setBusy } from './a11y.js';
 import { recurrencePicker } from './recurrence-picker.js';
 import { reminderChooser, readReminder } from './reminder-chooser.js';
 import { upsertTask } from './tasks.js';
-import { allDayToggle, dueSaid, taskDueSaid } from './due.js';
+import { allDayToggle, dueSaid, taskDueSaid, writtenIn } from './due.js';
 import { sentence } from './sharing.js';
 
 /** Opens (or closes) the form's details. */
@@ -86,7 +86,8 @@ export function setupCreateForm() {
       due.focus();
       return;
     }
-    if (dueValue) body.due_date = dueValue;
+    // Sent with the zone it was shown in (the form says which), whatever the server last knew of it.
+    if (dueValue) body.due_date = writtenIn(dueValue, userZone());
     const priority = Number($('#new-priority').value);
     if (priority !== 4) body.priority = priority;
     const { view, q } = getState();

@@ -26,6 +26,33 @@ export function dayIn(iso, zone) {
   return `${parts.year}-${parts.month}-${parts.day}`;
 }
 
+/**
+ * A due value of the form as the API is sent it: a wall-clock time ('YYYY-MM-DDTHH:MM') carries the zone the
+ * form showed it in as an RFC 9557 suffix ('2026-12-01T09:00[America/New_York]'), so the server reads it there
+ * and not in the zone the task follows, which for another member's task is theirs (actors/task/time.ts
+ * readInstant). A date alone (all day, floating) and '' are sent as they are.
+ */
+export function writtenIn(value, zone) {
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value ?? '') && zone ? `${value}[${zone}]` : value;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The date ('YYYY-MM-DD') an all-day series' occurrence `iso` is on: the occurrence is the first instant of
+ * that day in the series' zone. With the zone known (`zone`: the task's own, or the viewer's for their own
+ * task) the date is read there. A series of another member that follows their zone carries no zone name, but
+ * its start does: `due_day` at `due_date` gives that zone's UTC offset then; read with it, an occurrence lies
+ * within a summer-time change (at most two hours) of its day's midnight, so the nearest midnight names the day.
+ */
+export function occurrenceDay(task, iso, zone) {
+  if (zone) return dayIn(iso, zone);
+  const offset = Date.parse(`${task.due_day}T00:00:00Z`) - Date.parse(task.due_date);
+  const local = Date.parse(iso) + offset;
+  if (!Number.isFinite(local)) return '';
+  return new Date(Math.round(local / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
+}
+
 /** What a due value of the form will make, in words: "All day, Thu, 24 Dec" or "Thu, 24 Dec, 09:00 in Zone"; '' for none. */
 export function dueSaid(value, zone) {
   if (!value) return '';

@@ -9,7 +9,7 @@ import { toLocalInput } from './time.js';
 import { recurrencePicker } from './recurrence-picker.js';
 import { upsertTask, fetchTask } from './tasks.js';
 import { undoable } from './undo.js';
-import { allDayToggle, dueSaid } from './due.js';
+import { allDayToggle, dueSaid, writtenIn } from './due.js';
 import { assignableMembers, isShared } from './sharing.js';
 
 /** The fields the editor shows, in words (for what changed elsewhere meanwhile). */
@@ -211,7 +211,8 @@ export function openEditor(id) {
       due.focus();
       return;
     }
-    if (dueValue !== original.due) patch.due_date = dueValue || null;
+    // Sent with the zone it was shown in: another member's task follows their zone, not this user's.
+    if (dueValue !== original.due) patch.due_date = writtenIn(dueValue, zoneNow()) || null;
     if (picker) {
       const rule = picker.getRule();
       if (rule !== original.rule) patch.recurrence_rule = rule;

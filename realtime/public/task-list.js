@@ -6,7 +6,7 @@ import { html, render, nothing } from '/vendor/lit-html/lit-html.js';
 import { live } from '/vendor/lit-html/directives/live.js';
 import { repeat } from '/vendor/lit-html/directives/repeat.js';
 import { $, cssVar } from './dom.js';
-import { getState, update, subscribe, userZone, taskZone } from './store.js';
+import { getState, update, subscribe, userZone, taskZone, seriesZone } from './store.js';
 import { api, act } from './api.js';
 import { isBusy, setBusy, focusAfterRemoval } from './a11y.js';
 import { fmt, formatter, humanDuration } from './time.js';
@@ -24,7 +24,7 @@ import { labelChips, labelPicker, toggleLabelPicker } from './labels.js';
 import { moveTask, TASK_DRAG_TYPE } from './sidebar.js';
 import { orderedLists } from './store.js';
 import { canHold, sentence } from './sharing.js';
-import { dayIn, fmtDay, isOverdue } from './due.js';
+import { fmtDay, isOverdue, occurrenceDay } from './due.js';
 
 /** How long Delete waits for its confirmation. */
 const CONFIRM_MS = 4000;
@@ -179,7 +179,7 @@ function itemBody(task, s) {
     meta.push(
       task.next_occurrence
         ? // An all-day series' next occurrence is a date (its day in the series' zone), not midnight somewhere.
-          `Next ${task.due_day ? `${fmtDay(dayIn(task.next_occurrence, taskZone(task)))}, all day` : fmt(task.next_occurrence, zone)}`
+          `Next ${task.due_day ? `${fmtDay(occurrenceDay(task, task.next_occurrence, seriesZone(task)))}, all day` : fmt(task.next_occurrence, zone)}`
         : task.recurrence_mode === 'after_completion'
           ? 'Next one dated from when the open one is completed'
           : 'No further occurrences',

@@ -881,5 +881,35 @@ for (const database of DATABASES) {
       .split('BEGIN:VTODO')
       .find((block) => block.includes(`UID:${series.id}@`));
     t.regex(String(vtodo), /DUE;TZID=Europe\/Berlin:\d{8}T090000/, "the editor's feed writes the series in Berlin");
+
+    // The editor's dashboard shows the series in New York time and sends what they type with that zone named
+    // (RFC 9557): 08:00 New York is 14:00 Berlin, and the series, still Berlin's, recurs at 14:00 there.
+    const moved = await ok(
+      call('PATCH', `/tasks/${series.id}`, {
+        token: editor.token,
+        body: { due_date: `${tomorrow}T08:00[America/New_York]` },
+      }),
+    );
+    t.is(moved.timezone, null, 'the series still follows its home user’s zone');
+    t.is(
+      new Date(String(moved.due_date)).toLocaleTimeString('en-GB', {
+        timeZone: 'America/New_York',
+        hour: '2-digit',
+        minute: '2-digit',
+      }),
+      '08:00',
+      'the time the editor typed, in their zone',
+    );
+    t.deepEqual(
+      [...new Set(((await occurrences(owner)).occurrences as string[]).map(berlin9))],
+      ['14:00'],
+      'the series recurs at that wall-clock time in its own zone',
+    );
+    const wrong = await call('PATCH', `/tasks/${series.id}`, {
+      token: editor.token,
+      body: { due_date: `${tomorrow}T08:00[America/Nowhere]` },
+    });
+    t.is(wrong.status, 400);
+    t.is(wrong.body.field, 'due_date', 'a zone that does not exist names the field');
   });
 }

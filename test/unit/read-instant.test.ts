@@ -95,3 +95,21 @@ test('property: whatever text comes in, the answer is a UTC instant in years 000
   );
   t.false(result.failed, fc.defaultReportMessage(result) ?? 'property failed');
 });
+
+test('an RFC 9557 zone suffix says which zone a wall-clock time was written in', (t) => {
+  // Written in New York, read there whatever the task's zone (a member shows another's task in their own zone).
+  t.is(readInstant('f', '2026-12-01T09:00[America/New_York]', 'Asia/Tokyo'), '2026-12-01T14:00:00.000Z');
+  t.is(readInstant('f', '2026-12-01T09:00[!America/New_York]', 'Asia/Tokyo'), '2026-12-01T14:00:00.000Z');
+  // Its DST rules, not the task zone's: the gap and the fold are New York's.
+  t.is(readInstant('f', '2027-03-14T02:30[America/New_York]', 'Europe/Berlin'), '2027-03-14T07:30:00.000Z');
+  t.is(readInstant('f', '2026-11-01T01:30[America/New_York]', 'UTC'), '2026-11-01T05:30:00.000Z');
+  // A date alone with a zone is its first instant there.
+  t.is(readInstant('f', '2026-12-24[Pacific/Kiritimati]', 'UTC'), '2026-12-23T10:00:00.000Z');
+  // With an offset the offset decides; it must be the named zone's then. Z says nothing about local time.
+  t.is(readInstant('f', '2026-07-01T09:00+02:00[Europe/Berlin]', 'UTC'), '2026-07-01T07:00:00.000Z');
+  t.is(readInstant('f', '2026-07-01T09:00Z[Europe/Berlin]', 'Asia/Tokyo'), '2026-07-01T09:00:00.000Z');
+  t.regex(refused('2026-07-01T09:00+01:00[Europe/Berlin]') ?? 'accepted', /offset is not Europe\/Berlin's/);
+  t.regex(refused('2026-12-01T09:00[Mars/Olympus]') ?? 'accepted', /\[Mars\/Olympus\].*not an IANA time zone/);
+  t.regex(refused('2026-12-01T09:00[]') ?? 'accepted', /not an ISO-8601 date-time/);
+  t.regex(refused('2026-12-01T09:00[America/New_York') ?? 'accepted', /not an ISO-8601 date-time/);
+});

@@ -578,6 +578,29 @@ test('on Lord Howe (a 30-minute gap) a series in the gap moves its first day by 
   ]);
 });
 
+test("a due date written in a named zone (RFC 9557 suffix): read there; its wall-clock time kept only when that is the series' zone", (t) => {
+  const given = spec(t);
+  // A member in New York edits a series that follows its creator's zone (Tokyo): 09:00 New York is 23:00 Tokyo,
+  // and the series recurs at 23:00 Tokyo time.
+  const tokyo = (iso: string) => at(iso, 'Asia/Tokyo');
+  const created = given().when(
+    create(T1, { title: 'standup', due_date: '2026-12-01T10:00', recurrence_rule: 'FREQ=DAILY' }),
+    tokyo('2026-11-20T00:00:00Z'),
+  );
+  given(created)
+    .when({ type: 'update', data: { due_date: '2026-12-01T09:00[America/New_York]' } }, tokyo('2026-11-20T00:00:00Z'))
+    .then({ due_date: '2026-12-01T14:00:00.000Z', dtstart_local: '2026-12-01T23:00:00', timezone: null });
+  // Written in the series' own zone, the written time stays its start even in a DST gap (as without the suffix).
+  const ny = (iso: string) => at(iso, 'America/New_York');
+  const own = given().when(
+    create(T2, { title: 'gap', due_date: '2027-03-10T09:00', recurrence_rule: 'FREQ=DAILY' }),
+    ny('2027-03-01T12:00:00Z'),
+  );
+  given(own)
+    .when({ type: 'update', data: { due_date: '2027-03-14T02:30[America/New_York]' } }, ny('2027-03-01T12:00:00Z'))
+    .then({ due_date: '2027-03-14T07:30:00.000Z', dtstart_local: '2027-03-14T02:30:00' });
+});
+
 test("a PATCH of a series' due date into a DST gap keeps the written time; the wall-clock start travels with the due date", (t) => {
   const given = spec(t);
   const ny = (iso: string) => at(iso, 'America/New_York');
