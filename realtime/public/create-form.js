@@ -95,7 +95,7 @@ export function setupCreateForm() {
     const rule = picker.getRule();
     if (rule) body.recurrence_rule = rule;
     if (rule && picker.getMode() !== 'calendar') body.recurrence_mode = picker.getMode();
-    const spec = readReminder(reminder);
+    const spec = readReminder(reminder, userZone());
     if (spec?.error) {
       error.textContent = spec.error;
       return;

@@ -2,7 +2,7 @@
 // ({choice, at}) its owner keeps, so a re-render shows what the user had chosen.
 import { html, nothing } from '/vendor/lit-html/lit-html.js';
 import { live } from '/vendor/lit-html/directives/live.js';
-import { DAY_PRESETS, readDayPreset } from './due.js';
+import { DAY_PRESETS, readDayPreset, writtenIn } from './due.js';
 
 const PRESETS = [
   ['PT10M', '10 min before'],
@@ -45,9 +45,14 @@ export function reminderChooser({
   )}</select><span class="row" ?hidden=${draft.choice !== 'at'}><label for="${id}-at">Remind at</label><input id="${id}-at" type="datetime-local" .value=${live(draft.at ?? '')} @input=${type}></span></span>`;
 }
 
-/** What the draft asks for: {before} | {at} | {at_time, days_before} | null (none) | {error}. */
-export function readReminder(draft) {
+/**
+ * What the draft asks for: {before} | {at} | {at_time, days_before} | null (none) | {error}. The time typed for
+ * {at} is sent with `zone`, the zone the page shows times in (due.js writtenIn): on another member's task the
+ * server would otherwise read it in theirs.
+ */
+export function readReminder(draft, zone) {
   if (draft.choice === '') return null;
-  if (draft.choice === 'at') return draft.at ? { at: draft.at } : { error: 'Choose when to be reminded.' };
+  if (draft.choice === 'at')
+    return draft.at ? { at: writtenIn(draft.at, zone) } : { error: 'Choose when to be reminded.' };
   return readDayPreset(draft.choice) ?? { before: draft.choice };
 }

@@ -372,7 +372,7 @@ function reminderAdder(task, s) {
   const redraw = () => update(() => {});
   const add = (e) => {
     const button = e.currentTarget;
-    const spec = readReminder(draft);
+    const spec = readReminder(draft, userZone());
     if (!spec || spec.error) {
       update(() => {
         draft.error = spec?.error ?? 'Choose a reminder.';
