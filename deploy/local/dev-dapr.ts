@@ -7,6 +7,7 @@ import path from 'node:path';
 import { ROOT } from './lib/proc.ts';
 import { local } from './lib/endpoints.ts';
 import { startSidecar } from './lib/daprd.ts';
+import { NODE_FLAGS } from '../../host/node-flags.ts';
 
 const port = Number(process.env.PORT ?? 3000);
 // daprd talks to DaprServer on its own port; users reach hapi on PORT.
@@ -36,7 +37,10 @@ const env = {
   REDIS_URL: local.redisUrl,
   KAFKA_BROKERS: local.kafkaBrokers.join(','),
 };
-const app = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'host', 'main.ts')], { stdio: 'inherit', env });
+const app = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', path.join(ROOT, 'host', 'main.ts')], {
+  stdio: 'inherit',
+  env,
+});
 const sidecar = await startSidecar({
   appId: 'tasklane',
   appPort,

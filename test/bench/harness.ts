@@ -15,6 +15,7 @@ import { local } from '../../deploy/local/lib/endpoints.ts';
 import { wsUrl } from '../helpers/socket.ts';
 // The package's main module is what gives the client its Node WebSocket (ws).
 import Nes from '@hapi/nes';
+import { NODE_FLAGS } from '../../host/node-flags.ts';
 
 export const ROOT = path.join(import.meta.dirname, '..', '..');
 
@@ -82,7 +83,7 @@ export async function startBenchApp(
   };
   const child: ChildProcess = spawn(
     process.execPath,
-    [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'host', 'main.ts')],
+    [...NODE_FLAGS, ...nodeArgs, '--import', 'tsx', path.join(ROOT, 'host', 'main.ts')],
     { env, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { signToken } from '../../api/tokens.ts';
 import { freePort } from '../helpers/ports.ts';
+import { NODE_FLAGS } from '../../host/node-flags.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 
@@ -75,7 +76,7 @@ async function startChild(dataDir: string, secret: string, timeoutMs: number): P
   };
   for (const name of ['DATABASE_URL', 'KAFKA_BROKERS', 'DAPR_HTTP_PORT', 'DAPR_GRPC_PORT', 'REDIS_URL', 'JWKS_URL'])
     delete env[name];
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'host/main.ts'], {
+  const proc = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', 'host/main.ts'], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'ignore', 'pipe'],

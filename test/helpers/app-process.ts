@@ -11,6 +11,7 @@ import { ROOT, LOG_DIR, portOpen } from '../../deploy/local/lib/proc.ts';
 import { local } from '../../deploy/local/lib/endpoints.ts';
 import { sumMetric } from './metrics.ts';
 import { freePorts } from './ports.ts';
+import { NODE_FLAGS } from '../../host/node-flags.ts';
 
 export interface AppProcessOptions {
   /** Dapr namespace shared by the replicas of one test (placement and reminders are per namespace). */
@@ -111,7 +112,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     APP_API_TOKEN: appToken,
     ...options.env,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'host', 'main.ts')], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', path.join(ROOT, 'host', 'main.ts')], {
     cwd: ROOT,
     env,
     stdio: ['ignore', fd, fd],
