@@ -6,8 +6,9 @@
  * `--max-semi-space-size=32` (MiB per semi-space; V8's default on 64-bit is 16): every request allocates
  * short-lived objects (the parsed request, the turn, the answer, the frames), and with the default young
  * generation V8 scavenged it so often under load that the main thread spent 7–9% of the app's CPU in
- * garbage collection. Measured at a fixed 1,000 PATCH/s with a socket per user (test/bench/cost.ts,
- * interleaved, 3 runs each): the app's CPU per 1,000 commands 0.65–0.67 s → 0.54–0.65 s, main-thread GC
- * 7–9% → 4–5%; 64 MiB: GC 4%, not worth the memory. The young generation may now hold 64 MiB, not 32.
+ * garbage collection. Measured at a fixed 1,000 PATCH/s with a socket per user: main-thread GC 7–9% → 4–5%
+ * of the app's CPU (`npm run bench:profile`), and the app's CPU per 1,000 commands 0.65–0.67 s → 0.54–0.65 s
+ * in one interleaved set of test/bench/cost.ts runs (this machine's noise is of that order); 64 MiB: GC 4%,
+ * not worth the memory. The young generation may now hold 64 MiB, not 32.
  */
 export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32'];
