@@ -45,6 +45,30 @@ function resolved(name: string): string | null {
   return SPELLING.get(name.toLowerCase()) ?? null;
 }
 
+/** Accepted spelling → the runtime's id for the zone it names (a link and its target share one). */
+const IDENTITY = new Map<string, string>();
+
+/**
+ * True when `a` and `b` are zone names (any accepted spelling) for the same zone: the same name, or a link
+ * and its target ("US/Eastern" and "America/New_York"), as this runtime's tz data resolves them. For a rule
+ * that depends on the zone, not on how it was spelt (a series' written wall-clock start, actors/task/series.ts).
+ */
+export function sameZone(a: string, b: string): boolean {
+  const x = resolved(a);
+  const y = resolved(b);
+  if (x === null || y === null) return false;
+  return x === y || identity(x) === identity(y);
+}
+
+function identity(spelling: string): string {
+  let id = IDENTITY.get(spelling);
+  if (id === undefined) {
+    id = new Intl.DateTimeFormat('en-US', { timeZone: spelling }).resolvedOptions().timeZone;
+    IDENTITY.set(spelling, id);
+  }
+  return id;
+}
+
 /** True when `zone` is an IANA time-zone name this runtime knows, in any letter case (see the header). */
 export function isZone(zone: unknown): zone is string {
   return typeof zone === 'string' && resolved(zone) !== null;

@@ -16,4 +16,4 @@ export {
 export { RECURRENCE_MODES, type RecurrenceMode } from './state.ts';
 export { nextAfterCompletion, afterCompletionProblem } from './after-completion.ts';
 export type { TaskCommand, ReminderSpec } from './commands.ts';
-export { seriesStart } from './series.ts';
+export { seriesStart, startOf } from './series.ts';

@@ -8,7 +8,7 @@
 import { invalid } from '../errors.ts';
 import { parseStart, RecurrenceError, type WallClock } from '../recurrence/index.ts';
 import type { TaskState } from './state.ts';
-import { ianaZone } from '../zone.ts';
+import { sameZone } from '../zone.ts';
 
 /**
  * A date-time without offset, as `readInstant` accepts it: date, optional time, optional fraction, optional
@@ -27,12 +27,12 @@ export function formatWall(w: WallClock): string {
  * The wall-clock time written in `text` for a series in `zone` when it has no offset (`2027-03-14T02:30` →
  * `2027-03-14T02:30:00`; a date alone is 00:00; fractions of a second are dropped), or null when it
  * names an instant (`Z` or an offset) or was written in another zone (an RFC 9557 suffix naming another
- * zone than `zone`: its wall clock is not the series'). Meant for text `readInstant` has already accepted.
+ * zone than `zone`, links resolved: its wall clock is not the series'). Meant for text `readInstant` has already accepted.
  */
 export function writtenWall(text: string, zone: string): string | null {
   const m = LOCAL.exec(text);
   if (!m) return null;
-  if (m[7] !== undefined && ianaZone(m[7])?.name !== ianaZone(zone)?.name) return null;
+  if (m[7] !== undefined && !sameZone(m[7], zone)) return null;
   return `${m[1]}-${m[2]}-${m[3]}T${m[4] ?? '00'}:${m[5] ?? '00'}:${m[6] ?? '00'}`;
 }
 

@@ -49,7 +49,8 @@ function floating(y: number, mo: number, d: number, h: number, mi: number, s: nu
  * `zone`. An RFC 9557 suffix names the zone the value was written in, `…T09:30[America/New_York]`: without
  * an offset the wall-clock time is read there instead of in `zone` (a client that shows a task's times in
  * its user's zone says so, whichever zone the task follows); with one, the offset must be that zone's at
- * that instant (`Z` says nothing about local time and always agrees). The suffix changes no task's zone. The date must exist in the calendar (no 2026-02-30) and the instant, once in UTC, must lie in
+ * that instant (`Z` and `-00:00` say nothing about local time and always agree); a date alone with a suffix is 00:00
+ * that day in the named zone, an instant (not an all-day date). The suffix changes no task's zone. The date must exist in the calendar (no 2026-02-30) and the instant, once in UTC, must lie in
  * years 0001–9999 (what PostgreSQL's timestamptz and ISO text share). Fractions beyond milliseconds
  * are dropped. `zone` must be a valid IANA zone (checked by the caller).
  *
@@ -81,7 +82,9 @@ export function readInstant(field: string, value: string, zone: string): string 
     if (oh > 23 || om > 59) throw invalid(field, `${shown} has a UTC offset outside ±23:59`);
     const offset = (m[9] === '-' ? -1 : 1) * (oh * 60 + om);
     at = floating(y, mo, d, h, mi, s, msec) - offset * 60_000;
-    if (named !== undefined && m[9] && inRange(at) && ianaZone(named)?.offset(at) !== offset)
+    // `-00:00`, like `Z`, says the local offset is unknown (RFC 3339 §4.3): it agrees with any zone.
+    const unknownLocal = m[9] === '-' && offset === 0;
+    if (named !== undefined && m[9] && !unknownLocal && inRange(at) && ianaZone(named)?.offset(at) !== offset)
       throw invalid(field, `${shown}: the offset is not ${named}'s at that time`);
   } else if (y >= 1000) {
     at = localToInstant({ year: y, month: mo, day: d, hour: h, minute: mi, second: s }, wallZone).getTime() + msec;

@@ -8,6 +8,7 @@ import { encodeCursor, decodeCursor } from '../present.ts';
 import type { Credentials } from '../auth.ts';
 import { occurrences } from '../../actors/recurrence/index.ts';
 import { checkZone, readInstant } from '../../actors/task/time.ts';
+import { startOf } from '../../actors/task/index.ts';
 import { signToken } from '../tokens.ts';
 import { withinBudget } from '../page-budget.ts';
 
@@ -84,12 +85,13 @@ export function recurrenceRoutes(server: Server, deps: ApiDeps): void {
       handler: async (request) => {
         const p = request.payload as { rule: string; start: string; timezone: string; after?: string; limit: number };
         const zone = checkZone('timezone', p.timezone);
-        // The start is checked by the one parser for instants, then goes to the expansion as written:
-        // without an offset it is wall-clock time in the zone, so a start inside a DST gap moves only
-        // its own day, not every occurrence.
-        readInstant('start', p.start, zone);
+        // The start is read as a series' start is (actors/task/series.ts startOf): the wall-clock time as
+        // written when it has no offset (a start inside a DST gap moves only its own day, not every
+        // occurrence), else that instant's wall-clock time in the zone — so a preview shows what saving
+        // the same start as a series' due date makes.
+        const start = startOf('start', p.start, readInstant('start', p.start, zone), zone);
         const after = p.after ? new Date(readInstant('after', p.after, zone)) : undefined;
-        const list = occurrences(p.rule, p.start, zone, { limit: p.limit, ...(after ? { after } : {}) });
+        const list = occurrences(p.rule, start, zone, { limit: p.limit, ...(after ? { after } : {}) });
         return { occurrences: list.map((d) => d.toISOString()) };
       },
     },

@@ -190,6 +190,18 @@ test("recurrence: preview, a series' occurrences, and /me time zone changes that
   });
   t.is(bad.status, 400);
   t.regex(bad.body.message as string, /^rule: .*BYSETPOS/);
+  // A start written in another zone (RFC 9557 suffix) is previewed as saving it as a series' due date makes it:
+  // 09:00 in New York (already on summer time) is 14:00 in Berlin, and the series recurs at 14:00 Berlin time,
+  // over Berlin's own change on the 29th.
+  const written = await call('POST', '/recurrence/preview', {
+    token,
+    body: { rule: 'FREQ=DAILY;COUNT=3', start: '2026-03-28T09:00[America/New_York]', timezone: 'Europe/Berlin' },
+  });
+  t.deepEqual(written.body.occurrences, [
+    '2026-03-28T13:00:00.000Z',
+    '2026-03-29T12:00:00.000Z',
+    '2026-03-30T12:00:00.000Z',
+  ]);
 
   t.is((await call('PATCH', '/me', { token, body: { timezone: 'Europe/Berlin' } })).body.timezone, 'Europe/Berlin');
   const series = await call('POST', '/tasks', {

@@ -109,6 +109,11 @@ test('an RFC 9557 zone suffix says which zone a wall-clock time was written in',
   t.is(readInstant('f', '2026-07-01T09:00+02:00[Europe/Berlin]', 'UTC'), '2026-07-01T07:00:00.000Z');
   t.is(readInstant('f', '2026-07-01T09:00Z[Europe/Berlin]', 'Asia/Tokyo'), '2026-07-01T09:00:00.000Z');
   t.regex(refused('2026-07-01T09:00+01:00[Europe/Berlin]') ?? 'accepted', /offset is not Europe\/Berlin's/);
+  // -00:00, like Z, says the local offset is unknown (RFC 3339 §4.3): it agrees with any zone.
+  t.is(readInstant('f', '2026-12-01T09:00-00:00[America/New_York]', 'UTC'), '2026-12-01T09:00:00.000Z');
+  // A fold: both offsets of the repeated hour are New York's then.
+  t.is(readInstant('f', '2026-11-01T01:30-04:00[America/New_York]', 'UTC'), '2026-11-01T05:30:00.000Z');
+  t.is(readInstant('f', '2026-11-01T01:30-05:00[America/New_York]', 'UTC'), '2026-11-01T06:30:00.000Z');
   t.regex(refused('2026-12-01T09:00[Mars/Olympus]') ?? 'accepted', /\[Mars\/Olympus\].*not an IANA time zone/);
   t.regex(refused('2026-12-01T09:00[]') ?? 'accepted', /not an ISO-8601 date-time/);
   t.regex(refused('2026-12-01T09:00[America/New_York') ?? 'accepted', /not an ISO-8601 date-time/);

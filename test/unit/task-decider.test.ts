@@ -599,6 +599,10 @@ test("a due date written in a named zone (RFC 9557 suffix): read there; its wall
   given(own)
     .when({ type: 'update', data: { due_date: '2027-03-14T02:30[America/New_York]' } }, ny('2027-03-01T12:00:00Z'))
     .then({ due_date: '2027-03-14T07:30:00.000Z', dtstart_local: '2027-03-14T02:30:00' });
+  // The same zone under a link's name (a user whose zone was kept as they wrote it) is still its own zone.
+  given(own)
+    .when({ type: 'update', data: { due_date: '2027-03-14T02:30[US/Eastern]' } }, ny('2027-03-01T12:00:00Z'))
+    .then({ due_date: '2027-03-14T07:30:00.000Z', dtstart_local: '2027-03-14T02:30:00' });
 });
 
 test("a PATCH of a series' due date into a DST gap keeps the written time; the wall-clock start travels with the due date", (t) => {

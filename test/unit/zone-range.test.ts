@@ -7,7 +7,7 @@ import { DomainError } from '../../actors/errors.ts';
 import { occurrences } from '../../actors/recurrence/index.ts';
 import { rescheduledStart } from '../../actors/task/decide.ts';
 import { checkInstant, END_MS, FIRST_MS, inRange } from '../../actors/task/time.ts';
-import { checkZone, ianaZone } from '../../actors/zone.ts';
+import { checkZone, ianaZone, sameZone } from '../../actors/zone.ts';
 import { IANA_ZONE_NAMES } from '../../actors/zone-names.ts';
 
 const refusedOn = (t: import('ava').ExecutionContext, fn: () => unknown, field: string): void => {
@@ -88,4 +88,15 @@ test('zone names: any capitalisation of a known name becomes its one IANA spelli
   t.true(results.size <= known.size);
   for (const bad of ['Europe/Atlantis', 'Europe//Berlin', 'Europe/Berlin/', ' ', 'GMT+1', 'Etc/GMT+15'])
     refusedOn(t, () => checkZone('timezone', bad), 'timezone');
+});
+
+test('sameZone: a name and its links, in any letter case, are one zone; other zones and non-names are not', (t) => {
+  t.true(sameZone('America/New_York', 'US/Eastern'));
+  t.true(sameZone('us/eastern', 'AMERICA/NEW_YORK'));
+  t.true(sameZone('Europe/Kyiv', 'Europe/Kiev'));
+  t.true(sameZone('Asia/Kolkata', 'Asia/Calcutta'));
+  t.true(sameZone('Etc/UTC', 'UTC'));
+  t.false(sameZone('America/New_York', 'America/Toronto'), 'same rules today, not the same zone');
+  t.false(sameZone('Europe/Berlin', 'Europe/Atlantis'));
+  t.false(sameZone('', ''));
 });
