@@ -243,13 +243,19 @@ export const upcomingQuery = Joi.object({
 export const snooze = Joi.object({
   for: duration.description('a duration from now (e.g. PT10M, PT1H); at most 30 days'),
   until: dateTime.description(
-    "an instant; without an offset, wall-clock time in the user's zone; at most 30 days ahead",
+    "an instant; without an offset, wall-clock time in the zone of the task's creator (yours for your own tasks), or in the zone an RFC 9557 suffix names (2026-12-01T09:00[America/New_York]); at most 30 days ahead",
   ),
   tomorrow_at: Joi.string()
     .pattern(WALL_TIME, { name: 'HH:MM' })
-    .description("wall-clock time on the next day, both in the user's zone (e.g. 09:00); correct across DST"),
+    .description(
+      "wall-clock time on the next day, both in `timezone`, else in the zone of the task's creator (yours for your own tasks; e.g. 09:00); correct across DST",
+    ),
+  timezone: Joi.string()
+    .max(64)
+    .description("with tomorrow_at: the IANA zone whose tomorrow and wall clock are meant (the snoozer's, say)"),
 })
   .xor('for', 'until', 'tomorrow_at')
+  .with('timezone', 'tomorrow_at')
   .label('Snooze');
 
 /** GET /reminders: the user's fired, unacknowledged reminders, newest first. */
@@ -266,7 +272,11 @@ export const occurrencesQuery = Joi.object({ limit: Joi.number().integer().min(1
 
 export const preview = Joi.object({
   rule: rule.required(),
-  start: dateTime.required().description('first wall-clock start (ISO, offset optional), read in `timezone`'),
+  start: dateTime
+    .required()
+    .description(
+      'first wall-clock start (ISO, offset optional), read in `timezone` (or in the zone an RFC 9557 suffix names), as a series due date is',
+    ),
   timezone: zone.required(),
   after: dateTime,
   limit: Joi.number().integer().min(1).max(100).default(10),

@@ -38,8 +38,8 @@ export function writtenWall(text: string, zone: string): string | null {
 
 /**
  * The wall-clock start to keep for a series whose due date was given as `written` and read as the
- * instant `instant` (UTC ISO) in `zone`: the time as written when it had no offset, else that instant's
- * wall-clock time in `zone`. Throws a DomainError `validation` on `field` for a start the recurrence
+ * instant `instant` (UTC ISO) in `zone`: the time as written when it had no offset and named no other zone
+ * (`writtenWall`), else that instant's wall-clock time in `zone`. Throws a DomainError `validation` on `field` for a start the recurrence
  * module cannot expand (years outside 1000–9999).
  */
 export function startOf(field: string, written: string | null, instant: string, zone: string): string {

@@ -13,10 +13,12 @@ export const MAX_SNOOZE_SECONDS = 30 * 86_400;
 /**
  * What POST /tasks/{id}/reminders/{rid}/snooze takes, exactly one of:
  * - `{for: "PT10M"}`: an ISO-8601 duration from now (the dashboard's 10 min and 1 h);
- * - `{until: "2026-12-24T18:00"}`: an instant (RFC 3339; without an offset, wall-clock time in the user's zone);
- * - `{tomorrow_at: "09:00"}`: that wall-clock time on the day after today, both in the user's zone.
+ * - `{until: "2026-12-24T18:00"}`: an instant (RFC 3339; without an offset, wall-clock time in the task's
+ *   user's zone, or in the zone an RFC 9557 suffix names);
+ * - `{tomorrow_at: "09:00", timezone?}`: that wall-clock time on the day after today, both in `timezone` (the
+ *   snoozer's, as the dashboard sends it), else in the task's user's zone.
  */
-export type SnoozeChoice = { for: string } | { until: string } | { tomorrow_at: string };
+export type SnoozeChoice = { for: string } | { until: string } | { tomorrow_at: string; timezone?: string };
 
 /** `HH:MM`, 00:00–23:59. */
 export const WALL_TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
@@ -50,8 +52,8 @@ export interface SnoozePlan {
 }
 
 /**
- * The instant a snooze choice names, from `now` in the user's `zone`. Errors: DomainError `validation`
- * naming the field (`for`, `until`, `tomorrow_at`) for a malformed value, an instant not after now, one
+ * The instant a snooze choice names, from `now`, in the task's user's `zone` unless the choice names one.
+ * Errors: DomainError `validation` naming the field (`for`, `until`, `tomorrow_at`, `timezone`) for a malformed value, an instant not after now, one
  * more than 30 days ahead, or not exactly one choice given.
  */
 export function planSnooze(choice: SnoozeChoice, now: Date, zone: string): SnoozePlan {
@@ -68,9 +70,10 @@ export function planSnooze(choice: SnoozeChoice, now: Date, zone: string): Snooz
     const at = readInstant('until', choice.until, zone);
     return { remind_at: within('until', ms(at), now), choice: { until: at } };
   }
-  const hhmm = (choice as { tomorrow_at: string }).tomorrow_at;
-  const at = tomorrowAt(now, zone, hhmm);
-  return { remind_at: within('tomorrow_at', at.getTime(), now), choice: { tomorrow_at: hhmm, timezone: zone } };
+  const { tomorrow_at: hhmm, timezone } = choice as { tomorrow_at: string; timezone?: string };
+  const name = checkZone('timezone', timezone ?? zone);
+  const at = tomorrowAt(now, name, hhmm);
+  return { remind_at: within('tomorrow_at', at.getTime(), now), choice: { tomorrow_at: hhmm, timezone: name } };
 }
 
 function within(field: string, at: number, now: Date): string {

@@ -86,9 +86,9 @@ export function recurrenceRoutes(server: Server, deps: ApiDeps): void {
         const p = request.payload as { rule: string; start: string; timezone: string; after?: string; limit: number };
         const zone = checkZone('timezone', p.timezone);
         // The start is read as a series' start is (actors/task/series.ts startOf): the wall-clock time as
-        // written when it has no offset (a start inside a DST gap moves only its own day, not every
-        // occurrence), else that instant's wall-clock time in the zone — so a preview shows what saving
-        // the same start as a series' due date makes.
+        // written when it has no offset and names no other zone (a start inside a DST gap moves only its own
+        // day, not every occurrence), else that instant's wall-clock time in the zone — so a preview shows
+        // what saving the same start as a series' due date makes.
         const start = startOf('start', p.start, readInstant('start', p.start, zone), zone);
         const after = p.after ? new Date(readInstant('after', p.after, zone)) : undefined;
         const list = occurrences(p.rule, start, zone, { limit: p.limit, ...(after ? { after } : {}) });

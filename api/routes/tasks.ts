@@ -260,7 +260,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
     path: '/tasks/{id}/reminders/{rid}/snooze',
     options: {
       ...api(
-        'Snooze one fired reminder: it fires again once, {for: "PT10M"} from now, {until: instant}, or {tomorrow_at: "09:00"} in your zone',
+        'Snooze one fired reminder: it fires again once, {for: "PT10M"} from now, {until: instant}, or {tomorrow_at: "09:00"} in the zone of the task\'s creator (yours for your own tasks)',
       ),
       validate: { params: S.reminderParams, payload: S.snooze, headers: S.writeHeaders },
       handler: async (request) => {

@@ -40,10 +40,11 @@ const DAY_MS = 86_400_000;
 
 /**
  * The date ('YYYY-MM-DD') an all-day series' occurrence `iso` is on: the occurrence is the first instant of
- * that day in the series' zone. With the zone known (`zone`: the task's own, or the viewer's for their own
- * task) the date is read there. A series of another member that follows their zone carries no zone name, but
- * its start does: `due_day` at `due_date` gives that zone's UTC offset then; read with it, an occurrence lies
- * within a summer-time change (at most two hours) of its day's midnight, so the nearest midnight names the day.
+ * that day in the series' zone. With that zone's name (`zone`: the task's own, when this browser knows it) the
+ * date is read there. A series that follows its creator's zone carries no zone name, but its start does:
+ * `due_day` at `due_date` gives that zone's UTC offset then; read with it, an occurrence lies within a
+ * summer-time change (at most two hours) of its day's midnight, so the nearest midnight names the day. (The
+ * viewer's zone is no stand-in: it may not be the creator's, and is UTC until the user is read.)
  */
 export function occurrenceDay(task, iso, zone) {
   if (zone) return dayIn(iso, zone);

@@ -211,8 +211,10 @@ export function openEditor(id) {
       due.focus();
       return;
     }
-    // Sent with the zone it was shown in: another member's task follows their zone, not this user's.
-    if (dueValue !== original.due) patch.due_date = writtenIn(dueValue, zoneNow()) || null;
+    // Sent with the zone it was shown in: another member's task follows their zone, not this user's. A new zone
+    // alone sends the due date too: the form says "09:00 in <new zone>", and that is what is kept.
+    const zoneChanged = 'timezone' in patch && dueValue !== '';
+    if (dueValue !== original.due || zoneChanged) patch.due_date = writtenIn(dueValue, zoneNow()) || null;
     if (picker) {
       const rule = picker.getRule();
       if (rule !== original.rule) patch.recurrence_rule = rule;

@@ -8,7 +8,7 @@ import { getState, userZone } from './store.js';
 import { fmt } from './time.js';
 import { api, act, ApiError } from './api.js';
 import { toast } from './toasts.js';
-import { fmtDay } from './due.js';
+import { fmtDay, writtenIn } from './due.js';
 import { h } from './dom.js';
 
 /** Reminder id → {el, taskId} of the toasts shown this session (dismissed ones too: not shown again on a reload of the list). */
@@ -16,11 +16,18 @@ const shown = new Map();
 /** Pages of GET /reminders?state=unacknowledged read on open and on every reconnect. */
 const MAX_PAGES = 4;
 
-/** The snooze choices as the API takes them (POST …/snooze), with their labels. */
+/**
+ * The snooze choices as the API takes them (POST …/snooze), with their labels; `body(zone)` for the one that
+ * depends on the zone the page shows times in: "Tomorrow 09:00" names it, else the server would take the
+ * task's creator's (for another member's task, theirs). The server's clock decides what tomorrow is.
+ */
 export const SNOOZE_CHOICES = [
-  { label: 'Snooze 10 min', body: { for: 'PT10M' }, done: 'Snoozed for 10 minutes' },
-  { label: 'Snooze 1 hour', body: { for: 'PT1H' }, done: 'Snoozed for 1 hour' },
-  { label: 'Tomorrow 09:00', body: { tomorrow_at: '09:00' } },
+  { label: 'Snooze 10 min', body: () => ({ for: 'PT10M' }), done: 'Snoozed for 10 minutes' },
+  { label: 'Snooze 1 hour', body: () => ({ for: 'PT1H' }), done: 'Snoozed for 1 hour' },
+  {
+    label: 'Tomorrow 09:00',
+    body: (zone) => ({ tomorrow_at: '09:00', timezone: zone }),
+  },
 ];
 
 /** Announces a `reminder.triggered` event: the waiting toast, and a desktop notification when allowed. */
@@ -98,7 +105,9 @@ function showWaiting(item, { again = false } = {}) {
       onsubmit: (e) => {
         e.preventDefault();
         if (!picker.value) return;
-        void snooze(item, { until: picker.value }, e.submitter ?? null).then((done) => done && el.remove());
+        void snooze(item, { until: writtenIn(picker.value, zone) }, e.submitter ?? null).then(
+          (done) => done && el.remove(),
+        );
       },
     },
     h('label', {}, `Or until (${zone}) `, picker),
@@ -110,7 +119,10 @@ function showWaiting(item, { again = false } = {}) {
     kind: 'reminder',
     actions: [
       { label: 'Seen', run: (button) => acknowledge(item, button) },
-      ...SNOOZE_CHOICES.map((c) => ({ label: c.label, run: (button) => snooze(item, c.body, button, c.done) })),
+      ...SNOOZE_CHOICES.map((c) => ({
+        label: c.label,
+        run: (button) => snooze(item, c.body(userZone()), button, c.done),
+      })),
     ],
   });
   el.dataset.reminder = item.reminderId;
@@ -207,7 +219,7 @@ export function setupNotificationActions() {
     const item = { taskId: m.taskId, reminderId: m.reminderId };
     const choice =
       m.action === 'snooze-10m' ? SNOOZE_CHOICES[0] : m.action === 'snooze-tomorrow' ? SNOOZE_CHOICES[2] : null;
-    if (choice) void snooze(item, choice.body, null, choice.done);
+    if (choice) void snooze(item, choice.body(userZone()), null, choice.done);
   });
 }
 

@@ -97,15 +97,5 @@ export const inboxList = () => [...state.lists.values()].find((l) => l.inbox) ??
 
 /** The user's zone (UTC until known, or when this browser does not know it). */
 export const userZone = () => (state.me && validZone(state.me.timezone) ? state.me.timezone : 'UTC');
-/** The zone a task's times are shown and written in here: its own, else the user's. */
+/** The zone a task's times are read in: its own, else the user's. */
 export const taskZone = (task) => (task.timezone && validZone(task.timezone) ? task.timezone : userZone());
-/**
- * The zone a task follows on the server, when this page knows it: its own, or the user's for a task the user
- * made; null for another member's task that follows their zone (its name is not sent).
- */
-export const seriesZone = (task) =>
-  task.timezone && validZone(task.timezone)
-    ? task.timezone
-    : !task.user_id || !state.me?.id || task.user_id === state.me.id
-      ? userZone()
-      : null;

@@ -6,16 +6,16 @@ import { html, render, nothing } from '/vendor/lit-html/lit-html.js';
 import { live } from '/vendor/lit-html/directives/live.js';
 import { repeat } from '/vendor/lit-html/directives/repeat.js';
 import { $, cssVar } from './dom.js';
-import { getState, update, subscribe, userZone, taskZone, seriesZone } from './store.js';
+import { getState, update, subscribe, userZone, taskZone } from './store.js';
 import { api, act } from './api.js';
 import { isBusy, setBusy, focusAfterRemoval } from './a11y.js';
-import { fmt, formatter, humanDuration } from './time.js';
+import { fmt, formatter, humanDuration, validZone } from './time.js';
 import { describeRule } from './rules.js';
 import { reminderStatus } from './task-state.js';
 import { upsertTask, fetchTask, removeTask } from './tasks.js';
 import { toggleHistory, historyView } from './history.js';
 import { openEditor } from './editor.js';
-import { snooze } from './notifications.js';
+import { snooze, SNOOZE_CHOICES } from './notifications.js';
 import { reminderChooser, readReminder } from './reminder-chooser.js';
 import { toast } from './toasts.js';
 import { undoable } from './undo.js';
@@ -179,7 +179,7 @@ function itemBody(task, s) {
     meta.push(
       task.next_occurrence
         ? // An all-day series' next occurrence is a date (its day in the series' zone), not midnight somewhere.
-          `Next ${task.due_day ? `${fmtDay(occurrenceDay(task, task.next_occurrence, seriesZone(task)))}, all day` : fmt(task.next_occurrence, zone)}`
+          `Next ${task.due_day ? `${fmtDay(occurrenceDay(task, task.next_occurrence, task.timezone && validZone(task.timezone) ? task.timezone : null))}, all day` : fmt(task.next_occurrence, zone)}`
         : task.recurrence_mode === 'after_completion'
           ? 'Next one dated from when the open one is completed'
           : 'No further occurrences',
@@ -328,7 +328,7 @@ function remindersView(task, s) {
     const status = r.status ?? reminderStatus(r);
     return html`<li><span>${reminderText(r, task)}</span><span class="status ${status}">${STATUS_TEXT[status] ?? ''}</span>${
       status === 'notified' && !task.is_recurring && !task.completed
-        ? html`<button type="button" data-k="snooze-${r.id}" @click=${(e) => snooze(id, r.id, e.currentTarget)}>Snooze 10 min</button>`
+        ? html`<button type="button" data-k="snooze-${r.id}" @click=${(e) => snooze({ taskId: id, reminderId: r.id }, SNOOZE_CHOICES[0].body(), e.currentTarget, SNOOZE_CHOICES[0].done)}>Snooze 10 min</button>`
         : nothing
     }<button type="button" data-k="remove-${r.id}" aria-label="Remove reminder: ${reminderText(r, task)}"
       @click=${(e) =>
@@ -372,7 +372,7 @@ function reminderAdder(task, s) {
   const redraw = () => update(() => {});
   const add = (e) => {
     const button = e.currentTarget;
-    const spec = readReminder(draft, userZone());
+    const spec = readReminder(draft, taskZone(task));
     if (!spec || spec.error) {
       update(() => {
         draft.error = spec?.error ?? 'Choose a reminder.';

@@ -14,6 +14,7 @@ import { freePorts } from '../helpers/ports.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { startSidecar, type Sidecar } from '../../deploy/local/lib/daprd.ts';
 import { signToken } from '../../api/tokens.ts';
+import { NODE_FLAGS } from '../../host/node-flags.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 
@@ -191,7 +192,7 @@ export async function chaosEnv(): Promise<ChaosEnv> {
   const app: Proc = {
     name: 'app',
     async start() {
-      appChild = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'host', 'main.ts')], {
+      appChild = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', path.join(ROOT, 'host', 'main.ts')], {
         env: {
           ...process.env,
           NODE_ENV: 'development',

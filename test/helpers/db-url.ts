@@ -1,7 +1,9 @@
 // An empty PostgreSQL database on the local stack for one test file; dropped afterwards.
 // A run that is killed (Ctrl-C, a timeout) cannot drop its databases, so each name carries its creation
-// time, and the first database a process makes sweeps away those left over from runs more than
-// STALE_AFTER_MS ago that nobody is connected to: the stack's PostgreSQL does not fill up with them.
+// time, and the first database each test file (each module instance) makes sweeps away those made more than
+// STALE_AFTER_MS ago that nobody is connected to: the stack's PostgreSQL does not fill up with them. While a
+// database is in use its maker holds one idle connection to it (the keeper), so "nobody is connected" means
+// its maker is gone, not that its pool happened to be idle or its app was restarting.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { local } from '../../deploy/local/lib/endpoints.ts';
@@ -50,9 +52,13 @@ export async function freePostgres(): Promise<{ url: string; drop(): Promise<voi
   }
   const url = new URL(local.databaseUrl);
   url.pathname = `/${name}`;
+  const keeper = new pg.Client({ connectionString: url.toString(), application_name: 'tasklane-test-keeper' });
+  keeper.on('error', () => undefined); // a PostgreSQL restarted by a test ends it; the database stays
+  await keeper.connect();
   return {
     url: url.toString(),
     async drop() {
+      await keeper.end().catch(() => undefined);
       const c = new pg.Client({ connectionString: local.databaseUrl });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

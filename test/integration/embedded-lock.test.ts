@@ -13,6 +13,7 @@ import { loadConfig } from '../../host/config.ts';
 import { startApp } from '../../host/app.ts';
 import { DataDirLockedError, lockDir, processStart, type LockOwner } from '../../host/db/lock.ts';
 import { runCrashLoop } from '../chaos/crash-loop.ts';
+import { NODE_FLAGS } from '../../host/node-flags.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 
@@ -57,7 +58,7 @@ async function npmStart(dataDir: string): Promise<Run> {
   delete env.DATABASE_URL;
   delete env.KAFKA_BROKERS;
   delete env.DAPR_HTTP_PORT;
-  return runNode(['host/main.ts'], env);
+  return runNode([...NODE_FLAGS, 'host/main.ts'], env);
 }
 
 function deadPid(): Promise<number> {

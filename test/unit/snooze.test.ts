@@ -78,3 +78,17 @@ test('planSnooze: one choice, in the future, at most 30 days ahead; the event re
   t.is(refused({ for: 'PT1H', until: '2026-02-11T00:00:00Z' } as never), 'until', 'two choices');
   t.is(refused({} as never), 'for', 'no choice');
 });
+
+test("planSnooze: tomorrow_at in the zone the snoozer names, not the task's user's (a member of a shared list)", (t) => {
+  // 23:30 on the 15th in Auckland (NZST, UTC+12) is 11:30Z: Auckland's tomorrow, the 16th, 09:00 is 21:00Z on
+  // the 15th, while for the task's creator in UTC tomorrow 09:00 is the 16th, 09:00Z.
+  const now = new Date('2026-06-15T11:30:00Z');
+  const named = planSnooze({ tomorrow_at: '09:00', timezone: 'pacific/auckland' }, now, 'UTC');
+  t.deepEqual(named, {
+    remind_at: '2026-06-15T21:00:00.000Z',
+    choice: { tomorrow_at: '09:00', timezone: 'Pacific/Auckland' },
+  });
+  t.is(planSnooze({ tomorrow_at: '09:00' }, now, 'UTC').remind_at, '2026-06-16T09:00:00.000Z');
+  const error = t.throws(() => planSnooze({ tomorrow_at: '09:00', timezone: 'Mars/Olympus' }, now, 'UTC'));
+  t.true(error instanceof DomainError && error.field === 'timezone');
+});
