@@ -378,6 +378,24 @@ test.serial('the recurrence picker builds the rule and previews 5 dates; a fired
     item(page, remind).locator('.status', { hasText: 'pending' }).waitFor({ timeout: UI_DEADLINE_MS }),
     'snoozed: pending again',
   );
+
+  // The task's own reminders list offers the same for a fired reminder.
+  const again = `Water the plants ${randomUUID().slice(0, 6)}`;
+  await rest<Task>(token, 'POST', '/tasks', {
+    title: again,
+    reminders: [{ at: new Date(Date.now() + 3000).toISOString() }],
+  });
+  await showsTitle(page, again);
+  await item(page, again).locator('summary').click();
+  await t.notThrowsAsync(
+    item(page, again).locator('.status', { hasText: 'fired' }).waitFor({ timeout: UI_DEADLINE_MS }),
+    'the second reminder fires',
+  );
+  await item(page, again).getByRole('button', { name: 'Snooze 10 min' }).click();
+  await t.notThrowsAsync(
+    item(page, again).locator('.status', { hasText: 'pending' }).waitFor({ timeout: UI_DEADLINE_MS }),
+    'snoozed from the list: pending again',
+  );
 });
 
 test.serial(
