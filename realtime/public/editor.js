@@ -155,27 +155,26 @@ export function openEditor(id) {
       .filter(([field]) => !same(now, field))
       .map(([, words]) => words);
   /** Whether `now` holds in `field` what this edit started from. */
-  const same = (now, field) =>
-    ((field) => {
-      switch (field) {
-        case 'title':
-          return now.title === original.title;
-        case 'description':
-          return (now.description ?? '') === original.description;
-        case 'timezone':
-          return (now.timezone ?? '') === original.timezone;
-        case 'due_date':
-          return (now.due_day ?? toLocalInput(now.due_date, taskZone(now))) === original.due;
-        case 'recurrence_rule':
-          return (now.recurrence_rule ?? null) === original.rule;
-        case 'recurrence_mode':
-          return (now.recurrence_mode ?? 'calendar') === original.mode;
-        case 'assignee':
-          return (now.assignee ?? '') === original.assignee;
-        default:
-          return false;
-      }
-    })(field);
+  const same = (now, field) => {
+    switch (field) {
+      case 'title':
+        return now.title === original.title;
+      case 'description':
+        return (now.description ?? '') === original.description;
+      case 'timezone':
+        return (now.timezone ?? '') === original.timezone;
+      case 'due_date':
+        return (now.due_day ?? toLocalInput(now.due_date, taskZone(now))) === original.due;
+      case 'recurrence_rule':
+        return (now.recurrence_rule ?? null) === original.rule;
+      case 'recurrence_mode':
+        return (now.recurrence_mode ?? 'calendar') === original.mode;
+      case 'assignee':
+        return (now.assignee ?? '') === original.assignee;
+      default:
+        return false;
+    }
+  };
 
   /** Back to the item (showing the task as it is now), focus on its Edit button. */
   const close = (focus = true) => {

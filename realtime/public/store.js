@@ -97,5 +97,7 @@ export const inboxList = () => [...state.lists.values()].find((l) => l.inbox) ??
 
 /** The user's zone (UTC until known, or when this browser does not know it). */
 export const userZone = () => (state.me && validZone(state.me.timezone) ? state.me.timezone : 'UTC');
+/** A task's own zone, when it has one this browser knows; null when it follows its creator's. */
+export const ownZone = (task) => (task.timezone && validZone(task.timezone) ? task.timezone : null);
 /** The zone a task's times are read in: its own, else the user's. */
-export const taskZone = (task) => (task.timezone && validZone(task.timezone) ? task.timezone : userZone());
+export const taskZone = (task) => ownZone(task) ?? userZone();

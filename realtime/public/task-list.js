@@ -6,10 +6,10 @@ import { html, render, nothing } from '/vendor/lit-html/lit-html.js';
 import { live } from '/vendor/lit-html/directives/live.js';
 import { repeat } from '/vendor/lit-html/directives/repeat.js';
 import { $, cssVar } from './dom.js';
-import { getState, update, subscribe, userZone, taskZone } from './store.js';
+import { getState, update, subscribe, userZone, taskZone, ownZone } from './store.js';
 import { api, act } from './api.js';
 import { isBusy, setBusy, focusAfterRemoval } from './a11y.js';
-import { fmt, formatter, humanDuration, validZone } from './time.js';
+import { fmt, formatter, humanDuration } from './time.js';
 import { describeRule } from './rules.js';
 import { reminderStatus } from './task-state.js';
 import { upsertTask, fetchTask, removeTask } from './tasks.js';
@@ -179,7 +179,7 @@ function itemBody(task, s) {
     meta.push(
       task.next_occurrence
         ? // An all-day series' next occurrence is a date (its day in the series' zone), not midnight somewhere.
-          `Next ${task.due_day ? `${fmtDay(occurrenceDay(task, task.next_occurrence, task.timezone && validZone(task.timezone) ? task.timezone : null))}, all day` : fmt(task.next_occurrence, zone)}`
+          `Next ${task.due_day ? `${fmtDay(occurrenceDay(task, task.next_occurrence, ownZone(task)))}, all day` : fmt(task.next_occurrence, zone)}`
         : task.recurrence_mode === 'after_completion'
           ? 'Next one dated from when the open one is completed'
           : 'No further occurrences',
