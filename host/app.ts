@@ -233,11 +233,13 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       )
     : undefined;
   const outboxFeed = kafka
-    ? new OutboxFeed(
-        (since) => reads.unpublishedSince(since),
-        (events) => hub.deliver(events, 'outbox'),
-        () => !(kafkaFeed?.live ?? false) || !relay.healthy,
-      )
+    ? new OutboxFeed({
+        unpublishedSince: (since) => reads.unpublishedSince(since),
+        committedSince: (since, limit) => reads.committedSince(since, limit),
+        deliver: (events) => hub.deliver(events, 'outbox'),
+        active: () => !(kafkaFeed?.live ?? false) || !relay.healthy,
+        primaryLastFetch: () => kafkaFeed?.lastFetchAt ?? 0,
+      })
     : undefined;
 
   let rateLimiter: RateLimiter | undefined;

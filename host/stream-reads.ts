@@ -93,6 +93,26 @@ export async function markPublished(q: Queryable, rows: readonly OutboxRow[]): P
     );
 }
 
+/**
+ * The newest `limit` rows committed after `sinceIso` (events and deliveries, published or not), returned
+ * by (user_id, seq): what the outbox feed re-reads when it takes over from the Kafka consumer
+ * (realtime/feeds.ts OutboxFeed), since events published just before the broker went away may never
+ * have reached this instance's consumer. Two scans of events_by_time, the deliveries by their event_id.
+ */
+export async function committedSince(q: Queryable, sinceIso: string, limit: number): Promise<EventEnvelope[]> {
+  const rows = await q.query<EventEnvelope>(
+    `SELECT * FROM (
+      (SELECT ${EVENT_COLUMNS} FROM events WHERE "timestamp" > $1 ORDER BY "timestamp" DESC LIMIT $2)
+      UNION ALL
+      (SELECT ${DELIVERED_EVENT_COLUMNS} FROM events e JOIN event_deliveries d ON d.event_id = e.event_id
+        WHERE e."timestamp" > $1 ORDER BY e."timestamp" DESC LIMIT $2)) s
+    ORDER BY user_id, seq`,
+    [sinceIso, limit],
+    'tasklane_committed_since',
+  );
+  return rows.rows.map(toEnvelope);
+}
+
 /** Committed rows (events and deliveries) not yet published, after `sinceIso`, by (user_id, seq), at most 5,000. */
 export async function unpublishedSince(q: Queryable, sinceIso: string): Promise<EventEnvelope[]> {
   return (await unpublished(q, 5000, sinceIso, 'tasklane_unpublished_since')).map((r) => r.envelope);

@@ -3,8 +3,10 @@
 //   and the relay publishes; it is each instance's own consumer group, starting at latest, so every
 //   instance sees every event, whichever replica committed it (fan-out to all replicas' sockets, unlike a
 //   Dapr subscription's competing consumers). While Kafka is away the OutboxFeed covers: committed rows
-//   not yet published, read from the database on a short poll. Offsets are committed, so after an outage the consumer resumes where it stopped;
-//   the events the outbox feed delivered meanwhile come again from Kafka then and the hub drops them.
+//   not yet published, read from the database on a short poll, after re-reading at its takeover what
+//   was committed just before the consumer's last fetch (published, so not in the outbox, but maybe never
+//   fetched here). Offsets are committed, so after an outage the consumer resumes where it stopped; the
+//   events the outbox feed delivered meanwhile come again from Kafka then and the hub drops them.
 // - Embedded (no Kafka): the relay hands each batch of committed rows to the hub (host/outbox/sinks.ts
 //   hubSink) — the outbox rows are the one feed, in seq order per user.
 // With Kafka, the commit hook also publishes this instance's own commits at once when they are next in
@@ -52,6 +54,11 @@ export class KafkaFeed {
     private readonly onError: (error: unknown) => void,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** When (epoch ms) a fetch was last answered, 0 if none was yet. */
+  get lastFetchAt(): number {
+    return this.lastFetch;
+  }
 
   /** True while the consumer is in its group and its fetches are answered (within STALE_MS). */
   get live(): boolean {
@@ -178,24 +185,61 @@ export class KafkaFeed {
   }
 }
 
+/** What the outbox feed reads and where it delivers; handed in by the composition root (host/app.ts). */
+export interface OutboxFeedOptions {
+  unpublishedSince: UnpublishedSince;
+  /** The newest `limit` committed rows after `sinceIso`, published or not (host/reads.ts `committedSince`). */
+  committedSince: (sinceIso: string, limit: number) => Promise<EventEnvelope[]>;
+  deliver: Deliver;
+  /** True while the primary feed is away and this one covers. */
+  active: () => boolean;
+  /**
+   * When (epoch ms) the primary feed last had an answer from the broker (KafkaFeed.lastFetchAt), 0 if
+   * never: the takeover re-reads from TAKEOVER_MARGIN_MS before it.
+   */
+  primaryLastFetch: () => number;
+  /** Poll period (ms), default 250. */
+  intervalMs?: number;
+  /** How far back (ms) a poll looks for unpublished rows, default 30,000. */
+  windowMs?: number;
+  now?: () => number;
+}
+
+/**
+ * How far before the Kafka consumer's last answered fetch (ms) the outbox feed re-reads when it takes
+ * over: covers an event's commit → publish → fetch, which is milliseconds unless the machine is stalled.
+ */
+export const TAKEOVER_MARGIN_MS = 10_000;
+/** At most this many rows are re-read at a takeover (the newest). */
+export const TAKEOVER_LIMIT = 20_000;
+
 /**
  * While Kafka is away (`active()`): delivers committed rows not yet published, polling every
- * `intervalMs` over the last `windowMs`. Rows it handed to the
- * hub before are not handed again, so a poll that reads them a second time costs no duplicate.
+ * `intervalMs` over the last `windowMs`. Rows it handed to the hub before are not handed again, so a poll
+ * that reads them a second time costs no duplicate.
+ *
+ * Taking over, it first re-reads what was committed from TAKEOVER_MARGIN_MS before the consumer's last
+ * answered fetch, published or not: an event the relay published just before the broker went away is
+ * no longer in the outbox, and this instance's consumer may not have fetched it, so without this it would
+ * reach this instance's sockets only when Kafka is back. What the hub had already delivered it drops as a
+ * copy (realtime/hub.ts) — counted once per takeover, a switch between feeds.
  */
 export class OutboxFeed {
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
   private again = false;
+  /** True from a takeover until the primary feed is back. */
+  private covering = false;
   private readonly handed = new RecentIds(100_000);
+  private readonly intervalMs: number;
+  private readonly windowMs: number;
+  private readonly now: () => number;
 
-  constructor(
-    private readonly unpublishedSince: UnpublishedSince,
-    private readonly deliver: Deliver,
-    private readonly active: () => boolean,
-    private readonly intervalMs = 250,
-    private readonly windowMs = 30_000,
-  ) {}
+  constructor(private readonly o: OutboxFeedOptions) {
+    this.intervalMs = o.intervalMs ?? 250;
+    this.windowMs = o.windowMs ?? 30_000;
+    this.now = o.now ?? Date.now;
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.poll(), this.intervalMs);
@@ -203,24 +247,40 @@ export class OutboxFeed {
   }
 
   async poll(): Promise<void> {
-    if (!this.active()) return;
+    if (!this.o.active()) {
+      this.covering = false;
+      return;
+    }
     if (this.busy) {
       this.again = true;
       return;
     }
     this.busy = true;
     try {
+      if (!this.covering) {
+        const lastFetch = this.o.primaryLastFetch();
+        // A consumer that never fetched had nothing to miss (it starts at the topic's end).
+        if (lastFetch > 0) {
+          const since = new Date(lastFetch - TAKEOVER_MARGIN_MS).toISOString();
+          await this.hand(await this.o.committedSince(since, TAKEOVER_LIMIT));
+        }
+        this.covering = true;
+      }
       do {
         this.again = false;
-        const since = new Date(Date.now() - this.windowMs).toISOString();
-        const fresh = (await this.unpublishedSince(since)).filter((e) => this.handed.add(deliveryKey(e)));
-        if (fresh.length > 0) await this.deliver(fresh);
-      } while (this.again && this.active());
+        const since = new Date(this.now() - this.windowMs).toISOString();
+        await this.hand(await this.o.unpublishedSince(since));
+      } while (this.again && this.o.active());
     } catch {
-      // the database is away too: the next poll tries again
+      // the database is away too: the next poll tries again (a takeover not read yet, with it)
     } finally {
       this.busy = false;
     }
+  }
+
+  private async hand(events: readonly EventEnvelope[]): Promise<void> {
+    const fresh = events.filter((e) => this.handed.add(deliveryKey(e)));
+    if (fresh.length > 0) await this.o.deliver(fresh);
   }
 
   stop(): void {

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { ROOT } from './lib/proc.ts';
+import { ROOT, hasExited } from './lib/proc.ts';
 import { local } from './lib/endpoints.ts';
 import { startSidecar } from './lib/daprd.ts';
 import { NODE_FLAGS } from '../../host/node-flags.ts';
@@ -59,7 +59,7 @@ const stop = async (code: number) => {
   if (stopping) return;
   stopping = true;
   app.kill('SIGTERM');
-  await new Promise((resolve) => (app.exitCode !== null ? resolve(null) : app.once('exit', resolve)));
+  await new Promise((resolve) => (hasExited(app) ? resolve(null) : app.once('exit', resolve)));
   await sidecar.stop();
   process.exit(code);
 };

@@ -16,6 +16,7 @@ import { wsUrl } from '../helpers/socket.ts';
 // The package's main module is what gives the client its Node WebSocket (ws).
 import Nes from '@hapi/nes';
 import { NODE_FLAGS } from '../../host/node-flags.ts';
+import { hasExited } from '../../deploy/local/lib/proc.ts';
 
 export const ROOT = path.join(import.meta.dirname, '..', '..');
 
@@ -113,7 +114,7 @@ export async function startBenchApp(
       () => false,
     ))
   ) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`bench app (${shape}) did not start`);
+    if (Date.now() > deadline || hasExited(child)) throw new Error(`bench app (${shape}) did not start`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
@@ -131,7 +132,7 @@ export async function startBenchApp(
       return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
     },
     async stop(inspect) {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      if (!hasExited(child)) child.kill('SIGTERM');
       await exited;
       await sidecar?.stop();
       try {

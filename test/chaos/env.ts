@@ -15,6 +15,7 @@ import { eventually } from '../helpers/eventually.ts';
 import { startSidecar, type Sidecar } from '../../deploy/local/lib/daprd.ts';
 import { signToken } from '../../api/tokens.ts';
 import { NODE_FLAGS } from '../../host/node-flags.ts';
+import { hasExited } from '../../deploy/local/lib/proc.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 
@@ -38,7 +39,7 @@ function portOpen(port: number): Promise<boolean> {
 }
 
 function killChild(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  if (!child || hasExited(child)) return Promise.resolve();
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   child.kill('SIGKILL');
   return exited;

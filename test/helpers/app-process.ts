@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startSidecar, type Sidecar, type SidecarOptions } from '../../deploy/local/lib/daprd.ts';
-import { ROOT, LOG_DIR, portOpen } from '../../deploy/local/lib/proc.ts';
+import { ROOT, LOG_DIR, portOpen, hasExited } from '../../deploy/local/lib/proc.ts';
 import { local } from '../../deploy/local/lib/endpoints.ts';
 import { sumMetric } from './metrics.ts';
 import { freePorts } from './ports.ts';
@@ -53,10 +53,8 @@ export interface AppProcess {
   stop(): Promise<void>;
 }
 
-const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
-
 async function end(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (exited(child)) return;
+  if (hasExited(child)) return;
   const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill(signal);
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -139,7 +137,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
   try {
     // daprd picks random ports for its own listeners: start it once the app holds the app port, so it never takes that one.
     while (!(await portOpen(appPort))) {
-      if (exited(child)) throw failed(`the app exited with ${child.exitCode ?? child.signalCode} while starting`);
+      if (hasExited(child)) throw failed(`the app exited with ${child.exitCode ?? child.signalCode} while starting`);
       if (Date.now() > deadline) throw failed(`the app did not listen on ${appPort} for daprd`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -155,7 +153,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     };
     sidecar = await startSidecar(sidecarOptions, Math.max(1000, deadline - Date.now()));
     for (;;) {
-      if (exited(child)) throw failed(`the app exited with ${child.exitCode ?? child.signalCode} while starting`);
+      if (hasExited(child)) throw failed(`the app exited with ${child.exitCode ?? child.signalCode} while starting`);
       const ready = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(2000) }).then(
         async (r) => (await r.json()) as Record<string, unknown>,
         () => undefined,

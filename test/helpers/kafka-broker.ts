@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { kafkaLib, kafkaClusterId } from '../../deploy/local/lib/services.ts';
 import { freePorts } from './ports.ts';
+import { hasExited } from '../../deploy/local/lib/proc.ts';
 
 export interface Broker {
   brokers: string;
@@ -94,7 +95,7 @@ export async function privateBroker(topic = 'task-events'): Promise<Broker> {
   const broker: Broker = {
     brokers,
     topic,
-    pid: () => (child && child.exitCode === null ? child.pid : undefined),
+    pid: () => (child && !hasExited(child) ? child.pid : undefined),
     async start() {
       const fd = openSync(path.join(dir, 'kafka.log'), 'a');
       child = spawn(
@@ -105,7 +106,7 @@ export async function privateBroker(topic = 'task-events'): Promise<Broker> {
       await ready();
     },
     async kill() {
-      if (!child || child.exitCode !== null) return;
+      if (!child || hasExited(child)) return;
       const exited = new Promise((r) => child?.once('exit', r));
       child.kill('SIGKILL');
       await exited;

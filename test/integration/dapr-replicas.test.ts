@@ -11,6 +11,7 @@ import { freePostgres } from '../helpers/db-url.ts';
 import { eventuallyValue } from '../helpers/eventually.ts';
 import { signToken } from '../../api/tokens.ts';
 import { APP_CHANNEL_KEEP_ALIVE_MS } from '../../actors/runtime/dapr.ts';
+import { hasExited } from '../../deploy/local/lib/proc.ts';
 
 const namespace = `replicas-${randomBytes(4).toString('hex')}`;
 const secret = randomBytes(32).toString('base64url');
@@ -90,8 +91,7 @@ async function api(
 
 const taskTurns = (app: AppProcess) => app.turns({ actor: 'task', via: 'dapr' });
 const fallbackTurns = async () =>
-  (await a.turns({ via: 'fallback' })) +
-  (b.process.exitCode === null && b.process.signalCode === null ? await b.turns({ via: 'fallback' }) : 0);
+  (await a.turns({ via: 'fallback' })) + (!hasExited(b.process) ? await b.turns({ via: 'fallback' }) : 0);
 const at = (msFromNow: number) => new Date(Math.ceil((Date.now() + msFromNow) / 1000) * 1000).toISOString();
 
 /** How many events of `type` each key has: the reminder id for `reminder.triggered`, the task id otherwise. */

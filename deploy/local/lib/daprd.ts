@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, LOG_DIR, sleep } from './proc.ts';
+import { ROOT, LOG_DIR, sleep, hasExited } from './proc.ts';
 import { DAPR_BIN } from './services.ts';
 import { local } from './endpoints.ts';
 import { freePort } from './ports.ts';
@@ -90,7 +90,7 @@ export async function startSidecar(given: SidecarOptions, readyTimeoutMs = 60_00
     options: o,
     log,
     stop: async (signal = 'SIGTERM') => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (hasExited(child)) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -101,7 +101,8 @@ export async function startSidecar(given: SidecarOptions, readyTimeoutMs = 60_00
   // Outbound health: the sidecar's own API is up and its components are initialised.
   const deadline = Date.now() + readyTimeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`daprd exited with ${child.exitCode} while starting (log: ${log})`);
+    if (hasExited(child))
+      throw new Error(`daprd exited with ${child.exitCode ?? child.signalCode} while starting (log: ${log})`);
     const ok = await fetch(`http://127.0.0.1:${o.httpPort}/v1.0/healthz/outbound`, {
       signal: AbortSignal.timeout(1000),
     }).then(

@@ -1,6 +1,6 @@
 // Process and filesystem helpers for the local stack: detached services with recorded pids,
 // health polling with a deadline, and an error that names the service and its log.
-import { spawn, execFileSync, type SpawnOptions } from 'node:child_process';
+import { spawn, execFileSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { openSync, mkdirSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -34,6 +34,15 @@ export function readPid(service: string): number | undefined {
   if (!existsSync(file)) return undefined;
   const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/**
+ * True once a child process has ended, by exiting or by a signal. A child killed by a signal keeps
+ * `exitCode` null (only `signalCode` is set), so `exitCode !== null` alone waits forever for an 'exit'
+ * that has already been emitted.
+ */
+export function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
 }
 
 export function isAlive(pid: number): boolean {
