@@ -56,6 +56,12 @@ export interface ApiDeps {
   /** Calendar feeds: hashes of their secrets (api/feed/routes.ts). */
   feeds: FeedsPort;
   readiness: () => Promise<Readiness>;
+  /**
+   * The app's time: what "now" is for the views' days, the Upcoming window, quick add's relative dates
+   * and the series preview. The same clock the turns decide with (host/app.ts `clock`), so a test that
+   * moves it moves them all; token lifetimes stay on the wall clock (api/auth.ts).
+   */
+  clock: () => Date;
   metrics: Metrics;
   rateLimiter: RateLimiter | undefined;
   /** maxLifetimeSec, clockSkewSec: JWT_MAX_LIFETIME_SEC, JWT_CLOCK_SKEW_SEC (api/auth.ts defaults when absent). */

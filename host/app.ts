@@ -295,6 +295,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       runtime,
       reads,
       readiness,
+      clock,
       tasks: {
         get: (userId, taskId) => readTask(db, userId, taskId),
         history: (userId, taskId, page) => readHistory(db, userId, taskId, page),

@@ -202,6 +202,11 @@ export interface OutboxFeedOptions {
   intervalMs?: number;
   /** How far back (ms) a poll looks for unpublished rows, default 30,000. */
   windowMs?: number;
+  /**
+   * A poll that comes this long (ms) after the previous one found this process stalled (default 1,000):
+   * the consumer's answers may be waiting behind the stall, so that poll neither takes over nor reads.
+   */
+  stallMs?: number;
   now?: () => number;
 }
 
@@ -233,11 +238,14 @@ export class OutboxFeed {
   private readonly handed = new RecentIds(100_000);
   private readonly intervalMs: number;
   private readonly windowMs: number;
+  private readonly stallMs: number;
   private readonly now: () => number;
+  private lastTick: number | undefined;
 
   constructor(private readonly o: OutboxFeedOptions) {
     this.intervalMs = o.intervalMs ?? 250;
     this.windowMs = o.windowMs ?? 30_000;
+    this.stallMs = o.stallMs ?? 1000;
     this.now = o.now ?? Date.now;
   }
 
@@ -247,6 +255,12 @@ export class OutboxFeed {
   }
 
   async poll(): Promise<void> {
+    // After a stall of this process (a long GC, a busy machine) the consumer looks stale only because
+    // its fetch answers are still queued: give them a turn before deciding that Kafka is away.
+    const tick = this.now();
+    const stalled = this.lastTick !== undefined && tick - this.lastTick > this.stallMs;
+    this.lastTick = tick;
+    if (stalled) return;
     if (!this.o.active()) {
       this.covering = false;
       return;

@@ -219,7 +219,7 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
       ),
       handler: async (request) => {
         const user = await deps.users.get(userOf(request));
-        return deps.reads.counts(user.id, windowsOf(user.timezone, new Date()));
+        return deps.reads.counts(user.id, windowsOf(user.timezone, deps.clock()));
       },
     },
   });
@@ -235,7 +235,7 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
       handler: async (request) => {
         const user = await deps.users.get(userOf(request));
         const days = (request.query as { days: number }).days;
-        const now = new Date();
+        const now = deps.clock();
         const window = daysOf(user.timezone, now, days);
         const end = window.at(-1)?.end as string;
         const tasks: ReturnType<typeof presentTask>[] = [];

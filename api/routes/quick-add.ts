@@ -22,7 +22,7 @@ export function quickAddRoutes(server: Server, deps: ApiDeps): void {
         const [lists, labels] = await Promise.all([deps.reads.lists(userId), deps.reads.labels(userId)]);
         const result = parseQuickAdd({
           text: (request.payload as { text: string }).text,
-          now: new Date(),
+          now: deps.clock(),
           zone: user.timezone,
           lists: lists.map((l) => ({ id: l.id, name: l.name })),
           labels: labels.map((l) => ({ id: l.id, name: l.name })),

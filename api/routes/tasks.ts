@@ -89,7 +89,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
         };
         // Filters without an offset are wall-clock times in the caller's zone (their users row), and the views' days are theirs.
         const zone = q.due_before || q.due_after || q.view ? (await deps.users.get(userOf(request))).timezone : 'UTC';
-        const view = q.view ? viewFilter(q.view, windowsOf(zone, new Date())) : undefined;
+        const view = q.view ? viewFilter(q.view, windowsOf(zone, deps.clock())) : undefined;
         const sort: TaskSort = q.sort ?? view?.sort ?? 'created';
         const order: SortOrder =
           q.order ??
@@ -318,7 +318,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
             timezone: zone,
           };
         const after = new Date(
-          Math.max(Date.now(), task.last_spawned_at ? Date.parse(task.last_spawned_at) + 1 : 0) - 1,
+          Math.max(deps.clock().getTime(), task.last_spawned_at ? Date.parse(task.last_spawned_at) + 1 : 0) - 1,
         );
         const list = occurrences(task.recurrence_rule, seriesStart(task), zone, {
           after,

@@ -89,33 +89,44 @@ export async function startBenchApp(
   );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let sidecar: Sidecar | undefined;
-  if (shape === 'dapr') {
-    while (
-      !(await fetch(`http://127.0.0.1:${appPort}/healthz`).then(
-        () => true,
-        () => false,
-      ))
-    )
-      await new Promise((r) => setTimeout(r, 100));
-    sidecar = await startSidecar({
-      appId: 'tasklane-bench',
-      appPort,
-      httpPort,
-      grpcPort,
-      metricsPort,
-      namespace: `bench-${randomBytes(3).toString('hex')}`,
-    });
-  }
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
-  while (
-    !(await fetch(`${url}/ready`).then(
-      (r) => r.ok,
-      () => false,
-    ))
-  ) {
-    if (Date.now() > deadline || hasExited(child)) throw new Error(`bench app (${shape}) did not start`);
-    await new Promise((r) => setTimeout(r, 100));
+  const bringUp = async () => {
+    const deadline = Date.now() + 90_000;
+    const waitFor = async (probe: string, ok: (r: Response) => boolean) => {
+      while (
+        !(await fetch(probe).then(
+          (r) => ok(r),
+          () => false,
+        ))
+      ) {
+        if (Date.now() > deadline || hasExited(child)) throw new Error(`bench app (${shape}) did not start`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    if (shape === 'dapr') {
+      await waitFor(`http://127.0.0.1:${appPort}/healthz`, () => true);
+      sidecar = await startSidecar({
+        appId: 'tasklane-bench',
+        appPort,
+        httpPort,
+        grpcPort,
+        metricsPort,
+        namespace: `bench-${randomBytes(3).toString('hex')}`,
+      });
+    }
+    await waitFor(`${url}/ready`, (r) => r.ok);
+  };
+  try {
+    await bringUp();
+  } catch (error) {
+    // Nothing it started outlives a start that failed: the app, its sidecar, its database and topic.
+    if (!hasExited(child)) child.kill('SIGKILL');
+    await exited;
+    await sidecar?.stop('SIGKILL');
+    await db?.drop().catch(() => undefined);
+    if (kafkaTopic) await deleteTopic(kafkaBrokers, kafkaTopic);
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
   }
   return {
     url,

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { signToken } from '../../api/tokens.ts';
 import { freePort } from '../helpers/ports.ts';
+import { within } from '../helpers/eventually.ts';
 import { NODE_FLAGS } from '../../host/node-flags.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
@@ -214,8 +215,12 @@ export async function runCrashLoop(options: CrashOptions): Promise<CrashReport> 
     log(`failed: ${failure}`);
   } finally {
     if (child) {
-      child.proc.kill('SIGTERM');
-      await child.exited;
+      const { proc, exited } = child;
+      proc.kill('SIGTERM');
+      await within(exited, 30_000, 'the app exited after SIGTERM').catch((error: unknown) => {
+        proc.kill('SIGKILL');
+        throw error;
+      });
     }
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -9,6 +9,7 @@ import { startApp, type App } from '../../host/app.ts';
 import { signToken, type TokenOptions } from '../../api/tokens.ts';
 import { freePort } from './ports.ts';
 import { freePostgres } from './db-url.ts';
+import { eventually } from './eventually.ts';
 
 export interface TestApp {
   app: App;
@@ -73,4 +74,22 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Resolves once the app's outbox is empty: every events row and delivery row committed so far has been
+ * handed on by the relay (to Kafka, or to the hub in the embedded shape). A socket opened after this
+ * receives only what is committed after it.
+ */
+export async function outboxDrained(app: TestApp): Promise<void> {
+  await eventually(
+    async () =>
+      (
+        await app.app.db.query<{ n: number }>(
+          `SELECT (SELECT count(*) FROM events WHERE published_at IS NULL)
+                + (SELECT count(*) FROM event_deliveries WHERE published_at IS NULL) AS n`,
+        )
+      ).rows.map((r) => Number(r.n))[0] === 0,
+    { what: 'the outbox drained' },
+  );
 }

@@ -61,28 +61,38 @@ export async function startDaprTestApp(
   });
   // daprd picks random ports for its own internal listeners: start it only once the app holds its
   // actor port, so it can never take that one.
-  await eventually(() => portOpen(appPort), { what: `the app listening on ${appPort} for daprd`, intervalMs: 50 });
-  let sidecar = await startSidecar(sidecarOptions);
-  const app = await appStarting;
-  if (app.app.runtime.mode !== 'dapr') throw new Error(`expected the Dapr runtime, got ${app.app.runtime.mode}`);
+  // A start that fails part-way stops what it started (the app, its database, daprd), so one failure
+  // does not leave a worker with open handles that never exits.
+  let sidecar: Sidecar | undefined;
+  let app: TestApp | undefined;
+  try {
+    await eventually(() => portOpen(appPort), { what: `the app listening on ${appPort} for daprd`, intervalMs: 50 });
+    sidecar = await startSidecar(sidecarOptions);
+    app = await appStarting;
+    if (app.app.runtime.mode !== 'dapr') throw new Error(`expected the Dapr runtime, got ${app.app.runtime.mode}`);
+  } catch (error) {
+    const started = app ?? (await appStarting.catch(() => undefined));
+    await (options.reuse ? started?.halt() : started?.stop())?.catch(() => undefined);
+    await sidecar?.stop('SIGKILL').catch(() => undefined);
+    throw error;
+  }
   const handle: DaprTestApp = {
     ...app,
     sidecar,
     appPort,
     async restartSidecar(signal = 'SIGKILL', downMs = 0) {
-      await sidecar.stop(signal);
+      await handle.sidecar.stop(signal);
       if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
-      sidecar = await startSidecar(sidecarOptions);
-      handle.sidecar = sidecar;
+      handle.sidecar = await startSidecar(sidecarOptions);
     },
     async stop() {
       await app.halt();
-      await sidecar.stop();
+      await handle.sidecar.stop();
       await app.stop().catch(() => undefined);
     },
     async halt() {
       await app.halt();
-      await sidecar.stop();
+      await handle.sidecar.stop();
     },
   };
   return handle;

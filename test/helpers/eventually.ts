@@ -58,6 +58,22 @@ export async function eventuallyValue<T, D extends T = T>(
   }
 }
 
+/**
+ * Resolves as `promise` does, for a thing that happens once (a process exits, a socket closes); rejects
+ * with `"<what>: not within <ms> ms"` once `ms` have passed without it. A bound on waiting, not a margin.
+ */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function describe(value: unknown): string {
   if (typeof value === 'string') return value;
   try {

@@ -16,16 +16,16 @@ import { replayAtRest } from '../helpers/replay.ts';
 type Json = Record<string, unknown>;
 const { databases, apps, clocks } = appsOnManualClocks();
 
-/** The local date in `zone` of now (the views' clock is the wall clock), moved by `days`. */
-const localDay = (zone: string, days = 0): string =>
-  DateTime.now().setZone(zone).startOf('day').plus({ days }).toISODate() as string;
+/** The local date in `zone` of the app's time now (the views' clock is the app's), moved by `days`. */
+const localDay = (clock: ManualClock, zone: string, days = 0): string =>
+  DateTime.fromMillis(clock.now(), { zone }).startOf('day').plus({ days }).toISODate() as string;
 /** The first instant of `day` in `zone`, as the API writes instants. */
 const startOfDay = (day: string, zone: string): string => DateTime.fromISO(day, { zone }).toUTC().toISO() as string;
 
 /** What each view must hold of these all-day tasks in `zone` (by date: due today all day, overdue once the day ended). */
-function expectedViews(tasks: { title: string; day: string }[], zone: string) {
-  const today = localDay(zone);
-  const last = localDay(zone, 7);
+function expectedViews(clock: ManualClock, tasks: { title: string; day: string }[], zone: string) {
+  const today = localDay(clock, zone);
+  const last = localDay(clock, zone, 7);
   const pick = (f: (day: string) => boolean) =>
     tasks
       .filter((x) => f(x.day))
@@ -52,10 +52,10 @@ async function allDayScenario(t: ExecutionContext, app: TestApp, clock: ManualCl
 
   // A date alone: all day, on that date in the user's zone (UTC+14), not at midnight UTC.
   const made: { title: string; day: string }[] = [
-    { title: 'Yesterday', day: localDay('Pacific/Kiritimati', -1) },
-    { title: 'Today', day: localDay('Pacific/Kiritimati') },
-    { title: 'Tomorrow', day: localDay('Pacific/Kiritimati', 1) },
-    { title: 'Next week', day: localDay('Pacific/Kiritimati', 7) },
+    { title: 'Yesterday', day: localDay(clock, 'Pacific/Kiritimati', -1) },
+    { title: 'Today', day: localDay(clock, 'Pacific/Kiritimati') },
+    { title: 'Tomorrow', day: localDay(clock, 'Pacific/Kiritimati', 1) },
+    { title: 'Next week', day: localDay(clock, 'Pacific/Kiritimati', 7) },
   ];
   const ids = new Map<string, string>();
   for (const m of made) {
@@ -67,7 +67,7 @@ async function allDayScenario(t: ExecutionContext, app: TestApp, clock: ManualCl
   t.like(got, { due_day: made[1]?.day, all_day: true });
 
   // The views place them by date: Today's task is due all day and not overdue until the day has ended.
-  t.deepEqual(await views(call, token), expectedViews(made, 'Pacific/Kiritimati'));
+  t.deepEqual(await views(call, token), expectedViews(clock, made, 'Pacific/Kiritimati'));
   t.like(await ok(call('GET', '/views/counts', { token })), {
     today: 2,
     overdue: 1,
@@ -93,7 +93,7 @@ async function allDayScenario(t: ExecutionContext, app: TestApp, clock: ManualCl
     days_before: 1,
     offset: null,
     status: 'pending',
-    remind_at: DateTime.fromISO(`${localDay('Pacific/Kiritimati', 6)}T09:00`, { zone: 'Pacific/Kiritimati' })
+    remind_at: DateTime.fromISO(`${localDay(clock, 'Pacific/Kiritimati', 6)}T09:00`, { zone: 'Pacific/Kiritimati' })
       .toUTC()
       .toISO(),
   });
@@ -110,7 +110,10 @@ async function allDayScenario(t: ExecutionContext, app: TestApp, clock: ManualCl
   const lonely = await call('POST', `/tasks/${ids.get('Next week')}/reminders`, { token, body: { days_before: 2 } });
   t.is(lonely.status, 400);
   const timed = await ok(
-    call('POST', '/tasks', { token, body: { title: 'Timed', due_date: `${localDay('Pacific/Kiritimati', 3)}T10:00` } }),
+    call('POST', '/tasks', {
+      token,
+      body: { title: 'Timed', due_date: `${localDay(clock, 'Pacific/Kiritimati', 3)}T10:00` },
+    }),
     201,
   );
   t.like(timed, { due_day: null, all_day: false });
@@ -126,11 +129,14 @@ async function allDayScenario(t: ExecutionContext, app: TestApp, clock: ManualCl
 
   // PATCH switches between timed and all-day.
   const toTimed = await ok(
-    call('PATCH', `/tasks/${timed.id}`, { token, body: { due_date: localDay('Pacific/Kiritimati', 4) } }),
+    call('PATCH', `/tasks/${timed.id}`, { token, body: { due_date: localDay(clock, 'Pacific/Kiritimati', 4) } }),
   );
-  t.like(toTimed, { due_day: localDay('Pacific/Kiritimati', 4), all_day: true });
+  t.like(toTimed, { due_day: localDay(clock, 'Pacific/Kiritimati', 4), all_day: true });
   const back = await ok(
-    call('PATCH', `/tasks/${timed.id}`, { token, body: { due_date: `${localDay('Pacific/Kiritimati', 4)}T18:00` } }),
+    call('PATCH', `/tasks/${timed.id}`, {
+      token,
+      body: { due_date: `${localDay(clock, 'Pacific/Kiritimati', 4)}T18:00` },
+    }),
   );
   t.like(back, { due_day: null, all_day: false });
 
@@ -151,11 +157,11 @@ async function allDayScenario(t: ExecutionContext, app: TestApp, clock: ManualCl
   t.like(moved, { due_day: made[3]?.day, all_day: true });
   t.is(
     (moved.reminders as Json[])[0]?.remind_at,
-    DateTime.fromISO(`${localDay('Pacific/Kiritimati', 6)}T09:00`, { zone: 'Pacific/Pago_Pago' })
+    DateTime.fromISO(`${localDay(clock, 'Pacific/Kiritimati', 6)}T09:00`, { zone: 'Pacific/Pago_Pago' })
       .toUTC()
       .toISO(),
   );
-  t.deepEqual(await views(call, token), expectedViews(made, 'Pacific/Pago_Pago'));
+  t.deepEqual(await views(call, token), expectedViews(clock, made, 'Pacific/Pago_Pago'));
 
   // A DST day in a half-hour zone (St John's moves to summer time at 02:00 on 14 March 2027).
   const dst = await ok(

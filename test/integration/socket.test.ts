@@ -182,7 +182,8 @@ test("a reauth with another user's token is refused and the socket closed", asyn
 
 test('after its token expires a socket receives no event and is closed', async (t) => {
   const user = `expiring-${randomUUID()}`;
-  const short = t0.token(user, { ttl: 4 });
+  // Long enough to connect and see one event on a busy machine; the test then waits for it to pass.
+  const short = t0.token(user, { ttl: 10 });
   const exp = expOf(short) * 1000;
   const [socket, control] = await Promise.all([connectSocket(t0.url, short), connectSocket(t0.url, t0.token(user))]);
   try {
@@ -208,7 +209,8 @@ test('after its token expires a socket receives no event and is closed', async (
 
 test('a reauth for the same user replaces the token: expiry follows the token in force', async (t) => {
   const user = `renewing-${randomUUID()}`;
-  const first = t0.token(user, { ttl: 3 });
+  // Lifetimes long enough that each reauth lands while the token it replaces is in force, on a busy machine.
+  const first = t0.token(user, { ttl: 10 });
   const socket = await connectSocket(t0.url, first);
   try {
     await socket.client.reauthenticate(bearer(t0.token(user, { ttl: 600 })));
@@ -216,7 +218,7 @@ test('a reauth for the same user replaces the token: expiry follows the token in
     await post(t0.token(user), '/tasks', { title: 'after the first token expired' });
     await socket.waitFor(1);
     t.false(socket.closed, 'the renewed socket outlived its first token');
-    const shorter = t0.token(user, { ttl: 2 });
+    const shorter = t0.token(user, { ttl: 8 });
     await socket.client.reauthenticate(bearer(shorter));
     await socket.waitClosed(expOf(shorter) * 1000 + 5000 - Date.now());
     t.true(socket.closed, 'a shorter token in force closes the socket at its expiry');

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../helpers/ports.ts';
-import { eventually } from '../helpers/eventually.ts';
+import { eventually, within } from '../helpers/eventually.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 
@@ -47,7 +47,10 @@ test("npm start's link is on localhost and opens the dashboard as demo; a SIGTER
     t.like(await me.json(), { id: 'demo' });
   } finally {
     proc.kill('SIGTERM');
-    await exited;
+    await within(exited, 30_000, 'npm start exited after SIGTERM').catch((error: unknown) => {
+      proc.kill('SIGKILL');
+      throw error;
+    });
   }
   await eventually(
     () =>

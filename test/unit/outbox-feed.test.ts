@@ -126,13 +126,16 @@ test('each takeover re-reads; none while the consumer is live', async (t) => {
   w.live = false;
   await w.feed.poll();
   w.live = true;
-  w.advance(60_000);
-  w.fetched();
-  await w.feed.poll();
+  for (let i = 0; i < 20; i++) {
+    w.advance(250);
+    w.fetched();
+    await w.feed.poll();
+  }
+  t.is(w.reads.committed.length, 1, 'one takeover so far');
   w.live = false;
-  w.advance(5000);
+  w.advance(250);
   await w.feed.poll();
-  t.is(w.reads.committed.length, 2);
+  t.is(w.reads.committed.length, 2, 'the consumer went away again: a second takeover');
 });
 
 test('a consumer that never fetched had nothing to miss: at start-up old events are not sent to new sockets', async (t) => {
@@ -158,4 +161,18 @@ test('a takeover the database was away for is read at the next poll', async (t) 
     w.delivered.map((e) => e.event_id),
     [published.event_id],
   );
+});
+
+test("a poll after a stall of this process does not take over: the consumer's answers may be queued behind it", async (t) => {
+  const w = world();
+  w.fetched();
+  w.commit('alice', true);
+  await w.feed.poll();
+  w.advance(4000); // the process was stalled: the consumer's last answer looks 4 s old
+  w.live = false;
+  await w.feed.poll();
+  t.deepEqual(w.reads, { committed: [], unpublished: 0 }, 'no takeover on the tick right after the stall');
+  w.advance(250);
+  await w.feed.poll();
+  t.is(w.reads.committed.length, 1, 'still stale a tick later: Kafka is away, the feed takes over');
 });
