@@ -21,5 +21,11 @@ export class DomainError extends Error {
 
 export const invalid = (field: string, message: string): DomainError =>
   new DomainError('validation', `${field}: ${message}`, field);
+/**
+ * The path of `key` inside `field`, as the API names request fields (api/errors.ts): `reminders[0].at`
+ * inside a create's list; plain `at` when `field` is '' (the request body itself is the object, as in
+ * POST /tasks/{id}/reminders), so joi's check and the decider's name a field the same way.
+ */
+export const fieldIn = (field: string, key: string): string => (field === '' ? key : `${field}.${key}`);
 export const notFound = (what: string): DomainError => new DomainError('not_found', `${what} not found`);
 export const conflict = (message: string): DomainError => new DomainError('conflict', message);

@@ -12,7 +12,7 @@
 //   earlier instant (the one rule for local times, actors/recurrence local-time.ts).
 // Pure: no I/O, no clock.
 import { DateTime } from 'luxon';
-import { invalid } from '../errors.ts';
+import { invalid, fieldIn } from '../errors.ts';
 import { readInstant } from './time.ts';
 
 /** A date alone, as the API takes an all-day due date. */
@@ -71,10 +71,16 @@ export function checkDayReminder(
   days_before: unknown,
 ): { at_time: string; days_before: number } {
   if (typeof at_time !== 'string' || !TIME_OF_DAY.test(at_time))
-    throw invalid(`${field}.at_time`, "must be a time of day HH:MM (00:00 to 23:59), wall clock in the task's zone");
+    throw invalid(
+      fieldIn(field, 'at_time'),
+      "must be a time of day HH:MM (00:00 to 23:59), wall clock in the task's zone",
+    );
   const n = days_before === undefined || days_before === null ? 0 : days_before;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_DAYS_BEFORE)
-    throw invalid(`${field}.days_before`, `must be a whole number of days from 0 (on the day) to ${MAX_DAYS_BEFORE}`);
+    throw invalid(
+      fieldIn(field, 'days_before'),
+      `must be a whole number of days from 0 (on the day) to ${MAX_DAYS_BEFORE}`,
+    );
   return { at_time, days_before: n };
 }
 

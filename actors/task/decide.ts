@@ -1,7 +1,7 @@
 // decide(command, state, context) → events. Pure: the clock, the user's zone and id generation come
 // in through the context, so the same inputs always give the same events.
 import { charCount } from '../text.ts';
-import { DomainError, invalid, notFound, conflict } from '../errors.ts';
+import { DomainError, invalid, fieldIn, notFound, conflict } from '../errors.ts';
 import type { PendingEvent, Change } from '../events.ts';
 import { parseDuration, minusOffset } from '../durations.ts';
 import {
@@ -324,46 +324,47 @@ function planReminder(
     const { at_time, days_before } = checkDayReminder(field, spec.at_time, spec.days_before);
     if (task.due_day === null)
       throw invalid(
-        `${field}.at_time`,
+        fieldIn(field, 'at_time'),
         task.due_date === null
           ? 'needs the task to have an all-day due_date (a date alone, e.g. 2026-12-24)'
           : 'is for all-day tasks (due_date a date alone); a timed task takes {"before": "PT1H"} or {"at": ISO-8601}',
       );
     if (task.is_recurring) return { offset: null, remind_at: null, at_time, days_before }; // a template for each instance
-    const at = dayReminderAt(`${field}.at_time`, task.due_day, days_before, at_time, zoneOf(task, ctx));
+    const at = dayReminderAt(fieldIn(field, 'at_time'), task.due_day, days_before, at_time, zoneOf(task, ctx));
     if (ms(at) <= ctx.now.getTime())
-      throw invalid(`${field}.at_time`, `the reminder time ${at} is already in the past`);
+      throw invalid(fieldIn(field, 'at_time'), `the reminder time ${at} is already in the past`);
     return { offset: null, remind_at: at, at_time, days_before };
   }
   if ('before' in spec && spec.before !== undefined) {
-    const offset = parseDuration(`${field}.before`, spec.before);
+    const offset = parseDuration(fieldIn(field, 'before'), spec.before);
     if (task.due_day !== null)
       throw invalid(
-        `${field}.before`,
+        fieldIn(field, 'before'),
         'an all-day task has no time to be before: use {"at_time": "09:00", "days_before": N} (wall clock on its day, or N days before)',
       );
     if (task.is_recurring) return { offset: offset.canonical, remind_at: null }; // a template for each instance
-    if (!task.due_date) throw invalid(`${field}.before`, 'needs the task to have a due_date');
+    if (!task.due_date) throw invalid(fieldIn(field, 'before'), 'needs the task to have a due_date');
     const at = checkInstant(
-      `${field}.before`,
+      fieldIn(field, 'before'),
       ms(minusOffset(task.due_date, offset, zoneOf(task, ctx))),
       'the reminder time',
     );
-    if (ms(at) <= ctx.now.getTime()) throw invalid(`${field}.before`, `the reminder time ${at} is already in the past`);
+    if (ms(at) <= ctx.now.getTime())
+      throw invalid(fieldIn(field, 'before'), `the reminder time ${at} is already in the past`);
     return { offset: offset.canonical, remind_at: at };
   }
   if ('at' in spec && typeof spec.at === 'string') {
     if (task.is_recurring)
       throw invalid(
-        `${field}.at`,
+        fieldIn(field, 'at'),
         'a recurring task takes relative reminders ({before: "PT1H"}), which move with each occurrence',
       );
-    const at = readInstant(`${field}.at`, spec.at, zoneOf(task, ctx));
-    if (ms(at) <= ctx.now.getTime()) throw invalid(`${field}.at`, `${at} is already in the past`);
+    const at = readInstant(fieldIn(field, 'at'), spec.at, zoneOf(task, ctx));
+    if (ms(at) <= ctx.now.getTime()) throw invalid(fieldIn(field, 'at'), `${at} is already in the past`);
     return { offset: null, remind_at: at };
   }
   throw invalid(
-    field,
+    field || 'payload',
     'must be {"before": ISO-8601 duration}, {"at": ISO-8601 date-time} or, for an all-day task, {"at_time": "HH:MM", "days_before": N}',
   );
 }
@@ -818,7 +819,7 @@ function addReminder(spec: ReminderSpec, state: TaskState, ctx: DecideContext): 
     throw conflict(`the task is assigned to ${state.assignee}; only the assignee sets reminders on it`);
   if (state.reminders.filter((r) => !r.cancelled).length >= MAX_REMINDERS)
     throw invalid('reminders', `at most ${MAX_REMINDERS} per task`);
-  const reminder = newReminder(state, planReminder(spec, 'reminder', state, ctx), ctx);
+  const reminder = newReminder(state, planReminder(spec, '', state, ctx), ctx);
   return [ev(state, 'reminder.scheduled', { reminder })];
 }
 

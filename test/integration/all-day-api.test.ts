@@ -101,7 +101,7 @@ async function allDayScenario(t: ExecutionContext, app: TestApp, clock: ManualCl
     token,
     body: { before: 'PT1H' },
   });
-  t.like(before, { status: 400, body: { field: 'reminder.before' } });
+  t.like(before, { status: 400, body: { field: 'before' } });
   const badTime = await call('POST', `/tasks/${ids.get('Next week')}/reminders`, {
     token,
     body: { at_time: '9am' },
@@ -118,7 +118,7 @@ async function allDayScenario(t: ExecutionContext, app: TestApp, clock: ManualCl
   );
   t.like(timed, { due_day: null, all_day: false });
   const wrongKind = await call('POST', `/tasks/${timed.id}/reminders`, { token, body: { at_time: '09:00' } });
-  t.like(wrongKind, { status: 400, body: { field: 'reminder.at_time' } });
+  t.like(wrongKind, { status: 400, body: { field: 'at_time' } });
   t.like(
     await call('POST', '/tasks', {
       token,
