@@ -150,9 +150,24 @@ export async function chaosEnv(): Promise<ChaosEnv> {
     kill: () => killChild(redisChild),
   };
 
-  await postgres.start();
-  await redis.start();
-  const broker = await privateBroker();
+  // A start that fails part-way stops what it started (the services below, daprd, the app), so a failed
+  // chaos run does not leave processes behind.
+  let started: Broker | undefined;
+  const abandon = async (error: unknown): Promise<never> => {
+    await killChild(appChild);
+    await sidecar?.stop('SIGKILL');
+    await started?.destroy();
+    await killChild(redisChild);
+    await killChild(pgChild);
+    if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+    throw error;
+  };
+  let appChild: ChildProcess | undefined;
+  let sidecar: Sidecar | undefined;
+  await postgres.start().catch(abandon);
+  await redis.start().catch(abandon);
+  const broker = await privateBroker().catch(abandon);
+  started = broker;
   const kafka: Proc = { name: 'kafka', start: () => broker.start(), kill: () => broker.kill() };
 
   // daprd with components pointing at the private Redis and Kafka.
@@ -167,7 +182,6 @@ export async function chaosEnv(): Promise<ChaosEnv> {
     `apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: pubsub\nspec:\n  type: pubsub.kafka\n  version: v1\n  metadata:\n    - name: brokers\n      value: "${broker.brokers}"\n    - name: authType\n      value: "none"\n`,
   );
   const namespace = `chaos-${randomBytes(3).toString('hex')}`;
-  let sidecar: Sidecar | undefined;
   const daprd: Proc = {
     name: 'daprd',
     async start() {
@@ -188,7 +202,6 @@ export async function chaosEnv(): Promise<ChaosEnv> {
     },
   };
 
-  let appChild: ChildProcess | undefined;
   const url = `http://127.0.0.1:${apiPort}`;
   const app: Proc = {
     name: 'app',
@@ -224,8 +237,9 @@ export async function chaosEnv(): Promise<ChaosEnv> {
 
   // First start: the app listens for daprd before daprd starts.
   const appStarting = app.start();
-  await daprd.start();
-  await appStarting;
+  appStarting.catch(() => undefined); // awaited below; a daprd failure first must not leave it unhandled
+  await daprd.start().catch(abandon);
+  await appStarting.catch(abandon);
   return {
     dir,
     url,
