@@ -235,10 +235,11 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const outboxFeed = kafka
     ? new OutboxFeed({
         unpublishedSince: (since) => reads.unpublishedSince(since),
-        committedSince: (since, limit) => reads.committedSince(since, limit),
+        publishedSince: (since, limit) => reads.publishedSince(since, limit),
         deliver: (events) => hub.deliver(events, 'outbox'),
         active: () => !(kafkaFeed?.live ?? false) || !relay.healthy,
-        primaryLastFetch: () => kafkaFeed?.lastFetchAt ?? 0,
+        primaryLive: () => kafkaFeed?.live ?? false,
+        primaryMissedFrom: () => kafkaFeed?.missedFrom ?? 0,
       })
     : undefined;
 

@@ -21,7 +21,7 @@ import {
   accessibleTo,
   type TaskRow,
 } from './tasks/rows.ts';
-import { eventsAfter, adminEvents, unpublishedSince, committedSince, type AuditedEvent } from './stream-reads.ts';
+import { eventsAfter, adminEvents, unpublishedSince, publishedSince, type AuditedEvent } from './stream-reads.ts';
 import type {
   ReadsPort,
   TaskFilter,
@@ -322,11 +322,11 @@ export class Reads implements ReadsPort {
   }
 
   /**
-   * The newest `limit` rows (events and deliveries, published or not) committed after `sinceIso`, by
+   * Published rows committed after `sinceIso` (the newest `limit` events, their delivery rows), by
    * (user_id, seq): what realtime/feeds.ts OutboxFeed re-reads when it takes over from the Kafka consumer.
    */
-  async committedSince(sinceIso: string, limit: number): Promise<EventEnvelope[]> {
-    return committedSince(this.db, sinceIso, limit);
+  async publishedSince(sinceIso: string, limit: number): Promise<EventEnvelope[]> {
+    return publishedSince(this.db, sinceIso, limit);
   }
 
   async outboxBacklog(): Promise<{ count: number; oldest: string | null }> {

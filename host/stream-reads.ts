@@ -94,21 +94,25 @@ export async function markPublished(q: Queryable, rows: readonly OutboxRow[]): P
 }
 
 /**
- * The newest `limit` rows committed after `sinceIso` (events and deliveries, published or not), returned
- * by (user_id, seq): what the outbox feed re-reads when it takes over from the Kafka consumer
- * (realtime/feeds.ts OutboxFeed), since events published just before the broker went away may never
- * have reached this instance's consumer. Two scans of events_by_time, the deliveries by their event_id.
+ * Published rows committed after `sinceIso`: the newest `limit` events rows, and the published delivery
+ * rows of the newest `limit` events; by (user_id, seq). What the outbox feed re-reads when it takes over
+ * from the Kafka consumer (realtime/feeds.ts OutboxFeed): events published just before the broker went
+ * away may never have reached this instance's consumer (unpublished ones come from its next poll). Reads
+ * at most 2 × `limit` events through events_by_time, and the deliveries of those by their event_id.
  */
-export async function committedSince(q: Queryable, sinceIso: string, limit: number): Promise<EventEnvelope[]> {
+export async function publishedSince(q: Queryable, sinceIso: string, limit: number): Promise<EventEnvelope[]> {
   const rows = await q.query<EventEnvelope>(
     `SELECT * FROM (
-      (SELECT ${EVENT_COLUMNS} FROM events WHERE "timestamp" > $1 ORDER BY "timestamp" DESC LIMIT $2)
+      (SELECT ${EVENT_COLUMNS} FROM events
+        WHERE "timestamp" > $1 AND published_at IS NOT NULL ORDER BY "timestamp" DESC LIMIT $2)
       UNION ALL
-      (SELECT ${DELIVERED_EVENT_COLUMNS} FROM events e JOIN event_deliveries d ON d.event_id = e.event_id
-        WHERE e."timestamp" > $1 ORDER BY e."timestamp" DESC LIMIT $2)) s
+      (SELECT ${DELIVERED_EVENT_COLUMNS}
+         FROM (SELECT * FROM events WHERE "timestamp" > $1 ORDER BY "timestamp" DESC LIMIT $2) e
+         JOIN event_deliveries d ON d.event_id = e.event_id
+        WHERE d.published_at IS NOT NULL)) s
     ORDER BY user_id, seq`,
     [sinceIso, limit],
-    'tasklane_committed_since',
+    'tasklane_published_since',
   );
   return rows.rows.map(toEnvelope);
 }

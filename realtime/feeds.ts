@@ -37,11 +37,28 @@ export const FETCH = { minBytes: 64 * 1024, maxWaitTimeInMs: 20, maxBytes: 8 * 1
 export const COMMIT_INTERVAL_MS = 1000;
 /** Without a fetch answered for this long (ms) the consumer counts as away and the outbox feed covers. */
 export const STALE_MS = 3000;
+/**
+ * How far before the Kafka consumer's last answered fetch (ms) events may not have reached it: an event's
+ * commit → publish → fetch, milliseconds unless the machine is stalled or the consumer lags. A consumer
+ * lagging by more than this still gets those events, but only once Kafka is back.
+ */
+export const TAKEOVER_MARGIN_MS = 10_000;
+
+/**
+ * From when (epoch ms) a consumer whose last fetch was answered at `lastFetch` (0: none yet), started at
+ * `startedAt` (0: not started), may have missed events: TAKEOVER_MARGIN_MS before its last fetch, or its
+ * start when it never fetched (it reads from the topic's end as of its start: nothing before is its to
+ * miss), or 0 (nothing) when it never started.
+ */
+export function missedFrom(lastFetch: number, startedAt: number): number {
+  return lastFetch > 0 ? lastFetch - TAKEOVER_MARGIN_MS : startedAt;
+}
 
 export class KafkaFeed {
   private consumer: Consumer | undefined;
   private joined = false;
   private lastFetch = 0;
+  private startedAt = 0;
   received = 0;
   private stopped = false;
   private starting: Promise<void> | undefined;
@@ -55,9 +72,13 @@ export class KafkaFeed {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** When (epoch ms) a fetch was last answered, 0 if none was yet. */
-  get lastFetchAt(): number {
-    return this.lastFetch;
+  /**
+   * From when (epoch ms) events may not have reached this consumer: TAKEOVER_MARGIN_MS before its last
+   * answered fetch; before its first fetch, when it started (it reads from the topic's end as of then);
+   * 0 before it started. What the outbox feed re-reads when it takes over (see missedFrom).
+   */
+  get missedFrom(): number {
+    return missedFrom(this.lastFetch, this.startedAt);
   }
 
   /** True while the consumer is in its group and its fetches are answered (within STALE_MS). */
@@ -77,6 +98,7 @@ export class KafkaFeed {
 
   private async connectAndRun(): Promise<void> {
     if (this.stopped) return;
+    this.startedAt = this.now();
     // Where the topic ends now: committed as this group's first offsets once the consumer runs, so a
     // consumer that rejoins after an outage resumes there even on partitions it has not read from yet
     // (with no committed offset it would start at the then latest offset and skip what came meanwhile).
@@ -188,16 +210,15 @@ export class KafkaFeed {
 /** What the outbox feed reads and where it delivers; handed in by the composition root (host/app.ts). */
 export interface OutboxFeedOptions {
   unpublishedSince: UnpublishedSince;
-  /** The newest `limit` committed rows after `sinceIso`, published or not (host/reads.ts `committedSince`). */
-  committedSince: (sinceIso: string, limit: number) => Promise<EventEnvelope[]>;
+  /** Published rows committed after `sinceIso`: the newest `limit` events, their deliveries (host/reads.ts `publishedSince`). */
+  publishedSince: (sinceIso: string, limit: number) => Promise<EventEnvelope[]>;
   deliver: Deliver;
-  /** True while the primary feed is away and this one covers. */
+  /** True while this feed covers: the primary feed is away, or the relay cannot publish. */
   active: () => boolean;
-  /**
-   * When (epoch ms) the primary feed last had an answer from the broker (KafkaFeed.lastFetchAt), 0 if
-   * never: the takeover re-reads from TAKEOVER_MARGIN_MS before it.
-   */
-  primaryLastFetch: () => number;
+  /** True while the Kafka consumer's fetches are answered (KafkaFeed.live). */
+  primaryLive: () => boolean;
+  /** From when (epoch ms, 0: nothing) events may not have reached the consumer (KafkaFeed.missedFrom). */
+  primaryMissedFrom: () => number;
   /** Poll period (ms), default 250. */
   intervalMs?: number;
   /** How far back (ms) a poll looks for unpublished rows, default 30,000. */
@@ -210,12 +231,7 @@ export interface OutboxFeedOptions {
   now?: () => number;
 }
 
-/**
- * How far before the Kafka consumer's last answered fetch (ms) the outbox feed re-reads when it takes
- * over: covers an event's commit → publish → fetch, which is milliseconds unless the machine is stalled.
- */
-export const TAKEOVER_MARGIN_MS = 10_000;
-/** At most this many rows are re-read at a takeover (the newest). */
+/** At a takeover at most this many published events are re-read (the newest), with their delivery rows. */
 export const TAKEOVER_LIMIT = 20_000;
 
 /**
@@ -223,18 +239,21 @@ export const TAKEOVER_LIMIT = 20_000;
  * `intervalMs` over the last `windowMs`. Rows it handed to the hub before are not handed again, so a poll
  * that reads them a second time costs no duplicate.
  *
- * Taking over, it first re-reads what was committed from TAKEOVER_MARGIN_MS before the consumer's last
- * answered fetch, published or not: an event the relay published just before the broker went away is
- * no longer in the outbox, and this instance's consumer may not have fetched it, so without this it would
- * reach this instance's sockets only when Kafka is back. What the hub had already delivered it drops as a
- * copy (realtime/hub.ts) — counted once per takeover, a switch between feeds.
+ * When the consumer is away, it first re-reads, once per absence, the events published since
+ * `primaryMissedFrom()`: an event the relay published just before the broker went away is no longer in
+ * the outbox, and this instance's consumer may not have fetched it, so without this it would reach this
+ * instance's sockets only when Kafka is back. What the hub had already delivered it drops as a copy
+ * (realtime/hub.ts) — counted once per absence, a switch between feeds. While only the relay is failing
+ * (the consumer still live) nothing was missed and nothing is re-read.
  */
 export class OutboxFeed {
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
   private again = false;
-  /** True from a takeover until the primary feed is back. */
-  private covering = false;
+  /** True once this absence of the consumer has been re-read; false again when it is live. */
+  private reread = false;
+  /** True when the previous tick was skipped as a stall (at most one in a row is). */
+  private skipped = false;
   private readonly handed = new RecentIds(100_000);
   private readonly intervalMs: number;
   private readonly windowMs: number;
@@ -257,28 +276,28 @@ export class OutboxFeed {
   async poll(): Promise<void> {
     // After a stall of this process (a long GC, a busy machine) the consumer looks stale only because
     // its fetch answers are still queued: give them a turn before deciding that Kafka is away.
+    // One tick is skipped, never two in a row, so a loop lagging all the time still gets covered.
     const tick = this.now();
     const stalled = this.lastTick !== undefined && tick - this.lastTick > this.stallMs;
     this.lastTick = tick;
-    if (stalled) return;
-    if (!this.o.active()) {
-      this.covering = false;
+    if (stalled && !this.skipped) {
+      this.skipped = true;
       return;
     }
+    this.skipped = false;
+    const live = this.o.primaryLive();
+    if (live) this.reread = false;
+    if (!this.o.active()) return;
     if (this.busy) {
       this.again = true;
       return;
     }
     this.busy = true;
     try {
-      if (!this.covering) {
-        const lastFetch = this.o.primaryLastFetch();
-        // A consumer that never fetched had nothing to miss (it starts at the topic's end).
-        if (lastFetch > 0) {
-          const since = new Date(lastFetch - TAKEOVER_MARGIN_MS).toISOString();
-          await this.hand(await this.o.committedSince(since, TAKEOVER_LIMIT));
-        }
-        this.covering = true;
+      if (!live && !this.reread) {
+        const from = this.o.primaryMissedFrom();
+        if (from > 0) await this.hand(await this.o.publishedSince(new Date(from).toISOString(), TAKEOVER_LIMIT));
+        this.reread = true;
       }
       do {
         this.again = false;
@@ -286,7 +305,7 @@ export class OutboxFeed {
         await this.hand(await this.o.unpublishedSince(since));
       } while (this.again && this.o.active());
     } catch {
-      // the database is away too: the next poll tries again (a takeover not read yet, with it)
+      // the database is away too: the next poll tries again (a re-read not done yet, with it)
     } finally {
       this.busy = false;
     }

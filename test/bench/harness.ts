@@ -16,7 +16,7 @@ import { wsUrl } from '../helpers/socket.ts';
 // The package's main module is what gives the client its Node WebSocket (ws).
 import Nes from '@hapi/nes';
 import { NODE_FLAGS } from '../../host/node-flags.ts';
-import { hasExited } from '../../deploy/local/lib/proc.ts';
+import { hasExited, stopChild } from '../../deploy/local/lib/proc.ts';
 
 export const ROOT = path.join(import.meta.dirname, '..', '..');
 
@@ -143,8 +143,7 @@ export async function startBenchApp(
       return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
     },
     async stop(inspect) {
-      if (!hasExited(child)) child.kill('SIGTERM');
-      await exited;
+      await stopChild(child, { graceMs: 30_000 });
       await sidecar?.stop();
       try {
         await inspect?.({ databaseUrl: db?.url, pgliteDir: path.join(dataDir, 'pglite') });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { signToken } from '../../api/tokens.ts';
 import { freePort } from '../helpers/ports.ts';
-import { within } from '../helpers/eventually.ts';
+import { stopChild } from '../../deploy/local/lib/proc.ts';
 import { NODE_FLAGS } from '../../host/node-flags.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
@@ -214,14 +214,8 @@ export async function runCrashLoop(options: CrashOptions): Promise<CrashReport> 
     failure ??= (error as Error).message;
     log(`failed: ${failure}`);
   } finally {
-    if (child) {
-      const { proc, exited } = child;
-      proc.kill('SIGTERM');
-      await within(exited, 30_000, 'the app exited after SIGTERM').catch((error: unknown) => {
-        proc.kill('SIGKILL');
-        throw error;
-      });
-    }
+    if (child && !(await stopChild(child.proc, { graceMs: 30_000 })).graceful)
+      failure ??= 'the app did not exit within 30 s of SIGTERM at the end of the loop';
     rmSync(dataDir, { recursive: true, force: true });
   }
   const sum = (f: (r: CrashRound) => number) => rounds.reduce((n, r) => n + f(r), 0);

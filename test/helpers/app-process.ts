@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startSidecar, type Sidecar, type SidecarOptions } from '../../deploy/local/lib/daprd.ts';
-import { ROOT, LOG_DIR, portOpen, hasExited } from '../../deploy/local/lib/proc.ts';
+import { ROOT, LOG_DIR, portOpen, hasExited, stopChild } from '../../deploy/local/lib/proc.ts';
 import { local } from '../../deploy/local/lib/endpoints.ts';
 import { sumMetric } from './metrics.ts';
 import { freePorts } from './ports.ts';
@@ -54,12 +54,7 @@ export interface AppProcess {
 }
 
 async function end(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (hasExited(child)) return;
-  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await gone;
-  clearTimeout(timer);
+  await stopChild(child, { signal, graceMs: 10_000 });
 }
 
 /**

@@ -78,8 +78,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
 
 /**
  * Resolves once the app's outbox is empty: every events row and delivery row committed so far has been
- * handed on by the relay (to Kafka, or to the hub in the embedded shape). A socket opened after this
- * receives only what is committed after it.
+ * handed on by the relay (to Kafka, or to the hub in the embedded shape). Without Kafka the relay is the
+ * hub's feed, so a socket opened after this receives only what is committed after it; with Kafka,
+ * published is not yet delivered (the consumer may still bring it).
  */
 export async function outboxDrained(app: TestApp): Promise<void> {
   await eventually(

@@ -65,8 +65,19 @@ export async function startDaprTestApp(
   // does not leave a worker with open handles that never exits.
   let sidecar: Sidecar | undefined;
   let app: TestApp | undefined;
+  // An app that fails to start says why at once, rather than after the wait for its port.
+  let startError: unknown;
+  appStarting.catch((error: unknown) => {
+    startError = error ?? new Error('the app failed to start');
+  });
   try {
-    await eventually(() => portOpen(appPort), { what: `the app listening on ${appPort} for daprd`, intervalMs: 50 });
+    await eventually(
+      () => {
+        if (startError !== undefined) throw startError;
+        return portOpen(appPort);
+      },
+      { what: `the app listening on ${appPort} for daprd`, intervalMs: 50 },
+    );
     sidecar = await startSidecar(sidecarOptions);
     app = await appStarting;
     if (app.app.runtime.mode !== 'dapr') throw new Error(`expected the Dapr runtime, got ${app.app.runtime.mode}`);

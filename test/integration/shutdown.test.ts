@@ -83,3 +83,46 @@ async function shutdownScenario(t: ExecutionContext, app: BenchApp): Promise<voi
   t.is(Number(rows.rows[0]?.total), results.filter((r) => r === 201).length, 'one event per acknowledged create');
   t.is(Number(rows.rows[0]?.unpublished), 0, 'the relay flushed the outbox before exit');
 }
+
+test('npm run token prints a JWT the app accepts, and --admin opens the audit', async (t) => {
+  const app = await startBenchApp('embedded');
+  try {
+    const env = { ...process.env, JWT_SECRET: app.secret, NODE_ENV: 'test' };
+    const user = (
+      await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'host', 'token.ts'), 'carol'], { env })
+    ).stdout.trim();
+    const admin = (
+      await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'host', 'token.ts'), 'root', '--admin'], { env })
+    ).stdout.trim();
+    const me = (await fetch(`${app.url}/me`, { headers: { authorization: `Bearer ${user}` } }).then((r) =>
+      r.json(),
+    )) as { id: string };
+    t.is(me.id, 'carol');
+    t.is((await fetch(`${app.url}/admin/events`, { headers: { authorization: `Bearer ${user}` } })).status, 403);
+    t.is((await fetch(`${app.url}/admin/events`, { headers: { authorization: `Bearer ${admin}` } })).status, 200);
+    const usage = await t.throwsAsync(
+      run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'host', 'token.ts')], { env }),
+    );
+    t.regex(String((usage as unknown as { stderr: string }).stderr), /usage: npm run token -- <userId>/);
+  } finally {
+    await app.stop();
+  }
+});
+
+test('a request that arrives while the server drains is refused 503 with Retry-After, never a 500', async (t) => {
+  const app = await startTestApp({ database: 'pglite' });
+  try {
+    app.app.server.app.draining = true;
+    const res = await app.app.server.inject({
+      method: 'GET',
+      url: '/tasks',
+      headers: { authorization: `Bearer ${app.token('drain-user')}` },
+    });
+    t.is(res.statusCode, 503);
+    t.is(res.headers['retry-after'], '1');
+    t.regex(String((res.result as { message?: string }).message), /shutting down/);
+  } finally {
+    app.app.server.app.draining = false;
+    await app.stop();
+  }
+});

@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../helpers/ports.ts';
-import { eventually, within } from '../helpers/eventually.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { stopChild } from '../../deploy/local/lib/proc.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 
@@ -46,12 +47,11 @@ test("npm start's link is on localhost and opens the dashboard as demo; a SIGTER
     const me = await fetch(new URL('/me', url), { headers: { authorization: `Bearer ${token}` } });
     t.like(await me.json(), { id: 'demo' });
   } finally {
-    proc.kill('SIGTERM');
-    await within(exited, 30_000, 'npm start exited after SIGTERM').catch((error: unknown) => {
-      proc.kill('SIGKILL');
-      throw error;
-    });
+    // SIGTERM to npm, which passes it on to the app; SIGKILL to npm if it has not ended within 30 s.
+    const { graceful } = await stopChild(proc, { graceMs: 30_000 });
+    t.true(graceful, 'npm start ended within 30 s of SIGTERM');
   }
+  await exited;
   await eventually(
     () =>
       fetch(`http://127.0.0.1:${port}/health`).then(

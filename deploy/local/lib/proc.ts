@@ -45,6 +45,28 @@ export function hasExited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
+/**
+ * Ends `child`: `signal` (default SIGTERM), then SIGKILL if it has not exited within `graceMs` (default
+ * 30,000), and resolves once it has exited, with `graceful` false when SIGKILL was needed. Never throws.
+ */
+export async function stopChild(
+  child: ChildProcess,
+  options: { signal?: NodeJS.Signals; graceMs?: number } = {},
+): Promise<{ graceful: boolean }> {
+  if (hasExited(child)) return { graceful: true };
+  const { signal = 'SIGTERM', graceMs = 30_000 } = options;
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  let graceful = true;
+  const timer = setTimeout(() => {
+    graceful = false;
+    child.kill('SIGKILL');
+  }, graceMs);
+  await gone;
+  clearTimeout(timer);
+  return { graceful };
+}
+
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
