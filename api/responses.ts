@@ -215,7 +215,10 @@ const Me = Joi.object({
 const Occurrences = Joi.object({ occurrences: Joi.array().items(instant).required(), timezone: zone.required() }).label(
   'Occurrences',
 );
-const Preview = Joi.object({ occurrences: Joi.array().items(instant).required() }).label('PreviewOccurrences');
+const Preview = Joi.object({
+  occurrences: Joi.array().items(instant).required(),
+  timezone: zone.required().description('the series zone the rule was expanded in'),
+}).label('PreviewOccurrences');
 const color = Joi.string().pattern(STORED_COLOR).allow(null).description('#rrggbb or null');
 const List = Joi.object({
   id: uuid.required(),
@@ -482,7 +485,7 @@ export const OPERATIONS: Record<string, Answers> = {
   'GET /events': { ok: { 200: EventsPage } },
   'GET /me': { ok: { 200: Me } },
   'PATCH /me': { ok: { 200: Me }, errors: [409, 422] },
-  'POST /recurrence/preview': { ok: { 200: Preview } },
+  'POST /recurrence/preview': { ok: { 200: Preview }, errors: [404] },
   'GET /admin/events': { ok: { 200: AdminEventsPage }, errors: [403] },
   'GET /lists': { ok: { 200: Lists } },
   'POST /lists': { ok: { 201: List }, errors: [409, 422] },

@@ -275,12 +275,21 @@ export const preview = Joi.object({
   start: dateTime
     .required()
     .description(
-      'first wall-clock start (ISO, offset optional), read in `timezone` (or in the zone an RFC 9557 suffix names), as a series due date is',
+      'first wall-clock start (ISO, offset optional), read in the series zone (or in the zone an RFC 9557 suffix names), as a series due date is',
     ),
-  timezone: zone.required(),
+  timezone: zone.description('the series zone: a zone of its own'),
+  home_of: uuid.description(
+    "instead of timezone: a task the caller can read; the series zone is its home user's (its creator's), the zone a task without one of its own follows — what a member previews for another member's task",
+  ),
   after: dateTime,
   limit: Joi.number().integer().min(1).max(100).default(10),
-}).label('RecurrencePreview');
+})
+  .xor('timezone', 'home_of')
+  .messages({
+    'object.missing': 'timezone is required (or home_of: a task whose home zone the series follows)',
+    'object.xor': 'timezone or home_of, not both',
+  })
+  .label('RecurrencePreview');
 
 export const historyQuery = Joi.object({
   after: Joi.number()

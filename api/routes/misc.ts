@@ -80,11 +80,25 @@ export function recurrenceRoutes(server: Server, deps: ApiDeps): void {
     path: '/recurrence/preview',
     options: {
       tags: ['api', 'recurrence'],
-      description: 'Occurrences of a rule from a wall-clock start in a zone, as UTC instants',
+      description:
+        "Occurrences of a rule from a wall-clock start in a zone (timezone, or home_of: a task's home user's zone), as UTC instants",
       validate: { payload: S.preview },
       handler: async (request) => {
-        const p = request.payload as { rule: string; start: string; timezone: string; after?: string; limit: number };
-        const zone = checkZone('timezone', p.timezone);
+        const p = request.payload as {
+          rule: string;
+          start: string;
+          timezone?: string;
+          home_of?: string;
+          after?: string;
+          limit: number;
+        };
+        /** The zone of the home user (creator) of a task the caller can read; a 404 as GET /tasks/{id} otherwise. */
+        const homeZone = async (taskId: string): Promise<string> => {
+          const task = await deps.tasks.get(userOf(request), taskId);
+          if (!task) throw Boom.notFound('task not found');
+          return (await deps.users.get(task.user_id)).timezone;
+        };
+        const zone = p.home_of === undefined ? checkZone('timezone', p.timezone) : await homeZone(p.home_of);
         // The start is read as a series' start is (actors/task/series.ts startOf): the wall-clock time as
         // written when it has no offset and names no other zone (a start inside a DST gap moves only its own
         // day, not every occurrence), else that instant's wall-clock time in the zone — so a preview shows
@@ -92,11 +106,10 @@ export function recurrenceRoutes(server: Server, deps: ApiDeps): void {
         const start = startOf('start', p.start, readInstant('start', p.start, zone), zone);
         const after = p.after ? new Date(readInstant('after', p.after, zone)) : undefined;
         const list = occurrences(p.rule, start, zone, { limit: p.limit, ...(after ? { after } : {}) });
-        return { occurrences: list.map((d) => d.toISOString()) };
+        return { occurrences: list.map((d) => d.toISOString()), timezone: zone };
       },
     },
   });
-  void deps;
 }
 
 export function adminRoutes(server: Server, deps: ApiDeps): void {

@@ -36,6 +36,16 @@ export function writtenIn(value, zone) {
   return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value ?? '') && zone ? `${value}[${zone}]` : value;
 }
 
+/**
+ * The body of POST /recurrence/preview for a series starting at a form's due value `start`, shown and typed
+ * in `zone`: expanded in `zone`, or, with `homeOf` (the id of a task that follows its creator's zone), in
+ * that task's home zone, as saving it will — the start then goes with its zone named (writtenIn), so the
+ * server reads the typed time where it was typed and repeats it in the home zone.
+ */
+export function previewBody({ rule, start, zone, homeOf = null, after, limit }) {
+  return { rule, start: writtenIn(start, zone), ...(homeOf ? { home_of: homeOf } : { timezone: zone }), after, limit };
+}
+
 const DAY_MS = 86_400_000;
 
 /**

@@ -73,6 +73,8 @@ export function openEditor(id) {
         mode: original.mode,
         getStart: () => due.value,
         getZone: zoneNow,
+        // Without a zone of its own the series follows its creator's, which may not be this viewer's.
+        getHomeOf: () => (tz.value ? null : task.id),
       });
   // "Assign to": the list's owner and active members (PATCH {assignee}); only for a task of a shared list.
   const me = getState().me?.id ?? null;

@@ -4,14 +4,16 @@ import { h, option } from './dom.js';
 import { fmt, toLocalInput, calendarOf } from './time.js';
 import { WEEKDAYS, ORDINALS, KINDS, AFTER_COMPLETION_KINDS, parseRule, buildRule } from './rules.js';
 import { api } from './api.js';
+import { previewBody } from './due.js';
 
 /**
  * `id` prefixes the ids of its controls; `rule` is the rule to start from (null: does not repeat);
  * `getStart()` is the due date input's value (the series start, wall-clock), `getZone()` the zone
- * it is read in; `mode` the series' recurrence_mode to start from. Returns {element, getRule(), getMode(),
- * refresh(), reset()}.
+ * it is shown and read in; `getHomeOf()` (optional) the id of a task whose series follows its creator's
+ * zone, null otherwise: the preview is then expanded in that zone, as the saved series will be; `mode`
+ * the series' recurrence_mode to start from. Returns {element, getRule(), getMode(), refresh(), reset()}.
  */
-export function recurrencePicker({ id, rule = null, mode = 'calendar', getStart, getZone }) {
+export function recurrencePicker({ id, rule = null, mode = 'calendar', getStart, getZone, getHomeOf = () => null }) {
   const model = {
     kind: 'none',
     interval: 1,
@@ -224,22 +226,25 @@ export function recurrencePicker({ id, rule = null, mode = 'calendar', getStart,
     note.textContent = 'Loading preview…';
     try {
       const zone = getZone();
-      const body = await api('POST', '/recurrence/preview', {
-        rule,
-        start,
-        timezone: zone,
-        after: new Date().toISOString(),
-        limit: 5,
-      });
+      const body = await api(
+        'POST',
+        '/recurrence/preview',
+        previewBody({ rule, start, zone, homeOf: getHomeOf(), after: new Date().toISOString(), limit: 5 }),
+      );
       if (mine !== request) return;
       showPreview(
         rule,
         body.occurrences.map((iso) => h('li', {}, h('time', { datetime: iso }, fmt(iso, zone)))),
       );
+      // Shown in the viewer's zone; a series that follows another member's zone repeats on their clock.
+      const times =
+        body.timezone && body.timezone !== zone
+          ? `Times in ${zone}; it repeats on ${body.timezone} time.`
+          : `Times in ${zone}.`;
       note.textContent = body.occurrences.length
         ? readMode() === 'after_completion'
-          ? `Times in ${zone}. After the first, each date is counted from the day you complete the one before.`
-          : `Times in ${zone}.`
+          ? `${times} After the first, each date is counted from the day you complete the one before.`
+          : times
         : 'No upcoming dates: the rule has ended.';
     } catch (e) {
       if (mine !== request) return;

@@ -240,6 +240,19 @@ const cases = (): Case[] => [
     /^timezone is required/,
   ],
   [
+    'preview with two zones',
+    'POST',
+    '/recurrence/preview',
+    json({
+      rule: 'FREQ=DAILY',
+      start: '2030-01-01T09:00',
+      timezone: 'UTC',
+      home_of: '6f1d7d7e-1c1a-4b4f-9a2e-0f6f5d2d8c11',
+    }),
+    400,
+    /^timezone or home_of, not both/,
+  ],
+  [
     'preview bad zone',
     'POST',
     '/recurrence/preview',

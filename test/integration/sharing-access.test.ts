@@ -333,6 +333,16 @@ const ROWS: Row[] = [
     make: async (fx) => ({ method: 'GET', path: `/tasks/${fx.tasks.series.id}/occurrences?limit=3` }),
   },
   {
+    route: 'POST /recurrence/preview',
+    note: 'with home_of, the zone of a task the caller can read (without it nothing is read: anyone may preview)',
+    expect: members(200),
+    make: async (fx) => ({
+      method: 'POST',
+      path: '/recurrence/preview',
+      body: { rule: 'FREQ=DAILY', start: '2027-03-01T09:00', home_of: fx.tasks.series.id, limit: 3 },
+    }),
+  },
+  {
     route: 'POST /quick-add/preview',
     note: "#name resolves to the shared list for its members only (the name is the caller's own words)",
     expect: all(200),
@@ -598,7 +608,6 @@ const NOT_ABOUT_A_LIST: Record<string, string> = {
   'POST /auth/dev-token': 'development sign-in',
   'GET /me': "the caller's own user",
   'PATCH /me': "the caller's own zone",
-  'POST /recurrence/preview': 'a rule expanded, nothing read',
   'POST /me/calendar-feed': "the caller's own feed secret (the feed itself has a row)",
   'GET /me/calendar-feed': "whether the caller's feed exists",
   'DELETE /me/calendar-feed': "revokes the caller's feed",
@@ -858,6 +867,45 @@ for (const database of DATABASES) {
       [...new Set((editorOccurrences.occurrences as string[]).map(berlin9))],
       ['09:00'],
       '09:00 in Berlin, every day',
+    );
+
+    // The editor's recurrence picker previews the series in its home user's zone (home_of), from the due
+    // date as the editor sees it (10:00 in New York in early March is 16:00 in Berlin), across the two
+    // weeks of 2027 when New York already keeps summer time and Berlin not yet: 16:00 Berlin every day,
+    // as the saved series will be. Previewed in the editor's own zone it would drift to 15:00 in Berlin.
+    const preview = async (zone: Json) =>
+      ok(
+        call('POST', '/recurrence/preview', {
+          token: editor.token,
+          body: {
+            rule: 'FREQ=DAILY',
+            start: '2027-03-10T10:00[America/New_York]',
+            after: '2027-03-10T00:00:00Z',
+            limit: 21,
+            ...zone,
+          },
+        }),
+      );
+    const home = await preview({ home_of: series.id });
+    t.is(home.timezone, 'Europe/Berlin');
+    t.deepEqual([...new Set((home.occurrences as string[]).map(berlin9))], ['16:00'], 'every day at 16:00 in Berlin');
+    const own = await preview({ timezone: 'America/New_York' });
+    t.is(own.timezone, 'America/New_York');
+    t.deepEqual(
+      [...new Set((own.occurrences as string[]).map(berlin9))].sort(),
+      ['15:00', '16:00'],
+      'the other zone drifts',
+    );
+    const stranger = await person(app, call, 'stranger');
+    t.is(
+      (
+        await call('POST', '/recurrence/preview', {
+          token: stranger.token,
+          body: { rule: 'FREQ=DAILY', start: '2027-03-10T10:00', home_of: series.id },
+        })
+      ).status,
+      404,
+      'a task the caller cannot read gives no zone',
     );
 
     const upcoming = async (p: Person) => {

@@ -11,9 +11,36 @@ import { dayStart } from '../../actors/task/all-day.ts';
 interface DueModule {
   writtenIn(value: string, zone: string): string;
   occurrenceDay(task: { due_day: string; due_date: string }, iso: string, zone: string | null): string;
+  previewBody(o: {
+    rule: string;
+    start: string;
+    zone: string;
+    homeOf?: string | null;
+    after?: string;
+    limit?: number;
+  }): Record<string, unknown>;
 }
 const modulePath = '../../realtime/public/due.js';
-const { writtenIn, occurrenceDay } = (await import(modulePath)) as DueModule;
+const { writtenIn, occurrenceDay, previewBody } = (await import(modulePath)) as DueModule;
+
+test("the recurrence preview of a series that follows its creator's zone asks for that zone, with the start where it was typed", (t) => {
+  const base = { rule: 'FREQ=DAILY', zone: 'America/New_York', after: '2026-12-01T00:00:00.000Z', limit: 5 };
+  t.deepEqual(previewBody({ ...base, start: '2027-03-10T10:00', homeOf: 'task-1' }), {
+    rule: 'FREQ=DAILY',
+    start: '2027-03-10T10:00[America/New_York]',
+    home_of: 'task-1',
+    after: base.after,
+    limit: 5,
+  });
+  t.deepEqual(previewBody({ ...base, start: '2027-03-10T10:00' }), {
+    rule: 'FREQ=DAILY',
+    start: '2027-03-10T10:00[America/New_York]',
+    timezone: 'America/New_York',
+    after: base.after,
+    limit: 5,
+  });
+  t.like(previewBody({ ...base, start: '2027-03-10', homeOf: 'task-1' }), { start: '2027-03-10', home_of: 'task-1' });
+});
 
 test('a wall-clock due date goes out with the zone it was shown in; a date alone and nothing as they are', (t) => {
   t.is(writtenIn('2026-12-01T09:00', 'America/New_York'), '2026-12-01T09:00[America/New_York]');
