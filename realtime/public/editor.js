@@ -63,7 +63,12 @@ export function openEditor(id) {
   });
   due.addEventListener('input', said);
   const dueZone = h('span', { class: 'hint' });
-  const tz = zoneSelect(`${p}-tz`, task.timezone, { followLabel: `Follow my zone (${userZone()})` });
+  // Without a zone of its own a task follows its creator's (its home user's), which is this viewer's only
+  // on their own tasks; the picker's note names the creator's zone once its preview has it.
+  const mine = task.user_id === (getState().me?.id ?? null);
+  const tz = zoneSelect(`${p}-tz`, task.timezone, {
+    followLabel: mine ? `Follow my zone (${userZone()})` : `Follow its creator's zone (${task.user_id})`,
+  });
   const zoneNow = () => tz.value || userZone();
   const picker = task.series_id
     ? null
