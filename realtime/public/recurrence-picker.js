@@ -1,7 +1,7 @@
 // The recurrence picker: builds an RRULE from plain choices and previews the next 5 dates with
 // POST /recurrence/preview. A self-contained form widget: its choices live in its own controls.
 import { h, option } from './dom.js';
-import { fmt, toLocalInput, calendarOf } from './time.js';
+import { fmt, formatter, toLocalInput, calendarOf } from './time.js';
 import { WEEKDAYS, ORDINALS, KINDS, AFTER_COMPLETION_KINDS, parseRule, buildRule } from './rules.js';
 import { api } from './api.js';
 import { previewBody } from './due.js';
@@ -236,11 +236,16 @@ export function recurrencePicker({ id, rule = null, mode = 'calendar', getStart,
         rule,
         body.occurrences.map((iso) => h('li', {}, h('time', { datetime: iso }, fmt(iso, zone)))),
       );
-      // Shown in the viewer's zone; a series that follows another member's zone repeats on their clock.
-      const times =
-        body.timezone && body.timezone !== zone
-          ? `Times in ${zone}; it repeats on ${body.timezone} time.`
-          : `Times in ${zone}.`;
+      // Shown in the viewer's zone; a series that follows another member's zone repeats on their clock,
+      // at the time of day there that the first occurrence shows (a typed time moved across a summer-time
+      // change only one of the zones has changes it: this says so before saving).
+      const home = body.timezone && body.timezone !== zone ? body.timezone : null;
+      const first = body.occurrences[0];
+      const at =
+        home && first && !/^\d{4}-\d{2}-\d{2}$/.test(start)
+          ? ` at ${formatter(home, 'time').format(new Date(first))}`
+          : '';
+      const times = home ? `Times in ${zone}; it repeats${at} on ${home} time.` : `Times in ${zone}.`;
       note.textContent = body.occurrences.length
         ? readMode() === 'after_completion'
           ? `${times} After the first, each date is counted from the day you complete the one before.`
