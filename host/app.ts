@@ -237,8 +237,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         unpublishedSince: (since) => reads.unpublishedSince(since),
         publishedSince: (since, limit) => reads.publishedSince(since, limit),
         deliver: (events) => hub.deliver(events, 'outbox'),
-        active: () => !(kafkaFeed?.live ?? false) || !relay.healthy,
         primaryLive: () => kafkaFeed?.live ?? false,
+        relayHealthy: () => relay.healthy,
         primaryMissedFrom: () => kafkaFeed?.missedFrom ?? 0,
       })
     : undefined;

@@ -3,9 +3,9 @@
 //   and the relay publishes; it is each instance's own consumer group, starting at latest, so every
 //   instance sees every event, whichever replica committed it (fan-out to all replicas' sockets, unlike a
 //   Dapr subscription's competing consumers). While Kafka is away the OutboxFeed covers: committed rows
-//   not yet published, read from the database on a short poll, after re-reading at its takeover what
-//   was committed just before the consumer's last fetch (published, so not in the outbox, but maybe never
-//   fetched here). Offsets are committed, so after an outage the consumer resumes where it stopped; the
+//   not yet published, read from the database on a short poll, after re-reading, once per absence of
+//   the consumer, what was published since it may have missed it (no longer in the outbox, but maybe
+//   never fetched here). Offsets are committed, so after an outage the consumer resumes where it stopped; the
 //   events the outbox feed delivered meanwhile come again from Kafka then and the hub drops them.
 // - Embedded (no Kafka): the relay hands each batch of committed rows to the hub (host/outbox/sinks.ts
 //   hubSink) — the outbox rows are the one feed, in seq order per user.
@@ -213,10 +213,10 @@ export interface OutboxFeedOptions {
   /** Published rows committed after `sinceIso`: the newest `limit` events, their deliveries (host/reads.ts `publishedSince`). */
   publishedSince: (sinceIso: string, limit: number) => Promise<EventEnvelope[]>;
   deliver: Deliver;
-  /** True while this feed covers: the primary feed is away, or the relay cannot publish. */
-  active: () => boolean;
   /** True while the Kafka consumer's fetches are answered (KafkaFeed.live). */
   primaryLive: () => boolean;
+  /** True while the relay publishes (Relay.healthy). This feed covers while either is false. */
+  relayHealthy: () => boolean;
   /** From when (epoch ms, 0: nothing) events may not have reached the consumer (KafkaFeed.missedFrom). */
   primaryMissedFrom: () => number;
   /** Poll period (ms), default 250. */
@@ -235,7 +235,7 @@ export interface OutboxFeedOptions {
 export const TAKEOVER_LIMIT = 20_000;
 
 /**
- * While Kafka is away (`active()`): delivers committed rows not yet published, polling every
+ * While Kafka is away (the consumer is not live, or the relay cannot publish): delivers committed rows not yet published, polling every
  * `intervalMs` over the last `windowMs`. Rows it handed to the hub before are not handed again, so a poll
  * that reads them a second time costs no duplicate.
  *
@@ -287,7 +287,7 @@ export class OutboxFeed {
     this.skipped = false;
     const live = this.o.primaryLive();
     if (live) this.reread = false;
-    if (!this.o.active()) return;
+    if (!this.active(live)) return;
     if (this.busy) {
       this.again = true;
       return;
@@ -303,12 +303,17 @@ export class OutboxFeed {
         this.again = false;
         const since = new Date(this.now() - this.windowMs).toISOString();
         await this.hand(await this.o.unpublishedSince(since));
-      } while (this.again && this.o.active());
+      } while (this.again && this.active(this.o.primaryLive()));
     } catch {
       // the database is away too: the next poll tries again (a re-read not done yet, with it)
     } finally {
       this.busy = false;
     }
+  }
+
+  /** This feed covers while the consumer is away or the relay cannot publish. */
+  private active(live: boolean): boolean {
+    return !live || !this.o.relayHealthy();
   }
 
   private async hand(events: readonly EventEnvelope[]): Promise<void> {

@@ -10,9 +10,12 @@ const dayFormat = new Intl.DateTimeFormat(undefined, {
   month: 'short',
 });
 
+/** True for a date alone, 'YYYY-MM-DD' (an all-day due date), false for anything else. */
+export const isDay = (value) => /^\d{4}-\d{2}-\d{2}$/.test(value ?? '');
+
 /** A calendar date ('YYYY-MM-DD') in words, e.g. "Thu, 24 Dec" (the browser's language); '' for none. */
 export function fmtDay(day) {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(day ?? '')) return '';
+  if (!isDay(day)) return '';
   return dayFormat.format(new Date(`${day}T12:00:00Z`));
 }
 
@@ -67,7 +70,7 @@ export function occurrenceDay(task, iso, zone) {
 /** What a due value of the form will make, in words: "All day, Thu, 24 Dec" or "Thu, 24 Dec, 09:00 in Zone"; '' for none. */
 export function dueSaid(value, zone) {
   if (!value) return '';
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return `All day, ${fmtDay(value)}`;
+  if (isDay(value)) return `All day, ${fmtDay(value)}`;
   const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(value);
   return m ? `${fmtDay(m[1])}, ${m[2]} in ${zone}` : '';
 }

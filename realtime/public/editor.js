@@ -65,9 +65,9 @@ export function openEditor(id) {
   const dueZone = h('span', { class: 'hint' });
   // Without a zone of its own a task follows its creator's (its home user's), which is this viewer's only
   // on their own tasks; the picker's note names the creator's zone once its preview has it.
-  const mine = task.user_id === (getState().me?.id ?? null);
+  const me = getState().me?.id ?? null;
   const tz = zoneSelect(`${p}-tz`, task.timezone, {
-    followLabel: mine ? `Follow my zone (${userZone()})` : `Follow its creator's zone (${task.user_id})`,
+    followLabel: task.user_id === me ? `Follow my zone (${userZone()})` : `Follow its creator's zone (${task.user_id})`,
   });
   const zoneNow = () => tz.value || userZone();
   const picker = task.series_id
@@ -82,7 +82,6 @@ export function openEditor(id) {
         getHomeOf: () => (tz.value ? null : task.id),
       });
   // "Assign to": the list's owner and active members (PATCH {assignee}); only for a task of a shared list.
-  const me = getState().me?.id ?? null;
   const whoName = (userId) => (userId === me ? `${userId} (you)` : userId);
   const assign = h('select', { id: `${p}-assignee` });
   const setAssignOptions = (ids) => {

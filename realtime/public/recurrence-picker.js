@@ -4,7 +4,7 @@ import { h, option } from './dom.js';
 import { fmt, formatter, toLocalInput, calendarOf } from './time.js';
 import { WEEKDAYS, ORDINALS, KINDS, AFTER_COMPLETION_KINDS, parseRule, buildRule } from './rules.js';
 import { api } from './api.js';
-import { previewBody } from './due.js';
+import { previewBody, isDay } from './due.js';
 
 /**
  * `id` prefixes the ids of its controls; `rule` is the rule to start from (null: does not repeat);
@@ -241,10 +241,7 @@ export function recurrencePicker({ id, rule = null, mode = 'calendar', getStart,
       // change only one of the zones has changes it: this says so before saving).
       const home = body.timezone && body.timezone !== zone ? body.timezone : null;
       const first = body.occurrences[0];
-      const at =
-        home && first && !/^\d{4}-\d{2}-\d{2}$/.test(start)
-          ? ` at ${formatter(home, 'time').format(new Date(first))}`
-          : '';
+      const at = home && first && !isDay(start) ? ` at ${formatter(home, 'time').format(new Date(first))}` : '';
       const times = home ? `Times in ${zone}; it repeats${at} on ${home} time.` : `Times in ${zone}.`;
       note.textContent = body.occurrences.length
         ? readMode() === 'after_completion'

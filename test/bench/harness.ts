@@ -17,6 +17,7 @@ import { wsUrl } from '../helpers/socket.ts';
 import Nes from '@hapi/nes';
 import { NODE_FLAGS } from '../../host/node-flags.ts';
 import { hasExited, stopChild } from '../../deploy/local/lib/proc.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 export const ROOT = path.join(import.meta.dirname, '..', '..');
 
@@ -90,21 +91,18 @@ export async function startBenchApp(
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let sidecar: Sidecar | undefined;
   const url = `http://127.0.0.1:${port}`;
+  /** Until `probe` answers as `ok` wants; fails at once if the app has exited. */
+  const answering = (probe: string, ok: (r: Response) => boolean) =>
+    eventually(
+      async () => {
+        if (hasExited(child)) throw new Error(`bench app (${shape}) exited while starting`);
+        return fetch(probe).then(ok, () => false);
+      },
+      { what: `bench app (${shape}) answering ${probe}`, timeoutMs: 90_000, intervalMs: 100 },
+    );
   const bringUp = async () => {
-    const deadline = Date.now() + 90_000;
-    const waitFor = async (probe: string, ok: (r: Response) => boolean) => {
-      while (
-        !(await fetch(probe).then(
-          (r) => ok(r),
-          () => false,
-        ))
-      ) {
-        if (Date.now() > deadline || hasExited(child)) throw new Error(`bench app (${shape}) did not start`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    };
     if (shape === 'dapr') {
-      await waitFor(`http://127.0.0.1:${appPort}/healthz`, () => true);
+      await answering(`http://127.0.0.1:${appPort}/healthz`, () => true);
       sidecar = await startSidecar({
         appId: 'tasklane-bench',
         appPort,
@@ -114,14 +112,13 @@ export async function startBenchApp(
         namespace: `bench-${randomBytes(3).toString('hex')}`,
       });
     }
-    await waitFor(`${url}/ready`, (r) => r.ok);
+    await answering(`${url}/ready`, (r) => r.ok);
   };
   try {
     await bringUp();
   } catch (error) {
     // Nothing it started outlives a start that failed: the app, its sidecar, its database and topic.
-    if (!hasExited(child)) child.kill('SIGKILL');
-    await exited;
+    await stopChild(child, { signal: 'SIGKILL' });
     await sidecar?.stop('SIGKILL');
     await db?.drop().catch(() => undefined);
     if (kafkaTopic) await deleteTopic(kafkaBrokers, kafkaTopic);

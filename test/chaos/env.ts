@@ -5,7 +5,6 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, chownSync, openSync, rmSync, readdirSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -15,7 +14,7 @@ import { eventually } from '../helpers/eventually.ts';
 import { startSidecar, type Sidecar } from '../../deploy/local/lib/daprd.ts';
 import { signToken } from '../../api/tokens.ts';
 import { NODE_FLAGS } from '../../host/node-flags.ts';
-import { hasExited } from '../../deploy/local/lib/proc.ts';
+import { portOpen, stopChild } from '../../deploy/local/lib/proc.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 
@@ -25,24 +24,8 @@ export interface Proc {
   start(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ port, host: '127.0.0.1' });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
-function killChild(child: ChildProcess | undefined): Promise<void> {
-  if (!child || hasExited(child)) return Promise.resolve();
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGKILL');
-  return exited;
+async function killChild(child: ChildProcess | undefined): Promise<void> {
+  if (child) await stopChild(child, { signal: 'SIGKILL' });
 }
 
 function postgresBin(tool: string): string {

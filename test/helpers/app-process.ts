@@ -53,10 +53,6 @@ export interface AppProcess {
   stop(): Promise<void>;
 }
 
-async function end(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  await stopChild(child, { signal, graceMs: 10_000 });
-}
-
 /**
  * Parses the Prometheus text of `tasklane_actor_turns_total` and sums the series whose labels match.
  * A counter never incremented has no series: 0.
@@ -119,7 +115,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
   };
   process.once('exit', orphanGuard);
   const cleanUp = async () => {
-    await end(child, 'SIGTERM');
+    await stopChild(child, { graceMs: 10_000 });
     if (sidecar) await sidecar.stop();
     process.off('exit', orphanGuard);
     rmSync(dataDir, { recursive: true, force: true });
@@ -189,7 +185,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
       handle.sidecar = sidecar;
     },
     async kill() {
-      await Promise.all([end(child, 'SIGKILL'), handle.sidecar.stop('SIGKILL')]);
+      await Promise.all([stopChild(child, { signal: 'SIGKILL' }), handle.sidecar.stop('SIGKILL')]);
     },
     stop() {
       stopping ??= cleanUp();

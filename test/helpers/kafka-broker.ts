@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { kafkaLib, kafkaClusterId } from '../../deploy/local/lib/services.ts';
 import { freePorts } from './ports.ts';
-import { hasExited } from '../../deploy/local/lib/proc.ts';
+import { hasExited, stopChild } from '../../deploy/local/lib/proc.ts';
 
 export interface Broker {
   brokers: string;
@@ -106,10 +106,7 @@ export async function privateBroker(topic = 'task-events'): Promise<Broker> {
       await ready();
     },
     async kill() {
-      if (!child || hasExited(child)) return;
-      const exited = new Promise((r) => child?.once('exit', r));
-      child.kill('SIGKILL');
-      await exited;
+      if (child) await stopChild(child, { signal: 'SIGKILL' });
     },
     async destroy() {
       await broker.kill();

@@ -6,7 +6,6 @@ import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { startTestApp, outboxDrained, type TestApp } from '../helpers/app.ts';
 import { connectSocket } from '../helpers/socket.ts';
-import { eventually } from '../helpers/eventually.ts';
 import { readMetric } from '../helpers/metrics.ts';
 import { listTasksQuery } from '../../host/reads.ts';
 import { TASK_FIELDS } from '../../host/tasks/rows.ts';

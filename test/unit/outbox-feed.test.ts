@@ -58,8 +58,8 @@ function world(start = Date.parse('2026-11-30T12:00:00Z')) {
     deliver: async (events) => {
       delivered.push(...events);
     },
-    active: () => !live || !relayHealthy,
     primaryLive: () => live,
+    relayHealthy: () => relayHealthy,
     primaryMissedFrom: () => missedFrom(lastFetch, startedAt),
     now: () => now,
   });

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, LOG_DIR, sleep, hasExited } from './proc.ts';
+import { ROOT, LOG_DIR, sleep, hasExited, stopChild } from './proc.ts';
 import { DAPR_BIN } from './services.ts';
 import { local } from './endpoints.ts';
 import { freePort } from './ports.ts';
@@ -90,12 +90,7 @@ export async function startSidecar(given: SidecarOptions, readyTimeoutMs = 60_00
     options: o,
     log,
     stop: async (signal = 'SIGTERM') => {
-      if (hasExited(child)) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
+      await stopChild(child, { signal, graceMs: 10_000 });
     },
   };
   // Outbound health: the sidecar's own API is up and its components are initialised.
