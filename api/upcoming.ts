@@ -79,7 +79,7 @@ export async function upcomingOccurrences(
     const until = s.due_day ? new Date(endMs + DAY_MS) : window.end;
     let list: Date[];
     try {
-      list = occurrences(s.recurrence_rule, seriesStart(s), zone, {
+      list = occurrences(s.recurrence_rule, seriesStart(s, zone), zone, {
         after,
         until,
         // An after-completion series has only its scheduled first instance ahead: the rest follow completions.

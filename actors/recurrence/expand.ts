@@ -30,7 +30,7 @@ import {
   type Plan,
 } from './plan.ts';
 import { resolveRule, type ParsedRule } from './rule.ts';
-import { parseStartInZone } from './start.ts';
+import { parseStartInZone, type StartWall } from './start.ts';
 
 /** Which occurrences `occurrences` returns, and the work it may do. */
 export interface OccurrenceOptions {
@@ -168,7 +168,7 @@ function optionalInstant(value: Date | undefined, name: string): number | undefi
  */
 function expand(
   p: ParsedRule,
-  start: WallClock,
+  start: StartWall,
   zone: IANAZone,
   afterMs: number | undefined,
   untilMs: number | undefined,
@@ -204,7 +204,8 @@ function expand(
     // No floating time >= f can map below f - SLACK_MS, so the result is complete.
     if (kth !== undefined && f - SLACK_MS > kth) return false;
     if (skipBelowF !== undefined && f < skipBelowF) return true;
-    const instant = floatingToInstant(f, offset);
+    // The start itself is the instant it was given as (StartWall.at: the later pass of a repeated hour).
+    const instant = f === startF && start.at !== undefined ? start.at : floatingToInstant(f, offset);
     // Outside years 0001–9999 in UTC (e.g. 9999-12-31T13:00 in Etc/GMT+12) there is no occurrence.
     if (!inInstantRange(instant)) return true;
     if (instantUpper !== undefined && instant > instantUpper) return true;

@@ -17,7 +17,8 @@
  *   `localToInstant`), using luxon's zone offsets. Zone names are validated by actors/zone.ts only.
  * - A wall time inside a spring-forward gap is read with the offset in force before the gap, i.e.
  *   it moves forward by the gap length (RFC 5545 errata 4271). An ambiguous fall-back wall time
- *   takes the earlier instant.
+ *   takes the earlier instant, but a start given as an instant on the second pass is that instant
+ *   (start.ts StartWall: the first occurrence is where the series was started).
  * - Because of the gap rule the floating -> instant mapping is not strictly monotonic (a wall time
  *   in a gap can land after a later wall time just past the gap), so windows are expanded with a
  *   two-day floating margin, filtered by real instants, sorted, and de-duplicated (two wall times
@@ -45,6 +46,6 @@ export {
   type RecurrenceFrequency,
   type RecurrenceUntil,
 } from './rule.ts';
-export { localToInstant, parseStart } from './start.ts';
+export { localToInstant, parseStart, type StartWall } from './start.ts';
 export { EXPANSION_BUDGET, MAX_OCCURRENCE_LIMIT, checkSeries, expansionBound, type ExpansionMeter } from './budget.ts';
 export { nextOccurrence, occurrences, type OccurrenceOptions } from './expand.ts';

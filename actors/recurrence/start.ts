@@ -3,7 +3,7 @@
  * (RFC 5545 §3.3.5 form #3, DATE-TIME with TZID), and a wall-clock time read as an instant.
  */
 import type { IANAZone } from 'luxon';
-import { HOUR_MS, MINUTE_MS, checkWall, wallToFloating, type WallClock } from './calendar.ts';
+import { HOUR_MS, MINUTE_MS, SECOND_MS, checkWall, wallToFloating, type WallClock } from './calendar.ts';
 import { RecurrenceError } from './errors.ts';
 import { floatingToInstant, instantToWall, offsetMs, resolveZone } from './local-time.ts';
 
@@ -17,14 +17,30 @@ function startError(detail: string): RecurrenceError {
 const ISO_START =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
 
+/**
+ * A series' first start: its wall-clock time in the zone and, when the start named an instant on the
+ * second pass of a repeated (fall-back) hour, that instant (`at`, epoch ms, whole seconds). Every other
+ * occurrence at an ambiguous wall time takes the earlier instant; the start itself is the instant given,
+ * so a series whose due date is 01:30 EST on the night New York falls back starts then, not an hour
+ * earlier at 01:30 EDT (the wall time alone cannot tell the two apart: PEP 495's `fold`).
+ */
+export type StartWall = WallClock & { at?: number };
+
+/** `wall` read from `instant` in `zone`, with `at` when the instant is the later of two with that wall time. */
+function fromInstant(instant: number, zone: IANAZone): StartWall {
+  const wall = instantToWall(instant, zone);
+  checkWall(wall, startError);
+  const whole = Math.floor(instant / SECOND_MS) * SECOND_MS;
+  const first = floatingToInstant(wallToFloating(wall), (ms) => offsetMs(zone, ms));
+  return first < whole ? { ...wall, at: whole } : wall;
+}
+
 /** parseStart with the zone already resolved (local-time.ts `resolveZone`). */
-export function parseStartInZone(start: string | Date, zone: IANAZone): WallClock {
+export function parseStartInZone(start: string | Date, zone: IANAZone): StartWall {
   if (start instanceof Date) {
     const ms = start.getTime();
     if (Number.isNaN(ms)) throw startError('invalid Date');
-    const wall = instantToWall(ms, zone);
-    checkWall(wall, startError);
-    return wall;
+    return fromInstant(ms, zone);
   }
   if (typeof start !== 'string') throw startError('must be an ISO 8601 string or a Date');
   const m = ISO_START.exec(start);
@@ -47,21 +63,19 @@ export function parseStartInZone(start: string | Date, zone: IANAZone): WallCloc
     if (oh > 23 || om > 59) throw startError(`${JSON.stringify(start)} has an invalid UTC offset`);
     offset = (m[9] === '-' ? -1 : 1) * (oh * HOUR_MS + om * MINUTE_MS);
   }
-  const instant = wallToFloating(wall) - offset;
-  const inZone = instantToWall(instant, zone);
-  checkWall(inZone, startError);
-  return inZone;
+  return fromInstant(wallToFloating(wall) - offset, zone);
 }
 
 /**
  * Wall-clock time of a series' first start (its DTSTART) in `zone`.
  * - `start` an ISO 8601 string without offset (`2026-03-08T02:30`, or a date alone for 00:00): that
  *   wall-clock time, kept as written even inside a DST gap (the gap is resolved per occurrence).
- * - `start` with `Z` or an offset (at most ±23:59), or a Date: that instant, read in `zone`.
+ * - `start` with `Z` or an offset (at most ±23:59), or a Date: that instant, read in `zone`; on the second
+ *   pass of a repeated hour the instant itself is kept too (`at`, see StartWall).
  * Seconds are whole seconds; fractions are dropped. The year must be 1000–9999 and the day exist.
  * Throws RecurrenceError 'invalid_timezone' (part 'timezone') or 'invalid_start' (part 'start').
  */
-export function parseStart(start: string | Date, zone: string): WallClock {
+export function parseStart(start: string | Date, zone: string): StartWall {
   return parseStartInZone(start, resolveZone(zone));
 }
 

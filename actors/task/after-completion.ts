@@ -89,7 +89,7 @@ export function completionStart(
   doneAt: number,
   zone: string,
 ): string {
-  const time = parseStart(seriesStart(series), zone);
+  const time = parseStart(seriesStart(series, zone), zone);
   const day = parseStart(new Date(doneAt), zone);
   return formatWall({ ...day, hour: time.hour, minute: time.minute, second: time.second });
 }

@@ -455,7 +455,8 @@ function create(command: CreateTask, state: TaskState | null, ctx: DecideContext
   }
   // A series keeps the wall-clock start as written, even when it falls in a DST gap on its first day.
   const dtstart_local = is_recurring && due_date ? startOf('due_date', d.due_date ?? null, due_date, zone) : null;
-  if (recurrence_rule && dtstart_local) checkSeriesBudget(recurrence_rule, dtstart_local, zone);
+  const start = dtstart_local ? seriesStart({ dtstart_local, due_date }, zone) : null;
+  if (recurrence_rule && start) checkSeriesBudget(recurrence_rule, start, zone);
   const specs = d.reminders ?? [];
   if (specs.length > MAX_REMINDERS) throw invalid('reminders', `at most ${MAX_REMINDERS} per task`);
   const id = command.id;
@@ -464,13 +465,8 @@ function create(command: CreateTask, state: TaskState | null, ctx: DecideContext
   if (assignee !== null && assignee !== actorOf(ctx) && specs.length > 0)
     throw conflict(`the task is assigned to ${assignee}; only the assignee sets reminders on it`);
   const next_occurrence =
-    is_recurring && dtstart_local && recurrence_rule
-      ? firstOccurrence(
-          recurrence_rule,
-          dtstart_local,
-          zone,
-          seriesAfter({ last_spawned_at: null, due_day }, zone, ctx),
-        )
+    is_recurring && start && recurrence_rule
+      ? firstOccurrence(recurrence_rule, start, zone, seriesAfter({ last_spawned_at: null, due_day }, zone, ctx))
       : null;
   const task = {
     id,
@@ -572,7 +568,7 @@ export function update(command: UpdateTask, state: TaskState, ctx: DecideContext
   }
   next.dtstart_local = seriesWallStart(d, state, next, ctx);
   if (next.recurrence_rule && next.due_date)
-    checkSeriesBudget(next.recurrence_rule, seriesStart(next), zoneOf(next, ctx));
+    checkSeriesBudget(next.recurrence_rule, seriesStart(next, zoneOf(next, ctx)), zoneOf(next, ctx));
   if (next.is_recurring && state.completed)
     throw conflict('a completed task cannot become a series; uncomplete it first');
 
@@ -592,7 +588,7 @@ export function update(command: UpdateTask, state: TaskState, ctx: DecideContext
       next.is_recurring && next.recurrence_rule && next.due_date && !waiting
         ? firstOccurrence(
             next.recurrence_rule,
-            seriesStart(next),
+            seriesStart(next, zoneOf(next, ctx)),
             zoneOf(next, ctx),
             seriesAfter({ last_spawned_at: state.last_spawned_at, due_day: next.due_day }, zoneOf(next, ctx), ctx),
           )
@@ -942,7 +938,7 @@ function spawn(state: TaskState, ctx: DecideContext): PendingEvent[] {
   // Every occurrence whose own spawn time has come: after downtime there may be several; the latest is
   // spawned and the others are recorded as skipped. None: this is the next one, spawned ahead.
   const maxLead = 400 * 86_400_000;
-  const start = seriesStart(state);
+  const start = seriesStart(state, zone);
   const window = occurrences(state.recurrence_rule, start, zone, {
     after: new Date(ms(state.next_occurrence) - 1),
     until: new Date(now + maxLead),
@@ -1091,7 +1087,12 @@ function reschedule(fromZone: string, toZone: string, state: TaskState, ctx: Dec
   // An after-completion series waiting for its open instance keeps waiting (its next due follows the completion).
   const next_occurrence = awaitingCompletion(state)
     ? null
-    : firstOccurrence(state.recurrence_rule, dtstart_local, toZone, seriesAfter(state, toZone, ctx));
+    : firstOccurrence(
+        state.recurrence_rule,
+        seriesStart({ dtstart_local, due_date }, toZone),
+        toZone,
+        seriesAfter(state, toZone, ctx),
+      );
   const changes: Record<string, Change<unknown>> = {};
   if (due_date !== state.due_date) changes.due_date = { from: state.due_date, to: due_date };
   if (dtstart_local !== state.dtstart_local) changes.dtstart_local = { from: state.dtstart_local, to: dtstart_local };

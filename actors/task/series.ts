@@ -53,11 +53,24 @@ export function startOf(field: string, written: string | null, instant: string, 
 }
 
 /**
- * What every expansion of a series starts from: its wall-clock start (text without offset, which the
- * recurrence module reads in the series' zone), or, for a series written before the wall-clock start
- * was kept, its first instant.
+ * What every expansion of a series in `zone` starts from: its wall-clock start (text without offset,
+ * which the recurrence module reads in the series' zone); its due date (the instant) when that is the
+ * second pass of the same wall-clock time in a repeated (fall-back) hour, which the wall time alone would
+ * read as the first pass, an hour early (the series' due date is its first occurrence, README "Series");
+ * or, for a series written before the wall-clock start was kept, its first instant.
  */
-export function seriesStart(task: Pick<TaskState, 'dtstart_local' | 'due_date'>): string | Date {
-  if (task.dtstart_local !== null && task.dtstart_local !== undefined) return task.dtstart_local;
-  return new Date(task.due_date ?? Number.NaN);
+export function seriesStart(task: Pick<TaskState, 'dtstart_local' | 'due_date'>, zone: string): string | Date {
+  const { dtstart_local, due_date } = task;
+  if (dtstart_local === null || dtstart_local === undefined) return new Date(due_date ?? Number.NaN);
+  if (due_date !== null && due_date !== undefined) {
+    let due: ReturnType<typeof parseStart> | undefined;
+    try {
+      due = parseStart(new Date(due_date), zone);
+    } catch (error) {
+      // An unreadable zone or year is the expansion's to report, from the wall-clock start below.
+      if (!(error instanceof RecurrenceError)) throw error;
+    }
+    if (due?.at !== undefined && formatWall(due) === dtstart_local) return new Date(due_date);
+  }
+  return dtstart_local;
 }

@@ -241,7 +241,7 @@ function restore(turn: EventEnvelope[], state: TaskState, ctx: DecideContext): P
     // The series restarts: its next occurrence after now (or after the last one it spawned).
     const next = firstOccurrence(
       state.recurrence_rule,
-      seriesStart(state),
+      seriesStart(state, zoneOf(state, ctx)),
       zoneOf(state, ctx),
       seriesAfter(state, zoneOf(state, ctx), ctx),
     );

@@ -183,7 +183,7 @@ function occurrenceWall(task: FeedTask, next: string, zone: string): WallClock {
   const at = Date.parse(next);
   const seen = wallOf(at, zone);
   const rule = parseRule(task.recurrence_rule ?? '');
-  const start = parseStart(seriesStart(task), zone);
+  const start = parseStart(seriesStart(task, zone), zone);
   const hours = rule.byHour.length > 0 ? rule.byHour : [start.hour];
   const minutes = rule.byMinute.length > 0 ? rule.byMinute : [start.minute];
   for (const hour of hours)
@@ -218,7 +218,7 @@ function occurrencesBefore(task: FeedTask, next: string, zone: string, budget: F
   for (;;) {
     if (budget.left <= 0) return null;
     const limit = Math.min(1000, budget.left);
-    const page = occurrences(rule, seriesStart(task), zone, { until, limit, ...(after ? { after } : {}) });
+    const page = occurrences(rule, seriesStart(task, zone), zone, { until, limit, ...(after ? { after } : {}) });
     budget.left -= page.length;
     seen += page.length;
     const last = page.at(-1);

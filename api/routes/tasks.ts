@@ -320,7 +320,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
         const after = new Date(
           Math.max(deps.clock().getTime(), task.last_spawned_at ? Date.parse(task.last_spawned_at) + 1 : 0) - 1,
         );
-        const list = occurrences(task.recurrence_rule, seriesStart(task), zone, {
+        const list = occurrences(task.recurrence_rule, seriesStart(task, zone), zone, {
           after,
           limit: (request.query as { limit: number }).limit,
         });

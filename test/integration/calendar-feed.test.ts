@@ -307,7 +307,7 @@ for (const database of DATABASES) {
     for (const s of series) {
       const task = await read(s.id);
       const zone = task.timezone ?? 'Pacific/Kiritimati';
-      const ours = occurrences(task.recurrence_rule as string, seriesStart(task), zone, {
+      const ours = occurrences(task.recurrence_rule as string, seriesStart(task, zone), zone, {
         after: new Date(Date.parse(task.next_occurrence as string) - 1),
         limit: 50,
       }).map((d) => d.toISOString());
@@ -465,7 +465,7 @@ for (const database of DATABASES) {
       const task = await read(s.id);
       const zone = task.timezone ?? 'Pacific/Kiritimati';
       const next = task.next_occurrence as string;
-      const ours = occurrences(task.recurrence_rule as string, seriesStart(task), zone, {
+      const ours = occurrences(task.recurrence_rule as string, seriesStart(task, zone), zone, {
         after: new Date(Date.parse(next) - 1),
         limit: 50,
       }).map((d) => dayOf(d.toISOString(), zone));

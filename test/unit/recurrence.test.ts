@@ -586,7 +586,18 @@ test('parseStart: wall-clock strings vs instants', (t) => {
     minute: 30,
     second: 0,
   });
+  // 06:30Z on 2026-11-01 is 01:30 EST, the second pass of New York's repeated hour: the instant is kept
+  // (`at`), since the wall time alone reads as the first pass (05:30Z, EDT).
   t.deepEqual(parseStart(new Date('2026-11-01T06:30:00Z'), NY), {
+    year: 2026,
+    month: 11,
+    day: 1,
+    hour: 1,
+    minute: 30,
+    second: 0,
+    at: Date.parse('2026-11-01T06:30:00Z'),
+  });
+  t.deepEqual(parseStart(new Date('2026-11-01T05:30:00Z'), NY), {
     year: 2026,
     month: 11,
     day: 1,
@@ -598,6 +609,27 @@ test('parseStart: wall-clock strings vs instants', (t) => {
   t.deepEqual(
     all('FREQ=WEEKLY;COUNT=3', new Date('2026-01-05T14:00:00Z'), NY),
     all('FREQ=WEEKLY;COUNT=3', '2026-01-05T09:00', NY),
+  );
+});
+
+test('a start named on the second pass of a repeated hour is itself the first occurrence; other days take their wall time', (t) => {
+  // New York, 2026-11-01: 01:30 EDT (05:30Z), then 01:30 EST (06:30Z).
+  const second = ['2026-11-01T06:30:00.000Z', '2026-11-02T06:30:00.000Z', '2026-11-03T06:30:00.000Z'];
+  t.deepEqual(all('FREQ=DAILY;COUNT=3', '2026-11-01T01:30-05:00', NY), second);
+  t.deepEqual(all('FREQ=DAILY;COUNT=3', new Date('2026-11-01T06:30:00Z'), NY), second);
+  // The wall time alone, or the first pass named: the earlier instant (RFC 5545 §3.3.5).
+  const first = ['2026-11-01T05:30:00.000Z', '2026-11-02T06:30:00.000Z', '2026-11-03T06:30:00.000Z'];
+  t.deepEqual(all('FREQ=DAILY;COUNT=3', '2026-11-01T01:30', NY), first);
+  t.deepEqual(all('FREQ=DAILY;COUNT=3', '2026-11-01T01:30-04:00', NY), first);
+  // Only the start: a yearly series started on the second pass is at 01:30 EDT on a later fall-back night.
+  t.deepEqual(all('FREQ=YEARLY;BYMONTH=11;BYDAY=1SU;COUNT=2', '2026-11-01T06:30:00Z', NY), [
+    '2026-11-01T06:30:00.000Z',
+    '2027-11-07T05:30:00.000Z',
+  ]);
+  // And it is not "after" itself: the next occurrence after the first pass is the start on the second.
+  t.deepEqual(
+    nextOccurrence('FREQ=DAILY', '2026-11-01T06:30:00Z', NY, new Date('2026-11-01T05:30:00Z'))?.toISOString(),
+    '2026-11-01T06:30:00.000Z',
   );
 });
 

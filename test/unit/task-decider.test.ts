@@ -558,6 +558,50 @@ test('a series starting in a DST gap moves only its first day: 07:30Z on the 14t
   ]);
 });
 
+test('a series starting on the second pass of a repeated hour starts then, not an hour early; later days take their own wall time', (t) => {
+  const given = spec(t);
+  const ny = (iso: string) => at(iso, 'America/New_York');
+  // New York falls back at 02:00 EDT on 2027-11-07: 01:30 comes twice (05:30Z EDT, then 06:30Z EST).
+  for (const [id, due_date] of [
+    [T1, '2027-11-07T01:30:00-05:00'],
+    [T2, '2027-11-07T06:30:00Z'],
+  ] as const) {
+    const created = given()
+      .when(create(id, { title: 'fold', due_date, recurrence_rule: 'FREQ=DAILY' }), ny('2027-11-01T12:00:00Z'))
+      .then({
+        due_date: '2027-11-07T06:30:00.000Z',
+        dtstart_local: '2027-11-07T01:30:00',
+        next_occurrence: '2027-11-07T06:30:00.000Z',
+      });
+    t.deepEqual(spawnDueDates(given, created, 3, 'America/New_York').dueDates, [
+      '2027-11-07T06:30:00.000Z',
+      '2027-11-08T06:30:00.000Z',
+      '2027-11-09T06:30:00.000Z',
+    ]);
+  }
+  // The first pass (EDT) as written, or the wall time alone (which reads as the first pass): 05:30Z.
+  for (const [id, due_date] of [
+    [T1, '2027-11-07T01:30:00-04:00'],
+    [T2, '2027-11-07T01:30'],
+  ] as const)
+    given()
+      .when(create(id, { title: 'first pass', due_date, recurrence_rule: 'FREQ=DAILY' }), ny('2027-11-01T12:00:00Z'))
+      .then({ due_date: '2027-11-07T05:30:00.000Z', next_occurrence: '2027-11-07T05:30:00.000Z' });
+  // A PATCH onto the second pass moves the series' start with it; a yearly series is back on 01:30 EDT a
+  // year later (2028-11-07 is before that year's change), and on a fall-back night takes the first pass.
+  const edited = given().when(
+    create(T1, {
+      title: 'yearly',
+      due_date: '2027-10-01T09:00',
+      recurrence_rule: 'FREQ=YEARLY;BYMONTH=11;BYMONTHDAY=7',
+    }),
+    ny('2027-09-01T12:00:00Z'),
+  );
+  given(edited)
+    .when({ type: 'update', data: { due_date: '2027-11-07T06:30:00Z' } }, ny('2027-09-01T12:00:00Z'))
+    .then({ due_date: '2027-11-07T06:30:00.000Z', next_occurrence: '2027-11-07T06:30:00.000Z' });
+});
+
 test('on Lord Howe (a 30-minute gap) a series in the gap moves its first day by 30 minutes only', (t) => {
   const given = spec(t);
   const created = given()
