@@ -48,6 +48,7 @@ import {
   occurrences,
   parseRule,
   parseStart,
+  RecurrenceError,
   type RecurrenceUntil,
   type WallClock,
 } from '../../actors/recurrence/index.ts';
@@ -161,9 +162,21 @@ function dateValue(day: string): ICAL.Time {
   return ICAL.Time.fromData({ year, month, day: date, isDate: true });
 }
 
+/** True when `instant` is the later of two instants with the wall time `wall` in `zone` (a repeated hour). */
+function onSecondPass(wall: WallClock, instant: string, zone: string): boolean {
+  try {
+    return localToInstant(wall, zone).getTime() !== Math.floor(Date.parse(instant) / 1000) * 1000;
+  } catch (error) {
+    // A zone the recurrence module does not know has no VTIMEZONE either: addZoned writes UTC.
+    if (error instanceof RecurrenceError) return false;
+    throw error;
+  }
+}
+
 /**
  * DUE (§3.8.2.3) of a task that is not a series: `DUE;VALUE=DATE:<due_day>` for an all-day task (a floating
- * date, §3.3.4), a zoned DATE-TIME for every other one. Returns the TZID used, if any.
+ * date, §3.3.4), a zoned DATE-TIME for every other one, except a due date on the second pass of a repeated
+ * hour, which is written in UTC. Returns the TZID used, if any.
  */
 function dueOf(c: ICAL.Component, task: FeedTask, zone: string): string | null {
   if (task.due_date === null) return null;
@@ -171,7 +184,14 @@ function dueOf(c: ICAL.Component, task: FeedTask, zone: string): string | null {
     c.addPropertyWithValue('due', dateValue(task.due_day));
     return null;
   }
-  return addZoned(c, 'due', task.due_date, wallOf(task.due_date, zone), zone);
+  const wall = wallOf(task.due_date, zone);
+  // A wall time on the second pass of a repeated (fall-back) hour reads as the first pass with a TZID (§3.3.5),
+  // an hour early: such a due date is written as the UTC instant it is (§3.3.5 form #2).
+  if (onSecondPass(wall, task.due_date, zone)) {
+    c.addPropertyWithValue('due', utcTime(task.due_date));
+    return null;
+  }
+  return addZoned(c, 'due', task.due_date, wall, zone);
 }
 
 /**

@@ -43,6 +43,15 @@ test("a task's DUE is its wall-clock time in its zone, with that zone's TZID", (
   t.deepEqual(todo?.tzids, ['Pacific/Kiritimati']);
 });
 
+test('a due date on the second pass of a repeated hour is written in UTC, since the wall time with a TZID reads as the first', (t) => {
+  // New York falls back on 2027-11-07: 01:30 EDT is 05:30Z, 01:30 EST is 06:30Z.
+  const second = todoOf(task({ timezone: 'America/New_York', due_date: '2027-11-07T06:30:00.000Z' }), 'UTC', none);
+  t.true(lines(second?.text ?? '').includes('DUE:20271107T063000Z'));
+  t.deepEqual(second?.tzids, []);
+  const first = todoOf(task({ timezone: 'America/New_York', due_date: '2027-11-07T05:30:00.000Z' }), 'UTC', none);
+  t.true(lines(first?.text ?? '').includes('DUE;TZID=America/New_York:20271107T013000'));
+});
+
 test('an all-day task has DUE;VALUE=DATE on its date (due_day) and no TZID', (t) => {
   // due_date is the first instant of 2026-12-24 in Kiritimati (UTC+14): the day before in UTC.
   const todo = todoOf(task({ due_day: '2026-12-24', due_date: '2026-12-23T10:00:00.000Z' }), 'UTC', none);
