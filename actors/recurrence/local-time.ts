@@ -69,11 +69,12 @@ export function memoOffsets(zone: IANAZone): OffsetFn {
 /**
  * THE floating -> instant mapping. `f` is a wall-clock time encoded as UTC epoch ms.
  * - exactly one matching instant: that one;
- * - ambiguous (fall-back overlap): the earliest matching instant;
+ * - ambiguous (fall-back overlap): the earliest matching instant, or with `fold` 1 the latest (PEP 495's
+ *   fold: the second pass of the repeated time);
  * - nonexistent (spring-forward gap): read with the offset in force before the gap, which moves
  *   the time forward by the gap length (RFC 5545 errata 4271).
  */
-export function floatingToInstant(f: number, offset: OffsetFn): number {
+export function floatingToInstant(f: number, offset: OffsetFn, fold: 0 | 1 = 0): number {
   // Offsets and transition shifts are all < 1 day, so the offsets one day either side of the
   // wall time are the offsets before and after any transition that can affect it.
   const before = offset(f - DAY_MS);
@@ -88,7 +89,7 @@ export function floatingToInstant(f: number, offset: OffsetFn): number {
   let best: number | undefined;
   for (const o of candidates) {
     const t = f - o;
-    if (offset(t) === o && (best === undefined || t < best)) best = t;
+    if (offset(t) === o && (best === undefined || (fold === 1 ? t > best : t < best))) best = t;
   }
   if (best !== undefined) return best;
   // Gap: the instant `f - after` lies before the transition, so its offset is the one before the gap.

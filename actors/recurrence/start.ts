@@ -82,13 +82,14 @@ export function parseStart(start: string | Date, zone: string): StartWall {
 /**
  * Wall-clock time in `zone` -> instant. A time in a spring-forward gap moves forward by the gap
  * length (RFC 5545 errata 4271, as RFC 5545 §3.3.5 reads a nonexistent local time); an ambiguous
- * fall-back time takes the earlier instant. `second` defaults to 0; fields are integers, year
- * 1000–9999. Throws RecurrenceError 'invalid_timezone' (part 'timezone') or 'invalid_start' (part
- * 'wall') naming the field out of range.
+ * fall-back time takes the earlier instant, or the later with `fold` 1 (PEP 495). `second` defaults
+ * to 0; fields are integers, year 1000–9999. Throws RecurrenceError 'invalid_timezone' (part
+ * 'timezone') or 'invalid_start' (part 'wall') naming the field out of range.
  */
 export function localToInstant(
   wall: { year: number; month: number; day: number; hour: number; minute: number; second?: number },
   zone: string,
+  fold: 0 | 1 = 0,
 ): Date {
   const z = resolveZone(zone);
   const w: WallClock = {
@@ -100,5 +101,5 @@ export function localToInstant(
     second: wall.second ?? 0,
   };
   checkWall(w, (detail) => new RecurrenceError('invalid_start', `wall-clock time: ${detail}`, 'wall'));
-  return new Date(floatingToInstant(wallToFloating(w), (ms) => offsetMs(z, ms)));
+  return new Date(floatingToInstant(wallToFloating(w), (ms) => offsetMs(z, ms), fold));
 }

@@ -1047,7 +1047,8 @@ type Rescheduled = Pick<TaskState, 'due_date' | 'dtstart_local'>;
  * it keeps its wall-clock start (`dtstart_local`, ISO local date-time; for an older series read from
  * `due_date` in `fromZone`), 09:00 in the old zone becomes 09:00 in the new one, even when 09:00 on the
  * first day does not exist in the new zone (only that day's instant moves). `due_date` is that start's
- * instant in `toZone` (UTC ISO text).
+ * instant in `toZone` (UTC ISO text); a start on the second pass of a repeated hour keeps to the second
+ * pass where `toZone` repeats that hour too (New York → Toronto), and is the one instant elsewhere.
  *
  * Throws a DomainError `validation` naming `timezone` when that instant lies outside years 0001–9999
  * (9999-12-31T13:00 is 10000-01-01T01:00Z in Etc/GMT+12). The user turn runs this for every following
@@ -1061,9 +1062,11 @@ export function rescheduledStart(
   toZone: string,
 ): { dtstart_local: string; due_date: string } {
   const dtstart_local = state.dtstart_local ?? formatWall(parseStart(new Date(state.due_date), fromZone));
+  // A start on the second pass of a repeated hour stays on the second pass where the new zone repeats it too.
+  const fold = parseStart(seriesStart(state, fromZone), fromZone).at === undefined ? 0 : 1;
   const due_date = checkInstant(
     'timezone',
-    localToInstant(parseStart(dtstart_local, toZone), toZone).getTime(),
+    localToInstant(parseStart(dtstart_local, toZone), toZone, fold).getTime(),
     `a series starting ${dtstart_local} (wall clock) in ${toZone}`,
   );
   return { dtstart_local, due_date };

@@ -8,7 +8,7 @@ import { encodeCursor, decodeCursor } from '../present.ts';
 import type { Credentials } from '../auth.ts';
 import { occurrences } from '../../actors/recurrence/index.ts';
 import { checkZone, readInstant } from '../../actors/task/time.ts';
-import { startOf } from '../../actors/task/index.ts';
+import { seriesStart, startOf } from '../../actors/task/index.ts';
 import { signToken } from '../tokens.ts';
 import { withinBudget } from '../page-budget.ts';
 
@@ -103,7 +103,9 @@ export function recurrenceRoutes(server: Server, deps: ApiDeps): void {
         // written when it has no offset and names no other zone (a start inside a DST gap moves only its own
         // day, not every occurrence), else that instant's wall-clock time in the zone — so a preview shows
         // what saving the same start as a series' due date makes.
-        const start = startOf('start', p.start, readInstant('start', p.start, zone), zone);
+        // A start named on the second pass of a repeated hour is that instant, as a series' (seriesStart).
+        const instant = readInstant('start', p.start, zone);
+        const start = seriesStart({ dtstart_local: startOf('start', p.start, instant, zone), due_date: instant }, zone);
         const after = p.after ? new Date(readInstant('after', p.after, zone)) : undefined;
         const list = occurrences(p.rule, start, zone, { limit: p.limit, ...(after ? { after } : {}) });
         return { occurrences: list.map((d) => d.toISOString()), timezone: zone };

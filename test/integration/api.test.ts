@@ -221,6 +221,18 @@ test("recurrence: preview, a series' occurrences, and /me time zone changes that
     '2026-03-29T12:00:00.000Z',
     '2026-03-30T12:00:00.000Z',
   ]);
+  // A start named on the second pass of New York's repeated 01:30 (EST, 06:30Z) is previewed from there, as a
+  // series saved with that due date starts; the wall time alone is the first pass (EDT, 05:30Z).
+  for (const [start, first] of [
+    ['2027-11-07T01:30:00-05:00', '2027-11-07T06:30:00.000Z'],
+    ['2027-11-07T01:30', '2027-11-07T05:30:00.000Z'],
+  ] as const) {
+    const fold = await call('POST', '/recurrence/preview', {
+      token,
+      body: { rule: 'FREQ=DAILY;COUNT=2', start, timezone: 'America/New_York' },
+    });
+    t.deepEqual(fold.body.occurrences, [first, '2027-11-08T06:30:00.000Z'], start);
+  }
 
   t.is((await call('PATCH', '/me', { token, body: { timezone: 'Europe/Berlin' } })).body.timezone, 'Europe/Berlin');
   const series = await call('POST', '/tasks', {

@@ -65,6 +65,19 @@ test('rescheduledStart: a start with no instant in years 0001–9999 in the new 
   refusedOn(t, () => rescheduledStart(b, 'UTC', 'Pacific/Pago_Pago'), 'timezone');
 });
 
+test('rescheduledStart: a start on the second pass of a repeated hour stays on it where the new zone repeats that hour', (t) => {
+  // 01:30 EST on New York's fall-back night (06:30Z); Toronto falls back at the same moment.
+  const second = { dtstart_local: '2027-11-07T01:30:00', due_date: '2027-11-07T06:30:00.000Z' };
+  t.is(rescheduledStart(second, 'America/New_York', 'America/Toronto').due_date, '2027-11-07T06:30:00.000Z');
+  // Berlin has no repeated hour that night: 01:30 CET, the one instant.
+  t.is(rescheduledStart(second, 'America/New_York', 'Europe/Berlin').due_date, '2027-11-07T00:30:00.000Z');
+  // The first pass stays the first; an older series (no dtstart_local) on the second pass keeps it too.
+  const first = { dtstart_local: '2027-11-07T01:30:00', due_date: '2027-11-07T05:30:00.000Z' };
+  t.is(rescheduledStart(first, 'America/New_York', 'America/Toronto').due_date, '2027-11-07T05:30:00.000Z');
+  const older = { dtstart_local: null, due_date: '2027-11-07T06:30:00.000Z' };
+  t.deepEqual(rescheduledStart(older, 'America/New_York', 'America/Toronto'), second);
+});
+
 test('zone names: any capitalisation of a known name becomes its one IANA spelling; nothing else is accepted', (t) => {
   const known = new Set(IANA_ZONE_NAMES.filter((n) => ianaZone(n) !== null));
   t.is(checkZone('timezone', 'aMeRiCa/argentina/comodrivadavia'), 'America/Argentina/ComodRivadavia');
