@@ -945,7 +945,10 @@ function spawn(state: TaskState, ctx: DecideContext): PendingEvent[] {
     limit: 1000,
   }).map(iso);
   const due = window.filter((occ) => dueAt(occ) <= now + EARLY_TOLERANCE_MS);
-  if (due.length === 0) due.push(state.next_occurrence);
+  // None due: the next one, spawned ahead. That is the first of the window, which is the stored next
+  // occurrence unless an older expansion stored one the series no longer has (a start on the second pass
+  // of a repeated hour, kept as the first pass before that was told apart): never both.
+  if (due.length === 0) due.push(window[0] ?? state.next_occurrence);
   const occurrence_at = due[due.length - 1] as string;
   const skipped = due.slice(0, -1);
   // An after-completion series spawns by its calendar only this once: the next waits for a completion.

@@ -588,23 +588,12 @@ test('parseStart: wall-clock strings vs instants', (t) => {
   });
   // 06:30Z on 2026-11-01 is 01:30 EST, the second pass of New York's repeated hour: the instant is kept
   // (`at`), since the wall time alone reads as the first pass (05:30Z, EDT).
+  const oneThirty = { year: 2026, month: 11, day: 1, hour: 1, minute: 30, second: 0 };
   t.deepEqual(parseStart(new Date('2026-11-01T06:30:00Z'), NY), {
-    year: 2026,
-    month: 11,
-    day: 1,
-    hour: 1,
-    minute: 30,
-    second: 0,
+    ...oneThirty,
     at: Date.parse('2026-11-01T06:30:00Z'),
   });
-  t.deepEqual(parseStart(new Date('2026-11-01T05:30:00Z'), NY), {
-    year: 2026,
-    month: 11,
-    day: 1,
-    hour: 1,
-    minute: 30,
-    second: 0,
-  });
+  t.deepEqual(parseStart(new Date('2026-11-01T05:30:00Z'), NY), oneThirty);
   // The same instant given as a Date and as a string gives the same occurrences.
   t.deepEqual(
     all('FREQ=WEEKLY;COUNT=3', new Date('2026-01-05T14:00:00Z'), NY),
@@ -625,6 +614,12 @@ test('a start named on the second pass of a repeated hour is itself the first oc
   t.deepEqual(all('FREQ=YEARLY;BYMONTH=11;BYDAY=1SU;COUNT=2', '2026-11-01T06:30:00Z', NY), [
     '2026-11-01T06:30:00.000Z',
     '2027-11-07T05:30:00.000Z',
+  ]);
+  // The rule's later times in the repeated hour that night are on the second pass too: none before the start.
+  t.deepEqual(all('FREQ=DAILY;BYHOUR=1;BYMINUTE=15,45;COUNT=3', '2026-11-01T06:15:00Z', NY), [
+    '2026-11-01T06:15:00.000Z',
+    '2026-11-01T06:45:00.000Z',
+    '2026-11-02T06:15:00.000Z',
   ]);
   // And it is not "after" itself: the next occurrence after the first pass is the start on the second.
   t.deepEqual(

@@ -587,8 +587,8 @@ test('a series starting on the second pass of a repeated hour starts then, not a
     given()
       .when(create(id, { title: 'first pass', due_date, recurrence_rule: 'FREQ=DAILY' }), ny('2027-11-01T12:00:00Z'))
       .then({ due_date: '2027-11-07T05:30:00.000Z', next_occurrence: '2027-11-07T05:30:00.000Z' });
-  // A PATCH onto the second pass moves the series' start with it; a yearly series is back on 01:30 EDT a
-  // year later (2028-11-07 is before that year's change), and on a fall-back night takes the first pass.
+  // A PATCH onto the second pass moves the series' start with it; a year later 2028-11-07 is after that
+  // year's change (November 5th), so 01:30 EST is 06:30Z again.
   const edited = given().when(
     create(T1, {
       title: 'yearly',
@@ -597,9 +597,54 @@ test('a series starting on the second pass of a repeated hour starts then, not a
     }),
     ny('2027-09-01T12:00:00Z'),
   );
-  given(edited)
+  const yearly = given(edited)
     .when({ type: 'update', data: { due_date: '2027-11-07T06:30:00Z' } }, ny('2027-09-01T12:00:00Z'))
     .then({ due_date: '2027-11-07T06:30:00.000Z', next_occurrence: '2027-11-07T06:30:00.000Z' });
+  t.deepEqual(spawnDueDates(given, yearly, 2, 'America/New_York').dueDates, [
+    '2027-11-07T06:30:00.000Z',
+    '2028-11-07T06:30:00.000Z',
+  ]);
+  // The rule's other times in the repeated hour that night come after the start, on the second pass too.
+  const twice = given()
+    .when(
+      create(T2, {
+        title: 'byminute',
+        due_date: '2027-11-07T06:15:00Z',
+        recurrence_rule: 'FREQ=DAILY;BYHOUR=1;BYMINUTE=15,45',
+      }),
+      ny('2027-11-01T12:00:00Z'),
+    )
+    .then({ next_occurrence: '2027-11-07T06:15:00.000Z' });
+  t.deepEqual(spawnDueDates(given, twice, 3, 'America/New_York').dueDates, [
+    '2027-11-07T06:15:00.000Z',
+    '2027-11-07T06:45:00.000Z',
+    '2027-11-08T06:15:00.000Z',
+  ]);
+});
+
+test('a series stored with a first-pass next occurrence its start no longer has spawns the real one, once', (t) => {
+  const given = spec(t);
+  const ny = (iso: string) => at(iso, 'America/New_York');
+  const created = given().when(
+    create(T1, { title: 'fold', due_date: '2027-11-07T06:30:00Z', recurrence_rule: 'FREQ=DAILY' }),
+    ny('2027-11-01T12:00:00Z'),
+  );
+  // As an expansion before the second pass was told apart wrote it: next_occurrence at 01:30 EDT.
+  const history = created.history.map((e) =>
+    e.event_type === 'task.created'
+      ? {
+          ...e,
+          data: { ...e.data, task: { ...(e.data.task as TaskState), next_occurrence: '2027-11-07T05:30:00.000Z' } },
+        }
+      : e,
+  );
+  const spawned = given(...history).when({ type: 'spawn' }, ny('2027-11-07T05:30:00Z'));
+  const instances = spawned.events.filter((e) => e.event_type === 'task.created');
+  t.deepEqual(
+    instances.map((e) => (e.data.task as TaskState).due_date),
+    ['2027-11-07T06:30:00.000Z'],
+  );
+  t.is(spawned.state?.next_occurrence, '2027-11-08T06:30:00.000Z');
 });
 
 test('on Lord Howe (a 30-minute gap) a series in the gap moves its first day by 30 minutes only', (t) => {
