@@ -38,20 +38,46 @@ export const COMMIT_INTERVAL_MS = 1000;
 /** Without a fetch answered for this long (ms) the consumer counts as away and the outbox feed covers. */
 export const STALE_MS = 3000;
 /**
- * How far before the Kafka consumer's last answered fetch (ms) events may not have reached it: an event's
- * commit → publish → fetch, milliseconds unless the machine is stalled or the consumer lags. A consumer
- * lagging by more than this still gets those events, but only once Kafka is back.
+ * How far before the Kafka consumer's position (ms) events may not have reached it: an event's commit →
+ * publish → fetch, milliseconds unless the machine is stalled. Its position is its last answered fetch,
+ * or, where it lags behind the topic, the publish time of the last message it handled there.
  */
 export const TAKEOVER_MARGIN_MS = 10_000;
 
 /**
  * From when (epoch ms) a consumer whose last fetch was answered at `lastFetch` (0: none yet), started at
- * `startedAt` (0: not started), may have missed events: TAKEOVER_MARGIN_MS before its last fetch, or its
+ * `startedAt` (0: not started), may have missed events: TAKEOVER_MARGIN_MS before its position — its last
+ * fetch, or the earliest of `lagging` (per partition it lags on, the publish time of the last message it
+ * handled there: what was published after that is not handled yet, however recent the fetch) — or its
  * start when it never fetched (it reads from the topic's end as of its start: nothing before is its to
  * miss), or 0 (nothing) when it never started.
  */
-export function missedFrom(lastFetch: number, startedAt: number): number {
-  return lastFetch > 0 ? lastFetch - TAKEOVER_MARGIN_MS : startedAt;
+export function missedFrom(lastFetch: number, startedAt: number, lagging: Iterable<number> = []): number {
+  if (lastFetch <= 0) return startedAt;
+  let position = lastFetch;
+  for (const at of lagging) if (at < position) position = at;
+  return position - TAKEOVER_MARGIN_MS;
+}
+
+/**
+ * Notes a handled batch of `partition` in `lagging` (partition → publish time, epoch ms, of the last message
+ * handled where the consumer lags): caught up (`offsetLag` "0", kafkajs Batch.offsetLag) clears it; behind,
+ * it is the last message's timestamp (Kafka's CreateTime, ms as text), or stays what it was (else
+ * `fallback`) when that is not a time.
+ */
+export function noteBatch(
+  lagging: Map<number, number>,
+  partition: number,
+  offsetLag: string,
+  lastTimestamp: string | undefined,
+  fallback: number,
+): void {
+  if (offsetLag === '0') {
+    lagging.delete(partition);
+    return;
+  }
+  const at = Number(lastTimestamp);
+  lagging.set(partition, Number.isFinite(at) && at > 0 ? at : (lagging.get(partition) ?? fallback));
 }
 
 export class KafkaFeed {
@@ -59,6 +85,8 @@ export class KafkaFeed {
   private joined = false;
   private lastFetch = 0;
   private startedAt = 0;
+  /** Per partition where the last batch left messages behind: the publish time of the last message handled (noteBatch). */
+  private readonly lagging = new Map<number, number>();
   received = 0;
   private stopped = false;
   private starting: Promise<void> | undefined;
@@ -78,7 +106,7 @@ export class KafkaFeed {
    * 0 before it started. What the outbox feed re-reads when it takes over (see missedFrom).
    */
   get missedFrom(): number {
-    return missedFrom(this.lastFetch, this.startedAt);
+    return missedFrom(this.lastFetch, this.startedAt, this.lagging.values());
   }
 
   /** True while the consumer is in its group and its fetches are answered (within STALE_MS). */
@@ -171,6 +199,7 @@ export class KafkaFeed {
         this.received += events.length;
         this.lastFetch = this.now();
         await this.deliver(events);
+        noteBatch(this.lagging, batch.partition, batch.offsetLag(), batch.messages.at(-1)?.timestamp, this.startedAt);
         // The batch is handled: resolve it, then commit if COMMIT_INTERVAL_MS has passed since the last commit.
         resolveOffset(batch.lastOffset());
         await commitOffsetsIfNecessary().catch((error: unknown) => this.onError(error));

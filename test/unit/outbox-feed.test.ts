@@ -6,7 +6,7 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import type { EventEnvelope } from '../../actors/events.ts';
-import { OutboxFeed, TAKEOVER_MARGIN_MS, missedFrom } from '../../realtime/feeds.ts';
+import { OutboxFeed, TAKEOVER_MARGIN_MS, missedFrom, noteBatch } from '../../realtime/feeds.ts';
 
 interface Row {
   event: EventEnvelope;
@@ -104,6 +104,25 @@ test('missedFrom: the margin before the last fetch; before any fetch, the start;
   t.is(missedFrom(1_000_000, 5), 1_000_000 - TAKEOVER_MARGIN_MS);
   t.is(missedFrom(0, 123_456), 123_456);
   t.is(missedFrom(0, 0), 0);
+});
+
+test('missedFrom: a consumer lagging on a partition may have missed what was published there after the last message it handled', (t) => {
+  const lagging = new Map<number, number>();
+  // Partition 2 is handled up to a message published at 940,000 with more behind it; partition 0 caught up.
+  noteBatch(lagging, 2, '1500', '940000', 5);
+  noteBatch(lagging, 0, '0', '999000', 5);
+  t.is(missedFrom(1_000_000, 5, lagging.values()), 940_000 - TAKEOVER_MARGIN_MS);
+  // A later batch there still behind moves it on; one that catches up clears it.
+  noteBatch(lagging, 2, '3', '990000', 5);
+  t.is(missedFrom(1_000_000, 5, lagging.values()), 990_000 - TAKEOVER_MARGIN_MS);
+  noteBatch(lagging, 2, '0', '995000', 5);
+  t.is(missedFrom(1_000_000, 5, lagging.values()), 1_000_000 - TAKEOVER_MARGIN_MS);
+  // A message without a usable time keeps what was known, else the fallback (the consumer's start).
+  noteBatch(lagging, 1, '7', undefined, 5);
+  t.is(lagging.get(1), 5);
+  noteBatch(lagging, 3, '7', '970000', 5);
+  noteBatch(lagging, 3, '6', '-1', 5);
+  t.is(lagging.get(3), 970_000);
 });
 
 test('an event published just before the broker went away, never fetched here, is delivered when the consumer is away', async (t) => {
