@@ -15,7 +15,6 @@ import {
   mod,
   wallToFloating,
   weekdayOfDayNumber,
-  type WallClock,
 } from './calendar.ts';
 import { MAX_OCCURRENCE_LIMIT, budgetOf, spend, type Budget, type ExpansionMeter } from './budget.ts';
 import { MARGIN_MS, SLACK_MS, floatingToInstant, inInstantRange, memoOffsets, resolveZone } from './local-time.ts';

@@ -27,7 +27,6 @@ test.after.always(async () => {
   await broker?.destroy();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const target = (app: TestApp): Target => ({ url: app.url, token: app.token, label: 'delivery' });
 
 async function readyUntil(

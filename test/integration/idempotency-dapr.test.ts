@@ -4,7 +4,6 @@
 import test from 'ava';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { startDaprTestApp, type DaprTestApp } from '../helpers/dapr-app.ts';
-import type { DaprRuntime } from '../../actors/runtime/dapr.ts';
 import { readMetric } from '../helpers/metrics.ts';
 
 const namespace = `idem-${randomBytes(4).toString('hex')}`;

@@ -31,9 +31,9 @@ test('oracle fixture covers the intended ground', (t) => {
     t.true(zones.has(zone), zone);
   }
   // Expected instants that came from DST gaps, ambiguous times, and gap-induced duplicates.
-  t.true((oracle.expected_kinds['gap'] ?? 0) > 0);
-  t.true((oracle.expected_kinds['ambiguous'] ?? 0) > 0);
-  t.true((oracle.expected_kinds['duplicate'] ?? 0) > 0);
+  t.true((oracle.expected_kinds.gap ?? 0) > 0);
+  t.true((oracle.expected_kinds.ambiguous ?? 0) > 0);
+  t.true((oracle.expected_kinds.duplicate ?? 0) > 0);
   t.true(oracle.cases.filter((c) => c.expected.length > 0).length > 200);
 });
 
