@@ -113,20 +113,35 @@ function zoneBlock(zone: string): ZoneBlock | null {
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
-/** A wall-clock time as an ical.js floating DATE-TIME (its TZID parameter says where). */
-function floating(w: WallClock): ICAL.Time {
-  return ICAL.Time.fromData({
-    year: w.year,
-    month: w.month,
-    day: w.day,
-    hour: w.hour,
-    minute: w.minute,
-    second: w.second,
-    isDate: false,
-  });
+/**
+ * `time` written with a four-digit year. ical.js 2.2 serialises a Time through its ISO text, whose year it does
+ * not pad, so a year before 1000 came out as `DUE:999-06-01T09:18:59` (RFC 5545 §3.3.4/§3.3.5 want
+ * `09990601T091859`), which no parser reads, ical.js included: one such task (the API takes years 0001–9999)
+ * made a whole feed unreadable. This Time's own text is padded; nothing else changes.
+ */
+function fourDigitYear(time: ICAL.Time): ICAL.Time {
+  if (time.year >= 1000) return time;
+  const iso = time.toString();
+  time.toString = () => `${pad(time.year, 4)}${iso.slice(iso.indexOf('-'))}`;
+  return time;
 }
 
-const utcTime = (iso: string): ICAL.Time => ICAL.Time.fromJSDate(new Date(iso), true);
+/** A wall-clock time as an ical.js floating DATE-TIME (its TZID parameter says where). */
+function floating(w: WallClock): ICAL.Time {
+  return fourDigitYear(
+    ICAL.Time.fromData({
+      year: w.year,
+      month: w.month,
+      day: w.day,
+      hour: w.hour,
+      minute: w.minute,
+      second: w.second,
+      isDate: false,
+    }),
+  );
+}
+
+const utcTime = (iso: string): ICAL.Time => fourDigitYear(ICAL.Time.fromJSDate(new Date(iso), true));
 
 /** `instant` (ISO) as wall-clock time in `zone`. */
 function wallOf(instant: string | number, zone: string): WallClock {
@@ -159,8 +174,14 @@ function addZoned(c: ICAL.Component, name: string, instant: string, wall: WallCl
 /** A `YYYY-MM-DD` date as an ical.js DATE value (§3.3.4). */
 function dateValue(day: string): ICAL.Time {
   const [year, month, date] = day.split('-').map(Number) as [number, number, number];
-  return ICAL.Time.fromData({ year, month, day: date, isDate: true });
+  return fourDigitYear(ICAL.Time.fromData({ year, month, day: date, isDate: true }));
 }
+
+/**
+ * From when (epoch ms) the VTIMEZONE blocks of timezones-ical-library describe a zone: each block's rules start
+ * at its first DTSTART, 1970-01-01 (they are the zone's rules of today, not its history).
+ */
+const ZONE_RULES_FROM = Date.UTC(1970, 0, 1);
 
 /** True when `instant` is the later of two instants with the wall time `wall` in `zone` (a repeated hour). */
 function onSecondPass(wall: WallClock, instant: string, zone: string): boolean {
@@ -176,7 +197,8 @@ function onSecondPass(wall: WallClock, instant: string, zone: string): boolean {
 /**
  * DUE (§3.8.2.3) of a task that is not a series: `DUE;VALUE=DATE:<due_day>` for an all-day task (a floating
  * date, §3.3.4), a zoned DATE-TIME for every other one, except a due date on the second pass of a repeated
- * hour, which is written in UTC. Returns the TZID used, if any.
+ * hour or before the zone's VTIMEZONE starts (ZONE_RULES_FROM), which is written in UTC. Returns the TZID
+ * used, if any.
  */
 function dueOf(c: ICAL.Component, task: FeedTask, zone: string): string | null {
   if (task.due_date === null) return null;
@@ -186,8 +208,9 @@ function dueOf(c: ICAL.Component, task: FeedTask, zone: string): string | null {
   }
   const wall = wallOf(task.due_date, zone);
   // A wall time on the second pass of a repeated (fall-back) hour reads as the first pass with a TZID (§3.3.5),
-  // an hour early: such a due date is written as the UTC instant it is (§3.3.5 form #2).
-  if (onSecondPass(wall, task.due_date, zone)) {
+  // an hour early; before ZONE_RULES_FROM the VTIMEZONE does not describe the zone (Tokyo in 999 kept local
+  // mean time, +09:18:59). Such a due date is written as the UTC instant it is (§3.3.5 form #2).
+  if (Date.parse(task.due_date) < ZONE_RULES_FROM || onSecondPass(wall, task.due_date, zone)) {
     c.addPropertyWithValue('due', utcTime(task.due_date));
     return null;
   }

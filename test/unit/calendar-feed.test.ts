@@ -2,6 +2,7 @@
 // reach through the API: all-day tasks and series, day reminders, after-completion series, a zone without a VTIMEZONE, series with nothing left, the priority
 // scale, and the RFC 5545 text rules (CRLF, 75-octet lines, escaping) on a hostile calendar name.
 import test from 'ava';
+import ICAL from 'ical.js';
 import { PRODID, renderFeed, todoOf, type FeedBudget, type FeedTask } from '../../api/feed/ical.ts';
 
 const task = (over: Partial<FeedTask> = {}): FeedTask => ({
@@ -50,6 +51,25 @@ test('a due date on the second pass of a repeated hour is written in UTC, since 
   t.deepEqual(second?.tzids, []);
   const first = todoOf(task({ timezone: 'America/New_York', due_date: '2027-11-07T05:30:00.000Z' }), 'UTC', none);
   t.true(lines(first?.text ?? '').includes('DUE;TZID=America/New_York:20271107T013000'));
+});
+
+test('a due date before 1970 is written in UTC, and a year before 1000 with four digits: the feed still parses', (t) => {
+  // Tokyo kept local mean time (+09:18:59) until 1888; its VTIMEZONE describes +09:00 from 1970 on.
+  const ancient = todoOf(task({ timezone: 'Asia/Tokyo', due_date: '0999-06-01T00:00:00.000Z' }), 'UTC', none);
+  t.true(lines(ancient?.text ?? '').includes('DUE:09990601T000000Z'));
+  const early = todoOf(task({ timezone: 'Asia/Tokyo', due_date: '1969-06-01T00:00:00.000Z' }), 'UTC', none);
+  t.true(lines(early?.text ?? '').includes('DUE:19690601T000000Z'));
+  const day = todoOf(task({ due_day: '0005-06-01', due_date: '0005-05-31T09:30:00.000Z' }), 'UTC', none);
+  t.true(lines(day?.text ?? '').includes('DUE;VALUE=DATE:00050601'));
+  const feed = renderFeed({
+    name: 'Old',
+    userZone: 'Asia/Tokyo',
+    tasks: [task({ due_date: '0001-01-01T00:00:00.000Z' }), task({ id: 'b2', due_day: '0999-06-01' })],
+    labelNames: none,
+  });
+  const parsed = new ICAL.Component(ICAL.parse(feed));
+  const due = parsed.getFirstSubcomponent('vtodo')?.getFirstPropertyValue('due') as ICAL.Time | null;
+  t.is(due?.year, 1);
 });
 
 test('an all-day task has DUE;VALUE=DATE on its date (due_day) and no TZID', (t) => {
