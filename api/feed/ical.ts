@@ -407,18 +407,36 @@ function line(name: string, value: string): string {
  * VTIMEZONE of every TZID used, then one VTODO per task that has one (see `todoOf`), in the order added; CRLF
  * line ends, folded.
  */
+/**
+ * The most VTODO text one feed carries (UTF-8 bytes, 4 MiB): a task's text is under 1 KB as usual, but up to
+ * about 60 KB with a 10,000-character description, so a count of tasks alone left a feed at 56 MB, seconds of
+ * CPU a fetch, and a few fetches at once slowed every user (an outside attack pass). Calendar apps refuse far
+ * smaller feeds anyway.
+ */
+export const MAX_FEED_BYTES = 4 * 1024 * 1024;
+
 export class FeedWriter {
   readonly budget: FeedBudget = { left: FEED_COUNT_BUDGET, simplified: 0 };
+  /** UTF-8 bytes of VTODO text written so far. */
+  bytes = 0;
   private readonly todos: string[] = [];
   private readonly tzids = new Set<string>();
 
-  constructor(private readonly input: Omit<FeedInput, 'tasks'>) {}
+  constructor(
+    private readonly input: Omit<FeedInput, 'tasks'>,
+    private readonly maxBytes = MAX_FEED_BYTES,
+  ) {}
 
-  add(task: FeedTask): void {
+  /** Writes the task's VTODO (none for a series with nothing left); false, writing nothing, when it would not fit in the feed's bytes. */
+  add(task: FeedTask): boolean {
     const todo = todoOf(task, this.input.userZone, this.input.labelNames, this.budget);
-    if (!todo) return;
+    if (!todo) return true;
+    const size = Buffer.byteLength(todo.text) + CRLF.length;
+    if (this.bytes + size > this.maxBytes) return false;
+    this.bytes += size;
     this.todos.push(todo.text);
     for (const id of todo.tzids) this.tzids.add(id);
+    return true;
   }
 
   finish(): string {

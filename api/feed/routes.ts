@@ -15,8 +15,9 @@
 //   `Cache-Control: private, no-cache`. No Last-Modified: a task that leaves the feed (completed, deleted) has
 //   no date the feed could show, so If-Modified-Since could not be answered truthfully.
 // - Bounded work: at most MAX_FEED_TASKS open tasks, soonest due first (then those without a due date), read in
-//   pages and rendered in slices with the event loop free between them; the body is built in memory (about
-//   0.5 KB a task, so under 1 MiB). Reducing the COUNT of series takes expansion, bounded per feed by
+//   pages and rendered in slices with the event loop free between them, and at most MAX_FEED_BYTES of VTODO text
+//   (4 MiB; about 0.5 KB a task as usual, up to ~60 KB with a long description): the body is built in memory.
+//   Reducing the COUNT of series takes expansion, bounded per feed by
 //   FEED_COUNT_BUDGET occurrences; a series past it is written with its next occurrence and no RRULE.
 //   `X-Feed-Truncated: true` says that tasks were left out or series written without their RRULE.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -33,8 +34,10 @@ import { homeZones, withHomeZones } from '../home-zone.ts';
 export const MAX_FEED_TASKS = 2000;
 /** Tasks read per query while building a feed. */
 const FEED_PAGE = 500;
-/** Tasks rendered between two yields to the event loop. */
+/** Tasks rendered between two yields to the event loop, at most. */
 const YIELD_EVERY = 50;
+/** VTODO text (UTF-8 bytes) rendered between two yields to the event loop, at most (about one long description's worth of slices). */
+const YIELD_BYTES = 256 * 1024;
 /** The secret in the URL: 32 bytes as unpadded base64url. */
 export const FEED_SECRET = /^[A-Za-z0-9_-]{43}$/;
 export const FEED_CALENDAR_NAME = 'tasklane';
@@ -171,13 +174,22 @@ export function feedRoutes(server: Server, deps: ApiDeps): void {
           userZone: user.timezone,
           labelNames: new Map(labels.map((l) => [l.id, l.name])),
         });
+        let yieldedAt = 0;
         for (const [index, task] of zoned.entries()) {
-          // Other requests run between slices of the work (each VTODO takes about a tenth of a millisecond).
-          if (index > 0 && index % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+          // Other requests run between slices of the work (each VTODO takes about a tenth of a millisecond, a
+          // long description more: a slice ends after YIELD_EVERY tasks or YIELD_BYTES of text).
+          if (index > 0 && (index % YIELD_EVERY === 0 || writer.bytes - yieldedAt >= YIELD_BYTES)) {
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            yieldedAt = writer.bytes;
+          }
           // Tasks of shared lists are in the feed too (listTasks reads what the user may see), but only the
           // user's own reminders become VALARMs: reminders belong to one member (shared-lists plan, section 0).
           try {
-            writer.add({ ...task, reminders: task.reminders.filter((r) => r.user_id === userId) });
+            if (!writer.add({ ...task, reminders: task.reminders.filter((r) => r.user_id === userId) })) {
+              // The feed is full (MAX_FEED_BYTES): the tasks due later are left out, as past MAX_FEED_TASKS.
+              truncated = true;
+              break;
+            }
           } catch (error) {
             // One task the writer cannot express must not take the whole calendar down (a calendar app
             // would keep failing on it): it is left out and logged, for a fix of the writer.

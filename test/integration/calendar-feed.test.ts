@@ -18,6 +18,7 @@ import { localToInstant, occurrences } from '../../actors/recurrence/index.ts';
 import { seriesStart, type TaskState } from '../../actors/task/index.ts';
 import { dayOf, dayReminderAt } from '../../actors/task/all-day.ts';
 import { MAX_FEED_TASKS } from '../../api/feed/routes.ts';
+import { MAX_FEED_BYTES } from '../../api/feed/ical.ts';
 import { readTask } from '../../host/tasks/store.ts';
 
 type Json = Record<string, unknown>;
@@ -561,6 +562,40 @@ for (const database of DATABASES) {
     t.is(reply.status, 200);
     t.is(reply.headers.get('x-feed-truncated'), 'true');
     t.is(reply.text.match(/^BEGIN:VTODO\r$/gm)?.length, MAX_FEED_TASKS);
+    t.true(reply.text.includes(`UID:${String(soon.id)}@tasklane`), 'the soonest due task is in');
+  });
+
+  test(`${database}: tasks with long descriptions fill a feed to its bytes, not to 56 MB; the soonest are in, and a header says so`, async (t) => {
+    const { app, call } = ctx();
+    const userId = `feed-${randomUUID()}`;
+    const token = app.token(userId);
+    const description = '😀,;\\\n'.repeat(2000);
+    const seed = await ok(
+      call('POST', '/tasks', { token, body: { title: 'long', description, due_date: '2027-06-01T09:00' } }),
+      201,
+    );
+    const soon = await ok(
+      call('POST', '/tasks', { token, body: { title: 'soonest', description, due_date: '2026-12-02T09:00' } }),
+      201,
+    );
+    const columns = (
+      await app.app.db.query<{ column_name: string }>(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'tasks' AND is_generated = 'NEVER' AND column_name <> 'id' ORDER BY ordinal_position",
+      )
+    ).rows.map((r) => r.column_name);
+    const list = columns.join(', ');
+    await app.app.db.query(
+      `INSERT INTO tasks (id, ${list}) SELECT gen_random_uuid(), ${list} FROM tasks, generate_series(1, $2) WHERE id = $1`,
+      [seed.id, 300],
+    );
+    const made = await ok(call('POST', '/me/calendar-feed', { token }), 201);
+    const reply = await call('GET', pathOf(made.url as string));
+    t.is(reply.status, 200);
+    t.is(reply.headers.get('x-feed-truncated'), 'true');
+    const bytes = Buffer.byteLength(reply.text);
+    t.true(bytes <= MAX_FEED_BYTES + 64 * 1024, `${bytes} bytes`);
+    const todos = reply.text.match(/^BEGIN:VTODO\r$/gm)?.length ?? 0;
+    t.true(todos > 10 && todos < 300, `${todos} tasks`);
     t.true(reply.text.includes(`UID:${String(soon.id)}@tasklane`), 'the soonest due task is in');
   });
 }

@@ -3,7 +3,15 @@
 // scale, and the RFC 5545 text rules (CRLF, 75-octet lines, escaping) on a hostile calendar name.
 import test from 'ava';
 import ICAL from 'ical.js';
-import { PRODID, renderFeed, todoOf, type FeedBudget, type FeedTask } from '../../api/feed/ical.ts';
+import {
+  FeedWriter,
+  MAX_FEED_BYTES,
+  PRODID,
+  renderFeed,
+  todoOf,
+  type FeedBudget,
+  type FeedTask,
+} from '../../api/feed/ical.ts';
 
 const task = (over: Partial<FeedTask> = {}): FeedTask => ({
   id: '0b6a0a4e-7d0c-4f47-9a51-3c1f4b7d2e10',
@@ -70,6 +78,22 @@ test('a due date before 1970 is written in UTC, and a year before 1000 with four
   const parsed = new ICAL.Component(ICAL.parse(feed));
   const due = parsed.getFirstSubcomponent('vtodo')?.getFirstPropertyValue('due') as ICAL.Time | null;
   t.is(due?.year, 1);
+});
+
+test('a feed holds at most its bytes of VTODO text: a task that would not fit is refused whole', (t) => {
+  const long = (id: string) => task({ id, description: '😀,;\\'.repeat(2500) });
+  const one = new FeedWriter({ name: 'n', userZone: 'UTC', labelNames: none });
+  t.true(one.add(long('a')));
+  const size = one.bytes;
+  t.true(size > 20_000, 'a 10,000-character description escaped and folded');
+  const writer = new FeedWriter({ name: 'n', userZone: 'UTC', labelNames: none }, 2 * size + 10);
+  t.true(writer.add(long('a')));
+  t.true(writer.add(long('b')));
+  t.false(writer.add(long('c')));
+  t.is(writer.bytes, 2 * size);
+  const feed = writer.finish();
+  t.is(feed.split('BEGIN:VTODO').length - 1, 2);
+  t.true(Buffer.byteLength(feed) < 2 * size + 1000);
 });
 
 test('an all-day task has DUE;VALUE=DATE on its date (due_day) and no TZID', (t) => {
