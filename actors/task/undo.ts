@@ -54,20 +54,29 @@ export interface UndoEvents {
   events: readonly EventEnvelope[];
 }
 
-/** A change key of an edit → the field a PATCH sets (derived keys count as the field they follow). */
-const FIELD_OF: Record<string, EditableField> = {
+/**
+ * Every field a PATCH sets (state.ts EDITABLE), under its own change key; the type refuses a field left out,
+ * so an edit of it is never undone as a silent no-op.
+ */
+const OWN_KEYS = {
   title: 'title',
   description: 'description',
   due_date: 'due_date',
-  dtstart_local: 'due_date',
-  due_day: 'due_date',
   recurrence_rule: 'recurrence_rule',
-  is_recurring: 'recurrence_rule',
   timezone: 'timezone',
   list_id: 'list_id',
   priority: 'priority',
   labels: 'labels',
+  recurrence_mode: 'recurrence_mode',
   assignee: 'assignee',
+} as const satisfies { [F in EditableField]: F };
+
+/** A change key of an edit → the field a PATCH sets (derived keys count as the field they follow). */
+const FIELD_OF: Record<string, EditableField> = {
+  ...OWN_KEYS,
+  dtstart_local: 'due_date',
+  due_day: 'due_date',
+  is_recurring: 'recurrence_rule',
 };
 
 const changesOf = (e: EventEnvelope): Record<string, Change<unknown>> =>

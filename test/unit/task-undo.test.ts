@@ -277,3 +277,31 @@ test('an all-day task restored after a zone change starts its date in the zone i
     )
     .then({ due_date: '2026-11-28T10:00:00.000Z', next_occurrence: '2026-11-29T10:00:00.000Z' });
 });
+
+test('an edit of recurrence_mode is undone like any field, with the title it came with; a later change of it blocks', (t) => {
+  const given = spec(t);
+  const series = given().when(
+    {
+      type: 'create',
+      id: T2,
+      data: { title: 'Water plants', due_date: '2026-03-01T09:00:00Z', recurrence_rule: 'FREQ=DAILY' },
+    },
+    at('2026-02-10T12:00:00Z'),
+  );
+  const edited = given(series)
+    .when(
+      { type: 'update', data: { title: 'Water the plants', recurrence_mode: 'after_completion' } },
+      at('2026-02-10T12:05:00Z'),
+    )
+    .then({ recurrence_mode: 'after_completion', title: 'Water the plants' });
+  const edit = first(edited, 'task.updated');
+  const undone = undo(given, edited, edit, '2026-02-10T12:06:00Z').then({
+    recurrence_mode: 'calendar',
+    title: 'Water plants',
+  });
+  undo(given, undone, edit, '2026-02-10T12:07:00Z').then(throws('conflict', 'event_id', /already undone/));
+  // The rule cleared since (which sets the mode back to calendar) changed the field the edit set: 409.
+  const cleared = given(edited).when({ type: 'update', data: { recurrence_rule: null } }, at('2026-02-10T12:08:00Z'));
+  t.is(cleared.state?.recurrence_mode, 'calendar');
+  undo(given, cleared, edit, '2026-02-10T12:09:00Z').then(throws('conflict'));
+});
