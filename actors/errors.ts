@@ -27,5 +27,8 @@ export const invalid = (field: string, message: string): DomainError =>
  * POST /tasks/{id}/reminders), so joi's check and the decider's name a field the same way.
  */
 export const fieldIn = (field: string, key: string): string => (field === '' ? key : `${field}.${key}`);
-export const notFound = (what: string): DomainError => new DomainError('not_found', `${what} not found`);
-export const conflict = (message: string): DomainError => new DomainError('conflict', message);
+/** `what` not found; `field` names the request field that named it (a body's `user_id`), none for the path. */
+export const notFound = (what: string, field?: string): DomainError =>
+  new DomainError('not_found', `${what} not found`, field);
+/** The command does not apply in the current state; `field` names the request field it is about, if one. */
+export const conflict = (message: string, field?: string): DomainError => new DomainError('conflict', message, field);

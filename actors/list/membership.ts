@@ -104,7 +104,7 @@ export function decideMembership(command: MembershipCommand, list: ListState, ct
       if (userId === actor) throw invalid('user_id', 'the owner cannot share a list with themselves');
       const row = memberOf(list, userId);
       if (row?.state === 'invited') return [];
-      if (row?.state === 'active') throw new DomainError('conflict', `${userId} is already a member`, 'user_id');
+      if (row?.state === 'active') throw conflict(`${userId} is already a member`, 'user_id');
       // The owner's own row counts (before the first share it is not written yet).
       const taken = list.members.filter((m) => m.state === 'active' || m.state === 'invited').length;
       if (Math.max(taken, 1) + 1 > MAX_MEMBERS)
@@ -120,17 +120,17 @@ export function decideMembership(command: MembershipCommand, list: ListState, ct
     }
     case 'remove': {
       const userId = checkUser(command.user_id);
-      if (userId === actor) throw conflict('the owner cannot be removed: transfer ownership first');
+      if (userId === actor) throw conflict('the owner cannot be removed: transfer ownership first', 'user_id');
       const row = memberOf(list, userId);
-      if (row === undefined || (row.state !== 'active' && row.state !== 'invited')) throw notFound('member');
+      if (row === undefined || (row.state !== 'active' && row.state !== 'invited')) throw notFound('member', 'user_id');
       return [ev(list, 'list.member_removed', { user_id: userId, was: row.state })];
     }
     case 'transfer': {
       const userId = checkUser(command.user_id);
       if (userId === actor) throw invalid('user_id', 'already the owner');
       const row = memberOf(list, userId);
-      if (row?.state === 'invited') throw conflict(`${userId} has not accepted the invitation yet`);
-      if (!activeEditor(list, userId)) throw notFound('member');
+      if (row?.state === 'invited') throw conflict(`${userId} has not accepted the invitation yet`, 'user_id');
+      if (!activeEditor(list, userId)) throw notFound('member', 'user_id');
       return [ev(list, 'list.ownership_transferred', { from: actor, to: userId })];
     }
   }

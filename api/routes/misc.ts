@@ -9,6 +9,7 @@ import type { Credentials } from '../auth.ts';
 import { occurrences } from '../../actors/recurrence/index.ts';
 import { checkZone, readInstant } from '../../actors/task/time.ts';
 import { seriesStart, startOf } from '../../actors/task/index.ts';
+import { notFound } from '../../actors/errors.ts';
 import { signToken } from '../tokens.ts';
 import { withinBudget } from '../page-budget.ts';
 
@@ -95,7 +96,7 @@ export function recurrenceRoutes(server: Server, deps: ApiDeps): void {
         /** The zone of the home user (creator) of a task the caller can read; a 404 as GET /tasks/{id} otherwise. */
         const homeZone = async (taskId: string): Promise<string> => {
           const task = await deps.tasks.get(userOf(request), taskId);
-          if (!task) throw Boom.notFound('task not found');
+          if (!task) throw notFound('task', 'home_of');
           return (await deps.users.get(task.user_id)).timezone;
         };
         const zone = p.home_of === undefined ? checkZone('timezone', p.timezone) : await homeZone(p.home_of);

@@ -897,16 +897,12 @@ for (const database of DATABASES) {
       'the other zone drifts',
     );
     const stranger = await person(app, call, 'stranger');
-    t.is(
-      (
-        await call('POST', '/recurrence/preview', {
-          token: stranger.token,
-          body: { rule: 'FREQ=DAILY', start: '2027-03-10T10:00', home_of: series.id },
-        })
-      ).status,
-      404,
-      'a task the caller cannot read gives no zone',
-    );
+    const unread = await call('POST', '/recurrence/preview', {
+      token: stranger.token,
+      body: { rule: 'FREQ=DAILY', start: '2027-03-10T10:00', home_of: series.id },
+    });
+    t.is(unread.status, 404, 'a task the caller cannot read gives no zone');
+    t.is(unread.body.field, 'home_of', 'the 404 names the field that named the task');
 
     const upcoming = async (p: Person) => {
       const view = await ok(call('GET', '/views/upcoming?days=7', { token: p.token }));

@@ -625,7 +625,7 @@ for (const database of DATABASES) {
     const { call, alice, bob, carol, id } = await sharedList(database);
     const status = async (method: string, path: string, token: string, body?: unknown) => {
       const reply = await call(method, path, { token, ...(body === undefined ? {} : { body }) });
-      return { status: reply.status, message: String(reply.body.message ?? '') };
+      return { status: reply.status, message: String(reply.body.message ?? ''), field: reply.body.field };
     };
     // An editor may not share, remove or transfer: 403 saying only the owner may.
     const share = await status('POST', `/lists/${id}/members`, bob.token, { user_id: carol.id });
@@ -654,6 +654,7 @@ for (const database of DATABASES) {
     const early = await status('POST', `/lists/${id}/owner`, alice.token, { user_id: carol.id });
     t.is(early.status, 409);
     t.regex(early.message, /not accepted/);
+    t.is(early.field, 'user_id', 'the conflict names the field it is about');
     // Bad input: 400 naming the field.
     const self = await call('POST', `/lists/${id}/members`, { token: alice.token, body: { user_id: alice.id } });
     t.is(self.status, 400);

@@ -5,7 +5,6 @@ import test from 'ava';
 import ICAL from 'ical.js';
 import {
   FeedWriter,
-  MAX_FEED_BYTES,
   PRODID,
   renderFeed,
   todoOf,
