@@ -7,3 +7,15 @@ export function charCount(text: string): number {
   for (const _ of text) n++;
   return n;
 }
+
+/**
+ * Characters that show nothing: white space, the default-ignorable code points (Unicode's
+ * Default_Ignorable_Code_Point: format characters such as U+200B ZERO WIDTH SPACE, U+00AD SOFT HYPHEN, U+2060
+ * WORD JOINER, and fillers such as U+3164 HANGUL FILLER) and U+2800 BRAILLE PATTERN BLANK.
+ */
+const INVISIBLE = /^[\p{White_Space}\p{Default_Ignorable_Code_Point}\u2800]*$/u;
+
+/** True when `text` has no visible character (empty included): a title or a name that would show as nothing. */
+export function isBlank(text: string): boolean {
+  return INVISIBLE.test(text);
+}

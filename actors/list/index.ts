@@ -6,7 +6,7 @@
 // list.deleted {list_id, tasks: 'move' | 'delete'} (DESIGN.md, "Growing the model"). A list may be shared
 // (issue 17): its membership events (actors/list/membership.ts decides them, actors/events.ts gives their
 // shapes) are folded here into `shared`, `members` and `user_id`, the one owner.
-import { charCount } from '../text.ts';
+import { charCount, isBlank } from '../text.ts';
 import { createHash } from 'node:crypto';
 import { DomainError, invalid, notFound } from '../errors.ts';
 import type { Change, EventEnvelope, PendingEvent } from '../events.ts';
@@ -123,7 +123,7 @@ export function inboxOf(userId: string, createdAt: string): ListState {
 export function checkName(field: string, value: unknown, max: number): string {
   if (typeof value !== 'string') throw invalid(field, 'must be a string');
   const name = value.trim();
-  if (name.length === 0) throw invalid(field, 'must not be empty');
+  if (isBlank(name)) throw invalid(field, 'must not be empty (nothing in it shows)');
   if (charCount(name) > max) throw invalid(field, `must be at most ${max} characters`);
   return name;
 }

@@ -1,6 +1,6 @@
 // decide(command, state, context) → events. Pure: the clock, the user's zone and id generation come
 // in through the context, so the same inputs always give the same events.
-import { charCount } from '../text.ts';
+import { charCount, isBlank } from '../text.ts';
 import { DomainError, invalid, fieldIn, notFound, conflict } from '../errors.ts';
 import type { PendingEvent, Change } from '../events.ts';
 import { parseDuration, minusOffset } from '../durations.ts';
@@ -156,7 +156,7 @@ export const zoneOf = (task: Pick<TaskState, 'timezone'>, ctx: DecideContext): s
 function checkTitle(value: unknown): string {
   if (typeof value !== 'string') throw invalid('title', 'must be a string');
   const title = value.trim();
-  if (title.length === 0) throw invalid('title', 'must not be empty');
+  if (isBlank(title)) throw invalid('title', 'must not be empty (nothing in it shows)');
   if (charCount(title) > MAX_TITLE) throw invalid('title', `must be at most ${MAX_TITLE} characters`);
   return title;
 }

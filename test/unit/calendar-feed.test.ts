@@ -3,14 +3,7 @@
 // scale, and the RFC 5545 text rules (CRLF, 75-octet lines, escaping) on a hostile calendar name.
 import test from 'ava';
 import ICAL from 'ical.js';
-import {
-  FeedWriter,
-  PRODID,
-  renderFeed,
-  todoOf,
-  type FeedBudget,
-  type FeedTask,
-} from '../../api/feed/ical.ts';
+import { FeedWriter, PRODID, renderFeed, todoOf, type FeedBudget, type FeedTask } from '../../api/feed/ical.ts';
 
 const task = (over: Partial<FeedTask> = {}): FeedTask => ({
   id: '0b6a0a4e-7d0c-4f47-9a51-3c1f4b7d2e10',

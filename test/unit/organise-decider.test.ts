@@ -79,6 +79,9 @@ test('lists: created with a trimmed name, a lower-case colour and the next posit
     .when({ type: 'create_list', id: L2, data: { name: '   ' } }, ctx)
     .then(throws('validation', 'name'));
   given(work)
+    .when({ type: 'create_list', id: L2, data: { name: '\u200b\u3164' } }, ctx)
+    .then(throws('validation', 'name', /nothing in it shows/));
+  given(work)
     .when({ type: 'create_list', id: L2, data: { name: 'x', color: 'red' } }, ctx)
     .then(throws('validation', 'color'));
   given(work)

@@ -70,6 +70,9 @@ test('bad input is a domain error naming the field, and nothing is emitted', (t)
   const given = spec(t);
   const cases: [CreateData, ReturnType<typeof throws>][] = [
     [{ title: '   ' }, throws('validation', 'title', /^title: must not be empty/)],
+    // Nothing that shows: zero-width and format characters, a Hangul filler, a blank Braille pattern.
+    [{ title: '\u200b\u2060\u00ad' }, throws('validation', 'title', /^title: must not be empty/)],
+    [{ title: ' \u3164\u2800 \ufe0f' }, throws('validation', 'title', /^title: must not be empty/)],
     [{ title: 'x'.repeat(501) }, throws('validation', 'title', /^title: must be at most 500/)],
     [
       { title: 'x', timezone: 'Mars/Olympus' },
@@ -937,4 +940,11 @@ test('a series whose UNTIL ends before its first occurrence is refused on create
   given(plain)
     .when({ type: 'update', data: { recurrence_rule: 'FREQ=DAILY;UNTIL=20261201' } }, now)
     .then(throws('validation', 'recurrence_rule', /ends before its first occurrence/));
+});
+
+test('a title with something that shows is kept as written, invisible characters and all', (t) => {
+  const given = spec(t);
+  given()
+    .when(create(T1, { title: ' 👩\u200d💻 ship it\u00ad ' }), at(NOW))
+    .then({ title: '👩\u200d💻 ship it\u00ad' });
 });
