@@ -46,6 +46,19 @@ async function ok(promise: Promise<Reply>, status = 200): Promise<Json> {
   if (reply.status !== status) throw new Error(`expected ${status}, got ${reply.status}: ${reply.text.slice(0, 500)}`);
   return reply.body;
 }
+/** `n` copies of the task `id` under new ids, straight into the table (the feed only reads them). */
+async function copyTask(app: TestApp, id: string, n: number): Promise<void> {
+  const columns = (
+    await app.app.db.query<{ column_name: string }>(
+      "SELECT column_name FROM information_schema.columns WHERE table_name = 'tasks' AND is_generated = 'NEVER' AND column_name <> 'id' ORDER BY ordinal_position",
+    )
+  ).rows.map((r) => r.column_name);
+  const list = columns.join(', ');
+  await app.app.db.query(
+    `INSERT INTO tasks (id, ${list}) SELECT gen_random_uuid(), ${list} FROM tasks, generate_series(1, $2) WHERE id = $1`,
+    [id, n],
+  );
+}
 /** The path of a feed URL (webcal:// or https://), to request through inject. */
 const pathOf = (url: string) => new URL(url.replace(/^webcal:/, 'http:')).pathname;
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -546,17 +559,8 @@ for (const database of DATABASES) {
       call('POST', '/tasks', { token, body: { title: 'soonest', due_date: '2026-12-02T09:00' } }),
       201,
     );
-    // Thousands of rows straight into the table (the feed only reads them): copies of one task under new ids.
-    const columns = (
-      await app.app.db.query<{ column_name: string }>(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = 'tasks' AND is_generated = 'NEVER' AND column_name <> 'id' ORDER BY ordinal_position",
-      )
-    ).rows.map((r) => r.column_name);
-    const list = columns.join(', ');
-    await app.app.db.query(
-      `INSERT INTO tasks (id, ${list}) SELECT gen_random_uuid(), ${list} FROM tasks, generate_series(1, $2) WHERE id = $1`,
-      [seed.id, MAX_FEED_TASKS + 500],
-    );
+    // Thousands of rows straight into the table (the feed only reads them).
+    await copyTask(app, seed.id as string, MAX_FEED_TASKS + 500);
     const made = await ok(call('POST', '/me/calendar-feed', { token }), 201);
     const reply = await call('GET', pathOf(made.url as string));
     t.is(reply.status, 200);
@@ -578,16 +582,7 @@ for (const database of DATABASES) {
       call('POST', '/tasks', { token, body: { title: 'soonest', description, due_date: '2026-12-02T09:00' } }),
       201,
     );
-    const columns = (
-      await app.app.db.query<{ column_name: string }>(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = 'tasks' AND is_generated = 'NEVER' AND column_name <> 'id' ORDER BY ordinal_position",
-      )
-    ).rows.map((r) => r.column_name);
-    const list = columns.join(', ');
-    await app.app.db.query(
-      `INSERT INTO tasks (id, ${list}) SELECT gen_random_uuid(), ${list} FROM tasks, generate_series(1, $2) WHERE id = $1`,
-      [seed.id, 300],
-    );
+    await copyTask(app, seed.id as string, 300);
     const made = await ok(call('POST', '/me/calendar-feed', { token }), 201);
     const reply = await call('GET', pathOf(made.url as string));
     t.is(reply.status, 200);
