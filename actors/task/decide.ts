@@ -948,7 +948,9 @@ function spawn(state: TaskState, ctx: DecideContext): PendingEvent[] {
   // None due: the next one, spawned ahead. That is the first of the window, which is the stored next
   // occurrence unless an older expansion stored one the series no longer has (a start on the second pass
   // of a repeated hour, kept as the first pass before that was told apart): never both.
-  if (due.length === 0) due.push(window[0] ?? state.next_occurrence);
+  const first = window[0];
+  if (due.length === 0)
+    due.push(first !== undefined && ms(first) !== ms(state.next_occurrence) ? first : state.next_occurrence);
   const occurrence_at = due[due.length - 1] as string;
   const skipped = due.slice(0, -1);
   // An after-completion series spawns by its calendar only this once: the next waits for a completion.
