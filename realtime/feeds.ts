@@ -102,7 +102,8 @@ export class KafkaFeed {
 
   /**
    * From when (epoch ms) events may not have reached this consumer: TAKEOVER_MARGIN_MS before its last
-   * answered fetch; before its first fetch, when it started (it reads from the topic's end as of then);
+   * answered fetch, or before the last message handled on a partition it lags on (noteBatch); before its
+   * first fetch, when it started (it reads from the topic's end as of then);
    * 0 before it started. What the outbox feed re-reads when it takes over (see missedFrom).
    */
   get missedFrom(): number {

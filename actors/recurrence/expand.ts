@@ -203,9 +203,9 @@ function expand(
     // No floating time >= f can map below f - SLACK_MS, so the result is complete.
     if (kth !== undefined && f - SLACK_MS > kth) return false;
     if (skipBelowF !== undefined && f < skipBelowF) return true;
-    // A start given on the second pass of a repeated hour (StartWall.at) is that instant, and the rule's
-    // times after it in the same repeated hour are on the second pass too: nothing comes before the start.
-    let instant = f === startF && start.at !== undefined ? start.at : floatingToInstant(f, offset);
+    // A start given on the second pass of a repeated hour (StartWall.at): it and the rule's times after it in
+    // the same repeated hour take the second pass too, so nothing comes before the start.
+    let instant = floatingToInstant(f, offset);
     if (start.at !== undefined && instant < start.at) instant = floatingToInstant(f, offset, 1);
     // Outside years 0001–9999 in UTC (e.g. 9999-12-31T13:00 in Etc/GMT+12) there is no occurrence.
     if (!inInstantRange(instant)) return true;

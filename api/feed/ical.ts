@@ -183,10 +183,13 @@ function dateValue(day: string): ICAL.Time {
  */
 const ZONE_RULES_FROM = Date.UTC(1970, 0, 1);
 
-/** True when `instant` is the later of two instants with the wall time `wall` in `zone` (a repeated hour). */
-function onSecondPass(wall: WallClock, instant: string, zone: string): boolean {
+/**
+ * True when `instant` is the later of two instants with the same wall-clock time in `zone` (a repeated hour): the
+ * recurrence module's one test of that (parseStart's `at`, actors/recurrence/start.ts StartWall).
+ */
+function onSecondPass(instant: string, zone: string): boolean {
   try {
-    return localToInstant(wall, zone).getTime() !== Math.floor(Date.parse(instant) / 1000) * 1000;
+    return parseStart(new Date(instant), zone).at !== undefined;
   } catch (error) {
     // A zone the recurrence module does not know has no VTIMEZONE either: addZoned writes UTC.
     if (error instanceof RecurrenceError) return false;
@@ -210,7 +213,7 @@ function dueOf(c: ICAL.Component, task: FeedTask, zone: string): string | null {
   // A wall time on the second pass of a repeated (fall-back) hour reads as the first pass with a TZID (§3.3.5),
   // an hour early; before ZONE_RULES_FROM the VTIMEZONE does not describe the zone (Tokyo in 999 kept local
   // mean time, +09:18:59). Such a due date is written as the UTC instant it is (§3.3.5 form #2).
-  if (Date.parse(task.due_date) < ZONE_RULES_FROM || onSecondPass(wall, task.due_date, zone)) {
+  if (Date.parse(task.due_date) < ZONE_RULES_FROM || onSecondPass(task.due_date, zone)) {
     c.addPropertyWithValue('due', utcTime(task.due_date));
     return null;
   }
@@ -402,12 +405,6 @@ function line(name: string, value: string): string {
 }
 
 /**
- * Builds the whole feed one task at a time (so a caller can yield between tasks), within one FeedBudget:
- * VCALENDAR with PRODID, VERSION:2.0, CALSCALE, X-WR-CALNAME, X-WR-TIMEZONE, REFRESH-INTERVAL (RFC 7986), the
- * VTIMEZONE of every TZID used, then one VTODO per task that has one (see `todoOf`), in the order added; CRLF
- * line ends, folded.
- */
-/**
  * The most VTODO text one feed carries (UTF-8 bytes, 4 MiB): a task's text is under 1 KB as usual, but up to
  * about 60 KB with a 10,000-character description, so a count of tasks alone left a feed at 56 MB, seconds of
  * CPU a fetch, and a few fetches at once slowed every user (an outside attack pass). Calendar apps refuse far
@@ -415,6 +412,12 @@ function line(name: string, value: string): string {
  */
 export const MAX_FEED_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Builds the whole feed one task at a time (so a caller can yield between tasks), within one FeedBudget:
+ * VCALENDAR with PRODID, VERSION:2.0, CALSCALE, X-WR-CALNAME, X-WR-TIMEZONE, REFRESH-INTERVAL (RFC 7986), the
+ * VTIMEZONE of every TZID used, then one VTODO per task that has one (see `todoOf`), in the order added; CRLF
+ * line ends, folded.
+ */
 export class FeedWriter {
   readonly budget: FeedBudget = { left: FEED_COUNT_BUDGET, simplified: 0 };
   /** UTF-8 bytes of VTODO text written so far. */
