@@ -81,7 +81,15 @@ export function startDetached(service: string, command: string, args: string[], 
   const log = logFile(service);
   const fd = openSync(log, 'a');
   const child = spawn(command, args, { ...options, detached: true, stdio: ['ignore', fd, fd] });
-  if (child.pid === undefined) throw new ServiceError(service, `could not spawn ${command}`, log);
+  // A command that cannot start (not installed: ENOENT) reports it as an 'error' event after this
+  // returns; without a listener that event would end the whole stack:up with a stack trace.
+  child.on('error', () => undefined);
+  if (child.pid === undefined)
+    throw new ServiceError(
+      service,
+      `could not start ${command}${path.isAbsolute(command) ? '' : ' (is it on PATH?)'}: \`npm run provision\` installs the Debian packages the stack needs`,
+      log,
+    );
   child.unref();
   mkdirSync(PID_DIR, { recursive: true });
   writeFileSync(pidFile(service), String(child.pid));
