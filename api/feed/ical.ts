@@ -5,8 +5,12 @@
 // properties, writes CRLF and folds long lines by UTF-8 octets (§3.1). Its fold length counts the first line
 // only, so a continuation line (a space plus the octets) would be one octet over 75: it is set to 74 below.
 // VTIMEZONE blocks come from timezones-ical-library (IANA tzdata compiled to VTIMEZONE with the zone's current
-// rules as yearly RRULEs, so a date before a zone last changed its rules is read with today's rules by a client);
-// a zone it does not know (only "Factory" among our names) is written in UTC.
+// rules as yearly RRULEs); a zone it does not know (only "Factory" among our names) is written in UTC. Its
+// tzdata is not the engine's (Node's Intl, which every instant of the API comes from) and its blocks hold one
+// set of rules for all time, so a block is used only where it reads as the engine does (`readsBack`,
+// `agreesOver`): elsewhere the time is written in UTC (a series without its RRULE: see `todoOf`). Seen with
+// tzdata 2025c: Africa/Casablanca's block says +00 all year (+01 outside Ramadan), America/Vancouver's −07
+// all year (−08 in winter); and every zone's history before its rules last changed.
 //
 // Mapping (RFC 5545 names):
 // - UID `<task id>@tasklane`; DTSTAMP, LAST-MODIFIED = updated_at (§3.8.7.2: without METHOD, DTSTAMP is the
@@ -90,6 +94,83 @@ const blocks = new Map<string, ZoneBlock | null>();
  * up here, by the TZIDs its properties carry, never by asking zoneBlock again.
  */
 const vtimezones = new Map<string, string>();
+/** TZID → the VTIMEZONE as ical.js reads it, to check it against the engine. */
+const icalZones = new Map<string, ICAL.Timezone>();
+
+function icalZone(block: ZoneBlock): ICAL.Timezone {
+  let tz = icalZones.get(block.tzid);
+  if (!tz) {
+    tz = new ICAL.Timezone(ICAL.Component.fromString(block.vtimezone));
+    icalZones.set(block.tzid, tz);
+  }
+  return tz;
+}
+
+/**
+ * Whether the block reads the engine's wall-clock time at epoch ms `at` back as `at`, the way a client reads a
+ * time with this TZID; true (nothing to check) when that wall time is ambiguous (a repeated hour: RFC 5545
+ * §3.3.5 reads the first pass, ical.js the second; `dueOf` writes a second pass in UTC). Offsets computed
+ * from UTC by ical.js (`convertToZone`) shift its transitions by an hour, so they are not compared.
+ */
+function readsAt(block: ZoneBlock, zone: string, at: number): boolean {
+  const wall = wallOf(at, zone);
+  if (localToInstant(wall, zone, 0).getTime() !== localToInstant(wall, zone, 1).getTime()) return true;
+  const read = new ICAL.Time({ ...wall, isDate: false }, icalZone(block)).toUnixTime();
+  return read === Math.floor(at / 1000);
+}
+
+/**
+ * True when a client reading `instant` (ISO)'s wall-clock time in the block meets `instant`; for a wall time
+ * in a repeated hour, when it does an hour and a half before and after.
+ */
+function readsBack(block: ZoneBlock, zone: string, instant: string): boolean {
+  const at = Date.parse(instant);
+  const wall = wallOf(at, zone);
+  if (localToInstant(wall, zone, 0).getTime() === localToInstant(wall, zone, 1).getTime())
+    return readsAt(block, zone, at);
+  return readsAt(block, zone, at - 5_400_000) && readsAt(block, zone, at + 5_400_000);
+}
+
+/** Years from a series' next occurrence over which its zone's block must give the engine's offsets. */
+export const SERIES_ZONE_YEARS = 5;
+const agreement = new Map<string, boolean>();
+
+/**
+ * True when the block reads wall-clock times in the SERIES_ZONE_YEARS years from the start of `fromMs`'s year
+ * as the engine does (`readsAt`), so a client expanding a series' RRULE in that VTIMEZONE meets the API's
+ * instants (both extend today's rules beyond that). Checked weekly, and, in a week where the engine's offset
+ * changes, on both sides of the change (found to the minute); cached per zone and year.
+ */
+function agreesOver(block: ZoneBlock, zone: string, fromMs: number): boolean {
+  const name = ianaZone(zone)?.name ?? zone;
+  const year = new Date(fromMs).getUTCFullYear();
+  const key = `${name}|${year}`;
+  const known = agreement.get(key);
+  if (known !== undefined) return known;
+  const engine = (at: number) => DateTime.fromMillis(at, { zone: name }).offset;
+  const same = (at: number) => readsAt(block, name, at);
+  const MINUTE = 60_000;
+  const WEEK = 7 * 24 * 60 * MINUTE;
+  const end = Date.UTC(year + SERIES_ZONE_YEARS, 0, 1);
+  let agrees = same(Date.UTC(year, 0, 1));
+  for (let week = Date.UTC(year, 0, 1); agrees && week < end; week += WEEK) {
+    const next = week + WEEK;
+    if (engine(week) !== engine(next)) {
+      // The first minute with the new offset, by bisection: the block must change there too (read a minute
+      // and an hour on either side, as a wall time next to the change may be ambiguous).
+      let [lo, hi] = [week, next];
+      while (hi - lo > MINUTE) {
+        const mid = lo + Math.floor((hi - lo) / 2 / MINUTE) * MINUTE;
+        if (engine(mid) === engine(week)) lo = mid;
+        else hi = mid;
+      }
+      agrees = [hi - 61 * MINUTE, hi - MINUTE, hi, hi + 60 * MINUTE].every(same);
+    }
+    agrees &&= same(next);
+  }
+  if (agreement.size < 10_000) agreement.set(key, agrees);
+  return agrees;
+}
 /** The names the library has a VTIMEZONE for (zones and links); asked first, since it logs about any other. */
 const KNOWN = new Set(tzlib_get_timezones() as string[]);
 
@@ -159,11 +240,20 @@ function dateOf(instant: string | number, zone: string): string {
 
 /**
  * Adds a DATE-TIME property at wall-clock `wall` in `zone` (TZID + VTIMEZONE), or in UTC when the zone has no
- * VTIMEZONE. Returns the TZID used, if any.
+ * VTIMEZONE or its VTIMEZONE would read `wall` as another instant than `instant` (`readsBack`; a series' start
+ * is checked over the years its RRULE runs instead, `agreesOver`, and passes `checked`). Returns the TZID used,
+ * if any.
  */
-function addZoned(c: ICAL.Component, name: string, instant: string, wall: WallClock, zone: string): string | null {
+function addZoned(
+  c: ICAL.Component,
+  name: string,
+  instant: string,
+  wall: WallClock,
+  zone: string,
+  checked = false,
+): string | null {
   const block = zoneBlock(zone);
-  if (!block) {
+  if (!block || (!checked && !readsBack(block, zone, instant))) {
     c.addPropertyWithValue(name, utcTime(instant));
     return null;
   }
@@ -378,17 +468,24 @@ export function todoOf(
     const rrule = task.recurrence_mode === 'after_completion' ? null : feedRule(task, next, zone, budget);
     if (rrule === 'ended') return null;
     if (rrule === 'over-budget') budget.simplified += 1;
-    const withRule = rrule !== null && rrule !== 'over-budget';
+    const ruleText = rrule === 'over-budget' ? null : rrule;
+    let withRule = ruleText !== null;
     if (task.due_day !== null) {
       const day = dateValue(dateOf(next, zone));
       if (withRule) c.addPropertyWithValue('dtstart', day);
       c.addPropertyWithValue('due', day);
     } else {
+      // A timed series' occurrences are the RRULE expanded in its zone's VTIMEZONE: one that does not give
+      // the engine's offsets would move them, so such a series keeps its next occurrence only (in UTC).
+      const block = zoneBlock(zone);
+      withRule &&= block !== null && agreesOver(block, zone, Date.parse(next));
       const wall = occurrenceWall(task, next, zone);
-      if (withRule) used(addZoned(c, 'dtstart', next, wall, zone));
-      used(addZoned(c, 'due', next, wall, zone));
+      if (withRule) {
+        used(addZoned(c, 'dtstart', next, wall, zone, true));
+        used(addZoned(c, 'due', next, wall, zone, true));
+      } else used(addZoned(c, 'due', next, wall, zone));
     }
-    if (withRule) c.addPropertyWithValue('rrule', ICAL.Recur.fromString(rrule));
+    if (withRule && ruleText !== null) c.addPropertyWithValue('rrule', ICAL.Recur.fromString(ruleText));
   } else {
     used(dueOf(c, task, zone));
   }

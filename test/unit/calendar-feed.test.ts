@@ -4,6 +4,9 @@
 import test from 'ava';
 import ICAL from 'ical.js';
 import { FeedWriter, PRODID, renderFeed, todoOf, type FeedBudget, type FeedTask } from '../../api/feed/ical.ts';
+import { IANA_ZONE_NAMES } from '../../actors/zone-names.ts';
+import { isZone } from '../../actors/zone.ts';
+import { localToInstant, occurrences } from '../../actors/recurrence/index.ts';
 
 const task = (over: Partial<FeedTask> = {}): FeedTask => ({
   id: '0b6a0a4e-7d0c-4f47-9a51-3c1f4b7d2e10',
@@ -245,4 +248,82 @@ test('a series whose COUNT cannot be reduced within the budget keeps its next oc
   const enough: FeedBudget = { left: 1000, simplified: 0 };
   t.regex(todoOf(series, 'UTC', none, enough)?.text ?? '', /RRULE:FREQ=DAILY;COUNT=4300\r\n/);
   t.is(enough.simplified, 0);
+});
+
+/**
+ * The feed read back by ical.js with its own VTIMEZONEs: each VTODO's DUE as epoch ms, and, for a series, the
+ * first `n` instants its RRULE gives from DTSTART (none without an RRULE).
+ */
+function readBack(body: string, n: number): { due: number; rule: number[] }[] {
+  const calendar = new ICAL.Component(ICAL.parse(body));
+  const zones = new Map(
+    calendar.getAllSubcomponents('vtimezone').map((z) => {
+      const tz = new ICAL.Timezone(z);
+      return [tz.tzid, tz] as const;
+    }),
+  );
+  const timeOf = (p: ICAL.Property): ICAL.Time => {
+    const t = p.getFirstValue() as ICAL.Time;
+    const tzid = p.getParameter('tzid');
+    if (typeof tzid !== 'string') return t;
+    const w = { year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute, second: t.second };
+    const zone = zones.get(tzid);
+    if (!zone) throw new Error(`no VTIMEZONE for ${tzid}`);
+    return new ICAL.Time({ ...w, isDate: false }, zone);
+  };
+
+  return calendar.getAllSubcomponents('vtodo').map((todo) => {
+    const due = timeOf(todo.getFirstProperty('due') as ICAL.Property).toUnixTime() * 1000;
+    const rrule = todo.getFirstPropertyValue('rrule') as ICAL.Recur | null;
+    const rule: number[] = [];
+    if (rrule) {
+      const it = rrule.iterator(timeOf(todo.getFirstProperty('dtstart') as ICAL.Property));
+      for (let next = it.next(); next && rule.length < n; next = it.next()) rule.push(next.toUnixTime() * 1000);
+    }
+    return { due, rule };
+  });
+}
+
+test('in every zone the engine knows, a calendar app reading the feed meets the API: each DUE its instant, each RRULE its occurrences', (t) => {
+  // The VTIMEZONEs come from another tzdata than the engine's and hold one set of rules for all time: a zone
+  // whose block disagrees (tzdata 2025c: Africa/Casablanca +00 all year, America/Vancouver −07 all year; any
+  // zone's history before its rules changed) must not put a task at another instant.
+  const dues = ['1980-07-01T09:00:00.000Z', '2027-01-15T09:00:00.000Z', '2027-07-15T21:30:00.000Z'];
+  const failures: string[] = [];
+  let withRule = 0;
+  for (const zone of IANA_ZONE_NAMES.filter((z) => isZone(z))) {
+    for (const due_date of dues) {
+      const [read] = readBack(
+        renderFeed({ name: 'x', userZone: 'UTC', labelNames: none, tasks: [task({ timezone: zone, due_date })] }),
+        0,
+      );
+      if (read?.due !== Date.parse(due_date))
+        failures.push(`${zone} ${due_date}: DUE read as ${new Date(read?.due ?? 0).toISOString()}`);
+    }
+    const rule = 'FREQ=WEEKLY;BYDAY=MO,TH;COUNT=110';
+    const start = localToInstant({ year: 2027, month: 1, day: 4, hour: 9, minute: 15, second: 0 }, zone);
+    const expected = occurrences(rule, start, zone, { limit: 110 }).map((d) => d.getTime());
+    const series = task({
+      timezone: zone,
+      recurrence_rule: rule,
+      is_recurring: true,
+      dtstart_local: '2027-01-04T09:15:00',
+      due_date: start.toISOString(),
+      next_occurrence: start.toISOString(),
+    });
+    const [read] = readBack(renderFeed({ name: 'x', userZone: 'UTC', labelNames: none, tasks: [series] }), 110);
+    if (read?.due !== expected[0])
+      failures.push(`${zone} series: DUE read as ${new Date(read?.due ?? 0).toISOString()}`);
+    if (read && read.rule.length > 0) {
+      withRule++;
+      const wrong = read.rule.findIndex((at, i) => at !== expected[i]);
+      if (wrong >= 0 || read.rule.length !== expected.length)
+        failures.push(
+          `${zone} series: occurrence ${wrong} read as ${new Date(read.rule[wrong] ?? 0).toISOString()}, not ${new Date(expected[wrong] ?? 0).toISOString()}`,
+        );
+    }
+  }
+  t.deepEqual(failures, []);
+  // Not a vacuous pass: nearly every zone's series keeps its RRULE.
+  t.true(withRule > IANA_ZONE_NAMES.length * 0.9, `${withRule} of ${IANA_ZONE_NAMES.length} series kept their RRULE`);
 });
