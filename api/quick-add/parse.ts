@@ -40,7 +40,7 @@ import { DateTime } from 'luxon';
 import { MAX_TITLE, MIN_PRIORITY, MAX_PRIORITY, afterCompletionProblem } from '../../actors/task/index.ts';
 import { localToInstant, occurrences, RecurrenceError } from '../../actors/recurrence/index.ts';
 import { ianaZone } from '../../actors/zone.ts';
-import { findCount, findRepeat, withEnd, type RepeatMode } from './repeat.ts';
+import { findCount, findRepeat, withEnd, MAX_COUNT, type RepeatMode } from './repeat.ts';
 
 export type { RepeatMode } from './repeat.ts';
 
@@ -238,6 +238,32 @@ function forwardDate(
 }
 
 /**
+ * `r` (read at the start of `text`) without the clock time it names: the longest run of its words that
+ * chrono reads as the same date and no time, or null when it names no time (or no such run exists).
+ */
+function dateAlone(
+  r: chrono.ParsedResult,
+  text: string,
+  reference: chrono.ParsingReference,
+): chrono.ParsedResult | null {
+  if (!r.start.isCertain('hour')) return null;
+  const words = r.text.split(/(?<=\S)(?=\s)/);
+  for (let n = words.length - 1; n > 0; n--) {
+    const prefix = words.slice(0, n).join('');
+    const shorter = chrono.en.casual.parse(text.slice(0, prefix.length), reference, { forwardDate: false })[0];
+    if (
+      shorter?.index === 0 &&
+      meaningful(shorter) &&
+      !shorter.start.isCertain('hour') &&
+      shorter.start.get('day') === r.start.get('day') &&
+      shorter.start.get('month') === r.start.get('month')
+    )
+      return shorter;
+  }
+  return null;
+}
+
+/**
  * Title: the text without the recognised spans, spaces collapsed. A connector word right before a
  * removed span ("by" in "Submit report by Friday", "due on" in "Taxes due on the 15th") goes with it;
  * the same word elsewhere stays ("Log in", "Sign up by email").
@@ -332,13 +358,17 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
     const c = findCount(masked);
     if (c) {
       spans.push({ start: c.start, end: c.end });
-      count = c.count;
+      if (c.count >= 1 && c.count <= MAX_COUNT) count = c.count;
+      else
+        notes.push(`"${text.slice(c.start, c.end).trim()}" is not used: a repeat ends after 1 to ${MAX_COUNT} times`);
       masked = mask(text, spans);
     }
     for (const m of masked.matchAll(/(?<!\S)(?:until|till|through|ending(?:\s+on)?)\s+/gi)) {
       const after = m.index + m[0].length;
-      const hit = chrono.en.casual.parse(masked.slice(after), reference, options)[0];
-      if (hit?.index !== 0 || !meaningful(hit)) continue;
+      const found = chrono.en.casual.parse(masked.slice(after), reference, options)[0];
+      if (found?.index !== 0 || !meaningful(found)) continue;
+      // The end is a date: a time read with it ("until Dec 24 at 9am") is the series' time, left for step 5.
+      const hit = dateAlone(found, masked.slice(after), reference) ?? found;
       until = forwardDate(hit, local).date;
       spans.push({ start: m.index, end: after + hit.text.length });
       masked = mask(text, spans);
@@ -505,8 +535,12 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
     if (time ? Date.parse(due.at) < now.getTime() : date < today) notes.push('the due date is in the past');
   }
 
-  // 6. Title.
+  // 6. Title. A date or time still in it was read and not used (a task has one due date and time, a series
+  // one time of day): said, so nothing typed is dropped or misread without a word.
   fields.title = titleOf(text, spans);
+  for (const left of chrono.en.casual.parse(fields.title, reference, options).filter(meaningful))
+    if (chooseDateTime([left], fields.title) === left && !/^\d{1,2}$/.test(left.text.trim()))
+      notes.push(`"${left.text}" stays in the title: a task has one due date and time`);
   if (fields.title === '') notes.push('a title is needed: only a date, tags or a repeat were found');
   else if ([...fields.title].length > MAX_TITLE) notes.push(`the title is longer than ${MAX_TITLE} characters`);
 

@@ -13,12 +13,15 @@
  *   `on the first Monday`, `on the last Friday`] → FREQ=MONTHLY[;INTERVAL=N][;BYMONTHDAY=1,15 | -1 | ;BYDAY=1MO | -1FR]
  * - `every 1st`, `every 15th of the month`, `every last day of the month`, `every first Monday`,
  *   `every last Friday of the month` → FREQ=MONTHLY;BYMONTHDAY=… or BYDAY=<ordinal><day>
+ * - the same days before the phrase: `the last day of every month`, `1st and 15th of every month`,
+ *   `first Monday of every 2 months` (`on` before them is part of the phrase)
  * - `every year`, `every N years` → FREQ=YEARLY[;INTERVAL=N] (the day is the start's, e.g. "every year on Dec 24")
  * - `every morning|afternoon|evening|night` → FREQ=DAILY; the time-of-day word is left in the text for
  *   the date parser, which gives it its hour (see CASUAL_HOURS in parse.ts).
  * - a trailing `after completion`, `from completion`, `after done`, `after I finish` → mode
  *   'after_completion' (Todoist's `every!`, Tasks.org's "from completion").
- * - `N times` / `for N times` anywhere → COUNT=N (1–10,000), appended by `withEnd`.
+ * - `N times` / `for N times` anywhere → COUNT=N (1–MAX_COUNT), appended by `withEnd`; another N is a
+ *   note (parse.ts), never an endless series without a word.
  * Hours and minutes are not in the rule: the series' start (DTSTART) carries the time of day.
  */
 
@@ -81,7 +84,8 @@ const NUMBER = `(?:\\d{1,3}|${Object.keys(NUMBER_WORDS).join('|')})`;
 const ORDINAL_WORDS: Record<string, number> = { first: 1, second: 2, third: 3, fourth: 4, fifth: 5, last: -1 };
 const ORDINAL_WORD = '(?:first|second|third|fourth|fifth|last)';
 const MONTH_DAY = '(?:\\d{1,2}(?:st|nd|rd|th)|last day)';
-const LIST_SEP = '(?:\\s*,\\s*(?:and\\s+)?|\\s+and\\s+|\\s*&\\s*|\\s*/\\s*)';
+// Items of a list: commas, "and", "&", "/", or spaces alone ("every mon wed fri").
+const LIST_SEP = '(?:\\s*,\\s*(?:and\\s+)?|\\s+and\\s+|\\s*&\\s*|\\s*/\\s*|\\s+)';
 const COMPLETION =
   '(?:\\s+(?:after|from)\\s+(?:completion|completing(?:\\s+it)?|done|finishing(?:\\s+it)?|i\\s+finish(?:\\s+it)?))';
 
@@ -239,12 +243,27 @@ const ADVERB_UNITS: Record<string, string> = {
 /** The largest INTERVAL quick add writes (actors/recurrence accepts 1–1000). */
 export const MAX_INTERVAL = 1000;
 
+/** "<days> of every [N] month[s]": the days come before the phrase (see the module comment). */
+const DAYS_OF_EVERY_MONTH = new RegExp(
+  `(?<![\\w!#@])(?:on\\s+)?(?:the\\s+)?(?:(${MONTH_DAY_LIST})|(${ORDINAL_WORD})\\s+(${DAY}))\\s+of\\s+(every)(!?)\\s+(?:(${NUMBER})\\s+)?months?\\b`,
+  'gi',
+);
+
 /**
  * The first "every …" phrase (or `daily`, `weekly`, …) in `text`, with the RRULE it means, or null.
  * Word boundaries are respected (`everyone` and `dailyness` are not phrases). An INTERVAL above
  * MAX_INTERVAL or a month day above 31 makes the phrase unrecognised (it stays in the title).
  */
 export function findRepeat(text: string): RepeatMatch | null {
+  for (const m of text.matchAll(DAYS_OF_EVERY_MONTH)) {
+    const n = m[6] ? numberOf(m[6]) : 1;
+    const rule = monthly(n, m[1], m[2], m[3]);
+    if (rule === null || n < 1 || n > MAX_INTERVAL) continue;
+    let end = m.index + m[0].length;
+    const completion = COMPLETION_RE.exec(text.slice(end));
+    if (completion) end += completion[0].length;
+    return { start: m.index, end, rule, mode: m[5] || completion ? 'after_completion' : 'calendar' };
+  }
   for (const m of text.matchAll(
     /(?<![\w!#@])(?:(every)(!?)|(daily|weekly|fortnightly|monthly|yearly|annually))(?=[\s!,.]|$)/gi,
   )) {
@@ -298,13 +317,17 @@ export function findRepeat(text: string): RepeatMatch | null {
   return null;
 }
 
-/** `N times` / `for N times` (COUNT, RFC 5545 §3.3.10) in `text`: its span and N (1–10,000), or null. */
+/** The most occurrences `N times` asks for (COUNT, as the API takes it). */
+export const MAX_COUNT = 10_000;
+
+/**
+ * `N times` / `for N times` (COUNT, RFC 5545 §3.3.10) in `text`: its span and N, or null. N may be outside
+ * 1–MAX_COUNT: the caller says so rather than leave the phrase in the title.
+ */
 export function findCount(text: string): { start: number; end: number; count: number } | null {
-  const m = /(?<![\w])(?:for\s+)?(\d{1,5})\s+times\b/i.exec(text);
+  const m = /(?<![\w])(?:for\s+)?(\d+)\s+times\b/i.exec(text);
   if (!m) return null;
-  const count = Number(m[1]);
-  if (count < 1 || count > 10_000) return null;
-  return { start: m.index, end: m.index + m[0].length, count };
+  return { start: m.index, end: m.index + m[0].length, count: Number(m[1]) };
 }
 
 /** The rule with its end: `;COUNT=n`, or `;UNTIL=YYYYMMDD` (a DATE: through the end of that local day). */
