@@ -2,7 +2,7 @@
 // Details opens description, due date (in the user's zone), priority, recurrence and one reminder.
 // A task made while a list is shown goes into that list, else into the Inbox.
 import { render } from '/vendor/lit-html/lit-html.js';
-import { $ } from './dom.js';
+import { $, formError } from './dom.js';
 import { getState, subscribe, userZone } from './store.js';
 import { inView } from './views.js';
 import { toast } from './toasts.js';
@@ -70,7 +70,7 @@ export function setupCreateForm() {
 
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    const error = $('.error', form);
+    const error = formError(form);
     const title = $('#new-title').value.trim();
     if (!title) {
       error.textContent = 'A title is needed.';

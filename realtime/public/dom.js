@@ -5,6 +5,12 @@ import { zoneNames } from './time.js';
 
 export const $ = (selector, root = document) => root.querySelector(selector);
 
+/**
+ * A form's own error line: its `.error` child, not one of a component inside it (the recurrence picker
+ * has its own), which a plain `$('.error', form)` would find first.
+ */
+export const formError = (form) => form.querySelector(':scope > .error');
+
 const PROPS = new Set(['checked', 'value', 'disabled', 'hidden', 'open', 'selected', 'required', 'tabIndex']);
 
 /** h('tag', {class, text, onclick, checked, …attributes}, ...children) → a new element. */

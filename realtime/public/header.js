@@ -1,6 +1,6 @@
 // The header: connection indicator, who is signed in and in which zone (with the zone form), desktop
 // notifications, sign-out.
-import { $, zoneSelect } from './dom.js';
+import { $, zoneSelect, formError } from './dom.js';
 import { update, subscribe, userZone } from './store.js';
 import { api } from './api.js';
 import { canAskForNotifications } from './notifications.js';
@@ -65,7 +65,7 @@ export function setupHeader({ signOut }) {
   });
   zoneForm.addEventListener('submit', (e) => {
     e.preventDefault();
-    const error = $('.error', zoneForm);
+    const error = formError(zoneForm);
     void (async () => {
       try {
         const me = await api('PATCH', '/me', { timezone: $('#zone-select').value });

@@ -3,7 +3,7 @@
 // previewed under the box; Enter saves exactly the previewed fields with POST /tasks. Nothing is parsed
 // here: the preview is the server's reading, in the user's zone, against their lists and labels.
 import { html, render } from '/vendor/lit-html/lit-html.js';
-import { $ } from './dom.js';
+import { $, formError } from './dom.js';
 import { getState, subscribe, userZone } from './store.js';
 import { inView } from './views.js';
 import { toast } from './toasts.js';
@@ -79,7 +79,7 @@ export function setupQuickAdd() {
   const form = $('#quick-add-form');
   const input = $('#quick-add');
   const out = $('#quick-add-preview');
-  const error = $('.error', form);
+  const error = formError(form);
   /** The preview shown, for the text it was read from. */
   let shown = null;
   let timer = null;

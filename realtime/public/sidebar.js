@@ -3,7 +3,7 @@
 // members dialog: sharing.js) and the toolbar (search, sort, hide completed, the narrow-screen menu button).
 import { html, render, nothing } from '/vendor/lit-html/lit-html.js';
 import { repeat } from '/vendor/lit-html/directives/repeat.js';
-import { $, h, cssVar } from './dom.js';
+import { $, h, cssVar, formError } from './dom.js';
 import { getState, update, subscribe, orderedLists, setSort, setHideDone } from './store.js';
 import { api, act, ApiError } from './api.js';
 import { showView, viewTitle, refreshCounts } from './views.js';
@@ -170,7 +170,7 @@ export function openListDialog(list = null) {
   const used = new Set(orderedLists().map((l) => l.color));
   const color = list?.color ?? (COLORS.find(([c]) => !used.has(c)) ?? COLORS[0])[0];
   $('#list-colors').replaceChildren(...colorChoices(color));
-  $('.error', $('#list-form')).textContent = '';
+  formError($('#list-form')).textContent = '';
   $('#list-delete-form').hidden = !list;
   $('#list-delete').textContent = 'Delete list';
   delete $('#list-delete').dataset.armed;
@@ -190,7 +190,7 @@ function setupListDialog() {
   $('#list-cancel').addEventListener('click', () => dialog.close());
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    const error = $('.error', form);
+    const error = formError(form);
     const name = $('#list-name').value.trim();
     if (!name) {
       error.textContent = 'A name is needed.';
@@ -242,7 +242,7 @@ function setupListDialog() {
         await api('DELETE', `/lists/${list.id}?tasks=${tasks}`);
       } catch (err) {
         if (!(err instanceof ApiError && err.status === 404)) {
-          $('.error', form).textContent = err.message;
+          formError(form).textContent = err.message;
           return;
         }
       }

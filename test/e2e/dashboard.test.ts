@@ -775,3 +775,27 @@ test.serial(
     );
   },
 );
+
+test.serial('the new-task form says what went wrong where the user sees it, with Details closed', async (t) => {
+  // The form holds the recurrence picker, which has an error line of its own inside the closed Details:
+  // the form's message must not land there, unseen.
+  const token = rig.app.token(user('ivan'));
+  const context = await newContext(t);
+  const page = await openPage(t, context, token);
+  const formAlert = (text: string) => page.locator('#create-form').getByRole('alert').filter({ hasText: text });
+  await page.getByRole('button', { name: 'Add task' }).click();
+  await t.notThrowsAsync(
+    formAlert('A title is needed.').waitFor({ timeout: UI_DEADLINE_MS }),
+    'an empty title is said',
+  );
+  t.true(await page.locator('#create-more').isHidden(), 'Details stayed closed');
+
+  await context.setOffline(true);
+  await createThroughUi(page, 'Written offline');
+  await t.notThrowsAsync(
+    formAlert('Could not add the task').waitFor({ timeout: UI_DEADLINE_MS }),
+    'a failed save is said beside the title',
+  );
+  t.is(await page.getByLabel('Title', { exact: true }).inputValue(), 'Written offline', 'and the title is kept');
+  await context.setOffline(false);
+});
