@@ -215,11 +215,18 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
     options: {
       ...tagged(
         'views',
-        'Counts of the views (today, upcoming, overdue, completed in the last 7 days, in your zone) and open tasks per list',
+        'Counts of the views (today, upcoming, overdue, completed in the last 7 days, in your zone), the occurrences of series still ahead today (today_occurrences), and open tasks per list',
       ),
       handler: async (request) => {
         const user = await deps.users.get(userOf(request));
-        return deps.reads.counts(user.id, windowsOf(user.timezone, deps.clock()));
+        const now = deps.clock();
+        const w = windowsOf(user.timezone, now);
+        // Today lists a series' occurrences still ahead today (not spawned yet), as Upcoming's today does.
+        const read = await deps.reads.series(user.id, w.todayEnd, MAX_UPCOMING_SERIES);
+        const series = await withHomeZones(read.series, user.id, homeZones(deps.users, user));
+        const ahead = await upcomingOccurrences(series, { now, end: new Date(w.todayEnd), zone: user.timezone });
+        const today = ahead.occurrences.filter((o) => (o.date !== undefined ? o.date === w.today : o.at < w.todayEnd));
+        return { ...(await deps.reads.counts(user.id, w)), today_occurrences: today.length };
       },
     },
   });

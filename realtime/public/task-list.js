@@ -69,6 +69,10 @@ function renderList(s) {
   }
   $('#upcoming').hidden = !upcoming;
   list.hidden = upcoming;
+  // Today: below its tasks, the occurrences of series still ahead today (not tasks until they spawn).
+  const ahead = s.view.kind === 'today' && !s.q ? (s.upcoming?.days[0]?.occurrences ?? []) : [];
+  render(ahead.length ? todayAhead(ahead) : nothing, $('#today-ahead'));
+  $('#today-ahead').hidden = ahead.length === 0;
   s.flashing.clear(); // highlighted once, when they arrived
   if (focused && !focused.isConnected) handOn();
 
@@ -79,7 +83,8 @@ function renderList(s) {
     ? `(${more ? `${tasks.length}+ shown` : `${open} open${open !== tasks.length ? `, ${tasks.length} in all` : ''}`})`
     : '';
   const status = $('#list-status');
-  const empty = tasks.length === 0 && !(upcoming && s.upcoming?.days.some((d) => d.occurrences.length));
+  const empty =
+    tasks.length === 0 && ahead.length === 0 && !(upcoming && s.upcoming?.days.some((d) => d.occurrences.length));
   const emptyText = s.q
     ? 'No task matches the search.'
     : s.view.kind === 'list' || s.view.kind === 'all'
@@ -91,6 +96,16 @@ function renderList(s) {
   status.textContent = text;
   status.hidden = !text;
   $('#more').textContent = page?.error ? '' : more ? (page.loading ? 'Loading more…' : 'Scroll for more') : '';
+}
+
+/** One occurrence of a series not spawned yet: its time (or "all day"), title and a "repeats" badge. */
+const occurrenceItem = (o, zone) =>
+  html`<li class="occurrence"><span class="occ-time">${o.all_day ? 'all day' : formatter(zone, 'time').format(new Date(o.at))}</span><span class="occ-title">${o.title}</span><span class="badge">repeats</span></li>`;
+
+/** Today's occurrences of series still ahead, in one section under the day's tasks. */
+function todayAhead(occurrences) {
+  const zone = userZone();
+  return html`<section class="day" aria-labelledby="today-ahead-heading"><h3 id="today-ahead-heading">Repeating later today<span class="hint"> · ${occurrences.length}</span></h3><ul class="occurrences" aria-label="Repeating tasks due later today">${occurrences.map((o) => occurrenceItem(o, zone))}</ul></section>`;
 }
 
 /** Upcoming: a section per day (the server's days, in the user's zone), its tasks, then the series' next occurrences. */
@@ -132,7 +147,7 @@ function upcomingView(tasks, s) {
           : nothing
       }${
         occurrences.length
-          ? html`<ul class="occurrences" aria-label="Repeating tasks due ${dayName(d.date)}">${occurrences.map((o) => html`<li class="occurrence"><span class="occ-time">${o.all_day ? 'all day' : formatter(zone, 'time').format(new Date(o.at))}</span><span class="occ-title">${o.title}</span><span class="badge">repeats</span></li>`)}</ul>`
+          ? html`<ul class="occurrences" aria-label="Repeating tasks due ${dayName(d.date)}">${occurrences.map((o) => occurrenceItem(o, zone))}</ul>`
           : nothing
       }</section>`;
     },

@@ -176,7 +176,7 @@ export async function reload() {
     st.page = { key, cursor: null, loading: true, error: null, last: null, matched: new Set() };
   });
   try {
-    if (s.view.kind === 'upcoming' && !s.q) await loadUpcoming(gen);
+    if (withOccurrences(s)) await loadUpcoming(gen);
     await loadPage(gen, null);
   } catch (error) {
     if (gen !== generation) return;
@@ -225,8 +225,13 @@ export function loadMore() {
   });
 }
 
+/** Whether the view shows series' occurrences not spawned yet: Upcoming (its days), Today (those still ahead today). */
+const withOccurrences = (s) => (s.view.kind === 'upcoming' || s.view.kind === 'today') && !s.q;
+
 async function loadUpcoming(gen) {
-  const body = await api('GET', `/views/upcoming?days=${UPCOMING_DAYS}`);
+  // Today takes the first day of the shortest window (today and tomorrow).
+  const today = getState().view.kind === 'today';
+  const body = await api('GET', `/views/upcoming?days=${today ? 1 : UPCOMING_DAYS}`);
   if (gen !== generation) return;
   update((s) => {
     for (const day of body.days) {
@@ -235,10 +240,8 @@ async function loadUpcoming(gen) {
         if (!s.gone.has(task.id) && (!known || known.version < task.version)) s.tasks.set(task.id, task);
       }
     }
-    s.upcoming = {
-      timezone: body.timezone,
-      days: body.days.map((d) => ({ date: d.date, occurrences: d.occurrences ?? [] })),
-    };
+    const days = body.days.map((d) => ({ date: d.date, occurrences: d.occurrences ?? [] }));
+    s.upcoming = { timezone: body.timezone, days: today ? days.slice(0, 1) : days };
   });
 }
 
@@ -283,7 +286,7 @@ export function countsChanged() {
   countsTimer = setTimeout(() => {
     void refreshCounts();
     const s = getState();
-    if (s.view.kind === 'upcoming' && !s.q) {
+    if (withOccurrences(s)) {
       const gen = generation;
       loadUpcoming(gen).catch(() => {});
     }

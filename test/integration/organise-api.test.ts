@@ -330,6 +330,31 @@ test("Today, Upcoming, Overdue and counts are computed in the user's zone (Pacif
   }
 });
 
+test("Today's count holds a series' occurrences still ahead today, as Upcoming's today lists them", async (t) => {
+  const call = atNoon.call;
+  const fay = atNoon.app.token(`org-${randomUUID()}`);
+  await ok(call('PATCH', '/me', { token: fay, body: { timezone: VIEWS_ZONE } }));
+  const today = DateTime.fromMillis(noon.now(), { zone: VIEWS_ZONE }).startOf('day');
+  const series = async (title: string, at: DateTime) =>
+    await ok(
+      call('POST', '/tasks', {
+        token: fay,
+        body: { title, due_date: at.toFormat("yyyy-MM-dd'T'HH:mm:ss"), recurrence_rule: 'FREQ=DAILY' },
+      }),
+      201,
+    );
+  await series('evening walk', today.plus({ hours: 20 }));
+  await series('tomorrow morning run', today.plus({ days: 1, hours: 7 }));
+  const counts = await ok(call('GET', '/views/counts', { token: fay }));
+  t.like(counts, { today: 0, today_occurrences: 1 });
+  const upcoming = await ok(call('GET', '/views/upcoming?days=1', { token: fay }));
+  const days = upcoming.days as { occurrences: Json[] }[];
+  t.deepEqual(
+    days[0]?.occurrences.map((o) => o.title),
+    ['evening walk'],
+  );
+});
+
 test('another user sees none of it: lists, labels, tasks by list or label, and 404 for each of them', async (t) => {
   const owner = user();
   const other = user();
