@@ -135,19 +135,21 @@ function upcomingView(tasks, s) {
       const dayTasks = byDay.get(d.date) ?? [];
       const occurrences = d.occurrences;
       const empty = !dayTasks.length && !occurrences.length;
+      // One list per day, in the order of the day: all-day first, then by time, tasks and the series'
+      // occurrences together (a task and an occurrence at the same time: the task first).
+      const entries = [
+        ...dayTasks.map((task) => ({ task, at: task.due_day ? '' : task.due_date })),
+        ...occurrences.map((o) => ({ occurrence: o, at: o.all_day ? '' : o.at })),
+      ].sort((a, b) => (a.at === b.at ? 0 : a.at < b.at ? -1 : 1));
       return html`<section class="day${empty ? ' empty' : ''}" aria-labelledby="day-${d.date}"><h3 id="day-${d.date}">${dayName(d.date)}<span class="hint">${
         empty ? ' · nothing planned' : ` · ${dayTasks.length + occurrences.length}`
       }</span></h3>${
-        dayTasks.length
+        entries.length
           ? html`<ul class="tasks">${repeat(
-              dayTasks,
-              (task) => task.id,
-              (task) => item(task, s),
+              entries,
+              (e) => (e.task ? e.task.id : `${e.occurrence.series_id}@${e.occurrence.at}`),
+              (e) => (e.task ? item(e.task, s) : occurrenceItem(e.occurrence, zone)),
             )}</ul>`
-          : nothing
-      }${
-        occurrences.length
-          ? html`<ul class="occurrences" aria-label="Repeating tasks due ${dayName(d.date)}">${occurrences.map((o) => occurrenceItem(o, zone))}</ul>`
           : nothing
       }</section>`;
     },

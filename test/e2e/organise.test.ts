@@ -332,6 +332,11 @@ test.serial(
       "tomorrow's task under tomorrow",
     );
     t.deepEqual(await day(0).locator('.title').allTextContents(), ['Late tonight'], 'today: what is still ahead today');
+    t.deepEqual(
+      await day(0).locator('.title, .occ-title').allTextContents(),
+      ['Evening walk', 'Late tonight'],
+      "a day's tasks and occurrences in the order of the day (23:58, 23:59)",
+    );
     t.deepEqual(await day(3).locator('.title').allTextContents(), ['In three days']);
     t.regex(await day(1).locator('h3').innerText(), /^Tomorrow/);
     await t.notThrowsAsync(
