@@ -38,7 +38,7 @@ interface TextRoot extends Root {
   string<TSchema = string>(): TextSchema<TSchema>;
 }
 
-/** joi whose every `string()` keeps the rule for strings: a 400 naming the field otherwise. */
+/** joi whose every `string()` keeps the rule for strings (a 400 naming the field otherwise), in NFC. */
 export const Joi = BaseJoi.extend((joi: Root) => ({
   type: 'string',
   base: joi.string(),
@@ -74,7 +74,12 @@ export const Joi = BaseJoi.extend((joi: Root) => ({
   validate(value: unknown, helpers: CustomHelpers): { value: unknown; errors?: ErrorReport } | undefined {
     if (typeof value !== 'string') return undefined;
     const problem = textProblem(value, { multiline: helpers.schema.$_getFlag('multiline') === true });
-    return problem ? { value, errors: helpers.error('string.text', { problem }) } : undefined;
+    if (problem) return { value, errors: helpers.error('string.text', { problem }) };
+    // Text is kept in Unicode Normalization Form C (UAX #15; the W3C's form for the web): "René" typed
+    // precomposed and pasted decomposed (macOS file names, some input methods) is one text, so a search
+    // finds either, and a name compares equal to itself.
+    const nfc = value.normalize('NFC');
+    return nfc === value ? undefined : { value: nfc };
   },
 })) as TextRoot;
 

@@ -179,6 +179,13 @@ test('search finds a task by a word of its description (prefixes too), and every
     'a prefix, case-insensitively, title or description',
   );
   t.deepEqual(titles(await ok(call('GET', '/tasks?q=caf%C3%A9', { token: carol }))), ['Groceries']);
+  // Text is one text whichever Unicode form it was typed in (NFC kept): é decomposed (e + U+0301) finds é
+  // precomposed, and a title pasted decomposed is found by the word typed precomposed.
+  t.deepEqual(titles(await ok(call('GET', '/tasks?q=cafe%CC%81', { token: carol }))), ['Groceries']);
+  const rene = await ok(call('POST', '/tasks', { token: carol, body: { title: 'Rene\u0301 birthday' } }), 201);
+  t.is(rene.title, 'Ren\u00e9 birthday', 'stored in NFC');
+  t.deepEqual(titles(await ok(call('GET', '/tasks?q=Ren%C3%A9', { token: carol }))), ['Ren\u00e9 birthday']);
+  await ok(call('DELETE', `/tasks/${rene.id}`, { token: carol }), 204);
   t.deepEqual(
     titles(await ok(call('GET', '/tasks?q=milk%20oat', { token: carol }))),
     ['Groceries'],
