@@ -78,3 +78,14 @@ function canonical(value: unknown): unknown {
       .map(([k, v]) => [k, canonical(v)]),
   );
 }
+
+/**
+ * The version If-Match asks for (RFC 9110 §13.1.1): the number in `3`, `"3"` or `W/"3"` (the ETags this API
+ * sends are versions), or undefined with no header or with `*` (any current representation: the write goes
+ * on whatever the version). The header's form is checked by S.ifMatchHeaders (a 400 naming `if-match`).
+ */
+export function expectedVersion(request: Request): number | undefined {
+  const header: unknown = request.headers['if-match'];
+  if (typeof header !== 'string' || header.trim() === '*') return undefined;
+  return Number(header.replace(/^\s*W\//, '').replaceAll('"', ''));
+}

@@ -6,7 +6,7 @@ import type { Request, Server } from '@hapi/hapi';
 import type { ApiDeps } from '../deps.ts';
 import * as S from '../schemas.ts';
 import { presentList, presentLabel, presentTask } from '../present.ts';
-import { userOf, metaOf } from '../context.ts';
+import { userOf, metaOf, expectedVersion } from '../context.ts';
 import { daysOf, windowsOf } from '../views.ts';
 import type { OrganiseCommand } from '../../actors/user/decider.ts';
 import type { ListState } from '../../actors/list/index.ts';
@@ -17,12 +17,6 @@ import { homeZones, withHomeZones } from '../home-zone.ts';
 import { membersOf } from './sharing.ts';
 
 const tagged = (tag: string, description: string) => ({ tags: ['api', tag], description });
-
-/** If-Match as a version number (the header's pattern is checked by S.ifMatchHeaders). */
-function ifMatch(request: Request): number | undefined {
-  const header: unknown = request.headers['if-match'];
-  return typeof header === 'string' ? Number(header.replace(/^W\//, '').replaceAll('"', '')) : undefined;
-}
 
 /** At most this many tasks in GET /views/upcoming (more: `truncated`). */
 const MAX_UPCOMING_TASKS = 5000;
@@ -40,7 +34,7 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
     return label;
   };
   const expected = (request: Request) => {
-    const version = ifMatch(request);
+    const version = expectedVersion(request);
     return version === undefined ? {} : { expected_version: version };
   };
 

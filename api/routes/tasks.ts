@@ -8,7 +8,7 @@ import { badRequest } from '../errors.ts';
 import { presentTask, presentReminder, encodeTaskCursor, decodeTaskCursor } from '../present.ts';
 import { viewFilter, windowsOf, type View } from '../views.ts';
 import type { SortOrder, TaskFilter, TaskSort } from '../ports.ts';
-import { userOf, metaOf } from '../context.ts';
+import { userOf, metaOf, expectedVersion } from '../context.ts';
 import type { TaskCommand, TaskState } from '../../actors/task/index.ts';
 import { seriesStart } from '../../actors/task/index.ts';
 import { occurrences } from '../../actors/recurrence/index.ts';
@@ -22,12 +22,6 @@ const api = (description: string, extra: Record<string, unknown> = {}) => ({
   description,
   ...extra,
 });
-
-function ifMatch(request: Request): number | undefined {
-  const header: unknown = request.headers['if-match'];
-  if (typeof header !== 'string') return undefined;
-  return Number(header.replace(/^W\//, '').replaceAll('"', ''));
-}
 
 export function taskRoutes(server: Server, deps: ApiDeps): void {
   // Failures are mapped once, in api/errors.ts' onPreResponse extension: handlers just call and return.
@@ -151,7 +145,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
       ...api('Edit fields; null clears. If-Match: <version> → 412 on mismatch'),
       validate: { params: S.taskId, payload: S.patchTask, headers: S.ifMatchHeaders },
       handler: async (request, h) => {
-        const expected = ifMatch(request);
+        const expected = expectedVersion(request);
         const task = await run(request, (request.params as { id: string }).id, {
           type: 'update',
           data: request.payload as Extract<TaskCommand, { type: 'update' }>['data'],
@@ -170,7 +164,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
         ...api(action === 'complete' ? 'Complete a task (cancels its pending reminders)' : 'Mark a task not completed'),
         validate: { params: S.taskId, headers: S.ifMatchHeaders },
         handler: async (request, h) => {
-          const expected = ifMatch(request);
+          const expected = expectedVersion(request);
           const task = await run(request, (request.params as { id: string }).id, {
             type: action,
             ...(expected !== undefined ? { expected_version: expected } : {}),
@@ -205,7 +199,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
       ...api('Delete a task: pending reminders are cancelled and a series stops spawning'),
       validate: { params: S.taskId, headers: S.ifMatchHeaders },
       handler: async (request, h) => {
-        const expected = ifMatch(request);
+        const expected = expectedVersion(request);
         await run(request, (request.params as { id: string }).id, {
           type: 'delete',
           ...(expected !== undefined ? { expected_version: expected } : {}),

@@ -98,6 +98,19 @@ test('a task goes through its whole life over the API, with history carrying fro
   t.is((await call('GET', `/tasks/${id}/history`, { token: alice })).status, 200, 'a deleted task keeps its history');
 });
 
+test('If-Match: a version as sent in the ETag ("3"), or * (RFC 9110: any current version), and only those', async (t) => {
+  const token = t0.token(`ifm-${randomUUID()}`);
+  const task = await call('POST', '/tasks', { token, body: { title: 'Pack' } });
+  const id = task.body.id as string;
+  const any = await call('PATCH', `/tasks/${id}`, { token, body: { priority: 2 }, headers: { 'if-match': '*' } });
+  t.is(any.status, 200);
+  const etag = any.headers.get('etag') ?? '';
+  const quoted = await call('PATCH', `/tasks/${id}`, { token, body: { priority: 3 }, headers: { 'if-match': etag } });
+  t.is(quoted.status, 200);
+  const stale = await call('PATCH', `/tasks/${id}`, { token, body: { priority: 1 }, headers: { 'if-match': etag } });
+  t.is(stale.status, 412);
+});
+
 test('reminders: add, snooze, remove; a past reminder is refused naming the field', async (t) => {
   const token = t0.token(`rem-${randomUUID()}`);
   const task = await call('POST', '/tasks', { token, body: { title: 'Dentist', due_date: future(24) } });
