@@ -75,6 +75,16 @@ function previewView(preview) {
     }`;
 }
 
+/** How long a preview stands for its text (ms): relative words ("in 2 hours", "tonight") move with the clock. */
+const PREVIEW_FRESH_MS = 60_000;
+
+/** What a preview was read against besides its text: the zone, the lists and the labels (their names). */
+function contextKey() {
+  const { lists, labels } = getState();
+  const names = (m) => [...m.values()].map((x) => `${x.id}:${x.name}`).join('|');
+  return `${userZone()}\n${names(lists)}\n${names(labels)}`;
+}
+
 export function setupQuickAdd() {
   const form = $('#quick-add-form');
   const input = $('#quick-add');
@@ -84,6 +94,8 @@ export function setupQuickAdd() {
   let shown = null;
   let timer = null;
   let asked = 0;
+  /** The context a preview is being read again for (one request per change of lists, labels or zone). */
+  let rereading = null;
 
   const show = (preview) => {
     shown = preview;
@@ -98,11 +110,16 @@ export function setupQuickAdd() {
       show(null);
       return null;
     }
-    if (shown?.text === text) return shown;
+    // A preview stands for its text only while what it was read against holds (a label made since, a
+    // zone changed, a minute passed): otherwise it is read again, so Enter never saves a stale reading.
+    if (shown?.text === text && shown.context === contextKey() && Date.now() - shown.at < PREVIEW_FRESH_MS)
+      return shown;
     const mine = ++asked;
+    const context = contextKey();
+    const at = Date.now();
     const result = await api('POST', '/quick-add/preview', { text });
     if (mine !== asked || input.value !== text) return null;
-    const preview = { text, result };
+    const preview = { text, result, context, at };
     show(preview);
     return preview;
   };
@@ -122,9 +139,21 @@ export function setupQuickAdd() {
     }, DEBOUNCE_MS);
   });
 
-  // The default list shown in the preview follows the view.
+  // The default list shown in the preview follows the view; a list, label or zone changed since it was
+  // read has it read again.
   subscribe(() => {
-    if (shown) render(previewView(shown.result), out);
+    if (!shown) return;
+    render(previewView(shown.result), out);
+    const context = contextKey();
+    if (shown.context === context || input.value !== shown.text || rereading === context) return;
+    rereading = context;
+    read()
+      .catch((err) => {
+        error.textContent = err.message;
+      })
+      .finally(() => {
+        rereading = null;
+      });
   });
 
   form.addEventListener('submit', (e) => {

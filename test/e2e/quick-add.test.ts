@@ -105,4 +105,18 @@ test('quick add previews the parsed fields while typing and Enter saves exactly 
   await page
     .locator('#quick-add-preview .qa-notes li', { hasText: 'no such list "Hoem"' })
     .waitFor({ timeout: UI_DEADLINE_MS });
+
+  // A label made while the text waits in the box: the preview is read again, and Enter saves the label.
+  await box.fill('Call plumber @errands');
+  await page
+    .locator('#quick-add-preview .qa-notes li', { hasText: 'no such label "errands"' })
+    .waitFor({ timeout: UI_DEADLINE_MS });
+  const errands = await rest<Named>(token, 'POST', '/labels', { name: 'errands' });
+  await shows(page, 'labels', /^errands$/);
+  await box.press('Enter');
+  const plumber = await eventually(
+    async () => (await rest<{ tasks: Task[] }>(token, 'GET', '/tasks?q=plumber')).tasks[0],
+    { what: 'the task saved', timeoutMs: 10_000 },
+  );
+  t.deepEqual(plumber?.labels, [errands.id], 'saved with the label made after the first preview');
 });
