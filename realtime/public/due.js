@@ -19,6 +19,19 @@ export function fmtDay(day) {
   return dayFormat.format(new Date(`${day}T12:00:00Z`));
 }
 
+const dayYearFormat = new Intl.DateTimeFormat(undefined, {
+  timeZone: 'UTC',
+  weekday: 'short',
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+});
+/** A calendar date ('YYYY-MM-DD') in words with its year, e.g. "Thu, 24 Dec 2026"; '' for none. */
+export function fmtDayWithYear(day) {
+  if (!isDay(day)) return '';
+  return dayYearFormat.format(new Date(`${day}T12:00:00Z`));
+}
+
 /** The local calendar date of an instant in `zone`, 'YYYY-MM-DD'. */
 export function dayIn(iso, zone) {
   const parts = Object.fromEntries(

@@ -4,7 +4,7 @@ import { h, option } from './dom.js';
 import { fmt, formatter, toLocalInput, calendarOf } from './time.js';
 import { WEEKDAYS, ORDINALS, KINDS, AFTER_COMPLETION_KINDS, parseRule, buildRule } from './rules.js';
 import { api } from './api.js';
-import { previewBody, isDay } from './due.js';
+import { previewBody, isDay, fmtDayWithYear, dayIn } from './due.js';
 
 /**
  * `id` prefixes the ids of its controls; `rule` is the rule to start from (null: does not repeat);
@@ -232,9 +232,12 @@ export function recurrencePicker({ id, rule = null, mode = 'calendar', getStart,
         previewBody({ rule, start, zone, homeOf: getHomeOf(), after: new Date().toISOString(), limit: 5 }),
       );
       if (mine !== request) return;
+      // An all-day series' occurrences are dates (their day in the series' zone), not midnights.
+      const allDay = isDay(start);
+      const said = (iso) => (allDay ? `${fmtDayWithYear(dayIn(iso, body.timezone ?? zone))}, all day` : fmt(iso, zone));
       showPreview(
         rule,
-        body.occurrences.map((iso) => h('li', {}, h('time', { datetime: iso }, fmt(iso, zone)))),
+        body.occurrences.map((iso) => h('li', {}, h('time', { datetime: iso }, said(iso)))),
       );
       // Shown in the viewer's zone; a series that follows another member's zone repeats on their clock,
       // at the time of day there that the first occurrence shows (a typed time moved across a summer-time
@@ -242,7 +245,11 @@ export function recurrencePicker({ id, rule = null, mode = 'calendar', getStart,
       const home = body.timezone && body.timezone !== zone ? body.timezone : null;
       const first = body.occurrences[0];
       const at = home && first && !isDay(start) ? ` at ${formatter(home, 'time').format(new Date(first))}` : '';
-      const times = home ? `Times in ${zone}; it repeats${at} on ${home} time.` : `Times in ${zone}.`;
+      const times = allDay
+        ? 'All-day dates.'
+        : home
+          ? `Times in ${zone}; it repeats${at} on ${home} time.`
+          : `Times in ${zone}.`;
       note.textContent = body.occurrences.length
         ? readMode() === 'after_completion'
           ? `${times} After the first, each date is counted from the day you complete the one before.`

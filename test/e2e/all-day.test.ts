@@ -146,3 +146,28 @@ test('an all-day series in a zone a day behind the user says its next date, all 
   await t.notThrowsAsync(listed.waitFor({ timeout: UI_DEADLINE_MS }), 'Upcoming lists it on its own date');
   t.regex((await listed.textContent()) ?? '', /all day/);
 });
+
+test("the repeat picker previews an all-day series' dates as days, with their year, never a midnight", async (t: ExecutionContext) => {
+  const token = rig.app.token(`allday-${randomUUID().slice(0, 8)}`);
+  await rest(token, 'PATCH', '/me', { timezone: 'Pacific/Kiritimati' });
+  const context = await newContext(t, rig.browser, { timezoneId: 'America/New_York', viewport: DESKTOP });
+  const page = await openDashboard(t, context, rig.app, token);
+  await page.locator('#more-options').click();
+  await page.locator('#new-all-day').check();
+  await page.locator('#new-due').fill('2030-12-12');
+  await page.getByLabel('Repeats').selectOption('yearly');
+  const items = page.locator('#new-rec-preview[data-rule="FREQ=YEARLY"][aria-busy="false"] li');
+  await items.nth(4).waitFor({ timeout: UI_DEADLINE_MS });
+  const year = (y: number) =>
+    new Date(Date.UTC(y, 11, 12, 12)).toLocaleDateString(undefined, {
+      timeZone: 'UTC',
+      weekday: 'short',
+      year: 'numeric',
+      month: 'short',
+      day: 'numeric',
+    });
+  t.deepEqual(
+    await items.allTextContents(),
+    [2030, 2031, 2032, 2033, 2034].map((y) => `${year(y)}, all day`),
+  );
+});
