@@ -296,6 +296,9 @@ const ViewCounts = Joi.object({
   upcoming: count.required(),
   overdue: count.required(),
   completed_recent: count.required().description('completed in the last 7 days'),
+  today_occurrences: count
+    .required()
+    .description('occurrences of series still ahead today, not spawned yet (not in `today`, which counts tasks)'),
   lists: Joi.object().pattern(uuid, count).required().description('open tasks per list id'),
 }).label('ViewCounts');
 const Upcoming = Joi.object({

@@ -183,8 +183,10 @@ export async function readUndoEvents(
   taskId: string,
   eventId: string,
 ): Promise<EventEnvelope[]> {
+  // A change is its author's to undo, except a delete: anyone who may open the task may bring it back (a
+  // member's delete of a shared task would otherwise stand for good once that member leaves the list).
   const undone = `(SELECT u.version FROM events u WHERE u.event_id = $3 AND u.aggregate_id = $2
-    AND COALESCE(u.actor_id, u.user_id) = $1)`;
+    AND (COALESCE(u.actor_id, u.user_id) = $1 OR u.event_type = 'task.deleted'))`;
   const rows = await q.query<EventEnvelope>(
     `SELECT ${EVENT_COLUMNS} FROM events WHERE aggregate_id = $2
       AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = $2::uuid AND ${accessibleTo('t', '$1')})

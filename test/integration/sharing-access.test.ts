@@ -761,6 +761,29 @@ for (const database of DATABASES) {
     t.is(undone.priority, 1, "the owner's edit stays");
   });
 
+  test(`${database}: a member's delete of a shared task can be undone by the owner, also once the member is gone`, async (t) => {
+    const fx = await fixture(database);
+    const { owner, editor } = fx.people;
+    for (const removeFirst of [false, true]) {
+      const task = await ok(
+        fx.call('POST', '/tasks', { token: owner.token, body: { title: unique('t'), list_id: fx.list.id } }),
+        201,
+      );
+      await ok(fx.call('DELETE', `/tasks/${task.id}`, { token: editor.token }), 204);
+      const history = await ok(fx.call('GET', `/tasks/${task.id}/history`, { token: owner.token }));
+      const deleted = (history.events as Json[]).find((e) => e.event_type === 'task.deleted');
+      t.truthy(deleted, "the member's delete is in the owner's history of the task");
+      if (removeFirst) {
+        await ok(fx.call('DELETE', `/lists/${fx.list.id}/members/${editor.id}`, { token: owner.token }), 204);
+      }
+      const restored = await ok(
+        fx.call('POST', `/tasks/${task.id}/undo`, { token: owner.token, body: { event_id: deleted?.event_id } }),
+      );
+      t.is(restored.deleted_at, null, removeFirst ? 'restored after the member left' : 'restored by the owner');
+      t.is(restored.list_id, fx.list.id);
+    }
+  });
+
   test(`${database}: an editor who leaves loses the list and its tasks at once`, async (t) => {
     const fx = await fixture(database);
     const { editor } = fx.people;
