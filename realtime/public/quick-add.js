@@ -10,6 +10,7 @@ import { toast } from './toasts.js';
 import { api } from './api.js';
 import { isBusy, setBusy } from './a11y.js';
 import { describeRule } from './rules.js';
+import { formatter } from './time.js';
 import { upsertTask } from './tasks.js';
 
 /** Quiet time after the last keystroke before the text is read (ms). */
@@ -41,7 +42,8 @@ function dueText(due, zone) {
     month: 'short',
     day: 'numeric',
   }).format(new Date(Date.UTC(y, m - 1, d)));
-  return due.time ? `${day}, ${due.time} (${zone})` : `${day}, all day`;
+  // The time as the task list will show it (the browser's 12- or 24-hour clock), at the instant to be saved.
+  return due.time ? `${day}, ${formatter(zone, 'time').format(new Date(due.at))} (${zone})` : `${day}, all day`;
 }
 
 function previewView(preview) {
