@@ -38,6 +38,7 @@
 import * as chrono from 'chrono-node';
 import { DateTime } from 'luxon';
 import { MAX_TITLE, MIN_PRIORITY, MAX_PRIORITY, afterCompletionProblem } from '../../actors/task/index.ts';
+import { inRange } from '../../actors/task/time.ts';
 import { localToInstant, occurrences, RecurrenceError } from '../../actors/recurrence/index.ts';
 import { ianaZone } from '../../actors/zone.ts';
 import { findCount, findRepeat, withEnd, MAX_COUNT, type RepeatMode } from './repeat.ts';
@@ -533,6 +534,19 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
       gapNote(due, time);
     }
     if (time ? Date.parse(due.at) < now.getTime() : date < today) notes.push('the due date is in the past');
+  }
+
+  // The API keeps instants in years 0001–9999 once in UTC: a date at the edge of that range in a zone far
+  // from UTC ("31/12/9999 23:59" in Pacific/Pago_Pago) would preview a body POST /tasks refuses.
+  if (due && !inRange(Date.parse(due.at))) {
+    notes.push('the date lies outside years 0001–9999 once in UTC: no due date is set');
+    due = null;
+    repeatOut = null;
+    delete fields.due_date;
+    delete fields.recurrence_rule;
+    if (AFTER_COMPLETION_FIELDS)
+      for (const key of Object.keys(AFTER_COMPLETION_FIELDS))
+        delete (fields as unknown as Record<string, unknown>)[key];
   }
 
   // 6. Title. A date or time still in it was read and not used (a task has one due date and time, a series
