@@ -52,6 +52,10 @@ export function setupCreateForm() {
     said();
   });
   due.addEventListener('input', said);
+  // What the server made of the last task stands until the next one is begun.
+  $('#new-title').addEventListener('input', () => {
+    $('#new-added').textContent = '';
+  });
   due.addEventListener('change', () => {
     picker.refresh();
     said();
