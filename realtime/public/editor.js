@@ -45,10 +45,9 @@ export function openEditor(id) {
     id: `${p}-title`,
     value: task.title,
     required: true,
-    maxlength: '500',
     autocomplete: 'off',
   });
-  const description = h('textarea', { id: `${p}-description`, rows: '2', maxlength: '10000' });
+  const description = h('textarea', { id: `${p}-description`, rows: '2' });
   description.value = original.description;
   const due = h('input', { id: `${p}-due`, type: task.due_day ? 'date' : 'datetime-local', value: original.due });
   const allDay = h('input', { id: `${p}-all-day`, type: 'checkbox' });

@@ -103,6 +103,6 @@ export function labelPicker(task, s) {
         )
       : html`<span class="hint">No labels yet.</span>`
   }</fieldset>
-    <form class="row" @submit=${create}><label for="new-label-${id}" class="visually-hidden">New label for: ${task.title}</label><input id="new-label-${id}" maxlength="50" placeholder="New label" autocomplete="off"
+    <form class="row" @submit=${create}><label for="new-label-${id}" class="visually-hidden">New label for: ${task.title}</label><input id="new-label-${id}" placeholder="New label" autocomplete="off"
       .value=${live(draft)} @input=${(e) => s.labelDrafts.set(id, e.currentTarget.value)}><button type="submit">Create label</button></form></div>`;
 }

@@ -106,6 +106,15 @@ test('quick add previews the parsed fields while typing and Enter saves exactly 
     .locator('#quick-add-preview .qa-notes li', { hasText: 'no such list "Hoem"' })
     .waitFor({ timeout: UI_DEADLINE_MS });
 
+  // Text over the limit is not cut off without a word: the server's limit is said.
+  await box.fill(`Long ${'x'.repeat(900)}`);
+  await page
+    .locator('#quick-add-form')
+    .getByRole('alert')
+    .filter({ hasText: /800/ })
+    .waitFor({ timeout: UI_DEADLINE_MS });
+  t.is((await box.inputValue()).length, 905, 'the box keeps all of it');
+
   // A label made while the text waits in the box: the preview is read again, and Enter saves the label.
   await box.fill('Call plumber @errands');
   await page
