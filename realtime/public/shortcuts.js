@@ -24,6 +24,11 @@ function move(step) {
 }
 
 export function setupShortcuts() {
+  // A touch screen without a keyboard has no keys to press: its fields do not show the shortcut hints.
+  if (matchMedia('(hover: none) and (pointer: coarse)').matches) {
+    $('#new-title').placeholder = 'Add a task…';
+    $('#search').placeholder = 'Search tasks';
+  }
   const help = $('#help');
   $('#help-open').addEventListener('click', () => help.showModal());
 

@@ -799,3 +799,18 @@ test.serial('the new-task form says what went wrong where the user sees it, with
   t.is(await page.getByLabel('Title', { exact: true }).inputValue(), 'Written offline', 'and the title is kept');
   await context.setOffline(false);
 });
+
+test.serial('on a phone the fields show no keyboard-shortcut hints; on a desktop they do', async (t) => {
+  const token = rig.app.token(user('pia'));
+  const phone = await contextOf(t, rig.browser, {
+    timezoneId: 'UTC',
+    viewport: { width: 375, height: 740 },
+    isMobile: true,
+    hasTouch: true,
+  });
+  const page = await openPage(t, phone, token);
+  t.is(await page.locator('#new-title').getAttribute('placeholder'), 'Add a task…');
+  t.is(await page.locator('#search').getAttribute('placeholder'), 'Search tasks');
+  const desk = await openPage(t, await newContext(t), token);
+  t.regex((await desk.locator('#new-title').getAttribute('placeholder')) ?? '', /n$/);
+});
