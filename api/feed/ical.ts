@@ -7,10 +7,11 @@
 // VTIMEZONE blocks come from timezones-ical-library (IANA tzdata compiled to VTIMEZONE with the zone's current
 // rules as yearly RRULEs); a zone it does not know (only "Factory" among our names) is written in UTC. Its
 // tzdata is not the engine's (Node's Intl, which every instant of the API comes from) and its blocks hold one
-// set of rules for all time, so a block is used only where it reads as the engine does (`readsBack`,
-// `agreesOver`): elsewhere the time is written in UTC (a series without its RRULE: see `todoOf`). Seen with
-// tzdata 2025c: Africa/Casablanca's block says +00 all year (+01 outside Ramadan), America/Vancouver's −07
-// all year (−08 in winter); and every zone's history before its rules last changed.
+// set of rules for all time, so a block is used only for times from ZONE_CHECK_YEARS on and where it reads
+// times as the engine does there (`agrees`, `readsBack`); elsewhere the time is written in UTC (a series
+// without its RRULE: see `todoOf`). Seen with tzdata 2025c: Africa/Casablanca's block says +00 all year
+// (+01 outside Ramadan), America/Vancouver's −07 all year (−08 in winter); and every zone's history before
+// its rules last changed.
 //
 // Mapping (RFC 5545 names):
 // - UID `<task id>@tasklane`; DTSTAMP, LAST-MODIFIED = updated_at (§3.8.7.2: without METHOD, DTSTAMP is the
@@ -120,56 +121,66 @@ function readsAt(block: ZoneBlock, zone: string, at: number): boolean {
 }
 
 /**
- * True when a client reading `instant` (ISO)'s wall-clock time in the block meets `instant`; for a wall time
- * in a repeated hour, when it does an hour and a half before and after.
+ * The years over which a zone's VTIMEZONE is compared with the engine, [from, to): where both describe the
+ * zone's present rules (the library's blocks were built in 2026 from them). A time before them is written in
+ * UTC (the blocks hold today's rules, not a zone's history); after them both extend today's rules, so a zone
+ * that agrees here agrees there. A fixed window, so the same tasks give the same feed whenever it is read.
  */
-function readsBack(block: ZoneBlock, zone: string, instant: string): boolean {
-  const at = Date.parse(instant);
-  const wall = wallOf(at, zone);
-  if (localToInstant(wall, zone, 0).getTime() === localToInstant(wall, zone, 1).getTime())
-    return readsAt(block, zone, at);
-  return readsAt(block, zone, at - 5_400_000) && readsAt(block, zone, at + 5_400_000);
-}
-
-/** Years from a series' next occurrence over which its zone's block must give the engine's offsets. */
-export const SERIES_ZONE_YEARS = 5;
+export const ZONE_CHECK_YEARS = { from: 2025, to: 2031 } as const;
+const CHECK_FROM = Date.UTC(ZONE_CHECK_YEARS.from, 0, 1);
+const CHECK_TO = Date.UTC(ZONE_CHECK_YEARS.to, 0, 1);
+/**
+ * Zones one feed may compare for the first time (about 15 ms of one core each; the answer is kept for the
+ * process). Past that, a zone not compared yet has its times written in UTC (exact, only plainer) and the
+ * feed says it was simplified: a user with tasks in hundreds of zones cannot make one fetch cost seconds.
+ */
+export const MAX_ZONE_CHECKS = 20;
+/** Zone name → whether its block reads times as the engine does (see `agrees`); one entry per IANA name. */
 const agreement = new Map<string, boolean>();
 
 /**
- * True when the block reads wall-clock times in the SERIES_ZONE_YEARS years from the start of `fromMs`'s year
- * as the engine does (`readsAt`), so a client expanding a series' RRULE in that VTIMEZONE meets the API's
- * instants (both extend today's rules beyond that). Checked weekly, and, in a week where the engine's offset
- * changes, on both sides of the change (found to the minute); cached per zone and year.
+ * Whether the block reads wall-clock times in ZONE_CHECK_YEARS as the engine does (`readsAt`): the engine's
+ * offset sampled weekly, and, around each change of it (found to the minute), the block read a minute and an
+ * hour on either side; the block read monthly besides. Kept per zone; computed only within `budget`.
  */
-function agreesOver(block: ZoneBlock, zone: string, fromMs: number): boolean {
+function agrees(block: ZoneBlock, zone: string, budget: FeedBudget): boolean {
   const name = ianaZone(zone)?.name ?? zone;
-  const year = new Date(fromMs).getUTCFullYear();
-  const key = `${name}|${year}`;
-  const known = agreement.get(key);
+  const known = agreement.get(name);
   if (known !== undefined) return known;
+  if (budget.zoneChecks <= 0) return false;
+  budget.zoneChecks -= 1;
   const engine = (at: number) => DateTime.fromMillis(at, { zone: name }).offset;
   const same = (at: number) => readsAt(block, name, at);
   const MINUTE = 60_000;
   const WEEK = 7 * 24 * 60 * MINUTE;
-  const end = Date.UTC(year + SERIES_ZONE_YEARS, 0, 1);
-  let agrees = same(Date.UTC(year, 0, 1));
-  for (let week = Date.UTC(year, 0, 1); agrees && week < end; week += WEEK) {
-    const next = week + WEEK;
+  let ok = true;
+  let month = 0;
+  for (let week = CHECK_FROM; ok && week < CHECK_TO; week += WEEK) {
+    const next = Math.min(week + WEEK, CHECK_TO);
     if (engine(week) !== engine(next)) {
-      // The first minute with the new offset, by bisection: the block must change there too (read a minute
-      // and an hour on either side, as a wall time next to the change may be ambiguous).
       let [lo, hi] = [week, next];
       while (hi - lo > MINUTE) {
         const mid = lo + Math.floor((hi - lo) / 2 / MINUTE) * MINUTE;
         if (engine(mid) === engine(week)) lo = mid;
         else hi = mid;
       }
-      agrees = [hi - 61 * MINUTE, hi - MINUTE, hi, hi + 60 * MINUTE].every(same);
+      ok = [hi - 61 * MINUTE, hi - MINUTE, hi, hi + 60 * MINUTE].every(same);
     }
-    agrees &&= same(next);
+    if (ok && week >= Date.UTC(ZONE_CHECK_YEARS.from, month, 15)) {
+      ok = same(week);
+      month += 1;
+    }
   }
-  if (agreement.size < 10_000) agreement.set(key, agrees);
-  return agrees;
+  if (agreement.size < 2000) agreement.set(name, ok);
+  return ok;
+}
+
+/**
+ * True when a client reading `instant` (ISO)'s wall-clock time in the block meets `instant`: the instant is
+ * not before ZONE_CHECK_YEARS and the zone's block agrees with the engine (`agrees`).
+ */
+function readsBack(block: ZoneBlock, zone: string, instant: string, budget: FeedBudget): boolean {
+  return Date.parse(instant) >= CHECK_FROM && agrees(block, zone, budget);
 }
 /** The names the library has a VTIMEZONE for (zones and links); asked first, since it logs about any other. */
 const KNOWN = new Set(tzlib_get_timezones() as string[]);
@@ -240,9 +251,7 @@ function dateOf(instant: string | number, zone: string): string {
 
 /**
  * Adds a DATE-TIME property at wall-clock `wall` in `zone` (TZID + VTIMEZONE), or in UTC when the zone has no
- * VTIMEZONE or its VTIMEZONE would read `wall` as another instant than `instant` (`readsBack`; a series' start
- * is checked over the years its RRULE runs instead, `agreesOver`, and passes `checked`). Returns the TZID used,
- * if any.
+ * VTIMEZONE or its VTIMEZONE would not read `wall` as `instant` (`readsBack`). Returns the TZID used, if any.
  */
 function addZoned(
   c: ICAL.Component,
@@ -250,10 +259,11 @@ function addZoned(
   instant: string,
   wall: WallClock,
   zone: string,
-  checked = false,
+  budget: FeedBudget,
 ): string | null {
   const block = zoneBlock(zone);
-  if (!block || (!checked && !readsBack(block, zone, instant))) {
+  // A wall time past year 9999 (an instant at the very end of the range, east of UTC) has no DATE-TIME form.
+  if (!block || wall.year > 9999 || !readsBack(block, zone, instant, budget)) {
     c.addPropertyWithValue(name, utcTime(instant));
     return null;
   }
@@ -266,12 +276,6 @@ function dateValue(day: string): ICAL.Time {
   const [year, month, date] = day.split('-').map(Number) as [number, number, number];
   return fourDigitYear(ICAL.Time.fromData({ year, month, day: date, isDate: true }));
 }
-
-/**
- * From when (epoch ms) the VTIMEZONE blocks of timezones-ical-library describe a zone: each block's rules start
- * at its first DTSTART, 1970-01-01 (they are the zone's rules of today, not its history).
- */
-const ZONE_RULES_FROM = Date.UTC(1970, 0, 1);
 
 /**
  * True when `instant` is the later of two instants with the same wall-clock time in `zone` (a repeated hour): the
@@ -290,10 +294,10 @@ function onSecondPass(instant: string, zone: string): boolean {
 /**
  * DUE (§3.8.2.3) of a task that is not a series: `DUE;VALUE=DATE:<due_day>` for an all-day task (a floating
  * date, §3.3.4), a zoned DATE-TIME for every other one, except a due date on the second pass of a repeated
- * hour or before the zone's VTIMEZONE starts (ZONE_RULES_FROM), which is written in UTC. Returns the TZID
- * used, if any.
+ * hour, or one the zone's VTIMEZONE would not read as its instant (`addZoned`), which is written in UTC.
+ * Returns the TZID used, if any.
  */
-function dueOf(c: ICAL.Component, task: FeedTask, zone: string): string | null {
+function dueOf(c: ICAL.Component, task: FeedTask, zone: string, budget: FeedBudget): string | null {
   if (task.due_date === null) return null;
   if (task.due_day !== null) {
     c.addPropertyWithValue('due', dateValue(task.due_day));
@@ -301,13 +305,13 @@ function dueOf(c: ICAL.Component, task: FeedTask, zone: string): string | null {
   }
   const wall = wallOf(task.due_date, zone);
   // A wall time on the second pass of a repeated (fall-back) hour reads as the first pass with a TZID (§3.3.5),
-  // an hour early; before ZONE_RULES_FROM the VTIMEZONE does not describe the zone (Tokyo in 999 kept local
+  // an hour early; before ZONE_CHECK_YEARS the VTIMEZONE does not describe the zone (Tokyo in 999 kept local
   // mean time, +09:18:59). Such a due date is written as the UTC instant it is (§3.3.5 form #2).
-  if (Date.parse(task.due_date) < ZONE_RULES_FROM || onSecondPass(task.due_date, zone)) {
+  if (Date.parse(task.due_date) < CHECK_FROM || onSecondPass(task.due_date, zone)) {
     c.addPropertyWithValue('due', utcTime(task.due_date));
     return null;
   }
-  return addZoned(c, 'due', task.due_date, wall, zone);
+  return addZoned(c, 'due', task.due_date, wall, zone, budget);
 }
 
 /**
@@ -336,11 +340,19 @@ function occurrenceWall(task: FeedTask, next: string, zone: string): WallClock {
  */
 export const FEED_COUNT_BUDGET = 20_000;
 
-/** What one feed may still expand, and how many series it wrote without their RRULE for want of budget. */
+/**
+ * What one feed may still spend: occurrences to expand (`left`) and zones to compare for the first time
+ * (`zoneChecks`, MAX_ZONE_CHECKS); and how many series it wrote without their RRULE (`simplified`: for want of
+ * budget, or as their zone's VTIMEZONE could not carry it).
+ */
 export interface FeedBudget {
   left: number;
+  zoneChecks: number;
   simplified: number;
 }
+
+/** A fresh FeedBudget for one feed. */
+export const feedBudget = (): FeedBudget => ({ left: FEED_COUNT_BUDGET, zoneChecks: MAX_ZONE_CHECKS, simplified: 0 });
 
 /**
  * How many occurrences of the series lie strictly before `next` (ISO), counted in pages of at most 1,000 taken
@@ -437,7 +449,7 @@ export function todoOf(
   task: FeedTask,
   userZone: string,
   labelNames: ReadonlyMap<string, string>,
-  budget: FeedBudget = { left: FEED_COUNT_BUDGET, simplified: 0 },
+  budget: FeedBudget = feedBudget(),
 ): { text: string; tzids: string[] } | null {
   const zone = task.timezone ?? userZone;
   const tzids: string[] = [];
@@ -478,16 +490,17 @@ export function todoOf(
       // A timed series' occurrences are the RRULE expanded in its zone's VTIMEZONE: one that does not give
       // the engine's offsets would move them, so such a series keeps its next occurrence only (in UTC).
       const block = zoneBlock(zone);
-      withRule &&= block !== null && agreesOver(block, zone, Date.parse(next));
+      if (withRule && !(block !== null && readsBack(block, zone, next, budget))) {
+        withRule = false;
+        budget.simplified += 1;
+      }
       const wall = occurrenceWall(task, next, zone);
-      if (withRule) {
-        used(addZoned(c, 'dtstart', next, wall, zone, true));
-        used(addZoned(c, 'due', next, wall, zone, true));
-      } else used(addZoned(c, 'due', next, wall, zone));
+      if (withRule) used(addZoned(c, 'dtstart', next, wall, zone, budget));
+      used(addZoned(c, 'due', next, wall, zone, budget));
     }
     if (withRule && ruleText !== null) c.addPropertyWithValue('rrule', ICAL.Recur.fromString(ruleText));
   } else {
-    used(dueOf(c, task, zone));
+    used(dueOf(c, task, zone, budget));
   }
   for (const alarm of alarmsOf(task, series)) c.addSubcomponent(alarm);
   return { text: c.toString(), tzids };
@@ -516,7 +529,7 @@ export const MAX_FEED_BYTES = 4 * 1024 * 1024;
  * line ends, folded.
  */
 export class FeedWriter {
-  readonly budget: FeedBudget = { left: FEED_COUNT_BUDGET, simplified: 0 };
+  readonly budget: FeedBudget = feedBudget();
   /** UTF-8 bytes of VTODO text written so far. */
   bytes = 0;
   private readonly todos: string[] = [];

@@ -3,7 +3,15 @@
 // scale, and the RFC 5545 text rules (CRLF, 75-octet lines, escaping) on a hostile calendar name.
 import test from 'ava';
 import ICAL from 'ical.js';
-import { FeedWriter, PRODID, renderFeed, todoOf, type FeedBudget, type FeedTask } from '../../api/feed/ical.ts';
+import {
+  FeedWriter,
+  MAX_ZONE_CHECKS,
+  PRODID,
+  renderFeed,
+  todoOf,
+  type FeedBudget,
+  type FeedTask,
+} from '../../api/feed/ical.ts';
 import { IANA_ZONE_NAMES } from '../../actors/zone-names.ts';
 import { isZone } from '../../actors/zone.ts';
 import { localToInstant, occurrences } from '../../actors/recurrence/index.ts';
@@ -240,12 +248,12 @@ test('a series whose COUNT cannot be reduced within the budget keeps its next oc
     due_date: '2024-12-31T19:00:00.000Z',
     next_occurrence: '2026-12-01T19:00:00.000Z',
   });
-  const budget: FeedBudget = { left: 500, simplified: 0 };
+  const budget: FeedBudget = { left: 500, zoneChecks: MAX_ZONE_CHECKS, simplified: 0 };
   const text = todoOf(series, 'UTC', none, budget)?.text ?? '';
   t.true(lines(text).includes('DUE;TZID=Pacific/Kiritimati:20261202T090000'));
   t.false(/^(RRULE|DTSTART)/m.test(text));
   t.is(budget.simplified, 1);
-  const enough: FeedBudget = { left: 1000, simplified: 0 };
+  const enough: FeedBudget = { left: 1000, zoneChecks: MAX_ZONE_CHECKS, simplified: 0 };
   t.regex(todoOf(series, 'UTC', none, enough)?.text ?? '', /RRULE:FREQ=DAILY;COUNT=4300\r\n/);
   t.is(enough.simplified, 0);
 });
@@ -326,4 +334,24 @@ test('in every zone the engine knows, a calendar app reading the feed meets the 
   t.deepEqual(failures, []);
   // Not a vacuous pass: nearly every zone's series keeps its RRULE.
   t.true(withRule > IANA_ZONE_NAMES.length * 0.9, `${withRule} of ${IANA_ZONE_NAMES.length} series kept their RRULE`);
+});
+
+test('times at the far end of the range: a wall time past year 9999 is written in UTC, a series in 9995 keeps its rule', (t) => {
+  // 9999-12-31T23:30Z is 10000-01-01T00:30 in Berlin: no DATE-TIME has that year.
+  const last = todoOf(task({ timezone: 'Europe/Berlin', due_date: '9999-12-31T23:30:00.000Z' }), 'UTC', none);
+  t.true(lines(last?.text ?? '').includes('DUE:99991231T233000Z'));
+  const far = todoOf(
+    task({
+      timezone: 'Europe/Berlin',
+      recurrence_rule: 'FREQ=YEARLY;COUNT=3',
+      is_recurring: true,
+      dtstart_local: '9995-06-01T09:00:00',
+      due_date: '9995-06-01T07:00:00.000Z',
+      next_occurrence: '9995-06-01T07:00:00.000Z',
+    }),
+    'UTC',
+    none,
+  );
+  t.true(lines(far?.text ?? '').includes('DTSTART;TZID=Europe/Berlin:99950601T090000'));
+  t.true(lines(far?.text ?? '').includes('RRULE:FREQ=YEARLY;COUNT=3'));
 });
