@@ -174,6 +174,20 @@ function meaningful(r: chrono.ParsedResult): boolean {
   return [...r.tags()].some((t) => t.startsWith('casualReference/') || t.startsWith('result/relativeDate'));
 }
 
+/**
+ * Whether `r` is a weekday's short form ("Sun", "Sat", "Wed") inside the title's words: with no word before it
+ * that makes it a date ("on", "next", "by", …) and a word after it that is not a time. A word of the title
+ * then ("wish Sun Li happy birthday", "fix sat nav tomorrow"), not a day; "buy milk wed", "on sat" and
+ * "saturday" are days.
+ */
+function bareDayWord(r: chrono.ParsedResult, text: string): boolean {
+  if (!/^(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)$/i.test(r.text.trim())) return false;
+  if (/(?:^|\s)(?:on|next|this|last|by|due|until|till|from|starting|every)\s+$/i.test(text.slice(0, r.index)))
+    return false;
+  const after = text.slice(r.index + r.text.length);
+  return /^\s+\p{L}/u.test(after) && !/^\s+(?:at|morning|afternoon|evening|night|noon|midday)\b/i.test(after);
+}
+
 /** The hour and minute chrono's result names, with CASUAL_HOURS for parts of the day; null for a date alone. */
 function timeOf(r: chrono.ParsedResult): { hour: number; minute: number } | null {
   const s = r.start;
@@ -395,7 +409,9 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
 
   // 5. Date and time.
   const today = dateText(local.year, local.month, local.day);
-  const found = chrono.en.casual.parse(masked, reference, options).filter(meaningful);
+  const found = chrono.en.casual
+    .parse(masked, reference, options)
+    .filter((r) => meaningful(r) && !bareDayWord(r, masked));
   const hit = chooseDateTime(found, masked);
   let date: string | null = null;
   let time: { hour: number; minute: number } | null = null;
@@ -552,7 +568,9 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   // 6. Title. A date or time still in it was read and not used (a task has one due date and time, a series
   // one time of day): said, so nothing typed is dropped or misread without a word.
   fields.title = titleOf(text, spans);
-  for (const left of chrono.en.casual.parse(fields.title, reference, options).filter(meaningful))
+  for (const left of chrono.en.casual
+    .parse(fields.title, reference, options)
+    .filter((r) => meaningful(r) && !bareDayWord(r, fields.title)))
     if (chooseDateTime([left], fields.title) === left && !/^\d{1,2}$/.test(left.text.trim()))
       notes.push(`"${left.text}" stays in the title: a task has one due date and time`);
   if (fields.title === '') notes.push('a title is needed: only a date, tags or a repeat were found');

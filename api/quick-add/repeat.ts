@@ -245,9 +245,21 @@ export const MAX_INTERVAL = 1000;
 
 /** "<days> of every [N] month[s]": the days come before the phrase (see the module comment). */
 const DAYS_OF_EVERY_MONTH = new RegExp(
-  `(?<![\\w!#@])(?:on\\s+)?(?:the\\s+)?(?:(${MONTH_DAY_LIST})|(${ORDINAL_WORD})\\s+(${DAY}))\\s+of\\s+(every)(!?)\\s+(?:(${NUMBER})\\s+)?months?\\b`,
+  `(?<![\\w!#@])(?:on\\s+)?(?:the\\s+)?(?:(?<days>${MONTH_DAY_LIST})|(?<nth>${ORDINAL_WORD})\\s+(?<day>${DAY})|(?<alone>${ORDINAL_WORD}))\\s+of\\s+every(?<bang>!?)\\s+(?:(?<n>${NUMBER})\\s+)?months?\\b`,
   'gi',
 );
+/** An ordinal word alone before "of every month" is a day of the month: "the first of every month". */
+const ORDINAL_DAYS: Record<string, number> = { first: 1, second: 2, third: 3, fourth: 4, fifth: 5, last: -1 };
+
+/**
+ * What may follow a list of weekdays written with spaces alone ("every mon wed fri"): the end, punctuation,
+ * a time, a tag, or a word of the phrase. Anything else means the last day word was the title's ("every
+ * tuesday sun salutations": "sun" is not Sunday).
+ */
+const AFTER_DAYS =
+  /^(?:\s*$|\s*[,.;:!?)]|\s+(?:at|on|from|until|till|through|thru|starting|beginning|ending|every|for|and|in|by|before|after|morning|afternoon|evening|night|noon|midday|tonight|\d|[!#@]))/i;
+/** A match ending in a day word joined to the day word before by spaces alone: group 1 is that last one. */
+const SPACE_JOINED_LAST_DAY = new RegExp(`\\b${DAY}\\s+(${DAY})$`, 'i');
 
 /**
  * The first "every …" phrase (or `daily`, `weekly`, …) in `text`, with the RRULE it means, or null.
@@ -256,13 +268,16 @@ const DAYS_OF_EVERY_MONTH = new RegExp(
  */
 export function findRepeat(text: string): RepeatMatch | null {
   for (const m of text.matchAll(DAYS_OF_EVERY_MONTH)) {
-    const n = m[6] ? numberOf(m[6]) : 1;
-    const rule = monthly(n, m[1], m[2], m[3]);
+    const g = m.groups ?? {};
+    const n = g.n ? numberOf(g.n) : 1;
+    const alone = g.alone ? ORDINAL_DAYS[g.alone.toLowerCase()] : undefined;
+    const rule =
+      alone !== undefined ? `FREQ=MONTHLY${interval(n)};BYMONTHDAY=${alone}` : monthly(n, g.days, g.nth, g.day);
     if (rule === null || n < 1 || n > MAX_INTERVAL) continue;
     let end = m.index + m[0].length;
     const completion = COMPLETION_RE.exec(text.slice(end));
     if (completion) end += completion[0].length;
-    return { start: m.index, end, rule, mode: m[5] || completion ? 'after_completion' : 'calendar' };
+    return { start: m.index, end, rule, mode: g.bang || completion ? 'after_completion' : 'calendar' };
   }
   for (const m of text.matchAll(
     /(?<![\w!#@])(?:(every)(!?)|(daily|weekly|fortnightly|monthly|yearly|annually))(?=[\s!,.]|$)/gi,
@@ -303,7 +318,13 @@ export function findRepeat(text: string): RepeatMatch | null {
     }
     if (!m[3] && YEARLY_DATE.exec(body)) return { start: at, end: at + m[0].length, rule: 'FREQ=YEARLY', mode };
     for (const form of FORMS) {
-      const f = form.re.exec(body);
+      let f = form.re.exec(body);
+      // A weekday list joined by spaces alone ends where a title word begins: its last day word is given
+      // back while what follows is not part of a phrase ("every tuesday sun salutations" is Tuesdays).
+      for (let last = f && SPACE_JOINED_LAST_DAY.exec(f[0]); f && last && !AFTER_DAYS.test(body.slice(f[0].length)); ) {
+        f = form.re.exec(body.slice(0, f[0].length - (last[1]?.length ?? 0)).trimEnd());
+        last = f && SPACE_JOINED_LAST_DAY.exec(f[0]);
+      }
       if (!f) continue;
       const rule = form.rule(f);
       const n = /INTERVAL=(\d+)/.exec(rule ?? '');
