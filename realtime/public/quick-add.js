@@ -167,8 +167,16 @@ export function setupQuickAdd() {
       setBusy(submit, true);
       try {
         // Enter before the preview came: read it first, show it, and save what it shows.
-        const preview = await read();
+        const seen = shown?.text === input.value ? shown.result : null;
+        let preview = await read();
+        // A newer reading of the same text took this one's place (a list or label changed meanwhile): use it.
+        for (let i = 0; !preview && i < 3 && input.value.trim(); i++) preview = await read();
         if (!preview) return;
+        // Read again since it was shown (stale) and read differently: shown, not saved; Enter again saves it.
+        if (seen && JSON.stringify(bodyOf(seen)) !== JSON.stringify(bodyOf(preview.result))) {
+          error.textContent = 'The preview changed since it was shown: check it, then press Enter again to add.';
+          return;
+        }
         if (!preview.result.fields.title) {
           error.textContent = 'A title is needed.';
           return;
