@@ -130,10 +130,15 @@ const wordEnd = (text: string, i: number): boolean => i >= text.length || /[\s,.
 function named(text: string, from: number, items: readonly Named[]): Named | null {
   const lower = text.toLowerCase();
   let best: Named | null = null;
+  let bestLength = 0;
   for (const item of items) {
-    const name = item.name.toLowerCase();
-    if (name.length === 0 || (best && best.name.length >= name.length)) continue;
-    if (lower.startsWith(name, from) && wordEnd(text, from + name.length)) best = item;
+    // The text is NFC (api/schemas.ts); a name stored before text was kept so is compared in NFC too.
+    const name = item.name.normalize('NFC').toLowerCase();
+    if (name.length === 0 || (best && bestLength >= name.length)) continue;
+    if (lower.startsWith(name, from) && wordEnd(text, from + name.length)) {
+      best = item;
+      bestLength = name.length;
+    }
   }
   return best;
 }

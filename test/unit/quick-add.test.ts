@@ -171,3 +171,16 @@ test('property: for any text the route lets through, the parser answers (never t
   );
   t.false(result.failed, fc.defaultReportMessage(result) ?? 'property failed');
 });
+
+test('#List and @label match names stored decomposed (NFD) when typed precomposed, as the text now always is', (t) => {
+  const nfd = [{ id: 'l-nfd', name: 'Cafe\u0301' }];
+  const r = parseQuickAdd({
+    text: 'Order beans #Caf\u00e9 @Caf\u00e9',
+    now: new Date('2026-11-30T18:50:00Z'),
+    zone: 'Europe/Berlin',
+    lists: nfd,
+    labels: nfd,
+  });
+  t.like(r.fields, { title: 'Order beans', list_id: 'l-nfd', labels: ['l-nfd'] });
+  t.deepEqual(r.notes, []);
+});
