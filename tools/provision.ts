@@ -1,4 +1,5 @@
-// npx tsx tools/provision.ts [--check] — the first step of `npm test`: the Debian packages the suite and the
+// npx tsx tools/provision.ts [--check] [--stack] — the first step of `npm test` (and, with --stack, of
+// `npm run stack:up`, for only what the local stack needs): the Debian packages the suite and the
 // local stack stand on. Each requirement is checked the way its user finds it (a command on PATH, PostgreSQL's
 // binaries under /usr/lib/postgresql, chromium at CHROMIUM_PATH or /usr/bin/chromium, Python's venv and pip).
 //   all present        prints one line and exits 0 (well under a second)
@@ -58,6 +59,8 @@ const GO_MIN: [number, number] = [1, 21];
 interface Requirement {
   /** What needs it, for the message. */
   what: string;
+  /** Needed by the local stack itself (`--stack`: what `npm run stack:up` checks), not only by the suite. */
+  stack?: true;
   /** The Debian package that provides it. */
   pkg: string;
   present: () => boolean;
@@ -67,13 +70,19 @@ const REQUIREMENTS: Requirement[] = [
   {
     what: 'TLS roots for the Go, Maven and PyPI downloads',
     pkg: 'ca-certificates',
+    stack: true,
     present: () => existsSync('/etc/ssl/certs/ca-certificates.crt'),
   },
-  { what: 'PostgreSQL server (local stack)', pkg: 'postgresql', present: postgresServer },
-  { what: 'redis-server (local stack)', pkg: 'redis-server', present: () => onPath('redis-server') },
-  { what: 'java (Kafka in the local stack)', pkg: 'default-jre-headless', present: () => onPath('java') },
-  { what: 'mvn (fetches the Kafka jars)', pkg: 'maven', present: () => onPath('mvn') },
-  { what: 'go (builds daprd and the deployment validators)', pkg: 'golang-go', present: () => onPath('go') },
+  { what: 'PostgreSQL server (local stack)', pkg: 'postgresql', stack: true, present: postgresServer },
+  { what: 'redis-server (local stack)', pkg: 'redis-server', stack: true, present: () => onPath('redis-server') },
+  { what: 'java (Kafka in the local stack)', pkg: 'default-jre-headless', stack: true, present: () => onPath('java') },
+  { what: 'mvn (fetches the Kafka jars)', pkg: 'maven', stack: true, present: () => onPath('mvn') },
+  {
+    what: 'go (builds daprd and the deployment validators)',
+    pkg: 'golang-go',
+    stack: true,
+    present: () => onPath('go'),
+  },
   {
     what: 'chromium (dashboard tests)',
     pkg: 'chromium',
@@ -93,8 +102,11 @@ const REQUIREMENTS: Requirement[] = [
   { what: 'ss (a timer test reads the listening sockets)', pkg: 'iproute2', present: () => onPath('ss') },
 ];
 
+/** `--stack`: only what the local stack needs (`npm run stack:up`); otherwise all the suite needs. */
+const NEEDED = process.argv.includes('--stack') ? REQUIREMENTS.filter((r) => r.stack) : REQUIREMENTS;
+
 function missing(): Requirement[] {
-  return REQUIREMENTS.filter((r) => !r.present());
+  return NEEDED.filter((r) => !r.present());
 }
 
 /** Runs `command args` with its output shown; throws with the exit status when it fails. */
@@ -132,7 +144,7 @@ function main(): number {
     const root = process.getuid?.() === 0;
     if (checkOnly || !root || !onPath('apt-get')) {
       process.stderr.write(
-        `\nnpm test needs Debian packages that are not installed. Run this once, then npm test again:\n\n  ${installCommand(pkgs)}\n\n`,
+        `\n${NEEDED === REQUIREMENTS ? 'npm test' : 'The local stack'} needs Debian packages that are not installed. Run this once, then try again:\n\n  ${installCommand(pkgs)}\n\n`,
       );
       return 1;
     }
@@ -146,7 +158,7 @@ function main(): number {
     }
   }
   checkGo();
-  log(`all present: ${REQUIREMENTS.map((r) => r.pkg).join(', ')}`);
+  log(`all present: ${NEEDED.map((r) => r.pkg).join(', ')}`);
   return 0;
 }
 
