@@ -136,6 +136,8 @@ async function ceiling(): Promise<CeilingRun> {
   }
   const pool = new pg.Pool({ connectionString: database.url, max: 20 });
   pool.on('error', () => undefined);
+  // Measured after the shape before it: its writes are flushed first, so this run does not pay for them.
+  await pool.query('CHECKPOINT').catch((error: unknown) => progress(`ceiling: CHECKPOINT refused (${String(error)})`));
   let done = 0;
   const meter = new CpuMeter({ postgresDatabase: name }).start();
   const until = Date.now() + DURATION * 1000;
@@ -188,10 +190,12 @@ async function measureCeiling(): Promise<number> {
 /** The ceiling's table row and results entry, from every measurement of this run; first in the table. */
 function ceilingRow(): void {
   if (ceilings.length === 0) return;
-  const mean = (f: (c: CeilingRun) => number | undefined) =>
-    ceilings.reduce((sum, c) => sum + (f(c) ?? 0), 0) / ceilings.length;
+  const mean = (f: (c: CeilingRun) => number | undefined) => {
+    const known = ceilings.map(f).filter((x): x is number => x !== undefined);
+    return known.length ? known.reduce((sum, x) => sum + x, 0) / known.length : undefined;
+  };
   const rates = ceilings.map((c) => c.rate);
-  const rate = mean((c) => c.rate);
+  const rate = mean((c) => c.rate) ?? 0;
   const spread = (Math.max(...rates) - Math.min(...rates)) / rate;
   const cpu = { postgres: mean((c) => c.cpu.postgres), loadgen: mean((c) => c.cpu.loadgen) };
   rows.unshift({
@@ -658,18 +662,22 @@ async function backfill(): Promise<void> {
 
 let ceilingBefore: number | undefined;
 if (only.includes('ceiling')) ceilingBefore = await measureCeiling();
-if (only.includes('throughput')) {
-  // Each shape between two measurements of the ceiling, held to their mean. Embedded is held to the
-  // PostgreSQL ceiling too (issue 14: ≥ 0.5× of it).
-  for (const shape of shapes) {
-    const measured = await throughput(shape);
-    if (groupCommitBoth && shape !== 'dapr') measured.push(...(await throughput(shape, false)));
-    const ceilingAfter = ceilingBefore === undefined ? undefined : await measureCeiling();
-    bracketed(measured, ceilingBefore && ceilingAfter ? (ceilingBefore + ceilingAfter) / 2 : undefined);
-    ceilingBefore = ceilingAfter;
+try {
+  if (only.includes('throughput')) {
+    // Each shape between two measurements of the ceiling, held to their mean. Embedded is held to the
+    // PostgreSQL ceiling too (issue 14: ≥ 0.5× of it).
+    for (const shape of shapes) {
+      const measured = await throughput(shape);
+      if (groupCommitBoth && shape !== 'dapr') measured.push(...(await throughput(shape, false)));
+      const ceilingAfter = ceilingBefore === undefined ? undefined : await measureCeiling();
+      bracketed(measured, ceilingBefore && ceilingAfter ? (ceilingBefore + ceilingAfter) / 2 : undefined);
+      ceilingBefore = ceilingAfter;
+    }
   }
+} finally {
+  // The ceilings measured so far are in the table even when a shape failed.
+  ceilingRow();
 }
-ceilingRow();
 if (only.includes('latency')) await latency();
 if (only.includes('brokercpu')) {
   const { result } = await brokerCpuBench(quick);
