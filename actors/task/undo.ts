@@ -281,7 +281,12 @@ function restore(turn: EventEnvelope[], state: TaskState, ctx: DecideContext): P
   // member receives it, and reminders are per member (issue 17): it carries none (each member's re-armed
   // reminders follow as their own reminder.scheduled events).
   const { version: _v, updated_at: _u, ...restored } = after;
-  const task = accessTo(after.list_id, ctx).length > 1 ? { ...restored, reminders: [] } : restored;
+  // With one user left who has access, their own reminders only: a member removed since keeps theirs private.
+  const access = accessTo(after.list_id, ctx);
+  const task = {
+    ...restored,
+    reminders: access.length > 1 ? [] : restored.reminders.filter((r) => access.includes(r.user_id)),
+  };
   return [ev(state, 'task.restored', { changes, task }), ...rearmed];
 }
 

@@ -175,7 +175,8 @@ export async function readRefs(q: Queryable, userId: string): Promise<{ lists: S
  * What an undo of `eventId` decides on (actors/task/undo.ts UndoEvents): the task's events from
  * UNDO_READ_BEFORE versions before that event to MAX_UNDO_LATER after it, in version order; none when
  * `userId` has no access to the task (rows.ts accessibleTo) or did not issue that event (its actor_id;
- * an event written before actor_id existed reads as issued by its user_id): a member undoes only their own.
+ * an event written before actor_id existed reads as issued by its user_id): a member undoes only their own
+ * changes, and any delete of a task they may open.
  */
 export async function readUndoEvents(
   q: Queryable,

@@ -272,8 +272,9 @@ export class TaskTurns implements TaskTurnPort {
     const names =
       (command.type === 'create' || command.type === 'update') &&
       ('list_id' in command.data || 'labels' in command.data);
-    // An undo decides on the events around the one it undoes, and on the live lists and labels a restore keeps.
-    const refs = names || command.type === 'undo' ? await readRefs(q, userId) : undefined;
+    // An undo decides on the events around the one it undoes, and on the live lists and labels a restore keeps:
+    // the home user's (labels are the task creator's alone, whoever undoes), not the caller's.
+    const refs = names ? await readRefs(q, userId) : command.type === 'undo' ? await readRefs(q, home) : undefined;
     const undo =
       command.type === 'undo' ? { events: await readUndoEvents(q, userId, taskId, command.event_id) } : undefined;
     // Completing or deleting an instance may spawn its after-completion series' next one in this turn.

@@ -764,11 +764,32 @@ for (const database of DATABASES) {
   test(`${database}: a member's delete of a shared task can be undone by the owner, also once the member is gone`, async (t) => {
     const fx = await fixture(database);
     const { owner, editor } = fx.people;
+    const label = await ok(fx.call('POST', '/labels', { token: owner.token, body: { name: unique('label') } }), 201);
+    // The editor undoing their own delete keeps the owner's labels too (labels are the task creator's).
+    const labelled = await ok(
+      fx.call('POST', '/tasks', {
+        token: owner.token,
+        body: { title: unique('t'), list_id: fx.list.id, labels: [label.id] },
+      }),
+      201,
+    );
+    await ok(fx.call('DELETE', `/tasks/${labelled.id}`, { token: editor.token }), 204);
+    const own = await ok(fx.call('GET', `/tasks/${labelled.id}/history`, { token: editor.token }));
+    const ownDelete = (own.events as Json[]).find((e) => e.event_type === 'task.deleted');
+    const back = await ok(
+      fx.call('POST', `/tasks/${labelled.id}/undo`, { token: editor.token, body: { event_id: ownDelete?.event_id } }),
+    );
+    t.deepEqual(back.labels, [label.id], "the editor's undo keeps the owner's labels");
     for (const removeFirst of [false, true]) {
       const task = await ok(
-        fx.call('POST', '/tasks', { token: owner.token, body: { title: unique('t'), list_id: fx.list.id } }),
+        fx.call('POST', '/tasks', {
+          token: owner.token,
+          body: { title: unique('t'), list_id: fx.list.id, labels: [label.id], due_date: '2031-01-01T09:00:00Z' },
+        }),
         201,
       );
+      // The editor's own reminder on it: theirs alone, never in what the owner is told.
+      await ok(fx.call('POST', `/tasks/${task.id}/reminders`, { token: editor.token, body: { before: 'PT1H' } }), 201);
       await ok(fx.call('DELETE', `/tasks/${task.id}`, { token: editor.token }), 204);
       const history = await ok(fx.call('GET', `/tasks/${task.id}/history`, { token: owner.token }));
       const deleted = (history.events as Json[]).find((e) => e.event_type === 'task.deleted');
@@ -781,6 +802,14 @@ for (const database of DATABASES) {
       );
       t.is(restored.deleted_at, null, removeFirst ? 'restored after the member left' : 'restored by the owner');
       t.is(restored.list_id, fx.list.id);
+      t.deepEqual(restored.labels, [label.id], "the owner's labels stay (labels are the task creator's)");
+      const after = await ok(fx.call('GET', `/tasks/${task.id}/history`, { token: owner.token }));
+      const event = (after.events as Json[]).find((e) => e.event_type === 'task.restored');
+      const told = ((event?.data as Json).task as Json).reminders as Json[];
+      t.false(
+        told.some((r) => r.user_id === editor.id),
+        "the restore tells the owner nothing of the editor's reminders",
+      );
     }
   });
 
