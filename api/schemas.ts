@@ -370,5 +370,5 @@ export const ifMatchHeaders = writeHeaders.keys({
   // A version (at most 15 digits: every one is exact as a number) or `*` (RFC 9110 §13.1.1).
   'if-match': Joi.string()
     .chars(40)
-    .pattern(/^\s*(?:\*|(?:W\/)?"?\d{1,15}"?)\s*$/, { name: 'version number or *' }),
+    .pattern(/^\s*(?:\*|(?:W\/)?(?:"\d{1,15}"|\d{1,15}))\s*$/, { name: 'version number or *' }),
 });
