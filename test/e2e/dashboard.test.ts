@@ -575,8 +575,11 @@ test.serial('when a proxy blocks the WebSocket, the tab falls back to polling ev
   // The page's timers run on a controlled clock, so 30 s of polling take no 30 s of test time.
   await page.clock.install();
   await page.goto(`${rig.app.url}/#token=${token}`);
-  for (let i = 0; i < 40 && (await page.locator('#conn').getAttribute('data-state')) !== 'polling'; i++)
-    await page.clock.runFor(500);
+  // The socket is refused 3 times, each after a backoff on the page's clock; the third refusal starts
+  // polling at once, and the first poll goes out and comes back in real time. The clock is advanced only
+  // until that third refusal: advanced while the poll was in flight (as it was until a busy machine showed
+  // it), it brought the next poll, 30 s on, into the window below where none may come.
+  for (let i = 0; i < 160 && refused < 3; i++) await page.clock.runFor(125);
   await page.locator('#conn[data-state="polling"]').waitFor({ timeout: UI_DEADLINE_MS });
   t.is(await page.locator('#conn').textContent(), 'Polling every 30 s (live connection unavailable)');
   t.true(refused >= 3, `the socket was tried ${refused} times before polling`);
