@@ -305,9 +305,9 @@ function dueOf(c: ICAL.Component, task: FeedTask, zone: string, budget: FeedBudg
   }
   const wall = wallOf(task.due_date, zone);
   // A wall time on the second pass of a repeated (fall-back) hour reads as the first pass with a TZID (§3.3.5),
-  // an hour early; before ZONE_CHECK_YEARS the VTIMEZONE does not describe the zone (Tokyo in 999 kept local
-  // mean time, +09:18:59). Such a due date is written as the UTC instant it is (§3.3.5 form #2).
-  if (Date.parse(task.due_date) < CHECK_FROM || onSecondPass(task.due_date, zone)) {
+  // an hour early: written as the UTC instant it is (§3.3.5 form #2), as addZoned writes a time its zone's
+  // VTIMEZONE does not describe (before ZONE_CHECK_YEARS: Tokyo in 999 kept local mean time, +09:18:59).
+  if (onSecondPass(task.due_date, zone)) {
     c.addPropertyWithValue('due', utcTime(task.due_date));
     return null;
   }

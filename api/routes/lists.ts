@@ -22,6 +22,21 @@ const tagged = (tag: string, description: string) => ({ tags: ['api', tag], desc
 const MAX_UPCOMING_TASKS = 5000;
 
 export function listRoutes(server: Server, deps: ApiDeps): void {
+  /**
+   * The occurrences in [now, end) of the user's live series not spawned yet, each in its own zone or its
+   * home user's (api/home-zone.ts), within one step budget (api/upcoming.ts); series not read are counted.
+   */
+  const seriesOccurrences = async (user: { id: string; timezone: string }, now: Date, end: string) => {
+    const read = await deps.reads.series(user.id, end, MAX_UPCOMING_SERIES);
+    const series = await withHomeZones(read.series, user.id, homeZones(deps.users, user));
+    return upcomingOccurrences(series, {
+      now,
+      end: new Date(end),
+      zone: user.timezone,
+      unread: read.total - read.series.length,
+    });
+  };
+
   // Failures are mapped once (api/errors.ts): handlers just call and return.
   const organise = (request: Request, command: OrganiseCommand) =>
     deps.runtime.organise(userOf(request), { command, meta: metaOf(request) });
@@ -216,9 +231,7 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
         const now = deps.clock();
         const w = windowsOf(user.timezone, now);
         // Today lists a series' occurrences still ahead today (not spawned yet), as Upcoming's today does.
-        const read = await deps.reads.series(user.id, w.todayEnd, MAX_UPCOMING_SERIES);
-        const series = await withHomeZones(read.series, user.id, homeZones(deps.users, user));
-        const ahead = await upcomingOccurrences(series, { now, end: new Date(w.todayEnd), zone: user.timezone });
+        const ahead = await seriesOccurrences(user, now, w.todayEnd);
         const today = ahead.occurrences.filter((o) => (o.date !== undefined ? o.date === w.today : o.at < w.todayEnd));
         return { ...(await deps.reads.counts(user.id, w)), today_occurrences: today.length };
       },
@@ -276,16 +289,8 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
           if (last) cursor = { key: page.keys.at(-1) ?? null, id: last.id };
         }
         // Each live series' occurrences in the window that it has not spawned yet (a spawned one is a
-        // task above), within one step budget for the request (api/upcoming.ts).
-        const read = await deps.reads.series(user.id, end, MAX_UPCOMING_SERIES);
-        // Another member's series follows its home user's zone when it has none of its own (api/home-zone.ts).
-        const series = await withHomeZones(read.series, user.id, homeZones(deps.users, user));
-        const expanded = await upcomingOccurrences(series, {
-          now,
-          end: new Date(end),
-          zone: user.timezone,
-          unread: read.total - read.series.length,
-        });
+        // task above).
+        const expanded = await seriesOccurrences(user, now, end);
         const occurrencesShown: typeof expanded.occurrences = [];
         const seriesCut = new Set<string>();
         for (const occurrence of expanded.occurrences) {
