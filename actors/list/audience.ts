@@ -67,8 +67,9 @@ const ABOUT_A_USER = new Set<PendingEvent['event_type']>([
  *   it (a reminder of a user without access never fires: the decider cancels it instead);
  * - a list event reaches everyone with access to the list before or after it; `list.shared` and
  *   `list.invitation_declined` also reach the invitee, `list.member_left` and `list.member_removed` the
- *   user who goes, `list.deleted` everyone invited and not yet answering (their invitation ends with the
- *   list); a user removed or gone receives nothing later;
+ *   user who goes, `list.deleted` and a `list.updated` of its name or colour everyone invited and not yet
+ *   answering (what their invitation shows: it ends with the list, and shows its name and colour); a user
+ *   removed or gone receives nothing later;
  * - a label or user event reaches its own user (labels are personal).
  * Throws an Error (a bug of the caller) when a task's list has no scope or a reminder is unknown.
  */
@@ -89,8 +90,9 @@ export function audienceOf(
       const out = new Set<string>();
       for (const list of [before, after] as (ListState | null)[]) if (list) for (const u of accessOf(list)) out.add(u);
       if (ABOUT_A_USER.has(event.event_type)) out.add(event.data.user_id as string);
-      // Deleting the list ends its open invitations: the invitees hear of it, so their pending invitation goes.
-      if (event.event_type === 'list.deleted' && before && 'members' in before)
+      // Those invited and not yet answering hear what their invitation shows: the list's deletion (their
+      // invitation ends with it) and a change of its name or colour (GET /invitations shows both).
+      if (before && 'members' in before && (event.event_type === 'list.deleted' || showsOnInvitation(event)))
         for (const m of before.members) if (m.state === 'invited') out.add(m.user_id);
       if (out.size === 0) throw new Error(`${event.event_type} without its list`);
       return [...out].sort();
@@ -111,6 +113,16 @@ export function audienceOf(
       return [...access].sort();
     }
   }
+}
+
+/** What an open invitation shows of its list (GET /invitations: name and colour). */
+const INVITATION_FIELDS = new Set(['name', 'color']);
+
+/** Whether `event` is a list.updated that changes what an open invitation shows. */
+function showsOnInvitation(event: PendingEvent): boolean {
+  if (event.event_type !== 'list.updated') return false;
+  const changes = event.data.changes as Record<string, unknown> | undefined;
+  return Object.keys(changes ?? {}).some((field) => INVITATION_FIELDS.has(field));
 }
 
 /** The user a reminder event's reminder belongs to: the reminder scheduled, or the one named by `reminder_id`. */

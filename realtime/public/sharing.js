@@ -111,6 +111,20 @@ export async function loadInvitations() {
   }
 }
 
+/** The open invitation to `listId` shows the list's name and colour as `changes` ({field: {from, to}}) leave them. */
+const invitationChanged = (listId, changes) =>
+  update((s) => {
+    s.invitations = (s.invitations ?? []).map((i) =>
+      i.list_id !== listId
+        ? i
+        : {
+            ...i,
+            ...('name' in changes ? { name: changes.name.to } : {}),
+            ...('color' in changes ? { color: changes.color.to } : {}),
+          },
+    );
+  });
+
 const dropInvitation = (listId) =>
   update((s) => {
     s.invitations = (s.invitations ?? []).filter((i) => i.list_id !== listId);
@@ -312,6 +326,11 @@ export function sharingEvent(event) {
       return true;
     }
     return false;
+  }
+  if (type === 'list.updated' && !held) {
+    // A list this user is invited to was renamed or recoloured (audience.ts tells those invited): the banner follows.
+    invitationChanged(listId, d.changes ?? {});
+    return true;
   }
   if (!MEMBERSHIP.has(type)) return false;
   // Membership changes are versions of the list too (its rename sends If-Match with the version held).

@@ -39,7 +39,7 @@ export function received(e: {
  * user's client received, by seq (socket and backfill); `socket` the seqs that came over a socket. The
  * user is a member from `list.created` in their stream or `list.invitation_accepted` about them, and no
  * longer after `list.member_removed` or `list.member_left` about them; those events, the invitation
- * (`list.shared` about them) and the cancellation of their own reminders on the list's tasks (a reminder
+ * (`list.shared` about them), the list's `list.updated` while they are invited and the cancellation of their own reminders on the list's tasks (a reminder
  * event reaches only its owner, actors/list/audience.ts) reach them outside a membership by design, as
  * the SQL audit allows them (test/helpers/membership-audit.ts).
  */
@@ -52,18 +52,25 @@ export function outsideMembership(
 ): Received[] {
   const out: Received[] = [];
   let member = false;
+  let invited = false;
   for (const seq of [...stream.keys()].sort((a, b) => a - b)) {
     const e = stream.get(seq) as Received;
     const onList = e.aggregate_id === listId;
     if (onList && e.event_type === 'list.created') member = true;
     if (onList && e.about === user) {
       if (e.event_type === 'list.invitation_accepted') member = true;
+      if (e.event_type !== 'list.shared') invited = false;
       if (e.event_type === 'list.member_removed' || e.event_type === 'list.member_left') {
         member = false;
         continue;
       }
+      if (e.event_type === 'list.shared') invited = true;
       if (e.event_type === 'list.shared' || e.event_type === 'list.invitation_declined') continue;
     }
+    // While invited, the list's renames reach the invitee (their invitation shows its name and colour; the
+    // SQL audit checks that such a list.updated changes nothing else).
+    if (onList && invited && e.event_type === 'list.updated') continue;
+    if (onList && e.event_type === 'list.deleted') invited = false;
     if (e.event_type === 'reminder.cancelled') continue; // their own reminder, cancelled as they go
     if (!member && socket.has(seq) && (onList || taskIds.has(e.aggregate_id))) out.push(e);
   }

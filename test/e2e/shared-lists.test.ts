@@ -2,8 +2,8 @@
 // shape: PGlite, direct runtime): A makes "Groceries" and shares it with B through the members dialog, B
 // accepts from the invitation banner; a task A adds shows on B's page, B completing it shows on A's; A and B
 // edit the title and the priority at once and both edits show on both pages; C sees nothing of it, in the
-// page and in every WebSocket frame C receives, then A invites C to "Party" and deletes it unanswered, and
-// the invitation leaves C's banner; A removes B, and the list goes from B's page, B's REST read
+// page and in every WebSocket frame C receives, then A invites C to "Party", renames it (C's banner shows the
+// new name) and deletes it unanswered, and the invitation leaves C's banner; A removes B, and the list goes from B's page, B's REST read
 // of the task is a 404 and no later frame (nor B's stream) mentions the list.
 // Each change is waited for with a deadline (15 s: the test fails if it never arrives); how long it took is
 // measured in the receiving page (a MutationObserver's Date.now(), the same clock as the test's) and written
@@ -324,6 +324,14 @@ test.serial(
     await rest(tokenA, 'POST', `/lists/${party.id}/members`, { user_id: c, role: 'editor' });
     const invitation = pageC.locator('#invitations .invitation', { hasText: `${a} invited you to “Party”` });
     await t.notThrowsAsync(invitation.waitFor({ timeout: DEADLINE_MS }), "C's banner shows the invitation to Party");
+    // A renames it while C has not answered: C's banner shows the new name without a reload.
+    await rest(tokenA, 'PATCH', `/lists/${party.id}`, { name: 'Garden party' });
+    await t.notThrowsAsync(
+      pageC
+        .locator('#invitations .invitation', { hasText: `${a} invited you to “Garden party”` })
+        .waitFor({ timeout: DEADLINE_MS }),
+      "the renamed list's invitation shows its new name on C's banner",
+    );
     await rest(tokenA, 'DELETE', `/lists/${party.id}`);
     await t.notThrowsAsync(
       pageC.locator('#invitations').waitFor({ state: 'hidden', timeout: DEADLINE_MS }),

@@ -94,6 +94,8 @@ function streamRows(users: boolean): string {
 /** A user's standing on one list at a point of their stream. */
 interface Window {
   open: boolean;
+  /** Invited and not answering yet (`list.shared` about the user, until an answer, a removal or the delete). */
+  invited: boolean;
   /** The list's owner keeps access to their deleted list (list_access), so its delete's follow-ups still reach them. */
   owner: boolean;
 }
@@ -106,7 +108,9 @@ interface Window {
  *   about the user, or `list.deleted` for everyone but the list's owner at that point (list_access keeps
  *   the owner's access to a deleted list while its delete fans out to its tasks);
  * - the events that open or close a window, and `list.shared` / `list.invitation_declined` about the user
- *   (their invitation and its answer; actors/list/audience.ts), are allowed outside one;
+ *   (their invitation and its answer; actors/list/audience.ts), are allowed outside one, and so is a
+ *   `list.updated` of the name or colour while the user is invited and has not answered (what the
+ *   invitation shows);
  * - a row whose scope holds several lists (a task moved between two shared lists) is allowed inside the
  *   window of any of them: it is the task leaving one list and arriving in the other;
  * - also allowed: `reminder.cancelled` of the user's own reminder, and a task event that takes the user's
@@ -122,7 +126,7 @@ export async function auditMembership(q: Queryable, options: AuditOptions = {}):
   const windowOf = (list: string): Window => {
     let w = windows.get(list);
     if (!w) {
-      w = { open: false, owner: false };
+      w = { open: false, invited: false, owner: false };
       windows.set(list, w);
     }
     return w;
@@ -143,7 +147,13 @@ export async function auditMembership(q: Queryable, options: AuditOptions = {}):
           w.owner = true;
           break;
         case 'list.invitation_accepted':
-          if (about) w.open = true;
+          if (about) {
+            w.open = true;
+            w.invited = false;
+          }
+          break;
+        case 'list.updated':
+          allowed = w.invited && showsOnInvitation(row.data);
           break;
         case 'list.ownership_transferred':
           if (row.data.to === row.user_id) {
@@ -156,15 +166,21 @@ export async function auditMembership(q: Queryable, options: AuditOptions = {}):
           if (about) {
             allowed = true;
             w.open = false;
+            w.invited = false;
           }
           break;
         case 'list.deleted':
           allowed = true;
+          w.invited = false;
           if (!w.owner) w.open = false;
           break;
         case 'list.shared':
+          allowed = about;
+          if (about) w.invited = true;
+          break;
         case 'list.invitation_declined':
           allowed = about;
+          if (about) w.invited = false;
           break;
       }
     }
@@ -189,6 +205,12 @@ export async function auditMembership(q: Queryable, options: AuditOptions = {}):
       });
   }
   return out;
+}
+
+/** A list.updated that changes what an open invitation shows (its name or colour: actors/list/audience.ts). */
+function showsOnInvitation(data: Record<string, unknown>): boolean {
+  const changes = (data.changes ?? {}) as Record<string, unknown>;
+  return 'name' in changes || 'color' in changes;
 }
 
 /** A task event whose change of list_id takes the task to `userId`'s Inbox. */

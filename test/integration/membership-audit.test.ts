@@ -76,6 +76,9 @@ for (const database of DATABASES) {
     await edit(alice, milk);
     await edit(bob, eggs);
     await ok(call('POST', `/lists/${list}/members`, { token: alice.token, body: { user_id: dave.id } }), 201);
+    // Renamed while Dave's invitation is open: the rename reaches him (his invitation shows the name), the
+    // edit below does not.
+    await ok(call('PATCH', `/lists/${list}`, { token: alice.token, body: { name: 'Groceries & more' } }));
     await edit(alice, eggs);
     await ok(call('POST', `/invitations/${list}/accept`, { token: dave.token }));
     const bread = await create(dave, 'buy bread');
@@ -104,6 +107,12 @@ for (const database of DATABASES) {
       { what: "the deleted list's tasks went home" },
     );
 
+    const renames = await app.app.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM event_deliveries d JOIN events e ON e.event_id = d.event_id
+        WHERE d.user_id = $1 AND e.event_type = 'list.updated' AND e.aggregate_id = $2`,
+      [dave.id, list],
+    );
+    t.is(renames.rows[0]?.n, 1, 'Dave, invited again, received the rename');
     const clean = await auditMembership(app.app.db, { users });
     t.deepEqual(clean.rows, [], 'no row outside a membership window');
     t.is(clean.outside, 0);

@@ -12,8 +12,8 @@
  *   outside u's membership windows of L, read from u's own stream: opened by `list.created` (the owner) or
  *   u's `list.invitation_accepted`, closed by u's `list.member_left` / `list.member_removed` or, for all
  *   but the owner, `list.deleted`. The membership events about u themselves (list.shared to the invitee,
- *   declined, left, removed) are the exception, and so is `list.deleted` while u's invitation to L is open
- *   (it ends the invitation). A task event's lists are the task's list at that version
+ *   declined, left, removed) are the exception, and so are `list.deleted` (it ends the invitation) and a
+ *   `list.updated` of L's name or colour (what the invitation shows) while u's invitation to L is open. A task event's lists are the task's list at that version
  *   (both lists for a move), from the union of the users' streams;
  * - I4 GET /tasks (every page) equals the model's visible set, and each model task outside it is a 404 by id
  *   (for the users the command touched; for every user at the end of a run).
@@ -357,8 +357,13 @@ function windows(r: Real, u: UserReal, index: number, e: Envelope): void {
       if (e.data.to === u.id) u.owned.add(list);
       if (e.data.from === u.id) u.owned.delete(list);
     }
-    const endsInvitation = e.event_type === 'list.deleted' && u.invited.has(list);
-    if (!u.open.has(list) && !(MEMBERSHIP_EVENTS_ABOUT_A_USER.has(e.event_type) && aboutMe) && !endsInvitation)
+    // Those invited and not answering hear what the invitation shows: the list's deletion, its name or colour.
+    const changes = (e.data.changes ?? {}) as Record<string, unknown>;
+    const showsOnInvitation =
+      u.invited.has(list) &&
+      (e.event_type === 'list.deleted' ||
+        (e.event_type === 'list.updated' && ('name' in changes || 'color' in changes)));
+    if (!u.open.has(list) && !(MEMBERSHIP_EVENTS_ABOUT_A_USER.has(e.event_type) && aboutMe) && !showsOnInvitation)
       throw new Error(`${where}: outside the user's membership windows of the list`);
     if (e.event_type === 'list.shared' && aboutMe) u.invited.add(list);
     if (ANSWERS_OR_ENDS_AN_INVITATION.has(e.event_type) && aboutMe) u.invited.delete(list);
@@ -1297,6 +1302,12 @@ test('the checkers: an event outside a membership window, a misrouted or reorder
   const deletedFor = (u: UserReal) => event(u, 'list.deleted', {});
   t.throws(() => windows(real, invitee, 2, deletedFor(invitee)), { message: /^I3 / });
   t.notThrows(() => windows(real, invitee, 2, event(invitee, 'list.shared', { user_id: invitee.id })));
+  // …and of a new name or colour (the invitation shows both), but of nothing else about the list.
+  const changed = (u: UserReal, field: string) =>
+    event(u, 'list.updated', { changes: { [field]: { from: 'a', to: 'b' } } });
+  t.notThrows(() => windows(real, invitee, 2, changed(invitee, 'name')));
+  t.notThrows(() => windows(real, invitee, 2, changed(invitee, 'color')));
+  t.throws(() => windows(real, invitee, 2, changed(invitee, 'position')), { message: /^I3 / });
   t.notThrows(() => windows(real, invitee, 2, deletedFor(invitee)));
   t.throws(
     () => windows(real, invitee, 2, deletedFor(invitee)),

@@ -22,20 +22,22 @@ test('a member removed and invited again: only socket messages about the list be
     { event_type: 'task.updated', aggregate_id: other }, // 7 another task: not about the list
     { event_type: 'list.updated', aggregate_id: list }, // 8 LEAK: the list itself
     { event_type: 'list.shared', aggregate_id: list, about: me }, // 9 invited again
-    { event_type: 'list.invitation_accepted', aggregate_id: list, about: me }, // 10
-    { event_type: 'task.updated', aggregate_id: task }, // 11 inside again
-    { event_type: 'list.member_left', aggregate_id: list, about: me }, // 12
-    { event_type: 'task.created', aggregate_id: task }, // 13 LEAK, but came by backfill only
+    { event_type: 'list.updated', aggregate_id: list }, // 10 renamed while invited: the invitation shows the name
+    { event_type: 'list.invitation_accepted', aggregate_id: list, about: me }, // 11
+    { event_type: 'task.updated', aggregate_id: task }, // 12 inside again
+    { event_type: 'list.member_left', aggregate_id: list, about: me }, // 13
+    { event_type: 'list.updated', aggregate_id: list }, // 14 LEAK: gone, not invited
+    { event_type: 'task.created', aggregate_id: task }, // 15 LEAK, but came by backfill only
   ]);
   const socket = new Set(s.keys());
-  socket.delete(13);
+  socket.delete(15);
   t.deepEqual(
     outsideMembership(me, list, new Set([task]), s, socket).map((e) => e.seq),
-    [6, 8],
+    [6, 8, 14],
   );
   t.deepEqual(
     outsideMembership(me, list, new Set([task]), s, new Set(s.keys())).map((e) => e.seq),
-    [6, 8, 13],
+    [6, 8, 14, 15],
   );
 });
 

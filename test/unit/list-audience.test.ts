@@ -183,7 +183,28 @@ test('membership events reach the list’s members and the user they are about; 
     data: { changes: { name: { from: SHARED, to: 'x' } } },
   };
   const renamed = evolveList(afterwards, stamp(afterwards, rename)) as ListState;
-  t.deepEqual(audienceOf(rename, afterwards, renamed, new Map()), ['alice']);
+  t.deepEqual(
+    audienceOf(rename, afterwards, renamed, new Map()),
+    ['alice', 'carol'],
+    'carol, invited and not answering yet, sees the new name on her invitation; bob (removed) does not',
+  );
+  const moved: PendingEvent = { ...rename, data: { changes: { position: { from: 1, to: 2 } } } };
+  t.deepEqual(
+    audienceOf(moved, afterwards, evolveList(afterwards, stamp(afterwards, moved)) as ListState, new Map()),
+    ['alice'],
+    "the list's place in its owner's sidebar is not on the invitation: carol does not hear of it",
+  );
+  const recoloured: PendingEvent = { ...rename, data: { changes: { color: { from: null, to: '#3366ff' } } } };
+  t.deepEqual(
+    audienceOf(recoloured, afterwards, evolveList(afterwards, stamp(afterwards, recoloured)) as ListState, new Map()),
+    ['alice', 'carol'],
+  );
+  const declined = run(afterwards, ['carol', { type: 'decline' }]);
+  t.deepEqual(
+    audienceOf(rename, declined, evolveList(declined, stamp(declined, rename)) as ListState, new Map()),
+    ['alice'],
+    'a declined invitation hears nothing more',
+  );
   t.deepEqual(audienceOf(taskEvent('task.updated'), task(SHARED), task(SHARED), scopes(afterwards)), ['alice']);
   const next = step(afterwards, 'alice', { type: 'share', user_id: 'erin', role: 'editor' });
   t.deepEqual(audienceOf(next.event, next.before, next.after, new Map()), ['alice', 'erin']);
