@@ -185,12 +185,21 @@ function readsBack(block: ZoneBlock, zone: string, instant: string, budget: Feed
 /** The names the library has a VTIMEZONE for (zones and links); asked first, since it logs about any other. */
 const KNOWN = new Set(tzlib_get_timezones() as string[]);
 
-/** The VTIMEZONE for an IANA name (a backward link gives its target's TZID, e.g. Asia/Calcutta → Asia/Kolkata). */
+/** UTC and the IANA names that are UTC at every instant (Etc/UTC, GMT0, Zulu, …): written as UTC times (§3.3.5 form #2). */
+const UTC_NAMES = /^(?:Etc\/)?(?:UTC|UCT|Zulu|Universal|Greenwich|GMT(?:[+-]?0)?)$/;
+
+/** Whether `zone` is UTC under one of its names: its wall clock is the UTC one, so a rule expands in UTC exactly. */
+const isUtc = (zone: string): boolean => UTC_NAMES.test(ianaZone(zone)?.name ?? zone);
+
+/**
+ * The VTIMEZONE for an IANA name (a backward link gives its target's TZID, e.g. Asia/Calcutta → Asia/Kolkata);
+ * none for UTC (`isUtc`), whose times are written in UTC.
+ */
 function zoneBlock(zone: string): ZoneBlock | null {
   const name = ianaZone(zone)?.name ?? zone;
   if (blocks.has(name)) return blocks.get(name) ?? null;
   let block: ZoneBlock | null = null;
-  if (KNOWN.has(name) && !/^(Etc\/)?(UTC|UCT|GMT|Zulu|Universal|Greenwich)$/.test(name)) {
+  if (KNOWN.has(name) && !isUtc(name)) {
     const found = tzlib_get_ical_block(name);
     const text = Array.isArray(found) ? found[0] : undefined;
     const tzid = text ? /^TZID:(.+)$/m.exec(text)?.[1]?.trim() : undefined;
@@ -488,9 +497,10 @@ export function todoOf(
       c.addPropertyWithValue('due', day);
     } else {
       // A timed series' occurrences are the RRULE expanded in its zone's VTIMEZONE: one that does not give
-      // the engine's offsets would move them, so such a series keeps its next occurrence only (in UTC).
+      // the engine's offsets would move them, so such a series keeps its next occurrence only (in UTC). In
+      // UTC (every user's zone until they choose one) the rule expands in UTC, as the engine expands it.
       const block = zoneBlock(zone);
-      if (withRule && !(block !== null && readsBack(block, zone, next, budget))) {
+      if (withRule && !isUtc(zone) && !(block !== null && readsBack(block, zone, next, budget))) {
         withRule = false;
         budget.simplified += 1;
       }

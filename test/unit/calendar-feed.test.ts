@@ -298,6 +298,7 @@ test('in every zone the engine knows, a calendar app reading the feed meets the 
   // zone's history before its rules changed) must not put a task at another instant.
   const dues = ['1980-07-01T09:00:00.000Z', '2027-01-15T09:00:00.000Z', '2027-07-15T21:30:00.000Z'];
   const failures: string[] = [];
+  const dropped: string[] = [];
   let withRule = 0;
   for (const zone of IANA_ZONE_NAMES.filter((z) => isZone(z))) {
     for (const due_date of dues) {
@@ -322,6 +323,7 @@ test('in every zone the engine knows, a calendar app reading the feed meets the 
     const [read] = readBack(renderFeed({ name: 'x', userZone: 'UTC', labelNames: none, tasks: [series] }), 110);
     if (read?.due !== expected[0])
       failures.push(`${zone} series: DUE read as ${new Date(read?.due ?? 0).toISOString()}`);
+    if (read && read.rule.length === 0) dropped.push(zone);
     if (read && read.rule.length > 0) {
       withRule++;
       const wrong = read.rule.findIndex((at, i) => at !== expected[i]);
@@ -332,6 +334,12 @@ test('in every zone the engine knows, a calendar app reading the feed meets the 
     }
   }
   t.deepEqual(failures, []);
+  // UTC, every user's zone until they choose one, under each of its names: the series keeps its RRULE.
+  t.deepEqual(
+    dropped.filter((z) => /^(Etc\/)?(UTC|UCT|GMT|Zulu|Universal|Greenwich)/.test(z)),
+    [],
+    'a series in UTC keeps its RRULE',
+  );
   // Not a vacuous pass: nearly every zone's series keeps its RRULE.
   t.true(withRule > IANA_ZONE_NAMES.length * 0.9, `${withRule} of ${IANA_ZONE_NAMES.length} series kept their RRULE`);
 });
