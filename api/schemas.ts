@@ -284,7 +284,7 @@ export const preview = Joi.object({
     ),
   timezone: zone.description('the series zone: a zone of its own'),
   home_of: uuid.description(
-    "instead of timezone: a task the caller can read; the series zone is its home user's (its creator's), the zone a task without one of its own follows — what a member previews for another member's task",
+    "instead of timezone: a task the caller can read; the series zone is the task's own, else its home user's (its creator's), the zone a task without one of its own follows — what a member previews for another member's task",
   ),
   after: dateTime,
   limit: Joi.number().integer().min(1).max(100).default(10),

@@ -1113,6 +1113,16 @@ function reschedule(fromZone: string, toZone: string, state: TaskState, ctx: Dec
 }
 
 /**
+ * Whether a zone change of the task's home user moves the task (`reschedule`, `rescheduleDay`; the same set
+ * host/users/turn.ts fans a zone change out to): it has no zone of its own and is a series with a rule or an
+ * open all-day task.
+ */
+export function followsUserZone(state: TaskState): boolean {
+  if (state.timezone !== null || state.deleted_at !== null) return false;
+  return (state.is_recurring && state.recurrence_rule !== null) || (state.due_day !== null && !state.completed);
+}
+
+/**
  * An all-day task that follows the user's zone keeps its calendar date when the zone changes: its first
  * instant moves to the start of that date in `toZone`, and its reminders keep their wall-clock times.
  */
@@ -1174,7 +1184,8 @@ function labelDeleted(labelId: string, state: TaskState): PendingEvent[] {
  * `userId` left the task's list or was removed from it (host/lists/turn.ts fans this out once the removal
  * committed): their reminders on the task are cancelled (`member_removed`; also those an assignment had
  * cancelled, so unassigning never re-arms them), and an assignment to them is cleared, which re-arms the
- * other members' reminders (`reassigned`). Nothing when they have access to the task's list again (a
+ * other members' reminders (`reassigned`). On a task they made, one that followed their zone gets that zone
+ * as its own and their labels are dropped (`task.updated`, reason `member_removed`). Nothing when they have access to the task's list again (a
  * new invitation accepted since, or the task moved to a list of theirs).
  */
 function memberGone(userId: string, state: TaskState, ctx: DecideContext): PendingEvent[] {
@@ -1182,6 +1193,15 @@ function memberGone(userId: string, state: TaskState, ctx: DecideContext): Pendi
   const out: PendingEvent[] = state.reminders
     .filter((r) => r.user_id === userId && (!r.cancelled || r.cancel_reason === 'assigned'))
     .map((r) => ev(state, 'reminder.cancelled', { reminder_id: r.id, reason: 'member_removed' }));
+  // Their own task (they made it) stays in the list, but nothing of theirs reaches into the list any more:
+  // one that followed their zone keeps the zone it has now (ctx.userTimezone: the home user's), so a later
+  // zone change of theirs moves nothing here and tells the members nothing; their personal labels go.
+  if (state.user_id === userId) {
+    const changes: Record<string, Change<unknown>> = {};
+    if (followsUserZone(state)) changes.timezone = { from: null, to: ctx.userTimezone };
+    if (state.labels.length > 0) changes.labels = { from: state.labels, to: [] };
+    if (Object.keys(changes).length > 0) out.push(ev(state, 'task.updated', { changes, reason: 'member_removed' }));
+  }
   if (state.assignee !== userId) return out;
   const next: TaskState = { ...state, assignee: null };
   out.push(

@@ -93,11 +93,14 @@ export function recurrenceRoutes(server: Server, deps: ApiDeps): void {
           after?: string;
           limit: number;
         };
-        /** The zone of the home user (creator) of a task the caller can read; a 404 as GET /tasks/{id} otherwise. */
+        /**
+         * The zone a task the caller can read follows: its own, else its home user's (its creator's); a 404 as
+         * GET /tasks/{id} otherwise. A task whose creator left its list has their zone of then as its own.
+         */
         const homeZone = async (taskId: string): Promise<string> => {
           const task = await deps.tasks.get(userOf(request), taskId);
           if (!task) throw notFound('task', 'home_of');
-          return (await deps.users.get(task.user_id)).timezone;
+          return task.timezone ?? (await deps.users.get(task.user_id)).timezone;
         };
         const zone = p.home_of === undefined ? checkZone('timezone', p.timezone) : await homeZone(p.home_of);
         // The start is read as a series' start is (actors/task/series.ts startOf): the wall-clock time as

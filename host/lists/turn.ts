@@ -42,14 +42,17 @@ export interface ListTurnsOptions {
 
 /**
  * The live tasks of list `listId` on which `userId` has reminders that a removal must cancel (live ones,
- * and those an assignment cancelled, which an unassignment would re-arm) or which are assigned to them,
- * oldest first: what step 5 runs `member_gone` on.
+ * and those an assignment cancelled, which an unassignment would re-arm), which are assigned to them, or
+ * which they made and that follow their zone (actors/task/decide.ts `followsUserZone`) or carry their
+ * labels, oldest first: what step 5 runs `member_gone` on.
  */
 export async function tasksOfGoneMember(q: Queryable, listId: string, userId: string): Promise<string[]> {
   const rows = await q.query<{ id: string }>(
     `SELECT t.id::text AS id FROM tasks t WHERE t.list_id = $1 AND t.deleted_at IS NULL
        AND (t.assignee = $2 OR EXISTS (SELECT 1 FROM reminders r WHERE r.task_id = t.id AND r.user_id = $2
-         AND (NOT r.cancelled OR r.cancel_reason = 'assigned')))
+         AND (NOT r.cancelled OR r.cancel_reason = 'assigned'))
+         OR (t.user_id = $2 AND (cardinality(t.labels) > 0 OR (t.timezone IS NULL
+           AND ((t.is_recurring AND t.recurrence_rule IS NOT NULL) OR (t.due_day IS NOT NULL AND NOT t.completed))))))
      ORDER BY t.created_at, t.id`,
     [listId, userId],
     'tasklane_tasks_of_gone_member',

@@ -566,6 +566,49 @@ for (const database of DATABASES) {
     }
   });
 
+  test(`${database}: a removed member's series keeps their zone as its own and loses their labels: their later zone change and label delete reach nobody`, async (t) => {
+    const { app, call, alice, bob, id } = await sharedList(database);
+    await ok(call('PATCH', '/me', { token: bob.token, body: { timezone: 'Europe/Berlin' } }));
+    const label = (await ok(call('POST', '/labels', { token: bob.token, body: { name: 'garden' } }), 201)).id as string;
+    const series = await ok(
+      call('POST', '/tasks', {
+        token: bob.token,
+        body: {
+          title: 'water plants',
+          list_id: id,
+          due_date: '2027-03-01T09:00',
+          recurrence_rule: 'FREQ=DAILY',
+          labels: [label],
+        },
+      }),
+      201,
+    );
+    t.is(series.timezone, null, "it follows bob's zone while he is a member");
+    t.is((await call('DELETE', `/lists/${id}/members/${bob.id}`, { token: alice.token })).status, 204);
+    const pinned = await eventually(
+      async () => {
+        const now = await ok(call('GET', `/tasks/${String(series.id)}`, { token: alice.token }));
+        return now.timezone === 'Europe/Berlin' ? now : null;
+      },
+      { what: "the series took bob's zone as its own when he went" },
+    );
+    t.deepEqual(pinned.labels, [], "bob's label left the task with him");
+    t.is(pinned.next_occurrence, series.next_occurrence, 'its times did not move');
+    const before = (await streamOf(app, alice.id)).length;
+    await ok(call('PATCH', '/me', { token: bob.token, body: { timezone: 'Asia/Tokyo' } }));
+    t.is((await call('DELETE', `/labels/${label}`, { token: bob.token })).status, 204);
+    const after = await ok(call('GET', `/tasks/${String(series.id)}`, { token: alice.token }));
+    t.like(after, { timezone: 'Europe/Berlin', next_occurrence: series.next_occurrence, version: pinned.version });
+    t.deepEqual((await streamOf(app, alice.id)).slice(before), [], "nothing of bob's reaches alice any more");
+    const preview = await ok(
+      call('POST', '/recurrence/preview', {
+        token: alice.token,
+        body: { rule: 'FREQ=DAILY', start: '2027-03-01T09:00', home_of: series.id },
+      }),
+    );
+    t.is(preview.timezone, 'Europe/Berlin', "the preview reads the series' own zone, not bob's");
+  });
+
   test(`${database}: a private list writes as before: one stream, no delivery rows, the actor recorded, no scope`, async (t) => {
     const { app, call } = suite(database);
     const dana = person(app, 'dana');

@@ -186,6 +186,59 @@ test("member_gone: bob's reminders are cancelled (member_removed), his assignmen
     .then(['task.updated']);
 });
 
+test('member_gone on a task its creator made: it keeps the zone it followed (theirs, now its own) and drops their labels; a later zone change of theirs moves nothing', (t) => {
+  const LABEL = 'cccccccc-cccc-4ccc-8ccc-cccccccccccc';
+  // Alice, in Berlin, made a daily series and an all-day task in L1 (she is no longer on it: bob's list now).
+  const inBerlin = (actor: string | undefined, members: readonly string[]): DecideContext => ({
+    ...by(actor, members),
+    userTimezone: 'Europe/Berlin',
+  });
+  const series = spec(t)()
+    .when(
+      create({ title: 'Water plants', due_date: DUE, list_id: L1, recurrence_rule: 'FREQ=DAILY', labels: [LABEL] }),
+      inBerlin('alice', ['alice', 'bob']),
+    )
+    .then(['task.created']);
+  const gone = spec(t)(series)
+    .when({ type: 'member_gone', user_id: 'alice' }, inBerlin(undefined, ['bob']))
+    .then([
+      {
+        event_type: 'task.updated',
+        data: {
+          changes: { timezone: { from: null, to: 'Europe/Berlin' }, labels: { from: [LABEL], to: [] } },
+          reason: 'member_removed',
+        },
+        exact: true,
+      },
+    ])
+    .then({ timezone: 'Europe/Berlin', labels: [], next_occurrence: series.state?.next_occurrence ?? null });
+  // Her move to Tokyo afterwards (host/users/turn.ts fans a zone change out as `reschedule`): the series stays.
+  spec(t)(gone)
+    .when({ type: 'reschedule', from_zone: 'Europe/Berlin', to_zone: 'Asia/Tokyo' }, inBerlin(undefined, ['bob']))
+    .then([]);
+  // Without the pin the same zone change would have moved it: the test above is not vacuous.
+  spec(t)(series)
+    .when({ type: 'reschedule', from_zone: 'Europe/Berlin', to_zone: 'Asia/Tokyo' }, inBerlin(undefined, ['bob']))
+    .then(['recurring.rescheduled']);
+  // An all-day task of hers is pinned too; a timed one-off without labels needs nothing.
+  const allDay = spec(t)()
+    .when(create({ title: 'Party', due_date: '2026-03-07', list_id: L1 }), inBerlin('alice', ['alice', 'bob']))
+    .then(['task.created']);
+  spec(t)(allDay)
+    .when({ type: 'member_gone', user_id: 'alice' }, inBerlin(undefined, ['bob']))
+    .then([{ event_type: 'task.updated', data: { changes: { timezone: { from: null, to: 'Europe/Berlin' } } } }]);
+  const timed = spec(t)()
+    .when(create({ title: 'Call', due_date: DUE, list_id: L1 }), inBerlin('alice', ['alice', 'bob']))
+    .then(['task.created']);
+  spec(t)(timed)
+    .when({ type: 'member_gone', user_id: 'alice' }, inBerlin(undefined, ['bob']))
+    .then([]);
+  // Another member's departure leaves alice's task as it is.
+  spec(t)(series)
+    .when({ type: 'member_gone', user_id: 'bob' }, inBerlin(undefined, ['alice']))
+    .then([]);
+});
+
 test("fire heals itself: bob's reminder due after he lost access is cancelled, never triggered; alice's fires", (t) => {
   const both = bothRemind(t);
   const bobs = reminderOf(both, 'bob');
