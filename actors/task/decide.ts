@@ -272,15 +272,33 @@ export function firstOccurrence(rule: string, start: string | Date, zone: string
  * series' zone; RFC 5545 §3.3.4: a DATE names the whole day), so for an all-day series (`due_day` set)
  * "now" is the first instant of today's local date in `zone`: a series starting today gets today's
  * instance, although its midnight has passed.
+ * `spawnedIn` is the zone the series spawned in until now, when it follows its user to `zone` keeping its
+ * wall-clock times (`reschedule`): the occurrence it spawned last counts as its wall-clock time there (its
+ * place in the series): Dec 3 09:00 spawned in Berlin is Dec 3 09:00 in Los Angeles, nine hours later, so
+ * the move west does not bring that occurrence back as the next one (and spawn it twice). An edit of the
+ * series keeps its instants, and compares them.
  */
 export function seriesAfter(
   task: Pick<TaskState, 'last_spawned_at' | 'due_day'>,
   zone: string,
   ctx: DecideContext,
+  spawnedIn: string = zone,
 ): number {
   const now =
     task.due_day === null ? ctx.now.getTime() - 1 : ms(dayStart('due_date', dayOf(iso(ctx.now), zone), zone)) - 1;
-  return task.last_spawned_at ? Math.max(now, ms(task.last_spawned_at)) : now;
+  if (!task.last_spawned_at) return now;
+  return Math.max(now, spawnedIn === zone ? ms(task.last_spawned_at) : sameWall(task.last_spawned_at, spawnedIn, zone));
+}
+
+/** The instant (epoch ms) with `instant`'s wall-clock time in `from` as wall-clock time in `to` (the instant itself outside years 1000–9999). */
+function sameWall(instant: string, from: string, to: string): number {
+  try {
+    const wall = parseStart(new Date(instant), from);
+    return localToInstant(wall, to, wall.at === undefined ? 0 : 1).getTime();
+  } catch (error) {
+    if (error instanceof RecurrenceError) return ms(instant);
+    throw error;
+  }
 }
 
 // ------------------------------------------------------------------ reminders
@@ -1099,7 +1117,7 @@ function reschedule(fromZone: string, toZone: string, state: TaskState, ctx: Dec
         state.recurrence_rule,
         seriesStart({ dtstart_local, due_date }, toZone),
         toZone,
-        seriesAfter(state, toZone, ctx),
+        seriesAfter(state, toZone, ctx, fromZone),
       );
   const changes: Record<string, Change<unknown>> = {};
   if (due_date !== state.due_date) changes.due_date = { from: state.due_date, to: due_date };

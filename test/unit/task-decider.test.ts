@@ -477,6 +477,37 @@ test('a zone change keeps a series at its wall-clock time in the new zone', (t) 
   given(tokyo).when(reschedule, berlin(NOW)).then([]);
 });
 
+test('a zone change west never brings back an occurrence already spawned: its place in the series is its wall-clock time', (t) => {
+  const given = spec(t);
+  const berlin = (iso: string) => at(iso, 'Europe/Berlin');
+  // Every 3 days at 09:00 Berlin. At the 12 Feb occurrence (08:00Z) the series spawns it and, ahead, the
+  // 15 Feb one (08:00Z): it is at 18 Feb.
+  const created = given()
+    .when(
+      create(T1, { title: 'water plants', due_date: '2026-02-12T09:00', recurrence_rule: 'FREQ=DAILY;INTERVAL=3' }),
+      berlin(NOW),
+    )
+    .then({ next_occurrence: '2026-02-12T08:00:00.000Z' });
+  const spawned = given(created)
+    .when({ type: 'spawn' }, berlin('2026-02-12T08:00:00Z'))
+    .then({ last_spawned_at: '2026-02-15T08:00:00.000Z', next_occurrence: '2026-02-18T08:00:00.000Z' });
+  // Moved to Los Angeles on 12 Feb: 15 Feb 09:00 there (17:00Z) is after the last spawn's instant, but it
+  // is the occurrence spawned already (15 Feb 09:00). The next is 18 Feb 09:00 PST.
+  const west = { type: 'reschedule', from_zone: 'Europe/Berlin', to_zone: 'America/Los_Angeles' } as const;
+  given(spawned)
+    .when(west, berlin('2026-02-12T09:00:00Z'))
+    .then(['recurring.rescheduled'])
+    .then({ next_occurrence: '2026-02-18T17:00:00.000Z' });
+  // Given a zone of its own the series keeps its instants (00:00 in Los Angeles now): 15 Feb 08:00Z stays
+  // the last one spawned, 18 Feb 08:00Z is next.
+  given(spawned)
+    .when({ type: 'update', data: { timezone: 'America/Los_Angeles' } }, berlin('2026-02-12T09:00:00Z'))
+    .then({ next_occurrence: '2026-02-18T08:00:00.000Z' });
+  // East nothing is skipped or repeated either: 18 Feb 09:00 Tokyo is next.
+  const east = { type: 'reschedule', from_zone: 'Europe/Berlin', to_zone: 'Asia/Tokyo' } as const;
+  given(spawned).when(east, berlin('2026-02-12T09:00:00Z')).then({ next_occurrence: '2026-02-18T00:00:00.000Z' });
+});
+
 test('a recurring series is not completed itself, and an occurrence cannot recur', (t) => {
   const given = spec(t);
   const created = given().when(
