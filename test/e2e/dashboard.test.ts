@@ -494,6 +494,8 @@ test.serial(
   async (t) => {
     const token = rig.app.token(user('hover'));
     await rest(token, 'POST', '/lists', { name: 'Work' }); // a second list: the row offers the list select too
+    // A long list name (a select is as wide as its longest option): the controls wrapped over the row's title.
+    await rest(token, 'POST', '/lists', { name: `Household chores and errands of the whole family ${'x'.repeat(40)}` });
     await rest(token, 'POST', '/tasks', {
       title: 'Standup with the whole team',
       due_date: '2030-12-02T09:30',
@@ -522,6 +524,13 @@ test.serial(
             if (r.width > 0 && r.left < bar.right && bar.left < r.right && r.top < bar.bottom && bar.top < r.bottom)
               hit.push(selector);
         }
+        // Every control inside the row, and (floating) on one line.
+        const row = li.getBoundingClientRect();
+        const controls = Array.from(li.querySelectorAll('.actions > *')).map((c) => c.getBoundingClientRect());
+        if (controls.some((c) => c.right > row.right || c.left < row.left)) hit.push('a control outside the row');
+        if (getComputedStyle(li.querySelector('.actions') as Element).position === 'absolute')
+          if (Math.max(...controls.map((c) => c.top)) >= Math.min(...controls.map((c) => c.bottom)))
+            hit.push('floating controls on two lines');
         return [...new Set(hit)];
       });
       t.deepEqual(covered, [], `${width} px: the controls cover no text`);
