@@ -224,8 +224,9 @@ function chooseDateTime(results: readonly chrono.ParsedResult[], text: string): 
 
 /**
  * The wall-clock date and time chrono's result names, moved forward as chrono's forwardDate means to
- * (a time alone that has passed today → tomorrow; a weekday alone before today → a week later; a day
- * and month without a year before today → the next year), compared in the user's zone (`local` is now there).
+ * (a time alone that has passed today → tomorrow; a weekday alone before today, or today's at a time
+ * that has passed → a week later; a day and month without a year before today → the next year), compared in
+ * the user's zone (`local` is now there).
  */
 function forwardDate(
   r: chrono.ParsedResult,
@@ -243,15 +244,13 @@ function forwardDate(
   const relative = [...r.tags()].some(
     (t) => t.startsWith('result/relative') || /\/(today|tonight|tomorrow|now)$/.test(t),
   );
-  if (
-    onlyTime &&
-    !relative &&
-    time &&
-    day.equals(today) &&
-    time.hour * 60 + time.minute < local.hour * 60 + local.minute
-  )
-    day = day.plus({ days: 1 });
-  else if (certain('weekday') && !certain('day') && !certain('month') && day < today) day = day.plus({ days: 7 });
+  const passed = time !== null && time.hour * 60 + time.minute < local.hour * 60 + local.minute;
+  const weekdayAlone = certain('weekday') && !certain('day') && !certain('month');
+  if (onlyTime && !relative && passed && day.equals(today)) day = day.plus({ days: 1 });
+  else if (weekdayAlone && day < today) day = day.plus({ days: 7 });
+  // Today's weekday at a time already gone ("plan sprint monday 9am" on a Monday evening) is next week's,
+  // unless it says "this" (this monday 9am: today, as said; the preview says it is past).
+  else if (weekdayAlone && day.equals(today) && passed && !/\bthis\b/i.test(r.text)) day = day.plus({ days: 7 });
   else if (certain('month') && !certain('year'))
     for (let i = 0; i < 4 && day < today; i++) day = day.plus({ years: 1 });
   return { date: dateText(day.year, day.month, day.day), time };
