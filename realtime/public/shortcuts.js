@@ -1,4 +1,5 @@
-// Keyboard shortcuts (listed in the page's help dialog, #help): n or q new task, / search, j/k or the
+// Keyboard shortcuts (listed in the page's help dialog, #help): q quick add (in plain words), n new task
+// (a title, Details for more), / search, j/k or the
 // arrow keys move between tasks, x or Space completes, e edits, 1–4 set the priority, z undoes the last
 // change while its toast shows, ? shows the list.
 // A key typed into a field is the field's; Escape leaves the field.
@@ -27,6 +28,7 @@ export function setupShortcuts() {
   // A touch screen without a keyboard has no keys to press: its fields do not show the shortcut hints.
   if (matchMedia('(hover: none) and (pointer: coarse)').matches) {
     $('#new-title').placeholder = 'Add a task…';
+    $('#quick-add').placeholder = 'Quick add: Pay rent every month on the 1st at 9am !1 #Home';
     $('#search').placeholder = 'Search tasks';
   }
   const help = $('#help');
@@ -52,7 +54,8 @@ export function setupShortcuts() {
     const id = row?.dataset.id;
     const key = e.key;
     let handled = true;
-    if (key === 'n' || key === 'q') $('#new-title').focus();
+    if (key === 'q') $('#quick-add').focus();
+    else if (key === 'n') $('#new-title').focus();
     else if (key === '/') $('#search').focus();
     else if (key === '?') help.showModal();
     else if (key === 'j' || key === 'ArrowDown') move(1);

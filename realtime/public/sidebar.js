@@ -320,12 +320,15 @@ function setupToolbar() {
         });
     }, SEARCH_DEBOUNCE_MS);
   });
+  // Escape clears the search and leaves the field at once (as Escape leaves any field): the next key is a shortcut.
   search.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && search.value) {
       e.preventDefault();
       e.stopPropagation();
       search.value = '';
       clearTimeout(timer);
+      search.blur();
+      $('#tasks-heading').focus();
       void showView((s) => {
         s.q = '';
       });

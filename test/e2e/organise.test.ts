@@ -266,9 +266,14 @@ test.serial(
     await rest<Task>(token, 'PATCH', `/tasks/${report.id}`, { description: 'include the port figures' });
     await showsExactly(t, page, ['Harbour walk'], 'a result whose words changed away from the search leaves');
 
-    await page.locator('#search').fill('');
+    // Escape clears the search and leaves the field in one press: the next key is a shortcut, not a letter typed.
     await page.locator('#search').press('Escape');
     await showsExactly(t, page, ['Harbour walk', 'Water the plants'], 'cleared: the Inbox again');
+    t.is(await page.locator('#search').inputValue(), '');
+    t.false(
+      await page.locator('#search').evaluate((el) => el === document.activeElement),
+      'Escape left the search field',
+    );
   },
 );
 
@@ -378,6 +383,9 @@ test.serial(
     await page.keyboard.press('Escape');
     await help.waitFor({ state: 'hidden', timeout: UI_DEADLINE_MS });
 
+    await page.keyboard.press('q');
+    t.true(await page.locator('#quick-add').evaluate((el) => el === document.activeElement), 'q focuses quick add');
+    await page.keyboard.press('Escape'); // leave the field
     await page.keyboard.press('n');
     t.true(
       await page.getByLabel('Title', { exact: true }).evaluate((el) => el === document.activeElement),
