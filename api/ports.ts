@@ -70,6 +70,8 @@ export interface ViewCounts {
   upcoming: number;
   overdue: number;
   completed_recent: number;
+  /** The soonest due date (ISO instant) of an open timed task at or after now, when one is: it turns overdue then. */
+  next_due_at: string | null;
   /** Open tasks per live list id (every live list, 0 included). */
   lists: Record<string, number>;
 }

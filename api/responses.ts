@@ -300,6 +300,11 @@ const ViewCounts = Joi.object({
     .required()
     .description('occurrences of series still ahead today, not spawned yet (not in `today`, which counts tasks)'),
   lists: Joi.object().pattern(uuid, count).required().description('open tasks per list id'),
+  next_change_at: instant
+    .required()
+    .description(
+      'when these counts next change with time alone (an open task coming due, an occurrence of a series today, the local midnight); a client showing them asks again then',
+    ),
 }).label('ViewCounts');
 const Upcoming = Joi.object({
   timezone: zone.required(),

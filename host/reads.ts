@@ -234,12 +234,19 @@ export class Reads implements ReadsPort {
    * as GET /tasks?view= leaves them out), and open tasks per live list.
    */
   async counts(userId: string, w: ViewWindows): Promise<ViewCounts> {
-    const views = await this.db.query<{ today: number; upcoming: number; overdue: number; completed_recent: number }>(
+    const views = await this.db.query<{
+      today: number;
+      upcoming: number;
+      overdue: number;
+      completed_recent: number;
+      next_due_at: string | null;
+    }>(
       `SELECT
         count(*) FILTER (WHERE NOT completed AND NOT is_recurring AND CASE WHEN due_day IS NULL THEN due_date < $3 ELSE due_day < $7 END)::int AS today,
         count(*) FILTER (WHERE NOT completed AND NOT is_recurring AND CASE WHEN due_day IS NULL THEN due_date >= $2 AND due_date < $4 ELSE due_day >= $6 AND due_day < $8 END)::int AS upcoming,
         count(*) FILTER (WHERE NOT completed AND NOT is_recurring AND CASE WHEN due_day IS NULL THEN due_date < $2 ELSE due_day < $6 END)::int AS overdue,
-        count(*) FILTER (WHERE completed AND completed_at >= $5)::int AS completed_recent
+        count(*) FILTER (WHERE completed AND completed_at >= $5)::int AS completed_recent,
+        min(due_date) FILTER (WHERE NOT completed AND NOT is_recurring AND due_day IS NULL AND due_date >= $2) AS next_due_at
       FROM ${visibleTasks('$1', 't')} WHERE t.deleted_at IS NULL`,
       // All-day tasks count by their date in the user's zone (issue 16), as the views list them (api/views.ts).
       [userId, w.now, w.todayEnd, w.upcomingEnd, w.recentSince, w.today, w.tomorrow, w.upcomingEndDay],
@@ -253,7 +260,7 @@ export class Reads implements ReadsPort {
         UNION ALL ${viaSharedLists('$1', `SELECT lists.id FROM lists WHERE ${sharedListsWhere('$1')}`)}) l`,
       [userId],
     );
-    const v = views.rows[0] ?? { today: 0, upcoming: 0, overdue: 0, completed_recent: 0 };
+    const v = views.rows[0] ?? { today: 0, upcoming: 0, overdue: 0, completed_recent: 0, next_due_at: null };
     return { ...v, lists: Object.fromEntries(perList.rows.map((r) => [r.id, r.open])) };
   }
 

@@ -224,7 +224,7 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
     options: {
       ...tagged(
         'views',
-        'Counts of the views (today, upcoming, overdue, completed in the last 7 days, in your zone), the occurrences of series still ahead today (today_occurrences), and open tasks per list',
+        'Counts of the views (today, upcoming, overdue, completed in the last 7 days, in your zone), the occurrences of series still ahead today (today_occurrences), open tasks per list, and when the counts next change with time alone (next_change_at: ask again then)',
       ),
       handler: async (request) => {
         const user = await deps.users.get(userOf(request));
@@ -233,7 +233,13 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
         // Today lists a series' occurrences still ahead today (not spawned yet), as Upcoming's today does.
         const ahead = await seriesOccurrences(user, now, w.todayEnd);
         const today = ahead.occurrences.filter((o) => (o.date !== undefined ? o.date === w.today : o.at < w.todayEnd));
-        return { ...(await deps.reads.counts(user.id, w)), today_occurrences: today.length };
+        const { next_due_at, ...counts } = await deps.reads.counts(user.id, w);
+        // When these counts next change with time alone: a due time passing, a series' occurrence coming
+        // (it leaves today_occurrences as it spawns), or the local midnight. Events change them too.
+        const next_change_at = [next_due_at, ...today.map((o) => o.at), w.todayEnd]
+          .filter((at): at is string => typeof at === 'string' && Date.parse(at) >= Date.parse(w.now))
+          .reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b), w.todayEnd);
+        return { ...counts, today_occurrences: today.length, next_change_at };
       },
     },
   });

@@ -33,6 +33,7 @@ function initialState() {
     openLabels: new Set(), // ids whose label picker is open
     labelDrafts: new Map(), // id → the name typed into its "new label" field
     invitations: [], // GET /invitations: the user's open invitations to shared lists (sharing.js)
+    now: 0, // when time alone last changed what is shown (views.js timePasses): the rows are drawn again
   };
 }
 

@@ -271,14 +271,54 @@ export async function refreshCounts() {
   const run = ++countsRun;
   try {
     const counts = await api('GET', '/views/counts');
-    if (run === countsRun)
+    if (run === countsRun) {
       update((s) => {
         s.counts = counts;
       });
+      if (counts?.next_change_at) timePasses(counts.next_change_at);
+    }
   } catch {
     /* the counts stay as they were; the next event tries again */
   }
 }
+
+/** The longest wait of one timer (ms): a far change is waited for in steps (setTimeout holds at most 2^31 − 1). */
+const MAX_WAIT_MS = 3_600_000;
+let clockTimer;
+let clockAt = Number.POSITIVE_INFINITY;
+
+/**
+ * Time alone changes what the page shows at `at` (the counts' next_change_at: a task coming due, a series'
+ * occurrence, the local midnight): then the rows are drawn again (a task turns overdue), a view that depends
+ * on the time is read again (Today, Upcoming and Overdue hold other tasks), and the counts are asked again,
+ * which names the next such time. A tab left open stays true; one asleep catches up when it is shown again.
+ */
+function timePasses(at) {
+  clearTimeout(clockTimer);
+  clockAt = Date.parse(at);
+  if (!Number.isFinite(clockAt)) return;
+  const wait = Math.min(Math.max(clockAt - Date.now(), 0) + 250, MAX_WAIT_MS);
+  clockTimer = setTimeout(() => {
+    if (Date.now() < clockAt) timePasses(new Date(clockAt).toISOString());
+    else void timePassed();
+  }, wait);
+}
+
+async function timePassed() {
+  clockAt = Number.POSITIVE_INFINITY;
+  const s = getState();
+  if (!s.q && (s.view.kind === 'today' || s.view.kind === 'upcoming' || s.view.kind === 'overdue'))
+    await reload().catch(() => undefined);
+  else
+    update((st) => {
+      st.now = Date.now();
+    });
+  await refreshCounts();
+}
+
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible' && Date.now() >= clockAt) void timePassed();
+});
 
 /** Something changed: counts (and the Upcoming occurrences) are fetched again once the burst is over. */
 export function countsChanged() {

@@ -812,6 +812,32 @@ test.serial('the new-task form says what went wrong where the user sees it, with
   await context.setOffline(false);
 });
 
+test.serial(
+  'a tab left open follows time: a task coming due turns overdue, and the Overdue count says so, without a reload',
+  async (t) => {
+    const token = rig.app.token(user('olga'));
+    const context = await newContext(t);
+    const page = await openPage(t, context, token);
+    // Due a few seconds from now on the server's clock (the page asks the counts again when they change by time alone).
+    const due = new Date(Date.now() + 4000).toISOString();
+    await rest(token, 'POST', '/tasks', { title: 'Call the plumber', due_date: due });
+    const row = item(page, 'Call the plumber');
+    await row.waitFor({ timeout: UI_DEADLINE_MS });
+    // Drawn before its time (the machine may be slow to draw it: then only the turn below is checked).
+    const meta = await row.locator('.meta').innerText();
+    if (Date.now() < Date.parse(due) - 1000) t.false(meta.includes('overdue'), 'not overdue while it is ahead');
+    await t.notThrowsAsync(
+      row.locator('.meta', { hasText: 'overdue' }).waitFor({ timeout: UI_DEADLINE_MS }),
+      'the row says overdue once its time has passed',
+    );
+    await t.notThrowsAsync(
+      page.locator('#views [data-view="overdue"] .side-count', { hasText: /^1$/ }).waitFor({ timeout: UI_DEADLINE_MS }),
+      'the Overdue count went up',
+    );
+    await context.close();
+  },
+);
+
 test.serial('on a phone the fields show no keyboard-shortcut hints; on a desktop they do', async (t) => {
   const token = rig.app.token(user('pia'));
   const phone = await contextOf(t, rig.browser, {

@@ -281,7 +281,7 @@ test("Today, Upcoming, Overdue and counts are computed in the user's zone (Pacif
       201,
     );
   const overdue = await make('overdue', now.minus({ hours: 30 }));
-  await make('later today', today.plus({ hours: 23, minutes: 59 }));
+  const laterToday = await make('later today', today.plus({ hours: 23, minutes: 59 }));
   await make('tomorrow', today.plus({ days: 1, hours: 12 }));
   await make('in a week', today.plus({ days: 7, hours: 12 }));
   await make('in nine days', today.plus({ days: 9, hours: 12 }));
@@ -306,6 +306,14 @@ test("Today, Upcoming, Overdue and counts are computed in the user's zone (Pacif
 
   const counts = await ok(call('GET', '/views/counts', { token: erin }));
   t.like(counts, { today: 2, overdue: 1, upcoming: 3, completed_recent: 1 });
+  t.is(counts.next_change_at, laterToday.due_date, 'the counts change next when "later today" comes due');
+  // Without it they change next at the local midnight (Today's day ends).
+  await ok(call('DELETE', `/tasks/${laterToday.id}`, { token: erin }), 204);
+  t.is(
+    (await ok(call('GET', '/views/counts', { token: erin }))).next_change_at,
+    today.plus({ days: 1 }).toUTC().toISO(),
+    'then at midnight',
+  );
   t.is((counts.lists as Json)[inboxIdOf(overdue.user_id as string)], 7, 'open tasks in the Inbox, the series included');
 
   const upcoming = await ok(call('GET', '/views/upcoming?days=7', { token: erin }));
@@ -354,6 +362,11 @@ test("Today's count holds a series' occurrences still ahead today, as Upcoming's
   await series('tomorrow morning run', today.plus({ days: 1, hours: 7 }));
   const counts = await ok(call('GET', '/views/counts', { token: fay }));
   t.like(counts, { today: 0, today_occurrences: 1 });
+  t.is(
+    counts.next_change_at,
+    today.plus({ hours: 20 }).toUTC().toISO(),
+    'the counts change next when the evening walk comes (it spawns then)',
+  );
   const upcoming = await ok(call('GET', '/views/upcoming?days=1', { token: fay }));
   const days = upcoming.days as { occurrences: Json[] }[];
   t.deepEqual(
