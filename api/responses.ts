@@ -299,6 +299,11 @@ const ViewCounts = Joi.object({
   today_occurrences: count
     .required()
     .description('occurrences of series still ahead today, not spawned yet (not in `today`, which counts tasks)'),
+  upcoming_occurrences: count
+    .required()
+    .description(
+      'occurrences of series not spawned yet from now through the 7 days of GET /views/upcoming (not in `upcoming`, which counts tasks)',
+    ),
   lists: Joi.object().pattern(uuid, count).required().description('open tasks per list id'),
   next_change_at: instant
     .required()

@@ -224,14 +224,15 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
     options: {
       ...tagged(
         'views',
-        'Counts of the views (today, upcoming, overdue, completed in the last 7 days, in your zone), the occurrences of series still ahead today (today_occurrences), open tasks per list, and when the counts next change with time alone (next_change_at: ask again then)',
+        'Counts of the views (today, upcoming, overdue, completed in the last 7 days, in your zone), the occurrences of series still ahead today and in the 7 days of Upcoming (today_occurrences, upcoming_occurrences), open tasks per list, and when the counts next change with time alone (next_change_at: ask again then)',
       ),
       handler: async (request) => {
         const user = await deps.users.get(userOf(request));
         const now = deps.clock();
         const w = windowsOf(user.timezone, now);
         // Today lists a series' occurrences still ahead today (not spawned yet), as Upcoming's today does.
-        const ahead = await seriesOccurrences(user, now, w.todayEnd);
+        // Upcoming's default window (GET /views/upcoming?days=7): its occurrences are counted with its tasks.
+        const ahead = await seriesOccurrences(user, now, w.upcomingEnd);
         const today = ahead.occurrences.filter((o) => (o.date !== undefined ? o.date === w.today : o.at < w.todayEnd));
         const { next_due_at, ...counts } = await deps.reads.counts(user.id, w);
         // When these counts next change with time alone: a due time passing, a series' occurrence coming
@@ -239,7 +240,12 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
         const next_change_at = [next_due_at, ...today.map((o) => o.at), w.todayEnd]
           .filter((at): at is string => typeof at === 'string' && Date.parse(at) >= Date.parse(w.now))
           .reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b), w.todayEnd);
-        return { ...counts, today_occurrences: today.length, next_change_at };
+        return {
+          ...counts,
+          today_occurrences: today.length,
+          upcoming_occurrences: ahead.occurrences.length,
+          next_change_at,
+        };
       },
     },
   });

@@ -84,11 +84,13 @@ function renderSidebar(s) {
   const current = s.q ? null : s.view;
   const viewItem = ([kind, name, countKey]) => {
     const active = current && sameView(current, { kind });
-    // Today holds the occurrences of series still ahead today too (GET /views/counts today_occurrences).
+    // Today and Upcoming hold the occurrences of series not spawned yet too (GET /views/counts).
     const n =
       kind === 'today' && counts.today !== undefined
         ? counts.today + (counts.today_occurrences ?? 0)
-        : counts[countKey];
+        : kind === 'upcoming' && counts.upcoming !== undefined
+          ? counts.upcoming + (counts.upcoming_occurrences ?? 0)
+          : counts[countKey];
     return html`<li><button type="button" class="side-item${kind === 'overdue' && n ? ' alert' : ''}" data-view=${kind} aria-current=${active ? 'page' : nothing}
       @click=${() => goTo({ kind })}><span class="side-icon ${kind}" aria-hidden="true"></span><span class="side-name">${name}</span><span class="side-count" aria-label=${n === undefined ? nothing : `${n} tasks`}>${n ?? ''}</span></button></li>`;
   };

@@ -79,9 +79,13 @@ function renderList(s) {
   const page = s.page;
   const more = page?.cursor !== null && page?.cursor !== undefined;
   const open = tasks.filter((t) => !t.completed).length;
-  $('#task-count').textContent = tasks.length
-    ? `(${more ? `${tasks.length}+ shown` : `${open} open${open !== tasks.length ? `, ${tasks.length} in all` : ''}`})`
-    : '';
+  // Today's and Upcoming's rows of series not spawned yet are counted apart (the sidebar adds them up).
+  const repeating = upcoming ? (s.upcoming?.days.reduce((n, d) => n + d.occurrences.length, 0) ?? 0) : ahead.length;
+  const repeatingText = repeating ? `, ${repeating} repeating` : '';
+  $('#task-count').textContent =
+    tasks.length || repeating
+      ? `(${more ? `${tasks.length}+ shown` : `${open} open${open !== tasks.length ? `, ${tasks.length} in all` : ''}`}${repeatingText})`
+      : '';
   const status = $('#list-status');
   const empty =
     tasks.length === 0 && ahead.length === 0 && !(upcoming && s.upcoming?.days.some((d) => d.occurrences.length));

@@ -353,6 +353,17 @@ test.serial(
       'and on the days after',
     );
     t.false((await page.locator('#upcoming').innerText()).includes('Next month'), 'beyond the week is not upcoming');
+    // 3 tasks and 14 occurrences (Evening walk today and the 7 days after, Stand-up from day 2): counted as shown.
+    await countIs(
+      t,
+      countOf(viewButton(page, 'Upcoming')),
+      '17',
+      "the Upcoming count, the series' occurrences included",
+    );
+    await t.notThrowsAsync(
+      page.locator('#task-count', { hasText: '(3 open, 14 repeating)' }).waitFor({ timeout: UI_DEADLINE_MS }),
+      'the heading counts the rows it shows',
+    );
 
     // Live: completing a task in another tab takes it out of Today and lowers the count.
     const other = await openPage(t, page.context(), token);

@@ -307,6 +307,7 @@ test("Today, Upcoming, Overdue and counts are computed in the user's zone (Pacif
   const counts = await ok(call('GET', '/views/counts', { token: erin }));
   t.like(counts, { today: 2, overdue: 1, upcoming: 3, completed_recent: 1 });
   t.is(counts.next_change_at, laterToday.due_date, 'the counts change next when "later today" comes due');
+  t.is(counts.upcoming_occurrences, 7, "the series' 08:00 on each of Upcoming's 7 days after today");
   // Without it they change next at the local midnight (Today's day ends).
   await ok(call('DELETE', `/tasks/${laterToday.id}`, { token: erin }), 204);
   t.is(
@@ -361,7 +362,7 @@ test("Today's count holds a series' occurrences still ahead today, as Upcoming's
   await series('evening walk', today.plus({ hours: 20 }));
   await series('tomorrow morning run', today.plus({ days: 1, hours: 7 }));
   const counts = await ok(call('GET', '/views/counts', { token: fay }));
-  t.like(counts, { today: 0, today_occurrences: 1 });
+  t.like(counts, { today: 0, today_occurrences: 1, upcoming_occurrences: 15 });
   t.is(
     counts.next_change_at,
     today.plus({ hours: 20 }).toUTC().toISO(),
