@@ -44,7 +44,12 @@ export function roleOf(list) {
   return 'owner';
 }
 
-/** Two people: the mark of a shared list and of the Share button (an SVG: the page may have no emoji font). */
+/**
+ * One person with a plus: the sidebar's control that shares a list or shows its members, so a shared list's
+ * row does not show two identical glyphs (an SVG: the page may have no emoji font).
+ */
+export const shareIcon = svg`<svg class="people" viewBox="0 0 20 16" width="16" height="13" aria-hidden="true" focusable="false"><circle cx="8" cy="4.5" r="3" /><path d="M2 15c0-3.3 2.7-5.5 6-5.5s6 2.2 6 5.5" /><path d="M16 3v6M13 6h6" /></svg>`;
+/** Two people: the mark of a shared list, and the list header's Share button. */
 export const peopleIcon = svg`<svg class="people" viewBox="0 0 20 16" width="16" height="13" aria-hidden="true" focusable="false"><circle cx="7" cy="4.5" r="3" /><path d="M1 15c0-3.3 2.7-5.5 6-5.5s6 2.2 6 5.5" /><circle cx="14.5" cy="5" r="2.5" /><path d="M14 9.6c2.9 0 5 1.9 5 4.9" /></svg>`;
 
 /**

@@ -9,7 +9,7 @@ import { api, act, ApiError } from './api.js';
 import { showView, viewTitle, refreshCounts } from './views.js';
 import { listDeleted, upsertTask } from './tasks.js';
 import { toast } from './toasts.js';
-import { openMembersDialog, roleOf, isShared, peopleIcon, canHold } from './sharing.js';
+import { openMembersDialog, roleOf, isShared, peopleIcon, shareIcon, canHold } from './sharing.js';
 
 /** The colours a list can take: [value, name]. */
 export const COLORS = [
@@ -126,8 +126,8 @@ function renderSidebar(s) {
         list.inbox
           ? nothing
           : roleOf(list) === 'editor'
-            ? html`<button type="button" class="icon side-edit side-share" aria-label="Members of ${list.name}" title="Members" @click=${() => openMembersDialog(list)}>${peopleIcon}</button>`
-            : html`<button type="button" class="icon side-edit side-share" aria-label="Share list: ${list.name}" title="Members and sharing" @click=${() => openMembersDialog(list)}>${peopleIcon}</button>`
+            ? html`<button type="button" class="icon side-edit side-share" aria-label="Members of ${list.name}" title="Members" @click=${() => openMembersDialog(list)}>${shareIcon}</button>`
+            : html`<button type="button" class="icon side-edit side-share" aria-label="Share list: ${list.name}" title="Members and sharing" @click=${() => openMembersDialog(list)}>${shareIcon}</button>`
       }${
         // Renaming, recolouring and deleting are the owner's (an editor gets 403).
         list.inbox || roleOf(list) === 'editor'
