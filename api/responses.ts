@@ -410,6 +410,12 @@ const QuickAddPreview = Joi.object({
       'the list named with #List, when the caller sees one by that name (their own or one shared with them)',
     ),
   labels: Joi.array().items(NamedItem).required().description('the labels named with @label that exist'),
+  new_labels: Joi.array()
+    .items(Joi.string())
+    .required()
+    .description(
+      'names after @ that are no label of yours yet (not in fields.labels): the dashboard makes them (POST /labels) when it saves the task, and adds their ids',
+    ),
   notes: Joi.array()
     .items(Joi.string())
     .required()

@@ -14,7 +14,7 @@
  *    longest name that matches wins). An unknown name is a note ("no such list") and the task goes to
  *    the default list; `#123` (digits only, an issue number) stays in the title.
  * 3. `@label` (a word start, so e-mail addresses are left alone): the user's labels, matched like
- *    lists; unknown names are a note ("no such label").
+ *    lists; an unknown name is a label to make (`new_labels`), or a note when it cannot be a name.
  * 4. "every …" (repeat.ts: our own rule builder, RFC 5545 RRULE), `N times` (COUNT), `until <date>`
  *    (UNTIL as a DATE), `starting|beginning|from <date>` (the series' first day). `every!` / "after
  *    completion" ask for mode 'after_completion': see
@@ -41,6 +41,9 @@ import { MAX_TITLE, MIN_PRIORITY, MAX_PRIORITY, afterCompletionProblem } from '.
 import { inRange } from '../../actors/task/time.ts';
 import { localToInstant, occurrences, RecurrenceError } from '../../actors/recurrence/index.ts';
 import { ianaZone } from '../../actors/zone.ts';
+import { checkName } from '../../actors/list/index.ts';
+import { MAX_LABEL_NAME } from '../../actors/label/index.ts';
+import { DomainError } from '../../actors/errors.ts';
 import { findCount, findRepeat, withEnd, MAX_COUNT, type RepeatMode } from './repeat.ts';
 
 export type { RepeatMode } from './repeat.ts';
@@ -84,8 +87,23 @@ export interface QuickAddResult {
   repeat: { rule: string; mode: RepeatMode } | null;
   list: Named | null;
   labels: Named[];
+  /**
+   * Names after `@` that are no label of the user's yet (first spelling of each, case-insensitively): not in
+   * `fields.labels`; the dashboard makes them (POST /labels) when it saves the task, and adds their ids.
+   */
+  new_labels: string[];
   /** Sentences about what was not understood or not used (shown beside the preview). */
   notes: string[];
+}
+
+/** `word` as a label's name, by the rule for names (actors/list/index.ts checkName), or null when it cannot be one. */
+function labelName(word: string): string | null {
+  try {
+    return checkName('name', word, MAX_LABEL_NAME);
+  } catch (error) {
+    if (error instanceof DomainError) return null;
+    throw error;
+  }
 }
 
 /**
@@ -349,12 +367,18 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   }
   if (list) fields.list_id = list.id;
 
-  // 3. Labels.
+  // 3. Labels: the user's, and names that are no label yet, made when the task is saved (as Todoist does).
   const labels: Named[] = [];
+  const newLabels: string[] = [];
   for (const tag of tags(text, '@', input.labels)) {
     spans.push(tag.span);
-    if (!tag.item) notes.push(`no such label "${tag.word}"`);
-    else if (!labels.some((l) => l.id === tag.item?.id)) labels.push(tag.item);
+    if (tag.item) {
+      if (!labels.some((l) => l.id === tag.item?.id)) labels.push(tag.item);
+      continue;
+    }
+    const name = labelName(tag.word);
+    if (name === null) notes.push(`"@${tag.word}" cannot be a label: a name is 1 to ${MAX_LABEL_NAME} characters`);
+    else if (!newLabels.some((n) => n.toLowerCase() === name.toLowerCase())) newLabels.push(name);
   }
   if (labels.length > 0) fields.labels = labels.map((l) => l.id);
 
@@ -580,5 +604,5 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   if (fields.title === '') notes.push('a title is needed: only a date, tags or a repeat were found');
   else if ([...fields.title].length > MAX_TITLE) notes.push(`the title is longer than ${MAX_TITLE} characters`);
 
-  return { fields, due, repeat: repeatOut, list, labels, notes };
+  return { fields, due, repeat: repeatOut, list, labels, new_labels: newLabels, notes };
 }

@@ -7,7 +7,7 @@ import { $, formError } from './dom.js';
 import { getState, subscribe, userZone } from './store.js';
 import { inView } from './views.js';
 import { toast } from './toasts.js';
-import { api } from './api.js';
+import { api, ApiError } from './api.js';
 import { isBusy, setBusy } from './a11y.js';
 import { describeRule } from './rules.js';
 import { formatter } from './time.js';
@@ -22,6 +22,26 @@ function defaultList() {
   const { view, q, lists } = getState();
   if (view.kind === 'list' && !q && lists.has(view.listId)) return lists.get(view.listId);
   return [...lists.values()].find((l) => l.inbox) ?? null;
+}
+
+/**
+ * The id of the user's label `name` (compared case-insensitively, as the server keeps names unique): made now
+ * (POST /labels) unless it exists, also when it was made elsewhere since the preview was read (409).
+ */
+async function labelIdOf(name) {
+  const lower = name.toLowerCase();
+  const known = () => [...getState().labels.values()].find((l) => l.name.toLowerCase() === lower);
+  const had = known();
+  if (had) return had.id;
+  try {
+    return (await api('POST', '/labels', { name })).id;
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 409)) throw error;
+    const { labels } = await api('GET', '/labels');
+    const found = labels.find((l) => l.name.toLowerCase() === lower);
+    if (!found) throw error;
+    return found.id;
+  }
 }
 
 /** The body POST /tasks gets for a preview: its fields, with the default list when it names none. */
@@ -63,7 +83,13 @@ function previewView(preview) {
     ],
     ['Priority', preview.fields.priority ? PRIORITY[preview.fields.priority] : null, 'priority'],
     ['List', list ? `${list.name}${preview.list ? '' : ' (default)'}` : null, 'list'],
-    ['Labels', preview.labels.length ? preview.labels.map((l) => l.name).join(', ') : null, 'labels'],
+    [
+      'Labels',
+      preview.labels.length || preview.new_labels?.length
+        ? [...preview.labels.map((l) => l.name), ...(preview.new_labels ?? []).map((n) => `${n} (new)`)].join(', ')
+        : null,
+      'labels',
+    ],
   ].filter(([, value]) => value !== null);
   return html`<dl class="qa-fields">
       ${rows.map(([name, value, key]) => html`<div data-field=${key}><dt>${name}</dt><dd>${value}</dd></div>`)}
@@ -181,7 +207,12 @@ export function setupQuickAdd() {
           error.textContent = 'A title is needed.';
           return;
         }
-        const task = await api('POST', '/tasks', bodyOf(preview.result));
+        // Labels named with @ that are no label yet are made first, as the preview said ("(new)").
+        const body = bodyOf(preview.result);
+        const made = [];
+        for (const name of preview.result.new_labels ?? []) made.push(await labelIdOf(name));
+        if (made.length) body.labels = [...new Set([...(body.labels ?? []), ...made])];
+        const task = await api('POST', '/tasks', body);
         upsertTask(task);
         if (!inView(task))
           toast({

@@ -117,9 +117,7 @@ test('quick add previews the parsed fields while typing and Enter saves exactly 
 
   // A label made while the text waits in the box: the preview is read again, and Enter saves the label.
   await box.fill('Call plumber @errands');
-  await page
-    .locator('#quick-add-preview .qa-notes li', { hasText: 'no such label "errands"' })
-    .waitFor({ timeout: UI_DEADLINE_MS });
+  await shows(page, 'labels', /^errands \(new\)$/);
   const errands = await rest<Named>(token, 'POST', '/labels', { name: 'errands' });
   await shows(page, 'labels', /^errands$/);
   await box.press('Enter');
@@ -128,4 +126,18 @@ test('quick add previews the parsed fields while typing and Enter saves exactly 
     { what: 'the task saved', timeoutMs: 10_000 },
   );
   t.deepEqual(plumber?.labels, [errands.id], 'saved with the label made after the first preview');
+
+  // A label that does not exist yet is made when the task is saved (as the preview says), once.
+  await box.fill('Book dentist @health @Health');
+  await shows(page, 'labels', /^health \(new\)$/);
+  await box.press('Enter');
+  const dentist = await eventually(
+    async () => (await rest<{ tasks: Task[] }>(token, 'GET', '/tasks?q=dentist')).tasks[0],
+    { what: 'the task saved with its new label', timeoutMs: 10_000 },
+  );
+  const health = (await rest<{ labels: Named[] }>(token, 'GET', '/labels')).labels.filter(
+    (l) => l.name.toLowerCase() === 'health',
+  );
+  t.is(health.length, 1, 'the label was made once');
+  t.deepEqual(dentist?.labels, [health[0]?.id], 'and the task carries it');
 });

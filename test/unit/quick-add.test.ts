@@ -21,6 +21,8 @@ interface Case {
   priority?: number;
   list?: string;
   labels?: string[];
+  /** Names after @ that are no label yet: made when the task is saved. */
+  new_labels?: string[];
   mode?: 'after_completion';
   /** How each expected note begins, in order. */
   notes?: string[];
@@ -72,6 +74,7 @@ for (const group of table.groups) {
       };
       t.deepEqual(result.fields, expected, c.text);
       t.is(result.due?.at, c.at, `${c.text}: the instant`);
+      t.deepEqual(result.new_labels, c.new_labels ?? [], `${c.text}: the labels to make`);
       t.is(result.repeat?.mode, c.rule === undefined ? undefined : (c.mode ?? 'calendar'), `${c.text}: the mode`);
       const notes = [
         ...(c.notes ?? []),
