@@ -46,8 +46,9 @@ export function openEditor(id) {
     value: task.title,
     required: true,
     autocomplete: 'off',
+    dir: 'auto',
   });
-  const description = h('textarea', { id: `${p}-description`, rows: '2' });
+  const description = h('textarea', { id: `${p}-description`, rows: '2', dir: 'auto' });
   description.value = original.description;
   const due = h('input', { id: `${p}-due`, type: task.due_day ? 'date' : 'datetime-local', value: original.due });
   const allDay = h('input', { id: `${p}-all-day`, type: 'checkbox' });

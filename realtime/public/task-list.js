@@ -104,7 +104,7 @@ function renderList(s) {
 
 /** One occurrence of a series not spawned yet: its time (or "all day"), title and a "repeats" badge. */
 const occurrenceItem = (o, zone) =>
-  html`<li class="occurrence"><span class="occ-time">${o.all_day ? 'all day' : formatter(zone, 'time').format(new Date(o.at))}</span><span class="occ-title">${o.title}</span><span class="badge">repeats</span></li>`;
+  html`<li class="occurrence"><span class="occ-time">${o.all_day ? 'all day' : formatter(zone, 'time').format(new Date(o.at))}</span><span class="occ-title" dir="auto">${o.title}</span><span class="badge">repeats</span></li>`;
 
 /** Today's occurrences of series still ahead, in one section under the day's tasks. */
 function todayAhead(occurrences) {
@@ -218,12 +218,12 @@ function itemBody(task, s) {
   const assigned = assigneeText(task, s);
   return html`<div class="task-head"><input type="checkbox" id="done-${id}" data-k="done" .checked=${task.completed} ?disabled=${task.is_recurring}
       aria-label="Completed: ${task.title}" title=${task.is_recurring ? 'A series is not completed itself: complete its occurrences, or delete the series' : nothing}
-      @change=${(e) => setCompleted(id, e.currentTarget)}><span class="title">${task.title}</span>${
+      @change=${(e) => setCompleted(id, e.currentTarget)}><span class="title" dir="auto">${task.title}</span>${
         priority < 4 ? html`<span class="flag p${priority}" title="Priority ${priority}">P${priority}</span>` : nothing
       }${task.is_recurring ? html`<span class="badge">repeats</span>` : nothing}${
         task.series_id ? html`<span class="badge">occurrence</span>` : nothing
       }${task.completed ? html`<span class="badge">done</span>` : nothing}</div>${
-        task.description ? html`<p class="desc">${task.description}</p>` : nothing
+        task.description ? html`<p class="desc" dir="auto">${task.description}</p>` : nothing
       }${
         meta.length || showList || assigned
           ? html`<p class="meta">${meta.map((line) => html`<span>${line}</span>`)}${

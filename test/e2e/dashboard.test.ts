@@ -447,6 +447,16 @@ test.serial('titles are shown as plain text, never as markup', async (t) => {
   await showsTitle(page, evil);
   t.is(await page.locator('#tasks img, #tasks b').count(), 0, 'no element was made from the title');
   t.is(await page.evaluate(() => (window as unknown as { __owned?: number }).__owned), undefined);
+  // A right-to-left title reads from the right; the others stay as they were.
+  const hebrew = `לקנות חלב ${randomUUID().slice(0, 4)}`;
+  await createThroughUi(page, hebrew);
+  await showsTitle(page, hebrew);
+  const direction = (title: string) =>
+    item(page, title)
+      .locator('.title')
+      .evaluate((el) => getComputedStyle(el).direction);
+  t.is(await direction(hebrew), 'rtl', 'a Hebrew title is laid out right to left');
+  t.is(await direction(evil), 'ltr');
 });
 
 test.serial(
