@@ -20,7 +20,7 @@ import { getState, update, resetSession, inboxList } from './store.js';
 import { api, ApiError, onUnauthorized } from './api.js';
 import { storedToken, forgetToken, keepToken, tokenFromHash, devSignIn, userOfToken } from './auth.js';
 import { applyEvent } from './tasks.js';
-import { loadSidebar, showView, reload, refreshCounts } from './views.js';
+import { loadSidebar, showView, reload, refreshCounts, viewOfAddress } from './views.js';
 import { inboxIdOf } from './inbox-id.js';
 import { setupSidebar } from './sidebar.js';
 import { setupShortcuts } from './shortcuts.js';
@@ -99,12 +99,17 @@ async function boot(token) {
     }, RETRY_LOAD_MS);
   };
   const guessed = userOfToken(token);
-  const guessedView = guessed ? { kind: 'list', listId: inboxIdOf(guessed) } : null;
+  // The view the address names (a reload, a bookmark), else the Inbox.
+  const addressed = viewOfAddress();
+  const inboxGuess = guessed ? { kind: 'list', listId: inboxIdOf(guessed) } : null;
+  const guessedView = addressed?.view ?? (addressed?.q ? { kind: 'all' } : inboxGuess);
+  if (addressed?.q) $('#search').value = addressed.q;
   const meLoad = api('GET', '/me');
   const sidebarLoad = loadSidebar();
   const pageLoad = guessedView
     ? showView((s) => {
         s.view = guessedView;
+        s.q = addressed?.q ?? '';
       })
     : null;
   for (const load of [meLoad, sidebarLoad, pageLoad]) load?.catch(() => {}); // awaited below
@@ -135,7 +140,10 @@ async function boot(token) {
   try {
     await sidebarLoad;
     const inbox = inboxList();
-    const wanted = inbox ? { kind: 'list', listId: inbox.id } : { kind: 'all' };
+    const inboxView = inbox ? { kind: 'list', listId: inbox.id } : { kind: 'all' };
+    // A list the address names that the user does not have (any more) is the Inbox.
+    const unknownList = guessedView?.kind === 'list' && !getState().lists.has(guessedView.listId);
+    const wanted = addressed && guessedView && !unknownList ? guessedView : inboxView;
     const shown = getState().view;
     if (pageLoad && !sameView(shown, guessedView)) {
       // The user has gone to another view meanwhile: that view is on its way.

@@ -7,6 +7,8 @@ import { getState, update, userZone, inboxList } from './store.js';
 import { api, ApiError } from './api.js';
 import { formatter } from './time.js';
 import { PAGE_SIZE, queryOf as queryOfView, sortOf as sortOfQuery } from './query.js';
+import { userOfToken } from './auth.js';
+import { inboxIdOf } from './inbox-id.js';
 
 export { PAGE_SIZE };
 const COUNTS_DEBOUNCE_MS = 250;
@@ -150,8 +152,75 @@ export function visibleTasks(s = getState()) {
 
 let generation = 0;
 
+// ------------------------------------------------------------------ the view in the address
+const ADDRESS_KINDS = new Set(['today', 'upcoming', 'overdue', 'completed', 'all']);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The view and search the address names (`?view=today|upcoming|overdue|completed|all`, `?list=<id>`,
+ * `?q=<words>`; none: the Inbox), or null when it names neither. A reload, a bookmark and Back keep the view.
+ */
+export function viewOfAddress(search = location.search) {
+  const p = new URLSearchParams(search);
+  const list = p.get('list');
+  const kind = p.get('view');
+  const q = (p.get('q') ?? '').trim();
+  const view =
+    list && UUID.test(list) ? { kind: 'list', listId: list.toLowerCase() } : ADDRESS_KINDS.has(kind) ? { kind } : null;
+  return view || q ? { view, q } : null;
+}
+
+/** The Inbox's id: from the lists, or (before they are read) from the signed-in user (inbox-id.js). */
+function inboxId(s) {
+  const known = inboxList()?.id;
+  if (known) return known;
+  const user = s.token ? userOfToken(s.token) : null;
+  return user ? inboxIdOf(user) : null;
+}
+
+/** The address part (`?…`, or '' for the Inbox) of what `s` shows. */
+function addressOf(s) {
+  const p = new URLSearchParams();
+  if (s.view.kind === 'list') {
+    if (s.view.listId !== inboxId(s)) p.set('list', s.view.listId);
+  } else p.set('view', s.view.kind);
+  if (s.q) p.set('q', s.q);
+  const text = p.toString();
+  return text ? `?${text}` : '';
+}
+
+let fromHistory = false;
+
+/** A new view is a new entry in the browser's history (Back returns to the one before); a new search replaces it. */
+function rememberAddress(before) {
+  if (fromHistory) return;
+  const s = getState();
+  const next = addressOf(s);
+  if (next === location.search) return;
+  const sameView = before.kind === s.view.kind && before.listId === s.view.listId;
+  history[sameView ? 'replaceState' : 'pushState'](null, '', `${location.pathname}${next}`);
+}
+
+window.addEventListener('popstate', () => {
+  if (!getState().token) return;
+  const addressed = viewOfAddress();
+  const inbox = inboxList();
+  const search = document.getElementById('search');
+  if (search) search.value = addressed?.q ?? '';
+  fromHistory = true;
+  try {
+    void showView((s) => {
+      s.view = addressed?.view ?? (inbox ? { kind: 'list', listId: inbox.id } : { kind: 'all' });
+      s.q = addressed?.q ?? '';
+    });
+  } finally {
+    fromHistory = false;
+  }
+});
+
 /** Shows `view` (and/or search `q`): forgets the tasks held and fetches the first page. */
 export function showView(change) {
+  const before = { ...getState().view };
   update((s) => {
     change(s);
     // Never a view of a list the user no longer has (left, removed, deleted: a stale link or toast): the Inbox.
@@ -164,6 +233,7 @@ export function showView(change) {
     s.page = { key: queryOf(s), cursor: null, loading: true, error: null, last: null, matched: new Set() };
     s.upcoming = null;
   });
+  rememberAddress(before);
   return reload();
 }
 

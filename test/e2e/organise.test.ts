@@ -13,6 +13,7 @@ import {
   appWithChromium,
   dateIn,
   DESKTOP,
+  live,
   newContext as contextOf,
   openDashboard,
   UI_DEADLINE_MS,
@@ -442,6 +443,43 @@ test.serial(
 );
 
 // ------------------------------------------------------------------ live across tabs
+test.serial(
+  'the view is in the address: a reload keeps it, Back returns to the one before, a stale list is the Inbox',
+  async (t) => {
+    const token = rig.app.token(user('addr'));
+    const work = await rest<List>(token, 'POST', '/lists', { name: 'Work' });
+    await rest<Task>(token, 'POST', '/tasks', { title: 'Report', list_id: work.id });
+    await rest<Task>(token, 'POST', '/tasks', { title: 'Milk' });
+    const page = await openPage(t, await newContext(t), token);
+    await showsExactly(t, page, ['Milk'], 'the Inbox first, at the bare address');
+    t.is(new URL(page.url()).search, '');
+    await sideList(page, 'Work').locator('.side-item').click();
+    await showsExactly(t, page, ['Report'], 'Work');
+    t.is(new URL(page.url()).searchParams.get('list'), work.id);
+    await viewButton(page, 'Upcoming').click();
+    await page.locator('#view-title', { hasText: 'Upcoming' }).waitFor({ timeout: UI_DEADLINE_MS });
+    t.is(new URL(page.url()).searchParams.get('view'), 'upcoming');
+    await page.reload();
+    await live(page);
+    await t.notThrowsAsync(
+      page.locator('#view-title', { hasText: 'Upcoming' }).waitFor({ timeout: UI_DEADLINE_MS }),
+      'a reload keeps Upcoming',
+    );
+    await page.goBack();
+    await showsExactly(t, page, ['Report'], 'Back: Work again');
+    await page.goBack();
+    await showsExactly(t, page, ['Milk'], 'Back: the Inbox');
+    // A search is in the address too, and a list the user does not have opens the Inbox.
+    await page.goto(`${rig.app.url}/?q=report`);
+    await live(page);
+    await showsExactly(t, page, ['Report'], 'an address with a search opens it');
+    t.is(await page.locator('#search').inputValue(), 'report');
+    await page.goto(`${rig.app.url}/?list=${randomUUID()}`);
+    await live(page);
+    await showsExactly(t, page, ['Milk'], 'a list that is not theirs: the Inbox');
+  },
+);
+
 test.serial('a list made and renamed in one tab appears in the other at once; labels too', async (t) => {
   const token = rig.app.token(user('tom'));
   const context = await newContext(t);
