@@ -142,7 +142,9 @@ async function boot(token) {
     const inbox = inboxList();
     const inboxView = inbox ? { kind: 'list', listId: inbox.id } : { kind: 'all' };
     // A list the address names that the user does not have (any more) is the Inbox.
-    const unknownList = guessedView?.kind === 'list' && !getState().lists.has(guessedView.listId);
+    const unknownList =
+      (guessedView?.kind === 'list' && !getState().lists.has(guessedView.listId)) ||
+      (guessedView?.kind === 'label' && !getState().labels.has(guessedView.labelId));
     const wanted = addressed && guessedView && !unknownList ? guessedView : inboxView;
     const shown = getState().view;
     if (pageLoad && !sameView(shown, guessedView)) {
@@ -187,7 +189,7 @@ async function boot(token) {
   }
 }
 
-const sameView = (a, b) => a.kind === b.kind && a.listId === b.listId;
+const sameView = (a, b) => a.kind === b.kind && a.listId === b.listId && a.labelId === b.labelId;
 
 function init() {
   onUnauthorized(signOut);

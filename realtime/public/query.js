@@ -36,6 +36,9 @@ export function queryOf(s) {
   else if (s.view.kind === 'list') {
     p.set('list_id', s.view.listId);
     if (s.hideDone) p.set('completed', 'false');
+  } else if (s.view.kind === 'label') {
+    p.set('label', s.view.labelId);
+    if (s.hideDone) p.set('completed', 'false');
   } else if (s.view.kind === 'all') {
     if (s.hideDone) p.set('completed', 'false');
   } else p.set('view', s.view.kind);

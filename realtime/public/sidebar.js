@@ -76,7 +76,7 @@ export async function moveTask(taskId, listId, control) {
 }
 
 function sameView(a, b) {
-  return a.kind === b.kind && a.listId === b.listId;
+  return a.kind === b.kind && a.listId === b.listId && a.labelId === b.labelId;
 }
 
 function renderSidebar(s) {
@@ -142,9 +142,102 @@ function renderSidebar(s) {
   $('#list-new').hidden = !s.listsLoaded;
   $('#lists-heading').parentElement.hidden = !s.listsLoaded;
 
+  // Labels: each shows the tasks carrying it (GET /tasks?label=…); ⋯ renames or deletes it.
+  const labels = [...s.labels.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const labelItem = (label) => {
+    const active = current && sameView(current, { kind: 'label', labelId: label.id });
+    return html`<li class="side-row" data-label=${label.id}><button type="button" class="side-item" aria-current=${active ? 'page' : nothing}
+      @click=${() => goTo({ kind: 'label', labelId: label.id })}><span class="side-at" aria-hidden="true">@</span><span class="side-name" title=${label.name}>${label.name}</span></button><button type="button" class="icon side-edit" aria-label="Edit label: ${label.name}" title="Rename or delete" @click=${() => openLabelDialog(label)}>⋯</button></li>`;
+  };
+  render(
+    repeat(labels, (l) => l.id, labelItem),
+    $('#labels-nav'),
+  );
+  $('#labels-head').hidden = labels.length === 0;
+
   $('#view-title').textContent = viewTitle(s);
   $('#nav-toggle').textContent = `☰ ${viewTitle(s)}`;
   document.title = `${viewTitle(s)} · tasklane`;
+}
+
+// ------------------------------------------------------------------ the label dialog
+let editingLabel = null;
+
+function openLabelDialog(label) {
+  editingLabel = label;
+  $('#label-dialog-heading').textContent = `Edit label “${label.name}”`;
+  $('#label-name').value = label.name;
+  formError($('#label-form')).textContent = '';
+  const remove = $('#label-delete');
+  remove.textContent = 'Delete label';
+  remove.classList.remove('confirm');
+  delete remove.dataset.armed;
+  $('#label-dialog').showModal();
+  $('#label-name').focus();
+}
+
+function setupLabelDialog() {
+  const dialog = $('#label-dialog');
+  const form = $('#label-form');
+  $('#label-cancel').addEventListener('click', () => dialog.close());
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const label = editingLabel;
+    const name = $('#label-name').value.trim();
+    const error = formError(form);
+    if (!label) return;
+    if (!name) {
+      error.textContent = 'A name is needed.';
+      return;
+    }
+    if (name === label.name) {
+      dialog.close();
+      return;
+    }
+    void act($('#label-save'), async () => {
+      try {
+        const saved = await api('PATCH', `/labels/${label.id}`, { name }, { 'if-match': String(label.version) });
+        update((s) => {
+          s.labels.set(saved.id, { ...s.labels.get(saved.id), ...saved });
+        });
+        dialog.close();
+      } catch (err) {
+        error.textContent =
+          err instanceof ApiError && err.status === 412
+            ? 'This label was changed elsewhere: close and try again.'
+            : err.message;
+      }
+    });
+  });
+  $('#label-delete-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const button = $('#label-delete');
+    const label = editingLabel;
+    if (!label) return;
+    if (!button.dataset.armed) {
+      button.dataset.armed = '1';
+      button.classList.add('confirm');
+      button.textContent = 'Confirm: delete the label';
+      return;
+    }
+    void act(button, async () => {
+      try {
+        await api('DELETE', `/labels/${label.id}`);
+      } catch (err) {
+        if (!(err instanceof ApiError && err.status === 404)) {
+          formError(form).textContent = err.message;
+          return;
+        }
+      }
+      dialog.close();
+      update((s) => {
+        s.labels.delete(label.id);
+      });
+      // Shown, the label's view gives way to the Inbox (showView never shows a label the user does not have).
+      if (getState().view.kind === 'label' && getState().view.labelId === label.id) void showView(() => {});
+      toast({ title: `Label “${label.name}” deleted`, body: 'Its tasks stay, without it.' });
+    });
+  });
 }
 
 // ------------------------------------------------------------------ the list dialog
@@ -354,6 +447,7 @@ function setupToolbar() {
 export function setupSidebar() {
   setupToolbar();
   setupListDialog();
+  setupLabelDialog();
   subscribe(renderSidebar);
   renderSidebar(getState());
 }

@@ -198,5 +198,8 @@ function applyLabelEvent(event) {
       for (const task of [...s.tasks.values()])
         if (task.labels?.includes(id)) s.tasks.set(task.id, { ...task, labels: task.labels.filter((l) => l !== id) });
     });
+    // Its view, if shown, gives way to the Inbox (showView never shows a label the user does not have).
+    const { view } = getState();
+    if (view.kind === 'label' && view.labelId === id) void showView(() => {});
   }
 }

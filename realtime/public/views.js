@@ -43,6 +43,7 @@ export function addDays(date, days) {
 export function viewTitle(s = getState()) {
   if (s.q) return `Search: “${s.q}”`;
   if (s.view.kind === 'list') return s.lists.get(s.view.listId)?.name ?? 'List';
+  if (s.view.kind === 'label') return `@${s.labels.get(s.view.labelId)?.name ?? 'label'}`;
   return VIEW_NAMES[s.view.kind] ?? 'Tasks';
 }
 
@@ -79,6 +80,8 @@ export function inView(task, s = getState(), now = Date.now()) {
   switch (s.view.kind) {
     case 'list':
       return listOf(task) === s.view.listId && !(s.hideDone && task.completed);
+    case 'label':
+      return (task.labels ?? []).includes(s.view.labelId) && !(s.hideDone && task.completed);
     case 'all':
       return !(s.hideDone && task.completed);
     case 'completed':
@@ -163,10 +166,17 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function viewOfAddress(search = location.search) {
   const p = new URLSearchParams(search);
   const list = p.get('list');
+  const label = p.get('label');
   const kind = p.get('view');
   const q = (p.get('q') ?? '').trim();
   const view =
-    list && UUID.test(list) ? { kind: 'list', listId: list.toLowerCase() } : ADDRESS_KINDS.has(kind) ? { kind } : null;
+    list && UUID.test(list)
+      ? { kind: 'list', listId: list.toLowerCase() }
+      : label && UUID.test(label)
+        ? { kind: 'label', labelId: label.toLowerCase() }
+        : ADDRESS_KINDS.has(kind)
+          ? { kind }
+          : null;
   return view || q ? { view, q } : null;
 }
 
@@ -183,7 +193,8 @@ function addressOf(s) {
   const p = new URLSearchParams();
   if (s.view.kind === 'list') {
     if (s.view.listId !== inboxId(s)) p.set('list', s.view.listId);
-  } else p.set('view', s.view.kind);
+  } else if (s.view.kind === 'label') p.set('label', s.view.labelId);
+  else p.set('view', s.view.kind);
   if (s.q) p.set('q', s.q);
   const text = p.toString();
   return text ? `?${text}` : '';
@@ -197,7 +208,7 @@ function rememberAddress(before) {
   const s = getState();
   const next = addressOf(s);
   if (next === location.search) return;
-  const sameView = before.kind === s.view.kind && before.listId === s.view.listId;
+  const sameView = before.kind === s.view.kind && before.listId === s.view.listId && before.labelId === s.view.labelId;
   history[sameView ? 'replaceState' : 'pushState'](null, '', `${location.pathname}${next}`);
 }
 
@@ -223,8 +234,11 @@ export function showView(change) {
   const before = { ...getState().view };
   update((s) => {
     change(s);
-    // Never a view of a list the user no longer has (left, removed, deleted: a stale link or toast): the Inbox.
-    if (s.view.kind === 'list' && s.listsLoaded && !s.lists.has(s.view.listId)) {
+    // Never a view of a list or label the user no longer has (left, removed, deleted: a stale link or toast): the Inbox.
+    if (
+      (s.view.kind === 'list' && s.listsLoaded && !s.lists.has(s.view.listId)) ||
+      (s.view.kind === 'label' && s.listsLoaded && !s.labels.has(s.view.labelId))
+    ) {
       const inbox = [...s.lists.values()].find((l) => l.inbox);
       s.view = inbox ? { kind: 'list', listId: inbox.id } : { kind: 'all' };
     }

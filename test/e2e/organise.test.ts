@@ -480,6 +480,46 @@ test.serial(
   },
 );
 
+test.serial(
+  'labels in the sidebar: each shows its tasks (and is in the address), renamed and deleted from its ⋯',
+  async (t) => {
+    const token = rig.app.token(user('labels'));
+    const errands = await rest<Label>(token, 'POST', '/labels', { name: 'errands' });
+    await rest<Label>(token, 'POST', '/labels', { name: 'calls' });
+    await rest<Task>(token, 'POST', '/tasks', { title: 'Post the parcel', labels: [errands.id] });
+    await rest<Task>(token, 'POST', '/tasks', { title: 'Water the plants' });
+    const page = await openPage(t, await newContext(t), token);
+    const sideLabel = (name: string) =>
+      page
+        .locator('#labels-nav > li')
+        .filter({ has: page.locator('.side-name', { hasText: new RegExp(`^${name}$`) }) });
+    t.deepEqual(await page.locator('#labels-nav .side-name').allTextContents(), ['calls', 'errands'], 'by name');
+    await sideLabel('errands').locator('.side-item').click();
+    await showsExactly(t, page, ['Post the parcel'], 'the tasks carrying it');
+    await page.locator('#view-title', { hasText: '@errands' }).waitFor({ timeout: UI_DEADLINE_MS });
+    t.is(new URL(page.url()).searchParams.get('label'), errands.id);
+
+    await sideLabel('errands').getByRole('button', { name: 'Edit label: errands' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit label “errands”' });
+    await dialog.getByLabel('Name').fill('shopping');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await t.notThrowsAsync(sideLabel('shopping').waitFor({ timeout: UI_DEADLINE_MS }), 'renamed in the sidebar');
+    await page.locator('#view-title', { hasText: '@shopping' }).waitFor({ timeout: UI_DEADLINE_MS });
+
+    await sideLabel('shopping').getByRole('button', { name: 'Edit label: shopping' }).click();
+    const again = page.getByRole('dialog', { name: 'Edit label “shopping”' });
+    await again.getByRole('button', { name: 'Delete label' }).click();
+    await again.getByRole('button', { name: 'Confirm: delete the label' }).click();
+    await t.notThrowsAsync(
+      sideLabel('shopping').waitFor({ state: 'detached', timeout: UI_DEADLINE_MS }),
+      'deleted from the sidebar',
+    );
+    await showsExactly(t, page, ['Water the plants', 'Post the parcel'], 'its view gave way to the Inbox');
+    const parcel = (await rest<{ tasks: Task[] }>(token, 'GET', '/tasks?q=parcel')).tasks[0];
+    t.deepEqual(parcel?.labels, [], 'the task stayed, without the label');
+  },
+);
+
 test.serial('a list made and renamed in one tab appears in the other at once; labels too', async (t) => {
   const token = rig.app.token(user('tom'));
   const context = await newContext(t);
