@@ -144,18 +144,29 @@ interface Span {
 const CONNECTOR = /^(?:on|at|by|due|from|starting|until|till|,|-|–|:)$/i;
 const wordEnd = (text: string, i: number): boolean => i >= text.length || /[\s,.;:!?)]/.test(text.charAt(i));
 
-/** The user's item named at `text[from…]` (case-insensitively, longest name first), or null. */
-function named(text: string, from: number, items: readonly Named[]): Named | null {
+/**
+ * A name as typed after # or @: its words, without the emoji and symbols around or between them ("Groceries 🛒"
+ * is typed "Groceries"; "🏠 Home" is "Home"), so a name is found by what can be typed of it.
+ */
+const typedForm = (name: string): string =>
+  name
+    .replace(/[^\p{L}\p{M}\p{N}\s'’&+._-]+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+
+/**
+ * The user's item named at `text[from…]` and how many characters name it (case-insensitively, the longest
+ * match first: the name as stored, or its typed form without emoji and symbols), or null.
+ */
+function named(text: string, from: number, items: readonly Named[]): { item: Named; length: number } | null {
   const lower = text.toLowerCase();
-  let best: Named | null = null;
-  let bestLength = 0;
+  let best: { item: Named; length: number } | null = null;
   for (const item of items) {
     // The text is NFC (api/schemas.ts); a name stored before text was kept so is compared in NFC too.
-    const name = item.name.normalize('NFC').toLowerCase();
-    if (name.length === 0 || (best && bestLength >= name.length)) continue;
-    if (lower.startsWith(name, from) && wordEnd(text, from + name.length)) {
-      best = item;
-      bestLength = name.length;
+    const stored = item.name.normalize('NFC').toLowerCase();
+    for (const name of new Set([stored, typedForm(stored)])) {
+      if (name.length === 0 || (best && best.length >= name.length)) continue;
+      if (lower.startsWith(name, from) && wordEnd(text, from + name.length)) best = { item, length: name.length };
     }
   }
   return best;
@@ -167,8 +178,9 @@ function tags(text: string, sigil: '#' | '@', items: readonly Named[]) {
   const re = sigil === '#' ? /(?<!\S)#(?=\S)/g : /(?<!\S)@(?=\S)/g;
   for (const m of text.matchAll(re)) {
     const from = m.index + 1;
-    const item = named(text, from, items);
-    const word = item ? text.slice(from, from + item.name.length) : (/^\S+/.exec(text.slice(from))?.[0] ?? '');
+    const hit = named(text, from, items);
+    const item = hit?.item ?? null;
+    const word = hit ? text.slice(from, from + hit.length) : (/^\S+/.exec(text.slice(from))?.[0] ?? '');
     const clean = item ? word : word.replace(/[,.;:!?)]+$/, '');
     if (!item && sigil === '#' && /^\d+$/.test(clean)) continue; // "#123": an issue number, part of the title
     found.push({ item, word: clean, span: { start: m.index, end: from + clean.length } });
