@@ -275,8 +275,9 @@ export function firstOccurrence(rule: string, start: string | Date, zone: string
  * `spawnedIn` is the zone the series spawned in until now, when it follows its user to `zone` keeping its
  * wall-clock times (`reschedule`): the occurrence it spawned last counts as its wall-clock time there (its
  * place in the series): Dec 3 09:00 spawned in Berlin is Dec 3 09:00 in Los Angeles, nine hours later, so
- * the move west does not bring that occurrence back as the next one (and spawn it twice). An edit of the
- * series keeps its instants, and compares them.
+ * the move west does not bring that occurrence back as the next one (and spawn it twice). So does an
+ * all-day series given a zone of its own (its occurrences are dates); an edit of a timed series keeps its
+ * instants, and compares them.
  */
 export function seriesAfter(
   task: Pick<TaskState, 'last_spawned_at' | 'due_day'>,
@@ -608,7 +609,14 @@ export function update(command: UpdateTask, state: TaskState, ctx: DecideContext
             next.recurrence_rule,
             seriesStart(next, zoneOf(next, ctx)),
             zoneOf(next, ctx),
-            seriesAfter({ last_spawned_at: state.last_spawned_at, due_day: next.due_day }, zoneOf(next, ctx), ctx),
+            seriesAfter(
+              { last_spawned_at: state.last_spawned_at, due_day: next.due_day },
+              zoneOf(next, ctx),
+              ctx,
+              // An all-day series' occurrences are dates (floating, RFC 5545 §3.3.4): the date it spawned
+              // last stays spawned in its new zone. A timed one keeps its instants.
+              next.due_day !== null && state.due_day !== null ? zoneOf(state, ctx) : undefined,
+            ),
           )
         : null;
   }

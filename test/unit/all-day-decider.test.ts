@@ -234,6 +234,34 @@ test('an all-day series that follows the user keeps its dates in a new zone', (t
   t.like(spawned.stateOf(id), { due_day: '2026-12-04', due_date: '2026-12-04T11:00:00.000Z', series_id: T1 });
 });
 
+test('an all-day series moved west never lists a date it spawned already, by the user zone or a zone of its own', (t) => {
+  const given = spec(t);
+  // Daily from 1 December in Tokyo; at 00:00 there (15:00Z on 30 Nov) the 1 December one spawns, and ahead the 2nd.
+  const tokyo = (iso: string) => at(iso, 'Asia/Tokyo');
+  const created = given().when(
+    create({ title: 'Stretch', due_date: '2026-12-01', recurrence_rule: 'FREQ=DAILY' }),
+    tokyo('2026-11-30T12:00:00Z'),
+  );
+  const spawned = given(created).when({ type: 'spawn' }, tokyo('2026-11-30T15:00:00Z'));
+  const last = spawned.state?.last_spawned_at ?? '';
+  const lastDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(new Date(last));
+  // In Los Angeles the next date is the day after the last one spawned, at its midnight there.
+  const dayAfter = new Date(`${lastDay}T00:00:00Z`);
+  dayAfter.setUTCDate(dayAfter.getUTCDate() + 1);
+  const nextDay = dayAfter.toISOString().slice(0, 10);
+  const laMidnight = (day: string) => new Date(`${day}T08:00:00.000Z`).toISOString(); // 00:00 PST
+  given(spawned)
+    .when(
+      { type: 'reschedule', from_zone: 'Asia/Tokyo', to_zone: 'America/Los_Angeles' },
+      tokyo('2026-11-30T16:00:00Z'),
+    )
+    .then({ next_occurrence: laMidnight(nextDay) });
+  const own = given(spawned)
+    .when({ type: 'update', data: { timezone: 'America/Los_Angeles' } }, tokyo('2026-11-30T16:00:00Z'))
+    .then({ next_occurrence: laMidnight(nextDay) });
+  t.is(own.state?.timezone, 'America/Los_Angeles');
+});
+
 test("an all-day series starting today (or yesterday) gets today's instance: an all-day occurrence is current until its local day ends", (t) => {
   const given = spec(t);
   // 11:30 on 30 November in Kiritimati (UTC+14); that day began at 2026-11-29T10:00Z.
