@@ -81,8 +81,22 @@ const NUMBER_WORDS: Record<string, number> = {
   third: 3,
 };
 const NUMBER = `(?:\\d{1,3}|${Object.keys(NUMBER_WORDS).join('|')})`;
-const ORDINAL_WORDS: Record<string, number> = { first: 1, second: 2, third: 3, fourth: 4, fifth: 5, last: -1 };
-const ORDINAL_WORD = '(?:first|second|third|fourth|fifth|last)';
+// An ordinal in words or in digits ("third friday", "3rd friday"): before a weekday it names that weekday of
+// the month, so it is tried before a month day ("3rd" alone is the 3rd of the month).
+const ORDINAL_WORDS: Record<string, number> = {
+  first: 1,
+  second: 2,
+  third: 3,
+  fourth: 4,
+  fifth: 5,
+  last: -1,
+  '1st': 1,
+  '2nd': 2,
+  '3rd': 3,
+  '4th': 4,
+  '5th': 5,
+};
+const ORDINAL_WORD = '(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)';
 const MONTH_DAY = '(?:\\d{1,2}(?:st|nd|rd|th)|last day)';
 // Items of a list: commas, "and", "&", "/", or spaces alone ("every mon wed fri").
 const LIST_SEP = '(?:\\s*,\\s*(?:and\\s+)?|\\s+and\\s+|\\s*&\\s*|\\s*/\\s*|\\s+)';
@@ -132,15 +146,15 @@ const FORMS: readonly { re: RegExp; rule: (m: RegExpExecArray) => string | null 
   // every month on the 1st and 15th / every 2 months on the last day / every month on the first monday
   {
     re: new RegExp(
-      `^(?:(${NUMBER})\\s+)?months?\\s+on\\s+the\\s+(?:(${MONTH_DAY_LIST})|(${ORDINAL_WORD})\\s+(${DAY}))${OF_MONTH}`,
+      `^(?:(${NUMBER})\\s+)?months?\\s+on\\s+the\\s+(?:(${ORDINAL_WORD})\\s+(${DAY})|(${MONTH_DAY_LIST}))${OF_MONTH}`,
       'i',
     ),
-    rule: (m) => monthly(m[1] ? numberOf(m[1]) : 1, m[2], m[3], m[4]),
+    rule: (m) => monthly(m[1] ? numberOf(m[1]) : 1, m[4], m[2], m[3]),
   },
   // every 1st / every 15th of the month / every last day of the month / every first monday (of the month)
   {
-    re: new RegExp(`^(?:the\\s+)?(?:(${MONTH_DAY_LIST})|(${ORDINAL_WORD})\\s+(${DAY}))${OF_MONTH}`, 'i'),
-    rule: (m) => monthly(1, m[1], m[2], m[3]),
+    re: new RegExp(`^(?:the\\s+)?(?:(${ORDINAL_WORD})\\s+(${DAY})|(${MONTH_DAY_LIST}))${OF_MONTH}`, 'i'),
+    rule: (m) => monthly(1, m[3], m[1], m[2]),
   },
   // every week on monday and friday / every 2 weeks on tue
   {
@@ -245,11 +259,11 @@ export const MAX_INTERVAL = 1000;
 
 /** "<days> of every [N] month[s]": the days come before the phrase (see the module comment). */
 const DAYS_OF_EVERY_MONTH = new RegExp(
-  `(?<![\\w!#@])(?:on\\s+)?(?:the\\s+)?(?:(?<days>${MONTH_DAY_LIST})|(?<nth>${ORDINAL_WORD})\\s+(?<day>${DAY})|(?<alone>${ORDINAL_WORD}))\\s+of\\s+every(?<bang>!?)\\s+(?:(?<n>${NUMBER})\\s+)?months?\\b`,
+  `(?<![\\w!#@])(?:on\\s+)?(?:the\\s+)?(?:(?<nth>${ORDINAL_WORD})\\s+(?<day>${DAY})|(?<days>${MONTH_DAY_LIST})|(?<alone>${ORDINAL_WORD}))\\s+of\\s+every(?<bang>!?)\\s+(?:(?<n>${NUMBER})\\s+)?months?\\b`,
   'gi',
 );
 /** An ordinal word alone before "of every month" is a day of the month: "the first of every month". */
-const ORDINAL_DAYS: Record<string, number> = { first: 1, second: 2, third: 3, fourth: 4, fifth: 5, last: -1 };
+const ORDINAL_DAYS: Record<string, number> = ORDINAL_WORDS;
 
 /**
  * What may follow a list of weekdays written with spaces alone ("every mon wed fri"): the end, punctuation,
