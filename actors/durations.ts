@@ -4,6 +4,7 @@
 // so a stored offset reads back identical.
 import { DateTime, Duration } from 'luxon';
 import { invalid } from './errors.ts';
+import { localToInstant, RecurrenceError } from './recurrence/index.ts';
 
 /** The ISO-8601 durations accepted (weeks, days, hours, minutes, seconds; case-insensitive after upper-casing). */
 export const ISO_DURATION = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
@@ -42,8 +43,35 @@ function canonical(days: number, seconds: number): string {
   return `P${days ? `${days}D` : ''}${time ? `T${time}` : ''}`;
 }
 
-/** Subtracts an offset from an instant in a zone: days move the wall clock (P1D before 09:00 is 09:00 the day before, across DST); hours are exact. */
+/**
+ * Subtracts an offset from an instant in a zone: days move the wall clock (P1D before 09:00 is 09:00 the day
+ * before, across DST: RFC 5545 §3.3.6, a day is nominal), then hours are exact. A wall time the days land on
+ * twice (a fall-back hour) is its first pass, as every wall time without an offset is read (DESIGN; RFC 5545
+ * §3.3.5); one in a gap moves forward by the gap. Luxon's own minus({days}) kept the offset it started
+ * with where it could, so a reminder a day before 01:30 EST fired on the second pass, an hour late.
+ */
 export function minusOffset(instant: string, offset: ParsedDuration, zone: string): string {
-  const dt = DateTime.fromISO(instant, { zone }).minus({ days: offset.days }).minus({ seconds: offset.seconds });
-  return new Date(dt.toMillis()).toISOString();
+  let at = Date.parse(instant);
+  if (offset.days) {
+    const wall = DateTime.fromMillis(at, { zone }).minus({ days: offset.days });
+    try {
+      at =
+        localToInstant(
+          {
+            year: wall.year,
+            month: wall.month,
+            day: wall.day,
+            hour: wall.hour,
+            minute: wall.minute,
+            second: wall.second,
+          },
+          zone,
+        ).getTime() + wall.millisecond;
+    } catch (error) {
+      // Before year 1000 (the recurrence module's range) the instant luxon gives stands.
+      if (!(error instanceof RecurrenceError)) throw error;
+      at = wall.toMillis();
+    }
+  }
+  return new Date(at - offset.seconds * 1000).toISOString();
 }

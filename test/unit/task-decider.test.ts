@@ -66,6 +66,27 @@ test('a due date without an offset is wall-clock time in the task zone; P1D befo
   );
 });
 
+test('a reminder whole days before that lands in a repeated hour takes its first pass, as any wall time does', (t) => {
+  const given = spec(t);
+  // Due 01:30 EST on 8 November 2027 (06:30Z); the day before, 01:30 happens twice (EDT 05:30Z, then EST 06:30Z).
+  const created = given()
+    .when(
+      create(T1, {
+        title: 'Night shift',
+        timezone: 'America/New_York',
+        due_date: '2027-11-08T01:30',
+        reminders: [{ before: 'P1D' }, { before: 'P1DT30M' }],
+      }),
+      at('2027-11-01T12:00:00Z'),
+    )
+    .then({ due_date: '2027-11-08T06:30:00.000Z' });
+  t.deepEqual(
+    created.state?.reminders.map((r) => r.remind_at),
+    ['2027-11-07T05:30:00.000Z', '2027-11-07T05:00:00.000Z'],
+    '01:30 EDT, the first 01:30 of the 7th; then 30 minutes before it',
+  );
+});
+
 test('bad input is a domain error naming the field, and nothing is emitted', (t) => {
   const given = spec(t);
   const cases: [CreateData, ReturnType<typeof throws>][] = [
