@@ -500,13 +500,17 @@ export function todoOf(
       // the engine's offsets would move them, so such a series keeps its next occurrence only (in UTC). In
       // UTC (every user's zone until they choose one) the rule expands in UTC, as the engine expands it.
       const block = zoneBlock(zone);
-      if (withRule && !isUtc(zone) && !(block !== null && readsBack(block, zone, next, budget))) {
+      // Its next occurrence on the second pass of a repeated hour has no TZID form (it reads as the first
+      // pass, §3.3.5): the next occurrence alone, in UTC, until it has spawned.
+      const second = onSecondPass(next, zone);
+      if (withRule && (second || (!isUtc(zone) && !(block !== null && readsBack(block, zone, next, budget))))) {
         withRule = false;
         budget.simplified += 1;
       }
       const wall = occurrenceWall(task, next, zone);
       if (withRule) used(addZoned(c, 'dtstart', next, wall, zone, budget));
-      used(addZoned(c, 'due', next, wall, zone, budget));
+      if (second) c.addPropertyWithValue('due', utcTime(next));
+      else used(addZoned(c, 'due', next, wall, zone, budget));
     }
     if (withRule && ruleText !== null) c.addPropertyWithValue('rrule', ICAL.Recur.fromString(ruleText));
   } else {

@@ -5,6 +5,7 @@ import test from 'ava';
 import ICAL from 'ical.js';
 import {
   FeedWriter,
+  feedBudget,
   MAX_ZONE_CHECKS,
   PRODID,
   renderFeed,
@@ -62,6 +63,26 @@ test('a due date on the second pass of a repeated hour is written in UTC, since 
   t.deepEqual(second?.tzids, []);
   const first = todoOf(task({ timezone: 'America/New_York', due_date: '2027-11-07T05:30:00.000Z' }), 'UTC', none);
   t.true(lines(first?.text ?? '').includes('DUE;TZID=America/New_York:20271107T013000'));
+});
+
+test('a series whose next occurrence is the second pass of a repeated hour: that occurrence alone, in UTC, not an hour early', (t) => {
+  // 01:30 EST on 7 November 2027 (06:30Z); with a TZID, 01:30 reads as EDT (05:30Z).
+  const budget = feedBudget();
+  const series = task({
+    timezone: 'America/New_York',
+    recurrence_rule: 'FREQ=DAILY',
+    is_recurring: true,
+    dtstart_local: '2027-11-07T01:30:00',
+    due_date: '2027-11-07T06:30:00.000Z',
+    next_occurrence: '2027-11-07T06:30:00.000Z',
+  });
+  const text = todoOf(series, 'UTC', none, budget)?.text ?? '';
+  t.true(lines(text).includes('DUE:20271107T063000Z'), text);
+  t.false(/^(RRULE|DTSTART)/m.test(text));
+  t.is(budget.simplified, 1, 'the feed says it simplified a series');
+  // The next day its occurrence is no longer ambiguous: the rule is back.
+  const later = todoOf({ ...series, next_occurrence: '2027-11-08T06:30:00.000Z' }, 'UTC', none)?.text ?? '';
+  t.regex(later, /RRULE:FREQ=DAILY/);
 });
 
 test('a due date before 1970 is written in UTC, and a year before 1000 with four digits: the feed still parses', (t) => {
