@@ -19,10 +19,6 @@ const instant = Joi.date().iso();
 const offset = Joi.string()
   .pattern(/^P(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$/)
   .description('ISO-8601 duration, canonical (e.g. PT10M, PT1H, P1D, P1DT12H)');
-/** A series' start as written: wall-clock time in the series' zone, without an offset. */
-const localDateTime = Joi.string()
-  .pattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/)
-  .description("wall-clock date-time in the series' zone, YYYY-MM-DDTHH:MM:SS");
 const zone = Joi.string().description('IANA time zone name, as sent');
 const count = Joi.number().integer().min(0);
 
@@ -107,9 +103,6 @@ export const Task = Joi.object({
   timezone: zone.allow(null).required().description("the task's own zone; null follows the user's"),
   is_recurring: Joi.boolean().required(),
   next_occurrence: instant.allow(null).required(),
-  dtstart_local: localDateTime
-    .allow(null)
-    .description("a series' first start as written (wall-clock in its zone); null otherwise"),
   series_id: uuid.allow(null).required(),
   occurrence_at: instant.allow(null).required(),
   list_id: uuid.required().description('the list the task is in'),

@@ -39,8 +39,10 @@
 //   TRIGGER;VALUE=DATE-TIME:<remind_at UTC> (the instant it fires, snoozes included). A series' template day
 //   reminder ("N days before at HH:MM") is relative to the DUE date's start (§3.8.6.3, RELATED=END): the
 //   duration from 00:00 of the day to HH:MM N days earlier, e.g. -PT15H for 09:00 the day before, PT9H for
-//   09:00 on the day. DUE is a floating date, so the trigger is floating too: it lands on that wall-clock time
-//   in whatever zone the calendar app shows, DST changes included.
+//   09:00 on the day. DUE is a floating date, so the trigger is floating too: read as floating (zone-less)
+//   time it lands on that wall-clock time in whatever zone the calendar app shows. RFC 5545 has no trigger at
+//   a time of day, and its hours are exact (§3.3.6): a client that adds them to midnight in its own zone is an
+//   hour off on the day the clocks change (an outside pass found it; the README says so).
 import ICAL from 'ical.js';
 import { tzlib_get_ical_block, tzlib_get_timezones } from 'timezones-ical-library';
 import { DateTime } from 'luxon';

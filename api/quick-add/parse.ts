@@ -403,6 +403,12 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   const local = DateTime.fromJSDate(now, { zone: z });
   let masked = mask(text, spans);
   const repeat = findRepeat(masked);
+  // A repeat by the hour or minute is none the API makes (RRULE FREQ=HOURLY/MINUTELY are refused): said,
+  // not left silently in the title.
+  const sub = repeat
+    ? null
+    : /(?<![\w!#@])every\s+(?:\d+\s+|other\s+|few\s+)?(?:hours?|hrs?|minutes?|mins?)\b/i.exec(masked);
+  if (sub) notes.push(`"${sub[0]}" is not a repeat tasklane makes: a task repeats once a day at most`);
   let until: string | undefined;
   let count: number | undefined;
   /** A series' first day from "starting|beginning|from <date>" (with its time, if the phrase names one). */
