@@ -9,7 +9,7 @@ import { toLocalInput } from './time.js';
 import { recurrencePicker } from './recurrence-picker.js';
 import { upsertTask, fetchTask } from './tasks.js';
 import { undoable } from './undo.js';
-import { allDayToggle, dueSaid, writtenIn } from './due.js';
+import { allDayToggle, dueSaid, writtenIn, DUE_SHORTCUTS, isDay } from './due.js';
 import { assignableMembers, isShared } from './sharing.js';
 
 /** The fields the editor shows, in words (for what changed elsewhere meanwhile). */
@@ -137,6 +137,30 @@ export function openEditor(id) {
       due,
       h('label', { class: 'inline hint' }, allDay, ' All day'),
       dueSaidNow,
+      // Rescheduling in one click: the day moves, the time of day stays (or the date alone).
+      h(
+        'div',
+        { class: 'due-shortcuts', role: 'group', 'aria-label': 'Reschedule' },
+        DUE_SHORTCUTS.map(([label, next]) =>
+          h(
+            'button',
+            {
+              type: 'button',
+              onclick: () => {
+                const value = next(due.value, zoneNow(), Date.now());
+                if (value && isDay(value) !== allDay.checked) {
+                  allDay.checked = isDay(value);
+                  due.type = allDay.checked ? 'date' : 'datetime-local';
+                }
+                due.value = value;
+                due.dispatchEvent(new Event('input'));
+                due.dispatchEvent(new Event('change'));
+              },
+            },
+            label,
+          ),
+        ),
+      ),
     ),
     h('div', { class: 'field' }, h('label', { for: `${p}-tz` }, 'Time zone of this task'), tz),
     picker

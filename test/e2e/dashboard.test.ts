@@ -848,6 +848,28 @@ test.serial(
   },
 );
 
+test.serial("the editor reschedules in one click: Tomorrow keeps the task's time of day", async (t) => {
+  const token = rig.app.token(user('resched'));
+  const task = await rest<{ id: string }>(token, 'POST', '/tasks', {
+    title: 'Renew passport',
+    due_date: '2030-05-02T15:45:00Z',
+  });
+  const page = await openPage(t, await newContext(t), token);
+  await page.getByRole('button', { name: 'Edit: Renew passport' }).click();
+  const editor = page.locator('form.edit');
+  const tomorrowAt = (ms: number) => new Date(ms + 86_400_000).toISOString().slice(0, 10);
+  const before = tomorrowAt(Date.now());
+  await editor.getByRole('group', { name: 'Reschedule' }).getByRole('button', { name: 'Tomorrow' }).click();
+  await editor.getByRole('button', { name: 'Save' }).click();
+  await editor.waitFor({ state: 'detached', timeout: UI_DEADLINE_MS });
+  // The page's zone is UTC (newContext): tomorrow there, 15:45 (either side of a midnight the test may cross).
+  const saved = await rest<{ due_date: string }>(token, 'GET', `/tasks/${task.id}`);
+  t.true(
+    [before, tomorrowAt(Date.now())].map((day) => `${day}T15:45:00.000Z`).includes(saved.due_date),
+    saved.due_date,
+  );
+});
+
 test.serial('on a phone the fields show no keyboard-shortcut hints; on a desktop they do', async (t) => {
   const token = rig.app.token(user('pia'));
   const phone = await contextOf(t, rig.browser, {

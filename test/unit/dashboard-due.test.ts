@@ -19,9 +19,10 @@ interface DueModule {
     after?: string;
     limit?: number;
   }): Record<string, unknown>;
+  DUE_SHORTCUTS: [string, (value: string, zone: string, now: number) => string][];
 }
 const modulePath = '../../realtime/public/due.js';
-const { writtenIn, occurrenceDay, previewBody } = (await import(modulePath)) as DueModule;
+const { writtenIn, occurrenceDay, previewBody, DUE_SHORTCUTS } = (await import(modulePath)) as DueModule;
 
 test("the recurrence preview of a series that follows its creator's zone asks for that zone, with the start where it was typed", (t) => {
   const base = { rule: 'FREQ=DAILY', zone: 'America/New_York', after: '2026-12-01T00:00:00.000Z', limit: 5 };
@@ -90,4 +91,26 @@ test("another member's series in Kiritimati is shown on its own day to a viewer 
   // The viewer's zone would say the 4th: the occurrence's instant is 10:00 UTC on the 4th.
   t.is(DateTime.fromISO(next, { zone: 'Pacific/Honolulu' }).toISODate(), '2026-12-04');
   t.is(occurrenceDay(task, next, null), '2026-12-05');
+});
+
+test("the editor's reschedule shortcuts move the day in the user's zone and keep the time of day, or the date alone", (t) => {
+  const [today, tomorrow, nextWeek, none] = DUE_SHORTCUTS.map(([, next]) => next);
+  if (!today || !tomorrow || !nextWeek || !none) throw new Error('four shortcuts');
+  t.deepEqual(
+    DUE_SHORTCUTS.map(([label]) => label),
+    ['Today', 'Tomorrow', 'Next week', 'No date'],
+  );
+  // 20:00 on Tuesday 1 December in New York is 01:00Z on the 2nd: the user's day decides.
+  const now = Date.parse('2026-12-02T01:00:00Z');
+  t.is(today('2026-11-20T18:30', 'America/New_York', now), '2026-12-01T18:30', 'the time of day kept');
+  t.is(tomorrow('2026-11-20T18:30', 'America/New_York', now), '2026-12-02T18:30');
+  t.is(tomorrow('2026-11-20', 'America/New_York', now), '2026-12-02', 'a date alone stays one');
+  t.is(tomorrow('', 'America/New_York', now), '2026-12-02T09:00', 'no due date: 09:00');
+  t.is(nextWeek('2026-11-20T07:15', 'America/New_York', now), '2026-12-07T07:15', "the Monday after Tuesday's week");
+  t.is(
+    nextWeek('2026-11-20', 'Asia/Tokyo', Date.parse('2026-12-06T16:00:00Z')),
+    '2026-12-14',
+    'on a Monday: the next one',
+  );
+  t.is(none('2026-11-20T07:15', 'UTC', now), '');
 });
