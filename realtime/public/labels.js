@@ -6,17 +6,29 @@ import { cssVar } from './dom.js';
 import { getState, update } from './store.js';
 import { api, act, ApiError } from './api.js';
 import { upsertTask } from './tasks.js';
+import { undoable } from './undo.js';
 
 const LABEL_COLORS = ['#1f5fbf', '#2e9d5b', '#c2488f', '#e07a1f', '#7a4fc9', '#1f8a9e', '#6b7280'];
 
 const byName = (a, b) => a.name.localeCompare(b.name);
 const chipStyle = (label) => cssVar('--chip', label?.color ?? '#6b7280');
 
-/** PATCH the task's label set to `labels`. */
+/** PATCH the task's label set to `labels` (undoable for a while, as any edit). */
 async function setLabels(taskId, labels, control) {
+  const task = getState().tasks.get(taskId);
   await act(
     control,
-    async () => upsertTask(await api('PATCH', `/tasks/${taskId}`, { labels })),
+    async () =>
+      upsertTask(
+        task
+          ? await undoable(
+              'edit',
+              task,
+              (headers) => api('PATCH', `/tasks/${taskId}`, { labels }, headers),
+              'Labels changed',
+            )
+          : await api('PATCH', `/tasks/${taskId}`, { labels }),
+      ),
     'Could not change the labels',
   );
 }

@@ -9,6 +9,7 @@ import { api, act, ApiError } from './api.js';
 import { showView, viewTitle, refreshCounts } from './views.js';
 import { listDeleted, upsertTask } from './tasks.js';
 import { toast } from './toasts.js';
+import { undoable } from './undo.js';
 import { openMembersDialog, roleOf, isShared, peopleIcon, shareIcon, canHold } from './sharing.js';
 
 /** The colours a list can take: [value, name]. */
@@ -64,12 +65,14 @@ export async function moveTask(taskId, listId, control) {
   await act(
     control,
     async () => {
-      upsertTask(await api('PATCH', `/tasks/${taskId}`, { list_id: listId }));
-      toast({
-        title: `Moved to ${getState().lists.get(listId)?.name ?? 'the list'}`,
-        body: task.title,
-        group: 'moved',
-      });
+      upsertTask(
+        await undoable(
+          'edit',
+          task,
+          (headers) => api('PATCH', `/tasks/${taskId}`, { list_id: listId }, headers),
+          `Moved to ${getState().lists.get(listId)?.name ?? 'the list'}`,
+        ),
+      );
     },
     'Could not move the task',
   );

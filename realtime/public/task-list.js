@@ -263,7 +263,15 @@ export function setPriority(id, control, value = Number(control.value)) {
   if (!task || (task.priority ?? 4) === value) return;
   void act(
     control,
-    async () => upsertTask(await api('PATCH', `/tasks/${id}`, { priority: value })),
+    async () =>
+      upsertTask(
+        await undoable(
+          'edit',
+          task,
+          (headers) => api('PATCH', `/tasks/${id}`, { priority: value }, headers),
+          `Priority ${PRIORITY_NAMES[value] ?? value}`,
+        ),
+      ),
     'Could not change the priority',
   );
 }

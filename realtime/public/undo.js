@@ -1,5 +1,5 @@
-// Undo in the dashboard: for UNDO_MS after a complete, a delete or an edit, a toast ("Completed", with
-// Undo) offers to take it back. The write carries its own X-Correlation-Id, so pressing Undo finds the
+// Undo in the dashboard: for UNDO_MS after a complete, a delete or an edit (the editor's, or a priority,
+// list or labels changed from the row), a toast ("Completed", with Undo) offers to take it back. The write carries its own X-Correlation-Id, so pressing Undo finds the
 // event that write made in the task's history and asks POST /tasks/{id}/undo for it. The server answers
 // with compensating events, which every open tab of the user applies live (tasks.js applyEvent).
 import { api, act } from './api.js';
@@ -30,18 +30,19 @@ function uuid() {
 /**
  * Runs `write(headers)` — the API call of a `kind` change ('complete', 'delete', 'edit') of the task
  * `task` ({id, title, version} before the change) — with a correlation id of its own, then shows the
- * undo toast. Resolves with what `write` resolves with; a failed write shows no toast.
+ * undo toast, headed `title` (by default the kind's: "Completed", "Deleted", "Saved"). Resolves with what
+ * `write` resolves with; a failed write shows no toast.
  */
-export async function undoable(kind, task, write) {
+export async function undoable(kind, task, write, title = TITLES[kind]) {
   const correlation = uuid();
   const result = await write({ 'x-correlation-id': correlation });
-  offerUndo(kind, task, correlation);
+  offerUndo(kind, task, correlation, title);
   return result;
 }
 
-function offerUndo(kind, task, correlation) {
+function offerUndo(kind, task, correlation, title) {
   toast({
-    title: TITLES[kind],
+    title,
     body: task.title,
     group: 'undo',
     timeoutMs: UNDO_MS,

@@ -520,6 +520,34 @@ test.serial(
   },
 );
 
+test.serial('a priority, a move and labels changed from the row can be undone from their toast', async (t) => {
+  const token = rig.app.token(user('undo-row'));
+  const work = await rest<List>(token, 'POST', '/lists', { name: 'Work' });
+  const task = await rest<Task>(token, 'POST', '/tasks', { title: 'File taxes' });
+  const page = await openPage(t, await newContext(t), token);
+  const row = item(page, 'File taxes');
+  await row.waitFor({ timeout: UI_DEADLINE_MS });
+  const undoToast = (title: string) =>
+    page.locator('#toasts [data-group="undo"]', { hasText: title }).getByRole('button', { name: 'Undo' });
+  const now = () => rest<Task>(token, 'GET', `/tasks/${task.id}`);
+
+  await row.locator('[data-k="priority"]').selectOption('1');
+  await undoToast('Priority P1 · urgent').click();
+  await t.notThrowsAsync(
+    row
+      .locator('[data-k="priority"]')
+      .filter({ has: page.locator('option[value="4"]:checked') })
+      .waitFor({ timeout: UI_DEADLINE_MS }),
+    'the priority is back to P4 on the page',
+  );
+  t.is((await now()).priority, 4, 'and on the server');
+
+  await row.locator('[data-k="list"]').selectOption(work.id);
+  await undoToast('Moved to Work').click();
+  await t.notThrowsAsync(item(page, 'File taxes').waitFor({ timeout: UI_DEADLINE_MS }), 'back in the Inbox view');
+  t.is((await now()).list_id, task.list_id, 'back in the Inbox on the server');
+});
+
 test.serial('a list made and renamed in one tab appears in the other at once; labels too', async (t) => {
   const token = rig.app.token(user('tom'));
   const context = await newContext(t);
