@@ -351,6 +351,10 @@ export async function loadSidebar() {
 let countsTimer = null;
 let countsRun = 0;
 /** GET /views/counts now. */
+/**
+ * Reads the counts again. When they cannot be read (offline, just woken) they stay as they were, and are
+ * asked for again later, waiting longer each time (MIN_RETRY_MS, doubled), or at the next event.
+ */
 export async function refreshCounts() {
   const run = ++countsRun;
   try {
@@ -362,14 +366,34 @@ export async function refreshCounts() {
       if (counts?.next_change_at) timePasses(counts.next_change_at);
     }
   } catch {
-    /* the counts stay as they were; the next event tries again */
+    clockAt = Math.min(clockAt, Date.now());
+    arm(retryMs);
+    retryMs = Math.min(retryMs * 2, MAX_WAIT_MS);
   }
 }
 
 /** The longest wait of one timer (ms): a far change is waited for in steps (setTimeout holds at most 2^31 − 1). */
 const MAX_WAIT_MS = 3_600_000;
+/**
+ * The least wait (ms) before time is asked about again when the server names the same time once more, doubled
+ * each time up to MAX_WAIT_MS: this browser's clock is then ahead of the server's (or the counts could not be
+ * read), and it must not ask in a loop.
+ */
+const MIN_RETRY_MS = 5_000;
 let clockTimer;
 let clockAt = Number.POSITIVE_INFINITY;
+let lastAt = null;
+let retryMs = MIN_RETRY_MS;
+
+/** Waits until `clockAt` by this browser's clock (in steps of at most MAX_WAIT_MS), at least `floor` ms. */
+function arm(floor = 0) {
+  clearTimeout(clockTimer);
+  const wait = Math.min(Math.max(clockAt - Date.now(), floor, 0) + 250, MAX_WAIT_MS);
+  clockTimer = setTimeout(() => {
+    if (Date.now() < clockAt) arm();
+    else void timePassed();
+  }, wait);
+}
 
 /**
  * Time alone changes what the page shows at `at` (the counts' next_change_at: a task coming due, a series'
@@ -378,19 +402,22 @@ let clockAt = Number.POSITIVE_INFINITY;
  * which names the next such time. A tab left open stays true; one asleep catches up when it is shown again.
  */
 function timePasses(at) {
-  clearTimeout(clockTimer);
-  clockAt = Date.parse(at);
-  if (!Number.isFinite(clockAt)) return;
-  const wait = Math.min(Math.max(clockAt - Date.now(), 0) + 250, MAX_WAIT_MS);
-  clockTimer = setTimeout(() => {
-    if (Date.now() < clockAt) timePasses(new Date(clockAt).toISOString());
-    else void timePassed();
-  }, wait);
+  const next = Date.parse(at);
+  if (!Number.isFinite(next)) return;
+  let floor = 0;
+  if (at === lastAt && next <= Date.now()) {
+    floor = retryMs;
+    retryMs = Math.min(retryMs * 2, MAX_WAIT_MS);
+  } else retryMs = MIN_RETRY_MS;
+  lastAt = at;
+  clockAt = next;
+  arm(floor);
 }
 
 async function timePassed() {
   clockAt = Number.POSITIVE_INFINITY;
   const s = getState();
+  if (!s.token) return; // signed out meanwhile
   if (!s.q && (s.view.kind === 'today' || s.view.kind === 'upcoming' || s.view.kind === 'overdue'))
     await reload().catch(() => undefined);
   else

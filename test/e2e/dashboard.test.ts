@@ -870,6 +870,39 @@ test.serial("the editor reschedules in one click: Tomorrow keeps the task's time
   );
 });
 
+test.serial("a browser clock ahead of the server's does not make the page ask for the counts in a loop", async (t) => {
+  const token = rig.app.token(user('skew'));
+  // Due in two minutes on the server's clock; the page's clock is ten minutes ahead, so that time has passed there.
+  await rest(token, 'POST', '/tasks', { title: 'Skewed', due_date: new Date(Date.now() + 120_000).toISOString() });
+  const context = await newContext(t);
+  const page = failOnPageError(t, await context.newPage());
+  await page.clock.install({ time: Date.now() + 600_000 });
+  let asked = 0;
+  let pending = 0;
+  const counts = (r: { url(): string }) => new URL(r.url()).pathname === '/views/counts';
+  page.on('request', (r) => {
+    if (counts(r)) {
+      asked++;
+      pending++;
+    }
+  });
+  for (const done of ['requestfinished', 'requestfailed'] as const)
+    page.on(done, (r) => {
+      if (counts(r)) pending--;
+    });
+  await page.goto(`${rig.app.url}/#token=${token}`);
+  await live(page);
+  const first = asked;
+  // Twenty seconds of the page's time in half-second steps, each step's requests answered before the next.
+  for (let i = 0; i < 40; i++) {
+    await page.clock.runFor(500);
+    const deadline = Date.now() + UI_DEADLINE_MS;
+    while (pending > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  }
+  t.true(asked - first <= 4, `asked ${asked - first} more times in 20 s of the page's time (a loop asks dozens)`);
+  await context.close();
+});
+
 test.serial('on a phone the fields show no keyboard-shortcut hints; on a desktop they do', async (t) => {
   const token = rig.app.token(user('pia'));
   const phone = await contextOf(t, rig.browser, {
