@@ -96,6 +96,9 @@ export interface QuickAddResult {
   notes: string[];
 }
 
+/** A word after @ that is a time of day or a day ("@5pm", "@9:30", "@noon", "@tomorrow"): "at", not a label. */
+const AT_TIME = /^(?:\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?|noon|midday|midnight|tonight|today|tomorrow)$/i;
+
 /** `word` as a label's name, by the rule for names (actors/list/index.ts checkName), or null when it cannot be one. */
 function labelName(word: string): string | null {
   try {
@@ -386,6 +389,11 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
     spans.push(tag.span);
     if (tag.item) {
       if (!labels.some((l) => l.id === tag.item?.id)) labels.push(tag.item);
+      continue;
+    }
+    // "@5pm", "@noon": the @ says "at", not a label; the time is read as any other (its @ left out of the title).
+    if (AT_TIME.test(tag.word)) {
+      spans[spans.length - 1] = { start: tag.span.start, end: tag.span.start + 1 };
       continue;
     }
     const name = labelName(tag.word);

@@ -61,8 +61,9 @@ const DAY_WORDS: Record<string, Day> = {
   sunday: 'SU',
   sun: 'SU',
 };
+// A whole word: "mon" is not the start of "month" ("every 3rd month" is no Monday).
 const DAY =
-  '(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|tue|wed|thurs|thur|thu|fri|sat|sun)s?';
+  '(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|tue|wed|thurs|thur|thu|fri|sat|sun)s?\\b';
 const NUMBER_WORDS: Record<string, number> = {
   one: 1,
   two: 2,
@@ -300,7 +301,14 @@ export function findRepeat(text: string): RepeatMatch | null {
     const mode: RepeatMode = m[2] ? 'after_completion' : 'calendar';
     // An adverb reads as "every <unit>" ("monthly on the 1st" = "every month on the 1st"): the forms
     // below see the unit followed by the rest of the text; `shift` maps their length back.
-    let rest = text.slice(at + m[0].length);
+    // "every 3rd month" is every 3 months (as "every 2nd week", "every 3rd day"), not the 3rd of each: the
+    // ordinal's suffix is read as spaces, so the forms below see "every 3   month" at the same length.
+    let rest = text
+      .slice(at + m[0].length)
+      .replace(
+        /^(\s*\d{1,4})(st|nd|rd|th)(?=\s+(?:days?|weeks?|months?|years?)\b)/i,
+        (_, n: string, suffix: string) => `${n}${' '.repeat(suffix.length)}`,
+      );
     let lead = /^\s+/.exec(rest)?.[0].length ?? 0;
     let shift = 0;
     if (m[3]) {
