@@ -102,15 +102,19 @@ async function boot(token) {
   // The view the address names (a reload, a bookmark), else the Inbox.
   const addressed = viewOfAddress();
   const inboxGuess = guessed ? { kind: 'list', listId: inboxIdOf(guessed) } : null;
-  const guessedView = addressed?.view ?? (addressed?.q ? { kind: 'all' } : inboxGuess);
+  // A search alone is made from the Inbox (its address names no view), as Back to it shows it (views.js).
+  const guessedView = addressed?.view ?? inboxGuess;
   if (addressed?.q) $('#search').value = addressed.q;
   const meLoad = api('GET', '/me');
   const sidebarLoad = loadSidebar();
   const pageLoad = guessedView
-    ? showView((s) => {
-        s.view = guessedView;
-        s.q = addressed?.q ?? '';
-      })
+    ? showView(
+        (s) => {
+          s.view = guessedView;
+          s.q = addressed?.q ?? '';
+        },
+        { replace: true },
+      )
     : null;
   for (const load of [meLoad, sidebarLoad, pageLoad]) load?.catch(() => {}); // awaited below
   let me;
@@ -151,9 +155,12 @@ async function boot(token) {
       // The user has gone to another view meanwhile: that view is on its way.
     } else if (pageLoad && sameView(wanted, guessedView)) await pageLoad;
     else
-      await showView((s) => {
-        s.view = wanted;
-      });
+      await showView(
+        (s) => {
+          s.view = wanted;
+        },
+        { replace: true },
+      );
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 401)) retry(' the tasks', error);
     return;

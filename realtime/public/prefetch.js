@@ -11,11 +11,13 @@ const token = hashToken() ?? storedToken();
 const userId = token ? userOfToken(token) : null;
 if (token && userId) {
   const view = { kind: 'list', listId: inboxIdOf(userId) };
+  // An address that names another view (views.js viewOfAddress) shows that: the Inbox's page is not asked for.
+  const addressed = /[?&](?:view|list|label|q)=/.test(location.search);
   const paths = [
     '/me',
     '/lists',
     '/labels',
-    firstPagePath({ view, q: '', sort: storedSort(), hideDone: storedHideDone() }),
+    ...(addressed ? [] : [firstPagePath({ view, q: '', sort: storedSort(), hideDone: storedHideDone() })]),
   ];
   const responses = new Map();
   for (const path of paths) {

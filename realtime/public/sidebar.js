@@ -236,6 +236,8 @@ function setupLabelDialog() {
       update((s) => {
         s.labels.delete(label.id);
       });
+      // Its ⋯ button is gone with it: the focus goes to the tasks' heading, as after deleting a list.
+      $('#tasks-heading').focus();
       // Shown, the label's view gives way to the Inbox (showView never shows a label the user does not have).
       if (getState().view.kind === 'label' && getState().view.labelId === label.id) void showView(() => {});
       toast({ title: `Label “${label.name}” deleted`, body: 'Its tasks stay, without it.' });

@@ -202,14 +202,17 @@ function addressOf(s) {
 
 let fromHistory = false;
 
-/** A new view is a new entry in the browser's history (Back returns to the one before); a new search replaces it. */
-function rememberAddress(before) {
+/**
+ * A new view is a new entry in the browser's history (Back returns to the one before); a new search, and a
+ * view put right (`replace`: the page's first view, a list or label the user does not have), replace it.
+ */
+function rememberAddress(before, replace) {
   if (fromHistory) return;
   const s = getState();
   const next = addressOf(s);
   if (next === location.search) return;
   const sameView = before.kind === s.view.kind && before.listId === s.view.listId && before.labelId === s.view.labelId;
-  history[sameView ? 'replaceState' : 'pushState'](null, '', `${location.pathname}${next}`);
+  history[sameView || replace ? 'replaceState' : 'pushState'](null, '', `${location.pathname}${next}`);
 }
 
 window.addEventListener('popstate', () => {
@@ -229,9 +232,13 @@ window.addEventListener('popstate', () => {
   }
 });
 
-/** Shows `view` (and/or search `q`): forgets the tasks held and fetches the first page. */
-export function showView(change) {
+/**
+ * Shows `view` (and/or search `q`): forgets the tasks held and fetches the first page. `replace`: the
+ * address is put right in place (no new history entry), as for the page's first view.
+ */
+export function showView(change, { replace = false } = {}) {
   const before = { ...getState().view };
+  let corrected = false;
   update((s) => {
     change(s);
     // Never a view of a list or label the user no longer has (left, removed, deleted: a stale link or toast): the Inbox.
@@ -239,6 +246,7 @@ export function showView(change) {
       (s.view.kind === 'list' && s.listsLoaded && !s.lists.has(s.view.listId)) ||
       (s.view.kind === 'label' && s.listsLoaded && !s.labels.has(s.view.labelId))
     ) {
+      corrected = true;
       const inbox = [...s.lists.values()].find((l) => l.inbox);
       s.view = inbox ? { kind: 'list', listId: inbox.id } : { kind: 'all' };
     }
@@ -247,7 +255,7 @@ export function showView(change) {
     s.page = { key: queryOf(s), cursor: null, loading: true, error: null, last: null, matched: new Set() };
     s.upcoming = null;
   });
-  rememberAddress(before);
+  rememberAddress(before, replace || corrected);
   return reload();
 }
 

@@ -477,6 +477,7 @@ test.serial(
     await page.goto(`${rig.app.url}/?list=${randomUUID()}`);
     await live(page);
     await showsExactly(t, page, ['Milk'], 'a list that is not theirs: the Inbox');
+    t.is(new URL(page.url()).search, '', 'and the address is put right in place');
   },
 );
 
@@ -515,6 +516,11 @@ test.serial(
       'deleted from the sidebar',
     );
     await showsExactly(t, page, ['Water the plants', 'Post the parcel'], 'its view gave way to the Inbox');
+    t.is(
+      await page.evaluate(() => document.activeElement?.id),
+      'tasks-heading',
+      'the focus is on the heading, not lost with the ⋯ button',
+    );
     const parcel = (await rest<{ tasks: Task[] }>(token, 'GET', '/tasks?q=parcel')).tasks[0];
     t.deepEqual(parcel?.labels, [], 'the task stayed, without the label');
   },
