@@ -478,6 +478,8 @@ test.serial(
     await live(page);
     await showsExactly(t, page, ['Milk'], 'a list that is not theirs: the Inbox');
     t.is(new URL(page.url()).search, '', 'and the address is put right in place');
+    await page.goBack();
+    await showsExactly(t, page, ['Report'], 'Back: the search before it, not the stale list again');
   },
 );
 
