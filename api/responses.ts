@@ -301,7 +301,7 @@ const ViewCounts = Joi.object({
   next_change_at: instant
     .required()
     .description(
-      "when these counts next change with time alone (an open task coming due, an occurrence of a series today, the local midnight; not `completed_recent`, whose 7 days slide with every moment); a client showing them asks again then",
+      'when these counts next change with time alone (an open task coming due, an occurrence of a series today, the local midnight; not `completed_recent`, whose 7 days slide with every moment); a client showing them asks again then',
     ),
 }).label('ViewCounts');
 const Upcoming = Joi.object({

@@ -1104,6 +1104,12 @@ export function rescheduledStart(
 }
 
 function reschedule(fromZone: string, toZone: string, state: TaskState, ctx: DecideContext): PendingEvent[] {
+  // Its maker has left its list, and their zone change reached it before member_gone could give it their
+  // zone (their times there were not yet this task's): it keeps the zone its times are in, and moves not.
+  if (zoneBound(state) && fromZone !== toZone && !accessTo(state.list_id, ctx).includes(state.user_id))
+    return [
+      ev(state, 'task.updated', { changes: { timezone: { from: null, to: fromZone } }, reason: 'member_removed' }),
+    ];
   if (!state.is_recurring && state.due_day !== null) return rescheduleDay(fromZone, toZone, state, ctx);
   if (
     !state.is_recurring ||
@@ -1139,13 +1145,31 @@ function reschedule(fromZone: string, toZone: string, state: TaskState, ctx: Dec
 }
 
 /**
- * Whether a zone change of the task's home user moves the task (`reschedule`, `rescheduleDay`; the same set
- * host/users/turn.ts fans a zone change out to): it has no zone of its own and is a series with a rule or an
- * open all-day task.
+ * Whether the task's times depend on its home user's zone (no zone of its own: a series with a rule, or an
+ * all-day task, whose first instant is its date's start there): what a zone change of theirs moves
+ * (`reschedule`, `rescheduleDay`; host/users/turn.ts), and what keeps their zone when they leave its list.
  */
-export function followsUserZone(state: TaskState): boolean {
+export function zoneBound(state: TaskState): boolean {
   if (state.timezone !== null || state.deleted_at !== null) return false;
-  return (state.is_recurring && state.recurrence_rule !== null) || (state.due_day !== null && !state.completed);
+  return (state.is_recurring && state.recurrence_rule !== null) || state.due_day !== null;
+}
+
+/**
+ * Whether the task's stored times are those of `zone`: an all-day task's first instant is its date's start
+ * there, a series' start instant has its written wall-clock start there (dtstart_local). False while a zone
+ * change of its user has committed and not reached the task yet (or for a series started in a DST gap, whose
+ * written time is kept apart from its instant: then its zone is taken when its user's zone next changes).
+ */
+function timesIn(state: TaskState, zone: string): boolean {
+  if (state.due_date === null) return true;
+  try {
+    if (state.due_day !== null) return dayStart('due_date', state.due_day, zone) === state.due_date;
+    if (state.dtstart_local === null) return true;
+    return formatWall(parseStart(new Date(state.due_date), zone)) === state.dtstart_local;
+  } catch (error) {
+    if (error instanceof RecurrenceError || error instanceof DomainError) return false;
+    throw error;
+  }
 }
 
 /**
@@ -1224,7 +1248,7 @@ function memberGone(userId: string, state: TaskState, ctx: DecideContext): Pendi
   // zone change of theirs moves nothing here and tells the members nothing; their personal labels go.
   if (state.user_id === userId) {
     const changes: Record<string, Change<unknown>> = {};
-    if (followsUserZone(state)) changes.timezone = { from: null, to: ctx.userTimezone };
+    if (zoneBound(state) && timesIn(state, ctx.userTimezone)) changes.timezone = { from: null, to: ctx.userTimezone };
     if (state.labels.length > 0) changes.labels = { from: state.labels, to: [] };
     if (Object.keys(changes).length > 0) out.push(ev(state, 'task.updated', { changes, reason: 'member_removed' }));
   }

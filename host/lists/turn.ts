@@ -43,7 +43,7 @@ export interface ListTurnsOptions {
 /**
  * The live tasks of list `listId` on which `userId` has reminders that a removal must cancel (live ones,
  * and those an assignment cancelled, which an unassignment would re-arm), which are assigned to them, or
- * which they made and that follow their zone (actors/task/decide.ts `followsUserZone`) or carry their
+ * which they made and whose times depend on their zone (actors/task/decide.ts `zoneBound`) or carry their
  * labels, oldest first: what step 5 runs `member_gone` on.
  */
 export async function tasksOfGoneMember(q: Queryable, listId: string, userId: string): Promise<string[]> {
@@ -52,7 +52,7 @@ export async function tasksOfGoneMember(q: Queryable, listId: string, userId: st
        AND (t.assignee = $2 OR EXISTS (SELECT 1 FROM reminders r WHERE r.task_id = t.id AND r.user_id = $2
          AND (NOT r.cancelled OR r.cancel_reason = 'assigned'))
          OR (t.user_id = $2 AND (cardinality(t.labels) > 0 OR (t.timezone IS NULL
-           AND ((t.is_recurring AND t.recurrence_rule IS NOT NULL) OR (t.due_day IS NOT NULL AND NOT t.completed))))))
+           AND ((t.is_recurring AND t.recurrence_rule IS NOT NULL) OR t.due_day IS NOT NULL)))))
      ORDER BY t.created_at, t.id`,
     [listId, userId],
     'tasklane_tasks_of_gone_member',

@@ -88,7 +88,8 @@ const SYSTEM_COMMANDS = new Set<TaskCommand['type']>([
  * Commands whose decision depends on who has access to the task's list (DecideContext.membersOf): an
  * assignment (and a move, which must keep the assignee a member), a create naming an assignee, an undo
  * (it may undo one) and an uncomplete (they re-arm only members' reminders), a reminder's fire (its owner
- * must still have access) and a member's removal.
+ * must still have access), a member's removal, and a zone change's reschedule (a task whose maker left its
+ * list keeps its zone instead).
  */
 function needsMembers(command: TaskCommand): boolean {
   switch (command.type) {
@@ -100,6 +101,7 @@ function needsMembers(command: TaskCommand): boolean {
     case 'uncomplete':
     case 'fire_reminder':
     case 'member_gone':
+    case 'reschedule':
       return true;
     default:
       return false;

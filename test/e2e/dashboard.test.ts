@@ -886,10 +886,11 @@ test.serial("a browser clock ahead of the server's does not make the page ask fo
       pending++;
     }
   });
-  for (const done of ['requestfinished', 'requestfailed'] as const)
-    page.on(done, (r) => {
-      if (counts(r)) pending--;
-    });
+  const settled = (r: { url(): string }) => {
+    if (counts(r)) pending--;
+  };
+  page.on('requestfinished', settled);
+  page.on('requestfailed', settled);
   await page.goto(`${rig.app.url}/#token=${token}`);
   await live(page);
   const first = asked;

@@ -216,9 +216,12 @@ test('member_gone on a task its creator made: it keeps the zone it followed (the
   spec(t)(gone)
     .when({ type: 'reschedule', from_zone: 'Europe/Berlin', to_zone: 'Asia/Tokyo' }, inBerlin(undefined, ['bob']))
     .then([]);
-  // Without the pin the same zone change would have moved it: the test above is not vacuous.
+  // While she is a member the same zone change moves it: the test above is not vacuous.
   spec(t)(series)
-    .when({ type: 'reschedule', from_zone: 'Europe/Berlin', to_zone: 'Asia/Tokyo' }, inBerlin(undefined, ['bob']))
+    .when(
+      { type: 'reschedule', from_zone: 'Europe/Berlin', to_zone: 'Asia/Tokyo' },
+      inBerlin(undefined, ['alice', 'bob']),
+    )
     .then(['recurring.rescheduled']);
   // An all-day task of hers is pinned too; a timed one-off without labels needs nothing.
   const allDay = spec(t)()
@@ -237,6 +240,39 @@ test('member_gone on a task its creator made: it keeps the zone it followed (the
   spec(t)(series)
     .when({ type: 'member_gone', user_id: 'bob' }, inBerlin(undefined, ['alice']))
     .then([]);
+
+  // Her zone change (Berlin → Tokyo) committed just before, its reschedule not yet here: the series' times
+  // are still Berlin's, so member_gone does not give it Tokyo (its labels go all the same)…
+  const inTokyo = (actor: string | undefined, members: readonly string[]): DecideContext => ({
+    ...by(actor, members),
+    userTimezone: 'Asia/Tokyo',
+  });
+  const raced = spec(t)(series)
+    .when({ type: 'member_gone', user_id: 'alice' }, inTokyo(undefined, ['bob']))
+    .then([
+      {
+        event_type: 'task.updated',
+        data: { changes: { labels: { from: [LABEL], to: [] } }, reason: 'member_removed' },
+        exact: true,
+      },
+    ])
+    .then({ timezone: null });
+  // …and the reschedule, finding her gone from the list, keeps it in Berlin, where its times are.
+  spec(t)(raced)
+    .when({ type: 'reschedule', from_zone: 'Europe/Berlin', to_zone: 'Asia/Tokyo' }, inTokyo(undefined, ['bob']))
+    .then([
+      {
+        event_type: 'task.updated',
+        data: { changes: { timezone: { from: null, to: 'Europe/Berlin' } }, reason: 'member_removed' },
+        exact: true,
+      },
+    ])
+    .then({ timezone: 'Europe/Berlin', next_occurrence: series.state?.next_occurrence ?? null });
+  // A completed all-day task of hers keeps her zone too: reopened by a member, it does not follow her.
+  const done = spec(t)(allDay).when({ type: 'complete' }, inBerlin('alice', ['alice', 'bob']));
+  spec(t)(done)
+    .when({ type: 'member_gone', user_id: 'alice' }, inBerlin(undefined, ['bob']))
+    .then([{ event_type: 'task.updated', data: { changes: { timezone: { from: null, to: 'Europe/Berlin' } } } }]);
 });
 
 test("fire heals itself: bob's reminder due after he lost access is cancelled, never triggered; alice's fires", (t) => {
