@@ -163,6 +163,25 @@ function renderSidebar(s) {
   document.title = `${viewTitle(s)} · tasklane`;
 }
 
+// ------------------------------------------------------------------ the list and label dialogs
+/**
+ * A delete asks twice: the first press arms `button` (its text says what the second press does), the
+ * second is the delete. True when this press is the second.
+ */
+function confirmed(button, confirmText) {
+  if (button.dataset.armed) return true;
+  button.dataset.armed = '1';
+  button.classList.add('confirm');
+  button.textContent = confirmText;
+  return false;
+}
+
+/** What a failed save of a list or label says: changed elsewhere meanwhile (412), or the server's reason. */
+const saveFailure = (err, what) =>
+  err instanceof ApiError && err.status === 412
+    ? `This ${what} was changed elsewhere: close and try again.`
+    : err.message;
+
 // ------------------------------------------------------------------ the label dialog
 let editingLabel = null;
 
@@ -205,10 +224,7 @@ function setupLabelDialog() {
         });
         dialog.close();
       } catch (err) {
-        error.textContent =
-          err instanceof ApiError && err.status === 412
-            ? 'This label was changed elsewhere: close and try again.'
-            : err.message;
+        error.textContent = saveFailure(err, 'label');
       }
     });
   });
@@ -217,12 +233,7 @@ function setupLabelDialog() {
     const button = $('#label-delete');
     const label = editingLabel;
     if (!label) return;
-    if (!button.dataset.armed) {
-      button.dataset.armed = '1';
-      button.classList.add('confirm');
-      button.textContent = 'Confirm: delete the label';
-      return;
-    }
+    if (!confirmed(button, 'Confirm: delete the label')) return;
     void act(button, async () => {
       try {
         await api('DELETE', `/labels/${label.id}`);
@@ -322,10 +333,7 @@ function setupListDialog() {
         if (list && !editing) await goTo({ kind: 'list', listId: list.id });
         void refreshCounts();
       } catch (err) {
-        error.textContent =
-          err instanceof ApiError && err.status === 412
-            ? 'This list was changed elsewhere: close and try again.'
-            : err.message;
+        error.textContent = saveFailure(err, 'list');
       }
     });
   });
@@ -335,12 +343,8 @@ function setupListDialog() {
     const list = editing;
     if (!list) return;
     const tasks = $('#list-delete-form').querySelector('input[name="tasks"]:checked')?.value ?? 'move';
-    if (!button.dataset.armed) {
-      button.dataset.armed = '1';
-      button.classList.add('confirm');
-      button.textContent = tasks === 'delete' ? 'Confirm: delete the list and its tasks' : 'Confirm: delete the list';
+    if (!confirmed(button, tasks === 'delete' ? 'Confirm: delete the list and its tasks' : 'Confirm: delete the list'))
       return;
-    }
     void act(button, async () => {
       try {
         await api('DELETE', `/lists/${list.id}?tasks=${tasks}`);
