@@ -52,6 +52,11 @@ export interface DecideContext {
    * reminder's owner may still be notified (fire_reminder heals a fan-out that did not run).
    */
   membersOf?: (listId: string) => readonly string[] | undefined;
+  /**
+   * Whether list `listId` is deleted, as the turn read it (with membersOf): its tasks are on their way to
+   * their makers' Inboxes, so a maker outside it has not left it. Undefined: none is.
+   */
+  listDeleted?: (listId: string) => boolean;
   /** The user's IANA zone; a task without its own zone follows it. */
   userTimezone: string;
   newId: () => string;
@@ -1106,7 +1111,12 @@ export function rescheduledStart(
 function reschedule(fromZone: string, toZone: string, state: TaskState, ctx: DecideContext): PendingEvent[] {
   // Its maker has left its list, and their zone change reached it before member_gone could give it their
   // zone (their times there were not yet this task's): it keeps the zone its times are in, and moves not.
-  if (zoneBound(state) && fromZone !== toZone && !accessTo(state.list_id, ctx).includes(state.user_id))
+  if (
+    zoneBound(state) &&
+    fromZone !== toZone &&
+    !ctx.listDeleted?.(state.list_id) &&
+    !accessTo(state.list_id, ctx).includes(state.user_id)
+  )
     return [
       ev(state, 'task.updated', { changes: { timezone: { from: null, to: fromZone } }, reason: 'member_removed' }),
     ];
@@ -1161,7 +1171,9 @@ export function zoneBound(state: TaskState): boolean {
  * written time is kept apart from its instant: then its zone is taken when its user's zone next changes).
  */
 function timesIn(state: TaskState, zone: string): boolean {
-  if (state.due_date === null) return true;
+  // A completed all-day task's first instant is taken again in its zone when it is reopened (a zone change
+  // passes it by meanwhile): its date is what it holds.
+  if (state.due_date === null || (state.due_day !== null && state.completed)) return true;
   try {
     if (state.due_day !== null) return dayStart('due_date', state.due_day, zone) === state.due_date;
     if (state.dtstart_local === null) return true;

@@ -97,7 +97,9 @@ export interface QuickAddResult {
 }
 
 /** A word after @ that is a time of day or a day ("@5pm", "@9:30", "@noon", "@tomorrow"): "at", not a label. */
-const AT_TIME = /^(?:\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?|noon|midday|midnight|tonight|today|tomorrow)$/i;
+// A bare number ("@12") is not: a number alone is read as no time, so it stays a label's name.
+const AT_TIME =
+  /^(?:\d{1,2}:\d{2}\s*(?:am|pm|a\.m\.|p\.m\.)?|\d{1,2}\s*(?:am|pm|a\.m\.|p\.m\.)|noon|midday|midnight|tonight|today|tomorrow)$/i;
 
 /** `word` as a label's name, by the rule for names (actors/list/index.ts checkName), or null when it cannot be one. */
 function labelName(word: string): string | null {

@@ -300,11 +300,13 @@ export class TaskTurns implements TaskTurnPort {
       const scope = early.get(listId);
       return scope === undefined ? undefined : accessOf(scope);
     };
+    const listDeleted = (listId: string): boolean => (early.get(listId)?.deleted_at ?? null) !== null;
     const pending = decide(command, state, {
       now,
       userId: home,
       ...(actor !== null ? { actor } : {}),
       membersOf,
+      listDeleted,
       userTimezone: timezone,
       newId: this.newId,
       ...(refs ? { refs } : {}),

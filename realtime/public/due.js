@@ -142,27 +142,31 @@ const plusDays = (day, days) => {
 };
 
 /**
- * The quick choices beside a due date: [label, (value, zone, now) → the new value]. A value keeps its time of
- * day ('YYYY-MM-DDTHH:MM'; 09:00 when it had none) or stays a date alone; '' is no date. "Next week" is its
+ * The quick choices beside a due date: [label, (value, zone, now, allDay) → the new value]. A value keeps its
+ * time of day ('YYYY-MM-DDTHH:MM'; 09:00 when it had none) or stays a date alone (as it is one, or as "All day"
+ * is ticked); '' is no date. "Next week" is its
  * Monday (as Todoist's). Dates are the user's days in `zone`.
  */
 export const DUE_SHORTCUTS = [
-  ['Today', (value, zone, now) => onDay(value, dayIn(new Date(now).toISOString(), zone))],
-  ['Tomorrow', (value, zone, now) => onDay(value, plusDays(dayIn(new Date(now).toISOString(), zone), 1))],
+  ['Today', (value, zone, now, allDay) => onDay(value, dayIn(new Date(now).toISOString(), zone), allDay)],
+  [
+    'Tomorrow',
+    (value, zone, now, allDay) => onDay(value, plusDays(dayIn(new Date(now).toISOString(), zone), 1), allDay),
+  ],
   [
     'Next week',
-    (value, zone, now) => {
+    (value, zone, now, allDay) => {
       const today = dayIn(new Date(now).toISOString(), zone);
       const weekday = new Date(`${today}T12:00:00Z`).getUTCDay(); // 0 Sunday … 6 Saturday
-      return onDay(value, plusDays(today, (8 - weekday) % 7 || 7));
+      return onDay(value, plusDays(today, (8 - weekday) % 7 || 7), allDay);
     },
   ],
   ['No date', () => ''],
 ];
 
-/** `value` moved to `day`, keeping its time of day (09:00 for none) or staying a date alone. */
-function onDay(value, day) {
-  if (isDay(value)) return day;
+/** `value` moved to `day`, keeping its time of day (09:00 for none), or a date alone (it is one, or `allDay`). */
+function onDay(value, day, allDay = false) {
+  if (allDay || isDay(value)) return day;
   const time = /T(\d{2}:\d{2})/.exec(value ?? '')?.[1] ?? '09:00';
   return `${day}T${time}`;
 }

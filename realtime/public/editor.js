@@ -141,13 +141,14 @@ export function openEditor(id) {
       h(
         'div',
         { class: 'due-shortcuts', role: 'group', 'aria-label': 'Reschedule' },
-        DUE_SHORTCUTS.map(([label, next]) =>
+        // A series needs its due date (its first start): no "No date" for one.
+        DUE_SHORTCUTS.filter(([label]) => !(task.is_recurring && label === 'No date')).map(([label, next]) =>
           h(
             'button',
             {
               type: 'button',
               onclick: () => {
-                const value = next(due.value, zoneNow(), Date.now());
+                const value = next(due.value, zoneNow(), Date.now(), allDay.checked);
                 if (value && isDay(value) !== allDay.checked) {
                   allDay.checked = isDay(value);
                   due.type = allDay.checked ? 'date' : 'datetime-local';

@@ -207,7 +207,8 @@ let fromHistory = false;
  * view put right (`replace`: the page's first view, a list or label the user does not have), replace it.
  */
 function rememberAddress(before, replace) {
-  if (fromHistory) return;
+  // Back or forward put the address there; only a correction of it (a list gone since) is written, in place.
+  if (fromHistory && !replace) return;
   const s = getState();
   const next = addressOf(s);
   if (next === location.search) return;
@@ -374,6 +375,7 @@ export async function refreshCounts() {
       if (counts?.next_change_at) timePasses(counts.next_change_at);
     }
   } catch {
+    if (run !== countsRun) return; // a newer read is under way: it decides
     clockAt = Math.min(clockAt, Date.now());
     arm(retryMs);
     retryMs = Math.min(retryMs * 2, MAX_WAIT_MS);
@@ -392,6 +394,8 @@ let clockTimer;
 let clockAt = Number.POSITIVE_INFINITY;
 let lastAt = null;
 let retryMs = MIN_RETRY_MS;
+/** Whether the counts being read were asked for by the timer (only then does the same time again mean a clock ahead). */
+let fromTimer = false;
 
 /** Waits until `clockAt` by this browser's clock (in steps of at most MAX_WAIT_MS), at least `floor` ms. */
 function arm(floor = 0) {
@@ -413,7 +417,7 @@ function timePasses(at) {
   const next = Date.parse(at);
   if (!Number.isFinite(next)) return;
   let floor = 0;
-  if (at === lastAt && next <= Date.now()) {
+  if (fromTimer && at === lastAt && next <= Date.now()) {
     floor = retryMs;
     retryMs = Math.min(retryMs * 2, MAX_WAIT_MS);
   } else retryMs = MIN_RETRY_MS;
@@ -432,7 +436,12 @@ async function timePassed() {
     update((st) => {
       st.now = Date.now();
     });
-  await refreshCounts();
+  fromTimer = true;
+  try {
+    await refreshCounts();
+  } finally {
+    fromTimer = false;
+  }
 }
 
 document.addEventListener('visibilitychange', () => {

@@ -19,7 +19,7 @@ interface DueModule {
     after?: string;
     limit?: number;
   }): Record<string, unknown>;
-  DUE_SHORTCUTS: [string, (value: string, zone: string, now: number) => string][];
+  DUE_SHORTCUTS: [string, (value: string, zone: string, now: number, allDay?: boolean) => string][];
 }
 const modulePath = '../../realtime/public/due.js';
 const { writtenIn, occurrenceDay, previewBody, DUE_SHORTCUTS } = (await import(modulePath)) as DueModule;
@@ -113,4 +113,7 @@ test("the editor's reschedule shortcuts move the day in the user's zone and keep
     'on a Monday: the next one',
   );
   t.is(none('2026-11-20T07:15', 'UTC', now), '');
+  // "All day" ticked with no date yet: the day alone, not 09:00.
+  t.is(tomorrow('', 'America/New_York', now, true), '2026-12-02');
+  t.is(nextWeek('', 'America/New_York', now, true), '2026-12-07');
 });

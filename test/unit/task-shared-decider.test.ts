@@ -268,11 +268,23 @@ test('member_gone on a task its creator made: it keeps the zone it followed (the
       },
     ])
     .then({ timezone: 'Europe/Berlin', next_occurrence: series.state?.next_occurrence ?? null });
-  // A completed all-day task of hers keeps her zone too: reopened by a member, it does not follow her.
+  // A list deleted while her zone changes: she has not left it (its tasks go to their makers' Inboxes), so
+  // her series moves with her zone as usual.
+  spec(t)(series)
+    .when(
+      { type: 'reschedule', from_zone: 'Europe/Berlin', to_zone: 'Asia/Tokyo' },
+      { ...inTokyo(undefined, ['bob']), listDeleted: (id) => id === L1 },
+    )
+    .then(['recurring.rescheduled']);
+  // A completed all-day task of hers keeps her zone too: reopened by a member, it does not follow her; also
+  // when her zone changed while it was completed (a zone change passes completed all-day tasks by).
   const done = spec(t)(allDay).when({ type: 'complete' }, inBerlin('alice', ['alice', 'bob']));
   spec(t)(done)
     .when({ type: 'member_gone', user_id: 'alice' }, inBerlin(undefined, ['bob']))
     .then([{ event_type: 'task.updated', data: { changes: { timezone: { from: null, to: 'Europe/Berlin' } } } }]);
+  spec(t)(done)
+    .when({ type: 'member_gone', user_id: 'alice' }, inTokyo(undefined, ['bob']))
+    .then([{ event_type: 'task.updated', data: { changes: { timezone: { from: null, to: 'Asia/Tokyo' } } } }]);
 });
 
 test("fire heals itself: bob's reminder due after he lost access is cancelled, never triggered; alice's fires", (t) => {
