@@ -261,8 +261,10 @@ function dateOf(instant: string | number, zone: string): string {
 }
 
 /**
- * Adds a DATE-TIME property at wall-clock `wall` in `zone` (TZID + VTIMEZONE), or in UTC when the zone has no
- * VTIMEZONE or its VTIMEZONE would not read `wall` as `instant` (`readsBack`). Returns the TZID used, if any.
+ * Adds a DATE-TIME property at wall-clock `wall` in `zone` (TZID + VTIMEZONE), or as the UTC instant it is
+ * (§3.3.5 form #2) when no TZID form says it: the zone has no VTIMEZONE, or its VTIMEZONE would not read
+ * `wall` as `instant` (`readsBack`), or `instant` is the second pass of a repeated (fall-back) hour, which a
+ * wall time with a TZID reads as the first pass, an hour early. Returns the TZID used, if any.
  */
 function addZoned(
   c: ICAL.Component,
@@ -274,7 +276,7 @@ function addZoned(
 ): string | null {
   const block = zoneBlock(zone);
   // A wall time past year 9999 (an instant at the very end of the range, east of UTC) has no DATE-TIME form.
-  if (!block || wall.year > 9999 || !readsBack(block, zone, instant, budget)) {
+  if (!block || wall.year > 9999 || onSecondPass(instant, zone) || !readsBack(block, zone, instant, budget)) {
     c.addPropertyWithValue(name, utcTime(instant));
     return null;
   }
@@ -314,15 +316,7 @@ function dueOf(c: ICAL.Component, task: FeedTask, zone: string, budget: FeedBudg
     c.addPropertyWithValue('due', dateValue(task.due_day));
     return null;
   }
-  const wall = wallOf(task.due_date, zone);
-  // A wall time on the second pass of a repeated (fall-back) hour reads as the first pass with a TZID (§3.3.5),
-  // an hour early: written as the UTC instant it is (§3.3.5 form #2), as addZoned writes a time its zone's
-  // VTIMEZONE does not describe (before ZONE_CHECK_YEARS: Tokyo in 999 kept local mean time, +09:18:59).
-  if (onSecondPass(task.due_date, zone)) {
-    c.addPropertyWithValue('due', utcTime(task.due_date));
-    return null;
-  }
-  return addZoned(c, 'due', task.due_date, wall, zone, budget);
+  return addZoned(c, 'due', task.due_date, wallOf(task.due_date, zone), zone, budget);
 }
 
 /**
@@ -511,8 +505,7 @@ export function todoOf(
       }
       const wall = occurrenceWall(task, next, zone);
       if (withRule) used(addZoned(c, 'dtstart', next, wall, zone, budget));
-      if (second) c.addPropertyWithValue('due', utcTime(next));
-      else used(addZoned(c, 'due', next, wall, zone, budget));
+      used(addZoned(c, 'due', next, wall, zone, budget));
     }
     if (withRule && ruleText !== null) c.addPropertyWithValue('rrule', ICAL.Recur.fromString(ruleText));
   } else {

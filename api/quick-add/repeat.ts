@@ -263,8 +263,6 @@ const DAYS_OF_EVERY_MONTH = new RegExp(
   `(?<![\\w!#@])(?:on\\s+)?(?:the\\s+)?(?:(?<nth>${ORDINAL_WORD})\\s+(?<day>${DAY})|(?<days>${MONTH_DAY_LIST})|(?<alone>${ORDINAL_WORD}))\\s+of\\s+every(?<bang>!?)\\s+(?:(?<n>${NUMBER})\\s+)?months?\\b`,
   'gi',
 );
-/** An ordinal word alone before "of every month" is a day of the month: "the first of every month". */
-const ORDINAL_DAYS: Record<string, number> = ORDINAL_WORDS;
 
 /**
  * What may follow a list of weekdays written with spaces alone ("every mon wed fri"): the end, punctuation,
@@ -285,7 +283,8 @@ export function findRepeat(text: string): RepeatMatch | null {
   for (const m of text.matchAll(DAYS_OF_EVERY_MONTH)) {
     const g = m.groups ?? {};
     const n = g.n ? numberOf(g.n) : 1;
-    const alone = g.alone ? ORDINAL_DAYS[g.alone.toLowerCase()] : undefined;
+    // An ordinal alone before "of every month" is a day of the month: "the first of every month".
+    const alone = g.alone ? ORDINAL_WORDS[g.alone.toLowerCase()] : undefined;
     const rule =
       alone !== undefined ? `FREQ=MONTHLY${interval(n)};BYMONTHDAY=${alone}` : monthly(n, g.days, g.nth, g.day);
     if (rule === null || n < 1 || n > MAX_INTERVAL) continue;

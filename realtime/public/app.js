@@ -20,7 +20,7 @@ import { getState, update, resetSession, inboxList } from './store.js';
 import { api, ApiError, onUnauthorized } from './api.js';
 import { storedToken, forgetToken, keepToken, tokenFromHash, devSignIn, userOfToken } from './auth.js';
 import { applyEvent } from './tasks.js';
-import { loadSidebar, showView, reload, refreshCounts, viewOfAddress } from './views.js';
+import { loadSidebar, showView, reload, refreshCounts, viewOfAddress, sameView } from './views.js';
 import { inboxIdOf } from './inbox-id.js';
 import { setupSidebar } from './sidebar.js';
 import { setupShortcuts } from './shortcuts.js';
@@ -195,8 +195,6 @@ async function boot(token) {
     void reload().catch(() => {});
   }
 }
-
-const sameView = (a, b) => a.kind === b.kind && a.listId === b.listId && a.labelId === b.labelId;
 
 function init() {
   onUnauthorized(signOut);

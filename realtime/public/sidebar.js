@@ -6,7 +6,7 @@ import { repeat } from '/vendor/lit-html/directives/repeat.js';
 import { $, h, cssVar, formError } from './dom.js';
 import { getState, update, subscribe, orderedLists, setSort, setHideDone } from './store.js';
 import { api, act, ApiError } from './api.js';
-import { showView, viewTitle, refreshCounts } from './views.js';
+import { showView, viewTitle, refreshCounts, sameView } from './views.js';
 import { listDeleted, upsertTask } from './tasks.js';
 import { toast } from './toasts.js';
 import { undoable } from './undo.js';
@@ -76,10 +76,6 @@ export async function moveTask(taskId, listId, control) {
     },
     'Could not move the task',
   );
-}
-
-function sameView(a, b) {
-  return a.kind === b.kind && a.listId === b.listId && a.labelId === b.labelId;
 }
 
 function renderSidebar(s) {

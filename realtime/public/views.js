@@ -200,6 +200,9 @@ function addressOf(s) {
   return text ? `?${text}` : '';
 }
 
+/** Whether two views are the same view (kind, and the list or label it shows). */
+export const sameView = (a, b) => a.kind === b.kind && a.listId === b.listId && a.labelId === b.labelId;
+
 let fromHistory = false;
 
 /**
@@ -212,8 +215,7 @@ function rememberAddress(before, replace) {
   const s = getState();
   const next = addressOf(s);
   if (next === location.search) return;
-  const sameView = before.kind === s.view.kind && before.listId === s.view.listId && before.labelId === s.view.labelId;
-  history[sameView || replace ? 'replaceState' : 'pushState'](null, '', `${location.pathname}${next}`);
+  history[sameView(before, s.view) || replace ? 'replaceState' : 'pushState'](null, '', `${location.pathname}${next}`);
 }
 
 window.addEventListener('popstate', () => {
