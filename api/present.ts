@@ -17,7 +17,9 @@ export function reminderStatus(r: ReminderState): ReminderStatus {
 }
 
 export function presentReminder(r: ReminderState) {
-  return { ...r, status: reminderStatus(r) };
+  // Its version is internal: If-Match is judged by it (actors/task/state.ts matchesVersion), the task's `version` is the ETag.
+  const { version: _version, ...shown } = r;
+  return { ...shown, status: reminderStatus(r) };
 }
 
 /**
@@ -32,7 +34,14 @@ export function presentReminder(r: ReminderState) {
 export function presentTask(t: TaskState, viewer: string) {
   // Internal to the series' expansion: when it spawned last, and its wall-clock start (due_date is that
   // start as an instant, next_occurrence and /occurrences show where it leads).
-  const { last_spawned_at: _internal, dtstart_local: _start, spawn_count: _count, ...rest } = t;
+  // shared_version is If-Match's lower bound (actors/task/state.ts matchesVersion); `version` is the ETag.
+  const {
+    last_spawned_at: _internal,
+    dtstart_local: _start,
+    spawn_count: _count,
+    shared_version: _shared,
+    ...rest
+  } = t;
   const shown = t.reminders.filter((r) => r.user_id === viewer);
   // all_day: due_day holds the floating date of an all-day task (actors/task/all-day.ts).
   return { ...rest, all_day: t.due_day !== null, reminders: shown.map(presentReminder) };

@@ -532,7 +532,7 @@ const REASON: Record<number, string> = {
   403: "The token lacks the role this operation needs, or (a shared list) only the list's owner may do this",
   404: 'No such task, reminder, list or label for this user (or calendar feed)',
   409: 'The request conflicts with the current state (the message says which)',
-  412: 'If-Match names another version than the current one',
+  412: 'If-Match names a version the resource has moved past with a change the caller can see (or one it has not reached)',
   413: 'The body is larger than 64 KiB',
   415: 'The body is not application/json',
   422: 'This Idempotency-Key was used for a different request',

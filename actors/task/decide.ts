@@ -18,6 +18,9 @@ import type { TaskCommand, ReminderSpec, CreateTask, UpdateTask } from './comman
 import {
   type TaskState,
   type ReminderState,
+  type ReminderSnapshot,
+  matchesVersion,
+  snapshotOf,
   MAX_REMINDERS,
   MAX_TITLE,
   MAX_DESCRIPTION,
@@ -104,10 +107,12 @@ export function decide(command: TaskCommand, state: TaskState | null, ctx: Decid
       return [];
     throw notFound('task');
   }
+  // If-Match holds while nothing the issuer can see changed since the version it names: another member's
+  // private reminder moves the task's version, never their conditional request.
   if (
     'expected_version' in command &&
     command.expected_version !== undefined &&
-    command.expected_version !== state.version
+    !matchesVersion(state, command.expected_version, actorOf(ctx))
   ) {
     throw new DomainError(
       'version_mismatch',
@@ -152,6 +157,10 @@ export function ev(
   event_type: PendingEvent['event_type'],
   data: Record<string, unknown>,
 ): PendingEvent {
+  // A reminder's version is its event's own (evolve stamps it): the reminder a reminder.scheduled carries
+  // is its snapshot without it, whether made new or taken from the state.
+  if (event_type === 'reminder.scheduled' && data.reminder !== undefined)
+    data = { ...data, reminder: snapshotOf(data.reminder as ReminderState) };
   return { event_type, aggregate_type: 'task', aggregate_id: state.id, data };
 }
 
@@ -399,7 +408,7 @@ function newReminder(
   plan: ReminderPlan,
   ctx: DecideContext,
   owner: string = actorOf(ctx),
-): ReminderState {
+): ReminderSnapshot {
   return {
     id: ctx.newId(),
     task_id: task.id,

@@ -1,11 +1,11 @@
 // evolve(state, event): the only way a task's state changes. Folding a task's events from
 // initialState() rebuilds its row exactly — the audit log is verified that way.
 import type { EventEnvelope, Change } from '../events.ts';
-import type { TaskState, ReminderState } from './state.ts';
+import type { TaskState, ReminderState, ReminderSnapshot } from './state.ts';
 import { DEFAULT_PRIORITY } from './state.ts';
 import { inboxIdOf } from '../list/index.ts';
 
-type TaskSnapshot = Omit<TaskState, 'version' | 'updated_at' | 'reminders'>;
+type TaskSnapshot = Omit<TaskState, 'version' | 'shared_version' | 'updated_at' | 'reminders'>;
 /** Fields a `task.created` written before they existed lacks; they read as the migration that added them filled them in (007). */
 type Later =
   | 'dtstart_local'
@@ -40,12 +40,17 @@ export function evolve(state: TaskState | null, event: EventEnvelope): TaskState
       // Before shared lists (migration 013): nobody assigned.
       assignee: task.assignee ?? null,
       version: event.version,
+      shared_version: event.version,
       updated_at: event.timestamp,
       reminders: [],
     };
   }
   if (!state) throw new Error(`${event.event_type} (${event.event_id}) applied to a task that does not exist`);
-  const next: TaskState = { ...state, version: event.version, updated_at: event.timestamp };
+  // A reminder's event reaches its owner alone (actors/list/audience.ts): it moves that reminder's version,
+  // every other event the version all members see.
+  const next: TaskState = event.event_type.startsWith('reminder.')
+    ? { ...state, version: event.version, updated_at: event.timestamp }
+    : { ...state, version: event.version, shared_version: event.version, updated_at: event.timestamp };
   switch (event.event_type) {
     case 'task.updated':
     case 'task.due_date_changed':
@@ -79,9 +84,10 @@ export function evolve(state: TaskState | null, event: EventEnvelope): TaskState
       // Events written before reminders carried a cancel reason have none: it reads as null. One written
       // before acknowledgement existed has no `unacknowledged`: false (migration 009's default).
       // Before all-day reminders (migration 008): no time of day.
-      const given = d.reminder as ReminderState;
+      const given = d.reminder as ReminderSnapshot;
       const reminder: ReminderState = {
         ...given,
+        version: event.version,
         cancel_reason: (d.reminder as Partial<ReminderState>).cancel_reason ?? null,
         at_time: (d.reminder as Partial<ReminderState>).at_time ?? null,
         days_before: (d.reminder as Partial<ReminderState>).days_before ?? null,
@@ -91,7 +97,7 @@ export function evolve(state: TaskState | null, event: EventEnvelope): TaskState
       return { ...next, reminders: [...others, reminder].sort(byCreated) };
     }
     case 'reminder.cancelled':
-      return withReminder(next, d.reminder_id as string, (r) => ({
+      return withReminder(next, event, (r) => ({
         ...r,
         cancelled: true,
         unacknowledged: false,
@@ -99,15 +105,15 @@ export function evolve(state: TaskState | null, event: EventEnvelope): TaskState
       }));
     case 'reminder.triggered':
       // A fire written before acknowledgement existed has no `unacknowledged`: it reads as seen (migration 009).
-      return withReminder(next, d.reminder_id as string, (r) => ({
+      return withReminder(next, event, (r) => ({
         ...r,
         notified: true,
         unacknowledged: d.unacknowledged === true,
       }));
     case 'reminder.acknowledged':
-      return withReminder(next, d.reminder_id as string, (r) => ({ ...r, unacknowledged: false }));
+      return withReminder(next, event, (r) => ({ ...r, unacknowledged: false }));
     case 'reminder.snoozed':
-      return withReminder(next, d.reminder_id as string, (r) => ({
+      return withReminder(next, event, (r) => ({
         ...r,
         notified: false,
         unacknowledged: false,
@@ -124,8 +130,13 @@ function applyChanges(state: TaskState, changes: Record<string, Change<unknown>>
   return out as unknown as TaskState;
 }
 
-function withReminder(state: TaskState, id: string, f: (r: ReminderState) => ReminderState): TaskState {
-  return { ...state, reminders: state.reminders.map((r) => (r.id === id ? f(r) : r)) };
+/** `state` with `f` applied to the reminder `event` names (data.reminder_id), stamped with the event's version. */
+function withReminder(state: TaskState, event: EventEnvelope, f: (r: ReminderState) => ReminderState): TaskState {
+  const id = event.data.reminder_id as string;
+  return {
+    ...state,
+    reminders: state.reminders.map((r) => (r.id === id ? { ...f(r), version: event.version } : r)),
+  };
 }
 
 function byCreated(a: ReminderState, b: ReminderState): number {

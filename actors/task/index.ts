@@ -3,8 +3,11 @@ export { decide, type DecideContext, EARLY_TOLERANCE_MS, LATE_AFTER_MS } from '.
 export { evolve, fold } from './evolve.ts';
 export {
   initialState,
+  visibleVersion,
+  matchesVersion,
   type TaskState,
   type ReminderState,
+  type ReminderSnapshot,
   MAX_REMINDERS,
   MAX_TITLE,
   MAX_DESCRIPTION,

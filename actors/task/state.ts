@@ -26,6 +26,21 @@ export interface ReminderState {
    * (GET /reminders?state=unacknowledged). False for reminders fired before acknowledgement existed.
    */
   unacknowledged: boolean;
+  /**
+   * The task's version at this reminder's last event (reminder.*): the newest change only its owner
+   * sees (reminder events reach their owner alone, actors/list/audience.ts). Set by evolve from the event.
+   */
+  version: number;
+}
+
+/** A reminder as a `reminder.scheduled` event carries it: its version is the event's own (evolve sets it). */
+export type ReminderSnapshot = Omit<ReminderState, 'version'>;
+
+/** `r` as an event carries it (ReminderSnapshot). */
+export function snapshotOf(r: ReminderSnapshot | ReminderState): ReminderSnapshot {
+  if (!('version' in r)) return r;
+  const { version: _version, ...snapshot } = r;
+  return snapshot;
 }
 
 export interface TaskState {
@@ -79,6 +94,12 @@ export interface TaskState {
   /** How many instances this series has spawned (0 for a task that is not a series); COUNT of an after-completion series counts these. */
   spawn_count: number;
   version: number;
+  /**
+   * The version of the task's last event every member of its list receives: every event but a reminder's
+   * own (reminder.*), which reaches the reminder's owner alone. If-Match is judged against what the caller
+   * can see (`visibleVersion`), so a member's private reminder never fails another member's edit.
+   */
+  shared_version: number;
   created_at: string;
   updated_at: string;
   deleted_at: string | null;
@@ -103,6 +124,30 @@ export const EDITABLE = [
   'assignee',
 ] as const;
 export type EditableField = (typeof EDITABLE)[number];
+
+/**
+ * The version of the newest change of `task` that `viewer` can see: its last shared event, or the last
+ * event of one of the viewer's own reminders, whichever is later. Every version from this one to
+ * `task.version` names the task as the viewer knows it.
+ */
+export function visibleVersion(task: Pick<TaskState, 'shared_version' | 'reminders'>, viewer: string): number {
+  let out = task.shared_version;
+  for (const r of task.reminders) if (r.user_id === viewer && r.version > out) out = r.version;
+  return out;
+}
+
+/**
+ * Whether If-Match's `expected` version still names `task` as `viewer` knows it (RFC 9110 §13.1.1, read
+ * per member): no change the viewer can see was made after it. Changes only others see (another member's
+ * reminders) do not count, so they never fail the viewer's conditional request.
+ */
+export function matchesVersion(
+  task: Pick<TaskState, 'version' | 'shared_version' | 'reminders'>,
+  expected: number,
+  viewer: string,
+): boolean {
+  return expected <= task.version && expected >= visibleVersion(task, viewer);
+}
 
 /** Before `task.created` there is no task. */
 export function initialState(): TaskState | null {

@@ -24,7 +24,7 @@ import type { EventEnvelope, PendingEvent, Change } from '../events.ts';
 import { DomainError, invalid, notFound, conflict } from '../errors.ts';
 import { parseDuration, minusOffset } from '../durations.ts';
 import { inboxIdOf } from '../list/index.ts';
-import { type TaskState, type ReminderState, type EditableField, MAX_REMINDERS } from './state.ts';
+import { type TaskState, type ReminderState, type EditableField, MAX_REMINDERS, snapshotOf } from './state.ts';
 import type { UpdateTask } from './commands.ts';
 import {
   ev,
@@ -280,12 +280,12 @@ function restore(turn: EventEnvelope[], state: TaskState, ctx: DecideContext): P
   // longer hold it; the state itself changes by `changes` alone. On a list others have access to, every
   // member receives it, and reminders are per member (issue 17): it carries none (each member's re-armed
   // reminders follow as their own reminder.scheduled events).
-  const { version: _v, updated_at: _u, ...restored } = after;
+  const { version: _v, shared_version: _s, updated_at: _u, ...restored } = after;
   // With one user left who has access, their own reminders only: a member removed since keeps theirs private.
   const access = accessTo(after.list_id, ctx);
   const task = {
     ...restored,
-    reminders: access.length > 1 ? [] : restored.reminders.filter((r) => access.includes(r.user_id)),
+    reminders: access.length > 1 ? [] : restored.reminders.filter((r) => access.includes(r.user_id)).map(snapshotOf),
   };
   return [ev(state, 'task.restored', { changes, task }), ...rearmed];
 }

@@ -43,6 +43,7 @@ export const TASK_TABLE = {
   spawn_count: { type: 'integer' },
   assignee: { type: 'text' },
   version: { type: 'integer' },
+  shared_version: { type: 'integer' },
   created_at: { type: 'timestamptz' },
   updated_at: { type: 'timestamptz' },
   deleted_at: { type: 'timestamptz' },
@@ -102,6 +103,7 @@ export const REMINDER_TABLE = {
   cancel_reason: { type: 'text' },
   created_at: { type: 'timestamptz' },
   unacknowledged: { type: 'boolean' },
+  version: { type: 'integer' },
 } as const satisfies { [K in keyof ReminderState]-?: Column };
 
 /** The events table's columns that make the envelope, in the envelope's key order (actors/events.ts). */

@@ -129,7 +129,7 @@ async function ceiling(): Promise<CeilingRun> {
       const id = randomUUID();
       ids.push([`c${u}`, id]);
       await db.query(
-        `INSERT INTO tasks (id, user_id, list_id, title, version, created_at, updated_at) VALUES ($1, $2, $3, 't', 1, now(), now())`,
+        `INSERT INTO tasks (id, user_id, list_id, title, version, shared_version, created_at, updated_at) VALUES ($1, $2, $3, 't', 1, 1, now(), now())`,
         [id, `c${u}`, inbox],
       );
     }

@@ -145,8 +145,8 @@ test('PGlite: a rule one character over the limit is refused by the database too
     // The user's Inbox is made with the user (a trigger); every task is in a list.
     const insert = (rule: string) =>
       db.query(
-        `INSERT INTO tasks (id, user_id, list_id, title, completed, recurrence_rule, is_recurring, version, created_at, updated_at)
-      VALUES (gen_random_uuid(), 'limits', $2, 't', false, $1, true, 1, now(), now())`,
+        `INSERT INTO tasks (id, user_id, list_id, title, completed, recurrence_rule, is_recurring, version, shared_version, created_at, updated_at)
+      VALUES (gen_random_uuid(), 'limits', $2, 't', false, $1, true, 1, 1, now(), now())`,
         [rule, inboxIdOf('limits')],
       );
     await t.notThrowsAsync(insert(`FREQ=DAILY;${'X'.repeat(MAX_RULE_LENGTH - 11)}`));

@@ -411,6 +411,52 @@ for (const database of DATABASES) {
     t.is(fresh.status, 200);
   });
 
+  test(`${database}: another member's private reminder never fails an If-Match: the ETag a member holds stays good until a change they can see`, async (t) => {
+    const { call, alice, bob, id } = await sharedList(database);
+    const due = new Date(Date.now() + 7 * 86_400_000).toISOString();
+    const task = await ok(
+      call('POST', '/tasks', { token: alice.token, body: { title: 'Milk', list_id: id, due_date: due } }),
+      201,
+    );
+    const path = `/tasks/${task.id}`;
+    const seen = await call('GET', path, { token: alice.token });
+    const etag = seen.headers.get('etag') ?? '';
+    t.is(etag, `"${String(seen.body.version)}"`, 'the ETag is the version');
+    // Bob adds, snoozes nothing, removes his own reminder: three events alice never receives.
+    const his = await ok(call('POST', `${path}/reminders`, { token: bob.token, body: { before: 'PT1H' } }), 201);
+    const hisId = ((his.reminder ?? his) as Json).id as string;
+    t.is((await call('DELETE', `${path}/reminders/${hisId}`, { token: bob.token })).status, 204);
+    const edited = await call('PATCH', path, {
+      token: alice.token,
+      body: { title: 'Oat milk' },
+      headers: { 'if-match': etag },
+    });
+    t.is(edited.status, 200, 'alice edits at the version she saw');
+    t.is(edited.body.title, 'Oat milk');
+    // Bob's edit conditioned on the version he saw before her edit: refused, her title is a change he sees.
+    const stale = await call('PATCH', path, {
+      token: bob.token,
+      body: { title: 'Soy milk' },
+      headers: { 'if-match': etag },
+    });
+    t.is(stale.status, 412);
+    // Alice's own reminder after the version she names fails her own conditional edit (her other device's change).
+    const current = await call('GET', path, { token: alice.token });
+    await ok(call('POST', `${path}/reminders`, { token: alice.token, body: { before: 'PT2H' } }), 201);
+    const own = await call('PATCH', path, {
+      token: alice.token,
+      body: { priority: 1 },
+      headers: { 'if-match': current.headers.get('etag') ?? '' },
+    });
+    t.is(own.status, 412);
+    const bobs = (await ok(call('GET', path, { token: bob.token }))).reminders as Json[];
+    t.deepEqual(
+      bobs.map((r) => [r.user_id, r.status]),
+      [[bob.id, 'cancelled']],
+      "bob sees his own removed reminder and none of alice's",
+    );
+  });
+
   test(`${database}: deleting a shared list gives each member's tasks back to their own Inbox, or deletes them all`, async (t) => {
     for (const mode of ['move', 'delete'] as const) {
       const { call, alice, bob, id } = await sharedList(database);

@@ -41,6 +41,7 @@ const task = (over: Partial<FeedTask> = {}): FeedTask => ({
   labels: [],
   completed_at: null,
   version: 1,
+  shared_version: 1,
   created_at: '2026-12-01T00:00:00.000Z',
   updated_at: '2026-12-01T00:00:00.000Z',
   deleted_at: null,
@@ -164,6 +165,7 @@ const dayReminder = (at_time: string, days_before: number, remind_at: string | n
   cancel_reason: null,
   created_at: '2026-12-01T00:00:00.000Z',
   unacknowledged: false,
+  version: 1,
 });
 
 test("a series' day reminders are triggers relative to the start of its DUE date; an instance's fire at their instant", (t) => {

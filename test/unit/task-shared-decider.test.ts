@@ -434,3 +434,36 @@ test("the shared list deleted: bob's task moves to his Inbox, alice's reminder o
     ['alice', 'member_removed'],
   ]);
 });
+
+test("If-Match is judged by what the issuer can see: bob's reminders never fail alice's edit, her own and shared changes do", (t) => {
+  const created = spec(t)()
+    .when(create({ title: 'Milk', due_date: DUE, list_id: L1 }), by('alice'))
+    .then(['task.created']);
+  const seen = created.state?.version ?? 0;
+  // Bob's own reminder: an event only he receives, which still moves the task's version.
+  const bobs = spec(t)(created).when(addBefore('PT2H'), by('bob')).then(['reminder.scheduled']);
+  t.true((bobs.state?.version ?? 0) > seen, 'a reminder event moves the version');
+  const retitle = (expected: number): TaskCommand => ({
+    type: 'update',
+    data: { title: 'Oat milk' },
+    expected_version: expected,
+  });
+  spec(t)(bobs).when(retitle(seen), by('alice')).then(['task.updated'], 'alice, at the version she saw');
+  spec(t)(bobs)
+    .when(retitle(seen), by('bob'))
+    .then(throws('version_mismatch'), 'bob, at a version before his own reminder');
+  spec(t)(bobs)
+    .when(retitle(bobs.state?.version ?? 0), by('bob'))
+    .then(['task.updated'], 'bob, at the current version');
+  // Alice's own reminder after the version she names: her conditional edit fails (a lost update on her device).
+  const hers = spec(t)(bobs).when(addBefore('PT1H'), by('alice')).then(['reminder.scheduled']);
+  spec(t)(hers).when(retitle(seen), by('alice')).then(throws('version_mismatch'), 'after her own reminder');
+  // A change every member sees fails both.
+  const renamed = spec(t)(bobs)
+    .when({ type: 'update', data: { title: 'Soy milk' } }, by('bob'))
+    .then(['task.updated']);
+  spec(t)(renamed).when(retitle(seen), by('alice')).then(throws('version_mismatch'), 'after a shared change');
+  spec(t)(renamed)
+    .when(retitle((renamed.state?.version ?? 0) + 1), by('alice'))
+    .then(throws('version_mismatch'), 'a version the task has not reached');
+});
