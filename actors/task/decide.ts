@@ -32,7 +32,7 @@ import {
 } from './state.ts';
 import { inboxIdOf } from '../list/index.ts';
 import { checkInstant, checkZone, inRange, readInstant, iso, ms } from './time.ts';
-import { leadOfReminders } from './timers.ts';
+import { spawnNeededAt, templateAt } from './timers.ts';
 import { planSnooze } from './snooze.ts';
 import { undo, type UndoEvents } from './undo.ts';
 import { readDue, dayStart, dayOf, dayReminderAt, checkDayReminder, checkAllDayRule } from './all-day.ts';
@@ -343,6 +343,45 @@ function relativeAt(
   return r.remind_at;
 }
 
+/**
+ * How many occurrences of its series a template reminder may reach back over. An instance is spawned when
+ * its reminders are due, so a reminder `P1Y` before each occurrence of a daily series would keep a year of
+ * instances open ahead: refused instead, as it is decided (a new series, a new reminder, a new rule).
+ */
+export const MAX_REMINDER_REACH = 50;
+
+/**
+ * Throws a DomainError on `field(i)` when template `i` of a series (`rule` from `start` in `zone`) fires
+ * before more than MAX_REMINDER_REACH occurrences of it, measured from its next occurrence after now.
+ */
+function checkReach(
+  rule: string,
+  start: string | Date,
+  zone: string,
+  templates: readonly Pick<ReminderState, 'offset' | 'at_time' | 'days_before'>[],
+  field: (i: number) => string,
+  ctx: DecideContext,
+): void {
+  if (templates.length === 0) return;
+  const next = nextOccurrence(rule, start, zone, ctx.now);
+  if (next === null) return;
+  templates.forEach((r, i) => {
+    const own = templateAt(r, iso(next), zone);
+    if (own === null || own >= next.getTime()) return;
+    const until = new Date(Math.min(next.getTime() + (next.getTime() - own), 253402300799999));
+    const reached = occurrences(rule, start, zone, { after: next, until, limit: MAX_REMINDER_REACH + 1 }).length;
+    if (reached > MAX_REMINDER_REACH)
+      throw invalid(
+        field(i),
+        `reaches back over more than ${MAX_REMINDER_REACH} occurrences of the series (each occurrence is there from its reminder on): choose a shorter time before, or a sparser rule`,
+      );
+  });
+}
+
+/** The field of reminder spec `i` that says how far before (`before` or `days_before`), under `prefix`. */
+const reminderField = (specs: readonly ReminderSpec[], i: number, prefix = `reminders[${i}]`): string =>
+  fieldIn(prefix, specs[i] !== undefined && 'at_time' in specs[i] ? 'days_before' : 'before');
+
 /** True when relative reminder `r` is of the kind the task's due date takes: `at_time` for all-day, `offset` for timed. */
 const fitsDue = (r: Pick<ReminderState, 'at_time'>, task: Pick<TaskState, 'due_day'>): boolean =>
   (r.at_time !== null) === (task.due_day !== null);
@@ -441,29 +480,38 @@ function cancelPending(state: TaskState, reason: string): PendingEvent[] {
 function followDueDate(before: TaskState, after: TaskState, ctx: DecideContext): PendingEvent[] {
   const out: PendingEvent[] = [];
   for (const r of before.reminders) {
-    if (r.cancelled) continue;
+    // A relative reminder an earlier due date made pass, or took away, and that never fired, follows the
+    // due date still while the task is open: a later date (an edit, or that edit undone) brings it back.
+    const resting =
+      r.cancelled && FOLLOWS_DUE.has(r.cancel_reason ?? '') && !r.notified && isRelative(r) && !after.completed;
+    if (r.cancelled && !resting) continue;
+    const live = { cancelled: false, cancel_reason: null };
     if (after.is_recurring) {
-      if (r.remind_at !== null && !r.notified)
-        out.push(ev(after, 'reminder.scheduled', { reminder: { ...r, remind_at: null } }));
+      if ((r.remind_at !== null && !r.notified) || resting)
+        out.push(ev(after, 'reminder.scheduled', { reminder: { ...r, ...live, remind_at: null } }));
       continue;
     }
     if (!isRelative(r)) continue; // absolute: stays where it is
     if (after.due_date === null) {
-      if (!r.notified || r.remind_at === null)
+      if (!resting && (!r.notified || r.remind_at === null))
         out.push(ev(after, 'reminder.cancelled', { reminder_id: r.id, reason: 'no_due_date' }));
       continue;
     }
     // One of the other kind (all-day vs timed) has fired: it stays as it fired (`update` refuses pending ones).
     if (!fitsDue(r, after)) continue;
     const at = relativeAt(r, after, zoneOf(after, ctx)) as string;
-    if (at === r.remind_at) continue;
+    if (at === r.remind_at && !resting) continue;
     // Out of years 0001–9999 it can only lie before year 1 (due − offset), so it has passed.
     if (inRange(ms(at)) && ms(at) > ctx.now.getTime())
-      out.push(ev(after, 'reminder.scheduled', { reminder: { ...r, remind_at: at, notified: false } }));
-    else if (!r.notified) out.push(ev(after, 'reminder.cancelled', { reminder_id: r.id, reason: 'passed' }));
+      out.push(ev(after, 'reminder.scheduled', { reminder: { ...r, ...live, remind_at: at, notified: false } }));
+    else if (!r.notified && !resting)
+      out.push(ev(after, 'reminder.cancelled', { reminder_id: r.id, reason: 'passed' }));
   }
   return out;
 }
+
+/** Why a relative reminder rests while its task's due date leaves it no time ahead (followDueDate): it comes back with one. */
+const FOLLOWS_DUE = new Set(['passed', 'no_due_date']);
 
 // ------------------------------------------------------------------ commands
 function create(command: CreateTask, state: TaskState | null, ctx: DecideContext): PendingEvent[] {
@@ -528,6 +576,8 @@ function create(command: CreateTask, state: TaskState | null, ctx: DecideContext
     deleted_at: null,
   };
   const reminders = specs.map((spec, i) => newReminder(task, planReminder(spec, `reminders[${i}]`, task, ctx), ctx));
+  if (recurrence_rule && start)
+    checkReach(recurrence_rule, start, zone, reminders, (i) => reminderField(specs, i), ctx);
   return [
     ev(task, 'task.created', { task }),
     ...reminders.map((reminder) => ev(task, 'reminder.scheduled', { reminder })),
@@ -600,8 +650,18 @@ export function update(command: UpdateTask, state: TaskState, ctx: DecideContext
     );
   }
   next.dtstart_local = seriesWallStart(d, state, next, ctx);
-  if (next.recurrence_rule && next.due_date)
-    checkSeriesBudget(next.recurrence_rule, seriesStart(next, zoneOf(next, ctx)), zoneOf(next, ctx));
+  if (next.recurrence_rule && next.due_date) {
+    const zone = zoneOf(next, ctx);
+    const start = seriesStart(next, zone);
+    checkSeriesBudget(next.recurrence_rule, start, zone);
+    // A new rule, start or zone may bring the occurrences closer together: checked then, not on other edits.
+    const moved =
+      next.recurrence_rule !== state.recurrence_rule || next.due_date !== state.due_date || zone !== zoneOf(state, ctx);
+    if (next.is_recurring && moved) {
+      const templates = state.reminders.filter((r) => !r.cancelled && isRelative(r) && fitsDue(r, next));
+      checkReach(next.recurrence_rule, start, zone, templates, () => 'recurrence_rule', ctx);
+    }
+  }
   if (next.is_recurring && state.completed)
     throw conflict('a completed task cannot become a series; uncomplete it first');
 
@@ -856,6 +916,17 @@ function addReminder(spec: ReminderSpec, state: TaskState, ctx: DecideContext): 
   if (state.reminders.filter((r) => !r.cancelled).length >= MAX_REMINDERS)
     throw invalid('reminders', `at most ${MAX_REMINDERS} per task`);
   const reminder = newReminder(state, planReminder(spec, '', state, ctx), ctx);
+  if (state.is_recurring && state.recurrence_rule && state.due_date) {
+    const zone = zoneOf(state, ctx);
+    checkReach(
+      state.recurrence_rule,
+      seriesStart(state, zone),
+      zone,
+      [reminder],
+      () => reminderField([spec], 0, ''),
+      ctx,
+    );
+  }
   return [ev(state, 'reminder.scheduled', { reminder })];
 }
 
@@ -963,20 +1034,18 @@ function fire(id: string, state: TaskState, ctx: DecideContext): PendingEvent[] 
   ];
 }
 
-function leadOf(state: TaskState, occurrence: string, zone: string): number {
-  return leadOfReminders(state.reminders, occurrence, zone);
-}
-
 function spawn(state: TaskState, ctx: DecideContext): PendingEvent[] {
   if (!state.is_recurring || !state.recurrence_rule || !state.due_date || !state.next_occurrence) return [];
   const zone = zoneOf(state, ctx);
   const now = ctx.now.getTime();
-  const dueAt = (occ: string) => ms(occ) - leadOf(state, occ, zone);
+  const dueAt = (occ: string) => spawnNeededAt(state.reminders, occ, zone);
   // The next instance shows ahead (timers.ts spawnDueAt): once the occurrence spawned last has come.
   const ahead = state.last_spawned_at === null ? Number.POSITIVE_INFINITY : ms(state.last_spawned_at);
   if (Math.min(dueAt(state.next_occurrence), ahead) > now + EARLY_TOLERANCE_MS) return [];
-  // Every occurrence whose own spawn time has come: after downtime there may be several; the latest is
-  // spawned and the others are recorded as skipped. None: this is the next one, spawned ahead.
+  // Every occurrence whose instance must exist by now. Occurrences that came while nothing ran (downtime):
+  // the latest is spawned and the older ones are recorded as skipped. An occurrence still ahead is never
+  // skipped: without one that came, the earliest ahead is spawned, and the next turn spawns the one after.
+  // None: this is the next one, spawned ahead.
   const maxLead = 400 * 86_400_000;
   const start = seriesStart(state, zone);
   const window = occurrences(state.recurrence_rule, start, zone, {
@@ -985,14 +1054,15 @@ function spawn(state: TaskState, ctx: DecideContext): PendingEvent[] {
     limit: 1000,
   }).map(iso);
   const due = window.filter((occ) => dueAt(occ) <= now + EARLY_TOLERANCE_MS);
+  const came = due.filter((occ) => ms(occ) <= now + EARLY_TOLERANCE_MS);
   // None due: the next one, spawned ahead. That is the first of the window, which is the stored next
   // occurrence unless an older expansion stored one the series no longer has (a start on the second pass
   // of a repeated hour, kept as the first pass before that was told apart): never both.
   const first = window[0];
-  if (due.length === 0)
-    due.push(first !== undefined && ms(first) !== ms(state.next_occurrence) ? first : state.next_occurrence);
-  const occurrence_at = due[due.length - 1] as string;
-  const skipped = due.slice(0, -1);
+  const occurrence_at = (came.at(-1) ??
+    due[0] ??
+    (first !== undefined && ms(first) !== ms(state.next_occurrence) ? first : state.next_occurrence)) as string;
+  const skipped = came.slice(0, -1);
   // An after-completion series spawns by its calendar only this once: the next waits for a completion.
   const following =
     state.recurrence_mode === 'after_completion'
@@ -1055,22 +1125,26 @@ function spawnEvents(
     created_at: iso(ctx.now),
     deleted_at: null,
   };
-  // Each instance reminder belongs to the member whose template it copies.
-  const reminders = state.reminders
-    .filter((r) => !r.cancelled && isRelative(r) && fitsDue(r, instance))
-    .map((template) =>
-      newReminder(
-        instance,
-        {
-          offset: template.offset,
-          remind_at: relativeAt(template, instance, zone),
-          at_time: template.at_time,
-          days_before: template.days_before,
-        },
-        ctx,
-        template.user_id,
-      ),
-    );
+  // Each instance reminder belongs to the member whose template it copies. One whose time came before its
+  // template was set was never due: it is there, cancelled as passed (a later due date may bring it back),
+  // and never fires late.
+  const templates = state.reminders.filter((r) => !r.cancelled && isRelative(r) && fitsDue(r, instance));
+  const reminders = templates.map((template) =>
+    newReminder(
+      instance,
+      {
+        offset: template.offset,
+        remind_at: relativeAt(template, instance, zone),
+        at_time: template.at_time,
+        days_before: template.days_before,
+      },
+      ctx,
+      template.user_id,
+    ),
+  );
+  const neverDue = reminders.filter(
+    (r, i) => ms(r.remind_at as string) < ms((templates[i] as ReminderState).created_at),
+  );
   return [
     ev(state, 'recurring.spawned', {
       occurrence_at,
@@ -1082,6 +1156,7 @@ function spawnEvents(
     }),
     ev(instance, 'task.created', { task: instance }),
     ...reminders.map((reminder) => ev(instance, 'reminder.scheduled', { reminder })),
+    ...neverDue.map((r) => ev(instance, 'reminder.cancelled', { reminder_id: r.id, reason: 'passed' })),
   ];
 }
 

@@ -20,55 +20,58 @@ export interface Timer {
 export const SPAWN = 'spawn';
 export const remindName = (reminderId: string): string => `remind:${reminderId}`;
 
-/** How long before an occurrence its instance must exist: the largest reminder offset of the series. */
-export function leadMs(offsets: readonly string[], occurrence: string, zone: string): number {
-  let lead = 0;
-  for (const offset of offsets) {
-    lead = Math.max(
-      lead,
-      Date.parse(occurrence) - Date.parse(minusOffset(occurrence, parseDuration('offset', offset), zone)),
-    );
-  }
-  return lead;
-}
-
 /**
- * How long before an occurrence (UTC ISO) its instance must exist, in ms: the earliest of the series'
- * template reminders, relative (`offset`) or, for an all-day series, `at_time` on the occurrence's local
- * day in `zone` or `days_before` it (never less than 0: "on the day at 09:00" fires after the day begins).
+ * When an occurrence's instance must exist (epoch ms): at the occurrence (UTC ISO) itself, or earlier for
+ * the series' live template reminders, each at its own time for that occurrence — relative (`offset`
+ * before it) or, for an all-day series, `at_time` on the occurrence's local day in `zone`, `days_before`
+ * it — but never before the template was set (`created_at`): a reminder is due only from the moment it
+ * exists, so a reminder reaching back further than a new series' first occurrence neither spawns that
+ * occurrence late nor makes it missed (actors/task/decide.ts spawn).
  */
-export function leadOfReminders(
-  reminders: readonly Pick<TaskState['reminders'][number], 'cancelled' | 'offset' | 'at_time' | 'days_before'>[],
+export function spawnNeededAt(
+  reminders: readonly Pick<
+    TaskState['reminders'][number],
+    'cancelled' | 'offset' | 'at_time' | 'days_before' | 'created_at'
+  >[],
   occurrence: string,
   zone: string,
 ): number {
-  const live = reminders.filter((r) => !r.cancelled);
-  let lead = leadMs(
-    live.filter((r) => r.offset !== null).map((r) => r.offset as string),
-    occurrence,
-    zone,
-  );
-  for (const r of live) {
-    if (r.at_time === null) continue;
-    const at = dayReminderAt('offset', dayOf(occurrence, zone), r.days_before ?? 0, r.at_time, zone);
-    lead = Math.max(lead, Date.parse(occurrence) - Date.parse(at));
+  let at = Date.parse(occurrence);
+  for (const r of reminders) {
+    if (r.cancelled) continue;
+    const own = templateAt(r, occurrence, zone);
+    if (own !== null) at = Math.min(at, Math.max(own, Date.parse(r.created_at)));
   }
-  return lead;
+  return at;
 }
 
 /**
- * When a series spawns its next occurrence (epoch ms): its largest reminder offset before it, and no later
- * than the occurrence it spawned last (so, once a series has spawned, its next instance is always there
- * ahead of its due time: it appears when the one before it comes due). The first instance of a series
- * spawns at its occurrence (less the reminder lead). Null when nothing is scheduled.
+ * When template reminder `r` fires for an occurrence (UTC ISO) of its series in `zone` (epoch ms): `offset`
+ * before it, or `at_time` on its local day `days_before` it; null for a reminder that is not a template.
+ */
+export function templateAt(
+  r: Pick<TaskState['reminders'][number], 'offset' | 'at_time' | 'days_before'>,
+  occurrence: string,
+  zone: string,
+): number | null {
+  if (r.offset !== null) return Date.parse(minusOffset(occurrence, parseDuration('offset', r.offset), zone));
+  if (r.at_time !== null)
+    return Date.parse(dayReminderAt('offset', dayOf(occurrence, zone), r.days_before ?? 0, r.at_time, zone));
+  return null;
+}
+
+/**
+ * When a series spawns its next occurrence (epoch ms): when that occurrence's instance must exist
+ * (spawnNeededAt), and no later than the occurrence it spawned last (so, once a series has spawned, its
+ * next instance is always there ahead of its due time: it appears when the one before it comes due).
+ * Null when nothing is scheduled.
  */
 export function spawnDueAt(
   task: Pick<TaskState, 'next_occurrence' | 'timezone' | 'reminders' | 'last_spawned_at'>,
   userZone: string,
 ): number | null {
   if (!task.next_occurrence) return null;
-  const own =
-    Date.parse(task.next_occurrence) - leadOfReminders(task.reminders, task.next_occurrence, task.timezone ?? userZone);
+  const own = spawnNeededAt(task.reminders, task.next_occurrence, task.timezone ?? userZone);
   return task.last_spawned_at === null ? own : Math.min(own, Date.parse(task.last_spawned_at));
 }
 

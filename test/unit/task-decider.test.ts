@@ -417,6 +417,134 @@ test('after downtime a series spawns the most recent missed occurrence once and 
     .then({ next_occurrence: '2026-02-16T09:00:00.000Z' });
 });
 
+test("a reminder reaching back past a new series' first occurrences skips none of them and fires nothing late", (t) => {
+  const given = spec(t);
+  // Created at 12:00 on the 10th, first occurrence 14:00 the same day, a reminder two days before each.
+  const created = given()
+    .when(
+      create(T1, {
+        title: 'daily',
+        due_date: '2026-02-10T14:00:00Z',
+        recurrence_rule: 'FREQ=DAILY',
+        reminders: [{ before: 'P2D' }],
+      }),
+      at(NOW),
+    )
+    .then({ next_occurrence: '2026-02-10T14:00:00.000Z' });
+  t.is(spawnDueAt(created.state as TaskState, 'UTC'), Date.parse(NOW), 'due now: the reminder exists from now on');
+  const first = given(created)
+    .when({ type: 'spawn' }, at(NOW))
+    .then([
+      {
+        event_type: 'recurring.spawned',
+        data: { occurrence_at: '2026-02-10T14:00:00.000Z', skipped_count: 0, skipped: [], late: false },
+      },
+      'task.created',
+      'reminder.scheduled',
+      { event_type: 'reminder.cancelled', data: { reason: 'passed' } },
+    ])
+    .then({ next_occurrence: '2026-02-11T14:00:00.000Z' });
+  // The 11th's reminder (the 9th, 14:00) came before the series existed too: spawned at once, nothing to fire.
+  t.is(spawnDueAt(first.state as TaskState, 'UTC'), Date.parse(NOW));
+  const second = given(first)
+    .when({ type: 'spawn' }, at(NOW))
+    .then([
+      { event_type: 'recurring.spawned', data: { occurrence_at: '2026-02-11T14:00:00.000Z', skipped_count: 0 } },
+      'task.created',
+      'reminder.scheduled',
+      { event_type: 'reminder.cancelled', data: { reason: 'passed' } },
+    ]);
+  // The 12th's reminder is at 14:00 on the 10th, after the series was made: spawned then, and it fires.
+  t.is(spawnDueAt(second.state as TaskState, 'UTC'), Date.parse('2026-02-10T14:00:00Z'));
+  const third = given(second)
+    .when({ type: 'spawn' }, at('2026-02-10T14:00:00Z'))
+    .then([
+      { event_type: 'recurring.spawned', data: { occurrence_at: '2026-02-12T14:00:00.000Z', late: false } },
+      'task.created',
+      'reminder.scheduled',
+    ]);
+  const instance = third.stateOf((third.events[0]?.data as { instance_id: string }).instance_id);
+  t.like(instance?.reminders[0], { remind_at: '2026-02-10T14:00:00.000Z', cancelled: false });
+  // Downtime still skips occurrences that came, and only those: the latest of them is spawned, not one ahead;
+  // its reminder (on the 10th, 14:00, after the series was made) was due, so it fires, late.
+  given(created)
+    .when({ type: 'spawn' }, at('2026-02-12T15:00:00Z'))
+    .then([
+      {
+        event_type: 'recurring.spawned',
+        data: {
+          occurrence_at: '2026-02-12T14:00:00.000Z',
+          skipped: ['2026-02-10T14:00:00.000Z', '2026-02-11T14:00:00.000Z'],
+        },
+      },
+      'task.created',
+      'reminder.scheduled',
+      { event_type: 'recurring.spawned', data: { occurrence_at: '2026-02-13T14:00:00.000Z', ahead: true } },
+      'task.created',
+      'reminder.scheduled',
+    ]);
+});
+
+test('a template reminder reaching back over more than 50 occurrences is refused where it is decided, naming the field', (t) => {
+  const given = spec(t);
+  const reach = /reaches back over more than 50 occurrences/;
+  const series = (reminders: CreateData['reminders'], rule = 'FREQ=DAILY', due = '2026-02-11T09:00:00Z') =>
+    given().when(create(T1, { title: 's', due_date: due, recurrence_rule: rule, reminders }), at(NOW));
+  series([{ before: 'P50D' }]).then(['task.created', 'reminder.scheduled']);
+  series([{ before: 'PT1H' }, { before: 'P51D' }]).then(throws('validation', 'reminders[1].before', reach));
+  series([{ before: 'P350D' }], 'FREQ=WEEKLY').then(['task.created', 'reminder.scheduled'], '50 weeks back');
+  series([{ before: 'P52W' }], 'FREQ=WEEKLY').then(throws('validation', 'reminders[0].before', reach));
+  series([{ at_time: '09:00', days_before: 60 }], 'FREQ=DAILY', '2026-02-11').then(
+    throws('validation', 'reminders[0].days_before', reach),
+  );
+  const weekly = series([{ before: 'P20D' }], 'FREQ=WEEKLY').then(['task.created', 'reminder.scheduled']);
+  given(weekly)
+    .when({ type: 'add_reminder', data: { before: 'P52W' } }, at(NOW))
+    .then(throws('validation', 'before', reach));
+  given(weekly)
+    .when({ type: 'update', data: { recurrence_rule: 'FREQ=DAILY;BYHOUR=8,12,18' } }, at(NOW))
+    .then(throws('validation', 'recurrence_rule', reach));
+  given(weekly)
+    .when({ type: 'update', data: { title: 'still weekly' } }, at(NOW))
+    .then(['task.updated']);
+});
+
+test('a relative reminder a due date made pass comes back with a later due date, and with that edit undone', (t) => {
+  const given = spec(t);
+  const created = given().when(
+    create(T1, { title: 'call', due_date: '2026-02-10T13:00:00Z', reminders: [{ before: 'PT30M' }] }),
+    at(NOW),
+  );
+  const sooner = given(created)
+    .when({ type: 'update', data: { due_date: '2026-02-10T12:10:00Z' } }, at(NOW))
+    .then(['task.due_date_changed', { event_type: 'reminder.cancelled', data: { reason: 'passed' } }]);
+  const later = given(sooner)
+    .when({ type: 'update', data: { due_date: '2026-02-10T15:00:00Z' } }, at(NOW))
+    .then(['task.due_date_changed', 'reminder.scheduled']);
+  t.like(later.state?.reminders[0], { remind_at: '2026-02-10T14:30:00.000Z', cancelled: false, cancel_reason: null });
+  const undone = given(sooner)
+    .when(
+      { type: 'undo', event_id: sooner.events[0]?.event_id as string },
+      {
+        ...at(NOW),
+        undo: { events: [...created.events, ...sooner.events] },
+      },
+    )
+    .then(['task.due_date_changed', 'reminder.scheduled']);
+  t.like(undone.state?.reminders[0], { remind_at: '2026-02-10T12:30:00.000Z', cancelled: false, cancel_reason: null });
+  // Gone with the due date, back with a new one; a completed task's stays where it is.
+  const noDate = given(created)
+    .when({ type: 'update', data: { due_date: null } }, at(NOW))
+    .then(['task.due_date_changed', { event_type: 'reminder.cancelled', data: { reason: 'no_due_date' } }]);
+  given(noDate)
+    .when({ type: 'update', data: { due_date: '2026-02-11T09:00:00Z' } }, at(NOW))
+    .then(['task.due_date_changed', 'reminder.scheduled']);
+  const done = given(sooner).when({ type: 'complete' }, at(NOW));
+  given(done)
+    .when({ type: 'update', data: { due_date: '2026-02-11T09:00:00Z' } }, at(NOW))
+    .then(['task.due_date_changed']);
+});
+
 test('once a series has spawned, its next instance is there ahead of its time: it spawns when the one before it comes', (t) => {
   const given = spec(t);
   const berlin = (iso: string) => at(iso, 'Europe/Berlin');
