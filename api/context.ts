@@ -80,12 +80,20 @@ function canonical(value: unknown): unknown {
 }
 
 /**
- * The version If-Match asks for (RFC 9110 §13.1.1): the number in `3`, `"3"` or `W/"3"` (the ETags this API
- * sends are versions), or undefined with no header or with `*` (any current representation: the write goes
- * on whatever the version). The header's form is checked by S.ifMatchHeaders (a 400 naming `if-match`).
+ * The version If-Match asks for (RFC 9110 §13.1.1): the number in `"3"` (the ETags this API sends are
+ * versions) or a bare `3`, or undefined with no header or with `*` (any current representation: the write
+ * goes on whatever the version). If-Match compares strongly, so a weak tag (`W/"3"`) matches nothing: a
+ * 412, thrown here. The header's form is checked by S.ifMatchHeaders (a 400 naming `if-match`).
  */
 export function expectedVersion(request: Request): number | undefined {
   const header: unknown = request.headers['if-match'];
   if (typeof header !== 'string' || header.trim() === '*') return undefined;
-  return Number(header.replace(/^\s*W\//, '').replaceAll('"', ''));
+  if (/^\s*W\//.test(header)) {
+    const refused = Boom.preconditionFailed(
+      'if-match: a weak entity tag never matches (If-Match compares strongly, RFC 9110 §13.1.1); send the ETag as given, e.g. "3"',
+    );
+    (refused.output.payload as unknown as Record<string, unknown>).field = 'if-match';
+    throw refused;
+  }
+  return Number(header.replaceAll('"', ''));
 }

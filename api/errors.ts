@@ -101,6 +101,19 @@ export function toBoom(error: unknown): Boom.Boom {
 }
 
 /**
+ * The part of the request one of hapi's own refusals of a body is about (@hapi/subtext: 400, 413, 415),
+ * by its status and message: the `content-type` (unsupported, or multipart without a boundary), the
+ * `content-encoding` (a body that does not decompress), or the `payload` (not JSON, too large).
+ * Undefined for any other answer.
+ */
+function bodyPartOf(status: number, message: string): string | undefined {
+  if (status === 415 || (status === 400 && /content-type|multipart/i.test(message))) return 'content-type';
+  if (status === 400 && /compressed payload|content-encoding/i.test(message)) return 'content-encoding';
+  if (status === 413 || (status === 400 && /request payload/i.test(message))) return 'payload';
+  return undefined;
+}
+
+/**
  * The onPreResponse extension that maps every error response once (see toBoom), logs 5xx (503 as a
  * warning, others as errors with their stack) and hides a 500's cause from the client. The mapped
  * answer replaces the error's output in place, so the extensions after this one (correlation id,
@@ -118,13 +131,13 @@ export function registerErrors(server: Server): void {
     else if (status >= 500) logger.error({ err: response }, 'request failed');
     else if (mapped !== response && dataException(response))
       logger.warn({ err: response }, 'the database refused input that validation let through');
-    // hapi's own refusals of a body it cannot parse (not JSON, wrong encoding) are about the payload.
-    if (
-      status === 400 &&
-      (mapped.output.payload as unknown as { field?: unknown }).field === undefined &&
-      /request payload/i.test(String(mapped.output.payload.message))
-    ) {
-      (mapped.output.payload as unknown as Record<string, unknown>).field = 'payload';
+    // hapi's own refusals of a body, before any validation, name the part of the request they are about.
+    if ((mapped.output.payload as unknown as { field?: unknown }).field === undefined) {
+      const part = bodyPartOf(status, String(mapped.output.payload.message));
+      if (part) {
+        if (status === 415) mapped.output.payload.message = 'content-type: a body must be application/json';
+        (mapped.output.payload as unknown as Record<string, unknown>).field = part;
+      }
     }
     // hapi's router answers a path parameter that is not percent-encoded UTF-8 (`%ED%A0%80`) with a bare
     // 400 from its special `badRequest` route, before any route (and its parameter names) is known.

@@ -170,8 +170,28 @@ const cases = (): Case[] => [
     '/tasks',
     'title=a',
     415,
-    /Unsupported Media Type/,
+    /^content-type: a body must be application\/json/,
     { 'content-type': 'application/x-www-form-urlencoded' },
+  ],
+  ['plain text body', 'POST', '/tasks', 'buy milk', 415, /^content-type: /, { 'content-type': 'text/plain' }],
+  ['multipart without a boundary', 'POST', '/tasks', 'x', 400, /multipart/, { 'content-type': 'multipart/form-data' }],
+  [
+    'gzip that does not decompress',
+    'POST',
+    '/tasks',
+    'not gzip at all',
+    400,
+    /compressed payload/i,
+    { 'content-encoding': 'gzip' },
+  ],
+  [
+    'If-Match weak tag',
+    'PATCH',
+    '/tasks/{T}',
+    json({ title: 'b' }),
+    412,
+    /^if-match: a weak entity tag never matches/,
+    { 'if-match': 'W/"2"' },
   ],
   ['id not a uuid', 'GET', '/tasks/123', undefined, 400, /^id must be a valid GUID/],
   ['id sql-ish', 'GET', `/tasks/${encodeURIComponent("1' OR '1'='1")}`, undefined, 400, /^id must be a valid GUID/],
@@ -510,7 +530,7 @@ test('at least 40 malformed requests are each a 4xx with a JSON message, and cha
     const parsed = JSON.parse(text) as { statusCode: number; error: string; message: string };
     t.is(parsed.statusCode, expect, name);
     t.regex(parsed.message, message, name);
-    if (expect === 400)
+    if (expect === 400 || expect === 413 || expect === 415)
       t.regex(String((parsed as { field?: unknown }).field), /^[\w-]+(\[\d+\]|\.[\w-]+)*$/, `${name}: names its field`);
     t.false(/\n\s+at /.test(text), `${name}: no stack trace`);
   }
