@@ -18,6 +18,7 @@ import { reminderRoutes } from './routes/reminders.ts';
 import { quickAddRoutes } from './routes/quick-add.ts';
 import { feedRoutes, maskFeedSecret } from './feed/routes.ts';
 import { eventRoutes, meRoutes, recurrenceRoutes, adminRoutes, healthRoutes, devTokenRoutes } from './routes/misc.ts';
+import { registerCostlyReads } from './costly-reads.ts';
 
 declare module '@hapi/hapi' {
   interface ServerApplicationState {
@@ -87,6 +88,7 @@ export async function createServer(deps: ApiDeps, options: ServerOptions): Promi
   });
   await registerAuth(server, deps.auth);
   if (deps.rateLimiter) registerRateLimit(server, deps.rateLimiter);
+  registerCostlyReads(server);
 
   registerMetrics(server, deps.metrics);
   healthRoutes(server, deps);

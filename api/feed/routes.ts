@@ -29,6 +29,7 @@ import * as S from '../schemas.ts';
 import type { TaskState } from '../../actors/task/index.ts';
 import { FeedWriter } from './ical.ts';
 import { homeZones, withHomeZones } from '../home-zone.ts';
+import { costly } from '../costly-reads.ts';
 
 /** The most open tasks one feed lists (soonest due first); the rest are left out and the answer says so. */
 export const MAX_FEED_TASKS = 2000;
@@ -81,6 +82,47 @@ function urlsOf(request: Request, secret: string): { url: string; https_url: str
 
 const notFound = () => Boom.notFound('no such calendar feed');
 
+/** Waits for the event loop's next turn (other requests run meanwhile). */
+const nextTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Writes `tasks` into `writer` in order, the user's own reminders only (reminders belong to one member:
+ * shared-lists plan, section 0), pausing (`pause`) between slices of the work so other requests run: after
+ * YIELD_EVERY tasks, YIELD_BYTES of text, or a task whose zone was compared for the first time (tens of
+ * milliseconds each: ical.ts `agrees`). Stops at the feed's byte limit (`truncated`); a task the writer
+ * cannot express is left out (`skipped`) and handed to `onSkip`.
+ */
+export async function writeTasks(
+  writer: FeedWriter,
+  tasks: readonly TaskState[],
+  userId: string,
+  onSkip: (error: unknown, task: TaskState) => void,
+  pause: () => Promise<void> = nextTurn,
+): Promise<{ truncated: boolean; skipped: number }> {
+  let skipped = 0;
+  let yieldedAt = 0;
+  let checksAt = writer.budget.zoneChecks;
+  for (const [index, task] of tasks.entries()) {
+    if (
+      index > 0 &&
+      (index % YIELD_EVERY === 0 || writer.bytes - yieldedAt >= YIELD_BYTES || writer.budget.zoneChecks !== checksAt)
+    ) {
+      await pause();
+      yieldedAt = writer.bytes;
+      checksAt = writer.budget.zoneChecks;
+    }
+    try {
+      // The feed is full (MAX_FEED_BYTES): the tasks due later are left out, as past MAX_FEED_TASKS.
+      if (!writer.add({ ...task, reminders: task.reminders.filter((r) => r.user_id === userId) }))
+        return { truncated: true, skipped };
+    } catch (error) {
+      skipped++;
+      onSkip(error, task);
+    }
+  }
+  return { truncated: false, skipped };
+}
+
 export function feedRoutes(server: Server, deps: ApiDeps): void {
   server.route({
     method: 'POST',
@@ -125,6 +167,7 @@ export function feedRoutes(server: Server, deps: ApiDeps): void {
     method: 'GET',
     path: '/feeds/{secret}.ics',
     options: {
+      ...costly,
       auth: false,
       tags: ['api', 'feeds'],
       description:
@@ -168,35 +211,18 @@ export function feedRoutes(server: Server, deps: ApiDeps): void {
         }
         // A task of another member that follows its home user's zone is written in that zone (api/home-zone.ts).
         const zoned = await withHomeZones(tasks, userId, homeZones(deps.users, user));
-        let skipped = 0;
         const writer = new FeedWriter({
           name: FEED_CALENDAR_NAME,
           userZone: user.timezone,
           labelNames: new Map(labels.map((l) => [l.id, l.name])),
         });
-        let yieldedAt = 0;
-        for (const [index, task] of zoned.entries()) {
-          // Other requests run between slices of the work (each VTODO takes about a tenth of a millisecond, a
-          // long description more: a slice ends after YIELD_EVERY tasks or YIELD_BYTES of text).
-          if (index > 0 && (index % YIELD_EVERY === 0 || writer.bytes - yieldedAt >= YIELD_BYTES)) {
-            await new Promise<void>((resolve) => setImmediate(resolve));
-            yieldedAt = writer.bytes;
-          }
-          // Tasks of shared lists are in the feed too (listTasks reads what the user may see), but only the
-          // user's own reminders become VALARMs: reminders belong to one member (shared-lists plan, section 0).
-          try {
-            if (!writer.add({ ...task, reminders: task.reminders.filter((r) => r.user_id === userId) })) {
-              // The feed is full (MAX_FEED_BYTES): the tasks due later are left out, as past MAX_FEED_TASKS.
-              truncated = true;
-              break;
-            }
-          } catch (error) {
-            // One task the writer cannot express must not take the whole calendar down (a calendar app
-            // would keep failing on it): it is left out and logged, for a fix of the writer.
-            skipped++;
-            request.logger.error({ err: error, task_id: task.id }, 'calendar feed: a task left out');
-          }
-        }
+        const written = await writeTasks(writer, zoned, userId, (error, task) => {
+          // One task the writer cannot express must not take the whole calendar down (a calendar app
+          // would keep failing on it): it is left out and logged, for a fix of the writer.
+          request.logger.error({ err: error, task_id: task.id }, 'calendar feed: a task left out');
+        });
+        truncated ||= written.truncated;
+        const skipped = written.skipped;
         const body = writer.finish();
         const response = h
           .response(body)

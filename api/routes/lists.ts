@@ -15,6 +15,7 @@ import { MAX_UPCOMING_SERIES, upcomingOccurrences } from '../upcoming.ts';
 import { MAX_PAGE_BYTES, bytesOf } from '../page-budget.ts';
 import { homeZones, withHomeZones } from '../home-zone.ts';
 import { membersOf } from './sharing.ts';
+import { costly } from '../costly-reads.ts';
 
 const tagged = (tag: string, description: string) => ({ tags: ['api', tag], description });
 
@@ -222,6 +223,7 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
     method: 'GET',
     path: '/views/counts',
     options: {
+      ...costly,
       ...tagged(
         'views',
         'Counts of the views (today, upcoming, overdue, completed in the last 7 days, in your zone), the occurrences of series still ahead today and in the 7 days of Upcoming (today_occurrences, upcoming_occurrences), open tasks per list, and when the counts next change with time alone (next_change_at: ask again then)',
@@ -253,6 +255,7 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
     method: 'GET',
     path: '/views/upcoming',
     options: {
+      ...costly,
       ...tagged(
         'views',
         'Open tasks due from now through the end of local day today + days, by local day, with the occurrences of series not yet spawned',

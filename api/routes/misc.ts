@@ -12,6 +12,7 @@ import { seriesStart, startOf } from '../../actors/task/index.ts';
 import { notFound } from '../../actors/errors.ts';
 import { signToken } from '../tokens.ts';
 import { withinBudget } from '../page-budget.ts';
+import { costly } from '../costly-reads.ts';
 
 export function eventRoutes(server: Server, deps: ApiDeps): void {
   server.route({
@@ -80,6 +81,7 @@ export function recurrenceRoutes(server: Server, deps: ApiDeps): void {
     method: 'POST',
     path: '/recurrence/preview',
     options: {
+      ...costly,
       tags: ['api', 'recurrence'],
       description:
         "Occurrences of a rule from a wall-clock start in a zone (timezone, or home_of: a task's home user's zone), as UTC instants",

@@ -6,12 +6,14 @@ import type { ApiDeps } from '../deps.ts';
 import * as S from '../schemas.ts';
 import { userOf } from '../context.ts';
 import { parseQuickAdd } from '../quick-add/parse.ts';
+import { costly } from '../costly-reads.ts';
 
 export function quickAddRoutes(server: Server, deps: ApiDeps): void {
   server.route({
     method: 'POST',
     path: '/quick-add/preview',
     options: {
+      ...costly,
       tags: ['api', 'tasks'],
       description:
         'Quick add preview: {text} in plain English → the body POST /tasks would get (title, due_date, recurrence_rule, priority, list_id, labels), with notes on what was not understood. #List names any list the caller sees, those shared with them included. Creates nothing.',

@@ -16,6 +16,7 @@ import { readInstant } from '../../actors/task/time.ts';
 import { withinBudget } from '../page-budget.ts';
 import { homeZones } from '../home-zone.ts';
 import type { SnoozeChoice } from '../../actors/task/snooze.ts';
+import { costly } from '../costly-reads.ts';
 
 const api = (description: string, extra: Record<string, unknown> = {}) => ({
   tags: ['api', 'tasks'],
@@ -295,6 +296,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
     method: 'GET',
     path: '/tasks/{id}/occurrences',
     options: {
+      ...costly,
       ...api("A series' upcoming occurrence instants (UTC ISO)"),
       validate: { params: S.taskId, query: S.occurrencesQuery },
       handler: async (request) => {

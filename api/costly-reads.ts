@@ -1,0 +1,106 @@
+// Reads that expand series or render a calendar cost from milliseconds up to about a second of the one
+// event loop each. Each is bounded on its own (the Upcoming budget, the feed's budgets) and yields as it
+// works, but one user's many at once still took turns with everyone's requests: 30 concurrent Upcoming
+// reads from one user held another user's plain list read for up to 2 s (an attacker's pass). So each
+// caller runs at most COSTLY_IN_FLIGHT of them at a time; more wait their turn in order, up to
+// COSTLY_WAITING, and beyond that are refused with 429 and Retry-After. A route opts in with
+// `options.plugins.tasklane.costly`; the caller is the authenticated user, or for a route without
+// authentication (the calendar feed) the credential in its path.
+import Boom from '@hapi/boom';
+import type { Request, Server } from '@hapi/hapi';
+import type { Credentials } from './auth.ts';
+
+/** Costly reads one caller may have running at once. */
+export const COSTLY_IN_FLIGHT = 2;
+/** Costly reads one caller may have waiting for a turn; one more is a 429. */
+export const COSTLY_WAITING = 8;
+
+/** What a route says of itself in `options.plugins.tasklane`. */
+export interface TasklaneRouteOptions {
+  costly?: boolean;
+}
+
+declare module '@hapi/hapi' {
+  interface PluginSpecificConfiguration {
+    /** tasklane's own route settings. */
+    tasklane?: TasklaneRouteOptions;
+  }
+}
+
+/** Route options marking a costly read (spread into `options`). */
+export const costly = { plugins: { tasklane: { costly: true } } };
+
+interface Caller {
+  running: number;
+  waiting: (() => void)[];
+}
+
+/** Turns per caller: `enter` resolves with the release of a turn, or null when too many already wait. */
+export class Turns {
+  private readonly callers = new Map<string, Caller>();
+
+  constructor(
+    private readonly inFlight = COSTLY_IN_FLIGHT,
+    private readonly maxWaiting = COSTLY_WAITING,
+  ) {}
+
+  async enter(key: string): Promise<(() => void) | null> {
+    let caller = this.callers.get(key);
+    if (!caller) {
+      caller = { running: 0, waiting: [] };
+      this.callers.set(key, caller);
+    }
+    if (caller.running >= this.inFlight) {
+      if (caller.waiting.length >= this.maxWaiting) return null;
+      await new Promise<void>((resolve) => caller?.waiting.push(resolve));
+    }
+    caller.running++;
+    let released = false;
+    return () => {
+      if (released || !caller) return;
+      released = true;
+      caller.running--;
+      const next = caller.waiting.shift();
+      if (next) next();
+      else if (caller.running === 0) this.callers.delete(key);
+    };
+  }
+
+  /** Callers with a read running or waiting (for tests). */
+  get size(): number {
+    return this.callers.size;
+  }
+}
+
+const RELEASE = Symbol('costly read release');
+
+function keyOf(request: Request): string {
+  if (request.auth.isAuthenticated) return `user:${(request.auth.credentials as unknown as Credentials).user}`;
+  return `path:${request.path}`;
+}
+
+/**
+ * Registers the turns: an onPreHandler extension that waits for the caller's turn on routes marked
+ * `costly` (a 429 with Retry-After: 1 when COSTLY_WAITING already wait), and the release of the turn
+ * when the response is done (sent, failed or the client gone).
+ */
+export function registerCostlyReads(server: Server, turns = new Turns()): Turns {
+  server.ext('onPreHandler', async (request, h) => {
+    if (!request.route.settings.plugins?.tasklane?.costly) return h.continue;
+    const release = await turns.enter(keyOf(request));
+    if (!release) {
+      const boom = Boom.tooManyRequests(
+        `too many costly reads at once (at most ${COSTLY_IN_FLIGHT} running and ${COSTLY_WAITING} waiting per caller): retry after 1 s`,
+      );
+      boom.output.headers['retry-after'] = '1';
+      throw boom;
+    }
+    (request.plugins as Record<symbol, unknown>)[RELEASE] = release;
+    return h.continue;
+  });
+  server.events.on('response', (request) => {
+    const release = (request.plugins as Record<symbol, unknown>)[RELEASE] as (() => void) | undefined;
+    release?.();
+  });
+  return turns;
+}
