@@ -39,13 +39,17 @@ export interface Readiness {
   [key: string]: unknown;
 }
 
+/** An event of a task's history: the envelope in the reader's stream, and who issued it (events.actor_id). */
+export type HistoryEvent = EventEnvelope & { actor_id: string | null };
+
 export interface ApiDeps {
   logger: Logger;
   runtime: ActorRuntime;
   reads: ReadsPort;
   tasks: {
     get(userId: string, taskId: string): Promise<TaskState | null>;
-    history(userId: string, taskId: string, page?: { after?: number; limit?: number }): Promise<EventEnvelope[] | null>;
+    /** The task's events as `userId` received them (their stream's user_id and seq), with who issued each; null without access. */
+    history(userId: string, taskId: string, page?: { after?: number; limit?: number }): Promise<HistoryEvent[] | null>;
   };
   users: { get(userId: string): Promise<UserState> };
   /** Shared lists (api/routes/sharing.ts): a list with its members, deleted or not (null: none), and a user's open invitations. */

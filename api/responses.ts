@@ -192,8 +192,18 @@ const AdminEventsPage = Joi.object({
   events: Joi.array().items(AuditedEvent).required(),
   next: Joi.string().allow(null).required().description('pass as `after` for the next page; null on the last'),
 }).label('AdminEventsPage');
+/** An event of a task's history: the envelope as the reader received it (their user_id and seq), and who issued it. */
+const HistoryEvent = Joi.object({
+  ...envelopeKeys,
+  actor_id: Joi.string()
+    .allow(null)
+    .required()
+    .description(
+      'who issued it (another member of a shared list, or the reader); null for a timer or the system, or an event written before actor_id existed (issued by its user)',
+    ),
+}).label('HistoryEvent');
 const History = Joi.object({
-  events: Joi.array().items(Event).required(),
+  events: Joi.array().items(HistoryEvent).required(),
   next: count.required().description('the last version returned: pass as `after` for the next page'),
   has_more: Joi.boolean().required().description('more events after `next` (a count or byte limit ended the page)'),
 }).label('History');

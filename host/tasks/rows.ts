@@ -261,13 +261,20 @@ export const sharedListsWhere = (n: string): string =>
   `lists.id = s.list_id AND lists.user_id <> ${n} AND lists.deleted_at IS NULL`;
 
 /**
+ * SELECT list of an envelope from `events e`, its `user_id` and `seq` given by the SQL expressions of
+ * `stream` (the stream the envelope is read in), every other column as EVENT_COLUMNS reads it.
+ */
+export const eventColumnsIn = (stream: { user_id: string; seq: string }): string =>
+  (Object.entries(EVENT_TABLE) as [string, Column][])
+    .map(([name, c]) =>
+      name === 'user_id' || name === 'seq'
+        ? `${stream[name]} AS ${name}`
+        : `${c.read === undefined ? `e.${sqlName(name)}` : `e.${c.read}`} AS ${sqlName(name)}`,
+    )
+    .join(', ');
+
+/**
  * SELECT list of an envelope from `events e JOIN event_deliveries d`: the event's row as EVENT_COLUMNS
  * reads it, but in the recipient's stream (`user_id` and `seq` of the delivery row `d`).
  */
-export const DELIVERED_EVENT_COLUMNS = (Object.entries(EVENT_TABLE) as [string, Column][])
-  .map(([name, c]) =>
-    name === 'user_id' || name === 'seq'
-      ? `d.${name} AS ${name}`
-      : `${c.read === undefined ? `e.${sqlName(name)}` : `e.${c.read}`} AS ${sqlName(name)}`,
-  )
-  .join(', ');
+export const DELIVERED_EVENT_COLUMNS = eventColumnsIn({ user_id: 'd.user_id', seq: 'd.seq' });

@@ -24,6 +24,7 @@ import { UNDO_READ_BEFORE, MAX_UNDO_LATER } from '../../actors/task/undo.ts';
 import type { CommandMeta, IdempotencyMeta } from '../../actors/ports.ts';
 import {
   TASK_COLUMNS,
+  eventColumnsIn,
   taskColumnsOf,
   TASK_FIELDS,
   REMINDER_COLUMNS,
@@ -211,20 +212,25 @@ export async function readHistory(
   userId: string,
   taskId: string,
   page: { after?: number; limit?: number } = {},
-): Promise<EventEnvelope[] | null> {
+): Promise<(EventEnvelope & { actor_id: string | null })[] | null> {
   const access = await q.query(`SELECT 1 FROM tasks t WHERE t.id = $1 AND ${accessibleTo('t', '$2')}`, [
     taskId,
     userId,
   ]);
   if (access.rowCount === 0) return null;
-  const rows = await q.query<EventEnvelope>(
-    `SELECT ${EVENT_COLUMNS} FROM events e WHERE aggregate_id = $1 AND version > $3
-      AND (e.user_id = $2 OR EXISTS (SELECT 1 FROM event_deliveries d WHERE d.event_id = e.event_id AND d.user_id = $2))
-      ORDER BY version LIMIT $4`,
+  // Each event in the reader's own stream: the canonical row when it is theirs, else their delivery row.
+  const rows = await q.query<EventEnvelope & { actor_id: string | null }>(
+    `SELECT ${HISTORY_COLUMNS}, e.actor_id FROM events e
+       LEFT JOIN event_deliveries d ON d.event_id = e.event_id AND d.user_id = $2 AND e.user_id <> $2
+      WHERE e.aggregate_id = $1 AND e.version > $3 AND (e.user_id = $2 OR d.user_id IS NOT NULL)
+      ORDER BY e.version LIMIT $4`,
     [taskId, userId, page.after ?? 0, page.limit ?? 1000],
   );
-  return rows.rows.map(toEnvelope);
+  return rows.rows.map((row) => ({ ...toEnvelope(row), actor_id: row.actor_id }));
 }
+
+/** An event's envelope from `events e` in the reader's stream: their delivery row `d` when there is one, else the row's own. */
+const HISTORY_COLUMNS = eventColumnsIn({ user_id: 'COALESCE(d.user_id, e.user_id)', seq: 'COALESCE(d.seq, e.seq)' });
 
 export async function loadTask(
   q: Queryable,

@@ -8,7 +8,7 @@ import { deviceZone } from './time.js';
 
 const CONNECTION_TEXT = {
   live: 'Live',
-  offline: 'Offline: changes will appear when the connection is back',
+  offline: 'Offline: nothing can be saved until the connection is back',
   polling: 'Polling every 30 s (live connection unavailable)',
   unauthorized: 'Signed out',
   stopped: 'Not connected',

@@ -5,6 +5,7 @@ import { getState, update, userZone } from './store.js';
 import { api } from './api.js';
 import { fmt, humanDuration } from './time.js';
 import { describeRule } from './rules.js';
+import { fmtDayWithYear } from './due.js';
 
 export function toggleHistory(id) {
   const open = getState().openHistory.has(id);
@@ -54,27 +55,50 @@ const FIELD_NAMES = {
   title: 'Title',
   description: 'Description',
   due_date: 'Due',
+  due_day: 'Due (all day)',
   recurrence_rule: 'Repeats',
+  recurrence_mode: 'Repeats from',
   timezone: 'Time zone',
   is_recurring: 'Recurring',
   next_occurrence: 'Next occurrence',
   completed: 'Completed',
   remind_at: 'Reminder time',
+  list_id: 'List',
+  labels: 'Labels',
+  priority: 'Priority',
+  assignee: 'Assigned to',
 };
+/** Changes that follow another in the same event and say nothing more to a reader. */
+const FOLLOWERS = { due_date: 'due_day', is_recurring: 'recurrence_rule' };
+const MODES = { calendar: 'the calendar', after_completion: 'the last completion' };
+
+/** A user as the reader sees them: "you", or their id (tasklane knows no display names). */
+const who = (userId) => (userId === getState().me?.id ? 'you' : userId);
 
 function showValue(field, value, zone) {
-  if (value === null || value === undefined || value === '') return '(none)';
+  if (value === null || value === undefined || value === '' || (Array.isArray(value) && value.length === 0))
+    return '(none)';
+  const s = getState();
+  if (field === 'due_day') return fmtDayWithYear(value);
   if (DATE_FIELDS.has(field)) return fmt(value, zone);
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
   if (field === 'recurrence_rule') return `${describeRule(value)} (${value})`;
+  if (field === 'recurrence_mode') return MODES[value] ?? value;
+  if (field === 'priority') return value === 4 ? 'none' : `P${value}`;
+  if (field === 'assignee') return who(value);
+  if (field === 'list_id') return `“${s.lists.get(value)?.name ?? 'a list no longer shown'}”`;
+  if (field === 'labels') return value.map((id) => `@${s.labels.get(id)?.name ?? 'deleted label'}`).join(', ');
   return `“${value}”`;
 }
 
 function changeLines(changes, zone) {
-  return Object.entries(changes ?? {}).map(
-    ([field, c]) =>
-      `${FIELD_NAMES[field] ?? field}: ${showValue(field, c.from, zone)} → ${showValue(field, c.to, zone)}`,
-  );
+  const fields = changes ?? {};
+  return Object.entries(fields)
+    .filter(([field]) => !(FOLLOWERS[field] in fields))
+    .map(
+      ([field, c]) =>
+        `${FIELD_NAMES[field] ?? field}: ${showValue(field, c.from, zone)} → ${showValue(field, c.to, zone)}`,
+    );
 }
 
 /** One event in words: the first line, then one line per change. */
@@ -92,7 +116,7 @@ function describeOne(e, zone) {
   switch (e.event_type) {
     case 'task.created':
       return [
-        `Created “${d.task?.title ?? ''}”${d.task?.due_date ? `, due ${at(d.task.due_date)}` : ''}${d.task?.recurrence_rule ? `, repeats ${describeRule(d.task.recurrence_rule)}` : ''}${d.task?.series_id ? ' (an occurrence of a series)' : ''}`,
+        `Created “${d.task?.title ?? ''}”${d.task?.due_day ? `, due all day ${fmtDayWithYear(d.task.due_day)}` : d.task?.due_date ? `, due ${at(d.task.due_date)}` : ''}${d.task?.recurrence_rule ? `, repeats ${describeRule(d.task.recurrence_rule)}` : ''}${d.task?.series_id ? ' (an occurrence of a series)' : ''}`,
       ];
     case 'task.updated':
       return ['Edited', ...changeLines(d.changes, zone)];
@@ -142,6 +166,7 @@ function describeOne(e, zone) {
 /** The open history of task `id`. */
 export function historyView(id) {
   const events = getState().history.get(id);
+  const me = getState().me?.id;
   const zone = userZone();
   let items;
   if (!events) items = html`<li class="hint">Loading history…</li>`;
@@ -149,7 +174,9 @@ export function historyView(id) {
   else {
     items = events.map((e) => {
       const [first, ...rest] = describeEvent(e, zone);
-      return html`<li><time datetime=${e.timestamp}>${fmt(e.timestamp, zone)}</time>v${e.version} · ${first}${rest.length ? html`<ul>${rest.map((line) => html`<li>${line}</li>`)}</ul>` : ''}</li>`;
+      // Who made it, when someone else did (a member of a shared list); a timer's or the system's names nobody.
+      const by = e.actor_id && e.actor_id !== me ? html` <span class="by">by ${e.actor_id}</span>` : '';
+      return html`<li><time datetime=${e.timestamp}>${fmt(e.timestamp, zone)}</time>v${e.version} · ${first}${by}${rest.length ? html`<ul>${rest.map((line) => html`<li>${line}</li>`)}</ul>` : ''}</li>`;
     });
   }
   return html`<ol class="history" id="history-${id}" aria-label="History">${items}</ol>`;

@@ -9,7 +9,9 @@ import { openEditor } from './editor.js';
 import { setCompleted, setPriority } from './task-list.js';
 import { undoLatest } from './undo.js';
 
-const FIELD = 'input, textarea, select, [contenteditable=""], [contenteditable="true"]';
+/** Where typing is the field's: text entry and selects. A checkbox or a button takes no letters, so the keys stay shortcuts there (after `x` the focus may land on the next row's checkbox). */
+const FIELD =
+  'input:not([type="checkbox"]):not([type="radio"]):not([type="button"]):not([type="submit"]):not([type="reset"]), textarea, select, [contenteditable=""], [contenteditable="true"]';
 
 /** The task rows on screen, in order. */
 const rows = () => [...document.querySelectorAll('#tasks:not([hidden]) > li.task, #upcoming:not([hidden]) li.task')];
@@ -39,12 +41,8 @@ export function setupShortcuts() {
     if ($('#app').hidden || document.querySelector('dialog[open]')) return;
     const target = e.target instanceof Element ? e.target : null;
     if (target?.closest(FIELD)) {
-      // A checkbox answers Space itself; Escape leaves a field (the task list's inline editor handles its own).
-      if (
-        e.key === 'Escape' &&
-        !target.closest('form.edit') &&
-        target.matches('input:not([type="checkbox"]), textarea')
-      ) {
+      // Escape leaves a field (the task list's inline editor handles its own).
+      if (e.key === 'Escape' && !target.closest('form.edit') && target.matches('input, textarea')) {
         target.blur();
         $('#tasks-heading').focus();
       }

@@ -26,6 +26,9 @@ import { orderedLists } from './store.js';
 import { canHold, sentence } from './sharing.js';
 import { fmtDay, isOverdue, occurrenceDay } from './due.js';
 
+/** The views in which "Hide completed" changes what is shown (views.js inView). */
+const HIDE_DONE_VIEWS = new Set(['list', 'label', 'all']);
+
 /** How long Delete waits for its confirmation. */
 const CONFIRM_MS = 4000;
 
@@ -86,6 +89,9 @@ function renderList(s) {
     tasks.length || repeating
       ? `(${more ? `${tasks.length}+ shown` : `${open} open${open !== tasks.length ? `, ${tasks.length} in all` : ''}`}${repeatingText})`
       : '';
+  // "Hide completed" only where completed tasks are shown among the open ones (a list, a label, all tasks):
+  // Today, Upcoming and Overdue never show them, Completed shows nothing else, and a search shows every match.
+  $('#hide-done').closest('label').hidden = Boolean(s.q) || !HIDE_DONE_VIEWS.has(s.view.kind);
   const status = $('#list-status');
   const empty =
     tasks.length === 0 && ahead.length === 0 && !(upcoming && s.upcoming?.days.some((d) => d.occurrences.length));
@@ -252,7 +258,7 @@ function itemBody(task, s) {
             )}</select>`
           : nothing
       }<button type="button" class="danger${confirming ? ' confirm' : ''}" data-k="delete"
-      aria-label="${confirming ? 'Confirm delete' : 'Delete'}: ${task.title}" @click=${(e) => deleteTask(id, e.currentTarget)}>${confirming ? 'Confirm delete' : 'Delete'}</button></div>${
+      aria-label="${confirming ? 'Confirm delete' : 'Delete'}: ${task.title}" @click=${(e) => deleteTask(id, e.currentTarget)}>${confirming ? 'Sure?' : 'Delete'}</button></div>${
         labelsOpen ? labelPicker(task, s) : nothing
       }${historyOpen ? historyView(id) : nothing}`;
 }

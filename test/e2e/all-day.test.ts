@@ -71,11 +71,19 @@ test('a date-only task made in the form lands on its day in a zone far from UTC'
   await meta.filter({ hasText: `Due all day, ${said(tomorrow)}` }).waitFor({ timeout: UI_DEADLINE_MS });
   t.notRegex((await meta.textContent()) ?? '', /\d:\d\d/, 'no time of day is shown');
 
+  t.true(
+    await page.getByLabel('Hide completed').isVisible(),
+    'a list shows completed tasks among the open: it may hide them',
+  );
   // Today lists today's all-day task, not overdue; Overdue does not; Upcoming has each under its own day.
   await viewButton(page, 'Today').click();
   await row(page, 'Pay rent').waitFor({ timeout: UI_DEADLINE_MS });
   t.false(await row(page, 'Christmas party').isVisible(), "tomorrow's task is not due today");
   t.notRegex((await row(page, 'Pay rent').locator('.meta').textContent()) ?? '', /overdue/);
+  t.false(
+    await page.getByLabel('Hide completed').isVisible(),
+    'Today never shows completed tasks: no "Hide completed"',
+  );
   await viewButton(page, 'Overdue').click();
   await page.locator('#view-title', { hasText: 'Overdue' }).waitFor({ timeout: UI_DEADLINE_MS });
   await row(page, 'Pay rent').waitFor({ state: 'hidden', timeout: UI_DEADLINE_MS });

@@ -250,6 +250,21 @@ test.serial(
       );
     }
     t.like(await rest<Task>(tokenA, 'GET', `/tasks/${milk.id}`), { title: 'Oat milk', priority: 1, completed: true });
+    // A's history of it says what B did, by B, and what A did, by nobody named.
+    await item(pageA, 'Oat milk')
+      .getByRole('button', { name: /^History/ })
+      .click();
+    const history = item(pageA, 'Oat milk').locator('.history');
+    await t.notThrowsAsync(
+      history
+        .locator('li', { hasText: 'Completed' })
+        .locator('.by', { hasText: `by ${b}` })
+        .waitFor({ timeout: DEADLINE_MS }),
+    );
+    await t.notThrowsAsync(
+      history.locator('li li', { hasText: 'Priority: none → P1' }).waitFor({ timeout: DEADLINE_MS }),
+    );
+    t.is(await history.locator('li', { hasText: 'Title: “Milk” → “Oat milk”' }).locator('.by').count(), 0);
 
     // ---- C sees nothing: no list, no invitation, no task; a marker of C's own shows C's frames are flowing.
     await addTask(pageC, 'C was here');

@@ -86,4 +86,10 @@ test('an undone completion brings the task back on both tabs; so does an undone 
     ),
     'the focus is on the task brought back',
   );
+  // A click on a row's checkbox leaves the focus on it: the keys are still shortcuts there, so z undoes.
+  await row.locator('[data-k="done"]').click();
+  await row.locator('.badge', { hasText: 'done' }).waitFor({ timeout: UI_DEADLINE_MS });
+  t.true(await one.evaluate(() => document.activeElement?.matches('input[type="checkbox"]') === true));
+  await one.keyboard.press('z');
+  await showsOpen(one, 'Call the plumber');
 });

@@ -100,6 +100,12 @@ for (const database of ['pglite', 'postgres'] as const) {
         ['task.updated'],
         "the member sees the task's history since he joined, and not the owner's reminder (reminders are private)",
       );
+      // As it reached him: in his own stream (his user_id and seq, as GET /events gives it), saying who made it.
+      const [edit] = history.body.events as { event_id: string; user_id: string; seq: number; actor_id: string }[];
+      const synced = (
+        (await api(bob, 'GET', '/events?after=0')).body.events as { event_id: string; seq: number }[]
+      ).find((e) => e.event_id === edit?.event_id);
+      t.like(edit, { user_id: bob, actor_id: alice, seq: synced?.seq });
       t.deepEqual(
         ((await api(alice, 'GET', `/tasks/${milk.id}/history`)).body.events as { event_type: string }[]).map(
           (e) => e.event_type,
