@@ -8,8 +8,8 @@
  *     priority: 1, list_id: <Home's id> }
  *
  * Rules, applied in this order to the text (each recognised part is cut out of the title):
- * 1. `!1`…`!4` (a word of its own): priority, the scale of tasks.priority (1 highest … 4 none, the
- *    default). `!0`, `!5`… are a note, not a priority.
+ * 1. `!1`…`!4`, or Todoist's `p1`…`p4` (a word of its own): priority, the scale of tasks.priority (1
+ *    highest … 4 none, the default). `!0`, `!5`… are a note, not a priority.
  * 2. `#List`: the user's list whose name matches case-insensitively (names with spaces too: the
  *    longest name that matches wins). An unknown name is a note ("no such list") and the task goes to
  *    the default list; `#123` (digits only, an issue number) stays in the title.
@@ -27,7 +27,9 @@
  *    time take CASUAL_HOURS. "in 2 hours" is that instant (`now` + 2 h), not a wall-clock time.
  *    A date without a time is a date alone (see `dateOnlyDue`). A part of the day named alone ("Night",
  *    "in the morning") counts only when nothing else names a date or time, and never as the first word
- *    ("Night shift tomorrow" is a title and a date: chooseDateTime).
+ *    ("Night shift tomorrow" is a title and a date: chooseDateTime). A length of time after "for"
+ *    ("for 30 mins", "for 2 hours") is how long, not when: it stays in the title (hideDurations). An hour
+ *    from 1 to 5 without am/pm or a leading zero ("at 5") is in the afternoon, and a note says so.
  * 6. The rest is the title, with spaces collapsed and a dangling connector ("by", "on", "at", …) at
  *    either end dropped.
  *
@@ -231,7 +233,8 @@ function bareDayWord(r: chrono.ParsedResult, text: string): boolean {
 /** The hour and minute chrono's result names, with CASUAL_HOURS for parts of the day; null for a date alone. */
 function timeOf(r: chrono.ParsedResult): { hour: number; minute: number } | null {
   const s = r.start;
-  if (s.isCertain('hour')) return { hour: s.get('hour') ?? 0, minute: s.get('minute') ?? 0 };
+  if (s.isCertain('hour'))
+    return { hour: (s.get('hour') ?? 0) + (inTheAfternoon(r) ? 12 : 0), minute: s.get('minute') ?? 0 };
   const tagged = r.tags();
   // chrono reads "night" as evening; it is the later hour here, as "tonight" is.
   if (tagged.has('casualReference/evening') && /\bnight\b/i.test(r.text))
@@ -240,6 +243,31 @@ function timeOf(r: chrono.ParsedResult): { hour: number; minute: number } | null
     if (tagged.has(`casualReference/${part}`)) return { hour: CASUAL_HOURS[part], minute: 0 };
   return null;
 }
+
+/**
+ * Whether chrono's clock time is an hour from 1 to 5 written without am/pm, a leading zero or a 24-hour
+ * form ("at 5", "2:30"): people mean the afternoon (a call "at 2:30", a meeting "at 5"), so it is read as
+ * 14:30 or 17:00. From 6 on an hour is read as written ("gym at 6:30", "at 9").
+ */
+function inTheAfternoon(r: chrono.ParsedResult): boolean {
+  const s = r.start;
+  const hour = s.get('hour') ?? 0;
+  return (
+    s.isCertain('hour') &&
+    !s.isCertain('meridiem') &&
+    hour >= 1 &&
+    hour <= 5 &&
+    !/(?<![\d:])0\d/.test(r.text) &&
+    !/\b(?:am|a\.m\.|pm|p\.m\.|morning|tonight|evening|afternoon|night)\b/i.test(r.text)
+  );
+}
+
+/** A length of time after "for" ("for 30 mins", "for an hour", "for 2 days"): how long, not when. */
+const FOR_DURATION =
+  /(?<!\S)for\s+(?:an?|\d+(?:\.\d+)?|one|two|three|four|five|ten|fifteen|twenty|thirty|forty-five|a\s+few|a\s+couple\s+of)\s*(?:minutes?|mins?|m|hours?|hrs?|h|days?|weeks?|months?)\b/gi;
+
+/** `text` with every FOR_DURATION blanked (same length, so chrono's indices still point into `text`). */
+const hideDurations = (text: string): string => text.replace(FOR_DURATION, (m) => ' '.repeat(m.length));
 
 /** A part of the day opening chrono's text ("evening tomorrow"). */
 const PART_OF_DAY = /^(?:(?:this|in\s+the|at)\s+)?(?:morning|afternoon|evening|night|noon|midday|midnight)\b/i;
@@ -364,9 +392,9 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   const spans: Span[] = [];
   const fields: QuickAddFields = { title: '' };
 
-  // 1. Priority.
-  for (const m of text.matchAll(/(?<!\S)!(\d+)(?=[\s,.;]|$)/g)) {
-    const p = Number(m[1]);
+  // 1. Priority: `!1` or Todoist's `p1`.
+  for (const m of text.matchAll(/(?<!\S)(?:!(\d+)|[pP]([1-4]))(?=[\s,.;]|$)/g)) {
+    const p = Number(m[1] ?? m[2]);
     spans.push({ start: m.index, end: m.index + m[0].length });
     if (p < MIN_PRIORITY || p > MAX_PRIORITY)
       notes.push(`"${m[0]}" is not a priority: use !${MIN_PRIORITY} (highest) to !${MAX_PRIORITY} (none)`);
@@ -465,10 +493,11 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
 
   // 5. Date and time.
   const today = dateText(local.year, local.month, local.day);
+  const dated = hideDurations(masked);
   const found = chrono.en.casual
-    .parse(masked, reference, options)
-    .filter((r) => meaningful(r) && !bareDayWord(r, masked));
-  const hit = chooseDateTime(found, masked);
+    .parse(dated, reference, options)
+    .filter((r) => meaningful(r) && !bareDayWord(r, dated));
+  const hit = chooseDateTime(found, dated);
   let date: string | null = null;
   let time: { hour: number; minute: number } | null = null;
   let exact: Date | null = null;
@@ -486,6 +515,12 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   if (hit) {
     spans.push(spanOf(hit));
     ({ date, time } = forwardDate(hit, local));
+    if (inTheAfternoon(hit) && time) {
+      const typed = `${time.hour - 12}${time.minute ? `:${pad(time.minute)}` : ''}`;
+      notes.push(
+        `${typed} without am or pm is read as ${pad(time.hour)}:${pad(time.minute)}, in the afternoon: write ${typed}am for the morning`,
+      );
+    }
     const part = PART_OF_DAY.exec(hit.text);
     if (part && hit.text.length > part[0].length) {
       // chrono joins "evening tomorrow" and "afternoon on Friday" but keeps only the part of the day: the
@@ -624,10 +659,11 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   // 6. Title. A date or time still in it was read and not used (a task has one due date and time, a series
   // one time of day): said, so nothing typed is dropped or misread without a word.
   fields.title = titleOf(text, spans);
+  const rest = hideDurations(fields.title);
   for (const left of chrono.en.casual
-    .parse(fields.title, reference, options)
-    .filter((r) => meaningful(r) && !bareDayWord(r, fields.title)))
-    if (chooseDateTime([left], fields.title) === left && !/^\d{1,2}$/.test(left.text.trim()))
+    .parse(rest, reference, options)
+    .filter((r) => meaningful(r) && !bareDayWord(r, rest)))
+    if (chooseDateTime([left], rest) === left && !/^\d{1,2}$/.test(left.text.trim()))
       notes.push(`"${left.text}" stays in the title: a task has one due date and time`);
   if (fields.title === '') notes.push('a title is needed: only a date, tags or a repeat were found');
   else if ([...fields.title].length > MAX_TITLE) notes.push(`the title is longer than ${MAX_TITLE} characters`);

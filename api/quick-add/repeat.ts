@@ -3,7 +3,9 @@
  * subset actors/recurrence/ supports). Pure: no I/O, no clock.
  *
  * Recognised (case-insensitive; `every!` is the same as `every` with `mode: 'after_completion'`):
- * - `daily`, `weekly`, `fortnightly`, `monthly`, `yearly`, `annually` → FREQ=DAILY|WEEKLY|WEEKLY;INTERVAL=2|…
+ * - `daily`, `weekly`, `fortnightly`, `monthly`, `yearly`, `annually` → FREQ=DAILY|WEEKLY|WEEKLY;INTERVAL=2|…;
+ *   `weekdays`, `weekends` → FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR | SA,SU. A later `every …` phrase says more, so
+ *   there the word is a title word ("Weekly review every Sunday": Sundays, titled "Weekly review").
  * - `every day`, `every N days`, `every other day` → FREQ=DAILY[;INTERVAL=N]
  * - `every weekday` / `every workday` → FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR; `every weekend` → BYDAY=SA,SU
  * - `every week`, `every N weeks` [`on` weekdays] → FREQ=WEEKLY[;INTERVAL=N][;BYDAY=…]
@@ -198,6 +200,8 @@ const ADVERBS: Record<string, string> = {
   monthly: 'FREQ=MONTHLY',
   yearly: 'FREQ=YEARLY',
   annually: 'FREQ=YEARLY',
+  weekdays: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR',
+  weekends: 'FREQ=WEEKLY;BYDAY=SA,SU',
 };
 const DAYPART = /^(?:morning|afternoon|evening|night)s?\b/i;
 /** "every Dec 24", "every 24th of December": yearly; the date itself is left for the date parser. */
@@ -294,7 +298,7 @@ export function findRepeat(text: string): RepeatMatch | null {
     return { start: m.index, end, rule, mode: g.bang || completion ? 'after_completion' : 'calendar' };
   }
   for (const m of text.matchAll(
-    /(?<![\w!#@])(?:(every)(!?)|(daily|weekly|fortnightly|monthly|yearly|annually))(?=[\s!,.]|$)/gi,
+    /(?<![\w!#@])(?:(every)(!?)|(daily|weekly|fortnightly|monthly|yearly|annually|weekdays|weekends))(?=[\s!,.]|$)/gi,
   )) {
     const at = m.index;
     const mode: RepeatMode = m[2] ? 'after_completion' : 'calendar';
@@ -311,12 +315,16 @@ export function findRepeat(text: string): RepeatMatch | null {
     let lead = /^\s+/.exec(rest)?.[0].length ?? 0;
     let shift = 0;
     if (m[3]) {
-      const unit = ADVERB_UNITS[m[3].toLowerCase()] ?? 'day';
-      const tail = /^\s+on\s/i.test(rest) ? rest : '';
-      rest = ` ${unit}${tail}`;
+      const unit = ADVERB_UNITS[m[3].toLowerCase()];
+      const tail = unit !== undefined && /^\s+on\s/i.test(rest) ? rest : '';
+      rest = ` ${unit ?? 'day'}${tail}`;
       lead = 1;
-      shift = -unit.length;
+      shift = -(unit ?? 'day').length;
       if (tail === '') {
+        // A later "every …" phrase says more ("Weekly review every sunday"): this word is the title's.
+        const after = at + m[0].length;
+        const later = findRepeat(text.slice(after));
+        if (later) return { ...later, start: later.start + after, end: later.end + after };
         const completion = COMPLETION_RE.exec(text.slice(at + m[0].length));
         return {
           start: at,
