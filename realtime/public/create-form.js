@@ -4,7 +4,7 @@
 import { render } from '/vendor/lit-html/lit-html.js';
 import { $, formError } from './dom.js';
 import { getState, subscribe, userZone } from './store.js';
-import { inView } from './views.js';
+import { inView, withViewDefaults } from './views.js';
 import { toast } from './toasts.js';
 import { api } from './api.js';
 import { isBusy, setBusy } from './a11y.js';
@@ -94,8 +94,7 @@ export function setupCreateForm() {
     if (dueValue) body.due_date = writtenIn(dueValue, userZone());
     const priority = Number($('#new-priority').value);
     if (priority !== 4) body.priority = priority;
-    const { view, q } = getState();
-    if (view.kind === 'list' && !q) body.list_id = view.listId;
+    Object.assign(body, withViewDefaults(body));
     const rule = picker.getRule();
     if (rule) body.recurrence_rule = rule;
     if (rule && picker.getMode() !== 'calendar') body.recurrence_mode = picker.getMode();

@@ -5,7 +5,7 @@
 import { html, render } from '/vendor/lit-html/lit-html.js';
 import { $, formError } from './dom.js';
 import { getState, subscribe, userZone } from './store.js';
-import { inView } from './views.js';
+import { inView, withViewDefaults } from './views.js';
 import { toast } from './toasts.js';
 import { api, ApiError } from './api.js';
 import { isBusy, setBusy } from './a11y.js';
@@ -44,9 +44,9 @@ async function labelIdOf(name) {
   }
 }
 
-/** The body POST /tasks gets for a preview: its fields, with the default list when it names none. */
+/** The body POST /tasks gets for a preview: its fields, with the view's defaults and the default list where it names none. */
 function bodyOf(preview) {
-  const body = { ...preview.fields };
+  const body = withViewDefaults(preview.fields);
   const fallback = defaultList();
   if (!body.list_id && fallback) body.list_id = fallback.id;
   return body;
@@ -73,7 +73,7 @@ function previewView(preview) {
   const list = preview.list ?? (body.list_id ? getState().lists.get(body.list_id) : null);
   const rows = [
     ['Title', preview.fields.title || '—', 'title'],
-    ['Due', dueText(preview.due, zone), 'due'],
+    ['Due', preview.due ? dueText(preview.due, zone) : body.due_date ? `Today, all day (this view)` : null, 'due'],
     [
       'Repeats',
       preview.repeat
@@ -85,8 +85,14 @@ function previewView(preview) {
     ['List', list ? `${list.name}${preview.list ? '' : ' (default)'}` : null, 'list'],
     [
       'Labels',
-      preview.labels.length || preview.new_labels?.length
-        ? [...preview.labels.map((l) => l.name), ...(preview.new_labels ?? []).map((n) => `${n} (new)`)].join(', ')
+      preview.labels.length || preview.new_labels?.length || body.labels?.length
+        ? [
+            ...preview.labels.map((l) => l.name),
+            ...(body.labels ?? [])
+              .filter((id) => !preview.labels.some((l) => l.id === id))
+              .map((id) => `${getState().labels.get(id)?.name ?? ''} (this view)`),
+            ...(preview.new_labels ?? []).map((n) => `${n} (new)`),
+          ].join(', ')
         : null,
       'labels',
     ],

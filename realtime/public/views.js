@@ -32,6 +32,29 @@ export function localDate(iso, zone) {
   return `${parts.year}-${parts.month}-${parts.day}`;
 }
 
+/**
+ * What a task added while the view shows gets unless it says otherwise, so it stays in sight: the list
+ * shown, the label shown, or today as its date (Today, an all-day date in the user's zone). Nothing while
+ * searching, or in a view a new task cannot join (Upcoming, Overdue, Completed, All).
+ */
+export function viewDefaults(s = getState(), now = Date.now()) {
+  if (s.q) return {};
+  if (s.view.kind === 'list' && s.lists.has(s.view.listId)) return { list_id: s.view.listId };
+  if (s.view.kind === 'label' && s.labels.has(s.view.labelId)) return { labels: [s.view.labelId] };
+  if (s.view.kind === 'today') return { due_date: localDate(now, userZone()) };
+  return {};
+}
+
+/** `body` (of POST /tasks) with the view's defaults (viewDefaults) where it names no list, date or that label. */
+export function withViewDefaults(body, s = getState(), now = Date.now()) {
+  const defaults = viewDefaults(s, now);
+  const out = { ...body };
+  if (defaults.list_id && !out.list_id) out.list_id = defaults.list_id;
+  if (defaults.labels) out.labels = [...new Set([...(out.labels ?? []), ...defaults.labels])];
+  if (defaults.due_date && !out.due_date) out.due_date = defaults.due_date;
+  return out;
+}
+
 /** YYYY-MM-DD plus `days` calendar days. */
 export function addDays(date, days) {
   const d = new Date(`${date}T00:00:00Z`);

@@ -141,3 +141,44 @@ test('quick add previews the parsed fields while typing and Enter saves exactly 
   t.is(health.length, 1, 'the label was made once');
   t.deepEqual(dentist?.labels, [health[0]?.id], 'and the task carries it');
 });
+
+test('a task added in Today is due today, and one added in a label view carries the label: both stay in sight', async (t) => {
+  const zone = zoneAwayFromMidnight();
+  const token = rig.app.token(`context-${randomUUID().slice(0, 8)}`);
+  await rest(token, 'PATCH', '/me', { timezone: zone });
+  const errands = await rest<Named>(token, 'POST', '/labels', { name: 'errands' });
+  const page = await openPage(t, token, zone);
+  const box = page.getByLabel('Quick add, in plain words');
+  const today = () => DateTime.now().setZone(zone).toISODate();
+
+  await page
+    .locator('#views button')
+    .filter({ has: page.locator('.side-name', { hasText: /^Today$/ }) })
+    .click();
+  await page.locator('#view-title', { hasText: 'Today' }).waitFor({ timeout: UI_DEADLINE_MS });
+  const before = today();
+  await box.fill('Call bank');
+  await shows(page, 'due', 'Today, all day (this view)');
+  await box.press('Enter');
+  await page.locator('li.task .title', { hasText: 'Call bank' }).waitFor({ timeout: UI_DEADLINE_MS });
+  const bank = (await rest<{ tasks: (Task & { due_day?: string | null })[] }>(token, 'GET', '/tasks?q=bank')).tasks[0];
+  t.true([before, today()].includes(bank?.due_day ?? ''), `due today, all day: ${JSON.stringify(bank)}`);
+  // A date typed wins over the view's.
+  await box.fill('Renew passport tomorrow');
+  await shows(page, 'due', /all day$/);
+  t.false(((await field(page, 'due').textContent()) ?? '').includes('this view'));
+
+  await page.locator('#labels-nav > li').filter({ hasText: 'errands' }).locator('.side-item').click();
+  await page.locator('#view-title', { hasText: 'errands' }).waitFor({ timeout: UI_DEADLINE_MS });
+  await box.fill('Buy batteries');
+  await shows(page, 'labels', 'errands (this view)');
+  await box.press('Enter');
+  await page.locator('li.task .title', { hasText: 'Buy batteries' }).waitFor({ timeout: UI_DEADLINE_MS });
+  const batteries = (await rest<{ tasks: Task[] }>(token, 'GET', '/tasks?q=batteries')).tasks[0];
+  t.deepEqual(batteries?.labels, [errands.id]);
+  // The plain form does the same.
+  await page.locator('#new-title').fill('Buy bulbs');
+  await page.locator('#new-title').press('Enter');
+  await page.locator('li.task .title', { hasText: 'Buy bulbs' }).waitFor({ timeout: UI_DEADLINE_MS });
+  t.deepEqual((await rest<{ tasks: Task[] }>(token, 'GET', '/tasks?q=bulbs')).tasks[0]?.labels, [errands.id]);
+});
