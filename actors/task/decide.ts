@@ -164,6 +164,13 @@ export function ev(
   return { event_type, aggregate_type: 'task', aggregate_id: state.id, data };
 }
 
+/**
+ * A series' start as an instant of whole seconds: RFC 5545 DATE-TIME has no fraction, so every occurrence
+ * (and the series' first instance) falls on the second; the start keeps no milliseconds they lack.
+ */
+const seriesInstant = (instant: string | null): string | null =>
+  instant === null ? null : new Date(Math.floor(ms(instant) / 1000) * 1000).toISOString();
+
 export const zoneOf = (task: Pick<TaskState, 'timezone'>, ctx: DecideContext): string =>
   task.timezone ?? ctx.userTimezone;
 
@@ -522,9 +529,9 @@ function create(command: CreateTask, state: TaskState | null, ctx: DecideContext
   const timezone = d.timezone ? checkZone('timezone', d.timezone) : null;
   const zone = timezone ?? ctx.userTimezone;
   const due = d.due_date ? readDue('due_date', d.due_date, zone) : null;
-  const due_date = due?.due_date ?? null;
-  const due_day = due?.due_day ?? null;
   const recurrence_rule = checkRule(d.recurrence_rule);
+  const due_date = recurrence_rule ? seriesInstant(due?.due_date ?? null) : (due?.due_date ?? null);
+  const due_day = due?.due_day ?? null;
   if (recurrence_rule && due_day) checkAllDayRule(recurrence_rule);
   if (recurrence_rule && !due_date)
     throw invalid('due_date', 'is required for a recurring task: it is the first occurrence (the series start)');
@@ -599,6 +606,8 @@ export function update(command: UpdateTask, state: TaskState, ctx: DecideContext
     next.due_date = dayStart('timezone', next.due_day, zoneOf(next, ctx));
   }
   if ('recurrence_rule' in d) next.recurrence_rule = checkRule(d.recurrence_rule);
+  if (next.recurrence_rule !== null && ('due_date' in d || 'recurrence_rule' in d))
+    next.due_date = seriesInstant(next.due_date);
   if ('list_id' in d) next.list_id = checkList(d.list_id, ctx);
   if ('priority' in d) next.priority = checkPriority(d.priority);
   if ('labels' in d) {

@@ -1128,3 +1128,20 @@ test('a title with something that shows is kept as written, invisible characters
     .when(create(T1, { title: ' 👩\u200d💻 ship it\u00ad ' }), at(NOW))
     .then({ title: '👩\u200d💻 ship it\u00ad' });
 });
+
+test("a series starts on a whole second (RFC 5545 has none finer): its due date is its first occurrence's instant", (t) => {
+  const given = spec(t);
+  const created = given()
+    .when(create(T1, { title: 's', due_date: '2026-02-10T14:00:59.892Z', recurrence_rule: 'FREQ=DAILY' }), at(NOW))
+    .then({ due_date: '2026-02-10T14:00:59.000Z', next_occurrence: '2026-02-10T14:00:59.000Z' });
+  given(created)
+    .when({ type: 'update', data: { due_date: '2026-02-11T08:30:00.250Z' } }, at(NOW))
+    .then({ due_date: '2026-02-11T08:30:00.000Z', next_occurrence: '2026-02-11T08:30:00.000Z' });
+  // A plain task keeps what it was given; made a series, it starts on the second.
+  const plain = given()
+    .when(create(T2, { title: 'p', due_date: '2026-02-10T14:00:00.500Z' }), at(NOW))
+    .then({ due_date: '2026-02-10T14:00:00.500Z' });
+  given(plain)
+    .when({ type: 'update', data: { recurrence_rule: 'FREQ=WEEKLY' } }, at(NOW))
+    .then({ due_date: '2026-02-10T14:00:00.000Z', next_occurrence: '2026-02-10T14:00:00.000Z' });
+});
