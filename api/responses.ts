@@ -307,7 +307,12 @@ const ViewCounts = Joi.object({
     .description(
       'occurrences of series not spawned yet from now through the 7 days of GET /views/upcoming (not in `upcoming`, which counts tasks)',
     ),
-  lists: Joi.object().pattern(uuid, count).required().description('open tasks per list id'),
+  lists: Joi.object()
+    .pattern(uuid, count)
+    .required()
+    .description(
+      'open tasks per list id; a series and its open occurrences in the list count once, as the list shows them',
+    ),
   next_change_at: instant
     .required()
     .description(

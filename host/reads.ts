@@ -252,10 +252,13 @@ export class Reads implements ReadsPort {
       [userId, w.now, w.todayEnd, w.upcomingEnd, w.recentSince, w.today, w.tomorrow, w.upcomingEndDay],
     );
     // Every list the user sees (their own, and the shared ones they have access to): the user sees all
-    // of its tasks (a list holds others' tasks only once it is shared).
+    // of its tasks (a list holds others' tasks only once it is shared). A series counts once with its
+    // open occurrences, as the list shows it (one row per series: realtime/public/views.js oneRowPerSeries).
     const perList = await this.db.query<{ id: string; open: number }>(
       `SELECT l.id::text AS id,
-        (SELECT count(*) FROM tasks t WHERE t.list_id = l.id AND t.deleted_at IS NULL AND NOT t.completed)::int AS open
+        (SELECT count(*) FROM tasks t WHERE t.list_id = l.id AND t.deleted_at IS NULL AND NOT t.completed
+          AND NOT (t.series_id IS NOT NULL AND EXISTS (SELECT 1 FROM tasks s WHERE s.id = t.series_id
+            AND s.list_id = t.list_id AND s.deleted_at IS NULL)))::int AS open
       FROM (SELECT id FROM lists WHERE user_id = $1 AND deleted_at IS NULL
         UNION ALL ${viaSharedLists('$1', `SELECT lists.id FROM lists WHERE ${sharedListsWhere('$1')}`)}) l`,
       [userId],

@@ -40,6 +40,7 @@ const RETRY_LOAD_MS = 3000;
 function showSignIn(message = '') {
   $('#app').hidden = true;
   $('#who').hidden = true;
+  $('#who-toggle').hidden = true;
   $('#signin').hidden = false;
   $('#signin-message').textContent = message;
   showConnection('stopped', {});
@@ -135,6 +136,7 @@ async function boot(token) {
     };
   });
   $('#who').hidden = false;
+  $('#who-toggle').hidden = false;
 
   // A stored seq is older than the snapshot read now: replaying from it misses nothing. Without one (or
   // too far behind), the snapshot may have been read just before /me's last_seq: it is read again below.

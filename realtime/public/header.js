@@ -29,6 +29,13 @@ export function showConnection(state, detail) {
 
 export function setupHeader({ signOut }) {
   $('#sign-out').addEventListener('click', () => signOut());
+  // On a phone the account line folds behind ⋯ (style.css): the tasks get the screen.
+  const toggle = $('#who-toggle');
+  toggle.addEventListener('click', () => {
+    const open = toggle.getAttribute('aria-expanded') !== 'true';
+    toggle.setAttribute('aria-expanded', String(open));
+    $('#who').classList.toggle('open', open);
+  });
   subscribe((s) => {
     $('#user-zone').textContent = userZone();
     // Never silently UTC: say when the zone was taken from this browser, or was never chosen.

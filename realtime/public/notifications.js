@@ -10,6 +10,7 @@ import { api, act, ApiError } from './api.js';
 import { toast } from './toasts.js';
 import { fmtDay, writtenIn } from './due.js';
 import { h } from './dom.js';
+import { upsertTask } from './tasks.js';
 
 /** Reminder id → {el, taskId} of the toasts shown this session (dismissed ones too: not shown again on a reload of the list). */
 const shown = new Map();
@@ -110,15 +111,18 @@ function showWaiting(item, { again = false } = {}) {
         );
       },
     },
-    h('label', {}, `Or until (${zone}) `, picker),
+    h('label', {}, `Until (${zone}) `, picker),
     h('button', { type: 'submit' }, 'Snooze'),
   );
+  // A time of one's own is one choice among the snoozes: folded until asked for.
+  const other = h('details', { class: 'snooze-other' }, h('summary', {}, 'Snooze until…'), custom);
   const el = toast({
     title: `Reminder: ${item.title}`,
-    body: h('span', {}, when, custom),
+    body: h('span', {}, when, other),
     kind: 'reminder',
     actions: [
-      { label: 'Seen', run: (button) => acknowledge(item, button) },
+      { label: 'Complete', run: (button) => completeFrom(item, button) },
+      { label: 'Seen', title: 'Clears this reminder on every device', run: (button) => acknowledge(item, button) },
       ...SNOOZE_CHOICES.map((c) => ({
         label: c.label,
         run: (button) => snooze(item, c.body(userZone()), button, c.done),
@@ -129,19 +133,35 @@ function showWaiting(item, { again = false } = {}) {
   shown.set(item.reminderId, { el, taskId: item.taskId });
 }
 
-/** POST …/acknowledge. Already answered elsewhere (404: gone; 409: snoozed meanwhile) counts as done. */
-async function acknowledge(item, button) {
-  await act(
+/** Completes the reminder's task from its toast (POST …/complete), and marks the reminder seen. True when done. */
+async function completeFrom(item, button) {
+  const task = await act(
     button,
     async () => {
-      try {
-        await api('POST', `/tasks/${item.taskId}/reminders/${item.reminderId}/acknowledge`);
-      } catch (error) {
-        if (!(error instanceof ApiError && (error.status === 404 || error.status === 409))) throw error;
-      }
+      const done = await api('POST', `/tasks/${item.taskId}/complete`);
+      upsertTask(done);
+      await acknowledgeQuietly(item);
+      return done;
     },
-    'Could not mark the reminder as seen',
+    'Could not complete the task',
   );
+  if (!task) return false;
+  toast({ title: 'Completed', body: item.title, group: 'completed' });
+  return true;
+}
+
+/** POST …/acknowledge, already answered elsewhere (404: gone; 409: snoozed meanwhile) counting as done. */
+async function acknowledgeQuietly(item) {
+  try {
+    await api('POST', `/tasks/${item.taskId}/reminders/${item.reminderId}/acknowledge`);
+  } catch (error) {
+    if (!(error instanceof ApiError && (error.status === 404 || error.status === 409))) throw error;
+  }
+}
+
+/** POST …/acknowledge. Already answered elsewhere (404: gone; 409: snoozed meanwhile) counts as done. */
+async function acknowledge(item, button) {
+  await act(button, () => acknowledgeQuietly(item), 'Could not mark the reminder as seen');
 }
 
 /** POST …/snooze with one of the choices; says until when. True when it was snoozed. */

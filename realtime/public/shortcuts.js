@@ -6,7 +6,7 @@
 import { $ } from './dom.js';
 import { getState } from './store.js';
 import { openEditor } from './editor.js';
-import { setCompleted, setPriority } from './task-list.js';
+import { setPriority } from './task-list.js';
 import { undoLatest } from './undo.js';
 
 /** Where typing is the field's: text entry and selects. A checkbox or a button takes no letters, so the keys stay shortcuts there (after `x` the focus may land on the next row's checkbox). */
@@ -59,11 +59,9 @@ export function setupShortcuts() {
     else if (key === 'j' || key === 'ArrowDown') move(1);
     else if (key === 'k' || key === 'ArrowUp') move(-1);
     else if ((key === 'x' && row) || (key === ' ' && row && target === row)) {
+      // As a click on the box: the row decides what it completes (a series' row, its next occurrence).
       const box = row.querySelector('[data-k="done"]');
-      if (box && !box.disabled) {
-        box.checked = !box.checked;
-        setCompleted(id, box);
-      }
+      if (box && !box.disabled) box.click();
     } else if (key === 'e' && row && getState().tasks.has(id)) openEditor(id);
     else if (/^[1-4]$/.test(key) && row) setPriority(id, row.querySelector('[data-k="priority"]'), Number(key));
     else if (key === 'z') handled = undoLatest();

@@ -19,7 +19,7 @@ import { snooze, SNOOZE_CHOICES } from './notifications.js';
 import { reminderChooser, readReminder } from './reminder-chooser.js';
 import { toast } from './toasts.js';
 import { undoable } from './undo.js';
-import { visibleTasks, loadMore, listOf, localDate, addDays } from './views.js';
+import { visibleTasks, loadMore, listOf, localDate, addDays, openOccurrences, standsForOccurrences } from './views.js';
 import { labelChips, labelPicker, toggleLabelPicker } from './labels.js';
 import { moveTask, TASK_DRAG_TYPE } from './sidebar.js';
 import { orderedLists } from './store.js';
@@ -186,7 +186,16 @@ function itemBody(task, s) {
   const id = task.id;
   const zone = userZone();
   const meta = [];
-  if (task.due_day) {
+  // A series in a list stands for its occurrences (views.js oneRowPerSeries): it shows the next open one,
+  // and its checkbox completes that one; the series itself is never completed.
+  const open = task.is_recurring && standsForOccurrences(s) ? openOccurrences(task.id, s) : [];
+  const next = open[0];
+  if (next) {
+    const overdue = isOverdue(next, zone) ? ' — overdue' : '';
+    meta.push(
+      next.due_day ? `Due all day, ${fmtDay(next.due_day)}${overdue}` : `Due ${fmt(next.due_date, zone)}${overdue}`,
+    );
+  } else if (task.due_day) {
     // An all-day task: its date, no time (issue 16); overdue once its day has ended.
     const overdue = isOverdue(task, zone) ? ' — overdue' : '';
     meta.push(`${task.is_recurring ? 'Starts' : 'Due'} all day, ${fmtDay(task.due_day)}${overdue}`);
@@ -202,7 +211,8 @@ function itemBody(task, s) {
     meta.push(
       `Repeats ${describeRule(task.recurrence_rule)}${task.recurrence_mode === 'after_completion' ? ', counted from each completion' : ''}`,
     );
-  if (task.is_recurring)
+  if (open.length > 1) meta.push(`${open.length - 1} more open`);
+  if (task.is_recurring && !next)
     meta.push(
       task.next_occurrence
         ? // An all-day series' next occurrence is a date (its day in the series' zone), not midnight somewhere.
@@ -222,9 +232,9 @@ function itemBody(task, s) {
   const list = s.lists.get(inList);
   const showList = list && !(s.view.kind === 'list' && s.view.listId === inList && !s.q);
   const assigned = assigneeText(task, s);
-  return html`<div class="task-head"><input type="checkbox" id="done-${id}" data-k="done" .checked=${task.completed} ?disabled=${task.is_recurring}
-      aria-label="Completed: ${task.title}" title=${task.is_recurring ? 'A series is not completed itself: complete its occurrences, or delete the series' : nothing}
-      @change=${(e) => setCompleted(id, e.currentTarget)}><span class="title" dir="auto">${task.title}</span>${
+  return html`<div class="task-head"><input type="checkbox" id="done-${id}" data-k="done" .checked=${task.completed} ?disabled=${task.is_recurring && !next}
+      aria-label="Completed: ${task.title}${next ? ` (${next.due_day ? fmtDay(next.due_day) : fmt(next.due_date, zone)})` : ''}" title=${task.is_recurring ? (next ? 'Completes this occurrence: the series goes on with the next' : 'A series is not completed itself: complete its occurrences, or delete the series') : nothing}
+      @change=${(e) => (next ? completeOccurrence(next.id, e.currentTarget) : setCompleted(id, e.currentTarget))}><span class="title" dir="auto">${task.title}</span>${
         priority < 4 ? html`<span class="flag p${priority}" title="Priority ${priority}">P${priority}</span>` : nothing
       }${task.is_recurring ? html`<span class="badge">repeats</span>` : nothing}${
         task.series_id ? html`<span class="badge">occurrence</span>` : nothing
@@ -282,7 +292,14 @@ export function setPriority(id, control, value = Number(control.value)) {
   );
 }
 
-export function setCompleted(id, box) {
+export function setCompleted(
+  id,
+  box,
+  after = () => {
+    const t = getState().tasks.get(id);
+    if (t && box.isConnected) box.checked = t.completed;
+  },
+) {
   const wanted = box.checked;
   if (isBusy(box)) {
     box.checked = !wanted;
@@ -298,9 +315,13 @@ export function setCompleted(id, box) {
       return upsertTask(await undoable('complete', task, (headers) => api('POST', path, undefined, headers)));
     },
     wanted ? 'Could not complete the task' : 'Could not reopen the task',
-  ).then(() => {
-    const t = getState().tasks.get(id);
-    if (t && box.isConnected) box.checked = t.completed;
+  ).then(after);
+}
+
+/** Completes occurrence `id` from its series' row: the box is the series', so it is clear again for the next one. */
+function completeOccurrence(id, box) {
+  setCompleted(id, box, () => {
+    if (box.isConnected) box.checked = false;
   });
 }
 
@@ -383,7 +404,7 @@ function remindersView(task, s) {
       else st.openReminders.delete(id);
     });
   };
-  return html`<details .open=${s.openReminders.has(id)} @toggle=${toggled}><summary data-k="reminders">Reminders (${visible.length})</summary><ul class="reminders">${rows}${
+  return html`<details class=${visible.length ? 'rem' : 'rem none'} .open=${s.openReminders.has(id)} @toggle=${toggled}><summary data-k="reminders">Reminders (${visible.length})</summary><ul class="reminders">${rows}${
     visible.length ? nothing : html`<li class="hint">No reminders.</li>`
   }</ul>${
     task.completed || task.deleted_at

@@ -25,11 +25,12 @@ export function toast({
     body ? h('p', {}, body) : null,
   );
   const close = () => el.remove();
-  const buttons = actions.map(({ label, run }) =>
+  const buttons = actions.map(({ label, run, title: hint }) =>
     h(
       'button',
       {
         type: 'button',
+        title: hint,
         onclick: async (e) => {
           await run(e.currentTarget);
           close();

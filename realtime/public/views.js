@@ -163,11 +163,36 @@ export function comparator({ sort, order }) {
 }
 
 /** The tasks to draw, in order: those in view, up to the last one the server has handed over. */
+/**
+ * Whether the view shows each series as one row (a list, a label, all tasks; not a search): the series'
+ * row stands for its occurrences, which are then not rows of their own (oneRowPerSeries).
+ */
+export const standsForOccurrences = (s = getState()) =>
+  !s.q && (s.view.kind === 'list' || s.view.kind === 'label' || s.view.kind === 'all');
+
+/** The open occurrences of series `seriesId` the page holds, the earliest due first. */
+export function openOccurrences(seriesId, s = getState()) {
+  const out = [];
+  for (const task of s.tasks.values()) if (task.series_id === seriesId && !task.completed) out.push(task);
+  return out.sort((a, b) => (a.occurrence_at ?? a.due_date ?? '').localeCompare(b.occurrence_at ?? b.due_date ?? ''));
+}
+
+/**
+ * `tasks` without the occurrences of a series whose own row is among them: one row per series, as todo
+ * apps show a repeating task (its row shows the next open occurrence and completes it: task-list.js).
+ * An occurrence whose series is not shown (deleted, in another list, not loaded yet) keeps its row.
+ */
+export function oneRowPerSeries(tasks) {
+  const series = new Set(tasks.filter((t) => t.is_recurring).map((t) => t.id));
+  return series.size === 0 ? tasks : tasks.filter((t) => !(t.series_id && series.has(t.series_id)));
+}
+
 export function visibleTasks(s = getState()) {
   const order = comparator(sortOf(s));
   const now = Date.now();
-  const out = [];
+  let out = [];
   for (const task of s.tasks.values()) if (inView(task, s, now)) out.push(task);
+  if (standsForOccurrences(s)) out = oneRowPerSeries(out);
   out.sort(order);
   const last = s.page?.cursor ? s.page.last : null;
   if (!last) return out;

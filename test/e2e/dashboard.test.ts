@@ -396,6 +396,24 @@ test.serial('the recurrence picker builds the rule and previews 5 dates; a fired
     item(page, again).locator('.status', { hasText: 'pending' }).waitFor({ timeout: UI_DEADLINE_MS }),
     'snoozed from the list: pending again',
   );
+
+  // A reminder's toast completes its task, and the reminder no longer waits on any device.
+  const finish = `Post the letter ${randomUUID().slice(0, 6)}`;
+  const letter = await rest<Task>(token, 'POST', '/tasks', {
+    title: finish,
+    reminders: [{ at: new Date(Date.now() + 3000).toISOString() }],
+  });
+  const its = page.locator('#toasts .toast', { hasText: `Reminder: ${finish}` });
+  await its.waitFor({ timeout: UI_DEADLINE_MS });
+  await its.getByRole('button', { name: 'Complete' }).click();
+  await item(page, finish).locator('.badge', { hasText: 'done' }).waitFor({ timeout: UI_DEADLINE_MS });
+  await its.waitFor({ state: 'detached', timeout: UI_DEADLINE_MS });
+  t.true((await rest<Task & { completed: boolean }>(token, 'GET', `/tasks/${letter.id}`)).completed);
+  const waiting = await rest<{ reminders: { task_id: string }[] }>(token, 'GET', '/reminders?state=unacknowledged');
+  t.false(
+    waiting.reminders.some((r) => r.task_id === letter.id),
+    'its reminder is seen everywhere',
+  );
 });
 
 test.serial(

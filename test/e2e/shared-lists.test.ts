@@ -627,6 +627,9 @@ test.serial(
       'F is told why there is no adder',
     );
     t.is(await item(pageF, 'Charcoal').getByRole('button', { name: 'Add reminder' }).count(), 0, 'no adder for F');
+    // On the phone a task without reminders shows that line once it has the focus (a tap), with its controls.
+    t.false(await item(pageG, 'Charcoal').locator('summary[data-k="reminders"]').isVisible());
+    await item(pageG, 'Charcoal').focus();
     await item(pageG, 'Charcoal').locator('summary[data-k="reminders"]').press('Enter');
     await t.notThrowsAsync(
       item(pageG, 'Charcoal').getByRole('button', { name: 'Add reminder' }).waitFor({ timeout: DEADLINE_MS }),

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { injectedApp, ok } from '../helpers/api-suite.ts';
 import { ManualClock } from '../helpers/clock.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { inboxIdOf } from '../../actors/list/index.ts';
 
 const suite = injectedApp();
@@ -445,4 +446,45 @@ test('list and label writes honour Idempotency-Key: a retry answers as the first
   });
   t.is(l2.status, 201);
   t.is(l2.body.id, l1.body.id);
+});
+
+test("a list's open count holds a series once with its open occurrences, as the list shows it", async (t) => {
+  const zed = user();
+  const home = await ok(call('POST', '/lists', { token: zed, body: { name: 'Home' } }), 201);
+  // Its reminder, two days ahead of each occurrence, needs its first two occurrences there at once.
+  const start = DateTime.now().plus({ hours: 1 }).toUTC().toISO();
+  const series = await ok(
+    call('POST', '/tasks', {
+      token: zed,
+      body: {
+        title: 'stretch',
+        due_date: start,
+        recurrence_rule: 'FREQ=DAILY',
+        list_id: home.id,
+        reminders: [{ before: 'P2D' }],
+      },
+    }),
+    201,
+  );
+  await ok(call('POST', '/tasks', { token: zed, body: { title: 'plain', list_id: home.id } }), 201);
+  const open = await eventually(
+    async () => {
+      const page = await ok(call('GET', `/tasks?series_id=${String(series.id)}&completed=false`, { token: zed }));
+      return (page.tasks as Json[]).length >= 2 ? (page.tasks as Json[]) : null;
+    },
+    { what: 'the series spawned its first two occurrences' },
+  );
+  t.true(open.length >= 2);
+  const counts = await ok(call('GET', '/views/counts', { token: zed }));
+  t.is((counts.lists as Json)[String(home.id)], 2, 'the series (once, its occurrences with it) and the plain task');
+  // An occurrence moved to another list is a task of that list.
+  await ok(
+    call('PATCH', `/tasks/${String(open[0]?.id)}`, {
+      token: zed,
+      body: { list_id: inboxIdOf(String(series.user_id)) },
+    }),
+  );
+  const after = await ok(call('GET', '/views/counts', { token: zed }));
+  t.is((after.lists as Json)[String(home.id)], 2);
+  t.is((after.lists as Json)[inboxIdOf(String(series.user_id))], 1);
 });

@@ -1,0 +1,67 @@
+// A repeating task is one row in its list, as todo apps show one (a user's pass found each series as its
+// own row beside one to three rows of its occurrences): the series' row shows its next open occurrence
+// and says how many more are open, and its checkbox (or `x`) completes that occurrence, after which the row
+// shows the next. Today still lists the occurrences themselves, each due that day.
+import test from 'ava';
+import { randomUUID } from 'node:crypto';
+import { appWithChromium, DESKTOP, newContext, openDashboard, UI_DEADLINE_MS } from '../helpers/browser.ts';
+import { eventually } from '../helpers/eventually.ts';
+
+const rig = appWithChromium({ database: 'pglite' });
+const { rest } = rig;
+
+interface Task {
+  id: string;
+  title: string;
+  completed: boolean;
+  series_id: string | null;
+  occurrence_at: string | null;
+}
+
+test('a series is one row in its list: it shows its next open occurrence, and its checkbox or x completes that one', async (t) => {
+  const token = rig.app.token(`rows-${randomUUID().slice(0, 8)}`);
+  // A reminder two days before each occurrence needs the first two there at once: two open occurrences.
+  const series = await rest<Task>(token, 'POST', '/tasks', {
+    title: 'Stretch',
+    due_date: new Date(Date.now() + 3_600_000).toISOString(),
+    recurrence_rule: 'FREQ=DAILY',
+    reminders: [{ before: 'P2D' }],
+  });
+  await rest(token, 'POST', '/tasks', { title: 'Plain' });
+  const openOnes = () =>
+    rest<{ tasks: Task[] }>(token, 'GET', `/tasks?series_id=${series.id}&completed=false`).then((p) =>
+      p.tasks.sort((a, b) => (a.occurrence_at ?? '').localeCompare(b.occurrence_at ?? '')),
+    );
+  const [first, second] = await eventually(async () => ((await openOnes()).length === 2 ? openOnes() : null), {
+    what: 'two open occurrences',
+  });
+
+  const context = await newContext(t, rig.browser, { viewport: DESKTOP });
+  const page = await openDashboard(t, context, rig.app, token);
+  const rows = page.locator('#tasks > li.task', { has: page.locator('.title', { hasText: /^Stretch$/ }) });
+  await rows.first().waitFor({ timeout: UI_DEADLINE_MS });
+  t.is(await rows.count(), 1, 'one row for the series and its occurrences');
+  const row = rows.first();
+  await row.locator('.meta', { hasText: '1 more open' }).waitFor({ timeout: UI_DEADLINE_MS });
+  // The sidebar counts it once too: the series and the plain task.
+  const inbox = page.locator('#lists > li', { has: page.locator('.side-name', { hasText: /^Inbox$/ }) });
+  await inbox.locator('.side-count', { hasText: /^2$/ }).waitFor({ timeout: UI_DEADLINE_MS });
+
+  await row.getByRole('checkbox').check();
+  await eventually(async () => ((await rest<Task>(token, 'GET', `/tasks/${first?.id}`)).completed ? true : null), {
+    what: 'the first occurrence completed',
+  });
+  t.false((await rest<Task>(token, 'GET', `/tasks/${second?.id}`)).completed, 'the next one is open');
+  // The row now stands for the next one: clear, enabled, no other open.
+  await row.locator('.meta', { hasText: '1 more open' }).waitFor({ state: 'detached', timeout: UI_DEADLINE_MS });
+  t.false(await row.getByRole('checkbox').isChecked());
+  t.is(await rows.count(), 1);
+
+  // x on the row completes the occurrence it shows.
+  await row.focus();
+  await page.keyboard.press('x');
+  await eventually(async () => ((await rest<Task>(token, 'GET', `/tasks/${second?.id}`)).completed ? true : null), {
+    what: 'the second occurrence completed by x',
+  });
+  t.false((await rest<Task>(token, 'GET', `/tasks/${series.id}`)).completed, 'the series itself goes on');
+});
