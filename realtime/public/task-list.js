@@ -25,6 +25,7 @@ import { moveTask, TASK_DRAG_TYPE } from './sidebar.js';
 import { orderedLists } from './store.js';
 import { canHold, sentence } from './sharing.js';
 import { fmtDay, isOverdue, occurrenceDay } from './due.js';
+import { moveOverdueToTomorrow } from './triage.js';
 
 /** The views in which "Hide completed" changes what is shown (views.js inView). */
 const HIDE_DONE_VIEWS = new Set(['list', 'label', 'all']);
@@ -36,6 +37,7 @@ const CONFIRM_MS = 4000;
 const AHEAD_PX = 1200;
 
 export function startTaskList() {
+  $('#overdue-tomorrow').addEventListener('click', (e) => void moveOverdueToTomorrow(e.currentTarget));
   subscribe(renderList);
   renderList(getState());
   // Pages come as the end of the list comes near (IntersectionObserver on the line below the list).
@@ -92,6 +94,8 @@ function renderList(s) {
   // "Hide completed" only where completed tasks are shown among the open ones (a list, a label, all tasks):
   // Today, Upcoming and Overdue never show them, Completed shows nothing else, and a search shows every match.
   $('#hide-done').closest('label').hidden = Boolean(s.q) || !HIDE_DONE_VIEWS.has(s.view.kind);
+  // Overdue: everything it shows to tomorrow at once (triage.js).
+  $('#overdue-tomorrow').hidden = Boolean(s.q) || s.view.kind !== 'overdue' || open === 0;
   const status = $('#list-status');
   const empty =
     tasks.length === 0 && ahead.length === 0 && !(upcoming && s.upcoming?.days.some((d) => d.occurrences.length));

@@ -19,7 +19,7 @@ const EVENTS = {
 const TITLES = { complete: 'Completed', delete: 'Deleted', edit: 'Saved' };
 
 /** A version-4 UUID from getRandomValues (randomUUID needs a secure context). */
-function uuid() {
+export function newCorrelation() {
   const b = crypto.getRandomValues(new Uint8Array(16));
   b[6] = (b[6] & 0x0f) | 0x40;
   b[8] = (b[8] & 0x3f) | 0x80;
@@ -34,7 +34,7 @@ function uuid() {
  * `write` resolves with; a failed write shows no toast.
  */
 export async function undoable(kind, task, write, title = TITLES[kind]) {
-  const correlation = uuid();
+  const correlation = newCorrelation();
   const result = await write({ 'x-correlation-id': correlation });
   offerUndo(kind, task, correlation, title);
   return result;
@@ -77,6 +77,11 @@ export function undoLatest() {
   if (!button || button.disabled) return false;
   button.click();
   return true;
+}
+
+/** Undoes the edit of each of `tasks` ({id, title, version} before it) that the writes of `correlation` made. */
+export async function undoEdits(tasks, correlation) {
+  for (const task of tasks) await undo('edit', task, correlation);
 }
 
 /** Finds the change's event (after the version the task had before it) and undoes it. */

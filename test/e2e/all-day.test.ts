@@ -179,3 +179,39 @@ test("the repeat picker previews an all-day series' dates as days, with their ye
     [2030, 2031, 2032, 2033, 2034].map((y) => `${year(y)}, all day`),
   );
 });
+
+test('Overdue moves everything it shows to tomorrow at once, times of day kept, and one Undo takes all of it back', async (t) => {
+  const zone = zoneAwayFromMidnight();
+  const token = rig.app.token(`triage-${randomUUID().slice(0, 8)}`);
+  await rest(token, 'PATCH', '/me', { timezone: zone });
+  const local = DateTime.now().setZone(zone);
+  const timed = await rest<Task>(token, 'POST', '/tasks', {
+    title: 'File the report',
+    due_date: local.minus({ days: 2 }).set({ hour: 10, minute: 30 }).toFormat("yyyy-MM-dd'T'HH:mm"),
+  });
+  const allDay = await rest<Task>(token, 'POST', '/tasks', {
+    title: 'Pay the gas bill',
+    due_date: local.minus({ days: 3 }).toISODate(),
+  });
+  const context = await newContext(t, rig.browser, { timezoneId: zone, viewport: DESKTOP });
+  const page = await openDashboard(t, context, rig.app, token);
+  t.false(await page.getByRole('button', { name: 'Move all to tomorrow' }).isVisible(), 'not outside Overdue');
+  await viewButton(page, 'Overdue').click();
+  await row(page, 'Pay the gas bill').waitFor({ timeout: UI_DEADLINE_MS });
+  const tomorrow = DateTime.now().setZone(zone).plus({ days: 1 }).toISODate();
+  await page.getByRole('button', { name: 'Move all to tomorrow' }).click();
+  await page.locator('#toasts .toast', { hasText: 'Moved 2 to tomorrow' }).waitFor({ timeout: UI_DEADLINE_MS });
+  await row(page, 'File the report').waitFor({ state: 'detached', timeout: UI_DEADLINE_MS });
+  const moved = await rest<Task>(token, 'GET', `/tasks/${timed.id}`);
+  const at = DateTime.fromISO(moved.due_date ?? '', { zone });
+  t.deepEqual([at.toISODate(), at.hour, at.minute], [tomorrow, 10, 30], 'tomorrow at its time of day');
+  t.like(await rest<Task>(token, 'GET', `/tasks/${allDay.id}`), { due_day: tomorrow, all_day: true });
+  await page
+    .locator('#toasts .toast', { hasText: 'Moved 2 to tomorrow' })
+    .getByRole('button', { name: 'Undo' })
+    .click();
+  await row(page, 'File the report').waitFor({ timeout: UI_DEADLINE_MS });
+  await row(page, 'Pay the gas bill').waitFor({ timeout: UI_DEADLINE_MS });
+  t.is((await rest<Task>(token, 'GET', `/tasks/${timed.id}`)).due_date, timed.due_date, 'back where it was');
+  t.is((await rest<Task>(token, 'GET', `/tasks/${allDay.id}`)).due_day, allDay.due_day);
+});
