@@ -198,7 +198,11 @@ export const listTasksQuery = Joi.object({
   list_id: uuid,
   label: uuid.description('a label id the task carries'),
   priority,
-  q: Joi.string().chars(200).description('words in the title or description (each a prefix, all must match)'),
+  q: Joi.string()
+    .chars(200)
+    .description(
+      'words in the title or description (each a prefix, all must match); #List and @label (names of yours, as quick add reads them) narrow to that list and label',
+    ),
   view: Joi.string()
     .valid('today', 'upcoming', 'overdue', 'completed')
     .description(

@@ -179,8 +179,11 @@ function named(text: string, from: number, items: readonly Named[]): { item: Nam
   return best;
 }
 
-/** Tags `#…` or `@…` at word starts: what they name (or the unknown word) and their spans. */
-function tags(text: string, sigil: '#' | '@', items: readonly Named[]) {
+/**
+ * Tags `#…` or `@…` at word starts: what they name (or the unknown word) and their spans. `#List` and
+ * `@label` are read this way wherever they are typed: quick add, and a search (api/search.ts).
+ */
+export function tags(text: string, sigil: '#' | '@', items: readonly Named[]) {
   const found: { item: Named | null; word: string; span: Span }[] = [];
   const re = sigil === '#' ? /(?<!\S)#(?=\S)/g : /(?<!\S)@(?=\S)/g;
   for (const m of text.matchAll(re)) {

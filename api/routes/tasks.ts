@@ -17,6 +17,7 @@ import { withinBudget } from '../page-budget.ts';
 import { homeZones } from '../home-zone.ts';
 import type { SnoozeChoice } from '../../actors/task/snooze.ts';
 import { costly } from '../costly-reads.ts';
+import { searchFilters } from '../search.ts';
 
 const api = (description: string, extra: Record<string, unknown> = {}) => ({
   tags: ['api', 'tasks'],
@@ -95,6 +96,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
         if (view && q.completed !== undefined && q.completed !== view.completed)
           return { tasks: [], next_cursor: null };
         const completed = view?.completed ?? q.completed;
+        const search = q.q !== undefined ? await searchFilters(deps.reads, userOf(request), q.q) : {};
         const filter: TaskFilter = {
           sort,
           order,
@@ -106,10 +108,11 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
           ...(view?.completed_after ? { completed_after: view.completed_after } : {}),
           ...(view?.no_series ? { no_series: true } : {}),
           ...(q.series_id ? { series_id: q.series_id } : {}),
+          // `#List` and `@label` in the search are filters (api/search.ts); a filter given as such wins.
+          ...search,
           ...(q.list_id ? { list_id: q.list_id } : {}),
           ...(q.label ? { label: q.label } : {}),
           ...(q.priority !== undefined ? { priority: q.priority } : {}),
-          ...(q.q !== undefined ? { q: q.q } : {}),
           ...(q.cursor ? { cursor: decodeTaskCursor(q.cursor, sort, order) } : {}),
         };
         const page = await deps.reads.listTasks(userOf(request), filter);

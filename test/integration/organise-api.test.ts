@@ -193,6 +193,16 @@ test('search finds a task by a word of its description (prefixes too), and every
     'every word must match',
   );
   t.deepEqual(titles(await ok(call('GET', '/tasks?q=%21%21', { token: carol }))), [], 'no word: nothing matches');
+  // #List and @label name a list and a label of the caller's, as quick add reads them; the rest are words.
+  const errands = await ok(call('POST', '/labels', { token: carol, body: { name: 'errands' } }), 201);
+  await ok(call('PATCH', `/tasks/${done.id}`, { token: carol, body: { labels: [errands.id] } }));
+  const search = async (text: string) =>
+    titles(await ok(call('GET', `/tasks?sort=title&q=${encodeURIComponent(text)}`, { token: carol })));
+  t.deepEqual(await search('#shop'), ['Groceries'], 'a list alone: all of its tasks');
+  t.deepEqual(await search('@errands'), ['Call the plumber']);
+  t.deepEqual(await search('milk #Shop'), ['Groceries'], 'a word within the list');
+  t.deepEqual(await search('run #Shop'), [], 'both must hold');
+  t.deepEqual(await search('@nobody milk'), [], 'a tag naming nothing of theirs stays a word');
   t.deepEqual(titles(await ok(call('GET', '/tasks?completed=true', { token: carol }))), ['Call the plumber']);
   t.deepEqual(titles(await ok(call('GET', '/tasks?completed=false&sort=title', { token: carol }))), [
     'Groceries',
