@@ -265,6 +265,56 @@ function inTheAfternoon(r: chrono.ParsedResult): boolean {
   );
 }
 
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+/** The most days each month has in any year (February: 29). */
+const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const MONTH_WORD =
+  '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
+const MONTH_THEN_DAY = new RegExp(
+  `(?<!\\S)${MONTH_WORD}\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?(?![\\d:]|\\s*[ap]\\.?m\\b)(?!\\s*,?\\s*\\d{4})`,
+  'i',
+);
+const DAY_THEN_MONTH = new RegExp(
+  `(?<!\\S)(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH_WORD}\\b(?!\\s*,?\\s*\\d{4})`,
+  'i',
+);
+
+/**
+ * A month and day without a year that no year has ("feb 30", "31 april": `leap` false, with the month's
+ * most days), or that only a leap year has ("feb 29": `leap` true); null for any other text.
+ */
+function impossibleDay(text: string): { span: Span; text: string; leap: boolean; month: string; last: number } | null {
+  const candidates = [
+    [MONTH_THEN_DAY.exec(text), 1, 2],
+    [DAY_THEN_MONTH.exec(text), 2, 1],
+  ] as const;
+  for (const [m, monthAt, dayAt] of candidates) {
+    if (!m) continue;
+    const word = (m[monthAt] ?? '').slice(0, 3).toLowerCase();
+    const month = MONTH_NAMES.findIndex((n) => n.slice(0, 3).toLowerCase() === word);
+    const day = Number(m[dayAt]);
+    if (month < 0 || day < 1 || day > 31) continue;
+    const last = MONTH_DAYS[month] ?? 31;
+    const span = { start: m.index, end: m.index + m[0].length };
+    if (month === 1 && day === 29) return { span, text: m[0], leap: true, month: 'February', last };
+    if (day > last) return { span, text: m[0], leap: false, month: MONTH_NAMES[month] ?? '', last };
+  }
+  return null;
+}
+
 /** A length of time after "for" ("for 30 mins", "for an hour", "for 2 days"): how long, not when. */
 const FOR_DURATION =
   /(?<!\S)for\s+(?:an?|\d+(?:\.\d+)?|one|two|three|four|five|ten|fifteen|twenty|thirty|forty-five|a\s+few|a\s+couple\s+of)\s*(?:minutes?|mins?|m|hours?|hrs?|h|days?|weeks?|months?)\b/gi;
@@ -544,6 +594,28 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
     // "starting Mar 12": the series starts that day, at the time the phrase names (if any).
     date = startsOn.date;
     time = startsOn.time ?? time;
+  }
+  // A month and day chrono reads as no date because the year it would take has none: Feb 29 is the next
+  // one (a leap year's); a day past the month's last ("feb 30", "31 april") is said, not dropped silently.
+  const impossible = hit ? null : impossibleDay(dated);
+  if (impossible?.leap) {
+    let year = local.year;
+    while (!DateTime.fromObject({ year, month: 2, day: 29 }).isValid || dateText(year, 2, 29) < today) year++;
+    date = dateText(year, 2, 29);
+    spans.push(impossible.span);
+    notes.push(`Feb 29 is next in ${year}`);
+    // A time beside it ("feb 29 at 8pm"), which chrono dropped with the date it could not make.
+    const clock = chrono.en.casual
+      .parse(mask(dated, [impossible.span]), reference, options)
+      .find((r) => timeOf(r) !== null && !r.start.isCertain('day') && !r.start.isCertain('weekday'));
+    if (clock) {
+      time = timeOf(clock);
+      spans.push(spanOf(clock));
+    }
+  } else if (impossible) {
+    notes.push(
+      `"${impossible.text}" is not a date: ${impossible.month} has ${impossible.last} days; it stays in the title`,
+    );
   }
   // "on the 15th" (no month: chrono reads none): the next such day, today included; a time beside it
   // ("on the 1st at 9am") is chrono's time-only result.
