@@ -3,32 +3,19 @@
 // works, but one user's many at once still took turns with everyone's requests: 30 concurrent Upcoming
 // reads from one user held another user's plain list read for up to 2 s (an attacker's pass). So each
 // caller runs at most COSTLY_IN_FLIGHT of them at a time; more wait their turn in order, up to
-// COSTLY_WAITING, and beyond that are refused with 429 and Retry-After. A route opts in with
-// `options.plugins.tasklane.costly`; the caller is the authenticated user, or for a route without
-// authentication (the calendar feed) the credential in its path.
+// COSTLY_WAITING, and beyond that are refused with 429 and Retry-After. A route opts in by wrapping its
+// options in `costly(…)`: its handler then runs inside the caller's turn, which ends when the handler's
+// work ends (whatever becomes of the client), and a request whose client left while it waited gives its
+// turn back without running. The caller is the authenticated user, or for a route without authentication
+// (the calendar feed) the client's address, as the feed's rate limit counts it.
 import Boom from '@hapi/boom';
-import type { Request, Server } from '@hapi/hapi';
+import type { Lifecycle, Request, ResponseToolkit, RouteOptions, Server } from '@hapi/hapi';
 import type { Credentials } from './auth.ts';
 
 /** Costly reads one caller may have running at once. */
 export const COSTLY_IN_FLIGHT = 2;
 /** Costly reads one caller may have waiting for a turn; one more is a 429. */
 export const COSTLY_WAITING = 8;
-
-/** What a route says of itself in `options.plugins.tasklane`. */
-export interface TasklaneRouteOptions {
-  costly?: boolean;
-}
-
-declare module '@hapi/hapi' {
-  interface PluginSpecificConfiguration {
-    /** tasklane's own route settings. */
-    tasklane?: TasklaneRouteOptions;
-  }
-}
-
-/** Route options marking a costly read (spread into `options`). */
-export const costly = { plugins: { tasklane: { costly: true } } };
 
 interface Caller {
   running: number;
@@ -72,21 +59,23 @@ export class Turns {
   }
 }
 
-const RELEASE = Symbol('costly read release');
+/** The turns of each server (registerCostlyReads); a server without them runs costly reads unlimited. */
+const turnsOf = new WeakMap<object, Turns>();
 
 function keyOf(request: Request): string {
   if (request.auth.isAuthenticated) return `user:${(request.auth.credentials as unknown as Credentials).user}`;
-  return `path:${request.path}`;
+  return `address:${request.info.remoteAddress}`;
 }
 
 /**
- * Registers the turns: an onPreHandler extension that waits for the caller's turn on routes marked
- * `costly` (a 429 with Retry-After: 1 when COSTLY_WAITING already wait), and the release of the turn
- * when the response is done (sent, failed or the client gone).
+ * `options` of a costly read: its handler runs inside the caller's turn (a 429 with Retry-After: 1 when
+ * COSTLY_WAITING already wait), and the turn ends when the handler's promise settles.
  */
-export function registerCostlyReads(server: Server, turns = new Turns()): Turns {
-  server.ext('onPreHandler', async (request, h) => {
-    if (!request.route.settings.plugins?.tasklane?.costly) return h.continue;
+export function costly<O extends RouteOptions & { handler: Lifecycle.Method }>(options: O): O {
+  const handler = options.handler;
+  const wrapped: Lifecycle.Method = async function (this: object | null, request: Request, h: ResponseToolkit) {
+    const turns = turnsOf.get(request.server);
+    if (!turns) return handler.call(this, request, h);
     const release = await turns.enter(keyOf(request));
     if (!release) {
       const boom = Boom.tooManyRequests(
@@ -95,12 +84,19 @@ export function registerCostlyReads(server: Server, turns = new Turns()): Turns 
       boom.output.headers['retry-after'] = '1';
       throw boom;
     }
-    (request.plugins as Record<symbol, unknown>)[RELEASE] = release;
-    return h.continue;
-  });
-  server.events.on('response', (request) => {
-    const release = (request.plugins as Record<symbol, unknown>)[RELEASE] as (() => void) | undefined;
-    release?.();
-  });
+    try {
+      // The client left while this waited: nobody reads the answer.
+      if (!request.active()) return h.close;
+      return await handler.call(this, request, h);
+    } finally {
+      release();
+    }
+  };
+  return { ...options, handler: wrapped };
+}
+
+/** Gives `server`'s costly reads (`costly`) their turns per caller. */
+export function registerCostlyReads(server: Server, turns = new Turns()): Turns {
+  turnsOf.set(server, turns);
   return turns;
 }

@@ -166,8 +166,7 @@ export function feedRoutes(server: Server, deps: ApiDeps): void {
   server.route({
     method: 'GET',
     path: '/feeds/{secret}.ics',
-    options: {
-      ...costly,
+    options: costly({
       auth: false,
       tags: ['api', 'feeds'],
       description:
@@ -237,6 +236,6 @@ export function feedRoutes(server: Server, deps: ApiDeps): void {
         );
         return response;
       },
-    },
+    }),
   });
 }

@@ -222,8 +222,7 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
   server.route({
     method: 'GET',
     path: '/views/counts',
-    options: {
-      ...costly,
+    options: costly({
       ...tagged(
         'views',
         'Counts of the views (today, upcoming, overdue, completed in the last 7 days, in your zone), the occurrences of series still ahead today and in the 7 days of Upcoming (today_occurrences, upcoming_occurrences), open tasks per list, and when the counts next change with time alone (next_change_at: ask again then)',
@@ -249,13 +248,12 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
           next_change_at,
         };
       },
-    },
+    }),
   });
   server.route({
     method: 'GET',
     path: '/views/upcoming',
-    options: {
-      ...costly,
+    options: costly({
       ...tagged(
         'views',
         'Open tasks due from now through the end of local day today + days, by local day, with the occurrences of series not yet spawned',
@@ -338,6 +336,6 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
           })),
         };
       },
-    },
+    }),
   });
 }

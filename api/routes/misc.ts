@@ -80,8 +80,7 @@ export function recurrenceRoutes(server: Server, deps: ApiDeps): void {
   server.route({
     method: 'POST',
     path: '/recurrence/preview',
-    options: {
-      ...costly,
+    options: costly({
       tags: ['api', 'recurrence'],
       description:
         "Occurrences of a rule from a wall-clock start in a zone (timezone, or home_of: a task's home user's zone), as UTC instants",
@@ -116,7 +115,7 @@ export function recurrenceRoutes(server: Server, deps: ApiDeps): void {
         const list = occurrences(p.rule, start, zone, { limit: p.limit, ...(after ? { after } : {}) });
         return { occurrences: list.map((d) => d.toISOString()), timezone: zone };
       },
-    },
+    }),
   });
 }
 

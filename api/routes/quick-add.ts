@@ -12,8 +12,7 @@ export function quickAddRoutes(server: Server, deps: ApiDeps): void {
   server.route({
     method: 'POST',
     path: '/quick-add/preview',
-    options: {
-      ...costly,
+    options: costly({
       tags: ['api', 'tasks'],
       description:
         'Quick add preview: {text} in plain English → the body POST /tasks would get (title, due_date, recurrence_rule, priority, list_id, labels), with notes on what was not understood. #List names any list the caller sees, those shared with them included. Creates nothing.',
@@ -43,6 +42,6 @@ export function quickAddRoutes(server: Server, deps: ApiDeps): void {
             : result.list;
         return { ...result, list, timezone: user.timezone };
       },
-    },
+    }),
   });
 }

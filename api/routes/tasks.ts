@@ -298,8 +298,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
   server.route({
     method: 'GET',
     path: '/tasks/{id}/occurrences',
-    options: {
-      ...costly,
+    options: costly({
       ...api("A series' upcoming occurrence instants (UTC ISO)"),
       validate: { params: S.taskId, query: S.occurrencesQuery },
       handler: async (request) => {
@@ -325,6 +324,6 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
         });
         return { occurrences: list.map((d) => d.toISOString()), timezone: zone };
       },
-    },
+    }),
   });
 }
