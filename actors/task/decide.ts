@@ -32,7 +32,7 @@ import {
 } from './state.ts';
 import { inboxIdOf } from '../list/index.ts';
 import { checkInstant, checkZone, inRange, readInstant, iso, ms } from './time.ts';
-import { spawnNeededAt, templateAt } from './timers.ts';
+import { reminderSince, spawnNeededAt, templateAt } from './timers.ts';
 import { planSnooze } from './snooze.ts';
 import { undo, type UndoEvents } from './undo.ts';
 import { readDue, dayStart, dayOf, dayReminderAt, checkDayReminder, checkAllDayRule } from './all-day.ts';
@@ -487,38 +487,29 @@ function cancelPending(state: TaskState, reason: string): PendingEvent[] {
 function followDueDate(before: TaskState, after: TaskState, ctx: DecideContext): PendingEvent[] {
   const out: PendingEvent[] = [];
   for (const r of before.reminders) {
-    // A relative reminder an earlier due date made pass, or took away, and that never fired, follows the
-    // due date still while the task is open: a later date (an edit, or that edit undone) brings it back.
-    const resting =
-      r.cancelled && FOLLOWS_DUE.has(r.cancel_reason ?? '') && !r.notified && isRelative(r) && !after.completed;
-    if (r.cancelled && !resting) continue;
-    const live = { cancelled: false, cancel_reason: null };
+    if (r.cancelled) continue;
     if (after.is_recurring) {
-      if ((r.remind_at !== null && !r.notified) || resting)
-        out.push(ev(after, 'reminder.scheduled', { reminder: { ...r, ...live, remind_at: null } }));
+      if (r.remind_at !== null && !r.notified)
+        out.push(ev(after, 'reminder.scheduled', { reminder: { ...r, remind_at: null } }));
       continue;
     }
     if (!isRelative(r)) continue; // absolute: stays where it is
     if (after.due_date === null) {
-      if (!resting && (!r.notified || r.remind_at === null))
+      if (!r.notified || r.remind_at === null)
         out.push(ev(after, 'reminder.cancelled', { reminder_id: r.id, reason: 'no_due_date' }));
       continue;
     }
     // One of the other kind (all-day vs timed) has fired: it stays as it fired (`update` refuses pending ones).
     if (!fitsDue(r, after)) continue;
     const at = relativeAt(r, after, zoneOf(after, ctx)) as string;
-    if (at === r.remind_at && !resting) continue;
+    if (at === r.remind_at) continue;
     // Out of years 0001–9999 it can only lie before year 1 (due − offset), so it has passed.
     if (inRange(ms(at)) && ms(at) > ctx.now.getTime())
-      out.push(ev(after, 'reminder.scheduled', { reminder: { ...r, ...live, remind_at: at, notified: false } }));
-    else if (!r.notified && !resting)
-      out.push(ev(after, 'reminder.cancelled', { reminder_id: r.id, reason: 'passed' }));
+      out.push(ev(after, 'reminder.scheduled', { reminder: { ...r, remind_at: at, notified: false } }));
+    else if (!r.notified) out.push(ev(after, 'reminder.cancelled', { reminder_id: r.id, reason: 'passed' }));
   }
   return out;
 }
-
-/** Why a relative reminder rests while its task's due date leaves it no time ahead (followDueDate): it comes back with one. */
-const FOLLOWS_DUE = new Set(['passed', 'no_due_date']);
 
 // ------------------------------------------------------------------ commands
 function create(command: CreateTask, state: TaskState | null, ctx: DecideContext): PendingEvent[] {
@@ -1047,7 +1038,7 @@ function spawn(state: TaskState, ctx: DecideContext): PendingEvent[] {
   if (!state.is_recurring || !state.recurrence_rule || !state.due_date || !state.next_occurrence) return [];
   const zone = zoneOf(state, ctx);
   const now = ctx.now.getTime();
-  const dueAt = (occ: string) => spawnNeededAt(state.reminders, occ, zone);
+  const dueAt = (occ: string) => spawnNeededAt(state, occ, zone);
   // The next instance shows ahead (timers.ts spawnDueAt): once the occurrence spawned last has come.
   const ahead = state.last_spawned_at === null ? Number.POSITIVE_INFINITY : ms(state.last_spawned_at);
   if (Math.min(dueAt(state.next_occurrence), ahead) > now + EARLY_TOLERANCE_MS) return [];
@@ -1152,7 +1143,7 @@ function spawnEvents(
     ),
   );
   const neverDue = reminders.filter(
-    (r, i) => ms(r.remind_at as string) < ms((templates[i] as ReminderState).created_at),
+    (r, i) => ms(r.remind_at as string) < reminderSince(state, templates[i] as ReminderState),
   );
   return [
     ev(state, 'recurring.spawned', {

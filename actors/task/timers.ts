@@ -24,25 +24,37 @@ export const remindName = (reminderId: string): string => `remind:${reminderId}`
  * When an occurrence's instance must exist (epoch ms): at the occurrence (UTC ISO) itself, or earlier for
  * the series' live template reminders, each at its own time for that occurrence — relative (`offset`
  * before it) or, for an all-day series, `at_time` on the occurrence's local day in `zone`, `days_before`
- * it — but never before the template was set (`created_at`): a reminder is due only from the moment it
- * exists, so a reminder reaching back further than a new series' first occurrence neither spawns that
- * occurrence late nor makes it missed (actors/task/decide.ts spawn).
+ * it — but never before `since` (reminderSince): a reminder is due only from the moment it stands for
+ * this series as it is, so one reaching back further than a new (or newly set) series' first occurrences
+ * neither spawns them late nor makes them missed (actors/task/decide.ts spawn).
  */
 export function spawnNeededAt(
-  reminders: readonly Pick<
-    TaskState['reminders'][number],
-    'cancelled' | 'offset' | 'at_time' | 'days_before' | 'created_at'
-  >[],
+  series: Pick<TaskState, 'reminders' | 'updated_at'>,
   occurrence: string,
   zone: string,
 ): number {
   let at = Date.parse(occurrence);
-  for (const r of reminders) {
+  for (const r of series.reminders) {
     if (r.cancelled) continue;
     const own = templateAt(r, occurrence, zone);
-    if (own !== null) at = Math.min(at, Math.max(own, Date.parse(r.created_at)));
+    if (own !== null) at = Math.min(at, Math.max(own, reminderSince(series, r)));
   }
   return at;
+}
+
+/**
+ * Since when template `r` of `series` can have been due (epoch ms): the later of its setting (`created_at`)
+ * and the series' last event (`updated_at`). Every change of a series (its start, rule or zone; a task
+ * made a series; a template set or brought back) is an event, so a reminder time before it was never due
+ * for the series as it now is; after downtime the series' last event is older than the reminder times it
+ * missed, which are still due (late). One gap is left: an edit of the series committing within the spawn
+ * timer's lateness after a reminder time (milliseconds) makes that reminder never due.
+ */
+export function reminderSince(
+  series: Pick<TaskState, 'updated_at'>,
+  r: Pick<TaskState['reminders'][number], 'created_at'>,
+): number {
+  return Math.max(Date.parse(r.created_at), Date.parse(series.updated_at));
 }
 
 /**
@@ -67,11 +79,11 @@ export function templateAt(
  * Null when nothing is scheduled.
  */
 export function spawnDueAt(
-  task: Pick<TaskState, 'next_occurrence' | 'timezone' | 'reminders' | 'last_spawned_at'>,
+  task: Pick<TaskState, 'next_occurrence' | 'timezone' | 'reminders' | 'last_spawned_at' | 'updated_at'>,
   userZone: string,
 ): number | null {
   if (!task.next_occurrence) return null;
-  const own = spawnNeededAt(task.reminders, task.next_occurrence, task.timezone ?? userZone);
+  const own = spawnNeededAt(task, task.next_occurrence, task.timezone ?? userZone);
   return task.last_spawned_at === null ? own : Math.min(own, Date.parse(task.last_spawned_at));
 }
 

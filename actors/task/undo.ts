@@ -352,7 +352,55 @@ function undoEdit(
     );
   // Labels deleted since are left out (a task never names a deleted label).
   if (Array.isArray(data.labels) && refs) data.labels = (data.labels as string[]).filter((l) => refs.labels.has(l));
-  return update({ type: 'update', data: data as UpdateTask['data'] }, state, ctx);
+  const undone = update({ type: 'update', data: data as UpdateTask['data'] }, state, ctx);
+  return [...undone, ...rearmPassed(turn, later, state, undone, ctx)];
+}
+
+/** Why an edit of the due date cancels a relative reminder: its time passed, or the date went. */
+const LEFT_NO_TIME = new Set(['passed', 'no_due_date']);
+
+/**
+ * The reminders the undone edit's turn cancelled because its due date left them no time ahead (`passed`,
+ * `no_due_date`), armed again on the due date the undo brings back while their time is ahead (a series':
+ * as its templates): undoing the edit undoes what it did to them. Not one changed since, nor one whose
+ * owner has lost access to the task's list or is not its assignee, nor past MAX_REMINDERS live ones.
+ */
+function rearmPassed(
+  turn: EventEnvelope[],
+  later: EventEnvelope[],
+  state: TaskState,
+  edits: readonly PendingEvent[],
+  ctx: DecideContext,
+): PendingEvent[] {
+  const cancelled = new Set(
+    turn
+      .filter((e) => e.event_type === 'reminder.cancelled' && LEFT_NO_TIME.has(String(e.data.reason)))
+      .map((e) => e.data.reminder_id as string),
+  );
+  if (cancelled.size === 0) return [];
+  // The task as the undo leaves it: each edit's changes applied.
+  const after = { ...state } as Record<string, unknown>;
+  for (const e of edits)
+    for (const [field, change] of Object.entries((e.data.changes ?? {}) as Record<string, Change<unknown>>))
+      after[field] = change.to;
+  const task = after as unknown as TaskState;
+  const access = accessTo(task.list_id, ctx);
+  let live = state.reminders.filter((r) => !r.cancelled).length;
+  const out: PendingEvent[] = [];
+  for (const r of state.reminders) {
+    if (!cancelled.has(r.id) || !r.cancelled || r.notified || !LEFT_NO_TIME.has(r.cancel_reason ?? '')) continue;
+    if (laterOfReminder(later, r.id) || !access.includes(r.user_id) || live >= MAX_REMINDERS) continue;
+    if (task.assignee !== null && task.assignee !== r.user_id) continue;
+    const at = task.is_recurring ? null : rearmAt(r, task, ctx);
+    if (!task.is_recurring && at === null) continue;
+    live++;
+    out.push(
+      ev(state, 'reminder.scheduled', {
+        reminder: { ...r, remind_at: at, notified: false, cancelled: false, cancel_reason: null },
+      }),
+    );
+  }
+  return out;
 }
 
 /** A later event that changed the reminder `id`, if any. */
