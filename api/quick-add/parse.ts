@@ -260,7 +260,8 @@ function inTheAfternoon(r: chrono.ParsedResult): boolean {
     !s.isCertain('meridiem') &&
     hour >= 1 &&
     hour <= 5 &&
-    !/(?<![\d:])0\d/.test(r.text) &&
+    // A clock written the 24-hour way ("05:00", "at 05") is as written; a zero-padded date ("Dec 05") is no clock.
+    !/(?<![\d:])0\d:\d{2}|(?<!\S)at\s+0\d(?!\d)/i.test(r.text) &&
     !/\b(?:am|a\.m\.|pm|p\.m\.|morning|tonight|evening|afternoon|night)\b/i.test(r.text)
   );
 }
@@ -446,7 +447,7 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   const fields: QuickAddFields = { title: '' };
 
   // 1. Priority: `!1` or Todoist's `p1`.
-  for (const m of text.matchAll(/(?<!\S)(?:!(\d+)|[pP]([1-4]))(?=[\s,.;]|$)/g)) {
+  for (const m of text.matchAll(/(?<!\S)(?:!(\d+)|p([1-4]))(?=[\s,.;]|$)/g)) {
     const p = Number(m[1] ?? m[2]);
     spans.push({ start: m.index, end: m.index + m[0].length });
     if (p < MIN_PRIORITY || p > MAX_PRIORITY)

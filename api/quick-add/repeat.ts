@@ -298,9 +298,11 @@ export function findRepeat(text: string): RepeatMatch | null {
     return { start: m.index, end, rule, mode: g.bang || completion ? 'after_completion' : 'calendar' };
   }
   for (const m of text.matchAll(
-    /(?<![\w!#@])(?:(every)(!?)|(daily|weekly|fortnightly|monthly|yearly|annually|weekdays|weekends))(?=[\s!,.]|$)/gi,
+    /(?<![\w!#@])(?:(every)(!?)|(daily|weekly|fortnightly|monthly|yearly|annually)|(?:on\s+)?(weekdays|weekends)(?=\s*$|\s*[,.;!]|\s+(?:at|from|until|starting|\d)))(?=[\s!,.]|$)/gi,
   )) {
     const at = m.index;
+    // An adverb ("weekly"), or "weekdays"/"weekends" (only where a time or the end follows: "plan weekends away" is a title).
+    const adverb = m[3] ?? m[4];
     const mode: RepeatMode = m[2] ? 'after_completion' : 'calendar';
     // An adverb reads as "every <unit>" ("monthly on the 1st" = "every month on the 1st"): the forms
     // below see the unit followed by the rest of the text; `shift` maps their length back.
@@ -314,8 +316,8 @@ export function findRepeat(text: string): RepeatMatch | null {
       );
     let lead = /^\s+/.exec(rest)?.[0].length ?? 0;
     let shift = 0;
-    if (m[3]) {
-      const unit = ADVERB_UNITS[m[3].toLowerCase()];
+    if (adverb) {
+      const unit = ADVERB_UNITS[adverb.toLowerCase()];
       const tail = unit !== undefined && /^\s+on\s/i.test(rest) ? rest : '';
       rest = ` ${unit ?? 'day'}${tail}`;
       lead = 1;
@@ -329,15 +331,15 @@ export function findRepeat(text: string): RepeatMatch | null {
         return {
           start: at,
           end: at + m[0].length + (completion?.[0].length ?? 0),
-          rule: ADVERBS[m[3].toLowerCase()] ?? 'FREQ=DAILY',
+          rule: ADVERBS[adverb.toLowerCase()] ?? 'FREQ=DAILY',
           mode: completion ? 'after_completion' : 'calendar',
         };
       }
     }
     if (lead === 0) continue;
     const body = rest.slice(lead);
-    if (!m[3] && DAYPART.exec(body)) return { start: at, end: at + m[0].length, rule: 'FREQ=DAILY', mode };
-    const leap = m[3] ? null : yearDay(body);
+    if (!adverb && DAYPART.exec(body)) return { start: at, end: at + m[0].length, rule: 'FREQ=DAILY', mode };
+    const leap = adverb ? null : yearDay(body);
     if (leap) {
       let end = at + m[0].length + lead + leap.length;
       const completion = COMPLETION_RE.exec(text.slice(end));
@@ -345,7 +347,7 @@ export function findRepeat(text: string): RepeatMatch | null {
       const found = { start: at, end, rule: leap.rule ?? 'FREQ=YEARLY', mode: completion ? 'after_completion' : mode };
       return leap.problem === undefined ? found : { ...found, problem: leap.problem };
     }
-    if (!m[3] && YEARLY_DATE.exec(body)) return { start: at, end: at + m[0].length, rule: 'FREQ=YEARLY', mode };
+    if (!adverb && YEARLY_DATE.exec(body)) return { start: at, end: at + m[0].length, rule: 'FREQ=YEARLY', mode };
     for (const form of FORMS) {
       let f = form.re.exec(body);
       // A weekday list joined by spaces alone ends where a title word begins: its last day word is given
@@ -358,7 +360,7 @@ export function findRepeat(text: string): RepeatMatch | null {
       const rule = form.rule(f);
       const n = /INTERVAL=(\d+)/.exec(rule ?? '');
       if (rule === null || (n && (Number(n[1]) > MAX_INTERVAL || Number(n[1]) < 1))) break;
-      let end = at + m[0].length + (m[3] ? 0 : lead) + f[0].length + shift;
+      let end = at + m[0].length + (adverb ? 0 : lead) + f[0].length + shift;
       const completion = COMPLETION_RE.exec(text.slice(end));
       if (completion) end += completion[0].length;
       return { start: at, end, rule, mode: completion ? 'after_completion' : mode };
