@@ -55,7 +55,6 @@ const FIELD_NAMES = {
   title: 'Title',
   description: 'Description',
   due_date: 'Due',
-  due_day: 'Due (all day)',
   recurrence_rule: 'Repeats',
   recurrence_mode: 'Repeats from',
   timezone: 'Time zone',
@@ -69,7 +68,7 @@ const FIELD_NAMES = {
   assignee: 'Assigned to',
 };
 /** Changes that follow another in the same event and say nothing more to a reader. */
-const FOLLOWERS = { due_date: 'due_day', is_recurring: 'recurrence_rule' };
+const FOLLOWERS = { is_recurring: 'recurrence_rule' };
 const MODES = { calendar: 'the calendar', after_completion: 'the last completion' };
 
 /** A user as the reader sees them: "you", or their id (tasklane knows no display names). */
@@ -79,7 +78,6 @@ function showValue(field, value, zone) {
   if (value === null || value === undefined || value === '' || (Array.isArray(value) && value.length === 0))
     return '(none)';
   const s = getState();
-  if (field === 'due_day') return fmtDayWithYear(value);
   if (DATE_FIELDS.has(field)) return fmt(value, zone);
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
   if (field === 'recurrence_rule') return `${describeRule(value)} (${value})`;
@@ -91,14 +89,30 @@ function showValue(field, value, zone) {
   return `“${value}”`;
 }
 
+/** A due date as a reader knows it: its day when all-day (`due_day`), else its instant; '(none)' without one. */
+const dueOf = (day, instant, zone) =>
+  day ? `${fmtDayWithYear(day)}, all day` : instant ? fmt(instant, zone) : '(none)';
+
 function changeLines(changes, zone) {
   const fields = changes ?? {};
-  return Object.entries(fields)
-    .filter(([field]) => !(FOLLOWERS[field] in fields))
-    .map(
-      ([field, c]) =>
-        `${FIELD_NAMES[field] ?? field}: ${showValue(field, c.from, zone)} → ${showValue(field, c.to, zone)}`,
-    );
+  // An all-day date and its first instant change together: one line, each side as the reader knows it.
+  const due = fields.due_day
+    ? [
+        `Due: ${dueOf(fields.due_day.from, fields.due_date?.from, zone)} → ${dueOf(fields.due_day.to, fields.due_date?.to, zone)}`,
+      ]
+    : [];
+  return [
+    ...due,
+    ...Object.entries(fields)
+      .filter(
+        ([field]) =>
+          !(FOLLOWERS[field] in fields) && !(fields.due_day && (field === 'due_day' || field === 'due_date')),
+      )
+      .map(
+        ([field, c]) =>
+          `${FIELD_NAMES[field] ?? field}: ${showValue(field, c.from, zone)} → ${showValue(field, c.to, zone)}`,
+      ),
+  ];
 }
 
 /** One event in words: the first line, then one line per change. */

@@ -9,9 +9,11 @@ import { openEditor } from './editor.js';
 import { setPriority } from './task-list.js';
 import { undoLatest } from './undo.js';
 
-/** Where typing is the field's: text entry and selects. A checkbox or a button takes no letters, so the keys stay shortcuts there (after `x` the focus may land on the next row's checkbox). */
-const FIELD =
-  'input:not([type="checkbox"]):not([type="radio"]):not([type="button"]):not([type="submit"]):not([type="reset"]), textarea, select, [contenteditable=""], [contenteditable="true"]';
+/**
+ * Where a key is the field's: every form control but a task row's own checkbox, which takes no letters (after
+ * `x` the focus may land on the next row's; a click leaves it there), so the keys stay shortcuts on it.
+ */
+const FIELD = 'input:not([data-k="done"]), textarea, select, [contenteditable=""], [contenteditable="true"]';
 
 /** The task rows on screen, in order. */
 const rows = () => [...document.querySelectorAll('#tasks:not([hidden]) > li.task, #upcoming:not([hidden]) li.task')];

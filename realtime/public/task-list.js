@@ -192,7 +192,7 @@ function itemBody(task, s) {
   const meta = [];
   // A series in a list stands for its occurrences (views.js oneRowPerSeries): it shows the next open one,
   // and its checkbox completes that one; the series itself is never completed.
-  const open = task.is_recurring && standsForOccurrences(s) ? openOccurrences(task.id, s) : [];
+  const open = task.is_recurring && standsForOccurrences(s) ? openOccurrences(task, s) : [];
   const next = open[0];
   if (next) {
     const overdue = isOverdue(next, zone) ? ' — overdue' : '';

@@ -31,9 +31,9 @@ export function toast({
       {
         type: 'button',
         title: hint,
+        // An action that answers false failed and said so: its toast stays, to be tried again.
         onclick: async (e) => {
-          await run(e.currentTarget);
-          close();
+          if ((await run(e.currentTarget)) !== false) close();
         },
       },
       label,

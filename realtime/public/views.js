@@ -170,10 +170,15 @@ export function comparator({ sort, order }) {
 export const standsForOccurrences = (s = getState()) =>
   !s.q && (s.view.kind === 'list' || s.view.kind === 'label' || s.view.kind === 'all');
 
-/** The open occurrences of series `seriesId` the page holds, the earliest due first. */
-export function openOccurrences(seriesId, s = getState()) {
+/**
+ * The open occurrences of `series` the page holds in the series' own list, the earliest due first (one moved
+ * to another list is a task of that list, as oneRowPerSeries and the server's count have it).
+ */
+export function openOccurrences(series, s = getState()) {
   const out = [];
-  for (const task of s.tasks.values()) if (task.series_id === seriesId && !task.completed) out.push(task);
+  const list = listOf(series);
+  for (const task of s.tasks.values())
+    if (task.series_id === series.id && !task.completed && listOf(task) === list) out.push(task);
   return out.sort((a, b) => (a.occurrence_at ?? a.due_date ?? '').localeCompare(b.occurrence_at ?? b.due_date ?? ''));
 }
 
@@ -183,8 +188,8 @@ export function openOccurrences(seriesId, s = getState()) {
  * An occurrence whose series is not shown (deleted, in another list, not loaded yet) keeps its row.
  */
 export function oneRowPerSeries(tasks) {
-  const series = new Set(tasks.filter((t) => t.is_recurring).map((t) => t.id));
-  return series.size === 0 ? tasks : tasks.filter((t) => !(t.series_id && series.has(t.series_id)));
+  const series = new Map(tasks.filter((t) => t.is_recurring).map((t) => [t.id, listOf(t)]));
+  return series.size === 0 ? tasks : tasks.filter((t) => !(t.series_id && series.get(t.series_id) === listOf(t)));
 }
 
 export function visibleTasks(s = getState()) {

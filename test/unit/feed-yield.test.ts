@@ -5,37 +5,15 @@ import test from 'ava';
 import { FeedWriter, MAX_ZONE_CHECKS } from '../../api/feed/ical.ts';
 import { writeTasks } from '../../api/feed/routes.ts';
 import type { TaskState } from '../../actors/task/index.ts';
+import { feedTask } from '../helpers/feed-task.ts';
 
-const task = (i: number, timezone: string): TaskState => ({
-  id: `0b6a0a4e-7d0c-4f47-9a51-3c1f4b7d2e${String(i).padStart(2, '0')}`,
-  user_id: 'u1',
-  title: `in ${timezone}`,
-  description: null,
-  completed: false,
-  due_date: '2027-06-01T13:00:00.000Z',
-  due_day: null,
-  recurrence_rule: null,
-  recurrence_mode: 'calendar',
-  spawn_count: 0,
-  assignee: null,
-  timezone,
-  is_recurring: false,
-  next_occurrence: null,
-  dtstart_local: null,
-  last_spawned_at: null,
-  series_id: null,
-  occurrence_at: null,
-  list_id: '7f1c2d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f',
-  priority: 4,
-  labels: [],
-  completed_at: null,
-  version: 1,
-  shared_version: 1,
-  created_at: '2026-12-01T00:00:00.000Z',
-  updated_at: '2026-12-01T00:00:00.000Z',
-  deleted_at: null,
-  reminders: [],
-});
+const task = (i: number, timezone: string): TaskState =>
+  feedTask({
+    id: `0b6a0a4e-7d0c-4f47-9a51-3c1f4b7d2e${String(i).padStart(2, '0')}`,
+    title: `in ${timezone}`,
+    timezone,
+    due_date: '2027-06-01T13:00:00.000Z',
+  });
 
 test('the writer pauses after each task whose zone it compared first, and not for zones compared before', async (t) => {
   const zones = [

@@ -1,0 +1,35 @@
+// A task as the calendar feed's writer takes it (api/feed/ical.ts FeedTask), for the feed's unit tests:
+// an open timed task in Pacific/Kiritimati, without reminders, changed by `over`.
+import type { FeedTask } from '../../api/feed/ical.ts';
+
+export const feedTask = (over: Partial<FeedTask> = {}): FeedTask => ({
+  id: '0b6a0a4e-7d0c-4f47-9a51-3c1f4b7d2e10',
+  user_id: 'u1',
+  title: 'Task',
+  description: null,
+  completed: false,
+  due_date: '2026-12-23T10:00:00.000Z',
+  due_day: null,
+  recurrence_rule: null,
+  recurrence_mode: 'calendar',
+  spawn_count: 0,
+  assignee: null,
+  timezone: 'Pacific/Kiritimati',
+  is_recurring: false,
+  next_occurrence: null,
+  dtstart_local: null,
+  last_spawned_at: null,
+  series_id: null,
+  occurrence_at: null,
+  list_id: '7f1c2d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f',
+  priority: 4,
+  labels: [],
+  completed_at: null,
+  version: 1,
+  shared_version: 1,
+  created_at: '2026-12-01T00:00:00.000Z',
+  updated_at: '2026-12-01T00:00:00.000Z',
+  deleted_at: null,
+  reminders: [],
+  ...over,
+});
