@@ -358,10 +358,28 @@ function relativeAt(
 export const MAX_REMINDER_REACH = 50;
 
 /**
- * Throws a DomainError on `field(i)` when template `i` of a series (`rule` from `start` in `zone`) fires
- * before more than MAX_REMINDER_REACH occurrences of it, measured from its next occurrence after now.
+ * Whether template `r` of a series (`rule` from `start` in `zone`) fires before more than MAX_REMINDER_REACH
+ * occurrences of it, measured from its next occurrence after now.
  */
-function checkReach(
+export function reachesTooFar(
+  rule: string,
+  start: string | Date,
+  zone: string,
+  r: Pick<ReminderState, 'offset' | 'at_time' | 'days_before'>,
+  ctx: DecideContext,
+): boolean {
+  const next = nextOccurrence(rule, start, zone, ctx.now);
+  if (next === null) return false;
+  const own = templateAt(r, iso(next), zone);
+  if (own === null || own >= next.getTime()) return false;
+  const until = new Date(Math.min(next.getTime() + (next.getTime() - own), 253402300799999));
+  return (
+    occurrences(rule, start, zone, { after: next, until, limit: MAX_REMINDER_REACH + 1 }).length > MAX_REMINDER_REACH
+  );
+}
+
+/** Throws a DomainError on `field(i)` when template `i` reaches too far (reachesTooFar). */
+export function checkReach(
   rule: string,
   start: string | Date,
   zone: string,
@@ -369,20 +387,27 @@ function checkReach(
   field: (i: number) => string,
   ctx: DecideContext,
 ): void {
-  if (templates.length === 0) return;
-  const next = nextOccurrence(rule, start, zone, ctx.now);
-  if (next === null) return;
   templates.forEach((r, i) => {
-    const own = templateAt(r, iso(next), zone);
-    if (own === null || own >= next.getTime()) return;
-    const until = new Date(Math.min(next.getTime() + (next.getTime() - own), 253402300799999));
-    const reached = occurrences(rule, start, zone, { after: next, until, limit: MAX_REMINDER_REACH + 1 }).length;
-    if (reached > MAX_REMINDER_REACH)
+    if (reachesTooFar(rule, start, zone, r, ctx))
       throw invalid(
         field(i),
         `reaches back over more than ${MAX_REMINDER_REACH} occurrences of the series (each occurrence is there from its reminder on): choose a shorter time before, or a sparser rule`,
       );
   });
+}
+
+/**
+ * Other members' templates that reach too far on the series as an edit leaves it (a denser rule, a new
+ * start): cancelled (`reaches_too_far`), each told to its owner alone, as an edit never waits on them.
+ */
+function tooFarForOthers(state: TaskState, next: TaskState, ctx: DecideContext): PendingEvent[] {
+  if (!next.is_recurring || !next.recurrence_rule || !next.due_date) return [];
+  const zone = zoneOf(next, ctx);
+  const start = seriesStart(next, zone);
+  return state.reminders
+    .filter((r) => !r.cancelled && isRelative(r) && fitsDue(r, next) && r.user_id !== actorOf(ctx))
+    .filter((r) => reachesTooFar(next.recurrence_rule as string, start, zone, r, ctx))
+    .map((r) => ev(next, 'reminder.cancelled', { reminder_id: r.id, reason: 'reaches_too_far' }));
 }
 
 /** The field of reminder spec `i` that says how far before (`before` or `days_before`), under `prefix`. */
@@ -657,9 +682,13 @@ export function update(command: UpdateTask, state: TaskState, ctx: DecideContext
     // A new rule, start or zone may bring the occurrences closer together: checked then, not on other edits.
     const moved =
       next.recurrence_rule !== state.recurrence_rule || next.due_date !== state.due_date || zone !== zoneOf(state, ctx);
+    // Only the issuer's own templates refuse the edit: another member's reminders are theirs and unseen
+    // (their reaching too far is no reason to refuse, nor a thing to learn); those are cancelled below.
     if (next.is_recurring && moved) {
-      const templates = state.reminders.filter((r) => !r.cancelled && isRelative(r) && fitsDue(r, next));
-      checkReach(next.recurrence_rule, start, zone, templates, () => 'recurrence_rule', ctx);
+      const own = state.reminders.filter(
+        (r) => !r.cancelled && isRelative(r) && fitsDue(r, next) && r.user_id === actorOf(ctx),
+      );
+      checkReach(next.recurrence_rule, start, zone, own, () => 'recurrence_rule', ctx);
     }
   }
   if (next.is_recurring && state.completed)
@@ -740,7 +769,7 @@ export function update(command: UpdateTask, state: TaskState, ctx: DecideContext
       }),
     );
   }
-  if (scheduleChanged) events.push(...followDueDate(state, next, ctx));
+  if (scheduleChanged) events.push(...followDueDate(state, next, ctx), ...tooFarForOthers(state, next, ctx));
   if (next.assignee !== state.assignee) events.push(...reassigned(state, next, events, ctx));
   return events;
 }

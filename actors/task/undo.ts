@@ -34,6 +34,8 @@ import {
   update,
   uncomplete,
   accessTo,
+  checkReach,
+  reachesTooFar,
   type DecideContext,
 } from './decide.ts';
 import { seriesStart } from './series.ts';
@@ -393,6 +395,10 @@ function rearmPassed(
     if (task.assignee !== null && task.assignee !== r.user_id) continue;
     const at = task.is_recurring ? null : rearmAt(r, task, ctx);
     if (!task.is_recurring && at === null) continue;
+    if (task.is_recurring && task.recurrence_rule && task.due_date) {
+      const zone = zoneOf(task, ctx);
+      if (reachesTooFar(task.recurrence_rule, seriesStart(task, zone), zone, r, ctx)) continue;
+    }
     live++;
     out.push(
       ev(state, 'reminder.scheduled', {
@@ -451,7 +457,12 @@ function undoRemovedReminder(
   let remind_at: string | null = r.remind_at;
   if (state.is_recurring) {
     if (r.offset === null) throw conflict('the task became a series since, and a series takes only relative reminders');
-    remind_at = null; // a template again
+    // A template again, under the limit a new one meets (a denser rule may have come since).
+    if (state.recurrence_rule && state.due_date) {
+      const zone = zoneOf(state, ctx);
+      checkReach(state.recurrence_rule, seriesStart(state, zone), zone, [r], () => 'event_id', ctx);
+    }
+    remind_at = null;
   } else if (!r.notified) {
     remind_at = rearmAt(r, state, ctx);
     if (remind_at === null)

@@ -467,3 +467,38 @@ test("If-Match is judged by what the issuer can see: bob's reminders never fail 
     .when(retitle((renamed.state?.version ?? 0) + 1), by('alice'))
     .then(throws('version_mismatch'), 'a version the task has not reached');
 });
+
+test("another member's hidden template never refuses an edit of the series: it is cancelled as reaching too far, told to its owner alone", (t) => {
+  const series = spec(t)()
+    .when(create({ title: 'Bins', due_date: DUE, list_id: L1, recurrence_rule: 'FREQ=WEEKLY' }), by('alice'))
+    .then(['task.created']);
+  const bobs = spec(t)(series).when(addBefore('P60D'), by('bob')).then(['reminder.scheduled']);
+  const daily = spec(t)(bobs)
+    .when({ type: 'update', data: { recurrence_rule: 'FREQ=DAILY' } }, by('alice'))
+    .then(['task.updated', { event_type: 'reminder.cancelled', data: { reason: 'reaches_too_far' } }]);
+  t.deepEqual(owners(daily), [['bob', 'reaches_too_far']]);
+  // Bob's own edit to the same rule is refused: it is his reminder, and he is told which.
+  spec(t)(bobs)
+    .when({ type: 'update', data: { recurrence_rule: 'FREQ=DAILY' } }, by('bob'))
+    .then(throws('validation', 'recurrence_rule', /reaches back over more than 50 occurrences/));
+  // Nor can an undo bring a removed template back past the limit on a rule made denser since (each step at
+  // its own time: a turn is the events of one request at one instant).
+  const removed = spec(t)(bobs)
+    .when(
+      { type: 'remove_reminder', reminder_id: reminderOf(bobs, 'bob') },
+      by('bob', undefined, '2026-03-01T10:01:00Z'),
+    )
+    .then(['reminder.cancelled']);
+  const denser = spec(t)(removed)
+    .when({ type: 'update', data: { recurrence_rule: 'FREQ=DAILY' } }, by('alice', undefined, '2026-03-01T10:02:00Z'))
+    .then(['task.updated']);
+  spec(t)(denser)
+    .when(
+      { type: 'undo', event_id: removed.events[0]?.event_id as string },
+      {
+        ...by('bob', undefined, '2026-03-01T10:03:00Z'),
+        undo: { events: [...series.events, ...bobs.events, ...removed.events, ...denser.events] },
+      },
+    )
+    .then(throws('validation', 'event_id', /reaches back over more than 50 occurrences/));
+});
