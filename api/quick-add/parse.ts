@@ -166,17 +166,32 @@ const typedForm = (name: string): string =>
  * match first: the name as stored, or its typed form without emoji and symbols), or null.
  */
 function named(text: string, from: number, items: readonly Named[]): { item: Named; length: number } | null {
-  const lower = text.toLowerCase();
   let best: { item: Named; length: number } | null = null;
   for (const item of items) {
     // The text is NFC (api/schemas.ts); a name stored before text was kept so is compared in NFC too.
     const stored = item.name.normalize('NFC').toLowerCase();
     for (const name of new Set([stored, typedForm(stored)])) {
-      if (name.length === 0 || (best && best.length >= name.length)) continue;
-      if (lower.startsWith(name, from) && wordEnd(text, from + name.length)) best = { item, length: name.length };
+      if (name.length === 0) continue;
+      const length = typedLength(text, from, name);
+      if (length === null || (best && best.length >= length) || !wordEnd(text, from + length)) continue;
+      best = { item, length };
     }
   }
   return best;
+}
+
+/**
+ * How many characters of `text` from `from` read as `name` (lower case) when lowered, or null. Compared
+ * on the text's own slices: lowering may lengthen a character (İ is two), so positions in a lowered copy
+ * of the whole text would drift past one.
+ */
+function typedLength(text: string, from: number, name: string): number | null {
+  for (let length = Math.min(name.length, text.length - from); length > 0; length--) {
+    const lowered = text.slice(from, from + length).toLowerCase();
+    if (lowered === name) return length;
+    if (lowered.length < name.length) return null;
+  }
+  return null;
 }
 
 /**
@@ -569,7 +584,18 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   if (hit) {
     spans.push(spanOf(hit));
     ({ date, time } = forwardDate(hit, local));
-    if (inTheAfternoon(hit) && time) {
+    // A clock time without am/pm and a part of the day named apart ("at 3 tomorrow morning"): that part
+    // says which half of the day (chrono reads them as two results).
+    const half =
+      hit.start.isCertain('hour') && !hit.start.isCertain('meridiem')
+        ? found.find((r) => r !== hit && PART_OF_DAY_ALONE.test(r.text.trim()))
+        : undefined;
+    if (half && time) {
+      const hour = hit.start.get('hour') ?? 0;
+      const morning = /morning/i.test(half.text);
+      time = { hour: morning ? (hour === 12 ? 0 : hour) : hour < 12 ? hour + 12 : hour, minute: time.minute };
+      spans.push(spanOf(half));
+    } else if (inTheAfternoon(hit) && time) {
       const typed = `${time.hour - 12}${time.minute ? `:${pad(time.minute)}` : ''}`;
       notes.push(
         `${typed} without am or pm is read as ${pad(time.hour)}:${pad(time.minute)}, in the afternoon: write ${typed}am for the morning`,
