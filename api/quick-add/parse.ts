@@ -46,7 +46,16 @@ import { ianaZone } from '../../actors/zone.ts';
 import { checkName } from '../../actors/list/index.ts';
 import { MAX_LABEL_NAME } from '../../actors/label/index.ts';
 import { DomainError } from '../../actors/errors.ts';
-import { findCount, findRepeat, withEnd, MAX_COUNT, type RepeatMode } from './repeat.ts';
+import {
+  findCount,
+  findRepeat,
+  withEnd,
+  MAX_COUNT,
+  MONTH_NAME,
+  MONTH_NUMBERS,
+  LEAP_MONTH_DAYS,
+  type RepeatMode,
+} from './repeat.ts';
 
 export type { RepeatMode } from './repeat.ts';
 
@@ -281,30 +290,15 @@ function inTheAfternoon(r: chrono.ParsedResult): boolean {
   );
 }
 
-const MONTH_NAMES = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
-/** The most days each month has in any year (February: 29). */
-const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-const MONTH_WORD =
-  '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
+/** A month's English name, by its number (1–12), for a note. */
+const monthName = (month: number): string =>
+  new Intl.DateTimeFormat('en', { month: 'long', timeZone: 'UTC' }).format(Date.UTC(2000, month - 1, 1));
 const MONTH_THEN_DAY = new RegExp(
-  `(?<!\\S)${MONTH_WORD}\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?(?![\\d:]|\\s*[ap]\\.?m\\b)(?!\\s*,?\\s*\\d{4})`,
+  `(?<!\\S)${MONTH_NAME}\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?(?![\\d:]|\\s*[ap]\\.?m\\b)(?!\\s*,?\\s*\\d{4})`,
   'i',
 );
 const DAY_THEN_MONTH = new RegExp(
-  `(?<!\\S)(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH_WORD}\\b(?!\\s*,?\\s*\\d{4})`,
+  `(?<!\\S)(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH_NAME}\\b(?!\\s*,?\\s*\\d{4})`,
   'i',
 );
 
@@ -319,14 +313,13 @@ function impossibleDay(text: string): { span: Span; text: string; leap: boolean;
   ] as const;
   for (const [m, monthAt, dayAt] of candidates) {
     if (!m) continue;
-    const word = (m[monthAt] ?? '').slice(0, 3).toLowerCase();
-    const month = MONTH_NAMES.findIndex((n) => n.slice(0, 3).toLowerCase() === word);
+    const month = MONTH_NUMBERS[(m[monthAt] ?? '').slice(0, 3).toLowerCase()];
     const day = Number(m[dayAt]);
-    if (month < 0 || day < 1 || day > 31) continue;
-    const last = MONTH_DAYS[month] ?? 31;
+    if (month === undefined || day < 1 || day > 31) continue;
+    const last = LEAP_MONTH_DAYS[month] ?? 31;
     const span = { start: m.index, end: m.index + m[0].length };
-    if (month === 1 && day === 29) return { span, text: m[0], leap: true, month: 'February', last };
-    if (day > last) return { span, text: m[0], leap: false, month: MONTH_NAMES[month] ?? '', last };
+    if (month === 2 && day === 29) return { span, text: m[0], leap: true, month: monthName(2), last };
+    if (day > last) return { span, text: m[0], leap: false, month: monthName(month), last };
   }
   return null;
 }

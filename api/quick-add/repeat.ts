@@ -207,7 +207,8 @@ const DAYPART = /^(?:morning|afternoon|evening|night)s?\b/i;
 /** "every Dec 24", "every 24th of December": yearly; the date itself is left for the date parser. */
 const YEARLY_DATE =
   /^(?:(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|september|october|november|december)\b/i;
-const MONTH_NUMBERS: Record<string, number> = {
+/** A month's number by the first three letters of its English name. */
+export const MONTH_NUMBERS: Record<string, number> = {
   jan: 1,
   feb: 2,
   mar: 3,
@@ -221,7 +222,8 @@ const MONTH_NUMBERS: Record<string, number> = {
   nov: 11,
   dec: 12,
 };
-const MONTH_NAME =
+/** An English month name, full or short, as one capture group. */
+export const MONTH_NAME =
   '(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)';
 /** "[N years on] Feb 29", "[year on] the 29th of February": an interval, then the day and month in either order. */
 const YEAR_DAY = new RegExp(
@@ -229,7 +231,7 @@ const YEAR_DAY = new RegExp(
   'i',
 );
 /** Days in each month of a leap year (index 1–12). */
-const LEAP_MONTH_DAYS = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+export const LEAP_MONTH_DAYS = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**
  * "every [N years on] <month> <day>" for a day that is not in every year: Feb 29 gives
