@@ -232,16 +232,11 @@ export async function readHistory(
 /** An event's envelope from `events e` in the reader's stream: their delivery row `d` when there is one, else the row's own. */
 const HISTORY_COLUMNS = eventColumnsIn({ user_id: 'COALESCE(d.user_id, e.user_id)', seq: 'COALESCE(d.seq, e.seq)' });
 
-export async function loadTask(
-  q: Queryable,
-  userId: string,
-  taskId: string,
-  options: { lock?: boolean } = {},
-): Promise<TaskState | null> {
-  const rows = await q.query<TaskRow>(
-    `SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1 AND user_id = $2${options.lock ? ' FOR UPDATE' : ''}`,
-    [taskId, userId],
-  );
+export async function loadTask(q: Queryable, userId: string, taskId: string): Promise<TaskState | null> {
+  const rows = await q.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1 AND user_id = $2`, [
+    taskId,
+    userId,
+  ]);
   const row = rows.rows[0];
   if (!row) return null;
   const reminders = await q.query<ReminderState>(
@@ -375,6 +370,20 @@ const LOAD_ANY = `SELECT (SELECT timezone FROM users u WHERE u.id = t.user_id) A
   FROM tasks t WHERE t.id = $1`;
 const LOAD = `${LOAD_ANY} AND ${accessibleTo('t', '$2')}`;
 const LOAD_FOR_TURN = `${LOAD} FOR UPDATE OF t`;
+/**
+ * The rows of the users a write on task $1 moves, locked in the order every write takes them (user id,
+ * COLLATE "C": persist's shared path and group commit): the task's home user ($2 when there is no such
+ * task), its list's owner and its invited and active members. Every write of a task moves its home user's
+ * row before it updates the task, so a turn that locked the task first and that row second (the old
+ * order) deadlocked with a concurrent write of the same task, and each deadlock cost PostgreSQL's
+ * deadlock_timeout (1 s) before one of them was rolled back.
+ */
+const LOCK_WRITERS = `SELECT u.id FROM users u WHERE u.id IN (
+    SELECT COALESCE((SELECT t.user_id FROM tasks t WHERE t.id = $1), $2)
+    UNION ALL SELECT m.user_id FROM tasks t JOIN list_members m ON m.list_id = t.list_id
+      WHERE t.id = $1 AND m.state IN ('invited', 'active')
+    UNION ALL SELECT l.user_id FROM tasks t JOIN lists l ON l.id = t.list_id WHERE t.id = $1)
+  ORDER BY u.id COLLATE "C" FOR UPDATE OF u`;
 /** A system turn's read (a timer, a fan-out): the task by id, whoever may see it. */
 const LOAD_SYSTEM_FOR_TURN = `${LOAD_ANY} FOR UPDATE OF t`;
 
@@ -442,6 +451,8 @@ export async function timerCandidates(
 /**
  * A turn's reads in one round trip: the task row (locked with `lock`), its reminders and the owner's zone.
  * Without the lock the read is one snapshot, and the write's version check catches any change since.
+ * With it, the rows of the users the write moves are locked first (LOCK_WRITERS: one more round trip,
+ * taken only by a turn deciding again), then the task's: the order every write takes them in.
  * Under READ COMMITTED a statement that waited for the row lock re-reads the locked row but sees
  * everything else (the reminders) in its old snapshot. Every reminder change also bumps the task's
  * version, so the version read in the snapshot equals the locked row's exactly when the reminders are
@@ -462,6 +473,7 @@ export async function loadForTurn(
     snapshot_version: number;
     reminder_rows: Record<string, unknown>[];
   };
+  if (options.lock) await q.query(LOCK_WRITERS, [taskId, userId], 'tasklane_lock_writers');
   const rows = options.system
     ? options.lock
       ? await q.query<Row>(LOAD_SYSTEM_FOR_TURN, [taskId], 'tasklane_load_system_for_turn')

@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { TaskTurns } from '../../host/tasks/turn.ts';
-import { loadTask, readTask, readHistory } from '../../host/tasks/store.ts';
+import { loadForTurn, loadTask, readTask, readHistory } from '../../host/tasks/store.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { fold, type TaskCommand } from '../../actors/task/index.ts';
 import { DomainError } from '../../actors/errors.ts';
 import { ADAPTERS } from '../helpers/db.ts';
@@ -332,6 +333,42 @@ test('PostgreSQL: a zone change made elsewhere is seen by the next command on a 
     await users.execute(user, { type: 'set_timezone', timezone: 'Asia/Tokyo' });
     const moved = await tasks.execute(user, id, { type: 'update', data: { due_date: '2031-03-11T09:00:00' } }, meta());
     t.is(moved.task?.due_date, '2031-03-11T00:00:00.000Z', '09:00 in Tokyo, not 09:00 UTC');
+  } finally {
+    await drop();
+  }
+});
+
+// A turn that decides again locks what it reads (host/tasks/store.ts loadForTurn); a write from another
+// process moves the task's user row and then the task. Locked the other way round, the two deadlocked,
+// and each deadlock cost PostgreSQL's deadlock_timeout (1 s) before one was rolled back.
+test('PostgreSQL: a turn deciding again under locks and a write of the same task from another process wait for each other, never deadlock', async (t) => {
+  const { db, drop } = await ADAPTERS[0].open();
+  try {
+    const user = `u-${randomUUID()}`;
+    const id = randomUUID();
+    await new TaskTurns(db).execute(user, id, { type: 'create', id, data: { title: 'one' } }, meta());
+    // One attempt: a deadlock would surface here instead of being decided again.
+    const other = new TaskTurns(db, { maxAttempts: 1 });
+    let write: Promise<unknown> = Promise.resolve();
+    await db.transaction(async (tx) => {
+      const read = await loadForTurn(tx, user, id, { lock: true });
+      t.is(read?.state.title, 'one');
+      write = other.execute(user, id, { type: 'update', data: { title: 'two' } }, meta());
+      write.catch(() => undefined); // awaited below
+      await eventually(
+        async () =>
+          (
+            await db.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+            )
+          ).rows[0]?.n === 1,
+        { what: "the other process's write waits for the locks", timeoutMs: 30_000, intervalMs: 10 },
+      );
+      // The locked turn's own write moves the user's row first, as persist's one statement does.
+      await tx.query('UPDATE users SET last_seq = last_seq WHERE id = $1', [user]);
+    });
+    await t.notThrowsAsync(write);
+    t.is((await readTask(db, user, id))?.title, 'two');
   } finally {
     await drop();
   }
