@@ -32,6 +32,31 @@ export function fmtDayWithYear(day) {
   return dayYearFormat.format(new Date(`${day}T12:00:00Z`));
 }
 
+const relativeDay = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+const weekdayFormat = new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', weekday: 'short' });
+
+/**
+ * A calendar date ('YYYY-MM-DD') as a todo list says it, seen from the date `today`: "today", "tomorrow" or
+ * "yesterday" (Intl.RelativeTimeFormat, the browser's language), the weekday ("Fri") for the five days after
+ * tomorrow, otherwise the date ("Thu, 24 Dec"), with its year when that is not this one. A weekday is never
+ * used for a past day: "Fri" would read as the coming one. '' for none.
+ */
+export function dayNear(day, today) {
+  if (!isDay(day)) return '';
+  const ahead = Math.round((Date.parse(`${day}T12:00:00Z`) - Date.parse(`${today}T12:00:00Z`)) / DAY_MS);
+  if (ahead >= -1 && ahead <= 1) return relativeDay.format(ahead, 'day');
+  if (ahead > 1 && ahead < 7) return weekdayFormat.format(new Date(`${day}T12:00:00Z`));
+  return day.slice(0, 4) === today.slice(0, 4) ? fmtDay(day) : fmtDayWithYear(day);
+}
+
+/** An instant as a todo list says it in `zone` at `now` (ms): its day as `dayNear` says it, and its time, e.g. "tomorrow, 09:00"; '—' for none. */
+export function fmtNear(iso, zone, now = Date.now()) {
+  const at = Date.parse(iso ?? '');
+  if (!Number.isFinite(at)) return iso ? String(iso) : '—';
+  const day = dayNear(dayIn(iso, zone), dayIn(new Date(now).toISOString(), zone));
+  return `${day}, ${formatter(zone, 'time').format(new Date(at))}`;
+}
+
 /** The local calendar date of an instant in `zone`, 'YYYY-MM-DD'. */
 export function dayIn(iso, zone) {
   const parts = Object.fromEntries(

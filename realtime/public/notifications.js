@@ -5,10 +5,9 @@
 // picked. A desktop notification, when allowed, offers snooze too: Notification actions exist only on a
 // service worker's notifications, so one small worker (sw.js) shows them and hands a click back to the page.
 import { getState, userZone } from './store.js';
-import { fmt } from './time.js';
 import { api, act, ApiError } from './api.js';
 import { toast } from './toasts.js';
-import { fmtDay, writtenIn } from './due.js';
+import { dayIn, dayNear, fmtNear, writtenIn } from './due.js';
 import { h } from './dom.js';
 import { upsertTask } from './tasks.js';
 
@@ -89,8 +88,8 @@ export function taskAnswered(taskId) {
 
 /** What a reminder's toast or notification says about its task: all day on a date, due at a time, or the reminder's time. */
 function dueText(item, zone) {
-  if (item.due_day) return `Due all day, ${fmtDay(item.due_day)}`;
-  return item.due_date ? `Due ${fmt(item.due_date, zone)}` : `Reminder for ${fmt(item.remind_at, zone)}`;
+  if (item.due_day) return `Due ${dayNear(item.due_day, dayIn(new Date().toISOString(), zone))}, all day`;
+  return item.due_date ? `Due ${fmtNear(item.due_date, zone)}` : `Reminder for ${fmtNear(item.remind_at, zone)}`;
 }
 
 function showWaiting(item, { again = false } = {}) {
@@ -172,7 +171,7 @@ export async function snooze(item, body, button, done) {
     'Could not snooze',
   );
   if (!reminder) return false;
-  toast({ title: done ?? `Snoozed until ${fmt(reminder.remind_at, userZone())}` });
+  toast({ title: done ?? `Snoozed until ${fmtNear(reminder.remind_at, userZone())}` });
   return true;
 }
 

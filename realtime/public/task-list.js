@@ -9,7 +9,7 @@ import { $, cssVar } from './dom.js';
 import { getState, update, subscribe, userZone, taskZone, ownZone } from './store.js';
 import { api, act } from './api.js';
 import { isBusy, setBusy, focusAfterRemoval } from './a11y.js';
-import { fmt, formatter, humanDuration } from './time.js';
+import { formatter, humanDuration } from './time.js';
 import { describeRule } from './rules.js';
 import { reminderStatus } from './task-state.js';
 import { upsertTask, fetchTask, removeTask } from './tasks.js';
@@ -24,7 +24,7 @@ import { labelChips, labelPicker, toggleLabelPicker } from './labels.js';
 import { moveTask, TASK_DRAG_TYPE } from './sidebar.js';
 import { orderedLists } from './store.js';
 import { canHold, sentence } from './sharing.js';
-import { fmtDay, isOverdue, occurrenceDay } from './due.js';
+import { dayIn, dayNear, fmtNear, isOverdue, occurrenceDay } from './due.js';
 import { moveOverdueToTomorrow } from './triage.js';
 
 /** The views in which "Hide completed" changes what is shown (views.js inView). */
@@ -189,6 +189,10 @@ function dragStart(e) {
 function itemBody(task, s) {
   const id = task.id;
   const zone = userZone();
+  // Dates as a todo list says them, from the user's day: "today, 19:00", "Fri", "Thu, 24 Dec" (due.js
+  // dayNear); the page is drawn again at the local midnight (views.js timePasses), so "today" stays true.
+  const today = dayIn(new Date().toISOString(), zone);
+  const near = (t) => (t.due_day ? `${dayNear(t.due_day, today)}, all day` : fmtNear(t.due_date, zone));
   const meta = [];
   // A series in a list stands for its occurrences (views.js oneRowPerSeries): it shows the next open one,
   // and its checkbox completes that one; the series itself is never completed.
@@ -196,20 +200,18 @@ function itemBody(task, s) {
   const next = open[0];
   if (next) {
     const overdue = isOverdue(next, zone) ? ' — overdue' : '';
-    meta.push(
-      next.due_day ? `Due all day, ${fmtDay(next.due_day)}${overdue}` : `Due ${fmt(next.due_date, zone)}${overdue}`,
-    );
+    meta.push(`Due ${near(next)}${overdue}`);
   } else if (task.due_day) {
     // An all-day task: its date, no time (issue 16); overdue once its day has ended.
     const overdue = isOverdue(task, zone) ? ' — overdue' : '';
-    meta.push(`${task.is_recurring ? 'Starts' : 'Due'} all day, ${fmtDay(task.due_day)}${overdue}`);
+    meta.push(`${task.is_recurring ? 'Starts' : 'Due'} ${near(task)}${overdue}`);
   } else if (task.due_date) {
     const own =
       task.timezone && task.timezone !== zone
         ? ` (${formatter(taskZone(task), 'time').format(new Date(task.due_date))} ${task.timezone})`
         : '';
     const overdue = !task.completed && !task.is_recurring && Date.parse(task.due_date) < Date.now() ? ' — overdue' : '';
-    meta.push(`${task.is_recurring ? 'Starts' : 'Due'} ${fmt(task.due_date, zone)}${own}${overdue}`);
+    meta.push(`${task.is_recurring ? 'Starts' : 'Due'} ${near(task)}${own}${overdue}`);
   }
   if (task.recurrence_rule)
     meta.push(
@@ -220,7 +222,7 @@ function itemBody(task, s) {
     meta.push(
       task.next_occurrence
         ? // An all-day series' next occurrence is a date (its day in the series' zone), not midnight somewhere.
-          `Next ${task.due_day ? `${fmtDay(occurrenceDay(task, task.next_occurrence, ownZone(task)))}, all day` : fmt(task.next_occurrence, zone)}`
+          `Next: ${task.due_day ? `${dayNear(occurrenceDay(task, task.next_occurrence, ownZone(task)), today)}, all day` : fmtNear(task.next_occurrence, zone)}`
         : task.recurrence_mode === 'after_completion'
           ? 'Next one dated from when the open one is completed'
           : 'No further occurrences',
@@ -237,7 +239,7 @@ function itemBody(task, s) {
   const showList = list && !(s.view.kind === 'list' && s.view.listId === inList && !s.q);
   const assigned = assigneeText(task, s);
   return html`<div class="task-head"><input type="checkbox" id="done-${id}" data-k="done" .checked=${task.completed} ?disabled=${task.is_recurring && !next}
-      aria-label="Completed: ${task.title}${next ? ` (${next.due_day ? fmtDay(next.due_day) : fmt(next.due_date, zone)})` : ''}" title=${task.is_recurring ? (next ? 'Completes this occurrence: the series goes on with the next' : 'A series is not completed itself: complete its occurrences, or delete the series') : nothing}
+      aria-label="Completed: ${task.title}${next ? ` (${near(next)})` : ''}" title=${task.is_recurring ? (next ? 'Completes this occurrence: the series goes on with the next' : 'A series is not completed itself: complete its occurrences, or delete the series') : nothing}
       @change=${(e) => (next ? completeOccurrence(next.id, e.currentTarget) : setCompleted(id, e.currentTarget))}><span class="title" dir="auto">${task.title}</span>${
         priority < 4 ? html`<span class="flag p${priority}" title="Priority ${priority}">P${priority}</span>` : nothing
       }${task.is_recurring ? html`<span class="badge">repeats</span>` : nothing}${
@@ -364,10 +366,10 @@ function deleteTask(id, button) {
 function reminderText(r, task) {
   const zone = taskZone(task);
   if (r.at_time)
-    return `${r.days_before ? `${r.days_before} day${r.days_before === 1 ? '' : 's'} before` : 'On the day'} at ${r.at_time}${r.remind_at ? ` — ${fmt(r.remind_at, zone)}` : ' of each occurrence'}`;
+    return `${r.days_before ? `${r.days_before} day${r.days_before === 1 ? '' : 's'} before` : 'On the day'} at ${r.at_time}${r.remind_at ? ` — ${fmtNear(r.remind_at, zone)}` : ' of each occurrence'}`;
   if (r.offset)
-    return `${humanDuration(r.offset)} before${r.remind_at ? ` — ${fmt(r.remind_at, zone)}` : ' each occurrence'}`;
-  return `At ${fmt(r.remind_at, zone)}`;
+    return `${humanDuration(r.offset)} before${r.remind_at ? ` — ${fmtNear(r.remind_at, zone)}` : ' each occurrence'}`;
+  return `At ${fmtNear(r.remind_at, zone)}`;
 }
 
 /** "Assigned to you" / "Assigned to <user id>" for an assigned task (issue 17), else ''. */

@@ -20,9 +20,13 @@ interface DueModule {
     limit?: number;
   }): Record<string, unknown>;
   DUE_SHORTCUTS: [string, (value: string, zone: string, now: number, allDay?: boolean) => string][];
+  dayNear(day: string, today: string): string;
+  fmtNear(iso: string, zone: string, now: number): string;
 }
 const modulePath = '../../realtime/public/due.js';
-const { writtenIn, occurrenceDay, previewBody, DUE_SHORTCUTS } = (await import(modulePath)) as DueModule;
+const { writtenIn, occurrenceDay, previewBody, DUE_SHORTCUTS, dayNear, fmtNear } = (await import(
+  modulePath
+)) as DueModule;
 
 test("the recurrence preview of a series that follows its creator's zone asks for that zone, with the start where it was typed", (t) => {
   const base = { rule: 'FREQ=DAILY', zone: 'America/New_York', after: '2026-12-01T00:00:00.000Z', limit: 5 };
@@ -116,4 +120,51 @@ test("the editor's reschedule shortcuts move the day in the user's zone and keep
   // "All day" ticked with no date yet: the day alone, not 09:00.
   t.is(tomorrow('', 'America/New_York', now, true), '2026-12-02');
   t.is(nextWeek('', 'America/New_York', now, true), '2026-12-07');
+});
+
+test('a due day is said as a todo list says it: yesterday, today, tomorrow, a weekday of the coming week, else its date (with a year not this one)', (t) => {
+  // The words and formats are the browser's language; what is checked is which of them a day gets.
+  const words = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+  const weekday = (day: string) =>
+    new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', weekday: 'short' }).format(new Date(`${day}T12:00:00Z`));
+  const date = (day: string, year: boolean) =>
+    new Intl.DateTimeFormat(undefined, {
+      timeZone: 'UTC',
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      ...(year ? { year: 'numeric' } : {}),
+    }).format(new Date(`${day}T12:00:00Z`));
+  const today = '2026-12-30';
+  t.is(dayNear('2026-12-29', today), words.format(-1, 'day'));
+  t.is(dayNear('2026-12-30', today), words.format(0, 'day'));
+  t.is(dayNear('2026-12-31', today), words.format(1, 'day'));
+  // Past the year's end the weekday still says it: the coming week has no year.
+  for (const day of ['2027-01-01', '2027-01-05']) t.is(dayNear(day, today), weekday(day), day);
+  t.is(dayNear('2027-01-06', today), date('2027-01-06', true), 'a week ahead: the date, in another year with it');
+  t.is(dayNear('2026-12-28', today), date('2026-12-28', false), 'a past day is never a weekday');
+  t.is(dayNear('2026-12-20', '2026-12-01'), date('2026-12-20', false));
+  t.is(dayNear('', today), '');
+});
+
+test("a due time is said on the user's day in their zone, with its time there", (t) => {
+  const now = Date.parse('2026-12-01T10:00:00Z');
+  const words = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+  const time = (iso: string, zone: string) =>
+    new Intl.DateTimeFormat(undefined, { timeZone: zone, hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+  // 23:30Z on 1 December is that evening in London, and the next morning in Tokyo, where `now` is 19:00 on the 1st.
+  const iso = '2026-12-01T23:30:00Z';
+  t.is(fmtNear(iso, 'Europe/London', now), `${words.format(0, 'day')}, ${time(iso, 'Europe/London')}`);
+  t.is(fmtNear(iso, 'Asia/Tokyo', now), `${words.format(1, 'day')}, ${time(iso, 'Asia/Tokyo')}`);
+  t.is(fmtNear(iso, 'America/Los_Angeles', now), `${words.format(0, 'day')}, ${time(iso, 'America/Los_Angeles')}`);
+  t.is(
+    fmtNear('2026-12-02T08:00:00Z', 'Europe/London', now),
+    `${words.format(1, 'day')}, ${time('2026-12-02T08:00:00Z', 'Europe/London')}`,
+  );
+  // At 08:00Z it is still 30 November (22:00) in Honolulu: 1 December 08:00 there is tomorrow.
+  t.is(
+    fmtNear('2026-12-01T18:00:00Z', 'Pacific/Honolulu', now - 2 * 3_600_000),
+    `${words.format(1, 'day')}, ${time('2026-12-01T18:00:00Z', 'Pacific/Honolulu')}`,
+  );
+  t.is(fmtNear('', 'UTC', now), '—');
 });
