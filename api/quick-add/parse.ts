@@ -293,33 +293,51 @@ function inTheAfternoon(r: chrono.ParsedResult): boolean {
 /** A month's English name, by its number (1–12), for a note. */
 const monthName = (month: number): string =>
   new Intl.DateTimeFormat('en', { month: 'long', timeZone: 'UTC' }).format(Date.UTC(2000, month - 1, 1));
+const YEAR_AFTER = '(?:\\s*,?\\s*(\\d{4})\\b)?';
 const MONTH_THEN_DAY = new RegExp(
-  `(?<!\\S)${MONTH_NAME}\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?(?![\\d:]|\\s*[ap]\\.?m\\b)(?!\\s*,?\\s*\\d{4})`,
+  `(?<!\\S)${MONTH_NAME}\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?(?![\\d:]|\\s*[ap]\\.?m\\b)${YEAR_AFTER}`,
   'i',
 );
 const DAY_THEN_MONTH = new RegExp(
-  `(?<!\\S)(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH_NAME}\\b(?!\\s*,?\\s*\\d{4})`,
+  `(?<!\\S)(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH_NAME}\\b${YEAR_AFTER}`,
   'i',
 );
+/** A month and day in figures, month first as chrono's English reads it ("2/29", "2/29/2027"). */
+const MONTH_SLASH_DAY = /(?<![\S])(\d{1,2})\/(\d{1,2})(?:\/(\d{4}))?(?![\d/])/;
+
+/** Whether `year` has a Feb 29 (the Gregorian rule). */
+const isLeap = (year: number): boolean => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 
 /**
- * A month and day without a year that no year has ("feb 30", "31 april": `leap` false, with the month's
- * most days), or that only a leap year has ("feb 29": `leap` true); null for any other text.
+ * A month and day that no year has ("feb 30", "31 april", "4/31": `leap` false, with the month's most days),
+ * that the year named does not have ("February 29, 2027": `leap` false, `last` 28), or that only a leap year
+ * has, with no year named ("feb 29", "2/29": `leap` true); null for any other text.
  */
 function impossibleDay(text: string): { span: Span; text: string; leap: boolean; month: string; last: number } | null {
   const candidates = [
-    [MONTH_THEN_DAY.exec(text), 1, 2],
-    [DAY_THEN_MONTH.exec(text), 2, 1],
+    [MONTH_THEN_DAY.exec(text), 1, 2, 3],
+    [DAY_THEN_MONTH.exec(text), 2, 1, 3],
+    [MONTH_SLASH_DAY.exec(text), 1, 2, 3],
   ] as const;
-  for (const [m, monthAt, dayAt] of candidates) {
+  for (const [m, monthAt, dayAt, yearAt] of candidates) {
     if (!m) continue;
-    const month = MONTH_NUMBERS[(m[monthAt] ?? '').slice(0, 3).toLowerCase()];
+    const typed = m[monthAt] ?? '';
+    const month = /^\d+$/.test(typed) ? Number(typed) : MONTH_NUMBERS[typed.slice(0, 3).toLowerCase()];
     const day = Number(m[dayAt]);
-    if (month === undefined || day < 1 || day > 31) continue;
-    const last = LEAP_MONTH_DAYS[month] ?? 31;
+    if (month === undefined || month < 1 || month > 12 || day < 1 || day > 31) continue;
+    const year = m[yearAt] === undefined ? undefined : Number(m[yearAt]);
+    const last = month === 2 && year !== undefined && !isLeap(year) ? 28 : (LEAP_MONTH_DAYS[month] ?? 31);
     const span = { start: m.index, end: m.index + m[0].length };
-    if (month === 2 && day === 29) return { span, text: m[0], leap: true, month: monthName(2), last };
-    if (day > last) return { span, text: m[0], leap: false, month: monthName(month), last };
+    if (month === 2 && day === 29 && year === undefined)
+      return { span, text: m[0], leap: true, month: monthName(2), last };
+    if (day > last)
+      return {
+        span,
+        text: m[0],
+        leap: false,
+        month: year === undefined ? monthName(month) : `${monthName(month)} ${year}`,
+        last,
+      };
   }
   return null;
 }
@@ -330,6 +348,13 @@ const FOR_DURATION =
 
 /** `text` with every FOR_DURATION blanked (same length, so chrono's indices still point into `text`). */
 const hideDurations = (text: string): string => text.replace(FOR_DURATION, (m) => ' '.repeat(m.length));
+
+/**
+ * "4 p.m" (no final dot) as "4  pm" for chrono, which reads "p.m." and "pm" but takes "4 p.m" as "4 p" and
+ * leaves ".m" in the title. Same length and the same last letter, so chrono's indices still point into `text`.
+ */
+const MERIDIEM_WITHOUT_DOT = /(?<=\d\s?)([ap])\.m(?![.\p{L}\p{N}])/giu;
+const spellMeridiem = (text: string): string => text.replace(MERIDIEM_WITHOUT_DOT, (_, half: string) => ` ${half}m`);
 
 /** A part of the day opening chrono's text ("evening tomorrow"). */
 const PART_OF_DAY = /^(?:(?:this|in\s+the|at)\s+)?(?:morning|afternoon|evening|night|noon|midday|midnight)\b/i;
@@ -555,11 +580,16 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
 
   // 5. Date and time.
   const today = dateText(local.year, local.month, local.day);
-  const dated = hideDurations(masked);
+  const dated = spellMeridiem(hideDurations(masked));
   const found = chrono.en.casual
     .parse(dated, reference, options)
     .filter((r) => meaningful(r) && !bareDayWord(r, dated));
-  const hit = chooseDateTime(found, dated);
+  // A month and day that is no date ("31 april", "February 29, 2027") is said below; chrono may have read a
+  // part of it ("april" alone, as 1 April), which is then no date either.
+  const impossible = impossibleDay(dated);
+  const chosen = chooseDateTime(found, dated);
+  const within = (r: chrono.ParsedResult, span: Span) => r.index < span.end && r.index + r.text.length > span.start;
+  const hit = impossible && chosen && within(chosen, impossible.span) ? undefined : chosen;
   let date: string | null = null;
   let time: { hour: number; minute: number } | null = null;
   let exact: Date | null = null;
@@ -617,8 +647,7 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   }
   // A month and day chrono reads as no date because the year it would take has none: Feb 29 is the next
   // one (a leap year's); a day past the month's last ("feb 30", "31 april") is said, not dropped silently.
-  const impossible = hit ? null : impossibleDay(dated);
-  if (impossible?.leap) {
+  if (impossible?.leap && !hit) {
     let year = local.year;
     while (!DateTime.fromObject({ year, month: 2, day: 29 }).isValid || dateText(year, 2, 29) < today) year++;
     date = dateText(year, 2, 29);
@@ -632,7 +661,7 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
       time = timeOf(clock);
       spans.push(spanOf(clock));
     }
-  } else if (impossible) {
+  } else if (impossible && !impossible.leap) {
     notes.push(
       `"${impossible.text}" is not a date: ${impossible.month} has ${impossible.last} days; it stays in the title`,
     );
