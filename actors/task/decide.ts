@@ -353,7 +353,8 @@ function relativeAt(
 /**
  * How many occurrences of its series a template reminder may reach back over. An instance is spawned when
  * its reminders are due, so a reminder `P1Y` before each occurrence of a daily series would keep a year of
- * instances open ahead: refused instead, as it is decided (a new series, a new reminder, a new rule).
+ * instances open ahead: refused instead, as it is decided (a new series, a new reminder, a new rule). A
+ * template reaching back over exactly 50 is allowed: with its own occurrence's, 51 instances may then be open.
  */
 export const MAX_REMINDER_REACH = 50;
 
