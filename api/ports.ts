@@ -30,6 +30,8 @@ export interface TaskFilter {
   /** A label id the task carries. */
   label?: string;
   priority?: number;
+  /** The user id the task is assigned to (tasks.assignee). */
+  assignee?: string;
   /** Leave out series themselves (their occurrences stay): the views list what is due, not the rules. */
   no_series?: boolean;
   /** Words searched in title and description (full text, each word a prefix, all must match). */
@@ -70,6 +72,8 @@ export interface ViewCounts {
   upcoming: number;
   overdue: number;
   completed_recent: number;
+  /** Open tasks assigned to the user (occurrences counted, series themselves not: the Assigned to me view). */
+  assigned: number;
   /** The soonest due date (ISO instant) of an open timed task at or after now, when one is: it turns overdue then. */
   next_due_at: string | null;
   /** Open tasks per live list id (every live list, 0 included). */

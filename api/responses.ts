@@ -299,6 +299,7 @@ const ViewCounts = Joi.object({
   upcoming: count.required(),
   overdue: count.required(),
   completed_recent: count.required().description('completed in the last 7 days'),
+  assigned: count.required().description('open tasks assigned to you (occurrences counted; series themselves not)'),
   today_occurrences: count
     .required()
     .description('occurrences of series still ahead today, not spawned yet (not in `today`, which counts tasks)'),

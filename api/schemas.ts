@@ -198,15 +198,16 @@ export const listTasksQuery = Joi.object({
   list_id: uuid,
   label: uuid.description('a label id the task carries'),
   priority,
+  assignee: Joi.string().chars(200).description('the user id the task is assigned to; `me` for yourself'),
   q: Joi.string()
     .chars(200)
     .description(
       'words in the title or description (each a prefix, all must match); #List and @label (names of yours, as quick add reads them) narrow to that list and label',
     ),
   view: Joi.string()
-    .valid('today', 'upcoming', 'overdue', 'completed')
+    .valid('today', 'upcoming', 'overdue', 'completed', 'assigned')
     .description(
-      'today: open, due before the end of today in your zone (overdue included); upcoming: open, due from now through the end of day +7; overdue: open, due before now; completed: most recently completed first. An all-day task counts by its date in your zone: due today until the day ends, overdue from the next day',
+      'today: open, due before the end of today in your zone (overdue included); upcoming: open, due from now through the end of day +7; overdue: open, due before now; completed: most recently completed first; assigned: open, assigned to you (in shared lists), soonest due first. An all-day task counts by its date in your zone: due today until the day ends, overdue from the next day',
     ),
   sort: Joi.string()
     .valid(...TASK_SORTS)

@@ -8,7 +8,7 @@ export const RECENT_DAYS = 7;
 /** The Upcoming window: from now through the end of local day today + UPCOMING_DAYS. */
 export const UPCOMING_DAYS = 7;
 
-export type View = 'today' | 'upcoming' | 'overdue' | 'completed';
+export type View = 'today' | 'upcoming' | 'overdue' | 'completed' | 'assigned';
 
 /**
  * The windows at `now` in the IANA zone `zone` (the user's): the end of today (local midnight, exclusive),
@@ -87,5 +87,8 @@ export function viewFilter(
       };
     case 'completed':
       return { completed: true, no_series: false, sort: 'completed', order: 'desc' };
+    // Open tasks assigned to the caller (the route adds `assignee`), soonest due first, undated last.
+    case 'assigned':
+      return { completed: false, no_series: true, sort: 'due', order: 'asc' };
   }
 }

@@ -117,6 +117,7 @@ export function listTasksQuery(userId: string, f: TaskFilter): { text: string; p
   if (f.list_id) where.push(`list_id = ${p(f.list_id)}`);
   if (f.label) where.push(`labels @> ARRAY[${p(f.label)}]::uuid[]`);
   if (f.priority !== undefined) where.push(`priority = ${p(f.priority)}`);
+  if (f.assignee !== undefined) where.push(`assignee = ${p(f.assignee)}`);
   if (f.no_series) where.push('NOT is_recurring');
   if (f.q !== undefined) where.push(searchCondition(f.q, p) ?? 'false');
   const sort = SORTS[f.sort];
@@ -239,6 +240,7 @@ export class Reads implements ReadsPort {
       upcoming: number;
       overdue: number;
       completed_recent: number;
+      assigned: number;
       next_due_at: string | null;
     }>(
       `SELECT
@@ -246,6 +248,7 @@ export class Reads implements ReadsPort {
         count(*) FILTER (WHERE NOT completed AND NOT is_recurring AND CASE WHEN due_day IS NULL THEN due_date >= $2 AND due_date < $4 ELSE due_day >= $6 AND due_day < $8 END)::int AS upcoming,
         count(*) FILTER (WHERE NOT completed AND NOT is_recurring AND CASE WHEN due_day IS NULL THEN due_date < $2 ELSE due_day < $6 END)::int AS overdue,
         count(*) FILTER (WHERE completed AND completed_at >= $5)::int AS completed_recent,
+        count(*) FILTER (WHERE NOT completed AND NOT is_recurring AND assignee = $1)::int AS assigned,
         min(due_date) FILTER (WHERE NOT completed AND NOT is_recurring AND due_day IS NULL AND due_date >= $2) AS next_due_at
       FROM ${visibleTasks('$1', 't')} WHERE t.deleted_at IS NULL`,
       // All-day tasks count by their date in the user's zone (issue 16), as the views list them (api/views.ts).
@@ -263,7 +266,14 @@ export class Reads implements ReadsPort {
         UNION ALL ${viaSharedLists('$1', `SELECT lists.id FROM lists WHERE ${sharedListsWhere('$1')}`)}) l`,
       [userId],
     );
-    const v = views.rows[0] ?? { today: 0, upcoming: 0, overdue: 0, completed_recent: 0, next_due_at: null };
+    const v = views.rows[0] ?? {
+      today: 0,
+      upcoming: 0,
+      overdue: 0,
+      completed_recent: 0,
+      assigned: 0,
+      next_due_at: null,
+    };
     return { ...v, lists: Object.fromEntries(perList.rows.map((r) => [r.id, r.open])) };
   }
 

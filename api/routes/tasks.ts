@@ -76,6 +76,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
           list_id?: string;
           label?: string;
           priority?: number;
+          assignee?: string;
           q?: string;
           view?: View;
           sort?: TaskSort;
@@ -95,6 +96,11 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
         const due_after = q.due_after ? readInstant('due_after', q.due_after, zone) : undefined;
         if (view && q.completed !== undefined && q.completed !== view.completed)
           return { tasks: [], next_cursor: null };
+        // `assignee=me` is the caller; the Assigned to me view is theirs, so it and another assignee match nothing.
+        const named = q.assignee === 'me' ? userOf(request) : q.assignee;
+        if (q.view === 'assigned' && named !== undefined && named !== userOf(request))
+          return { tasks: [], next_cursor: null };
+        const assignee = q.view === 'assigned' ? userOf(request) : named;
         const completed = view?.completed ?? q.completed;
         const search = q.q !== undefined ? await searchFilters(deps.reads, userOf(request), q.q) : {};
         const filter: TaskFilter = {
@@ -113,6 +119,8 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
           ...(q.list_id ? { list_id: q.list_id } : {}),
           ...(q.label ? { label: q.label } : {}),
           ...(q.priority !== undefined ? { priority: q.priority } : {}),
+          // The Assigned to me view is the caller's; `assignee=me` names them too.
+          ...(assignee !== undefined ? { assignee } : {}),
           ...(q.cursor ? { cursor: decodeTaskCursor(q.cursor, sort, order) } : {}),
         };
         const page = await deps.reads.listTasks(userOf(request), filter);

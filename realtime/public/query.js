@@ -25,7 +25,8 @@ export const storedHideDone = (storage = globalThis.localStorage) => storage?.ge
 /** The effective sort of `s` ({view, q, sort}): the chosen one, else the view's own. */
 export function sortOf(s) {
   if (s.view.kind === 'completed' && !s.q) return { sort: 'completed', order: 'desc' };
-  const sort = s.sort || (['today', 'overdue', 'upcoming'].includes(s.view.kind) && !s.q ? 'due' : 'created');
+  const sort =
+    s.sort || (['today', 'overdue', 'upcoming', 'assigned'].includes(s.view.kind) && !s.q ? 'due' : 'created');
   return { sort, order: sort === 'created' ? 'desc' : 'asc' };
 }
 

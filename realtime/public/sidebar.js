@@ -32,7 +32,18 @@ const VIEWS = [
   ['upcoming', 'Upcoming', 'upcoming'],
   ['overdue', 'Overdue', 'overdue'],
   ['completed', 'Completed', 'completed_recent'],
+  ['assigned', 'Assigned to me', 'assigned'],
 ];
+
+/**
+ * Whether the sidebar offers `kind`: Assigned to me only to someone who shares a list or has a task assigned
+ * (or is looking at it): a private todo list has no one else to assign.
+ */
+const offered = (kind, s) =>
+  kind !== 'assigned' ||
+  (s.counts?.assigned ?? 0) > 0 ||
+  s.view.kind === 'assigned' ||
+  [...s.lists.values()].some((l) => isShared(l));
 
 /** Shows a view (closing the menu on a narrow screen, clearing a search). */
 export function goTo(view) {
@@ -93,7 +104,7 @@ function renderSidebar(s) {
     return html`<li><button type="button" class="side-item${kind === 'overdue' && n ? ' alert' : ''}" data-view=${kind} aria-current=${active ? 'page' : nothing}
       @click=${() => goTo({ kind })}><span class="side-icon ${kind}" aria-hidden="true"></span><span class="side-name">${name}</span><span class="side-count" aria-label=${n === undefined ? nothing : `${n} tasks`}>${n ?? ''}</span></button></li>`;
   };
-  render(VIEWS.map(viewItem), $('#views'));
+  render(VIEWS.filter(([kind]) => offered(kind, s)).map(viewItem), $('#views'));
 
   const lists = orderedLists();
   const listItem = (list) => {

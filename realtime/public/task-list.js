@@ -103,7 +103,9 @@ function renderList(s) {
     ? 'No task matches the search.'
     : s.view.kind === 'list' || s.view.kind === 'all'
       ? 'No tasks yet: add one above.'
-      : 'Nothing here.';
+      : s.view.kind === 'assigned'
+        ? 'Nothing is assigned to you: a member of a shared list can assign you a task from its editor.'
+        : 'Nothing here.';
   const text = page?.error
     ? `Could not load the tasks: ${page.error}`
     : (s.listStatus ?? (page?.loading && empty ? 'Loading…' : empty ? emptyText : ''));

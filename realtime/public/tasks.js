@@ -10,7 +10,7 @@ import { notifyReminder, reminderAnswered, taskAnswered } from './notifications.
 import { historyChanged } from './history.js';
 import { countsChanged, showView } from './views.js';
 
-/** A reminder that fired longer ago than this is not announced again when it is replayed. */
+/** A reminder that fired, or an assignment made, longer ago than this is not announced again when it is replayed. */
 const FRESH_REMINDER_MS = 15 * 60_000;
 
 /** One event of the user's stream (each once, in seq order). */
@@ -45,6 +45,7 @@ export function applyEvent(event) {
   if (event.event_type === 'task.completed' || event.event_type === 'task.deleted') taskAnswered(event.aggregate_id);
   const id = event.aggregate_id;
   const task = s.tasks.get(id);
+  announceAssignment(event, task, s);
   if (event.event_type === 'task.restored') {
     // An undone delete: the task this page dropped (or never held) comes back, whole, from the event.
     if (!task || event.version > task.version) {
@@ -74,6 +75,39 @@ export function applyEvent(event) {
   if (next === null) removeTask(id, 'deleted elsewhere');
   else setTask(next);
   historyChanged(id);
+}
+
+/**
+ * A task assigned to this user by someone else, announced once with a way to the Assigned to me view. Not an
+ * assignment this page made (its answer was taken before its event) or one older than FRESH_REMINDER_MS
+ * (replayed after a reconnect). The event names no actor: an assignment made on another of the user's own
+ * devices is announced too; a task created by the user is not.
+ */
+function announceAssignment(event, held, s) {
+  const me = s.me?.id;
+  if (!me || !(Date.now() - Date.parse(event.timestamp) < FRESH_REMINDER_MS)) return;
+  if (held && event.version <= held.version) return;
+  const d = event.data ?? {};
+  const assigned =
+    event.event_type === 'task.updated'
+      ? d.changes?.assignee?.to === me
+      : event.event_type === 'task.created' && d.task?.assignee === me && d.task?.user_id !== me;
+  if (!assigned) return;
+  toast({
+    title: 'Assigned to you',
+    body: d.changes?.title?.to ?? held?.title ?? d.task?.title ?? 'A task in a shared list',
+    group: 'assigned',
+    actions: [
+      {
+        label: 'Show',
+        run: () =>
+          showView((st) => {
+            st.view = { kind: 'assigned' };
+            st.q = '';
+          }),
+      },
+    ],
+  });
 }
 
 const fetching = new Set();

@@ -19,6 +19,7 @@ export const VIEW_NAMES = {
   upcoming: 'Upcoming',
   overdue: 'Overdue',
   completed: 'Completed',
+  assigned: 'Assigned to me',
   all: 'All tasks',
 };
 
@@ -42,6 +43,7 @@ export function viewDefaults(s = getState(), now = Date.now()) {
   if (s.view.kind === 'list' && s.lists.has(s.view.listId)) return { list_id: s.view.listId };
   if (s.view.kind === 'label' && s.labels.has(s.view.labelId)) return { labels: [s.view.labelId] };
   if (s.view.kind === 'today') return { due_date: localDate(now, userZone()) };
+  if (s.view.kind === 'assigned' && s.me?.id) return { assignee: s.me.id };
   return {};
 }
 
@@ -52,6 +54,7 @@ export function withViewDefaults(body, s = getState(), now = Date.now()) {
   if (defaults.list_id && !out.list_id) out.list_id = defaults.list_id;
   if (defaults.labels) out.labels = [...new Set([...(out.labels ?? []), ...defaults.labels])];
   if (defaults.due_date && !out.due_date) out.due_date = defaults.due_date;
+  if (defaults.assignee && out.assignee === undefined) out.assignee = defaults.assignee;
   return out;
 }
 
@@ -109,6 +112,9 @@ export function inView(task, s = getState(), now = Date.now()) {
       return !(s.hideDone && task.completed);
     case 'completed':
       return task.completed;
+    // Open tasks assigned to the user (GET /tasks?view=assigned): occurrences, not the series.
+    case 'assigned':
+      return !task.completed && !task.is_recurring && Boolean(s.me?.id) && task.assignee === s.me.id;
     // An all-day task by its date (due_day): due all its day, overdue once the day has ended (issue 16).
     case 'overdue':
       if (task.due_day) return !task.completed && !task.is_recurring && task.due_day < localDate(now, zone);
@@ -209,7 +215,7 @@ export function visibleTasks(s = getState()) {
 let generation = 0;
 
 // ------------------------------------------------------------------ the view in the address
-const ADDRESS_KINDS = new Set(['today', 'upcoming', 'overdue', 'completed', 'all']);
+const ADDRESS_KINDS = new Set(['today', 'upcoming', 'overdue', 'completed', 'assigned', 'all']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**

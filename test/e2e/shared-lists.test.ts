@@ -665,3 +665,50 @@ test.serial(
     );
   },
 );
+
+test.serial(
+  'Assigned to me: a member is told when a task is assigned to them, "Show" opens the view of their assigned tasks with its count, and one assigned away leaves it; someone who shares nothing is not offered the view',
+  async (t) => {
+    const [a, b, solo] = [user('ada'), user('ben'), user('sol')];
+    const [tokenA, tokenB] = [rig.app.token(a), rig.app.token(b)];
+    const list = await sharedWith(tokenA, b, tokenB, { name: 'Chores' });
+    const context = await newContext(t, rig.browser, { timezoneId: 'UTC', viewport: DESKTOP });
+    const pageSolo = await openRecorded(t, context, rig.app.token(solo), []);
+    await pageSolo.locator('#views [data-view="today"]').waitFor({ timeout: DEADLINE_MS });
+    t.is(
+      await pageSolo.locator('#views [data-view="assigned"]').count(),
+      0,
+      'a private todo list has no one to assign',
+    );
+    await pageSolo.close();
+
+    const pageB = await openRecorded(t, context, tokenB, []);
+    await pageB.locator('#views [data-view="assigned"]').waitFor({ timeout: DEADLINE_MS });
+    const lawn = await rest<Task>(tokenA, 'POST', '/tasks', { title: 'Mow the lawn', list_id: list.id, assignee: b });
+    const told = pageB.locator('#toasts .toast', { hasText: 'Assigned to you' }).filter({ hasText: 'Mow the lawn' });
+    await told.getByRole('button', { name: 'Show' }).click({ timeout: DEADLINE_MS });
+    await t.notThrowsAsync(
+      pageB.locator('#view-title', { hasText: /^Assigned to me$/ }).waitFor({ timeout: DEADLINE_MS }),
+    );
+    await t.notThrowsAsync(item(pageB, 'Mow the lawn').waitFor({ timeout: DEADLINE_MS }));
+    const count = pageB.locator('#views [data-view="assigned"] .side-count');
+    await t.notThrowsAsync(count.filter({ hasText: /^1$/ }).waitFor({ timeout: DEADLINE_MS }), 'its count');
+    t.regex(pageB.url(), /view=assigned/, 'the address keeps the view');
+
+    // Assigned in an edit: told, and it joins the view live; one assigned to someone else leaves it.
+    const hedge = await rest<Task>(tokenA, 'POST', '/tasks', { title: 'Trim the hedge', list_id: list.id });
+    await rest(tokenA, 'PATCH', `/tasks/${hedge.id}`, { assignee: b });
+    await t.notThrowsAsync(
+      pageB
+        .locator('#toasts .toast', { hasText: 'Assigned to you' })
+        .filter({ hasText: 'Trim the hedge' })
+        .waitFor({ timeout: DEADLINE_MS }),
+    );
+    await t.notThrowsAsync(item(pageB, 'Trim the hedge').waitFor({ timeout: DEADLINE_MS }));
+    await t.notThrowsAsync(count.filter({ hasText: /^2$/ }).waitFor({ timeout: DEADLINE_MS }), 'the count follows');
+    await rest(tokenA, 'PATCH', `/tasks/${lawn.id}`, { assignee: a });
+    await t.notThrowsAsync(item(pageB, 'Mow the lawn').waitFor({ state: 'detached', timeout: DEADLINE_MS }));
+    await t.notThrowsAsync(count.filter({ hasText: /^1$/ }).waitFor({ timeout: DEADLINE_MS }), 'the count follows');
+    t.is(await item(pageB, 'Trim the hedge').count(), 1);
+  },
+);

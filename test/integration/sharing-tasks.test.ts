@@ -274,4 +274,42 @@ for (const name of databases) {
     t.is(cleared.assignee, null);
     t.like((cleared.reminders as Json[])[0], { status: 'pending' });
   });
+
+  test(`${name}: Assigned to me lists the open tasks assigned to the caller across lists, soonest due first; its count and the assignee filter agree`, async (t) => {
+    const app = apps[name]!;
+    const { call, ok } = api(app);
+    const day = 86_400_000;
+    const now = clocks[name].now();
+    const [alice, bob] = ['alice', 'bob'].map((u) => `${u}-${randomUUID()}`) as [string, string];
+    for (const u of [alice, bob]) await ok(u, 'GET', '/me');
+    const list = (await ok(alice, 'POST', '/lists', { name: 'Home' })).id as string;
+    await ok(alice, 'POST', `/lists/${list}/members`, { user_id: bob });
+    await ok(bob, 'POST', `/invitations/${list}/accept`);
+    const task = async (user: string, title: string, body: Json) =>
+      (await ok(user, 'POST', '/tasks', { title, ...body })).id as string;
+    const inTwoDays = await task(alice, 'Fix the tap', { list_id: list, assignee: bob, due_date: iso(now + 2 * day) });
+    const undated = await task(alice, 'Sort the shed', { list_id: list, assignee: bob });
+    const ownTomorrow = await task(bob, 'Call the plumber', { assignee: bob, due_date: iso(now + day) });
+    const alices = await task(alice, 'Buy paint', { list_id: list, assignee: alice });
+    await task(alice, 'Unassigned', { list_id: list });
+    const done = await task(alice, 'Take the bins out', { list_id: list, assignee: bob });
+    await ok(bob, 'POST', `/tasks/${done}/complete`);
+    const reassigned = await task(alice, 'Paint the door', { list_id: list, assignee: bob });
+    await ok(alice, 'PATCH', `/tasks/${reassigned}`, { assignee: alice });
+
+    const ids = async (user: string, query: string) =>
+      ((await ok(user, 'GET', `/tasks?${query}`)).tasks as Json[]).map((x) => x.id);
+    t.deepEqual(await ids(bob, 'view=assigned'), [ownTomorrow, inTwoDays, undated], 'open, by due date, undated last');
+    t.is((await ok(bob, 'GET', '/views/counts')).assigned, 3);
+    t.deepEqual(await ids(alice, 'view=assigned').then((x) => x.sort()), [alices, reassigned].sort());
+    t.is((await ok(alice, 'GET', '/views/counts')).assigned, 2);
+    // The filter: `me` or a user id, completed ones included unless asked otherwise; the view is the caller's own.
+    t.deepEqual((await ids(bob, 'assignee=me')).sort(), [inTwoDays, undated, ownTomorrow, done].sort());
+    t.deepEqual((await ids(bob, `assignee=${encodeURIComponent(alice)}`)).sort(), [alices, reassigned].sort());
+    t.deepEqual(await ids(bob, `view=assigned&assignee=${encodeURIComponent(alice)}`), []);
+    t.deepEqual(await ids(bob, `view=assigned&assignee=me`), [ownTomorrow, inTwoDays, undated]);
+    const tooLong = await call(bob, 'GET', `/tasks?assignee=${'x'.repeat(201)}`);
+    t.is(tooLong.status, 400);
+    t.is(tooLong.body.field, 'assignee');
+  });
 }
