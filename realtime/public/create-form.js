@@ -1,10 +1,12 @@
 // The "New task" form: one line (title, Details, Add task) that keeps the list in view on a phone;
-// Details opens description, due date (in the user's zone), priority, recurrence and one reminder.
-// A task made while a list is shown goes into that list, else into the Inbox.
-import { render } from '/vendor/lit-html/lit-html.js';
+// Details opens description, due date (in the user's zone), priority, list, labels, recurrence and one
+// reminder. A task made while a list is shown goes into that list, else into the Inbox, unless Details
+// names another; in a label's view it carries that label unless unticked there.
+import { html, render, nothing } from '/vendor/lit-html/lit-html.js';
 import { $, formError } from './dom.js';
-import { getState, subscribe, userZone } from './store.js';
-import { inView, withViewDefaults } from './views.js';
+import { getState, subscribe, userZone, orderedLists, inboxList } from './store.js';
+import { inView, withViewDefaults, viewDefaults } from './views.js';
+import { canHold } from './sharing.js';
 import { toast } from './toasts.js';
 import { api } from './api.js';
 import { isBusy, setBusy } from './a11y.js';
@@ -61,9 +63,57 @@ export function setupCreateForm() {
     said();
   });
 
+  // List and labels: the view's own (viewDefaults) until the user picks others here; both forgotten once a task is added.
+  const choice = { list: null, labels: null };
+  const listOfForm = (s) => choice.list ?? viewDefaults(s).list_id ?? inboxList()?.id ?? '';
+  const labelsOfForm = (s) => choice.labels ?? new Set(viewDefaults(s).labels ?? []);
+  const mine = { user_id: null };
+  let shownView = '';
+  const showChoices = (s) => {
+    mine.user_id = s.me?.id ?? null;
+    // Another view: its own list and labels again (a choice made here was for the view it was made in).
+    const view = JSON.stringify(s.view);
+    if (view !== shownView) {
+      shownView = view;
+      choice.list = null;
+      choice.labels = null;
+    }
+    const lists = orderedLists().filter((l) => canHold(l, mine));
+    const wanted = listOfForm(s);
+    const chosen = lists.some((l) => l.id === wanted) ? wanted : (inboxList()?.id ?? '');
+    render(
+      lists.map((l) => html`<option value=${l.id} ?selected=${l.id === chosen}>${l.name}</option>`),
+      $('#new-list'),
+    );
+    $('#new-list').value = chosen;
+    const labels = [...s.labels.values()].sort((a, b) => a.name.localeCompare(b.name));
+    const ticked = labelsOfForm(s);
+    $('#new-labels').hidden = labels.length === 0;
+    render(
+      labels.length
+        ? html`<legend>Labels</legend>${labels.map(
+            (l) =>
+              html`<label class="inline"><input type="checkbox" value=${l.id} .checked=${ticked.has(l.id)} @change=${(
+                e,
+              ) => {
+                const next = new Set(labelsOfForm(getState()));
+                if (e.currentTarget.checked) next.add(l.id);
+                else next.delete(l.id);
+                choice.labels = next;
+              }}> ${l.name}</label>`,
+          )}`
+        : nothing,
+      $('#new-labels'),
+    );
+  };
+  $('#new-list').addEventListener('change', (e) => {
+    choice.list = e.currentTarget.value;
+  });
+
   // The zone the due date is read in is shown beside it; the preview follows it.
   let zone = null;
   subscribe((s) => {
+    showChoices(s);
     const unchosen = s.me?.timezone_chosen === false;
     const text = unchosen ? `(in ${userZone()}: your zone is not chosen yet)` : `(in ${userZone()})`;
     if ($('.new-zone').textContent !== text) $('.new-zone').textContent = text;
@@ -95,6 +145,13 @@ export function setupCreateForm() {
     const priority = Number($('#new-priority').value);
     if (priority !== 4) body.priority = priority;
     Object.assign(body, withViewDefaults(body));
+    // The form's list and labels stand as shown (the view's own unless changed there).
+    const list = $('#new-list').value;
+    if (list && list !== inboxList()?.id) body.list_id = list;
+    else delete body.list_id;
+    const labels = [...labelsOfForm(getState())].filter((id) => getState().labels.has(id));
+    if (labels.length) body.labels = labels;
+    else delete body.labels;
     const rule = picker.getRule();
     if (rule) body.recurrence_rule = rule;
     if (rule && picker.getMode() !== 'calendar') body.recurrence_mode = picker.getMode();
@@ -128,6 +185,9 @@ export function setupCreateForm() {
           showReminder();
         }
         expandCreateForm(false);
+        choice.list = null;
+        choice.labels = null;
+        showChoices(getState());
         picker.reset();
         reminder.choice = '';
         reminder.at = '';

@@ -528,6 +528,44 @@ test.serial(
   },
 );
 
+test.serial(
+  "the form's Details choose the list and labels: the view's own at first, another as picked, back to the view's own for the next task",
+  async (t) => {
+    const token = rig.app.token(user('details'));
+    const work = await rest<List>(token, 'POST', '/lists', { name: 'Work' });
+    await rest<List>(token, 'POST', '/lists', { name: 'Home' });
+    const urgent = await rest<Label>(token, 'POST', '/labels', { name: 'urgent' });
+    const calls = await rest<Label>(token, 'POST', '/labels', { name: 'calls' });
+    const page = await openPage(t, await newContext(t), token);
+    await sideList(page, 'Work').locator('.side-item').click();
+    await page.locator('#view-title', { hasText: 'Work' }).waitFor({ timeout: UI_DEADLINE_MS });
+    await page.getByRole('button', { name: 'Details' }).click();
+    const listSelect = page.getByLabel('List', { exact: true });
+    t.is(await listSelect.inputValue(), work.id, "the view's list at first");
+    await listSelect.selectOption({ label: 'Home' });
+    await page.getByRole('checkbox', { name: 'urgent' }).check();
+    await page.getByRole('checkbox', { name: 'calls' }).check();
+    await page.getByLabel('Title', { exact: true }).fill('Ring the plumber');
+    await page.getByRole('button', { name: 'Add task' }).click();
+    await page.locator('#toasts .toast', { hasText: 'Added to Home' }).waitFor({ timeout: UI_DEADLINE_MS });
+    const made = (await rest<{ tasks: Task[] }>(token, 'GET', '/tasks?q=plumber')).tasks[0];
+    t.truthy(made);
+    t.is(
+      made?.list_id,
+      (await rest<{ lists: List[] }>(token, 'GET', '/lists')).lists.find((l) => l.name === 'Home')?.id,
+    );
+    t.deepEqual([...(made?.labels ?? [])].sort(), [urgent.id, calls.id].sort());
+
+    // The next task: the view's own list again, no label ticked.
+    await page.getByRole('button', { name: 'Details' }).click();
+    t.is(await listSelect.inputValue(), work.id);
+    t.false(await page.getByRole('checkbox', { name: 'urgent' }).isChecked());
+    await addTask(page, 'Write the report');
+    const report = (await rest<{ tasks: Task[] }>(token, 'GET', '/tasks?q=report')).tasks[0];
+    t.like(report, { list_id: work.id, labels: [] });
+  },
+);
+
 test.serial('a priority, a move and labels changed from the row can be undone from their toast', async (t) => {
   const token = rig.app.token(user('undo-row'));
   const work = await rest<List>(token, 'POST', '/lists', { name: 'Work' });
