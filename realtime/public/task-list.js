@@ -385,6 +385,22 @@ const assignedElsewhere = (task, s) => Boolean(task.assignee) && Boolean(s.me?.i
 
 const STATUS_TEXT = { pending: 'pending', notified: 'fired', template: 'per occurrence' };
 
+/**
+ * Why a reminder of the user's did not or will not fire, for the cancellations they did not ask for and
+ * would otherwise never learn of (actors/task: cancel_reason); others (removed, replaced by an edit, the
+ * task done or deleted) are not shown.
+ */
+const CANCELLED_TEXT = {
+  // Back when the task is unassigned (while its time is still ahead); one whose time passed meanwhile stays off.
+  assigned: (task, me) =>
+    task.assignee && task.assignee !== me
+      ? `paused while ${task.assignee} has the task`
+      : 'not sent: the task was assigned to someone else then',
+  passed: () => 'not sent: its time had passed',
+  no_due_date: () => 'off: the task has no due date',
+  reaches_too_far: () => 'off: the repeat changed, and it reached back over too many occurrences',
+};
+
 function remindersView(task, s) {
   const id = task.id;
   const visible = task.reminders.filter((r) => !r.cancelled);
@@ -405,6 +421,13 @@ function remindersView(task, s) {
           'Could not remove the reminder',
         )}>Remove</button></li>`;
   });
+  const unsent = task.completed
+    ? []
+    : task.reminders.filter((r) => r.cancelled && CANCELLED_TEXT[r.cancel_reason] && r.user_id === s.me?.id);
+  for (const r of unsent)
+    rows.push(
+      html`<li class="unsent"><span>${reminderText(r, task)}</span><span class="status cancelled">${CANCELLED_TEXT[r.cancel_reason](task, s.me?.id)}</span></li>`,
+    );
   const toggled = (e) => {
     const open = e.currentTarget.open;
     update((st) => {
@@ -413,7 +436,7 @@ function remindersView(task, s) {
     });
   };
   return html`<details class=${visible.length ? 'rem' : 'rem none'} .open=${s.openReminders.has(id)} @toggle=${toggled}><summary data-k="reminders">Reminders (${visible.length})</summary><ul class="reminders">${rows}${
-    visible.length ? nothing : html`<li class="hint">No reminders.</li>`
+    visible.length || unsent.length ? nothing : html`<li class="hint">No reminders.</li>`
   }</ul>${
     task.completed || task.deleted_at
       ? nothing

@@ -712,3 +712,43 @@ test.serial(
     t.is(await item(pageB, 'Trim the hedge').count(), 1);
   },
 );
+
+test.serial(
+  "a member's reminder paused by another's assignment says so in their reminders, and is back (pending) once the task is unassigned",
+  async (t) => {
+    const [a, b] = [user('amy'), user('bo')];
+    const [tokenA, tokenB] = [rig.app.token(a), rig.app.token(b)];
+    const list = await sharedWith(tokenA, b, tokenB, { name: 'Errands' });
+    const due = new Date(Date.now() + 3 * 86_400_000).toISOString();
+    const task = await rest<Task>(tokenA, 'POST', '/tasks', {
+      title: 'Post the parcel',
+      list_id: list.id,
+      due_date: due,
+    });
+    await rest(tokenB, 'POST', `/tasks/${task.id}/reminders`, { before: 'PT1H' });
+    const context = await newContext(t, rig.browser, { timezoneId: 'UTC', viewport: DESKTOP });
+    const pageB = await openRecorded(t, context, tokenB, []);
+    await sideList(pageB, 'Errands').locator('.side-item').click();
+    const row = item(pageB, 'Post the parcel');
+    await row.locator('summary[data-k="reminders"]', { hasText: 'Reminders (1)' }).click({ timeout: DEADLINE_MS });
+
+    await rest(tokenA, 'PATCH', `/tasks/${task.id}`, { assignee: a });
+    await t.notThrowsAsync(
+      row
+        .locator('.reminders .unsent', { hasText: `paused while ${a} has the task` })
+        .waitFor({ timeout: DEADLINE_MS }),
+      'the paused reminder is shown with why',
+    );
+    t.is(await row.locator('summary[data-k="reminders"]').innerText(), 'Reminders (0)', 'it is not counted as set');
+
+    await rest(tokenA, 'PATCH', `/tasks/${task.id}`, { assignee: null });
+    await t.notThrowsAsync(
+      row.locator('.reminders .unsent').waitFor({ state: 'detached', timeout: DEADLINE_MS }),
+      'back once unassigned',
+    );
+    await t.notThrowsAsync(
+      row.locator('.reminders .status.pending').waitFor({ timeout: DEADLINE_MS }),
+      'and pending again',
+    );
+  },
+);
