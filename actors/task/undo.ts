@@ -232,6 +232,12 @@ function restore(turn: EventEnvelope[], state: TaskState, ctx: DecideContext): P
     after.list_id = inbox;
     changes.list_id = { from: state.list_id, to: inbox };
   }
+  // An assignee is a user with access to the task's list (decide.ts checkAssignee): one removed while it was
+  // deleted (a member's removal clears only live tasks), or a task back in its creator's Inbox, is unassigned.
+  if (after.assignee !== null && !accessTo(after.list_id, ctx).includes(after.assignee)) {
+    changes.assignee = { from: after.assignee, to: null };
+    after.assignee = null;
+  }
   if (refs) {
     const kept = state.labels.filter((l) => refs.labels.has(l));
     if (kept.length !== state.labels.length) {
@@ -266,7 +272,10 @@ function restore(turn: EventEnvelope[], state: TaskState, ctx: DecideContext): P
   );
   const rearmed: PendingEvent[] = [];
   for (const r of state.reminders) {
-    if (!cancelled.has(r.id) || !r.cancelled || r.notified || r.cancel_reason !== 'task_deleted') continue;
+    // Also the reminders an assignment paused, when the restore unassigned the task.
+    const paused = r.cancel_reason === 'assigned' && changes.assignee !== undefined;
+    if (!r.cancelled || r.notified || !((cancelled.has(r.id) && r.cancel_reason === 'task_deleted') || paused))
+      continue;
     // A member who has no access to the task's list any more gets nothing back (issue 17).
     if (!accessTo(after.list_id, ctx).includes(r.user_id)) continue;
     const at = rearmAt(r, after, ctx);
@@ -274,7 +283,7 @@ function restore(turn: EventEnvelope[], state: TaskState, ctx: DecideContext): P
     rearmed.push(
       ev(state, 'reminder.scheduled', {
         reminder: { ...r, remind_at: at, cancelled: false, cancel_reason: null },
-        reason: 'task_restored',
+        reason: r.cancel_reason === 'assigned' ? 'unassigned' : 'task_restored',
       }),
     );
   }

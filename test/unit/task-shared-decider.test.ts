@@ -17,6 +17,7 @@ const L1 = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
 const L2 = 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb';
 const NOW = '2026-03-01T10:00:00Z';
 const DUE = '2026-03-05T18:00:00Z';
+const NOW_ISO = new Date(NOW).toISOString();
 
 const newId = sequentialIds();
 /**
@@ -386,6 +387,36 @@ test("an undone delete tells every member of the list the task, without anyone's
     (alone.events[0]?.data.task as TaskState).reminders.map((r) => r.user_id),
     ['alice'],
   );
+});
+
+test("a deleted task assigned to bob, restored after bob left the list, is unassigned and alice's paused reminder is back", (t) => {
+  const assigned = spec(t)(bothRemind(t)).when(assign('bob'), by('alice'));
+  t.deepEqual(owners(assigned), [
+    ['alice', 'assigned'],
+    ['bob', 'live'],
+  ]);
+  const deleted = spec(t)(assigned).when({ type: 'delete' }, by('alice'));
+  const undo = (members: readonly string[]) =>
+    spec(t)(deleted).when(
+      { type: 'undo', event_id: deleted.events[0]?.event_id ?? '' },
+      { ...by('alice', members), undo: { events: deleted.history } },
+    );
+  // Bob still a member: the task comes back assigned to him, alice's reminder still paused.
+  t.like(undo(['alice', 'bob']).state, { assignee: 'bob' });
+  // Bob removed meanwhile (his removal clears only live tasks): no assignee, alice's reminder re-armed.
+  const restored = undo(['alice'])
+    .then([
+      {
+        event_type: 'task.restored',
+        data: { changes: { deleted_at: { from: NOW_ISO, to: null }, assignee: { from: 'bob', to: null } } },
+      },
+      { event_type: 'reminder.scheduled', data: { reason: 'unassigned' } },
+    ])
+    .then({ assignee: null });
+  t.deepEqual(owners(restored), [
+    ['alice', 'live'],
+    ['bob', 'task_deleted'],
+  ]);
 });
 
 test('a completion or delete taken back re-arms only the reminders of members who still have access', (t) => {
