@@ -3,6 +3,7 @@
 // reminder. A task made while a list is shown goes into that list, else into the Inbox, unless Details
 // names another; in a label's view it carries that label unless unticked there.
 import { html, render, nothing } from '/vendor/lit-html/lit-html.js';
+import { live } from '/vendor/lit-html/directives/live.js';
 import { $, formError } from './dom.js';
 import { getState, subscribe, userZone, orderedLists, inboxList } from './store.js';
 import { inView, withViewDefaults, viewDefaults } from './views.js';
@@ -93,7 +94,7 @@ export function setupCreateForm() {
       labels.length
         ? html`<legend>Labels</legend>${labels.map(
             (l) =>
-              html`<label class="inline"><input type="checkbox" value=${l.id} .checked=${ticked.has(l.id)} @change=${(
+              html`<label class="inline"><input type="checkbox" value=${l.id} .checked=${live(ticked.has(l.id))} @change=${(
                 e,
               ) => {
                 const next = new Set(labelsOfForm(getState()));

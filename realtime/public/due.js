@@ -57,6 +57,22 @@ export function fmtNear(iso, zone, now = Date.now()) {
   return `${day}, ${formatter(zone, 'time').format(new Date(at))}`;
 }
 
+/** A task's due date as its row says it at `now` (ms): "today, 19:00" (fmtNear) or "Fri, all day" (dayNear); '' for none. */
+export function dueNear(task, zone, now = Date.now()) {
+  if (task.due_day) return `${dayNear(task.due_day, dayIn(new Date(now).toISOString(), zone))}, all day`;
+  return task.due_date ? fmtNear(task.due_date, zone, now) : '';
+}
+
+/**
+ * A task's due date in full, for what may stay up across midnight (a reminder's toast, a desktop
+ * notification), where "today" would turn false: "Thu, 24 Dec 2026, all day" or the instant's full date
+ * and time in `zone`; '' for none.
+ */
+export function dueFull(task, zone) {
+  if (task.due_day) return `${fmtDayWithYear(task.due_day)}, all day`;
+  return task.due_date ? fmt(task.due_date, zone) : '';
+}
+
 /** The local calendar date of an instant in `zone`, 'YYYY-MM-DD'. */
 export function dayIn(iso, zone) {
   const parts = Object.fromEntries(

@@ -7,7 +7,8 @@
 import { getState, userZone } from './store.js';
 import { api, act, ApiError } from './api.js';
 import { toast } from './toasts.js';
-import { dayIn, dayNear, fmtNear, writtenIn } from './due.js';
+import { dueFull, fmtNear, writtenIn } from './due.js';
+import { fmt } from './time.js';
 import { h } from './dom.js';
 import { upsertTask } from './tasks.js';
 
@@ -86,10 +87,13 @@ export function taskAnswered(taskId) {
   for (const entry of shown.values()) if (entry.taskId === taskId) entry.el.remove();
 }
 
-/** What a reminder's toast or notification says about its task: all day on a date, due at a time, or the reminder's time. */
+/**
+ * What a reminder's toast or notification says about its task: all day on a date, due at a time, or the
+ * reminder's time. In full (dueFull): such a notice may still be up after midnight.
+ */
 function dueText(item, zone) {
-  if (item.due_day) return `Due ${dayNear(item.due_day, dayIn(new Date().toISOString(), zone))}, all day`;
-  return item.due_date ? `Due ${fmtNear(item.due_date, zone)}` : `Reminder for ${fmtNear(item.remind_at, zone)}`;
+  const due = dueFull(item, zone);
+  return due ? `Due ${due}` : `Reminder for ${fmt(item.remind_at, zone)}`;
 }
 
 function showWaiting(item, { again = false } = {}) {

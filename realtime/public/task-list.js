@@ -24,7 +24,7 @@ import { labelChips, labelPicker, toggleLabelPicker } from './labels.js';
 import { moveTask, TASK_DRAG_TYPE } from './sidebar.js';
 import { orderedLists } from './store.js';
 import { canHold, sentence } from './sharing.js';
-import { dayIn, dayNear, fmtNear, isOverdue, occurrenceDay } from './due.js';
+import { dayIn, dayNear, dueNear, fmtNear, isOverdue, occurrenceDay } from './due.js';
 import { moveOverdueToTomorrow } from './triage.js';
 
 /** The views in which "Hide completed" changes what is shown (views.js inView). */
@@ -194,7 +194,7 @@ function itemBody(task, s) {
   // Dates as a todo list says them, from the user's day: "today, 19:00", "Fri", "Thu, 24 Dec" (due.js
   // dayNear); the page is drawn again at the local midnight (views.js timePasses), so "today" stays true.
   const today = dayIn(new Date().toISOString(), zone);
-  const near = (t) => (t.due_day ? `${dayNear(t.due_day, today)}, all day` : fmtNear(t.due_date, zone));
+  const near = (t) => dueNear(t, zone);
   const meta = [];
   // A series in a list stands for its occurrences (views.js oneRowPerSeries): it shows the next open one,
   // and its checkbox completes that one; the series itself is never completed.

@@ -91,7 +91,8 @@ function announceAssignment(event, held, s) {
   const assigned =
     event.event_type === 'task.updated'
       ? d.changes?.assignee?.to === me
-      : event.event_type === 'task.created' && d.task?.assignee === me && d.task?.user_id !== me;
+      : // A series' occurrence carries the series' assignee: the series was announced, not each occurrence.
+        event.event_type === 'task.created' && d.task?.assignee === me && d.task?.user_id !== me && !d.task?.series_id;
   if (!assigned) return;
   toast({
     title: 'Assigned to you',

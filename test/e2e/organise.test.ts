@@ -563,6 +563,23 @@ test.serial(
     await addTask(page, 'Write the report');
     const report = (await rest<{ tasks: Task[] }>(token, 'GET', '/tasks?q=report')).tasks[0];
     t.like(report, { list_id: work.id, labels: [] });
+
+    // In a label's view the label is ticked, for each new task as shown; unticked, the task goes without it.
+    await page.locator('#labels-nav .side-item', { hasText: 'urgent' }).click();
+    await page.locator('#view-title', { hasText: '@urgent' }).waitFor({ timeout: UI_DEADLINE_MS });
+    await page.getByRole('button', { name: 'Details' }).click();
+    t.true(await page.getByRole('checkbox', { name: 'urgent' }).isChecked(), "the view's label");
+    await addTask(page, 'Call the bank');
+    await page.getByRole('button', { name: 'Details' }).click();
+    t.true(await page.getByRole('checkbox', { name: 'urgent' }).isChecked(), 'ticked again for the next task');
+    await page.getByRole('checkbox', { name: 'urgent' }).uncheck();
+    await page.getByLabel('Title', { exact: true }).fill('Water the fern');
+    await page.getByRole('button', { name: 'Add task' }).click();
+    await page.locator('#toasts .toast', { hasText: 'Water the fern' }).waitFor({ timeout: UI_DEADLINE_MS });
+    const bank = (await rest<{ tasks: Task[] }>(token, 'GET', '/tasks?q=bank')).tasks[0];
+    const fern = (await rest<{ tasks: Task[] }>(token, 'GET', '/tasks?q=fern')).tasks[0];
+    t.deepEqual(bank?.labels, [urgent.id]);
+    t.deepEqual(fern?.labels, [], 'unticked in the form: not labelled');
   },
 );
 
