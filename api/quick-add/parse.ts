@@ -293,7 +293,8 @@ function inTheAfternoon(r: chrono.ParsedResult): boolean {
 /** A month's English name, by its number (1–12), for a note. */
 const monthName = (month: number): string =>
   new Intl.DateTimeFormat('en', { month: 'long', timeZone: 'UTC' }).format(Date.UTC(2000, month - 1, 1));
-const YEAR_AFTER = '(?:\\s*,?\\s*(\\d{4})\\b)?';
+/** A year after a month and day: 1900–2199 ("feb 29 1530 meet" is a time, not a year). */
+const YEAR_AFTER = '(?:\\s*,?\\s*((?:19|20|21)\\d{2})\\b)?';
 const MONTH_THEN_DAY = new RegExp(
   `(?<!\\S)${MONTH_NAME}\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?(?![\\d:]|\\s*[ap]\\.?m\\b)${YEAR_AFTER}`,
   'i',
@@ -303,10 +304,17 @@ const DAY_THEN_MONTH = new RegExp(
   'i',
 );
 /** A month and day in figures, month first as chrono's English reads it ("2/29", "2/29/2027"). */
-const MONTH_SLASH_DAY = /(?<![\S])(\d{1,2})\/(\d{1,2})(?:\/(\d{4}))?(?![\d/])/;
+const MONTH_SLASH_DAY = /(?<![\S])(\d{1,2})\/(\d{1,2})(?:\/(\d{4}))?(?![\d/])(?!\s+of\b)/;
 
 /** Whether `year` has a Feb 29 (the Gregorian rule). */
 const isLeap = (year: number): boolean => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+
+/** The next Feb 29 on or after the local day `local` ('YYYY-MM-DD'). */
+function nextLeapDay(local: { year: number; month: number; day: number }): string {
+  let year = local.year;
+  while (!isLeap(year) || (year === local.year && (local.month > 2 || (local.month === 2 && local.day > 29)))) year++;
+  return dateText(year, 2, 29);
+}
 
 /**
  * A month and day that no year has ("feb 30", "31 april", "4/31": `leap` false, with the month's most days),
@@ -353,7 +361,7 @@ const hideDurations = (text: string): string => text.replace(FOR_DURATION, (m) =
  * "4 p.m" (no final dot) as "4  pm" for chrono, which reads "p.m." and "pm" but takes "4 p.m" as "4 p" and
  * leaves ".m" in the title. Same length and the same last letter, so chrono's indices still point into `text`.
  */
-const MERIDIEM_WITHOUT_DOT = /(?<=\d\s?)([ap])\.m(?![.\p{L}\p{N}])/giu;
+const MERIDIEM_WITHOUT_DOT = /(?<=\d\s*)([ap])\.m(?![.\p{L}\p{N}])/giu;
 const spellMeridiem = (text: string): string => text.replace(MERIDIEM_WITHOUT_DOT, (_, half: string) => ` ${half}m`);
 
 /** A part of the day opening chrono's text ("evening tomorrow"). */
@@ -551,6 +559,16 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
     }
     for (const m of masked.matchAll(/(?<!\S)(?:until|till|through|ending(?:\s+on)?)\s+/gi)) {
       const after = m.index + m[0].length;
+      // "until feb 29" (chrono reads no date: this year has none): the series ends on the next one.
+      const leap = impossibleDay(masked.slice(after));
+      if (leap?.leap && leap.span.start === 0) {
+        const next = nextLeapDay(local);
+        until = next;
+        notes.push(`Feb 29 is next in ${next.slice(0, 4)}`);
+        spans.push({ start: m.index, end: after + leap.span.end });
+        masked = mask(text, spans);
+        break;
+      }
       const found = chrono.en.casual.parse(masked.slice(after), reference, options)[0];
       if (found?.index !== 0 || !meaningful(found)) continue;
       // The end is a date: a time read with it ("until Dec 24 at 9am") is the series' time, left for step 5.
@@ -648,11 +666,9 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   // A month and day chrono reads as no date because the year it would take has none: Feb 29 is the next
   // one (a leap year's); a day past the month's last ("feb 30", "31 april") is said, not dropped silently.
   if (impossible?.leap && !hit) {
-    let year = local.year;
-    while (!DateTime.fromObject({ year, month: 2, day: 29 }).isValid || dateText(year, 2, 29) < today) year++;
-    date = dateText(year, 2, 29);
+    date = nextLeapDay(local);
     spans.push(impossible.span);
-    notes.push(`Feb 29 is next in ${year}`);
+    notes.push(`Feb 29 is next in ${date.slice(0, 4)}`);
     // A time beside it ("feb 29 at 8pm"), which chrono dropped with the date it could not make.
     const clock = chrono.en.casual
       .parse(mask(dated, [impossible.span]), reference, options)
