@@ -198,7 +198,7 @@ export const listTasksQuery = Joi.object({
   list_id: uuid,
   label: uuid.description('a label id the task carries'),
   priority,
-  assignee: Joi.string().chars(200).description('the user id the task is assigned to; `me` for yourself'),
+  assignee: subjectSchema().description('the user id the task is assigned to; `me` for yourself'),
   q: Joi.string()
     .chars(200)
     .description(

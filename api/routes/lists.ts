@@ -225,7 +225,7 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
     options: costly({
       ...tagged(
         'views',
-        'Counts of the views (today, upcoming, overdue, completed in the last 7 days, in your zone), the occurrences of series still ahead today and in the 7 days of Upcoming (today_occurrences, upcoming_occurrences), open tasks per list, and when the counts next change with time alone (next_change_at: ask again then)',
+        'Counts of the views (today, upcoming, overdue, completed in the last 7 days, in your zone; assigned: open tasks assigned to you), the occurrences of series still ahead today and in the 7 days of Upcoming (today_occurrences, upcoming_occurrences), open tasks per list, and when the counts next change with time alone (next_change_at: ask again then)',
       ),
       handler: async (request) => {
         const user = await deps.users.get(userOf(request));

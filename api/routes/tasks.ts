@@ -64,7 +64,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
     path: '/tasks',
     options: {
       ...api(
-        'List tasks: search, filters, a view (today, upcoming, overdue, completed in your zone), sort, cursor paging',
+        'List tasks: search, filters (assignee: me or a user id), a view (today, upcoming, overdue, completed in your zone; assigned to you), sort, cursor paging',
       ),
       validate: { query: S.listTasksQuery },
       handler: async (request) => {
