@@ -308,6 +308,11 @@ export interface WriteTarget {
    * without a scope here is taken as the private list of `userId` (the Inbox needs none: it is never shared).
    */
   scopes?: Map<string, ListScope>;
+  /**
+   * The users whose rows the transaction locked before the task's (loadForTurn `locked`): a decision that
+   * reaches any other user is not written (MoreLocksNeeded), as locking that row now could deadlock.
+   */
+  locked?: ReadonlySet<string>;
 }
 
 export interface Persisted {
@@ -372,18 +377,34 @@ const LOAD = `${LOAD_ANY} AND ${accessibleTo('t', '$2')}`;
 const LOAD_FOR_TURN = `${LOAD} FOR UPDATE OF t`;
 /**
  * The rows of the users a write on task $1 moves, locked in the order every write takes them (user id,
- * COLLATE "C": persist's shared path and group commit): the task's home user ($2 when there is no such
- * task), its list's owner and its invited and active members. Every write of a task moves its home user's
- * row before it updates the task, so a turn that locked the task first and that row second (the old
- * order) deadlocked with a concurrent write of the same task, and each deadlock cost PostgreSQL's
- * deadlock_timeout (1 s) before one of them was rolled back.
+ * COLLATE "C": persist's shared path and group commit): the task's home user, the caller ($2), its list's
+ * owner and its invited and active members, and the users $3 (those a decision of an earlier attempt
+ * reached beyond these: a move to another shared list, a series in another list, a member who left).
+ * Every write of a task moves its users' rows before it updates the task, so a turn that locked the task
+ * first and a user's row second (the old order) deadlocked with a concurrent write, and each deadlock
+ * cost PostgreSQL's deadlock_timeout (1 s) before one of them was rolled back. persist refuses to write a
+ * decision reaching a user not locked here (MoreLocksNeeded), so no row is taken out of order.
  */
 const LOCK_WRITERS = `SELECT u.id FROM users u WHERE u.id IN (
-    SELECT COALESCE((SELECT t.user_id FROM tasks t WHERE t.id = $1), $2)
+    SELECT t.user_id FROM tasks t WHERE t.id = $1
+    UNION ALL SELECT $2
+    UNION ALL SELECT unnest($3::text[])
     UNION ALL SELECT m.user_id FROM tasks t JOIN list_members m ON m.list_id = t.list_id
       WHERE t.id = $1 AND m.state IN ('invited', 'active')
     UNION ALL SELECT l.user_id FROM tasks t JOIN lists l ON l.id = t.list_id WHERE t.id = $1)
   ORDER BY u.id COLLATE "C" FOR UPDATE OF u`;
+
+/**
+ * A locked turn's decision reaches users whose rows it did not lock first (`users`): nothing was written;
+ * the turn decides again with them locked too (retryable, as a failed guard is: SQLSTATE 40001).
+ */
+export class MoreLocksNeeded extends Error {
+  readonly code = '40001';
+  constructor(readonly users: readonly string[]) {
+    super(`the decision reaches users not locked first: ${users.join(', ')}`);
+    this.name = 'MoreLocksNeeded';
+  }
+}
 /** A system turn's read (a timer, a fan-out): the task by id, whoever may see it. */
 const LOAD_SYSTEM_FOR_TURN = `${LOAD_ANY} FOR UPDATE OF t`;
 
@@ -451,8 +472,10 @@ export async function timerCandidates(
 /**
  * A turn's reads in one round trip: the task row (locked with `lock`), its reminders and the owner's zone.
  * Without the lock the read is one snapshot, and the write's version check catches any change since.
- * With it, the rows of the users the write moves are locked first (LOCK_WRITERS: one more round trip,
- * taken only by a turn deciding again), then the task's: the order every write takes them in.
+ * With it, the rows of the users the write moves are locked first (LOCK_WRITERS, with `alsoLock`: one more
+ * round trip, taken only by a turn deciding again; their ids are added to `locked`), then the task's: the
+ * order every write takes them in. They stay locked until the transaction ends, so every write of those
+ * users waits for the turn's decision (rare: only a turn whose write failed its check takes this path).
  * Under READ COMMITTED a statement that waited for the row lock re-reads the locked row but sees
  * everything else (the reminders) in its old snapshot. Every reminder change also bumps the task's
  * version, so the version read in the snapshot equals the locked row's exactly when the reminders are
@@ -465,7 +488,7 @@ export async function loadForTurn(
   q: Queryable,
   userId: string,
   taskId: string,
-  options: { lock: boolean; system?: boolean } = { lock: true },
+  options: { lock: boolean; system?: boolean; alsoLock?: readonly string[]; locked?: Set<string> } = { lock: true },
 ): Promise<{ state: TaskState; timezone: string; userVersion: number } | null> {
   type Row = TaskRow & {
     user_timezone: string;
@@ -473,7 +496,14 @@ export async function loadForTurn(
     snapshot_version: number;
     reminder_rows: Record<string, unknown>[];
   };
-  if (options.lock) await q.query(LOCK_WRITERS, [taskId, userId], 'tasklane_lock_writers');
+  if (options.lock) {
+    const locked = await q.query<{ id: string }>(
+      LOCK_WRITERS,
+      [taskId, userId, [...(options.alsoLock ?? [])]],
+      'tasklane_lock_writers',
+    );
+    for (const row of locked.rows) options.locked?.add(row.id);
+  }
   const rows = options.system
     ? options.lock
       ? await q.query<Row>(LOAD_SYSTEM_FOR_TURN, [taskId], 'tasklane_load_system_for_turn')
@@ -672,6 +702,10 @@ export async function persist(
     states.push({ before: state, after: next });
   }
   const fanOut = audiences(target, events, states);
+  if (target.locked) {
+    const missing = [...(fanOut.shared ? fanOut.counts.keys() : [userId])].filter((u) => !target.locked?.has(u));
+    if (missing.length > 0) throw new MoreLocksNeeded(missing);
+  }
 
   const params: unknown[] = [userId, events.length, timestamp];
   const p = (value: unknown) => {

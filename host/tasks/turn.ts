@@ -33,6 +33,7 @@ import {
   readSeriesFor,
   readLatestInstance,
   canAccess,
+  MoreLocksNeeded,
 } from './store.ts';
 import { DomainError, notFound } from '../../actors/errors.ts';
 import { inboxIdOf } from '../../actors/list/index.ts';
@@ -72,6 +73,8 @@ interface TurnInput {
   state: TaskState | null;
   timezone: string;
   userVersion: number;
+  /** The users whose rows a locked read took (loadForTurn), which the write may move; undefined unlocked. */
+  locked?: ReadonlySet<string>;
 }
 
 /** Commands no user issues (timers, and the fan-out of another turn): their events have no actor (events.actor_id null). */
@@ -212,6 +215,8 @@ export class TaskTurns implements TaskTurnPort {
         if (replay !== null) return { result: replay, userVersion: guess.userVersion };
       }
     }
+    // Users a locked attempt's decision reached beyond what it locked: the next one locks them first too.
+    const alsoLock = new Set<string>();
     for (let attempt = 1; ; attempt++) {
       try {
         return attempt === 1
@@ -224,9 +229,17 @@ export class TaskTurns implements TaskTurnPort {
               await this.load(this.db, userId, taskId, false, command),
             )
           : await this.db.transaction(async (tx) =>
-              this.attempt(tx, userId, taskId, command, meta, await this.load(tx, userId, taskId, true, command)),
+              this.attempt(
+                tx,
+                userId,
+                taskId,
+                command,
+                meta,
+                await this.load(tx, userId, taskId, true, command, alsoLock),
+              ),
             );
       } catch (error) {
+        if (error instanceof MoreLocksNeeded) for (const u of error.users) alsoLock.add(u);
         if (attempt >= this.maxAttempts || !retryable(error)) throw error;
       }
       const replay = key === undefined ? null : await this.replay(userId, key);
@@ -244,15 +257,24 @@ export class TaskTurns implements TaskTurnPort {
     taskId: string,
     lock: boolean,
     command: TaskCommand,
+    alsoLock: ReadonlySet<string> = new Set(),
   ): Promise<TurnInput> {
-    const loaded = await loadForTurn(q, userId, taskId, { lock, system: SYSTEM_COMMANDS.has(command.type) });
+    const locked = lock ? new Set<string>() : undefined;
+    const loaded = await loadForTurn(q, userId, taskId, {
+      lock,
+      system: SYSTEM_COMMANDS.has(command.type),
+      alsoLock: [...alsoLock],
+      ...(locked ? { locked } : {}),
+    });
     if (loaded !== null) {
       this.rememberUser(loaded.state.user_id, loaded.timezone, loaded.userVersion);
-      return loaded;
+      return { ...loaded, ...(locked ? { locked } : {}) };
     }
     const user = await ensureUser(q, userId);
     this.rememberUser(userId, user.timezone, user.version);
-    return { state: null, timezone: user.timezone, userVersion: user.version };
+    // A user row made just now (ensureUser) is this transaction's: no other write can hold it.
+    if (locked) locked.add(userId);
+    return { state: null, timezone: user.timezone, userVersion: user.version, ...(locked ? { locked } : {}) };
   }
 
   /** Steps 2 and 3: decides on `input` and writes the decision in one guarded statement (nothing when it changes nothing). */
@@ -264,7 +286,7 @@ export class TaskTurns implements TaskTurnPort {
     meta: CommandMeta | undefined,
     input: TurnInput,
   ): Promise<Written> {
-    const { state, timezone, userVersion } = input;
+    const { state, timezone, userVersion, locked } = input;
     const now = this.clock();
     // The task's home user (its creator, tasks.user_id) decides the zone and owns the row; the caller is
     // the actor (issue 17: a member may act on another member's task). A system turn has no actor.
@@ -349,6 +371,7 @@ export class TaskTurns implements TaskTurnPort {
       tasks: before,
       actor,
       ...(scopes.size > 0 ? { scopes } : {}),
+      ...(locked ? { locked } : {}),
     };
     const persisted =
       q === this.db && this.group !== undefined

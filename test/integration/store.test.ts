@@ -12,6 +12,8 @@ import { DomainError } from '../../actors/errors.ts';
 import { ADAPTERS } from '../helpers/db.ts';
 import { migrate } from '../../host/db/migrate.ts';
 import { UserTurns } from '../../host/users/turn.ts';
+import { ListTurns } from '../../host/lists/turn.ts';
+import type { Db, Queryable } from '../../host/db/index.ts';
 
 const meta = () => ({ correlationId: randomUUID() });
 
@@ -369,6 +371,85 @@ test('PostgreSQL: a turn deciding again under locks and a write of the same task
     });
     await t.notThrowsAsync(write);
     t.is((await readTask(db, user, id))?.title, 'two');
+  } finally {
+    await drop();
+  }
+});
+
+/** `db` counting every deadlock (40P01) any statement, transaction or pipelined batch through it met in `seen`. */
+function countingDeadlocks(db: Db, seen: { deadlocks: number }): Db {
+  const note = (error: unknown): never => {
+    if ((error as { code?: string } | null)?.code === '40P01') seen.deadlocks++;
+    throw error;
+  };
+  const watched = (q: Queryable): Queryable => ({
+    query: <R>(sql: string, params?: readonly unknown[], name?: string) => q.query<R>(sql, params, name).catch(note),
+    exec: (sql) => q.exec(sql).catch(note),
+  });
+  const pipeline = db.pipeline?.bind(db);
+  return {
+    ...watched(db),
+    kind: db.kind,
+    transaction: (fn) => db.transaction((tx) => fn(watched(tx))).catch(note),
+    ...(pipeline
+      ? {
+          pipeline: async (statements) => {
+            const outcome = await pipeline(statements).catch(note);
+            if (!outcome.committed && (outcome.error as { code?: string } | null)?.code === '40P01') seen.deadlocks++;
+            return outcome;
+          },
+        }
+      : {}),
+    reserve: () => db.reserve(),
+    close: () => db.close(),
+  };
+}
+
+// Two processes move one user's tasks between two shared lists with different members while the members
+// edit them and the other list's owner writes her own: the turns that decide again under locks must lock
+// every user their decision reaches before the task (host/tasks/store.ts LOCK_WRITERS, MoreLocksNeeded).
+// Locking only the task's current list's members deadlocked here about 400 times a round (1 s each).
+test('PostgreSQL: moves between shared lists with different members, made from two processes at once, never deadlock', async (t) => {
+  const { db: raw, drop } = await ADAPTERS[0].open();
+  const seen = { deadlocks: 0 };
+  const db = countingDeadlocks(raw, seen);
+  try {
+    const users = new UserTurns(db);
+    const lists = new ListTurns(db);
+    // User ids in this order (COLLATE "C"): the mover's own rows sort between the other list's owner and member.
+    const run = randomUUID().slice(0, 8);
+    const [ada, hal, zoe] = [`a-${run}`, `h-${run}`, `z-${run}`];
+    const [home, other]: [string, string] = [randomUUID(), randomUUID()];
+    await users.organise(hal, { command: { type: 'create_list', id: home, data: { name: 'Home' } } });
+    await users.organise(ada, { command: { type: 'create_list', id: other, data: { name: 'Other' } } });
+    await users.organise(zoe, { command: { type: 'create_list', id: randomUUID(), data: { name: 'Zoe' } } });
+    await lists.membership(home, { userId: hal, command: { type: 'share', user_id: zoe, role: 'editor' } });
+    await lists.membership(home, { userId: zoe, command: { type: 'accept' } });
+    await lists.membership(other, { userId: ada, command: { type: 'share', user_id: hal, role: 'editor' } });
+    await lists.membership(other, { userId: hal, command: { type: 'accept' } });
+    const [one, two] = [new TaskTurns(db, { maxAttempts: 50 }), new TaskTurns(db, { maxAttempts: 50 })];
+    const hals = Array.from({ length: 6 }, () => randomUUID());
+    const adas = Array.from({ length: 6 }, () => randomUUID());
+    for (const id of hals)
+      await one.execute(hal, id, { type: 'create', id, data: { title: 'h', list_id: home } }, meta());
+    for (const id of adas)
+      await one.execute(ada, id, { type: 'create', id, data: { title: 'a', list_id: other } }, meta());
+    const turns: Promise<unknown>[] = [];
+    for (let round = 0; round < 4; round++) {
+      for (const id of hals) {
+        turns.push(one.execute(hal, id, { type: 'update', data: { list_id: round % 2 === 0 ? other : home } }, meta()));
+        turns.push(two.execute(hal, id, { type: 'update', data: { title: `title ${round}` } }, meta()));
+      }
+      for (const id of adas)
+        turns.push(two.execute(ada, id, { type: 'update', data: { title: `ada ${round}` } }, meta()));
+    }
+    const settled = await Promise.allSettled(turns);
+    t.deepEqual(
+      settled.filter((s) => s.status === 'rejected').map((s) => String((s as PromiseRejectedResult).reason)),
+      [],
+    );
+    t.is(seen.deadlocks, 0);
+    for (const id of hals) t.true([home, other].includes((await readTask(db, hal, id))?.list_id ?? ''));
   } finally {
     await drop();
   }
