@@ -704,7 +704,7 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   }
   if (hit && date) {
     if (hit.tags().has('result/relativeDateAndTime')) exact = hit.start.date();
-    if (hit.end) notes.push(`only the start of "${hit.text}" is used`);
+    if (hit.end) notes.push(`only the start of "${text.slice(hit.index, hit.index + hit.text.length)}" is used`);
   }
 
   const clock = (t: { hour: number; minute: number }) => `${pad(t.hour)}:${pad(t.minute)}`;
@@ -799,12 +799,15 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   // 6. Title. A date or time still in it was read and not used (a task has one due date and time, a series
   // one time of day): said, so nothing typed is dropped or misread without a word.
   fields.title = titleOf(text, spans);
-  const rest = hideDurations(fields.title);
+  const rest = spellMeridiem(hideDurations(fields.title));
   for (const left of chrono.en.casual
     .parse(rest, reference, options)
     .filter((r) => meaningful(r) && !bareDayWord(r, rest)))
     if (chooseDateTime([left], rest) === left && !/^\d{1,2}$/.test(left.text.trim()))
-      notes.push(`"${left.text}" stays in the title: a task has one due date and time`);
+      // Quoted as typed (chrono read the text with "p.m" spelled "pm").
+      notes.push(
+        `"${fields.title.slice(left.index, left.index + left.text.length).trim()}" stays in the title: a task has one due date and time`,
+      );
   if (fields.title === '') notes.push('a title is needed: only a date, tags or a repeat were found');
   else if ([...fields.title].length > MAX_TITLE) notes.push(`the title is longer than ${MAX_TITLE} characters`);
 
