@@ -72,7 +72,7 @@ export interface ViewCounts {
   upcoming: number;
   overdue: number;
   completed_recent: number;
-  /** Open tasks assigned to the user (occurrences counted, series themselves not: the Assigned to me view). */
+  /** Open tasks assigned to the user (the Assigned to me view): a series assigned to them counts once with its occurrences assigned to them. */
   assigned: number;
   /** The soonest due date (ISO instant) of an open timed task at or after now, when one is: it turns overdue then. */
   next_due_at: string | null;

@@ -299,7 +299,9 @@ const ViewCounts = Joi.object({
   upcoming: count.required(),
   overdue: count.required(),
   completed_recent: count.required().description('completed in the last 7 days'),
-  assigned: count.required().description('open tasks assigned to you (occurrences counted; series themselves not)'),
+  assigned: count
+    .required()
+    .description('open tasks assigned to you; a series assigned to you counts once with its occurrences'),
   today_occurrences: count
     .required()
     .description('occurrences of series still ahead today, not spawned yet (not in `today`, which counts tasks)'),

@@ -207,7 +207,7 @@ export const listTasksQuery = Joi.object({
   view: Joi.string()
     .valid('today', 'upcoming', 'overdue', 'completed', 'assigned')
     .description(
-      'today: open, due before the end of today in your zone (overdue included); upcoming: open, due from now through the end of day +7; overdue: open, due before now; completed: most recently completed first; assigned: open, assigned to you (in shared lists), soonest due first. An all-day task counts by its date in your zone: due today until the day ends, overdue from the next day',
+      'today: open, due before the end of today in your zone (overdue included); upcoming: open, due from now through the end of day +7; overdue: open, due before now; completed: most recently completed first; assigned: open, assigned to you (in shared lists; a repeating task as its series and its occurrences), soonest due first. An all-day task counts by its date in your zone: due today until the day ends, overdue from the next day',
     ),
   sort: Joi.string()
     .valid(...TASK_SORTS)

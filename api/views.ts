@@ -87,8 +87,9 @@ export function viewFilter(
       };
     case 'completed':
       return { completed: true, no_series: false, sort: 'completed', order: 'desc' };
-    // Open tasks assigned to the caller (the route adds `assignee`), soonest due first, undated last.
+    // Open tasks assigned to the caller (the route adds `assignee`), series too (a repeating task assigned
+    // is one, as in a list), soonest due first, undated last.
     case 'assigned':
-      return { completed: false, no_series: true, sort: 'due', order: 'asc' };
+      return { completed: false, no_series: false, sort: 'due', order: 'asc' };
   }
 }

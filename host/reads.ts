@@ -248,7 +248,9 @@ export class Reads implements ReadsPort {
         count(*) FILTER (WHERE NOT completed AND NOT is_recurring AND CASE WHEN due_day IS NULL THEN due_date >= $2 AND due_date < $4 ELSE due_day >= $6 AND due_day < $8 END)::int AS upcoming,
         count(*) FILTER (WHERE NOT completed AND NOT is_recurring AND CASE WHEN due_day IS NULL THEN due_date < $2 ELSE due_day < $6 END)::int AS overdue,
         count(*) FILTER (WHERE completed AND completed_at >= $5)::int AS completed_recent,
-        count(*) FILTER (WHERE NOT completed AND NOT is_recurring AND assignee = $1)::int AS assigned,
+        count(*) FILTER (WHERE NOT completed AND assignee = $1 AND NOT (series_id IS NOT NULL AND EXISTS (
+          SELECT 1 FROM tasks s WHERE s.id = t.series_id AND s.assignee = $1 AND s.list_id = t.list_id
+            AND s.deleted_at IS NULL)))::int AS assigned,
         min(due_date) FILTER (WHERE NOT completed AND NOT is_recurring AND due_day IS NULL AND due_date >= $2) AS next_due_at
       FROM ${visibleTasks('$1', 't')} WHERE t.deleted_at IS NULL`,
       // All-day tasks count by their date in the user's zone (issue 16), as the views list them (api/views.ts).

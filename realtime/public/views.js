@@ -112,9 +112,9 @@ export function inView(task, s = getState(), now = Date.now()) {
       return !(s.hideDone && task.completed);
     case 'completed':
       return task.completed;
-    // Open tasks assigned to the user (GET /tasks?view=assigned): occurrences, not the series.
+    // Open tasks assigned to the user (GET /tasks?view=assigned), a series as one row (oneRowPerSeries).
     case 'assigned':
-      return !task.completed && !task.is_recurring && Boolean(s.me?.id) && task.assignee === s.me.id;
+      return !task.completed && Boolean(s.me?.id) && task.assignee === s.me.id;
     // An all-day task by its date (due_day): due all its day, overdue once the day has ended (issue 16).
     case 'overdue':
       if (task.due_day) return !task.completed && !task.is_recurring && task.due_day < localDate(now, zone);
@@ -170,11 +170,11 @@ export function comparator({ sort, order }) {
 
 /** The tasks to draw, in order: those in view, up to the last one the server has handed over. */
 /**
- * Whether the view shows each series as one row (a list, a label, all tasks; not a search): the series'
+ * Whether the view shows each series as one row (a list, a label, all tasks, Assigned to me; not a search): the series'
  * row stands for its occurrences, which are then not rows of their own (oneRowPerSeries).
  */
 export const standsForOccurrences = (s = getState()) =>
-  !s.q && (s.view.kind === 'list' || s.view.kind === 'label' || s.view.kind === 'all');
+  !s.q && ['list', 'label', 'all', 'assigned'].includes(s.view.kind);
 
 /**
  * The open occurrences of `series` the page holds in the series' own list, the earliest due first (one moved

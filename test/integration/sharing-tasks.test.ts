@@ -296,18 +296,25 @@ for (const name of databases) {
     await ok(bob, 'POST', `/tasks/${done}/complete`);
     const reassigned = await task(alice, 'Paint the door', { list_id: list, assignee: bob });
     await ok(alice, 'PATCH', `/tasks/${reassigned}`, { assignee: alice });
+    // A repeating task assigned to bob is there as its series (as a list shows it), counted once.
+    const series = await task(alice, 'Water the plants', { list_id: list, due_date: iso(now + 3 * day) });
+    await ok(alice, 'PATCH', `/tasks/${series}`, { recurrence_rule: 'FREQ=WEEKLY', assignee: bob });
 
     const ids = async (user: string, query: string) =>
       ((await ok(user, 'GET', `/tasks?${query}`)).tasks as Json[]).map((x) => x.id);
-    t.deepEqual(await ids(bob, 'view=assigned'), [ownTomorrow, inTwoDays, undated], 'open, by due date, undated last');
-    t.is((await ok(bob, 'GET', '/views/counts')).assigned, 3);
+    t.deepEqual(
+      await ids(bob, 'view=assigned'),
+      [ownTomorrow, inTwoDays, series, undated],
+      'open, by due date, undated last',
+    );
+    t.is((await ok(bob, 'GET', '/views/counts')).assigned, 4);
     t.deepEqual(await ids(alice, 'view=assigned').then((x) => x.sort()), [alices, reassigned].sort());
     t.is((await ok(alice, 'GET', '/views/counts')).assigned, 2);
     // The filter: `me` or a user id, completed ones included unless asked otherwise; the view is the caller's own.
-    t.deepEqual((await ids(bob, 'assignee=me')).sort(), [inTwoDays, undated, ownTomorrow, done].sort());
+    t.deepEqual((await ids(bob, 'assignee=me')).sort(), [inTwoDays, undated, ownTomorrow, done, series].sort());
     t.deepEqual((await ids(bob, `assignee=${encodeURIComponent(alice)}`)).sort(), [alices, reassigned].sort());
     t.deepEqual(await ids(bob, `view=assigned&assignee=${encodeURIComponent(alice)}`), []);
-    t.deepEqual(await ids(bob, `view=assigned&assignee=me`), [ownTomorrow, inTwoDays, undated]);
+    t.deepEqual(await ids(bob, `view=assigned&assignee=me`), [ownTomorrow, inTwoDays, series, undated]);
     const tooLong = await call(bob, 'GET', `/tasks?assignee=${'x'.repeat(129)}`);
     t.is(tooLong.status, 400);
     t.is(tooLong.body.field, 'assignee');
