@@ -94,21 +94,28 @@ function announceAssignment(event, held, s) {
       : // A series' occurrence carries the series' assignee: the series was announced, not each occurrence.
         event.event_type === 'task.created' && d.task?.assignee === me && d.task?.user_id !== me && !d.task?.series_id;
   if (!assigned) return;
-  toast({
-    title: 'Assigned to you',
-    body: d.changes?.title?.to ?? held?.title ?? d.task?.title ?? 'A task in a shared list',
-    group: 'assigned',
-    actions: [
-      {
-        label: 'Show',
-        run: () =>
-          showView((st) => {
-            st.view = { kind: 'assigned' };
-            st.q = '';
-          }),
-      },
-    ],
-  });
+  void (async () => {
+    // A task this page does not hold (another view, a list not opened yet) is read for its title.
+    let title = d.changes?.title?.to ?? held?.title ?? d.task?.title;
+    if (title === undefined) title = (await api('GET', `/tasks/${event.aggregate_id}`).catch(() => null))?.title;
+    toast({
+      title: 'Assigned to you',
+      body: title ?? 'A task in a shared list',
+      // One per task, and it stays until answered, as a reminder's does: each assignment is its own news.
+      group: `assigned-${event.aggregate_id}`,
+      timeoutMs: 0,
+      actions: [
+        {
+          label: 'Show',
+          run: () =>
+            showView((st) => {
+              st.view = { kind: 'assigned' };
+              st.q = '';
+            }),
+        },
+      ],
+    });
+  })();
 }
 
 const fetching = new Set();

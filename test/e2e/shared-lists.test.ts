@@ -667,7 +667,7 @@ test.serial(
 );
 
 test.serial(
-  'Assigned to me: a member is told when a task is assigned to them, "Show" opens the view of their assigned tasks with its count, and one assigned away leaves it; someone who shares nothing is not offered the view',
+  'Assigned to me: a member is told when a task is assigned to them (named, also when the page does not hold it), "Show" opens the view of their assigned tasks with its count, a repeating task is one row there, and one assigned away leaves it; someone who shares nothing is not offered the view',
   async (t) => {
     const [a, b, solo] = [user('ada'), user('ben'), user('sol')];
     const [tokenA, tokenB] = [rig.app.token(a), rig.app.token(b)];
@@ -682,33 +682,49 @@ test.serial(
     );
     await pageSolo.close();
 
-    const pageB = await openRecorded(t, context, tokenB, []);
-    await pageB.locator('#views [data-view="assigned"]').waitFor({ timeout: DEADLINE_MS });
-    const lawn = await rest<Task>(tokenA, 'POST', '/tasks', { title: 'Mow the lawn', list_id: list.id, assignee: b });
-    const told = pageB.locator('#toasts .toast', { hasText: 'Assigned to you' }).filter({ hasText: 'Mow the lawn' });
-    await told.getByRole('button', { name: 'Show' }).click({ timeout: DEADLINE_MS });
-    await t.notThrowsAsync(
-      pageB.locator('#view-title', { hasText: /^Assigned to me$/ }).waitFor({ timeout: DEADLINE_MS }),
-    );
-    await t.notThrowsAsync(item(pageB, 'Mow the lawn').waitFor({ timeout: DEADLINE_MS }));
+    // Made before B's page opens on Assigned to me: the page does not hold it.
+    const gutters = await rest<Task>(tokenA, 'POST', '/tasks', { title: 'Clean the gutters', list_id: list.id });
+    const pageB = failOnPageError(t, await context.newPage());
+    await pageB.goto(`${rig.app.url}/?view=assigned#token=${tokenB}`);
+    await live(pageB);
+    await pageB.locator('#view-title', { hasText: /^Assigned to me$/ }).waitFor({ timeout: DEADLINE_MS });
+    const told = (title: string) =>
+      pageB.locator('#toasts .toast', { hasText: 'Assigned to you' }).filter({ hasText: title });
     const count = pageB.locator('#views [data-view="assigned"] .side-count');
-    await t.notThrowsAsync(count.filter({ hasText: /^1$/ }).waitFor({ timeout: DEADLINE_MS }), 'its count');
+    const counted = (n: number) => count.filter({ hasText: new RegExp(`^${n}$`) }).waitFor({ timeout: DEADLINE_MS });
+
+    const lawn = await rest<Task>(tokenA, 'POST', '/tasks', { title: 'Mow the lawn', list_id: list.id, assignee: b });
+    await told('Mow the lawn').getByRole('button', { name: 'Show' }).click({ timeout: DEADLINE_MS });
+    await t.notThrowsAsync(item(pageB, 'Mow the lawn').waitFor({ timeout: DEADLINE_MS }));
+    await t.notThrowsAsync(counted(1), 'its count');
     t.regex(pageB.url(), /view=assigned/, 'the address keeps the view');
 
-    // Assigned in an edit: told, and it joins the view live; one assigned to someone else leaves it.
+    await rest(tokenA, 'PATCH', `/tasks/${gutters.id}`, { assignee: b });
+    await t.notThrowsAsync(told('Clean the gutters').waitFor({ timeout: DEADLINE_MS }), 'named, though not held');
+    await t.notThrowsAsync(item(pageB, 'Clean the gutters').waitFor({ timeout: DEADLINE_MS }), 'and it joins the view');
+    await t.notThrowsAsync(counted(2));
+
+    // Assigned in an edit of a task the page holds: told, it joins; one assigned to someone else leaves.
     const hedge = await rest<Task>(tokenA, 'POST', '/tasks', { title: 'Trim the hedge', list_id: list.id });
     await rest(tokenA, 'PATCH', `/tasks/${hedge.id}`, { assignee: b });
-    await t.notThrowsAsync(
-      pageB
-        .locator('#toasts .toast', { hasText: 'Assigned to you' })
-        .filter({ hasText: 'Trim the hedge' })
-        .waitFor({ timeout: DEADLINE_MS }),
-    );
+    await t.notThrowsAsync(told('Trim the hedge').waitFor({ timeout: DEADLINE_MS }));
     await t.notThrowsAsync(item(pageB, 'Trim the hedge').waitFor({ timeout: DEADLINE_MS }));
-    await t.notThrowsAsync(count.filter({ hasText: /^2$/ }).waitFor({ timeout: DEADLINE_MS }), 'the count follows');
+    await t.notThrowsAsync(counted(3), 'the count follows');
     await rest(tokenA, 'PATCH', `/tasks/${lawn.id}`, { assignee: a });
     await t.notThrowsAsync(item(pageB, 'Mow the lawn').waitFor({ state: 'detached', timeout: DEADLINE_MS }));
-    await t.notThrowsAsync(count.filter({ hasText: /^1$/ }).waitFor({ timeout: DEADLINE_MS }), 'the count follows');
+    await t.notThrowsAsync(counted(2), 'the count follows');
+
+    // A repeating task assigned: told once, one row in the view, counted once.
+    const weekly = await rest<Task>(tokenA, 'POST', '/tasks', {
+      title: 'Water the plants',
+      list_id: list.id,
+      due_date: new Date(Date.now() + 2 * 86_400_000).toISOString(),
+      recurrence_rule: 'FREQ=WEEKLY',
+    });
+    await rest(tokenA, 'PATCH', `/tasks/${weekly.id}`, { assignee: b });
+    await t.notThrowsAsync(told('Water the plants').waitFor({ timeout: DEADLINE_MS }));
+    await t.notThrowsAsync(item(pageB, 'Water the plants').waitFor({ timeout: DEADLINE_MS }), 'the series is there');
+    await t.notThrowsAsync(counted(3));
     t.is(await item(pageB, 'Trim the hedge').count(), 1);
   },
 );
