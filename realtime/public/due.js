@@ -32,12 +32,13 @@ export function fmtDayWithYear(day) {
   return dayYearFormat.format(new Date(`${day}T12:00:00Z`));
 }
 
-const relativeDay = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+// The words are the page's language (English, like "Due" before them); dates keep the browser's format.
+const relativeDay = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
 const weekdayFormat = new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', weekday: 'short' });
 
 /**
  * A calendar date ('YYYY-MM-DD') as a todo list says it, seen from the date `today`: "today", "tomorrow" or
- * "yesterday" (Intl.RelativeTimeFormat, the browser's language), the weekday ("Fri") for the five days after
+ * "yesterday" (Intl.RelativeTimeFormat in English, the page's language), the weekday ("Fri") for the five days after
  * tomorrow, otherwise the date ("Thu, 24 Dec"), with its year when that is not this one. A weekday is never
  * used for a past day: "Fri" would read as the coming one. '' for none.
  */

@@ -82,6 +82,7 @@ function previewView(preview) {
       'repeat',
     ],
     ['Priority', preview.fields.priority ? PRIORITY[preview.fields.priority] : null, 'priority'],
+    ['Assigned', body.assignee && body.assignee === getState().me?.id ? 'you (this view)' : null, 'assignee'],
     ['List', list ? `${list.name}${preview.list ? '' : ' (default)'}` : null, 'list'],
     [
       'Labels',

@@ -371,7 +371,9 @@ function reminderText(r, task) {
     return `${r.days_before ? `${r.days_before} day${r.days_before === 1 ? '' : 's'} before` : 'On the day'} at ${r.at_time}${r.remind_at ? ` — ${fmtNear(r.remind_at, zone)}` : ' of each occurrence'}`;
   if (r.offset)
     return `${humanDuration(r.offset)} before${r.remind_at ? ` — ${fmtNear(r.remind_at, zone)}` : ' each occurrence'}`;
-  return `At ${fmtNear(r.remind_at, zone)}`;
+  // "Today, 12:20 PM" ("At today, …" read wrong).
+  const at = fmtNear(r.remind_at, zone);
+  return at.charAt(0).toUpperCase() + at.slice(1);
 }
 
 /** "Assigned to you" / "Assigned to <user id>" for an assigned task (issue 17), else ''. */

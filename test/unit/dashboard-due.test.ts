@@ -123,8 +123,8 @@ test("the editor's reschedule shortcuts move the day in the user's zone and keep
 });
 
 test('a due day is said as a todo list says it: yesterday, today, tomorrow, a weekday of the coming week, else its date (with a year not this one)', (t) => {
-  // The words and formats are the browser's language; what is checked is which of them a day gets.
-  const words = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+  // The words are English, the formats the browser's; what is checked is which of them a day gets.
+  const words = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
   const weekday = (day: string) =>
     new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', weekday: 'short' }).format(new Date(`${day}T12:00:00Z`));
   const date = (day: string, year: boolean) =>
@@ -149,7 +149,7 @@ test('a due day is said as a todo list says it: yesterday, today, tomorrow, a we
 
 test("a due time is said on the user's day in their zone, with its time there", (t) => {
   const now = Date.parse('2026-12-01T10:00:00Z');
-  const words = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+  const words = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
   const time = (iso: string, zone: string) =>
     new Intl.DateTimeFormat(undefined, { timeZone: zone, hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
   // 23:30Z on 1 December is that evening in London, and the next morning in Tokyo, where `now` is 19:00 on the 1st.
