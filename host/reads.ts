@@ -150,6 +150,15 @@ export function listTasksQuery(userId: string, f: TaskFilter): { text: string; p
   };
 }
 
+/**
+ * SQL: task `t` is an occurrence whose live series is in the same list (and satisfies `also`), so the
+ * series' row stands for it and a count takes the two once (one row per series: realtime/public/views.js
+ * oneRowPerSeries).
+ */
+const rowOfItsSeries = (t: string, also = 'true'): string =>
+  `(${t}.series_id IS NOT NULL AND EXISTS (SELECT 1 FROM tasks s WHERE s.id = ${t}.series_id
+    AND s.list_id = ${t}.list_id AND s.deleted_at IS NULL AND ${also}))`;
+
 /** The read side api/ uses (ReadsPort), plus what host/ and realtime/ feeds need. */
 export class Reads implements ReadsPort {
   constructor(private readonly db: Db) {}
@@ -248,9 +257,7 @@ export class Reads implements ReadsPort {
         count(*) FILTER (WHERE NOT completed AND NOT is_recurring AND CASE WHEN due_day IS NULL THEN due_date >= $2 AND due_date < $4 ELSE due_day >= $6 AND due_day < $8 END)::int AS upcoming,
         count(*) FILTER (WHERE NOT completed AND NOT is_recurring AND CASE WHEN due_day IS NULL THEN due_date < $2 ELSE due_day < $6 END)::int AS overdue,
         count(*) FILTER (WHERE completed AND completed_at >= $5)::int AS completed_recent,
-        count(*) FILTER (WHERE NOT completed AND assignee = $1 AND NOT (series_id IS NOT NULL AND EXISTS (
-          SELECT 1 FROM tasks s WHERE s.id = t.series_id AND s.assignee = $1 AND s.list_id = t.list_id
-            AND s.deleted_at IS NULL)))::int AS assigned,
+        count(*) FILTER (WHERE NOT completed AND assignee = $1 AND NOT ${rowOfItsSeries('t', 's.assignee = $1')})::int AS assigned,
         min(due_date) FILTER (WHERE NOT completed AND NOT is_recurring AND due_day IS NULL AND due_date >= $2) AS next_due_at
       FROM ${visibleTasks('$1', 't')} WHERE t.deleted_at IS NULL`,
       // All-day tasks count by their date in the user's zone (issue 16), as the views list them (api/views.ts).
@@ -262,8 +269,7 @@ export class Reads implements ReadsPort {
     const perList = await this.db.query<{ id: string; open: number }>(
       `SELECT l.id::text AS id,
         (SELECT count(*) FROM tasks t WHERE t.list_id = l.id AND t.deleted_at IS NULL AND NOT t.completed
-          AND NOT (t.series_id IS NOT NULL AND EXISTS (SELECT 1 FROM tasks s WHERE s.id = t.series_id
-            AND s.list_id = t.list_id AND s.deleted_at IS NULL)))::int AS open
+          AND NOT ${rowOfItsSeries('t')})::int AS open
       FROM (SELECT id FROM lists WHERE user_id = $1 AND deleted_at IS NULL
         UNION ALL ${viaSharedLists('$1', `SELECT lists.id FROM lists WHERE ${sharedListsWhere('$1')}`)}) l`,
       [userId],

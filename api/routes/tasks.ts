@@ -119,7 +119,6 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
           ...(q.list_id ? { list_id: q.list_id } : {}),
           ...(q.label ? { label: q.label } : {}),
           ...(q.priority !== undefined ? { priority: q.priority } : {}),
-          // The Assigned to me view is the caller's; `assignee=me` names them too.
           ...(assignee !== undefined ? { assignee } : {}),
           ...(q.cursor ? { cursor: decodeTaskCursor(q.cursor, sort, order) } : {}),
         };
