@@ -9,6 +9,7 @@ import { MAX_TASK_LABELS, MIN_PRIORITY, MAX_PRIORITY } from '../actors/task/inde
 import { RECURRENCE_MODES } from '../actors/task/index.ts';
 import { MAX_LIST_NAME, MEMBER_ROLES, STORED_COLOR } from '../actors/list/index.ts';
 import { MAX_LABEL_NAME } from '../actors/label/index.ts';
+import { DATE_ORDERS } from './quick-add/parse.ts';
 
 // hapi-swagger renders `Joi.string().guid()` with `x-format: {guid}`, which api/docs.ts turns into
 // `format: uuid`; `Joi.date().iso()` becomes `format: date-time`. Instants in answers are UTC ISO strings
@@ -432,6 +433,10 @@ const QuickAddPreview = Joi.object({
     .required()
     .description('what was not understood or not used, e.g. no such list'),
   timezone: zone.required().description('the zone the words were read in (yours)'),
+  date_order: Joi.string()
+    .valid(...DATE_ORDERS)
+    .required()
+    .description('how a date in figures was read ("3/4"): the order of the `locale` sent (default en-US, month first)'),
 }).label('QuickAddPreview');
 const Health = Joi.object({ status: Joi.string().valid('ok').required() }).label('Health');
 const Ready = Joi.object({

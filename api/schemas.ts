@@ -165,6 +165,18 @@ export const createTask = Joi.object({
 }).label('CreateTask');
 
 /** POST /quick-add/preview: one line of quick-add text (api/quick-add/parse.ts). */
+/** Longest language tag taken: RFC 5646 §4.4.1's 35 characters for a useful tag, and room for a -u- extension a browser may add. */
+export const MAX_LOCALE = 64;
+
+/** `value` as Intl's canonical form of a BCP 47 tag ("en-gb" → "en-GB"); any.invalid for what Intl refuses. */
+function canonicalLocale(value: string, helpers: CustomHelpers): string | ErrorReport {
+  try {
+    return Intl.getCanonicalLocales(value)[0] ?? value;
+  } catch {
+    return helpers.error('any.invalid');
+  }
+}
+
 export const parseTask = Joi.object({
   text: Joi.string()
     .min(1)
@@ -172,6 +184,13 @@ export const parseTask = Joi.object({
     .required()
     .description(
       'one line of plain English, e.g. "Pay rent every month on the 1st at 9am !1 #Home" (!1-!4 priority, #List, @label, every … repeats)',
+    ),
+  locale: Joi.string()
+    .chars(MAX_LOCALE)
+    .custom(canonicalLocale)
+    .messages({ 'any.invalid': '{{#label}} must be a BCP 47 language tag, e.g. en-GB' })
+    .description(
+      'the user\'s language tag (BCP 47, e.g. en-GB, as the browser\'s navigator.language): a date in figures is read in its order ("3/4" is 3 April in en-GB, March 4 in en-US); default en-US',
     ),
 }).label('ParseTask');
 

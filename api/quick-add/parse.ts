@@ -19,7 +19,8 @@
  *    (UNTIL as a DATE), `starting|beginning|from <date>` (the series' first day). `every!` / "after
  *    completion" ask for mode 'after_completion': see
  *    AFTER_COMPLETION_FIELDS.
- * 5. Dates and times: chrono-node (English casual parser), read with `now` as the reference instant
+ * 5. Dates and times: chrono-node (English casual parser; a date in figures, "3/4", in the order of the
+ *    user's locale: `DateOrder`), read with `now` as the reference instant
  *    and `zone`'s UTC offset at `now`, only for the wall-clock fields it names; the instant is then
  *    computed by actors/recurrence's `localToInstant` in `zone` (so DST is the zone's, not a fixed
  *    offset's). A time in a DST gap moves forward by the gap, as everywhere else. Dates are read
@@ -74,6 +75,63 @@ export interface QuickAddInput {
   readonly zone: string;
   readonly lists: readonly Named[];
   readonly labels: readonly Named[];
+  /** How a date in figures is read ("3/4"): the order of the user's locale (`dateOrderOf`); 'month_first' when absent. */
+  readonly dateOrder?: DateOrder;
+}
+
+/**
+ * How a date written in figures is read: "3/4" is March 4 with 'month_first' (as in the US) and 3 April with
+ * 'day_first' (as in the UK, most of Europe, Latin America, India). A first number above 12 is a day either way
+ * ("24/12").
+ */
+export const DATE_ORDERS = ['month_first', 'day_first'] as const;
+export type DateOrder = (typeof DATE_ORDERS)[number];
+
+/**
+ * The order of day and month in `locale`'s numeric dates, as CLDR (through Intl) writes them: 'day_first' for
+ * en-GB, en-AU, de, fr, es, pt-BR, hi; 'month_first' for en-US, and for the locales that write the year first
+ * (ja, zh, ko, sv, en-CA: 2026-04-03, month before day). A well-formed tag Intl has no data for reads as its
+ * language, or as Intl's default. Throws RangeError for a tag that is not BCP 47 (RFC 5646): the caller checks.
+ */
+export function dateOrderOf(locale: string): DateOrder {
+  const parts = new Intl.DateTimeFormat(locale, {
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    timeZone: 'UTC',
+  }).formatToParts(0);
+  const at = (type: Intl.DateTimeFormatPartTypes) => parts.findIndex((p) => p.type === type);
+  return at('day') < at('month') ? 'day_first' : 'month_first';
+}
+
+/** What quick add needs of chrono: `parse`. */
+type Reader = Pick<chrono.Chrono, 'parse'>;
+
+/**
+ * A date in figures as chrono's slash parser finds one: two numbers of one or two digits, and a year after a
+ * "." or "-" (without one, "9.30" is a time, not a date): "3/4", "03/04/26", "31.12.2026", "3-4-2026".
+ */
+const FIGURES_DATE = /(?<![\d/])([0-3]?\d)([/.-])([0-3]?\d)([/.-](?:\d{4}|\d{2}))?(?![\d/])/g;
+
+/** `text` with each FIGURES_DATE written month first ("3/4" → "4/3"): the same length, so indices still point into `text`. */
+const turnedMonthFirst = (text: string): string =>
+  text.replace(FIGURES_DATE, (typed, first: string, sep: string, second: string, year: string | undefined) =>
+    sep === '/' || year !== undefined ? `${second}${sep}${first}${year ?? ''}` : typed,
+  );
+
+/**
+ * chrono's English casual reader, which reads figures month first. Day first, each date in figures is turned
+ * round before it reads (not chrono's en.GB: its little-endian reading also takes "Dec 24" as December 2024),
+ * and each result's text is given back as typed.
+ */
+function readerFor(order: DateOrder): Reader {
+  if (order === 'month_first') return chrono.en.casual;
+  return {
+    parse: (text, reference, options) =>
+      chrono.en.casual
+        .parse(turnedMonthFirst(text), reference, options)
+        .map((r) => Object.assign(r, { text: text.slice(r.index, r.index + r.text.length) })),
+  };
 }
 
 /** The body of POST /tasks the phrase asks for: only the fields the phrase names. */
@@ -303,8 +361,8 @@ const DAY_THEN_MONTH = new RegExp(
   `(?<!\\S)(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH_NAME}\\b${YEAR_AFTER}`,
   'i',
 );
-/** A month and day in figures, month first as chrono's English reads it ("2/29", "2/29/2027"). */
-const MONTH_SLASH_DAY = /(?<![\S])(\d{1,2})\/(\d{1,2})(?:\/(\d{4}))?(?![\d/])(?!\s+of\b)/;
+/** A month and day in figures ("2/29", "29/2/2027"): which number is the month is the user's DateOrder. */
+const SLASH_DATE = /(?<![\S])(\d{1,2})\/(\d{1,2})(?:\/(\d{4}))?(?![\d/])(?!\s+of\b)/;
 
 /** Whether `year` has a Feb 29 (the Gregorian rule). */
 const isLeap = (year: number): boolean => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
@@ -321,12 +379,21 @@ function nextLeapDay(local: { year: number; month: number; day: number }): strin
  * that the year named does not have ("February 29, 2027": `leap` false, `last` 28), or that only a leap year
  * has, with no year named ("feb 29", "2/29": `leap` true); null for any other text.
  */
-function impossibleDay(text: string): { span: Span; text: string; leap: boolean; month: string; last: number } | null {
-  const candidates = [
+function impossibleDay(
+  text: string,
+  order: DateOrder,
+): { span: Span; text: string; leap: boolean; month: string; last: number } | null {
+  const slash = SLASH_DATE.exec(text);
+  // In figures, the user's order; when the month it gives is none and the other number can be one, the other
+  // way round ("31/4" in the US, "4/31" in the UK), as chrono reads "24/12" in the US and "12/25" in the UK.
+  const [first, second] = [Number(slash?.[1]), Number(slash?.[2])];
+  const monthTyped = order === 'month_first' ? first <= 12 || second > 12 : second > 12 && first <= 12;
+  /** A match, and the groups of its month, day and year. */
+  const candidates: [RegExpExecArray | null, number, number, number][] = [
     [MONTH_THEN_DAY.exec(text), 1, 2, 3],
     [DAY_THEN_MONTH.exec(text), 2, 1, 3],
-    [MONTH_SLASH_DAY.exec(text), 1, 2, 3],
-  ] as const;
+    monthTyped ? [slash, 1, 2, 3] : [slash, 2, 1, 3],
+  ];
   for (const [m, monthAt, dayAt, yearAt] of candidates) {
     if (!m) continue;
     const typed = m[monthAt] ?? '';
@@ -422,12 +489,13 @@ function dateAlone(
   r: chrono.ParsedResult,
   text: string,
   reference: chrono.ParsingReference,
+  reader: Reader,
 ): chrono.ParsedResult | null {
   if (!r.start.isCertain('hour')) return null;
   const words = r.text.split(/(?<=\S)(?=\s)/);
   for (let n = words.length - 1; n > 0; n--) {
     const prefix = words.slice(0, n).join('');
-    const shorter = chrono.en.casual.parse(text.slice(0, prefix.length), reference, { forwardDate: false })[0];
+    const shorter = reader.parse(text.slice(0, prefix.length), reference, { forwardDate: false })[0];
     if (
       shorter?.index === 0 &&
       meaningful(shorter) &&
@@ -481,6 +549,8 @@ function titleOf(text: string, spans: readonly Span[]): string {
  */
 export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   const { text, now, zone } = input;
+  const order = input.dateOrder ?? 'month_first';
+  const reader = readerFor(order);
   const z = ianaZone(zone);
   if (z === null) throw new RangeError(`parseQuickAdd: ${JSON.stringify(zone)} is not an IANA zone`);
   const notes: string[] = [];
@@ -560,7 +630,7 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
     for (const m of masked.matchAll(/(?<!\S)(?:until|till|through|ending(?:\s+on)?)\s+/gi)) {
       const after = m.index + m[0].length;
       // "until feb 29" (chrono reads no date: this year has none): the series ends on the next one.
-      const leap = impossibleDay(masked.slice(after));
+      const leap = impossibleDay(masked.slice(after), order);
       if (leap?.leap && leap.span.start === 0) {
         const next = nextLeapDay(local);
         until = next;
@@ -569,10 +639,10 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
         masked = mask(text, spans);
         break;
       }
-      const found = chrono.en.casual.parse(masked.slice(after), reference, options)[0];
+      const found = reader.parse(masked.slice(after), reference, options)[0];
       if (found?.index !== 0 || !meaningful(found)) continue;
       // The end is a date: a time read with it ("until Dec 24 at 9am") is the series' time, left for step 5.
-      const hit = dateAlone(found, masked.slice(after), reference) ?? found;
+      const hit = dateAlone(found, masked.slice(after), reference, reader) ?? found;
       until = forwardDate(hit, local).date;
       spans.push({ start: m.index, end: after + hit.text.length });
       masked = mask(text, spans);
@@ -585,7 +655,7 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
     // "starting|beginning|from <date>": the series' first day (its end, if any, was taken just above).
     for (const m of masked.matchAll(/(?<!\S)(?:starting|beginning|from)(?:\s+on)?\s+/gi)) {
       const after = m.index + m[0].length;
-      const found = chrono.en.casual.parse(masked.slice(after), reference, options)[0];
+      const found = reader.parse(masked.slice(after), reference, options)[0];
       if (found?.index !== 0 || !meaningful(found)) continue;
       startsOn = forwardDate(found, local);
       // After "until" is taken: a range left here ("from 9am to 10am", "from Mar 10 to Jun 1") starts the series.
@@ -599,12 +669,10 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   // 5. Date and time.
   const today = dateText(local.year, local.month, local.day);
   const dated = spellMeridiem(hideDurations(masked));
-  const found = chrono.en.casual
-    .parse(dated, reference, options)
-    .filter((r) => meaningful(r) && !bareDayWord(r, dated));
+  const found = reader.parse(dated, reference, options).filter((r) => meaningful(r) && !bareDayWord(r, dated));
   // A month and day that is no date ("31 april", "February 29, 2027") is said below; chrono may have read a
   // part of it ("april" alone, as 1 April), which is then no date either.
-  const impossible = impossibleDay(dated);
+  const impossible = impossibleDay(dated, order);
   const chosen = chooseDateTime(found, dated);
   const within = (r: chrono.ParsedResult, span: Span) => r.index < span.end && r.index + r.text.length > span.start;
   const hit = impossible && chosen && within(chosen, impossible.span) ? undefined : chosen;
@@ -647,7 +715,7 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
       // chrono joins "evening tomorrow" and "afternoon on Friday" but keeps only the part of the day: the
       // date is read again from the words after it.
       const rest = hit.text.slice(part[0].length).replace(/^\s*(?:on\s+)?/i, '');
-      const again = chrono.en.casual.parse(rest, reference, options).find((r) => r.index === 0 && meaningful(r));
+      const again = reader.parse(rest, reference, options).find((r) => r.index === 0 && meaningful(r));
       if (again && !PART_OF_DAY_ALONE.test(again.text.trim())) date = forwardDate(again, local).date;
     } else if (!PART_OF_DAY_ALONE.test(hit.text.trim()) && timeOf(hit) === null) {
       // A date here, and a part of the day named alone elsewhere ("tomorrow … in the evening"): its time.
@@ -670,7 +738,7 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
     spans.push(impossible.span);
     notes.push(`Feb 29 is next in ${date.slice(0, 4)}`);
     // A time beside it ("feb 29 at 8pm"), which chrono dropped with the date it could not make.
-    const clock = chrono.en.casual
+    const clock = reader
       .parse(mask(dated, [impossible.span]), reference, options)
       .find((r) => timeOf(r) !== null && !r.start.isCertain('day') && !r.start.isCertain('weekday'));
     if (clock) {
@@ -800,9 +868,7 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   // one time of day): said, so nothing typed is dropped or misread without a word.
   fields.title = titleOf(text, spans);
   const rest = spellMeridiem(hideDurations(fields.title));
-  for (const left of chrono.en.casual
-    .parse(rest, reference, options)
-    .filter((r) => meaningful(r) && !bareDayWord(r, rest)))
+  for (const left of reader.parse(rest, reference, options).filter((r) => meaningful(r) && !bareDayWord(r, rest)))
     if (chooseDateTime([left], rest) === left && !/^\d{1,2}$/.test(left.text.trim()))
       // Quoted as typed (chrono read the text with "p.m" spelled "pm").
       notes.push(

@@ -5,7 +5,7 @@ import type { Server } from '@hapi/hapi';
 import type { ApiDeps } from '../deps.ts';
 import * as S from '../schemas.ts';
 import { userOf } from '../context.ts';
-import { parseQuickAdd } from '../quick-add/parse.ts';
+import { parseQuickAdd, dateOrderOf } from '../quick-add/parse.ts';
 import { costly } from '../costly-reads.ts';
 
 export function quickAddRoutes(server: Server, deps: ApiDeps): void {
@@ -15,14 +15,17 @@ export function quickAddRoutes(server: Server, deps: ApiDeps): void {
     options: costly({
       tags: ['api', 'tasks'],
       description:
-        'Quick add preview: {text} in plain English → the body POST /tasks would get (title, due_date, recurrence_rule, priority, list_id, labels), with notes on what was not understood. #List names any list the caller sees, those shared with them included. Creates nothing.',
+        'Quick add preview: {text} in plain English → the body POST /tasks would get (title, due_date, recurrence_rule, priority, list_id, labels), with notes on what was not understood. #List names any list the caller sees, those shared with them included. A date in figures ("3/4") is read in the order of `locale` (default en-US: month first), said back as `date_order`. Creates nothing.',
       validate: { payload: S.parseTask },
       handler: async (request) => {
         const userId = userOf(request);
         const user = await deps.users.get(userId);
         const [lists, labels] = await Promise.all([deps.reads.lists(userId), deps.reads.labels(userId)]);
+        const { text, locale } = request.payload as { text: string; locale?: string };
+        const dateOrder = dateOrderOf(locale ?? 'en-US');
         const result = parseQuickAdd({
-          text: (request.payload as { text: string }).text,
+          text,
+          dateOrder,
           now: deps.clock(),
           zone: user.timezone,
           lists: lists.map((l) => ({ id: l.id, name: l.name })),
@@ -40,7 +43,7 @@ export function quickAddRoutes(server: Server, deps: ApiDeps): void {
                 shared: chosen.shared,
               }
             : result.list;
-        return { ...result, list, timezone: user.timezone };
+        return { ...result, list, timezone: user.timezone, date_order: dateOrder };
       },
     }),
   });

@@ -15,6 +15,8 @@ import { upsertTask } from './tasks.js';
 
 /** Quiet time after the last keystroke before the text is read (ms). */
 const DEBOUNCE_MS = 250;
+/** The language the page writes dates in (Intl's default, the browser's): quick add reads dates in figures in its order. */
+const PAGE_LOCALE = Intl.DateTimeFormat().resolvedOptions().locale;
 const PRIORITY = { 1: 'P1 · urgent', 2: 'P2 · high', 3: 'P3 · medium', 4: 'P4 · none' };
 
 /** The list a task without `#List` goes to: the list shown (not a search), else the Inbox (null: the server's default). */
@@ -152,7 +154,9 @@ export function setupQuickAdd() {
     const mine = ++asked;
     const context = contextKey();
     const at = Date.now();
-    const result = await api('POST', '/quick-add/preview', { text });
+    // The page's language (as its dates are written) says how a date in figures is read ("3/4": 3 April in
+    // en-GB, March 4 in en-US).
+    const result = await api('POST', '/quick-add/preview', { text, locale: PAGE_LOCALE });
     if (mine !== asked || input.value !== text) return null;
     const preview = { text, result, context, at };
     show(preview);

@@ -182,3 +182,27 @@ test('a task added in Today is due today, and one added in a label view carries 
   await page.locator('li.task .title', { hasText: 'Buy bulbs' }).waitFor({ timeout: UI_DEADLINE_MS });
   t.deepEqual((await rest<{ tasks: Task[] }>(token, 'GET', '/tasks?q=bulbs')).tasks[0]?.labels, [errands.id]);
 });
+
+test('a date in figures is read as the page writes dates: 3/4 is 3 April for a British browser, March 4 for an American one', async (t) => {
+  const zone = 'Europe/London';
+  for (const [locale, month, shown] of [
+    ['en-GB', 4, /\b3 Apr\b/],
+    ['en-US', 3, /\bMar 4\b/],
+  ] as const) {
+    const token = rig.app.token(`quick-${randomUUID().slice(0, 8)}`);
+    await rest(token, 'PATCH', '/me', { timezone: zone });
+    const context = await newContext(t, rig.browser, { timezoneId: zone, viewport: DESKTOP, locale });
+    const page = await openDashboard(t, context, rig.app, token);
+    const box = page.getByLabel('Quick add, in plain words');
+    await box.fill('Pay rent 3/4');
+    await shows(page, 'due', shown);
+    await box.press('Enter');
+    const rent = await eventually(
+      async () =>
+        (await rest<{ tasks: (Task & { due_day: string | null })[] }>(token, 'GET', '/tasks?q=rent')).tasks[0],
+      { what: `the task saved (${locale})`, timeoutMs: 10_000 },
+    );
+    const day = DateTime.fromISO(rent.due_day ?? '');
+    t.deepEqual([day.month, day.day], month === 4 ? [4, 3] : [3, 4], `${locale}: ${rent.due_day}`);
+  }
+});

@@ -77,6 +77,22 @@ test('a date alone is previewed without a time and saved as the all-day task it 
   }
 });
 
+test("a date in figures is read in the order of the locale sent (the browser's): 3/4 is 3 April in en-GB, March 4 by default", async (t) => {
+  const { token } = await newUser();
+  const read = async (locale?: string) =>
+    ok(call('POST', '/quick-add/preview', { token, body: { text: 'Pay rent 3/4', ...(locale ? { locale } : {}) } }));
+  const british = await read('en-gb');
+  t.is(british.date_order, 'day_first');
+  t.regex((british.fields as Json).due_date as string, /^\d{4}-04-03$/);
+  const task = await ok(call('POST', '/tasks', { token, body: british.fields }), 201);
+  t.regex(task.due_day as string, /^\d{4}-04-03$/, 'the task saved is the one previewed');
+  for (const locale of [undefined, 'en-US', 'ja-JP']) {
+    const other = await read(locale);
+    t.is(other.date_order, 'month_first', String(locale));
+    t.regex((other.fields as Json).due_date as string, /^\d{4}-03-04$/, String(locale));
+  }
+});
+
 test('what the preview did not understand is a note: an unknown list or label, a priority off the scale, no title', async (t) => {
   const { token } = await newUser();
   // Tomorrow in Auckland as the test sees it before and after the call (the server's clock is between).
@@ -114,6 +130,9 @@ for (const [name, body, field] of [
   ['text with a line break', { text: 'a\nb' }, 'text'],
   ['text with a lone surrogate', { text: 'a\ud800b' }, 'text'],
   ['an unknown field', { text: 'a', due_date: '2026-01-01' }, 'due_date'],
+  ['a locale that is no language tag', { text: 'a', locale: 'english please' }, 'locale'],
+  ['a locale not a string', { text: 'a', locale: ['en-GB'] }, 'locale'],
+  ['a locale too long', { text: 'a', locale: `en-${'x'.repeat(70)}` }, 'locale'],
 ] as const) {
   test(`bad input is a 400 naming the field: ${name}`, async (t) => {
     const token = suite.app.token(`quick-${randomUUID()}`);

@@ -1,15 +1,22 @@
 /**
  * Quick add (api/quick-add/parse.ts): the table of phrases in test/fixtures/quick-add-phrases.json, each
- * read at its group's fixed reference instant and zone (far east and far west of UTC, a half-hour
- * offset, both DST changes, the year's end), must give exactly the fields listed: title, due_date as
+ * read at its group's fixed reference instant, zone (far east and far west of UTC, a half-hour
+ * offset, both DST changes, the year's end) and locale (en-US unless named: a date in figures is read in its
+ * order), must give exactly the fields listed: title, due_date as
  * sent to POST /tasks, its instant, the rule, priority, list, labels and notes. Then what holds for any
  * text: the parser never throws, and its fields are a body POST /tasks accepts whenever it has a title.
  */
 import test from 'ava';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
-import { AFTER_COMPLETION_FIELDS, parseQuickAdd, type QuickAddFields } from '../../api/quick-add/parse.ts';
-import { createTask, textProblem } from '../../api/schemas.ts';
+import {
+  AFTER_COMPLETION_FIELDS,
+  dateOrderOf,
+  parseQuickAdd,
+  type DateOrder,
+  type QuickAddFields,
+} from '../../api/quick-add/parse.ts';
+import { createTask, parseTask, textProblem } from '../../api/schemas.ts';
 import { validateRule } from '../../actors/recurrence/index.ts';
 
 interface Case {
@@ -30,7 +37,8 @@ interface Case {
 interface Table {
   lists: string[];
   labels: string[];
-  groups: { now: string; zone: string; why: string; cases: Case[] }[];
+  /** `locale`: the user's BCP 47 tag (the dashboard sends navigator.language); en-US when absent. */
+  groups: { now: string; zone: string; locale?: string; why: string; cases: Case[] }[];
 }
 
 const table = JSON.parse(readFileSync(new URL('../fixtures/quick-add-phrases.json', import.meta.url), 'utf8')) as Table;
@@ -45,7 +53,11 @@ const labelId = (name: string) => labels.find((l) => l.name === name)?.id ?? `un
 test('the table has at least 150 phrases, in zones far from UTC and across both DST changes', (t) => {
   const cases = table.groups.flatMap((g) => g.cases);
   t.true(cases.length >= 150, `${cases.length} phrases`);
-  t.is(new Set(table.groups.map((g) => `${g.zone} ${g.now}`)).size, table.groups.length);
+  t.is(new Set(table.groups.map((g) => `${g.zone} ${g.now} ${g.locale}`)).size, table.groups.length);
+  t.true(
+    table.groups.some((g) => g.locale !== undefined && dateOrderOf(g.locale) === 'day_first'),
+    'a locale that writes the day first',
+  );
   for (const zone of [
     'Pacific/Kiritimati',
     'Pacific/Pago_Pago',
@@ -60,9 +72,17 @@ test('the table has at least 150 phrases, in zones far from UTC and across both 
 });
 
 for (const group of table.groups) {
-  test(`phrases read at ${group.now} in ${group.zone} (${group.why})`, (t) => {
+  test(`phrases read at ${group.now} in ${group.zone}${group.locale ? `, ${group.locale}` : ''} (${group.why})`, (t) => {
+    const dateOrder = dateOrderOf(group.locale ?? 'en-US');
     for (const c of group.cases) {
-      const result = parseQuickAdd({ text: c.text, now: new Date(group.now), zone: group.zone, lists, labels });
+      const result = parseQuickAdd({
+        text: c.text,
+        now: new Date(group.now),
+        zone: group.zone,
+        lists,
+        labels,
+        dateOrder,
+      });
       const expected: QuickAddFields = {
         title: c.title,
         ...(c.priority !== undefined ? { priority: c.priority } : {}),
@@ -86,6 +106,51 @@ for (const group of table.groups) {
     }
   });
 }
+
+test("a date in figures is read in the order of the user's locale: day first where they write it so", (t) => {
+  const orders = Object.fromEntries(
+    ['en-US', 'en-GB', 'en-AU', 'en-IN', 'de-DE', 'fr-FR', 'es-MX', 'pt-BR', 'ja-JP', 'zh-CN', 'sv-SE', 'ko-KR'].map(
+      (l) => [l, dateOrderOf(l)],
+    ),
+  );
+  t.deepEqual(orders, {
+    'en-US': 'month_first',
+    'en-GB': 'day_first',
+    'en-AU': 'day_first',
+    'en-IN': 'day_first',
+    'de-DE': 'day_first',
+    'fr-FR': 'day_first',
+    'es-MX': 'day_first',
+    'pt-BR': 'day_first',
+    // Year first (2026-04-03): the month comes before the day.
+    'ja-JP': 'month_first',
+    'zh-CN': 'month_first',
+    'sv-SE': 'month_first',
+    'ko-KR': 'month_first',
+  });
+  const read = (text: string, dateOrder: DateOrder) =>
+    parseQuickAdd({ text, now: new Date('2026-12-01T10:00:00Z'), zone: 'Europe/London', lists, labels, dateOrder });
+  t.is(read('Pay rent 3/4', 'month_first').fields.due_date, '2027-03-04');
+  t.is(read('Pay rent 3/4', 'day_first').fields.due_date, '2027-04-03');
+  // A day no month has is said in the user's order: "4/31" in the US, "31/4" in the UK.
+  t.regex(read('Pay 4/31', 'month_first').notes[0] ?? '', /"4\/31" is not a date: April has 30 days/);
+  t.regex(read('Pay 31/4', 'day_first').notes[0] ?? '', /"31\/4" is not a date: April has 30 days/);
+  // A first number that is no month is read the other way round, as chrono reads "12/25" in the UK.
+  t.regex(read('Pay 4/31', 'day_first').notes[0] ?? '', /"4\/31" is not a date: April has 30 days/);
+  t.is(read('Xmas 12/25', 'day_first').fields.due_date, '2026-12-25');
+  // Without a locale the order is the US's (the API's default).
+  t.is(
+    parseQuickAdd({ text: 'x 3/4', now: new Date('2026-12-01T10:00:00Z'), zone: 'UTC', lists, labels }).fields.due_date,
+    '2027-03-04',
+  );
+});
+
+test('locale: a BCP 47 tag, said back in its canonical form; anything else is a 400 naming the field', (t) => {
+  t.is(parseTask.validate({ text: 'x', locale: 'en-gb' }).value?.locale, 'en-GB');
+  t.is(parseTask.validate({ text: 'x' }).error, undefined);
+  for (const locale of ['not a locale', 'en_GB!', '', 'x'.repeat(65), 'en-GB-', '12'])
+    t.regex(parseTask.validate({ text: 'x', locale }).error?.message ?? 'accepted', /"locale"/, JSON.stringify(locale));
+});
 
 test("the issue's phrases, spelled out: title, the next 1st at 09:00 local, RFC 5545 rule, priority and list", (t) => {
   // Monday 2026-11-30 09:30 in Auckland (+13).
@@ -161,9 +226,10 @@ test('property: for any text the route lets through, the parser answers (never t
       phrase,
       fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }),
       fc.constantFrom('UTC', 'Pacific/Kiritimati', 'Pacific/Pago_Pago', 'America/New_York', 'Asia/Kolkata'),
-      (text, now, zone) => {
+      fc.constantFrom('month_first', 'day_first') as fc.Arbitrary<DateOrder>,
+      (text, now, zone, dateOrder) => {
         fc.pre(textProblem(text) === null); // the route refuses such text before the parser (api/text.ts)
-        const out = parseQuickAdd({ text, now, zone, lists, labels });
+        const out = parseQuickAdd({ text, now, zone, lists, labels, dateOrder });
         if (out.fields.recurrence_rule !== undefined) validateRule(out.fields.recurrence_rule);
         if (out.fields.title === '' || out.fields.title.length > 500) return out.notes.length > 0;
         const check = createTask.validate(out.fields);
