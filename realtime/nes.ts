@@ -26,9 +26,27 @@ export interface RealtimeOptions {
    * before any of it is parsed. Default: MAX_PAYLOAD_BYTES (api/schemas.ts), the REST body limit.
    */
   maxMessageBytes?: number;
+  /**
+   * How many messages one socket may send (every kind: hello, reauth, sub, unsub, ping, request): a token
+   * bucket per socket, `burst` at first and `perSecond` after. A socket over it is closed (1008) and what it
+   * sent after that is dropped unread. Default MESSAGE_BUDGET.
+   */
+  messageBudget?: MessageBudget;
   /** Registers tasklane_realtime_misrouted_total here (the app's /metrics registry). */
   registry?: client.Registry;
 }
+
+/** A socket's message budget: messages per second, and the burst it may send at once. */
+export interface MessageBudget {
+  perSecond: number;
+  burst: number;
+}
+
+/**
+ * The default MessageBudget. The dashboard sends a hello, one sub, a ping answer every heartbeat (2.5 s) and
+ * a reauth when its token is renewed: a few a minute. Commands go through the REST API and its rate limit.
+ */
+export const MESSAGE_BUDGET: MessageBudget = { perSecond: 20, burst: 100 };
 
 export const EVENTS_PATH = '/events';
 
@@ -41,6 +59,9 @@ interface NesAuthResult {
 interface NesSocket {
   id: string;
   server: Server;
+  _ws: { close(code: number, reason: string): void; terminate(): void };
+  _listener: object;
+  _onMessage(message: unknown): Promise<void> | undefined;
   auth: { isAuthenticated: boolean; credentials: unknown; artifacts: unknown; strategy?: unknown; _verified: number };
   disconnect(): Promise<void>;
   isOpen(): boolean;
@@ -157,6 +178,63 @@ function guardCredentials(): void {
   proto[guarded] = true;
 }
 
+/** Each nes listener's message budget (set by registerNes), for the one wrapper on the Socket prototype. */
+const budgets = new WeakMap<object, MessageBudget>();
+/** Each socket's bucket: tokens left, and when they were counted (epoch ms); `closed` once it went over. */
+const buckets = new WeakMap<NesSocket, { tokens: number; at: number; closed: boolean }>();
+/** How long a socket closed for flooding has to answer the close frame before it is cut off (ms). */
+const FLOOD_CLOSE_GRACE_MS = 1000;
+
+/**
+ * Bounds how many messages a socket may send. nes 14.0.1 (lib/socket.js `_onMessage`) handles every frame
+ * as it arrives, all at once and without back-pressure: one client sending 50,000 `reauth` frames (each an
+ * injected /nes/auth request) stalled every request for seconds and took the process from 0.8 to 2.2 GB. A
+ * flood of sub/unsub or request frames is the same kind. nes has no hook before its handling; so this wraps
+ * that one method, once per process: each frame takes a token from its socket's bucket (MessageBudget), and
+ * a frame over the budget closes the socket (1008, policy violation, cut off after FLOOD_CLOSE_GRACE_MS),
+ * after which nothing it sent is parsed or handled. Re-check this when upgrading nes.
+ */
+const limited = Symbol.for('tasklane.nes.onMessage');
+function limitMessages(): void {
+  const SocketClass = createRequire(import.meta.url)('@hapi/nes/lib/socket.js') as {
+    prototype: NesSocket & { [limited]?: true };
+  };
+  const proto = SocketClass.prototype;
+  if (proto[limited]) return;
+  const original = proto._onMessage;
+  proto._onMessage = function (this: NesSocket, message: unknown) {
+    const budget = budgets.get(this._listener);
+    if (budget === undefined) return original.call(this, message);
+    const now = Date.now();
+    const bucket = buckets.get(this) ?? { tokens: budget.burst, at: now, closed: false };
+    buckets.set(this, bucket);
+    if (bucket.closed) return undefined;
+    bucket.tokens = Math.min(budget.burst, bucket.tokens + ((now - bucket.at) / 1000) * budget.perSecond);
+    bucket.at = now;
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return original.call(this, message);
+    }
+    bucket.closed = true;
+    this.server.log(['nes', 'flood', 'warn'], {
+      socket: this.id,
+      user: userOf(this.auth.credentials),
+      reason: `more than ${budget.burst} messages at once or ${budget.perSecond}/s: socket closed`,
+    });
+    this._ws.close(1008, 'too many messages');
+    setTimeout(() => this._ws.terminate(), FLOOD_CLOSE_GRACE_MS).unref();
+    return undefined;
+  };
+  proto[limited] = true;
+}
+
+/** nes' listener on `server` (nes 14: `server.plugins.nes._listener`, what each socket's `_listener` is). */
+function listenerOf(server: Server): object {
+  const listener = (server.plugins as { nes?: { _listener?: object } }).nes?._listener;
+  if (listener === undefined) throw new Error('nes internals changed: no listener (realtime/nes.ts listenerOf)');
+  return listener;
+}
+
 /**
  * Bounds the size of a client's messages. nes 14.0.1 (lib/listener.js) builds its `ws` server (ws 8)
  * from `{ server, verifyClient }` only, so ws' default `maxPayload` of 100 MiB applies, and nes
@@ -167,8 +245,7 @@ function guardCredentials(): void {
  * Re-check this when upgrading nes or ws.
  */
 function limitMessageSize(server: Server, maxBytes: number): void {
-  const wss = (server.plugins as { nes?: { _listener?: { _wss?: { options?: { maxPayload?: number } } } } }).nes
-    ?._listener?._wss;
+  const wss = (listenerOf(server) as { _wss?: { options?: { maxPayload?: number } } })._wss;
   if (!wss?.options || typeof wss.options.maxPayload !== 'number') {
     throw new Error('nes internals changed: cannot bound WebSocket message size (realtime/nes.ts limitMessageSize)');
   }
@@ -177,6 +254,7 @@ function limitMessageSize(server: Server, maxBytes: number): void {
 
 export async function registerNes(server: Server, options: RealtimeOptions = {}): Promise<Publish> {
   guardCredentials();
+  limitMessages();
   // nes calls onDisconnection for every socket that closes, onConnection only after a successful
   // hello: count only sockets that were counted in, or failed hellos drive the gauge below zero.
   const counted = new WeakSet<object>();
@@ -207,6 +285,7 @@ export async function registerNes(server: Server, options: RealtimeOptions = {})
     },
   });
   limitMessageSize(server, options.maxMessageBytes ?? MAX_PAYLOAD_BYTES);
+  budgets.set(listenerOf(server), options.messageBudget ?? MESSAGE_BUDGET);
   // Defence in depth (shared lists, issue 17): a publish already reaches only its user's sockets (nes'
   // user index), and an event reaches another member only as their own copy (user_id = that member);
   // a message whose user_id is not the socket's user is dropped and counted, and the count must stay 0.
