@@ -108,6 +108,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       timers,
       onCommitted: committed,
       ...(config.groupCommit === false ? { groupCommit: false as const } : {}),
+      dispatch: (taskId, call) => runtime.executeTask(taskId, call),
     }),
     user: new UserTurns(db, {
       clock,

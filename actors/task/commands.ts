@@ -71,6 +71,12 @@ export type TaskCommand =
    * their reminders on the task are cancelled (`member_removed`) and an assignment to them is cleared.
    */
   | { type: 'member_gone'; user_id: string }
+  /**
+   * System: the instance's series was deleted (host/tasks/turn.ts fans this out once the delete committed):
+   * an open instance of it is deleted too (`reason: 'series_deleted'`); a completed one, or one of another
+   * series, is left as it is. Undoing the series' delete restores what it deleted.
+   */
+  | { type: 'series_deleted'; series_id: string }
   /** Undo one change (a completion, a delete, an edit, an added or removed reminder) with compensating events (./undo.ts). */
   | { type: 'undo'; event_id: string };
 

@@ -102,7 +102,8 @@ export function decide(command: TaskCommand, state: TaskState | null, ctx: Decid
       command.type === 'reschedule' ||
       command.type === 'list_deleted' ||
       command.type === 'label_deleted' ||
-      command.type === 'member_gone'
+      command.type === 'member_gone' ||
+      command.type === 'series_deleted'
     )
       return [];
     throw notFound('task');
@@ -148,6 +149,8 @@ export function decide(command: TaskCommand, state: TaskState | null, ctx: Decid
       return labelDeleted(command.label_id, state);
     case 'member_gone':
       return memberGone(command.user_id, state, ctx);
+    case 'series_deleted':
+      return state.series_id === command.series_id && !state.completed ? remove(state, ctx, 'series_deleted') : [];
   }
 }
 
@@ -929,13 +932,14 @@ function spawnAfter(instance: TaskState, how: 'completed' | 'deleted', ctx: Deci
   });
 }
 
-function remove(state: TaskState, ctx: DecideContext): PendingEvent[] {
+/** The task deleted; `reason` 'series_deleted' when its series went (then nothing spawns after it). */
+function remove(state: TaskState, ctx: DecideContext, reason?: 'series_deleted'): PendingEvent[] {
   const changes = state.next_occurrence !== null ? { next_occurrence: { from: state.next_occurrence, to: null } } : {};
   return [
-    ev(state, 'task.deleted', { deleted_at: iso(ctx.now), changes }),
+    ev(state, 'task.deleted', { deleted_at: iso(ctx.now), changes, ...(reason ? { reason } : {}) }),
     ...cancelPending(state, 'task_deleted'),
     // Deleting the open instance of an after-completion series skips it: the series goes on from now.
-    ...(state.completed ? [] : spawnAfter(state, 'deleted', ctx)),
+    ...(state.completed || reason ? [] : spawnAfter(state, 'deleted', ctx)),
   ];
 }
 

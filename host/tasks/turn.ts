@@ -16,7 +16,16 @@ import { randomUUID } from 'node:crypto';
 import type { Db, Queryable } from '../db/index.ts';
 import { decide, type TaskState, type TaskCommand } from '../../actors/task/index.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
-import type { TaskTurnPort, TaskTurnResult, IdempotencyMeta, TimerPort, CommandMeta } from '../../actors/ports.ts';
+import type {
+  TaskTurnPort,
+  TaskTurnResult,
+  IdempotencyMeta,
+  TimerPort,
+  CommandMeta,
+  TaskCall,
+  TaskCallAnswer,
+} from '../../actors/ports.ts';
+import { fanOut } from '../users/turn.ts';
 import {
   ensureUser,
   loadForTurn,
@@ -56,6 +65,36 @@ export interface TaskTurnsOptions {
    * turn with its own statement.
    */
   groupCommit?: GroupCommitOptions | false;
+  /** Runs a task turn where the runtime runs task turns (the fan-out of a series' delete to its instances); without it, none is run. */
+  dispatch?: (taskId: string, call: TaskCall) => Promise<TaskCallAnswer>;
+}
+
+/** The open instances of series `seriesId` (not completed, not deleted), oldest first. */
+export async function openInstancesOf(q: Queryable, seriesId: string): Promise<string[]> {
+  const rows = await q.query<{ id: string }>(
+    `SELECT id::text AS id FROM tasks WHERE series_id = $1 AND deleted_at IS NULL AND NOT completed
+     ORDER BY occurrence_at, id`,
+    [seriesId],
+    'tasklane_open_instances',
+  );
+  return rows.rows.map((r) => r.id);
+}
+
+/** The instances of series `seriesId` that the series' delete `deletedBy` (an event id) deleted, with each one's delete event. */
+export async function instancesDeletedBy(
+  q: Queryable,
+  seriesId: string,
+  deletedBy: string,
+): Promise<{ id: string; event_id: string }[]> {
+  const rows = await q.query<{ id: string; event_id: string }>(
+    `SELECT t.id::text AS id, e.event_id::text AS event_id FROM tasks t
+       JOIN events e ON e.aggregate_id = t.id::text AND e.event_type = 'task.deleted' AND e.causation_id = $2
+     WHERE t.series_id = $1 AND t.deleted_at IS NOT NULL
+     ORDER BY t.occurrence_at, t.id`,
+    [seriesId, deletedBy],
+    'tasklane_instances_deleted_by',
+  );
+  return rows.rows;
 }
 
 /** What the idempotency table keeps of a task turn: enough for the route to answer again as it did. */
@@ -85,6 +124,7 @@ const SYSTEM_COMMANDS = new Set<TaskCommand['type']>([
   'list_deleted',
   'label_deleted',
   'member_gone',
+  'series_deleted',
 ]);
 
 /**
@@ -126,6 +166,7 @@ export class TaskTurns implements TaskTurnPort {
   private readonly cacheSize: number;
   private readonly onCommitted: (events: EventEnvelope[]) => void;
   private readonly timers: TimerPort | undefined;
+  private readonly dispatch: ((taskId: string, call: TaskCall) => Promise<TaskCallAnswer>) | undefined;
   /** Where first and cached attempts write (retries under the row lock write in their own transaction). */
   readonly group: GroupCommit | undefined;
   /** Active tasks' state as last written by this process (DESIGN: state cached while the actor is active). */
@@ -144,6 +185,7 @@ export class TaskTurns implements TaskTurnPort {
     this.cacheSize = options.cacheSize ?? 5000;
     this.onCommitted = options.onCommitted ?? (() => undefined);
     this.timers = options.timers;
+    this.dispatch = options.dispatch;
     // PGlite: one connection, no fsync: a commit costs little, and a batch's extra statements cost more (measured).
     const group = options.groupCommit ?? (db.kind === 'postgres' ? {} : false);
     this.group = group === false ? undefined : new GroupCommit(db, group);
@@ -172,7 +214,46 @@ export class TaskTurns implements TaskTurnPort {
     this.rememberUser(result.task?.user_id ?? userId, result.userTimezone, written.userVersion);
     this.onCommitted(written.copies?.length ? [...result.events, ...written.copies] : result.events);
     await this.timers?.sync(result);
+    await this.followSeries(userId, result, command);
     return result;
+  }
+
+  /**
+   * Step 5, after a series' delete committed (whatever deleted it: DELETE, a list deleted with its tasks):
+   * `series_deleted` on each of its open instances, FAN_OUT at a time, as system turns caused by the delete,
+   * so a deleted repeating task leaves no copies behind; after an undo restored the series: `undo` of each
+   * instance delete it caused. A refusal of one instance's turn does not stop the others; should the fan-out
+   * not run to its end (a crash), the rest stay as they were (open, or deleted), as any task can be.
+   */
+  private async followSeries(userId: string, result: TaskTurnResult, command: TaskCommand): Promise<void> {
+    const dispatch = this.dispatch;
+    if (dispatch === undefined) return;
+    for (const e of result.events) {
+      const series = result.changed.find((t) => t.id === e.aggregate_id);
+      if (series === undefined || !series.is_recurring) continue;
+      const cause = { correlationId: e.correlation_id, causationId: e.event_id };
+      const turn = (taskId: string, call: TaskCall) =>
+        dispatch(taskId, call).catch((error: unknown) => {
+          if (!(error instanceof DomainError)) throw error;
+        });
+      if (e.event_type === 'task.deleted')
+        await fanOut(await openInstancesOf(this.db, series.id), (id) =>
+          turn(id, { userId: series.user_id, command: { type: 'series_deleted', series_id: series.id }, meta: cause }),
+        );
+      else if (e.event_type === 'task.restored' && command.type === 'undo') {
+        const taken = await instancesDeletedBy(this.db, series.id, command.event_id);
+        await fanOut(
+          taken.map((i) => i.id),
+          (id) =>
+            // By the one who undid the series' delete, as their own undo of each.
+            turn(id, {
+              userId,
+              command: { type: 'undo', event_id: taken.find((i) => i.id === id)?.event_id ?? '' },
+              meta: cause,
+            }),
+        );
+      }
+    }
   }
 
   /**

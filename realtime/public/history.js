@@ -141,7 +141,7 @@ function describeOne(e, zone) {
     case 'task.uncompleted':
       return ['Marked not done'];
     case 'task.deleted':
-      return ['Deleted', ...changeLines(d.changes, zone)];
+      return [d.reason === 'series_deleted' ? 'Deleted with its series' : 'Deleted', ...changeLines(d.changes, zone)];
     case 'task.restored':
       return ['Restored (undo of the delete)', ...changeLines(d.changes, zone)];
     case 'recurring.spawned':

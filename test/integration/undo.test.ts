@@ -52,6 +52,53 @@ for (const database of ['pglite', 'postgres'] as const) {
     );
 
   test.serial(
+    `${database}: deleting a repeating task deletes its open occurrences too (a done one stays); undoing the delete brings all back`,
+    async (t) => {
+      const token = app.token(`series-${randomUUID()}`);
+      // A reminder two days before each occurrence needs the first two there at once: two open occurrences.
+      const series = (
+        await call(token, 'POST', '/tasks', {
+          title: 'Stretch',
+          due_date: future(1),
+          recurrence_rule: 'FREQ=DAILY',
+          reminders: [{ before: 'P2D' }],
+        })
+      ).body;
+      const occurrences = async () =>
+        ((await call(token, 'GET', '/tasks?limit=200')).body.tasks as Body[]).filter((x) => x.series_id === series.id);
+      const spawned = await eventually(async () => ((await occurrences()).length >= 2 ? occurrences() : undefined), {
+        what: 'two occurrences spawned',
+        timeoutMs: 30_000,
+      });
+      const [done, ...open] = spawned as [Body, ...Body[]];
+      t.is((await call(token, 'POST', `/tasks/${done.id}/complete`)).status, 200);
+
+      t.is((await call(token, 'DELETE', `/tasks/${series.id}`)).status, 204);
+      const left = await occurrences();
+      t.deepEqual(
+        left.map((x) => x.id),
+        [done.id],
+        'the open occurrences went with their series; the completed one is history and stays',
+      );
+      const [seriesDeleted] = await eventsOf(token, series.id as string, 'task.deleted');
+      for (const o of open) {
+        const [gone] = await eventsOf(token, o.id as string, 'task.deleted');
+        t.like(gone, { data: { reason: 'series_deleted' }, causation_id: seriesDeleted?.event_id }, 'caused by it');
+      }
+
+      const undone = await call(token, 'POST', `/tasks/${series.id}/undo`, { event_id: seriesDeleted?.event_id });
+      t.is(undone.status, 200, JSON.stringify(undone.body));
+      const back = await occurrences();
+      t.deepEqual(
+        back.map((x) => x.id).sort(),
+        spawned.map((x) => x.id).sort(),
+        'the series and every occurrence its delete took are back',
+      );
+      t.true(back.filter((x) => x.id !== done.id).every((x) => x.completed === false));
+    },
+  );
+
+  test.serial(
     `${database}: an undone completion brings the task back for a second socket, reminders re-armed`,
     async (t) => {
       const user = `undo-${randomUUID()}`;

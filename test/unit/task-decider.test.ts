@@ -337,6 +337,34 @@ test('delete cancels reminders and stops a series; afterwards commands are not f
   given(deleted).when({ type: 'spawn' }, at('2026-02-12T09:00:00Z')).then([]);
 });
 
+test("a series' delete deletes its open instance too (series_deleted); a done one, a gone one or another series' stays", (t) => {
+  const given = spec(t);
+  const created = given().when(
+    create(T1, {
+      title: 's',
+      due_date: '2026-02-11T09:00:00Z',
+      recurrence_rule: 'FREQ=DAILY',
+      reminders: [{ before: 'PT15M' }],
+    }),
+    at(NOW),
+  );
+  const spawned = given(created).when({ type: 'spawn' }, at('2026-02-11T08:45:00Z'));
+  const id = (spawned.events[0]?.data as { instance_id: string }).instance_id;
+  const instance = spawned.history.filter((e) => e.aggregate_id === id);
+  const gone = given(...instance)
+    .when({ type: 'series_deleted', series_id: T1 }, at('2026-02-11T08:50:00Z'))
+    .then([
+      { event_type: 'task.deleted', data: { reason: 'series_deleted' } },
+      { event_type: 'reminder.cancelled', data: { reason: 'task_deleted' } },
+    ]);
+  given(gone).when({ type: 'series_deleted', series_id: T1 }, at(NOW)).then([], 'gone already: nothing');
+  given(...instance)
+    .when({ type: 'series_deleted', series_id: T2 }, at(NOW))
+    .then([], "another series': nothing");
+  const done = given(...instance).when({ type: 'complete' }, at('2026-02-11T08:50:00Z'));
+  given(done).when({ type: 'series_deleted', series_id: T1 }, at(NOW)).then([], 'a done instance is history');
+});
+
 test('a series spawns an instance at its occurrence, early by its largest reminder offset, with the reminders', (t) => {
   const given = spec(t);
   const berlin = (iso: string) => at(iso, 'Europe/Berlin');
