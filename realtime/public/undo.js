@@ -84,6 +84,11 @@ export async function undoEdits(tasks, correlation) {
   for (const task of tasks) await undo('edit', task, correlation);
 }
 
+/** Undoes the deletes of `tasks` made under `correlation` (one Undo for a batch, as undoEdits). */
+export async function undoDeletes(tasks, correlation) {
+  for (const task of tasks) await undo('delete', task, correlation);
+}
+
 /** Finds the change's event (after the version the task had before it) and undoes it. */
 async function undo(kind, task, correlation) {
   const page = await api('GET', `/tasks/${task.id}/history?after=${task.version}&limit=100`);
