@@ -101,7 +101,9 @@ export async function registerAuth(server: Server, config: AuthConfig): Promise<
       if (claimProblem(payload, Date.now() / 1000, maxLifetimeSec, clockSkewSec, header) !== undefined)
         return { isValid: false };
       const credentials: Credentials = {
-        user: payload.sub as string,
+        // In Normalization Form C, as every id in a path or body is (api/schemas.ts): a `sub` written
+        // decomposed ("Rene\u0301") is the user an invitation, an assignment or a removal names.
+        user: (payload.sub as string).normalize('NFC'),
         role: payload.role === 'admin' ? 'admin' : 'user',
         expiresAt: ((payload.exp as number) + clockSkewSec) * 1000,
       };

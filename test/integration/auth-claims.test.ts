@@ -113,3 +113,38 @@ test('a token accepted before is refused the moment it expires, and a refused on
   const client = await openClient(t0.url, starting, 3000);
   await client.disconnect();
 });
+
+test('a user id written decomposed in the token is the same user an invitation, an assignment and a removal name', async (t) => {
+  const suffix = randomUUID().slice(0, 8);
+  const decomposed = `Rene\u0301-${suffix}`; // "René" as some systems write it: e + a combining acute
+  const composed = decomposed.normalize('NFC');
+  const rene = t0.token(decomposed);
+  const owner = t0.token(`owner-${suffix}`);
+  const call = async (token: string, method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${t0.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
+  };
+  t.is((await call(rene, 'GET', '/me')).body.id, composed, 'the user is the composed id');
+  const list = (await call(owner, 'POST', '/lists', { name: 'Shared' })).body;
+  t.is((await call(owner, 'POST', `/lists/${list.id}/members`, { user_id: decomposed })).status, 201);
+  const invitations = (await call(rene, 'GET', '/invitations')).body.invitations as { list_id: string }[];
+  t.true(
+    invitations.some((i) => i.list_id === list.id),
+    'the invitation reaches them',
+  );
+  t.is((await call(rene, 'POST', `/invitations/${list.id}/accept`)).status, 200);
+  const task = await call(owner, 'POST', '/tasks', { title: 'x', list_id: list.id, assignee: decomposed });
+  t.is(task.status, 201, JSON.stringify(task.body));
+  t.is(task.body.assignee, composed);
+  // Removed by the owner (the id as either form in the path), and they no longer see the list.
+  t.is((await call(owner, 'DELETE', `/lists/${list.id}/members/${encodeURIComponent(decomposed)}`)).status, 204);
+  t.is((await call(rene, 'GET', `/tasks/${task.body.id}`)).status, 404);
+});
