@@ -1,5 +1,5 @@
-// Reads that expand series or render a calendar cost from milliseconds up to about a second of the one
-// event loop each. Each is bounded on its own (the Upcoming budget, the feed's budgets) and yields as it
+// Reads that expand series or render a calendar, and a zone change (a task turn for every series that
+// follows the zone), cost from milliseconds up to seconds of the one event loop each. Each is bounded on its own (the Upcoming budget, the feed's budgets) and yields as it
 // works, but one user's many at once still took turns with everyone's requests: 30 concurrent Upcoming
 // reads from one user held another user's plain list read for up to 2 s (an attacker's pass). So each
 // caller runs at most COSTLY_IN_FLIGHT of them at a time; more wait their turn in order, up to
@@ -79,7 +79,7 @@ export function costly<O extends RouteOptions & { handler: Lifecycle.Method }>(o
     const release = await turns.enter(keyOf(request));
     if (!release) {
       const boom = Boom.tooManyRequests(
-        `too many costly reads at once (at most ${COSTLY_IN_FLIGHT} running and ${COSTLY_WAITING} waiting per caller): retry after 1 s`,
+        `too many costly requests at once (at most ${COSTLY_IN_FLIGHT} running and ${COSTLY_WAITING} waiting per caller): retry after 1 s`,
       );
       boom.output.headers['retry-after'] = '1';
       throw boom;

@@ -559,7 +559,7 @@ const REASON: Record<number, string> = {
   413: 'The body is larger than 64 KiB',
   415: 'The body is not application/json',
   422: 'This Idempotency-Key was used for a different request',
-  429: 'Rate limit exceeded, or too many costly reads (views, previews, the feed) at once; see Retry-After',
+  429: 'Rate limit exceeded, or too many costly requests (views, previews, the feed, zone changes) at once; see Retry-After',
   503: 'The database or actor sidecar is unavailable, or the instance is shutting down; retry after Retry-After',
 };
 

@@ -28,7 +28,7 @@ test("a burst of one user's costly reads: ten served, the rest 429 with Retry-Af
   const refused = burst.filter((r) => r.status === 429);
   t.is(refused.length, 10);
   t.is(refused[0]?.headers.get('retry-after'), '1');
-  t.regex(String(refused[0]?.body.message), /too many costly reads at once/);
+  t.regex(String(refused[0]?.body.message), /too many costly requests at once/);
   await ok(call('GET', '/views/counts', { token: demo }));
   // Every turn was given back: a second burst of ten is served whole.
   const again = await Promise.all(Array.from({ length: 10 }, () => call('GET', '/views/counts', { token: eve })));
@@ -36,4 +36,24 @@ test("a burst of one user's costly reads: ten served, the rest 429 with Retry-Af
     again.map((r) => r.status),
     Array.from({ length: 10 }, () => 200),
   );
+});
+
+test('zone changes are costly requests too: of twenty at once, ten are taken (two at a time) and ten refused with 429', async (t) => {
+  const { call } = suite;
+  const zoner = suite.app.token(`zoner-${Date.now()}`);
+  await ok(
+    call('POST', '/tasks', {
+      token: zoner,
+      body: { title: 'daily', due_date: new Date(Date.now() + 3_600_000).toISOString(), recurrence_rule: 'FREQ=DAILY' },
+    }),
+    201,
+  );
+  const zones = ['Europe/Berlin', 'America/New_York'];
+  const burst = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => call('PATCH', '/me', { token: zoner, body: { timezone: zones[i % 2] } })),
+  );
+  const statuses = burst.map((r) => r.status);
+  t.is(statuses.filter((s) => s === 200).length, 10, statuses.join(' '));
+  t.is(statuses.filter((s) => s === 429).length, 10, statuses.join(' '));
+  t.is(burst.find((r) => r.status === 429)?.headers.get('retry-after'), '1');
 });
