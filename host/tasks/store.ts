@@ -577,8 +577,16 @@ function audiences(
     const st = states[i] ?? { before: null, after: null };
     // A user writes a task only in lists they have access to (the scopes' versions are checked in SQL, so
     // this holds at commit): a member removed since the turn read the task is refused as a stranger is.
+    // A list it would move into (or be made in) that the user has no access to is not one of theirs: 400
+    // naming list_id, as for any list they cannot see (an editor moving a task into its creator's Inbox).
     if (actor !== null)
-      for (const id of listsOf(i)) if (!accessOf(scopes.get(id) ?? own).includes(actor)) throw notFound('task');
+      for (const id of listsOf(i)) {
+        if (accessOf(scopes.get(id) ?? own).includes(actor)) continue;
+        const from = (st.before as TaskState | null)?.list_id;
+        if (id !== from && (from === undefined || accessOf(scopes.get(from) ?? own).includes(actor)))
+          throw invalid('list_id', 'no such list');
+        throw notFound('task');
+      }
     // A list that was never shared holds only its owner's tasks (the listings find another user's task
     // only through a shared list): another member's task moves only to a shared list or to its creator's.
     const moved = st.after as TaskState | null;

@@ -275,13 +275,13 @@ for (const database of DATABASES) {
     );
     for (const u of [alice.id, bob.id, carol.id]) await gapless(t, app, u);
 
-    // Bob is removed: his write in the list, on its current scope, is refused as a stranger's.
+    // Bob is removed: his create in the list, on its current scope, is refused as for any list he cannot see.
     t.is((await call('DELETE', `/lists/${id}/members/${bob.id}`, { token: alice.token })).status, 204);
     const stranger = await write(bob.id, await readScopes(db, [id])).then(
       () => null,
       (error: unknown) => error,
     );
-    t.true(stranger instanceof DomainError && stranger.code === 'not_found');
+    t.true(stranger instanceof DomainError && stranger.code === 'validation' && stranger.field === 'list_id');
   });
 
   test(`${database}: an editor moves their own task into the shared list: it reaches the owner, and the list guard admits the editor`, async (t) => {
@@ -754,6 +754,33 @@ for (const database of DATABASES) {
     });
     t.is(role.status, 400);
     t.regex(String(role.body.message), /role/);
+  });
+
+  test(`${database}: a move into a list the mover cannot see is a 400 naming list_id (not "task not found" for a task they see); nothing moves`, async (t) => {
+    const { call, alice, bob, id } = await sharedList(database);
+    const task = await ok(call('POST', '/tasks', { token: alice.token, body: { title: 'milk', list_id: id } }), 201);
+    // The creator's Inbox, and a list of hers never shared: neither is a list Bob has.
+    const herList = (await ok(call('POST', '/lists', { token: alice.token, body: { name: 'Private' } }), 201))
+      .id as string;
+    for (const into of [inboxIdOf(alice.id), herList]) {
+      const moved = await call('PATCH', `/tasks/${task.id}`, { token: bob.token, body: { list_id: into } });
+      t.is(moved.status, 400, JSON.stringify(moved.body));
+      t.is(moved.body.field, 'list_id');
+      t.regex(String(moved.body.message), /no such list/);
+    }
+    t.is((await ok(call('GET', `/tasks/${task.id}`, { token: bob.token }))).list_id, id, 'still in the shared list');
+    // Undoing a move back into a list the mover has lost meanwhile is refused the same way.
+    const bobs = (await ok(call('POST', '/lists', { token: bob.token, body: { name: 'Bob shares' } }), 201))
+      .id as string;
+    await ok(call('POST', `/lists/${bobs}/members`, { token: bob.token, body: { user_id: alice.id } }), 201);
+    await ok(call('POST', `/invitations/${bobs}/accept`, { token: alice.token }));
+    await ok(call('PATCH', `/tasks/${task.id}`, { token: bob.token, body: { list_id: bobs } }));
+    const history = await ok(call('GET', `/tasks/${task.id}/history?limit=100`, { token: bob.token }));
+    const move = (history.events as Json[]).findLast((e) => e.event_type === 'task.updated');
+    await ok(call('DELETE', `/lists/${id}/members/${bob.id}`, { token: alice.token }), 204);
+    const undo = await call('POST', `/tasks/${task.id}/undo`, { token: bob.token, body: { event_id: move?.event_id } });
+    t.true([400, 409].includes(undo.status), JSON.stringify(undo.body));
+    t.is(undo.body.field, 'list_id', JSON.stringify(undo.body));
   });
 
   test(`${database}: sharing with a user id never seen answers as for a known user`, async (t) => {
