@@ -11,6 +11,7 @@
 import Boom from '@hapi/boom';
 import type { Lifecycle, Request, ResponseToolkit, RouteOptions, Server } from '@hapi/hapi';
 import type { Credentials } from './auth.ts';
+import { clientAddress } from './client-address.ts';
 
 /** Costly reads one caller may have running at once. */
 export const COSTLY_IN_FLIGHT = 2;
@@ -64,7 +65,7 @@ const turnsOf = new WeakMap<object, Turns>();
 
 function keyOf(request: Request): string {
   if (request.auth.isAuthenticated) return `user:${(request.auth.credentials as unknown as Credentials).user}`;
-  return `address:${request.info.remoteAddress}`;
+  return `address:${clientAddress(request)}`;
 }
 
 /**

@@ -68,6 +68,8 @@ export interface ApiDeps {
   clock: () => Date;
   metrics: Metrics;
   rateLimiter: RateLimiter | undefined;
+  /** TRUST_PROXY_HOPS: proxies in front of the app that append to X-Forwarded-For (api/client-address.ts); 0 when absent. */
+  trustProxyHops?: number;
   /** maxLifetimeSec, clockSkewSec: JWT_MAX_LIFETIME_SEC, JWT_CLOCK_SKEW_SEC (api/auth.ts defaults when absent). */
   auth: {
     secret: string | undefined;

@@ -10,6 +10,9 @@ export interface RateLimiter {
   close(): Promise<void>;
 }
 
+/** Buckets one in-memory limiter keeps at most (memoryLimiter). */
+export const MAX_BUCKETS = 100_000;
+
 export function memoryLimiter(perSecond: number, burst: number): RateLimiter {
   const buckets = new Map<string, { tokens: number; at: number }>();
   return {
@@ -18,8 +21,11 @@ export function memoryLimiter(perSecond: number, burst: number): RateLimiter {
       const b = buckets.get(key) ?? { tokens: burst, at: now };
       b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * perSecond);
       b.at = now;
-      if (buckets.size > 100_000) buckets.clear(); // bounded memory; a cleared bucket starts full
+      // Bounded memory: the bucket used longest ago goes (it starts full if it comes back). Not all of them
+      // at once: a client making up new keys (addresses) must not refill everyone's bucket, its own included.
+      buckets.delete(key);
       buckets.set(key, b);
+      if (buckets.size > MAX_BUCKETS) buckets.delete(buckets.keys().next().value as string);
       if (b.tokens >= 1) {
         b.tokens -= 1;
         return 0;

@@ -19,6 +19,7 @@ import { quickAddRoutes } from './routes/quick-add.ts';
 import { feedRoutes, maskFeedSecret } from './feed/routes.ts';
 import { eventRoutes, meRoutes, recurrenceRoutes, adminRoutes, healthRoutes, devTokenRoutes } from './routes/misc.ts';
 import { registerCostlyReads } from './costly-reads.ts';
+import { registerClientAddress } from './client-address.ts';
 
 declare module '@hapi/hapi' {
   interface ServerApplicationState {
@@ -89,6 +90,7 @@ export async function createServer(deps: ApiDeps, options: ServerOptions): Promi
   await registerAuth(server, deps.auth);
   if (deps.rateLimiter) registerRateLimit(server, deps.rateLimiter);
   registerCostlyReads(server);
+  registerClientAddress(server, deps.trustProxyHops ?? 0);
 
   registerMetrics(server, deps.metrics);
   healthRoutes(server, deps);

@@ -310,6 +310,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       feeds: new Feeds(db),
       metrics,
       rateLimiter,
+      trustProxyHops: config.trustProxyHops,
       auth: {
         secret: config.auth.secret,
         jwksUrl: config.auth.jwksUrl,

@@ -61,6 +61,8 @@ export interface Config {
   };
   logLevel: string;
   rateLimit: { perSecond: number; burst: number };
+  /** TRUST_PROXY_HOPS (default 0): proxies in front of the app that append to X-Forwarded-For (api/client-address.ts). */
+  trustProxyHops: number;
   instanceId: string;
   /** GROUP_COMMIT (default on): task turns ready together share one commit (host/tasks/group-commit.ts); off for comparison runs. */
   groupCommit?: boolean;
@@ -184,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       perSecond: int('RATE_LIMIT_PER_SEC', env.RATE_LIMIT_PER_SEC, 50),
       burst: int('RATE_LIMIT_BURST', env.RATE_LIMIT_BURST, 200),
     },
+    trustProxyHops: int('TRUST_PROXY_HOPS', env.TRUST_PROXY_HOPS, 0),
     instanceId: env.INSTANCE_ID ?? randomBytes(4).toString('hex'),
     groupCommit: bool(env.GROUP_COMMIT) ?? true,
   };

@@ -30,6 +30,7 @@ import type { TaskState } from '../../actors/task/index.ts';
 import { FeedWriter } from './ical.ts';
 import { homeZones, withHomeZones } from '../home-zone.ts';
 import { costly } from '../costly-reads.ts';
+import { clientAddress } from '../client-address.ts';
 
 /** The most open tasks one feed lists (soonest due first); the rest are left out and the answer says so. */
 export const MAX_FEED_TASKS = 2000;
@@ -175,7 +176,7 @@ export function feedRoutes(server: Server, deps: ApiDeps): void {
       validate: { params: feedParams },
       handler: async (request, h) => {
         if (deps.rateLimiter) {
-          const wait = await deps.rateLimiter.take(`feed:${request.info.remoteAddress}`);
+          const wait = await deps.rateLimiter.take(`feed:${clientAddress(request)}`);
           if (wait > 0) {
             const boom = Boom.tooManyRequests(`rate limit exceeded: retry after ${wait} s`);
             boom.output.headers['retry-after'] = String(wait);
