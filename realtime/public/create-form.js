@@ -15,6 +15,10 @@ import { recurrencePicker } from './recurrence-picker.js';
 import { reminderChooser, readReminder } from './reminder-chooser.js';
 import { upsertTask } from './tasks.js';
 import { allDayToggle, dueSaid, taskDueSaid, writtenIn } from './due.js';
+
+/** How long the line saying what the server made of the task added last stays (ms). */
+const ADDED_SAID_MS = 20_000;
+let addedSaid;
 import { sentence } from './sharing.js';
 
 /** Opens (or closes) the form's details. */
@@ -181,6 +185,11 @@ export function setupCreateForm() {
         // Says what the server made of it: "Added “Title”: all day, Thu, 24 Dec".
         $('#new-due-said').textContent = '';
         $('#new-added').textContent = task.due_date ? `Added “${task.title}”: ${taskDueSaid(task, userZone())}` : '';
+        // Until the next task is begun, or for ADDED_SAID_MS (a user's pass found it there ten minutes on).
+        clearTimeout(addedSaid);
+        addedSaid = setTimeout(() => {
+          $('#new-added').textContent = '';
+        }, ADDED_SAID_MS);
         if (due.type !== 'datetime-local') {
           due.type = 'datetime-local';
           showReminder();

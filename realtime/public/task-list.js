@@ -21,11 +21,21 @@ import { toast } from './toasts.js';
 import { undoable } from './undo.js';
 import { visibleTasks, loadMore, listOf, localDate, addDays, openOccurrences, standsForOccurrences } from './views.js';
 import { labelChips, labelPicker, toggleLabelPicker } from './labels.js';
-import { moveTask, TASK_DRAG_TYPE } from './sidebar.js';
+import { moveTask, TASK_DRAG_TYPE, goTo } from './sidebar.js';
 import { orderedLists } from './store.js';
 import { canHold, sentence } from './sharing.js';
 import { dayIn, dayNear, dueNear, fmtNear, isOverdue, occurrenceDay } from './due.js';
 import { moveOverdueToTomorrow } from './triage.js';
+
+/**
+ * The server's refusal of a reminder as the page says it: a time already passed is named as the page names
+ * times ("today, 05:36"), not as the API's UTC instant after its field name; anything else as a sentence.
+ */
+function reminderProblem(message, zone, now = Date.now()) {
+  const passed = /(\d{4}-\d{2}-\d{2}T[\d:.]+Z) is already in the past/.exec(message);
+  if (passed) return `That time (${fmtNear(passed[1], zone, now)}) has already passed: choose a later one.`;
+  return sentence(message);
+}
 
 /** The views in which "Hide completed" changes what is shown (views.js inView). */
 const HIDE_DONE_VIEWS = new Set(['list', 'label', 'all']);
@@ -144,7 +154,13 @@ function upcomingView(tasks, s) {
     }).format(new Date(`${date}T12:00:00Z`));
     return date === today ? `Today · ${long}` : date === addDays(today, 1) ? `Tomorrow · ${long}` : long;
   };
-  return repeat(
+  // What is overdue is not in Upcoming (it starts now), but a day here that says "nothing planned" must not
+  // hide it (a user's pass): a line at the top says how many, and goes to them.
+  const overdue = s.counts?.overdue ?? 0;
+  const behind = overdue
+    ? html`<section class="day overdue-note" aria-labelledby="upcoming-overdue"><h3 id="upcoming-overdue">Overdue<span class="hint"> · ${overdue}</span></h3><p class="hint">Not in Upcoming, which starts now: <button type="button" class="link" @click=${() => goTo({ kind: 'overdue' })}>show the overdue tasks</button></p></section>`
+    : nothing;
+  return html`${behind}${repeat(
     days,
     (d) => d.date,
     (d) => {
@@ -169,7 +185,7 @@ function upcomingView(tasks, s) {
           : nothing
       }</section>`;
     },
-  );
+  )}`;
 }
 
 function item(task, s) {
@@ -318,9 +334,11 @@ export function setCompleted(
     async () => {
       const path = `/tasks/${id}/${wanted ? 'complete' : 'uncomplete'}`;
       const task = getState().tasks.get(id);
-      // A completion can be undone for a while (undo.js); reopening is its own undo.
-      if (!wanted || !task) return upsertTask(await api('POST', path));
-      return upsertTask(await undoable('complete', task, (headers) => api('POST', path, undefined, headers)));
+      // A completion and a reopen can each be undone for a while (undo.js), `z` taking back the latest.
+      if (!task) return upsertTask(await api('POST', path));
+      return upsertTask(
+        await undoable(wanted ? 'complete' : 'reopen', task, (headers) => api('POST', path, undefined, headers)),
+      );
     },
     wanted ? 'Could not complete the task' : 'Could not reopen the task',
   ).then(after);
@@ -485,7 +503,7 @@ function reminderAdder(task, s) {
       } catch (err) {
         if (getState().tasks.has(id) && getState().reminderDrafts.get(id) === draft)
           update(() => {
-            draft.error = sentence(err.message);
+            draft.error = reminderProblem(err.message, taskZone(task));
             draft.errorVersion = getState().tasks.get(id)?.version;
           });
         else toast({ title: 'Could not add the reminder', body: err.message, kind: 'error' });
@@ -494,5 +512,5 @@ function reminderAdder(task, s) {
       }
     })();
   };
-  return html`<div class="row">${reminderChooser({ id: `rem-${id}`, label: 'Add', allowNone: false, allowBefore: Boolean(task.due_date), allDay: Boolean(task.due_day), allowAt: !task.is_recurring, draft, dataK: 'rem-choice', onChange: redraw })}<button type="button" data-k="rem-add" @click=${add}>Add reminder</button><p class="error" role="alert">${draft.error}</p></div>`;
+  return html`<div class="row">${reminderChooser({ id: `rem-${id}`, label: 'Add', allowNone: false, allowBefore: Boolean(task.due_date), allDay: Boolean(task.due_day), allowAt: !task.is_recurring, draft, dataK: 'rem-choice', onChange: redraw })}<button type="button" data-k="rem-add" aria-label=${`Add reminder: ${task.title}`} @click=${add}>Add reminder</button><p class="error" role="alert">${draft.error}</p></div>`;
 }

@@ -16,7 +16,7 @@ const EVENTS = {
   delete: ['task.deleted'],
   edit: ['task.updated', 'task.due_date_changed'],
 };
-const TITLES = { complete: 'Completed', delete: 'Deleted', edit: 'Saved' };
+const TITLES = { complete: 'Completed', delete: 'Deleted', edit: 'Saved', reopen: 'Reopened' };
 
 /** A version-4 UUID from getRandomValues (randomUUID needs a secure context). */
 export function newCorrelation() {
@@ -28,7 +28,7 @@ export function newCorrelation() {
 }
 
 /**
- * Runs `write(headers)` — the API call of a `kind` change ('complete', 'delete', 'edit') of the task
+ * Runs `write(headers)` — the API call of a `kind` change ('complete', 'delete', 'edit', 'reopen') of the task
  * `task` ({id, title, version} before the change) — with a correlation id of its own, then shows the
  * undo toast, headed `title` (by default the kind's: "Completed", "Deleted", "Saved"). Resolves with what
  * `write` resolves with; a failed write shows no toast.
@@ -36,8 +36,18 @@ export function newCorrelation() {
 export async function undoable(kind, task, write, title = TITLES[kind]) {
   const correlation = newCorrelation();
   const result = await write({ 'x-correlation-id': correlation });
-  offerUndo(kind, task, correlation, title);
+  // Named as it is now (an edit may have renamed it).
+  offerUndo(kind, { ...task, title: result?.title ?? task.title }, correlation, title);
   return result;
+}
+
+/**
+ * Takes back a change of `kind`: a reopen by completing the task again (the server undoes completions,
+ * deletes and edits; a reopen is itself the undo of a completion), anything else by the server's undo.
+ */
+function takeBack(kind, task, correlation) {
+  if (kind !== 'reopen') return undo(kind, task, correlation);
+  return api('POST', `/tasks/${task.id}/complete`, undefined, { 'x-correlation-id': correlation }).then(upsertTask);
 }
 
 function offerUndo(kind, task, correlation, title) {
@@ -50,7 +60,7 @@ function offerUndo(kind, task, correlation, title) {
       {
         label: 'Undo',
         run: async (button) => {
-          const done = await act(button, () => undo(kind, task, correlation), 'Could not undo');
+          const done = await act(button, () => takeBack(kind, task, correlation), 'Could not undo');
           // The toast closes after this: the focus goes to the task it brought back (its row), not to <body>.
           if (done !== undefined) focusTask(task.id);
         },

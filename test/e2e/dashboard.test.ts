@@ -936,3 +936,25 @@ test.serial('on a phone the fields show no keyboard-shortcut hints; on a desktop
   const desk = await openPage(t, await newContext(t), token);
   t.regex((await desk.locator('#new-title').getAttribute('placeholder')) ?? '', /n$/);
 });
+
+test('Upcoming says how many tasks are overdue (it starts now, so it does not list them) and goes to them', async (t) => {
+  const token = rig.app.token(`late-${randomUUID().slice(0, 8)}`);
+  const created = await fetch(`${rig.app.url}/tasks`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ title: 'Pay the invoice', due_date: new Date(Date.now() - 3 * 3_600_000).toISOString() }),
+  });
+  t.is(created.status, 201);
+  const page = failOnPageError(
+    t,
+    await (await contextOf(t, rig.browser, { timezoneId: 'Pacific/Auckland' })).newPage(),
+  );
+  await page.goto(`${rig.app.url}/#token=${token}`);
+  await live(page);
+  await page.getByRole('button', { name: /^Upcoming/ }).click();
+  const note = page.locator('section.overdue-note');
+  await note.filter({ hasText: 'Overdue · 1' }).waitFor({ timeout: UI_DEADLINE_MS });
+  await note.getByRole('button', { name: 'show the overdue tasks' }).click();
+  await page.locator('#tasks .title', { hasText: 'Pay the invoice' }).waitFor({ timeout: UI_DEADLINE_MS });
+  t.regex(page.url(), /view=overdue/);
+});

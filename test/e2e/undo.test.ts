@@ -93,3 +93,31 @@ test('an undone completion brings the task back on both tabs; so does an undone 
   await one.keyboard.press('z');
   await showsOpen(one, 'Call the plumber');
 });
+
+test('z takes back the latest change: a reopen after a priority change is undone, not the priority', async (t) => {
+  t.timeout(90_000);
+  const token = rig.app.token(`undo-${randomUUID().slice(0, 8)}`);
+  const call = (method: string, path: string) =>
+    fetch(`${rig.app.url}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+  const created = await fetch(`${rig.app.url}/tasks`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ title: 'Check mail' }),
+  });
+  const id = ((await created.json()) as { id: string }).id;
+  t.is((await call('POST', `/tasks/${id}/complete`)).status, 200);
+  const context = await newContext(t, rig.browser, { timezoneId: 'Pacific/Auckland' });
+  const page = await openDashboard(t, context, rig.app, token);
+  const row = item(page, 'Check mail');
+  await row.locator('.badge', { hasText: 'done' }).waitFor({ timeout: UI_DEADLINE_MS });
+  await row.focus();
+  await page.keyboard.press('2');
+  await page.locator('#toasts .toast', { hasText: 'Priority' }).waitFor({ timeout: UI_DEADLINE_MS });
+  await page.keyboard.press('x');
+  await showsOpen(page, 'Check mail');
+  await page.locator('#toasts .toast', { hasText: 'Reopened' }).waitFor({ timeout: UI_DEADLINE_MS });
+  await page.locator('body').press('z');
+  await row.locator('.badge', { hasText: 'done' }).waitFor({ timeout: UI_DEADLINE_MS });
+  const task = (await (await call('GET', `/tasks/${id}`)).json()) as { completed: boolean; priority: number };
+  t.like(task, { completed: true, priority: 2 }, 'done again, the priority kept');
+});
