@@ -69,9 +69,12 @@ export async function upcomingOccurrences(
       break;
     }
     if (index > 0) await yieldToLoop();
-    const after = new Date(
-      Math.max(window.now.getTime(), s.last_spawned_at ? Date.parse(s.last_spawned_at) + 1 : 0) - 1,
-    );
+    // What the series has not spawned yet starts at its next_occurrence, which its decider keeps: after a
+    // zone change, the first occurrence in the new zone past the last spawned one's wall-clock time (the
+    // instant after the last spawned one was a day early west of it: a phantom beside its instance). None:
+    // the series has ended, or waits for a completion (after-completion mode) to know its next.
+    if (s.next_occurrence === null) continue;
+    const after = new Date(Math.max(window.now.getTime(), Date.parse(s.next_occurrence)) - 1);
     const meter: ExpansionMeter = { steps: 0 };
     const zone = s.timezone ?? window.zone;
     // An all-day occurrence belongs to its date, not its instant: a day of a series in a zone west of the

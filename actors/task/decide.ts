@@ -1239,6 +1239,7 @@ function reschedule(fromZone: string, toZone: string, state: TaskState, ctx: Dec
       ev(state, 'task.updated', { changes: { timezone: { from: null, to: fromZone } }, reason: 'member_removed' }),
     ];
   if (!state.is_recurring && state.due_day !== null) return rescheduleDay(fromZone, toZone, state, ctx);
+  if (!state.is_recurring && state.series_id !== null) return rescheduleInstance(fromZone, toZone, state, ctx);
   if (
     !state.is_recurring ||
     state.timezone !== null ||
@@ -1253,13 +1254,22 @@ function reschedule(fromZone: string, toZone: string, state: TaskState, ctx: Dec
     toZone,
   );
   // An after-completion series waiting for its open instance keeps waiting (its next due follows the completion).
+  // Any other goes on from where it stands: its first occurrence not spawned yet, at the same wall-clock time
+  // in the new zone. That one is in the series' zone after every change (this one included), unlike
+  // last_spawned_at, which stays the instant it spawned at: counted from that, a second change undid the
+  // first's wall-clock move and brought the last spawned occurrence back (UTC → Los Angeles → UTC).
   const next_occurrence = awaitingCompletion(state)
     ? null
     : firstOccurrence(
         state.recurrence_rule,
         seriesStart({ dtstart_local, due_date }, toZone),
         toZone,
-        seriesAfter(state, toZone, ctx, fromZone),
+        state.next_occurrence === null
+          ? seriesAfter(state, toZone, ctx, fromZone)
+          : Math.max(
+              seriesAfter({ last_spawned_at: null, due_day: state.due_day }, toZone, ctx),
+              sameWall(state.next_occurrence, fromZone, toZone) - 1,
+            ),
       );
   const changes: Record<string, Change<unknown>> = {};
   if (due_date !== state.due_date) changes.due_date = { from: state.due_date, to: due_date };
@@ -1318,6 +1328,28 @@ function rescheduleDay(fromZone: string, toZone: string, state: TaskState, ctx: 
       zone: { from: fromZone, to: toZone },
     }),
     ...(state.completed ? [] : followDueDate(state, after, { ...ctx, userTimezone: toZone })),
+  ];
+}
+
+/**
+ * An open timed instance of a series that follows its user's zone (no zone of its own) keeps its wall-clock
+ * time in the new zone, as its series does (`reschedule`): after a zone change the occurrences are the
+ * series' own, each day's once (a user's pass saw a daily 07:28 at 23:28 and again at 07:28 after moving
+ * to Los Angeles: the instance spawned ahead had kept its instant). Its relative reminders follow it; its
+ * `occurrence_at` stays (which occurrence it is). A done instance is history and stays where it was.
+ */
+function rescheduleInstance(fromZone: string, toZone: string, state: TaskState, ctx: DecideContext): PendingEvent[] {
+  if (state.timezone !== null || fromZone === toZone || state.completed || state.due_date === null) return [];
+  const due_date = new Date(sameWall(state.due_date, fromZone, toZone)).toISOString();
+  if (due_date === state.due_date) return [];
+  const after: TaskState = { ...state, due_date };
+  return [
+    ev(state, 'task.due_date_changed', {
+      changes: { due_date: { from: state.due_date, to: due_date } },
+      reason: 'timezone_changed',
+      zone: { from: fromZone, to: toZone },
+    }),
+    ...followDueDate(state, after, { ...ctx, userTimezone: toZone }),
   ];
 }
 

@@ -322,9 +322,9 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
             occurrences: task.next_occurrence === null ? [] : [task.next_occurrence],
             timezone: zone,
           };
-        const after = new Date(
-          Math.max(deps.clock().getTime(), task.last_spawned_at ? Date.parse(task.last_spawned_at) + 1 : 0) - 1,
-        );
+        // From its first occurrence not spawned yet (the decider keeps it, across zone changes too), as Upcoming.
+        if (task.next_occurrence === null) return { occurrences: [], timezone: zone };
+        const after = new Date(Math.max(deps.clock().getTime(), Date.parse(task.next_occurrence)) - 1);
         const list = occurrences(task.recurrence_rule, seriesStart(task, zone), zone, {
           after,
           limit: (request.query as { limit: number }).limit,

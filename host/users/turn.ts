@@ -356,13 +356,16 @@ export class UserTurns implements UserTurnPort {
   }
 
   /**
-   * The user's live series, and open all-day tasks, that follow the user's zone (no zone of their own): a
-   * zone change reschedules them (an all-day task keeps its date, its first instant moves).
+   * The user's live series, open all-day tasks and open instances of series, that follow the user's zone (no
+   * zone of their own): a zone change reschedules them (an all-day task keeps its date, its first instant
+   * moves; a series and its open timed instances keep their wall-clock times).
    */
   private async seriesFollowingZone(userId: string): Promise<string[]> {
     const rows = await this.db.query<{ id: string }>(
       `SELECT id::text AS id FROM tasks
-      WHERE user_id = $1 AND (is_recurring OR (due_day IS NOT NULL AND NOT completed)) AND timezone IS NULL AND deleted_at IS NULL ORDER BY created_at`,
+      WHERE user_id = $1 AND timezone IS NULL AND deleted_at IS NULL
+        AND (is_recurring OR (NOT completed AND (due_day IS NOT NULL OR (series_id IS NOT NULL AND due_date IS NOT NULL))))
+      ORDER BY created_at`,
       [userId],
     );
     return rows.rows.map((r) => r.id);

@@ -715,6 +715,69 @@ test('a zone change west never brings back an occurrence already spawned: its pl
   given(spawned).when(east, berlin('2026-02-12T09:00:00Z')).then({ next_occurrence: '2026-02-18T00:00:00.000Z' });
 });
 
+test('there and back again: a second zone change keeps the wall-clock place the first gave, nothing spawned comes back', (t) => {
+  const given = spec(t);
+  const utc = (iso: string) => at(iso, 'UTC');
+  const created = given().when(
+    create(T1, { title: 'Meds', due_date: '2026-12-01T07:30', recurrence_rule: 'FREQ=DAILY' }),
+    utc('2026-12-01T06:00:00Z'),
+  );
+  // At the 1 Dec occurrence it spawns it and, ahead, the 2 Dec one: the series is at 3 Dec 07:30.
+  const spawned = given(created)
+    .when({ type: 'spawn' }, utc('2026-12-01T07:30:00Z'))
+    .then({ next_occurrence: '2026-12-03T07:30:00.000Z' });
+  const west = given(spawned)
+    .when({ type: 'reschedule', from_zone: 'UTC', to_zone: 'America/Los_Angeles' }, utc('2026-12-01T08:00:00Z'))
+    .then({ next_occurrence: '2026-12-03T15:30:00.000Z' }, '3 Dec 07:30 in Los Angeles');
+  // Back: 3 Dec 07:30 UTC again, not 2 Dec (spawned already), which counting from the last spawn's instant gave.
+  given(west)
+    .when({ type: 'reschedule', from_zone: 'America/Los_Angeles', to_zone: 'UTC' }, utc('2026-12-01T09:00:00Z'))
+    .then({ next_occurrence: '2026-12-03T07:30:00.000Z' });
+});
+
+test("a zone change moves a series' open timed instance to the same wall-clock time (its reminders with it); a done one, or one with a zone of its own, stays", (t) => {
+  const given = spec(t);
+  const utc = (iso: string) => at(iso, 'UTC');
+  const created = given().when(
+    create(T1, {
+      title: 'Meds',
+      due_date: '2026-12-01T07:30',
+      recurrence_rule: 'FREQ=DAILY',
+      reminders: [{ before: 'PT15M' }],
+    }),
+    utc('2026-12-01T06:00:00Z'),
+  );
+  const spawned = given(created).when({ type: 'spawn' }, utc('2026-12-01T07:15:00Z'));
+  const id = (spawned.events[0]?.data as { instance_id: string }).instance_id;
+  const instance = spawned.history.filter((e) => e.aggregate_id === id);
+  const west = { type: 'reschedule', from_zone: 'UTC', to_zone: 'America/Los_Angeles' } as const;
+  const moved = given(...instance)
+    .when(west, utc('2026-12-01T07:20:00Z'))
+    .then([
+      {
+        event_type: 'task.due_date_changed',
+        data: {
+          changes: { due_date: { from: '2026-12-01T07:30:00.000Z', to: '2026-12-01T15:30:00.000Z' } },
+          reason: 'timezone_changed',
+        },
+      },
+      'reminder.scheduled',
+    ]);
+  t.deepEqual(
+    moved.state?.reminders.filter((r) => !r.cancelled).map((r) => r.remind_at),
+    ['2026-12-01T15:15:00.000Z'],
+    'its reminder 15 min before, there',
+  );
+  t.is(moved.state?.occurrence_at, '2026-12-01T07:30:00.000Z', 'still the 1 Dec occurrence');
+  const done = given(...instance).when({ type: 'complete' }, utc('2026-12-01T07:20:00Z'));
+  given(done).when(west, utc('2026-12-01T07:25:00Z')).then([], 'done: history');
+  const own = given(...instance).when(
+    { type: 'update', data: { timezone: 'Europe/Berlin' } },
+    utc('2026-12-01T07:20:00Z'),
+  );
+  given(own).when(west, utc('2026-12-01T07:25:00Z')).then([], 'a zone of its own');
+});
+
 test('a recurring series is not completed itself, and an occurrence cannot recur', (t) => {
   const given = spec(t);
   const created = given().when(

@@ -19,6 +19,8 @@ const series = (rule: string, dtstart: string, title = rule): SeriesTask =>
     due_date: '2027-01-01T00:00:00Z',
     timezone: 'UTC',
     last_spawned_at: null,
+    // Nothing spawned yet: what is not spawned starts at or before now.
+    next_occurrence: '2027-01-01T00:00:00Z',
   }) as unknown as SeriesTask;
 
 // Counted from a start in year 1000: ~12,000 months and ~4,000 instances before 2027 for each.
