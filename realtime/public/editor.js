@@ -133,35 +133,45 @@ export function openEditor(id) {
     h(
       'div',
       { class: 'field' },
-      h('label', { for: `${p}-due` }, 'Due ', dueZone),
+      // A series' date is its start, not an occurrence's: said so, and no one-click "Tomorrow" that would
+      // restart the series there while the occurrence shown stays (a user's pass expected that one to move).
+      h('label', { for: `${p}-due` }, task.is_recurring ? 'Starts ' : 'Due ', dueZone),
       due,
       h('label', { class: 'inline hint' }, allDay, ' All day'),
       dueSaidNow,
+      task.is_recurring
+        ? h(
+            'p',
+            { class: 'hint' },
+            'The first occurrence of the series. To move one occurrence, edit it in Today or Upcoming.',
+          )
+        : null,
       // Rescheduling in one click: the day moves, the time of day stays (or the date alone).
-      h(
-        'div',
-        { class: 'due-shortcuts', role: 'group', 'aria-label': 'Reschedule' },
-        // A series needs its due date (its first start): no "No date" for one.
-        DUE_SHORTCUTS.filter(([label]) => !(task.is_recurring && label === 'No date')).map(([label, next]) =>
-          h(
-            'button',
-            {
-              type: 'button',
-              onclick: () => {
-                const value = next(due.value, zoneNow(), Date.now(), allDay.checked);
-                if (value && isDay(value) !== allDay.checked) {
-                  allDay.checked = isDay(value);
-                  due.type = allDay.checked ? 'date' : 'datetime-local';
-                }
-                due.value = value;
-                due.dispatchEvent(new Event('input'));
-                due.dispatchEvent(new Event('change'));
-              },
-            },
-            label,
+      task.is_recurring
+        ? null
+        : h(
+            'div',
+            { class: 'due-shortcuts', role: 'group', 'aria-label': 'Reschedule' },
+            DUE_SHORTCUTS.map(([label, next]) =>
+              h(
+                'button',
+                {
+                  type: 'button',
+                  onclick: () => {
+                    const value = next(due.value, zoneNow(), Date.now(), allDay.checked);
+                    if (value && isDay(value) !== allDay.checked) {
+                      allDay.checked = isDay(value);
+                      due.type = allDay.checked ? 'date' : 'datetime-local';
+                    }
+                    due.value = value;
+                    due.dispatchEvent(new Event('input'));
+                    due.dispatchEvent(new Event('change'));
+                  },
+                },
+                label,
+              ),
+            ),
           ),
-        ),
-      ),
     ),
     h('div', { class: 'field' }, h('label', { for: `${p}-tz` }, 'Time zone of this task'), tz),
     picker

@@ -886,6 +886,18 @@ test.serial("the editor reschedules in one click: Tomorrow keeps the task's time
     [before, tomorrowAt(Date.now())].map((day) => `${day}T15:45:00.000Z`).includes(saved.due_date),
     saved.due_date,
   );
+  // A series' date is its start: named so, with no one-click reschedule (that would restart the series,
+  // not move the occurrence its row shows).
+  await rest(token, 'POST', '/tasks', {
+    title: 'Water plants',
+    due_date: '2030-05-02T09:00:00Z',
+    recurrence_rule: 'FREQ=DAILY',
+  });
+  await page.getByRole('button', { name: 'Edit: Water plants' }).click();
+  const seriesEditor = page.locator('form.edit');
+  await seriesEditor.getByText('The first occurrence of the series').waitFor({ timeout: UI_DEADLINE_MS });
+  t.is(await seriesEditor.getByLabel(/^Starts/).count(), 1);
+  t.is(await seriesEditor.getByRole('group', { name: 'Reschedule' }).count(), 0);
 });
 
 test.serial("a browser clock ahead of the server's does not make the page ask for the counts in a loop", async (t) => {
