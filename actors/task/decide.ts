@@ -1318,7 +1318,17 @@ function timesIn(state: TaskState, zone: string): boolean {
  */
 function rescheduleDay(fromZone: string, toZone: string, state: TaskState, ctx: DecideContext): PendingEvent[] {
   if (state.timezone !== null || fromZone === toZone || state.due_day === null) return [];
-  const due_date = dayStart('timezone', state.due_day, toZone);
+  return movedByZone(state, dayStart('timezone', state.due_day, toZone), fromZone, toZone, ctx);
+}
+
+/** A zone change moving the task's due date to `due_date`: the event, and its reminders following while it is open. */
+function movedByZone(
+  state: TaskState,
+  due_date: string,
+  fromZone: string,
+  toZone: string,
+  ctx: DecideContext,
+): PendingEvent[] {
   if (due_date === state.due_date) return [];
   const after: TaskState = { ...state, due_date };
   return [
@@ -1340,17 +1350,7 @@ function rescheduleDay(fromZone: string, toZone: string, state: TaskState, ctx: 
  */
 function rescheduleInstance(fromZone: string, toZone: string, state: TaskState, ctx: DecideContext): PendingEvent[] {
   if (state.timezone !== null || fromZone === toZone || state.completed || state.due_date === null) return [];
-  const due_date = new Date(sameWall(state.due_date, fromZone, toZone)).toISOString();
-  if (due_date === state.due_date) return [];
-  const after: TaskState = { ...state, due_date };
-  return [
-    ev(state, 'task.due_date_changed', {
-      changes: { due_date: { from: state.due_date, to: due_date } },
-      reason: 'timezone_changed',
-      zone: { from: fromZone, to: toZone },
-    }),
-    ...followDueDate(state, after, { ...ctx, userTimezone: toZone }),
-  ];
+  return movedByZone(state, new Date(sameWall(state.due_date, fromZone, toZone)).toISOString(), fromZone, toZone, ctx);
 }
 
 /**

@@ -6,6 +6,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { openClient } from '../helpers/socket.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { call as callAt } from '../helpers/time-scenarios.ts';
 
 let t0: TestApp;
 test.before(async () => {
@@ -120,18 +121,8 @@ test('a user id written decomposed in the token is the same user an invitation, 
   const composed = decomposed.normalize('NFC');
   const rene = t0.token(decomposed);
   const owner = t0.token(`owner-${suffix}`);
-  const call = async (token: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${t0.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-  };
+  const call = (token: string, method: string, path: string, body?: unknown) =>
+    callAt({ url: t0.url, token: (u: string) => t0.token(u), label: 'pglite' }, token, method, path, body);
   t.is((await call(rene, 'GET', '/me')).body.id, composed, 'the user is the composed id');
   const list = (await call(owner, 'POST', '/lists', { name: 'Shared' })).body;
   t.is((await call(owner, 'POST', `/lists/${list.id}/members`, { user_id: decomposed })).status, 201);
