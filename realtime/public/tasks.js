@@ -5,7 +5,7 @@
 import { getState, update } from './store.js';
 import { api, ApiError } from './api.js';
 import { evolve } from './task-state.js';
-import { toast } from './toasts.js';
+import { toast, dismissGroup } from './toasts.js';
 import { notifyReminder, reminderAnswered, taskAnswered } from './notifications.js';
 import { historyChanged } from './history.js';
 import { countsChanged, showView } from './views.js';
@@ -97,12 +97,20 @@ function announceAssignment(event, held, s) {
   void (async () => {
     // A task this page does not hold (another view, a list not opened yet) is read for its title.
     let title = d.changes?.title?.to ?? held?.title ?? d.task?.title;
-    if (title === undefined) title = (await api('GET', `/tasks/${event.aggregate_id}`).catch(() => null))?.title;
+    let listId = held?.list_id ?? d.task?.list_id;
+    if (title === undefined || listId === undefined) {
+      const read = await api('GET', `/tasks/${event.aggregate_id}`).catch(() => null);
+      title ??= read?.title;
+      listId ??= read?.list_id;
+    }
     toast({
       title: 'Assigned to you',
       body: title ?? 'A task in a shared list',
       // One per task, and it stays until answered, as a reminder's does: each assignment is its own news.
-      group: `assigned-${event.aggregate_id}`,
+      // It goes when the news is no longer true: the user loses the list (dismissToastsOf), the task goes
+      // or is given to someone else (settleAssignment).
+      group: assignedGroup(event.aggregate_id),
+      opens: listId,
       timeoutMs: 0,
       actions: [
         {
@@ -147,7 +155,17 @@ export function upsertTask(task) {
   setTask(task, { flash: !known });
 }
 
+/** The toast group announcing task `id` assigned to the user. */
+const assignedGroup = (id) => `assigned-${id}`;
+
+/** Takes back the "Assigned to you" toast of task `id` once it no longer says something true (`task` gone or given to another). */
+function settleAssignment(id, task) {
+  if (task && task.assignee === getState().me?.id) return;
+  dismissGroup(assignedGroup(id));
+}
+
 function setTask(task, { flash = false } = {}) {
+  settleAssignment(task.id, task);
   update((s) => {
     const before = s.tasks.get(task.id);
     if (flash && !before) s.flashing.add(task.id);
@@ -162,6 +180,7 @@ function setTask(task, { flash = false } = {}) {
 
 /** The task is gone (deleted here, elsewhere, or not found); `why` set: an open editor of it says so. */
 export function removeTask(id, why) {
+  settleAssignment(id, null);
   const editor = getState().editors.get(id);
   if (editor && why) toast({ title: 'A task you were editing was deleted elsewhere', body: editor.title });
   update((s) => {

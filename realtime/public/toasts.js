@@ -65,3 +65,8 @@ export function toast({
 export function dismissToastsOf(listId) {
   for (const el of $('#toasts')?.querySelectorAll('[data-opens]') ?? []) if (el.dataset.opens === listId) el.remove();
 }
+
+/** Removes the toasts of `group` (the news they gave is no longer true). */
+export function dismissGroup(group) {
+  for (const el of $('#toasts')?.querySelectorAll(`[data-group="${CSS.escape(group)}"]`) ?? []) el.remove();
+}

@@ -726,6 +726,14 @@ test.serial(
     await t.notThrowsAsync(item(pageB, 'Water the plants').waitFor({ timeout: DEADLINE_MS }), 'the series is there');
     await t.notThrowsAsync(counted(3));
     t.is(await item(pageB, 'Trim the hedge').count(), 1);
+
+    // The news goes when it is no longer true: the hedge given to someone else, then B leaving the list.
+    await rest(tokenA, 'PATCH', `/tasks/${hedge.id}`, { assignee: a });
+    await t.notThrowsAsync(told('Trim the hedge').waitFor({ state: 'detached', timeout: DEADLINE_MS }));
+    t.is(await told('Clean the gutters').count(), 1, 'the others stay');
+    await rest(tokenB, 'DELETE', `/lists/${list.id}/members/${b}`);
+    for (const title of ['Clean the gutters', 'Water the plants'])
+      await t.notThrowsAsync(told(title).waitFor({ state: 'detached', timeout: DEADLINE_MS }), title);
   },
 );
 
