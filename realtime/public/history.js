@@ -104,9 +104,13 @@ function changeLines(changes, zone) {
   return [
     ...due,
     ...Object.entries(fields)
+      // Only what a reader knows by a name: a series' written start (dtstart_local) and other bookkeeping
+      // follow the fields they keep, and their names are the store's, not the reader's (a user's pass).
       .filter(
         ([field]) =>
-          !(FOLLOWERS[field] in fields) && !(fields.due_day && (field === 'due_day' || field === 'due_date')),
+          field in FIELD_NAMES &&
+          !(FOLLOWERS[field] in fields) &&
+          !(fields.due_day && (field === 'due_day' || field === 'due_date')),
       )
       .map(
         ([field, c]) =>
