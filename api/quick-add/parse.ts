@@ -417,6 +417,14 @@ function impossibleDay(
   return null;
 }
 
+/** An ordinal day after "on", "by" or "due (on)" ("on the 15th", "by 15th", "due on the 1st"). */
+const NTH_CONNECTED = /(?<!\S)(?:on|by|due(?:\s+on)?)\s+(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)(?=[\s,.;!?]|$)/i;
+/**
+ * An ordinal day ending the phrase, or before its time ("Pay rent 1st", "Pay rent the 15th at 9am"), as
+ * Todoist reads it; one inside the title ("Finish 1st draft") is not a date.
+ */
+const NTH_TRAILING = /(?<!\S)(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)(?=\s*(?:[,.;!?]\s*)?(?:$|at\s|@))/i;
+
 /** A length of time after "for" ("for 30 mins", "for an hour", "for 2 days"): how long, not when. */
 const FOR_DURATION =
   /(?<!\S)for\s+(?:an?|\d+(?:\.\d+)?|one|two|three|four|five|ten|fifteen|twenty|thirty|forty-five|a\s+few|a\s+couple\s+of)\s*(?:minutes?|mins?|m|hours?|hrs?|h|days?|weeks?|months?)\b/gi;
@@ -752,7 +760,7 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   }
   // "on the 15th" (no month: chrono reads none): the next such day, today included; a time beside it
   // ("on the 1st at 9am") is chrono's time-only result.
-  const nth = /(?<!\S)(?:on|by|due(?:\s+on)?)\s+the\s+(\d{1,2})(?:st|nd|rd|th)(?=[\s,.;!?]|$)/i.exec(masked);
+  const nth = NTH_CONNECTED.exec(masked) ?? NTH_TRAILING.exec(masked);
   const onlyTime = (r: chrono.ParsedResult) =>
     !['weekday', 'day', 'month', 'year'].some((c) => r.start.isCertain(c as chrono.Component));
   if (nth && Number(nth[1]) >= 1 && Number(nth[1]) <= 31) {
