@@ -24,7 +24,10 @@ export function toast({
     h('p', { class: 'toast-title' }, title),
     body ? h('p', {}, body) : null,
   );
-  const close = () => el.remove();
+  const close = () => {
+    el.remove();
+    foldReminders();
+  };
   const buttons = actions.map(({ label, run, title: hint }) =>
     h(
       'button',
@@ -41,7 +44,10 @@ export function toast({
   );
   buttons.push(h('button', { type: 'button', onclick: close }, 'Dismiss'));
   el.append(h('div', { class: 'actions' }, buttons));
+  if (kind === 'reminder')
+    el.append(h('button', { type: 'button', class: 'unfold', onclick: () => el.classList.remove('folded') }, 'Show'));
   region.append(el);
+  if (kind === 'reminder') foldReminders();
   // At most 5 passing toasts; reminders stay until answered (notifications.js).
   const passing = [...region.children].filter((child) => !child.classList.contains('reminder'));
   while (passing.length > 5) passing.shift().remove();
@@ -69,4 +75,20 @@ export function dismissToastsOf(listId) {
 /** Removes the toasts of `group` (the news they gave is no longer true). */
 export function dismissGroup(group) {
   for (const el of $('#toasts')?.querySelectorAll(`[data-group="${CSS.escape(group)}"]`) ?? []) el.remove();
+}
+
+/** Reminders shown whole at once: the newest; older ones fold to their title and a Show button. */
+const OPEN_REMINDERS = { narrow: 1, wide: 2 };
+
+/**
+ * Folds all but the newest reminders (OPEN_REMINDERS) to one line each: reminders stay until answered,
+ * and a few of them whole covered half a phone's screen and a row's buttons on a desktop (a user's pass).
+ * A folded one opens with its Show button; the next one opens by itself when a newer one is answered.
+ */
+function foldReminders() {
+  const reminders = [...($('#toasts')?.querySelectorAll('.toast.reminder') ?? [])];
+  const open = globalThis.matchMedia?.('(max-width: 760px)').matches ? OPEN_REMINDERS.narrow : OPEN_REMINDERS.wide;
+  reminders.forEach((el, i) => {
+    el.classList.toggle('folded', i < reminders.length - open);
+  });
 }

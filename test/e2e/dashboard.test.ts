@@ -4,7 +4,7 @@
 // asks the server for) and the resume point it keeps in localStorage. The page has no test hooks.
 import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { startTestApp } from '../helpers/app.ts';
 import {
   appWithChromium,
@@ -679,7 +679,7 @@ test.serial('edit inline, manage reminders, complete with the keyboard, read the
   // Reminders: add "1 hour before", then remove it.
   const row = item(page, 'Finish the report');
   await row.locator('summary').click();
-  await row.getByLabel('Add').selectOption('PT1H');
+  await row.getByLabel('Add', { exact: true }).selectOption('PT1H');
   await row.getByRole('button', { name: 'Add reminder' }).click();
   await t.notThrowsAsync(
     item(page, 'Finish the report')
@@ -978,3 +978,35 @@ test('Upcoming says how many tasks are overdue (it starts now, so it does not li
   await page.locator('#tasks .title', { hasText: 'Pay the invoice' }).waitFor({ timeout: UI_DEADLINE_MS });
   t.regex(page.url(), /view=overdue/);
 });
+
+test.serial(
+  'on a phone, three reminders at once: the newest shows whole, the older fold to their title; answering it opens the next',
+  async (t) => {
+    const token = rig.app.token(user('fold'));
+    const context = await contextOf(t, rig.browser, { timezoneId: 'UTC', viewport: { width: 390, height: 800 } });
+    const page = await openPage(t, context, token);
+    const titles = ['Feed the cat', 'Water the fern', 'Call the vet'];
+    // A second apart, so they fire (and are shown) in this order.
+    for (const [i, title] of titles.entries())
+      await rest(token, 'POST', '/tasks', {
+        title,
+        reminders: [{ at: new Date(Date.now() + 3000 + i * 1000).toISOString() }],
+      });
+    const toastOf = (title: string) => page.locator('#toasts .toast.reminder', { hasText: `Reminder: ${title}` });
+    for (const title of titles) await toastOf(title).waitFor({ timeout: UI_DEADLINE_MS });
+    const [first, second, newest] = titles.map(toastOf) as [Locator, Locator, Locator];
+    await t.notThrowsAsync(newest.getByRole('button', { name: 'Complete' }).waitFor({ timeout: UI_DEADLINE_MS }));
+    for (const older of [first, second]) {
+      t.false(await older.getByRole('button', { name: 'Complete' }).isVisible(), 'folded');
+      t.true(await older.getByRole('button', { name: 'Show' }).isVisible(), 'with a way to open it');
+    }
+    await newest.getByRole('button', { name: 'Seen' }).click();
+    await newest.waitFor({ state: 'detached', timeout: UI_DEADLINE_MS });
+    await t.notThrowsAsync(
+      second.getByRole('button', { name: 'Complete' }).waitFor({ timeout: UI_DEADLINE_MS }),
+      'the next one opens',
+    );
+    await first.getByRole('button', { name: 'Show' }).click();
+    await t.notThrowsAsync(first.getByRole('button', { name: 'Complete' }).waitFor({ timeout: UI_DEADLINE_MS }));
+  },
+);
