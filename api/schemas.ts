@@ -164,11 +164,14 @@ export const createTask = Joi.object({
   assignee: assignee(),
 }).label('CreateTask');
 
-/** POST /quick-add/preview: one line of quick-add text (api/quick-add/parse.ts). */
-/** Longest language tag taken: RFC 5646 §4.4.1's 35 characters for a useful tag, and room for a -u- extension a browser may add. */
-export const MAX_LOCALE = 64;
+/**
+ * A language tag as quick add takes it: language, then optionally script and region (BCP 47 / UTS #35:
+ * "en", "en-GB", "zh-Hans-CN", "es-419"), what the dashboard sends (`Intl.Locale#baseName` without
+ * variants). Every tag of this form is one Intl accepts, so the document's pattern and the check agree.
+ */
+export const LOCALE = /^[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|\d{3}))?$/;
 
-/** `value` as Intl's canonical form of a BCP 47 tag ("en-gb" → "en-GB"); any.invalid for what Intl refuses. */
+/** `value` in Intl's canonical form ("en-gb" → "en-GB"); any.invalid should Intl refuse it all the same. */
 function canonicalLocale(value: string, helpers: CustomHelpers): string | ErrorReport {
   try {
     return Intl.getCanonicalLocales(value)[0] ?? value;
@@ -177,6 +180,7 @@ function canonicalLocale(value: string, helpers: CustomHelpers): string | ErrorR
   }
 }
 
+/** POST /quick-add/preview: one line of quick-add text (api/quick-add/parse.ts). */
 export const parseTask = Joi.object({
   text: Joi.string()
     .min(1)
@@ -186,9 +190,12 @@ export const parseTask = Joi.object({
       'one line of plain English, e.g. "Pay rent every month on the 1st at 9am !1 #Home" (!1-!4 priority, #List, @label, every … repeats)',
     ),
   locale: Joi.string()
-    .chars(MAX_LOCALE)
+    .pattern(LOCALE, { name: 'language[-Script][-REGION] tag (BCP 47)' })
     .custom(canonicalLocale)
-    .messages({ 'any.invalid': '{{#label}} must be a BCP 47 language tag, e.g. en-GB' })
+    .messages({
+      'string.pattern.name': '{{#label}} must be a BCP 47 language tag: language[-Script][-REGION], e.g. en-GB',
+      'any.invalid': '{{#label}} must be a BCP 47 language tag: language[-Script][-REGION], e.g. en-GB',
+    })
     .description(
       'the user\'s language tag (BCP 47, e.g. en-GB, as the browser\'s navigator.language): a date in figures is read in its order ("3/4" is 3 April in en-GB, March 4 in en-US); default en-US',
     ),

@@ -109,6 +109,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       onCommitted: committed,
       ...(config.groupCommit === false ? { groupCommit: false as const } : {}),
       dispatch: (taskId, call) => runtime.executeTask(taskId, call),
+      onFanOutError: (error, taskId) =>
+        logger.error({ err: error, task: taskId }, "a series' delete or its undo did not reach this instance"),
     }),
     user: new UserTurns(db, {
       clock,

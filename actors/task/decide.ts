@@ -1254,22 +1254,14 @@ function reschedule(fromZone: string, toZone: string, state: TaskState, ctx: Dec
     toZone,
   );
   // An after-completion series waiting for its open instance keeps waiting (its next due follows the completion).
-  // Any other goes on from where it stands: its first occurrence not spawned yet, at the same wall-clock time
-  // in the new zone. That one is in the series' zone after every change (this one included), unlike
-  // last_spawned_at, which stays the instant it spawned at: counted from that, a second change undid the
-  // first's wall-clock move and brought the last spawned occurrence back (UTC → Los Angeles → UTC).
+  // Any other goes on from where it stands (standingAfterZoneChange).
   const next_occurrence = awaitingCompletion(state)
     ? null
     : firstOccurrence(
         state.recurrence_rule,
         seriesStart({ dtstart_local, due_date }, toZone),
         toZone,
-        state.next_occurrence === null
-          ? seriesAfter(state, toZone, ctx, fromZone)
-          : Math.max(
-              seriesAfter({ last_spawned_at: null, due_day: state.due_day }, toZone, ctx),
-              sameWall(state.next_occurrence, fromZone, toZone) - 1,
-            ),
+        standingAfterZoneChange(state, fromZone, toZone, ctx),
       );
   const changes: Record<string, Change<unknown>> = {};
   if (due_date !== state.due_date) changes.due_date = { from: state.due_date, to: due_date };
@@ -1280,6 +1272,34 @@ function reschedule(fromZone: string, toZone: string, state: TaskState, ctx: Dec
   return [
     ev(state, 'recurring.rescheduled', { changes, reason: 'timezone_changed', zone: { from: fromZone, to: toZone } }),
   ];
+}
+
+/** How far back a zone change looks for the series' last occurrence before its next one (ms), past the last spawn. */
+const STANDING_LOOKBACK_MS = 3 * 86_400_000;
+
+/**
+ * Where a series stands when its user's zone changes, as the instant in the new zone that its next occurrence
+ * comes strictly after: its last occurrence before `next_occurrence` in the old zone's calendar, at the same
+ * wall-clock time in the new zone. Not the instant it last spawned at read in the old zone (that instant is in
+ * the zone it spawned in: a move there and back brought that occurrence back), nor next_occurrence's own
+ * wall-clock time (on a day the clocks skip it is shifted past that day's occurrence, which was then lost).
+ * A series that never spawned starts after now.
+ */
+function standingAfterZoneChange(state: TaskState, fromZone: string, toZone: string, ctx: DecideContext): number {
+  const now = seriesAfter({ last_spawned_at: null, due_day: state.due_day }, toZone, ctx);
+  if (state.last_spawned_at === null || state.next_occurrence === null || !state.recurrence_rule)
+    return seriesAfter(state, toZone, ctx, fromZone);
+  const next = ms(state.next_occurrence);
+  const before = occurrences(state.recurrence_rule, seriesStart(state, fromZone), fromZone, {
+    after: new Date(Math.min(ms(state.last_spawned_at), next) - STANDING_LOOKBACK_MS),
+    until: new Date(next),
+    limit: 1000,
+  }).filter((d) => d.getTime() < next);
+  const last = before.at(-1);
+  return Math.max(
+    now,
+    last === undefined ? sameWall(state.next_occurrence, fromZone, toZone) - 1 : sameWall(iso(last), fromZone, toZone),
+  );
 }
 
 /**
@@ -1350,7 +1370,13 @@ function movedByZone(
  */
 function rescheduleInstance(fromZone: string, toZone: string, state: TaskState, ctx: DecideContext): PendingEvent[] {
   if (state.timezone !== null || fromZone === toZone || state.completed || state.due_date === null) return [];
-  return movedByZone(state, new Date(sameWall(state.due_date, fromZone, toZone)).toISOString(), fromZone, toZone, ctx);
+  // Its maker left its list: their times there are not this task's any more (as `reschedule` keeps a series).
+  if (!ctx.listDeleted?.(state.list_id) && !accessTo(state.list_id, ctx).includes(state.user_id)) return [];
+  const moved = sameWall(state.due_date, fromZone, toZone);
+  // The same wall-clock time outside years 0001–9999 once in UTC: it keeps its instant (a review's catch:
+  // written, that instant failed the zone change half-way, after the zone had committed).
+  if (!inRange(moved)) return [];
+  return movedByZone(state, new Date(moved).toISOString(), fromZone, toZone, ctx);
 }
 
 /**

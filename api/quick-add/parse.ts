@@ -108,10 +108,11 @@ export function dateOrderOf(locale: string): DateOrder {
 type Reader = Pick<chrono.Chrono, 'parse'>;
 
 /**
- * A date in figures as chrono's slash parser finds one: two numbers of one or two digits, and a year after a
- * "." or "-" (without one, "9.30" is a time, not a date): "3/4", "03/04/26", "31.12.2026", "3-4-2026".
+ * A date in figures as chrono's slash parser finds one: two numbers of one or two digits, and a year after the
+ * same separator (without one, "9.30" is a time, not a date; "10.15-11.00" is a range of times, not 15 October
+ * '11): "3/4", "03/04/26", "31.12.2026", "3-4-2026".
  */
-const FIGURES_DATE = /(?<![\d/])([0-3]?\d)([/.-])([0-3]?\d)([/.-](?:\d{4}|\d{2}))?(?![\d/])/g;
+const FIGURES_DATE = /(?<![\d/])([0-3]?\d)([/.-])([0-3]?\d)(\2(?:\d{4}|\d{2}))?(?![\d/.:])/g;
 
 /** `text` with each FIGURES_DATE written month first ("3/4" → "4/3"): the same length, so indices still point into `text`. */
 const turnedMonthFirst = (text: string): string =>

@@ -67,6 +67,8 @@ export interface TaskTurnsOptions {
   groupCommit?: GroupCommitOptions | false;
   /** Runs a task turn where the runtime runs task turns (the fan-out of a series' delete to its instances); without it, none is run. */
   dispatch?: (taskId: string, call: TaskCall) => Promise<TaskCallAnswer>;
+  /** A fan-out turn that failed for another reason than a refusal (logged; the turn that set it off had committed). */
+  onFanOutError?: (error: unknown, taskId: string) => void;
 }
 
 /** The open instances of series `seriesId` (not completed, not deleted), oldest first. */
@@ -167,6 +169,7 @@ export class TaskTurns implements TaskTurnPort {
   private readonly onCommitted: (events: EventEnvelope[]) => void;
   private readonly timers: TimerPort | undefined;
   private readonly dispatch: ((taskId: string, call: TaskCall) => Promise<TaskCallAnswer>) | undefined;
+  private readonly onFanOutError: (error: unknown, taskId: string) => void;
   /** Where first and cached attempts write (retries under the row lock write in their own transaction). */
   readonly group: GroupCommit | undefined;
   /** Active tasks' state as last written by this process (DESIGN: state cached while the actor is active). */
@@ -186,6 +189,7 @@ export class TaskTurns implements TaskTurnPort {
     this.onCommitted = options.onCommitted ?? (() => undefined);
     this.timers = options.timers;
     this.dispatch = options.dispatch;
+    this.onFanOutError = options.onFanOutError ?? (() => undefined);
     // PGlite: one connection, no fsync: a commit costs little, and a batch's extra statements cost more (measured).
     const group = options.groupCommit ?? (db.kind === 'postgres' ? {} : false);
     this.group = group === false ? undefined : new GroupCommit(db, group);
@@ -214,7 +218,7 @@ export class TaskTurns implements TaskTurnPort {
     this.rememberUser(result.task?.user_id ?? userId, result.userTimezone, written.userVersion);
     this.onCommitted(written.copies?.length ? [...result.events, ...written.copies] : result.events);
     await this.timers?.sync(result);
-    await this.followSeries(userId, result, command);
+    await this.followSeries(userId, result, command).catch((error: unknown) => this.onFanOutError(error, taskId));
     return result;
   }
 
@@ -222,8 +226,9 @@ export class TaskTurns implements TaskTurnPort {
    * Step 5, after a series' delete committed (whatever deleted it: DELETE, a list deleted with its tasks):
    * `series_deleted` on each of its open instances, FAN_OUT at a time, as system turns caused by the delete,
    * so a deleted repeating task leaves no copies behind; after an undo restored the series: `undo` of each
-   * instance delete it caused. A refusal of one instance's turn does not stop the others; should the fan-out
-   * not run to its end (a crash), the rest stay as they were (open, or deleted), as any task can be.
+   * instance delete it caused. A refusal or a failure of one instance's turn does not stop the others nor fail
+   * this turn (failures go to onFanOutError); should the fan-out not run to its end (a crash), the rest stay as
+   * they were (open, or deleted), as any task can be.
    */
   private async followSeries(userId: string, result: TaskTurnResult, command: TaskCommand): Promise<void> {
     const dispatch = this.dispatch;
@@ -232,9 +237,11 @@ export class TaskTurns implements TaskTurnPort {
       const series = result.changed.find((t) => t.id === e.aggregate_id);
       if (series === undefined || !series.is_recurring) continue;
       const cause = { correlationId: e.correlation_id, causationId: e.event_id };
+      // The series' own turn has committed and is answered as such: an instance's turn that fails (the
+      // database or the runtime away) is logged and the others go on, as after a crash half-way.
       const turn = (taskId: string, call: TaskCall) =>
         dispatch(taskId, call).catch((error: unknown) => {
-          if (!(error instanceof DomainError)) throw error;
+          if (!(error instanceof DomainError)) this.onFanOutError(error, taskId);
         });
       if (e.event_type === 'task.deleted')
         await fanOut(await openInstancesOf(this.db, series.id), (id) =>

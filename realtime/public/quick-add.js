@@ -15,8 +15,14 @@ import { upsertTask } from './tasks.js';
 
 /** Quiet time after the last keystroke before the text is read (ms). */
 const DEBOUNCE_MS = 250;
-/** The language the page writes dates in (Intl's default, the browser's): quick add reads dates in figures in its order. */
-const PAGE_LOCALE = Intl.DateTimeFormat().resolvedOptions().locale;
+/**
+ * The language the page writes dates in (Intl's default, the browser's), as language[-Script][-REGION] (what
+ * the API takes): quick add reads dates in figures in its order.
+ */
+const PAGE_LOCALE = (() => {
+  const { language, script, region } = new Intl.Locale(Intl.DateTimeFormat().resolvedOptions().locale);
+  return [language, script, region].filter(Boolean).join('-');
+})();
 const PRIORITY = { 1: 'P1 · urgent', 2: 'P2 · high', 3: 'P3 · medium', 4: 'P4 · none' };
 
 /** The list a task without `#List` goes to: the list shown (not a search), else the Inbox (null: the server's default). */

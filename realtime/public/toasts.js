@@ -24,10 +24,7 @@ export function toast({
     h('p', { class: 'toast-title' }, title),
     body ? h('p', {}, body) : null,
   );
-  const close = () => {
-    el.remove();
-    foldReminders();
-  };
+  const close = () => el.remove();
   const buttons = actions.map(({ label, run, title: hint }) =>
     h(
       'button',
@@ -46,8 +43,8 @@ export function toast({
   el.append(h('div', { class: 'actions' }, buttons));
   if (kind === 'reminder')
     el.append(h('button', { type: 'button', class: 'unfold', onclick: () => el.classList.remove('folded') }, 'Show'));
+  watchFolding(region);
   region.append(el);
-  if (kind === 'reminder') foldReminders();
   // At most 5 passing toasts; reminders stay until answered (notifications.js).
   const passing = [...region.children].filter((child) => !child.classList.contains('reminder'));
   while (passing.length > 5) passing.shift().remove();
@@ -75,6 +72,14 @@ export function dismissToastsOf(listId) {
 /** Removes the toasts of `group` (the news they gave is no longer true). */
 export function dismissGroup(group) {
   for (const el of $('#toasts')?.querySelectorAll(`[data-group="${CSS.escape(group)}"]`) ?? []) el.remove();
+}
+
+let folding = null;
+/** Folds the reminders again whenever a toast comes or goes, whoever removes it (an answer on another device too). */
+function watchFolding(region) {
+  if (folding) return;
+  folding = new MutationObserver(foldReminders);
+  folding.observe(region, { childList: true });
 }
 
 /** Reminders shown whole at once: the newest; older ones fold to their title and a Show button. */

@@ -132,7 +132,7 @@ for (const [name, body, field] of [
   ['an unknown field', { text: 'a', due_date: '2026-01-01' }, 'due_date'],
   ['a locale that is no language tag', { text: 'a', locale: 'english please' }, 'locale'],
   ['a locale not a string', { text: 'a', locale: ['en-GB'] }, 'locale'],
-  ['a locale too long', { text: 'a', locale: `en-${'x'.repeat(70)}` }, 'locale'],
+  ['a locale with more than language, script and region', { text: 'a', locale: 'ca-ES-valencia' }, 'locale'],
 ] as const) {
   test(`bad input is a 400 naming the field: ${name}`, async (t) => {
     const token = suite.app.token(`quick-${randomUUID()}`);

@@ -16,7 +16,7 @@ import {
   type DateOrder,
   type QuickAddFields,
 } from '../../api/quick-add/parse.ts';
-import { createTask, parseTask, textProblem } from '../../api/schemas.ts';
+import { createTask, LOCALE, parseTask, textProblem } from '../../api/schemas.ts';
 import { validateRule } from '../../actors/recurrence/index.ts';
 
 interface Case {
@@ -148,8 +148,18 @@ test("a date in figures is read in the order of the user's locale: day first whe
 test('locale: a BCP 47 tag, said back in its canonical form; anything else is a 400 naming the field', (t) => {
   t.is(parseTask.validate({ text: 'x', locale: 'en-gb' }).value?.locale, 'en-GB');
   t.is(parseTask.validate({ text: 'x' }).error, undefined);
-  for (const locale of ['not a locale', 'en_GB!', '', 'x'.repeat(65), 'en-GB-', '12'])
+  for (const locale of ['not a locale', 'en_GB!', '', 'en-GB-x-private', 'en-GB-', '12', 'en-GB-u-ca-buddhist', 'aaaa'])
     t.regex(parseTask.validate({ text: 'x', locale }).error?.message ?? 'accepted', /"locale"/, JSON.stringify(locale));
+});
+
+test('every tag the document allows for locale is taken: the pattern in the OpenAPI document and the check agree', (t) => {
+  for (const locale of ['en', 'en-GB', 'zh-Hans-CN', 'es-419', 'qaa'])
+    t.is(parseTask.validate({ text: 'x', locale }).error, undefined, locale);
+  const result = fc.check(
+    fc.property(fc.stringMatching(LOCALE), (locale) => parseTask.validate({ text: 'x', locale }).error === undefined),
+    { numRuns: 500 },
+  );
+  t.false(result.failed, fc.defaultReportMessage(result) ?? 'property failed');
 });
 
 test("the issue's phrases, spelled out: title, the next 1st at 09:00 local, RFC 5545 rule, priority and list", (t) => {

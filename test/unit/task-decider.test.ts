@@ -735,6 +735,23 @@ test('there and back again: a second zone change keeps the wall-clock place the 
     .then({ next_occurrence: '2026-12-03T07:30:00.000Z' });
 });
 
+test('a zone change when the next occurrence falls in a DST gap keeps that day: nothing is skipped', (t) => {
+  const given = spec(t);
+  const ny = (iso: string) => at(iso, 'America/New_York');
+  const created = given().when(
+    create(T1, { title: 'Meds', due_date: '2026-03-05T02:30', recurrence_rule: 'FREQ=DAILY' }),
+    ny('2026-03-05T06:00:00Z'),
+  );
+  // At the 6 Mar occurrence it spawns it and, ahead, 7 Mar: next is 8 Mar, whose 02:30 the clocks skip
+  // (03:30 EDT, 07:30Z).
+  const spawned = given(created)
+    .when({ type: 'spawn' }, ny('2026-03-06T07:30:00Z'))
+    .then({ next_occurrence: '2026-03-08T07:30:00.000Z' });
+  given(spawned)
+    .when({ type: 'reschedule', from_zone: 'America/New_York', to_zone: 'UTC' }, ny('2026-03-06T08:00:00Z'))
+    .then({ next_occurrence: '2026-03-08T02:30:00.000Z' }, '8 Mar 02:30 in UTC, not 9 Mar');
+});
+
 test("a zone change moves a series' open timed instance to the same wall-clock time (its reminders with it); a done one, or one with a zone of its own, stays", (t) => {
   const given = spec(t);
   const utc = (iso: string) => at(iso, 'UTC');
@@ -776,6 +793,17 @@ test("a zone change moves a series' open timed instance to the same wall-clock t
     utc('2026-12-01T07:20:00Z'),
   );
   given(own).when(west, utc('2026-12-01T07:25:00Z')).then([], 'a zone of its own');
+
+  // At the edge of time: the same wall-clock time west of UTC would be in year 10000, so it keeps its instant.
+  const last = given().when(
+    create(T2, { title: 'Last', due_date: '9999-12-31T23:00', recurrence_rule: 'FREQ=DAILY' }),
+    utc('9999-12-31T22:00:00Z'),
+  );
+  const edge = given(last).when({ type: 'spawn' }, utc('9999-12-31T23:00:00Z'));
+  const edgeId = (edge.events[0]?.data as { instance_id: string }).instance_id;
+  given(...edge.history.filter((e) => e.aggregate_id === edgeId))
+    .when({ type: 'reschedule', from_zone: 'UTC', to_zone: 'Pacific/Pago_Pago' }, utc('9999-12-31T23:05:00Z'))
+    .then([], 'no instant in years 0001-9999: left where it is');
 });
 
 test('a recurring series is not completed itself, and an occurrence cannot recur', (t) => {
