@@ -254,7 +254,14 @@ function restore(turn: EventEnvelope[], state: TaskState, ctx: DecideContext): P
       changes.due_date = { from: state.due_date, to: due_date };
     }
   }
-  if (state.is_recurring && state.recurrence_rule && state.due_date) {
+  // An after-completion series deleted while it waited for its open instance's completion waits again (the
+  // undo of its delete brings that instance back too: host/tasks/turn.ts followSeries); else two were open.
+  const deleted = turn.find((e) => e.event_type === 'task.deleted');
+  const waited =
+    state.recurrence_mode === 'after_completion' &&
+    state.last_spawned_at !== null &&
+    (deleted?.data.changes as Record<string, unknown> | undefined)?.next_occurrence === undefined;
+  if (state.is_recurring && state.recurrence_rule && state.due_date && !waited) {
     // The series restarts: its next occurrence after now (or after the last one it spawned).
     const next = firstOccurrence(
       state.recurrence_rule,

@@ -239,6 +239,19 @@ test('a waiting series stays waiting through rule and zone edits; back to calend
     .then(throws('validation', 'recurrence_mode', /needs a recurrence_rule/));
 });
 
+test('a waiting series deleted and brought back by undo waits again (its instance comes back with it): not two open', (t) => {
+  const given = spec(t);
+  const first = given(given().when(create(EVERY_3_DAYS), at(NOW))).when({ type: 'spawn' }, at('2026-03-23T08:00:00Z'));
+  const gone = given(first).when({ type: 'delete' }, at('2026-03-24T08:00:00Z'));
+  const deleted = gone.events.find((e) => e.event_type === 'task.deleted');
+  given(gone)
+    .when(
+      { type: 'undo', event_id: deleted?.event_id ?? '' },
+      { ...at('2026-03-24T09:00:00Z'), undo: { events: gone.history } },
+    )
+    .then({ deleted_at: null, next_occurrence: null });
+});
+
 test('completing an instance of a calendar series, or without the series in the context, spawns nothing', (t) => {
   const given = spec(t);
   const calendar = given(
