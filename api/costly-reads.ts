@@ -1,6 +1,6 @@
 // Reads that expand series or render a calendar, and a zone change (a task turn for every series that
-// follows the zone), cost from milliseconds up to seconds of the one event loop each. Each is bounded on its own (the Upcoming budget, the feed's budgets) and yields as it
-// works, but one user's many at once still took turns with everyone's requests: 30 concurrent Upcoming
+// follows the zone), cost from milliseconds up to seconds of the one event loop each. Each is bounded on
+// its own (the Upcoming budget, the feed's budgets) and yields as it works, but one user's many at once still took turns with everyone's requests: 30 concurrent Upcoming
 // reads from one user held another user's plain list read for up to 2 s (an attacker's pass). So each
 // caller runs at most COSTLY_IN_FLIGHT of them at a time; more wait their turn in order, up to
 // COSTLY_WAITING, and beyond that are refused with 429 and Retry-After. A route opts in by wrapping its

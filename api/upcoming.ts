@@ -47,6 +47,17 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const DAY_MS = 86_400_000;
 
 /**
+ * The instant the occurrences a series has not spawned yet come strictly after, from `now` on: its
+ * next_occurrence, which its decider keeps (after a zone change, the first in the new zone past where it
+ * stood; counted from the instant after the last spawn, a move west listed again the occurrence already
+ * spawned, beside its instance). Null: the series has ended, or waits for a completion to know its next.
+ */
+export function notSpawnedAfter(series: Pick<SeriesTask, 'next_occurrence'>, now: Date): Date | null {
+  if (series.next_occurrence === null) return null;
+  return new Date(Math.max(now.getTime(), Date.parse(series.next_occurrence)) - 1);
+}
+
+/**
  * The occurrences in [now, end) of `series` (ordered soonest first, as host/reads.ts `series` gives them)
  * that are not spawned yet, in each series' zone (else `zone`). `unread` counts the user's series that
  * were not read (over MAX_UPCOMING_SERIES). Spends at most `budget` steps in all; the event loop is
@@ -69,12 +80,8 @@ export async function upcomingOccurrences(
       break;
     }
     if (index > 0) await yieldToLoop();
-    // What the series has not spawned yet starts at its next_occurrence, which its decider keeps: after a
-    // zone change, the first occurrence in the new zone past the last spawned one's wall-clock time (the
-    // instant after the last spawned one was a day early west of it: a phantom beside its instance). None:
-    // the series has ended, or waits for a completion (after-completion mode) to know its next.
-    if (s.next_occurrence === null) continue;
-    const after = new Date(Math.max(window.now.getTime(), Date.parse(s.next_occurrence)) - 1);
+    const after = notSpawnedAfter(s, window.now);
+    if (after === null) continue;
     const meter: ExpansionMeter = { steps: 0 };
     const zone = s.timezone ?? window.zone;
     // An all-day occurrence belongs to its date, not its instant: a day of a series in a zone west of the

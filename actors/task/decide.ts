@@ -1226,15 +1226,14 @@ export function rescheduledStart(
   return { dtstart_local, due_date };
 }
 
+/** Whether the task's maker has left its (not deleted) list: their zone changes no longer move its times. */
+const makerLeft = (state: TaskState, ctx: DecideContext): boolean =>
+  !ctx.listDeleted?.(state.list_id) && !accessTo(state.list_id, ctx).includes(state.user_id);
+
 function reschedule(fromZone: string, toZone: string, state: TaskState, ctx: DecideContext): PendingEvent[] {
   // Its maker has left its list, and their zone change reached it before member_gone could give it their
   // zone (their times there were not yet this task's): it keeps the zone its times are in, and moves not.
-  if (
-    zoneBound(state) &&
-    fromZone !== toZone &&
-    !ctx.listDeleted?.(state.list_id) &&
-    !accessTo(state.list_id, ctx).includes(state.user_id)
-  )
+  if (zoneBound(state) && fromZone !== toZone && makerLeft(state, ctx))
     return [
       ev(state, 'task.updated', { changes: { timezone: { from: null, to: fromZone } }, reason: 'member_removed' }),
     ];
@@ -1286,9 +1285,9 @@ const STANDING_LOOKBACK_MS = 3 * 86_400_000;
  * A series that never spawned starts after now.
  */
 function standingAfterZoneChange(state: TaskState, fromZone: string, toZone: string, ctx: DecideContext): number {
-  const now = seriesAfter({ last_spawned_at: null, due_day: state.due_day }, toZone, ctx);
   if (state.last_spawned_at === null || state.next_occurrence === null || !state.recurrence_rule)
     return seriesAfter(state, toZone, ctx, fromZone);
+  const now = seriesAfter({ last_spawned_at: null, due_day: state.due_day }, toZone, ctx);
   const next = ms(state.next_occurrence);
   const before = occurrences(state.recurrence_rule, seriesStart(state, fromZone), fromZone, {
     after: new Date(Math.min(ms(state.last_spawned_at), next) - STANDING_LOOKBACK_MS),
@@ -1371,7 +1370,7 @@ function movedByZone(
 function rescheduleInstance(fromZone: string, toZone: string, state: TaskState, ctx: DecideContext): PendingEvent[] {
   if (state.timezone !== null || fromZone === toZone || state.completed || state.due_date === null) return [];
   // Its maker left its list: their times there are not this task's any more (as `reschedule` keeps a series).
-  if (!ctx.listDeleted?.(state.list_id) && !accessTo(state.list_id, ctx).includes(state.user_id)) return [];
+  if (makerLeft(state, ctx)) return [];
   const moved = sameWall(state.due_date, fromZone, toZone);
   // The same wall-clock time outside years 0001–9999 once in UTC: it keeps its instant (a review's catch:
   // written, that instant failed the zone change half-way, after the zone had committed).

@@ -18,6 +18,7 @@ import { homeZones } from '../home-zone.ts';
 import type { SnoozeChoice } from '../../actors/task/snooze.ts';
 import { costly } from '../costly-reads.ts';
 import { searchFilters } from '../search.ts';
+import { notSpawnedAfter } from '../upcoming.ts';
 
 const api = (description: string, extra: Record<string, unknown> = {}) => ({
   tags: ['api', 'tasks'],
@@ -322,9 +323,9 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
             occurrences: task.next_occurrence === null ? [] : [task.next_occurrence],
             timezone: zone,
           };
-        // From its first occurrence not spawned yet (the decider keeps it, across zone changes too), as Upcoming.
-        if (task.next_occurrence === null) return { occurrences: [], timezone: zone };
-        const after = new Date(Math.max(deps.clock().getTime(), Date.parse(task.next_occurrence)) - 1);
+        // What it has not spawned yet, as Upcoming lists it.
+        const after = notSpawnedAfter(task, deps.clock());
+        if (after === null) return { occurrences: [], timezone: zone };
         const list = occurrences(task.recurrence_rule, seriesStart(task, zone), zone, {
           after,
           limit: (request.query as { limit: number }).limit,

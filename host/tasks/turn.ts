@@ -248,16 +248,12 @@ export class TaskTurns implements TaskTurnPort {
           turn(id, { userId: series.user_id, command: { type: 'series_deleted', series_id: series.id }, meta: cause }),
         );
       else if (e.event_type === 'task.restored' && command.type === 'undo') {
-        const taken = await instancesDeletedBy(this.db, series.id, command.event_id);
-        await fanOut(
-          taken.map((i) => i.id),
-          (id) =>
-            // By the one who undid the series' delete, as their own undo of each.
-            turn(id, {
-              userId,
-              command: { type: 'undo', event_id: taken.find((i) => i.id === id)?.event_id ?? '' },
-              meta: cause,
-            }),
+        const deleteOf = new Map(
+          (await instancesDeletedBy(this.db, series.id, command.event_id)).map((i) => [i.id, i.event_id]),
+        );
+        // By the one who undid the series' delete, as their own undo of each.
+        await fanOut([...deleteOf.keys()], (id) =>
+          turn(id, { userId, command: { type: 'undo', event_id: deleteOf.get(id) as string }, meta: cause }),
         );
       }
     }

@@ -19,7 +19,16 @@ import { snooze, SNOOZE_CHOICES } from './notifications.js';
 import { reminderChooser, readReminder } from './reminder-chooser.js';
 import { toast } from './toasts.js';
 import { undoable } from './undo.js';
-import { visibleTasks, loadMore, listOf, localDate, addDays, openOccurrences, standsForOccurrences } from './views.js';
+import {
+  visibleTasks,
+  loadMore,
+  listOf,
+  localDate,
+  addDays,
+  dueDayOf,
+  openOccurrences,
+  standsForOccurrences,
+} from './views.js';
 import { labelChips, labelPicker, toggleLabelPicker } from './labels.js';
 import { moveTask, TASK_DRAG_TYPE, goTo } from './sidebar.js';
 import { orderedLists } from './store.js';
@@ -141,7 +150,7 @@ function upcomingView(tasks, s) {
   const days = s.upcoming?.days ?? [];
   const byDay = new Map();
   for (const task of tasks) {
-    const date = task.due_day ?? localDate(task.due_date, zone);
+    const date = dueDayOf(task, zone);
     if (!byDay.has(date)) byDay.set(date, []);
     byDay.get(date).push(task);
   }

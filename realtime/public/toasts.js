@@ -17,7 +17,7 @@ export function toast({
   timeoutMs = kind === 'reminder' ? 0 : 6000,
 }) {
   const region = $('#toasts');
-  if (group) for (const old of region.querySelectorAll(`[data-group="${group}"]`)) old.remove();
+  if (group) dismissGroup(group);
   const el = h(
     'div',
     { class: `toast ${kind}`, role: kind === 'error' ? 'alert' : undefined, 'data-group': group, 'data-opens': opens },

@@ -10,16 +10,13 @@ import { getState, taskZone, userZone } from './store.js';
 import { api, act } from './api.js';
 import { toast } from './toasts.js';
 import { upsertTask, removeTask } from './tasks.js';
-import { visibleTasks, localDate, addDays } from './views.js';
+import { visibleTasks, localDate, addDays, dueDayOf } from './views.js';
 import { DUE_SHORTCUTS, writtenIn } from './due.js';
 import { toLocalInput } from './time.js';
 import { triagePlan } from './triage-plan.js';
 import { newCorrelation, undoEdits, undoDeletes, UNDO_MS } from './undo.js';
 
 const TOMORROW = DUE_SHORTCUTS.find(([name]) => name === 'Tomorrow')?.[1];
-
-/** The local date a task is due on in `zone` (an all-day task's own date). */
-const dayOf = (task, zone) => task.due_day ?? localDate(task.due_date, zone);
 
 /** The Overdue view's tasks moved to tomorrow (see triagePlan); a toast says how many, with one Undo for all. */
 export async function moveOverdueToTomorrow(button) {
@@ -38,7 +35,7 @@ export async function moveOverdueToTomorrow(button) {
         : [];
       const zone = userZone();
       const tomorrow = addDays(localDate(now, zone), 1);
-      const plan = triagePlan(overdue, upcoming, tomorrow, (task) => dayOf(task, zone));
+      const plan = triagePlan(overdue, upcoming, tomorrow, (task) => dueDayOf(task, zone));
       const headers = (task) => ({ 'if-match': String(task.version), 'x-correlation-id': correlation });
       for (const task of plan.move) {
         const zone = taskZone(task);

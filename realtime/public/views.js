@@ -33,6 +33,9 @@ export function localDate(iso, zone) {
   return `${parts.year}-${parts.month}-${parts.day}`;
 }
 
+/** The local date a dated task is due on in `zone`: an all-day task's own date, else its instant's date there. */
+export const dueDayOf = (task, zone) => task.due_day ?? localDate(task.due_date, zone);
+
 /**
  * What a task added while the view shows gets unless it says otherwise, so it stays in sight: the list
  * shown, the label shown, or today as its date (Today, an all-day date in the user's zone). Nothing while
@@ -120,12 +123,7 @@ export function inView(task, s = getState(), now = Date.now()) {
       if (task.due_day) return !task.completed && !task.is_recurring && task.due_day < localDate(now, zone);
       return !task.completed && !task.is_recurring && due !== null && due < now;
     case 'today':
-      return (
-        !task.completed &&
-        !task.is_recurring &&
-        due !== null &&
-        (task.due_day ?? localDate(task.due_date, zone)) <= localDate(now, zone)
-      );
+      return !task.completed && !task.is_recurring && due !== null && dueDayOf(task, zone) <= localDate(now, zone);
     case 'upcoming': {
       if (task.due_day)
         return (

@@ -14,6 +14,14 @@ type CreateData = Extract<TaskCommand, { type: 'create' }>['data'];
 const at = contextsAt();
 const create = (id: string, data: CreateData): TaskCommand => ({ type: 'create', id, data });
 const reminderIds = (step: Step): string[] => step.state?.reminders.map((r) => r.id) ?? [];
+/** A daily series `id` due `due` (wall clock unless it names an offset), with `extra` fields. */
+const daily = (id: string, due: string, extra: Partial<CreateData> = {}): TaskCommand =>
+  create(id, { title: 'Meds', due_date: due, recurrence_rule: 'FREQ=DAILY', ...extra });
+/** The stream of the instance `step` spawned first: the given of a step on that instance. */
+const spawnedInstance = (step: Step): EventEnvelope[] => {
+  const id = (step.events[0]?.data as { instance_id: string }).instance_id;
+  return step.history.filter((e) => e.aggregate_id === id);
+};
 
 const T1 = '11111111-1111-4111-8111-111111111111';
 const T2 = '22222222-2222-4222-8222-222222222222';
@@ -339,18 +347,8 @@ test('delete cancels reminders and stops a series; afterwards commands are not f
 
 test("a series' delete deletes its open instance too (series_deleted); a done one, a gone one or another series' stays", (t) => {
   const given = spec(t);
-  const created = given().when(
-    create(T1, {
-      title: 's',
-      due_date: '2026-02-11T09:00:00Z',
-      recurrence_rule: 'FREQ=DAILY',
-      reminders: [{ before: 'PT15M' }],
-    }),
-    at(NOW),
-  );
-  const spawned = given(created).when({ type: 'spawn' }, at('2026-02-11T08:45:00Z'));
-  const id = (spawned.events[0]?.data as { instance_id: string }).instance_id;
-  const instance = spawned.history.filter((e) => e.aggregate_id === id);
+  const created = given().when(daily(T1, '2026-02-11T09:00:00Z', { reminders: [{ before: 'PT15M' }] }), at(NOW));
+  const instance = spawnedInstance(given(created).when({ type: 'spawn' }, at('2026-02-11T08:45:00Z')));
   const gone = given(...instance)
     .when({ type: 'series_deleted', series_id: T1 }, at('2026-02-11T08:50:00Z'))
     .then([
@@ -718,10 +716,7 @@ test('a zone change west never brings back an occurrence already spawned: its pl
 test('there and back again: a second zone change keeps the wall-clock place the first gave, nothing spawned comes back', (t) => {
   const given = spec(t);
   const utc = (iso: string) => at(iso, 'UTC');
-  const created = given().when(
-    create(T1, { title: 'Meds', due_date: '2026-12-01T07:30', recurrence_rule: 'FREQ=DAILY' }),
-    utc('2026-12-01T06:00:00Z'),
-  );
+  const created = given().when(daily(T1, '2026-12-01T07:30'), utc('2026-12-01T06:00:00Z'));
   // At the 1 Dec occurrence it spawns it and, ahead, the 2 Dec one: the series is at 3 Dec 07:30.
   const spawned = given(created)
     .when({ type: 'spawn' }, utc('2026-12-01T07:30:00Z'))
@@ -738,10 +733,7 @@ test('there and back again: a second zone change keeps the wall-clock place the 
 test('a zone change when the next occurrence falls in a DST gap keeps that day: nothing is skipped', (t) => {
   const given = spec(t);
   const ny = (iso: string) => at(iso, 'America/New_York');
-  const created = given().when(
-    create(T1, { title: 'Meds', due_date: '2026-03-05T02:30', recurrence_rule: 'FREQ=DAILY' }),
-    ny('2026-03-05T06:00:00Z'),
-  );
+  const created = given().when(daily(T1, '2026-03-05T02:30'), ny('2026-03-05T06:00:00Z'));
   // At the 6 Mar occurrence it spawns it and, ahead, 7 Mar: next is 8 Mar, whose 02:30 the clocks skip
   // (03:30 EDT, 07:30Z).
   const spawned = given(created)
@@ -756,17 +748,10 @@ test("a zone change moves a series' open timed instance to the same wall-clock t
   const given = spec(t);
   const utc = (iso: string) => at(iso, 'UTC');
   const created = given().when(
-    create(T1, {
-      title: 'Meds',
-      due_date: '2026-12-01T07:30',
-      recurrence_rule: 'FREQ=DAILY',
-      reminders: [{ before: 'PT15M' }],
-    }),
+    daily(T1, '2026-12-01T07:30', { reminders: [{ before: 'PT15M' }] }),
     utc('2026-12-01T06:00:00Z'),
   );
-  const spawned = given(created).when({ type: 'spawn' }, utc('2026-12-01T07:15:00Z'));
-  const id = (spawned.events[0]?.data as { instance_id: string }).instance_id;
-  const instance = spawned.history.filter((e) => e.aggregate_id === id);
+  const instance = spawnedInstance(given(created).when({ type: 'spawn' }, utc('2026-12-01T07:15:00Z')));
   const west = { type: 'reschedule', from_zone: 'UTC', to_zone: 'America/Los_Angeles' } as const;
   const moved = given(...instance)
     .when(west, utc('2026-12-01T07:20:00Z'))
@@ -795,13 +780,8 @@ test("a zone change moves a series' open timed instance to the same wall-clock t
   given(own).when(west, utc('2026-12-01T07:25:00Z')).then([], 'a zone of its own');
 
   // At the edge of time: the same wall-clock time west of UTC would be in year 10000, so it keeps its instant.
-  const last = given().when(
-    create(T2, { title: 'Last', due_date: '9999-12-31T23:00', recurrence_rule: 'FREQ=DAILY' }),
-    utc('9999-12-31T22:00:00Z'),
-  );
-  const edge = given(last).when({ type: 'spawn' }, utc('9999-12-31T23:00:00Z'));
-  const edgeId = (edge.events[0]?.data as { instance_id: string }).instance_id;
-  given(...edge.history.filter((e) => e.aggregate_id === edgeId))
+  const last = given().when(daily(T2, '9999-12-31T23:00'), utc('9999-12-31T22:00:00Z'));
+  given(...spawnedInstance(given(last).when({ type: 'spawn' }, utc('9999-12-31T23:00:00Z'))))
     .when({ type: 'reschedule', from_zone: 'UTC', to_zone: 'Pacific/Pago_Pago' }, utc('9999-12-31T23:05:00Z'))
     .then([], 'no instant in years 0001-9999: left where it is');
 });
