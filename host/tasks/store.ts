@@ -384,14 +384,20 @@ const LOAD_FOR_TURN = `${LOAD} FOR UPDATE OF t`;
  * first and a user's row second (the old order) deadlocked with a concurrent write, and each deadlock
  * cost PostgreSQL's deadlock_timeout (1 s) before one of them was rolled back. persist refuses to write a
  * decision reaching a user not locked here (MoreLocksNeeded), so no row is taken out of order.
+ * The ids are computed once (`ANY(ARRAY(…))`, an InitPlan) and the rows locked by a plain index scan on
+ * them: a row updated by another transaction while this one waits is then always locked at its new
+ * version. Chosen through a semi-join (`IN (…)`), a populated database planned a nested loop with
+ * Memoize whose EvalPlanQual recheck dropped such a row, so under a shared list's traffic (each event
+ * moves every member's last_seq) the users were left out attempt after attempt and the turn failed
+ * (test/integration/store.test.ts holds the planner to that plan).
  */
-const LOCK_WRITERS = `SELECT u.id FROM users u WHERE u.id IN (
+const LOCK_WRITERS = `SELECT u.id FROM users u WHERE u.id = ANY(ARRAY(
     SELECT t.user_id FROM tasks t WHERE t.id = $1
     UNION ALL SELECT $2
     UNION ALL SELECT unnest($3::text[])
     UNION ALL SELECT m.user_id FROM tasks t JOIN list_members m ON m.list_id = t.list_id
       WHERE t.id = $1 AND m.state IN ('invited', 'active')
-    UNION ALL SELECT l.user_id FROM tasks t JOIN lists l ON l.id = t.list_id WHERE t.id = $1)
+    UNION ALL SELECT l.user_id FROM tasks t JOIN lists l ON l.id = t.list_id WHERE t.id = $1))
   ORDER BY u.id COLLATE "C" FOR UPDATE OF u`;
 
 /**

@@ -454,3 +454,57 @@ test('PostgreSQL: moves between shared lists with different members, made from t
     await drop();
   }
 });
+
+// A locked read waits for a concurrent write of a row it locks, then takes that row's new version: a row
+// must never drop out of what it locks because it changed meanwhile (PostgreSQL's EvalPlanQual recheck).
+// LOCK_WRITERS chose its users through a semi-join; once the tables held rows the planner made it a
+// nested loop with Memoize, whose recheck returned none for a user row updated meanwhile, so under a
+// shared list's traffic (every event moves each member's last_seq) the locked attempts never held the
+// users their write moves (MoreLocksNeeded, five times: a 500). The planner is held to that plan here.
+test('PostgreSQL: a locked read keeps every row a concurrent write changed while it waited: the users, the task', async (t) => {
+  const { db, drop } = await ADAPTERS[0].open();
+  const other = await db.reserve();
+  try {
+    const users = new UserTurns(db);
+    const lists = new ListTurns(db);
+    const run = randomUUID().slice(0, 8);
+    const [owner, editor] = [`o-${run}`, `e-${run}`];
+    const list = randomUUID();
+    await users.organise(owner, { command: { type: 'create_list', id: list, data: { name: 'Shared' } } });
+    await lists.membership(list, { userId: owner, command: { type: 'share', user_id: editor, role: 'editor' } });
+    await lists.membership(list, { userId: editor, command: { type: 'accept' } });
+    const id = randomUUID();
+    await new TaskTurns(db).execute(owner, id, { type: 'create', id, data: { title: 'one', list_id: list } }, meta());
+    const changes: Record<string, string> = {
+      [`the owner's user row`]: `UPDATE users SET last_seq = last_seq + 1 WHERE id = '${owner}'`,
+      [`the editor's user row`]: `UPDATE users SET last_seq = last_seq + 1 WHERE id = '${editor}'`,
+      'the task row': `UPDATE tasks SET updated_at = updated_at WHERE id = '${id}'`,
+    };
+    for (const [what, change] of Object.entries(changes)) {
+      await other.query('BEGIN');
+      await other.query(change);
+      const locked = new Set<string>();
+      const read = db.transaction(async (tx) => {
+        await tx.query(
+          'SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL enable_seqscan = off',
+        );
+        return loadForTurn(tx, editor, id, { lock: true, locked });
+      });
+      await eventually(
+        async () =>
+          (
+            await db.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+            )
+          ).rows[0]?.n === 1,
+        { what: `the locked read waits for the write of ${what}`, timeoutMs: 30_000, intervalMs: 10 },
+      );
+      await other.query('COMMIT');
+      t.is((await read)?.state.title, 'one', `the task is read after a write of ${what}`);
+      t.deepEqual([...locked].sort(), [editor, owner].sort(), `both users are locked after a write of ${what}`);
+    }
+  } finally {
+    other.release();
+    await drop();
+  }
+});
