@@ -378,8 +378,9 @@ const LOAD_FOR_TURN = `${LOAD} FOR UPDATE OF t`;
 /**
  * The rows of the users a write on task $1 moves, locked in the order every write takes them (user id,
  * COLLATE "C": persist's shared path and group commit): the task's home user, the caller ($2), its list's
- * owner and its invited and active members, and the users $3 (those a decision of an earlier attempt
- * reached beyond these: a move to another shared list, a series in another list, a member who left).
+ * owner and its invited and active members, the owners and members of the lists $4 (the list a command
+ * names: a create's, a move's target), and the users $3 (those a decision of an earlier attempt reached
+ * beyond these: a series in another list, a member who left).
  * Every write of a task moves its users' rows before it updates the task, so a turn that locked the task
  * first and a user's row second (the old order) deadlocked with a concurrent write, and each deadlock
  * cost PostgreSQL's deadlock_timeout (1 s) before one of them was rolled back. persist refuses to write a
@@ -397,7 +398,9 @@ const LOCK_WRITERS = `SELECT u.id FROM users u WHERE u.id = ANY(ARRAY(
     UNION ALL SELECT unnest($3::text[])
     UNION ALL SELECT m.user_id FROM tasks t JOIN list_members m ON m.list_id = t.list_id
       WHERE t.id = $1 AND m.state IN ('invited', 'active')
-    UNION ALL SELECT l.user_id FROM tasks t JOIN lists l ON l.id = t.list_id WHERE t.id = $1))
+    UNION ALL SELECT l.user_id FROM tasks t JOIN lists l ON l.id = t.list_id WHERE t.id = $1
+    UNION ALL SELECT m.user_id FROM list_members m WHERE m.list_id = ANY($4::uuid[]) AND m.state IN ('invited', 'active')
+    UNION ALL SELECT l.user_id FROM lists l WHERE l.id = ANY($4::uuid[])))
   ORDER BY u.id COLLATE "C" FOR UPDATE OF u`;
 
 /**
@@ -494,7 +497,14 @@ export async function loadForTurn(
   q: Queryable,
   userId: string,
   taskId: string,
-  options: { lock: boolean; system?: boolean; alsoLock?: readonly string[]; locked?: Set<string> } = { lock: true },
+  options: {
+    lock: boolean;
+    system?: boolean;
+    alsoLock?: readonly string[];
+    /** Lists the command names (LOCK_WRITERS $4): their owners and members are locked too. */
+    lists?: readonly string[];
+    locked?: Set<string>;
+  } = { lock: true },
 ): Promise<{ state: TaskState; timezone: string; userVersion: number } | null> {
   type Row = TaskRow & {
     user_timezone: string;
@@ -505,7 +515,7 @@ export async function loadForTurn(
   if (options.lock) {
     const locked = await q.query<{ id: string }>(
       LOCK_WRITERS,
-      [taskId, userId, [...(options.alsoLock ?? [])]],
+      [taskId, userId, [...(options.alsoLock ?? [])], [...(options.lists ?? [])]],
       'tasklane_lock_writers',
     );
     for (const row of locked.rows) options.locked?.add(row.id);

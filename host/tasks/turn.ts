@@ -161,6 +161,13 @@ interface Written {
   copies?: EventEnvelope[];
 }
 
+/** The list a create or a move names (list_id, as the lists table spells ids), or none. */
+function listsNamedBy(command: TaskCommand): string[] {
+  return (command.type === 'create' || command.type === 'update') && typeof command.data.list_id === 'string'
+    ? [command.data.list_id.toLowerCase()]
+    : [];
+}
+
 export class TaskTurns implements TaskTurnPort {
   private readonly clock: () => Date;
   private readonly newId: () => string;
@@ -348,6 +355,7 @@ export class TaskTurns implements TaskTurnPort {
       lock,
       system: SYSTEM_COMMANDS.has(command.type),
       alsoLock: [...alsoLock],
+      lists: listsNamedBy(command),
       ...(locked ? { locked } : {}),
     });
     if (loaded !== null) {
@@ -391,10 +399,7 @@ export class TaskTurns implements TaskTurnPort {
     const successor = command.type === 'undo' && series ? await readLatestInstance(q, series) : undefined;
     // Who has access to the task's list (and to a list the command names), read before deciding when the
     // decision depends on it; the write checks each list is still at the version read here.
-    const named =
-      (command.type === 'create' || command.type === 'update') && typeof command.data.list_id === 'string'
-        ? [command.data.list_id.toLowerCase()]
-        : [];
+    const named = listsNamedBy(command);
     const early = needsMembers(command)
       ? await readScopes(
           q,

@@ -461,7 +461,7 @@ test('PostgreSQL: moves between shared lists with different members, made from t
 // nested loop with Memoize, whose recheck returned none for a user row updated meanwhile, so under a
 // shared list's traffic (every event moves each member's last_seq) the locked attempts never held the
 // users their write moves (MoreLocksNeeded, five times: a 500). The planner is held to that plan here.
-test('PostgreSQL: a locked read keeps every row a concurrent write changed while it waited: the users, the task', async (t) => {
+test('PostgreSQL: a locked read keeps every row a concurrent write changed while it waited, and locks the users of a list the command names', async (t) => {
   const { db, drop } = await ADAPTERS[0].open();
   const other = await db.reserve();
   try {
@@ -503,6 +503,14 @@ test('PostgreSQL: a locked read keeps every row a concurrent write changed while
       t.is((await read)?.state.title, 'one', `the task is read after a write of ${what}`);
       t.deepEqual([...locked].sort(), [editor, owner].sort(), `both users are locked after a write of ${what}`);
     }
+    // A task not written yet, in the list its create names: that list's owner and members are locked up
+    // front, so the create's locked attempt never has to decide a third time for them (MoreLocksNeeded).
+    const locked = new Set<string>();
+    const absent = await db.transaction((tx) =>
+      loadForTurn(tx, editor, randomUUID(), { lock: true, lists: [list], locked }),
+    );
+    t.is(absent, null);
+    t.deepEqual([...locked].sort(), [editor, owner].sort(), 'the named list’s users are locked for a create');
   } finally {
     other.release();
     await drop();
