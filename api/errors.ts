@@ -1,8 +1,9 @@
 // Errors, mapped once (DESIGN: "Errors mapped once"): one onPreResponse extension turns whatever a
 // route, an extension or a dependency threw into @hapi/boom JSON ({statusCode, error, message, field?}),
 // never a stack trace. Domain errors → 4xx by their code; SQLSTATE classes 22 and 54 (bad or oversized
-// data that slipped past validation) → 400; the database or the Dapr sidecar away → 503 with
-// Retry-After, on reads as on writes; anything else → a plain 500 whose cause is only logged.
+// data that slipped past validation) → 400; the database or the Dapr sidecar away, or a write that lost
+// to concurrent writes on every attempt → 503 with Retry-After, on reads as on writes; anything else → a
+// plain 500 whose cause is only logged.
 import Boom from '@hapi/boom';
 import type { Request, ResponseToolkit, Lifecycle, Server } from '@hapi/hapi';
 import type { ValidationError } from 'joi';
@@ -56,6 +57,16 @@ export function databaseAway(error: unknown): boolean {
 }
 
 /**
+ * Concurrent writes kept failing this one's checks until its attempts were spent: a serialization
+ * failure (40001: a guard, `tasklane_guard`, or a lock that came too late) or a deadlock (40P01). Each
+ * attempt was rolled back whole, so nothing of it was written, and the same request can succeed a moment
+ * later: a 503 with Retry-After, as for a dependency away, never a 500.
+ */
+export function contended(error: unknown): boolean {
+  return chain(error).some(({ code }) => code === '40001' || code === '40P01');
+}
+
+/**
  * Data PostgreSQL refused (SQLSTATE class 22, data exception; class 54, program limit exceeded): input
  * that validation should have caught. A 400, never a 500; `column` names the field when PostgreSQL says.
  * Message-only forms cover errors that crossed the Dapr actor call.
@@ -90,6 +101,10 @@ export function toBoom(error: unknown): Boom.Boom {
   if (Boom.isBoom(error) && error.output.statusCode < 500) return error;
   if (sidecarAway(error)) return retryLater('the actor sidecar (Dapr) is unavailable; retry shortly');
   if (databaseAway(error)) return retryLater('the database is unavailable; retry shortly');
+  if (contended(error))
+    return retryLater(
+      'concurrent changes to the same data kept this one from being written; nothing was written, retry',
+    );
   const data = dataException(error);
   if (data)
     return withField(

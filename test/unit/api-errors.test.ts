@@ -111,6 +111,22 @@ test('the embedded database closed is the database away', (t) => {
   t.is(toBoom(new Error('PGlite is closed')).output.statusCode, 503);
 });
 
+test('a write that lost to concurrent writes on every attempt (40001, 40P01, MoreLocksNeeded) is a 503 with Retry-After', (t) => {
+  const cases = [
+    pgError('a task changed since it was read (version check failed)', '40001'),
+    pgError('deadlock detected', '40P01'),
+    Object.assign(new Error('the decision reaches users not locked first: bob'), { code: '40001' }),
+    new Error('the turn failed', { cause: pgError('could not serialize access', '40001') }),
+  ];
+  for (const error of cases) {
+    const boom = toBoom(error);
+    t.is(boom.output.statusCode, 503, error.message);
+    t.is(boom.output.headers['retry-after'], '2');
+    t.regex(String(boom.output.payload.message), /nothing was written, retry/);
+  }
+  t.is(toBoom(pgError('duplicate key value violates unique constraint', '23505')).output.statusCode, 500);
+});
+
 test('a Dapr error that is not about reaching anything is not mistaken for one', (t) => {
   t.false(sidecarAway(new Error('connection reset by peer while reading the config file')));
   t.false(databaseAway(new Error('relation "tasks" does not exist')));
