@@ -688,7 +688,10 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   let date: string | null = null;
   let time: { hour: number; minute: number } | null = null;
   let exact: Date | null = null;
-  /** The span of `r`, with "in" before a month alone and "in the" before a part of the day ("in the evening"). */
+  /**
+   * The span of `r`, with "in" before a month alone and "in the" before a part of the day ("in the evening"),
+   * and an `@` standing alone before it ("Call mum @ 5pm": the @ says "at", as in "@5pm").
+   */
   const spanOf = (r: chrono.ParsedResult): Span => {
     const before = masked.slice(0, r.index);
     const lead =
@@ -697,7 +700,10 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
         : PART_OF_DAY.test(r.text)
           ? /(?<!\S)in\s+the\s+$/i.exec(before)
           : null;
-    return { start: lead ? lead.index : r.index, end: r.index + r.text.length };
+    const start = lead ? lead.index : r.index;
+    // (An @ followed by a word is a tag, masked by step 3: an @ left in `masked` stands alone.)
+    const at = /(?<!\S)@\s*$/.exec(before.slice(0, start));
+    return { start: at ? at.index : start, end: r.index + r.text.length };
   };
   if (hit) {
     spans.push(spanOf(hit));
