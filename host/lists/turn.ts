@@ -26,7 +26,7 @@ import { accessOf } from '../../actors/list/audience.ts';
 import type { CommandMeta, IdempotencyMeta, ListTurnPort, ListTurnResult, MembershipCall } from '../../actors/ports.ts';
 import type { Invitation } from '../../api/deps.ts';
 import { LIST_COLUMNS } from '../tasks/rows.ts';
-import { ensureUser, findAnswer, keyReused, persist, retryable } from '../tasks/store.ts';
+import { ensureUser, findAnswer, keyReused, lockListWriters, persist, retryable } from '../tasks/store.ts';
 import { fanOut } from '../users/turn.ts';
 import { DomainError } from '../../actors/errors.ts';
 import type { TaskCall, TaskCallAnswer } from '../../actors/ports.ts';
@@ -109,42 +109,74 @@ export class ListTurns implements ListTurnPort {
     for (let attempt = 1; ; attempt++) {
       const replay = key === undefined ? null : await this.replay(actor, key, listId, call.command.type);
       if (replay !== null) return replay;
-      const list = await readList(this.db, listId);
-      if (list === null) throw notFound('list');
-      const user = await ensureUser(this.db, actor);
-      const now = this.clock();
-      const pending = decideMembership(call.command, list, { now, actor });
-      if (pending.length === 0)
-        return (
-          (key === undefined ? null : await this.replay(actor, key, listId, call.command.type)) ?? { list, events: [] }
-        );
-      // Sharing with a user id never seen creates that user, so the answer does not tell whether it existed.
-      if (call.command.type === 'share') await ensureUser(this.db, call.command.user_id);
       try {
-        const record =
-          key === undefined
-            ? undefined
-            : {
-                ...key,
-                answer: (after: { lists: Map<string, ListState | null> }) => ({
-                  list: after.lists.get(listId) ?? list,
-                }),
-              };
-        const persisted = await persist(
-          this.db,
-          { userId: actor, userVersion: user.version, actor, lists: new Map([[listId, list]]) },
-          pending,
-          meta,
-          now,
-          record,
-        );
-        this.onCommitted([...persisted.events, ...persisted.copies]);
-        await this.memberGone(listId, persisted.events, meta);
-        return { list: persisted.lists.get(listId) ?? list, events: persisted.events };
+        // The first attempt reads without a lock; a retry (the list moved meanwhile: a rename, another
+        // member's change from another process) locks first what the write moves, so it makes progress.
+        const written =
+          attempt === 1
+            ? await this.attempt(this.db, listId, call, meta)
+            : await this.db.transaction((tx) => this.attempt(tx, listId, call, meta, true));
+        if (written.committed === undefined) return written.result;
+        this.onCommitted(written.committed);
+        await this.memberGone(listId, written.result.events, meta);
+        return written.result;
       } catch (error) {
         if (attempt >= this.maxAttempts || !retryable(error)) throw error;
       }
     }
+  }
+
+  /**
+   * Steps 1–3 of `membership` on `q`: read the list, decide, write in one guarded statement. With `lock`
+   * (a retry, inside a transaction) the rows the write moves are locked first (lockListWriters).
+   * `committed`: the events to notify once `q`'s transaction committed (with the members' copies);
+   * undefined when nothing was written.
+   */
+  private async attempt(
+    q: Queryable,
+    listId: string,
+    call: MembershipCall,
+    meta: CommandMeta,
+    lock = false,
+  ): Promise<{ result: ListTurnResult; committed?: EventEnvelope[] }> {
+    const key = meta.idempotency;
+    const actor = call.userId;
+    if (lock) await lockListWriters(q, call.command.type === 'share' ? [actor, call.command.user_id] : [actor], listId);
+    const list = await readList(q, listId);
+    if (list === null) throw notFound('list');
+    const user = await ensureUser(q, actor);
+    const now = this.clock();
+    const pending = decideMembership(call.command, list, { now, actor });
+    if (pending.length === 0)
+      return {
+        result: (key === undefined ? null : await this.replay(actor, key, listId, call.command.type)) ?? {
+          list,
+          events: [],
+        },
+      };
+    // Sharing with a user id never seen creates that user, so the answer does not tell whether it existed.
+    if (call.command.type === 'share') await ensureUser(q, call.command.user_id);
+    const record =
+      key === undefined
+        ? undefined
+        : {
+            ...key,
+            answer: (after: { lists: Map<string, ListState | null> }) => ({
+              list: after.lists.get(listId) ?? list,
+            }),
+          };
+    const persisted = await persist(
+      q,
+      { userId: actor, userVersion: user.version, actor, lists: new Map([[listId, list]]) },
+      pending,
+      meta,
+      now,
+      record,
+    );
+    return {
+      committed: [...persisted.events, ...persisted.copies],
+      result: { list: persisted.lists.get(listId) ?? list, events: persisted.events },
+    };
   }
 
   /**

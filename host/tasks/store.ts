@@ -404,6 +404,25 @@ const LOCK_WRITERS = `SELECT u.id FROM users u WHERE u.id = ANY(ARRAY(
   ORDER BY u.id COLLATE "C" FOR UPDATE OF u`;
 
 /**
+ * Locks, for a retry of a list's or a label's own write (rename, delete, a membership change), the rows
+ * it moves, in the order every write takes them (user id, COLLATE "C", as LOCK_WRITERS): `users` (the
+ * caller, a user being invited) and, for a list (`listId`; null for a label), its owner and its invited
+ * and active members, whose rows a shared list's write moves before the list row. While they are held no
+ * other write of the list can commit, so the retry's read stays true until its own write: it makes
+ * progress however often the list changes (a rename was refused on every retry while members came and
+ * went). Must run inside the retry's transaction. The ids are computed once (`ANY(ARRAY(…))`), so a row
+ * another write moved while this one waited is locked at its new version.
+ */
+export async function lockListWriters(q: Queryable, users: readonly string[], listId: string | null): Promise<void> {
+  await q.query(LOCK_LIST_WRITERS, [users, listId]);
+}
+const LOCK_LIST_WRITERS = `SELECT u.id FROM users u WHERE u.id = ANY(ARRAY(
+    SELECT unnest($1::text[])
+    UNION ALL SELECT l.user_id FROM lists l WHERE l.id = $2::uuid
+    UNION ALL SELECT m.user_id FROM list_members m WHERE m.list_id = $2::uuid AND m.state IN ('invited', 'active')))
+  ORDER BY u.id COLLATE "C" FOR UPDATE OF u`;
+
+/**
  * A locked turn's decision reaches users whose rows it did not lock first (`users`): nothing was written;
  * the turn decides again with them locked too (retryable, as a failed guard is: SQLSTATE 40001).
  */
@@ -942,7 +961,7 @@ export async function persist(
            (SELECT count(*) FROM e)::int AS events)
     SELECT c.last_seq${fanOut.shared ? ", (SELECT json_agg(json_build_object('id', s.id, 'last_seq', s.last_seq, 'n', s.n)) FROM s) AS seqs" : ''} FROM c
      WHERE tasklane_guard(c.last_seq IS NOT NULL, 'the user does not exist, or its version changed since it was read (a zone change)')
-       AND tasklane_guard(c.tasks = ARRAY[${taskCtes.map(() => '1').join(', ')}]::int[], 'a task changed since it was read (version check failed)')
+       AND tasklane_guard(c.tasks = ARRAY[${taskCtes.map(() => '1').join(', ')}]::int[], 'a task, list or label changed since it was read (version check failed)')
        AND tasklane_guard(c.reminders = ${p(reminderRows.length)}::int, 'a reminder changed since it was read')
        AND tasklane_guard(c.members = ${p(memberRows.length)}::int, 'a member row was not written')
        AND tasklane_guard(c.events = $2::int, 'the decision was not written whole')${shared}${refs.join('')}${

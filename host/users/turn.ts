@@ -17,7 +17,7 @@
 // no-ops for a task that has moved on, so the fan-out may run again: a repeated DELETE (a deleted list
 // or label decides nothing) or a retry with the same Idempotency-Key finishes what a crash left.
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../db/index.ts';
+import type { Db, Queryable } from '../db/index.ts';
 import {
   decide,
   decideOrganise,
@@ -32,7 +32,7 @@ import { rescheduledStart } from '../../actors/task/decide.ts';
 import { DomainError, invalid } from '../../actors/errors.ts';
 import { dayStart } from '../../actors/task/all-day.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
-import { readUser, findAnswer, persist, retryable, keyReused } from '../tasks/store.ts';
+import { readUser, findAnswer, persist, retryable, keyReused, lockListWriters } from '../tasks/store.ts';
 import type {
   CommandMeta,
   IdempotencyMeta,
@@ -189,70 +189,15 @@ export class UserTurns implements UserTurnPort {
         result = replay;
         break;
       }
-      const user = await readUser(this.db, userId);
-      const lists = (await this.db.query<ListState>(`SELECT ${LIST_COLUMNS} FROM lists WHERE user_id = $1`, [userId]))
-        .rows;
-      const labels = (
-        await this.db.query<LabelState>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE user_id = $1`, [userId])
-      ).rows;
-      if (
-        (command.type === 'update_list' || command.type === 'delete_list') &&
-        !lists.some((l) => l.id === command.list_id)
-      )
-        await this.refuseEditor(userId, command);
-      const now = this.clock();
-      const pending = decideOrganise(command, { lists, labels }, { now, userId });
-      const target = { id: targetOf(command) };
-      const twin = pending.length === 0 && key !== undefined ? await this.replay(userId, key) : null;
-      if (twin !== null) {
-        result = twin;
-        break;
-      }
-      if (pending.length === 0) {
-        result = {
-          user,
-          events: [],
-          ...(isList(command)
-            ? { list: lists.find((l) => l.id === target.id) ?? null }
-            : { label: labels.find((l) => l.id === target.id) ?? null }),
-        };
-        break;
-      }
       try {
-        const record =
-          key === undefined
-            ? undefined
-            : {
-                ...key,
-                answer: (after: { lists: Map<string, ListState | null>; labels: Map<string, LabelState | null> }) => ({
-                  user,
-                  ...(isList(command)
-                    ? { list: after.lists.get(target.id) ?? null }
-                    : { label: after.labels.get(target.id) ?? null }),
-                }),
-              };
-        const persisted = await persist(
-          this.db,
-          {
-            userId,
-            userVersion: user.version,
-            lists: new Map(lists.map((l) => [l.id, l])),
-            labels: new Map(labels.map((l) => [l.id, l])),
-          },
-          pending,
-          meta,
-          now,
-          record,
-        );
-        // A shared list's rename or delete also reaches its members (Persisted.copies).
-        this.onCommitted(persisted.copies.length > 0 ? [...persisted.events, ...persisted.copies] : persisted.events);
-        result = {
-          user,
-          events: persisted.events,
-          ...(isList(command)
-            ? { list: persisted.lists.get(target.id) ?? null }
-            : { label: persisted.labels.get(target.id) ?? null }),
-        };
+        // The first attempt reads without a lock; a retry (its list or a user row moved meanwhile, e.g. a
+        // shared list whose members come and go) locks first what the write moves, so it makes progress.
+        const written =
+          attempt === 1
+            ? await this.organiseAttempt(this.db, userId, command, meta)
+            : await this.db.transaction((tx) => this.organiseAttempt(tx, userId, command, meta, true));
+        if (written.committed) this.onCommitted(written.committed);
+        result = written.result;
       } catch (error) {
         if (attempt >= this.maxAttempts || !retryable(error)) throw error;
       }
@@ -260,6 +205,84 @@ export class UserTurns implements UserTurnPort {
     if (command.type === 'delete_list' || command.type === 'delete_label')
       await this.fanOut(userId, command, result, meta);
     return result;
+  }
+
+  /**
+   * Steps 1–3 of `organise` on `q`: read the user's lists and labels, decide, write in one guarded
+   * statement. With `lock` (a retry, inside a transaction) the rows the write moves are locked first, in
+   * the order every write takes them (lockListWriters). `committed`: the events to notify once `q`'s
+   * transaction committed (with a shared list's copies for its members); undefined when nothing was written.
+   */
+  private async organiseAttempt(
+    q: Queryable,
+    userId: string,
+    command: OrganiseCommand,
+    meta: CommandMeta,
+    lock = false,
+  ): Promise<{ result: UserTurnResult; committed?: EventEnvelope[] }> {
+    const key = meta.idempotency;
+    const target = { id: targetOf(command) };
+    if (lock) await lockListWriters(q, [userId], isList(command) ? target.id : null);
+    const user = await readUser(q, userId);
+    const lists = (await q.query<ListState>(`SELECT ${LIST_COLUMNS} FROM lists WHERE user_id = $1`, [userId])).rows;
+    const labels = (await q.query<LabelState>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE user_id = $1`, [userId])).rows;
+    if (
+      (command.type === 'update_list' || command.type === 'delete_list') &&
+      !lists.some((l) => l.id === command.list_id)
+    )
+      await this.refuseEditor(userId, command);
+    const now = this.clock();
+    const pending = decideOrganise(command, { lists, labels }, { now, userId });
+    if (pending.length === 0) {
+      // Nothing to do may be what a concurrent twin with the same key just did: its answer is the one to give.
+      const twin = key !== undefined ? await this.replay(userId, key) : null;
+      if (twin !== null) return { result: twin };
+      return {
+        result: {
+          user,
+          events: [],
+          ...(isList(command)
+            ? { list: lists.find((l) => l.id === target.id) ?? null }
+            : { label: labels.find((l) => l.id === target.id) ?? null }),
+        },
+      };
+    }
+    const record =
+      key === undefined
+        ? undefined
+        : {
+            ...key,
+            answer: (after: { lists: Map<string, ListState | null>; labels: Map<string, LabelState | null> }) => ({
+              user,
+              ...(isList(command)
+                ? { list: after.lists.get(target.id) ?? null }
+                : { label: after.labels.get(target.id) ?? null }),
+            }),
+          };
+    const persisted = await persist(
+      q,
+      {
+        userId,
+        userVersion: user.version,
+        lists: new Map(lists.map((l) => [l.id, l])),
+        labels: new Map(labels.map((l) => [l.id, l])),
+      },
+      pending,
+      meta,
+      now,
+      record,
+    );
+    return {
+      // A shared list's rename or delete also reaches its members (Persisted.copies).
+      committed: persisted.copies.length > 0 ? [...persisted.events, ...persisted.copies] : persisted.events,
+      result: {
+        user,
+        events: persisted.events,
+        ...(isList(command)
+          ? { list: persisted.lists.get(target.id) ?? null }
+          : { label: persisted.labels.get(target.id) ?? null }),
+      },
+    };
   }
 
   /**

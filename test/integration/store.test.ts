@@ -516,3 +516,70 @@ test('PostgreSQL: a locked read keeps every row a concurrent write changed while
     await drop();
   }
 });
+
+test('PostgreSQL: a rename of a shared list whose members keep changing gets through, as its retry locks out their writes', async (t) => {
+  const { db, drop } = await ADAPTERS[0].open();
+  try {
+    const run = randomUUID().slice(0, 8);
+    const owner = `o-${run}`;
+    const members = Array.from({ length: 6 }, (_, i) => `m${i}-${run}`);
+    const lists = new ListTurns(db);
+    const list = randomUUID();
+    await new UserTurns(db).organise(owner, { command: { type: 'create_list', id: list, data: { name: 'Shared' } } });
+    for (const m of members) {
+      await lists.membership(list, { userId: owner, command: { type: 'share', user_id: m, role: 'editor' } });
+      await lists.membership(list, { userId: m, command: { type: 'accept' } });
+    }
+    // Between every attempt's read of the owner's lists and its write, a member leaves: the list's version
+    // moves under each attempt that does not hold it. A leave either commits at once, or waits for a lock
+    // the rename's attempt holds (seen in pg_stat_activity) and commits after it.
+    const leaves: Promise<unknown>[] = [];
+    let waited = 0;
+    const leave = async (): Promise<void> => {
+      const member = members[leaves.length];
+      if (member === undefined) return;
+      let settled = false;
+      const write = lists.membership(list, { userId: member, command: { type: 'leave' } }).finally(() => {
+        settled = true;
+      });
+      leaves.push(write);
+      const waiting = await eventually(
+        async () =>
+          settled ||
+          ((
+            await db.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+            )
+          ).rows[0]?.n ?? 0) > 0,
+        { what: `${member}'s leave commits or waits for the rename's locks`, timeoutMs: 30_000, intervalMs: 10 },
+      );
+      if (waiting && !settled) waited++;
+    };
+    const afterListsRead = <Q extends Queryable>(q: Q): Q =>
+      Object.assign(Object.create(q) as Q, {
+        query: async (sql: string, params?: readonly unknown[], name?: string) => {
+          const answer = await q.query(sql, params, name);
+          if (sql.includes('FROM lists WHERE user_id = $1')) await leave();
+          return answer;
+        },
+      });
+    const hooked: Db = Object.assign(afterListsRead(db), {
+      transaction: <T>(fn: (tx: Queryable) => Promise<T>) => db.transaction((tx) => fn(afterListsRead(tx))),
+    });
+    const renamed = await new UserTurns(hooked, { maxAttempts: 3 }).organise(owner, {
+      command: { type: 'update_list', list_id: list, data: { name: 'Renamed' } },
+    });
+    t.is(renamed.list?.name, 'Renamed', 'the rename was written');
+    t.true(waited >= 1, 'a leave waited for the locked attempt');
+    await Promise.all(leaves);
+    const after = await db.query<{ name: string; active: number }>(
+      `SELECT l.name, (SELECT count(*)::int FROM list_members m WHERE m.list_id = l.id AND m.state = 'active') AS active
+         FROM lists l WHERE l.id = $1`,
+      [list],
+    );
+    // The owner is an active member too.
+    t.deepEqual(after.rows[0], { name: 'Renamed', active: 1 + members.length - leaves.length }, 'and every leave too');
+  } finally {
+    await drop();
+  }
+});

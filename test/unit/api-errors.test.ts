@@ -113,7 +113,7 @@ test('the embedded database closed is the database away', (t) => {
 
 test('a write that lost to concurrent writes on every attempt (40001, 40P01, MoreLocksNeeded) is a 503 with Retry-After', (t) => {
   const cases = [
-    pgError('a task changed since it was read (version check failed)', '40001'),
+    pgError('a task, list or label changed since it was read (version check failed)', '40001'),
     pgError('deadlock detected', '40P01'),
     Object.assign(new Error('the decision reaches users not locked first: bob'), { code: '40001' }),
     new Error('the turn failed', { cause: pgError('could not serialize access', '40001') }),
