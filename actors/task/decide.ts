@@ -82,6 +82,11 @@ export interface DecideContext {
    * (the host reads it), which the undone completion may have spawned and then takes back (./undo.ts).
    */
   successor?: TaskState;
+  /**
+   * For an `uncomplete` or `undo` of an instance: whether its series is deleted (or gone), as the host read
+   * it. Such an instance stays closed (seriesStaysClosed); the write checks the series is still live.
+   */
+  seriesDeleted?: boolean;
 }
 
 /** A timer may fire this much early (clock skew between hosts) and still count as due. */
@@ -92,6 +97,36 @@ export const LATE_AFTER_MS = 2000;
 export function decide(command: TaskCommand, state: TaskState | null, ctx: DecideContext): PendingEvent[] {
   if (command.type === 'create') return create(command, state, ctx);
   // An undo may bring a deleted task back, so it passes the guard below on its own terms (./undo.ts).
+  if (command.type === 'undo') return seriesStaysClosed(state, undo(command.event_id, state, ctx), ctx);
+  if (command.type === 'uncomplete' && state) return seriesStaysClosed(state, decideCommand(command, state, ctx), ctx);
+  return decideCommand(command, state, ctx);
+}
+
+/** Whether `pending` leaves an instance of a series open again: uncompleted, or restored open. */
+export function reopensInstance(state: TaskState | null, pending: readonly PendingEvent[]): boolean {
+  if (state === null || state.series_id === null) return false;
+  return pending.some(
+    (p) =>
+      p.aggregate_id === state.id &&
+      (p.event_type === 'task.uncompleted' ||
+        (p.event_type === 'task.restored' && (p.data.task as { completed?: unknown } | undefined)?.completed !== true)),
+  );
+}
+
+/**
+ * An instance of a deleted series is history: it is not reopened (uncompleted, or restored open by an
+ * undo), as the series' delete took its open instances with it and an undo of that delete brings back
+ * the series with them; a reopened one would be an orphan, or a second open instance of an
+ * after-completion series once the delete is undone. A 409 naming `series_id`.
+ */
+function seriesStaysClosed(state: TaskState | null, pending: PendingEvent[], ctx: DecideContext): PendingEvent[] {
+  if (ctx.seriesDeleted === true && reopensInstance(state, pending))
+    throw conflict("this task's series was deleted: undo the series' deletion to reopen it", 'series_id');
+  return pending;
+}
+
+function decideCommand(command: TaskCommand, state: TaskState | null, ctx: DecideContext): PendingEvent[] {
+  if (command.type === 'create') return create(command, state, ctx);
   if (command.type === 'undo') return undo(command.event_id, state, ctx);
   if (!state || state.deleted_at !== null) {
     // Timers for a task that is gone are no-ops, never errors: they may race with the delete.

@@ -267,6 +267,23 @@ export async function readSeriesFor(
 }
 
 /**
+ * For a command that may reopen an instance (`uncomplete`, `undo`): whether its series is deleted or
+ * gone (actors/task/decide.ts `seriesDeleted`); undefined for any other command or a task of no series.
+ */
+export async function readSeriesDeleted(
+  q: Queryable,
+  command: TaskCommand,
+  state: TaskState | null,
+): Promise<boolean | undefined> {
+  if ((command.type !== 'uncomplete' && command.type !== 'undo') || state === null || state.series_id === null)
+    return undefined;
+  const row = await q.query<{ gone: boolean }>('SELECT deleted_at IS NOT NULL AS gone FROM tasks WHERE id = $1', [
+    state.series_id,
+  ]);
+  return row.rows[0]?.gone ?? true;
+}
+
+/**
  * The live instance `series` spawned last (its `occurrence_at` is the series' `last_spawned_at`), or
  * undefined: what an undone completion of the instance before it may take back (actors/task/undo.ts).
  */
@@ -781,6 +798,8 @@ export async function persist(
   const memberRows: (MemberState & { list_id: string })[] = [];
   const listRefs = new Set<string>();
   const labelRefs = new Set<string>();
+  /** The series of instances this write reopens, which must still be live (see `refs` below). */
+  const seriesRefs = new Set<string>();
   // Lists and labels: inserted, or updated under their version, like tasks (their writes count with the tasks').
   // A shared list is written by whichever member the turn is for (an invitee accepting), and a transfer
   // moves its owner, so it is checked by its version alone; a private one also by its owner, as before.
@@ -833,6 +852,17 @@ export async function persist(
     if ((old === null || old.list_id !== state.list_id) && state.list_id !== inboxIdOf(state.user_id))
       listRefs.add(state.list_id);
     for (const l of state.labels) if (!old?.labels.includes(l)) labelRefs.add(l);
+    // An instance reopened (uncompleted, or restored open) needs its series live; a series' own turn, which
+    // spawns and writes the series too, is checked by the series' version instead.
+    if (
+      old !== null &&
+      state.series_id !== null &&
+      !state.completed &&
+      state.deleted_at === null &&
+      (old.completed || old.deleted_at !== null) &&
+      !after.has(state.series_id)
+    )
+      seriesRefs.add(state.series_id);
     const previous = new Map((old?.reminders ?? []).map((r) => [r.id, r]));
     for (const r of state.reminders) {
       const o = previous.get(r.id);
@@ -907,6 +937,17 @@ export async function persist(
     );
     refs.push(
       `\n       AND tasklane_guard((SELECT count(*) FROM ${name}) = ${p(ids.size)}::int, 'a ${table === 'lists' ? 'list' : 'label'} the task names was deleted')`,
+    );
+  }
+  // A series deleted by a turn that committed meanwhile fails the check (the share lock sees its latest
+  // version), so the reopening turn decides again and refuses (actors/task/decide.ts seriesStaysClosed); a
+  // delete after this commits waits for it, and its fan-out then finds the instance open and deletes it.
+  if (seriesRefs.size > 0) {
+    ctes.push(
+      `gi AS (SELECT id FROM tasks WHERE id = ANY(${p([...seriesRefs])}::uuid[]) AND deleted_at IS NULL FOR SHARE)`,
+    );
+    refs.push(
+      `\n       AND tasklane_guard((SELECT count(*) FROM gi) = ${p(seriesRefs.size)}::int, 'the series of a reopened instance was deleted')`,
     );
   }
   // Each list whose members decided who receives the task events (and who may write them) is still at

@@ -41,6 +41,7 @@ import {
   readUndoEvents,
   readSeriesFor,
   readLatestInstance,
+  readSeriesDeleted,
   canAccess,
   MoreLocksNeeded,
 } from './store.ts';
@@ -397,6 +398,8 @@ export class TaskTurns implements TaskTurnPort {
     const series = await readSeriesFor(q, command, state);
     // An undone completion may take back the instance that completion spawned (actors/task/undo.ts).
     const successor = command.type === 'undo' && series ? await readLatestInstance(q, series) : undefined;
+    // An instance of a deleted series is not reopened (actors/task/decide.ts seriesStaysClosed).
+    const seriesDeleted = await readSeriesDeleted(q, command, state);
     // Who has access to the task's list (and to a list the command names), read before deciding when the
     // decision depends on it; the write checks each list is still at the version read here.
     const named = listsNamedBy(command);
@@ -424,6 +427,7 @@ export class TaskTurns implements TaskTurnPort {
       ...(undo ? { undo } : {}),
       ...(series ? { series } : {}),
       ...(successor ? { successor } : {}),
+      ...(seriesDeleted !== undefined ? { seriesDeleted } : {}),
     });
     if (pending.length === 0)
       return { result: { task: state, events: [], changed: [], userTimezone: timezone }, userVersion };

@@ -583,3 +583,59 @@ test('PostgreSQL: a rename of a shared list whose members keep changing gets thr
     await drop();
   }
 });
+
+test('PostgreSQL: an instance reopened while its series is deleted stays closed: the write checks the series is live, the turn decides again and refuses', async (t) => {
+  const { db, drop } = await ADAPTERS[0].open();
+  try {
+    const user = `u-${randomUUID().slice(0, 8)}`;
+    let now = new Date('2026-03-01T08:00:00Z');
+    const turns = new TaskTurns(db, { clock: () => now, groupCommit: false });
+    const series = randomUUID();
+    await turns.execute(
+      user,
+      series,
+      {
+        type: 'create',
+        id: series,
+        data: { title: 'daily', due_date: '2026-03-01T09:00:00Z', recurrence_rule: 'FREQ=DAILY' },
+      },
+      meta(),
+    );
+    now = new Date('2026-03-01T09:00:00Z');
+    await turns.execute(user, series, { type: 'spawn' }, meta());
+    const instance = (await db.query<{ id: string }>('SELECT id::text AS id FROM tasks WHERE series_id = $1', [series]))
+      .rows[0]?.id as string;
+    t.truthy(instance, 'the series spawned its instance');
+    await turns.execute(user, instance, { type: 'complete' }, meta());
+    // The reopening turn reads the series live; the series' delete commits before its write.
+    let deleted = false;
+    const afterSeriesRead = <Q extends Queryable>(q: Q): Q =>
+      Object.assign(Object.create(q) as Q, {
+        query: async (sql: string, params?: readonly unknown[], name?: string) => {
+          const answer = await q.query(sql, params, name);
+          if (!deleted && sql.includes('deleted_at IS NOT NULL AS gone')) {
+            deleted = true;
+            await turns.execute(user, series, { type: 'delete' }, meta());
+          }
+          return answer;
+        },
+      });
+    const hooked: Db = Object.assign(afterSeriesRead(db), {
+      transaction: <T>(fn: (tx: Queryable) => Promise<T>) => db.transaction((tx) => fn(afterSeriesRead(tx))),
+    });
+    const error = await t.throwsAsync(
+      new TaskTurns(hooked, { clock: () => now, groupCommit: false }).execute(
+        user,
+        instance,
+        { type: 'uncomplete' },
+        meta(),
+      ),
+    );
+    t.true(deleted, "the series' delete ran between the read and the write");
+    t.like(error, { code: 'conflict', field: 'series_id' });
+    const row = await db.query<{ completed: boolean }>('SELECT completed FROM tasks WHERE id = $1', [instance]);
+    t.true(row.rows[0]?.completed, 'the instance of the deleted series is still done');
+  } finally {
+    await drop();
+  }
+});

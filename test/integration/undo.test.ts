@@ -85,6 +85,29 @@ for (const database of ['pglite', 'postgres'] as const) {
         const [gone] = await eventsOf(token, o.id as string, 'task.deleted');
         t.like(gone, { data: { reason: 'series_deleted' }, causation_id: seriesDeleted?.event_id }, 'caused by it');
       }
+      // What the delete left is history while the series is gone: neither reopened nor restored open.
+      const [completed] = await eventsOf(token, done.id as string, 'task.completed');
+      const [firstGone] = await eventsOf(token, (open[0]?.id ?? '') as string, 'task.deleted');
+      for (const [what, reopen] of [
+        ['uncompleting the done one', () => call(token, 'POST', `/tasks/${done.id}/uncomplete`)],
+        [
+          'undoing its completion',
+          () => call(token, 'POST', `/tasks/${done.id}/undo`, { event_id: completed?.event_id }),
+        ],
+        [
+          'undoing the delete of an open one',
+          () => call(token, 'POST', `/tasks/${open[0]?.id}/undo`, { event_id: firstGone?.event_id }),
+        ],
+      ] as const) {
+        const refused = await reopen();
+        t.is(refused.status, 409, `${what}: ${JSON.stringify(refused.body)}`);
+        t.is(refused.body.field, 'series_id', what);
+      }
+      t.deepEqual(
+        (await occurrences()).map((x) => [x.id, x.completed]),
+        [[done.id, true]],
+        'nothing of the deleted series was reopened',
+      );
 
       const undone = await call(token, 'POST', `/tasks/${series.id}/undo`, { event_id: seriesDeleted?.event_id });
       t.is(undone.status, 200, JSON.stringify(undone.body));
@@ -95,6 +118,8 @@ for (const database of ['pglite', 'postgres'] as const) {
         'the series and every occurrence its delete took are back',
       );
       t.true(back.filter((x) => x.id !== done.id).every((x) => x.completed === false));
+      const reopened = await call(token, 'POST', `/tasks/${done.id}/uncomplete`);
+      t.is(reopened.status, 200, 'with the series back, the done one can be reopened');
     },
   );
 

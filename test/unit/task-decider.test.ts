@@ -363,6 +363,19 @@ test("a series' delete deletes its open instance too (series_deleted); a done on
   given(done).when({ type: 'series_deleted', series_id: T1 }, at(NOW)).then([], 'a done instance is history');
 });
 
+test('a done instance of a deleted series stays closed: uncompleting it is a 409 naming series_id; of a live one it reopens', (t) => {
+  const given = spec(t);
+  const created = given().when(daily(T1, '2026-02-11T09:00:00Z'), at(NOW));
+  const instance = spawnedInstance(given(created).when({ type: 'spawn' }, at('2026-02-11T09:00:00Z')));
+  const done = given(...instance).when({ type: 'complete' }, at('2026-02-11T09:05:00Z'));
+  given(done)
+    .when({ type: 'uncomplete' }, at(NOW, 'UTC', { seriesDeleted: true }))
+    .then(throws('conflict', 'series_id', /series was deleted/));
+  given(done)
+    .when({ type: 'uncomplete' }, at(NOW, 'UTC', { seriesDeleted: false }))
+    .then([{ event_type: 'task.uncompleted' }]);
+});
+
 test('a series spawns an instance at its occurrence, early by its largest reminder offset, with the reminders', (t) => {
   const given = spec(t);
   const berlin = (iso: string) => at(iso, 'Europe/Berlin');
