@@ -14,6 +14,8 @@ export function charCount(text: string): number {
  * WORD JOINER, and fillers such as U+3164 HANGUL FILLER) and U+2800 BRAILLE PATTERN BLANK.
  */
 const INVISIBLE = /^[\p{White_Space}\p{Default_Ignorable_Code_Point}\u2800]*$/u;
+/** One character that shows nothing (INVISIBLE's class). */
+export const INVISIBLE_CHARACTER = /[\p{White_Space}\p{Default_Ignorable_Code_Point}\u2800]/u;
 
 /** True when `text` has no visible character (empty included): a title or a name that would show as nothing. */
 export function isBlank(text: string): boolean {

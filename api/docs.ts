@@ -8,6 +8,8 @@ import Boom from '@hapi/boom';
 import type { Request, RequestRoute, ResponseObject, ResponseToolkit, Server } from '@hapi/hapi';
 import type { Schema } from 'joi';
 import { OPERATIONS, answersOf } from './responses.ts';
+import { bmpClass } from './text.ts';
+import { INVISIBLE_CHARACTER } from '../actors/text.ts';
 
 export const OPENAPI_PATH = '/docs/openapi.json';
 
@@ -278,6 +280,12 @@ export function standardise(doc: OpenApiNode, routes: RequestRoute[]): OpenApiNo
 
 const CONTROLS = '\\u0000-\\u001f\\u007f';
 const CONTROLS_BUT_LINES = '\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f';
+/**
+ * What a text refused as blank (actors/text.ts isBlank) must have one character outside of: white space,
+ * default-ignorable code points, U+2800 (the Basic Multilingual Plane's, spelled out; the few beyond it are
+ * left to the rule itself).
+ */
+const VISIBLE_NOT = bmpClass(INVISIBLE_CHARACTER);
 
 /**
  * Asks a request string's joi schema what it refuses that hapi-swagger does not render, and says it in the
@@ -301,9 +309,17 @@ function describeString(joi: Schema, node: OpenApiNode): void {
   if (node.pattern !== undefined || node.format !== undefined || node.enum !== undefined || node.$ref !== undefined)
     return;
   if (!refuses('a\u0007b', 'string.text')) return;
-  const controls = refuses('a\tb', 'string.text') ? CONTROLS : CONTROLS_BUT_LINES;
-  node.pattern =
-    refuses('  ') && !refuses(' a ') ? `^[^${controls}]*[^\\s${controls}][^${controls}]*$` : `^[^${controls}]*$`;
+  node.pattern = textPattern({ multiline: !refuses('a\tb', 'string.text'), visible: refuses('  ') && !refuses(' a ') });
+}
+
+/**
+ * The rule for strings (api/text.ts `textProblem`) as a JSON Schema pattern: no control characters (tab and
+ * line breaks allowed in `multiline` text) and, with `visible`, at least one character that shows
+ * (actors/text.ts isBlank; test/unit/document-patterns.test.ts holds the two to each other).
+ */
+export function textPattern(options: { multiline: boolean; visible: boolean }): string {
+  const controls = options.multiline ? CONTROLS_BUT_LINES : CONTROLS;
+  return options.visible ? `^[^${controls}]*[^${controls}${VISIBLE_NOT}][^${controls}]*$` : `^[^${controls}]*$`;
 }
 
 /**
