@@ -84,7 +84,8 @@ export interface DecideContext {
   successor?: TaskState;
   /**
    * For an `uncomplete` or `undo` of an instance: whether its series is deleted (or gone), as the host read
-   * it. Such an instance stays closed (seriesStaysClosed); the write checks the series is still live.
+   * it (undefined otherwise). Such an instance stays closed (seriesStaysClosed); the write checks the series
+   * is still live.
    */
   seriesDeleted?: boolean;
 }
@@ -95,15 +96,11 @@ export const EARLY_TOLERANCE_MS = 1000;
 export const LATE_AFTER_MS = 2000;
 
 export function decide(command: TaskCommand, state: TaskState | null, ctx: DecideContext): PendingEvent[] {
-  if (command.type === 'create') return create(command, state, ctx);
-  // An undo may bring a deleted task back, so it passes the guard below on its own terms (./undo.ts).
-  if (command.type === 'undo') return seriesStaysClosed(state, undo(command.event_id, state, ctx), ctx);
-  if (command.type === 'uncomplete' && state) return seriesStaysClosed(state, decideCommand(command, state, ctx), ctx);
-  return decideCommand(command, state, ctx);
+  return seriesStaysClosed(state, decideCommand(command, state, ctx), ctx);
 }
 
 /** Whether `pending` leaves an instance of a series open again: uncompleted, or restored open. */
-export function reopensInstance(state: TaskState | null, pending: readonly PendingEvent[]): boolean {
+function reopensInstance(state: TaskState | null, pending: readonly PendingEvent[]): boolean {
   if (state === null || state.series_id === null) return false;
   return pending.some(
     (p) =>
@@ -127,6 +124,7 @@ function seriesStaysClosed(state: TaskState | null, pending: PendingEvent[], ctx
 
 function decideCommand(command: TaskCommand, state: TaskState | null, ctx: DecideContext): PendingEvent[] {
   if (command.type === 'create') return create(command, state, ctx);
+  // An undo may bring a deleted task back, so it passes the guard below on its own terms (./undo.ts).
   if (command.type === 'undo') return undo(command.event_id, state, ctx);
   if (!state || state.deleted_at !== null) {
     // Timers for a task that is gone are no-ops, never errors: they may race with the delete.

@@ -422,22 +422,21 @@ const LOCK_WRITERS = `SELECT u.id FROM users u WHERE u.id = ANY(ARRAY(
 
 /**
  * Locks, for a retry of a list's or a label's own write (rename, delete, a membership change), the rows
- * it moves, in the order every write takes them (user id, COLLATE "C", as LOCK_WRITERS): `users` (the
- * caller, a user being invited) and, for a list (`listId`; null for a label), its owner and its invited
- * and active members, whose rows a shared list's write moves before the list row. While they are held no
- * other write of the list can commit, so the retry's read stays true until its own write: it makes
- * progress however often the list changes (a rename was refused on every retry while members came and
- * went). Must run inside the retry's transaction. The ids are computed once (`ANY(ARRAY(…))`), so a row
- * another write moved while this one waited is locked at its new version.
+ * it moves, as LOCK_WRITERS locks a task write's (no task; the list as the one the command names): `users`
+ * (the caller first, then a user being invited) and, for a list (`listId`; null for a label), its owner and
+ * its invited and active members, whose rows a shared list's write moves before the list row. While they
+ * are held no other write of the list can commit, so the retry's read stays true until its own write: it
+ * makes progress however often the list changes (a rename was refused on every retry while members came
+ * and went). Must run inside the retry's transaction.
  */
-export async function lockListWriters(q: Queryable, users: readonly string[], listId: string | null): Promise<void> {
-  await q.query(LOCK_LIST_WRITERS, [users, listId]);
+export async function lockListWriters(
+  q: Queryable,
+  users: readonly [string, ...string[]],
+  listId: string | null,
+): Promise<void> {
+  const [caller, ...others] = users;
+  await q.query(LOCK_WRITERS, [null, caller, others, listId === null ? [] : [listId]], 'tasklane_lock_writers');
 }
-const LOCK_LIST_WRITERS = `SELECT u.id FROM users u WHERE u.id = ANY(ARRAY(
-    SELECT unnest($1::text[])
-    UNION ALL SELECT l.user_id FROM lists l WHERE l.id = $2::uuid
-    UNION ALL SELECT m.user_id FROM list_members m WHERE m.list_id = $2::uuid AND m.state IN ('invited', 'active')))
-  ORDER BY u.id COLLATE "C" FOR UPDATE OF u`;
 
 /**
  * A locked turn's decision reaches users whose rows it did not lock first (`users`): nothing was written;
