@@ -7,7 +7,7 @@
 // (every other statement waits meanwhile, as on one connection), and `end` commits or rolls it back.
 import { parentPort, workerData } from 'node:worker_threads';
 import { openEngine } from './pglite-engine.ts';
-import type { Db, Queryable } from './types.ts';
+import type { Db, Queryable, Statement } from './types.ts';
 
 /** A request from the app thread. `tx` names an open transaction (from `begin`); without it, the engine at large. */
 export type EngineRequest =
@@ -20,6 +20,7 @@ export type EngineRequest =
       tx?: number;
     }
   | { id: number; op: 'exec'; sql: string; tx?: number }
+  | { id: number; op: 'pipeline'; statements: readonly Statement[] }
   | { id: number; op: 'begin' }
   | { id: number; op: 'end'; tx: number; commit: boolean }
   | { id: number; op: 'close' };
@@ -70,6 +71,11 @@ async function serve(db: Db): Promise<void> {
         return on(request.tx).query(request.sql, request.params, request.name);
       case 'exec':
         return on(request.tx).exec(request.sql);
+      case 'pipeline': {
+        // The failed statement's error crosses as a WireError inside the outcome (fromWire on the other end).
+        const outcome = await (db.pipeline as NonNullable<Db['pipeline']>)(request.statements);
+        return outcome.committed ? outcome : { ...outcome, error: toWire(outcome.error) };
+      }
       case 'begin': {
         const tx = ++nextTx;
         return new Promise<number>((opened, failed) => {

@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Db, Queryable, QueryResult } from './types.ts';
+import type { Db, PipelineOutcome, Queryable, QueryResult } from './types.ts';
 import { lockDir, type LockOptions } from './lock.ts';
 import type { EngineReply, EngineRequest, WireError } from './pglite-worker.ts';
 
@@ -163,6 +163,10 @@ export async function openPglite(dataDir: string | undefined, options: PgliteOpt
       }
       await engine.ask({ op: 'end', tx, commit: true });
       return result;
+    },
+    pipeline: async (statements) => {
+      const outcome = await engine.ask<PipelineOutcome>({ op: 'pipeline', statements });
+      return outcome.committed ? outcome : { ...outcome, error: fromWire(outcome.error as WireError) };
     },
     reserve: async () => ({ ...base, release: () => undefined }),
     // The lock goes only after PGlite has closed its files, whether or not closing succeeded.

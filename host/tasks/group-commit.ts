@@ -16,11 +16,14 @@
 //
 // Per-task order is the caller's (one turn at a time per task: actors/runtime/keyed-queue.ts, Dapr's
 // actor lock); without it the guards still hold (a second turn on a task fails its version check).
-// Used on PostgreSQL, where each commit waits for a WAL flush; PGlite (fsync off, one connection) writes
-// each turn alone by default (host/tasks/turn.ts). Measured in-process, 32 concurrent PATCH-like turns:
-// WAL syncs per turn 0.30 → 0.18 and turns/s +35% at maxInFlight 8 (0.10 and ±0 at 2). Since a batch is
-// one pipelined round trip (Db.pipeline), waiting for the next batch costs little: 8 → 2 in flight gave
-// 534 → 723 turns/s and WAL syncs per turn 0.14 → 0.10 (test/bench/group-commit.ts, interleaved).
+// Used where a batch is one write (`Db.pipeline`). PostgreSQL: each commit waits for a WAL flush;
+// in-process, 32 concurrent PATCH-like turns, WAL syncs per turn 0.30 → 0.18 and turns/s +35% at
+// maxInFlight 8 (0.10 and ±0 at 2); since a batch is one pipelined round trip, waiting for the next batch
+// costs little: 8 → 2 in flight gave 534 → 723 turns/s and WAL syncs per turn 0.14 → 0.10
+// (test/bench/group-commit.ts, interleaved). PGlite (fsync off, one connection in a worker thread): a
+// batch is one message to the thread and one Bind/Execute run to the backend with one commit (sent
+// statement by statement it had cost more than it saved); `npm run bench -- --quick --shapes=embedded
+// --group-commit=both` (AMD EPYC): the app's CPU per 1,000 PATCH 1.48 → 1.19 s, POST 1.44 → 1.08 s.
 import type { Db, Queryable, QueryResult, Statement, PipelineOutcome } from '../db/index.ts';
 import type { PendingEvent } from '../../actors/events.ts';
 import type { CommandMeta } from '../../actors/ports.ts';

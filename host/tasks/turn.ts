@@ -62,8 +62,8 @@ export interface TaskTurnsOptions {
   cacheSize?: number;
   /**
    * Group commit (./group-commit.ts): decisions of turns on different tasks that are ready while a write
-   * is in flight share one transaction. On by default on PostgreSQL, off on PGlite; `false` writes each
-   * turn with its own statement.
+   * is in flight share one transaction. On by default where the database pipelines a batch (`Db.pipeline`:
+   * both adapters); `false` writes each turn with its own statement.
    */
   groupCommit?: GroupCommitOptions | false;
   /** Runs a task turn where the runtime runs task turns (the fan-out of a series' delete to its instances); without it, none is run. */
@@ -198,8 +198,9 @@ export class TaskTurns implements TaskTurnPort {
     this.timers = options.timers;
     this.dispatch = options.dispatch;
     this.onFanOutError = options.onFanOutError ?? (() => undefined);
-    // PGlite: one connection, no fsync: a commit costs little, and a batch's extra statements cost more (measured).
-    const group = options.groupCommit ?? (db.kind === 'postgres' ? {} : false);
+    // Where a batch is one write (Db.pipeline: PostgreSQL's pipeline mode, PGlite's one message to its
+    // thread), grouping pays; sent statement by statement it cost PGlite more than it saved (measured).
+    const group = options.groupCommit ?? (db.pipeline ? {} : false);
     this.group = group === false ? undefined : new GroupCommit(db, group);
   }
 
