@@ -180,9 +180,19 @@ export class TaskTurns implements TaskTurnPort {
   private readonly onFanOutError: (error: unknown, taskId: string) => void;
   /** Where first and cached attempts write (retries under the row lock write in their own transaction). */
   readonly group: GroupCommit | undefined;
-  /** Active tasks' state as last written by this process (DESIGN: state cached while the actor is active). */
-  private readonly cache = new Map<string, TurnInput & { state: TaskState }>();
-  /** Users' zone and row version as last read or written here: what a create decides on without a read (a guess the write's user-version check verifies). */
+  /**
+   * Active tasks' state as last written by this process (DESIGN: state cached while the actor is active).
+   * Only the task: its home user's zone and row version are taken from `users` when the copy is used.
+   */
+  private readonly cache = new Map<string, TaskState>();
+  /**
+   * Users' zone and row version as last read or written here: what a create, or a turn on a kept task,
+   * decides on without a read (a guess the write's user-version check verifies). ONE entry per user, so
+   * when a turn finds it stale (a zone change or a list committed elsewhere bumped the row) and reads
+   * again, every later turn of that user's tasks goes on from the fresh entry: after a zone change
+   * rescheduled 1,000 series, a copy per task made each of them fail its check once (and, in a group
+   * commit batch, abort the batch for the others).
+   */
   private readonly users = new Map<string, { timezone: string; userVersion: number }>();
   private lastCleanup = 0;
 
@@ -221,8 +231,7 @@ export class TaskTurns implements TaskTurnPort {
     if (result.events.length === 0 && key !== undefined && result.replayed !== true)
       return (await this.replay(userId, key)) ?? result;
     if (result.replayed === true || result.events.length === 0) return result;
-    for (const task of result.changed)
-      this.remember({ state: task, timezone: result.userTimezone, userVersion: written.userVersion });
+    for (const task of result.changed) this.remember(task);
     // The zone and version are the task's home user's (a member may act on another's task).
     this.rememberUser(result.task?.user_id ?? userId, result.userTimezone, written.userVersion);
     this.onCommitted(written.copies?.length ? [...result.events, ...written.copies] : result.events);
@@ -290,12 +299,20 @@ export class TaskTurns implements TaskTurnPort {
     const key = meta?.idempotency;
     const cached = this.cache.get(taskId);
     if (cached !== undefined) this.cache.delete(taskId); // taken back once a turn on it writes
-    const user = cached === undefined && command.type === 'create' ? this.users.get(userId) : undefined;
+    // The kept task's home user, or the creator of a task that does not exist yet.
+    const home = cached?.user_id ?? userId;
+    const user = cached !== undefined || command.type === 'create' ? this.users.get(home) : undefined;
     // A kept copy is used for its home user's commands and for system turns; another member's command reads
     // the task through the access rule (persist checks the actor's access at the lists' versions too).
-    const mine = cached !== undefined && (cached.state.user_id === userId || SYSTEM_COMMANDS.has(command.type));
+    const mine = cached !== undefined && (cached.user_id === userId || SYSTEM_COMMANDS.has(command.type));
     const guess: TurnInput | undefined =
-      cached !== undefined ? (mine ? cached : undefined) : user && { state: null, ...user };
+      user === undefined
+        ? undefined
+        : cached !== undefined
+          ? mine
+            ? { state: cached, ...user }
+            : undefined
+          : { state: null, ...user };
     if (guess !== undefined) {
       try {
         // A no-op decided on the kept copy might only be stale: decide again on a fresh read.
@@ -303,7 +320,7 @@ export class TaskTurns implements TaskTurnPort {
         if (written.result.events.length > 0) return written;
       } catch (error) {
         if (!retryable(error) && !(error instanceof DomainError)) throw error;
-        if (retryable(error)) this.users.delete(userId);
+        if (retryable(error)) this.users.delete(home);
         const replay = key !== undefined && retryable(error) ? await this.replay(userId, key) : null;
         if (replay !== null) return { result: replay, userVersion: guess.userVersion };
       }
@@ -515,10 +532,10 @@ export class TaskTurns implements TaskTurnPort {
     }
   }
 
-  private remember(entry: TurnInput & { state: TaskState }): void {
+  private remember(task: TaskState): void {
     if (this.cacheSize <= 0) return;
-    this.cache.delete(entry.state.id);
-    this.cache.set(entry.state.id, entry);
+    this.cache.delete(task.id);
+    this.cache.set(task.id, task);
     if (this.cache.size > this.cacheSize) {
       const oldest = this.cache.keys().next();
       if (!oldest.done) this.cache.delete(oldest.value);

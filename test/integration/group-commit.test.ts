@@ -7,10 +7,11 @@ import { TaskTurns } from '../../host/tasks/turn.ts';
 import { loadTask, readHistory } from '../../host/tasks/store.ts';
 import { fold } from '../../actors/task/index.ts';
 import { DirectRuntime } from '../../actors/runtime/direct.ts';
-import { UserTurns } from '../../host/users/turn.ts';
+import { UserTurns, FAN_OUT } from '../../host/users/turn.ts';
 import { ListTurns } from '../../host/lists/turn.ts';
 import { ADAPTERS } from '../helpers/db.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
+import type { TaskCall } from '../../actors/ports.ts';
 
 const meta = () => ({ correlationId: randomUUID() });
 
@@ -75,6 +76,41 @@ for (const adapter of ADAPTERS) {
         events.map((e) => e.seq),
       );
       t.true((tasks.group?.stats.writes ?? Infinity) < (tasks.group?.stats.turns ?? 0), 'turns shared commits');
+    } finally {
+      await drop();
+    }
+  });
+
+  test(`${adapter.name}: a zone change's reschedules go on from the user's new row version: only the turns in flight when it moved decide twice`, async (t) => {
+    const { db, drop } = await adapter.open();
+    try {
+      let runtime: DirectRuntime | undefined;
+      const dispatch = (taskId: string, call: TaskCall) => (runtime as DirectRuntime).executeTask(taskId, call);
+      const tasks = new TaskTurns(db, { groupCommit: {}, dispatch });
+      runtime = new DirectRuntime({ task: tasks, user: new UserTurns(db, { dispatch }), list: new ListTurns(db) });
+      const user = `u-${randomUUID()}`;
+      await runtime.setTimezone(user, { timezone: 'Europe/Berlin', meta: meta() });
+      const due = '2031-03-03T08:00:00.000Z';
+      const ids = Array.from({ length: 120 }, () => randomUUID());
+      // Created here, so each series is kept in memory with the user row as it was before the zone change.
+      for (const id of ids)
+        await runtime.executeTask(id, {
+          userId: user,
+          command: { type: 'create', id, data: { title: 'daily', due_date: due, recurrence_rule: 'FREQ=DAILY' } },
+          meta: meta(),
+        });
+      const before = { ...(tasks.group as NonNullable<typeof tasks.group>).stats };
+      await runtime.setTimezone(user, { timezone: 'America/New_York', meta: meta() });
+      const stats = (tasks.group as NonNullable<typeof tasks.group>).stats;
+      const moved = await db.query<{ n: number }>(
+        "SELECT count(DISTINCT aggregate_id)::int AS n FROM events WHERE user_id = $1 AND event_type = 'recurring.rescheduled'",
+        [user],
+      );
+      t.is(moved.rows[0]?.n, ids.length, 'every series followed the zone');
+      // The first reschedule finds the kept user row stale and reads it again; the rest decide on the
+      // fresh one. (With a user row kept per task, each of the 120 failed its check once.)
+      t.true(stats.sentBack - before.sentBack <= FAN_OUT, `${stats.sentBack - before.sentBack} turns sent back`);
+      t.true(stats.turns - before.turns <= ids.length + FAN_OUT, `${stats.turns - before.turns} turns written`);
     } finally {
       await drop();
     }
