@@ -174,7 +174,8 @@ function preparedStatements(db: PGlite) {
           if (results.length >= statements.length) throw message;
           return { committed: false, failed: results.length, error: message };
         }
-        if (message.name === 'commandComplete') {
+        // A statement ends with CommandComplete, or EmptyQueryResponse when its text holds no command.
+        if (message.name === 'commandComplete' || message.name === 'emptyQuery') {
           results.push(resultFrom(ready[results.length] as Prepared, done.messages.slice(from, at + 1)));
           from = at + 1;
         }

@@ -42,7 +42,8 @@ export interface Db extends Queryable {
    * failing statement rolls the whole back (the rest are not applied): the outcome names it and its error.
    * Rejects when the transaction as a whole failed (connection lost, COMMIT refused): nothing is known
    * to be written. PGlite: the batch is one message to its thread and one to the backend (an implicit
-   * transaction up to one Sync); there, every statement must be named.
+   * transaction up to one Sync); there, every statement must be named. No statement may be transaction
+   * control (BEGIN, COMMIT, SAVEPOINT): the batch is the transaction.
    */
   pipeline?(statements: readonly Statement[]): Promise<PipelineOutcome>;
   /** Takes one connection out of the pool until released (PGlite: its only connection, shared). */

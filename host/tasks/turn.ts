@@ -320,7 +320,8 @@ export class TaskTurns implements TaskTurnPort {
         if (written.result.events.length > 0) return written;
       } catch (error) {
         if (!retryable(error) && !(error instanceof DomainError)) throw error;
-        if (retryable(error)) this.users.delete(home);
+        // Dropped unless a newer entry came meanwhile (a turn that read the user again since).
+        if (retryable(error) && this.users.get(home)?.userVersion === guess.userVersion) this.users.delete(home);
         const replay = key !== undefined && retryable(error) ? await this.replay(userId, key) : null;
         if (replay !== null) return { result: replay, userVersion: guess.userVersion };
       }
@@ -522,10 +523,12 @@ export class TaskTurns implements TaskTurnPort {
     });
   }
 
+  /** Keeps the newest of what is known (a turn that decided earlier may finish after one that read again). */
   private rememberUser(userId: string, timezone: string, userVersion: number): void {
     if (this.cacheSize <= 0) return;
+    const known = this.users.get(userId);
     this.users.delete(userId);
-    this.users.set(userId, { timezone, userVersion });
+    this.users.set(userId, known !== undefined && known.userVersion > userVersion ? known : { timezone, userVersion });
     if (this.users.size > this.cacheSize) {
       const oldest = this.users.keys().next();
       if (!oldest.done) this.users.delete(oldest.value);

@@ -36,6 +36,27 @@ for (const adapter of ADAPTERS) {
     }
   });
 
+  test(`${adapter.name}: a statement with no command (empty text) counts as answered; the ones after it keep their own results`, async (t) => {
+    const { db, drop } = await adapter.open();
+    try {
+      await db.exec('CREATE TABLE scratch (k int PRIMARY KEY, v text NOT NULL)');
+      const outcome = await db.pipeline!([
+        { ...insert('d'), params: [1, 'one'] },
+        { sql: '', name: 'scratch-empty' },
+        { ...insert('d'), params: [2, 'two'] },
+      ]);
+      t.true(outcome.committed);
+      if (!outcome.committed) return;
+      t.deepEqual(
+        outcome.results.map((r) => r.rows),
+        [[{ k: 1, v: 'one' }], [], [{ k: 2, v: 'two' }]],
+      );
+      t.is((await db.query('SELECT count(*)::int AS n FROM scratch')).rows[0]?.n, 2);
+    } finally {
+      await drop();
+    }
+  });
+
   test(`${adapter.name}: the first failing statement is named and nothing of the batch is written; the next batch runs`, async (t) => {
     const { db, drop } = await adapter.open();
     try {
