@@ -99,8 +99,13 @@ export interface TaskTurnPort {
 /** One user turn: the zone change, then a reschedule turn for each series following it (host/users/turn.ts). */
 export interface UserTurnPort {
   setTimezone(userId: string, call: TimezoneCall): Promise<UserTurnResult>;
-  /** A list or label command, then the fan-out of a delete to each task it reaches, as task turns. */
+  /** A list or label command: the UserActor's turn (steps 0–4). */
   organise(userId: string, call: OrganiseCall): Promise<UserTurnResult>;
+  /**
+   * After an `organise` turn returned `result`: the fan-out of a list or label delete to each task it
+   * reaches, as task turns (nothing for other commands). The runtime runs it outside the UserActor's turn.
+   */
+  afterOrganise(userId: string, call: OrganiseCall, result: UserTurnResult): Promise<void>;
 }
 
 /** One list turn: the membership of a shared list (host/lists/turn.ts), serialised per list (ListActor, id = list id). */

@@ -315,11 +315,17 @@ export class DaprRuntime implements ActorRuntime {
     });
   }
 
-  organise(userId: string, call: OrganiseCall): Promise<UserTurnResult> {
-    return this.viaDapr(USER_ACTOR, userId, 'organise', call, () => {
+  async organise(userId: string, call: OrganiseCall): Promise<UserTurnResult> {
+    let fellBack = false;
+    const result = await this.viaDapr(USER_ACTOR, userId, 'organise', call, () => {
       this.options.onTurn?.({ actor: 'user', trigger: 'call', via: 'fallback' });
+      fellBack = true;
       return this.options.fallback.organise(userId, call);
     });
+    // A delete's fan-out runs here, after the UserActor's turn ended (its task turns go through daprd);
+    // the fallback ran it already.
+    if (!fellBack) await this.options.turns.user.afterOrganise(userId, call, result);
+    return result;
   }
 
   membership(listId: string, call: MembershipCall): Promise<ListTurnResult> {

@@ -35,9 +35,12 @@ export class DirectRuntime implements ActorRuntime {
     return this.queue.run(`UserActor/${userId}`, () => this.turns.user.setTimezone(userId, call));
   }
 
-  organise(userId: string, call: OrganiseCall): Promise<UserTurnResult> {
-    if (this.stopped) return Promise.reject(new Error('runtime is stopping'));
-    return this.queue.run(`UserActor/${userId}`, () => this.turns.user.organise(userId, call));
+  async organise(userId: string, call: OrganiseCall): Promise<UserTurnResult> {
+    if (this.stopped) throw new Error('runtime is stopping');
+    const result = await this.queue.run(`UserActor/${userId}`, () => this.turns.user.organise(userId, call));
+    // A delete's fan-out runs after the actor's turn, so the user's next list or label command need not wait.
+    await this.turns.user.afterOrganise(userId, call, result);
+    return result;
   }
 
   membership(listId: string, call: MembershipCall): Promise<ListTurnResult> {

@@ -12,10 +12,13 @@
 //      waits on the user row while holding a task row.
 //
 // Lists and labels (`organise`) take the same steps on the user's list and label aggregates; a deleted
-// list or label then reaches each task in it or carrying it as that task's own turn (step 5 again):
+// list or label then reaches each task in it or carrying it as that task's own turn (`afterOrganise`):
 // `list_deleted` moves the task to the Inbox or deletes it, `label_deleted` strips the label. Both are
-// no-ops for a task that has moved on, so the fan-out may run again: a repeated DELETE (a deleted list
-// or label decides nothing) or a retry with the same Idempotency-Key finishes what a crash left.
+// no-ops for a task that has moved on, so the fan-out may run again, or beside the user's next turns:
+// the runtime runs it after the UserActor's turn has ended (the user's other list and label commands do
+// not wait for 1,000 task turns), and answers the DELETE once it is done. A repeated DELETE (a deleted
+// list or label decides nothing) or a retry with the same Idempotency-Key finishes what a crash left.
+// A zone change's reschedules stay inside its turn: two zone changes' fan-outs must not interleave.
 import { randomUUID } from 'node:crypto';
 import type { Db, Queryable } from '../db/index.ts';
 import {
@@ -173,10 +176,10 @@ export class UserTurns implements UserTurnPort {
   }
 
   /**
-   * A list or label command (steps 0–4 on the user's lists and labels), then, for a delete, step 5: each
-   * task still in the list or carrying the label gets its own turn. Errors: DomainError (validation 400,
-   * not_found 404, conflict 409, version_mismatch 412, key_reused 422); a database error once the
-   * attempts are spent. `list` / `label` in the result is the aggregate as the command left it.
+   * A list or label command (steps 0–4 on the user's lists and labels); a delete's fan-out is
+   * `afterOrganise`. Errors: DomainError (validation 400, not_found 404, conflict 409, version_mismatch
+   * 412, key_reused 422); a database error once the attempts are spent. `list` / `label` in the result is
+   * the aggregate as the command left it.
    */
   async organise(userId: string, call: OrganiseCall): Promise<UserTurnResult> {
     const { command } = call;
@@ -202,9 +205,20 @@ export class UserTurns implements UserTurnPort {
         if (attempt >= this.maxAttempts || !retryable(error)) throw error;
       }
     }
-    if (command.type === 'delete_list' || command.type === 'delete_label')
-      await this.fanOut(userId, command, result, meta);
     return result;
+  }
+
+  /**
+   * After `organise` returned `result` for `call`, outside the UserActor's turn: for a list or label delete
+   * (also a repeated or replayed one, which finishes what a crash left), each live task still in the list
+   * or carrying the label gets its own turn, FAN_OUT at a time; nothing for other commands. Rejects with
+   * the first error a task turn throws (the others still run to their end).
+   */
+  async afterOrganise(userId: string, call: OrganiseCall, result: UserTurnResult): Promise<void> {
+    const { command } = call;
+    if (command.type !== 'delete_list' && command.type !== 'delete_label') return;
+    const correlationId = call.meta?.correlationId ?? result.events[0]?.correlation_id ?? randomUUID();
+    await this.fanOut(userId, command, result, correlationId);
   }
 
   /**
@@ -310,7 +324,7 @@ export class UserTurns implements UserTurnPort {
     userId: string,
     command: Extract<OrganiseCommand, { type: 'delete_list' | 'delete_label' }>,
     result: UserTurnResult,
-    meta: CommandMeta,
+    correlationId: string,
   ): Promise<void> {
     if (!this.dispatch) return;
     const dispatch = this.dispatch;
@@ -331,7 +345,7 @@ export class UserTurns implements UserTurnPort {
             'SELECT id::text AS id FROM tasks WHERE user_id = $1 AND labels @> ARRAY[$2]::uuid[] AND deleted_at IS NULL ORDER BY created_at, id',
             [userId, command.label_id],
           );
-    const cause = { correlationId: meta.correlationId, causationId: result.events[0]?.event_id ?? null };
+    const cause = { correlationId, causationId: result.events[0]?.event_id ?? null };
     const gone = new Set(rows.rows.filter((r) => r.gone === true).map((r) => r.id));
     const task = (id: string): TaskCall['command'] =>
       command.type === 'delete_list'
