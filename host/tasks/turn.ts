@@ -301,18 +301,13 @@ export class TaskTurns implements TaskTurnPort {
     if (cached !== undefined) this.cache.delete(taskId); // taken back once a turn on it writes
     // The kept task's home user, or the creator of a task that does not exist yet.
     const home = cached?.user_id ?? userId;
-    const user = cached !== undefined || command.type === 'create' ? this.users.get(home) : undefined;
     // A kept copy is used for its home user's commands and for system turns; another member's command reads
-    // the task through the access rule (persist checks the actor's access at the lists' versions too).
-    const mine = cached !== undefined && (cached.user_id === userId || SYSTEM_COMMANDS.has(command.type));
-    const guess: TurnInput | undefined =
-      user === undefined
-        ? undefined
-        : cached !== undefined
-          ? mine
-            ? { state: cached, ...user }
-            : undefined
-          : { state: null, ...user };
+    // the task through the access rule (persist checks the actor's access at the lists' versions too). A
+    // create decides without a read when its user is known here.
+    const guessed =
+      cached === undefined ? command.type === 'create' : cached.user_id === userId || SYSTEM_COMMANDS.has(command.type);
+    const user = guessed ? this.users.get(home) : undefined;
+    const guess: TurnInput | undefined = user && { state: cached ?? null, ...user };
     if (guess !== undefined) {
       try {
         // A no-op decided on the kept copy might only be stale: decide again on a fresh read.
