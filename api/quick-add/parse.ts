@@ -20,7 +20,8 @@
  *    completion" ask for mode 'after_completion': see
  *    AFTER_COMPLETION_FIELDS.
  * 5. Dates and times: chrono-node (English casual parser; a date in figures, "3/4", in the order of the
- *    user's locale: `DateOrder`), read with `now` as the reference instant
+ *    user's locale: `DateOrder`; day first, "24.12." too: DOTTED_DAY_MONTH; an @ alone before a number is
+ *    "at": AT_SIGN_BEFORE_NUMBER), read with `now` as the reference instant
  *    and `zone`'s UTC offset at `now`, only for the wall-clock fields it names; the instant is then
  *    computed by actors/recurrence's `localToInstant` in `zone` (so DST is the zone's, not a fixed
  *    offset's). A time in a DST gap moves forward by the gap, as everywhere else. Dates are read
@@ -114,24 +115,46 @@ type Reader = Pick<chrono.Chrono, 'parse'>;
  */
 const FIGURES_DATE = /(?<![\d/])([0-3]?\d)([/.-])([0-3]?\d)(\2(?:\d{4}|\d{2}))?(?![\d/.:])/g;
 
-/** `text` with each FIGURES_DATE written month first ("3/4" → "4/3"): the same length, so indices still point into `text`. */
-const turnedMonthFirst = (text: string): string =>
-  text.replace(FIGURES_DATE, (typed, first: string, sep: string, second: string, year: string | undefined) =>
-    sep === '/' || year !== undefined ? `${second}${sep}${first}${year ?? ''}` : typed,
-  );
+/**
+ * A day and month written day first with a dot after each and no year, as German and much of Europe write
+ * them ("24.12.", "1.1."): a date only where dates are written day first, and not right after "at" or "@"
+ * ("at 10.11." is a clock time). Without the last dot the figures are a time ("9.30"), as FIGURES_DATE has it.
+ */
+const DOTTED_DAY_MONTH = /(?<![\p{L}\p{N}.:/])(?<!(?:^|\s)(?:at|@)\s*)([0-3]?\d)\.([01]?\d)\.(?![\p{L}\p{N}.:/])/giu;
+
+/**
+ * `text` with each date in figures written month first, as chrono reads them: each FIGURES_DATE ("3/4" →
+ * "4/3") and each DOTTED_DAY_MONTH ("24.12." → "12/24 ", its last dot a space so a time after it joins the
+ * date). The same length, so indices still point into `text`; `dotAt` holds where each such last dot was.
+ */
+function turnedMonthFirst(text: string): { text: string; dotAt: Set<number> } {
+  const dotAt = new Set<number>();
+  const turned = text
+    .replace(FIGURES_DATE, (typed, first: string, sep: string, second: string, year: string | undefined) =>
+      sep === '/' || year !== undefined ? `${second}${sep}${first}${year ?? ''}` : typed,
+    )
+    .replace(DOTTED_DAY_MONTH, (typed, day: string, month: string, at: number) => {
+      dotAt.add(at + typed.length - 1);
+      return `${month}/${day} `;
+    });
+  return { text: turned, dotAt };
+}
 
 /**
  * chrono's English casual reader, which reads figures month first. Day first, each date in figures is turned
  * round before it reads (not chrono's en.GB: its little-endian reading also takes "Dec 24" as December 2024),
- * and each result's text is given back as typed.
+ * and each result's text is given back as typed (with the last dot of "24.12." when the date ends there).
  */
 function readerFor(order: DateOrder): Reader {
   if (order === 'month_first') return chrono.en.casual;
   return {
-    parse: (text, reference, options) =>
-      chrono.en.casual
-        .parse(turnedMonthFirst(text), reference, options)
-        .map((r) => Object.assign(r, { text: text.slice(r.index, r.index + r.text.length) })),
+    parse: (text, reference, options) => {
+      const turned = turnedMonthFirst(text);
+      return chrono.en.casual.parse(turned.text, reference, options).map((r) => {
+        const end = r.index + r.text.length;
+        return Object.assign(r, { text: text.slice(r.index, turned.dotAt.has(end) ? end + 1 : end) });
+      });
+    },
   };
 }
 
@@ -364,6 +387,8 @@ const DAY_THEN_MONTH = new RegExp(
 );
 /** A month and day in figures ("2/29", "29/2/2027"): which number is the month is the user's DateOrder. */
 const SLASH_DATE = /(?<![\S])(\d{1,2})\/(\d{1,2})(?:\/(\d{4}))?(?![\d/])(?!\s+of\b)/;
+/** A day and month with dots, read day first only: "31.4.", "29.2.2027" ("9.30", without the last dot, is a time). */
+const DOTTED_DATE = /(?<!\S)(\d{1,2})\.(\d{1,2})(?:\.(\d{4})|\.)(?![\p{L}\p{N}.:/])/u;
 
 /** Whether `year` has a Feb 29 (the Gregorian rule). */
 const isLeap = (year: number): boolean => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
@@ -384,7 +409,7 @@ function impossibleDay(
   text: string,
   order: DateOrder,
 ): { span: Span; text: string; leap: boolean; month: string; last: number } | null {
-  const slash = SLASH_DATE.exec(text);
+  const slash = SLASH_DATE.exec(text) ?? (order === 'day_first' ? DOTTED_DATE.exec(text) : null);
   // In figures, the user's order; when the month it gives is none and the other number can be one, the other
   // way round ("31/4" in the US, "4/31" in the UK), as chrono reads "24/12" in the US and "12/25" in the UK.
   const [first, second] = [Number(slash?.[1]), Number(slash?.[2])];
@@ -439,6 +464,17 @@ const hideDurations = (text: string): string => text.replace(FOR_DURATION, (m) =
  */
 const MERIDIEM_WITHOUT_DOT = /(?<=\d\s*)([ap])\.m(?![.\p{L}\p{N}])/giu;
 const spellMeridiem = (text: string): string => text.replace(MERIDIEM_WITHOUT_DOT, (_, half: string) => ` ${half}m`);
+
+/**
+ * An @ standing alone before a number ("Email @ 9 tomorrow", "Call @ 10:30") as "at", which chrono reads: "@ 9"
+ * becomes "at9" (one space fewer, so the length and chrono's indices hold). "@9" with no space is a tag (step 3).
+ */
+const AT_SIGN_BEFORE_NUMBER = /(?<!\S)@(\s+)(?=\d)/g;
+const spellAt = (text: string): string =>
+  text.replace(AT_SIGN_BEFORE_NUMBER, (_, spaces: string) => `at${spaces.slice(1)}`);
+
+/** `text` as chrono is given it, the same length: durations blanked, "p.m" and a lone "@" spelled as chrono reads them. */
+const forChrono = (text: string): string => spellAt(spellMeridiem(hideDurations(text)));
 
 /** A part of the day opening chrono's text ("evening tomorrow"). */
 const PART_OF_DAY = /^(?:(?:this|in\s+the|at)\s+)?(?:morning|afternoon|evening|night|noon|midday|midnight)\b/i;
@@ -677,7 +713,7 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
 
   // 5. Date and time.
   const today = dateText(local.year, local.month, local.day);
-  const dated = spellMeridiem(hideDurations(masked));
+  const dated = forChrono(masked);
   const found = reader.parse(dated, reference, options).filter((r) => meaningful(r) && !bareDayWord(r, dated));
   // A month and day that is no date ("31 april", "February 29, 2027") is said below; chrono may have read a
   // part of it ("april" alone, as 1 April), which is then no date either.
@@ -882,7 +918,7 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   // 6. Title. A date or time still in it was read and not used (a task has one due date and time, a series
   // one time of day): said, so nothing typed is dropped or misread without a word.
   fields.title = titleOf(text, spans);
-  const rest = spellMeridiem(hideDurations(fields.title));
+  const rest = forChrono(fields.title);
   for (const left of reader.parse(rest, reference, options).filter((r) => meaningful(r) && !bareDayWord(r, rest)))
     if (chooseDateTime([left], rest) === left && !/^\d{1,2}$/.test(left.text.trim()))
       // Quoted as typed (chrono read the text with "p.m" spelled "pm").
