@@ -20,6 +20,7 @@ import type { ActorRuntime } from '../actors/runtime/types.ts';
 import { LocalTimers } from '../actors/runtime/local-timers.ts';
 import { FireQueue } from '../actors/runtime/fire-queue.ts';
 import { Sweeper } from '../actors/runtime/sweeper.ts';
+import { DeleteFinisher } from './users/finish-deletes.ts';
 import type { Timer } from '../actors/task/timers.ts';
 import { dueTimers } from './timers.ts';
 import { createKafka, TopicGuard } from './kafka.ts';
@@ -194,6 +195,23 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         now,
       });
   showActorState();
+  // List and label deletes a crash cut short reach the rest of their tasks (through the runtime's task turns).
+  const finishing = new UserTurns(db, {
+    clock,
+    onCommitted: committed,
+    dispatch: (taskId, call) => runtime.executeTask(taskId, call),
+  });
+  const deleteFinisher = new DeleteFinisher({
+    finish: (options) => finishing.finishDeletes(options),
+    onFinished: (finished) =>
+      logger.warn(
+        { deletes: finished.map(([kind, id, user]) => ({ kind, id, user })) },
+        'finished list or label deletes whose tasks a crash had left behind',
+      ),
+    onError: (error) =>
+      logger.warn({ err: error }, 'could not finish a list or label delete; trying again in a minute'),
+    now,
+  });
 
   // Event delivery: the relay publishes the outbox (Dapr pub/sub first in the Dapr runtime, kafkajs
   // when Dapr is absent or its publish fails; the hub itself in the embedded shape).
@@ -332,6 +350,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   );
   await runtime.start();
   sweeper.start();
+  deleteFinisher.start();
   relay.start();
   outboxFeed?.start();
   // The consumer starts once the topic exists (the guard creates it, or logs why it cannot); until then the outbox feed covers.
@@ -356,6 +375,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       await server.stop({ timeout: 10_000 }); // stops accepting, waits for in-flight requests, closes sockets
       await topic?.stop(); // waits for a look at the topic under way, so its admin client is closed
       await sweeper.stop();
+      await deleteFinisher.stop();
       localTimers.stop();
       await fireQueue.stop();
       await runtime.stop();

@@ -47,6 +47,9 @@ import type {
   UserTurnResult,
 } from '../../actors/ports.ts';
 
+/** A list or label delete `finishDeletes` finished: its kind, its id and its user's id. */
+export type FinishedDelete = [kind: 'list' | 'label', id: string, userId: string];
+
 /** How many task turns of a fan-out run at once. */
 export const FAN_OUT = 8;
 
@@ -218,7 +221,63 @@ export class UserTurns implements UserTurnPort {
     const { command } = call;
     if (command.type !== 'delete_list' && command.type !== 'delete_label') return;
     const correlationId = call.meta?.correlationId ?? result.events[0]?.correlation_id ?? randomUUID();
-    await this.fanOut(userId, command, result, correlationId);
+    await this.fanOut(userId, command, result.events[0]?.event_id ?? null, correlationId);
+  }
+
+  /**
+   * Finishes list and label deletes whose fan-out was cut short (a crash, a task turn that failed): each list or
+   * label deleted between `from` (null: any time) and `to` that still has a live task in it or carrying it gets
+   * the fan-out `afterOrganise` runs, under the delete's own correlation id and caused by its event (each task
+   * turn is a no-op for a task that has moved on, so a fan-out still under way elsewhere is no harm). At most
+   * `limit` deletes, oldest first. Resolves to what it finished, as [kind, id, user]; rejects with the first
+   * error a delete's fan-out threw, after the others ran.
+   */
+  async finishDeletes(options: { from: Date | null; to: Date; limit: number }): Promise<FinishedDelete[]> {
+    const args = [options.from?.toISOString() ?? null, options.to.toISOString(), options.limit];
+    const leftovers = await this.db.query<{
+      kind: 'list' | 'label';
+      id: string;
+      user_id: string;
+      tasks: 'move' | 'delete' | null;
+      event_id: string;
+      correlation_id: string;
+    }>(
+      `(SELECT 'list' AS kind, l.id::text AS id, l.user_id, e.data->>'tasks' AS tasks,
+               e.event_id::text AS event_id, e.correlation_id::text AS correlation_id, l.deleted_at
+          FROM lists l
+          JOIN LATERAL (SELECT event_id, correlation_id, data FROM events
+                         WHERE aggregate_id = l.id::text AND user_id = l.user_id AND event_type = 'list.deleted'
+                         ORDER BY version DESC LIMIT 1) e ON true
+         WHERE l.deleted_at IS NOT NULL AND l.deleted_at >= COALESCE($1::timestamptz, '-infinity') AND l.deleted_at <= $2
+           AND EXISTS (SELECT 1 FROM tasks t WHERE t.list_id = l.id AND t.deleted_at IS NULL))
+       UNION ALL
+       (SELECT 'label', b.id::text, b.user_id, NULL, e.event_id::text, e.correlation_id::text, b.deleted_at
+          FROM labels b
+          JOIN LATERAL (SELECT event_id, correlation_id FROM events
+                         WHERE aggregate_id = b.id::text AND user_id = b.user_id AND event_type = 'label.deleted'
+                         ORDER BY version DESC LIMIT 1) e ON true
+         WHERE b.deleted_at IS NOT NULL AND b.deleted_at >= COALESCE($1::timestamptz, '-infinity') AND b.deleted_at <= $2
+           AND EXISTS (SELECT 1 FROM tasks t
+                        WHERE t.user_id = b.user_id AND t.labels @> ARRAY[b.id] AND t.deleted_at IS NULL))
+       ORDER BY deleted_at LIMIT $3`,
+      args,
+    );
+    const finished: FinishedDelete[] = [];
+    let failure: { error: unknown } | undefined;
+    for (const row of leftovers.rows) {
+      const command: Extract<OrganiseCommand, { type: 'delete_list' | 'delete_label' }> =
+        row.kind === 'list'
+          ? { type: 'delete_list', list_id: row.id, tasks: row.tasks === 'delete' ? 'delete' : 'move' }
+          : { type: 'delete_label', label_id: row.id };
+      try {
+        await this.fanOut(row.user_id, command, row.event_id, row.correlation_id);
+        finished.push([row.kind, row.id, row.user_id]);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure) throw failure.error;
+    return finished;
   }
 
   /**
@@ -323,7 +382,7 @@ export class UserTurns implements UserTurnPort {
   private async fanOut(
     userId: string,
     command: Extract<OrganiseCommand, { type: 'delete_list' | 'delete_label' }>,
-    result: UserTurnResult,
+    causationId: string | null,
     correlationId: string,
   ): Promise<void> {
     if (!this.dispatch) return;
@@ -345,7 +404,7 @@ export class UserTurns implements UserTurnPort {
             'SELECT id::text AS id FROM tasks WHERE user_id = $1 AND labels @> ARRAY[$2]::uuid[] AND deleted_at IS NULL ORDER BY created_at, id',
             [userId, command.label_id],
           );
-    const cause = { correlationId, causationId: result.events[0]?.event_id ?? null };
+    const cause = { correlationId, causationId };
     const gone = new Set(rows.rows.filter((r) => r.gone === true).map((r) => r.id));
     const task = (id: string): TaskCall['command'] =>
       command.type === 'delete_list'

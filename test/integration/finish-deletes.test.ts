@@ -1,0 +1,182 @@
+// A list or label delete reaches its tasks after the user's turn, one task turn each; a crash half-way used
+// to leave the rest in a deleted list (or carrying a deleted label) until someone repeated the DELETE. Here
+// the fan-out "crashes" after a few tasks (its dispatch throws, as a process that died would stop), and what
+// the user would see afterwards is checked: every task reaches the Inbox (or is deleted, as the DELETE
+// asked), the label is gone from every task, once the app looks for leftovers — at start-up, and not for a
+// delete younger than the grace, whose own fan-out may still be under way.
+import test from 'ava';
+import { randomUUID } from 'node:crypto';
+import { TaskTurns } from '../../host/tasks/turn.ts';
+import { UserTurns } from '../../host/users/turn.ts';
+import { ListTurns } from '../../host/lists/turn.ts';
+import { DeleteFinisher } from '../../host/users/finish-deletes.ts';
+import { DirectRuntime } from '../../actors/runtime/direct.ts';
+import { inboxIdOf } from '../../actors/list/index.ts';
+import type { TaskCall } from '../../actors/ports.ts';
+import type { Db } from '../../host/db/index.ts';
+import { ADAPTERS } from '../helpers/db.ts';
+import { startTestApp } from '../helpers/app.ts';
+
+const meta = () => ({ correlationId: randomUUID() });
+
+/** A runtime whose fan-out turns fail after `survive` of them, as a process that crashed mid-way would stop. */
+function runtimeOn(db: Db, survive = Number.POSITIVE_INFINITY) {
+  let runtime: DirectRuntime | undefined;
+  let reached = 0;
+  const turns: Promise<unknown>[] = [];
+  const dispatch = async (taskId: string, call: TaskCall) => {
+    if (call.command.type === 'list_deleted' || call.command.type === 'label_deleted')
+      if (++reached > survive) throw new Error('the process died here');
+    const turn = (runtime as DirectRuntime).executeTask(taskId, call);
+    turns.push(turn);
+    return turn;
+  };
+  runtime = new DirectRuntime({
+    task: new TaskTurns(db, { dispatch }),
+    user: new UserTurns(db, { dispatch }),
+    list: new ListTurns(db),
+  });
+  /** Every task turn it started has ended (a fan-out rejects at its first failure while the others run on). */
+  const settled = () => Promise.allSettled(turns);
+  return { runtime, user: new UserTurns(db, { dispatch }), settled };
+}
+
+/** A user with lists `Move` and `Drop` (8 tasks each) and the label `tag` on the 8 in `Move`. */
+async function seed(runtime: DirectRuntime, user: string) {
+  const [move, drop, label] = [randomUUID(), randomUUID(), randomUUID()];
+  await runtime.organise(user, { command: { type: 'create_list', id: move, data: { name: 'Move' } }, meta: meta() });
+  await runtime.organise(user, { command: { type: 'create_list', id: drop, data: { name: 'Drop' } }, meta: meta() });
+  await runtime.organise(user, { command: { type: 'create_label', id: label, data: { name: 'tag' } }, meta: meta() });
+  const moving = Array.from({ length: 8 }, () => randomUUID());
+  const dropping = Array.from({ length: 8 }, () => randomUUID());
+  for (const id of moving)
+    await runtime.executeTask(id, {
+      userId: user,
+      command: { type: 'create', id, data: { title: 'moving', list_id: move, labels: [label] } },
+      meta: meta(),
+    });
+  for (const id of dropping)
+    await runtime.executeTask(id, {
+      userId: user,
+      command: { type: 'create', id, data: { title: 'dropping', list_id: drop } },
+      meta: meta(),
+    });
+  return { move, drop, label, moving, dropping };
+}
+
+/** Deletes the lists and the label on a runtime whose fan-out dies after 3 tasks; each DELETE fails. */
+async function crashDeletes(db: Db, user: string, seeded: Awaited<ReturnType<typeof seed>>) {
+  for (const command of [
+    { type: 'delete_list', list_id: seeded.move, tasks: 'move' },
+    { type: 'delete_list', list_id: seeded.drop, tasks: 'delete' },
+    { type: 'delete_label', label_id: seeded.label },
+  ] as const) {
+    const { runtime, settled } = runtimeOn(db, 3);
+    await runtime.organise(user, { command, meta: meta() }).then(
+      () => {
+        throw new Error('the DELETE was to fail with its fan-out');
+      },
+      (error: Error) => {
+        if (error.message !== 'the process died here') throw error;
+      },
+    );
+    await settled();
+  }
+}
+
+async function where(db: Db, ids: string[]) {
+  const { rows } = await db.query<{ list_id: string; deleted: boolean; labels: string[] }>(
+    'SELECT list_id::text AS list_id, deleted_at IS NOT NULL AS deleted, labels::text[] AS labels FROM tasks WHERE id = ANY($1) ORDER BY id',
+    [ids],
+  );
+  return rows;
+}
+
+for (const adapter of ADAPTERS) {
+  test(`${adapter.name}: list and label deletes a crash cut short are finished once older than the grace, under their own correlation id`, async (t) => {
+    const { db, drop } = await adapter.open();
+    try {
+      const user = `u-${randomUUID()}`;
+      const seeded = await seed(runtimeOn(db).runtime, user);
+      await crashDeletes(db, user, seeded);
+      const before = await where(db, [...seeded.moving, ...seeded.dropping]);
+      t.true(
+        before.some((r) => r.list_id === seeded.move || (r.list_id === seeded.drop && !r.deleted)),
+        'the crash left tasks in the deleted lists',
+      );
+
+      let clock = Date.now();
+      const { user: turns } = runtimeOn(db);
+      const finisher = new DeleteFinisher({ finish: (o) => turns.finishDeletes(o), now: () => clock });
+      t.deepEqual(await finisher.look(), [], 'a delete younger than the grace is left to its own fan-out');
+      t.deepEqual(await where(db, [...seeded.moving, ...seeded.dropping]), before);
+
+      clock += 31_000;
+      const finished = await finisher.look();
+      t.deepEqual(
+        finished.map(([kind, id, who]) => `${kind} ${id} ${who}`).sort(),
+        [`list ${seeded.move} ${user}`, `list ${seeded.drop} ${user}`, `label ${seeded.label} ${user}`].sort(),
+      );
+      const moved = await where(db, seeded.moving);
+      t.deepEqual(
+        moved.map((r) => r.list_id),
+        seeded.moving.map(() => inboxIdOf(user)),
+        "every task of the list deleted with 'move' is in the Inbox",
+      );
+      t.true(
+        moved.every((r) => !r.deleted && r.labels.length === 0),
+        'none carries the deleted label',
+      );
+      t.true(
+        (await where(db, seeded.dropping)).every((r) => r.deleted),
+        "every task of the list deleted with 'delete' is deleted",
+      );
+      // The finishing turns belong to the DELETE they finish: its correlation id, caused by its event.
+      const { rows } = await db.query<{ ok: boolean }>(
+        `SELECT bool_and(e.correlation_id = d.correlation_id AND e.causation_id = d.event_id) AS ok
+           FROM events e JOIN events d ON d.aggregate_id = $1 AND d.event_type = 'list.deleted'
+          WHERE e.aggregate_id = ANY($2) AND e.data->>'reason' = 'list_deleted'`,
+        [seeded.move, seeded.moving],
+      );
+      t.true(rows[0]?.ok, "each moved task's event carries the DELETE's correlation id and is caused by list.deleted");
+      t.deepEqual(await finisher.look(), [], 'nothing is left for the next look');
+    } finally {
+      await drop();
+    }
+  });
+}
+
+test('embedded: after a crash mid list delete, the restarted app moves the rest of its tasks to the Inbox', async (t) => {
+  // The app's clock runs a minute ahead after the restart, so the delete is past the grace at start-up.
+  let ahead = 0;
+  const first = await startTestApp({ database: 'pglite', clock: () => new Date(Date.now() + ahead) });
+  let second: Awaited<ReturnType<typeof startTestApp>> | undefined;
+  try {
+    const user = `u-${randomUUID()}`;
+    const seeded = await seed(runtimeOn(first.app.db).runtime, user);
+    await crashDeletes(first.app.db, user, seeded);
+    await first.halt();
+    ahead = 60_000;
+    second = await startTestApp({ reuse: first, clock: () => new Date(Date.now() + ahead) });
+    const url = second.url;
+    const token = second.token(user);
+    const { eventually } = await import('../helpers/eventually.ts');
+    const inbox = await eventually(
+      async () => {
+        const res = await fetch(`${url}/tasks?list_id=${inboxIdOf(user)}&limit=100`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        const body = (await res.json()) as { tasks: { id: string; labels: string[] }[] };
+        const done = body.tasks.length === seeded.moving.length && body.tasks.every((i) => i.labels.length === 0);
+        return done ? body.tasks : undefined;
+      },
+      {
+        what: "the deleted list's 8 tasks in the Inbox, without the deleted label, after the restart",
+        timeoutMs: 30_000,
+      },
+    );
+    t.deepEqual(inbox.map((i) => i.id).sort(), [...seeded.moving].sort());
+  } finally {
+    await (second ?? first).stop();
+  }
+});
