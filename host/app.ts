@@ -20,7 +20,7 @@ import type { ActorRuntime } from '../actors/runtime/types.ts';
 import { LocalTimers } from '../actors/runtime/local-timers.ts';
 import { FireQueue } from '../actors/runtime/fire-queue.ts';
 import { Sweeper } from '../actors/runtime/sweeper.ts';
-import { DeleteFinisher } from './users/finish-deletes.ts';
+import { FanOutFinisher } from './users/finish-fan-outs.ts';
 import type { Timer } from '../actors/task/timers.ts';
 import { dueTimers } from './timers.ts';
 import { createKafka, TopicGuard } from './kafka.ts';
@@ -195,21 +195,26 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         now,
       });
   showActorState();
-  // List and label deletes a crash cut short reach the rest of their tasks (through the runtime's task turns).
+  // Fan-outs a crash cut short (a list or label delete's tasks, a zone change's series) reach the rest of
+  // their tasks, through the runtime's task turns.
   const finishing = new UserTurns(db, {
     clock,
     onCommitted: committed,
     dispatch: (taskId, call) => runtime.executeTask(taskId, call),
   });
-  const deleteFinisher = new DeleteFinisher({
-    finish: (options) => finishing.finishDeletes(options),
-    onFinished: (finished) =>
+  const fanOutFinisher = new FanOutFinisher({
+    deletes: (options) => finishing.finishDeletes(options),
+    zoneChanges: (options) => finishing.finishZoneChanges(options),
+    onFinished: ({ deletes, zoneChanges }) =>
       logger.warn(
-        { deletes: finished.map(([kind, id, user]) => ({ kind, id, user })) },
-        'finished list or label deletes whose tasks a crash had left behind',
+        {
+          deletes: deletes.map(([kind, id, user]) => ({ kind, id, user })),
+          zone_changes: zoneChanges.map(([user, tasks]) => ({ user, tasks })),
+        },
+        'finished fan-outs a crash had cut short: tasks of deleted lists or labels, series behind a zone change',
       ),
     onError: (error) =>
-      logger.warn({ err: error }, 'could not finish a list or label delete; trying again in a minute'),
+      logger.warn({ err: error }, 'could not finish a fan-out a crash cut short; trying again in a minute'),
     now,
   });
 
@@ -350,7 +355,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   );
   await runtime.start();
   sweeper.start();
-  deleteFinisher.start();
+  fanOutFinisher.start();
   relay.start();
   outboxFeed?.start();
   // The consumer starts once the topic exists (the guard creates it, or logs why it cannot); until then the outbox feed covers.
@@ -375,7 +380,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       await server.stop({ timeout: 10_000 }); // stops accepting, waits for in-flight requests, closes sockets
       await topic?.stop(); // waits for a look at the topic under way, so its admin client is closed
       await sweeper.stop();
-      await deleteFinisher.stop();
+      await fanOutFinisher.stop();
       localTimers.stop();
       await fireQueue.stop();
       await runtime.stop();

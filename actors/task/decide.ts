@@ -1349,8 +1349,10 @@ export function zoneBound(state: TaskState): boolean {
  * there, a series' start instant has its written wall-clock start there (dtstart_local). False while a zone
  * change of its user has committed and not reached the task yet (or for a series started in a DST gap, whose
  * written time is kept apart from its instant: then its zone is taken when its user's zone next changes).
+ * True when nothing tells (no due date, a completed all-day task, a timed task without dtstart_local).
+ * Used by memberGone and by host/users/turn.ts finishZoneChanges.
  */
-function timesIn(state: TaskState, zone: string): boolean {
+export function timesIn(state: TaskState, zone: string): boolean {
   // A completed all-day task's first instant is taken again in its zone when it is reopened (a zone change
   // passes it by meanwhile): its date is what it holds.
   if (state.due_date === null || (state.due_day !== null && state.completed)) return true;

@@ -19,6 +19,8 @@
 // not wait for 1,000 task turns), and answers the DELETE once it is done. A repeated DELETE (a deleted
 // list or label decides nothing) or a retry with the same Idempotency-Key finishes what a crash left.
 // A zone change's reschedules stay inside its turn: two zone changes' fan-outs must not interleave.
+// A fan-out a crash cut short (a delete's, a zone change's) is finished from what the tables show:
+// finishDeletes, finishZoneChanges (run by host/users/finish-fan-outs.ts at start-up and every minute).
 import { randomUUID } from 'node:crypto';
 import type { Db, Queryable } from '../db/index.ts';
 import {
@@ -31,11 +33,11 @@ import {
 import type { ListState } from '../../actors/list/index.ts';
 import type { LabelState } from '../../actors/label/index.ts';
 import { LIST_COLUMNS, LABEL_COLUMNS, TASK_COLUMNS } from '../tasks/rows.ts';
-import { rescheduledStart } from '../../actors/task/decide.ts';
+import { rescheduledStart, timesIn, zoneBound } from '../../actors/task/decide.ts';
 import { DomainError, invalid } from '../../actors/errors.ts';
 import { dayStart } from '../../actors/task/all-day.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
-import { readUser, findAnswer, persist, retryable, keyReused, lockListWriters } from '../tasks/store.ts';
+import { readUser, readTask, findAnswer, persist, retryable, keyReused, lockListWriters } from '../tasks/store.ts';
 import type {
   CommandMeta,
   IdempotencyMeta,
@@ -278,6 +280,63 @@ export class UserTurns implements UserTurnPort {
     }
     if (failure) throw failure.error;
     return finished;
+  }
+
+  /**
+   * Finishes zone changes whose reschedules a crash cut short: for each user whose last zone change was made
+   * between `from` and `to` (and is their zone now), each series or all-day task that follows the zone and
+   * whose times are verifiably still in the old zone (`timesIn`: its wall-clock start or its date's start
+   * there, and not in the new one) gets the reschedule the change would have sent, under the change's own
+   * correlation id and caused by its event. A task whose times tell nothing (an open timed instance of a
+   * series) or that are in neither zone is left as it is. At most `limit` zone changes, oldest first; resolves
+   * to [user, tasks moved] for each that moved any; rejects with the first error, after the others ran.
+   */
+  async finishZoneChanges(options: { from: Date; to: Date; limit: number }): Promise<[string, number][]> {
+    if (!this.dispatch) return [];
+    const dispatch = this.dispatch;
+    const changes = await this.db.query<{
+      user_id: string;
+      from_zone: string;
+      to_zone: string;
+      event_id: string;
+      correlation_id: string;
+    }>(
+      `SELECT e.user_id, e.data->'changes'->'timezone'->>'from' AS from_zone, u.timezone AS to_zone,
+              e.event_id::text AS event_id, e.correlation_id::text AS correlation_id
+         FROM events e JOIN users u ON u.id = e.user_id
+        WHERE e.event_type = 'user.timezone_changed' AND e."timestamp" >= $1 AND e."timestamp" <= $2
+          AND e.data->'changes'->'timezone'->>'to' = u.timezone
+          AND NOT EXISTS (SELECT 1 FROM events later WHERE later.user_id = e.user_id
+                            AND later.event_type = 'user.timezone_changed' AND later.seq > e.seq)
+        ORDER BY e."timestamp" LIMIT $3`,
+      [options.from.toISOString(), options.to.toISOString(), options.limit],
+    );
+    const moved: [string, number][] = [];
+    let failure: { error: unknown } | undefined;
+    for (const change of changes.rows) {
+      const { user_id: userId, from_zone: fromZone, to_zone: toZone } = change;
+      const command = { type: 'reschedule', from_zone: fromZone, to_zone: toZone } as const;
+      const meta = { correlationId: change.correlation_id, causationId: change.event_id };
+      const behind: string[] = [];
+      for (const id of await this.seriesFollowingZone(userId)) {
+        const state = await readTask(this.db, userId, id);
+        if (state && zoneBound(state) && !timesIn(state, toZone) && timesIn(state, fromZone)) behind.push(id);
+      }
+      try {
+        await fanOut(behind, async (taskId) => {
+          try {
+            await dispatch(taskId, { userId, command, meta });
+          } catch (error) {
+            if (!(error instanceof DomainError)) throw error;
+          }
+        });
+        if (behind.length > 0) moved.push([userId, behind.length]);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure) throw failure.error;
+    return moved;
   }
 
   /**

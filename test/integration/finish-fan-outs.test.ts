@@ -2,18 +2,20 @@
 // to leave the rest in a deleted list (or carrying a deleted label) until someone repeated the DELETE. Here
 // the fan-out "crashes" after a few tasks (its dispatch throws, as a process that died would stop), and what
 // the user would see afterwards is checked: every task reaches the Inbox (or is deleted, as the DELETE
-// asked), the label is gone from every task, once the app looks for leftovers — at start-up, and not for a
-// delete younger than the grace, whose own fan-out may still be under way.
+// asked), the label is gone from every task, every series and all-day task is at its time in the new zone,
+// once the app looks for leftovers — at start-up, and not for a fan-out younger than the grace, which may
+// still be under way.
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { TaskTurns } from '../../host/tasks/turn.ts';
 import { UserTurns } from '../../host/users/turn.ts';
 import { ListTurns } from '../../host/lists/turn.ts';
-import { DeleteFinisher } from '../../host/users/finish-deletes.ts';
+import { FanOutFinisher } from '../../host/users/finish-fan-outs.ts';
 import { DirectRuntime } from '../../actors/runtime/direct.ts';
 import { inboxIdOf } from '../../actors/list/index.ts';
 import type { TaskCall } from '../../actors/ports.ts';
 import type { Db } from '../../host/db/index.ts';
+import { DateTime } from 'luxon';
 import { ADAPTERS } from '../helpers/db.ts';
 import { startTestApp } from '../helpers/app.ts';
 
@@ -25,7 +27,7 @@ function runtimeOn(db: Db, survive = Number.POSITIVE_INFINITY) {
   let reached = 0;
   const turns: Promise<unknown>[] = [];
   const dispatch = async (taskId: string, call: TaskCall) => {
-    if (call.command.type === 'list_deleted' || call.command.type === 'label_deleted')
+    if (['list_deleted', 'label_deleted', 'reschedule'].includes(call.command.type))
       if (++reached > survive) throw new Error('the process died here');
     const turn = (runtime as DirectRuntime).executeTask(taskId, call);
     turns.push(turn);
@@ -107,12 +109,16 @@ for (const adapter of ADAPTERS) {
 
       let clock = Date.now();
       const { user: turns } = runtimeOn(db);
-      const finisher = new DeleteFinisher({ finish: (o) => turns.finishDeletes(o), now: () => clock });
-      t.deepEqual(await finisher.look(), [], 'a delete younger than the grace is left to its own fan-out');
+      const finisher = new FanOutFinisher({
+        deletes: (o) => turns.finishDeletes(o),
+        zoneChanges: (o) => turns.finishZoneChanges(o),
+        now: () => clock,
+      });
+      t.deepEqual((await finisher.look()).deletes, [], 'a delete younger than the grace is left to its own fan-out');
       t.deepEqual(await where(db, [...seeded.moving, ...seeded.dropping]), before);
 
       clock += 31_000;
-      const finished = await finisher.look();
+      const finished = (await finisher.look()).deletes;
       t.deepEqual(
         finished.map(([kind, id, who]) => `${kind} ${id} ${who}`).sort(),
         [`list ${seeded.move} ${user}`, `list ${seeded.drop} ${user}`, `label ${seeded.label} ${user}`].sort(),
@@ -139,7 +145,82 @@ for (const adapter of ADAPTERS) {
         [seeded.move, seeded.moving],
       );
       t.true(rows[0]?.ok, "each moved task's event carries the DELETE's correlation id and is caused by list.deleted");
-      t.deepEqual(await finisher.look(), [], 'nothing is left for the next look');
+      t.deepEqual(await finisher.look(), { deletes: [], zoneChanges: [] }, 'nothing is left for the next look');
+    } finally {
+      await drop();
+    }
+  });
+  test(`${adapter.name}: a zone change whose reschedules a crash cut short is finished: every series and all-day task at its time in the new zone`, async (t) => {
+    const { db, drop } = await adapter.open();
+    try {
+      const user = `u-${randomUUID()}`;
+      const { runtime } = runtimeOn(db);
+      await runtime.setTimezone(user, { timezone: 'Europe/Berlin', meta: meta() });
+      const series = Array.from({ length: 8 }, () => randomUUID());
+      const days = Array.from({ length: 4 }, () => randomUUID());
+      for (const [i, id] of series.entries())
+        await runtime.executeTask(id, {
+          userId: user,
+          command: {
+            type: 'create',
+            id,
+            data: {
+              title: 'daily',
+              due_date: `2031-03-0${1 + (i % 5)}T0${7 + (i % 3)}:30:00`,
+              recurrence_rule: 'FREQ=DAILY',
+            },
+          },
+          meta: meta(),
+        });
+      for (const [i, id] of days.entries())
+        await runtime.executeTask(id, {
+          userId: user,
+          command: { type: 'create', id, data: { title: 'all day', due_date: `2031-04-1${i}` } },
+          meta: meta(),
+        });
+      const crashing = runtimeOn(db, 3);
+      await crashing.runtime.setTimezone(user, { timezone: 'America/New_York', meta: meta() }).then(
+        () => {
+          throw new Error('PATCH /me was to fail with its fan-out');
+        },
+        (error: Error) => {
+          if (error.message !== 'the process died here') throw error;
+        },
+      );
+      await crashing.settled();
+
+      /** Which of the tasks have their times in New York: a series' wall-clock start there, an all-day task's date's start. */
+      const inNewYork = async () => {
+        const { rows } = await db.query<{ id: string; ms: number; start: string | null; day: string | null }>(
+          `SELECT id::text AS id, (extract(epoch FROM due_date) * 1000)::float8 AS ms,
+                  dtstart_local::text AS start, due_day::text AS day FROM tasks WHERE id = ANY($1)`,
+          [[...series, ...days]],
+        );
+        return rows.filter(
+          (r) =>
+            DateTime.fromISO((r.start ?? r.day ?? '').replace(' ', 'T'), { zone: 'America/New_York' }).toMillis() ===
+            Number(r.ms),
+        ).length;
+      };
+      const behind = series.length + days.length - (await inNewYork());
+      t.true(behind > 0, 'the crash left series or all-day tasks at their Berlin times');
+
+      let clock = Date.now();
+      const { user: turns } = runtimeOn(db);
+      const finisher = new FanOutFinisher({
+        deletes: (o) => turns.finishDeletes(o),
+        zoneChanges: (o) => turns.finishZoneChanges(o),
+        now: () => clock,
+      });
+      t.deepEqual(
+        (await finisher.look()).zoneChanges,
+        [],
+        'a zone change younger than the grace is left to its own fan-out',
+      );
+      clock += 31_000;
+      t.deepEqual((await finisher.look()).zoneChanges, [[user, behind]]);
+      t.is(await inNewYork(), series.length + days.length, 'every series and all-day task is at its New York time');
+      t.deepEqual((await finisher.look()).zoneChanges, [], 'nothing is left for the next look');
     } finally {
       await drop();
     }
