@@ -116,16 +116,26 @@ type Reader = Pick<chrono.Chrono, 'parse'>;
 const FIGURES_DATE = /(?<![\d/])([0-3]?\d)([/.-])([0-3]?\d)(\2(?:\d{4}|\d{2}))?(?![\d/.:])/g;
 
 /**
- * A day and month written day first with a dot after each and no year, as German and much of Europe write
- * them ("24.12.", "1.1."): a date only where dates are written day first, and not right after "at" or "@"
- * ("at 10.11." is a clock time). Without the last dot the figures are a time ("9.30"), as FIGURES_DATE has it.
+ * Words after which figures with dots are a number, not a date ("Version 2.5.", "Kapitel 3.2.", "§ 3.2.").
+ * Lower case; matched whole, case-insensitively.
  */
-const DOTTED_DAY_MONTH = /(?<![\p{L}\p{N}.:/])(?<!(?:^|\s)(?:at|@)\s*)([0-3]?\d)\.([01]?\d)\.(?![\p{L}\p{N}.:/])/giu;
+const NUMBERED =
+  'version|ver|v|release|kapitel|abschnitt|section|sect|chapter|ch|§|nr|no|nummer|number|seite|page|p|schritt|step|punkt|point|item|teil|part|lektion|lesson|absatz|art|artikel|article';
+
+/**
+ * A day and month written day first with a dot after each and no year, as German and much of Europe write
+ * them ("24.12.", "1.1."): a date only where dates are written day first, only with a day 1–31 and a month
+ * 1–12, and not right after "at" or "@" ("at 10.11." is a clock time) or a word that numbers things
+ * (NUMBERED: "Version 2.5."). Without the last dot the figures are a time ("9.30"), as FIGURES_DATE has it.
+ */
+const DOTTED_DAY_MONTH = new RegExp(
+  `(?<![\\p{L}\\p{N}.:/])(?<!(?:^|\\s)(?:at|@|${NUMBERED})\\.?\\s*)(0?[1-9]|[12]\\d|3[01])\\.(0?[1-9]|1[0-2])\\.(?![\\p{L}\\p{N}.:/])`,
+  'giu',
+);
 
 /**
  * `text` with each date in figures written month first, as chrono reads them: each FIGURES_DATE ("3/4" →
- * "4/3") and each DOTTED_DAY_MONTH ("24.12." → "12/24 ", its last dot a space so a time after it joins the
- * date). The same length, so indices still point into `text`; `dotAt` holds where each such last dot was.
+ * "4/3") and each DOTTED_DAY_MONTH ("24.12." → "12/24,"). The same length, so indices still point into `text`; `dotAt` holds where each such last dot was.
  */
 function turnedMonthFirst(text: string): { text: string; dotAt: Set<number> } {
   const dotAt = new Set<number>();
@@ -135,7 +145,9 @@ function turnedMonthFirst(text: string): { text: string; dotAt: Set<number> } {
     )
     .replace(DOTTED_DAY_MONTH, (typed, day: string, month: string, at: number) => {
       dotAt.add(at + typed.length - 1);
-      return `${month}/${day} `;
+      // A comma for the last dot: chrono joins a time after it ("12/24, 20:00") but reads no "-12" of a
+      // range ("24.12.-26.12.") as a UTC offset, as it would after a space.
+      return `${month}/${day},`;
     });
   return { text: turned, dotAt };
 }
@@ -387,8 +399,14 @@ const DAY_THEN_MONTH = new RegExp(
 );
 /** A month and day in figures ("2/29", "29/2/2027"): which number is the month is the user's DateOrder. */
 const SLASH_DATE = /(?<![\S])(\d{1,2})\/(\d{1,2})(?:\/(\d{4}))?(?![\d/])(?!\s+of\b)/;
-/** A day and month with dots, read day first only: "31.4.", "29.2.2027" ("9.30", without the last dot, is a time). */
-const DOTTED_DATE = /(?<!\S)(\d{1,2})\.(\d{1,2})(?:\.(\d{4})|\.)(?![\p{L}\p{N}.:/])/u;
+/**
+ * A day and month with dots, read day first only: "31.4.", "29.2.2027" ("9.30", without the last dot, is a
+ * time; so is one after "at" or "@": "at 2.30."; one after a word that numbers things is a number: NUMBERED).
+ */
+const DOTTED_DATE = new RegExp(
+  `(?<!\\S)(?<!(?:^|\\s)(?:at|@|${NUMBERED})\\.?\\s*)(\\d{1,2})\\.(\\d{1,2})(?:\\.(\\d{4})|\\.)(?![\\p{L}\\p{N}.:/])`,
+  'iu',
+);
 
 /** Whether `year` has a Feb 29 (the Gregorian rule). */
 const isLeap = (year: number): boolean => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
@@ -409,7 +427,9 @@ function impossibleDay(
   text: string,
   order: DateOrder,
 ): { span: Span; text: string; leap: boolean; month: string; last: number } | null {
-  const slash = SLASH_DATE.exec(text) ?? (order === 'day_first' ? DOTTED_DATE.exec(text) : null);
+  const slashed = SLASH_DATE.exec(text);
+  const dotted = slashed === null && order === 'day_first' ? DOTTED_DATE.exec(text) : null;
+  const slash = slashed ?? dotted;
   // In figures, the user's order; when the month it gives is none and the other number can be one, the other
   // way round ("31/4" in the US, "4/31" in the UK), as chrono reads "24/12" in the US and "12/25" in the UK.
   const [first, second] = [Number(slash?.[1]), Number(slash?.[2])];
@@ -418,7 +438,8 @@ function impossibleDay(
   const candidates: [RegExpExecArray | null, number, number, number][] = [
     [MONTH_THEN_DAY.exec(text), 1, 2, 3],
     [DAY_THEN_MONTH.exec(text), 2, 1, 3],
-    monthTyped ? [slash, 1, 2, 3] : [slash, 2, 1, 3],
+    // With dots, always the day first: nobody writes "4.31." for April 31 ("2.30." is a time, not Feb 30).
+    monthTyped && !dotted ? [slash, 1, 2, 3] : [slash, 2, 1, 3],
   ];
   for (const [m, monthAt, dayAt, yearAt] of candidates) {
     if (!m) continue;
@@ -466,10 +487,14 @@ const MERIDIEM_WITHOUT_DOT = /(?<=\d\s*)([ap])\.m(?![.\p{L}\p{N}])/giu;
 const spellMeridiem = (text: string): string => text.replace(MERIDIEM_WITHOUT_DOT, (_, half: string) => ` ${half}m`);
 
 /**
- * An @ standing alone before a number ("Email @ 9 tomorrow", "Call @ 10:30") as "at", which chrono reads: "@ 9"
- * becomes "at9" (one space fewer, so the length and chrono's indices hold). "@9" with no space is a tag (step 3).
+ * An @ standing alone before a clock time ("Email @ 9 tomorrow", "Call @ 10:30", "@ 7 pm", "Gym @ 6") as "at",
+ * which chrono reads: "@ 9" becomes "at9" (one space fewer, so the length and chrono's indices hold). A number
+ * is a clock time here only with minutes, am/pm, or a day or part of the day after it, or ending the text:
+ * "Dinner @ 5 people", "Buy 3 @ 2 each" and "Lunch @ 12 Main St" are counts, prices and addresses. "@9" with
+ * no space is a tag (step 3).
  */
-const AT_SIGN_BEFORE_NUMBER = /(?<!\S)@(\s+)(?=\d)/g;
+const AT_SIGN_BEFORE_NUMBER =
+  /(?<!\S)@(\s+)(?=\d{1,2}(?::\d{2}|\.\d{2}(?!\.\d))?(?:\s*(?:[ap]\.?m\.?|o'?clock|h)\b|\s*$|\s*[,;!?]|\s+(?:today|tomorrow|tonight|morning|afternoon|evening|night|noon|midnight|on|next|this|every|mon|tue|wed|thu|fri|sat|sun)\b|(?<=:\d{2})))/gi;
 const spellAt = (text: string): string =>
   text.replace(AT_SIGN_BEFORE_NUMBER, (_, spaces: string) => `at${spaces.slice(1)}`);
 
@@ -580,7 +605,7 @@ function titleOf(text: string, spans: readonly Span[]): string {
   return kept
     .join(' ')
     .replaceAll(CUT, '')
-    .replace(/\(\s*\)|\[\s*\]/g, '')
+    .replace(/\(\s*\)|\[\s*\]|"\s*"|„\s*“|“\s*”/g, '')
     .replace(/\s+([,.;:!?)\]])/g, '$1')
     .replace(/^[,;:–-]+\s*|\s*[,;:–-]+$/g, '')
     .replace(/\s{2,}/g, ' ')
