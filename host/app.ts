@@ -205,16 +205,20 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const fanOutFinisher = new FanOutFinisher({
     deletes: (options) => finishing.finishDeletes(options),
     zoneChanges: (options) => finishing.finishZoneChanges(options),
-    onFinished: ({ deletes, zoneChanges }) =>
-      logger.warn(
-        {
-          deletes: deletes.map(([kind, id, user]) => ({ kind, id, user })),
-          zone_changes: zoneChanges.map(([user, tasks]) => ({ user, tasks })),
-        },
-        'finished fan-outs a crash had cut short: tasks of deleted lists or labels, series behind a zone change',
-      ),
+    onFinished: ({ deletes, zoneChanges, failed }) => {
+      if (deletes.length > 0 || zoneChanges.length > 0)
+        logger.warn(
+          {
+            deletes: deletes.map(([kind, id, user]) => ({ kind, id, user })),
+            zone_changes: zoneChanges.map(([user, tasks]) => ({ user, tasks })),
+          },
+          'finished fan-outs a crash had cut short: tasks of deleted lists or labels, series behind a zone change',
+        );
+      for (const { key, error } of failed)
+        logger.warn({ err: error, fan_out: key }, 'could not finish a fan-out a crash cut short; left out for a while');
+    },
     onError: (error) =>
-      logger.warn({ err: error }, 'could not finish a fan-out a crash cut short; trying again in a minute'),
+      logger.warn({ err: error }, 'could not look for fan-outs a crash cut short; trying again in a minute'),
     now,
   });
 

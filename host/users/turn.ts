@@ -52,6 +52,23 @@ import type {
 /** A list or label delete `finishDeletes` finished: its kind, its id and its user's id. */
 export type FinishedDelete = [kind: 'list' | 'label', id: string, userId: string];
 
+/** A fan-out a finishing look could not finish: its key (what `skip` takes) and the first error a turn threw. */
+export interface FailedFanOut {
+  key: string;
+  error: unknown;
+}
+
+/** What a finishing look is given: the window, at most how many, the keys to leave out, a signal to stop between two. */
+export interface FinishOptions {
+  from: Date | null;
+  to: Date;
+  limit: number;
+  /** Keys of fan-outs to leave out (ones that failed lately: FailedFanOut.key). */
+  skip?: readonly string[];
+  /** Once aborted, no further fan-out is started (the one under way runs to its end). */
+  signal?: AbortSignal;
+}
+
 /** How many task turns of a fan-out run at once. */
 export const FAN_OUT = 8;
 
@@ -231,11 +248,12 @@ export class UserTurns implements UserTurnPort {
    * label deleted between `from` (null: any time) and `to` that still has a live task in it or carrying it gets
    * the fan-out `afterOrganise` runs, under the delete's own correlation id and caused by its event (each task
    * turn is a no-op for a task that has moved on, so a fan-out still under way elsewhere is no harm). At most
-   * `limit` deletes, oldest first. Resolves to those whose fan-out moved anything, as [kind, id, user]; rejects with the first
-   * error a delete's fan-out threw, after the others ran.
+   * `limit` deletes, oldest first, but those in `skip` (key: the list's or label's id). Resolves to those whose
+   * fan-out moved anything, as [kind, id, user], and those that failed (each keyed by its id, with the first
+   * error one of its task turns threw); rejects only when the look itself fails (the database away).
    */
-  async finishDeletes(options: { from: Date | null; to: Date; limit: number }): Promise<FinishedDelete[]> {
-    const args = [options.from?.toISOString() ?? null, options.to.toISOString(), options.limit];
+  async finishDeletes(options: FinishOptions): Promise<{ finished: FinishedDelete[]; failed: FailedFanOut[] }> {
+    const args = [options.from?.toISOString() ?? null, options.to.toISOString(), options.limit, options.skip ?? []];
     const leftovers = await this.db.query<{
       kind: 'list' | 'label';
       id: string;
@@ -251,6 +269,7 @@ export class UserTurns implements UserTurnPort {
                          WHERE aggregate_id = l.id::text AND user_id = l.user_id AND event_type = 'list.deleted'
                          ORDER BY version DESC LIMIT 1) e ON true
          WHERE l.deleted_at IS NOT NULL AND l.deleted_at >= COALESCE($1::timestamptz, '-infinity') AND l.deleted_at <= $2
+           AND NOT l.id::text = ANY($4::text[])
            AND (SELECT 1 FROM tasks t WHERE t.list_id = l.id AND t.deleted_at IS NULL LIMIT 1) IS NOT NULL)
        UNION ALL
        (SELECT 'label', b.id::text, b.user_id, NULL, e.event_id::text, e.correlation_id::text, b.deleted_at
@@ -259,7 +278,8 @@ export class UserTurns implements UserTurnPort {
                          WHERE aggregate_id = b.id::text AND user_id = b.user_id AND event_type = 'label.deleted'
                          ORDER BY version DESC LIMIT 1) e ON true
          WHERE b.deleted_at IS NOT NULL AND b.deleted_at >= COALESCE($1::timestamptz, '-infinity') AND b.deleted_at <= $2
-           -- A probe per deleted label (LIMIT 1 in a LATERAL): as an EXISTS the planner hash-joined a scan
+           AND NOT b.id::text = ANY($4::text[])
+           -- One probe per deleted row (a subquery with LIMIT 1): as an EXISTS the planner hash-joined a scan
            -- of every live task (1.2 s for 2M tasks and 60k deleted lists and labels, measured).
            AND (SELECT 1 FROM tasks t
                  WHERE t.user_id = b.user_id AND t.labels @> ARRAY[b.id] AND t.deleted_at IS NULL LIMIT 1) IS NOT NULL)
@@ -267,8 +287,9 @@ export class UserTurns implements UserTurnPort {
       args,
     );
     const finished: FinishedDelete[] = [];
-    let failure: { error: unknown } | undefined;
+    const failed: FailedFanOut[] = [];
     for (const row of leftovers.rows) {
+      if (options.signal?.aborted) break;
       const command: Extract<OrganiseCommand, { type: 'delete_list' | 'delete_label' }> =
         row.kind === 'list'
           ? { type: 'delete_list', list_id: row.id, tasks: row.tasks === 'delete' ? 'delete' : 'move' }
@@ -279,11 +300,10 @@ export class UserTurns implements UserTurnPort {
         if ((await this.fanOut(row.user_id, command, row.event_id, row.correlation_id)) > 0)
           finished.push([row.kind, row.id, row.user_id]);
       } catch (error) {
-        failure ??= { error };
+        failed.push({ key: row.id, error });
       }
     }
-    if (failure) throw failure.error;
-    return finished;
+    return { finished, failed };
   }
 
   /**
@@ -292,11 +312,14 @@ export class UserTurns implements UserTurnPort {
    * whose times are verifiably still in the old zone (`timesIn`: its wall-clock start or its date's start
    * there, and not in the new one) gets the reschedule the change would have sent, under the change's own
    * correlation id and caused by its event. A task whose times tell nothing (an open timed instance of a
-   * series) or that are in neither zone is left as it is. At most `limit` zone changes, oldest first; resolves
-   * to [user, tasks moved] for each that moved any; rejects with the first error, after the others ran.
+   * series) or that are in neither zone is left as it is. At most `limit` zone changes, oldest first, but those
+   * in `skip` (key: the change's event id); resolves to [user, tasks moved] for each that moved any, and those
+   * that failed; rejects only when the look itself fails.
    */
-  async finishZoneChanges(options: { from: Date; to: Date; limit: number }): Promise<[string, number][]> {
-    if (!this.dispatch) return [];
+  async finishZoneChanges(
+    options: FinishOptions & { from: Date },
+  ): Promise<{ finished: [string, number][]; failed: FailedFanOut[] }> {
+    if (!this.dispatch) return { finished: [], failed: [] };
     const dispatch = this.dispatch;
     const changes = await this.db.query<{
       user_id: string;
@@ -312,12 +335,14 @@ export class UserTurns implements UserTurnPort {
           AND e.data->'changes'->'timezone'->>'to' = u.timezone
           AND NOT EXISTS (SELECT 1 FROM events later WHERE later.user_id = e.user_id
                             AND later.event_type = 'user.timezone_changed' AND later.seq > e.seq)
+          AND NOT e.event_id::text = ANY($4::text[])
         ORDER BY e."timestamp" LIMIT $3`,
-      [options.from.toISOString(), options.to.toISOString(), options.limit],
+      [options.from.toISOString(), options.to.toISOString(), options.limit, options.skip ?? []],
     );
     const moved: [string, number][] = [];
-    let failure: { error: unknown } | undefined;
+    const failed: FailedFanOut[] = [];
     for (const change of changes.rows) {
+      if (options.signal?.aborted) break;
       const { user_id: userId, from_zone: fromZone, to_zone: toZone } = change;
       const command = { type: 'reschedule', from_zone: fromZone, to_zone: toZone } as const;
       const meta = { correlationId: change.correlation_id, causationId: change.event_id };
@@ -336,11 +361,10 @@ export class UserTurns implements UserTurnPort {
         });
         if (behind.length > 0) moved.push([userId, behind.length]);
       } catch (error) {
-        failure ??= { error };
+        failed.push({ key: change.event_id, error });
       }
     }
-    if (failure) throw failure.error;
-    return moved;
+    return { finished: moved, failed };
   }
 
   /**

@@ -145,7 +145,11 @@ for (const adapter of ADAPTERS) {
         [seeded.move, seeded.moving],
       );
       t.true(rows[0]?.ok, "each moved task's event carries the DELETE's correlation id and is caused by list.deleted");
-      t.deepEqual(await finisher.look(), { deletes: [], zoneChanges: [] }, 'nothing is left for the next look');
+      t.deepEqual(
+        await finisher.look(),
+        { deletes: [], zoneChanges: [], failed: [] },
+        'nothing is left for the next look',
+      );
     } finally {
       await drop();
     }
@@ -221,6 +225,75 @@ for (const adapter of ADAPTERS) {
       t.deepEqual((await finisher.look()).zoneChanges, [[user, behind]]);
       t.is(await inNewYork(), series.length + days.length, 'every series and all-day task is at its New York time');
       t.deepEqual((await finisher.look()).zoneChanges, [], 'nothing is left for the next look');
+    } finally {
+      await drop();
+    }
+  });
+  test(`${adapter.name}: a delete whose fan-out keeps failing is left out for a while and hides no other behind the look's limit`, async (t) => {
+    const { db, drop } = await adapter.open();
+    try {
+      const user = `u-${randomUUID()}`;
+      const { runtime } = runtimeOn(db);
+      const lists = [randomUUID(), randomUUID()];
+      const tasks = new Map<string, string>();
+      for (const list of lists) {
+        await runtime.organise(user, {
+          command: { type: 'create_list', id: list, data: { name: list.slice(0, 8) } },
+          meta: meta(),
+        });
+        for (let i = 0; i < 3; i++) {
+          const id = randomUUID();
+          tasks.set(id, list);
+          await runtime.executeTask(id, {
+            userId: user,
+            command: { type: 'create', id, data: { title: 't', list_id: list } },
+            meta: meta(),
+          });
+        }
+      }
+      for (const list of lists) {
+        const crashing = runtimeOn(db, 0);
+        await crashing.runtime
+          .organise(user, { command: { type: 'delete_list', list_id: list, tasks: 'move' }, meta: meta() })
+          .catch(() => undefined);
+        await crashing.settled();
+      }
+      // The first list's tasks always fail their turn here (a defect, say); the second list's go through.
+      const [broken, healthy] = lists as [string, string];
+      let finishing: DirectRuntime | undefined;
+      const dispatch = async (taskId: string, call: TaskCall) => {
+        if (tasks.get(taskId) === broken) throw new Error('this task cannot move');
+        return (finishing as DirectRuntime).executeTask(taskId, call);
+      };
+      finishing = new DirectRuntime({
+        task: new TaskTurns(db, { dispatch }),
+        user: new UserTurns(db, { dispatch }),
+        list: new ListTurns(db),
+      });
+      const turns = new UserTurns(db, { dispatch });
+      let clock = Date.now() + 31_000;
+      const finisher = new FanOutFinisher({
+        deletes: (o) => turns.finishDeletes(o),
+        zoneChanges: (o) => turns.finishZoneChanges(o),
+        limit: 1,
+        now: () => clock,
+      });
+      const first = await finisher.look();
+      t.deepEqual(
+        first.failed.map((f) => f.key),
+        [broken],
+        'the oldest delete is tried and fails',
+      );
+      clock += 1_000;
+      const second = await finisher.look();
+      t.deepEqual(second.deletes, [['list', healthy, user]], 'the next look leaves it out and finishes the other');
+      t.deepEqual(second.failed, []);
+      clock += 2 * 3_600_000;
+      t.deepEqual(
+        (await finisher.look()).failed.map((f) => f.key),
+        [broken],
+        'it is tried again later',
+      );
     } finally {
       await drop();
     }
