@@ -20,7 +20,7 @@ import type { ActorRuntime } from '../actors/runtime/types.ts';
 import { LocalTimers } from '../actors/runtime/local-timers.ts';
 import { FireQueue } from '../actors/runtime/fire-queue.ts';
 import { Sweeper } from '../actors/runtime/sweeper.ts';
-import { FanOutFinisher } from './users/finish-fan-outs.ts';
+import { FanOutFinisher } from './finish-fan-outs.ts';
 import type { Timer } from '../actors/task/timers.ts';
 import { dueTimers } from './timers.ts';
 import { createKafka, TopicGuard } from './kafka.ts';
@@ -28,7 +28,7 @@ import { Relay } from './outbox/relay.ts';
 import { kafkaSink, daprSink, hubSink, type Sink } from './outbox/sinks.ts';
 import { KafkaFeed, OutboxFeed } from '../realtime/feeds.ts';
 import type { EventEnvelope } from '../actors/events.ts';
-import type { TimerPort, Turns } from '../actors/ports.ts';
+import type { TaskCall, TimerPort, Turns } from '../actors/ports.ts';
 import type { DaprRuntime } from '../actors/runtime/dapr.ts';
 import { createServer } from '../api/server.ts';
 import { createMetrics } from '../api/metrics.ts';
@@ -195,27 +195,32 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         now,
       });
   showActorState();
-  // Fan-outs a crash cut short (a list or label delete's tasks, a zone change's series) reach the rest of
-  // their tasks, through the runtime's task turns.
-  const finishing = new UserTurns(db, {
-    clock,
-    onCommitted: committed,
-    dispatch: (taskId, call) => runtime.executeTask(taskId, call),
-  });
+  // Fan-outs a crash cut short (a list or label delete's tasks, a zone change's series, a series delete's
+  // instances, a gone member's tasks) reach the rest of their tasks, through the runtime's task turns.
+  const dispatch = (taskId: string, call: TaskCall) => runtime.executeTask(taskId, call);
+  const finishing = {
+    user: new UserTurns(db, { clock, onCommitted: committed, dispatch }),
+    task: new TaskTurns(db, { clock, onCommitted: committed, dispatch }),
+    list: new ListTurns(db, { clock, onCommitted: committed, dispatch }),
+  };
   const fanOutFinisher = new FanOutFinisher({
-    deletes: (options) => finishing.finishDeletes(options),
-    zoneChanges: (options) => finishing.finishZoneChanges(options),
-    onFinished: ({ deletes, zoneChanges, failed }) => {
-      if (deletes.length > 0 || zoneChanges.length > 0)
+    sources: [
+      { name: 'delete', reach: 'all', finish: (o) => finishing.user.finishDeletes(o) },
+      { name: 'zone change', reach: 'recent', finish: (o) => finishing.user.finishZoneChanges(o) },
+      { name: 'series delete', reach: 'all', finish: (o) => finishing.task.finishSeriesDeletes(o) },
+      { name: 'member gone', reach: 'all', finish: (o) => finishing.list.finishMembersGone(o) },
+    ],
+    onFinished: ({ finished, failed }) => {
+      if (finished.length > 0)
         logger.warn(
-          {
-            deletes: deletes.map(([kind, id, user]) => ({ kind, id, user })),
-            zone_changes: zoneChanges.map(([user, tasks]) => ({ user, tasks })),
-          },
-          'finished fan-outs a crash had cut short: tasks of deleted lists or labels, series behind a zone change',
+          { fan_outs: finished },
+          'finished fan-outs a crash had cut short (tasks of deleted lists or labels, series behind a zone change, instances of deleted series, tasks of gone members)',
         );
-      for (const { key, error } of failed)
-        logger.warn({ err: error, fan_out: key }, 'could not finish a fan-out a crash cut short; left out for a while');
+      for (const { source, key, error } of failed)
+        logger.warn(
+          { err: error, fan_out: { source, key } },
+          'could not finish a fan-out a crash cut short; left out for a while',
+        );
     },
     onError: (error) =>
       logger.warn({ err: error }, 'could not look for fan-outs a crash cut short; trying again in a minute'),

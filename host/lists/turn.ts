@@ -28,6 +28,7 @@ import type { Invitation } from '../../api/deps.ts';
 import { LIST_COLUMNS } from '../tasks/rows.ts';
 import { ensureUser, findAnswer, keyReused, lockListWriters, persist, retryable } from '../tasks/store.ts';
 import { fanOut } from '../users/turn.ts';
+import { finishEach, type FinishOptions, type FinishResult } from '../finish-fan-outs.ts';
 import { DomainError } from '../../actors/errors.ts';
 import type { TaskCall, TaskCallAnswer } from '../../actors/ports.ts';
 
@@ -48,17 +49,21 @@ export interface ListTurnsOptions {
  */
 export async function tasksOfGoneMember(q: Queryable, listId: string, userId: string): Promise<string[]> {
   const rows = await q.query<{ id: string }>(
-    `SELECT t.id::text AS id FROM tasks t WHERE t.list_id = $1 AND t.deleted_at IS NULL
-       AND (t.assignee = $2 OR EXISTS (SELECT 1 FROM reminders r WHERE r.task_id = t.id AND r.user_id = $2
-         AND (NOT r.cancelled OR r.cancel_reason = 'assigned'))
-         OR (t.user_id = $2 AND (cardinality(t.labels) > 0 OR (t.timezone IS NULL
-           AND ((t.is_recurring AND t.recurrence_rule IS NOT NULL) OR t.due_day IS NOT NULL)))))
+    `SELECT t.id::text AS id FROM tasks t WHERE t.list_id = $1 AND ${goneMembersTask('t', '$2')}
      ORDER BY t.created_at, t.id`,
     [listId, userId],
     'tasklane_tasks_of_gone_member',
   );
   return rows.rows.map((r) => r.id);
 }
+
+/** The condition, on task `t`, that `member_gone` of the user `user` (an SQL expression) has something to do there. */
+const goneMembersTask = (t: string, user: string): string =>
+  `${t}.deleted_at IS NULL
+       AND (${t}.assignee = ${user} OR EXISTS (SELECT 1 FROM reminders r WHERE r.task_id = ${t}.id AND r.user_id = ${user}
+         AND (NOT r.cancelled OR r.cancel_reason = 'assigned'))
+         OR (${t}.user_id = ${user} AND (cardinality(${t}.labels) > 0 OR (${t}.timezone IS NULL
+           AND ((${t}.is_recurring AND ${t}.recurrence_rule IS NOT NULL) OR ${t}.due_day IS NOT NULL)))))`;
 
 /** The list `listId` with its members (ListState.members), deleted or not; null when there is none. */
 export async function readList(q: Queryable, listId: string): Promise<ListState | null> {
@@ -183,8 +188,9 @@ export class ListTurns implements ListTurnPort {
    * Step 5, after a `list.member_left` or `list.member_removed` committed: `member_gone` on each task
    * `tasksOfGoneMember` names, FAN_OUT at a time (host/users/turn.ts fanOut), as a system turn caused by
    * the membership event. A refusal of one task's turn does not stop the others; should the fan-out not
-   * run to its end (a crash), a reminder of the user that comes due is cancelled when it fires instead
-   * (actors/task/decide.ts `fire`), so they are never notified.
+   * run to its end (a crash), `finishMembersGone` finishes it (host/finish-fan-outs.ts), and a reminder of
+   * the user that comes due meanwhile is cancelled when it fires instead (actors/task/decide.ts `fire`), so
+   * they are never notified.
    */
   private async memberGone(listId: string, events: readonly EventEnvelope[], meta: CommandMeta): Promise<void> {
     const dispatch = this.dispatch;
@@ -201,6 +207,58 @@ export class ListTurns implements ListTurnPort {
         }
       });
     }
+  }
+
+  /**
+   * Finishes the step 5 a crash cut short (a fan-out source: host/finish-fan-outs.ts): each member who left
+   * or was removed between `from` and `to`, and still has tasks in the list that `member_gone` would change,
+   * gets it on each, under the membership event's correlation id and caused by it. Keyed by "list user".
+   */
+  async finishMembersGone(options: FinishOptions): Promise<FinishResult> {
+    const dispatch = this.dispatch;
+    if (dispatch === undefined) return { finished: [], failed: [] };
+    const { rows } = await this.db.query<{
+      list_id: string;
+      user_id: string;
+      event_id: string;
+      correlation_id: string;
+    }>(
+      `SELECT m.list_id::text AS list_id, m.user_id, e.event_id::text AS event_id, e.correlation_id::text AS correlation_id
+         FROM list_members m
+         JOIN LATERAL (SELECT event_id, correlation_id FROM events
+                        WHERE aggregate_id = m.list_id::text AND event_type IN ('list.member_left', 'list.member_removed')
+                          AND data->>'user_id' = m.user_id
+                        ORDER BY version DESC LIMIT 1) e ON true
+        WHERE m.state IN ('left', 'removed')
+          AND m.updated_at >= COALESCE($1::timestamptz, '-infinity') AND m.updated_at <= $2
+          AND NOT (m.list_id::text || ' ' || m.user_id) = ANY($4::text[])
+          AND (SELECT 1 FROM tasks t WHERE t.list_id = m.list_id AND ${goneMembersTask('t', 'm.user_id')} LIMIT 1)
+              IS NOT NULL
+        ORDER BY m.updated_at LIMIT $3`,
+      [options.from?.toISOString() ?? null, options.to.toISOString(), options.limit, options.skip],
+    );
+    return finishEach(
+      'member gone',
+      rows.map((r) => ({ ...r, key: `${r.list_id} ${r.user_id}`, user: r.user_id })),
+      options.signal,
+      async (r) => {
+        const cause = { correlationId: r.correlation_id, causationId: r.event_id };
+        let wrote = 0;
+        await fanOut(await tasksOfGoneMember(this.db, r.list_id, r.user_id), async (taskId) => {
+          try {
+            const answer = await dispatch(taskId, {
+              userId: r.user_id,
+              command: { type: 'member_gone', user_id: r.user_id },
+              meta: cause,
+            });
+            if (answer.events.length > 0) wrote++;
+          } catch (error) {
+            if (!(error instanceof DomainError)) throw error;
+          }
+        });
+        return wrote;
+      },
+    );
   }
 
   /**

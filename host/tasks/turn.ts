@@ -26,6 +26,7 @@ import type {
   TaskCallAnswer,
 } from '../../actors/ports.ts';
 import { fanOut } from '../users/turn.ts';
+import { finishEach, type FinishOptions, type FinishResult } from '../finish-fan-outs.ts';
 import {
   ensureUser,
   loadForTurn,
@@ -245,8 +246,9 @@ export class TaskTurns implements TaskTurnPort {
    * `series_deleted` on each of its open instances, FAN_OUT at a time, as system turns caused by the delete,
    * so a deleted repeating task leaves no copies behind; after an undo restored the series: `undo` of each
    * instance delete it caused. A refusal or a failure of one instance's turn does not stop the others nor fail
-   * this turn (failures go to onFanOutError); should the fan-out not run to its end (a crash), the rest stay as
-   * they were (open, or deleted), as any task can be.
+   * this turn (failures go to onFanOutError); should the fan-out not run to its end (a crash), the open
+   * instances left are deleted by `finishSeriesDeletes` (host/finish-fan-outs.ts); instances an undo did not
+   * restore stay deleted.
    */
   private async followSeries(userId: string, result: TaskTurnResult, command: TaskCommand): Promise<void> {
     const dispatch = this.dispatch;
@@ -260,11 +262,9 @@ export class TaskTurns implements TaskTurnPort {
       const turn = (taskId: string, call: TaskCall) =>
         dispatch(taskId, call).catch((error: unknown) => {
           if (!(error instanceof DomainError)) this.onFanOutError(error, taskId);
+          return undefined;
         });
-      if (e.event_type === 'task.deleted')
-        await fanOut(await openInstancesOf(this.db, series.id), (id) =>
-          turn(id, { userId: series.user_id, command: { type: 'series_deleted', series_id: series.id }, meta: cause }),
-        );
+      if (e.event_type === 'task.deleted') await this.deleteInstances(series.id, series.user_id, cause, turn);
       else if (e.event_type === 'task.restored' && command.type === 'undo') {
         const deleteOf = new Map(
           (await instancesDeletedBy(this.db, series.id, command.event_id)).map((i) => [i.id, i.event_id]),
@@ -275,6 +275,65 @@ export class TaskTurns implements TaskTurnPort {
         );
       }
     }
+  }
+
+  /**
+   * `series_deleted` on each open instance of the deleted series `seriesId` (home user `userId`), FAN_OUT at
+   * a time, through `turn`. Resolves to how many of those turns wrote anything.
+   */
+  private async deleteInstances(
+    seriesId: string,
+    userId: string,
+    cause: CommandMeta,
+    turn: (taskId: string, call: TaskCall) => Promise<TaskCallAnswer | undefined>,
+  ): Promise<number> {
+    let wrote = 0;
+    await fanOut(await openInstancesOf(this.db, seriesId), async (id) => {
+      const answer = await turn(id, { userId, command: { type: 'series_deleted', series_id: seriesId }, meta: cause });
+      if (answer && answer.events.length > 0) wrote++;
+    });
+    return wrote;
+  }
+
+  /**
+   * Finishes series deletes whose fan-out a crash cut short (a fan-out source: host/finish-fan-outs.ts): each
+   * series deleted between `from` and `to` that still has an open instance gets `series_deleted` on each, under
+   * the delete's correlation id and caused by its event. Keyed by the series' id. (An undo of a series' delete
+   * cut short is not finished here: the instances it did not restore stay deleted, as they were.)
+   */
+  async finishSeriesDeletes(options: FinishOptions): Promise<FinishResult> {
+    const dispatch = this.dispatch;
+    if (dispatch === undefined) return { finished: [], failed: [] };
+    const { rows } = await this.db.query<{ id: string; user_id: string; event_id: string; correlation_id: string }>(
+      `SELECT s.id::text AS id, s.user_id, e.event_id::text AS event_id, e.correlation_id::text AS correlation_id
+         FROM tasks s
+         JOIN LATERAL (SELECT event_id, correlation_id FROM events
+                        WHERE aggregate_id = s.id::text AND event_type = 'task.deleted'
+                        ORDER BY version DESC LIMIT 1) e ON true
+        WHERE s.is_recurring AND s.deleted_at IS NOT NULL
+          AND s.deleted_at >= COALESCE($1::timestamptz, '-infinity') AND s.deleted_at <= $2
+          AND NOT s.id::text = ANY($4::text[])
+          AND (SELECT 1 FROM tasks i WHERE i.series_id = s.id AND i.deleted_at IS NULL AND NOT i.completed LIMIT 1)
+              IS NOT NULL
+        ORDER BY s.deleted_at LIMIT $3`,
+      [options.from?.toISOString() ?? null, options.to.toISOString(), options.limit, options.skip],
+    );
+    return finishEach(
+      'series delete',
+      rows.map((r) => ({ ...r, key: r.id, user: r.user_id })),
+      options.signal,
+      (r) =>
+        this.deleteInstances(
+          r.id,
+          r.user_id,
+          { correlationId: r.correlation_id, causationId: r.event_id },
+          (id, call) =>
+            dispatch(id, call).catch((error: unknown) => {
+              if (!(error instanceof DomainError)) throw error;
+              return undefined;
+            }),
+        ),
+    );
   }
 
   /**

@@ -37,6 +37,7 @@ import { rescheduledStart, timesIn, zoneBound } from '../../actors/task/decide.t
 import { DomainError, invalid } from '../../actors/errors.ts';
 import { dayStart } from '../../actors/task/all-day.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
+import { finishEach, type FinishOptions, type FinishResult } from '../finish-fan-outs.ts';
 import { readUser, readTask, findAnswer, persist, retryable, keyReused, lockListWriters } from '../tasks/store.ts';
 import type {
   CommandMeta,
@@ -48,26 +49,6 @@ import type {
   UserTurnPort,
   UserTurnResult,
 } from '../../actors/ports.ts';
-
-/** A list or label delete `finishDeletes` finished: its kind, its id and its user's id. */
-export type FinishedDelete = [kind: 'list' | 'label', id: string, userId: string];
-
-/** A fan-out a finishing look could not finish: its key (what `skip` takes) and the first error a turn threw. */
-export interface FailedFanOut {
-  key: string;
-  error: unknown;
-}
-
-/** What a finishing look is given: the window, at most how many, the keys to leave out, a signal to stop between two. */
-export interface FinishOptions {
-  from: Date | null;
-  to: Date;
-  limit: number;
-  /** Keys of fan-outs to leave out (ones that failed lately: FailedFanOut.key). */
-  skip?: readonly string[];
-  /** Once aborted, no further fan-out is started (the one under way runs to its end). */
-  signal?: AbortSignal;
-}
 
 /** How many task turns of a fan-out run at once. */
 export const FAN_OUT = 8;
@@ -252,8 +233,8 @@ export class UserTurns implements UserTurnPort {
    * fan-out moved anything, as [kind, id, user], and those that failed (each keyed by its id, with the first
    * error one of its task turns threw); rejects only when the look itself fails (the database away).
    */
-  async finishDeletes(options: FinishOptions): Promise<{ finished: FinishedDelete[]; failed: FailedFanOut[] }> {
-    const args = [options.from?.toISOString() ?? null, options.to.toISOString(), options.limit, options.skip ?? []];
+  async finishDeletes(options: FinishOptions): Promise<FinishResult> {
+    const args = [options.from?.toISOString() ?? null, options.to.toISOString(), options.limit, options.skip];
     const leftovers = await this.db.query<{
       kind: 'list' | 'label';
       id: string;
@@ -286,24 +267,22 @@ export class UserTurns implements UserTurnPort {
        ORDER BY deleted_at LIMIT $3`,
       args,
     );
-    const finished: FinishedDelete[] = [];
-    const failed: FailedFanOut[] = [];
-    for (const row of leftovers.rows) {
-      if (options.signal?.aborted) break;
-      const command: Extract<OrganiseCommand, { type: 'delete_list' | 'delete_label' }> =
-        row.kind === 'list'
-          ? { type: 'delete_list', list_id: row.id, tasks: row.tasks === 'delete' ? 'delete' : 'move' }
-          : { type: 'delete_label', label_id: row.id };
-      try {
-        // Only a delete whose fan-out moved anything is reported: one whose own fan-out finished meanwhile
-        // (a slow one, or another replica's look) moves nothing here.
-        if ((await this.fanOut(row.user_id, command, row.event_id, row.correlation_id)) > 0)
-          finished.push([row.kind, row.id, row.user_id]);
-      } catch (error) {
-        failed.push({ key: row.id, error });
-      }
-    }
-    return { finished, failed };
+    return finishEach(
+      'delete',
+      leftovers.rows.map((row) => ({ ...row, key: row.id, user: row.user_id })),
+      options.signal,
+      (row) =>
+        // Counts only task turns that wrote: a delete whose own fan-out finished meanwhile (a slow one, or
+        // another replica's look) moves nothing here and is not reported.
+        this.fanOut(
+          row.user_id,
+          row.kind === 'list'
+            ? { type: 'delete_list', list_id: row.id, tasks: row.tasks === 'delete' ? 'delete' : 'move' }
+            : { type: 'delete_label', label_id: row.id },
+          row.event_id,
+          row.correlation_id,
+        ),
+    );
   }
 
   /**
@@ -316,9 +295,7 @@ export class UserTurns implements UserTurnPort {
    * in `skip` (key: the change's event id); resolves to [user, tasks moved] for each that moved any, and those
    * that failed; rejects only when the look itself fails.
    */
-  async finishZoneChanges(
-    options: FinishOptions & { from: Date },
-  ): Promise<{ finished: [string, number][]; failed: FailedFanOut[] }> {
+  async finishZoneChanges(options: FinishOptions): Promise<FinishResult> {
     if (!this.dispatch) return { finished: [], failed: [] };
     const dispatch = this.dispatch;
     const changes = await this.db.query<{
@@ -331,40 +308,39 @@ export class UserTurns implements UserTurnPort {
       `SELECT e.user_id, e.data->'changes'->'timezone'->>'from' AS from_zone, u.timezone AS to_zone,
               e.event_id::text AS event_id, e.correlation_id::text AS correlation_id
          FROM events e JOIN users u ON u.id = e.user_id
-        WHERE e.event_type = 'user.timezone_changed' AND e."timestamp" >= $1 AND e."timestamp" <= $2
+        WHERE e.event_type = 'user.timezone_changed' AND e."timestamp" >= COALESCE($1::timestamptz, '-infinity')
+          AND e."timestamp" <= $2
           AND e.data->'changes'->'timezone'->>'to' = u.timezone
           AND NOT EXISTS (SELECT 1 FROM events later WHERE later.user_id = e.user_id
                             AND later.event_type = 'user.timezone_changed' AND later.seq > e.seq)
           AND NOT e.event_id::text = ANY($4::text[])
         ORDER BY e."timestamp" LIMIT $3`,
-      [options.from.toISOString(), options.to.toISOString(), options.limit, options.skip ?? []],
+      [options.from?.toISOString() ?? null, options.to.toISOString(), options.limit, options.skip],
     );
-    const moved: [string, number][] = [];
-    const failed: FailedFanOut[] = [];
-    for (const change of changes.rows) {
-      if (options.signal?.aborted) break;
-      const { user_id: userId, from_zone: fromZone, to_zone: toZone } = change;
-      const command = { type: 'reschedule', from_zone: fromZone, to_zone: toZone } as const;
-      const meta = { correlationId: change.correlation_id, causationId: change.event_id };
-      const behind: string[] = [];
-      for (const id of await this.seriesFollowingZone(userId)) {
-        const state = await readTask(this.db, userId, id);
-        if (state && zoneBound(state) && !timesIn(state, toZone) && timesIn(state, fromZone)) behind.push(id);
-      }
-      try {
+    return finishEach(
+      'zone change',
+      changes.rows.map((change) => ({ ...change, key: change.event_id, user: change.user_id })),
+      options.signal,
+      async (change) => {
+        const { user_id: userId, from_zone: fromZone, to_zone: toZone } = change;
+        const command = { type: 'reschedule', from_zone: fromZone, to_zone: toZone } as const;
+        const meta = { correlationId: change.correlation_id, causationId: change.event_id };
+        const behind: string[] = [];
+        for (const id of await this.seriesFollowingZone(userId)) {
+          const state = await readTask(this.db, userId, id);
+          if (state && zoneBound(state) && !timesIn(state, toZone) && timesIn(state, fromZone)) behind.push(id);
+        }
+        let wrote = 0;
         await fanOut(behind, async (taskId) => {
           try {
-            await dispatch(taskId, { userId, command, meta });
+            if ((await dispatch(taskId, { userId, command, meta })).events.length > 0) wrote++;
           } catch (error) {
             if (!(error instanceof DomainError)) throw error;
           }
         });
-        if (behind.length > 0) moved.push([userId, behind.length]);
-      } catch (error) {
-        failed.push({ key: change.event_id, error });
-      }
-    }
-    return { finished: moved, failed };
+        return wrote;
+      },
+    );
   }
 
   /**

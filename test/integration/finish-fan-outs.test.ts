@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { TaskTurns } from '../../host/tasks/turn.ts';
 import { UserTurns } from '../../host/users/turn.ts';
 import { ListTurns } from '../../host/lists/turn.ts';
-import { FanOutFinisher } from '../../host/users/finish-fan-outs.ts';
+import { FanOutFinisher, type FinishResult } from '../../host/finish-fan-outs.ts';
 import { DirectRuntime } from '../../actors/runtime/direct.ts';
 import { inboxIdOf } from '../../actors/list/index.ts';
 import type { TaskCall } from '../../actors/ports.ts';
@@ -21,27 +21,49 @@ import { startTestApp } from '../helpers/app.ts';
 
 const meta = () => ({ correlationId: randomUUID() });
 
-/** A runtime whose fan-out turns fail after `survive` of them, as a process that crashed mid-way would stop. */
-function runtimeOn(db: Db, survive = Number.POSITIVE_INFINITY) {
+/** The fan-out commands a crash cuts short here. */
+const FANNED_OUT = ['list_deleted', 'label_deleted', 'reschedule', 'series_deleted', 'member_gone'];
+
+/**
+ * A runtime on `db` (its turns on `clock`) whose fan-out turns fail after `survive` of them, as a process that
+ * crashed mid-way would stop; `finisher(now)` looks for leftovers through the same turns.
+ */
+function runtimeOn(db: Db, survive = Number.POSITIVE_INFINITY, clock?: () => Date) {
   let runtime: DirectRuntime | undefined;
   let reached = 0;
   const turns: Promise<unknown>[] = [];
   const dispatch = async (taskId: string, call: TaskCall) => {
-    if (['list_deleted', 'label_deleted', 'reschedule'].includes(call.command.type))
-      if (++reached > survive) throw new Error('the process died here');
+    if (FANNED_OUT.includes(call.command.type) && ++reached > survive) throw new Error('the process died here');
     const turn = (runtime as DirectRuntime).executeTask(taskId, call);
     turns.push(turn);
     return turn;
   };
-  runtime = new DirectRuntime({
-    task: new TaskTurns(db, { dispatch }),
-    user: new UserTurns(db, { dispatch }),
-    list: new ListTurns(db),
-  });
+  const options = { dispatch, ...(clock ? { clock } : {}) };
+  const actors = {
+    task: new TaskTurns(db, options),
+    user: new UserTurns(db, options),
+    list: new ListTurns(db, options),
+  };
+  runtime = new DirectRuntime(actors);
   /** Every task turn it started has ended (a fan-out rejects at its first failure while the others run on). */
   const settled = () => Promise.allSettled(turns);
-  return { runtime, user: new UserTurns(db, { dispatch }), settled };
+  const finisher = (now: () => number, limit?: number) =>
+    new FanOutFinisher({
+      sources: [
+        { name: 'delete', reach: 'all', finish: (o) => actors.user.finishDeletes(o) },
+        { name: 'zone change', reach: 'recent', finish: (o) => actors.user.finishZoneChanges(o) },
+        { name: 'series delete', reach: 'all', finish: (o) => actors.task.finishSeriesDeletes(o) },
+        { name: 'member gone', reach: 'all', finish: (o) => actors.list.finishMembersGone(o) },
+      ],
+      now,
+      ...(limit ? { limit } : {}),
+    });
+  return { runtime, settled, finisher };
 }
+
+/** What a look finished of `source`, as "key user tasks". */
+const of = (result: FinishResult, source: string) =>
+  result.finished.filter((f) => f.source === source).map((f) => `${f.key} ${f.user} ${f.tasks}`);
 
 /** A user with lists `Move` and `Drop` (8 tasks each) and the label `tag` on the 8 in `Move`. */
 async function seed(runtime: DirectRuntime, user: string) {
@@ -108,20 +130,19 @@ for (const adapter of ADAPTERS) {
       );
 
       let clock = Date.now();
-      const { user: turns } = runtimeOn(db);
-      const finisher = new FanOutFinisher({
-        deletes: (o) => turns.finishDeletes(o),
-        zoneChanges: (o) => turns.finishZoneChanges(o),
-        now: () => clock,
-      });
-      t.deepEqual((await finisher.look()).deletes, [], 'a delete younger than the grace is left to its own fan-out');
+      const finisher = runtimeOn(db).finisher(() => clock);
+      t.deepEqual(
+        of(await finisher.look(), 'delete'),
+        [],
+        'a delete younger than the grace is left to its own fan-out',
+      );
       t.deepEqual(await where(db, [...seeded.moving, ...seeded.dropping]), before);
 
       clock += 31_000;
-      const finished = (await finisher.look()).deletes;
+      const finished = of(await finisher.look(), 'delete').map((f) => f.split(' ').slice(0, 2).join(' '));
       t.deepEqual(
-        finished.map(([kind, id, who]) => `${kind} ${id} ${who}`).sort(),
-        [`list ${seeded.move} ${user}`, `list ${seeded.drop} ${user}`, `label ${seeded.label} ${user}`].sort(),
+        finished.sort(),
+        [`${seeded.move} ${user}`, `${seeded.drop} ${user}`, `${seeded.label} ${user}`].sort(),
       );
       const moved = await where(db, seeded.moving);
       t.deepEqual(
@@ -145,11 +166,7 @@ for (const adapter of ADAPTERS) {
         [seeded.move, seeded.moving],
       );
       t.true(rows[0]?.ok, "each moved task's event carries the DELETE's correlation id and is caused by list.deleted");
-      t.deepEqual(
-        await finisher.look(),
-        { deletes: [], zoneChanges: [], failed: [] },
-        'nothing is left for the next look',
-      );
+      t.deepEqual(await finisher.look(), { finished: [], failed: [] }, 'nothing is left for the next look');
     } finally {
       await drop();
     }
@@ -210,21 +227,19 @@ for (const adapter of ADAPTERS) {
       t.true(behind > 0, 'the crash left series or all-day tasks at their Berlin times');
 
       let clock = Date.now();
-      const { user: turns } = runtimeOn(db);
-      const finisher = new FanOutFinisher({
-        deletes: (o) => turns.finishDeletes(o),
-        zoneChanges: (o) => turns.finishZoneChanges(o),
-        now: () => clock,
-      });
+      const finisher = runtimeOn(db).finisher(() => clock);
       t.deepEqual(
-        (await finisher.look()).zoneChanges,
+        of(await finisher.look(), 'zone change'),
         [],
         'a zone change younger than the grace is left to its own fan-out',
       );
       clock += 31_000;
-      t.deepEqual((await finisher.look()).zoneChanges, [[user, behind]]);
+      t.deepEqual(
+        of(await finisher.look(), 'zone change').map((f) => f.split(' ').slice(1).join(' ')),
+        [`${user} ${behind}`],
+      );
       t.is(await inNewYork(), series.length + days.length, 'every series and all-day task is at its New York time');
-      t.deepEqual((await finisher.look()).zoneChanges, [], 'nothing is left for the next look');
+      t.deepEqual(await finisher.look(), { finished: [], failed: [] }, 'nothing is left for the next look');
     } finally {
       await drop();
     }
@@ -273,8 +288,7 @@ for (const adapter of ADAPTERS) {
       const turns = new UserTurns(db, { dispatch });
       let clock = Date.now() + 31_000;
       const finisher = new FanOutFinisher({
-        deletes: (o) => turns.finishDeletes(o),
-        zoneChanges: (o) => turns.finishZoneChanges(o),
+        sources: [{ name: 'delete', reach: 'all', finish: (o) => turns.finishDeletes(o) }],
         limit: 1,
         now: () => clock,
       });
@@ -286,7 +300,7 @@ for (const adapter of ADAPTERS) {
       );
       clock += 1_000;
       const second = await finisher.look();
-      t.deepEqual(second.deletes, [['list', healthy, user]], 'the next look leaves it out and finishes the other');
+      t.deepEqual(of(second, 'delete'), [`${healthy} ${user} 3`], 'the next look leaves it out and finishes the other');
       t.deepEqual(second.failed, []);
       clock += 2 * 3_600_000;
       t.deepEqual(
@@ -294,6 +308,114 @@ for (const adapter of ADAPTERS) {
         [broken],
         'it is tried again later',
       );
+    } finally {
+      await drop();
+    }
+  });
+  test(`${adapter.name}: a series delete whose fan-out a crash cut short is finished: no open instance of a deleted series is left`, async (t) => {
+    const { db, drop } = await adapter.open();
+    try {
+      const user = `u-${randomUUID()}`;
+      let now = new Date('2026-03-01T08:00:00Z');
+      const clock = () => now;
+      const { runtime } = runtimeOn(db, Number.POSITIVE_INFINITY, clock);
+      const series = Array.from({ length: 6 }, () => randomUUID());
+      for (const id of series)
+        await runtime.executeTask(id, {
+          userId: user,
+          command: {
+            type: 'create',
+            id,
+            data: { title: 'daily', due_date: '2026-03-01T09:00:00Z', recurrence_rule: 'FREQ=DAILY' },
+          },
+          meta: meta(),
+        });
+      now = new Date('2026-03-01T09:00:00Z');
+      for (const id of series)
+        await runtime.executeTask(id, { userId: user, command: { type: 'spawn' }, meta: meta() });
+      const open = async () =>
+        (
+          await db.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM tasks WHERE series_id = ANY($1) AND deleted_at IS NULL AND NOT completed',
+            [series],
+          )
+        ).rows[0]?.n;
+      const spawned = (await open()) ?? 0;
+      t.true(spawned >= series.length, 'each series spawned its open instances');
+
+      const crashing = runtimeOn(db, 2, clock);
+      for (const id of series)
+        await crashing.runtime.executeTask(id, { userId: user, command: { type: 'delete' }, meta: meta() });
+      await crashing.settled();
+      t.is(await open(), spawned - 2, 'the crash left open instances of deleted series');
+
+      const finisher = runtimeOn(db, Number.POSITIVE_INFINITY, clock).finisher(() => now.getTime() + 31_000);
+      const finished = of(await finisher.look(), 'series delete');
+      t.is(
+        finished.reduce((n, f) => n + Number(f.split(' ')[2]), 0),
+        spawned - 2,
+        'each open instance the crash left is deleted by its series delete',
+      );
+      t.is(await open(), 0, 'no open instance of a deleted series is left');
+      t.deepEqual(await finisher.look(), { finished: [], failed: [] }, 'nothing is left for the next look');
+    } finally {
+      await drop();
+    }
+  });
+
+  test(`${adapter.name}: a member who left a shared list while a crash cut the fan-out short gets no reminder from its tasks`, async (t) => {
+    const { db, drop } = await adapter.open();
+    try {
+      const [owner, member] = [`u-${randomUUID()}`, `u-${randomUUID()}`];
+      const { runtime } = runtimeOn(db);
+      const list = randomUUID();
+      await runtime.organise(owner, {
+        command: { type: 'create_list', id: list, data: { name: 'Shared' } },
+        meta: meta(),
+      });
+      await runtime.membership(list, {
+        userId: owner,
+        command: { type: 'share', user_id: member, role: 'editor' },
+        meta: meta(),
+      });
+      await runtime.membership(list, { userId: member, command: { type: 'accept' }, meta: meta() });
+      const due = new Date(Date.now() + 7 * 86_400_000).toISOString();
+      const tasks = Array.from({ length: 6 }, () => randomUUID());
+      for (const id of tasks)
+        await runtime.executeTask(id, {
+          userId: member,
+          command: {
+            type: 'create',
+            id,
+            data: { title: 'mine', list_id: list, due_date: due, reminders: [{ before: 'PT1H' }] },
+          },
+          meta: meta(),
+        });
+      const live = async () =>
+        (
+          await db.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM reminders WHERE task_id = ANY($1) AND user_id = $2 AND NOT cancelled',
+            [tasks, member],
+          )
+        ).rows[0]?.n;
+      t.is(await live(), tasks.length, "the member's reminders on their tasks in the shared list");
+
+      const crashing = runtimeOn(db, 2);
+      await crashing.runtime
+        .membership(list, { userId: member, command: { type: 'leave' }, meta: meta() })
+        .catch((error: Error) => {
+          if (error.message !== 'the process died here') throw error;
+        });
+      await crashing.settled();
+      t.true(((await live()) ?? 0) > 0, 'the crash left reminders of the member who left');
+
+      const finisher = runtimeOn(db).finisher(() => Date.now() + 31_000);
+      t.deepEqual(
+        of(await finisher.look(), 'member gone').map((f) => f.split(' ').slice(0, 2).join(' ')),
+        [`${list} ${member}`],
+      );
+      t.is(await live(), 0, 'no reminder of the member who left is live');
+      t.deepEqual(await finisher.look(), { finished: [], failed: [] }, 'nothing is left for the next look');
     } finally {
       await drop();
     }
