@@ -20,7 +20,7 @@ import type { ActorRuntime } from '../actors/runtime/types.ts';
 import { LocalTimers } from '../actors/runtime/local-timers.ts';
 import { FireQueue } from '../actors/runtime/fire-queue.ts';
 import { Sweeper } from '../actors/runtime/sweeper.ts';
-import { FanOutFinisher } from './finish-fan-outs.ts';
+import { FanOutFinisher } from './fan-outs.ts';
 import type { Timer } from '../actors/task/timers.ts';
 import { dueTimers } from './timers.ts';
 import { createKafka, TopicGuard } from './kafka.ts';

@@ -27,8 +27,7 @@ import type { CommandMeta, IdempotencyMeta, ListTurnPort, ListTurnResult, Member
 import type { Invitation } from '../../api/deps.ts';
 import { LIST_COLUMNS } from '../tasks/rows.ts';
 import { ensureUser, findAnswer, keyReused, lockListWriters, persist, retryable } from '../tasks/store.ts';
-import { fanOut } from '../users/turn.ts';
-import { finishEach, type FinishOptions, type FinishResult } from '../finish-fan-outs.ts';
+import { fanOut, finishEach, type FinishOptions, type FinishResult } from '../fan-outs.ts';
 import { DomainError } from '../../actors/errors.ts';
 import type { TaskCall, TaskCallAnswer } from '../../actors/ports.ts';
 
@@ -188,7 +187,7 @@ export class ListTurns implements ListTurnPort {
    * Step 5, after a `list.member_left` or `list.member_removed` committed: `member_gone` on each task
    * `tasksOfGoneMember` names, FAN_OUT at a time (host/users/turn.ts fanOut), as a system turn caused by
    * the membership event. A refusal of one task's turn does not stop the others; should the fan-out not
-   * run to its end (a crash), `finishMembersGone` finishes it (host/finish-fan-outs.ts), and a reminder of
+   * run to its end (a crash), `finishMembersGone` finishes it (host/fan-outs.ts), and a reminder of
    * the user that comes due meanwhile is cancelled when it fires instead (actors/task/decide.ts `fire`), so
    * they are never notified.
    */
@@ -210,7 +209,7 @@ export class ListTurns implements ListTurnPort {
   }
 
   /**
-   * Finishes the step 5 a crash cut short (a fan-out source: host/finish-fan-outs.ts): each member who left
+   * Finishes the step 5 a crash cut short (a fan-out source: host/fan-outs.ts): each member who left
    * or was removed between `from` and `to`, and still has tasks in the list that `member_gone` would change,
    * gets it on each, under the membership event's correlation id and caused by it. Keyed by "list user".
    */

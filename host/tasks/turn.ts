@@ -25,8 +25,7 @@ import type {
   TaskCall,
   TaskCallAnswer,
 } from '../../actors/ports.ts';
-import { fanOut } from '../users/turn.ts';
-import { finishEach, type FinishOptions, type FinishResult } from '../finish-fan-outs.ts';
+import { fanOut, finishEach, type FinishOptions, type FinishResult } from '../fan-outs.ts';
 import {
   ensureUser,
   loadForTurn,
@@ -247,7 +246,7 @@ export class TaskTurns implements TaskTurnPort {
    * so a deleted repeating task leaves no copies behind; after an undo restored the series: `undo` of each
    * instance delete it caused. A refusal or a failure of one instance's turn does not stop the others nor fail
    * this turn (failures go to onFanOutError); should the fan-out not run to its end (a crash), the open
-   * instances left are deleted by `finishSeriesDeletes` (host/finish-fan-outs.ts); instances an undo did not
+   * instances left are deleted by `finishSeriesDeletes` (host/fan-outs.ts); instances an undo did not
    * restore stay deleted.
    */
   private async followSeries(userId: string, result: TaskTurnResult, command: TaskCommand): Promise<void> {
@@ -296,7 +295,7 @@ export class TaskTurns implements TaskTurnPort {
   }
 
   /**
-   * Finishes series deletes whose fan-out a crash cut short (a fan-out source: host/finish-fan-outs.ts): each
+   * Finishes series deletes whose fan-out a crash cut short (a fan-out source: host/fan-outs.ts): each
    * series deleted between `from` and `to` that still has an open instance gets `series_deleted` on each, under
    * the delete's correlation id and caused by its event. Keyed by the series' id. (An undo of a series' delete
    * cut short is not finished here: the instances it did not restore stay deleted, as they were.)

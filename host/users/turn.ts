@@ -20,7 +20,7 @@
 // list or label decides nothing) or a retry with the same Idempotency-Key finishes what a crash left.
 // A zone change's reschedules stay inside its turn: two zone changes' fan-outs must not interleave.
 // A fan-out a crash cut short (a delete's, a zone change's) is finished from what the tables show:
-// finishDeletes, finishZoneChanges (run by host/users/finish-fan-outs.ts at start-up and every minute).
+// finishDeletes, finishZoneChanges (run by host/fan-outs.ts FanOutFinisher at start-up and every minute).
 import { randomUUID } from 'node:crypto';
 import type { Db, Queryable } from '../db/index.ts';
 import {
@@ -37,7 +37,7 @@ import { rescheduledStart, timesIn, zoneBound } from '../../actors/task/decide.t
 import { DomainError, invalid } from '../../actors/errors.ts';
 import { dayStart } from '../../actors/task/all-day.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
-import { finishEach, type FinishOptions, type FinishResult } from '../finish-fan-outs.ts';
+import { fanOut, finishEach, type FinishOptions, type FinishResult } from '../fan-outs.ts';
 import { readUser, readTask, findAnswer, persist, retryable, keyReused, lockListWriters } from '../tasks/store.ts';
 import type {
   CommandMeta,
@@ -49,33 +49,6 @@ import type {
   UserTurnPort,
   UserTurnResult,
 } from '../../actors/ports.ts';
-
-/** How many task turns of a fan-out run at once. */
-export const FAN_OUT = 8;
-
-/**
- * Lets the event loop serve other requests between two turns of a fan-out (DESIGN: bounded work): turns
- * whose answers are ready at once would otherwise follow each other without letting a request in.
- */
-const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/**
- * Runs `turn` for every id, FAN_OUT at a time, yielding to the event loop after each: the task turns a
- * user turn sets off (a zone change's reschedules, a deleted list's or label's tasks). Turns of one user
- * that are ready together commit together (host/tasks/group-commit.ts), so a zone change that moves
- * 1,100 tasks costs about 1,100 / FAN_OUT commits instead of 1,100 in a row. Rejects with the first
- * error a turn throws (the others still run to their end).
- */
-export async function fanOut(ids: readonly string[], turn: (id: string) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < ids.length; i = next++) {
-      await turn(ids[i] as string);
-      await yieldToLoop();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(FAN_OUT, ids.length) }, worker));
-}
 
 export interface UserTurnsOptions {
   clock?: () => Date;

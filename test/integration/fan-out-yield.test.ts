@@ -4,7 +4,7 @@
 import test from 'ava';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { injector } from '../helpers/inject.ts';
-import { FAN_OUT } from '../../host/users/turn.ts';
+import { FAN_OUT } from '../../host/fan-outs.ts';
 
 let app: TestApp;
 test.before(async () => {

@@ -1,3 +1,6 @@
+// Fan-outs: the task turns a turn sets off once its write committed (`fanOut`), and finishing those a crash
+// cut short (`FanOutFinisher`).
+//
 // A turn's fan-out reaches each task as that task's own turn once the turn's write committed: a list or
 // label delete's tasks and a zone change's series (host/users/turn.ts), a series delete's open instances
 // (host/tasks/turn.ts followSeries), a member's tasks once they left a shared list (host/lists/turn.ts
@@ -14,6 +17,34 @@
 // would do no harm, each task turn being a no-op for a task that has moved on, only twice the work). One that
 // fails is left out of the next looks for a while, doubling from one interval up to an hour, so a fan-out
 // that keeps failing neither hides the others behind the look's limit nor writes a warning every minute.
+
+/** How many task turns of a fan-out run at once. */
+export const FAN_OUT = 8;
+
+/**
+ * Lets the event loop serve other requests between two turns of a fan-out (DESIGN: bounded work): turns
+ * whose answers are ready at once would otherwise follow each other without letting a request in.
+ */
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Runs `turn` for every id, FAN_OUT at a time, yielding to the event loop after each: the task turns a
+ * turn sets off (a zone change's reschedules, a deleted list's or label's tasks, a deleted series'
+ * instances, a gone member's tasks). Turns of one user
+ * that are ready together commit together (host/tasks/group-commit.ts), so a zone change that moves
+ * 1,100 tasks costs about 1,100 / FAN_OUT commits instead of 1,100 in a row. Rejects with the first
+ * error a turn throws (the others still run to their end).
+ */
+export async function fanOut(ids: readonly string[], turn: (id: string) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < ids.length; i = next++) {
+      await turn(ids[i] as string);
+      await yieldToLoop();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(FAN_OUT, ids.length) }, worker));
+}
 
 /** A fan-out a look finished: its source, its key (what it is about), whose it is, and how many task turns wrote. */
 export interface FinishedFanOut {

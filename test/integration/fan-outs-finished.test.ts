@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { TaskTurns } from '../../host/tasks/turn.ts';
 import { UserTurns } from '../../host/users/turn.ts';
 import { ListTurns } from '../../host/lists/turn.ts';
-import { FanOutFinisher, type FinishResult } from '../../host/finish-fan-outs.ts';
+import { FanOutFinisher, type FinishResult } from '../../host/fan-outs.ts';
 import { DirectRuntime } from '../../actors/runtime/direct.ts';
 import { inboxIdOf } from '../../actors/list/index.ts';
 import type { TaskCall } from '../../actors/ports.ts';
