@@ -14,6 +14,7 @@ import { FanOutFinisher, type FinishResult } from '../../host/fan-outs.ts';
 import { DirectRuntime } from '../../actors/runtime/direct.ts';
 import { inboxIdOf } from '../../actors/list/index.ts';
 import type { TaskCall } from '../../actors/ports.ts';
+import type { TaskCommand } from '../../actors/task/index.ts';
 import type { Db } from '../../host/db/index.ts';
 import { DateTime } from 'luxon';
 import { ADAPTERS } from '../helpers/db.ts';
@@ -61,6 +62,19 @@ function runtimeOn(db: Db, survive = Number.POSITIVE_INFINITY, clock?: () => Dat
   return { runtime, settled, finisher };
 }
 
+/** The data of a task's `create` command. */
+type CreateData = Extract<TaskCommand, { type: 'create' }>['data'];
+
+/** Creates a task for each of `ids` as `user`, with the data `data(i)` gives the i-th. */
+async function create(runtime: DirectRuntime, user: string, ids: string[], data: (i: number) => CreateData) {
+  for (const [i, id] of ids.entries())
+    await runtime.executeTask(id, {
+      userId: user,
+      command: { type: 'create', id, data: data(i) },
+      meta: meta(),
+    });
+}
+
 /** What a look finished of `source`, as "key user tasks". */
 const of = (result: FinishResult, source: string) =>
   result.finished.filter((f) => f.source === source).map((f) => `${f.key} ${f.user} ${f.tasks}`);
@@ -73,18 +87,8 @@ async function seed(runtime: DirectRuntime, user: string) {
   await runtime.organise(user, { command: { type: 'create_label', id: label, data: { name: 'tag' } }, meta: meta() });
   const moving = Array.from({ length: 8 }, () => randomUUID());
   const dropping = Array.from({ length: 8 }, () => randomUUID());
-  for (const id of moving)
-    await runtime.executeTask(id, {
-      userId: user,
-      command: { type: 'create', id, data: { title: 'moving', list_id: move, labels: [label] } },
-      meta: meta(),
-    });
-  for (const id of dropping)
-    await runtime.executeTask(id, {
-      userId: user,
-      command: { type: 'create', id, data: { title: 'dropping', list_id: drop } },
-      meta: meta(),
-    });
+  await create(runtime, user, moving, () => ({ title: 'moving', list_id: move, labels: [label] }));
+  await create(runtime, user, dropping, () => ({ title: 'dropping', list_id: drop }));
   return { move, drop, label, moving, dropping };
 }
 
@@ -179,26 +183,12 @@ for (const adapter of ADAPTERS) {
       await runtime.setTimezone(user, { timezone: 'Europe/Berlin', meta: meta() });
       const series = Array.from({ length: 8 }, () => randomUUID());
       const days = Array.from({ length: 4 }, () => randomUUID());
-      for (const [i, id] of series.entries())
-        await runtime.executeTask(id, {
-          userId: user,
-          command: {
-            type: 'create',
-            id,
-            data: {
-              title: 'daily',
-              due_date: `2031-03-0${1 + (i % 5)}T0${7 + (i % 3)}:30:00`,
-              recurrence_rule: 'FREQ=DAILY',
-            },
-          },
-          meta: meta(),
-        });
-      for (const [i, id] of days.entries())
-        await runtime.executeTask(id, {
-          userId: user,
-          command: { type: 'create', id, data: { title: 'all day', due_date: `2031-04-1${i}` } },
-          meta: meta(),
-        });
+      await create(runtime, user, series, (i) => ({
+        title: 'daily',
+        due_date: `2031-03-0${1 + (i % 5)}T0${7 + (i % 3)}:30:00`,
+        recurrence_rule: 'FREQ=DAILY',
+      }));
+      await create(runtime, user, days, (i) => ({ title: 'all day', due_date: `2031-04-1${i}` }));
       const crashing = runtimeOn(db, 3);
       await crashing.runtime.setTimezone(user, { timezone: 'America/New_York', meta: meta() }).then(
         () => {
@@ -320,16 +310,11 @@ for (const adapter of ADAPTERS) {
       const clock = () => now;
       const { runtime } = runtimeOn(db, Number.POSITIVE_INFINITY, clock);
       const series = Array.from({ length: 6 }, () => randomUUID());
-      for (const id of series)
-        await runtime.executeTask(id, {
-          userId: user,
-          command: {
-            type: 'create',
-            id,
-            data: { title: 'daily', due_date: '2026-03-01T09:00:00Z', recurrence_rule: 'FREQ=DAILY' },
-          },
-          meta: meta(),
-        });
+      await create(runtime, user, series, () => ({
+        title: 'daily',
+        due_date: '2026-03-01T09:00:00Z',
+        recurrence_rule: 'FREQ=DAILY',
+      }));
       now = new Date('2026-03-01T09:00:00Z');
       for (const id of series)
         await runtime.executeTask(id, { userId: user, command: { type: 'spawn' }, meta: meta() });
@@ -381,16 +366,12 @@ for (const adapter of ADAPTERS) {
       await runtime.membership(list, { userId: member, command: { type: 'accept' }, meta: meta() });
       const due = new Date(Date.now() + 7 * 86_400_000).toISOString();
       const tasks = Array.from({ length: 6 }, () => randomUUID());
-      for (const id of tasks)
-        await runtime.executeTask(id, {
-          userId: member,
-          command: {
-            type: 'create',
-            id,
-            data: { title: 'mine', list_id: list, due_date: due, reminders: [{ before: 'PT1H' }] },
-          },
-          meta: meta(),
-        });
+      await create(runtime, member, tasks, () => ({
+        title: 'mine',
+        list_id: list,
+        due_date: due,
+        reminders: [{ before: 'PT1H' }],
+      }));
       const live = async () =>
         (
           await db.query<{ n: number }>(
