@@ -207,8 +207,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     sources: [
       { name: 'delete', reach: 'all', finish: (o) => finishing.user.finishDeletes(o) },
       { name: 'zone change', reach: 'recent', finish: (o) => finishing.user.finishZoneChanges(o) },
-      { name: 'series delete', reach: 'all', finish: (o) => finishing.task.finishSeriesDeletes(o) },
-      { name: 'member gone', reach: 'all', finish: (o) => finishing.list.finishMembersGone(o) },
+      { name: 'series delete', reach: 'window', finish: (o) => finishing.task.finishSeriesDeletes(o) },
+      { name: 'member gone', reach: 'window', finish: (o) => finishing.list.finishMembersGone(o) },
     ],
     onFinished: ({ finished, failed }) => {
       if (finished.length > 0)

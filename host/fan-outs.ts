@@ -10,13 +10,17 @@
 // them: each source (`FanOutSource`) finds its own from the tables and runs the same fan-out again, under the
 // cause's own correlation id.
 //
-// At start-up every source looks back over its `reach` ('all': all time; 'recent': the last `windowMs`),
-// then every `intervalMs` over the last `windowMs` ('all') or over what came past the grace since about two
-// looks ago ('recent': a source whose every look costs a read per candidate, looked at once or twice, not
-// every minute for a day). A fan-out younger than `graceMs` is left alone: it is under way (running beside it
-// would do no harm, each task turn being a no-op for a task that has moved on, only twice the work). One that
-// fails is left out of the next looks for a while, doubling from one interval up to an hour, so a fan-out
-// that keeps failing neither hides the others behind the look's limit nor writes a warning every minute.
+// At start-up every source looks back over its `reach` ('all': all time; 'window' and 'recent': the last
+// `windowMs`), then every `intervalMs` over the last `windowMs` ('all', 'window') or over what came past the
+// grace since about two looks ago ('recent': a source whose every look costs a read per candidate, looked at
+// once or twice, not every minute for a day). 'window' is for a fan-out added after rows it would change
+// were already written and left so by design (a series delete did not delete its instances before
+// 8063fab): only a recent cause can be a leftover. A fan-out younger than `graceMs` is left alone: it is
+// under way (running beside it would do no harm, each task turn being a no-op for a task that has moved on,
+// only twice the work). One that fails, or whose turns wrote nothing, is left out of the next looks for a
+// while, doubling from two intervals up to an hour, so one that keeps failing, or that a source's query
+// keeps naming with nothing to do, neither hides the others behind the look's limit nor costs turns and
+// warnings every minute.
 
 /** How many task turns of a fan-out run at once. */
 export const FAN_OUT = 8;
@@ -79,19 +83,30 @@ export interface FinishOptions {
 export interface FinishResult {
   finished: FinishedFanOut[];
   failed: FailedFanOut[];
+  /**
+   * Keys of candidates whose fan-out wrote nothing (the tables named them, the turns found nothing to do, or
+   * the original fan-out finished meanwhile): left out of the next looks for a while, as failures are, so one
+   * the source's query keeps naming costs no turns every minute and hides no other behind the limit.
+   */
+  idle: { source: string; key: string }[];
 }
 
 /** One kind of fan-out that can be finished from what the tables show. */
 export interface FanOutSource {
   name: string;
-  /** 'all': the first look goes back to the start; 'recent': see the module comment. */
-  reach: 'all' | 'recent';
+  /**
+   * 'all': the first look goes back to the start, later ones a window; 'window': every look a window (a fan-out
+   * added after rows it would change were already written, which were then left so by design: older rows are
+   * not leftovers); 'recent': see the module comment.
+   */
+  reach: 'all' | 'window' | 'recent';
   finish(options: FinishOptions): Promise<FinishResult>;
 }
 
 /**
  * Runs `run` on each candidate in order until `signal` aborts: a candidate whose run resolves to a number
- * above 0 (task turns that wrote) is finished, one that rejects failed (the others still run). For sources.
+ * above 0 (task turns that wrote) is finished, to 0 idle, one that rejects failed (the others still run).
+ * For sources.
  */
 export async function finishEach<C extends { key: string; user: string }>(
   source: string,
@@ -99,12 +114,13 @@ export async function finishEach<C extends { key: string; user: string }>(
   signal: AbortSignal | undefined,
   run: (candidate: C) => Promise<number>,
 ): Promise<FinishResult> {
-  const result: FinishResult = { finished: [], failed: [] };
+  const result: FinishResult = { finished: [], failed: [], idle: [] };
   for (const candidate of candidates) {
     if (signal?.aborted) break;
     try {
       const tasks = await run(candidate);
       if (tasks > 0) result.finished.push({ source, key: candidate.key, user: candidate.user, tasks });
+      else result.idle.push({ source, key: candidate.key });
     } catch (error) {
       result.failed.push({ source, key: candidate.key, error });
     }
@@ -171,14 +187,15 @@ export class FanOutFinisher {
     const to = new Date(now - (this.options.graceMs ?? 30_000));
     const since = new Date(now - (this.options.windowMs ?? 86_400_000));
     const recent = new Date(to.getTime() - 2 * interval);
-    const all: FinishResult = { finished: [], failed: [] };
+    const all: FinishResult = { finished: [], failed: [], idle: [] };
     let broken: { error: unknown } | undefined;
     for (const source of this.options.sources) {
       if (this.stopping.signal.aborted) break;
       const skip = [...this.backoff]
         .filter(([key, b]) => b.until > now && key.startsWith(`${source.name} `))
         .map(([key]) => key.slice(source.name.length + 1));
-      const from = source.reach === 'all' ? (first ? null : since) : first ? since : recent;
+      const from =
+        source.reach === 'all' ? (first ? null : since) : source.reach === 'window' || first ? since : recent;
       try {
         const result = await source.finish({
           from,
@@ -189,14 +206,16 @@ export class FanOutFinisher {
         });
         all.finished.push(...result.finished);
         all.failed.push(...result.failed);
+        all.idle.push(...result.idle);
       } catch (error) {
         broken ??= { error };
       }
     }
     for (const f of all.finished) this.backoff.delete(`${f.source} ${f.key}`);
-    for (const f of all.failed) {
-      const key = `${f.source} ${f.key}`;
-      const ms = Math.min(2 * (this.backoff.get(key)?.ms ?? interval / 2), this.options.maxBackoffMs ?? 3_600_000);
+    for (const { source, key: id } of [...all.failed, ...all.idle]) {
+      const key = `${source} ${id}`;
+      // Two intervals at first, so at least the next look leaves it out (it comes an interval after this one ends).
+      const ms = Math.min(2 * (this.backoff.get(key)?.ms ?? interval), this.options.maxBackoffMs ?? 3_600_000);
       this.backoff.set(key, { until: now + ms, ms });
     }
     if (all.finished.length > 0 || all.failed.length > 0) this.options.onFinished?.(all);

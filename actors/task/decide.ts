@@ -1264,6 +1264,9 @@ const makerLeft = (state: TaskState, ctx: DecideContext): boolean =>
   !ctx.listDeleted?.(state.list_id) && !accessTo(state.list_id, ctx).includes(state.user_id);
 
 function reschedule(fromZone: string, toZone: string, state: TaskState, ctx: DecideContext): PendingEvent[] {
+  // A reschedule to a zone the user has left again since (a late one: a fan-out finished after a crash,
+  // another replica's) moves nothing: the newer change's own reschedule is the one that counts.
+  if (ctx.userTimezone !== toZone) return [];
   // Its maker has left its list, and their zone change reached it before member_gone could give it their
   // zone (their times there were not yet this task's): it keeps the zone its times are in, and moves not.
   if (zoneBound(state) && fromZone !== toZone && makerLeft(state, ctx))

@@ -215,7 +215,7 @@ export class ListTurns implements ListTurnPort {
    */
   async finishMembersGone(options: FinishOptions): Promise<FinishResult> {
     const dispatch = this.dispatch;
-    if (dispatch === undefined) return { finished: [], failed: [] };
+    if (dispatch === undefined) return { finished: [], failed: [], idle: [] };
     const { rows } = await this.db.query<{
       list_id: string;
       user_id: string;

@@ -302,7 +302,7 @@ export class TaskTurns implements TaskTurnPort {
    */
   async finishSeriesDeletes(options: FinishOptions): Promise<FinishResult> {
     const dispatch = this.dispatch;
-    if (dispatch === undefined) return { finished: [], failed: [] };
+    if (dispatch === undefined) return { finished: [], failed: [], idle: [] };
     const { rows } = await this.db.query<{ id: string; user_id: string; event_id: string; correlation_id: string }>(
       `SELECT s.id::text AS id, s.user_id, e.event_id::text AS event_id, e.correlation_id::text AS correlation_id
          FROM tasks s

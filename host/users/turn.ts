@@ -269,7 +269,7 @@ export class UserTurns implements UserTurnPort {
    * that failed; rejects only when the look itself fails.
    */
   async finishZoneChanges(options: FinishOptions): Promise<FinishResult> {
-    if (!this.dispatch) return { finished: [], failed: [] };
+    if (!this.dispatch) return { finished: [], failed: [], idle: [] };
     const dispatch = this.dispatch;
     const changes = await this.db.query<{
       user_id: string;

@@ -53,13 +53,15 @@ function runtimeOn(db: Db, survive = Number.POSITIVE_INFINITY, clock?: () => Dat
       sources: [
         { name: 'delete', reach: 'all', finish: (o) => actors.user.finishDeletes(o) },
         { name: 'zone change', reach: 'recent', finish: (o) => actors.user.finishZoneChanges(o) },
-        { name: 'series delete', reach: 'all', finish: (o) => actors.task.finishSeriesDeletes(o) },
-        { name: 'member gone', reach: 'all', finish: (o) => actors.list.finishMembersGone(o) },
+        { name: 'series delete', reach: 'window', finish: (o) => actors.task.finishSeriesDeletes(o) },
+        { name: 'member gone', reach: 'window', finish: (o) => actors.list.finishMembersGone(o) },
       ],
       now,
       ...(limit ? { limit } : {}),
     });
-  return { runtime, settled, finisher };
+  /** How many fan-out turns it was asked for (FANNED_OUT). */
+  const dispatched = () => reached;
+  return { runtime, settled, finisher, dispatched };
 }
 
 /** The data of a task's `create` command. */
@@ -74,6 +76,9 @@ async function create(runtime: DirectRuntime, user: string, ids: string[], data:
       meta: meta(),
     });
 }
+
+/** What a look finished and failed (what it found nothing to do for left out). */
+const done = ({ finished, failed }: FinishResult) => ({ finished, failed });
 
 /** What a look finished of `source`, as "key user tasks". */
 const of = (result: FinishResult, source: string) =>
@@ -170,7 +175,7 @@ for (const adapter of ADAPTERS) {
         [seeded.move, seeded.moving],
       );
       t.true(rows[0]?.ok, "each moved task's event carries the DELETE's correlation id and is caused by list.deleted");
-      t.deepEqual(await finisher.look(), { finished: [], failed: [] }, 'nothing is left for the next look');
+      t.deepEqual(done(await finisher.look()), { finished: [], failed: [] }, 'nothing is left for the next look');
     } finally {
       await drop();
     }
@@ -229,7 +234,7 @@ for (const adapter of ADAPTERS) {
         [`${user} ${behind}`],
       );
       t.is(await inNewYork(), series.length + days.length, 'every series and all-day task is at its New York time');
-      t.deepEqual(await finisher.look(), { finished: [], failed: [] }, 'nothing is left for the next look');
+      t.deepEqual(done(await finisher.look()), { finished: [], failed: [] }, 'nothing is left for the next look');
     } finally {
       await drop();
     }
@@ -334,6 +339,12 @@ for (const adapter of ADAPTERS) {
       await crashing.settled();
       t.is(await open(), spawned - 2, 'the crash left open instances of deleted series');
 
+      // Two days on, the deletes are older than the window: a series deleted then kept its instances by design
+      // before series deletes reached them, so the look does not take such a one for a leftover.
+      const late = runtimeOn(db, Number.POSITIVE_INFINITY, clock).finisher(() => now.getTime() + 2 * 86_400_000);
+      t.deepEqual(of(await late.look(), 'series delete'), [], 'a series deleted before the window is left as it is');
+      t.is(await open(), spawned - 2);
+
       const finisher = runtimeOn(db, Number.POSITIVE_INFINITY, clock).finisher(() => now.getTime() + 31_000);
       const finished = of(await finisher.look(), 'series delete');
       t.is(
@@ -342,7 +353,7 @@ for (const adapter of ADAPTERS) {
         'each open instance the crash left is deleted by its series delete',
       );
       t.is(await open(), 0, 'no open instance of a deleted series is left');
-      t.deepEqual(await finisher.look(), { finished: [], failed: [] }, 'nothing is left for the next look');
+      t.deepEqual(done(await finisher.look()), { finished: [], failed: [] }, 'nothing is left for the next look');
     } finally {
       await drop();
     }
@@ -396,7 +407,52 @@ for (const adapter of ADAPTERS) {
         [`${list} ${member}`],
       );
       t.is(await live(), 0, 'no reminder of the member who left is live');
-      t.deepEqual(await finisher.look(), { finished: [], failed: [] }, 'nothing is left for the next look');
+      t.deepEqual(done(await finisher.look()), { finished: [], failed: [] }, 'nothing is left for the next look');
+    } finally {
+      await drop();
+    }
+  });
+  test(`${adapter.name}: a leftover the turns find nothing to do for costs no turns every minute: it is left out for a while`, async (t) => {
+    const { db, drop } = await adapter.open();
+    try {
+      // A member's series at 02:30 on the day Berlin skips that hour: the tables name it for member_gone (a
+      // zone-bound task of theirs), the turn finds nothing to do (its times show no zone to keep).
+      const [owner, member] = [`u-${randomUUID()}`, `u-${randomUUID()}`];
+      const { runtime } = runtimeOn(db);
+      await runtime.setTimezone(member, { timezone: 'Europe/Berlin', meta: meta() });
+      const list = randomUUID();
+      await runtime.organise(owner, {
+        command: { type: 'create_list', id: list, data: { name: 'Shared' } },
+        meta: meta(),
+      });
+      await runtime.membership(list, {
+        userId: owner,
+        command: { type: 'share', user_id: member, role: 'editor' },
+        meta: meta(),
+      });
+      await runtime.membership(list, { userId: member, command: { type: 'accept' }, meta: meta() });
+      await create(runtime, member, [randomUUID()], () => ({
+        title: 'gap',
+        list_id: list,
+        due_date: '2031-03-30T02:30:00',
+        recurrence_rule: 'FREQ=DAILY',
+      }));
+      await runtime.membership(list, { userId: member, command: { type: 'leave' }, meta: meta() });
+
+      let clock = Date.now() + 31_000;
+      const looking = runtimeOn(db);
+      const finisher = looking.finisher(() => clock);
+      const first = await finisher.look();
+      t.deepEqual(first.finished, [], 'nothing written, nothing reported');
+      t.deepEqual(
+        first.idle.filter((i) => i.source === 'member gone'),
+        [{ source: 'member gone', key: `${list} ${member}` }],
+      );
+      const turns = looking.dispatched();
+      t.true(turns > 0, 'the first look tried it');
+      clock += 60_000;
+      await finisher.look();
+      t.is(looking.dispatched(), turns, 'the next look leaves it out: no turn');
     } finally {
       await drop();
     }

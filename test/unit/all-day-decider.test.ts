@@ -253,7 +253,7 @@ test('an all-day series moved west never lists a date it spawned already, by the
   given(spawned)
     .when(
       { type: 'reschedule', from_zone: 'Asia/Tokyo', to_zone: 'America/Los_Angeles' },
-      tokyo('2026-11-30T16:00:00Z'),
+      at('2026-11-30T16:00:00Z', 'America/Los_Angeles'),
     )
     .then({ next_occurrence: laMidnight(nextDay) });
   const own = given(spawned)

@@ -215,13 +215,16 @@ test('member_gone on a task its creator made: it keeps the zone it followed (the
     .then({ timezone: 'Europe/Berlin', labels: [], next_occurrence: series.state?.next_occurrence ?? null });
   // Her move to Tokyo afterwards (host/users/turn.ts fans a zone change out as `reschedule`): the series stays.
   spec(t)(gone)
-    .when({ type: 'reschedule', from_zone: 'Europe/Berlin', to_zone: 'Asia/Tokyo' }, inBerlin(undefined, ['bob']))
+    .when(
+      { type: 'reschedule', from_zone: 'Europe/Berlin', to_zone: 'Asia/Tokyo' },
+      { ...inBerlin(undefined, ['bob']), userTimezone: 'Asia/Tokyo' },
+    )
     .then([]);
   // While she is a member the same zone change moves it: the test above is not vacuous.
   spec(t)(series)
     .when(
       { type: 'reschedule', from_zone: 'Europe/Berlin', to_zone: 'Asia/Tokyo' },
-      inBerlin(undefined, ['alice', 'bob']),
+      { ...inBerlin(undefined, ['alice', 'bob']), userTimezone: 'Asia/Tokyo' },
     )
     .then(['recurring.rescheduled']);
   // An all-day task of hers is pinned too; a timed one-off without labels needs nothing.
