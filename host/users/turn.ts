@@ -32,13 +32,13 @@ import {
 } from '../../actors/user/decider.ts';
 import type { ListState } from '../../actors/list/index.ts';
 import type { LabelState } from '../../actors/label/index.ts';
-import { LIST_COLUMNS, LABEL_COLUMNS, TASK_COLUMNS } from '../tasks/rows.ts';
+import { LIST_COLUMNS, LABEL_COLUMNS, TASK_COLUMNS, toTask, type TaskRow } from '../tasks/rows.ts';
 import { rescheduledStart, timesIn, zoneBound } from '../../actors/task/decide.ts';
 import { DomainError, invalid } from '../../actors/errors.ts';
 import { dayStart } from '../../actors/task/all-day.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
 import { fanOut, finishEach, type FinishOptions, type FinishResult } from '../fan-outs.ts';
-import { readUser, readTask, findAnswer, persist, retryable, keyReused, lockListWriters } from '../tasks/store.ts';
+import { readUser, findAnswer, persist, retryable, keyReused, lockListWriters } from '../tasks/store.ts';
 import type {
   CommandMeta,
   IdempotencyMeta,
@@ -298,11 +298,16 @@ export class UserTurns implements UserTurnPort {
         const { user_id: userId, from_zone: fromZone, to_zone: toZone } = change;
         const command = { type: 'reschedule', from_zone: fromZone, to_zone: toZone } as const;
         const meta = { correlationId: change.correlation_id, causationId: change.event_id };
-        const behind: string[] = [];
-        for (const id of await this.seriesFollowingZone(userId)) {
-          const state = await readTask(this.db, userId, id);
-          if (state && zoneBound(state) && !timesIn(state, toZone) && timesIn(state, fromZone)) behind.push(id);
-        }
+        // One read of the user's zone-following tasks (not one per task: at start-up this runs for every
+        // zone change of the last day).
+        const following = await this.db.query<TaskRow>(
+          `SELECT ${TASK_COLUMNS} FROM tasks WHERE user_id = $1 AND ${FOLLOWING_ZONE} ORDER BY created_at`,
+          [userId],
+        );
+        const behind = following.rows
+          .map((row) => toTask(row, []))
+          .filter((task) => zoneBound(task) && !timesIn(task, toZone) && timesIn(task, fromZone))
+          .map((task) => task.id);
         let wrote = 0;
         await fanOut(behind, async (taskId) => {
           try {
@@ -501,15 +506,16 @@ export class UserTurns implements UserTurnPort {
    */
   private async seriesFollowingZone(userId: string): Promise<string[]> {
     const rows = await this.db.query<{ id: string }>(
-      `SELECT id::text AS id FROM tasks
-      WHERE user_id = $1 AND timezone IS NULL AND deleted_at IS NULL
-        AND (is_recurring OR (NOT completed AND (due_day IS NOT NULL OR (series_id IS NOT NULL AND due_date IS NOT NULL))))
-      ORDER BY created_at`,
+      `SELECT id::text AS id FROM tasks WHERE user_id = $1 AND ${FOLLOWING_ZONE} ORDER BY created_at`,
       [userId],
     );
     return rows.rows.map((r) => r.id);
   }
 }
+
+/** The condition on a user's task that it follows their zone (`seriesFollowingZone`): what a zone change reschedules. */
+const FOLLOWING_ZONE = `timezone IS NULL AND deleted_at IS NULL
+  AND (is_recurring OR (NOT completed AND (due_day IS NOT NULL OR (series_id IS NOT NULL AND due_date IS NOT NULL))))`;
 
 const isList = (command: OrganiseCommand): boolean =>
   command.type === 'create_list' || command.type === 'update_list' || command.type === 'delete_list';
