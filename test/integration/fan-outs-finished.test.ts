@@ -77,6 +77,19 @@ async function create(runtime: DirectRuntime, user: string, ids: string[], data:
     });
 }
 
+/** A list of `owner`'s shared with `member`, who accepted: its id. */
+async function sharedList(runtime: DirectRuntime, owner: string, member: string): Promise<string> {
+  const list = randomUUID();
+  await runtime.organise(owner, { command: { type: 'create_list', id: list, data: { name: 'Shared' } }, meta: meta() });
+  await runtime.membership(list, {
+    userId: owner,
+    command: { type: 'share', user_id: member, role: 'editor' },
+    meta: meta(),
+  });
+  await runtime.membership(list, { userId: member, command: { type: 'accept' }, meta: meta() });
+  return list;
+}
+
 /** What a look finished and failed (what it found nothing to do for left out). */
 const done = ({ finished, failed }: FinishResult) => ({ finished, failed });
 
@@ -364,17 +377,7 @@ for (const adapter of ADAPTERS) {
     try {
       const [owner, member] = [`u-${randomUUID()}`, `u-${randomUUID()}`];
       const { runtime } = runtimeOn(db);
-      const list = randomUUID();
-      await runtime.organise(owner, {
-        command: { type: 'create_list', id: list, data: { name: 'Shared' } },
-        meta: meta(),
-      });
-      await runtime.membership(list, {
-        userId: owner,
-        command: { type: 'share', user_id: member, role: 'editor' },
-        meta: meta(),
-      });
-      await runtime.membership(list, { userId: member, command: { type: 'accept' }, meta: meta() });
+      const list = await sharedList(runtime, owner, member);
       const due = new Date(Date.now() + 7 * 86_400_000).toISOString();
       const tasks = Array.from({ length: 6 }, () => randomUUID());
       await create(runtime, member, tasks, () => ({
@@ -420,17 +423,7 @@ for (const adapter of ADAPTERS) {
       const [owner, member] = [`u-${randomUUID()}`, `u-${randomUUID()}`];
       const { runtime } = runtimeOn(db);
       await runtime.setTimezone(member, { timezone: 'Europe/Berlin', meta: meta() });
-      const list = randomUUID();
-      await runtime.organise(owner, {
-        command: { type: 'create_list', id: list, data: { name: 'Shared' } },
-        meta: meta(),
-      });
-      await runtime.membership(list, {
-        userId: owner,
-        command: { type: 'share', user_id: member, role: 'editor' },
-        meta: meta(),
-      });
-      await runtime.membership(list, { userId: member, command: { type: 'accept' }, meta: meta() });
+      const list = await sharedList(runtime, owner, member);
       await create(runtime, member, [randomUUID()], () => ({
         title: 'gap',
         list_id: list,
