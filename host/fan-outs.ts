@@ -36,18 +36,24 @@ const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(r
  * turn sets off (a zone change's reschedules, a deleted list's or label's tasks, a deleted series'
  * instances, a gone member's tasks). Turns of one user
  * that are ready together commit together (host/tasks/group-commit.ts), so a zone change that moves
- * 1,100 tasks costs about 1,100 / FAN_OUT commits instead of 1,100 in a row. Rejects with the first
+ * 1,100 tasks costs about 1,100 / FAN_OUT commits instead of 1,100 in a row. Resolves to how many of the
+ * turns wrote anything (an answer with events; undefined: a turn refused or skipped). Rejects with the first
  * error a turn throws (the others still run to their end).
  */
-export async function fanOut(ids: readonly string[], turn: (id: string) => Promise<unknown>): Promise<void> {
+export async function fanOut(
+  ids: readonly string[],
+  turn: (id: string) => Promise<{ events: readonly unknown[] } | undefined>,
+): Promise<number> {
   let next = 0;
+  let wrote = 0;
   const worker = async (): Promise<void> => {
     for (let i = next++; i < ids.length; i = next++) {
-      await turn(ids[i] as string);
+      if (((await turn(ids[i] as string))?.events.length ?? 0) > 0) wrote++;
       await yieldToLoop();
     }
   };
   await Promise.all(Array.from({ length: Math.min(FAN_OUT, ids.length) }, worker));
+  return wrote;
 }
 
 /** A fan-out a look finished: its source, its key (what it is about), whose it is, and how many task turns wrote. */

@@ -192,20 +192,28 @@ export class ListTurns implements ListTurnPort {
    * they are never notified.
    */
   private async memberGone(listId: string, events: readonly EventEnvelope[], meta: CommandMeta): Promise<void> {
-    const dispatch = this.dispatch;
-    if (dispatch === undefined) return;
     for (const e of events) {
       if (e.event_type !== 'list.member_left' && e.event_type !== 'list.member_removed') continue;
-      const gone = e.data.user_id as string;
       const cause = { correlationId: meta.correlationId, causationId: e.event_id };
-      await fanOut(await tasksOfGoneMember(this.db, listId, gone), async (taskId) => {
-        try {
-          await dispatch(taskId, { userId: gone, command: { type: 'member_gone', user_id: gone }, meta: cause });
-        } catch (error) {
-          if (!(error instanceof DomainError)) throw error;
-        }
-      });
+      await this.memberGoneTurns(listId, e.data.user_id as string, cause);
     }
+  }
+
+  /**
+   * `member_gone` of `gone` on each task of the list `tasksOfGoneMember` names, FAN_OUT at a time (a refusal of
+   * one task's turn does not stop the others). Resolves to how many wrote anything.
+   */
+  private async memberGoneTurns(listId: string, gone: string, cause: CommandMeta): Promise<number> {
+    const dispatch = this.dispatch;
+    if (dispatch === undefined) return 0;
+    return fanOut(await tasksOfGoneMember(this.db, listId, gone), (taskId) =>
+      dispatch(taskId, { userId: gone, command: { type: 'member_gone', user_id: gone }, meta: cause }).catch(
+        (error: unknown) => {
+          if (!(error instanceof DomainError)) throw error;
+          return undefined;
+        },
+      ),
+    );
   }
 
   /**
@@ -214,8 +222,7 @@ export class ListTurns implements ListTurnPort {
    * gets it on each, under the membership event's correlation id and caused by it. Keyed by "list user".
    */
   async finishMembersGone(options: FinishOptions): Promise<FinishResult> {
-    const dispatch = this.dispatch;
-    if (dispatch === undefined) return { finished: [], failed: [], idle: [] };
+    if (this.dispatch === undefined) return { finished: [], failed: [], idle: [] };
     const { rows } = await this.db.query<{
       list_id: string;
       user_id: string;
@@ -240,23 +247,7 @@ export class ListTurns implements ListTurnPort {
       'member gone',
       rows.map((r) => ({ ...r, key: `${r.list_id} ${r.user_id}`, user: r.user_id })),
       options.signal,
-      async (r) => {
-        const cause = { correlationId: r.correlation_id, causationId: r.event_id };
-        let wrote = 0;
-        await fanOut(await tasksOfGoneMember(this.db, r.list_id, r.user_id), async (taskId) => {
-          try {
-            const answer = await dispatch(taskId, {
-              userId: r.user_id,
-              command: { type: 'member_gone', user_id: r.user_id },
-              meta: cause,
-            });
-            if (answer.events.length > 0) wrote++;
-          } catch (error) {
-            if (!(error instanceof DomainError)) throw error;
-          }
-        });
-        return wrote;
-      },
+      (r) => this.memberGoneTurns(r.list_id, r.user_id, { correlationId: r.correlation_id, causationId: r.event_id }),
     );
   }
 

@@ -286,12 +286,9 @@ export class TaskTurns implements TaskTurnPort {
     cause: CommandMeta,
     turn: (taskId: string, call: TaskCall) => Promise<TaskCallAnswer | undefined>,
   ): Promise<number> {
-    let wrote = 0;
-    await fanOut(await openInstancesOf(this.db, seriesId), async (id) => {
-      const answer = await turn(id, { userId, command: { type: 'series_deleted', series_id: seriesId }, meta: cause });
-      if (answer && answer.events.length > 0) wrote++;
-    });
-    return wrote;
+    return fanOut(await openInstancesOf(this.db, seriesId), (id) =>
+      turn(id, { userId, command: { type: 'series_deleted', series_id: seriesId }, meta: cause }),
+    );
   }
 
   /**

@@ -84,17 +84,7 @@ export class UserTurns implements UserTurnPort {
         correlationId: call.meta?.correlationId ?? result.events[0]?.correlation_id ?? '',
         causationId: result.events[0]?.event_id ?? null,
       };
-      const dispatch = this.dispatch;
-      const command = { type: 'reschedule', from_zone: change.timezone.from, to_zone: change.timezone.to } as const;
-      await fanOut(await this.seriesFollowingZone(userId), async (taskId) => {
-        try {
-          await dispatch(taskId, { userId, command, meta });
-        } catch (error) {
-          // Only a series created after the check above can be refused here (its start has no instant
-          // in the new zone): it keeps its old instant, and the other series still follow the zone.
-          if (!(error instanceof DomainError)) throw error;
-        }
-      });
+      await this.reschedule(userId, await this.seriesFollowingZone(userId), change.timezone, meta);
     }
     return result;
   }
@@ -202,9 +192,9 @@ export class UserTurns implements UserTurnPort {
    * label deleted between `from` (null: any time) and `to` that still has a live task in it or carrying it gets
    * the fan-out `afterOrganise` runs, under the delete's own correlation id and caused by its event (each task
    * turn is a no-op for a task that has moved on, so a fan-out still under way elsewhere is no harm). At most
-   * `limit` deletes, oldest first, but those in `skip` (key: the list's or label's id). Resolves to those whose
-   * fan-out moved anything, as [kind, id, user], and those that failed (each keyed by its id, with the first
-   * error one of its task turns threw); rejects only when the look itself fails (the database away).
+   * `limit` deletes, oldest first, but those in `skip` (key: the list's or label's id). Resolves to what it
+   * finished, failed and found nothing to do for (FinishResult); rejects only when the look itself fails (the
+   * database away).
    */
   async finishDeletes(options: FinishOptions): Promise<FinishResult> {
     const args = [options.from?.toISOString() ?? null, options.to.toISOString(), options.limit, options.skip];
@@ -265,12 +255,11 @@ export class UserTurns implements UserTurnPort {
    * there, and not in the new one) gets the reschedule the change would have sent, under the change's own
    * correlation id and caused by its event. A task whose times tell nothing (an open timed instance of a
    * series) or that are in neither zone is left as it is. At most `limit` zone changes, oldest first, but those
-   * in `skip` (key: the change's event id); resolves to [user, tasks moved] for each that moved any, and those
-   * that failed; rejects only when the look itself fails.
+   * in `skip` (key: the change's event id). Resolves to what it finished, failed and found nothing to do for
+   * (FinishResult); rejects only when the look itself fails.
    */
   async finishZoneChanges(options: FinishOptions): Promise<FinishResult> {
     if (!this.dispatch) return { finished: [], failed: [], idle: [] };
-    const dispatch = this.dispatch;
     const changes = await this.db.query<{
       user_id: string;
       from_zone: string;
@@ -296,8 +285,6 @@ export class UserTurns implements UserTurnPort {
       options.signal,
       async (change) => {
         const { user_id: userId, from_zone: fromZone, to_zone: toZone } = change;
-        const command = { type: 'reschedule', from_zone: fromZone, to_zone: toZone } as const;
-        const meta = { correlationId: change.correlation_id, causationId: change.event_id };
         // One read of the user's zone-following tasks (not one per task: at start-up this runs for every
         // zone change of the last day).
         const following = await this.db.query<TaskRow>(
@@ -308,16 +295,35 @@ export class UserTurns implements UserTurnPort {
           .map((row) => toTask(row, []))
           .filter((task) => zoneBound(task) && !timesIn(task, toZone) && timesIn(task, fromZone))
           .map((task) => task.id);
-        let wrote = 0;
-        await fanOut(behind, async (taskId) => {
-          try {
-            if ((await dispatch(taskId, { userId, command, meta })).events.length > 0) wrote++;
-          } catch (error) {
-            if (!(error instanceof DomainError)) throw error;
-          }
-        });
-        return wrote;
+        return this.reschedule(
+          userId,
+          behind,
+          { from: fromZone, to: toZone },
+          { correlationId: change.correlation_id, causationId: change.event_id },
+        );
       },
+    );
+  }
+
+  /**
+   * Step 5 of a zone change: `reschedule` on each of `taskIds`, FAN_OUT at a time. Resolves to how many wrote
+   * anything. A task turn's refusal is no error: only a series created after the check (checkSeriesMove) can be
+   * refused (its start has no instant in the new zone); it keeps its old instant, and the others follow the zone.
+   */
+  private reschedule(
+    userId: string,
+    taskIds: readonly string[],
+    zone: { from: string; to: string },
+    meta: CommandMeta,
+  ): Promise<number> {
+    const dispatch = this.dispatch;
+    if (!dispatch) return Promise.resolve(0);
+    const command = { type: 'reschedule', from_zone: zone.from, to_zone: zone.to } as const;
+    return fanOut(taskIds, (taskId) =>
+      dispatch(taskId, { userId, command, meta }).catch((error: unknown) => {
+        if (!(error instanceof DomainError)) throw error;
+        return undefined;
+      }),
     );
   }
 
@@ -454,14 +460,10 @@ export class UserTurns implements UserTurnPort {
       command.type === 'delete_list'
         ? { type: 'list_deleted', list_id: command.list_id, tasks: gone.has(id) ? 'delete' : command.tasks }
         : { type: 'label_deleted', label_id: command.label_id };
-    let wrote = 0;
-    await fanOut(
+    return fanOut(
       rows.rows.map((r) => r.id),
-      async (id) => {
-        if ((await dispatch(id, { userId, command: task(id), meta: cause })).events.length > 0) wrote++;
-      },
+      (id) => dispatch(id, { userId, command: task(id), meta: cause }),
     );
-    return wrote;
   }
 
   /**
