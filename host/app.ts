@@ -21,6 +21,7 @@ import { LocalTimers } from '../actors/runtime/local-timers.ts';
 import { FireQueue } from '../actors/runtime/fire-queue.ts';
 import { Sweeper } from '../actors/runtime/sweeper.ts';
 import { FanOutFinisher } from './fan-outs.ts';
+import { whileHolding, ADVISORY_LOCK } from './db/advisory.ts';
 import type { Timer } from '../actors/task/timers.ts';
 import { dueTimers } from './timers.ts';
 import { createKafka, TopicGuard } from './kafka.ts';
@@ -224,6 +225,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     },
     onError: (error) =>
       logger.warn({ err: error }, 'could not look for fan-outs a crash cut short; trying again in a minute'),
+    oneAtATime: (look) => whileHolding(db, ADVISORY_LOCK.fanOutFinisher, look),
     now,
   });
 

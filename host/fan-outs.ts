@@ -150,7 +150,19 @@ export interface FanOutFinisherOptions {
   onFinished?: (result: FinishResult) => void;
   /** A look that could not run (the database away); the next one tries again. */
   onError?: (error: unknown) => void;
+  /**
+   * Runs a look unless another process is looking at the same database (resolves `{ ran: false }`
+   * without running it then; this look is skipped, the next comes an interval later). Replicas share
+   * the tables, so each would otherwise finish the same leftovers, every turn after the first a no-op.
+   * host/app.ts: host/db/advisory.ts `whileHolding` (PostgreSQL). Unset: every look runs.
+   */
+  oneAtATime?: (look: () => Promise<FinishResult>) => Promise<{ ran: true; value: FinishResult } | { ran: false }>;
   now?: () => number;
+}
+
+/** What one look did; `skipped`: it did not run, as another process was looking (`oneAtATime`). */
+export interface LookResult extends FinishResult {
+  skipped: boolean;
 }
 
 export class FanOutFinisher {
@@ -184,8 +196,18 @@ export class FanOutFinisher {
     await this.running;
   }
 
-  /** One look over every source, one after another (see the module comment); rejects when a source's look could not run, after the others ran. */
-  async look(): Promise<FinishResult> {
+  /**
+   * One look over every source, one after another (see the module comment), unless another process is
+   * looking (`oneAtATime`: then skipped). Rejects when a source's look could not run, after the others ran.
+   */
+  async look(): Promise<LookResult> {
+    const { oneAtATime } = this.options;
+    if (!oneAtATime) return { ...(await this.lookNow()), skipped: false };
+    const outcome = await oneAtATime(() => this.lookNow());
+    return outcome.ran ? { ...outcome.value, skipped: false } : { finished: [], failed: [], idle: [], skipped: true };
+  }
+
+  private async lookNow(): Promise<FinishResult> {
     const now = (this.options.now ?? Date.now)();
     const first = this.first;
     this.first = false;

@@ -3,9 +3,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from './types.ts';
+import { ADVISORY_LOCK } from './advisory.ts';
 
 const DIR = path.join(import.meta.dirname, 'migrations');
-const LOCK = 7_145_826_001; // arbitrary, fixed: "tasklane migrations"
 
 export async function migrate(db: Db, log: (msg: string) => void = () => undefined): Promise<string[]> {
   const files = readdirSync(DIR)
@@ -13,7 +13,7 @@ export async function migrate(db: Db, log: (msg: string) => void = () => undefin
     .sort();
   const applied: string[] = [];
   await db.transaction(async (tx) => {
-    if (db.kind === 'postgres') await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK]);
+    if (db.kind === 'postgres') await tx.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCK.migrate]);
     await tx.query(
       'CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
     );

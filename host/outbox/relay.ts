@@ -8,11 +8,10 @@
 // goes out once per member, each copy keyed by its recipient).
 import type { Db, Queryable } from '../db/index.ts';
 import type { Session } from '../db/types.ts';
+import { ADVISORY_LOCK } from '../db/advisory.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
 import { unpublished, markPublished } from '../stream-reads.ts';
 import type { Sink } from './sinks.ts';
-
-const RELAY_LOCK = 7_145_826_002;
 
 export interface RelayOptions {
   db: Db;
@@ -115,7 +114,7 @@ export class Relay {
     if (this.session) return this.session;
     const session = await this.options.db.reserve();
     try {
-      const got = await session.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [RELAY_LOCK]);
+      const got = await session.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [ADVISORY_LOCK.relay]);
       this.leader = got.rows[0]?.ok === true;
     } catch (error) {
       session.release(true);

@@ -10,14 +10,15 @@ import { randomUUID } from 'node:crypto';
 import { TaskTurns } from '../../host/tasks/turn.ts';
 import { UserTurns } from '../../host/users/turn.ts';
 import { ListTurns } from '../../host/lists/turn.ts';
-import { FanOutFinisher, type FinishResult } from '../../host/fan-outs.ts';
+import { FanOutFinisher, type FanOutFinisherOptions, type FinishResult, type LookResult } from '../../host/fan-outs.ts';
+import { whileHolding, ADVISORY_LOCK } from '../../host/db/advisory.ts';
 import { DirectRuntime } from '../../actors/runtime/direct.ts';
 import { inboxIdOf } from '../../actors/list/index.ts';
 import type { TaskCall } from '../../actors/ports.ts';
 import type { TaskCommand } from '../../actors/task/index.ts';
-import type { Db } from '../../host/db/index.ts';
+import { openDb, type Db } from '../../host/db/index.ts';
 import { DateTime } from 'luxon';
-import { ADAPTERS } from '../helpers/db.ts';
+import { ADAPTERS, freshPostgres } from '../helpers/db.ts';
 import { startTestApp } from '../helpers/app.ts';
 
 const meta = () => ({ correlationId: randomUUID() });
@@ -48,7 +49,7 @@ function runtimeOn(db: Db, survive = Number.POSITIVE_INFINITY, clock?: () => Dat
   runtime = new DirectRuntime(actors);
   /** Every task turn it started has ended (a fan-out rejects at its first failure while the others run on). */
   const settled = () => Promise.allSettled(turns);
-  const finisher = (now: () => number, limit?: number) =>
+  const finisher = (now: () => number, limit?: number, oneAtATime?: FanOutFinisherOptions['oneAtATime']) =>
     new FanOutFinisher({
       sources: [
         { name: 'delete', reach: 'all', finish: (o) => actors.user.finishDeletes(o) },
@@ -58,6 +59,7 @@ function runtimeOn(db: Db, survive = Number.POSITIVE_INFINITY, clock?: () => Dat
       ],
       now,
       ...(limit ? { limit } : {}),
+      ...(oneAtATime ? { oneAtATime } : {}),
     });
   /** How many fan-out turns it was asked for (FANNED_OUT). */
   const dispatched = () => reached;
@@ -451,6 +453,80 @@ for (const adapter of ADAPTERS) {
     }
   });
 }
+
+test('PostgreSQL: two replicas do not finish the same leftovers: while one looks, the other skips its look without a turn', async (t) => {
+  const { db, url, drop } = await freshPostgres();
+  // Replica B: another process on the same database, with its own connections.
+  const other = await openDb({ databaseUrl: url as string, poolSize: 4 });
+  // Replica A takes the lock (as host/app.ts wires it) and holds it until the gate opens.
+  let held: () => void = () => undefined;
+  const holding = new Promise<void>((resolve) => {
+    held = resolve;
+  });
+  let open: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  let lookA: Promise<LookResult> | undefined;
+  try {
+    const user = `u-${randomUUID()}`;
+    const seeded = await seed(runtimeOn(db).runtime, user);
+    await crashDeletes(db, user, seeded);
+    const clock = Date.now() + 60_000;
+    const b = runtimeOn(other);
+    lookA = runtimeOn(db)
+      .finisher(
+        () => clock,
+        undefined,
+        (look) =>
+          whileHolding(db, ADVISORY_LOCK.fanOutFinisher, async () => {
+            held();
+            await gate;
+            return look();
+          }),
+      )
+      .look();
+    await holding;
+    const bFinisher = b.finisher(
+      () => clock,
+      undefined,
+      (look) => whileHolding(other, ADVISORY_LOCK.fanOutFinisher, look),
+    );
+    const skipped = await bFinisher.look();
+    t.true(skipped.skipped, "B's look is skipped while A looks");
+    t.is(b.dispatched(), 0, 'B ran no turn');
+    open();
+    const byA = await lookA;
+    t.false(byA.skipped);
+    t.is(
+      byA.finished.filter((f) => f.source === 'delete').length,
+      3,
+      'A finished both list deletes and the label delete',
+    );
+    const after = await bFinisher.look();
+    t.false(after.skipped, "once A's look ended, B looks");
+    t.deepEqual(done(after), { finished: [], failed: [] }, 'and finds nothing left');
+    t.true(
+      (await where(db, seeded.moving)).every((r) => r.list_id === inboxIdOf(user) && r.labels.length === 0),
+      "every task of the list deleted with 'move' is in the Inbox, without the label",
+    );
+
+    // A look that fails gives the lock back: the next replica's look runs.
+    const failing = runtimeOn(db).finisher(
+      () => clock,
+      undefined,
+      () => whileHolding(db, ADVISORY_LOCK.fanOutFinisher, () => Promise.reject(new Error('the look broke'))),
+    );
+    await t.throwsAsync(failing.look(), { message: 'the look broke' });
+    t.false((await bFinisher.look()).skipped, 'the lock was given back');
+  } finally {
+    // A failed assertion throws: A's look must end (and give its connection back) before the database goes.
+    open();
+    await lookA?.catch(() => undefined);
+    await other.close();
+    await drop();
+  }
+});
 
 test('embedded: after a crash mid list delete, the restarted app moves the rest of its tasks to the Inbox', async (t) => {
   // The app's clock runs a minute ahead after the restart, so the delete is past the grace at start-up.
