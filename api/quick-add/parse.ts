@@ -578,6 +578,24 @@ function dateAlone(
   return null;
 }
 
+const BRACKETS: Readonly<Record<string, string>> = { '(': ')', '[': ']', '{': '}' };
+
+/**
+ * Where chrono's result `r` stands in the text, without an opening bracket at its start or a closing one at
+ * its end whose partner is not in it (chrono's weekday and time patterns take in "(" before and ")" after).
+ */
+function unbracketed(r: chrono.ParsedResult): Span {
+  let start = r.index;
+  let end = r.index + r.text.length;
+  const text = r.text;
+  const first = text[0] ?? '';
+  if (BRACKETS[first] !== undefined && !text.includes(BRACKETS[first])) start++;
+  const last = text.at(-1) ?? '';
+  const opener = Object.keys(BRACKETS).find((o) => BRACKETS[o] === last);
+  if (opener !== undefined && !text.includes(opener)) end--;
+  return { start, end };
+}
+
 /**
  * Title: the text without the recognised spans, spaces collapsed. A connector word right before a
  * removed span ("by" in "Submit report by Friday", "due on" in "Taxes due on the 15th") goes with it;
@@ -751,9 +769,12 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   let exact: Date | null = null;
   /**
    * The span of `r`, with "in" before a month alone and "in the" before a part of the day ("in the evening"),
-   * and an `@` standing alone before it ("Call mum @ 5pm": the @ says "at", as in "@5pm").
+   * and an `@` standing alone before it ("Call mum @ 5pm": the @ says "at", as in "@5pm"); without a bracket
+   * chrono took in whose partner it left out ("(Friday 7pm" of "Dinner (Friday 7pm)"), so the pair stays
+   * whole for the title to drop as empty.
    */
   const spanOf = (r: chrono.ParsedResult): Span => {
+    const { start: from, end } = unbracketed(r);
     const before = masked.slice(0, r.index);
     const lead =
       r.start.isCertain('month') && !r.start.isCertain('day')
@@ -761,10 +782,10 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
         : PART_OF_DAY.test(r.text)
           ? /(?<!\S)in\s+the\s+$/i.exec(before)
           : null;
-    const start = lead ? lead.index : r.index;
+    const start = lead && from === r.index ? lead.index : from;
     // (An @ followed by a word is a tag, masked by step 3: an @ left in `masked` stands alone.)
     const at = /(?<!\S)@\s*$/.exec(before.slice(0, start));
-    return { start: at ? at.index : start, end: r.index + r.text.length };
+    return { start: at ? at.index : start, end };
   };
   if (hit) {
     spans.push(spanOf(hit));
