@@ -20,6 +20,7 @@ import { feedRoutes, maskFeedSecret } from './feed/routes.ts';
 import { eventRoutes, meRoutes, recurrenceRoutes, adminRoutes, healthRoutes, devTokenRoutes } from './routes/misc.ts';
 import { registerCostlyReads } from './costly-reads.ts';
 import { registerClientAddress } from './client-address.ts';
+import { registerDotSegmentRefusal } from './dot-segments.ts';
 
 declare module '@hapi/hapi' {
   interface ServerApplicationState {
@@ -63,6 +64,7 @@ export async function createServer(deps: ApiDeps, options: ServerOptions): Promi
     boom.output.headers['retry-after'] = '1';
     throw boom;
   });
+  registerDotSegmentRefusal(server);
   // Errors are mapped once, for every route (domain → 4xx, dependency away → 503, the rest a plain
   // 500); registered before the correlation extension so the mapped answer carries the id.
   registerErrors(server);

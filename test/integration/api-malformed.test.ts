@@ -2,6 +2,7 @@
 // never a half-written change.
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 import Jwt from '@hapi/jwt';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { loadConfig, ConfigError } from '../../host/config.ts';
@@ -539,6 +540,80 @@ test('at least 40 malformed requests are each a 4xx with a JSON message, and cha
   )) as { title: string; version: number };
   t.is(task.title, 'target');
   t.is(task.version, 2);
+});
+
+/** One request sent with its target exactly as given (fetch() would resolve dot segments before sending). */
+function rawRequest(
+  base: string,
+  method: string,
+  target: string,
+  auth: string,
+): Promise<{ status: number; body: { message?: string; field?: string } }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: hostname, port, method, path: target, headers: { authorization: auth } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : {} }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test("a path with a '.' or '..' segment, plain or percent-encoded, is refused: it never runs the route it resolves to", async (t) => {
+  const who = `dots-${randomUUID()}`;
+  const auth = `Bearer ${t0.token(who)}`;
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${t0.url}${path}`, {
+      method,
+      headers: { authorization: auth, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  const task = await call('POST', '/tasks', {
+    title: 'keep me',
+    due_date: new Date(Date.now() + 86_400_000).toISOString(),
+    reminders: [{ before: 'PT1H' }],
+  });
+  t.is(task.status, 201);
+  const list = await call('POST', '/lists', { name: 'keep this list' });
+  t.is(list.status, 201);
+  const [T, L] = [String(task.body.id), String(list.body.id)];
+  const { host } = new URL(t0.url);
+  const tries: [string, string][] = [
+    ['DELETE', `/tasks/${T}/reminders/%2e%2e`],
+    ['DELETE', `/tasks/${T}/reminders/%2E%2e`],
+    ['DELETE', `/tasks/${T}/reminders/..`],
+    ['DELETE', `/tasks/${T}/reminders/.%2E?x=1`],
+    ['DELETE', `/lists/${L}/members/..`],
+    ['POST', `/tasks/${T}/x/%2e%2e/complete`],
+    ['GET', `/tasks/./${T}`],
+    ['DELETE', `http://${host}/tasks/${T}/reminders/%2e%2e`],
+  ];
+  for (const [method, target] of tries) {
+    const res = await rawRequest(t0.url, method, target, auth);
+    t.is(res.status, 400, `${method} ${target}: ${JSON.stringify(res.body)}`);
+    t.is(res.body.field, 'path', `${method} ${target}`);
+    t.regex(res.body.message ?? '', /^path: /, `${method} ${target}`);
+  }
+  const after = await call('GET', `/tasks/${T}`);
+  t.is(after.status, 200, 'the task is still there');
+  t.is(after.body.completed_at, null, 'and not completed');
+  t.is((after.body.reminders as unknown[]).length, 1, 'with its reminder');
+  t.is((await call('GET', `/lists/${L}`)).status, 200, 'the list is still there');
+  // A dot inside a segment is an ordinary character.
+  const dotted = await rawRequest(t0.url, 'GET', `/tasks/${T}.json`, auth);
+  t.is(dotted.status, 400);
+  t.is(dotted.body.field, 'id');
+  t.is((await rawRequest(t0.url, 'GET', `/tasks?q=..`, auth)).status, 200);
 });
 
 test('a correctly signed token without exp, or without sub, is refused', async (t) => {
