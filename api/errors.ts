@@ -89,7 +89,12 @@ function dataException(error: unknown): { field: string | undefined } | null {
  */
 export function toBoom(error: unknown): Boom.Boom {
   if (error instanceof DomainError)
-    return withField(new Boom.Boom(error.message, { statusCode: STATUS[error.code] }), error.field);
+    // A version mismatch is always about If-Match, the one way a client names the version it expects
+    // (api/context.ts): the deciders of tasks, lists and labels need not know the header's name.
+    return withField(
+      new Boom.Boom(error.message, { statusCode: STATUS[error.code] }),
+      error.field ?? (error.code === 'version_mismatch' ? 'if-match' : undefined),
+    );
   if (error instanceof RecurrenceError) {
     // Only /recurrence/preview meets these directly (task commands wrap them as DomainErrors).
     const field = error.code === 'invalid_timezone' ? 'timezone' : error.code === 'invalid_start' ? 'start' : 'rule';

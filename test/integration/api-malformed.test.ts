@@ -11,6 +11,8 @@ let t0: TestApp;
 let token = '';
 let taskId = '';
 let reminderId = '';
+let listId = '';
+let labelId = '';
 const user = `malformed-${randomUUID()}`;
 
 test.before(async () => {
@@ -28,6 +30,19 @@ test.before(async () => {
   const body = (await res.json()) as { id: string; reminders: { id: string }[] };
   taskId = body.id;
   reminderId = body.reminders[0]?.id ?? '';
+  for (const [path, name] of [
+    ['/lists', 'malformed list'],
+    ['/labels', 'malformed'],
+  ] as const) {
+    const made = await fetch(`${t0.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name }),
+    });
+    const id = ((await made.json()) as { id: string }).id;
+    if (path === '/lists') listId = id;
+    else labelId = id;
+  }
 });
 test.after.always(async () => {
   await t0?.stop();
@@ -202,6 +217,24 @@ const cases = (): Case[] => [
   ['patch version field', 'PATCH', '/tasks/{T}', json({ version: 99 }), 400, /^version is not allowed/],
   ['If-Match garbage', 'PATCH', '/tasks/{T}', json({ title: 'b' }), 400, /^header if-match/, { 'if-match': 'banana' }],
   ['If-Match stale', 'PATCH', '/tasks/{T}', json({ title: 'b' }), 412, /version mismatch/, { 'if-match': '999' }],
+  [
+    'If-Match stale on a list',
+    'PATCH',
+    '/lists/{L}',
+    json({ name: 'b' }),
+    412,
+    /version mismatch/,
+    { 'if-match': '9' },
+  ],
+  [
+    'If-Match stale on a label',
+    'PATCH',
+    '/labels/{B}',
+    json({ name: 'b' }),
+    412,
+    /version mismatch/,
+    { 'if-match': '9' },
+  ],
   [
     'If-Match beyond an exact number',
     'PATCH',
@@ -516,7 +549,7 @@ test('at least 40 malformed requests are each a 4xx with a JSON message, and cha
   const list = cases();
   t.true(list.length >= 40);
   for (const [name, method, rawPath, body, expect, message, headers] of list) {
-    const path = rawPath.replace('{T}', T()).replace('{R}', reminderId);
+    const path = rawPath.replace('{T}', T()).replace('{R}', reminderId).replace('{L}', listId).replace('{B}', labelId);
     const res = await fetch(`${t0.url}${path}`, {
       method,
       headers: {
@@ -531,7 +564,7 @@ test('at least 40 malformed requests are each a 4xx with a JSON message, and cha
     const parsed = JSON.parse(text) as { statusCode: number; error: string; message: string };
     t.is(parsed.statusCode, expect, name);
     t.regex(parsed.message, message, name);
-    if (expect === 400 || expect === 413 || expect === 415)
+    if (expect === 400 || expect === 412 || expect === 413 || expect === 415)
       t.regex(String((parsed as { field?: unknown }).field), /^[\w-]+(\[\d+\]|\.[\w-]+)*$/, `${name}: names its field`);
     t.false(/\n\s+at /.test(text), `${name}: no stack trace`);
   }
