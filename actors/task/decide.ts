@@ -875,14 +875,16 @@ function seriesWallStart(d: UpdateTask['data'], state: TaskState, next: TaskStat
   if (!next.is_recurring || next.due_date === null) return null;
   const zone = zoneOf(next, ctx);
   if ('due_date' in d && typeof d.due_date === 'string') return startOf('due_date', d.due_date, next.due_date, zone);
+  // A start the edit's new zone cannot give (beyond year 9999 there) is that zone's fault, not the due date's.
+  const field = !('due_date' in d) && zone !== zoneOf(state, ctx) ? 'timezone' : 'due_date';
   // An all-day series starts at the beginning of its date, whatever the zone (RFC 5545 DTSTART;VALUE=DATE).
-  if (next.due_day !== null) return startOf('due_date', next.due_day, next.due_date, zone);
+  if (next.due_day !== null) return startOf(field, next.due_day, next.due_date, zone);
   const kept =
     state.is_recurring &&
     state.dtstart_local !== null &&
     next.due_date === state.due_date &&
     zone === zoneOf(state, ctx);
-  return kept ? state.dtstart_local : startOf('due_date', null, next.due_date, zone);
+  return kept ? state.dtstart_local : startOf(field, null, next.due_date, zone);
 }
 
 /**

@@ -162,6 +162,21 @@ test('bad input is a domain error naming the field, and nothing is emitted', (t)
     given().when(create(T1, data), at(NOW)).then(refusal, JSON.stringify(data).slice(0, 80));
 });
 
+test('a zone edit that moves a series start beyond year 9999 is refused naming timezone, not the due date it did not send', (t) => {
+  const given = spec(t);
+  // 23:59 UTC on 31 December 9999 is 13:59 on 1 January 10000 in Kiritimati (UTC+14).
+  const series = given()
+    .when(daily(T1, '9999-12-31T23:59:00Z', { timezone: 'UTC' }), at(NOW))
+    .then(['task.created']);
+  given(series)
+    .when({ type: 'update', data: { timezone: 'Pacific/Kiritimati' } }, at(NOW))
+    .then(throws('validation', 'timezone', /^timezone: /));
+  // With a due date the zone can hold, the same zone edit is taken.
+  given(series)
+    .when({ type: 'update', data: { timezone: 'Pacific/Kiritimati', due_date: '9999-12-30T09:00:00' } }, at(NOW))
+    .then({ timezone: 'Pacific/Kiritimati', dtstart_local: '9999-12-30T09:00:00' });
+});
+
 test('update carries every changed field as {from, to}; the due date gets its own event and moves relative reminders', (t) => {
   const given = spec(t);
   const created = given().when(
