@@ -679,6 +679,10 @@ export function table(report: ChaosReport): string {
   );
   lines.push(`spawns: ${report.spawns}; doubled: ${report.spawns_doubled}; missed: ${report.spawns_missed}`);
   lines.push(`server errors (5xx other than 503): ${report.server_errors}`);
+  // What each such answer said, per fault: a failure here names its cause without a rerun.
+  for (const r of report.rows)
+    for (const [why, n] of Object.entries(r.reasons))
+      if (/^5\d\d /.test(why) && !why.startsWith('503 ')) lines.push(`  during ${r.fault}: ${n} × ${why}`);
   lines.push(`writes retried with their Idempotency-Key: ${report.retried}; applied twice: ${report.applied_twice}`);
   lines.push(`tasks left in a deleted list: ${report.stranded_in_deleted_lists}`);
   lines.push(
