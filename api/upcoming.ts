@@ -39,6 +39,8 @@ export interface UpcomingExpansion {
   occurrences: UpcomingOccurrence[];
   /** Series whose occurrences in the window are missing or incomplete (budget spent, a cap reached, not read). */
   seriesLeftOut: number;
+  /** The ids of those that were read (the unread ones have none here): a caller that leaves out more counts each series once. */
+  leftOutIds: ReadonlySet<string>;
   /** Steps spent, at most `budget`. */
   steps: number;
 }
@@ -124,5 +126,10 @@ export async function upcomingOccurrences(
     a.at < b.at ? -1 : a.at > b.at ? 1 : a.series_id < b.series_id ? -1 : a.series_id > b.series_id ? 1 : 0,
   );
   for (const dropped of found.slice(MAX_OCCURRENCES)) leftOut.add(dropped.series_id);
-  return { occurrences: found.slice(0, MAX_OCCURRENCES), seriesLeftOut: leftOut.size + (window.unread ?? 0), steps };
+  return {
+    occurrences: found.slice(0, MAX_OCCURRENCES),
+    seriesLeftOut: leftOut.size + (window.unread ?? 0),
+    leftOutIds: leftOut,
+    steps,
+  };
 }

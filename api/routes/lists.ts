@@ -267,9 +267,17 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
         const end = window.at(-1)?.end as string;
         const tasks: ReturnType<typeof presentTask>[] = [];
         let tasksLeftOut = false;
-        // Tasks and occurrences share one MAX_PAGE_BYTES budget (api/page-budget.ts); what does not fit is
-        // left out and makes `truncated` (occurrences: their series count in series_left_out).
-        let bytesLeft = MAX_PAGE_BYTES;
+        // Tasks and occurrences share one MAX_PAGE_BYTES budget (api/page-budget.ts) for the whole answer:
+        // what is around them (the days, the counts) first, then each item; what does not fit is left out
+        // and makes `truncated` (occurrences: their series count in series_left_out).
+        let bytesLeft =
+          MAX_PAGE_BYTES -
+          bytesOf({
+            timezone: user.timezone,
+            truncated: false,
+            series_left_out: Number.MAX_SAFE_INTEGER,
+            days: window.map((day) => ({ date: day.date, tasks: [], occurrences: [] })),
+          });
         for (let cursor: { key: string | null; id: string } | undefined, more = true; more; ) {
           const page = await deps.reads.listTasks(user.id, {
             completed: false,
@@ -314,7 +322,9 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
             occurrencesShown.push(occurrence);
           }
         }
-        const seriesLeftOut = expanded.seriesLeftOut + seriesCut.size;
+        // A series both cut here and left out by the expansion (a cap reached) counts once.
+        const seriesLeftOut =
+          expanded.seriesLeftOut + [...seriesCut].filter((id) => !expanded.leftOutIds.has(id)).length;
         const within = <T>(items: T[], at: (item: T) => string | null, day: { start: string; end: string }) =>
           items.filter((item) => {
             const t = at(item);
