@@ -41,7 +41,13 @@
  */
 import * as chrono from 'chrono-node';
 import { DateTime } from 'luxon';
-import { MAX_TITLE, MIN_PRIORITY, MAX_PRIORITY, afterCompletionProblem } from '../../actors/task/index.ts';
+import {
+  MAX_TITLE,
+  MAX_TASK_LABELS,
+  MIN_PRIORITY,
+  MAX_PRIORITY,
+  afterCompletionProblem,
+} from '../../actors/task/index.ts';
 import { inRange } from '../../actors/task/time.ts';
 import { localToInstant, occurrences, RecurrenceError } from '../../actors/recurrence/index.ts';
 import { ianaZone } from '../../actors/zone.ts';
@@ -158,8 +164,8 @@ function turnedMonthFirst(text: string): { text: string; dotAt: Set<number> } {
  * and each result's text is given back as typed (with the last dot of "24.12." when the date ends there).
  */
 function readerFor(order: DateOrder): Reader {
-  if (order === 'month_first') return chrono.en.casual;
-  return {
+  if (order === 'month_first') return typedYears(chrono.en.casual);
+  return typedYears({
     parse: (text, reference, options) => {
       const turned = turnedMonthFirst(text);
       return chrono.en.casual.parse(turned.text, reference, options).map((r) => {
@@ -167,6 +173,30 @@ function readerFor(order: DateOrder): Reader {
         return Object.assign(r, { text: text.slice(r.index, turned.dotAt.has(end) ? end + 1 : end) });
       });
     },
+  });
+}
+
+/** A year written with four figures and a leading zero ("0001", "0099"), alone in a date's text. */
+const ZERO_LED_YEAR = /(?<![\d:])0\d{3}(?![\d:])/g;
+
+/**
+ * `reader` with each year written in four figures kept as written: chrono reads "0001" and "0099" as the
+ * two-digit years 01 and 99 (2001, 1999), a year the user did not type. Years 0001–0999 are what they say
+ * (the API takes years 0001–9999; a date outside them once in UTC is refused with a note).
+ */
+function typedYears(reader: Reader): Reader {
+  return {
+    parse: (text, reference, options) =>
+      reader.parse(text, reference, options).map((r) => {
+        const years = [...r.text.matchAll(ZERO_LED_YEAR)].map((m) => Number(m[0]));
+        const [year] = years;
+        // chrono's results are ParsingComponents (its ParsedComponents type leaves out `assign`).
+        if (years.length === 1 && year !== undefined && year > 0 && r.start instanceof chrono.ParsingComponents) {
+          if (r.start.isCertain('year')) r.start.assign('year', year);
+          if (r.end instanceof chrono.ParsingComponents && r.end.isCertain('year')) r.end.assign('year', year);
+        }
+        return r;
+      }),
   };
 }
 
@@ -683,6 +713,16 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
     if (name === null) notes.push(`"@${tag.word}" cannot be a label: a name is 1 to ${MAX_LABEL_NAME} characters`);
     else if (!newLabels.some((n) => n.toLowerCase() === name.toLowerCase())) newLabels.push(name);
   }
+  // A task carries at most MAX_TASK_LABELS (POST /tasks refuses more): the first ones typed are kept,
+  // the user's own before the names still to make, and the rest said.
+  const over = labels.length + newLabels.length - MAX_TASK_LABELS;
+  if (over > 0) {
+    const dropped = [
+      ...labels.splice(Math.min(labels.length, MAX_TASK_LABELS)).map((l) => l.name),
+      ...newLabels.splice(Math.max(0, MAX_TASK_LABELS - labels.length)),
+    ];
+    notes.push(`a task has at most ${MAX_TASK_LABELS} labels: ${dropped.map((n) => `@${n}`).join(', ')} left out`);
+  }
   if (labels.length > 0) fields.labels = labels.map((l) => l.id);
 
   // 4. Repeat: "every …", "N times", "until <date>".
@@ -757,7 +797,14 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   // 5. Date and time.
   const today = dateText(local.year, local.month, local.day);
   const dated = forChrono(masked);
-  const found = reader.parse(dated, reference, options).filter((r) => meaningful(r) && !bareDayWord(r, dated));
+  const read = reader.parse(dated, reference, options);
+  const found = read.filter((r) => meaningful(r) && !bareDayWord(r, dated));
+  // A date with a year typed before 1000 ("1/1/0001") is no due date here, and says so (it stays in the title).
+  for (const r of read) {
+    const year = r.start.get('year');
+    if (r.start.isCertain('year') && year !== null && year < 1000)
+      notes.push(`"${r.text.trim()}" is not read as a date: quick add reads years 1000 to 9999`);
+  }
   // A month and day that is no date ("31 april", "February 29, 2027") is said below; chrono may have read a
   // part of it ("april" alone, as 1 April), which is then no date either.
   const impossible = impossibleDay(dated, order);

@@ -263,3 +263,31 @@ test('#List and @label match names stored decomposed (NFD) when typed precompose
   t.like(r.fields, { title: 'Order beans', list_id: 'l-nfd', labels: ['l-nfd'] });
   t.deepEqual(r.notes, []);
 });
+
+test('more labels than a task carries: the first ones typed are kept (the preview is a body POST /tasks takes), the rest said', (t) => {
+  const many = Array.from({ length: 25 }, (_, i) => ({ id: idOf('label', 100 + i), name: `l${i}` }));
+  const typed = `Plan ${many.map((l) => `@${l.name}`).join(' ')} @fresh1 @fresh2`;
+  const now = new Date('2026-11-30T18:50:00Z');
+  const r = parseQuickAdd({ text: typed, now, zone: 'UTC', lists, labels: many });
+  t.deepEqual(
+    r.fields.labels,
+    many.slice(0, 20).map((l) => l.id),
+  );
+  t.deepEqual(r.new_labels, []);
+  t.is(createTask.validate(r.fields).error, undefined);
+  t.deepEqual(r.notes, ['a task has at most 20 labels: @l20, @l21, @l22, @l23, @l24, @fresh1, @fresh2 left out']);
+  // Labels still to make count too: 18 of the user's and 3 new ones keep 2 of the new.
+  const mixed = parseQuickAdd({
+    text: `Plan ${many
+      .slice(0, 18)
+      .map((l) => `@${l.name}`)
+      .join(' ')} @new1 @new2 @new3`,
+    now,
+    zone: 'UTC',
+    lists,
+    labels: many,
+  });
+  t.is(mixed.fields.labels?.length, 18);
+  t.deepEqual(mixed.new_labels, ['new1', 'new2']);
+  t.deepEqual(mixed.notes, ['a task has at most 20 labels: @new3 left out']);
+});
