@@ -60,6 +60,12 @@ export interface DecideContext {
    * their makers' Inboxes, so a maker outside it has not left it. Undefined: none is.
    */
   listDeleted?: (listId: string) => boolean;
+  /**
+   * Whether `userId` had access to the deleted list `listId` when it was deleted (its owner, or an editor
+   * still active then: a deleted list keeps its members' rows), as the turn read it with membersOf.
+   * Undefined: the list was not read, or is not deleted.
+   */
+  accessWhenDeleted?: (listId: string, userId: string) => boolean | undefined;
   /** The user's IANA zone; a task without its own zone follows it. */
   userTimezone: string;
   newId: () => string;

@@ -229,6 +229,15 @@ function restore(turn: EventEnvelope[], state: TaskState, ctx: DecideContext): P
   const refs = ctx.refs;
   const after: TaskState = { ...state, deleted_at: null };
   if (refs && state.list_id !== inbox && !refs.lists.has(state.list_id)) {
+    // Its list is gone: it comes back in its creator's Inbox (whoever undoes the delete), unless its creator
+    // had left that list before it was deleted: they lost the task, and the edits made since, with the list
+    // (host/users/turn.ts deletes such a task with its list), so it is not handed back to them.
+    if (ctx.accessWhenDeleted?.(state.list_id, state.user_id) === false)
+      throw new DomainError(
+        'conflict',
+        "event_id: this delete cannot be undone: the task's list was deleted after its creator had left it, and the task went with the list",
+        'event_id',
+      );
     after.list_id = inbox;
     changes.list_id = { from: state.list_id, to: inbox };
   }

@@ -634,6 +634,9 @@ function audiences(
       for (const id of listsOf(i)) {
         if (accessOf(scopes.get(id) ?? own).includes(actor)) continue;
         const from = (st.before as TaskState | null)?.list_id;
+        // The undo of a delete whose list is gone since brings the task back to its creator's Inbox, whoever
+        // undoes it (actors/task/undo.ts restore): they had access to where it was, checked with `from`.
+        if (e.event_type === 'task.restored' && id !== from && id === inboxIdOf(userId)) continue;
         if (id !== from && (from === undefined || accessOf(scopes.get(from) ?? own).includes(actor)))
           throw invalid('list_id', 'no such list');
         throw notFound('task');

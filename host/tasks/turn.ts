@@ -484,12 +484,21 @@ export class TaskTurns implements TaskTurnPort {
       return scope === undefined ? undefined : accessOf(scope);
     };
     const listDeleted = (listId: string): boolean => (early.get(listId)?.deleted_at ?? null) !== null;
+    const accessWhenDeleted = (listId: string, user: string): boolean | undefined => {
+      const scope = early.get(listId);
+      if (!scope || scope.deleted_at === null) return undefined;
+      return (
+        scope.owner === user ||
+        scope.members.some((m) => m.user_id === user && m.role === 'editor' && m.state === 'active')
+      );
+    };
     const pending = decide(command, state, {
       now,
       userId: home,
       ...(actor !== null ? { actor } : {}),
       membersOf,
       listDeleted,
+      accessWhenDeleted,
       userTimezone: timezone,
       newId: this.newId,
       ...(refs ? { refs } : {}),

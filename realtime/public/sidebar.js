@@ -366,7 +366,12 @@ function setupListDialog() {
       listDeleted(list.id, tasks);
       toast({
         title: `List “${list.name}” deleted`,
-        body: tasks === 'delete' ? 'Its tasks were deleted.' : 'Its tasks are in the Inbox now.',
+        body:
+          tasks === 'delete'
+            ? 'Its tasks were deleted.'
+            : isShared(list)
+              ? "Your tasks are in your Inbox now, each member's in theirs; those of people who had left it were deleted."
+              : 'Its tasks are in the Inbox now.',
       });
       void refreshCounts();
       $('#tasks-heading').focus();
@@ -413,7 +418,9 @@ function deleteNote(list, n) {
   if (!shared) return;
   const who = count === null ? 'other members' : `${count} member${count === 1 ? '' : 's'}`;
   note.textContent = `This list is shared with ${who}: it goes from their pages too, and ${
-    tasks === 'delete' ? "every member's tasks in it are deleted." : "each member's tasks go back to their own Inbox."
+    tasks === 'delete'
+      ? "every member's tasks in it are deleted."
+      : "each member's tasks go back to their own Inbox. Tasks added by people who have left the list are deleted with it."
   }`;
 }
 

@@ -98,6 +98,49 @@ async function sharedOnClock(database: Database, name: string) {
 }
 
 for (const database of DATABASES) {
+  test(`${database}: the owner deletes a shared list with its tasks and undoes a member's task's delete: it is back in the member's Inbox; a former member's task cannot come back`, async (t) => {
+    const { call, alice, bob, carol, id } = await sharedList(database);
+    await ok(call('POST', `/lists/${id}/members`, { token: alice.token, body: { user_id: carol.id } }), 201);
+    await ok(call('POST', `/invitations/${id}/accept`, { token: carol.token }));
+    const tent = await ok(call('POST', '/tasks', { token: bob.token, body: { title: 'tent', list_id: id } }), 201);
+    const stove = await ok(call('POST', '/tasks', { token: carol.token, body: { title: 'stove', list_id: id } }), 201);
+    // Carol leaves the list before it is deleted: her task stays in it, hers no more.
+    await ok(call('DELETE', `/lists/${id}/members/${carol.id}`, { token: alice.token }), 204);
+    const before = (await ok(call('GET', '/events?after=0&limit=500', { token: alice.token }))).last_seq as number;
+    await ok(call('DELETE', `/lists/${id}?tasks=delete`, { token: alice.token }), 204);
+    const deletes = (
+      (await ok(call('GET', `/events?after=${before}&limit=500`, { token: alice.token }))).events as Json[]
+    ).filter((e) => e.event_type === 'task.deleted');
+    const deleteOf = (task: Json) => deletes.find((e) => e.aggregate_id === task.id)?.event_id;
+    t.truthy(deleteOf(tent));
+    t.truthy(deleteOf(stove));
+
+    const undone = await call('POST', `/tasks/${tent.id}/undo`, {
+      token: alice.token,
+      body: { event_id: deleteOf(tent) },
+    });
+    t.is(undone.status, 200, undone.text);
+    const inboxOf = async (token: string) =>
+      ((await ok(call('GET', '/lists', { token }))).lists as Json[]).find((l) => l.inbox)?.id;
+    const back = await ok(call('GET', `/tasks/${tent.id}`, { token: bob.token }));
+    t.like(back, { title: 'tent', list_id: await inboxOf(bob.token), deleted_at: null });
+    const bobs = (await ok(call('GET', '/events?after=0&limit=500', { token: bob.token }))).events as Json[];
+    t.true(
+      bobs.some((e) => e.event_type === 'task.restored' && e.aggregate_id === tent.id),
+      "the restore is in bob's stream",
+    );
+    t.is((await call('GET', `/tasks/${tent.id}`, { token: alice.token })).status, 404, "not in alice's lists");
+
+    const refused = await call('POST', `/tasks/${stove.id}/undo`, {
+      token: alice.token,
+      body: { event_id: deleteOf(stove) },
+    });
+    t.is(refused.status, 409, refused.text);
+    t.like(refused.body, { field: 'event_id' });
+    t.regex(String(refused.body.message), /its creator had left it/);
+    t.is((await call('GET', `/tasks/${stove.id}`, { token: carol.token })).status, 404, 'nothing handed back to carol');
+  });
+
   // Serial: ava runs serial tests before the others, so nothing else writes while the counter is read.
   test.serial(`${database}: an event delivered to several members counts once as written`, async (t) => {
     const { app } = suite(database);
