@@ -5,7 +5,7 @@
 // actors/events.ts gives. The rules are those of the shared-lists plan, section 3.
 import { DomainError, conflict, invalid, notFound } from '../errors.ts';
 import type { PendingEvent } from '../events.ts';
-import type { ListState, MemberState } from './index.ts';
+import { MAX_LISTS, type ListState, type MemberState } from './index.ts';
 
 /** The most members a list has, invited or active, the owner included: it bounds the fan-out of every event. */
 export const MAX_MEMBERS = 50;
@@ -22,6 +22,8 @@ export interface MembershipContext {
   now: Date;
   /** The user who issues the command (the JWT's `sub`). */
   actor: string;
+  /** For a `transfer`: how many live lists its target owns now (undefined: not read). */
+  targetOwns?: number;
 }
 
 /** The member row of `userId`, if any. */
@@ -131,6 +133,9 @@ export function decideMembership(command: MembershipCommand, list: ListState, ct
       const row = memberOf(list, userId);
       if (row?.state === 'invited') throw conflict(`${userId} has not accepted the invitation yet`, 'user_id');
       if (!activeEditor(list, userId)) throw notFound('member', 'user_id');
+      // The new owner holds it as one of their lists: no more than a user may make (actors/list MAX_LISTS).
+      if (ctx.targetOwns !== undefined && ctx.targetOwns >= MAX_LISTS)
+        throw conflict(`${userId} already owns ${MAX_LISTS} lists, the most a user may have`, 'user_id');
       return [ev(list, 'list.ownership_transferred', { from: actor, to: userId })];
     }
   }

@@ -145,12 +145,28 @@ export class ListTurns implements ListTurnPort {
   ): Promise<{ result: ListTurnResult; committed?: EventEnvelope[] }> {
     const key = meta.idempotency;
     const actor = call.userId;
-    if (lock) await lockListWriters(q, call.command.type === 'share' ? [actor, call.command.user_id] : [actor], listId);
+    const other = call.command.type === 'share' || call.command.type === 'transfer' ? call.command.user_id : undefined;
+    if (lock) await lockListWriters(q, other === undefined ? [actor] : [actor, other], listId);
     const list = await readList(q, listId);
     if (list === null) throw notFound('list');
     const user = await ensureUser(q, actor);
     const now = this.clock();
-    const pending = decideMembership(call.command, list, { now, actor });
+    const targetOwns =
+      call.command.type === 'transfer'
+        ? Number(
+            (
+              await q.query<{ n: string }>(
+                'SELECT count(*) AS n FROM lists WHERE user_id = $1 AND deleted_at IS NULL',
+                [call.command.user_id],
+              )
+            ).rows[0]?.n ?? 0,
+          )
+        : undefined;
+    const pending = decideMembership(call.command, list, {
+      now,
+      actor,
+      ...(targetOwns !== undefined ? { targetOwns } : {}),
+    });
     if (pending.length === 0)
       return {
         result: (key === undefined ? null : await this.replay(actor, key, listId, call.command.type)) ?? {

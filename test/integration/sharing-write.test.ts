@@ -98,6 +98,24 @@ async function sharedOnClock(database: Database, name: string) {
 }
 
 for (const database of DATABASES) {
+  test(`${database}: a list is not handed to a member who owns as many lists as a user may make`, async (t) => {
+    const { call, alice, bob, id } = await sharedList(database);
+    // Bob makes lists until he may make no more (his Inbox counts).
+    let made = 0;
+    for (;;) {
+      const res = await call('POST', '/lists', { token: bob.token, body: { name: `b${made}` } });
+      if (res.status === 400) break;
+      t.is(res.status, 201, res.text);
+      made++;
+      t.true(made < 1000, 'the cap ends it');
+    }
+    const refused = await call('POST', `/lists/${id}/owner`, { token: alice.token, body: { user_id: bob.id } });
+    t.is(refused.status, 409, refused.text);
+    t.like(refused.body, { field: 'user_id' });
+    const members = await ok(call('GET', `/lists/${id}/members`, { token: alice.token }));
+    t.is(members.owner_id, alice.id, 'alice still owns it');
+  });
+
   test(`${database}: the owner deletes a shared list with its tasks and undoes a member's task's delete: it is back in the member's Inbox; a former member's task cannot come back`, async (t) => {
     const { call, alice, bob, carol, id } = await sharedList(database);
     await ok(call('POST', `/lists/${id}/members`, { token: alice.token, body: { user_id: carol.id } }), 201);

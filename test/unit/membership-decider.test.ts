@@ -213,6 +213,16 @@ test('whoever declined, left or was removed can be invited again, keeping the fi
   }
 });
 
+test('a list is not handed to an editor who already owns as many lists as a user may have (409 naming user_id)', (t) => {
+  const given = spec(t);
+  given(bobIn(t))
+    .when(transfer('bob'), { ...by('alice', later), targetOwns: 200 })
+    .then(throws('conflict', 'user_id', /already owns 200 lists/));
+  given(bobIn(t))
+    .when(transfer('bob'), { ...by('alice', later), targetOwns: 199 })
+    .then(['list.ownership_transferred']);
+});
+
 test('the owner hands the list to an active editor and stays as an editor', (t) => {
   const given = spec(t);
   const handed = given(bobIn(t))
