@@ -370,7 +370,7 @@ function setupListDialog() {
           tasks === 'delete'
             ? 'Its tasks were deleted.'
             : isShared(list)
-              ? "Your tasks are in your Inbox now, each member's in theirs; those of people who had left it were deleted."
+              ? "Your tasks are in your Inbox now, each member's in theirs."
               : 'Its tasks are in the Inbox now.',
       });
       void refreshCounts();
