@@ -89,6 +89,11 @@ export interface DecideContext {
    */
   successor?: TaskState;
   /**
+   * For a completion of a series: its earliest open occurrence (id and due date, UTC ISO), or null when
+   * none is open (the host reads it). Undefined: not read, and the series is not completed.
+   */
+  openOccurrence?: { id: string; due_date: string | null } | null;
+  /**
    * For an `uncomplete` or `undo` of an instance: whether its series is deleted (or gone), as the host read
    * it (undefined otherwise). Such an instance stays closed (seriesStaysClosed); the write checks the series
    * is still live.
@@ -940,10 +945,7 @@ export function uncomplete(state: TaskState, ctx: DecideContext): PendingEvent[]
 }
 
 function complete(state: TaskState, ctx: DecideContext): PendingEvent[] {
-  if (state.is_recurring)
-    throw conflict(
-      'a recurring series is not completed itself: complete its occurrences, or delete the series to stop it',
-    );
+  if (state.is_recurring) return completeNext(state, ctx);
   if (state.completed) return [];
   return [
     ev(state, 'task.completed', {
@@ -951,6 +953,50 @@ function complete(state: TaskState, ctx: DecideContext): PendingEvent[] {
     }),
     ...cancelPending(state, 'task_completed'),
     ...spawnAfter(state, 'completed', ctx),
+  ];
+}
+
+/**
+ * Completing a series completes its next occurrence ahead of its time (Todoist's and Things' ticking of a
+ * repeating task: "Pay rent" ticked on the 28th for the 1st), when none of its occurrences is open: the
+ * series spawns that occurrence now (`recurring.spawned`, `ahead` and `completed_early`) and the instance is
+ * made (without reminders: it is done) and completed, in one turn; its next occurrence moves on, and the
+ * one after spawns ahead when the completed one's time comes, as always. A series is not completed itself:
+ * with an occurrence open, a 409 naming it (complete that one); an after-completion series (its next
+ * follows a completion), an ended one, or one whose occurrences were not read: a 409 as before.
+ */
+function completeNext(state: TaskState, ctx: DecideContext): PendingEvent[] {
+  const open = ctx.openOccurrence;
+  if (open)
+    throw conflict(
+      `its occurrence ${open.id}${open.due_date ? ` due ${open.due_date}` : ''} is open: complete that one`,
+    );
+  if (
+    open === undefined ||
+    state.recurrence_mode !== 'calendar' ||
+    !state.recurrence_rule ||
+    !state.due_date ||
+    !state.next_occurrence
+  )
+    throw conflict(
+      'a recurring series is not completed itself: complete its occurrences, or delete the series to stop it',
+    );
+  const zone = zoneOf(state, ctx);
+  const occurrence_at = state.next_occurrence;
+  const following = firstOccurrence(state.recurrence_rule, seriesStart(state, zone), zone, ms(occurrence_at));
+  const spawned = spawnEvents({ ...state, reminders: [] }, occurrence_at, following, [], zone, ctx, {
+    late_ms: 0,
+    late: false,
+    ahead: true,
+    completed_early: true,
+  });
+  const instance = spawned.find((e) => e.event_type === 'task.created');
+  if (!instance) return spawned;
+  return [
+    ...spawned,
+    ev({ id: instance.aggregate_id }, 'task.completed', {
+      changes: { completed: { from: false, to: true }, completed_at: { from: null, to: iso(ctx.now) } },
+    }),
   ];
 }
 

@@ -173,7 +173,11 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
       method: 'POST',
       path: `/tasks/{id}/${action}`,
       options: {
-        ...api(action === 'complete' ? 'Complete a task (cancels its pending reminders)' : 'Mark a task not completed'),
+        ...api(
+          action === 'complete'
+            ? 'Complete a task (cancels its pending reminders). On a calendar series with no occurrence open: completes its next occurrence ahead of its time and answers with that occurrence (409 naming the open one otherwise)'
+            : 'Mark a task not completed',
+        ),
         validate: { params: S.taskId, headers: S.ifMatchHeaders },
         handler: async (request, h) => {
           const expected = expectedVersion(request);

@@ -284,6 +284,28 @@ export async function readSeriesDeleted(
 }
 
 /**
+ * For a completion of a series (its next occurrence, ahead of time: actors/task/decide.ts completeNext): its
+ * earliest open occurrence (a live, not completed instance), or null when none is open; undefined for any
+ * other command. One index scan (tasks_by_series).
+ */
+export async function readOpenOccurrence(
+  q: Queryable,
+  command: TaskCommand,
+  state: TaskState | null,
+): Promise<{ id: string; due_date: string | null } | null | undefined> {
+  if (command.type !== 'complete' || state === null || !state.is_recurring) return undefined;
+  const rows = await q.query<{ id: string; due_date: Date | string | null }>(
+    `SELECT id::text AS id, due_date FROM tasks
+      WHERE series_id = $1 AND NOT completed AND deleted_at IS NULL ORDER BY occurrence_at LIMIT 1`,
+    [state.id],
+  );
+  const row = rows.rows[0];
+  if (row === undefined) return null;
+  const due = row.due_date;
+  return { id: row.id, due_date: due === null ? null : new Date(due).toISOString() };
+}
+
+/**
  * The live instance `series` spawned last (its `occurrence_at` is the series' `last_spawned_at`), or
  * undefined: what an undone completion of the instance before it may take back (actors/task/undo.ts).
  */

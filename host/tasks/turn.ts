@@ -37,6 +37,7 @@ import {
   keyReused,
   readRefs,
   readScopes,
+  readOpenOccurrence,
   listsTouched,
   readUndoEvents,
   readSeriesFor,
@@ -117,6 +118,16 @@ interface TurnInput {
   userVersion: number;
   /** The users whose rows a locked read took (loadForTurn), which the write may move; undefined unlocked. */
   locked?: ReadonlySet<string>;
+}
+
+/**
+ * The task a turn's answer is about: the commanded one, except for a series' completion, which answers with
+ * the occurrence it completed ahead of time (decide.ts completeNext), as completing an occurrence does.
+ */
+function answered(taskId: string, command: TaskCommand, tasks: Map<string, TaskState | null>): TaskState | null {
+  if (command.type === 'complete')
+    for (const task of tasks.values()) if (task?.series_id === taskId && task.completed) return task;
+  return tasks.get(taskId) ?? null;
 }
 
 /** Commands no user issues (timers, and the fan-out of another turn): their events have no actor (events.actor_id null). */
@@ -469,6 +480,8 @@ export class TaskTurns implements TaskTurnPort {
     const successor = command.type === 'undo' && series ? await readLatestInstance(q, series) : undefined;
     // An instance of a deleted series is not reopened (actors/task/decide.ts seriesStaysClosed).
     const seriesDeleted = await readSeriesDeleted(q, command, state);
+    // A series' completion completes its next occurrence when none is open (decide.ts completeNext).
+    const openOccurrence = await readOpenOccurrence(q, command, state);
     // Who has access to the task's list (and to a list the command names), read before deciding when the
     // decision depends on it; the write checks each list is still at the version read here.
     const named = listsNamedBy(command);
@@ -506,6 +519,7 @@ export class TaskTurns implements TaskTurnPort {
       ...(series ? { series } : {}),
       ...(successor ? { successor } : {}),
       ...(seriesDeleted !== undefined ? { seriesDeleted } : {}),
+      ...(openOccurrence !== undefined ? { openOccurrence } : {}),
     });
     if (pending.length === 0)
       return { result: { task: state, events: [], changed: [], userTimezone: timezone }, userVersion };
@@ -523,7 +537,7 @@ export class TaskTurns implements TaskTurnPort {
         : {
             ...key,
             answer: (after: { tasks: Map<string, TaskState | null> }): TaskAnswer => ({
-              task: after.tasks.get(taskId) ?? state,
+              task: answered(taskId, command, after.tasks) ?? state,
               userTimezone: timezone,
             }),
           };
@@ -551,7 +565,12 @@ export class TaskTurns implements TaskTurnPort {
     if (key !== undefined) this.cleanup();
     const changed = [...persisted.tasks.values()].filter((t): t is TaskState => t !== null);
     return {
-      result: { task: persisted.tasks.get(taskId) ?? state, events: persisted.events, changed, userTimezone: timezone },
+      result: {
+        task: answered(taskId, command, persisted.tasks) ?? state,
+        events: persisted.events,
+        changed,
+        userTimezone: timezone,
+      },
       userVersion,
       copies: persisted.copies,
     };

@@ -18,7 +18,7 @@ import { openEditor } from './editor.js';
 import { snooze, SNOOZE_CHOICES } from './notifications.js';
 import { reminderChooser, readReminder } from './reminder-chooser.js';
 import { toast } from './toasts.js';
-import { undoable } from './undo.js';
+import { undoable, completeNextOccurrence } from './undo.js';
 import {
   visibleTasks,
   loadMore,
@@ -265,9 +265,11 @@ function itemBody(task, s) {
   const list = s.lists.get(inList);
   const showList = list && !(s.view.kind === 'list' && s.view.listId === inList && !s.q);
   const assigned = assigneeText(task, s);
-  return html`<div class="task-head"><input type="checkbox" id="done-${id}" data-k="done" .checked=${task.completed} ?disabled=${task.is_recurring && !next}
-      aria-label="Completed: ${task.title}${next ? ` (${near(next)})` : ''}" title=${task.is_recurring ? (next ? 'Completes this occurrence: the series goes on with the next' : 'A series is not completed itself: complete its occurrences, or delete the series') : nothing}
-      @change=${(e) => (next ? completeOccurrence(next.id, e.currentTarget) : setCompleted(id, e.currentTarget))}><span class="title" dir="auto">${task.title}</span>${
+  // With no occurrence open, a calendar series' box completes its next occurrence ahead of its time.
+  const ahead = task.is_recurring && !next && task.recurrence_mode !== 'after_completion' && task.next_occurrence;
+  return html`<div class="task-head"><input type="checkbox" id="done-${id}" data-k="done" .checked=${task.completed} ?disabled=${task.is_recurring && !next && !ahead}
+      aria-label="Completed: ${task.title}${next ? ` (${near(next)})` : ''}" title=${task.is_recurring ? (next ? 'Completes this occurrence: the series goes on with the next' : ahead ? 'Completes the next occurrence ahead of its time: the series goes on with the one after' : 'A series is not completed itself: complete its occurrences, or delete the series') : nothing}
+      @change=${(e) => (next ? completeOccurrence(next.id, e.currentTarget) : ahead ? completeAhead(task, e.currentTarget) : setCompleted(id, e.currentTarget))}><span class="title" dir="auto">${task.title}</span>${
         priority < 4 ? html`<span class="flag p${priority}" title="Priority ${priority}">P${priority}</span>` : nothing
       }${task.is_recurring ? html`<span class="badge">repeats</span>` : nothing}${
         task.series_id ? html`<span class="badge">occurrence</span>` : nothing
@@ -351,6 +353,19 @@ export function setCompleted(
     },
     wanted ? 'Could not complete the task' : 'Could not reopen the task',
   ).then(after);
+}
+
+/** Completes the next occurrence of `series` ahead of its time, from its row: the box is clear again after. */
+function completeAhead(series, box) {
+  if (isBusy(box)) {
+    box.checked = false;
+    return;
+  }
+  void act(box, async () => upsertTask(await completeNextOccurrence(series)), 'Could not complete the task').then(
+    () => {
+      if (box.isConnected) box.checked = false;
+    },
+  );
 }
 
 /** Completes occurrence `id` from its series' row: the box is the series', so it is clear again for the next one. */

@@ -42,6 +42,18 @@ export async function undoable(kind, task, write, title = TITLES[kind]) {
 }
 
 /**
+ * Completes the next occurrence of calendar `series` ahead of its time (POST /tasks/{id}/complete on a series
+ * with no occurrence open: the server spawns it done and answers with it), and offers to take that back: the
+ * undo reopens the occurrence (the completion is in its history, at its version).
+ */
+export async function completeNextOccurrence(series) {
+  const correlation = newCorrelation();
+  const done = await api('POST', `/tasks/${series.id}/complete`, undefined, { 'x-correlation-id': correlation });
+  offerUndo('complete', { ...done, version: done.version - 1 }, correlation, TITLES.complete);
+  return done;
+}
+
+/**
  * Takes back a change of `kind`: a reopen by completing the task again (the server undoes completions,
  * deletes and edits; a reopen is itself the undo of a completion), anything else by the server's undo.
  */

@@ -65,3 +65,37 @@ test('a series is one row in its list: it shows its next open occurrence, and it
   });
   t.false((await rest<Task>(token, 'GET', `/tasks/${series.id}`)).completed, 'the series itself goes on');
 });
+
+test('a series with no occurrence open yet: its box completes the next one ahead of time (rent paid early), and the row moves on to the one after', async (t) => {
+  const token = rig.app.token(`ahead-${randomUUID().slice(0, 8)}`);
+  // Monthly on the 1st, its first occurrence over a month away: nothing spawns during the test.
+  const now = new Date();
+  const first = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 2, 1, 9));
+  const series = await rest<Task & { next_occurrence: string }>(token, 'POST', '/tasks', {
+    title: 'Pay rent',
+    due_date: first.toISOString(),
+    recurrence_rule: 'FREQ=MONTHLY;BYMONTHDAY=1',
+  });
+  const context = await newContext(t, rig.browser, { viewport: DESKTOP, timezoneId: 'UTC' });
+  const page = await openDashboard(t, context, rig.app, token);
+  const row = page.locator('#tasks > li.task', { has: page.locator('.title', { hasText: /^Pay rent$/ }) });
+  await row.waitFor({ timeout: UI_DEADLINE_MS });
+  const box = row.getByRole('checkbox');
+  t.true(await box.isEnabled(), 'the box of a series with nothing open can be ticked');
+  await box.check();
+  const done = await eventually(
+    async () => {
+      const page1 = await rest<{ tasks: Task[] }>(token, 'GET', `/tasks?series_id=${series.id}`);
+      return page1.tasks.find((x) => x.completed) ?? null;
+    },
+    { what: 'the next occurrence completed' },
+  );
+  t.is(Date.parse(done.occurrence_at ?? ''), first.getTime(), 'the occurrence completed is the next one');
+  const month = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 1)).toLocaleString('en-US', {
+    month: 'short',
+    timeZone: 'UTC',
+  });
+  await row.locator('.meta', { hasText: new RegExp(`Next: \\w+, ${month} 1,`) }).waitFor({ timeout: UI_DEADLINE_MS });
+  t.false(await box.isChecked(), 'the box is clear again for the one after');
+  t.false((await rest<Task>(token, 'GET', `/tasks/${series.id}`)).completed, 'the series itself goes on');
+});

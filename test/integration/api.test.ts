@@ -6,6 +6,7 @@ import { randomUUID, createHmac } from 'node:crypto';
 import { loadConfig } from '../../host/config.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { injector, type Call } from '../helpers/inject.ts';
+import { replayAtRest } from '../helpers/replay.ts';
 
 let t0: TestApp;
 let call: Call;
@@ -409,4 +410,73 @@ test('expired, wrongly signed, alg none and exp-less tokens are refused over RES
     t.is(typeof res.body.message, 'string');
   }
   t.is((await call('GET', '/tasks', { token: good })).status, 200);
+});
+
+test('ticking a series with no occurrence open completes its next one ahead of time; the series goes on; undone, that occurrence is open and the series names it', async (t) => {
+  const user = `rent-${randomUUID()}`;
+  const token = t0.token(user);
+  const correlation = randomUUID();
+  // Rent in 30 days at 09:00 UTC, monthly, with a reminder a day before: nothing spawns during the test.
+  const first = new Date(Date.now() + 30 * 86_400_000);
+  first.setUTCHours(9, 0, 0, 0);
+  const created = await call('POST', '/tasks', {
+    token,
+    body: {
+      title: 'Pay rent',
+      due_date: first.toISOString(),
+      recurrence_rule: 'FREQ=MONTHLY',
+      reminders: [{ before: 'P1D' }],
+    },
+  });
+  t.is(created.status, 201);
+  const seriesId = created.body.id as string;
+  const next = created.body.next_occurrence as string;
+  t.is(Date.parse(next), first.getTime());
+
+  const ticked = await call('POST', `/tasks/${seriesId}/complete`, {
+    token,
+    headers: { 'x-correlation-id': correlation },
+  });
+  t.is(ticked.status, 200, ticked.text);
+  t.like(ticked.body, { series_id: seriesId, completed: true, title: 'Pay rent', reminders: [] });
+  t.is(Date.parse(ticked.body.occurrence_at as string), first.getTime(), 'the occurrence it completed is the next one');
+  const series = await call('GET', `/tasks/${seriesId}`, { token });
+  t.like(series.body, { completed: false, is_recurring: true });
+  t.true(Date.parse(series.body.next_occurrence as string) > first.getTime(), 'the series goes on from the one after');
+  const history = await call('GET', `/tasks/${ticked.body.id}/history`, { token });
+  t.deepEqual(
+    (history.body.events as { event_type: string; correlation_id: string }[]).map((e) => [
+      e.event_type,
+      e.correlation_id,
+    ]),
+    [
+      ['task.created', correlation],
+      ['task.completed', correlation],
+    ],
+  );
+
+  // Undone, the occurrence is open again; the series then names it rather than completing another.
+  const completion = (history.body.events as { event_type: string; event_id: string }[]).find(
+    (e) => e.event_type === 'task.completed',
+  );
+  const undone = await call('POST', `/tasks/${ticked.body.id}/undo`, {
+    token,
+    body: { event_id: completion?.event_id },
+  });
+  t.is(undone.status, 200, undone.text);
+  t.false(undone.body.completed);
+  const refused = await call('POST', `/tasks/${seriesId}/complete`, { token });
+  t.is(refused.status, 409);
+  t.regex(
+    String(refused.body.message),
+    new RegExp(`its occurrence ${ticked.body.id} due .* is open: complete that one`),
+  );
+  // Completing that one, then the series again, completes the month after.
+  t.is((await call('POST', `/tasks/${ticked.body.id}/complete`, { token })).status, 200);
+  const again = await call('POST', `/tasks/${seriesId}/complete`, { token });
+  t.is(again.status, 200, again.text);
+  t.is(again.body.occurrence_at, series.body.next_occurrence);
+  const report = await replayAtRest({ db: t0.app.db, fromDb: true, user });
+  t.deepEqual(report.mismatches, [], 'replay equals the rows');
+  t.true(report.tasks >= 3);
 });

@@ -2,7 +2,7 @@
 // ids, no database. A step's outcome is the `given` of the next one.
 import test from 'ava';
 import { fold, type TaskState, type TaskCommand, type DecideContext } from '../../actors/task/index.ts';
-import { spawnDueAt, timerChanges } from '../../actors/task/timers.ts';
+import { spawnDueAt, timerChanges, timersOf } from '../../actors/task/timers.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
 import { taskSpec as spec, contextsAt } from '../helpers/task-context.ts';
 import { throws, type Given, type Outcome } from '../helpers/decider-spec.ts';
@@ -831,7 +831,14 @@ test('a recurring series is not completed itself, and an occurrence cannot recur
     create(T1, { title: 'daily', due_date: '2026-02-11T09:00:00Z', recurrence_rule: 'FREQ=DAILY' }),
     at(NOW),
   );
-  given(created).when({ type: 'complete' }, at(NOW)).then(throws('conflict'));
+  // Without its open occurrences read, a series' completion is refused as ever.
+  given(created)
+    .when({ type: 'complete' }, at(NOW))
+    .then(throws('conflict', undefined, /not completed itself/));
+  // With one open, that one is named.
+  given(created)
+    .when({ type: 'complete' }, { ...at(NOW), openOccurrence: { id: T2, due_date: '2026-02-11T09:00:00.000Z' } })
+    .then(throws('conflict', undefined, new RegExp(`its occurrence ${T2} due 2026-02-11T09:00:00.000Z is open`)));
   const spawned = given(created).when({ type: 'spawn' }, at('2026-02-11T09:00:00Z'));
   const instance = spawned.streamOf((spawned.events[0]?.data as { instance_id: string }).instance_id);
   given(...instance)
@@ -840,6 +847,78 @@ test('a recurring series is not completed itself, and an occurrence cannot recur
   given(...instance)
     .when({ type: 'complete' }, at('2026-02-11T09:00:00Z'))
     .then(['task.completed']);
+});
+
+test('completing a series with no occurrence open completes its next one ahead of time: spawned done, without reminders; the next moves on', (t) => {
+  const given = spec(t);
+  const berlin = (iso: string, extra: Partial<DecideContext> = {}) => ({ ...at(iso, 'Europe/Berlin'), ...extra });
+  // Rent on the 1st of each month at 09:00 Berlin, a reminder a day before; ticked on 10 February.
+  const created = given()
+    .when(
+      create(T1, {
+        title: 'Pay rent',
+        due_date: '2026-03-01T09:00',
+        recurrence_rule: 'FREQ=MONTHLY;BYMONTHDAY=1',
+        reminders: [{ before: 'P1D' }],
+      }),
+      berlin(NOW),
+    )
+    .then({ next_occurrence: '2026-03-01T08:00:00.000Z' });
+  const ticked = given(created)
+    .when({ type: 'complete' }, berlin(NOW, { openOccurrence: null }))
+    .then([
+      {
+        event_type: 'recurring.spawned',
+        data: {
+          occurrence_at: '2026-03-01T08:00:00.000Z',
+          next_occurrence: { from: '2026-03-01T08:00:00.000Z', to: '2026-04-01T07:00:00.000Z' },
+          ahead: true,
+          completed_early: true,
+        },
+      },
+      'task.created',
+      'task.completed',
+    ])
+    .then({
+      next_occurrence: '2026-04-01T07:00:00.000Z',
+      last_spawned_at: '2026-03-01T08:00:00.000Z',
+      completed: false,
+    });
+  const id = (ticked.events[0]?.data as { instance_id: string }).instance_id;
+  t.like(ticked.stateOf(id), {
+    series_id: T1,
+    occurrence_at: '2026-03-01T08:00:00.000Z',
+    completed: true,
+    completed_at: NOW.replace('Z', '.000Z'),
+    reminders: [],
+  });
+  // The series' template reminder stays for the occurrences to come, and the next spawns when March's time comes.
+  t.is(ticked.state?.reminders.length, 1);
+  t.deepEqual(
+    ticked.state ? timersOf(ticked.state, 'Europe/Berlin').map((x) => [x.name, new Date(x.dueAt).toISOString()]) : [],
+    [['spawn', '2026-03-01T08:00:00.000Z']],
+  );
+  // Ticked again, it completes April's.
+  given(ticked)
+    .when({ type: 'complete' }, berlin(NOW, { openOccurrence: null }))
+    .then([
+      { event_type: 'recurring.spawned', data: { occurrence_at: '2026-04-01T07:00:00.000Z' } },
+      'task.created',
+      'task.completed',
+    ]);
+  // An after-completion series' next follows a completion: refused as before.
+  const every = given().when(
+    create(T2, {
+      title: 'Water plants',
+      due_date: '2026-03-01T09:00',
+      recurrence_rule: 'FREQ=DAILY;INTERVAL=3',
+      recurrence_mode: 'after_completion',
+    }),
+    berlin(NOW),
+  );
+  given(every)
+    .when({ type: 'complete' }, berlin(NOW, { openOccurrence: null }))
+    .then(throws('conflict', undefined, /not completed itself/));
 });
 
 test('timers a turn touches: a plain edit none, a reminder its own, ending a series cancels its spawn', (t) => {
