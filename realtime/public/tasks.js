@@ -66,9 +66,15 @@ export function applyEvent(event) {
     if (event.event_type !== 'task.deleted' && !s.gone.has(id)) void fetchTask(id);
     return;
   }
-  if (event.version <= task.version) return; // already in the fetched state
+  // Already in the state (this page's own edit, answered before its event came): an open History still
+  // lacks the event.
+  if (event.version <= task.version) {
+    historyChanged(id);
+    return;
+  }
   if (event.version > task.version + 1) {
     void fetchTask(id);
+    historyChanged(id);
     return;
   } // something is missing: reload it
   const next = evolve(task, event);

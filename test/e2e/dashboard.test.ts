@@ -723,6 +723,12 @@ test.serial('edit inline, manage reminders, complete with the keyboard, read the
   t.regex(text, /Description: \(none\) → “sections 3 & 4 <draft>”/);
   t.regex(text, /Reminder scheduled: 1 hour before, at Fri, May 2, 2031, 02:00 PM/);
   t.regex(text, /Reminder cancelled \(removed\)/);
+  // An open History follows this tab's own edit (its answer comes before its event), without reopening.
+  await item(page, 'Finish the report').locator('select[data-k="priority"]').selectOption('2');
+  await t.notThrowsAsync(
+    history.locator('li', { hasText: 'Priority: none → P2' }).first().waitFor({ timeout: UI_DEADLINE_MS }),
+    'the open History shows the edit just made',
+  );
 
   // Delete takes a confirmation, then the task leaves both tabs.
   await item(page, 'Finish the report')
