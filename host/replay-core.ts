@@ -459,6 +459,8 @@ async function replayOrganisation(
   const lists = await db.query<ListState>(`SELECT ${LIST_COLUMNS} FROM lists WHERE true${byUser(user)}`, params);
   const labels = await db.query<LabelState>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE true${byUser(user)}`, params);
   const out = { checked: 0, matched: 0, mismatches: [] as Mismatch[] };
+  /** Rows with no event read: made after the events were read (asked again below), or a real no_history. */
+  const rowless: Mismatch[] = [];
   const check = <S extends { id: string; user_id: string; version: number }>(
     aggregate: 'list' | 'label',
     row: S,
@@ -480,7 +482,7 @@ async function replayOrganisation(
       return;
     }
     if (from === null && history.length === 0) {
-      out.mismatches.push({
+      rowless.push({
         taskId: row.id,
         userId: row.user_id,
         aggregate,
@@ -503,6 +505,14 @@ async function replayOrganisation(
   };
   for (const row of lists.rows) check('list', row, row.inbox ? inboxOf(row.user_id, row.created_at) : null, evolveList);
   for (const row of labels.rows) check('label', row, null, evolveLabel);
+  // A list or label made while this ran has its row but none of the events read before it: written while
+  // this ran, as a newer row is, when its events are there now.
+  for (const m of rowless) {
+    const now = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE aggregate_id = $1', [
+      m.taskId,
+    ]);
+    if ((now.rows[0]?.n ?? 0) === 0) out.mismatches.push(m);
+  }
   for (const [id, history] of byId) {
     out.mismatches.push({
       taskId: id,

@@ -73,3 +73,34 @@ for (const database of ['pglite', 'postgres'] as const) {
     }
   });
 }
+
+test('a list made while a replay reads is not reported as a list without history (the replay of a live system)', async (t) => {
+  const app: TestApp = await startTestApp({ database: 'pglite' });
+  try {
+    const call: Call = injector(app.app.server);
+    const user = `racing-${randomUUID()}`;
+    const token = app.token(user);
+    t.is((await call('POST', '/lists', { token, body: { name: 'Before' } })).status, 201);
+    // The list is made right after the replay has read the list and label events, before it reads the rows.
+    let made = false;
+    const db = app.app.db;
+    const racing = new Proxy(db, {
+      get(target, prop, receiver) {
+        if (prop !== 'query') return Reflect.get(target, prop, receiver);
+        return async (...args: Parameters<typeof db.query>) => {
+          const result = await target.query(...args);
+          if (!made && /aggregate_type IN \('list', 'label'\)/.test(String(args[0]))) {
+            made = true;
+            t.is((await call('POST', '/lists', { token, body: { name: 'Meanwhile' } })).status, 201);
+          }
+          return result;
+        };
+      },
+    });
+    const report = await replay({ db: racing, fromDb: true, user });
+    t.true(made, 'the list was made between the reads');
+    t.deepEqual(report.mismatches, []);
+  } finally {
+    await app.stop();
+  }
+});
