@@ -578,6 +578,9 @@ function forwardDate(
   else if (weekdayAlone && day.equals(today) && passed && !/\bthis\b/i.test(r.text)) day = day.plus({ days: 7 });
   else if (certain('month') && !certain('year'))
     for (let i = 0; i < 4 && day < today; i++) day = day.plus({ years: 1 });
+  // "next week" is the start of next week (Monday, ISO 8601), as Todoist and Things read it; chrono reads a
+  // week from today (a Thursday's "next week" was the next Thursday). "in a week" stays a week from today.
+  if (/^next\s+week\b/i.test(r.text.trim()) && !certain('weekday')) day = today.plus({ days: 8 - today.weekday });
   return { date: dateText(day.year, day.month, day.day), time };
 }
 
