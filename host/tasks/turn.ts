@@ -497,13 +497,11 @@ export class TaskTurns implements TaskTurnPort {
       return scope === undefined ? undefined : accessOf(scope);
     };
     const listDeleted = (listId: string): boolean => (early.get(listId)?.deleted_at ?? null) !== null;
+    // Who had access when it was deleted: the access rule (accessOf) on the list as it stood (its rows kept).
     const accessWhenDeleted = (listId: string, user: string): boolean | undefined => {
       const scope = early.get(listId);
       if (!scope || scope.deleted_at === null) return undefined;
-      return (
-        scope.owner === user ||
-        scope.members.some((m) => m.user_id === user && m.role === 'editor' && m.state === 'active')
-      );
+      return accessOf({ ...scope, deleted_at: null }).includes(user);
     };
     const pending = decide(command, state, {
       now,

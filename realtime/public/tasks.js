@@ -66,21 +66,17 @@ export function applyEvent(event) {
     if (event.event_type !== 'task.deleted' && !s.gone.has(id)) void fetchTask(id);
     return;
   }
-  // Already in the state (this page's own edit, answered before its event came): an open History still
-  // lacks the event.
-  if (event.version <= task.version) {
-    historyChanged(id);
-    return;
-  }
+  // An open History reloads for every event of its task, also one already in the state (this page's own
+  // edit, answered before its event came).
+  historyChanged(id);
+  if (event.version <= task.version) return; // already in the fetched state
   if (event.version > task.version + 1) {
     void fetchTask(id);
-    historyChanged(id);
     return;
   } // something is missing: reload it
   const next = evolve(task, event);
   if (next === null) removeTask(id, 'deleted elsewhere');
   else setTask(next);
-  historyChanged(id);
 }
 
 /**
