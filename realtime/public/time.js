@@ -20,14 +20,14 @@ export function formatter(zone, kind) {
             hourCycle: 'h23',
           })
         : kind === 'time'
-          ? new Intl.DateTimeFormat(undefined, { timeZone: zone, hour: '2-digit', minute: '2-digit' })
+          ? new Intl.DateTimeFormat(undefined, { timeZone: zone, hour: 'numeric', minute: '2-digit' })
           : new Intl.DateTimeFormat(undefined, {
               timeZone: zone,
               weekday: 'short',
               year: 'numeric',
               month: 'short',
               day: 'numeric',
-              hour: '2-digit',
+              hour: 'numeric',
               minute: '2-digit',
             });
     formatters.set(key, f);

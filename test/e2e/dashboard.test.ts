@@ -319,11 +319,11 @@ test.serial('the recurrence picker builds the rule and previews 5 dates; a fired
   );
   await previewOf(page, 'FREQ=WEEKLY;BYDAY=MO,WE,FR');
   t.deepEqual(await page.locator('#new-rec-preview li').allTextContents(), [
-    'Mon, Jan 7, 2030, 09:30 AM',
-    'Wed, Jan 9, 2030, 09:30 AM',
-    'Fri, Jan 11, 2030, 09:30 AM',
-    'Mon, Jan 14, 2030, 09:30 AM',
-    'Wed, Jan 16, 2030, 09:30 AM',
+    'Mon, Jan 7, 2030, 9:30 AM',
+    'Wed, Jan 9, 2030, 9:30 AM',
+    'Fri, Jan 11, 2030, 9:30 AM',
+    'Mon, Jan 14, 2030, 9:30 AM',
+    'Wed, Jan 16, 2030, 9:30 AM',
   ]);
 
   // Monthly on an ordinal weekday: the last Friday.
@@ -335,11 +335,11 @@ test.serial('the recurrence picker builds the rule and previews 5 dates; a fired
   );
   await previewOf(page, 'FREQ=MONTHLY;BYDAY=-1FR');
   t.deepEqual(await page.locator('#new-rec-preview li').allTextContents(), [
-    'Fri, Jan 25, 2030, 09:30 AM',
-    'Fri, Feb 22, 2030, 09:30 AM',
-    'Fri, Mar 29, 2030, 09:30 AM',
-    'Fri, Apr 26, 2030, 09:30 AM',
-    'Fri, May 31, 2030, 09:30 AM',
+    'Fri, Jan 25, 2030, 9:30 AM',
+    'Fri, Feb 22, 2030, 9:30 AM',
+    'Fri, Mar 29, 2030, 9:30 AM',
+    'Fri, Apr 26, 2030, 9:30 AM',
+    'Fri, May 31, 2030, 9:30 AM',
   ]);
 
   // Back to weekly, and create the series from the form.
@@ -683,7 +683,7 @@ test.serial('edit inline, manage reminders, complete with the keyboard, read the
   await row.getByRole('button', { name: 'Add reminder' }).click();
   await t.notThrowsAsync(
     item(page, 'Finish the report')
-      .locator('.reminders li', { hasText: '1 hour before — Fri, May 2, 2031, 02:00 PM' })
+      .locator('.reminders li', { hasText: '1 hour before — Fri, May 2, 2031, 2:00 PM' })
       .waitFor({ timeout: UI_DEADLINE_MS }),
   );
   await item(page, 'Finish the report')
@@ -718,10 +718,10 @@ test.serial('edit inline, manage reminders, complete with the keyboard, read the
   const history = item(page, 'Finish the report').locator('.history');
   await t.notThrowsAsync(history.locator('li', { hasText: 'Completed' }).waitFor({ timeout: UI_DEADLINE_MS }));
   const text = await history.innerText();
-  t.regex(text, /v1 · Created “Draft the report”, due Fri, May 2, 2031, 03:00 PM/);
+  t.regex(text, /v1 · Created “Draft the report”, due Fri, May 2, 2031, 3:00 PM/);
   t.regex(text, /Title: “Draft the report” → “Finish the report”/);
   t.regex(text, /Description: \(none\) → “sections 3 & 4 <draft>”/);
-  t.regex(text, /Reminder scheduled: 1 hour before, at Fri, May 2, 2031, 02:00 PM/);
+  t.regex(text, /Reminder scheduled: 1 hour before, at Fri, May 2, 2031, 2:00 PM/);
   t.regex(text, /Reminder cancelled \(removed\)/);
   // An open History follows this tab's own edit (its answer comes before its event), without reopening.
   await item(page, 'Finish the report').locator('select[data-k="priority"]').selectOption('2');

@@ -53,7 +53,7 @@ test('quick add previews the parsed fields while typing and Enter saves exactly 
   // The issue's phrase, typed key by key: the preview is the server's reading, and nothing is saved yet.
   await box.pressSequentially('Pay rent every month on the 1st at 9am !2 #home @urgent');
   await shows(page, 'title', /^Pay rent$/);
-  await shows(page, 'due', new RegExp(`, 09:00 AM \\(${zone}\\)$`));
+  await shows(page, 'due', new RegExp(`, 9:00 AM \\(${zone}\\)$`));
   await shows(page, 'repeat', /./);
   await shows(page, 'priority', 'P2');
   await shows(page, 'list', /^Home$/);
@@ -88,7 +88,7 @@ test('quick add previews the parsed fields while typing and Enter saves exactly 
   const before = tomorrow();
   await box.fill('Call mum tomorrow evening');
   await shows(page, 'list', /^Inbox \(default\)$/);
-  await shows(page, 'due', new RegExp(`, 07:00 PM \\(${zone}\\)$`));
+  await shows(page, 'due', new RegExp(`, 7:00 PM \\(${zone}\\)$`));
   await box.press('Enter');
   await page.locator('li.task .title', { hasText: 'Call mum' }).waitFor({ timeout: UI_DEADLINE_MS });
   const after = tomorrow();

@@ -41,7 +41,7 @@ test("a member's editor previews another member's series on its creator's clock 
   await note.filter({ hasText: 'repeats' }).waitFor({ timeout: UI_DEADLINE_MS });
   t.regex(
     (await note.textContent()) ?? '',
-    /^Times in America\/New_York; it repeats at 04:00 PM on Europe\/Berlin time\.$/,
+    /^Times in America\/New_York; it repeats at 4:00 PM on Europe\/Berlin time\.$/,
   );
   t.is(
     await page.locator(`#edit-${id}-tz option:checked`).textContent(),
@@ -53,14 +53,14 @@ test("a member's editor previews another member's series on its creator's clock 
   // 10:00 in New York every day, and 11:00 from 14 March (summer time in New York, not yet in Berlin).
   const items = page.locator(`#edit-${id}-rec-preview[aria-busy="false"] li`);
   t.deepEqual(
-    (await items.allTextContents()).map((text) => text.replace(/^.*, (\d\d:\d\d [AP]M)$/, '$1')),
+    (await items.allTextContents()).map((text) => text.replace(/^.*, (\d{1,2}:\d\d [AP]M)$/, '$1')),
     ['10:00 AM', '10:00 AM', '10:00 AM', '10:00 AM', '11:00 AM'],
   );
 
   // Keeping 10:00 New York but moving the start to 20 March makes it 15:00 in Berlin: said before saving.
   await page.locator(`#edit-${id}-due`).fill('2027-03-20T10:00');
-  await note.filter({ hasText: '03:00 PM' }).waitFor({ timeout: UI_DEADLINE_MS });
-  t.is(await note.textContent(), 'Times in America/New_York; it repeats at 03:00 PM on Europe/Berlin time.');
+  await note.filter({ hasText: '3:00 PM' }).waitFor({ timeout: UI_DEADLINE_MS });
+  t.is(await note.textContent(), 'Times in America/New_York; it repeats at 3:00 PM on Europe/Berlin time.');
   const saved = await rest(tokenA, 'GET', `/tasks/${id}/occurrences?limit=1`);
   t.is(saved.timezone, 'Europe/Berlin', 'nothing was saved by previewing');
 });
