@@ -58,6 +58,7 @@ import {
   findCount,
   findRepeat,
   withEnd,
+  missingMonthDayNote,
   MAX_COUNT,
   MONTH_NAME,
   MONTH_NUMBERS,
@@ -749,6 +750,8 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   let startsOn: ReturnType<typeof forwardDate> | undefined;
   if (repeat) {
     spans.push({ start: repeat.start, end: repeat.end });
+    const missing = repeat.problem === undefined ? missingMonthDayNote(repeat.rule) : undefined;
+    if (missing) notes.push(missing);
     masked = mask(text, spans);
     const c = findCount(masked);
     if (c) {

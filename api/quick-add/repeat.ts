@@ -193,6 +193,20 @@ function monthly(n: number, monthDays?: string, ordinal?: string, day?: string):
   return `FREQ=MONTHLY${interval(n)};BYDAY=${nth}${dayOf(day ?? '')}`;
 }
 
+/**
+ * The note a monthly rule by month days needs when some month lacks one of its days (29th to 31st): RFC 5545
+ * §3.3.10 ignores an invalid date, so "every month on the 31st" has no occurrence in April, June, September,
+ * November or February, where a user would expect the month's end. Undefined for every other rule.
+ */
+export function missingMonthDayNote(rule: string): string | undefined {
+  if (!/^FREQ=MONTHLY\b/.test(rule)) return undefined;
+  const days = /;BYMONTHDAY=([\d,-]+)/.exec(rule)?.[1]?.split(',').map(Number) ?? [];
+  const late = days.filter((d) => d >= 29);
+  if (late.length === 0) return undefined;
+  const named = late.map((d) => `${d}th`.replace(/^31th$/, '31st')).join(' and ');
+  return `months without a ${named} are skipped: say "on the last day" to repeat at each month's end`;
+}
+
 const ADVERBS: Record<string, string> = {
   daily: 'FREQ=DAILY',
   weekly: 'FREQ=WEEKLY',
