@@ -6,27 +6,32 @@
 import type { Server } from '@hapi/hapi';
 import { badRequest } from './errors.ts';
 
-/** The path of a request target (RFC 9112 §3.2): origin-form `/a/b?q`, or absolute-form `http://host/a/b?q`. */
-function pathOf(target: string): string {
-  let path = target;
-  if (!path.startsWith('/')) {
-    const authority = path.indexOf('//');
-    const start = authority === -1 ? -1 : path.indexOf('/', authority + 2);
-    path = start === -1 ? '' : path.slice(start);
-  }
-  const end = path.search(/[?#]/);
-  return end === -1 ? path : path.slice(0, end);
+/**
+ * The path segments of a request target (RFC 9112 §3.2) as the parser hapi gives it splits them. Origin-form
+ * (`/a/b?q`): hapi reads it itself and @hapi/call's `normalize` splits on `/` only. Absolute-form
+ * (`http://host/a/b?q`): hapi hands it to WHATWG `new URL()`, which first removes every tab and newline, treats
+ * `\` as `/` in http(s) URLs (also between the scheme and the host, and takes any number of them there) and
+ * then resolves dot segments itself. So for that form the whole target up to `?` or `#` is split on both:
+ * the scheme and authority come out as segments too, and none of them is `.` or `..` in a target hapi can
+ * route (a conservative read: it never misses a segment WHATWG would resolve).
+ */
+function segmentsOf(target: string): string[] {
+  const absolute = !target.startsWith('/');
+  const text = absolute ? target.replace(/[\t\n\r]/g, '') : target;
+  const end = text.search(/[?#]/);
+  const path = end === -1 ? text : text.slice(0, end);
+  return path.split(absolute ? /[/\\]/ : '/');
 }
 
 /**
  * True when the request target `target` (as sent: `request.raw.req.url`) has a path segment that is `.` or
- * `..`, written plainly or percent-encoded (`%2e`, any case: RFC 3986 §2.3 makes them equivalent).
+ * `..`, written plainly or percent-encoded (`%2e`, any case: RFC 3986 §2.3 makes them equivalent), split as
+ * the parser hapi uses for its form splits it (`segmentsOf`).
  */
 export function hasDotSegment(target: string): boolean {
-  const path = pathOf(target);
-  if (!/\.|%2e/i.test(path)) return false; // most paths: no dot at all
-  return path.split('/').some((segment) => {
-    const plain = segment.replace(/%2e/gi, '.');
+  if (!/\.|%2e/i.test(target)) return false; // most targets: no dot at all
+  return segmentsOf(target).some((segment) => {
+    const plain = segment.replace(/%2e/gi, '.').trim();
     return plain === '.' || plain === '..';
   });
 }
