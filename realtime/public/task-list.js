@@ -479,7 +479,7 @@ function remindersView(task, s) {
       else st.openReminders.delete(id);
     });
   };
-  return html`<details class=${visible.length ? 'rem' : 'rem none'} .open=${s.openReminders.has(id)} @toggle=${toggled}><summary data-k="reminders">Reminders (${visible.length})</summary><ul class="reminders">${rows}${
+  return html`<details class=${visible.length ? 'rem' : 'rem none'} .open=${s.openReminders.has(id)} @toggle=${toggled}><summary data-k="reminders">${visible.length ? `Reminders (${visible.length})` : 'Reminders'}</summary><ul class="reminders">${rows}${
     visible.length || unsent.length ? nothing : html`<li class="hint">No reminders.</li>`
   }</ul>${
     task.completed || task.deleted_at
