@@ -99,7 +99,18 @@ const ORDINAL_WORDS: Record<string, number> = {
   '4th': 4,
   '5th': 5,
 };
-const ORDINAL_WORD = '(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)';
+// Counted from the month's end (RFC 5545 BYDAY=-2FR, BYMONTHDAY=-2): "second to last", "2nd last", "next to last", "penultimate".
+const ORDINAL_WORD =
+  '(?:(?:first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th)(?:[\\s-]+(?:to[\\s-]+)?last)?|last|next[\\s-]+to[\\s-]+last|penultimate)';
+
+/** The RFC 5545 ordinal of an ORDINAL_WORD match: 1 to 5 from the month's start, -1 to -5 from its end. */
+function ordinalOf(word: string): number | undefined {
+  const text = word.toLowerCase().replace(/[\s-]+/g, ' ');
+  if (text === 'penultimate' || text === 'next to last') return -2;
+  const fromEnd = / (?:to )?last$/.exec(text);
+  const n = ORDINAL_WORDS[fromEnd ? text.slice(0, fromEnd.index) : text];
+  return n === undefined ? undefined : fromEnd ? -n : n;
+}
 const MONTH_DAY = '(?:\\d{1,2}(?:st|nd|rd|th)|last day)';
 // Items of a list: commas, "and", "&", "/", or spaces alone ("every mon wed fri").
 const LIST_SEP = '(?:\\s*,\\s*(?:and\\s+)?|\\s+and\\s+|\\s*&\\s*|\\s*/\\s*|\\s+)';
@@ -189,7 +200,7 @@ function monthly(n: number, monthDays?: string, ordinal?: string, day?: string):
     if (days.some((d) => d === 0 || d > 31)) return null;
     return `FREQ=MONTHLY${interval(n)};BYMONTHDAY=${days.join(',')}`;
   }
-  const nth = ORDINAL_WORDS[(ordinal ?? '').toLowerCase()];
+  const nth = ordinalOf(ordinal ?? '');
   return `FREQ=MONTHLY${interval(n)};BYDAY=${nth}${dayOf(day ?? '')}`;
 }
 
@@ -304,7 +315,7 @@ export function findRepeat(text: string): RepeatMatch | null {
     const g = m.groups ?? {};
     const n = g.n ? numberOf(g.n) : 1;
     // An ordinal alone before "of every month" is a day of the month: "the first of every month".
-    const alone = g.alone ? ORDINAL_WORDS[g.alone.toLowerCase()] : undefined;
+    const alone = g.alone ? ordinalOf(g.alone) : undefined;
     const rule =
       alone !== undefined ? `FREQ=MONTHLY${interval(n)};BYMONTHDAY=${alone}` : monthly(n, g.days, g.nth, g.day);
     if (rule === null || n < 1 || n > MAX_INTERVAL) continue;

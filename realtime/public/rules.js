@@ -128,6 +128,9 @@ const UNITS = {
   YEARLY: ['year', 'yearly'],
 };
 
+/** An RFC 5545 ordinal counted from the end (1 to 5) in words: 'last', 'second to last', … */
+const fromEnd = (n) => (n === 1 ? 'last' : `${['second', 'third', 'fourth', 'fifth'][n - 2]} to last`);
+
 /**
  * Words for a rule the picker cannot show, from its parts (the subset the server takes: FREQ, INTERVAL,
  * BYMONTH, BYMONTHDAY, BYDAY with ordinals, BYHOUR, BYMINUTE, COUNT, UNTIL, WKST): "yearly on Feb 29",
@@ -163,13 +166,12 @@ function describeAny(rule) {
   const list = (v) => (v ? v.split(',') : []);
   const and = (items) => (items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`);
   // Only what can be said exactly: anything else (BYHOUR without BYMINUTE takes the start's minute; ordinals
-  // beyond the picker's; a month day counted from the end other than the last; an UNTIL instant) is shown
-  // as written.
+  // beyond the picker's, or beyond the fifth from the end; an UNTIL instant) is shown as written.
   if (Boolean(parts.BYHOUR) !== Boolean(parts.BYMINUTE)) return null;
   if (parts.UNTIL && !/^\d{8}$/.test(parts.UNTIL)) return null;
   const months = list(parts.BYMONTH).map((m) => MONTHS[Number(m) - 1]);
   const monthDays = list(parts.BYMONTHDAY).map((d) =>
-    d === '-1' ? 'the last day' : /^([1-9]|[12]\d|3[01])$/.test(d) ? d : null,
+    /^-[1-5]$/.test(d) ? `the ${fromEnd(-Number(d))} day` : /^([1-9]|[12]\d|3[01])$/.test(d) ? d : null,
   );
   let ordinal = false;
   const days = list(parts.BYDAY).map((d) => {
@@ -177,7 +179,8 @@ function describeAny(rule) {
     if (!m) return null;
     const name = WEEKDAYS.find(([c]) => c === m[2])?.[m[1] ? 2 : 1];
     if (!m[1]) return name;
-    const word = ORDINALS.find(([o]) => o === String(Number(m[1])))?.[1];
+    const n = Number(m[1]);
+    const word = n <= -1 && n >= -5 ? fromEnd(-n) : ORDINALS.find(([o]) => o === String(n))?.[1];
     ordinal = true;
     return word ? `the ${word} ${name}` : null;
   });

@@ -24,6 +24,9 @@ test('rules in words', (t) => {
     ['FREQ=MONTHLY;BYDAY=MO,FR;BYMONTHDAY=13', 'monthly on day 13 when it is a Mon or Fri'],
     ['FREQ=MONTHLY;BYDAY=1SU;COUNT=60', 'monthly on the first Sunday, 60 times'],
     ['FREQ=MONTHLY;BYDAY=-1FR;UNTIL=20301231', 'monthly on the last Friday, until 2030-12-31'],
+    // Counted from the end, as quick add reads "every second to last Friday" (RFC 5545 BYDAY=-2FR).
+    ['FREQ=MONTHLY;BYDAY=-2FR', 'monthly on the second to last Friday'],
+    ['FREQ=MONTHLY;BYMONTHDAY=-2', 'monthly on the second to last day'],
   ];
   for (const [rule, words] of cases) t.is(describeRule(rule), words, rule);
 });
@@ -37,8 +40,8 @@ test('a rule that cannot be said exactly is shown as written, not half described
     // counted from the end beyond the picker's words; an ordinal weekday with a month day; an UNTIL instant.
     'FREQ=DAILY;BYHOUR=9,21',
     'FREQ=DAILY;BYMINUTE=0,30',
-    'FREQ=MONTHLY;BYMONTHDAY=-2',
-    'FREQ=MONTHLY;BYDAY=-2FR',
+    'FREQ=MONTHLY;BYMONTHDAY=-6',
+    'FREQ=YEARLY;BYDAY=-10MO',
     'FREQ=MONTHLY;BYDAY=5FR',
     'FREQ=MONTHLY;BYDAY=1MO;BYMONTHDAY=1',
     'FREQ=MONTHLY;BYDAY=-1FR;UNTIL=20301231T120000Z',
