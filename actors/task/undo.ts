@@ -88,7 +88,8 @@ const describe = (e: EventEnvelope): string => `event ${e.event_id} (${e.event_t
 
 /**
  * decide() of `{type: 'undo', event_id}`. Errors: DomainError `not_found` (no task, or the event is not
- * this task's), `validation` on `event_id` (an event that cannot be undone), `conflict` (see above).
+ * this task's), `validation` on `event_id` (an event that cannot be undone), `conflict` (see above; and on
+ * `event_id` when what the undo brings back fails a check of today's state, e.g. an assignee who left).
  */
 export function undo(eventId: string, state: TaskState | null, ctx: DecideContext): PendingEvent[] {
   if (!ctx.undo) throw new Error('undo: the host passes the task events in the context (DecideContext.undo)');
@@ -121,6 +122,32 @@ export function undo(eventId: string, state: TaskState | null, ctx: DecideContex
     throw conflict(`the task was deleted since${deleted ? ` (${describe(deleted)})` : ''}; undo the delete first`);
   }
   let out: PendingEvent[];
+  try {
+    out = undoTurn(target, turn, later, state, ctx);
+  } catch (error) {
+    // What the undo would bring back fails a check of the state as it is now (an assignee who has left the
+    // list since): the request itself, an event id, is well formed, so this is a 409 on it, not a 400 on a
+    // field it never sent.
+    if (
+      error instanceof DomainError &&
+      (error.code === 'validation' || error.code === 'unsupported') &&
+      error.field !== 'event_id'
+    )
+      throw new DomainError('conflict', `cannot be undone now: ${error.message}`, 'event_id');
+    throw error;
+  }
+  return out.map((p) => ({ ...p, data: { ...p.data, corrects: target.event_id } }));
+}
+
+/** The events that take back the undone event's turn, by the undone event's type (see `undo`). */
+function undoTurn(
+  target: EventEnvelope,
+  turn: EventEnvelope[],
+  later: EventEnvelope[],
+  state: TaskState,
+  ctx: DecideContext,
+): PendingEvent[] {
+  let out: PendingEvent[];
   switch (target.event_type) {
     case 'task.completed':
       out = [...undoComplete(later, state, ctx), ...takeBackSuccessor(target, state, ctx)];
@@ -144,7 +171,7 @@ export function undo(eventId: string, state: TaskState | null, ctx: DecideContex
         `a ${target.event_type} cannot be undone; undoable: task.completed, task.deleted, task.updated, task.due_date_changed, an added reminder (reminder.scheduled), a removed one (reminder.cancelled)`,
       );
   }
-  return out.map((p) => ({ ...p, data: { ...p.data, corrects: target.event_id } }));
+  return out;
 }
 
 function undoComplete(later: EventEnvelope[], state: TaskState, ctx: DecideContext): PendingEvent[] {

@@ -305,3 +305,55 @@ test('an edit of recurrence_mode is undone like any field, with the title it cam
   t.is(cleared.state?.recurrence_mode, 'calendar');
   undo(given, cleared, edit, '2026-02-10T12:09:00Z').then(throws('conflict'));
 });
+
+test('an edit whose undo would bring back what today refuses (an assignee who has left the list) is a 409 on event_id', (t) => {
+  const given = spec(t);
+  const shared = (iso: string, members: string[]): DecideContext => ({
+    ...at(iso, { lists: new Set([L1]), labels: new Set() }),
+    membersOf: () => members,
+  });
+  const made = given().when(
+    { type: 'create', id: T1, data: { title: 'Post the parcel', list_id: L1 } },
+    shared('2026-02-10T12:00:00Z', ['u1', 'carol']),
+  );
+  const assigned = given(made)
+    .when({ type: 'update', data: { assignee: 'carol' } }, shared('2026-02-10T12:01:00Z', ['u1', 'carol']))
+    .then({ assignee: 'carol' });
+  const unassigned = given(assigned)
+    .when(
+      { type: 'update', data: { assignee: null, title: 'unassigned' } },
+      shared('2026-02-10T12:02:00Z', ['u1', 'carol']),
+    )
+    .then({ assignee: null });
+  const edit = first(unassigned, 'task.updated');
+  // carol has left the list: giving the task back to her is refused, and the request is not at fault.
+  given(unassigned)
+    .when(
+      { type: 'undo', event_id: edit?.event_id ?? 'missing' },
+      {
+        ...shared('2026-02-10T12:03:00Z', ['u1']),
+        undo: { events: unassigned.history },
+      },
+    )
+    .then(throws('conflict', 'event_id', /^cannot be undone now: assignee: must be a user with access/));
+  // While she is still a member, the undo gives it back to her.
+  given(unassigned)
+    .when(
+      { type: 'undo', event_id: edit?.event_id ?? 'missing' },
+      {
+        ...shared('2026-02-10T12:03:00Z', ['u1', 'carol']),
+        undo: { events: unassigned.history },
+      },
+    )
+    .then({ assignee: 'carol', title: 'Post the parcel' });
+  // An event that is no edit stays a 400 on event_id.
+  given(unassigned)
+    .when(
+      { type: 'undo', event_id: first(made, 'task.created')?.event_id ?? 'missing' },
+      {
+        ...shared('2026-02-10T12:03:00Z', ['u1']),
+        undo: { events: unassigned.history },
+      },
+    )
+    .then(throws('validation', 'event_id', /cannot be undone/));
+});
