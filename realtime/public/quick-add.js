@@ -8,7 +8,6 @@ import { getState, subscribe, userZone } from './store.js';
 import { inView, withViewDefaults } from './views.js';
 import { toast } from './toasts.js';
 import { api, ApiError } from './api.js';
-import { isBusy, setBusy } from './a11y.js';
 import { describeRule } from './rules.js';
 import { formatter } from './time.js';
 import { upsertTask } from './tasks.js';
@@ -146,6 +145,19 @@ export function setupQuickAdd() {
     render(previewView(preview?.result ?? null), out);
   };
 
+  /** Whether `preview` still stands for its text: read against the zone, lists and labels of now, within a minute. */
+  const fresh = (preview) => preview.context === contextKey() && Date.now() - preview.at < PREVIEW_FRESH_MS;
+
+  /** The server's reading of `text` (POST /quick-add/preview), with what it was read against. */
+  const fetchPreview = async (text) => {
+    const context = contextKey();
+    const at = Date.now();
+    // The page's language (as its dates are written) says how a date in figures is read ("3/4": 3 April in
+    // en-GB, March 4 in en-US).
+    const result = await api('POST', '/quick-add/preview', { text, locale: PAGE_LOCALE });
+    return { text, result, context, at };
+  };
+
   /** Reads the box's text now; resolves with the preview (shown) or null when the text changed meanwhile. */
   const read = async () => {
     const text = input.value;
@@ -155,16 +167,10 @@ export function setupQuickAdd() {
     }
     // A preview stands for its text only while what it was read against holds (a label made since, a
     // zone changed, a minute passed): otherwise it is read again, so Enter never saves a stale reading.
-    if (shown?.text === text && shown.context === contextKey() && Date.now() - shown.at < PREVIEW_FRESH_MS)
-      return shown;
+    if (shown?.text === text && fresh(shown)) return shown;
     const mine = ++asked;
-    const context = contextKey();
-    const at = Date.now();
-    // The page's language (as its dates are written) says how a date in figures is read ("3/4": 3 April in
-    // en-GB, March 4 in en-US).
-    const result = await api('POST', '/quick-add/preview', { text, locale: PAGE_LOCALE });
+    const preview = await fetchPreview(text);
     if (mine !== asked || input.value !== text) return null;
-    const preview = { text, result, context, at };
     show(preview);
     return preview;
   };
@@ -201,51 +207,85 @@ export function setupQuickAdd() {
       });
   });
 
+  // Enter takes the line as it is and frees the box at once, so the next line can be typed while this one is
+  // saved: lines are saved one after another, in the order entered, none dropped (a newcomer typing fast lost
+  // a whole line to a busy guard, and the first letter of the next to the box being cleared after the save).
+  // A line that cannot be saved comes back into the box if it is empty, or is named in the error.
+  let saving = Promise.resolve();
+  let pending = 0;
+  const submit = $('#quick-add-submit');
+  /** Lines are being saved: the form says so (aria-busy), and still takes the next one. */
+  const busy = (on) => {
+    if (on) {
+      submit.dataset.busy = '1';
+      form.setAttribute('aria-busy', 'true');
+    } else {
+      delete submit.dataset.busy;
+      form.removeAttribute('aria-busy');
+    }
+  };
+
+  /** Says why `text` was not added: back in the box when the user has not typed since, else quoted. */
+  const refuse = (text, message, preview = null) => {
+    if (!input.value.trim()) {
+      input.value = text;
+      show(preview);
+      error.textContent = message;
+      input.focus();
+    } else error.textContent = `“${text}” was not added: ${message}`;
+  };
+
+  /** Saves the line `text`, as the preview `seen` showed it (null: it was entered before its preview came). */
+  const save = async (text, seen, cached) => {
+    try {
+      // Enter before the preview came, or on a stale one: read it now, and save what it says.
+      let preview = cached && fresh(cached) ? cached : await fetchPreview(text);
+      // A list, label or zone changed while it was read: read again against what holds now.
+      for (let i = 0; i < 3 && !fresh(preview); i++) preview = await fetchPreview(text);
+      // Read again since it was shown, and read differently: shown, not saved; Enter again saves it.
+      if (seen && JSON.stringify(bodyOf(seen)) !== JSON.stringify(bodyOf(preview.result))) {
+        refuse(text, 'The preview changed since it was shown: check it, then press Enter again to add.', preview);
+        return;
+      }
+      if (!preview.result.fields.title) {
+        refuse(text, 'A title is needed.', preview);
+        return;
+      }
+      // Labels named with @ that are no label yet are made first, as the preview said ("(new)").
+      const body = bodyOf(preview.result);
+      const made = [];
+      for (const name of preview.result.new_labels ?? []) made.push(await labelIdOf(name));
+      if (made.length) body.labels = [...new Set([...(body.labels ?? []), ...made])];
+      const task = await api('POST', '/tasks', body);
+      upsertTask(task);
+      if (!inView(task))
+        toast({
+          title: `Added to ${getState().lists.get(task.list_id)?.name ?? 'your tasks'}`,
+          body: task.title,
+          group: 'added',
+        });
+    } catch (err) {
+      refuse(text, err.message);
+    }
+  };
+
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    const submit = $('#quick-add-submit');
-    if (isBusy(submit)) return;
     clearTimeout(timer);
-    void (async () => {
-      setBusy(submit, true);
-      try {
-        // Enter before the preview came: read it first, show it, and save what it shows.
-        const seen = shown?.text === input.value ? shown.result : null;
-        let preview = await read();
-        // A newer reading of the same text took this one's place (a list or label changed meanwhile): use it.
-        for (let i = 0; !preview && i < 3 && input.value.trim(); i++) preview = await read();
-        if (!preview) return;
-        // Read again since it was shown (stale) and read differently: shown, not saved; Enter again saves it.
-        if (seen && JSON.stringify(bodyOf(seen)) !== JSON.stringify(bodyOf(preview.result))) {
-          error.textContent = 'The preview changed since it was shown: check it, then press Enter again to add.';
-          return;
-        }
-        if (!preview.result.fields.title) {
-          error.textContent = 'A title is needed.';
-          return;
-        }
-        // Labels named with @ that are no label yet are made first, as the preview said ("(new)").
-        const body = bodyOf(preview.result);
-        const made = [];
-        for (const name of preview.result.new_labels ?? []) made.push(await labelIdOf(name));
-        if (made.length) body.labels = [...new Set([...(body.labels ?? []), ...made])];
-        const task = await api('POST', '/tasks', body);
-        upsertTask(task);
-        if (!inView(task))
-          toast({
-            title: `Added to ${getState().lists.get(task.list_id)?.name ?? 'your tasks'}`,
-            body: task.title,
-            group: 'added',
-          });
-        input.value = '';
-        error.textContent = '';
-        show(null);
-        input.focus();
-      } catch (err) {
-        error.textContent = err.message;
-      } finally {
-        setBusy(submit, false);
-      }
-    })();
+    const text = input.value;
+    if (!text.trim()) return;
+    const cached = shown?.text === text ? shown : null;
+    input.value = '';
+    asked++; // a reading of this line still under way is not shown over what is typed next
+    show(null);
+    error.textContent = '';
+    input.focus();
+    pending++;
+    busy(true);
+    saving = saving
+      .then(() => save(text, cached?.result ?? null, cached))
+      .finally(() => {
+        if (--pending === 0) busy(false);
+      });
   });
 }

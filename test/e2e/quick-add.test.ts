@@ -206,3 +206,44 @@ test('a date in figures is read as the page writes dates: 3/4 is 3 April for a B
     t.deepEqual([day.month, day.day], month === 4 ? [4, 3] : [3, 4], `${locale}: ${rent.due_day}`);
   }
 });
+
+test('lines typed one after another while the first ones save are each saved as typed, in order; a line refused comes back', async (t) => {
+  const token = rig.app.token(`rapid-${randomUUID().slice(0, 8)}`);
+  const page = await openPage(t, token, 'UTC');
+  const box = page.getByLabel('Quick add, in plain words');
+  // Saves are slow here (a busy server): the next lines are typed while the first one is on its way.
+  await page.route('**/tasks', async (route) => {
+    if (route.request().method() === 'POST') await new Promise((r) => setTimeout(r, 400));
+    await route.continue();
+  });
+  const lines = ['Rapid one tomorrow', 'Rapid two tomorrow', 'Release notes today 23:30'];
+  for (const line of lines) {
+    await box.pressSequentially(line);
+    await box.press('Enter');
+  }
+  t.is(await box.inputValue(), '', 'the box is free for the next line at once');
+  const saved = await eventually(
+    async () => {
+      const tasks = (await rest<{ tasks: Task[] }>(token, 'GET', '/tasks?sort=created&order=asc')).tasks;
+      return tasks.length === 3 ? tasks : undefined;
+    },
+    { what: 'the three lines saved', timeoutMs: 15_000 },
+  );
+  t.deepEqual(
+    saved.map((task) => task.title),
+    ['Rapid one', 'Rapid two', 'Release notes'],
+    'each as typed (no first letter lost), in the order entered',
+  );
+  await page.locator('#quick-add-form').waitFor({ state: 'attached' });
+  await page.locator('#quick-add-form:not([aria-busy])').waitFor({ timeout: UI_DEADLINE_MS });
+
+  // A line that cannot be saved is not lost: it comes back into the empty box with why.
+  await box.pressSequentially('!1 tomorrow');
+  await box.press('Enter');
+  await page
+    .locator('#quick-add-form')
+    .getByRole('alert')
+    .filter({ hasText: 'A title is needed.' })
+    .waitFor({ timeout: UI_DEADLINE_MS });
+  t.is(await box.inputValue(), '!1 tomorrow');
+});
