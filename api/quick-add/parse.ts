@@ -573,7 +573,9 @@ function forwardDate(
   const passed = time !== null && time.hour * 60 + time.minute < local.hour * 60 + local.minute;
   const weekdayAlone = certain('weekday') && !certain('day') && !certain('month');
   if (onlyTime && !relative && passed && day.equals(today)) day = day.plus({ days: 1 });
-  else if (weekdayAlone && day < today) day = day.plus({ days: 7 });
+  // A weekday is the next one, unless it says it is gone: "last monday", "this past friday" (chrono's day).
+  else if (weekdayAlone && day < today && !/^(?:last|this\s+past|past)\s/i.test(r.text.trim()))
+    day = day.plus({ days: 7 });
   // Today's weekday at a time already gone ("plan sprint monday 9am" on a Monday evening) is next week's,
   // unless it says "this" (this monday 9am: today, as said; the preview says it is past).
   else if (weekdayAlone && day.equals(today) && passed && !/\bthis\b/i.test(r.text)) day = day.plus({ days: 7 });
