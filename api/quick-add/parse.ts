@@ -541,11 +541,24 @@ const PART_OF_DAY_ALONE = /^(?:(?:this|in\s+the|at)\s+)?(?:morning|afternoon|eve
  * Which of chrono's results in the text is the task's date and time: the first that names a date or a
  * clock time; a part of the day named alone only when nothing else does, and never as the text's first
  * word — "Night shift tomorrow", "Evening class on Friday", "Morning run every day" are titles that
- * start with a part of the day, not times (chrono reads "Night" as this evening).
+ * start with a part of the day, not times (chrono reads "Night" as this evening). Right after the repeat
+ * phrase, which ends at `repeatEnd` (masked out of `text`), it is the repeat's time of day: "every morning
+ * meditate" is daily at 09:00, titled "meditate".
  */
-function chooseDateTime(results: readonly chrono.ParsedResult[], text: string): chrono.ParsedResult | undefined {
+function chooseDateTime(
+  results: readonly chrono.ParsedResult[],
+  text: string,
+  repeatEnd?: number,
+): chrono.ParsedResult | undefined {
   const alone = (r: chrono.ParsedResult) => PART_OF_DAY_ALONE.test(r.text.trim());
-  return results.find((r) => !alone(r)) ?? results.find((r) => alone(r) && text.slice(0, r.index).trim().length > 0);
+  const afterRepeat = (r: chrono.ParsedResult) => {
+    const start = r.index + r.text.length - r.text.trimStart().length; // chrono's text may open with spaces
+    return repeatEnd !== undefined && repeatEnd <= start && text.slice(repeatEnd, start).trim() === '';
+  };
+  return (
+    results.find((r) => !alone(r)) ??
+    results.find((r) => alone(r) && (text.slice(0, r.index).trim().length > 0 || afterRepeat(r)))
+  );
 }
 
 /**
@@ -816,7 +829,7 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   // A month and day that is no date ("31 april", "February 29, 2027") is said below; chrono may have read a
   // part of it ("april" alone, as 1 April), which is then no date either.
   const impossible = impossibleDay(dated, order);
-  const chosen = chooseDateTime(found, dated);
+  const chosen = chooseDateTime(found, dated, repeat?.problem === undefined ? repeat?.end : undefined);
   const within = (r: chrono.ParsedResult, span: Span) => r.index < span.end && r.index + r.text.length > span.start;
   const hit = impossible && chosen && within(chosen, impossible.span) ? undefined : chosen;
   let date: string | null = null;
