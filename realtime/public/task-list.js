@@ -221,6 +221,8 @@ function itemBody(task, s) {
   const today = dayIn(new Date().toISOString(), zone);
   const near = (t) => dueNear(t, zone);
   const meta = [];
+  // A done task says when it was done first (the Completed view is ordered by it).
+  if (task.completed && task.completed_at) meta.push(`Completed ${fmtNear(task.completed_at, zone)}`);
   // A series in a list stands for its occurrences (views.js oneRowPerSeries): it shows the next open one,
   // and its checkbox completes that one; the series itself is never completed.
   const open = task.is_recurring && standsForOccurrences(s) ? openOccurrences(task, s) : [];

@@ -710,6 +710,12 @@ test.serial('edit inline, manage reminders, complete with the keyboard, read the
     'focus stays on the re-rendered checkbox',
   );
   t.true((await rest<Task>(token, 'GET', `/tasks/${task.id}`)).completed);
+  // A done task says when it was done (a newcomer's Completed view showed only the old due date).
+  t.regex(
+    await item(page, 'Finish the report').locator('.meta').innerText(),
+    /^Completed (?:today|yesterday), \d{1,2}:\d\d/,
+    'when it was done, first',
+  );
 
   // History, readable, with from → to values.
   await item(page, 'Finish the report')
