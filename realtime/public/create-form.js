@@ -10,7 +10,7 @@ import { inView, withViewDefaults, viewDefaults } from './views.js';
 import { canHold } from './sharing.js';
 import { toast } from './toasts.js';
 import { api } from './api.js';
-import { isBusy, setBusy } from './a11y.js';
+import { setBusy } from './a11y.js';
 import { recurrencePicker } from './recurrence-picker.js';
 import { reminderChooser, readReminder } from './reminder-chooser.js';
 import { upsertTask } from './tasks.js';
@@ -127,6 +127,11 @@ export function setupCreateForm() {
     picker.refresh();
   });
 
+  /** The saves entered and not yet answered, one after another. */
+  let saving = Promise.resolve();
+  let pending = 0;
+  /** The body entered last (JSON). */
+  let lastEntered = '';
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const error = formError(form);
@@ -169,9 +174,15 @@ export function setupCreateForm() {
     error.textContent = '';
     $('#new-title').removeAttribute('aria-invalid');
     const submit = $('#create-submit');
-    if (isBusy(submit)) return;
-    void (async () => {
-      setBusy(submit, true);
+    // Saved in the order entered, none dropped: a task entered while the last one saves waits for it (a busy
+    // guard had dropped it without a word), and a form the user has begun filling again is not reset.
+    // The same task entered again while it is still being saved is a double press, not a second task.
+    const entered = JSON.stringify(body);
+    if (pending > 0 && entered === lastEntered) return;
+    lastEntered = entered;
+    pending++;
+    setBusy(submit, true);
+    saving = saving.then(async () => {
       try {
         const task = await api('POST', '/tasks', body);
         upsertTask(task);
@@ -181,15 +192,17 @@ export function setupCreateForm() {
             body: task.title,
             group: 'added',
           });
-        form.reset();
-        // Says what the server made of it: "Added “Title”: all day, Thu, 24 Dec".
-        $('#new-due-said').textContent = '';
+        // Says what the server made of it: "Added “Title”: all day, Thu, 24 Dec", until the next task is begun,
+        // or for ADDED_SAID_MS (a user's pass found it there ten minutes on).
         $('#new-added').textContent = task.due_date ? `Added “${task.title}”: ${taskDueSaid(task, userZone())}` : '';
-        // Until the next task is begun, or for ADDED_SAID_MS (a user's pass found it there ten minutes on).
         clearTimeout(addedSaid);
         addedSaid = setTimeout(() => {
           $('#new-added').textContent = '';
         }, ADDED_SAID_MS);
+        // The next task already begun in the form (its title changed since this one was entered): left as typed.
+        if ($('#new-title').value.trim() !== title) return;
+        form.reset();
+        $('#new-due-said').textContent = '';
         if (due.type !== 'datetime-local') {
           due.type = 'datetime-local';
           showReminder();
@@ -208,8 +221,8 @@ export function setupCreateForm() {
         error.textContent = `Could not add the task: ${sentence(err.message)}`;
         $('#new-title').setAttribute('aria-invalid', 'true');
       } finally {
-        setBusy(submit, false);
+        if (--pending === 0) setBusy(submit, false);
       }
-    })();
+    });
   });
 }

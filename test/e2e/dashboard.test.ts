@@ -6,6 +6,7 @@ import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { startTestApp } from '../helpers/app.ts';
+import { eventually } from '../helpers/eventually.ts';
 import {
   appWithChromium,
   DESKTOP,
@@ -825,6 +826,38 @@ test.serial(
       1,
       'the reminder is announced once',
     );
+  },
+);
+
+test.serial(
+  'tasks entered in the form while the last one saves are each saved once, in order; a double press adds one',
+  async (t) => {
+    const token = rig.app.token(user('rapid'));
+    const context = await newContext(t);
+    const page = await openPage(t, context, token);
+    // Saves are slow here (a busy server): the next task is entered while the first one is on its way.
+    await page.route('**/tasks', async (route) => {
+      if (route.request().method() === 'POST') await new Promise((r) => setTimeout(r, 400));
+      await route.continue();
+    });
+    await createThroughUi(page, 'First of two');
+    await createThroughUi(page, 'Second of two');
+    await page.getByRole('button', { name: 'Add task' }).click(); // the same task again: a double press
+    const titles = await eventually(
+      async () => {
+        const tasks = (await rest<{ tasks: Task[] }>(token, 'GET', '/tasks?sort=created&order=asc')).tasks;
+        return tasks.length >= 2 ? tasks.map((x) => x.title) : undefined;
+      },
+      { what: 'both tasks saved', timeoutMs: UI_DEADLINE_MS },
+    );
+    await page.locator('#create-submit:not([data-busy])').waitFor({ timeout: UI_DEADLINE_MS });
+    t.deepEqual(
+      (await rest<{ tasks: Task[] }>(token, 'GET', '/tasks?sort=created&order=asc')).tasks.map((x) => x.title),
+      ['First of two', 'Second of two'],
+      'each once, in the order entered',
+    );
+    t.deepEqual(titles.slice(0, 2), ['First of two', 'Second of two']);
+    t.is(await page.getByLabel('Title', { exact: true }).inputValue(), '', 'the form is ready for the next one');
   },
 );
 
