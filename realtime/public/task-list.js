@@ -246,7 +246,14 @@ function itemBody(task, s) {
     meta.push(
       `Repeats ${describeRule(task.recurrence_rule)}${task.recurrence_mode === 'after_completion' ? ', counted from each completion' : ''}`,
     );
-  if (open.length > 1) meta.push(`${open.length - 1} more open`);
+  // Others open: those due already are more to do ("1 more open"); one open ahead of its time (the next one
+  // spawns early, actors/task/decide.ts spawn, so it can be seen and reminded of) is the next one, said so
+  // ("Next: tomorrow, 9:00"), not a second copy (a newcomer's pass).
+  const dueNow = (o) => (o.due_day ? o.due_day <= today : o.due_date !== null && Date.parse(o.due_date) <= Date.now());
+  const moreDue = open.slice(1).filter(dueNow);
+  const openAhead = open.slice(1).find((o) => !dueNow(o));
+  if (moreDue.length) meta.push(`${moreDue.length} more open`);
+  if (openAhead) meta.push(`Next: ${near(openAhead)}`);
   if (task.is_recurring && !next)
     meta.push(
       task.next_occurrence

@@ -1,6 +1,6 @@
 // A repeating task is one row in its list, as todo apps show one (a user's pass found each series as its
 // own row beside one to three rows of its occurrences): the series' row shows its next open occurrence
-// and says how many more are open, and its checkbox (or `x`) completes that occurrence, after which the row
+// and says how many more are due or when the next one open ahead is, and its checkbox (or `x`) completes that occurrence, after which the row
 // shows the next. Today still lists the occurrences themselves, each due that day.
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
@@ -42,7 +42,9 @@ test('a series is one row in its list: it shows its next open occurrence, and it
   await rows.first().waitFor({ timeout: UI_DEADLINE_MS });
   t.is(await rows.count(), 1, 'one row for the series and its occurrences');
   const row = rows.first();
-  await row.locator('.meta', { hasText: '1 more open' }).waitFor({ timeout: UI_DEADLINE_MS });
+  // The second is open ahead of its time (for its reminder): the next one, not one more to do.
+  await row.locator('.meta', { hasText: /Next: tomorrow, \d{1,2}:\d\d/ }).waitFor({ timeout: UI_DEADLINE_MS });
+  t.notRegex(await row.locator('.meta').innerText(), /more open/);
   // The sidebar counts it once too: the series and the plain task.
   const inbox = page.locator('#lists > li', { has: page.locator('.side-name', { hasText: /^Inbox$/ }) });
   await inbox.locator('.side-count', { hasText: /^2$/ }).waitFor({ timeout: UI_DEADLINE_MS });
@@ -53,7 +55,7 @@ test('a series is one row in its list: it shows its next open occurrence, and it
   });
   t.false((await rest<Task>(token, 'GET', `/tasks/${second?.id}`)).completed, 'the next one is open');
   // The row now stands for the next one: clear, enabled, no other open.
-  await row.locator('.meta', { hasText: '1 more open' }).waitFor({ state: 'detached', timeout: UI_DEADLINE_MS });
+  await row.locator('.meta', { hasText: 'Next: ' }).waitFor({ state: 'detached', timeout: UI_DEADLINE_MS });
   t.false(await row.getByRole('checkbox').isChecked());
   t.is(await rows.count(), 1);
 
