@@ -337,7 +337,11 @@ function setupListDialog() {
             s.lists.set(list.id, { ...s.lists.get(list.id), ...list });
           });
         dialog.close();
-        if (list && !editing) await goTo({ kind: 'list', listId: list.id });
+        if (list && !editing) {
+          await goTo({ kind: 'list', listId: list.id });
+          // A new list is there to be filled: the keyboard goes to quick add, not back to the "+" (a newcomer's pass).
+          $('#quick-add')?.focus();
+        }
         void refreshCounts();
       } catch (err) {
         error.textContent = saveFailure(err, 'list');

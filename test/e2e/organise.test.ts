@@ -112,6 +112,8 @@ async function newList(page: Page, name: string, color: string): Promise<void> {
   await dialog.getByRole('radio', { name: color }).check();
   await dialog.getByRole('button', { name: 'Save' }).click();
   await page.locator('#view-title', { hasText: name }).waitFor({ timeout: UI_DEADLINE_MS });
+  // Ready to be filled: the keyboard is in quick add.
+  await page.locator('#quick-add:focus').waitFor({ timeout: UI_DEADLINE_MS });
 }
 
 async function addTask(page: Page, title: string): Promise<void> {
