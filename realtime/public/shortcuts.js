@@ -32,7 +32,8 @@ export function setupShortcuts() {
   // A touch screen without a keyboard has no keys to press: its fields do not show the shortcut hints.
   if (matchMedia('(hover: none) and (pointer: coarse)').matches) {
     $('#new-title').placeholder = 'Add a task…';
-    $('#quick-add').placeholder = 'Quick add: Pay rent every month on the 1st at 9am !1 #Home';
+    // Short enough to be read whole on a phone's box (~256 px at 375 px wide).
+    $('#quick-add').placeholder = 'Rent every 1st at 9am #Home';
     $('#search').placeholder = 'Search tasks';
   }
   const help = $('#help');

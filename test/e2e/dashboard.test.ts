@@ -998,6 +998,17 @@ test.serial('on a phone the fields show no keyboard-shortcut hints; on a desktop
   const page = await openPage(t, phone, token);
   t.is(await page.locator('#new-title').getAttribute('placeholder'), 'Add a task…');
   t.is(await page.locator('#search').getAttribute('placeholder'), 'Search tasks');
+  // Quick add's example is whole in its box (a newcomer's phone showed "…every month on" cut off).
+  const room = await page.locator('#quick-add').evaluate((el) => {
+    const input = el as HTMLInputElement;
+    const style = getComputedStyle(input);
+    const pen = document.createElement('canvas').getContext('2d');
+    if (!pen) return { text: 0, box: 0 };
+    pen.font = style.font;
+    const box = input.clientWidth - Number.parseFloat(style.paddingLeft) - Number.parseFloat(style.paddingRight);
+    return { text: pen.measureText(input.placeholder).width, box };
+  });
+  t.true(room.text <= room.box, `the example takes ${room.text.toFixed(0)} px of ${room.box.toFixed(0)}`);
   const desk = await openPage(t, await newContext(t), token);
   t.regex((await desk.locator('#new-title').getAttribute('placeholder')) ?? '', /n$/);
 });
