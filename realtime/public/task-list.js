@@ -311,6 +311,11 @@ function itemBody(task, s) {
               (l) => html`<option value=${l.id} .selected=${live(l.id === inList)}>${l.name}</option>`,
             )}</select>`
           : nothing
+      }${
+        next && task.recurrence_mode !== 'after_completion'
+          ? html`<button type="button" data-k="skip" aria-label="Skip this occurrence: ${task.title} (${near(next)})"
+      title="Skips the occurrence it shows (deletes it, undoable): the series goes on with the next" @click=${(e) => skipOccurrence(next, e.currentTarget)}>Skip</button>`
+          : nothing
       }<button type="button" class="danger${confirming ? ' confirm' : ''}" data-k="delete"
       aria-label="${confirming ? 'Confirm delete' : 'Delete'}: ${task.title}" @click=${(e) => deleteTask(id, e.currentTarget)}>${confirming ? 'Sure?' : 'Delete'}</button></div>${
         labelsOpen ? labelPicker(task, s) : nothing
@@ -382,6 +387,26 @@ function completeOccurrence(id, box) {
   setCompleted(id, box, () => {
     if (box.isConnected) box.checked = false;
   });
+}
+
+/**
+ * Skips the occurrence `occurrence` a series row shows: deletes that one (undoable), and the series goes on
+ * with its next (a calendar series only: an after-completion one dates its next from a completion).
+ */
+function skipOccurrence(occurrence, button) {
+  void act(
+    button,
+    async () => {
+      await undoable(
+        'delete',
+        occurrence,
+        (headers) => api('DELETE', `/tasks/${occurrence.id}`, undefined, headers),
+        'Skipped',
+      );
+      removeTask(occurrence.id);
+    },
+    'Could not skip the occurrence',
+  );
 }
 
 const disarm = new Map();

@@ -101,3 +101,36 @@ test('a series with no occurrence open yet: its box completes the next one ahead
   t.false(await box.isChecked(), 'the box is clear again for the one after');
   t.false((await rest<Task>(token, 'GET', `/tasks/${series.id}`)).completed, 'the series itself goes on');
 });
+
+test('Skip on a series row skips the occurrence it shows (undoable): the row goes on to the next', async (t) => {
+  const token = rig.app.token(`skip-${randomUUID().slice(0, 8)}`);
+  // Two open at once (a reminder two days before each): the row shows the first, "Next:" the second.
+  const series = await rest<Task>(token, 'POST', '/tasks', {
+    title: 'Water plants',
+    due_date: new Date(Date.now() + 3_600_000).toISOString(),
+    recurrence_rule: 'FREQ=DAILY',
+    reminders: [{ before: 'P2D' }],
+  });
+  const openOnes = () =>
+    rest<{ tasks: Task[] }>(token, 'GET', `/tasks?series_id=${series.id}&completed=false`).then((p) =>
+      p.tasks.sort((a, b) => (a.occurrence_at ?? '').localeCompare(b.occurrence_at ?? '')),
+    );
+  const [first, second] = await eventually(async () => ((await openOnes()).length === 2 ? openOnes() : null), {
+    what: 'two open occurrences',
+  });
+  const context = await newContext(t, rig.browser, { viewport: DESKTOP });
+  const page = await openDashboard(t, context, rig.app, token);
+  const row = page.locator('#tasks > li.task', { has: page.locator('.title', { hasText: /^Water plants$/ }) });
+  await row.locator('.meta', { hasText: 'Next: ' }).waitFor({ timeout: UI_DEADLINE_MS });
+  await row.focus();
+  await row.getByRole('button', { name: /^Skip this occurrence: Water plants/ }).click();
+  await eventually(async () => ((await openOnes()).map((o) => o.id).join() === second?.id ? true : null), {
+    what: 'the first occurrence skipped, the second still open',
+  });
+  t.false((await rest<Task>(token, 'GET', `/tasks/${series.id}`)).completed, 'the series goes on');
+  await row.locator('.meta', { hasText: 'Next: ' }).waitFor({ state: 'detached', timeout: UI_DEADLINE_MS });
+  // Undo brings the skipped one back.
+  await page.getByRole('button', { name: 'Undo' }).first().click();
+  await eventually(async () => ((await openOnes()).length === 2 ? true : null), { what: 'the skip undone' });
+  t.is((await openOnes())[0]?.id, first?.id);
+});
