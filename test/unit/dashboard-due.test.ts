@@ -151,7 +151,7 @@ test("a due time is said on the user's day in their zone, with its time there", 
   const now = Date.parse('2026-12-01T10:00:00Z');
   const words = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
   const time = (iso: string, zone: string) =>
-    new Intl.DateTimeFormat(undefined, { timeZone: zone, hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+    new Intl.DateTimeFormat(undefined, { timeZone: zone, hour: 'numeric', minute: '2-digit' }).format(new Date(iso));
   // 23:30Z on 1 December is that evening in London, and the next morning in Tokyo, where `now` is 19:00 on the 1st.
   const iso = '2026-12-01T23:30:00Z';
   t.is(fmtNear(iso, 'Europe/London', now), `${words.format(0, 'day')}, ${time(iso, 'Europe/London')}`);
