@@ -44,6 +44,9 @@ export interface UpdateTask {
   expected_version?: number;
 }
 
+/** Why a member is gone from a shared list, as the events of their tasks' clean-up say it. */
+export type MemberGoneReason = 'member_left' | 'member_removed';
+
 export type TaskCommand =
   | CreateTask
   | UpdateTask
@@ -68,9 +71,10 @@ export type TaskCommand =
   | { type: 'label_deleted'; label_id: string }
   /**
    * System: `user_id` left the task's shared list or was removed from it (host/lists/turn.ts fans this out):
-   * their reminders on the task are cancelled (`member_removed`) and an assignment to them is cleared.
+   * their reminders on the task are cancelled and an assignment to them is cleared, each event saying why as
+   * `reason`: `member_left` (after list.member_left) or `member_removed` (after list.member_removed; the default).
    */
-  | { type: 'member_gone'; user_id: string }
+  | { type: 'member_gone'; user_id: string; reason?: MemberGoneReason }
   /**
    * System: the instance's series was deleted (host/tasks/turn.ts fans this out once the delete committed):
    * an open instance of it is deleted too (`reason: 'series_deleted'`); a completed one, or one of another

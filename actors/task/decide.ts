@@ -14,7 +14,7 @@ import {
   RecurrenceError,
 } from '../recurrence/index.ts';
 import { startOf, seriesStart, formatWall } from './series.ts';
-import type { TaskCommand, ReminderSpec, CreateTask, UpdateTask } from './commands.ts';
+import type { TaskCommand, ReminderSpec, CreateTask, UpdateTask, MemberGoneReason } from './commands.ts';
 import {
   type TaskState,
   type ReminderState,
@@ -192,7 +192,7 @@ function decideCommand(command: TaskCommand, state: TaskState | null, ctx: Decid
     case 'label_deleted':
       return labelDeleted(command.label_id, state);
     case 'member_gone':
-      return memberGone(command.user_id, state, ctx);
+      return memberGone(command.user_id, command.reason ?? 'member_removed', state, ctx);
     case 'series_deleted':
       return state.series_id === command.series_id && !state.completed ? remove(state, ctx, 'series_deleted') : [];
   }
@@ -1511,17 +1511,18 @@ function labelDeleted(labelId: string, state: TaskState): PendingEvent[] {
 
 /**
  * `userId` left the task's list or was removed from it (host/lists/turn.ts fans this out once the removal
- * committed): their reminders on the task are cancelled (`member_removed`; also those an assignment had
+ * committed), `reason` saying which (`member_left`, `member_removed`: the reason of each event below): their
+ * reminders on the task are cancelled (also those an assignment had
  * cancelled, so unassigning never re-arms them), and an assignment to them is cleared, which re-arms the
  * other members' reminders (`reassigned`). On a task they made, one that followed their zone gets that zone
- * as its own and their labels are dropped (`task.updated`, reason `member_removed`). Nothing when they have access to the task's list again (a
+ * as its own and their labels are dropped (`task.updated`). Nothing when they have access to the task's list again (a
  * new invitation accepted since, or the task moved to a list of theirs).
  */
-function memberGone(userId: string, state: TaskState, ctx: DecideContext): PendingEvent[] {
+function memberGone(userId: string, reason: MemberGoneReason, state: TaskState, ctx: DecideContext): PendingEvent[] {
   if (accessTo(state.list_id, ctx).includes(userId)) return [];
   const out: PendingEvent[] = state.reminders
     .filter((r) => r.user_id === userId && (!r.cancelled || r.cancel_reason === 'assigned'))
-    .map((r) => ev(state, 'reminder.cancelled', { reminder_id: r.id, reason: 'member_removed' }));
+    .map((r) => ev(state, 'reminder.cancelled', { reminder_id: r.id, reason }));
   // Their own task (they made it) stays in the list, but nothing of theirs reaches into the list any more:
   // one that followed their zone keeps the zone it has now (ctx.userTimezone: the home user's), so a later
   // zone change of theirs moves nothing here and tells the members nothing; their personal labels go.
@@ -1529,12 +1530,12 @@ function memberGone(userId: string, state: TaskState, ctx: DecideContext): Pendi
     const changes: Record<string, Change<unknown>> = {};
     if (zoneBound(state) && timesIn(state, ctx.userTimezone)) changes.timezone = { from: null, to: ctx.userTimezone };
     if (state.labels.length > 0) changes.labels = { from: state.labels, to: [] };
-    if (Object.keys(changes).length > 0) out.push(ev(state, 'task.updated', { changes, reason: 'member_removed' }));
+    if (Object.keys(changes).length > 0) out.push(ev(state, 'task.updated', { changes, reason }));
   }
   if (state.assignee !== userId) return out;
   const next: TaskState = { ...state, assignee: null };
   out.push(
-    ev(state, 'task.updated', { changes: { assignee: { from: userId, to: null } }, reason: 'member_removed' }),
+    ev(state, 'task.updated', { changes: { assignee: { from: userId, to: null } }, reason }),
     ...reassigned(state, next, out, ctx),
   );
   return out;

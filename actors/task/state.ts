@@ -17,7 +17,7 @@ export interface ReminderState {
   /**
    * Why it was cancelled (`task_completed`, `removed`, `passed`, …); an uncomplete re-arms the `task_completed`
    * ones. On a shared list (issue 17): `assigned` (the task was assigned to another member; unassigning re-arms
-   * it) and `member_removed` (its owner left the list or was removed); `reaches_too_far` (another member's edit
+   * it), `member_left` and `member_removed` (its owner left the list, or was removed from it); `reaches_too_far` (another member's edit
    * of the series' rule or start left this template reaching back over more than MAX_REMINDER_REACH occurrences).
    */
   cancel_reason: string | null;

@@ -30,6 +30,11 @@ import { ensureUser, findAnswer, keyReused, lockListWriters, persist, retryable 
 import { fanOut, finishEach, type FinishOptions, type FinishResult } from '../fan-outs.ts';
 import { DomainError } from '../../actors/errors.ts';
 import type { TaskCall, TaskCallAnswer } from '../../actors/ports.ts';
+import type { MemberGoneReason } from '../../actors/task/commands.ts';
+
+/** The reason the clean-up of a member's tasks gives, by the membership event it follows. */
+const goneReason = (eventType: string): MemberGoneReason =>
+  eventType === 'list.member_left' ? 'member_left' : 'member_removed';
 
 export interface ListTurnsOptions {
   clock?: () => Date;
@@ -211,7 +216,7 @@ export class ListTurns implements ListTurnPort {
     for (const e of events) {
       if (e.event_type !== 'list.member_left' && e.event_type !== 'list.member_removed') continue;
       const cause = { correlationId: meta.correlationId, causationId: e.event_id };
-      await this.memberGoneTurns(listId, e.data.user_id as string, cause);
+      await this.memberGoneTurns(listId, e.data.user_id as string, cause, goneReason(e.event_type));
     }
   }
 
@@ -219,11 +224,16 @@ export class ListTurns implements ListTurnPort {
    * `member_gone` of `gone` on each task of the list `tasksOfGoneMember` names, FAN_OUT at a time (a refusal of
    * one task's turn does not stop the others). Resolves to how many wrote anything.
    */
-  private async memberGoneTurns(listId: string, gone: string, cause: CommandMeta): Promise<number> {
+  private async memberGoneTurns(
+    listId: string,
+    gone: string,
+    cause: CommandMeta,
+    reason: MemberGoneReason,
+  ): Promise<number> {
     const dispatch = this.dispatch;
     if (dispatch === undefined) return 0;
     return fanOut(await tasksOfGoneMember(this.db, listId, gone), (taskId) =>
-      dispatch(taskId, { userId: gone, command: { type: 'member_gone', user_id: gone }, meta: cause }).catch(
+      dispatch(taskId, { userId: gone, command: { type: 'member_gone', user_id: gone, reason }, meta: cause }).catch(
         (error: unknown) => {
           if (!(error instanceof DomainError)) throw error;
           return undefined;
@@ -243,11 +253,13 @@ export class ListTurns implements ListTurnPort {
       list_id: string;
       user_id: string;
       event_id: string;
+      event_type: string;
       correlation_id: string;
     }>(
-      `SELECT m.list_id::text AS list_id, m.user_id, e.event_id::text AS event_id, e.correlation_id::text AS correlation_id
+      `SELECT m.list_id::text AS list_id, m.user_id, e.event_id::text AS event_id, e.event_type,
+              e.correlation_id::text AS correlation_id
          FROM list_members m
-         JOIN LATERAL (SELECT event_id, correlation_id FROM events
+         JOIN LATERAL (SELECT event_id, event_type, correlation_id FROM events
                         WHERE aggregate_id = m.list_id::text AND event_type IN ('list.member_left', 'list.member_removed')
                           AND data->>'user_id' = m.user_id
                         ORDER BY version DESC LIMIT 1) e ON true
@@ -263,7 +275,13 @@ export class ListTurns implements ListTurnPort {
       'member gone',
       rows.map((r) => ({ ...r, key: `${r.list_id} ${r.user_id}`, user: r.user_id })),
       options.signal,
-      (r) => this.memberGoneTurns(r.list_id, r.user_id, { correlationId: r.correlation_id, causationId: r.event_id }),
+      (r) =>
+        this.memberGoneTurns(
+          r.list_id,
+          r.user_id,
+          { correlationId: r.correlation_id, causationId: r.event_id },
+          goneReason(r.event_type),
+        ),
     );
   }
 

@@ -187,6 +187,18 @@ test("member_gone: bob's reminders are cancelled (member_removed), his assignmen
     .then(['task.updated']);
 });
 
+test('member_gone after bob left the list himself: each event of the clean-up says member_left, as the membership event did', (t) => {
+  const both = bothRemind(t);
+  const assigned = spec(t)(both).when(assign('bob'), by('alice'));
+  spec(t)(assigned)
+    .when({ type: 'member_gone', user_id: 'bob', reason: 'member_left' }, by(undefined, ['alice']))
+    .then([
+      { event_type: 'reminder.cancelled', data: { reminder_id: reminderOf(both, 'bob'), reason: 'member_left' } },
+      { event_type: 'task.updated', data: { changes: { assignee: { from: 'bob', to: null } }, reason: 'member_left' } },
+      { event_type: 'reminder.scheduled', data: { reason: 'unassigned' } },
+    ]);
+});
+
 test('member_gone on a task its creator made: it keeps the zone it followed (theirs, now its own) and drops their labels; a later zone change of theirs moves nothing', (t) => {
   const LABEL = 'cccccccc-cccc-4ccc-8ccc-cccccccccccc';
   // Alice, in Berlin, made a daily series and an all-day task in L1 (she is no longer on it: bob's list now).
