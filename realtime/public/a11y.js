@@ -19,6 +19,20 @@ export function setBusy(el, on) {
 export const isBusy = (el) => el?.dataset.busy === '1';
 
 /**
+ * Marks `form` as saving (aria-busy, and its `button` busy-looking) while it still takes input: a form whose
+ * entries queue (quick add, the new-task form) is never closed to the next one.
+ */
+export function setSaving(form, button, on) {
+  if (on) {
+    button.dataset.busy = '1';
+    form.setAttribute('aria-busy', 'true');
+  } else {
+    delete button.dataset.busy;
+    form.removeAttribute('aria-busy');
+  }
+}
+
+/**
  * Before `el` leaves the page: when it holds the focus, returns a function that moves the focus to
  * the neighbouring item's first control (or `fallback`) once it is gone; else a no-op.
  */

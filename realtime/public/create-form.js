@@ -10,7 +10,7 @@ import { inView, withViewDefaults, viewDefaults } from './views.js';
 import { canHold } from './sharing.js';
 import { toast } from './toasts.js';
 import { api } from './api.js';
-import { setBusy } from './a11y.js';
+import { setSaving } from './a11y.js';
 import { recurrencePicker } from './recurrence-picker.js';
 import { reminderChooser, readReminder } from './reminder-chooser.js';
 import { upsertTask } from './tasks.js';
@@ -181,7 +181,7 @@ export function setupCreateForm() {
     if (pending > 0 && entered === lastEntered) return;
     lastEntered = entered;
     pending++;
-    setBusy(submit, true);
+    setSaving(form, submit, true);
     saving = saving.then(async () => {
       try {
         const task = await api('POST', '/tasks', body);
@@ -221,7 +221,7 @@ export function setupCreateForm() {
         error.textContent = `Could not add the task: ${sentence(err.message)}`;
         $('#new-title').setAttribute('aria-invalid', 'true');
       } finally {
-        if (--pending === 0) setBusy(submit, false);
+        if (--pending === 0) setSaving(form, submit, false);
       }
     });
   });

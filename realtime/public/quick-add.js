@@ -8,6 +8,7 @@ import { getState, subscribe, userZone } from './store.js';
 import { inView, withViewDefaults } from './views.js';
 import { toast } from './toasts.js';
 import { api, ApiError } from './api.js';
+import { setSaving } from './a11y.js';
 import { describeRule } from './rules.js';
 import { formatter } from './time.js';
 import { upsertTask } from './tasks.js';
@@ -215,15 +216,7 @@ export function setupQuickAdd() {
   let pending = 0;
   const submit = $('#quick-add-submit');
   /** Lines are being saved: the form says so (aria-busy), and still takes the next one. */
-  const busy = (on) => {
-    if (on) {
-      submit.dataset.busy = '1';
-      form.setAttribute('aria-busy', 'true');
-    } else {
-      delete submit.dataset.busy;
-      form.removeAttribute('aria-busy');
-    }
-  };
+  const busy = (on) => setSaving(form, submit, on);
 
   /** Says why `text` was not added: back in the box when the user has not typed since, else quoted. */
   const refuse = (text, message, preview = null) => {

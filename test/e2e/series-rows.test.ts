@@ -18,16 +18,17 @@ interface Task {
   occurrence_at: string | null;
 }
 
-test('a series is one row in its list: it shows its next open occurrence, and its checkbox or x completes that one', async (t) => {
-  const token = rig.app.token(`rows-${randomUUID().slice(0, 8)}`);
-  // A reminder two days before each occurrence needs the first two there at once: two open occurrences.
+/**
+ * A daily series due in an hour with a reminder two days before each occurrence, which needs the first two
+ * there at once: two open occurrences. Resolves with the series, a read of its open ones and those two.
+ */
+async function twoOpen(token: string, title: string) {
   const series = await rest<Task>(token, 'POST', '/tasks', {
-    title: 'Stretch',
+    title,
     due_date: new Date(Date.now() + 3_600_000).toISOString(),
     recurrence_rule: 'FREQ=DAILY',
     reminders: [{ before: 'P2D' }],
   });
-  await rest(token, 'POST', '/tasks', { title: 'Plain' });
   const openOnes = () =>
     rest<{ tasks: Task[] }>(token, 'GET', `/tasks?series_id=${series.id}&completed=false`).then((p) =>
       p.tasks.sort((a, b) => (a.occurrence_at ?? '').localeCompare(b.occurrence_at ?? '')),
@@ -35,6 +36,13 @@ test('a series is one row in its list: it shows its next open occurrence, and it
   const [first, second] = await eventually(async () => ((await openOnes()).length === 2 ? openOnes() : null), {
     what: 'two open occurrences',
   });
+  return { series, openOnes, first, second };
+}
+
+test('a series is one row in its list: it shows its next open occurrence, and its checkbox or x completes that one', async (t) => {
+  const token = rig.app.token(`rows-${randomUUID().slice(0, 8)}`);
+  const { series, first, second } = await twoOpen(token, 'Stretch');
+  await rest(token, 'POST', '/tasks', { title: 'Plain' });
 
   const context = await newContext(t, rig.browser, { viewport: DESKTOP });
   const page = await openDashboard(t, context, rig.app, token);
@@ -104,20 +112,8 @@ test('a series with no occurrence open yet: its box completes the next one ahead
 
 test('Skip on a series row skips the occurrence it shows (undoable): the row goes on to the next', async (t) => {
   const token = rig.app.token(`skip-${randomUUID().slice(0, 8)}`);
-  // Two open at once (a reminder two days before each): the row shows the first, "Next:" the second.
-  const series = await rest<Task>(token, 'POST', '/tasks', {
-    title: 'Water plants',
-    due_date: new Date(Date.now() + 3_600_000).toISOString(),
-    recurrence_rule: 'FREQ=DAILY',
-    reminders: [{ before: 'P2D' }],
-  });
-  const openOnes = () =>
-    rest<{ tasks: Task[] }>(token, 'GET', `/tasks?series_id=${series.id}&completed=false`).then((p) =>
-      p.tasks.sort((a, b) => (a.occurrence_at ?? '').localeCompare(b.occurrence_at ?? '')),
-    );
-  const [first, second] = await eventually(async () => ((await openOnes()).length === 2 ? openOnes() : null), {
-    what: 'two open occurrences',
-  });
+  // Two open at once: the row shows the first, "Next:" the second.
+  const { series, openOnes, first, second } = await twoOpen(token, 'Water plants');
   const context = await newContext(t, rig.browser, { viewport: DESKTOP });
   const page = await openDashboard(t, context, rig.app, token);
   const row = page.locator('#tasks > li.task', { has: page.locator('.title', { hasText: /^Water plants$/ }) });
