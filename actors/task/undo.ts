@@ -147,31 +147,24 @@ function undoTurn(
   state: TaskState,
   ctx: DecideContext,
 ): PendingEvent[] {
-  let out: PendingEvent[];
   switch (target.event_type) {
     case 'task.completed':
-      out = [...undoComplete(later, state, ctx), ...takeBackSuccessor(target, state, ctx)];
-      break;
+      return [...undoComplete(later, state, ctx), ...takeBackSuccessor(target, state, ctx)];
     case 'task.deleted':
-      out = restore(turn, state, ctx);
-      break;
+      return restore(turn, state, ctx);
     case 'task.updated':
     case 'task.due_date_changed':
-      out = undoEdit(target, turn, later, state, ctx);
-      break;
+      return undoEdit(target, turn, later, state, ctx);
     case 'reminder.scheduled':
-      out = undoAddedReminder(target, turn, later, state);
-      break;
+      return undoAddedReminder(target, turn, later, state);
     case 'reminder.cancelled':
-      out = undoRemovedReminder(target, turn, later, state, ctx);
-      break;
+      return undoRemovedReminder(target, turn, later, state, ctx);
     default:
       throw invalid(
         'event_id',
         `a ${target.event_type} cannot be undone; undoable: task.completed, task.deleted, task.updated, task.due_date_changed, an added reminder (reminder.scheduled), a removed one (reminder.cancelled)`,
       );
   }
-  return out;
 }
 
 function undoComplete(later: EventEnvelope[], state: TaskState, ctx: DecideContext): PendingEvent[] {

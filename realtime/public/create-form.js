@@ -6,14 +6,13 @@ import { html, render, nothing } from '/vendor/lit-html/lit-html.js';
 import { live } from '/vendor/lit-html/directives/live.js';
 import { $, formError } from './dom.js';
 import { getState, subscribe, userZone, orderedLists, inboxList } from './store.js';
-import { inView, withViewDefaults, viewDefaults } from './views.js';
+import { withViewDefaults, viewDefaults } from './views.js';
 import { canHold } from './sharing.js';
-import { toast } from './toasts.js';
 import { api } from './api.js';
 import { setSaving } from './a11y.js';
 import { recurrencePicker } from './recurrence-picker.js';
 import { reminderChooser, readReminder } from './reminder-chooser.js';
-import { upsertTask } from './tasks.js';
+import { taskAdded } from './tasks.js';
 import { allDayToggle, dueSaid, taskDueSaid, writtenIn } from './due.js';
 
 /** How long the line saying what the server made of the task added last stays (ms). */
@@ -185,13 +184,7 @@ export function setupCreateForm() {
     saving = saving.then(async () => {
       try {
         const task = await api('POST', '/tasks', body);
-        upsertTask(task);
-        if (!inView(task))
-          toast({
-            title: `Added to ${getState().lists.get(task.list_id)?.name ?? 'your tasks'}`,
-            body: task.title,
-            group: 'added',
-          });
+        taskAdded(task);
         // Says what the server made of it: "Added “Title”: all day, Thu, 24 Dec", until the next task is begun,
         // or for ADDED_SAID_MS (a user's pass found it there ten minutes on).
         $('#new-added').textContent = task.due_date ? `Added “${task.title}”: ${taskDueSaid(task, userZone())}` : '';

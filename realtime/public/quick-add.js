@@ -5,13 +5,12 @@
 import { html, render } from '/vendor/lit-html/lit-html.js';
 import { $, formError } from './dom.js';
 import { getState, subscribe, userZone } from './store.js';
-import { inView, withViewDefaults } from './views.js';
-import { toast } from './toasts.js';
+import { withViewDefaults } from './views.js';
 import { api, ApiError } from './api.js';
 import { setSaving } from './a11y.js';
 import { describeRule } from './rules.js';
 import { formatter } from './time.js';
-import { upsertTask } from './tasks.js';
+import { taskAdded } from './tasks.js';
 
 /** Quiet time after the last keystroke before the text is read (ms). */
 const DEBOUNCE_MS = 250;
@@ -250,13 +249,7 @@ export function setupQuickAdd() {
       for (const name of preview.result.new_labels ?? []) made.push(await labelIdOf(name));
       if (made.length) body.labels = [...new Set([...(body.labels ?? []), ...made])];
       const task = await api('POST', '/tasks', body);
-      upsertTask(task);
-      if (!inView(task))
-        toast({
-          title: `Added to ${getState().lists.get(task.list_id)?.name ?? 'your tasks'}`,
-          body: task.title,
-          group: 'added',
-        });
+      taskAdded(task);
     } catch (err) {
       refuse(text, err.message);
     }

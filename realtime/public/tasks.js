@@ -8,7 +8,7 @@ import { evolve } from './task-state.js';
 import { toast, dismissGroup } from './toasts.js';
 import { notifyReminder, reminderAnswered, taskAnswered } from './notifications.js';
 import { historyChanged } from './history.js';
-import { countsChanged, showView } from './views.js';
+import { countsChanged, inView, showView } from './views.js';
 
 /** A reminder that fired, or an assignment made, longer ago than this is not announced again when it is replayed. */
 const FRESH_REMINDER_MS = 15 * 60_000;
@@ -144,6 +144,17 @@ export async function fetchTask(id) {
 }
 
 /** A task from a REST response: taken when it is newer than what the page holds. */
+/** A task the user just added (quick add, the new-task form): upserted, and where it went said when the view does not show it. */
+export function taskAdded(task) {
+  upsertTask(task);
+  if (!inView(task))
+    toast({
+      title: `Added to ${getState().lists.get(task.list_id)?.name ?? 'your tasks'}`,
+      body: task.title,
+      group: 'added',
+    });
+}
+
 export function upsertTask(task) {
   if (!task?.id) return;
   if (task.deleted_at) {
