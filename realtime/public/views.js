@@ -152,17 +152,46 @@ const KEYS = {
   completed: (t) => t.completed_at ?? t.updated_at,
 };
 
-/** The order of the server's keyset (sort key — nulls last —, then id), as a comparator. */
-export function comparator({ sort, order }) {
-  const key = KEYS[sort] ?? KEYS.created;
+/** (key, id) pairs in the keyset's order (`dir` 1 ascending, -1 descending; a null key last either way). */
+function compareKeyed(x, xId, y, yId, dir) {
+  if (x === null || y === null) {
+    if (x !== y) return x === null ? 1 : -1;
+  } else if (x !== y) return dir * cmp(x, y);
+  return dir * cmp(xId, yId);
+}
+
+/**
+ * The order of the server's keyset (sort key — nulls last —, then id), as a comparator; `key` replaces
+ * the sort's own key where a row is placed otherwise than the server orders it (rowDueKey).
+ */
+export function comparator({ sort, order }, key = KEYS[sort] ?? KEYS.created) {
   const dir = order === 'desc' ? -1 : 1;
-  return (a, b) => {
-    const x = key(a);
-    const y = key(b);
-    if (x === null || y === null) {
-      if (x !== y) return x === null ? 1 : -1;
-    } else if (x !== y) return dir * cmp(x, y);
-    return dir * cmp(a.id, b.id);
+  return (a, b) => compareKeyed(key(a), a.id, key(b), b.id, dir);
+}
+
+/**
+ * Where a row goes when sorted by due in a view where a series' row stands for its occurrences
+ * (standsForOccurrences): a series at the due date of the occurrence its row shows (the first of
+ * openOccurrences the pages hold), else at its next occurrence not spawned yet, else (ended) with the
+ * tasks that have no due date; any other task at its own. A series' own `due_date` is its start, long
+ * past for most series: ordered by it (as the server orders GET /tasks?sort=due), every series headed
+ * the list as if it were the most overdue.
+ */
+export function rowDueKey(s = getState()) {
+  const seriesList = new Map();
+  for (const t of s.tasks.values()) if (t.is_recurring) seriesList.set(t.id, listOf(t));
+  /** Series id → its first open occurrence in its own list (openOccurrences' order: by occurrence, then due). */
+  const shown = new Map();
+  const at = (t) => t.occurrence_at ?? t.due_date ?? '';
+  for (const t of s.tasks.values()) {
+    if (!t.series_id || t.completed || seriesList.get(t.series_id) !== listOf(t)) continue;
+    const first = shown.get(t.series_id);
+    if (!first || at(t) < at(first)) shown.set(t.series_id, t);
+  }
+  return (t) => {
+    if (!t.is_recurring) return KEYS.due(t);
+    const due = shown.get(t.id)?.due_date ?? t.next_occurrence;
+    return due ? Date.parse(due) : null;
   };
 }
 
@@ -197,16 +226,22 @@ export function oneRowPerSeries(tasks) {
 }
 
 export function visibleTasks(s = getState()) {
-  const order = comparator(sortOf(s));
+  const sorted = sortOf(s);
+  const oneRow = standsForOccurrences(s);
+  const serverKey = KEYS[sorted.sort] ?? KEYS.created;
+  const key = oneRow && sorted.sort === 'due' ? rowDueKey(s) : serverKey;
   const now = Date.now();
   let out = [];
   for (const task of s.tasks.values()) if (inView(task, s, now)) out.push(task);
-  if (standsForOccurrences(s)) out = oneRowPerSeries(out);
-  out.sort(order);
+  if (oneRow) out = oneRowPerSeries(out);
+  out.sort(comparator(sorted, key));
   const last = s.page?.cursor ? s.page.last : null;
   if (!last) return out;
-  // Beyond the last task of the pages fetched so far, the server may hold others: stop there.
-  const end = out.findIndex((t) => order(t, last) > 0);
+  // Beyond the last task of the pages fetched so far (in the server's order: by its own key), the server
+  // may hold others: stop there.
+  const dir = sorted.order === 'desc' ? -1 : 1;
+  const lastKey = serverKey(last);
+  const end = out.findIndex((t) => compareKeyed(key(t), t.id, lastKey, last.id, dir) > 0);
   return end < 0 ? out : out.slice(0, end);
 }
 

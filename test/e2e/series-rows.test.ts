@@ -130,3 +130,50 @@ test('Skip on a series row skips the occurrence it shows (undoable): the row goe
   await eventually(async () => ((await openOnes()).length === 2 ? true : null), { what: 'the skip undone' });
   t.is((await openOnes())[0]?.id, first?.id);
 });
+
+test('sorted by due, a series stands where the occurrence its row shows is due (else its next one), not at its start long ago', async (t) => {
+  const token = rig.app.token(`sortdue-${randomUUID().slice(0, 8)}`);
+  const hour = 3_600_000;
+  const at = (ms: number) => new Date(Date.now() + ms).toISOString();
+  // Daily since three days ago, due two hours from now each day, each reminded two days before: the
+  // occurrence in two hours and the one after it are open at once (its next not spawned: in three days).
+  const daily = await rest<Task>(token, 'POST', '/tasks', {
+    title: 'Feed the cat',
+    due_date: at(2 * hour - 3 * 24 * hour),
+    recurrence_rule: 'FREQ=DAILY',
+    reminders: [{ before: 'P2D' }],
+  });
+  await eventually(
+    async () =>
+      (await rest<{ tasks: Task[] }>(token, 'GET', `/tasks?series_id=${daily.id}&completed=false`)).tasks.length === 2
+        ? true
+        : null,
+    { what: 'two open occurrences of the daily series' },
+  );
+  // Yearly since a year ago less ten days: nothing open, its next occurrence in about ten days.
+  await rest(token, 'POST', '/tasks', {
+    title: 'Renew passport',
+    due_date: at(10 * 24 * hour - 365 * 24 * hour),
+    recurrence_rule: 'FREQ=YEARLY',
+  });
+  for (const [title, ms] of [
+    ['Call mum', hour],
+    ['Buy stamps', 24 * hour],
+    ['File taxes', 30 * 24 * hour],
+  ] as const)
+    await rest(token, 'POST', '/tasks', { title, due_date: at(ms) });
+
+  const context = await newContext(t, rig.browser, { viewport: DESKTOP, timezoneId: 'UTC' });
+  const page = await openDashboard(t, context, rig.app, token);
+  await page.locator('#sort').selectOption('due');
+  const expected = ['Call mum', 'Feed the cat', 'Buy stamps', 'Renew passport', 'File taxes'];
+  const titles = () => page.locator('#tasks > li.task .title').allInnerTexts();
+  await eventually(async () => ((await titles()).join('|') === expected.join('|') ? true : null), {
+    what: `rows in due order: ${expected.join(', ')}`,
+    timeoutMs: UI_DEADLINE_MS,
+  }).catch(async (error: unknown) => {
+    t.log(`rows: ${(await titles()).join(', ')}`);
+    throw error;
+  });
+  t.deepEqual(await titles(), expected);
+});
