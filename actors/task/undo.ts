@@ -248,7 +248,16 @@ function restore(turn: EventEnvelope[], state: TaskState, ctx: DecideContext): P
   const inbox = inboxIdOf(ctx.userId);
   const refs = ctx.refs;
   const after: TaskState = { ...state, deleted_at: null };
-  if (refs && state.list_id !== inbox && !refs.lists.has(state.list_id)) {
+  // Gone is deleted, as the turn read the list (DecideContext.listDeleted); a list not read there counts as
+  // gone when it is none of the creator's live ones. Not "the creator has no access to it": a creator who
+  // left or was removed from a list that lives on lost the task with it, and the undo of its delete by a
+  // member still there brings it back into that list, never into the creator's Inbox (which had handed
+  // them the task with what the members wrote after they left).
+  const gone =
+    ctx.listDeleted !== undefined && ctx.membersOf?.(state.list_id) !== undefined
+      ? ctx.listDeleted(state.list_id)
+      : refs !== undefined && !refs.lists.has(state.list_id);
+  if (state.list_id !== inbox && gone) {
     // Its list is gone: it comes back in its creator's Inbox (whoever undoes the delete), unless its creator
     // had left that list before it was deleted: they lost the task, and the edits made since, with the list
     // (host/users/turn.ts deletes such a task with its list), so it is not handed back to them.

@@ -159,6 +159,33 @@ for (const database of DATABASES) {
     t.is((await call('GET', `/tasks/${stove.id}`, { token: carol.token })).status, 404, 'nothing handed back to carol');
   });
 
+  for (const gone of ['leaves', 'is removed'] as const)
+    test(`${database}: a member who made a task ${gone}; the owner edits, deletes and undoes the delete: it is back in the list, and nothing of it reaches the one gone`, async (t) => {
+      const { call, alice, bob, id } = await sharedList(database);
+      const task = await ok(call('POST', '/tasks', { token: bob.token, body: { title: 'x', list_id: id } }), 201);
+      await ok(
+        call('DELETE', `/lists/${id}/members/${bob.id}`, { token: gone === 'leaves' ? bob.token : alice.token }),
+        204,
+      );
+      const since = (await ok(call('GET', '/events?after=0&limit=500', { token: bob.token }))).last_seq as number;
+      const path = `/tasks/${task.id}`;
+      await ok(call('PATCH', path, { token: alice.token, body: { title: 'Layoffs', description: 'after bob left' } }));
+      await ok(call('DELETE', path, { token: alice.token }), 204);
+      const history = (await ok(call('GET', `${path}/history?limit=100`, { token: alice.token }))).events as Json[];
+      const deleted = history.find((e) => e.event_type === 'task.deleted');
+      const undone = await call('POST', `${path}/undo`, { token: alice.token, body: { event_id: deleted?.event_id } });
+      t.is(undone.status, 200, undone.text);
+      t.like(undone.body, { list_id: id, title: 'Layoffs', deleted_at: null });
+      t.like(await ok(call('GET', path, { token: alice.token })), { list_id: id, deleted_at: null });
+      t.is((await call('GET', path, { token: bob.token })).status, 404, 'not handed to the one gone');
+      const bobs = (await ok(call('GET', `/events?after=${since}&limit=500`, { token: bob.token }))).events as Json[];
+      t.deepEqual(
+        bobs.filter((e) => e.aggregate_id === task.id),
+        [],
+        "nothing of the task in bob's stream since he was gone",
+      );
+    });
+
   // Serial: ava runs serial tests before the others, so nothing else writes while the counter is read.
   test.serial(`${database}: an event delivered to several members counts once as written`, async (t) => {
     const { app } = suite(database);
