@@ -269,6 +269,16 @@ function checkList(value: unknown, ctx: DecideContext): string {
 /** Who issued the command: `ctx.actor`, or the home user when none is given. */
 export const actorOf = (ctx: DecideContext): string => ctx.actor ?? ctx.userId;
 
+/**
+ * An assigned task's reminders are its assignee's alone (issue 17): a live reminder of anyone else's
+ * would notify them of a task that is not theirs to do. Throws a 409 when `user` may not have a live
+ * reminder on a task assigned to `assignee` (null: unassigned, anyone may).
+ */
+export function onlyAssigneeReminds(assignee: string | null, user: string): void {
+  if (assignee !== null && assignee !== user)
+    throw conflict(`the task is assigned to ${assignee}; only the assignee sets reminders on it`);
+}
+
 /** The users with access to list `listId` (DecideContext.membersOf); a list not read counts as the home user's alone. */
 export const accessTo = (listId: string, ctx: DecideContext): readonly string[] =>
   ctx.membersOf?.(listId) ?? [ctx.userId];
@@ -614,8 +624,7 @@ function create(command: CreateTask, state: TaskState | null, ctx: DecideContext
   const id = command.id;
   const list_id = d.list_id === undefined ? inboxIdOf(ctx.userId) : checkList(d.list_id, ctx);
   const assignee = d.assignee === undefined ? null : checkAssignee(d.assignee, list_id, ctx);
-  if (assignee !== null && assignee !== actorOf(ctx) && specs.length > 0)
-    throw conflict(`the task is assigned to ${assignee}; only the assignee sets reminders on it`);
+  if (specs.length > 0) onlyAssigneeReminds(assignee, actorOf(ctx));
   const next_occurrence =
     is_recurring && start && recurrence_rule
       ? firstOccurrence(recurrence_rule, start, zone, seriesAfter({ last_spawned_at: null, due_day }, zone, ctx))
@@ -1032,8 +1041,7 @@ function remove(state: TaskState, ctx: DecideContext, reason?: 'series_deleted')
 
 function addReminder(spec: ReminderSpec, state: TaskState, ctx: DecideContext): PendingEvent[] {
   if (state.completed) throw conflict('the task is completed; uncomplete it to add reminders');
-  if (state.assignee !== null && state.assignee !== actorOf(ctx))
-    throw conflict(`the task is assigned to ${state.assignee}; only the assignee sets reminders on it`);
+  onlyAssigneeReminds(state.assignee, actorOf(ctx));
   if (state.reminders.filter((r) => !r.cancelled).length >= MAX_REMINDERS)
     throw invalid('reminders', `at most ${MAX_REMINDERS} per task`);
   const reminder = newReminder(state, planReminder(spec, '', state, ctx), ctx);

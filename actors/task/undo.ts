@@ -36,6 +36,7 @@ import {
   accessTo,
   checkReach,
   reachesTooFar,
+  onlyAssigneeReminds,
   type DecideContext,
 } from './decide.ts';
 import { seriesStart } from './series.ts';
@@ -506,6 +507,8 @@ function undoRemovedReminder(
   const r = state.reminders.find((x) => x.id === id);
   if (!r?.cancelled) throw conflict('the reminder is not removed; there is nothing to undo');
   if (state.completed) throw conflict('the task is completed; uncomplete it, then add the reminder again');
+  // Assigned to someone else since: a reminder of its maker's would notify them of a task not theirs.
+  onlyAssigneeReminds(state.assignee, r.user_id);
   if (state.reminders.filter((x) => !x.cancelled).length >= MAX_REMINDERS)
     throw conflict(`the task has ${MAX_REMINDERS} reminders already`);
   let remind_at: string | null = r.remind_at;

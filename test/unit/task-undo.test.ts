@@ -219,6 +219,31 @@ test('an added reminder undone is cancelled; a removed one undone is armed again
   );
 });
 
+test('a removed reminder is not armed again by its undo once the task is assigned to someone else (only the assignee has reminders)', (t) => {
+  const given = spec(t);
+  const shared = (iso: string): DecideContext => ({
+    ...at(iso, { lists: new Set([L1]), labels: new Set() }),
+    membersOf: () => ['u1', 'carol'],
+  });
+  const made = given().when(
+    { type: 'create', id: T1, data: { title: 'Post the parcel', list_id: L1, due_date: '2026-03-01T09:00:00Z' } },
+    shared('2026-02-10T12:00:00Z'),
+  );
+  const added = given(made).when({ type: 'add_reminder', data: { before: 'PT1H' } }, shared('2026-02-10T12:01:00Z'));
+  const id = (first(added, 'reminder.scheduled')?.data.reminder as { id: string }).id;
+  const removed = given(added).when({ type: 'remove_reminder', reminder_id: id }, shared('2026-02-10T12:02:00Z'));
+  const removal = first(removed, 'reminder.cancelled');
+  const assigned = given(removed)
+    .when({ type: 'update', data: { assignee: 'carol' } }, shared('2026-02-10T12:03:00Z'))
+    .then({ assignee: 'carol' });
+  given(assigned)
+    .when(
+      { type: 'undo', event_id: removal?.event_id ?? 'missing' },
+      { ...shared('2026-02-10T12:04:00Z'), undo: { events: assigned.history } },
+    )
+    .then(throws('conflict', undefined, /assigned to carol; only the assignee sets reminders/));
+});
+
 test('an undone edit that made an all-day task timed makes it all-day again on its date, and the other way', (t) => {
   const given = spec(t);
   const start = given().when(
