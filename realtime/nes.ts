@@ -14,6 +14,7 @@ import type { Server } from '@hapi/hapi';
 import client from 'prom-client';
 import { MAX_PAYLOAD_BYTES } from '../api/schemas.ts';
 import type { Publish } from './hub.ts';
+import { frameProblem, echoOf } from './frames.ts';
 
 export interface RealtimeOptions {
   /** Heartbeat tuned so a dead link is noticed within ~5 s (nes' default notices after ~20 s). */
@@ -62,6 +63,8 @@ interface NesSocket {
   _ws: { close(code: number, reason: string): void; terminate(): void };
   _listener: object;
   _onMessage(message: unknown): Promise<void> | undefined;
+  /** Sends nes' error frame for `err` (a Boom), echoing the frame's type and id. */
+  _error(err: Error, request?: { type?: string; id?: string | number }): Promise<void>;
   auth: { isAuthenticated: boolean; credentials: unknown; artifacts: unknown; strategy?: unknown; _verified: number };
   disconnect(): Promise<void>;
   isOpen(): boolean;
@@ -192,7 +195,9 @@ const FLOOD_CLOSE_GRACE_MS = 1000;
  * flood of sub/unsub or request frames is the same kind. nes has no hook before its handling; so this wraps
  * that one method, once per process: each frame takes a token from its socket's bucket (MessageBudget), and
  * a frame over the budget closes the socket (1008, policy violation, cut off after FLOOD_CLOSE_GRACE_MS),
- * after which nothing it sent is parsed or handled. Re-check this when upgrading nes.
+ * after which nothing it sent is parsed or handled. A frame within the budget is handed to nes only when
+ * its shape is one nes handles (./frames.ts frameProblem); else it is answered 400 here. Re-check this when
+ * upgrading nes.
  */
 const limited = Symbol.for('tasklane.nes.onMessage');
 function limitMessages(): void {
@@ -202,9 +207,21 @@ function limitMessages(): void {
   const proto = SocketClass.prototype;
   if (proto[limited]) return;
   const original = proto._onMessage;
+  // A frame of a shape nes does not handle is answered with nes' own error frame and goes no further (./frames.ts).
+  const checked = (socket: NesSocket, message: unknown) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(String(message));
+    } catch {
+      return original.call(socket, message); // nes answers "Cannot parse message"
+    }
+    const problem = frameProblem(parsed);
+    if (problem === null) return original.call(socket, message);
+    return socket._error(Boom.badRequest(problem), echoOf(parsed));
+  };
   proto._onMessage = function (this: NesSocket, message: unknown) {
     const budget = budgets.get(this._listener);
-    if (budget === undefined) return original.call(this, message);
+    if (budget === undefined) return checked(this, message);
     const now = Date.now();
     const bucket = buckets.get(this) ?? { tokens: budget.burst, at: now, closed: false };
     buckets.set(this, bucket);
@@ -213,7 +230,7 @@ function limitMessages(): void {
     bucket.at = now;
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
-      return original.call(this, message);
+      return checked(this, message);
     }
     bucket.closed = true;
     this.server.log(['nes', 'flood', 'warn'], {

@@ -233,3 +233,72 @@ test('a socket within its budget is never closed: more messages than the burst, 
     ws.terminate();
   }
 });
+
+test('a frame of a shape nes does not handle is answered 400 naming the field, and the socket stays reaped by its heartbeat', async (t) => {
+  const token = t0.token(`frames-${randomUUID()}`);
+  const ws = await rawSocket();
+  try {
+    const auth = { headers: { authorization: `Bearer ${token}` } };
+    const hello = replyOf(ws, 10_000);
+    ws.send(JSON.stringify({ type: 'hello', id: 'h', version: '2', auth }));
+    t.like(await hello, { type: 'hello', id: 'h' });
+    const answers: [unknown, RegExp][] = [
+      [{ type: 'request', id: 2, method: {}, path: '/tasks' }, /^method must be a string$/],
+      [{ type: 'request', id: 3, method: 'GET', path: ['/tasks'] }, /^path must be a string$/],
+      [{ type: 'sub', id: 4, path: null }, /^path must be a string$/],
+      [{ type: 'sub', id: 5, path: {} }, /^path must be a string$/],
+      [null, /^a message must be a JSON object$/],
+    ];
+    for (const [frame, message] of answers) {
+      const reply = replyOf(ws, 10_000);
+      ws.send(JSON.stringify(frame));
+      const answer = await reply;
+      t.not(answer, 'no reply', JSON.stringify(frame));
+      if (answer === 'no reply') continue;
+      t.is((answer.payload as { statusCode?: unknown; error?: unknown }).error, 'Bad Request', JSON.stringify(frame));
+      t.regex(String((answer.payload as { message?: unknown }).message), message);
+      if (frame !== null)
+        t.like(answer, { id: (frame as { id: unknown }).id }, 'the answer names the frame it answers');
+    }
+    // This client answers none of nes' pings: with nothing of it under way, the heartbeat closes it.
+    const closed = await closeOf(ws, 60_000);
+    t.not(closed, 'still open', 'closed by the heartbeat');
+  } finally {
+    ws.terminate();
+  }
+});
+
+test('a hello of a shape nes does not handle is answered 400 naming the field, without echoing its token', async (t) => {
+  const token = t0.token(`hello-${randomUUID()}`);
+  for (const [hello, message] of [
+    [
+      {
+        type: 'hello',
+        id: 1,
+        version: '2',
+        auth: { headers: { authorization: `Bearer ${token}` } },
+        subs: [{}, null, 5],
+      },
+      /^subs\[0\] must be a string$/,
+    ],
+    [{ type: 'hello', id: 1, version: '2', auth: `Bearer ${token}` }, /^auth must be of type object$/],
+    [
+      { type: 'hello', id: 1, version: '2', auth: { headers: { authorization: 5 } } },
+      /^auth\.headers\.authorization must be a string$/,
+    ],
+  ] as const) {
+    const ws = await rawSocket();
+    try {
+      const reply = replyOf(ws, 10_000);
+      ws.send(JSON.stringify(hello));
+      const answer = await reply;
+      t.not(answer, 'no reply');
+      if (answer === 'no reply') continue;
+      t.like(answer, { type: 'hello', id: 1, payload: { error: 'Bad Request' } });
+      t.regex(String((answer.payload as { message?: unknown }).message), message);
+      t.false(JSON.stringify(answer).includes(token.slice(-20)), 'the token is not in the answer');
+    } finally {
+      ws.terminate();
+    }
+  }
+});
