@@ -86,13 +86,13 @@ export function checkDayReminder(
 
 /**
  * RFC 5545 §3.8.5.3: with a DATE start, BYHOUR, BYMINUTE and BYSECOND do not apply. An all-day series
- * with them is refused (400 on `recurrence_rule`) rather than given times of day.
+ * with them is refused (400 on `field`, default `recurrence_rule`) rather than given times of day.
  */
-export function checkAllDayRule(rule: string): void {
+export function checkAllDayRule(rule: string, field = 'recurrence_rule'): void {
   const part = /(?:^|;)\s*(BYHOUR|BYMINUTE|BYSECOND)\s*=/i.exec(rule);
   if (part)
     throw invalid(
-      'recurrence_rule',
+      field,
       `${(part[1] as string).toUpperCase()} does not apply to an all-day series (its start is a date, RFC 5545 DTSTART;VALUE=DATE)`,
     );
 }

@@ -242,20 +242,39 @@ function checkDescription(value: unknown): string | null {
  * before its first occurrence, RFC 5545 §3.3.10), decided when it is created or edited so no timer
  * meets it later and no series sits waiting for an instance that never comes.
  */
-function checkSeriesBudget(rule: string, start: string | Date, zone: string): void {
+function checkSeriesBudget(rule: string, start: string | Date, zone: string, field = 'recurrence_rule'): void {
   let first: Date | null;
   try {
     checkSeries(rule, start, zone);
     first = nextOccurrence(rule, start, zone, new Date(-8.64e15));
   } catch (error) {
-    if (error instanceof RecurrenceError) throw new DomainError('validation', error.message, 'recurrence_rule');
+    // Its message begins with the input it is about, `recurrence_rule: …` for the rule: named as `field` here.
+    if (error instanceof RecurrenceError)
+      throw new DomainError('validation', error.message.replace(/^recurrence_rule:/, `${field}:`), field);
     throw error;
   }
   if (first === null)
     throw invalid(
-      'recurrence_rule',
+      field,
       `ends before its first occurrence: UNTIL (or the rule's days) leaves no occurrence from the start ${typeof start === 'string' ? start : start.toISOString()}; move UNTIL after the due date`,
     );
+}
+
+/**
+ * What a series' rule must meet against its start (`start`, wall-clock, in `zone`) when it is created or
+ * edited, for POST /recurrence/preview, which shows what saving makes and so refuses what saving refuses:
+ * no times of day on an all-day start (`allDay`; RFC 5545 §3.8.5.3), within the recurrence budget, and
+ * an occurrence from the start. Throws a DomainError `validation` naming `field`.
+ */
+export function checkSeriesRule(
+  rule: string,
+  start: string | Date,
+  zone: string,
+  allDay: boolean,
+  field: string,
+): void {
+  if (allDay) checkAllDayRule(rule, field);
+  checkSeriesBudget(rule, start, zone, field);
 }
 
 /** A list id of the user: the Inbox, or one of `ctx.refs.lists` when given. */

@@ -8,7 +8,8 @@ import { encodeCursor, decodeCursor } from '../present.ts';
 import type { Credentials } from '../auth.ts';
 import { occurrences } from '../../actors/recurrence/index.ts';
 import { checkZone, readInstant } from '../../actors/task/time.ts';
-import { seriesStart, startOf } from '../../actors/task/index.ts';
+import { seriesStart, startOf, checkSeriesRule } from '../../actors/task/index.ts';
+import { readDue } from '../../actors/task/all-day.ts';
 import { notFound } from '../../actors/errors.ts';
 import { signToken } from '../tokens.ts';
 import { withinBudget } from '../page-budget.ts';
@@ -113,6 +114,8 @@ export function recurrenceRoutes(server: Server, deps: ApiDeps): void {
         // A start named on the second pass of a repeated hour is that instant, as a series' (seriesStart).
         const instant = readInstant('start', p.start, zone);
         const start = seriesStart({ dtstart_local: startOf('start', p.start, instant, zone), due_date: instant }, zone);
+        // What saving it as a series' due date and rule would refuse, the preview refuses too (400 naming rule).
+        checkSeriesRule(p.rule, start, zone, readDue('start', p.start, zone).due_day !== null, 'rule');
         const after = p.after ? new Date(readInstant('after', p.after, zone)) : undefined;
         const list = occurrences(p.rule, start, zone, { limit: p.limit, ...(after ? { after } : {}) });
         return { occurrences: list.map((d) => d.toISOString()), timezone: zone };

@@ -348,6 +348,23 @@ const cases = (): Case[] => [
     400,
     /^rule: .*BYWEEKNO/,
   ],
+  // The preview refuses what saving the same start and rule as a series refuses (POST /tasks: 400).
+  [
+    'preview all-day start with BYHOUR',
+    'POST',
+    '/recurrence/preview',
+    json({ rule: 'FREQ=DAILY;BYHOUR=9', start: '2030-01-01', timezone: 'UTC' }),
+    400,
+    /^rule: BYHOUR does not apply to an all-day series/,
+  ],
+  [
+    'preview UNTIL before the start',
+    'POST',
+    '/recurrence/preview',
+    json({ rule: 'FREQ=DAILY;UNTIL=20291201T000000Z', start: '2030-01-01T09:00', timezone: 'UTC' }),
+    400,
+    /^rule: ends before its first occurrence/,
+  ],
   [
     'preview limit',
     'POST',
