@@ -532,12 +532,30 @@ test.serial(
       priority: 1,
       reminders: [{ before: 'PT10M' }],
     });
-    // 820 px: the width where the floating controls used to hide "Reminders (1)"; 1300 px: rows at their widest.
-    for (const width of [820, 1300]) {
+    // A series with an occurrence open (due in an hour; its reminder two days before makes the next one open
+    // too): its row offers Skip as well, one control more (Delete was cut off beyond the row at 1280 px).
+    await rest(token, 'POST', '/tasks', {
+      title: 'Water the plants on the balcony',
+      due_date: new Date(Date.now() + 3_600_000).toISOString(),
+      recurrence_rule: 'FREQ=DAILY',
+      priority: 2,
+      reminders: [{ before: 'P2D' }],
+    });
+    // 820 px: the width where the floating controls used to hide "Reminders (1)"; 1280–1920 px: rows at their widest.
+    for (const [width, title] of [
+      [820, 'Standup with the whole team'],
+      [1300, 'Standup with the whole team'],
+      [820, 'Water the plants on the balcony'],
+      [1100, 'Water the plants on the balcony'],
+      [1280, 'Water the plants on the balcony'],
+      [1920, 'Water the plants on the balcony'],
+    ] as const) {
       const context = await contextOf(t, rig.browser, { timezoneId: 'UTC', viewport: { width, height: 800 } });
       const page = await openPage(t, context, token);
-      const row = item(page, 'Standup with the whole team');
+      const row = item(page, title);
       await row.waitFor({ timeout: UI_DEADLINE_MS });
+      if (title.startsWith('Water'))
+        await row.getByRole('button', { name: /^Skip/ }).waitFor({ state: 'attached', timeout: UI_DEADLINE_MS });
       await row.hover();
       // The text's own boxes (a Range over each part's contents), not the parts' boxes, which include padding.
       const covered = await row.evaluate((li) => {
@@ -562,7 +580,7 @@ test.serial(
             hit.push('floating controls on two lines');
         return [...new Set(hit)];
       });
-      t.deepEqual(covered, [], `${width} px: the controls cover no text`);
+      t.deepEqual(covered, [], `${width} px, ${title}: the controls cover no text and stay inside the row`);
       await context.close();
     }
   },
