@@ -148,7 +148,8 @@ const KEYS = {
   due: (t) => (t.due_date ? Date.parse(t.due_date) : null),
   priority: (t) => t.priority ?? 4,
   created: (t) => t.created_at,
-  title: (t) => t.title,
+  // As the server orders titles: lower-cased, then by code (lower(title) COLLATE "C", host/reads.ts SORTS).
+  title: (t) => t.title.toLowerCase(),
   completed: (t) => t.completed_at ?? t.updated_at,
 };
 

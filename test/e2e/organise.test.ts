@@ -204,6 +204,9 @@ test.serial('priority flags and label chips: set, create, add and remove; sort b
   await showsExactly(t, page, ['Cedar task', 'Apple task', 'Birch task'], 'by priority: P1, P3, then none');
   await page.getByLabel('Sort by').selectOption('title');
   await showsExactly(t, page, ['Apple task', 'Birch task', 'Cedar task'], 'by title');
+  // Lower case sorts with upper case, as the server orders titles: not every capitalised title first.
+  await rest<Task>(token, 'POST', '/tasks', { title: 'banana task' });
+  await showsExactly(t, page, ['Apple task', 'banana task', 'Birch task', 'Cedar task'], 'by title, whatever the case');
 
   // Labels: create one from the row's picker (it is added), add a second, remove the first by its chip.
   await item(page, 'Birch task').getByRole('button', { name: 'Labels: Birch task' }).click();
