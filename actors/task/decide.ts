@@ -988,7 +988,7 @@ function complete(state: TaskState, ctx: DecideContext): PendingEvent[] {
  * Completing a series completes its next occurrence ahead of its time (Todoist's and Things' ticking of a
  * repeating task: "Pay rent" ticked on the 28th for the 1st), when none of its occurrences is open: the
  * series spawns that occurrence now (`recurring.spawned`, `ahead` and `completed_early`) and the instance is
- * made (without reminders: it is done) and completed, in one turn; its next occurrence moves on, and the
+ * made (with its reminders, cancelled by its completion) and completed, in one turn; its next occurrence moves on, and the
  * one after spawns ahead when the completed one's time comes, as always. A series is not completed itself:
  * with an occurrence open, a 409 naming it (complete that one); an after-completion series (its next
  * follows a completion), an ended one, or one whose occurrences were not read: a 409 as before.
@@ -1012,7 +1012,7 @@ function completeNext(state: TaskState, ctx: DecideContext): PendingEvent[] {
   const zone = zoneOf(state, ctx);
   const occurrence_at = state.next_occurrence;
   const following = firstOccurrence(state.recurrence_rule, seriesStart(state, zone), zone, ms(occurrence_at));
-  const spawned = spawnEvents({ ...state, reminders: [] }, occurrence_at, following, [], zone, ctx, {
+  const spawned = spawnEvents(state, occurrence_at, following, [], zone, ctx, {
     late_ms: 0,
     late: false,
     ahead: true,
@@ -1020,11 +1020,24 @@ function completeNext(state: TaskState, ctx: DecideContext): PendingEvent[] {
   });
   const instance = spawned.find((e) => e.event_type === 'task.created');
   if (!instance) return spawned;
+  // It is made with its reminders, as any occurrence, and its completion cancels those pending, as any
+  // completion does: so undoing the completion re-arms those still ahead (made without them, it came back
+  // with none, while the row still said it had them).
+  const passed = new Set(
+    spawned.filter((e) => e.event_type === 'reminder.cancelled').map((e) => e.data.reminder_id as string),
+  );
+  const armed = spawned
+    .filter((e) => e.event_type === 'reminder.scheduled' && e.aggregate_id === instance.aggregate_id)
+    .map((e) => (e.data.reminder as ReminderState).id)
+    .filter((id) => !passed.has(id));
   return [
     ...spawned,
     ev({ id: instance.aggregate_id }, 'task.completed', {
       changes: { completed: { from: false, to: true }, completed_at: { from: null, to: iso(ctx.now) } },
     }),
+    ...armed.map((id) =>
+      ev({ id: instance.aggregate_id }, 'reminder.cancelled', { reminder_id: id, reason: 'task_completed' }),
+    ),
   ];
 }
 

@@ -438,7 +438,8 @@ test('ticking a series with no occurrence open completes its next one ahead of t
     headers: { 'x-correlation-id': correlation },
   });
   t.is(ticked.status, 200, ticked.text);
-  t.like(ticked.body, { series_id: seriesId, completed: true, title: 'Pay rent', reminders: [] });
+  t.like(ticked.body, { series_id: seriesId, completed: true, title: 'Pay rent' });
+  t.like(ticked.body.reminders, [{ offset: 'P1D', cancelled: true }], 'its reminder, cancelled by its completion');
   t.is(Date.parse(ticked.body.occurrence_at as string), first.getTime(), 'the occurrence it completed is the next one');
   const series = await call('GET', `/tasks/${seriesId}`, { token });
   t.like(series.body, { completed: false, is_recurring: true });
@@ -451,7 +452,9 @@ test('ticking a series with no occurrence open completes its next one ahead of t
     ]),
     [
       ['task.created', correlation],
+      ['reminder.scheduled', correlation],
       ['task.completed', correlation],
+      ['reminder.cancelled', correlation],
     ],
   );
 
@@ -465,6 +468,10 @@ test('ticking a series with no occurrence open completes its next one ahead of t
   });
   t.is(undone.status, 200, undone.text);
   t.false(undone.body.completed);
+  // With its reminder armed again, a day before it (made with it and done, undone it is an occurrence like any).
+  t.like(undone.body.reminders, [
+    { offset: 'P1D', cancelled: false, remind_at: new Date(first.getTime() - 86_400_000).toISOString() },
+  ]);
   const refused = await call('POST', `/tasks/${seriesId}/complete`, { token });
   t.is(refused.status, 409);
   t.regex(

@@ -849,7 +849,7 @@ test('a recurring series is not completed itself, and an occurrence cannot recur
     .then(['task.completed']);
 });
 
-test('completing a series with no occurrence open completes its next one ahead of time: spawned done, without reminders; the next moves on', (t) => {
+test('completing a series with no occurrence open completes its next one ahead of time: spawned done, its reminders cancelled by the completion; the next moves on', (t) => {
   const given = spec(t);
   const berlin = (iso: string, extra: Partial<DecideContext> = {}) => ({ ...at(iso, 'Europe/Berlin'), ...extra });
   // Rent on the 1st of each month at 09:00 Berlin, a reminder a day before; ticked on 10 February.
@@ -877,7 +877,9 @@ test('completing a series with no occurrence open completes its next one ahead o
         },
       },
       'task.created',
+      'reminder.scheduled',
       'task.completed',
+      { event_type: 'reminder.cancelled', data: { reason: 'task_completed' } },
     ])
     .then({
       next_occurrence: '2026-04-01T07:00:00.000Z',
@@ -890,8 +892,18 @@ test('completing a series with no occurrence open completes its next one ahead o
     occurrence_at: '2026-03-01T08:00:00.000Z',
     completed: true,
     completed_at: NOW.replace('Z', '.000Z'),
-    reminders: [],
   });
+  t.like(ticked.stateOf(id)?.reminders, [{ offset: 'P1D', cancelled: true, cancel_reason: 'task_completed' }]);
+  // Undone (the Undo of "Completed Pay rent"), the occurrence is open again with its reminder armed.
+  const stream = ticked.streamOf(id);
+  const completion = stream.find((e) => e.event_type === 'task.completed');
+  const undone = given(...stream)
+    .when(
+      { type: 'undo', event_id: completion?.event_id ?? 'missing' },
+      berlin('2026-02-10T12:01:00Z', { undo: { events: stream } }),
+    )
+    .then({ completed: false });
+  t.like(undone.state?.reminders, [{ cancelled: false, remind_at: '2026-02-28T08:00:00.000Z' }]);
   // The series' template reminder stays for the occurrences to come, and the next spawns when March's time comes.
   t.is(ticked.state?.reminders.length, 1);
   t.deepEqual(
@@ -904,7 +916,9 @@ test('completing a series with no occurrence open completes its next one ahead o
     .then([
       { event_type: 'recurring.spawned', data: { occurrence_at: '2026-04-01T07:00:00.000Z' } },
       'task.created',
+      'reminder.scheduled',
       'task.completed',
+      'reminder.cancelled',
     ]);
   // An after-completion series' next follows a completion: refused as before.
   const every = given().when(
