@@ -165,16 +165,46 @@ function turnedMonthFirst(text: string): { text: string; dotAt: Set<number> } {
  * and each result's text is given back as typed (with the last dot of "24.12." when the date ends there).
  */
 function readerFor(order: DateOrder): Reader {
-  if (order === 'month_first') return typedYears(chrono.en.casual);
-  return typedYears({
+  if (order === 'month_first') return typedYears(squeezedSpaces(chrono.en.casual));
+  return typedYears(
+    squeezedSpaces({
+      parse: (text, reference, options) => {
+        const turned = turnedMonthFirst(text);
+        return chrono.en.casual.parse(turned.text, reference, options).map((r) => {
+          const end = r.index + r.text.length;
+          return Object.assign(r, { text: text.slice(r.index, turned.dotAt.has(end) ? end + 1 : end) });
+        });
+      },
+    }),
+  );
+}
+
+/**
+ * `reader` reading `text` with each run of blanks as one space, its results placed back in `text`. The
+ * parts quick add has understood are blanked out of the text (same length, so indices hold), and chrono
+ * counts blanks into a match and prefers the longer one: in "birthday on 12 march" + the blanks of a
+ * repeat phrase read before, "march" and the blanks (10 characters and more) outweighed "on 12 march",
+ * and the date became March 1st with "on 12" left in the title.
+ */
+function squeezedSpaces(reader: Reader): Reader {
+  return {
     parse: (text, reference, options) => {
-      const turned = turnedMonthFirst(text);
-      return chrono.en.casual.parse(turned.text, reference, options).map((r) => {
-        const end = r.index + r.text.length;
-        return Object.assign(r, { text: text.slice(r.index, turned.dotAt.has(end) ? end + 1 : end) });
+      /** For each character of the squeezed text, its index in `text`. */
+      const at: number[] = [];
+      let squeezed = '';
+      for (let i = 0; i < text.length; i++) {
+        if (text[i] === ' ' && text[i - 1] === ' ') continue;
+        at.push(i);
+        squeezed += text[i];
+      }
+      at.push(text.length);
+      return reader.parse(squeezed, reference, options).map((r) => {
+        const start = at[r.index] ?? r.index;
+        const end = r.text.length === 0 ? start : (at[r.index + r.text.length - 1] ?? start) + 1;
+        return Object.assign(r, { index: start, text: text.slice(start, end) });
       });
     },
-  });
+  };
 }
 
 /** A year written with four figures and a leading zero ("0001", "0099"), alone in a date's text. */
