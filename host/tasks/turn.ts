@@ -15,6 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Queryable } from '../db/index.ts';
 import { decide, type TaskState, type TaskCommand } from '../../actors/task/index.ts';
+import type { UpdateTask } from '../../actors/task/commands.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
 import type {
   TaskTurnPort,
@@ -82,6 +83,33 @@ export async function openInstancesOf(q: Queryable, seriesId: string): Promise<s
     'tasklane_open_instances',
   );
   return rows.rows.map((r) => r.id);
+}
+
+/** The open instances of series `seriesId` in list `listId` (those its row in that list stands for), oldest first. */
+export async function openInstancesIn(q: Queryable, seriesId: string, listId: string): Promise<string[]> {
+  const rows = await q.query<{ id: string }>(
+    `SELECT id::text AS id FROM tasks WHERE series_id = $1 AND list_id = $2 AND deleted_at IS NULL AND NOT completed
+     ORDER BY occurrence_at, id`,
+    [seriesId, listId],
+    'tasklane_open_instances_in',
+  );
+  return rows.rows.map((r) => r.id);
+}
+
+/**
+ * The fields of a series' edit that its open occurrences take too: what its row shows and acts on for
+ * them (the row of a series stands for its open occurrence, realtime/public/views.js oneRowPerSeries), so
+ * a rename, a priority, labels or an assignee given to "the repeating task" reach the occurrence the user
+ * sees and will do, not only the ones spawned later. Not its schedule (an open occurrence keeps its date),
+ * nor its list (an occurrence in another list was moved there on purpose).
+ */
+export const OCCURRENCE_FIELDS = ['title', 'description', 'priority', 'labels', 'assignee'] as const;
+
+/** The update of an open occurrence that follows a series edit whose changes are `changes` ({from, to} by field); null: none. */
+export function occurrenceUpdate(changes: Record<string, { to: unknown } | undefined>): UpdateTask | null {
+  const data: Record<string, unknown> = {};
+  for (const field of OCCURRENCE_FIELDS) if (changes[field] !== undefined) data[field] = changes[field]?.to;
+  return Object.keys(data).length === 0 ? null : { type: 'update', data: data as UpdateTask['data'] };
 }
 
 /** The instances of series `seriesId` that the series' delete `deletedBy` (an event id) deleted, with each one's delete event. */
@@ -258,7 +286,9 @@ export class TaskTurns implements TaskTurnPort {
    * instance delete it caused. A refusal or a failure of one instance's turn does not stop the others nor fail
    * this turn (failures go to onFanOutError); should the fan-out not run to its end (a crash), the open
    * instances left are deleted by `finishSeriesDeletes` (host/fan-outs.ts); instances an undo did not
-   * restore stay deleted.
+   * restore stay deleted. After a user's edit of a series: the same edit of OCCURRENCE_FIELDS on each open
+   * occurrence in its list, as that user's own turn (one cut short by a crash is not finished later, and
+   * an undo of the series' edit does not take it back from the occurrences).
    */
   private async followSeries(userId: string, result: TaskTurnResult, command: TaskCommand): Promise<void> {
     const dispatch = this.dispatch;
@@ -275,7 +305,14 @@ export class TaskTurns implements TaskTurnPort {
           return undefined;
         });
       if (e.event_type === 'task.deleted') await this.deleteInstances(series.id, series.user_id, cause, turn);
-      else if (e.event_type === 'task.restored' && command.type === 'undo') {
+      else if (e.event_type === 'task.updated' && command.type === 'update' && series.deleted_at === null) {
+        // By the one who edited the series, as their own edit of each open occurrence its row stands for.
+        const update = occurrenceUpdate(e.data.changes as Record<string, { to: unknown }>);
+        if (update)
+          await fanOut(await openInstancesIn(this.db, series.id, series.list_id), (id) =>
+            turn(id, { userId, command: update, meta: cause }),
+          );
+      } else if (e.event_type === 'task.restored' && command.type === 'undo') {
         const deleteOf = new Map(
           (await instancesDeletedBy(this.db, series.id, command.event_id)).map((i) => [i.id, i.event_id]),
         );

@@ -186,6 +186,53 @@ for (const database of DATABASES) {
       );
     });
 
+  test(`${database}: a series renamed, prioritised and assigned: its open occurrences in the list take the same edit; a done one keeps what it was`, async (t) => {
+    const { call, alice, bob, id } = await sharedList(database);
+    // Daily, due in an hour, reminded two days before: two occurrences open at once.
+    const series = await ok(
+      call('POST', '/tasks', {
+        token: alice.token,
+        body: {
+          title: 'Feed the cat',
+          list_id: id,
+          due_date: new Date(Date.now() + 3_600_000).toISOString(),
+          recurrence_rule: 'FREQ=DAILY',
+          reminders: [{ before: 'P2D' }],
+        },
+      }),
+      201,
+    );
+    const occurrences = async () =>
+      ((await ok(call('GET', `/tasks?series_id=${series.id}&limit=50`, { token: alice.token }))).tasks as Json[]).sort(
+        (a, b) => String(a.occurrence_at).localeCompare(String(b.occurrence_at)),
+      );
+    const [first, second] = await eventually(async () => ((await occurrences()).length === 2 ? occurrences() : null), {
+      what: 'two open occurrences',
+    });
+    await ok(call('POST', `/tasks/${second?.id}/complete`, { token: alice.token }));
+    await ok(
+      call('PATCH', `/tasks/${series.id}`, {
+        token: alice.token,
+        body: { title: 'Feed the cats', priority: 1, assignee: bob.id },
+      }),
+    );
+    t.like(await ok(call('GET', `/tasks/${first?.id}`, { token: bob.token })), {
+      title: 'Feed the cats',
+      priority: 1,
+      assignee: bob.id,
+    });
+    t.like(
+      await ok(call('GET', `/tasks/${second?.id}`, { token: alice.token })),
+      { title: 'Feed the cat', assignee: null, completed: true },
+      'a done occurrence keeps what it was',
+    );
+    const mine = (await ok(call('GET', '/tasks?view=assigned', { token: bob.token }))).tasks as Json[];
+    t.true(
+      mine.some((x) => x.id === first?.id),
+      'the open occurrence is in bob’s Assigned to me',
+    );
+  });
+
   // Serial: ava runs serial tests before the others, so nothing else writes while the counter is read.
   test.serial(`${database}: an event delivered to several members counts once as written`, async (t) => {
     const { app } = suite(database);
