@@ -30,3 +30,15 @@ export function clientAddress(request: Request): string {
   const chain = [remote, ...forwarded.reverse()];
   return chain[Math.min(hops, chain.length - 1)] ?? remote;
 }
+
+/**
+ * The first value of a proxy's header (`x-forwarded-host`, `x-forwarded-proto`) when a proxy is trusted
+ * (TRUST_PROXY_HOPS above 0), else undefined: without one, the client wrote it, and what the app says of
+ * itself (a calendar feed's URL) must not be theirs to choose.
+ */
+export function forwardedHeader(request: Request, name: `x-forwarded-${string}`): string | undefined {
+  if ((hopsOf.get(request.server) ?? 0) === 0) return undefined;
+  const value: unknown = request.headers[name];
+  const first = typeof value === 'string' ? value.split(',')[0]?.trim() : undefined;
+  return first ? first : undefined;
+}

@@ -30,7 +30,7 @@ import type { TaskState } from '../../actors/task/index.ts';
 import { FeedWriter } from './ical.ts';
 import { homeZones, withHomeZones } from '../home-zone.ts';
 import { costly } from '../costly-reads.ts';
-import { clientAddress } from '../client-address.ts';
+import { clientAddress, forwardedHeader } from '../client-address.ts';
 
 /** The most open tasks one feed lists (soonest due first); the rest are left out and the answer says so. */
 export const MAX_FEED_TASKS = 2000;
@@ -59,10 +59,9 @@ export function maskFeedSecret(text: string): string {
 
 const hashOf = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('hex');
 
-/** `host[:port]` the client used (X-Forwarded-Host first, as api/docs.ts reads it), when it looks like one. */
+/** `host[:port]` the client used (a trusted proxy's X-Forwarded-Host first), when it looks like one. */
 function hostOf(request: Request): string {
-  const forwarded = request.headers['x-forwarded-host'];
-  const candidate = (typeof forwarded === 'string' && forwarded.split(',')[0]?.trim()) || request.info.host;
+  const candidate = forwardedHeader(request, 'x-forwarded-host') ?? request.info.host;
   return /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(candidate)
     ? candidate
     : `localhost:${String(request.server.info.port)}`;
@@ -70,10 +69,10 @@ function hostOf(request: Request): string {
 
 /** The feed's URLs for a secret: webcal:// (what calendar apps open) and https:// (or http:// without TLS). */
 function urlsOf(request: Request, secret: string): { url: string; https_url: string } {
-  const forwardedProto = request.headers['x-forwarded-proto'];
+  const forwardedProto = forwardedHeader(request, 'x-forwarded-proto');
   const proto =
-    typeof forwardedProto === 'string' && /^https?$/i.test(forwardedProto.split(',')[0]?.trim() ?? '')
-      ? (forwardedProto.split(',')[0] as string).trim().toLowerCase()
+    forwardedProto !== undefined && /^https?$/i.test(forwardedProto)
+      ? forwardedProto.toLowerCase()
       : request.server.info.protocol === 'https'
         ? 'https'
         : 'http';

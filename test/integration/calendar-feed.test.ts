@@ -78,6 +78,20 @@ function durationSeconds(text: string): number {
 for (const database of DATABASES) {
   const ctx = () => apps.get(database) as { app: TestApp; call: Call };
 
+  test(`${database}: with no proxy trusted, a client's X-Forwarded-Host and -Proto do not choose its feed URL`, async (t) => {
+    const { app, call } = ctx();
+    const token = app.token(`feed-${randomUUID()}`);
+    const made = await ok(
+      call('POST', '/me/calendar-feed', {
+        token,
+        headers: { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' },
+      }),
+      201,
+    );
+    t.false(String(made.url).includes('evil.example'), String(made.url));
+    t.regex(String(made.https_url), /^http:\/\//, 'the app serves plain HTTP here');
+  });
+
   test(`${database}: a feed URL is made, rotated and revoked; only the current secret opens it, without a token`, async (t) => {
     const { app, call } = ctx();
     const token = app.token(`feed-${randomUUID()}`);

@@ -3,7 +3,7 @@
 // from the right; without them no header is believed; a client making up keys never refills its own bucket.
 import test from 'ava';
 import type { Request } from '@hapi/hapi';
-import { clientAddress, registerClientAddress } from '../../api/client-address.ts';
+import { clientAddress, forwardedHeader, registerClientAddress } from '../../api/client-address.ts';
 import { memoryLimiter, MAX_BUCKETS } from '../../api/rate-limit.ts';
 
 /** A request to a server behind `hops` trusted proxies (each test its own server). */
@@ -35,6 +35,19 @@ test('behind two proxies the client is the second address from the right, never 
   const requestFrom = behind(2);
   t.is(clientAddress(requestFrom('10.0.0.1', '198.51.100.7, 203.0.113.9, 10.0.0.2')), '203.0.113.9');
   t.is(clientAddress(requestFrom('10.0.0.1', '203.0.113.9')), '203.0.113.9');
+});
+
+test("a proxy's X-Forwarded-Host and -Proto are believed only behind a trusted proxy (a feed URL is not the client's to choose)", (t) => {
+  const headers = { 'x-forwarded-host': 'evil.example, inner.example', 'x-forwarded-proto': 'https' };
+  const server = (hops: number) => {
+    const s = {};
+    registerClientAddress(s as never, hops);
+    return { server: s, info: { remoteAddress: '10.0.0.2' }, headers } as unknown as Request;
+  };
+  t.is(forwardedHeader(server(0), 'x-forwarded-host'), undefined);
+  t.is(forwardedHeader(server(0), 'x-forwarded-proto'), undefined);
+  t.is(forwardedHeader(server(1), 'x-forwarded-host'), 'evil.example');
+  t.is(forwardedHeader(server(1), 'x-forwarded-proto'), 'https');
 });
 
 test('a client making up new keys never refills its own spent bucket (the limiter drops the least recent ones)', async (t) => {
