@@ -194,6 +194,10 @@ export const failAction: Lifecycle.Method = (_request: Request, _h: ResponseTool
     ?.validation?.source;
   const message = first.message.replace(/^"([^"]+)"/, '$1');
   const boom = Boom.badRequest(source === 'headers' ? `header ${message}` : message);
-  const path = first.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+  // A key that needs a peer, or must not have one (object.with, object.without), is the field at fault:
+  // joi puts the problem on the object that holds both, so it named no field.
+  const main = first.type === 'object.with' || first.type === 'object.without' ? first.context?.main : undefined;
+  const keys = typeof main === 'string' ? [...first.path, main] : first.path;
+  const path = keys.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
   throw withField(boom, path || source || 'payload');
 };

@@ -617,6 +617,22 @@ function rawRequest(
   });
 }
 
+test('a key given without the key it needs, or with one it excludes, is the field a 400 names (not the payload)', async (t) => {
+  for (const [path, body, field] of [
+    [`/tasks/${T()}/reminders/${reminderId}/snooze`, { for: 'PT10M', timezone: 'UTC' }, 'timezone'],
+    ['/recurrence/preview', { rule: 'FREQ=DAILY', start: '2030-01-01T09:00' }, 'payload'],
+  ] as const) {
+    const res = await fetch(`${t0.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const answer = (await res.json()) as { field?: string; message?: string };
+    t.is(res.status, 400, JSON.stringify(answer));
+    t.is(answer.field, field, JSON.stringify(answer));
+  }
+});
+
 test("a path with a '.' or '..' segment, plain or percent-encoded, is refused: it never runs the route it resolves to", async (t) => {
   const who = `dots-${randomUUID()}`;
   const auth = `Bearer ${t0.token(who)}`;
