@@ -35,7 +35,7 @@ import { checkInstant, checkZone, inRange, readInstant, iso, ms } from './time.t
 import { reminderSince, spawnNeededAt, templateAt } from './timers.ts';
 import { planSnooze } from './snooze.ts';
 import { undo, type UndoEvents } from './undo.ts';
-import { readDue, dayStart, dayOf, dayReminderAt, checkDayReminder, checkAllDayRule } from './all-day.ts';
+import { readDue, dayStart, dayOf, addDays, dayReminderAt, checkDayReminder, checkAllDayRule } from './all-day.ts';
 import { awaitingCompletion, checkAfterCompletionRule, checkMode, nextAfterCompletion } from './after-completion.ts';
 
 export interface DecideContext {
@@ -93,6 +93,12 @@ export interface DecideContext {
    * none is open (the host reads it). Undefined: not read, and the series is not completed.
    */
   openOccurrence?: { id: string; due_date: string | null } | null;
+  /**
+   * For an edit of a calendar series' due date, rule or zone (the host reads it): its open occurrences
+   * spawned ahead of their time, which the old schedule made, and the latest occurrence of the others
+   * still there (done, or whose time has come), or null. Undefined: not read (any other command).
+   */
+  aheadOccurrences?: { open: TaskState[]; latestKept: string | null };
   /**
    * For an `uncomplete` or `undo` of an instance: whether its series is deleted (or gone), as the host read
    * it (undefined otherwise). Such an instance stays closed (seriesStaysClosed); the write checks the series
@@ -778,10 +784,24 @@ export function update(command: UpdateTask, state: TaskState, ctx: DecideContext
     next.timezone !== state.timezone ||
     next.dtstart_local !== state.dtstart_local ||
     next.recurrence_mode !== state.recurrence_mode;
+  // A calendar series whose schedule changed: its occurrences spawned ahead of their time were the old
+  // schedule's, and go (remove, reason series_rescheduled) for the new schedule's (issue: a newcomer's pass
+  // found the old next occurrence kept beside the new one on the same day, or in place of the new one).
+  const replaced =
+    scheduleChanged && next.is_recurring && next.recurrence_mode === 'calendar' && state.recurrence_mode === 'calendar'
+      ? (ctx.aheadOccurrences?.open ?? []).filter(
+          (t) => t.series_id === state.id && !t.completed && t.deleted_at === null,
+        )
+      : [];
   if (scheduleChanged) {
     // An after-completion series waiting for its open instance keeps waiting: the edit applies from the
     // next completion on. Any other series (re)starts on its calendar after what it spawned last.
     const waiting = awaitingCompletion(state) && next.recurrence_mode === 'after_completion' && next.is_recurring;
+    // The occurrences spawned ahead of their time were the old schedule's: they go (replaced.length > 0),
+    // and the series goes on after the day of the latest occurrence left, so the new schedule's next one
+    // comes instead (every 3 days → every 2: Thursday's stays, Saturday comes, not the old Sunday).
+    const lastSpawned = replaced.length > 0 ? keptDayEnd(ctx, next) : state.last_spawned_at;
+    if (replaced.length > 0) next.last_spawned_at = ctx.aheadOccurrences?.latestKept ?? null;
     next.next_occurrence =
       next.is_recurring && next.recurrence_rule && next.due_date && !waiting
         ? firstOccurrence(
@@ -789,12 +809,13 @@ export function update(command: UpdateTask, state: TaskState, ctx: DecideContext
             seriesStart(next, zoneOf(next, ctx)),
             zoneOf(next, ctx),
             seriesAfter(
-              { last_spawned_at: state.last_spawned_at, due_day: next.due_day },
+              { last_spawned_at: lastSpawned, due_day: next.due_day },
               zoneOf(next, ctx),
               ctx,
               // An all-day series' occurrences are dates (floating, RFC 5545 §3.3.4): the date it spawned
-              // last stays spawned in its new zone. A timed one keeps its instants.
-              next.due_day !== null && state.due_day !== null ? zoneOf(state, ctx) : undefined,
+              // last stays spawned in its new zone. A timed one keeps its instants. (The day kept after a
+              // replacement is already in the new zone.)
+              next.due_day !== null && state.due_day !== null && replaced.length === 0 ? zoneOf(state, ctx) : undefined,
             ),
           )
         : null;
@@ -837,17 +858,39 @@ export function update(command: UpdateTask, state: TaskState, ctx: DecideContext
     events.push(ev(state, 'task.updated', { changes: edited }));
   } else if (Object.keys(changes).length > 0) events.push(ev(state, 'task.updated', { changes }));
   if (dueMoved) events.push(ev(state, 'task.due_date_changed', { changes: dueChanges }));
-  if (next.next_occurrence !== state.next_occurrence) {
-    events.push(
-      ev(state, 'recurring.rescheduled', {
-        changes: { next_occurrence: { from: state.next_occurrence, to: next.next_occurrence } },
-        reason: 'edited',
-      }),
-    );
-  }
+  const rescheduled: Record<string, Change<unknown>> = {};
+  if (next.next_occurrence !== state.next_occurrence)
+    rescheduled.next_occurrence = { from: state.next_occurrence, to: next.next_occurrence };
+  if (next.last_spawned_at !== state.last_spawned_at)
+    rescheduled.last_spawned_at = { from: state.last_spawned_at, to: next.last_spawned_at };
+  if (Object.keys(rescheduled).length > 0)
+    events.push(ev(state, 'recurring.rescheduled', { changes: rescheduled, reason: 'edited' }));
   if (scheduleChanged) events.push(...followDueDate(state, next, ctx), ...tooFarForOthers(state, next, ctx));
   if (next.assignee !== state.assignee) events.push(...reassigned(state, next, events, ctx));
+  // Each replaced occurrence's instant is free again (tasks' UNIQUE (series_id, occurrence_at), as an undone
+  // completion frees the one it took back): a later edit back to the old schedule spawns it anew.
+  for (const t of replaced)
+    events.push(
+      ev(t, 'task.deleted', {
+        deleted_at: iso(ctx.now),
+        changes: { occurrence_at: { from: t.occurrence_at, to: null } },
+        reason: 'series_rescheduled',
+      }),
+      ...cancelPending(t, 'task_deleted'),
+    );
   return events;
+}
+
+/**
+ * The last instant (UTC ISO) of the local day, in `series`' zone, of the latest occurrence kept when a
+ * schedule edit replaces those spawned ahead (DecideContext.aheadOccurrences), or null when none is
+ * kept: the new schedule starts after that day (a series repeats once a day at most), or after now.
+ */
+function keptDayEnd(ctx: DecideContext, series: TaskState): string | null {
+  const kept = ctx.aheadOccurrences?.latestKept;
+  if (!kept) return null;
+  const zone = zoneOf(series, ctx);
+  return new Date(ms(dayStart('due_date', addDays(dayOf(kept, zone), 1), zone)) - 1).toISOString();
 }
 
 /**

@@ -245,6 +245,14 @@ function rearmAt(r: ReminderState, task: TaskState, ctx: DecideContext): string 
 
 function restore(turn: EventEnvelope[], state: TaskState, ctx: DecideContext): PendingEvent[] {
   if (state.deleted_at === null) throw conflict('the task is not deleted; there is nothing to undo');
+  // An occurrence its series' new schedule replaced (actors/task/decide.ts update) is not brought back
+  // beside the occurrences of that schedule: the edit of the series is what to undo.
+  if (turn.some((e) => e.event_type === 'task.deleted' && e.data.reason === 'series_rescheduled'))
+    throw new DomainError(
+      'conflict',
+      "event_id: this occurrence was replaced when its series' schedule was edited; undo that edit of the series instead",
+      'event_id',
+    );
   const changes: Record<string, Change<unknown>> = { deleted_at: { from: state.deleted_at, to: null } };
   const inbox = inboxIdOf(ctx.userId);
   const refs = ctx.refs;

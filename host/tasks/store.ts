@@ -306,6 +306,40 @@ export async function readOpenOccurrence(
 }
 
 /**
+ * For an edit of a calendar series' schedule (its due date, rule or zone): its open occurrences spawned
+ * ahead of their time (`occurrence_at` after `now`), which the old schedule made, and the latest
+ * occurrence of the others still there (done, or whose time has come), or null (actors/task/decide.ts
+ * update: the edit replaces the first with the new schedule's). Undefined for any other command.
+ */
+export async function readAheadOccurrences(
+  q: Queryable,
+  command: TaskCommand,
+  state: TaskState | null,
+  now: Date,
+): Promise<{ open: TaskState[]; latestKept: string | null } | undefined> {
+  if (command.type !== 'update' || state === null || !state.is_recurring || state.recurrence_mode !== 'calendar')
+    return undefined;
+  const d = command.data;
+  if (!('due_date' in d) && !('recurrence_rule' in d) && !('timezone' in d)) return undefined;
+  const rows = await q.query<{ id: string | null; latest: Date | string | null }>(
+    `SELECT (SELECT array_agg(id::text ORDER BY occurrence_at) FROM tasks
+              WHERE series_id = $1 AND deleted_at IS NULL AND NOT completed AND occurrence_at > $2)::text[] AS ids,
+            (SELECT max(occurrence_at) FROM tasks
+              WHERE series_id = $1 AND deleted_at IS NULL AND (completed OR occurrence_at <= $2)) AS latest`,
+    [state.id, now.toISOString()],
+    'tasklane_ahead_occurrences',
+  );
+  const row = rows.rows[0] as { ids?: string[] | null; latest: Date | string | null } | undefined;
+  const open: TaskState[] = [];
+  for (const id of row?.ids ?? []) {
+    const task = await loadTask(q, state.user_id, id);
+    if (task) open.push(task);
+  }
+  const latest = row?.latest ?? null;
+  return { open, latestKept: latest === null ? null : new Date(latest).toISOString() };
+}
+
+/**
  * The live instance `series` spawned last (its `occurrence_at` is the series' `last_spawned_at`), or
  * undefined: what an undone completion of the instance before it may take back (actors/task/undo.ts).
  */

@@ -37,6 +37,7 @@ import {
   retryable,
   keyReused,
   readRefs,
+  readAheadOccurrences,
   readScopes,
   readOpenOccurrence,
   listsTouched,
@@ -519,6 +520,8 @@ export class TaskTurns implements TaskTurnPort {
     const seriesDeleted = await readSeriesDeleted(q, command, state);
     // A series' completion completes its next occurrence when none is open (decide.ts completeNext).
     const openOccurrence = await readOpenOccurrence(q, command, state);
+    // A series' schedule edit replaces its occurrences spawned ahead (actors/task/decide.ts update).
+    const aheadOccurrences = await readAheadOccurrences(q, command, state, now);
     // Who has access to the task's list (and to a list the command names), read before deciding when the
     // decision depends on it; the write checks each list is still at the version read here.
     const named = listsNamedBy(command);
@@ -555,6 +558,7 @@ export class TaskTurns implements TaskTurnPort {
       ...(successor ? { successor } : {}),
       ...(seriesDeleted !== undefined ? { seriesDeleted } : {}),
       ...(openOccurrence !== undefined ? { openOccurrence } : {}),
+      ...(aheadOccurrences !== undefined ? { aheadOccurrences } : {}),
     });
     if (pending.length === 0)
       return { result: { task: state, events: [], changed: [], userTimezone: timezone }, userVersion };
@@ -563,6 +567,7 @@ export class TaskTurns implements TaskTurnPort {
     const before = new Map<string, TaskState | null>([[taskId, state]]);
     if (series && pending.some((p) => p.aggregate_id === series.id)) before.set(series.id, series);
     if (successor && pending.some((p) => p.aggregate_id === successor.id)) before.set(successor.id, successor);
+    for (const t of aheadOccurrences?.open ?? []) if (pending.some((p) => p.aggregate_id === t.id)) before.set(t.id, t);
     for (const p of pending)
       if (!before.has(p.aggregate_id) && p.aggregate_type === 'task') before.set(p.aggregate_id, null);
     const key = meta?.idempotency;

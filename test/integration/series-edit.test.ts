@@ -1,0 +1,130 @@
+// A repeating task's schedule edited (a newcomer's pass): its occurrences spawned ahead of their time were
+// the old schedule's and make way for the new schedule's, so no day shows the task twice (the old time and
+// the new) and no day the new rule names is skipped for one the old rule named. An occurrence whose time
+// has come stays as it is, an open thing to do.
+import test from 'ava';
+import { randomUUID } from 'node:crypto';
+import { DateTime } from 'luxon';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { injector, type Call } from '../helpers/inject.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { replayAtRest } from '../helpers/replay.ts';
+
+let app: TestApp;
+let call: Call;
+test.before(async () => {
+  app = await startTestApp({ database: 'pglite' });
+  call = injector(app.app.server);
+});
+test.after.always(async () => {
+  await app?.stop();
+});
+
+interface Task {
+  id: string;
+  due_date: string;
+  due_day: string | null;
+  occurrence_at: string | null;
+  completed: boolean;
+}
+
+/** The open occurrences of `seriesId`, by occurrence. */
+const openOf = async (token: string, seriesId: string): Promise<Task[]> =>
+  ((await call('GET', `/tasks?series_id=${seriesId}&completed=false&limit=50`, { token })).body.tasks as Task[]).sort(
+    (a, b) => String(a.occurrence_at).localeCompare(String(b.occurrence_at)),
+  );
+
+test('every 3 days made every 2: the day the new rule names next comes, the old rule’s next does not; today’s stays', async (t) => {
+  const user = `rule-${randomUUID()}`;
+  const token = app.token(user);
+  const today = DateTime.utc().toISODate() as string;
+  const plus = (days: number) => DateTime.fromISO(today, { zone: 'UTC' }).plus({ days }).toISODate() as string;
+  const series = (
+    await call('POST', '/tasks', {
+      token,
+      body: { title: 'Water plants', due_date: today, recurrence_rule: 'FREQ=DAILY;INTERVAL=3' },
+    })
+  ).body as unknown as Task;
+  // Today's is there (its day has come), and the next, in three days, ahead of it.
+  await eventually(
+    async () =>
+      (await openOf(token, series.id)).map((o) => o.due_day).join() === [today, plus(3)].join() ? true : null,
+    { what: `open on ${today} and ${plus(3)}` },
+  );
+  const edited = await call('PATCH', `/tasks/${series.id}`, {
+    token,
+    body: { recurrence_rule: 'FREQ=DAILY;INTERVAL=2' },
+  });
+  t.is(edited.status, 200, edited.text);
+  await eventually(
+    async () =>
+      (await openOf(token, series.id)).map((o) => o.due_day).join() === [today, plus(2)].join() ? true : null,
+    { what: `open on ${today} and ${plus(2)} (not ${plus(3)})` },
+  );
+  const report = await replayAtRest({ db: app.app.db, fromDb: true, user });
+  t.deepEqual(report.mismatches, [], 'replay equals the rows');
+});
+
+test('a daily time moved: the occurrences spawned ahead at the old time give way to the new time, once a day', async (t) => {
+  const user = `time-${randomUUID()}`;
+  const token = app.token(user);
+  // An hour ahead, reminded two days before each: the first two are spawned at once, both ahead of their time.
+  const start = DateTime.utc().plus({ hours: 1 }).startOf('minute');
+  const series = (
+    await call('POST', '/tasks', {
+      token,
+      body: {
+        title: 'Stretch',
+        due_date: start.toISO(),
+        recurrence_rule: 'FREQ=DAILY',
+        reminders: [{ before: 'P2D' }],
+      },
+    })
+  ).body as unknown as Task;
+  await eventually(async () => ((await openOf(token, series.id)).length === 2 ? true : null), {
+    what: 'two occurrences spawned',
+  });
+  const moved = start.plus({ hours: 2 });
+  const edited = await call('PATCH', `/tasks/${series.id}`, { token, body: { due_date: moved.toISO() } });
+  t.is(edited.status, 200, edited.text);
+  const expected = [moved, moved.plus({ days: 1 })].map((d) => d.toMillis()).join();
+  await eventually(
+    async () =>
+      (await openOf(token, series.id)).map((o) => Date.parse(String(o.occurrence_at))).join() === expected
+        ? true
+        : null,
+    { what: 'open at the new time today and tomorrow, none at the old' },
+  );
+  t.is((await openOf(token, series.id)).length, 2);
+
+  // Back to the old time: the instants of the occurrences replaced first are free again, spawned anew.
+  const replacedFirst = ((await call('GET', `/tasks?series_id=${series.id}&limit=50`, { token })).body.tasks as Task[])
+    .length;
+  const back = await call('PATCH', `/tasks/${series.id}`, { token, body: { due_date: start.toISO() } });
+  t.is(back.status, 200, back.text);
+  const again = [start, start.plus({ days: 1 })].map((d) => d.toMillis()).join();
+  await eventually(
+    async () =>
+      (await openOf(token, series.id)).map((o) => Date.parse(String(o.occurrence_at))).join() === again ? true : null,
+    { what: 'open at the old time again, today and tomorrow' },
+  );
+  t.true(replacedFirst >= 2);
+
+  // A replaced occurrence's delete is not undone beside the new schedule's: the series' edit is what to undo.
+  const events = (await call('GET', '/events?after=0&limit=500', { token })).body.events as {
+    event_type: string;
+    event_id: string;
+    aggregate_id: string;
+    data: { reason?: string };
+  }[];
+  const replacedDelete = events.find((e) => e.event_type === 'task.deleted' && e.data.reason === 'series_rescheduled');
+  t.truthy(replacedDelete);
+  const undo = await call('POST', `/tasks/${replacedDelete?.aggregate_id}/undo`, {
+    token,
+    body: { event_id: replacedDelete?.event_id },
+  });
+  t.is(undo.status, 409, undo.text);
+  t.like(undo.body, { field: 'event_id' });
+  const report = await replayAtRest({ db: app.app.db, fromDb: true, user });
+  t.deepEqual(report.mismatches, [], 'replay equals the rows');
+});
