@@ -97,3 +97,13 @@ export function expectedVersion(request: Request): number | undefined {
   }
   return Number(header.replaceAll('"', ''));
 }
+
+/**
+ * `command` with the version If-Match asks for (expectedVersion) as its `expected_version`, for a write
+ * on a task's own routes (its reminders, undo): If-Match names the task's version, its ETag. Unchanged
+ * without the header or with `*`.
+ */
+export function conditional<C extends object>(request: Request, command: C): C & { expected_version?: number } {
+  const expected = expectedVersion(request);
+  return expected === undefined ? command : { ...command, expected_version: expected };
+}

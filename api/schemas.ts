@@ -409,6 +409,12 @@ export const writeHeaders = Joi.object({
     .description(
       'Makes the write safe to retry: a retry with the same key (same user, same request) within 24 h answers as the first call did and applies nothing',
     ),
+  // A write whose target has no version (a create, PATCH /me, a membership change) cannot hold an If-Match
+  // (RFC 9110 §13.1.1: it would be evaluated, not ignored): refused rather than silently dropped.
+  'if-match': Joi.any().forbidden().messages({
+    'any.unknown':
+      "{{#label}} has no version to compare on this write (RFC 9110 §13.1.1): send it where the ETag came from (PATCH or DELETE of the task, list or label, or a task's own routes)",
+  }),
 }).unknown(true);
 
 export const ifMatchHeaders = writeHeaders.keys({

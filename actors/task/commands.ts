@@ -53,12 +53,12 @@ export type TaskCommand =
   | { type: 'complete'; expected_version?: number }
   | { type: 'uncomplete'; expected_version?: number }
   | { type: 'delete'; expected_version?: number }
-  | { type: 'add_reminder'; data: ReminderSpec }
-  | { type: 'remove_reminder'; reminder_id: string }
+  | { type: 'add_reminder'; data: ReminderSpec; expected_version?: number }
+  | { type: 'remove_reminder'; reminder_id: string; expected_version?: number }
   /** Re-arm a fired reminder once, at the time the choice names (actors/task/snooze.ts). */
-  | ({ type: 'snooze_reminder'; reminder_id: string } & SnoozeChoice)
+  | ({ type: 'snooze_reminder'; reminder_id: string; expected_version?: number } & SnoozeChoice)
   /** The user saw a fired reminder (on any device): it no longer waits (GET /reminders?state=unacknowledged). */
-  | { type: 'acknowledge_reminder'; reminder_id: string }
+  | { type: 'acknowledge_reminder'; reminder_id: string; expected_version?: number }
   /** Timer: fire one reminder if it is due and not yet notified (idempotent). */
   | { type: 'fire_reminder'; reminder_id: string }
   /** Timer: spawn the series' due occurrence, if any (idempotent). */
@@ -82,6 +82,6 @@ export type TaskCommand =
    */
   | { type: 'series_deleted'; series_id: string }
   /** Undo one change (a completion, a delete, an edit, an added or removed reminder) with compensating events (./undo.ts). */
-  | { type: 'undo'; event_id: string };
+  | { type: 'undo'; event_id: string; expected_version?: number };
 
 export type TaskCommandType = TaskCommand['type'];

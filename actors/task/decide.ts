@@ -139,10 +139,29 @@ function seriesStaysClosed(state: TaskState | null, pending: PendingEvent[], ctx
   return pending;
 }
 
+/**
+ * If-Match (RFC 9110 §13.1.1) on a command that carries it (`expected_version`): holds while nothing the
+ * issuer can see changed since that version (matchesVersion); else a `version_mismatch` (412).
+ */
+function checkIfMatch(command: TaskCommand, state: TaskState, ctx: DecideContext): void {
+  if (
+    'expected_version' in command &&
+    command.expected_version !== undefined &&
+    !matchesVersion(state, command.expected_version, actorOf(ctx))
+  )
+    throw new DomainError(
+      'version_mismatch',
+      `version mismatch: If-Match is ${command.expected_version}, the task is at ${state.version}`,
+    );
+}
+
 function decideCommand(command: TaskCommand, state: TaskState | null, ctx: DecideContext): PendingEvent[] {
   if (command.type === 'create') return create(command, state, ctx);
   // An undo may bring a deleted task back, so it passes the guard below on its own terms (./undo.ts).
-  if (command.type === 'undo') return undo(command.event_id, state, ctx);
+  if (command.type === 'undo') {
+    if (state) checkIfMatch(command, state, ctx);
+    return undo(command.event_id, state, ctx);
+  }
   if (!state || state.deleted_at !== null) {
     // Timers for a task that is gone are no-ops, never errors: they may race with the delete.
     // So are the fan-outs of a deleted list or label: the task is gone either way.
@@ -160,16 +179,7 @@ function decideCommand(command: TaskCommand, state: TaskState | null, ctx: Decid
   }
   // If-Match holds while nothing the issuer can see changed since the version it names: another member's
   // private reminder moves the task's version, never their conditional request.
-  if (
-    'expected_version' in command &&
-    command.expected_version !== undefined &&
-    !matchesVersion(state, command.expected_version, actorOf(ctx))
-  ) {
-    throw new DomainError(
-      'version_mismatch',
-      `version mismatch: If-Match is ${command.expected_version}, the task is at ${state.version}`,
-    );
-  }
+  checkIfMatch(command, state, ctx);
   switch (command.type) {
     case 'update':
       return update(command, state, ctx);

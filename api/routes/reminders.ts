@@ -4,7 +4,7 @@ import Boom from '@hapi/boom';
 import type { Server } from '@hapi/hapi';
 import type { ApiDeps } from '../deps.ts';
 import * as S from '../schemas.ts';
-import { userOf, metaOf } from '../context.ts';
+import { userOf, metaOf, conditional } from '../context.ts';
 import { presentReminder, encodeCursor, decodeCursor } from '../present.ts';
 import { withinBudget } from '../page-budget.ts';
 
@@ -48,12 +48,12 @@ export function reminderRoutes(server: Server, deps: ApiDeps): void {
       tags: ['api', 'tasks'],
       description:
         'Acknowledge a fired reminder (reminder.acknowledged reaches every device of the user); again: nothing changes',
-      validate: { params: S.reminderParams, headers: S.writeHeaders },
+      validate: { params: S.reminderParams, headers: S.ifMatchHeaders },
       handler: async (request) => {
         const { id, rid } = request.params as { id: string; rid: string };
         const result = await deps.runtime.executeTask(id, {
           userId: userOf(request),
-          command: { type: 'acknowledge_reminder', reminder_id: rid },
+          command: conditional(request, { type: 'acknowledge_reminder', reminder_id: rid }),
           meta: metaOf(request),
         });
         if (!result.task || result.task.deleted_at !== null) throw Boom.notFound('task not found');

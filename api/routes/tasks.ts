@@ -8,7 +8,7 @@ import { badRequest } from '../errors.ts';
 import { presentTask, presentReminder, encodeTaskCursor, decodeTaskCursor } from '../present.ts';
 import { viewFilter, windowsOf, type View } from '../views.ts';
 import type { SortOrder, TaskFilter, TaskSort } from '../ports.ts';
-import { userOf, metaOf, expectedVersion } from '../context.ts';
+import { userOf, metaOf, expectedVersion, conditional } from '../context.ts';
 import type { TaskCommand, TaskState } from '../../actors/task/index.ts';
 import { seriesStart } from '../../actors/task/index.ts';
 import { occurrences } from '../../actors/recurrence/index.ts';
@@ -198,11 +198,15 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
       ...api(
         'Undo a completion, a delete, an edit, an added or a removed reminder: appends events that correct it (each names it in `data.corrects`); history is never edited. 409 when already undone or a later change would be overwritten; 404 for an event of another task',
       ),
-      validate: { params: S.taskId, payload: S.undo, headers: S.writeHeaders },
+      validate: { params: S.taskId, payload: S.undo, headers: S.ifMatchHeaders },
       handler: async (request, h) => {
         // Event ids are stored lower case, without braces (the decider compares them as text).
         const eventId = (request.payload as { event_id: string }).event_id.toLowerCase().replace(/[{}]/g, '');
-        const task = await run(request, (request.params as { id: string }).id, { type: 'undo', event_id: eventId });
+        const task = await run(
+          request,
+          (request.params as { id: string }).id,
+          conditional(request, { type: 'undo', event_id: eventId }),
+        );
         return h.response(respond(request)(task)).etag(String(task.version));
       },
     },
@@ -232,15 +236,16 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
       ...api(
         'Add a reminder of your own: {before: "PT1H"} relative to the due date, or {at: ISO}; on a shared task each member sees and acts on their own reminders only (another\'s: 404), and while it is assigned only the assignee may add one (409)',
       ),
-      validate: { params: S.taskId, payload: S.reminderPayload, headers: S.writeHeaders },
+      validate: { params: S.taskId, payload: S.reminderPayload, headers: S.ifMatchHeaders },
       handler: async (request, h) => {
         const before = await deps.tasks.get(userOf(request), (request.params as { id: string }).id);
         if (!before) throw Boom.notFound('task not found');
         const known = new Set(before.reminders.map((r) => r.id));
-        const task = await run(request, before.id, {
-          type: 'add_reminder',
-          data: request.payload as { before: string },
-        });
+        const task = await run(
+          request,
+          before.id,
+          conditional(request, { type: 'add_reminder', data: request.payload as { before: string } }),
+        );
         // A replayed first answer (same Idempotency-Key) is the task as that turn left it, so the reminder
         // it added is already known here; it is the one created by that turn (at the task's updated_at).
         const mine = task.reminders.filter((r) => r.user_id === userOf(request));
@@ -256,10 +261,10 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
     path: '/tasks/{id}/reminders/{rid}',
     options: {
       ...api('Remove a reminder'),
-      validate: { params: S.reminderParams, headers: S.writeHeaders },
+      validate: { params: S.reminderParams, headers: S.ifMatchHeaders },
       handler: async (request, h) => {
         const { id, rid } = request.params as { id: string; rid: string };
-        await run(request, id, { type: 'remove_reminder', reminder_id: rid });
+        await run(request, id, conditional(request, { type: 'remove_reminder', reminder_id: rid }));
         return h.response().code(204);
       },
     },
@@ -272,14 +277,18 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
       ...api(
         'Snooze one fired reminder: it fires again once, {for: "PT10M"} from now, {until: instant}, or {tomorrow_at: "09:00"} in the zone of the task\'s creator (yours for your own tasks)',
       ),
-      validate: { params: S.reminderParams, payload: S.snooze, headers: S.writeHeaders },
+      validate: { params: S.reminderParams, payload: S.snooze, headers: S.ifMatchHeaders },
       handler: async (request) => {
         const { id, rid } = request.params as { id: string; rid: string };
-        const task = await run(request, id, {
-          type: 'snooze_reminder',
-          reminder_id: rid,
-          ...(request.payload as SnoozeChoice),
-        });
+        const task = await run(
+          request,
+          id,
+          conditional(request, {
+            type: 'snooze_reminder' as const,
+            reminder_id: rid,
+            ...(request.payload as SnoozeChoice),
+          }),
+        );
         const reminder = task.reminders.find((r) => r.id === rid);
         return reminder ? presentReminder(reminder) : Boom.notFound('reminder not found');
       },

@@ -110,6 +110,38 @@ test('If-Match: a version as sent in the ETag ("3"), or * (RFC 9110: any current
   t.is(quoted.status, 200);
   const stale = await call('PATCH', `/tasks/${id}`, { token, body: { priority: 1 }, headers: { 'if-match': etag } });
   t.is(stale.status, 412);
+  // A task's own routes (its reminders, undo) compare it with the task's version too.
+  const current = (await call('GET', `/tasks/${id}`, { token })).headers.get('etag') ?? '';
+  const reminded = await call('POST', `/tasks/${id}/reminders`, {
+    token,
+    body: { at: new Date(Date.now() + 3_600_000).toISOString() },
+    headers: { 'if-match': current },
+  });
+  t.is(reminded.status, 201, reminded.text);
+  const late = await call('POST', `/tasks/${id}/reminders`, {
+    token,
+    body: { at: new Date(Date.now() + 7_200_000).toISOString() },
+    headers: { 'if-match': current },
+  });
+  t.is(late.status, 412, 'the version moved with the reminder added');
+  const history = (await call('GET', `/tasks/${id}/history`, { token })).body.events as {
+    event_type: string;
+    event_id: string;
+  }[];
+  const added = history.findLast((e) => e.event_type === 'reminder.scheduled');
+  const undoStale = await call('POST', `/tasks/${id}/undo`, {
+    token,
+    body: { event_id: added?.event_id },
+    headers: { 'if-match': current },
+  });
+  t.is(undoStale.status, 412, undoStale.text);
+  const now = (await call('GET', `/tasks/${id}`, { token })).headers.get('etag') ?? '';
+  const undone = await call('POST', `/tasks/${id}/undo`, {
+    token,
+    body: { event_id: added?.event_id },
+    headers: { 'if-match': now },
+  });
+  t.is(undone.status, 200, undone.text);
 });
 
 test('reminders: add, snooze, remove; a past reminder is refused naming the field', async (t) => {
