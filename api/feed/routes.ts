@@ -223,10 +223,15 @@ export function feedRoutes(server: Server, deps: ApiDeps): void {
         truncated ||= written.truncated;
         const skipped = written.skipped;
         const body = writer.finish();
+        const etag = createHash('sha256').update(body).digest('base64url');
+        // If-None-Match: * holds for any current representation (RFC 9110 §13.1.2): a GET is answered 304,
+        // with the ETag a 200 would carry. (hapi compares listed tags only.)
+        const none = request.headers['if-none-match'];
+        if (typeof none === 'string' && none.trim() === '*') return h.response().code(304).etag(etag);
         const response = h
           .response(body)
           .type('text/calendar; charset=utf-8')
-          .etag(createHash('sha256').update(body).digest('base64url'))
+          .etag(etag)
           .header('content-disposition', 'inline; filename="tasklane.ics"')
           .header('x-robots-tag', 'noindex');
         if (truncated || writer.budget.simplified > 0) response.header('x-feed-truncated', 'true');

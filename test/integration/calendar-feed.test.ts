@@ -117,6 +117,10 @@ for (const database of DATABASES) {
     const etag = first.headers.get('etag');
     t.truthy(etag);
     t.is((await call('GET', pathOf(made.url as string), { headers: { 'if-none-match': etag as string } })).status, 304);
+    // `*` matches any current representation (RFC 9110 §13.1.2), with the same ETag.
+    const any = await call('GET', pathOf(made.url as string), { headers: { 'if-none-match': '*' } });
+    t.is(any.status, 304);
+    t.is(any.headers.get('etag'), etag);
 
     // Over the socket too, as a calendar app fetches it (webcal:// is https:// or http:// on the wire).
     const wire = await fetch(`${app.url}${pathOf(made.url as string)}`);
