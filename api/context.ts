@@ -99,9 +99,9 @@ export function expectedVersion(request: Request): number | undefined {
 }
 
 /**
- * `command` with the version If-Match asks for (expectedVersion) as its `expected_version`, for a write
- * on a task's own routes (its reminders, undo): If-Match names the task's version, its ETag. Unchanged
- * without the header or with `*`.
+ * `command` with the version If-Match asks for (expectedVersion) as its `expected_version`: every write
+ * on a resource with a version (a task and its own routes, a list, a label) passes its command through
+ * this. Unchanged without the header or with `*`.
  */
 export function conditional<C extends object>(request: Request, command: C): C & { expected_version?: number } {
   const expected = expectedVersion(request);

@@ -795,7 +795,7 @@ export function update(command: UpdateTask, state: TaskState, ctx: DecideContext
     next.dtstart_local !== state.dtstart_local ||
     next.recurrence_mode !== state.recurrence_mode;
   // A calendar series whose schedule changed: its occurrences spawned ahead of their time were the old
-  // schedule's, and go (remove, reason series_rescheduled) for the new schedule's (issue: a newcomer's pass
+  // schedule's, and are deleted (reason series_rescheduled, below) for the new schedule's (a newcomer's pass
   // found the old next occurrence kept beside the new one on the same day, or in place of the new one).
   const replaced =
     scheduleChanged && next.is_recurring && next.recurrence_mode === 'calendar' && state.recurrence_mode === 'calendar'

@@ -6,7 +6,7 @@ import type { Request, Server } from '@hapi/hapi';
 import type { ApiDeps } from '../deps.ts';
 import * as S from '../schemas.ts';
 import { presentList, presentLabel, presentTask } from '../present.ts';
-import { userOf, metaOf, expectedVersion } from '../context.ts';
+import { userOf, metaOf, conditional } from '../context.ts';
 import { daysOf, windowsOf } from '../views.ts';
 import type { OrganiseCommand } from '../../actors/user/decider.ts';
 import type { ListState } from '../../actors/list/index.ts';
@@ -48,10 +48,6 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
   const labelOf = (label: LabelState | null | undefined): LabelState => {
     if (!label || label.deleted_at !== null) throw Boom.notFound('label not found');
     return label;
-  };
-  const expected = (request: Request) => {
-    const version = expectedVersion(request);
-    return version === undefined ? {} : { expected_version: version };
   };
 
   server.route({
@@ -117,12 +113,14 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
         const list_id = (request.params as { id: string }).id;
         const list = listOf(
           (
-            await organise(request, {
-              type: 'update_list',
-              list_id,
-              data: request.payload as { name?: string },
-              ...expected(request),
-            })
+            await organise(
+              request,
+              conditional(request, {
+                type: 'update_list' as const,
+                list_id,
+                data: request.payload as { name?: string },
+              }),
+            )
           ).list,
         );
         return h.response(presentList(list, userOf(request))).etag(String(list.version));
@@ -140,12 +138,14 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
       validate: { params: S.listId, query: S.deleteListQuery, headers: S.ifMatchHeaders },
       handler: async (request, h) => {
         const list_id = (request.params as { id: string }).id;
-        const result = await organise(request, {
-          type: 'delete_list',
-          list_id,
-          tasks: (request.query as { tasks: 'move' | 'delete' }).tasks,
-          ...expected(request),
-        });
+        const result = await organise(
+          request,
+          conditional(request, {
+            type: 'delete_list' as const,
+            list_id,
+            tasks: (request.query as { tasks: 'move' | 'delete' }).tasks,
+          }),
+        );
         if (!result.list) throw Boom.notFound('list not found');
         return h.response().code(204);
       },
@@ -192,12 +192,14 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
         const label_id = (request.params as { id: string }).id;
         const label = labelOf(
           (
-            await organise(request, {
-              type: 'update_label',
-              label_id,
-              data: request.payload as { name?: string },
-              ...expected(request),
-            })
+            await organise(
+              request,
+              conditional(request, {
+                type: 'update_label' as const,
+                label_id,
+                data: request.payload as { name?: string },
+              }),
+            )
           ).label,
         );
         return h.response(presentLabel(label)).etag(String(label.version));
@@ -212,7 +214,7 @@ export function listRoutes(server: Server, deps: ApiDeps): void {
       validate: { params: S.listId, headers: S.ifMatchHeaders },
       handler: async (request, h) => {
         const label_id = (request.params as { id: string }).id;
-        const result = await organise(request, { type: 'delete_label', label_id, ...expected(request) });
+        const result = await organise(request, conditional(request, { type: 'delete_label' as const, label_id }));
         if (!result.label) throw Boom.notFound('label not found');
         return h.response().code(204);
       },

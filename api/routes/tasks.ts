@@ -8,7 +8,7 @@ import { badRequest } from '../errors.ts';
 import { presentTask, presentReminder, encodeTaskCursor, decodeTaskCursor } from '../present.ts';
 import { viewFilter, windowsOf, type View } from '../views.ts';
 import type { SortOrder, TaskFilter, TaskSort } from '../ports.ts';
-import { userOf, metaOf, expectedVersion, conditional } from '../context.ts';
+import { userOf, metaOf, conditional } from '../context.ts';
 import type { TaskCommand, TaskState } from '../../actors/task/index.ts';
 import { seriesStart } from '../../actors/task/index.ts';
 import { occurrences } from '../../actors/recurrence/index.ts';
@@ -157,12 +157,14 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
       ...api('Edit fields; null clears. If-Match: <version> → 412 on mismatch'),
       validate: { params: S.taskId, payload: S.patchTask, headers: S.ifMatchHeaders },
       handler: async (request, h) => {
-        const expected = expectedVersion(request);
-        const task = await run(request, (request.params as { id: string }).id, {
-          type: 'update',
-          data: request.payload as Extract<TaskCommand, { type: 'update' }>['data'],
-          ...(expected !== undefined ? { expected_version: expected } : {}),
-        });
+        const task = await run(
+          request,
+          (request.params as { id: string }).id,
+          conditional(request, {
+            type: 'update' as const,
+            data: request.payload as Extract<TaskCommand, { type: 'update' }>['data'],
+          }),
+        );
         return h.response(respond(request)(task)).etag(String(task.version));
       },
     },
@@ -180,11 +182,11 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
         ),
         validate: { params: S.taskId, headers: S.ifMatchHeaders },
         handler: async (request, h) => {
-          const expected = expectedVersion(request);
-          const task = await run(request, (request.params as { id: string }).id, {
-            type: action,
-            ...(expected !== undefined ? { expected_version: expected } : {}),
-          });
+          const task = await run(
+            request,
+            (request.params as { id: string }).id,
+            conditional(request, { type: action }),
+          );
           return h.response(respond(request)(task)).etag(String(task.version));
         },
       },
@@ -219,11 +221,7 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
       ...api('Delete a task: pending reminders are cancelled and a series stops spawning'),
       validate: { params: S.taskId, headers: S.ifMatchHeaders },
       handler: async (request, h) => {
-        const expected = expectedVersion(request);
-        await run(request, (request.params as { id: string }).id, {
-          type: 'delete',
-          ...(expected !== undefined ? { expected_version: expected } : {}),
-        });
+        await run(request, (request.params as { id: string }).id, conditional(request, { type: 'delete' as const }));
         return h.response().code(204);
       },
     },

@@ -321,7 +321,7 @@ export async function readAheadOccurrences(
     return undefined;
   const d = command.data;
   if (!('due_date' in d) && !('recurrence_rule' in d) && !('timezone' in d)) return undefined;
-  const rows = await q.query<{ id: string | null; latest: Date | string | null }>(
+  const rows = await q.query<{ ids: string[] | null; latest: Date | string | null }>(
     `SELECT (SELECT array_agg(id::text ORDER BY occurrence_at) FROM tasks
               WHERE series_id = $1 AND deleted_at IS NULL AND NOT completed AND occurrence_at > $2)::text[] AS ids,
             (SELECT max(occurrence_at) FROM tasks
@@ -329,7 +329,7 @@ export async function readAheadOccurrences(
     [state.id, now.toISOString()],
     'tasklane_ahead_occurrences',
   );
-  const row = rows.rows[0] as { ids?: string[] | null; latest: Date | string | null } | undefined;
+  const row = rows.rows[0];
   const open: TaskState[] = [];
   for (const id of row?.ids ?? []) {
     const task = await loadTask(q, state.user_id, id);

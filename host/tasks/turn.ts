@@ -75,24 +75,17 @@ export interface TaskTurnsOptions {
   onFanOutError?: (error: unknown, taskId: string) => void;
 }
 
-/** The open instances of series `seriesId` (not completed, not deleted), oldest first. */
-export async function openInstancesOf(q: Queryable, seriesId: string): Promise<string[]> {
+/**
+ * The open instances of series `seriesId` (not completed, not deleted), oldest first; with `listId`, only
+ * those in that list (the ones the series' row there stands for).
+ */
+export async function openInstancesOf(q: Queryable, seriesId: string, listId?: string): Promise<string[]> {
+  const inList = listId === undefined ? '' : ' AND list_id = $2';
   const rows = await q.query<{ id: string }>(
-    `SELECT id::text AS id FROM tasks WHERE series_id = $1 AND deleted_at IS NULL AND NOT completed
+    `SELECT id::text AS id FROM tasks WHERE series_id = $1${inList} AND deleted_at IS NULL AND NOT completed
      ORDER BY occurrence_at, id`,
-    [seriesId],
-    'tasklane_open_instances',
-  );
-  return rows.rows.map((r) => r.id);
-}
-
-/** The open instances of series `seriesId` in list `listId` (those its row in that list stands for), oldest first. */
-export async function openInstancesIn(q: Queryable, seriesId: string, listId: string): Promise<string[]> {
-  const rows = await q.query<{ id: string }>(
-    `SELECT id::text AS id FROM tasks WHERE series_id = $1 AND list_id = $2 AND deleted_at IS NULL AND NOT completed
-     ORDER BY occurrence_at, id`,
-    [seriesId, listId],
-    'tasklane_open_instances_in',
+    listId === undefined ? [seriesId] : [seriesId, listId],
+    listId === undefined ? 'tasklane_open_instances' : 'tasklane_open_instances_in',
   );
   return rows.rows.map((r) => r.id);
 }
@@ -310,7 +303,7 @@ export class TaskTurns implements TaskTurnPort {
         // By the one who edited the series, as their own edit of each open occurrence its row stands for.
         const update = occurrenceUpdate(e.data.changes as Record<string, { to: unknown }>);
         if (update)
-          await fanOut(await openInstancesIn(this.db, series.id, series.list_id), (id) =>
+          await fanOut(await openInstancesOf(this.db, series.id, series.list_id), (id) =>
             turn(id, { userId, command: update, meta: cause }),
           );
       } else if (e.event_type === 'task.restored' && command.type === 'undo') {
