@@ -95,16 +95,22 @@ export interface DecideContext {
   openOccurrence?: { id: string; due_date: string | null } | null;
   /**
    * For an edit of a calendar series' due date, rule or zone (the host reads it): its open occurrences
-   * spawned ahead of their time, which the old schedule made, and the latest occurrence of the others
-   * still there (done, or whose time has come), or null. Undefined: not read (any other command).
+   * spawned ahead of their time, which the old schedule made; whether others it spawned ahead were deleted
+   * since (`deletedAhead`); and the latest occurrence kept (done, or whose time has come, deleted or not),
+   * or null. Undefined: not read (any other command).
    */
-  aheadOccurrences?: { open: TaskState[]; latestKept: string | null };
+  aheadOccurrences?: { open: TaskState[]; deletedAhead: boolean; latestKept: string | null };
   /**
    * For an `uncomplete` or `undo` of an instance: whether its series is deleted (or gone), as the host read
    * it (undefined otherwise). Such an instance stays closed (seriesStaysClosed); the write checks the series
    * is still live.
    */
   seriesDeleted?: boolean;
+  /**
+   * For an `undo` on a deleted occurrence: whether a live occurrence of its series holds its instant now
+   * (its series' schedule was edited since and spawned one there), as the host read it; undefined otherwise.
+   */
+  occurrenceHeld?: boolean;
 }
 
 /** A timer may fire this much early (clock skew between hosts) and still count as due. */
@@ -797,21 +803,26 @@ export function update(command: UpdateTask, state: TaskState, ctx: DecideContext
   // A calendar series whose schedule changed: its occurrences spawned ahead of their time were the old
   // schedule's, and are deleted (reason series_rescheduled, below) for the new schedule's (a newcomer's pass
   // found the old next occurrence kept beside the new one on the same day, or in place of the new one).
-  const replaced =
-    scheduleChanged && next.is_recurring && next.recurrence_mode === 'calendar' && state.recurrence_mode === 'calendar'
-      ? (ctx.aheadOccurrences?.open ?? []).filter(
-          (t) => t.series_id === state.id && !t.completed && t.deleted_at === null,
-        )
-      : [];
+  const calendarEdit =
+    scheduleChanged && next.is_recurring && next.recurrence_mode === 'calendar' && state.recurrence_mode === 'calendar';
+  const replaced = calendarEdit
+    ? (ctx.aheadOccurrences?.open ?? []).filter(
+        (t) => t.series_id === state.id && !t.completed && t.deleted_at === null,
+      )
+    : [];
+  // Ones spawned ahead and deleted since were the old schedule's too: the new schedule starts after the
+  // latest kept as well (after the deleted one, it skipped the days before it), and may name their instants
+  // again (a deleted occurrence holds none: tasks_series_occurrence counts live rows).
+  const restart = replaced.length > 0 || (calendarEdit && ctx.aheadOccurrences?.deletedAhead === true);
   if (scheduleChanged) {
     // An after-completion series waiting for its open instance keeps waiting: the edit applies from the
     // next completion on. Any other series (re)starts on its calendar after what it spawned last.
     const waiting = awaitingCompletion(state) && next.recurrence_mode === 'after_completion' && next.is_recurring;
-    // The occurrences spawned ahead of their time were the old schedule's: they go (replaced.length > 0),
-    // and the series goes on after the day of the latest occurrence left, so the new schedule's next one
+    // The occurrences spawned ahead of their time were the old schedule's: they go (restart), and the
+    // series goes on after the day of the latest occurrence kept, so the new schedule's next one
     // comes instead (every 3 days → every 2: Thursday's stays, Saturday comes, not the old Sunday).
-    const lastSpawned = replaced.length > 0 ? keptDayEnd(ctx, next) : state.last_spawned_at;
-    if (replaced.length > 0) next.last_spawned_at = ctx.aheadOccurrences?.latestKept ?? null;
+    const lastSpawned = restart ? keptDayEnd(ctx, next) : state.last_spawned_at;
+    if (restart) next.last_spawned_at = ctx.aheadOccurrences?.latestKept ?? null;
     next.next_occurrence =
       next.is_recurring && next.recurrence_rule && next.due_date && !waiting
         ? firstOccurrence(
@@ -825,7 +836,7 @@ export function update(command: UpdateTask, state: TaskState, ctx: DecideContext
               // An all-day series' occurrences are dates (floating, RFC 5545 §3.3.4): the date it spawned
               // last stays spawned in its new zone. A timed one keeps its instants. (The day kept after a
               // replacement is already in the new zone.)
-              next.due_day !== null && state.due_day !== null && replaced.length === 0 ? zoneOf(state, ctx) : undefined,
+              next.due_day !== null && state.due_day !== null && !restart ? zoneOf(state, ctx) : undefined,
             ),
           )
         : null;
@@ -877,8 +888,8 @@ export function update(command: UpdateTask, state: TaskState, ctx: DecideContext
     events.push(ev(state, 'recurring.rescheduled', { changes: rescheduled, reason: 'edited' }));
   if (scheduleChanged) events.push(...followDueDate(state, next, ctx), ...tooFarForOthers(state, next, ctx));
   if (next.assignee !== state.assignee) events.push(...reassigned(state, next, events, ctx));
-  // Each replaced occurrence's instant is free again (tasks' UNIQUE (series_id, occurrence_at), as an undone
-  // completion frees the one it took back): a later edit back to the old schedule spawns it anew.
+  // Each replaced occurrence's instant is free again (it holds none once deleted, and says so: occurrence_at
+  // → null, as an undone completion frees the one it took back): a later edit back to the old schedule spawns it anew.
   for (const t of replaced)
     events.push(
       ev(t, 'task.deleted', {

@@ -253,6 +253,12 @@ function restore(turn: EventEnvelope[], state: TaskState, ctx: DecideContext): P
       "event_id: this occurrence was replaced when its series' schedule was edited; undo that edit of the series instead",
       'event_id',
     );
+  if (ctx.occurrenceHeld === true)
+    throw new DomainError(
+      'conflict',
+      `event_id: its series' schedule was edited since and has an occurrence at ${state.occurrence_at} again; undoing this delete would make two`,
+      'event_id',
+    );
   const changes: Record<string, Change<unknown>> = { deleted_at: { from: state.deleted_at, to: null } };
   const inbox = inboxIdOf(ctx.userId);
   const refs = ctx.refs;

@@ -284,6 +284,26 @@ export async function readSeriesDeleted(
 }
 
 /**
+ * For an `undo` on a deleted occurrence: whether a live occurrence of its series holds its instant (one its
+ * series' edited schedule spawned there since: actors/task/undo.ts restore refuses to bring back a second);
+ * undefined for any other command or task. A spawn racing the restore is caught by tasks_series_occurrence
+ * (23505, and the turn decides again on this read).
+ */
+export async function readOccurrenceHeld(
+  q: Queryable,
+  command: TaskCommand,
+  state: TaskState | null,
+): Promise<boolean | undefined> {
+  if (command.type !== 'undo' || state === null || state.deleted_at === null) return undefined;
+  if (state.series_id === null || state.occurrence_at === null) return undefined;
+  const row = await q.query<{ held: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM tasks WHERE series_id = $1 AND occurrence_at = $2 AND deleted_at IS NULL AND id <> $3) AS held`,
+    [state.series_id, state.occurrence_at, state.id],
+  );
+  return row.rows[0]?.held === true;
+}
+
+/**
  * For a completion of a series (its next occurrence, ahead of time: actors/task/decide.ts completeNext): its
  * earliest open occurrence (a live, not completed instance), or null when none is open; undefined for any
  * other command. One index scan (tasks_by_series).
@@ -307,25 +327,29 @@ export async function readOpenOccurrence(
 
 /**
  * For an edit of a calendar series' schedule (its due date, rule or zone): its open occurrences spawned
- * ahead of their time (`occurrence_at` after `now`), which the old schedule made, and the latest
- * occurrence of the others still there (done, or whose time has come), or null (actors/task/decide.ts
- * update: the edit replaces the first with the new schedule's). Undefined for any other command.
+ * ahead of their time (`occurrence_at` after `now`), which the old schedule made; whether it had spawned
+ * ahead others since deleted (`deletedAhead`); and the latest occurrence kept (done and live, or whose
+ * time has come, deleted or not: a day whose occurrence the user deleted stays done with), or null
+ * (actors/task/decide.ts update: the edit discards the ones ahead for the new schedule's). Undefined for
+ * any other command.
  */
 export async function readAheadOccurrences(
   q: Queryable,
   command: TaskCommand,
   state: TaskState | null,
   now: Date,
-): Promise<{ open: TaskState[]; latestKept: string | null } | undefined> {
+): Promise<{ open: TaskState[]; deletedAhead: boolean; latestKept: string | null } | undefined> {
   if (command.type !== 'update' || state === null || !state.is_recurring || state.recurrence_mode !== 'calendar')
     return undefined;
   const d = command.data;
   if (!('due_date' in d) && !('recurrence_rule' in d) && !('timezone' in d)) return undefined;
-  const rows = await q.query<{ ids: string[] | null; latest: Date | string | null }>(
+  const rows = await q.query<{ ids: string[] | null; deleted_ahead: boolean; latest: Date | string | null }>(
     `SELECT (SELECT array_agg(id::text ORDER BY occurrence_at) FROM tasks
               WHERE series_id = $1 AND deleted_at IS NULL AND NOT completed AND occurrence_at > $2)::text[] AS ids,
+            EXISTS (SELECT 1 FROM tasks
+              WHERE series_id = $1 AND deleted_at IS NOT NULL AND occurrence_at > $2) AS deleted_ahead,
             (SELECT max(occurrence_at) FROM tasks
-              WHERE series_id = $1 AND deleted_at IS NULL AND (completed OR occurrence_at <= $2)) AS latest`,
+              WHERE series_id = $1 AND (occurrence_at <= $2 OR (completed AND deleted_at IS NULL))) AS latest`,
     [state.id, now.toISOString()],
     'tasklane_ahead_occurrences',
   );
@@ -336,7 +360,11 @@ export async function readAheadOccurrences(
     if (task) open.push(task);
   }
   const latest = row?.latest ?? null;
-  return { open, latestKept: latest === null ? null : new Date(latest).toISOString() };
+  return {
+    open,
+    deletedAhead: row?.deleted_ahead === true,
+    latestKept: latest === null ? null : new Date(latest).toISOString(),
+  };
 }
 
 /**

@@ -45,6 +45,7 @@ import {
   readSeriesFor,
   readLatestInstance,
   readSeriesDeleted,
+  readOccurrenceHeld,
   canAccess,
   MoreLocksNeeded,
 } from './store.ts';
@@ -511,6 +512,8 @@ export class TaskTurns implements TaskTurnPort {
     const successor = command.type === 'undo' && series ? await readLatestInstance(q, series) : undefined;
     // An instance of a deleted series is not reopened (actors/task/decide.ts seriesStaysClosed).
     const seriesDeleted = await readSeriesDeleted(q, command, state);
+    // A deleted occurrence is not restored beside a live one at its instant (actors/task/undo.ts restore).
+    const occurrenceHeld = await readOccurrenceHeld(q, command, state);
     // A series' completion completes its next occurrence when none is open (decide.ts completeNext).
     const openOccurrence = await readOpenOccurrence(q, command, state);
     // A series' schedule edit replaces its occurrences spawned ahead (actors/task/decide.ts update).
@@ -550,6 +553,7 @@ export class TaskTurns implements TaskTurnPort {
       ...(series ? { series } : {}),
       ...(successor ? { successor } : {}),
       ...(seriesDeleted !== undefined ? { seriesDeleted } : {}),
+      ...(occurrenceHeld !== undefined ? { occurrenceHeld } : {}),
       ...(openOccurrence !== undefined ? { openOccurrence } : {}),
       ...(aheadOccurrences !== undefined ? { aheadOccurrences } : {}),
     });

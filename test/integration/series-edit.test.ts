@@ -128,3 +128,47 @@ test('a daily time moved: the occurrences spawned ahead at the old time give way
   const report = await replayAtRest({ db: app.app.db, fromDb: true, user });
   t.deepEqual(report.mismatches, [], 'replay equals the rows');
 });
+
+test('an occurrence deleted ahead of its time, then the schedule edited: the new schedule comes from tomorrow, the deleted day included, and that delete is not undone beside it', async (t) => {
+  const user = `gone-${randomUUID()}`;
+  const token = app.token(user);
+  const today = DateTime.utc().toISODate() as string;
+  const plus = (days: number) => DateTime.fromISO(today, { zone: 'UTC' }).plus({ days }).toISODate() as string;
+  const openDays = async () => (await openOf(token, series.id)).map((o) => o.due_day).join();
+  const series = (
+    await call('POST', '/tasks', {
+      token,
+      body: { title: 'Water plants', due_date: today, recurrence_rule: 'FREQ=DAILY;INTERVAL=3' },
+    })
+  ).body as unknown as Task;
+  await eventually(async () => ((await openDays()) === [today, plus(3)].join() ? true : null), {
+    what: `open on ${today} and ${plus(3)}`,
+  });
+  const ahead = (await openOf(token, series.id))[1] as Task;
+  t.is((await call('DELETE', `/tasks/${ahead.id}`, { token })).status, 204);
+  // Every day now: tomorrow comes (the deleted occurrence three days out no longer holds the series back).
+  const daily = await call('PATCH', `/tasks/${series.id}`, { token, body: { recurrence_rule: 'FREQ=DAILY' } });
+  t.is(daily.status, 200, daily.text);
+  await eventually(async () => ((await openDays()) === [today, plus(1)].join() ? true : null), {
+    what: `open on ${today} and ${plus(1)}`,
+  });
+  // Every three days again: its next is the deleted one's day, spawned anew.
+  const back = await call('PATCH', `/tasks/${series.id}`, {
+    token,
+    body: { recurrence_rule: 'FREQ=DAILY;INTERVAL=3' },
+  });
+  t.is(back.status, 200, back.text);
+  await eventually(async () => ((await openDays()) === [today, plus(3)].join() ? true : null), {
+    what: `open on ${today} and ${plus(3)} again`,
+  });
+  const history = (await call('GET', `/tasks/${ahead.id}/history`, { token })).body as {
+    events: { event_id: string; event_type: string }[];
+  };
+  const deleted = history.events.find((e) => e.event_type === 'task.deleted');
+  const undo = await call('POST', `/tasks/${ahead.id}/undo`, { token, body: { event_id: deleted?.event_id } });
+  t.is(undo.status, 409, undo.text);
+  t.regex(undo.text, /two/);
+  t.is(await openDays(), [today, plus(3)].join(), 'one occurrence on that day');
+  const report = await replayAtRest({ db: app.app.db, fromDb: true, user });
+  t.deepEqual(report.mismatches, [], 'replay equals the rows');
+});
