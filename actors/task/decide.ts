@@ -604,14 +604,52 @@ function cancelPending(state: TaskState, reason: string): PendingEvent[] {
 }
 
 /**
+ * Why a relative reminder is cancelled when its task's due date leaves it no time ahead: its time passed
+ * (an edit, a zone change, or spawned so), or the due date went. Not the user's choice: a later due date
+ * that gives it a time ahead brings it back (followDueDate), as undoing the change does (undo.ts).
+ */
+export const LEFT_NO_TIME: ReadonlySet<string> = new Set(['passed', 'no_due_date']);
+
+/**
+ * Whether reminder `r`, cancelled because its due date left it no time (LEFT_NO_TIME), may come back on
+ * `task`: not one that has fired, and only its owner's while they have access to the task's list and the
+ * task is not assigned to someone else (onlyAssigneeReminds), within MAX_REMINDERS live ones (`live`).
+ */
+export function mayComeBack(r: ReminderState, task: TaskState, live: number, ctx: DecideContext): boolean {
+  return (
+    r.cancelled &&
+    !r.notified &&
+    LEFT_NO_TIME.has(r.cancel_reason ?? '') &&
+    !task.completed &&
+    (task.assignee === null || task.assignee === r.user_id) &&
+    accessTo(task.list_id, ctx).includes(r.user_id) &&
+    live < MAX_REMINDERS
+  );
+}
+
+/**
  * After the due date or the recurrence of a task changed: each relative reminder follows the due date
- * (re-armed when its new time is still ahead, cancelled when it has passed or the due date is gone),
- * and a series keeps its reminders as templates without instants.
+ * (re-armed when its new time is still ahead, cancelled when it has passed or the due date is gone; one
+ * cancelled so before comes back when its new time is ahead: a due date moved to yesterday and back
+ * keeps its reminder), and a series keeps its live reminders as templates without instants.
  */
 function followDueDate(before: TaskState, after: TaskState, ctx: DecideContext): PendingEvent[] {
   const out: PendingEvent[] = [];
+  let live = before.reminders.filter((r) => !r.cancelled).length;
   for (const r of before.reminders) {
-    if (r.cancelled) continue;
+    if (r.cancelled) {
+      if (after.is_recurring || after.due_date === null || !isRelative(r) || !fitsDue(r, after)) continue;
+      if (!mayComeBack(r, after, live, ctx)) continue;
+      const at = relativeAt(r, after, zoneOf(after, ctx)) as string;
+      if (!inRange(ms(at)) || ms(at) <= ctx.now.getTime()) continue;
+      live++;
+      out.push(
+        ev(after, 'reminder.scheduled', {
+          reminder: { ...r, remind_at: at, notified: false, cancelled: false, cancel_reason: null },
+        }),
+      );
+      continue;
+    }
     if (after.is_recurring) {
       if (r.remind_at !== null && !r.notified)
         out.push(ev(after, 'reminder.scheduled', { reminder: { ...r, remind_at: null } }));
@@ -1166,7 +1204,10 @@ function ownReminder(state: TaskState, id: string, ctx: DecideContext, live = fa
 }
 
 function removeReminder(id: string, state: TaskState, ctx: DecideContext): PendingEvent[] {
-  const reminder = ownReminder(state, id, ctx, true);
+  const reminder = ownReminder(state, id, ctx);
+  // One resting because its due date left it no time (it would come back with a later one) is removed for good.
+  if (reminder.cancelled && (reminder.notified || !LEFT_NO_TIME.has(reminder.cancel_reason ?? '')))
+    throw notFound('reminder');
   return [ev(state, 'reminder.cancelled', { reminder_id: reminder.id, reason: 'removed' })];
 }
 

@@ -1,5 +1,12 @@
 // The task decider: decide / evolve / initialState, no I/O.
-export { decide, checkSeriesRule, type DecideContext, EARLY_TOLERANCE_MS, LATE_AFTER_MS } from './decide.ts';
+export {
+  decide,
+  checkSeriesRule,
+  type DecideContext,
+  EARLY_TOLERANCE_MS,
+  LATE_AFTER_MS,
+  LEFT_NO_TIME,
+} from './decide.ts';
 export { evolve, fold } from './evolve.ts';
 export {
   initialState,

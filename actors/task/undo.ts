@@ -37,6 +37,8 @@ import {
   checkReach,
   reachesTooFar,
   onlyAssigneeReminds,
+  mayComeBack,
+  LEFT_NO_TIME,
   type DecideContext,
 } from './decide.ts';
 import { seriesStart } from './series.ts';
@@ -427,9 +429,6 @@ function undoEdit(
   return [...undone, ...rearmPassed(turn, later, state, undone, ctx)];
 }
 
-/** Why an edit of the due date cancels a relative reminder: its time passed, or the date went. */
-const LEFT_NO_TIME = new Set(['passed', 'no_due_date']);
-
 /**
  * The reminders the undone edit's turn cancelled because its due date left them no time ahead (`passed`,
  * `no_due_date`), armed again on the due date the undo brings back while their time is ahead (a series':
@@ -455,13 +454,19 @@ function rearmPassed(
     for (const [field, change] of Object.entries((e.data.changes ?? {}) as Record<string, Change<unknown>>))
       after[field] = change.to;
   const task = after as unknown as TaskState;
-  const access = accessTo(task.list_id, ctx);
-  let live = state.reminders.filter((r) => !r.cancelled).length;
+  // The undone edit's due date, brought back, already re-armed those whose time is ahead (decide.ts followDueDate).
+  const wasCancelled = new Set(state.reminders.filter((r) => r.cancelled).map((r) => r.id));
+  const armed = new Set(
+    edits
+      .filter((e) => e.event_type === 'reminder.scheduled')
+      .map((e) => (e.data.reminder as { id?: string } | undefined)?.id)
+      .filter((id): id is string => id !== undefined && wasCancelled.has(id)),
+  );
+  let live = state.reminders.filter((r) => !r.cancelled).length + armed.size;
   const out: PendingEvent[] = [];
   for (const r of state.reminders) {
-    if (!cancelled.has(r.id) || !r.cancelled || r.notified || !LEFT_NO_TIME.has(r.cancel_reason ?? '')) continue;
-    if (laterOfReminder(later, r.id) || !access.includes(r.user_id) || live >= MAX_REMINDERS) continue;
-    if (task.assignee !== null && task.assignee !== r.user_id) continue;
+    if (!cancelled.has(r.id) || armed.has(r.id) || laterOfReminder(later, r.id)) continue;
+    if (!mayComeBack(r, task, live, ctx)) continue;
     const at = task.is_recurring ? null : rearmAt(r, task, ctx);
     if (!task.is_recurring && at === null) continue;
     if (task.is_recurring && task.recurrence_rule && task.due_date) {

@@ -14,7 +14,7 @@
 // Postgres is the truth; the state kept of active tasks is a guess every write verifies.
 import { randomUUID } from 'node:crypto';
 import type { Db, Queryable } from '../db/index.ts';
-import { decide, type TaskState, type TaskCommand } from '../../actors/task/index.ts';
+import { decide, LEFT_NO_TIME, type TaskState, type TaskCommand } from '../../actors/task/index.ts';
 import type { UpdateTask } from '../../actors/task/commands.ts';
 import type { EventEnvelope } from '../../actors/events.ts';
 import type {
@@ -169,14 +169,23 @@ const SYSTEM_COMMANDS = new Set<TaskCommand['type']>([
  * assignment (and a move, which must keep the assignee a member), a create naming an assignee, an undo
  * (it may undo one) and an uncomplete (they re-arm only members' reminders), a reminder's fire (its owner
  * must still have access), a member's removal, and a zone change's reschedule (a task whose maker left its
- * list keeps its zone instead).
+ * list keeps its zone instead), and a due date's move when it may bring back another member's reminder.
  */
-function needsMembers(command: TaskCommand): boolean {
+function needsMembers(command: TaskCommand, state: TaskState | null): boolean {
   switch (command.type) {
     case 'create':
       return command.data.assignee !== undefined && command.data.assignee !== null;
     case 'update':
-      return 'assignee' in command.data || 'list_id' in command.data;
+      // A due date moved may bring back another member's reminder its earlier move cancelled (decide.ts mayComeBack).
+      return (
+        'assignee' in command.data ||
+        'list_id' in command.data ||
+        (('due_date' in command.data || 'timezone' in command.data) &&
+          (state?.reminders.some(
+            (r) => r.cancelled && r.user_id !== state.user_id && LEFT_NO_TIME.has(r.cancel_reason ?? ''),
+          ) ??
+            false))
+      );
     case 'undo':
     case 'uncomplete':
     case 'fire_reminder':
@@ -521,7 +530,7 @@ export class TaskTurns implements TaskTurnPort {
     // Who has access to the task's list (and to a list the command names), read before deciding when the
     // decision depends on it; the write checks each list is still at the version read here.
     const named = listsNamedBy(command);
-    const early = needsMembers(command)
+    const early = needsMembers(command, state)
       ? await readScopes(
           q,
           [...(state ? [state.list_id] : []), ...named].filter((id) => id !== inboxIdOf(home)),

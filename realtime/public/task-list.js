@@ -468,27 +468,24 @@ const STATUS_TEXT = { pending: 'pending', notified: 'fired', template: 'per occu
  * would otherwise never learn of (actors/task: cancel_reason); others (removed, replaced by an edit, the
  * task done or deleted) are not shown.
  */
+/** Cancellations that rest until the due date gives the reminder time ahead again (actors/task/decide.ts LEFT_NO_TIME). */
+const RESTING = new Set(['passed', 'no_due_date']);
 const CANCELLED_TEXT = {
   // Back when the task is unassigned (while its time is still ahead); one whose time passed meanwhile stays off.
   assigned: (task, me) =>
     task.assignee && task.assignee !== me
       ? `paused while ${task.assignee} has the task`
       : 'not sent: the task was assigned to someone else then',
-  passed: () => 'not sent: its time had passed',
-  no_due_date: () => 'off: the task has no due date',
+  passed: () => 'not sent: its time had passed (a later due date brings it back)',
+  no_due_date: () => 'off: the task has no due date (a due date brings it back)',
   reaches_too_far: () => 'off: the repeat changed, and it reached back over too many occurrences',
 };
 
 function remindersView(task, s) {
   const id = task.id;
   const visible = task.reminders.filter((r) => !r.cancelled);
-  const rows = visible.map((r) => {
-    const status = r.status ?? reminderStatus(r);
-    return html`<li><span>${reminderText(r, task)}</span><span class="status ${status}">${STATUS_TEXT[status] ?? ''}</span>${
-      status === 'notified' && !task.is_recurring && !task.completed
-        ? html`<button type="button" data-k="snooze-${r.id}" @click=${(e) => snooze({ taskId: id, reminderId: r.id }, SNOOZE_CHOICES[0].body(), e.currentTarget, SNOOZE_CHOICES[0].done)}>Snooze 10 min</button>`
-        : nothing
-    }<button type="button" data-k="remove-${r.id}" aria-label="Remove reminder: ${reminderText(r, task)}"
+  const remove = (r) =>
+    html`<button type="button" data-k="remove-${r.id}" aria-label="Remove reminder: ${reminderText(r, task)}"
       @click=${(e) =>
         act(
           e.currentTarget,
@@ -497,14 +494,24 @@ function remindersView(task, s) {
             void fetchTask(id);
           },
           'Could not remove the reminder',
-        )}>Remove</button></li>`;
+        )}>Remove</button>`;
+  const rows = visible.map((r) => {
+    const status = r.status ?? reminderStatus(r);
+    return html`<li><span>${reminderText(r, task)}</span><span class="status ${status}">${STATUS_TEXT[status] ?? ''}</span>${
+      status === 'notified' && !task.is_recurring && !task.completed
+        ? html`<button type="button" data-k="snooze-${r.id}" @click=${(e) => snooze({ taskId: id, reminderId: r.id }, SNOOZE_CHOICES[0].body(), e.currentTarget, SNOOZE_CHOICES[0].done)}>Snooze 10 min</button>`
+        : nothing
+    }${remove(r)}</li>`;
   });
   const unsent = task.completed
     ? []
     : task.reminders.filter((r) => r.cancelled && CANCELLED_TEXT[r.cancel_reason] && r.user_id === s.me?.id);
+  // One resting for want of time (it comes back when the due date gives it time ahead) can be removed for good.
   for (const r of unsent)
     rows.push(
-      html`<li class="unsent"><span>${reminderText(r, task)}</span><span class="status cancelled">${CANCELLED_TEXT[r.cancel_reason](task, s.me?.id)}</span></li>`,
+      html`<li class="unsent"><span>${reminderText(r, task)}</span><span class="status cancelled">${CANCELLED_TEXT[r.cancel_reason](task, s.me?.id)}</span>${
+        RESTING.has(r.cancel_reason) && !r.notified ? remove(r) : nothing
+      }</li>`,
     );
   const toggled = (e) => {
     const open = e.currentTarget.open;

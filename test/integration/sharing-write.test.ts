@@ -186,6 +186,24 @@ for (const database of DATABASES) {
       );
     });
 
+  test(`${database}: a member's reminder made to pass by an earlier due date comes back with a later one (the edit reads who has access)`, async (t) => {
+    const { call, alice, bob, id } = await sharedList(database);
+    const due = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
+    const task = await ok(
+      call('POST', '/tasks', { token: alice.token, body: { title: 'tent', list_id: id, due_date: due(24 * 60) } }),
+      201,
+    );
+    await ok(call('POST', `/tasks/${task.id}/reminders`, { token: bob.token, body: { before: 'PT2H' } }), 201);
+    const bobs = async () =>
+      ((await ok(call('GET', `/tasks/${task.id}`, { token: bob.token }))).reminders as Json[]).find(
+        (r) => r.user_id === bob.id,
+      );
+    await ok(call('PATCH', `/tasks/${task.id}`, { token: alice.token, body: { due_date: due(30) } }));
+    t.like(await bobs(), { cancelled: true, cancel_reason: 'passed' });
+    await ok(call('PATCH', `/tasks/${task.id}`, { token: alice.token, body: { due_date: due(48 * 60) } }));
+    t.like(await bobs(), { cancelled: false, cancel_reason: null });
+  });
+
   test(`${database}: a series renamed, prioritised and assigned: its open occurrences in the list take the same edit; a done one keeps what it was`, async (t) => {
     const { call, alice, bob, id } = await sharedList(database);
     // Daily, due in an hour, reminded two days before: two occurrences open at once.

@@ -592,7 +592,7 @@ test('a template reminder reaching back over more than 50 occurrences is refused
     .then(['task.updated']);
 });
 
-test('undoing a due-date edit brings back the reminders that edit made pass or took away; a later date alone does not', (t) => {
+test('undoing a due-date edit brings back the reminders that edit made pass or took away; so does a later date, and a removed one stays off', (t) => {
   const given = spec(t);
   const created = given().when(
     create(T1, { title: 'call', due_date: '2026-02-10T13:00:00Z', reminders: [{ before: 'PT30M' }] }),
@@ -612,11 +612,25 @@ test('undoing a due-date edit brings back the reminders that edit made pass or t
     )
     .then(['task.due_date_changed', 'reminder.scheduled']);
   t.like(undone.state?.reminders[0], { remind_at: '2026-02-10T12:30:00.000Z', cancelled: false, cancel_reason: null });
-  // A later date set by hand is a new date: the reminder removed by time stays removed (a reminder the user
-  // cannot see must not come back on its own).
+  // A later date set by hand gives it time ahead again: it follows the date, as it would have without the
+  // earlier move (the dashboard shows it resting meanwhile: "not sent: its time had passed").
+  const later = given(sooner)
+    .when({ type: 'update', data: { due_date: '2026-02-10T15:00:00Z' } }, at(NOW))
+    .then(['task.due_date_changed', 'reminder.scheduled']);
+  t.like(later.state?.reminders[0], { remind_at: '2026-02-10T14:30:00.000Z', cancelled: false, cancel_reason: null });
+  // A date still too soon leaves it resting.
   given(sooner)
+    .when({ type: 'update', data: { due_date: '2026-02-10T12:20:00Z' } }, at(NOW))
+    .then(['task.due_date_changed']);
+  // Removed while resting, it is off for good: a later date does not bring it back.
+  const id = sooner.state?.reminders[0]?.id as string;
+  const removed = given(sooner)
+    .when({ type: 'remove_reminder', reminder_id: id }, at(NOW))
+    .then([{ event_type: 'reminder.cancelled', data: { reason: 'removed' } }]);
+  given(removed)
     .when({ type: 'update', data: { due_date: '2026-02-10T15:00:00Z' } }, at(NOW))
     .then(['task.due_date_changed']);
+  given(removed).when({ type: 'remove_reminder', reminder_id: id }, at(NOW)).then(throws('not_found'));
   // Taken away with the due date: the undo of that edit brings both back.
   const noDate = given(created)
     .when({ type: 'update', data: { due_date: null } }, at(NOW))
@@ -626,6 +640,10 @@ test('undoing a due-date edit brings back the reminders that edit made pass or t
       { type: 'undo', event_id: noDate.events[0]?.event_id as string },
       undoOf([...created.events, ...noDate.events]),
     )
+    .then(['task.due_date_changed', 'reminder.scheduled']);
+  // A due date given again brings it back too.
+  given(noDate)
+    .when({ type: 'update', data: { due_date: '2026-02-11T13:00:00Z' } }, at(NOW))
     .then(['task.due_date_changed', 'reminder.scheduled']);
 });
 

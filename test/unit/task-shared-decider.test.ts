@@ -452,6 +452,34 @@ test('a completion or delete taken back re-arms only the reminders of members wh
   ]);
 });
 
+test('a due date moved back later brings back only the passed reminders of members with access, and not while the task is assigned to another', (t) => {
+  // Due in 30 min: alice's reminder (1 h before) and bob's (2 h before) pass.
+  const both = bothRemind(t);
+  const soon = spec(t)(both)
+    .when({ type: 'update', data: { due_date: '2026-03-01T10:30:00Z' } }, by('alice'))
+    .then([
+      'task.due_date_changed',
+      { event_type: 'reminder.cancelled', data: { reason: 'passed' } },
+      { event_type: 'reminder.cancelled', data: { reason: 'passed' } },
+    ]);
+  const later = { type: 'update', data: { due_date: DUE } } as const;
+  t.deepEqual(owners(spec(t)(soon).when(later, by('alice'))), [
+    ['alice', 'live'],
+    ['bob', 'live'],
+  ]);
+  // Bob has no access any more: his stays off.
+  t.deepEqual(owners(spec(t)(soon).when(later, by('alice', ['alice']))), [
+    ['alice', 'live'],
+    ['bob', 'passed'],
+  ]);
+  // Assigned to bob: only his comes back.
+  const toBob = spec(t)(soon).when(assign('bob'), by('alice'));
+  t.deepEqual(owners(spec(t)(toBob).when(later, by('alice'))), [
+    ['alice', 'passed'],
+    ['bob', 'live'],
+  ]);
+});
+
 test("the shared list deleted: bob's task moves to his Inbox, alice's reminder on it is cancelled and her assignment cleared", (t) => {
   // Bob's task in alice's list L1 (his home: he created it), alice's reminder on it, assigned to alice.
   const asBob = (actor: string | undefined): DecideContext => ({ ...by(actor), userId: 'bob' });
