@@ -95,11 +95,11 @@ export interface DecideContext {
   openOccurrence?: { id: string; due_date: string | null } | null;
   /**
    * For an edit of a calendar series' due date, rule or zone (the host reads it): its open occurrences
-   * spawned ahead of their time, which the old schedule made; whether others it spawned ahead were deleted
-   * since (`deletedAhead`); and the latest occurrence kept (done, or whose time has come, deleted or not),
+   * spawned ahead of their time, which the old schedule made; whether others it spawned ahead were done or
+   * deleted since (`alsoAhead`); and the latest occurrence kept (done, or whose time has come, deleted or not),
    * or null. Undefined: not read (any other command).
    */
-  aheadOccurrences?: { open: TaskState[]; deletedAhead: boolean; latestKept: string | null };
+  aheadOccurrences?: { open: TaskState[]; alsoAhead: boolean; latestKept: string | null };
   /**
    * For an `uncomplete` or `undo` of an instance: whether its series is deleted (or gone), as the host read
    * it (undefined otherwise). Such an instance stays closed (seriesStaysClosed); the write checks the series
@@ -848,10 +848,11 @@ export function update(command: UpdateTask, state: TaskState, ctx: DecideContext
         (t) => t.series_id === state.id && !t.completed && t.deleted_at === null,
       )
     : [];
-  // Ones spawned ahead and deleted since were the old schedule's too: the new schedule starts after the
-  // latest kept as well (after the deleted one, it skipped the days before it), and may name their instants
-  // again (a deleted occurrence holds none: tasks_series_occurrence counts live rows).
-  const restart = replaced.length > 0 || (calendarEdit && ctx.aheadOccurrences?.deletedAhead === true);
+  // Ones spawned ahead and done or deleted since were the old schedule's too: the new schedule starts after
+  // the latest kept as well. A done one is kept (its day is done: a new time that day must not bring the day
+  // back); a deleted one is not (after it, the new schedule skipped the days before it) and the new schedule
+  // may name its instant again (a deleted occurrence holds none: tasks_series_occurrence counts live rows).
+  const restart = replaced.length > 0 || (calendarEdit && ctx.aheadOccurrences?.alsoAhead === true);
   if (scheduleChanged) {
     // An after-completion series waiting for its open instance keeps waiting: the edit applies from the
     // next completion on. Any other series (re)starts on its calendar after what it spawned last.

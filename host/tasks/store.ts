@@ -328,7 +328,7 @@ export async function readOpenOccurrence(
 /**
  * For an edit of a calendar series' schedule (its due date, rule or zone): its open occurrences spawned
  * ahead of their time (`occurrence_at` after `now`), which the old schedule made; whether it had spawned
- * ahead others since deleted (`deletedAhead`); and the latest occurrence kept (done and live, or whose
+ * ahead others since done or deleted (`alsoAhead`); and the latest occurrence kept (done and live, or whose
  * time has come, deleted or not: a day whose occurrence the user deleted stays done with), or null
  * (actors/task/decide.ts update: the edit discards the ones ahead for the new schedule's). Undefined for
  * any other command.
@@ -338,16 +338,16 @@ export async function readAheadOccurrences(
   command: TaskCommand,
   state: TaskState | null,
   now: Date,
-): Promise<{ open: TaskState[]; deletedAhead: boolean; latestKept: string | null } | undefined> {
+): Promise<{ open: TaskState[]; alsoAhead: boolean; latestKept: string | null } | undefined> {
   if (command.type !== 'update' || state === null || !state.is_recurring || state.recurrence_mode !== 'calendar')
     return undefined;
   const d = command.data;
   if (!('due_date' in d) && !('recurrence_rule' in d) && !('timezone' in d)) return undefined;
-  const rows = await q.query<{ ids: string[] | null; deleted_ahead: boolean; latest: Date | string | null }>(
+  const rows = await q.query<{ ids: string[] | null; also_ahead: boolean; latest: Date | string | null }>(
     `SELECT (SELECT array_agg(id::text ORDER BY occurrence_at) FROM tasks
               WHERE series_id = $1 AND deleted_at IS NULL AND NOT completed AND occurrence_at > $2)::text[] AS ids,
             EXISTS (SELECT 1 FROM tasks
-              WHERE series_id = $1 AND deleted_at IS NOT NULL AND occurrence_at > $2) AS deleted_ahead,
+              WHERE series_id = $1 AND occurrence_at > $2 AND (completed OR deleted_at IS NOT NULL)) AS also_ahead,
             (SELECT max(occurrence_at) FROM tasks
               WHERE series_id = $1 AND (occurrence_at <= $2 OR (completed AND deleted_at IS NULL))) AS latest`,
     [state.id, now.toISOString()],
@@ -362,7 +362,7 @@ export async function readAheadOccurrences(
   const latest = row?.latest ?? null;
   return {
     open,
-    deletedAhead: row?.deleted_ahead === true,
+    alsoAhead: row?.also_ahead === true,
     latestKept: latest === null ? null : new Date(latest).toISOString(),
   };
 }

@@ -172,3 +172,34 @@ test('an occurrence deleted ahead of its time, then the schedule edited: the new
   const report = await replayAtRest({ db: app.app.db, fromDb: true, user });
   t.deepEqual(report.mismatches, [], 'replay equals the rows');
 });
+
+test('an occurrence completed ahead of its time keeps its day when the series’ time moves: that day does not come again', async (t) => {
+  const user = `done-${randomUUID()}`;
+  const token = app.token(user);
+  const start = DateTime.utc().minus({ minutes: 2 }).startOf('second');
+  const day = (days: number) => start.plus({ days }).toISODate() as string;
+  const series = (
+    await call('POST', '/tasks', {
+      token,
+      body: { title: 'Read', due_date: start.toISO(), recurrence_rule: 'FREQ=DAILY' },
+    })
+  ).body as unknown as Task;
+  // Its first occurrence is tomorrow's (today's time had passed when it was made): completing the series
+  // completes that one ahead of its time.
+  const ahead = await call('POST', `/tasks/${series.id}/complete`, { token });
+  t.is(ahead.status, 200, ahead.text);
+  const done = (
+    (await call('GET', `/tasks?series_id=${series.id}&completed=true&limit=50`, { token })).body.tasks as Task[]
+  ).map((o) => DateTime.fromISO(String(o.occurrence_at), { zone: 'UTC' }).toISODate());
+  t.deepEqual(done, [day(1)]);
+  // A minute later each day: the next is the day after tomorrow, and tomorrow is not open again.
+  const edited = await call('PATCH', `/tasks/${series.id}`, {
+    token,
+    body: { due_date: start.plus({ minutes: 1 }).toISO() },
+  });
+  t.is(edited.status, 200, edited.text);
+  t.is(DateTime.fromISO(String(edited.body.next_occurrence), { zone: 'UTC' }).toISODate(), day(2));
+  t.deepEqual(await openOf(token, series.id), []);
+  const report = await replayAtRest({ db: app.app.db, fromDb: true, user });
+  t.deepEqual(report.mismatches, [], 'replay equals the rows');
+});
