@@ -109,7 +109,17 @@ const duration = Joi.string()
   });
 const zone = Joi.string().chars(MAX_ZONE_LENGTH).description('IANA time zone, e.g. Europe/Berlin');
 const rule = Joi.string().chars(MAX_RULE_LENGTH).description('RRULE, e.g. FREQ=WEEKLY;BYDAY=MO,WE,FR');
-export const uuid = Joi.string().guid();
+/**
+ * An id: a UUID as 8-4-4-4-12 hex digits, in either case, read as its lower-case form (the one the database
+ * and every event hold: RFC 9562 §4 says UUIDs compare case-insensitively and are written lower-case).
+ * Braces are refused. A route never sees another spelling: an upper-case id reached the actor turn as is,
+ * met the lower-case row and failed the write (500), and queued apart from its other spelling.
+ */
+export const uuid = Joi.string()
+  .guid({ separator: '-' })
+  .pattern(/^[0-9a-f-]{36}$/i)
+  .lowercase()
+  .messages({ 'string.pattern.base': '{{#label}} must be a UUID without braces (8-4-4-4-12 hex digits)' });
 
 export const reminderSpec = Joi.object({
   before: duration.description('relative to the due date (timed tasks)'),

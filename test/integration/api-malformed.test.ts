@@ -837,3 +837,46 @@ test('the per-user rate limit answers 429 with Retry-After', async (t) => {
     await limited.stop();
   }
 });
+
+test('an id written in upper case is the same id on every route (RFC 9562: UUIDs compare case-insensitively); braces are a 400 naming it', async (t) => {
+  const send = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${t0.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
+  };
+  const up = (id: string) => id.toUpperCase();
+  const list = await send('POST', '/lists', { name: `cased ${randomUUID()}` });
+  t.is(list.status, 201);
+  const listId = list.body.id as string;
+  const made = await send('POST', '/tasks', { title: 'cased', list_id: up(listId) });
+  t.is(made.status, 201, JSON.stringify(made.body));
+  t.is(made.body.list_id, listId, 'kept in its lower-case form');
+  const id = made.body.id as string;
+  for (const [method, path, body, status] of [
+    ['PATCH', `/tasks/${up(id)}`, { title: 'cased, renamed' }, 200],
+    ['POST', `/tasks/${up(id)}/complete`, undefined, 200],
+    ['POST', `/tasks/${up(id)}/uncomplete`, undefined, 200],
+    ['PATCH', `/lists/${up(listId)}`, { name: `cased renamed ${randomUUID()}` }, 200],
+    ['PATCH', `/labels/${up(labelId)}`, { name: `malformed ${randomUUID().slice(0, 8)}` }, 200],
+    ['POST', `/lists/${up(listId)}/members`, { user_id: `cased-${randomUUID()}` }, 201],
+    ['DELETE', `/tasks/${up(id)}`, undefined, 204],
+  ] as const) {
+    const res = await send(method, path, body);
+    t.is(res.status, status, `${method} ${path}: ${JSON.stringify(res.body)}`);
+  }
+  const history = await send('GET', `/tasks/${id}/history`);
+  t.deepEqual(
+    (history.body.events as { event_type: string }[]).map((e) => e.event_type),
+    ['task.created', 'task.updated', 'task.completed', 'task.uncompleted', 'task.deleted'],
+  );
+  const braced = await send('GET', `/tasks/%7B${id}%7D`);
+  t.is(braced.status, 400, JSON.stringify(braced.body));
+  t.is(braced.body.field, 'id');
+});
