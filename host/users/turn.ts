@@ -59,6 +59,18 @@ export interface UserTurnsOptions {
   maxAttempts?: number;
 }
 
+/**
+ * A label name the database refuses as taken (its unique index labels_name, on PostgreSQL's lower(name)) as
+ * the 409 naming `name` the label decider gives (actors/label unique): the two fold case by different
+ * rules (PostgreSQL lowers "İ" to "i", JavaScript to "i̇"), so a name the decider let through may still be
+ * taken, and that is the user's conflict, not a 500. Undefined for any other error.
+ */
+function labelNameTaken(error: unknown): DomainError | undefined {
+  const e = error as { code?: unknown; constraint?: unknown } | null;
+  if (e?.code !== '23505' || e.constraint !== 'labels_name') return undefined;
+  return new DomainError('conflict', 'name: a label with this name (in another case) already exists', 'name');
+}
+
 export class UserTurns implements UserTurnPort {
   private readonly clock: () => Date;
   private readonly onCommitted: (events: EventEnvelope[]) => void;
@@ -168,6 +180,8 @@ export class UserTurns implements UserTurnPort {
         if (written.committed) this.onCommitted(written.committed);
         result = written.result;
       } catch (error) {
+        const taken = labelNameTaken(error);
+        if (taken) throw taken;
         if (attempt >= this.maxAttempts || !retryable(error)) throw error;
       }
     }

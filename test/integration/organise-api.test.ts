@@ -498,3 +498,20 @@ test("a list's open count holds a series once with its open occurrences, as the 
   t.is((after.lists as Json)[String(home.id)], 2);
   t.is((after.lists as Json)[inboxIdOf(String(series.user_id))], 1);
 });
+
+test('a label name the database folds to a taken one ("İstanbul" beside "istanbul") is a 409 naming name, either way round, never a 500', async (t) => {
+  for (const [first, second] of [
+    ['istanbul', 'İstanbul'],
+    ['İzmir', 'izmir'],
+  ]) {
+    const alice = user();
+    await ok(call('POST', '/labels', { token: alice, body: { name: first } }), 201);
+    const taken = await call('POST', '/labels', { token: alice, body: { name: second } });
+    t.is(taken.status, 409, taken.text);
+    t.like(taken.body, { field: 'name' });
+    const other = await ok(call('POST', '/labels', { token: alice, body: { name: 'other' } }), 201);
+    const renamed = await call('PATCH', `/labels/${other.id}`, { token: alice, body: { name: second } });
+    t.is(renamed.status, 409, renamed.text);
+    t.is(((await ok(call('GET', '/labels', { token: alice }))).labels as Json[]).length, 2);
+  }
+});
