@@ -110,6 +110,14 @@ const duration = Joi.string()
 const zone = Joi.string().chars(MAX_ZONE_LENGTH).description('IANA time zone, e.g. Europe/Berlin');
 const rule = Joi.string().chars(MAX_RULE_LENGTH).description('RRULE, e.g. FREQ=WEEKLY;BYDAY=MO,WE,FR');
 /**
+ * The longest GET /tasks cursor (characters): base64url of its JSON, whose key for sort=title is the title
+ * lower-cased. MAX_TITLE code points at most 8 bytes each there (4 in UTF-8, 3 when lower-casing makes
+ * two, 6 as a JSON escape), plus 200 for the rest. A cap of 1,000 refused the server's own cursor after a
+ * title of 250 accented letters (an attacker's pass).
+ */
+const TASK_CURSOR_CHARS = Math.ceil(((MAX_TITLE * 8 + 200) * 4) / 3);
+
+/**
  * An id: a UUID as 8-4-4-4-12 hex digits, in either case, read as its lower-case form (the one the database
  * and every event hold: RFC 9562 §4 says UUIDs compare case-insensitively and are written lower-case).
  * Braces are refused. A route never sees another spelling: an upper-case id reached the actor turn as is,
@@ -257,7 +265,7 @@ export const listTasksQuery = Joi.object({
     .description('default: created (a view: due; completed: completion time)'),
   order: Joi.string().valid('asc', 'desc').description('default: desc for created and completed, asc otherwise'),
   limit: Joi.number().integer().min(1).max(200).default(50),
-  cursor: Joi.string().chars(1000),
+  cursor: Joi.string().chars(TASK_CURSOR_CHARS).description('`next_cursor` of the previous page'),
 });
 
 export const listId = Joi.object({ id: uuid.required() });

@@ -515,3 +515,20 @@ test('a label name the database folds to a taken one ("İstanbul" beside "istanb
     t.is(((await ok(call('GET', '/labels', { token: alice }))).labels as Json[]).length, 2);
   }
 });
+
+test('sorted by title, every page is reached through the cursors the server gives, however long and non-ASCII the titles', async (t) => {
+  const alice = user();
+  const titles = ['é'.repeat(499), '😀'.repeat(500), '"'.repeat(500), 'İ'.repeat(500)];
+  for (const title of titles) await ok(call('POST', '/tasks', { token: alice, body: { title } }), 201);
+  const seen: string[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < 10; page++) {
+    const body = await ok(
+      call('GET', `/tasks?sort=title&limit=1${cursor ? `&cursor=${cursor}` : ''}`, { token: alice }),
+    );
+    seen.push(...(body.tasks as Json[]).map((task) => task.title as string));
+    if (!body.next_cursor) break;
+    cursor = body.next_cursor as string;
+  }
+  t.deepEqual([...seen].sort(), [...titles].sort());
+});
