@@ -1,6 +1,6 @@
 // The views' windows (Today, Upcoming, Overdue, recently Completed) as instants, computed in the user's
 // zone: "today" is the user's local calendar day, whatever the server's or UTC's day is (issue 15).
-import { DateTime } from 'luxon';
+import { addDays, dayOf, dayStart } from '../actors/task/all-day.ts';
 import type { TaskFilter, ViewWindows } from './ports.ts';
 
 /** How far back "recently completed" reaches (GET /views/counts completed_recent). */
@@ -11,36 +11,32 @@ export const UPCOMING_DAYS = 7;
 export type View = 'today' | 'upcoming' | 'overdue' | 'completed' | 'assigned';
 
 /**
- * The windows at `now` in the IANA zone `zone` (the user's): the end of today (local midnight, exclusive),
- * the end of local day today + `days`, and the start of the recent-completion window. A local midnight in
- * a DST gap is the first instant of that day (luxon's startOf).
+ * The windows at `now` in the IANA zone `zone` (the user's): the end of today (the first instant of
+ * tomorrow, exclusive), the end of local day today + `days`, and the start of the recent-completion window.
+ * Each day starts at its own first instant (actors/task/all-day.ts dayStart): where a DST change skips a
+ * midnight (America/Santiago, Asia/Beirut, America/Havana) that day starts at 01:00, and the next one at
+ * 00:00 again. Adding a day to today's start kept the 01:00 (luxon keeps the wall time) and put the first
+ * hour of tomorrow in Today.
  */
 export function windowsOf(zone: string, now: Date, days = UPCOMING_DAYS): ViewWindows {
-  const today = DateTime.fromJSDate(now, { zone }).startOf('day');
+  const today = dayOf(now.toISOString(), zone);
   return {
     now: now.toISOString(),
-    todayEnd: today.plus({ days: 1 }).toUTC().toISO() as string,
-    upcomingEnd: today
-      .plus({ days: days + 1 })
-      .toUTC()
-      .toISO() as string,
+    todayEnd: dayStart('timezone', addDays(today, 1), zone),
+    upcomingEnd: dayStart('timezone', addDays(today, days + 1), zone),
     recentSince: new Date(now.getTime() - RECENT_DAYS * 86_400_000).toISOString(),
-    today: today.toISODate() as string,
-    tomorrow: today.plus({ days: 1 }).toISODate() as string,
-    upcomingEndDay: today.plus({ days: days + 1 }).toISODate() as string,
+    today,
+    tomorrow: addDays(today, 1),
+    upcomingEndDay: addDays(today, days + 1),
   };
 }
 
 /** The local days of the Upcoming window: today through today + `days`, each `YYYY-MM-DD` with its [start, end) as instants. */
 export function daysOf(zone: string, now: Date, days = UPCOMING_DAYS): { date: string; start: string; end: string }[] {
-  const today = DateTime.fromJSDate(now, { zone }).startOf('day');
+  const today = dayOf(now.toISOString(), zone);
   return Array.from({ length: days + 1 }, (_, i) => {
-    const start = today.plus({ days: i });
-    return {
-      date: start.toISODate() as string,
-      start: start.toUTC().toISO() as string,
-      end: start.plus({ days: 1 }).toUTC().toISO() as string,
-    };
+    const date = addDays(today, i);
+    return { date, start: dayStart('timezone', date, zone), end: dayStart('timezone', addDays(date, 1), zone) };
   });
 }
 
