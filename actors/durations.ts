@@ -51,9 +51,18 @@ function canonical(days: number, seconds: number): string {
  * with where it could, so a reminder a day before 01:30 EST fired on the second pass, an hour late.
  */
 export function minusOffset(instant: string, offset: ParsedDuration, zone: string): string {
+  return moveBy(instant, offset, zone, -1);
+}
+
+/** Adds an offset to an instant in a zone, by the rules of minusOffset: "P1D" from 09:00 is 09:00 the next day, across DST. */
+export function plusOffset(instant: string, offset: ParsedDuration, zone: string): string {
+  return moveBy(instant, offset, zone, 1);
+}
+
+function moveBy(instant: string, offset: ParsedDuration, zone: string, sign: 1 | -1): string {
   let at = Date.parse(instant);
   if (offset.days) {
-    const wall = DateTime.fromMillis(at, { zone }).minus({ days: offset.days });
+    const wall = DateTime.fromMillis(at, { zone }).plus({ days: sign * offset.days });
     try {
       at =
         localToInstant(
@@ -73,5 +82,5 @@ export function minusOffset(instant: string, offset: ParsedDuration, zone: strin
       at = wall.toMillis();
     }
   }
-  return new Date(at - offset.seconds * 1000).toISOString();
+  return new Date(at + sign * offset.seconds * 1000).toISOString();
 }

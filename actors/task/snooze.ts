@@ -3,7 +3,7 @@
 import { DateTime } from 'luxon';
 import { invalid } from '../errors.ts';
 import { checkZone, ianaZone } from '../zone.ts';
-import { parseDuration } from '../durations.ts';
+import { parseDuration, plusOffset } from '../durations.ts';
 import { localToInstant } from '../recurrence/index.ts';
 import { readInstant, ms } from './time.ts';
 
@@ -12,7 +12,8 @@ export const MAX_SNOOZE_SECONDS = 30 * 86_400;
 
 /**
  * What POST /tasks/{id}/reminders/{rid}/snooze takes, exactly one of:
- * - `{for: "PT10M"}`: an ISO-8601 duration from now (the dashboard's 10 min and 1 h);
+ * - `{for: "PT10M"}`: an ISO-8601 duration from now (the dashboard's 10 min and 1 h); its days nominal in
+ *   the task's user's zone (P1D is the same wall-clock time tomorrow, across DST);
  * - `{until: "2026-12-24T18:00"}`: an instant (RFC 3339; without an offset, wall-clock time in the task's
  *   user's zone, or in the zone an RFC 9557 suffix names);
  * - `{tomorrow_at: "09:00", timezone?}`: that wall-clock time on the day after today, both in `timezone` (the
@@ -45,7 +46,7 @@ export function tomorrowAt(now: Date, zone: string, hhmm: string, field = 'tomor
 
 /** A snooze decided: when the reminder fires again, and the choice as its event records it. */
 export interface SnoozePlan {
-  /** UTC ISO instant, after `now` and at most MAX_SNOOZE_SECONDS later. */
+  /** UTC ISO instant, after `now` and at most 30 days later (nominal days: an hour more across DST). */
   remind_at: string;
   /** `{for: canonical duration}`, `{until: instant}` or `{tomorrow_at, timezone}`. */
   choice: Record<string, string>;
@@ -63,8 +64,9 @@ export function planSnooze(choice: SnoozeChoice, now: Date, zone: string): Snooz
   if (given.length !== 1)
     throw invalid(given[1] ?? 'for', 'give exactly one of for (a duration), until (an instant) or tomorrow_at (HH:MM)');
   if ('for' in choice && choice.for !== undefined) {
+    // Days are nominal (RFC 5545 §3.3.6), as a reminder's offset is: P1D at 09:00 is 09:00 tomorrow across DST.
     const offset = parseDuration('for', choice.for, { max: MAX_SNOOZE_SECONDS });
-    return { remind_at: new Date(now.getTime() + offset.millis).toISOString(), choice: { for: offset.canonical } };
+    return { remind_at: plusOffset(now.toISOString(), offset, zone), choice: { for: offset.canonical } };
   }
   if ('until' in choice && choice.until !== undefined) {
     const at = readInstant('until', choice.until, zone);

@@ -79,6 +79,19 @@ test('planSnooze: one choice, in the future, at most 30 days ahead; the event re
   t.is(refused({} as never), 'for', 'no choice');
 });
 
+test('planSnooze: a duration in days is nominal (RFC 5545 §3.3.6): P1D at 09:00 is 09:00 tomorrow across DST; hours are exact', (t) => {
+  // New York springs forward on 14 March 2027: 09:00 EST on the 13th is 14:00Z, 09:00 EDT on the 14th 13:00Z.
+  const now = new Date('2027-03-13T14:00:00Z');
+  t.is(planSnooze({ for: 'P1D' }, now, 'America/New_York').remind_at, '2027-03-14T13:00:00.000Z');
+  t.is(planSnooze({ for: 'PT24H' }, now, 'America/New_York').remind_at, '2027-03-14T14:00:00.000Z');
+  t.is(planSnooze({ for: 'P1DT1H' }, now, 'America/New_York').remind_at, '2027-03-14T14:00:00.000Z');
+  // And back in the autumn (7 November 2027): 09:00 EDT is 13:00Z, 09:00 EST the next day 14:00Z.
+  t.is(
+    planSnooze({ for: 'P1D' }, new Date('2027-11-06T13:00:00Z'), 'America/New_York').remind_at,
+    '2027-11-07T14:00:00.000Z',
+  );
+});
+
 test("planSnooze: tomorrow_at in the zone the snoozer names, not the task's user's (a member of a shared list)", (t) => {
   // 23:30 on the 15th in Auckland (NZST, UTC+12) is 11:30Z: Auckland's tomorrow, the 16th, 09:00 is 21:00Z on
   // the 15th, while for the task's creator in UTC tomorrow 09:00 is the 16th, 09:00Z.
