@@ -57,6 +57,7 @@ import { DomainError } from '../../actors/errors.ts';
 import {
   findCount,
   findRepeat,
+  findCountedWeekday,
   withEnd,
   missingMonthDayNote,
   MAX_COUNT,
@@ -781,8 +782,21 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   // moved forward here, on wall-clock fields (forwardDate below).
   const options = { forwardDate: false };
   const local = DateTime.fromJSDate(now, { zone: z });
-  let masked = mask(text, spans);
-  const repeat = findRepeat(masked);
+  /** Phrases left in the title and read as nothing else (a repeat the API does not make, said in a note). */
+  const unread: Span[] = [];
+  const unparsed = (): string => mask(text, [...spans, ...unread]);
+  let masked = unparsed();
+  // "every last weekday of the month" is no rule the API takes (BYSETPOS): said, kept in the title as
+  // "every hour" is, and read as nothing else (not a monthly rule on today's date, not chrono's "last Wednesday").
+  const counted = findCountedWeekday(masked);
+  if (counted) {
+    notes.push(
+      `"${text.slice(counted.start, counted.end).trim()}" is not a repeat tasklane makes (a weekday counted in the month): say "the last day" or "the last Friday" of every month`,
+    );
+    unread.push(counted);
+    masked = unparsed();
+  }
+  const repeat = counted ? null : findRepeat(masked);
   // A repeat by the hour or minute is none the API makes (RRULE FREQ=HOURLY/MINUTELY are refused): said,
   // not left silently in the title.
   const sub = repeat
@@ -797,14 +811,14 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
     spans.push({ start: repeat.start, end: repeat.end });
     const missing = repeat.problem === undefined ? missingMonthDayNote(repeat.rule) : undefined;
     if (missing) notes.push(missing);
-    masked = mask(text, spans);
+    masked = unparsed();
     const c = findCount(masked);
     if (c) {
       spans.push({ start: c.start, end: c.end });
       if (c.count >= 1 && c.count <= MAX_COUNT) count = c.count;
       else
         notes.push(`"${text.slice(c.start, c.end).trim()}" is not used: a repeat ends after 1 to ${MAX_COUNT} times`);
-      masked = mask(text, spans);
+      masked = unparsed();
     }
     for (const m of masked.matchAll(/(?<!\S)(?:until|till|through|ending(?:\s+on)?)\s+/gi)) {
       const after = m.index + m[0].length;
@@ -815,7 +829,7 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
         until = next;
         notes.push(`Feb 29 is next in ${next.slice(0, 4)}`);
         spans.push({ start: m.index, end: after + leap.span.end });
-        masked = mask(text, spans);
+        masked = unparsed();
         break;
       }
       const found = reader.parse(masked.slice(after), reference, options)[0];
@@ -824,7 +838,7 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
       const hit = dateAlone(found, masked.slice(after), reference, reader) ?? found;
       until = forwardDate(hit, local).date;
       spans.push({ start: m.index, end: after + hit.text.length });
-      masked = mask(text, spans);
+      masked = unparsed();
       if (count !== undefined) {
         notes.push('a repeat ends either after a number of times or on a date: the date is used');
         count = undefined;
@@ -840,7 +854,7 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
       // After "until" is taken: a range left here ("from 9am to 10am", "from Mar 10 to Jun 1") starts the series.
       if (found.end) notes.push(`only the start of "${found.text}" is used`);
       spans.push({ start: m.index, end: after + found.text.length });
-      masked = mask(text, spans);
+      masked = unparsed();
       break;
     }
   }
@@ -1063,7 +1077,12 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   // one time of day): said, so nothing typed is dropped or misread without a word.
   fields.title = titleOf(text, spans);
   const rest = forChrono(fields.title);
-  for (const left of reader.parse(rest, reference, options).filter((r) => meaningful(r) && !bareDayWord(r, rest)))
+  // A phrase left unread on purpose (said in its own note) is not a date left over.
+  const inUnread = (r: { text: string }) =>
+    unread.some((u) => text.slice(u.start, u.end).toLowerCase().includes(r.text.trim().toLowerCase()));
+  for (const left of reader
+    .parse(rest, reference, options)
+    .filter((r) => meaningful(r) && !bareDayWord(r, rest) && !inUnread(r)))
     if (chooseDateTime([left], rest) === left && !/^\d{1,2}$/.test(left.text.trim()))
       // Quoted as typed (chrono read the text with "p.m" spelled "pm").
       notes.push(

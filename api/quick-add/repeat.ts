@@ -396,6 +396,23 @@ export function findRepeat(text: string): RepeatMatch | null {
   return null;
 }
 
+/**
+ * A day counted among the month's weekdays, workdays or weekend days ("every last weekday of the month",
+ * "on the first workday of every month", "the 2nd business day"): its span in `text`, or null. RFC 5545
+ * says it with BYSETPOS (BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1), which the API does not take: the caller says
+ * so. Read as anything else it meant another day: a monthly rule on today's date, or chrono's "last
+ * Wednesday" as the due date.
+ */
+export function findCountedWeekday(text: string): { start: number; end: number } | null {
+  const day = `(?:the\\s+)?${ORDINAL_WORD}\\s+(?:week|work|business|weekend)[\\s-]?days?\\b`;
+  const m = new RegExp(
+    // every [N|other] [month(s) on] <day> [of the month] | [on] <day> of every month | monthly on <day>
+    `(?<![\\w!#@])(?:(?:every|each)\\s+(?:(?:\\d{1,3}|other)\\s+)?(?:months?\\s+on\\s+)?${day}(?:\\s+(?:of|in)\\s+(?:the|every|each|a)\\s+month\\b)?|(?:on\\s+)?${day}\\s+(?:of|in)\\s+(?:every|each)\\s+month\\b|monthly\\s+on\\s+${day})`,
+    'i',
+  ).exec(text);
+  return m ? { start: m.index, end: m.index + m[0].length } : null;
+}
+
 /** The most occurrences `N times` asks for (COUNT, as the API takes it). */
 export const MAX_COUNT = 10_000;
 
