@@ -381,7 +381,9 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   }
   await server.start();
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${server.info.port}`;
-  logger.info({ url, shape, mode: runtime.mode }, 'tasklane started');
+  // Every zone rule comes from the runtime's ICU time zone data (luxon reads Intl): its version is the one
+  // to check when a government changes its clocks (README, "Time zone data").
+  logger.info({ url, shape, mode: runtime.mode, tzdata: process.versions.tz }, 'tasklane started');
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
