@@ -61,6 +61,7 @@ import {
   withEnd,
   missingMonthDayNote,
   MAX_COUNT,
+  MAX_INTERVAL,
   MONTH_NAME,
   MONTH_NUMBERS,
   LEAP_MONTH_DAYS,
@@ -786,6 +787,14 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   const unread: Span[] = [];
   const unparsed = (): string => mask(text, [...spans, ...unread]);
   let masked = unparsed();
+  // "at 25:00", "24:30": no time of day (00:00 to 23:59). Left to chrono it undid the whole line ("x tomorrow
+  // at 24:00" kept "tomorrow" in the title too); kept in the title, said, and the rest read as usual.
+  for (const t of masked.matchAll(/(?<![\w:.])(?:at\s+|@\s*)?(\d{1,2}):(\d{2})(?![\w:.])/gi))
+    if (Number(t[1]) > 23 || Number(t[2]) > 59) {
+      notes.push(`"${t[0]}" is not a time of day (00:00 to 23:59): it stays in the title`);
+      unread.push({ start: t.index, end: t.index + t[0].length });
+    }
+  masked = unparsed();
   // "every last weekday of the month" is no rule the API takes (BYSETPOS): said, kept in the title as
   // "every hour" is, and read as nothing else (not a monthly rule on today's date, not chrono's "last Wednesday").
   const counted = findCountedWeekday(masked);
@@ -803,6 +812,12 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
     ? null
     : /(?<![\w!#@])every\s+(?:\d+\s+|other\s+|few\s+)?(?:hours?|hrs?|minutes?|mins?)\b/i.exec(masked);
   if (sub) notes.push(`"${sub[0]}" is not a repeat tasklane makes: a task repeats once a day at most`);
+  // "every 0 days", "every 5000 weeks": an interval the API does not take (RFC 5545 INTERVAL, 1 to
+  // MAX_INTERVAL here) stays in the title, said rather than silently.
+  const outOfRange =
+    repeat || sub || counted ? null : /(?<![\w!#@])every\s+(\d+)\s+(?:days?|weeks?|months?|years?)\b/i.exec(masked);
+  if (outOfRange && (Number(outOfRange[1]) < 1 || Number(outOfRange[1]) > MAX_INTERVAL))
+    notes.push(`"${outOfRange[0]}" is not used: a repeat is every 1 to ${MAX_INTERVAL} days, weeks, months or years`);
   let until: string | undefined;
   let count: number | undefined;
   /** A series' first day from "starting|beginning|from <date>" (with its time, if the phrase names one). */
