@@ -735,6 +735,9 @@ function create(command: CreateTask, state: TaskState | null, ctx: DecideContext
     deleted_at: null,
   };
   const reminders = specs.map((spec, i) => newReminder(task, planReminder(spec, `reminders[${i}]`, task, ctx), ctx));
+  for (const [i, r] of reminders.entries())
+    if (reminders.slice(0, i).some((o) => sameReminder(o, r)))
+      throw invalid(`reminders[${i}]`, 'is the same reminder as one before it: it would remind twice');
   if (recurrence_rule && start)
     checkReach(recurrence_rule, start, zone, reminders, (i) => reminderField(specs, i), ctx);
   return [
@@ -1180,6 +1183,9 @@ function addReminder(spec: ReminderSpec, state: TaskState, ctx: DecideContext): 
   if (state.reminders.filter((r) => !r.cancelled).length >= MAX_REMINDERS)
     throw invalid('reminders', `at most ${MAX_REMINDERS} per task`);
   const reminder = newReminder(state, planReminder(spec, '', state, ctx), ctx);
+  // A second click on "Add reminder" (a newcomer's pass) must not remind twice.
+  const twin = state.reminders.find((r) => !r.cancelled && !r.notified && sameReminder(r, reminder));
+  if (twin) throw conflict(`the task has this reminder already (${twin.id}): it would remind twice`);
   if (state.is_recurring && state.recurrence_rule && state.due_date) {
     const zone = zoneOf(state, ctx);
     checkReach(
@@ -1192,6 +1198,20 @@ function addReminder(spec: ReminderSpec, state: TaskState, ctx: DecideContext): 
     );
   }
   return [ev(state, 'reminder.scheduled', { reminder })];
+}
+
+/**
+ * Whether reminders `a` and `b` remind the same person at the same time: the same owner and the same
+ * offset before the due date, or the same time of day and days before (all-day), or the same instant.
+ */
+function sameReminder(
+  a: Pick<ReminderState, 'user_id' | 'offset' | 'at_time' | 'days_before' | 'remind_at'>,
+  b: Pick<ReminderState, 'user_id' | 'offset' | 'at_time' | 'days_before' | 'remind_at'>,
+): boolean {
+  if (a.user_id !== b.user_id) return false;
+  if (a.offset !== null || b.offset !== null) return a.offset === b.offset;
+  if (a.at_time !== null || b.at_time !== null) return a.at_time === b.at_time && a.days_before === b.days_before;
+  return a.remind_at === b.remind_at;
 }
 
 /**

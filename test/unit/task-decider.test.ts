@@ -1424,3 +1424,34 @@ test("a series starts on a whole second (RFC 5545 has none finer): its due date 
     .when({ type: 'update', data: { recurrence_rule: 'FREQ=WEEKLY' } }, at(NOW))
     .then({ due_date: '2026-02-10T14:00:00.000Z', next_occurrence: '2026-02-10T14:00:00.000Z' });
 });
+
+test('the same reminder twice is refused: on create a 400 naming the second, added again a 409; another time, or a removed twin, is fine', (t) => {
+  const given = spec(t);
+  given()
+    .when(
+      create(T1, {
+        title: 'passport',
+        due_date: '2026-02-20',
+        reminders: [{ at_time: '09:00' }, { at_time: '09:00', days_before: 0 }],
+      }),
+      at(NOW),
+    )
+    .then(throws('validation', 'reminders[1]', /same reminder/));
+  const created = given()
+    .when(create(T1, { title: 'call', due_date: '2026-02-20T13:00:00Z', reminders: [{ before: 'PT1H' }] }), at(NOW))
+    .then(['task.created', 'reminder.scheduled']);
+  given(created)
+    .when({ type: 'add_reminder', data: { before: 'PT60M' } }, at(NOW))
+    .then(throws('conflict', undefined, /this reminder already/));
+  const other = given(created)
+    .when({ type: 'add_reminder', data: { before: 'PT2H' } }, at(NOW))
+    .then(['reminder.scheduled']);
+  const id = created.state?.reminders[0]?.id as string;
+  const removed = given(created)
+    .when({ type: 'remove_reminder', reminder_id: id }, at(NOW))
+    .then(['reminder.cancelled']);
+  given(removed)
+    .when({ type: 'add_reminder', data: { before: 'PT1H' } }, at(NOW))
+    .then(['reminder.scheduled']);
+  t.is(other.state?.reminders.filter((r) => !r.cancelled).length, 2);
+});
