@@ -8,6 +8,7 @@
  *     priority: 1, list_id: <Home's id> }
  *
  * Rules, applied in this order to the text (each recognised part is cut out of the title):
+ * 0. Words in double quotes ("…" or “…”) are the title's as typed: nothing in them is read by the rules below.
  * 1. `!1`…`!4`, or Todoist's `p1`…`p4` (a word of its own): priority, the scale of tasks.priority (1
  *    highest … 4 none, the default). `!0`, `!5`… are a note, not a priority.
  * 2. `#List`: the user's list whose name matches case-insensitively (names with spaces too: the
@@ -379,6 +380,13 @@ export function tags(text: string, sigil: '#' | '@', items: readonly Named[]) {
   return found;
 }
 
+/**
+ * Whether chrono's reading `r` of `text` ends in a figure that runs on into a word ("at 7-Eleven", "3M"):
+ * a name, not a time or date (a newcomer's "Buy snacks at 7-Eleven" was due at 07:00, titled "-Eleven").
+ */
+const joinedToWord = (r: { index: number; text: string }, text: string): boolean =>
+  /\d$/.test(r.text) && /^-?\p{L}/u.test(text.slice(r.index + r.text.length));
+
 const mask = (text: string, spans: readonly Span[]): string => {
   let out = text;
   for (const s of spans) out = out.slice(0, s.start) + ' '.repeat(s.end - s.start) + out.slice(s.end);
@@ -725,9 +733,17 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   const notes: string[] = [];
   const spans: Span[] = [];
   const fields: QuickAddFields = { title: '' };
+  // 0. Words in quotes are the title's as typed, read as nothing else: "Watch "Friday Night Lights"" is no
+  // Friday at 20:00, ""March" for science" no 1 March (a newcomer's pass: nothing escaped a misreading).
+  const quoted: Span[] = [...text.matchAll(/"[^"\n]+"|\u201c[^\u201d\n]+\u201d/g)].map((m) => ({
+    start: m.index,
+    end: m.index + m[0].length,
+  }));
+  const inQuotes = (at: number) => quoted.some((q) => at >= q.start && at < q.end);
 
   // 1. Priority: `!1` or Todoist's `p1`.
   for (const m of text.matchAll(/(?<!\S)(?:!(\d+)|p([1-4]))(?=[\s,.;]|$)/g)) {
+    if (inQuotes(m.index)) continue;
     const p = Number(m[1] ?? m[2]);
     spans.push({ start: m.index, end: m.index + m[0].length });
     if (p < MIN_PRIORITY || p > MAX_PRIORITY)
@@ -739,6 +755,7 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   // 2. List.
   let list: Named | null = null;
   for (const tag of tags(text, '#', input.lists)) {
+    if (inQuotes(tag.span.start)) continue;
     spans.push(tag.span);
     if (!tag.item) notes.push(`no such list "${tag.word}": the task goes to the default list`);
     else if (!list) list = tag.item;
@@ -750,6 +767,7 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   const labels: Named[] = [];
   const newLabels: string[] = [];
   for (const tag of tags(text, '@', input.labels)) {
+    if (inQuotes(tag.span.start)) continue;
     spans.push(tag.span);
     if (tag.item) {
       if (!labels.some((l) => l.id === tag.item?.id)) labels.push(tag.item);
@@ -784,7 +802,7 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   const options = { forwardDate: false };
   const local = DateTime.fromJSDate(now, { zone: z });
   /** Phrases left in the title and read as nothing else (a repeat the API does not make, said in a note). */
-  const unread: Span[] = [];
+  const unread: Span[] = [...quoted];
   const unparsed = (): string => mask(text, [...spans, ...unread]);
   let masked = unparsed();
   // "at 25:00", "24:30": no time of day (00:00 to 23:59). Left to chrono it undid the whole line ("x tomorrow
@@ -878,7 +896,7 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   const today = dateText(local.year, local.month, local.day);
   const dated = forChrono(masked);
   const read = reader.parse(dated, reference, options);
-  const found = read.filter((r) => meaningful(r) && !bareDayWord(r, dated));
+  const found = read.filter((r) => meaningful(r) && !bareDayWord(r, dated) && !joinedToWord(r, dated));
   // A date with a year typed before 1000 ("1/1/0001") is no due date here, and says so (it stays in the title).
   for (const r of read) {
     const year = r.start.get('year');
@@ -1097,7 +1115,7 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
     unread.some((u) => text.slice(u.start, u.end).toLowerCase().includes(r.text.trim().toLowerCase()));
   for (const left of reader
     .parse(rest, reference, options)
-    .filter((r) => meaningful(r) && !bareDayWord(r, rest) && !inUnread(r)))
+    .filter((r) => meaningful(r) && !bareDayWord(r, rest) && !inUnread(r) && !joinedToWord(r, rest)))
     if (chooseDateTime([left], rest) === left && !/^\d{1,2}$/.test(left.text.trim()))
       // Quoted as typed (chrono read the text with "p.m" spelled "pm").
       notes.push(

@@ -289,9 +289,9 @@ const ADVERB_UNITS: Record<string, string> = {
 /** The largest INTERVAL quick add writes (actors/recurrence accepts 1–1000). */
 export const MAX_INTERVAL = 1000;
 
-/** "<days> of every [N] month[s]": the days come before the phrase (see the module comment). */
+/** "<days> of every|each [N] month[s]": the days come before the phrase (see the module comment). */
 const DAYS_OF_EVERY_MONTH = new RegExp(
-  `(?<![\\w!#@])(?:on\\s+)?(?:the\\s+)?(?:(?<nth>${ORDINAL_WORD})\\s+(?<day>${DAY})|(?<days>${MONTH_DAY_LIST})|(?<alone>${ORDINAL_WORD}))\\s+of\\s+every(?<bang>!?)\\s+(?:(?<n>${NUMBER})\\s+)?months?\\b`,
+  `(?<![\\w!#@])(?:on\\s+)?(?:the\\s+)?(?:(?<nth>${ORDINAL_WORD})\\s+(?<day>${DAY})|(?<days>${MONTH_DAY_LIST})|(?<alone>${ORDINAL_WORD}))\\s+of\\s+(?:every|each)(?<bang>!?)\\s+(?:(?<n>${NUMBER})\\s+)?months?\\b`,
   'gi',
 );
 
