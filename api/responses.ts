@@ -378,6 +378,15 @@ const QuickAddPreview = Joi.object({
     priority: Joi.number().integer().min(MIN_PRIORITY).max(MAX_PRIORITY),
     list_id: uuid,
     labels: Joi.array().items(uuid),
+    reminders: Joi.array()
+      .items(
+        Joi.object({ before: Joi.string() }),
+        Joi.object({ at_time: Joi.string(), days_before: Joi.number().integer().min(0) }),
+      )
+      .max(1)
+      .description(
+        '"remind me 1 hour before": {before} on a timed task, {at_time: "09:00", days_before} on an all-day one',
+      ),
   })
     .required()
     .label('QuickAddFields')

@@ -9,7 +9,7 @@ import { withViewDefaults } from './views.js';
 import { api, ApiError } from './api.js';
 import { setSaving } from './a11y.js';
 import { describeRule } from './rules.js';
-import { formatter } from './time.js';
+import { formatter, humanDuration } from './time.js';
 import { taskAdded } from './tasks.js';
 
 /** Quiet time after the last keystroke before the text is read (ms). */
@@ -73,6 +73,16 @@ function dueText(due, zone) {
   return due.time ? `${day}, ${formatter(zone, 'time').format(new Date(due.at))} (${zone})` : `${day}, all day`;
 }
 
+/** The reminder quick add read ("remind me 1 hour before"), as the preview says it; null without one. */
+function reminderSaid(r) {
+  if (!r) return null;
+  if (r.at_time)
+    return r.days_before
+      ? `${r.days_before} day${r.days_before === 1 ? '' : 's'} before at ${r.at_time}`
+      : `On the day at ${r.at_time}`;
+  return `${humanDuration(r.before)} before`;
+}
+
 function previewView(preview) {
   if (!preview) return html``;
   const zone = preview.timezone ?? userZone();
@@ -88,6 +98,7 @@ function previewView(preview) {
         : null,
       'repeat',
     ],
+    ['Reminder', reminderSaid(preview.fields.reminders?.[0]), 'reminder'],
     ['Priority', preview.fields.priority ? PRIORITY[preview.fields.priority] : null, 'priority'],
     ['Assigned', body.assignee && body.assignee === getState().me?.id ? 'you (this view)' : null, 'assignee'],
     ['List', list ? `${list.name}${preview.list ? '' : ' (default)'}` : null, 'list'],

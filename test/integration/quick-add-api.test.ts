@@ -151,3 +151,16 @@ test('the longest text allowed is read; without a token there is no preview; oth
   t.is((await call('POST', '/quick-add/preview', { body: { text: 'a' } })).status, 401);
   t.is((await call('PATCH', '/quick-add/preview', { token, body: { text: 'a' } })).status, 405, 'POST only');
 });
+
+test('"remind me 1 hour before" is previewed as a reminder and saved with the task; "2 days before" an all-day task at 09:00', async (t) => {
+  const { token } = await newUser();
+  for (const [text, reminder] of [
+    ['Dentist in 3 days at 3pm remind me 1 hour before', { offset: 'PT1H', at_time: null }],
+    ['Passport in 10 days remind me 2 days before', { offset: null, at_time: '09:00', days_before: 2 }],
+  ] as const) {
+    const preview = await ok(call('POST', '/quick-add/preview', { token, body: { text } }));
+    const task = await ok(call('POST', '/tasks', { token, body: preview.fields }), 201);
+    t.is(task.title, text.split(/ in /)[0]);
+    t.like((task.reminders as Json[])[0], { ...reminder, cancelled: false });
+  }
+});

@@ -31,6 +31,8 @@ interface Case {
   /** Names after @ that are no label yet: made when the task is saved. */
   new_labels?: string[];
   mode?: 'after_completion';
+  /** The reminder "remind me … before" asks for, as POST /tasks takes it. */
+  reminders?: QuickAddFields['reminders'];
   /** How each expected note begins, in order. */
   notes?: string[];
 }
@@ -90,6 +92,7 @@ for (const group of table.groups) {
         ...(c.labels !== undefined ? { labels: c.labels.map(labelId) } : {}),
         ...(c.due_date !== undefined ? { due_date: c.due_date } : {}),
         ...(c.rule !== undefined ? { recurrence_rule: c.rule } : {}),
+        ...(c.reminders !== undefined ? { reminders: c.reminders } : {}),
         ...(c.mode === 'after_completion' && AFTER_COMPLETION_FIELDS ? AFTER_COMPLETION_FIELDS : {}),
       };
       t.deepEqual(result.fields, expected, c.text);
