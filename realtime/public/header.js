@@ -39,13 +39,17 @@ export function setupHeader({ signOut }) {
   subscribe((s) => {
     $('#user-zone').textContent = userZone();
     // Never silently UTC: say when the zone was taken from this browser, or was never chosen.
+    // And when this browser is elsewhere (a trip): its "today" is not the one the lists show.
+    const device = deviceZone();
     $('#zone-note').textContent = !s.me
       ? ''
       : s.me.timezone_chosen === false
         ? '(not chosen yet: pick yours)'
         : s.me.zone_from_browser
           ? '(from this browser)'
-          : '';
+          : device && device !== userZone()
+            ? `(this browser is in ${device})`
+            : '';
     if (s.me) $('#user-id').textContent = s.me.id;
   });
 

@@ -511,6 +511,11 @@ test.serial(
       page.locator('#user-zone', { hasText: 'Asia/Tokyo' }).waitFor({ timeout: UI_DEADLINE_MS }),
       'the header says the new zone',
     );
+    // This browser is in UTC: its "today" is not the lists' (a newcomer's pass found nothing said so).
+    await t.notThrowsAsync(
+      page.locator('#zone-note', { hasText: '(this browser is in UTC)' }).waitFor({ timeout: UI_DEADLINE_MS }),
+      'the header says where this browser is',
+    );
     t.like(await rest<{ timezone: string; timezone_chosen: boolean }>(token, 'GET', '/me'), {
       timezone: 'Asia/Tokyo',
       timezone_chosen: true,
