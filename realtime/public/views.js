@@ -299,16 +299,23 @@ export const sameView = (a, b) => a.kind === b.kind && a.listId === b.listId && 
 let fromHistory = false;
 
 /**
- * A new view is a new entry in the browser's history (Back returns to the one before); a new search, and a
- * view put right (`replace`: the page's first view, a list or label the user does not have), replace it.
+ * A new view is a new entry in the browser's history (Back returns to the one before), and so is a search
+ * begun (Back returns to the view searched from: a newcomer's Back from a search in @urgent landed on the
+ * view before it); a search typed on, or cleared, and a view put right (`replace`: the page's first view, a
+ * list or label the user does not have), replace it. `beforeQ`: the search before the change.
  */
-function rememberAddress(before, replace) {
+function rememberAddress(before, replace, beforeQ = '') {
   // Back or forward put the address there; only a correction of it (a list gone since) is written, in place.
   if (fromHistory && !replace) return;
   const s = getState();
   const next = addressOf(s);
   if (next === location.search) return;
-  history[sameView(before, s.view) || replace ? 'replaceState' : 'pushState'](null, '', `${location.pathname}${next}`);
+  const searchBegun = !beforeQ && Boolean(s.q);
+  history[(sameView(before, s.view) && !searchBegun) || replace ? 'replaceState' : 'pushState'](
+    null,
+    '',
+    `${location.pathname}${next}`,
+  );
 }
 
 window.addEventListener('popstate', () => {
@@ -334,6 +341,7 @@ window.addEventListener('popstate', () => {
  */
 export function showView(change, { replace = false } = {}) {
   const before = { ...getState().view };
+  const beforeQ = getState().q;
   let corrected = false;
   update((s) => {
     change(s);
@@ -351,7 +359,7 @@ export function showView(change, { replace = false } = {}) {
     s.page = { key: queryOf(s), cursor: null, loading: true, error: null, last: null, matched: new Set() };
     s.upcoming = null;
   });
-  rememberAddress(before, replace || corrected);
+  rememberAddress(before, replace || corrected, beforeQ);
   return reload();
 }
 

@@ -474,6 +474,19 @@ test.serial(
     await showsExactly(t, page, ['Report'], 'Back: Work again');
     await page.goBack();
     await showsExactly(t, page, ['Milk'], 'Back: the Inbox');
+    // A search begun is an entry of its own: Back returns to the view it was typed in, not the one before.
+    await sideList(page, 'Work').locator('.side-item').click();
+    await showsExactly(t, page, ['Report'], 'Work');
+    await page.locator('#search').fill('rep');
+    await page.waitForURL((url) => url.searchParams.get('q') === 'rep', { timeout: UI_DEADLINE_MS });
+    await page.locator('#search').fill('report');
+    await page.waitForURL((url) => url.searchParams.get('q') === 'report', { timeout: UI_DEADLINE_MS });
+    await page.goBack();
+    await page.waitForURL((url) => url.searchParams.get('q') === null, { timeout: UI_DEADLINE_MS });
+    t.is(new URL(page.url()).searchParams.get('list'), work.id, 'Back from the search: Work, where it was typed');
+    t.is(await page.locator('#search').inputValue(), '');
+    await page.goBack();
+    await showsExactly(t, page, ['Milk'], 'Back again: the Inbox (typing on replaced the search, not added to it)');
     // A search is in the address too, and a list the user does not have opens the Inbox.
     await page.goto(`${rig.app.url}/?q=report`);
     await live(page);
