@@ -133,14 +133,40 @@ function renderList(s) {
   $('#more').textContent = page?.error ? '' : more ? (page.loading ? 'Loading more…' : 'Scroll for more') : '';
 }
 
-/** One occurrence of a series not spawned yet: its time (or "all day"), title and a "repeats" badge. */
-const occurrenceItem = (o, zone) =>
-  html`<li class="occurrence"><span class="occ-time">${o.all_day ? 'all day' : formatter(zone, 'time').format(new Date(o.at))}</span><span class="occ-title" dir="auto">${o.title}</span><span class="badge">repeats</span></li>`;
+/**
+ * One occurrence of a series not spawned yet: its time (or "all day"), title and a "repeats" badge. The
+ * series' next one (`next`: the first of it the page shows, from its next_occurrence) has a box that completes
+ * it ahead of its time (POST /tasks/{series}/complete, undoable), as the series' row in its list does: a
+ * newcomer found tonight's reading listed in Today and no way to tick it there. With an occurrence of the
+ * series open the server says to complete that one.
+ */
+const occurrenceItem = (o, zone, next = false) => {
+  const time = o.all_day ? 'all day' : formatter(zone, 'time').format(new Date(o.at));
+  return html`<li class="occurrence">${
+    next
+      ? html`<input type="checkbox" class="occ-done" aria-label="Done ahead of time: ${o.title} (${dueNear(o.all_day ? { due_day: o.date } : { due_date: o.at }, zone)})"
+      @change=${(e) => completeAhead({ id: o.series_id }, e.currentTarget)}>`
+      : html`<span class="occ-done" aria-hidden="true"></span>`
+  }<span class="occ-time">${time}</span><span class="occ-title" dir="auto">${o.title}</span><span class="badge">repeats</span></li>`;
+};
+
+/** The key of each series' first occurrence in `occurrences` (in time order): its next one, which can be ticked. */
+const firstOfEach = (occurrences) => {
+  const seen = new Set();
+  const first = new Set();
+  for (const o of [...occurrences].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)))
+    if (!seen.has(o.series_id)) {
+      seen.add(o.series_id);
+      first.add(`${o.series_id}@${o.at}`);
+    }
+  return first;
+};
 
 /** Today's occurrences of series still ahead, in one section under the day's tasks. */
 function todayAhead(occurrences) {
   const zone = userZone();
-  return html`<section class="day" aria-labelledby="today-ahead-heading"><h3 id="today-ahead-heading">Repeating later today<span class="hint"> · ${occurrences.length}</span></h3><ul class="occurrences" aria-label="Repeating tasks due later today">${occurrences.map((o) => occurrenceItem(o, zone))}</ul></section>`;
+  const first = firstOfEach(occurrences);
+  return html`<section class="day" aria-labelledby="today-ahead-heading"><h3 id="today-ahead-heading">Repeating later today<span class="hint"> · ${occurrences.length}</span></h3><ul class="occurrences" aria-label="Repeating tasks due later today">${occurrences.map((o) => occurrenceItem(o, zone, first.has(`${o.series_id}@${o.at}`)))}</ul></section>`;
 }
 
 /** Upcoming: a section per day (the server's days, in the user's zone), its tasks, then the series' next occurrences. */
@@ -169,6 +195,7 @@ function upcomingView(tasks, s) {
   const behind = overdue
     ? html`<section class="day overdue-note" aria-labelledby="upcoming-overdue"><h3 id="upcoming-overdue">Overdue<span class="hint"> · ${overdue}</span></h3><p class="hint">Not in Upcoming, which starts now: <button type="button" class="link" @click=${() => goTo({ kind: 'overdue' })}>show the overdue tasks</button></p></section>`
     : nothing;
+  const first = firstOfEach(days.flatMap((d) => d.occurrences));
   return html`${behind}${repeat(
     days,
     (d) => d.date,
@@ -189,7 +216,10 @@ function upcomingView(tasks, s) {
           ? html`<ul class="tasks">${repeat(
               entries,
               (e) => (e.task ? e.task.id : `${e.occurrence.series_id}@${e.occurrence.at}`),
-              (e) => (e.task ? item(e.task, s) : occurrenceItem(e.occurrence, zone)),
+              (e) =>
+                e.task
+                  ? item(e.task, s)
+                  : occurrenceItem(e.occurrence, zone, first.has(`${e.occurrence.series_id}@${e.occurrence.at}`)),
             )}</ul>`
           : nothing
       }</section>`;
@@ -230,17 +260,20 @@ function itemBody(task, s) {
   if (next) {
     const overdue = isOverdue(next, zone) ? ' — overdue' : '';
     meta.push(`Due ${near(next)}${overdue}`);
+  } else if (task.is_recurring) {
+    // Nothing open: "Next: …" below says when it comes. Its start is no date to show: long past, or a day its
+    // rule does not name (a newcomer read "Starts tomorrow" on a Tue/Thu series on a Thursday).
   } else if (task.due_day) {
     // An all-day task: its date, no time (issue 16); overdue once its day has ended.
     const overdue = isOverdue(task, zone) ? ' — overdue' : '';
-    meta.push(`${task.is_recurring ? 'Starts' : 'Due'} ${near(task)}${overdue}`);
+    meta.push(`Due ${near(task)}${overdue}`);
   } else if (task.due_date) {
     const own =
       task.timezone && task.timezone !== zone
         ? ` (${formatter(taskZone(task), 'time').format(new Date(task.due_date))} ${task.timezone})`
         : '';
-    const overdue = !task.completed && !task.is_recurring && Date.parse(task.due_date) < Date.now() ? ' — overdue' : '';
-    meta.push(`${task.is_recurring ? 'Starts' : 'Due'} ${near(task)}${own}${overdue}`);
+    const overdue = !task.completed && Date.parse(task.due_date) < Date.now() ? ' — overdue' : '';
+    meta.push(`Due ${near(task)}${own}${overdue}`);
   }
   if (task.recurrence_rule)
     meta.push(

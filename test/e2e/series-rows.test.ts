@@ -110,6 +110,45 @@ test('a series with no occurrence open yet: its box completes the next one ahead
   t.false((await rest<Task>(token, 'GET', `/tasks/${series.id}`)).completed, 'the series itself goes on');
 });
 
+test("Upcoming: a series' next occurrence, not made yet, is ticked where it is listed (done ahead of time); the ones after it have no box", async (t) => {
+  const token = rig.app.token(`upc-${randomUUID().slice(0, 8)}`);
+  // Every other day, all day, from three days on: nothing is made before its day, and Upcoming lists the
+  // occurrences in three and five days (seven days out is the window's last).
+  const day = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+  const series = await rest<Task>(token, 'POST', '/tasks', {
+    title: 'Water the ferns',
+    due_date: day(3),
+    recurrence_rule: 'FREQ=DAILY;INTERVAL=2',
+  });
+  const context = await newContext(t, rig.browser, { viewport: DESKTOP, timezoneId: 'UTC' });
+  const page = await openDashboard(t, context, rig.app, token);
+  await page
+    .locator('#views button')
+    .filter({ has: page.locator('.side-name', { hasText: /^Upcoming$/ }) })
+    .click();
+  const occurrenceOn = (days: number) =>
+    page
+      .locator('#upcoming section.day')
+      .filter({ has: page.locator(`h3[id="day-${day(days)}"]`) })
+      .locator('.occurrence', { hasText: 'Water the ferns' });
+  await occurrenceOn(3).waitFor({ timeout: UI_DEADLINE_MS });
+  await occurrenceOn(5).waitFor({ timeout: UI_DEADLINE_MS });
+  t.is(await occurrenceOn(5).getByRole('checkbox').count(), 0, 'only the next one can be ticked');
+  await occurrenceOn(3)
+    .getByRole('checkbox', { name: /Done ahead of time: Water the ferns/ })
+    .check();
+  const done = await eventually(
+    async () =>
+      (await rest<{ tasks: Task[] }>(token, 'GET', `/tasks?series_id=${series.id}`)).tasks.find((x) => x.completed) ??
+      null,
+    { what: 'the occurrence in three days completed' },
+  );
+  t.is(done.occurrence_at?.slice(0, 10), day(3));
+  // Upcoming moves on: the one in five days is the next, and has the box now.
+  await occurrenceOn(3).waitFor({ state: 'detached', timeout: UI_DEADLINE_MS });
+  await occurrenceOn(5).getByRole('checkbox').waitFor({ timeout: UI_DEADLINE_MS });
+});
+
 test('Skip on a series row skips the occurrence it shows (undoable): the row goes on to the next', async (t) => {
   const token = rig.app.token(`skip-${randomUUID().slice(0, 8)}`);
   // Two open at once: the row shows the first, "Next:" the second.
