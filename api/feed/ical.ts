@@ -5,13 +5,14 @@
 // properties, writes CRLF and folds long lines by UTF-8 octets (§3.1). Its fold length counts the first line
 // only, so a continuation line (a space plus the octets) would be one octet over 75: it is set to 74 below.
 // VTIMEZONE blocks come from timezones-ical-library (IANA tzdata compiled to VTIMEZONE with the zone's current
-// rules as yearly RRULEs); a zone it does not know (only "Factory" among our names) is written in UTC. Its
-// tzdata is not the engine's (Node's Intl, which every instant of the API comes from) and its blocks hold one
-// set of rules for all time, so a block is used only for times from ZONE_CHECK_YEARS on and where it reads
-// times as the engine does there (`agrees`, `readsBack`); elsewhere the time is written in UTC (a series
-// without its RRULE: see `todoOf`). Seen with tzdata 2025c: Africa/Casablanca's block says +00 all year
-// (+01 outside Ramadan), America/Vancouver's −07 all year (−08 in winter); and every zone's history before
-// its rules last changed.
+// rules as yearly RRULEs). Its tzdata is not the engine's (Node's Intl, which every instant of the API comes
+// from) and its blocks hold one set of rules for all time, so a block is used only for times from
+// ZONE_CHECK_YEARS on and where it reads times as the engine does there (`agrees`, `readsBack`). Where it does
+// not (Africa/Casablanca's says +00 all year, +01 outside Ramadan; America/Vancouver's −07 all year, which is
+// tzdata 2026b's and not the engine's 2025c; Asia/Jerusalem's, America/Santiago's, Africa/Cairo's rules), the
+// zone gets a VTIMEZONE built from the engine's own offsets (`engineBlock`), checked the same way; only where
+// that fails too, or for times before those years, is a time written in UTC (a series without its RRULE: see
+// `todoOf`).
 //
 // Mapping (RFC 5545 names):
 // - UID `<task id>@tasklane`; DTSTAMP, LAST-MODIFIED = updated_at (§3.8.7.2: without METHOD, DTSTAMP is the
@@ -97,14 +98,14 @@ const blocks = new Map<string, ZoneBlock | null>();
  * up here, by the TZIDs its properties carry, never by asking zoneBlock again.
  */
 const vtimezones = new Map<string, string>();
-/** TZID → the VTIMEZONE as ical.js reads it, to check it against the engine. */
-const icalZones = new Map<string, ICAL.Timezone>();
+/** Block → its VTIMEZONE as ical.js reads it, to check it against the engine (a TZID may have two: the library's, the engine's). */
+const icalZones = new WeakMap<ZoneBlock, ICAL.Timezone>();
 
 function icalZone(block: ZoneBlock): ICAL.Timezone {
-  let tz = icalZones.get(block.tzid);
+  let tz = icalZones.get(block);
   if (!tz) {
     tz = new ICAL.Timezone(ICAL.Component.fromString(block.vtimezone));
-    icalZones.set(block.tzid, tz);
+    icalZones.set(block, tz);
   }
   return tz;
 }
@@ -137,8 +138,32 @@ const CHECK_TO = Date.UTC(ZONE_CHECK_YEARS.to, 0, 1);
  * feed says it was simplified: a user with tasks in hundreds of zones cannot make one fetch cost seconds.
  */
 export const MAX_ZONE_CHECKS = 20;
-/** Zone name → whether its block reads times as the engine does (see `agrees`); one entry per IANA name. */
-const agreement = new Map<string, boolean>();
+/** Block → whether it reads times as the engine does (see `agrees`); a block per zone and source, kept for the process. */
+const agreement = new WeakMap<ZoneBlock, boolean>();
+
+/**
+ * The instants (epoch ms, found to the minute) in [from, to) at which `zone`'s UTC offset changes, by the engine
+ * (Node's Intl via luxon), each with the offsets (minutes) before and after: the offset sampled weekly, and each
+ * change found by halving.
+ */
+function transitionsOf(zone: string, from: number, to: number): { at: number; from: number; to: number }[] {
+  const engine = (at: number) => DateTime.fromMillis(at, { zone }).offset;
+  const MINUTE = 60_000;
+  const WEEK = 7 * 24 * 60 * MINUTE;
+  const found: { at: number; from: number; to: number }[] = [];
+  for (let week = from; week < to; week += WEEK) {
+    const next = Math.min(week + WEEK, to);
+    if (engine(week) === engine(next)) continue;
+    let [lo, hi] = [week, next];
+    while (hi - lo > MINUTE) {
+      const mid = lo + Math.floor((hi - lo) / 2 / MINUTE) * MINUTE;
+      if (engine(mid) === engine(week)) lo = mid;
+      else hi = mid;
+    }
+    found.push({ at: hi, from: engine(lo), to: engine(hi) });
+  }
+  return found;
+}
 
 /**
  * Whether the block reads wall-clock times in ZONE_CHECK_YEARS as the engine does (`readsAt`): the engine's
@@ -146,43 +171,28 @@ const agreement = new Map<string, boolean>();
  * hour on either side; the block read monthly besides. Kept per zone; computed only within `budget`.
  */
 function agrees(block: ZoneBlock, zone: string, budget: FeedBudget): boolean {
-  const name = ianaZone(zone)?.name ?? zone;
-  const known = agreement.get(name);
+  const known = agreement.get(block);
   if (known !== undefined) return known;
   if (budget.zoneChecks <= 0) return false;
   budget.zoneChecks -= 1;
-  const engine = (at: number) => DateTime.fromMillis(at, { zone: name }).offset;
+  const name = ianaZone(zone)?.name ?? zone;
   const same = (at: number) => readsAt(block, name, at);
   const MINUTE = 60_000;
-  const WEEK = 7 * 24 * 60 * MINUTE;
-  let ok = true;
-  let month = 0;
-  for (let week = CHECK_FROM; ok && week < CHECK_TO; week += WEEK) {
-    const next = Math.min(week + WEEK, CHECK_TO);
-    if (engine(week) !== engine(next)) {
-      let [lo, hi] = [week, next];
-      while (hi - lo > MINUTE) {
-        const mid = lo + Math.floor((hi - lo) / 2 / MINUTE) * MINUTE;
-        if (engine(mid) === engine(week)) lo = mid;
-        else hi = mid;
-      }
-      ok = [hi - 61 * MINUTE, hi - MINUTE, hi, hi + 60 * MINUTE].every(same);
-    }
-    if (ok && week >= Date.UTC(ZONE_CHECK_YEARS.from, month, 15)) {
-      ok = same(week);
-      month += 1;
-    }
-  }
-  if (agreement.size < 2000) agreement.set(name, ok);
+  let ok = transitionsOf(name, CHECK_FROM, CHECK_TO).every(({ at }) =>
+    [at - 61 * MINUTE, at - MINUTE, at, at + 60 * MINUTE].every(same),
+  );
+  for (let month = 0; ok && Date.UTC(ZONE_CHECK_YEARS.from, month, 15) < CHECK_TO; month++)
+    ok = same(Date.UTC(ZONE_CHECK_YEARS.from, month, 15));
+  agreement.set(block, ok);
   return ok;
 }
 
 /**
- * True when a client reading `instant` (ISO)'s wall-clock time in the block meets `instant`: the instant is
- * not before ZONE_CHECK_YEARS and the zone's block agrees with the engine (`agrees`).
+ * True when a client reading `instant` (ISO)'s wall-clock time in the zone's block (`zoneBlock`, which agrees
+ * with the engine over ZONE_CHECK_YEARS) meets `instant`: the instant is not before those years.
  */
-function readsBack(block: ZoneBlock, zone: string, instant: string, budget: FeedBudget): boolean {
-  return Date.parse(instant) >= CHECK_FROM && agrees(block, zone, budget);
+function readsBack(instant: string): boolean {
+  return Date.parse(instant) >= CHECK_FROM;
 }
 /** The names the library has a VTIMEZONE for (zones and links); asked first, since it logs about any other. */
 const KNOWN = new Set(tzlib_get_timezones() as string[]);
@@ -193,23 +203,98 @@ const UTC_NAMES = /^(?:Etc\/)?(?:UTC|UCT|Zulu|Universal|Greenwich|GMT(?:[+-]?0)?
 /** Whether `zone` is UTC under one of its names: its wall clock is the UTC one, so a rule expands in UTC exactly. */
 const isUtc = (zone: string): boolean => UTC_NAMES.test(ianaZone(zone)?.name ?? zone);
 
+/** The library's VTIMEZONE for an IANA name (a backward link gives its target's TZID, e.g. Asia/Calcutta → Asia/Kolkata). */
+function libraryBlock(name: string): ZoneBlock | null {
+  if (!KNOWN.has(name)) return null;
+  const found = tzlib_get_ical_block(name);
+  const text = Array.isArray(found) ? found[0] : undefined;
+  const tzid = text ? /^TZID:(.+)$/m.exec(text)?.[1]?.trim() : undefined;
+  return text && tzid ? { tzid, vtimezone: text } : null;
+}
+
+/** Up to when (exclusive, epoch ms) an engine-built VTIMEZONE lists the zone's changes: past it, its last offset stays. */
+export const ENGINE_ZONE_TO = Date.UTC(2061, 0, 1);
 /**
- * The VTIMEZONE for an IANA name (a backward link gives its target's TZID, e.g. Asia/Calcutta → Asia/Kolkata);
- * none for UTC (`isUtc`), whose times are written in UTC.
+ * From when an engine-built VTIMEZONE lists them: two years before ZONE_CHECK_YEARS, since ical.js misreads
+ * times around the first onsets of a VTIMEZONE (in March of its first year it read a whole month an hour or two
+ * off); from the second year on it reads them as written. Times before ZONE_CHECK_YEARS are written in UTC anyway.
  */
-function zoneBlock(zone: string): ZoneBlock | null {
+const ENGINE_ZONE_FROM = Date.UTC(ZONE_CHECK_YEARS.from - 2, 0, 1);
+
+/**
+ * A VTIMEZONE built from the engine's own offsets (Node's Intl: every instant of the API comes from it), for a
+ * zone whose library block reads times otherwise: each change of offset from ENGINE_ZONE_FROM to
+ * ENGINE_ZONE_TO an onset of its own (§3.6.5: DTSTART and RDATEs in the local time before the change, the
+ * offsets before and after), grouped by offsets, after a STANDARD that holds from the start. Zones whose rules
+ * the library's tzdata does not have (America/Vancouver's with tzdata 2026b, Asia/Jerusalem's Friday before
+ * the last Sunday, Africa/Casablanca's Ramadan, America/Santiago, Africa/Cairo) thus keep their TZID and
+ * their series their RRULE, where the feed used to fall back to UTC and a single occurrence.
+ */
+function engineBlock(name: string): ZoneBlock | null {
+  if (ianaZone(name) === null) return null;
+  const offset = (minutes: number) => {
+    const sign = minutes < 0 ? '-' : '+';
+    const m = Math.abs(minutes);
+    return `${sign}${pad(Math.floor(m / 60))}${pad(m % 60)}`;
+  };
+  const local = (at: number, minutes: number) => {
+    const d = new Date(at + minutes * 60_000);
+    return `${pad(d.getUTCFullYear(), 4)}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}T${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`;
+  };
+  const first = DateTime.fromMillis(ENGINE_ZONE_FROM, { zone: name }).offset;
+  const lines = [
+    'BEGIN:VTIMEZONE',
+    `TZID:${name}`,
+    'BEGIN:STANDARD',
+    `DTSTART:${local(ENGINE_ZONE_FROM, first)}`,
+    `TZOFFSETFROM:${offset(first)}`,
+    `TZOFFSETTO:${offset(first)}`,
+    'END:STANDARD',
+  ];
+  const groups = new Map<string, { from: number; to: number; onsets: number[] }>();
+  for (const t of transitionsOf(name, ENGINE_ZONE_FROM, ENGINE_ZONE_TO)) {
+    const key = `${t.from}/${t.to}`;
+    const group = groups.get(key) ?? { from: t.from, to: t.to, onsets: [] };
+    group.onsets.push(t.at);
+    groups.set(key, group);
+  }
+  for (const g of groups.values()) {
+    const kind = g.to > g.from ? 'DAYLIGHT' : 'STANDARD';
+    const [start, ...more] = g.onsets.map((at) => local(at, g.from));
+    lines.push(
+      `BEGIN:${kind}`,
+      `DTSTART:${start}`,
+      // One RDATE a line: ical.js reads only the first value of a list (RFC 5545 allows either).
+      ...more.map((at) => `RDATE:${at}`),
+      `TZOFFSETFROM:${offset(g.from)}`,
+      `TZOFFSETTO:${offset(g.to)}`,
+      `END:${kind}`,
+    );
+  }
+  lines.push('END:VTIMEZONE');
+  return { tzid: name, vtimezone: ICAL.Component.fromString(lines.join(CRLF)).toString() };
+}
+
+/**
+ * The VTIMEZONE the feed writes times of `zone` with: the library's where it reads them as the engine does
+ * (`agrees`), else one built from the engine's offsets (`engineBlock`), checked the same way; null (times in UTC)
+ * for UTC (`isUtc`), an unknown zone, or a zone not checked yet once `budget` has no checks left. A choice is
+ * kept for the process; the calendar's VTIMEZONE for a TZID is the block chosen for it (`vtimezones`).
+ */
+function zoneBlock(zone: string, budget: FeedBudget): ZoneBlock | null {
   const name = ianaZone(zone)?.name ?? zone;
   if (blocks.has(name)) return blocks.get(name) ?? null;
+  if (isUtc(name)) return null;
+  if (budget.zoneChecks <= 0) return null;
   let block: ZoneBlock | null = null;
-  if (KNOWN.has(name) && !isUtc(name)) {
-    const found = tzlib_get_ical_block(name);
-    const text = Array.isArray(found) ? found[0] : undefined;
-    const tzid = text ? /^TZID:(.+)$/m.exec(text)?.[1]?.trim() : undefined;
-    if (text && tzid) {
-      block = { tzid, vtimezone: text };
-      vtimezones.set(tzid, text);
-    }
+  const library = libraryBlock(name);
+  if (library && agrees(library, name, budget)) block = library;
+  else {
+    const own = engineBlock(name);
+    // Its own check is one more (a second zone's worth of work): a fresh budget allows it.
+    if (own && agrees(own, name, { ...budget, zoneChecks: 1 })) block = own;
   }
+  if (block) vtimezones.set(block.tzid, block.vtimezone);
   if (blocks.size < 1000) blocks.set(name, block);
   return block;
 }
@@ -274,9 +359,9 @@ function addZoned(
   zone: string,
   budget: FeedBudget,
 ): string | null {
-  const block = zoneBlock(zone);
+  const block = zoneBlock(zone, budget);
   // A wall time past year 9999 (an instant at the very end of the range, east of UTC) has no DATE-TIME form.
-  if (!block || wall.year > 9999 || onSecondPass(instant, zone) || !readsBack(block, zone, instant, budget)) {
+  if (!block || wall.year > 9999 || onSecondPass(instant, zone) || !readsBack(instant)) {
     c.addPropertyWithValue(name, utcTime(instant));
     return null;
   }
@@ -495,11 +580,11 @@ export function todoOf(
       // A timed series' occurrences are the RRULE expanded in its zone's VTIMEZONE: one that does not give
       // the engine's offsets would move them, so such a series keeps its next occurrence only (in UTC). In
       // UTC (every user's zone until they choose one) the rule expands in UTC, as the engine expands it.
-      const block = zoneBlock(zone);
+      const block = zoneBlock(zone, budget);
       // Its next occurrence on the second pass of a repeated hour has no TZID form (it reads as the first
       // pass, §3.3.5): the next occurrence alone, in UTC, until it has spawned.
       const second = onSecondPass(next, zone);
-      if (withRule && (second || (!isUtc(zone) && !(block !== null && readsBack(block, zone, next, budget))))) {
+      if (withRule && (second || (!isUtc(zone) && !(block !== null && readsBack(next))))) {
         withRule = false;
         budget.simplified += 1;
       }

@@ -266,6 +266,19 @@ for (const database of DATABASES) {
       // Zones whose VTIMEZONE the zone library names Etc/GMT (a TZID the feed otherwise writes in UTC).
       { title: 'GMT plus 0', due_date: '2027-01-05T10:00', timezone: 'Etc/GMT+0', recurrence_rule: 'FREQ=DAILY' },
       { title: 'GMT minus 0', due_date: '2027-01-06T10:00', timezone: 'GMT-0', recurrence_rule: 'FREQ=WEEKLY' },
+      // Zones whose library VTIMEZONE disagrees with the engine: the feed writes one built from the engine's offsets.
+      {
+        title: 'Jerusalem Fridays',
+        due_date: '2027-03-05T18:00',
+        timezone: 'Asia/Jerusalem',
+        recurrence_rule: 'FREQ=WEEKLY;BYDAY=FR',
+      },
+      {
+        title: 'Santiago weekly',
+        due_date: '2027-03-01T08:30',
+        timezone: 'America/Santiago',
+        recurrence_rule: 'FREQ=WEEKLY;BYDAY=MO',
+      },
     ];
     const series: Json[] = [];
     for (const spec of seriesSpecs) series.push(await create(spec));
