@@ -220,6 +220,15 @@ export const accessibleTo = (t: string, n: string): string =>
   `EXISTS (SELECT 1 FROM list_access a WHERE a.list_id = ${t}.list_id AND a.user_id = ${n})`;
 
 /**
+ * The by-id rule for a task's commands and history (`accessibleTo`), and besides for its creator their own
+ * deleted task in a list deleted since: no one has access to a deleted list, yet the undo of their delete
+ * brings the task back into their Inbox (actors/task/undo.ts restore). Without it that undo was a 404.
+ */
+export const accessibleOrOwnGone = (t: string, n: string): string =>
+  `(${accessibleTo(t, n)} OR (${t}.user_id = ${n} AND ${t}.deleted_at IS NOT NULL
+    AND EXISTS (SELECT 1 FROM lists gone WHERE gone.id = ${t}.list_id AND gone.deleted_at IS NOT NULL)))`;
+
+/**
  * `select`, run once per shared list user `n` has access to, and the union of its rows: `select` reads
  * the list's rows through `s.list_id`. The shared lists are every list `n` is an active member of (the
  * owner of a shared list has a role 'owner' row, written with its first share) that list_access still

@@ -43,6 +43,7 @@ import {
   LIST_COLUMNS,
   LABEL_FIELDS,
   accessibleTo,
+  accessibleOrOwnGone,
   viaSharedLists,
   sharedListsWhere,
   type TaskRow,
@@ -146,7 +147,7 @@ export async function readTask(q: Queryable, userId: string, taskId: string): Pr
 /** True when `userId` may see the task `taskId`, live or deleted (the by-id rule, rows.ts accessibleTo). */
 export async function canAccess(q: Queryable, userId: string, taskId: string): Promise<boolean> {
   const rows = await q.query(
-    `SELECT 1 FROM tasks t WHERE t.id = $1 AND ${accessibleTo('t', '$2')}`,
+    `SELECT 1 FROM tasks t WHERE t.id = $1 AND ${accessibleOrOwnGone('t', '$2')}`,
     [taskId, userId],
     'tasklane_can_access',
   );
@@ -191,7 +192,7 @@ export async function readUndoEvents(
     AND (COALESCE(u.actor_id, u.user_id) = $1 OR u.event_type = 'task.deleted'))`;
   const rows = await q.query<EventEnvelope>(
     `SELECT ${EVENT_COLUMNS} FROM events WHERE aggregate_id = $2
-      AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = $2::uuid AND ${accessibleTo('t', '$1')})
+      AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = $2::uuid AND ${accessibleOrOwnGone('t', '$1')})
       AND version BETWEEN ${undone} - $4::int AND ${undone} + $5::int
       ORDER BY version`,
     [userId, taskId, eventId, UNDO_READ_BEFORE, MAX_UNDO_LATER],
@@ -213,7 +214,7 @@ export async function readHistory(
   taskId: string,
   page: { after?: number; limit?: number } = {},
 ): Promise<(EventEnvelope & { actor_id: string | null })[] | null> {
-  const access = await q.query(`SELECT 1 FROM tasks t WHERE t.id = $1 AND ${accessibleTo('t', '$2')}`, [
+  const access = await q.query(`SELECT 1 FROM tasks t WHERE t.id = $1 AND ${accessibleOrOwnGone('t', '$2')}`, [
     taskId,
     userId,
   ]);
@@ -474,7 +475,7 @@ export function listsTouched(
 const LOAD_ANY = `SELECT (SELECT timezone FROM users u WHERE u.id = t.user_id) AS user_timezone, (SELECT version FROM users u WHERE u.id = t.user_id) AS user_version,
     (SELECT s.version FROM tasks s WHERE s.id = t.id) AS snapshot_version, ${TASK_COLUMNS}, ${REMINDERS_JSON} AS reminder_rows
   FROM tasks t WHERE t.id = $1`;
-const LOAD = `${LOAD_ANY} AND ${accessibleTo('t', '$2')}`;
+const LOAD = `${LOAD_ANY} AND ${accessibleOrOwnGone('t', '$2')}`;
 const LOAD_FOR_TURN = `${LOAD} FOR UPDATE OF t`;
 /**
  * The rows of the users a write on task $1 moves, locked in the order every write takes them (user id,
@@ -721,6 +722,10 @@ function audiences(
         // The undo of a delete whose list is gone since brings the task back to its creator's Inbox, whoever
         // undoes it (actors/task/undo.ts restore): they had access to where it was, checked with `from`.
         if (e.event_type === 'task.restored' && id !== from && id === inboxIdOf(userId)) continue;
+        // Its creator's own undo of a delete in a list deleted since: no one has access to a deleted list, and
+        // the task leaves it for their Inbox (rows.ts accessibleOrOwnGone read it for them).
+        if (e.event_type === 'task.restored' && id === from && actor === userId && scopes.get(from)?.deleted_at)
+          continue;
         if (id !== from && (from === undefined || accessOf(scopes.get(from) ?? own).includes(actor)))
           throw invalid('list_id', 'no such list');
         throw notFound('task');

@@ -186,6 +186,22 @@ for (const database of DATABASES) {
       );
     });
 
+  test(`${database}: a member deletes their task in a shared list, the owner deletes the list, the member undoes their delete: it is back in their Inbox`, async (t) => {
+    const { call, alice, bob, id } = await sharedList(database);
+    const tent = await ok(call('POST', '/tasks', { token: bob.token, body: { title: 'tent', list_id: id } }), 201);
+    await ok(call('DELETE', `/tasks/${tent.id}`, { token: bob.token }), 204);
+    await ok(call('DELETE', `/lists/${id}`, { token: alice.token }), 204);
+    // Its history is still its creator's to read (the list's editors lost access with it).
+    const history = await ok(call('GET', `/tasks/${tent.id}/history`, { token: bob.token }));
+    const deleted = (history.events as Json[]).find((e) => e.event_type === 'task.deleted');
+    const undone = await call('POST', `/tasks/${tent.id}/undo`, {
+      token: bob.token,
+      body: { event_id: deleted?.event_id },
+    });
+    t.is(undone.status, 200, undone.text);
+    t.is(undone.body.list_id, inboxIdOf(bob.id));
+  });
+
   test(`${database}: a member's reminder made to pass by an earlier due date comes back with a later one (the edit reads who has access)`, async (t) => {
     const { call, alice, bob, id } = await sharedList(database);
     const due = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
