@@ -202,8 +202,8 @@ export function taskRoutes(server: Server, deps: ApiDeps): void {
       ),
       validate: { params: S.taskId, payload: S.undo, headers: S.ifMatchHeaders },
       handler: async (request, h) => {
-        // Event ids are stored lower case, without braces (the decider compares them as text).
-        const eventId = (request.payload as { event_id: string }).event_id.toLowerCase().replace(/[{}]/g, '');
+        // Lower case, as event ids are stored: the uuid schema (api/schemas.ts) reads every id so.
+        const eventId = (request.payload as { event_id: string }).event_id;
         const task = await run(
           request,
           (request.params as { id: string }).id,

@@ -108,7 +108,13 @@ function renderList(s) {
   const repeatingText = repeating ? `, ${repeating} repeating` : '';
   $('#task-count').textContent =
     tasks.length || repeating
-      ? `(${more ? `${tasks.length}+ shown` : `${open} open${open !== tasks.length ? `, ${tasks.length} in all` : ''}`}${repeatingText})`
+      ? `(${
+          more
+            ? `${tasks.length}+ shown`
+            : open === 0
+              ? `${tasks.length} done`
+              : `${open} open${open !== tasks.length ? `, ${tasks.length} in all` : ''}`
+        }${repeatingText})`
       : '';
   // "Hide completed" only where completed tasks are shown among the open ones (a list, a label, all tasks):
   // Today, Upcoming and Overdue never show them, Completed shows nothing else, and a search shows every match.
@@ -553,7 +559,7 @@ function remindersView(task, s) {
       else st.openReminders.delete(id);
     });
   };
-  return html`<details class=${visible.length ? 'rem' : 'rem none'} .open=${s.openReminders.has(id)} @toggle=${toggled}><summary data-k="reminders">${visible.length ? `Reminders (${visible.length})` : 'Reminders'}</summary><ul class="reminders">${rows}${
+  return html`<details class=${visible.length ? 'rem' : 'rem none'} .open=${s.openReminders.has(id)} @toggle=${toggled}><summary data-k="reminders">${visible.length ? `Reminders (${visible.length})` : unsent.length ? 'Reminders' : 'Add a reminder'}</summary><ul class="reminders">${rows}${
     visible.length || unsent.length ? nothing : html`<li class="hint">No reminders.</li>`
   }</ul>${
     task.completed || task.deleted_at
