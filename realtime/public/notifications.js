@@ -96,9 +96,33 @@ function dueText(item, zone) {
   return due ? `Due ${due}` : `Reminder for ${fmt(item.remind_at, zone)}`;
 }
 
+/**
+ * Reminders dismissed in this tab (`<id>@<remind_at>`, sessionStorage): a reload does not bring their toasts
+ * back (a newcomer's pass: Dismiss did not last); one that fires again (snoozed, a new remind_at) is shown.
+ * Seen (acknowledge) clears it on every device; Dismiss only hides it here.
+ */
+const DISMISSED_KEY = 'tasklane.dismissedReminders';
+const dismissedKey = (item) => `${item.reminderId}@${item.remind_at}`;
+function dismissedHere() {
+  try {
+    return new Set(JSON.parse(sessionStorage.getItem(DISMISSED_KEY) ?? '[]'));
+  } catch {
+    return new Set();
+  }
+}
+function rememberDismissed(item) {
+  try {
+    const kept = [...dismissedHere(), dismissedKey(item)].slice(-200);
+    sessionStorage.setItem(DISMISSED_KEY, JSON.stringify(kept));
+  } catch {
+    // storage off (private mode, quota): the toast comes back on a reload, as before
+  }
+}
+
 function showWaiting(item, { again = false } = {}) {
   const old = shown.get(item.reminderId);
   if (old && (old.el.isConnected || !again)) return;
+  if (!again && dismissedHere().has(dismissedKey(item))) return;
   const zone = userZone();
   const when = dueText(item, zone);
   const picker = h('input', { type: 'datetime-local', 'aria-label': `Snooze until (in ${zone})`, required: true });
@@ -123,6 +147,7 @@ function showWaiting(item, { again = false } = {}) {
     title: `Reminder: ${item.title}`,
     body: h('span', {}, when, other),
     kind: 'reminder',
+    onDismiss: () => rememberDismissed(item),
     actions: [
       { label: 'Complete', run: (button) => completeFrom(item, button) },
       { label: 'Seen', title: 'Clears this reminder on every device', run: (button) => acknowledge(item, button) },

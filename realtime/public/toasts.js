@@ -2,7 +2,8 @@
 import { $, h } from './dom.js';
 
 /**
- * Shows a toast; `actions` are buttons [{label, run(button)}] that close it when done. A toast of a
+ * Shows a toast; `actions` are buttons [{label, run(button)}] that close it when done; `onDismiss` runs when
+ * its Dismiss button closes it (not when an action or the timeout does). A toast of a
  * `group` ('moved', 'added') takes the place of the one before it of that group, so a run of moves shows
  * one toast, not a stack over the tasks. A toast whose action `opens` a list (its id) goes when the user loses
 that list (dismissToastsOf). Returns the element.
@@ -15,6 +16,7 @@ export function toast({
   group,
   opens,
   timeoutMs = kind === 'reminder' ? 0 : 6000,
+  onDismiss,
 }) {
   const region = $('#toasts');
   if (group) dismissGroup(group);
@@ -39,7 +41,19 @@ export function toast({
       label,
     ),
   );
-  buttons.push(h('button', { type: 'button', onclick: close }, 'Dismiss'));
+  buttons.push(
+    h(
+      'button',
+      {
+        type: 'button',
+        onclick: () => {
+          onDismiss?.();
+          close();
+        },
+      },
+      'Dismiss',
+    ),
+  );
   el.append(h('div', { class: 'actions' }, buttons));
   if (kind === 'reminder')
     el.append(h('button', { type: 'button', class: 'unfold', onclick: () => el.classList.remove('folded') }, 'Show'));

@@ -81,6 +81,37 @@ test.serial(
   },
 );
 
+test.serial(
+  'Dismiss hides a reminder in this tab for good: a reload does not bring it back; it still waits to be seen',
+  async (t) => {
+    const token = rig.app.token(`dismiss-${randomUUID().slice(0, 8)}`);
+    await rest(token, 'PATCH', '/me', { timezone: ZONE });
+    const page = await openTab(t, token);
+    const remindAt = clock.now() + clock.leadMs;
+    for (const title of ['Water the basil', 'Water the mint'])
+      await rest(token, 'POST', '/tasks', {
+        title,
+        due_date: iso(remindAt + clock.leadMs),
+        reminders: [{ at: iso(remindAt) }],
+      });
+    await fireUntil(token, remindAt, 2);
+    const toastOf = (name: string) => page.locator('#toasts .toast.reminder', { hasText: `Reminder: ${name}` });
+    await toastOf('Water the basil').waitFor({ timeout: UI_DEADLINE_MS });
+    await toastOf('Water the mint').waitFor({ timeout: UI_DEADLINE_MS });
+    await toastOf('Water the basil').getByRole('button', { name: 'Dismiss' }).click();
+    await toastOf('Water the basil').waitFor({ state: 'detached', timeout: UI_DEADLINE_MS });
+    await page.reload();
+    // The other one, not dismissed, is back: the reload read the waiting reminders, and left this one out.
+    await toastOf('Water the mint').waitFor({ timeout: UI_DEADLINE_MS });
+    t.is(await toastOf('Water the basil').count(), 0, 'not shown again after the reload');
+    t.is(
+      ((await rest(token, 'GET', '/reminders?state=unacknowledged')).reminders as Json[]).length,
+      2,
+      'both still unseen',
+    );
+  },
+);
+
 test.serial('"Seen" in one tab clears the reminder in the other', async (t) => {
   const token = rig.app.token(`pair-${randomUUID().slice(0, 8)}`);
   await rest(token, 'PATCH', '/me', { timezone: ZONE });
