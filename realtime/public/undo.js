@@ -74,18 +74,22 @@ function offerUndo(kind, task, correlation, title) {
         run: async (button) => {
           const done = await act(button, () => takeBack(kind, task, correlation), 'Could not undo');
           // The toast closes after this: the focus goes to the task it brought back (its row), not to <body>.
-          if (done !== undefined) focusTask(task.id);
+          if (done !== undefined) focusTask(task.id, task.series_id);
         },
       },
     ],
   });
 }
 
-/** Focuses the row of task `id` once the page has drawn it, else the list's heading. */
-function focusTask(id) {
+/**
+ * Focuses the row of task `id` once the page has drawn it, else the row of its series `seriesId` (in a list a
+ * series' row stands for its occurrences: `x` then `z` on it left the focus on the heading, and `j` started
+ * over), else the list's heading.
+ */
+function focusTask(id, seriesId) {
   requestAnimationFrame(() => {
-    const row = document.querySelector(`li.task[data-id="${CSS.escape(id)}"]`);
-    (row ?? document.getElementById('tasks-heading'))?.focus();
+    const rowOf = (taskId) => (taskId ? document.querySelector(`li.task[data-id="${CSS.escape(taskId)}"]`) : null);
+    (rowOf(id) ?? rowOf(seriesId) ?? document.getElementById('tasks-heading'))?.focus();
   });
 }
 

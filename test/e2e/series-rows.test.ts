@@ -74,6 +74,18 @@ test('a series is one row in its list: it shows its next open occurrence, and it
     what: 'the second occurrence completed by x',
   });
   t.false((await rest<Task>(token, 'GET', `/tasks/${series.id}`)).completed, 'the series itself goes on');
+  // z takes it back, and the focus is on the series' row again (j and k go on from there, not from the top).
+  await page.keyboard.press('z');
+  await eventually(async () => ((await rest<Task>(token, 'GET', `/tasks/${second?.id}`)).completed ? null : true), {
+    what: 'the second occurrence reopened by z',
+  });
+  await eventually(
+    async () =>
+      (await page.evaluate(() => document.activeElement?.querySelector('.title')?.textContent)) === 'Stretch'
+        ? true
+        : null,
+    { what: "the focus back on the series' row" },
+  );
 });
 
 test('a series with no occurrence open yet: its box completes the next one ahead of time (rent paid early), and the row moves on to the one after', async (t) => {
