@@ -171,9 +171,12 @@ export function upsertTask(task) {
 /** The toast group announcing task `id` assigned to the user. */
 const assignedGroup = (id) => `assigned-${id}`;
 
-/** Takes back the "Assigned to you" toast of task `id` once it no longer says something true (`task` gone or given to another). */
+/**
+ * Takes back the "Assigned to you" toast of task `id` once it no longer says something to do (`task` gone,
+ * given to another, or done: it stayed up after the task was completed, a newcomer's pass).
+ */
 function settleAssignment(id, task) {
-  if (task && task.assignee === getState().me?.id) return;
+  if (task && task.assignee === getState().me?.id && !task.completed) return;
   dismissGroup(assignedGroup(id));
 }
 
