@@ -89,7 +89,8 @@ const where = (url: string): string => {
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (m) return m[1] as string;
   if (url.startsWith('node:') || url === '') return url === '' ? '(native / idle / gc)' : 'node core';
-  if (url.startsWith('wasm:')) return 'WebAssembly (PGlite)';
+  // PGlite's Postgres (embedded shape), or undici's HTTP parser llhttp (the Dapr shape's calls to daprd).
+  if (url.startsWith('wasm:')) return 'WebAssembly (PGlite, llhttp)';
   return `tasklane ${url.replace(/^.*\/work\/[^/]+\//, '').replace(/^file:\/\//, '')}`.split('/').slice(0, 2).join('/');
 };
 const fnKey = (node: ProfileNode) =>
