@@ -384,13 +384,6 @@ export function tags(text: string, sigil: '#' | '@', items: readonly Named[]) {
   return found;
 }
 
-/**
- * Whether chrono's reading `r` of `text` ends in a figure that runs on into a word ("at 7-Eleven", "3M"):
- * a name, not a time or date (a newcomer's "Buy snacks at 7-Eleven" was due at 07:00, titled "-Eleven").
- */
-const joinedToWord = (r: { index: number; text: string }, text: string): boolean =>
-  /\d$/.test(r.text) && /^-?\p{L}/u.test(text.slice(r.index + r.text.length));
-
 /** How many: a figure (1 to 999) or a small number in words. */
 const REMIND_COUNT: Record<string, number> = {
   a: 1,
@@ -874,6 +867,15 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   const unread: Span[] = [...quoted];
   const unparsed = (): string => mask(text, [...spans, ...unread]);
   let masked = unparsed();
+  // A figure joined by a hyphen to a word ("at 7-Eleven", "9-ish", "3-day trip") is a name or a size, not a
+  // time: kept in the title and read as nothing (a newcomer's "Buy snacks at 7-Eleven" was due at 07:00,
+  // titled "Buy snacks -Eleven"); the rest of the line is read as usual ("tomorrow at 7-Eleven": tomorrow).
+  // (A month or weekday after the hyphen makes a range of dates: "Jan 5-Feb 3".)
+  for (const f of masked.matchAll(
+    /(?<![\w:.])(?:at\s+|@\s*)?\d{1,4}(?=-(?!(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun))\p{L})/giu,
+  ))
+    unread.push({ start: f.index, end: f.index + f[0].length });
+  masked = unparsed();
   // "at 25:00", "24:30": no time of day (00:00 to 23:59). Left to chrono it undid the whole line ("x tomorrow
   // at 24:00" kept "tomorrow" in the title too); kept in the title, said, and the rest read as usual.
   for (const t of masked.matchAll(/(?<![\w:.])(?:at\s+|@\s*)?(\d{1,2}):(\d{2})(?![\w:.])/gi))
@@ -965,7 +967,7 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   const today = dateText(local.year, local.month, local.day);
   const dated = forChrono(masked);
   const read = reader.parse(dated, reference, options);
-  const found = read.filter((r) => meaningful(r) && !bareDayWord(r, dated) && !joinedToWord(r, dated));
+  const found = read.filter((r) => meaningful(r) && !bareDayWord(r, dated));
   // A date with a year typed before 1000 ("1/1/0001") is no due date here, and says so (it stays in the title).
   for (const r of read) {
     const year = r.start.get('year');
@@ -1190,7 +1192,7 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
     unread.some((u) => text.slice(u.start, u.end).toLowerCase().includes(r.text.trim().toLowerCase()));
   for (const left of reader
     .parse(rest, reference, options)
-    .filter((r) => meaningful(r) && !bareDayWord(r, rest) && !inUnread(r) && !joinedToWord(r, rest)))
+    .filter((r) => meaningful(r) && !bareDayWord(r, rest) && !inUnread(r)))
     if (chooseDateTime([left], rest) === left && !/^\d{1,2}$/.test(left.text.trim()))
       // Quoted as typed (chrono read the text with "p.m" spelled "pm").
       notes.push(
