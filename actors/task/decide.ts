@@ -107,10 +107,11 @@ export interface DecideContext {
    */
   seriesDeleted?: boolean;
   /**
-   * For an `undo` on a deleted occurrence: whether a live occurrence of its series holds its instant now
-   * (its series' schedule was edited since and spawned one there), as the host read it; undefined otherwise.
+   * For an `undo` on a deleted occurrence: the instants (UTC ISO) of its series' live occurrences within a
+   * day and a half of its own, as the host read them (its series' schedule may have been edited since and
+   * spawned one on its day); undefined otherwise.
    */
-  occurrenceHeld?: boolean;
+  occurrencesNear?: readonly string[];
 }
 
 /** A timer may fire this much early (clock skew between hosts) and still count as due. */

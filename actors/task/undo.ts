@@ -42,7 +42,7 @@ import {
   type DecideContext,
 } from './decide.ts';
 import { seriesStart } from './series.ts';
-import { dayStart, dayReminderAt } from './all-day.ts';
+import { dayStart, dayReminderAt, dayOf } from './all-day.ts';
 import { iso, ms } from './time.ts';
 
 /** How many events before the undone one the host reads: the first events of its turn (an edit writes `task.updated` before `task.due_date_changed`). */
@@ -255,12 +255,19 @@ function restore(turn: EventEnvelope[], state: TaskState, ctx: DecideContext): P
       "event_id: this occurrence was replaced when its series' schedule was edited; undo that edit of the series instead",
       'event_id',
     );
-  if (ctx.occurrenceHeld === true)
-    throw new DomainError(
-      'conflict',
-      `event_id: its series' schedule was edited since and has an occurrence at ${state.occurrence_at} again; undoing this delete would make two`,
-      'event_id',
-    );
+  // A series occurs once a day at most: one of its live occurrences on this one's local day (its schedule
+  // was edited since: the day came again, at this time or another) is not joined by a second.
+  if (state.occurrence_at !== null && ctx.occurrencesNear) {
+    const zone = zoneOf(state, ctx);
+    const day = dayOf(state.occurrence_at, zone);
+    const same = ctx.occurrencesNear.find((at) => dayOf(at, zone) === day);
+    if (same)
+      throw new DomainError(
+        'conflict',
+        `event_id: its series has an occurrence on ${day} again (at ${same}: its schedule was edited since); undoing this delete would make two that day`,
+        'event_id',
+      );
+  }
   const changes: Record<string, Change<unknown>> = { deleted_at: { from: state.deleted_at, to: null } };
   const inbox = inboxIdOf(ctx.userId);
   const refs = ctx.refs;

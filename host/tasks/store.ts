@@ -285,23 +285,25 @@ export async function readSeriesDeleted(
 }
 
 /**
- * For an `undo` on a deleted occurrence: whether a live occurrence of its series holds its instant (one its
- * series' edited schedule spawned there since: actors/task/undo.ts restore refuses to bring back a second);
- * undefined for any other command or task. A spawn racing the restore is caught by tasks_series_occurrence
- * (23505, and the turn decides again on this read).
+ * For an `undo` on a deleted occurrence: the instants (UTC ISO) of the live occurrences of its series within
+ * 36 hours of its own (a day either side, whatever the zone), which the decider compares by local day
+ * (actors/task/undo.ts restore: its series' schedule was edited since and spawned one that day); undefined
+ * for any other command or task. A spawn racing the restore is caught by tasks_series_occurrence where it
+ * takes the same instant (23505, and the turn decides again on this read).
  */
-export async function readOccurrenceHeld(
+export async function readOccurrencesNear(
   q: Queryable,
   command: TaskCommand,
   state: TaskState | null,
-): Promise<boolean | undefined> {
+): Promise<string[] | undefined> {
   if (command.type !== 'undo' || state === null || state.deleted_at === null) return undefined;
   if (state.series_id === null || state.occurrence_at === null) return undefined;
-  const row = await q.query<{ held: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM tasks WHERE series_id = $1 AND occurrence_at = $2 AND deleted_at IS NULL AND id <> $3) AS held`,
+  const rows = await q.query<{ at: Date | string }>(
+    `SELECT occurrence_at AS at FROM tasks WHERE series_id = $1 AND deleted_at IS NULL AND id <> $3
+      AND occurrence_at BETWEEN $2::timestamptz - interval '36 hours' AND $2::timestamptz + interval '36 hours'`,
     [state.series_id, state.occurrence_at, state.id],
   );
-  return row.rows[0]?.held === true;
+  return rows.rows.map((r) => new Date(r.at).toISOString());
 }
 
 /**

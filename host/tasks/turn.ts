@@ -45,7 +45,7 @@ import {
   readSeriesFor,
   readLatestInstance,
   readSeriesDeleted,
-  readOccurrenceHeld,
+  readOccurrencesNear,
   canAccess,
   MoreLocksNeeded,
 } from './store.ts';
@@ -176,15 +176,13 @@ function needsMembers(command: TaskCommand, state: TaskState | null): boolean {
     case 'create':
       return command.data.assignee !== undefined && command.data.assignee !== null;
     case 'update':
-      // A due date moved may bring back another member's reminder its earlier move cancelled (decide.ts mayComeBack).
+      // A due date moved may bring back a reminder its earlier move cancelled, its owner's only while they have
+      // access to the list (decide.ts mayComeBack): the creator's too, who may have left a shared list since.
       return (
         'assignee' in command.data ||
         'list_id' in command.data ||
         (('due_date' in command.data || 'timezone' in command.data) &&
-          (state?.reminders.some(
-            (r) => r.cancelled && r.user_id !== state.user_id && LEFT_NO_TIME.has(r.cancel_reason ?? ''),
-          ) ??
-            false))
+          (state?.reminders.some((r) => r.cancelled && LEFT_NO_TIME.has(r.cancel_reason ?? '')) ?? false))
       );
     case 'undo':
     case 'uncomplete':
@@ -521,8 +519,8 @@ export class TaskTurns implements TaskTurnPort {
     const successor = command.type === 'undo' && series ? await readLatestInstance(q, series) : undefined;
     // An instance of a deleted series is not reopened (actors/task/decide.ts seriesStaysClosed).
     const seriesDeleted = await readSeriesDeleted(q, command, state);
-    // A deleted occurrence is not restored beside a live one at its instant (actors/task/undo.ts restore).
-    const occurrenceHeld = await readOccurrenceHeld(q, command, state);
+    // A deleted occurrence is not restored beside a live one on its day (actors/task/undo.ts restore).
+    const occurrencesNear = await readOccurrencesNear(q, command, state);
     // A series' completion completes its next occurrence when none is open (decide.ts completeNext).
     const openOccurrence = await readOpenOccurrence(q, command, state);
     // A series' schedule edit replaces its occurrences spawned ahead (actors/task/decide.ts update).
@@ -562,7 +560,7 @@ export class TaskTurns implements TaskTurnPort {
       ...(series ? { series } : {}),
       ...(successor ? { successor } : {}),
       ...(seriesDeleted !== undefined ? { seriesDeleted } : {}),
-      ...(occurrenceHeld !== undefined ? { occurrenceHeld } : {}),
+      ...(occurrencesNear !== undefined ? { occurrencesNear } : {}),
       ...(openOccurrence !== undefined ? { openOccurrence } : {}),
       ...(aheadOccurrences !== undefined ? { aheadOccurrences } : {}),
     });

@@ -203,3 +203,42 @@ test('an occurrence completed ahead of its time keeps its day when the series’
   const report = await replayAtRest({ db: app.app.db, fromDb: true, user });
   t.deepEqual(report.mismatches, [], 'replay equals the rows');
 });
+
+test('an occurrence deleted ahead of its time, then the series moved to another time: undoing that delete is a 409, not a second one that day', async (t) => {
+  const user = `moved-${randomUUID()}`;
+  const token = app.token(user);
+  // An hour ahead, reminded two days before each: the first two are spawned at once, both ahead of their time.
+  const start = DateTime.utc().plus({ hours: 1 }).startOf('minute');
+  const series = (
+    await call('POST', '/tasks', {
+      token,
+      body: { title: 'Walk', due_date: start.toISO(), recurrence_rule: 'FREQ=DAILY', reminders: [{ before: 'P2D' }] },
+    })
+  ).body as unknown as Task;
+  await eventually(async () => ((await openOf(token, series.id)).length === 2 ? true : null), {
+    what: 'two occurrences spawned',
+  });
+  const tomorrow = (await openOf(token, series.id))[1] as Task;
+  t.is((await call('DELETE', `/tasks/${tomorrow.id}`, { token })).status, 204);
+  // A minute later each day: tomorrow's new occurrence is on the deleted one's day.
+  const moved = start.plus({ minutes: 1 });
+  t.is((await call('PATCH', `/tasks/${series.id}`, { token, body: { due_date: moved.toISO() } })).status, 200);
+  await eventually(
+    async () =>
+      (await openOf(token, series.id)).some(
+        (o) => Date.parse(String(o.occurrence_at)) === moved.plus({ days: 1 }).toMillis(),
+      )
+        ? true
+        : null,
+    { what: "tomorrow's occurrence at the new time" },
+  );
+  const history = (await call('GET', `/tasks/${tomorrow.id}/history`, { token })).body as {
+    events: { event_id: string; event_type: string }[];
+  };
+  const deleted = history.events.find((e) => e.event_type === 'task.deleted');
+  const undo = await call('POST', `/tasks/${tomorrow.id}/undo`, { token, body: { event_id: deleted?.event_id } });
+  t.is(undo.status, 409, undo.text);
+  t.like(undo.body, { field: 'event_id' });
+  const report = await replayAtRest({ db: app.app.db, fromDb: true, user });
+  t.deepEqual(report.mismatches, [], 'replay equals the rows');
+});

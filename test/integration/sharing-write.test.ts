@@ -220,6 +220,22 @@ for (const database of DATABASES) {
     t.like(await bobs(), { cancelled: false, cancel_reason: null });
   });
 
+  test(`${database}: a creator who left the list gets nothing back when the owner moves the due date later: no reminder, no event`, async (t) => {
+    const { call, alice, bob, id } = await sharedList(database);
+    const due = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
+    const task = await ok(
+      call('POST', '/tasks', { token: bob.token, body: { title: 'stove', list_id: id, due_date: due(24 * 60) } }),
+      201,
+    );
+    await ok(call('POST', `/tasks/${task.id}/reminders`, { token: bob.token, body: { before: 'PT2H' } }), 201);
+    await ok(call('PATCH', `/tasks/${task.id}`, { token: alice.token, body: { due_date: due(30) } }));
+    await ok(call('DELETE', `/lists/${id}/members/${bob.id}`, { token: bob.token }), 204);
+    const seqOf = async () => (await ok(call('GET', '/events?after=0&limit=1', { token: bob.token }))).last_seq;
+    const before = await seqOf();
+    await ok(call('PATCH', `/tasks/${task.id}`, { token: alice.token, body: { due_date: due(48 * 60) } }));
+    t.is(await seqOf(), before, 'nothing reaches the creator who left');
+  });
+
   test(`${database}: a series renamed, prioritised and assigned: its open occurrences in the list take the same edit; a done one keeps what it was`, async (t) => {
     const { call, alice, bob, id } = await sharedList(database);
     // Daily, due in an hour, reminded two days before: two occurrences open at once.
