@@ -81,7 +81,8 @@ export interface ViewCounts {
 }
 
 /** A live series of the user, for the occurrences of GET /views/upcoming. */
-export type SeriesTask = TaskState;
+/** A series as Upcoming reads it: its state, and whether an occurrence of it is open (then its next one is not completed ahead). */
+export type SeriesTask = TaskState & { open_occurrence?: boolean };
 
 /** GET /admin/events filters. `from` inclusive, `to` exclusive; `after` is the keyset cursor. */
 export interface AdminFilter {

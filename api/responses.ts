@@ -357,6 +357,9 @@ const Upcoming = Joi.object({
                 .description(
                   "an all-day occurrence's date (YYYY-MM-DD) in its series' zone: the day it is listed under, wherever the viewer is",
                 ),
+              completable: Joi.boolean().description(
+                "true on a calendar series' next occurrence while none of its occurrences is open: POST /tasks/{series_id}/complete completes it ahead of its time",
+              ),
             }).label('UpcomingOccurrence'),
           )
           .required(),

@@ -32,6 +32,11 @@ export interface UpcomingOccurrence {
    * task's `due_day` is, wherever the viewer is (Saturday in Tokyo is still Saturday in New York).
    */
   date?: string;
+  /**
+   * Present (true) on a calendar series' next occurrence while none of its occurrences is open: POST
+   * /tasks/{series_id}/complete completes it ahead of its time (else that is a 409 naming the open one).
+   */
+  completable?: true;
 }
 
 export interface UpcomingExpansion {
@@ -107,12 +112,14 @@ export async function upcomingOccurrences(
     }
     steps += meter.steps;
     if (list.length > MAX_OCCURRENCES_PER_SERIES) leftOut.add(s.id);
-    for (const at of list.slice(0, MAX_OCCURRENCES_PER_SERIES)) {
+    const completable = s.recurrence_mode === 'calendar' && s.open_occurrence === false;
+    for (const [i, at] of list.slice(0, MAX_OCCURRENCES_PER_SERIES).entries()) {
       if (at.getTime() < until.getTime())
         found.push({
           series_id: s.id,
           title: s.title,
           at: at.toISOString(),
+          ...(i === 0 && completable && at.toISOString() === s.next_occurrence ? { completable: true as const } : {}),
           ...(s.due_day
             ? {
                 all_day: true as const,

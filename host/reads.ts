@@ -24,6 +24,7 @@ import {
 import { eventsAfter, adminEvents, unpublishedSince, publishedSince, type AuditedEvent } from './stream-reads.ts';
 import type {
   ReadsPort,
+  SeriesTask,
   TaskFilter,
   AdminFilter,
   TaskPage,
@@ -285,17 +286,23 @@ export class Reads implements ReadsPort {
     return { ...v, lists: Object.fromEntries(perList.rows.map((r) => [r.id, r.open])) };
   }
 
-  async series(userId: string, before: string, limit: number): Promise<{ series: TaskState[]; total: number }> {
+  async series(userId: string, before: string, limit: number): Promise<{ series: SeriesTask[]; total: number }> {
     // next_occurrence is the first occurrence not spawned yet (null once the series ended): a series
     // whose next one is at or after `before` has nothing in the window, and costs no expansion.
-    const rows = await this.db.query<TaskRow & { total: string | number }>(
-      `SELECT ${taskColumnsOf('tasks')}, count(*) OVER () AS total FROM ${visibleTasks('$1', 'tasks')}
+    const rows = await this.db.query<TaskRow & { total: string | number; open_occurrence: boolean }>(
+      `SELECT ${taskColumnsOf('tasks')}, count(*) OVER () AS total,
+          EXISTS (SELECT 1 FROM tasks o WHERE o.series_id = tasks.id AND o.deleted_at IS NULL AND NOT o.completed)
+            AS open_occurrence
+        FROM ${visibleTasks('$1', 'tasks')}
       WHERE is_recurring AND deleted_at IS NULL AND next_occurrence IS NOT NULL AND next_occurrence < $2
       ORDER BY next_occurrence, tasks.id LIMIT $3`,
       [userId, before, limit],
     );
     return {
-      series: rows.rows.map(({ total: _total, ...t }) => toTask(t, [])),
+      series: rows.rows.map(({ total: _total, open_occurrence, ...t }) => ({
+        ...toTask(t, []),
+        open_occurrence: open_occurrence === true,
+      })),
       total: Number(rows.rows[0]?.total ?? 0),
     };
   }

@@ -141,12 +141,12 @@ function renderList(s) {
 
 /**
  * One occurrence of a series not spawned yet: its time (or "all day"), title and a "repeats" badge. The
- * series' next one (`next`: the first of it the page shows, from its next_occurrence) has a box that completes
- * it ahead of its time (POST /tasks/{series}/complete, undoable), as the series' row in its list does: a
- * newcomer found tonight's reading listed in Today and no way to tick it there. With an occurrence of the
- * series open the server says to complete that one.
+ * series' next one, while none of its occurrences is open (the server marks it `completable`), has a box that
+ * completes it ahead of its time (POST /tasks/{series}/complete, undoable), as the series' row in its list
+ * does: a newcomer found tonight's reading listed in Today and no way to tick it there.
  */
-const occurrenceItem = (o, zone, next = false) => {
+const occurrenceItem = (o, zone) => {
+  const next = o.completable === true;
   const time = o.all_day ? 'all day' : formatter(zone, 'time').format(new Date(o.at));
   return html`<li class="occurrence">${
     next
@@ -156,23 +156,10 @@ const occurrenceItem = (o, zone, next = false) => {
   }<span class="occ-time">${time}</span><span class="occ-title" dir="auto">${o.title}</span><span class="badge">repeats</span></li>`;
 };
 
-/** The key of each series' first occurrence in `occurrences` (in time order): its next one, which can be ticked. */
-const firstOfEach = (occurrences) => {
-  const seen = new Set();
-  const first = new Set();
-  for (const o of [...occurrences].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)))
-    if (!seen.has(o.series_id)) {
-      seen.add(o.series_id);
-      first.add(`${o.series_id}@${o.at}`);
-    }
-  return first;
-};
-
 /** Today's occurrences of series still ahead, in one section under the day's tasks. */
 function todayAhead(occurrences) {
   const zone = userZone();
-  const first = firstOfEach(occurrences);
-  return html`<section class="day" aria-labelledby="today-ahead-heading"><h3 id="today-ahead-heading">Repeating later today<span class="hint"> · ${occurrences.length}</span></h3><ul class="occurrences" aria-label="Repeating tasks due later today">${occurrences.map((o) => occurrenceItem(o, zone, first.has(`${o.series_id}@${o.at}`)))}</ul></section>`;
+  return html`<section class="day" aria-labelledby="today-ahead-heading"><h3 id="today-ahead-heading">Repeating later today<span class="hint"> · ${occurrences.length}</span></h3><ul class="occurrences" aria-label="Repeating tasks due later today">${occurrences.map((o) => occurrenceItem(o, zone))}</ul></section>`;
 }
 
 /** Upcoming: a section per day (the server's days, in the user's zone), its tasks, then the series' next occurrences. */
@@ -201,7 +188,6 @@ function upcomingView(tasks, s) {
   const behind = overdue
     ? html`<section class="day overdue-note" aria-labelledby="upcoming-overdue"><h3 id="upcoming-overdue">Overdue<span class="hint"> · ${overdue}</span></h3><p class="hint">Not in Upcoming, which starts now: <button type="button" class="link" @click=${() => goTo({ kind: 'overdue' })}>show the overdue tasks</button></p></section>`
     : nothing;
-  const first = firstOfEach(days.flatMap((d) => d.occurrences));
   return html`${behind}${repeat(
     days,
     (d) => d.date,
@@ -222,10 +208,7 @@ function upcomingView(tasks, s) {
           ? html`<ul class="tasks">${repeat(
               entries,
               (e) => (e.task ? e.task.id : `${e.occurrence.series_id}@${e.occurrence.at}`),
-              (e) =>
-                e.task
-                  ? item(e.task, s)
-                  : occurrenceItem(e.occurrence, zone, first.has(`${e.occurrence.series_id}@${e.occurrence.at}`)),
+              (e) => (e.task ? item(e.task, s) : occurrenceItem(e.occurrence, zone)),
             )}</ul>`
           : nothing
       }</section>`;

@@ -159,6 +159,12 @@ test("Upcoming: a series' next occurrence, not made yet, is ticked where it is l
   // Upcoming moves on: the one in five days is the next, and has the box now.
   await occurrenceOn(3).waitFor({ state: 'detached', timeout: UI_DEADLINE_MS });
   await occurrenceOn(5).getByRole('checkbox').waitFor({ timeout: UI_DEADLINE_MS });
+  // A series with an occurrence open: that one is to be completed (a task row); its later ones have no box.
+  await twoOpen(token, 'Stretch');
+  await page.reload();
+  const stretch = page.locator('#upcoming .occurrence', { hasText: 'Stretch' });
+  await stretch.first().waitFor({ timeout: UI_DEADLINE_MS });
+  t.is(await stretch.getByRole('checkbox').count(), 0, 'no box while an occurrence of it is open');
 });
 
 test('Skip on a series row skips the occurrence it shows (undoable): the row goes on to the next', async (t) => {
