@@ -303,7 +303,7 @@ export const upcomingQuery = Joi.object({
 
 export const snooze = Joi.object({
   for: duration.description(
-    'a duration from now (e.g. PT10M, PT1H); its days nominal in your zone (P1D: the same wall-clock time tomorrow, across DST); at most 30 days',
+    'a duration from now (e.g. PT10M, PT1H); its days nominal in the task’s zone (P1D: the same wall-clock time tomorrow there, across DST); at most 30 days',
   ),
   until: dateTime.description(
     "an instant; without an offset, wall-clock time in the zone of the task's creator (yours for your own tasks), or in the zone an RFC 9557 suffix names (2026-12-01T09:00[America/New_York]); at most 30 days ahead",

@@ -1205,7 +1205,7 @@ function addReminder(spec: ReminderSpec, state: TaskState, ctx: DecideContext): 
  * Whether reminders `a` and `b` remind the same person at the same time: the same owner and the same
  * offset before the due date, or the same time of day and days before (all-day), or the same instant.
  */
-function sameReminder(
+export function sameReminder(
   a: Pick<ReminderState, 'user_id' | 'offset' | 'at_time' | 'days_before' | 'remind_at'>,
   b: Pick<ReminderState, 'user_id' | 'offset' | 'at_time' | 'days_before' | 'remind_at'>,
 ): boolean {
@@ -1247,7 +1247,8 @@ function snooze(
   ctx: DecideContext,
 ): PendingEvent[] {
   const { type: _type, reminder_id: id, ...choice } = command;
-  const plan = planSnooze(choice, ctx.now, ctx.userTimezone);
+  // A duration's days are the task's (its zone, as its reminders' offsets are), whoever snoozes.
+  const plan = planSnooze(choice, ctx.now, ctx.userTimezone, zoneOf(state, ctx));
   const reminder = ownReminder(state, id, ctx);
   if (reminder.cancelled)
     throw conflict(

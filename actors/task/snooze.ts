@@ -13,7 +13,7 @@ export const MAX_SNOOZE_SECONDS = 30 * 86_400;
 /**
  * What POST /tasks/{id}/reminders/{rid}/snooze takes, exactly one of:
  * - `{for: "PT10M"}`: an ISO-8601 duration from now (the dashboard's 10 min and 1 h); its days nominal in
- *   the task's user's zone (P1D is the same wall-clock time tomorrow, across DST);
+ *   `dayZone`, the task's (P1D is the same wall-clock time tomorrow there, across DST, as its reminders' days);
  * - `{until: "2026-12-24T18:00"}`: an instant (RFC 3339; without an offset, wall-clock time in the task's
  *   user's zone, or in the zone an RFC 9557 suffix names);
  * - `{tomorrow_at: "09:00", timezone?}`: that wall-clock time on the day after today, both in `timezone` (the
@@ -57,7 +57,7 @@ export interface SnoozePlan {
  * Errors: DomainError `validation` naming the field (`for`, `until`, `tomorrow_at`, `timezone`) for a malformed value, an instant not after now, one
  * more than 30 days ahead, or not exactly one choice given.
  */
-export function planSnooze(choice: SnoozeChoice, now: Date, zone: string): SnoozePlan {
+export function planSnooze(choice: SnoozeChoice, now: Date, zone: string, dayZone: string = zone): SnoozePlan {
   const given = (['for', 'until', 'tomorrow_at'] as const).filter(
     (k) => (choice as Record<string, unknown>)[k] !== undefined,
   );
@@ -66,7 +66,7 @@ export function planSnooze(choice: SnoozeChoice, now: Date, zone: string): Snooz
   if ('for' in choice && choice.for !== undefined) {
     // Days are nominal (RFC 5545 §3.3.6), as a reminder's offset is: P1D at 09:00 is 09:00 tomorrow across DST.
     const offset = parseDuration('for', choice.for, { max: MAX_SNOOZE_SECONDS });
-    return { remind_at: plusOffset(now.toISOString(), offset, zone), choice: { for: offset.canonical } };
+    return { remind_at: plusOffset(now.toISOString(), offset, dayZone), choice: { for: offset.canonical } };
   }
   if ('until' in choice && choice.until !== undefined) {
     const at = readInstant('until', choice.until, zone);

@@ -39,6 +39,7 @@ import {
   onlyAssigneeReminds,
   mayComeBack,
   LEFT_NO_TIME,
+  sameReminder,
   type DecideContext,
 } from './decide.ts';
 import { seriesStart } from './series.ts';
@@ -537,6 +538,9 @@ function undoRemovedReminder(
   onlyAssigneeReminds(state.assignee, r.user_id);
   if (state.reminders.filter((x) => !x.cancelled).length >= MAX_REMINDERS)
     throw conflict(`the task has ${MAX_REMINDERS} reminders already`);
+  // The same reminder added again since: bringing this one back would remind twice (decide.ts addReminder).
+  const twin = state.reminders.find((x) => x.id !== r.id && !x.cancelled && !x.notified && sameReminder(x, r));
+  if (twin) throw conflict(`the task has this reminder again (${twin.id}): undoing its removal would remind twice`);
   let remind_at: string | null = r.remind_at;
   if (state.is_recurring) {
     if (r.offset === null) throw conflict('the task became a series since, and a series takes only relative reminders');

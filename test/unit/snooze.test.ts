@@ -85,6 +85,9 @@ test('planSnooze: a duration in days is nominal (RFC 5545 §3.3.6): P1D at 09:00
   t.is(planSnooze({ for: 'P1D' }, now, 'America/New_York').remind_at, '2027-03-14T13:00:00.000Z');
   t.is(planSnooze({ for: 'PT24H' }, now, 'America/New_York').remind_at, '2027-03-14T14:00:00.000Z');
   t.is(planSnooze({ for: 'P1DT1H' }, now, 'America/New_York').remind_at, '2027-03-14T14:00:00.000Z');
+  // The days are the task's (dayZone), not the snoozer's: a Berlin member snoozing a New York task that night.
+  t.is(planSnooze({ for: 'P1D' }, now, 'Europe/Berlin', 'America/New_York').remind_at, '2027-03-14T13:00:00.000Z');
+  t.is(planSnooze({ for: 'P1D' }, now, 'America/New_York', 'Europe/Berlin').remind_at, '2027-03-14T14:00:00.000Z');
   // And back in the autumn (7 November 2027): 09:00 EDT is 13:00Z, 09:00 EST the next day 14:00Z.
   t.is(
     planSnooze({ for: 'P1D' }, new Date('2027-11-06T13:00:00Z'), 'America/New_York').remind_at,

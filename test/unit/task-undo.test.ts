@@ -212,6 +212,16 @@ test('an added reminder undone is cancelled; a removed one undone is armed again
     back.state?.reminders.find((r) => r.id === id),
     { cancelled: false, remind_at: '2026-02-28T09:00:00.000Z' },
   );
+  // Added again since its removal: its undo would remind twice.
+  const again = given(removed).when({ type: 'add_reminder', data: { before: 'P1D' } }, at('2026-02-10T12:08:00Z'));
+  const removal = first(removed, 'reminder.cancelled');
+  const history = [...removed.history, ...again.events];
+  given(again)
+    .when(
+      { type: 'undo', event_id: removal?.event_id as string },
+      { ...at('2026-02-10T12:09:00Z'), undo: { events: history } },
+    )
+    .then(throws('conflict', undefined, /remind twice/));
   // The cancellation a completion made is the completion's to undo, not a removal.
   const done = given(start).when({ type: 'complete' }, at('2026-02-10T12:10:00Z'));
   undo(given, done, first(done, 'reminder.cancelled'), '2026-02-10T12:11:00Z').then(
