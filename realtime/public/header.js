@@ -4,7 +4,7 @@ import { $, zoneSelect, formError } from './dom.js';
 import { update, subscribe, userZone } from './store.js';
 import { api } from './api.js';
 import { canAskForNotifications } from './notifications.js';
-import { deviceZone } from './time.js';
+import { currentZoneName, deviceZone } from './time.js';
 
 const CONNECTION_TEXT = {
   live: 'Live',
@@ -47,7 +47,7 @@ export function setupHeader({ signOut }) {
         ? '(not chosen yet: pick yours)'
         : s.me.zone_from_browser
           ? '(from this browser)'
-          : device && device !== userZone()
+          : device && device !== currentZoneName(userZone())
             ? `(this browser is in ${device})`
             : '';
     if (s.me) $('#user-id').textContent = s.me.id;

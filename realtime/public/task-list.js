@@ -542,7 +542,13 @@ function remindersView(task, s) {
       else st.openReminders.delete(id);
     });
   };
-  return html`<details class=${visible.length ? 'rem' : 'rem none'} .open=${s.openReminders.has(id)} @toggle=${toggled}><summary data-k="reminders">${visible.length ? `Reminders (${visible.length})` : unsent.length ? 'Reminders' : 'Add a reminder'}</summary><ul class="reminders">${rows}${
+  return html`<details class=${visible.length ? 'rem' : 'rem none'} .open=${s.openReminders.has(id)} @toggle=${toggled}><summary data-k="reminders">${
+    visible.length
+      ? `Reminders (${visible.length})`
+      : unsent.length || task.completed || task.deleted_at || assignedElsewhere(task, s)
+        ? 'Reminders'
+        : 'Add a reminder'
+  }</summary><ul class="reminders">${rows}${
     visible.length || unsent.length ? nothing : html`<li class="hint">No reminders.</li>`
   }</ul>${
     task.completed || task.deleted_at

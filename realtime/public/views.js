@@ -311,11 +311,20 @@ function rememberAddress(before, replace, beforeQ = '') {
   const next = addressOf(s);
   if (next === location.search) return;
   const searchBegun = !beforeQ && Boolean(s.q);
-  history[(sameView(before, s.view) && !searchBegun) || replace ? 'replaceState' : 'pushState'](
-    null,
-    '',
-    `${location.pathname}${next}`,
-  );
+  // A search cleared where it was begun: back to the entry it was begun from (no second, identical entry
+  // for a Back that would do nothing). `searchedFrom` is that entry's address.
+  if (beforeQ && !s.q && sameView(before, s.view) && history.state?.searchedFrom === next) {
+    history.back();
+    return;
+  }
+  if (searchBegun && sameView(before, s.view) && !replace)
+    history.pushState({ searchedFrom: location.search }, '', `${location.pathname}${next}`);
+  else
+    history[sameView(before, s.view) || replace ? 'replaceState' : 'pushState'](
+      sameView(before, s.view) ? history.state : null,
+      '',
+      `${location.pathname}${next}`,
+    );
 }
 
 window.addEventListener('popstate', () => {

@@ -487,6 +487,16 @@ test.serial(
     t.is(await page.locator('#search').inputValue(), '');
     await page.goBack();
     await showsExactly(t, page, ['Milk'], 'Back again: the Inbox (typing on replaced the search, not added to it)');
+    // A search cleared (Escape) is the view it was typed in again, not a second entry of it: Back leaves it.
+    await page.goForward();
+    await page.waitForURL((url) => url.searchParams.get('list') === work.id, { timeout: UI_DEADLINE_MS });
+    await page.locator('#search').fill('rep');
+    await page.waitForURL((url) => url.searchParams.get('q') === 'rep', { timeout: UI_DEADLINE_MS });
+    await page.locator('#search').press('Escape');
+    await page.waitForURL((url) => url.searchParams.get('q') === null, { timeout: UI_DEADLINE_MS });
+    await showsExactly(t, page, ['Report'], 'Work, the search cleared');
+    await page.goBack();
+    await showsExactly(t, page, ['Milk'], 'Back from Work after a cleared search: the Inbox at once');
     // A search is in the address too, and a list the user does not have opens the Inbox.
     await page.goto(`${rig.app.url}/?q=report`);
     await live(page);
