@@ -407,15 +407,19 @@ const REMIND_BEFORE =
  * The reminder a "remind me N <unit> before" phrase asks for on `due` (QuickAddResult['due']): `{before}` (an
  * ISO-8601 duration) on a timed task, `{at_time: "09:00", days_before}` on an all-day one (days or weeks
  * only: an all-day task is reminded on a day at a time, actors/task/all-day.ts); else the note saying why
- * none is set (no due date, hours before an all-day task, a time already passed: POST /tasks would refuse it).
+ * none is set (no due date, hours before an all-day task, a time already passed: POST /tasks would refuse it;
+ * not for a `series`, whose reminder is each occurrence's).
  */
 function planRemindBefore(
   m: RegExpExecArray,
   due: { date: string; time: string | null; at: string } | null,
   zone: string,
   now: Date,
+  series = false,
 ): { before: string } | { at_time: string; days_before: number } | string {
   const said = `"${m[0]}"`;
+  // A series' reminder is a template for each occurrence: the first one's time having passed is no matter.
+  const passed = (at: string) => !series && Date.parse(at) <= now.getTime();
   const word = (m[1] ?? '').toLowerCase();
   const count = REMIND_COUNT[word] ?? Number(word);
   const unit = (m[2] ?? '').toLowerCase();
@@ -428,7 +432,7 @@ function planRemindBefore(
     const days = count * (kind === 'W' ? 7 : 1);
     if (days > MAX_DAYS_BEFORE) return `${said} is not used: at most ${MAX_DAYS_BEFORE} days before`;
     const at = dayReminderAt('reminders', due.date, days, '09:00', zone);
-    if (Date.parse(at) <= now.getTime()) return `${said} is not used: that time (09:00) has passed`;
+    if (passed(at)) return `${said} is not used: that time (09:00) has passed`;
     return { at_time: '09:00', days_before: days };
   }
   const before = count === 0.5 ? 'PT30M' : kind === 'W' || kind === 'D' ? `P${count}${kind}` : `PT${count}${kind}`;
@@ -438,8 +442,7 @@ function planRemindBefore(
   } catch {
     return `${said} is not used: a reminder is at most a year before`;
   }
-  if (Date.parse(minusOffset(due.at, offset, zone)) <= now.getTime())
-    return `${said} is not used: that time has passed`;
+  if (passed(minusOffset(due.at, offset, zone))) return `${said} is not used: that time has passed`;
   return { before: offset.canonical };
 }
 
@@ -1178,7 +1181,7 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   }
 
   if (remindPhrase && !inQuotes(remindPhrase.index)) {
-    const planned = planRemindBefore(remindPhrase, due, zone, now);
+    const planned = planRemindBefore(remindPhrase, due, zone, now, fields.recurrence_rule !== undefined);
     if (typeof planned === 'string') notes.push(planned);
     else fields.reminders = [planned];
   }
