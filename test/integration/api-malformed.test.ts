@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import Jwt from '@hapi/jwt';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { injector } from '../helpers/inject.ts';
 import { loadConfig, ConfigError } from '../../host/config.ts';
 
 let t0: TestApp;
@@ -839,18 +840,9 @@ test('the per-user rate limit answers 429 with Retry-After', async (t) => {
 });
 
 test('an id written in upper case is the same id on every route (RFC 9562: UUIDs compare case-insensitively); braces are a 400 naming it', async (t) => {
-  const send = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${t0.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-  };
+  const call = injector(t0.app.server);
+  const send = (method: string, path: string, body?: unknown) =>
+    call(method, path, { token, ...(body === undefined ? {} : { body: body as Record<string, unknown> }) });
   const up = (id: string) => id.toUpperCase();
   const list = await send('POST', '/lists', { name: `cased ${randomUUID()}` });
   t.is(list.status, 201);
