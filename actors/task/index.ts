@@ -6,6 +6,7 @@ export {
   EARLY_TOLERANCE_MS,
   LATE_AFTER_MS,
   LEFT_NO_TIME,
+  reachesTooFar,
 } from './decide.ts';
 export { evolve, fold } from './evolve.ts';
 export {

@@ -48,6 +48,8 @@ import {
   MIN_PRIORITY,
   MAX_PRIORITY,
   afterCompletionProblem,
+  reachesTooFar,
+  type DecideContext,
 } from '../../actors/task/index.ts';
 import { inRange } from '../../actors/task/time.ts';
 import { parseDuration, minusOffset } from '../../actors/durations.ts';
@@ -1181,8 +1183,18 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   }
 
   if (remindPhrase && !inQuotes(remindPhrase.index)) {
-    const planned = planRemindBefore(remindPhrase, due, zone, now, fields.recurrence_rule !== undefined);
+    const rule = fields.recurrence_rule;
+    const planned = planRemindBefore(remindPhrase, due, zone, now, rule !== undefined);
+    const template =
+      typeof planned === 'string'
+        ? null
+        : 'before' in planned
+          ? { offset: planned.before, at_time: null, days_before: null }
+          : { offset: null, at_time: planned.at_time, days_before: planned.days_before };
     if (typeof planned === 'string') notes.push(planned);
+    // A series' reminder may not reach back over more of its occurrences than POST /tasks takes (decide.ts).
+    else if (rule && due && template && reachesTooFar(rule, due.at, zone, template, { now } as DecideContext))
+      notes.push(`"${remindPhrase[0]}" is not used: it reaches back over too many occurrences of the repeat`);
     else fields.reminders = [planned];
   }
 
