@@ -639,10 +639,10 @@ function followDueDate(before: TaskState, after: TaskState, ctx: DecideContext):
   let live = before.reminders.filter((r) => !r.cancelled).length;
   for (const r of before.reminders) {
     if (r.cancelled) {
-      if (after.is_recurring || after.due_date === null || !isRelative(r) || !fitsDue(r, after)) continue;
-      if (!mayComeBack(r, after, live, ctx)) continue;
-      const at = relativeAt(r, after, zoneOf(after, ctx)) as string;
-      if (!inRange(ms(at)) || ms(at) <= ctx.now.getTime()) continue;
+      if (after.is_recurring || !isRelative(r) || !mayComeBack(r, after, live, ctx)) continue;
+      // Its time on the new due date, while still ahead (as an uncomplete re-arms one: rearmAt).
+      const at = rearmAt(r, after, ctx);
+      if (!at) continue;
       live++;
       out.push(
         ev(after, 'reminder.scheduled', {

@@ -410,18 +410,22 @@ const REMIND_BEFORE =
  * ISO-8601 duration) on a timed task, `{at_time: "09:00", days_before}` on an all-day one (days or weeks
  * only: an all-day task is reminded on a day at a time, actors/task/all-day.ts); else the note saying why
  * none is set (no due date, hours before an all-day task, a time already passed: POST /tasks would refuse it;
- * not for a `series`, whose reminder is each occurrence's).
+ * for a series of `rule`, whose reminder is each occurrence's, only one reaching back too far).
  */
 function planRemindBefore(
   m: RegExpExecArray,
   due: { date: string; time: string | null; at: string } | null,
   zone: string,
   now: Date,
-  series = false,
+  rule?: string,
 ): { before: string } | { at_time: string; days_before: number } | string {
   const said = `"${m[0]}"`;
-  // A series' reminder is a template for each occurrence: the first one's time having passed is no matter.
-  const passed = (at: string) => !series && Date.parse(at) <= now.getTime();
+  // A series' reminder is a template for each occurrence: the first one's time having passed is no matter,
+  // but it may not reach back over more of its occurrences than POST /tasks takes (decide.ts reachesTooFar).
+  const passed = (at: string) => rule === undefined && Date.parse(at) <= now.getTime();
+  const tooFar = (r: { offset: string | null; at_time: string | null; days_before: number | null }) =>
+    rule !== undefined && due !== null && reachesTooFar(rule, due.at, zone, r, { now } as DecideContext);
+  const reachNote = `${said} is not used: it reaches back over too many occurrences of the repeat`;
   const word = (m[1] ?? '').toLowerCase();
   const count = REMIND_COUNT[word] ?? Number(word);
   const unit = (m[2] ?? '').toLowerCase();
@@ -435,6 +439,7 @@ function planRemindBefore(
     if (days > MAX_DAYS_BEFORE) return `${said} is not used: at most ${MAX_DAYS_BEFORE} days before`;
     const at = dayReminderAt('reminders', due.date, days, '09:00', zone);
     if (passed(at)) return `${said} is not used: that time (09:00) has passed`;
+    if (tooFar({ offset: null, at_time: '09:00', days_before: days })) return reachNote;
     return { at_time: '09:00', days_before: days };
   }
   const before = count === 0.5 ? 'PT30M' : kind === 'W' || kind === 'D' ? `P${count}${kind}` : `PT${count}${kind}`;
@@ -445,6 +450,7 @@ function planRemindBefore(
     return `${said} is not used: a reminder is at most a year before`;
   }
   if (passed(minusOffset(due.at, offset, zone))) return `${said} is not used: that time has passed`;
+  if (tooFar({ offset: offset.canonical, at_time: null, days_before: null })) return reachNote;
   return { before: offset.canonical };
 }
 
@@ -1183,18 +1189,8 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   }
 
   if (remindPhrase && !inQuotes(remindPhrase.index)) {
-    const rule = fields.recurrence_rule;
-    const planned = planRemindBefore(remindPhrase, due, zone, now, rule !== undefined);
-    const template =
-      typeof planned === 'string'
-        ? null
-        : 'before' in planned
-          ? { offset: planned.before, at_time: null, days_before: null }
-          : { offset: null, at_time: planned.at_time, days_before: planned.days_before };
+    const planned = planRemindBefore(remindPhrase, due, zone, now, fields.recurrence_rule);
     if (typeof planned === 'string') notes.push(planned);
-    // A series' reminder may not reach back over more of its occurrences than POST /tasks takes (decide.ts).
-    else if (rule && due && template && reachesTooFar(rule, due.at, zone, template, { now } as DecideContext))
-      notes.push(`"${remindPhrase[0]}" is not used: it reaches back over too many occurrences of the repeat`);
     else fields.reminders = [planned];
   }
 

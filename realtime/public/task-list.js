@@ -542,18 +542,20 @@ function remindersView(task, s) {
       else st.openReminders.delete(id);
     });
   };
+  const closed = Boolean(task.completed || task.deleted_at);
+  const elsewhere = !closed && assignedElsewhere(task, s);
   return html`<details class=${visible.length ? 'rem' : 'rem none'} .open=${s.openReminders.has(id)} @toggle=${toggled}><summary data-k="reminders">${
     visible.length
       ? `Reminders (${visible.length})`
-      : unsent.length || task.completed || task.deleted_at || assignedElsewhere(task, s)
+      : unsent.length || closed || elsewhere
         ? 'Reminders'
         : 'Add a reminder'
   }</summary><ul class="reminders">${rows}${
     visible.length || unsent.length ? nothing : html`<li class="hint">No reminders.</li>`
   }</ul>${
-    task.completed || task.deleted_at
+    closed
       ? nothing
-      : assignedElsewhere(task, s)
+      : elsewhere
         ? html`<p class="hint assignee-hint" data-k="rem-assigned">${task.assignee} is assigned this task: only they set reminders on it while it is assigned to them.</p>`
         : reminderAdder(task, s)
   }</details>`;
