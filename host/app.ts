@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Server } from '@hapi/hapi';
 import type { Logger } from 'pino';
 import { type Config, shapeOf } from './config.ts';
+import { BUNDLED_TZDATA, runsOlderTzdata, TZDATA_DIR } from './tzdata.ts';
 import { createLogger } from './logger.ts';
 import { openDb, type Db } from './db/index.ts';
 import { TaskTurns } from './tasks/turn.ts';
@@ -384,6 +385,11 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   // Every zone rule comes from the runtime's ICU time zone data (luxon reads Intl): its version is the one
   // to check when a government changes its clocks (README, "Time zone data").
   logger.info({ url, shape, mode: runtime.mode, tzdata: process.versions.tz }, 'tasklane started');
+  if (runsOlderTzdata())
+    logger.warn(
+      { tzdata: process.versions.tz, bundled: BUNDLED_TZDATA.tzdata, ICU_TIMEZONE_FILES_DIR: TZDATA_DIR },
+      'time zone rules older than the bundled ones: start node with ICU_TIMEZONE_FILES_DIR naming the bundled folder (npm start and the image do)',
+    );
 
   let stopping: Promise<void> | undefined;
   const stop = () => {

@@ -1,6 +1,8 @@
-// The flags every way of running the app gives node: package.json's `start`, deploy/Dockerfile's CMD, and the
-// launchers in code (deploy/local/dev-dapr.ts, the test replicas, the chaos runs and the benchmarks import
-// this). test/unit/node-flags.test.ts checks that the scripts and the image say the same.
+// The flags and the environment every way of running the app gives node: package.json's `start`,
+// deploy/Dockerfile's CMD and ENV, and the launchers in code (deploy/local/dev-dapr.ts, the test replicas, the
+// chaos runs and the benchmarks import this). test/unit/node-flags.test.ts checks that the scripts and the
+// image say the same.
+import { TZDATA_DIR } from './tzdata.ts';
 
 /**
  * `--max-semi-space-size=32` (MiB per semi-space; V8's default on 64-bit is 16): every request allocates
@@ -12,3 +14,11 @@
  * not worth the memory. The young generation may now hold 64 MiB, not 32.
  */
 export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32'];
+
+/**
+ * The variables node must be started with (the process cannot set them for itself):
+ * `ICU_TIMEZONE_FILES_DIR` names host/tzdata/, the zone rules newer than the Node binary's (host/tzdata.ts).
+ * An absolute path; package.json's scripts give the same folder relative to the package root, where npm
+ * runs them.
+ */
+export const LAUNCH_ENV: Readonly<Record<string, string>> = { ICU_TIMEZONE_FILES_DIR: TZDATA_DIR };

@@ -5,11 +5,12 @@
 // properties, writes CRLF and folds long lines by UTF-8 octets (§3.1). Its fold length counts the first line
 // only, so a continuation line (a space plus the octets) would be one octet over 75: it is set to 74 below.
 // VTIMEZONE blocks come from timezones-ical-library (IANA tzdata compiled to VTIMEZONE with the zone's current
-// rules as yearly RRULEs). Its tzdata is not the engine's (Node's Intl, which every instant of the API comes
-// from) and its blocks hold one set of rules for all time, so a block is used only for times from
+// rules as yearly RRULEs). Its tzdata is not the engine's (Intl's, which every instant of the API comes from:
+// host/tzdata/) and its blocks hold one set of rules for all time, so a block is used only for times from
 // ZONE_CHECK_YEARS on and where it reads times as the engine does there (`agrees`, `readsBack`). Where it does
-// not (Africa/Casablanca's says +00 all year, +01 outside Ramadan; America/Vancouver's −07 all year, which is
-// tzdata 2026b's and not the engine's 2025c; Asia/Jerusalem's, America/Santiago's, Africa/Cairo's rules), the
+// not (Africa/Casablanca's and America/Vancouver's, Edmonton's and Winnipeg's hold their rules from 2026 on for
+// all those years, where the engine has the old ones before; Asia/Jerusalem's, America/Santiago's,
+// Africa/Cairo's rules), the
 // zone gets a VTIMEZONE built from the engine's own offsets (`engineBlock`), checked the same way; only where
 // that fails too, or for times before those years, is a time written in UTC (a series without its RRULE: see
 // `todoOf`).
@@ -222,11 +223,11 @@ export const ENGINE_ZONE_TO = Date.UTC(2061, 0, 1);
 const ENGINE_ZONE_FROM = Date.UTC(ZONE_CHECK_YEARS.from - 2, 0, 1);
 
 /**
- * A VTIMEZONE built from the engine's own offsets (Node's Intl: every instant of the API comes from it), for a
+ * A VTIMEZONE built from the engine's own offsets (Intl's: every instant of the API comes from it), for a
  * zone whose library block reads times otherwise: each change of offset from ENGINE_ZONE_FROM to
  * ENGINE_ZONE_TO an onset of its own (§3.6.5: DTSTART and RDATEs in the local time before the change, the
  * offsets before and after), grouped by offsets, after a STANDARD that holds from the start. Zones whose rules
- * the library's tzdata does not have (America/Vancouver's with tzdata 2026b, Asia/Jerusalem's Friday before
+ * the library's blocks cannot say (America/Vancouver's summer time until 2026, Asia/Jerusalem's Friday before
  * the last Sunday, Africa/Casablanca's Ramadan, America/Santiago, Africa/Cairo) thus keep their TZID and
  * their series their RRULE, where the feed used to fall back to UTC and a single occurrence.
  */

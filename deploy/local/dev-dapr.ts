@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ROOT, hasExited } from './lib/proc.ts';
 import { local } from './lib/endpoints.ts';
 import { startSidecar } from './lib/daprd.ts';
-import { NODE_FLAGS } from '../../host/node-flags.ts';
+import { LAUNCH_ENV, NODE_FLAGS } from '../../host/node-flags.ts';
 
 const port = Number(process.env.PORT ?? 3000);
 // daprd talks to DaprServer on its own port; users reach hapi on PORT.
@@ -26,6 +26,7 @@ if (upCode !== 0) process.exit(upCode ?? 1);
 const appToken = process.env.APP_API_TOKEN ?? randomBytes(24).toString('base64url');
 const env = {
   ...process.env,
+  ...LAUNCH_ENV,
   APP_API_TOKEN: appToken,
   PORT: String(port),
   DAPR_APP_PORT: String(appPort),

@@ -15,7 +15,7 @@ import { local } from '../../deploy/local/lib/endpoints.ts';
 import { wsUrl } from '../helpers/socket.ts';
 // The package's main module is what gives the client its Node WebSocket (ws).
 import Nes from '@hapi/nes';
-import { NODE_FLAGS } from '../../host/node-flags.ts';
+import { LAUNCH_ENV, NODE_FLAGS } from '../../host/node-flags.ts';
 import { hasExited, stopChild } from '../../deploy/local/lib/proc.ts';
 import { eventually } from '../helpers/eventually.ts';
 
@@ -68,6 +68,7 @@ export async function startBenchApp(
     shape === 'embedded' ? undefined : (extraEnv.KAFKA_TOPIC ?? `bench-${randomBytes(4).toString('hex')}`);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...LAUNCH_ENV,
     NODE_ENV: 'development',
     PORT: String(port),
     JWT_SECRET: secret,

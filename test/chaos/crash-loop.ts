@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { signToken } from '../../api/tokens.ts';
 import { freePort } from '../helpers/ports.ts';
 import { stopChild } from '../../deploy/local/lib/proc.ts';
-import { NODE_FLAGS } from '../../host/node-flags.ts';
+import { LAUNCH_ENV, NODE_FLAGS } from '../../host/node-flags.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 
@@ -66,6 +66,7 @@ async function startChild(dataDir: string, secret: string, timeoutMs: number): P
   const t0 = Date.now();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...LAUNCH_ENV,
     NODE_ENV: 'test',
     PORT: String(port),
     HOST: '127.0.0.1',

@@ -13,7 +13,7 @@ import { freePorts } from '../helpers/ports.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { startSidecar, type Sidecar } from '../../deploy/local/lib/daprd.ts';
 import { signToken } from '../../api/tokens.ts';
-import { NODE_FLAGS } from '../../host/node-flags.ts';
+import { LAUNCH_ENV, NODE_FLAGS } from '../../host/node-flags.ts';
 import { portOpen, stopChild } from '../../deploy/local/lib/proc.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
@@ -192,6 +192,7 @@ export async function chaosEnv(): Promise<ChaosEnv> {
       appChild = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', path.join(ROOT, 'host', 'main.ts')], {
         env: {
           ...process.env,
+          ...LAUNCH_ENV,
           NODE_ENV: 'development',
           PORT: String(apiPort),
           DATA_DIR: dir,

@@ -11,7 +11,7 @@ import { ROOT, LOG_DIR, portOpen, hasExited, stopChild } from '../../deploy/loca
 import { local } from '../../deploy/local/lib/endpoints.ts';
 import { sumMetric } from './metrics.ts';
 import { freePorts } from './ports.ts';
-import { NODE_FLAGS } from '../../host/node-flags.ts';
+import { LAUNCH_ENV, NODE_FLAGS } from '../../host/node-flags.ts';
 
 export interface AppProcessOptions {
   /** Dapr namespace shared by the replicas of one test (placement and reminders are per namespace). */
@@ -84,6 +84,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? os.homedir(),
+    ...LAUNCH_ENV,
     NODE_ENV: 'test',
     PORT: String(port),
     DATA_DIR: dataDir,

@@ -13,7 +13,7 @@ import { loadConfig } from '../../host/config.ts';
 import { startApp } from '../../host/app.ts';
 import { DataDirLockedError, lockDir, processStart, type LockOwner } from '../../host/db/lock.ts';
 import { runCrashLoop } from '../chaos/crash-loop.ts';
-import { NODE_FLAGS } from '../../host/node-flags.ts';
+import { LAUNCH_ENV, NODE_FLAGS } from '../../host/node-flags.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 
@@ -48,6 +48,7 @@ function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
 async function npmStart(dataDir: string): Promise<Run> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...LAUNCH_ENV,
     NODE_ENV: 'test',
     DATA_DIR: dataDir,
     PORT: String(await freePort()),

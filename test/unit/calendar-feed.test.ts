@@ -288,8 +288,8 @@ function readBack(body: string, n: number): { due: number; rule: number[] }[] {
 
 test('in every zone the engine knows, a calendar app reading the feed meets the API: each DUE its instant, each RRULE its occurrences', (t) => {
   // The VTIMEZONEs come from another tzdata than the engine's and hold one set of rules for all time: a zone
-  // whose block disagrees (tzdata 2025c: Africa/Casablanca +00 all year, America/Vancouver −07 all year; any
-  // zone's history before its rules changed) must not put a task at another instant.
+  // whose block disagrees (Africa/Casablanca +00 and America/Vancouver −07 all year, where the engine's rules
+  // changed in 2026; any zone's history before its rules changed) must not put a task at another instant.
   const dues = ['1980-07-01T09:00:00.000Z', '2027-01-15T09:00:00.000Z', '2027-07-15T21:30:00.000Z'];
   const failures: string[] = [];
   const dropped: string[] = [];

@@ -6,7 +6,14 @@
  */
 import test from 'ava';
 import { localToInstant, occurrences } from '../../actors/recurrence/index.ts';
+import { BUNDLED_TZDATA } from '../../host/tzdata.ts';
 import { oracle } from '../helpers/recurrence-oracle.ts';
+
+test('the oracle read the zone rules the engine runs with (host/tzdata/)', (t) => {
+  // Another release would make a government's change look like an engine fault, or hide one.
+  t.is(oracle.tzdata, BUNDLED_TZDATA.tzdata);
+  t.is(process.versions.tz, BUNDLED_TZDATA.tzdata);
+});
 
 test('oracle fixture covers the intended ground', (t) => {
   t.true(oracle.cases.length >= 300);

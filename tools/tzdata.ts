@@ -1,0 +1,75 @@
+// npx tsx tools/tzdata.ts <icu4j version>  (e.g. 79.1) — brings a newer release of the zone rules into
+// host/tzdata/ (host/tzdata.ts says why the app carries its own). The rules come in ICU's binary format inside
+// ICU4J's jar on Maven Central (com.ibm.icu:icu4j; ICU publishes each tz release there in its next ICU4J):
+//   1. downloads the jar and its .sha1 from MAVEN_URL (default https://repo1.maven.org/maven2) and checks them;
+//   2. takes out zoneinfo64.res, timezoneTypes.res, metaZones.res and windowsZones.res (`unzip`);
+//   3. turns them little-endian, as ICU4C on x86-64 and arm64 reads them (ICU4J's are big-endian), with ICU's
+//      own `icupkg -tl` (Debian's icu-devtools);
+//   4. starts node with ICU_TIMEZONE_FILES_DIR naming the result and writes the tz release it reports, with the
+//      jar's version and checksum, to host/tzdata/source.json.
+// Then: regenerate the recurrence oracle with the same IANA release (test/fixtures/gen-recurrence-oracle.py
+// says how) and run `npm test`.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TzdataSource } from '../host/tzdata.ts';
+
+const ROOT = path.join(import.meta.dirname, '..');
+const TARGET = path.join(ROOT, 'host', 'tzdata');
+const FILES = ['zoneinfo64.res', 'timezoneTypes.res', 'metaZones.res', 'windowsZones.res'];
+const MAVEN = (process.env.MAVEN_URL ?? 'https://repo1.maven.org/maven2').replace(/\/$/, '');
+
+const started = Date.now();
+const log = (line: string) =>
+  process.stdout.write(`[tzdata ${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
+
+async function download(url: string): Promise<Buffer> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return Buffer.from(await response.arrayBuffer());
+}
+
+const version = process.argv[2];
+if (!version || !/^\d+\.\d+(\.\d+)?$/.test(version)) {
+  process.stderr.write('usage: npx tsx tools/tzdata.ts <icu4j version, e.g. 79.1>\n');
+  process.exit(2);
+}
+const jarUrl = `${MAVEN}/com/ibm/icu/icu4j/${version}/icu4j-${version}.jar`;
+const work = mkdtempSync(path.join(os.tmpdir(), 'tasklane-tzdata-'));
+try {
+  log(`downloading ${jarUrl}`);
+  const [jar, sha1File] = await Promise.all([download(jarUrl), download(`${jarUrl}.sha1`)]);
+  const sha1 = createHash('sha1').update(jar).digest('hex');
+  const published = sha1File.toString('utf8').trim().split(/\s+/)[0];
+  if (sha1 !== published) throw new Error(`checksum of the jar ${sha1} is not the published ${published}`);
+  log(`${(jar.length / 1e6).toFixed(1)} MB, sha1 ${sha1} as published`);
+  const jarPath = path.join(work, 'icu4j.jar');
+  writeFileSync(jarPath, jar);
+  const big = path.join(work, 'big');
+  execFileSync('unzip', ['-q', '-j', jarPath, ...FILES.map((f) => `com/ibm/icu/impl/data/icudata/${f}`), '-d', big]);
+  const little = path.join(work, 'little');
+  mkdirSync(little);
+  for (const file of FILES) execFileSync('icupkg', ['-tl', path.join(big, file), path.join(little, file)]);
+  const probe = spawnSync(process.execPath, ['-p', 'process.versions.tz'], {
+    env: { ...process.env, ICU_TIMEZONE_FILES_DIR: little },
+    encoding: 'utf8',
+  });
+  const tzdata = probe.stdout.trim();
+  if (probe.status !== 0 || !/^\d{4}[a-z]$/.test(tzdata))
+    throw new Error(`node did not read the files: ${probe.stderr}`);
+  const current = JSON.parse(readFileSync(path.join(TARGET, 'source.json'), 'utf8')) as TzdataSource;
+  if (tzdata < current.tzdata)
+    throw new Error(`ICU4J ${version} carries tzdata ${tzdata}, older than ${current.tzdata}`);
+  for (const file of FILES) renameSync(path.join(little, file), path.join(TARGET, file));
+  const source: TzdataSource = { tzdata, icu4j: version, sha1 };
+  writeFileSync(path.join(TARGET, 'source.json'), `${JSON.stringify(source, null, 2)}\n`);
+  log(`host/tzdata/ now holds tzdata ${tzdata} (was ${current.tzdata}), from ICU4J ${version}`);
+  log('next: regenerate test/fixtures/recurrence-oracle.json with the same IANA release, then npm test');
+} catch (error) {
+  process.stderr.write(`tools/tzdata.ts: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
