@@ -161,7 +161,8 @@ export function encodeTaskCursor(c: TaskCursor): string {
 
 /**
  * Reads a GET /tasks cursor for `sort` and `order`: its key must be of the sort's kind (an instant for
- * due, created and completed, 1–4 for priority, text for title; null where a task may lack the key).
+ * due, created and completed, 1–4 for priority with the due date its ties go by ('2|' without one), text for
+ * title; null where a task may lack the key).
  * A cursor made for another sort or order, or anything else, is a 400 naming `cursor`.
  */
 export function decodeTaskCursor(text: string, sort: TaskSort, order: SortOrder): { key: string | null; id: string } {
@@ -175,7 +176,15 @@ export function decodeTaskCursor(text: string, sort: TaskSort, order: SortOrder)
   }
   if (typeof k !== 'string') throw refuse();
   if (sort === 'priority') {
-    if (!/^[1-4]$/.test(k)) throw refuse();
+    // `<priority>|<due date, or empty for none>`: ties under priority go by due date (host/reads.ts SORTS).
+    const m = /^([1-4])\|(.*)$/s.exec(k);
+    if (!m) throw refuse();
+    if (m[2] === '') return { key: k, id };
+    try {
+      return { key: `${m[1]}|${readInstant('cursor', m[2] ?? '', 'UTC')}`, id };
+    } catch {
+      throw refuse();
+    }
   } else if (sort === 'title') {
     // A title's key is text as titles are (api/text.ts): NUL or a lone surrogate would reach PostgreSQL.
     if (k.length > 2000 || textProblem(k) !== null) throw refuse();

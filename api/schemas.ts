@@ -262,7 +262,9 @@ export const listTasksQuery = Joi.object({
     ),
   sort: Joi.string()
     .valid(...TASK_SORTS)
-    .description('default: created (a view: due; completed: completion time)'),
+    .description(
+      'default: created (a view: due; completed: completion time). priority: 1 (highest) first, and within one priority soonest due first, tasks without a due date last (order=desc is the exact reverse)',
+    ),
   order: Joi.string().valid('asc', 'desc').description('default: desc for created and completed, asc otherwise'),
   limit: Joi.number().integer().min(1).max(200).default(50),
   cursor: Joi.string().chars(TASK_CURSOR_CHARS).description('`next_cursor` of the previous page'),

@@ -36,26 +36,35 @@ import type {
 
 export type { TaskFilter, AdminFilter };
 
+/** A task's due date as ties under another sort compare it: tasks without one after every date. */
+const DUE_OR_NEVER = "COALESCE(due_date, 'infinity'::timestamptz)";
+
 /**
  * Each sort's key as SQL orders and compares it, its type for the cursor's parameter, and whether a task
  * may lack it (those come last in either order). Titles compare lower-cased, byte-wise (COLLATE "C"),
  * so PostgreSQL and PGlite order them alike whatever their locale; each has an index (migration 007).
+ * `ties`: how tasks with the same key are ordered before their ids: tasks of one priority by due date,
+ * soonest first, those without one last, as todo apps order them, not in the random order of their ids;
+ * descending is the exact reverse (one index scan either way: migration 020).
  */
-const SORTS: Record<TaskSort, { expr: string; type: string; nullable: boolean }> = {
+const SORTS: Record<TaskSort, { expr: string; type: string; nullable: boolean; ties?: string }> = {
   due: { expr: 'due_date', type: 'timestamptz', nullable: true },
-  priority: { expr: 'priority', type: 'smallint', nullable: false },
+  priority: { expr: 'priority', type: 'smallint', nullable: false, ties: DUE_OR_NEVER },
   created: { expr: 'created_at', type: 'timestamptz', nullable: false },
   title: { expr: 'lower(title) COLLATE "C"', type: 'text', nullable: false },
   completed: { expr: 'completed_at', type: 'timestamptz', nullable: true },
 };
 
-/** The sort key of a row as a cursor carries it (instants as the row gives them, ISO). */
+/**
+ * The sort key of a row as a cursor carries it (instants as the row gives them, ISO). Priority's carries
+ * its ties' key too: `<priority>|<due date, ISO; empty for none>` (api/present.ts decodeTaskCursor reads it).
+ */
 function keyOf(sort: TaskSort, row: TaskRow & { title_key: string }): string | null {
   switch (sort) {
     case 'due':
       return row.due_date;
     case 'priority':
-      return String(row.priority);
+      return `${row.priority}|${row.due_date ?? ''}`;
     case 'created':
       return row.created_at;
     case 'title':
@@ -127,7 +136,11 @@ export function listTasksQuery(userId: string, f: TaskFilter): { text: string; p
   if (f.cursor) {
     const id = `${p(f.cursor.id)}::uuid`;
     if (f.cursor.key === null) where.push(`(${sort.expr} IS NULL AND id ${cmp} ${id})`);
-    else {
+    else if (sort.ties) {
+      const [key = '', tie = ''] = f.cursor.key.split('|');
+      const tieValue = tie === '' ? "'infinity'::timestamptz" : `${p(tie)}::timestamptz`;
+      where.push(`(${sort.expr}, ${sort.ties}, id) ${cmp} (${p(key)}::${sort.type}, ${tieValue}, ${id})`);
+    } else {
       const after = `(${sort.expr}, id) ${cmp} (${p(f.cursor.key)}::${sort.type}${f.sort === 'title' ? ' COLLATE "C"' : ''}, ${id})`;
       where.push(sort.nullable ? `(${sort.expr} IS NULL OR ${after})` : after);
     }
@@ -135,18 +148,20 @@ export function listTasksQuery(userId: string, f: TaskFilter): { text: string; p
   // tasks.id, not id: the output column `id` is the text form, and ordering by it keeps the index from
   // giving the order. NULLS LAST in either direction is "tasks without the key last".
   const nulls = sort.nullable ? ' NULLS LAST' : '';
-  const order = `${sort.expr} ${dir}${nulls}, tasks.id ${dir}`;
+  const order = `${sort.expr} ${dir}${nulls}, ${sort.ties ? `${sort.ties} ${dir}, ` : ''}tasks.id ${dir}`;
   // One page of each branch of visibleTo (the user's own tasks, others' in their shared lists), each
   // on its index order, then the page of both: an OR of the branches would lose the index order.
   const limit = p(f.limit + 1);
   const { home, shared } = visibleBranches('tasks', '$1');
   const branch = (access: string) =>
-    `SELECT ${TASK_COLUMNS}, lower(title) AS title_key, tasks.id AS sort_id, ${sort.expr} AS sort_key FROM tasks
+    `SELECT ${TASK_COLUMNS}, lower(title) AS title_key, tasks.id AS sort_id, ${sort.expr} AS sort_key,
+      ${sort.ties ?? 'NULL'} AS sort_tie FROM tasks
       WHERE ${access} AND ${where.join(' AND ')} ORDER BY ${order} LIMIT ${limit}`;
   const collate = f.sort === 'title' ? ' COLLATE "C"' : '';
+  const outer = `v.sort_key${collate} ${dir}${nulls}, ${sort.ties ? `v.sort_tie ${dir}, ` : ''}v.sort_id ${dir}`;
   return {
     text: `SELECT * FROM ((${branch(home)}) UNION ALL (${viaSharedLists('$1', branch(shared))})) v
-      ORDER BY v.sort_key${collate} ${dir}${nulls}, v.sort_id ${dir} LIMIT ${limit}`,
+      ORDER BY ${outer} LIMIT ${limit}`,
     params,
   };
 }
@@ -166,16 +181,15 @@ export class Reads implements ReadsPort {
 
   /**
    * One page of the user's live tasks matching `f`, ordered by (sort key, id) in `f.order` (tasks without
-   * the key last), after `f.cursor`: keyset paging, so a page never repeats or skips a task that kept its
+   * the key last; under priority, ties by due date: SORTS), after `f.cursor`: keyset paging, so a page never repeats or skips a task that kept its
    * key while others were created, edited or deleted. `keys` are the page's sort keys for the next cursor.
    */
   async listTasks(userId: string, f: TaskFilter): Promise<TaskPage> {
     const query = listTasksQuery(userId, f);
-    const rows = await this.db.query<TaskRow & { title_key: string; sort_id: string; sort_key: unknown }>(
-      query.text,
-      query.params,
-    );
-    const page = rows.rows.slice(0, f.limit).map(({ sort_id: _id, sort_key: _key, ...row }) => row);
+    const rows = await this.db.query<
+      TaskRow & { title_key: string; sort_id: string; sort_key: unknown; sort_tie: unknown }
+    >(query.text, query.params);
+    const page = rows.rows.slice(0, f.limit).map(({ sort_id: _id, sort_key: _key, sort_tie: _tie, ...row }) => row);
     const keys = page.map((row) => keyOf(f.sort, row));
     const reminders =
       page.length === 0

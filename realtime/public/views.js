@@ -153,21 +153,35 @@ const KEYS = {
   completed: (t) => t.completed_at ?? t.updated_at,
 };
 
-/** (key, id) pairs in the keyset's order (`dir` 1 ascending, -1 descending; a null key last either way). */
-function compareKeyed(x, xId, y, yId, dir) {
+/**
+ * How the server orders tasks with the same key under a sort, before their ids (host/reads.ts SORTS `ties`):
+ * under priority by due date, soonest first, those without one last; descending is the exact reverse.
+ */
+const TIES = {
+  priority: (t) => (t.due_date ? Date.parse(t.due_date) : Number.POSITIVE_INFINITY),
+};
+
+/**
+ * Rows `a` and `b` in the keyset's order, by `key` (`keyB` for `b`; `dir` 1 ascending, -1 descending; a null
+ * key last either way), then by `tie` where the sort has ties, then by id.
+ */
+function compareKeyed(key, tie, a, b, dir, keyB = key) {
+  const x = key(a);
+  const y = keyB(b);
   if (x === null || y === null) {
     if (x !== y) return x === null ? 1 : -1;
   } else if (x !== y) return dir * cmp(x, y);
-  return dir * cmp(xId, yId);
+  return dir * ((tie ? cmp(tie(a), tie(b)) : 0) || cmp(a.id, b.id));
 }
 
 /**
- * The order of the server's keyset (sort key — nulls last —, then id), as a comparator; `key` replaces
- * the sort's own key where a row is placed otherwise than the server orders it (rowDueKey).
+ * The order of the server's keyset (sort key — nulls last —, its ties, then id), as a comparator; `key`
+ * replaces the sort's own key where a row is placed otherwise than the server orders it (rowDueKey).
  */
 export function comparator({ sort, order }, key = KEYS[sort] ?? KEYS.created) {
   const dir = order === 'desc' ? -1 : 1;
-  return (a, b) => compareKeyed(key(a), a.id, key(b), b.id, dir);
+  const tie = TIES[sort];
+  return (a, b) => compareKeyed(key, tie, a, b, dir);
 }
 
 /**
@@ -241,8 +255,8 @@ export function visibleTasks(s = getState()) {
   // Beyond the last task of the pages fetched so far (in the server's order: by its own key), the server
   // may hold others: stop there.
   const dir = sorted.order === 'desc' ? -1 : 1;
-  const lastKey = serverKey(last);
-  const end = out.findIndex((t) => compareKeyed(key(t), t.id, lastKey, last.id, dir) > 0);
+  const tie = TIES[sorted.sort];
+  const end = out.findIndex((t) => compareKeyed(key, tie, t, last, dir, serverKey) > 0);
   return end < 0 ? out : out.slice(0, end);
 }
 

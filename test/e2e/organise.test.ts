@@ -202,6 +202,18 @@ test.serial('priority flags and label chips: set, create, add and remove; sort b
 
   await page.getByLabel('Sort by').selectOption('priority');
   await showsExactly(t, page, ['Cedar task', 'Apple task', 'Birch task'], 'by priority: P1, P3, then none');
+  // Within one priority, the task with a due date before the one without (as the server pages them), live.
+  const birch = (await rest<{ tasks: Task[] }>(token, 'GET', '/tasks?limit=10')).tasks.find(
+    (x) => x.title === 'Birch task',
+  );
+  const inTwoDays = new Date(Date.now() + 2 * 86_400_000).toISOString();
+  await rest<Task>(token, 'PATCH', `/tasks/${birch?.id}`, { priority: 3, due_date: inTwoDays });
+  await showsExactly(
+    t,
+    page,
+    ['Cedar task', 'Birch task', 'Apple task'],
+    'one priority: soonest due first, no date last',
+  );
   await page.getByLabel('Sort by').selectOption('title');
   await showsExactly(t, page, ['Apple task', 'Birch task', 'Cedar task'], 'by title');
   // Lower case sorts with upper case, as the server orders titles: not every capitalised title first.
