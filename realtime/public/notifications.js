@@ -8,7 +8,7 @@ import { getState, userZone } from './store.js';
 import { api, act, ApiError } from './api.js';
 import { toast } from './toasts.js';
 import { dueFull, fmtNear, writtenIn } from './due.js';
-import { fmt } from './time.js';
+import { clockTime, fmt } from './time.js';
 import { h } from './dom.js';
 import { upsertTask } from './tasks.js';
 
@@ -19,14 +19,14 @@ const MAX_PAGES = 4;
 
 /**
  * The snooze choices as the API takes them (POST …/snooze), with their labels; `body(zone)` for the one that
- * depends on the zone the page shows times in: "Tomorrow 09:00" names it, else the server would take the
+ * depends on the zone the page shows times in: "Tomorrow 9:00 AM" names it, else the server would take the
  * task's creator's (for another member's task, theirs). The server's clock decides what tomorrow is.
  */
 export const SNOOZE_CHOICES = [
   { label: 'Snooze 10 min', body: () => ({ for: 'PT10M' }), done: 'Snoozed for 10 minutes' },
   { label: 'Snooze 1 hour', body: () => ({ for: 'PT1H' }), done: 'Snoozed for 1 hour' },
   {
-    label: 'Tomorrow 09:00',
+    label: `Tomorrow ${clockTime('09:00')}`,
     body: (zone) => ({ tomorrow_at: '09:00', timezone: zone }),
   },
 ];
@@ -241,8 +241,8 @@ async function desktop(item) {
     await reg.showNotification(`Reminder: ${item.title}`, {
       ...options,
       actions: [
-        { action: 'snooze-10m', title: 'Snooze 10 min' },
-        { action: 'snooze-tomorrow', title: 'Tomorrow 09:00' },
+        { action: 'snooze-10m', title: SNOOZE_CHOICES[0].label },
+        { action: 'snooze-tomorrow', title: SNOOZE_CHOICES[2].label },
       ],
     });
     return;

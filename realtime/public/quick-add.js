@@ -9,7 +9,7 @@ import { withViewDefaults } from './views.js';
 import { api, ApiError } from './api.js';
 import { setSaving } from './a11y.js';
 import { describeRule } from './rules.js';
-import { formatter, humanDuration } from './time.js';
+import { clockTime, formatter, humanDuration } from './time.js';
 import { taskAdded } from './tasks.js';
 
 /** Quiet time after the last keystroke before the text is read (ms). */
@@ -78,8 +78,8 @@ function reminderSaid(r) {
   if (!r) return null;
   if (r.at_time)
     return r.days_before
-      ? `${r.days_before} day${r.days_before === 1 ? '' : 's'} before at ${r.at_time}`
-      : `On the day at ${r.at_time}`;
+      ? `${r.days_before} day${r.days_before === 1 ? '' : 's'} before at ${clockTime(r.at_time)}`
+      : `On the day at ${clockTime(r.at_time)}`;
   return `${humanDuration(r.before)} before`;
 }
 

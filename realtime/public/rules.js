@@ -1,4 +1,5 @@
 // Recurrence rules as the picker shows them: an RRULE ⇄ a small model of plain choices, and in words. Pure.
+import { clockTime } from './time.js';
 
 export const WEEKDAYS = [
   ['MO', 'Mon', 'Monday'],
@@ -206,7 +207,7 @@ function describeAny(rule) {
   const minutes = list(parts.BYMINUTE);
   if (hours.length) {
     const pad = (n) => String(n).padStart(2, '0');
-    out += ` at ${and(hours.flatMap((h) => (minutes.length ? minutes : ['0']).map((m) => `${pad(h)}:${pad(m)}`)))}`;
+    out += ` at ${and(hours.flatMap((h) => (minutes.length ? minutes : ['0']).map((m) => clockTime(`${pad(h)}:${pad(m)}`))))}`;
   }
   if (parts.COUNT) out += `, ${Number(parts.COUNT)} times`;
   else if (parts.UNTIL) {

@@ -9,7 +9,7 @@ import { $, cssVar } from './dom.js';
 import { getState, update, subscribe, userZone, taskZone, ownZone } from './store.js';
 import { api, act } from './api.js';
 import { isBusy, setBusy, focusAfterRemoval } from './a11y.js';
-import { formatter, humanDuration } from './time.js';
+import { clockTime, formatter, humanDuration } from './time.js';
 import { describeRule } from './rules.js';
 import { reminderStatus } from './task-state.js';
 import { upsertTask, fetchTask, removeTask } from './tasks.js';
@@ -466,7 +466,7 @@ function deleteTask(id, button) {
 function reminderText(r, task) {
   const zone = taskZone(task);
   if (r.at_time)
-    return `${r.days_before ? `${r.days_before} day${r.days_before === 1 ? '' : 's'} before` : 'On the day'} at ${r.at_time}${r.remind_at ? ` — ${fmtNear(r.remind_at, zone)}` : ' of each occurrence'}`;
+    return `${r.days_before ? `${r.days_before} day${r.days_before === 1 ? '' : 's'} before` : 'On the day'} at ${clockTime(r.at_time)}${r.remind_at ? ` — ${fmtNear(r.remind_at, zone)}` : ' of each occurrence'}`;
   if (r.offset)
     return `${humanDuration(r.offset)} before${r.remind_at ? ` — ${fmtNear(r.remind_at, zone)}` : ' each occurrence'}`;
   // "Today, 12:20 PM" ("At today, …" read wrong).

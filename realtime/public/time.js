@@ -99,6 +99,20 @@ export const zoneNames = (() => {
 /** This browser's zone, under today's name. */
 export const deviceZone = () => currentZoneName(Intl.DateTimeFormat().resolvedOptions().timeZone);
 
+/** Formats a wall-clock time of day as this browser's locale writes times (9:00 AM, 09:00, 9.00 …). */
+const clockFormat = new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', hour: 'numeric', minute: '2-digit' });
+
+/**
+ * A wall-clock time of day, 'HH:MM' (a reminder's `at_time`, a rule's BYHOUR and BYMINUTE, the snooze to
+ * 09:00), written as every instant on the page is (the locale's 12- or 24-hour clock): 'Tomorrow 09:00' beside
+ * '2:30 PM' read as two clocks. Anything that is not 'HH:MM' is returned as given.
+ */
+export function clockTime(hhmm) {
+  const m = /^(\d{1,2}):(\d{2})$/.exec(hhmm ?? '');
+  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) return hhmm;
+  return clockFormat.format(Date.UTC(2000, 0, 1, Number(m[1]), Number(m[2])));
+}
+
 /** An instant shown in `zone`; '—' for none. */
 export function fmt(iso, zone) {
   if (!iso) return '—';

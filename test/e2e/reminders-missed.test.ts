@@ -58,7 +58,7 @@ test.serial(
 
     const toast = page.locator('#toasts .toast.reminder', { hasText: 'Reminder: Feed the cat' });
     await t.notThrowsAsync(toast.waitFor({ timeout: UI_DEADLINE_MS }), 'the missed reminder is shown on return');
-    await toast.getByRole('button', { name: 'Tomorrow 09:00' }).click();
+    await toast.getByRole('button', { name: 'Tomorrow 9:00 AM' }).click();
     const nine = tomorrowAt(new Date(clock.now()), ZONE, '09:00').toISOString();
     const local = new Intl.DateTimeFormat('en-US', {
       timeZone: ZONE,
@@ -160,8 +160,8 @@ test.serial(
       (list) => list.length > 0,
       { what: 'the desktop notification', timeoutMs: 10_000 },
     );
-    t.deepEqual(shown, [{ title: 'Reminder: Take out the bins', actions: ['Snooze 10 min', 'Tomorrow 09:00'] }]);
-    // A click on its "Tomorrow 09:00" reaches the page as the worker's message (sw.js); the page snoozes.
+    t.deepEqual(shown, [{ title: 'Reminder: Take out the bins', actions: ['Snooze 10 min', 'Tomorrow 9:00 AM'] }]);
+    // A click on its "Tomorrow 9:00 AM" reaches the page as the worker's message (sw.js); the page snoozes.
     // (The click itself is the OS's: here the message is sent as sw.js sends it.)
     await page.evaluate((m) => navigator.serviceWorker.dispatchEvent(new MessageEvent('message', { data: m })), {
       type: 'tasklane.reminder',

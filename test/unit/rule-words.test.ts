@@ -10,6 +10,12 @@ interface RulesModule {
 const modulePath = '../../realtime/public/rules.js';
 const { describeRule } = (await import(modulePath)) as RulesModule;
 
+/** A time of day as the page writes every time: the locale's clock (en-US: 9:00 AM), not a fixed 09:00. */
+const clock = (hour: number, minute: number) =>
+  new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', hour: 'numeric', minute: '2-digit' }).format(
+    Date.UTC(2000, 0, 1, hour, minute),
+  );
+
 test('rules in words', (t) => {
   const cases: [string, string][] = [
     ['FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE', 'every 2 weeks on Mon, Wed'],
@@ -18,9 +24,9 @@ test('rules in words', (t) => {
     ['freq=yearly;bymonth=12;bymonthday=24', 'yearly on Dec 24'],
     ['FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU', 'yearly on the last Sunday of Mar'],
     ['FREQ=YEARLY;BYMONTH=1,7;BYMONTHDAY=1', 'yearly on day 1 in Jan and Jul'],
-    ['FREQ=DAILY;BYHOUR=9,21;BYMINUTE=0', 'daily at 09:00 and 21:00'],
+    ['FREQ=DAILY;BYHOUR=9,21;BYMINUTE=0', `daily at ${clock(9, 0)} and ${clock(21, 0)}`],
     ['FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO', 'yearly on day 29 when it is a Mon in Feb'],
-    ['FREQ=WEEKLY;BYDAY=SA;BYHOUR=9,21;BYMINUTE=45', 'weekly on Sat at 09:45 and 21:45'],
+    ['FREQ=WEEKLY;BYDAY=SA;BYHOUR=9,21;BYMINUTE=45', `weekly on Sat at ${clock(9, 45)} and ${clock(21, 45)}`],
     ['FREQ=MONTHLY;BYDAY=MO,FR;BYMONTHDAY=13', 'monthly on day 13 when it is a Mon or Fri'],
     ['FREQ=MONTHLY;BYDAY=1SU;COUNT=60', 'monthly on the first Sunday, 60 times'],
     ['FREQ=MONTHLY;BYDAY=-1FR;UNTIL=20301231', 'monthly on the last Friday, until 2030-12-31'],
@@ -29,6 +35,8 @@ test('rules in words', (t) => {
     ['FREQ=MONTHLY;BYMONTHDAY=-2', 'monthly on the second to last day'],
   ];
   for (const [rule, words] of cases) t.is(describeRule(rule), words, rule);
+  // In a locale with a 12-hour clock (Node's default here is en-US) the page never shows a 24-hour time.
+  if (clock(21, 0).includes('PM')) t.false(/\b(09|21):\d\d\b/.test(describeRule('FREQ=DAILY;BYHOUR=9,21;BYMINUTE=0')));
 });
 
 test('a rule that cannot be said exactly is shown as written, not half described', (t) => {
