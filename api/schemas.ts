@@ -253,7 +253,7 @@ export const listTasksQuery = Joi.object({
   q: Joi.string()
     .chars(200)
     .description(
-      'words in the title or description (each a prefix, all must match); #List and @label (names of yours, as quick add reads them) narrow to that list and label',
+      'words in the title or description (each a prefix, all must match; accents fold both ways: cafe finds Café); #List and @label (names of yours, as quick add reads them) narrow to that list and label',
     ),
   view: Joi.string()
     .valid('today', 'upcoming', 'overdue', 'completed', 'assigned')

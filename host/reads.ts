@@ -82,7 +82,9 @@ function keyOf(sort: TaskSort, row: TaskRow & { title_key: string }): string | n
  * the title's runs of letters and digits are lexemes of their own, migration 015) or as PostgreSQL's text
  * parser reads it (`2909e70c` alone reads as the number `2909e70` and the word `c`) — or else the whole text
  * must match as the parser reads it (`3.14` and `v1.2.3` are one lexeme each in a description). A word the
- * parser does not index at all (`½`) is left out, as to_tsquery leaves it out. `p` adds a parameter and
+ * parser does not index at all (`½`) is left out, as to_tsquery leaves it out. Accents fold both ways: each
+ * word also matches as the `tasklane_folded` configuration reads it (PostgreSQL's unaccent, migration 021),
+ * so "cafe" and "café" both find "Café" and "Cafe". `p` adds a parameter and
  * returns its placeholder. Null when there is no word. Words hold only letters, marks and digits, so quoting
  * them as a lexeme needs no escapes.
  */
@@ -92,9 +94,11 @@ export function searchCondition(text: string, p: (value: unknown) => string): st
   const each = words.map((w) => {
     const x = p(w);
     const parsed = `to_tsquery('simple', ${x} || ':*')`;
-    return `(CASE WHEN numnode(${parsed}) = 0 THEN ''::tsquery ELSE (('''' || lower(${x}) || ''':*')::tsquery || ${parsed}) END)`;
+    const folded = `to_tsquery('tasklane_folded', ${x} || ':*')`;
+    return `(CASE WHEN numnode(${parsed}) = 0 THEN ''::tsquery ELSE (('''' || lower(${x}) || ''':*')::tsquery || ${parsed} || ${folded}) END)`;
   });
-  return `search @@ ((${each.join(' && ')}) || plainto_tsquery('simple', ${p(text)}))`;
+  const whole = p(text);
+  return `search @@ ((${each.join(' && ')}) || plainto_tsquery('simple', ${whole}) || plainto_tsquery('tasklane_folded', ${whole}))`;
 }
 
 /**

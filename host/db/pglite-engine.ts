@@ -12,6 +12,7 @@
 // (IndexedDB, OPFS) and does nothing here. `npm run chaos:crash` checks the SIGKILL case.
 import { mkdirSync } from 'node:fs';
 import { PGlite, parse, protocol } from '@electric-sql/pglite';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import {
   TYPE_PARSERS,
   SESSION_SETTINGS,
@@ -29,7 +30,8 @@ import {
  */
 export async function openEngine(dir: string | undefined): Promise<Db> {
   if (dir) mkdirSync(dir, { recursive: true });
-  const db = await PGlite.create(dir, { parsers: TYPE_PARSERS });
+  // unaccent: search folds accents (migration 021).
+  const db = await PGlite.create(dir, { parsers: TYPE_PARSERS, extensions: { unaccent } });
   try {
     for (const [k, v] of Object.entries(SESSION_SETTINGS)) await db.exec(`SET ${k} = '${v}'`);
   } catch (error) {

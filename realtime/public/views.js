@@ -83,14 +83,25 @@ export const sortOf = (s = getState()) => sortOfQuery(s);
 export const queryOf = (s = getState()) => queryOfView(s);
 
 /**
+ * Text as a search compares it: lower-cased, with the accents of Latin letters taken off (é → e, ü → u), as
+ * the server folds them both ways (host/reads.ts searchCondition, PostgreSQL's unaccent).
+ */
+const folded = (text) =>
+  text
+    .toLowerCase()
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '');
+
+/**
  * The words of a search as the server reads them (host/reads.ts searchCondition): runs of letters, marks and
- * digits, so "team-meeting" is "team" and "meeting". A task holding each of them (anywhere: the server's
- * prefix match is narrower) stays in the results.
+ * digits, so "team-meeting" is "team" and "meeting", folded. A task holding each of them (anywhere: the
+ * server's prefix match is narrower) stays in the results.
  */
 const words = (q) =>
   q
-    .toLowerCase()
     .split(/[^\p{L}\p{M}\p{N}]+/u)
+    .filter(Boolean)
+    .map(folded)
     .filter(Boolean);
 
 /**
@@ -101,7 +112,7 @@ const words = (q) =>
 export function inView(task, s = getState(), now = Date.now()) {
   if (s.q) {
     if (s.page?.matched.has(task.id)) return true;
-    const text = `${task.title} ${task.description ?? ''}`.toLowerCase();
+    const text = folded(`${task.title} ${task.description ?? ''}`);
     return words(s.q).every((w) => text.includes(w));
   }
   const zone = userZone();

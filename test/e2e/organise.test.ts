@@ -262,6 +262,7 @@ test.serial(
       list_id: work.id,
     });
     await rest<Task>(token, 'POST', '/tasks', { title: 'Water the plants' });
+    await rest<Task>(token, 'POST', '/tasks', { title: 'Café with the team', list_id: work.id });
     await showsExactly(t, page, ['Water the plants'], 'the Inbox shows its own task');
 
     await page.keyboard.press('/');
@@ -292,6 +293,13 @@ test.serial(
       await page.locator('#search').evaluate((el) => el === document.activeElement),
       'Escape left the search field',
     );
+
+    // Typed without accents, a search finds the words written with them, and a task made elsewhere joins live.
+    await page.keyboard.press('/');
+    await page.keyboard.type('cafe');
+    await showsExactly(t, page, ['Café with the team'], '"cafe" finds "Café"');
+    await rest<Task>(token, 'POST', '/tasks', { title: 'Pay the café bill' });
+    await showsExactly(t, page, ['Pay the café bill', 'Café with the team'], 'an accented task joins the results live');
   },
 );
 

@@ -92,3 +92,34 @@ for (const database of DATABASES) {
     t.deepEqual(await found('½ cup'), [half.id], 'a character the index leaves out does not empty the search');
   });
 }
+
+for (const database of DATABASES) {
+  test(`${database}: accents fold both ways: "cafe" finds "Café", "café" finds "Cafe", in a title or a description`, async (t) => {
+    const { app, call } = apps(database);
+    const token = app.token(`search-${randomUUID()}`);
+    const make = async (title: string, description?: string) =>
+      (await ok(call('POST', '/tasks', { token, body: { title, ...(description ? { description } : {}) } }), 201))
+        .id as string;
+    const cafeAccented = await make('Café au lait');
+    const cafePlain = await make('Cafe order');
+    const meeting = await make('Meeting', 'at the CAFÉ on the corner');
+    const creme = await make('Crème brûlée recipe');
+    const zurich = await make('Trip to Zürich');
+    const naive = await make('naïve question');
+    const russian = await make('Привет мир'); // another script is found as typed, and folding takes nothing from it
+    await make('Coffee');
+    const found = async (q: string) =>
+      ((await ok(call('GET', `/tasks?q=${encodeURIComponent(q)}&limit=200`, { token }))).tasks as Json[])
+        .map((x) => x.id as string)
+        .sort();
+    const of = (...ids: string[]) => [...ids].sort();
+    t.deepEqual(await found('cafe'), of(cafeAccented, cafePlain, meeting), 'typed without the accent');
+    t.deepEqual(await found('café'), of(cafeAccented, cafePlain, meeting), 'typed with it');
+    t.deepEqual(await found('CAF'), of(cafeAccented, cafePlain, meeting), 'a prefix, in capitals');
+    t.deepEqual(await found('creme brul'), of(creme), 'two words, both prefixes');
+    t.deepEqual(await found('zurich'), of(zurich));
+    t.deepEqual(await found('naive'), of(naive));
+    t.deepEqual(await found('Привет'), of(russian));
+    t.deepEqual(await found('cafe lait'), of(cafeAccented), 'every word must still match');
+  });
+}
