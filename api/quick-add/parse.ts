@@ -17,7 +17,8 @@
  * 3. `@label` (a word start, so e-mail addresses are left alone): the user's labels, matched like
  *    lists; an unknown name is a label to make (`new_labels`), or a note when it cannot be a name.
  * 4. "every …" (repeat.ts: our own rule builder, RFC 5545 RRULE), `N times` (COUNT), `until <date>`
- *    (UNTIL as a DATE), `starting|beginning|from <date>` (the series' first day). `every!` / "after
+ *    (UNTIL as a DATE; a month or a year alone: its last day), `starting|beginning|from <date>` (the series'
+ *    first day; a past one is said, and the series starts today). `every!` / "after
  *    completion" ask for mode 'after_completion': see
  *    AFTER_COMPLETION_FIELDS.
  * 5. Dates and times: chrono-node (English casual parser; a date in figures, "3/4", in the order of the
@@ -947,11 +948,37 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
         masked = unparsed();
         break;
       }
+      // "until 2030": a year alone (chrono reads none) is through its last day, as a month alone is below.
+      const year = /^(\d{4})(?=$|[\s,.;!?)])/.exec(masked.slice(after));
+      if (year && Number(year[1]) >= 1000) {
+        until = `${year[1]}-12-31`;
+        spans.push({ start: m.index, end: after + year[0].length });
+        masked = unparsed();
+        if (count !== undefined) {
+          notes.push('a repeat ends either after a number of times or on a date: the date is used');
+          count = undefined;
+        }
+        break;
+      }
       const found = reader.parse(masked.slice(after), reference, options)[0];
       if (found?.index !== 0 || !meaningful(found)) continue;
       // The end is a date: a time read with it ("until Dec 24 at 9am") is the series' time, left for step 5.
       const hit = dateAlone(found, masked.slice(after), reference, reader) ?? found;
       until = forwardDate(hit, local).date;
+      // "until December", "until Dec 2027": a month without a day is through its last day, as people mean
+      // it ("pay rent every month until December" pays December's too), not through its 1st; this month's,
+      // when no year is said and it is this month.
+      const h = hit.start;
+      if (h.isCertain('month') && !h.isCertain('day') && !h.isCertain('weekday')) {
+        const month = DateTime.fromObject(
+          { year: h.get('year') ?? local.year, month: h.get('month') ?? local.month, day: 1 },
+          { zone: 'UTC' },
+        );
+        const behind =
+          !h.isCertain('year') &&
+          (month.endOf('month').toISODate() ?? '') < dateText(local.year, local.month, local.day);
+        until = (behind ? month.plus({ years: 1 }) : month).endOf('month').toISODate() ?? until;
+      }
       spans.push({ start: m.index, end: after + hit.text.length });
       masked = unparsed();
       if (count !== undefined) {
@@ -968,6 +995,9 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
       startsOn = forwardDate(found, local);
       // After "until" is taken: a range left here ("from 9am to 10am", "from Mar 10 to Jun 1") starts the series.
       if (found.end) notes.push(`only the start of "${found.text}" is used`);
+      // A series cannot start in the past (it starts today at the earliest, below): said, not dropped silently.
+      if (startsOn.date < dateText(local.year, local.month, local.day))
+        notes.push(`"${found.text.trim()}" has passed: the repeat starts from today`);
       spans.push({ start: m.index, end: after + found.text.length });
       masked = unparsed();
       break;
