@@ -61,6 +61,11 @@ export const Reminder = Joi.object({
   unacknowledged: Joi.boolean()
     .required()
     .description('fired and not yet acknowledged (nor snoozed) on any device: GET /reminders?state=unacknowledged'),
+  snoozed: Joi.boolean()
+    .required()
+    .description(
+      'remind_at is a time the user snoozed it to, not the one its offset or time of day gives; false again once a new due date sets its time',
+    ),
   status: Joi.string().valid('pending', 'notified', 'cancelled', 'template').required(),
 }).label('Reminder');
 const WaitingReminder = Reminder.keys({

@@ -92,6 +92,8 @@ export function evolve(state: TaskState | null, event: EventEnvelope): TaskState
         at_time: (d.reminder as Partial<ReminderState>).at_time ?? null,
         days_before: (d.reminder as Partial<ReminderState>).days_before ?? null,
         unacknowledged: given.notified && given.unacknowledged === true,
+        // Scheduled is at its rule's time: a snooze before it is over (a spread of a snoozed state says otherwise).
+        snoozed: false,
       };
       const others = next.reminders.filter((r) => r.id !== reminder.id);
       return { ...next, reminders: [...others, reminder].sort(byCreated) };
@@ -117,6 +119,7 @@ export function evolve(state: TaskState | null, event: EventEnvelope): TaskState
         ...r,
         notified: false,
         unacknowledged: false,
+        snoozed: true,
         remind_at: (d.remind_at as Change<string>).to,
       }));
     default:

@@ -28,19 +28,28 @@ export interface ReminderState {
    */
   unacknowledged: boolean;
   /**
+   * Its `remind_at` is a time the user snoozed it to (`reminder.snoozed`), not the one its offset or time of
+   * day gives: the dashboard says "Snoozed to …" rather than "10 min before — 4:54 PM". Any later
+   * `reminder.scheduled` (a new due date, an undo) sets its time by its rule again: false. Set by evolve.
+   */
+  snoozed: boolean;
+  /**
    * The task's version at this reminder's last event (reminder.*): the newest change only its owner
    * sees (reminder events reach their owner alone, actors/list/audience.ts). Set by evolve from the event.
    */
   version: number;
 }
 
-/** A reminder as a `reminder.scheduled` event carries it: its version is the event's own (evolve sets it). */
-export type ReminderSnapshot = Omit<ReminderState, 'version'>;
+/**
+ * A reminder as a `reminder.scheduled` event carries it: its version is the event's own and it is not
+ * snoozed (evolve sets both).
+ */
+export type ReminderSnapshot = Omit<ReminderState, 'version' | 'snoozed'>;
 
 /** `r` as an event carries it (ReminderSnapshot). */
 export function snapshotOf(r: ReminderSnapshot | ReminderState): ReminderSnapshot {
   if (!('version' in r)) return r;
-  const { version: _version, ...snapshot } = r;
+  const { version: _version, snoozed: _snoozed, ...snapshot } = r;
   return snapshot;
 }
 

@@ -103,6 +103,7 @@ export const REMINDER_TABLE = {
   cancel_reason: { type: 'text' },
   created_at: { type: 'timestamptz' },
   unacknowledged: { type: 'boolean' },
+  snoozed: { type: 'boolean' },
   version: { type: 'integer' },
 } as const satisfies { [K in keyof ReminderState]-?: Column };
 

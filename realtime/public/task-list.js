@@ -465,6 +465,8 @@ function deleteTask(id, button) {
 
 function reminderText(r, task) {
   const zone = taskZone(task);
+  // Snoozed: its time is the one chosen, not the one its offset or time of day names.
+  if (r.snoozed && r.remind_at) return `Snoozed to ${fmtNear(r.remind_at, zone)}`;
   if (r.at_time)
     return `${r.days_before ? `${r.days_before} day${r.days_before === 1 ? '' : 's'} before` : 'On the day'} at ${clockTime(r.at_time)}${r.remind_at ? ` — ${fmtNear(r.remind_at, zone)}` : ' of each occurrence'}`;
   if (r.offset)

@@ -88,7 +88,7 @@ export function evolve(task, event) {
         all_day: (d.task?.due_day ?? null) !== null,
         version: event.version,
         updated_at: event.timestamp,
-        reminders: (d.task?.reminders ?? []).map(withStatus),
+        reminders: (d.task?.reminders ?? []).map((r) => withStatus({ ...r, snoozed: r.snoozed === true })),
       });
     case 'recurring.spawned':
       return { ...next, next_occurrence: d.next_occurrence?.to ?? null };
@@ -101,6 +101,7 @@ export function evolve(task, event) {
         at_time: d.reminder?.at_time ?? null,
         days_before: d.reminder?.days_before ?? null,
         unacknowledged: d.reminder?.notified === true && d.reminder?.unacknowledged === true,
+        snoozed: false, // at its rule's time again (the server's evolve)
       });
       return { ...next, reminders: [...next.reminders.filter((r) => r.id !== reminder.id), reminder].sort(byCreated) };
     }
@@ -120,6 +121,7 @@ export function evolve(task, event) {
         ...r,
         notified: false,
         unacknowledged: false,
+        snoozed: true,
         remind_at: d.remind_at?.to ?? r.remind_at,
       }));
     default:

@@ -379,6 +379,12 @@ test.serial('the recurrence picker builds the rule and previews 5 dates; a fired
     item(page, remind).locator('.status', { hasText: 'pending' }).waitFor({ timeout: UI_DEADLINE_MS }),
     'snoozed: pending again',
   );
+  await t.notThrowsAsync(
+    item(page, remind)
+      .locator('.reminders li', { hasText: /Snoozed to (today|tomorrow), / })
+      .waitFor({ timeout: UI_DEADLINE_MS }),
+    'the row says it is snoozed, and to when',
+  );
 
   // The task's own reminders list offers the same for a fired reminder.
   const again = `Water the plants ${randomUUID().slice(0, 6)}`;

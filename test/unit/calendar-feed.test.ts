@@ -136,6 +136,7 @@ const dayReminder = (at_time: string, days_before: number, remind_at: string | n
   cancel_reason: null,
   created_at: '2026-12-01T00:00:00.000Z',
   unacknowledged: false,
+  snoozed: false,
   version: 1,
 });
 

@@ -81,6 +81,38 @@ test('removing a fired reminder, or snoozing it, answers it: it no longer waits'
   t.like(again.state?.reminders[0], { notified: true, unacknowledged: true });
 });
 
+test('a snoozed reminder says so until its time is set by its rule again: a new due date re-arms it 1 h before', (t) => {
+  const { given, fired, rid, other } = firedTask(t);
+  t.false(fired.state?.reminders[0]?.snoozed, 'fired on time: not snoozed');
+  const snoozed = given(fired).when(
+    { type: 'snooze_reminder', reminder_id: rid, for: 'PT10M' },
+    at('2026-02-14T17:05:00Z'),
+  );
+  t.like(
+    snoozed.state?.reminders.find((r) => r.id === rid),
+    { snoozed: true, remind_at: '2026-02-14T17:15:00.000Z' },
+  );
+  t.like(
+    snoozed.state?.reminders.find((r) => r.id === other),
+    { snoozed: false },
+  );
+  // Fired again at the snoozed time: still the snoozed time.
+  const again = given(snoozed).when({ type: 'fire_reminder', reminder_id: rid }, at('2026-02-14T17:15:00Z'));
+  t.like(
+    again.state?.reminders.find((r) => r.id === rid),
+    { snoozed: true, notified: true },
+  );
+  // Before it fires again, the due date moves a day: the reminder is 1 h before the new one, not snoozed.
+  const moved = given(snoozed).when(
+    { type: 'update', data: { due_date: '2026-02-15T18:00:00Z' } },
+    at('2026-02-14T17:06:00Z'),
+  );
+  t.like(
+    moved.state?.reminders.find((r) => r.id === rid),
+    { snoozed: false, remind_at: '2026-02-15T17:00:00.000Z' },
+  );
+});
+
 test('snooze to tomorrow 09:00 is 09:00 in the user zone, recorded with the zone; until and bad choices', (t) => {
   const { given, fired, rid } = firedTask(t);
   // 17:00Z on 14 Feb is 06:00 on 15 Feb in Auckland (NZDT +13): tomorrow is 16 Feb, 09:00 NZDT = 20:00Z on 15 Feb.
