@@ -177,6 +177,9 @@ export function decodeTaskCursor(text: string, sort: TaskSort, order: SortOrder)
   if (typeof k !== 'string') throw refuse();
   if (sort === 'priority') {
     // `<priority>|<due date, or empty for none>`: ties under priority go by due date (host/reads.ts SORTS).
+    // A cursor from before ties had a key ('2'), held by a page open across the upgrade: that priority's
+    // tasks again from their first ('2|*'): a task may come twice (the dashboard keeps one per id), none is lost.
+    if (/^[1-4]$/.test(k)) return { key: `${k}|*`, id };
     const m = /^([1-4])\|(.*)$/s.exec(k);
     if (!m) throw refuse();
     if (m[2] === '') return { key: k, id };

@@ -360,7 +360,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         hub.attach(
           await registerNes(s, { onSockets: (open) => metrics.openSockets.set(open), registry: metrics.registry }),
         );
-        registerDashboard(s);
+        registerDashboard(s, { searchFold: () => reads.searchFold() });
       },
     },
     { port: config.port, host: config.host, version: VERSION },

@@ -1,5 +1,6 @@
 // Serves the dashboard (realtime/public: native ES modules, no build step), the nes browser client,
 // and lit-html's ES modules straight from node_modules (/vendor/lit-html/…, JavaScript files only).
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import Boom from '@hapi/boom';
@@ -7,7 +8,15 @@ import type { Server } from '@hapi/hapi';
 
 const PUBLIC = path.join(import.meta.dirname, 'public');
 
-export function registerDashboard(server: Server): void {
+/**
+ * What the page needs from the server's own rules: `searchFold`, each character search folds and what to
+ * (host/reads.ts Reads.searchFold), served as the module /assets/search-fold.js the page folds with.
+ */
+export interface DashboardOptions {
+  searchFold: () => Promise<Record<string, string>>;
+}
+
+export function registerDashboard(server: Server, options: DashboardOptions): void {
   const require = createRequire(import.meta.url);
   const nesClient = require.resolve('@hapi/nes/lib/client.js');
   // The package's browser build sits at its root (lit-html.js, directives/*.js, relative imports);
@@ -23,6 +32,37 @@ export function registerDashboard(server: Server): void {
     method: 'GET',
     path: '/assets/nes.js',
     options: { ...files, handler: { file: { path: nesClient, confine: false } } },
+  });
+  // Read once, on the first page that asks. Should the database not answer, the page folds nothing (its
+  // search still shows what the server matched) and the next page asks again: the page never fails to load.
+  let foldModule: Promise<{ text: string; etag: string }> | undefined;
+  server.route({
+    method: 'GET',
+    path: '/assets/search-fold.js',
+    options: {
+      ...files,
+      handler: async (request, h) => {
+        foldModule ??= options.searchFold().then((table) => {
+          const text = `// Each character search folds, and what to: PostgreSQL's unaccent dictionary (host/reads.ts searchFold).\nexport const FOLD = ${JSON.stringify(table)};\n`;
+          return { text, etag: createHash('sha256').update(text).digest('base64url').slice(0, 22) };
+        });
+        let module: { text: string; etag: string };
+        try {
+          module = await foldModule;
+        } catch (error) {
+          foldModule = undefined;
+          request.logger?.warn(
+            { err: error },
+            'search fold table not read: the page folds nothing until a page asks again',
+          );
+          return h
+            .response('export const FOLD = {};\n')
+            .type('text/javascript; charset=utf-8')
+            .header('cache-control', 'no-store');
+        }
+        return h.response(module.text).type('text/javascript; charset=utf-8').etag(module.etag);
+      },
+    },
   });
   server.route({
     method: 'GET',

@@ -11,7 +11,7 @@
 // says how) and run `npm test`.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TzdataSource } from '../host/tzdata.ts';
@@ -62,7 +62,10 @@ try {
   const current = JSON.parse(readFileSync(path.join(TARGET, 'source.json'), 'utf8')) as TzdataSource;
   if (tzdata < current.tzdata)
     throw new Error(`ICU4J ${version} carries tzdata ${tzdata}, older than ${current.tzdata}`);
-  for (const file of FILES) renameSync(path.join(little, file), path.join(TARGET, file));
+  // Copied beside the target first, then renamed in place: a rename within one folder is atomic, where one
+  // from the temporary folder fails across file systems (EXDEV) and could leave two releases mixed.
+  for (const file of FILES) copyFileSync(path.join(little, file), path.join(TARGET, `.${file}.new`));
+  for (const file of FILES) renameSync(path.join(TARGET, `.${file}.new`), path.join(TARGET, file));
   const source: TzdataSource = { tzdata, icu4j: version, sha1 };
   writeFileSync(path.join(TARGET, 'source.json'), `${JSON.stringify(source, null, 2)}\n`);
   log(`host/tzdata/ now holds tzdata ${tzdata} (was ${current.tzdata}), from ICU4J ${version}`);

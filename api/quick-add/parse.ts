@@ -792,6 +792,14 @@ function titleOf(text: string, spans: readonly Span[]): string {
  * string: what it cannot use becomes a note. Throws only for a bad `zone` (a programming error: the
  * route passes the user's validated zone).
  */
+/**
+ * A four-digit year standing alone at the start: followed by nothing, punctuation, or a word that goes on
+ * with the task's phrases ("until 2030 5 times", "until 2030 at 9am"), not by a word of the title
+ * ("until 2000 words") nor by more of a date ("2027.06.30", "2027/06", "2027-06").
+ */
+const YEAR_ALONE =
+  /^(\d{4})(?=$|[,;!?)](?!\d)|\.(?=\s|$)|\s+(?:$|\d|[!#@]|(?:at|on|from|starting|beginning|every|for|in|by|before|after|and|remind)\b))/i;
+
 export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   const { text, now, zone } = input;
   const order = input.dateOrder ?? 'month_first';
@@ -936,7 +944,8 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
         notes.push(`"${text.slice(c.start, c.end).trim()}" is not used: a repeat ends after 1 to ${MAX_COUNT} times`);
       masked = unparsed();
     }
-    for (const m of masked.matchAll(/(?<!\S)(?:until|till|through|ending(?:\s+on)?)\s+/gi)) {
+    // "until the end of March" is "until March": a month alone ends on its last day (below).
+    for (const m of masked.matchAll(/(?<!\S)(?:until|till|through|ending(?:\s+on)?)\s+(?:(?:the\s+)?end\s+of\s+)?/gi)) {
       const after = m.index + m[0].length;
       // "until feb 29" (chrono reads no date: this year has none): the series ends on the next one.
       const leap = impossibleDay(masked.slice(after), order);
@@ -948,11 +957,15 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
         masked = unparsed();
         break;
       }
-      // "until 2030": a year alone (chrono reads none) is through its last day, as a month alone is below.
-      const year = /^(\d{4})(?=$|[\s,.;!?)])/.exec(masked.slice(after));
-      if (year && Number(year[1]) >= 1000) {
-        until = `${year[1]}-12-31`;
-        spans.push({ start: m.index, end: after + year[0].length });
+      const found = reader.parse(masked.slice(after), reference, options)[0];
+      if (found?.index !== 0 || !meaningful(found)) {
+        // "until 2030": a year alone (chrono reads none) is through its last day, as a month alone is below:
+        // a year from this one to a century ahead, standing alone ("until 2000 words", "until 1730" and
+        // "until 2027.06.30" are no years alone).
+        const year = YEAR_ALONE.exec(masked.slice(after))?.[1];
+        if (!year || Number(year) < local.year || Number(year) > local.year + 100) continue;
+        until = `${year}-12-31`;
+        spans.push({ start: m.index, end: after + year.length });
         masked = unparsed();
         if (count !== undefined) {
           notes.push('a repeat ends either after a number of times or on a date: the date is used');
@@ -960,8 +973,6 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
         }
         break;
       }
-      const found = reader.parse(masked.slice(after), reference, options)[0];
-      if (found?.index !== 0 || !meaningful(found)) continue;
       // The end is a date: a time read with it ("until Dec 24 at 9am") is the series' time, left for step 5.
       const hit = dateAlone(found, masked.slice(after), reference, reader) ?? found;
       until = forwardDate(hit, local).date;
@@ -995,6 +1006,18 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
       startsOn = forwardDate(found, local);
       // After "until" is taken: a range left here ("from 9am to 10am", "from Mar 10 to Jun 1") starts the series.
       if (found.end) notes.push(`only the start of "${found.text}" is used`);
+      // A day of the last month without a year ("starting Dec 1" on Dec 3) is the one just gone, not next
+      // year's (forwardDate's reading for a due date).
+      const today = DateTime.fromObject({ year: local.year, month: local.month, day: local.day }, { zone: 'UTC' });
+      const said = found.start;
+      if (said.isCertain('month') && said.isCertain('day') && !said.isCertain('year')) {
+        const thisYear = DateTime.fromObject(
+          { year: local.year, month: said.get('month') ?? 1, day: said.get('day') ?? 1 },
+          { zone: 'UTC' },
+        );
+        if (thisYear.isValid && thisYear < today && thisYear >= today.minus({ days: 31 }))
+          startsOn = { ...startsOn, date: dateText(thisYear.year, thisYear.month, thisYear.day) };
+      }
       // A series cannot start in the past (it starts today at the earliest, below): said, not dropped silently.
       if (startsOn.date < dateText(local.year, local.month, local.day))
         notes.push(`"${found.text.trim()}" has passed: the repeat starts from today`);

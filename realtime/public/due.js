@@ -1,7 +1,7 @@
 // All-day due dates as the dashboard reads and shows them (issue 16). A task whose due date was given as
 // a date alone has `due_day` ('YYYY-MM-DD', floating in its zone) and `all_day: true`; its `due_date` is
 // the first instant of that day in the task's zone. Pure: every function is given its zone and clock.
-import { fmt, formatter } from './time.js';
+import { clockTime, fmt, formatter } from './time.js';
 
 const dayFormat = new Intl.DateTimeFormat(undefined, {
   timeZone: 'UTC',
@@ -145,9 +145,9 @@ export function isOverdue(task, zone, now = Date.now()) {
 
 /** The reminder presets an all-day task offers: wall-clock times on its day or before it. */
 export const DAY_PRESETS = [
-  ['day:0@09:00', 'On the day at 09:00'],
-  ['day:1@09:00', '1 day before at 09:00'],
-  ['day:2@09:00', '2 days before at 09:00'],
+  ['day:0@09:00', `On the day at ${clockTime('09:00')}`],
+  ['day:1@09:00', `1 day before at ${clockTime('09:00')}`],
+  ['day:2@09:00', `2 days before at ${clockTime('09:00')}`],
 ];
 
 /** A day preset's value → {at_time, days_before}; null for anything else. */

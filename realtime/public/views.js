@@ -6,6 +6,7 @@
 import { getState, update, userZone, inboxList } from './store.js';
 import { api, ApiError } from './api.js';
 import { formatter } from './time.js';
+import { FOLD } from './search-fold.js';
 import { PAGE_SIZE, queryOf as queryOfView, sortOf as sortOfQuery } from './query.js';
 import { userOfToken } from './auth.js';
 import { inboxIdOf } from './inbox-id.js';
@@ -83,14 +84,15 @@ export const sortOf = (s = getState()) => sortOfQuery(s);
 export const queryOf = (s = getState()) => queryOfView(s);
 
 /**
- * Text as a search compares it: lower-cased, with the accents of Latin letters taken off (é → e, ü → u), as
- * the server folds them both ways (host/reads.ts searchCondition, PostgreSQL's unaccent).
+ * Text as a search compares it: each character as PostgreSQL's unaccent dictionary folds it (é → e, ß → ss,
+ * Ł → L; the server's own table, /assets/search-fold.js), then lower-cased, as the server matches both ways
+ * (host/reads.ts searchCondition). Characters the dictionary leaves alone stay (й stays й).
  */
-const folded = (text) =>
-  text
-    .toLowerCase()
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '');
+const folded = (text) => {
+  let out = '';
+  for (const c of text) out += FOLD[c] ?? c;
+  return out.toLowerCase();
+};
 
 /**
  * The words of a search as the server reads them (host/reads.ts searchCondition): runs of letters, marks and
@@ -169,7 +171,11 @@ const KEYS = {
  * under priority by due date, soonest first, those without one last; descending is the exact reverse.
  */
 const TIES = {
-  priority: (t) => (t.due_date ? Date.parse(t.due_date) : Number.POSITIVE_INFINITY),
+  priority: (t) => {
+    // A series by its next occurrence: its own due date is its start (host/reads.ts DUE_OR_NEVER).
+    const due = t.is_recurring ? t.next_occurrence : t.due_date;
+    return due ? Date.parse(due) : Number.POSITIVE_INFINITY;
+  },
 };
 
 /**

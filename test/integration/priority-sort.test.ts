@@ -39,6 +39,12 @@ for (const database of DATABASES) {
     await make(owner, 'P4 all day in 4 days', 4, inDays(4).slice(0, 10));
     await make(owner, 'P2 in 2 days', 2, inDays(2));
     await make(owner, 'P1 in 2 days, late', 1, inDays(2, 20));
+    // A daily series started ten days ago, at a time of day six hours from now: it ties by its next
+    // occurrence (5 to 30 hours ahead), not by its start, which would put it first.
+    const seriesHour = new Date(Date.now() + 6 * 3_600_000).getUTCHours();
+    const seriesId = await make(owner, 'P1 daily series', 1, inDays(-10, seriesHour), {
+      recurrence_rule: 'FREQ=DAILY',
+    });
     // A task of another user's list shared with the owner sorts among the owner's own.
     const shared = (await ok(call('POST', '/lists', { token: friend, body: { name: 'Shared' } }), 201)).id as string;
     await ok(
@@ -48,11 +54,20 @@ for (const database of DATABASES) {
     await ok(call('POST', `/invitations/${shared}/accept`, { token: owner }));
     await make(friend, "Friend's P1 in 2 days", 1, inDays(2), { list_id: shared });
 
+    const next = Date.parse((await ok(call('GET', `/tasks/${seriesId}`, { token: owner }))).next_occurrence as string);
+    t.true(next > Date.now() + 4 * 3_600_000, 'the series has its next occurrence hours ahead');
+    // A P1 task an hour before it: the series comes after it (by its start it would come first).
+    await make(owner, 'P1 an hour before the series', 1, new Date(next - 3_600_000).toISOString());
+    const p1: [string, number][] = [
+      ['P1 tomorrow', Date.parse(inDays(1))],
+      ["Friend's P1 in 2 days", Date.parse(inDays(2))],
+      ['P1 in 2 days, late', Date.parse(inDays(2, 20))],
+      ['P1 in 3 days', Date.parse(inDays(3))],
+      ['P1 daily series', next],
+      ['P1 an hour before the series', next - 3_600_000],
+    ];
     const expected = [
-      'P1 tomorrow',
-      "Friend's P1 in 2 days",
-      'P1 in 2 days, late',
-      'P1 in 3 days',
+      ...p1.sort((a, b) => a[1] - b[1]).map(([title]) => title),
       'P1 no date',
       'P2 in 2 days',
       'P4 all day in 4 days',
@@ -83,10 +98,19 @@ for (const database of DATABASES) {
       }
     }
 
-    // A cursor of the kind the API gave before ties had a key of their own ('1') is refused, naming it.
+    // A cursor of the kind the API gave before ties had a key of their own ('1', the priority alone), held by
+    // a page open across the upgrade: that priority's tasks again from the first, nothing lost.
     const first = await ok(call('GET', '/tasks?sort=priority&limit=1', { token: owner }));
     const made = JSON.parse(Buffer.from(first.next_cursor as string, 'base64url').toString('utf8')) as Json;
-    for (const k of ['1', '1|tomorrow', '5|', '1|2026-13-01T00:00:00Z']) {
+    const old = Buffer.from(JSON.stringify({ ...made, k: '1' })).toString('base64url');
+    const resumed = await ok(call('GET', `/tasks?sort=priority&limit=50&cursor=${old}`, { token: owner }));
+    t.deepEqual(
+      (resumed.tasks as Json[]).map((x) => x.title),
+      expected,
+      'an old cursor in P1: from the first P1 on',
+    );
+    // Anything else that is not a cursor of this sort is refused, naming it.
+    for (const k of ['0', '1|tomorrow', '5|', '1|2026-13-01T00:00:00Z', '1|*']) {
       const cursor = Buffer.from(JSON.stringify({ ...made, k })).toString('base64url');
       const refused = await call('GET', `/tasks?sort=priority&limit=1&cursor=${cursor}`, { token: owner });
       t.is(refused.status, 400, k);

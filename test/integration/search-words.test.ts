@@ -107,6 +107,8 @@ for (const database of DATABASES) {
     const zurich = await make('Trip to Zürich');
     const naive = await make('naïve question');
     const russian = await make('Привет мир'); // another script is found as typed, and folding takes nothing from it
+    const lodz = await make('Trip to Łódź');
+    const street = await make('Straße 5');
     await make('Coffee');
     const found = async (q: string) =>
       ((await ok(call('GET', `/tasks?q=${encodeURIComponent(q)}&limit=200`, { token }))).tasks as Json[])
@@ -121,5 +123,23 @@ for (const database of DATABASES) {
     t.deepEqual(await found('naive'), of(naive));
     t.deepEqual(await found('Привет'), of(russian));
     t.deepEqual(await found('cafe lait'), of(cafeAccented), 'every word must still match');
+    t.deepEqual(await found('lodz'), of(lodz), 'a letter with a stroke, which has no accent to take off');
+    t.deepEqual(await found('strasse'), of(street), 'ß as ss');
+  });
+
+  test(`${database}: the page folds as the server matches: /assets/search-fold.js holds the database's own unaccent table`, async (t) => {
+    const { app } = apps(database);
+    const reply = await app.app.server.inject('/assets/search-fold.js');
+    t.is(reply.statusCode, 200);
+    t.regex(String(reply.headers['content-type']), /^text\/javascript/);
+    const json = /^export const FOLD = (\{.*\});$/m.exec(reply.payload)?.[1];
+    const fold = JSON.parse(json ?? 'null') as Record<string, string>;
+    t.like(fold, { é: 'e', É: 'E', ß: 'ss', Ł: 'L', ł: 'l', æ: 'ae', ø: 'o', '\u0301': '' });
+    t.is(fold.й, undefined, 'a letter the dictionary leaves alone is not in it');
+    t.true(Object.keys(fold).length > 1000);
+    // Asked again: the same module, with its ETag.
+    const again = await app.app.server.inject('/assets/search-fold.js');
+    t.is(again.payload, reply.payload);
+    t.truthy(again.headers.etag);
   });
 }

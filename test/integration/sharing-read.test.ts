@@ -497,7 +497,8 @@ for (const database of ['pglite', 'postgres'] as const) {
 /** ORDER BY of GET /tasks per sort as it was before shared lists (host/reads.ts SORTS). */
 const BEFORE: Record<TaskSort, (order: 'asc' | 'desc') => string> = {
   due: (o) => `due_date ${o} NULLS LAST, id ${o}`,
-  priority: (o) => `priority ${o}, COALESCE(due_date, 'infinity'::timestamptz) ${o}, id ${o}`,
+  priority: (o) =>
+    `priority ${o}, COALESCE(CASE WHEN is_recurring THEN next_occurrence ELSE due_date END, 'infinity'::timestamptz) ${o}, id ${o}`,
   created: (o) => `created_at ${o}, id ${o}`,
   title: (o) => `lower(title) COLLATE "C" ${o}, id ${o}`,
   completed: (o) => `completed_at ${o} NULLS LAST, id ${o}`,
