@@ -669,7 +669,9 @@ function followDueDate(before: TaskState, after: TaskState, ctx: DecideContext):
     // Out of years 0001–9999 it can only lie before year 1 (due − offset), so it has passed.
     if (inRange(ms(at)) && ms(at) > ctx.now.getTime())
       out.push(ev(after, 'reminder.scheduled', { reminder: { ...r, remind_at: at, notified: false } }));
-    else if (!r.notified) out.push(ev(after, 'reminder.cancelled', { reminder_id: r.id, reason: 'passed' }));
+    // A snoozed one keeps the time the user chose: the new schedule gives it none ahead.
+    else if (!r.notified && !r.snoozed)
+      out.push(ev(after, 'reminder.cancelled', { reminder_id: r.id, reason: 'passed' }));
   }
   return out;
 }

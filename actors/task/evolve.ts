@@ -103,6 +103,7 @@ export function evolve(state: TaskState | null, event: EventEnvelope): TaskState
         ...r,
         cancelled: true,
         unacknowledged: false,
+        snoozed: false,
         cancel_reason: typeof d.reason === 'string' ? d.reason : null,
       }));
     case 'reminder.triggered':
@@ -111,6 +112,7 @@ export function evolve(state: TaskState | null, event: EventEnvelope): TaskState
         ...r,
         notified: true,
         unacknowledged: d.unacknowledged === true,
+        snoozed: false,
       }));
     case 'reminder.acknowledged':
       return withReminder(next, event, (r) => ({ ...r, unacknowledged: false }));

@@ -28,9 +28,9 @@ export interface ReminderState {
    */
   unacknowledged: boolean;
   /**
-   * Its `remind_at` is a time the user snoozed it to (`reminder.snoozed`), not the one its offset or time of
-   * day gives: the dashboard says "Snoozed to …" rather than "10 min before — 4:54 PM". Any later
-   * `reminder.scheduled` (a new due date, an undo) sets its time by its rule again: false. Set by evolve.
+   * Pending at a time the user snoozed it to (`reminder.snoozed`), not the one its offset or time of day
+   * gives: the dashboard says "Snoozed to …" rather than "10 min before — 4:54 PM". False again once it
+   * fires, is cancelled, or is scheduled anew (a new due date, an undo: its time by its rule). Set by evolve.
    */
   snoozed: boolean;
   /**

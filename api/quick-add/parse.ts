@@ -798,7 +798,7 @@ function titleOf(text: string, spans: readonly Span[]): string {
  * ("until 2000 words") nor by more of a date ("2027.06.30", "2027/06", "2027-06").
  */
 const YEAR_ALONE =
-  /^(\d{4})(?=$|[,;!?)](?!\d)|\.(?=\s|$)|\s+(?:$|\d|[!#@]|(?:at|on|from|starting|beginning|every|for|in|by|before|after|and|remind)\b))/i;
+  /^(\d{4})(?=$|[,;!?)](?!\d)|\.(?=\s|$)|\s+(?:$|\d+\s+times?\b|\d{1,2}(?::\d{2})?\s*[ap]\.?m\b|[!#@]|(?:at|on|from|starting|beginning|every|for|in|by|before|after|and|remind|today|tonight|tomorrow|next|this)\b))/i;
 
 export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
   const { text, now, zone } = input;
@@ -945,8 +945,10 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
       masked = unparsed();
     }
     // "until the end of March" is "until March": a month alone ends on its last day (below).
-    for (const m of masked.matchAll(/(?<!\S)(?:until|till|through|ending(?:\s+on)?)\s+(?:(?:the\s+)?end\s+of\s+)?/gi)) {
+    for (const m of masked.matchAll(/(?<!\S)(?:until|till|through|ending(?:\s+on)?)\s+((?:the\s+)?end\s+of\s+)?/gi)) {
       const after = m.index + m[0].length;
+      /** "the end of": only a month or a year may follow ("the end of next week" is left as it stands). */
+      const endOf = m[1] !== undefined;
       // "until feb 29" (chrono reads no date: this year has none): the series ends on the next one.
       const leap = impossibleDay(masked.slice(after), order);
       if (leap?.leap && leap.span.start === 0) {
@@ -960,10 +962,10 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
       const found = reader.parse(masked.slice(after), reference, options)[0];
       if (found?.index !== 0 || !meaningful(found)) {
         // "until 2030": a year alone (chrono reads none) is through its last day, as a month alone is below:
-        // a year from this one to a century ahead, standing alone ("until 2000 words", "until 1730" and
-        // "until 2027.06.30" are no years alone).
+        // a year from this one to 50 years ahead, standing alone ("until 2000 words", "until 1730", "until
+        // 2030 12 reps" and "until 2027.06.30" are no years alone; "until 2100" is more likely 21:00).
         const year = YEAR_ALONE.exec(masked.slice(after))?.[1];
-        if (!year || Number(year) < local.year || Number(year) > local.year + 100) continue;
+        if (!year || Number(year) < local.year || Number(year) > local.year + 50) continue;
         until = `${year}-12-31`;
         spans.push({ start: m.index, end: after + year.length });
         masked = unparsed();
@@ -975,12 +977,24 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
       }
       // The end is a date: a time read with it ("until Dec 24 at 9am") is the series' time, left for step 5.
       const hit = dateAlone(found, masked.slice(after), reference, reader) ?? found;
+      const monthAlone = hit.start.isCertain('month') && !hit.start.isCertain('day') && !hit.start.isCertain('weekday');
       until = forwardDate(hit, local).date;
+      // "until the end of next week / next month / next year": that week's (ISO: Sunday), month's or year's
+      // last day; of a day ("the end of Friday"), that day.
+      if (endOf && !monthAlone) {
+        const day = DateTime.fromISO(until, { zone: 'UTC' });
+        const unit = /\b(week|month|year)\b/i.exec(hit.text)?.[1]?.toLowerCase() as
+          | 'week'
+          | 'month'
+          | 'year'
+          | undefined;
+        if (unit) until = day.endOf(unit).toISODate() ?? until;
+      }
       // "until December", "until Dec 2027": a month without a day is through its last day, as people mean
       // it ("pay rent every month until December" pays December's too), not through its 1st; this month's,
       // when no year is said and it is this month.
       const h = hit.start;
-      if (h.isCertain('month') && !h.isCertain('day') && !h.isCertain('weekday')) {
+      if (monthAlone) {
         const month = DateTime.fromObject(
           { year: h.get('year') ?? local.year, month: h.get('month') ?? local.month, day: 1 },
           { zone: 'UTC' },
@@ -1010,14 +1024,18 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
       // year's (forwardDate's reading for a due date).
       const today = DateTime.fromObject({ year: local.year, month: local.month, day: local.day }, { zone: 'UTC' });
       const said = found.start;
-      if (said.isCertain('month') && said.isCertain('day') && !said.isCertain('year')) {
-        const thisYear = DateTime.fromObject(
-          { year: local.year, month: said.get('month') ?? 1, day: said.get('day') ?? 1 },
-          { zone: 'UTC' },
-        );
-        if (thisYear.isValid && thisYear < today && thisYear >= today.minus({ days: 31 }))
-          startsOn = { ...startsOn, date: dateText(thisYear.year, thisYear.month, thisYear.day) };
-      }
+      if (said.isCertain('month') && said.isCertain('day') && !said.isCertain('year'))
+        for (const year of [local.year, local.year - 1]) {
+          // This year's, or last year's in the first days of January ("starting Dec 28" on Jan 2).
+          const gone = DateTime.fromObject(
+            { year, month: said.get('month') ?? 1, day: said.get('day') ?? 1 },
+            { zone: 'UTC' },
+          );
+          if (gone.isValid && gone < today && gone >= today.minus({ days: 31 })) {
+            startsOn = { ...startsOn, date: dateText(gone.year, gone.month, gone.day) };
+            break;
+          }
+        }
       // A series cannot start in the past (it starts today at the earliest, below): said, not dropped silently.
       if (startsOn.date < dateText(local.year, local.month, local.day))
         notes.push(`"${found.text.trim()}" has passed: the repeat starts from today`);

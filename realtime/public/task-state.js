@@ -109,11 +109,17 @@ export function evolve(task, event) {
       return withReminder(d.reminder_id, (r) => ({
         ...r,
         cancelled: true,
+        snoozed: false,
         cancel_reason: typeof d.reason === 'string' ? d.reason : null,
         unacknowledged: false,
       }));
     case 'reminder.triggered':
-      return withReminder(d.reminder_id, (r) => ({ ...r, notified: true, unacknowledged: d.unacknowledged === true }));
+      return withReminder(d.reminder_id, (r) => ({
+        ...r,
+        notified: true,
+        unacknowledged: d.unacknowledged === true,
+        snoozed: false,
+      }));
     case 'reminder.acknowledged':
       return withReminder(d.reminder_id, (r) => ({ ...r, unacknowledged: false }));
     case 'reminder.snoozed':

@@ -81,7 +81,7 @@ test('removing a fired reminder, or snoozing it, answers it: it no longer waits'
   t.like(again.state?.reminders[0], { notified: true, unacknowledged: true });
 });
 
-test('a snoozed reminder says so until its time is set by its rule again: a new due date re-arms it 1 h before', (t) => {
+test('a snoozed reminder says so while it waits at the chosen time: firing, cancelling or a new due date ahead end it; a nudge keeps it', (t) => {
   const { given, fired, rid, other } = firedTask(t);
   t.false(fired.state?.reminders[0]?.snoozed, 'fired on time: not snoozed');
   const snoozed = given(fired).when(
@@ -96,11 +96,35 @@ test('a snoozed reminder says so until its time is set by its rule again: a new 
     snoozed.state?.reminders.find((r) => r.id === other),
     { snoozed: false },
   );
-  // Fired again at the snoozed time: still the snoozed time.
+  // Fired again at the snoozed time: no longer waiting at a snoozed time.
   const again = given(snoozed).when({ type: 'fire_reminder', reminder_id: rid }, at('2026-02-14T17:15:00Z'));
   t.like(
     again.state?.reminders.find((r) => r.id === rid),
-    { snoozed: true, notified: true },
+    { snoozed: false, notified: true },
+  );
+  // Cancelled (the task done): not snoozed either.
+  const done = given(snoozed).when({ type: 'complete' }, at('2026-02-14T17:06:00Z'));
+  t.like(
+    done.state?.reminders.find((r) => r.id === rid),
+    { snoozed: false, cancelled: true },
+  );
+  // The due date moved a little later, its 1 h before now past: the snooze keeps the time the user chose
+  // (it was cancelled as passed).
+  const nudged = given(snoozed).when(
+    { type: 'update', data: { due_date: '2026-02-14T17:30:00Z' } },
+    at('2026-02-14T17:06:00Z'),
+  );
+  t.false(
+    nudged.events.some((e) => e.event_type.startsWith('reminder.') && e.data.reminder_id === rid),
+    'nothing about the snoozed reminder',
+  );
+  t.like(
+    nudged.state?.reminders.find((r) => r.id === rid),
+    {
+      snoozed: true,
+      cancelled: false,
+      remind_at: '2026-02-14T17:15:00.000Z',
+    },
   );
   // Before it fires again, the due date moves a day: the reminder is 1 h before the new one, not snoozed.
   const moved = given(snoozed).when(

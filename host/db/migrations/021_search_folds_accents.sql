@@ -1,16 +1,14 @@
 -- Search folds accents: "cafe" finds "Café", "creme brulee" finds "Crème brûlée", "Zurich" finds "Zürich",
--- "3eme" finds "3ème étage", and the other way round, as people type on a keyboard without them
--- (host/reads.ts searchCondition). The folding is PostgreSQL's own unaccent dictionary (contrib; trusted, so
--- a user with CREATE on the database may create it; PGlite loads it: host/db/pglite-engine.ts) inside a text
--- search configuration: to_tsvector with a named configuration is immutable, which a generated column needs
--- (unaccent() itself is only stable). Each word of the title and description is kept as written (migration
--- 015) and added folded; a word without accents folds to itself, so the vector grows only by the accented
--- words. The dashboard folds as the dictionary does (GET /assets/search-fold.js, host/search-fold.ts).
+-- and the other way round, as people type on a keyboard without them (host/reads.ts searchCondition). The
+-- folding is PostgreSQL's own unaccent dictionary (contrib; trusted, so the database's owner may create it;
+-- PGlite loads it: host/db/pglite-engine.ts) inside a text search configuration: to_tsvector with a named
+-- configuration is immutable, which a generated column needs (unaccent() itself is only stable). Each word
+-- of the title and description is kept as written (migration 015) and added folded; a word without
+-- accents folds to itself, so the vector grows only by the accented words.
 CREATE EXTENSION IF NOT EXISTS unaccent;
 CREATE TEXT SEARCH CONFIGURATION tasklane_folded (COPY = simple);
 ALTER TEXT SEARCH CONFIGURATION tasklane_folded
-  ALTER MAPPING FOR asciihword, asciiword, hword, hword_asciipart, hword_part, word, numword, numhword, hword_numpart
-  WITH unaccent, simple;
+  ALTER MAPPING FOR asciihword, asciiword, hword, hword_asciipart, hword_part, word WITH unaccent, simple;
 DROP INDEX tasks_search;
 ALTER TABLE tasks DROP COLUMN search;
 ALTER TABLE tasks ADD COLUMN search tsvector
