@@ -191,9 +191,13 @@ export async function runChaos(
   const churnMs = options.churnMs ?? downMs;
   log('starting a private PostgreSQL, Redis, Kafka, daprd and the app');
   const env = await chaosEnv();
+  // What keeps the worker alive until stopped (socket clients reconnecting, the write and churn loops, the
+  // audit's connection): stopped however the run ends, so a run that fails midway fails, and does not hang.
+  const stops: (() => unknown)[] = [];
   try {
     const users = Array.from({ length: options.users ?? 6 }, (_, i) => `chaos-${i}-${randomUUID().slice(0, 8)}`);
     const clients = users.map((u) => new Client(env, u));
+    stops.push(() => Promise.all(clients.map((c) => c.stop())));
     const running = clients.map((c) => c.run());
     const acks: Ack[] = [];
     const owned = new Map<string, string[]>(users.map((u) => [u, []]));
@@ -314,6 +318,9 @@ export async function runChaos(
       }
     };
     let writing = true;
+    stops.push(() => {
+      writing = false;
+    });
     const write = async (): Promise<void> => {
       if (Math.random() < SHARED_WRITES) return sharedWrite();
       const user = users[Math.floor(Math.random() * users.length)] as string;
@@ -465,6 +472,7 @@ export async function runChaos(
     await churn;
     log('workload stopped; waiting until everything due by now has fired and the outbox has drained');
     const db = new pg.Client({ connectionString: env.databaseUrl });
+    stops.push(() => db.end());
     await db.connect();
     // The audit's cutoff: what was due by the moment the workload stopped must have fired. No margin on the
     // wall clock: we wait (with a deadline long enough for a loaded machine) until nothing due is left, and
@@ -630,6 +638,7 @@ export async function runChaos(
       ),
     };
   } finally {
+    await Promise.allSettled(stops.map(async (stop) => stop()));
     await env.destroy();
   }
 }
