@@ -6,6 +6,7 @@
 import { DomainError, notFound } from '../errors.ts';
 import type { Change, EventEnvelope, PendingEvent } from '../events.ts';
 import { checkColor, checkName, type OrganiseContext } from '../list/index.ts';
+import { nameKey } from '../name-key.ts';
 
 export interface LabelState {
   id: string;
@@ -49,10 +50,10 @@ function live(labels: readonly LabelState[], id: string, expected: number | unde
   return label;
 }
 
-/** A name no other live label of the user has (compared case-insensitively), else a 409 naming `name`. */
+/** A name no other live label of the user has (compared as the database compares them: nameKey), else a 409 naming `name`. */
 function unique(labels: readonly LabelState[], name: string, self: string | null): string {
-  const lower = name.toLowerCase();
-  const other = labels.find((l) => l.deleted_at === null && l.id !== self && l.name.toLowerCase() === lower);
+  const key = nameKey(name);
+  const other = labels.find((l) => l.deleted_at === null && l.id !== self && nameKey(l.name) === key);
   if (other) throw new DomainError('conflict', `name: a label named "${other.name}" already exists`, 'name');
   return name;
 }

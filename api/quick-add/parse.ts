@@ -60,6 +60,7 @@ import { ianaZone } from '../../actors/zone.ts';
 import { checkName } from '../../actors/list/index.ts';
 import { MAX_LABEL_NAME } from '../../actors/label/index.ts';
 import { DomainError } from '../../actors/errors.ts';
+import { nameKey } from '../../actors/name-key.ts';
 import {
   findCount,
   findRepeat,
@@ -343,7 +344,7 @@ function named(text: string, from: number, items: readonly Named[]): { item: Nam
   let best: { item: Named; length: number } | null = null;
   for (const item of items) {
     // The text is NFC (api/schemas.ts); a name stored before text was kept so is compared in NFC too.
-    const stored = item.name.normalize('NFC').toLowerCase();
+    const stored = nameKey(item.name.normalize('NFC'));
     for (const name of new Set([stored, typedForm(stored)])) {
       if (name.length === 0) continue;
       const length = typedLength(text, from, name);
@@ -355,13 +356,13 @@ function named(text: string, from: number, items: readonly Named[]): { item: Nam
 }
 
 /**
- * How many characters of `text` from `from` read as `name` (lower case) when lowered, or null. Compared
- * on the text's own slices: lowering may lengthen a character (İ is two), so positions in a lowered copy
- * of the whole text would drift past one.
+ * How many characters of `text` from `from` read as `name` (as nameKey gives it) when lowered, or null.
+ * Compared on the text's own slices: lowering may change a character's length, so positions in a lowered
+ * copy of the whole text could drift.
  */
 function typedLength(text: string, from: number, name: string): number | null {
   for (let length = Math.min(name.length, text.length - from); length > 0; length--) {
-    const lowered = text.slice(from, from + length).toLowerCase();
+    const lowered = nameKey(text.slice(from, from + length));
     if (lowered === name) return length;
     if (lowered.length < name.length) return null;
   }
@@ -856,7 +857,7 @@ export function parseQuickAdd(input: QuickAddInput): QuickAddResult {
     }
     const name = labelName(tag.word);
     if (name === null) notes.push(`"@${tag.word}" cannot be a label: a name is 1 to ${MAX_LABEL_NAME} characters`);
-    else if (!newLabels.some((n) => n.toLowerCase() === name.toLowerCase())) newLabels.push(name);
+    else if (!newLabels.some((n) => nameKey(n) === nameKey(name))) newLabels.push(name);
   }
   // A task carries at most MAX_TASK_LABELS (POST /tasks refuses more): the first ones typed are kept,
   // the user's own before the names still to make, and the rest said.

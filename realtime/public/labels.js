@@ -3,6 +3,7 @@
 import { html, nothing } from '/vendor/lit-html/lit-html.js';
 import { live } from '/vendor/lit-html/directives/live.js';
 import { cssVar } from './dom.js';
+import { nameKey } from './names.js';
 import { getState, update } from './store.js';
 import { api, act, ApiError } from './api.js';
 import { upsertTask } from './tasks.js';
@@ -80,7 +81,7 @@ export function labelPicker(task, s) {
     void act(
       form.querySelector('button'),
       async () => {
-        let label = [...getState().labels.values()].find((l) => l.name.toLowerCase() === name.toLowerCase());
+        let label = [...getState().labels.values()].find((l) => nameKey(l.name) === nameKey(name));
         if (!label) {
           try {
             label = await api('POST', '/labels', {
@@ -89,7 +90,7 @@ export function labelPicker(task, s) {
             });
           } catch (err) {
             if (!(err instanceof ApiError && err.status === 409)) throw err;
-            label = (await api('GET', '/labels')).labels.find((l) => l.name.toLowerCase() === name.toLowerCase());
+            label = (await api('GET', '/labels')).labels.find((l) => nameKey(l.name) === nameKey(name));
             if (!label) throw err;
           }
           update((st) => {

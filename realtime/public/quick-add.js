@@ -4,6 +4,7 @@
 // here: the preview is the server's reading, in the user's zone, against their lists and labels.
 import { html, render } from '/vendor/lit-html/lit-html.js';
 import { $, formError } from './dom.js';
+import { nameKey } from './names.js';
 import { getState, subscribe, userZone } from './store.js';
 import { withViewDefaults } from './views.js';
 import { api, ApiError } from './api.js';
@@ -32,12 +33,12 @@ function defaultList() {
 }
 
 /**
- * The id of the user's label `name` (compared case-insensitively, as the server keeps names unique): made now
+ * The id of the user's label `name` (compared as the server keeps names unique: nameKey): made now
  * (POST /labels) unless it exists, also when it was made elsewhere since the preview was read (409).
  */
 async function labelIdOf(name) {
-  const lower = name.toLowerCase();
-  const known = () => [...getState().labels.values()].find((l) => l.name.toLowerCase() === lower);
+  const key = nameKey(name);
+  const known = () => [...getState().labels.values()].find((l) => nameKey(l.name) === key);
   const had = known();
   if (had) return had.id;
   try {
@@ -45,7 +46,7 @@ async function labelIdOf(name) {
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 409)) throw error;
     const { labels } = await api('GET', '/labels');
-    const found = labels.find((l) => l.name.toLowerCase() === lower);
+    const found = labels.find((l) => nameKey(l.name) === key);
     if (!found) throw error;
     return found.id;
   }

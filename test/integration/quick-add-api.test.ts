@@ -164,3 +164,16 @@ test('"remind me 1 hour before" is previewed as a reminder and saved with the ta
     t.like((task.reminders as Json[])[0], { ...reminder, cancelled: false });
   }
 });
+
+test("a label typed as the database folds a taken name ('@İstanbul' beside 'istanbul') is that label, not a new one to make", async (t) => {
+  const { token } = await newUser();
+  const label = await ok(call('POST', '/labels', { token, body: { name: 'istanbul' } }), 201);
+  // The database holds the two names for one (labels_name is on lower(name)): making the other is a 409.
+  t.is((await call('POST', '/labels', { token, body: { name: 'İstanbul' } })).status, 409);
+  for (const text of ['Trip @İstanbul', 'Trip @İSTANBUL', 'Trip @istanbul']) {
+    const preview = await ok(call('POST', '/quick-add/preview', { token, body: { text } }));
+    t.deepEqual((preview.fields as Json).labels, [label.id], text);
+    t.deepEqual(preview.new_labels, [], `${text}: nothing to make`);
+    t.is((preview.fields as Json).title, 'Trip', text);
+  }
+});

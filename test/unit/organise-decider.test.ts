@@ -134,6 +134,19 @@ test('labels: names unique per user case-insensitively among live labels; rename
   given(urgent)
     .when({ type: 'create_label', id: L2, data: { name: 'uRGENT' } }, ctx)
     .then(throws('conflict', 'name'));
+  // As the database compares names (lower(), one character at a time): İ is i, so 'İstanbul' is taken by
+  // 'istanbul' (the decider says so, not a unique-index error); a final ς is not σ, so 'οδος' is free.
+  const istanbul = given().when({ type: 'create_label', id: L1, data: { name: 'istanbul' } }, ctx);
+  given(istanbul)
+    .when({ type: 'create_label', id: L2, data: { name: 'İstanbul' } }, ctx)
+    .then(throws('conflict', 'name'));
+  const street = given().when({ type: 'create_label', id: L1, data: { name: 'ΟΔΟΣ' } }, ctx);
+  given(street)
+    .when({ type: 'create_label', id: L2, data: { name: 'οδος' } }, ctx)
+    .then(['label.created']);
+  given(street)
+    .when({ type: 'create_label', id: L2, data: { name: 'οδοσ' } }, ctx)
+    .then(throws('conflict', 'name'));
   given(urgent)
     .when({ type: 'create_label', id: L2, data: { name: 'x'.repeat(51) } }, ctx)
     .then(throws('validation', 'name'));
