@@ -34,6 +34,10 @@ const withField = (boom: Boom.Boom, field: string | undefined): Boom.Boom => {
 /** A 400 that names the field it is about (`field` in the payload), for checks made in a handler. */
 export const badRequest = (field: string, message: string): Boom.Boom => withField(Boom.badRequest(message), field);
 
+/** A 415 that names the part of the request it is about. */
+export const unsupportedMediaType = (field: string, message: string): Boom.Boom =>
+  withField(Boom.unsupportedMediaType(message), field);
+
 const retryLater = (message: string): Boom.Boom => {
   const boom = Boom.serverUnavailable(message);
   boom.output.headers['retry-after'] = String(RETRY_AFTER_SECONDS);

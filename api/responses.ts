@@ -574,7 +574,7 @@ const REASON: Record<number, string> = {
   409: 'The request conflicts with the current state (the message says which)',
   412: 'If-Match names a version the resource has moved past with a change the caller can see (or one it has not reached)',
   413: 'The body is larger than 64 KiB',
-  415: 'The body is not application/json',
+  415: 'The body is not application/json in UTF-8',
   422: 'This Idempotency-Key was used for a different request',
   429: 'Rate limit exceeded, or too many costly requests (views, previews, the feed, zone changes) at once; see Retry-After',
   503: 'The database or actor sidecar is unavailable, or the instance is shutting down; retry after Retry-After',

@@ -21,6 +21,7 @@ import { eventRoutes, meRoutes, recurrenceRoutes, adminRoutes, healthRoutes, dev
 import { registerCostlyReads } from './costly-reads.ts';
 import { registerClientAddress } from './client-address.ts';
 import { registerDotSegmentRefusal } from './dot-segments.ts';
+import { registerCharsetRefusal } from './charset.ts';
 
 declare module '@hapi/hapi' {
   interface ServerApplicationState {
@@ -65,6 +66,7 @@ export async function createServer(deps: ApiDeps, options: ServerOptions): Promi
     throw boom;
   });
   registerDotSegmentRefusal(server);
+  registerCharsetRefusal(server);
   // Errors are mapped once, for every route (domain → 4xx, dependency away → 503, the rest a plain
   // 500); registered before the correlation extension so the mapped answer carries the id.
   registerErrors(server);

@@ -191,6 +191,24 @@ const cases = (): Case[] => [
     { 'content-type': 'application/x-www-form-urlencoded' },
   ],
   ['plain text body', 'POST', '/tasks', 'buy milk', 415, /^content-type: /, { 'content-type': 'text/plain' }],
+  [
+    'a body declared Latin-1 (it was stored with U+FFFD for its accents)',
+    'POST',
+    '/tasks',
+    json({ title: 'Café' }),
+    415,
+    /^content-type: a body must be UTF-8 JSON .*charset=iso-8859-1 is not taken/,
+    { 'content-type': 'application/json; charset=ISO-8859-1' },
+  ],
+  [
+    'a body declared UTF-16',
+    'PATCH',
+    '/tasks/{T}',
+    json({ title: 'x' }),
+    415,
+    /charset=utf-16 is not taken/,
+    { 'content-type': 'application/json; charset="utf-16"' },
+  ],
   ['multipart without a boundary', 'POST', '/tasks', 'x', 400, /multipart/, { 'content-type': 'multipart/form-data' }],
   [
     'gzip that does not decompress',
@@ -619,6 +637,22 @@ test('at least 40 malformed requests are each a 4xx with a JSON message, and cha
   )) as { title: string; version: number };
   t.is(task.title, 'target');
   t.is(task.version, 2);
+});
+
+test('a body declared UTF-8, in any spelling, is taken', async (t) => {
+  for (const type of [
+    'application/json; charset=utf-8',
+    'application/json;charset=UTF-8',
+    'application/json; charset="utf8"',
+  ]) {
+    const res = await fetch(`${t0.url}/tasks`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': type },
+      body: json({ title: 'Café au lait' }),
+    });
+    t.is(res.status, 201, type);
+    t.is(((await res.json()) as { title: string }).title, 'Café au lait', type);
+  }
 });
 
 /** One request sent with its target exactly as given (fetch() would resolve dot segments before sending). */
