@@ -61,14 +61,15 @@ const SORTS: Record<TaskSort, { expr: string; type: string; nullable: boolean; t
 
 /**
  * The sort key of a row as a cursor carries it (instants as the row gives them, ISO). Priority's carries
- * its ties' key too: `<priority>|<due date, ISO; empty for none>` (api/present.ts decodeTaskCursor reads it).
+ * its ties' key too, as the query computed it (`sort_tie`, SORTS `ties`; 'infinity' for none):
+ * `<priority>|<instant, ISO; empty for none>` (api/present.ts decodeTaskCursor reads it).
  */
-function keyOf(sort: TaskSort, row: TaskRow & { title_key: string }): string | null {
+function keyOf(sort: TaskSort, row: TaskRow & { title_key: string; sort_tie: unknown }): string | null {
   switch (sort) {
     case 'due':
       return row.due_date;
     case 'priority':
-      return `${row.priority}|${(row.is_recurring ? row.next_occurrence : row.due_date) ?? ''}`;
+      return `${row.priority}|${row.sort_tie === 'infinity' ? '' : String(row.sort_tie)}`;
     case 'created':
       return row.created_at;
     case 'title':
@@ -203,8 +204,9 @@ export class Reads implements ReadsPort {
     const rows = await this.db.query<
       TaskRow & { title_key: string; sort_id: string; sort_key: unknown; sort_tie: unknown }
     >(query.text, query.params);
-    const page = rows.rows.slice(0, f.limit).map(({ sort_id: _id, sort_key: _key, sort_tie: _tie, ...row }) => row);
-    const keys = page.map((row) => keyOf(f.sort, row));
+    const shown = rows.rows.slice(0, f.limit);
+    const keys = shown.map((row) => keyOf(f.sort, row));
+    const page = shown.map(({ sort_id: _id, sort_key: _key, sort_tie: _tie, ...row }) => row);
     const reminders =
       page.length === 0
         ? []
