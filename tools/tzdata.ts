@@ -1,7 +1,8 @@
 // npx tsx tools/tzdata.ts <icu4j version>  (e.g. 79.1) — brings a newer release of the zone rules into
 // host/tzdata/ (host/tzdata.ts says why the app carries its own). The rules come in ICU's binary format inside
 // ICU4J's jar on Maven Central (com.ibm.icu:icu4j; ICU publishes each tz release there in its next ICU4J):
-//   1. downloads the jar and its .sha1 from MAVEN_URL (default https://repo1.maven.org/maven2) and checks them;
+//   1. has Maven fetch the jar (as the local stack fetches Kafka's, deploy/local/lib/services.ts), failing on
+//      a checksum that does not match (`-C`);
 //   2. takes out zoneinfo64.res, timezoneTypes.res, metaZones.res and windowsZones.res (`unzip`);
 //   3. turns them little-endian, as ICU4C on x86-64 and arm64 reads them (ICU4J's are big-endian), with ICU's
 //      own `icupkg -tl` (Debian's icu-devtools);
@@ -19,34 +20,34 @@ import type { TzdataSource } from '../host/tzdata.ts';
 const ROOT = path.join(import.meta.dirname, '..');
 const TARGET = path.join(ROOT, 'host', 'tzdata');
 const FILES = ['zoneinfo64.res', 'timezoneTypes.res', 'metaZones.res', 'windowsZones.res'];
-const MAVEN = (process.env.MAVEN_URL ?? 'https://repo1.maven.org/maven2').replace(/\/$/, '');
 
 const started = Date.now();
 const log = (line: string) =>
   process.stdout.write(`[tzdata ${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
-
-async function download(url: string): Promise<Buffer> {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-  return Buffer.from(await response.arrayBuffer());
-}
 
 const version = process.argv[2];
 if (!version || !/^\d+\.\d+(\.\d+)?$/.test(version)) {
   process.stderr.write('usage: npx tsx tools/tzdata.ts <icu4j version, e.g. 79.1>\n');
   process.exit(2);
 }
-const jarUrl = `${MAVEN}/com/ibm/icu/icu4j/${version}/icu4j-${version}.jar`;
 const work = mkdtempSync(path.join(os.tmpdir(), 'tasklane-tzdata-'));
 try {
-  log(`downloading ${jarUrl}`);
-  const [jar, sha1File] = await Promise.all([download(jarUrl), download(`${jarUrl}.sha1`)]);
-  const sha1 = createHash('sha1').update(jar).digest('hex');
-  const published = sha1File.toString('utf8').trim().split(/\s+/)[0];
-  if (sha1 !== published) throw new Error(`checksum of the jar ${sha1} is not the published ${published}`);
-  log(`${(jar.length / 1e6).toFixed(1)} MB, sha1 ${sha1} as published`);
-  const jarPath = path.join(work, 'icu4j.jar');
-  writeFileSync(jarPath, jar);
+  log(`mvn: fetching com.ibm.icu:icu4j:${version}`);
+  execFileSync(
+    'mvn',
+    [
+      '-q',
+      '-B',
+      '-C',
+      'org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy',
+      `-Dartifact=com.ibm.icu:icu4j:${version}`,
+      `-DoutputDirectory=${work}`,
+    ],
+    { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const jarPath = path.join(work, `icu4j-${version}.jar`);
+  const sha1 = createHash('sha1').update(readFileSync(jarPath)).digest('hex');
+  log(`sha1 ${sha1}`);
   const big = path.join(work, 'big');
   execFileSync('unzip', ['-q', '-j', jarPath, ...FILES.map((f) => `com/ibm/icu/impl/data/icudata/${f}`), '-d', big]);
   const little = path.join(work, 'little');
